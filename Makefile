@@ -1,0 +1,83 @@
+# PELUKAN -- one non-recursive Makefile. Fragments: common/common.mk,
+# services/*/service.mk, tests/tests.mk. Generated code lives in build/.
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+BUILD   ?= build
+VAR_DIR ?= $(CURDIR)/var
+CC      ?= cc
+PKGS    := libzmq libczmq libprotobuf-c libpq libuv libh2o jansson libsodium libcurl
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wno-unused-parameter
+OPT     ?= -O2 -g
+SAN     ?=
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SAN) -MMD -MP -Icommon/include -I$(BUILD)/gen $(PKG_CFLAGS) \
+           -DPK_DEFAULT_VAR_DIR='"$(VAR_DIR)"' -DPK_DEFAULT_SQL_DIR='"$(CURDIR)"' -DPK_VERSION='"0.1.0"'
+LDLIBS  := $(PKG_LIBS) -lpthread
+LDFLAGS := $(SAN)
+
+# ---- protobuf ------------------------------------------------------------
+PROTOS     := $(wildcard proto/pelukan/v1/*.proto)
+PROTO_C    := $(patsubst proto/%.proto,$(BUILD)/gen/%.pb-c.c,$(PROTOS))
+PROTO_H    := $(PROTO_C:.c=.h)
+PROTO_OBJS := $(patsubst $(BUILD)/gen/%.c,$(BUILD)/obj/gen/%.o,$(PROTO_C))
+
+$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: proto/%.proto
+	@mkdir -p $(BUILD)/gen
+	protoc-c --c_out=$(BUILD)/gen -Iproto $<
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"; $(CC) $(CFLAGS) -Wno-error -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"; $(CC) $(CFLAGS) -c $< -o $@
+
+include common/common.mk
+include $(wildcard services/*/service.mk)
+include tests/tests.mk
+
+# ---- top-level targets ---------------------------------------------------
+.PHONY: all deps run test unit e2e bench check-asan format lint clean
+
+all: $(COMMON_LIB) $(SERVICE_BINS) $(TOOL_BINS)
+
+deps:
+	@deploy/local/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@VAR_DIR=$(VAR_DIR) BUILD=$(BUILD) deploy/local/run.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all $(TEST_BINS)
+	@BUILD=$(BUILD) tests/run.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	@BUILD=$(BUILD) tests/run.sh --bench
+
+check-asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all tests-bins
+	@BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run.sh
+
+tests-bins: $(TEST_BINS)
+
+FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(FORMAT_SRC)
+
+lint: $(PROTO_H)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
+	    --suppress=missingIncludeSystem --inline-suppr -Icommon/include -I$(BUILD)/gen \
+	    common/src services tests
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,92 @@
+/* db.h -- PostgreSQL access: blocking helpers for start-up and actor
+ * threads, and a non-blocking, pipelined client on a libuv loop.
+ *
+ * SQL takes values only as parameters; no function here builds SQL from
+ * values. */
+#ifndef PELUKAN_DB_H
+#define PELUKAN_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "pelukan/error.h"
+#include "pelukan/log.h"
+
+/* ---- blocking helpers ------------------------------------------------- */
+
+/* Connects, retrying with backoff (100 ms doubling to 2 s) until
+ * `timeout_ms` has passed; each failure is logged with its reason. Returns
+ * NULL when the deadline passes. Caller owns return value (PQfinish). */
+PGconn *pk_pg_connect(const char *conninfo, const pk_log_t *log, int timeout_ms);
+
+/* Runs one parameterised statement (text parameters; NULL is SQL NULL).
+ * Returns the result when its status is COMMAND_OK or TUPLES_OK, otherwise
+ * logs the error, clears it and returns NULL. Caller owns return value. */
+PGresult *pk_pg_exec(PGconn *conn, const pk_log_t *log, const char *sql, int nparams, const char *const *params);
+
+/* Runs a statement and discards its result: 0 or PK_EDB. */
+int pk_pg_run(PGconn *conn, const pk_log_t *log, const char *sql, int nparams, const char *const *params) PK_MUST_CHECK;
+
+/* The SQLSTATE of a failed result ("" if none). */
+const char *pk_pg_sqlstate(const PGresult *res);
+
+/* Builds the conninfo of a service's role: `own` when not empty, else
+ * `shared` plus "user=<role>". Caller owns return value. */
+char *pk_pg_conninfo(const char *shared, const char *own, const char *role);
+
+/* ---- non-blocking client on a libuv loop ------------------------------ */
+
+typedef struct pk_db pk_db_t;
+typedef struct pk_db_txn pk_db_txn_t;
+
+/* Called once when a transaction has ended: status 0 (committed), PK_EDB
+ * (a statement failed; nothing was committed) or PK_EDBCONN (the
+ * connection broke while it was in flight; the outcome is unknown, so
+ * callers make their effects idempotent) or PK_ECLOSED (client closed). The
+ * transaction and its results are freed when the callback returns. */
+typedef void (*pk_db_txn_fn)(pk_db_txn_t *txn, int status, void *arg);
+
+/* Called whenever the connection comes up or goes down. */
+typedef void (*pk_db_state_fn)(pk_db_t *db, bool connected, void *arg);
+
+/* Creates a client that connects in the background and reconnects with
+ * backoff (100 ms doubling to 5 s) whenever the connection breaks.
+ * Caller owns return value; free it with pk_db_close(). */
+pk_db_t *pk_db_new(uv_loop_t *loop, const char *conninfo, const pk_log_t *log);
+
+void pk_db_on_state(pk_db_t *self, pk_db_state_fn fn, void *arg);
+
+bool pk_db_connected(const pk_db_t *self);
+
+/* Fails every queued and in-flight transaction with PK_ECLOSED, closes the
+ * connection and frees the client once its handles are closed. Sets
+ * *self_p to NULL; accepts NULL. */
+void pk_db_close(pk_db_t **self_p);
+
+/* Starts a transaction. Statements added to it are sent together, in one
+ * pipeline segment, and committed together: all or nothing. */
+pk_db_txn_t *pk_db_txn_new(pk_db_t *db);
+
+/* Adds a statement; parameters are copied. */
+void pk_db_txn_add(pk_db_txn_t *txn, const char *sql, int nparams, const char *const *params);
+
+/* Number of statements added so far. */
+int pk_db_txn_count(const pk_db_txn_t *txn);
+
+/* Queues the transaction; `done` is called exactly once, never before this
+ * function returns. Takes ownership of the transaction. */
+void pk_db_txn_submit(pk_db_txn_t *txn, pk_db_txn_fn done, void *arg);
+
+/* Result of statement `i`, valid during the done callback only (NULL when
+ * the statement did not run). */
+const PGresult *pk_db_txn_result(const pk_db_txn_t *txn, int i);
+
+/* Message of the first failed statement, or "" — for logs: PostgreSQL
+ * errors can contain values, so callers log the SQLSTATE, not this, where a
+ * value may be personal. */
+const char *pk_db_txn_error(const pk_db_txn_t *txn);
+const char *pk_db_txn_sqlstate(const pk_db_txn_t *txn);
+
+#endif

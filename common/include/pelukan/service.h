@@ -1,0 +1,54 @@
+/* service.h -- the shared main of every PELUKAN service.
+ *
+ * pk_service_main() reads the configuration, sets up logging and signals,
+ * loads the master key, waits for PostgreSQL and applies the migrations,
+ * serves /healthz, /readyz and /metrics over HTTP, runs the service's start
+ * hook and the libuv loop, and on SIGINT or SIGTERM stops everything
+ * cleanly. A service's main.c fills a pk_service_def_t and calls it. */
+#ifndef PELUKAN_SERVICE_H
+#define PELUKAN_SERVICE_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+#include "pelukan/config.h"
+#include "pelukan/crypto.h"
+#include "pelukan/db.h"
+#include "pelukan/http.h"
+#include "pelukan/log.h"
+#include "pelukan/metrics.h"
+
+typedef struct pk_service pk_service_t;
+
+typedef struct {
+    const char *name;                /* "intake", "audit", ... */
+    const pk_config_def_t *settings; /* the service's own table, or NULL */
+    /* Called once the database is migrated and the loop exists; registers
+     * routes, opens sockets. Returns 0 or a PK_E* code (the service then
+     * exits with status 1). *state_p is handed back to `stop`. */
+    int (*start)(pk_service_t *svc, void **state_p);
+    /* Called on SIGINT/SIGTERM: closes what `start` opened. The loop keeps
+     * running until every handle is closed. */
+    void (*stop)(pk_service_t *svc, void *state);
+} pk_service_def_t;
+
+/* Runs the service; returns the process exit status: 0 after a clean stop,
+ * 1 when start-up failed, 2 on a configuration error. */
+int pk_service_main(const pk_service_def_t *def, int argc, char **argv);
+
+const char *pk_service_name(const pk_service_t *svc);
+uv_loop_t *pk_service_loop(pk_service_t *svc);
+const pk_log_t *pk_service_log(const pk_service_t *svc);
+const pk_config_t *pk_service_config(const pk_service_t *svc);
+pk_metrics_t *pk_service_metrics(pk_service_t *svc);
+pk_http_t *pk_service_http(pk_service_t *svc);
+pk_db_t *pk_service_db(pk_service_t *svc);
+const pk_keyring_t *pk_service_keyring(const pk_service_t *svc);
+/* The libpq conninfo of this service's role. */
+const char *pk_service_conninfo(const pk_service_t *svc);
+
+/* Readiness beyond the database connection (e.g. "relay elected"); a
+ * service that never calls this is ready when its database is. */
+void pk_service_set_ready(pk_service_t *svc, bool ready);
+
+#endif

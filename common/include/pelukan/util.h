@@ -1,0 +1,32 @@
+/* util.h -- allocation policy, time and small string helpers. */
+#ifndef PELUKAN_UTIL_H
+#define PELUKAN_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Allocation failure aborts the process: one policy, in one place. Nothing
+ * else in PELUKAN checks for NULL from these. */
+void *pk_malloc(size_t size);
+void *pk_calloc(size_t n, size_t size);
+void *pk_realloc(void *ptr, size_t size);
+char *pk_strdup(const char *s);
+char *pk_strndup(const char *s, size_t n);
+/* Formats like printf into a new string. Caller owns return value. */
+char *pk_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Wall clock, UTC microseconds since the epoch. */
+uint64_t pk_now_us(void);
+/* Monotonic clock in microseconds, for deadlines and intervals. */
+uint64_t pk_mono_us(void);
+
+/* Writes `len` bytes of `in` as lowercase hex into `out` (2*len+1 bytes). */
+void pk_hex(const void *in, size_t len, char *out);
+
+/* Reads a whole file. Caller owns *out (NUL-terminated); returns 0 or -errno. */
+int pk_read_file(const char *path, char **out, size_t *len);
+
+#define PK_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define pk_container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+
+#endif

@@ -1,0 +1,507 @@
+/* db.c -- blocking libpq helpers and the pipelined client on libuv. */
+#include "pelukan/db.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pelukan/util.h"
+
+/* ---- blocking helpers ------------------------------------------------- */
+
+/* PostgreSQL's messages of class 22 (data exception) quote the offending
+ * input, which may be personal; those are logged by SQLSTATE only. */
+static const char *s_safe_message(const PGresult *res, const char *fallback)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    if (state && strncmp(state, "22", 2) == 0)
+        return "data exception (message withheld: it may quote a value)";
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    return primary ? primary : fallback;
+}
+
+const char *pk_pg_sqlstate(const PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    return state ? state : "";
+}
+
+/* Server notices ("relation already exists, skipping") go to the debug log
+ * instead of libpq's default, stderr. */
+static void s_notice(void *arg, const char *message)
+{
+    char line[256];
+    snprintf(line, sizeof line, "%s", message);
+    line[strcspn(line, "\n")] = '\0';
+    pk_log_debug((const pk_log_t *)arg, "PostgreSQL notice: %s", line);
+}
+
+static void s_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+PGconn *pk_pg_connect(const char *conninfo, const pk_log_t *log, int timeout_ms)
+{
+    uint64_t deadline = pk_mono_us() + (uint64_t)timeout_ms * 1000u;
+    int backoff = 100;
+    for (;;) {
+        PGconn *conn = PQconnectdb(conninfo);
+        if (PQstatus(conn) == CONNECTION_OK) {
+            PQsetNoticeProcessor(conn, s_notice, (void *)log);
+            return conn;
+        }
+        char reason[256];
+        snprintf(reason, sizeof reason, "%s", PQerrorMessage(conn));
+        reason[strcspn(reason, "\n")] = '\0';
+        PQfinish(conn);
+        if (pk_mono_us() + (uint64_t)backoff * 1000u > deadline) {
+            pk_log_error(log, "PQconnectdb() failed: %s, giving up after %d ms", reason, timeout_ms);
+            return NULL;
+        }
+        pk_log_warn(log, "PQconnectdb() failed: %s, retrying in %d ms", reason, backoff);
+        s_sleep_ms(backoff);
+        backoff = backoff * 2 > 2000 ? 2000 : backoff * 2;
+    }
+}
+
+PGresult *pk_pg_exec(PGconn *conn, const pk_log_t *log, const char *sql, int nparams, const char *const *params)
+{
+    PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return res;
+    char first_line[80];
+    snprintf(first_line, sizeof first_line, "%s", sql);
+    first_line[strcspn(first_line, "\n")] = '\0';
+    pk_log_error(log, "query failed: SQLSTATE %s: %s (statement: %s...)", pk_pg_sqlstate(res),
+                 s_safe_message(res, PQerrorMessage(conn)), first_line);
+    PQclear(res);
+    return NULL;
+}
+
+int pk_pg_run(PGconn *conn, const pk_log_t *log, const char *sql, int nparams, const char *const *params)
+{
+    PGresult *res = pk_pg_exec(conn, log, sql, nparams, params);
+    if (!res)
+        return PK_EDB;
+    PQclear(res);
+    return 0;
+}
+
+char *pk_pg_conninfo(const char *shared, const char *own, const char *role)
+{
+    if (own && *own)
+        return pk_strdup(own);
+    return pk_asprintf("%s user=%s", shared, role);
+}
+
+/* ---- non-blocking client ---------------------------------------------- */
+
+typedef struct {
+    char *sql;
+    int nparams;
+    char **params;
+} s_stmt_t;
+
+struct pk_db_txn {
+    pk_db_t *db;
+    s_stmt_t *stmts;
+    int count, cap;
+    PGresult **results;
+    int next_result;  /* statement whose result comes next */
+    bool got_result;  /* a result for next_result has arrived */
+    int status;
+    char *error;
+    char sqlstate[6];
+    pk_db_txn_fn done;
+    void *arg;
+    pk_db_txn_t *next;
+};
+
+typedef enum { S_DOWN, S_CONNECTING, S_READY, S_CLOSING } s_state_t;
+
+/* One poll handle per connection: the socket changes on reconnect, and a
+ * handle is freed only in its close callback. */
+typedef struct {
+    uv_poll_t handle;
+    pk_db_t *db;
+} s_poll_t;
+
+struct pk_db {
+    uv_loop_t *loop;
+    const pk_log_t *log;
+    char *conninfo;
+    PGconn *conn;
+    s_state_t state;
+    s_poll_t *poll;
+    uv_timer_t retry_timer;
+    int backoff_ms;
+    int poll_events;
+    pk_db_txn_t *queued_head, *queued_tail;     /* not yet sent */
+    pk_db_txn_t *inflight_head, *inflight_tail; /* sent, results pending */
+    pk_db_state_fn on_state;
+    void *on_state_arg;
+};
+
+static void s_start_connect(pk_db_t *self);
+static void s_io(pk_db_t *self, int events);
+
+static void s_txn_free(pk_db_txn_t *txn)
+{
+    for (int i = 0; i < txn->count; i++) {
+        free(txn->stmts[i].sql);
+        for (int p = 0; p < txn->stmts[i].nparams; p++)
+            free(txn->stmts[i].params[p]);
+        free(txn->stmts[i].params);
+        if (txn->results)
+            PQclear(txn->results[i]);
+    }
+    free(txn->stmts);
+    free(txn->results);
+    free(txn->error);
+    free(txn);
+}
+
+static void s_txn_finish(pk_db_txn_t *txn, int status)
+{
+    if (txn->status == 0)
+        txn->status = status;
+    txn->done(txn, txn->status, txn->arg);
+    s_txn_free(txn);
+}
+
+static void s_fail_list(pk_db_txn_t **head, pk_db_txn_t **tail, int status)
+{
+    pk_db_txn_t *txn = *head;
+    *head = *tail = NULL;
+    while (txn) {
+        pk_db_txn_t *next = txn->next;
+        s_txn_finish(txn, status);
+        txn = next;
+    }
+}
+
+static void s_poll_closed(uv_handle_t *h)
+{
+    free(pk_container_of((uv_poll_t *)h, s_poll_t, handle));
+}
+
+static void s_drop_connection(pk_db_t *self)
+{
+    if (self->poll) {
+        uv_poll_stop(&self->poll->handle);
+        uv_close((uv_handle_t *)&self->poll->handle, s_poll_closed);
+        self->poll = NULL;
+    }
+    if (self->conn) {
+        PQfinish(self->conn);
+        self->conn = NULL;
+    }
+    self->poll_events = 0;
+}
+
+static void s_notify(pk_db_t *self, bool up)
+{
+    if (self->on_state)
+        self->on_state(self, up, self->on_state_arg);
+}
+
+static void s_retry_cb(uv_timer_t *t)
+{
+    s_start_connect(pk_container_of(t, pk_db_t, retry_timer));
+}
+
+/* The connection is gone: fail what was in flight (its outcome is unknown),
+ * keep what was queued, and try again after the backoff. */
+static void s_broken(pk_db_t *self, const char *call, const char *reason)
+{
+    bool was_ready = self->state == S_READY;
+    char why[256];
+    snprintf(why, sizeof why, "%s", reason && *reason ? reason : "connection closed");
+    why[strcspn(why, "\n")] = '\0';
+    pk_log_warn(self->log, "%s failed: %s, reconnecting in %d ms", call, why, self->backoff_ms);
+    s_drop_connection(self);
+    self->state = S_DOWN;
+    uv_timer_start(&self->retry_timer, s_retry_cb, (uint64_t)self->backoff_ms, 0);
+    self->backoff_ms = self->backoff_ms * 2 > 5000 ? 5000 : self->backoff_ms * 2;
+    s_fail_list(&self->inflight_head, &self->inflight_tail, PK_EDBCONN);
+    if (was_ready)
+        s_notify(self, false);
+}
+
+static void s_poll_cb(uv_poll_t *h, int status, int events)
+{
+    s_poll_t *p = pk_container_of(h, s_poll_t, handle);
+    pk_db_t *self = p->db;
+    if (status < 0) {
+        s_broken(self, "uv_poll", uv_strerror(status));
+        return;
+    }
+    s_io(self, events);
+}
+
+static void s_want(pk_db_t *self, int events)
+{
+    if (self->poll && self->poll_events != events) {
+        self->poll_events = events;
+        uv_poll_start(&self->poll->handle, events, s_poll_cb);
+    }
+}
+
+static void s_start_connect(pk_db_t *self)
+{
+    self->conn = PQconnectStart(self->conninfo);
+    if (!self->conn || PQstatus(self->conn) == CONNECTION_BAD) {
+        s_broken(self, "PQconnectStart()", self->conn ? PQerrorMessage(self->conn) : "out of memory");
+        return;
+    }
+    PQsetNoticeProcessor(self->conn, s_notice, (void *)self->log);
+    self->state = S_CONNECTING;
+    self->poll = pk_calloc(1, sizeof *self->poll);
+    self->poll->db = self;
+    if (uv_poll_init(self->loop, &self->poll->handle, PQsocket(self->conn)) != 0) {
+        free(self->poll);
+        self->poll = NULL;
+        s_broken(self, "uv_poll_init()", "cannot watch the socket");
+        return;
+    }
+    s_want(self, UV_WRITABLE);
+}
+
+static void s_send_queued(pk_db_t *self)
+{
+    while (self->state == S_READY && self->queued_head) {
+        pk_db_txn_t *txn = self->queued_head;
+        self->queued_head = txn->next;
+        if (!self->queued_head)
+            self->queued_tail = NULL;
+        txn->next = NULL;
+        txn->results = pk_calloc((size_t)txn->count, sizeof *txn->results);
+        /* The statements and the sync form one implicit transaction: all of
+         * it commits at the sync, or none of it does. */
+        for (int i = 0; i < txn->count; i++) {
+            s_stmt_t *s = &txn->stmts[i];
+            if (!PQsendQueryParams(self->conn, s->sql, s->nparams, NULL, (const char *const *)s->params, NULL, NULL,
+                                   0)) {
+                /* Put it back in front; it was not (completely) sent. */
+                txn->next = self->queued_head;
+                self->queued_head = txn;
+                if (!self->queued_tail)
+                    self->queued_tail = txn;
+                free(txn->results);
+                txn->results = NULL;
+                s_broken(self, "PQsendQueryParams()", PQerrorMessage(self->conn));
+                return;
+            }
+        }
+        PQpipelineSync(self->conn);
+        if (self->inflight_tail)
+            self->inflight_tail->next = txn;
+        else
+            self->inflight_head = txn;
+        self->inflight_tail = txn;
+    }
+}
+
+static void s_flush(pk_db_t *self)
+{
+    int r = PQflush(self->conn);
+    if (r < 0) {
+        s_broken(self, "PQflush()", PQerrorMessage(self->conn));
+        return;
+    }
+    s_want(self, r == 1 ? UV_READABLE | UV_WRITABLE : UV_READABLE);
+}
+
+/* Reads every complete result and hands finished transactions back. */
+static void s_read_results(pk_db_t *self)
+{
+    if (!PQconsumeInput(self->conn)) {
+        s_broken(self, "PQconsumeInput()", PQerrorMessage(self->conn));
+        return;
+    }
+    while (self->inflight_head && !PQisBusy(self->conn)) {
+        pk_db_txn_t *txn = self->inflight_head;
+        PGresult *res = PQgetResult(self->conn);
+        if (!res) {
+            /* End of one statement's results. */
+            if (txn->got_result) {
+                txn->next_result++;
+                txn->got_result = false;
+            }
+            continue;
+        }
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_PIPELINE_SYNC) {
+            PQclear(res);
+            self->inflight_head = txn->next;
+            if (!self->inflight_head)
+                self->inflight_tail = NULL;
+            s_txn_finish(txn, 0);
+            continue;
+        }
+        if (st == PGRES_FATAL_ERROR && !txn->error) {
+            txn->status = PK_EDB;
+            txn->error = pk_strdup(s_safe_message(res, "statement failed"));
+            snprintf(txn->sqlstate, sizeof txn->sqlstate, "%s", pk_pg_sqlstate(res));
+        }
+        if (txn->next_result < txn->count && !txn->got_result) {
+            txn->results[txn->next_result] = res;
+            txn->got_result = true;
+        } else {
+            PQclear(res);
+        }
+        if (PQstatus(self->conn) == CONNECTION_BAD) {
+            s_broken(self, "PQgetResult()", PQerrorMessage(self->conn));
+            return;
+        }
+    }
+}
+
+static void s_io(pk_db_t *self, int events)
+{
+    if (self->state == S_CONNECTING) {
+        switch (PQconnectPoll(self->conn)) {
+        case PGRES_POLLING_READING:
+            s_want(self, UV_READABLE);
+            return;
+        case PGRES_POLLING_WRITING:
+            s_want(self, UV_WRITABLE);
+            return;
+        case PGRES_POLLING_FAILED:
+            s_broken(self, "PQconnectPoll()", PQerrorMessage(self->conn));
+            return;
+        case PGRES_POLLING_OK:
+        default:
+            break;
+        }
+        if (PQsetnonblocking(self->conn, 1) != 0 || PQenterPipelineMode(self->conn) != 1) {
+            s_broken(self, "PQenterPipelineMode()", PQerrorMessage(self->conn));
+            return;
+        }
+        self->state = S_READY;
+        self->backoff_ms = 100;
+        pk_log_info(self->log, "database connected");
+        s_notify(self, true);
+        if (self->state != S_READY)
+            return;
+        events = UV_WRITABLE;
+    }
+    if (self->state != S_READY)
+        return;
+    if (events & UV_READABLE) {
+        s_read_results(self);
+        if (self->state != S_READY)
+            return;
+    }
+    s_send_queued(self);
+    if (self->state == S_READY)
+        s_flush(self);
+}
+
+pk_db_t *pk_db_new(uv_loop_t *loop, const char *conninfo, const pk_log_t *log)
+{
+    pk_db_t *self = pk_calloc(1, sizeof *self);
+    self->loop = loop;
+    self->log = log;
+    self->conninfo = pk_strdup(conninfo);
+    self->backoff_ms = 100;
+    uv_timer_init(loop, &self->retry_timer);
+    s_start_connect(self);
+    return self;
+}
+
+void pk_db_on_state(pk_db_t *self, pk_db_state_fn fn, void *arg)
+{
+    self->on_state = fn;
+    self->on_state_arg = arg;
+}
+
+bool pk_db_connected(const pk_db_t *self)
+{
+    return self->state == S_READY;
+}
+
+static void s_timer_closed(uv_handle_t *h)
+{
+    pk_db_t *self = pk_container_of((uv_timer_t *)h, pk_db_t, retry_timer);
+    free(self->conninfo);
+    free(self);
+}
+
+void pk_db_close(pk_db_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    pk_db_t *self = *self_p;
+    *self_p = NULL;
+    self->state = S_CLOSING;
+    s_drop_connection(self);
+    s_fail_list(&self->inflight_head, &self->inflight_tail, PK_ECLOSED);
+    s_fail_list(&self->queued_head, &self->queued_tail, PK_ECLOSED);
+    uv_timer_stop(&self->retry_timer);
+    uv_close((uv_handle_t *)&self->retry_timer, s_timer_closed);
+}
+
+pk_db_txn_t *pk_db_txn_new(pk_db_t *db)
+{
+    pk_db_txn_t *txn = pk_calloc(1, sizeof *txn);
+    txn->db = db;
+    return txn;
+}
+
+void pk_db_txn_add(pk_db_txn_t *txn, const char *sql, int nparams, const char *const *params)
+{
+    if (txn->count == txn->cap) {
+        txn->cap = txn->cap ? txn->cap * 2 : 4;
+        txn->stmts = pk_realloc(txn->stmts, (size_t)txn->cap * sizeof *txn->stmts);
+    }
+    s_stmt_t *s = &txn->stmts[txn->count++];
+    s->sql = pk_strdup(sql);
+    s->nparams = nparams;
+    s->params = pk_calloc((size_t)(nparams ? nparams : 1), sizeof *s->params);
+    for (int i = 0; i < nparams; i++)
+        s->params[i] = params[i] ? pk_strdup(params[i]) : NULL;
+}
+
+int pk_db_txn_count(const pk_db_txn_t *txn)
+{
+    return txn->count;
+}
+
+
+void pk_db_txn_submit(pk_db_txn_t *txn, pk_db_txn_fn done, void *arg)
+{
+    pk_db_t *self = txn->db;
+    txn->done = done;
+    txn->arg = arg;
+    if (self->queued_tail)
+        self->queued_tail->next = txn;
+    else
+        self->queued_head = txn;
+    self->queued_tail = txn;
+    /* Sending happens when the socket is writable, which keeps the promise
+     * that `done` never runs inside this call, and lets transactions that
+     * arrive together leave in one write. */
+    if (self->state == S_READY)
+        s_want(self, UV_READABLE | UV_WRITABLE);
+}
+
+const PGresult *pk_db_txn_result(const pk_db_txn_t *txn, int i)
+{
+    return txn->results && i >= 0 && i < txn->count ? txn->results[i] : NULL;
+}
+
+const char *pk_db_txn_error(const pk_db_txn_t *txn)
+{
+    return txn->error ? txn->error : "";
+}
+
+const char *pk_db_txn_sqlstate(const pk_db_txn_t *txn)
+{
+    return txn->sqlstate;
+}

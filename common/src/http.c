@@ -1,0 +1,408 @@
+/* http.c -- the pk_http interface implemented on libh2o's libuv build. */
+#define H2O_USE_LIBUV 1
+#include "pelukan/http.h"
+
+#include <arpa/inet.h>
+#include <h2o.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pelukan/util.h"
+
+#define S_MAX_PARAMS 4
+#define S_MAX_HEADERS 16
+
+typedef struct s_route {
+    char *method;
+    char *pattern;
+    pk_http_handler_fn fn;
+    void *arg;
+    struct s_route *next;
+} s_route_t;
+
+typedef struct {
+    h2o_handler_t super; /* must be first: h2o hands us this pointer */
+    pk_http_t *http;
+} s_handler_t;
+
+struct pk_http {
+    uv_loop_t *loop;
+    const pk_log_t *log;
+    h2o_globalconf_t config;
+    h2o_context_t ctx;
+    h2o_accept_ctx_t accept_ctx;
+    uv_tcp_t listener;
+    bool listening;
+    int port;
+    s_route_t *routes;
+    int open_handles;
+    int grace_ms;
+    uint64_t drain_deadline_us;
+};
+
+/* Lives in our heap, not h2o's pool, so that a handler may answer after the
+ * client is gone. `link` lives in the request's pool and cuts the tie when
+ * h2o disposes of the request. */
+struct pk_http_req {
+    h2o_req_t *h2o;
+    struct pk_http_req **link;
+    char *path;
+    char *params[S_MAX_PARAMS];
+    int nparams;
+    char *header_copies[S_MAX_HEADERS];
+    int nheader_copies;
+    char peer[INET6_ADDRSTRLEN];
+};
+
+static void s_link_dispose(void *p)
+{
+    struct pk_http_req **link = p;
+    if (*link)
+        (*link)->h2o = NULL;
+}
+
+static void s_req_free(pk_http_req_t *req)
+{
+    if (req->h2o && req->link)
+        *req->link = NULL;
+    free(req->path);
+    for (int i = 0; i < req->nparams; i++)
+        free(req->params[i]);
+    for (int i = 0; i < req->nheader_copies; i++)
+        free(req->header_copies[i]);
+    free(req);
+}
+
+/* Matches `path` against `pattern` segment by segment; "*" captures. */
+static bool s_match(const char *pattern, const char *path, pk_http_req_t *req)
+{
+    req->nparams = 0;
+    const char *p = pattern, *q = path;
+    while (*p && *q) {
+        const char *pe = strchr(p, '/'), *qe = strchr(q, '/');
+        size_t pl = pe ? (size_t)(pe - p) : strlen(p), ql = qe ? (size_t)(qe - q) : strlen(q);
+        if (pl == 1 && *p == '*') {
+            if (ql == 0 || req->nparams == S_MAX_PARAMS)
+                return false;
+            req->params[req->nparams++] = pk_strndup(q, ql);
+        } else if (pl != ql || strncmp(p, q, pl) != 0) {
+            return false;
+        }
+        p += pl;
+        q += ql;
+        if (*p == '/' && *q == '/') {
+            p++;
+            q++;
+        } else if (*p || *q) {
+            return false;
+        }
+    }
+    return *p == '\0' && *q == '\0';
+}
+
+static void s_clear_params(pk_http_req_t *req)
+{
+    for (int i = 0; i < req->nparams; i++)
+        free(req->params[i]);
+    req->nparams = 0;
+}
+
+static void s_error(pk_http_req_t *req, int status, const char *code, const char *message)
+{
+    char body[256];
+    int n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code, message);
+    pk_http_respond(req, status, "application/json", body, (size_t)n);
+}
+
+static int s_on_req(h2o_handler_t *h, h2o_req_t *hreq)
+{
+    pk_http_t *self = ((s_handler_t *)h)->http;
+    pk_http_req_t *req = pk_calloc(1, sizeof *req);
+    req->h2o = hreq;
+    req->link = h2o_mem_alloc_shared(&hreq->pool, sizeof *req->link, s_link_dispose);
+    *req->link = req;
+    req->path = pk_strndup(hreq->path_normalized.base, hreq->path_normalized.len);
+    struct sockaddr_storage ss;
+    socklen_t sl = hreq->conn->callbacks->get_peername(hreq->conn, (struct sockaddr *)&ss);
+    if (sl && ss.ss_family == AF_INET)
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, req->peer, sizeof req->peer);
+    else if (sl && ss.ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, req->peer, sizeof req->peer);
+
+    bool path_known = false;
+    for (s_route_t *r = self->routes; r; r = r->next) {
+        if (!s_match(r->pattern, req->path, req)) {
+            s_clear_params(req);
+            continue;
+        }
+        path_known = true;
+        if (strlen(r->method) == hreq->method.len && memcmp(r->method, hreq->method.base, hreq->method.len) == 0) {
+            r->fn(req, r->arg);
+            return 0;
+        }
+        s_clear_params(req);
+    }
+    if (path_known)
+        s_error(req, 405, "method_not_allowed", "Metode tidak diizinkan untuk alamat ini");
+    else
+        s_error(req, 404, "not_found", "Alamat tidak ditemukan");
+    return 0;
+}
+
+pk_http_t *pk_http_new(uv_loop_t *loop, const pk_log_t *log, pk_http_limits_t limits)
+{
+    pk_http_t *self = pk_calloc(1, sizeof *self);
+    self->loop = loop;
+    self->log = log;
+    h2o_config_init(&self->config);
+    self->config.max_request_entity_size = limits.max_body_bytes ? limits.max_body_bytes : 64 * 1024;
+    self->config.http1.upgrade_to_http2 = 0;
+    if (limits.request_timeout_ms > 0)
+        self->config.http1.req_timeout = (uint64_t)limits.request_timeout_ms;
+    self->grace_ms = (int)self->config.http1.req_timeout + 1000;
+    h2o_hostconf_t *host = h2o_config_register_host(&self->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
+    s_handler_t *handler = (s_handler_t *)h2o_create_handler(path, sizeof *handler);
+    handler->super.on_req = s_on_req;
+    handler->http = self;
+    h2o_context_init(&self->ctx, loop, &self->config);
+    self->accept_ctx.ctx = &self->ctx;
+    self->accept_ctx.hosts = self->config.hosts;
+    return self;
+}
+
+void pk_http_route(pk_http_t *self, const char *method, const char *pattern, pk_http_handler_fn fn, void *arg)
+{
+    s_route_t *r = pk_calloc(1, sizeof *r);
+    r->method = pk_strdup(method);
+    r->pattern = pk_strdup(pattern);
+    r->fn = fn;
+    r->arg = arg;
+    s_route_t **tail = &self->routes;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = r;
+}
+
+typedef struct {
+    uv_tcp_t tcp;
+    pk_http_t *http;
+} s_conn_t;
+
+static void s_conn_closed(uv_handle_t *h)
+{
+    s_conn_t *c = pk_container_of((uv_tcp_t *)h, s_conn_t, tcp);
+    c->http->open_handles--;
+    free(c);
+}
+
+static void s_on_accept(uv_stream_t *listener, int status)
+{
+    pk_http_t *self = pk_container_of((uv_tcp_t *)listener, pk_http_t, listener);
+    if (status != 0) {
+        pk_log_warn(self->log, "accept failed: %s, connection dropped", uv_strerror(status));
+        return;
+    }
+    s_conn_t *c = pk_calloc(1, sizeof *c);
+    c->http = self;
+    uv_tcp_init(self->loop, &c->tcp);
+    self->open_handles++;
+    if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
+        uv_close((uv_handle_t *)&c->tcp, s_conn_closed);
+        return;
+    }
+    h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)&c->tcp, s_conn_closed);
+    h2o_accept(&self->accept_ctx, sock);
+}
+
+int pk_http_listen(pk_http_t *self, const char *addr, int port)
+{
+    struct sockaddr_storage sa;
+    if (uv_ip4_addr(addr, port, (struct sockaddr_in *)&sa) != 0 &&
+        uv_ip6_addr(addr, port, (struct sockaddr_in6 *)&sa) != 0) {
+        pk_log_error(self->log, "HTTP listen address \"%s\" is not an IP address", addr);
+        return PK_EINVAL;
+    }
+    uv_tcp_init(self->loop, &self->listener);
+    self->listening = true;
+    int r = uv_tcp_bind(&self->listener, (struct sockaddr *)&sa, 0);
+    if (r == 0)
+        r = uv_listen((uv_stream_t *)&self->listener, 128, s_on_accept);
+    if (r != 0) {
+        pk_log_error(self->log, "HTTP listen on %s:%d failed: %s", addr, port, uv_strerror(r));
+        return PK_ESYS;
+    }
+    struct sockaddr_storage bound;
+    int len = sizeof bound;
+    uv_tcp_getsockname(&self->listener, (struct sockaddr *)&bound, &len);
+    self->port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
+    return 0;
+}
+
+int pk_http_port(const pk_http_t *self)
+{
+    return self->port;
+}
+
+static void s_listener_closed(uv_handle_t *h)
+{
+    (void)h;
+}
+
+static void s_reaper_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
+/* Runs one loop iteration after the context was disposed: by then the
+ * library's timers and async handle, embedded in *self, are closed. */
+static void s_reap(uv_timer_t *t)
+{
+    pk_http_t *self = t->data;
+    h2o_config_dispose(&self->config);
+    for (s_route_t *r = self->routes, *next; r; r = next) {
+        next = r->next;
+        free(r->method);
+        free(r->pattern);
+        free(r);
+    }
+    free(self);
+    uv_close((uv_handle_t *)t, s_reaper_closed);
+}
+
+/* Waits for the connections to end, then disposes of the context. */
+static void s_drain(uv_timer_t *t)
+{
+    pk_http_t *self = t->data;
+    bool timed_out = pk_mono_us() >= self->drain_deadline_us;
+    if (self->open_handles > 0 && !timed_out)
+        return;
+    uv_timer_stop(t);
+    if (self->open_handles > 0) {
+        /* The library cannot drop a live connection from outside; leave
+         * it to process exit rather than free memory it still uses. */
+        pk_log_warn(self->log, "%d HTTP connection(s) still open after the grace period, stopping the loop",
+                    self->open_handles);
+        uv_stop(self->loop);
+        return;
+    }
+    h2o_context_dispose(&self->ctx);
+    uv_timer_start(t, s_reap, 0, 0);
+}
+
+void pk_http_close(pk_http_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    pk_http_t *self = *self_p;
+    *self_p = NULL;
+    /* Requests in progress are answered; h2o then closes their connection
+     * instead of keeping it alive. Idle connections end at the request
+     * timeout, or when their client closes them. */
+    self->ctx.shutdown_requested = 1;
+    if (self->listening)
+        uv_close((uv_handle_t *)&self->listener, s_listener_closed);
+    self->drain_deadline_us = pk_mono_us() + (uint64_t)self->grace_ms * 1000u;
+    uv_timer_t *t = pk_calloc(1, sizeof *t);
+    uv_timer_init(self->loop, t);
+    t->data = self;
+    uv_timer_start(t, s_drain, 0, 20);
+}
+
+const char *pk_http_method(const pk_http_req_t *req)
+{
+    return req->h2o ? req->h2o->method.base : "";
+}
+
+const char *pk_http_path(const pk_http_req_t *req)
+{
+    return req->path;
+}
+
+const char *pk_http_param(const pk_http_req_t *req, int i)
+{
+    return i >= 0 && i < req->nparams ? req->params[i] : NULL;
+}
+
+const char *pk_http_header(pk_http_req_t *req, const char *name)
+{
+    if (!req->h2o || req->nheader_copies == S_MAX_HEADERS)
+        return NULL;
+    ssize_t i = h2o_find_header_by_str(&req->h2o->headers, name, strlen(name), -1);
+    if (i < 0)
+        return NULL;
+    h2o_iovec_t v = req->h2o->headers.entries[i].value;
+    char *copy = pk_strndup(v.base, v.len);
+    req->header_copies[req->nheader_copies++] = copy;
+    return copy;
+}
+
+const char *pk_http_body(const pk_http_req_t *req, size_t *len)
+{
+    if (!req->h2o || !req->h2o->entity.base) {
+        *len = 0;
+        return "";
+    }
+    *len = req->h2o->entity.len;
+    return req->h2o->entity.base;
+}
+
+const char *pk_http_peer(const pk_http_req_t *req)
+{
+    return req->peer;
+}
+
+bool pk_http_alive(const pk_http_req_t *req)
+{
+    return req->h2o != NULL;
+}
+
+void pk_http_add_header(pk_http_req_t *req, const char *name, const char *value)
+{
+    if (!req->h2o)
+        return;
+    h2o_req_t *h = req->h2o;
+    h2o_iovec_t n = h2o_strdup(&h->pool, name, strlen(name));
+    h2o_iovec_t v = h2o_strdup(&h->pool, value, strlen(value));
+    h2o_add_header_by_str(&h->pool, &h->res.headers, n.base, n.len, 1, NULL, v.base, v.len);
+}
+
+static const char *s_reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Status";
+    }
+}
+
+void pk_http_respond(pk_http_req_t *req, int status, const char *content_type, const char *body, size_t len)
+{
+    h2o_req_t *h = req->h2o;
+    if (h) {
+        static h2o_generator_t generator = {NULL, NULL};
+        h->res.status = status;
+        h->res.reason = s_reason(status);
+        h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
+        h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
+        h2o_iovec_t buf = h2o_strdup(&h->pool, body, len);
+        h2o_start_response(h, &generator);
+        h2o_send(h, &buf, 1, H2O_SEND_STATE_FINAL);
+    }
+    s_req_free(req);
+}

@@ -1,0 +1,252 @@
+/* service.c -- start-up, health endpoints, signals and shutdown. */
+#include "pelukan/service.h"
+
+#include <czmq.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pelukan/migrate.h"
+#include "pelukan/util.h"
+
+#ifndef PK_VERSION
+#define PK_VERSION "dev"
+#endif
+
+extern char **environ;
+
+struct pk_service {
+    const pk_service_def_t *def;
+    pk_config_t *config;
+    pk_log_t *log;
+    pk_metrics_t *metrics;
+    pk_keyring_t *keyring;
+    char *conninfo;
+    uv_loop_t loop;
+    uv_signal_t sigint, sigterm;
+    pk_http_t *http;
+    pk_db_t *db;
+    void *state;
+    bool ready;
+    bool stopping;
+    pk_metric_t *m_db_up;
+};
+
+const char *pk_service_name(const pk_service_t *svc) { return svc->def->name; }
+uv_loop_t *pk_service_loop(pk_service_t *svc) { return &svc->loop; }
+const pk_log_t *pk_service_log(const pk_service_t *svc) { return svc->log; }
+const pk_config_t *pk_service_config(const pk_service_t *svc) { return svc->config; }
+pk_metrics_t *pk_service_metrics(pk_service_t *svc) { return svc->metrics; }
+pk_http_t *pk_service_http(pk_service_t *svc) { return svc->http; }
+pk_db_t *pk_service_db(pk_service_t *svc) { return svc->db; }
+const pk_keyring_t *pk_service_keyring(const pk_service_t *svc) { return svc->keyring; }
+const char *pk_service_conninfo(const pk_service_t *svc) { return svc->conninfo; }
+void pk_service_set_ready(pk_service_t *svc, bool ready) { svc->ready = ready; }
+
+static void s_healthz(pk_http_req_t *req, void *arg)
+{
+    pk_service_t *svc = arg;
+    char body[128];
+    int n = snprintf(body, sizeof body, "{\"status\":\"ok\",\"service\":\"%s\",\"version\":\"%s\"}", svc->def->name,
+                     PK_VERSION);
+    pk_http_respond(req, 200, "application/json", body, (size_t)n);
+}
+
+static void s_readyz(pk_http_req_t *req, void *arg)
+{
+    pk_service_t *svc = arg;
+    bool db = svc->db && pk_db_connected(svc->db);
+    bool ok = db && svc->ready && !svc->stopping;
+    char body[160];
+    int n = snprintf(body, sizeof body, "{\"status\":\"%s\",\"database\":%s,\"service\":%s,\"stopping\":%s}",
+                     ok ? "ready" : "not_ready", db ? "true" : "false", svc->ready ? "true" : "false",
+                     svc->stopping ? "true" : "false");
+    pk_http_respond(req, ok ? 200 : 503, "application/json", body, (size_t)n);
+}
+
+static void s_metrics(pk_http_req_t *req, void *arg)
+{
+    pk_service_t *svc = arg;
+    char *text = pk_metrics_render(svc->metrics);
+    pk_http_respond(req, 200, "text/plain; version=0.0.4", text, strlen(text));
+    free(text);
+}
+
+static void s_db_state(pk_db_t *db, bool up, void *arg)
+{
+    (void)db;
+    pk_service_t *svc = arg;
+    pk_metric_set(svc->m_db_up, up);
+    if (!up)
+        pk_log_warn(svc->log, "database connection lost, not ready until it is back");
+}
+
+static void s_close_signal(uv_signal_t *s)
+{
+    uv_signal_stop(s);
+    uv_close((uv_handle_t *)s, NULL);
+}
+
+static void s_stop(pk_service_t *svc, const char *why)
+{
+    if (svc->stopping)
+        return;
+    svc->stopping = true;
+    pk_log_info(svc->log, "stopping on %s", why);
+    if (svc->def->stop)
+        svc->def->stop(svc, svc->state);
+    pk_http_close(&svc->http);
+    pk_db_close(&svc->db);
+    s_close_signal(&svc->sigint);
+    s_close_signal(&svc->sigterm);
+}
+
+static void s_on_signal(uv_signal_t *s, int signum)
+{
+    pk_service_t *svc = s->data;
+    s_stop(svc, signum == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+/* Applies the common bus tables, then the service's own migrations. */
+static int s_migrate(pk_service_t *svc)
+{
+    int timeout = (int)pk_config_int(svc->config, "PELUKAN_DB_CONNECT_TIMEOUT_MS");
+    PGconn *conn = pk_pg_connect(svc->conninfo, svc->log, timeout);
+    if (!conn)
+        return PK_EDBCONN;
+    const char *root = pk_config_str(svc->config, "PELUKAN_SQL_DIR");
+    char *bus_dir = pk_asprintf("%s/common/sql/bus", root);
+    char *own_dir = pk_asprintf("%s/services/%s/sql", root, svc->def->name);
+    int rc = pk_migrate_run(conn, svc->log, svc->def->name, "bus", bus_dir);
+    if (rc == 0)
+        rc = pk_migrate_run(conn, svc->log, svc->def->name, svc->def->name, own_dir);
+    free(bus_dir);
+    free(own_dir);
+    PQfinish(conn);
+    return rc;
+}
+
+static void s_usage(const pk_service_def_t *def)
+{
+    printf("Usage: pelukan-%s [--help | --version]\n\nPELUKAN %s service. Configuration comes only from the "
+           "environment.\n\n",
+           def->name, def->name);
+    const pk_config_def_t *const tables[] = {def->settings, NULL};
+    pk_config_print_help(def->name, tables, stdout);
+}
+
+static void s_free(pk_service_t *svc)
+{
+    if (uv_loop_close(&svc->loop) != 0)
+        pk_log_warn(svc->log, "event loop closed with handles still open");
+    pk_keyring_destroy(&svc->keyring);
+    pk_metrics_destroy(&svc->metrics);
+    free(svc->conninfo);
+    pk_log_destroy(&svc->log);
+    pk_config_destroy(&svc->config);
+}
+
+int pk_service_main(const pk_service_def_t *def, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            s_usage(def);
+            return 0;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("pelukan-%s %s\n", def->name, PK_VERSION);
+            return 0;
+        }
+        fprintf(stderr, "pelukan-%s: unknown argument \"%s\"; settings come from PELUKAN_* variables, see --help\n",
+                def->name, argv[i]);
+        return 2;
+    }
+
+    /* czmq must leave signals to libuv; ignore SIGPIPE from closed peers. */
+    zsys_handler_set(NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (pk_crypto_init() != 0) {
+        fprintf(stderr, "pelukan-%s: libsodium failed to initialise\n", def->name);
+        return 1;
+    }
+
+    pk_service_t svc_storage = {.def = def};
+    pk_service_t *svc = &svc_storage;
+    char err[512];
+    const pk_config_def_t *const tables[] = {def->settings, NULL};
+    svc->config = pk_config_new(def->name, tables, environ, err, sizeof err);
+    if (!svc->config) {
+        fprintf(stderr, "pelukan-%s: configuration error: %s\n", def->name, err);
+        return 2;
+    }
+    pk_log_level_t level = PK_LOG_INFO;
+    (void)pk_log_level_parse(pk_config_str(svc->config, "PELUKAN_LOG_LEVEL"), &level);
+    bool json = strcmp(pk_config_str(svc->config, "PELUKAN_LOG_FORMAT"), "json") == 0;
+    svc->log = pk_log_new(def->name, level, json ? PK_LOG_JSON : PK_LOG_LOGFMT, STDERR_FILENO);
+
+    const char *key_path = pk_config_str(svc->config, "PELUKAN_MASTER_KEY_FILE");
+    int key_err = 0;
+    svc->keyring = pk_keyring_load(key_path, &key_err);
+    if (!svc->keyring) {
+        fprintf(stderr, "pelukan-%s: configuration error: PELUKAN_MASTER_KEY_FILE=\"%s\": %s\n", def->name,
+                key_path, key_err == PK_EKEY ? "not a 32-byte key (64 hex digits)" : "cannot read file");
+        pk_log_destroy(&svc->log);
+        pk_config_destroy(&svc->config);
+        return 2;
+    }
+    svc->metrics = pk_metrics_new(def->name);
+    svc->m_db_up = pk_metrics_gauge(svc->metrics, "pelukan_db_connected", NULL, "1 when the database is connected");
+    pk_metric_set(pk_metrics_gauge(svc->metrics, "pelukan_start_time_seconds", NULL, "start time, Unix seconds"),
+                  (int64_t)(pk_now_us() / 1000000u));
+    svc->conninfo = pk_pg_conninfo(pk_config_str(svc->config, "PELUKAN_DB_URL"),
+                                   pk_config_own_str(svc->config, "DB_URL"), def->name);
+    uv_loop_init(&svc->loop);
+
+    int status = 1;
+    if (s_migrate(svc) != 0)
+        goto done;
+
+    svc->db = pk_db_new(&svc->loop, svc->conninfo, svc->log);
+    pk_db_on_state(svc->db, s_db_state, svc);
+    svc->http = pk_http_new(&svc->loop, svc->log, (pk_http_limits_t){64 * 1024, 10000});
+    pk_http_route(svc->http, "GET", "/healthz", s_healthz, svc);
+    pk_http_route(svc->http, "GET", "/readyz", s_readyz, svc);
+    pk_http_route(svc->http, "GET", "/metrics", s_metrics, svc);
+    const char *addr = pk_config_str(svc->config, "PELUKAN_HTTP_ADDR");
+    int port = (int)pk_config_own_int(svc->config, "HTTP_PORT");
+    if (pk_http_listen(svc->http, addr, port) != 0)
+        goto stop;
+
+    uv_signal_init(&svc->loop, &svc->sigint);
+    uv_signal_init(&svc->loop, &svc->sigterm);
+    svc->sigint.data = svc->sigterm.data = svc;
+    uv_signal_start(&svc->sigint, s_on_signal, SIGINT);
+    uv_signal_start(&svc->sigterm, s_on_signal, SIGTERM);
+
+    svc->ready = true;
+    if (def->start) {
+        int rc = def->start(svc, &svc->state);
+        if (rc != 0) {
+            pk_log_error(svc->log, "start-up failed: %s, exiting", pk_strerror(rc));
+            s_stop(svc, "start-up failure");
+            uv_run(&svc->loop, UV_RUN_DEFAULT);
+            goto done;
+        }
+    }
+    pk_log_info(svc->log, "started, http=%s:%d health=/healthz ready=/readyz metrics=/metrics", addr,
+                pk_http_port(svc->http));
+    uv_run(&svc->loop, UV_RUN_DEFAULT);
+    status = 0;
+    pk_log_info(svc->log, "stopped cleanly");
+    goto done;
+
+stop:
+    pk_http_close(&svc->http);
+    pk_db_close(&svc->db);
+    uv_run(&svc->loop, UV_RUN_DEFAULT);
+done:
+    s_free(svc);
+    return status;
+}

@@ -1,0 +1,8 @@
+# The audit service: every .c of services/audit linked with libpelukan_common.
+AUDIT_SRC  := $(wildcard services/audit/*.c)
+AUDIT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(AUDIT_SRC))
+SERVICE_BINS += $(BUILD)/bin/pelukan-audit
+
+$(BUILD)/bin/pelukan-audit: $(AUDIT_OBJS) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

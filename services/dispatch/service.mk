@@ -1,0 +1,8 @@
+# The dispatch service: every .c of services/dispatch linked with libpelukan_common.
+DISPATCH_SRC  := $(wildcard services/dispatch/*.c)
+DISPATCH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(DISPATCH_SRC))
+SERVICE_BINS += $(BUILD)/bin/pelukan-dispatch
+
+$(BUILD)/bin/pelukan-dispatch: $(DISPATCH_OBJS) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -1,0 +1,8 @@
+# The intake service: every .c of services/intake linked with libpelukan_common.
+INTAKE_SRC  := $(wildcard services/intake/*.c)
+INTAKE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(INTAKE_SRC))
+SERVICE_BINS += $(BUILD)/bin/pelukan-intake
+
+$(BUILD)/bin/pelukan-intake: $(INTAKE_OBJS) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

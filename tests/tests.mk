@@ -1,0 +1,12 @@
+# Tests: Criterion binaries, one per file of tests/unit and tests/e2e, and
+# the benchmarks of tests/bench; all link the test support code.
+SUPPORT_SRC  := $(wildcard tests/support/*.c)
+SUPPORT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(SUPPORT_SRC))
+UNIT_BINS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/*.c))
+E2E_BINS     := $(patsubst tests/e2e/%.c,$(BUILD)/tests/e2e/%,$(wildcard tests/e2e/*.c))
+BENCH_BINS   := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(wildcard tests/bench/*.c))
+TEST_BINS    := $(UNIT_BINS) $(E2E_BINS) $(BENCH_BINS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(SUPPORT_OBJS) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
