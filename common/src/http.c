@@ -47,6 +47,7 @@ struct pk_http {
 struct pk_http_req {
     h2o_req_t *h2o;
     struct pk_http_req **link;
+    char *method;
     char *path;
     char *params[S_MAX_PARAMS];
     int nparams;
@@ -66,6 +67,7 @@ static void s_req_free(pk_http_req_t *req)
 {
     if (req->h2o && req->link)
         *req->link = NULL;
+    free(req->method);
     free(req->path);
     for (int i = 0; i < req->nparams; i++)
         free(req->params[i]);
@@ -122,6 +124,7 @@ static int s_on_req(h2o_handler_t *h, h2o_req_t *hreq)
     req->h2o = hreq;
     req->link = h2o_mem_alloc_shared(&hreq->pool, sizeof *req->link, s_link_dispose);
     *req->link = req;
+    req->method = pk_strndup(hreq->method.base, hreq->method.len);
     req->path = pk_strndup(hreq->path_normalized.base, hreq->path_normalized.len);
     struct sockaddr_storage ss;
     socklen_t sl = hreq->conn->callbacks->get_peername(hreq->conn, (struct sockaddr *)&ss);
@@ -137,7 +140,7 @@ static int s_on_req(h2o_handler_t *h, h2o_req_t *hreq)
             continue;
         }
         path_known = true;
-        if (strlen(r->method) == hreq->method.len && memcmp(r->method, hreq->method.base, hreq->method.len) == 0) {
+        if (strcmp(r->method, req->method) == 0) {
             r->fn(req, r->arg);
             return 0;
         }
@@ -312,7 +315,7 @@ void pk_http_close(pk_http_t **self_p)
 
 const char *pk_http_method(const pk_http_req_t *req)
 {
-    return req->h2o ? req->h2o->method.base : "";
+    return req->method;
 }
 
 const char *pk_http_path(const pk_http_req_t *req)

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# run.sh -- starts a throwaway PostgreSQL on a free port, runs every test
+# binary (or, with --bench, every benchmark), stops everything, and ends
+# with one summary line: "N passed, N failed".
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-build}
+MODE=test
+[ "${1:-}" = "--bench" ] && MODE=bench
+cd "$ROOT"
+
+TMP=$(mktemp -d /tmp/pelukan-test.XXXXXX)
+chmod 755 "$TMP"
+free_port() {
+    local p
+    for _ in $(seq 50); do
+        p=$((20000 + RANDOM % 30000))
+        (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }
+    done
+    echo "run.sh: no free port found" >&2; exit 1
+}
+PGPORT=$(free_port)
+cleanup() {
+    deploy/local/pgcluster.sh stop "$TMP/pg"
+    if [ -n "${PKTEST_KEEP:-}" ]; then echo "run.sh: kept $TMP"; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+deploy/local/pgcluster.sh start "$TMP/pg" "$PGPORT" || { echo "0 passed, 1 failed (PostgreSQL did not start)"; exit 1; }
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$TMP/master.key"
+chmod 600 "$TMP/master.key"
+
+export PKTEST_PG_PORT=$PGPORT PKTEST_ROOT=$ROOT PKTEST_BUILD=$ROOT/$BUILD PKTEST_TMP=$TMP
+
+if [ $MODE = bench ]; then
+    status=0
+    for b in "$BUILD"/tests/bench/*; do
+        [ -x "$b" ] || continue
+        "$b" || { echo "run.sh: benchmark $b failed (benchmarks never fail the tests)" >&2; status=0; }
+    done
+    exit $status
+fi
+
+passed=0 failed=0
+for t in "$BUILD"/tests/unit/* "$BUILD"/tests/e2e/*; do
+    [ -x "$t" ] || continue
+    echo "== $(basename "$(dirname "$t")")/$(basename "$t")"
+    out=$("$t" --jobs 1 --verbose=0 2>&1); rc=$?
+    echo "$out" | grep -vE "^\[(RUN |PASS|----\] +$|----\] Criterion|====\] Running)" | tail -n 60
+    line=$(echo "$out" | grep -E 'Synthesis: Tested' | tail -1)
+    if [ -z "$line" ]; then
+        echo "run.sh: $t printed no summary (exit $rc)"; failed=$((failed + 1)); continue
+    fi
+    p=$(echo "$line" | sed -E 's/.*Passing: ([0-9]+).*/\1/')
+    f=$(echo "$line" | sed -E 's/.*Failing: ([0-9]+).*/\1/')
+    c=$(echo "$line" | sed -E 's/.*Crashing: ([0-9]+).*/\1/')
+    passed=$((passed + p)); failed=$((failed + f))
+    [ "$rc" = 0 ] || [ "$f" != 0 ] || { echo "run.sh: $t exited $rc"; failed=$((failed + 1)); }
+    : "$c"
+done
+echo "$passed passed, $failed failed"
+[ $failed = 0 ]

@@ -1,0 +1,336 @@
+/* pktest.c -- test support: cluster access, processes, HTTP, deadlines. */
+#include "pktest.h"
+
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pelukan/config.h"
+#include "pelukan/util.h"
+
+const char *pkt_env(const char *name)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        cr_assert_fail("%s is not set: run the tests through `make test` (tests/run.sh), which starts PostgreSQL", name);
+    return v;
+}
+
+static char *s_conninfo(const char *db)
+{
+    return pk_asprintf("host=127.0.0.1 port=%s dbname=%s", pkt_env("PKTEST_PG_PORT"), db);
+}
+
+PGconn *pkt_superuser(const char *db)
+{
+    char *ci = pk_asprintf("host=127.0.0.1 port=%s dbname=%s user=postgres", pkt_env("PKTEST_PG_PORT"), db);
+    PGconn *c = PQconnectdb(ci);
+    free(ci);
+    if (PQstatus(c) != CONNECTION_OK)
+        cr_assert_fail("cannot connect to the test cluster: %s", PQerrorMessage(c));
+    return c;
+}
+
+static void s_ignore_notice(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+}
+
+void pkt_sql(const char *db, const char *sql)
+{
+    PGconn *c = pkt_superuser(db);
+    PQsetNoticeProcessor(c, s_ignore_notice, NULL);
+    PGresult *r = PQexec(c, sql);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        cr_assert_fail("SQL failed: %s\n%s", PQresultErrorMessage(r), sql);
+    PQclear(r);
+    PQfinish(c);
+}
+
+char *pkt_sql_value(const char *db, const char *sql)
+{
+    PGconn *c = pkt_superuser(db);
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        cr_assert_fail("SQL failed: %s\n%s", PQresultErrorMessage(r), sql);
+    char *v = PQntuples(r) && !PQgetisnull(r, 0, 0) ? pk_strdup(PQgetvalue(r, 0, 0)) : NULL;
+    PQclear(r);
+    PQfinish(c);
+    return v;
+}
+
+char *pkt_db_create(const char *name)
+{
+    char *sql = pk_asprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
+    pkt_sql("postgres", sql);
+    free(sql);
+    sql = pk_asprintf("CREATE DATABASE %s TEMPLATE pelukan", name);
+    pkt_sql("postgres", sql);
+    free(sql);
+    return s_conninfo(name);
+}
+
+char *pkt_role_create(const char *db, const char *name)
+{
+    char *sql = pk_asprintf("DROP SCHEMA IF EXISTS %s CASCADE;"
+                            "DO $$ BEGIN CREATE ROLE %s LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;"
+                            "CREATE SCHEMA %s AUTHORIZATION %s; ALTER ROLE %s SET search_path = %s, public;",
+                            name, name, name, name, name, name);
+    pkt_sql(db, sql);
+    free(sql);
+    char *base = s_conninfo(db);
+    char *ci = pk_asprintf("%s user=%s", base, name);
+    free(base);
+    return ci;
+}
+
+int pkt_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sa;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || getsockname(fd, (struct sockaddr *)&sa, &len))
+        cr_assert_fail("cannot find a free port: %s", strerror(errno));
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+pkt_env_t *pkt_env_new(const char *dbname)
+{
+    pkt_env_t *env = pk_calloc(1, sizeof *env);
+    char *ci = s_conninfo(dbname);
+    pkt_env_set(env, "PELUKAN_DB_URL", ci);
+    free(ci);
+    char *key = pk_asprintf("%s/master.key", pkt_env("PKTEST_TMP"));
+    pkt_env_set(env, "PELUKAN_MASTER_KEY_FILE", key);
+    free(key);
+    pkt_env_set(env, "PELUKAN_SQL_DIR", pkt_env("PKTEST_ROOT"));
+    pkt_env_set(env, "PELUKAN_DB_CONNECT_TIMEOUT_MS", "10000");
+    for (const char *const *s = pk_service_names; *s; s++) {
+        static const char *const kinds[] = {"PUB", "REPLAY", "RPC"};
+        char name[64], value[64];
+        snprintf(name, sizeof name, "PELUKAN_%s_HTTP_PORT", *s);
+        for (char *c = name; *c; c++)
+            *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+        snprintf(value, sizeof value, "%d", pkt_free_port());
+        pkt_env_set(env, name, value);
+        for (size_t k = 0; k < 3; k++) {
+            snprintf(name, sizeof name, "PELUKAN_%s_%s", *s, kinds[k]);
+            for (char *c = name; *c; c++)
+                *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+            snprintf(value, sizeof value, "tcp://127.0.0.1:%d", pkt_free_port());
+            pkt_env_set(env, name, value);
+        }
+    }
+    return env;
+}
+
+void pkt_env_set(pkt_env_t *env, const char *name, const char *value)
+{
+    size_t n = strlen(name);
+    for (int i = 0; i < env->count; i++) {
+        if (strncmp(env->vars[i], name, n) == 0 && env->vars[i][n] == '=') {
+            free(env->vars[i]);
+            env->vars[i] = pk_asprintf("%s=%s", name, value);
+            return;
+        }
+    }
+    env->vars = pk_realloc(env->vars, (size_t)(env->count + 2) * sizeof *env->vars);
+    env->vars[env->count++] = pk_asprintf("%s=%s", name, value);
+    env->vars[env->count] = NULL;
+}
+
+const char *pkt_env_get(const pkt_env_t *env, const char *name)
+{
+    size_t n = strlen(name);
+    for (int i = 0; i < env->count; i++) {
+        if (strncmp(env->vars[i], name, n) == 0 && env->vars[i][n] == '=')
+            return env->vars[i] + n + 1;
+    }
+    return NULL;
+}
+
+void pkt_env_destroy(pkt_env_t **env_p)
+{
+    if (!env_p || !*env_p)
+        return;
+    for (int i = 0; i < (*env_p)->count; i++)
+        free((*env_p)->vars[i]);
+    free((*env_p)->vars);
+    free(*env_p);
+    *env_p = NULL;
+}
+
+pkt_proc_t pkt_service_spawn(const char *service, const pkt_env_t *env)
+{
+    static int counter;
+    pkt_proc_t p = {0};
+    snprintf(p.name, sizeof p.name, "%s", service);
+    snprintf(p.log_path, sizeof p.log_path, "%s/%s-%d-%d.log", pkt_env("PKTEST_TMP"), service, (int)getpid(),
+             ++counter);
+    char port_name[64];
+    snprintf(port_name, sizeof port_name, "PELUKAN_%s_HTTP_PORT", service);
+    for (char *c = port_name; *c; c++)
+        *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+    const char *port = pkt_env_get(env, port_name);
+    p.http_port = port ? atoi(port) : 0;
+    char *bin = pk_asprintf("%s/bin/pelukan-%s", pkt_env("PKTEST_BUILD"), service);
+    if (access(bin, X_OK) != 0)
+        cr_assert_fail("%s is missing: build it with `make`", bin);
+    fflush(NULL);
+    p.pid = fork();
+    if (p.pid == 0) {
+        int fd = open(p.log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        /* The child gets exactly the test's environment, plus PATH. */
+        char *const argv[] = {bin, NULL};
+        int n = env->count;
+        char **envp = calloc((size_t)n + 3, sizeof *envp);
+        for (int i = 0; i < n; i++)
+            envp[i] = env->vars[i];
+        envp[n++] = "PATH=/usr/bin:/bin";
+        const char *asan = getenv("ASAN_OPTIONS");
+        if (asan)
+            envp[n++] = pk_asprintf("ASAN_OPTIONS=%s", asan);
+        execve(bin, argv, envp);
+        _exit(127);
+    }
+    free(bin);
+    return p;
+}
+
+pkt_proc_t pkt_service_start(const char *service, const pkt_env_t *env)
+{
+    pkt_proc_t p = pkt_service_spawn(service, env);
+    double deadline = pkt_now_ms() + 30000;
+    while (pkt_now_ms() < deadline) {
+        if (pkt_http_get(p.http_port, "/healthz", NULL) == 200)
+            return p;
+        int st;
+        if (waitpid(p.pid, &st, WNOHANG) == p.pid) {
+            char *log = pkt_proc_log(&p);
+            cr_assert_fail("pelukan-%s exited during start-up:\n%s", service, log);
+        }
+        usleep(20 * 1000);
+    }
+    char *log = pkt_proc_log(&p);
+    cr_assert_fail("pelukan-%s did not answer /healthz within 30 s:\n%s", service, log);
+    return p;
+}
+
+int pkt_proc_wait(pkt_proc_t *p, int timeout_ms)
+{
+    double deadline = pkt_now_ms() + timeout_ms;
+    for (;;) {
+        int st;
+        pid_t r = waitpid(p->pid, &st, WNOHANG);
+        if (r == p->pid) {
+            p->pid = 0;
+            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        }
+        if (pkt_now_ms() > deadline)
+            return -1;
+        usleep(5 * 1000);
+    }
+}
+
+int pkt_proc_stop(pkt_proc_t *p, int sig, int timeout_ms)
+{
+    if (p->pid <= 0)
+        return -1;
+    kill(p->pid, sig);
+    int rc = pkt_proc_wait(p, timeout_ms);
+    if (rc == -1) {
+        kill(p->pid, SIGKILL);
+        pkt_proc_wait(p, 5000);
+    }
+    return rc;
+}
+
+char *pkt_proc_log(const pkt_proc_t *p)
+{
+    char *text = NULL;
+    if (pk_read_file(p->log_path, &text, NULL) != 0)
+        return pk_strdup("");
+    return text;
+}
+
+static size_t s_write_cb(char *data, size_t size, size_t n, void *arg)
+{
+    FILE *out = arg;
+    return fwrite(data, size, n, out);
+}
+
+int pkt_http(const char *method, int port, const char *path, const char *req_body, size_t req_len,
+             const char *const *headers, char **body)
+{
+    CURL *c = curl_easy_init();
+    char url[512];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    struct curl_slist *hl = NULL;
+    for (const char *const *h = headers; h && *h; h++)
+        hl = curl_slist_append(hl, *h);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_write_cb);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (hl)
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+    if (req_body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, req_body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)req_len);
+    }
+    long status = 0;
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    fclose(out);
+    curl_slist_free_all(hl);
+    curl_easy_cleanup(c);
+    if (body)
+        *body = buf;
+    else
+        free(buf);
+    return (int)status;
+}
+
+int pkt_http_get(int port, const char *path, char **body)
+{
+    return pkt_http("GET", port, path, NULL, 0, NULL, body);
+}
+
+double pkt_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+bool pkt_wait_until(bool (*cond)(void *arg), void *arg, int timeout_ms)
+{
+    double deadline = pkt_now_ms() + timeout_ms;
+    while (pkt_now_ms() < deadline) {
+        if (cond(arg))
+            return true;
+        usleep(5 * 1000);
+    }
+    return cond(arg);
+}

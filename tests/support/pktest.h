@@ -1,0 +1,88 @@
+/* pktest.h -- test support: the throwaway cluster, free ports, service
+ * processes, HTTP requests, deadlines. Used by unit, e2e and bench tests.
+ *
+ * tests/run.sh starts PostgreSQL and exports PKTEST_* variables; a test
+ * that needs them and finds them missing fails saying so. */
+#ifndef PKTEST_H
+#define PKTEST_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* A PKTEST_* variable, or a Criterion failure naming it when missing. */
+const char *pkt_env(const char *name);
+
+/* Creates (dropping first) database `name` as a copy of the bootstrapped
+ * "pelukan" database: PostGIS and one empty schema per service. Returns
+ * its base conninfo (no user). Caller owns return value. */
+char *pkt_db_create(const char *name);
+
+/* Connects as the cluster's superuser to database `db`. */
+PGconn *pkt_superuser(const char *db);
+
+/* Runs SQL as superuser on `db`; fails the test if it fails. */
+void pkt_sql(const char *db, const char *sql);
+
+/* Runs a query returning one value as superuser; caller owns the string. */
+char *pkt_sql_value(const char *db, const char *sql);
+
+/* Creates role `name` with schema `name` and search_path set, in `db`;
+ * returns a conninfo for that role. Caller owns return value. */
+char *pkt_role_create(const char *db, const char *name);
+
+/* A TCP port that was free a moment ago. */
+int pkt_free_port(void);
+
+/* A service (or any program) started as a child process. */
+typedef struct {
+    pid_t pid;
+    char name[32];
+    char log_path[512];
+    int http_port;
+} pkt_proc_t;
+
+/* Environment for services in tests: database, key, SQL dir, free ports
+ * for every service's HTTP, PUB, REPLAY and RPC. `extra` is a
+ * NULL-terminated list of "NAME=value" that override; may be NULL. */
+typedef struct {
+    char **vars;
+    int count;
+} pkt_env_t;
+
+pkt_env_t *pkt_env_new(const char *dbname);
+void pkt_env_set(pkt_env_t *env, const char *name, const char *value);
+const char *pkt_env_get(const pkt_env_t *env, const char *name);
+void pkt_env_destroy(pkt_env_t **env_p);
+
+/* Starts build/bin/pelukan-<service> with `env`; stderr and stdout go to a
+ * log file. Does not wait. */
+pkt_proc_t pkt_service_spawn(const char *service, const pkt_env_t *env);
+
+/* Starts it and waits (up to 30 s) until GET /healthz answers 200. */
+pkt_proc_t pkt_service_start(const char *service, const pkt_env_t *env);
+
+/* Sends `sig` and waits up to `timeout_ms` for exit; returns the exit
+ * status, 128+signal if killed, or -1 on timeout (then SIGKILLs it). */
+int pkt_proc_stop(pkt_proc_t *p, int sig, int timeout_ms);
+
+/* Waits up to `timeout_ms` for the process to exit by itself. */
+int pkt_proc_wait(pkt_proc_t *p, int timeout_ms);
+
+/* Whole log of a process; caller owns return value. */
+char *pkt_proc_log(const pkt_proc_t *p);
+
+/* HTTP request to 127.0.0.1:port; returns the status (0 if no answer) and
+ * the body in *body (caller frees) when body is not NULL. */
+int pkt_http(const char *method, int port, const char *path, const char *req_body, size_t req_len,
+             const char *const *headers, char **body);
+int pkt_http_get(int port, const char *path, char **body);
+
+/* Polls `cond(arg)` every few milliseconds until true or `timeout_ms`. */
+bool pkt_wait_until(bool (*cond)(void *arg), void *arg, int timeout_ms);
+
+/* Monotonic milliseconds. */
+double pkt_now_ms(void);
+
+#endif
