@@ -41,7 +41,7 @@ include $(wildcard services/*/service.mk)
 include tests/tests.mk
 
 # ---- top-level targets ---------------------------------------------------
-.PHONY: all deps run test unit e2e bench check-asan format lint clean
+.PHONY: all deps run test bench check-asan check-valgrind format lint clean tests-bins
 
 all: $(COMMON_LIB) $(SERVICE_BINS) $(TOOL_BINS)
 
@@ -63,8 +63,14 @@ bench: deps
 check-asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all tests-bins
-	@BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	@BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run.sh
+
+# The unit suite under valgrind (memcheck): errors and definite leaks fail.
+check-valgrind: deps
+	@$(MAKE) --no-print-directory all tests-bins
+	@BUILD=$(BUILD) PKTEST_WRAP="valgrind -q --trace-children=yes --error-exitcode=9 --leak-check=full \
+	    --errors-for-leak-kinds=definite --suppressions=$(CURDIR)/tests/valgrind.supp" tests/run.sh --unit
 
 tests-bins: $(TEST_BINS)
 
@@ -75,7 +81,7 @@ format:
 lint: $(PROTO_H)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
 	    --suppress=missingIncludeSystem --inline-suppr -Icommon/include -I$(BUILD)/gen \
-	    common/src services tests
+	    common/src services tests/support
 
 clean:
 	rm -rf build build-asan

@@ -8,6 +8,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
 MODE=test
 [ "${1:-}" = "--bench" ] && MODE=bench
+[ "${1:-}" = "--unit" ] && MODE=unit
+# PKTEST_WRAP runs each unit test binary under a tool (valgrind).
+WRAP=${PKTEST_WRAP:-}
 cd "$ROOT"
 
 TMP=$(mktemp -d /tmp/pelukan-test.XXXXXX)
@@ -42,10 +45,12 @@ if [ $MODE = bench ]; then
 fi
 
 passed=0 failed=0
-for t in "$BUILD"/tests/unit/* "$BUILD"/tests/e2e/*; do
+tests=("$BUILD"/tests/unit/*)
+[ $MODE = unit ] || tests+=("$BUILD"/tests/e2e/*)
+for t in "${tests[@]}"; do
     [ -x "$t" ] || continue
     echo "== $(basename "$(dirname "$t")")/$(basename "$t")"
-    out=$("$t" --jobs 1 --verbose=0 2>&1); rc=$?
+    out=$($WRAP "$t" --jobs 1 2>&1); rc=$?
     echo "$out" | grep -vE "^\[(RUN |PASS|----\] +$|----\] Criterion|====\] Running)" | tail -n 60
     line=$(echo "$out" | grep -E 'Synthesis: Tested' | tail -1)
     if [ -z "$line" ]; then

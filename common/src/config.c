@@ -25,15 +25,14 @@ const char *const pk_service_names[] = {"intake", "notification", "dispatch", "r
 /* Endpoints and ports of every service, known to every service: a consumer
  * must find the producers it subscribes to. Ports: 74<n>1 PUB, 74<n>2 replay,
  * 74<n>3 commands, 808<n> HTTP, n = position in pk_service_names. */
-#define PK_SERVICE_SETTINGS(UP, N)                                                                      \
-    {"PELUKAN_" UP "_HTTP_PORT", PK_CFG_PORT, "808" N, "HTTP port (API, health, metrics)", NULL, 0, 0},  \
-    {"PELUKAN_" UP "_PUB", PK_CFG_ENDPOINT, "tcp://127.0.0.1:74" N "1", "event PUB endpoint", NULL, 0, 0}, \
-    {"PELUKAN_" UP "_REPLAY", PK_CFG_ENDPOINT, "tcp://127.0.0.1:74" N "2", "replay ROUTER endpoint", NULL, \
-     0, 0},                                                                                             \
-    {"PELUKAN_" UP "_RPC", PK_CFG_ENDPOINT, "tcp://127.0.0.1:74" N "3", "command ROUTER endpoint", NULL, 0, \
-     0},                                                                                                \
-    {"PELUKAN_" UP "_DB_URL", PK_CFG_SECRET, "", "libpq conninfo; empty: PELUKAN_DB_URL as role " UP, NULL, \
-     0, 0}
+#define PK_SERVICE_SETTINGS(UP, N)                                                                                     \
+    {"PELUKAN_" UP "_HTTP_PORT", PK_CFG_PORT, "808" N, "HTTP port (API, health, metrics)", NULL, 0, 0},                \
+        {"PELUKAN_" UP "_PUB", PK_CFG_ENDPOINT, "tcp://127.0.0.1:74" N "1", "event PUB endpoint", NULL, 0, 0},         \
+        {"PELUKAN_" UP "_REPLAY", PK_CFG_ENDPOINT, "tcp://127.0.0.1:74" N "2", "replay ROUTER endpoint", NULL, 0, 0},  \
+        {"PELUKAN_" UP "_RPC", PK_CFG_ENDPOINT, "tcp://127.0.0.1:74" N "3", "command ROUTER endpoint", NULL, 0, 0},    \
+    {                                                                                                                  \
+        "PELUKAN_" UP "_DB_URL", PK_CFG_SECRET, "", "libpq conninfo; empty: PELUKAN_DB_URL as role " UP, NULL, 0, 0    \
+    }
 
 static const pk_config_def_t s_common[] = {
     {"PELUKAN_LOG_LEVEL", PK_CFG_ENUM, "info", "minimum level logged", "debug|info|warn|error", 0, 0},
@@ -41,8 +40,7 @@ static const pk_config_def_t s_common[] = {
     {"PELUKAN_HTTP_ADDR", PK_CFG_STRING, "127.0.0.1", "address the HTTP listeners bind to", NULL, 0, 0},
     {"PELUKAN_DB_URL", PK_CFG_SECRET, "host=127.0.0.1 port=5432 dbname=pelukan",
      "libpq conninfo shared by services (each adds its own user)", NULL, 0, 0},
-    {"PELUKAN_DB_CONNECT_TIMEOUT_MS", PK_CFG_INT, "30000", "how long start-up waits for PostgreSQL", NULL, 0,
-     3600000},
+    {"PELUKAN_DB_CONNECT_TIMEOUT_MS", PK_CFG_INT, "30000", "how long start-up waits for PostgreSQL", NULL, 0, 3600000},
     {"PELUKAN_MASTER_KEY_FILE", PK_CFG_FILE, PK_DEFAULT_VAR_DIR "/keys/master.key",
      "32-byte master key (64 hex digits) that wraps per-case data keys", NULL, 0, 0},
     {"PELUKAN_SQL_DIR", PK_CFG_DIR, PK_DEFAULT_SQL_DIR, "directory holding <service>/sql and bus/", NULL, 0, 0},
@@ -135,8 +133,8 @@ static int s_check(s_value_t *v, char *err, size_t errlen)
         if (!s_parse_int(t, &v->number))
             return s_fail(err, errlen, "%s=\"%s\" is not an integer", d->name, shown);
         if ((d->min || d->max) && (v->number < d->min || v->number > d->max))
-            return s_fail(err, errlen, "%s=\"%s\" is out of range (%lld..%lld)", d->name, shown,
-                          (long long)d->min, (long long)d->max);
+            return s_fail(err, errlen, "%s=\"%s\" is out of range (%lld..%lld)", d->name, shown, (long long)d->min,
+                          (long long)d->max);
         return 0;
     case PK_CFG_PORT:
         if (!s_parse_int(t, &v->number) || v->number < 1 || v->number > 65535)
@@ -325,9 +323,8 @@ void pk_config_print_help(const char *service, const pk_config_def_t *const *tab
     for (int pass = 0; pass < 2; pass++) {
         for (const pk_config_def_t *const *t = pass ? tables : common; t && *t; t++) {
             for (const pk_config_def_t *d = *t; d->name; d++) {
-                fprintf(out, "  %-36s %s%s%s\n      %s\n", d->name,
-                        d->default_value ? "default: \"" : "required", d->default_value ? d->default_value : "",
-                        d->default_value ? "\"" : "", d->help);
+                fprintf(out, "  %-36s %s%s%s\n      %s\n", d->name, d->default_value ? "default: \"" : "required",
+                        d->default_value ? d->default_value : "", d->default_value ? "\"" : "", d->help);
             }
         }
     }

@@ -65,8 +65,7 @@ pk_keyring_t *pk_keyring_load(const char *path, int *err)
     } else {
         while (len && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
             text[--len] = '\0';
-        ok = len == 64 && sodium_hex2bin(master, sizeof master, text, len, NULL, &bin_len, NULL) == 0 &&
-             bin_len == 32;
+        ok = len == 64 && sodium_hex2bin(master, sizeof master, text, len, NULL, &bin_len, NULL) == 0 && bin_len == 32;
     }
     sodium_memzero(text, len);
     free(text);
@@ -125,10 +124,9 @@ static int s_open(const uint8_t *key, const char *context, const uint8_t *sealed
     const uint8_t *nonce = sealed + 1;
     const uint8_t *c = nonce + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
     unsigned long long plen = 0;
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, &plen, NULL, c, sealed_len - 1 -
-                                                   crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
-                                                   (const uint8_t *)context, context ? strlen(context) : 0, nonce,
-                                                   key) != 0)
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+            out, &plen, NULL, c, sealed_len - 1 - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+            (const uint8_t *)context, context ? strlen(context) : 0, nonce, key) != 0)
         return PK_ECRYPTO;
     return 0;
 }

@@ -112,8 +112,8 @@ struct pk_db_txn {
     s_stmt_t *stmts;
     int count, cap;
     PGresult **results;
-    int next_result;  /* statement whose result comes next */
-    bool got_result;  /* a result for next_result has arrived */
+    int next_result; /* statement whose result comes next */
+    bool got_result; /* a result for next_result has arrived */
     int status;
     char *error;
     char sqlstate[6];
@@ -472,7 +472,6 @@ int pk_db_txn_count(const pk_db_txn_t *txn)
 {
     return txn->count;
 }
-
 
 void pk_db_txn_submit(pk_db_txn_t *txn, pk_db_txn_fn done, void *arg)
 {

@@ -124,8 +124,8 @@ char *pk_metrics_render(pk_metrics_t *self)
         fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", f->name, f->help, f->name, f->is_counter ? "counter" : "gauge");
         for (pk_metric_t *m = f; m; m = m->next) {
             if (strcmp(m->name, f->name) == 0)
-                fprintf(out, "%s{service=\"%s\"%s%s} %lld\n", m->name, self->service, *m->labels ? "," : "",
-                        m->labels, (long long)pk_metric_get(m));
+                fprintf(out, "%s{service=\"%s\"%s%s} %lld\n", m->name, self->service, *m->labels ? "," : "", m->labels,
+                        (long long)pk_metric_get(m));
         }
     }
     pthread_mutex_unlock(&self->lock);

@@ -59,7 +59,8 @@ static int s_list(const pk_log_t *log, const char *dir, s_file_t **out, size_t *
         files[n++] = (s_file_t){version, pk_strdup(e->d_name)};
     }
     closedir(d);
-    qsort(files, n, sizeof *files, s_cmp);
+    if (n > 1)
+        qsort(files, n, sizeof *files, s_cmp);
     for (size_t i = 1; rc == 0 && i < n; i++) {
         if (files[i].version == files[i - 1].version) {
             pk_log_error(log, "migrations: %s and %s share version %04d, refusing to start", files[i - 1].name,
@@ -108,8 +109,7 @@ static int s_apply(PGconn *conn, const pk_log_t *log, const char *stream, const 
     char version[16];
     snprintf(version, sizeof version, "%d", f->version);
     const char *params[] = {stream, version, f->name, sum};
-    if (pk_pg_run(conn, log,
-                  "INSERT INTO schema_migration (stream, version, name, sha256) VALUES ($1, $2, $3, $4)", 4,
+    if (pk_pg_run(conn, log, "INSERT INTO schema_migration (stream, version, name, sha256) VALUES ($1, $2, $3, $4)", 4,
                   params) != 0 ||
         pk_pg_run(conn, log, "COMMIT", 0, NULL) != 0) {
         PQclear(PQexec(conn, "ROLLBACK"));
@@ -156,8 +156,8 @@ static int s_run_locked(PGconn *conn, const pk_log_t *log, const char *schema, c
         char version[16];
         snprintf(version, sizeof version, "%d", files[i].version);
         const char *params[] = {stream, version};
-        res = pk_pg_exec(conn, log, "SELECT name, sha256 FROM schema_migration WHERE stream = $1 AND version = $2",
-                         2, params);
+        res = pk_pg_exec(conn, log, "SELECT name, sha256 FROM schema_migration WHERE stream = $1 AND version = $2", 2,
+                         params);
         if (!res) {
             rc = PK_EDB;
         } else if (PQntuples(res) == 1) {
@@ -185,8 +185,7 @@ int pk_migrate_run(PGconn *conn, const pk_log_t *log, const char *schema, const 
     if (pk_pg_run(conn, log, "SELECT pg_advisory_lock(hashtext('pelukan.migrate.' || $1))", 1, key) != 0)
         return PK_EDB;
     int rc = s_run_locked(conn, log, schema, stream, dir);
-    if (pk_pg_run(conn, log, "SELECT pg_advisory_unlock(hashtext('pelukan.migrate.' || $1))", 1, key) != 0 &&
-        rc == 0)
+    if (pk_pg_run(conn, log, "SELECT pg_advisory_unlock(hashtext('pelukan.migrate.' || $1))", 1, key) != 0 && rc == 0)
         rc = PK_EDB;
     return rc;
 }

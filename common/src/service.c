@@ -34,16 +34,46 @@ struct pk_service {
     pk_metric_t *m_db_up;
 };
 
-const char *pk_service_name(const pk_service_t *svc) { return svc->def->name; }
-uv_loop_t *pk_service_loop(pk_service_t *svc) { return &svc->loop; }
-const pk_log_t *pk_service_log(const pk_service_t *svc) { return svc->log; }
-const pk_config_t *pk_service_config(const pk_service_t *svc) { return svc->config; }
-pk_metrics_t *pk_service_metrics(pk_service_t *svc) { return svc->metrics; }
-pk_http_t *pk_service_http(pk_service_t *svc) { return svc->http; }
-pk_db_t *pk_service_db(pk_service_t *svc) { return svc->db; }
-const pk_keyring_t *pk_service_keyring(const pk_service_t *svc) { return svc->keyring; }
-const char *pk_service_conninfo(const pk_service_t *svc) { return svc->conninfo; }
-void pk_service_set_ready(pk_service_t *svc, bool ready) { svc->ready = ready; }
+const char *pk_service_name(const pk_service_t *svc)
+{
+    return svc->def->name;
+}
+uv_loop_t *pk_service_loop(pk_service_t *svc)
+{
+    return &svc->loop;
+}
+const pk_log_t *pk_service_log(const pk_service_t *svc)
+{
+    return svc->log;
+}
+const pk_config_t *pk_service_config(const pk_service_t *svc)
+{
+    return svc->config;
+}
+pk_metrics_t *pk_service_metrics(pk_service_t *svc)
+{
+    return svc->metrics;
+}
+pk_http_t *pk_service_http(pk_service_t *svc)
+{
+    return svc->http;
+}
+pk_db_t *pk_service_db(pk_service_t *svc)
+{
+    return svc->db;
+}
+const pk_keyring_t *pk_service_keyring(const pk_service_t *svc)
+{
+    return svc->keyring;
+}
+const char *pk_service_conninfo(const pk_service_t *svc)
+{
+    return svc->conninfo;
+}
+void pk_service_set_ready(pk_service_t *svc, bool ready)
+{
+    svc->ready = ready;
+}
 
 static void s_healthz(pk_http_req_t *req, void *arg)
 {
@@ -190,8 +220,8 @@ int pk_service_main(const pk_service_def_t *def, int argc, char **argv)
     int key_err = 0;
     svc->keyring = pk_keyring_load(key_path, &key_err);
     if (!svc->keyring) {
-        fprintf(stderr, "pelukan-%s: configuration error: PELUKAN_MASTER_KEY_FILE=\"%s\": %s\n", def->name,
-                key_path, key_err == PK_EKEY ? "not a 32-byte key (64 hex digits)" : "cannot read file");
+        fprintf(stderr, "pelukan-%s: configuration error: PELUKAN_MASTER_KEY_FILE=\"%s\": %s\n", def->name, key_path,
+                key_err == PK_EKEY ? "not a 32-byte key (64 hex digits)" : "cannot read file");
         pk_log_destroy(&svc->log);
         pk_config_destroy(&svc->config);
         return 2;

@@ -23,7 +23,8 @@ const char *pkt_env(const char *name)
 {
     const char *v = getenv(name);
     if (!v || !*v)
-        cr_assert_fail("%s is not set: run the tests through `make test` (tests/run.sh), which starts PostgreSQL", name);
+        cr_assert_fail("%s is not set: run the tests through `make test` (tests/run.sh), which starts PostgreSQL",
+                       name);
     return v;
 }
 

@@ -20,7 +20,8 @@ static pk_config_t *s_load(char *const *envp, char *err)
 Test(config, defaults_and_given_values)
 {
     char err[256] = "";
-    char *envp[] = {"PELUKAN_MASTER_KEY_FILE=/dev/null", "PELUKAN_INTAKE_TOKEN=s3cret", "PELUKAN_INTAKE_DEV_PRINT_OTP=yes", "HOME=/root",
+    char *envp[] = {"PELUKAN_MASTER_KEY_FILE=/dev/null",        "PELUKAN_INTAKE_TOKEN=s3cret",
+                    "PELUKAN_INTAKE_DEV_PRINT_OTP=yes",         "HOME=/root",
                     "PELUKAN_AUDIT_WHATEVER=not ours to judge", NULL};
     pk_config_t *c = s_load(envp, err);
     cr_assert_not_null(c, "%s", err);
@@ -36,7 +37,8 @@ Test(config, defaults_and_given_values)
 Test(config, bad_port_names_the_variable)
 {
     char err[256] = "";
-    char *envp[] = {"PELUKAN_MASTER_KEY_FILE=/dev/null", "PELUKAN_INTAKE_TOKEN=x", "PELUKAN_INTAKE_HTTP_PORT=70000", NULL};
+    char *envp[] = {"PELUKAN_MASTER_KEY_FILE=/dev/null", "PELUKAN_INTAKE_TOKEN=x", "PELUKAN_INTAKE_HTTP_PORT=70000",
+                    NULL};
     cr_assert_null(s_load(envp, err));
     cr_assert_str_eq(err, "PELUKAN_INTAKE_HTTP_PORT=\"70000\" is not a valid port (1-65535)");
 }
@@ -47,7 +49,8 @@ Test(config, out_of_range_and_not_a_number)
     char *envp1[] = {"PELUKAN_MASTER_KEY_FILE=/dev/null", "PELUKAN_INTAKE_TOKEN=x", "PELUKAN_INTAKE_OTP_TTL_S=5", NULL};
     cr_assert_null(s_load(envp1, err));
     cr_assert_not_null(strstr(err, "PELUKAN_INTAKE_OTP_TTL_S=\"5\" is out of range (30..3600)"), "%s", err);
-    char *envp2[] = {"PELUKAN_MASTER_KEY_FILE=/dev/null", "PELUKAN_INTAKE_TOKEN=x", "PELUKAN_INTAKE_OTP_TTL_S=5m", NULL};
+    char *envp2[] = {"PELUKAN_MASTER_KEY_FILE=/dev/null", "PELUKAN_INTAKE_TOKEN=x", "PELUKAN_INTAKE_OTP_TTL_S=5m",
+                     NULL};
     cr_assert_null(s_load(envp2, err));
     cr_assert_not_null(strstr(err, "is not an integer"), "%s", err);
 }
@@ -74,7 +77,8 @@ Test(config, required_enum_endpoint_and_file)
     cr_assert_null(s_load(envp2, err));
     cr_assert_not_null(strstr(err, "is not one of debug|info|warn|error"), "%s", err);
 
-    char *envp3[] = {"PELUKAN_MASTER_KEY_FILE=/dev/null", "PELUKAN_INTAKE_TOKEN=x", "PELUKAN_AUDIT_PUB=localhost:1", NULL};
+    char *envp3[] = {"PELUKAN_MASTER_KEY_FILE=/dev/null", "PELUKAN_INTAKE_TOKEN=x", "PELUKAN_AUDIT_PUB=localhost:1",
+                     NULL};
     cr_assert_null(s_load(envp3, err));
     cr_assert_not_null(strstr(err, "PELUKAN_AUDIT_PUB=\"localhost:1\" is not a ZeroMQ endpoint"), "%s", err);
 
@@ -86,13 +90,15 @@ Test(config, required_enum_endpoint_and_file)
 Test(config, secrets_are_never_echoed)
 {
     char err[256] = "";
-    char *envp[] = {"PELUKAN_MASTER_KEY_FILE=/dev/null", "PELUKAN_INTAKE_TOKEN=x", "PELUKAN_INTAKE_DEV_PRINT_OTP=maybe", NULL};
+    char *envp[] = {"PELUKAN_MASTER_KEY_FILE=/dev/null", "PELUKAN_INTAKE_TOKEN=x", "PELUKAN_INTAKE_DEV_PRINT_OTP=maybe",
+                    NULL};
     cr_assert_null(s_load(envp, err));
     cr_assert_not_null(strstr(err, "maybe"));
     static const pk_config_def_t secret_int[] = {{"PELUKAN_INTAKE_PIN", PK_CFG_SECRET, "", "pin", NULL, 0, 0},
                                                  PK_CONFIG_END};
     const pk_config_def_t *const tables[] = {secret_int, NULL};
-    char *envp2[] = {"PELUKAN_MASTER_KEY_FILE=/dev/null", "PELUKAN_INTAKE_PIN=1234", "PELUKAN_INTAKE_DB_URL=password=hunter2", NULL};
+    char *envp2[] = {"PELUKAN_MASTER_KEY_FILE=/dev/null", "PELUKAN_INTAKE_PIN=1234",
+                     "PELUKAN_INTAKE_DB_URL=password=hunter2", NULL};
     pk_config_t *c = pk_config_new("intake", tables, envp2, err, sizeof err);
     cr_assert_not_null(c, "%s", err);
     pk_config_destroy(&c);

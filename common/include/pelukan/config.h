@@ -26,16 +26,19 @@ typedef enum {
 } pk_config_type_t;
 
 typedef struct {
-    const char *name;          /* full variable name, "PELUKAN_..." */
+    const char *name; /* full variable name, "PELUKAN_..." */
     pk_config_type_t type;
     const char *default_value; /* NULL: the variable is required */
     const char *help;
-    const char *choices;       /* PK_CFG_ENUM only */
-    int64_t min, max;          /* PK_CFG_INT only; both 0 means unbounded */
+    const char *choices; /* PK_CFG_ENUM only */
+    int64_t min, max;    /* PK_CFG_INT only; both 0 means unbounded */
 } pk_config_def_t;
 
 /* Marks the end of a table. */
-#define PK_CONFIG_END {NULL, PK_CFG_STRING, NULL, NULL, NULL, 0, 0}
+#define PK_CONFIG_END                                                                                                  \
+    {                                                                                                                  \
+        NULL, PK_CFG_STRING, NULL, NULL, NULL, 0, 0                                                                    \
+    }
 
 typedef struct pk_config pk_config_t;
 

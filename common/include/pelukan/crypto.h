@@ -13,13 +13,13 @@
 
 #include "pelukan/error.h"
 
-#define PK_ID_BYTES 16
-#define PK_ID_HEX_LEN (2 * PK_ID_BYTES)        /* 32 hex digits */
-#define PK_DATAKEY_BYTES 32
-#define PK_WRAPPED_KEY_BYTES (1 + 24 + 32 + 16) /* version, nonce, key, tag */
-#define PK_SEAL_OVERHEAD (1 + 24 + 16)          /* version, nonce, tag */
+#define PK_ID_BYTES            16
+#define PK_ID_HEX_LEN          (2 * PK_ID_BYTES) /* 32 hex digits */
+#define PK_DATAKEY_BYTES       32
+#define PK_WRAPPED_KEY_BYTES   (1 + 24 + 32 + 16) /* version, nonce, key, tag */
+#define PK_SEAL_OVERHEAD       (1 + 24 + 16)      /* version, nonce, tag */
 #define PK_BLIND_INDEX_HEX_LEN 64
-#define PK_PASSWORD_HASH_MAX 128
+#define PK_PASSWORD_HASH_MAX   128
 
 typedef struct pk_keyring pk_keyring_t;
 

@@ -22,7 +22,7 @@ typedef struct pk_http_req pk_http_req_t;
 typedef void (*pk_http_handler_fn)(pk_http_req_t *req, void *arg);
 
 typedef struct {
-    size_t max_body_bytes; /* larger bodies get 413 from the library */
+    size_t max_body_bytes;  /* larger bodies get 413 from the library */
     int request_timeout_ms; /* headers and body must arrive within this */
 } pk_http_limits_t;
 

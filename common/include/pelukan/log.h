@@ -33,8 +33,8 @@ void pk_log_write(const pk_log_t *self, pk_log_level_t level, const char *cid, c
     __attribute__((format(printf, 4, 5)));
 
 #define pk_log_debug(log, ...) pk_log_write((log), PK_LOG_DEBUG, NULL, __VA_ARGS__)
-#define pk_log_info(log, ...) pk_log_write((log), PK_LOG_INFO, NULL, __VA_ARGS__)
-#define pk_log_warn(log, ...) pk_log_write((log), PK_LOG_WARN, NULL, __VA_ARGS__)
+#define pk_log_info(log, ...)  pk_log_write((log), PK_LOG_INFO, NULL, __VA_ARGS__)
+#define pk_log_warn(log, ...)  pk_log_write((log), PK_LOG_WARN, NULL, __VA_ARGS__)
 #define pk_log_error(log, ...) pk_log_write((log), PK_LOG_ERROR, NULL, __VA_ARGS__)
 
 #endif

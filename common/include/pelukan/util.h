@@ -26,7 +26,7 @@ void pk_hex(const void *in, size_t len, char *out);
 /* Reads a whole file. Caller owns *out (NUL-terminated); returns 0 or -errno. */
 int pk_read_file(const char *path, char **out, size_t *len);
 
-#define PK_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-#define pk_container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define PK_ARRAY_LEN(a)                    (sizeof(a) / sizeof((a)[0]))
+#define pk_container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 #endif

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# run.sh -- the whole PELUKAN system on one machine, without Docker.
+#
+# Starts (or reuses) the PostgreSQL cluster under $VAR_DIR, writes the
+# development keys once, starts every service that is built, prints where
+# each listens, and on Ctrl-C stops them and the cluster.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-build}
+VAR_DIR=${PELUKAN_VAR_DIR:-${VAR_DIR:-$ROOT/var}}
+PG_PORT=${PELUKAN_PG_PORT:-55432}
+SERVICES="intake notification dispatch referral audit"
+cd "$ROOT"
+
+mkdir -p "$VAR_DIR/keys" "$VAR_DIR/log"
+"$ROOT/deploy/local/pgcluster.sh" start "$VAR_DIR/pg" "$PG_PORT"
+
+KEY=${PELUKAN_MASTER_KEY_FILE:-$VAR_DIR/keys/master.key}
+if [ ! -f "$KEY" ]; then
+    (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$KEY")
+    echo "run: wrote a development master key to $KEY (never use it in production)"
+fi
+export PELUKAN_MASTER_KEY_FILE=$KEY
+export PELUKAN_DB_URL=${PELUKAN_DB_URL:-"host=127.0.0.1 port=$PG_PORT dbname=pelukan"}
+export PELUKAN_SQL_DIR=${PELUKAN_SQL_DIR:-$ROOT}
+
+pids=()
+stop_all() {
+    trap - INT TERM EXIT
+    echo
+    echo "run: stopping services"
+    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    echo "run: stopping PostgreSQL"
+    "$ROOT/deploy/local/pgcluster.sh" stop "$VAR_DIR/pg"
+    echo "run: stopped"
+    exit 0
+}
+trap stop_all INT TERM EXIT
+
+http_port() {
+    local var="PELUKAN_${1^^}_HTTP_PORT" i=0
+    for s in $SERVICES; do [ "$s" = "$1" ] && break; i=$((i + 1)); done
+    echo "${!var:-808$i}"
+}
+
+for s in $SERVICES; do
+    bin="$BUILD/bin/pelukan-$s"
+    [ -x "$bin" ] || { echo "run: $bin not built, skipping"; continue; }
+    "$bin" > >(sed -u "s/^/[$s] /" | tee -a "$VAR_DIR/log/$s.log") 2>&1 &
+    pids+=($!)
+done
+
+# Wait until each answers its health endpoint, then say where it is.
+echo
+for s in $SERVICES; do
+    port=$(http_port "$s")
+    for _ in $(seq 300); do
+        curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    if curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then
+        printf 'run: %-13s http://127.0.0.1:%s  (/healthz /readyz /metrics)\n' "$s" "$port"
+    else
+        printf 'run: %-13s did not answer on port %s; see %s\n' "$s" "$port" "$VAR_DIR/log/$s.log"
+    fi
+done
+echo "run: PostgreSQL   host=127.0.0.1 port=$PG_PORT dbname=pelukan (psql: deploy/local/pgcluster.sh psql $VAR_DIR/pg $PG_PORT)"
+echo "run: logs in $VAR_DIR/log; press Ctrl-C to stop everything"
+wait

@@ -1,0 +1,16 @@
+-- Bootstrap of the PostgreSQL that docker-compose starts: PostGIS, and one
+-- role and schema per service (passwords come from the compose secrets in
+-- production; the development values here must be changed).
+CREATE EXTENSION IF NOT EXISTS postgis;
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+DO $$
+DECLARE s text;
+BEGIN
+    FOREACH s IN ARRAY ARRAY['intake', 'notification', 'dispatch', 'referral', 'audit'] LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = s) THEN
+            EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L', s, s || '-dev-password');
+        END IF;
+        EXECUTE format('CREATE SCHEMA IF NOT EXISTS %I AUTHORIZATION %I', s, s);
+        EXECUTE format('ALTER ROLE %I SET search_path = %I, public', s, s);
+    END LOOP;
+END $$;

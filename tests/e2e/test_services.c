@@ -1,0 +1,146 @@
+/* test_services.c -- the five services as processes: start, migrate, health,
+ * readiness across a lost connection, bad configuration, changed migration. */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../support/pktest.h"
+#include "pelukan/util.h"
+
+static const char *const s_services[] = {"intake", "notification", "dispatch", "referral", "audit"};
+
+Test(services, all_five_start_migrate_answer_health_and_stop_cleanly)
+{
+    free(pkt_db_create("t_services"));
+    pkt_env_t *env = pkt_env_new("t_services");
+    pkt_proc_t procs[5];
+    for (int i = 0; i < 5; i++)
+        procs[i] = pkt_service_start(s_services[i], env);
+    for (int i = 0; i < 5; i++) {
+        char *body = NULL;
+        cr_assert_eq(pkt_http_get(procs[i].http_port, "/healthz", &body), 200);
+        cr_assert_not_null(strstr(body, s_services[i]));
+        free(body);
+        /* Ready once the async connection is up: poll, no sleep. */
+        double deadline = pkt_now_ms() + 10000;
+        int st = 0;
+        while ((st = pkt_http_get(procs[i].http_port, "/readyz", NULL)) != 200 && pkt_now_ms() < deadline)
+            usleep(10000);
+        cr_assert_eq(st, 200, "%s ready", s_services[i]);
+        cr_assert_eq(pkt_http_get(procs[i].http_port, "/metrics", &body), 200);
+        cr_assert_not_null(strstr(body, "pelukan_db_connected{service="), "%s", body);
+        free(body);
+        char *sql = pk_asprintf("SELECT count(*) FROM %s.schema_migration", s_services[i]);
+        char *n = pkt_sql_value("t_services", sql);
+        cr_assert_geq(atoi(n), 2, "bus and own migrations applied for %s", s_services[i]);
+        free(n);
+        free(sql);
+    }
+    for (int i = 0; i < 5; i++) {
+        cr_assert_eq(pkt_proc_stop(&procs[i], SIGTERM, 15000), 0, "%s exits 0 on SIGTERM", s_services[i]);
+        char *log = pkt_proc_log(&procs[i]);
+        cr_assert_not_null(strstr(log, "msg=\"stopped cleanly\""), "%s", log);
+        free(log);
+    }
+    pkt_env_destroy(&env);
+}
+
+static bool s_not_ready(void *arg)
+{
+    return pkt_http_get(*(int *)arg, "/readyz", NULL) == 503;
+}
+
+static bool s_ready(void *arg)
+{
+    return pkt_http_get(*(int *)arg, "/readyz", NULL) == 200;
+}
+
+Test(services, readiness_follows_the_database_connection)
+{
+    free(pkt_db_create("t_ready"));
+    pkt_env_t *env = pkt_env_new("t_ready");
+    pkt_proc_t p = pkt_service_start("referral", env);
+    cr_assert(pkt_wait_until(s_ready, &p.http_port, 10000));
+    /* Lock the role out and kill its session: the service must say it is not
+     * ready, keep answering health, and recover when the role may log in. */
+    pkt_sql("t_ready", "ALTER ROLE referral NOLOGIN; SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE usename = 'referral' AND datname = 't_ready'");
+    cr_assert(pkt_wait_until(s_not_ready, &p.http_port, 10000), "readyz turns 503");
+    cr_assert_eq(pkt_http_get(p.http_port, "/healthz", NULL), 200);
+    pkt_sql("t_ready", "ALTER ROLE referral LOGIN");
+    cr_assert(pkt_wait_until(s_ready, &p.http_port, 15000), "readyz back to 200 after reconnect");
+    cr_assert_eq(pkt_proc_stop(&p, SIGTERM, 15000), 0);
+    char *log = pkt_proc_log(&p);
+    cr_assert_not_null(strstr(log, "reconnecting in"), "%s", log);
+    free(log);
+    pkt_env_destroy(&env);
+}
+
+/* Runs a service with one setting changed; returns its exit status and
+ * its output. */
+static int s_run_with(const char *name, const char *value, char **out)
+{
+    free(pkt_db_create("t_config"));
+    pkt_env_t *env = pkt_env_new("t_config");
+    pkt_env_set(env, name, value);
+    pkt_proc_t p = pkt_service_spawn("intake", env);
+    int rc = pkt_proc_wait(&p, 30000);
+    *out = pkt_proc_log(&p);
+    pkt_env_destroy(&env);
+    return rc;
+}
+
+Test(services, malformed_configuration_is_a_one_line_error_naming_the_variable)
+{
+    char *out = NULL;
+    cr_assert_eq(s_run_with("PELUKAN_INTAKE_HTTP_PORT", "70000", &out), 2);
+    cr_assert_str_eq(out, "pelukan-intake: configuration error: PELUKAN_INTAKE_HTTP_PORT=\"70000\" is not a valid port "
+                          "(1-65535)\n");
+    free(out);
+    cr_assert_eq(s_run_with("PELUKAN_MASTER_KEY_FILE", "/nonexistent/master.key", &out), 2);
+    cr_assert_not_null(strstr(out, "PELUKAN_MASTER_KEY_FILE=\"/nonexistent/master.key\": cannot read file"));
+    cr_assert_eq(strchr(out, '\n'), out + strlen(out) - 1, "one line: %s", out);
+    free(out);
+    cr_assert_eq(s_run_with("PELUKAN_MASTER_KEY_FILE", "/etc/hostname", &out), 2);
+    cr_assert_not_null(strstr(out, "PELUKAN_MASTER_KEY_FILE=\"/etc/hostname\": not a 32-byte key"), "%s", out);
+    free(out);
+    cr_assert_eq(s_run_with("PELUKAN_INTAKE_PUB", "127.0.0.1:5555", &out), 2);
+    cr_assert_not_null(strstr(out, "PELUKAN_INTAKE_PUB=\"127.0.0.1:5555\" is not a ZeroMQ endpoint"), "%s", out);
+    free(out);
+}
+
+Test(services, an_applied_migration_that_changed_stops_the_service_naming_the_file)
+{
+    /* A private copy of the SQL tree, so the repository's files stay. */
+    char root[300];
+    snprintf(root, sizeof root, "%s/sqlcopy-XXXXXX", pkt_env("PKTEST_TMP"));
+    cr_assert_not_null(mkdtemp(root));
+    char *cmd = pk_asprintf("mkdir -p %s/common %s/services && cp -r %s/common/sql %s/common/ && "
+                            "cp -r %s/services/referral %s/services/",
+                            root, root, pkt_env("PKTEST_ROOT"), root, pkt_env("PKTEST_ROOT"), root);
+    cr_assert_eq(system(cmd), 0);
+    free(cmd);
+
+    free(pkt_db_create("t_checksum"));
+    pkt_env_t *env = pkt_env_new("t_checksum");
+    pkt_env_set(env, "PELUKAN_SQL_DIR", root);
+    pkt_proc_t p = pkt_service_start("referral", env);
+    cr_assert_eq(pkt_proc_stop(&p, SIGTERM, 15000), 0);
+
+    char *file = pk_asprintf("%s/services/referral/sql/0001_agencies.sql", root);
+    FILE *f = fopen(file, "a");
+    fputs("-- edited after it was applied\n", f);
+    fclose(f);
+    p = pkt_service_spawn("referral", env);
+    cr_assert_eq(pkt_proc_wait(&p, 30000), 1, "refuses to start");
+    char *log = pkt_proc_log(&p);
+    char *want = pk_asprintf("migration %s was changed after it was applied", file);
+    cr_assert_not_null(strstr(log, want), "%s", log);
+    free(want);
+    free(log);
+    free(file);
+    pkt_env_destroy(&env);
+}
