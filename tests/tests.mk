@@ -10,3 +10,11 @@ TEST_BINS    := $(UNIT_BINS) $(E2E_BINS) $(BENCH_BINS)
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(SUPPORT_OBJS) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+
+# Helper programs the tests start as processes (no Criterion).
+TOOL_BINS += $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.c))
+TEST_BINS += $(TOOL_BINS)
+
+$(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -29,6 +29,9 @@ struct pk_service {
     pk_http_t *http;
     pk_db_t *db;
     void *state;
+    pk_relay_t *relay;
+    pk_subscriber_t *subscriber;
+    pk_rpc_server_t *rpc;
     bool ready;
     bool stopping;
     pk_metric_t *m_db_up;
@@ -70,6 +73,7 @@ const char *pk_service_conninfo(const pk_service_t *svc)
 {
     return svc->conninfo;
 }
+pk_relay_t *pk_service_relay(pk_service_t *svc) { return svc->relay; }
 void pk_service_set_ready(pk_service_t *svc, bool ready)
 {
     svc->ready = ready;
@@ -127,6 +131,9 @@ static void s_stop(pk_service_t *svc, const char *why)
     pk_log_info(svc->log, "stopping on %s", why);
     if (svc->def->stop)
         svc->def->stop(svc, svc->state);
+    pk_subscriber_destroy(&svc->subscriber);
+    pk_rpc_server_destroy(&svc->rpc);
+    pk_relay_destroy(&svc->relay);
     pk_http_close(&svc->http);
     pk_db_close(&svc->db);
     s_close_signal(&svc->sigint);
@@ -156,6 +163,58 @@ static int s_migrate(pk_service_t *svc)
     free(own_dir);
     PQfinish(conn);
     return rc;
+}
+
+/* The relay of our outbox, the subscriber to the producers we consume,
+ * and the command server: each an actor with its own connection. */
+static void s_start_bus(pk_service_t *svc)
+{
+    const pk_config_t *c = svc->config;
+    const char *name = svc->def->name;
+    int max_msg = (int)pk_config_int(c, "PELUKAN_MAX_MSG_BYTES");
+    pk_relay_config_t rc = {
+        .producer = name,
+        .conninfo = svc->conninfo,
+        .pub_endpoint = pk_config_service_str(c, name, "PUB"),
+        .replay_endpoint = pk_config_service_str(c, name, "REPLAY"),
+        .log = svc->log,
+        .metrics = svc->metrics,
+        .batch = (int)pk_config_int(c, "PELUKAN_BUS_RELAY_BATCH"),
+        .retention_s = (int)pk_config_int(c, "PELUKAN_OUTBOX_RETENTION_S"),
+        .max_msg_bytes = max_msg,
+        .sndhwm = (int)pk_config_int(c, "PELUKAN_BUS_SNDHWM"),
+    };
+    svc->relay = pk_relay_new(&rc);
+    if (svc->def->consumes && svc->def->apply) {
+        pk_subscriber_config_t sc = {
+            .consumer = name,
+            .conninfo = svc->conninfo,
+            .log = svc->log,
+            .metrics = svc->metrics,
+            .apply = svc->def->apply,
+            .apply_arg = svc->state,
+            .rcvhwm = (int)pk_config_int(c, "PELUKAN_BUS_RCVHWM"),
+            .max_msg_bytes = max_msg,
+        };
+        for (const char *const *p = svc->def->consumes; *p && sc.nproducers < PK_BUS_MAX_PRODUCERS; p++) {
+            sc.producers[sc.nproducers++] = (pk_bus_producer_t){
+                *p, pk_config_service_str(c, *p, "PUB"), pk_config_service_str(c, *p, "REPLAY")};
+        }
+        svc->subscriber = pk_subscriber_new(&sc);
+    }
+    if (svc->def->command) {
+        pk_rpc_server_config_t rs = {
+            .service = name,
+            .conninfo = svc->conninfo,
+            .endpoint = pk_config_service_str(c, name, "RPC"),
+            .log = svc->log,
+            .metrics = svc->metrics,
+            .handler = svc->def->command,
+            .handler_arg = svc->state,
+            .max_msg_bytes = max_msg,
+        };
+        svc->rpc = pk_rpc_server_new(&rs);
+    }
 }
 
 static void s_usage(const pk_service_def_t *def)
@@ -265,6 +324,7 @@ int pk_service_main(const pk_service_def_t *def, int argc, char **argv)
             goto done;
         }
     }
+    s_start_bus(svc);
     pk_log_info(svc->log, "started, http=%s:%d health=/healthz ready=/readyz metrics=/metrics", addr,
                 pk_http_port(svc->http));
     uv_run(&svc->loop, UV_RUN_DEFAULT);

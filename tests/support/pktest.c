@@ -177,6 +177,14 @@ void pkt_env_destroy(pkt_env_t **env_p)
 
 pkt_proc_t pkt_service_spawn(const char *service, const pkt_env_t *env)
 {
+    char *bin = pk_asprintf("%s/bin/pelukan-%s", pkt_env("PKTEST_BUILD"), service);
+    pkt_proc_t p = pkt_spawn(bin, NULL, service, env);
+    free(bin);
+    return p;
+}
+
+pkt_proc_t pkt_spawn(const char *bin_path, const char *arg, const char *service, const pkt_env_t *env)
+{
     static int counter;
     pkt_proc_t p = {0};
     snprintf(p.name, sizeof p.name, "%s", service);
@@ -188,7 +196,7 @@ pkt_proc_t pkt_service_spawn(const char *service, const pkt_env_t *env)
         *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
     const char *port = pkt_env_get(env, port_name);
     p.http_port = port ? atoi(port) : 0;
-    char *bin = pk_asprintf("%s/bin/pelukan-%s", pkt_env("PKTEST_BUILD"), service);
+    char *bin = pk_strdup(bin_path);
     if (access(bin, X_OK) != 0)
         cr_assert_fail("%s is missing: build it with `make`", bin);
     fflush(NULL);
@@ -198,7 +206,7 @@ pkt_proc_t pkt_service_spawn(const char *service, const pkt_env_t *env)
         dup2(fd, 1);
         dup2(fd, 2);
         /* The child gets exactly the test's environment, plus PATH. */
-        char *const argv[] = {bin, NULL};
+        char *const argv[] = {bin, (char *)arg, NULL};
         int n = env->count;
         char **envp = calloc((size_t)n + 3, sizeof *envp);
         for (int i = 0; i < n; i++)
@@ -216,7 +224,12 @@ pkt_proc_t pkt_service_spawn(const char *service, const pkt_env_t *env)
 
 pkt_proc_t pkt_service_start(const char *service, const pkt_env_t *env)
 {
-    pkt_proc_t p = pkt_service_spawn(service, env);
+    return pkt_wait_healthy(pkt_service_spawn(service, env));
+}
+
+pkt_proc_t pkt_wait_healthy(pkt_proc_t p)
+{
+    const char *service = p.name;
     double deadline = pkt_now_ms() + 30000;
     while (pkt_now_ms() < deadline) {
         if (pkt_http_get(p.http_port, "/healthz", NULL) == 200)
@@ -334,4 +347,23 @@ bool pkt_wait_until(bool (*cond)(void *arg), void *arg, int timeout_ms)
         usleep(5 * 1000);
     }
     return cond(arg);
+}
+
+long long pkt_metric(int port, const char *selector)
+{
+    char *body = NULL;
+    if (pkt_http_get(port, "/metrics", &body) != 200) {
+        free(body);
+        return -1;
+    }
+    long long v = -1;
+    for (char *line = strtok(body, "\n"); line; line = strtok(NULL, "\n")) {
+        if (strncmp(line, selector, strlen(selector)) == 0) {
+            char *sp = strrchr(line, ' ');
+            v = sp ? atoll(sp + 1) : -1;
+            break;
+        }
+    }
+    free(body);
+    return v;
 }

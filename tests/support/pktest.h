@@ -60,6 +60,18 @@ void pkt_env_destroy(pkt_env_t **env_p);
  * log file. Does not wait. */
 pkt_proc_t pkt_service_spawn(const char *service, const pkt_env_t *env);
 
+/* Starts `bin_path` [arg] as service `service` (which names its HTTP port
+ * setting in `env`). Does not wait. */
+pkt_proc_t pkt_spawn(const char *bin_path, const char *arg, const char *service, const pkt_env_t *env);
+
+/* Waits (up to 30 s) until the process answers GET /healthz with 200;
+ * fails the test if it exits first. */
+pkt_proc_t pkt_wait_healthy(pkt_proc_t p);
+
+/* Reads one sample of a metric from GET /metrics ("name{...labels}" prefix
+ * match on `selector`); -1 if absent or unreachable. */
+long long pkt_metric(int port, const char *selector);
+
 /* Starts it and waits (up to 30 s) until GET /healthz answers 200. */
 pkt_proc_t pkt_service_start(const char *service, const pkt_env_t *env);
 

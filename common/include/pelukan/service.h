@@ -11,12 +11,14 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "pelukan/bus.h"
 #include "pelukan/config.h"
 #include "pelukan/crypto.h"
 #include "pelukan/db.h"
 #include "pelukan/http.h"
 #include "pelukan/log.h"
 #include "pelukan/metrics.h"
+#include "pelukan/rpc.h"
 
 typedef struct pk_service pk_service_t;
 
@@ -30,6 +32,12 @@ typedef struct {
     /* Called on SIGINT/SIGTERM: closes what `start` opened. The loop keeps
      * running until every handle is closed. */
     void (*stop)(pk_service_t *svc, void *state);
+    /* Producers whose events this service applies (NULL-terminated names),
+     * and how; the subscriber starts after `start`. NULL: consumes nothing. */
+    const char *const *consumes;
+    pk_bus_apply_fn apply;
+    /* Handles commands sent to PELUKAN_<NAME>_RPC; NULL: no command server. */
+    pk_rpc_handler_fn command;
 } pk_service_def_t;
 
 /* Runs the service; returns the process exit status: 0 after a clean stop,
@@ -46,6 +54,9 @@ pk_db_t *pk_service_db(pk_service_t *svc);
 const pk_keyring_t *pk_service_keyring(const pk_service_t *svc);
 /* The libpq conninfo of this service's role. */
 const char *pk_service_conninfo(const pk_service_t *svc);
+
+/* The relay of this service's outbox: kick it after committing events. */
+pk_relay_t *pk_service_relay(pk_service_t *svc);
 
 /* Readiness beyond the database connection (e.g. "relay elected"); a
  * service that never calls this is ready when its database is. */

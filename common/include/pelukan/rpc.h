@@ -1,0 +1,65 @@
+/* rpc.h -- commands: DEALER -> ROUTER request/reply with exactly-once effects.
+ *
+ * The caller sends a CommandRequest with a random command id and a
+ * deadline, and retries on silence (Lazy Pirate: a fresh socket, the same
+ * bytes). The receiver runs each command id once: the handler's effects and
+ * the reply are committed in one transaction, and a retry of a command
+ * already done gets the stored reply. */
+#ifndef PELUKAN_RPC_H
+#define PELUKAN_RPC_H
+
+#include <libpq-fe.h>
+
+#include "pelukan/error.h"
+#include "pelukan/log.h"
+#include "pelukan/metrics.h"
+#include "pelukan/v1/commands.pb-c.h"
+
+/* ---- server -------------------------------------------------------------- */
+
+/* Executes `req` inside the server's open transaction on `conn` and fills
+ * `reply` (status, error code, result; strings must outlive the call, e.g.
+ * static or owned by `arg`). Return 0 to commit the effects with the reply,
+ * or a PK_E* code to roll back and answer STATUS_INTERNAL (not stored: a
+ * retry runs the command again). */
+typedef int (*pk_rpc_handler_fn)(PGconn *conn, const Pelukan__V1__CommandRequest *req,
+                                 Pelukan__V1__CommandReply *reply, void *arg);
+
+typedef struct {
+    const char *service;
+    const char *conninfo;
+    const char *endpoint; /* bound ROUTER */
+    const pk_log_t *log;
+    pk_metrics_t *metrics;
+    pk_rpc_handler_fn handler;
+    void *handler_arg;
+    int max_msg_bytes;
+} pk_rpc_server_config_t;
+
+typedef struct pk_rpc_server pk_rpc_server_t;
+
+/* Starts the server in its own thread. Caller owns return value. */
+pk_rpc_server_t *pk_rpc_server_new(const pk_rpc_server_config_t *cfg);
+void pk_rpc_server_destroy(pk_rpc_server_t **self_p);
+
+/* ---- blocking client (threads, tools, tests) ------------------------------ */
+
+typedef struct pk_rpc_client pk_rpc_client_t;
+
+/* Caller owns return value. Use from one thread only. */
+pk_rpc_client_t *pk_rpc_client_new(const char *endpoint, int max_msg_bytes);
+void pk_rpc_client_destroy(pk_rpc_client_t **self_p);
+
+/* Fills a new command id and the deadline (now + timeout_ms * (retries + 1)). */
+void pk_rpc_request_init(Pelukan__V1__CommandRequest *req, uint8_t id_buf[16], int timeout_ms, int retries);
+
+/* Sends `req`, waits `timeout_ms` for the reply, and retries up to
+ * `retries` times on a fresh socket. Returns 0 and *reply (caller frees
+ * with pelukan__v1__command_reply__free_unpacked), or PK_ETIMEOUT. */
+int pk_rpc_call(pk_rpc_client_t *self, const Pelukan__V1__CommandRequest *req, int timeout_ms, int retries,
+                Pelukan__V1__CommandReply **reply) PK_MUST_CHECK;
+
+/* The HTTP status an edge answers for a reply status. */
+int pk_rpc_http_status(Pelukan__V1__CommandReply__Status status);
+
+#endif

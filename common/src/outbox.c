@@ -1,0 +1,33 @@
+/* outbox.c -- writing events into the producer's outbox, inside the
+ * transaction of the state change they describe. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "pelukan/bus.h"
+#include "pelukan/db.h"
+#include "pelukan/util.h"
+
+void pk_outbox_params(const Pelukan__V1__Envelope *env, char topic[128], char **hex)
+{
+    snprintf(topic, 128, "%s.%s", env->producer, pk_envelope_type(env));
+    uint8_t *packed;
+    size_t len;
+    pk_envelope_pack(env, &packed, &len);
+    char *text = pk_malloc(2 * len + 3);
+    text[0] = '\\';
+    text[1] = 'x';
+    pk_hex(packed, len, text + 2);
+    free(packed);
+    *hex = text;
+}
+
+int pk_outbox_add(PGconn *conn, const pk_log_t *log, const Pelukan__V1__Envelope *env)
+{
+    char topic[128];
+    char *hex;
+    pk_outbox_params(env, topic, &hex);
+    const char *params[] = {topic, env->case_id, hex};
+    int rc = pk_pg_run(conn, log, PK_OUTBOX_INSERT_SQL, 3, params);
+    free(hex);
+    return rc;
+}

@@ -1,0 +1,299 @@
+/* rpc.c -- command server (ROUTER actor, dedup in PostgreSQL) and the
+ * Lazy Pirate client. */
+#include <czmq.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pelukan/crypto.h"
+#include "pelukan/db.h"
+#include "pelukan/rpc.h"
+#include "pelukan/util.h"
+
+struct pk_rpc_server {
+    zactor_t *actor;
+    pk_rpc_server_config_t cfg;
+    char *conninfo, *endpoint;
+    pk_metric_t *m_done, *m_dedup, *m_bad, *m_failed, *m_late;
+};
+
+static void s_send_reply(zsock_t *router, zframe_t *identity, const Pelukan__V1__CommandReply *reply)
+{
+    size_t len = pelukan__v1__command_reply__get_packed_size(reply);
+    uint8_t *buf = pk_malloc(len ? len : 1);
+    pelukan__v1__command_reply__pack(reply, buf);
+    void *raw = zsock_resolve(router);
+    zmq_send(raw, zframe_data(identity), zframe_size(identity), ZMQ_SNDMORE);
+    zmq_send(raw, buf, len, 0);
+    free(buf);
+}
+
+static void s_send_raw(zsock_t *router, zframe_t *identity, const void *data, size_t len)
+{
+    void *raw = zsock_resolve(router);
+    zmq_send(raw, zframe_data(identity), zframe_size(identity), ZMQ_SNDMORE);
+    zmq_send(raw, data, len, 0);
+}
+
+/* Runs one command once: the stored reply if it was done, else the handler
+ * and the reply in one transaction. Returns 0, or PK_EDB (conn is bad). */
+static int s_execute(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zframe_t *identity,
+                     const Pelukan__V1__CommandRequest *req)
+{
+    const pk_log_t *log = self->cfg.log;
+    char id_hex[33];
+    pk_hex(req->command_id.data, 16, id_hex);
+    char id_param[40];
+    snprintf(id_param, sizeof id_param, "\\x%s", id_hex);
+    const char *p[] = {id_param};
+    if (pk_pg_run(conn, log, "BEGIN", 0, NULL) != 0)
+        return PK_EDB;
+    PGresult *done = PQexecParams(conn, "SELECT reply FROM command_done WHERE command_id = $1::bytea", 1, NULL, p,
+                                  NULL, NULL, 1);
+    if (PQresultStatus(done) != PGRES_TUPLES_OK) {
+        PQclear(done);
+        return PK_EDB;
+    }
+    if (PQntuples(done) == 1) {
+        pk_metric_add(self->m_dedup, 1);
+        pk_log_info(log, "command %s already done, sending the stored reply", id_hex);
+        s_send_raw(router, identity, PQgetvalue(done, 0, 0), (size_t)PQgetlength(done, 0, 0));
+        PQclear(done);
+        PQclear(PQexec(conn, "COMMIT"));
+        return 0;
+    }
+    PQclear(done);
+
+    Pelukan__V1__CommandReply reply = PELUKAN__V1__COMMAND_REPLY__INIT;
+    reply.command_id = req->command_id;
+    if (req->deadline_us && pk_now_us() > req->deadline_us) {
+        /* Nobody waits for the answer: do nothing, store nothing. */
+        pk_metric_add(self->m_late, 1);
+        reply.status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_DEADLINE_EXCEEDED;
+        reply.error_code = "deadline_exceeded";
+        PQclear(PQexec(conn, "ROLLBACK"));
+        s_send_reply(router, identity, &reply);
+        return 0;
+    }
+    int rc = self->cfg.handler(conn, req, &reply, self->cfg.handler_arg);
+    if (rc != 0) {
+        pk_metric_add(self->m_failed, 1);
+        pk_log_error(log, "command %s (%s) failed: %s, rolled back", id_hex,
+                     req->command_case ? protobuf_c_message_descriptor_get_field(&pelukan__v1__command_request__descriptor,
+                                                                                 (unsigned)req->command_case)
+                                             ->name
+                                       : "none",
+                     pk_strerror(rc));
+        PQclear(PQexec(conn, "ROLLBACK"));
+        Pelukan__V1__CommandReply fail = PELUKAN__V1__COMMAND_REPLY__INIT;
+        fail.command_id = req->command_id;
+        fail.status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INTERNAL;
+        fail.error_code = "internal";
+        s_send_reply(router, identity, &fail);
+        return PQstatus(conn) == CONNECTION_OK ? 0 : PK_EDB;
+    }
+    reply.command_id = req->command_id;
+    size_t len = pelukan__v1__command_reply__get_packed_size(&reply);
+    uint8_t *buf = pk_malloc(len ? len : 1);
+    pelukan__v1__command_reply__pack(&reply, buf);
+    char *hex = pk_malloc(2 * len + 3);
+    hex[0] = '\\';
+    hex[1] = 'x';
+    pk_hex(buf, len, hex + 2);
+    const char *ins[] = {id_param, hex};
+    int ok = pk_pg_run(conn, log, "INSERT INTO command_done (command_id, reply) VALUES ($1::bytea, $2::bytea)", 2,
+                       ins) == 0 &&
+             pk_pg_run(conn, log, "COMMIT", 0, NULL) == 0;
+    free(hex);
+    if (!ok) {
+        PQclear(PQexec(conn, "ROLLBACK"));
+        free(buf);
+        return PK_EDB;
+    }
+    pk_metric_add(self->m_done, 1);
+    s_send_raw(router, identity, buf, len);
+    free(buf);
+    return 0;
+}
+
+static void s_server_actor(zsock_t *pipe, void *arg)
+{
+    pk_rpc_server_t *self = arg;
+    const pk_log_t *log = self->cfg.log;
+    zsock_t *router = zsock_new(ZMQ_ROUTER);
+    zsock_set_maxmsgsize(router, self->cfg.max_msg_bytes);
+    zsock_set_linger(router, 0);
+    if (zsock_bind(router, "%s", self->endpoint) < 0)
+        pk_log_error(log, "command server: bind %s failed: %s, commands will time out", self->endpoint,
+                     zmq_strerror(zmq_errno()));
+    zpoller_t *poller = zpoller_new(pipe, router, NULL);
+    PGconn *conn = NULL;
+    zsock_signal(pipe, 0);
+    for (;;) {
+        void *which = zpoller_wait(poller, -1);
+        if (!which || which == pipe)
+            break; /* $TERM or interrupted */
+        zmsg_t *msg = zmsg_recv(router);
+        if (!msg)
+            continue;
+        zframe_t *identity = zmsg_pop(msg), *body = zmsg_pop(msg);
+        Pelukan__V1__CommandRequest *req =
+            body && zmsg_size(msg) == 0
+                ? pelukan__v1__command_request__unpack(NULL, zframe_size(body), zframe_data(body))
+                : NULL;
+        if (!req || req->command_id.len != 16) {
+            pk_metric_add(self->m_bad, 1);
+            pk_log_warn(log, "command server: malformed request (%zu bytes) ignored", body ? zframe_size(body) : 0);
+        } else {
+            /* The database may have restarted: one reconnect per command. */
+            for (int attempt = 0; attempt < 2; attempt++) {
+                if (!conn || PQstatus(conn) != CONNECTION_OK) {
+                    PQfinish(conn);
+                    conn = PQconnectdb(self->conninfo);
+                }
+                if (PQstatus(conn) == CONNECTION_OK && s_execute(self, conn, router, identity, req) == 0)
+                    break;
+                PQfinish(conn);
+                conn = NULL;
+            }
+            if (!conn)
+                pk_log_error(log, "command server: database unavailable, request dropped (the caller retries)");
+        }
+        if (req)
+            pelukan__v1__command_request__free_unpacked(req, NULL);
+        zframe_destroy(&identity);
+        zframe_destroy(&body);
+        zmsg_destroy(&msg);
+    }
+    PQfinish(conn);
+    zpoller_destroy(&poller);
+    zsock_destroy(&router);
+}
+
+pk_rpc_server_t *pk_rpc_server_new(const pk_rpc_server_config_t *cfg)
+{
+    pk_rpc_server_t *self = pk_calloc(1, sizeof *self);
+    self->cfg = *cfg;
+    if (self->cfg.max_msg_bytes <= 0)
+        self->cfg.max_msg_bytes = 1 << 20;
+    self->conninfo = pk_strdup(cfg->conninfo);
+    self->endpoint = pk_strdup(cfg->endpoint);
+    char labels[64];
+    snprintf(labels, sizeof labels, "service=\"%s\"", cfg->service);
+    self->m_done = pk_metrics_counter(cfg->metrics, "pelukan_rpc_done_total", NULL, "commands executed");
+    self->m_dedup = pk_metrics_counter(cfg->metrics, "pelukan_rpc_deduplicated_total", NULL,
+                                       "retried commands answered with the stored reply");
+    self->m_bad = pk_metrics_counter(cfg->metrics, "pelukan_rpc_bad_frames_total", NULL, "malformed requests");
+    self->m_failed = pk_metrics_counter(cfg->metrics, "pelukan_rpc_failed_total", NULL, "commands rolled back");
+    self->m_late = pk_metrics_counter(cfg->metrics, "pelukan_rpc_deadline_exceeded_total", NULL,
+                                      "commands that arrived after their deadline");
+    self->actor = zactor_new(s_server_actor, self);
+    return self;
+}
+
+void pk_rpc_server_destroy(pk_rpc_server_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    zactor_destroy(&(*self_p)->actor);
+    free((*self_p)->conninfo);
+    free((*self_p)->endpoint);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+struct pk_rpc_client {
+    char *endpoint;
+    int max_msg_bytes;
+    zsock_t *dealer;
+};
+
+static void s_client_socket(pk_rpc_client_t *self)
+{
+    zsock_destroy(&self->dealer);
+    self->dealer = zsock_new(ZMQ_DEALER);
+    zsock_set_linger(self->dealer, 0);
+    zsock_set_maxmsgsize(self->dealer, self->max_msg_bytes);
+    zsock_connect(self->dealer, "%s", self->endpoint);
+}
+
+pk_rpc_client_t *pk_rpc_client_new(const char *endpoint, int max_msg_bytes)
+{
+    pk_rpc_client_t *self = pk_calloc(1, sizeof *self);
+    self->endpoint = pk_strdup(endpoint);
+    self->max_msg_bytes = max_msg_bytes > 0 ? max_msg_bytes : 1 << 20;
+    s_client_socket(self);
+    return self;
+}
+
+void pk_rpc_client_destroy(pk_rpc_client_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    zsock_destroy(&(*self_p)->dealer);
+    free((*self_p)->endpoint);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+void pk_rpc_request_init(Pelukan__V1__CommandRequest *req, uint8_t id_buf[16], int timeout_ms, int retries)
+{
+    pelukan__v1__command_request__init(req);
+    pk_id_random(id_buf);
+    req->command_id.data = id_buf;
+    req->command_id.len = 16;
+    req->deadline_us = pk_now_us() + (uint64_t)timeout_ms * 1000u * (uint64_t)(retries + 1);
+}
+
+int pk_rpc_call(pk_rpc_client_t *self, const Pelukan__V1__CommandRequest *req, int timeout_ms, int retries,
+                Pelukan__V1__CommandReply **reply)
+{
+    size_t len = pelukan__v1__command_request__get_packed_size(req);
+    uint8_t *buf = pk_malloc(len ? len : 1);
+    pelukan__v1__command_request__pack(req, buf);
+    int rc = PK_ETIMEOUT;
+    for (int attempt = 0; attempt <= retries && rc != 0; attempt++) {
+        if (attempt > 0)
+            s_client_socket(self); /* Lazy Pirate: drop the old socket and its late replies */
+        zmq_send(zsock_resolve(self->dealer), buf, len, 0);
+        uint64_t deadline = pk_mono_us() + (uint64_t)timeout_ms * 1000u;
+        while (rc != 0) {
+            int64_t left = (int64_t)(deadline - pk_mono_us()) / 1000;
+            if (left <= 0)
+                break;
+            zmq_pollitem_t item = {zsock_resolve(self->dealer), 0, ZMQ_POLLIN, 0};
+            if (zmq_poll(&item, 1, (long)left) <= 0)
+                continue;
+            zmsg_t *msg = zmsg_recv(self->dealer);
+            zframe_t *f = msg && zmsg_size(msg) == 1 ? zmsg_first(msg) : NULL;
+            Pelukan__V1__CommandReply *r =
+                f ? pelukan__v1__command_reply__unpack(NULL, zframe_size(f), zframe_data(f)) : NULL;
+            zmsg_destroy(&msg);
+            if (r && r->command_id.len == 16 && memcmp(r->command_id.data, req->command_id.data, 16) == 0) {
+                *reply = r;
+                rc = 0;
+            } else if (r) {
+                pelukan__v1__command_reply__free_unpacked(r, NULL); /* a stale reply */
+            }
+        }
+    }
+    free(buf);
+    return rc;
+}
+
+int pk_rpc_http_status(Pelukan__V1__CommandReply__Status status)
+{
+    switch (status) {
+    case PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK:
+        return 200;
+    case PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID:
+        return 422;
+    case PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND:
+        return 404;
+    case PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_CONFLICT:
+        return 409;
+    case PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_FORBIDDEN:
+        return 403;
+    default:
+        return 503;
+    }
+}

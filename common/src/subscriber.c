@@ -1,0 +1,519 @@
+/* subscriber.c -- applies producers' events exactly once.
+ *
+ * Each event is applied and the consumer's offset for its producer is
+ * advanced in the same transaction, so a replayed or duplicated event is a
+ * no-op. Live messages arrive on SUB; any gap (seen from the header, or
+ * from a heartbeat ahead of what was applied) is filled from the producer's
+ * replay ROUTER while newer live messages wait in a bounded buffer (the
+ * Clone pattern of the ZeroMQ guide). */
+#include <czmq.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pelukan/bus.h"
+#include "pelukan/db.h"
+#include "pelukan/util.h"
+#include "pelukan/v1/bus.pb-c.h"
+
+#define S_BUFFER_MAX 200000
+#define S_TRUNCATED_RETRY_US 10000000u
+#define S_RECONNECT_US 500000u
+
+typedef struct {
+    uint64_t seq;
+    zmsg_t *msg; /* [topic][header][envelope] or, from replay, [header][envelope] */
+} s_item_t;
+
+typedef struct {
+    const pk_bus_producer_t *def;
+    zsock_t *sub;
+    zsock_t *dealer;
+    uint64_t epoch;
+    uint64_t last;       /* last seq accepted (applied or in the open batch) */
+    uint64_t head;       /* highest seq the producer has announced */
+    bool replay_inflight;
+    uint64_t replay_sent_us;
+    bool truncated;
+    uint64_t truncated_retry_us;
+    s_item_t *buf; /* live messages waiting behind a gap, by arrival */
+    size_t nbuf, capbuf;
+    pk_metric_t *m_applied, *m_replayed, *m_gaps, *m_bad, *m_unknown, *m_lag, *m_truncated, *m_dropped;
+} s_prod_t;
+
+struct pk_subscriber {
+    zactor_t *actor;
+    pk_subscriber_config_t cfg;
+    char *conninfo;
+};
+
+typedef struct {
+    pk_subscriber_t *sub;
+    zsock_t *pipe;
+    zpoller_t *poller;
+    PGconn *conn;
+    uint64_t next_connect_us;
+    s_prod_t prods[PK_BUS_MAX_PRODUCERS];
+    int nprods;
+    s_item_t *batch;
+    s_prod_t **batch_prod;
+    int nbatch;
+} s_actor_t;
+
+static const pk_log_t *s_log(const s_actor_t *a)
+{
+    return a->sub->cfg.log;
+}
+
+static void s_buf_clear(s_prod_t *p)
+{
+    for (size_t i = 0; i < p->nbuf; i++)
+        zmsg_destroy(&p->buf[i].msg);
+    p->nbuf = 0;
+}
+
+static void s_batch_clear(s_actor_t *a)
+{
+    for (int i = 0; i < a->nbatch; i++)
+        zmsg_destroy(&a->batch[i].msg);
+    a->nbatch = 0;
+}
+
+static void s_dealer_new(s_actor_t *a, s_prod_t *p)
+{
+    if (p->dealer) {
+        zpoller_remove(a->poller, p->dealer);
+        zsock_destroy(&p->dealer);
+    }
+    p->dealer = zsock_new(ZMQ_DEALER);
+    zsock_set_linger(p->dealer, 0);
+    zsock_set_maxmsgsize(p->dealer, (int64_t)a->sub->cfg.max_msg_bytes * (a->sub->cfg.replay_max + 1));
+    zsock_connect(p->dealer, "%s", p->def->replay_endpoint);
+    zpoller_add(a->poller, p->dealer);
+}
+
+static void s_request_replay(s_actor_t *a, s_prod_t *p)
+{
+    if (p->replay_inflight || p->truncated)
+        return;
+    Pelukan__V1__ReplayRequest req = PELUKAN__V1__REPLAY_REQUEST__INIT;
+    req.producer = (char *)p->def->name;
+    req.epoch = p->epoch;
+    req.from_seq = p->last + 1;
+    req.max_count = (uint32_t)a->sub->cfg.replay_max;
+    uint8_t buf[128];
+    size_t len = pelukan__v1__replay_request__pack(&req, buf);
+    zmq_send(zsock_resolve(p->dealer), buf, len, ZMQ_DONTWAIT);
+    p->replay_inflight = true;
+    p->replay_sent_us = pk_mono_us();
+}
+
+/* Loads the stored offsets; called at start and after any rollback. */
+static int s_load_offsets(s_actor_t *a)
+{
+    for (int i = 0; i < a->nprods; i++) {
+        s_prod_t *p = &a->prods[i];
+        const char *params[] = {p->def->name};
+        PGresult *r = pk_pg_exec(a->conn, s_log(a), "SELECT epoch, last_seq FROM consumer_offset WHERE producer = $1",
+                                 1, params);
+        if (!r)
+            return PK_EDB;
+        p->epoch = PQntuples(r) ? strtoull(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+        p->last = PQntuples(r) ? strtoull(PQgetvalue(r, 0, 1), NULL, 10) : 0;
+        PQclear(r);
+        s_buf_clear(p);
+        p->replay_inflight = false;
+        p->truncated = false;
+        /* Ask at once: this also learns the producer's epoch and head. */
+        s_dealer_new(a, p);
+        s_request_replay(a, p);
+    }
+    return 0;
+}
+
+static void s_disconnect(s_actor_t *a, const char *why)
+{
+    pk_log_warn(s_log(a), "subscriber %s: %s, reconnecting to the database and replaying from the stored offsets",
+                a->sub->cfg.consumer, why);
+    if (a->conn)
+        PQfinish(a->conn);
+    a->conn = NULL;
+    a->next_connect_us = pk_mono_us() + S_RECONNECT_US;
+    s_batch_clear(a);
+    for (int i = 0; i < a->nprods; i++)
+        s_buf_clear(&a->prods[i]);
+}
+
+static bool s_ensure_db(s_actor_t *a)
+{
+    if (a->conn)
+        return true;
+    if (pk_mono_us() < a->next_connect_us)
+        return false;
+    a->conn = PQconnectdb(a->sub->conninfo);
+    if (PQstatus(a->conn) != CONNECTION_OK || s_load_offsets(a) != 0) {
+        PQfinish(a->conn);
+        a->conn = NULL;
+        a->next_connect_us = pk_mono_us() + S_RECONNECT_US;
+        return false;
+    }
+    return true;
+}
+
+static void s_batch_add(s_actor_t *a, s_prod_t *p, uint64_t seq, zmsg_t *msg)
+{
+    a->batch[a->nbatch] = (s_item_t){seq, msg};
+    a->batch_prod[a->nbatch] = p;
+    a->nbatch++;
+    p->last = seq;
+}
+
+/* Applies the open batch and advances the offsets, in one transaction. */
+static void s_flush(s_actor_t *a)
+{
+    if (a->nbatch == 0 || !a->conn)
+        return;
+    const pk_subscriber_config_t *cfg = &a->sub->cfg;
+    if (pk_pg_run(a->conn, s_log(a), "BEGIN", 0, NULL) != 0) {
+        s_disconnect(a, "BEGIN failed");
+        return;
+    }
+    uint64_t applied[PK_BUS_MAX_PRODUCERS] = {0}, skipped_unknown[PK_BUS_MAX_PRODUCERS] = {0};
+    bool touched[PK_BUS_MAX_PRODUCERS] = {false};
+    for (int i = 0; i < a->nbatch; i++) {
+        s_prod_t *p = a->batch_prod[i];
+        int pi = (int)(p - a->prods);
+        touched[pi] = true;
+        zframe_t *env_frame = zmsg_last(a->batch[i].msg);
+        const uint8_t *raw = zframe_data(env_frame);
+        size_t len = zframe_size(env_frame);
+        Pelukan__V1__Envelope *env = pk_envelope_unpack(raw, len, (size_t)cfg->max_msg_bytes);
+        if (!env) {
+            pk_metric_add(p->m_bad, 1);
+            pk_log_error(s_log(a), "subscriber %s: event %s/%llu (%zu bytes) does not decode, skipped",
+                         cfg->consumer, p->def->name, (unsigned long long)a->batch[i].seq, len);
+            continue;
+        }
+        pk_bus_event_t ev = {p->def->name, p->epoch, a->batch[i].seq, env, raw, len};
+        int rc = cfg->apply(a->conn, &ev, cfg->apply_arg);
+        pk_envelope_free(env);
+        if (rc == PK_ENOENT) {
+            skipped_unknown[pi]++;
+        } else if (rc != 0) {
+            pk_log_error(s_log(a), "subscriber %s: applying %s/%llu failed: %s, rolling back the batch",
+                         cfg->consumer, p->def->name, (unsigned long long)a->batch[i].seq, pk_strerror(rc));
+            PQclear(PQexec(a->conn, "ROLLBACK"));
+            s_disconnect(a, "apply failed");
+            return;
+        } else {
+            applied[pi]++;
+        }
+    }
+    for (int i = 0; i < a->nprods; i++) {
+        s_prod_t *p = &a->prods[i];
+        if (!touched[i])
+            continue;
+        char epoch[32], last[32];
+        snprintf(epoch, sizeof epoch, "%llu", (unsigned long long)p->epoch);
+        snprintf(last, sizeof last, "%llu", (unsigned long long)p->last);
+        const char *params[] = {p->def->name, epoch, last};
+        if (pk_pg_run(a->conn, s_log(a),
+                      "INSERT INTO consumer_offset (producer, epoch, last_seq) VALUES ($1, $2, $3) "
+                      "ON CONFLICT (producer) DO UPDATE SET epoch = EXCLUDED.epoch, last_seq = EXCLUDED.last_seq, "
+                      "updated_at = now()",
+                      3, params) != 0) {
+            PQclear(PQexec(a->conn, "ROLLBACK"));
+            s_disconnect(a, "offset update failed");
+            return;
+        }
+    }
+    if (pk_pg_run(a->conn, s_log(a), "COMMIT", 0, NULL) != 0) {
+        s_disconnect(a, "COMMIT failed");
+        return;
+    }
+    for (int i = 0; i < a->nprods; i++) {
+        s_prod_t *p = &a->prods[i];
+        pk_metric_add(p->m_applied, applied[i]);
+        pk_metric_add(p->m_unknown, skipped_unknown[i]);
+        pk_metric_set(p->m_lag, p->head > p->last ? (int64_t)(p->head - p->last) : 0);
+    }
+    s_batch_clear(a);
+}
+
+static void s_accept(s_actor_t *a, s_prod_t *p, uint64_t seq, zmsg_t *msg)
+{
+    s_batch_add(a, p, seq, msg);
+    if (a->nbatch >= a->sub->cfg.max_batch)
+        s_flush(a);
+}
+
+/* Moves buffered live messages that now follow on into the batch. */
+static void s_drain_buffer(s_actor_t *a, s_prod_t *p)
+{
+    size_t keep = 0;
+    bool progress = true;
+    while (progress) {
+        progress = false;
+        keep = 0;
+        for (size_t i = 0; i < p->nbuf; i++) {
+            if (p->buf[i].seq <= p->last) {
+                zmsg_destroy(&p->buf[i].msg);
+            } else if (p->buf[i].seq == p->last + 1 && a->conn) {
+                s_accept(a, p, p->buf[i].seq, p->buf[i].msg);
+                progress = true;
+            } else {
+                p->buf[keep++] = p->buf[i];
+            }
+        }
+        p->nbuf = keep;
+    }
+}
+
+static void s_on_live(s_actor_t *a, s_prod_t *p)
+{
+    zmsg_t *msg = zmsg_recv(p->sub);
+    if (!msg)
+        return;
+    zframe_t *topic = zmsg_first(msg), *hdr = zmsg_next(msg), *body = zmsg_next(msg);
+    if (zmsg_size(msg) != 3 || zframe_size(hdr) != PK_BUS_HEADER_BYTES ||
+        zframe_size(body) > (size_t)a->sub->cfg.max_msg_bytes) {
+        pk_metric_add(p->m_bad, 1);
+        pk_log_warn(s_log(a), "subscriber %s: malformed frame from %s (%zu parts) ignored", a->sub->cfg.consumer,
+                    p->def->name, zmsg_size(msg));
+        zmsg_destroy(&msg);
+        return;
+    }
+    uint64_t epoch, seq;
+    pk_bus_header_read(zframe_data(hdr), &epoch, &seq);
+    size_t tl = zframe_size(topic), sl = strlen(PK_BUS_HEARTBEAT_SUFFIX);
+    bool heartbeat = tl >= sl && memcmp(zframe_data(topic) + tl - sl, PK_BUS_HEARTBEAT_SUFFIX, sl) == 0;
+    if (epoch != p->epoch) {
+        /* Unknown or changed epoch: replay settles it. */
+        zmsg_destroy(&msg);
+        s_request_replay(a, p);
+        return;
+    }
+    if (seq > p->head)
+        p->head = seq;
+    if (heartbeat || seq <= p->last) {
+        zmsg_destroy(&msg);
+        if (heartbeat && seq > p->last && p->nbuf == 0)
+            s_request_replay(a, p);
+        return;
+    }
+    if (seq == p->last + 1 && !p->replay_inflight && a->conn) {
+        s_accept(a, p, seq, msg);
+        return;
+    }
+    if (p->nbuf >= S_BUFFER_MAX) {
+        pk_metric_add(p->m_dropped, 1);
+        zmsg_destroy(&msg); /* replay brings it back */
+    } else {
+        if (p->nbuf == p->capbuf) {
+            p->capbuf = p->capbuf ? p->capbuf * 2 : 1024;
+            p->buf = pk_realloc(p->buf, p->capbuf * sizeof *p->buf);
+        }
+        p->buf[p->nbuf++] = (s_item_t){seq, msg};
+    }
+    if (!p->replay_inflight) {
+        pk_metric_add(p->m_gaps, 1);
+        s_request_replay(a, p);
+    }
+}
+
+static void s_on_replay(s_actor_t *a, s_prod_t *p)
+{
+    zmsg_t *msg = zmsg_recv(p->dealer);
+    if (!msg)
+        return;
+    zframe_t *first = zmsg_pop(msg);
+    Pelukan__V1__ReplayReply *rep =
+        first ? pelukan__v1__replay_reply__unpack(NULL, zframe_size(first), zframe_data(first)) : NULL;
+    zframe_destroy(&first);
+    if (!rep || zmsg_size(msg) != 2 * rep->count) {
+        pk_metric_add(p->m_bad, 1);
+        pk_log_warn(s_log(a), "subscriber %s: malformed replay reply from %s ignored", a->sub->cfg.consumer,
+                    p->def->name);
+        goto done;
+    }
+    p->replay_inflight = false;
+    if (rep->status == PELUKAN__V1__REPLAY_REPLY__STATUS__STATUS_TRUNCATED) {
+        if (!p->truncated)
+            pk_log_error(s_log(a),
+                         "subscriber %s: %s no longer holds events after seq %llu (oldest kept: %llu): this "
+                         "consumer is older than the producer's retention and must be rebuilt from the audit "
+                         "log; not skipping",
+                         a->sub->cfg.consumer, p->def->name, (unsigned long long)p->last,
+                         (unsigned long long)rep->oldest_seq);
+        p->truncated = true;
+        p->truncated_retry_us = pk_mono_us() + S_TRUNCATED_RETRY_US;
+        pk_metric_set(p->m_truncated, 1);
+        goto done;
+    }
+    if (rep->status != PELUKAN__V1__REPLAY_REPLY__STATUS__STATUS_OK)
+        goto done;
+    if (rep->epoch != p->epoch) {
+        if (p->epoch != 0)
+            pk_log_warn(s_log(a), "subscriber %s: %s changed epoch %llu -> %llu, starting its stream over",
+                        a->sub->cfg.consumer, p->def->name, (unsigned long long)p->epoch,
+                        (unsigned long long)rep->epoch);
+        /* Apply what is open under the old epoch before switching. */
+        s_flush(a);
+        p->epoch = rep->epoch;
+        p->last = 0;
+        p->head = rep->last_seq;
+        s_buf_clear(p);
+        s_request_replay(a, p);
+        goto done;
+    }
+    if (rep->last_seq > p->head)
+        p->head = rep->last_seq;
+    uint32_t used = 0;
+    for (uint32_t i = 0; i < rep->count; i++) {
+        zframe_t *hdr = zmsg_pop(msg), *env = zmsg_pop(msg);
+        uint64_t epoch, seq;
+        if (zframe_size(hdr) == PK_BUS_HEADER_BYTES)
+            pk_bus_header_read(zframe_data(hdr), &epoch, &seq);
+        else
+            seq = 0;
+        if (seq == p->last + 1 && a->conn) {
+            zmsg_t *one = zmsg_new();
+            zmsg_append(one, &hdr);
+            zmsg_append(one, &env);
+            s_accept(a, p, seq, one);
+            used++;
+        }
+        zframe_destroy(&hdr);
+        zframe_destroy(&env);
+    }
+    pk_metric_add(p->m_replayed, used);
+    s_drain_buffer(a, p);
+    if (p->nbuf > 0 || p->head > p->last)
+        s_request_replay(a, p);
+done:
+    if (rep)
+        pelukan__v1__replay_reply__free_unpacked(rep, NULL);
+    zmsg_destroy(&msg);
+}
+
+static void s_timers(s_actor_t *a)
+{
+    uint64_t now = pk_mono_us();
+    for (int i = 0; i < a->nprods; i++) {
+        s_prod_t *p = &a->prods[i];
+        if (p->truncated && now >= p->truncated_retry_us) {
+            p->truncated = false;
+            s_request_replay(a, p);
+        }
+        /* Lazy Pirate: a request that got no answer is sent again on a
+         * fresh socket (the producer may have restarted or moved). */
+        if (p->replay_inflight && now - p->replay_sent_us > (uint64_t)a->sub->cfg.replay_timeout_ms * 1000u) {
+            p->replay_inflight = false;
+            s_dealer_new(a, p);
+            s_request_replay(a, p);
+        }
+    }
+}
+
+static void s_actor(zsock_t *pipe, void *arg)
+{
+    s_actor_t a = {.sub = arg, .pipe = pipe};
+    const pk_subscriber_config_t *cfg = &a.sub->cfg;
+    a.poller = zpoller_new(pipe, NULL);
+    a.batch = pk_calloc((size_t)cfg->max_batch, sizeof *a.batch);
+    a.batch_prod = pk_calloc((size_t)cfg->max_batch, sizeof *a.batch_prod);
+    a.nprods = cfg->nproducers;
+    for (int i = 0; i < a.nprods; i++) {
+        s_prod_t *p = &a.prods[i];
+        p->def = &cfg->producers[i];
+        p->sub = zsock_new(ZMQ_SUB);
+        if (cfg->rcvhwm > 0)
+            zsock_set_rcvhwm(p->sub, cfg->rcvhwm);
+        zsock_set_maxmsgsize(p->sub, cfg->max_msg_bytes + 1024);
+        zsock_set_linger(p->sub, 0);
+        char prefix[96];
+        snprintf(prefix, sizeof prefix, "%s.", p->def->name);
+        zsock_set_subscribe(p->sub, prefix);
+        zsock_connect(p->sub, "%s", p->def->pub_endpoint);
+        zpoller_add(a.poller, p->sub);
+        char labels[96];
+        snprintf(labels, sizeof labels, "producer=\"%s\"", p->def->name);
+        pk_metrics_t *m = cfg->metrics;
+        p->m_applied = pk_metrics_counter(m, "pelukan_bus_applied_total", labels, "events applied");
+        p->m_replayed = pk_metrics_counter(m, "pelukan_bus_replayed_total", labels, "events received by replay");
+        p->m_gaps = pk_metrics_counter(m, "pelukan_bus_gaps_total", labels, "gaps detected and repaired by replay");
+        p->m_bad = pk_metrics_counter(m, "pelukan_bus_bad_frames_total", labels,
+                                      "malformed or undecodable frames received");
+        p->m_unknown = pk_metrics_counter(m, "pelukan_bus_unknown_events_total", labels,
+                                          "events of a type this consumer does not handle, skipped");
+        p->m_dropped = pk_metrics_counter(m, "pelukan_bus_buffer_dropped_total", labels,
+                                          "live messages dropped from a full buffer (replayed later)");
+        p->m_lag = pk_metrics_gauge(m, "pelukan_bus_lag", labels, "events announced but not yet applied");
+        p->m_truncated = pk_metrics_gauge(m, "pelukan_bus_truncated", labels,
+                                          "1 when the producer no longer holds events this consumer needs");
+    }
+    zsock_signal(pipe, 0);
+    for (;;) {
+        s_ensure_db(&a);
+        void *which = zpoller_wait(a.poller, a.nbatch ? 0 : 50);
+        if (zpoller_terminated(a.poller))
+            break;
+        if (which == pipe) {
+            char *cmd = zstr_recv(pipe);
+            bool term = !cmd || strcmp(cmd, "$TERM") == 0;
+            zstr_free(&cmd);
+            if (term)
+                break;
+        }
+        /* Drain every socket (ZeroMQ polling is level-triggered here, but
+         * draining keeps batches large), then apply. */
+        for (int i = 0; i < a.nprods; i++) {
+            s_prod_t *p = &a.prods[i];
+            for (int k = 0; k < 10000 && (zsock_events(p->dealer) & ZMQ_POLLIN); k++)
+                s_on_replay(&a, p);
+            for (int k = 0; k < 10000 && (zsock_events(p->sub) & ZMQ_POLLIN); k++)
+                s_on_live(&a, p);
+        }
+        s_flush(&a);
+        s_timers(&a);
+    }
+    s_flush(&a);
+    s_batch_clear(&a);
+    for (int i = 0; i < a.nprods; i++) {
+        s_buf_clear(&a.prods[i]);
+        free(a.prods[i].buf);
+        zsock_destroy(&a.prods[i].sub);
+        zsock_destroy(&a.prods[i].dealer);
+    }
+    free(a.batch);
+    free(a.batch_prod);
+    if (a.conn)
+        PQfinish(a.conn);
+    zpoller_destroy(&a.poller);
+}
+
+pk_subscriber_t *pk_subscriber_new(const pk_subscriber_config_t *cfg)
+{
+    pk_subscriber_t *self = pk_calloc(1, sizeof *self);
+    self->cfg = *cfg;
+    self->conninfo = pk_strdup(cfg->conninfo);
+    if (self->cfg.max_batch <= 0)
+        self->cfg.max_batch = 1000;
+    if (self->cfg.replay_max <= 0)
+        self->cfg.replay_max = 2000;
+    if (self->cfg.max_msg_bytes <= 0)
+        self->cfg.max_msg_bytes = 1 << 20;
+    if (self->cfg.replay_timeout_ms <= 0)
+        self->cfg.replay_timeout_ms = 2000;
+    self->actor = zactor_new(s_actor, self);
+    return self;
+}
+
+void pk_subscriber_destroy(pk_subscriber_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    zactor_destroy(&(*self_p)->actor);
+    free((*self_p)->conninfo);
+    free(*self_p);
+    *self_p = NULL;
+}

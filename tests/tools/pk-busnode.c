@@ -1,0 +1,245 @@
+/* pk-busnode.c -- a bus producer or consumer for the bus tests and
+ * benchmarks, run as a real service process through pk_service_main.
+ *
+ *   pk-busnode produce   as service "intake": writes PKNODE_COUNT test events
+ *                        (a row in bench_produced and its event, in one
+ *                        transaction each) over PKNODE_CONNS connections at
+ *                        PKNODE_RATE events/s (0: as fast as it can), then
+ *                        keeps relaying. Resumes after a restart.
+ *   pk-busnode consume   as service "audit": applies intake's test events
+ *                        into bench_applied, with PKNODE_RPC=1 also serving
+ *                        a test command.
+ *   pk-busnode relay     as "intake", relaying only (a second instance). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pelukan/service.h"
+#include "pelukan/util.h"
+
+typedef struct {
+    pk_service_t *svc;
+    pk_db_t *conns[32];
+    int nconns;
+    int64_t target;    /* rows wanted in bench_produced */
+    int64_t next_n;    /* next number to write */
+    int64_t committed; /* rows known committed */
+    int64_t inflight;
+    int64_t issued; /* paced mode: transactions issued since start */
+    double rate;
+    uint64_t started_us;
+    uv_timer_t tick;
+    bool stopping;
+    bool done_logged;
+} s_writer_t;
+
+static int s_env_int(const char *name, int def)
+{
+    const char *v = getenv(name);
+    return v && *v ? atoi(v) : def;
+}
+
+static void s_write_one(s_writer_t *w, pk_db_t *db);
+
+static void s_written(pk_db_txn_t *txn, int status, void *arg)
+{
+    s_writer_t *w = arg;
+    w->inflight--;
+    if (status == 0) {
+        w->committed++;
+        pk_relay_kick(pk_service_relay(w->svc));
+    }
+    if (w->committed >= w->target && !w->done_logged) {
+        w->done_logged = true;
+        pk_log_info(pk_service_log(w->svc), "writer done: %lld events committed", (long long)w->committed);
+    }
+}
+
+static void s_write_one(s_writer_t *w, pk_db_t *db)
+{
+    int64_t n = w->next_n++;
+    char n_s[32];
+    snprintf(n_s, sizeof n_s, "%lld", (long long)n);
+    Pelukan__V1__Envelope env;
+    uint8_t id[16];
+    pk_envelope_init(&env, id, "intake", NULL, NULL);
+    Pelukan__V1__Actor actor = PELUKAN__V1__ACTOR__INIT;
+    actor.kind = PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_SYSTEM;
+    actor.id = "bench";
+    env.actor = &actor;
+    Pelukan__V1__TestEvent te = PELUKAN__V1__TEST_EVENT__INIT;
+    te.n = (uint64_t)n;
+    uint8_t pad[128];
+    memset(pad, 'p', sizeof pad);
+    te.pad.data = pad;
+    te.pad.len = sizeof pad;
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_TEST_EVENT;
+    env.test_event = &te;
+    char topic[128], *hex;
+    pk_outbox_params(&env, topic, &hex);
+    pk_db_txn_t *txn = pk_db_txn_new(db);
+    const char *p1[] = {n_s};
+    pk_db_txn_add(txn, "INSERT INTO bench_produced (n) VALUES ($1)", 1, p1);
+    const char *p2[] = {topic, "", hex};
+    pk_db_txn_add(txn, PK_OUTBOX_INSERT_SQL, 3, p2);
+    free(hex);
+    w->inflight++;
+    pk_db_txn_submit(txn, s_written, w);
+}
+
+/* Keeps a few transactions in flight on each connection, or, with a
+ * rate, issues what the clock allows, until the target is committed. */
+static void s_tick(uv_timer_t *t)
+{
+    s_writer_t *w = t->data;
+    if (w->stopping)
+        return;
+    int64_t allowed = w->target - w->committed - w->inflight;
+    if (w->rate > 0) {
+        double elapsed = (double)(pk_mono_us() - w->started_us) / 1e6;
+        int64_t due = (int64_t)(elapsed * w->rate) - w->issued;
+        for (int64_t i = 0; i < due && allowed > 0; i++, allowed--)
+            s_write_one(w, w->conns[w->issued++ % w->nconns]);
+        return;
+    }
+    int64_t room = 4 * (int64_t)w->nconns - w->inflight;
+    for (int64_t i = 0; i < room && allowed > 0; i++, allowed--)
+        s_write_one(w, w->conns[w->issued++ % w->nconns]);
+}
+
+static int s_produce_start(pk_service_t *svc, void **state_p)
+{
+    PGconn *conn = pk_pg_connect(pk_service_conninfo(svc), pk_service_log(svc), 10000);
+    if (!conn)
+        return PK_EDBCONN;
+    PGresult *r = NULL;
+    if (pk_pg_run(conn, pk_service_log(svc), "CREATE TABLE IF NOT EXISTS bench_produced (n bigint PRIMARY KEY)", 0,
+                  NULL) != 0 ||
+        !(r = pk_pg_exec(conn, pk_service_log(svc), "SELECT coalesce(max(n), 0), count(*) FROM bench_produced", 0,
+                         NULL))) {
+        PQfinish(conn);
+        return PK_EDB;
+    }
+    s_writer_t *w = pk_calloc(1, sizeof *w);
+    w->svc = svc;
+    w->next_n = atoll(PQgetvalue(r, 0, 0)) + 1;
+    w->committed = atoll(PQgetvalue(r, 0, 1));
+    w->target = s_env_int("PKNODE_COUNT", 0);
+    w->rate = s_env_int("PKNODE_RATE", 0);
+    w->nconns = s_env_int("PKNODE_CONNS", 8);
+    PQclear(r);
+    PQfinish(conn);
+    for (int i = 0; i < w->nconns; i++)
+        w->conns[i] = pk_db_new(pk_service_loop(svc), pk_service_conninfo(svc), pk_service_log(svc));
+    w->started_us = pk_mono_us();
+    uv_timer_init(pk_service_loop(svc), &w->tick);
+    w->tick.data = w;
+    uv_timer_start(&w->tick, s_tick, 1, 1);
+    pk_log_info(pk_service_log(svc), "writer: %lld of %lld already committed, next n %lld", (long long)w->committed,
+                (long long)w->target, (long long)w->next_n);
+    *state_p = w;
+    return 0;
+}
+
+static void s_tick_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void s_produce_stop(pk_service_t *svc, void *state)
+{
+    s_writer_t *w = state;
+    w->stopping = true;
+    for (int i = 0; i < w->nconns; i++)
+        pk_db_close(&w->conns[i]);
+    uv_timer_stop(&w->tick);
+    uv_close((uv_handle_t *)&w->tick, s_tick_closed);
+}
+
+/* ---- consumer -------------------------------------------------------------- */
+
+static int s_consume_start(pk_service_t *svc, void **state_p)
+{
+    PGconn *conn = pk_pg_connect(pk_service_conninfo(svc), pk_service_log(svc), 10000);
+    if (!conn)
+        return PK_EDBCONN;
+    int rc = pk_pg_run(conn, pk_service_log(svc),
+                       "CREATE TABLE IF NOT EXISTS bench_applied (seq bigint NOT NULL, n bigint NOT NULL,"
+                       " occurred_us bigint NOT NULL, applied_us bigint NOT NULL)",
+                       0, NULL);
+    if (rc == 0)
+        rc = pk_pg_run(conn, pk_service_log(svc),
+                       "CREATE TABLE IF NOT EXISTS bench_effect (k text PRIMARY KEY, v bigint NOT NULL)", 0, NULL);
+    PQfinish(conn);
+    *state_p = NULL;
+    return rc;
+}
+
+static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
+{
+    (void)arg;
+    if (ev->envelope->payload_case != PELUKAN__V1__ENVELOPE__PAYLOAD_TEST_EVENT)
+        return PK_ENOENT;
+    char seq[32], n[32], occ[32], now[32];
+    snprintf(seq, sizeof seq, "%llu", (unsigned long long)ev->seq);
+    snprintf(n, sizeof n, "%llu", (unsigned long long)ev->envelope->test_event->n);
+    snprintf(occ, sizeof occ, "%llu", (unsigned long long)ev->envelope->occurred_at_us);
+    snprintf(now, sizeof now, "%llu", (unsigned long long)pk_now_us());
+    const char *p[] = {seq, n, occ, now};
+    return pk_pg_run(conn, NULL, "INSERT INTO bench_applied (seq, n, occurred_us, applied_us) VALUES ($1,$2,$3,$4)",
+                     4, p) == 0
+               ? 0
+               : PK_EDB;
+}
+
+/* Ping: counts its effect in bench_effect and answers the count, after a
+ * pause of PKNODE_RPC_DELAY_MS on the first execution (to force a retry). */
+static int s_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply,
+                     void *arg)
+{
+    (void)arg;
+    if (req->command_case != PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING) {
+        reply->status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID;
+        reply->error_code = "unknown_command";
+        return 0;
+    }
+    PGresult *r = pk_pg_exec(conn, NULL,
+                             "INSERT INTO bench_effect (k, v) VALUES ('ping', 1) ON CONFLICT (k) DO UPDATE "
+                             "SET v = bench_effect.v + 1 RETURNING v",
+                             0, NULL);
+    if (!r)
+        return PK_EDB;
+    static __thread Pelukan__V1__Pong pong;
+    pelukan__v1__pong__init(&pong);
+    pong.n = strtoull(PQgetvalue(r, 0, 0), NULL, 10) * 1000 + req->ping->n;
+    PQclear(r);
+    int delay = s_env_int("PKNODE_RPC_DELAY_MS", 0);
+    if (delay > 0 && pong.n / 1000 == 1)
+        usleep((useconds_t)delay * 1000);
+    reply->status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK;
+    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_PONG;
+    reply->pong = &pong;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "";
+    static const char *const consumes[] = {"intake", NULL};
+    pk_service_def_t def = {0};
+    if (strcmp(mode, "produce") == 0) {
+        def = (pk_service_def_t){.name = "intake", .start = s_produce_start, .stop = s_produce_stop};
+    } else if (strcmp(mode, "relay") == 0) {
+        def = (pk_service_def_t){.name = "intake"};
+    } else if (strcmp(mode, "consume") == 0) {
+        def = (pk_service_def_t){.name = "audit", .start = s_consume_start, .consumes = consumes, .apply = s_apply};
+        if (s_env_int("PKNODE_RPC", 0))
+            def.command = s_command;
+    } else {
+        fprintf(stderr, "usage: pk-busnode produce|relay|consume\n");
+        return 2;
+    }
+    char *args[] = {argv[0], NULL};
+    return pk_service_main(&def, 1, args);
+}
