@@ -49,6 +49,8 @@ tests=("$BUILD"/tests/unit/*)
 [ $MODE = unit ] || tests+=("$BUILD"/tests/e2e/*)
 for t in "${tests[@]}"; do
     [ -x "$t" ] || continue
+    # PKTEST_ONLY=name runs only the binaries whose name contains it.
+    case "$(basename "$t")" in *"${PKTEST_ONLY:-}"*) ;; *) continue ;; esac
     echo "== $(basename "$(dirname "$t")")/$(basename "$t")"
     out=$($WRAP "$t" --jobs 1 2>&1); rc=$?
     echo "$out" | grep -vE "^\[(RUN |PASS|----\] +$|----\] Criterion|====\] Running)" | tail -n 60

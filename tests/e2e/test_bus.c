@@ -1,0 +1,383 @@
+/* test_bus.c -- the bus under faults: real PostgreSQL, real ZeroMQ, real
+ * processes killed with SIGKILL. No sleeps for synchronisation: every wait
+ * polls a condition with a deadline. */
+#include <criterion/criterion.h>
+#include <czmq.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../support/pktest.h"
+#include "pelukan/bus.h"
+#include "pelukan/rpc.h"
+#include "pelukan/util.h"
+#include "pelukan/v1/bus.pb-c.h"
+
+static char s_node[512];
+
+static void s_setup(void)
+{
+    snprintf(s_node, sizeof s_node, "%s/tests/tools/pk-busnode", pkt_env("PKTEST_BUILD"));
+    zsys_handler_set(NULL);
+}
+
+TestSuite(bus, .init = s_setup, .timeout = 300);
+
+static pkt_proc_t s_start(const char *mode, pkt_env_t *env)
+{
+    const char *svc = strcmp(mode, "consume") == 0 ? "audit" : "intake";
+    return pkt_wait_healthy(pkt_spawn(s_node, mode, svc, env));
+}
+
+typedef struct {
+    const char *db;
+    long long want;
+} s_count_t;
+
+static long long s_applied(const char *db)
+{
+    char *v = pkt_sql_value(db, "SELECT count(*) FROM audit.bench_applied");
+    long long n = v ? atoll(v) : 0;
+    free(v);
+    return n;
+}
+
+static bool s_reached(void *arg)
+{
+    s_count_t *c = arg;
+    return s_applied(c->db) >= c->want;
+}
+
+static void s_wait_applied(const char *db, long long want, int timeout_ms)
+{
+    s_count_t c = {db, want};
+    cr_assert(pkt_wait_until(s_reached, &c, timeout_ms), "%lld events applied within %d ms (have %lld)", want,
+              timeout_ms, s_applied(db));
+}
+
+/* Exactly `n` events applied once each, in sequence order, and they are
+ * exactly the ones the producer committed. */
+static void s_check_exactly_once(const char *db, long long n)
+{
+    char *v = pkt_sql_value(db, "SELECT count(*) || ' ' || count(DISTINCT seq) || ' ' || min(seq) || ' ' || max(seq)"
+                                " || ' ' || count(DISTINCT n) FROM audit.bench_applied");
+    char want[128];
+    snprintf(want, sizeof want, "%lld %lld 1 %lld %lld", n, n, n, n);
+    cr_assert_str_eq(v, want, "count, distinct seq, min, max, distinct n");
+    free(v);
+    v = pkt_sql_value(db, "SELECT count(*) FROM intake.bench_produced p FULL JOIN audit.bench_applied a USING (n)"
+                          " WHERE p.n IS NULL OR a.n IS NULL");
+    cr_assert_str_eq(v, "0", "applied = committed by the producer");
+    free(v);
+    v = pkt_sql_value(db, "SELECT count(*) FROM (SELECT applied_us < lag(applied_us) OVER (ORDER BY seq) AS bad"
+                          " FROM audit.bench_applied) x WHERE bad");
+    cr_assert_str_eq(v, "0", "applied in sequence order");
+    free(v);
+    v = pkt_sql_value(db, "SELECT count(DISTINCT seq) || ' ' || max(seq) FROM intake.outbox");
+    snprintf(want, sizeof want, "%lld %lld", n, n);
+    cr_assert_str_eq(v, want, "the producer's sequence is dense");
+    free(v);
+}
+
+Test(bus, hundred_thousand_events_exactly_once_through_kills)
+{
+    const long long total = 100000;
+    free(pkt_db_create("t_bus1"));
+    pkt_env_t *env = pkt_env_new("t_bus1");
+    char count[32];
+    snprintf(count, sizeof count, "%lld", total);
+    pkt_env_set(env, "PKNODE_COUNT", count);
+    pkt_proc_t consumer = s_start("consume", env);
+    pkt_proc_t producer = s_start("produce", env);
+
+    s_wait_applied("t_bus1", 15000, 120000);
+    cr_assert_eq(pkt_proc_stop(&consumer, SIGKILL, 5000), 128 + SIGKILL);
+    consumer = s_start("consume", env);
+
+    s_wait_applied("t_bus1", 40000, 120000);
+    cr_assert_eq(pkt_proc_stop(&producer, SIGKILL, 5000), 128 + SIGKILL);
+    producer = s_start("produce", env);
+
+    s_wait_applied("t_bus1", 65000, 120000);
+    cr_assert_eq(pkt_proc_stop(&consumer, SIGKILL, 5000), 128 + SIGKILL);
+    consumer = s_start("consume", env);
+
+    s_wait_applied("t_bus1", total, 180000);
+    cr_assert_eq(pkt_proc_stop(&consumer, SIGTERM, 15000), 0);
+    cr_assert_eq(pkt_proc_stop(&producer, SIGTERM, 15000), 0);
+    s_check_exactly_once("t_bus1", total);
+    pkt_env_destroy(&env);
+}
+
+Test(bus, dropped_live_messages_arrive_through_replay)
+{
+    const long long total = 20000;
+    free(pkt_db_create("t_bus2"));
+    pkt_env_t *env = pkt_env_new("t_bus2");
+    pkt_env_set(env, "PKNODE_COUNT", "20000");
+    pkt_env_set(env, "PELUKAN_BUS_RCVHWM", "2");
+    pkt_env_set(env, "PELUKAN_BUS_SNDHWM", "2");
+    pkt_proc_t consumer = s_start("consume", env);
+    pkt_proc_t producer = s_start("produce", env);
+    s_wait_applied("t_bus2", total, 120000);
+    long long gaps = pkt_metric(consumer.http_port, "pelukan_bus_gaps_total{service=\"audit\",producer=\"intake\"}");
+    long long replayed =
+        pkt_metric(consumer.http_port, "pelukan_bus_replayed_total{service=\"audit\",producer=\"intake\"}");
+    cr_assert_gt(gaps, 0, "the tiny high-water mark did drop messages");
+    cr_assert_gt(replayed, 0);
+    cr_assert_eq(pkt_proc_stop(&consumer, SIGTERM, 15000), 0);
+    cr_assert_eq(pkt_proc_stop(&producer, SIGTERM, 15000), 0);
+    s_check_exactly_once("t_bus2", total);
+    pkt_env_destroy(&env);
+}
+
+typedef struct {
+    int port;
+    long long want;
+} s_leader_t;
+
+static bool s_is_leader(void *arg)
+{
+    s_leader_t *l = arg;
+    return pkt_metric(l->port, "pelukan_bus_relay_leader{service=\"intake\",producer=\"intake\"}") == l->want;
+}
+
+Test(bus, standby_relay_takes_over_without_gap_or_duplicate)
+{
+    const long long total = 30000;
+    free(pkt_db_create("t_bus3"));
+    pkt_env_t *env = pkt_env_new("t_bus3");
+    pkt_env_set(env, "PKNODE_COUNT", "30000");
+    pkt_proc_t consumer = s_start("consume", env);
+    pkt_proc_t first = s_start("produce", env);
+    s_leader_t l1 = {first.http_port, 1};
+    cr_assert(pkt_wait_until(s_is_leader, &l1, 10000), "the first instance leads");
+
+    /* The second instance: same endpoints and database, its own HTTP port. */
+    pkt_env_t *env2 = pkt_env_new("t_bus3");
+    for (int i = 0; i < env->count; i++) {
+        char *eq = strchr(env->vars[i], '=');
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)(eq - env->vars[i]), env->vars[i]);
+        if (strcmp(name, "PELUKAN_INTAKE_HTTP_PORT") != 0)
+            pkt_env_set(env2, name, eq + 1);
+    }
+    pkt_env_set(env2, "PKNODE_COUNT", "0");
+    pkt_proc_t second = s_start("relay", env2);
+    s_leader_t l2 = {second.http_port, 0};
+    cr_assert(s_is_leader(&l2), "the second waits as a standby");
+    cr_assert(s_is_leader(&l1));
+
+    s_wait_applied("t_bus3", 10000, 120000);
+    cr_assert_eq(pkt_proc_stop(&first, SIGKILL, 5000), 128 + SIGKILL);
+    l2.want = 1;
+    cr_assert(pkt_wait_until(s_is_leader, &l2, 15000), "the standby takes over");
+    /* The writer comes back as a standby relay and finishes the work. */
+    first = s_start("produce", env);
+    l1.want = 0;
+    cr_assert(s_is_leader(&l1));
+    s_wait_applied("t_bus3", total, 120000);
+    cr_assert_eq(pkt_proc_stop(&consumer, SIGTERM, 15000), 0);
+    cr_assert_eq(pkt_proc_stop(&first, SIGTERM, 15000), 0);
+    cr_assert_eq(pkt_proc_stop(&second, SIGTERM, 15000), 0);
+    s_check_exactly_once("t_bus3", total);
+    pkt_env_destroy(&env);
+    pkt_env_destroy(&env2);
+}
+
+Test(bus, retried_command_has_its_effect_once_and_gets_the_first_reply)
+{
+    free(pkt_db_create("t_bus4"));
+    pkt_env_t *env = pkt_env_new("t_bus4");
+    pkt_env_set(env, "PKNODE_RPC", "1");
+    pkt_env_set(env, "PKNODE_RPC_DELAY_MS", "1200");
+    pkt_proc_t node = s_start("consume", env);
+
+    pk_rpc_client_t *client = pk_rpc_client_new(pkt_env_get(env, "PELUKAN_AUDIT_RPC"), 0);
+    Pelukan__V1__CommandRequest req;
+    uint8_t id[16];
+    pk_rpc_request_init(&req, id, 400, 8);
+    Pelukan__V1__Ping ping = PELUKAN__V1__PING__INIT;
+    ping.n = 7;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING;
+    req.ping = &ping;
+    Pelukan__V1__CommandReply *reply = NULL;
+    cr_assert_eq(pk_rpc_call(client, &req, 400, 8, &reply), 0);
+    cr_assert_eq(reply->status, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK);
+    cr_assert_eq(reply->pong->n, 1007, "the reply of the first (and only) execution");
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    cr_assert_geq(pkt_metric(node.http_port, "pelukan_rpc_deduplicated_total{service=\"audit\"}"), 1,
+                  "a retry was answered from the stored reply");
+    char *v = pkt_sql_value("t_bus4", "SELECT v FROM audit.bench_effect WHERE k = 'ping'");
+    cr_assert_str_eq(v, "1", "the effect happened once");
+    free(v);
+
+    /* Sending the same command again, later, still returns the first reply. */
+    cr_assert_eq(pk_rpc_call(client, &req, 2000, 2, &reply), 0);
+    cr_assert_eq(reply->pong->n, 1007);
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    /* A new command is a new effect. */
+    uint8_t id2[16];
+    pk_rpc_request_init(&req, id2, 2000, 2);
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING;
+    req.ping = &ping;
+    cr_assert_eq(pk_rpc_call(client, &req, 2000, 2, &reply), 0);
+    cr_assert_eq(reply->pong->n, 2007);
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    pk_rpc_client_destroy(&client);
+    cr_assert_eq(pkt_proc_stop(&node, SIGTERM, 15000), 0);
+    pkt_env_destroy(&env);
+}
+
+/* Sends the given frames as one multipart message. */
+static void s_send_parts(zsock_t *sock, int n, const void *const *data, const size_t *len)
+{
+    for (int i = 0; i < n; i++)
+        zmq_send(zsock_resolve(sock), data[i], len[i], i + 1 < n ? ZMQ_SNDMORE : 0);
+}
+
+typedef struct {
+    zsock_t *router;
+    zsock_t *pub;
+    uint8_t garbage[64];
+    uint8_t *good;
+    size_t good_len;
+} s_fake_t;
+
+/* Answers replay requests as a producer of epoch 777 holding two events:
+ * seq 1 that does not decode and seq 2 that does. */
+static void s_fake_serve(s_fake_t *f)
+{
+    while (zsock_events(f->router) & ZMQ_POLLIN) {
+        zmsg_t *m = zmsg_recv(f->router);
+        zframe_t *idf = zmsg_pop(m);
+        Pelukan__V1__ReplayReply rep = PELUKAN__V1__REPLAY_REPLY__INIT;
+        rep.epoch = 777;
+        rep.last_seq = 2;
+        rep.oldest_seq = 1;
+        rep.count = 2;
+        uint8_t rb[64], h1[16], h2[16];
+        size_t rl = pelukan__v1__replay_reply__pack(&rep, rb);
+        pk_bus_header_write(h1, 777, 1);
+        pk_bus_header_write(h2, 777, 2);
+        const void *parts[] = {zframe_data(idf), rb, h1, f->garbage, h2, f->good};
+        size_t lens[] = {zframe_size(idf), rl, 16, sizeof f->garbage, 16, f->good_len};
+        s_send_parts(f->router, 6, parts, lens);
+        zframe_destroy(&idf);
+        zmsg_destroy(&m);
+    }
+}
+
+static bool s_fake_applied(void *arg)
+{
+    s_fake_t *f = arg;
+    s_fake_serve(f);
+    /* Garbage on the live stream meanwhile. */
+    const void *one[] = {"intake.x"};
+    size_t one_len[] = {8};
+    s_send_parts(f->pub, 1, one, one_len);
+    const void *bad_hdr[] = {"intake.x", "abc", "def"};
+    size_t bad_len[] = {8, 3, 3};
+    s_send_parts(f->pub, 3, bad_hdr, bad_len);
+    char *v = pkt_sql_value("t_bus5", "SELECT string_agg(seq || ':' || n, ',') FROM audit.bench_applied");
+    bool ok = v && strcmp(v, "2:42") == 0;
+    free(v);
+    return ok;
+}
+
+typedef struct {
+    int port;
+    const char *selector;
+    long long min;
+} s_metric_t;
+
+static bool s_metric_at_least(void *arg)
+{
+    s_metric_t *m = arg;
+    return pkt_metric(m->port, m->selector) >= m->min;
+}
+
+Test(bus, garbage_and_oversized_frames_are_counted_and_survived)
+{
+    free(pkt_db_create("t_bus5"));
+    pkt_env_t *env = pkt_env_new("t_bus5");
+    pkt_env_set(env, "PELUKAN_MAX_MSG_BYTES", "65536");
+    pkt_env_set(env, "PKNODE_RPC", "1");
+
+    /* A fake "intake" producer owned by the test feeds the consumer. */
+    s_fake_t f = {0};
+    memset(f.garbage, 0xff, sizeof f.garbage);
+    f.router = zsock_new_router(pkt_env_get(env, "PELUKAN_INTAKE_REPLAY"));
+    f.pub = zsock_new_pub(pkt_env_get(env, "PELUKAN_INTAKE_PUB"));
+    cr_assert(f.router && f.pub);
+    Pelukan__V1__Envelope e;
+    uint8_t eid[16];
+    pk_envelope_init(&e, eid, "intake", NULL, NULL);
+    Pelukan__V1__TestEvent te = PELUKAN__V1__TEST_EVENT__INIT;
+    te.n = 42;
+    e.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_TEST_EVENT;
+    e.test_event = &te;
+    pk_envelope_pack(&e, &f.good, &f.good_len);
+
+    pkt_proc_t node = s_start("consume", env);
+    cr_assert(pkt_wait_until(s_fake_applied, &f, 30000), "the decodable event after the garbage is applied");
+    long long bad = pkt_metric(node.http_port, "pelukan_bus_bad_frames_total{service=\"audit\",producer=\"intake\"}");
+    cr_assert_geq(bad, 3, "undecodable envelope and malformed live frames counted (%lld)", bad);
+
+    /* Oversized live message: libzmq drops that connection; the consumer
+     * reconnects and keeps working. */
+    size_t big_len = 200000;
+    char *big = pk_calloc(1, big_len);
+    uint8_t hdr[16];
+    pk_bus_header_write(hdr, 777, 3);
+    const void *parts[] = {"intake.big", hdr, big};
+    size_t lens[] = {10, 16, big_len};
+    s_send_parts(f.pub, 3, parts, lens);
+
+    /* Garbage and oversized requests to the node's own replay and command
+     * ROUTERs. */
+    zsock_t *d1 = zsock_new_dealer(pkt_env_get(env, "PELUKAN_AUDIT_REPLAY"));
+    zsock_t *d2 = zsock_new_dealer(pkt_env_get(env, "PELUKAN_AUDIT_RPC"));
+    const void *g[] = {"\xff\xff\xff\xff", "more"};
+    size_t gl[] = {4, 4};
+    s_send_parts(d1, 1, g, gl);
+    s_send_parts(d1, 2, g, gl);
+    s_send_parts(d2, 1, g, gl);
+    s_send_parts(d2, 2, g, gl);
+    const void *bigp[] = {big};
+    size_t bigl[] = {big_len};
+    s_send_parts(d1, 1, bigp, bigl);
+    s_send_parts(d2, 1, bigp, bigl);
+    free(big);
+
+    /* The node still answers a well-formed command and stays healthy. */
+    pk_rpc_client_t *client = pk_rpc_client_new(pkt_env_get(env, "PELUKAN_AUDIT_RPC"), 0);
+    Pelukan__V1__CommandRequest req;
+    uint8_t id[16];
+    pk_rpc_request_init(&req, id, 2000, 3);
+    Pelukan__V1__Ping ping = PELUKAN__V1__PING__INIT;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING;
+    req.ping = &ping;
+    Pelukan__V1__CommandReply *reply = NULL;
+    cr_assert_eq(pk_rpc_call(client, &req, 2000, 3, &reply), 0);
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    pk_rpc_client_destroy(&client);
+    s_metric_t m1 = {node.http_port, "pelukan_rpc_bad_frames_total{service=\"audit\"}", 2};
+    s_metric_t m2 = {node.http_port, "pelukan_bus_bad_frames_total{service=\"audit\",producer=\"audit\"}", 2};
+    cr_assert(pkt_wait_until(s_metric_at_least, &m1, 10000), "command server counted the garbage");
+    cr_assert(pkt_wait_until(s_metric_at_least, &m2, 10000), "replay server counted the garbage");
+    cr_assert_eq(pkt_http_get(node.http_port, "/healthz", NULL), 200);
+    char *log = pkt_proc_log(&node);
+    cr_assert_not_null(strstr(log, "event intake/1 (64 bytes) does not decode, skipped"), "%s", log);
+    free(log);
+
+    cr_assert_eq(pkt_proc_stop(&node, SIGTERM, 15000), 0);
+    zsock_destroy(&d1);
+    zsock_destroy(&d2);
+    zsock_destroy(&f.router);
+    zsock_destroy(&f.pub);
+    free(f.good);
+    pkt_env_destroy(&env);
+}
