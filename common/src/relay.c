@@ -136,74 +136,55 @@ static void s_send_event(zsock_t *sock, const char *topic, size_t topic_len, uin
     zmq_send(raw, env, env_len, more_after ? ZMQ_SNDMORE : 0);
 }
 
-static int s_cmp_seq(const void *x, const void *y)
-{
-    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-    return a < b ? -1 : a > b;
-}
-
-/* Numbers one batch of unsequenced rows and publishes it. Returns the
- * number of rows, or -1 on a database error (then steps down). */
+/* Numbers one batch of unsequenced rows and publishes it. One statement in
+ * its own (autocommit) transaction: the rows get the next dense sequence
+ * numbers in insertion order and relay_state moves on with them, or
+ * neither happens. Returns the number of rows, or -1 on a database error
+ * (then steps down). */
 static int s_sequence_batch(s_actor_t *a)
 {
     pk_relay_t *r = a->relay;
-    char last[32], limit[16];
-    snprintf(last, sizeof last, "%llu", (unsigned long long)a->last_seq);
+    char limit[16];
     snprintf(limit, sizeof limit, "%d", r->cfg.batch);
-    const char *params[] = {last, limit};
-    if (pk_pg_run(a->conn, s_log(a), "BEGIN", 0, NULL) != 0)
-        goto fail;
+    const char *params[] = {limit};
     /* Binary results: seq as 8 bytes big-endian, topic and envelope raw. */
     PGresult *res = PQexecParams(a->conn,
-                                 "WITH b AS (SELECT id FROM outbox WHERE seq IS NULL ORDER BY id LIMIT $2),"
-                                 " n AS (SELECT id, $1::bigint + row_number() OVER (ORDER BY id) AS s FROM b)"
-                                 " UPDATE outbox o SET seq = n.s, sequenced_at = now() FROM n WHERE o.id = n.id"
-                                 " RETURNING o.seq, o.topic, o.envelope",
-                                 2, NULL, params, NULL, NULL, 1);
+                                 "WITH st AS (SELECT last_seq FROM relay_state FOR UPDATE),"
+                                 " b AS (SELECT id FROM outbox WHERE seq IS NULL ORDER BY id LIMIT $1),"
+                                 " n AS (SELECT id, (SELECT last_seq FROM st) + row_number() OVER (ORDER BY id) AS s"
+                                 "       FROM b),"
+                                 " u AS (UPDATE outbox o SET seq = n.s, sequenced_at = now() FROM n WHERE o.id = n.id"
+                                 "       RETURNING o.seq, o.topic, o.envelope),"
+                                 " r AS (UPDATE relay_state SET last_seq = (SELECT max(seq) FROM u)"
+                                 "       WHERE EXISTS (SELECT 1 FROM u))"
+                                 " SELECT seq, topic, envelope FROM u ORDER BY seq",
+                                 1, NULL, params, NULL, NULL, 1);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        pk_log_error(s_log(a), "relay for %s: numbering failed: SQLSTATE %s, rolling back", r->producer,
-                     pk_pg_sqlstate(res));
+        pk_log_error(s_log(a), "relay for %s: numbering failed: SQLSTATE %s", r->producer, pk_pg_sqlstate(res));
         PQclear(res);
-        goto fail;
+        s_step_down(a, "database error while numbering");
+        return -1;
     }
     int n = PQntuples(res);
-    if (n == 0) {
-        PQclear(res);
-        PQclear(PQexec(a->conn, "ROLLBACK"));
-        return 0;
-    }
-    snprintf(last, sizeof last, "%llu", (unsigned long long)(a->last_seq + (uint64_t)n));
-    const char *p2[] = {last};
-    if (pk_pg_run(a->conn, s_log(a), "UPDATE relay_state SET last_seq = $1", 1, p2) != 0 ||
-        pk_pg_run(a->conn, s_log(a), "COMMIT", 0, NULL) != 0) {
-        PQclear(res);
-        goto fail;
-    }
-    /* RETURNING has no order: sort row indexes by seq, then publish. */
-    uint64_t(*order)[2] = pk_malloc((size_t)n * sizeof *order);
     for (int i = 0; i < n; i++) {
-        uint64_t seq, epoch_unused;
         uint8_t hdr[16] = {0};
+        uint64_t seq, unused;
         memcpy(hdr + 8, PQgetvalue(res, i, 0), 8);
-        pk_bus_header_read(hdr, &epoch_unused, &seq);
-        order[i][0] = seq;
-        order[i][1] = (uint64_t)i;
-    }
-    qsort(order, (size_t)n, sizeof *order, s_cmp_seq);
-    for (int k = 0; k < n; k++) {
-        int i = (int)order[k][1];
-        s_send_event(a->pub, PQgetvalue(res, i, 1), (size_t)PQgetlength(res, i, 1), a->epoch, order[k][0],
+        pk_bus_header_read(hdr, &unused, &seq);
+        if (seq != a->last_seq + 1) {
+            /* Another relay numbered rows behind our back: the lock is gone. */
+            PQclear(res);
+            s_step_down(a, "sequence moved under this relay");
+            return -1;
+        }
+        s_send_event(a->pub, PQgetvalue(res, i, 1), (size_t)PQgetlength(res, i, 1), a->epoch, seq,
                      PQgetvalue(res, i, 2), (size_t)PQgetlength(res, i, 2), 0);
+        a->last_seq = seq;
     }
-    free(order);
     PQclear(res);
-    a->last_seq += (uint64_t)n;
     pk_metric_add(r->m_published, (uint64_t)n);
     pk_metric_set(r->m_last_seq, (int64_t)a->last_seq);
     return n;
-fail:
-    s_step_down(a, "database error while numbering");
-    return -1;
 }
 
 static void s_heartbeat(s_actor_t *a)

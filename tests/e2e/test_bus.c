@@ -381,3 +381,49 @@ Test(bus, garbage_and_oversized_frames_are_counted_and_survived)
     free(f.good);
     pkt_env_destroy(&env);
 }
+
+static bool s_outbox_aged(void *arg)
+{
+    char *v = pkt_sql_value((const char *)arg, "SELECT count(*) FROM intake.outbox"
+                                                " WHERE seq IS NOT NULL AND sequenced_at < now() - interval '1 second'");
+    bool ok = v && atoi(v) == 100;
+    free(v);
+    return ok;
+}
+
+static bool s_outbox_empty(void *arg)
+{
+    char *v = pkt_sql_value((const char *)arg, "SELECT count(*) FROM intake.outbox");
+    bool ok = v && atoi(v) == 0;
+    free(v);
+    return ok;
+}
+
+Test(bus, a_consumer_older_than_the_retention_is_told_so_not_skipped)
+{
+    free(pkt_db_create("t_bus6"));
+    pkt_env_t *env = pkt_env_new("t_bus6");
+    pkt_env_set(env, "PKNODE_COUNT", "100");
+    pkt_env_set(env, "PELUKAN_OUTBOX_RETENTION_S", "1");
+    pkt_proc_t producer = s_start("produce", env);
+    cr_assert(pkt_wait_until(s_outbox_aged, "t_bus6", 30000), "100 events sequenced, older than the retention");
+    /* Retention runs when the relay is elected (and every minute after). */
+    cr_assert_eq(pkt_proc_stop(&producer, SIGTERM, 15000), 0);
+    producer = s_start("produce", env);
+    cr_assert(pkt_wait_until(s_outbox_empty, "t_bus6", 30000), "old events removed");
+
+    pkt_proc_t consumer = s_start("consume", env);
+    s_metric_t m = {consumer.http_port, "pelukan_bus_truncated{service=\"audit\",producer=\"intake\"}", 1};
+    cr_assert(pkt_wait_until(s_metric_at_least, &m, 15000), "the consumer knows it is behind the retention");
+    cr_assert_eq(s_applied("t_bus6"), 0, "nothing silently skipped");
+    char *log = pkt_proc_log(&consumer);
+    cr_assert_not_null(strstr(log, "older than the producer's retention and must be rebuilt from the audit log"),
+                       "%s", log);
+    free(log);
+    char *v = pkt_sql_value("t_bus6", "SELECT count(*) FROM audit.consumer_offset");
+    cr_assert_str_eq(v, "0", "the offset did not move");
+    free(v);
+    cr_assert_eq(pkt_proc_stop(&consumer, SIGTERM, 15000), 0);
+    cr_assert_eq(pkt_proc_stop(&producer, SIGTERM, 15000), 0);
+    pkt_env_destroy(&env);
+}
