@@ -159,6 +159,8 @@ static double s_bus_run(const char *db, long count, int rate, double *p50, doubl
     snprintf(v, sizeof v, "%d", rate);
     pkt_env_set(env, "PKNODE_RATE", v);
     pkt_env_set(env, "PELUKAN_LOG_LEVEL", "warn");
+    if (getenv("PKNODE_CONNS"))
+        pkt_env_set(env, "PKNODE_CONNS", getenv("PKNODE_CONNS"));
     char node[512];
     snprintf(node, sizeof node, "%s/tests/tools/pk-busnode", pkt_env("PKTEST_BUILD"));
     pkt_proc_t consumer = pkt_wait_healthy(pkt_spawn(node, "consume", "audit", env));
