@@ -9,7 +9,10 @@ TEST_BINS    := $(UNIT_BINS) $(E2E_BINS) $(BENCH_BINS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(SUPPORT_OBJS) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+	$(CC) $(LDFLAGS) -o $@ $^ $(COMMON_LIB) $(LDLIBS) -lcriterion
+
+# Tests of a service's parts link that service's library.
+$(filter $(BUILD)/tests/unit/test_intake_%,$(UNIT_BINS)): $(INTAKE_LIB)
 
 # Helper programs the tests start as processes (no Criterion).
 TOOL_BINS += $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.c))

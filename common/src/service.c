@@ -129,13 +129,16 @@ static void s_stop(pk_service_t *svc, const char *why)
         return;
     svc->stopping = true;
     pk_log_info(svc->log, "stopping on %s", why);
-    if (svc->def->stop)
-        svc->def->stop(svc, svc->state);
+    /* Actors first (they may use the service's state), then the database
+     * client, whose pending transactions end with PK_ECLOSED while the
+     * handlers' state still exists, then the service's own parts. */
     pk_subscriber_destroy(&svc->subscriber);
     pk_rpc_server_destroy(&svc->rpc);
     pk_relay_destroy(&svc->relay);
-    pk_http_close(&svc->http);
     pk_db_close(&svc->db);
+    if (svc->def->stop)
+        svc->def->stop(svc, svc->state);
+    pk_http_close(&svc->http);
     s_close_signal(&svc->sigint);
     s_close_signal(&svc->sigterm);
 }

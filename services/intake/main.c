@@ -1,8 +1,93 @@
-/* main.c -- the PELUKAN intake service: the shared main with its definition. */
-#include "pelukan/service.h"
+/* main.c -- the PELUKAN intake service: the only HTTP edge. */
+#include <stdlib.h>
+
+#include "intake.h"
+#include "pelukan/util.h"
+
+static const pk_config_def_t s_settings[] = {
+    {"PELUKAN_INTAKE_DEV_PRINT_OTP", PK_CFG_BOOL, "false",
+     "development only: print one-time codes to the log (never in production)", NULL, 0, 0},
+    {"PELUKAN_INTAKE_OTP_TTL_S", PK_CFG_INT, "300", "lifetime of a one-time code", NULL, 60, 3600},
+    {"PELUKAN_INTAKE_OTP_MAX_ATTEMPTS", PK_CFG_INT, "5", "wrong codes before the code is locked", NULL, 1, 20},
+    {"PELUKAN_INTAKE_OTP_PER_PHONE", PK_CFG_INT, "3", "codes per phone per window", NULL, 1, 1000},
+    {"PELUKAN_INTAKE_OTP_PHONE_WINDOW_S", PK_CFG_INT, "900", "window of the per-phone limit", NULL, 1, 86400},
+    {"PELUKAN_INTAKE_OTP_PER_CLIENT", PK_CFG_INT, "20", "codes per client address per window", NULL, 1, 100000},
+    {"PELUKAN_INTAKE_OTP_CLIENT_WINDOW_S", PK_CFG_INT, "3600", "window of the per-address limit", NULL, 1, 86400},
+    {"PELUKAN_INTAKE_SESSION_TTL_S", PK_CFG_INT, "2592000", "reporter session lifetime (30 days)", NULL, 60,
+     31536000},
+    PK_CONFIG_END,
+};
+
+/* Loads the codes requests may use from the seed tables. */
+static int s_load_catalog(intake_t *in)
+{
+    PGconn *conn = pk_pg_connect(pk_service_conninfo(in->svc), in->log, 10000);
+    if (!conn)
+        return PK_EDBCONN;
+    PGresult *r = pk_pg_exec(conn, in->log,
+                             "SELECT kind, code FROM category UNION ALL"
+                             " SELECT 'kecamatan', code FROM region WHERE level = 'kecamatan'",
+                             0, NULL);
+    PQfinish(conn);
+    if (!r)
+        return PK_EDB;
+    for (int i = 0; i < PQntuples(r); i++)
+        intake_catalog_add(in->catalog, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+    PQclear(r);
+    return 0;
+}
+
+static int s_start(pk_service_t *svc, void **state_p)
+{
+    const pk_config_t *cfg = pk_service_config(svc);
+    intake_t *in = pk_calloc(1, sizeof *in);
+    in->svc = svc;
+    in->log = pk_service_log(svc);
+    in->db = pk_service_db(svc);
+    in->keys = pk_service_keyring(svc);
+    in->catalog = intake_catalog_new();
+    in->dev_print_otp = pk_config_bool(cfg, "PELUKAN_INTAKE_DEV_PRINT_OTP");
+    in->otp_ttl_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_TTL_S");
+    in->otp_max_attempts = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_MAX_ATTEMPTS");
+    in->otp_per_phone = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_PER_PHONE");
+    in->otp_phone_window_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_PHONE_WINDOW_S");
+    in->otp_per_client = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_PER_CLIENT");
+    in->otp_client_window_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_CLIENT_WINDOW_S");
+    in->session_ttl_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_SESSION_TTL_S");
+    pk_metrics_t *m = pk_service_metrics(svc);
+    in->m_requests = pk_metrics_counter(m, "pelukan_intake_requests_total", NULL, "API requests");
+    in->m_reports = pk_metrics_counter(m, "pelukan_intake_reports_total", NULL, "reports created");
+    in->m_otp_sent = pk_metrics_counter(m, "pelukan_intake_otp_delivered_total", NULL,
+                                        "codes accepted by the notification service");
+    in->m_otp_failed = pk_metrics_counter(m, "pelukan_intake_otp_delivery_failed_total", NULL,
+                                          "codes the notification service did not take");
+    in->m_rejected = pk_metrics_counter(m, "pelukan_intake_rate_limited_total", NULL, "requests refused by limits");
+    *state_p = in;
+    int rc = s_load_catalog(in);
+    if (rc != 0)
+        return rc;
+    if (in->dev_print_otp)
+        pk_log_warn(in->log, "PELUKAN_INTAKE_DEV_PRINT_OTP is on: one-time codes are printed to this log");
+    in->notify = intake_notify_new(pk_config_service_str(cfg, "notification", "RPC"), in->log, in->m_otp_failed,
+                                   in->m_otp_sent);
+    for (const intake_route_t *r = intake_routes; r->method; r++)
+        pk_http_route(pk_service_http(svc), r->method, r->pattern, r->handler, in);
+    return 0;
+}
+
+static void s_stop(pk_service_t *svc, void *state)
+{
+    (void)svc;
+    intake_t *in = state;
+    if (!in)
+        return;
+    intake_notify_destroy(&in->notify);
+    intake_catalog_destroy(&in->catalog);
+    free(in);
+}
 
 int main(int argc, char **argv)
 {
-    static const pk_service_def_t def = {.name = "intake"};
+    static const pk_service_def_t def = {.name = "intake", .settings = s_settings, .start = s_start, .stop = s_stop};
     return pk_service_main(&def, argc, argv);
 }

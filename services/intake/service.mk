@@ -6,3 +6,9 @@ SERVICE_BINS += $(BUILD)/bin/pelukan-intake
 $(BUILD)/bin/pelukan-intake: $(INTAKE_OBJS) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The service's code without main(), for tests that exercise its parts.
+INTAKE_LIB := $(BUILD)/lib/libpelukan_intake.a
+$(INTAKE_LIB): $(filter-out %/main.o,$(INTAKE_OBJS))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^

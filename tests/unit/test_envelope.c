@@ -27,7 +27,7 @@ Test(envelope, type_name_pack_unpack_and_size_limit)
     pk_envelope_init(&env, id, "intake", "case-1", "req-9");
     cr_assert_str_eq(pk_envelope_type(&env), "unknown");
     Pelukan__V1__ReportSubmitted rs = PELUKAN__V1__REPORT_SUBMITTED__INIT;
-    rs.ticket = "PK-7Q3X";
+    rs.kecamatan_code = "32.06.24";
     env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_REPORT_SUBMITTED;
     env.report_submitted = &rs;
     cr_assert_str_eq(pk_envelope_type(&env), "report_submitted");
@@ -40,7 +40,7 @@ Test(envelope, type_name_pack_unpack_and_size_limit)
     cr_assert_not_null(back);
     cr_assert_str_eq(back->case_id, "case-1");
     cr_assert_str_eq(back->correlation_id, "req-9");
-    cr_assert_str_eq(back->report_submitted->ticket, "PK-7Q3X");
+    cr_assert_str_eq(back->report_submitted->kecamatan_code, "32.06.24");
     cr_assert_arr_eq(back->event_id.data, id, 16);
     pk_envelope_free(back);
     cr_assert_null(pk_envelope_unpack(buf, len, len - 1), "refused before decoding when too big");

@@ -1,0 +1,46 @@
+/* intake.h -- the intake service's shared state and its parts. */
+#ifndef INTAKE_H
+#define INTAKE_H
+
+#include <jansson.h>
+
+#include "intake_report.h"
+#include "pelukan/service.h"
+
+typedef struct intake_notify intake_notify_t;
+
+typedef struct {
+    pk_service_t *svc;
+    const pk_log_t *log;
+    pk_db_t *db;
+    const pk_keyring_t *keys;
+    intake_catalog_t *catalog;
+    intake_notify_t *notify;
+    bool dev_print_otp;
+    int otp_ttl_s;
+    int otp_max_attempts;
+    int otp_per_phone, otp_phone_window_s;
+    int otp_per_client, otp_client_window_s;
+    int session_ttl_s;
+    pk_metric_t *m_requests, *m_reports, *m_otp_sent, *m_otp_failed, *m_rejected;
+} intake_t;
+
+/* The routes of the public API: method, path pattern ("*" = one segment),
+ * handler. The OpenAPI file describes exactly these (a test checks). */
+typedef struct {
+    const char *method;
+    const char *pattern;
+    pk_http_handler_fn handler;
+} intake_route_t;
+
+extern const intake_route_t intake_routes[];
+
+/* Sends SendOtp commands to the notification service from its own thread.
+ * Caller owns return value. */
+intake_notify_t *intake_notify_new(const char *endpoint, const pk_log_t *log, pk_metric_t *failed,
+                                   pk_metric_t *sent);
+/* Queues a code for delivery; never blocks. The code is never logged. */
+void intake_notify_otp(intake_notify_t *self, const char *phone_e164, const char *code);
+void intake_notify_destroy(intake_notify_t **self_p);
+
+#endif

@@ -1,0 +1,48 @@
+/* intake_http.c -- JSON bodies and error answers. */
+#include "intake_http.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void intake_json(pk_http_req_t *req, int status, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    pk_http_respond(req, status, "application/json; charset=utf-8", text, strlen(text));
+    free(text);
+}
+
+void intake_error(pk_http_req_t *req, int status, const char *code, const char *message, json_t *fields)
+{
+    json_t *err = json_pack("{s:s, s:s}", "code", code, "message", message);
+    if (fields)
+        json_object_set_new(err, "fields", fields);
+    intake_json(req, status, json_pack("{s:o}", "error", err));
+}
+
+json_t *intake_body(pk_http_req_t *req)
+{
+    const char *ct = pk_http_header(req, "content-type");
+    if (!ct || strncasecmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';' && ct[16] != ' ')) {
+        intake_error(req, 415, "unsupported_media_type", "Kirim data sebagai application/json", NULL);
+        return NULL;
+    }
+    size_t len;
+    const char *body = pk_http_body(req, &len);
+    json_error_t jerr;
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        /* jansson's text may quote the input: answer with the position only. */
+        char msg[160];
+        snprintf(msg, sizeof msg, "JSON tidak valid (baris %d, kolom %d)", jerr.line, jerr.column);
+        intake_error(req, 400, strstr(jerr.text, "duplicate") ? "duplicate_key" : "invalid_json", msg, NULL);
+        return NULL;
+    }
+    if (!json_is_object(root)) {
+        json_decref(root);
+        intake_error(req, 400, "invalid_json", "Isi permintaan harus berupa objek JSON", NULL);
+        return NULL;
+    }
+    return root;
+}

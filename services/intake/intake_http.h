@@ -1,0 +1,20 @@
+/* intake_http.h -- JSON requests and answers of the intake API. */
+#ifndef INTAKE_HTTP_H
+#define INTAKE_HTTP_H
+
+#include <jansson.h>
+
+#include "pelukan/http.h"
+
+/* Answers `body` (a reference is taken) with `status`. */
+void intake_json(pk_http_req_t *req, int status, json_t *body);
+
+/* Answers {"error":{"code","message","fields"}}; `fields` may be NULL (a
+ * reference is taken). Messages are in Bahasa Indonesia, codes in English. */
+void intake_error(pk_http_req_t *req, int status, const char *code, const char *message, json_t *fields);
+
+/* Parses a JSON body strictly (duplicate keys rejected). Answers 415 or 400
+ * itself and returns NULL when the request is not acceptable. */
+json_t *intake_body(pk_http_req_t *req);
+
+#endif

@@ -1,0 +1,135 @@
+/* test_intake_report.c -- phone numbers and report validation, no I/O. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "../../services/intake/intake_report.h"
+
+Test(intake_phone, common_forms_normalise_to_e164)
+{
+    const char *ok[][2] = {{"081234567890", "+6281234567890"}, {"6281234567890", "+6281234567890"},
+                           {"+62 812-3456-7890", "+6281234567890"}, {"(0812) 3456.7890", "+6281234567890"},
+                           {"0811234567", "+62811234567"}};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        char out[24];
+        cr_assert_eq(intake_phone_normalize(ok[i][0], out), 0, "%s", ok[i][0]);
+        cr_assert_str_eq(out, ok[i][1]);
+    }
+    const char *bad[] = {"",         "0212345678" /* landline */, "+6581234567", "0812", "08123456789012345",
+                         "0812abc4567", "++6281234567890",        "62 21 555 1234"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char out[24];
+        cr_assert_eq(intake_phone_normalize(bad[i], out), PK_EINVAL, "%s", bad[i]);
+    }
+}
+
+Test(intake_time, iso_8601_with_zone)
+{
+    int64_t t;
+    cr_assert_eq(intake_parse_time("2026-11-27T20:00:00+07:00", &t), 0);
+    /* 2026-11-27 13:00:00 UTC */
+    cr_assert_eq(t, 1795784400, "got %lld", (long long)t);
+}
+
+Test(intake_time, rejects_garbage_and_impossible_dates)
+{
+    int64_t t;
+    cr_assert_eq(intake_parse_time("2026-11-27T13:00Z", &t), 0);
+    cr_assert_eq(t, 1795784400, "got %lld", (long long)t);
+    cr_assert_neq(intake_parse_time("2026-02-31T10:00:00Z", &t), 0);
+    cr_assert_neq(intake_parse_time("yesterday", &t), 0);
+    cr_assert_neq(intake_parse_time("2026-11-27T20:00:00", &t), 0, "a zone is required");
+    cr_assert_neq(intake_parse_time("2026-11-27T20:00:00+07:00junk", &t), 0);
+}
+
+static intake_catalog_t *cat;
+
+static void s_setup(void)
+{
+    cat = intake_catalog_new();
+    intake_catalog_add(cat, "violence_form", "fisik");
+    intake_catalog_add(cat, "violence_form", "seksual");
+    intake_catalog_add(cat, "relation", "tetangga");
+    intake_catalog_add(cat, "place_type", "rumah_tangga");
+    intake_catalog_add(cat, "age_band", "13-17");
+    intake_catalog_add(cat, "safe_channel", "sms");
+    intake_catalog_add(cat, "kecamatan", "32.06.24");
+}
+
+static void s_teardown(void)
+{
+    intake_catalog_destroy(&cat);
+}
+
+TestSuite(intake_report, .init = s_setup, .fini = s_teardown);
+
+static json_t *s_errors_for(const char *text)
+{
+    json_error_t e;
+    json_t *body = json_loads(text, 0, &e);
+    cr_assert_not_null(body, "%s", e.text);
+    json_t *errors = json_object();
+    intake_report_t r;
+    int rc = intake_report_parse(body, cat, 1795900000, &r, errors);
+    if (rc == 0)
+        intake_report_clear(&r);
+    json_decref(body);
+    return errors;
+}
+
+Test(intake_report, a_full_report_is_accepted_and_personal_fields_are_set_apart)
+{
+    json_error_t e;
+    json_t *body = json_loads(
+        "{\"reporter\":{\"kind\":\"witness\",\"relation\":\"tetangga\"},\"victim\":{\"sex\":\"F\",\"age\":14,"
+        "\"name\":\"Siti\"},\"violence_forms\":[\"fisik\",\"seksual\",\"fisik\"],\"place_type\":\"rumah_tangga\","
+        "\"incident\":{\"at\":\"2026-11-27T20:00:00+07:00\",\"approximate\":true},\"location\":{\"lat\":-7.35,"
+        "\"lon\":108.1,\"kecamatan_code\":\"32.06.24\",\"desa_code\":\"32.06.24.2001\",\"address\":\"Jl. Melati\"},"
+        "\"account\":\"teks\",\"urgent\":true,\"contact_safety\":{\"safe_channel\":\"sms\",\"safe_hours\":\"08:00-17:00\"}}",
+        0, &e);
+    json_t *errors = json_object();
+    intake_report_t r;
+    cr_assert_eq(intake_report_parse(body, cat, 1795900000, &r, errors), 0, "%s", json_dumps(errors, 0));
+    cr_assert_str_eq(r.age_band, "13-17");
+    cr_assert(r.child);
+    cr_assert_eq(r.nforms, 2, "duplicates merged");
+    cr_assert_str_eq(r.desa, "32.06.24.2001");
+    cr_assert(r.has_coords && r.urgent && r.incident_approx);
+    cr_assert_str_eq(json_string_value(json_object_get(r.personal, "victim_name")), "Siti");
+    cr_assert_str_eq(json_string_value(json_object_get(r.personal, "address")), "Jl. Melati");
+    cr_assert_str_eq(json_string_value(json_object_get(r.personal, "account")), "teks");
+    cr_assert_not_null(r.safety);
+    intake_report_clear(&r);
+    json_decref(errors);
+    json_decref(body);
+}
+
+Test(intake_report, each_bad_field_is_named)
+{
+    json_t *e = s_errors_for("{\"reporter\":{\"kind\":\"witness\"},\"victim\":{\"sex\":\"X\",\"age\":\"14\"},"
+                             "\"violence_forms\":[\"fisik\",\"pukul\"],\"place_type\":7,"
+                             "\"incident\":{\"at\":\"2027-01-01T00:00:00Z\"},"
+                             "\"location\":{\"lat\":40.7,\"lon\":-74.0,\"kecamatan_code\":\"32.07.01\"},"
+                             "\"urgent\":\"yes\",\"extra\":1,\"contact_safety\":{\"safe_channel\":\"pigeon\"}}");
+    const char *fields[] = {"reporter.relation",     "victim.sex",     "victim.age", "violence_forms",
+                            "place_type",            "incident.at",    "location.lat", "location.kecamatan_code",
+                            "urgent",                "extra",          "contact_safety.safe_channel"};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        cr_assert_not_null(json_object_get(e, fields[i]), "%s missing in %s", fields[i], json_dumps(e, 0));
+    json_decref(e);
+}
+
+Test(intake_report, missing_essentials_and_contradictions)
+{
+    json_t *e = s_errors_for("{}");
+    cr_assert_not_null(json_object_get(e, "reporter"));
+    cr_assert_not_null(json_object_get(e, "victim"));
+    cr_assert_not_null(json_object_get(e, "violence_forms"));
+    cr_assert_not_null(json_object_get(e, "location"));
+    json_decref(e);
+    e = s_errors_for("{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"age\":30,\"child\":true},"
+                     "\"violence_forms\":[\"fisik\"],\"location\":{\"kecamatan_code\":\"32.06.24\","
+                     "\"desa_code\":\"32.06.01.2001\"}}");
+    cr_assert_not_null(json_object_get(e, "victim.child"), "age 30 is not a child");
+    cr_assert_not_null(json_object_get(e, "location.desa_code"), "desa outside its kecamatan");
+    json_decref(e);
+}
