@@ -1,0 +1,390 @@
+/* test_intake.c -- the reporter API end to end: a real intake process, a
+ * real PostgreSQL, and a stand-in notification service on a real ZeroMQ
+ * socket that receives the SendOtp commands. */
+#include <criterion/criterion.h>
+#include <czmq.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../support/pktest.h"
+#include "pelukan/rpc.h"
+#include "pelukan/util.h"
+
+static pkt_env_t *env;
+static pkt_proc_t intake;
+static zsock_t *notif; /* stands in for the notification service */
+static char db[32];
+static int port;
+
+static void s_start(const char *name, const char *const *extra)
+{
+    snprintf(db, sizeof db, "%s", name);
+    zsys_handler_set(NULL);
+    free(pkt_db_create(db));
+    env = pkt_env_new(db);
+    for (const char *const *e = extra; e && *e; e += 2)
+        pkt_env_set(env, e[0], e[1]);
+    notif = zsock_new_router(pkt_env_get(env, "PELUKAN_NOTIFICATION_RPC"));
+    cr_assert_not_null(notif);
+    intake = pkt_service_start("intake", env);
+    port = intake.http_port;
+}
+
+static void s_stop(void)
+{
+    cr_assert_eq(pkt_proc_stop(&intake, SIGTERM, 20000), 0, "intake stops cleanly");
+    zsock_destroy(&notif);
+    pkt_env_destroy(&env);
+}
+
+/* Receives one SendOtp command, answers OK, returns its code and phone. */
+static bool s_take_otp(char code[8], char phone[24])
+{
+    zsock_set_rcvtimeo(notif, 5000);
+    zmsg_t *m = zmsg_recv(notif);
+    if (!m)
+        return false;
+    zframe_t *id = zmsg_pop(m), *body = zmsg_pop(m);
+    Pelukan__V1__CommandRequest *req =
+        pelukan__v1__command_request__unpack(NULL, zframe_size(body), zframe_data(body));
+    cr_assert_not_null(req);
+    cr_assert_eq(req->command_case, PELUKAN__V1__COMMAND_REQUEST__COMMAND_SEND_OTP);
+    snprintf(code, 8, "%s", req->send_otp->code);
+    snprintf(phone, 24, "%s", req->send_otp->phone_e164);
+    Pelukan__V1__CommandReply rep = PELUKAN__V1__COMMAND_REPLY__INIT;
+    rep.command_id = req->command_id;
+    uint8_t buf[64];
+    size_t len = pelukan__v1__command_reply__pack(&rep, buf);
+    zmq_send(zsock_resolve(notif), zframe_data(id), zframe_size(id), ZMQ_SNDMORE);
+    zmq_send(zsock_resolve(notif), buf, len, 0);
+    pelukan__v1__command_request__free_unpacked(req, NULL);
+    zframe_destroy(&id);
+    zframe_destroy(&body);
+    zmsg_destroy(&m);
+    return true;
+}
+
+/* A request with a JSON body; returns the status, fills *out (decoded). */
+static int s_call(const char *method, const char *path, const char *body, const char *token, const char *idem,
+                  json_t **out)
+{
+    char auth[128], key[160];
+    const char *headers[4] = {"Content-Type: application/json", NULL, NULL, NULL};
+    int h = 1;
+    if (token) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+        headers[h++] = auth;
+    }
+    if (idem) {
+        snprintf(key, sizeof key, "Idempotency-Key: %s", idem);
+        headers[h++] = key;
+    }
+    char *text = NULL;
+    int st = pkt_http(method, port, path, body, body ? strlen(body) : 0, headers, &text);
+    if (out)
+        *out = json_loads(text ? text : "", JSON_DECODE_ANY, NULL);
+    free(text);
+    return st;
+}
+
+static const char *s_str(json_t *j, const char *path)
+{
+    /* "error.code" style lookups. */
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    json_t *cur = j;
+    for (char *tok = strtok(buf, "."); tok && cur; tok = strtok(NULL, "."))
+        cur = json_object_get(cur, tok);
+    return cur && json_is_string(cur) ? json_string_value(cur) : "";
+}
+
+/* Registers `phone` and returns a session token (caller frees). */
+static char *s_register(const char *phone)
+{
+    char body[128];
+    snprintf(body, sizeof body, "{\"phone\":\"%s\"}", phone);
+    cr_assert_eq(s_call("POST", "/v1/auth/otp", body, NULL, NULL, NULL), 202);
+    char code[8], e164[24];
+    cr_assert(s_take_otp(code, e164), "the code reached the notification service by command");
+    snprintf(body, sizeof body, "{\"phone\":\"%s\",\"code\":\"%s\"}", phone, code);
+    json_t *j;
+    cr_assert_eq(s_call("POST", "/v1/auth/otp/verify", body, NULL, NULL, &j), 200);
+    char *token = pk_strdup(s_str(j, "token"));
+    cr_assert_eq(strlen(token), 64);
+    json_decref(j);
+    return token;
+}
+
+#define S_REPORT                                                                                                  \
+    "{\"reporter\":{\"kind\":\"witness\",\"relation\":\"tetangga\"},"                                             \
+    "\"victim\":{\"sex\":\"F\",\"age\":14,\"name\":\"Siti Rahayu Unik\"},"                                        \
+    "\"violence_forms\":[\"fisik\",\"psikis\"],\"place_type\":\"rumah_tangga\",\"perpetrator_relation\":\"orang_tua\"," \
+    "\"incident\":{\"at\":\"2026-11-27T20:00:00+07:00\",\"approximate\":true},"                                   \
+    "\"location\":{\"lat\":-7.3512345,\"lon\":108.1012345,\"kecamatan_code\":\"32.06.24\","                       \
+    "\"address\":\"Jalan Kenanga Rahasia 17\"},"                                                                  \
+    "\"account\":\"Ayah tiri memukul setiap malam\",\"urgent\":true,"                                              \
+    "\"contact_safety\":{\"safe_hours\":\"08:00-17:00\",\"safe_channel\":\"whatsapp\",\"phone_monitored\":true}}"
+
+static long s_count(const char *sql)
+{
+    char *v = pkt_sql_value(db, sql);
+    long n = v ? atol(v) : -1;
+    free(v);
+    return n;
+}
+
+Test(intake, register_report_retry_and_read_back)
+{
+    s_start("t_intake1", NULL);
+    char *token = s_register("0812-9876-5432");
+    json_t *a, *b;
+    cr_assert_eq(s_call("POST", "/v1/reports", S_REPORT, token, "key-1", &a), 201);
+    cr_assert_eq(s_call("POST", "/v1/reports", S_REPORT, token, "key-1", &b), 201, "a retry gets the first answer");
+    cr_assert_str_eq(s_str(a, "case_id"), s_str(b, "case_id"));
+    cr_assert_str_eq(s_str(a, "ticket"), s_str(b, "ticket"));
+    cr_assert_eq(strncmp(s_str(a, "ticket"), "PK-", 3), 0);
+    cr_assert_eq(s_count("SELECT count(*) FROM intake.cases"), 1, "never a second case");
+    cr_assert_eq(s_count("SELECT count(*) FROM intake.outbox WHERE topic = 'intake.report_submitted'"), 1);
+    cr_assert_eq(s_count("SELECT count(*) FROM intake.outbox WHERE topic = 'intake.reporter_registered'"), 1);
+    cr_assert_eq(s_count("SELECT count(*) FROM intake.cases WHERE child AND urgent AND victim_age_band = '13-17'"
+                         " AND violence_forms = '{fisik,psikis}' AND kecamatan_code = '32.06.24'"),
+                 1);
+
+    char path[128];
+    snprintf(path, sizeof path, "/v1/reports/%s", s_str(a, "case_id"));
+    json_t *one;
+    cr_assert_eq(s_call("GET", path, NULL, token, NULL, &one), 200);
+    cr_assert_str_eq(s_str(one, "state"), "submitted");
+    cr_assert_eq(json_array_size(json_object_get(one, "timeline")), 1);
+    json_t *list;
+    cr_assert_eq(s_call("GET", "/v1/reports", NULL, token, NULL, &list), 200);
+    cr_assert_eq(json_array_size(json_object_get(list, "reports")), 1);
+
+    /* A second registration of the same phone is the same reporter. */
+    char *again = s_register("+62 812 9876 5432");
+    cr_assert_eq(s_count("SELECT count(*) FROM intake.reporter"), 1);
+    cr_assert_eq(s_call("GET", path, NULL, again, NULL, NULL), 200);
+    json_decref(a);
+    json_decref(b);
+    json_decref(one);
+    json_decref(list);
+    free(token);
+    free(again);
+    s_stop();
+}
+
+typedef struct {
+    const char *method, *path, *body;
+    int with_token; /* 0 none, 1 valid, 2 garbage */
+    const char *idem;
+    const char *content_type;
+    int status;
+    const char *code;
+    const char *field;
+} s_bad_t;
+
+Test(intake, bad_input_gets_a_clear_4xx_and_changes_nothing)
+{
+    s_start("t_intake2", NULL);
+    char *token = s_register("081311112222");
+    cr_assert_eq(s_call("POST", "/v1/reports", S_REPORT, token, "first", NULL), 201);
+    long cases = s_count("SELECT count(*) FROM intake.cases"), events = s_count("SELECT count(*) FROM intake.outbox");
+
+    static const s_bad_t bad[] = {
+        {"POST", "/v1/reports", "{\"reporter\":", 1, "k1", NULL, 400, "invalid_json", NULL},
+        {"POST", "/v1/reports", "{\"urgent\":true,\"urgent\":false}", 1, "k2", NULL, 400, "duplicate_key", NULL},
+        {"POST", "/v1/reports", "[1,2]", 1, "k3", NULL, 400, "invalid_json", NULL},
+        {"POST", "/v1/reports", "{\"reporter\":{\"kind\":5},\"victim\":{\"child\":\"no\"},\"violence_forms\":\"fisik\","
+                                "\"location\":{\"kecamatan_code\":\"32.06.24\"}}",
+         1, "k4", NULL, 422, "validation_failed", "reporter.kind"},
+        {"POST", "/v1/reports", "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"child\":true},"
+                                "\"violence_forms\":[\"dipukul\"],\"location\":{\"kecamatan_code\":\"32.06.24\"}}",
+         1, "k5", NULL, 422, "validation_failed", "violence_forms"},
+        {"POST", "/v1/reports", "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"child\":true},"
+                                "\"violence_forms\":[\"fisik\"],\"location\":{\"kecamatan_code\":\"32.73.01\"}}",
+         1, "k6", NULL, 422, "validation_failed", "location.kecamatan_code"},
+        {"POST", "/v1/reports", "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"child\":true},"
+                                "\"violence_forms\":[\"fisik\"],\"location\":{\"lat\":48.85,\"lon\":2.35}}",
+         1, "k7", NULL, 422, "validation_failed", "location.lat"},
+        {"POST", "/v1/reports", "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"child\":true},"
+                                "\"violence_forms\":[\"fisik\"],\"location\":{\"kecamatan_code\":\"32.06.24\"},"
+                                "\"incident\":{\"at\":\"2099-01-01T00:00:00Z\"}}",
+         1, "k8", NULL, 422, "validation_failed", "incident.at"},
+        {"POST", "/v1/reports", S_REPORT, 1, "k9", "text/plain", 415, "unsupported_media_type", NULL},
+        {"POST", "/v1/reports", S_REPORT, 0, "k10", NULL, 401, "unauthorized", NULL},
+        {"POST", "/v1/reports", S_REPORT, 2, "k11", NULL, 401, "unauthorized", NULL},
+        {"POST", "/v1/reports", S_REPORT, 1, NULL, NULL, 400, "idempotency_key_required", NULL},
+        {"GET", "/v1/reports/0123456789abcdef0123456789abcdef", NULL, 1, NULL, NULL, 404, "not_found", NULL},
+        {"POST", "/v1/auth/otp", "{\"phone\":\"021-555-1234\"}", 0, NULL, NULL, 422, "invalid_phone", "phone"},
+        {"POST", "/v1/auth/otp/verify", "{\"phone\":\"081311112222\",\"code\":\"12ab\"}", 0, NULL, NULL, 422,
+         "validation_failed", "code"},
+        {"PUT", "/v1/me/contact-safety", "{\"safe_hours\":\"pagi\"}", 1, NULL, NULL, 422, "validation_failed",
+         "safe_hours"},
+        {"DELETE", "/v1/reports", NULL, 1, NULL, NULL, 405, "method_not_allowed", NULL},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const s_bad_t *t = &bad[i];
+        char auth[128], key[160], ct[80];
+        const char *headers[4] = {NULL};
+        int h = 0;
+        snprintf(ct, sizeof ct, "Content-Type: %s", t->content_type ? t->content_type : "application/json");
+        headers[h++] = ct;
+        if (t->with_token) {
+            snprintf(auth, sizeof auth, "Authorization: Bearer %s",
+                     t->with_token == 1 ? token : "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff");
+            headers[h++] = auth;
+        }
+        if (t->idem) {
+            snprintf(key, sizeof key, "Idempotency-Key: %s", t->idem);
+            headers[h++] = key;
+        }
+        char *text = NULL;
+        int st = pkt_http(t->method, port, t->path, t->body, t->body ? strlen(t->body) : 0, headers, &text);
+        json_t *j = json_loads(text ? text : "", 0, NULL);
+        cr_assert_eq(st, t->status, "case %zu (%s %s): status %d, body %s", i, t->method, t->path, st, text);
+        cr_assert_str_eq(s_str(j, "error.code"), t->code, "case %zu: %s", i, text);
+        cr_assert_neq(s_str(j, "error.message")[0], '\0', "case %zu has a message", i);
+        if (t->field)
+            cr_assert_not_null(json_object_get(json_object_get(json_object_get(j, "error"), "fields"), t->field),
+                               "case %zu names %s: %s", i, t->field, text);
+        json_decref(j);
+        free(text);
+    }
+    /* Oversized body: refused by the HTTP layer. */
+    size_t big = 70 * 1024;
+    char *huge = pk_malloc(big + 1);
+    memset(huge, ' ', big);
+    huge[0] = '{';
+    huge[big - 1] = '}';
+    huge[big] = '\0';
+    cr_assert_eq(s_call("POST", "/v1/reports", huge, token, "k-big", NULL), 413);
+    free(huge);
+    /* An expired session is refused. */
+    pkt_sql(db, "UPDATE intake.session SET expires_at = now() - interval '1 second'");
+    cr_assert_eq(s_call("GET", "/v1/reports", NULL, token, NULL, NULL), 401);
+
+    cr_assert_eq(s_count("SELECT count(*) FROM intake.cases"), cases, "no case was created");
+    cr_assert_eq(s_count("SELECT count(*) FROM intake.outbox"), events, "no event was written");
+    free(token);
+    s_stop();
+}
+
+Test(intake, code_requests_are_limited_and_wrong_codes_lock)
+{
+    static const char *const extra[] = {"PELUKAN_INTAKE_OTP_PER_PHONE", "3", NULL};
+    s_start("t_intake3", extra);
+    char code[8], e164[24];
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(s_call("POST", "/v1/auth/otp", "{\"phone\":\"085700001111\"}", NULL, NULL, NULL), 202);
+        cr_assert(s_take_otp(code, e164));
+    }
+    cr_assert_str_eq(e164, "+6285700001111");
+    char *text = NULL;
+    const char *ct[] = {"Content-Type: application/json", NULL};
+    const char *again = "{\"phone\":\"085700001111\"}";
+    cr_assert_eq(pkt_http("POST", port, "/v1/auth/otp", again, strlen(again), ct, &text), 429);
+    cr_assert_not_null(strstr(text, "too_many_requests"));
+    free(text);
+    cr_assert_eq(s_count("SELECT count(*) FROM intake.otp_request"), 3, "the refused request left no trace");
+
+    /* Five wrong codes, then even the right one is refused. */
+    char body[96];
+    char wrong[8];
+    snprintf(wrong, sizeof wrong, "%06d", (atoi(code) + 1) % 1000000);
+    for (int i = 0; i < 5; i++) {
+        snprintf(body, sizeof body, "{\"phone\":\"085700001111\",\"code\":\"%s\"}", wrong);
+        json_t *j;
+        cr_assert_eq(s_call("POST", "/v1/auth/otp/verify", body, NULL, NULL, &j), 401);
+        cr_assert_str_eq(s_str(j, "error.code"), "otp_invalid");
+        json_decref(j);
+    }
+    snprintf(body, sizeof body, "{\"phone\":\"085700001111\",\"code\":\"%s\"}", code);
+    json_t *j;
+    cr_assert_eq(s_call("POST", "/v1/auth/otp/verify", body, NULL, NULL, &j), 429);
+    cr_assert_str_eq(s_str(j, "error.code"), "otp_locked");
+    json_decref(j);
+    cr_assert_eq(s_count("SELECT count(*) FROM intake.session"), 0);
+    s_stop();
+}
+
+Test(intake, reporters_see_only_their_own_and_can_withdraw)
+{
+    s_start("t_intake4", NULL);
+    char *alice = s_register("081200000001"), *bob = s_register("081200000002");
+    json_t *a;
+    cr_assert_eq(s_call("POST", "/v1/reports", S_REPORT, alice, "a-1", &a), 201);
+    char path[160];
+    snprintf(path, sizeof path, "/v1/reports/%s", s_str(a, "case_id"));
+    cr_assert_eq(s_call("GET", path, NULL, bob, NULL, NULL), 404, "another reporter's case is not found");
+    json_t *list;
+    cr_assert_eq(s_call("GET", "/v1/reports", NULL, bob, NULL, &list), 200);
+    cr_assert_eq(json_array_size(json_object_get(list, "reports")), 0);
+    json_decref(list);
+
+    snprintf(path, sizeof path, "/v1/reports/%s/withdraw", s_str(a, "case_id"));
+    cr_assert_eq(s_call("POST", path, NULL, bob, NULL, NULL), 404);
+    cr_assert_eq(s_call("POST", path, NULL, alice, NULL, NULL), 200);
+    json_t *j;
+    cr_assert_eq(s_call("POST", path, NULL, alice, NULL, &j), 409);
+    cr_assert_str_eq(s_str(j, "error.code"), "invalid_transition");
+    cr_assert_str_eq(s_str(j, "error.fields.state"), "withdrawn", "names the current state");
+    json_decref(j);
+    snprintf(path, sizeof path, "/v1/reports/%s", s_str(a, "case_id"));
+    cr_assert_eq(s_call("GET", path, NULL, alice, NULL, &j), 200);
+    cr_assert_str_eq(s_str(j, "state"), "withdrawn");
+    cr_assert_eq(json_array_size(json_object_get(j, "timeline")), 2);
+    json_decref(j);
+    cr_assert_eq(s_count("SELECT count(*) FROM intake.outbox WHERE topic = 'intake.case_state_changed'"), 1);
+
+    cr_assert_eq(s_call("PUT", "/v1/me/contact-safety", "{\"safe_channel\":\"in_app\",\"phone_monitored\":true}",
+                        alice, NULL, NULL),
+                 204);
+    json_decref(a);
+    free(alice);
+    free(bob);
+    s_stop();
+}
+
+/* True when `needle`, or its lowercase hex, occurs in `hay`. */
+static bool s_leaks(const char *hay, const char *needle)
+{
+    char hex[256];
+    pk_hex(needle, strlen(needle), hex);
+    return strstr(hay, needle) || strstr(hay, hex);
+}
+
+Test(intake, personal_data_is_not_in_the_database_dump_nor_the_log)
+{
+    s_start("t_intake5", NULL);
+    char *token = s_register("0812-9876-5432");
+    cr_assert_eq(s_call("POST", "/v1/reports", S_REPORT, token, "p-1", NULL), 201);
+    cr_assert_eq(s_call("PUT", "/v1/me/contact-safety", "{\"safe_hours\":\"19:00-21:00\",\"notes\":\"Rahasia Catatan\"}",
+                        token, NULL, NULL),
+                 204);
+    char *dump_path = pk_asprintf("%s/%s.dump.sql", pkt_env("PKTEST_TMP"), db);
+    char *cmd = pk_asprintf("/usr/lib/postgresql/15/bin/pg_dump -h 127.0.0.1 -p %s -U postgres %s > %s",
+                            pkt_env("PKTEST_PG_PORT"), db, dump_path);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    char *dump = NULL;
+    cr_assert_eq(pk_read_file(dump_path, &dump, NULL), 0);
+    cr_assert_not_null(strstr(dump, "CREATE TABLE intake.cases"), "the dump is real");
+    cr_assert_eq(pkt_proc_stop(&intake, SIGTERM, 20000), 0);
+    intake.pid = 0;
+    char *log = pkt_proc_log(&intake);
+    static const char *const secrets[] = {"81298765432", "Siti Rahayu Unik", "Jalan Kenanga Rahasia", "Ayah tiri",
+                                          "7.3512345",   "108.1012345",      "Rahasia Catatan"};
+    for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++) {
+        cr_assert(!s_leaks(dump, secrets[i]), "\"%s\" is in the database dump", secrets[i]);
+        cr_assert(!s_leaks(log, secrets[i]), "\"%s\" is in the intake log", secrets[i]);
+    }
+    free(log);
+    free(dump);
+    free(cmd);
+    free(dump_path);
+    free(token);
+    zsock_destroy(&notif);
+    pkt_env_destroy(&env);
+}
