@@ -421,6 +421,11 @@ void pk_db_on_state(pk_db_t *self, pk_db_state_fn fn, void *arg)
     self->on_state_arg = arg;
 }
 
+uv_loop_t *pk_db_loop(const pk_db_t *self)
+{
+    return self->loop;
+}
+
 bool pk_db_connected(const pk_db_t *self)
 {
     return self->state == S_READY;

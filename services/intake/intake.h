@@ -13,6 +13,7 @@ typedef struct {
     pk_service_t *svc;
     const pk_log_t *log;
     pk_db_t *db;
+    pk_db_group_t *group; /* group commit of report writes */
     const pk_keyring_t *keys;
     intake_catalog_t *catalog;
     intake_notify_t *notify;

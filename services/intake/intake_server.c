@@ -351,15 +351,17 @@ static void s_otp_verify(pk_http_req_t *req, void *arg)
 
 /* ---- POST /v1/reports -------------------------------------------------- */
 
-static void s_report_done(pk_db_txn_t *txn, int status, void *arg)
+static void s_report_done(const PGresult *r, int status, const char *sqlstate, void *arg)
 {
     s_call_t *c = arg;
     if (status != 0) {
-        s_db_error(c, txn, status);
+        pk_log_error(c->in->log, "POST /v1/reports: database %s (SQLSTATE %s), answered 503",
+                     status == PK_EDBCONN ? "connection lost" : status == PK_ECLOSED ? "closing" : "error", sqlstate);
+        pk_http_add_header(c->req, "Retry-After", "2");
+        intake_error(c->req, 503, "unavailable", "Layanan sedang sibuk, coba lagi sebentar", NULL);
         s_call_free(c);
         return;
     }
-    const PGresult *r = pk_db_txn_result(txn, 0);
     if (PQntuples(r) != 1) {
         /* A concurrent retry with the same key has not committed yet. */
         intake_error(c->req, 409, "request_in_progress", "Laporan yang sama sedang diproses, coba lagi", NULL);
@@ -498,11 +500,11 @@ static void s_report_write(s_call_t *c)
                        topic,
                        env_hex,
                        safety_hex};
-    pk_db_txn_t *txn = pk_db_txn_new(in->db);
     /* One statement: the key claims the request; only then the case, its
-     * first timeline step and its event; a retry gets the first answer. */
-    pk_db_txn_add(
-        txn,
+     * first timeline step and its event; a retry gets the first answer.
+     * Reports that arrive together share one commit (group commit). */
+    pk_db_group_add(
+        in->group,
         "WITH k AS (INSERT INTO idempotency (reporter_id, key, case_id) VALUES ($1, $2, $3)"
         "   ON CONFLICT DO NOTHING RETURNING case_id),"
         " c AS (INSERT INTO cases (id, ticket, reporter_id, state, wrapped_key, personal_sealed, reporter_kind,"
@@ -521,7 +523,7 @@ static void s_report_write(s_call_t *c)
         " UNION ALL SELECT x.id, x.ticket, to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
         "   false, 'submitted' FROM idempotency i JOIN cases x ON x.id = i.case_id"
         "   WHERE i.reporter_id = $1 AND i.key = $2 AND NOT EXISTS (SELECT 1 FROM k)",
-        22, p);
+        22, p, s_report_done, c);
     free(wrapped_hex);
     free(sealed_hex);
     free(forms_text);
@@ -529,7 +531,6 @@ static void s_report_write(s_call_t *c)
     free(safety_hex);
     free(sealed);
     intake_report_clear(&rep);
-    pk_db_txn_submit(txn, s_report_done, c);
 }
 
 static void s_report_create(pk_http_req_t *req, void *arg)

@@ -44,6 +44,7 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->svc = svc;
     in->log = pk_service_log(svc);
     in->db = pk_service_db(svc);
+    in->group = pk_db_group_new(in->db, 256);
     in->keys = pk_service_keyring(svc);
     in->catalog = intake_catalog_new();
     in->dev_print_otp = pk_config_bool(cfg, "PELUKAN_INTAKE_DEV_PRINT_OTP");
@@ -81,6 +82,7 @@ static void s_stop(pk_service_t *svc, void *state)
     intake_t *in = state;
     if (!in)
         return;
+    pk_db_group_destroy(&in->group);
     intake_notify_destroy(&in->notify);
     intake_catalog_destroy(&in->catalog);
     free(in);

@@ -150,3 +150,62 @@ Test(db, close_fails_queued_transactions)
     cr_assert_eq(r.calls, 1);
     cr_assert_eq(r.status, PK_ECLOSED);
 }
+
+typedef struct {
+    int done, failed;
+    char txids[64][24];
+    pk_db_group_t *group;
+    pk_db_t *db;
+    int total;
+} s_group_t;
+
+static void s_item_done(const PGresult *res, int status, const char *sqlstate, void *arg)
+{
+    s_group_t *g = arg;
+    if (status == 0)
+        snprintf(g->txids[g->done++], sizeof g->txids[0], "%s", PQgetvalue(res, 0, 0));
+    else
+        g->failed++;
+    if (g->done + g->failed == g->total) {
+        pk_db_group_destroy(&g->group);
+        pk_db_close(&g->db);
+    }
+}
+
+Test(db, group_commit_shares_one_transaction_and_isolates_a_bad_statement)
+{
+    s_group_t g = {.total = 40};
+    g.db = pk_db_new(&loop, conninfo, log_);
+    g.group = pk_db_group_new(g.db, 256);
+    for (int i = 0; i < 40; i++) {
+        char n[16];
+        /* Item 17 collides with item 3: only it may fail. */
+        snprintf(n, sizeof n, "%d", i == 17 ? 1003 : 1000 + i);
+        const char *p[] = {n};
+        pk_db_group_add(g.group, "INSERT INTO item (n) VALUES ($1) RETURNING txid_current()", 1, p, s_item_done, &g);
+    }
+    cr_assert_eq(g.done + g.failed, 0, "never called from inside add");
+    uv_run(&loop, UV_RUN_DEFAULT);
+    cr_assert_eq(g.failed, 1, "only the colliding statement failed");
+    cr_assert_eq(g.done, 39);
+    char *n = pkt_sql_value("t_db", "SELECT count(*) FROM dbt.item WHERE n >= 1000");
+    cr_assert_str_eq(n, "39");
+    free(n);
+}
+
+Test(db, group_commit_batches_what_arrives_together)
+{
+    s_group_t g = {.total = 30};
+    g.db = pk_db_new(&loop, conninfo, log_);
+    g.group = pk_db_group_new(g.db, 256);
+    for (int i = 0; i < 30; i++) {
+        char n[16];
+        snprintf(n, sizeof n, "%d", 2000 + i);
+        const char *p[] = {n};
+        pk_db_group_add(g.group, "INSERT INTO item (n) VALUES ($1) RETURNING txid_current()", 1, p, s_item_done, &g);
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+    cr_assert_eq(g.done, 30);
+    for (int i = 1; i < 30; i++)
+        cr_assert_str_eq(g.txids[i], g.txids[0], "one transaction for statements that arrived together");
+}
