@@ -39,6 +39,7 @@ if [ $MODE = bench ]; then
     status=0
     for b in "$BUILD"/tests/bench/*; do
         [ -x "$b" ] || continue
+        case "$(basename "$b")" in *"${PKTEST_ONLY:-}"*) ;; *) continue ;; esac
         "$b" || { echo "run.sh: benchmark $b failed (benchmarks never fail the tests)" >&2; status=0; }
     done
     exit $status

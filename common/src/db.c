@@ -112,8 +112,11 @@ struct pk_db_txn {
     s_stmt_t *stmts;
     int count, cap;
     PGresult **results;
-    int next_result; /* statement whose result comes next */
-    bool got_result; /* a result for next_result has arrived */
+    int *cmds;       /* per command sent: statement index, or -1 for a PREPARE */
+    char **prepared; /* SQL texts (cache entries) this transaction prepared */
+    int ncmds, nprepared;
+    int next_cmd;    /* command whose result comes next */
+    bool got_result; /* a result for next_cmd has arrived */
     int status;
     char *error;
     char sqlstate[6];
@@ -145,7 +148,51 @@ struct pk_db {
     pk_db_txn_t *inflight_head, *inflight_tail; /* sent, results pending */
     pk_db_state_fn on_state;
     void *on_state_arg;
+    /* Statements prepared on the current connection: planned once, then
+     * executed by name. Emptied on every reconnect. */
+    struct s_prep *prep;
+    unsigned prep_counter;
 };
+
+typedef struct s_prep {
+    char *sql;
+    char name[24];
+    struct s_prep *next;
+} s_prep_t;
+
+static void s_prep_clear(pk_db_t *self)
+{
+    for (s_prep_t *p = self->prep, *next; p; p = next) {
+        next = p->next;
+        free(p->sql);
+        free(p);
+    }
+    self->prep = NULL;
+}
+
+static s_prep_t *s_prep_find(pk_db_t *self, const char *sql)
+{
+    for (s_prep_t *p = self->prep; p; p = p->next) {
+        if (strcmp(p->sql, sql) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+/* Forgets a statement whose PREPARE may not have run (its transaction
+ * failed); the next use prepares it again under a new name. */
+static void s_prep_forget(pk_db_t *self, const char *sql)
+{
+    for (s_prep_t **pp = &self->prep; *pp; pp = &(*pp)->next) {
+        if ((*pp)->sql == sql) {
+            s_prep_t *dead = *pp;
+            *pp = dead->next;
+            free(dead->sql);
+            free(dead);
+            return;
+        }
+    }
+}
 
 static void s_start_connect(pk_db_t *self);
 static void s_io(pk_db_t *self, int events);
@@ -162,6 +209,8 @@ static void s_txn_free(pk_db_txn_t *txn)
     }
     free(txn->stmts);
     free(txn->results);
+    free(txn->cmds);
+    free(txn->prepared);
     free(txn->error);
     free(txn);
 }
@@ -201,6 +250,7 @@ static void s_drop_connection(pk_db_t *self)
         PQfinish(self->conn);
         self->conn = NULL;
     }
+    s_prep_clear(self);
     self->poll_events = 0;
 }
 
@@ -281,20 +331,41 @@ static void s_send_queued(pk_db_t *self)
             self->queued_tail = NULL;
         txn->next = NULL;
         txn->results = pk_calloc((size_t)txn->count, sizeof *txn->results);
+        txn->cmds = pk_calloc((size_t)txn->count * 2, sizeof *txn->cmds);
+        txn->prepared = pk_calloc((size_t)txn->count, sizeof *txn->prepared);
         /* The statements and the sync form one implicit transaction: all of
          * it commits at the sync, or none of it does. */
         for (int i = 0; i < txn->count; i++) {
-            s_stmt_t *s = &txn->stmts[i];
-            if (!PQsendQueryParams(self->conn, s->sql, s->nparams, NULL, (const char *const *)s->params, NULL, NULL,
-                                   0)) {
+            s_stmt_t *st = &txn->stmts[i];
+            s_prep_t *p = s_prep_find(self, st->sql);
+            bool ok = true;
+            if (!p) {
+                p = pk_calloc(1, sizeof *p);
+                p->sql = pk_strdup(st->sql);
+                snprintf(p->name, sizeof p->name, "pk%u", ++self->prep_counter);
+                p->next = self->prep;
+                self->prep = p;
+                ok = PQsendPrepare(self->conn, p->name, st->sql, st->nparams, NULL);
+                txn->cmds[txn->ncmds++] = -1;
+                txn->prepared[txn->nprepared++] = p->sql;
+            }
+            ok = ok && PQsendQueryPrepared(self->conn, p->name, st->nparams, (const char *const *)st->params, NULL,
+                                           NULL, 0);
+            txn->cmds[txn->ncmds++] = i;
+            if (!ok) {
                 /* Put it back in front; it was not (completely) sent. */
                 txn->next = self->queued_head;
                 self->queued_head = txn;
                 if (!self->queued_tail)
                     self->queued_tail = txn;
                 free(txn->results);
+                free(txn->cmds);
+                free(txn->prepared);
                 txn->results = NULL;
-                s_broken(self, "PQsendQueryParams()", PQerrorMessage(self->conn));
+                txn->cmds = NULL;
+                txn->prepared = NULL;
+                txn->ncmds = txn->nprepared = 0;
+                s_broken(self, "PQsendQueryPrepared()", PQerrorMessage(self->conn));
                 return;
             }
         }
@@ -328,9 +399,9 @@ static void s_read_results(pk_db_t *self)
         pk_db_txn_t *txn = self->inflight_head;
         PGresult *res = PQgetResult(self->conn);
         if (!res) {
-            /* End of one statement's results. */
+            /* End of one command's results. */
             if (txn->got_result) {
-                txn->next_result++;
+                txn->next_cmd++;
                 txn->got_result = false;
             }
             continue;
@@ -341,6 +412,10 @@ static void s_read_results(pk_db_t *self)
             self->inflight_head = txn->next;
             if (!self->inflight_head)
                 self->inflight_tail = NULL;
+            if (txn->status != 0) {
+                for (int i = 0; i < txn->nprepared; i++)
+                    s_prep_forget(self, txn->prepared[i]);
+            }
             s_txn_finish(txn, 0);
             continue;
         }
@@ -349,12 +424,12 @@ static void s_read_results(pk_db_t *self)
             txn->error = pk_strdup(s_safe_message(res, "statement failed"));
             snprintf(txn->sqlstate, sizeof txn->sqlstate, "%s", pk_pg_sqlstate(res));
         }
-        if (txn->next_result < txn->count && !txn->got_result) {
-            txn->results[txn->next_result] = res;
-            txn->got_result = true;
-        } else {
+        int stmt = txn->next_cmd < txn->ncmds ? txn->cmds[txn->next_cmd] : -1;
+        if (stmt >= 0 && !txn->got_result)
+            txn->results[stmt] = res;
+        else
             PQclear(res);
-        }
+        txn->got_result = true;
         if (PQstatus(self->conn) == CONNECTION_BAD) {
             s_broken(self, "PQgetResult()", PQerrorMessage(self->conn));
             return;
@@ -448,6 +523,7 @@ void pk_db_close(pk_db_t **self_p)
     s_drop_connection(self);
     s_fail_list(&self->inflight_head, &self->inflight_tail, PK_ECLOSED);
     s_fail_list(&self->queued_head, &self->queued_tail, PK_ECLOSED);
+    s_prep_clear(self);
     uv_timer_stop(&self->retry_timer);
     uv_close((uv_handle_t *)&self->retry_timer, s_timer_closed);
 }

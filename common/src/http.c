@@ -418,6 +418,9 @@ void pk_http_respond(pk_http_req_t *req, int status, const char *content_type, c
         static h2o_generator_t generator = {NULL, NULL};
         h->res.status = status;
         h->res.reason = s_reason(status);
+        /* A known length keeps HTTP/1.1 connections alive (without it the
+         * library can only end the body by closing the connection). */
+        h->res.content_length = len;
         h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
         h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
         h2o_iovec_t buf = h2o_strdup(&h->pool, body, len);

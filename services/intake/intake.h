@@ -13,7 +13,13 @@ typedef struct {
     pk_service_t *svc;
     const pk_log_t *log;
     pk_db_t *db;
-    pk_db_group_t *group; /* group commit of report writes */
+#define INTAKE_WRITERS 4
+    /* Report writes: group commit on connections of their own, so that a
+     * group waiting for its commit never holds up reads, and several
+     * groups commit at once. */
+    pk_db_t *writers[INTAKE_WRITERS];
+    pk_db_group_t *groups[INTAKE_WRITERS];
+    unsigned next_group;
     const pk_keyring_t *keys;
     intake_catalog_t *catalog;
     intake_notify_t *notify;

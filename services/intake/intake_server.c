@@ -504,7 +504,7 @@ static void s_report_write(s_call_t *c)
      * first timeline step and its event; a retry gets the first answer.
      * Reports that arrive together share one commit (group commit). */
     pk_db_group_add(
-        in->group,
+        in->groups[in->next_group++ % INTAKE_WRITERS],
         "WITH k AS (INSERT INTO idempotency (reporter_id, key, case_id) VALUES ($1, $2, $3)"
         "   ON CONFLICT DO NOTHING RETURNING case_id),"
         " c AS (INSERT INTO cases (id, ticket, reporter_id, state, wrapped_key, personal_sealed, reporter_kind,"

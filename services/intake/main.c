@@ -44,7 +44,10 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->svc = svc;
     in->log = pk_service_log(svc);
     in->db = pk_service_db(svc);
-    in->group = pk_db_group_new(in->db, 256);
+    for (int i = 0; i < INTAKE_WRITERS; i++) {
+        in->writers[i] = pk_db_new(pk_service_loop(svc), pk_service_conninfo(svc), in->log);
+        in->groups[i] = pk_db_group_new(in->writers[i], 256);
+    }
     in->keys = pk_service_keyring(svc);
     in->catalog = intake_catalog_new();
     in->dev_print_otp = pk_config_bool(cfg, "PELUKAN_INTAKE_DEV_PRINT_OTP");
@@ -82,7 +85,10 @@ static void s_stop(pk_service_t *svc, void *state)
     intake_t *in = state;
     if (!in)
         return;
-    pk_db_group_destroy(&in->group);
+    for (int i = 0; i < INTAKE_WRITERS; i++) {
+        pk_db_group_destroy(&in->groups[i]);
+        pk_db_close(&in->writers[i]);
+    }
     intake_notify_destroy(&in->notify);
     intake_catalog_destroy(&in->catalog);
     free(in);

@@ -1,0 +1,181 @@
+/* bench_intake.c -- durable POST /v1/reports under load (wrk, keep-alive,
+ * 64 connections, distinct idempotency keys, ~1 KB bodies), against
+ * pgbench-style durable 1 KB inserts on the same cluster. Prints BENCH
+ * lines; never fails a test run. */
+#include <czmq.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../support/pktest.h"
+#include "pelukan/util.h"
+#include "pelukan/v1/commands.pb-c.h"
+
+typedef struct {
+    const char *conninfo;
+    double until_ms;
+    long count;
+} s_arg_t;
+
+static void *s_client(void *p)
+{
+    s_arg_t *a = p;
+    PGconn *c = PQconnectdb(a->conninfo);
+    char row[1025];
+    memset(row, 'r', 1024);
+    row[1024] = '\0';
+    const char *params[] = {row};
+    while (pkt_now_ms() < a->until_ms) {
+        PGresult *r = PQexecParams(c, "INSERT INTO raw1k (payload) VALUES ($1)", 1, NULL, params, NULL, NULL, 0);
+        if (PQresultStatus(r) == PGRES_COMMAND_OK)
+            a->count++;
+        PQclear(r);
+    }
+    PQfinish(c);
+    return NULL;
+}
+
+static double s_pg_raw_1k(void)
+{
+    char *base = pkt_db_create("b_raw1k");
+    pkt_sql("b_raw1k", "CREATE TABLE raw1k (id bigserial PRIMARY KEY, payload text NOT NULL)");
+    char *ci = pk_asprintf("%s user=postgres", base);
+    pthread_t t[8];
+    s_arg_t a[8];
+    double start = pkt_now_ms();
+    for (int i = 0; i < 8; i++) {
+        a[i] = (s_arg_t){ci, start + 10000, 0};
+        pthread_create(&t[i], NULL, s_client, &a[i]);
+    }
+    long total = 0;
+    for (int i = 0; i < 8; i++) {
+        pthread_join(t[i], NULL);
+        total += a[i].count;
+    }
+    double rate = (double)total / ((pkt_now_ms() - start) / 1000);
+    free(ci);
+    free(base);
+    return rate;
+}
+
+/* Registers a reporter through the real API, answering the SendOtp
+ * command as the notification service would. Caller frees. */
+static char *s_token(int port, zsock_t *notif)
+{
+    const char *ct[] = {"Content-Type: application/json", NULL};
+    const char *req = "{\"phone\":\"081234000999\"}";
+    if (pkt_http("POST", port, "/v1/auth/otp", req, strlen(req), ct, NULL) != 202)
+        return NULL;
+    zsock_set_rcvtimeo(notif, 5000);
+    zmsg_t *m = zmsg_recv(notif);
+    if (!m)
+        return NULL;
+    zframe_t *body = zmsg_last(m);
+    Pelukan__V1__CommandRequest *cmd =
+        pelukan__v1__command_request__unpack(NULL, zframe_size(body), zframe_data(body));
+    char verify[128];
+    snprintf(verify, sizeof verify, "{\"phone\":\"081234000999\",\"code\":\"%s\"}", cmd->send_otp->code);
+    pelukan__v1__command_request__free_unpacked(cmd, NULL);
+    zmsg_destroy(&m);
+    char *out = NULL;
+    if (pkt_http("POST", port, "/v1/auth/otp/verify", verify, strlen(verify), ct, &out) != 200)
+        return NULL;
+    char *tok = strstr(out, "\"token\":\"");
+    char *token = tok ? pk_strndup(tok + 9, 64) : NULL;
+    free(out);
+    return token;
+}
+
+int main(void)
+{
+    zsys_handler_set(NULL);
+    double pg = s_pg_raw_1k();
+    printf("BENCH pg_insert_1k_raw_per_s %.0f rows/s\n", pg);
+    fflush(stdout);
+
+    free(pkt_db_create("b_intake"));
+    pkt_env_t *env = pkt_env_new("b_intake");
+    pkt_env_set(env, "PELUKAN_LOG_LEVEL", "warn");
+    zsock_t *notif = zsock_new_router(pkt_env_get(env, "PELUKAN_NOTIFICATION_RPC"));
+    pkt_proc_t intake = pkt_service_start("intake", env);
+    char *token = s_token(intake.http_port, notif);
+    if (!token) {
+        fprintf(stderr, "bench_intake: could not register a reporter\n");
+        return 0;
+    }
+    char *script = pk_asprintf("%s/bench_intake.lua", pkt_env("PKTEST_TMP"));
+    FILE *f = fopen(script, "w");
+    char account[701];
+    memset(account, 'a', 700);
+    account[700] = '\0';
+    fprintf(f,
+            "wrk.method = \"POST\"\n"
+            "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
+            "wrk.headers[\"Authorization\"] = \"Bearer %s\"\n"
+            "wrk.body = '{\"reporter\":{\"kind\":\"witness\",\"relation\":\"tetangga\"},\"victim\":{\"sex\":\"F\","
+            "\"age\":14,\"name\":\"Nama Korban\"},\"violence_forms\":[\"fisik\",\"psikis\"],\"place_type\":"
+            "\"rumah_tangga\",\"perpetrator_relation\":\"orang_tua\",\"incident\":{\"at\":\"2026-11-27T20:00:00+07:00\","
+            "\"approximate\":true},\"location\":{\"lat\":-7.35,\"lon\":108.1,\"kecamatan_code\":\"32.06.24\","
+            "\"address\":\"Jalan Contoh 1\"},\"account\":\"%s\",\"urgent\":true,\"contact_safety\":{\"safe_hours\":"
+            "\"08:00-17:00\",\"safe_channel\":\"whatsapp\",\"phone_monitored\":false}}'\n"
+            "local n = 0\n"
+            "local threads = {}\n"
+            "function setup(thread) thread:set(\"id\", #threads + 1); table.insert(threads, thread) end\n"
+            "function request()\n"
+            "  n = n + 1\n"
+            "  return wrk.format(nil, nil, {[\"Content-Type\"] = \"application/json\",\n"
+            "    [\"Authorization\"] = wrk.headers[\"Authorization\"], [\"Idempotency-Key\"] = id .. \"-\" .. n})\n"
+            "end\n"
+            "local shown = false\n"
+            "function response(status, headers, body)\n"
+            "  if status ~= 201 and not shown then shown = true; io.write(\"FIRST \" .. status .. \" \" .. body .. \"\\n\") end\n"
+            "end\n"
+            "function done(summary, latency, requests)\n"
+            "  io.write(string.format(\"RESULT %%d %%d %%.3f %%.3f\\n\", summary.requests, summary.errors.status,"
+            " latency:percentile(50) / 1000, latency:percentile(99) / 1000))\n"
+            "end\n",
+            token, account);
+    fclose(f);
+    char *cmd = pk_asprintf("wrk -t2 -c64 -d15s --latency -s %s http://127.0.0.1:%d/v1/reports 2>&1", script,
+                            intake.http_port);
+    FILE *w = popen(cmd, "r");
+    char line[512];
+    long requests = 0, errors = 0;
+    double p50 = 0, p99 = 0, rps = 0;
+    while (w && fgets(line, sizeof line, w)) {
+        if (sscanf(line, "RESULT %ld %ld %lf %lf", &requests, &errors, &p50, &p99) == 4)
+            continue;
+        sscanf(line, "Requests/sec: %lf", &rps);
+        if (strstr(line, "Non-2xx") || strncmp(line, "FIRST", 5) == 0)
+            fprintf(stderr, "bench_intake: %s", line);
+    }
+    if (w)
+        pclose(w);
+    char status_path[64], buf[4096];
+    snprintf(status_path, sizeof status_path, "/proc/%d/status", (int)intake.pid);
+    long hwm = 0;
+    FILE *st = fopen(status_path, "r");
+    while (st && fgets(buf, sizeof buf, st))
+        sscanf(buf, "VmHWM: %ld kB", &hwm);
+    if (st)
+        fclose(st);
+    char *created = pkt_sql_value("b_intake", "SELECT count(*) FROM intake.cases");
+    printf("BENCH intake_reports_per_s %.0f req/s\n", rps);
+    printf("BENCH intake_reports_p50_ms %.2f ms\n", p50);
+    printf("BENCH intake_reports_p99_ms %.2f ms\n", p99);
+    printf("BENCH intake_reports_non2xx %ld responses\n", errors);
+    printf("BENCH intake_cases_committed %s cases\n", created ? created : "0");
+    printf("BENCH intake_vs_pg_insert %.2f ratio\n", pg > 0 ? rps / pg : 0);
+    printf("BENCH intake_rss_peak %ld kB\n", hwm);
+    free(created);
+    pkt_proc_stop(&intake, SIGTERM, 20000);
+    zsock_destroy(&notif);
+    free(cmd);
+    free(script);
+    free(token);
+    pkt_env_destroy(&env);
+    return 0;
+}
