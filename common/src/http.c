@@ -47,6 +47,7 @@ struct pk_http {
 struct pk_http_req {
     h2o_req_t *h2o;
     struct pk_http_req **link;
+    const pk_log_t *log;
     char *method;
     char *path;
     char *params[S_MAX_PARAMS];
@@ -122,6 +123,7 @@ static int s_on_req(h2o_handler_t *h, h2o_req_t *hreq)
     pk_http_t *self = ((s_handler_t *)h)->http;
     pk_http_req_t *req = pk_calloc(1, sizeof *req);
     req->h2o = hreq;
+    req->log = self->log;
     req->link = h2o_mem_alloc_shared(&hreq->pool, sizeof *req->link, s_link_dispose);
     *req->link = req;
     req->method = pk_strndup(hreq->method.base, hreq->method.len);
@@ -316,6 +318,11 @@ void pk_http_close(pk_http_t **self_p)
 const char *pk_http_method(const pk_http_req_t *req)
 {
     return req->method;
+}
+
+const pk_log_t *pk_http_log(const pk_http_req_t *req)
+{
+    return req->log;
 }
 
 const char *pk_http_path(const pk_http_req_t *req)

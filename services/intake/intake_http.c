@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pelukan/log.h"
+
 void intake_json(pk_http_req_t *req, int status, json_t *body)
 {
     char *text = json_dumps(body, JSON_COMPACT);
@@ -15,6 +17,22 @@ void intake_json(pk_http_req_t *req, int status, json_t *body)
 
 void intake_error(pk_http_req_t *req, int status, const char *code, const char *message, json_t *fields)
 {
+    {
+        /* Field names only: values may be personal. */
+        char names[256] = "";
+        size_t n = 0;
+        const char *key;
+        json_t *v;
+        json_object_foreach(fields, key, v)
+        {
+            n += (size_t)snprintf(names + n, n < sizeof names ? sizeof names - n : 0, "%s%s", n ? "," : "", key);
+            if (n >= sizeof names)
+                break;
+        }
+        pk_log_write(pk_http_log(req), status >= 500 ? PK_LOG_ERROR : PK_LOG_INFO, pk_http_header(req, "x-request-id"),
+                     "%s %s -> %d %s%s%s", pk_http_method(req), pk_http_path(req), status, code, *names ? " fields=" : "",
+                     names);
+    }
     json_t *err = json_pack("{s:s, s:s}", "code", code, "message", message);
     if (fields)
         json_object_set_new(err, "fields", fields);

@@ -6,11 +6,14 @@
 
 #include "pelukan/http.h"
 
+
 /* Answers `body` (a reference is taken) with `status`. */
 void intake_json(pk_http_req_t *req, int status, json_t *body);
 
 /* Answers {"error":{"code","message","fields"}}; `fields` may be NULL (a
- * reference is taken). Messages are in Bahasa Indonesia, codes in English. */
+ * reference is taken). Messages are in Bahasa Indonesia, codes in English.
+ * Logs the rejection once: method, path, status, code and field names,
+ * never values. */
 void intake_error(pk_http_req_t *req, int status, const char *code, const char *message, json_t *fields);
 
 /* Parses a JSON body strictly (duplicate keys rejected). Answers 415 or 400

@@ -143,6 +143,7 @@ Test(intake, register_report_retry_and_read_back)
     json_t *a, *b;
     cr_assert_eq(s_call("POST", "/v1/reports", S_REPORT, token, "key-1", &a), 201);
     cr_assert_eq(s_call("POST", "/v1/reports", S_REPORT, token, "key-1", &b), 201, "a retry gets the first answer");
+    cr_assert_str_eq(pkt_last_header("Idempotent-Replayed"), "true");
     cr_assert_str_eq(s_str(a, "case_id"), s_str(b, "case_id"));
     cr_assert_str_eq(s_str(a, "ticket"), s_str(b, "ticket"));
     cr_assert_eq(strncmp(s_str(a, "ticket"), "PK-", 3), 0);
@@ -287,6 +288,8 @@ Test(intake, code_requests_are_limited_and_wrong_codes_lock)
     const char *again = "{\"phone\":\"085700001111\"}";
     cr_assert_eq(pkt_http("POST", port, "/v1/auth/otp", again, strlen(again), ct, &text), 429);
     cr_assert_not_null(strstr(text, "too_many_requests"));
+    cr_assert_not_null(pkt_last_header("Retry-After"), "429 says when to retry");
+    cr_assert_gt(atoi(pkt_last_header("Retry-After")), 0);
     free(text);
     cr_assert_eq(s_count("SELECT count(*) FROM intake.otp_request"), 3, "the refused request left no trace");
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -283,6 +284,41 @@ char *pkt_proc_log(const pkt_proc_t *p)
     return text;
 }
 
+/* Response headers of the last pkt_http() call of this thread. */
+static __thread char s_last_headers[4096];
+static __thread size_t s_last_headers_len;
+
+static size_t s_header_cb(char *data, size_t size, size_t n, void *arg)
+{
+    (void)arg;
+    size_t len = size * n;
+    if (s_last_headers_len + len < sizeof s_last_headers) {
+        memcpy(s_last_headers + s_last_headers_len, data, len);
+        s_last_headers_len += len;
+        s_last_headers[s_last_headers_len] = '\0';
+    }
+    return len;
+}
+
+const char *pkt_last_header(const char *name)
+{
+    static __thread char value[256];
+    size_t nl = strlen(name);
+    for (const char *line = s_last_headers; line && *line;) {
+        if (strncasecmp(line, name, nl) == 0 && line[nl] == ':') {
+            const char *v = line + nl + 1;
+            while (*v == ' ')
+                v++;
+            size_t vl = strcspn(v, "\r\n");
+            snprintf(value, sizeof value, "%.*s", (int)vl, v);
+            return value;
+        }
+        line = strchr(line, '\n');
+        line = line ? line + 1 : NULL;
+    }
+    return NULL;
+}
+
 static size_t s_write_cb(char *data, size_t size, size_t n, void *arg)
 {
     FILE *out = arg;
@@ -305,6 +341,9 @@ int pkt_http(const char *method, int port, const char *path, const char *req_bod
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_write_cb);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+    s_last_headers_len = 0;
+    s_last_headers[0] = '\0';
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, s_header_cb);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     if (hl)

@@ -91,6 +91,9 @@ int pkt_http(const char *method, int port, const char *path, const char *req_bod
              const char *const *headers, char **body);
 int pkt_http_get(int port, const char *path, char **body);
 
+/* A header of the last response this thread received, or NULL. */
+const char *pkt_last_header(const char *name);
+
 /* Polls `cond(arg)` every few milliseconds until true or `timeout_ms`. */
 bool pkt_wait_until(bool (*cond)(void *arg), void *arg, int timeout_ms);
 

@@ -46,6 +46,8 @@ void pk_http_close(pk_http_t **self_p);
 /* ---- requests ----------------------------------------------------------- */
 
 const char *pk_http_method(const pk_http_req_t *req);
+/* The server's log, for handlers that log a rejection. */
+const pk_log_t *pk_http_log(const pk_http_req_t *req);
 /* The normalised path, without the query string. NUL-terminated. */
 const char *pk_http_path(const pk_http_req_t *req);
 /* Parameter `i` (0-based) of the "*" segments of the matched route. */
