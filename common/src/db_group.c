@@ -60,30 +60,34 @@ static void s_group_done(pk_db_txn_t *txn, int status, void *arg)
 {
     s_flight_t *f = arg;
     pk_db_group_t *self = f->group;
-    s_unlink(f);
     if (self && status == PK_ECLOSED)
         self->closing = true;
     if (status == PK_EDB && f->count > 1 && self && !self->closing) {
         /* Find the one at fault: each statement alone. */
+        s_unlink(f);
+        self->in_flight--;
         for (int i = 0; i < f->count; i++)
             s_submit(self, &f->items[i], 1);
-        self->in_flight--;
         free(f->items);
         free(f);
         return;
     }
+    /* The flight stays linked while callbacks run: one of them may destroy
+     * the group, which then detaches the flight (f->group = NULL). */
     for (int i = 0; i < f->count; i++) {
         s_item_t *it = f->items[i];
         it->done(status == 0 ? pk_db_txn_result(txn, i) : NULL, status, pk_db_txn_sqlstate(txn), it->arg);
         s_item_free(it);
     }
-    free(f->items);
-    free(f);
+    self = f->group;
     if (self) {
+        s_unlink(f);
         self->in_flight--;
         if (self->in_flight == 0)
             s_send(self);
     }
+    free(f->items);
+    free(f);
 }
 
 static void s_submit(pk_db_group_t *self, s_item_t **items, int count)

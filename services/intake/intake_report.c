@@ -76,7 +76,8 @@ int intake_phone_normalize(const char *in, char out[24])
     /* +628 then 8 to 11 digits. */
     if (national[0] != '8' || len < 9 || len > 12)
         return PK_EINVAL;
-    snprintf(out, 24, "+62%s", national);
+    memcpy(out, "+62", 3);
+    memcpy(out + 3, national, len + 1); /* len <= 12: fits in 24 */
     return 0;
 }
 
