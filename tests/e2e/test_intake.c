@@ -391,3 +391,27 @@ Test(intake, personal_data_is_not_in_the_database_dump_nor_the_log)
     zsock_destroy(&notif);
     pkt_env_destroy(&env);
 }
+
+typedef struct {
+    int port;
+} s_port_t;
+
+static bool s_delivery_failed(void *arg)
+{
+    return pkt_metric(((s_port_t *)arg)->port, "pelukan_intake_otp_delivery_failed_total{service=\"intake\"}") >= 1;
+}
+
+Test(intake, an_unreachable_notification_service_shows_in_metrics_and_log)
+{
+    s_start("t_intake6", NULL);
+    zsock_destroy(&notif); /* nobody answers the commands */
+    cr_assert_eq(s_call("POST", "/v1/auth/otp", "{\"phone\":\"081355556666\"}", NULL, NULL, NULL), 202);
+    s_port_t p = {port};
+    cr_assert(pkt_wait_until(s_delivery_failed, &p, 15000), "the failed delivery is counted");
+    cr_assert_eq(pkt_proc_stop(&intake, SIGTERM, 20000), 0);
+    char *log = pkt_proc_log(&intake);
+    cr_assert_not_null(strstr(log, "OTP delivery command to notification"), "%s", log);
+    cr_assert_null(strstr(log, "81355556666"), "the phone is not in the log");
+    free(log);
+    pkt_env_destroy(&env);
+}
