@@ -349,8 +349,8 @@ static void s_send_queued(pk_db_t *self)
                 txn->cmds[txn->ncmds++] = -1;
                 txn->prepared[txn->nprepared++] = p->sql;
             }
-            ok = ok && PQsendQueryPrepared(self->conn, p->name, st->nparams, (const char *const *)st->params, NULL,
-                                           NULL, 0);
+            ok = ok &&
+                 PQsendQueryPrepared(self->conn, p->name, st->nparams, (const char *const *)st->params, NULL, NULL, 0);
             txn->cmds[txn->ncmds++] = i;
             if (!ok) {
                 /* Put it back in front; it was not (completely) sent. */

@@ -17,11 +17,11 @@ typedef struct s_item {
 struct pk_db_group {
     pk_db_t *db;
     int max_items;
-    s_item_t *head, *tail; /* waiting */
-    int in_flight;         /* groups sent and not yet done */
+    s_item_t *head, *tail;    /* waiting */
+    int in_flight;            /* groups sent and not yet done */
     struct s_flight *flights; /* those groups, to detach them on destroy */
     bool closing;
-    uv_timer_t *kick;      /* defers the first send to the next loop turn */
+    uv_timer_t *kick; /* defers the first send to the next loop turn */
 };
 
 typedef struct s_flight {

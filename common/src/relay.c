@@ -15,11 +15,11 @@
 #include "pelukan/util.h"
 #include "pelukan/v1/bus.pb-c.h"
 
-#define S_HEARTBEAT_US 1000000u
-#define S_STANDBY_RETRY_MS 300
+#define S_HEARTBEAT_US       1000000u
+#define S_STANDBY_RETRY_MS   300
 #define S_RETENTION_EVERY_US 60000000u
-#define S_REPLAY_MAX_EVENTS 5000u
-#define S_REPLAY_MAX_BYTES (4u << 20)
+#define S_REPLAY_MAX_EVENTS  5000u
+#define S_REPLAY_MAX_BYTES   (4u << 20)
 
 struct pk_relay {
     zactor_t *actor;
@@ -84,8 +84,8 @@ static void s_try_lead(s_actor_t *a)
         }
     }
     const char *key[] = {r->producer};
-    PGresult *res = pk_pg_exec(a->conn, s_log(a), "SELECT pg_try_advisory_lock(hashtext('pelukan.relay.' || $1))",
-                               1, key);
+    PGresult *res =
+        pk_pg_exec(a->conn, s_log(a), "SELECT pg_try_advisory_lock(hashtext('pelukan.relay.' || $1))", 1, key);
     if (!res) {
         s_step_down(a, "lock query failed");
         return;
@@ -205,9 +205,9 @@ static void s_retention(s_actor_t *a)
     char secs[32];
     snprintf(secs, sizeof secs, "%d", a->relay->cfg.retention_s);
     const char *p[] = {secs};
-    PGresult *res = pk_pg_exec(a->conn, s_log(a),
-                               "DELETE FROM outbox WHERE seq IS NOT NULL AND sequenced_at < now() - make_interval(secs => $1)",
-                               1, p);
+    PGresult *res = pk_pg_exec(
+        a->conn, s_log(a),
+        "DELETE FROM outbox WHERE seq IS NOT NULL AND sequenced_at < now() - make_interval(secs => $1)", 1, p);
     if (!res) {
         s_step_down(a, "database error during retention");
         return;
@@ -218,8 +218,7 @@ static void s_retention(s_actor_t *a)
     PQclear(res);
 }
 
-static void s_reply_status(s_actor_t *a, zframe_t *identity, Pelukan__V1__ReplayReply__Status status,
-                           uint64_t oldest)
+static void s_reply_status(s_actor_t *a, zframe_t *identity, Pelukan__V1__ReplayReply__Status status, uint64_t oldest)
 {
     Pelukan__V1__ReplayReply rep = PELUKAN__V1__REPLAY_REPLY__INIT;
     rep.status = status;
@@ -261,8 +260,7 @@ static void s_replay(s_actor_t *a)
     }
     uint64_t oldest_seq = PQgetisnull(oldest, 0, 0) ? a->last_seq + 1 : s_u64(oldest, 0, 0);
     PQclear(oldest);
-    if (req->from_seq <= a->last_seq && req->from_seq < oldest_seq &&
-        (req->epoch == 0 || req->epoch == a->epoch)) {
+    if (req->from_seq <= a->last_seq && req->from_seq < oldest_seq && (req->epoch == 0 || req->epoch == a->epoch)) {
         pk_log_error(s_log(a),
                      "relay for %s: replay from seq %llu refused: older than the retention (oldest %llu); the "
                      "consumer must rebuild from the audit log",
@@ -277,9 +275,9 @@ static void s_replay(s_actor_t *a)
     snprintf(from_s, sizeof from_s, "%llu", (unsigned long long)from);
     snprintf(max_s, sizeof max_s, "%u", max);
     const char *p[] = {from_s, max_s};
-    PGresult *res = PQexecParams(a->conn,
-                                 "SELECT seq, topic, envelope FROM outbox WHERE seq >= $1 ORDER BY seq LIMIT $2", 2,
-                                 NULL, p, NULL, NULL, 1);
+    PGresult *res =
+        PQexecParams(a->conn, "SELECT seq, topic, envelope FROM outbox WHERE seq >= $1 ORDER BY seq LIMIT $2", 2, NULL,
+                     p, NULL, NULL, 1);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         PQclear(res);
         s_step_down(a, "database error during replay");
@@ -390,8 +388,8 @@ pk_relay_t *pk_relay_new(const pk_relay_config_t *cfg)
     char labels[96];
     snprintf(labels, sizeof labels, "producer=\"%s\"", cfg->producer);
     self->m_published = pk_metrics_counter(cfg->metrics, "pelukan_bus_published_total", labels, "events published");
-    self->m_replayed = pk_metrics_counter(cfg->metrics, "pelukan_bus_replay_served_total", labels,
-                                          "events sent in replay replies");
+    self->m_replayed =
+        pk_metrics_counter(cfg->metrics, "pelukan_bus_replay_served_total", labels, "events sent in replay replies");
     self->m_replay_requests =
         pk_metrics_counter(cfg->metrics, "pelukan_bus_replay_requests_total", labels, "replay requests served");
     self->m_bad_requests = pk_metrics_counter(cfg->metrics, "pelukan_bus_bad_frames_total", labels,

@@ -47,8 +47,8 @@ static int s_execute(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zfram
     const char *p[] = {id_param};
     if (pk_pg_run(conn, log, "BEGIN", 0, NULL) != 0)
         return PK_EDB;
-    PGresult *done = PQexecParams(conn, "SELECT reply FROM command_done WHERE command_id = $1::bytea", 1, NULL, p,
-                                  NULL, NULL, 1);
+    PGresult *done =
+        PQexecParams(conn, "SELECT reply FROM command_done WHERE command_id = $1::bytea", 1, NULL, p, NULL, NULL, 1);
     if (PQresultStatus(done) != PGRES_TUPLES_OK) {
         PQclear(done);
         return PK_EDB;
@@ -78,8 +78,8 @@ static int s_execute(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zfram
     if (rc != 0) {
         pk_metric_add(self->m_failed, 1);
         pk_log_error(log, "command %s (%s) failed: %s, rolled back", id_hex,
-                     req->command_case ? protobuf_c_message_descriptor_get_field(&pelukan__v1__command_request__descriptor,
-                                                                                 (unsigned)req->command_case)
+                     req->command_case ? protobuf_c_message_descriptor_get_field(
+                                             &pelukan__v1__command_request__descriptor, (unsigned)req->command_case)
                                              ->name
                                        : "none",
                      pk_strerror(rc));

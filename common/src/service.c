@@ -73,7 +73,10 @@ const char *pk_service_conninfo(const pk_service_t *svc)
 {
     return svc->conninfo;
 }
-pk_relay_t *pk_service_relay(pk_service_t *svc) { return svc->relay; }
+pk_relay_t *pk_service_relay(pk_service_t *svc)
+{
+    return svc->relay;
+}
 void pk_service_set_ready(pk_service_t *svc, bool ready)
 {
     svc->ready = ready;
@@ -200,8 +203,8 @@ static void s_start_bus(pk_service_t *svc)
             .max_msg_bytes = max_msg,
         };
         for (const char *const *p = svc->def->consumes; *p && sc.nproducers < PK_BUS_MAX_PRODUCERS; p++) {
-            sc.producers[sc.nproducers++] = (pk_bus_producer_t){
-                *p, pk_config_service_str(c, *p, "PUB"), pk_config_service_str(c, *p, "REPLAY")};
+            sc.producers[sc.nproducers++] =
+                (pk_bus_producer_t){*p, pk_config_service_str(c, *p, "PUB"), pk_config_service_str(c, *p, "REPLAY")};
         }
         svc->subscriber = pk_subscriber_new(&sc);
     }

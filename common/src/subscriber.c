@@ -15,9 +15,9 @@
 #include "pelukan/util.h"
 #include "pelukan/v1/bus.pb-c.h"
 
-#define S_BUFFER_MAX 200000
+#define S_BUFFER_MAX         200000
 #define S_TRUNCATED_RETRY_US 10000000u
-#define S_RECONNECT_US 500000u
+#define S_RECONNECT_US       500000u
 
 typedef struct {
     uint64_t seq;
@@ -29,8 +29,8 @@ typedef struct {
     zsock_t *sub;
     zsock_t *dealer;
     uint64_t epoch;
-    uint64_t last;       /* last seq accepted (applied or in the open batch) */
-    uint64_t head;       /* highest seq the producer has announced */
+    uint64_t last; /* last seq accepted (applied or in the open batch) */
+    uint64_t head; /* highest seq the producer has announced */
     bool replay_inflight;
     uint64_t replay_sent_us;
     bool truncated;
@@ -113,8 +113,8 @@ static int s_load_offsets(s_actor_t *a)
     for (int i = 0; i < a->nprods; i++) {
         s_prod_t *p = &a->prods[i];
         const char *params[] = {p->def->name};
-        PGresult *r = pk_pg_exec(a->conn, s_log(a), "SELECT epoch, last_seq FROM consumer_offset WHERE producer = $1",
-                                 1, params);
+        PGresult *r =
+            pk_pg_exec(a->conn, s_log(a), "SELECT epoch, last_seq FROM consumer_offset WHERE producer = $1", 1, params);
         if (!r)
             return PK_EDB;
         p->epoch = PQntuples(r) ? strtoull(PQgetvalue(r, 0, 0), NULL, 10) : 0;
@@ -189,8 +189,8 @@ static void s_flush(s_actor_t *a)
         Pelukan__V1__Envelope *env = pk_envelope_unpack(raw, len, (size_t)cfg->max_msg_bytes);
         if (!env) {
             pk_metric_add(p->m_bad, 1);
-            pk_log_error(s_log(a), "subscriber %s: event %s/%llu (%zu bytes) does not decode, skipped",
-                         cfg->consumer, p->def->name, (unsigned long long)a->batch[i].seq, len);
+            pk_log_error(s_log(a), "subscriber %s: event %s/%llu (%zu bytes) does not decode, skipped", cfg->consumer,
+                         p->def->name, (unsigned long long)a->batch[i].seq, len);
             continue;
         }
         pk_bus_event_t ev = {p->def->name, p->epoch, a->batch[i].seq, env, raw, len};
@@ -199,8 +199,8 @@ static void s_flush(s_actor_t *a)
         if (rc == PK_ENOENT) {
             skipped_unknown[pi]++;
         } else if (rc != 0) {
-            pk_log_error(s_log(a), "subscriber %s: applying %s/%llu failed: %s, rolling back the batch",
-                         cfg->consumer, p->def->name, (unsigned long long)a->batch[i].seq, pk_strerror(rc));
+            pk_log_error(s_log(a), "subscriber %s: applying %s/%llu failed: %s, rolling back the batch", cfg->consumer,
+                         p->def->name, (unsigned long long)a->batch[i].seq, pk_strerror(rc));
             PQclear(PQexec(a->conn, "ROLLBACK"));
             s_disconnect(a, "apply failed");
             return;
@@ -441,8 +441,8 @@ static void s_actor(zsock_t *pipe, void *arg)
         p->m_applied = pk_metrics_counter(m, "pelukan_bus_applied_total", labels, "events applied");
         p->m_replayed = pk_metrics_counter(m, "pelukan_bus_replayed_total", labels, "events received by replay");
         p->m_gaps = pk_metrics_counter(m, "pelukan_bus_gaps_total", labels, "gaps detected and repaired by replay");
-        p->m_bad = pk_metrics_counter(m, "pelukan_bus_bad_frames_total", labels,
-                                      "malformed or undecodable frames received");
+        p->m_bad =
+            pk_metrics_counter(m, "pelukan_bus_bad_frames_total", labels, "malformed or undecodable frames received");
         p->m_unknown = pk_metrics_counter(m, "pelukan_bus_unknown_events_total", labels,
                                           "events of a type this consumer does not handle, skipped");
         p->m_dropped = pk_metrics_counter(m, "pelukan_bus_buffer_dropped_total", labels,

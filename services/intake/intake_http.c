@@ -30,8 +30,8 @@ void intake_error(pk_http_req_t *req, int status, const char *code, const char *
                 break;
         }
         pk_log_write(pk_http_log(req), status >= 500 ? PK_LOG_ERROR : PK_LOG_INFO, pk_http_header(req, "x-request-id"),
-                     "%s %s -> %d %s%s%s", pk_http_method(req), pk_http_path(req), status, code, *names ? " fields=" : "",
-                     names);
+                     "%s %s -> %d %s%s%s", pk_http_method(req), pk_http_path(req), status, code,
+                     *names ? " fields=" : "", names);
     }
     json_t *err = json_pack("{s:s, s:s}", "code", code, "message", message);
     if (fields)

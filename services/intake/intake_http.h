@@ -6,7 +6,6 @@
 
 #include "pelukan/http.h"
 
-
 /* Answers `body` (a reference is taken) with `status`. */
 void intake_json(pk_http_req_t *req, int status, json_t *body);
 

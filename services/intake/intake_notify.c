@@ -34,8 +34,9 @@ static void s_deliver(intake_notify_t *self, pk_rpc_client_t *client, zframe_t *
     Pelukan__V1__CommandReply *reply = NULL;
     if (pk_rpc_call(client, &out, 1000, 2, &reply) != 0) {
         pk_metric_add(self->failed, 1);
-        pk_log_error(self->log, "OTP delivery command to notification (%s) got no answer after 3 tries, the reporter "
-                                "must ask for a new code",
+        pk_log_error(self->log,
+                     "OTP delivery command to notification (%s) got no answer after 3 tries, the reporter "
+                     "must ask for a new code",
                      self->endpoint);
     } else if (reply->status != PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK) {
         pk_metric_add(self->failed, 1);
@@ -70,8 +71,7 @@ static void s_actor(zsock_t *pipe, void *arg)
     pk_rpc_client_destroy(&client);
 }
 
-intake_notify_t *intake_notify_new(const char *endpoint, const pk_log_t *log, pk_metric_t *failed,
-                                   pk_metric_t *sent)
+intake_notify_t *intake_notify_new(const char *endpoint, const pk_log_t *log, pk_metric_t *failed, pk_metric_t *sent)
 {
     intake_notify_t *self = pk_calloc(1, sizeof *self);
     self->endpoint = pk_strdup(endpoint);

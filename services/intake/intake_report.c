@@ -176,8 +176,8 @@ static bool s_bool(const json_t *obj, const char *key, const char *field, json_t
     return json_is_true(v);
 }
 
-static void s_code(const intake_catalog_t *cat, const char *kind, const char *value, const char *field,
-                   char *dst, size_t dstlen, json_t *errors)
+static void s_code(const intake_catalog_t *cat, const char *kind, const char *value, const char *field, char *dst,
+                   size_t dstlen, json_t *errors)
 {
     if (!value)
         return;
@@ -205,9 +205,13 @@ static const json_t *s_obj(const json_t *body, const char *key, bool required, j
 
 static const char *s_band_of_age(json_int_t age)
 {
-    return age <= 5 ? "0-5" : age <= 12 ? "6-12" : age <= 17 ? "13-17" : age <= 24 ? "18-24" : age <= 44 ? "25-44"
-                                                                       : age <= 59   ? "45-59"
-                                                                                     : "60+";
+    return age <= 5    ? "0-5"
+           : age <= 12 ? "6-12"
+           : age <= 17 ? "13-17"
+           : age <= 24 ? "18-24"
+           : age <= 44 ? "25-44"
+           : age <= 59 ? "45-59"
+                       : "60+";
 }
 
 int intake_safety_check(const json_t *safety, const intake_catalog_t *cat, const char *prefix, json_t *errors)
@@ -241,9 +245,9 @@ int intake_report_parse(const json_t *body, const intake_catalog_t *cat, int64_t
         s_err(errors, "body", "harus berupa objek JSON");
         return PK_EINVAL;
     }
-    static const char *const top[] = {"reporter",  "victim",   "violence_forms", "place_type",
-                                      "perpetrator_relation",  "incident",       "location",
-                                      "account",   "urgent",   "contact_safety", NULL};
+    static const char *const top[] = {"reporter", "victim",   "violence_forms", "place_type", "perpetrator_relation",
+                                      "incident", "location", "account",        "urgent",     "contact_safety",
+                                      NULL};
     s_only(body, "", top, errors);
     json_t *personal = json_object();
 
@@ -258,8 +262,7 @@ int intake_report_parse(const json_t *body, const intake_catalog_t *cat, int64_t
         else if (kind)
             snprintf(out->reporter_kind, sizeof out->reporter_kind, "%s", kind);
         const char *rel = s_str(rep, "relation", "reporter.relation", 32, kind && !strcmp(kind, "witness"), errors);
-        s_code(cat, "relation", rel, "reporter.relation", out->witness_relation, sizeof out->witness_relation,
-               errors);
+        s_code(cat, "relation", rel, "reporter.relation", out->witness_relation, sizeof out->witness_relation, errors);
     }
 
     /* The victim. */
@@ -283,9 +286,9 @@ int intake_report_parse(const json_t *body, const intake_catalog_t *cat, int64_t
             else
                 snprintf(out->age_band, sizeof out->age_band, "%s", s_band_of_age(json_integer_value(age)));
         }
-        bool band_child = out->age_band[0] && (strcmp(out->age_band, "0-5") == 0 ||
-                                               strcmp(out->age_band, "6-12") == 0 ||
-                                               strcmp(out->age_band, "13-17") == 0);
+        bool band_child =
+            out->age_band[0] && (strcmp(out->age_band, "0-5") == 0 || strcmp(out->age_band, "6-12") == 0 ||
+                                 strcmp(out->age_band, "13-17") == 0);
         json_t *child = json_object_get(victim, "child");
         if (child && !json_is_null(child) && !json_is_boolean(child))
             s_err(errors, "victim.child", "harus true atau false");
@@ -322,8 +325,8 @@ int intake_report_parse(const json_t *body, const intake_catalog_t *cat, int64_t
                 snprintf(out->forms[out->nforms++], sizeof out->forms[0], "%s", json_string_value(f));
         }
     }
-    s_code(cat, "place_type", s_str(body, "place_type", "place_type", 40, false, errors), "place_type",
-           out->place_type, sizeof out->place_type, errors);
+    s_code(cat, "place_type", s_str(body, "place_type", "place_type", 40, false, errors), "place_type", out->place_type,
+           sizeof out->place_type, errors);
     s_code(cat, "relation", s_str(body, "perpetrator_relation", "perpetrator_relation", 32, false, errors),
            "perpetrator_relation", out->perpetrator_relation, sizeof out->perpetrator_relation, errors);
 

@@ -38,15 +38,15 @@ typedef struct {
     int nforms;
     char place_type[40];
     char perpetrator_relation[32];
-    int64_t incident_at;  /* Unix seconds, 0 when not given */
+    int64_t incident_at; /* Unix seconds, 0 when not given */
     bool incident_approx;
     bool has_coords;
     double lat, lon;
     char kecamatan[16];
     char desa[20];
     bool urgent;
-    json_t *personal;     /* the fields to seal: victim name, address, coordinates, account */
-    json_t *safety;       /* contact safety, sealed with the reporter */
+    json_t *personal; /* the fields to seal: victim name, address, coordinates, account */
+    json_t *safety;   /* contact safety, sealed with the reporter */
 } intake_report_t;
 
 /* Validates a report body against the catalog and the clock (`now`, Unix

@@ -13,8 +13,7 @@ static const pk_config_def_t s_settings[] = {
     {"PELUKAN_INTAKE_OTP_PHONE_WINDOW_S", PK_CFG_INT, "900", "window of the per-phone limit", NULL, 1, 86400},
     {"PELUKAN_INTAKE_OTP_PER_CLIENT", PK_CFG_INT, "20", "codes per client address per window", NULL, 1, 100000},
     {"PELUKAN_INTAKE_OTP_CLIENT_WINDOW_S", PK_CFG_INT, "3600", "window of the per-address limit", NULL, 1, 86400},
-    {"PELUKAN_INTAKE_SESSION_TTL_S", PK_CFG_INT, "2592000", "reporter session lifetime (30 days)", NULL, 60,
-     31536000},
+    {"PELUKAN_INTAKE_SESSION_TTL_S", PK_CFG_INT, "2592000", "reporter session lifetime (30 days)", NULL, 60, 31536000},
     PK_CONFIG_END,
 };
 
@@ -61,8 +60,8 @@ static int s_start(pk_service_t *svc, void **state_p)
     pk_metrics_t *m = pk_service_metrics(svc);
     in->m_requests = pk_metrics_counter(m, "pelukan_intake_requests_total", NULL, "API requests");
     in->m_reports = pk_metrics_counter(m, "pelukan_intake_reports_total", NULL, "reports created");
-    in->m_otp_sent = pk_metrics_counter(m, "pelukan_intake_otp_delivered_total", NULL,
-                                        "codes accepted by the notification service");
+    in->m_otp_sent =
+        pk_metrics_counter(m, "pelukan_intake_otp_delivered_total", NULL, "codes accepted by the notification service");
     in->m_otp_failed = pk_metrics_counter(m, "pelukan_intake_otp_delivery_failed_total", NULL,
                                           "codes the notification service did not take");
     in->m_rejected = pk_metrics_counter(m, "pelukan_intake_rate_limited_total", NULL, "requests refused by limits");
@@ -72,8 +71,8 @@ static int s_start(pk_service_t *svc, void **state_p)
         return rc;
     if (in->dev_print_otp)
         pk_log_warn(in->log, "PELUKAN_INTAKE_DEV_PRINT_OTP is on: one-time codes are printed to this log");
-    in->notify = intake_notify_new(pk_config_service_str(cfg, "notification", "RPC"), in->log, in->m_otp_failed,
-                                   in->m_otp_sent);
+    in->notify =
+        intake_notify_new(pk_config_service_str(cfg, "notification", "RPC"), in->log, in->m_otp_failed, in->m_otp_sent);
     for (const intake_route_t *r = intake_routes; r->method; r++)
         pk_http_route(pk_service_http(svc), r->method, r->pattern, r->handler, in);
     return 0;

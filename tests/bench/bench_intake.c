@@ -74,8 +74,7 @@ static char *s_token(int port, zsock_t *notif)
     if (!m)
         return NULL;
     zframe_t *body = zmsg_last(m);
-    Pelukan__V1__CommandRequest *cmd =
-        pelukan__v1__command_request__unpack(NULL, zframe_size(body), zframe_data(body));
+    Pelukan__V1__CommandRequest *cmd = pelukan__v1__command_request__unpack(NULL, zframe_size(body), zframe_data(body));
     char verify[128];
     snprintf(verify, sizeof verify, "{\"phone\":\"081234000999\",\"code\":\"%s\"}", cmd->send_otp->code);
     pelukan__v1__command_request__free_unpacked(cmd, NULL);
@@ -111,36 +110,38 @@ int main(void)
     char account[701];
     memset(account, 'a', 700);
     account[700] = '\0';
-    fprintf(f,
-            "wrk.method = \"POST\"\n"
-            "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
-            "wrk.headers[\"Authorization\"] = \"Bearer %s\"\n"
-            "wrk.body = '{\"reporter\":{\"kind\":\"witness\",\"relation\":\"tetangga\"},\"victim\":{\"sex\":\"F\","
-            "\"age\":14,\"name\":\"Nama Korban\"},\"violence_forms\":[\"fisik\",\"psikis\"],\"place_type\":"
-            "\"rumah_tangga\",\"perpetrator_relation\":\"orang_tua\",\"incident\":{\"at\":\"2026-11-27T20:00:00+07:00\","
-            "\"approximate\":true},\"location\":{\"lat\":-7.35,\"lon\":108.1,\"kecamatan_code\":\"32.06.24\","
-            "\"address\":\"Jalan Contoh 1\"},\"account\":\"%s\",\"urgent\":true,\"contact_safety\":{\"safe_hours\":"
-            "\"08:00-17:00\",\"safe_channel\":\"whatsapp\",\"phone_monitored\":false}}'\n"
-            "local n = 0\n"
-            "local threads = {}\n"
-            "function setup(thread) thread:set(\"id\", #threads + 1); table.insert(threads, thread) end\n"
-            "function request()\n"
-            "  n = n + 1\n"
-            "  return wrk.format(nil, nil, {[\"Content-Type\"] = \"application/json\",\n"
-            "    [\"Authorization\"] = wrk.headers[\"Authorization\"], [\"Idempotency-Key\"] = id .. \"-\" .. n})\n"
-            "end\n"
-            "local shown = false\n"
-            "function response(status, headers, body)\n"
-            "  if status ~= 201 and not shown then shown = true; io.write(\"FIRST \" .. status .. \" \" .. body .. \"\\n\") end\n"
-            "end\n"
-            "function done(summary, latency, requests)\n"
-            "  io.write(string.format(\"RESULT %%d %%d %%.3f %%.3f\\n\", summary.requests, summary.errors.status,"
-            " latency:percentile(50) / 1000, latency:percentile(99) / 1000))\n"
-            "end\n",
-            token, account);
+    fprintf(
+        f,
+        "wrk.method = \"POST\"\n"
+        "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
+        "wrk.headers[\"Authorization\"] = \"Bearer %s\"\n"
+        "wrk.body = '{\"reporter\":{\"kind\":\"witness\",\"relation\":\"tetangga\"},\"victim\":{\"sex\":\"F\","
+        "\"age\":14,\"name\":\"Nama Korban\"},\"violence_forms\":[\"fisik\",\"psikis\"],\"place_type\":"
+        "\"rumah_tangga\",\"perpetrator_relation\":\"orang_tua\",\"incident\":{\"at\":\"2026-11-27T20:00:00+07:00\","
+        "\"approximate\":true},\"location\":{\"lat\":-7.35,\"lon\":108.1,\"kecamatan_code\":\"32.06.24\","
+        "\"address\":\"Jalan Contoh 1\"},\"account\":\"%s\",\"urgent\":true,\"contact_safety\":{\"safe_hours\":"
+        "\"08:00-17:00\",\"safe_channel\":\"whatsapp\",\"phone_monitored\":false}}'\n"
+        "local n = 0\n"
+        "local threads = {}\n"
+        "function setup(thread) thread:set(\"id\", #threads + 1); table.insert(threads, thread) end\n"
+        "function request()\n"
+        "  n = n + 1\n"
+        "  return wrk.format(nil, nil, {[\"Content-Type\"] = \"application/json\",\n"
+        "    [\"Authorization\"] = wrk.headers[\"Authorization\"], [\"Idempotency-Key\"] = id .. \"-\" .. n})\n"
+        "end\n"
+        "local shown = false\n"
+        "function response(status, headers, body)\n"
+        "  if status ~= 201 and not shown then shown = true; io.write(\"FIRST \" .. status .. \" \" .. body .. "
+        "\"\\n\") end\n"
+        "end\n"
+        "function done(summary, latency, requests)\n"
+        "  io.write(string.format(\"RESULT %%d %%d %%.3f %%.3f\\n\", summary.requests, summary.errors.status,"
+        " latency:percentile(50) / 1000, latency:percentile(99) / 1000))\n"
+        "end\n",
+        token, account);
     fclose(f);
-    char *cmd = pk_asprintf("wrk -t2 -c64 -d15s --latency -s %s http://127.0.0.1:%d/v1/reports 2>&1", script,
-                            intake.http_port);
+    char *cmd =
+        pk_asprintf("wrk -t2 -c64 -d15s --latency -s %s http://127.0.0.1:%d/v1/reports 2>&1", script, intake.http_port);
     FILE *w = popen(cmd, "r");
     char line[512];
     long requests = 0, errors = 0;

@@ -385,7 +385,7 @@ Test(bus, garbage_and_oversized_frames_are_counted_and_survived)
 static bool s_outbox_aged(void *arg)
 {
     char *v = pkt_sql_value((const char *)arg, "SELECT count(*) FROM intake.outbox"
-                                                " WHERE seq IS NOT NULL AND sequenced_at < now() - interval '1 second'");
+                                               " WHERE seq IS NOT NULL AND sequenced_at < now() - interval '1 second'");
     bool ok = v && atoi(v) == 100;
     free(v);
     return ok;
@@ -417,8 +417,8 @@ Test(bus, a_consumer_older_than_the_retention_is_told_so_not_skipped)
     cr_assert(pkt_wait_until(s_metric_at_least, &m, 15000), "the consumer knows it is behind the retention");
     cr_assert_eq(s_applied("t_bus6"), 0, "nothing silently skipped");
     char *log = pkt_proc_log(&consumer);
-    cr_assert_not_null(strstr(log, "older than the producer's retention and must be rebuilt from the audit log"),
-                       "%s", log);
+    cr_assert_not_null(strstr(log, "older than the producer's retention and must be rebuilt from the audit log"), "%s",
+                       log);
     free(log);
     char *v = pkt_sql_value("t_bus6", "SELECT count(*) FROM audit.consumer_offset");
     cr_assert_str_eq(v, "0", "the offset did not move");

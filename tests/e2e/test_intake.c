@@ -48,8 +48,7 @@ static bool s_take_otp(char code[8], char phone[24])
     if (!m)
         return false;
     zframe_t *id = zmsg_pop(m), *body = zmsg_pop(m);
-    Pelukan__V1__CommandRequest *req =
-        pelukan__v1__command_request__unpack(NULL, zframe_size(body), zframe_data(body));
+    Pelukan__V1__CommandRequest *req = pelukan__v1__command_request__unpack(NULL, zframe_size(body), zframe_data(body));
     cr_assert_not_null(req);
     cr_assert_eq(req->command_case, PELUKAN__V1__COMMAND_REQUEST__COMMAND_SEND_OTP);
     snprintf(code, 8, "%s", req->send_otp->code);
@@ -118,14 +117,15 @@ static char *s_register(const char *phone)
     return token;
 }
 
-#define S_REPORT                                                                                                  \
-    "{\"reporter\":{\"kind\":\"witness\",\"relation\":\"tetangga\"},"                                             \
-    "\"victim\":{\"sex\":\"F\",\"age\":14,\"name\":\"Siti Rahayu Unik\"},"                                        \
-    "\"violence_forms\":[\"fisik\",\"psikis\"],\"place_type\":\"rumah_tangga\",\"perpetrator_relation\":\"orang_tua\"," \
-    "\"incident\":{\"at\":\"2026-11-27T20:00:00+07:00\",\"approximate\":true},"                                   \
-    "\"location\":{\"lat\":-7.3512345,\"lon\":108.1012345,\"kecamatan_code\":\"32.06.24\","                       \
-    "\"address\":\"Jalan Kenanga Rahasia 17\"},"                                                                  \
-    "\"account\":\"Ayah tiri memukul setiap malam\",\"urgent\":true,"                                              \
+#define S_REPORT                                                                                                       \
+    "{\"reporter\":{\"kind\":\"witness\",\"relation\":\"tetangga\"},"                                                  \
+    "\"victim\":{\"sex\":\"F\",\"age\":14,\"name\":\"Siti Rahayu Unik\"},"                                             \
+    "\"violence_forms\":[\"fisik\",\"psikis\"],\"place_type\":\"rumah_tangga\",\"perpetrator_relation\":\"orang_"      \
+    "tua\","                                                                                                           \
+    "\"incident\":{\"at\":\"2026-11-27T20:00:00+07:00\",\"approximate\":true},"                                        \
+    "\"location\":{\"lat\":-7.3512345,\"lon\":108.1012345,\"kecamatan_code\":\"32.06.24\","                            \
+    "\"address\":\"Jalan Kenanga Rahasia 17\"},"                                                                       \
+    "\"account\":\"Ayah tiri memukul setiap malam\",\"urgent\":true,"                                                  \
     "\"contact_safety\":{\"safe_hours\":\"08:00-17:00\",\"safe_channel\":\"whatsapp\",\"phone_monitored\":true}}"
 
 static long s_count(const char *sql)
@@ -198,21 +198,26 @@ Test(intake, bad_input_gets_a_clear_4xx_and_changes_nothing)
         {"POST", "/v1/reports", "{\"reporter\":", 1, "k1", NULL, 400, "invalid_json", NULL},
         {"POST", "/v1/reports", "{\"urgent\":true,\"urgent\":false}", 1, "k2", NULL, 400, "duplicate_key", NULL},
         {"POST", "/v1/reports", "[1,2]", 1, "k3", NULL, 400, "invalid_json", NULL},
-        {"POST", "/v1/reports", "{\"reporter\":{\"kind\":5},\"victim\":{\"child\":\"no\"},\"violence_forms\":\"fisik\","
-                                "\"location\":{\"kecamatan_code\":\"32.06.24\"}}",
+        {"POST", "/v1/reports",
+         "{\"reporter\":{\"kind\":5},\"victim\":{\"child\":\"no\"},\"violence_forms\":\"fisik\","
+         "\"location\":{\"kecamatan_code\":\"32.06.24\"}}",
          1, "k4", NULL, 422, "validation_failed", "reporter.kind"},
-        {"POST", "/v1/reports", "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"child\":true},"
-                                "\"violence_forms\":[\"dipukul\"],\"location\":{\"kecamatan_code\":\"32.06.24\"}}",
+        {"POST", "/v1/reports",
+         "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"child\":true},"
+         "\"violence_forms\":[\"dipukul\"],\"location\":{\"kecamatan_code\":\"32.06.24\"}}",
          1, "k5", NULL, 422, "validation_failed", "violence_forms"},
-        {"POST", "/v1/reports", "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"child\":true},"
-                                "\"violence_forms\":[\"fisik\"],\"location\":{\"kecamatan_code\":\"32.73.01\"}}",
+        {"POST", "/v1/reports",
+         "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"child\":true},"
+         "\"violence_forms\":[\"fisik\"],\"location\":{\"kecamatan_code\":\"32.73.01\"}}",
          1, "k6", NULL, 422, "validation_failed", "location.kecamatan_code"},
-        {"POST", "/v1/reports", "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"child\":true},"
-                                "\"violence_forms\":[\"fisik\"],\"location\":{\"lat\":48.85,\"lon\":2.35}}",
+        {"POST", "/v1/reports",
+         "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"child\":true},"
+         "\"violence_forms\":[\"fisik\"],\"location\":{\"lat\":48.85,\"lon\":2.35}}",
          1, "k7", NULL, 422, "validation_failed", "location.lat"},
-        {"POST", "/v1/reports", "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"child\":true},"
-                                "\"violence_forms\":[\"fisik\"],\"location\":{\"kecamatan_code\":\"32.06.24\"},"
-                                "\"incident\":{\"at\":\"2099-01-01T00:00:00Z\"}}",
+        {"POST", "/v1/reports",
+         "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"child\":true},"
+         "\"violence_forms\":[\"fisik\"],\"location\":{\"kecamatan_code\":\"32.06.24\"},"
+         "\"incident\":{\"at\":\"2099-01-01T00:00:00Z\"}}",
          1, "k8", NULL, 422, "validation_failed", "incident.at"},
         {"POST", "/v1/reports", S_REPORT, 1, "k9", "text/plain", 415, "unsupported_media_type", NULL},
         {"POST", "/v1/reports", S_REPORT, 0, "k10", NULL, 401, "unauthorized", NULL},
@@ -342,8 +347,8 @@ Test(intake, reporters_see_only_their_own_and_can_withdraw)
     json_decref(j);
     cr_assert_eq(s_count("SELECT count(*) FROM intake.outbox WHERE topic = 'intake.case_state_changed'"), 1);
 
-    cr_assert_eq(s_call("PUT", "/v1/me/contact-safety", "{\"safe_channel\":\"in_app\",\"phone_monitored\":true}",
-                        alice, NULL, NULL),
+    cr_assert_eq(s_call("PUT", "/v1/me/contact-safety", "{\"safe_channel\":\"in_app\",\"phone_monitored\":true}", alice,
+                        NULL, NULL),
                  204);
     json_decref(a);
     free(alice);
@@ -364,8 +369,8 @@ Test(intake, personal_data_is_not_in_the_database_dump_nor_the_log)
     s_start("t_intake5", NULL);
     char *token = s_register("0812-9876-5432");
     cr_assert_eq(s_call("POST", "/v1/reports", S_REPORT, token, "p-1", NULL), 201);
-    cr_assert_eq(s_call("PUT", "/v1/me/contact-safety", "{\"safe_hours\":\"19:00-21:00\",\"notes\":\"Rahasia Catatan\"}",
-                        token, NULL, NULL),
+    cr_assert_eq(s_call("PUT", "/v1/me/contact-safety",
+                        "{\"safe_hours\":\"19:00-21:00\",\"notes\":\"Rahasia Catatan\"}", token, NULL, NULL),
                  204);
     char *dump_path = pk_asprintf("%s/%s.dump.sql", pkt_env("PKTEST_TMP"), db);
     char *cmd = pk_asprintf("/usr/lib/postgresql/15/bin/pg_dump -h 127.0.0.1 -p %s -U postgres %s > %s",

@@ -187,16 +187,15 @@ static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
     snprintf(occ, sizeof occ, "%llu", (unsigned long long)ev->envelope->occurred_at_us);
     snprintf(now, sizeof now, "%llu", (unsigned long long)pk_now_us());
     const char *p[] = {seq, n, occ, now};
-    return pk_pg_run(conn, NULL, "INSERT INTO bench_applied (seq, n, occurred_us, applied_us) VALUES ($1,$2,$3,$4)",
-                     4, p) == 0
+    return pk_pg_run(conn, NULL, "INSERT INTO bench_applied (seq, n, occurred_us, applied_us) VALUES ($1,$2,$3,$4)", 4,
+                     p) == 0
                ? 0
                : PK_EDB;
 }
 
 /* Ping: counts its effect in bench_effect and answers the count, after a
  * pause of PKNODE_RPC_DELAY_MS on the first execution (to force a retry). */
-static int s_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply,
-                     void *arg)
+static int s_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg)
 {
     (void)arg;
     if (req->command_case != PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING) {

@@ -6,16 +6,24 @@
 
 Test(intake_phone, common_forms_normalise_to_e164)
 {
-    const char *ok[][2] = {{"081234567890", "+6281234567890"}, {"6281234567890", "+6281234567890"},
-                           {"+62 812-3456-7890", "+6281234567890"}, {"(0812) 3456.7890", "+6281234567890"},
+    const char *ok[][2] = {{"081234567890", "+6281234567890"},
+                           {"6281234567890", "+6281234567890"},
+                           {"+62 812-3456-7890", "+6281234567890"},
+                           {"(0812) 3456.7890", "+6281234567890"},
                            {"0811234567", "+62811234567"}};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         char out[24];
         cr_assert_eq(intake_phone_normalize(ok[i][0], out), 0, "%s", ok[i][0]);
         cr_assert_str_eq(out, ok[i][1]);
     }
-    const char *bad[] = {"",         "0212345678" /* landline */, "+6581234567", "0812", "08123456789012345",
-                         "0812abc4567", "++6281234567890",        "62 21 555 1234"};
+    const char *bad[] = {"",
+                         "0212345678" /* landline */,
+                         "+6581234567",
+                         "0812",
+                         "08123456789012345",
+                         "0812abc4567",
+                         "++6281234567890",
+                         "62 21 555 1234"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char out[24];
         cr_assert_eq(intake_phone_normalize(bad[i], out), PK_EINVAL, "%s", bad[i]);
@@ -84,7 +92,8 @@ Test(intake_report, a_full_report_is_accepted_and_personal_fields_are_set_apart)
         "\"name\":\"Siti\"},\"violence_forms\":[\"fisik\",\"seksual\",\"fisik\"],\"place_type\":\"rumah_tangga\","
         "\"incident\":{\"at\":\"2026-11-27T20:00:00+07:00\",\"approximate\":true},\"location\":{\"lat\":-7.35,"
         "\"lon\":108.1,\"kecamatan_code\":\"32.06.24\",\"desa_code\":\"32.06.24.2001\",\"address\":\"Jl. Melati\"},"
-        "\"account\":\"teks\",\"urgent\":true,\"contact_safety\":{\"safe_channel\":\"sms\",\"safe_hours\":\"08:00-17:00\"}}",
+        "\"account\":\"teks\",\"urgent\":true,\"contact_safety\":{\"safe_channel\":\"sms\",\"safe_hours\":\"08:00-17:"
+        "00\"}}",
         0, &e);
     json_t *errors = json_object();
     intake_report_t r;
@@ -110,9 +119,17 @@ Test(intake_report, each_bad_field_is_named)
                              "\"incident\":{\"at\":\"2027-01-01T00:00:00Z\"},"
                              "\"location\":{\"lat\":40.7,\"lon\":-74.0,\"kecamatan_code\":\"32.07.01\"},"
                              "\"urgent\":\"yes\",\"extra\":1,\"contact_safety\":{\"safe_channel\":\"pigeon\"}}");
-    const char *fields[] = {"reporter.relation",     "victim.sex",     "victim.age", "violence_forms",
-                            "place_type",            "incident.at",    "location.lat", "location.kecamatan_code",
-                            "urgent",                "extra",          "contact_safety.safe_channel"};
+    const char *fields[] = {"reporter.relation",
+                            "victim.sex",
+                            "victim.age",
+                            "violence_forms",
+                            "place_type",
+                            "incident.at",
+                            "location.lat",
+                            "location.kecamatan_code",
+                            "urgent",
+                            "extra",
+                            "contact_safety.safe_channel"};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         cr_assert_not_null(json_object_get(e, fields[i]), "%s missing in %s", fields[i], json_dumps(e, 0));
     json_decref(e);

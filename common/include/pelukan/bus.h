@@ -14,12 +14,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pelukan/v1/envelope.pb-c.h"
 #include "pelukan/error.h"
 #include "pelukan/log.h"
 #include "pelukan/metrics.h"
+#include "pelukan/v1/envelope.pb-c.h"
 
-#define PK_BUS_HEADER_BYTES 16
+#define PK_BUS_HEADER_BYTES     16
 #define PK_BUS_HEARTBEAT_SUFFIX "$hb"
 
 /* ---- envelopes ---------------------------------------------------------- */
@@ -63,17 +63,17 @@ void pk_outbox_params(const Pelukan__V1__Envelope *env, char topic[128], char **
 typedef struct pk_relay pk_relay_t;
 
 typedef struct {
-    const char *producer;    /* service name, also the schema */
-    const char *conninfo;    /* the producer's role */
+    const char *producer; /* service name, also the schema */
+    const char *conninfo; /* the producer's role */
     const char *pub_endpoint;
     const char *replay_endpoint;
     const pk_log_t *log;
     pk_metrics_t *metrics;
-    int batch;               /* rows numbered per transaction (default 2000) */
-    int poll_ms;             /* fallback poll when not kicked (default 100) */
-    int retention_s;         /* sequenced rows older than this are deleted (default 7 days) */
-    int max_msg_bytes;       /* largest message accepted on the replay socket */
-    int sndhwm;              /* PUB high-water mark per subscriber (default 100000) */
+    int batch;         /* rows numbered per transaction (default 2000) */
+    int poll_ms;       /* fallback poll when not kicked (default 100) */
+    int retention_s;   /* sequenced rows older than this are deleted (default 7 days) */
+    int max_msg_bytes; /* largest message accepted on the replay socket */
+    int sndhwm;        /* PUB high-water mark per subscriber (default 100000) */
 } pk_relay_config_t;
 
 /* Starts the relay in its own thread (a zactor). It waits as a hot standby
@@ -118,8 +118,8 @@ typedef struct {
 } pk_bus_producer_t;
 
 typedef struct {
-    const char *consumer;  /* the consuming service's name, for logs */
-    const char *conninfo;  /* the consumer's role */
+    const char *consumer; /* the consuming service's name, for logs */
+    const char *conninfo; /* the consumer's role */
     const pk_log_t *log;
     pk_metrics_t *metrics;
     pk_bus_producer_t producers[PK_BUS_MAX_PRODUCERS];

@@ -22,8 +22,8 @@
  * static or owned by `arg`). Return 0 to commit the effects with the reply,
  * or a PK_E* code to roll back and answer STATUS_INTERNAL (not stored: a
  * retry runs the command again). */
-typedef int (*pk_rpc_handler_fn)(PGconn *conn, const Pelukan__V1__CommandRequest *req,
-                                 Pelukan__V1__CommandReply *reply, void *arg);
+typedef int (*pk_rpc_handler_fn)(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply,
+                                 void *arg);
 
 typedef struct {
     const char *service;

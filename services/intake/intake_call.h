@@ -1,0 +1,50 @@
+/* intake_call.h -- one API request in flight, and what its steps share:
+ * authentication, sealing, events, database errors. */
+#ifndef INTAKE_CALL_H
+#define INTAKE_CALL_H
+
+#include "intake.h"
+#include "intake_http.h"
+
+typedef struct intake_call {
+    intake_t *in;
+    pk_http_req_t *req;
+    char reporter_id[PK_ID_HEX_LEN + 1];
+    uint8_t reporter_key[PK_DATAKEY_BYTES];
+    void (*next)(struct intake_call *c);
+    char phone[24];
+    char token[65];
+    char case_id[PK_ID_HEX_LEN + 1];
+    char from_state[16];
+    json_t *body;
+} intake_call_t;
+
+
+/* Caller owns return value; free with intake_call_free(). */
+intake_call_t *intake_call_new(intake_t *in, pk_http_req_t *req);
+void intake_call_free(intake_call_t *c);
+
+/* "\x<hex>" for a bytea parameter. Caller frees. */
+char *intake_bytea(const uint8_t *data, size_t len);
+/* Decodes a bytea column in text format; its length, or -1. */
+long intake_bytea_get(const PGresult *res, int row, int col, uint8_t *out, size_t cap);
+/* Seals a JSON value under `key` with context "<owner>:<what>"; returns a
+ * bytea literal. Caller frees. */
+char *intake_seal_json(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, const char *what,
+                       const json_t *value);
+/* Starts an intake event caused by reporter `reporter_id` in this request. */
+void intake_envelope(const intake_call_t *c, const char *reporter_id, const char *case_id,
+                     Pelukan__V1__Envelope *env, uint8_t eid[16], Pelukan__V1__Actor *actor);
+/* Answers 503 for a failed database step and logs it (SQLSTATE only). */
+void intake_db_error(intake_call_t *c, pk_db_txn_t *txn, int status);
+void intake_token_hash(const char *token, char out[65]);
+
+/* Checks "Authorization: Bearer <token>"; on success fills the reporter id
+ * and key and continues with `next`; otherwise answers 401 and frees `c`. */
+void intake_authenticate(intake_call_t *c, void (*next)(intake_call_t *c));
+
+/* POST /v1/auth/otp and POST /v1/auth/otp/verify (intake_auth.c). */
+void intake_otp_request(pk_http_req_t *req, void *arg);
+void intake_otp_verify(pk_http_req_t *req, void *arg);
+
+#endif
