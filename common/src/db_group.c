@@ -113,16 +113,16 @@ static void s_send(pk_db_group_t *self)
 {
     if (self->closing || self->in_flight > 0 || !self->head)
         return;
-    s_item_t *batch[1024];
+    s_item_t **batch = pk_malloc((size_t)self->max_items * sizeof *batch);
     int n = 0;
-    int max = self->max_items < 1024 ? self->max_items : 1024;
-    while (self->head && n < max) {
+    while (self->head && n < self->max_items) {
         batch[n++] = self->head;
         self->head = self->head->next;
     }
     if (!self->head)
         self->tail = NULL;
     s_submit(self, batch, n);
+    free(batch);
 }
 
 static void s_kick_cb(uv_timer_t *t)
