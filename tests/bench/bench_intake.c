@@ -88,6 +88,42 @@ static char *s_token(int port, zsock_t *notif)
     return token;
 }
 
+/* The report transaction itself (the rows intake writes for one report:
+ * idempotency key, case, timeline step, outbox event) run by pgbench, 8
+ * clients, one report per commit: what PostgreSQL alone can do with it. */
+static double s_pg_report_txn(void)
+{
+    char *script = pk_asprintf("%s/report_txn.sql", pkt_env("PKTEST_TMP"));
+    FILE *f = fopen(script, "w");
+    fputs("WITH k AS (INSERT INTO intake.idempotency (reporter_id, key, case_id)"
+          "  VALUES ((SELECT id FROM intake.reporter LIMIT 1), md5(random()::text || clock_timestamp()::text),"
+          "  md5(random()::text)) ON CONFLICT DO NOTHING RETURNING case_id),"
+          " c AS (INSERT INTO intake.cases (id, ticket, reporter_id, state, wrapped_key, personal_sealed, reporter_kind,"
+          "  child, disability, violence_forms, kecamatan_code, urgent)"
+          "  SELECT case_id, 'PK-' || lpad(((nextval('intake.ticket_seq') * 7919) % 1000003)::text, 6, '0'),"
+          "  (SELECT id FROM intake.reporter LIMIT 1), 'submitted', decode(repeat('ab', 73), 'hex'),"
+          "  decode(repeat('cd', 900), 'hex'), 'victim', true, false, '{fisik}', '32.06.24', true FROM k RETURNING id),"
+          " e AS (INSERT INTO intake.case_event (case_id, state, actor_kind) SELECT id, 'submitted', 'reporter' FROM c),"
+          " o AS (INSERT INTO intake.outbox (topic, case_id, envelope)"
+          "  SELECT 'intake.report_submitted', id, decode(repeat('ef', 120), 'hex') FROM c)"
+          " SELECT id FROM c;\n",
+          f);
+    fclose(f);
+    char *cmd = pk_asprintf("/usr/lib/postgresql/15/bin/pgbench -h 127.0.0.1 -p %s -U postgres -n -M prepared -c 8 "
+                            "-j 2 -T 10 -f %s b_intake 2>&1",
+                            pkt_env("PKTEST_PG_PORT"), script);
+    FILE *p = popen(cmd, "r");
+    char line[256];
+    double tps = 0;
+    while (p && fgets(line, sizeof line, p))
+        sscanf(line, "tps = %lf", &tps);
+    if (p)
+        pclose(p);
+    free(cmd);
+    free(script);
+    return tps;
+}
+
 int main(void)
 {
     zsys_handler_set(NULL);
@@ -105,6 +141,9 @@ int main(void)
         fprintf(stderr, "bench_intake: could not register a reporter\n");
         return 0;
     }
+    double report_txn = s_pg_report_txn();
+    printf("BENCH pg_report_txn_raw_per_s %.0f txn/s\n", report_txn);
+    fflush(stdout);
     char *script = pk_asprintf("%s/bench_intake.lua", pkt_env("PKTEST_TMP"));
     FILE *f = fopen(script, "w");
     char account[701];
@@ -163,13 +202,15 @@ int main(void)
         sscanf(buf, "VmHWM: %ld kB", &hwm);
     if (st)
         fclose(st);
-    char *created = pkt_sql_value("b_intake", "SELECT count(*) FROM intake.cases");
+    char *created = pkt_sql_value("b_intake", "SELECT count(*) FROM intake.cases WHERE personal_sealed IS NOT NULL"
+                                              " AND length(personal_sealed) <> 900");
     printf("BENCH intake_reports_per_s %.0f req/s\n", rps);
     printf("BENCH intake_reports_p50_ms %.2f ms\n", p50);
     printf("BENCH intake_reports_p99_ms %.2f ms\n", p99);
     printf("BENCH intake_reports_non2xx %ld responses\n", errors);
     printf("BENCH intake_cases_committed %s cases\n", created ? created : "0");
     printf("BENCH intake_vs_pg_insert %.2f ratio\n", pg > 0 ? rps / pg : 0);
+    printf("BENCH intake_vs_pg_report_txn %.2f ratio\n", report_txn > 0 ? rps / report_txn : 0);
     printf("BENCH intake_rss_peak %ld kB\n", hwm);
     free(created);
     pkt_proc_stop(&intake, SIGTERM, 20000);
