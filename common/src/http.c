@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pelukan/crypto.h"
 #include "pelukan/util.h"
 
 #define S_MAX_PARAMS  4
@@ -48,6 +49,7 @@ struct pk_http_req {
     h2o_req_t *h2o;
     struct pk_http_req **link;
     const pk_log_t *log;
+    char request_id[65];
     char *method;
     char *path;
     char *params[S_MAX_PARAMS];
@@ -118,6 +120,28 @@ static void s_error(pk_http_req_t *req, int status, const char *code, const char
     pk_http_respond(req, status, "application/json", body, (size_t)n);
 }
 
+/* The correlation id: the client's X-Request-Id when it is a plain token
+ * (letters, digits, '-', '_', at most 64), otherwise a new random one. */
+static void s_request_id(pk_http_req_t *req, h2o_req_t *hreq)
+{
+    ssize_t i = h2o_find_header_by_str(&hreq->headers, H2O_STRLIT("x-request-id"), -1);
+    if (i >= 0) {
+        h2o_iovec_t v = hreq->headers.entries[i].value;
+        bool plain = v.len > 0 && v.len < sizeof req->request_id;
+        for (size_t k = 0; plain && k < v.len; k++) {
+            char ch = v.base[k];
+            plain = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+                    ch == '_';
+        }
+        if (plain) {
+            memcpy(req->request_id, v.base, v.len);
+            req->request_id[v.len] = '\0';
+            return;
+        }
+    }
+    pk_id_new(req->request_id);
+}
+
 static int s_on_req(h2o_handler_t *h, h2o_req_t *hreq)
 {
     pk_http_t *self = ((s_handler_t *)h)->http;
@@ -127,6 +151,7 @@ static int s_on_req(h2o_handler_t *h, h2o_req_t *hreq)
     req->link = h2o_mem_alloc_shared(&hreq->pool, sizeof *req->link, s_link_dispose);
     *req->link = req;
     req->method = pk_strndup(hreq->method.base, hreq->method.len);
+    s_request_id(req, hreq);
     req->path = pk_strndup(hreq->path_normalized.base, hreq->path_normalized.len);
     struct sockaddr_storage ss;
     socklen_t sl = hreq->conn->callbacks->get_peername(hreq->conn, (struct sockaddr *)&ss);
@@ -320,6 +345,11 @@ const char *pk_http_method(const pk_http_req_t *req)
     return req->method;
 }
 
+const char *pk_http_request_id(const pk_http_req_t *req)
+{
+    return req->request_id;
+}
+
 const pk_log_t *pk_http_log(const pk_http_req_t *req)
 {
     return req->log;
@@ -430,6 +460,8 @@ void pk_http_respond(pk_http_req_t *req, int status, const char *content_type, c
         h->res.content_length = len;
         h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
         h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
+        h2o_iovec_t rid = h2o_strdup(&h->pool, req->request_id, strlen(req->request_id));
+        h2o_add_header_by_str(&h->pool, &h->res.headers, H2O_STRLIT("x-request-id"), 0, NULL, rid.base, rid.len);
         h2o_iovec_t buf = h2o_strdup(&h->pool, body, len);
         h2o_start_response(h, &generator);
         h2o_send(h, &buf, 1, H2O_SEND_STATE_FINAL);

@@ -67,5 +67,7 @@ for s in $SERVICES; do
     fi
 done
 echo "run: PostgreSQL   host=127.0.0.1 port=$PG_PORT dbname=pelukan (psql: deploy/local/pgcluster.sh psql $VAR_DIR/pg $PG_PORT)"
+echo "run: reporter API http://127.0.0.1:$(http_port intake)/v1 (services/intake/openapi.yaml);"
+echo "     one-time codes go to the notification service; PELUKAN_INTAKE_DEV_PRINT_OTP=true make run prints them"
 echo "run: logs in $VAR_DIR/log; press Ctrl-C to stop everything"
 wait

@@ -66,7 +66,7 @@ char *intake_seal_json(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, c
 void intake_envelope(const intake_call_t *c, const char *reporter_id, const char *case_id, Pelukan__V1__Envelope *env,
                        uint8_t eid[16], Pelukan__V1__Actor *actor)
 {
-    pk_envelope_init(env, eid, "intake", case_id, pk_http_header(c->req, "x-request-id"));
+    pk_envelope_init(env, eid, "intake", case_id, pk_http_request_id(c->req));
     pelukan__v1__actor__init(actor);
     actor->kind = PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_REPORTER;
     actor->id = (char *)reporter_id;

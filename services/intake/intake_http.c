@@ -29,7 +29,7 @@ void intake_error(pk_http_req_t *req, int status, const char *code, const char *
             if (n >= sizeof names)
                 break;
         }
-        pk_log_write(pk_http_log(req), status >= 500 ? PK_LOG_ERROR : PK_LOG_INFO, pk_http_header(req, "x-request-id"),
+        pk_log_write(pk_http_log(req), status >= 500 ? PK_LOG_ERROR : PK_LOG_INFO, pk_http_request_id(req),
                      "%s %s -> %d %s%s%s", pk_http_method(req), pk_http_path(req), status, code,
                      *names ? " fields=" : "", names);
     }

@@ -164,6 +164,17 @@ Test(intake, register_report_retry_and_read_back)
     cr_assert_eq(s_call("GET", "/v1/reports", NULL, token, NULL, &list), 200);
     cr_assert_eq(json_array_size(json_object_get(list, "reports")), 1);
 
+    /* The request's correlation id travels in the event. */
+    char auth[128];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+    const char *h[] = {"Content-Type: application/json", auth, "Idempotency-Key: key-2", "X-Request-Id: corr-42-xyz",
+                       NULL};
+    cr_assert_eq(pkt_http("POST", port, "/v1/reports", S_REPORT, strlen(S_REPORT), h, NULL), 201);
+    cr_assert_str_eq(pkt_last_header("X-Request-Id"), "corr-42-xyz");
+    cr_assert_eq(s_count("SELECT count(*) FROM intake.outbox WHERE position(convert_to('corr-42-xyz', 'UTF8')"
+                         " IN envelope) > 0"),
+                 1);
+
     /* A second registration of the same phone is the same reporter. */
     char *again = s_register("+62 812 9876 5432");
     cr_assert_eq(s_count("SELECT count(*) FROM intake.reporter"), 1);

@@ -95,3 +95,15 @@ Test(http, oversized_body_is_413)
     cr_assert_eq(pkt_http("POST", port, "/v1/reports/a/companion", big, sizeof big, NULL, NULL), 413);
     cr_assert_eq(pkt_http_get(port, "/v1/ping", NULL), 200, "server still serves");
 }
+
+Test(http, request_id_is_echoed_when_plain_and_made_otherwise)
+{
+    const char *given[] = {"X-Request-Id: abc-123_XY", NULL};
+    cr_assert_eq(pkt_http("GET", port, "/v1/ping", NULL, 0, given, NULL), 200);
+    cr_assert_str_eq(pkt_last_header("X-Request-Id"), "abc-123_XY");
+    const char *odd[] = {"X-Request-Id: <script>", NULL};
+    cr_assert_eq(pkt_http("GET", port, "/v1/ping", NULL, 0, odd, NULL), 200);
+    cr_assert_eq(strlen(pkt_last_header("X-Request-Id")), 32, "a fresh id replaces an unsafe one");
+    cr_assert_eq(pkt_http_get(port, "/v1/ping", NULL), 200);
+    cr_assert_eq(strlen(pkt_last_header("X-Request-Id")), 32);
+}

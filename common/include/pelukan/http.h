@@ -46,6 +46,9 @@ void pk_http_close(pk_http_t **self_p);
 /* ---- requests ----------------------------------------------------------- */
 
 const char *pk_http_method(const pk_http_req_t *req);
+/* The correlation id of the request (the client's X-Request-Id if it is a
+ * plain token, else a new random id); also sent back as X-Request-Id. */
+const char *pk_http_request_id(const pk_http_req_t *req);
 /* The server's log, for handlers that log a rejection. */
 const pk_log_t *pk_http_log(const pk_http_req_t *req);
 /* The normalised path, without the query string. NUL-terminated. */
