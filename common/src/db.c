@@ -122,6 +122,7 @@ struct pk_db_txn {
     char sqlstate[6];
     pk_db_txn_fn done;
     void *arg;
+    uint64_t queued_us; /* when submitted, for the queue deadline */
     pk_db_txn_t *next;
 };
 
@@ -142,6 +143,8 @@ struct pk_db {
     s_state_t state;
     s_poll_t *poll;
     uv_timer_t retry_timer;
+    uv_timer_t expire_timer; /* fails queued work while the database is away */
+    int open_timers;
     int backoff_ms;
     int poll_events;
     pk_db_txn_t *queued_head, *queued_tail;     /* not yet sent */
@@ -478,6 +481,8 @@ static void s_io(pk_db_t *self, int events)
         s_flush(self);
 }
 
+static void s_expire_cb(uv_timer_t *t);
+
 pk_db_t *pk_db_new(uv_loop_t *loop, const char *conninfo, const pk_log_t *log)
 {
     pk_db_t *self = pk_calloc(1, sizeof *self);
@@ -486,6 +491,11 @@ pk_db_t *pk_db_new(uv_loop_t *loop, const char *conninfo, const pk_log_t *log)
     self->conninfo = pk_strdup(conninfo);
     self->backoff_ms = 100;
     uv_timer_init(loop, &self->retry_timer);
+    uv_timer_init(loop, &self->expire_timer);
+    self->retry_timer.data = self->expire_timer.data = self;
+    self->open_timers = 2;
+    uv_timer_start(&self->expire_timer, s_expire_cb, 250, 250);
+    uv_unref((uv_handle_t *)&self->expire_timer);
     s_start_connect(self);
     return self;
 }
@@ -508,9 +518,32 @@ bool pk_db_connected(const pk_db_t *self)
 
 static void s_timer_closed(uv_handle_t *h)
 {
-    pk_db_t *self = pk_container_of((uv_timer_t *)h, pk_db_t, retry_timer);
+    pk_db_t *self = h->data;
+    if (--self->open_timers > 0)
+        return;
     free(self->conninfo);
     free(self);
+}
+
+/* While disconnected, work waits for the reconnect, but not forever: after
+ * PK_DB_QUEUE_TIMEOUT_MS it fails with PK_EDBCONN (nothing was sent, so
+ * nothing happened), and a client gets a clear "try again" instead of a
+ * request that hangs. */
+#define PK_DB_QUEUE_TIMEOUT_MS 5000
+
+static void s_expire_cb(uv_timer_t *t)
+{
+    pk_db_t *self = t->data;
+    if (self->state == S_READY)
+        return;
+    uint64_t limit = pk_mono_us() - (uint64_t)PK_DB_QUEUE_TIMEOUT_MS * 1000u;
+    while (self->queued_head && self->queued_head->queued_us < limit) {
+        pk_db_txn_t *txn = self->queued_head;
+        self->queued_head = txn->next;
+        if (!self->queued_head)
+            self->queued_tail = NULL;
+        s_txn_finish(txn, PK_EDBCONN);
+    }
 }
 
 void pk_db_close(pk_db_t **self_p)
@@ -525,7 +558,9 @@ void pk_db_close(pk_db_t **self_p)
     s_fail_list(&self->queued_head, &self->queued_tail, PK_ECLOSED);
     s_prep_clear(self);
     uv_timer_stop(&self->retry_timer);
+    uv_timer_stop(&self->expire_timer);
     uv_close((uv_handle_t *)&self->retry_timer, s_timer_closed);
+    uv_close((uv_handle_t *)&self->expire_timer, s_timer_closed);
 }
 
 pk_db_txn_t *pk_db_txn_new(pk_db_t *db)
@@ -559,6 +594,7 @@ void pk_db_txn_submit(pk_db_txn_t *txn, pk_db_txn_fn done, void *arg)
     pk_db_t *self = txn->db;
     txn->done = done;
     txn->arg = arg;
+    txn->queued_us = pk_mono_us();
     if (self->queued_tail)
         self->queued_tail->next = txn;
     else

@@ -160,7 +160,10 @@ static int s_sequence_batch(s_actor_t *a)
                                  " SELECT seq, topic, envelope FROM u ORDER BY seq",
                                  1, NULL, params, NULL, NULL, 1);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        pk_log_error(s_log(a), "relay for %s: numbering failed: SQLSTATE %s", r->producer, pk_pg_sqlstate(res));
+        char why[160];
+        snprintf(why, sizeof why, "%s", *pk_pg_sqlstate(res) ? pk_pg_sqlstate(res) : PQerrorMessage(a->conn));
+        why[strcspn(why, "\n")] = '\0';
+        pk_log_error(s_log(a), "relay for %s: numbering failed: %s", r->producer, why);
         PQclear(res);
         s_step_down(a, "database error while numbering");
         return -1;

@@ -427,3 +427,31 @@ Test(bus, a_consumer_older_than_the_retention_is_told_so_not_skipped)
     cr_assert_eq(pkt_proc_stop(&producer, SIGTERM, 15000), 0);
     pkt_env_destroy(&env);
 }
+
+/* Restarts the test cluster (fast shutdown: every connection is cut). */
+static void s_restart_postgres(void)
+{
+    char *cmd = pk_asprintf("%s/deploy/local/pgcluster.sh stop %s/pg && %s/deploy/local/pgcluster.sh start %s/pg %s "
+                            ">/dev/null",
+                            pkt_env("PKTEST_ROOT"), pkt_env("PKTEST_TMP"), pkt_env("PKTEST_ROOT"),
+                            pkt_env("PKTEST_TMP"), pkt_env("PKTEST_PG_PORT"));
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    free(cmd);
+}
+
+Test(bus, events_survive_a_database_restart_exactly_once)
+{
+    const long long total = 20000;
+    free(pkt_db_create("t_bus7"));
+    pkt_env_t *env = pkt_env_new("t_bus7");
+    pkt_env_set(env, "PKNODE_COUNT", "20000");
+    pkt_proc_t consumer = s_start("consume", env);
+    pkt_proc_t producer = s_start("produce", env);
+    s_wait_applied("t_bus7", 5000, 120000);
+    s_restart_postgres();
+    s_wait_applied("t_bus7", total, 180000);
+    cr_assert_eq(pkt_proc_stop(&consumer, SIGTERM, 15000), 0, "the consumer lived through it");
+    cr_assert_eq(pkt_proc_stop(&producer, SIGTERM, 15000), 0, "the producer lived through it");
+    s_check_exactly_once("t_bus7", total);
+    pkt_env_destroy(&env);
+}

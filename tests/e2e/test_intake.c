@@ -431,3 +431,40 @@ Test(intake, an_unreachable_notification_service_shows_in_metrics_and_log)
     free(log);
     pkt_env_destroy(&env);
 }
+
+static void s_pg(const char *verb)
+{
+    char *cmd = strcmp(verb, "stop") == 0
+                    ? pk_asprintf("%s/deploy/local/pgcluster.sh stop %s/pg", pkt_env("PKTEST_ROOT"), pkt_env("PKTEST_TMP"))
+                    : pk_asprintf("%s/deploy/local/pgcluster.sh start %s/pg %s >/dev/null", pkt_env("PKTEST_ROOT"),
+                                  pkt_env("PKTEST_TMP"), pkt_env("PKTEST_PG_PORT"));
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    free(cmd);
+}
+
+static bool s_ready(void *arg)
+{
+    return pkt_http_get(*(int *)arg, "/readyz", NULL) == 200;
+}
+
+Test(intake, a_database_outage_is_a_clear_503_and_loses_nothing)
+{
+    s_start("t_intake7", NULL);
+    char *token = s_register("081377778888");
+    cr_assert_eq(s_call("POST", "/v1/reports", S_REPORT, token, "before", NULL), 201);
+    s_pg("stop");
+    double t0 = pkt_now_ms();
+    json_t *j;
+    cr_assert_eq(s_call("POST", "/v1/reports", S_REPORT, token, "during", &j), 503);
+    cr_assert_str_eq(s_str(j, "error.code"), "unavailable");
+    cr_assert_not_null(pkt_last_header("Retry-After"));
+    cr_assert_lt(pkt_now_ms() - t0, 9000, "the answer does not hang");
+    json_decref(j);
+    cr_assert_eq(pkt_http_get(port, "/readyz", NULL), 503);
+    s_pg("start");
+    cr_assert(pkt_wait_until(s_ready, &port, 20000), "ready again after the database is back");
+    cr_assert_eq(s_call("POST", "/v1/reports", S_REPORT, token, "during", NULL), 201, "the retry goes through");
+    cr_assert_eq(s_count("SELECT count(*) FROM intake.cases"), 2);
+    free(token);
+    s_stop();
+}

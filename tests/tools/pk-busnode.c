@@ -32,6 +32,8 @@ typedef struct {
     uv_timer_t tick;
     bool stopping;
     bool done_logged;
+    bool recount;   /* a transaction's outcome is unknown: ask the database */
+    bool counting;
 } s_writer_t;
 
 static int s_env_int(const char *name, int def)
@@ -49,6 +51,9 @@ static void s_written(pk_db_txn_t *txn, int status, void *arg)
     if (status == 0) {
         w->committed++;
         pk_relay_kick(pk_service_relay(w->svc));
+    } else {
+        /* Lost with the connection: it may or may not have committed. */
+        w->recount = true;
     }
     if (w->committed >= w->target && !w->done_logged) {
         w->done_logged = true;
@@ -90,11 +95,33 @@ static void s_write_one(s_writer_t *w, pk_db_t *db)
 
 /* Keeps a few transactions in flight on each connection, or, with a
  * rate, issues what the clock allows, until the target is committed. */
+static void s_counted(pk_db_txn_t *txn, int status, void *arg)
+{
+    s_writer_t *w = arg;
+    w->counting = false;
+    if (status != 0)
+        return; /* try again on the next tick */
+    const PGresult *r = pk_db_txn_result(txn, 0);
+    w->committed = atoll(PQgetvalue(r, 0, 1));
+    w->next_n = atoll(PQgetvalue(r, 0, 0)) + 1;
+    w->recount = false;
+}
+
 static void s_tick(uv_timer_t *t)
 {
     s_writer_t *w = t->data;
-    if (w->stopping)
+    if (w->stopping || w->counting)
         return;
+    if (w->recount) {
+        /* Count what really committed before writing on. */
+        if (w->inflight > 0)
+            return;
+        w->counting = true;
+        pk_db_txn_t *txn = pk_db_txn_new(w->conns[0]);
+        pk_db_txn_add(txn, "SELECT coalesce(max(n), 0), count(*) FROM bench_produced", 0, NULL);
+        pk_db_txn_submit(txn, s_counted, w);
+        return;
+    }
     int64_t allowed = w->target - w->committed - w->inflight;
     if (w->rate > 0) {
         double elapsed = (double)(pk_mono_us() - w->started_us) / 1e6;

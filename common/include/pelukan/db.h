@@ -44,7 +44,9 @@ typedef struct pk_db_txn pk_db_txn_t;
 /* Called once when a transaction has ended: status 0 (committed), PK_EDB
  * (a statement failed; nothing was committed) or PK_EDBCONN (the
  * connection broke while it was in flight; the outcome is unknown, so
- * callers make their effects idempotent) or PK_ECLOSED (client closed). The
+ * callers make their effects idempotent), PK_EDBCONN also when it waited
+ * 5 s for a connection that did not come back (then nothing was sent), or
+ * PK_ECLOSED (client closed). The
  * transaction and its results are freed when the callback returns. */
 typedef void (*pk_db_txn_fn)(pk_db_txn_t *txn, int status, void *arg);
 
