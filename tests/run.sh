@@ -18,18 +18,25 @@ chmod 755 "$TMP"
 free_port() {
     local p
     for _ in $(seq 50); do
-        p=$((20000 + RANDOM % 30000))
+        # Below the kernel's ephemeral range (32768+), where the tests'
+        # own free ports come from.
+        p=$((20000 + RANDOM % 12000))
         (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }
     done
     echo "run.sh: no free port found" >&2; exit 1
 }
-PGPORT=$(free_port)
 cleanup() {
     deploy/local/pgcluster.sh stop "$TMP/pg"
     if [ -n "${PKTEST_KEEP:-}" ]; then echo "run.sh: kept $TMP"; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
-deploy/local/pgcluster.sh start "$TMP/pg" "$PGPORT" || { echo "0 passed, 1 failed (PostgreSQL did not start)"; exit 1; }
+started=0
+for attempt in 1 2 3; do
+    PGPORT=$(free_port)
+    if deploy/local/pgcluster.sh start "$TMP/pg" "$PGPORT"; then started=1; break; fi
+    echo "run.sh: PostgreSQL did not start on port $PGPORT (attempt $attempt), trying another port" >&2
+done
+[ $started = 1 ] || { echo "0 passed, 1 failed (PostgreSQL did not start)"; exit 1; }
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$TMP/master.key"
 chmod 600 "$TMP/master.key"
 

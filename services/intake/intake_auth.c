@@ -14,11 +14,8 @@
 static void s_auth_done(pk_db_txn_t *txn, int status, void *arg)
 {
     intake_call_t *c = arg;
-    if (status != 0) {
-        intake_db_error(c, txn, status);
-        intake_call_free(c);
+    if (!intake_db_ok(c, txn, status))
         return;
-    }
     const PGresult *r = pk_db_txn_result(txn, 0);
     uint8_t wrapped[PK_WRAPPED_KEY_BYTES];
     char context[64];
@@ -212,11 +209,8 @@ static void s_verify_done(pk_db_txn_t *txn, int status, void *arg)
 {
     intake_call_t *c = arg;
     intake_t *in = c->in;
-    if (status != 0) {
-        intake_db_error(c, txn, status);
-        intake_call_free(c);
+    if (!intake_db_ok(c, txn, status))
         return;
-    }
     const PGresult *r = pk_db_txn_result(txn, 0);
     if (PQntuples(r) == 0) {
         intake_error(c->req, 401, "otp_not_found", "Kode tidak berlaku, minta kode baru", NULL);

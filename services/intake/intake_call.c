@@ -89,3 +89,12 @@ void intake_token_hash(const char *token, char out[65])
     pk_hex(d, sizeof d, out);
 }
 
+
+bool intake_db_ok(intake_call_t *c, pk_db_txn_t *txn, int status)
+{
+    if (status == 0)
+        return true;
+    intake_db_error(c, txn, status);
+    intake_call_free(c);
+    return false;
+}

@@ -37,6 +37,9 @@ void intake_envelope(const intake_call_t *c, const char *reporter_id, const char
                      Pelukan__V1__Envelope *env, uint8_t eid[16], Pelukan__V1__Actor *actor);
 /* Answers 503 for a failed database step and logs it (SQLSTATE only). */
 void intake_db_error(intake_call_t *c, pk_db_txn_t *txn, int status);
+/* True when the step succeeded; otherwise answers 503, frees `c`, and the
+ * caller must not touch it again. */
+bool intake_db_ok(intake_call_t *c, pk_db_txn_t *txn, int status);
 void intake_token_hash(const char *token, char out[65]);
 
 /* Checks "Authorization: Bearer <token>"; on success fills the reporter id

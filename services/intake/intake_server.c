@@ -191,11 +191,8 @@ static void s_report_create(pk_http_req_t *req, void *arg)
 static void s_list_done(pk_db_txn_t *txn, int status, void *arg)
 {
     intake_call_t *c = arg;
-    if (status != 0) {
-        intake_db_error(c, txn, status);
-        intake_call_free(c);
+    if (!intake_db_ok(c, txn, status))
         return;
-    }
     const PGresult *r = pk_db_txn_result(txn, 0);
     json_t *items = json_array();
     for (int i = 0; i < PQntuples(r); i++)
@@ -227,11 +224,8 @@ static void s_report_list(pk_http_req_t *req, void *arg)
 static void s_get_done(pk_db_txn_t *txn, int status, void *arg)
 {
     intake_call_t *c = arg;
-    if (status != 0) {
-        intake_db_error(c, txn, status);
-        intake_call_free(c);
+    if (!intake_db_ok(c, txn, status))
         return;
-    }
     const PGresult *r = pk_db_txn_result(txn, 0), *t = pk_db_txn_result(txn, 1);
     if (PQntuples(r) != 1) {
         intake_error(c->req, 404, "not_found", "Laporan tidak ditemukan", NULL);
@@ -295,11 +289,8 @@ static Pelukan__V1__CaseState s_state_enum(const char *name)
 static void s_withdraw_checked(pk_db_txn_t *txn, int status, void *arg)
 {
     intake_call_t *c = arg;
-    if (status != 0) {
-        intake_db_error(c, txn, status);
-        intake_call_free(c);
+    if (!intake_db_ok(c, txn, status))
         return;
-    }
     const PGresult *r = pk_db_txn_result(txn, 0);
     if (PQntuples(r) != 1) {
         intake_error(c->req, 404, "not_found", "Laporan tidak ditemukan", NULL);
