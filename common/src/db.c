@@ -94,9 +94,13 @@ int pk_pg_run(PGconn *conn, const pk_log_t *log, const char *sql, int nparams, c
 
 char *pk_pg_conninfo(const char *shared, const char *own, const char *role)
 {
+    /* A server that accepts but never answers must not hang a blocking
+     * connect (relay, subscriber, command server): 10 s unless given. */
+    const char *base = own && *own ? own : shared;
+    const char *timeout = strstr(base, "connect_timeout") ? "" : " connect_timeout=10";
     if (own && *own)
-        return pk_strdup(own);
-    return pk_asprintf("%s user=%s", shared, role);
+        return pk_asprintf("%s%s", own, timeout);
+    return pk_asprintf("%s user=%s%s", shared, role, timeout);
 }
 
 /* ---- non-blocking client ---------------------------------------------- */
@@ -144,6 +148,7 @@ struct pk_db {
     s_poll_t *poll;
     uv_timer_t retry_timer;
     uv_timer_t expire_timer; /* fails queued work while the database is away */
+    uint64_t connect_started_us;
     int open_timers;
     int backoff_ms;
     int poll_events;
@@ -314,6 +319,7 @@ static void s_start_connect(pk_db_t *self)
     }
     PQsetNoticeProcessor(self->conn, s_notice, (void *)self->log);
     self->state = S_CONNECTING;
+    self->connect_started_us = pk_mono_us();
     self->poll = pk_calloc(1, sizeof *self->poll);
     self->poll->db = self;
     if (uv_poll_init(self->loop, &self->poll->handle, PQsocket(self->conn)) != 0) {
@@ -536,6 +542,11 @@ static void s_expire_cb(uv_timer_t *t)
     pk_db_t *self = t->data;
     if (self->state == S_READY)
         return;
+    /* The non-blocking connect has no timeout of its own. */
+    if (self->state == S_CONNECTING && pk_mono_us() - self->connect_started_us > 10000000u) {
+        s_broken(self, "PQconnectPoll()", "no answer within 10 s");
+        return;
+    }
     uint64_t limit = pk_mono_us() - (uint64_t)PK_DB_QUEUE_TIMEOUT_MS * 1000u;
     while (self->queued_head && self->queued_head->queued_us < limit) {
         pk_db_txn_t *txn = self->queued_head;
