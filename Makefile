@@ -38,12 +38,13 @@ $(BUILD)/obj/%.o: %.c | $(PROTO_H)
 
 include common/common.mk
 include $(wildcard services/*/service.mk)
+include $(wildcard tools/*/tool.mk)
 include tests/tests.mk
 
 # ---- top-level targets ---------------------------------------------------
 .PHONY: all deps run test bench check-asan check-valgrind format lint clean tests-bins
 
-all: $(COMMON_LIB) $(SERVICE_BINS) $(TOOL_BINS)
+all: $(COMMON_LIB) $(SERVICE_BINS) $(CLI_BINS) $(TOOL_BINS)
 
 deps:
 	@deploy/local/deps.sh
@@ -81,7 +82,7 @@ format:
 lint: $(PROTO_H)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
 	    --suppress=missingIncludeSystem --inline-suppr -Icommon/include -I$(BUILD)/gen \
-	    common/src services tests/support
+	    common/src services tools tests/support
 
 clean:
 	rm -rf build build-asan

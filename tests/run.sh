@@ -39,6 +39,8 @@ done
 [ $started = 1 ] || { echo "0 passed, 1 failed (PostgreSQL did not start)"; exit 1; }
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$TMP/master.key"
 chmod 600 "$TMP/master.key"
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$TMP/audit-signing.key"
+chmod 600 "$TMP/audit-signing.key"
 
 export PKTEST_PG_PORT=$PGPORT PKTEST_ROOT=$ROOT PKTEST_BUILD=$ROOT/$BUILD PKTEST_TMP=$TMP
 

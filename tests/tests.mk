@@ -18,6 +18,7 @@ $(filter $(BUILD)/tests/unit/test_intake_%,$(UNIT_BINS)): $(INTAKE_LIB)
 TOOL_BINS += $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.c))
 TEST_BINS += $(TOOL_BINS)
 
-$(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(COMMON_LIB)
+$(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(AUDIT_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(filter $(BUILD)/tests/unit/test_audit_%,$(UNIT_BINS)): $(AUDIT_LIB)

@@ -22,6 +22,12 @@ if [ ! -f "$KEY" ]; then
     echo "run: wrote a development master key to $KEY (never use it in production)"
 fi
 export PELUKAN_MASTER_KEY_FILE=$KEY
+AUDIT_KEY=${PELUKAN_AUDIT_SIGNING_KEY_FILE:-$VAR_DIR/keys/audit-signing.key}
+if [ ! -f "$AUDIT_KEY" ]; then
+    (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$AUDIT_KEY")
+    echo "run: wrote a development audit signing key to $AUDIT_KEY"
+fi
+export PELUKAN_AUDIT_SIGNING_KEY_FILE=$AUDIT_KEY
 export PELUKAN_DB_URL=${PELUKAN_DB_URL:-"host=127.0.0.1 port=$PG_PORT dbname=pelukan"}
 export PELUKAN_SQL_DIR=${PELUKAN_SQL_DIR:-$ROOT}
 

@@ -6,3 +6,9 @@ SERVICE_BINS += $(BUILD)/bin/pelukan-audit
 $(BUILD)/bin/pelukan-audit: $(AUDIT_OBJS) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The service's code without main(), for pelukanctl and tests.
+AUDIT_LIB := $(BUILD)/lib/libpelukan_audit.a
+$(AUDIT_LIB): $(filter-out %/main.o,$(AUDIT_OBJS))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^

@@ -119,6 +119,9 @@ pkt_env_t *pkt_env_new(const char *dbname)
     char *key = pk_asprintf("%s/master.key", pkt_env("PKTEST_TMP"));
     pkt_env_set(env, "PELUKAN_MASTER_KEY_FILE", key);
     free(key);
+    key = pk_asprintf("%s/audit-signing.key", pkt_env("PKTEST_TMP"));
+    pkt_env_set(env, "PELUKAN_AUDIT_SIGNING_KEY_FILE", key);
+    free(key);
     pkt_env_set(env, "PELUKAN_SQL_DIR", pkt_env("PKTEST_ROOT"));
     pkt_env_set(env, "PELUKAN_DB_CONNECT_TIMEOUT_MS", "10000");
     for (const char *const *s = pk_service_names; *s; s++) {

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../services/audit/audit.h"
 #include "pelukan/service.h"
 #include "pelukan/util.h"
 
@@ -259,7 +260,12 @@ int main(int argc, char **argv)
     } else if (strcmp(mode, "relay") == 0) {
         def = (pk_service_def_t){.name = "intake"};
     } else if (strcmp(mode, "consume") == 0) {
-        def = (pk_service_def_t){.name = "audit", .start = s_consume_start, .consumes = consumes, .apply = s_apply};
+        /* It runs as "audit", so it accepts the audit's settings. */
+        def = (pk_service_def_t){.name = "audit",
+                                 .settings = audit_settings,
+                                 .start = s_consume_start,
+                                 .consumes = consumes,
+                                 .apply = s_apply};
         if (s_env_int("PKNODE_RPC", 0))
             def.command = s_command;
     } else {
