@@ -119,6 +119,15 @@ Test(audit, the_chain_verifies_and_each_tampering_is_named)
     cr_assert_not_null(strstr(out, "differs from the signed checkpoint"), "%s", out);
     free(out);
     s_restore();
+
+    /* A forged checkpoint. */
+    pkt_sql("t_audit", "CREATE TABLE public.cp_copy AS SELECT * FROM audit.checkpoint;"
+                       " UPDATE audit.checkpoint SET signed_at_us = signed_at_us + 1"
+                       " WHERE gseq = (SELECT max(gseq) FROM audit.checkpoint)");
+    cr_assert_eq(s_verify(&out), 1);
+    cr_assert_not_null(strstr(out, ": bad signature"), "%s", out);
+    free(out);
+    pkt_sql("t_audit", "DELETE FROM audit.checkpoint; INSERT INTO audit.checkpoint SELECT * FROM public.cp_copy");
     cr_assert_eq(s_verify(&out), 0, "restored: %s", out);
     free(out);
     pkt_env_destroy(&env);

@@ -83,8 +83,9 @@ static int s_verify(PGconn *conn, const uint8_t pk[AUDIT_PK_BYTES])
         uint8_t msg[128];
         size_t len = audit_checkpoint_message(cps[i].gseq, cps[i].head, cps[i].at_us, msg);
         if (memcmp(cps[i].pk, pk, AUDIT_PK_BYTES) != 0 || crypto_sign_verify_detached(cps[i].sig, msg, len, pk) != 0) {
+            int rc = s_fail("checkpoint at entry %llu: bad signature", (unsigned long long)cps[i].gseq);
             free(cps);
-            return s_fail("checkpoint at entry %llu: bad signature", (unsigned long long)cps[i].gseq);
+            return rc;
         }
     }
     uint8_t prev[AUDIT_HASH_BYTES] = {0};
