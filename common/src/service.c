@@ -198,6 +198,7 @@ static void s_start_bus(pk_service_t *svc)
             .log = svc->log,
             .metrics = svc->metrics,
             .apply = svc->def->apply,
+            .batch_begin = svc->def->batch_begin,
             .apply_arg = svc->state,
             .rcvhwm = (int)pk_config_int(c, "PELUKAN_BUS_RCVHWM"),
             .max_msg_bytes = max_msg,

@@ -51,6 +51,7 @@ typedef struct {
     zsock_t *pipe;
     zpoller_t *poller;
     PGconn *conn;
+    bool fresh_conn; /* no batch has begun on this connection yet */
     uint64_t next_connect_us;
     s_prod_t prods[PK_BUS_MAX_PRODUCERS];
     int nprods;
@@ -150,6 +151,7 @@ static bool s_ensure_db(s_actor_t *a)
     if (pk_mono_us() < a->next_connect_us)
         return false;
     a->conn = PQconnectdb(a->sub->conninfo);
+    a->fresh_conn = true;
     if (PQstatus(a->conn) != CONNECTION_OK || s_load_offsets(a) != 0) {
         PQfinish(a->conn);
         a->conn = NULL;
@@ -177,6 +179,12 @@ static void s_flush(s_actor_t *a)
         s_disconnect(a, "BEGIN failed");
         return;
     }
+    if (cfg->batch_begin && cfg->batch_begin(a->conn, a->fresh_conn, cfg->apply_arg) != 0) {
+        PQclear(PQexec(a->conn, "ROLLBACK"));
+        s_disconnect(a, "batch start failed");
+        return;
+    }
+    a->fresh_conn = false;
     uint64_t applied[PK_BUS_MAX_PRODUCERS] = {0}, skipped_unknown[PK_BUS_MAX_PRODUCERS] = {0};
     bool touched[PK_BUS_MAX_PRODUCERS] = {false};
     for (int i = 0; i < a->nbatch; i++) {

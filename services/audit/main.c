@@ -10,6 +10,14 @@
 #include "pelukan/service.h"
 #include "pelukan/util.h"
 
+/* The chain head as the subscriber's open transaction sees it. Read at
+ * the start of every batch (so a rolled-back batch leaves nothing stale)
+ * and advanced by each append. Used by the subscriber thread only. */
+typedef struct {
+    uint64_t gseq;
+    uint8_t hash[AUDIT_HASH_BYTES];
+} s_head_t;
+
 typedef struct {
     pk_service_t *svc;
     const pk_log_t *log;
@@ -18,38 +26,67 @@ typedef struct {
     uv_timer_t timer;
     bool busy;
     pk_metric_t *m_checkpoints;
+    s_head_t head;
 } audit_t;
 
-/* Appends one event to the chain, inside the subscriber's transaction. The
- * hash is computed by PostgreSQL from the previous row, so a rolled-back
- * batch leaves no trace in any cache. */
+static int s_batch_begin(PGconn *conn, bool new_connection, void *arg)
+{
+    s_head_t *head = &((audit_t *)arg)->head;
+    if (new_connection) {
+        PGresult *r = PQprepare(conn, "audit_append",
+                                "INSERT INTO event_log (gseq, producer, epoch, seq, event_type, case_id, actor_id,"
+                                " occurred_at, envelope, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, NULLIF($6, ''),"
+                                " NULLIF($7, ''), to_timestamp($8::float8 / 1e6), $9, $10, $11)"
+                                " ON CONFLICT (producer, epoch, seq) DO NOTHING",
+                                0, NULL);
+        bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        PQclear(r);
+        if (!ok)
+            return PK_EDB;
+    }
+    PGresult *r = PQexecParams(conn, "SELECT gseq, hash FROM event_log ORDER BY gseq DESC LIMIT 1", 0, NULL, NULL,
+                               NULL, NULL, 1);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        PQclear(r);
+        return PK_EDB;
+    }
+    memset(head, 0, sizeof *head);
+    if (PQntuples(r) == 1 && PQgetlength(r, 0, 1) == AUDIT_HASH_BYTES) {
+        const uint8_t *g = (const uint8_t *)PQgetvalue(r, 0, 0);
+        for (int i = 0; i < 8; i++)
+            head->gseq = (head->gseq << 8) | g[i];
+        memcpy(head->hash, PQgetvalue(r, 0, 1), AUDIT_HASH_BYTES);
+    }
+    PQclear(r);
+    return 0;
+}
+
+/* Appends one event to the chain inside the subscriber's transaction. */
 static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
 {
-    (void)arg;
-    char epoch[24], seq[24], at[24];
+    s_head_t *head = &((audit_t *)arg)->head;
+    uint64_t gseq = head->gseq + 1;
+    uint8_t hash[AUDIT_HASH_BYTES];
+    audit_chain_hash(head->hash, gseq, ev->producer, ev->epoch, ev->seq, ev->raw, ev->raw_len, hash);
+    char g[24], epoch[24], seq[24], at[24];
+    snprintf(g, sizeof g, "%llu", (unsigned long long)gseq);
     snprintf(epoch, sizeof epoch, "%llu", (unsigned long long)ev->epoch);
     snprintf(seq, sizeof seq, "%llu", (unsigned long long)ev->seq);
     snprintf(at, sizeof at, "%llu", (unsigned long long)ev->envelope->occurred_at_us);
-    char *hex = pk_malloc(2 * ev->raw_len + 3);
-    hex[0] = '\\';
-    hex[1] = 'x';
-    pk_hex(ev->raw, ev->raw_len, hex + 2);
     const char *actor = ev->envelope->actor ? ev->envelope->actor->id : "";
-    const char *p[] = {ev->producer, epoch, seq, pk_envelope_type(ev->envelope), ev->envelope->case_id, actor, at, hex};
-    int rc = pk_pg_run(conn, NULL,
-                       "WITH prev AS (SELECT gseq, hash FROM event_log ORDER BY gseq DESC LIMIT 1),"
-                       " h AS (SELECT coalesce((SELECT gseq FROM prev), 0) + 1 AS g,"
-                       "   coalesce((SELECT hash FROM prev), '\\x0000000000000000000000000000000000000000000000000000"
-                       "000000000000'::bytea) AS p)"
-                       " INSERT INTO event_log (gseq, producer, epoch, seq, event_type, case_id, actor_id, occurred_at,"
-                       "   envelope, prev_hash, hash)"
-                       " SELECT g, $1, $2, $3, $4, NULLIF($5, ''), NULLIF($6, ''), to_timestamp($7::float8 / 1e6),"
-                       "   $8::bytea, p, sha256(p || int8send(g) || convert_to($1, 'UTF8') || '\\x00'::bytea"
-                       "   || int8send($2::bigint) || int8send($3::bigint) || $8::bytea)"
-                       " FROM h ON CONFLICT (producer, epoch, seq) DO NOTHING",
-                       8, p);
-    free(hex);
-    return rc == 0 ? 0 : PK_EDB;
+    const char *values[] = {g,     ev->producer, epoch, seq, pk_envelope_type(ev->envelope), ev->envelope->case_id,
+                            actor, at,           (const char *)ev->raw, (const char *)head->hash, (const char *)hash};
+    int lengths[] = {0, 0, 0, 0, 0, 0, 0, 0, (int)ev->raw_len, AUDIT_HASH_BYTES, AUDIT_HASH_BYTES};
+    int formats[] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1};
+    PGresult *r = PQexecPrepared(conn, "audit_append", 11, values, lengths, formats, 0);
+    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : PK_EDB;
+    /* A duplicate (already logged) does not extend the chain. */
+    if (rc == 0 && strcmp(PQcmdTuples(r), "1") == 0) {
+        head->gseq = gseq;
+        memcpy(head->hash, hash, sizeof hash);
+    }
+    PQclear(r);
+    return rc;
 }
 
 static void s_checkpoint_saved(pk_db_txn_t *txn, int status, void *arg)
@@ -172,6 +209,7 @@ int main(int argc, char **argv)
                                          .start = s_start,
                                          .stop = s_stop,
                                          .consumes = producers,
-                                         .apply = s_apply};
+                                         .apply = s_apply,
+                                         .batch_begin = s_batch_begin};
     return pk_service_main(&def, argc, argv);
 }

@@ -109,6 +109,12 @@ typedef struct {
  * back and try again. */
 typedef int (*pk_bus_apply_fn)(PGconn *conn, const pk_bus_event_t *ev, void *arg);
 
+/* Called right after each batch's BEGIN, before its first apply, with
+ * `new_connection` true the first time on a (re)connected session (the
+ * place to prepare statements and to read state that a rolled-back batch
+ * may have left stale). Non-zero rolls the batch back and reconnects. */
+typedef int (*pk_bus_batch_fn)(PGconn *conn, bool new_connection, void *arg);
+
 #define PK_BUS_MAX_PRODUCERS 8
 
 typedef struct {
@@ -125,6 +131,7 @@ typedef struct {
     pk_bus_producer_t producers[PK_BUS_MAX_PRODUCERS];
     int nproducers;
     pk_bus_apply_fn apply;
+    pk_bus_batch_fn batch_begin; /* optional */
     void *apply_arg;
     int max_batch;         /* events per transaction (default 1000) */
     int replay_max;        /* events per replay request (default 2000) */

@@ -36,6 +36,7 @@ typedef struct {
      * and how; the subscriber starts after `start`. NULL: consumes nothing. */
     const char *const *consumes;
     pk_bus_apply_fn apply;
+    pk_bus_batch_fn batch_begin; /* optional, see pk_bus_batch_fn */
     /* Handles commands sent to PELUKAN_<NAME>_RPC; NULL: no command server. */
     pk_rpc_handler_fn command;
 } pk_service_def_t;
