@@ -132,6 +132,14 @@ static void s_stop(pk_service_t *svc, const char *why)
         return;
     svc->stopping = true;
     pk_log_info(svc->log, "stopping on %s", why);
+    /* From here on, further SIGINT/SIGTERM are ignored: a second signal
+     * must neither kill the process half-way nor interrupt the waits below
+     * (an interrupted wait for an actor thread would free what it still
+     * uses). SIGKILL remains for an operator in a hurry. */
+    s_close_signal(&svc->sigint);
+    s_close_signal(&svc->sigterm);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
     /* Actors first (they may use the service's state), then the database
      * client, whose pending transactions end with PK_ECLOSED while the
      * handlers' state still exists, then the service's own parts. */
@@ -142,8 +150,6 @@ static void s_stop(pk_service_t *svc, const char *why)
     if (svc->def->stop)
         svc->def->stop(svc, svc->state);
     pk_http_close(&svc->http);
-    s_close_signal(&svc->sigint);
-    s_close_signal(&svc->sigterm);
 }
 
 static void s_on_signal(uv_signal_t *s, int signum)

@@ -54,7 +54,9 @@ http_port() {
 for s in $SERVICES; do
     bin="$BUILD/bin/pelukan-$s"
     [ -x "$bin" ] || { echo "run: $bin not built, skipping"; continue; }
-    "$bin" > >(sed -u "s/^/[$s] /" | tee -a "$VAR_DIR/log/$s.log") 2>&1 &
+    # The log pipe ignores Ctrl-C: it ends when the service closes its
+    # output, so the last lines ("stopped cleanly") are not lost.
+    "$bin" > >(trap '' INT TERM; sed -u "s/^/[$s] /" | tee -a "$VAR_DIR/log/$s.log") 2>&1 &
     pids+=($!)
 done
 

@@ -144,3 +144,27 @@ Test(services, an_applied_migration_that_changed_stops_the_service_naming_the_fi
     free(file);
     pkt_env_destroy(&env);
 }
+
+static bool s_leading(void *arg)
+{
+    return pkt_metric(*(int *)arg, "pelukan_bus_relay_leader{service=\"audit\",producer=\"audit\"}") == 1;
+}
+
+Test(services, a_second_signal_during_shutdown_does_not_break_it)
+{
+    free(pkt_db_create("t_twice"));
+    pkt_env_t *env = pkt_env_new("t_twice");
+    pkt_proc_t p = pkt_service_start("audit", env);
+    /* Signal while the actor threads run: the waits for them are what a
+     * second signal used to interrupt. */
+    cr_assert(pkt_wait_until(s_leading, &p.http_port, 10000), "the relay leads");
+    kill(p.pid, SIGINT);
+    kill(p.pid, SIGTERM);
+    kill(p.pid, SIGTERM);
+    cr_assert_eq(pkt_proc_wait(&p, 15000), 0, "still a clean exit");
+    char *log = pkt_proc_log(&p);
+    cr_assert_not_null(strstr(log, "msg=\"stopped cleanly\""), "%s", log);
+    cr_assert_not_null(strstr(log, "relay for audit stepping down: stopping"), "%s", log);
+    free(log);
+    pkt_env_destroy(&env);
+}
