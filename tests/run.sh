@@ -25,7 +25,20 @@ free_port() {
     done
     echo "run.sh: no free port found" >&2; exit 1
 }
+# Processes the tests started carry this run's key path in their
+# environment; none may outlive the run (a failed assertion ends a test
+# before it can stop what it started).
+kill_leftovers() {
+    local p
+    for p in /proc/[0-9]*; do
+        [ "$p" = "/proc/$$" ] && continue
+        if grep -qaF "$TMP/master.key" "$p/environ" 2>/dev/null; then
+            kill -KILL "${p#/proc/}" 2>/dev/null || true
+        fi
+    done
+}
 cleanup() {
+    kill_leftovers
     deploy/local/pgcluster.sh stop "$TMP/pg"
     if [ -n "${PKTEST_KEEP:-}" ]; then echo "run.sh: kept $TMP"; else rm -rf "$TMP"; fi
 }
@@ -49,7 +62,10 @@ if [ $MODE = bench ]; then
     for b in "$BUILD"/tests/bench/*; do
         [ -x "$b" ] || continue
         case "$(basename "$b")" in *"${PKTEST_ONLY:-}"*) ;; *) continue ;; esac
-        "$b" || { echo "run.sh: benchmark $b failed (benchmarks never fail the tests)" >&2; status=0; }
+        setsid "$b" &
+        pid=$!
+        wait $pid || echo "run.sh: benchmark $b failed (benchmarks never fail the tests)" >&2
+        kill -KILL -- "-$pid" 2>/dev/null
     done
     exit $status
 fi
@@ -62,7 +78,15 @@ for t in "${tests[@]}"; do
     # PKTEST_ONLY=name runs only the binaries whose name contains it.
     case "$(basename "$t")" in *"${PKTEST_ONLY:-}"*) ;; *) continue ;; esac
     echo "== $(basename "$(dirname "$t")")/$(basename "$t")"
-    out=$($WRAP "$t" --jobs 1 2>&1); rc=$?
+    # Each test binary runs in a session of its own: whatever processes it
+    # started and could not stop (a failed assertion ends it at once) are
+    # killed with it, and cannot disturb the next one.
+    setsid $WRAP "$t" --jobs 1 > "$TMP/out" 2>&1 &
+    pid=$!
+    wait $pid; rc=$?
+    kill -KILL -- "-$pid" 2>/dev/null
+    kill_leftovers
+    out=$(cat "$TMP/out")
     echo "$out" | grep -vE "^\[(RUN |PASS|----\] +$|----\] Criterion|====\] Running)" | tail -n 60
     line=$(echo "$out" | grep -E 'Synthesis: Tested' | tail -1)
     if [ -z "$line" ]; then
