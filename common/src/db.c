@@ -2,6 +2,7 @@
 #include "pelukan/db.h"
 
 #include <assert.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,24 @@ int pk_pg_run(PGconn *conn, const pk_log_t *log, const char *sql, int nparams, c
         return PK_EDB;
     PQclear(res);
     return 0;
+}
+
+char *pk_pg_bytea(const void *data, size_t len)
+{
+    char *out = pk_malloc(2 * len + 3);
+    out[0] = '\\';
+    out[1] = 'x';
+    pk_hex(data, len, out + 2);
+    return out;
+}
+
+long pk_pg_bytea_get(const PGresult *res, int row, int col, uint8_t *out, size_t cap)
+{
+    const char *v = PQgetvalue(res, row, col);
+    size_t bin = 0;
+    if (strncmp(v, "\\x", 2) != 0 || sodium_hex2bin(out, cap, v + 2, strlen(v + 2), NULL, &bin, NULL) != 0)
+        return -1;
+    return (long)bin;
 }
 
 char *pk_pg_conninfo(const char *shared, const char *own, const char *role)

@@ -50,19 +50,12 @@ void pk_envelope_free(Pelukan__V1__Envelope *env)
 
 void pk_bus_header_write(uint8_t out[PK_BUS_HEADER_BYTES], uint64_t epoch, uint64_t seq)
 {
-    for (int i = 0; i < 8; i++) {
-        out[i] = (uint8_t)(epoch >> (56 - 8 * i));
-        out[8 + i] = (uint8_t)(seq >> (56 - 8 * i));
-    }
+    pk_be64_put(epoch, out);
+    pk_be64_put(seq, out + 8);
 }
 
 void pk_bus_header_read(const uint8_t in[PK_BUS_HEADER_BYTES], uint64_t *epoch, uint64_t *seq)
 {
-    uint64_t e = 0, s = 0;
-    for (int i = 0; i < 8; i++) {
-        e = (e << 8) | in[i];
-        s = (s << 8) | in[8 + i];
-    }
-    *epoch = e;
-    *seq = s;
+    *epoch = pk_be64_get(in);
+    *seq = pk_be64_get(in + 8);
 }

@@ -13,12 +13,8 @@ void pk_outbox_params(const Pelukan__V1__Envelope *env, char topic[128], char **
     uint8_t *packed;
     size_t len;
     pk_envelope_pack(env, &packed, &len);
-    char *text = pk_malloc(2 * len + 3);
-    text[0] = '\\';
-    text[1] = 'x';
-    pk_hex(packed, len, text + 2);
+    *hex = pk_pg_bytea(packed, len);
     free(packed);
-    *hex = text;
 }
 
 int pk_outbox_add(PGconn *conn, const pk_log_t *log, const Pelukan__V1__Envelope *env)

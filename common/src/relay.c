@@ -170,10 +170,7 @@ static int s_sequence_batch(s_actor_t *a)
     }
     int n = PQntuples(res);
     for (int i = 0; i < n; i++) {
-        uint8_t hdr[16] = {0};
-        uint64_t seq, unused;
-        memcpy(hdr + 8, PQgetvalue(res, i, 0), 8);
-        pk_bus_header_read(hdr, &unused, &seq);
+        uint64_t seq = pk_be64_get(PQgetvalue(res, i, 0));
         if (seq != a->last_seq + 1) {
             /* Another relay numbered rows behind our back: the lock is gone. */
             PQclear(res);
@@ -302,11 +299,8 @@ static void s_replay(s_actor_t *a)
     zmq_send(raw, zframe_data(identity), zframe_size(identity), ZMQ_SNDMORE);
     zmq_send(raw, buf, len, count ? ZMQ_SNDMORE : 0);
     for (int i = 0; i < count; i++) {
-        uint8_t hdr[16] = {0};
-        uint64_t seq, unused;
-        memcpy(hdr + 8, PQgetvalue(res, i, 0), 8);
-        pk_bus_header_read(hdr, &unused, &seq);
-        pk_bus_header_write(hdr, a->epoch, seq);
+        uint8_t hdr[PK_BUS_HEADER_BYTES];
+        pk_bus_header_write(hdr, a->epoch, pk_be64_get(PQgetvalue(res, i, 0)));
         zmq_send(raw, hdr, sizeof hdr, ZMQ_SNDMORE);
         zmq_send(raw, PQgetvalue(res, i, 2), (size_t)PQgetlength(res, i, 2), i + 1 < count ? ZMQ_SNDMORE : 0);
     }

@@ -95,10 +95,7 @@ static int s_execute(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zfram
     size_t len = pelukan__v1__command_reply__get_packed_size(&reply);
     uint8_t *buf = pk_malloc(len ? len : 1);
     pelukan__v1__command_reply__pack(&reply, buf);
-    char *hex = pk_malloc(2 * len + 3);
-    hex[0] = '\\';
-    hex[1] = 'x';
-    pk_hex(buf, len, hex + 2);
+    char *hex = pk_pg_bytea(buf, len);
     const char *ins[] = {id_param, hex};
     int ok = pk_pg_run(conn, log, "INSERT INTO command_done (command_id, reply) VALUES ($1::bytea, $2::bytea)", 2,
                        ins) == 0 &&

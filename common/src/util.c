@@ -89,6 +89,21 @@ void pk_hex(const void *in, size_t len, char *out)
     out[2 * len] = '\0';
 }
 
+void pk_be64_put(uint64_t v, uint8_t out[8])
+{
+    for (int i = 0; i < 8; i++)
+        out[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+uint64_t pk_be64_get(const void *in)
+{
+    const uint8_t *p = in;
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
 int pk_read_file(const char *path, char **out, size_t *len)
 {
     FILE *f = fopen(path, "rb");

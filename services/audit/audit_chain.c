@@ -4,11 +4,7 @@
 #include <sodium.h>
 #include <string.h>
 
-static void s_be64(uint64_t v, uint8_t out[8])
-{
-    for (int i = 0; i < 8; i++)
-        out[i] = (uint8_t)(v >> (56 - 8 * i));
-}
+#include "pelukan/util.h"
 
 void audit_chain_hash(const uint8_t prev[AUDIT_HASH_BYTES], uint64_t gseq, const char *producer, uint64_t epoch,
                       uint64_t seq, const uint8_t *envelope, size_t envelope_len, uint8_t out[AUDIT_HASH_BYTES])
@@ -17,13 +13,13 @@ void audit_chain_hash(const uint8_t prev[AUDIT_HASH_BYTES], uint64_t gseq, const
     uint8_t n[8], zero = 0;
     crypto_hash_sha256_init(&st);
     crypto_hash_sha256_update(&st, prev, AUDIT_HASH_BYTES);
-    s_be64(gseq, n);
+    pk_be64_put(gseq, n);
     crypto_hash_sha256_update(&st, n, 8);
     crypto_hash_sha256_update(&st, (const uint8_t *)producer, strlen(producer));
     crypto_hash_sha256_update(&st, &zero, 1);
-    s_be64(epoch, n);
+    pk_be64_put(epoch, n);
     crypto_hash_sha256_update(&st, n, 8);
-    s_be64(seq, n);
+    pk_be64_put(seq, n);
     crypto_hash_sha256_update(&st, n, 8);
     crypto_hash_sha256_update(&st, envelope, envelope_len);
     crypto_hash_sha256_final(&st, out);
@@ -35,8 +31,8 @@ size_t audit_checkpoint_message(uint64_t gseq, const uint8_t head[AUDIT_HASH_BYT
     static const char tag[] = "pelukan-audit-checkpoint-v1";
     size_t n = sizeof tag - 1;
     memcpy(out, tag, n);
-    s_be64(gseq, out + n);
+    pk_be64_put(gseq, out + n);
     memcpy(out + n + 8, head, AUDIT_HASH_BYTES);
-    s_be64(signed_at_us, out + n + 8 + AUDIT_HASH_BYTES);
+    pk_be64_put(signed_at_us, out + n + 8 + AUDIT_HASH_BYTES);
     return n + 8 + AUDIT_HASH_BYTES + 8;
 }

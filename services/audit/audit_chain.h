@@ -7,8 +7,8 @@
 #include <stdint.h>
 
 #define AUDIT_HASH_BYTES 32
-#define AUDIT_SIG_BYTES 64
-#define AUDIT_PK_BYTES 32
+#define AUDIT_SIG_BYTES  64
+#define AUDIT_PK_BYTES   32
 
 /* hash = SHA-256(prev || int8(gseq) || producer || 0 || int8(epoch) ||
  * int8(seq) || envelope), integers big-endian. */

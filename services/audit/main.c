@@ -44,17 +44,15 @@ static int s_batch_begin(PGconn *conn, bool new_connection, void *arg)
         if (!ok)
             return PK_EDB;
     }
-    PGresult *r = PQexecParams(conn, "SELECT gseq, hash FROM event_log ORDER BY gseq DESC LIMIT 1", 0, NULL, NULL,
-                               NULL, NULL, 1);
+    PGresult *r =
+        PQexecParams(conn, "SELECT gseq, hash FROM event_log ORDER BY gseq DESC LIMIT 1", 0, NULL, NULL, NULL, NULL, 1);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         PQclear(r);
         return PK_EDB;
     }
     memset(head, 0, sizeof *head);
     if (PQntuples(r) == 1 && PQgetlength(r, 0, 1) == AUDIT_HASH_BYTES) {
-        const uint8_t *g = (const uint8_t *)PQgetvalue(r, 0, 0);
-        for (int i = 0; i < 8; i++)
-            head->gseq = (head->gseq << 8) | g[i];
+        head->gseq = pk_be64_get(PQgetvalue(r, 0, 0));
         memcpy(head->hash, PQgetvalue(r, 0, 1), AUDIT_HASH_BYTES);
     }
     PQclear(r);
@@ -74,8 +72,17 @@ static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
     snprintf(seq, sizeof seq, "%llu", (unsigned long long)ev->seq);
     snprintf(at, sizeof at, "%llu", (unsigned long long)ev->envelope->occurred_at_us);
     const char *actor = ev->envelope->actor ? ev->envelope->actor->id : "";
-    const char *values[] = {g,     ev->producer, epoch, seq, pk_envelope_type(ev->envelope), ev->envelope->case_id,
-                            actor, at,           (const char *)ev->raw, (const char *)head->hash, (const char *)hash};
+    const char *values[] = {g,
+                            ev->producer,
+                            epoch,
+                            seq,
+                            pk_envelope_type(ev->envelope),
+                            ev->envelope->case_id,
+                            actor,
+                            at,
+                            (const char *)ev->raw,
+                            (const char *)head->hash,
+                            (const char *)hash};
     int lengths[] = {0, 0, 0, 0, 0, 0, 0, 0, (int)ev->raw_len, AUDIT_HASH_BYTES, AUDIT_HASH_BYTES};
     int formats[] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1};
     PGresult *r = PQexecPrepared(conn, "audit_append", 11, values, lengths, formats, 0);
@@ -97,15 +104,6 @@ static void s_checkpoint_saved(pk_db_txn_t *txn, int status, void *arg)
         pk_metric_add(a->m_checkpoints, 1);
 }
 
-static long s_bytea(const PGresult *r, int row, int col, uint8_t *out, size_t cap)
-{
-    const char *v = PQgetvalue(r, row, col);
-    size_t bin = 0;
-    if (strncmp(v, "\\x", 2) != 0 || sodium_hex2bin(out, cap, v + 2, strlen(v + 2), NULL, &bin, NULL) != 0)
-        return -1;
-    return (long)bin;
-}
-
 /* Signs the head when it moved since the last checkpoint. */
 static void s_head_read(pk_db_txn_t *txn, int status, void *arg)
 {
@@ -113,7 +111,7 @@ static void s_head_read(pk_db_txn_t *txn, int status, void *arg)
     const PGresult *head = status == 0 ? pk_db_txn_result(txn, 0) : NULL;
     uint8_t hash[AUDIT_HASH_BYTES];
     if (!head || PQntuples(head) != 1 || PQgetisnull(head, 0, 0) ||
-        s_bytea(head, 0, 1, hash, sizeof hash) != AUDIT_HASH_BYTES) {
+        pk_pg_bytea_get(head, 0, 1, hash, sizeof hash) != AUDIT_HASH_BYTES) {
         a->busy = false;
         return;
     }
@@ -123,7 +121,7 @@ static void s_head_read(pk_db_txn_t *txn, int status, void *arg)
     size_t len = audit_checkpoint_message(gseq, hash, now, msg);
     crypto_sign_detached(sig, NULL, msg, len, a->sk);
     char g[24], t[24], hh[2 * AUDIT_HASH_BYTES + 3] = "\\x", pkh[2 * AUDIT_PK_BYTES + 3] = "\\x",
-                       sh[2 * AUDIT_SIG_BYTES + 3] = "\\x";
+                                                 sh[2 * AUDIT_SIG_BYTES + 3] = "\\x";
     snprintf(g, sizeof g, "%llu", (unsigned long long)gseq);
     snprintf(t, sizeof t, "%llu", (unsigned long long)now);
     pk_hex(hash, sizeof hash, hh + 2);

@@ -21,7 +21,7 @@ static void s_auth_done(pk_db_txn_t *txn, int status, void *arg)
     char context[64];
     if (PQntuples(r) == 1)
         snprintf(context, sizeof context, "reporter:%s", PQgetvalue(r, 0, 0));
-    if (PQntuples(r) != 1 || intake_bytea_get(r, 0, 1, wrapped, sizeof wrapped) != PK_WRAPPED_KEY_BYTES ||
+    if (PQntuples(r) != 1 || pk_pg_bytea_get(r, 0, 1, wrapped, sizeof wrapped) != PK_WRAPPED_KEY_BYTES ||
         pk_datakey_unwrap(c->in->keys, context, wrapped, sizeof wrapped, c->reporter_key) != 0) {
         intake_error(c->req, 401, "unauthorized", "Sesi tidak berlaku, silakan masuk lagi", NULL);
         intake_call_free(c);
@@ -50,6 +50,16 @@ void intake_authenticate(intake_call_t *c, void (*next)(intake_call_t *c))
                   "WHERE s.token_hash = $1 AND s.expires_at > now()",
                   1, p);
     pk_db_txn_submit(txn, s_auth_done, c);
+}
+
+/* The keyed hash a one-time code is stored as: bound to the phone's blind
+ * index, so a code is worth nothing for another phone. */
+static void s_code_hash(const pk_keyring_t *keys, const char *phone_index, const char *code, char out[65])
+{
+    char material[160];
+    snprintf(material, sizeof material, "%s:%s", phone_index, code);
+    pk_blind_index(keys, "otp", material, strlen(material), out);
+    sodium_memzero(material, sizeof material);
 }
 
 /* ---- POST /v1/auth/otp ------------------------------------------------ */
@@ -102,10 +112,7 @@ void intake_otp_request(pk_http_req_t *req, void *arg)
     pk_blind_index(in->keys, "client", pk_http_peer(req), strlen(pk_http_peer(req)), client_index);
     /* Six digits, uniformly drawn; kept only as a keyed hash. */
     snprintf(c->token, sizeof c->token, "%06u", randombytes_uniform(1000000));
-    char material[160];
-    snprintf(material, sizeof material, "%s:%s", phone_index, c->token);
-    pk_blind_index(in->keys, "otp", material, strlen(material), code_hash);
-    sodium_memzero(material, sizeof material);
+    s_code_hash(in->keys, phone_index, c->token, code_hash);
     char pw[16], cw[16], pm[16], cm[16], ttl[16];
     snprintf(pw, sizeof pw, "%d", in->otp_phone_window_s);
     snprintf(cw, sizeof cw, "%d", in->otp_client_window_s);
@@ -144,8 +151,8 @@ static void s_session_done(pk_db_txn_t *txn, int status, void *arg)
         if (strcmp(PQgetvalue(r, 0, 2), "t") == 0)
             pk_relay_kick(pk_service_relay(c->in->svc));
         intake_json(c->req, 200,
-                    json_pack("{s:s, s:s, s:s}", "token", c->token, "reporter_id", PQgetvalue(r, 0, 0),
-                              "expires_at", PQgetvalue(r, 0, 1)));
+                    json_pack("{s:s, s:s, s:s}", "token", c->token, "reporter_id", PQgetvalue(r, 0, 0), "expires_at",
+                              PQgetvalue(r, 0, 1)));
     }
     sodium_memzero(c->token, sizeof c->token);
     intake_call_free(c);
@@ -184,7 +191,8 @@ static void s_open_session(intake_call_t *c, const char *phone_index)
     char topic[128], *env_hex;
     pk_outbox_params(&env, topic, &env_hex);
 
-    char *wrapped_hex = intake_bytea(wrapped, sizeof wrapped), *sealed_hex = intake_bytea(sealed, plen + PK_SEAL_OVERHEAD);
+    char *wrapped_hex = pk_pg_bytea(wrapped, sizeof wrapped),
+         *sealed_hex = pk_pg_bytea(sealed, plen + PK_SEAL_OVERHEAD);
     const char *p[] = {phone_index, id, wrapped_hex, sealed_hex, token_hash, ttl, topic, env_hex};
     pk_db_txn_t *txn = pk_db_txn_new(in->db);
     pk_db_txn_add(txn,
@@ -220,11 +228,9 @@ static void s_verify_done(pk_db_txn_t *txn, int status, void *arg)
     } else if (strcmp(PQgetvalue(r, 0, 1), "t") == 0) {
         intake_error(c->req, 401, "otp_expired", "Kode sudah kedaluwarsa, minta kode baru", NULL);
     } else {
-        char phone_index[65], material[160], hash[65];
+        char phone_index[65], hash[65];
         pk_blind_index(in->keys, "phone", c->phone, strlen(c->phone), phone_index);
-        snprintf(material, sizeof material, "%s:%s", phone_index, c->token);
-        pk_blind_index(in->keys, "otp", material, strlen(material), hash);
-        sodium_memzero(material, sizeof material);
+        s_code_hash(in->keys, phone_index, c->token, hash);
         if (pk_memcmp_ct(hash, PQgetvalue(r, 0, 0), 64) == 0) {
             s_open_session(c, phone_index);
             return;
@@ -269,4 +275,3 @@ void intake_otp_verify(pk_http_req_t *req, void *arg)
                   1, p);
     pk_db_txn_submit(txn, s_verify_done, c);
 }
-

@@ -24,30 +24,7 @@ void intake_call_free(intake_call_t *c)
     free(c);
 }
 
-/* "\x<hex>" for a bytea parameter. Caller frees. */
-char *intake_bytea(const uint8_t *data, size_t len)
-{
-    char *out = pk_malloc(2 * len + 3);
-    out[0] = '\\';
-    out[1] = 'x';
-    pk_hex(data, len, out + 2);
-    return out;
-}
-
-/* Decodes a bytea column in text format ("\x..."). Returns its length or -1. */
-long intake_bytea_get(const PGresult *res, int row, int col, uint8_t *out, size_t cap)
-{
-    const char *v = PQgetvalue(res, row, col);
-    size_t bin = 0;
-    if (strncmp(v, "\\x", 2) != 0 || sodium_hex2bin(out, cap, v + 2, strlen(v + 2), NULL, &bin, NULL) != 0)
-        return -1;
-    return (long)bin;
-}
-
-/* Seals a JSON value under `key` with context "<owner>:<what>" and returns
- * it as a bytea literal. Caller frees. */
-char *intake_seal_json(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, const char *what,
-                         const json_t *value)
+char *intake_seal_json(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, const char *what, const json_t *value)
 {
     char *text = json_dumps(value, JSON_COMPACT);
     size_t len = strlen(text);
@@ -55,7 +32,7 @@ char *intake_seal_json(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, c
     char context[128];
     snprintf(context, sizeof context, "%s:%s", owner, what);
     pk_seal(key, context, text, len, sealed);
-    char *hex = intake_bytea(sealed, len + PK_SEAL_OVERHEAD);
+    char *hex = pk_pg_bytea(sealed, len + PK_SEAL_OVERHEAD);
     sodium_memzero(text, len);
     free(text);
     free(sealed);
@@ -64,7 +41,7 @@ char *intake_seal_json(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, c
 
 /* Starts an intake event caused by reporter `reporter_id` in this request. */
 void intake_envelope(const intake_call_t *c, const char *reporter_id, const char *case_id, Pelukan__V1__Envelope *env,
-                       uint8_t eid[16], Pelukan__V1__Actor *actor)
+                     uint8_t eid[16], Pelukan__V1__Actor *actor)
 {
     pk_envelope_init(env, eid, "intake", case_id, pk_http_request_id(c->req));
     pelukan__v1__actor__init(actor);
@@ -76,8 +53,7 @@ void intake_envelope(const intake_call_t *c, const char *reporter_id, const char
 void intake_db_error(intake_call_t *c, pk_db_txn_t *txn, int status)
 {
     pk_log_error(c->in->log, "%s %s: database %s (SQLSTATE %s), answered 503", pk_http_method(c->req),
-                 pk_http_path(c->req), status == PK_EDBCONN ? "connection lost" : "error",
-                 pk_db_txn_sqlstate(txn));
+                 pk_http_path(c->req), status == PK_EDBCONN ? "connection lost" : "error", pk_db_txn_sqlstate(txn));
     pk_http_add_header(c->req, "Retry-After", "2");
     intake_error(c->req, 503, "unavailable", "Layanan sedang sibuk, coba lagi sebentar", NULL);
 }
@@ -88,7 +64,6 @@ void intake_token_hash(const char *token, char out[65])
     crypto_hash_sha256(d, (const uint8_t *)token, strlen(token));
     pk_hex(d, sizeof d, out);
 }
-
 
 bool intake_db_ok(intake_call_t *c, pk_db_txn_t *txn, int status)
 {

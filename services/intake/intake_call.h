@@ -19,22 +19,16 @@ typedef struct intake_call {
     json_t *body;
 } intake_call_t;
 
-
 /* Caller owns return value; free with intake_call_free(). */
 intake_call_t *intake_call_new(intake_t *in, pk_http_req_t *req);
 void intake_call_free(intake_call_t *c);
 
-/* "\x<hex>" for a bytea parameter. Caller frees. */
-char *intake_bytea(const uint8_t *data, size_t len);
-/* Decodes a bytea column in text format; its length, or -1. */
-long intake_bytea_get(const PGresult *res, int row, int col, uint8_t *out, size_t cap);
 /* Seals a JSON value under `key` with context "<owner>:<what>"; returns a
  * bytea literal. Caller frees. */
-char *intake_seal_json(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, const char *what,
-                       const json_t *value);
+char *intake_seal_json(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, const char *what, const json_t *value);
 /* Starts an intake event caused by reporter `reporter_id` in this request. */
-void intake_envelope(const intake_call_t *c, const char *reporter_id, const char *case_id,
-                     Pelukan__V1__Envelope *env, uint8_t eid[16], Pelukan__V1__Actor *actor);
+void intake_envelope(const intake_call_t *c, const char *reporter_id, const char *case_id, Pelukan__V1__Envelope *env,
+                     uint8_t eid[16], Pelukan__V1__Actor *actor);
 /* Answers 503 for a failed database step and logs it (SQLSTATE only). */
 void intake_db_error(intake_call_t *c, pk_db_txn_t *txn, int status);
 /* True when the step succeeded; otherwise answers 503, frees `c`, and the

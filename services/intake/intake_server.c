@@ -118,7 +118,7 @@ static void s_report_write(intake_call_t *c)
     char topic[128], *env_hex;
     pk_outbox_params(&env, topic, &env_hex);
 
-    char *wrapped_hex = intake_bytea(wrapped, sizeof wrapped);
+    char *wrapped_hex = pk_pg_bytea(wrapped, sizeof wrapped);
     char *forms_text = s_text_array(&rep);
     char incident[24];
     snprintf(incident, sizeof incident, "%lld", (long long)rep.incident_at);

@@ -95,19 +95,20 @@ static double s_pg_report_txn(void)
 {
     char *script = pk_asprintf("%s/report_txn.sql", pkt_env("PKTEST_TMP"));
     FILE *f = fopen(script, "w");
-    fputs("WITH k AS (INSERT INTO intake.idempotency (reporter_id, key, case_id)"
-          "  VALUES ((SELECT id FROM intake.reporter LIMIT 1), md5(random()::text || clock_timestamp()::text),"
-          "  md5(random()::text)) ON CONFLICT DO NOTHING RETURNING case_id),"
-          " c AS (INSERT INTO intake.cases (id, ticket, reporter_id, state, wrapped_key, personal_sealed, reporter_kind,"
-          "  child, disability, violence_forms, kecamatan_code, urgent)"
-          "  SELECT case_id, 'PK-' || lpad(((nextval('intake.ticket_seq') * 7919) % 1000003)::text, 6, '0'),"
-          "  (SELECT id FROM intake.reporter LIMIT 1), 'submitted', decode(repeat('ab', 73), 'hex'),"
-          "  decode(repeat('cd', 900), 'hex'), 'victim', true, false, '{fisik}', '32.06.24', true FROM k RETURNING id),"
-          " e AS (INSERT INTO intake.case_event (case_id, state, actor_kind) SELECT id, 'submitted', 'reporter' FROM c),"
-          " o AS (INSERT INTO intake.outbox (topic, case_id, envelope)"
-          "  SELECT 'intake.report_submitted', id, decode(repeat('ef', 120), 'hex') FROM c)"
-          " SELECT id FROM c;\n",
-          f);
+    fputs(
+        "WITH k AS (INSERT INTO intake.idempotency (reporter_id, key, case_id)"
+        "  VALUES ((SELECT id FROM intake.reporter LIMIT 1), md5(random()::text || clock_timestamp()::text),"
+        "  md5(random()::text)) ON CONFLICT DO NOTHING RETURNING case_id),"
+        " c AS (INSERT INTO intake.cases (id, ticket, reporter_id, state, wrapped_key, personal_sealed, reporter_kind,"
+        "  child, disability, violence_forms, kecamatan_code, urgent)"
+        "  SELECT case_id, 'PK-' || lpad(((nextval('intake.ticket_seq') * 7919) % 1000003)::text, 6, '0'),"
+        "  (SELECT id FROM intake.reporter LIMIT 1), 'submitted', decode(repeat('ab', 73), 'hex'),"
+        "  decode(repeat('cd', 900), 'hex'), 'victim', true, false, '{fisik}', '32.06.24', true FROM k RETURNING id),"
+        " e AS (INSERT INTO intake.case_event (case_id, state, actor_kind) SELECT id, 'submitted', 'reporter' FROM c),"
+        " o AS (INSERT INTO intake.outbox (topic, case_id, envelope)"
+        "  SELECT 'intake.report_submitted', id, decode(repeat('ef', 120), 'hex') FROM c)"
+        " SELECT id FROM c;\n",
+        f);
     fclose(f);
     char *cmd = pk_asprintf("/usr/lib/postgresql/15/bin/pgbench -h 127.0.0.1 -p %s -U postgres -n -M prepared -c 8 "
                             "-j 2 -T 10 -f %s b_intake 2>&1",

@@ -106,15 +106,16 @@ Test(audit, the_chain_verifies_and_each_tampering_is_named)
 
     /* Rewrite history consistently from entry 250 on: only the signed
      * checkpoint can tell. */
-    pkt_sql("t_audit",
-            "DO $$ DECLARE r record; p bytea; BEGIN"
-            " SELECT hash INTO p FROM audit.event_log WHERE gseq = 249;"
-            " FOR r IN SELECT * FROM audit.event_log WHERE gseq >= 250 ORDER BY gseq LOOP"
-            "  UPDATE audit.event_log SET prev_hash = p, envelope = CASE WHEN r.gseq = 250 THEN"
-            "   overlay(r.envelope placing '\\xfe'::bytea from 3 for 1) ELSE r.envelope END WHERE gseq = r.gseq;"
-            "  UPDATE audit.event_log SET hash = sha256(p || int8send(gseq) || convert_to(producer, 'UTF8') ||"
-            "   '\\x00'::bytea || int8send(epoch) || int8send(seq) || envelope) WHERE gseq = r.gseq RETURNING hash INTO p;"
-            " END LOOP; END $$");
+    pkt_sql(
+        "t_audit",
+        "DO $$ DECLARE r record; p bytea; BEGIN"
+        " SELECT hash INTO p FROM audit.event_log WHERE gseq = 249;"
+        " FOR r IN SELECT * FROM audit.event_log WHERE gseq >= 250 ORDER BY gseq LOOP"
+        "  UPDATE audit.event_log SET prev_hash = p, envelope = CASE WHEN r.gseq = 250 THEN"
+        "   overlay(r.envelope placing '\\xfe'::bytea from 3 for 1) ELSE r.envelope END WHERE gseq = r.gseq;"
+        "  UPDATE audit.event_log SET hash = sha256(p || int8send(gseq) || convert_to(producer, 'UTF8') ||"
+        "   '\\x00'::bytea || int8send(epoch) || int8send(seq) || envelope) WHERE gseq = r.gseq RETURNING hash INTO p;"
+        " END LOOP; END $$");
     cr_assert_eq(s_verify(&out), 1);
     cr_assert_not_null(strstr(out, "differs from the signed checkpoint"), "%s", out);
     free(out);

@@ -434,10 +434,11 @@ Test(intake, an_unreachable_notification_service_shows_in_metrics_and_log)
 
 static void s_pg(const char *verb)
 {
-    char *cmd = strcmp(verb, "stop") == 0
-                    ? pk_asprintf("%s/deploy/local/pgcluster.sh stop %s/pg", pkt_env("PKTEST_ROOT"), pkt_env("PKTEST_TMP"))
-                    : pk_asprintf("%s/deploy/local/pgcluster.sh start %s/pg %s >/dev/null", pkt_env("PKTEST_ROOT"),
-                                  pkt_env("PKTEST_TMP"), pkt_env("PKTEST_PG_PORT"));
+    char *cmd =
+        strcmp(verb, "stop") == 0
+            ? pk_asprintf("%s/deploy/local/pgcluster.sh stop %s/pg", pkt_env("PKTEST_ROOT"), pkt_env("PKTEST_TMP"))
+            : pk_asprintf("%s/deploy/local/pgcluster.sh start %s/pg %s >/dev/null", pkt_env("PKTEST_ROOT"),
+                          pkt_env("PKTEST_TMP"), pkt_env("PKTEST_PG_PORT"));
     cr_assert_eq(system(cmd), 0, "%s", cmd);
     free(cmd);
 }

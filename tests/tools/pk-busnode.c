@@ -33,7 +33,7 @@ typedef struct {
     uv_timer_t tick;
     bool stopping;
     bool done_logged;
-    bool recount;   /* a transaction's outcome is unknown: ask the database */
+    bool recount; /* a transaction's outcome is unknown: ask the database */
     bool counting;
 } s_writer_t;
 

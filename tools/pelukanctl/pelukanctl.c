@@ -23,14 +23,6 @@ typedef struct {
     uint8_t sig[AUDIT_SIG_BYTES];
 } s_checkpoint_t;
 
-static uint64_t s_be64(const char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | (uint8_t)p[i];
-    return v;
-}
-
 static int s_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int s_fail(const char *fmt, ...)
 {
@@ -46,8 +38,9 @@ static int s_fail(const char *fmt, ...)
 /* Loads the checkpoints, oldest first. Binary results. */
 static s_checkpoint_t *s_checkpoints(PGconn *conn, int *n)
 {
-    PGresult *r = PQexecParams(conn, "SELECT gseq, head_hash, signed_at_us, public_key, signature FROM checkpoint"
-                                     " ORDER BY gseq",
+    PGresult *r = PQexecParams(conn,
+                               "SELECT gseq, head_hash, signed_at_us, public_key, signature FROM checkpoint"
+                               " ORDER BY gseq",
                                0, NULL, NULL, NULL, NULL, 1);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         PQclear(r);
@@ -57,10 +50,10 @@ static s_checkpoint_t *s_checkpoints(PGconn *conn, int *n)
     *n = PQntuples(r);
     s_checkpoint_t *c = pk_calloc((size_t)*n + 1, sizeof *c);
     for (int i = 0; i < *n; i++) {
-        c[i].gseq = s_be64(PQgetvalue(r, i, 0));
+        c[i].gseq = pk_be64_get(PQgetvalue(r, i, 0));
         if (PQgetlength(r, i, 1) == AUDIT_HASH_BYTES)
             memcpy(c[i].head, PQgetvalue(r, i, 1), AUDIT_HASH_BYTES);
-        c[i].at_us = s_be64(PQgetvalue(r, i, 2));
+        c[i].at_us = pk_be64_get(PQgetvalue(r, i, 2));
         if (PQgetlength(r, i, 3) == AUDIT_PK_BYTES)
             memcpy(c[i].pk, PQgetvalue(r, i, 3), AUDIT_PK_BYTES);
         if (PQgetlength(r, i, 4) == AUDIT_SIG_BYTES)
@@ -107,7 +100,7 @@ static int s_verify(PGconn *conn, const uint8_t pk[AUDIT_PK_BYTES])
         }
         int n = PQntuples(r);
         for (int i = 0; i < n && rc == 0; i++) {
-            uint64_t gseq = s_be64(PQgetvalue(r, i, 0));
+            uint64_t gseq = pk_be64_get(PQgetvalue(r, i, 0));
             const uint8_t *env = (const uint8_t *)PQgetvalue(r, i, 6);
             size_t env_len = (size_t)PQgetlength(r, i, 6);
             uint8_t h[AUDIT_HASH_BYTES];
@@ -121,8 +114,8 @@ static int s_verify(PGconn *conn, const uint8_t pk[AUDIT_PK_BYTES])
                             (unsigned long long)(gseq - 1));
                 break;
             }
-            audit_chain_hash(prev, gseq, PQgetvalue(r, i, 1), s_be64(PQgetvalue(r, i, 2)), s_be64(PQgetvalue(r, i, 3)),
-                             env, env_len, h);
+            audit_chain_hash(prev, gseq, PQgetvalue(r, i, 1), pk_be64_get(PQgetvalue(r, i, 2)),
+                             pk_be64_get(PQgetvalue(r, i, 3)), env, env_len, h);
             if (PQgetlength(r, i, 8) != AUDIT_HASH_BYTES || memcmp(PQgetvalue(r, i, 8), h, AUDIT_HASH_BYTES) != 0) {
                 rc = s_fail("entry %llu was changed (its hash does not match its contents)", (unsigned long long)gseq);
                 break;

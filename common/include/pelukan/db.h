@@ -32,6 +32,13 @@ int pk_pg_run(PGconn *conn, const pk_log_t *log, const char *sql, int nparams, c
 /* The SQLSTATE of a failed result ("" if none). */
 const char *pk_pg_sqlstate(const PGresult *res);
 
+/* A bytea parameter in text form, "\\x<hex>". Caller owns return value. */
+char *pk_pg_bytea(const void *data, size_t len);
+
+/* Decodes a bytea column of a text-format result into `out`; returns its
+ * length, or -1 when it is not a hex bytea or does not fit. */
+long pk_pg_bytea_get(const PGresult *res, int row, int col, uint8_t *out, size_t cap);
+
 /* Builds the conninfo of a service's role: `own` when not empty, else
  * `shared` plus "user=<role>". Caller owns return value. */
 char *pk_pg_conninfo(const char *shared, const char *own, const char *role);

@@ -23,6 +23,11 @@ uint64_t pk_mono_us(void);
 /* Writes `len` bytes of `in` as lowercase hex into `out` (2*len+1 bytes). */
 void pk_hex(const void *in, size_t len, char *out);
 
+/* Big-endian 64-bit integers, as in bus frame headers, PostgreSQL binary
+ * int8 results and the audit chain. */
+void pk_be64_put(uint64_t v, uint8_t out[8]);
+uint64_t pk_be64_get(const void *in);
+
 /* Reads a whole file. Caller owns *out (NUL-terminated); returns 0 or -errno. */
 int pk_read_file(const char *path, char **out, size_t *len);
 
