@@ -56,6 +56,8 @@ static const pk_config_def_t s_common[] = {
     PK_SERVICE_SETTINGS("DISPATCH", "2"),
     PK_SERVICE_SETTINGS("REFERRAL", "3"),
     PK_SERVICE_SETTINGS("AUDIT", "4"),
+    {"PELUKAN_AUDIT_ARCHIVE", PK_CFG_ENDPOINT, "tcp://127.0.0.1:7444",
+     "the audit log's replay ROUTER: auditors replay it, consumers rebuild from it", NULL, 0, 0},
     PK_CONFIG_END,
 };
 

@@ -205,6 +205,8 @@ static void s_start_bus(pk_service_t *svc)
             .metrics = svc->metrics,
             .apply = svc->def->apply,
             .batch_begin = svc->def->batch_begin,
+            .batch_end = svc->def->batch_end,
+            .archive_endpoint = svc->def->is_archive ? NULL : pk_config_str(c, "PELUKAN_AUDIT_ARCHIVE"),
             .apply_arg = svc->state,
             .rcvhwm = (int)pk_config_int(c, "PELUKAN_BUS_RCVHWM"),
             .max_msg_bytes = max_msg,

@@ -5,7 +5,8 @@
  * no-op. Live messages arrive on SUB; any gap (seen from the header, or
  * from a heartbeat ahead of what was applied) is filled from the producer's
  * replay ROUTER while newer live messages wait in a bounded buffer (the
- * Clone pattern of the ZeroMQ guide). */
+ * Clone pattern of the ZeroMQ guide). Events older than the producer's
+ * retention are taken from the audit's archive when one is configured. */
 #include <czmq.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #define S_BUFFER_MAX         200000
 #define S_TRUNCATED_RETRY_US 10000000u
 #define S_RECONNECT_US       500000u
+#define S_ARCHIVE_RETRY_US   1000000u
 
 typedef struct {
     uint64_t seq;
@@ -35,9 +37,12 @@ typedef struct {
     uint64_t replay_sent_us;
     bool truncated;
     uint64_t truncated_retry_us;
+    zsock_t *archive; /* DEALER to the audit's archive, while rebuilding */
+    bool archive_inflight;
+    uint64_t archive_sent_us;
     s_item_t *buf; /* live messages waiting behind a gap, by arrival */
     size_t nbuf, capbuf;
-    pk_metric_t *m_applied, *m_replayed, *m_gaps, *m_bad, *m_unknown, *m_lag, *m_truncated, *m_dropped;
+    pk_metric_t *m_rebuilt, *m_applied, *m_replayed, *m_gaps, *m_bad, *m_unknown, *m_lag, *m_truncated, *m_dropped;
 } s_prod_t;
 
 struct pk_subscriber {
@@ -108,6 +113,40 @@ static void s_request_replay(s_actor_t *a, s_prod_t *p)
     p->replay_sent_us = pk_mono_us();
 }
 
+/* Asks the archive for what the producer no longer holds. */
+static void s_request_archive(s_actor_t *a, s_prod_t *p)
+{
+    const pk_subscriber_config_t *cfg = &a->sub->cfg;
+    if (p->archive_inflight)
+        return;
+    if (!p->archive) {
+        p->archive = zsock_new(ZMQ_DEALER);
+        zsock_set_linger(p->archive, 0);
+        zsock_set_maxmsgsize(p->archive, (int64_t)cfg->max_msg_bytes * (cfg->replay_max + 1));
+        zsock_connect(p->archive, "%s", cfg->archive_endpoint);
+        zpoller_add(a->poller, p->archive);
+    }
+    Pelukan__V1__ArchiveRequest req = PELUKAN__V1__ARCHIVE_REQUEST__INIT;
+    req.producer = (char *)p->def->name;
+    req.epoch = p->epoch;
+    req.from_seq = p->last + 1;
+    req.max_count = (uint32_t)cfg->replay_max;
+    uint8_t buf[256];
+    size_t len = pelukan__v1__archive_request__pack(&req, buf);
+    zmq_send(zsock_resolve(p->archive), buf, len, ZMQ_DONTWAIT);
+    p->archive_inflight = true;
+    p->archive_sent_us = pk_mono_us();
+}
+
+static void s_archive_close(s_actor_t *a, s_prod_t *p)
+{
+    if (p->archive) {
+        zpoller_remove(a->poller, p->archive);
+        zsock_destroy(&p->archive);
+    }
+    p->archive_inflight = false;
+}
+
 /* Loads the stored offsets; called at start and after any rollback. */
 static int s_load_offsets(s_actor_t *a)
 {
@@ -124,6 +163,7 @@ static int s_load_offsets(s_actor_t *a)
         s_buf_clear(p);
         p->replay_inflight = false;
         p->truncated = false;
+        s_archive_close(a, p);
         /* Ask at once: this also learns the producer's epoch and head. */
         s_dealer_new(a, p);
         s_request_replay(a, p);
@@ -215,6 +255,11 @@ static void s_flush(s_actor_t *a)
         } else {
             applied[pi]++;
         }
+    }
+    if (cfg->batch_end && cfg->batch_end(a->conn, cfg->apply_arg) != 0) {
+        PQclear(PQexec(a->conn, "ROLLBACK"));
+        s_disconnect(a, "batch end failed");
+        return;
     }
     for (int i = 0; i < a->nprods; i++) {
         s_prod_t *p = &a->prods[i];
@@ -344,6 +389,23 @@ static void s_on_replay(s_actor_t *a, s_prod_t *p)
         goto done;
     }
     p->replay_inflight = false;
+    if (rep->status == PELUKAN__V1__REPLAY_REPLY__STATUS__STATUS_TRUNCATED && a->sub->cfg.archive_endpoint) {
+        if (p->epoch == 0)
+            p->epoch = rep->epoch;
+        if (rep->last_seq > p->head)
+            p->head = rep->last_seq;
+        if (!p->truncated)
+            pk_log_warn(s_log(a),
+                        "subscriber %s: %s no longer holds events after seq %llu (oldest kept: %llu): rebuilding "
+                        "them from the audit archive",
+                        a->sub->cfg.consumer, p->def->name, (unsigned long long)p->last,
+                        (unsigned long long)rep->oldest_seq);
+        p->truncated = true;
+        p->truncated_retry_us = pk_mono_us() + S_ARCHIVE_RETRY_US;
+        pk_metric_set(p->m_truncated, 1);
+        s_request_archive(a, p);
+        goto done;
+    }
     if (rep->status == PELUKAN__V1__REPLAY_REPLY__STATUS__STATUS_TRUNCATED) {
         if (!p->truncated)
             pk_log_error(s_log(a),
@@ -403,11 +465,60 @@ done:
     zmsg_destroy(&msg);
 }
 
+/* Events from the archive: [ArchiveReply] then [position][envelope]
+ * pairs, position starting with the bus header. */
+static void s_on_archive(s_actor_t *a, s_prod_t *p)
+{
+    zmsg_t *msg = zmsg_recv(p->archive);
+    if (!msg)
+        return;
+    zframe_t *first = zmsg_pop(msg);
+    Pelukan__V1__ArchiveReply *rep =
+        first ? pelukan__v1__archive_reply__unpack(NULL, zframe_size(first), zframe_data(first)) : NULL;
+    zframe_destroy(&first);
+    if (!rep || zmsg_size(msg) != 2 * rep->count) {
+        pk_metric_add(p->m_bad, 1);
+        pk_log_warn(s_log(a), "subscriber %s: malformed archive reply ignored", a->sub->cfg.consumer);
+        goto done;
+    }
+    p->archive_inflight = false;
+    uint32_t used = 0;
+    for (uint32_t i = 0; i < rep->count; i++) {
+        zframe_t *pos = zmsg_pop(msg), *env = zmsg_pop(msg);
+        uint64_t epoch = 0, seq = 0;
+        if (zframe_size(pos) >= PK_BUS_HEADER_BYTES)
+            pk_bus_header_read(zframe_data(pos), &epoch, &seq);
+        if (epoch == p->epoch && seq == p->last + 1 && a->conn) {
+            zframe_t *hdr = zframe_new(zframe_data(pos), PK_BUS_HEADER_BYTES);
+            zmsg_t *one = zmsg_new();
+            zmsg_append(one, &hdr);
+            zmsg_append(one, &env);
+            s_accept(a, p, seq, one);
+            used++;
+        }
+        zframe_destroy(&pos);
+        zframe_destroy(&env);
+    }
+    pk_metric_add(p->m_rebuilt, used);
+    if (used > 0) {
+        /* Ask the producer again: it may hold the rest. */
+        p->truncated = false;
+        pk_metric_set(p->m_truncated, 0);
+        s_request_replay(a, p);
+    }
+done:
+    if (rep)
+        pelukan__v1__archive_reply__free_unpacked(rep, NULL);
+    zmsg_destroy(&msg);
+}
+
 static void s_timers(s_actor_t *a)
 {
     uint64_t now = pk_mono_us();
     for (int i = 0; i < a->nprods; i++) {
         s_prod_t *p = &a->prods[i];
+        if (p->archive_inflight && now - p->archive_sent_us > (uint64_t)a->sub->cfg.replay_timeout_ms * 1000u)
+            s_archive_close(a, p);
         if (p->truncated && now >= p->truncated_retry_us) {
             p->truncated = false;
             s_request_replay(a, p);
@@ -447,6 +558,8 @@ static void s_actor(zsock_t *pipe, void *arg)
         snprintf(labels, sizeof labels, "producer=\"%s\"", p->def->name);
         pk_metrics_t *m = cfg->metrics;
         p->m_applied = pk_metrics_counter(m, "pelukan_bus_applied_total", labels, "events applied");
+        p->m_rebuilt = pk_metrics_counter(m, "pelukan_bus_rebuilt_total", labels,
+                                          "events taken from the audit archive (older than the producer's retention)");
         p->m_replayed = pk_metrics_counter(m, "pelukan_bus_replayed_total", labels, "events received by replay");
         p->m_gaps = pk_metrics_counter(m, "pelukan_bus_gaps_total", labels, "gaps detected and repaired by replay");
         p->m_bad =
@@ -478,6 +591,8 @@ static void s_actor(zsock_t *pipe, void *arg)
             s_prod_t *p = &a.prods[i];
             for (int k = 0; k < 10000 && (zsock_events(p->dealer) & ZMQ_POLLIN); k++)
                 s_on_replay(&a, p);
+            for (int k = 0; k < 100 && p->archive && (zsock_events(p->archive) & ZMQ_POLLIN); k++)
+                s_on_archive(&a, p);
             for (int k = 0; k < 10000 && (zsock_events(p->sub) & ZMQ_POLLIN); k++)
                 s_on_live(&a, p);
         }
@@ -491,6 +606,7 @@ static void s_actor(zsock_t *pipe, void *arg)
         free(a.prods[i].buf);
         zsock_destroy(&a.prods[i].sub);
         zsock_destroy(&a.prods[i].dealer);
+        zsock_destroy(&a.prods[i].archive);
     }
     free(a.batch);
     free(a.batch_prod);

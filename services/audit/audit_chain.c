@@ -25,14 +25,20 @@ void audit_chain_hash(const uint8_t prev[AUDIT_HASH_BYTES], uint64_t gseq, const
     crypto_hash_sha256_final(&st, out);
 }
 
-size_t audit_checkpoint_message(uint64_t gseq, const uint8_t head[AUDIT_HASH_BYTES], uint64_t signed_at_us,
-                                uint8_t out[128])
+size_t audit_checkpoint_message(uint64_t gseq, const uint8_t head[AUDIT_HASH_BYTES],
+                                const uint8_t tree_root[AUDIT_HASH_BYTES], uint64_t signed_at_us, uint8_t out[128])
 {
-    static const char tag[] = "pelukan-audit-checkpoint-v1";
-    size_t n = sizeof tag - 1;
+    const char *tag = tree_root ? "pelukan-audit-checkpoint-v2" : "pelukan-audit-checkpoint-v1";
+    size_t n = strlen(tag);
     memcpy(out, tag, n);
     pk_be64_put(gseq, out + n);
-    memcpy(out + n + 8, head, AUDIT_HASH_BYTES);
-    pk_be64_put(signed_at_us, out + n + 8 + AUDIT_HASH_BYTES);
-    return n + 8 + AUDIT_HASH_BYTES + 8;
+    n += 8;
+    memcpy(out + n, head, AUDIT_HASH_BYTES);
+    n += AUDIT_HASH_BYTES;
+    if (tree_root) {
+        memcpy(out + n, tree_root, AUDIT_HASH_BYTES);
+        n += AUDIT_HASH_BYTES;
+    }
+    pk_be64_put(signed_at_us, out + n);
+    return n + 8;
 }

@@ -15,9 +15,11 @@
 void audit_chain_hash(const uint8_t prev[AUDIT_HASH_BYTES], uint64_t gseq, const char *producer, uint64_t epoch,
                       uint64_t seq, const uint8_t *envelope, size_t envelope_len, uint8_t out[AUDIT_HASH_BYTES]);
 
-/* The bytes a checkpoint signs. Writes 27 + 8 + 32 + 8 bytes into `out`
- * and returns that length. */
-size_t audit_checkpoint_message(uint64_t gseq, const uint8_t head[AUDIT_HASH_BYTES], uint64_t signed_at_us,
-                                uint8_t out[128]);
+/* The bytes a checkpoint signs: v2 = "pelukan-audit-checkpoint-v2" ||
+ * int8(gseq) || head || tree_root || int8(signed_at_us); with `tree_root`
+ * NULL, the v1 message of checkpoints older than the Merkle tree (no
+ * root). Returns the length written to `out`. */
+size_t audit_checkpoint_message(uint64_t gseq, const uint8_t head[AUDIT_HASH_BYTES],
+                                const uint8_t tree_root[AUDIT_HASH_BYTES], uint64_t signed_at_us, uint8_t out[128]);
 
 #endif

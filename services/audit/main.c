@@ -1,5 +1,6 @@
 /* main.c -- the PELUKAN audit service: one hash-chained log of every event
- * of every producer, with signed checkpoints of its head. */
+ * of every producer, signed checkpoints of its head and of the Merkle tree
+ * over it, and the archive that replays it. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,16 +8,25 @@
 
 #include "audit.h"
 #include "audit_chain.h"
+#include "audit_merkle.h"
 #include "pelukan/service.h"
 #include "pelukan/util.h"
 
-/* The chain head as the subscriber's open transaction sees it. Read at
- * the start of every batch (so a rolled-back batch leaves nothing stale)
- * and advanced by each append. Used by the subscriber thread only. */
+/* Microseconds from the Unix epoch to PostgreSQL's (2000-01-01). */
+#define S_PG_EPOCH_US 946684800000000LL
+/* Leaves read per checkpoint: a long backlog is signed in steps. */
+#define S_CHECKPOINT_READ 100000
+
+/* What the subscriber thread owns: the chain head as its open transaction
+ * sees it (read at the start of every batch, so a rolled-back batch leaves
+ * nothing stale), and the batch's rows in COPY binary format. */
 typedef struct {
     uint64_t gseq;
     uint8_t hash[AUDIT_HASH_BYTES];
-} s_head_t;
+    uint8_t *copy;
+    size_t len, cap;
+    int rows;
+} s_batch_t;
 
 typedef struct {
     pk_service_t *svc;
@@ -25,115 +35,240 @@ typedef struct {
     unsigned char *sk; /* sodium_malloc'd, 64 bytes */
     uv_timer_t timer;
     bool busy;
+    uint64_t every_us, every_entries, last_signed_us;
+    bool tree_loaded;
+    audit_merkle_t tree; /* over entries 1..tree.n, the last signed */
+    audit_archive_t *archive;
     pk_metric_t *m_checkpoints;
-    s_head_t head;
+    s_batch_t batch;
 } audit_t;
+
+/* ---- appending (subscriber thread) ------------------------------------- */
+
+static void s_put(s_batch_t *b, const void *data, size_t len)
+{
+    if (b->len + len > b->cap) {
+        b->cap = (b->len + len) * 2;
+        b->copy = pk_realloc(b->copy, b->cap);
+    }
+    memcpy(b->copy + b->len, data, len);
+    b->len += len;
+}
+
+static void s_put_u32(s_batch_t *b, uint32_t v)
+{
+    uint8_t n[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+    s_put(b, n, 4);
+}
+
+/* One field: int32 length (-1 for NULL) and the bytes. */
+static void s_put_field(s_batch_t *b, const void *data, size_t len)
+{
+    if (!data) {
+        s_put_u32(b, 0xffffffffu);
+        return;
+    }
+    s_put_u32(b, (uint32_t)len);
+    s_put(b, data, len);
+}
+
+static void s_put_i64(s_batch_t *b, uint64_t v)
+{
+    uint8_t n[8];
+    pk_be64_put(v, n);
+    s_put_field(b, n, 8);
+}
+
+/* Text columns taken from an envelope must be valid UTF-8 for PostgreSQL;
+ * one that is not is stored as NULL (the envelope keeps the bytes). */
+static void s_put_text(s_batch_t *b, const char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+    s_put_field(b, len && pk_utf8_valid(s, len) ? s : NULL, len);
+}
 
 static int s_batch_begin(PGconn *conn, bool new_connection, void *arg)
 {
-    s_head_t *head = &((audit_t *)arg)->head;
-    if (new_connection) {
-        PGresult *r = PQprepare(conn, "audit_append",
-                                "INSERT INTO event_log (gseq, producer, epoch, seq, event_type, case_id, actor_id,"
-                                " occurred_at, envelope, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, NULLIF($6, ''),"
-                                " NULLIF($7, ''), to_timestamp($8::float8 / 1e6), $9, $10, $11)"
-                                " ON CONFLICT (producer, epoch, seq) DO NOTHING",
-                                0, NULL);
-        bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-        PQclear(r);
-        if (!ok)
-            return PK_EDB;
-    }
+    (void)new_connection;
+    s_batch_t *b = &((audit_t *)arg)->batch;
     PGresult *r =
         PQexecParams(conn, "SELECT gseq, hash FROM event_log ORDER BY gseq DESC LIMIT 1", 0, NULL, NULL, NULL, NULL, 1);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         PQclear(r);
         return PK_EDB;
     }
-    memset(head, 0, sizeof *head);
+    b->gseq = 0;
+    memset(b->hash, 0, sizeof b->hash);
     if (PQntuples(r) == 1 && PQgetlength(r, 0, 1) == AUDIT_HASH_BYTES) {
-        head->gseq = pk_be64_get(PQgetvalue(r, 0, 0));
-        memcpy(head->hash, PQgetvalue(r, 0, 1), AUDIT_HASH_BYTES);
+        b->gseq = pk_be64_get(PQgetvalue(r, 0, 0));
+        memcpy(b->hash, PQgetvalue(r, 0, 1), AUDIT_HASH_BYTES);
     }
     PQclear(r);
+    /* COPY binary header: signature, flags, header extension length. */
+    static const uint8_t header[19] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0};
+    b->len = 0;
+    b->rows = 0;
+    s_put(b, header, sizeof header);
     return 0;
 }
 
-/* Appends one event to the chain inside the subscriber's transaction. */
+/* Chains one event to the head and adds its row to the batch. The
+ * subscriber applies each producer's events once and in order (its offsets
+ * commit with the batch), so every event here is new. */
 static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
 {
-    s_head_t *head = &((audit_t *)arg)->head;
-    uint64_t gseq = head->gseq + 1;
+    (void)conn;
+    s_batch_t *b = &((audit_t *)arg)->batch;
+    uint64_t gseq = b->gseq + 1;
     uint8_t hash[AUDIT_HASH_BYTES];
-    audit_chain_hash(head->hash, gseq, ev->producer, ev->epoch, ev->seq, ev->raw, ev->raw_len, hash);
-    char g[24], epoch[24], seq[24], at[24];
-    snprintf(g, sizeof g, "%llu", (unsigned long long)gseq);
-    snprintf(epoch, sizeof epoch, "%llu", (unsigned long long)ev->epoch);
-    snprintf(seq, sizeof seq, "%llu", (unsigned long long)ev->seq);
-    snprintf(at, sizeof at, "%llu", (unsigned long long)ev->envelope->occurred_at_us);
-    const char *actor = ev->envelope->actor ? ev->envelope->actor->id : "";
-    const char *values[] = {g,
-                            ev->producer,
-                            epoch,
-                            seq,
-                            pk_envelope_type(ev->envelope),
-                            ev->envelope->case_id,
-                            actor,
-                            at,
-                            (const char *)ev->raw,
-                            (const char *)head->hash,
-                            (const char *)hash};
-    int lengths[] = {0, 0, 0, 0, 0, 0, 0, 0, (int)ev->raw_len, AUDIT_HASH_BYTES, AUDIT_HASH_BYTES};
-    int formats[] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1};
-    PGresult *r = PQexecPrepared(conn, "audit_append", 11, values, lengths, formats, 0);
-    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : PK_EDB;
-    /* A duplicate (already logged) does not extend the chain. */
-    if (rc == 0 && strcmp(PQcmdTuples(r), "1") == 0) {
-        head->gseq = gseq;
-        memcpy(head->hash, hash, sizeof hash);
-    }
-    PQclear(r);
-    return rc;
+    audit_chain_hash(b->hash, gseq, ev->producer, ev->epoch, ev->seq, ev->raw, ev->raw_len, hash);
+    const Pelukan__V1__Envelope *e = ev->envelope;
+    uint8_t nfields[2] = {0, 11};
+    s_put(b, nfields, 2);
+    s_put_i64(b, gseq);
+    s_put_text(b, ev->producer);
+    s_put_i64(b, ev->epoch);
+    s_put_i64(b, ev->seq);
+    s_put_text(b, pk_envelope_type(e));
+    s_put_text(b, e->case_id);
+    s_put_text(b, e->actor ? e->actor->id : NULL);
+    if (e->occurred_at_us)
+        s_put_i64(b, (uint64_t)((int64_t)e->occurred_at_us - S_PG_EPOCH_US));
+    else
+        s_put_field(b, NULL, 0);
+    s_put_field(b, ev->raw, ev->raw_len);
+    s_put_field(b, b->hash, AUDIT_HASH_BYTES);
+    s_put_field(b, hash, AUDIT_HASH_BYTES);
+    b->gseq = gseq;
+    memcpy(b->hash, hash, sizeof hash);
+    b->rows++;
+    return 0;
 }
+
+/* Writes the batch's rows with one COPY inside the batch's transaction. */
+static int s_batch_end(PGconn *conn, void *arg)
+{
+    audit_t *a = arg;
+    s_batch_t *b = &a->batch;
+    if (b->rows == 0)
+        return 0;
+    static const uint8_t trailer[2] = {0xff, 0xff};
+    s_put(b, trailer, 2);
+    PGresult *r = PQexec(conn, "COPY event_log (gseq, producer, epoch, seq, event_type, case_id, actor_id,"
+                               " occurred_at, envelope, prev_hash, hash) FROM STDIN (FORMAT binary)");
+    bool ok = PQresultStatus(r) == PGRES_COPY_IN;
+    PQclear(r);
+    if (ok)
+        ok = PQputCopyData(conn, (const char *)b->copy, (int)b->len) == 1 && PQputCopyEnd(conn, NULL) == 1;
+    else
+        return PK_EDB;
+    while ((r = PQgetResult(conn)) != NULL) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            pk_log_error(a->log, "appending %d entries failed: %s", b->rows, PQresultErrorMessage(r));
+            ok = false;
+        }
+        PQclear(r);
+    }
+    return ok ? 0 : PK_EDB;
+}
+
+/* ---- checkpoints (event loop) ------------------------------------------- */
 
 static void s_checkpoint_saved(pk_db_txn_t *txn, int status, void *arg)
 {
     audit_t *a = arg;
     a->busy = false;
-    if (status == 0 && atoi(PQcmdTuples((PGresult *)pk_db_txn_result(txn, 0))) == 1)
+    if (status == 0 && atoi(PQcmdTuples((PGresult *)pk_db_txn_result(txn, 0))) == 1) {
         pk_metric_add(a->m_checkpoints, 1);
+        a->last_signed_us = pk_mono_us();
+    } else {
+        a->tree_loaded = false; /* read the signed state again */
+    }
 }
 
-/* Signs the head when it moved since the last checkpoint. */
-static void s_head_read(pk_db_txn_t *txn, int status, void *arg)
+/* Extends the tree over the new entries, then signs the head, the root
+ * and the time. */
+static void s_leaves_read(pk_db_txn_t *txn, int status, void *arg)
 {
     audit_t *a = arg;
-    const PGresult *head = status == 0 ? pk_db_txn_result(txn, 0) : NULL;
+    const PGresult *res = status == 0 ? pk_db_txn_result(txn, 0) : NULL;
+    int n = res ? PQntuples(res) : 0;
     uint8_t hash[AUDIT_HASH_BYTES];
-    if (!head || PQntuples(head) != 1 || PQgetisnull(head, 0, 0) ||
-        pk_pg_bytea_get(head, 0, 1, hash, sizeof hash) != AUDIT_HASH_BYTES) {
+    for (int i = 0; i < n; i++) {
+        uint64_t gseq = strtoull(PQgetvalue(res, i, 0), NULL, 10);
+        if (gseq != a->tree.n + 1 || pk_pg_bytea_get(res, i, 1, hash, sizeof hash) != AUDIT_HASH_BYTES) {
+            pk_log_error(a->log, "the log is not contiguous at entry %llu: no checkpoint signed; run pelukanctl audit "
+                                 "verify",
+                         (unsigned long long)(a->tree.n + 1));
+            a->tree_loaded = false;
+            a->busy = false;
+            return;
+        }
+        audit_merkle_append(&a->tree, hash);
+    }
+    if (n == 0) {
         a->busy = false;
         return;
     }
-    uint64_t gseq = strtoull(PQgetvalue(head, 0, 0), NULL, 10);
+    uint8_t root[AUDIT_HASH_BYTES], msg[128], sig[AUDIT_SIG_BYTES], state[8 + AUDIT_MERKLE_MAX_PATH * 32];
+    audit_merkle_root(&a->tree, root);
     uint64_t now = pk_now_us();
-    uint8_t msg[128], sig[AUDIT_SIG_BYTES];
-    size_t len = audit_checkpoint_message(gseq, hash, now, msg);
+    size_t len = audit_checkpoint_message(a->tree.n, hash, root, now, msg);
     crypto_sign_detached(sig, NULL, msg, len, a->sk);
-    char g[24], t[24], hh[2 * AUDIT_HASH_BYTES + 3] = "\\x", pkh[2 * AUDIT_PK_BYTES + 3] = "\\x",
-                                                 sh[2 * AUDIT_SIG_BYTES + 3] = "\\x";
-    snprintf(g, sizeof g, "%llu", (unsigned long long)gseq);
+    char g[24], t[24];
+    snprintf(g, sizeof g, "%llu", (unsigned long long)a->tree.n);
     snprintf(t, sizeof t, "%llu", (unsigned long long)now);
-    pk_hex(hash, sizeof hash, hh + 2);
-    pk_hex(a->pk, sizeof a->pk, pkh + 2);
-    pk_hex(sig, sizeof sig, sh + 2);
-    const char *p[] = {g, hh, t, pkh, sh};
+    char *hh = pk_pg_bytea(hash, sizeof hash), *rh = pk_pg_bytea(root, sizeof root),
+         *sh = pk_pg_bytea(state, audit_merkle_save(&a->tree, state)), *pkh = pk_pg_bytea(a->pk, sizeof a->pk),
+         *sgh = pk_pg_bytea(sig, sizeof sig);
+    const char *p[] = {g, hh, rh, sh, t, pkh, sgh};
     pk_db_txn_t *save = pk_db_txn_new(pk_service_db(a->svc));
     pk_db_txn_add(save,
-                  "INSERT INTO checkpoint (gseq, head_hash, signed_at_us, public_key, signature)"
-                  " VALUES ($1, $2::bytea, $3, $4::bytea, $5::bytea) ON CONFLICT (gseq) DO NOTHING",
-                  5, p);
+                  "INSERT INTO checkpoint (gseq, head_hash, tree_root, tree_state, signed_at_us, public_key, signature)"
+                  " VALUES ($1, $2::bytea, $3::bytea, $4::bytea, $5, $6::bytea, $7::bytea)"
+                  " ON CONFLICT (gseq) DO NOTHING",
+                  7, p);
     pk_db_txn_submit(save, s_checkpoint_saved, a);
+    free(hh);
+    free(rh);
+    free(sh);
+    free(pkh);
+    free(sgh);
+}
+
+/* Knows the head; signs when it moved far enough or long enough ago. */
+static void s_head_read(pk_db_txn_t *txn, int status, void *arg)
+{
+    audit_t *a = arg;
+    if (status != 0) {
+        a->busy = false;
+        return;
+    }
+    if (!a->tree_loaded) {
+        const PGresult *last = pk_db_txn_result(txn, 1);
+        audit_merkle_init(&a->tree);
+        uint8_t state[8 + AUDIT_MERKLE_MAX_PATH * 32];
+        long len = PQntuples(last) == 1 ? pk_pg_bytea_get(last, 0, 1, state, sizeof state) : -1;
+        if (len > 0 && !audit_merkle_load(&a->tree, state, (size_t)len)) {
+            pk_log_error(a->log, "the tree state of checkpoint %s does not load: starting the tree from entry 1",
+                         PQgetvalue(last, 0, 0));
+            audit_merkle_init(&a->tree);
+        }
+        a->tree_loaded = true;
+    }
+    uint64_t head = strtoull(PQgetvalue(pk_db_txn_result(txn, 0), 0, 0), NULL, 10);
+    bool due = pk_mono_us() - a->last_signed_us >= a->every_us || head - a->tree.n >= a->every_entries;
+    if (head <= a->tree.n || !due) {
+        a->busy = false;
+        return;
+    }
+    char from[24], limit[16];
+    snprintf(from, sizeof from, "%llu", (unsigned long long)a->tree.n);
+    snprintf(limit, sizeof limit, "%d", S_CHECKPOINT_READ);
+    const char *p[] = {from, limit};
+    pk_db_txn_t *read = pk_db_txn_new(pk_service_db(a->svc));
+    pk_db_txn_add(read, "SELECT gseq, hash FROM event_log WHERE gseq > $1 ORDER BY gseq LIMIT $2", 2, p);
+    pk_db_txn_submit(read, s_leaves_read, a);
 }
 
 static void s_tick(uv_timer_t *t)
@@ -144,12 +279,15 @@ static void s_tick(uv_timer_t *t)
         return;
     a->busy = true;
     pk_db_txn_t *txn = pk_db_txn_new(db);
-    pk_db_txn_add(txn,
-                  "SELECT e.gseq, e.hash FROM event_log e WHERE e.gseq = (SELECT max(gseq) FROM event_log)"
-                  " AND e.gseq > coalesce((SELECT max(gseq) FROM checkpoint), 0)",
-                  0, NULL);
+    pk_db_txn_add(txn, "SELECT coalesce(max(gseq), 0) FROM event_log", 0, NULL);
+    if (!a->tree_loaded)
+        pk_db_txn_add(txn,
+                      "SELECT gseq, tree_state FROM checkpoint WHERE tree_state IS NOT NULL ORDER BY gseq DESC LIMIT 1",
+                      0, NULL);
     pk_db_txn_submit(txn, s_head_read, a);
 }
+
+/* ---- life cycle ---------------------------------------------------------- */
 
 static int s_start(pk_service_t *svc, void **state_p)
 {
@@ -170,18 +308,28 @@ static int s_start(pk_service_t *svc, void **state_p)
     pk_log_info(a->log, "checkpoints are signed with Ed25519 public key %s", pkhex);
     a->m_checkpoints = pk_metrics_counter(pk_service_metrics(svc), "pelukan_audit_checkpoints_total", NULL,
                                           "signed checkpoints written");
+    a->every_us = (uint64_t)pk_config_int(cfg, "PELUKAN_AUDIT_CHECKPOINT_S") * 1000000u;
+    a->every_entries = (uint64_t)pk_config_int(cfg, "PELUKAN_AUDIT_CHECKPOINT_ENTRIES");
+    a->last_signed_us = pk_mono_us();
+    a->archive = audit_archive_new(pk_config_str(cfg, "PELUKAN_AUDIT_ARCHIVE"), pk_service_conninfo(svc), a->log,
+                                   pk_service_metrics(svc));
     uv_timer_init(pk_service_loop(svc), &a->timer);
     a->timer.data = a;
-    uint64_t every = (uint64_t)pk_config_int(cfg, "PELUKAN_AUDIT_CHECKPOINT_S") * 1000u;
-    uv_timer_start(&a->timer, s_tick, every, every);
+    uv_timer_start(&a->timer, s_tick, 1000, 1000);
     return 0;
+}
+
+static void s_free(audit_t *a)
+{
+    audit_archive_destroy(&a->archive);
+    sodium_free(a->sk);
+    free(a->batch.copy);
+    free(a);
 }
 
 static void s_timer_closed(uv_handle_t *h)
 {
-    audit_t *a = h->data;
-    sodium_free(a->sk);
-    free(a);
+    s_free(h->data);
 }
 
 static void s_stop(pk_service_t *svc, void *state)
@@ -191,8 +339,7 @@ static void s_stop(pk_service_t *svc, void *state)
     if (!a)
         return;
     if (!a->timer.loop) {
-        sodium_free(a->sk);
-        free(a);
+        s_free(a);
         return;
     }
     uv_timer_stop(&a->timer);
@@ -208,6 +355,8 @@ int main(int argc, char **argv)
                                          .stop = s_stop,
                                          .consumes = producers,
                                          .apply = s_apply,
-                                         .batch_begin = s_batch_begin};
+                                         .batch_begin = s_batch_begin,
+                                         .batch_end = s_batch_end,
+                                         .is_archive = true};
     return pk_service_main(&def, argc, argv);
 }

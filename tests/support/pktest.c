@@ -124,6 +124,9 @@ pkt_env_t *pkt_env_new(const char *dbname)
     free(key);
     pkt_env_set(env, "PELUKAN_SQL_DIR", pkt_env("PKTEST_ROOT"));
     pkt_env_set(env, "PELUKAN_DB_CONNECT_TIMEOUT_MS", "10000");
+    char archive[64];
+    snprintf(archive, sizeof archive, "tcp://127.0.0.1:%d", pkt_free_port());
+    pkt_env_set(env, "PELUKAN_AUDIT_ARCHIVE", archive);
     for (const char *const *s = pk_service_names; *s; s++) {
         static const char *const kinds[] = {"PUB", "REPLAY", "RPC"};
         char name[64], value[64];

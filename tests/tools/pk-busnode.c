@@ -6,9 +6,13 @@
  *                        transaction each) over PKNODE_CONNS connections at
  *                        PKNODE_RATE events/s (0: as fast as it can), then
  *                        keeps relaying. Resumes after a restart.
- *   pk-busnode consume   as service "audit": applies intake's test events
- *                        into bench_applied, with PKNODE_RPC=1 also serving
- *                        a test command.
+ *                        With PKNODE_CASES=k, event n belongs to case
+ *                        "case-<n % k>", and every PKNODE_ACCESS_EVERY-th
+ *                        one is a CaseDataAccessed by staff
+ *                        "staff-<n % 3>" instead of a test event.
+ *   pk-busnode consume   as service "audit" (or PKNODE_AS): applies
+ *                        intake's test events into bench_applied, with
+ *                        PKNODE_RPC=1 also serving a test command.
  *   pk-busnode relay     as "intake", relaying only (a second instance). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +73,11 @@ static void s_write_one(s_writer_t *w, pk_db_t *db)
     snprintf(n_s, sizeof n_s, "%lld", (long long)n);
     Pelukan__V1__Envelope env;
     uint8_t id[16];
-    pk_envelope_init(&env, id, "intake", NULL, NULL);
+    int cases = s_env_int("PKNODE_CASES", 0), access_every = s_env_int("PKNODE_ACCESS_EVERY", 0);
+    char case_id[32] = "", staff[32];
+    if (cases > 0)
+        snprintf(case_id, sizeof case_id, "case-%lld", (long long)(n % cases));
+    pk_envelope_init(&env, id, "intake", case_id, NULL);
     Pelukan__V1__Actor actor = PELUKAN__V1__ACTOR__INIT;
     actor.kind = PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_SYSTEM;
     actor.id = "bench";
@@ -82,12 +90,25 @@ static void s_write_one(s_writer_t *w, pk_db_t *db)
     te.pad.len = sizeof pad;
     env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_TEST_EVENT;
     env.test_event = &te;
+    Pelukan__V1__CaseDataAccessed access = PELUKAN__V1__CASE_DATA_ACCESSED__INIT;
+    char *fields[] = {"reporter_phone", "victim_name"};
+    if (access_every > 0 && n % access_every == 0) {
+        snprintf(staff, sizeof staff, "staff-%lld", (long long)(n % 3));
+        actor.kind = PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_STAFF;
+        actor.id = staff;
+        actor.role = "admin";
+        access.purpose_code = "confirmation_call";
+        access.n_fields = 2;
+        access.fields = fields;
+        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_DATA_ACCESSED;
+        env.case_data_accessed = &access;
+    }
     char topic[128], *hex;
     pk_outbox_params(&env, topic, &hex);
     pk_db_txn_t *txn = pk_db_txn_new(db);
     const char *p1[] = {n_s};
     pk_db_txn_add(txn, "INSERT INTO bench_produced (n) VALUES ($1)", 1, p1);
-    const char *p2[] = {topic, "", hex};
+    const char *p2[] = {topic, case_id, hex};
     pk_db_txn_add(txn, PK_OUTBOX_INSERT_SQL, 3, p2);
     free(hex);
     w->inflight++;
@@ -260,9 +281,11 @@ int main(int argc, char **argv)
     } else if (strcmp(mode, "relay") == 0) {
         def = (pk_service_def_t){.name = "intake"};
     } else if (strcmp(mode, "consume") == 0) {
-        /* It runs as "audit", so it accepts the audit's settings. */
-        def = (pk_service_def_t){.name = "audit",
-                                 .settings = audit_settings,
+        /* As "audit" it accepts the audit's settings. */
+        const char *as = getenv("PKNODE_AS");
+        as = as && *as ? as : "audit";
+        def = (pk_service_def_t){.name = as,
+                                 .settings = strcmp(as, "audit") == 0 ? audit_settings : NULL,
                                  .start = s_consume_start,
                                  .consumes = consumes,
                                  .apply = s_apply};

@@ -34,13 +34,22 @@ Test(audit_chain, checkpoint_signatures_bind_every_field)
     unsigned char pk[32], sk[64], sig[64];
     crypto_sign_keypair(pk, sk);
     uint8_t head[32] = {9}, msg[128], other[128];
-    size_t len = audit_checkpoint_message(42, head, 1000, msg);
-    cr_assert_eq(len, 27 + 8 + 32 + 8);
+    uint8_t root[32] = {7};
+    size_t len = audit_checkpoint_message(42, head, root, 1000, msg);
+    cr_assert_eq(len, 27 + 8 + 32 + 32 + 8);
     crypto_sign_detached(sig, NULL, msg, len, sk);
     cr_assert_eq(crypto_sign_verify_detached(sig, msg, len, pk), 0);
-    audit_checkpoint_message(43, head, 1000, other);
+    audit_checkpoint_message(43, head, root, 1000, other);
     cr_assert_neq(crypto_sign_verify_detached(sig, other, len, pk), 0, "another sequence");
+    audit_checkpoint_message(42, head, root, 1001, other);
+    cr_assert_neq(crypto_sign_verify_detached(sig, other, len, pk), 0, "another time");
+    root[0] = 6;
+    audit_checkpoint_message(42, head, root, 1000, other);
+    cr_assert_neq(crypto_sign_verify_detached(sig, other, len, pk), 0, "another tree root");
+    root[0] = 7;
     head[0] = 8;
-    audit_checkpoint_message(42, head, 1000, other);
+    audit_checkpoint_message(42, head, root, 1000, other);
     cr_assert_neq(crypto_sign_verify_detached(sig, other, len, pk), 0, "another head");
+    cr_assert_eq(audit_checkpoint_message(42, head, NULL, 1000, other), 27 + 8 + 32 + 8, "v1 has no root");
+    cr_assert_neq(memcmp(other, msg, 27), 0, "v1 and v2 are told apart by their tag");
 }

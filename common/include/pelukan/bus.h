@@ -115,6 +115,11 @@ typedef int (*pk_bus_apply_fn)(PGconn *conn, const pk_bus_event_t *ev, void *arg
  * may have left stale). Non-zero rolls the batch back and reconnects. */
 typedef int (*pk_bus_batch_fn)(PGconn *conn, bool new_connection, void *arg);
 
+/* Called after the batch's last apply, before its offsets are stored and
+ * it commits: the place to write what apply gathered (for instance with
+ * one COPY). Non-zero rolls the batch back and reconnects. */
+typedef int (*pk_bus_batch_end_fn)(PGconn *conn, void *arg);
+
 #define PK_BUS_MAX_PRODUCERS 8
 
 typedef struct {
@@ -131,13 +136,20 @@ typedef struct {
     pk_bus_producer_t producers[PK_BUS_MAX_PRODUCERS];
     int nproducers;
     pk_bus_apply_fn apply;
-    pk_bus_batch_fn batch_begin; /* optional */
+    pk_bus_batch_fn batch_begin;   /* optional */
+    pk_bus_batch_end_fn batch_end; /* optional */
     void *apply_arg;
     int max_batch;         /* events per transaction (default 1000) */
     int replay_max;        /* events per replay request (default 2000) */
     int rcvhwm;            /* SUB receive high-water mark (0: libzmq default) */
     int max_msg_bytes;     /* larger messages are refused (default 1 MiB) */
     int replay_timeout_ms; /* resend a replay request after this (default 2000) */
+    /* Optional: the audit's archive ROUTER. When a producer no longer
+     * holds events this consumer needs (older than its retention), they
+     * are taken from the archive in the producer's order, then the
+     * consumer goes on from the producer. Without it, the consumer stops
+     * at the gap and says so. */
+    const char *archive_endpoint;
 } pk_subscriber_config_t;
 
 typedef struct pk_subscriber pk_subscriber_t;

@@ -37,6 +37,8 @@ typedef struct {
     const char *const *consumes;
     pk_bus_apply_fn apply;
     pk_bus_batch_fn batch_begin; /* optional, see pk_bus_batch_fn */
+    pk_bus_batch_end_fn batch_end; /* optional, see pk_bus_batch_end_fn */
+    bool is_archive;               /* audit: never rebuilds from the archive */
     /* Handles commands sent to PELUKAN_<NAME>_RPC; NULL: no command server. */
     pk_rpc_handler_fn command;
 } pk_service_def_t;

@@ -2,6 +2,7 @@
 #ifndef PELUKAN_UTIL_H
 #define PELUKAN_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,5 +34,10 @@ int pk_read_file(const char *path, char **out, size_t *len);
 
 #define PK_ARRAY_LEN(a)                    (sizeof(a) / sizeof((a)[0]))
 #define pk_container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
+
+/* True when `len` bytes are well-formed UTF-8 (Unicode Table 3-7: no
+ * overlong forms, surrogates or code points above U+10FFFF) without NUL,
+ * as PostgreSQL requires of text. */
+bool pk_utf8_valid(const void *data, size_t len);
 
 #endif

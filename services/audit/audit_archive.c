@@ -1,0 +1,242 @@
+/* audit_archive.c -- the archive ROUTER: serves the audit log to auditors
+ * (by global position, optionally one case, type or actor) and to
+ * consumers rebuilding a producer's stream past its outbox retention.
+ * Runs in its own thread with its own read-only use of the database. */
+#include <czmq.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "pelukan/bus.h"
+#include "pelukan/db.h"
+#include "pelukan/util.h"
+#include "pelukan/v1/bus.pb-c.h"
+
+#define S_MAX_ENTRIES     5000
+#define S_DEFAULT_ENTRIES 1000
+#define S_MAX_BYTES       (32u << 20)
+#define S_RETRY_US        1000000u
+
+struct audit_archive {
+    zactor_t *actor;
+    char *endpoint, *conninfo;
+    const pk_log_t *log;
+    int max_msg_bytes;
+    pk_metric_t *m_requests, *m_entries, *m_bad;
+};
+
+typedef struct {
+    audit_archive_t *self;
+    zsock_t *router;
+    PGconn *conn;
+    uint64_t next_connect_us;
+} s_actor_t;
+
+static void s_send_status(s_actor_t *a, zframe_t *identity, Pelukan__V1__ArchiveReply__Status status,
+                          const char *error)
+{
+    Pelukan__V1__ArchiveReply rep = PELUKAN__V1__ARCHIVE_REPLY__INIT;
+    rep.status = status;
+    rep.error = (char *)error;
+    uint8_t buf[256];
+    size_t len = pelukan__v1__archive_reply__get_packed_size(&rep);
+    if (len > sizeof buf)
+        return;
+    pelukan__v1__archive_reply__pack(&rep, buf);
+    void *raw = zsock_resolve(a->router);
+    zmq_send(raw, zframe_data(identity), zframe_size(identity), ZMQ_SNDMORE);
+    zmq_send(raw, buf, len, 0);
+}
+
+static bool s_connected(s_actor_t *a)
+{
+    if (a->conn && PQstatus(a->conn) == CONNECTION_OK)
+        return true;
+    if (pk_mono_us() < a->next_connect_us)
+        return false;
+    if (a->conn)
+        PQfinish(a->conn);
+    a->conn = PQconnectdb(a->self->conninfo);
+    if (PQstatus(a->conn) != CONNECTION_OK) {
+        PQfinish(a->conn);
+        a->conn = NULL;
+        a->next_connect_us = pk_mono_us() + S_RETRY_US;
+        return false;
+    }
+    return true;
+}
+
+/* Builds the query for a request; only the filters asked for appear, and
+ * every value is a parameter. */
+static int s_query(const Pelukan__V1__ArchiveRequest *req, char *sql, size_t cap, const char **params, char nums[4][24])
+{
+    int n = 0;
+    uint32_t max = req->max_count ? req->max_count : S_DEFAULT_ENTRIES;
+    if (max > S_MAX_ENTRIES)
+        max = S_MAX_ENTRIES;
+    size_t used;
+    if (req->producer[0]) {
+        snprintf(nums[0], 24, "%llu", (unsigned long long)req->epoch);
+        snprintf(nums[1], 24, "%llu", (unsigned long long)req->from_seq);
+        params[n++] = req->producer;
+        params[n++] = nums[0];
+        params[n++] = nums[1];
+        used = (size_t)snprintf(sql, cap,
+                                "SELECT gseq, producer, epoch, seq, envelope FROM event_log"
+                                " WHERE producer = $1 AND epoch = $2 AND seq >= $3 ORDER BY seq");
+    } else {
+        snprintf(nums[0], 24, "%llu", (unsigned long long)req->from_gseq);
+        params[n++] = nums[0];
+        used = (size_t)snprintf(sql, cap, "SELECT gseq, producer, epoch, seq, envelope FROM event_log WHERE gseq >= $1");
+        const struct {
+            const char *column, *value;
+        } filters[] = {{"case_id", req->case_id}, {"event_type", req->event_type}, {"actor_id", req->actor_id}};
+        for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
+            if (!filters[i].value[0])
+                continue;
+            params[n++] = filters[i].value;
+            used += (size_t)snprintf(sql + used, cap - used, " AND %s = $%d", filters[i].column, n);
+        }
+        used += (size_t)snprintf(sql + used, cap - used, " ORDER BY gseq");
+    }
+    snprintf(nums[2], 24, "%u", max);
+    params[n++] = nums[2];
+    snprintf(sql + used, cap - used, " LIMIT $%d", n);
+    return n;
+}
+
+/* Serves one request: [identity][ArchiveRequest]. */
+static void s_serve(s_actor_t *a)
+{
+    audit_archive_t *self = a->self;
+    zmsg_t *msg = zmsg_recv(a->router);
+    if (!msg)
+        return;
+    zframe_t *identity = zmsg_pop(msg), *body = zmsg_pop(msg);
+    Pelukan__V1__ArchiveRequest *req =
+        body && zmsg_size(msg) == 0 && zframe_size(body) <= 4096
+            ? pelukan__v1__archive_request__unpack(NULL, zframe_size(body), zframe_data(body))
+            : NULL;
+    PGresult *res = NULL, *head = NULL;
+    if (!identity || !req) {
+        pk_metric_add(self->m_bad, 1);
+        pk_log_warn(self->log, "archive: malformed request (%zu frames) ignored", msg ? zmsg_size(msg) + 2 : 0);
+        goto done;
+    }
+    if (req->producer[0] && req->epoch == 0) {
+        pk_metric_add(self->m_bad, 1);
+        s_send_status(a, identity, PELUKAN__V1__ARCHIVE_REPLY__STATUS__STATUS_BAD_REQUEST,
+                      "a producer's stream is asked by producer, epoch and from_seq");
+        goto done;
+    }
+    pk_metric_add(self->m_requests, 1);
+    if (!s_connected(a)) {
+        s_send_status(a, identity, PELUKAN__V1__ARCHIVE_REPLY__STATUS__STATUS_UNAVAILABLE, "database unavailable");
+        goto done;
+    }
+    char sql[512], nums[4][24];
+    const char *params[8];
+    int np = s_query(req, sql, sizeof sql, params, nums);
+    head = PQexecParams(a->conn, "SELECT coalesce(max(gseq), 0) FROM event_log", 0, NULL, NULL, NULL, NULL, 1);
+    res = PQexecParams(a->conn, sql, np, NULL, params, NULL, NULL, 1);
+    if (PQresultStatus(head) != PGRES_TUPLES_OK || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        pk_log_warn(self->log, "archive: reading the log failed: %s", PQerrorMessage(a->conn));
+        s_send_status(a, identity, PELUKAN__V1__ARCHIVE_REPLY__STATUS__STATUS_UNAVAILABLE, "database error");
+        goto done;
+    }
+    int n = PQntuples(res), count = 0;
+    size_t bytes = 0;
+    while (count < n && bytes < S_MAX_BYTES)
+        bytes += (size_t)PQgetlength(res, count++, 4);
+    Pelukan__V1__ArchiveReply rep = PELUKAN__V1__ARCHIVE_REPLY__INIT;
+    rep.last_gseq = pk_be64_get(PQgetvalue(head, 0, 0));
+    rep.count = (uint32_t)count;
+    uint8_t buf[64];
+    size_t len = pelukan__v1__archive_reply__pack(&rep, buf);
+    void *raw = zsock_resolve(a->router);
+    zmq_send(raw, zframe_data(identity), zframe_size(identity), ZMQ_SNDMORE);
+    zmq_send(raw, buf, len, count ? ZMQ_SNDMORE : 0);
+    for (int i = 0; i < count; i++) {
+        uint8_t pos[PK_BUS_HEADER_BYTES + 8 + 64];
+        size_t plen = (size_t)PQgetlength(res, i, 1);
+        if (plen > 64)
+            plen = 64;
+        pk_bus_header_write(pos, pk_be64_get(PQgetvalue(res, i, 2)), pk_be64_get(PQgetvalue(res, i, 3)));
+        memcpy(pos + PK_BUS_HEADER_BYTES, PQgetvalue(res, i, 0), 8);
+        memcpy(pos + PK_BUS_HEADER_BYTES + 8, PQgetvalue(res, i, 1), plen);
+        zmq_send(raw, pos, PK_BUS_HEADER_BYTES + 8 + plen, ZMQ_SNDMORE);
+        zmq_send(raw, PQgetvalue(res, i, 4), (size_t)PQgetlength(res, i, 4), i + 1 < count ? ZMQ_SNDMORE : 0);
+    }
+    pk_metric_add(self->m_entries, (uint64_t)count);
+done:
+    PQclear(head);
+    PQclear(res);
+    if (req)
+        pelukan__v1__archive_request__free_unpacked(req, NULL);
+    zframe_destroy(&identity);
+    zframe_destroy(&body);
+    zmsg_destroy(&msg);
+}
+
+static void s_actor(zsock_t *pipe, void *arg)
+{
+    s_actor_t a = {.self = arg};
+    audit_archive_t *self = a.self;
+    a.router = zsock_new(ZMQ_ROUTER);
+    zsock_set_linger(a.router, 0);
+    zsock_set_maxmsgsize(a.router, 65536);
+    zsock_set_sndhwm(a.router, 0);
+    zsock_set_router_mandatory(a.router, 0);
+    bool bound = zsock_bind(a.router, "%s", self->endpoint) >= 0;
+    if (!bound)
+        pk_log_warn(self->log, "archive: bind %s failed: %s, retrying", self->endpoint, zmq_strerror(zmq_errno()));
+    zpoller_t *poller = zpoller_new(pipe, a.router, NULL);
+    zsock_signal(pipe, 0);
+    for (;;) {
+        void *which = zpoller_wait(poller, 1000);
+        if (zpoller_terminated(poller) || which == pipe)
+            break;
+        if (!bound) {
+            bound = zsock_bind(a.router, "%s", self->endpoint) >= 0;
+            if (bound)
+                pk_log_info(self->log, "archive serving the log on %s", self->endpoint);
+            continue;
+        }
+        for (int k = 0; k < 100 && (zsock_events(a.router) & ZMQ_POLLIN); k++)
+            s_serve(&a);
+    }
+    zpoller_destroy(&poller);
+    zsock_destroy(&a.router);
+    if (a.conn)
+        PQfinish(a.conn);
+}
+
+audit_archive_t *audit_archive_new(const char *endpoint, const char *conninfo, const pk_log_t *log,
+                                   pk_metrics_t *metrics)
+{
+    audit_archive_t *self = pk_calloc(1, sizeof *self);
+    self->endpoint = pk_strdup(endpoint);
+    self->conninfo = pk_strdup(conninfo);
+    self->log = log;
+    self->m_requests = pk_metrics_counter(metrics, "pelukan_audit_archive_requests_total", NULL,
+                                          "replay requests served by the archive");
+    self->m_entries =
+        pk_metrics_counter(metrics, "pelukan_audit_archive_entries_total", NULL, "log entries sent by the archive");
+    self->m_bad = pk_metrics_counter(metrics, "pelukan_audit_archive_bad_requests_total", NULL,
+                                     "malformed requests to the archive");
+    self->actor = zactor_new(s_actor, self);
+    return self;
+}
+
+void audit_archive_destroy(audit_archive_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    audit_archive_t *self = *self_p;
+    zactor_destroy(&self->actor);
+    free(self->endpoint);
+    free(self->conninfo);
+    free(self);
+    *self_p = NULL;
+}

@@ -1,0 +1,48 @@
+/* ctl.h -- what the commands of pelukanctl share. */
+#ifndef PELUKANCTL_H
+#define PELUKANCTL_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pelukan/config.h"
+#include "pelukan/log.h"
+#include "pelukan/v1/envelope.pb-c.h"
+
+typedef struct {
+    pk_config_t *cfg; /* read as the audit service would */
+    pk_log_t *log;    /* warnings to stderr */
+} ctl_t;
+
+/* Exit codes: 0 success, 1 the check failed (verify, check-proof), 2 usage,
+ * configuration, connection or input error. */
+#define CTL_OK     0
+#define CTL_FAILED 1
+#define CTL_ERROR  2
+
+/* Connects as the audit role (PELUKAN_DB_URL / PELUKAN_AUDIT_DB_URL), or
+ * prints why not and returns NULL. */
+PGconn *ctl_db(const ctl_t *ctl);
+
+/* The checkpoint signing key: `hex` (64 digits) when given, else derived
+ * from PELUKAN_AUDIT_SIGNING_KEY_FILE. Prints why not and returns false. */
+bool ctl_public_key(const ctl_t *ctl, const char *hex, uint8_t pk[32]);
+
+/* Any protobuf-c message as JSON, fields with their default value left
+ * out (as proto3's JSON mapping does), bytes in hex, enums by name. */
+json_t *ctl_message_json(const ProtobufCMessage *msg);
+
+/* One log entry as one line: human-readable, or one JSON object. */
+void ctl_print_entry(FILE *out, uint64_t gseq, const char *producer, uint64_t epoch, uint64_t seq,
+                     const Pelukan__V1__Envelope *env, bool json);
+
+int ctl_audit_verify(const ctl_t *ctl, int argc, char **argv);
+int ctl_audit_prove(const ctl_t *ctl, int argc, char **argv);
+int ctl_audit_check_proof(const ctl_t *ctl, int argc, char **argv);
+int ctl_audit_replay(const ctl_t *ctl, int argc, char **argv);
+int ctl_audit_access(const ctl_t *ctl, int argc, char **argv);
+
+#endif
