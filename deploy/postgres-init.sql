@@ -6,10 +6,11 @@ REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 DO $$
 DECLARE s text;
 BEGIN
-    FOREACH s IN ARRAY ARRAY['intake', 'notification', 'dispatch', 'referral', 'audit'] LOOP
+    FOREACH s IN ARRAY ARRAY['intake', 'notification', 'dispatch', 'referral', 'audit', 'audit_owner'] LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = s) THEN
             EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L', s, s || '-dev-password');
         END IF;
+        CONTINUE WHEN s LIKE 'audit%'; -- its schema: audit-roles.sql, run next
         EXECUTE format('CREATE SCHEMA IF NOT EXISTS %I AUTHORIZATION %I', s, s);
         EXECUTE format('ALTER ROLE %I SET search_path = %I, public', s, s);
     END LOOP;

@@ -8,12 +8,14 @@
 # PostgreSQL refuses to run as root: as root the cluster runs as the
 # unprivileged user $PELUKAN_PG_USER (default "pelukan", created if needed).
 # One database "pelukan", PostGIS, and for each service a role and a schema
-# of the same name; each role has rights on its own schema only.
+# of the same name; each role has rights on its own schema only. The audit
+# schema belongs to audit_owner instead (deploy/audit-roles.sql).
 set -euo pipefail
 
 PGBIN=${PELUKAN_PG_BIN:-/usr/lib/postgresql/15/bin}
 PGUSER_OS=${PELUKAN_PG_USER:-pelukan}
 SERVICES="intake notification dispatch referral audit"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 
 die() { echo "pgcluster: $*" >&2; exit 1; }
 
@@ -58,9 +60,8 @@ start() {
             -o "-p $port -k $dir/run -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=256MB -c fsync=on -c synchronous_commit=on" >/dev/null \
             || { tail -20 "$dir/postgresql.log" >&2; die "PostgreSQL did not start (port $port taken?)"; }
     fi
-    if [ $fresh = 1 ] || ! superuser_psql "$dir" "$port" -d pelukan -c 'select 1' >/dev/null 2>&1; then
-        bootstrap "$dir" "$port"
-    fi
+    # Idempotent: a cluster made by an older version gets what is new.
+    bootstrap "$dir" "$port"
 }
 
 bootstrap() {
@@ -70,6 +71,7 @@ bootstrap() {
 REVOKE ALL ON DATABASE pelukan FROM PUBLIC;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;"
     for s in $SERVICES; do
+        [ "$s" = audit ] && continue
         sql="$sql
 DO \$\$ BEGIN CREATE ROLE $s LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$;
 GRANT CONNECT ON DATABASE pelukan TO $s;
@@ -78,6 +80,8 @@ REVOKE ALL ON SCHEMA $s FROM PUBLIC;
 ALTER ROLE $s SET search_path = $s, public;"
     done
     superuser_psql "$dir" "$port" -d pelukan -c "$sql" >/dev/null || die "bootstrap of roles and schemas failed"
+    superuser_psql "$dir" "$port" -d pelukan <"$ROOT/deploy/audit-roles.sql" >/dev/null \
+        || die "bootstrap of the audit roles failed"
 }
 
 stop() {

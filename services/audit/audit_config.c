@@ -15,6 +15,10 @@ const pk_config_def_t audit_settings[] = {
      "Ed25519 seed (64 hex digits) that signs checkpoints", NULL, 0, 0},
     {"PELUKAN_AUDIT_CHECKPOINT_S", PK_CFG_INT, "60", "seconds between signed checkpoints of the log head", NULL, 1,
      86400},
+    {"PELUKAN_AUDIT_OWNER_DB_URL", PK_CFG_SECRET, "",
+     "libpq conninfo of the role that owns the audit schema and runs its migrations; empty: PELUKAN_DB_URL as role "
+     "audit_owner",
+     NULL, 0, 0},
     {"PELUKAN_AUDIT_CHECKPOINT_ENTRIES", PK_CFG_INT, "10000",
      "entries after which a checkpoint is signed without waiting for PELUKAN_AUDIT_CHECKPOINT_S", NULL, 1, 100000000},
     PK_CONFIG_END,

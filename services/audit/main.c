@@ -357,6 +357,7 @@ int main(int argc, char **argv)
                                          .apply = s_apply,
                                          .batch_begin = s_batch_begin,
                                          .batch_end = s_batch_end,
-                                         .is_archive = true};
+                                         .is_archive = true,
+                                         .owner_role = "audit_owner"};
     return pk_service_main(&def, argc, argv);
 }

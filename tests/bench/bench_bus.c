@@ -140,7 +140,7 @@ static double s_zmq_raw(void)
 
 static long long s_applied(const char *db)
 {
-    char *v = pkt_sql_value(db, "SELECT count(*) FROM audit.bench_applied");
+    char *v = pkt_sql_value(db, "SELECT count(*) FROM notification.bench_applied");
     long long n = v ? atoll(v) : 0;
     free(v);
     return n;
@@ -163,7 +163,7 @@ static double s_bus_run(const char *db, long count, int rate, double *p50, doubl
         pkt_env_set(env, "PKNODE_CONNS", getenv("PKNODE_CONNS"));
     char node[512];
     snprintf(node, sizeof node, "%s/tests/tools/pk-busnode", pkt_env("PKTEST_BUILD"));
-    pkt_proc_t consumer = pkt_wait_healthy(pkt_spawn(node, "consume", "audit", env));
+    pkt_proc_t consumer = pkt_wait_healthy(pkt_spawn(node, "consume", "notification", env));
     pkt_proc_t producer = pkt_wait_healthy(pkt_spawn(node, "produce", "intake", env));
     double deadline = pkt_now_ms() + 600000;
     while (s_applied(db) < count && pkt_now_ms() < deadline)
@@ -171,15 +171,15 @@ static double s_bus_run(const char *db, long count, int rate, double *p50, doubl
     pkt_proc_stop(&producer, SIGTERM, 15000);
     pkt_proc_stop(&consumer, SIGTERM, 15000);
     char *r = pkt_sql_value(db, "SELECT count(*)::float8 / ((max(applied_us) - min(occurred_us)) / 1e6)"
-                                " FROM audit.bench_applied");
+                                " FROM notification.bench_applied");
     double rate_out = r ? atof(r) : 0;
     free(r);
     r = pkt_sql_value(db, "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY applied_us - occurred_us) / 1000.0"
-                          " FROM audit.bench_applied");
+                          " FROM notification.bench_applied");
     *p50 = r ? atof(r) : 0;
     free(r);
     r = pkt_sql_value(db, "SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY applied_us - occurred_us) / 1000.0"
-                          " FROM audit.bench_applied");
+                          " FROM notification.bench_applied");
     *p99 = r ? atof(r) : 0;
     free(r);
     pkt_env_destroy(&env);

@@ -12,15 +12,17 @@
 
 static pkt_env_t *env;
 
-/* Runs `pelukanctl audit verify` with the test's environment; returns its
- * exit status and output. */
-static int s_verify(char **out)
+/* Runs `pelukanctl <args>` with the test's environment (and `input` as
+ * its stdin when given); returns its exit status and output. */
+static int s_ctl(const char *args, const char *input, char **out)
 {
-    char *log = pk_asprintf("%s/verify-%d.out", pkt_env("PKTEST_TMP"), (int)getpid());
+    static int n;
+    char *log = pk_asprintf("%s/ctl-%d-%d.out", pkt_env("PKTEST_TMP"), (int)getpid(), ++n);
     char *cmd = pk_asprintf("env -i PATH=/usr/bin:/bin PELUKAN_DB_URL='%s' PELUKAN_AUDIT_SIGNING_KEY_FILE='%s' "
-                            "PELUKAN_MASTER_KEY_FILE='%s' %s/bin/pelukanctl audit verify > %s 2>&1",
+                            "PELUKAN_MASTER_KEY_FILE='%s' PELUKAN_AUDIT_ARCHIVE='%s' %s/bin/pelukanctl %s < %s > %s 2>&1",
                             pkt_env_get(env, "PELUKAN_DB_URL"), pkt_env_get(env, "PELUKAN_AUDIT_SIGNING_KEY_FILE"),
-                            pkt_env_get(env, "PELUKAN_MASTER_KEY_FILE"), pkt_env("PKTEST_BUILD"), log);
+                            pkt_env_get(env, "PELUKAN_MASTER_KEY_FILE"), pkt_env_get(env, "PELUKAN_AUDIT_ARCHIVE"),
+                            pkt_env("PKTEST_BUILD"), args, input ? input : "/dev/null", log);
     int st = system(cmd);
     *out = NULL;
     if (pk_read_file(log, out, NULL) != 0)
@@ -30,9 +32,40 @@ static int s_verify(char **out)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+static int s_verify(char **out)
+{
+    return s_ctl("audit verify", NULL, out);
+}
+
+static int s_lines(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *l = text; l && *l;) {
+        const char *e = strchr(l, '\n');
+        size_t len = e ? (size_t)(e - l) : strlen(l);
+        if (!needle || memmem(l, len, needle, strlen(needle)))
+            n++;
+        l = e ? e + 1 : l + len;
+    }
+    return n;
+}
+
+/* Writes `text` to a file in the test's directory; caller frees the path. */
+static char *s_file(const char *name, const char *text)
+{
+    char *path = pk_asprintf("%s/%s-%d", pkt_env("PKTEST_TMP"), name, (int)getpid());
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static const char *s_db = "t_audit";
+
 static bool s_logged(void *arg)
 {
-    char *v = pkt_sql_value("t_audit", "SELECT count(*) FROM audit.event_log");
+    char *v = pkt_sql_value(s_db, "SELECT count(*) FROM audit.event_log");
     bool ok = v && atol(v) >= *(long *)arg;
     free(v);
     return ok;
@@ -40,7 +73,7 @@ static bool s_logged(void *arg)
 
 static bool s_checkpointed(void *arg)
 {
-    char *v = pkt_sql_value("t_audit", "SELECT coalesce(max(gseq), 0) FROM audit.checkpoint");
+    char *v = pkt_sql_value(s_db, "SELECT coalesce(max(gseq), 0) FROM audit.checkpoint WHERE tree_root IS NOT NULL");
     bool ok = v && atol(v) >= *(long *)arg;
     free(v);
     return ok;
@@ -136,6 +169,220 @@ Test(audit, the_chain_verifies_and_each_tampering_is_named)
     pkt_sql("t_audit", S_AS_ATTACKER
             "DELETE FROM audit.checkpoint; INSERT INTO audit.checkpoint SELECT * FROM public.cp_copy");
     cr_assert_eq(s_verify(&out), 0, "restored: %s", out);
+    free(out);
+    pkt_env_destroy(&env);
+}
+
+/* Appends 120 events of 5 cases, every 10th an access by one of 3 staff. */
+static pkt_proc_t s_start_logged(const char *db, pkt_proc_t *producer)
+{
+    s_db = db;
+    free(pkt_db_create(db));
+    env = pkt_env_new(db);
+    pkt_env_set(env, "PKNODE_COUNT", "120");
+    pkt_env_set(env, "PKNODE_CASES", "5");
+    pkt_env_set(env, "PKNODE_ACCESS_EVERY", "10");
+    pkt_env_set(env, "PELUKAN_AUDIT_CHECKPOINT_S", "1");
+    pkt_env_set(env, "PELUKAN_AUDIT_CHECKPOINT_ENTRIES", "50");
+    char node[512];
+    snprintf(node, sizeof node, "%s/tests/tools/pk-busnode", pkt_env("PKTEST_BUILD"));
+    pkt_proc_t audit = pkt_service_start("audit", env);
+    *producer = pkt_wait_healthy(pkt_spawn(node, "produce", "intake", env));
+    long want = 120;
+    cr_assert(pkt_wait_until(s_logged, &want, 60000), "120 events in the log");
+    cr_assert(pkt_wait_until(s_checkpointed, &want, 30000), "a signed checkpoint with a tree root covers the head");
+    return audit;
+}
+
+Test(audit, the_log_is_append_only_for_its_own_role)
+{
+    pkt_proc_t producer, audit = s_start_logged("t_audit_ro", &producer);
+    static const char *const refused[] = {
+        "SET ROLE audit; UPDATE audit.event_log SET case_id = 'x' WHERE gseq = 1",
+        "SET ROLE audit; DELETE FROM audit.event_log WHERE gseq = 1",
+        "SET ROLE audit; TRUNCATE audit.event_log",
+        "SET ROLE audit; DELETE FROM audit.checkpoint",
+        "SET ROLE audit; ALTER TABLE audit.event_log DISABLE TRIGGER event_log_append_only",
+        /* Even the owner's privileges given back, the trigger refuses. */
+        "SET ROLE audit; GRANT UPDATE ON audit.event_log TO audit; UPDATE audit.event_log SET case_id = 'x'",
+        "UPDATE audit.event_log SET case_id = 'x' WHERE gseq = 1", /* a superuser, triggers on */
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        char *err = pkt_sql_error(s_db, refused[i]);
+        cr_assert_not_null(err, "refused: %s", refused[i]);
+        cr_assert(strstr(err, "permission denied") || strstr(err, "append-only") || strstr(err, "must be owner"),
+                  "%s: %s", refused[i], err);
+        free(err);
+    }
+    char *err = pkt_sql_error(s_db, "SET ROLE audit; SELECT count(*) FROM audit.event_log");
+    cr_assert_null(err, "reading is allowed: %s", err);
+    char *out;
+    cr_assert_eq(s_verify(&out), 0, "%s", out);
+    free(out);
+    cr_assert_eq(pkt_proc_stop(&producer, SIGTERM, 15000), 0);
+    cr_assert_eq(pkt_proc_stop(&audit, SIGTERM, 15000), 0);
+    pkt_env_destroy(&env);
+}
+
+static bool s_file_lines(void *arg)
+{
+    char *text = NULL;
+    bool ok = pk_read_file(((char **)arg)[0], &text, NULL) == 0 && s_lines(text, NULL) >= atoi(((char **)arg)[1]);
+    free(text);
+    return ok;
+}
+
+Test(audit, auditors_replay_follow_and_see_who_opened_what)
+{
+    pkt_proc_t producer, audit = s_start_logged("t_audit_replay", &producer);
+    char *out;
+    cr_assert_eq(s_ctl("audit replay", NULL, &out), 0, "%s", out);
+    cr_assert_eq(s_lines(out, NULL), 120, "%s", out);
+    cr_assert(strncmp(out, "1 ", 2) == 0 && strstr(out, " intake/1 "), "%s", out);
+    cr_assert_eq(s_lines(out, " test_event case=case-"), 108, "%s", out);
+    cr_assert_eq(s_lines(out, " actor=system:bench {\"n\":"), 108, "%s", out);
+    free(out);
+    cr_assert_eq(s_ctl("audit replay --case case-3 --json", NULL, &out), 0, "%s", out);
+    cr_assert_eq(s_lines(out, NULL), 24, "%s", out);
+    cr_assert_eq(s_lines(out, "\"case_id\":\"case-3\""), 24, "%s", out);
+    free(out);
+    cr_assert_eq(s_ctl("audit replay --type case_data_accessed", NULL, &out), 0, "%s", out);
+    cr_assert_eq(s_lines(out, " case_data_accessed "), 12, "%s", out);
+    free(out);
+    cr_assert_eq(s_ctl("audit replay --from 101", NULL, &out), 0, "%s", out);
+    cr_assert_eq(s_lines(out, NULL), 20, "%s", out);
+    cr_assert(strncmp(out, "101 ", 4) == 0, "%s", out);
+    free(out);
+
+    /* Who opened what: by case and by staff member. */
+    cr_assert_eq(s_ctl("audit access --case case-0", NULL, &out), 0, "%s", out);
+    cr_assert_eq(s_lines(out, "case=case-0 purpose=confirmation_call fields=reporter_phone,victim_name"), 12, "%s",
+                 out);
+    free(out);
+    cr_assert_eq(s_ctl("audit access --staff staff-1", NULL, &out), 0, "%s", out);
+    cr_assert_eq(s_lines(out, NULL), 4, "n = 10, 40, 70, 100: %s", out);
+    cr_assert_eq(s_lines(out, "staff=staff-1 role=admin"), 4, "%s", out);
+    free(out);
+    cr_assert_eq(s_ctl("audit access", NULL, &out), 2, "a case or a staff member is required: %s", out);
+    free(out);
+
+    /* --follow prints what arrives later. */
+    char *follow = pk_asprintf("%s/follow-%d", pkt_env("PKTEST_TMP"), (int)getpid());
+    char *pidfile = pk_asprintf("%s.pid", follow);
+    char *cmd = pk_asprintf("env -i PATH=/usr/bin:/bin PELUKAN_AUDIT_ARCHIVE='%s' timeout 60 %s/bin/pelukanctl audit "
+                            "replay --follow --from 121 > %s 2>&1 & echo $! > %s",
+                            pkt_env_get(env, "PELUKAN_AUDIT_ARCHIVE"), pkt_env("PKTEST_BUILD"), follow, pidfile);
+    cr_assert_eq(system(cmd), 0);
+    free(cmd);
+    cr_assert_eq(pkt_proc_stop(&producer, SIGTERM, 15000), 0);
+    pkt_env_set(env, "PKNODE_COUNT", "130");
+    char node[512];
+    snprintf(node, sizeof node, "%s/tests/tools/pk-busnode", pkt_env("PKTEST_BUILD"));
+    producer = pkt_wait_healthy(pkt_spawn(node, "produce", "intake", env));
+    char *want[] = {follow, "10"};
+    cr_assert(pkt_wait_until(s_file_lines, want, 30000), "10 new events followed");
+    char *text = NULL;
+    cr_assert_eq(pk_read_file(follow, &text, NULL), 0);
+    cr_assert(strncmp(text, "121 ", 4) == 0, "%s", text);
+    free(text);
+    free(follow);
+    cr_assert_eq(pk_read_file(pidfile, &text, NULL), 0);
+    kill(atoi(text), SIGTERM);
+    free(text);
+    free(pidfile);
+    cr_assert_eq(pkt_proc_stop(&producer, SIGTERM, 15000), 0);
+    cr_assert_eq(pkt_proc_stop(&audit, SIGTERM, 15000), 0);
+    pkt_env_destroy(&env);
+}
+
+Test(audit, proofs_hold_offline_and_a_changed_one_does_not)
+{
+    pkt_proc_t producer, audit = s_start_logged("t_audit_proof", &producer);
+    /* 30 more: checkpoints at 120 (at least) and at 150. */
+    cr_assert_eq(pkt_proc_stop(&producer, SIGTERM, 15000), 0);
+    pkt_env_set(env, "PKNODE_COUNT", "150");
+    char node[512];
+    snprintf(node, sizeof node, "%s/tests/tools/pk-busnode", pkt_env("PKTEST_BUILD"));
+    producer = pkt_wait_healthy(pkt_spawn(node, "produce", "intake", env));
+    long want = 150;
+    cr_assert(pkt_wait_until(s_checkpointed, &want, 30000), "a checkpoint at 150");
+    cr_assert_eq(pkt_proc_stop(&producer, SIGTERM, 15000), 0);
+    cr_assert_eq(pkt_proc_stop(&audit, SIGTERM, 15000), 0);
+    char *out;
+    cr_assert_eq(s_verify(&out), 0, "%s", out);
+    cr_assert_not_null(strstr(out, "Merkle root "), "%s", out);
+    free(out);
+
+    /* Inclusion of one case's 30 entries in the newest checkpoint. */
+    char *proof;
+    cr_assert_eq(s_ctl("audit prove --case case-2", NULL, &proof), 0, "%s", proof);
+    cr_assert_eq(s_lines(proof, "entry "), 30, "%s", proof);
+    char *file = s_file("proof", proof);
+    cr_assert_eq(s_ctl("audit check-proof", file, &out), 0, "%s", out);
+    cr_assert_not_null(strstr(out, "OK: 30 entries are in the log signed at entry 150"), "%s", out);
+    cr_assert_eq(s_lines(out, "proven: "), 30, "%s", out);
+    free(out);
+    /* Checked with the public key alone, no signing key, no database. */
+    char *pk = pkt_sql_value(s_db, "SELECT encode(public_key, 'hex') FROM audit.checkpoint LIMIT 1");
+    char *args = pk_asprintf("audit check-proof --public-key %s %s", pk, file);
+    char *cmd = pk_asprintf("env -i PATH=/usr/bin:/bin %s/bin/pelukanctl %s > /dev/null 2>&1", pkt_env("PKTEST_BUILD"),
+                            args);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    free(cmd);
+    free(args);
+    free(file);
+
+    /* An entry changed in the proof: it is not in the signed tree. */
+    char *bad = pk_strdup(proof);
+    char *entry = strstr(bad, "\nentry ");
+    char *eol = strchr(entry + 1, '\n');
+    eol[-3] = eol[-3] == '0' ? '1' : '0'; /* one hex digit of the envelope */
+    file = s_file("proof-bad", bad);
+    cr_assert_eq(s_ctl("audit check-proof", file, &out), 1, "%s", out);
+    cr_assert_not_null(strstr(out, "FAILED: line 4: the entry is not in the signed tree"), "%s", out);
+    free(out);
+    free(file);
+    free(bad);
+    /* Another key: the checkpoint is not the audit's. */
+    file = s_file("proof", proof);
+    args = pk_asprintf("audit check-proof --public-key %064d %s", 0, file);
+    cr_assert_eq(s_ctl(args, NULL, &out), 1, "%s", out);
+    cr_assert_not_null(strstr(out, "not signed by the audit's key"), "%s", out);
+    free(out);
+    free(args);
+    free(file);
+    free(proof);
+
+    /* Consistency between the first and the last checkpoint. */
+    char *first = pkt_sql_value(s_db, "SELECT min(gseq) FROM audit.checkpoint WHERE tree_root IS NOT NULL");
+    cr_assert_lt(atoi(first), 150);
+    args = pk_asprintf("audit prove --from %s --to 150", first);
+    cr_assert_eq(s_ctl(args, NULL, &proof), 0, "%s", proof);
+    free(args);
+    file = s_file("consistency", proof);
+    cr_assert_eq(s_ctl("audit check-proof", file, &out), 0, "%s", out);
+    char *ok = pk_asprintf("OK: the log signed at entry %s is a prefix of the log signed at entry 150", first);
+    cr_assert_not_null(strstr(out, ok), "%s", out);
+    free(ok);
+    free(out);
+    free(file);
+    char *c = strstr(proof, "consistency ");
+    cr_assert_not_null(c, "%s", proof);
+    c += strlen("consistency ");
+    c[0] = c[0] == 'a' ? 'b' : 'a';
+    file = s_file("consistency-bad", proof);
+    cr_assert_eq(s_ctl("audit check-proof", file, &out), 1, "%s", out);
+    cr_assert_not_null(strstr(out, "history was rewritten"), "%s", out);
+    free(out);
+    free(file);
+    free(proof);
+    free(first);
+    free(pk);
+
+    /* The log rewritten behind the checkpoints: no proof is made from it. */
+    pkt_sql(s_db, S_AS_ATTACKER "UPDATE audit.event_log SET hash = sha256(hash) WHERE gseq = 7");
+    cr_assert_eq(s_ctl("audit prove --case case-2", NULL, &out), 2, "%s", out);
+    cr_assert_not_null(strstr(out, "no longer matches checkpoint 150"), "%s", out);
     free(out);
     pkt_env_destroy(&env);
 }

@@ -27,7 +27,7 @@ TestSuite(bus, .init = s_setup, .timeout = 300);
 
 static pkt_proc_t s_start(const char *mode, pkt_env_t *env)
 {
-    const char *svc = strcmp(mode, "consume") == 0 ? "audit" : "intake";
+    const char *svc = strcmp(mode, "consume") == 0 ? "notification" : "intake";
     return pkt_wait_healthy(pkt_spawn(s_node, mode, svc, env));
 }
 
@@ -38,7 +38,7 @@ typedef struct {
 
 static long long s_applied(const char *db)
 {
-    char *v = pkt_sql_value(db, "SELECT count(*) FROM audit.bench_applied");
+    char *v = pkt_sql_value(db, "SELECT count(*) FROM notification.bench_applied");
     long long n = v ? atoll(v) : 0;
     free(v);
     return n;
@@ -62,17 +62,17 @@ static void s_wait_applied(const char *db, long long want, int timeout_ms)
 static void s_check_exactly_once(const char *db, long long n)
 {
     char *v = pkt_sql_value(db, "SELECT count(*) || ' ' || count(DISTINCT seq) || ' ' || min(seq) || ' ' || max(seq)"
-                                " || ' ' || count(DISTINCT n) FROM audit.bench_applied");
+                                " || ' ' || count(DISTINCT n) FROM notification.bench_applied");
     char want[128];
     snprintf(want, sizeof want, "%lld %lld 1 %lld %lld", n, n, n, n);
     cr_assert_str_eq(v, want, "count, distinct seq, min, max, distinct n");
     free(v);
-    v = pkt_sql_value(db, "SELECT count(*) FROM intake.bench_produced p FULL JOIN audit.bench_applied a USING (n)"
+    v = pkt_sql_value(db, "SELECT count(*) FROM intake.bench_produced p FULL JOIN notification.bench_applied a USING (n)"
                           " WHERE p.n IS NULL OR a.n IS NULL");
     cr_assert_str_eq(v, "0", "applied = committed by the producer");
     free(v);
     v = pkt_sql_value(db, "SELECT count(*) FROM (SELECT applied_us < lag(applied_us) OVER (ORDER BY seq) AS bad"
-                          " FROM audit.bench_applied) x WHERE bad");
+                          " FROM notification.bench_applied) x WHERE bad");
     cr_assert_str_eq(v, "0", "applied in sequence order");
     free(v);
     v = pkt_sql_value(db, "SELECT count(DISTINCT seq) || ' ' || max(seq) FROM intake.outbox");
@@ -122,9 +122,9 @@ Test(bus, dropped_live_messages_arrive_through_replay)
     pkt_proc_t consumer = s_start("consume", env);
     pkt_proc_t producer = s_start("produce", env);
     s_wait_applied("t_bus2", total, 120000);
-    long long gaps = pkt_metric(consumer.http_port, "pelukan_bus_gaps_total{service=\"audit\",producer=\"intake\"}");
+    long long gaps = pkt_metric(consumer.http_port, "pelukan_bus_gaps_total{service=\"notification\",producer=\"intake\"}");
     long long replayed =
-        pkt_metric(consumer.http_port, "pelukan_bus_replayed_total{service=\"audit\",producer=\"intake\"}");
+        pkt_metric(consumer.http_port, "pelukan_bus_replayed_total{service=\"notification\",producer=\"intake\"}");
     cr_assert_gt(gaps, 0, "the tiny high-water mark did drop messages");
     cr_assert_gt(replayed, 0);
     cr_assert_eq(pkt_proc_stop(&consumer, SIGTERM, 15000), 0);
@@ -195,7 +195,7 @@ Test(bus, retried_command_has_its_effect_once_and_gets_the_first_reply)
     pkt_env_set(env, "PKNODE_RPC_DELAY_MS", "1200");
     pkt_proc_t node = s_start("consume", env);
 
-    pk_rpc_client_t *client = pk_rpc_client_new(pkt_env_get(env, "PELUKAN_AUDIT_RPC"), 0);
+    pk_rpc_client_t *client = pk_rpc_client_new(pkt_env_get(env, "PELUKAN_NOTIFICATION_RPC"), 0);
     Pelukan__V1__CommandRequest req;
     uint8_t id[16];
     pk_rpc_request_init(&req, id, 400, 8);
@@ -208,9 +208,9 @@ Test(bus, retried_command_has_its_effect_once_and_gets_the_first_reply)
     cr_assert_eq(reply->status, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK);
     cr_assert_eq(reply->pong->n, 1007, "the reply of the first (and only) execution");
     pelukan__v1__command_reply__free_unpacked(reply, NULL);
-    cr_assert_geq(pkt_metric(node.http_port, "pelukan_rpc_deduplicated_total{service=\"audit\"}"), 1,
+    cr_assert_geq(pkt_metric(node.http_port, "pelukan_rpc_deduplicated_total{service=\"notification\"}"), 1,
                   "a retry was answered from the stored reply");
-    char *v = pkt_sql_value("t_bus4", "SELECT v FROM audit.bench_effect WHERE k = 'ping'");
+    char *v = pkt_sql_value("t_bus4", "SELECT v FROM notification.bench_effect WHERE k = 'ping'");
     cr_assert_str_eq(v, "1", "the effect happened once");
     free(v);
 
@@ -281,7 +281,7 @@ static bool s_fake_applied(void *arg)
     const void *bad_hdr[] = {"intake.x", "abc", "def"};
     size_t bad_len[] = {8, 3, 3};
     s_send_parts(f->pub, 3, bad_hdr, bad_len);
-    char *v = pkt_sql_value("t_bus5", "SELECT string_agg(seq || ':' || n, ',') FROM audit.bench_applied");
+    char *v = pkt_sql_value("t_bus5", "SELECT string_agg(seq || ':' || n, ',') FROM notification.bench_applied");
     bool ok = v && strcmp(v, "2:42") == 0;
     free(v);
     return ok;
@@ -323,20 +323,20 @@ Test(bus, garbage_and_oversized_frames_are_counted_and_survived)
 
     pkt_proc_t node = s_start("consume", env);
     cr_assert(pkt_wait_until(s_fake_applied, &f, 30000), "the decodable event after the garbage is applied");
-    long long bad = pkt_metric(node.http_port, "pelukan_bus_bad_frames_total{service=\"audit\",producer=\"intake\"}");
+    long long bad = pkt_metric(node.http_port, "pelukan_bus_bad_frames_total{service=\"notification\",producer=\"intake\"}");
     cr_assert_geq(bad, 3, "undecodable envelope and malformed live frames counted (%lld)", bad);
 
     /* Garbage to the node's own replay and command ROUTERs, counted... */
-    zsock_t *d1 = zsock_new_dealer(pkt_env_get(env, "PELUKAN_AUDIT_REPLAY"));
-    zsock_t *d2 = zsock_new_dealer(pkt_env_get(env, "PELUKAN_AUDIT_RPC"));
+    zsock_t *d1 = zsock_new_dealer(pkt_env_get(env, "PELUKAN_NOTIFICATION_REPLAY"));
+    zsock_t *d2 = zsock_new_dealer(pkt_env_get(env, "PELUKAN_NOTIFICATION_RPC"));
     const void *g[] = {"\xff\xff\xff\xff", "more"};
     size_t gl[] = {4, 4};
     s_send_parts(d1, 1, g, gl);
     s_send_parts(d1, 2, g, gl);
     s_send_parts(d2, 1, g, gl);
     s_send_parts(d2, 2, g, gl);
-    s_metric_t m1 = {node.http_port, "pelukan_rpc_bad_frames_total{service=\"audit\"}", 2};
-    s_metric_t m2 = {node.http_port, "pelukan_bus_bad_frames_total{service=\"audit\",producer=\"audit\"}", 2};
+    s_metric_t m1 = {node.http_port, "pelukan_rpc_bad_frames_total{service=\"notification\"}", 2};
+    s_metric_t m2 = {node.http_port, "pelukan_bus_bad_frames_total{service=\"notification\",producer=\"notification\"}", 2};
     cr_assert(pkt_wait_until(s_metric_at_least, &m1, 10000), "command server counted the garbage");
     cr_assert(pkt_wait_until(s_metric_at_least, &m2, 10000), "replay server counted the garbage");
 
@@ -356,7 +356,7 @@ Test(bus, garbage_and_oversized_frames_are_counted_and_survived)
     free(big);
 
     /* The node still answers a well-formed command and stays healthy. */
-    pk_rpc_client_t *client = pk_rpc_client_new(pkt_env_get(env, "PELUKAN_AUDIT_RPC"), 0);
+    pk_rpc_client_t *client = pk_rpc_client_new(pkt_env_get(env, "PELUKAN_NOTIFICATION_RPC"), 0);
     Pelukan__V1__CommandRequest req;
     uint8_t id[16];
     pk_rpc_request_init(&req, id, 2000, 3);
@@ -398,32 +398,76 @@ static bool s_outbox_empty(void *arg)
     return ok;
 }
 
-Test(bus, a_consumer_older_than_the_retention_is_told_so_not_skipped)
+static long long s_count(const char *db, const char *sql)
+{
+    char *v = pkt_sql_value(db, sql);
+    long long n = v ? atoll(v) : 0;
+    free(v);
+    return n;
+}
+
+static bool s_archived(void *arg)
+{
+    return s_count("t_bus6", "SELECT count(*) FROM audit.event_log") >= *(long long *)arg;
+}
+
+static bool s_rebuilt(void *arg)
+{
+    return s_count("t_bus6", "SELECT count(DISTINCT seq) FROM notification.bench_applied") >= *(long long *)arg;
+}
+
+/* A consumer that starts after the producer dropped events past its
+ * retention (a new service, or one restored from an old backup) neither
+ * skips them nor stops for good: it waits for the audit archive, takes
+ * them from it in the producer's order, then goes on from the producer.
+ * The consumer here plays the notification service with its own schema. */
+Test(bus, a_consumer_older_than_the_retention_rebuilds_from_the_audit_archive)
 {
     free(pkt_db_create("t_bus6"));
     pkt_env_t *env = pkt_env_new("t_bus6");
     pkt_env_set(env, "PKNODE_COUNT", "100");
     pkt_env_set(env, "PELUKAN_OUTBOX_RETENTION_S", "1");
+    pkt_proc_t audit = pkt_service_start("audit", env);
     pkt_proc_t producer = s_start("produce", env);
+    long long want = 100;
+    cr_assert(pkt_wait_until(s_archived, &want, 30000), "the audit logged all 100 events");
     cr_assert(pkt_wait_until(s_outbox_aged, "t_bus6", 30000), "100 events sequenced, older than the retention");
     /* Retention runs when the relay is elected (and every minute after). */
     cr_assert_eq(pkt_proc_stop(&producer, SIGTERM, 15000), 0);
     producer = s_start("produce", env);
     cr_assert(pkt_wait_until(s_outbox_empty, "t_bus6", 30000), "old events removed");
 
-    pkt_proc_t consumer = s_start("consume", env);
-    s_metric_t m = {consumer.http_port, "pelukan_bus_truncated{service=\"audit\",producer=\"intake\"}", 1};
+    /* With the archive down, the consumer waits and says why. */
+    cr_assert_eq(pkt_proc_stop(&audit, SIGTERM, 15000), 0);
+    pkt_proc_t consumer = pkt_wait_healthy(pkt_spawn(s_node, "consume", "notification", env));
+    s_metric_t m = {consumer.http_port, "pelukan_bus_truncated{service=\"notification\",producer=\"intake\"}", 1};
     cr_assert(pkt_wait_until(s_metric_at_least, &m, 15000), "the consumer knows it is behind the retention");
-    cr_assert_eq(s_applied("t_bus6"), 0, "nothing silently skipped");
+    usleep(1500000);
+    cr_assert_eq(s_count("t_bus6", "SELECT count(*) FROM notification.bench_applied"), 0, "nothing silently skipped");
+    cr_assert_eq(s_count("t_bus6", "SELECT count(*) FROM notification.consumer_offset"), 0, "the offset did not move");
     char *log = pkt_proc_log(&consumer);
-    cr_assert_not_null(strstr(log, "older than the producer's retention and must be rebuilt from the audit log"), "%s",
-                       log);
+    cr_assert_not_null(strstr(log, "no longer holds events after seq 0 (oldest kept: 101): rebuilding them from the "
+                                   "audit archive"),
+                       "%s", log);
     free(log);
-    char *v = pkt_sql_value("t_bus6", "SELECT count(*) FROM audit.consumer_offset");
-    cr_assert_str_eq(v, "0", "the offset did not move");
-    free(v);
+
+    /* The archive comes back: the consumer rebuilds, then follows the
+     * producer for what comes next, each event once. */
+    audit = pkt_service_start("audit", env);
+    cr_assert(pkt_wait_until(s_rebuilt, &want, 30000), "the 100 old events rebuilt from the archive");
+    m = (s_metric_t){consumer.http_port, "pelukan_bus_rebuilt_total{service=\"notification\",producer=\"intake\"}",
+                     100};
+    cr_assert(pkt_wait_until(s_metric_at_least, &m, 5000), "counted as rebuilt");
+    cr_assert_eq(pkt_proc_stop(&producer, SIGTERM, 15000), 0);
+    pkt_env_set(env, "PKNODE_COUNT", "150");
+    producer = s_start("produce", env);
+    want = 150;
+    cr_assert(pkt_wait_until(s_rebuilt, &want, 30000), "then the new events from the producer");
+    cr_assert_eq(s_count("t_bus6", "SELECT count(*) FROM notification.bench_applied"), 150, "each exactly once");
+    cr_assert_eq(s_count("t_bus6", "SELECT max(seq) FROM notification.bench_applied"), 150);
     cr_assert_eq(pkt_proc_stop(&consumer, SIGTERM, 15000), 0);
     cr_assert_eq(pkt_proc_stop(&producer, SIGTERM, 15000), 0);
+    cr_assert_eq(pkt_proc_stop(&audit, SIGTERM, 15000), 0);
     pkt_env_destroy(&env);
 }
 

@@ -62,6 +62,18 @@ void pkt_sql(const char *db, const char *sql)
     PQfinish(c);
 }
 
+char *pkt_sql_error(const char *db, const char *sql)
+{
+    PGconn *c = pkt_superuser(db);
+    PQsetNoticeProcessor(c, s_ignore_notice, NULL);
+    PGresult *r = PQexec(c, sql);
+    ExecStatusType st = PQresultStatus(r);
+    char *err = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? NULL : pk_strdup(PQresultErrorMessage(r));
+    PQclear(r);
+    PQfinish(c);
+    return err;
+}
+
 char *pkt_sql_value(const char *db, const char *sql)
 {
     PGconn *c = pkt_superuser(db);

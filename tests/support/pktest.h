@@ -27,6 +27,9 @@ void pkt_sql(const char *db, const char *sql);
 
 /* Runs a query returning one value as superuser; caller owns the string. */
 char *pkt_sql_value(const char *db, const char *sql);
+/* Runs `sql` as the superuser and returns NULL when it succeeds, else the
+ * error message (caller frees): for statements that must be refused. */
+char *pkt_sql_error(const char *db, const char *sql);
 
 /* Creates role `name` with schema `name` and search_path set, in `db`;
  * returns a conninfo for that role. Caller owns return value. */

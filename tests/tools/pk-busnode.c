@@ -10,7 +10,7 @@
  *                        "case-<n % k>", and every PKNODE_ACCESS_EVERY-th
  *                        one is a CaseDataAccessed by staff
  *                        "staff-<n % 3>" instead of a test event.
- *   pk-busnode consume   as service "audit" (or PKNODE_AS): applies
+ *   pk-busnode consume   as service "notification" (or PKNODE_AS): applies
  *                        intake's test events into bench_applied, with
  *                        PKNODE_RPC=1 also serving a test command.
  *   pk-busnode relay     as "intake", relaying only (a second instance). */
@@ -19,7 +19,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../services/audit/audit.h"
 #include "pelukan/service.h"
 #include "pelukan/util.h"
 
@@ -281,11 +280,8 @@ int main(int argc, char **argv)
     } else if (strcmp(mode, "relay") == 0) {
         def = (pk_service_def_t){.name = "intake"};
     } else if (strcmp(mode, "consume") == 0) {
-        /* As "audit" it accepts the audit's settings. */
         const char *as = getenv("PKNODE_AS");
-        as = as && *as ? as : "audit";
-        def = (pk_service_def_t){.name = as,
-                                 .settings = strcmp(as, "audit") == 0 ? audit_settings : NULL,
+        def = (pk_service_def_t){.name = as && *as ? as : "notification",
                                  .start = s_consume_start,
                                  .consumes = consumes,
                                  .apply = s_apply};

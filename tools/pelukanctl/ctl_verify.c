@@ -2,6 +2,7 @@
  * the Merkle tree over the whole log, checks every signed checkpoint
  * against both, and names the first entry that is missing, changed or out
  * of place. */
+#include <pthread.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@
 #include "pelukan/db.h"
 #include "pelukan/util.h"
 
-#define S_PAGE 20000
+#define S_PAGE 10000
 
 typedef struct {
     uint64_t gseq;
@@ -72,16 +73,175 @@ static s_checkpoint_t *s_checkpoints(PGconn *conn, int *n)
     return c;
 }
 
-/* Checks one page of entries; `*rc` is set on the first failure. */
+/* Reads a varint; returns its length, or 0 when malformed. */
+static size_t s_varint(const uint8_t *p, size_t len, uint64_t *v)
+{
+    *v = 0;
+    for (size_t i = 0; i < len && i < 10; i++) {
+        *v |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+        if (!(p[i] & 0x80))
+            return i + 1;
+    }
+    return 0;
+}
+
+/* Reads an envelope's case id and the field number of its payload from
+ * the wire, without decoding the whole message (the verifier reads every
+ * entry; the services decode it fully). Returns false when malformed. */
+static bool s_scan(const uint8_t *p, size_t len, const uint8_t **case_id, size_t *case_len, uint32_t *payload)
+{
+    static const uint32_t s_case_field = 4, s_first_payload = 20;
+    *case_id = (const uint8_t *)"";
+    *case_len = 0;
+    *payload = 0;
+    size_t i = 0;
+    while (i < len) {
+        uint64_t key, n;
+        size_t k = s_varint(p + i, len - i, &key);
+        if (!k)
+            return false;
+        i += k;
+        uint32_t field = (uint32_t)(key >> 3);
+        switch (key & 7) {
+        case 0:
+            k = s_varint(p + i, len - i, &n);
+            if (!k)
+                return false;
+            i += k;
+            break;
+        case 1:
+            i += 8;
+            break;
+        case 5:
+            i += 4;
+            break;
+        case 2:
+            k = s_varint(p + i, len - i, &n);
+            if (!k || n > len - i - k)
+                return false;
+            i += k;
+            if (field == s_case_field) {
+                *case_id = p + i;
+                *case_len = (size_t)n;
+            } else if (field >= s_first_payload) {
+                *payload = field;
+            }
+            i += (size_t)n;
+            break;
+        default:
+            return false;
+        }
+    }
+    return i == len;
+}
+
+/* The event type a payload field number stands for, as
+ * pk_envelope_type() names it. */
+static const char *s_type_name(uint32_t field)
+{
+    const ProtobufCFieldDescriptor *f =
+        field ? protobuf_c_message_descriptor_get_field(&pelukan__v1__envelope__descriptor, field) : NULL;
+    return f ? f->name : "unknown";
+}
+
+/* The Merkle tree is computed in a second thread from the chain hashes
+ * the walk produces, page by page: the chain is sequential by nature, the
+ * tree need not wait for it. */
+typedef struct s_mpage {
+    uint64_t first; /* gseq of hashes[0] */
+    size_t n;
+    audit_hash_t *hashes;
+    struct s_mpage *next;
+} s_mpage_t;
+
+typedef struct {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    s_mpage_t *head, *tail;
+    int depth;
+    bool closed;
+    audit_merkle_t tree;
+    const s_checkpoint_t *cps;
+    int ncp, next_cp;
+    uint64_t bad_root; /* first checkpoint whose root differs; 0: none */
+} s_merkle_t;
+
+static void *s_merkle_run(void *arg)
+{
+    s_merkle_t *m = arg;
+    for (;;) {
+        pthread_mutex_lock(&m->mu);
+        while (!m->head && !m->closed)
+            pthread_cond_wait(&m->cv, &m->mu);
+        s_mpage_t *pg = m->head;
+        if (pg) {
+            m->head = pg->next;
+            if (!m->head)
+                m->tail = NULL;
+            m->depth--;
+            pthread_cond_broadcast(&m->cv);
+        }
+        pthread_mutex_unlock(&m->mu);
+        if (!pg)
+            return NULL;
+        for (size_t i = 0; i < pg->n; i++) {
+            uint64_t gseq = pg->first + i;
+            audit_merkle_append(&m->tree, pg->hashes[i]);
+            for (; m->next_cp < m->ncp && m->cps[m->next_cp].gseq <= gseq; m->next_cp++) {
+                const s_checkpoint_t *cp = &m->cps[m->next_cp];
+                uint8_t root[AUDIT_HASH_BYTES];
+                if (cp->gseq != gseq || !cp->has_root)
+                    continue;
+                audit_merkle_root(&m->tree, root);
+                if (memcmp(cp->root, root, AUDIT_HASH_BYTES) != 0 && !m->bad_root)
+                    m->bad_root = gseq;
+            }
+        }
+        free(pg->hashes);
+        free(pg);
+    }
+}
+
+/* Hands a page of chain hashes to the tree thread (at most 4 waiting). */
+static void s_merkle_push(s_merkle_t *m, s_mpage_t *pg)
+{
+    pthread_mutex_lock(&m->mu);
+    while (m->depth >= 4)
+        pthread_cond_wait(&m->cv, &m->mu);
+    if (m->tail)
+        m->tail->next = pg;
+    else
+        m->head = pg;
+    m->tail = pg;
+    m->depth++;
+    pthread_cond_broadcast(&m->cv);
+    pthread_mutex_unlock(&m->mu);
+}
+
 typedef struct {
     uint8_t prev[AUDIT_HASH_BYTES];
     uint64_t expected, last;
-    audit_merkle_t tree;
+    s_merkle_t merkle;
     const s_checkpoint_t *cps;
     int ncp, next_cp;
 } s_state_t;
 
+static int s_page_check(s_state_t *st, const PGresult *r, s_mpage_t *pg);
+
+/* Checks one page of entries; returns CTL_FAILED at the first bad one.
+ * The chain hashes checked go on to the tree thread either way. */
 static int s_page(s_state_t *st, const PGresult *r)
+{
+    s_mpage_t *pg = pk_calloc(1, sizeof *pg);
+    pg->first = st->expected;
+    pg->hashes = pk_malloc(((size_t)PQntuples(r) + 1) * sizeof *pg->hashes);
+    int rc = s_page_check(st, r, pg);
+    s_merkle_push(&st->merkle, pg);
+    return rc;
+}
+
+static int s_page_check(s_state_t *st, const PGresult *r, s_mpage_t *pg)
 {
     int n = PQntuples(r);
     for (int i = 0; i < n; i++) {
@@ -100,24 +260,19 @@ static int s_page(s_state_t *st, const PGresult *r)
         if (PQgetlength(r, i, 8) != AUDIT_HASH_BYTES || memcmp(PQgetvalue(r, i, 8), h, AUDIT_HASH_BYTES) != 0)
             return s_fail("entry %llu was changed (its hash does not match its contents)", (unsigned long long)gseq);
         /* The columns that queries use must say what the envelope says. */
-        Pelukan__V1__Envelope *e = pk_envelope_unpack(env, env_len, env_len);
-        bool same = e && strcmp(pk_envelope_type(e), PQgetvalue(r, i, 4)) == 0 &&
-                    strcmp(e->case_id, PQgetvalue(r, i, 5)) == 0;
-        pk_envelope_free(e);
+        const uint8_t *case_id;
+        size_t case_len;
+        uint32_t payload;
+        bool same = s_scan(env, env_len, &case_id, &case_len, &payload) &&
+                    strcmp(s_type_name(payload), PQgetvalue(r, i, 4)) == 0 &&
+                    (size_t)PQgetlength(r, i, 5) == case_len && memcmp(PQgetvalue(r, i, 5), case_id, case_len) == 0;
         if (!same)
             return s_fail("entry %llu: its columns differ from its envelope", (unsigned long long)gseq);
-        audit_merkle_append(&st->tree, h);
-        for (; st->next_cp < st->ncp && st->cps[st->next_cp].gseq == gseq; st->next_cp++) {
-            const s_checkpoint_t *cp = &st->cps[st->next_cp];
-            if (memcmp(cp->head, h, AUDIT_HASH_BYTES) != 0)
+        memcpy(pg->hashes[pg->n++], h, AUDIT_HASH_BYTES);
+        for (; st->next_cp < st->ncp && st->cps[st->next_cp].gseq == gseq; st->next_cp++)
+            if (memcmp(st->cps[st->next_cp].head, h, AUDIT_HASH_BYTES) != 0)
                 return s_fail("entry %llu: the chain differs from the signed checkpoint (history rewritten)",
                               (unsigned long long)gseq);
-            uint8_t root[AUDIT_HASH_BYTES];
-            audit_merkle_root(&st->tree, root);
-            if (cp->has_root && memcmp(cp->root, root, AUDIT_HASH_BYTES) != 0)
-                return s_fail("checkpoint at entry %llu: its Merkle root differs from the log's",
-                              (unsigned long long)gseq);
-        }
         memcpy(st->prev, h, sizeof st->prev);
         st->last = gseq;
         st->expected++;
@@ -128,11 +283,17 @@ static int s_page(s_state_t *st, const PGresult *r)
 static int s_verify(PGconn *conn, const uint8_t pk[AUDIT_PK_BYTES])
 {
     s_state_t st = {.expected = 1};
-    audit_merkle_init(&st.tree);
     s_checkpoint_t *cps = s_checkpoints(conn, &st.ncp);
     if (st.ncp < 0)
         return CTL_ERROR;
     st.cps = cps;
+    s_merkle_t *m = &st.merkle;
+    audit_merkle_init(&m->tree);
+    m->cps = cps;
+    m->ncp = st.ncp;
+    pthread_mutex_init(&m->mu, NULL);
+    pthread_cond_init(&m->cv, NULL);
+    pthread_create(&m->thread, NULL, s_merkle_run, m);
     /* Every checkpoint must be signed by the audit's key over its bytes. */
     for (int i = 0; i < st.ncp; i++) {
         uint8_t msg[128];
@@ -144,39 +305,78 @@ static int s_verify(PGconn *conn, const uint8_t pk[AUDIT_PK_BYTES])
         }
     }
     /* One snapshot for the whole walk: a log that grows meanwhile is
-     * verified as it was when the walk began. */
-    PGresult *r = PQexec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+     * verified as it was when the walk began. Pages are ranges of gseq,
+     * two in flight (libpq pipeline mode), so that the server reads the
+     * next page while this process hashes the current one. */
+    PQclear(PQexec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+    PGresult *r = PQexecParams(conn, "SELECT coalesce(max(gseq), 0) FROM event_log", 0, NULL, NULL, NULL, NULL, 1);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        fprintf(stderr, "pelukanctl: cannot read the log: %s", PQerrorMessage(conn));
+        PQclear(r);
+        free(cps);
+        return CTL_ERROR;
+    }
+    uint64_t max = pk_be64_get(PQgetvalue(r, 0, 0)), sent = 1;
     PQclear(r);
-    int rc = CTL_OK;
+    int rc = CTL_OK, inflight = 0;
+    PQenterPipelineMode(conn);
     for (;;) {
-        char from[24], page[16];
-        snprintf(from, sizeof from, "%llu", (unsigned long long)st.expected);
-        snprintf(page, sizeof page, "%d", S_PAGE);
-        const char *p[] = {from, page};
-        r = PQexecParams(conn,
-                         "SELECT gseq, producer, epoch, seq, event_type, coalesce(case_id, ''), envelope,"
-                         " prev_hash, hash FROM event_log WHERE gseq >= $1 ORDER BY gseq LIMIT $2",
-                         2, NULL, p, NULL, NULL, 1);
+        while (inflight < 2 && sent <= max) {
+            char from[24], to[24];
+            snprintf(from, sizeof from, "%llu", (unsigned long long)sent);
+            snprintf(to, sizeof to, "%llu", (unsigned long long)(sent + S_PAGE));
+            const char *p[] = {from, to};
+            PQsendQueryParams(conn,
+                              "SELECT gseq, producer, epoch, seq, event_type, coalesce(case_id, ''), envelope,"
+                              " prev_hash, hash FROM event_log WHERE gseq >= $1 AND gseq < $2 ORDER BY gseq",
+                              2, NULL, p, NULL, NULL, 1);
+            PQpipelineSync(conn);
+            sent += S_PAGE;
+            inflight++;
+        }
+        if (inflight == 0)
+            break;
+        r = PQgetResult(conn);
         if (PQresultStatus(r) != PGRES_TUPLES_OK) {
             fprintf(stderr, "pelukanctl: cannot read the log: %s", PQerrorMessage(conn));
             PQclear(r);
             rc = CTL_ERROR;
             break;
         }
-        int n = PQntuples(r);
-        rc = s_page(&st, r);
+        if (rc == CTL_OK)
+            rc = s_page(&st, r);
         PQclear(r);
-        if (rc != CTL_OK || n < S_PAGE)
+        PQclear(PQgetResult(conn)); /* the end of this query's results */
+        PQclear(PQgetResult(conn)); /* its sync point */
+        inflight--;
+        if (rc != CTL_OK)
             break;
     }
+    /* After a failure, the pages still in flight are read and dropped. */
+    for (; inflight > 0; inflight--) {
+        PQclear(PQgetResult(conn));
+        PQclear(PQgetResult(conn));
+        PQclear(PQgetResult(conn));
+    }
+    PQexitPipelineMode(conn);
     PQclear(PQexec(conn, "COMMIT"));
+    pthread_mutex_lock(&m->mu);
+    m->closed = true;
+    pthread_cond_broadcast(&m->cv);
+    pthread_mutex_unlock(&m->mu);
+    pthread_join(m->thread, NULL);
+    pthread_mutex_destroy(&m->mu);
+    pthread_cond_destroy(&m->cv);
+    if (rc == CTL_OK && m->bad_root)
+        rc = s_fail("checkpoint at entry %llu: its Merkle root differs from the log's",
+                    (unsigned long long)m->bad_root);
     if (rc == CTL_OK && st.next_cp < st.ncp)
         rc = s_fail("checkpoint at entry %llu signs entries that are missing (the log ends at %llu)",
                     (unsigned long long)cps[st.next_cp].gseq, (unsigned long long)st.last);
     if (rc == CTL_OK) {
         uint8_t root[AUDIT_HASH_BYTES];
         char hex[2 * AUDIT_HASH_BYTES + 1];
-        audit_merkle_root(&st.tree, root);
+        audit_merkle_root(&m->tree, root);
         pk_hex(root, sizeof root, hex);
         printf("OK: %llu entries in one unbroken chain, %d signed checkpoints valid, Merkle root %s\n",
                (unsigned long long)st.last, st.ncp, hex);

@@ -39,6 +39,12 @@ typedef struct {
     pk_bus_batch_fn batch_begin; /* optional, see pk_bus_batch_fn */
     pk_bus_batch_end_fn batch_end; /* optional, see pk_bus_batch_end_fn */
     bool is_archive;               /* audit: never rebuilds from the archive */
+    /* Optional: the role that owns the service's schema and runs its
+     * migrations, so that the service's own role holds only the rights
+     * the migrations grant it (audit: INSERT and SELECT on its log). Its
+     * conninfo is PELUKAN_<NAME>_OWNER_DB_URL (a setting the service must
+     * declare), or PELUKAN_DB_URL as this user. */
+    const char *owner_role;
     /* Handles commands sent to PELUKAN_<NAME>_RPC; NULL: no command server. */
     pk_rpc_handler_fn command;
 } pk_service_def_t;

@@ -1,9 +1,10 @@
--- The log and its checkpoints are append-only for the audit's own role:
--- it may INSERT and SELECT, nothing else (its subscriber offsets, in
--- consumer_offset, are the only rows it updates). A trigger refuses the
--- same for anyone else short of dropping it, so that a rewrite needs a
--- superuser and leaves the chain and the signed checkpoints to tell.
-
+-- The log and its checkpoints are append-only for the audit service's
+-- role "audit": it may INSERT and SELECT, nothing else. The schema and its
+-- tables belong to "audit_owner", which runs these migrations, so the
+-- service cannot give itself more (its subscriber offsets and its outbox,
+-- in other tables, it may update). A trigger also refuses changes by
+-- anyone short of a superuser switching triggers off, and what a
+-- superuser rewrites the chain and the signed checkpoints tell.
 CREATE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION 'the audit log is append-only: % on % refused', TG_OP, TG_TABLE_NAME
@@ -20,5 +21,5 @@ CREATE TRIGGER checkpoint_append_only BEFORE UPDATE OR DELETE ON checkpoint
 CREATE TRIGGER checkpoint_no_truncate BEFORE TRUNCATE ON checkpoint
     FOR EACH STATEMENT EXECUTE FUNCTION refuse_change();
 
-REVOKE ALL ON event_log, checkpoint FROM CURRENT_USER;
-GRANT SELECT, INSERT ON event_log, checkpoint TO CURRENT_USER;
+REVOKE ALL ON event_log, checkpoint FROM audit;
+GRANT SELECT, INSERT ON event_log, checkpoint TO audit;
