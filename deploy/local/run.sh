@@ -77,5 +77,9 @@ done
 echo "run: PostgreSQL   host=127.0.0.1 port=$PG_PORT dbname=pelukan (psql: deploy/local/pgcluster.sh psql $VAR_DIR/pg $PG_PORT)"
 echo "run: reporter API http://127.0.0.1:$(http_port intake)/v1 (services/intake/openapi.yaml);"
 echo "     one-time codes go to the notification service; PELUKAN_INTAKE_DEV_PRINT_OTP=true make run prints them"
+pub=$(grep -ho 'signed with Ed25519 public key [0-9a-f]*' "$VAR_DIR/log/audit.log" 2>/dev/null | tail -1 | awk '{print $NF}')
+echo "run: audit log  archive ${PELUKAN_AUDIT_ARCHIVE:-tcp://127.0.0.1:7444}, checkpoint key ${pub:-(see the audit log)};"
+echo "     PELUKAN_DB_URL='$PELUKAN_DB_URL' PELUKAN_AUDIT_SIGNING_KEY_FILE=$AUDIT_KEY \\"
+echo "       $BUILD/bin/pelukanctl audit verify | replay [--follow] | access --case ID | prove --case ID"
 echo "run: logs in $VAR_DIR/log; press Ctrl-C to stop everything"
 wait
