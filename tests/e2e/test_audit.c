@@ -2,13 +2,16 @@
  * a hash chain, signed checkpoints, and a verifier that names the first
  * entry edited, deleted or swapped behind its back. */
 #include <criterion/criterion.h>
+#include <czmq.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../support/pktest.h"
+#include "pelukan/bus.h"
 #include "pelukan/util.h"
+#include "pelukan/v1/bus.pb-c.h"
 
 static pkt_env_t *env;
 
@@ -298,8 +301,11 @@ Test(audit, auditors_replay_follow_and_see_who_opened_what)
 Test(audit, proofs_hold_offline_and_a_changed_one_does_not)
 {
     pkt_proc_t producer, audit = s_start_logged("t_audit_proof", &producer);
-    /* 30 more: checkpoints at 120 (at least) and at 150. */
+    /* 30 more: checkpoints at 120 (at least) and at 150, the tree taken up
+     * again from the signed state after a restart. */
     cr_assert_eq(pkt_proc_stop(&producer, SIGTERM, 15000), 0);
+    cr_assert_eq(pkt_proc_stop(&audit, SIGTERM, 15000), 0);
+    audit = pkt_service_start("audit", env);
     pkt_env_set(env, "PKNODE_COUNT", "150");
     char node[512];
     snprintf(node, sizeof node, "%s/tests/tools/pk-busnode", pkt_env("PKTEST_BUILD"));
@@ -384,5 +390,68 @@ Test(audit, proofs_hold_offline_and_a_changed_one_does_not)
     cr_assert_eq(s_ctl("audit prove --case case-2", NULL, &out), 2, "%s", out);
     cr_assert_not_null(strstr(out, "no longer matches checkpoint 150"), "%s", out);
     free(out);
+    pkt_env_destroy(&env);
+}
+
+/* Sends one request to the archive and returns the reply's status, or -1
+ * when no reply came within 3 s. */
+static int s_archive_status(zsock_t *d, const Pelukan__V1__ArchiveRequest *req, uint32_t *count)
+{
+    uint8_t buf[512];
+    size_t len = pelukan__v1__archive_request__pack(req, buf);
+    zmq_send(zsock_resolve(d), buf, len, 0);
+    zsock_set_rcvtimeo(d, 3000);
+    zmsg_t *rep = zmsg_recv(d);
+    if (!rep)
+        return -1;
+    zframe_t *f = zmsg_first(rep);
+    Pelukan__V1__ArchiveReply *r = pelukan__v1__archive_reply__unpack(NULL, zframe_size(f), zframe_data(f));
+    int st = r ? (int)r->status : -2;
+    if (count)
+        *count = r ? r->count : 0;
+    if (r)
+        pelukan__v1__archive_reply__free_unpacked(r, NULL);
+    zmsg_destroy(&rep);
+    return st;
+}
+
+Test(audit, the_archive_counts_garbage_and_keeps_serving)
+{
+    pkt_proc_t producer, audit = s_start_logged("t_audit_garbage", &producer);
+    zsock_t *d = zsock_new_dealer(pkt_env_get(env, "PELUKAN_AUDIT_ARCHIVE"));
+    zsock_set_linger(d, 0);
+    /* Not protobuf; three frames; then a request naming a producer's
+     * stream without its epoch. The reply to the last comes after the
+     * others were read (one connection keeps the order). */
+    zstr_send(d, "\xff\xfe garbage");
+    zstr_sendx(d, "a", "b", "c", NULL);
+    Pelukan__V1__ArchiveRequest req = PELUKAN__V1__ARCHIVE_REQUEST__INIT;
+    req.producer = "intake";
+    cr_assert_eq(s_archive_status(d, &req, NULL), PELUKAN__V1__ARCHIVE_REPLY__STATUS__STATUS_BAD_REQUEST);
+    cr_assert_geq(pkt_metric(audit.http_port, "pelukan_audit_archive_bad_requests_total{service=\"audit\"}"), 3);
+    /* Larger than any request may be: ZeroMQ drops that connection. */
+    zsock_t *big = zsock_new_dealer(pkt_env_get(env, "PELUKAN_AUDIT_ARCHIVE"));
+    size_t big_len = 200000;
+    char *huge = pk_malloc(big_len);
+    memset(huge, 'x', big_len);
+    zmq_send(zsock_resolve(big), huge, big_len, 0);
+    free(huge);
+    zclock_sleep(300);
+    zsock_destroy(&big);
+    pelukan__v1__archive_request__init(&req);
+    req.from_gseq = 1;
+    req.max_count = 1000000; /* capped by the server */
+    uint32_t count = 0;
+    cr_assert_eq(s_archive_status(d, &req, &count), PELUKAN__V1__ARCHIVE_REPLY__STATUS__STATUS_OK);
+    cr_assert_eq(count, 120, "still serving, the whole log");
+    req.case_id = "case-1' OR '1'='1";
+    cr_assert_eq(s_archive_status(d, &req, &count), PELUKAN__V1__ARCHIVE_REPLY__STATUS__STATUS_OK);
+    cr_assert_eq(count, 0, "filters are parameters, not SQL");
+    zsock_destroy(&d);
+    cr_assert_eq(pkt_proc_stop(&producer, SIGTERM, 15000), 0);
+    cr_assert_eq(pkt_proc_stop(&audit, SIGTERM, 15000), 0);
+    char *log = pkt_proc_log(&audit);
+    cr_assert_not_null(strstr(log, "archive: malformed request"), "%s", log);
+    free(log);
     pkt_env_destroy(&env);
 }
