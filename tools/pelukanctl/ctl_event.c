@@ -10,10 +10,11 @@
 
 static json_t *s_hex(const uint8_t *data, size_t len)
 {
-    char *hex = pk_malloc(2 * len + 1);
+    char small[512], *hex = 2 * len < sizeof small ? small : pk_malloc(2 * len + 1);
     pk_hex(data, len, hex);
-    json_t *j = json_string(hex);
-    free(hex);
+    json_t *j = json_stringn_nocheck(hex, 2 * len); /* hex digits: ASCII */
+    if (hex != small)
+        free(hex);
     return j;
 }
 
@@ -138,11 +139,17 @@ json_t *ctl_message_json(const ProtobufCMessage *msg)
 
 static void s_time(uint64_t us, char out[40])
 {
+    /* Events come in bursts within the same second: format it once. */
+    static __thread time_t last = -1;
+    static __thread char date[24];
     time_t s = (time_t)(us / 1000000u);
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    size_t n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, 40 - n, ".%06uZ", (unsigned)(us % 1000000u));
+    if (s != last) {
+        struct tm tm;
+        gmtime_r(&s, &tm);
+        strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+        last = s;
+    }
+    snprintf(out, 40, "%s.%06uZ", date, (unsigned)(us % 1000000u));
 }
 
 void ctl_print_entry(FILE *out, uint64_t gseq, const char *producer, uint64_t epoch, uint64_t seq,
@@ -158,9 +165,8 @@ void ctl_print_entry(FILE *out, uint64_t gseq, const char *producer, uint64_t ep
         json_object_set_new(o, "type", json_string(type));
         if (env)
             json_object_set_new(o, "envelope", ctl_message_json(&env->base));
-        char *s = json_dumps(o, JSON_COMPACT);
-        fprintf(out, "%s\n", s);
-        free(s);
+        json_dumpf(o, out, JSON_COMPACT);
+        fputc('\n', out);
         json_decref(o);
         return;
     }
@@ -188,9 +194,8 @@ void ctl_print_entry(FILE *out, uint64_t gseq, const char *producer, uint64_t ep
         const ProtobufCMessage *m = f ? *(ProtobufCMessage *const *)((const char *)env + f->offset) : NULL;
         if (m) {
             json_t *j = ctl_message_json(m);
-            char *s = json_dumps(j, JSON_COMPACT);
-            fprintf(out, " %s", s);
-            free(s);
+            fputc(' ', out);
+            json_dumpf(j, out, JSON_COMPACT);
             json_decref(j);
         }
     }
