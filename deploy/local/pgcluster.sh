@@ -34,7 +34,7 @@ ensure_user() {
 
 superuser_psql() {
     local dir=$1 port=$2; shift 2
-    as_owner "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir/run" -p "$port" -U postgres "$@"
+    PGOPTIONS='-c client_min_messages=warning' as_owner "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir/run" -p "$port" -U postgres "$@"
 }
 
 start() {

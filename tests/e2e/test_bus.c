@@ -430,7 +430,10 @@ Test(bus, a_consumer_older_than_the_retention_rebuilds_from_the_audit_archive)
     pkt_proc_t audit = pkt_service_start("audit", env);
     pkt_proc_t producer = s_start("produce", env);
     long long want = 100;
-    cr_assert(pkt_wait_until(s_archived, &want, 30000), "the audit logged all 100 events");
+    if (!pkt_wait_until(s_archived, &want, 60000)) {
+        char *alog = pkt_proc_log(&audit), *plog = pkt_proc_log(&producer);
+        cr_assert_fail("the audit logged all 100 events\naudit:\n%s\nproducer:\n%s", alog, plog);
+    }
     cr_assert(pkt_wait_until(s_outbox_aged, "t_bus6", 30000), "100 events sequenced, older than the retention");
     /* Retention runs when the relay is elected (and every minute after). */
     cr_assert_eq(pkt_proc_stop(&producer, SIGTERM, 15000), 0);

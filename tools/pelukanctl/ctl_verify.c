@@ -287,21 +287,15 @@ static int s_verify(PGconn *conn, const uint8_t pk[AUDIT_PK_BYTES])
     if (st.ncp < 0)
         return CTL_ERROR;
     st.cps = cps;
-    s_merkle_t *m = &st.merkle;
-    audit_merkle_init(&m->tree);
-    m->cps = cps;
-    m->ncp = st.ncp;
-    pthread_mutex_init(&m->mu, NULL);
-    pthread_cond_init(&m->cv, NULL);
-    pthread_create(&m->thread, NULL, s_merkle_run, m);
     /* Every checkpoint must be signed by the audit's key over its bytes. */
     for (int i = 0; i < st.ncp; i++) {
         uint8_t msg[128];
         size_t len = audit_checkpoint_message(cps[i].gseq, cps[i].head, cps[i].has_root ? cps[i].root : NULL,
                                               cps[i].at_us, msg);
         if (memcmp(cps[i].pk, pk, AUDIT_PK_BYTES) != 0 || crypto_sign_verify_detached(cps[i].sig, msg, len, pk) != 0) {
+            unsigned long long bad = (unsigned long long)cps[i].gseq;
             free(cps);
-            return s_fail("checkpoint at entry %llu: bad signature", (unsigned long long)cps[i].gseq);
+            return s_fail("checkpoint at entry %llu: bad signature", bad);
         }
     }
     /* One snapshot for the whole walk: a log that grows meanwhile is
@@ -318,6 +312,13 @@ static int s_verify(PGconn *conn, const uint8_t pk[AUDIT_PK_BYTES])
     }
     uint64_t max = pk_be64_get(PQgetvalue(r, 0, 0)), sent = 1;
     PQclear(r);
+    s_merkle_t *m = &st.merkle;
+    audit_merkle_init(&m->tree);
+    m->cps = cps;
+    m->ncp = st.ncp;
+    pthread_mutex_init(&m->mu, NULL);
+    pthread_cond_init(&m->cv, NULL);
+    pthread_create(&m->thread, NULL, s_merkle_run, m);
     int rc = CTL_OK, inflight = 0;
     PQenterPipelineMode(conn);
     for (;;) {
