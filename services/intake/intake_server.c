@@ -7,9 +7,8 @@
 #include <string.h>
 
 #include "intake_call.h"
+#include "intake_case.h"
 #include "pelukan/util.h"
-
-#define S_FINAL_STATES "('closed','rejected','duplicate','withdrawn')"
 
 /* ---- POST /v1/reports -------------------------------------------------- */
 
@@ -250,7 +249,8 @@ static void s_get_query(intake_call_t *c)
                   2, p);
     pk_db_txn_add(txn,
                   "SELECT e.state, " S_TS("e.at") " FROM case_event e JOIN cases x ON x.id = e.case_id"
-                                                  " WHERE e.case_id = $1 AND x.reporter_id = $2 ORDER BY e.id",
+                                                  " WHERE e.case_id = $1 AND x.reporter_id = $2 AND e.kind = 'state'"
+                                                  " ORDER BY e.id",
                   2, p);
     pk_db_txn_submit(txn, s_get_done, c);
 }
@@ -274,18 +274,6 @@ static void s_withdrawn(pk_db_txn_t *txn, int status, void *arg)
     intake_call_free(c);
 }
 
-static Pelukan__V1__CaseState s_state_enum(const char *name)
-{
-    static const char *const names[] = {"",         "submitted", "verified",  "assigned", "en_route",
-                                        "on_site",  "assessed",  "referred",  "accepted", "closed",
-                                        "rejected", "duplicate", "withdrawn", "declined"};
-    for (size_t i = 1; i < PK_ARRAY_LEN(names); i++) {
-        if (strcmp(names[i], name) == 0)
-            return (Pelukan__V1__CaseState)i;
-    }
-    return PELUKAN__V1__CASE_STATE__CASE_STATE_UNSPECIFIED;
-}
-
 static void s_withdraw_checked(pk_db_txn_t *txn, int status, void *arg)
 {
     intake_call_t *c = arg;
@@ -298,7 +286,7 @@ static void s_withdraw_checked(pk_db_txn_t *txn, int status, void *arg)
         return;
     }
     snprintf(c->from_state, sizeof c->from_state, "%s", PQgetvalue(r, 0, 0));
-    if (strstr(S_FINAL_STATES, c->from_state)) {
+    if (!intake_transition_allowed(c->from_state, "withdrawn")) {
         char msg[128];
         snprintf(msg, sizeof msg, "Laporan sudah berstatus %s dan tidak bisa ditarik", c->from_state);
         intake_error(c->req, 409, "invalid_transition", msg, json_pack("{s:s}", "state", c->from_state));
@@ -310,7 +298,7 @@ static void s_withdraw_checked(pk_db_txn_t *txn, int status, void *arg)
     uint8_t eid[16];
     intake_envelope(c, c->reporter_id, c->case_id, &env, eid, &actor);
     Pelukan__V1__CaseStateChanged ch = PELUKAN__V1__CASE_STATE_CHANGED__INIT;
-    ch.from_state = s_state_enum(c->from_state);
+    ch.from_state = intake_state_enum(c->from_state);
     ch.to_state = PELUKAN__V1__CASE_STATE__CASE_STATE_WITHDRAWN;
     ch.reason_code = "reporter_request";
     env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_STATE_CHANGED;

@@ -1,0 +1,86 @@
+/* intake_case.c -- the case life cycle and its tables. */
+#include "intake_case.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "pelukan/util.h"
+
+static const char *const s_states[] = {"",         "submitted", "verified",  "assigned", "en_route",
+                                       "on_site",  "assessed",  "referred",  "accepted", "closed",
+                                       "rejected", "duplicate", "withdrawn", "declined"};
+
+/* Every allowed step. The reporter may withdraw from any state that is not
+ * final (below, added by rule rather than listed). */
+static const struct {
+    const char *from, *to;
+} s_steps[] = {
+    {"submitted", "verified"}, {"submitted", "rejected"}, {"submitted", "duplicate"},
+    {"verified", "assigned"},  {"verified", "rejected"},  {"verified", "duplicate"},
+    {"assigned", "en_route"},  {"assigned", "verified"}, /* the companion declined: back to the queue */
+    {"en_route", "on_site"},   {"en_route", "verified"},  {"on_site", "assessed"},
+    {"assessed", "referred"},  {"assessed", "closed"},    {"referred", "accepted"},
+    {"referred", "declined"},  {"declined", "referred"},  {"declined", "closed"},
+    {"accepted", "closed"},
+};
+
+unsigned intake_role_bit(const char *role)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } roles[] = {{"admin", INTAKE_ADMIN},
+                 {"companion", INTAKE_COMPANION},
+                 {"agency", INTAKE_AGENCY},
+                 {"supervisor", INTAKE_SUPERVISOR},
+                 {"auditor", INTAKE_AUDITOR}};
+    for (size_t i = 0; role && i < PK_ARRAY_LEN(roles); i++)
+        if (strcmp(roles[i].name, role) == 0)
+            return roles[i].bit;
+    return 0;
+}
+
+bool intake_state_known(const char *name)
+{
+    return intake_state_enum(name) != PELUKAN__V1__CASE_STATE__CASE_STATE_UNSPECIFIED;
+}
+
+bool intake_state_final(const char *name)
+{
+    static const char *const final[] = {"closed", "rejected", "duplicate", "withdrawn"};
+    for (size_t i = 0; name && i < PK_ARRAY_LEN(final); i++)
+        if (strcmp(final[i], name) == 0)
+            return true;
+    return false;
+}
+
+bool intake_transition_allowed(const char *from, const char *to)
+{
+    if (!intake_state_known(from) || !intake_state_known(to) || intake_state_final(from))
+        return false;
+    if (strcmp(to, "withdrawn") == 0)
+        return true;
+    for (size_t i = 0; i < PK_ARRAY_LEN(s_steps); i++)
+        if (strcmp(s_steps[i].from, from) == 0 && strcmp(s_steps[i].to, to) == 0)
+            return true;
+    return false;
+}
+
+Pelukan__V1__CaseState intake_state_enum(const char *name)
+{
+    for (size_t i = 1; name && i < PK_ARRAY_LEN(s_states); i++)
+        if (strcmp(s_states[i], name) == 0)
+            return (Pelukan__V1__CaseState)i;
+    return PELUKAN__V1__CASE_STATE__CASE_STATE_UNSPECIFIED;
+}
+
+bool intake_safe_now(const char *safe_hours, int minutes_now)
+{
+    int h1, m1, h2, m2;
+    if (!safe_hours || !*safe_hours || sscanf(safe_hours, "%d:%d-%d:%d", &h1, &m1, &h2, &m2) != 4)
+        return true;
+    int from = h1 * 60 + m1, to = h2 * 60 + m2;
+    if (from <= to)
+        return minutes_now >= from && minutes_now < to;
+    return minutes_now >= from || minutes_now < to; /* across midnight */
+}
