@@ -642,6 +642,15 @@ const PGresult *pk_db_txn_result(const pk_db_txn_t *txn, int i)
     return txn->results && i >= 0 && i < txn->count ? txn->results[i] : NULL;
 }
 
+PGresult *pk_db_txn_take_result(pk_db_txn_t *txn, int i)
+{
+    if (!txn->results || i < 0 || i >= txn->count)
+        return NULL;
+    PGresult *r = txn->results[i];
+    txn->results[i] = NULL;
+    return r;
+}
+
 const char *pk_db_txn_error(const pk_db_txn_t *txn)
 {
     return txn->error ? txn->error : "";

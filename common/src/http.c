@@ -52,6 +52,7 @@ struct pk_http_req {
     char request_id[65];
     char *method;
     char *path;
+    char *query; /* after '?', raw; NULL when none */
     char *params[S_MAX_PARAMS];
     int nparams;
     char *header_copies[S_MAX_HEADERS];
@@ -72,6 +73,7 @@ static void s_req_free(pk_http_req_t *req)
         *req->link = NULL;
     free(req->method);
     free(req->path);
+    free(req->query);
     for (int i = 0; i < req->nparams; i++)
         free(req->params[i]);
     for (int i = 0; i < req->nheader_copies; i++)
@@ -153,6 +155,8 @@ static int s_on_req(h2o_handler_t *h, h2o_req_t *hreq)
     req->method = pk_strndup(hreq->method.base, hreq->method.len);
     s_request_id(req, hreq);
     req->path = pk_strndup(hreq->path_normalized.base, hreq->path_normalized.len);
+    if (hreq->query_at != SIZE_MAX && hreq->query_at < hreq->path.len)
+        req->query = pk_strndup(hreq->path.base + hreq->query_at + 1, hreq->path.len - hreq->query_at - 1);
     struct sockaddr_storage ss;
     socklen_t sl = hreq->conn->callbacks->get_peername(hreq->conn, (struct sockaddr *)&ss);
     if (sl && ss.ss_family == AF_INET)
@@ -376,6 +380,54 @@ const char *pk_http_header(pk_http_req_t *req, const char *name)
     char *copy = pk_strndup(v.base, v.len);
     req->header_copies[req->nheader_copies++] = copy;
     return copy;
+}
+
+static int s_hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Decodes %XX and '+' in place; returns false on a malformed escape. */
+static bool s_url_decode(char *s)
+{
+    char *o = s;
+    for (char *i = s; *i; i++) {
+        if (*i == '+') {
+            *o++ = ' ';
+        } else if (*i == '%') {
+            int hi = s_hexval(i[1]), lo = hi < 0 ? -1 : s_hexval(i[2]);
+            if (lo < 0)
+                return false;
+            *o++ = (char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            *o++ = *i;
+        }
+    }
+    *o = '\0';
+    return true;
+}
+
+const char *pk_http_query(pk_http_req_t *req, const char *name)
+{
+    if (!req->query || req->nheader_copies == S_MAX_HEADERS)
+        return NULL;
+    size_t n = strlen(name);
+    for (const char *p = req->query; *p;) {
+        const char *end = strchr(p, '&');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len > n && strncmp(p, name, n) == 0 && p[n] == '=') {
+            char *v = pk_strndup(p + n + 1, len - n - 1);
+            if (!s_url_decode(v)) {
+                free(v);
+                return NULL;
+            }
+            req->header_copies[req->nheader_copies++] = v;
+            return v;
+        }
+        p = end ? end + 1 : p + len;
+    }
+    return NULL;
 }
 
 const char *pk_http_body(const pk_http_req_t *req, size_t *len)

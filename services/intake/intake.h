@@ -29,15 +29,27 @@ typedef struct {
     int otp_per_phone, otp_phone_window_s;
     int otp_per_client, otp_client_window_s;
     int session_ttl_s;
+    int staff_session_ttl_s, staff_max_failures, staff_lock_s;
+    struct intake_route_ctx *route_ctx; /* one per route (main.c) */
+    char dummy_hash[PK_PASSWORD_HASH_MAX];
     pk_metric_t *m_requests, *m_reports, *m_otp_sent, *m_otp_failed, *m_rejected;
 } intake_t;
 
-/* The routes of the public API: method, path pattern ("*" = one segment),
- * handler. The OpenAPI file describes exactly these (a test checks). */
-typedef struct {
+struct intake_call;
+
+/* The routes of the API: method, path pattern ("*" = one segment), who may
+ * call it (INTAKE_* bits of intake_case.h: the authorization matrix), and
+ * its handler. Reporter and anonymous routes take the request as it comes
+ * (`handler`); staff routes run after the staff member was authenticated
+ * and their role checked against `roles` (`staff`). The OpenAPI file
+ * describes exactly these (a test checks), and a test calls every route
+ * as every role. */
+typedef struct intake_route {
     const char *method;
     const char *pattern;
+    unsigned roles;
     pk_http_handler_fn handler;
+    void (*staff)(struct intake_call *c);
 } intake_route_t;
 
 extern const intake_route_t intake_routes[];

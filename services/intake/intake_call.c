@@ -39,6 +39,39 @@ char *intake_seal_json(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, c
     return hex;
 }
 
+json_t *intake_open_json(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, const char *what, const PGresult *r,
+                         int row, int col)
+{
+    int len = PQgetisnull(r, row, col) ? 0 : PQgetlength(r, row, col);
+    if (len <= 0)
+        return NULL;
+    /* bytea in text form: decode, then open. */
+    uint8_t *sealed = pk_malloc((size_t)len);
+    long n = pk_pg_bytea_get(r, row, col, sealed, (size_t)len);
+    json_t *value = NULL;
+    if (n > PK_SEAL_OVERHEAD) {
+        char context[128];
+        snprintf(context, sizeof context, "%s:%s", owner, what);
+        size_t plen = (size_t)n - PK_SEAL_OVERHEAD;
+        uint8_t *plain = pk_malloc(plen + 1);
+        if (pk_open(key, context, sealed, (size_t)n, plain) == 0)
+            value = json_loadb((const char *)plain, plen, JSON_REJECT_DUPLICATES, NULL);
+        sodium_memzero(plain, plen);
+        free(plain);
+    }
+    free(sealed);
+    return value;
+}
+
+int intake_unwrap(const intake_call_t *c, const char *context, const PGresult *r, int row, int col,
+                  uint8_t key[PK_DATAKEY_BYTES])
+{
+    uint8_t wrapped[PK_WRAPPED_KEY_BYTES];
+    if (PQgetisnull(r, row, col) || pk_pg_bytea_get(r, row, col, wrapped, sizeof wrapped) != PK_WRAPPED_KEY_BYTES)
+        return PK_EKEY;
+    return pk_datakey_unwrap(c->in->keys, context, wrapped, sizeof wrapped, key);
+}
+
 /* Starts an intake event caused by reporter `reporter_id` in this request. */
 void intake_envelope(const intake_call_t *c, const char *reporter_id, const char *case_id, Pelukan__V1__Envelope *env,
                      uint8_t eid[16], Pelukan__V1__Actor *actor)

@@ -17,6 +17,13 @@ typedef struct intake_call {
     char case_id[PK_ID_HEX_LEN + 1];
     char from_state[16];
     json_t *body;
+    /* A staff member's request: who, and as what. */
+    char staff_id[PK_ID_HEX_LEN + 1];
+    char staff_role[16];
+    char staff_agency[32];
+    unsigned role_bit;
+    const struct intake_route *route;
+    void *work; /* password hashing in flight (intake_staff.c) */
 } intake_call_t;
 
 /* Caller owns return value; free with intake_call_free(). */
@@ -26,6 +33,13 @@ void intake_call_free(intake_call_t *c);
 /* Seals a JSON value under `key` with context "<owner>:<what>"; returns a
  * bytea literal. Caller frees. */
 char *intake_seal_json(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, const char *what, const json_t *value);
+/* Opens a value sealed by intake_seal_json() from a bytea column (text
+ * form); NULL when NULL, forged or not JSON. Caller owns return value. */
+json_t *intake_open_json(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, const char *what, const PGresult *r,
+                         int row, int col);
+/* Unwraps the data key in a bytea column with `context`; 0 or PK_E*. */
+int intake_unwrap(const intake_call_t *c, const char *context, const PGresult *r, int row, int col,
+                  uint8_t key[PK_DATAKEY_BYTES]) PK_MUST_CHECK;
 /* Starts an intake event caused by reporter `reporter_id` in this request. */
 void intake_envelope(const intake_call_t *c, const char *reporter_id, const char *case_id, Pelukan__V1__Envelope *env,
                      uint8_t eid[16], Pelukan__V1__Actor *actor);
@@ -39,6 +53,15 @@ void intake_token_hash(const char *token, char out[65]);
 /* Checks "Authorization: Bearer <token>"; on success fills the reporter id
  * and key and continues with `next`; otherwise answers 401 and frees `c`. */
 void intake_authenticate(intake_call_t *c, void (*next)(intake_call_t *c));
+
+/* Checks "Authorization: Bearer stf_<token>" against staff sessions;
+ * continues with `next` when the staff member's role is one of `roles`,
+ * else answers 401 (no valid staff session) or 403 and frees `c`. */
+void intake_staff_authenticate(intake_call_t *c, unsigned roles, void (*next)(intake_call_t *c));
+
+/* Starts an intake event caused by the staff member of this request. */
+void intake_staff_envelope(const intake_call_t *c, const char *case_id, Pelukan__V1__Envelope *env, uint8_t eid[16],
+                           Pelukan__V1__Actor *actor);
 
 /* POST /v1/auth/otp and POST /v1/auth/otp/verify (intake_auth.c). */
 void intake_otp_request(pk_http_req_t *req, void *arg);

@@ -8,6 +8,7 @@
 
 #include "intake_call.h"
 #include "intake_case.h"
+#include "intake_staff.h"
 #include "pelukan/util.h"
 
 /* ---- POST /v1/reports -------------------------------------------------- */
@@ -372,13 +373,29 @@ static void s_contact_safety(pk_http_req_t *req, void *arg)
     intake_authenticate(c, s_safety_write);
 }
 
+/* The authorization matrix: who may call what. */
 const intake_route_t intake_routes[] = {
-    {"POST", "/v1/auth/otp", intake_otp_request},
-    {"POST", "/v1/auth/otp/verify", intake_otp_verify},
-    {"POST", "/v1/reports", s_report_create},
-    {"GET", "/v1/reports", s_report_list},
-    {"GET", "/v1/reports/*", s_report_get},
-    {"POST", "/v1/reports/*/withdraw", s_report_withdraw},
-    {"PUT", "/v1/me/contact-safety", s_contact_safety},
-    {NULL, NULL, NULL},
+    {"POST", "/v1/auth/otp", INTAKE_ANYONE, intake_otp_request, NULL},
+    {"POST", "/v1/auth/otp/verify", INTAKE_ANYONE, intake_otp_verify, NULL},
+    {"POST", "/v1/reports", INTAKE_REPORTER, s_report_create, NULL},
+    {"GET", "/v1/reports", INTAKE_REPORTER, s_report_list, NULL},
+    {"GET", "/v1/reports/*", INTAKE_REPORTER, s_report_get, NULL},
+    {"POST", "/v1/reports/*/withdraw", INTAKE_REPORTER, s_report_withdraw, NULL},
+    {"PUT", "/v1/me/contact-safety", INTAKE_REPORTER, s_contact_safety, NULL},
+    {"POST", "/v1/staff/login", INTAKE_ANYONE, intake_staff_login, NULL},
+    {"POST", "/v1/staff/logout", INTAKE_STAFF, NULL, intake_staff_logout},
+    {"POST", "/v1/staff/password", INTAKE_STAFF, NULL, intake_staff_password},
+    {"GET", "/v1/staff/accounts", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_staff_account_list},
+    {"POST", "/v1/staff/accounts", INTAKE_ADMIN, NULL, intake_staff_account_create},
+    {"POST", "/v1/staff/accounts/*/disable", INTAKE_ADMIN, NULL, intake_staff_account_disable},
+    {"GET", "/v1/staff/cases", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_COMPANION | INTAKE_AGENCY, NULL,
+     intake_admin_queue},
+    {"GET", "/v1/staff/cases/*", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_COMPANION | INTAKE_AGENCY, NULL,
+     intake_admin_case},
+    {"POST", "/v1/staff/cases/*/calls", INTAKE_ADMIN, NULL, intake_admin_call},
+    {"POST", "/v1/staff/cases/*/verify", INTAKE_ADMIN, NULL, intake_admin_verify},
+    {"POST", "/v1/staff/cases/*/reject", INTAKE_ADMIN, NULL, intake_admin_reject},
+    {"POST", "/v1/staff/cases/*/duplicate", INTAKE_ADMIN, NULL, intake_admin_duplicate},
+    {"POST", "/v1/staff/cases/*/notes", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_admin_note},
+    {NULL, NULL, 0, NULL, NULL},
 };

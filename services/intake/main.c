@@ -1,8 +1,25 @@
 /* main.c -- the PELUKAN intake service: the only HTTP edge. */
 #include <stdlib.h>
 
+#include <sodium.h>
+
 #include "intake.h"
+#include "intake_call.h"
 #include "pelukan/util.h"
+
+/* A staff route: authenticate, check the role against the table, run. */
+typedef struct intake_route_ctx {
+    intake_t *in;
+    const intake_route_t *route;
+} s_route_ctx_t;
+
+static void s_staff_route(pk_http_req_t *req, void *arg)
+{
+    const s_route_ctx_t *rc = arg;
+    intake_call_t *c = intake_call_new(rc->in, req);
+    c->route = rc->route;
+    intake_staff_authenticate(c, rc->route->roles, rc->route->staff);
+}
 
 static const pk_config_def_t s_settings[] = {
     {"PELUKAN_INTAKE_DEV_PRINT_OTP", PK_CFG_BOOL, "false",
@@ -14,6 +31,11 @@ static const pk_config_def_t s_settings[] = {
     {"PELUKAN_INTAKE_OTP_PER_CLIENT", PK_CFG_INT, "20", "codes per client address per window", NULL, 1, 100000},
     {"PELUKAN_INTAKE_OTP_CLIENT_WINDOW_S", PK_CFG_INT, "3600", "window of the per-address limit", NULL, 1, 86400},
     {"PELUKAN_INTAKE_SESSION_TTL_S", PK_CFG_INT, "2592000", "reporter session lifetime (30 days)", NULL, 60, 31536000},
+    {"PELUKAN_INTAKE_STAFF_SESSION_TTL_S", PK_CFG_INT, "43200", "staff session lifetime (12 hours)", NULL, 60, 604800},
+    {"PELUKAN_INTAKE_STAFF_MAX_FAILURES", PK_CFG_INT, "5", "wrong passwords in a row before a staff account locks",
+     NULL, 1, 100},
+    {"PELUKAN_INTAKE_STAFF_LOCK_S", PK_CFG_INT, "900", "how long a locked staff account stays locked", NULL, 1,
+     86400},
     PK_CONFIG_END,
 };
 
@@ -57,6 +79,9 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->otp_per_client = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_PER_CLIENT");
     in->otp_client_window_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_CLIENT_WINDOW_S");
     in->session_ttl_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_SESSION_TTL_S");
+    in->staff_session_ttl_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STAFF_SESSION_TTL_S");
+    in->staff_max_failures = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STAFF_MAX_FAILURES");
+    in->staff_lock_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STAFF_LOCK_S");
     pk_metrics_t *m = pk_service_metrics(svc);
     in->m_requests = pk_metrics_counter(m, "pelukan_intake_requests_total", NULL, "API requests");
     in->m_reports = pk_metrics_counter(m, "pelukan_intake_reports_total", NULL, "reports created");
@@ -66,15 +91,32 @@ static int s_start(pk_service_t *svc, void **state_p)
                                           "codes the notification service did not take");
     in->m_rejected = pk_metrics_counter(m, "pelukan_intake_rate_limited_total", NULL, "requests refused by limits");
     *state_p = in;
-    int rc = s_load_catalog(in);
+    uint8_t nobody[32];
+    char nobody_hex[65];
+    randombytes_buf(nobody, sizeof nobody);
+    pk_hex(nobody, sizeof nobody, nobody_hex);
+    int rc = pk_password_hash(nobody_hex, in->dummy_hash);
+    if (rc != 0)
+        return rc;
+    rc = s_load_catalog(in);
     if (rc != 0)
         return rc;
     if (in->dev_print_otp)
         pk_log_warn(in->log, "PELUKAN_INTAKE_DEV_PRINT_OTP is on: one-time codes are printed to this log");
     in->notify =
         intake_notify_new(pk_config_service_str(cfg, "notification", "RPC"), in->log, in->m_otp_failed, in->m_otp_sent);
-    for (const intake_route_t *r = intake_routes; r->method; r++)
-        pk_http_route(pk_service_http(svc), r->method, r->pattern, r->handler, in);
+    size_t nroutes = 0;
+    while (intake_routes[nroutes].method)
+        nroutes++;
+    in->route_ctx = pk_calloc(nroutes, sizeof(s_route_ctx_t));
+    for (size_t i = 0; i < nroutes; i++) {
+        const intake_route_t *r = &intake_routes[i];
+        in->route_ctx[i] = (s_route_ctx_t){in, r};
+        if (r->staff)
+            pk_http_route(pk_service_http(svc), r->method, r->pattern, s_staff_route, &in->route_ctx[i]);
+        else
+            pk_http_route(pk_service_http(svc), r->method, r->pattern, r->handler, in);
+    }
     return 0;
 }
 
@@ -90,6 +132,7 @@ static void s_stop(pk_service_t *svc, void *state)
     }
     intake_notify_destroy(&in->notify);
     intake_catalog_destroy(&in->catalog);
+    free(in->route_ctx);
     free(in);
 }
 

@@ -93,6 +93,9 @@ void pk_db_txn_submit(pk_db_txn_t *txn, pk_db_txn_fn done, void *arg);
 /* Result of statement `i`, valid during the done callback only (NULL when
  * the statement did not run). */
 const PGresult *pk_db_txn_result(const pk_db_txn_t *txn, int i);
+/* Takes result `i` out of the transaction, to keep it past the callback;
+ * caller owns return value (PQclear). */
+PGresult *pk_db_txn_take_result(pk_db_txn_t *txn, int i);
 
 /* Message of the first failed statement, or "" — for logs: PostgreSQL
  * errors can contain values, so callers log the SQLSTATE, not this, where a

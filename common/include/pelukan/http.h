@@ -55,6 +55,9 @@ const pk_log_t *pk_http_log(const pk_http_req_t *req);
 const char *pk_http_path(const pk_http_req_t *req);
 /* Parameter `i` (0-based) of the "*" segments of the matched route. */
 const char *pk_http_param(const pk_http_req_t *req, int i);
+/* The first query parameter `name` ("?name=value&..."), %-decoded, or
+ * NULL when absent or malformed. Owned by the request. */
+const char *pk_http_query(pk_http_req_t *req, const char *name);
 /* A request header's value (NUL-terminated copy) or NULL. */
 const char *pk_http_header(pk_http_req_t *req, const char *name);
 /* The request body (may be empty; not NUL-terminated). */

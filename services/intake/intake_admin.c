@@ -1,0 +1,689 @@
+/* intake_admin.c -- the admin's case workflow: the queue, a case's detail
+ * (personal data opened only with a stated purpose, each opening an event
+ * before anything is shown), the confirmation call, verification,
+ * rejection, duplicates and internal notes. Every step is a timeline entry
+ * and an event with its actor, in the transaction that makes it. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "intake_call.h"
+#include "intake_case.h"
+#include "intake_staff.h"
+#include "pelukan/util.h"
+
+#define S_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+/* Which cases a staff member sees: admins and supervisors all, a companion
+ * those assigned to them, an agency user those referred to its agency.
+ * Parameters $V1 role, $V2 staff id, $V3 agency code (use S_SEES(n) with
+ * the position of the first). */
+#define S_SEES(a, b, c)                                                                                                \
+    "($" a " IN ('admin', 'supervisor') OR ($" a " = 'companion' AND x.companion_id = $" b ") OR"                      \
+    " ($" a " = 'agency' AND x.agency_code = NULLIF($" c ", '')))"
+
+static const char *const s_purposes[] = {"confirmation_call", "verification", "case_review", "follow_up",
+                                         "legal_request",     NULL};
+static const char *const s_reject_reasons[] = {"false_report", "spam", "out_of_scope", "other", NULL};
+
+static bool s_in(const char *v, const char *const *set)
+{
+    for (; v && *set; set++)
+        if (strcmp(*set, v) == 0)
+            return true;
+    return false;
+}
+
+static void s_not_found(intake_call_t *c)
+{
+    intake_error(c->req, 404, "not_found", "Kasus tidak ditemukan", NULL);
+    intake_call_free(c);
+}
+
+static void s_invalid_transition(intake_call_t *c, const char *from, const char *to)
+{
+    char msg[160];
+    snprintf(msg, sizeof msg, "Kasus berstatus %s; tidak bisa menjadi %s", from, to);
+    intake_error(c->req, 409, "invalid_transition", msg, json_pack("{s:s, s:s}", "state", from, "to", to));
+    intake_call_free(c);
+}
+
+/* The body's fields other than `allowed` are errors. */
+static bool s_only(intake_call_t *c, const char *const *allowed)
+{
+    if (!(c->body = intake_body(c->req))) {
+        intake_call_free(c);
+        return false;
+    }
+    json_t *errors = json_object();
+    const char *key;
+    json_t *v;
+    json_object_foreach(c->body, key, v)
+    {
+        if (!s_in(key, allowed))
+            json_object_set_new(errors, key, json_string("tidak dikenal"));
+    }
+    if (json_object_size(errors)) {
+        intake_error(c->req, 422, "validation_failed", "Data tidak valid", errors);
+        intake_call_free(c);
+        return false;
+    }
+    json_decref(errors);
+    return true;
+}
+
+static const char *s_str(intake_call_t *c, const char *field, size_t max)
+{
+    const char *v = json_string_value(json_object_get(c->body, field));
+    return v && *v && strlen(v) <= max ? v : NULL;
+}
+
+/* ---- GET /v1/staff/cases ----------------------------------------------------- */
+
+static void s_queue_done(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    if (!intake_db_ok(c, txn, status))
+        return;
+    const PGresult *r = pk_db_txn_result(txn, 0);
+    json_t *items = json_array();
+    long total = 0;
+    for (int i = 0; i < PQntuples(r); i++) {
+        total = atol(PQgetvalue(r, i, 9));
+        json_t *forms = json_loads(PQgetvalue(r, i, 5), 0, NULL);
+        json_array_append_new(
+            items, json_pack("{s:s, s:s, s:s, s:b, s:b, s:s?, s:o, s:s, s:i, s:b}", "case_id", PQgetvalue(r, i, 0),
+                             "ticket", PQgetvalue(r, i, 1), "state", PQgetvalue(r, i, 2), "urgent",
+                             strcmp(PQgetvalue(r, i, 3), "t") == 0, "child", strcmp(PQgetvalue(r, i, 4), "t") == 0,
+                             "kecamatan_code", PQgetisnull(r, i, 6) ? NULL : PQgetvalue(r, i, 6), "violence_forms",
+                             forms ? forms : json_array(), "created_at", PQgetvalue(r, i, 7), "call_attempts",
+                             atoi(PQgetvalue(r, i, 8)), "call_reached", strcmp(PQgetvalue(r, i, 10), "t") == 0));
+    }
+    const char *page = pk_http_query(c->req, "page"), *per = pk_http_query(c->req, "per_page");
+    intake_json(c->req, 200,
+                json_pack("{s:o, s:i, s:i, s:I}", "cases", items, "page", page ? atoi(page) : 1, "per_page",
+                          per ? atoi(per) : 25, "total", (json_int_t)total));
+    intake_call_free(c);
+}
+
+static bool s_bool_param(const char *v)
+{
+    return !v || strcmp(v, "true") == 0 || strcmp(v, "false") == 0;
+}
+
+void intake_admin_queue(intake_call_t *c)
+{
+    const char *state = pk_http_query(c->req, "state"), *urgent = pk_http_query(c->req, "urgent"),
+               *kec = pk_http_query(c->req, "kecamatan"), *child = pk_http_query(c->req, "child"),
+               *page_s = pk_http_query(c->req, "page"), *per_s = pk_http_query(c->req, "per_page");
+    json_t *errors = json_object();
+    if (state && !intake_state_known(state))
+        json_object_set_new(errors, "state", json_string("status tidak dikenal"));
+    if (!s_bool_param(urgent))
+        json_object_set_new(errors, "urgent", json_string("true atau false"));
+    if (!s_bool_param(child))
+        json_object_set_new(errors, "child", json_string("true atau false"));
+    if (kec && !intake_catalog_has(c->in->catalog, "kecamatan", kec))
+        json_object_set_new(errors, "kecamatan", json_string("kode kecamatan tidak dikenal"));
+    int page = page_s ? atoi(page_s) : 1, per = per_s ? atoi(per_s) : 25;
+    if (page < 1 || page > 100000)
+        json_object_set_new(errors, "page", json_string("1 atau lebih"));
+    if (per < 1 || per > 100)
+        json_object_set_new(errors, "per_page", json_string("1 sampai 100"));
+    if (json_object_size(errors)) {
+        intake_error(c->req, 422, "validation_failed", "Filter tidak valid", errors);
+        intake_call_free(c);
+        return;
+    }
+    json_decref(errors);
+    char limit[16], offset[24];
+    snprintf(limit, sizeof limit, "%d", per);
+    snprintf(offset, sizeof offset, "%ld", (long)(page - 1) * per);
+    const char *p[] = {state ? state : "", urgent ? urgent : "", kec ? kec : "", child ? child : "",
+                       c->staff_role,      c->staff_id,          c->staff_agency, limit, offset};
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn,
+                  "SELECT x.id, x.ticket, x.state, x.urgent, x.child, array_to_json(x.violence_forms)::text,"
+                  " x.kecamatan_code, " S_TS("x.created_at") ", x.call_attempts, count(*) OVER (), x.call_reached"
+                  " FROM cases x WHERE ($1 = '' OR x.state = $1) AND ($2 = '' OR x.urgent = ($2 = 'true'))"
+                  " AND ($3 = '' OR x.kecamatan_code = $3) AND ($4 = '' OR x.child = ($4 = 'true'))"
+                  " AND " S_SEES("5", "6", "7") " ORDER BY x.urgent DESC, x.created_at DESC, x.id LIMIT $8::int"
+                  " OFFSET $9::bigint",
+                  9, p);
+    pk_db_txn_submit(txn, s_queue_done, c);
+}
+
+/* ---- GET /v1/staff/cases/{id}[?purpose=] ------------------------------------- */
+
+typedef struct {
+    json_t *answer; /* the case without personal data */
+    PGresult *keys; /* the row with the sealed data, kept until shown */
+} s_detail_t;
+
+static json_t *s_timeline(const PGresult *t)
+{
+    json_t *timeline = json_array();
+    for (int i = 0; i < PQntuples(t); i++)
+        json_array_append_new(timeline, json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:s}", "kind", PQgetvalue(t, i, 0),
+                                                  "state", PQgetvalue(t, i, 1), "reason_code",
+                                                  PQgetisnull(t, i, 2) ? NULL : PQgetvalue(t, i, 2), "actor_kind",
+                                                  PQgetvalue(t, i, 3), "actor_id",
+                                                  PQgetisnull(t, i, 4) ? NULL : PQgetvalue(t, i, 4), "at",
+                                                  PQgetvalue(t, i, 5)));
+    return timeline;
+}
+
+/* Opens the sealed data of the case row in `r` (columns 9..12). */
+static json_t *s_personal(intake_call_t *c, const PGresult *r)
+{
+    char case_ctx[64], rep_ctx[64];
+    snprintf(case_ctx, sizeof case_ctx, "case:%s", PQgetvalue(r, 0, 0));
+    snprintf(rep_ctx, sizeof rep_ctx, "reporter:%s", PQgetvalue(r, 0, 13));
+    uint8_t ck[PK_DATAKEY_BYTES], rk[PK_DATAKEY_BYTES];
+    json_t *out = json_object();
+    if (intake_unwrap(c, case_ctx, r, 0, 9, ck) == 0) {
+        json_t *personal = intake_open_json(ck, case_ctx, "personal", r, 0, 10);
+        json_object_set_new(out, "report", personal ? personal : json_null());
+    }
+    if (intake_unwrap(c, rep_ctx, r, 0, 11, rk) == 0) {
+        int len = PQgetlength(r, 0, 12);
+        uint8_t *sealed = pk_malloc((size_t)len + 1);
+        long n = pk_pg_bytea_get(r, 0, 12, sealed, (size_t)len + 1);
+        char phone[64] = "", ctx[80];
+        snprintf(ctx, sizeof ctx, "%s:phone", rep_ctx);
+        if (n > PK_SEAL_OVERHEAD && (size_t)n - PK_SEAL_OVERHEAD < sizeof phone &&
+            pk_open(rk, ctx, sealed, (size_t)n, (uint8_t *)phone) == 0)
+            json_object_set_new(out, "reporter_phone", json_string(phone));
+        sodium_memzero(phone, sizeof phone);
+        free(sealed);
+        json_t *safety = intake_open_json(rk, rep_ctx, "safety", r, 0, 14);
+        json_object_set_new(out, "contact_safety", safety ? safety : json_object());
+    }
+    sodium_memzero(ck, sizeof ck);
+    sodium_memzero(rk, sizeof rk);
+    return out;
+}
+
+static void s_access_recorded(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    s_detail_t *d = c->work;
+    c->work = NULL;
+    if (status == 0) {
+        pk_relay_kick(pk_service_relay(c->in->svc));
+        json_object_set_new(d->answer, "personal", s_personal(c, d->keys));
+        intake_json(c->req, 200, d->answer);
+    } else {
+        intake_db_error(c, txn, status);
+    }
+    json_decref(d->answer);
+    PQclear(d->keys);
+    free(d);
+    intake_call_free(c);
+}
+
+static void s_detail_found(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    if (!intake_db_ok(c, txn, status))
+        return;
+    const PGresult *r = pk_db_txn_result(txn, 0), *t = pk_db_txn_result(txn, 1);
+    if (PQntuples(r) != 1) {
+        s_not_found(c);
+        return;
+    }
+    json_t *forms = json_loads(PQgetvalue(r, 0, 5), 0, NULL);
+    json_t *answer = json_pack("{s:s, s:s, s:s, s:b, s:b, s:o, s:s?, s:s, s:i, s:b, s:o}", "case_id",
+                               PQgetvalue(r, 0, 0), "ticket", PQgetvalue(r, 0, 1), "state", PQgetvalue(r, 0, 2),
+                               "urgent", strcmp(PQgetvalue(r, 0, 3), "t") == 0, "child",
+                               strcmp(PQgetvalue(r, 0, 4), "t") == 0, "violence_forms", forms ? forms : json_array(),
+                               "kecamatan_code", PQgetisnull(r, 0, 6) ? NULL : PQgetvalue(r, 0, 6), "created_at",
+                               PQgetvalue(r, 0, 7), "call_attempts", atoi(PQgetvalue(r, 0, 8)), "call_reached",
+                               strcmp(PQgetvalue(r, 0, 15), "t") == 0, "timeline", s_timeline(t));
+    const char *purpose = pk_http_query(c->req, "purpose");
+    if (!purpose) {
+        intake_json(c->req, 200, answer);
+        json_decref(answer);
+        intake_call_free(c);
+        return;
+    }
+    /* The opening is recorded (timeline and event) and committed before
+     * anything personal is decrypted. */
+    s_detail_t *d = pk_calloc(1, sizeof *d);
+    d->answer = answer;
+    d->keys = pk_db_txn_take_result(txn, 0);
+    c->work = d;
+    snprintf(c->case_id, sizeof c->case_id, "%s", PQgetvalue(r, 0, 0));
+    Pelukan__V1__Envelope env;
+    Pelukan__V1__Actor actor;
+    uint8_t eid[16];
+    intake_staff_envelope(c, c->case_id, &env, eid, &actor);
+    Pelukan__V1__CaseDataAccessed acc = PELUKAN__V1__CASE_DATA_ACCESSED__INIT;
+    char *fields[] = {"report", "reporter_phone", "contact_safety"};
+    acc.purpose_code = (char *)purpose;
+    acc.n_fields = PK_ARRAY_LEN(fields);
+    acc.fields = fields;
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_DATA_ACCESSED;
+    env.case_data_accessed = &acc;
+    char topic[128], *env_hex;
+    pk_outbox_params(&env, topic, &env_hex);
+    const char *p[] = {c->case_id, purpose, c->staff_id, topic, env_hex};
+    pk_db_txn_t *t2 = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(t2,
+                  "INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
+                  " SELECT id, 'access', state, $2, 'staff', $3 FROM cases WHERE id = $1",
+                  3, p);
+    pk_db_txn_add(t2, "INSERT INTO outbox (topic, case_id, envelope) VALUES ($4, $1, $5::bytea)", 5, p);
+    free(env_hex);
+    pk_db_txn_submit(t2, s_access_recorded, c);
+}
+
+void intake_admin_case(intake_call_t *c)
+{
+    const char *purpose = pk_http_query(c->req, "purpose");
+    if (purpose && !s_in(purpose, s_purposes)) {
+        intake_error(c->req, 422, "validation_failed", "Tujuan membuka data tidak dikenal",
+                     json_pack("{s:s}", "purpose", "confirmation_call, verification, case_review, follow_up atau "
+                                                   "legal_request"));
+        intake_call_free(c);
+        return;
+    }
+    if (purpose && !(c->role_bit & (INTAKE_ADMIN | INTAKE_SUPERVISOR))) {
+        intake_error(c->req, 403, "forbidden", "Peran Anda tidak berhak membuka data pribadi kasus ini", NULL);
+        intake_call_free(c);
+        return;
+    }
+    const char *p[] = {pk_http_param(c->req, 0), c->staff_role, c->staff_id, c->staff_agency};
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn,
+                  "SELECT x.id, x.ticket, x.state, x.urgent, x.child, array_to_json(x.violence_forms)::text,"
+                  " x.kecamatan_code, " S_TS("x.created_at") ", x.call_attempts, x.wrapped_key, x.personal_sealed,"
+                  " r.wrapped_key, r.phone_sealed, r.id, r.safety_sealed, x.call_reached"
+                  " FROM cases x JOIN reporter r ON r.id = x.reporter_id WHERE x.id = $1 AND " S_SEES("2", "3", "4"),
+                  4, p);
+    pk_db_txn_add(txn,
+                  "SELECT e.kind, e.state, e.reason_code, e.actor_kind, e.actor_id, " S_TS("e.at")
+                  " FROM case_event e JOIN cases x ON x.id = e.case_id WHERE e.case_id = $1 AND " S_SEES("2", "3", "4")
+                  " ORDER BY e.id",
+                  4, p);
+    pk_db_txn_submit(txn, s_detail_found, c);
+}
+
+/* ---- state changes ------------------------------------------------------------ */
+
+/* What a step writes besides the state change. */
+typedef struct {
+    const char *to;          /* new state, or NULL for a call / note only */
+    const char *reason_code; /* of the state change */
+    const char *kind;        /* timeline entry of a call or note */
+    const char *outcome;     /* a call's outcome */
+    char *note_hex;          /* sealed text, or NULL */
+    char duplicate_of[PK_ID_HEX_LEN + 1];
+    bool reached;
+} s_step_t;
+
+static void s_step_done(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    s_step_t *st = c->work;
+    c->work = NULL;
+    if (status != 0) {
+        intake_db_error(c, txn, status);
+    } else if (PQntuples(pk_db_txn_result(txn, 0)) != 1) {
+        intake_error(c->req, 409, "state_changed", "Status kasus baru saja berubah, muat ulang", NULL);
+    } else {
+        pk_relay_kick(pk_service_relay(c->in->svc));
+        const PGresult *r = pk_db_txn_result(txn, 0);
+        intake_json(c->req, 200,
+                    json_pack("{s:s, s:s, s:i}", "case_id", c->case_id, "state", PQgetvalue(r, 0, 0), "call_attempts",
+                              atoi(PQgetvalue(r, 0, 1))));
+    }
+    free(st->note_hex);
+    free(st);
+    intake_call_free(c);
+}
+
+/* Writes the step in one transaction, guarded by the state read before:
+ * a concurrent change makes it a 409, never a lost update. */
+static void s_step_write(intake_call_t *c, s_step_t *st)
+{
+    Pelukan__V1__Envelope env, env2;
+    Pelukan__V1__Actor actor, actor2;
+    uint8_t eid[16], eid2[16];
+    char topic[128], topic2[128], *hex = NULL, *hex2 = NULL;
+    Pelukan__V1__CaseStateChanged ch = PELUKAN__V1__CASE_STATE_CHANGED__INIT;
+    Pelukan__V1__ConfirmationCallRecorded call = PELUKAN__V1__CONFIRMATION_CALL_RECORDED__INIT;
+    Pelukan__V1__CaseMarkedDuplicate dup = PELUKAN__V1__CASE_MARKED_DUPLICATE__INIT;
+    if (st->to) {
+        intake_staff_envelope(c, c->case_id, &env, eid, &actor);
+        ch.from_state = intake_state_enum(c->from_state);
+        ch.to_state = intake_state_enum(st->to);
+        ch.reason_code = (char *)(st->reason_code ? st->reason_code : "");
+        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_STATE_CHANGED;
+        env.case_state_changed = &ch;
+        pk_outbox_params(&env, topic, &hex);
+    }
+    if (st->outcome || st->duplicate_of[0]) {
+        intake_staff_envelope(c, c->case_id, &env2, eid2, &actor2);
+        if (st->outcome) {
+            call.outcome = (char *)st->outcome;
+            env2.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CONFIRMATION_CALL_RECORDED;
+            env2.confirmation_call_recorded = &call;
+        } else {
+            dup.duplicate_of_case_id = st->duplicate_of;
+            env2.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_MARKED_DUPLICATE;
+            env2.case_marked_duplicate = &dup;
+        }
+        pk_outbox_params(&env2, topic2, &hex2);
+    }
+    const char *p[] = {c->case_id,
+                       c->from_state,
+                       st->to ? st->to : "",
+                       st->reason_code ? st->reason_code : "",
+                       c->staff_id,
+                       st->kind ? st->kind : "",
+                       st->outcome ? st->outcome : "",
+                       st->note_hex,
+                       st->reached ? "t" : "f",
+                       st->duplicate_of,
+                       hex ? topic : "",
+                       hex,
+                       hex2 ? topic2 : "",
+                       hex2};
+    /* The call's attempt number is known only in the transaction: the
+     * event is written with the count before it and the reply carries the
+     * new one. */
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn,
+                  "WITH u AS (UPDATE cases SET state = coalesce(NULLIF($3, ''), state), updated_at = now(),"
+                  "   call_attempts = call_attempts + CASE WHEN $7 <> '' THEN 1 ELSE 0 END,"
+                  "   call_reached = call_reached OR $9::boolean, duplicate_of = coalesce(NULLIF($10, ''), duplicate_of)"
+                  "   WHERE id = $1 AND state = $2 RETURNING id, state, call_attempts),"
+                  " e1 AS (INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
+                  "   SELECT id, 'state', state, NULLIF($4, ''), 'staff', $5 FROM u WHERE $3 <> ''),"
+                  " e2 AS (INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
+                  "   SELECT id, $6, $2, NULLIF($7, ''), 'staff', $5 FROM u WHERE $6 <> ''),"
+                  " n AS (INSERT INTO case_note (case_id, staff_id, kind, outcome, body_sealed)"
+                  "   SELECT id, $5, $6, NULLIF($7, ''), $8::bytea FROM u WHERE $6 <> ''),"
+                  " o1 AS (INSERT INTO outbox (topic, case_id, envelope) SELECT $11, id, $12::bytea FROM u"
+                  "   WHERE $12::bytea IS NOT NULL),"
+                  " o2 AS (INSERT INTO outbox (topic, case_id, envelope) SELECT $13, id, $14::bytea FROM u"
+                  "   WHERE $14::bytea IS NOT NULL)"
+                  " SELECT state, call_attempts FROM u",
+                  14, p);
+    free(hex);
+    free(hex2);
+    c->work = st;
+    pk_db_txn_submit(txn, s_step_done, c);
+}
+
+/* Reads the case's state (and what a step needs), then `then`. */
+typedef void (*s_then_fn)(intake_call_t *c, const PGresult *r, s_step_t *st);
+
+typedef struct {
+    s_then_fn then;
+    s_step_t *st;
+} s_read_t;
+
+static void s_state_read(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    s_read_t *rd = c->work;
+    c->work = NULL;
+    s_then_fn then = rd->then;
+    s_step_t *st = rd->st;
+    free(rd);
+    if (!intake_db_ok(c, txn, status)) {
+        free(st->note_hex);
+        free(st);
+        return;
+    }
+    const PGresult *r = pk_db_txn_result(txn, 0);
+    if (PQntuples(r) != 1) {
+        free(st->note_hex);
+        free(st);
+        s_not_found(c);
+        return;
+    }
+    snprintf(c->from_state, sizeof c->from_state, "%s", PQgetvalue(r, 0, 0));
+    then(c, r, st);
+}
+
+static void s_read_case(intake_call_t *c, s_step_t *st, s_then_fn then)
+{
+    snprintf(c->case_id, sizeof c->case_id, "%s", pk_http_param(c->req, 0));
+    s_read_t *rd = pk_calloc(1, sizeof *rd);
+    rd->then = then;
+    rd->st = st;
+    c->work = rd;
+    const char *p[] = {c->case_id, c->staff_role, c->staff_id, c->staff_agency};
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn,
+                  "SELECT x.state, x.call_reached, x.wrapped_key, r.wrapped_key, r.safety_sealed, r.id"
+                  " FROM cases x JOIN reporter r ON r.id = x.reporter_id WHERE x.id = $1 AND " S_SEES("2", "3", "4"),
+                  4, p);
+    pk_db_txn_submit(txn, s_state_read, c);
+}
+
+/* Seals a note's text with the case's key (column 2 of the state read). */
+static char *s_seal_note(intake_call_t *c, const PGresult *r, const char *text, const char *override_reason)
+{
+    char ctx[64];
+    snprintf(ctx, sizeof ctx, "case:%s", c->case_id);
+    uint8_t key[PK_DATAKEY_BYTES];
+    if (intake_unwrap(c, ctx, r, 0, 2, key) != 0)
+        return NULL;
+    json_t *v = json_pack("{s:s?, s:s?}", "text", text, "override_reason", override_reason);
+    char *hex = intake_seal_json(key, ctx, "note", v);
+    json_decref(v);
+    sodium_memzero(key, sizeof key);
+    return hex;
+}
+
+static void s_transition_then(intake_call_t *c, const PGresult *r, s_step_t *st)
+{
+    if (!intake_transition_allowed(c->from_state, st->to)) {
+        const char *to = st->to; /* a string constant */
+        free(st->note_hex);
+        free(st);
+        s_invalid_transition(c, c->from_state, to);
+        return;
+    }
+    if (strcmp(st->to, "verified") == 0 && strcmp(c->from_state, "submitted") == 0 &&
+        strcmp(PQgetvalue(r, 0, 1), "t") != 0) {
+        free(st);
+        intake_error(c->req, 409, "call_required",
+                     "Catat dulu panggilan konfirmasi yang tersambung sebelum memverifikasi", NULL);
+        intake_call_free(c);
+        return;
+    }
+    s_step_write(c, st);
+}
+
+/* POST /v1/staff/cases/{id}/verify */
+void intake_admin_verify(intake_call_t *c)
+{
+    static const char *const allowed[] = {NULL};
+    if (!s_only(c, allowed))
+        return;
+    s_step_t *st = pk_calloc(1, sizeof *st);
+    st->to = "verified";
+    st->reason_code = "confirmation_call";
+    s_read_case(c, st, s_transition_then);
+}
+
+/* POST /v1/staff/cases/{id}/reject {reason_code, notes?} */
+void intake_admin_reject(intake_call_t *c)
+{
+    static const char *const allowed[] = {"reason_code", "notes", NULL};
+    if (!s_only(c, allowed))
+        return;
+    const char *reason = s_str(c, "reason_code", 32);
+    if (!s_in(reason, s_reject_reasons)) {
+        intake_error(c->req, 422, "validation_failed", "Data tidak valid",
+                     json_pack("{s:s}", "reason_code", "false_report, spam, out_of_scope atau other"));
+        intake_call_free(c);
+        return;
+    }
+    s_step_t *st = pk_calloc(1, sizeof *st);
+    st->to = "rejected";
+    st->reason_code = s_in(reason, s_reject_reasons) ? reason : "other";
+    s_read_case(c, st, s_transition_then);
+}
+
+static void s_duplicate_checked(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    s_step_t *st = c->work;
+    c->work = NULL;
+    if (!intake_db_ok(c, txn, status)) {
+        free(st);
+        return;
+    }
+    if (PQntuples(pk_db_txn_result(txn, 0)) != 1) {
+        free(st);
+        intake_error(c->req, 422, "validation_failed", "Data tidak valid",
+                     json_pack("{s:s}", "of", "kasus asal tidak ditemukan"));
+        intake_call_free(c);
+        return;
+    }
+    s_read_case(c, st, s_transition_then);
+}
+
+/* POST /v1/staff/cases/{id}/duplicate {of} */
+void intake_admin_duplicate(intake_call_t *c)
+{
+    static const char *const allowed[] = {"of", NULL};
+    if (!s_only(c, allowed))
+        return;
+    const char *of = s_str(c, "of", PK_ID_HEX_LEN);
+    if (!of || strcmp(of, pk_http_param(c->req, 0)) == 0) {
+        intake_error(c->req, 422, "validation_failed", "Data tidak valid",
+                     json_pack("{s:s}", "of", "wajib: kasus lain yang sama"));
+        intake_call_free(c);
+        return;
+    }
+    s_step_t *st = pk_calloc(1, sizeof *st);
+    st->to = "duplicate";
+    st->reason_code = "duplicate";
+    snprintf(st->duplicate_of, sizeof st->duplicate_of, "%s", of);
+    c->work = st;
+    const char *p[] = {of};
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn, "SELECT id FROM cases WHERE id = $1", 1, p);
+    pk_db_txn_submit(txn, s_duplicate_checked, c);
+}
+
+/* ---- the confirmation call ----------------------------------------------------- */
+
+/* Minutes after midnight in WIB (UTC+7), where the reporters live. */
+static int s_wib_minutes(void)
+{
+    time_t now = time(NULL) + 7 * 3600;
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    return tm.tm_hour * 60 + tm.tm_min;
+}
+
+static void s_call_then(intake_call_t *c, const PGresult *r, s_step_t *st)
+{
+    if (strcmp(c->from_state, "submitted") != 0) {
+        free(st);
+        char msg[128];
+        snprintf(msg, sizeof msg, "Panggilan konfirmasi hanya untuk laporan baru; kasus berstatus %s", c->from_state);
+        intake_error(c->req, 409, "invalid_transition", msg, json_pack("{s:s}", "state", c->from_state));
+        intake_call_free(c);
+        return;
+    }
+    /* The reporter's safety choices come before any call. */
+    char rep_ctx[64];
+    snprintf(rep_ctx, sizeof rep_ctx, "reporter:%s", PQgetvalue(r, 0, 5));
+    uint8_t rk[PK_DATAKEY_BYTES];
+    json_t *safety = intake_unwrap(c, rep_ctx, r, 0, 3, rk) == 0 ? intake_open_json(rk, rep_ctx, "safety", r, 0, 4)
+                                                                  : NULL;
+    sodium_memzero(rk, sizeof rk);
+    const char *hours = json_string_value(json_object_get(safety, "safe_hours"));
+    const char *channel = json_string_value(json_object_get(safety, "safe_channel"));
+    bool monitored = json_is_true(json_object_get(safety, "phone_monitored"));
+    const char *override = s_str(c, "override_reason", 500);
+    bool safe = intake_safe_now(hours, s_wib_minutes()) && !(channel && strcmp(channel, "in_app") == 0) && !monitored;
+    if (!safe && !override) {
+        json_t *fields = json_pack("{s:s?, s:s?, s:b}", "safe_hours", hours, "safe_channel", channel,
+                                   "phone_monitored", monitored);
+        json_decref(safety);
+        free(st);
+        intake_error(c->req, 409, "unsafe_call_time",
+                     "Pelapor meminta tidak ditelepon saat ini; telepon hanya jika perlu, dengan alasan "
+                     "(override_reason)",
+                     fields);
+        intake_call_free(c);
+        return;
+    }
+    json_decref(safety);
+    if (!safe)
+        pk_log_info(c->in->log, "case %s: call outside the reporter's safe choices, overridden by staff %s",
+                    c->case_id, c->staff_id);
+    st->note_hex = s_seal_note(c, r, s_str(c, "notes", 2000), safe ? NULL : override);
+    if (strcmp(st->outcome, "false_report") == 0) {
+        st->to = "rejected";
+        st->reason_code = "false_report";
+    }
+    s_step_write(c, st);
+}
+
+/* POST /v1/staff/cases/{id}/calls {outcome, notes?, override_reason?} */
+void intake_admin_call(intake_call_t *c)
+{
+    static const char *const allowed[] = {"outcome", "notes", "override_reason", NULL};
+    static const char *const outcomes[] = {"reached", "not_reached", "false_report", NULL};
+    if (!s_only(c, allowed))
+        return;
+    const char *outcome = s_str(c, "outcome", 16);
+    json_t *errors = json_object();
+    if (!s_in(outcome, outcomes))
+        json_object_set_new(errors, "outcome", json_string("reached, not_reached atau false_report"));
+    json_t *notes = json_object_get(c->body, "notes");
+    if (notes && (!json_is_string(notes) || strlen(json_string_value(notes)) > 2000))
+        json_object_set_new(errors, "notes", json_string("teks, paling banyak 2000 karakter"));
+    json_t *ov = json_object_get(c->body, "override_reason");
+    if (ov && (!json_is_string(ov) || !*json_string_value(ov) || strlen(json_string_value(ov)) > 500))
+        json_object_set_new(errors, "override_reason", json_string("teks, 1 sampai 500 karakter"));
+    if (json_object_size(errors)) {
+        intake_error(c->req, 422, "validation_failed", "Data tidak valid", errors);
+        intake_call_free(c);
+        return;
+    }
+    json_decref(errors);
+    s_step_t *st = pk_calloc(1, sizeof *st);
+    st->kind = "call";
+    st->outcome = strcmp(outcome, "reached") == 0 ? "reached" : strcmp(outcome, "not_reached") == 0 ? "not_reached"
+                                                                                                     : "false_report";
+    st->reached = strcmp(outcome, "reached") == 0;
+    s_read_case(c, st, s_call_then);
+}
+
+/* ---- internal notes ------------------------------------------------------------- */
+
+static void s_note_then(intake_call_t *c, const PGresult *r, s_step_t *st)
+{
+    st->note_hex = s_seal_note(c, r, s_str(c, "text", 4000), NULL);
+    s_step_write(c, st);
+}
+
+/* POST /v1/staff/cases/{id}/notes {text} */
+void intake_admin_note(intake_call_t *c)
+{
+    static const char *const allowed[] = {"text", NULL};
+    if (!s_only(c, allowed))
+        return;
+    if (!s_str(c, "text", 4000)) {
+        intake_error(c->req, 422, "validation_failed", "Data tidak valid",
+                     json_pack("{s:s}", "text", "wajib, paling banyak 4000 karakter"));
+        intake_call_free(c);
+        return;
+    }
+    s_step_t *st = pk_calloc(1, sizeof *st);
+    st->kind = "note";
+    s_read_case(c, st, s_note_then);
+}

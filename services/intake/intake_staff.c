@@ -1,0 +1,527 @@
+/* intake_staff.c -- staff accounts: password login (Argon2id, computed on
+ * libuv's thread pool, never on the event loop), expiring sessions,
+ * lock-out after repeated failures, logout, password change, and the
+ * accounts an admin manages. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "intake_call.h"
+#include "intake_case.h"
+#include "intake_staff.h"
+#include "pelukan/util.h"
+
+#define S_TOKEN_PREFIX  "stf_"
+#define S_PASSWORD_MIN  12
+#define S_PASSWORD_MAX  256
+#define S_TS(col)       "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* ---- authentication ------------------------------------------------------ */
+
+typedef struct {
+    intake_call_t *c;
+    unsigned roles;
+    void (*next)(intake_call_t *c);
+} s_auth_t;
+
+static void s_staff_auth_done(pk_db_txn_t *txn, int status, void *arg)
+{
+    s_auth_t *a = arg;
+    intake_call_t *c = a->c;
+    unsigned roles = a->roles;
+    void (*next)(intake_call_t *c) = a->next;
+    free(a);
+    if (!intake_db_ok(c, txn, status))
+        return;
+    const PGresult *r = pk_db_txn_result(txn, 0);
+    if (PQntuples(r) != 1) {
+        intake_error(c->req, 401, "unauthorized", "Sesi tidak berlaku, silakan masuk lagi", NULL);
+        intake_call_free(c);
+        return;
+    }
+    snprintf(c->staff_id, sizeof c->staff_id, "%s", PQgetvalue(r, 0, 0));
+    snprintf(c->staff_role, sizeof c->staff_role, "%s", PQgetvalue(r, 0, 1));
+    snprintf(c->staff_agency, sizeof c->staff_agency, "%s", PQgetvalue(r, 0, 2));
+    c->role_bit = intake_role_bit(c->staff_role);
+    if (!(c->role_bit & roles)) {
+        intake_error(c->req, 403, "forbidden", "Peran Anda tidak berhak atas tindakan ini",
+                     json_pack("{s:s}", "role", c->staff_role));
+        intake_call_free(c);
+        return;
+    }
+    next(c);
+}
+
+/* The token after "Bearer stf_", or NULL. */
+static const char *s_staff_token(pk_http_req_t *req)
+{
+    const char *h = pk_http_header(req, "authorization");
+    size_t plen = strlen(S_TOKEN_PREFIX);
+    if (!h || strncmp(h, "Bearer " S_TOKEN_PREFIX, 7 + plen) != 0)
+        return NULL;
+    const char *t = h + 7;
+    return strlen(t + plen) == 64 && strspn(t + plen, "0123456789abcdef") == 64 ? t : NULL;
+}
+
+void intake_staff_authenticate(intake_call_t *c, unsigned roles, void (*next)(intake_call_t *c))
+{
+    const char *token = s_staff_token(c->req);
+    if (!token) {
+        intake_error(c->req, 401, "unauthorized", "Masuk sebagai petugas terlebih dahulu", NULL);
+        intake_call_free(c);
+        return;
+    }
+    char hash[65];
+    intake_token_hash(token, hash);
+    s_auth_t *a = pk_calloc(1, sizeof *a);
+    *a = (s_auth_t){c, roles, next};
+    const char *p[] = {hash};
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn,
+                  "SELECT s.id, s.role, coalesce(s.agency_code, '') FROM staff_session x JOIN staff s ON s.id = x.staff_id"
+                  " WHERE x.token_hash = $1 AND x.expires_at > now() AND NOT s.disabled",
+                  1, p);
+    pk_db_txn_submit(txn, s_staff_auth_done, a);
+}
+
+void intake_staff_envelope(const intake_call_t *c, const char *case_id, Pelukan__V1__Envelope *env, uint8_t eid[16],
+                           Pelukan__V1__Actor *actor)
+{
+    pk_envelope_init(env, eid, "intake", case_id, pk_http_request_id(c->req));
+    pelukan__v1__actor__init(actor);
+    actor->kind = c->role_bit == INTAKE_AGENCY ? PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_AGENCY
+                                                : PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_STAFF;
+    actor->id = (char *)c->staff_id;
+    actor->role = (char *)c->staff_role;
+    env->actor = actor;
+}
+
+/* ---- Argon2id off the event loop ------------------------------------------ */
+
+typedef void (*s_pw_done_fn)(intake_call_t *c, int rc, const char *hash);
+
+typedef struct {
+    uv_work_t work;
+    intake_call_t *c;
+    bool verify;
+    char hash[PK_PASSWORD_HASH_MAX];
+    char *password;
+    int rc;
+    s_pw_done_fn done;
+} s_pw_job_t;
+
+static void s_pw_work(uv_work_t *w)
+{
+    s_pw_job_t *j = w->data;
+    j->rc = j->verify ? pk_password_verify(j->hash, j->password) : pk_password_hash(j->password, j->hash);
+}
+
+static void s_pw_after(uv_work_t *w, int status)
+{
+    s_pw_job_t *j = w->data;
+    sodium_memzero(j->password, strlen(j->password));
+    free(j->password);
+    j->c->work = NULL;
+    j->done(j->c, status == 0 ? j->rc : PK_ECRYPTO, j->hash);
+    sodium_memzero(j->hash, sizeof j->hash);
+    free(j);
+}
+
+/* Verifies `password` against `hash` (verify) or hashes it (hash NULL) on
+ * the thread pool, then calls `done` on the event loop. */
+static void s_pw(intake_call_t *c, const char *hash, const char *password, s_pw_done_fn done)
+{
+    s_pw_job_t *j = pk_calloc(1, sizeof *j);
+    j->c = c;
+    j->verify = hash != NULL;
+    if (hash)
+        snprintf(j->hash, sizeof j->hash, "%s", hash);
+    j->password = pk_strdup(password);
+    j->done = done;
+    j->work.data = j;
+    c->work = j;
+    uv_queue_work(pk_service_loop(c->in->svc), &j->work, s_pw_work, s_pw_after);
+}
+
+/* The password in a body, or NULL after answering 422. */
+static const char *s_password(intake_call_t *c, const char *field, bool policy)
+{
+    const char *pw = json_string_value(json_object_get(c->body, field));
+    size_t len = pw ? strlen(pw) : 0;
+    if (!pw || len > S_PASSWORD_MAX || (policy && len < S_PASSWORD_MIN)) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "wajib diisi, %d sampai %d karakter", policy ? S_PASSWORD_MIN : 1, S_PASSWORD_MAX);
+        intake_error(c->req, 422, "validation_failed", "Data tidak valid", json_pack("{s:s}", field, msg));
+        intake_call_free(c);
+        return NULL;
+    }
+    return pw;
+}
+
+/* Passwords in a body are wiped before it is freed. */
+static void s_wipe_passwords(json_t *body)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v)
+    {
+        if (strstr(key, "password") && json_is_string(v))
+            sodium_memzero((char *)json_string_value(v), strlen(json_string_value(v)));
+    }
+}
+
+/* ---- POST /v1/staff/login -------------------------------------------------- */
+
+static void s_session_made(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    if (!intake_db_ok(c, txn, status))
+        return;
+    const PGresult *r = pk_db_txn_result(txn, 1);
+    intake_json(c->req, 200,
+                json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s?}}", "token", c->token, "expires_at",
+                          PQgetvalue(r, 0, 0), "staff", "id", c->staff_id, "login", PQgetvalue(r, 0, 1),
+                          "display_name", PQgetvalue(r, 0, 2), "role", c->staff_role, "agency_code",
+                          c->staff_agency[0] ? c->staff_agency : NULL));
+    sodium_memzero(c->token, sizeof c->token);
+    intake_call_free(c);
+}
+
+static void s_failure_counted(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    if (!intake_db_ok(c, txn, status))
+        return;
+    intake_error(c->req, 401, "invalid_credentials", "Nama pengguna atau kata sandi salah", NULL);
+    intake_call_free(c);
+}
+
+static void s_login_checked(intake_call_t *c, int rc, const char *hash)
+{
+    (void)hash;
+    intake_t *in = c->in;
+    s_wipe_passwords(c->body);
+    if (!c->staff_id[0]) {
+        /* No such account: the same answer, after the same work. */
+        intake_error(c->req, 401, "invalid_credentials", "Nama pengguna atau kata sandi salah", NULL);
+        intake_call_free(c);
+        return;
+    }
+    if (rc != 0) {
+        pk_log_warn(in->log, "staff login failed: wrong password for staff %s", c->staff_id);
+        char max[16], lock[16];
+        snprintf(max, sizeof max, "%d", in->staff_max_failures);
+        snprintf(lock, sizeof lock, "%d", in->staff_lock_s);
+        const char *p[] = {c->staff_id, max, lock};
+        pk_db_txn_t *txn = pk_db_txn_new(in->db);
+        pk_db_txn_add(txn,
+                      "UPDATE staff SET failed_logins = failed_logins + 1, locked_until = CASE WHEN failed_logins + 1"
+                      " >= $2::int THEN now() + make_interval(secs => $3::int) ELSE locked_until END WHERE id = $1",
+                      3, p);
+        pk_db_txn_submit(txn, s_failure_counted, c);
+        return;
+    }
+    uint8_t raw[32];
+    randombytes_buf(raw, sizeof raw);
+    memcpy(c->token, S_TOKEN_PREFIX, 4);
+    pk_hex(raw, sizeof raw, c->token + 4);
+    sodium_memzero(raw, sizeof raw);
+    char th[65], ttl[16];
+    intake_token_hash(c->token, th);
+    snprintf(ttl, sizeof ttl, "%d", in->staff_session_ttl_s);
+    const char *p[] = {c->staff_id, th, ttl};
+    pk_db_txn_t *txn = pk_db_txn_new(in->db);
+    pk_db_txn_add(txn, "UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE id = $1", 1, p);
+    pk_db_txn_add(txn,
+                  "WITH s AS (INSERT INTO staff_session (token_hash, staff_id, expires_at)"
+                  "   VALUES ($2, $1, now() + make_interval(secs => $3::int)) RETURNING expires_at)"
+                  " SELECT " S_TS("s.expires_at") ", t.login, t.display_name FROM s, staff t WHERE t.id = $1",
+                  3, p);
+    pk_db_txn_submit(txn, s_session_made, c);
+}
+
+static void s_login_found(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    if (!intake_db_ok(c, txn, status))
+        return;
+    const PGresult *r = pk_db_txn_result(txn, 0);
+    const char *password = json_string_value(json_object_get(c->body, "password"));
+    if (PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 4), "t") == 0) {
+        char retry[16];
+        snprintf(retry, sizeof retry, "%s", PQgetvalue(r, 0, 6));
+        pk_http_add_header(c->req, "Retry-After", retry);
+        pk_log_warn(c->in->log, "staff login refused: staff %s is locked out", PQgetvalue(r, 0, 0));
+        intake_error(c->req, 423, "account_locked",
+                     "Akun terkunci sementara karena terlalu banyak percobaan; coba lagi nanti atau hubungi admin",
+                     NULL);
+        intake_call_free(c);
+        return;
+    }
+    if (PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 5), "f") == 0) {
+        snprintf(c->staff_id, sizeof c->staff_id, "%s", PQgetvalue(r, 0, 0));
+        snprintf(c->staff_role, sizeof c->staff_role, "%s", PQgetvalue(r, 0, 1));
+        snprintf(c->staff_agency, sizeof c->staff_agency, "%s", PQgetvalue(r, 0, 2));
+        s_pw(c, PQgetvalue(r, 0, 3), password, s_login_checked);
+    } else {
+        /* Unknown or disabled: checked against a hash of nothing anyone
+         * knows, so that it costs as much as a known login. */
+        s_pw(c, c->in->dummy_hash, password, s_login_checked);
+    }
+}
+
+void intake_staff_login(pk_http_req_t *req, void *arg)
+{
+    intake_call_t *c = intake_call_new(arg, req);
+    if (!(c->body = intake_body(req))) {
+        intake_call_free(c);
+        return;
+    }
+    const char *login = json_string_value(json_object_get(c->body, "login"));
+    if (!login || strlen(login) > 64) {
+        intake_error(c->req, 422, "validation_failed", "Data tidak valid",
+                     json_pack("{s:s}", "login", "wajib diisi, paling banyak 64 karakter"));
+        intake_call_free(c);
+        return;
+    }
+    if (!s_password(c, "password", false))
+        return;
+    const char *p[] = {login};
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn,
+                  "SELECT id, role, coalesce(agency_code, ''), password_hash, coalesce(locked_until > now(), false),"
+                  " disabled, greatest(1, ceil(extract(epoch FROM locked_until - now())))::int"
+                  " FROM staff WHERE login = $1",
+                  1, p);
+    pk_db_txn_submit(txn, s_login_found, c);
+}
+
+/* ---- POST /v1/staff/logout ------------------------------------------------- */
+
+static void s_logged_out(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    if (!intake_db_ok(c, txn, status))
+        return;
+    pk_http_respond(c->req, 204, "application/json", "", 0);
+    intake_call_free(c);
+}
+
+void intake_staff_logout(intake_call_t *c)
+{
+    char th[65];
+    intake_token_hash(s_staff_token(c->req), th);
+    const char *p[] = {th};
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn, "DELETE FROM staff_session WHERE token_hash = $1", 1, p);
+    pk_db_txn_submit(txn, s_logged_out, c);
+}
+
+/* ---- POST /v1/staff/password ------------------------------------------------ */
+
+static void s_password_saved(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    if (!intake_db_ok(c, txn, status))
+        return;
+    pk_http_respond(c->req, 204, "application/json", "", 0);
+    intake_call_free(c);
+}
+
+static void s_new_hashed(intake_call_t *c, int rc, const char *hash)
+{
+    s_wipe_passwords(c->body);
+    if (rc != 0) {
+        intake_error(c->req, 500, "internal", "Kata sandi tidak dapat disimpan", NULL);
+        intake_call_free(c);
+        return;
+    }
+    char th[65];
+    intake_token_hash(s_staff_token(c->req), th);
+    const char *p[] = {c->staff_id, hash, th};
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn, "UPDATE staff SET password_hash = $2, password_changed_at = now() WHERE id = $1", 2, p);
+    /* Every other session of the account ends with the old password. */
+    pk_db_txn_add(txn, "DELETE FROM staff_session WHERE staff_id = $1 AND token_hash <> $3", 3, p);
+    pk_db_txn_submit(txn, s_password_saved, c);
+}
+
+static void s_current_checked(intake_call_t *c, int rc, const char *hash)
+{
+    (void)hash;
+    if (rc != 0) {
+        s_wipe_passwords(c->body);
+        intake_error(c->req, 403, "invalid_credentials", "Kata sandi lama salah", NULL);
+        intake_call_free(c);
+        return;
+    }
+    s_pw(c, NULL, json_string_value(json_object_get(c->body, "new_password")), s_new_hashed);
+}
+
+static void s_password_found(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    if (!intake_db_ok(c, txn, status))
+        return;
+    s_pw(c, PQgetvalue(pk_db_txn_result(txn, 0), 0, 0),
+         json_string_value(json_object_get(c->body, "current_password")), s_current_checked);
+}
+
+void intake_staff_password(intake_call_t *c)
+{
+    if (!(c->body = intake_body(c->req))) {
+        intake_call_free(c);
+        return;
+    }
+    if (!s_password(c, "current_password", false))
+        return;
+    if (!s_password(c, "new_password", true))
+        return;
+    const char *p[] = {c->staff_id};
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn, "SELECT password_hash FROM staff WHERE id = $1", 1, p);
+    pk_db_txn_submit(txn, s_password_found, c);
+}
+
+/* ---- accounts (admin) ---------------------------------------------------------- */
+
+static void s_account_made(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    const char *state = pk_db_txn_sqlstate(txn);
+    if (status != 0 && state && strcmp(state, "23505") == 0) {
+        intake_error(c->req, 409, "login_taken", "Nama pengguna sudah dipakai", NULL);
+        intake_call_free(c);
+        return;
+    }
+    if (!intake_db_ok(c, txn, status))
+        return;
+    intake_json(c->req, 201, json_pack("{s:s}", "id", c->case_id));
+    intake_call_free(c);
+}
+
+static void s_account_hashed(intake_call_t *c, int rc, const char *hash)
+{
+    s_wipe_passwords(c->body);
+    if (rc != 0) {
+        intake_error(c->req, 500, "internal", "Kata sandi tidak dapat disimpan", NULL);
+        intake_call_free(c);
+        return;
+    }
+    pk_id_new(c->case_id); /* the new staff id */
+    const char *agency = json_string_value(json_object_get(c->body, "agency_code"));
+    const char *p[] = {c->case_id,
+                       json_string_value(json_object_get(c->body, "login")),
+                       json_string_value(json_object_get(c->body, "display_name")),
+                       json_string_value(json_object_get(c->body, "role")),
+                       agency ? agency : "",
+                       hash};
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn,
+                  "INSERT INTO staff (id, login, display_name, role, agency_code, password_hash)"
+                  " VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6)",
+                  6, p);
+    pk_db_txn_submit(txn, s_account_made, c);
+}
+
+void intake_staff_account_create(intake_call_t *c)
+{
+    if (!(c->body = intake_body(c->req))) {
+        intake_call_free(c);
+        return;
+    }
+    json_t *errors = json_object();
+    if (intake_staff_account_check(c->body, errors) != 0) {
+        intake_error(c->req, 422, "validation_failed", "Data tidak valid", errors);
+        intake_call_free(c);
+        return;
+    }
+    json_decref(errors);
+    const char *pw = s_password(c, "password", true);
+    if (pw)
+        s_pw(c, NULL, pw, s_account_hashed);
+}
+
+static void s_accounts_listed(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    if (!intake_db_ok(c, txn, status))
+        return;
+    const PGresult *r = pk_db_txn_result(txn, 0);
+    json_t *items = json_array();
+    for (int i = 0; i < PQntuples(r); i++)
+        json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:b, s:b}", "id", PQgetvalue(r, i, 0),
+                                               "login", PQgetvalue(r, i, 1), "display_name", PQgetvalue(r, i, 2),
+                                               "role", PQgetvalue(r, i, 3), "agency_code",
+                                               PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4), "disabled",
+                                               strcmp(PQgetvalue(r, i, 5), "t") == 0, "locked",
+                                               strcmp(PQgetvalue(r, i, 6), "t") == 0));
+    intake_json(c->req, 200, json_pack("{s:o}", "accounts", items));
+    intake_call_free(c);
+}
+
+void intake_staff_account_list(intake_call_t *c)
+{
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn,
+                  "SELECT id, login, display_name, role, agency_code, disabled, coalesce(locked_until > now(), false)"
+                  " FROM staff ORDER BY role, login",
+                  0, NULL);
+    pk_db_txn_submit(txn, s_accounts_listed, c);
+}
+
+static void s_account_disabled(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    if (!intake_db_ok(c, txn, status))
+        return;
+    if (atoi(PQcmdTuples((PGresult *)pk_db_txn_result(txn, 0))) != 1)
+        intake_error(c->req, 404, "not_found", "Akun tidak ditemukan", NULL);
+    else
+        intake_json(c->req, 200, json_pack("{s:s, s:b}", "id", pk_http_param(c->req, 0), "disabled", 1));
+    intake_call_free(c);
+}
+
+void intake_staff_account_disable(intake_call_t *c)
+{
+    const char *p[] = {pk_http_param(c->req, 0)};
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn, "UPDATE staff SET disabled = true WHERE id = $1", 1, p);
+    pk_db_txn_add(txn, "DELETE FROM staff_session WHERE staff_id = $1", 1, p);
+    pk_db_txn_submit(txn, s_account_disabled, c);
+}
+
+/* ---- validation (pure) ---------------------------------------------------------- */
+
+int intake_staff_account_check(const json_t *body, json_t *errors)
+{
+    static const char *const keys[] = {"login", "display_name", "role", "agency_code", "password", NULL};
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)body, key, v)
+    {
+        bool known = false;
+        for (const char *const *k = keys; *k; k++)
+            known = known || strcmp(*k, key) == 0;
+        if (!known)
+            json_object_set_new(errors, key, json_string("tidak dikenal"));
+    }
+    const char *login = json_string_value(json_object_get(body, "login"));
+    size_t n = login ? strlen(login) : 0;
+    if (n < 3 || n > 64 || strspn(login, "abcdefghijklmnopqrstuvwxyz0123456789._-") != n)
+        json_object_set_new(errors, "login", json_string("3-64 karakter: huruf kecil, angka, titik, garis"));
+    const char *name = json_string_value(json_object_get(body, "display_name"));
+    if (!name || !*name || strlen(name) > 100)
+        json_object_set_new(errors, "display_name", json_string("wajib diisi, paling banyak 100 karakter"));
+    const char *role = json_string_value(json_object_get(body, "role"));
+    unsigned bit = intake_role_bit(role);
+    if (!bit)
+        json_object_set_new(errors, "role", json_string("admin, companion, agency, supervisor atau auditor"));
+    const char *agency = json_string_value(json_object_get(body, "agency_code"));
+    if (bit == INTAKE_AGENCY && (!agency || !*agency || strlen(agency) > 31))
+        json_object_set_new(errors, "agency_code", json_string("wajib untuk peran agency"));
+    if (bit && bit != INTAKE_AGENCY && json_object_get(body, "agency_code"))
+        json_object_set_new(errors, "agency_code", json_string("hanya untuk peran agency"));
+    return json_object_size(errors) ? PK_EINVAL : 0;
+}

@@ -1,0 +1,34 @@
+/* intake_staff.h -- staff accounts and their sessions (intake_staff.c),
+ * and the admin's case workflow (intake_admin.c). */
+#ifndef INTAKE_STAFF_H
+#define INTAKE_STAFF_H
+
+#include <jansson.h>
+
+#include "pelukan/http.h"
+
+struct intake_call;
+
+/* POST /v1/staff/login: anyone may try. */
+void intake_staff_login(pk_http_req_t *req, void *arg);
+
+/* After authentication (intake_route_t.staff). */
+void intake_staff_logout(struct intake_call *c);
+void intake_staff_password(struct intake_call *c);
+void intake_staff_account_create(struct intake_call *c);
+void intake_staff_account_list(struct intake_call *c);
+void intake_staff_account_disable(struct intake_call *c);
+
+void intake_admin_queue(struct intake_call *c);
+void intake_admin_case(struct intake_call *c);
+void intake_admin_call(struct intake_call *c);
+void intake_admin_verify(struct intake_call *c);
+void intake_admin_reject(struct intake_call *c);
+void intake_admin_duplicate(struct intake_call *c);
+void intake_admin_note(struct intake_call *c);
+
+/* Checks a new account's fields; fills `errors` (field -> message) and
+ * returns PK_EINVAL, or 0. */
+int intake_staff_account_check(const json_t *body, json_t *errors);
+
+#endif
