@@ -339,11 +339,11 @@ static void s_new_hashed(intake_call_t *c, int rc, const char *hash)
     }
     char th[65];
     intake_token_hash(s_staff_token(c->req), th);
-    const char *p[] = {c->staff_id, hash, th};
+    const char *p[] = {c->staff_id, hash}, *q[] = {c->staff_id, th};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
     pk_db_txn_add(txn, "UPDATE staff SET password_hash = $2, password_changed_at = now() WHERE id = $1", 2, p);
     /* Every other session of the account ends with the old password. */
-    pk_db_txn_add(txn, "DELETE FROM staff_session WHERE staff_id = $1 AND token_hash <> $3", 3, p);
+    pk_db_txn_add(txn, "DELETE FROM staff_session WHERE staff_id = $1 AND token_hash <> $2", 2, q);
     pk_db_txn_submit(txn, s_password_saved, c);
 }
 

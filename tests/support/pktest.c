@@ -424,3 +424,27 @@ long long pkt_metric(int port, const char *selector)
     free(body);
     return v;
 }
+
+int pkt_ctl(const pkt_env_t *env, const char *args, const char *input, char **out)
+{
+    static int n;
+    char *log = pk_asprintf("%s/ctl-%d-%d.out", pkt_env("PKTEST_TMP"), (int)getpid(), ++n);
+    /* Only the test's environment: single-quoted, values hold no quote. */
+    size_t cap = 256 + strlen(args) + strlen(log) + (input ? strlen(input) : 0) + strlen(pkt_env("PKTEST_BUILD"));
+    for (int i = 0; i < env->count; i++)
+        cap += strlen(env->vars[i]) + 3;
+    char *cmd = pk_malloc(cap);
+    size_t used = (size_t)snprintf(cmd, cap, "env -i PATH=/usr/bin:/bin");
+    for (int i = 0; i < env->count; i++) {
+        cr_assert_null(strchr(env->vars[i], '\''), "a quote in the environment");
+        used += (size_t)snprintf(cmd + used, cap - used, " '%s'", env->vars[i]);
+    }
+    snprintf(cmd + used, cap - used, " %s/bin/pelukanctl %s < %s > %s 2>&1", pkt_env("PKTEST_BUILD"), args,
+             input ? input : "/dev/null", log);
+    int st = system(cmd);
+    if (out && pk_read_file(log, out, NULL) != 0)
+        *out = pk_strdup("");
+    free(cmd);
+    free(log);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}

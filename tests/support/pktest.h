@@ -103,4 +103,9 @@ bool pkt_wait_until(bool (*cond)(void *arg), void *arg, int timeout_ms);
 /* Monotonic milliseconds. */
 double pkt_now_ms(void);
 
+/* Runs `pelukanctl <args>` with exactly the test's environment and
+ * `input` (a file) as stdin; returns its exit status and, when `out` is
+ * given, its output (caller frees). */
+int pkt_ctl(const pkt_env_t *env, const char *args, const char *input, char **out);
+
 #endif

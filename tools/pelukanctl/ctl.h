@@ -44,5 +44,8 @@ int ctl_audit_prove(const ctl_t *ctl, int argc, char **argv);
 int ctl_audit_check_proof(const ctl_t *ctl, int argc, char **argv);
 int ctl_audit_replay(const ctl_t *ctl, int argc, char **argv);
 int ctl_audit_access(const ctl_t *ctl, int argc, char **argv);
+int ctl_staff_add(const ctl_t *ctl, int argc, char **argv);
+int ctl_staff_list(const ctl_t *ctl, int argc, char **argv);
+int ctl_staff_disable(const ctl_t *ctl, int argc, char **argv);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "../../services/audit/audit.h"
 #include "ctl.h"
+#include "pelukan/crypto.h"
 #include "pelukan/db.h"
 #include "pelukan/util.h"
 
@@ -35,6 +36,12 @@ static const struct {
     {"audit", "check-proof", ctl_audit_check_proof,
      "audit check-proof [--public-key HEX] [FILE]\n"
      "      check a proof offline (stdin when no FILE); exit 1 when it does not hold"},
+    {"staff", "add", ctl_staff_add,
+     "staff add --login LOGIN --name NAME --role admin|companion|agency|supervisor|auditor\n"
+     "      [--agency CODE] [--password-stdin]\n"
+     "      create a staff account; without --password-stdin a password is made and shown once"},
+    {"staff", "list", ctl_staff_list, "staff list\n      logins, roles, agencies, state"},
+    {"staff", "disable", ctl_staff_disable, "staff disable --login LOGIN\n      disable an account, end its sessions"},
 };
 
 static int s_usage(void)
@@ -42,9 +49,9 @@ static int s_usage(void)
     fputs("usage: pelukanctl COMMAND [OPTIONS]\n\n", stderr);
     for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
         fprintf(stderr, "  pelukanctl %s\n\n", s_commands[i].usage);
-    fputs("The database is reached as the audit role (PELUKAN_DB_URL or PELUKAN_AUDIT_DB_URL), the archive\n"
+    fputs("audit commands reach the database as the audit role (PELUKAN_DB_URL or PELUKAN_AUDIT_DB_URL), the archive\n"
           "at PELUKAN_AUDIT_ARCHIVE; without --public-key the key is derived from\n"
-          "PELUKAN_AUDIT_SIGNING_KEY_FILE.\n",
+          "PELUKAN_AUDIT_SIGNING_KEY_FILE. staff commands use the intake role (PELUKAN_INTAKE_DB_URL).\n",
           stderr);
     return CTL_ERROR;
 }
@@ -82,7 +89,7 @@ int main(int argc, char **argv)
 {
     if (argc < 3)
         return s_usage();
-    if (sodium_init() < 0)
+    if (pk_crypto_init() != 0)
         return CTL_ERROR;
     for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++) {
         if (strcmp(argv[1], s_commands[i].group) != 0 || strcmp(argv[2], s_commands[i].name) != 0)

@@ -1,0 +1,107 @@
+/* pkt_intake.c -- an intake service under test and calls to its API. */
+#include "pkt_intake.h"
+
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pelukan/util.h"
+#include "pelukan/v1/commands.pb-c.h"
+
+void pkt_intake_start(pkt_intake_t *t, const char *db, const char *const *extra)
+{
+    memset(t, 0, sizeof *t);
+    snprintf(t->db, sizeof t->db, "%s", db);
+    zsys_handler_set(NULL);
+    free(pkt_db_create(db));
+    t->env = pkt_env_new(db);
+    for (const char *const *e = extra; e && *e; e += 2)
+        pkt_env_set(t->env, e[0], e[1]);
+    t->notif = zsock_new_router(pkt_env_get(t->env, "PELUKAN_NOTIFICATION_RPC"));
+    cr_assert_not_null(t->notif);
+    t->proc = pkt_service_start("intake", t->env);
+    t->port = t->proc.http_port;
+}
+
+void pkt_intake_stop(pkt_intake_t *t)
+{
+    cr_assert_eq(pkt_proc_stop(&t->proc, SIGTERM, 20000), 0, "intake stops cleanly");
+    zsock_destroy(&t->notif);
+    pkt_env_destroy(&t->env);
+}
+
+bool pkt_intake_take_otp(pkt_intake_t *t, char code[8], char phone[24])
+{
+    zsock_set_rcvtimeo(t->notif, 5000);
+    zmsg_t *m = zmsg_recv(t->notif);
+    if (!m)
+        return false;
+    zframe_t *id = zmsg_pop(m), *body = zmsg_pop(m);
+    Pelukan__V1__CommandRequest *req = pelukan__v1__command_request__unpack(NULL, zframe_size(body), zframe_data(body));
+    cr_assert_not_null(req);
+    cr_assert_eq(req->command_case, PELUKAN__V1__COMMAND_REQUEST__COMMAND_SEND_OTP);
+    snprintf(code, 8, "%s", req->send_otp->code);
+    snprintf(phone, 24, "%s", req->send_otp->phone_e164);
+    Pelukan__V1__CommandReply rep = PELUKAN__V1__COMMAND_REPLY__INIT;
+    rep.command_id = req->command_id;
+    uint8_t buf[64];
+    size_t len = pelukan__v1__command_reply__pack(&rep, buf);
+    zmq_send(zsock_resolve(t->notif), zframe_data(id), zframe_size(id), ZMQ_SNDMORE);
+    zmq_send(zsock_resolve(t->notif), buf, len, 0);
+    pelukan__v1__command_request__free_unpacked(req, NULL);
+    zframe_destroy(&id);
+    zframe_destroy(&body);
+    zmsg_destroy(&m);
+    return true;
+}
+
+int pkt_intake_call(pkt_intake_t *t, const char *method, const char *path, const char *body, const char *token,
+                    const char *idem, json_t **out)
+{
+    char auth[128], key[160];
+    const char *headers[4] = {"Content-Type: application/json", NULL, NULL, NULL};
+    int h = 1;
+    if (token) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+        headers[h++] = auth;
+    }
+    if (idem) {
+        snprintf(key, sizeof key, "Idempotency-Key: %s", idem);
+        headers[h++] = key;
+    }
+    char *text = NULL;
+    int st = pkt_http(method, t->port, path, body, body ? strlen(body) : 0, headers, &text);
+    if (out)
+        *out = json_loads(text ? text : "", JSON_DECODE_ANY, NULL);
+    free(text);
+    return st;
+}
+
+const char *pkt_json_str(json_t *j, const char *path)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    json_t *cur = j;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ".", &save); tok && cur; tok = strtok_r(NULL, ".", &save))
+        cur = json_object_get(cur, tok);
+    return cur && json_is_string(cur) ? json_string_value(cur) : "";
+}
+
+char *pkt_intake_register(pkt_intake_t *t, const char *phone)
+{
+    char body[128];
+    snprintf(body, sizeof body, "{\"phone\":\"%s\"}", phone);
+    cr_assert_eq(pkt_intake_call(t, "POST", "/v1/auth/otp", body, NULL, NULL, NULL), 202);
+    char code[8], e164[24];
+    cr_assert(pkt_intake_take_otp(t, code, e164), "the code reached the notification service by command");
+    snprintf(body, sizeof body, "{\"phone\":\"%s\",\"code\":\"%s\"}", phone, code);
+    json_t *j;
+    cr_assert_eq(pkt_intake_call(t, "POST", "/v1/auth/otp/verify", body, NULL, NULL, &j), 200);
+    char *token = pk_strdup(pkt_json_str(j, "token"));
+    cr_assert_eq(strlen(token), 64);
+    json_decref(j);
+    return token;
+}

@@ -1,0 +1,162 @@
+/* ctl_staff.c -- `pelukanctl staff add|list|disable`: staff accounts in
+ * the intake schema, for the first admin and for scripts (make run seeds
+ * its demo staff with it). Connects as the intake role. */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../services/intake/intake_staff.h"
+#include "ctl.h"
+#include "pelukan/crypto.h"
+#include "pelukan/db.h"
+#include "pelukan/util.h"
+
+static PGconn *s_intake_db(const ctl_t *ctl)
+{
+    char *ci = pk_pg_conninfo(pk_config_str(ctl->cfg, "PELUKAN_DB_URL"),
+                              pk_config_str(ctl->cfg, "PELUKAN_INTAKE_DB_URL"), "intake");
+    PGconn *conn = pk_pg_connect(ci, ctl->log, 5000);
+    free(ci);
+    if (!conn)
+        fprintf(stderr, "pelukanctl: cannot connect to the intake database\n");
+    return conn;
+}
+
+static const char *s_arg(int argc, char **argv, const char *name)
+{
+    for (int i = 0; i + 1 < argc; i++)
+        if (strcmp(argv[i], name) == 0)
+            return argv[i + 1];
+    return NULL;
+}
+
+static bool s_flag(int argc, char **argv, const char *name)
+{
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], name) == 0)
+            return true;
+    return false;
+}
+
+int ctl_staff_add(const ctl_t *ctl, int argc, char **argv)
+{
+    const char *login = s_arg(argc, argv, "--login"), *name = s_arg(argc, argv, "--name"),
+               *role = s_arg(argc, argv, "--role"), *agency = s_arg(argc, argv, "--agency");
+    json_t *body = json_pack("{s:s?, s:s?, s:s?}", "login", login, "display_name", name, "role", role);
+    if (agency)
+        json_object_set_new(body, "agency_code", json_string(agency));
+    json_t *errors = json_object();
+    if (intake_staff_account_check(body, errors) != 0) {
+        const char *key;
+        json_t *v;
+        json_object_foreach(errors, key, v) fprintf(stderr, "pelukanctl staff add: %s: %s\n", key, json_string_value(v));
+        json_decref(errors);
+        json_decref(body);
+        return CTL_ERROR;
+    }
+    json_decref(errors);
+    json_decref(body);
+    /* The password: one line on stdin, or a new random one shown once. */
+    char password[258] = "";
+    bool generated = !s_flag(argc, argv, "--password-stdin");
+    if (generated) {
+        uint8_t raw[12];
+        randombytes_buf(raw, sizeof raw);
+        sodium_bin2base64(password, sizeof password, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    } else if (!fgets(password, sizeof password, stdin)) {
+        fprintf(stderr, "pelukanctl staff add: no password on stdin\n");
+        return CTL_ERROR;
+    }
+    password[strcspn(password, "\r\n")] = '\0';
+    if (strlen(password) < 12 || strlen(password) > 256) {
+        fprintf(stderr, "pelukanctl staff add: the password must have 12 to 256 characters\n");
+        sodium_memzero(password, sizeof password);
+        return CTL_ERROR;
+    }
+    char hash[PK_PASSWORD_HASH_MAX], id[PK_ID_HEX_LEN + 1];
+    int rc = pk_password_hash(password, hash);
+    if (rc != 0) {
+        sodium_memzero(password, sizeof password);
+        return CTL_ERROR;
+    }
+    pk_id_new(id);
+    PGconn *conn = s_intake_db(ctl);
+    if (!conn) {
+        sodium_memzero(password, sizeof password);
+        return CTL_ERROR;
+    }
+    const char *p[] = {id, login, name, role, agency ? agency : "", hash};
+    PGresult *r = PQexecParams(conn,
+                               "INSERT INTO staff (id, login, display_name, role, agency_code, password_hash)"
+                               " VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6) ON CONFLICT (login) DO NOTHING",
+                               6, NULL, p, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        fprintf(stderr, "pelukanctl staff add: %s", PQresultErrorMessage(r));
+        rc = CTL_ERROR;
+    } else if (strcmp(PQcmdTuples(r), "1") != 0) {
+        fprintf(stderr, "pelukanctl staff add: login \"%s\" exists already\n", login);
+        rc = CTL_FAILED;
+    } else {
+        printf("added %s (%s) id=%s%s%s\n", login, role, id, generated ? " password=" : "", generated ? password : "");
+        rc = CTL_OK;
+    }
+    sodium_memzero(password, sizeof password);
+    PQclear(r);
+    PQfinish(conn);
+    return rc;
+}
+
+int ctl_staff_list(const ctl_t *ctl, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    PGconn *conn = s_intake_db(ctl);
+    if (!conn)
+        return CTL_ERROR;
+    PGresult *r = PQexec(conn, "SELECT login, role, coalesce(agency_code, '-'), id,"
+                               " CASE WHEN disabled THEN 'disabled' WHEN locked_until > now() THEN 'locked'"
+                               " ELSE 'active' END, display_name FROM staff ORDER BY role, login");
+    int rc = CTL_OK;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        fprintf(stderr, "pelukanctl staff list: %s", PQresultErrorMessage(r));
+        rc = CTL_ERROR;
+    } else {
+        for (int i = 0; i < PQntuples(r); i++)
+            printf("%-16s %-10s %-10s %s %-8s %s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+                   PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), PQgetvalue(r, i, 5));
+    }
+    PQclear(r);
+    PQfinish(conn);
+    return rc;
+}
+
+int ctl_staff_disable(const ctl_t *ctl, int argc, char **argv)
+{
+    const char *login = s_arg(argc, argv, "--login");
+    if (!login) {
+        fprintf(stderr, "pelukanctl staff disable: --login LOGIN\n");
+        return CTL_ERROR;
+    }
+    PGconn *conn = s_intake_db(ctl);
+    if (!conn)
+        return CTL_ERROR;
+    const char *p[] = {login};
+    PGresult *r = PQexecParams(conn,
+                               "WITH d AS (UPDATE staff SET disabled = true WHERE login = $1 RETURNING id),"
+                               " s AS (DELETE FROM staff_session WHERE staff_id IN (SELECT id FROM d))"
+                               " SELECT id FROM d",
+                               1, NULL, p, NULL, NULL, 0);
+    int rc = CTL_OK;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        fprintf(stderr, "pelukanctl staff disable: %s", PQresultErrorMessage(r));
+        rc = CTL_ERROR;
+    } else if (PQntuples(r) != 1) {
+        fprintf(stderr, "pelukanctl staff disable: no login \"%s\"\n", login);
+        rc = CTL_FAILED;
+    } else {
+        printf("disabled %s; its sessions ended\n", login);
+    }
+    PQclear(r);
+    PQfinish(conn);
+    return rc;
+}
