@@ -268,13 +268,13 @@ static void s_detail_found(pk_db_txn_t *txn, int status, void *arg)
     env.case_data_accessed = &acc;
     char topic[128], *env_hex;
     pk_outbox_params(&env, topic, &env_hex);
-    const char *p[] = {c->case_id, purpose, c->staff_id, topic, env_hex};
+    const char *p[] = {c->case_id, purpose, c->staff_id}, *q[] = {c->case_id, topic, env_hex};
     pk_db_txn_t *t2 = pk_db_txn_new(c->in->db);
     pk_db_txn_add(t2,
                   "INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
                   " SELECT id, 'access', state, $2, 'staff', $3 FROM cases WHERE id = $1",
                   3, p);
-    pk_db_txn_add(t2, "INSERT INTO outbox (topic, case_id, envelope) VALUES ($4, $1, $5::bytea)", 5, p);
+    pk_db_txn_add(t2, "INSERT INTO outbox (topic, case_id, envelope) VALUES ($2, $1, $3::bytea)", 3, q);
     free(env_hex);
     pk_db_txn_submit(t2, s_access_recorded, c);
 }

@@ -167,3 +167,195 @@ Test(staff, login_lockout_password_change_logout_and_accounts)
     free(tc);
     free(companion_id);
 }
+
+/* A report whose reporter may be called in `hours` (WIB). */
+static char *s_report(const char *hours, bool monitored)
+{
+    return pk_asprintf(
+        "{\"reporter\":{\"kind\":\"witness\",\"relation\":\"tetangga\"},"
+        "\"victim\":{\"sex\":\"F\",\"age\":14,\"name\":\"Siti Rahayu Unik\"},"
+        "\"violence_forms\":[\"fisik\",\"psikis\"],\"place_type\":\"rumah_tangga\",\"perpetrator_relation\":\"orang_tua\","
+        "\"incident\":{\"at\":\"2026-11-27T20:00:00+07:00\",\"approximate\":true},"
+        "\"location\":{\"lat\":-7.3512345,\"lon\":108.1012345,\"kecamatan_code\":\"32.06.24\","
+        "\"address\":\"Jalan Kenanga Rahasia 17\"},"
+        "\"account\":\"Ayah tiri memukul setiap malam\",\"urgent\":true,"
+        "\"contact_safety\":{\"safe_hours\":\"%s\",\"safe_channel\":\"call\",\"phone_monitored\":%s}}",
+        hours, monitored ? "true" : "false");
+}
+
+/* Submits a report as `reporter`; returns its case id (caller frees). */
+static char *s_submit(const char *reporter, const char *hours, bool monitored, const char *key)
+{
+    char *body = s_report(hours, monitored);
+    json_t *j;
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", body, reporter, key, &j), 201);
+    char *id = pk_strdup(pkt_json_str(j, "case_id"));
+    json_decref(j);
+    free(body);
+    return id;
+}
+
+static int s_case_call(const char *method, const char *id, const char *suffix, const char *body, const char *token,
+                       json_t **out)
+{
+    char path[160];
+    snprintf(path, sizeof path, "/v1/staff/cases/%s%s", id, suffix);
+    return pkt_intake_call(&T, method, path, body, token, NULL, out);
+}
+
+static bool s_access_logged(void *arg)
+{
+    char *args = pk_asprintf("audit access --case %s", (const char *)arg), *out = NULL;
+    bool ok = pkt_ctl(T.env, args, NULL, &out) == 0 && strstr(out, "purpose=confirmation_call");
+    free(args);
+    free(out);
+    return ok;
+}
+
+Test(staff, an_admin_confirms_by_phone_and_verifies_and_every_opening_is_recorded)
+{
+    pkt_intake_start(&T, "t_staff2", NULL);
+    pkt_proc_t audit = pkt_service_start("audit", T.env);
+    cr_assert_eq(s_add("admin1", "admin", NULL, "kata-sandi-rahasia-1"), 0);
+    char *admin = s_token("admin1", "kata-sandi-rahasia-1");
+    char *reporter = pkt_intake_register(&T, "081234567890");
+    char *id = s_submit(reporter, "00:00-23:59", false, "k1");
+
+    /* The queue shows it; the detail without a purpose shows nothing
+     * personal. */
+    json_t *j;
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/staff/cases?state=submitted&urgent=true", NULL, admin, NULL, &j), 200);
+    cr_assert_eq(json_integer_value(json_object_get(j, "total")), 1);
+    cr_assert_str_eq(pkt_json_str(json_array_get(json_object_get(j, "cases"), 0), "case_id"), id);
+    json_decref(j);
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/staff/cases?state=nonsense&per_page=500", NULL, admin, NULL, &j), 422);
+    json_decref(j);
+    cr_assert_eq(s_case_call("GET", id, "", NULL, admin, &j), 200);
+    cr_assert_null(json_object_get(j, "personal"));
+    cr_assert_str_eq(pkt_json_str(j, "state"), "submitted");
+    json_decref(j);
+    cr_assert_eq(s_case_call("GET", id, "?purpose=curiosity", NULL, admin, NULL), 422, "a purpose from the list");
+
+    /* Opened for the confirmation call: the report, the phone and the
+     * reporter's safety choices, the opening recorded first. */
+    cr_assert_eq(s_case_call("GET", id, "?purpose=confirmation_call", NULL, admin, &j), 200);
+    cr_assert_str_eq(pkt_json_str(j, "personal.reporter_phone"), "+6281234567890");
+    cr_assert_str_eq(pkt_json_str(j, "personal.report.victim_name"), "Siti Rahayu Unik");
+    cr_assert_str_eq(pkt_json_str(j, "personal.contact_safety.safe_hours"), "00:00-23:59");
+    json_decref(j);
+
+    /* Verification needs a call that reached the reporter. */
+    cr_assert_eq(s_case_call("POST", id, "/verify", "{}", admin, &j), 409);
+    cr_assert_str_eq(pkt_json_str(j, "error.code"), "call_required");
+    json_decref(j);
+    cr_assert_eq(s_case_call("POST", id, "/calls", "{\"outcome\":\"not_reached\"}", admin, &j), 200);
+    cr_assert_eq(json_integer_value(json_object_get(j, "call_attempts")), 1);
+    cr_assert_str_eq(pkt_json_str(j, "state"), "submitted", "not reached keeps the case open");
+    json_decref(j);
+    cr_assert_eq(s_case_call("POST", id, "/calls", "{\"outcome\":\"maybe\"}", admin, NULL), 422);
+    cr_assert_eq(s_case_call("POST", id, "/calls",
+                             "{\"outcome\":\"reached\",\"notes\":\"Pelapor Siti Rahayu Unik membenarkan\"}", admin, &j),
+                 200);
+    cr_assert_eq(json_integer_value(json_object_get(j, "call_attempts")), 2);
+    json_decref(j);
+    cr_assert_eq(s_case_call("POST", id, "/verify", "{}", admin, &j), 200);
+    cr_assert_str_eq(pkt_json_str(j, "state"), "verified");
+    json_decref(j);
+    cr_assert_eq(s_case_call("POST", id, "/verify", "{}", admin, &j), 409);
+    cr_assert_str_eq(pkt_json_str(j, "error.code"), "invalid_transition");
+    cr_assert_str_eq(pkt_json_str(j, "error.fields.state"), "verified", "the 409 names the current state");
+    json_decref(j);
+    cr_assert_eq(s_case_call("POST", id, "/notes", "{\"text\":\"Korban aman di rumah nenek\"}", admin, NULL), 200);
+
+    /* The reporter's timeline says verified (and shows no staff steps). */
+    char path[128];
+    snprintf(path, sizeof path, "/v1/reports/%s", id);
+    cr_assert_eq(pkt_intake_call(&T, "GET", path, NULL, reporter, NULL, &j), 200);
+    cr_assert_str_eq(pkt_json_str(j, "state"), "verified");
+    json_t *timeline = json_object_get(j, "timeline");
+    cr_assert_eq(json_array_size(timeline), 2);
+    cr_assert_str_eq(pkt_json_str(json_array_get(timeline, 1), "state"), "verified");
+    json_decref(j);
+    /* The admin's timeline has every step, by whom. */
+    cr_assert_eq(s_case_call("GET", id, "", NULL, admin, &j), 200);
+    timeline = json_object_get(j, "timeline");
+    cr_assert_eq(json_array_size(timeline), 6, "submitted, access, 2 calls, verified, note");
+    cr_assert_str_eq(pkt_json_str(json_array_get(timeline, 1), "kind"), "access");
+    cr_assert_str_eq(pkt_json_str(json_array_get(timeline, 1), "reason_code"), "confirmation_call");
+    json_decref(j);
+
+    /* The auditors see the opening: who, which case, why. */
+    cr_assert(pkt_wait_until(s_access_logged, id, 30000), "pelukanctl audit access lists the opening");
+
+    /* A reporter who may not be called now: refused unless overridden. */
+    time_t now = time(NULL) + 7 * 3600;
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    char hours[16];
+    snprintf(hours, sizeof hours, "%02d:00-%02d:00", (tm.tm_hour + 2) % 24, (tm.tm_hour + 3) % 24);
+    char *reporter2 = pkt_intake_register(&T, "081298765432");
+    char *id2 = s_submit(reporter2, hours, false, "k2");
+    cr_assert_eq(s_case_call("POST", id2, "/calls", "{\"outcome\":\"reached\"}", admin, &j), 409);
+    cr_assert_str_eq(pkt_json_str(j, "error.code"), "unsafe_call_time");
+    cr_assert_str_eq(pkt_json_str(j, "error.fields.safe_hours"), hours);
+    json_decref(j);
+    cr_assert_eq(s_case_call("POST", id2, "/calls",
+                             "{\"outcome\":\"reached\",\"override_reason\":\"korban dalam bahaya\"}", admin, NULL),
+                 200);
+
+    /* Duplicates and rejections. */
+    char body[96];
+    snprintf(body, sizeof body, "{\"of\":\"%s\"}", id);
+    cr_assert_eq(s_case_call("POST", id2, "/duplicate", body, admin, &j), 200);
+    cr_assert_str_eq(pkt_json_str(j, "state"), "duplicate");
+    json_decref(j);
+    cr_assert_eq(s_case_call("POST", id2, "/reject", "{\"reason_code\":\"spam\"}", admin, &j), 409);
+    cr_assert_str_eq(pkt_json_str(j, "error.fields.state"), "duplicate");
+    json_decref(j);
+    char *id3 = s_submit(reporter2, "00:00-23:59", false, "k3");
+    cr_assert_eq(s_case_call("POST", id3, "/reject", "{\"reason_code\":\"because\"}", admin, NULL), 422);
+    cr_assert_eq(s_case_call("POST", id3, "/duplicate", "{\"of\":\"00000000000000000000000000000000\"}", admin, NULL),
+                 422);
+    cr_assert_eq(s_case_call("POST", id3, "/calls", "{\"outcome\":\"false_report\"}", admin, &j), 200);
+    cr_assert_str_eq(pkt_json_str(j, "state"), "rejected", "a false report ends the case");
+    json_decref(j);
+    cr_assert_eq(s_case_call("GET", "00000000000000000000000000000000", "", NULL, admin, NULL), 404);
+
+    /* Events: every step, none with personal data. */
+    char *v = pkt_sql_value(T.db, "SELECT string_agg(topic, ',' ORDER BY seq) FROM intake.outbox"
+                                  " WHERE topic LIKE 'intake.case%' OR topic LIKE 'intake.confirmation%'");
+    cr_assert_not_null(strstr(v, "intake.case_data_accessed,intake.confirmation_call_recorded,"
+                                 "intake.confirmation_call_recorded,intake.case_state_changed"),
+                       "%s", v);
+    free(v);
+    static const char *const secrets[] = {"Siti Rahayu", "Kenanga", "1234567890", "korban dalam bahaya",
+                                          "nenek"};
+    for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++) {
+        char *q = pk_asprintf("SELECT count(*) FROM intake.outbox WHERE position(convert_to('%s', 'UTF8') IN envelope)"
+                              " > 0",
+                              secrets[i]);
+        v = pkt_sql_value(T.db, q);
+        cr_assert_str_eq(v, "0", "\"%s\" in an event", secrets[i]);
+        free(v);
+        free(q);
+        q = pk_asprintf("SELECT count(*) FROM intake.case_note WHERE position(convert_to('%s', 'UTF8') IN body_sealed)"
+                        " > 0",
+                        secrets[i]);
+        v = pkt_sql_value(T.db, q);
+        cr_assert_str_eq(v, "0", "\"%s\" in a note in clear", secrets[i]);
+        free(v);
+        free(q);
+    }
+    cr_assert_eq(pkt_proc_stop(&audit, SIGTERM, 15000), 0);
+    pkt_intake_stop(&T);
+    char *log = pkt_proc_log(&T.proc);
+    for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++)
+        cr_assert_null(strstr(log, secrets[i]), "\"%s\" in the log", secrets[i]);
+    free(log);
+    free(admin);
+    free(reporter);
+    free(reporter2);
+    free(id);
+    free(id2);
+    free(id3);
+}
