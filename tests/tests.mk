@@ -23,3 +23,5 @@ $(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(AUDIT_LIB) $(COMMON_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(filter $(BUILD)/tests/unit/test_audit_%,$(UNIT_BINS)): $(AUDIT_LIB)
 $(filter %/bench_audit,$(BENCH_BINS)): $(AUDIT_LIB)
+# The authorization matrix test walks intake's route table.
+$(BUILD)/tests/e2e/test_staff: $(INTAKE_LIB)

@@ -57,6 +57,7 @@ typedef struct {
     zpoller_t *poller;
     PGconn *conn;
     bool fresh_conn; /* no batch has begun on this connection yet */
+    uint64_t next_complaint_us;
     uint64_t next_connect_us;
     s_prod_t prods[PK_BUS_MAX_PRODUCERS];
     int nprods;
@@ -193,11 +194,21 @@ static bool s_ensure_db(s_actor_t *a)
     a->conn = PQconnectdb(a->sub->conninfo);
     a->fresh_conn = true;
     if (PQstatus(a->conn) != CONNECTION_OK || s_load_offsets(a) != 0) {
+        /* Said once, then every 30 s while it lasts. */
+        uint64_t now = pk_mono_us();
+        if (now >= a->next_complaint_us) {
+            char msg[256];
+            snprintf(msg, sizeof msg, "%s", PQerrorMessage(a->conn));
+            msg[strcspn(msg, "\n")] = '\0';
+            pk_log_warn(s_log(a), "subscriber %s: database unavailable (%s), retrying", a->sub->cfg.consumer, msg);
+            a->next_complaint_us = now + 30000000u;
+        }
         PQfinish(a->conn);
         a->conn = NULL;
-        a->next_connect_us = pk_mono_us() + S_RECONNECT_US;
+        a->next_connect_us = now + S_RECONNECT_US;
         return false;
     }
+    a->next_complaint_us = 0;
     return true;
 }
 
@@ -426,6 +437,10 @@ static void s_on_replay(s_actor_t *a, s_prod_t *p)
             pk_log_warn(s_log(a), "subscriber %s: %s changed epoch %llu -> %llu, starting its stream over",
                         a->sub->cfg.consumer, p->def->name, (unsigned long long)p->epoch,
                         (unsigned long long)rep->epoch);
+        else
+            pk_log_info(s_log(a), "subscriber %s: following %s (epoch %llu, %llu events so far)",
+                        a->sub->cfg.consumer, p->def->name, (unsigned long long)rep->epoch,
+                        (unsigned long long)rep->last_seq);
         /* Apply what is open under the old epoch before switching. */
         s_flush(a);
         p->epoch = rep->epoch;

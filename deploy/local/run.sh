@@ -77,6 +77,20 @@ done
 echo "run: PostgreSQL   host=127.0.0.1 port=$PG_PORT dbname=pelukan (psql: deploy/local/pgcluster.sh psql $VAR_DIR/pg $PG_PORT)"
 echo "run: reporter API http://127.0.0.1:$(http_port intake)/v1 (services/intake/openapi.yaml);"
 echo "     one-time codes go to the notification service; PELUKAN_INTAKE_DEV_PRINT_OTP=true make run prints them"
+# Demo staff with development passwords (<login>-dev-password; never use
+# them anywhere else). Accounts that exist are left as they are.
+seed_staff() {
+    printf '%s\n' "$1-dev-password" | "$BUILD/bin/pelukanctl" staff add --login "$1" --role "$2" --name "$3" \
+        ${4:+--agency "$4"} --password-stdin >/dev/null 2>&1 || true
+}
+for i in 1 2 3; do seed_staff "admin$i" admin "Admin $i"; done
+for i in 1 2 3 4 5 6 7 8; do seed_staff "pendamping$i" companion "Pendamping $i"; done
+seed_staff uptdppa1 agency "UPTD PPA" uptd_ppa
+seed_staff puspaga1 agency "Puspaga" puspaga
+seed_staff supervisor1 supervisor "Supervisor"
+seed_staff auditor1 auditor "Auditor"
+echo "run: demo staff  POST /v1/staff/login, password <login>-dev-password: admin1-3, pendamping1-8,"
+echo "     uptdppa1, puspaga1 (agency), supervisor1, auditor1 (pelukanctl staff list)"
 pub=$(grep -ho 'signed with Ed25519 public key [0-9a-f]*' "$VAR_DIR/log/audit.log" 2>/dev/null | tail -1 | awk '{print $NF}')
 echo "run: audit log  archive ${PELUKAN_AUDIT_ARCHIVE:-tcp://127.0.0.1:7444}, checkpoint key ${pub:-(see the audit log)};"
 echo "     PELUKAN_DB_URL='$PELUKAN_DB_URL' PELUKAN_AUDIT_SIGNING_KEY_FILE=$AUDIT_KEY \\"

@@ -285,7 +285,12 @@ Test(staff, an_admin_confirms_by_phone_and_verifies_and_every_opening_is_recorde
     json_decref(j);
 
     /* The auditors see the opening: who, which case, why. */
-    cr_assert(pkt_wait_until(s_access_logged, id, 30000), "pelukanctl audit access lists the opening");
+    if (!pkt_wait_until(s_access_logged, id, 30000)) {
+        char *metrics = NULL;
+        pkt_http_get(audit.http_port, "/metrics", &metrics);
+        char *alog = pkt_proc_log(&audit);
+        cr_assert_fail("pelukanctl audit access lists the opening\n%s\n%s", metrics, alog);
+    }
 
     /* A reporter who may not be called now: refused unless overridden. */
     time_t now = time(NULL) + 7 * 3600;
@@ -358,4 +363,112 @@ Test(staff, an_admin_confirms_by_phone_and_verifies_and_every_opening_is_recorde
     free(id);
     free(id2);
     free(id3);
+}
+
+/* ---- the authorization matrix ------------------------------------------------ */
+
+typedef struct {
+    const char *name;
+    unsigned bit; /* INTAKE_* of the caller; 0: anonymous */
+    char *token;
+    const char *login, *password;
+} s_who_t;
+
+/* The route's path with `id` for each "*". */
+static char *s_path(const char *pattern, const char *id)
+{
+    char *out = pk_malloc(strlen(pattern) * 2 + 128);
+    size_t n = 0;
+    for (const char *p = pattern; *p; p++) {
+        if (*p == '*')
+            n += (size_t)sprintf(out + n, "%s", id);
+        else
+            out[n++] = *p;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+Test(staff, every_route_as_every_role_is_allowed_or_refused_as_the_table_says)
+{
+    pkt_intake_start(&T, "t_staff3", NULL);
+    s_who_t who[] = {
+        {"anonymous", 0, NULL, NULL, NULL},
+        {"reporter", INTAKE_REPORTER, NULL, NULL, NULL},
+        {"admin", INTAKE_ADMIN, NULL, "m_admin", "matrix-admin-pw"},
+        {"companion", INTAKE_COMPANION, NULL, "m_companion", "matrix-companion-pw"},
+        {"agency", INTAKE_AGENCY, NULL, "m_agency", "matrix-agency-pw"},
+        {"supervisor", INTAKE_SUPERVISOR, NULL, "m_supervisor", "matrix-supervisor-pw"},
+        {"auditor", INTAKE_AUDITOR, NULL, "m_auditor", "matrix-auditor-pw"},
+    };
+    size_t nwho = sizeof who / sizeof who[0];
+    who[1].token = pkt_intake_register(&T, "081311112222");
+    for (size_t w = 2; w < nwho; w++) {
+        cr_assert_eq(s_add(who[w].login, who[w].name, w == 4 ? "uptd_ppa" : NULL, who[w].password), 0);
+        who[w].token = s_token(who[w].login, who[w].password);
+    }
+    int cells = 0;
+    for (const intake_route_t *r = intake_routes; r->method; r++) {
+        for (size_t w = 0; w < nwho; w++) {
+            /* A case id that exists nowhere: allowed callers get past the
+             * gate (to a 404, 422, ...), the others stop at it. */
+            char *path = s_path(r->pattern, "00000000000000000000000000000000");
+            const char *body = strcmp(r->method, "GET") == 0 ? NULL : "{}";
+            int st = pkt_intake_call(&T, r->method, path, body, who[w].token, NULL, NULL);
+            bool allowed = (r->roles & INTAKE_ANYONE) || (r->roles & who[w].bit);
+            if (allowed) {
+                cr_assert(st != 401 && st != 403 && st < 500, "%s %s as %s: allowed by the table, got %d", r->method,
+                          path, who[w].name, st);
+            } else if (!who[w].token) {
+                cr_assert_eq(st, 401, "%s %s anonymously", r->method, path);
+            } else if (r->staff && who[w].bit != INTAKE_REPORTER) {
+                cr_assert_eq(st, 403, "%s %s as %s: a staff role the table leaves out", r->method, path, who[w].name);
+            } else {
+                cr_assert_eq(st, 401, "%s %s as %s: not a session this route takes", r->method, path, who[w].name);
+            }
+            cells++;
+            free(path);
+            /* Logging out ends the session: log in again. */
+            if (allowed && r->staff && strcmp(r->pattern, "/v1/staff/logout") == 0) {
+                free(who[w].token);
+                who[w].token = s_token(who[w].login, who[w].password);
+            }
+        }
+    }
+    int routes = 0;
+    while (intake_routes[routes].method)
+        routes++;
+    cr_assert_eq(cells, routes * (int)nwho, "every cell exercised");
+
+    /* Object-level: a companion sees only the cases assigned to them, an
+     * agency user only those referred to its agency, a reporter only
+     * their own; for the others the case does not exist. */
+    char *id = s_submit(who[1].token, "00:00-23:59", false, "m1");
+    char *other = pkt_intake_register(&T, "081399998888");
+    char path[128];
+    snprintf(path, sizeof path, "/v1/reports/%s", id);
+    cr_assert_eq(pkt_intake_call(&T, "GET", path, NULL, other, NULL, NULL), 404, "another reporter's case");
+    snprintf(path, sizeof path, "/v1/reports/%s/withdraw", id);
+    cr_assert_eq(pkt_intake_call(&T, "POST", path, NULL, other, NULL, NULL), 404);
+    cr_assert_eq(s_case_call("GET", id, "", NULL, who[3].token, NULL), 404, "companion, not assigned");
+    cr_assert_eq(s_case_call("GET", id, "", NULL, who[4].token, NULL), 404, "agency, not referred");
+    json_t *j;
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/staff/cases", NULL, who[3].token, NULL, &j), 200);
+    cr_assert_eq(json_integer_value(json_object_get(j, "total")), 0, "a companion's queue holds their cases only");
+    json_decref(j);
+    char *sql = pk_asprintf("UPDATE intake.cases SET companion_id = (SELECT id FROM intake.staff WHERE login ="
+                            " 'm_companion'), agency_code = 'uptd_ppa' WHERE id = '%s'",
+                            id);
+    pkt_sql(T.db, sql); /* what dispatch's and referral's events will set */
+    free(sql);
+    cr_assert_eq(s_case_call("GET", id, "", NULL, who[3].token, NULL), 200, "companion, assigned");
+    cr_assert_eq(s_case_call("GET", id, "", NULL, who[4].token, NULL), 200, "agency, referred");
+    cr_assert_eq(s_case_call("GET", id, "?purpose=case_review", NULL, who[3].token, NULL), 403,
+                 "personal data is not opened here for a companion");
+    cr_assert_eq(s_case_call("GET", id, "?purpose=case_review", NULL, who[5].token, NULL), 200, "supervisor");
+    pkt_intake_stop(&T);
+    for (size_t w = 0; w < nwho; w++)
+        free(who[w].token);
+    free(other);
+    free(id);
 }

@@ -111,15 +111,35 @@ char *pkt_role_create(const char *db, const char *name)
     return ci;
 }
 
+/* Ports for the services under test come from 10000-19999: below the
+ * kernel's ephemeral range (32768-60999), where outgoing connections take
+ * their local ports (one could take a port before its service binds it,
+ * or a client could connect to itself), and apart from the PostgreSQL of
+ * tests/run.sh (20000-31999). Never the same port twice in a process. */
 int pkt_free_port(void)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof sa;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || getsockname(fd, (struct sockaddr *)&sa, &len))
-        cr_assert_fail("cannot find a free port: %s", strerror(errno));
-    close(fd);
-    return ntohs(sa.sin_port);
+    static uint8_t given[10000 / 8];
+    static unsigned seed;
+    if (!seed)
+        seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+    for (int attempt = 0; attempt < 1000; attempt++) {
+        int p = 10000 + (int)(rand_r(&seed) % 10000);
+        if (given[(p - 10000) / 8] & (1u << (p % 8)))
+            continue;
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in sa = {.sin_family = AF_INET,
+                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+                                 .sin_port = htons((uint16_t)p)};
+        bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+        if (fd >= 0)
+            close(fd);
+        if (ok) {
+            given[(p - 10000) / 8] |= (uint8_t)(1u << (p % 8));
+            return p;
+        }
+    }
+    cr_assert_fail("cannot find a free port in 10000-19999");
+    return -1;
 }
 
 pkt_env_t *pkt_env_new(const char *dbname)
@@ -444,6 +464,7 @@ int pkt_ctl(const pkt_env_t *env, const char *args, const char *input, char **ou
     int st = system(cmd);
     if (out && pk_read_file(log, out, NULL) != 0)
         *out = pk_strdup("");
+    unlink(log);
     free(cmd);
     free(log);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
