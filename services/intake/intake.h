@@ -54,6 +54,10 @@ typedef struct intake_route {
 
 extern const intake_route_t intake_routes[];
 
+/* Applies dispatch's and referral's events to the cases (the read model,
+ * intake_readmodel.c); PK_ENOENT for events it does not use. */
+int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg);
+
 /* Sends SendOtp commands to the notification service from its own thread.
  * Caller owns return value. */
 intake_notify_t *intake_notify_new(const char *endpoint, const pk_log_t *log, pk_metric_t *failed, pk_metric_t *sent);

@@ -138,6 +138,12 @@ static void s_stop(pk_service_t *svc, void *state)
 
 int main(int argc, char **argv)
 {
-    static const pk_service_def_t def = {.name = "intake", .settings = s_settings, .start = s_start, .stop = s_stop};
+    static const char *const consumes[] = {"dispatch", "referral", NULL};
+    static const pk_service_def_t def = {.name = "intake",
+                                         .settings = s_settings,
+                                         .start = s_start,
+                                         .stop = s_stop,
+                                         .consumes = consumes,
+                                         .apply = intake_apply};
     return pk_service_main(&def, argc, argv);
 }

@@ -35,7 +35,8 @@ bool ctl_public_key(const ctl_t *ctl, const char *hex, uint8_t pk[32]);
  * out (as proto3's JSON mapping does), bytes in hex, enums by name. */
 json_t *ctl_message_json(const ProtobufCMessage *msg);
 
-/* One log entry as one line: human-readable, or one JSON object. */
+/* One event as one line: human-readable, or one JSON object; `gseq` 0
+ * (a live event, not yet in the audit log) is left out. */
 void ctl_print_entry(FILE *out, uint64_t gseq, const char *producer, uint64_t epoch, uint64_t seq,
                      const Pelukan__V1__Envelope *env, bool json);
 
@@ -44,6 +45,7 @@ int ctl_audit_prove(const ctl_t *ctl, int argc, char **argv);
 int ctl_audit_check_proof(const ctl_t *ctl, int argc, char **argv);
 int ctl_audit_replay(const ctl_t *ctl, int argc, char **argv);
 int ctl_audit_access(const ctl_t *ctl, int argc, char **argv);
+int ctl_watch(const ctl_t *ctl, int argc, char **argv);
 int ctl_staff_add(const ctl_t *ctl, int argc, char **argv);
 int ctl_staff_list(const ctl_t *ctl, int argc, char **argv);
 int ctl_staff_disable(const ctl_t *ctl, int argc, char **argv);

@@ -158,7 +158,8 @@ void ctl_print_entry(FILE *out, uint64_t gseq, const char *producer, uint64_t ep
     const char *type = env ? pk_envelope_type(env) : "undecodable";
     if (json) {
         json_t *o = json_object();
-        json_object_set_new(o, "gseq", json_integer((json_int_t)gseq));
+        if (gseq)
+            json_object_set_new(o, "gseq", json_integer((json_int_t)gseq));
         json_object_set_new(o, "producer", json_string(producer));
         json_object_set_new(o, "epoch", json_integer((json_int_t)epoch));
         json_object_set_new(o, "seq", json_integer((json_int_t)seq));
@@ -173,7 +174,9 @@ void ctl_print_entry(FILE *out, uint64_t gseq, const char *producer, uint64_t ep
     char when[40] = "-";
     if (env)
         s_time(env->occurred_at_us, when);
-    fprintf(out, "%" PRIu64 " %s %s/%" PRIu64 " %s", gseq, when, producer, seq, type);
+    if (gseq)
+        fprintf(out, "%" PRIu64 " ", gseq);
+    fprintf(out, "%s %s/%" PRIu64 " %s", when, producer, seq, type);
     if (env && env->case_id[0])
         fprintf(out, " case=%s", env->case_id);
     if (env && env->actor) {

@@ -36,6 +36,9 @@ static const struct {
     {"audit", "check-proof", ctl_audit_check_proof,
      "audit check-proof [--public-key HEX] [FILE]\n"
      "      check a proof offline (stdin when no FILE); exit 1 when it does not hold"},
+    {"watch", NULL, ctl_watch,
+     "watch [--case ID] [--type TYPE] [--json]\n"
+     "      the events of every service as they happen, one line each (live; audit replay is the record)"},
     {"staff", "add", ctl_staff_add,
      "staff add --login LOGIN --name NAME --role admin|companion|agency|supervisor|auditor\n"
      "      [--agency CODE] [--password-stdin]\n"
@@ -87,13 +90,16 @@ bool ctl_public_key(const ctl_t *ctl, const char *hex, uint8_t pk[32])
 
 int main(int argc, char **argv)
 {
-    if (argc < 3)
+    if (argc < 2)
         return s_usage();
     if (pk_crypto_init() != 0)
         return CTL_ERROR;
     for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++) {
-        if (strcmp(argv[1], s_commands[i].group) != 0 || strcmp(argv[2], s_commands[i].name) != 0)
+        bool one_word = !s_commands[i].name;
+        if (strcmp(argv[1], s_commands[i].group) != 0 ||
+            (!one_word && (argc < 3 || strcmp(argv[2], s_commands[i].name) != 0)))
             continue;
+        int skip = one_word ? 2 : 3;
         char err[512];
         const pk_config_def_t *const tables[] = {audit_settings, NULL};
         ctl_t ctl = {.cfg = pk_config_new("audit", tables, environ, err, sizeof err)};
@@ -103,7 +109,7 @@ int main(int argc, char **argv)
         }
         zsys_init(); /* its signal handler ends --follow through zsys_interrupted */
         ctl.log = pk_log_new("pelukanctl", PK_LOG_WARN, PK_LOG_LOGFMT, 2);
-        int rc = s_commands[i].run(&ctl, argc - 3, argv + 3);
+        int rc = s_commands[i].run(&ctl, argc - skip, argv + skip);
         pk_log_destroy(&ctl.log);
         pk_config_destroy(&ctl.cfg);
         return rc;

@@ -1,0 +1,97 @@
+/* intake_readmodel.c -- the case as the other services move it: intake
+ * consumes dispatch's and referral's events and keeps each case's state,
+ * its companion and its agency, and a timeline entry per step, so that the
+ * queue, the detail and the reporter's status are served from one place.
+ * Applied exactly once, in the subscriber's transaction with its offsets. */
+#include <stdio.h>
+#include <string.h>
+
+#include "intake.h"
+#include "intake_case.h"
+#include "pelukan/util.h"
+
+/* What an event does to a case: the states it moves from, the state it
+ * moves to (NULL: a timeline entry only), and who the case is now with. */
+typedef struct {
+    Pelukan__V1__Envelope__PayloadCase type;
+    const char *from; /* a PostgreSQL array literal */
+    const char *to;
+} s_rule_t;
+
+static const s_rule_t s_rules[] = {
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ASSIGNED, "{verified}", "assigned"},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_ACCEPTED, NULL, NULL},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_DECLINED, "{assigned,en_route}", "verified"},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_EN_ROUTE, "{assigned}", "en_route"},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ARRIVED, "{en_route}", "on_site"},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_COMPLETED, NULL, NULL},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_IDENTIFICATION_REPORT_SUBMITTED, "{on_site}", "assessed"},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CREATED, "{assessed,declined}", "referred"},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_ACCEPTED, "{referred}", "accepted"},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_DECLINED, "{referred}", "declined"},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_FOLLOW_UP_RECORDED, NULL, NULL},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CLOSED, "{accepted}", "closed"},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_OVERDUE, NULL, NULL},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_DEADLINE, NULL, NULL},
+};
+
+int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
+{
+    (void)arg;
+    const Pelukan__V1__Envelope *e = ev->envelope;
+    const s_rule_t *rule = NULL;
+    for (size_t i = 0; i < PK_ARRAY_LEN(s_rules); i++)
+        if (s_rules[i].type == e->payload_case)
+            rule = &s_rules[i];
+    if (!rule || !e->case_id[0])
+        return PK_ENOENT;
+    /* Who the case is with now. */
+    const char *companion = "", *agency = "";
+    bool clear_companion = false;
+    if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ASSIGNED)
+        companion = e->companion_assigned->companion_id;
+    if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_DECLINED)
+        clear_companion = true;
+    if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CREATED)
+        agency = e->referral_created->agency_code;
+    const char *reason = "";
+    if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_DECLINED)
+        reason = e->visit_declined->reason_code;
+    else if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_DECLINED)
+        reason = e->referral_declined->reason_code;
+    else if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CLOSED)
+        reason = e->referral_closed->outcome_code;
+    const char *kind = e->actor && e->actor->kind == PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_AGENCY ? "agency"
+                       : e->actor && e->actor->kind == PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_STAFF ? "staff"
+                                                                                                   : "system";
+    const char *p[] = {e->case_id,
+                       rule->from ? rule->from : "{}",
+                       rule->to ? rule->to : "",
+                       companion,
+                       clear_companion ? "t" : "f",
+                       agency,
+                       pk_envelope_type(e),
+                       reason,
+                       kind,
+                       e->actor ? e->actor->id : "",
+                       ev->producer};
+    /* The state moves only along the life cycle; a step that finds the case
+     * elsewhere (withdrawn meanwhile, say) is still on the timeline. */
+    PGresult *r = PQexecParams(
+        conn,
+        "WITH u AS (UPDATE cases SET state = $3, updated_at = now(),"
+        "   companion_id = CASE WHEN $5::boolean THEN NULL ELSE coalesce(NULLIF($4, ''), companion_id) END,"
+        "   agency_code = coalesce(NULLIF($6, ''), agency_code)"
+        "   WHERE id = $1 AND $3 <> '' AND state = ANY($2::text[]) RETURNING id, state),"
+        " s AS (INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
+        "   SELECT id, 'state', state, NULLIF($8, ''), $9, NULLIF($10, '') FROM u),"
+        " k AS (UPDATE cases SET companion_id = coalesce(NULLIF($4, ''), companion_id),"
+        "   agency_code = coalesce(NULLIF($6, ''), agency_code) WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM u))"
+        " INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
+        " SELECT x.id, $11 || ':' || $7, coalesce((SELECT state FROM u), x.state), NULLIF($8, ''), $9, NULLIF($10, '')"
+        " FROM cases x WHERE x.id = $1",
+        11, NULL, p, NULL, NULL, 0);
+    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : PK_EDB;
+    PQclear(r);
+    return rc;
+}
