@@ -472,3 +472,154 @@ Test(staff, every_route_as_every_role_is_allowed_or_refused_as_the_table_says)
     free(other);
     free(id);
 }
+
+/* ---- the read model: the case as the other services move it ------------------ */
+
+/* Puts an event of `producer` about `case_id` in that producer's outbox,
+ * as the service itself will; its relay publishes it. */
+static void s_emit(const char *producer, const char *case_id, const char *actor_id, Pelukan__V1__Envelope *env)
+{
+    uint8_t eid[16];
+    Pelukan__V1__Actor actor = PELUKAN__V1__ACTOR__INIT;
+    Pelukan__V1__Envelope__PayloadCase pc = env->payload_case;
+    void *payload = env->companion_assigned; /* the oneof's storage */
+    pk_envelope_init(env, eid, producer, case_id, NULL);
+    env->payload_case = pc;
+    env->companion_assigned = payload;
+    actor.kind = strcmp(producer, "referral") == 0 ? PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_AGENCY
+                                                    : PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_STAFF;
+    actor.id = (char *)actor_id;
+    env->actor = &actor;
+    char topic[128], *hex;
+    pk_outbox_params(env, topic, &hex);
+    char *sql = pk_asprintf("INSERT INTO %s.outbox (topic, case_id, envelope) VALUES ('%s', '%s', '%s'::bytea)",
+                            producer, topic, case_id, hex);
+    pkt_sql(T.db, sql);
+    free(sql);
+    free(hex);
+}
+
+typedef struct {
+    const char *token;
+    const char *id;
+    const char *state;
+} s_state_wait_t;
+
+static bool s_reporter_sees(void *arg)
+{
+    s_state_wait_t *w = arg;
+    char path[128];
+    snprintf(path, sizeof path, "/v1/reports/%s", w->id);
+    json_t *j;
+    bool ok = pkt_intake_call(&T, "GET", path, NULL, w->token, NULL, &j) == 200 &&
+              strcmp(pkt_json_str(j, "state"), w->state) == 0;
+    json_decref(j);
+    return ok;
+}
+
+Test(staff, the_case_follows_dispatch_and_referral_to_its_close)
+{
+    pkt_intake_start(&T, "t_staff4", NULL);
+    pkt_proc_t dispatch = pkt_service_start("dispatch", T.env), referral = pkt_service_start("referral", T.env);
+    cr_assert_eq(s_add("admin1", "admin", NULL, "kata-sandi-rahasia-1"), 0);
+    cr_assert_eq(s_add("pendamping1", "companion", NULL, "pendamping-rahasia-1"), 0);
+    cr_assert_eq(s_add("uptd1", "agency", "uptd_ppa", "uptd-rahasia-satu"), 0);
+    char *admin = s_token("admin1", "kata-sandi-rahasia-1"), *comp = s_token("pendamping1", "pendamping-rahasia-1"),
+         *agency = s_token("uptd1", "uptd-rahasia-satu");
+    char *companion_id = pkt_sql_value(T.db, "SELECT id FROM intake.staff WHERE login = 'pendamping1'");
+    char *reporter = pkt_intake_register(&T, "081355556666");
+    char *id = s_submit(reporter, "00:00-23:59", false, "r1");
+    cr_assert_eq(s_case_call("POST", id, "/calls", "{\"outcome\":\"reached\"}", admin, NULL), 200);
+    cr_assert_eq(s_case_call("POST", id, "/verify", "{}", admin, NULL), 200);
+    cr_assert_eq(s_case_call("GET", id, "", NULL, comp, NULL), 404, "not yet the companion's");
+
+    Pelukan__V1__Envelope env;
+    Pelukan__V1__CompanionAssigned ca = PELUKAN__V1__COMPANION_ASSIGNED__INIT;
+    ca.visit_id = "visit-1";
+    ca.companion_id = companion_id;
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ASSIGNED;
+    env.companion_assigned = &ca;
+    s_emit("dispatch", id, companion_id, &env);
+    s_state_wait_t w = {reporter, id, "assigned"};
+    cr_assert(pkt_wait_until(s_reporter_sees, &w, 15000), "assigned");
+    cr_assert_eq(s_case_call("GET", id, "", NULL, comp, NULL), 200, "now the companion's");
+    json_t *j;
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/staff/cases", NULL, comp, NULL, &j), 200);
+    cr_assert_eq(json_integer_value(json_object_get(j, "total")), 1, "in the companion's queue");
+    json_decref(j);
+
+    Pelukan__V1__CompanionEnRoute er = PELUKAN__V1__COMPANION_EN_ROUTE__INIT;
+    er.visit_id = "visit-1";
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_EN_ROUTE;
+    env.companion_en_route = &er;
+    s_emit("dispatch", id, companion_id, &env);
+    Pelukan__V1__CompanionArrived ar = PELUKAN__V1__COMPANION_ARRIVED__INIT;
+    ar.visit_id = "visit-1";
+    ar.method = "radius";
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ARRIVED;
+    env.companion_arrived = &ar;
+    s_emit("dispatch", id, companion_id, &env);
+    Pelukan__V1__IdentificationReportSubmitted ir = PELUKAN__V1__IDENTIFICATION_REPORT_SUBMITTED__INIT;
+    ir.visit_id = "visit-1";
+    ir.report_id = "ident-1";
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_IDENTIFICATION_REPORT_SUBMITTED;
+    env.identification_report_submitted = &ir;
+    s_emit("dispatch", id, companion_id, &env);
+    w.state = "assessed";
+    cr_assert(pkt_wait_until(s_reporter_sees, &w, 15000), "assessed");
+
+    cr_assert_eq(s_case_call("GET", id, "", NULL, agency, NULL), 404, "not yet referred");
+    Pelukan__V1__ReferralCreated rc = PELUKAN__V1__REFERRAL_CREATED__INIT;
+    rc.referral_id = "ref-1";
+    rc.agency_code = "uptd_ppa";
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CREATED;
+    env.referral_created = &rc;
+    s_emit("referral", id, "admin", &env);
+    Pelukan__V1__ReferralAccepted ra = PELUKAN__V1__REFERRAL_ACCEPTED__INIT;
+    ra.referral_id = "ref-1";
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_ACCEPTED;
+    env.referral_accepted = &ra;
+    s_emit("referral", id, "uptd1", &env);
+    w.state = "accepted";
+    cr_assert(pkt_wait_until(s_reporter_sees, &w, 15000), "accepted");
+    cr_assert_eq(s_case_call("GET", id, "", NULL, agency, NULL), 200, "the agency's now");
+    Pelukan__V1__ReferralClosed rcl = PELUKAN__V1__REFERRAL_CLOSED__INIT;
+    rcl.referral_id = "ref-1";
+    rcl.outcome_code = "served";
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CLOSED;
+    env.referral_closed = &rcl;
+    s_emit("referral", id, "uptd1", &env);
+    w.state = "closed";
+    cr_assert(pkt_wait_until(s_reporter_sees, &w, 15000), "closed");
+
+    /* The reporter's timeline: every state, in order; the admin's: every
+     * step of every service. */
+    char path[128];
+    snprintf(path, sizeof path, "/v1/reports/%s", id);
+    cr_assert_eq(pkt_intake_call(&T, "GET", path, NULL, reporter, NULL, &j), 200);
+    static const char *const states[] = {"submitted", "verified", "assigned", "en_route", "on_site",
+                                         "assessed",  "referred", "accepted", "closed"};
+    json_t *timeline = json_object_get(j, "timeline");
+    cr_assert_eq(json_array_size(timeline), 9);
+    for (size_t i = 0; i < 9; i++)
+        cr_assert_str_eq(pkt_json_str(json_array_get(timeline, i), "state"), states[i]);
+    json_decref(j);
+    cr_assert_eq(s_case_call("GET", id, "", NULL, admin, &j), 200);
+    char *dump = json_dumps(json_object_get(j, "timeline"), 0);
+    static const char *const steps[] = {"dispatch:companion_assigned", "dispatch:companion_arrived",
+                                        "dispatch:identification_report_submitted", "referral:referral_created",
+                                        "referral:referral_closed"};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+        cr_assert_not_null(strstr(dump, steps[i]), "%s in %s", steps[i], dump);
+    free(dump);
+    json_decref(j);
+    cr_assert_eq(pkt_proc_stop(&dispatch, SIGTERM, 15000), 0);
+    cr_assert_eq(pkt_proc_stop(&referral, SIGTERM, 15000), 0);
+    pkt_intake_stop(&T);
+    free(admin);
+    free(comp);
+    free(agency);
+    free(companion_id);
+    free(reporter);
+    free(id);
+}
