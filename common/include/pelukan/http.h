@@ -73,4 +73,24 @@ void pk_http_add_header(pk_http_req_t *req, const char *name, const char *value)
 /* Sends the response and frees the request. `body` is copied. */
 void pk_http_respond(pk_http_req_t *req, int status, const char *content_type, const char *body, size_t len);
 
+/* ---- streamed responses (Server-Sent Events) ------------------------------ */
+
+typedef struct pk_http_stream pk_http_stream_t;
+/* Called once when the client goes away before the stream ends. */
+typedef void (*pk_http_stream_gone_fn)(pk_http_stream_t *stream, void *arg);
+
+/* Answers `req` with a body sent in pieces as they come (no length; the
+ * connection carries nothing else). The stream takes the request over:
+ * use neither again. Caller owns the stream: pk_http_stream_end(). */
+pk_http_stream_t *pk_http_stream_start(pk_http_req_t *req, int status, const char *content_type,
+                                       pk_http_stream_gone_fn gone, void *arg);
+/* Queues `len` bytes. Returns 0, PK_ECLOSED when the client is gone, or
+ * PK_EBUSY when more than 1 MiB waits for a slow client (nothing queued;
+ * end the stream). */
+int pk_http_stream_send(pk_http_stream_t *stream, const char *data, size_t len);
+/* True while the client is there. */
+bool pk_http_stream_alive(const pk_http_stream_t *stream);
+/* Ends the body after what is queued, and frees the stream; accepts NULL. */
+void pk_http_stream_end(pk_http_stream_t **stream_p);
+
 #endif
