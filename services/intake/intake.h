@@ -8,6 +8,7 @@
 #include "pelukan/service.h"
 
 typedef struct intake_notify intake_notify_t;
+typedef struct intake_events intake_events_t;
 
 typedef struct {
     pk_service_t *svc;
@@ -32,6 +33,7 @@ typedef struct {
     int staff_session_ttl_s, staff_max_failures, staff_lock_s;
     struct intake_route_ctx *route_ctx; /* one per route (main.c) */
     char dummy_hash[PK_PASSWORD_HASH_MAX];
+    intake_events_t *events; /* the staff's live feed (intake_events.c) */
     pk_metric_t *m_requests, *m_reports, *m_otp_sent, *m_otp_failed, *m_rejected;
 } intake_t;
 
@@ -57,6 +59,11 @@ extern const intake_route_t intake_routes[];
 /* Applies dispatch's and referral's events to the cases (the read model,
  * intake_readmodel.c); PK_ENOENT for events it does not use. */
 int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg);
+
+/* The staff's live feed: numbers new timeline entries and serves
+ * GET /v1/staff/events. Destroying it ends every stream. */
+intake_events_t *intake_events_new(intake_t *in);
+void intake_events_destroy(intake_events_t **ev_p);
 
 /* Sends SendOtp commands to the notification service from its own thread.
  * Caller owns return value. */

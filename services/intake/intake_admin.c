@@ -213,11 +213,11 @@ static void s_access_recorded(pk_db_txn_t *txn, int status, void *arg)
     if (status == 0) {
         pk_relay_kick(pk_service_relay(c->in->svc));
         json_object_set_new(d->answer, "personal", s_personal(c, d->keys));
-        intake_json(c->req, 200, d->answer);
+        intake_json(c->req, 200, d->answer); /* takes it */
     } else {
         intake_db_error(c, txn, status);
+        json_decref(d->answer);
     }
-    json_decref(d->answer);
     PQclear(d->keys);
     free(d);
     intake_call_free(c);
@@ -243,8 +243,7 @@ static void s_detail_found(pk_db_txn_t *txn, int status, void *arg)
                                strcmp(PQgetvalue(r, 0, 15), "t") == 0, "timeline", s_timeline(t));
     const char *purpose = pk_http_query(c->req, "purpose");
     if (!purpose) {
-        intake_json(c->req, 200, answer);
-        json_decref(answer);
+        intake_json(c->req, 200, answer); /* takes it */
         intake_call_free(c);
         return;
     }

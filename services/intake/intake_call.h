@@ -13,7 +13,7 @@ typedef struct intake_call {
     uint8_t reporter_key[PK_DATAKEY_BYTES];
     void (*next)(struct intake_call *c);
     char phone[24];
-    char token[65];
+    char token[72]; /* a reporter token (64 hex) or a staff one ("stf_" + 64 hex) */
     char case_id[PK_ID_HEX_LEN + 1];
     char from_state[16];
     json_t *body;

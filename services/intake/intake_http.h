@@ -6,7 +6,8 @@
 
 #include "pelukan/http.h"
 
-/* Answers `body` (a reference is taken) with `status`. */
+/* Answers `body` with `status`; takes the caller's reference (the body is
+ * freed here). */
 void intake_json(pk_http_req_t *req, int status, json_t *body);
 
 /* Answers {"error":{"code","message","fields"}}; `fields` may be NULL (a

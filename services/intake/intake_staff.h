@@ -19,6 +19,7 @@ void intake_staff_account_create(struct intake_call *c);
 void intake_staff_account_list(struct intake_call *c);
 void intake_staff_account_disable(struct intake_call *c);
 
+void intake_staff_events(struct intake_call *c);
 void intake_admin_queue(struct intake_call *c);
 void intake_admin_case(struct intake_call *c);
 void intake_admin_call(struct intake_call *c);

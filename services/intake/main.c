@@ -105,6 +105,7 @@ static int s_start(pk_service_t *svc, void **state_p)
         pk_log_warn(in->log, "PELUKAN_INTAKE_DEV_PRINT_OTP is on: one-time codes are printed to this log");
     in->notify =
         intake_notify_new(pk_config_service_str(cfg, "notification", "RPC"), in->log, in->m_otp_failed, in->m_otp_sent);
+    in->events = intake_events_new(in);
     size_t nroutes = 0;
     while (intake_routes[nroutes].method)
         nroutes++;
@@ -131,6 +132,7 @@ static void s_stop(pk_service_t *svc, void *state)
         pk_db_close(&in->writers[i]);
     }
     intake_notify_destroy(&in->notify);
+    intake_events_destroy(&in->events);
     intake_catalog_destroy(&in->catalog);
     free(in->route_ctx);
     free(in);

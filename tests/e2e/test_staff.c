@@ -4,6 +4,7 @@
  * recorded and seen by the auditors; and the authorization matrix, every
  * route called as every role. */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -414,7 +415,16 @@ Test(staff, every_route_as_every_role_is_allowed_or_refused_as_the_table_says)
              * gate (to a 404, 422, ...), the others stop at it. */
             char *path = s_path(r->pattern, "00000000000000000000000000000000");
             const char *body = strcmp(r->method, "GET") == 0 ? NULL : "{}";
-            int st = pkt_intake_call(&T, r->method, path, body, who[w].token, NULL, NULL);
+            int st;
+            if (strcmp(r->pattern, "/v1/staff/events") == 0) {
+                /* A stream: its status, then it is left. */
+                char auth[128];
+                snprintf(auth, sizeof auth, "Authorization: Bearer %s", who[w].token ? who[w].token : "");
+                const char *headers[] = {auth, NULL};
+                st = pkt_http_timed("GET", T.port, path, NULL, 0, who[w].token ? headers : NULL, 500, NULL);
+            } else {
+                st = pkt_intake_call(&T, r->method, path, body, who[w].token, NULL, NULL);
+            }
             bool allowed = (r->roles & INTAKE_ANYONE) || (r->roles & who[w].bit);
             if (allowed) {
                 cr_assert(st != 401 && st != 403 && st < 500, "%s %s as %s: allowed by the table, got %d", r->method,
@@ -620,6 +630,130 @@ Test(staff, the_case_follows_dispatch_and_referral_to_its_close)
     free(comp);
     free(agency);
     free(companion_id);
+    free(reporter);
+    free(id);
+}
+
+/* ---- live events ---------------------------------------------------------------- */
+
+typedef struct {
+    const char *token;
+    const char *last_id;
+    int ms;
+    char *body;
+    int status;
+    pthread_t thread;
+} s_listen_t;
+
+static void *s_listen_run(void *arg)
+{
+    s_listen_t *l = arg;
+    char auth[128], last[64];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", l->token);
+    snprintf(last, sizeof last, "Last-Event-ID: %s", l->last_id ? l->last_id : "");
+    const char *headers[] = {auth, l->last_id ? last : NULL, NULL};
+    l->status = pkt_http_timed("GET", T.port, "/v1/staff/events", NULL, 0, headers, l->ms, &l->body);
+    return NULL;
+}
+
+/* Listens to the staff's events for `ms` in the background. */
+static void s_listen(s_listen_t *l, const char *token, const char *last_id, int ms)
+{
+    *l = (s_listen_t){.token = token, .last_id = last_id, .ms = ms};
+    pthread_create(&l->thread, NULL, s_listen_run, l);
+    usleep(300000); /* connected */
+}
+
+static void s_listened(s_listen_t *l)
+{
+    pthread_join(l->thread, NULL);
+    cr_assert_eq(l->status, 200, "the stream opened");
+}
+
+static int s_count_in(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = text; p && (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+static bool s_file_has(void *arg)
+{
+    char **w = arg, *text = NULL;
+    bool ok = pk_read_file(w[0], &text, NULL) == 0 && strstr(text, w[1]) && strstr(text, w[2]);
+    free(text);
+    return ok;
+}
+
+Test(staff, staff_watch_cases_live_each_as_their_role_allows_and_resume)
+{
+    pkt_intake_start(&T, "t_staff5", NULL);
+    cr_assert_eq(s_add("admin1", "admin", NULL, "kata-sandi-rahasia-1"), 0);
+    cr_assert_eq(s_add("pendamping1", "companion", NULL, "pendamping-rahasia-1"), 0);
+    char *admin = s_token("admin1", "kata-sandi-rahasia-1"), *comp = s_token("pendamping1", "pendamping-rahasia-1");
+    char *reporter = pkt_intake_register(&T, "081377778888");
+
+    /* pelukanctl watch prints the bus events as they happen. */
+    char *watch = pk_asprintf("%s/watch-%d", pkt_env("PKTEST_TMP"), (int)getpid());
+    char *pidfile = pk_asprintf("%s.pid", watch);
+    size_t cap = 4096;
+    char *cmd = pk_malloc(cap);
+    size_t used = (size_t)snprintf(cmd, cap, "env -i PATH=/usr/bin:/bin");
+    for (const char *const *v = (const char *const *)T.env->vars; *v; v++)
+        used += (size_t)snprintf(cmd + used, cap - used, " '%s'", *v);
+    snprintf(cmd + used, cap - used, " timeout 60 %s/bin/pelukanctl watch > %s 2>&1 & echo $! > %s",
+             pkt_env("PKTEST_BUILD"), watch, pidfile);
+    cr_assert_eq(system(cmd), 0);
+    free(cmd);
+
+    s_listen_t a, c;
+    s_listen(&a, admin, NULL, 2500);
+    s_listen(&c, comp, NULL, 2200);
+    char *id = s_submit(reporter, "00:00-23:59", false, "w1");
+    cr_assert_eq(s_case_call("POST", id, "/calls", "{\"outcome\":\"reached\"}", admin, NULL), 200);
+    cr_assert_eq(s_case_call("POST", id, "/verify", "{}", admin, NULL), 200);
+    s_listened(&a);
+    s_listened(&c);
+    cr_assert_eq(s_count_in(a.body, "event: case\n"), 3, "submitted, call, verified:\n%s", a.body);
+    char quoted[64];
+    snprintf(quoted, sizeof quoted, "\"case_id\":\"%s\"", id);
+    cr_assert_eq(s_count_in(a.body, quoted), 3, "%s", a.body);
+    cr_assert_not_null(strstr(a.body, "\"state\":\"verified\""), "%s", a.body);
+    cr_assert_eq(s_count_in(c.body, "event: case"), 0, "not the companion's case:\n%s", c.body);
+    cr_assert_null(strstr(a.body, "Siti"), "no personal data in events");
+
+    /* Resumed after the first event: the two that followed. */
+    const char *first = strstr(a.body, "id: ");
+    char last_id[24];
+    snprintf(last_id, sizeof last_id, "%lld", atoll(first + 4));
+    s_listen_t r;
+    s_listen(&r, admin, last_id, 1200);
+    s_listened(&r);
+    cr_assert_eq(s_count_in(r.body, "event: case\n"), 2, "%s", r.body);
+    free(r.body);
+    s_listen(&r, admin, "not-a-number", 1000);
+    pthread_join(r.thread, NULL);
+    cr_assert_eq(r.status, 400);
+    free(r.body);
+
+    /* The watch saw the report and its verification. */
+    char *want[] = {watch, "report_submitted", "case_state_changed"};
+    cr_assert(pkt_wait_until(s_file_has, want, 10000), "pelukanctl watch printed both events");
+    char *text = NULL;
+    cr_assert_eq(pk_read_file(pidfile, &text, NULL), 0);
+    kill(atoi(text), SIGTERM);
+    free(text);
+    cr_assert_eq(pk_read_file(watch, &text, NULL), 0);
+    cr_assert_not_null(strstr(text, id), "the case id is on the lines: %s", text);
+    free(text);
+    free(watch);
+    free(pidfile);
+    free(a.body);
+    free(c.body);
+    pkt_intake_stop(&T);
+    free(admin);
+    free(comp);
     free(reporter);
     free(id);
 }

@@ -366,6 +366,12 @@ static size_t s_write_cb(char *data, size_t size, size_t n, void *arg)
 int pkt_http(const char *method, int port, const char *path, const char *req_body, size_t req_len,
              const char *const *headers, char **body)
 {
+    return pkt_http_timed(method, port, path, req_body, req_len, headers, 10000, body);
+}
+
+int pkt_http_timed(const char *method, int port, const char *path, const char *req_body, size_t req_len,
+                   const char *const *headers, int timeout_ms, char **body)
+{
     CURL *c = curl_easy_init();
     char url[512];
     snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
@@ -382,7 +388,7 @@ int pkt_http(const char *method, int port, const char *path, const char *req_bod
     s_last_headers_len = 0;
     s_last_headers[0] = '\0';
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, s_header_cb);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     if (hl)
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
@@ -391,7 +397,9 @@ int pkt_http(const char *method, int port, const char *path, const char *req_bod
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)req_len);
     }
     long status = 0;
-    if (curl_easy_perform(c) == CURLE_OK)
+    CURLcode rc = curl_easy_perform(c);
+    /* A stream that was still open when the time was up has its status. */
+    if (rc == CURLE_OK || rc == CURLE_OPERATION_TIMEDOUT)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     fclose(out);
     curl_slist_free_all(hl);

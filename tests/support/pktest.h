@@ -92,6 +92,10 @@ char *pkt_proc_log(const pkt_proc_t *p);
  * the body in *body (caller frees) when body is not NULL. */
 int pkt_http(const char *method, int port, const char *path, const char *req_body, size_t req_len,
              const char *const *headers, char **body);
+/* The same, giving up after `timeout_ms`: for streams (Server-Sent
+ * Events), the status and what arrived until then. */
+int pkt_http_timed(const char *method, int port, const char *path, const char *req_body, size_t req_len,
+                   const char *const *headers, int timeout_ms, char **body);
 int pkt_http_get(int port, const char *path, char **body);
 
 /* A header of the last response this thread received, or NULL. */
