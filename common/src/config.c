@@ -223,8 +223,8 @@ static void s_add_table(pk_config_t *self, const pk_config_def_t *table, size_t 
     }
 }
 
-pk_config_t *pk_config_new(const char *service, const pk_config_def_t *const *tables, char *const *envp, char *err,
-                           size_t errlen)
+static pk_config_t *s_new(const char *service, const pk_config_def_t *const *tables, char *const *envp, bool lenient,
+                          char *err, size_t errlen)
 {
     pk_config_t *self = pk_calloc(1, sizeof *self);
     self->service = pk_strdup(service);
@@ -244,7 +244,10 @@ pk_config_t *pk_config_new(const char *service, const pk_config_def_t *const *ta
             goto fail;
         }
         v->text = pk_strdup(given ? given : v->def->default_value);
-        if (s_check(v, err, errlen) != 0)
+        /* A tool may leave default files and directories it does not use
+         * absent; what is set is checked all the same. */
+        bool unchecked = lenient && !given && (v->def->type == PK_CFG_FILE || v->def->type == PK_CFG_DIR);
+        if (!unchecked && s_check(v, err, errlen) != 0)
             goto fail;
     }
 
@@ -265,6 +268,18 @@ pk_config_t *pk_config_new(const char *service, const pk_config_def_t *const *ta
 fail:
     pk_config_destroy(&self);
     return NULL;
+}
+
+pk_config_t *pk_config_new(const char *service, const pk_config_def_t *const *tables, char *const *envp, char *err,
+                           size_t errlen)
+{
+    return s_new(service, tables, envp, false, err, errlen);
+}
+
+pk_config_t *pk_config_new_tool(const char *service, const pk_config_def_t *const *tables, char *const *envp, char *err,
+                                size_t errlen)
+{
+    return s_new(service, tables, envp, true, err, errlen);
 }
 
 void pk_config_destroy(pk_config_t **self_p)

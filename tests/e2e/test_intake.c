@@ -9,112 +9,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../support/pktest.h"
+#include "../support/pkt_intake.h"
 #include "pelukan/rpc.h"
 #include "pelukan/util.h"
 
-static pkt_env_t *env;
-static pkt_proc_t intake;
-static zsock_t *notif; /* stands in for the notification service */
-static char db[32];
-static int port;
+/* The intake under test, its database and the notification stand-in. */
+static pkt_intake_t T;
 
 static void s_start(const char *name, const char *const *extra)
 {
-    snprintf(db, sizeof db, "%s", name);
-    zsys_handler_set(NULL);
-    free(pkt_db_create(db));
-    env = pkt_env_new(db);
-    for (const char *const *e = extra; e && *e; e += 2)
-        pkt_env_set(env, e[0], e[1]);
-    notif = zsock_new_router(pkt_env_get(env, "PELUKAN_NOTIFICATION_RPC"));
-    cr_assert_not_null(notif);
-    intake = pkt_service_start("intake", env);
-    port = intake.http_port;
+    pkt_intake_start(&T, name, extra);
 }
 
 static void s_stop(void)
 {
-    cr_assert_eq(pkt_proc_stop(&intake, SIGTERM, 20000), 0, "intake stops cleanly");
-    zsock_destroy(&notif);
-    pkt_env_destroy(&env);
-}
-
-/* Receives one SendOtp command, answers OK, returns its code and phone. */
-static bool s_take_otp(char code[8], char phone[24])
-{
-    zsock_set_rcvtimeo(notif, 5000);
-    zmsg_t *m = zmsg_recv(notif);
-    if (!m)
-        return false;
-    zframe_t *id = zmsg_pop(m), *body = zmsg_pop(m);
-    Pelukan__V1__CommandRequest *req = pelukan__v1__command_request__unpack(NULL, zframe_size(body), zframe_data(body));
-    cr_assert_not_null(req);
-    cr_assert_eq(req->command_case, PELUKAN__V1__COMMAND_REQUEST__COMMAND_SEND_OTP);
-    snprintf(code, 8, "%s", req->send_otp->code);
-    snprintf(phone, 24, "%s", req->send_otp->phone_e164);
-    Pelukan__V1__CommandReply rep = PELUKAN__V1__COMMAND_REPLY__INIT;
-    rep.command_id = req->command_id;
-    uint8_t buf[64];
-    size_t len = pelukan__v1__command_reply__pack(&rep, buf);
-    zmq_send(zsock_resolve(notif), zframe_data(id), zframe_size(id), ZMQ_SNDMORE);
-    zmq_send(zsock_resolve(notif), buf, len, 0);
-    pelukan__v1__command_request__free_unpacked(req, NULL);
-    zframe_destroy(&id);
-    zframe_destroy(&body);
-    zmsg_destroy(&m);
-    return true;
-}
-
-/* A request with a JSON body; returns the status, fills *out (decoded). */
-static int s_call(const char *method, const char *path, const char *body, const char *token, const char *idem,
-                  json_t **out)
-{
-    char auth[128], key[160];
-    const char *headers[4] = {"Content-Type: application/json", NULL, NULL, NULL};
-    int h = 1;
-    if (token) {
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-        headers[h++] = auth;
-    }
-    if (idem) {
-        snprintf(key, sizeof key, "Idempotency-Key: %s", idem);
-        headers[h++] = key;
-    }
-    char *text = NULL;
-    int st = pkt_http(method, port, path, body, body ? strlen(body) : 0, headers, &text);
-    if (out)
-        *out = json_loads(text ? text : "", JSON_DECODE_ANY, NULL);
-    free(text);
-    return st;
-}
-
-static const char *s_str(json_t *j, const char *path)
-{
-    /* "error.code" style lookups. */
-    char buf[128];
-    snprintf(buf, sizeof buf, "%s", path);
-    json_t *cur = j;
-    for (char *tok = strtok(buf, "."); tok && cur; tok = strtok(NULL, "."))
-        cur = json_object_get(cur, tok);
-    return cur && json_is_string(cur) ? json_string_value(cur) : "";
-}
-
-/* Registers `phone` and returns a session token (caller frees). */
-static char *s_register(const char *phone)
-{
-    char body[128];
-    snprintf(body, sizeof body, "{\"phone\":\"%s\"}", phone);
-    cr_assert_eq(s_call("POST", "/v1/auth/otp", body, NULL, NULL, NULL), 202);
-    char code[8], e164[24];
-    cr_assert(s_take_otp(code, e164), "the code reached the notification service by command");
-    snprintf(body, sizeof body, "{\"phone\":\"%s\",\"code\":\"%s\"}", phone, code);
-    json_t *j;
-    cr_assert_eq(s_call("POST", "/v1/auth/otp/verify", body, NULL, NULL, &j), 200);
-    char *token = pk_strdup(s_str(j, "token"));
-    cr_assert_eq(strlen(token), 64);
-    json_decref(j);
-    return token;
+    pkt_intake_stop(&T);
 }
 
 #define S_REPORT                                                                                                       \
@@ -130,7 +39,7 @@ static char *s_register(const char *phone)
 
 static long s_count(const char *sql)
 {
-    char *v = pkt_sql_value(db, sql);
+    char *v = pkt_sql_value(T.db, sql);
     long n = v ? atol(v) : -1;
     free(v);
     return n;
@@ -139,14 +48,14 @@ static long s_count(const char *sql)
 Test(intake, register_report_retry_and_read_back)
 {
     s_start("t_intake1", NULL);
-    char *token = s_register("0812-9876-5432");
+    char *token = pkt_intake_register(&T, "0812-9876-5432");
     json_t *a, *b;
-    cr_assert_eq(s_call("POST", "/v1/reports", S_REPORT, token, "key-1", &a), 201);
-    cr_assert_eq(s_call("POST", "/v1/reports", S_REPORT, token, "key-1", &b), 201, "a retry gets the first answer");
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, token, "key-1", &a), 201);
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, token, "key-1", &b), 201, "a retry gets the first answer");
     cr_assert_str_eq(pkt_last_header("Idempotent-Replayed"), "true");
-    cr_assert_str_eq(s_str(a, "case_id"), s_str(b, "case_id"));
-    cr_assert_str_eq(s_str(a, "ticket"), s_str(b, "ticket"));
-    cr_assert_eq(strncmp(s_str(a, "ticket"), "PK-", 3), 0);
+    cr_assert_str_eq(pkt_json_str(a, "case_id"), pkt_json_str(b, "case_id"));
+    cr_assert_str_eq(pkt_json_str(a, "ticket"), pkt_json_str(b, "ticket"));
+    cr_assert_eq(strncmp(pkt_json_str(a, "ticket"), "PK-", 3), 0);
     cr_assert_eq(s_count("SELECT count(*) FROM intake.cases"), 1, "never a second case");
     cr_assert_eq(s_count("SELECT count(*) FROM intake.outbox WHERE topic = 'intake.report_submitted'"), 1);
     cr_assert_eq(s_count("SELECT count(*) FROM intake.outbox WHERE topic = 'intake.reporter_registered'"), 1);
@@ -155,13 +64,13 @@ Test(intake, register_report_retry_and_read_back)
                  1);
 
     char path[128];
-    snprintf(path, sizeof path, "/v1/reports/%s", s_str(a, "case_id"));
+    snprintf(path, sizeof path, "/v1/reports/%s", pkt_json_str(a, "case_id"));
     json_t *one;
-    cr_assert_eq(s_call("GET", path, NULL, token, NULL, &one), 200);
-    cr_assert_str_eq(s_str(one, "state"), "submitted");
+    cr_assert_eq(pkt_intake_call(&T, "GET", path, NULL, token, NULL, &one), 200);
+    cr_assert_str_eq(pkt_json_str(one, "state"), "submitted");
     cr_assert_eq(json_array_size(json_object_get(one, "timeline")), 1);
     json_t *list;
-    cr_assert_eq(s_call("GET", "/v1/reports", NULL, token, NULL, &list), 200);
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/reports", NULL, token, NULL, &list), 200);
     cr_assert_eq(json_array_size(json_object_get(list, "reports")), 1);
 
     /* The request's correlation id travels in the event. */
@@ -169,16 +78,16 @@ Test(intake, register_report_retry_and_read_back)
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
     const char *h[] = {"Content-Type: application/json", auth, "Idempotency-Key: key-2", "X-Request-Id: corr-42-xyz",
                        NULL};
-    cr_assert_eq(pkt_http("POST", port, "/v1/reports", S_REPORT, strlen(S_REPORT), h, NULL), 201);
+    cr_assert_eq(pkt_http("POST", T.port, "/v1/reports", S_REPORT, strlen(S_REPORT), h, NULL), 201);
     cr_assert_str_eq(pkt_last_header("X-Request-Id"), "corr-42-xyz");
     cr_assert_eq(s_count("SELECT count(*) FROM intake.outbox WHERE position(convert_to('corr-42-xyz', 'UTF8')"
                          " IN envelope) > 0"),
                  1);
 
     /* A second registration of the same phone is the same reporter. */
-    char *again = s_register("+62 812 9876 5432");
+    char *again = pkt_intake_register(&T, "+62 812 9876 5432");
     cr_assert_eq(s_count("SELECT count(*) FROM intake.reporter"), 1);
-    cr_assert_eq(s_call("GET", path, NULL, again, NULL, NULL), 200);
+    cr_assert_eq(pkt_intake_call(&T, "GET", path, NULL, again, NULL, NULL), 200);
     json_decref(a);
     json_decref(b);
     json_decref(one);
@@ -201,8 +110,8 @@ typedef struct {
 Test(intake, bad_input_gets_a_clear_4xx_and_changes_nothing)
 {
     s_start("t_intake2", NULL);
-    char *token = s_register("081311112222");
-    cr_assert_eq(s_call("POST", "/v1/reports", S_REPORT, token, "first", NULL), 201);
+    char *token = pkt_intake_register(&T, "081311112222");
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, token, "first", NULL), 201);
     long cases = s_count("SELECT count(*) FROM intake.cases"), events = s_count("SELECT count(*) FROM intake.outbox");
 
     static const s_bad_t bad[] = {
@@ -259,11 +168,11 @@ Test(intake, bad_input_gets_a_clear_4xx_and_changes_nothing)
             headers[h++] = key;
         }
         char *text = NULL;
-        int st = pkt_http(t->method, port, t->path, t->body, t->body ? strlen(t->body) : 0, headers, &text);
+        int st = pkt_http(t->method, T.port, t->path, t->body, t->body ? strlen(t->body) : 0, headers, &text);
         json_t *j = json_loads(text ? text : "", 0, NULL);
         cr_assert_eq(st, t->status, "case %zu (%s %s): status %d, body %s", i, t->method, t->path, st, text);
-        cr_assert_str_eq(s_str(j, "error.code"), t->code, "case %zu: %s", i, text);
-        cr_assert_neq(s_str(j, "error.message")[0], '\0', "case %zu has a message", i);
+        cr_assert_str_eq(pkt_json_str(j, "error.code"), t->code, "case %zu: %s", i, text);
+        cr_assert_neq(pkt_json_str(j, "error.message")[0], '\0', "case %zu has a message", i);
         if (t->field)
             cr_assert_not_null(json_object_get(json_object_get(json_object_get(j, "error"), "fields"), t->field),
                                "case %zu names %s: %s", i, t->field, text);
@@ -277,11 +186,11 @@ Test(intake, bad_input_gets_a_clear_4xx_and_changes_nothing)
     huge[0] = '{';
     huge[big - 1] = '}';
     huge[big] = '\0';
-    cr_assert_eq(s_call("POST", "/v1/reports", huge, token, "k-big", NULL), 413);
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", huge, token, "k-big", NULL), 413);
     free(huge);
     /* An expired session is refused. */
-    pkt_sql(db, "UPDATE intake.session SET expires_at = now() - interval '1 second'");
-    cr_assert_eq(s_call("GET", "/v1/reports", NULL, token, NULL, NULL), 401);
+    pkt_sql(T.db, "UPDATE intake.session SET expires_at = now() - interval '1 second'");
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/reports", NULL, token, NULL, NULL), 401);
 
     cr_assert_eq(s_count("SELECT count(*) FROM intake.cases"), cases, "no case was created");
     cr_assert_eq(s_count("SELECT count(*) FROM intake.outbox"), events, "no event was written");
@@ -295,14 +204,14 @@ Test(intake, code_requests_are_limited_and_wrong_codes_lock)
     s_start("t_intake3", extra);
     char code[8], e164[24];
     for (int i = 0; i < 3; i++) {
-        cr_assert_eq(s_call("POST", "/v1/auth/otp", "{\"phone\":\"085700001111\"}", NULL, NULL, NULL), 202);
-        cr_assert(s_take_otp(code, e164));
+        cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/auth/otp", "{\"phone\":\"085700001111\"}", NULL, NULL, NULL), 202);
+        cr_assert(pkt_intake_take_otp(&T, code, e164));
     }
     cr_assert_str_eq(e164, "+6285700001111");
     char *text = NULL;
     const char *ct[] = {"Content-Type: application/json", NULL};
     const char *again = "{\"phone\":\"085700001111\"}";
-    cr_assert_eq(pkt_http("POST", port, "/v1/auth/otp", again, strlen(again), ct, &text), 429);
+    cr_assert_eq(pkt_http("POST", T.port, "/v1/auth/otp", again, strlen(again), ct, &text), 429);
     cr_assert_not_null(strstr(text, "too_many_requests"));
     cr_assert_not_null(pkt_last_header("Retry-After"), "429 says when to retry");
     cr_assert_gt(atoi(pkt_last_header("Retry-After")), 0);
@@ -316,14 +225,14 @@ Test(intake, code_requests_are_limited_and_wrong_codes_lock)
     for (int i = 0; i < 5; i++) {
         snprintf(body, sizeof body, "{\"phone\":\"085700001111\",\"code\":\"%s\"}", wrong);
         json_t *j;
-        cr_assert_eq(s_call("POST", "/v1/auth/otp/verify", body, NULL, NULL, &j), 401);
-        cr_assert_str_eq(s_str(j, "error.code"), "otp_invalid");
+        cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/auth/otp/verify", body, NULL, NULL, &j), 401);
+        cr_assert_str_eq(pkt_json_str(j, "error.code"), "otp_invalid");
         json_decref(j);
     }
     snprintf(body, sizeof body, "{\"phone\":\"085700001111\",\"code\":\"%s\"}", code);
     json_t *j;
-    cr_assert_eq(s_call("POST", "/v1/auth/otp/verify", body, NULL, NULL, &j), 429);
-    cr_assert_str_eq(s_str(j, "error.code"), "otp_locked");
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/auth/otp/verify", body, NULL, NULL, &j), 429);
+    cr_assert_str_eq(pkt_json_str(j, "error.code"), "otp_locked");
     json_decref(j);
     cr_assert_eq(s_count("SELECT count(*) FROM intake.session"), 0);
     s_stop();
@@ -332,33 +241,33 @@ Test(intake, code_requests_are_limited_and_wrong_codes_lock)
 Test(intake, reporters_see_only_their_own_and_can_withdraw)
 {
     s_start("t_intake4", NULL);
-    char *alice = s_register("081200000001"), *bob = s_register("081200000002");
+    char *alice = pkt_intake_register(&T, "081200000001"), *bob = pkt_intake_register(&T, "081200000002");
     json_t *a;
-    cr_assert_eq(s_call("POST", "/v1/reports", S_REPORT, alice, "a-1", &a), 201);
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, alice, "a-1", &a), 201);
     char path[160];
-    snprintf(path, sizeof path, "/v1/reports/%s", s_str(a, "case_id"));
-    cr_assert_eq(s_call("GET", path, NULL, bob, NULL, NULL), 404, "another reporter's case is not found");
+    snprintf(path, sizeof path, "/v1/reports/%s", pkt_json_str(a, "case_id"));
+    cr_assert_eq(pkt_intake_call(&T, "GET", path, NULL, bob, NULL, NULL), 404, "another reporter's case is not found");
     json_t *list;
-    cr_assert_eq(s_call("GET", "/v1/reports", NULL, bob, NULL, &list), 200);
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/reports", NULL, bob, NULL, &list), 200);
     cr_assert_eq(json_array_size(json_object_get(list, "reports")), 0);
     json_decref(list);
 
-    snprintf(path, sizeof path, "/v1/reports/%s/withdraw", s_str(a, "case_id"));
-    cr_assert_eq(s_call("POST", path, NULL, bob, NULL, NULL), 404);
-    cr_assert_eq(s_call("POST", path, NULL, alice, NULL, NULL), 200);
+    snprintf(path, sizeof path, "/v1/reports/%s/withdraw", pkt_json_str(a, "case_id"));
+    cr_assert_eq(pkt_intake_call(&T, "POST", path, NULL, bob, NULL, NULL), 404);
+    cr_assert_eq(pkt_intake_call(&T, "POST", path, NULL, alice, NULL, NULL), 200);
     json_t *j;
-    cr_assert_eq(s_call("POST", path, NULL, alice, NULL, &j), 409);
-    cr_assert_str_eq(s_str(j, "error.code"), "invalid_transition");
-    cr_assert_str_eq(s_str(j, "error.fields.state"), "withdrawn", "names the current state");
+    cr_assert_eq(pkt_intake_call(&T, "POST", path, NULL, alice, NULL, &j), 409);
+    cr_assert_str_eq(pkt_json_str(j, "error.code"), "invalid_transition");
+    cr_assert_str_eq(pkt_json_str(j, "error.fields.state"), "withdrawn", "names the current state");
     json_decref(j);
-    snprintf(path, sizeof path, "/v1/reports/%s", s_str(a, "case_id"));
-    cr_assert_eq(s_call("GET", path, NULL, alice, NULL, &j), 200);
-    cr_assert_str_eq(s_str(j, "state"), "withdrawn");
+    snprintf(path, sizeof path, "/v1/reports/%s", pkt_json_str(a, "case_id"));
+    cr_assert_eq(pkt_intake_call(&T, "GET", path, NULL, alice, NULL, &j), 200);
+    cr_assert_str_eq(pkt_json_str(j, "state"), "withdrawn");
     cr_assert_eq(json_array_size(json_object_get(j, "timeline")), 2);
     json_decref(j);
     cr_assert_eq(s_count("SELECT count(*) FROM intake.outbox WHERE topic = 'intake.case_state_changed'"), 1);
 
-    cr_assert_eq(s_call("PUT", "/v1/me/contact-safety", "{\"safe_channel\":\"in_app\",\"phone_monitored\":true}", alice,
+    cr_assert_eq(pkt_intake_call(&T, "PUT", "/v1/me/contact-safety", "{\"safe_channel\":\"in_app\",\"phone_monitored\":true}", alice,
                         NULL, NULL),
                  204);
     json_decref(a);
@@ -378,21 +287,21 @@ static bool s_leaks(const char *hay, const char *needle)
 Test(intake, personal_data_is_not_in_the_database_dump_nor_the_log)
 {
     s_start("t_intake5", NULL);
-    char *token = s_register("0812-9876-5432");
-    cr_assert_eq(s_call("POST", "/v1/reports", S_REPORT, token, "p-1", NULL), 201);
-    cr_assert_eq(s_call("PUT", "/v1/me/contact-safety",
+    char *token = pkt_intake_register(&T, "0812-9876-5432");
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, token, "p-1", NULL), 201);
+    cr_assert_eq(pkt_intake_call(&T, "PUT", "/v1/me/contact-safety",
                         "{\"safe_hours\":\"19:00-21:00\",\"notes\":\"Rahasia Catatan\"}", token, NULL, NULL),
                  204);
-    char *dump_path = pk_asprintf("%s/%s.dump.sql", pkt_env("PKTEST_TMP"), db);
+    char *dump_path = pk_asprintf("%s/%s.dump.sql", pkt_env("PKTEST_TMP"), T.db);
     char *cmd = pk_asprintf("/usr/lib/postgresql/15/bin/pg_dump -h 127.0.0.1 -p %s -U postgres %s > %s",
-                            pkt_env("PKTEST_PG_PORT"), db, dump_path);
+                            pkt_env("PKTEST_PG_PORT"), T.db, dump_path);
     cr_assert_eq(system(cmd), 0, "%s", cmd);
     char *dump = NULL;
     cr_assert_eq(pk_read_file(dump_path, &dump, NULL), 0);
     cr_assert_not_null(strstr(dump, "CREATE TABLE intake.cases"), "the dump is real");
-    cr_assert_eq(pkt_proc_stop(&intake, SIGTERM, 20000), 0);
-    intake.pid = 0;
-    char *log = pkt_proc_log(&intake);
+    cr_assert_eq(pkt_proc_stop(&T.proc, SIGTERM, 20000), 0);
+    T.proc.pid = 0;
+    char *log = pkt_proc_log(&T.proc);
     static const char *const secrets[] = {"81298765432", "Siti Rahayu Unik", "Jalan Kenanga Rahasia", "Ayah tiri",
                                           "7.3512345",   "108.1012345",      "Rahasia Catatan"};
     for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++) {
@@ -404,8 +313,8 @@ Test(intake, personal_data_is_not_in_the_database_dump_nor_the_log)
     free(cmd);
     free(dump_path);
     free(token);
-    zsock_destroy(&notif);
-    pkt_env_destroy(&env);
+    zsock_destroy(&T.notif);
+    pkt_env_destroy(&T.env);
 }
 
 typedef struct {
@@ -420,16 +329,16 @@ static bool s_delivery_failed(void *arg)
 Test(intake, an_unreachable_notification_service_shows_in_metrics_and_log)
 {
     s_start("t_intake6", NULL);
-    zsock_destroy(&notif); /* nobody answers the commands */
-    cr_assert_eq(s_call("POST", "/v1/auth/otp", "{\"phone\":\"081355556666\"}", NULL, NULL, NULL), 202);
-    s_port_t p = {port};
+    zsock_destroy(&T.notif); /* nobody answers the commands */
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/auth/otp", "{\"phone\":\"081355556666\"}", NULL, NULL, NULL), 202);
+    s_port_t p = {T.port};
     cr_assert(pkt_wait_until(s_delivery_failed, &p, 15000), "the failed delivery is counted");
-    cr_assert_eq(pkt_proc_stop(&intake, SIGTERM, 20000), 0);
-    char *log = pkt_proc_log(&intake);
+    cr_assert_eq(pkt_proc_stop(&T.proc, SIGTERM, 20000), 0);
+    char *log = pkt_proc_log(&T.proc);
     cr_assert_not_null(strstr(log, "OTP delivery command to notification"), "%s", log);
     cr_assert_null(strstr(log, "81355556666"), "the phone is not in the log");
     free(log);
-    pkt_env_destroy(&env);
+    pkt_env_destroy(&T.env);
 }
 
 static void s_pg(const char *verb)
@@ -451,20 +360,20 @@ static bool s_ready(void *arg)
 Test(intake, a_database_outage_is_a_clear_503_and_loses_nothing)
 {
     s_start("t_intake7", NULL);
-    char *token = s_register("081377778888");
-    cr_assert_eq(s_call("POST", "/v1/reports", S_REPORT, token, "before", NULL), 201);
+    char *token = pkt_intake_register(&T, "081377778888");
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, token, "before", NULL), 201);
     s_pg("stop");
     double t0 = pkt_now_ms();
     json_t *j;
-    cr_assert_eq(s_call("POST", "/v1/reports", S_REPORT, token, "during", &j), 503);
-    cr_assert_str_eq(s_str(j, "error.code"), "unavailable");
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, token, "during", &j), 503);
+    cr_assert_str_eq(pkt_json_str(j, "error.code"), "unavailable");
     cr_assert_not_null(pkt_last_header("Retry-After"));
     cr_assert_lt(pkt_now_ms() - t0, 9000, "the answer does not hang");
     json_decref(j);
-    cr_assert_eq(pkt_http_get(port, "/readyz", NULL), 503);
+    cr_assert_eq(pkt_http_get(T.port, "/readyz", NULL), 503);
     s_pg("start");
-    cr_assert(pkt_wait_until(s_ready, &port, 20000), "ready again after the database is back");
-    cr_assert_eq(s_call("POST", "/v1/reports", S_REPORT, token, "during", NULL), 201, "the retry goes through");
+    cr_assert(pkt_wait_until(s_ready, &T.port, 20000), "ready again after the database is back");
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, token, "during", NULL), 201, "the retry goes through");
     cr_assert_eq(s_count("SELECT count(*) FROM intake.cases"), 2);
     free(token);
     s_stop();

@@ -103,3 +103,21 @@ Test(config, secrets_are_never_echoed)
     cr_assert_not_null(c, "%s", err);
     pk_config_destroy(&c);
 }
+
+Test(config, a_tool_may_lack_default_files_but_not_given_ones)
+{
+    static const pk_config_def_t own[] = {
+        {"PELUKAN_INTAKE_CA_FILE", PK_CFG_FILE, "/nonexistent/default.pem", "a file only some commands read", NULL, 0, 0},
+        PK_CONFIG_END,
+    };
+    const pk_config_def_t *const tables[] = {own, NULL};
+    char err[256] = "";
+    char *envp[] = {"PELUKAN_MASTER_KEY_FILE=/dev/null", NULL};
+    cr_assert_null(pk_config_new("intake", tables, envp, err, sizeof err), "a service needs its default file");
+    cr_assert_not_null(strstr(err, "PELUKAN_INTAKE_CA_FILE=\"/nonexistent/default.pem\": cannot read file"), "%s", err);
+    pk_config_t *c = pk_config_new_tool("intake", tables, envp, err, sizeof err);
+    cr_assert_not_null(c, "a tool does not, until it uses it: %s", err);
+    pk_config_destroy(&c);
+    char *envp2[] = {"PELUKAN_MASTER_KEY_FILE=/dev/null", "PELUKAN_INTAKE_CA_FILE=/nonexistent/given.pem", NULL};
+    cr_assert_null(pk_config_new_tool("intake", tables, envp2, err, sizeof err), "given, it must be there");
+}

@@ -102,7 +102,7 @@ int main(int argc, char **argv)
         int skip = one_word ? 2 : 3;
         char err[512];
         const pk_config_def_t *const tables[] = {audit_settings, NULL};
-        ctl_t ctl = {.cfg = pk_config_new("audit", tables, environ, err, sizeof err)};
+        ctl_t ctl = {.cfg = pk_config_new_tool("audit", tables, environ, err, sizeof err)};
         if (!ctl.cfg) {
             fprintf(stderr, "pelukanctl: configuration error: %s\n", err);
             return CTL_ERROR;

@@ -50,6 +50,11 @@ typedef struct pk_config pk_config_t;
 pk_config_t *pk_config_new(const char *service, const pk_config_def_t *const *tables, char *const *envp, char *err,
                            size_t errlen);
 
+/* The same for command-line tools: files and directories left at their
+ * defaults need not exist (a tool reports the one it needs when it needs
+ * it); values that are set are checked as for a service. */
+pk_config_t *pk_config_new_tool(const char *service, const pk_config_def_t *const *tables, char *const *envp, char *err,
+                                size_t errlen);
 void pk_config_destroy(pk_config_t **self_p);
 
 /* Getters. Asking for a name that is in no table is a programming error
