@@ -32,7 +32,6 @@ typedef struct {
     int session_ttl_s;
     int staff_session_ttl_s, staff_max_failures, staff_lock_s;
     struct intake_route_ctx *route_ctx; /* one per route (main.c) */
-    char dummy_hash[PK_PASSWORD_HASH_MAX];
     intake_events_t *events; /* the staff's live feed (intake_events.c) */
     pk_metric_t *m_requests, *m_reports, *m_otp_sent, *m_otp_failed, *m_rejected;
 } intake_t;

@@ -1,8 +1,6 @@
 /* main.c -- the PELUKAN intake service: the only HTTP edge. */
 #include <stdlib.h>
 
-#include <sodium.h>
-
 #include "intake.h"
 #include "intake_call.h"
 #include "pelukan/util.h"
@@ -91,14 +89,7 @@ static int s_start(pk_service_t *svc, void **state_p)
                                           "codes the notification service did not take");
     in->m_rejected = pk_metrics_counter(m, "pelukan_intake_rate_limited_total", NULL, "requests refused by limits");
     *state_p = in;
-    uint8_t nobody[32];
-    char nobody_hex[65];
-    randombytes_buf(nobody, sizeof nobody);
-    pk_hex(nobody, sizeof nobody, nobody_hex);
-    int rc = pk_password_hash(nobody_hex, in->dummy_hash);
-    if (rc != 0)
-        return rc;
-    rc = s_load_catalog(in);
+    int rc = s_load_catalog(in);
     if (rc != 0)
         return rc;
     if (in->dev_print_otp)
