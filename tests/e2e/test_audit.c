@@ -222,6 +222,30 @@ Test(audit, the_log_is_append_only_for_its_own_role)
     char *out;
     cr_assert_eq(s_verify(&out), 0, "%s", out);
     free(out);
+
+    /* An event whose case id is not UTF-8 (a broken or hostile producer):
+     * logged with the column NULL, the envelope as it came; the log goes
+     * on and still verifies. */
+    Pelukan__V1__Envelope odd;
+    uint8_t eid[16];
+    pk_envelope_init(&odd, eid, "intake", "\xff\xfe-not-utf8", NULL);
+    Pelukan__V1__TestEvent te = PELUKAN__V1__TEST_EVENT__INIT;
+    odd.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_TEST_EVENT;
+    odd.test_event = &te;
+    char topic[128], *hex;
+    pk_outbox_params(&odd, topic, &hex);
+    char *sql = pk_asprintf("INSERT INTO intake.outbox (topic, envelope) VALUES ('%s', '%s'::bytea)", topic, hex);
+    pkt_sql(s_db, sql);
+    free(sql);
+    free(hex);
+    long want = 121;
+    cr_assert(pkt_wait_until(s_logged, &want, 30000), "the odd event is logged");
+    cr_assert(pkt_wait_until(s_checkpointed, &want, 30000));
+    char *v = pkt_sql_value(s_db, "SELECT count(*) FROM audit.event_log WHERE case_id IS NULL AND gseq = 121");
+    cr_assert_str_eq(v, "1");
+    free(v);
+    cr_assert_eq(s_verify(&out), 0, "%s", out);
+    free(out);
     cr_assert_eq(pkt_proc_stop(&producer, SIGTERM, 15000), 0);
     cr_assert_eq(pkt_proc_stop(&audit, SIGTERM, 15000), 0);
     pkt_env_destroy(&env);

@@ -263,9 +263,13 @@ static int s_page_check(s_state_t *st, const PGresult *r, s_mpage_t *pg)
         const uint8_t *case_id;
         size_t case_len;
         uint32_t payload;
-        bool same = s_scan(env, env_len, &case_id, &case_len, &payload) &&
-                    strcmp(s_type_name(payload), PQgetvalue(r, i, 4)) == 0 &&
-                    (size_t)PQgetlength(r, i, 5) == case_len && memcmp(PQgetvalue(r, i, 5), case_id, case_len) == 0;
+        bool scanned = s_scan(env, env_len, &case_id, &case_len, &payload);
+        /* A case id that is not UTF-8 is logged as NULL (text columns must
+         * be UTF-8); the envelope keeps its bytes. */
+        bool case_same = scanned && (((size_t)PQgetlength(r, i, 5) == case_len &&
+                                      memcmp(PQgetvalue(r, i, 5), case_id, case_len) == 0) ||
+                                     (PQgetlength(r, i, 5) == 0 && !pk_utf8_valid(case_id, case_len)));
+        bool same = case_same && strcmp(s_type_name(payload), PQgetvalue(r, i, 4)) == 0;
         if (!same)
             return s_fail("entry %llu: its columns differ from its envelope", (unsigned long long)gseq);
         memcpy(pg->hashes[pg->n++], h, AUDIT_HASH_BYTES);
