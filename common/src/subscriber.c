@@ -85,17 +85,29 @@ static void s_batch_clear(s_actor_t *a)
     a->nbatch = 0;
 }
 
+/* A DEALER for replies of up to replay_max events, polled with the rest. */
+static zsock_t *s_dealer_open(s_actor_t *a, const char *endpoint)
+{
+    zsock_t *d = zsock_new(ZMQ_DEALER);
+    zsock_set_linger(d, 0);
+    zsock_set_maxmsgsize(d, (int64_t)a->sub->cfg.max_msg_bytes * (a->sub->cfg.replay_max + 1));
+    zsock_connect(d, "%s", endpoint);
+    zpoller_add(a->poller, d);
+    return d;
+}
+
+static void s_dealer_close(s_actor_t *a, zsock_t **d)
+{
+    if (*d) {
+        zpoller_remove(a->poller, *d);
+        zsock_destroy(d);
+    }
+}
+
 static void s_dealer_new(s_actor_t *a, s_prod_t *p)
 {
-    if (p->dealer) {
-        zpoller_remove(a->poller, p->dealer);
-        zsock_destroy(&p->dealer);
-    }
-    p->dealer = zsock_new(ZMQ_DEALER);
-    zsock_set_linger(p->dealer, 0);
-    zsock_set_maxmsgsize(p->dealer, (int64_t)a->sub->cfg.max_msg_bytes * (a->sub->cfg.replay_max + 1));
-    zsock_connect(p->dealer, "%s", p->def->replay_endpoint);
-    zpoller_add(a->poller, p->dealer);
+    s_dealer_close(a, &p->dealer);
+    p->dealer = s_dealer_open(a, p->def->replay_endpoint);
 }
 
 static void s_request_replay(s_actor_t *a, s_prod_t *p)
@@ -120,13 +132,8 @@ static void s_request_archive(s_actor_t *a, s_prod_t *p)
     const pk_subscriber_config_t *cfg = &a->sub->cfg;
     if (p->archive_inflight)
         return;
-    if (!p->archive) {
-        p->archive = zsock_new(ZMQ_DEALER);
-        zsock_set_linger(p->archive, 0);
-        zsock_set_maxmsgsize(p->archive, (int64_t)cfg->max_msg_bytes * (cfg->replay_max + 1));
-        zsock_connect(p->archive, "%s", cfg->archive_endpoint);
-        zpoller_add(a->poller, p->archive);
-    }
+    if (!p->archive)
+        p->archive = s_dealer_open(a, cfg->archive_endpoint);
     Pelukan__V1__ArchiveRequest req = PELUKAN__V1__ARCHIVE_REQUEST__INIT;
     req.producer = (char *)p->def->name;
     req.epoch = p->epoch;
@@ -141,10 +148,7 @@ static void s_request_archive(s_actor_t *a, s_prod_t *p)
 
 static void s_archive_close(s_actor_t *a, s_prod_t *p)
 {
-    if (p->archive) {
-        zpoller_remove(a->poller, p->archive);
-        zsock_destroy(&p->archive);
-    }
+    s_dealer_close(a, &p->archive);
     p->archive_inflight = false;
 }
 
@@ -438,9 +442,8 @@ static void s_on_replay(s_actor_t *a, s_prod_t *p)
                         a->sub->cfg.consumer, p->def->name, (unsigned long long)p->epoch,
                         (unsigned long long)rep->epoch);
         else
-            pk_log_info(s_log(a), "subscriber %s: following %s (epoch %llu, %llu events so far)",
-                        a->sub->cfg.consumer, p->def->name, (unsigned long long)rep->epoch,
-                        (unsigned long long)rep->last_seq);
+            pk_log_info(s_log(a), "subscriber %s: following %s (epoch %llu, %llu events so far)", a->sub->cfg.consumer,
+                        p->def->name, (unsigned long long)rep->epoch, (unsigned long long)rep->last_seq);
         /* Apply what is open under the old epoch before switching. */
         s_flush(a);
         p->epoch = rep->epoch;

@@ -33,8 +33,7 @@ typedef struct {
     uint64_t next_connect_us;
 } s_actor_t;
 
-static void s_send_status(s_actor_t *a, zframe_t *identity, Pelukan__V1__ArchiveReply__Status status,
-                          const char *error)
+static void s_send_status(s_actor_t *a, zframe_t *identity, Pelukan__V1__ArchiveReply__Status status, const char *error)
 {
     Pelukan__V1__ArchiveReply rep = PELUKAN__V1__ARCHIVE_REPLY__INIT;
     rep.status = status;
@@ -88,7 +87,8 @@ static int s_query(const Pelukan__V1__ArchiveRequest *req, char *sql, size_t cap
     } else {
         snprintf(nums[0], 24, "%llu", (unsigned long long)req->from_gseq);
         params[n++] = nums[0];
-        used = (size_t)snprintf(sql, cap, "SELECT gseq, producer, epoch, seq, envelope FROM event_log WHERE gseq >= $1");
+        used =
+            (size_t)snprintf(sql, cap, "SELECT gseq, producer, epoch, seq, envelope FROM event_log WHERE gseq >= $1");
         const struct {
             const char *column, *value;
         } filters[] = {{"case_id", req->case_id}, {"event_type", req->event_type}, {"actor_id", req->actor_id}};

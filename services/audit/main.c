@@ -17,9 +17,11 @@
 /* Leaves read per checkpoint: a long backlog is signed in steps. */
 #define S_CHECKPOINT_READ 100000
 
-/* What the subscriber thread owns: the chain head as its open transaction
- * sees it (read at the start of every batch, so a rolled-back batch leaves
- * nothing stale), and the batch's rows in COPY binary format. */
+/* What the subscriber thread owns: the chain head, and the batch's rows in
+ * COPY binary format. The head is read when a database session begins and
+ * then advanced by each append: a batch that fails is rolled back and the
+ * subscriber reconnects, so a new session always starts from what
+ * committed. */
 typedef struct {
     uint64_t gseq;
     uint8_t hash[AUDIT_HASH_BYTES];
@@ -89,8 +91,14 @@ static void s_put_text(s_batch_t *b, const char *s)
 
 static int s_batch_begin(PGconn *conn, bool new_connection, void *arg)
 {
-    (void)new_connection;
     s_batch_t *b = &((audit_t *)arg)->batch;
+    /* COPY binary header: signature, flags, header extension length. */
+    static const uint8_t header[19] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0};
+    b->len = 0;
+    b->rows = 0;
+    s_put(b, header, sizeof header);
+    if (!new_connection)
+        return 0;
     PGresult *r =
         PQexecParams(conn, "SELECT gseq, hash FROM event_log ORDER BY gseq DESC LIMIT 1", 0, NULL, NULL, NULL, NULL, 1);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -104,11 +112,6 @@ static int s_batch_begin(PGconn *conn, bool new_connection, void *arg)
         memcpy(b->hash, PQgetvalue(r, 0, 1), AUDIT_HASH_BYTES);
     }
     PQclear(r);
-    /* COPY binary header: signature, flags, header extension length. */
-    static const uint8_t header[19] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0};
-    b->len = 0;
-    b->rows = 0;
-    s_put(b, header, sizeof header);
     return 0;
 }
 
@@ -197,8 +200,9 @@ static void s_leaves_read(pk_db_txn_t *txn, int status, void *arg)
     for (int i = 0; i < n; i++) {
         uint64_t gseq = strtoull(PQgetvalue(res, i, 0), NULL, 10);
         if (gseq != a->tree.n + 1 || pk_pg_bytea_get(res, i, 1, hash, sizeof hash) != AUDIT_HASH_BYTES) {
-            pk_log_error(a->log, "the log is not contiguous at entry %llu: no checkpoint signed; run pelukanctl audit "
-                                 "verify",
+            pk_log_error(a->log,
+                         "the log is not contiguous at entry %llu: no checkpoint signed; run pelukanctl audit "
+                         "verify",
                          (unsigned long long)(a->tree.n + 1));
             a->tree_loaded = false;
             a->busy = false;

@@ -23,8 +23,8 @@
     "($" a " IN ('admin', 'supervisor') OR ($" a " = 'companion' AND x.companion_id = $" b ") OR"                      \
     " ($" a " = 'agency' AND x.agency_code = NULLIF($" c ", '')))"
 
-static const char *const s_purposes[] = {"confirmation_call", "verification", "case_review", "follow_up",
-                                         "legal_request",     NULL};
+static const char *const s_purposes[] = {"confirmation_call", "verification",  "case_review",
+                                         "follow_up",         "legal_request", NULL};
 static const char *const s_reject_reasons[] = {"false_report", "spam", "out_of_scope", "other", NULL};
 
 static bool s_in(const char *v, const char *const *set)
@@ -64,13 +64,7 @@ static bool s_only(intake_call_t *c, const char *const *allowed)
         if (!s_in(key, allowed))
             json_object_set_new(errors, key, json_string("tidak dikenal"));
     }
-    if (json_object_size(errors)) {
-        intake_error(c->req, 422, "validation_failed", "Data tidak valid", errors);
-        intake_call_free(c);
-        return false;
-    }
-    json_decref(errors);
-    return true;
+    return !intake_invalid(c, errors, "Data tidak valid");
 }
 
 static const char *s_str(intake_call_t *c, const char *field, size_t max)
@@ -131,26 +125,32 @@ void intake_admin_queue(intake_call_t *c)
         json_object_set_new(errors, "page", json_string("1 atau lebih"));
     if (per < 1 || per > 100)
         json_object_set_new(errors, "per_page", json_string("1 sampai 100"));
-    if (json_object_size(errors)) {
-        intake_error(c->req, 422, "validation_failed", "Filter tidak valid", errors);
-        intake_call_free(c);
+    if (intake_invalid(c, errors, "Filter tidak valid"))
         return;
-    }
-    json_decref(errors);
     char limit[16], offset[24];
     snprintf(limit, sizeof limit, "%d", per);
     snprintf(offset, sizeof offset, "%ld", (long)(page - 1) * per);
-    const char *p[] = {state ? state : "", urgent ? urgent : "", kec ? kec : "", child ? child : "",
-                       c->staff_role,      c->staff_id,          c->staff_agency, limit, offset};
+    const char *p[] = {state ? state : "",
+                       urgent ? urgent : "",
+                       kec ? kec : "",
+                       child ? child : "",
+                       c->staff_role,
+                       c->staff_id,
+                       c->staff_agency,
+                       limit,
+                       offset};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn,
-                  "SELECT x.id, x.ticket, x.state, x.urgent, x.child, array_to_json(x.violence_forms)::text,"
-                  " x.kecamatan_code, " S_TS("x.created_at") ", x.call_attempts, count(*) OVER (), x.call_reached"
-                  " FROM cases x WHERE ($1 = '' OR x.state = $1) AND ($2 = '' OR x.urgent = ($2 = 'true'))"
-                  " AND ($3 = '' OR x.kecamatan_code = $3) AND ($4 = '' OR x.child = ($4 = 'true'))"
-                  " AND " S_SEES("5", "6", "7") " ORDER BY x.urgent DESC, x.created_at DESC, x.id LIMIT $8::int"
-                  " OFFSET $9::bigint",
-                  9, p);
+    pk_db_txn_add(
+        txn,
+        "SELECT x.id, x.ticket, x.state, x.urgent, x.child, array_to_json(x.violence_forms)::text,"
+        " x.kecamatan_code, " S_TS(
+            "x.created_at") ", x.call_attempts, count(*) OVER (), x.call_reached"
+                            " FROM cases x WHERE ($1 = '' OR x.state = $1) AND ($2 = '' OR x.urgent = ($2 = 'true'))"
+                            " AND ($3 = '' OR x.kecamatan_code = $3) AND ($4 = '' OR x.child = ($4 = 'true'))"
+                            " AND " S_SEES("5", "6",
+                                           "7") " ORDER BY x.urgent DESC, x.created_at DESC, x.id LIMIT $8::int"
+                                                " OFFSET $9::bigint",
+        9, p);
     pk_db_txn_submit(txn, s_queue_done, c);
 }
 
@@ -165,12 +165,11 @@ static json_t *s_timeline(const PGresult *t)
 {
     json_t *timeline = json_array();
     for (int i = 0; i < PQntuples(t); i++)
-        json_array_append_new(timeline, json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:s}", "kind", PQgetvalue(t, i, 0),
-                                                  "state", PQgetvalue(t, i, 1), "reason_code",
-                                                  PQgetisnull(t, i, 2) ? NULL : PQgetvalue(t, i, 2), "actor_kind",
-                                                  PQgetvalue(t, i, 3), "actor_id",
-                                                  PQgetisnull(t, i, 4) ? NULL : PQgetvalue(t, i, 4), "at",
-                                                  PQgetvalue(t, i, 5)));
+        json_array_append_new(
+            timeline, json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:s}", "kind", PQgetvalue(t, i, 0), "state",
+                                PQgetvalue(t, i, 1), "reason_code", PQgetisnull(t, i, 2) ? NULL : PQgetvalue(t, i, 2),
+                                "actor_kind", PQgetvalue(t, i, 3), "actor_id",
+                                PQgetisnull(t, i, 4) ? NULL : PQgetvalue(t, i, 4), "at", PQgetvalue(t, i, 5)));
     return timeline;
 }
 
@@ -234,13 +233,12 @@ static void s_detail_found(pk_db_txn_t *txn, int status, void *arg)
         return;
     }
     json_t *forms = json_loads(PQgetvalue(r, 0, 5), 0, NULL);
-    json_t *answer = json_pack("{s:s, s:s, s:s, s:b, s:b, s:o, s:s?, s:s, s:i, s:b, s:o}", "case_id",
-                               PQgetvalue(r, 0, 0), "ticket", PQgetvalue(r, 0, 1), "state", PQgetvalue(r, 0, 2),
-                               "urgent", strcmp(PQgetvalue(r, 0, 3), "t") == 0, "child",
-                               strcmp(PQgetvalue(r, 0, 4), "t") == 0, "violence_forms", forms ? forms : json_array(),
-                               "kecamatan_code", PQgetisnull(r, 0, 6) ? NULL : PQgetvalue(r, 0, 6), "created_at",
-                               PQgetvalue(r, 0, 7), "call_attempts", atoi(PQgetvalue(r, 0, 8)), "call_reached",
-                               strcmp(PQgetvalue(r, 0, 15), "t") == 0, "timeline", s_timeline(t));
+    json_t *answer = json_pack(
+        "{s:s, s:s, s:s, s:b, s:b, s:o, s:s?, s:s, s:i, s:b, s:o}", "case_id", PQgetvalue(r, 0, 0), "ticket",
+        PQgetvalue(r, 0, 1), "state", PQgetvalue(r, 0, 2), "urgent", strcmp(PQgetvalue(r, 0, 3), "t") == 0, "child",
+        strcmp(PQgetvalue(r, 0, 4), "t") == 0, "violence_forms", forms ? forms : json_array(), "kecamatan_code",
+        PQgetisnull(r, 0, 6) ? NULL : PQgetvalue(r, 0, 6), "created_at", PQgetvalue(r, 0, 7), "call_attempts",
+        atoi(PQgetvalue(r, 0, 8)), "call_reached", strcmp(PQgetvalue(r, 0, 15), "t") == 0, "timeline", s_timeline(t));
     const char *purpose = pk_http_query(c->req, "purpose");
     if (!purpose) {
         intake_json(c->req, 200, answer); /* takes it */
@@ -283,8 +281,9 @@ void intake_admin_case(intake_call_t *c)
     const char *purpose = pk_http_query(c->req, "purpose");
     if (purpose && !s_in(purpose, s_purposes)) {
         intake_error(c->req, 422, "validation_failed", "Tujuan membuka data tidak dikenal",
-                     json_pack("{s:s}", "purpose", "confirmation_call, verification, case_review, follow_up atau "
-                                                   "legal_request"));
+                     json_pack("{s:s}", "purpose",
+                               "confirmation_call, verification, case_review, follow_up atau "
+                               "legal_request"));
         intake_call_free(c);
         return;
     }
@@ -295,17 +294,23 @@ void intake_admin_case(intake_call_t *c)
     }
     const char *p[] = {pk_http_param(c->req, 0), c->staff_role, c->staff_id, c->staff_agency};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn,
-                  "SELECT x.id, x.ticket, x.state, x.urgent, x.child, array_to_json(x.violence_forms)::text,"
-                  " x.kecamatan_code, " S_TS("x.created_at") ", x.call_attempts, x.wrapped_key, x.personal_sealed,"
-                  " r.wrapped_key, r.phone_sealed, r.id, r.safety_sealed, x.call_reached"
-                  " FROM cases x JOIN reporter r ON r.id = x.reporter_id WHERE x.id = $1 AND " S_SEES("2", "3", "4"),
-                  4, p);
-    pk_db_txn_add(txn,
-                  "SELECT e.kind, e.state, e.reason_code, e.actor_kind, e.actor_id, " S_TS("e.at")
-                  " FROM case_event e JOIN cases x ON x.id = e.case_id WHERE e.case_id = $1 AND " S_SEES("2", "3", "4")
-                  " ORDER BY e.id",
-                  4, p);
+    pk_db_txn_add(
+        txn,
+        "SELECT x.id, x.ticket, x.state, x.urgent, x.child, array_to_json(x.violence_forms)::text,"
+        " x.kecamatan_code, " S_TS(
+            "x.created_at") ", x.call_attempts, x.wrapped_key, x.personal_sealed,"
+                            " r.wrapped_key, r.phone_sealed, r.id, r.safety_sealed, x.call_reached"
+                            " FROM cases x JOIN reporter r ON r.id = x.reporter_id WHERE x.id = $1 AND " S_SEES(
+                                "2", "3", "4"),
+        4, p);
+    pk_db_txn_add(
+        txn,
+        "SELECT e.kind, e.state, e.reason_code, e.actor_kind, e.actor_id, " S_TS(
+            "e.at") " FROM case_event e JOIN cases x ON x.id = e.case_id WHERE e.case_id = $1 AND " S_SEES("2", "3",
+                                                                                                           "4") " ORDER"
+                                                                                                                " BY "
+                                                                                                                "e.id",
+        4, p);
     pk_db_txn_submit(txn, s_detail_found, c);
 }
 
@@ -394,23 +399,24 @@ static void s_step_write(intake_call_t *c, s_step_t *st)
      * event is written with the count before it and the reply carries the
      * new one. */
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn,
-                  "WITH u AS (UPDATE cases SET state = coalesce(NULLIF($3, ''), state), updated_at = now(),"
-                  "   call_attempts = call_attempts + CASE WHEN $7 <> '' THEN 1 ELSE 0 END,"
-                  "   call_reached = call_reached OR $9::boolean, duplicate_of = coalesce(NULLIF($10, ''), duplicate_of)"
-                  "   WHERE id = $1 AND state = $2 RETURNING id, state, call_attempts),"
-                  " e1 AS (INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
-                  "   SELECT id, 'state', state, NULLIF($4, ''), 'staff', $5 FROM u WHERE $3 <> ''),"
-                  " e2 AS (INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
-                  "   SELECT id, $6, $2, NULLIF($7, ''), 'staff', $5 FROM u WHERE $6 <> ''),"
-                  " n AS (INSERT INTO case_note (case_id, staff_id, kind, outcome, body_sealed)"
-                  "   SELECT id, $5, $6, NULLIF($7, ''), $8::bytea FROM u WHERE $6 <> ''),"
-                  " o1 AS (INSERT INTO outbox (topic, case_id, envelope) SELECT $11, id, $12::bytea FROM u"
-                  "   WHERE $12::bytea IS NOT NULL),"
-                  " o2 AS (INSERT INTO outbox (topic, case_id, envelope) SELECT $13, id, $14::bytea FROM u"
-                  "   WHERE $14::bytea IS NOT NULL)"
-                  " SELECT state, call_attempts FROM u",
-                  14, p);
+    pk_db_txn_add(
+        txn,
+        "WITH u AS (UPDATE cases SET state = coalesce(NULLIF($3, ''), state), updated_at = now(),"
+        "   call_attempts = call_attempts + CASE WHEN $7 <> '' THEN 1 ELSE 0 END,"
+        "   call_reached = call_reached OR $9::boolean, duplicate_of = coalesce(NULLIF($10, ''), duplicate_of)"
+        "   WHERE id = $1 AND state = $2 RETURNING id, state, call_attempts),"
+        " e1 AS (INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
+        "   SELECT id, 'state', state, NULLIF($4, ''), 'staff', $5 FROM u WHERE $3 <> ''),"
+        " e2 AS (INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
+        "   SELECT id, $6, $2, NULLIF($7, ''), 'staff', $5 FROM u WHERE $6 <> ''),"
+        " n AS (INSERT INTO case_note (case_id, staff_id, kind, outcome, body_sealed)"
+        "   SELECT id, $5, $6, NULLIF($7, ''), $8::bytea FROM u WHERE $6 <> ''),"
+        " o1 AS (INSERT INTO outbox (topic, case_id, envelope) SELECT $11, id, $12::bytea FROM u"
+        "   WHERE $12::bytea IS NOT NULL),"
+        " o2 AS (INSERT INTO outbox (topic, case_id, envelope) SELECT $13, id, $14::bytea FROM u"
+        "   WHERE $14::bytea IS NOT NULL)"
+        " SELECT state, call_attempts FROM u",
+        14, p);
     free(hex);
     free(hex2);
     c->work = st;
@@ -520,9 +526,8 @@ void intake_admin_reject(intake_call_t *c)
         return;
     const char *reason = s_str(c, "reason_code", 32);
     if (!s_in(reason, s_reject_reasons)) {
-        intake_error(c->req, 422, "validation_failed", "Data tidak valid",
-                     json_pack("{s:s}", "reason_code", "false_report, spam, out_of_scope atau other"));
-        intake_call_free(c);
+        (void)intake_invalid(c, json_pack("{s:s}", "reason_code", "false_report, spam, out_of_scope atau other"),
+                             "Data tidak valid");
         return;
     }
     s_step_t *st = pk_calloc(1, sizeof *st);
@@ -542,9 +547,7 @@ static void s_duplicate_checked(pk_db_txn_t *txn, int status, void *arg)
     }
     if (PQntuples(pk_db_txn_result(txn, 0)) != 1) {
         free(st);
-        intake_error(c->req, 422, "validation_failed", "Data tidak valid",
-                     json_pack("{s:s}", "of", "kasus asal tidak ditemukan"));
-        intake_call_free(c);
+        (void)intake_invalid(c, json_pack("{s:s}", "of", "kasus asal tidak ditemukan"), "Data tidak valid");
         return;
     }
     s_read_case(c, st, s_transition_then);
@@ -558,9 +561,7 @@ void intake_admin_duplicate(intake_call_t *c)
         return;
     const char *of = s_str(c, "of", PK_ID_HEX_LEN);
     if (!of || strcmp(of, pk_http_param(c->req, 0)) == 0) {
-        intake_error(c->req, 422, "validation_failed", "Data tidak valid",
-                     json_pack("{s:s}", "of", "wajib: kasus lain yang sama"));
-        intake_call_free(c);
+        (void)intake_invalid(c, json_pack("{s:s}", "of", "wajib: kasus lain yang sama"), "Data tidak valid");
         return;
     }
     s_step_t *st = pk_calloc(1, sizeof *st);
@@ -599,8 +600,8 @@ static void s_call_then(intake_call_t *c, const PGresult *r, s_step_t *st)
     char rep_ctx[64];
     snprintf(rep_ctx, sizeof rep_ctx, "reporter:%s", PQgetvalue(r, 0, 5));
     uint8_t rk[PK_DATAKEY_BYTES];
-    json_t *safety = intake_unwrap(c, rep_ctx, r, 0, 3, rk) == 0 ? intake_open_json(rk, rep_ctx, "safety", r, 0, 4)
-                                                                  : NULL;
+    json_t *safety =
+        intake_unwrap(c, rep_ctx, r, 0, 3, rk) == 0 ? intake_open_json(rk, rep_ctx, "safety", r, 0, 4) : NULL;
     sodium_memzero(rk, sizeof rk);
     const char *hours = json_string_value(json_object_get(safety, "safe_hours"));
     const char *channel = json_string_value(json_object_get(safety, "safe_channel"));
@@ -608,8 +609,8 @@ static void s_call_then(intake_call_t *c, const PGresult *r, s_step_t *st)
     const char *override = s_str(c, "override_reason", 500);
     bool safe = intake_safe_now(hours, s_wib_minutes()) && !(channel && strcmp(channel, "in_app") == 0) && !monitored;
     if (!safe && !override) {
-        json_t *fields = json_pack("{s:s?, s:s?, s:b}", "safe_hours", hours, "safe_channel", channel,
-                                   "phone_monitored", monitored);
+        json_t *fields =
+            json_pack("{s:s?, s:s?, s:b}", "safe_hours", hours, "safe_channel", channel, "phone_monitored", monitored);
         json_decref(safety);
         free(st);
         intake_error(c->req, 409, "unsafe_call_time",
@@ -621,8 +622,8 @@ static void s_call_then(intake_call_t *c, const PGresult *r, s_step_t *st)
     }
     json_decref(safety);
     if (!safe)
-        pk_log_info(c->in->log, "case %s: call outside the reporter's safe choices, overridden by staff %s",
-                    c->case_id, c->staff_id);
+        pk_log_info(c->in->log, "case %s: call outside the reporter's safe choices, overridden by staff %s", c->case_id,
+                    c->staff_id);
     st->note_hex = s_seal_note(c, r, s_str(c, "notes", 2000), safe ? NULL : override);
     if (strcmp(st->outcome, "false_report") == 0) {
         st->to = "rejected";
@@ -648,16 +649,13 @@ void intake_admin_call(intake_call_t *c)
     json_t *ov = json_object_get(c->body, "override_reason");
     if (ov && (!json_is_string(ov) || !*json_string_value(ov) || strlen(json_string_value(ov)) > 500))
         json_object_set_new(errors, "override_reason", json_string("teks, 1 sampai 500 karakter"));
-    if (json_object_size(errors)) {
-        intake_error(c->req, 422, "validation_failed", "Data tidak valid", errors);
-        intake_call_free(c);
+    if (intake_invalid(c, errors, "Data tidak valid"))
         return;
-    }
-    json_decref(errors);
     s_step_t *st = pk_calloc(1, sizeof *st);
     st->kind = "call";
-    st->outcome = strcmp(outcome, "reached") == 0 ? "reached" : strcmp(outcome, "not_reached") == 0 ? "not_reached"
-                                                                                                     : "false_report";
+    st->outcome = strcmp(outcome, "reached") == 0       ? "reached"
+                  : strcmp(outcome, "not_reached") == 0 ? "not_reached"
+                                                        : "false_report";
     st->reached = strcmp(outcome, "reached") == 0;
     s_read_case(c, st, s_call_then);
 }
@@ -677,9 +675,7 @@ void intake_admin_note(intake_call_t *c)
     if (!s_only(c, allowed))
         return;
     if (!s_str(c, "text", 4000)) {
-        intake_error(c->req, 422, "validation_failed", "Data tidak valid",
-                     json_pack("{s:s}", "text", "wajib, paling banyak 4000 karakter"));
-        intake_call_free(c);
+        (void)intake_invalid(c, json_pack("{s:s}", "text", "wajib, paling banyak 4000 karakter"), "Data tidak valid");
         return;
     }
     s_step_t *st = pk_calloc(1, sizeof *st);

@@ -106,3 +106,23 @@ bool intake_db_ok(intake_call_t *c, pk_db_txn_t *txn, int status)
     intake_call_free(c);
     return false;
 }
+
+bool intake_invalid(intake_call_t *c, json_t *errors, const char *message)
+{
+    if (json_object_size(errors) == 0) {
+        json_decref(errors);
+        return false;
+    }
+    intake_error(c->req, 422, "validation_failed", message, errors);
+    intake_call_free(c);
+    return true;
+}
+
+void intake_no_content(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    if (!intake_db_ok(c, txn, status))
+        return;
+    pk_http_respond(c->req, 204, "application/json", "", 0);
+    intake_call_free(c);
+}

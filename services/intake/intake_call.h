@@ -50,6 +50,14 @@ void intake_db_error(intake_call_t *c, pk_db_txn_t *txn, int status);
 bool intake_db_ok(intake_call_t *c, pk_db_txn_t *txn, int status);
 void intake_token_hash(const char *token, char out[65]);
 
+/* When `errors` (field -> message) holds any, answers 422
+ * validation_failed with them and `message`, frees `c` and returns true;
+ * otherwise drops `errors` and returns false. Takes `errors`. */
+bool intake_invalid(intake_call_t *c, json_t *errors, const char *message);
+/* A step's end that answers 204 (or 503 for a database error) and frees
+ * the call: a pk_db_txn_fn with the call as `arg`. */
+void intake_no_content(pk_db_txn_t *txn, int status, void *arg);
+
 /* Checks "Authorization: Bearer <token>"; on success fills the reporter id
  * and key and continues with `next`; otherwise answers 401 and frees `c`. */
 void intake_authenticate(intake_call_t *c, void (*next)(intake_call_t *c));

@@ -16,10 +16,10 @@
 #include "intake_staff.h"
 #include "pelukan/util.h"
 
-#define S_TICK_MS      200
-#define S_PING_MS      15000
-#define S_READ_MAX     1000
-#define S_S_TS(col)    "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#define S_TICK_MS   200
+#define S_PING_MS   15000
+#define S_READ_MAX  1000
+#define S_S_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 typedef struct s_client {
     struct s_client *next;
@@ -91,11 +91,11 @@ static void s_read_done(pk_db_txn_t *txn, int status, void *arg)
     const PGresult *r = pk_db_txn_result(txn, pk_db_txn_count(txn) - 1);
     for (int i = 0; i < PQntuples(r); i++) {
         long long seq = atoll(PQgetvalue(r, i, 0));
-        json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s?, s:s, s:s?, s:s}", "seq", (json_int_t)seq, "case_id",
-                              PQgetvalue(r, i, 1), "kind", PQgetvalue(r, i, 2), "state", PQgetvalue(r, i, 3),
-                              "reason_code", PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4), "actor_kind",
-                              PQgetvalue(r, i, 5), "actor_id", PQgetisnull(r, i, 6) ? NULL : PQgetvalue(r, i, 6),
-                              "at", PQgetvalue(r, i, 7));
+        json_t *j =
+            json_pack("{s:I, s:s, s:s, s:s, s:s?, s:s, s:s?, s:s}", "seq", (json_int_t)seq, "case_id",
+                      PQgetvalue(r, i, 1), "kind", PQgetvalue(r, i, 2), "state", PQgetvalue(r, i, 3), "reason_code",
+                      PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4), "actor_kind", PQgetvalue(r, i, 5), "actor_id",
+                      PQgetisnull(r, i, 6) ? NULL : PQgetvalue(r, i, 6), "at", PQgetvalue(r, i, 7));
         char *data = json_dumps(j, JSON_COMPACT);
         json_decref(j);
         char *frame = pk_asprintf("id: %lld\nevent: case\ndata: %s\n\n", seq, data);
@@ -147,9 +147,9 @@ static void s_tick(uv_timer_t *t)
         snprintf(lim, sizeof lim, "%d", S_READ_MAX);
         const char *p[] = {f, lim};
         pk_db_txn_add(txn,
-                      "SELECT e.feed_seq, e.case_id, e.kind, e.state, e.reason_code, e.actor_kind, e.actor_id, "
-                      S_S_TS("e.at") ", x.companion_id, x.agency_code FROM case_event e JOIN cases x ON x.id = e.case_id"
-                      " WHERE e.feed_seq > $1::bigint ORDER BY e.feed_seq LIMIT $2::int",
+                      "SELECT e.feed_seq, e.case_id, e.kind, e.state, e.reason_code, e.actor_kind, e.actor_id, " S_S_TS(
+                          "e.at") ", x.companion_id, x.agency_code FROM case_event e JOIN cases x ON x.id = e.case_id"
+                                  " WHERE e.feed_seq > $1::bigint ORDER BY e.feed_seq LIMIT $2::int",
                       2, p);
     }
     pk_db_txn_submit(txn, s_read_done, ev);
@@ -159,8 +159,8 @@ intake_events_t *intake_events_new(intake_t *in)
 {
     intake_events_t *ev = pk_calloc(1, sizeof *ev);
     ev->in = in;
-    ev->m_clients = pk_metrics_gauge(pk_service_metrics(in->svc), "pelukan_intake_event_streams", NULL,
-                                     "staff event streams open");
+    ev->m_clients =
+        pk_metrics_gauge(pk_service_metrics(in->svc), "pelukan_intake_event_streams", NULL, "staff event streams open");
     uv_timer_init(pk_service_loop(in->svc), &ev->timer);
     ev->timer.data = ev;
     uv_timer_start(&ev->timer, s_tick, S_TICK_MS, S_TICK_MS);

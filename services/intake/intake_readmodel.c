@@ -61,9 +61,9 @@ int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
         reason = e->referral_declined->reason_code;
     else if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CLOSED)
         reason = e->referral_closed->outcome_code;
-    const char *kind = e->actor && e->actor->kind == PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_AGENCY ? "agency"
+    const char *kind = e->actor && e->actor->kind == PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_AGENCY  ? "agency"
                        : e->actor && e->actor->kind == PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_STAFF ? "staff"
-                                                                                                   : "system";
+                                                                                                  : "system";
     const char *p[] = {e->case_id,
                        rule->from ? rule->from : "{}",
                        rule->to ? rule->to : "",

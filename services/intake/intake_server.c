@@ -334,16 +334,6 @@ static void s_report_withdraw(pk_http_req_t *req, void *arg)
     intake_authenticate(intake_call_new(arg, req), s_withdraw_query);
 }
 
-static void s_safety_done(pk_db_txn_t *txn, int status, void *arg)
-{
-    intake_call_t *c = arg;
-    if (status != 0)
-        intake_db_error(c, txn, status);
-    else
-        pk_http_respond(c->req, 204, "application/json", "", 0);
-    intake_call_free(c);
-}
-
 static void s_safety_write(intake_call_t *c)
 {
     json_t *fields = json_object();
@@ -360,7 +350,7 @@ static void s_safety_write(intake_call_t *c)
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
     pk_db_txn_add(txn, "UPDATE reporter SET safety_sealed = $2::bytea WHERE id = $1", 2, p);
     free(hex);
-    pk_db_txn_submit(txn, s_safety_done, c);
+    pk_db_txn_submit(txn, intake_no_content, c);
 }
 
 static void s_contact_safety(pk_http_req_t *req, void *arg)

@@ -12,10 +12,10 @@
 #include "intake_staff.h"
 #include "pelukan/util.h"
 
-#define S_TOKEN_PREFIX  "stf_"
-#define S_PASSWORD_MIN  12
-#define S_PASSWORD_MAX  256
-#define S_TS(col)       "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define S_TOKEN_PREFIX "stf_"
+#define S_PASSWORD_MIN 12
+#define S_PASSWORD_MAX 256
+#define S_TS(col)      "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /* An Argon2id hash (the same limits as pk_password_hash) of 32 random
  * bytes nobody kept: an unknown or disabled login is checked against it,
@@ -37,7 +37,7 @@ static void s_staff_auth_done(pk_db_txn_t *txn, int status, void *arg)
     s_auth_t *a = arg;
     intake_call_t *c = a->c;
     unsigned roles = a->roles;
-    void (*next)(intake_call_t *c) = a->next;
+    void (*next)(intake_call_t * c) = a->next;
     free(a);
     if (!intake_db_ok(c, txn, status))
         return;
@@ -85,10 +85,11 @@ void intake_staff_authenticate(intake_call_t *c, unsigned roles, void (*next)(in
     *a = (s_auth_t){c, roles, next};
     const char *p[] = {hash};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn,
-                  "SELECT s.id, s.role, coalesce(s.agency_code, '') FROM staff_session x JOIN staff s ON s.id = x.staff_id"
-                  " WHERE x.token_hash = $1 AND x.expires_at > now() AND NOT s.disabled",
-                  1, p);
+    pk_db_txn_add(
+        txn,
+        "SELECT s.id, s.role, coalesce(s.agency_code, '') FROM staff_session x JOIN staff s ON s.id = x.staff_id"
+        " WHERE x.token_hash = $1 AND x.expires_at > now() AND NOT s.disabled",
+        1, p);
     pk_db_txn_submit(txn, s_staff_auth_done, a);
 }
 
@@ -98,7 +99,7 @@ void intake_staff_envelope(const intake_call_t *c, const char *case_id, Pelukan_
     pk_envelope_init(env, eid, "intake", case_id, pk_http_request_id(c->req));
     pelukan__v1__actor__init(actor);
     actor->kind = c->role_bit == INTAKE_AGENCY ? PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_AGENCY
-                                                : PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_STAFF;
+                                               : PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_STAFF;
     actor->id = (char *)c->staff_id;
     actor->role = (char *)c->staff_role;
     env->actor = actor;
@@ -188,8 +189,8 @@ static void s_session_made(pk_db_txn_t *txn, int status, void *arg)
     const PGresult *r = pk_db_txn_result(txn, 1);
     intake_json(c->req, 200,
                 json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s?}}", "token", c->token, "expires_at",
-                          PQgetvalue(r, 0, 0), "staff", "id", c->staff_id, "login", PQgetvalue(r, 0, 1),
-                          "display_name", PQgetvalue(r, 0, 2), "role", c->staff_role, "agency_code",
+                          PQgetvalue(r, 0, 0), "staff", "id", c->staff_id, "login", PQgetvalue(r, 0, 1), "display_name",
+                          PQgetvalue(r, 0, 2), "role", c->staff_role, "agency_code",
                           c->staff_agency[0] ? c->staff_agency : NULL));
     sodium_memzero(c->token, sizeof c->token);
     intake_call_free(c);
@@ -306,15 +307,6 @@ void intake_staff_login(pk_http_req_t *req, void *arg)
 
 /* ---- POST /v1/staff/logout ------------------------------------------------- */
 
-static void s_logged_out(pk_db_txn_t *txn, int status, void *arg)
-{
-    intake_call_t *c = arg;
-    if (!intake_db_ok(c, txn, status))
-        return;
-    pk_http_respond(c->req, 204, "application/json", "", 0);
-    intake_call_free(c);
-}
-
 void intake_staff_logout(intake_call_t *c)
 {
     char th[65];
@@ -322,19 +314,10 @@ void intake_staff_logout(intake_call_t *c)
     const char *p[] = {th};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
     pk_db_txn_add(txn, "DELETE FROM staff_session WHERE token_hash = $1", 1, p);
-    pk_db_txn_submit(txn, s_logged_out, c);
+    pk_db_txn_submit(txn, intake_no_content, c);
 }
 
 /* ---- POST /v1/staff/password ------------------------------------------------ */
-
-static void s_password_saved(pk_db_txn_t *txn, int status, void *arg)
-{
-    intake_call_t *c = arg;
-    if (!intake_db_ok(c, txn, status))
-        return;
-    pk_http_respond(c->req, 204, "application/json", "", 0);
-    intake_call_free(c);
-}
 
 static void s_new_hashed(intake_call_t *c, int rc, const char *hash)
 {
@@ -351,7 +334,7 @@ static void s_new_hashed(intake_call_t *c, int rc, const char *hash)
     pk_db_txn_add(txn, "UPDATE staff SET password_hash = $2, password_changed_at = now() WHERE id = $1", 2, p);
     /* Every other session of the account ends with the old password. */
     pk_db_txn_add(txn, "DELETE FROM staff_session WHERE staff_id = $1 AND token_hash <> $2", 2, q);
-    pk_db_txn_submit(txn, s_password_saved, c);
+    pk_db_txn_submit(txn, intake_no_content, c);
 }
 
 static void s_current_checked(intake_call_t *c, int rc, const char *hash)
@@ -371,8 +354,8 @@ static void s_password_found(pk_db_txn_t *txn, int status, void *arg)
     intake_call_t *c = arg;
     if (!intake_db_ok(c, txn, status))
         return;
-    s_pw(c, PQgetvalue(pk_db_txn_result(txn, 0), 0, 0),
-         json_string_value(json_object_get(c->body, "current_password")), s_current_checked);
+    s_pw(c, PQgetvalue(pk_db_txn_result(txn, 0), 0, 0), json_string_value(json_object_get(c->body, "current_password")),
+         s_current_checked);
 }
 
 void intake_staff_password(intake_call_t *c)
@@ -439,12 +422,9 @@ void intake_staff_account_create(intake_call_t *c)
         return;
     }
     json_t *errors = json_object();
-    if (intake_staff_account_check(c->body, errors) != 0) {
-        intake_error(c->req, 422, "validation_failed", "Data tidak valid", errors);
-        intake_call_free(c);
+    (void)intake_staff_account_check(c->body, errors);
+    if (intake_invalid(c, errors, "Data tidak valid"))
         return;
-    }
-    json_decref(errors);
     const char *pw = s_password(c, "password", true);
     if (pw)
         s_pw(c, NULL, pw, s_account_hashed);
@@ -458,12 +438,11 @@ static void s_accounts_listed(pk_db_txn_t *txn, int status, void *arg)
     const PGresult *r = pk_db_txn_result(txn, 0);
     json_t *items = json_array();
     for (int i = 0; i < PQntuples(r); i++)
-        json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:b, s:b}", "id", PQgetvalue(r, i, 0),
-                                               "login", PQgetvalue(r, i, 1), "display_name", PQgetvalue(r, i, 2),
-                                               "role", PQgetvalue(r, i, 3), "agency_code",
-                                               PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4), "disabled",
-                                               strcmp(PQgetvalue(r, i, 5), "t") == 0, "locked",
-                                               strcmp(PQgetvalue(r, i, 6), "t") == 0));
+        json_array_append_new(
+            items, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:b, s:b}", "id", PQgetvalue(r, i, 0), "login",
+                             PQgetvalue(r, i, 1), "display_name", PQgetvalue(r, i, 2), "role", PQgetvalue(r, i, 3),
+                             "agency_code", PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4), "disabled",
+                             strcmp(PQgetvalue(r, i, 5), "t") == 0, "locked", strcmp(PQgetvalue(r, i, 6), "t") == 0));
     intake_json(c->req, 200, json_pack("{s:o}", "accounts", items));
     intake_call_free(c);
 }

@@ -32,8 +32,7 @@ static const pk_config_def_t s_settings[] = {
     {"PELUKAN_INTAKE_STAFF_SESSION_TTL_S", PK_CFG_INT, "43200", "staff session lifetime (12 hours)", NULL, 60, 604800},
     {"PELUKAN_INTAKE_STAFF_MAX_FAILURES", PK_CFG_INT, "5", "wrong passwords in a row before a staff account locks",
      NULL, 1, 100},
-    {"PELUKAN_INTAKE_STAFF_LOCK_S", PK_CFG_INT, "900", "how long a locked staff account stays locked", NULL, 1,
-     86400},
+    {"PELUKAN_INTAKE_STAFF_LOCK_S", PK_CFG_INT, "900", "how long a locked staff account stays locked", NULL, 1, 86400},
     PK_CONFIG_END,
 };
 

@@ -87,8 +87,9 @@ int main(void)
     json_t *j = NULL;
     for (int i = 0; i < 20; i++) {
         double t0 = pkt_now_ms();
-        pkt_intake_call(&T, "POST", "/v1/staff/login", "{\"login\":\"benchadmin\",\"password\":\"bench-admin-password\"}",
-                        NULL, NULL, i == 19 ? &j : NULL);
+        pkt_intake_call(&T, "POST", "/v1/staff/login",
+                        "{\"login\":\"benchadmin\",\"password\":\"bench-admin-password\"}", NULL, NULL,
+                        i == 19 ? &j : NULL);
         login_ms[i] = pkt_now_ms() - t0;
     }
     s_token = pk_strdup(pkt_json_str(j, "token"));

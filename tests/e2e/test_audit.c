@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "../support/pktest.h"
 #include "pelukan/bus.h"
@@ -19,20 +20,7 @@ static pkt_env_t *env;
  * its stdin when given); returns its exit status and output. */
 static int s_ctl(const char *args, const char *input, char **out)
 {
-    static int n;
-    char *log = pk_asprintf("%s/ctl-%d-%d.out", pkt_env("PKTEST_TMP"), (int)getpid(), ++n);
-    char *cmd = pk_asprintf("env -i PATH=/usr/bin:/bin PELUKAN_DB_URL='%s' PELUKAN_AUDIT_SIGNING_KEY_FILE='%s' "
-                            "PELUKAN_MASTER_KEY_FILE='%s' PELUKAN_AUDIT_ARCHIVE='%s' %s/bin/pelukanctl %s < %s > %s 2>&1",
-                            pkt_env_get(env, "PELUKAN_DB_URL"), pkt_env_get(env, "PELUKAN_AUDIT_SIGNING_KEY_FILE"),
-                            pkt_env_get(env, "PELUKAN_MASTER_KEY_FILE"), pkt_env_get(env, "PELUKAN_AUDIT_ARCHIVE"),
-                            pkt_env("PKTEST_BUILD"), args, input ? input : "/dev/null", log);
-    int st = system(cmd);
-    *out = NULL;
-    if (pk_read_file(log, out, NULL) != 0)
-        *out = pk_strdup("");
-    free(cmd);
-    free(log);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return pkt_ctl(env, args, input, out);
 }
 
 static int s_verify(char **out)
@@ -89,8 +77,8 @@ static bool s_checkpointed(void *arg)
 /* Puts the log back as it was before a tampering. */
 static void s_restore(void)
 {
-    pkt_sql("t_audit", S_AS_ATTACKER
-            "DELETE FROM audit.event_log; INSERT INTO audit.event_log SELECT * FROM public.log_copy");
+    pkt_sql("t_audit",
+            S_AS_ATTACKER "DELETE FROM audit.event_log; INSERT INTO audit.event_log SELECT * FROM public.log_copy");
 }
 
 Test(audit, the_chain_verifies_and_each_tampering_is_named)
@@ -123,8 +111,9 @@ Test(audit, the_chain_verifies_and_each_tampering_is_named)
     pkt_sql("t_audit", "CREATE TABLE public.log_copy AS SELECT * FROM audit.event_log");
 
     /* Edit one entry. */
-    pkt_sql("t_audit", S_AS_ATTACKER "UPDATE audit.event_log SET envelope = overlay(envelope placing '\\xff'::bytea from 3 for 1)"
-                       " WHERE gseq = 100");
+    pkt_sql("t_audit",
+            S_AS_ATTACKER "UPDATE audit.event_log SET envelope = overlay(envelope placing '\\xff'::bytea from 3 for 1)"
+                          " WHERE gseq = 100");
     cr_assert_eq(s_verify(&out), 1);
     cr_assert_not_null(strstr(out, "entry 100 was changed"), "%s", out);
     free(out);
@@ -139,7 +128,7 @@ Test(audit, the_chain_verifies_and_each_tampering_is_named)
 
     /* Swap two. */
     pkt_sql("t_audit", S_AS_ATTACKER "UPDATE audit.event_log a SET envelope = b.envelope FROM public.log_copy b"
-                       " WHERE (a.gseq, b.gseq) IN ((200, 201), (201, 200))");
+                                     " WHERE (a.gseq, b.gseq) IN ((200, 201), (201, 200))");
     cr_assert_eq(s_verify(&out), 1);
     cr_assert_not_null(strstr(out, "entry 200"), "%s", out);
     free(out);
@@ -148,8 +137,8 @@ Test(audit, the_chain_verifies_and_each_tampering_is_named)
     /* Rewrite history consistently from entry 250 on: only the signed
      * checkpoint can tell. */
     pkt_sql(
-        "t_audit",
-        S_AS_ATTACKER "DO $$ DECLARE r record; p bytea; BEGIN"
+        "t_audit", S_AS_ATTACKER
+        "DO $$ DECLARE r record; p bytea; BEGIN"
         " SELECT hash INTO p FROM audit.event_log WHERE gseq = 249;"
         " FOR r IN SELECT * FROM audit.event_log WHERE gseq >= 250 ORDER BY gseq LOOP"
         "  UPDATE audit.event_log SET prev_hash = p, envelope = CASE WHEN r.gseq = 250 THEN"
@@ -164,13 +153,13 @@ Test(audit, the_chain_verifies_and_each_tampering_is_named)
 
     /* A forged checkpoint. */
     pkt_sql("t_audit", S_AS_ATTACKER "CREATE TABLE public.cp_copy AS SELECT * FROM audit.checkpoint;"
-                       " UPDATE audit.checkpoint SET signed_at_us = signed_at_us + 1"
-                       " WHERE gseq = (SELECT max(gseq) FROM audit.checkpoint)");
+                                     " UPDATE audit.checkpoint SET signed_at_us = signed_at_us + 1"
+                                     " WHERE gseq = (SELECT max(gseq) FROM audit.checkpoint)");
     cr_assert_eq(s_verify(&out), 1);
     cr_assert_not_null(strstr(out, ": bad signature"), "%s", out);
     free(out);
-    pkt_sql("t_audit", S_AS_ATTACKER
-            "DELETE FROM audit.checkpoint; INSERT INTO audit.checkpoint SELECT * FROM public.cp_copy");
+    pkt_sql("t_audit",
+            S_AS_ATTACKER "DELETE FROM audit.checkpoint; INSERT INTO audit.checkpoint SELECT * FROM public.cp_copy");
     cr_assert_eq(s_verify(&out), 0, "restored: %s", out);
     free(out);
     pkt_env_destroy(&env);
@@ -202,8 +191,7 @@ Test(audit, the_log_is_append_only_for_its_own_role)
     pkt_proc_t producer, audit = s_start_logged("t_audit_ro", &producer);
     static const char *const refused[] = {
         "SET ROLE audit; UPDATE audit.event_log SET case_id = 'x' WHERE gseq = 1",
-        "SET ROLE audit; DELETE FROM audit.event_log WHERE gseq = 1",
-        "SET ROLE audit; TRUNCATE audit.event_log",
+        "SET ROLE audit; DELETE FROM audit.event_log WHERE gseq = 1", "SET ROLE audit; TRUNCATE audit.event_log",
         "SET ROLE audit; DELETE FROM audit.checkpoint",
         "SET ROLE audit; ALTER TABLE audit.event_log DISABLE TRIGGER event_log_append_only",
         /* Even the owner's privileges given back, the trigger refuses. */
@@ -295,12 +283,7 @@ Test(audit, auditors_replay_follow_and_see_who_opened_what)
 
     /* --follow prints what arrives later. */
     char *follow = pk_asprintf("%s/follow-%d", pkt_env("PKTEST_TMP"), (int)getpid());
-    char *pidfile = pk_asprintf("%s.pid", follow);
-    char *cmd = pk_asprintf("env -i PATH=/usr/bin:/bin PELUKAN_AUDIT_ARCHIVE='%s' timeout 60 %s/bin/pelukanctl audit "
-                            "replay --follow --from 121 > %s 2>&1 & echo $! > %s",
-                            pkt_env_get(env, "PELUKAN_AUDIT_ARCHIVE"), pkt_env("PKTEST_BUILD"), follow, pidfile);
-    cr_assert_eq(system(cmd), 0);
-    free(cmd);
+    pid_t follower = pkt_ctl_spawn(env, "audit replay --follow --from 121", follow);
     cr_assert_eq(pkt_proc_stop(&producer, SIGTERM, 15000), 0);
     pkt_env_set(env, "PKNODE_COUNT", "130");
     char node[512];
@@ -313,10 +296,8 @@ Test(audit, auditors_replay_follow_and_see_who_opened_what)
     cr_assert(strncmp(text, "121 ", 4) == 0, "%s", text);
     free(text);
     free(follow);
-    cr_assert_eq(pk_read_file(pidfile, &text, NULL), 0);
-    kill(atoi(text), SIGTERM);
-    free(text);
-    free(pidfile);
+    kill(follower, SIGTERM);
+    waitpid(follower, NULL, 0);
     cr_assert_eq(pkt_proc_stop(&producer, SIGTERM, 15000), 0);
     cr_assert_eq(pkt_proc_stop(&audit, SIGTERM, 15000), 0);
     pkt_env_destroy(&env);
@@ -355,8 +336,8 @@ Test(audit, proofs_hold_offline_and_a_changed_one_does_not)
     /* Checked with the public key alone, no signing key, no database. */
     char *pk = pkt_sql_value(s_db, "SELECT encode(public_key, 'hex') FROM audit.checkpoint LIMIT 1");
     char *args = pk_asprintf("audit check-proof --public-key %s %s", pk, file);
-    char *cmd = pk_asprintf("env -i PATH=/usr/bin:/bin %s/bin/pelukanctl %s > /dev/null 2>&1", pkt_env("PKTEST_BUILD"),
-                            args);
+    char *cmd =
+        pk_asprintf("env -i PATH=/usr/bin:/bin %s/bin/pelukanctl %s > /dev/null 2>&1", pkt_env("PKTEST_BUILD"), args);
     cr_assert_eq(system(cmd), 0, "%s", cmd);
     free(cmd);
     free(args);

@@ -51,7 +51,8 @@ Test(intake, register_report_retry_and_read_back)
     char *token = pkt_intake_register(&T, "0812-9876-5432");
     json_t *a, *b;
     cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, token, "key-1", &a), 201);
-    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, token, "key-1", &b), 201, "a retry gets the first answer");
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, token, "key-1", &b), 201,
+                 "a retry gets the first answer");
     cr_assert_str_eq(pkt_last_header("Idempotent-Replayed"), "true");
     cr_assert_str_eq(pkt_json_str(a, "case_id"), pkt_json_str(b, "case_id"));
     cr_assert_str_eq(pkt_json_str(a, "ticket"), pkt_json_str(b, "ticket"));
@@ -204,7 +205,8 @@ Test(intake, code_requests_are_limited_and_wrong_codes_lock)
     s_start("t_intake3", extra);
     char code[8], e164[24];
     for (int i = 0; i < 3; i++) {
-        cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/auth/otp", "{\"phone\":\"085700001111\"}", NULL, NULL, NULL), 202);
+        cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/auth/otp", "{\"phone\":\"085700001111\"}", NULL, NULL, NULL),
+                     202);
         cr_assert(pkt_intake_take_otp(&T, code, e164));
     }
     cr_assert_str_eq(e164, "+6285700001111");
@@ -267,8 +269,8 @@ Test(intake, reporters_see_only_their_own_and_can_withdraw)
     json_decref(j);
     cr_assert_eq(s_count("SELECT count(*) FROM intake.outbox WHERE topic = 'intake.case_state_changed'"), 1);
 
-    cr_assert_eq(pkt_intake_call(&T, "PUT", "/v1/me/contact-safety", "{\"safe_channel\":\"in_app\",\"phone_monitored\":true}", alice,
-                        NULL, NULL),
+    cr_assert_eq(pkt_intake_call(&T, "PUT", "/v1/me/contact-safety",
+                                 "{\"safe_channel\":\"in_app\",\"phone_monitored\":true}", alice, NULL, NULL),
                  204);
     json_decref(a);
     free(alice);
@@ -290,7 +292,7 @@ Test(intake, personal_data_is_not_in_the_database_dump_nor_the_log)
     char *token = pkt_intake_register(&T, "0812-9876-5432");
     cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, token, "p-1", NULL), 201);
     cr_assert_eq(pkt_intake_call(&T, "PUT", "/v1/me/contact-safety",
-                        "{\"safe_hours\":\"19:00-21:00\",\"notes\":\"Rahasia Catatan\"}", token, NULL, NULL),
+                                 "{\"safe_hours\":\"19:00-21:00\",\"notes\":\"Rahasia Catatan\"}", token, NULL, NULL),
                  204);
     char *dump_path = pk_asprintf("%s/%s.dump.sql", pkt_env("PKTEST_TMP"), T.db);
     char *cmd = pk_asprintf("/usr/lib/postgresql/15/bin/pg_dump -h 127.0.0.1 -p %s -U postgres %s > %s",
@@ -373,7 +375,8 @@ Test(intake, a_database_outage_is_a_clear_503_and_loses_nothing)
     cr_assert_eq(pkt_http_get(T.port, "/readyz", NULL), 503);
     s_pg("start");
     cr_assert(pkt_wait_until(s_ready, &T.port, 20000), "ready again after the database is back");
-    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, token, "during", NULL), 201, "the retry goes through");
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, token, "during", NULL), 201,
+                 "the retry goes through");
     cr_assert_eq(s_count("SELECT count(*) FROM intake.cases"), 2);
     free(token);
     s_stop();

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -91,11 +92,12 @@ Test(staff, login_lockout_password_change_logout_and_accounts)
 
     /* Accounts: an admin creates a companion, who logs in; disabled, the
      * companion's session ends and the login stops working. */
-    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/staff/accounts",
-                                 "{\"login\":\"pendamping1\",\"display_name\":\"Pendamping Satu\",\"role\":\"companion\","
-                                 "\"password\":\"pendamping-rahasia-1\"}",
-                                 t1, NULL, &j),
-                 201);
+    cr_assert_eq(
+        pkt_intake_call(&T, "POST", "/v1/staff/accounts",
+                        "{\"login\":\"pendamping1\",\"display_name\":\"Pendamping Satu\",\"role\":\"companion\","
+                        "\"password\":\"pendamping-rahasia-1\"}",
+                        t1, NULL, &j),
+        201);
     char *companion_id = pk_strdup(pkt_json_str(j, "id"));
     json_decref(j);
     cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/staff/accounts",
@@ -103,10 +105,11 @@ Test(staff, login_lockout_password_change_logout_and_accounts)
                                  "\"password\":\"pendamping-rahasia-1\"}",
                                  t1, NULL, NULL),
                  409);
-    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/staff/accounts",
-                                 "{\"login\":\"Bad Login\",\"display_name\":\"\",\"role\":\"root\",\"password\":\"short\"}",
-                                 t1, NULL, &j),
-                 422);
+    cr_assert_eq(
+        pkt_intake_call(&T, "POST", "/v1/staff/accounts",
+                        "{\"login\":\"Bad Login\",\"display_name\":\"\",\"role\":\"root\",\"password\":\"short\"}", t1,
+                        NULL, &j),
+        422);
     cr_assert_not_null(json_object_get(json_object_get(json_object_get(j, "error"), "fields"), "login"));
     cr_assert_not_null(json_object_get(json_object_get(json_object_get(j, "error"), "fields"), "role"));
     json_decref(j);
@@ -136,10 +139,11 @@ Test(staff, login_lockout_password_change_logout_and_accounts)
                                  "{\"current_password\":\"kata-sandi-rahasia-1\",\"new_password\":\"pendek\"}", t2,
                                  NULL, NULL),
                  422);
-    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/staff/password",
-                                 "{\"current_password\":\"kata-sandi-rahasia-1\",\"new_password\":\"kata-sandi-baru-2\"}",
-                                 t2, NULL, NULL),
-                 204);
+    cr_assert_eq(
+        pkt_intake_call(&T, "POST", "/v1/staff/password",
+                        "{\"current_password\":\"kata-sandi-rahasia-1\",\"new_password\":\"kata-sandi-baru-2\"}", t2,
+                        NULL, NULL),
+        204);
     cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/staff/accounts", NULL, t1, NULL, NULL), 401, "the other session");
     cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/staff/accounts", NULL, t2, NULL, NULL), 200, "this session");
     cr_assert_eq(s_login("admin1", "kata-sandi-rahasia-1", NULL), 401);
@@ -172,16 +176,16 @@ Test(staff, login_lockout_password_change_logout_and_accounts)
 /* A report whose reporter may be called in `hours` (WIB). */
 static char *s_report(const char *hours, bool monitored)
 {
-    return pk_asprintf(
-        "{\"reporter\":{\"kind\":\"witness\",\"relation\":\"tetangga\"},"
-        "\"victim\":{\"sex\":\"F\",\"age\":14,\"name\":\"Siti Rahayu Unik\"},"
-        "\"violence_forms\":[\"fisik\",\"psikis\"],\"place_type\":\"rumah_tangga\",\"perpetrator_relation\":\"orang_tua\","
-        "\"incident\":{\"at\":\"2026-11-27T20:00:00+07:00\",\"approximate\":true},"
-        "\"location\":{\"lat\":-7.3512345,\"lon\":108.1012345,\"kecamatan_code\":\"32.06.24\","
-        "\"address\":\"Jalan Kenanga Rahasia 17\"},"
-        "\"account\":\"Ayah tiri memukul setiap malam\",\"urgent\":true,"
-        "\"contact_safety\":{\"safe_hours\":\"%s\",\"safe_channel\":\"call\",\"phone_monitored\":%s}}",
-        hours, monitored ? "true" : "false");
+    return pk_asprintf("{\"reporter\":{\"kind\":\"witness\",\"relation\":\"tetangga\"},"
+                       "\"victim\":{\"sex\":\"F\",\"age\":14,\"name\":\"Siti Rahayu Unik\"},"
+                       "\"violence_forms\":[\"fisik\",\"psikis\"],\"place_type\":\"rumah_tangga\",\"perpetrator_"
+                       "relation\":\"orang_tua\","
+                       "\"incident\":{\"at\":\"2026-11-27T20:00:00+07:00\",\"approximate\":true},"
+                       "\"location\":{\"lat\":-7.3512345,\"lon\":108.1012345,\"kecamatan_code\":\"32.06.24\","
+                       "\"address\":\"Jalan Kenanga Rahasia 17\"},"
+                       "\"account\":\"Ayah tiri memukul setiap malam\",\"urgent\":true,"
+                       "\"contact_safety\":{\"safe_hours\":\"%s\",\"safe_channel\":\"call\",\"phone_monitored\":%s}}",
+                       hours, monitored ? "true" : "false");
 }
 
 /* Submits a report as `reporter`; returns its case id (caller frees). */
@@ -334,8 +338,7 @@ Test(staff, an_admin_confirms_by_phone_and_verifies_and_every_opening_is_recorde
                                  "intake.confirmation_call_recorded,intake.case_state_changed"),
                        "%s", v);
     free(v);
-    static const char *const secrets[] = {"Siti Rahayu", "Kenanga", "1234567890", "korban dalam bahaya",
-                                          "nenek"};
+    static const char *const secrets[] = {"Siti Rahayu", "Kenanga", "1234567890", "korban dalam bahaya", "nenek"};
     for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++) {
         char *q = pk_asprintf("SELECT count(*) FROM intake.outbox WHERE position(convert_to('%s', 'UTF8') IN envelope)"
                               " > 0",
@@ -497,7 +500,7 @@ static void s_emit(const char *producer, const char *case_id, const char *actor_
     env->payload_case = pc;
     env->companion_assigned = payload;
     actor.kind = strcmp(producer, "referral") == 0 ? PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_AGENCY
-                                                    : PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_STAFF;
+                                                   : PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_STAFF;
     actor.id = (char *)actor_id;
     env->actor = &actor;
     char topic[128], *hex;
@@ -696,16 +699,7 @@ Test(staff, staff_watch_cases_live_each_as_their_role_allows_and_resume)
 
     /* pelukanctl watch prints the bus events as they happen. */
     char *watch = pk_asprintf("%s/watch-%d", pkt_env("PKTEST_TMP"), (int)getpid());
-    char *pidfile = pk_asprintf("%s.pid", watch);
-    size_t cap = 4096;
-    char *cmd = pk_malloc(cap);
-    size_t used = (size_t)snprintf(cmd, cap, "env -i PATH=/usr/bin:/bin");
-    for (const char *const *v = (const char *const *)T.env->vars; *v; v++)
-        used += (size_t)snprintf(cmd + used, cap - used, " '%s'", *v);
-    snprintf(cmd + used, cap - used, " timeout 60 %s/bin/pelukanctl watch > %s 2>&1 & echo $! > %s",
-             pkt_env("PKTEST_BUILD"), watch, pidfile);
-    cr_assert_eq(system(cmd), 0);
-    free(cmd);
+    pid_t watcher = pkt_ctl_spawn(T.env, "watch", watch);
 
     s_listen_t a, c;
     s_listen(&a, admin, NULL, 2500);
@@ -740,15 +734,13 @@ Test(staff, staff_watch_cases_live_each_as_their_role_allows_and_resume)
     /* The watch saw the report and its verification. */
     char *want[] = {watch, "report_submitted", "case_state_changed"};
     cr_assert(pkt_wait_until(s_file_has, want, 10000), "pelukanctl watch printed both events");
+    kill(watcher, SIGTERM);
+    waitpid(watcher, NULL, 0);
     char *text = NULL;
-    cr_assert_eq(pk_read_file(pidfile, &text, NULL), 0);
-    kill(atoi(text), SIGTERM);
-    free(text);
     cr_assert_eq(pk_read_file(watch, &text, NULL), 0);
     cr_assert_not_null(strstr(text, id), "the case id is on the lines: %s", text);
     free(text);
     free(watch);
-    free(pidfile);
     free(a.body);
     free(c.body);
     pkt_intake_stop(&T);

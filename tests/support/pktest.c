@@ -127,9 +127,8 @@ int pkt_free_port(void)
         if (given[(p - 10000) / 8] & (1u << (p % 8)))
             continue;
         int fd = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in sa = {.sin_family = AF_INET,
-                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-                                 .sin_port = htons((uint16_t)p)};
+        struct sockaddr_in sa = {
+            .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK), .sin_port = htons((uint16_t)p)};
         bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
         if (fd >= 0)
             close(fd);
@@ -453,27 +452,49 @@ long long pkt_metric(int port, const char *selector)
     return v;
 }
 
-int pkt_ctl(const pkt_env_t *env, const char *args, const char *input, char **out)
+/* "env -i PATH=... '<each variable of the test>' .../pelukanctl <args>" */
+static char *s_ctl_cmd(const pkt_env_t *env, const char *args, const char *tail)
 {
-    static int n;
-    char *log = pk_asprintf("%s/ctl-%d-%d.out", pkt_env("PKTEST_TMP"), (int)getpid(), ++n);
-    /* Only the test's environment: single-quoted, values hold no quote. */
-    size_t cap = 256 + strlen(args) + strlen(log) + (input ? strlen(input) : 0) + strlen(pkt_env("PKTEST_BUILD"));
+    size_t cap = 256 + strlen(args) + strlen(tail) + strlen(pkt_env("PKTEST_BUILD"));
     for (int i = 0; i < env->count; i++)
         cap += strlen(env->vars[i]) + 3;
     char *cmd = pk_malloc(cap);
-    size_t used = (size_t)snprintf(cmd, cap, "env -i PATH=/usr/bin:/bin");
+    size_t used = (size_t)snprintf(cmd, cap, "exec env -i PATH=/usr/bin:/bin");
     for (int i = 0; i < env->count; i++) {
         cr_assert_null(strchr(env->vars[i], '\''), "a quote in the environment");
         used += (size_t)snprintf(cmd + used, cap - used, " '%s'", env->vars[i]);
     }
-    snprintf(cmd + used, cap - used, " %s/bin/pelukanctl %s < %s > %s 2>&1", pkt_env("PKTEST_BUILD"), args,
-             input ? input : "/dev/null", log);
+    snprintf(cmd + used, cap - used, " %s/bin/pelukanctl %s %s", pkt_env("PKTEST_BUILD"), args, tail);
+    return cmd;
+}
+
+int pkt_ctl(const pkt_env_t *env, const char *args, const char *input, char **out)
+{
+    static int n;
+    char *log = pk_asprintf("%s/ctl-%d-%d.out", pkt_env("PKTEST_TMP"), (int)getpid(), ++n);
+    char *tail = pk_asprintf("< %s > %s 2>&1", input ? input : "/dev/null", log);
+    char *cmd = s_ctl_cmd(env, args, tail);
     int st = system(cmd);
     if (out && pk_read_file(log, out, NULL) != 0)
         *out = pk_strdup("");
     unlink(log);
     free(cmd);
+    free(tail);
     free(log);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+pid_t pkt_ctl_spawn(const pkt_env_t *env, const char *args, const char *out_path)
+{
+    char *tail = pk_asprintf("< /dev/null > %s 2>&1", out_path);
+    char *cmd = s_ctl_cmd(env, args, tail);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    free(cmd);
+    free(tail);
+    return pid;
 }

@@ -111,5 +111,9 @@ double pkt_now_ms(void);
  * `input` (a file) as stdin; returns its exit status and, when `out` is
  * given, its output (caller frees). */
 int pkt_ctl(const pkt_env_t *env, const char *args, const char *input, char **out);
+/* Starts `pelukanctl <args>` the same way in the background, its output
+ * going to `out_path`; returns its pid (it is pelukanctl itself: kill it
+ * when done). */
+pid_t pkt_ctl_spawn(const pkt_env_t *env, const char *args, const char *out_path);
 
 #endif

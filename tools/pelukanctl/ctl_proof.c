@@ -224,8 +224,7 @@ int ctl_audit_prove(const ctl_t *ctl, int argc, char **argv)
 static bool s_hex_in(const char *hex, uint8_t *out, size_t len)
 {
     size_t bin = 0;
-    return hex && strlen(hex) == 2 * len && sodium_hex2bin(out, len, hex, 2 * len, NULL, &bin, NULL) == 0 &&
-           bin == len;
+    return hex && strlen(hex) == 2 * len && sodium_hex2bin(out, len, hex, 2 * len, NULL, &bin, NULL) == 0 && bin == len;
 }
 
 typedef struct {
@@ -312,8 +311,7 @@ static int s_path_line(s_check_t *c, char *rest)
     if (!c->have_entry || s_read_path(rest, path, &n) != 0)
         return s_bad(c, "a path without its entry, or malformed");
     const s_cp_t *cp = &c->cps[c->ncp - 1];
-    if (c->entry_gseq == 0 ||
-        !audit_merkle_verify_inclusion(c->leaf, c->entry_gseq - 1, cp->gseq, path, n, cp->root))
+    if (c->entry_gseq == 0 || !audit_merkle_verify_inclusion(c->leaf, c->entry_gseq - 1, cp->gseq, path, n, cp->root))
         return s_bad(c, "the entry is not in the signed tree (wrong entry, path or checkpoint)");
     /* Proven: show it decoded. */
     char *f[7];

@@ -93,7 +93,8 @@ static int s_run(const ctl_t *ctl, const s_query_t *q)
         zframe_destroy(&first);
         if (!head || head->status != PELUKAN__V1__ARCHIVE_REPLY__STATUS__STATUS_OK ||
             zmsg_size(rep) != 2 * head->count) {
-            fprintf(stderr, "pelukanctl: the archive refused: %s\n", head && head->error[0] ? head->error : "malformed reply");
+            fprintf(stderr, "pelukanctl: the archive refused: %s\n",
+                    head && head->error[0] ? head->error : "malformed reply");
             if (head)
                 pelukan__v1__archive_reply__free_unpacked(head, NULL);
             zmsg_destroy(&rep);

@@ -49,7 +49,8 @@ int ctl_staff_add(const ctl_t *ctl, int argc, char **argv)
     if (intake_staff_account_check(body, errors) != 0) {
         const char *key;
         json_t *v;
-        json_object_foreach(errors, key, v) fprintf(stderr, "pelukanctl staff add: %s: %s\n", key, json_string_value(v));
+        json_object_foreach(errors, key, v)
+            fprintf(stderr, "pelukanctl staff add: %s: %s\n", key, json_string_value(v));
         json_decref(errors);
         json_decref(body);
         return CTL_ERROR;

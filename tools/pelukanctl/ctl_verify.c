@@ -266,9 +266,10 @@ static int s_page_check(s_state_t *st, const PGresult *r, s_mpage_t *pg)
         bool scanned = s_scan(env, env_len, &case_id, &case_len, &payload);
         /* A case id that is not UTF-8 is logged as NULL (text columns must
          * be UTF-8); the envelope keeps its bytes. */
-        bool case_same = scanned && (((size_t)PQgetlength(r, i, 5) == case_len &&
-                                      memcmp(PQgetvalue(r, i, 5), case_id, case_len) == 0) ||
-                                     (PQgetlength(r, i, 5) == 0 && !pk_utf8_valid(case_id, case_len)));
+        bool case_same =
+            scanned &&
+            (((size_t)PQgetlength(r, i, 5) == case_len && memcmp(PQgetvalue(r, i, 5), case_id, case_len) == 0) ||
+             (PQgetlength(r, i, 5) == 0 && !pk_utf8_valid(case_id, case_len)));
         bool same = case_same && strcmp(s_type_name(payload), PQgetvalue(r, i, 4)) == 0;
         if (!same)
             return s_fail("entry %llu: its columns differ from its envelope", (unsigned long long)gseq);
@@ -294,8 +295,8 @@ static int s_verify(PGconn *conn, const uint8_t pk[AUDIT_PK_BYTES])
     /* Every checkpoint must be signed by the audit's key over its bytes. */
     for (int i = 0; i < st.ncp; i++) {
         uint8_t msg[128];
-        size_t len = audit_checkpoint_message(cps[i].gseq, cps[i].head, cps[i].has_root ? cps[i].root : NULL,
-                                              cps[i].at_us, msg);
+        size_t len =
+            audit_checkpoint_message(cps[i].gseq, cps[i].head, cps[i].has_root ? cps[i].root : NULL, cps[i].at_us, msg);
         if (memcmp(cps[i].pk, pk, AUDIT_PK_BYTES) != 0 || crypto_sign_verify_detached(cps[i].sig, msg, len, pk) != 0) {
             unsigned long long bad = (unsigned long long)cps[i].gseq;
             free(cps);
@@ -373,8 +374,8 @@ static int s_verify(PGconn *conn, const uint8_t pk[AUDIT_PK_BYTES])
     pthread_mutex_destroy(&m->mu);
     pthread_cond_destroy(&m->cv);
     if (rc == CTL_OK && m->bad_root)
-        rc = s_fail("checkpoint at entry %llu: its Merkle root differs from the log's",
-                    (unsigned long long)m->bad_root);
+        rc =
+            s_fail("checkpoint at entry %llu: its Merkle root differs from the log's", (unsigned long long)m->bad_root);
     if (rc == CTL_OK && st.next_cp < st.ncp)
         rc = s_fail("checkpoint at entry %llu signs entries that are missing (the log ends at %llu)",
                     (unsigned long long)cps[st.next_cp].gseq, (unsigned long long)st.last);
