@@ -609,8 +609,11 @@ static void s_call_then(intake_call_t *c, const PGresult *r, s_step_t *st)
     const char *override = s_str(c, "override_reason", 500);
     bool safe = intake_safe_now(hours, s_wib_minutes()) && !(channel && strcmp(channel, "in_app") == 0) && !monitored;
     if (!safe && !override) {
-        json_t *fields =
-            json_pack("{s:s?, s:s?, s:b}", "safe_hours", hours, "safe_channel", channel, "phone_monitored", monitored);
+        /* The choices themselves are the reporter's personal data: shown
+         * only in a recorded opening (?purpose=confirmation_call), never in
+         * an error. */
+        json_t *fields = json_pack("{s:s}", "contact_safety",
+                                   "lihat pilihan pelapor dengan ?purpose=confirmation_call sebelum menelepon");
         json_decref(safety);
         free(st);
         intake_error(c->req, 409, "unsafe_call_time",
