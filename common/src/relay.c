@@ -6,6 +6,7 @@
  * means a crash can lose a publish but never invent an event: consumers see
  * the gap from the next event or heartbeat and ask for replay. */
 #include <czmq.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ struct pk_relay {
     pk_relay_config_t cfg; /* strings copied below */
     char *producer, *conninfo, *pub_ep, *replay_ep;
     _Atomic bool leader;
+    pthread_mutex_t kick_lock; /* the actor pipe is one socket; kicks come from several threads */
     pk_metric_t *m_published, *m_replayed, *m_replay_requests, *m_bad_requests, *m_last_seq, *m_leader;
 };
 
@@ -393,14 +395,16 @@ pk_relay_t *pk_relay_new(const pk_relay_config_t *cfg)
                                               "malformed or oversized frames received");
     self->m_last_seq = pk_metrics_gauge(cfg->metrics, "pelukan_bus_last_seq", labels, "last sequence published");
     self->m_leader = pk_metrics_gauge(cfg->metrics, "pelukan_bus_relay_leader", labels, "1 while this relay leads");
+    pthread_mutex_init(&self->kick_lock, NULL);
     self->actor = zactor_new(s_actor, self);
     return self;
 }
 
 void pk_relay_kick(pk_relay_t *self)
 {
-    void *raw = zsock_resolve(self->actor);
-    zmq_send(raw, "K", 1, ZMQ_DONTWAIT);
+    pthread_mutex_lock(&self->kick_lock);
+    zmq_send(zsock_resolve(self->actor), "K", 1, ZMQ_DONTWAIT);
+    pthread_mutex_unlock(&self->kick_lock);
 }
 
 bool pk_relay_is_leader(const pk_relay_t *self)
@@ -418,6 +422,7 @@ void pk_relay_destroy(pk_relay_t **self_p)
     free(self->conninfo);
     free(self->pub_ep);
     free(self->replay_ep);
+    pthread_mutex_destroy(&self->kick_lock);
     free(self);
     *self_p = NULL;
 }

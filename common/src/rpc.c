@@ -34,6 +34,12 @@ static void s_send_raw(zsock_t *router, zframe_t *identity, const void *data, si
     zmq_send(raw, data, len, 0);
 }
 
+static void s_free_reply_result(Pelukan__V1__CommandReply *reply, pk_rpc_server_t *self)
+{
+    if (self->cfg.reply_done)
+        self->cfg.reply_done(reply, self->cfg.handler_arg);
+}
+
 /* Runs one command once: the stored reply if it was done, else the handler
  * and the reply in one transaction. Returns 0, or PK_EDB (conn is bad). */
 static int s_execute(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zframe_t *identity,
@@ -75,6 +81,18 @@ static int s_execute(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zfram
         return 0;
     }
     int rc = self->cfg.handler(conn, req, &reply, self->cfg.handler_arg);
+    if (rc == PK_RPC_READ_ONLY || rc == PK_RPC_IDEMPOTENT) {
+        if (pk_pg_run(conn, log, rc == PK_RPC_READ_ONLY ? "ROLLBACK" : "COMMIT", 0, NULL) != 0) {
+            s_free_reply_result(&reply, self);
+            return PK_EDB;
+        }
+        pk_metric_add(self->m_done, 1);
+        if (rc == PK_RPC_IDEMPOTENT && self->cfg.relay)
+            pk_relay_kick(self->cfg.relay);
+        s_send_reply(router, identity, &reply);
+        s_free_reply_result(&reply, self);
+        return 0;
+    }
     if (rc != 0) {
         pk_metric_add(self->m_failed, 1);
         pk_log_error(log, "command %s (%s) failed: %s, rolled back", id_hex,
@@ -84,6 +102,7 @@ static int s_execute(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zfram
                                        : "none",
                      pk_strerror(rc));
         PQclear(PQexec(conn, "ROLLBACK"));
+        s_free_reply_result(&reply, self);
         Pelukan__V1__CommandReply fail = PELUKAN__V1__COMMAND_REPLY__INIT;
         fail.command_id = req->command_id;
         fail.status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INTERNAL;
@@ -95,6 +114,7 @@ static int s_execute(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zfram
     size_t len = pelukan__v1__command_reply__get_packed_size(&reply);
     uint8_t *buf = pk_malloc(len ? len : 1);
     pelukan__v1__command_reply__pack(&reply, buf);
+    s_free_reply_result(&reply, self);
     char *hex = pk_pg_bytea(buf, len);
     const char *ins[] = {id_param, hex};
     int ok = pk_pg_run(conn, log, "INSERT INTO command_done (command_id, reply) VALUES ($1::bytea, $2::bytea)", 2,
@@ -107,6 +127,8 @@ static int s_execute(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zfram
         return PK_EDB;
     }
     pk_metric_add(self->m_done, 1);
+    if (self->cfg.relay)
+        pk_relay_kick(self->cfg.relay); /* the handler may have written events */
     s_send_raw(router, identity, buf, len);
     free(buf);
     return 0;
@@ -290,6 +312,8 @@ int pk_rpc_http_status(Pelukan__V1__CommandReply__Status status)
         return 409;
     case PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_FORBIDDEN:
         return 403;
+    case PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_GONE:
+        return 410;
     default:
         return 503;
     }

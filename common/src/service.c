@@ -232,6 +232,8 @@ static void s_start_bus(pk_service_t *svc)
             .handler = svc->def->command,
             .handler_arg = svc->state,
             .max_msg_bytes = max_msg,
+            .relay = svc->relay,
+            .reply_done = svc->def->command_done,
         };
         svc->rpc = pk_rpc_server_new(&rs);
     }

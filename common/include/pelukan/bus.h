@@ -83,7 +83,8 @@ typedef struct {
 pk_relay_t *pk_relay_new(const pk_relay_config_t *cfg);
 
 /* Wakes the relay at once (call right after committing outbox rows). Never
- * blocks; kicks that find the relay busy are merged. */
+ * blocks on the relay; kicks that find it busy are merged. Safe from any
+ * thread (the loop, a command server). */
 void pk_relay_kick(pk_relay_t *self);
 
 /* True while this instance holds the relay lock. */

@@ -9,7 +9,9 @@
 #define PELUKAN_RPC_H
 
 #include <libpq-fe.h>
+#include <uv.h>
 
+#include "pelukan/bus.h"
 #include "pelukan/error.h"
 #include "pelukan/log.h"
 #include "pelukan/metrics.h"
@@ -20,8 +22,13 @@
 /* Executes `req` inside the server's open transaction on `conn` and fills
  * `reply` (status, error code, result; strings must outlive the call, e.g.
  * static or owned by `arg`). Return 0 to commit the effects with the reply,
- * or a PK_E* code to roll back and answer STATUS_INTERNAL (not stored: a
- * retry runs the command again). */
+ * PK_RPC_READ_ONLY (a query: roll back, answer, store nothing),
+ * PK_RPC_IDEMPOTENT (commit, answer, store no reply: running the command
+ * twice does no harm, e.g. a position that is newer or ignored), or a PK_E*
+ * code to roll back and answer STATUS_INTERNAL (not stored: a retry runs
+ * the command again). */
+#define PK_RPC_READ_ONLY  1
+#define PK_RPC_IDEMPOTENT 2
 typedef int (*pk_rpc_handler_fn)(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply,
                                  void *arg);
 
@@ -34,6 +41,10 @@ typedef struct {
     pk_rpc_handler_fn handler;
     void *handler_arg;
     int max_msg_bytes;
+    pk_relay_t *relay; /* kicked after each commit (handlers write events); may be NULL */
+    /* Called after every handled command once its reply was sent, to free
+     * what the handler allocated for the reply; may be NULL. */
+    void (*reply_done)(Pelukan__V1__CommandReply *reply, void *arg);
 } pk_rpc_server_config_t;
 
 typedef struct pk_rpc_server pk_rpc_server_t;
@@ -58,6 +69,32 @@ void pk_rpc_request_init(Pelukan__V1__CommandRequest *req, uint8_t id_buf[16], i
  * with pelukan__v1__command_reply__free_unpacked), or PK_ETIMEOUT. */
 int pk_rpc_call(pk_rpc_client_t *self, const Pelukan__V1__CommandRequest *req, int timeout_ms, int retries,
                 Pelukan__V1__CommandReply **reply) PK_MUST_CHECK;
+
+/* ---- asynchronous client (a libuv loop, e.g. the HTTP edge's) ------------ */
+
+typedef struct pk_rpc_uv pk_rpc_uv_t;
+
+/* The end of one call: rc 0 and the reply (valid only during the call), or
+ * PK_ETIMEOUT (no answer after every try) or PK_ECLOSED (the client is
+ * closing) and NULL. */
+typedef void (*pk_rpc_uv_done_fn)(int rc, const Pelukan__V1__CommandReply *reply, void *arg);
+
+/* One DEALER on `loop`, watched through ZMQ_FD. Caller owns return value. */
+pk_rpc_uv_t *pk_rpc_uv_new(uv_loop_t *loop, const char *endpoint, int max_msg_bytes, const pk_log_t *log);
+
+/* Sends `req` with a new command id and deadline, waits `timeout_ms` per
+ * try and sends the same bytes again up to `retries` times (the receiver
+ * runs a command id once), then calls `done` exactly once, on the loop.
+ * `req` may be freed when this returns. */
+void pk_rpc_uv_call(pk_rpc_uv_t *self, Pelukan__V1__CommandRequest *req, int timeout_ms, int retries,
+                    pk_rpc_uv_done_fn done, void *arg);
+
+/* Calls in flight. */
+int pk_rpc_uv_pending(const pk_rpc_uv_t *self);
+
+/* Ends every call in flight with PK_ECLOSED, closes the socket and frees
+ * the client once its handles are closed. Accepts NULL. */
+void pk_rpc_uv_close(pk_rpc_uv_t **self_p);
 
 /* The HTTP status an edge answers for a reply status. */
 int pk_rpc_http_status(Pelukan__V1__CommandReply__Status status);

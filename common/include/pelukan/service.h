@@ -47,6 +47,7 @@ typedef struct {
     const char *owner_role;
     /* Handles commands sent to PELUKAN_<NAME>_RPC; NULL: no command server. */
     pk_rpc_handler_fn command;
+    void (*command_done)(Pelukan__V1__CommandReply *reply, void *state); /* frees a reply's results; optional */
 } pk_service_def_t;
 
 /* Runs the service; returns the process exit status: 0 after a clean stop,
