@@ -1,8 +1,167 @@
-/* main.c -- the PELUKAN dispatch service: the shared main with its definition. */
-#include "pelukan/service.h"
+/* main.c -- the PELUKAN dispatch service: its settings, the retention of
+ * companion positions, intake's events, and the shared main. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dispatch.h"
+#include "pelukan/util.h"
+
+const pk_config_def_t dispatch_settings[] = {
+    {"PELUKAN_DISPATCH_SPEED_KMH", PK_CFG_INT, "25",
+     "average travel speed for ETAs, km/h (rural roads are slow)", NULL, 1, 200},
+    {"PELUKAN_DISPATCH_ARRIVAL_RADIUS_M", PK_CFG_INT, "100",
+     "a companion this close to the case's place has arrived, metres", NULL, 10, 5000},
+    {"PELUKAN_DISPATCH_POSITION_MAX_AGE_S", PK_CFG_INT, "900",
+     "a companion position older than this counts as unknown, seconds", NULL, 10, 86400},
+    {"PELUKAN_DISPATCH_POSITION_RETENTION_S", PK_CFG_INT, "21600",
+     "positions outside an active visit are deleted after this, seconds", NULL, 1, 2592000},
+    {"PELUKAN_DISPATCH_MAX_LOAD", PK_CFG_INT, "3", "active visits a companion may carry at once", NULL, 1, 50},
+    {"PELUKAN_DISPATCH_SUGGEST_LIMIT", PK_CFG_INT, "5", "companions in a suggestion", NULL, 1, 50},
+    PK_CONFIG_END,
+};
+
+/* ---- retention ----------------------------------------------------------- */
+
+static void s_retention_done(pk_db_txn_t *txn, int status, void *arg)
+{
+    dispatch_t *d = arg;
+    d->retention_busy = false;
+    if (status != 0) {
+        pk_log_warn(d->log, "position retention: %s (SQLSTATE %s), tried again later", pk_strerror(status),
+                    pk_db_txn_sqlstate(txn));
+        return;
+    }
+    long n = atol(PQcmdTuples((PGresult *)pk_db_txn_result(txn, 0))) +
+             atol(PQcmdTuples((PGresult *)pk_db_txn_result(txn, 1)));
+    if (n > 0) {
+        pk_metric_add(d->m_retention_deleted, n);
+        pk_log_info(d->log, "position retention: %ld positions outside visits deleted", n);
+    }
+}
+
+static void s_retention(uv_timer_t *t)
+{
+    dispatch_t *d = t->data;
+    if (d->retention_busy)
+        return;
+    d->retention_busy = true;
+    char secs[24];
+    snprintf(secs, sizeof secs, "%d", d->position_retention_s);
+    const char *p[] = {secs};
+    pk_db_txn_t *txn = pk_db_txn_new(pk_service_db(d->svc));
+    pk_db_txn_add(txn,
+                  "DELETE FROM position_log WHERE visit_id IS NULL AND at < now() - make_interval(secs => $1::int)", 1,
+                  p);
+    pk_db_txn_add(txn,
+                  "UPDATE companion c SET position = NULL, position_at = NULL"
+                  " WHERE c.position_at < now() - make_interval(secs => $1::int) AND NOT EXISTS"
+                  " (SELECT 1 FROM visit v WHERE v.companion_id = c.id AND v.state IN ('en_route', 'on_site'))",
+                  1, p);
+    pk_db_txn_submit(txn, s_retention_done, d);
+}
+
+/* ---- intake's events ------------------------------------------------------ */
+
+int dispatch_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
+{
+    dispatch_t *d = arg;
+    const Pelukan__V1__Envelope *e = ev->envelope;
+    const char *p[] = {e->case_id};
+    if (!e->case_id[0])
+        return PK_ENOENT;
+    if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_STATE_CHANGED) {
+        Pelukan__V1__CaseState to = e->case_state_changed->to_state;
+        if (to != PELUKAN__V1__CASE_STATE__CASE_STATE_WITHDRAWN && to != PELUKAN__V1__CASE_STATE__CASE_STATE_REJECTED &&
+            to != PELUKAN__V1__CASE_STATE__CASE_STATE_DUPLICATE && to != PELUKAN__V1__CASE_STATE__CASE_STATE_CLOSED)
+            return PK_ENOENT;
+        /* The case ended: its visit, if any, is cancelled and its companion freed. */
+        return pk_pg_run(conn, d->log,
+                         "WITH v AS (UPDATE visit SET state = 'cancelled', ended_at = now(), target_sealed = NULL,"
+                         "  reason_code = 'case_ended' WHERE case_id = $1"
+                         "  AND state IN ('assigned', 'accepted', 'en_route', 'on_site') RETURNING companion_id)"
+                         " UPDATE companion SET load = greatest(load - 1, 0) WHERE id IN (SELECT companion_id FROM v)",
+                         1, p);
+    }
+    if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_ERASED) {
+        /* Crypto-shredding: without the key, the sealed place and notes are noise. */
+        if (pk_pg_run(conn, d->log, "DELETE FROM case_key WHERE case_id = $1", 1, p) != 0 ||
+            pk_pg_run(conn, d->log, "UPDATE visit SET target_sealed = NULL WHERE case_id = $1", 1, p) != 0 ||
+            pk_pg_run(conn, d->log, "UPDATE identification SET notes_sealed = NULL WHERE case_id = $1", 1, p) != 0)
+            return PK_EDB;
+        return 0;
+    }
+    return PK_ENOENT;
+}
+
+/* ---- life ------------------------------------------------------------------ */
+
+static int s_start(pk_service_t *svc, void **state_p)
+{
+    dispatch_t *d = pk_calloc(1, sizeof *d);
+    *state_p = d;
+    d->svc = svc;
+    d->log = pk_service_log(svc);
+    d->keys = pk_service_keyring(svc);
+    const pk_config_t *cfg = pk_service_config(svc);
+    d->speed_kmh = (double)pk_config_int(cfg, "PELUKAN_DISPATCH_SPEED_KMH");
+    d->arrival_radius_m = (int)pk_config_int(cfg, "PELUKAN_DISPATCH_ARRIVAL_RADIUS_M");
+    d->position_max_age_s = (int)pk_config_int(cfg, "PELUKAN_DISPATCH_POSITION_MAX_AGE_S");
+    d->position_retention_s = (int)pk_config_int(cfg, "PELUKAN_DISPATCH_POSITION_RETENTION_S");
+    d->max_load = (int)pk_config_int(cfg, "PELUKAN_DISPATCH_MAX_LOAD");
+    d->suggest_limit = (int)pk_config_int(cfg, "PELUKAN_DISPATCH_SUGGEST_LIMIT");
+    pk_metrics_t *m = pk_service_metrics(svc);
+    d->m_pings = pk_metrics_counter(m, "pelukan_dispatch_positions_total", NULL, "companion positions recorded");
+    d->m_arrivals = pk_metrics_counter(m, "pelukan_dispatch_arrivals_total", NULL, "visits arrived on site");
+    d->m_assigned = pk_metrics_counter(m, "pelukan_dispatch_assignments_total", NULL, "companions assigned");
+    d->m_retention_deleted = pk_metrics_counter(m, "pelukan_dispatch_positions_deleted_total", NULL,
+                                                "positions outside visits deleted by retention");
+    /* Retention runs a few times within its own period (at most every minute). */
+    uint64_t every_ms = (uint64_t)d->position_retention_s * 1000u / 4u;
+    if (every_ms < 250)
+        every_ms = 250;
+    if (every_ms > 60000)
+        every_ms = 60000;
+    uv_timer_init(pk_service_loop(svc), &d->retention_timer);
+    d->retention_timer.data = d;
+    uv_timer_start(&d->retention_timer, s_retention, every_ms, every_ms);
+    pk_log_info(d->log, "ETA at %.0f km/h, arrival within %d m, positions unknown after %d s, deleted after %d s",
+                d->speed_kmh, d->arrival_radius_m, d->position_max_age_s, d->position_retention_s);
+    return 0;
+}
+
+static void s_timer_closed(uv_handle_t *h)
+{
+    dispatch_t *d = h->data;
+    dispatch_command_done(NULL, d);
+    free(d);
+}
+
+static void s_stop(pk_service_t *svc, void *state)
+{
+    (void)svc;
+    dispatch_t *d = state;
+    if (!d)
+        return;
+    if (!d->retention_timer.loop) {
+        free(d);
+        return;
+    }
+    uv_timer_stop(&d->retention_timer);
+    uv_close((uv_handle_t *)&d->retention_timer, s_timer_closed);
+}
 
 int main(int argc, char **argv)
 {
-    static const pk_service_def_t def = {.name = "dispatch"};
+    static const char *const producers[] = {"intake", NULL};
+    static const pk_service_def_t def = {.name = "dispatch",
+                                         .settings = dispatch_settings,
+                                         .start = s_start,
+                                         .stop = s_stop,
+                                         .consumes = producers,
+                                         .apply = dispatch_apply,
+                                         .command = dispatch_command,
+                                         .command_done = dispatch_command_done};
     return pk_service_main(&def, argc, argv);
 }

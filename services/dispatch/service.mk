@@ -6,3 +6,9 @@ SERVICE_BINS += $(BUILD)/bin/pelukan-dispatch
 $(BUILD)/bin/pelukan-dispatch: $(DISPATCH_OBJS) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The service's code without main(), for tests that exercise its parts.
+DISPATCH_LIB := $(BUILD)/lib/libpelukan_dispatch.a
+$(DISPATCH_LIB): $(filter-out %/main.o,$(DISPATCH_OBJS))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^

@@ -1,0 +1,999 @@
+/* dispatch_commands.c -- what the intake gateway asks of dispatch. Each
+ * command runs in the command server's transaction: its state change, its
+ * events (codes only, never a coordinate) and its stored reply commit
+ * together. The case's place arrives with the assignment from its owner
+ * and is kept sealed with the case key until the visit ends. */
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dispatch.h"
+#include "pelukan/util.h"
+
+typedef Pelukan__V1__CommandRequest s_req_t;
+typedef Pelukan__V1__CommandReply s_reply_t;
+
+#define S_ACTIVE      "('assigned', 'accepted', 'en_route', 'on_site')"
+#define S_MAX_BATCH   2000
+#define S_NOTES_MAX   8000
+#define S_TARGET_SIZE (2 * sizeof(double))
+
+static const char *const s_needs[] = {"medical", "legal", "psychological", "shelter", "economic", NULL};
+static const char *const s_services[] = {"pengaduan",
+                                         "kesehatan",
+                                         "bantuan_hukum",
+                                         "penegakan_hukum",
+                                         "rehabilitasi_sosial",
+                                         "reintegrasi_sosial",
+                                         "pemulangan",
+                                         "pendampingan_tokoh_agama",
+                                         NULL};
+static const char *const s_agencies[] = {"uptd_ppa", "puspaga", "faskes", "polres_ppa", "lbh", NULL};
+static const char *const s_guardian[] = {"not_child",      "with_parents",
+                                         "with_relative",  "guardian_is_perpetrator",
+                                         "no_guardian",    "institution",
+                                         NULL};
+static const char *const s_decline_reasons[] = {"unavailable", "too_far", "unsafe", "conflict_of_interest", "other",
+                                                NULL};
+
+/* ---- reply memory: freed after the reply is sent ------------------------ */
+
+struct dispatch_block {
+    dispatch_block_t *next;
+    max_align_t data[];
+};
+
+static void *s_alloc(dispatch_t *d, size_t size)
+{
+    dispatch_block_t *b = pk_calloc(1, sizeof *b + size);
+    b->next = d->reply_mem;
+    d->reply_mem = b;
+    return b->data;
+}
+
+static char *s_strdup(dispatch_t *d, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *out = s_alloc(d, n);
+    memcpy(out, s, n);
+    return out;
+}
+
+void dispatch_command_done(Pelukan__V1__CommandReply *reply, void *arg)
+{
+    (void)reply;
+    dispatch_t *d = arg;
+    while (d->reply_mem) {
+        dispatch_block_t *b = d->reply_mem;
+        d->reply_mem = b->next;
+        free(b);
+    }
+}
+
+/* ---- geometry ------------------------------------------------------------ */
+
+double dispatch_distance_m(double lat1, double lon1, double lat2, double lon2)
+{
+    const double r = 6371008.8, rad = M_PI / 180.0;
+    double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;
+    double a = sin(dlat / 2) * sin(dlat / 2) + cos(lat1 * rad) * cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
+    return 2 * r * atan2(sqrt(a), sqrt(1 - a));
+}
+
+uint32_t dispatch_eta_minutes(double distance_m, double speed_kmh)
+{
+    if (!(distance_m > 0) || !(speed_kmh > 0))
+        return 0;
+    double minutes = ceil(distance_m / 1000.0 / speed_kmh * 60.0);
+    return minutes > 100000 ? 100000 : (uint32_t)minutes;
+}
+
+bool dispatch_point_valid(double lat, double lon)
+{
+    return isfinite(lat) && isfinite(lon) && lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180 &&
+           !(lat == 0 && lon == 0);
+}
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static int s_fail(s_reply_t *reply, Pelukan__V1__CommandReply__Status status, const char *code, const char *field)
+{
+    reply->status = status;
+    reply->error_code = (char *)code;
+    if (field)
+        reply->error_field = (char *)field;
+    return 0;
+}
+
+#define S_INVALID(field)   s_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID, "invalid_value", field)
+#define S_NOT_FOUND(code)  s_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND, code, NULL)
+#define S_CONFLICT(code)   s_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_CONFLICT, code, NULL)
+#define S_FORBIDDEN(code)  s_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_FORBIDDEN, code, NULL)
+
+static bool s_in(const char *v, const char *const *set)
+{
+    for (; v && *set; set++)
+        if (strcmp(*set, v) == 0)
+            return true;
+    return false;
+}
+
+static bool s_all_in(char **v, size_t n, const char *const *set)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!s_in(v[i], set))
+            return false;
+    return true;
+}
+
+static bool s_kecamatan_code(const char *s)
+{
+    /* PP.KK.CC */
+    if (strlen(s) != 8)
+        return false;
+    for (int i = 0; i < 8; i++)
+        if ((i == 2 || i == 5) ? s[i] != '.' : (s[i] < '0' || s[i] > '9'))
+            return false;
+    return true;
+}
+
+/* A PostgreSQL text[] literal of codes already checked to be plain. */
+static char *s_array(char **v, size_t n)
+{
+    size_t len = 3;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(v[i]) + 3;
+    char *out = pk_malloc(len), *p = out;
+    *p++ = '{';
+    for (size_t i = 0; i < n; i++)
+        p += sprintf(p, "%s\"%s\"", i ? "," : "", v[i]);
+    *p++ = '}';
+    *p = '\0';
+    return out;
+}
+
+static bool s_plain_codes(char **v, size_t n, size_t max_n, size_t max_len)
+{
+    if (n > max_n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(v[i]);
+        if (len == 0 || len > max_len)
+            return false;
+        for (const char *c = v[i]; *c; c++)
+            if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_' || *c == '.' || *c == '-'))
+                return false;
+    }
+    return true;
+}
+
+static const char *s_actor(const s_req_t *req)
+{
+    return req->actor && req->actor->id ? req->actor->id : "";
+}
+
+static void s_envelope(const s_req_t *req, const char *case_id, Pelukan__V1__Envelope *env, uint8_t eid[16],
+                       Pelukan__V1__Actor *actor)
+{
+    pk_envelope_init(env, eid, "dispatch", case_id, req->correlation_id);
+    pelukan__v1__actor__init(actor);
+    actor->kind = PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_STAFF;
+    actor->id = (char *)s_actor(req);
+    env->actor = actor;
+}
+
+/* The case's data key, made on first use. */
+static int s_case_key(PGconn *conn, dispatch_t *d, const char *case_id, bool create, uint8_t key[PK_DATAKEY_BYTES])
+{
+    char ctx[64];
+    snprintf(ctx, sizeof ctx, "case:%s", case_id);
+    const char *p[] = {case_id};
+    PGresult *r = pk_pg_exec(conn, d->log, "SELECT wrapped_key FROM case_key WHERE case_id = $1", 1, p);
+    if (!r)
+        return PK_EDB;
+    int rc = PK_ENOENT;
+    if (PQntuples(r) == 1) {
+        uint8_t wrapped[PK_WRAPPED_KEY_BYTES + 8];
+        long n = pk_pg_bytea_get(r, 0, 0, wrapped, sizeof wrapped);
+        rc = n > 0 ? pk_datakey_unwrap(d->keys, ctx, wrapped, (size_t)n, key) : PK_ECRYPTO;
+    } else if (create) {
+        uint8_t wrapped[PK_WRAPPED_KEY_BYTES];
+        pk_datakey_new(d->keys, ctx, key, wrapped);
+        char *hex = pk_pg_bytea(wrapped, sizeof wrapped);
+        const char *ins[] = {case_id, hex};
+        rc = pk_pg_run(conn, d->log, "INSERT INTO case_key (case_id, wrapped_key) VALUES ($1, $2::bytea)", 2, ins);
+        free(hex);
+    }
+    PQclear(r);
+    return rc;
+}
+
+static void s_target_ctx(char *ctx, size_t cap, const char *case_id, const char *visit_id)
+{
+    snprintf(ctx, cap, "case:%s:visit:%s:target", case_id, visit_id);
+}
+
+/* Opens a visit's sealed target (row `i`, columns: target, wrapped key). */
+static bool s_open_target(dispatch_t *d, const PGresult *r, int i, int col_target, int col_key, const char *case_id,
+                          const char *visit_id, double *lat, double *lon)
+{
+    if (PQgetisnull(r, i, col_target) || PQgetisnull(r, i, col_key))
+        return false;
+    char ctx[160];
+    snprintf(ctx, sizeof ctx, "case:%s", case_id);
+    uint8_t wrapped[PK_WRAPPED_KEY_BYTES + 8], key[PK_DATAKEY_BYTES];
+    long wn = pk_pg_bytea_get(r, i, col_key, wrapped, sizeof wrapped);
+    if (wn <= 0 || pk_datakey_unwrap(d->keys, ctx, wrapped, (size_t)wn, key) != 0)
+        return false;
+    uint8_t sealed[S_TARGET_SIZE + PK_SEAL_OVERHEAD];
+    double point[2];
+    long sn = pk_pg_bytea_get(r, i, col_target, sealed, sizeof sealed);
+    s_target_ctx(ctx, sizeof ctx, case_id, visit_id);
+    bool ok = sn == (long)sizeof sealed && pk_open(key, ctx, sealed, sizeof sealed, (uint8_t *)point) == 0;
+    sodium_memzero(key, sizeof key);
+    if (ok) {
+        *lat = point[0];
+        *lon = point[1];
+    }
+    sodium_memzero(point, sizeof point);
+    return ok;
+}
+
+/* ---- SetCompanion ---------------------------------------------------------- */
+
+static int s_set_companion(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
+{
+    const Pelukan__V1__SetCompanion *c = req->set_companion;
+    if (!s_actor(req)[0])
+        return S_FORBIDDEN("no_actor");
+    size_t name_len = strlen(c->first_name);
+    if (name_len == 0 || name_len > 40 || !pk_utf8_valid(c->first_name, name_len))
+        return S_INVALID("first_name");
+    if (c->sex[0] && strcmp(c->sex, "F") != 0 && strcmp(c->sex, "M") != 0)
+        return S_INVALID("sex");
+    if (!s_plain_codes(c->languages, c->n_languages, 10, 8))
+        return S_INVALID("languages");
+    if (c->n_kecamatan_codes > 60)
+        return S_INVALID("kecamatan_codes");
+    for (size_t i = 0; i < c->n_kecamatan_codes; i++)
+        if (!s_kecamatan_code(c->kecamatan_codes[i]))
+            return S_INVALID("kecamatan_codes");
+    char *langs = s_array(c->languages, c->n_languages), *kecs = s_array(c->kecamatan_codes, c->n_kecamatan_codes);
+    const char *p[] = {s_actor(req), c->first_name, c->on_duty ? "t" : "f", c->sex, langs, kecs};
+    PGresult *r = pk_pg_exec(
+        conn, d->log,
+        "INSERT INTO companion (id, badge, first_name, on_duty, sex, languages, kecamatan_codes)"
+        " VALUES ($1, 'PDP-' || lpad(nextval('badge_seq')::text, 4, '0'), $2, $3, NULLIF($4, ''), $5, $6)"
+        " ON CONFLICT (id) DO UPDATE SET first_name = $2, on_duty = $3, sex = NULLIF($4, ''), languages = $5,"
+        "   kecamatan_codes = $6, updated_at = now()"
+        " RETURNING id, badge, on_duty, load",
+        6, p);
+    free(langs);
+    free(kecs);
+    if (!r)
+        return PK_EDB;
+    Pelukan__V1__Companion *out = s_alloc(d, sizeof *out);
+    pelukan__v1__companion__init(out);
+    out->companion_id = s_strdup(d, PQgetvalue(r, 0, 0));
+    out->badge = s_strdup(d, PQgetvalue(r, 0, 1));
+    out->on_duty = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
+    out->load = (uint32_t)atoi(PQgetvalue(r, 0, 3));
+    PQclear(r);
+    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_COMPANION;
+    reply->companion = out;
+    return 0;
+}
+
+/* ---- SuggestCompanions ------------------------------------------------------ */
+
+static int s_suggest(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
+{
+    const Pelukan__V1__SuggestCompanions *s = req->suggest_companions;
+    const Pelukan__V1__GeoPoint *at = s->where_case ? s->location : NULL;
+    if (at && !dispatch_point_valid(at->lat, at->lon))
+        return S_INVALID("location");
+    if (s->kecamatan_code[0] && !s_kecamatan_code(s->kecamatan_code))
+        return S_INVALID("kecamatan_code");
+    if (s->prefer_sex[0] && strcmp(s->prefer_sex, "F") != 0 && strcmp(s->prefer_sex, "M") != 0)
+        return S_INVALID("prefer_sex");
+    char *lang = s->prefer_language;
+    if (lang[0] && !s_plain_codes(&lang, 1, 1, 8))
+        return S_INVALID("prefer_language");
+    unsigned limit = s->limit ? s->limit : (unsigned)d->suggest_limit;
+    if (limit > 50)
+        limit = 50;
+    char lat[32] = "", lon[32] = "", lim[16], age[16], load[16];
+    if (at) {
+        snprintf(lat, sizeof lat, "%.7f", at->lat);
+        snprintf(lon, sizeof lon, "%.7f", at->lon);
+    }
+    snprintf(lim, sizeof lim, "%u", limit);
+    snprintf(age, sizeof age, "%d", d->position_max_age_s);
+    snprintf(load, sizeof load, "%d", d->max_load);
+    const char *p[] = {lat, lon, lim, age, load, s->kecamatan_code, s->prefer_sex, lang};
+    /* The nearest by the GiST index (KNN), then, when the place is not known
+     * or too few are near, those covering the kecamatan whose position is
+     * unknown or stale. */
+    PGresult *r = pk_pg_exec(
+        conn, d->log,
+        "WITH near AS ("
+        "  SELECT c.id, ST_Distance(c.position, ST_MakePoint(NULLIF($2::text, '')::float8, NULLIF($1::text, '')::float8)::geography) AS dist"
+        "  FROM companion c WHERE $1::text <> '' AND c.on_duty AND c.load < $5::int"
+        "   AND c.position_at > now() - make_interval(secs => $4::int)"
+        "  ORDER BY c.position <-> ST_MakePoint(NULLIF($2::text, '')::float8, NULLIF($1::text, '')::float8)::geography LIMIT $3::int),"
+        " covering AS ("
+        "  SELECT c.id, NULL::float8 AS dist FROM companion c"
+        "  WHERE $6::text <> '' AND c.on_duty AND c.load < $5::int AND $6 = ANY (c.kecamatan_codes)"
+        "   AND c.id NOT IN (SELECT id FROM near) AND (SELECT count(*) FROM near) < $3::int"
+        "  ORDER BY c.load, c.id LIMIT $3::int),"
+        " pick AS (SELECT * FROM near UNION ALL SELECT * FROM covering)"
+        " SELECT c.id, c.first_name, c.badge, p.dist, c.load,"
+        "  ($7 = '' OR c.sex = $7) AND ($8 = '' OR $8 = ANY (c.languages)),"
+        "  $6 <> '' AND $6 = ANY (c.kecamatan_codes)"
+        " FROM pick p JOIN companion c ON c.id = p.id ORDER BY p.dist NULLS LAST, c.load, c.id LIMIT $3::int",
+        8, p);
+    if (!r)
+        return PK_EDB;
+    int n = PQntuples(r);
+    Pelukan__V1__Suggestions *out = s_alloc(d, sizeof *out);
+    pelukan__v1__suggestions__init(out);
+    out->items = s_alloc(d, sizeof *out->items * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++) {
+        Pelukan__V1__Suggestion *it = s_alloc(d, sizeof *it);
+        pelukan__v1__suggestion__init(it);
+        it->companion_id = s_strdup(d, PQgetvalue(r, i, 0));
+        it->first_name = s_strdup(d, PQgetvalue(r, i, 1));
+        it->badge = s_strdup(d, PQgetvalue(r, i, 2));
+        it->position_known = !PQgetisnull(r, i, 3);
+        if (it->position_known) {
+            it->distance_m = atof(PQgetvalue(r, i, 3));
+            it->eta_minutes = dispatch_eta_minutes(it->distance_m, d->speed_kmh);
+        }
+        it->load = (uint32_t)atoi(PQgetvalue(r, i, 4));
+        it->preference_met = strcmp(PQgetvalue(r, i, 5), "t") == 0;
+        it->covers_kecamatan = strcmp(PQgetvalue(r, i, 6), "t") == 0;
+        out->items[out->n_items++] = it;
+    }
+    PQclear(r);
+    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_SUGGESTIONS;
+    reply->suggestions = out;
+    return PK_RPC_READ_ONLY;
+}
+
+/* ---- visits ------------------------------------------------------------------- */
+
+static Pelukan__V1__Visit *s_visit_of(dispatch_t *d, const PGresult *r, int i)
+{
+    /* columns: id, case_id, state, kecamatan_code, assigned_at (us), identification id, companion */
+    Pelukan__V1__Visit *v = s_alloc(d, sizeof *v);
+    pelukan__v1__visit__init(v);
+    v->visit_id = s_strdup(d, PQgetvalue(r, i, 0));
+    v->case_id = s_strdup(d, PQgetvalue(r, i, 1));
+    v->state = s_strdup(d, PQgetvalue(r, i, 2));
+    v->kecamatan_code = s_strdup(d, PQgetvalue(r, i, 3));
+    v->assigned_at_us = strtoull(PQgetvalue(r, i, 4), NULL, 10);
+    v->identification_id = s_strdup(d, PQgetvalue(r, i, 5));
+    v->companion_id = s_strdup(d, PQgetvalue(r, i, 6));
+    return v;
+}
+
+#define S_VISIT_COLS                                                                                                   \
+    "v.id, v.case_id, v.state, coalesce(v.kecamatan_code, ''),"                                                        \
+    " (extract(epoch FROM v.assigned_at) * 1000000)::bigint,"                                                          \
+    " coalesce((SELECT i.id FROM identification i WHERE i.visit_id = v.id), ''), v.companion_id"
+
+static int s_reply_visit(PGconn *conn, dispatch_t *d, const char *visit_id, s_reply_t *reply)
+{
+    const char *p[] = {visit_id};
+    PGresult *r = pk_pg_exec(conn, d->log, "SELECT " S_VISIT_COLS " FROM visit v WHERE v.id = $1", 1, p);
+    if (!r)
+        return PK_EDB;
+    if (PQntuples(r) == 1) {
+        reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_VISIT;
+        reply->visit = s_visit_of(d, r, 0);
+    }
+    PQclear(r);
+    return 0;
+}
+
+static int s_assign(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
+{
+    const Pelukan__V1__AssignCompanion *a = req->assign_companion;
+    const Pelukan__V1__GeoPoint *at = a->where_case ? a->location : NULL;
+    if (!req->case_id[0] || strlen(req->case_id) > PK_ID_HEX_LEN)
+        return S_INVALID("case_id");
+    if (!a->visit_id[0] || strlen(a->visit_id) > PK_ID_HEX_LEN)
+        return S_INVALID("visit_id");
+    if (at && !dispatch_point_valid(at->lat, at->lon))
+        return S_INVALID("location");
+    if (a->kecamatan_code[0] && !s_kecamatan_code(a->kecamatan_code))
+        return S_INVALID("kecamatan_code");
+    const char *pc[] = {a->companion_id};
+    PGresult *c = pk_pg_exec(conn, d->log, "SELECT on_duty, load FROM companion WHERE id = $1 FOR UPDATE", 1, pc);
+    if (!c)
+        return PK_EDB;
+    bool found = PQntuples(c) == 1, on_duty = found && strcmp(PQgetvalue(c, 0, 0), "t") == 0;
+    int load = found ? atoi(PQgetvalue(c, 0, 1)) : 0;
+    PQclear(c);
+    if (!found)
+        return S_NOT_FOUND("companion_not_found");
+    if (!on_duty)
+        return S_CONFLICT("companion_off_duty");
+    if (load >= d->max_load)
+        return S_CONFLICT("companion_at_capacity");
+    char *target = NULL;
+    if (at) {
+        uint8_t key[PK_DATAKEY_BYTES];
+        int rc = s_case_key(conn, d, req->case_id, true, key);
+        if (rc != 0)
+            return rc == PK_ECRYPTO ? S_CONFLICT("case_erased") : rc;
+        double point[2] = {at->lat, at->lon};
+        uint8_t sealed[S_TARGET_SIZE + PK_SEAL_OVERHEAD];
+        char ctx[160];
+        s_target_ctx(ctx, sizeof ctx, req->case_id, a->visit_id);
+        pk_seal(key, ctx, point, sizeof point, sealed);
+        sodium_memzero(key, sizeof key);
+        sodium_memzero(point, sizeof point);
+        target = pk_pg_bytea(sealed, sizeof sealed);
+    }
+    const char *p[] = {a->visit_id, req->case_id, a->companion_id, target, a->kecamatan_code, s_actor(req)};
+    PGresult *r = pk_pg_exec(conn, d->log,
+                             "INSERT INTO visit (id, case_id, companion_id, state, target_sealed, kecamatan_code,"
+                             " assigned_by) VALUES ($1, $2, $3, 'assigned', $4::bytea, NULLIF($5, ''), $6)"
+                             " ON CONFLICT (case_id) WHERE state IN " S_ACTIVE " DO NOTHING RETURNING id",
+                             6, p);
+    free(target);
+    if (!r)
+        return PK_EDB;
+    bool inserted = PQntuples(r) == 1;
+    PQclear(r);
+    if (!inserted)
+        return S_CONFLICT("case_already_assigned");
+    if (pk_pg_run(conn, d->log, "UPDATE companion SET load = load + 1 WHERE id = $1", 1, pc) != 0)
+        return PK_EDB;
+    Pelukan__V1__Envelope env;
+    uint8_t eid[16];
+    Pelukan__V1__Actor actor;
+    s_envelope(req, req->case_id, &env, eid, &actor);
+    Pelukan__V1__CompanionAssigned ev = PELUKAN__V1__COMPANION_ASSIGNED__INIT;
+    ev.visit_id = a->visit_id;
+    ev.companion_id = a->companion_id;
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ASSIGNED;
+    env.companion_assigned = &ev;
+    if (pk_outbox_add(conn, d->log, &env) != 0)
+        return PK_EDB;
+    pk_metric_add(d->m_assigned, 1);
+    return s_reply_visit(conn, d, a->visit_id, reply);
+}
+
+/* Ends a visit's hold on its companion and its target. */
+static int s_visit_end(PGconn *conn, dispatch_t *d, const char *visit_id, const char *state, const char *reason)
+{
+    const char *p[] = {visit_id, state, reason};
+    return pk_pg_run(conn, d->log,
+                     "WITH v AS (UPDATE visit SET state = $2, reason_code = NULLIF($3, ''), ended_at = now(),"
+                     "  target_sealed = NULL WHERE id = $1 RETURNING companion_id)"
+                     " UPDATE companion SET load = greatest(load - 1, 0) WHERE id = (SELECT companion_id FROM v)",
+                     3, p);
+}
+
+static int s_step(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
+{
+    const Pelukan__V1__VisitStep *s = req->visit_step;
+    const char *pv[] = {s->visit_id};
+    char age[16];
+    snprintf(age, sizeof age, "%d", d->position_max_age_s);
+    const char *p[] = {s->visit_id, age};
+    PGresult *r = pk_pg_exec(conn, d->log,
+                   "SELECT v.case_id, v.companion_id, v.state, v.target_sealed, k.wrapped_key,"
+                   "  ST_Y(c.position::geometry), ST_X(c.position::geometry),"
+                   "  coalesce(c.position_at > now() - make_interval(secs => $2::int), false)"
+                   " FROM visit v JOIN companion c ON c.id = v.companion_id"
+                   " LEFT JOIN case_key k ON k.case_id = v.case_id WHERE v.id = $1 FOR UPDATE OF v",
+                   2, p);
+    if (!r)
+        return PK_EDB;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return S_NOT_FOUND("visit_not_found");
+    }
+    if (strcmp(PQgetvalue(r, 0, 1), s_actor(req)) != 0) {
+        PQclear(r);
+        return S_FORBIDDEN("not_your_visit");
+    }
+    char case_id[PK_ID_HEX_LEN + 1], state[16];
+    snprintf(case_id, sizeof case_id, "%s", PQgetvalue(r, 0, 0));
+    snprintf(state, sizeof state, "%s", PQgetvalue(r, 0, 2));
+    Pelukan__V1__Envelope env;
+    uint8_t eid[16];
+    Pelukan__V1__Actor actor;
+    s_envelope(req, case_id, &env, eid, &actor);
+    Pelukan__V1__VisitAccepted accepted = PELUKAN__V1__VISIT_ACCEPTED__INIT;
+    Pelukan__V1__CompanionEnRoute en_route = PELUKAN__V1__COMPANION_EN_ROUTE__INIT;
+    Pelukan__V1__CompanionArrived arrived = PELUKAN__V1__COMPANION_ARRIVED__INIT;
+    Pelukan__V1__VisitDeclined declined = PELUKAN__V1__VISIT_DECLINED__INIT;
+    const char *sql = NULL;
+    bool ok_state = false;
+    switch (s->step) {
+    case PELUKAN__V1__VISIT_STEP__STEP__STEP_ACCEPT:
+        ok_state = strcmp(state, "assigned") == 0;
+        sql = "UPDATE visit SET state = 'accepted', accepted_at = now() WHERE id = $1";
+        accepted.visit_id = s->visit_id;
+        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_ACCEPTED;
+        env.visit_accepted = &accepted;
+        break;
+    case PELUKAN__V1__VISIT_STEP__STEP__STEP_EN_ROUTE: {
+        ok_state = strcmp(state, "assigned") == 0 || strcmp(state, "accepted") == 0;
+        sql = "UPDATE visit SET state = 'en_route', en_route_at = now(),"
+              " accepted_at = coalesce(accepted_at, now()) WHERE id = $1";
+        en_route.visit_id = s->visit_id;
+        double tlat, tlon;
+        if (strcmp(PQgetvalue(r, 0, 7), "t") == 0 && s_open_target(d, r, 0, 3, 4, case_id, s->visit_id, &tlat, &tlon))
+            en_route.eta_minutes = dispatch_eta_minutes(
+                dispatch_distance_m(atof(PQgetvalue(r, 0, 5)), atof(PQgetvalue(r, 0, 6)), tlat, tlon), d->speed_kmh);
+        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_EN_ROUTE;
+        env.companion_en_route = &en_route;
+        break;
+    }
+    case PELUKAN__V1__VISIT_STEP__STEP__STEP_ARRIVED:
+        ok_state = strcmp(state, "en_route") == 0;
+        sql = "UPDATE visit SET state = 'on_site', arrived_at = now(), arrival_method = 'confirmed' WHERE id = $1";
+        arrived.visit_id = s->visit_id;
+        arrived.method = "confirmed";
+        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ARRIVED;
+        env.companion_arrived = &arrived;
+        break;
+    case PELUKAN__V1__VISIT_STEP__STEP__STEP_DECLINE:
+        if (!s_in(s->reason_code, s_decline_reasons)) {
+            PQclear(r);
+            return S_INVALID("reason_code");
+        }
+        ok_state = strcmp(state, "assigned") == 0 || strcmp(state, "accepted") == 0 || strcmp(state, "en_route") == 0;
+        declined.visit_id = s->visit_id;
+        declined.reason_code = s->reason_code;
+        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_DECLINED;
+        env.visit_declined = &declined;
+        break;
+    default:
+        PQclear(r);
+        return S_INVALID("step");
+    }
+    PQclear(r);
+    if (!ok_state)
+        return S_CONFLICT("invalid_visit_state");
+    int rc = sql ? pk_pg_run(conn, d->log, sql, 1, pv) : s_visit_end(conn, d, s->visit_id, "declined", s->reason_code);
+    if (rc != 0 || pk_outbox_add(conn, d->log, &env) != 0)
+        return PK_EDB;
+    if (env.payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ARRIVED)
+        pk_metric_add(d->m_arrivals, 1);
+    return s_reply_visit(conn, d, s->visit_id, reply);
+}
+
+static int s_list_visits(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
+{
+    const char *p[] = {s_actor(req)};
+    PGresult *r = pk_pg_exec(conn, d->log,
+                             "SELECT " S_VISIT_COLS " FROM visit v WHERE v.companion_id = $1"
+                             " AND (v.state IN " S_ACTIVE " OR v.ended_at > now() - interval '1 day')"
+                             " ORDER BY v.assigned_at DESC LIMIT 50",
+                             1, p);
+    if (!r)
+        return PK_EDB;
+    int n = PQntuples(r);
+    Pelukan__V1__Visits *out = s_alloc(d, sizeof *out);
+    pelukan__v1__visits__init(out);
+    out->items = s_alloc(d, sizeof *out->items * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++)
+        out->items[out->n_items++] = s_visit_of(d, r, i);
+    PQclear(r);
+    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_VISITS;
+    reply->visits = out;
+    return PK_RPC_READ_ONLY;
+}
+
+/* One visit with its place, for its companion: the opening is recorded. */
+static int s_get_visit(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
+{
+    const char *p[] = {req->get_visit->visit_id};
+    PGresult *r = pk_pg_exec(conn, d->log,
+                             "SELECT " S_VISIT_COLS ", v.target_sealed, k.wrapped_key FROM visit v"
+                             " LEFT JOIN case_key k ON k.case_id = v.case_id WHERE v.id = $1",
+                             1, p);
+    if (!r)
+        return PK_EDB;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return S_NOT_FOUND("visit_not_found");
+    }
+    if (strcmp(PQgetvalue(r, 0, 6), s_actor(req)) != 0) {
+        PQclear(r);
+        return S_FORBIDDEN("not_your_visit");
+    }
+    Pelukan__V1__Visit *v = s_visit_of(d, r, 0);
+    double lat, lon;
+    bool opened = s_open_target(d, r, 0, 7, 8, v->case_id, v->visit_id, &lat, &lon);
+    PQclear(r);
+    if (opened) {
+        Pelukan__V1__GeoPoint *g = s_alloc(d, sizeof *g);
+        pelukan__v1__geo_point__init(g);
+        g->lat = lat;
+        g->lon = lon;
+        v->where_case = PELUKAN__V1__VISIT__WHERE_LOCATION;
+        v->location = g;
+        Pelukan__V1__Envelope env;
+        uint8_t eid[16];
+        Pelukan__V1__Actor actor;
+        s_envelope(req, v->case_id, &env, eid, &actor);
+        Pelukan__V1__CaseDataAccessed acc = PELUKAN__V1__CASE_DATA_ACCESSED__INIT;
+        char *fields[] = {"location"};
+        acc.purpose_code = "visit";
+        acc.fields = fields;
+        acc.n_fields = 1;
+        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_DATA_ACCESSED;
+        env.case_data_accessed = &acc;
+        if (pk_outbox_add(conn, d->log, &env) != 0)
+            return PK_EDB;
+    }
+    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_VISIT;
+    reply->visit = v;
+    /* The reply holds the place: it must not be stored in plain text as
+     * command replies are. A retry opens it again and is recorded again. */
+    return PK_RPC_IDEMPOTENT;
+}
+
+/* ---- the approach ---------------------------------------------------------- */
+
+static Pelukan__V1__Approach *s_approach(dispatch_t *d, const char *case_id, const char *visit_id, const char *first,
+                                         const char *badge)
+{
+    Pelukan__V1__Approach *a = s_alloc(d, sizeof *a);
+    pelukan__v1__approach__init(a);
+    a->case_id = s_strdup(d, case_id);
+    a->visit_id = s_strdup(d, visit_id);
+    a->first_name = s_strdup(d, first);
+    a->badge = s_strdup(d, badge);
+    a->state = "en_route";
+    return a;
+}
+
+static void s_approach_position(dispatch_t *d, Pelukan__V1__Approach *a, double clat, double clon, uint64_t at_us,
+                                bool target_known, double tlat, double tlon)
+{
+    Pelukan__V1__GeoPoint *g = s_alloc(d, sizeof *g);
+    pelukan__v1__geo_point__init(g);
+    g->lat = clat;
+    g->lon = clon;
+    a->companion = g;
+    a->position_known = true;
+    a->position_at_us = at_us;
+    if (target_known) {
+        a->distance_m = round(dispatch_distance_m(clat, clon, tlat, tlon));
+        a->eta_minutes = dispatch_eta_minutes(a->distance_m, d->speed_kmh);
+    }
+}
+
+static int s_get_approach(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
+{
+    char age[16];
+    snprintf(age, sizeof age, "%d", d->position_max_age_s);
+    const char *p[] = {req->case_id, age};
+    PGresult *r = pk_pg_exec(conn, d->log,
+                             "SELECT v.id, v.state, c.first_name, c.badge, v.target_sealed, k.wrapped_key,"
+                             "  ST_Y(c.position::geometry), ST_X(c.position::geometry),"
+                             "  (extract(epoch FROM c.position_at) * 1000000)::bigint,"
+                             "  coalesce(c.position_at > now() - make_interval(secs => $2::int), false)"
+                             " FROM visit v JOIN companion c ON c.id = v.companion_id"
+                             " LEFT JOIN case_key k ON k.case_id = v.case_id"
+                             " WHERE v.case_id = $1 ORDER BY v.assigned_at DESC LIMIT 1",
+                             2, p);
+    if (!r)
+        return PK_EDB;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        S_NOT_FOUND("no_visit");
+        return PK_RPC_READ_ONLY;
+    }
+    const char *state = PQgetvalue(r, 0, 1);
+    if (strcmp(state, "assigned") == 0 || strcmp(state, "accepted") == 0) {
+        PQclear(r);
+        S_CONFLICT("not_en_route");
+        return PK_RPC_READ_ONLY;
+    }
+    if (strcmp(state, "en_route") != 0) {
+        PQclear(r);
+        s_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_GONE, "visit_over", NULL);
+        return PK_RPC_READ_ONLY;
+    }
+    Pelukan__V1__Approach *a =
+        s_approach(d, req->case_id, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3));
+    if (strcmp(PQgetvalue(r, 0, 9), "t") == 0) {
+        double tlat = 0, tlon = 0;
+        bool known = s_open_target(d, r, 0, 4, 5, req->case_id, a->visit_id, &tlat, &tlon);
+        s_approach_position(d, a, atof(PQgetvalue(r, 0, 6)), atof(PQgetvalue(r, 0, 7)),
+                            strtoull(PQgetvalue(r, 0, 8), NULL, 10), known, tlat, tlon);
+    }
+    PQclear(r);
+    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_APPROACH;
+    reply->approach = a;
+    return PK_RPC_READ_ONLY;
+}
+
+/* ---- RecordPositions -------------------------------------------------------- */
+
+/* Appends `s` to a growing text buffer. */
+typedef struct {
+    char *p;
+    size_t len, cap;
+} s_buf_t;
+
+static void s_put(s_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void s_put(s_buf_t *b, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (n >= 0 && b->p && b->len + (size_t)n < b->cap) {
+            b->len += (size_t)n;
+            return;
+        }
+        b->cap = b->cap ? b->cap * 2 + (size_t)n : 4096 + (size_t)n;
+        b->p = pk_realloc(b->p, b->cap);
+    }
+}
+
+static int s_positions(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
+{
+    const Pelukan__V1__RecordPositions *rp = req->record_positions;
+    if (rp->n_positions == 0 || rp->n_positions > S_MAX_BATCH)
+        return S_INVALID("positions");
+    s_buf_t ids = {0}, lats = {0}, lons = {0}, accs = {0}, ats = {0};
+    for (size_t i = 0; i < rp->n_positions; i++) {
+        const Pelukan__V1__Position *p = rp->positions[i];
+        char *id = p->companion_id;
+        if (!dispatch_point_valid(p->lat, p->lon) || !s_plain_codes(&id, 1, 1, PK_ID_HEX_LEN) ||
+            !isfinite(p->accuracy_m) || p->accuracy_m < 0) {
+            free(ids.p), free(lats.p), free(lons.p), free(accs.p), free(ats.p);
+            return S_INVALID("positions");
+        }
+        const char *sep = i ? "," : "{";
+        s_put(&ids, "%s%s", sep, id);
+        s_put(&lats, "%s%.7f", sep, p->lat);
+        s_put(&lons, "%s%.7f", sep, p->lon);
+        s_put(&accs, "%s%.1f", sep, (double)p->accuracy_m);
+        s_put(&ats, "%s%llu", sep, (unsigned long long)p->at_us);
+    }
+    s_put(&ids, "}"), s_put(&lats, "}"), s_put(&lons, "}"), s_put(&accs, "}"), s_put(&ats, "}");
+    const char *params[] = {ids.p, lats.p, lons.p, accs.p, ats.p};
+    /* One statement: the newest ping per companion moves its position
+     * (older ones arriving late do not), every ping is logged with the
+     * visit it belongs to, and the en-route visits of the companions who
+     * moved come back with their sealed targets. */
+    PGresult *r = pk_pg_exec(
+        conn, d->log,
+        "WITH p AS (SELECT * FROM unnest($1::text[], $2::float8[], $3::float8[], $4::real[], $5::bigint[])"
+        "   AS p (cid, lat, lon, acc, at_us)),"
+        " known AS (SELECT p.*, to_timestamp(p.at_us / 1000000.0) AS at,"
+        "   ST_MakePoint(p.lon, p.lat)::geography AS pos,"
+        "   (SELECT v.id FROM visit v WHERE v.companion_id = p.cid AND v.state IN ('en_route', 'on_site')"
+        "     LIMIT 1) AS visit_id"
+        "   FROM p JOIN companion c ON c.id = p.cid),"
+        " latest AS (SELECT DISTINCT ON (cid) * FROM known ORDER BY cid, at_us DESC),"
+        " moved AS (UPDATE companion c SET position = l.pos, position_at = l.at FROM latest l"
+        "   WHERE c.id = l.cid AND (c.position_at IS NULL OR c.position_at <= l.at)"
+        "   RETURNING c.id, c.first_name, c.badge, l.lat, l.lon, l.at_us),"
+        " logged AS (INSERT INTO position_log (companion_id, at, position, accuracy_m, visit_id)"
+        "   SELECT cid, at, pos, acc, visit_id FROM known)"
+        " SELECT 'v', v.id, v.case_id, m.first_name, m.badge, m.lat, m.lon, m.at_us, v.target_sealed, k.wrapped_key,"
+        "  m.id"
+        " FROM moved m JOIN visit v ON v.companion_id = m.id AND v.state = 'en_route'"
+        " LEFT JOIN case_key k ON k.case_id = v.case_id"
+        " UNION ALL SELECT 'u', p.cid, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM p"
+        " WHERE NOT EXISTS (SELECT 1 FROM companion c WHERE c.id = p.cid)",
+        5, params);
+    free(ids.p), free(lats.p), free(lons.p), free(accs.p), free(ats.p);
+    if (!r)
+        return PK_EDB;
+    pk_metric_add(d->m_pings, (int64_t)rp->n_positions);
+    int n = PQntuples(r);
+    Pelukan__V1__Approaches *out = s_alloc(d, sizeof *out);
+    pelukan__v1__approaches__init(out);
+    out->items = s_alloc(d, sizeof *out->items * (size_t)(n ? n : 1));
+    out->unknown_companions = s_alloc(d, sizeof(char *) * (size_t)(n ? n : 1));
+    bool events = false;
+    for (int i = 0; i < n; i++) {
+        if (PQgetvalue(r, i, 0)[0] == 'u') {
+            out->unknown_companions[out->n_unknown_companions++] = s_strdup(d, PQgetvalue(r, i, 1));
+            continue;
+        }
+        const char *visit_id = PQgetvalue(r, i, 1), *case_id = PQgetvalue(r, i, 2);
+        Pelukan__V1__Approach *a = s_approach(d, case_id, visit_id, PQgetvalue(r, i, 3), PQgetvalue(r, i, 4));
+        double tlat = 0, tlon = 0;
+        bool known = s_open_target(d, r, i, 8, 9, case_id, visit_id, &tlat, &tlon);
+        s_approach_position(d, a, atof(PQgetvalue(r, i, 5)), atof(PQgetvalue(r, i, 6)),
+                            strtoull(PQgetvalue(r, i, 7), NULL, 10), known, tlat, tlon);
+        if (known && a->distance_m <= d->arrival_radius_m) {
+            /* Arrived: the visit moves on site, and says so. */
+            const char *pv[] = {visit_id};
+            if (pk_pg_run(conn, d->log,
+                          "UPDATE visit SET state = 'on_site', arrived_at = now(), arrival_method = 'radius'"
+                          " WHERE id = $1",
+                          1, pv) != 0) {
+                PQclear(r);
+                return PK_EDB;
+            }
+            Pelukan__V1__Envelope env;
+            uint8_t eid[16];
+            Pelukan__V1__Actor actor;
+            s_envelope(req, case_id, &env, eid, &actor);
+            actor.id = PQgetvalue(r, i, 10); /* the companion whose ping it was */
+            Pelukan__V1__CompanionArrived arrived = PELUKAN__V1__COMPANION_ARRIVED__INIT;
+            arrived.visit_id = (char *)visit_id;
+            arrived.method = "radius";
+            env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ARRIVED;
+            env.companion_arrived = &arrived;
+            if (pk_outbox_add(conn, d->log, &env) != 0) {
+                PQclear(r);
+                return PK_EDB;
+            }
+            a->state = "on_site";
+            events = true;
+            pk_metric_add(d->m_arrivals, 1);
+        }
+        out->items[out->n_items++] = a;
+    }
+    PQclear(r);
+    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_APPROACHES;
+    reply->approaches = out;
+    /* Pings are many and each is soon replaced: they need not wait for the
+     * disk. An arrival is a step of the case and does. */
+    if (!events && pk_pg_run(conn, d->log, "SET LOCAL synchronous_commit = off", 0, NULL) != 0)
+        return PK_EDB;
+    return PK_RPC_IDEMPOTENT;
+}
+
+/* ---- SubmitIdentification ----------------------------------------------------- */
+
+static int s_identification(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
+{
+    const Pelukan__V1__SubmitIdentification *s = req->submit_identification;
+    if (!s_all_in(s->needs, s->n_needs, s_needs) || s->n_needs > 5)
+        return S_INVALID("needs");
+    if (!s_all_in(s->recommended_services, s->n_recommended_services, s_services) || s->n_recommended_services > 8)
+        return S_INVALID("recommended_services");
+    if (!s_all_in(s->recommended_agencies, s->n_recommended_agencies, s_agencies) || s->n_recommended_agencies > 5)
+        return S_INVALID("recommended_agencies");
+    if (!s_all_in(s->consented_agencies, s->n_consented_agencies, s_agencies) || s->n_consented_agencies > 5 ||
+        (!s->referral_consent && s->n_consented_agencies > 0))
+        return S_INVALID("consented_agencies");
+    if (!s_in(s->guardian_situation, s_guardian))
+        return S_INVALID("guardian_situation");
+    size_t notes_len = strlen(s->notes);
+    if (notes_len > S_NOTES_MAX || !pk_utf8_valid(s->notes, notes_len))
+        return S_INVALID("notes");
+    const char *pv[] = {s->visit_id};
+    PGresult *r = pk_pg_exec(conn, d->log, "SELECT case_id, companion_id, state FROM visit WHERE id = $1 FOR UPDATE",
+                             1, pv);
+    if (!r)
+        return PK_EDB;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return S_NOT_FOUND("visit_not_found");
+    }
+    bool mine = strcmp(PQgetvalue(r, 0, 1), s_actor(req)) == 0, on_site = strcmp(PQgetvalue(r, 0, 2), "on_site") == 0;
+    char case_id[PK_ID_HEX_LEN + 1];
+    snprintf(case_id, sizeof case_id, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (!mine)
+        return S_FORBIDDEN("not_your_visit");
+    if (!on_site)
+        return S_CONFLICT("invalid_visit_state");
+    char id[PK_ID_HEX_LEN + 1];
+    pk_id_new(id);
+    char *notes = NULL;
+    if (notes_len) {
+        uint8_t key[PK_DATAKEY_BYTES];
+        int rc = s_case_key(conn, d, case_id, true, key);
+        if (rc != 0)
+            return rc == PK_ECRYPTO ? S_CONFLICT("case_erased") : rc;
+        char ctx[160];
+        snprintf(ctx, sizeof ctx, "case:%s:identification:%s:notes", case_id, id);
+        uint8_t *sealed = pk_malloc(notes_len + PK_SEAL_OVERHEAD);
+        pk_seal(key, ctx, s->notes, notes_len, sealed);
+        sodium_memzero(key, sizeof key);
+        notes = pk_pg_bytea(sealed, notes_len + PK_SEAL_OVERHEAD);
+        free(sealed);
+    }
+    char *needs = s_array(s->needs, s->n_needs), *svcs = s_array(s->recommended_services, s->n_recommended_services),
+         *agcs = s_array(s->recommended_agencies, s->n_recommended_agencies),
+         *cons = s_array(s->consented_agencies, s->n_consented_agencies);
+    const char *p[] = {id,
+                       s->visit_id,
+                       case_id,
+                       s_actor(req),
+                       s->situation_confirmed ? "t" : "f",
+                       s->immediate_danger ? "t" : "f",
+                       needs,
+                       svcs,
+                       agcs,
+                       s->referral_consent ? "t" : "f",
+                       cons,
+                       s->guardian_situation,
+                       notes};
+    int rc = pk_pg_run(conn, d->log,
+                       "INSERT INTO identification (id, visit_id, case_id, companion_id, situation_confirmed,"
+                       " immediate_danger, needs, recommended_services, recommended_agencies, referral_consent,"
+                       " consented_agencies, guardian_situation, notes_sealed)"
+                       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::bytea)",
+                       13, p);
+    free(notes), free(needs), free(svcs), free(agcs), free(cons);
+    if (rc != 0 || s_visit_end(conn, d, s->visit_id, "completed", "") != 0)
+        return PK_EDB;
+    Pelukan__V1__Envelope env;
+    uint8_t eid[16];
+    Pelukan__V1__Actor actor;
+    s_envelope(req, case_id, &env, eid, &actor);
+    Pelukan__V1__IdentificationReportSubmitted ev = PELUKAN__V1__IDENTIFICATION_REPORT_SUBMITTED__INIT;
+    ev.report_id = id;
+    ev.visit_id = s->visit_id;
+    ev.situation_confirmed = s->situation_confirmed;
+    ev.immediate_danger = s->immediate_danger;
+    ev.needs = s->needs, ev.n_needs = s->n_needs;
+    ev.recommended_services = s->recommended_services, ev.n_recommended_services = s->n_recommended_services;
+    ev.recommended_agencies = s->recommended_agencies, ev.n_recommended_agencies = s->n_recommended_agencies;
+    ev.consented_agencies = s->consented_agencies, ev.n_consented_agencies = s->n_consented_agencies;
+    ev.referral_consent = s->referral_consent;
+    ev.guardian_situation = s->guardian_situation;
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_IDENTIFICATION_REPORT_SUBMITTED;
+    env.identification_report_submitted = &ev;
+    if (pk_outbox_add(conn, d->log, &env) != 0)
+        return PK_EDB;
+    Pelukan__V1__VisitCompleted done = PELUKAN__V1__VISIT_COMPLETED__INIT;
+    done.visit_id = s->visit_id;
+    s_envelope(req, case_id, &env, eid, &actor);
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_COMPLETED;
+    env.visit_completed = &done;
+    if (pk_outbox_add(conn, d->log, &env) != 0)
+        return PK_EDB;
+    return s_reply_visit(conn, d, s->visit_id, reply);
+}
+
+int dispatch_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply,
+                     void *arg)
+{
+    dispatch_t *d = arg;
+    switch (req->command_case) {
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_SET_COMPANION:
+        return s_set_companion(conn, d, req, reply);
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_SUGGEST_COMPANIONS:
+        return s_suggest(conn, d, req, reply);
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_ASSIGN_COMPANION:
+        return s_assign(conn, d, req, reply);
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_VISIT_STEP:
+        return s_step(conn, d, req, reply);
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_RECORD_POSITIONS:
+        return s_positions(conn, d, req, reply);
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_APPROACH:
+        return s_get_approach(conn, d, req, reply);
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_VISITS:
+        return s_list_visits(conn, d, req, reply);
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_VISIT:
+        return s_get_visit(conn, d, req, reply);
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_SUBMIT_IDENTIFICATION:
+        return s_identification(conn, d, req, reply);
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING: {
+        static Pelukan__V1__Pong pong = PELUKAN__V1__PONG__INIT;
+        pong.n = req->ping->n;
+        reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_PONG;
+        reply->pong = &pong;
+        return PK_RPC_READ_ONLY;
+    }
+    default:
+        return s_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID, "unknown_command", NULL);
+    }
+}
