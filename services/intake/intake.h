@@ -9,6 +9,7 @@
 
 typedef struct intake_notify intake_notify_t;
 typedef struct intake_events intake_events_t;
+typedef struct intake_dispatch intake_dispatch_t;
 
 typedef struct {
     pk_service_t *svc;
@@ -33,6 +34,7 @@ typedef struct {
     int staff_session_ttl_s, staff_max_failures, staff_lock_s;
     struct intake_route_ctx *route_ctx; /* one per route (main.c) */
     intake_events_t *events; /* the staff's live feed (intake_events.c) */
+    intake_dispatch_t *dispatch; /* commands to dispatch (intake_dispatch.c) */
     pk_metric_t *m_requests, *m_reports, *m_otp_sent, *m_otp_failed, *m_rejected;
 } intake_t;
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "intake_call.h"
+#include "intake_dispatch.h"
 #include "intake_case.h"
 #include "intake_staff.h"
 #include "pelukan/util.h"
@@ -389,5 +390,18 @@ const intake_route_t intake_routes[] = {
     {"POST", "/v1/staff/cases/*/reject", INTAKE_ADMIN, NULL, intake_admin_reject},
     {"POST", "/v1/staff/cases/*/duplicate", INTAKE_ADMIN, NULL, intake_admin_duplicate},
     {"POST", "/v1/staff/cases/*/notes", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_admin_note},
+    {"GET", "/v1/staff/cases/*/companions", INTAKE_ADMIN, NULL, intake_dispatch_suggest},
+    {"POST", "/v1/staff/cases/*/assign", INTAKE_ADMIN, NULL, intake_dispatch_assign},
+    {"PUT", "/v1/companion/status", INTAKE_COMPANION, NULL, intake_dispatch_status},
+    {"POST", "/v1/companion/location", INTAKE_COMPANION, NULL, intake_dispatch_location},
+    {"GET", "/v1/companion/visits", INTAKE_COMPANION, NULL, intake_dispatch_visits},
+    {"GET", "/v1/companion/visits/*", INTAKE_COMPANION, NULL, intake_dispatch_visit},
+    {"POST", "/v1/companion/visits/*/accept", INTAKE_COMPANION, NULL, intake_dispatch_accept},
+    {"POST", "/v1/companion/visits/*/en-route", INTAKE_COMPANION, NULL, intake_dispatch_en_route},
+    {"POST", "/v1/companion/visits/*/arrived", INTAKE_COMPANION, NULL, intake_dispatch_arrived},
+    {"POST", "/v1/companion/visits/*/decline", INTAKE_COMPANION, NULL, intake_dispatch_decline},
+    {"POST", "/v1/companion/visits/*/identification", INTAKE_COMPANION, NULL, intake_dispatch_identification},
+    {"GET", "/v1/reports/*/companion", INTAKE_REPORTER, intake_dispatch_report_companion, NULL},
+    {"GET", "/v1/reports/*/companion/stream", INTAKE_REPORTER, intake_dispatch_report_stream, NULL},
     {NULL, NULL, 0, NULL, NULL},
 };

@@ -3,6 +3,7 @@
 
 #include "intake.h"
 #include "intake_call.h"
+#include "intake_dispatch.h"
 #include "pelukan/util.h"
 
 /* A staff route: authenticate, check the role against the table, run. */
@@ -96,6 +97,7 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->notify =
         intake_notify_new(pk_config_service_str(cfg, "notification", "RPC"), in->log, in->m_otp_failed, in->m_otp_sent);
     in->events = intake_events_new(in);
+    in->dispatch = intake_dispatch_new(in, pk_config_service_str(cfg, "dispatch", "RPC"));
     size_t nroutes = 0;
     while (intake_routes[nroutes].method)
         nroutes++;
@@ -123,6 +125,7 @@ static void s_stop(pk_service_t *svc, void *state)
     }
     intake_notify_destroy(&in->notify);
     intake_events_destroy(&in->events);
+    intake_dispatch_destroy(&in->dispatch);
     intake_catalog_destroy(&in->catalog);
     free(in->route_ctx);
     free(in);

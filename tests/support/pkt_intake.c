@@ -25,9 +25,17 @@ void pkt_intake_start(pkt_intake_t *t, const char *db, const char *const *extra)
     t->port = t->proc.http_port;
 }
 
+void pkt_intake_start_dispatch(pkt_intake_t *t)
+{
+    t->dispatch = pkt_service_start("dispatch", t->env);
+    t->has_dispatch = true;
+}
+
 void pkt_intake_stop(pkt_intake_t *t)
 {
     cr_assert_eq(pkt_proc_stop(&t->proc, SIGTERM, 20000), 0, "intake stops cleanly");
+    if (t->has_dispatch)
+        cr_assert_eq(pkt_proc_stop(&t->dispatch, SIGTERM, 20000), 0, "dispatch stops cleanly");
     zsock_destroy(&t->notif);
     pkt_env_destroy(&t->env);
 }

@@ -15,12 +15,16 @@ typedef struct {
     pkt_proc_t proc;
     zsock_t *notif; /* ROUTER on the notification's command endpoint */
     int port;
+    pkt_proc_t dispatch; /* when started by pkt_intake_start_dispatch() */
+    bool has_dispatch;
 } pkt_intake_t;
 
 /* A new database `db`, an environment (plus `extra` name/value pairs,
  * NULL-terminated), the stand-in, and intake started and healthy. */
 void pkt_intake_start(pkt_intake_t *t, const char *db, const char *const *extra);
-/* Stops intake (it must exit 0) and frees everything. */
+/* Starts the dispatch service beside intake, on the same database. */
+void pkt_intake_start_dispatch(pkt_intake_t *t);
+/* Stops intake (and dispatch; each must exit 0) and frees everything. */
 void pkt_intake_stop(pkt_intake_t *t);
 
 /* A request with a JSON body (or NULL) and a bearer token (or NULL);

@@ -1,0 +1,1028 @@
+/* intake_dispatch.c -- the gateway to the dispatch service: the admin's
+ * suggestion and assignment, the companion's duty, pings, visit steps and
+ * identification report, and the reporter's view of the approaching
+ * companion (one answer, or a Server-Sent Events stream).
+ *
+ * Commands go out on one DEALER on the event loop (pk_rpc_uv). Pings that
+ * arrive together travel as one RecordPositions command, and its answer
+ * carries the approaches they moved, which are pushed at once to the
+ * reporters' streams on this instance; streams also ask dispatch every
+ * S_POLL_MS, which covers pings taken by another instance and the end of
+ * the visit. The case's place goes to dispatch only with the assignment,
+ * as a recorded opening; the reporter never learns more of the companion
+ * than a first name, a badge and where they are while on the way. */
+#include <math.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "intake_call.h"
+#include "intake_case.h"
+#include "intake_dispatch.h"
+#include "pelukan/util.h"
+
+#define S_TIMEOUT_MS   1000
+#define S_RETRIES      2
+#define S_BATCH_MAX    1000
+#define S_POLL_MS      2000
+#define S_TICK_MS      500
+#define S_STREAMS_MAX  1000
+
+typedef Pelukan__V1__CommandRequest s_req_t;
+typedef Pelukan__V1__CommandReply s_reply_t;
+
+/* A ping waiting for its batch. */
+typedef struct {
+    intake_call_t *call;
+    double lat, lon, acc;
+    uint64_t at_us;
+    char companion_id[PK_ID_HEX_LEN + 1];
+} s_ping_t;
+
+typedef struct s_stream {
+    struct s_stream *next;
+    intake_dispatch_t *owner;
+    pk_http_stream_t *stream;
+    char case_id[PK_ID_HEX_LEN + 1];
+    uint64_t last_us; /* monotonic: last approach sent */
+    bool polling, dead;
+} s_stream_t;
+
+struct intake_dispatch {
+    intake_t *in;
+    pk_rpc_uv_t *rpc;
+    s_ping_t *queue;     /* pings for the next batch */
+    size_t nqueue, capqueue;
+    bool batch_in_flight;
+    s_stream_t *streams;
+    int nstreams;
+    uv_timer_t timer;
+    pk_metric_t *m_pings, *m_batches, *m_streams, *m_pushed;
+};
+
+/* ---- answers ------------------------------------------------------------------- */
+
+static const struct {
+    const char *code, *message;
+} s_messages[] = {
+    {"companion_not_found", "Pendamping tidak ditemukan atau belum pernah bertugas"},
+    {"companion_off_duty", "Pendamping sedang tidak bertugas"},
+    {"companion_at_capacity", "Pendamping sudah menangani kunjungan sebanyak batasnya"},
+    {"case_already_assigned", "Kasus ini sudah punya pendamping"},
+    {"case_erased", "Data kasus ini sudah dihapus"},
+    {"visit_not_found", "Kunjungan tidak ditemukan"},
+    {"not_your_visit", "Kunjungan ini bukan tugas Anda"},
+    {"invalid_visit_state", "Langkah ini tidak sesuai status kunjungan"},
+    {"no_visit", "Belum ada pendamping untuk laporan ini"},
+    {"not_en_route", "Pendamping belum berangkat"},
+    {"visit_over", "Pendamping sudah tiba atau kunjungan sudah berakhir"},
+    {"companion_not_registered", "Aktifkan status tugas Anda dulu"},
+    {"invalid_value", "Data tidak valid"},
+};
+
+static const char *s_message(const char *code)
+{
+    for (size_t i = 0; i < PK_ARRAY_LEN(s_messages); i++)
+        if (strcmp(s_messages[i].code, code) == 0)
+            return s_messages[i].message;
+    return "Permintaan tidak dapat diproses";
+}
+
+/* Answers a failed command: its typed error, or 503 when dispatch did not
+ * answer. Returns true (and frees `c`) unless the reply is OK. */
+static bool s_failed(intake_call_t *c, int rc, const s_reply_t *reply)
+{
+    if (rc != 0) {
+        pk_log_warn(c->in->log, "dispatch did not answer (%s): %s %s answered 503", pk_strerror(rc),
+                    pk_http_method(c->req), pk_http_path(c->req));
+        intake_error(c->req, 503, "dispatch_unavailable", "Layanan pendampingan sedang tidak tersedia, coba lagi",
+                     NULL);
+        intake_call_free(c);
+        return true;
+    }
+    if (reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK)
+        return false;
+    int status = pk_rpc_http_status(reply->status);
+    const char *code = reply->error_code && reply->error_code[0] ? reply->error_code : "internal";
+    json_t *fields = NULL;
+    if (reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID && reply->error_field &&
+        reply->error_field[0])
+        fields = json_pack("{s:s}", reply->error_field, "tidak valid");
+    intake_error(c->req, status, status == 422 ? "validation_failed" : code, s_message(code), fields);
+    intake_call_free(c);
+    return true;
+}
+
+static void s_init(const intake_call_t *c, s_req_t *req, Pelukan__V1__Actor *actor, const char *case_id)
+{
+    pelukan__v1__command_request__init(req);
+    pelukan__v1__actor__init(actor);
+    actor->kind = PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_STAFF;
+    actor->id = (char *)c->staff_id;
+    req->actor = actor;
+    req->correlation_id = (char *)pk_http_request_id(c->req);
+    req->case_id = (char *)(case_id ? case_id : "");
+}
+
+static bool s_hex_id(const char *s)
+{
+    return s && strlen(s) == PK_ID_HEX_LEN && strspn(s, "0123456789abcdef") == PK_ID_HEX_LEN;
+}
+
+static json_t *s_visit_json(const Pelukan__V1__Visit *v)
+{
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s?, s:I, s:s?}", "visit_id", v->visit_id, "case_id", v->case_id, "state",
+                          v->state, "kecamatan_code", v->kecamatan_code[0] ? v->kecamatan_code : NULL,
+                          "assigned_at_us", (json_int_t)v->assigned_at_us, "identification_id",
+                          v->identification_id[0] ? v->identification_id : NULL);
+    if (v->where_case == PELUKAN__V1__VISIT__WHERE_LOCATION)
+        json_object_set_new(j, "location", json_pack("{s:f, s:f}", "lat", v->location->lat, "lon", v->location->lon));
+    return j;
+}
+
+static void s_answer_visit(int rc, const s_reply_t *reply, void *arg)
+{
+    intake_call_t *c = arg;
+    if (s_failed(c, rc, reply))
+        return;
+    intake_json(c->req, 200,
+                reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_VISIT ? s_visit_json(reply->visit)
+                                                                                 : json_object());
+    intake_call_free(c);
+}
+
+/* The body's members other than `allowed` are errors; adds them. */
+static void s_only(const json_t *body, const char *const *allowed, json_t *errors)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)body, key, v)
+    {
+        bool ok = false;
+        for (const char *const *a = allowed; *a && !ok; a++)
+            ok = strcmp(*a, key) == 0;
+        if (!ok)
+            json_object_set_new(errors, key, json_string("tidak dikenal"));
+    }
+}
+
+/* A JSON array of short strings as a NULL-terminated vector (borrowed
+ * from `body`); NULL and an error when it is something else. */
+static const char **s_strings(const json_t *body, const char *field, size_t max, size_t *n, json_t *errors)
+{
+    json_t *a = json_object_get(body, field);
+    *n = 0;
+    if (!a)
+        return pk_calloc(1, sizeof(char *));
+    if (!json_is_array(a) || json_array_size(a) > max) {
+        json_object_set_new(errors, field, json_string("daftar kode"));
+        return NULL;
+    }
+    const char **out = pk_calloc(json_array_size(a) + 1, sizeof(char *));
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        const char *s = json_string_value(json_array_get(a, i));
+        if (!s || strlen(s) > 64) {
+            json_object_set_new(errors, field, json_string("daftar kode"));
+            free(out);
+            return NULL;
+        }
+        out[(*n)++] = s;
+    }
+    return out;
+}
+
+static bool s_bool_field(const json_t *body, const char *field, bool required, bool *out, json_t *errors)
+{
+    json_t *v = json_object_get(body, field);
+    if (!v) {
+        if (required)
+            json_object_set_new(errors, field, json_string("wajib diisi"));
+        return false;
+    }
+    if (!json_is_boolean(v)) {
+        json_object_set_new(errors, field, json_string("true atau false"));
+        return false;
+    }
+    *out = json_is_true(v);
+    return true;
+}
+
+/* ---- the case's place, opened for dispatch ------------------------------------ */
+
+/* After the case row was read: opens its place, and records the opening
+ * before the command that carries it goes out. */
+typedef struct {
+    bool has_point;
+    double lat, lon;
+    char kecamatan[16];
+    char companion_id[PK_ID_HEX_LEN + 1];
+    char prefer_sex[4], prefer_language[12];
+    bool assign;
+} s_place_t;
+
+static void s_send_assign(intake_call_t *c);
+static void s_send_suggest(intake_call_t *c);
+
+static void s_place_recorded(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    if (!intake_db_ok(c, txn, status)) {
+        return;
+    }
+    pk_relay_kick(pk_service_relay(c->in->svc));
+    s_send_assign(c);
+}
+
+static void s_case_read(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    s_place_t *pl = c->work;
+    if (status != 0) {
+        free(pl);
+        c->work = NULL;
+    }
+    if (!intake_db_ok(c, txn, status))
+        return;
+    const PGresult *r = pk_db_txn_result(txn, 0);
+    if (PQntuples(r) != 1) {
+        free(pl);
+        c->work = NULL;
+        intake_error(c->req, 404, "not_found", "Kasus tidak ditemukan", NULL);
+        intake_call_free(c);
+        return;
+    }
+    const char *state = PQgetvalue(r, 0, 1);
+    if (strcmp(state, "verified") != 0) {
+        free(pl);
+        c->work = NULL;
+        char msg[160];
+        snprintf(msg, sizeof msg, "Kasus berstatus %s; pendamping hanya untuk kasus terverifikasi", state);
+        intake_error(c->req, 409, "invalid_transition", msg, json_pack("{s:s, s:s}", "state", state, "to", "assigned"));
+        intake_call_free(c);
+        return;
+    }
+    snprintf(c->case_id, sizeof c->case_id, "%s", PQgetvalue(r, 0, 0));
+    snprintf(pl->kecamatan, sizeof pl->kecamatan, "%s", PQgetvalue(r, 0, 2));
+    char ctx[64];
+    snprintf(ctx, sizeof ctx, "case:%s", c->case_id);
+    uint8_t key[PK_DATAKEY_BYTES];
+    if (intake_unwrap(c, ctx, r, 0, 3, key) == 0) {
+        json_t *personal = intake_open_json(key, ctx, "personal", r, 0, 4);
+        sodium_memzero(key, sizeof key);
+        json_t *lat = json_object_get(personal, "lat"), *lon = json_object_get(personal, "lon");
+        if (json_is_number(lat) && json_is_number(lon)) {
+            pl->has_point = true;
+            pl->lat = json_number_value(lat);
+            pl->lon = json_number_value(lon);
+        }
+        json_decref(personal);
+    }
+    if (!pl->assign || !pl->has_point) {
+        if (pl->assign)
+            s_send_assign(c);
+        else
+            s_send_suggest(c);
+        return;
+    }
+    /* The place leaves intake: that is an opening, recorded first. */
+    Pelukan__V1__Envelope env;
+    Pelukan__V1__Actor actor;
+    uint8_t eid[16];
+    intake_staff_envelope(c, c->case_id, &env, eid, &actor);
+    Pelukan__V1__CaseDataAccessed acc = PELUKAN__V1__CASE_DATA_ACCESSED__INIT;
+    char *fields[] = {"location"};
+    acc.purpose_code = "companion_dispatch";
+    acc.n_fields = 1;
+    acc.fields = fields;
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_DATA_ACCESSED;
+    env.case_data_accessed = &acc;
+    char topic[128], *env_hex;
+    pk_outbox_params(&env, topic, &env_hex);
+    const char *p[] = {c->case_id, "companion_dispatch", c->staff_id}, *q[] = {c->case_id, topic, env_hex};
+    pk_db_txn_t *t2 = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(t2,
+                  "INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
+                  " SELECT id, 'access', state, $2, 'staff', $3 FROM cases WHERE id = $1",
+                  3, p);
+    pk_db_txn_add(t2, "INSERT INTO outbox (topic, case_id, envelope) VALUES ($2, $1, $3::bytea)", 3, q);
+    free(env_hex);
+    pk_db_txn_submit(t2, s_place_recorded, c);
+}
+
+static void s_read_case(intake_call_t *c, s_place_t *pl)
+{
+    c->work = pl;
+    const char *p[] = {pk_http_param(c->req, 0)};
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn,
+                  "SELECT id, state, coalesce(kecamatan_code, ''), wrapped_key, personal_sealed FROM cases"
+                  " WHERE id = $1",
+                  1, p);
+    pk_db_txn_submit(txn, s_case_read, c);
+}
+
+/* ---- GET /v1/staff/cases/{id}/companions --------------------------------------- */
+
+static void s_suggested(int rc, const s_reply_t *reply, void *arg)
+{
+    intake_call_t *c = arg;
+    if (s_failed(c, rc, reply))
+        return;
+    json_t *items = json_array();
+    const Pelukan__V1__Suggestions *s =
+        reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_SUGGESTIONS ? reply->suggestions : NULL;
+    for (size_t i = 0; s && i < s->n_items; i++) {
+        const Pelukan__V1__Suggestion *it = s->items[i];
+        json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:i, s:b, s:b}", "companion_id", it->companion_id, "first_name",
+                              it->first_name, "badge", it->badge, "position_known", it->position_known, "load",
+                              (int)it->load, "preference_met", it->preference_met, "covers_kecamatan",
+                              it->covers_kecamatan);
+        if (it->position_known) {
+            json_object_set_new(j, "distance_m", json_integer((json_int_t)llround(it->distance_m)));
+            json_object_set_new(j, "eta_minutes", json_integer(it->eta_minutes));
+        }
+        json_array_append_new(items, j);
+    }
+    intake_json(c->req, 200, json_pack("{s:s, s:o}", "case_id", c->case_id, "companions", items));
+    intake_call_free(c);
+}
+
+static void s_send_suggest(intake_call_t *c)
+{
+    s_place_t *pl = c->work;
+    c->work = NULL;
+    s_req_t req;
+    Pelukan__V1__Actor actor;
+    s_init(c, &req, &actor, c->case_id);
+    Pelukan__V1__SuggestCompanions s = PELUKAN__V1__SUGGEST_COMPANIONS__INIT;
+    Pelukan__V1__GeoPoint at = PELUKAN__V1__GEO_POINT__INIT;
+    if (pl->has_point) {
+        at.lat = pl->lat;
+        at.lon = pl->lon;
+        s.where_case = PELUKAN__V1__SUGGEST_COMPANIONS__WHERE_LOCATION;
+        s.location = &at;
+    }
+    s.kecamatan_code = pl->kecamatan;
+    s.prefer_sex = pl->prefer_sex;
+    s.prefer_language = pl->prefer_language;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SUGGEST_COMPANIONS;
+    req.suggest_companions = &s;
+    pk_rpc_uv_call(c->in->dispatch->rpc, &req, S_TIMEOUT_MS, S_RETRIES, s_suggested, c);
+    sodium_memzero(&at, sizeof at);
+    sodium_memzero(pl, sizeof *pl);
+    free(pl);
+}
+
+void intake_dispatch_suggest(intake_call_t *c)
+{
+    const char *sex = pk_http_query(c->req, "prefer_sex"), *lang = pk_http_query(c->req, "prefer_language");
+    json_t *errors = json_object();
+    if (sex && strcmp(sex, "F") != 0 && strcmp(sex, "M") != 0)
+        json_object_set_new(errors, "prefer_sex", json_string("F atau M"));
+    if (lang && (strlen(lang) < 2 || strlen(lang) > 8 || strspn(lang, "abcdefghijklmnopqrstuvwxyz") != strlen(lang)))
+        json_object_set_new(errors, "prefer_language", json_string("kode bahasa, mis. id atau su"));
+    if (intake_invalid(c, errors, "Filter tidak valid"))
+        return;
+    s_place_t *pl = pk_calloc(1, sizeof *pl);
+    snprintf(pl->prefer_sex, sizeof pl->prefer_sex, "%s", sex ? sex : "");
+    snprintf(pl->prefer_language, sizeof pl->prefer_language, "%s", lang ? lang : "");
+    s_read_case(c, pl);
+}
+
+/* ---- POST /v1/staff/cases/{id}/assign ---------------------------------------------- */
+
+static void s_send_assign(intake_call_t *c)
+{
+    s_place_t *pl = c->work;
+    c->work = NULL;
+    s_req_t req;
+    Pelukan__V1__Actor actor;
+    s_init(c, &req, &actor, c->case_id);
+    Pelukan__V1__AssignCompanion a = PELUKAN__V1__ASSIGN_COMPANION__INIT;
+    Pelukan__V1__GeoPoint at = PELUKAN__V1__GEO_POINT__INIT;
+    char visit_id[PK_ID_HEX_LEN + 1];
+    pk_id_new(visit_id);
+    a.visit_id = visit_id;
+    a.companion_id = pl->companion_id;
+    a.kecamatan_code = pl->kecamatan;
+    if (pl->has_point) {
+        at.lat = pl->lat;
+        at.lon = pl->lon;
+        a.where_case = PELUKAN__V1__ASSIGN_COMPANION__WHERE_LOCATION;
+        a.location = &at;
+    }
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_ASSIGN_COMPANION;
+    req.assign_companion = &a;
+    pk_rpc_uv_call(c->in->dispatch->rpc, &req, S_TIMEOUT_MS, S_RETRIES, s_answer_visit, c);
+    sodium_memzero(&at, sizeof at);
+    sodium_memzero(pl, sizeof *pl);
+    free(pl);
+}
+
+void intake_dispatch_assign(intake_call_t *c)
+{
+    if (!(c->body = intake_body(c->req))) {
+        intake_call_free(c);
+        return;
+    }
+    json_t *errors = json_object();
+    static const char *const keys[] = {"companion_id", NULL};
+    s_only(c->body, keys, errors);
+    const char *companion = json_string_value(json_object_get(c->body, "companion_id"));
+    if (!s_hex_id(companion))
+        json_object_set_new(errors, "companion_id", json_string("id staf pendamping"));
+    if (intake_invalid(c, errors, "Data tidak valid"))
+        return;
+    s_place_t *pl = pk_calloc(1, sizeof *pl);
+    pl->assign = true;
+    snprintf(pl->companion_id, sizeof pl->companion_id, "%s", companion);
+    s_read_case(c, pl);
+}
+
+/* ---- PUT /v1/companion/status ------------------------------------------------------- */
+
+static void s_status_done(int rc, const s_reply_t *reply, void *arg)
+{
+    intake_call_t *c = arg;
+    if (s_failed(c, rc, reply))
+        return;
+    const Pelukan__V1__Companion *m =
+        reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_COMPANION ? reply->companion : NULL;
+    intake_json(c->req, 200,
+                m ? json_pack("{s:s, s:s, s:b, s:i}", "companion_id", m->companion_id, "badge", m->badge, "on_duty",
+                              m->on_duty, "load", (int)m->load)
+                  : json_object());
+    intake_call_free(c);
+}
+
+static void s_status_named(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    if (!intake_db_ok(c, txn, status))
+        return;
+    const PGresult *r = pk_db_txn_result(txn, 0);
+    /* The reporter sees only the first name. */
+    char first[64] = "";
+    if (PQntuples(r) == 1) {
+        const char *name = PQgetvalue(r, 0, 0);
+        size_t n = strcspn(name, " ");
+        snprintf(first, sizeof first, "%.*s", (int)(n < sizeof first - 1 ? n : sizeof first - 1), name);
+    }
+    json_t *errors = json_object();
+    size_t nl, nk;
+    const char **langs = s_strings(c->body, "languages", 10, &nl, errors);
+    const char **kecs = s_strings(c->body, "kecamatan_codes", 60, &nk, errors);
+    if (intake_invalid(c, errors, "Data tidak valid")) {
+        free(langs);
+        free(kecs);
+        return;
+    }
+    s_req_t req;
+    Pelukan__V1__Actor actor;
+    s_init(c, &req, &actor, NULL);
+    Pelukan__V1__SetCompanion s = PELUKAN__V1__SET_COMPANION__INIT;
+    s.first_name = first;
+    s.on_duty = json_is_true(json_object_get(c->body, "on_duty"));
+    const char *sex = json_string_value(json_object_get(c->body, "sex"));
+    s.sex = (char *)(sex ? sex : "");
+    s.languages = (char **)langs;
+    s.n_languages = nl;
+    s.kecamatan_codes = (char **)kecs;
+    s.n_kecamatan_codes = nk;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SET_COMPANION;
+    req.set_companion = &s;
+    pk_rpc_uv_call(c->in->dispatch->rpc, &req, S_TIMEOUT_MS, S_RETRIES, s_status_done, c);
+    free(langs);
+    free(kecs);
+}
+
+void intake_dispatch_status(intake_call_t *c)
+{
+    if (!(c->body = intake_body(c->req))) {
+        intake_call_free(c);
+        return;
+    }
+    json_t *errors = json_object();
+    static const char *const keys[] = {"on_duty", "sex", "languages", "kecamatan_codes", NULL};
+    s_only(c->body, keys, errors);
+    bool on;
+    s_bool_field(c->body, "on_duty", true, &on, errors);
+    json_t *sex = json_object_get(c->body, "sex");
+    if (sex && !json_is_null(sex) && (!json_is_string(sex) || (strcmp(json_string_value(sex), "F") != 0 &&
+                                                               strcmp(json_string_value(sex), "M") != 0)))
+        json_object_set_new(errors, "sex", json_string("F atau M"));
+    if (intake_invalid(c, errors, "Data tidak valid"))
+        return;
+    const char *p[] = {c->staff_id};
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn, "SELECT display_name FROM staff WHERE id = $1", 1, p);
+    pk_db_txn_submit(txn, s_status_named, c);
+}
+
+/* ---- POST /v1/companion/location: batched pings ------------------------------------ */
+
+static void s_push_approach(intake_dispatch_t *dp, const Pelukan__V1__Approach *a);
+static void s_flush(intake_dispatch_t *dp);
+
+typedef struct {
+    intake_dispatch_t *dp;
+    size_t n;
+    s_ping_t pings[];
+} s_batch_t;
+
+static void s_batch_done(int rc, const s_reply_t *reply, void *arg)
+{
+    s_batch_t *b = arg;
+    intake_dispatch_t *dp = b->dp;
+    s_ping_t *batch = b->pings;
+    size_t n = b->n;
+    const Pelukan__V1__Approaches *ap =
+        rc == 0 && reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_APPROACHES ? reply->approaches : NULL;
+    for (size_t i = 0; i < n; i++) {
+        intake_call_t *c = batch[i].call;
+        bool unknown = false;
+        for (size_t k = 0; ap && k < ap->n_unknown_companions && !unknown; k++)
+            unknown = strcmp(ap->unknown_companions[k], batch[i].companion_id) == 0;
+        if (rc != 0 || reply->status != PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK) {
+            /* Each ping answers for itself: a copy of the reply per call. */
+            if (rc == 0 && reply->status != PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK)
+                pk_log_warn(dp->in->log, "dispatch refused a batch of %zu positions: %s", n, reply->error_code);
+            intake_error(c->req, 503, "dispatch_unavailable", "Layanan pendampingan sedang tidak tersedia, coba lagi",
+                         NULL);
+        } else if (unknown) {
+            intake_error(c->req, 409, "companion_not_registered", s_message("companion_not_registered"), NULL);
+        } else {
+            pk_http_respond(c->req, 204, "application/json", "", 0);
+        }
+        intake_call_free(c);
+    }
+    for (size_t k = 0; ap && k < ap->n_items; k++)
+        s_push_approach(dp, ap->items[k]);
+    sodium_memzero(b, sizeof *b + sizeof *batch * n);
+    free(b);
+    dp->batch_in_flight = false;
+    s_flush(dp);
+}
+
+static void s_flush(intake_dispatch_t *dp)
+{
+    if (dp->batch_in_flight || dp->nqueue == 0 || !dp->rpc)
+        return;
+    size_t n = dp->nqueue < S_BATCH_MAX ? dp->nqueue : S_BATCH_MAX;
+    Pelukan__V1__Position *pos = pk_calloc(n, sizeof *pos);
+    Pelukan__V1__Position **ptrs = pk_calloc(n, sizeof *ptrs);
+    s_batch_t *b = pk_calloc(1, sizeof *b + n * sizeof(s_ping_t));
+    b->dp = dp;
+    b->n = n;
+    s_ping_t *batch = b->pings;
+    for (size_t i = 0; i < n; i++) {
+        batch[i] = dp->queue[i];
+        pelukan__v1__position__init(&pos[i]);
+        pos[i].companion_id = batch[i].companion_id;
+        pos[i].lat = batch[i].lat;
+        pos[i].lon = batch[i].lon;
+        pos[i].accuracy_m = (float)batch[i].acc;
+        pos[i].at_us = batch[i].at_us;
+        ptrs[i] = &pos[i];
+    }
+    memmove(dp->queue, dp->queue + n, (dp->nqueue - n) * sizeof *dp->queue);
+    dp->nqueue -= n;
+    Pelukan__V1__CommandRequest req = PELUKAN__V1__COMMAND_REQUEST__INIT;
+    Pelukan__V1__RecordPositions rp = PELUKAN__V1__RECORD_POSITIONS__INIT;
+    rp.positions = ptrs;
+    rp.n_positions = n;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_RECORD_POSITIONS;
+    req.record_positions = &rp;
+    req.case_id = "";
+    dp->batch_in_flight = true;
+    pk_metric_add(dp->m_batches, 1);
+    pk_rpc_uv_call(dp->rpc, &req, S_TIMEOUT_MS, 1, s_batch_done, b);
+    sodium_memzero(pos, n * sizeof *pos);
+    free(pos);
+    free(ptrs);
+}
+
+void intake_dispatch_location(intake_call_t *c)
+{
+    if (!(c->body = intake_body(c->req))) {
+        intake_call_free(c);
+        return;
+    }
+    json_t *errors = json_object();
+    static const char *const keys[] = {"lat", "lon", "accuracy_m", NULL};
+    s_only(c->body, keys, errors);
+    json_t *lat = json_object_get(c->body, "lat"), *lon = json_object_get(c->body, "lon"),
+           *acc = json_object_get(c->body, "accuracy_m");
+    double la = json_number_value(lat), lo = json_number_value(lon), ac = acc ? json_number_value(acc) : 0;
+    if (!json_is_number(lat) || !isfinite(la) || la < -90 || la > 90)
+        json_object_set_new(errors, "lat", json_string("lintang -90 sampai 90"));
+    if (!json_is_number(lon) || !isfinite(lo) || lo < -180 || lo > 180)
+        json_object_set_new(errors, "lon", json_string("bujur -180 sampai 180"));
+    if (json_is_number(lat) && json_is_number(lon) && la == 0 && lo == 0)
+        json_object_set_new(errors, "lat", json_string("posisi 0,0: GPS belum mendapat sinyal"));
+    if (acc && (!json_is_number(acc) || !isfinite(ac) || ac < 0 || ac > 100000))
+        json_object_set_new(errors, "accuracy_m", json_string("meter, 0 sampai 100000"));
+    if (intake_invalid(c, errors, "Posisi tidak valid"))
+        return;
+    intake_dispatch_t *dp = c->in->dispatch;
+    if (dp->nqueue == dp->capqueue) {
+        dp->capqueue = dp->capqueue ? dp->capqueue * 2 : 256;
+        dp->queue = pk_realloc(dp->queue, dp->capqueue * sizeof *dp->queue);
+    }
+    s_ping_t *p = &dp->queue[dp->nqueue++];
+    memset(p, 0, sizeof *p);
+    p->call = c;
+    p->lat = la;
+    p->lon = lo;
+    p->acc = ac;
+    p->at_us = pk_now_us();
+    snprintf(p->companion_id, sizeof p->companion_id, "%s", c->staff_id);
+    pk_metric_add(dp->m_pings, 1);
+    s_flush(dp);
+}
+
+/* ---- the companion's visits ---------------------------------------------------------- */
+
+static void s_visits_done(int rc, const s_reply_t *reply, void *arg)
+{
+    intake_call_t *c = arg;
+    if (s_failed(c, rc, reply))
+        return;
+    json_t *items = json_array();
+    for (size_t i = 0; reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_VISITS && i < reply->visits->n_items;
+         i++)
+        json_array_append_new(items, s_visit_json(reply->visits->items[i]));
+    intake_json(c->req, 200, json_pack("{s:o}", "visits", items));
+    intake_call_free(c);
+}
+
+void intake_dispatch_visits(intake_call_t *c)
+{
+    s_req_t req;
+    Pelukan__V1__Actor actor;
+    s_init(c, &req, &actor, NULL);
+    Pelukan__V1__ListVisits lv = PELUKAN__V1__LIST_VISITS__INIT;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_VISITS;
+    req.list_visits = &lv;
+    pk_rpc_uv_call(c->in->dispatch->rpc, &req, S_TIMEOUT_MS, S_RETRIES, s_visits_done, c);
+}
+
+static bool s_visit_param(intake_call_t *c)
+{
+    if (s_hex_id(pk_http_param(c->req, 0)))
+        return true;
+    intake_error(c->req, 404, "visit_not_found", s_message("visit_not_found"), NULL);
+    intake_call_free(c);
+    return false;
+}
+
+void intake_dispatch_visit(intake_call_t *c)
+{
+    if (!s_visit_param(c))
+        return;
+    s_req_t req;
+    Pelukan__V1__Actor actor;
+    s_init(c, &req, &actor, NULL);
+    Pelukan__V1__GetVisit gv = PELUKAN__V1__GET_VISIT__INIT;
+    gv.visit_id = (char *)pk_http_param(c->req, 0);
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_VISIT;
+    req.get_visit = &gv;
+    pk_rpc_uv_call(c->in->dispatch->rpc, &req, S_TIMEOUT_MS, S_RETRIES, s_answer_visit, c);
+}
+
+static void s_visit_step(intake_call_t *c, Pelukan__V1__VisitStep__Step step, bool takes_reason)
+{
+    if (!s_visit_param(c))
+        return;
+    if (!(c->body = intake_body(c->req))) {
+        intake_call_free(c);
+        return;
+    }
+    json_t *errors = json_object();
+    static const char *const with_reason[] = {"reason_code", NULL}, *const none[] = {NULL};
+    s_only(c->body, takes_reason ? with_reason : none, errors);
+    const char *reason = json_string_value(json_object_get(c->body, "reason_code"));
+    if (takes_reason && (!reason || !*reason || strlen(reason) > 64))
+        json_object_set_new(errors, "reason_code",
+                            json_string("unavailable, too_far, unsafe, conflict_of_interest atau other"));
+    if (intake_invalid(c, errors, "Data tidak valid"))
+        return;
+    s_req_t req;
+    Pelukan__V1__Actor actor;
+    s_init(c, &req, &actor, NULL);
+    Pelukan__V1__VisitStep vs = PELUKAN__V1__VISIT_STEP__INIT;
+    vs.visit_id = (char *)pk_http_param(c->req, 0);
+    vs.step = step;
+    vs.reason_code = (char *)(reason ? reason : "");
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_VISIT_STEP;
+    req.visit_step = &vs;
+    pk_rpc_uv_call(c->in->dispatch->rpc, &req, S_TIMEOUT_MS, S_RETRIES, s_answer_visit, c);
+}
+
+void intake_dispatch_accept(intake_call_t *c)
+{
+    s_visit_step(c, PELUKAN__V1__VISIT_STEP__STEP__STEP_ACCEPT, false);
+}
+
+void intake_dispatch_en_route(intake_call_t *c)
+{
+    s_visit_step(c, PELUKAN__V1__VISIT_STEP__STEP__STEP_EN_ROUTE, false);
+}
+
+void intake_dispatch_arrived(intake_call_t *c)
+{
+    s_visit_step(c, PELUKAN__V1__VISIT_STEP__STEP__STEP_ARRIVED, false);
+}
+
+void intake_dispatch_decline(intake_call_t *c)
+{
+    s_visit_step(c, PELUKAN__V1__VISIT_STEP__STEP__STEP_DECLINE, true);
+}
+
+void intake_dispatch_identification(intake_call_t *c)
+{
+    if (!s_visit_param(c))
+        return;
+    if (!(c->body = intake_body(c->req))) {
+        intake_call_free(c);
+        return;
+    }
+    json_t *errors = json_object();
+    static const char *const keys[] = {"situation_confirmed",  "immediate_danger", "needs",
+                                       "recommended_services", "recommended_agencies", "referral_consent",
+                                       "consented_agencies",   "guardian_situation", "notes",
+                                       NULL};
+    s_only(c->body, keys, errors);
+    Pelukan__V1__SubmitIdentification si = PELUKAN__V1__SUBMIT_IDENTIFICATION__INIT;
+    bool confirmed = false, danger = false, consent = false;
+    s_bool_field(c->body, "situation_confirmed", true, &confirmed, errors);
+    s_bool_field(c->body, "immediate_danger", true, &danger, errors);
+    s_bool_field(c->body, "referral_consent", true, &consent, errors);
+    si.situation_confirmed = confirmed;
+    si.immediate_danger = danger;
+    si.referral_consent = consent;
+    const char **needs = s_strings(c->body, "needs", 5, &si.n_needs, errors);
+    const char **svcs = s_strings(c->body, "recommended_services", 8, &si.n_recommended_services, errors);
+    const char **agcs = s_strings(c->body, "recommended_agencies", 5, &si.n_recommended_agencies, errors);
+    const char **cons = s_strings(c->body, "consented_agencies", 5, &si.n_consented_agencies, errors);
+    const char *guardian = json_string_value(json_object_get(c->body, "guardian_situation"));
+    if (!guardian)
+        json_object_set_new(errors, "guardian_situation", json_string("wajib diisi (not_child jika bukan anak)"));
+    json_t *notes = json_object_get(c->body, "notes");
+    if (notes && !json_is_string(notes))
+        json_object_set_new(errors, "notes", json_string("teks"));
+    if (intake_invalid(c, errors, "Laporan identifikasi tidak valid")) {
+        free(needs), free(svcs), free(agcs), free(cons);
+        return;
+    }
+    s_req_t req;
+    Pelukan__V1__Actor actor;
+    s_init(c, &req, &actor, NULL);
+    si.visit_id = (char *)pk_http_param(c->req, 0);
+    si.needs = (char **)needs;
+    si.recommended_services = (char **)svcs;
+    si.recommended_agencies = (char **)agcs;
+    si.consented_agencies = (char **)cons;
+    si.guardian_situation = (char *)guardian;
+    si.notes = (char *)(notes ? json_string_value(notes) : "");
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SUBMIT_IDENTIFICATION;
+    req.submit_identification = &si;
+    pk_rpc_uv_call(c->in->dispatch->rpc, &req, S_TIMEOUT_MS, S_RETRIES, s_answer_visit, c);
+    free(needs), free(svcs), free(agcs), free(cons);
+}
+
+/* ---- the reporter's view ------------------------------------------------------------- */
+
+/* What the reporter may see: a first name, a badge, where the companion is
+ * and how far; never the companion's id or track. */
+static json_t *s_approach_json(const Pelukan__V1__Approach *a)
+{
+    json_t *j = json_pack("{s:s, s:{s:s, s:s}}", "state", a->state, "companion", "first_name", a->first_name,
+                          "badge", a->badge);
+    if (a->position_known) {
+        json_object_set_new(j, "position", json_pack("{s:f, s:f}", "lat", a->companion->lat, "lon", a->companion->lon));
+        json_object_set_new(j, "position_at_us", json_integer((json_int_t)a->position_at_us));
+        json_object_set_new(j, "distance_m", json_integer((json_int_t)llround(a->distance_m)));
+        json_object_set_new(j, "eta_minutes", json_integer(a->eta_minutes));
+    } else {
+        json_object_set_new(j, "position", json_null());
+    }
+    return j;
+}
+
+static void s_approach_done(int rc, const s_reply_t *reply, void *arg)
+{
+    intake_call_t *c = arg;
+    if (s_failed(c, rc, reply))
+        return;
+    intake_json(c->req, 200, s_approach_json(reply->approach));
+    intake_call_free(c);
+}
+
+static void s_get_approach(intake_dispatch_t *dp, const char *case_id, const char *correlation, pk_rpc_uv_done_fn done,
+                           void *arg)
+{
+    s_req_t req = PELUKAN__V1__COMMAND_REQUEST__INIT;
+    Pelukan__V1__GetApproach ga = PELUKAN__V1__GET_APPROACH__INIT;
+    req.case_id = (char *)case_id;
+    req.correlation_id = (char *)(correlation ? correlation : "");
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_APPROACH;
+    req.get_approach = &ga;
+    pk_rpc_uv_call(dp->rpc, &req, S_TIMEOUT_MS, S_RETRIES, done, arg);
+}
+
+static void s_stream_send(s_stream_t *s, const char *event, json_t *data)
+{
+    char *text = json_dumps(data, JSON_COMPACT);
+    json_decref(data);
+    char *frame = pk_asprintf("event: %s\ndata: %s\n\n", event, text);
+    free(text);
+    if (!s->dead && pk_http_stream_send(s->stream, frame, strlen(frame)) != 0)
+        s->dead = true;
+    free(frame);
+    s->last_us = pk_mono_us();
+}
+
+/* The visit is over for this stream: says why, then ends it. */
+static void s_stream_over(s_stream_t *s, const char *reason)
+{
+    if (!s->dead)
+        s_stream_send(s, "end", json_pack("{s:s}", "reason", reason));
+    s->dead = true;
+}
+
+static void s_push_approach(intake_dispatch_t *dp, const Pelukan__V1__Approach *a)
+{
+    for (s_stream_t *s = dp->streams; s; s = s->next) {
+        if (s->dead || strcmp(s->case_id, a->case_id) != 0)
+            continue;
+        s_stream_send(s, "approach", s_approach_json(a));
+        pk_metric_add(dp->m_pushed, 1);
+        if (strcmp(a->state, "en_route") != 0)
+            s_stream_over(s, "arrived");
+    }
+}
+
+static void s_stream_gone(pk_http_stream_t *stream, void *arg)
+{
+    (void)stream;
+    ((s_stream_t *)arg)->dead = true;
+}
+
+static void s_reap(intake_dispatch_t *dp)
+{
+    for (s_stream_t **p = &dp->streams; *p;) {
+        s_stream_t *s = *p;
+        if ((s->dead || !pk_http_stream_alive(s->stream)) && !s->polling) {
+            *p = s->next;
+            pk_http_stream_end(&s->stream);
+            free(s);
+            dp->nstreams--;
+        } else {
+            p = &s->next;
+        }
+    }
+    pk_metric_set(dp->m_streams, dp->nstreams);
+}
+
+static void s_polled(int rc, const s_reply_t *reply, void *arg)
+{
+    s_stream_t *s = arg;
+    s->polling = false;
+    if (rc == PK_ECLOSED || s->dead)
+        return;
+    if (rc != 0)
+        return; /* dispatch silent: try at the next tick */
+    if (reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK &&
+        reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_APPROACH)
+        s_stream_send(s, "approach", s_approach_json(reply->approach));
+    else if (reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_GONE)
+        s_stream_over(s, "visit_over");
+    else if (reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND)
+        s_stream_over(s, "no_visit");
+}
+
+static void s_tick(uv_timer_t *t)
+{
+    intake_dispatch_t *dp = t->data;
+    uint64_t now = pk_mono_us();
+    for (s_stream_t *s = dp->streams; s; s = s->next) {
+        if (s->dead || s->polling || now - s->last_us < (uint64_t)S_POLL_MS * 1000u)
+            continue;
+        s->polling = true;
+        s_get_approach(dp, s->case_id, NULL, s_polled, s);
+    }
+    s_reap(dp);
+}
+
+static void s_stream_first(int rc, const s_reply_t *reply, void *arg)
+{
+    intake_call_t *c = arg;
+    if (s_failed(c, rc, reply))
+        return;
+    intake_dispatch_t *dp = c->in->dispatch;
+    if (dp->nstreams >= S_STREAMS_MAX) {
+        intake_error(c->req, 503, "too_many_streams", "Terlalu banyak pemantauan aktif, coba lagi", NULL);
+        intake_call_free(c);
+        return;
+    }
+    s_stream_t *s = pk_calloc(1, sizeof *s);
+    s->owner = dp;
+    snprintf(s->case_id, sizeof s->case_id, "%s", c->case_id);
+    s->stream = pk_http_stream_start(c->req, 200, "text/event-stream", s_stream_gone, s);
+    c->req = NULL;
+    intake_call_free(c);
+    s->next = dp->streams;
+    dp->streams = s;
+    dp->nstreams++;
+    pk_metric_set(dp->m_streams, dp->nstreams);
+    s_stream_send(s, "approach", s_approach_json(reply->approach));
+}
+
+static void s_owned(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    if (!intake_db_ok(c, txn, status))
+        return;
+    if (PQntuples(pk_db_txn_result(txn, 0)) != 1) {
+        intake_error(c->req, 404, "not_found", "Laporan tidak ditemukan", NULL);
+        intake_call_free(c);
+        return;
+    }
+    snprintf(c->case_id, sizeof c->case_id, "%s", PQgetvalue(pk_db_txn_result(txn, 0), 0, 0));
+    bool stream = c->work != NULL;
+    c->work = NULL;
+    s_get_approach(c->in->dispatch, c->case_id, pk_http_request_id(c->req), stream ? s_stream_first : s_approach_done,
+                   c);
+}
+
+static void s_check_owner(intake_call_t *c)
+{
+    const char *p[] = {pk_http_param(c->req, 0), c->reporter_id};
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn, "SELECT id FROM cases WHERE id = $1 AND reporter_id = $2", 2, p);
+    pk_db_txn_submit(txn, s_owned, c);
+}
+
+void intake_dispatch_report_companion(pk_http_req_t *req, void *arg)
+{
+    intake_call_t *c = intake_call_new(arg, req);
+    intake_authenticate(c, s_check_owner);
+}
+
+void intake_dispatch_report_stream(pk_http_req_t *req, void *arg)
+{
+    intake_call_t *c = intake_call_new(arg, req);
+    c->work = c; /* marks a stream */
+    intake_authenticate(c, s_check_owner);
+}
+
+/* ---- life -------------------------------------------------------------------------------- */
+
+intake_dispatch_t *intake_dispatch_new(intake_t *in, const char *endpoint)
+{
+    intake_dispatch_t *dp = pk_calloc(1, sizeof *dp);
+    dp->in = in;
+    uv_loop_t *loop = pk_service_loop(in->svc);
+    dp->rpc = pk_rpc_uv_new(loop, endpoint, 0, in->log);
+    pk_metrics_t *m = pk_service_metrics(in->svc);
+    dp->m_pings = pk_metrics_counter(m, "pelukan_intake_positions_total", NULL, "companion pings taken");
+    dp->m_batches = pk_metrics_counter(m, "pelukan_intake_position_batches_total", NULL,
+                                       "RecordPositions commands sent to dispatch");
+    dp->m_pushed = pk_metrics_counter(m, "pelukan_intake_approach_pushed_total", NULL,
+                                      "approach updates pushed to reporters' streams");
+    dp->m_streams = pk_metrics_gauge(m, "pelukan_intake_approach_streams", NULL, "reporters watching an approach");
+    uv_timer_init(loop, &dp->timer);
+    dp->timer.data = dp;
+    uv_timer_start(&dp->timer, s_tick, S_TICK_MS, S_TICK_MS);
+    return dp;
+}
+
+static void s_timer_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+void intake_dispatch_destroy(intake_dispatch_t **dp_p)
+{
+    if (!dp_p || !*dp_p)
+        return;
+    intake_dispatch_t *dp = *dp_p;
+    *dp_p = NULL;
+    /* Calls in flight end with PK_ECLOSED (503), pings waiting too. */
+    pk_rpc_uv_close(&dp->rpc);
+    for (size_t i = 0; i < dp->nqueue; i++) {
+        intake_error(dp->queue[i].call->req, 503, "dispatch_unavailable", "Layanan sedang berhenti, coba lagi", NULL);
+        intake_call_free(dp->queue[i].call);
+    }
+    free(dp->queue);
+    for (s_stream_t *s = dp->streams, *next; s; s = next) {
+        next = s->next;
+        s_stream_over(s, "server_stopping");
+        pk_http_stream_end(&s->stream);
+        free(s);
+    }
+    uv_timer_stop(&dp->timer);
+    uv_close((uv_handle_t *)&dp->timer, s_timer_closed);
+}

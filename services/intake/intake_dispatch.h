@@ -1,0 +1,31 @@
+/* intake_dispatch.h -- the routes that intake serves for the dispatch
+ * service (intake_dispatch.c). */
+#ifndef INTAKE_DISPATCH_H
+#define INTAKE_DISPATCH_H
+
+#include "intake_call.h"
+
+/* The command client, the ping batcher and the reporters' streams.
+ * Caller owns return value. */
+intake_dispatch_t *intake_dispatch_new(intake_t *in, const char *endpoint);
+/* Ends calls in flight (503), pings waiting and streams. Accepts NULL. */
+void intake_dispatch_destroy(intake_dispatch_t **dp_p);
+
+/* Staff routes (after authentication and the role check). */
+void intake_dispatch_suggest(intake_call_t *c);        /* GET  /v1/staff/cases/{id}/companions */
+void intake_dispatch_assign(intake_call_t *c);         /* POST /v1/staff/cases/{id}/assign */
+void intake_dispatch_status(intake_call_t *c);         /* PUT  /v1/companion/status */
+void intake_dispatch_location(intake_call_t *c);       /* POST /v1/companion/location */
+void intake_dispatch_visits(intake_call_t *c);         /* GET  /v1/companion/visits */
+void intake_dispatch_visit(intake_call_t *c);          /* GET  /v1/companion/visits/{id} */
+void intake_dispatch_accept(intake_call_t *c);         /* POST .../visits/{id}/accept */
+void intake_dispatch_en_route(intake_call_t *c);       /* POST .../visits/{id}/en-route */
+void intake_dispatch_arrived(intake_call_t *c);        /* POST .../visits/{id}/arrived */
+void intake_dispatch_decline(intake_call_t *c);        /* POST .../visits/{id}/decline */
+void intake_dispatch_identification(intake_call_t *c); /* POST .../visits/{id}/identification */
+
+/* Reporter routes. */
+void intake_dispatch_report_companion(pk_http_req_t *req, void *arg); /* GET /v1/reports/{id}/companion */
+void intake_dispatch_report_stream(pk_http_req_t *req, void *arg);    /* GET .../companion/stream */
+
+#endif

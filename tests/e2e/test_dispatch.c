@@ -1,0 +1,482 @@
+/* test_dispatch.c -- the companion's visit end to end, through the intake
+ * gateway to a real dispatch service: the nearest companion suggested,
+ * assigned once, watched by the reporter while approaching, arrival by
+ * radius, the identification report, and the admin's timeline; with the
+ * refusals on the way, a decline that returns the case, and the deletion
+ * of positions outside visits. */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../support/pkt_intake.h"
+#include "pelukan/util.h"
+
+static pkt_intake_t T;
+
+#define LAT      (-7.3512345)
+#define LON      108.1012345
+#define KM_LAT   0.009043 /* degrees of latitude per km */
+#define NOTES    "Korban tinggal bersama nenek di Kampung Rahasia Melati"
+
+static int s_add(const char *login, const char *name, const char *role, const char *password)
+{
+    char *in = pk_asprintf("%s/pw-%d", pkt_env("PKTEST_TMP"), (int)getpid());
+    FILE *f = fopen(in, "w");
+    fprintf(f, "%s\n", password);
+    fclose(f);
+    char *args = pk_asprintf("staff add --login %s --name '%s' --role %s --password-stdin", login, name, role);
+    char *out = NULL;
+    int rc = pkt_ctl(T.env, args, in, &out);
+    cr_assert_eq(rc, 0, "%s", out);
+    unlink(in);
+    free(in);
+    free(args);
+    free(out);
+    return rc;
+}
+
+/* Logs in; returns the token and the staff id (caller frees both). */
+static char *s_login(const char *login, const char *password, char **staff_id)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"login\":\"%s\",\"password\":\"%s\"}", login, password);
+    json_t *j = NULL;
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/staff/login", body, NULL, NULL, &j), 200);
+    char *token = pk_strdup(pkt_json_str(j, "token"));
+    if (staff_id)
+        *staff_id = pk_strdup(pkt_json_str(j, "staff.id"));
+    json_decref(j);
+    return token;
+}
+
+static int s_call(const char *method, const char *path, const char *body, const char *token, json_t **out)
+{
+    return pkt_intake_call(&T, method, path, body, token, NULL, out);
+}
+
+static int s_ping(const char *token, double lat, double lon)
+{
+    char body[128];
+    snprintf(body, sizeof body, "{\"lat\":%.7f,\"lon\":%.7f,\"accuracy_m\":8}", lat, lon);
+    json_t *j = NULL;
+    int st = s_call("POST", "/v1/companion/location", body, token, &j);
+    if (st != 204) {
+        char *text = j ? json_dumps(j, 0) : NULL;
+        fprintf(stderr, "ping: %d %s\n", st, text ? text : "");
+        free(text);
+    }
+    json_decref(j);
+    return st;
+}
+
+/* A verified case at LAT, LON reported by `reporter`. */
+static char *s_verified_case(const char *reporter, const char *admin, const char *key)
+{
+    const char *report =
+        "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"sex\":\"F\",\"age\":15,\"name\":\"Dewi Rahasia\"},"
+        "\"violence_forms\":[\"fisik\"],\"place_type\":\"rumah_tangga\",\"perpetrator_relation\":\"orang_tua\","
+        "\"location\":{\"lat\":-7.3512345,\"lon\":108.1012345,\"kecamatan_code\":\"32.06.24\"},"
+        "\"urgent\":true,\"contact_safety\":{\"safe_hours\":\"00:00-23:59\",\"safe_channel\":\"call\","
+        "\"phone_monitored\":false}}";
+    json_t *j;
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", report, reporter, key, &j), 201);
+    char *id = pk_strdup(pkt_json_str(j, "case_id"));
+    json_decref(j);
+    char path[160];
+    snprintf(path, sizeof path, "/v1/staff/cases/%s?purpose=confirmation_call", id);
+    cr_assert_eq(s_call("GET", path, NULL, admin, NULL), 200);
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/calls", id);
+    cr_assert_eq(s_call("POST", path, "{\"outcome\":\"reached\"}", admin, NULL), 200);
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/verify", id);
+    cr_assert_eq(s_call("POST", path, "{}", admin, NULL), 200);
+    return id;
+}
+
+static const char *s_state_of(const char *case_id)
+{
+    static char state[32];
+    char *sql = pk_asprintf("SELECT state FROM intake.cases WHERE id = '%s'", case_id);
+    char *v = pkt_sql_value(T.db, sql);
+    snprintf(state, sizeof state, "%s", v ? v : "");
+    free(v);
+    free(sql);
+    return state;
+}
+
+typedef struct {
+    const char *case_id;
+    const char *want;
+} s_wait_t;
+
+static bool s_state_is(void *arg)
+{
+    s_wait_t *w = arg;
+    return strcmp(s_state_of(w->case_id), w->want) == 0;
+}
+
+static void s_wait_state(const char *case_id, const char *want)
+{
+    s_wait_t w = {case_id, want};
+    cr_assert(pkt_wait_until(s_state_is, &w, 20000), "case %s reaches %s (is %s)", case_id, want,
+              s_state_of(case_id));
+}
+
+/* ---- concurrent assignment ------------------------------------------------------- */
+
+typedef struct {
+    const char *path, *body, *token;
+    int status;
+} s_assign_t;
+
+static void *s_assign_thread(void *arg)
+{
+    s_assign_t *a = arg;
+    a->status = s_call("POST", a->path, a->body, a->token, NULL);
+    return NULL;
+}
+
+/* ---- the reporter's stream, read in a thread -------------------------------------- */
+
+typedef struct {
+    char path[160];
+    char auth[160];
+    int status;
+    char *body;
+} s_stream_t;
+
+static void *s_stream_thread(void *arg)
+{
+    s_stream_t *s = arg;
+    const char *headers[] = {s->auth, NULL};
+    s->status = pkt_http_timed("GET", T.port, s->path, NULL, 0, headers, 20000, &s->body);
+    return NULL;
+}
+
+static bool s_streams_open(void *arg)
+{
+    (void)arg;
+    char *m = NULL;
+    pkt_http_get(T.port, "/metrics", &m);
+    bool open = m && strstr(m, "pelukan_intake_approach_streams{service=\"intake\"} 1");
+    free(m);
+    return open;
+}
+
+Test(dispatch, nearest_companion_assigned_watched_arrives_and_reports)
+{
+    pkt_intake_start(&T, "t_dispatch1", NULL);
+    pkt_intake_start_dispatch(&T);
+    s_add("admin1", "Admin Satu", "admin", "kata-sandi-admin-1");
+    s_add("pdp_near", "Rina Pendamping Dekat", "companion", "kata-sandi-rina-1");
+    s_add("pdp_far", "Budi Pendamping Jauh", "companion", "kata-sandi-budi-1");
+    s_add("pdp_off", "Asep Tidak Bertugas", "companion", "kata-sandi-asep-1");
+    char *admin = s_login("admin1", "kata-sandi-admin-1", NULL);
+    char *near_id, *far_id, *off_id;
+    char *near = s_login("pdp_near", "kata-sandi-rina-1", &near_id);
+    char *far = s_login("pdp_far", "kata-sandi-budi-1", &far_id);
+    char *off = s_login("pdp_off", "kata-sandi-asep-1", &off_id);
+    char *reporter = pkt_intake_register(&T, "081355550001");
+    char *stranger = pkt_intake_register(&T, "081355550002");
+    char *id = s_verified_case(reporter, admin, "d1");
+
+    /* Companions report for duty; a ping before that is refused. */
+    cr_assert_eq(s_ping(near, LAT + 2 * KM_LAT, LON), 409, "not registered yet");
+    json_t *j;
+    cr_assert_eq(s_call("PUT", "/v1/companion/status",
+                        "{\"on_duty\":true,\"sex\":\"F\",\"languages\":[\"id\",\"su\"],"
+                        "\"kecamatan_codes\":[\"32.06.24\"]}",
+                        near, &j),
+                 200);
+    cr_assert_eq(strncmp(pkt_json_str(j, "badge"), "PDP-", 4), 0, "a badge number");
+    json_decref(j);
+    cr_assert_eq(s_call("PUT", "/v1/companion/status", "{\"on_duty\":true,\"sex\":\"M\"}", far, NULL), 200);
+    cr_assert_eq(s_call("PUT", "/v1/companion/status", "{\"on_duty\":false}", off, NULL), 200);
+    cr_assert_eq(s_call("PUT", "/v1/companion/status", "{\"on_duty\":\"yes\"}", off, NULL), 422);
+    cr_assert_eq(s_call("PUT", "/v1/companion/status", "{\"on_duty\":true,\"kecamatan_codes\":[\"x\"]}", off, &j),
+                 422);
+    cr_assert_str_eq(pkt_json_str(j, "error.fields.kecamatan_codes"), "tidak valid", "dispatch names the field");
+    json_decref(j);
+    cr_assert_eq(s_ping(near, LAT + 2 * KM_LAT, LON), 204);
+    cr_assert_eq(s_ping(far, LAT + 10 * KM_LAT, LON), 204);
+    cr_assert_eq(s_ping(off, LAT + 0.5 * KM_LAT, LON), 204);
+    /* Invalid coordinates. */
+    cr_assert_eq(s_ping(near, 200, LON), 422);
+    cr_assert_eq(s_call("POST", "/v1/companion/location", "{\"lat\":\"-7.3\",\"lon\":108.1}", near, NULL), 422);
+    cr_assert_eq(s_call("POST", "/v1/companion/location", "{\"lat\":0,\"lon\":0}", near, NULL), 422);
+    cr_assert_eq(s_call("POST", "/v1/companion/location", "{\"lat\":-7.3,\"lon\":108.1,\"x\":1}", near, NULL), 422);
+
+    /* The suggestion: nearest on-duty first, the off-duty one absent. */
+    char path[256];
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/companions?prefer_sex=F", id);
+    cr_assert_eq(s_call("GET", path, NULL, admin, &j), 200);
+    json_t *list = json_object_get(j, "companions");
+    cr_assert_eq(json_array_size(list), 2, "%s", json_dumps(j, 0));
+    json_t *first = json_array_get(list, 0), *second = json_array_get(list, 1);
+    cr_assert_str_eq(pkt_json_str(first, "companion_id"), near_id);
+    cr_assert_str_eq(pkt_json_str(first, "first_name"), "Rina");
+    json_int_t d1 = json_integer_value(json_object_get(first, "distance_m"));
+    cr_assert(d1 > 1900 && d1 < 2100, "about 2 km: %lld", (long long)d1);
+    cr_assert(json_integer_value(json_object_get(first, "eta_minutes")) >= 4, "at 25 km/h");
+    cr_assert(json_is_true(json_object_get(first, "preference_met")));
+    cr_assert(json_is_true(json_object_get(first, "covers_kecamatan")));
+    cr_assert_str_eq(pkt_json_str(second, "companion_id"), far_id);
+    cr_assert(json_is_false(json_object_get(second, "preference_met")));
+    json_decref(j);
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/companions?prefer_sex=X", id);
+    cr_assert_eq(s_call("GET", path, NULL, admin, NULL), 422);
+
+    /* Off duty: 409. Then two admins assign at once: exactly one wins. */
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/assign", id);
+    char body[128];
+    snprintf(body, sizeof body, "{\"companion_id\":\"%s\"}", off_id);
+    cr_assert_eq(s_call("POST", path, body, admin, &j), 409);
+    cr_assert_str_eq(pkt_json_str(j, "error.code"), "companion_off_duty");
+    json_decref(j);
+    char b1[128], b2[128];
+    snprintf(b1, sizeof b1, "{\"companion_id\":\"%s\"}", near_id);
+    snprintf(b2, sizeof b2, "{\"companion_id\":\"%s\"}", far_id);
+    s_assign_t a1 = {path, b1, admin, 0}, a2 = {path, b2, admin, 0};
+    pthread_t t1, t2;
+    pthread_create(&t1, NULL, s_assign_thread, &a1);
+    pthread_create(&t2, NULL, s_assign_thread, &a2);
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    cr_assert((a1.status == 200) != (a2.status == 200), "one assignment: %d %d", a1.status, a2.status);
+    cr_assert(a1.status == 409 || a2.status == 409);
+    const char *winner = a1.status == 200 ? near : far, *loser = a1.status == 200 ? far : near;
+    s_wait_state(id, "assigned");
+    if (a1.status != 200) {
+        /* The far one won the race: decline it so the near one is assigned. */
+        cr_assert_eq(s_call("GET", "/v1/companion/visits", NULL, far, &j), 200);
+        char step[200];
+        snprintf(step, sizeof step, "/v1/companion/visits/%s/decline",
+                 pkt_json_str(json_array_get(json_object_get(j, "visits"), 0), "visit_id"));
+        json_decref(j);
+        cr_assert_eq(s_call("POST", step, "{\"reason_code\":\"too_far\"}", far, NULL), 200);
+        s_wait_state(id, "verified");
+        cr_assert_eq(s_call("POST", path, b1, admin, NULL), 200);
+        s_wait_state(id, "assigned");
+        winner = near;
+        loser = far;
+    }
+    (void)winner;
+
+    /* The companion's visit, with the case's place (an opening). */
+    cr_assert_eq(s_call("GET", "/v1/companion/visits", NULL, near, &j), 200);
+    json_t *visit = json_array_get(json_object_get(j, "visits"), 0);
+    char visit_id[64];
+    snprintf(visit_id, sizeof visit_id, "%s", pkt_json_str(visit, "visit_id"));
+    cr_assert_str_eq(pkt_json_str(visit, "state"), "assigned");
+    cr_assert_null(json_object_get(visit, "location"), "no place in the list");
+    json_decref(j);
+    snprintf(path, sizeof path, "/v1/companion/visits/%s", visit_id);
+    cr_assert_eq(s_call("GET", path, NULL, near, &j), 200);
+    cr_assert_float_eq(json_real_value(json_object_get(json_object_get(j, "location"), "lat")), LAT, 1e-6);
+    json_decref(j);
+    cr_assert_eq(s_call("GET", path, NULL, loser, NULL), 403, "companion not assigned");
+    snprintf(path, sizeof path, "/v1/companion/visits/%s/accept", visit_id);
+    cr_assert_eq(s_call("POST", path, "{}", loser, NULL), 403, "companion not assigned");
+    snprintf(path, sizeof path, "/v1/companion/visits/%s/accept", "0123456789abcdef0123456789abcdef");
+    cr_assert_eq(s_call("POST", path, "{}", near, NULL), 404);
+
+    /* Before leaving, the reporter has nothing to watch; a stranger never. */
+    char rpath[160];
+    snprintf(rpath, sizeof rpath, "/v1/reports/%s/companion", id);
+    cr_assert_eq(s_call("GET", rpath, NULL, reporter, &j), 409);
+    cr_assert_str_eq(pkt_json_str(j, "error.code"), "not_en_route");
+    json_decref(j);
+    cr_assert_eq(s_call("GET", rpath, NULL, stranger, NULL), 404, "reporter of another case");
+    cr_assert_eq(s_call("GET", rpath, NULL, NULL, NULL), 401);
+
+    snprintf(path, sizeof path, "/v1/companion/visits/%s/accept", visit_id);
+    cr_assert_eq(s_call("POST", path, "{}", near, &j), 200);
+    cr_assert_str_eq(pkt_json_str(j, "state"), "accepted");
+    json_decref(j);
+    cr_assert_eq(s_call("POST", path, "{}", near, NULL), 409, "accepted once");
+    snprintf(path, sizeof path, "/v1/companion/visits/%s/en-route", visit_id);
+    cr_assert_eq(s_call("POST", path, "{}", near, NULL), 200);
+    s_wait_state(id, "en_route");
+    cr_assert_eq(s_call("GET", rpath, NULL, reporter, &j), 200);
+    cr_assert_str_eq(pkt_json_str(j, "companion.first_name"), "Rina");
+    cr_assert_null(json_object_get(j, "companion_id"), "no staff id for the reporter");
+    cr_assert_null(strstr(json_dumps(j, 0), near_id), "no staff id anywhere");
+    json_decref(j);
+
+    /* The reporter watches; the companion comes closer, then arrives. */
+    s_stream_t st = {.status = 0, .body = NULL};
+    snprintf(st.path, sizeof st.path, "/v1/reports/%s/companion/stream", id);
+    snprintf(st.auth, sizeof st.auth, "Authorization: Bearer %s", reporter);
+    pthread_t reader;
+    pthread_create(&reader, NULL, s_stream_thread, &st);
+    cr_assert(pkt_wait_until(s_streams_open, NULL, 10000), "the stream opened");
+    static const double km[] = {1.5, 1.0, 0.5, 0.04};
+    for (size_t i = 0; i < sizeof km / sizeof km[0]; i++) {
+        cr_assert_eq(s_ping(near, LAT + km[i] * KM_LAT, LON), 204);
+        usleep(300 * 1000);
+    }
+    pthread_join(reader, NULL);
+    cr_assert_eq(st.status, 200);
+    cr_assert_not_null(st.body);
+    /* Distances in the order they came: never growing, ending near 0. */
+    long last = 1000000, n = 0;
+    for (const char *p = strstr(st.body, "\"distance_m\":"); p; p = strstr(p + 1, "\"distance_m\":")) {
+        long d = atol(p + strlen("\"distance_m\":"));
+        cr_assert(d <= last, "distance grows: %ld after %ld\n%s", d, last, st.body);
+        last = d;
+        n++;
+    }
+    cr_assert(n >= 4, "an update per ping: %ld\n%s", n, st.body);
+    cr_assert(last < 100, "arrived: %ld", last);
+    cr_assert_not_null(strstr(st.body, "event: end\ndata: {\"reason\":\"arrived\"}"), "%s", st.body);
+    cr_assert_null(strstr(st.body, near_id), "no staff id in the stream");
+    free(st.body);
+    s_wait_state(id, "on_site");
+    cr_assert_eq(s_call("GET", rpath, NULL, reporter, NULL), 410, "tracking after arrival");
+
+    /* The identification report. */
+    snprintf(path, sizeof path, "/v1/companion/visits/%s/identification", visit_id);
+    const char *ident = "{\"situation_confirmed\":true,\"immediate_danger\":false,"
+                        "\"needs\":[\"medical\",\"psychological\"],\"recommended_services\":[\"kesehatan\"],"
+                        "\"recommended_agencies\":[\"uptd_ppa\"],\"referral_consent\":true,"
+                        "\"consented_agencies\":[\"uptd_ppa\"],\"guardian_situation\":\"with_relative\","
+                        "\"notes\":\"" NOTES "\"}";
+    cr_assert_eq(s_call("POST", path, ident, loser, NULL), 403);
+    cr_assert_eq(s_call("POST", path,
+                        "{\"situation_confirmed\":true,\"immediate_danger\":false,\"referral_consent\":false,"
+                        "\"needs\":[\"money\"],\"guardian_situation\":\"with_relative\"}",
+                        near, &j),
+                 422);
+    cr_assert_str_eq(pkt_json_str(j, "error.fields.needs"), "tidak valid");
+    json_decref(j);
+    cr_assert_eq(s_call("POST", path, "{\"situation_confirmed\":true}", near, NULL), 422);
+    cr_assert_eq(s_call("POST", path, ident, near, &j), 200);
+    cr_assert_str_eq(pkt_json_str(j, "state"), "completed");
+    json_decref(j);
+    s_wait_state(id, "assessed");
+
+    /* The admin's timeline shows every step from dispatch. */
+    snprintf(path, sizeof path, "/v1/staff/cases/%s", id);
+    cr_assert_eq(s_call("GET", path, NULL, admin, &j), 200);
+    char *timeline = json_dumps(json_object_get(j, "timeline"), 0);
+    static const char *const steps[] = {"dispatch:companion_assigned",  "dispatch:visit_accepted",
+                                        "dispatch:companion_en_route",  "dispatch:companion_arrived",
+                                        "dispatch:identification_report_submitted", "dispatch:visit_completed"};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+        cr_assert_not_null(strstr(timeline, steps[i]), "%s in %s", steps[i], timeline);
+    free(timeline);
+    json_decref(j);
+
+    /* Nothing personal left dispatch: no coordinate or note in its events,
+     * the notes sealed at rest, the target gone with the visit. */
+    char *leak = pkt_sql_value(T.db, "SELECT count(*) FROM dispatch.outbox WHERE position('\\x2d372e3335'::bytea IN "
+                                     "envelope) > 0 OR position(convert_to('Rahasia', 'UTF8') IN envelope) > 0");
+    cr_assert_str_eq(leak, "0", "no '-7.35' and no note text in dispatch's events");
+    free(leak);
+    char *sealed = pkt_sql_value(T.db, "SELECT count(*) FROM dispatch.identification WHERE notes_sealed IS NOT NULL"
+                                       " AND position(convert_to('Rahasia', 'UTF8') IN notes_sealed) = 0");
+    cr_assert_str_eq(sealed, "1", "the notes are sealed");
+    free(sealed);
+    char *targets = pkt_sql_value(T.db, "SELECT count(*) FROM dispatch.visit WHERE target_sealed IS NOT NULL");
+    cr_assert_str_eq(targets, "0", "the place is wiped when the visit ends");
+    free(targets);
+    char *access = pkt_sql_value(T.db, "SELECT count(*) FROM intake.case_event WHERE kind = 'access'"
+                                       " AND reason_code = 'companion_dispatch'");
+    cr_assert_neq(atoi(access), 0, "handing the place to dispatch is a recorded opening");
+    free(access);
+
+    pkt_intake_stop(&T);
+    static const char *const secrets[] = {"Rahasia", "108.101", "-7.351", "Dewi"};
+    char *logs[] = {pkt_proc_log(&T.proc), pkt_proc_log(&T.dispatch)};
+    for (size_t l = 0; l < 2; l++) {
+        for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++)
+            cr_assert_null(strstr(logs[l], secrets[i]), "\"%s\" in a log:\n%s", secrets[i], logs[l]);
+        free(logs[l]);
+    }
+    free(admin), free(near), free(far), free(off), free(near_id), free(far_id), free(off_id);
+    free(reporter), free(stranger), free(id);
+}
+
+static bool s_loose_positions_gone(void *arg)
+{
+    (void)arg;
+    char *n = pkt_sql_value(T.db, "SELECT count(*) FROM dispatch.position_log WHERE visit_id IS NULL");
+    bool gone = n && strcmp(n, "0") == 0;
+    free(n);
+    return gone;
+}
+
+Test(dispatch, a_decline_returns_the_case_and_positions_outside_visits_expire)
+{
+    static const char *const extra[] = {"PELUKAN_DISPATCH_POSITION_RETENTION_S", "2", NULL};
+    pkt_intake_start(&T, "t_dispatch2", extra);
+    pkt_intake_start_dispatch(&T);
+    s_add("admin1", "Admin Satu", "admin", "kata-sandi-admin-1");
+    s_add("pdp1", "Sari Pendamping", "companion", "kata-sandi-sari-1");
+    char *admin = s_login("admin1", "kata-sandi-admin-1", NULL);
+    char *cid;
+    char *comp = s_login("pdp1", "kata-sandi-sari-1", &cid);
+    char *reporter = pkt_intake_register(&T, "081355550003");
+    char *id = s_verified_case(reporter, admin, "d2");
+    cr_assert_eq(s_call("PUT", "/v1/companion/status", "{\"on_duty\":true}", comp, NULL), 200);
+    cr_assert_eq(s_ping(comp, LAT + 3 * KM_LAT, LON), 204);
+
+    char path[200], body[128];
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/assign", id);
+    snprintf(body, sizeof body, "{\"companion_id\":\"%s\"}", cid);
+    json_t *j;
+    cr_assert_eq(s_call("POST", path, body, admin, &j), 200);
+    char visit_id[64];
+    snprintf(visit_id, sizeof visit_id, "%s", pkt_json_str(j, "visit_id"));
+    json_decref(j);
+    s_wait_state(id, "assigned");
+    cr_assert_eq(s_call("POST", path, body, admin, NULL), 409, "assigned already");
+
+    /* Declined with a reason: the case is back in the admin's queue, the
+     * companion free again. */
+    snprintf(path, sizeof path, "/v1/companion/visits/%s/decline", visit_id);
+    cr_assert_eq(s_call("POST", path, "{}", comp, NULL), 422, "a reason is required");
+    cr_assert_eq(s_call("POST", path, "{\"reason_code\":\"bored\"}", comp, &j), 422);
+    cr_assert_str_eq(pkt_json_str(j, "error.fields.reason_code"), "tidak valid");
+    json_decref(j);
+    cr_assert_eq(s_call("POST", path, "{\"reason_code\":\"unsafe\"}", comp, &j), 200);
+    cr_assert_str_eq(pkt_json_str(j, "state"), "declined");
+    json_decref(j);
+    s_wait_state(id, "verified");
+    char *load = pkt_sql_value(T.db, "SELECT load FROM dispatch.companion");
+    cr_assert_str_eq(load, "0");
+    free(load);
+    char rpath[160];
+    snprintf(rpath, sizeof rpath, "/v1/reports/%s/companion", id);
+    cr_assert_eq(s_call("GET", rpath, NULL, reporter, NULL), 410, "a cancelled visit is over");
+
+    /* Positions outside visits are deleted after the retention (2 s). */
+    cr_assert(pkt_wait_until(s_loose_positions_gone, NULL, 15000), "positions outside visits deleted");
+    char *pos = pkt_sql_value(T.db, "SELECT count(*) FROM dispatch.companion WHERE position IS NOT NULL");
+    cr_assert_str_eq(pos, "0", "the last position too");
+    free(pos);
+
+    /* Withdrawn by the reporter while assigned: the visit is cancelled in
+     * dispatch (it follows intake's events) and the companion freed. */
+    cr_assert_eq(s_ping(comp, LAT + 3 * KM_LAT, LON), 204);
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/assign", id);
+    cr_assert_eq(s_call("POST", path, body, admin, NULL), 200);
+    s_wait_state(id, "assigned");
+    snprintf(path, sizeof path, "/v1/reports/%s/withdraw", id);
+    cr_assert_eq(s_call("POST", path, NULL, reporter, NULL), 200);
+    load = NULL;
+    for (int i = 0; i < 200; i++) {
+        free(load);
+        load = pkt_sql_value(T.db, "SELECT load FROM dispatch.companion");
+        if (strcmp(load, "0") == 0)
+            break;
+        usleep(100 * 1000);
+    }
+    cr_assert_str_eq(load, "0", "the withdrawn case's visit is cancelled");
+    free(load);
+    pkt_intake_stop(&T);
+    free(admin), free(comp), free(cid), free(reporter), free(id);
+}
