@@ -315,16 +315,19 @@ static int s_suggest(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t 
     snprintf(age, sizeof age, "%d", d->position_max_age_s);
     snprintf(load, sizeof load, "%d", d->max_load);
     const char *p[] = {lat, lon, lim, age, load, s->kecamatan_code, s->prefer_sex, lang};
-    /* The nearest by the GiST index (KNN), then, when the place is not known
+    /* The nearest by the GiST index (planar KNN for candidates, then their
+     * true distance: see sql/0003), then, when the place is not known
      * or too few are near, those covering the kecamatan whose position is
      * unknown or stale. */
     PGresult *r = pk_pg_exec(
         conn, d->log,
-        "WITH near AS ("
-        "  SELECT c.id, ST_Distance(c.position, ST_MakePoint(NULLIF($2::text, '')::float8, NULLIF($1::text, '')::float8)::geography) AS dist"
-        "  FROM companion c WHERE $1::text <> '' AND c.on_duty AND c.load < $5::int"
+        "WITH cand AS ("
+        "  SELECT c.id, c.position FROM companion c WHERE $1::text <> '' AND c.on_duty AND c.load < $5::int"
         "   AND c.position_at > now() - make_interval(secs => $4::int)"
-        "  ORDER BY c.position <-> ST_MakePoint(NULLIF($2::text, '')::float8, NULLIF($1::text, '')::float8)::geography LIMIT $3::int),"
+        "  ORDER BY c.position_g <-> ST_SetSRID(ST_MakePoint(NULLIF($2::text, '')::float8,"
+        "   NULLIF($1::text, '')::float8), 4326) LIMIT $3::int * 4),"
+        " near AS (SELECT id, ST_Distance(position, ST_MakePoint(NULLIF($2::text, '')::float8,"
+        "   NULLIF($1::text, '')::float8)::geography) AS dist FROM cand ORDER BY dist LIMIT $3::int),"
         " covering AS ("
         "  SELECT c.id, NULL::float8 AS dist FROM companion c"
         "  WHERE $6::text <> '' AND c.on_duty AND c.load < $5::int AND $6 = ANY (c.kecamatan_codes)"
