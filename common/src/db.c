@@ -84,6 +84,50 @@ PGresult *pk_pg_exec(PGconn *conn, const pk_log_t *log, const char *sql, int npa
     return NULL;
 }
 
+PGresult *pk_pg_exec_prepared(pk_pg_stmts_t *stmts, PGconn *conn, const pk_log_t *log, const char *sql, int nparams,
+                              const char *const *params)
+{
+    int pid = PQbackendPID(conn);
+    if (stmts->conn != conn || stmts->pid != pid) {
+        stmts->n = 0; /* a new session: nothing is prepared there */
+        stmts->conn = conn;
+        stmts->pid = pid;
+    }
+    int i = 0;
+    while (i < stmts->n && stmts->sql[i] != sql)
+        i++;
+    if (i == PK_PG_STMTS_MAX)
+        return pk_pg_exec(conn, log, sql, nparams, params);
+    char name[24];
+    snprintf(name, sizeof name, "pk_stmt_%d", i);
+    if (i == stmts->n) {
+        PGresult *r = PQprepare(conn, name, sql, nparams, NULL);
+        bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        if (!ok) {
+            char first_line[80];
+            snprintf(first_line, sizeof first_line, "%s", sql);
+            first_line[strcspn(first_line, "\n")] = '\0';
+            pk_log_error(log, "prepare failed: SQLSTATE %s: %s (statement: %s...)", pk_pg_sqlstate(r),
+                         s_safe_message(r, PQerrorMessage(conn)), first_line);
+        }
+        PQclear(r);
+        if (!ok)
+            return NULL;
+        stmts->sql[stmts->n++] = sql;
+    }
+    PGresult *res = PQexecPrepared(conn, name, nparams, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return res;
+    char first_line[80];
+    snprintf(first_line, sizeof first_line, "%s", sql);
+    first_line[strcspn(first_line, "\n")] = '\0';
+    pk_log_error(log, "query failed: SQLSTATE %s: %s (statement: %s...)", pk_pg_sqlstate(res),
+                 s_safe_message(res, PQerrorMessage(conn)), first_line);
+    PQclear(res);
+    return NULL;
+}
+
 int pk_pg_run(PGconn *conn, const pk_log_t *log, const char *sql, int nparams, const char *const *params)
 {
     PGresult *res = pk_pg_exec(conn, log, sql, nparams, params);

@@ -46,6 +46,26 @@ static int s_execute(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zfram
                      const Pelukan__V1__CommandRequest *req)
 {
     const pk_log_t *log = self->cfg.log;
+    if (self->cfg.is_query && self->cfg.is_query(req)) {
+        /* A query changes nothing: no transaction, nothing to deduplicate. */
+        Pelukan__V1__CommandReply reply = PELUKAN__V1__COMMAND_REPLY__INIT;
+        int rc = self->cfg.handler(conn, req, &reply, self->cfg.handler_arg);
+        reply.command_id = req->command_id;
+        if (rc != 0 && rc != PK_RPC_READ_ONLY) {
+            pk_metric_add(self->m_failed, 1);
+            s_free_reply_result(&reply, self);
+            Pelukan__V1__CommandReply fail = PELUKAN__V1__COMMAND_REPLY__INIT;
+            fail.command_id = req->command_id;
+            fail.status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INTERNAL;
+            fail.error_code = "internal";
+            s_send_reply(router, identity, &fail);
+            return PQstatus(conn) == CONNECTION_OK ? 0 : PK_EDB;
+        }
+        pk_metric_add(self->m_done, 1);
+        s_send_reply(router, identity, &reply);
+        s_free_reply_result(&reply, self);
+        return 0;
+    }
     char id_hex[33];
     pk_hex(req->command_id.data, 16, id_hex);
     char id_param[40];

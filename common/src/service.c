@@ -234,6 +234,7 @@ static void s_start_bus(pk_service_t *svc)
             .max_msg_bytes = max_msg,
             .relay = svc->relay,
             .reply_done = svc->def->command_done,
+            .is_query = svc->def->command_is_query,
         };
         svc->rpc = pk_rpc_server_new(&rs);
     }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -169,4 +170,34 @@ bool pk_utf8_valid(const void *data, size_t len)
         i += n + 1;
     }
     return true;
+}
+
+struct pk_arena {
+    pk_arena_t *next;
+    max_align_t data[];
+};
+
+void *pk_arena_alloc(pk_arena_t **arena, size_t size)
+{
+    pk_arena_t *b = pk_calloc(1, sizeof *b + size);
+    b->next = *arena;
+    *arena = b;
+    return b->data;
+}
+
+char *pk_arena_strdup(pk_arena_t **arena, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *out = pk_arena_alloc(arena, n);
+    memcpy(out, s, n);
+    return out;
+}
+
+void pk_arena_free(pk_arena_t **arena)
+{
+    while (*arena) {
+        pk_arena_t *b = *arena;
+        *arena = b->next;
+        free(b);
+    }
 }

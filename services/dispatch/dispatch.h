@@ -8,8 +8,7 @@
 #include <stdint.h>
 
 #include "pelukan/service.h"
-
-typedef struct dispatch_block dispatch_block_t;
+#include "pelukan/util.h"
 
 typedef struct {
     pk_service_t *svc;
@@ -23,7 +22,8 @@ typedef struct {
     int suggest_limit;         /* companions in a suggestion */
     uv_timer_t retention_timer;
     bool retention_busy;
-    dispatch_block_t *reply_mem; /* the command thread's reply results */
+    pk_arena_t *reply_mem; /* the command thread's reply results */
+    pk_pg_stmts_t stmts;   /* prepared on the command thread's connection */
     pk_metric_t *m_pings, *m_arrivals, *m_retention_deleted, *m_assigned;
 } dispatch_t;
 
@@ -41,6 +41,8 @@ bool dispatch_point_valid(double lat, double lon);
 int dispatch_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply,
                      void *arg);
 void dispatch_command_done(Pelukan__V1__CommandReply *reply, void *arg);
+/* The commands that only read (run outside a transaction, not deduplicated). */
+bool dispatch_is_query(const Pelukan__V1__CommandRequest *req);
 
 /* Applies intake's events: a case that is withdrawn, rejected or a
  * duplicate ends its active visit; an erased case loses its key. */

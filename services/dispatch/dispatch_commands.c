@@ -40,38 +40,20 @@ static const char *const s_guardian[] = {"not_child",      "with_parents",
 static const char *const s_decline_reasons[] = {"unavailable", "too_far", "unsafe", "conflict_of_interest", "other",
                                                 NULL};
 
-/* ---- reply memory: freed after the reply is sent ------------------------ */
-
-struct dispatch_block {
-    dispatch_block_t *next;
-    max_align_t data[];
-};
+void dispatch_command_done(Pelukan__V1__CommandReply *reply, void *arg)
+{
+    (void)reply;
+    pk_arena_free(&((dispatch_t *)arg)->reply_mem);
+}
 
 static void *s_alloc(dispatch_t *d, size_t size)
 {
-    dispatch_block_t *b = pk_calloc(1, sizeof *b + size);
-    b->next = d->reply_mem;
-    d->reply_mem = b;
-    return b->data;
+    return pk_arena_alloc(&d->reply_mem, size);
 }
 
 static char *s_strdup(dispatch_t *d, const char *s)
 {
-    size_t n = strlen(s) + 1;
-    char *out = s_alloc(d, n);
-    memcpy(out, s, n);
-    return out;
-}
-
-void dispatch_command_done(Pelukan__V1__CommandReply *reply, void *arg)
-{
-    (void)reply;
-    dispatch_t *d = arg;
-    while (d->reply_mem) {
-        dispatch_block_t *b = d->reply_mem;
-        d->reply_mem = b->next;
-        free(b);
-    }
+    return pk_arena_strdup(&d->reply_mem, s);
 }
 
 /* ---- geometry ------------------------------------------------------------ */
@@ -96,6 +78,21 @@ bool dispatch_point_valid(double lat, double lon)
 {
     return isfinite(lat) && isfinite(lon) && lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180 &&
            !(lat == 0 && lon == 0);
+}
+
+/* ---- statements: prepared once per connection ---------------------------- */
+
+static PGresult *s_exec(PGconn *conn, dispatch_t *d, const char *sql, int n, const char *const *params)
+{
+    return pk_pg_exec_prepared(&d->stmts, conn, d->log, sql, n, params);
+}
+
+bool dispatch_is_query(const Pelukan__V1__CommandRequest *req)
+{
+    return req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_SUGGEST_COMPANIONS ||
+           req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_APPROACH ||
+           req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_VISITS ||
+           req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING;
 }
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -192,7 +189,7 @@ static int s_case_key(PGconn *conn, dispatch_t *d, const char *case_id, bool cre
     char ctx[64];
     snprintf(ctx, sizeof ctx, "case:%s", case_id);
     const char *p[] = {case_id};
-    PGresult *r = pk_pg_exec(conn, d->log, "SELECT wrapped_key FROM case_key WHERE case_id = $1", 1, p);
+    PGresult *r = s_exec(conn, d, "SELECT wrapped_key FROM case_key WHERE case_id = $1", 1, p);
     if (!r)
         return PK_EDB;
     int rc = PK_ENOENT;
@@ -264,8 +261,8 @@ static int s_set_companion(PGconn *conn, dispatch_t *d, const s_req_t *req, s_re
             return S_INVALID("kecamatan_codes");
     char *langs = s_array(c->languages, c->n_languages), *kecs = s_array(c->kecamatan_codes, c->n_kecamatan_codes);
     const char *p[] = {s_actor(req), c->first_name, c->on_duty ? "t" : "f", c->sex, langs, kecs};
-    PGresult *r = pk_pg_exec(
-        conn, d->log,
+    PGresult *r = s_exec(
+        conn, d,
         "INSERT INTO companion (id, badge, first_name, on_duty, sex, languages, kecamatan_codes)"
         " VALUES ($1, 'PDP-' || lpad(nextval('badge_seq')::text, 4, '0'), $2, $3, NULLIF($4, ''), $5, $6)"
         " ON CONFLICT (id) DO UPDATE SET first_name = $2, on_duty = $3, sex = NULLIF($4, ''), languages = $5,"
@@ -319,8 +316,8 @@ static int s_suggest(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t 
      * true distance: see sql/0003), then, when the place is not known
      * or too few are near, those covering the kecamatan whose position is
      * unknown or stale. */
-    PGresult *r = pk_pg_exec(
-        conn, d->log,
+    PGresult *r = s_exec(
+        conn, d,
         "WITH cand AS ("
         "  SELECT c.id, c.position FROM companion c WHERE $1::text <> '' AND c.on_duty AND c.load < $5::int"
         "   AND c.position_at > now() - make_interval(secs => $4::int)"
@@ -392,7 +389,7 @@ static Pelukan__V1__Visit *s_visit_of(dispatch_t *d, const PGresult *r, int i)
 static int s_reply_visit(PGconn *conn, dispatch_t *d, const char *visit_id, s_reply_t *reply)
 {
     const char *p[] = {visit_id};
-    PGresult *r = pk_pg_exec(conn, d->log, "SELECT " S_VISIT_COLS " FROM visit v WHERE v.id = $1", 1, p);
+    PGresult *r = s_exec(conn, d, "SELECT " S_VISIT_COLS " FROM visit v WHERE v.id = $1", 1, p);
     if (!r)
         return PK_EDB;
     if (PQntuples(r) == 1) {
@@ -416,7 +413,7 @@ static int s_assign(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *
     if (a->kecamatan_code[0] && !s_kecamatan_code(a->kecamatan_code))
         return S_INVALID("kecamatan_code");
     const char *pc[] = {a->companion_id};
-    PGresult *c = pk_pg_exec(conn, d->log, "SELECT on_duty, load FROM companion WHERE id = $1 FOR UPDATE", 1, pc);
+    PGresult *c = s_exec(conn, d, "SELECT on_duty, load FROM companion WHERE id = $1 FOR UPDATE", 1, pc);
     if (!c)
         return PK_EDB;
     bool found = PQntuples(c) == 1, on_duty = found && strcmp(PQgetvalue(c, 0, 0), "t") == 0;
@@ -444,7 +441,7 @@ static int s_assign(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *
         target = pk_pg_bytea(sealed, sizeof sealed);
     }
     const char *p[] = {a->visit_id, req->case_id, a->companion_id, target, a->kecamatan_code, s_actor(req)};
-    PGresult *r = pk_pg_exec(conn, d->log,
+    PGresult *r = s_exec(conn, d,
                              "INSERT INTO visit (id, case_id, companion_id, state, target_sealed, kecamatan_code,"
                              " assigned_by) VALUES ($1, $2, $3, 'assigned', $4::bytea, NULLIF($5, ''), $6)"
                              " ON CONFLICT (case_id) WHERE state IN " S_ACTIVE " DO NOTHING RETURNING id",
@@ -491,7 +488,7 @@ static int s_step(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *re
     char age[16];
     snprintf(age, sizeof age, "%d", d->position_max_age_s);
     const char *p[] = {s->visit_id, age};
-    PGresult *r = pk_pg_exec(conn, d->log,
+    PGresult *r = s_exec(conn, d,
                    "SELECT v.case_id, v.companion_id, v.state, v.target_sealed, k.wrapped_key,"
                    "  ST_Y(c.position::geometry), ST_X(c.position::geometry),"
                    "  coalesce(c.position_at > now() - make_interval(secs => $2::int), false)"
@@ -579,7 +576,7 @@ static int s_step(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *re
 static int s_list_visits(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
 {
     const char *p[] = {s_actor(req)};
-    PGresult *r = pk_pg_exec(conn, d->log,
+    PGresult *r = s_exec(conn, d,
                              "SELECT " S_VISIT_COLS " FROM visit v WHERE v.companion_id = $1"
                              " AND (v.state IN " S_ACTIVE " OR v.ended_at > now() - interval '1 day')"
                              " ORDER BY v.assigned_at DESC LIMIT 50",
@@ -602,7 +599,7 @@ static int s_list_visits(PGconn *conn, dispatch_t *d, const s_req_t *req, s_repl
 static int s_get_visit(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
 {
     const char *p[] = {req->get_visit->visit_id};
-    PGresult *r = pk_pg_exec(conn, d->log,
+    PGresult *r = s_exec(conn, d,
                              "SELECT " S_VISIT_COLS ", v.target_sealed, k.wrapped_key FROM visit v"
                              " LEFT JOIN case_key k ON k.case_id = v.case_id WHERE v.id = $1",
                              1, p);
@@ -684,7 +681,7 @@ static int s_get_approach(PGconn *conn, dispatch_t *d, const s_req_t *req, s_rep
     char age[16];
     snprintf(age, sizeof age, "%d", d->position_max_age_s);
     const char *p[] = {req->case_id, age};
-    PGresult *r = pk_pg_exec(conn, d->log,
+    PGresult *r = s_exec(conn, d,
                              "SELECT v.id, v.state, c.first_name, c.badge, v.target_sealed, k.wrapped_key,"
                              "  ST_Y(c.position::geometry), ST_X(c.position::geometry),"
                              "  (extract(epoch FROM c.position_at) * 1000000)::bigint,"
@@ -777,8 +774,8 @@ static int s_positions(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_
      * (older ones arriving late do not), every ping is logged with the
      * visit it belongs to, and the en-route visits of the companions who
      * moved come back with their sealed targets. */
-    PGresult *r = pk_pg_exec(
-        conn, d->log,
+    PGresult *r = s_exec(
+        conn, d,
         "WITH p AS (SELECT * FROM unnest($1::text[], $2::float8[], $3::float8[], $4::real[], $5::bigint[])"
         "   AS p (cid, lat, lon, acc, at_us)),"
         " known AS (SELECT p.*, to_timestamp(p.at_us / 1000000.0) AS at,"
@@ -880,7 +877,7 @@ static int s_identification(PGconn *conn, dispatch_t *d, const s_req_t *req, s_r
     if (notes_len > S_NOTES_MAX || !pk_utf8_valid(s->notes, notes_len))
         return S_INVALID("notes");
     const char *pv[] = {s->visit_id};
-    PGresult *r = pk_pg_exec(conn, d->log, "SELECT case_id, companion_id, state FROM visit WHERE id = $1 FOR UPDATE",
+    PGresult *r = s_exec(conn, d, "SELECT case_id, companion_id, state FROM visit WHERE id = $1 FOR UPDATE",
                              1, pv);
     if (!r)
         return PK_EDB;

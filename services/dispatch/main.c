@@ -162,6 +162,7 @@ int main(int argc, char **argv)
                                          .consumes = producers,
                                          .apply = dispatch_apply,
                                          .command = dispatch_command,
-                                         .command_done = dispatch_command_done};
+                                         .command_done = dispatch_command_done,
+                                         .command_is_query = dispatch_is_query};
     return pk_service_main(&def, argc, argv);
 }

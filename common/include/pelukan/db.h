@@ -29,6 +29,22 @@ PGresult *pk_pg_exec(PGconn *conn, const pk_log_t *log, const char *sql, int npa
 /* Runs a statement and discards its result: 0 or PK_EDB. */
 int pk_pg_run(PGconn *conn, const pk_log_t *log, const char *sql, int nparams, const char *const *params) PK_MUST_CHECK;
 
+/* Statements prepared on one blocking connection, keyed by the address of
+ * their SQL (string literals), so that PostgreSQL plans each once per
+ * session instead of per call. Zero-initialise; one per connection user. */
+#define PK_PG_STMTS_MAX 48
+typedef struct {
+    const char *sql[PK_PG_STMTS_MAX];
+    int n, pid;
+    const void *conn;
+} pk_pg_stmts_t;
+
+/* Like pk_pg_exec(), preparing `sql` on first use on this session (a new
+ * connection starts over). More than PK_PG_STMTS_MAX statements run
+ * unprepared. Caller owns return value. */
+PGresult *pk_pg_exec_prepared(pk_pg_stmts_t *stmts, PGconn *conn, const pk_log_t *log, const char *sql, int nparams,
+                              const char *const *params);
+
 /* The SQLSTATE of a failed result ("" if none). */
 const char *pk_pg_sqlstate(const PGresult *res);
 

@@ -9,6 +9,7 @@
 #define PELUKAN_RPC_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <uv.h>
 
 #include "pelukan/bus.h"
@@ -45,6 +46,10 @@ typedef struct {
     /* Called after every handled command once its reply was sent, to free
      * what the handler allocated for the reply; may be NULL. */
     void (*reply_done)(Pelukan__V1__CommandReply *reply, void *arg);
+    /* True for a command that only reads: the handler then runs outside
+     * any transaction and nothing is deduplicated (running it twice is
+     * harmless). May be NULL. */
+    bool (*is_query)(const Pelukan__V1__CommandRequest *req);
 } pk_rpc_server_config_t;
 
 typedef struct pk_rpc_server pk_rpc_server_t;

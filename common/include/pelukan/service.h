@@ -48,6 +48,7 @@ typedef struct {
     /* Handles commands sent to PELUKAN_<NAME>_RPC; NULL: no command server. */
     pk_rpc_handler_fn command;
     void (*command_done)(Pelukan__V1__CommandReply *reply, void *state); /* frees a reply's results; optional */
+    bool (*command_is_query)(const Pelukan__V1__CommandRequest *req);    /* see pk_rpc_server_config_t; optional */
 } pk_service_def_t;
 
 /* Runs the service; returns the process exit status: 0 after a clean stop,

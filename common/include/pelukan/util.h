@@ -32,6 +32,13 @@ uint64_t pk_be64_get(const void *in);
 /* Reads a whole file. Caller owns *out (NUL-terminated); returns 0 or -errno. */
 int pk_read_file(const char *path, char **out, size_t *len);
 
+/* An arena: allocations freed together (e.g. a command reply's results,
+ * freed once the reply was sent). Start with a NULL pointer. */
+typedef struct pk_arena pk_arena_t;
+void *pk_arena_alloc(pk_arena_t **arena, size_t size); /* zeroed */
+char *pk_arena_strdup(pk_arena_t **arena, const char *s);
+void pk_arena_free(pk_arena_t **arena);
+
 #define PK_ARRAY_LEN(a)                    (sizeof(a) / sizeof((a)[0]))
 #define pk_container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
