@@ -1,0 +1,144 @@
+/* referral_clock.c -- the deadlines that keep a referral from being lost:
+ * a referral not accepted in time raises ReferralOverdue; a case not
+ * referred within one day, or a sexual-violence case not referred to the
+ * police within 3x24 hours, raises a DeadlineEvent when at risk and when
+ * breached. A thread of its own with a blocking connection checks every
+ * tick; each event is raised once, in the transaction that marks it. */
+#include <czmq.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "referral.h"
+
+struct referral_clock {
+    zactor_t *actor;
+    referral_t *r;
+};
+
+static Pelukan__V1__DeadlineEvent__Kind s_kind(const char *kind)
+{
+    return strcmp(kind, "service_one_day") == 0 ? PELUKAN__V1__DEADLINE_EVENT__KIND__KIND_SERVICE_ONE_DAY
+                                                : PELUKAN__V1__DEADLINE_EVENT__KIND__KIND_TPKS_POLICE_72H;
+}
+
+static void s_system_envelope(const char *case_id, Pelukan__V1__Envelope *env, uint8_t eid[16],
+                              Pelukan__V1__Actor *actor)
+{
+    pk_envelope_init(env, eid, "referral", case_id, NULL);
+    pelukan__v1__actor__init(actor);
+    actor->kind = PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_SYSTEM;
+    actor->id = "";
+    env->actor = actor;
+}
+
+int referral_check_deadlines(PGconn *conn, referral_t *r)
+{
+    if (pk_pg_run(conn, r->log, "BEGIN", 0, NULL) != 0)
+        return PK_EDB;
+    int events = 0, rc = 0;
+    PGresult *o = pk_pg_exec(conn, r->log,
+                             "UPDATE referral SET overdue_raised_at = now() WHERE state = 'sent'"
+                             " AND overdue_raised_at IS NULL AND due_at <= now()"
+                             " RETURNING id, case_id, (extract(epoch FROM due_at) * 1000000)::bigint",
+                             0, NULL);
+    for (int i = 0; o && rc == 0 && i < PQntuples(o); i++) {
+        Pelukan__V1__Envelope env;
+        uint8_t eid[16];
+        Pelukan__V1__Actor actor;
+        s_system_envelope(PQgetvalue(o, i, 1), &env, eid, &actor);
+        Pelukan__V1__ReferralOverdue ev = PELUKAN__V1__REFERRAL_OVERDUE__INIT;
+        ev.referral_id = PQgetvalue(o, i, 0);
+        ev.due_at_us = strtoull(PQgetvalue(o, i, 2), NULL, 10);
+        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_OVERDUE;
+        env.referral_overdue = &ev;
+        rc = pk_outbox_add(conn, r->log, &env);
+        events++;
+        pk_metric_add(r->m_overdue, 1);
+    }
+    /* Breached first (a deadline long past is breached, not at risk). */
+    static const char *const steps[] = {
+        "UPDATE case_deadline SET status = 'breached' WHERE status IN ('open', 'at_risk') AND due_at <= now()"
+        " RETURNING case_id, kind, (extract(epoch FROM due_at) * 1000000)::bigint, 'breached'",
+        "UPDATE case_deadline SET status = 'at_risk' WHERE status = 'open' AND at_risk_at <= now()"
+        " RETURNING case_id, kind, (extract(epoch FROM due_at) * 1000000)::bigint, 'at_risk'",
+    };
+    for (size_t s = 0; o && rc == 0 && s < PK_ARRAY_LEN(steps); s++) {
+        PGresult *d = pk_pg_exec(conn, r->log, steps[s], 0, NULL);
+        if (!d) {
+            rc = PK_EDB;
+            break;
+        }
+        for (int i = 0; rc == 0 && i < PQntuples(d); i++) {
+            Pelukan__V1__Envelope env;
+            uint8_t eid[16];
+            Pelukan__V1__Actor actor;
+            s_system_envelope(PQgetvalue(d, i, 0), &env, eid, &actor);
+            Pelukan__V1__DeadlineEvent ev = PELUKAN__V1__DEADLINE_EVENT__INIT;
+            ev.kind = s_kind(PQgetvalue(d, i, 1));
+            ev.status = strcmp(PQgetvalue(d, i, 3), "breached") == 0
+                            ? PELUKAN__V1__DEADLINE_EVENT__STATUS__STATUS_BREACHED
+                            : PELUKAN__V1__DEADLINE_EVENT__STATUS__STATUS_AT_RISK;
+            ev.due_at_us = strtoull(PQgetvalue(d, i, 2), NULL, 10);
+            env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_DEADLINE;
+            env.deadline = &ev;
+            rc = pk_outbox_add(conn, r->log, &env);
+            events++;
+            pk_metric_add(r->m_deadline_events, 1);
+        }
+        PQclear(d);
+    }
+    if (!o)
+        rc = PK_EDB;
+    PQclear(o);
+    if (rc != 0 || pk_pg_run(conn, r->log, "COMMIT", 0, NULL) != 0) {
+        PQclear(PQexec(conn, "ROLLBACK"));
+        return PK_EDB;
+    }
+    /* No kick: the relay's own poll (100 ms) publishes these; a kick from
+     * here could outlive the relay at shutdown. */
+    return events;
+}
+
+static void s_actor(zsock_t *pipe, void *arg)
+{
+    referral_clock_t *self = arg;
+    referral_t *r = self->r;
+    PGconn *conn = NULL;
+    zsock_signal(pipe, 0);
+    zpoller_t *poller = zpoller_new(pipe, NULL);
+    for (;;) {
+        void *which = zpoller_wait(poller, r->tick_ms);
+        if (which == pipe || zpoller_terminated(poller))
+            break; /* $TERM */
+        if (!conn || PQstatus(conn) != CONNECTION_OK) {
+            PQfinish(conn);
+            conn = PQconnectdb(pk_service_conninfo(r->svc));
+            if (PQstatus(conn) != CONNECTION_OK)
+                continue; /* the database is away: the next tick tries again */
+        }
+        int n = referral_check_deadlines(conn, r);
+        if (n > 0)
+            pk_log_info(r->log, "deadlines: %d events raised", n);
+        else if (n < 0)
+            pk_log_warn(r->log, "deadlines: check failed (%s), tried again at the next tick", pk_strerror(n));
+    }
+    zpoller_destroy(&poller);
+    PQfinish(conn);
+}
+
+referral_clock_t *referral_clock_new(referral_t *r)
+{
+    referral_clock_t *self = pk_calloc(1, sizeof *self);
+    self->r = r;
+    self->actor = zactor_new(s_actor, self);
+    return self;
+}
+
+void referral_clock_destroy(referral_clock_t **clock_p)
+{
+    if (!clock_p || !*clock_p)
+        return;
+    zactor_destroy(&(*clock_p)->actor);
+    free(*clock_p);
+    *clock_p = NULL;
+}

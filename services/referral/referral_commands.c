@@ -1,0 +1,535 @@
+/* referral_commands.c -- what the intake gateway asks of referral: the
+ * directory, a new referral (consent checked per destination), the
+ * agency's steps (accept, decline, follow-up, close) and the lists. Each
+ * command's state change, its events (codes only) and its stored reply
+ * commit together. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "referral.h"
+
+typedef Pelukan__V1__CommandRequest s_req_t;
+typedef Pelukan__V1__CommandReply s_reply_t;
+
+#define S_NOTES_MAX 4000
+
+static const char *const s_services[] = {"pengaduan",
+                                         "kesehatan",
+                                         "bantuan_hukum",
+                                         "penegakan_hukum",
+                                         "rehabilitasi_sosial",
+                                         "reintegrasi_sosial",
+                                         "pemulangan",
+                                         "pendampingan_tokoh_agama",
+                                         NULL};
+static const char *const s_reasons[] = {"identification_needs", "victim_request", "legal_obligation",
+                                        "continuity_of_care", "other", NULL};
+/* Grounds for referring without the victim's consent (UU PDP Art. 20). */
+static const char *const s_legal_bases[] = {"child_protection", "vital_interest", "legal_obligation", "court_order",
+                                            NULL};
+static const char *const s_decline_reasons[] = {"out_of_scope", "no_capacity", "not_in_area", "duplicate", "other",
+                                                NULL};
+static const char *const s_outcomes[] = {"services_completed", "victim_withdrew", "transferred", "unreachable",
+                                         "other", NULL};
+static const char *const s_next_steps[] = {"continue_service", "refer_further", "home_visit", "court_process",
+                                           "close_case", NULL};
+
+void referral_command_done(Pelukan__V1__CommandReply *reply, void *arg)
+{
+    (void)reply;
+    pk_arena_free(&((referral_t *)arg)->reply_mem);
+}
+
+bool referral_is_query(const Pelukan__V1__CommandRequest *req)
+{
+    return req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_AGENCIES ||
+           req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_REFERRALS ||
+           req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING;
+}
+
+static PGresult *s_exec(PGconn *conn, referral_t *r, const char *sql, int n, const char *const *params)
+{
+    return pk_pg_exec_prepared(&r->stmts, conn, r->log, sql, n, params);
+}
+
+static int s_fail(s_reply_t *reply, Pelukan__V1__CommandReply__Status status, const char *code, const char *field)
+{
+    reply->status = status;
+    reply->error_code = (char *)code;
+    if (field)
+        reply->error_field = (char *)field;
+    return 0;
+}
+
+#define S_INVALID(field)  s_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID, "invalid_value", field)
+#define S_NOT_FOUND(code) s_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND, code, NULL)
+#define S_CONFLICT(code)  s_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_CONFLICT, code, NULL)
+
+static bool s_in(const char *v, const char *const *set)
+{
+    for (; v && *set; set++)
+        if (strcmp(*set, v) == 0)
+            return true;
+    return false;
+}
+
+/* A PostgreSQL text[] literal of codes already checked against a list. */
+static char *s_array(char **v, size_t n)
+{
+    size_t len = 3;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(v[i]) + 3;
+    char *out = pk_malloc(len), *p = out;
+    *p++ = '{';
+    for (size_t i = 0; i < n; i++)
+        p += sprintf(p, "%s\"%s\"", i ? "," : "", v[i]);
+    *p++ = '}';
+    *p = '\0';
+    return out;
+}
+
+/* The elements of a text[] in text form ("{a,b}"), copied into the arena. */
+static char **s_codes(referral_t *r, const char *literal, size_t *n)
+{
+    size_t cap = 1;
+    for (const char *c = literal; *c; c++)
+        cap += *c == ',';
+    char **out = pk_arena_alloc(&r->reply_mem, cap * sizeof *out);
+    *n = 0;
+    char *copy = pk_arena_strdup(&r->reply_mem, literal), *save = NULL;
+    for (char *tok = strtok_r(copy, "{},\"", &save); tok; tok = strtok_r(NULL, "{},\"", &save))
+        out[(*n)++] = tok;
+    return out;
+}
+
+static const char *s_actor(const s_req_t *req)
+{
+    return req->actor && req->actor->id ? req->actor->id : "";
+}
+
+static void s_envelope(const s_req_t *req, const char *case_id, Pelukan__V1__Envelope *env, uint8_t eid[16],
+                       Pelukan__V1__Actor *actor)
+{
+    pk_envelope_init(env, eid, "referral", case_id, req->correlation_id);
+    pelukan__v1__actor__init(actor);
+    actor->kind = req->actor ? req->actor->kind : PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_STAFF;
+    actor->id = (char *)s_actor(req);
+    env->actor = actor;
+}
+
+/* ---- the directory ------------------------------------------------------------ */
+
+static int s_agencies(PGconn *conn, referral_t *r, s_reply_t *reply)
+{
+    PGresult *res = s_exec(conn, r,
+                           "SELECT code, name, kind, services::text, contact FROM agency WHERE active ORDER BY code", 0,
+                           NULL);
+    if (!res)
+        return PK_EDB;
+    int n = PQntuples(res);
+    Pelukan__V1__Agencies *out = pk_arena_alloc(&r->reply_mem, sizeof *out);
+    pelukan__v1__agencies__init(out);
+    out->items = pk_arena_alloc(&r->reply_mem, sizeof *out->items * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++) {
+        Pelukan__V1__Agency *a = pk_arena_alloc(&r->reply_mem, sizeof *a);
+        pelukan__v1__agency__init(a);
+        a->code = pk_arena_strdup(&r->reply_mem, PQgetvalue(res, i, 0));
+        a->name = pk_arena_strdup(&r->reply_mem, PQgetvalue(res, i, 1));
+        a->kind = pk_arena_strdup(&r->reply_mem, PQgetvalue(res, i, 2));
+        a->services = s_codes(r, PQgetvalue(res, i, 3), &a->n_services);
+        a->contact = pk_arena_strdup(&r->reply_mem, PQgetvalue(res, i, 4));
+        out->items[out->n_items++] = a;
+    }
+    PQclear(res);
+    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_AGENCIES;
+    reply->agencies = out;
+    return PK_RPC_READ_ONLY;
+}
+
+/* ---- referrals as answers ------------------------------------------------------ */
+
+#define S_REFERRAL_COLS                                                                                                \
+    "f.id, f.case_id, f.agency_code, f.services::text, f.urgent, f.reason_code, coalesce(f.legal_basis_code, ''),"    \
+    " f.state, coalesce(f.decline_reason_code, ''), coalesce(f.outcome_code, ''),"                                     \
+    " (extract(epoch FROM f.created_at) * 1000000)::bigint, (extract(epoch FROM f.due_at) * 1000000)::bigint,"         \
+    " (SELECT count(*) FROM follow_up u WHERE u.referral_id = f.id), f.overdue_raised_at IS NOT NULL"
+
+static Pelukan__V1__Referral *s_referral_of(referral_t *r, const PGresult *res, int i)
+{
+    Pelukan__V1__Referral *f = pk_arena_alloc(&r->reply_mem, sizeof *f);
+    pelukan__v1__referral__init(f);
+    f->referral_id = pk_arena_strdup(&r->reply_mem, PQgetvalue(res, i, 0));
+    f->case_id = pk_arena_strdup(&r->reply_mem, PQgetvalue(res, i, 1));
+    f->agency_code = pk_arena_strdup(&r->reply_mem, PQgetvalue(res, i, 2));
+    f->services = s_codes(r, PQgetvalue(res, i, 3), &f->n_services);
+    f->urgent = strcmp(PQgetvalue(res, i, 4), "t") == 0;
+    f->reason_code = pk_arena_strdup(&r->reply_mem, PQgetvalue(res, i, 5));
+    f->legal_basis_code = pk_arena_strdup(&r->reply_mem, PQgetvalue(res, i, 6));
+    f->state = pk_arena_strdup(&r->reply_mem, PQgetvalue(res, i, 7));
+    f->decline_reason_code = pk_arena_strdup(&r->reply_mem, PQgetvalue(res, i, 8));
+    f->outcome_code = pk_arena_strdup(&r->reply_mem, PQgetvalue(res, i, 9));
+    f->created_at_us = strtoull(PQgetvalue(res, i, 10), NULL, 10);
+    f->due_at_us = strtoull(PQgetvalue(res, i, 11), NULL, 10);
+    f->follow_ups = (uint32_t)atoi(PQgetvalue(res, i, 12));
+    f->overdue = strcmp(PQgetvalue(res, i, 13), "t") == 0;
+    return f;
+}
+
+static int s_reply_referral(PGconn *conn, referral_t *r, const char *id, s_reply_t *reply)
+{
+    const char *p[] = {id};
+    PGresult *res = s_exec(conn, r, "SELECT " S_REFERRAL_COLS " FROM referral f WHERE f.id = $1", 1, p);
+    if (!res)
+        return PK_EDB;
+    if (PQntuples(res) == 1) {
+        reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_REFERRAL;
+        reply->referral = s_referral_of(r, res, 0);
+    }
+    PQclear(res);
+    return 0;
+}
+
+static int s_list(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *reply)
+{
+    const char *agency = req->list_referrals->agency_code;
+    const char *p[] = {agency[0] ? agency : req->case_id};
+    PGresult *res = agency[0] ? s_exec(conn, r,
+                                       "SELECT " S_REFERRAL_COLS " FROM referral f WHERE f.agency_code = $1"
+                                       " ORDER BY f.state = 'sent' DESC, f.urgent DESC, f.created_at DESC LIMIT 200",
+                                       1, p)
+                              : s_exec(conn, r,
+                                       "SELECT " S_REFERRAL_COLS " FROM referral f WHERE f.case_id = $1"
+                                       " ORDER BY f.created_at",
+                                       1, p);
+    if (!res)
+        return PK_EDB;
+    int n = PQntuples(res);
+    Pelukan__V1__Referrals *out = pk_arena_alloc(&r->reply_mem, sizeof *out);
+    pelukan__v1__referrals__init(out);
+    out->items = pk_arena_alloc(&r->reply_mem, sizeof *out->items * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++)
+        out->items[out->n_items++] = s_referral_of(r, res, i);
+    PQclear(res);
+    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_REFERRALS;
+    reply->referrals = out;
+    return PK_RPC_READ_ONLY;
+}
+
+/* ---- CreateReferral ---------------------------------------------------------------- */
+
+/* A case deadline met by this referral: the event that says so. */
+static int s_deadline_met(PGconn *conn, referral_t *r, const s_req_t *req, const char *kind)
+{
+    const char *p[] = {req->case_id, kind};
+    PGresult *res = s_exec(conn, r,
+                           "UPDATE case_deadline SET status = 'met' WHERE case_id = $1 AND kind = $2"
+                           " AND status IN ('open', 'at_risk') RETURNING (extract(epoch FROM due_at) * 1000000)::bigint",
+                           2, p);
+    if (!res)
+        return PK_EDB;
+    int rc = 0;
+    if (PQntuples(res) == 1) {
+        Pelukan__V1__Envelope env;
+        uint8_t eid[16];
+        Pelukan__V1__Actor actor;
+        s_envelope(req, req->case_id, &env, eid, &actor);
+        Pelukan__V1__DeadlineEvent ev = PELUKAN__V1__DEADLINE_EVENT__INIT;
+        ev.kind = strcmp(kind, "service_one_day") == 0 ? PELUKAN__V1__DEADLINE_EVENT__KIND__KIND_SERVICE_ONE_DAY
+                                                        : PELUKAN__V1__DEADLINE_EVENT__KIND__KIND_TPKS_POLICE_72H;
+        ev.status = PELUKAN__V1__DEADLINE_EVENT__STATUS__STATUS_MET;
+        ev.due_at_us = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_DEADLINE;
+        env.deadline = &ev;
+        rc = pk_outbox_add(conn, r->log, &env);
+        pk_metric_add(r->m_deadline_events, 1);
+    }
+    PQclear(res);
+    return rc;
+}
+
+static int s_create(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *reply)
+{
+    const Pelukan__V1__CreateReferral *c = req->create_referral;
+    if (!req->case_id[0] || strlen(req->case_id) > PK_ID_HEX_LEN)
+        return S_INVALID("case_id");
+    if (!c->referral_id[0] || strlen(c->referral_id) > PK_ID_HEX_LEN)
+        return S_INVALID("referral_id");
+    if (!s_in(c->reason_code, s_reasons))
+        return S_INVALID("reason_code");
+    if (c->legal_basis_code[0] && !s_in(c->legal_basis_code, s_legal_bases))
+        return S_INVALID("legal_basis_code");
+    if (c->n_services == 0 || c->n_services > 8)
+        return S_INVALID("services");
+    for (size_t i = 0; i < c->n_services; i++)
+        if (!s_in(c->services[i], s_services))
+            return S_INVALID("services");
+    const char *pa[] = {c->agency_code};
+    PGresult *a = s_exec(conn, r, "SELECT kind, services::text FROM agency WHERE code = $1 AND active", 1, pa);
+    if (!a)
+        return PK_EDB;
+    if (PQntuples(a) != 1) {
+        PQclear(a);
+        return S_NOT_FOUND("agency_not_found");
+    }
+    bool police = strcmp(PQgetvalue(a, 0, 0), "police") == 0;
+    size_t noffered;
+    char **offered = s_codes(r, PQgetvalue(a, 0, 1), &noffered);
+    PQclear(a);
+    for (size_t i = 0; i < c->n_services; i++) {
+        bool ok = false;
+        for (size_t k = 0; k < noffered && !ok; k++)
+            ok = strcmp(offered[k], c->services[i]) == 0;
+        if (!ok)
+            return S_INVALID("services"); /* the agency does not offer it */
+    }
+    /* Consent, per destination, as the companion recorded it. */
+    const char *pc[] = {req->case_id, c->agency_code};
+    PGresult *k = s_exec(conn, r,
+                         "SELECT referral_consent AND $2 = ANY (consented_agencies) FROM consent WHERE case_id = $1", 2,
+                         pc);
+    if (!k)
+        return PK_EDB;
+    bool known = PQntuples(k) == 1, consented = known && strcmp(PQgetvalue(k, 0, 0), "t") == 0;
+    PQclear(k);
+    if (!known && !c->legal_basis_code[0])
+        return S_CONFLICT("identification_pending");
+    if (!consented && !c->legal_basis_code[0])
+        return S_CONFLICT("consent_required");
+    char *services = s_array(c->services, c->n_services);
+    char deadline[24];
+    snprintf(deadline, sizeof deadline, "%d", r->accept_deadline_s);
+    const char *p[] = {c->referral_id,        req->case_id, c->agency_code, services, c->urgent ? "t" : "f",
+                       c->reason_code,        consented ? "" : c->legal_basis_code, s_actor(req), deadline};
+    PGresult *ins = s_exec(conn, r,
+                           "INSERT INTO referral (id, case_id, agency_code, services, urgent, reason_code,"
+                           " legal_basis_code, state, created_by, due_at)"
+                           " VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''), 'sent', $8,"
+                           "  now() + make_interval(secs => $9::int))"
+                           " ON CONFLICT (case_id, agency_code) WHERE state IN ('sent', 'accepted', 'in_service')"
+                           " DO NOTHING RETURNING id",
+                           9, p);
+    free(services);
+    if (!ins)
+        return PK_EDB;
+    bool inserted = PQntuples(ins) == 1;
+    PQclear(ins);
+    if (!inserted)
+        return S_CONFLICT("already_referred");
+    Pelukan__V1__Envelope env;
+    uint8_t eid[16];
+    Pelukan__V1__Actor actor;
+    s_envelope(req, req->case_id, &env, eid, &actor);
+    Pelukan__V1__ReferralCreated ev = PELUKAN__V1__REFERRAL_CREATED__INIT;
+    ev.referral_id = c->referral_id;
+    ev.agency_code = c->agency_code;
+    ev.services = c->services;
+    ev.n_services = c->n_services;
+    ev.urgent = c->urgent;
+    ev.legal_basis_code = consented ? "" : c->legal_basis_code;
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CREATED;
+    env.referral_created = &ev;
+    if (pk_outbox_add(conn, r->log, &env) != 0 || s_deadline_met(conn, r, req, "service_one_day") != 0 ||
+        (police && s_deadline_met(conn, r, req, "tpks_police_72h") != 0))
+        return PK_EDB;
+    pk_metric_add(r->m_created, 1);
+    return s_reply_referral(conn, r, c->referral_id, reply);
+}
+
+/* ---- the agency's steps --------------------------------------------------------------- */
+
+/* Locks the referral; NULL (and the reply filled) when it is not the
+ * actor agency's: another agency's referral does not exist for them. */
+static PGresult *s_lock(PGconn *conn, referral_t *r, const char *id, const char *agency, s_reply_t *reply)
+{
+    const char *p[] = {id, agency};
+    PGresult *res = s_exec(conn, r,
+                           "SELECT case_id, state FROM referral WHERE id = $1 AND agency_code = $2 AND $2 <> ''"
+                           " FOR UPDATE",
+                           2, p);
+    if (res && PQntuples(res) != 1) {
+        PQclear(res);
+        S_NOT_FOUND("referral_not_found");
+        return NULL;
+    }
+    return res;
+}
+
+static int s_step(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *reply)
+{
+    const Pelukan__V1__ReferralStep *s = req->referral_step;
+    if (s->step == PELUKAN__V1__REFERRAL_STEP__STEP__STEP_DECLINE && !s_in(s->reason_code, s_decline_reasons))
+        return S_INVALID("reason_code");
+    if (s->step == PELUKAN__V1__REFERRAL_STEP__STEP__STEP_CLOSE && !s_in(s->outcome_code, s_outcomes))
+        return S_INVALID("outcome_code");
+    PGresult *res = s_lock(conn, r, s->referral_id, s->agency_code, reply);
+    if (!res)
+        return reply->status ? 0 : PK_EDB;
+    char case_id[PK_ID_HEX_LEN + 1], state[16];
+    snprintf(case_id, sizeof case_id, "%s", PQgetvalue(res, 0, 0));
+    snprintf(state, sizeof state, "%s", PQgetvalue(res, 0, 1));
+    PQclear(res);
+    Pelukan__V1__Envelope env;
+    uint8_t eid[16];
+    Pelukan__V1__Actor actor;
+    s_envelope(req, case_id, &env, eid, &actor);
+    Pelukan__V1__ReferralAccepted acc = PELUKAN__V1__REFERRAL_ACCEPTED__INIT;
+    Pelukan__V1__ReferralDeclined dec = PELUKAN__V1__REFERRAL_DECLINED__INIT;
+    Pelukan__V1__ReferralClosed clo = PELUKAN__V1__REFERRAL_CLOSED__INIT;
+    const char *sql, *arg;
+    bool ok_state;
+    switch (s->step) {
+    case PELUKAN__V1__REFERRAL_STEP__STEP__STEP_ACCEPT:
+        ok_state = strcmp(state, "sent") == 0;
+        sql = "UPDATE referral SET state = 'accepted', accepted_at = now(), accepted_by = $2 WHERE id = $1";
+        arg = s_actor(req);
+        acc.referral_id = s->referral_id;
+        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_ACCEPTED;
+        env.referral_accepted = &acc;
+        break;
+    case PELUKAN__V1__REFERRAL_STEP__STEP__STEP_DECLINE:
+        ok_state = strcmp(state, "sent") == 0;
+        sql = "UPDATE referral SET state = 'declined', decline_reason_code = $2, ended_at = now() WHERE id = $1";
+        arg = s->reason_code;
+        dec.referral_id = s->referral_id;
+        dec.reason_code = s->reason_code;
+        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_DECLINED;
+        env.referral_declined = &dec;
+        break;
+    case PELUKAN__V1__REFERRAL_STEP__STEP__STEP_CLOSE:
+        ok_state = strcmp(state, "accepted") == 0 || strcmp(state, "in_service") == 0;
+        sql = "UPDATE referral SET state = 'closed', outcome_code = $2, ended_at = now() WHERE id = $1";
+        arg = s->outcome_code;
+        clo.referral_id = s->referral_id;
+        clo.outcome_code = s->outcome_code;
+        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CLOSED;
+        env.referral_closed = &clo;
+        break;
+    default:
+        return S_INVALID("step");
+    }
+    if (!ok_state)
+        return S_CONFLICT("invalid_referral_state");
+    const char *p[] = {s->referral_id, arg};
+    PGresult *u = s_exec(conn, r, sql, 2, p);
+    if (!u)
+        return PK_EDB;
+    PQclear(u);
+    if (pk_outbox_add(conn, r->log, &env) != 0)
+        return PK_EDB;
+    return s_reply_referral(conn, r, s->referral_id, reply);
+}
+
+/* The case's data key in this service, made on first use. */
+static int s_case_key(PGconn *conn, referral_t *r, const char *case_id, uint8_t key[PK_DATAKEY_BYTES])
+{
+    char ctx[64];
+    snprintf(ctx, sizeof ctx, "case:%s", case_id);
+    const char *p[] = {case_id};
+    PGresult *res = s_exec(conn, r, "SELECT wrapped_key FROM case_key WHERE case_id = $1", 1, p);
+    if (!res)
+        return PK_EDB;
+    int rc;
+    if (PQntuples(res) == 1) {
+        uint8_t wrapped[PK_WRAPPED_KEY_BYTES + 8];
+        long n = pk_pg_bytea_get(res, 0, 0, wrapped, sizeof wrapped);
+        rc = n > 0 ? pk_datakey_unwrap(r->keys, ctx, wrapped, (size_t)n, key) : PK_ECRYPTO;
+    } else {
+        uint8_t wrapped[PK_WRAPPED_KEY_BYTES];
+        pk_datakey_new(r->keys, ctx, key, wrapped);
+        char *hex = pk_pg_bytea(wrapped, sizeof wrapped);
+        const char *ins[] = {case_id, hex};
+        rc = pk_pg_run(conn, r->log, "INSERT INTO case_key (case_id, wrapped_key) VALUES ($1, $2::bytea)", 2, ins);
+        free(hex);
+    }
+    PQclear(res);
+    return rc;
+}
+
+static int s_follow_up(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *reply)
+{
+    const Pelukan__V1__RecordFollowUp *f = req->record_follow_up;
+    if (!s_in(f->service_code, s_services))
+        return S_INVALID("service_code");
+    if (f->next_step_code[0] && !s_in(f->next_step_code, s_next_steps))
+        return S_INVALID("next_step_code");
+    size_t notes_len = strlen(f->notes);
+    if (notes_len > S_NOTES_MAX || !pk_utf8_valid(f->notes, notes_len))
+        return S_INVALID("notes");
+    PGresult *res = s_lock(conn, r, f->referral_id, f->agency_code, reply);
+    if (!res)
+        return reply->status ? 0 : PK_EDB;
+    char case_id[PK_ID_HEX_LEN + 1];
+    snprintf(case_id, sizeof case_id, "%s", PQgetvalue(res, 0, 0));
+    bool open = strcmp(PQgetvalue(res, 0, 1), "accepted") == 0 || strcmp(PQgetvalue(res, 0, 1), "in_service") == 0;
+    PQclear(res);
+    if (!open)
+        return S_CONFLICT("invalid_referral_state");
+    char id[PK_ID_HEX_LEN + 1];
+    pk_id_new(id);
+    char *notes = NULL;
+    if (notes_len) {
+        uint8_t key[PK_DATAKEY_BYTES];
+        int rc = s_case_key(conn, r, case_id, key);
+        if (rc != 0)
+            return rc == PK_ECRYPTO ? S_CONFLICT("case_erased") : rc;
+        char ctx[160];
+        snprintf(ctx, sizeof ctx, "case:%s:follow_up:%s:notes", case_id, id);
+        uint8_t *sealed = pk_malloc(notes_len + PK_SEAL_OVERHEAD);
+        pk_seal(key, ctx, f->notes, notes_len, sealed);
+        sodium_memzero(key, sizeof key);
+        notes = pk_pg_bytea(sealed, notes_len + PK_SEAL_OVERHEAD);
+        free(sealed);
+    }
+    const char *p[] = {id, f->referral_id, f->service_code, f->next_step_code, notes, s_actor(req)};
+    PGresult *ins = s_exec(conn, r,
+                           "WITH u AS (INSERT INTO follow_up (id, referral_id, service_code, next_step_code,"
+                           "  notes_sealed, recorded_by) VALUES ($1, $2, $3, NULLIF($4, ''), $5::bytea, $6))"
+                           " UPDATE referral SET state = 'in_service' WHERE id = $2",
+                           6, p);
+    free(notes);
+    if (!ins)
+        return PK_EDB;
+    PQclear(ins);
+    Pelukan__V1__Envelope env;
+    uint8_t eid[16];
+    Pelukan__V1__Actor actor;
+    s_envelope(req, case_id, &env, eid, &actor);
+    Pelukan__V1__FollowUpRecorded ev = PELUKAN__V1__FOLLOW_UP_RECORDED__INIT;
+    ev.referral_id = f->referral_id;
+    ev.follow_up_id = id;
+    ev.service_code = f->service_code;
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_FOLLOW_UP_RECORDED;
+    env.follow_up_recorded = &ev;
+    if (pk_outbox_add(conn, r->log, &env) != 0)
+        return PK_EDB;
+    return s_reply_referral(conn, r, f->referral_id, reply);
+}
+
+int referral_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply,
+                     void *arg)
+{
+    referral_t *r = arg;
+    switch (req->command_case) {
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_AGENCIES:
+        return s_agencies(conn, r, reply);
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_REFERRALS:
+        return s_list(conn, r, req, reply);
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_CREATE_REFERRAL:
+        return s_create(conn, r, req, reply);
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_REFERRAL_STEP:
+        return s_step(conn, r, req, reply);
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_RECORD_FOLLOW_UP:
+        return s_follow_up(conn, r, req, reply);
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING: {
+        static Pelukan__V1__Pong pong = PELUKAN__V1__PONG__INIT;
+        pong.n = req->ping->n;
+        reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_PONG;
+        reply->pong = &pong;
+        return PK_RPC_READ_ONLY;
+    }
+    default:
+        return s_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID, "unknown_command", NULL);
+    }
+}
