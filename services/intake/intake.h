@@ -35,6 +35,7 @@ typedef struct {
     struct intake_route_ctx *route_ctx; /* one per route (main.c) */
     intake_events_t *events; /* the staff's live feed (intake_events.c) */
     intake_dispatch_t *dispatch; /* commands to dispatch (intake_dispatch.c) */
+    pk_rpc_uv_t *referral;       /* commands to referral (intake_referral.c) */
     pk_metric_t *m_requests, *m_reports, *m_otp_sent, *m_otp_failed, *m_rejected;
 } intake_t;
 

@@ -16,12 +16,14 @@
 
 #define S_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 /* Which cases a staff member sees: admins and supervisors all, a companion
- * those assigned to them, an agency user those referred to its agency.
+ * those assigned to them, an agency user those whose referral to its
+ * agency it accepted.
  * Parameters $V1 role, $V2 staff id, $V3 agency code (use S_SEES(n) with
  * the position of the first). */
 #define S_SEES(a, b, c)                                                                                                \
     "($" a " IN ('admin', 'supervisor') OR ($" a " = 'companion' AND x.companion_id = $" b ") OR"                      \
-    " ($" a " = 'agency' AND x.agency_code = NULLIF($" c ", '')))"
+    " ($" a " = 'agency' AND EXISTS (SELECT 1 FROM case_agency ca WHERE ca.case_id = x.id"                         \
+    "   AND ca.agency_code = NULLIF($" c ", '') AND ca.state IN ('accepted', 'closed'))))"
 
 static const char *const s_purposes[] = {"confirmation_call", "verification",  "case_review",
                                          "follow_up",         "legal_request", NULL};
@@ -287,7 +289,7 @@ void intake_admin_case(intake_call_t *c)
         intake_call_free(c);
         return;
     }
-    if (purpose && !(c->role_bit & (INTAKE_ADMIN | INTAKE_SUPERVISOR))) {
+    if (purpose && !(c->role_bit & (INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_AGENCY))) {
         intake_error(c->req, 403, "forbidden", "Peran Anda tidak berhak membuka data pribadi kasus ini", NULL);
         intake_call_free(c);
         return;

@@ -5,6 +5,7 @@
 
 #include "intake.h"
 #include "intake_http.h"
+#include "pelukan/v1/commands.pb-c.h"
 
 typedef struct intake_call {
     intake_t *in;
@@ -70,6 +71,31 @@ void intake_staff_authenticate(intake_call_t *c, unsigned roles, void (*next)(in
 /* Starts an intake event caused by the staff member of this request. */
 void intake_staff_envelope(const intake_call_t *c, const char *case_id, Pelukan__V1__Envelope *env, uint8_t eid[16],
                            Pelukan__V1__Actor *actor);
+
+/* ---- commands to other services (intake_cmd.c) ---------------------------- */
+
+/* Starts a command as this request's staff member (agency users act as
+ * ACTOR_KIND_AGENCY), with its correlation id and case. */
+void intake_cmd_init(const intake_call_t *c, Pelukan__V1__CommandRequest *req, Pelukan__V1__Actor *actor,
+                     const char *case_id);
+/* Answers a command that failed: its typed error (422 with the field
+ * named), or 503 "<service>_unavailable" when `rc` says no answer came.
+ * Returns true (and frees `c`) unless the reply is OK. */
+bool intake_cmd_failed(intake_call_t *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply);
+/* The Indonesian message for an error code of another service. */
+const char *intake_cmd_message(const char *code);
+/* A 32-digit lowercase hex id. */
+bool intake_hex_id(const char *s);
+/* Strict bodies: members other than `allowed` are errors. */
+void intake_only(const json_t *body, const char *const *allowed, json_t *errors);
+/* An array of short strings (borrowed from `body`, NULL-terminated; caller
+ * frees the vector), or NULL and an error. Absent: an empty vector. */
+const char **intake_strings(const json_t *body, const char *field, size_t max, size_t *n, json_t *errors);
+/* A boolean member into *out; false (and an error when it is required or
+ * not a boolean) when it cannot. */
+bool intake_bool_field(const json_t *body, const char *field, bool required, bool *out, json_t *errors);
+/* A short code member, or NULL (with an error when required or malformed). */
+const char *intake_code_field(const json_t *body, const char *field, bool required, json_t *errors);
 
 /* POST /v1/auth/otp and POST /v1/auth/otp/verify (intake_auth.c). */
 void intake_otp_request(pk_http_req_t *req, void *arg);

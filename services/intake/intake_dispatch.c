@@ -61,75 +61,6 @@ struct intake_dispatch {
     pk_metric_t *m_pings, *m_batches, *m_streams, *m_pushed;
 };
 
-/* ---- answers ------------------------------------------------------------------- */
-
-static const struct {
-    const char *code, *message;
-} s_messages[] = {
-    {"companion_not_found", "Pendamping tidak ditemukan atau belum pernah bertugas"},
-    {"companion_off_duty", "Pendamping sedang tidak bertugas"},
-    {"companion_at_capacity", "Pendamping sudah menangani kunjungan sebanyak batasnya"},
-    {"case_already_assigned", "Kasus ini sudah punya pendamping"},
-    {"case_erased", "Data kasus ini sudah dihapus"},
-    {"visit_not_found", "Kunjungan tidak ditemukan"},
-    {"not_your_visit", "Kunjungan ini bukan tugas Anda"},
-    {"invalid_visit_state", "Langkah ini tidak sesuai status kunjungan"},
-    {"no_visit", "Belum ada pendamping untuk laporan ini"},
-    {"not_en_route", "Pendamping belum berangkat"},
-    {"visit_over", "Pendamping sudah tiba atau kunjungan sudah berakhir"},
-    {"companion_not_registered", "Aktifkan status tugas Anda dulu"},
-    {"invalid_value", "Data tidak valid"},
-};
-
-static const char *s_message(const char *code)
-{
-    for (size_t i = 0; i < PK_ARRAY_LEN(s_messages); i++)
-        if (strcmp(s_messages[i].code, code) == 0)
-            return s_messages[i].message;
-    return "Permintaan tidak dapat diproses";
-}
-
-/* Answers a failed command: its typed error, or 503 when dispatch did not
- * answer. Returns true (and frees `c`) unless the reply is OK. */
-static bool s_failed(intake_call_t *c, int rc, const s_reply_t *reply)
-{
-    if (rc != 0) {
-        pk_log_warn(c->in->log, "dispatch did not answer (%s): %s %s answered 503", pk_strerror(rc),
-                    pk_http_method(c->req), pk_http_path(c->req));
-        intake_error(c->req, 503, "dispatch_unavailable", "Layanan pendampingan sedang tidak tersedia, coba lagi",
-                     NULL);
-        intake_call_free(c);
-        return true;
-    }
-    if (reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK)
-        return false;
-    int status = pk_rpc_http_status(reply->status);
-    const char *code = reply->error_code && reply->error_code[0] ? reply->error_code : "internal";
-    json_t *fields = NULL;
-    if (reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID && reply->error_field &&
-        reply->error_field[0])
-        fields = json_pack("{s:s}", reply->error_field, "tidak valid");
-    intake_error(c->req, status, status == 422 ? "validation_failed" : code, s_message(code), fields);
-    intake_call_free(c);
-    return true;
-}
-
-static void s_init(const intake_call_t *c, s_req_t *req, Pelukan__V1__Actor *actor, const char *case_id)
-{
-    pelukan__v1__command_request__init(req);
-    pelukan__v1__actor__init(actor);
-    actor->kind = PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_STAFF;
-    actor->id = (char *)c->staff_id;
-    req->actor = actor;
-    req->correlation_id = (char *)pk_http_request_id(c->req);
-    req->case_id = (char *)(case_id ? case_id : "");
-}
-
-static bool s_hex_id(const char *s)
-{
-    return s && strlen(s) == PK_ID_HEX_LEN && strspn(s, "0123456789abcdef") == PK_ID_HEX_LEN;
-}
-
 static json_t *s_visit_json(const Pelukan__V1__Visit *v)
 {
     json_t *j = json_pack("{s:s, s:s, s:s, s:s?, s:I, s:s?}", "visit_id", v->visit_id, "case_id", v->case_id, "state",
@@ -144,68 +75,12 @@ static json_t *s_visit_json(const Pelukan__V1__Visit *v)
 static void s_answer_visit(int rc, const s_reply_t *reply, void *arg)
 {
     intake_call_t *c = arg;
-    if (s_failed(c, rc, reply))
+    if (intake_cmd_failed(c, "dispatch", rc, reply))
         return;
     intake_json(c->req, 200,
                 reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_VISIT ? s_visit_json(reply->visit)
                                                                                  : json_object());
     intake_call_free(c);
-}
-
-/* The body's members other than `allowed` are errors; adds them. */
-static void s_only(const json_t *body, const char *const *allowed, json_t *errors)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)body, key, v)
-    {
-        bool ok = false;
-        for (const char *const *a = allowed; *a && !ok; a++)
-            ok = strcmp(*a, key) == 0;
-        if (!ok)
-            json_object_set_new(errors, key, json_string("tidak dikenal"));
-    }
-}
-
-/* A JSON array of short strings as a NULL-terminated vector (borrowed
- * from `body`); NULL and an error when it is something else. */
-static const char **s_strings(const json_t *body, const char *field, size_t max, size_t *n, json_t *errors)
-{
-    json_t *a = json_object_get(body, field);
-    *n = 0;
-    if (!a)
-        return pk_calloc(1, sizeof(char *));
-    if (!json_is_array(a) || json_array_size(a) > max) {
-        json_object_set_new(errors, field, json_string("daftar kode"));
-        return NULL;
-    }
-    const char **out = pk_calloc(json_array_size(a) + 1, sizeof(char *));
-    for (size_t i = 0; i < json_array_size(a); i++) {
-        const char *s = json_string_value(json_array_get(a, i));
-        if (!s || strlen(s) > 64) {
-            json_object_set_new(errors, field, json_string("daftar kode"));
-            free(out);
-            return NULL;
-        }
-        out[(*n)++] = s;
-    }
-    return out;
-}
-
-static bool s_bool_field(const json_t *body, const char *field, bool required, bool *out, json_t *errors)
-{
-    json_t *v = json_object_get(body, field);
-    if (!v) {
-        if (required)
-            json_object_set_new(errors, field, json_string("wajib diisi"));
-        return false;
-    }
-    if (!json_is_boolean(v)) {
-        json_object_set_new(errors, field, json_string("true atau false"));
-        return false;
-    }
-    *out = json_is_true(v);
-    return true;
 }
 
 /* ---- the case's place, opened for dispatch ------------------------------------ */
@@ -327,7 +202,7 @@ static void s_read_case(intake_call_t *c, s_place_t *pl)
 static void s_suggested(int rc, const s_reply_t *reply, void *arg)
 {
     intake_call_t *c = arg;
-    if (s_failed(c, rc, reply))
+    if (intake_cmd_failed(c, "dispatch", rc, reply))
         return;
     json_t *items = json_array();
     const Pelukan__V1__Suggestions *s =
@@ -354,7 +229,7 @@ static void s_send_suggest(intake_call_t *c)
     c->work = NULL;
     s_req_t req;
     Pelukan__V1__Actor actor;
-    s_init(c, &req, &actor, c->case_id);
+    intake_cmd_init(c, &req, &actor, c->case_id);
     Pelukan__V1__SuggestCompanions s = PELUKAN__V1__SUGGEST_COMPANIONS__INIT;
     Pelukan__V1__GeoPoint at = PELUKAN__V1__GEO_POINT__INIT;
     if (pl->has_point) {
@@ -398,7 +273,7 @@ static void s_send_assign(intake_call_t *c)
     c->work = NULL;
     s_req_t req;
     Pelukan__V1__Actor actor;
-    s_init(c, &req, &actor, c->case_id);
+    intake_cmd_init(c, &req, &actor, c->case_id);
     Pelukan__V1__AssignCompanion a = PELUKAN__V1__ASSIGN_COMPANION__INIT;
     Pelukan__V1__GeoPoint at = PELUKAN__V1__GEO_POINT__INIT;
     char visit_id[PK_ID_HEX_LEN + 1];
@@ -428,9 +303,9 @@ void intake_dispatch_assign(intake_call_t *c)
     }
     json_t *errors = json_object();
     static const char *const keys[] = {"companion_id", NULL};
-    s_only(c->body, keys, errors);
+    intake_only(c->body, keys, errors);
     const char *companion = json_string_value(json_object_get(c->body, "companion_id"));
-    if (!s_hex_id(companion))
+    if (!intake_hex_id(companion))
         json_object_set_new(errors, "companion_id", json_string("id staf pendamping"));
     if (intake_invalid(c, errors, "Data tidak valid"))
         return;
@@ -445,7 +320,7 @@ void intake_dispatch_assign(intake_call_t *c)
 static void s_status_done(int rc, const s_reply_t *reply, void *arg)
 {
     intake_call_t *c = arg;
-    if (s_failed(c, rc, reply))
+    if (intake_cmd_failed(c, "dispatch", rc, reply))
         return;
     const Pelukan__V1__Companion *m =
         reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_COMPANION ? reply->companion : NULL;
@@ -471,8 +346,8 @@ static void s_status_named(pk_db_txn_t *txn, int status, void *arg)
     }
     json_t *errors = json_object();
     size_t nl, nk;
-    const char **langs = s_strings(c->body, "languages", 10, &nl, errors);
-    const char **kecs = s_strings(c->body, "kecamatan_codes", 60, &nk, errors);
+    const char **langs = intake_strings(c->body, "languages", 10, &nl, errors);
+    const char **kecs = intake_strings(c->body, "kecamatan_codes", 60, &nk, errors);
     if (intake_invalid(c, errors, "Data tidak valid")) {
         free(langs);
         free(kecs);
@@ -480,7 +355,7 @@ static void s_status_named(pk_db_txn_t *txn, int status, void *arg)
     }
     s_req_t req;
     Pelukan__V1__Actor actor;
-    s_init(c, &req, &actor, NULL);
+    intake_cmd_init(c, &req, &actor, NULL);
     Pelukan__V1__SetCompanion s = PELUKAN__V1__SET_COMPANION__INIT;
     s.first_name = first;
     s.on_duty = json_is_true(json_object_get(c->body, "on_duty"));
@@ -505,9 +380,9 @@ void intake_dispatch_status(intake_call_t *c)
     }
     json_t *errors = json_object();
     static const char *const keys[] = {"on_duty", "sex", "languages", "kecamatan_codes", NULL};
-    s_only(c->body, keys, errors);
+    intake_only(c->body, keys, errors);
     bool on;
-    s_bool_field(c->body, "on_duty", true, &on, errors);
+    intake_bool_field(c->body, "on_duty", true, &on, errors);
     json_t *sex = json_object_get(c->body, "sex");
     if (sex && !json_is_null(sex) && (!json_is_string(sex) || (strcmp(json_string_value(sex), "F") != 0 &&
                                                                strcmp(json_string_value(sex), "M") != 0)))
@@ -551,7 +426,7 @@ static void s_batch_done(int rc, const s_reply_t *reply, void *arg)
             intake_error(c->req, 503, "dispatch_unavailable", "Layanan pendampingan sedang tidak tersedia, coba lagi",
                          NULL);
         } else if (unknown) {
-            intake_error(c->req, 409, "companion_not_registered", s_message("companion_not_registered"), NULL);
+            intake_error(c->req, 409, "companion_not_registered", intake_cmd_message("companion_not_registered"), NULL);
         } else {
             pk_http_respond(c->req, 204, "application/json", "", 0);
         }
@@ -611,7 +486,7 @@ void intake_dispatch_location(intake_call_t *c)
     }
     json_t *errors = json_object();
     static const char *const keys[] = {"lat", "lon", "accuracy_m", NULL};
-    s_only(c->body, keys, errors);
+    intake_only(c->body, keys, errors);
     json_t *lat = json_object_get(c->body, "lat"), *lon = json_object_get(c->body, "lon"),
            *acc = json_object_get(c->body, "accuracy_m");
     double la = json_number_value(lat), lo = json_number_value(lon), ac = acc ? json_number_value(acc) : 0;
@@ -647,7 +522,7 @@ void intake_dispatch_location(intake_call_t *c)
 static void s_visits_done(int rc, const s_reply_t *reply, void *arg)
 {
     intake_call_t *c = arg;
-    if (s_failed(c, rc, reply))
+    if (intake_cmd_failed(c, "dispatch", rc, reply))
         return;
     json_t *items = json_array();
     for (size_t i = 0; reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_VISITS && i < reply->visits->n_items;
@@ -661,7 +536,7 @@ void intake_dispatch_visits(intake_call_t *c)
 {
     s_req_t req;
     Pelukan__V1__Actor actor;
-    s_init(c, &req, &actor, NULL);
+    intake_cmd_init(c, &req, &actor, NULL);
     Pelukan__V1__ListVisits lv = PELUKAN__V1__LIST_VISITS__INIT;
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_VISITS;
     req.list_visits = &lv;
@@ -670,9 +545,9 @@ void intake_dispatch_visits(intake_call_t *c)
 
 static bool s_visit_param(intake_call_t *c)
 {
-    if (s_hex_id(pk_http_param(c->req, 0)))
+    if (intake_hex_id(pk_http_param(c->req, 0)))
         return true;
-    intake_error(c->req, 404, "visit_not_found", s_message("visit_not_found"), NULL);
+    intake_error(c->req, 404, "visit_not_found", intake_cmd_message("visit_not_found"), NULL);
     intake_call_free(c);
     return false;
 }
@@ -683,7 +558,7 @@ void intake_dispatch_visit(intake_call_t *c)
         return;
     s_req_t req;
     Pelukan__V1__Actor actor;
-    s_init(c, &req, &actor, NULL);
+    intake_cmd_init(c, &req, &actor, NULL);
     Pelukan__V1__GetVisit gv = PELUKAN__V1__GET_VISIT__INIT;
     gv.visit_id = (char *)pk_http_param(c->req, 0);
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_VISIT;
@@ -701,7 +576,7 @@ static void s_visit_step(intake_call_t *c, Pelukan__V1__VisitStep__Step step, bo
     }
     json_t *errors = json_object();
     static const char *const with_reason[] = {"reason_code", NULL}, *const none[] = {NULL};
-    s_only(c->body, takes_reason ? with_reason : none, errors);
+    intake_only(c->body, takes_reason ? with_reason : none, errors);
     const char *reason = json_string_value(json_object_get(c->body, "reason_code"));
     if (takes_reason && (!reason || !*reason || strlen(reason) > 64))
         json_object_set_new(errors, "reason_code",
@@ -710,7 +585,7 @@ static void s_visit_step(intake_call_t *c, Pelukan__V1__VisitStep__Step step, bo
         return;
     s_req_t req;
     Pelukan__V1__Actor actor;
-    s_init(c, &req, &actor, NULL);
+    intake_cmd_init(c, &req, &actor, NULL);
     Pelukan__V1__VisitStep vs = PELUKAN__V1__VISIT_STEP__INIT;
     vs.visit_id = (char *)pk_http_param(c->req, 0);
     vs.step = step;
@@ -753,19 +628,19 @@ void intake_dispatch_identification(intake_call_t *c)
                                        "recommended_services", "recommended_agencies", "referral_consent",
                                        "consented_agencies",   "guardian_situation", "notes",
                                        NULL};
-    s_only(c->body, keys, errors);
+    intake_only(c->body, keys, errors);
     Pelukan__V1__SubmitIdentification si = PELUKAN__V1__SUBMIT_IDENTIFICATION__INIT;
     bool confirmed = false, danger = false, consent = false;
-    s_bool_field(c->body, "situation_confirmed", true, &confirmed, errors);
-    s_bool_field(c->body, "immediate_danger", true, &danger, errors);
-    s_bool_field(c->body, "referral_consent", true, &consent, errors);
+    intake_bool_field(c->body, "situation_confirmed", true, &confirmed, errors);
+    intake_bool_field(c->body, "immediate_danger", true, &danger, errors);
+    intake_bool_field(c->body, "referral_consent", true, &consent, errors);
     si.situation_confirmed = confirmed;
     si.immediate_danger = danger;
     si.referral_consent = consent;
-    const char **needs = s_strings(c->body, "needs", 5, &si.n_needs, errors);
-    const char **svcs = s_strings(c->body, "recommended_services", 8, &si.n_recommended_services, errors);
-    const char **agcs = s_strings(c->body, "recommended_agencies", 5, &si.n_recommended_agencies, errors);
-    const char **cons = s_strings(c->body, "consented_agencies", 5, &si.n_consented_agencies, errors);
+    const char **needs = intake_strings(c->body, "needs", 5, &si.n_needs, errors);
+    const char **svcs = intake_strings(c->body, "recommended_services", 8, &si.n_recommended_services, errors);
+    const char **agcs = intake_strings(c->body, "recommended_agencies", 5, &si.n_recommended_agencies, errors);
+    const char **cons = intake_strings(c->body, "consented_agencies", 5, &si.n_consented_agencies, errors);
     const char *guardian = json_string_value(json_object_get(c->body, "guardian_situation"));
     if (!guardian)
         json_object_set_new(errors, "guardian_situation", json_string("wajib diisi (not_child jika bukan anak)"));
@@ -778,7 +653,7 @@ void intake_dispatch_identification(intake_call_t *c)
     }
     s_req_t req;
     Pelukan__V1__Actor actor;
-    s_init(c, &req, &actor, NULL);
+    intake_cmd_init(c, &req, &actor, NULL);
     si.visit_id = (char *)pk_http_param(c->req, 0);
     si.needs = (char **)needs;
     si.recommended_services = (char **)svcs;
@@ -814,7 +689,7 @@ static json_t *s_approach_json(const Pelukan__V1__Approach *a)
 static void s_approach_done(int rc, const s_reply_t *reply, void *arg)
 {
     intake_call_t *c = arg;
-    if (s_failed(c, rc, reply))
+    if (intake_cmd_failed(c, "dispatch", rc, reply))
         return;
     intake_json(c->req, 200, s_approach_json(reply->approach));
     intake_call_free(c);
@@ -919,7 +794,7 @@ static void s_tick(uv_timer_t *t)
 static void s_stream_first(int rc, const s_reply_t *reply, void *arg)
 {
     intake_call_t *c = arg;
-    if (s_failed(c, rc, reply))
+    if (intake_cmd_failed(c, "dispatch", rc, reply))
         return;
     intake_dispatch_t *dp = c->in->dispatch;
     if (dp->nstreams >= S_STREAMS_MAX) {

@@ -35,6 +35,40 @@ static const s_rule_t s_rules[] = {
     {PELUKAN__V1__ENVELOPE__PAYLOAD_DEADLINE, NULL, NULL},
 };
 
+/* The referrals of a case and whether their agency accepted: what lets an
+ * agency user see the case. */
+static int s_case_agency(PGconn *conn, const Pelukan__V1__Envelope *e)
+{
+    const char *sql = NULL, *id = NULL, *agency = "";
+    switch (e->payload_case) {
+    case PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CREATED:
+        id = e->referral_created->referral_id;
+        agency = e->referral_created->agency_code;
+        sql = "INSERT INTO case_agency (referral_id, case_id, agency_code, state)"
+              " SELECT $1, id, $3, 'sent' FROM cases WHERE id = $2 ON CONFLICT DO NOTHING";
+        break;
+    case PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_ACCEPTED:
+        id = e->referral_accepted->referral_id;
+        sql = "UPDATE case_agency SET state = 'accepted' WHERE referral_id = $1 AND case_id = $2 AND $3 = ''";
+        break;
+    case PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_DECLINED:
+        id = e->referral_declined->referral_id;
+        sql = "UPDATE case_agency SET state = 'declined' WHERE referral_id = $1 AND case_id = $2 AND $3 = ''";
+        break;
+    case PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CLOSED:
+        id = e->referral_closed->referral_id;
+        sql = "UPDATE case_agency SET state = 'closed' WHERE referral_id = $1 AND case_id = $2 AND $3 = ''";
+        break;
+    default:
+        return 0;
+    }
+    const char *p[] = {id, e->case_id, agency};
+    PGresult *r = PQexecParams(conn, sql, 3, NULL, p, NULL, NULL, 0);
+    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : PK_EDB;
+    PQclear(r);
+    return rc;
+}
+
 int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
 {
     (void)arg;
@@ -93,5 +127,5 @@ int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
         11, NULL, p, NULL, NULL, 0);
     int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : PK_EDB;
     PQclear(r);
-    return rc;
+    return rc == 0 ? s_case_agency(conn, e) : rc;
 }

@@ -8,6 +8,7 @@
 
 #include "intake_call.h"
 #include "intake_dispatch.h"
+#include "intake_referral.h"
 #include "intake_case.h"
 #include "intake_staff.h"
 #include "pelukan/util.h"
@@ -401,6 +402,14 @@ const intake_route_t intake_routes[] = {
     {"POST", "/v1/companion/visits/*/arrived", INTAKE_COMPANION, NULL, intake_dispatch_arrived},
     {"POST", "/v1/companion/visits/*/decline", INTAKE_COMPANION, NULL, intake_dispatch_decline},
     {"POST", "/v1/companion/visits/*/identification", INTAKE_COMPANION, NULL, intake_dispatch_identification},
+    {"GET", "/v1/staff/agencies", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_AGENCY, NULL, intake_referral_agencies},
+    {"POST", "/v1/staff/cases/*/referrals", INTAKE_ADMIN, NULL, intake_referral_create},
+    {"GET", "/v1/staff/cases/*/referrals", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_referral_of_case},
+    {"GET", "/v1/agency/referrals", INTAKE_AGENCY, NULL, intake_referral_of_agency},
+    {"POST", "/v1/agency/referrals/*/accept", INTAKE_AGENCY, NULL, intake_referral_accept},
+    {"POST", "/v1/agency/referrals/*/decline", INTAKE_AGENCY, NULL, intake_referral_decline},
+    {"POST", "/v1/agency/referrals/*/follow-ups", INTAKE_AGENCY, NULL, intake_referral_follow_up},
+    {"POST", "/v1/agency/referrals/*/close", INTAKE_AGENCY, NULL, intake_referral_close},
     {"GET", "/v1/reports/*/companion", INTAKE_REPORTER, intake_dispatch_report_companion, NULL},
     {"GET", "/v1/reports/*/companion/stream", INTAKE_REPORTER, intake_dispatch_report_stream, NULL},
     {NULL, NULL, 0, NULL, NULL},

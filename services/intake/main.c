@@ -98,6 +98,7 @@ static int s_start(pk_service_t *svc, void **state_p)
         intake_notify_new(pk_config_service_str(cfg, "notification", "RPC"), in->log, in->m_otp_failed, in->m_otp_sent);
     in->events = intake_events_new(in);
     in->dispatch = intake_dispatch_new(in, pk_config_service_str(cfg, "dispatch", "RPC"));
+    in->referral = pk_rpc_uv_new(pk_service_loop(svc), pk_config_service_str(cfg, "referral", "RPC"), 0, in->log);
     size_t nroutes = 0;
     while (intake_routes[nroutes].method)
         nroutes++;
@@ -126,6 +127,7 @@ static void s_stop(pk_service_t *svc, void *state)
     intake_notify_destroy(&in->notify);
     intake_events_destroy(&in->events);
     intake_dispatch_destroy(&in->dispatch);
+    pk_rpc_uv_close(&in->referral);
     intake_catalog_destroy(&in->catalog);
     free(in->route_ctx);
     free(in);

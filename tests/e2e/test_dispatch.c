@@ -22,35 +22,14 @@ static pkt_intake_t T;
 #define KM_LAT   0.009043 /* degrees of latitude per km */
 #define NOTES    "Korban tinggal bersama nenek di Kampung Rahasia Melati"
 
-static int s_add(const char *login, const char *name, const char *role, const char *password)
+static void s_add(const char *login, const char *name, const char *role, const char *password)
 {
-    char *in = pk_asprintf("%s/pw-%d", pkt_env("PKTEST_TMP"), (int)getpid());
-    FILE *f = fopen(in, "w");
-    fprintf(f, "%s\n", password);
-    fclose(f);
-    char *args = pk_asprintf("staff add --login %s --name '%s' --role %s --password-stdin", login, name, role);
-    char *out = NULL;
-    int rc = pkt_ctl(T.env, args, in, &out);
-    cr_assert_eq(rc, 0, "%s", out);
-    unlink(in);
-    free(in);
-    free(args);
-    free(out);
-    return rc;
+    pkt_intake_staff(&T, login, name, role, NULL, password);
 }
 
-/* Logs in; returns the token and the staff id (caller frees both). */
 static char *s_login(const char *login, const char *password, char **staff_id)
 {
-    char body[256];
-    snprintf(body, sizeof body, "{\"login\":\"%s\",\"password\":\"%s\"}", login, password);
-    json_t *j = NULL;
-    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/staff/login", body, NULL, NULL, &j), 200);
-    char *token = pk_strdup(pkt_json_str(j, "token"));
-    if (staff_id)
-        *staff_id = pk_strdup(pkt_json_str(j, "staff.id"));
-    json_decref(j);
-    return token;
+    return pkt_intake_login(&T, login, password, staff_id);
 }
 
 static int s_call(const char *method, const char *path, const char *body, const char *token, json_t **out)
@@ -96,33 +75,9 @@ static char *s_verified_case(const char *reporter, const char *admin, const char
     return id;
 }
 
-static const char *s_state_of(const char *case_id)
-{
-    static char state[32];
-    char *sql = pk_asprintf("SELECT state FROM intake.cases WHERE id = '%s'", case_id);
-    char *v = pkt_sql_value(T.db, sql);
-    snprintf(state, sizeof state, "%s", v ? v : "");
-    free(v);
-    free(sql);
-    return state;
-}
-
-typedef struct {
-    const char *case_id;
-    const char *want;
-} s_wait_t;
-
-static bool s_state_is(void *arg)
-{
-    s_wait_t *w = arg;
-    return strcmp(s_state_of(w->case_id), w->want) == 0;
-}
-
 static void s_wait_state(const char *case_id, const char *want)
 {
-    s_wait_t w = {case_id, want};
-    cr_assert(pkt_wait_until(s_state_is, &w, 20000), "case %s reaches %s (is %s)", case_id, want,
-              s_state_of(case_id));
+    cr_assert(pkt_intake_wait_state(&T, case_id, want), "case %s reaches %s", case_id, want);
 }
 
 /* ---- concurrent assignment ------------------------------------------------------- */

@@ -400,6 +400,7 @@ Test(staff, every_route_as_every_role_is_allowed_or_refused_as_the_table_says)
 {
     pkt_intake_start(&T, "t_staff3", NULL);
     pkt_intake_start_dispatch(&T); /* the companion's routes ask it */
+    pkt_intake_start_referral(&T); /* the agency's routes ask it */
     s_who_t who[] = {
         {"anonymous", 0, NULL, NULL, NULL},
         {"reporter", INTAKE_REPORTER, NULL, NULL, NULL},
@@ -474,12 +475,15 @@ Test(staff, every_route_as_every_role_is_allowed_or_refused_as_the_table_says)
     cr_assert_eq(json_integer_value(json_object_get(j, "total")), 0, "a companion's queue holds their cases only");
     json_decref(j);
     char *sql = pk_asprintf("UPDATE intake.cases SET companion_id = (SELECT id FROM intake.staff WHERE login ="
-                            " 'm_companion'), agency_code = 'uptd_ppa' WHERE id = '%s'",
-                            id);
-    pkt_sql(T.db, sql); /* what dispatch's and referral's events will set */
+                            " 'm_companion'), agency_code = 'uptd_ppa' WHERE id = '%s';"
+                            " INSERT INTO intake.case_agency VALUES ('r1', '%s', 'uptd_ppa', 'sent')",
+                            id, id);
+    pkt_sql(T.db, sql); /* what dispatch's and referral's events set */
     free(sql);
     cr_assert_eq(s_case_call("GET", id, "", NULL, who[3].token, NULL), 200, "companion, assigned");
-    cr_assert_eq(s_case_call("GET", id, "", NULL, who[4].token, NULL), 200, "agency, referred");
+    cr_assert_eq(s_case_call("GET", id, "", NULL, who[4].token, NULL), 404, "agency, referred but not accepted");
+    pkt_sql(T.db, "UPDATE intake.case_agency SET state = 'accepted'");
+    cr_assert_eq(s_case_call("GET", id, "", NULL, who[4].token, NULL), 200, "agency, accepted");
     cr_assert_eq(s_case_call("GET", id, "?purpose=case_review", NULL, who[3].token, NULL), 403,
                  "personal data is not opened here for a companion");
     cr_assert_eq(s_case_call("GET", id, "?purpose=case_review", NULL, who[5].token, NULL), 200, "supervisor");

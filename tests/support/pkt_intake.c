@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pelukan/util.h"
 #include "pelukan/v1/commands.pb-c.h"
@@ -31,11 +32,19 @@ void pkt_intake_start_dispatch(pkt_intake_t *t)
     t->has_dispatch = true;
 }
 
+void pkt_intake_start_referral(pkt_intake_t *t)
+{
+    t->referral = pkt_service_start("referral", t->env);
+    t->has_referral = true;
+}
+
 void pkt_intake_stop(pkt_intake_t *t)
 {
     cr_assert_eq(pkt_proc_stop(&t->proc, SIGTERM, 20000), 0, "intake stops cleanly");
     if (t->has_dispatch)
         cr_assert_eq(pkt_proc_stop(&t->dispatch, SIGTERM, 20000), 0, "dispatch stops cleanly");
+    if (t->has_referral)
+        cr_assert_eq(pkt_proc_stop(&t->referral, SIGTERM, 20000), 0, "referral stops cleanly");
     zsock_destroy(&t->notif);
     pkt_env_destroy(&t->env);
 }
@@ -112,4 +121,61 @@ char *pkt_intake_register(pkt_intake_t *t, const char *phone)
     cr_assert_eq(strlen(token), 64);
     json_decref(j);
     return token;
+}
+
+void pkt_intake_staff(pkt_intake_t *t, const char *login, const char *name, const char *role, const char *agency,
+                      const char *password)
+{
+    char *in = pk_asprintf("%s/pw-%d", pkt_env("PKTEST_TMP"), (int)getpid());
+    FILE *f = fopen(in, "w");
+    fprintf(f, "%s\n", password);
+    fclose(f);
+    char *args = pk_asprintf("staff add --login %s --name '%s' --role %s %s%s --password-stdin", login, name, role,
+                             agency ? "--agency " : "", agency ? agency : "");
+    char *out = NULL;
+    int rc = pkt_ctl(t->env, args, in, &out);
+    cr_assert_eq(rc, 0, "%s", out);
+    unlink(in);
+    free(in);
+    free(args);
+    free(out);
+}
+
+char *pkt_intake_login(pkt_intake_t *t, const char *login, const char *password, char **staff_id)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"login\":\"%s\",\"password\":\"%s\"}", login, password);
+    json_t *j = NULL;
+    cr_assert_eq(pkt_intake_call(t, "POST", "/v1/staff/login", body, NULL, NULL, &j), 200, "%s logs in", login);
+    char *token = pk_strdup(pkt_json_str(j, "token"));
+    if (staff_id)
+        *staff_id = pk_strdup(pkt_json_str(j, "staff.id"));
+    json_decref(j);
+    return token;
+}
+
+typedef struct {
+    pkt_intake_t *t;
+    const char *case_id, *want;
+    char state[32];
+} s_wait_t;
+
+static bool s_state_is(void *arg)
+{
+    s_wait_t *w = arg;
+    char *sql = pk_asprintf("SELECT state FROM intake.cases WHERE id = '%s'", w->case_id);
+    char *v = pkt_sql_value(w->t->db, sql);
+    snprintf(w->state, sizeof w->state, "%s", v ? v : "");
+    free(v);
+    free(sql);
+    return strcmp(w->state, w->want) == 0;
+}
+
+bool pkt_intake_wait_state(pkt_intake_t *t, const char *case_id, const char *want)
+{
+    s_wait_t w = {t, case_id, want, ""};
+    bool ok = pkt_wait_until(s_state_is, &w, 20000);
+    if (!ok)
+        fprintf(stderr, "case %s is %s, not %s\n", case_id, w.state, want);
+    return ok;
 }

@@ -1,0 +1,148 @@
+/* intake_cmd.c -- what the routes that send commands to other services
+ * share: the request's actor and correlation, the answer to a failed
+ * command, and strict checks of JSON bodies. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "intake_call.h"
+#include "intake_case.h"
+#include "pelukan/util.h"
+
+static const struct {
+    const char *code, *message;
+} s_messages[] = {
+    {"companion_not_found", "Pendamping tidak ditemukan atau belum pernah bertugas"},
+    {"companion_off_duty", "Pendamping sedang tidak bertugas"},
+    {"companion_at_capacity", "Pendamping sudah menangani kunjungan sebanyak batasnya"},
+    {"case_already_assigned", "Kasus ini sudah punya pendamping"},
+    {"case_erased", "Data kasus ini sudah dihapus"},
+    {"visit_not_found", "Kunjungan tidak ditemukan"},
+    {"not_your_visit", "Kunjungan ini bukan tugas Anda"},
+    {"invalid_visit_state", "Langkah ini tidak sesuai status kunjungan"},
+    {"no_visit", "Belum ada pendamping untuk laporan ini"},
+    {"not_en_route", "Pendamping belum berangkat"},
+    {"visit_over", "Pendamping sudah tiba atau kunjungan sudah berakhir"},
+    {"companion_not_registered", "Aktifkan status tugas Anda dulu"},
+    {"agency_not_found", "Lembaga tidak ditemukan"},
+    {"identification_pending", "Laporan identifikasi belum diterima; rujukan tanpa persetujuan perlu dasar hukum"},
+    {"consent_required", "Korban belum menyetujui rujukan ke lembaga ini; catat dasar hukumnya"},
+    {"already_referred", "Kasus ini sudah dirujuk ke lembaga ini dan rujukannya masih berjalan"},
+    {"referral_not_found", "Rujukan tidak ditemukan"},
+    {"invalid_referral_state", "Langkah ini tidak sesuai status rujukan"},
+    {"invalid_value", "Data tidak valid"},
+};
+
+const char *intake_cmd_message(const char *code)
+{
+    for (size_t i = 0; i < PK_ARRAY_LEN(s_messages); i++)
+        if (strcmp(s_messages[i].code, code) == 0)
+            return s_messages[i].message;
+    return "Permintaan tidak dapat diproses";
+}
+
+bool intake_cmd_failed(intake_call_t *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply)
+{
+    if (rc != 0) {
+        pk_log_warn(c->in->log, "%s did not answer (%s): %s %s answered 503", service, pk_strerror(rc),
+                    pk_http_method(c->req), pk_http_path(c->req));
+        char code[48];
+        snprintf(code, sizeof code, "%s_unavailable", service);
+        intake_error(c->req, 503, code, "Layanan sedang tidak tersedia, coba lagi", NULL);
+        intake_call_free(c);
+        return true;
+    }
+    if (reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK)
+        return false;
+    int status = pk_rpc_http_status(reply->status);
+    const char *code = reply->error_code && reply->error_code[0] ? reply->error_code : "internal";
+    json_t *fields = NULL;
+    if (reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID && reply->error_field &&
+        reply->error_field[0])
+        fields = json_pack("{s:s}", reply->error_field, "tidak valid");
+    intake_error(c->req, status, status == 422 ? "validation_failed" : code, intake_cmd_message(code), fields);
+    intake_call_free(c);
+    return true;
+}
+
+void intake_cmd_init(const intake_call_t *c, Pelukan__V1__CommandRequest *req, Pelukan__V1__Actor *actor,
+                     const char *case_id)
+{
+    pelukan__v1__command_request__init(req);
+    pelukan__v1__actor__init(actor);
+    actor->kind = c->role_bit == INTAKE_AGENCY ? PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_AGENCY
+                                                   : PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_STAFF;
+    actor->id = (char *)c->staff_id;
+    req->actor = actor;
+    req->correlation_id = (char *)pk_http_request_id(c->req);
+    req->case_id = (char *)(case_id ? case_id : "");
+}
+
+bool intake_hex_id(const char *s)
+{
+    return s && strlen(s) == PK_ID_HEX_LEN && strspn(s, "0123456789abcdef") == PK_ID_HEX_LEN;
+}
+
+void intake_only(const json_t *body, const char *const *allowed, json_t *errors)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)body, key, v)
+    {
+        bool ok = false;
+        for (const char *const *a = allowed; *a && !ok; a++)
+            ok = strcmp(*a, key) == 0;
+        if (!ok)
+            json_object_set_new(errors, key, json_string("tidak dikenal"));
+    }
+}
+
+const char **intake_strings(const json_t *body, const char *field, size_t max, size_t *n, json_t *errors)
+{
+    json_t *a = json_object_get(body, field);
+    *n = 0;
+    if (!a)
+        return pk_calloc(1, sizeof(char *));
+    if (!json_is_array(a) || json_array_size(a) > max) {
+        json_object_set_new(errors, field, json_string("daftar kode"));
+        return NULL;
+    }
+    const char **out = pk_calloc(json_array_size(a) + 1, sizeof(char *));
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        const char *s = json_string_value(json_array_get(a, i));
+        if (!s || strlen(s) > 64) {
+            json_object_set_new(errors, field, json_string("daftar kode"));
+            free(out);
+            return NULL;
+        }
+        out[(*n)++] = s;
+    }
+    return out;
+}
+
+bool intake_bool_field(const json_t *body, const char *field, bool required, bool *out, json_t *errors)
+{
+    json_t *v = json_object_get(body, field);
+    if (!v) {
+        if (required)
+            json_object_set_new(errors, field, json_string("wajib diisi"));
+        return false;
+    }
+    if (!json_is_boolean(v)) {
+        json_object_set_new(errors, field, json_string("true atau false"));
+        return false;
+    }
+    *out = json_is_true(v);
+    return true;
+}
+
+const char *intake_code_field(const json_t *body, const char *field, bool required, json_t *errors)
+{
+    json_t *v = json_object_get(body, field);
+    const char *s = json_string_value(v);
+    if ((!v && required) || (v && (!s || !*s || strlen(s) > 64))) {
+        json_object_set_new(errors, field, json_string(required ? "wajib diisi (kode)" : "kode"));
+        return NULL;
+    }
+    return s;
+}
