@@ -201,3 +201,20 @@ void pk_arena_free(pk_arena_t **arena)
         free(b);
     }
 }
+
+int pk_wib_minutes(void)
+{
+    uint64_t min = pk_now_us() / 60000000u + 7u * 60u;
+    return (int)(min % 1440u);
+}
+
+bool pk_hours_contain(const char *range, int minutes)
+{
+    int h1, m1, h2, m2;
+    if (!range || !*range || sscanf(range, "%d:%d-%d:%d", &h1, &m1, &h2, &m2) != 4)
+        return true;
+    int from = h1 * 60 + m1, to = h2 * 60 + m2;
+    if (from <= to)
+        return minutes >= from && minutes < to;
+    return minutes >= from || minutes < to; /* across midnight */
+}

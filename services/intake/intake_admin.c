@@ -580,14 +580,6 @@ void intake_admin_duplicate(intake_call_t *c)
 /* ---- the confirmation call ----------------------------------------------------- */
 
 /* Minutes after midnight in WIB (UTC+7), where the reporters live. */
-static int s_wib_minutes(void)
-{
-    time_t now = time(NULL) + 7 * 3600;
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    return tm.tm_hour * 60 + tm.tm_min;
-}
-
 static void s_call_then(intake_call_t *c, const PGresult *r, s_step_t *st)
 {
     if (strcmp(c->from_state, "submitted") != 0) {
@@ -609,7 +601,7 @@ static void s_call_then(intake_call_t *c, const PGresult *r, s_step_t *st)
     const char *channel = json_string_value(json_object_get(safety, "safe_channel"));
     bool monitored = json_is_true(json_object_get(safety, "phone_monitored"));
     const char *override = s_str(c, "override_reason", 500);
-    bool safe = intake_safe_now(hours, s_wib_minutes()) && !(channel && strcmp(channel, "in_app") == 0) && !monitored;
+    bool safe = intake_safe_now(hours, pk_wib_minutes()) && !(channel && strcmp(channel, "in_app") == 0) && !monitored;
     if (!safe && !override) {
         /* The choices themselves are the reporter's personal data: shown
          * only in a recorded opening (?purpose=confirmation_call), never in

@@ -76,11 +76,5 @@ Pelukan__V1__CaseState intake_state_enum(const char *name)
 
 bool intake_safe_now(const char *safe_hours, int minutes_now)
 {
-    int h1, m1, h2, m2;
-    if (!safe_hours || !*safe_hours || sscanf(safe_hours, "%d:%d-%d:%d", &h1, &m1, &h2, &m2) != 4)
-        return true;
-    int from = h1 * 60 + m1, to = h2 * 60 + m2;
-    if (from <= to)
-        return minutes_now >= from && minutes_now < to;
-    return minutes_now >= from || minutes_now < to; /* across midnight */
+    return pk_hours_contain(safe_hours, minutes_now);
 }

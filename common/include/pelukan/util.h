@@ -32,6 +32,12 @@ uint64_t pk_be64_get(const void *in);
 /* Reads a whole file. Caller owns *out (NUL-terminated); returns 0 or -errno. */
 int pk_read_file(const char *path, char **out, size_t *len);
 
+/* Minutes since midnight in WIB (Asia/Jakarta, UTC+7, no daylight saving). */
+int pk_wib_minutes(void);
+/* True when `minutes` falls in "HH:MM-HH:MM" (the end excluded; a range
+ * may cross midnight); an empty or malformed range contains every minute. */
+bool pk_hours_contain(const char *range, int minutes);
+
 /* An arena: allocations freed together (e.g. a command reply's results,
  * freed once the reply was sent). Start with a NULL pointer. */
 typedef struct pk_arena pk_arena_t;
