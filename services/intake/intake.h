@@ -58,6 +58,11 @@ typedef struct intake_route {
 
 extern const intake_route_t intake_routes[];
 
+/* Commands intake answers: contacts for notification (intake_contact.c). */
+int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg);
+void intake_command_done(Pelukan__V1__CommandReply *reply, void *arg);
+bool intake_command_is_query(const Pelukan__V1__CommandRequest *req);
+
 /* Applies dispatch's and referral's events to the cases (the read model,
  * intake_readmodel.c); PK_ENOENT for events it does not use. */
 int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg);

@@ -401,17 +401,19 @@ static void s_account_hashed(intake_call_t *c, int rc, const char *hash)
     }
     pk_id_new(c->case_id); /* the new staff id */
     const char *agency = json_string_value(json_object_get(c->body, "agency_code"));
+    const char *email = json_string_value(json_object_get(c->body, "email"));
     const char *p[] = {c->case_id,
                        json_string_value(json_object_get(c->body, "login")),
                        json_string_value(json_object_get(c->body, "display_name")),
                        json_string_value(json_object_get(c->body, "role")),
                        agency ? agency : "",
-                       hash};
+                       hash,
+                       email ? email : ""};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
     pk_db_txn_add(txn,
-                  "INSERT INTO staff (id, login, display_name, role, agency_code, password_hash)"
-                  " VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6)",
-                  6, p);
+                  "INSERT INTO staff (id, login, display_name, role, agency_code, password_hash, email)"
+                  " VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, NULLIF($7, ''))",
+                  7, p);
     pk_db_txn_submit(txn, s_account_made, c);
 }
 
@@ -482,7 +484,7 @@ void intake_staff_account_disable(intake_call_t *c)
 
 int intake_staff_account_check(const json_t *body, json_t *errors)
 {
-    static const char *const keys[] = {"login", "display_name", "role", "agency_code", "password", NULL};
+    static const char *const keys[] = {"login", "display_name", "role", "agency_code", "password", "email", NULL};
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)body, key, v)
@@ -509,5 +511,10 @@ int intake_staff_account_check(const json_t *body, json_t *errors)
         json_object_set_new(errors, "agency_code", json_string("wajib untuk peran agency"));
     if (bit && bit != INTAKE_AGENCY && json_object_get(body, "agency_code"))
         json_object_set_new(errors, "agency_code", json_string("hanya untuk peran agency"));
+    json_t *email = json_object_get(body, "email");
+    const char *e = json_string_value(email);
+    if (email && (!e || strlen(e) > 254 || !strchr(e, '@') || strchr(e, '@') == e || !strchr(e, '@')[1] ||
+                  strpbrk(e, " \t\r\n<>,;\"") || strchr(strchr(e, '@') + 1, '@')))
+        json_object_set_new(errors, "email", json_string("alamat e-mail"));
     return json_object_size(errors) ? PK_EINVAL : 0;
 }

@@ -141,6 +141,9 @@ int main(int argc, char **argv)
                                          .start = s_start,
                                          .stop = s_stop,
                                          .consumes = consumes,
-                                         .apply = intake_apply};
+                                         .apply = intake_apply,
+                                         .command = intake_command,
+                                         .command_done = intake_command_done,
+                                         .command_is_query = intake_command_is_query};
     return pk_service_main(&def, argc, argv);
 }

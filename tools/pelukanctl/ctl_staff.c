@@ -41,10 +41,13 @@ static bool s_flag(int argc, char **argv, const char *name)
 int ctl_staff_add(const ctl_t *ctl, int argc, char **argv)
 {
     const char *login = s_arg(argc, argv, "--login"), *name = s_arg(argc, argv, "--name"),
-               *role = s_arg(argc, argv, "--role"), *agency = s_arg(argc, argv, "--agency");
+               *role = s_arg(argc, argv, "--role"), *agency = s_arg(argc, argv, "--agency"),
+               *email = s_arg(argc, argv, "--email");
     json_t *body = json_pack("{s:s?, s:s?, s:s?}", "login", login, "display_name", name, "role", role);
     if (agency)
         json_object_set_new(body, "agency_code", json_string(agency));
+    if (email)
+        json_object_set_new(body, "email", json_string(email));
     json_t *errors = json_object();
     if (intake_staff_account_check(body, errors) != 0) {
         const char *key;
@@ -86,11 +89,12 @@ int ctl_staff_add(const ctl_t *ctl, int argc, char **argv)
         sodium_memzero(password, sizeof password);
         return CTL_ERROR;
     }
-    const char *p[] = {id, login, name, role, agency ? agency : "", hash};
+    const char *p[] = {id, login, name, role, agency ? agency : "", hash, email ? email : ""};
     PGresult *r = PQexecParams(conn,
-                               "INSERT INTO staff (id, login, display_name, role, agency_code, password_hash)"
-                               " VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6) ON CONFLICT (login) DO NOTHING",
-                               6, NULL, p, NULL, NULL, 0);
+                               "INSERT INTO staff (id, login, display_name, role, agency_code, password_hash, email)"
+                               " VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, NULLIF($7, ''))"
+                               " ON CONFLICT (login) DO NOTHING",
+                               7, NULL, p, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         fprintf(stderr, "pelukanctl staff add: %s", PQresultErrorMessage(r));
         rc = CTL_ERROR;

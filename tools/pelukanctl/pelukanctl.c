@@ -41,7 +41,7 @@ static const struct {
      "      the events of every service as they happen, one line each (live; audit replay is the record)"},
     {"staff", "add", ctl_staff_add,
      "staff add --login LOGIN --name NAME --role admin|companion|agency|supervisor|auditor\n"
-     "      [--agency CODE] [--password-stdin]\n"
+     "      [--agency CODE] [--email ADDRESS] [--password-stdin]\n"
      "      create a staff account; without --password-stdin a password is made and shown once"},
     {"staff", "list", ctl_staff_list, "staff list\n      logins, roles, agencies, state"},
     {"staff", "disable", ctl_staff_disable, "staff disable --login LOGIN\n      disable an account, end its sessions"},

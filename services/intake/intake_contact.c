@@ -1,0 +1,141 @@
+/* intake_contact.c -- intake answers commands for the contacts it owns:
+ * a case's reporter (phone and safety choices, opened with the reporter's
+ * key at the moment notification needs them, each opening an event), a
+ * staff member's e-mail, or every active e-mail of a role. The reply is
+ * never stored: it holds the phone. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "intake.h"
+#include "intake_call.h"
+#include "pelukan/util.h"
+
+typedef struct {
+    pk_arena_t *mem;
+    pk_pg_stmts_t stmts;
+} s_state_t;
+
+static s_state_t s_state; /* the command thread's */
+
+void intake_command_done(Pelukan__V1__CommandReply *reply, void *arg)
+{
+    (void)arg;
+    if (reply && reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_CONTACT && reply->contact->phone_e164)
+        sodium_memzero(reply->contact->phone_e164, strlen(reply->contact->phone_e164));
+    pk_arena_free(&s_state.mem);
+}
+
+bool intake_command_is_query(const Pelukan__V1__CommandRequest *req)
+{
+    return req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CONTACT && !req->case_id[0];
+}
+
+static int s_staff(PGconn *conn, intake_t *in, const Pelukan__V1__GetContact *g, Pelukan__V1__CommandReply *reply)
+{
+    /* One staff member, a role, or an agency's users ("agency:<code>"). */
+    bool agency = strncmp(g->role, "agency:", 7) == 0;
+    const char *p[] = {g->staff_id[0] ? g->staff_id : agency ? g->role + 7 : g->role};
+    const char *sql = g->staff_id[0] ? "SELECT email FROM staff WHERE id = $1 AND NOT disabled AND email IS NOT NULL"
+                      : agency       ? "SELECT email FROM staff WHERE role = 'agency' AND agency_code = $1"
+                                       " AND NOT disabled AND email IS NOT NULL ORDER BY login"
+                                     : "SELECT email FROM staff WHERE role = $1 AND NOT disabled"
+                                       " AND email IS NOT NULL ORDER BY login";
+    PGresult *r = pk_pg_exec_prepared(&s_state.stmts, conn, in->log, sql, 1, p);
+    if (!r)
+        return PK_EDB;
+    Pelukan__V1__Contact *c = pk_arena_alloc(&s_state.mem, sizeof *c);
+    pelukan__v1__contact__init(c);
+    int n = PQntuples(r);
+    c->emails = pk_arena_alloc(&s_state.mem, sizeof(char *) * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++)
+        c->emails[c->n_emails++] = pk_arena_strdup(&s_state.mem, PQgetvalue(r, i, 0));
+    if (n > 0)
+        c->email = c->emails[0];
+    c->locale = "id";
+    PQclear(r);
+    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_CONTACT;
+    reply->contact = c;
+    return PK_RPC_READ_ONLY;
+}
+
+static int s_reporter(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+                      Pelukan__V1__CommandReply *reply)
+{
+    const char *p[] = {req->case_id};
+    PGresult *r = pk_pg_exec_prepared(&s_state.stmts, conn, in->log,
+                                      "SELECT r.id, r.wrapped_key, r.phone_sealed, r.safety_sealed FROM cases x"
+                                      " JOIN reporter r ON r.id = x.reporter_id WHERE x.id = $1",
+                                      1, p);
+    if (!r)
+        return PK_EDB;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        reply->status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND;
+        reply->error_code = "case_not_found";
+        return PK_RPC_READ_ONLY;
+    }
+    char ctx[80], phone_ctx[96];
+    snprintf(ctx, sizeof ctx, "reporter:%s", PQgetvalue(r, 0, 0));
+    snprintf(phone_ctx, sizeof phone_ctx, "%s:phone", ctx);
+    uint8_t wrapped[PK_WRAPPED_KEY_BYTES + 8], key[PK_DATAKEY_BYTES];
+    long wn = pk_pg_bytea_get(r, 0, 1, wrapped, sizeof wrapped);
+    if (wn <= 0 || pk_datakey_unwrap(in->keys, ctx, wrapped, (size_t)wn, key) != 0) {
+        PQclear(r);
+        reply->status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND;
+        reply->error_code = "contact_erased";
+        return PK_RPC_READ_ONLY;
+    }
+    Pelukan__V1__Contact *c = pk_arena_alloc(&s_state.mem, sizeof *c);
+    pelukan__v1__contact__init(c);
+    uint8_t sealed[128];
+    long sn = pk_pg_bytea_get(r, 0, 2, sealed, sizeof sealed);
+    char *phone = pk_arena_alloc(&s_state.mem, sizeof sealed);
+    if (sn > PK_SEAL_OVERHEAD && pk_open(key, phone_ctx, sealed, (size_t)sn, (uint8_t *)phone) == 0)
+        c->phone_e164 = phone;
+    json_t *safety = intake_open_json(key, ctx, "safety", r, 0, 3);
+    sodium_memzero(key, sizeof key);
+    PQclear(r);
+    const char *hours = json_string_value(json_object_get(safety, "safe_hours"));
+    const char *channel = json_string_value(json_object_get(safety, "safe_channel"));
+    c->safe_hours = pk_arena_strdup(&s_state.mem, hours ? hours : "");
+    c->safe_channel = pk_arena_strdup(&s_state.mem, channel ? channel : "");
+    c->phone_monitored = json_is_true(json_object_get(safety, "phone_monitored"));
+    c->locale = "id";
+    json_decref(safety);
+    /* The opening is recorded: a service read the reporter's phone. */
+    Pelukan__V1__Envelope env;
+    uint8_t eid[16];
+    pk_envelope_init(&env, eid, "intake", req->case_id, req->correlation_id);
+    Pelukan__V1__Actor actor = PELUKAN__V1__ACTOR__INIT;
+    actor.kind = PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_SYSTEM;
+    actor.id = "notification";
+    env.actor = &actor;
+    Pelukan__V1__CaseDataAccessed acc = PELUKAN__V1__CASE_DATA_ACCESSED__INIT;
+    char *fields[] = {"reporter_phone", "contact_safety"};
+    acc.purpose_code = req->get_contact->purpose_code[0] ? req->get_contact->purpose_code : "notification";
+    acc.fields = fields;
+    acc.n_fields = 2;
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_DATA_ACCESSED;
+    env.case_data_accessed = &acc;
+    if (pk_outbox_add(conn, in->log, &env) != 0)
+        return PK_EDB;
+    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_CONTACT;
+    reply->contact = c;
+    return PK_RPC_IDEMPOTENT; /* committed, and the reply (a phone) not stored */
+}
+
+int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg)
+{
+    intake_t *in = arg;
+    if (req->command_case != PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CONTACT) {
+        reply->status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID;
+        reply->error_code = "unknown_command";
+        return PK_RPC_READ_ONLY;
+    }
+    const Pelukan__V1__GetContact *g = req->get_contact;
+    if (g->staff_id[0] || g->role[0])
+        return s_staff(conn, in, g, reply);
+    return s_reporter(conn, in, req, reply);
+}
