@@ -1,8 +1,239 @@
-/* main.c -- the PELUKAN notification service: the shared main with its definition. */
-#include "pelukan/service.h"
+/* main.c -- the PELUKAN notification service: its settings, the SendOtp
+ * command, the events that become messages, and the shared main. A
+ * message is a row written in the transaction that took the command or
+ * consumed the event (with the subscriber's offsets), so none is lost; the
+ * sender thread (notify_worker.c) delivers it. */
+#include <curl/curl.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "notification.h"
+
+#ifndef PK_DEFAULT_VAR_DIR
+#define PK_DEFAULT_VAR_DIR "var"
+#endif
+
+static const pk_config_def_t s_settings[] = {
+    {"PELUKAN_NOTIFICATION_SMS_URL", PK_CFG_STRING, "",
+     "SMS/WhatsApp gateway: JSON POST {message_id, channel, to, text}; empty: the sink file", NULL, 0, 0},
+    {"PELUKAN_NOTIFICATION_SMS_TOKEN", PK_CFG_SECRET, "", "bearer token of the gateway", NULL, 0, 0},
+    {"PELUKAN_NOTIFICATION_SMTP_URL", PK_CFG_STRING, "", "SMTP server for staff e-mail (smtp://host:port); empty: the sink file",
+     NULL, 0, 0},
+    {"PELUKAN_NOTIFICATION_SMTP_FROM", PK_CFG_STRING, "pelukan@localhost", "sender address of staff e-mail", NULL, 0, 0},
+    {"PELUKAN_NOTIFICATION_SINK_FILE", PK_CFG_STRING, PK_DEFAULT_VAR_DIR "/notification-sink.jsonl",
+     "development: where messages go when a channel has no provider (holds phone numbers and codes)", NULL, 0, 0},
+    {"PELUKAN_NOTIFICATION_MAX_ATTEMPTS", PK_CFG_INT, "8", "attempts before a message is dead-lettered", NULL, 1, 100},
+    {"PELUKAN_NOTIFICATION_BACKOFF_MS", PK_CFG_INT, "2000", "first retry delay; doubles each attempt, with jitter",
+     NULL, 10, 3600000},
+    {"PELUKAN_NOTIFICATION_BACKOFF_MAX_MS", PK_CFG_INT, "900000", "longest retry delay", NULL, 10, 86400000},
+    {"PELUKAN_NOTIFICATION_LEASE_S", PK_CFG_INT, "60",
+     "a message being sent is claimed again after this if its sender died", NULL, 1, 3600},
+    {"PELUKAN_NOTIFICATION_SAFE_RECHECK_S", PK_CFG_INT, "300",
+     "a message waiting for the reporter's safe hours is looked at again after this", NULL, 1, 86400},
+    {"PELUKAN_NOTIFICATION_CONCURRENCY", PK_CFG_INT, "32", "messages sent at once", NULL, 1, 1000},
+    {"PELUKAN_NOTIFICATION_TIMEOUT_MS", PK_CFG_INT, "5000", "a provider call's time limit", NULL, 100, 120000},
+    {"PELUKAN_NOTIFICATION_POLL_MS", PK_CFG_INT, "50", "how often the sender looks for due messages", NULL, 5, 60000},
+    PK_CONFIG_END,
+};
+
+/* ---- messages --------------------------------------------------------------- */
+
+/* Adds a message (once per source) in the caller's transaction. */
+static int s_message(PGconn *conn, notification_t *n, const char *source, const char *audience, const char *recipient,
+                     const char *case_id, const char *template_code, const char *channel, json_t *params)
+{
+    char id[PK_ID_HEX_LEN + 1];
+    pk_id_new(id);
+    char *ptext = json_dumps(params ? params : json_object(), JSON_COMPACT);
+    json_decref(params);
+    const char *p[] = {id, source, audience, recipient, case_id, template_code, channel, ptext};
+    int rc = pk_pg_run(conn, n->log,
+                       "INSERT INTO message (id, source, audience, recipient, case_id, template_code, channel, params)"
+                       " VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, $7, $8::jsonb) ON CONFLICT (source) DO NOTHING",
+                       8, p);
+    free(ptext);
+    return rc;
+}
+
+static const char *s_state_name(Pelukan__V1__CaseState s)
+{
+    switch (s) {
+    case PELUKAN__V1__CASE_STATE__CASE_STATE_VERIFIED:
+        return "diverifikasi";
+    case PELUKAN__V1__CASE_STATE__CASE_STATE_REJECTED:
+        return "ditolak";
+    case PELUKAN__V1__CASE_STATE__CASE_STATE_CLOSED:
+        return "selesai";
+    default:
+        return NULL;
+    }
+}
+
+static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
+{
+    notification_t *n = arg;
+    const Pelukan__V1__Envelope *e = ev->envelope;
+    char source[80], eid[33];
+    pk_hex(e->event_id.data, e->event_id.len < 16 ? e->event_id.len : 16, eid);
+    switch (e->payload_case) {
+    case PELUKAN__V1__ENVELOPE__PAYLOAD_REPORT_SUBMITTED:
+        if (!e->report_submitted->urgent)
+            return PK_ENOENT;
+        snprintf(source, sizeof source, "%s:admins", eid);
+        return s_message(conn, n, source, "role", "admin", e->case_id, "urgent_report", "email",
+                         json_pack("{s:s}", "kecamatan", e->report_submitted->kecamatan_code));
+    case PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_STATE_CHANGED: {
+        const char *state = s_state_name(e->case_state_changed->to_state);
+        if (!state)
+            return PK_ENOENT;
+        snprintf(source, sizeof source, "%s:reporter", eid);
+        return s_message(conn, n, source, "reporter", "", e->case_id, "case_update", "auto",
+                         json_pack("{s:s}", "state", state));
+    }
+    case PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ASSIGNED: {
+        const Pelukan__V1__CompanionAssigned *a = e->companion_assigned;
+        snprintf(source, sizeof source, "%s:companion", eid);
+        char visit[9];
+        snprintf(visit, sizeof visit, "%s", a->visit_id);
+        return s_message(conn, n, source, "staff", a->companion_id, e->case_id, "companion_assigned", "email",
+                         json_pack("{s:s}", "visit", visit));
+    }
+    case PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CREATED: {
+        snprintf(source, sizeof source, "%s:agency", eid);
+        char role[48], ref[9];
+        snprintf(role, sizeof role, "agency:%s", e->referral_created->agency_code);
+        snprintf(ref, sizeof ref, "%s", e->referral_created->referral_id);
+        return s_message(conn, n, source, "role", role, e->case_id, "referral_received", "email",
+                         json_pack("{s:s}", "referral", ref));
+    }
+    case PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_OVERDUE: {
+        snprintf(source, sizeof source, "%s:admins", eid);
+        char ref[9];
+        snprintf(ref, sizeof ref, "%s", e->referral_overdue->referral_id);
+        return s_message(conn, n, source, "role", "admin", e->case_id, "referral_overdue", "email",
+                         json_pack("{s:s}", "referral", ref));
+    }
+    default:
+        return PK_ENOENT;
+    }
+}
+
+/* SendOtp: the phone and the code are sealed in the row (its own key,
+ * wrapped by the master key) and wiped once sent or dead. */
+static int s_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg)
+{
+    notification_t *n = arg;
+    if (req->command_case != PELUKAN__V1__COMMAND_REQUEST__COMMAND_SEND_OTP) {
+        reply->status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID;
+        reply->error_code = "unknown_command";
+        return PK_RPC_READ_ONLY;
+    }
+    const Pelukan__V1__SendOtp *o = req->send_otp;
+    size_t pl = strlen(o->phone_e164), cl = strlen(o->code);
+    if (pl < 8 || pl > 16 || o->phone_e164[0] != '+' || cl < 4 || cl > 10) {
+        reply->status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID;
+        reply->error_code = "invalid_value";
+        return PK_RPC_READ_ONLY;
+    }
+    char id[PK_ID_HEX_LEN + 1], ctx[64];
+    pk_id_new(id);
+    snprintf(ctx, sizeof ctx, "message:%s", id);
+    json_t *secret = json_pack("{s:s, s:s}", "phone", o->phone_e164, "code", o->code);
+    char *plain = json_dumps(secret, JSON_COMPACT);
+    json_decref(secret);
+    size_t len = strlen(plain);
+    uint8_t key[PK_DATAKEY_BYTES], wrapped[PK_WRAPPED_KEY_BYTES];
+    uint8_t *sealed = pk_malloc(len + PK_SEAL_OVERHEAD);
+    pk_datakey_new(n->keys, ctx, key, wrapped);
+    pk_seal(key, ctx, plain, len, sealed);
+    sodium_memzero(key, sizeof key);
+    sodium_memzero(plain, len);
+    free(plain);
+    char *whex = pk_pg_bytea(wrapped, sizeof wrapped), *shex = pk_pg_bytea(sealed, len + PK_SEAL_OVERHEAD);
+    free(sealed);
+    char cmd[33];
+    pk_hex(req->command_id.data, 16, cmd);
+    const char *p[] = {id, cmd, whex, shex};
+    PGresult *r = pk_pg_exec_prepared(&n->stmts, conn, n->log,
+                                      "INSERT INTO message (id, source, audience, template_code, channel, wrapped_key,"
+                                      " secret_sealed) VALUES ($1, 'otp:' || $2, 'otp', 'otp', 'sms', $3::bytea,"
+                                      " $4::bytea)",
+                                      4, p);
+    free(whex);
+    free(shex);
+    if (!r)
+        return PK_EDB;
+    PQclear(r);
+    return 0;
+}
+
+/* ---- life ----------------------------------------------------------------------- */
+
+static int s_start(pk_service_t *svc, void **state_p)
+{
+    notification_t *n = pk_calloc(1, sizeof *n);
+    *state_p = n;
+    n->svc = svc;
+    n->log = pk_service_log(svc);
+    n->keys = pk_service_keyring(svc);
+    const pk_config_t *cfg = pk_service_config(svc);
+    n->sms_url = pk_config_str(cfg, "PELUKAN_NOTIFICATION_SMS_URL");
+    n->sms_token = pk_config_str(cfg, "PELUKAN_NOTIFICATION_SMS_TOKEN");
+    n->smtp_url = pk_config_str(cfg, "PELUKAN_NOTIFICATION_SMTP_URL");
+    n->smtp_from = pk_config_str(cfg, "PELUKAN_NOTIFICATION_SMTP_FROM");
+    n->sink_file = pk_config_str(cfg, "PELUKAN_NOTIFICATION_SINK_FILE");
+    n->intake_rpc = pk_config_service_str(cfg, "intake", "RPC");
+    n->max_attempts = (int)pk_config_int(cfg, "PELUKAN_NOTIFICATION_MAX_ATTEMPTS");
+    n->backoff_ms = (int)pk_config_int(cfg, "PELUKAN_NOTIFICATION_BACKOFF_MS");
+    n->backoff_max_ms = (int)pk_config_int(cfg, "PELUKAN_NOTIFICATION_BACKOFF_MAX_MS");
+    n->lease_s = (int)pk_config_int(cfg, "PELUKAN_NOTIFICATION_LEASE_S");
+    n->safe_recheck_s = (int)pk_config_int(cfg, "PELUKAN_NOTIFICATION_SAFE_RECHECK_S");
+    n->concurrency = (int)pk_config_int(cfg, "PELUKAN_NOTIFICATION_CONCURRENCY");
+    n->timeout_ms = (int)pk_config_int(cfg, "PELUKAN_NOTIFICATION_TIMEOUT_MS");
+    n->poll_ms = (int)pk_config_int(cfg, "PELUKAN_NOTIFICATION_POLL_MS");
+    pk_metrics_t *m = pk_service_metrics(svc);
+    n->m_sent = pk_metrics_counter(m, "pelukan_notification_sent_total", NULL, "messages delivered to a provider");
+    n->m_retried = pk_metrics_counter(m, "pelukan_notification_retried_total", NULL, "attempts to be retried");
+    n->m_dead = pk_metrics_counter(m, "pelukan_notification_dead_total", NULL, "messages dead-lettered");
+    n->m_deferred = pk_metrics_counter(m, "pelukan_notification_deferred_total", NULL,
+                                       "messages held for the reporter's safe hours");
+    n->m_in_app = pk_metrics_counter(m, "pelukan_notification_in_app_total", NULL,
+                                     "messages kept in the app (phone may be monitored, or the reporter's choice)");
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+        return PK_ESYS;
+    if (!*n->sms_url || !*n->smtp_url)
+        pk_log_warn(n->log,
+                    "no %s%s%s provider set: those messages go to the sink file %s (development only: it holds "
+                    "phone numbers and codes)",
+                    *n->sms_url ? "" : "SMS/WhatsApp", !*n->sms_url && !*n->smtp_url ? " or " : "",
+                    *n->smtp_url ? "" : "SMTP", n->sink_file);
+    n->worker = notify_worker_new(n);
+    return 0;
+}
+
+static void s_stop(pk_service_t *svc, void *state)
+{
+    (void)svc;
+    notification_t *n = state;
+    if (!n)
+        return;
+    notify_worker_destroy(&n->worker);
+    curl_global_cleanup();
+    free(n);
+}
 
 int main(int argc, char **argv)
 {
-    static const pk_service_def_t def = {.name = "notification"};
+    static const char *const producers[] = {"intake", "dispatch", "referral", NULL};
+    static const pk_service_def_t def = {.name = "notification",
+                                         .settings = s_settings,
+                                         .start = s_start,
+                                         .stop = s_stop,
+                                         .consumes = producers,
+                                         .apply = s_apply,
+                                         .command = s_command};
     return pk_service_main(&def, argc, argv);
 }

@@ -1,0 +1,419 @@
+/* notify_worker.c -- the sender: a thread with a blocking connection that
+ * claims due messages under a lease, asks their owner for the contact at
+ * send time (intake, by GetContact), applies the reporter's safety choices
+ * (a phone that may be monitored gets nothing but the app; outside the
+ * safe hours a message waits, except a code the reporter just asked for),
+ * sends the batch at once, and records each attempt, the message's new
+ * state (sent, retried with exponential backoff and jitter, or dead) and
+ * its delivery event in one transaction. A message whose lease ran out
+ * (the service was killed mid-send) is claimed again and sent with the
+ * same message id, which the provider uses to drop the repeat. */
+#include <czmq.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "notification.h"
+#include "pelukan/rpc.h"
+
+struct notify_worker {
+    zactor_t *actor;
+    notification_t *n;
+};
+
+typedef enum { S_SEND, S_IN_APP, S_DEFER, S_RETRY, S_DEAD } s_action_t;
+
+typedef struct {
+    char id[PK_ID_HEX_LEN + 1];
+    char template_code[40];
+    int attempts;
+    s_action_t action;
+    char detail[32];
+    char channel[16];
+    notify_job_t job;
+} s_item_t;
+
+static void s_set(s_item_t *it, s_action_t action, const char *detail)
+{
+    it->action = action;
+    snprintf(it->detail, sizeof it->detail, "%s", detail);
+}
+
+static void s_wipe(char **p)
+{
+    if (*p) {
+        sodium_memzero(*p, strlen(*p));
+        free(*p);
+        *p = NULL;
+    }
+}
+
+/* The template's subject and body rendered with `params`. */
+static bool s_render(notification_t *n, PGconn *conn, s_item_t *it, const char *params)
+{
+    const char *p[] = {it->template_code};
+    PGresult *r = pk_pg_exec(conn, n->log, "SELECT subject, body FROM template WHERE code = $1 AND locale = 'id'", 1,
+                             p);
+    if (!r || PQntuples(r) != 1) {
+        PQclear(r);
+        return false;
+    }
+    it->job.subject = notify_render(PQgetvalue(r, 0, 0), params);
+    it->job.text = notify_render(PQgetvalue(r, 0, 1), params);
+    PQclear(r);
+    return true;
+}
+
+static Pelukan__V1__CommandReply *s_contact(pk_rpc_client_t *rpc, const char *case_id, const char *staff_id,
+                                            const char *role)
+{
+    Pelukan__V1__CommandRequest req;
+    uint8_t id[16];
+    pk_rpc_request_init(&req, id, 1000, 1);
+    Pelukan__V1__GetContact g = PELUKAN__V1__GET_CONTACT__INIT;
+    g.purpose_code = "notification";
+    g.staff_id = (char *)staff_id;
+    g.role = (char *)role;
+    req.case_id = (char *)case_id;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CONTACT;
+    req.get_contact = &g;
+    Pelukan__V1__CommandReply *reply = NULL;
+    return pk_rpc_call(rpc, &req, 1000, 1, &reply) == 0 ? reply : NULL;
+}
+
+static void s_free_contact(Pelukan__V1__CommandReply *reply)
+{
+    if (!reply)
+        return;
+    if (reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_CONTACT && reply->contact->phone_e164)
+        sodium_memzero(reply->contact->phone_e164, strlen(reply->contact->phone_e164));
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
+}
+
+/* Decides what to do with one claimed row (columns of s_claim). */
+static void s_prepare(notification_t *n, PGconn *conn, pk_rpc_client_t *rpc, const PGresult *r, int i, s_item_t *it)
+{
+    snprintf(it->id, sizeof it->id, "%s", PQgetvalue(r, i, 0));
+    snprintf(it->template_code, sizeof it->template_code, "%s", PQgetvalue(r, i, 4));
+    it->attempts = atoi(PQgetvalue(r, i, 9));
+    it->job.message_id = it->id;
+    const char *audience = PQgetvalue(r, i, 1), *recipient = PQgetvalue(r, i, 2), *case_id = PQgetvalue(r, i, 3),
+               *params = PQgetvalue(r, i, 6);
+    if (strcmp(audience, "otp") == 0) {
+        /* The code the reporter asked for: sealed in the row until sent. */
+        char ctx[64];
+        snprintf(ctx, sizeof ctx, "message:%s", it->id);
+        uint8_t wrapped[PK_WRAPPED_KEY_BYTES + 8], key[PK_DATAKEY_BYTES], sealed[512];
+        long wn = pk_pg_bytea_get(r, i, 7, wrapped, sizeof wrapped), sn = pk_pg_bytea_get(r, i, 8, sealed, sizeof sealed);
+        char plain[512] = "";
+        if (wn <= 0 || sn <= PK_SEAL_OVERHEAD || pk_datakey_unwrap(n->keys, ctx, wrapped, (size_t)wn, key) != 0 ||
+            pk_open(key, ctx, sealed, (size_t)sn, (uint8_t *)plain) != 0) {
+            sodium_memzero(key, sizeof key);
+            s_set(it, S_DEAD, "secret_unreadable");
+            return;
+        }
+        sodium_memzero(key, sizeof key);
+        json_t *secret = json_loads(plain, 0, NULL);
+        sodium_memzero(plain, sizeof plain);
+        const char *phone = json_string_value(json_object_get(secret, "phone"));
+        it->job.to = pk_strdup(phone ? phone : "");
+        char *vars = json_dumps(secret, JSON_COMPACT);
+        json_decref(secret);
+        snprintf(it->channel, sizeof it->channel, "sms");
+        bool ok = s_render(n, conn, it, vars);
+        s_wipe(&vars);
+        if (!ok)
+            s_set(it, S_DEAD, "no_template");
+        else
+            s_set(it, S_SEND, "");
+        return;
+    }
+    Pelukan__V1__CommandReply *c = strcmp(audience, "reporter") == 0 ? s_contact(rpc, case_id, "", "")
+                                   : strcmp(audience, "staff") == 0  ? s_contact(rpc, "", recipient, "")
+                                                                     : s_contact(rpc, "", "", recipient);
+    if (!c) {
+        s_set(it, S_RETRY, "contact_unavailable");
+        return;
+    }
+    if (c->status != PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK ||
+        c->result_case != PELUKAN__V1__COMMAND_REPLY__RESULT_CONTACT) {
+        s_set(it, c->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND ? S_DEAD : S_RETRY,
+              c->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND ? "contact_gone" : "contact_refused");
+        s_free_contact(c);
+        return;
+    }
+    const Pelukan__V1__Contact *k = c->contact;
+    if (strcmp(audience, "reporter") == 0) {
+        bool safe_channel = strcmp(k->safe_channel, "sms") == 0 || strcmp(k->safe_channel, "whatsapp") == 0;
+        if (k->phone_monitored || strcmp(k->safe_channel, "in_app") == 0) {
+            s_set(it, S_IN_APP, "in_app");
+        } else if (!pk_hours_contain(k->safe_hours, pk_wib_minutes())) {
+            s_set(it, S_DEFER, "outside_safe_hours");
+        } else if (!k->phone_e164 || !*k->phone_e164) {
+            s_set(it, S_DEAD, "no_phone");
+        } else {
+            snprintf(it->channel, sizeof it->channel, "%s",
+                     strcmp(k->safe_channel, "whatsapp") == 0 ? "whatsapp" : "sms");
+            if (safe_channel) /* the reporter said this channel is safe: the plain text */
+                snprintf(it->template_code + strlen(it->template_code),
+                         sizeof it->template_code - strlen(it->template_code), "_safe");
+            it->job.to = pk_strdup(k->phone_e164);
+            bool ok = s_render(n, conn, it, params);
+            s_set(it, ok ? S_SEND : S_DEAD, ok ? "" : "no_template");
+        }
+    } else {
+        size_t len = 1;
+        for (size_t e = 0; e < k->n_emails; e++)
+            len += strlen(k->emails[e]) + 1;
+        char *to = pk_calloc(1, len);
+        for (size_t e = 0; e < k->n_emails; e++) {
+            if (e)
+                strcat(to, ",");
+            strcat(to, k->emails[e]);
+        }
+        snprintf(it->channel, sizeof it->channel, "email");
+        if (!*to) {
+            free(to);
+            s_set(it, S_DEAD, "no_address");
+        } else {
+            it->job.to = to;
+            bool ok = s_render(n, conn, it, params);
+            s_set(it, ok ? S_SEND : S_DEAD, ok ? "" : "no_template");
+        }
+    }
+    s_free_contact(c);
+}
+
+static Pelukan__V1__Channel s_channel_enum(const char *c)
+{
+    if (strcmp(c, "sms") == 0)
+        return PELUKAN__V1__CHANNEL__CHANNEL_SMS;
+    if (strcmp(c, "whatsapp") == 0)
+        return PELUKAN__V1__CHANNEL__CHANNEL_WHATSAPP;
+    if (strcmp(c, "email") == 0)
+        return PELUKAN__V1__CHANNEL__CHANNEL_EMAIL;
+    if (strcmp(c, "in_app") == 0)
+        return PELUKAN__V1__CHANNEL__CHANNEL_IN_APP;
+    return PELUKAN__V1__CHANNEL__CHANNEL_UNSPECIFIED;
+}
+
+static int s_event(notification_t *n, PGconn *conn, const s_item_t *it, bool sent)
+{
+    Pelukan__V1__Envelope env;
+    uint8_t eid[16];
+    pk_envelope_init(&env, eid, "notification", NULL, NULL);
+    Pelukan__V1__Actor actor = PELUKAN__V1__ACTOR__INIT;
+    actor.kind = PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_SYSTEM;
+    actor.id = "";
+    env.actor = &actor;
+    Pelukan__V1__NotificationSent s = PELUKAN__V1__NOTIFICATION_SENT__INIT;
+    Pelukan__V1__NotificationFailed f = PELUKAN__V1__NOTIFICATION_FAILED__INIT;
+    if (sent) {
+        s.message_id = (char *)it->id;
+        s.channel = s_channel_enum(it->channel);
+        s.template_code = (char *)it->template_code;
+        s.attempt = (uint32_t)it->attempts;
+        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_NOTIFICATION_SENT;
+        env.notification_sent = &s;
+    } else {
+        f.message_id = (char *)it->id;
+        f.channel = s_channel_enum(it->channel);
+        f.template_code = (char *)it->template_code;
+        f.attempts = (uint32_t)it->attempts;
+        f.reason_code = (char *)it->detail;
+        f.dead_letter = true;
+        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_NOTIFICATION_FAILED;
+        env.notification_failed = &f;
+    }
+    return pk_outbox_add(conn, n->log, &env);
+}
+
+/* Writes every item's outcome in one transaction. */
+static int s_record(notification_t *n, PGconn *conn, s_item_t *items, int count)
+{
+    if (pk_pg_run(conn, n->log, "BEGIN", 0, NULL) != 0)
+        return PK_EDB;
+    int rc = 0;
+    for (int i = 0; i < count && rc == 0; i++) {
+        s_item_t *it = &items[i];
+        char attempt[16], delay[24];
+        snprintf(attempt, sizeof attempt, "%d", it->attempts);
+        if (it->action == S_SEND) {
+            if (it->job.ok)
+                s_set(it, S_SEND, it->job.detail);
+            else if (it->job.permanent || it->attempts >= n->max_attempts)
+                s_set(it, S_DEAD, it->job.detail);
+            else
+                s_set(it, S_RETRY, it->job.detail);
+            if (it->action == S_SEND)
+                pk_metric_add(n->m_sent, 1);
+        }
+        if (it->action == S_RETRY && it->attempts >= n->max_attempts)
+            it->action = S_DEAD;
+        const char *p[] = {it->id, attempt, it->detail, it->channel};
+        switch (it->action) {
+        case S_SEND:
+        case S_IN_APP:
+            if (it->action == S_IN_APP) {
+                snprintf(it->channel, sizeof it->channel, "in_app");
+                pk_metric_add(n->m_in_app, 1);
+            }
+            rc = pk_pg_run(conn, n->log,
+                           "WITH a AS (INSERT INTO attempt (message_id, n, outcome, detail) VALUES ($1, $2::int, 'sent',"
+                           " $3)) UPDATE message SET state = 'sent', sent_at = now(), sent_channel = $4,"
+                           " secret_sealed = NULL, wrapped_key = NULL, lease_until = NULL, last_error = NULL"
+                           " WHERE id = $1",
+                           4, p);
+            if (rc == 0)
+                rc = s_event(n, conn, it, true);
+            break;
+        case S_RETRY: {
+            /* Exponential backoff with jitter (+-20 %), capped. */
+            double ms = (double)n->backoff_ms;
+            for (int k = 1; k < it->attempts && ms < n->backoff_max_ms; k++)
+                ms *= 2;
+            if (ms > n->backoff_max_ms)
+                ms = n->backoff_max_ms;
+            ms *= 0.8 + 0.4 * ((double)randombytes_uniform(1000) / 1000.0);
+            snprintf(delay, sizeof delay, "%.0f", ms);
+            pk_metric_add(n->m_retried, 1);
+            const char *q[] = {it->id, attempt, it->detail, delay};
+            rc = pk_pg_run(conn, n->log,
+                           "WITH a AS (INSERT INTO attempt (message_id, n, outcome, detail) VALUES ($1, $2::int, 'retry',"
+                           " $3)) UPDATE message SET state = 'pending', last_error = $3, lease_until = NULL,"
+                           " next_attempt_at = now() + make_interval(secs => $4::float8 / 1000) WHERE id = $1",
+                           4, q);
+            break;
+        }
+        case S_DEAD:
+            pk_metric_add(n->m_dead, 1);
+            rc = pk_pg_run(conn, n->log,
+                           "WITH a AS (INSERT INTO attempt (message_id, n, outcome, detail) VALUES ($1, $2::int, 'dead',"
+                           " $3)) UPDATE message SET state = 'dead', last_error = $3, lease_until = NULL,"
+                           " secret_sealed = NULL, wrapped_key = NULL WHERE id = $1",
+                           3, p);
+            if (rc == 0)
+                rc = s_event(n, conn, it, false);
+            pk_log_warn(n->log, "message %s (%s) dead after %d attempts: %s", it->id, it->template_code, it->attempts,
+                        it->detail);
+            break;
+        case S_DEFER: {
+            snprintf(delay, sizeof delay, "%d", n->safe_recheck_s * 1000);
+            pk_metric_add(n->m_deferred, 1);
+            const char *q[] = {it->id, delay};
+            rc = pk_pg_run(conn, n->log,
+                           "UPDATE message SET state = 'pending', attempts = attempts - 1, lease_until = NULL,"
+                           " last_error = 'outside_safe_hours',"
+                           " next_attempt_at = now() + make_interval(secs => $2::float8 / 1000) WHERE id = $1",
+                           2, q);
+            break;
+        }
+        }
+    }
+    if (rc != 0 || pk_pg_run(conn, n->log, "COMMIT", 0, NULL) != 0) {
+        PQclear(PQexec(conn, "ROLLBACK"));
+        return PK_EDB;
+    }
+    return 0;
+}
+
+/* One round: claim, prepare, send, record. Returns the rows claimed. */
+static int s_round(notification_t *n, PGconn *conn, pk_rpc_client_t *rpc)
+{
+    char lease[16], limit[16];
+    snprintf(lease, sizeof lease, "%d", n->lease_s);
+    snprintf(limit, sizeof limit, "%d", n->concurrency);
+    const char *p[] = {lease, limit};
+    PGresult *r = pk_pg_exec(
+        conn, n->log,
+        "UPDATE message m SET state = 'sending', lease_until = now() + make_interval(secs => $1::int),"
+        " attempts = attempts + 1 WHERE id IN (SELECT id FROM message WHERE (state = 'pending' AND next_attempt_at"
+        " <= now()) OR (state = 'sending' AND lease_until < now()) ORDER BY next_attempt_at LIMIT $2::int FOR UPDATE"
+        " SKIP LOCKED) RETURNING id, audience, recipient, coalesce(case_id, ''), template_code, channel,"
+        " params::text, wrapped_key, secret_sealed, attempts",
+        2, p);
+    if (!r)
+        return PK_EDB;
+    int count = PQntuples(r);
+    if (count == 0) {
+        PQclear(r);
+        return 0;
+    }
+    s_item_t *items = pk_calloc((size_t)count, sizeof *items);
+    for (int i = 0; i < count; i++)
+        s_prepare(n, conn, rpc, r, i, &items[i]);
+    PQclear(r);
+    notify_job_t *jobs = pk_calloc((size_t)count, sizeof *jobs);
+    int *index = pk_calloc((size_t)count, sizeof *index), njobs = 0;
+    for (int i = 0; i < count; i++) {
+        if (items[i].action != S_SEND)
+            continue;
+        items[i].job.channel = items[i].channel;
+        jobs[njobs] = items[i].job;
+        index[njobs++] = i;
+    }
+    notify_send(n, jobs, (size_t)njobs);
+    for (int k = 0; k < njobs; k++)
+        items[index[k]].job = jobs[k];
+    int rc = s_record(n, conn, items, count);
+    for (int i = 0; i < count; i++) {
+        s_wipe(&items[i].job.to);
+        s_wipe(&items[i].job.text);
+        free(items[i].job.subject);
+    }
+    free(jobs);
+    free(index);
+    free(items);
+    return rc == 0 ? count : rc;
+}
+
+static void s_actor(zsock_t *pipe, void *arg)
+{
+    notify_worker_t *w = arg;
+    notification_t *n = w->n;
+    pk_rpc_client_t *rpc = pk_rpc_client_new(n->intake_rpc, 0);
+    PGconn *conn = NULL;
+    zpoller_t *poller = zpoller_new(pipe, NULL);
+    zsock_signal(pipe, 0);
+    int wait_ms = n->poll_ms;
+    for (;;) {
+        void *which = zpoller_wait(poller, wait_ms);
+        if (which == pipe || zpoller_terminated(poller))
+            break;
+        if (!conn || PQstatus(conn) != CONNECTION_OK) {
+            PQfinish(conn);
+            conn = PQconnectdb(pk_service_conninfo(n->svc));
+            if (PQstatus(conn) != CONNECTION_OK) {
+                wait_ms = 1000; /* the database is away: messages wait in it */
+                continue;
+            }
+        }
+        int got = s_round(n, conn, rpc);
+        if (got < 0)
+            pk_log_warn(n->log, "sender: a round failed (%s); its messages are claimed again when their lease ends",
+                        pk_strerror(got));
+        wait_ms = got == n->concurrency ? 0 : n->poll_ms; /* a full batch: there may be more */
+    }
+    zpoller_destroy(&poller);
+    PQfinish(conn);
+    pk_rpc_client_destroy(&rpc);
+}
+
+notify_worker_t *notify_worker_new(notification_t *n)
+{
+    notify_worker_t *w = pk_calloc(1, sizeof *w);
+    w->n = n;
+    w->actor = zactor_new(s_actor, w);
+    return w;
+}
+
+void notify_worker_destroy(notify_worker_t **w_p)
+{
+    if (!w_p || !*w_p)
+        return;
+    zactor_destroy(&(*w_p)->actor);
+    free(*w_p);
+    *w_p = NULL;
+}
