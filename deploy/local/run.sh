@@ -30,6 +30,7 @@ fi
 export PELUKAN_AUDIT_SIGNING_KEY_FILE=$AUDIT_KEY
 export PELUKAN_DB_URL=${PELUKAN_DB_URL:-"host=127.0.0.1 port=$PG_PORT dbname=pelukan"}
 export PELUKAN_SQL_DIR=${PELUKAN_SQL_DIR:-$ROOT}
+export PELUKAN_NOTIFICATION_SINK_FILE=${PELUKAN_NOTIFICATION_SINK_FILE:-$VAR_DIR/notification-sink.jsonl}
 
 pids=()
 stop_all() {
@@ -76,12 +77,15 @@ for s in $SERVICES; do
 done
 echo "run: PostgreSQL   host=127.0.0.1 port=$PG_PORT dbname=pelukan (psql: deploy/local/pgcluster.sh psql $VAR_DIR/pg $PG_PORT)"
 echo "run: reporter API http://127.0.0.1:$(http_port intake)/v1 (services/intake/openapi.yaml);"
-echo "     one-time codes go to the notification service; PELUKAN_INTAKE_DEV_PRINT_OTP=true make run prints them"
+if [ -z "${PELUKAN_NOTIFICATION_SMS_URL:-}" ] || [ -z "${PELUKAN_NOTIFICATION_SMTP_URL:-}" ]; then
+    echo "     no SMS/SMTP provider set (PELUKAN_NOTIFICATION_SMS_URL, _SMTP_URL): codes and alerts are written to"
+    echo "     ${PELUKAN_NOTIFICATION_SINK_FILE:-$VAR_DIR/notification-sink.jsonl} (development only: it holds phone numbers)"
+fi
 # Demo staff with development passwords (<login>-dev-password; never use
 # them anywhere else). Accounts that exist are left as they are.
 seed_staff() {
     printf '%s\n' "$1-dev-password" | "$BUILD/bin/pelukanctl" staff add --login "$1" --role "$2" --name "$3" \
-        ${4:+--agency "$4"} --password-stdin >/dev/null 2>&1 || true
+        --email "$1@pelukan.localhost" ${4:+--agency "$4"} --password-stdin >/dev/null 2>&1 || true
 }
 for i in 1 2 3; do seed_staff "admin$i" admin "Admin $i"; done
 for i in 1 2 3 4 5 6 7 8; do seed_staff "pendamping$i" companion "Pendamping $i"; done

@@ -38,6 +38,13 @@ void pkt_intake_start_referral(pkt_intake_t *t)
     t->has_referral = true;
 }
 
+void pkt_intake_start_notification(pkt_intake_t *t)
+{
+    zsock_destroy(&t->notif); /* frees the command endpoint for the real service */
+    t->notification = pkt_service_start("notification", t->env);
+    t->has_notification = true;
+}
+
 void pkt_intake_stop(pkt_intake_t *t)
 {
     cr_assert_eq(pkt_proc_stop(&t->proc, SIGTERM, 20000), 0, "intake stops cleanly");
@@ -45,6 +52,8 @@ void pkt_intake_stop(pkt_intake_t *t)
         cr_assert_eq(pkt_proc_stop(&t->dispatch, SIGTERM, 20000), 0, "dispatch stops cleanly");
     if (t->has_referral)
         cr_assert_eq(pkt_proc_stop(&t->referral, SIGTERM, 20000), 0, "referral stops cleanly");
+    if (t->has_notification)
+        cr_assert_eq(pkt_proc_stop(&t->notification, SIGTERM, 20000), 0, "notification stops cleanly");
     zsock_destroy(&t->notif);
     pkt_env_destroy(&t->env);
 }

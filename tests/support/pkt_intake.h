@@ -19,6 +19,8 @@ typedef struct {
     bool has_dispatch;
     pkt_proc_t referral; /* when started by pkt_intake_start_referral() */
     bool has_referral;
+    pkt_proc_t notification; /* the real one, instead of the stand-in */
+    bool has_notification;
 } pkt_intake_t;
 
 /* A new database `db`, an environment (plus `extra` name/value pairs,
@@ -27,6 +29,8 @@ void pkt_intake_start(pkt_intake_t *t, const char *db, const char *const *extra)
 /* Starts the dispatch (referral) service beside intake, on the same database. */
 void pkt_intake_start_dispatch(pkt_intake_t *t);
 void pkt_intake_start_referral(pkt_intake_t *t);
+/* Replaces the SendOtp stand-in with the real notification service. */
+void pkt_intake_start_notification(pkt_intake_t *t);
 /* Stops intake (and dispatch; each must exit 0) and frees everything. */
 void pkt_intake_stop(pkt_intake_t *t);
 

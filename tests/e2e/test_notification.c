@@ -1,0 +1,351 @@
+/* test_notification.c -- messages end to end with the real notification
+ * service and real provider stand-ins on loopback (an HTTP SMS gateway and
+ * an SMTP server): the one-time code, the admins' alert of an urgent
+ * report, the companion's assignment, the reporter's update; a gateway
+ * that fails and recovers, a permanent refusal, a monitored phone, safe
+ * hours, and a service killed in the middle of a burst. */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../support/pkt_intake.h"
+#include "../support/pkt_sinks.h"
+#include "pelukan/rpc.h"
+#include "pelukan/util.h"
+
+static pkt_intake_t T;
+static pkt_gateway_t *G;
+static pkt_smtp_t *M;
+
+static void s_start(const char *db)
+{
+    G = pkt_gateway_start();
+    M = pkt_smtp_start();
+    char sms[64], smtp[64], sink[512];
+    snprintf(sms, sizeof sms, "http://127.0.0.1:%d/send", pkt_gateway_port(G));
+    snprintf(smtp, sizeof smtp, "smtp://127.0.0.1:%d", pkt_smtp_port(M));
+    snprintf(sink, sizeof sink, "%s/sink-%s.jsonl", pkt_env("PKTEST_TMP"), db);
+    const char *extra[] = {"PELUKAN_NOTIFICATION_SMS_URL",
+                           sms,
+                           "PELUKAN_NOTIFICATION_SMS_TOKEN",
+                           "gateway-token",
+                           "PELUKAN_NOTIFICATION_SMTP_URL",
+                           smtp,
+                           "PELUKAN_NOTIFICATION_SINK_FILE",
+                           sink,
+                           "PELUKAN_NOTIFICATION_BACKOFF_MS",
+                           "100",
+                           "PELUKAN_NOTIFICATION_BACKOFF_MAX_MS",
+                           "300",
+                           "PELUKAN_NOTIFICATION_MAX_ATTEMPTS",
+                           "6",
+                           "PELUKAN_NOTIFICATION_LEASE_S",
+                           "2",
+                           "PELUKAN_NOTIFICATION_SAFE_RECHECK_S",
+                           "1",
+                           NULL};
+    pkt_intake_start(&T, db, extra);
+    pkt_intake_start_notification(&T);
+}
+
+static void s_stop(void)
+{
+    pkt_intake_stop(&T);
+    pkt_gateway_stop(&G);
+    pkt_smtp_stop(&M);
+}
+
+typedef struct {
+    const char *to;
+    int want;
+} s_want_t;
+
+static bool s_delivered(void *arg)
+{
+    s_want_t *w = arg;
+    return pkt_gateway_delivered(G, w->to, NULL, 0) >= w->want;
+}
+
+static bool s_mailed(void *arg)
+{
+    s_want_t *w = arg;
+    return pkt_smtp_received(M, w->to, NULL, 0) >= w->want;
+}
+
+/* Registers `phone` (local form) through the real code by SMS. */
+static char *s_register(const char *phone, const char *e164)
+{
+    char body[160];
+    snprintf(body, sizeof body, "{\"phone\":\"%s\"}", phone);
+    int before = pkt_gateway_delivered(G, e164, NULL, 0);
+    double t0 = pkt_now_ms();
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/auth/otp", body, NULL, NULL, NULL), 202);
+    s_want_t w = {e164, before + 1};
+    cr_assert(pkt_wait_until(s_delivered, &w, 10000), "the code reached the gateway");
+    fprintf(stderr, "test_notification: code at the gateway %.0f ms after the request\n", pkt_now_ms() - t0);
+    char text[512];
+    pkt_gateway_delivered(G, e164, text, sizeof text);
+    char code[16] = "";
+    const char *p = strstr(text, "Kode Anda: ");
+    cr_assert_not_null(p, "%s", text);
+    sscanf(p + 11, "%15[0-9]", code);
+    snprintf(body, sizeof body, "{\"phone\":\"%s\",\"code\":\"%s\"}", phone, code);
+    json_t *j;
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/auth/otp/verify", body, NULL, NULL, &j), 200);
+    char *token = pk_strdup(pkt_json_str(j, "token"));
+    json_decref(j);
+    return token;
+}
+
+static char *s_report(const char *reporter, const char *key, const char *safety)
+{
+    char *body = pk_asprintf("{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"sex\":\"F\",\"age\":15,"
+                             "\"name\":\"Lestari Rahasia\"},\"violence_forms\":[\"fisik\"],\"urgent\":true,"
+                             "\"location\":{\"lat\":-7.35,\"lon\":108.1,\"kecamatan_code\":\"32.06.24\"},"
+                             "\"contact_safety\":%s}",
+                             safety);
+    json_t *j;
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", body, reporter, key, &j), 201);
+    char *id = pk_strdup(pkt_json_str(j, "case_id"));
+    json_decref(j);
+    free(body);
+    return id;
+}
+
+static void s_verify(const char *admin, const char *id)
+{
+    char path[200];
+    snprintf(path, sizeof path, "/v1/staff/cases/%s?purpose=confirmation_call", id);
+    cr_assert_eq(pkt_intake_call(&T, "GET", path, NULL, admin, NULL, NULL), 200);
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/calls", id);
+    cr_assert_eq(pkt_intake_call(&T, "POST", path, "{\"outcome\":\"reached\",\"override_reason\":\"uji\"}", admin, NULL,
+                                 NULL),
+                 200);
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/verify", id);
+    cr_assert_eq(pkt_intake_call(&T, "POST", path, "{}", admin, NULL, NULL), 200);
+}
+
+static char *s_value(const char *sql)
+{
+    return pkt_sql_value(T.db, sql);
+}
+
+Test(notification, code_alerts_assignment_and_update_reach_their_people)
+{
+    s_start("t_notif1");
+    pkt_intake_start_dispatch(&T);
+    pkt_intake_staff(&T, "admin1", "Admin Satu", "admin", NULL, "kata-sandi-admin-1");
+    /* Two admins with e-mail, a companion with e-mail. */
+    pkt_sql(T.db, "UPDATE intake.staff SET email = 'admin1@dinsos.example' WHERE login = 'admin1'");
+    pkt_intake_staff(&T, "admin2", "Admin Dua", "admin", NULL, "kata-sandi-admin-2");
+    pkt_sql(T.db, "UPDATE intake.staff SET email = 'admin2@dinsos.example' WHERE login = 'admin2'");
+    pkt_intake_staff(&T, "pdp1", "Rina Pendamping", "companion", NULL, "kata-sandi-rina-1");
+    pkt_sql(T.db, "UPDATE intake.staff SET email = 'rina@dinsos.example' WHERE login = 'pdp1'");
+    char *admin = pkt_intake_login(&T, "admin1", "kata-sandi-admin-1", NULL);
+    char *cid;
+    char *comp = pkt_intake_login(&T, "pdp1", "kata-sandi-rina-1", &cid);
+
+    /* The code, by SMS through the gateway, used to register. */
+    char *reporter = s_register("081377770001", "+6281377770001");
+
+    /* An urgent report: one e-mail to both admins, nothing about the victim. */
+    char *id = s_report(reporter, "n1", "{\"safe_hours\":\"00:00-23:59\",\"safe_channel\":\"call\"}");
+    s_want_t w = {"admin2@dinsos.example", 1};
+    cr_assert(pkt_wait_until(s_mailed, &w, 10000), "the admins were alerted");
+    char mail[4096];
+    cr_assert_eq(pkt_smtp_received(M, "admin1@dinsos.example", mail, sizeof mail), 1, "one mail, both recipients");
+    cr_assert_not_null(strstr(mail, "Subject: [PELUKAN] Laporan mendesak baru"), "%s", mail);
+    cr_assert_not_null(strstr(mail, "32.06.24"), "%s", mail);
+    cr_assert_null(strstr(mail, "Lestari"), "no victim data in an e-mail:\n%s", mail);
+
+    /* Verified: the reporter gets the discreet update by SMS (they chose
+     * calls, not a channel safe for plain text). */
+    s_verify(admin, id);
+    s_want_t u = {"+6281377770001", 2};
+    cr_assert(pkt_wait_until(s_delivered, &u, 10000), "the reporter's update");
+    char text[512];
+    pkt_gateway_delivered(G, "+6281377770001", text, sizeof text);
+    cr_assert_str_eq(text, "Ada kabar baru untuk Anda. Silakan buka aplikasi.");
+
+    /* Assigned: the companion's e-mail. */
+    cr_assert_eq(pkt_intake_call(&T, "PUT", "/v1/companion/status", "{\"on_duty\":true}", comp, NULL, NULL), 200);
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/companion/location", "{\"lat\":-7.36,\"lon\":108.1}", comp, NULL, NULL),
+                 204);
+    char path[200], body[128];
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/assign", id);
+    snprintf(body, sizeof body, "{\"companion_id\":\"%s\"}", cid);
+    cr_assert_eq(pkt_intake_call(&T, "POST", path, body, admin, NULL, NULL), 200);
+    s_want_t c = {"rina@dinsos.example", 1};
+    cr_assert(pkt_wait_until(s_mailed, &c, 10000), "the companion was told");
+    pkt_smtp_received(M, "rina@dinsos.example", mail, sizeof mail);
+    cr_assert_not_null(strstr(mail, "Tugas kunjungan baru"), "%s", mail);
+
+    /* Delivery events carry codes only; the code's row no longer holds it. */
+    char *sent = s_value("SELECT count(*) FROM notification.outbox WHERE topic = 'notification.notification_sent'");
+    cr_assert(atoi(sent) >= 4, "%s", sent);
+    free(sent);
+    char *leak = s_value("SELECT count(*) FROM notification.outbox WHERE position(convert_to('81377770001', 'UTF8')"
+                         " IN envelope) > 0");
+    cr_assert_str_eq(leak, "0");
+    free(leak);
+    char *secrets = s_value("SELECT count(*) FROM notification.message WHERE secret_sealed IS NOT NULL");
+    cr_assert_str_eq(secrets, "0", "codes wiped once sent");
+    free(secrets);
+    s_stop();
+    char *log = pkt_proc_log(&T.notification);
+    cr_assert_null(strstr(log, "81377770001"), "a phone in the log:\n%s", log);
+    cr_assert_null(strstr(log, "Kode Anda"), "a code in the log");
+    free(log);
+    free(admin), free(comp), free(cid), free(reporter), free(id);
+}
+
+Test(notification, a_failing_gateway_delays_a_refusing_one_dead_letters)
+{
+    s_start("t_notif2");
+    /* 500 three times, then it works: delivered once, four attempts. */
+    pkt_gateway_fail(G, 500, 3);
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/auth/otp", "{\"phone\":\"081377770002\"}", NULL, NULL, NULL), 202);
+    s_want_t w = {"+6281377770002", 1};
+    cr_assert(pkt_wait_until(s_delivered, &w, 15000), "delivered after the gateway recovered");
+    int requests, delivered, dups;
+    pkt_gateway_counts(G, &requests, &delivered, &dups);
+    cr_assert_eq(requests, 4, "three failures and one success");
+    cr_assert_eq(delivered, 1);
+    char *attempts = s_value("SELECT string_agg(outcome || ':' || detail, ',' ORDER BY n) FROM notification.attempt");
+    cr_assert_str_eq(attempts, "retry:http_500,retry:http_500,retry:http_500,sent:http_200");
+    free(attempts);
+
+    /* A permanent refusal: dead-lettered with its reason, at once. */
+    pkt_gateway_refuse(G, "+6281377770003", 400);
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/auth/otp", "{\"phone\":\"081377770003\"}", NULL, NULL, NULL), 202);
+    bool dead = false;
+    for (int i = 0; i < 100 && !dead; i++) {
+        char *s = s_value("SELECT count(*) FROM notification.message WHERE state = 'dead' AND last_error = 'http_400'");
+        dead = strcmp(s, "1") == 0;
+        free(s);
+        usleep(100000);
+    }
+    cr_assert(dead, "dead-lettered with http_400");
+    char *failed = s_value("SELECT count(*) FROM notification.outbox WHERE topic = 'notification.notification_failed'");
+    cr_assert_str_eq(failed, "1", "NotificationFailed raised");
+    free(failed);
+    char *secrets = s_value("SELECT count(*) FROM notification.message WHERE secret_sealed IS NOT NULL");
+    cr_assert_str_eq(secrets, "0", "a dead code is wiped too");
+    free(secrets);
+    s_stop();
+}
+
+Test(notification, a_monitored_phone_gets_no_sms_and_safe_hours_are_kept)
+{
+    s_start("t_notif3");
+    pkt_intake_staff(&T, "admin1", "Admin Satu", "admin", NULL, "kata-sandi-admin-1");
+    char *admin = pkt_intake_login(&T, "admin1", "kata-sandi-admin-1", NULL);
+    char *r1 = s_register("081377770004", "+6281377770004");
+    char *r2 = s_register("081377770005", "+6281377770005");
+
+    /* Phone may be monitored: the update stays in the app. */
+    char *c1 = s_report(r1, "m1", "{\"safe_hours\":\"00:00-23:59\",\"phone_monitored\":true}");
+    s_verify(admin, c1);
+    bool in_app = false;
+    for (int i = 0; i < 100 && !in_app; i++) {
+        char *s = s_value("SELECT count(*) FROM notification.message WHERE sent_channel = 'in_app'");
+        in_app = strcmp(s, "1") == 0;
+        free(s);
+        usleep(100000);
+    }
+    cr_assert(in_app, "kept in the app");
+    cr_assert_eq(pkt_gateway_delivered(G, "+6281377770004", NULL, 0), 1, "only the code, no SMS update");
+
+    /* Safe hours that exclude now: the update waits, then goes when the
+     * reporter's hours include now (time moved by the window, not slept). */
+    int h = (pk_wib_minutes() / 60 + 3) % 24;
+    char safety[128];
+    snprintf(safety, sizeof safety, "{\"safe_hours\":\"%02d:00-%02d:00\",\"safe_channel\":\"sms\"}", h, (h + 1) % 24);
+    char *c2 = s_report(r2, "m2", safety);
+    s_verify(admin, c2);
+    usleep(2500000);
+    cr_assert_eq(pkt_gateway_delivered(G, "+6281377770005", NULL, 0), 1, "held outside the safe hours");
+    char *held = s_value("SELECT count(*) FROM notification.message WHERE state = 'pending'"
+                         " AND last_error = 'outside_safe_hours'");
+    cr_assert_str_eq(held, "1");
+    free(held);
+    cr_assert_eq(pkt_intake_call(&T, "PUT", "/v1/me/contact-safety",
+                                 "{\"safe_hours\":\"00:00-23:59\",\"safe_channel\":\"sms\"}", r2, NULL, NULL),
+                 204);
+    s_want_t w = {"+6281377770005", 2};
+    cr_assert(pkt_wait_until(s_delivered, &w, 10000), "sent once the hours include now");
+    char text[512];
+    pkt_gateway_delivered(G, "+6281377770005", text, sizeof text);
+    cr_assert_not_null(strstr(text, "diverifikasi"), "SMS was chosen as safe: the plain text: %s", text);
+    s_stop();
+    free(admin), free(r1), free(r2), free(c1), free(c2);
+}
+
+static bool s_all_recorded(void *arg)
+{
+    (void)arg;
+    char *v = s_value("SELECT count(*) FROM notification.message WHERE state = 'sent'");
+    bool all = strcmp(v, "300") == 0;
+    free(v);
+    return all;
+}
+
+static bool s_all(void *arg)
+{
+    int requests, delivered, dups;
+    pkt_gateway_counts(G, &requests, &delivered, &dups);
+    return delivered >= *(int *)arg;
+}
+
+Test(notification, killed_mid_burst_loses_nothing_and_delivers_each_once)
+{
+    s_start("t_notif4");
+    enum { N = 300 };
+    /* A slow provider, so that the kill finds calls in flight: delivered
+     * at the provider, not yet recorded as sent. */
+    pkt_gateway_delay(G, 30);
+    pk_rpc_client_t *rpc = pk_rpc_client_new(pkt_env_get(T.env, "PELUKAN_NOTIFICATION_RPC"), 0);
+    for (int i = 0; i < N; i++) {
+        Pelukan__V1__CommandRequest req;
+        uint8_t id[16];
+        pk_rpc_request_init(&req, id, 2000, 2);
+        Pelukan__V1__SendOtp o = PELUKAN__V1__SEND_OTP__INIT;
+        char phone[24], code[8];
+        snprintf(phone, sizeof phone, "+62812%08d", i);
+        snprintf(code, sizeof code, "%06d", i);
+        o.phone_e164 = phone;
+        o.code = code;
+        o.locale = "id";
+        req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SEND_OTP;
+        req.send_otp = &o;
+        Pelukan__V1__CommandReply *reply = NULL;
+        cr_assert_eq(pk_rpc_call(rpc, &req, 2000, 2, &reply), 0, "command %d taken", i);
+        pelukan__v1__command_reply__free_unpacked(reply, NULL);
+        if (i == N / 3) {
+            /* Mid-burst, while the provider holds calls it has taken: killed
+             * without a chance to record them. */
+            for (int k = 0; k < 500 && pkt_gateway_in_flight(G) == 0; k++)
+                usleep(10000);
+            int rq, dl, dp;
+            pkt_gateway_counts(G, &rq, &dl, &dp);
+            fprintf(stderr, "test_notification: killed after %d commands, %d delivered, %d calls in flight\n", i + 1, dl,
+                    pkt_gateway_in_flight(G));
+            cr_assert_eq(pkt_proc_stop(&T.notification, SIGKILL, 5000), 128 + SIGKILL);
+            T.notification = pkt_service_start("notification", T.env);
+        }
+    }
+    pk_rpc_client_destroy(&rpc);
+    int n = N;
+    cr_assert(pkt_wait_until(s_all, &n, 30000), "every message delivered after the restart");
+    int requests, delivered, dups;
+    pkt_gateway_counts(G, &requests, &delivered, &dups);
+    fprintf(stderr, "test_notification: %d requests, %d delivered, %d repeats dropped by the provider's key\n",
+            requests, delivered, dups);
+    cr_assert_eq(delivered, N, "each message delivered exactly once");
+    cr_assert_eq(requests, delivered + dups, "a repeat only ever carries a delivered message's key");
+    cr_assert(pkt_wait_until(s_all_recorded, NULL, 10000), "every message recorded as sent");
+    s_stop();
+}
