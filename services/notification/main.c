@@ -35,6 +35,8 @@ static const pk_config_def_t s_settings[] = {
      "a message waiting for the reporter's safe hours is looked at again after this", NULL, 1, 86400},
     {"PELUKAN_NOTIFICATION_CONCURRENCY", PK_CFG_INT, "32", "messages sent at once", NULL, 1, 1000},
     {"PELUKAN_NOTIFICATION_TIMEOUT_MS", PK_CFG_INT, "5000", "a provider call's time limit", NULL, 100, 120000},
+    {"PELUKAN_NOTIFICATION_OTP_MAX_AGE_S", PK_CFG_INT, "600",
+     "a one-time code not delivered by then is dropped (it would arrive expired)", NULL, 30, 86400},
     {"PELUKAN_NOTIFICATION_POLL_MS", PK_CFG_INT, "50", "how often the sender looks for due messages", NULL, 5, 60000},
     PK_CONFIG_END,
 };
@@ -194,6 +196,7 @@ static int s_start(pk_service_t *svc, void **state_p)
     n->concurrency = (int)pk_config_int(cfg, "PELUKAN_NOTIFICATION_CONCURRENCY");
     n->timeout_ms = (int)pk_config_int(cfg, "PELUKAN_NOTIFICATION_TIMEOUT_MS");
     n->poll_ms = (int)pk_config_int(cfg, "PELUKAN_NOTIFICATION_POLL_MS");
+    n->otp_max_age_s = (int)pk_config_int(cfg, "PELUKAN_NOTIFICATION_OTP_MAX_AGE_S");
     pk_metrics_t *m = pk_service_metrics(svc);
     n->m_sent = pk_metrics_counter(m, "pelukan_notification_sent_total", NULL, "messages delivered to a provider");
     n->m_retried = pk_metrics_counter(m, "pelukan_notification_retried_total", NULL, "attempts to be retried");

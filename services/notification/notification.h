@@ -16,6 +16,7 @@ typedef struct {
     const pk_keyring_t *keys;
     const char *sms_url, *sms_token, *smtp_url, *smtp_from, *sink_file;
     const char *intake_rpc;
+    int otp_max_age_s;
     int max_attempts, backoff_ms, backoff_max_ms, lease_s, safe_recheck_s, concurrency, timeout_ms, poll_ms;
     notify_worker_t *worker;
     pk_pg_stmts_t stmts; /* the command thread's */

@@ -102,6 +102,12 @@ static void s_prepare(notification_t *n, PGconn *conn, pk_rpc_client_t *rpc, con
     const char *audience = PQgetvalue(r, i, 1), *recipient = PQgetvalue(r, i, 2), *case_id = PQgetvalue(r, i, 3),
                *params = PQgetvalue(r, i, 6);
     if (strcmp(audience, "otp") == 0) {
+        if (atoi(PQgetvalue(r, i, 10)) > n->otp_max_age_s) {
+            /* A code that reaches the phone after it expired only confuses. */
+            snprintf(it->channel, sizeof it->channel, "sms");
+            s_set(it, S_DEAD, "expired");
+            return;
+        }
         /* The code the reporter asked for: sealed in the row until sent. */
         char ctx[64];
         snprintf(ctx, sizeof ctx, "message:%s", it->id);
@@ -332,7 +338,7 @@ static int s_round(notification_t *n, PGconn *conn, pk_rpc_client_t *rpc)
         " attempts = attempts + 1 WHERE id IN (SELECT id FROM message WHERE (state = 'pending' AND next_attempt_at"
         " <= now()) OR (state = 'sending' AND lease_until < now()) ORDER BY next_attempt_at LIMIT $2::int FOR UPDATE"
         " SKIP LOCKED) RETURNING id, audience, recipient, coalesce(case_id, ''), template_code, channel,"
-        " params::text, wrapped_key, secret_sealed, attempts",
+        " params::text, wrapped_key, secret_sealed, attempts, extract(epoch FROM now() - created_at)::int",
         2, p);
     if (!r)
         return PK_EDB;

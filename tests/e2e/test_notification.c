@@ -133,6 +133,15 @@ static char *s_value(const char *sql)
     return pkt_sql_value(T.db, sql);
 }
 
+/* True when `arg` (a count query) is not zero. */
+static bool s_has_sql(void *arg)
+{
+    char *v = s_value(arg);
+    bool yes = v && strcmp(v, "0") != 0;
+    free(v);
+    return yes;
+}
+
 Test(notification, code_alerts_assignment_and_update_reach_their_people)
 {
     s_start("t_notif1");
@@ -184,9 +193,11 @@ Test(notification, code_alerts_assignment_and_update_reach_their_people)
     cr_assert_not_null(strstr(mail, "Tugas kunjungan baru"), "%s", mail);
 
     /* Delivery events carry codes only; the code's row no longer holds it. */
-    char *sent = s_value("SELECT count(*) FROM notification.outbox WHERE topic = 'notification.notification_sent'");
-    cr_assert(atoi(sent) >= 4, "%s", sent);
-    free(sent);
+    cr_assert(pkt_wait_until(s_has_sql,
+                             "SELECT CASE WHEN count(*) >= 4 THEN 1 ELSE 0 END FROM notification.outbox"
+                             " WHERE topic = 'notification.notification_sent'",
+                             10000),
+              "a NotificationSent for each of the four messages");
     char *leak = s_value("SELECT count(*) FROM notification.outbox WHERE position(convert_to('81377770001', 'UTF8')"
                          " IN envelope) > 0");
     cr_assert_str_eq(leak, "0");
@@ -214,6 +225,8 @@ Test(notification, a_failing_gateway_delays_a_refusing_one_dead_letters)
     pkt_gateway_counts(G, &requests, &delivered, &dups);
     cr_assert_eq(requests, 4, "three failures and one success");
     cr_assert_eq(delivered, 1);
+    cr_assert(pkt_wait_until(s_has_sql, "SELECT count(*) FROM notification.message WHERE state = 'sent'", 10000),
+              "recorded as sent (the record follows the delivery)");
     char *attempts = s_value("SELECT string_agg(outcome || ':' || detail, ',' ORDER BY n) FROM notification.attempt");
     cr_assert_str_eq(attempts, "retry:http_500,retry:http_500,retry:http_500,sent:http_200");
     free(attempts);
@@ -235,6 +248,23 @@ Test(notification, a_failing_gateway_delays_a_refusing_one_dead_letters)
     char *secrets = s_value("SELECT count(*) FROM notification.message WHERE secret_sealed IS NOT NULL");
     cr_assert_str_eq(secrets, "0", "a dead code is wiped too");
     free(secrets);
+
+    /* A provider down for longer than a code lives: the code is dropped,
+     * not delivered late (the reporter asks for a new one). */
+    pkt_gateway_refuse(G, "+6281377770006", 503);
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/auth/otp", "{\"phone\":\"081377770006\"}", NULL, NULL, NULL), 202);
+    usleep(500000);
+    pkt_sql(T.db, "UPDATE notification.message SET created_at = now() - interval '1 hour' WHERE state <> 'sent'"
+                  " AND state <> 'dead'");
+    bool expired = false;
+    for (int i = 0; i < 100 && !expired; i++) {
+        char *v = s_value("SELECT count(*) FROM notification.message WHERE state = 'dead' AND last_error = 'expired'");
+        expired = strcmp(v, "1") == 0;
+        free(v);
+        usleep(100000);
+    }
+    cr_assert(expired, "an expired code is dead-lettered, not sent");
+    cr_assert_eq(pkt_gateway_delivered(G, "+6281377770006", NULL, 0), 0);
     s_stop();
 }
 
@@ -347,5 +377,9 @@ Test(notification, killed_mid_burst_loses_nothing_and_delivers_each_once)
     cr_assert_eq(delivered, N, "each message delivered exactly once");
     cr_assert_eq(requests, delivered + dups, "a repeat only ever carries a delivered message's key");
     cr_assert(pkt_wait_until(s_all_recorded, NULL, 10000), "every message recorded as sent");
+    char *again = s_value("SELECT count(*) || ' sent again, ' || coalesce(sum(attempts), 0) || ' attempts' FROM"
+                          " notification.message WHERE attempts > 1");
+    fprintf(stderr, "test_notification: %s\n", again);
+    free(again);
     s_stop();
 }
