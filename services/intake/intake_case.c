@@ -22,6 +22,8 @@ static const struct {
     {"assessed", "referred"},  {"assessed", "closed"},    {"referred", "accepted"},
     {"referred", "declined"},  {"declined", "referred"},  {"declined", "closed"},
     {"accepted", "closed"},
+    /* Several referrals: the last open one ends the wait. */
+    {"referred", "closed"},    {"accepted", "declined"},
 };
 
 unsigned intake_role_bit(const char *role)

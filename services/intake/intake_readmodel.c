@@ -79,6 +79,38 @@ int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
             rule = &s_rules[i];
     if (!rule || !e->case_id[0])
         return PK_ENOENT;
+    /* A case may have several referrals: the one this event ends is noted
+     * first, and the case leaves "referred"/"accepted" only when none is
+     * open any more: closed if any referral closed, declined otherwise. */
+    s_rule_t eff = *rule;
+    int rc = s_case_agency(conn, e);
+    if (rc != 0)
+        return rc;
+    if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CLOSED ||
+        e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_DECLINED) {
+        const char *pc[] = {e->case_id};
+        PGresult *o = PQexecParams(conn,
+                                   "SELECT coalesce(bool_or(state IN ('sent', 'accepted')), false),"
+                                   " coalesce(bool_or(state = 'closed'), false) FROM case_agency WHERE case_id = $1",
+                                   1, NULL, pc, NULL, NULL, 0);
+        if (PQresultStatus(o) != PGRES_TUPLES_OK) {
+            PQclear(o);
+            return PK_EDB;
+        }
+        bool open = strcmp(PQgetvalue(o, 0, 0), "t") == 0, closed = strcmp(PQgetvalue(o, 0, 1), "t") == 0;
+        PQclear(o);
+        if (open) {
+            eff.from = NULL; /* another referral is still under way: a timeline entry only */
+            eff.to = NULL;
+        } else if (closed) {
+            eff.from = "{accepted,referred,declined}";
+            eff.to = "closed";
+        } else {
+            eff.from = "{referred,accepted}";
+            eff.to = "declined";
+        }
+    }
+    rule = &eff;
     /* Who the case is with now. */
     const char *companion = "", *agency = "";
     bool clear_companion = false;
@@ -125,7 +157,7 @@ int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
         " SELECT x.id, $11 || ':' || $7, coalesce((SELECT state FROM u), x.state), NULLIF($8, ''), $9, NULLIF($10, '')"
         " FROM cases x WHERE x.id = $1",
         11, NULL, p, NULL, NULL, 0);
-    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : PK_EDB;
+    rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : PK_EDB;
     PQclear(r);
-    return rc == 0 ? s_case_agency(conn, e) : rc;
+    return rc;
 }

@@ -107,6 +107,14 @@ static char *s_count(const char *sql)
     return pkt_sql_value(T.db, sql);
 }
 
+static bool s_has(void *arg)
+{
+    char *v = pkt_sql_value(T.db, arg);
+    bool yes = v && strcmp(v, "0") != 0;
+    free(v);
+    return yes;
+}
+
 Test(referral, accepted_followed_up_closed_and_the_loop_is_visible)
 {
     s_start("t_referral1");
@@ -208,11 +216,32 @@ Test(referral, accepted_followed_up_closed_and_the_loop_is_visible)
     cr_assert_str_eq(pkt_json_str(j, "state"), "in_service");
     cr_assert_eq(json_integer_value(json_object_get(j, "follow_ups")), 1);
     json_decref(j);
+    /* A second referral, to the police PPA unit (a legal basis: no consent
+     * for it), is still open when UPTD PPA closes: the case stays open. */
+    cr_assert_eq(s_refer(admin, id,
+                         "{\"agency_code\":\"polres_ppa\",\"services\":[\"penegakan_hukum\"],"
+                         "\"reason_code\":\"legal_obligation\",\"legal_basis_code\":\"legal_obligation\"}",
+                         &j),
+                 200);
+    char police[40];
+    snprintf(police, sizeof police, "%s", pkt_json_str(j, "referral_id"));
+    json_decref(j);
     snprintf(path, sizeof path, "/v1/agency/referrals/%s/close", referral);
     cr_assert_eq(s_call("POST", path, "{\"outcome_code\":\"maybe\"}", uptd, NULL), 422);
     cr_assert_eq(s_call("POST", path, "{\"outcome_code\":\"services_completed\"}", uptd, &j), 200);
     cr_assert_str_eq(pkt_json_str(j, "state"), "closed");
     json_decref(j);
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM intake.case_event WHERE case_id = '%s' AND kind = 'referral:referral_closed'", id);
+    cr_assert(pkt_wait_until(s_has, sql, 10000), "intake has the close");
+    cr_assert(pkt_intake_wait_state(&T, id, "accepted"), "another referral is open: the case is not closed");
+    /* The police unit declines: no referral is open, one closed: closed. */
+    pkt_intake_staff(&T, "polres1", "Petugas Unit PPA", "agency", "polres_ppa", "kata-sandi-polres-1");
+    char *polres = pkt_intake_login(&T, "polres1", "kata-sandi-polres-1", NULL);
+    snprintf(path, sizeof path, "/v1/agency/referrals/%s/decline", police);
+    cr_assert_eq(s_call("POST", path, "{\"reason_code\":\"not_in_area\"}", polres, NULL), 200);
+    free(polres);
     cr_assert(pkt_intake_wait_state(&T, id, "closed"));
 
     /* The admin sees the loop: the referrals and every step. */
@@ -256,14 +285,6 @@ Test(referral, accepted_followed_up_closed_and_the_loop_is_visible)
         free(logs[l]);
     }
     free(admin), free(comp), free(cid), free(uptd), free(puspaga), free(id);
-}
-
-static bool s_has(void *arg)
-{
-    char *v = pkt_sql_value(T.db, arg);
-    bool yes = v && strcmp(v, "0") != 0;
-    free(v);
-    return yes;
 }
 
 Test(referral, without_consent_a_legal_basis_decline_returns_overdue_and_deadlines)
