@@ -106,7 +106,10 @@ static void s_place_recorded(pk_db_txn_t *txn, int status, void *arg)
         return;
     }
     pk_relay_kick(pk_service_relay(c->in->svc));
-    s_send_assign(c);
+    if (((s_place_t *)c->work)->assign)
+        s_send_assign(c);
+    else
+        s_send_suggest(c);
 }
 
 static void s_case_read(pk_db_txn_t *txn, int status, void *arg)
@@ -153,28 +156,30 @@ static void s_case_read(pk_db_txn_t *txn, int status, void *arg)
         }
         json_decref(personal);
     }
-    if (!pl->assign || !pl->has_point) {
+    if (!pl->has_point) {
         if (pl->assign)
             s_send_assign(c);
         else
             s_send_suggest(c);
         return;
     }
-    /* The place leaves intake: that is an opening, recorded first. */
+    /* The place leaves intake (for one query, or for the visit): that is an
+     * opening, recorded first. */
+    const char *purpose = pl->assign ? "companion_dispatch" : "companion_suggestion";
     Pelukan__V1__Envelope env;
     Pelukan__V1__Actor actor;
     uint8_t eid[16];
     intake_staff_envelope(c, c->case_id, &env, eid, &actor);
     Pelukan__V1__CaseDataAccessed acc = PELUKAN__V1__CASE_DATA_ACCESSED__INIT;
     char *fields[] = {"location"};
-    acc.purpose_code = "companion_dispatch";
+    acc.purpose_code = (char *)purpose;
     acc.n_fields = 1;
     acc.fields = fields;
     env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_DATA_ACCESSED;
     env.case_data_accessed = &acc;
     char topic[128], *env_hex;
     pk_outbox_params(&env, topic, &env_hex);
-    const char *p[] = {c->case_id, "companion_dispatch", c->staff_id}, *q[] = {c->case_id, topic, env_hex};
+    const char *p[] = {c->case_id, purpose, c->staff_id}, *q[] = {c->case_id, topic, env_hex};
     pk_db_txn_t *t2 = pk_db_txn_new(c->in->db);
     pk_db_txn_add(t2,
                   "INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"

@@ -205,7 +205,7 @@ static Pelukan__V1__Channel s_channel_enum(const char *c)
     return PELUKAN__V1__CHANNEL__CHANNEL_UNSPECIFIED;
 }
 
-static int s_event(notification_t *n, PGconn *conn, const s_item_t *it, bool sent)
+static int s_event(notification_t *n, PGconn *conn, const s_item_t *it, bool sent, bool dead)
 {
     Pelukan__V1__Envelope env;
     uint8_t eid[16];
@@ -229,7 +229,7 @@ static int s_event(notification_t *n, PGconn *conn, const s_item_t *it, bool sen
         f.template_code = (char *)it->template_code;
         f.attempts = (uint32_t)it->attempts;
         f.reason_code = (char *)it->detail;
-        f.dead_letter = true;
+        f.dead_letter = dead;
         env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_NOTIFICATION_FAILED;
         env.notification_failed = &f;
     }
@@ -273,7 +273,7 @@ static int s_record(notification_t *n, PGconn *conn, s_item_t *items, int count)
                            " WHERE id = $1",
                            4, p);
             if (rc == 0)
-                rc = s_event(n, conn, it, true);
+                rc = s_event(n, conn, it, true, false);
             break;
         case S_RETRY: {
             /* Exponential backoff with jitter (+-20 %), capped. */
@@ -291,6 +291,8 @@ static int s_record(notification_t *n, PGconn *conn, s_item_t *items, int count)
                            " $3)) UPDATE message SET state = 'pending', last_error = $3, lease_until = NULL,"
                            " next_attempt_at = now() + make_interval(secs => $4::float8 / 1000) WHERE id = $1",
                            4, q);
+            if (rc == 0) /* each failed attempt is a fact too, for the auditors */
+                rc = s_event(n, conn, it, false, false);
             break;
         }
         case S_DEAD:
@@ -301,7 +303,7 @@ static int s_record(notification_t *n, PGconn *conn, s_item_t *items, int count)
                            " secret_sealed = NULL, wrapped_key = NULL WHERE id = $1",
                            3, p);
             if (rc == 0)
-                rc = s_event(n, conn, it, false);
+                rc = s_event(n, conn, it, false, true);
             pk_log_warn(n->log, "message %s (%s) dead after %d attempts: %s", it->id, it->template_code, it->attempts,
                         it->detail);
             break;

@@ -344,6 +344,10 @@ Test(dispatch, nearest_companion_assigned_watched_arrives_and_reports)
                                        " AND reason_code = 'companion_dispatch'");
     cr_assert_neq(atoi(access), 0, "handing the place to dispatch is a recorded opening");
     free(access);
+    access = pkt_sql_value(T.db, "SELECT count(*) FROM intake.case_event WHERE kind = 'access'"
+                                 " AND reason_code = 'companion_suggestion'");
+    cr_assert_eq(atoi(access), 1, "and so is the suggestion");
+    free(access);
 
     pkt_intake_stop(&T);
     static const char *const secrets[] = {"Rahasia", "108.101", "-7.351", "Dewi"};

@@ -243,7 +243,7 @@ Test(notification, a_failing_gateway_delays_a_refusing_one_dead_letters)
     }
     cr_assert(dead, "dead-lettered with http_400");
     char *failed = s_value("SELECT count(*) FROM notification.outbox WHERE topic = 'notification.notification_failed'");
-    cr_assert_str_eq(failed, "1", "NotificationFailed raised");
+    cr_assert_str_eq(failed, "4", "a NotificationFailed for each of the three retried attempts and the dead letter");
     free(failed);
     char *secrets = s_value("SELECT count(*) FROM notification.message WHERE secret_sealed IS NOT NULL");
     cr_assert_str_eq(secrets, "0", "a dead code is wiped too");
