@@ -93,7 +93,8 @@ static void s_free_contact(Pelukan__V1__CommandReply *reply)
 }
 
 /* Decides what to do with one claimed row (columns of s_claim). */
-static void s_prepare(notification_t *n, PGconn *conn, pk_rpc_client_t *rpc, const PGresult *r, int i, s_item_t *it)
+static void s_prepare(notification_t *n, PGconn *conn, pk_rpc_client_t *rpc, const PGresult *r, int i, s_item_t *it,
+                      bool *owner_down)
 {
     snprintf(it->id, sizeof it->id, "%s", PQgetvalue(r, i, 0));
     snprintf(it->template_code, sizeof it->template_code, "%s", PQgetvalue(r, i, 4));
@@ -136,10 +137,14 @@ static void s_prepare(notification_t *n, PGconn *conn, pk_rpc_client_t *rpc, con
             s_set(it, S_SEND, "");
         return;
     }
-    Pelukan__V1__CommandReply *c = strcmp(audience, "reporter") == 0 ? s_contact(rpc, case_id, "", "")
-                                   : strcmp(audience, "staff") == 0  ? s_contact(rpc, "", recipient, "")
-                                                                     : s_contact(rpc, "", "", recipient);
+    /* Once intake did not answer in this round, the others wait for the
+     * next attempt instead of each waiting for the same silence. */
+    Pelukan__V1__CommandReply *c = *owner_down                         ? NULL
+                                   : strcmp(audience, "reporter") == 0 ? s_contact(rpc, case_id, "", "")
+                                   : strcmp(audience, "staff") == 0    ? s_contact(rpc, "", recipient, "")
+                                                                       : s_contact(rpc, "", "", recipient);
     if (!c) {
+        *owner_down = true;
         s_set(it, S_RETRY, "contact_unavailable");
         return;
     }
@@ -350,8 +355,9 @@ static int s_round(notification_t *n, PGconn *conn, pk_rpc_client_t *rpc)
         return 0;
     }
     s_item_t *items = pk_calloc((size_t)count, sizeof *items);
+    bool owner_down = false;
     for (int i = 0; i < count; i++)
-        s_prepare(n, conn, rpc, r, i, &items[i]);
+        s_prepare(n, conn, rpc, r, i, &items[i], &owner_down);
     PQclear(r);
     notify_job_t *jobs = pk_calloc((size_t)count, sizeof *jobs);
     int *index = pk_calloc((size_t)count, sizeof *index), njobs = 0;

@@ -383,3 +383,30 @@ Test(notification, killed_mid_burst_loses_nothing_and_delivers_each_once)
     free(again);
     s_stop();
 }
+
+Test(notification, a_contact_owner_that_is_down_delays_the_message)
+{
+    s_start("t_notif5");
+    char *reporter = s_register("081377770007", "+6281377770007");
+    char *id = s_report(reporter, "d1", "{\"safe_hours\":\"00:00-23:59\",\"safe_channel\":\"sms\"}");
+    /* Intake, the owner of the contact, stops; an update is due. */
+    cr_assert_eq(pkt_proc_stop(&T.proc, SIGTERM, 20000), 0);
+    char *sql = pk_asprintf("INSERT INTO notification.message (id, source, audience, case_id, template_code, channel,"
+                            " params) VALUES (md5('t5'), 'test:t5', 'reporter', '%s', 'case_update', 'auto',"
+                            " '{\"state\":\"diverifikasi\"}')",
+                            id);
+    pkt_sql(T.db, sql);
+    free(sql);
+    cr_assert(pkt_wait_until(s_has_sql,
+                             "SELECT count(*) FROM notification.attempt WHERE detail = 'contact_unavailable'", 15000),
+              "an attempt waited for intake and was put off");
+    cr_assert_eq(pkt_gateway_delivered(G, "+6281377770007", NULL, 0), 1, "only the code so far");
+    /* Intake is back: the message goes. */
+    T.proc = pkt_service_start("intake", T.env);
+    T.port = T.proc.http_port;
+    s_want_t w = {"+6281377770007", 2};
+    cr_assert(pkt_wait_until(s_delivered, &w, 20000), "delivered once the owner answers");
+    s_stop();
+    free(reporter);
+    free(id);
+}
