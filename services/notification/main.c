@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "notification.h"
 
@@ -117,6 +118,28 @@ static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
         snprintf(ref, sizeof ref, "%s", e->referral_overdue->referral_id);
         return s_message(conn, n, source, "role", "admin", e->case_id, "referral_overdue", "email",
                          json_pack("{s:s}", "referral", ref));
+    }
+    case PELUKAN__V1__ENVELOPE__PAYLOAD_DEADLINE: {
+        const Pelukan__V1__DeadlineEvent *d = e->deadline;
+        bool risk = d->status == PELUKAN__V1__DEADLINE_EVENT__STATUS__STATUS_AT_RISK,
+             breached = d->status == PELUKAN__V1__DEADLINE_EVENT__STATUS__STATUS_BREACHED;
+        if (!risk && !breached)
+            return PK_ENOENT;
+        const char *what = d->kind == PELUKAN__V1__DEADLINE_EVENT__KIND__KIND_SERVICE_ONE_DAY
+                               ? "rujukan dalam 1 hari"
+                           : d->kind == PELUKAN__V1__DEADLINE_EVENT__KIND__KIND_TPKS_POLICE_72H
+                               ? "lapor polisi 3x24 jam (UU TPKS)"
+                               : "3x24 jam (UU PDP)";
+        /* The due time in WIB, and a short case reference (not the ticket). */
+        time_t due = (time_t)(d->due_at_us / 1000000u) + 7 * 3600;
+        struct tm tm;
+        gmtime_r(&due, &tm);
+        char when[32], ref[9];
+        strftime(when, sizeof when, "%d-%m-%Y %H:%M", &tm);
+        snprintf(ref, sizeof ref, "%s", e->case_id);
+        snprintf(source, sizeof source, "%s:admins", eid);
+        return s_message(conn, n, source, "role", "admin", e->case_id, risk ? "deadline_at_risk" : "deadline_breached",
+                         "email", json_pack("{s:s, s:s, s:s}", "deadline", what, "case", ref, "due", when));
     }
     default:
         return PK_ENOENT;

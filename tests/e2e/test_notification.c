@@ -410,3 +410,46 @@ Test(notification, a_contact_owner_that_is_down_delays_the_message)
     free(reporter);
     free(id);
 }
+
+Test(notification, case_deadlines_at_risk_and_breached_alert_the_admins)
+{
+    s_start("t_notif6");
+    pkt_intake_start_referral(&T);
+    pkt_intake_staff(&T, "admin1", "Admin Satu", "admin", NULL, "kata-sandi-admin-1");
+    pkt_sql(T.db, "UPDATE intake.staff SET email = 'admin1@dinsos.example' WHERE login = 'admin1'");
+    char *reporter = s_register("081377770008", "+6281377770008");
+    /* Not urgent: no alert for the report itself. */
+    json_t *j;
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports",
+                                 "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"sex\":\"F\",\"age\":19},"
+                                 "\"violence_forms\":[\"seksual\"],\"location\":{\"kecamatan_code\":\"32.06.24\"}}",
+                                 reporter, "dl1", &j),
+                 201);
+    char id[40];
+    snprintf(id, sizeof id, "%s", pkt_json_str(j, "case_id"));
+    json_decref(j);
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM referral.case_deadline WHERE case_id = '%s'", id);
+    cr_assert(pkt_wait_until(s_has_sql, sql, 10000), "referral started the case's deadlines");
+    /* Time moved by the deadline, not slept through: the police duty at risk. */
+    snprintf(sql, sizeof sql,
+             "UPDATE referral.case_deadline SET at_risk_at = now() WHERE case_id = '%s' AND kind = 'tpks_police_72h'",
+             id);
+    pkt_sql(T.db, sql);
+    s_want_t w = {"admin1@dinsos.example", 1};
+    cr_assert(pkt_wait_until(s_mailed, &w, 15000), "the admins hear the deadline is close");
+    char mail[4096];
+    pkt_smtp_received(M, "admin1@dinsos.example", mail, sizeof mail);
+    cr_assert_not_null(strstr(mail, "Tenggat kasus hampir lewat"), "%s", mail);
+    cr_assert_not_null(strstr(mail, "UU TPKS"), "%s", mail);
+    /* Then past due. */
+    snprintf(sql, sizeof sql,
+             "UPDATE referral.case_deadline SET due_at = now() WHERE case_id = '%s' AND kind = 'tpks_police_72h'", id);
+    pkt_sql(T.db, sql);
+    s_want_t w2 = {"admin1@dinsos.example", 2};
+    cr_assert(pkt_wait_until(s_mailed, &w2, 15000), "and when it was missed");
+    pkt_smtp_received(M, "admin1@dinsos.example", mail, sizeof mail);
+    cr_assert_not_null(strstr(mail, "Tenggat kasus terlewat"), "%s", mail);
+    s_stop();
+    free(reporter);
+}
