@@ -69,19 +69,25 @@ PGconn *pk_pg_connect(const char *conninfo, const pk_log_t *log, int timeout_ms)
     }
 }
 
-PGresult *pk_pg_exec(PGconn *conn, const pk_log_t *log, const char *sql, int nparams, const char *const *params)
+/* `res` when it succeeded; otherwise logs what failed (SQLSTATE, a message
+ * that cannot quote a value, the statement's start), clears it, NULL. */
+static PGresult *s_checked(PGconn *conn, const pk_log_t *log, const char *what, const char *sql, PGresult *res)
 {
-    PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(res);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return res;
     char first_line[80];
     snprintf(first_line, sizeof first_line, "%s", sql);
     first_line[strcspn(first_line, "\n")] = '\0';
-    pk_log_error(log, "query failed: SQLSTATE %s: %s (statement: %s...)", pk_pg_sqlstate(res),
+    pk_log_error(log, "%s failed: SQLSTATE %s: %s (statement: %s...)", what, pk_pg_sqlstate(res),
                  s_safe_message(res, PQerrorMessage(conn)), first_line);
     PQclear(res);
     return NULL;
+}
+
+PGresult *pk_pg_exec(PGconn *conn, const pk_log_t *log, const char *sql, int nparams, const char *const *params)
+{
+    return s_checked(conn, log, "query", sql, PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0));
 }
 
 PGresult *pk_pg_exec_prepared(pk_pg_stmts_t *stmts, PGconn *conn, const pk_log_t *log, const char *sql, int nparams,
@@ -101,31 +107,56 @@ PGresult *pk_pg_exec_prepared(pk_pg_stmts_t *stmts, PGconn *conn, const pk_log_t
     char name[24];
     snprintf(name, sizeof name, "pk_stmt_%d", i);
     if (i == stmts->n) {
-        PGresult *r = PQprepare(conn, name, sql, nparams, NULL);
-        bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-        if (!ok) {
-            char first_line[80];
-            snprintf(first_line, sizeof first_line, "%s", sql);
-            first_line[strcspn(first_line, "\n")] = '\0';
-            pk_log_error(log, "prepare failed: SQLSTATE %s: %s (statement: %s...)", pk_pg_sqlstate(r),
-                         s_safe_message(r, PQerrorMessage(conn)), first_line);
-        }
-        PQclear(r);
-        if (!ok)
+        PGresult *r = s_checked(conn, log, "prepare", sql, PQprepare(conn, name, sql, nparams, NULL));
+        if (!r)
             return NULL;
+        PQclear(r);
         stmts->sql[stmts->n++] = sql;
     }
-    PGresult *res = PQexecPrepared(conn, name, nparams, params, NULL, NULL, 0);
-    ExecStatusType st = PQresultStatus(res);
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-        return res;
-    char first_line[80];
-    snprintf(first_line, sizeof first_line, "%s", sql);
-    first_line[strcspn(first_line, "\n")] = '\0';
-    pk_log_error(log, "query failed: SQLSTATE %s: %s (statement: %s...)", pk_pg_sqlstate(res),
-                 s_safe_message(res, PQerrorMessage(conn)), first_line);
-    PQclear(res);
-    return NULL;
+    return s_checked(conn, log, "query", sql, PQexecPrepared(conn, name, nparams, params, NULL, NULL, 0));
+}
+
+char *pk_pg_text_array(char *const *v, size_t n)
+{
+    size_t len = 3;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(v[i]) + 3;
+    char *out = pk_malloc(len), *p = out;
+    *p++ = '{';
+    for (size_t i = 0; i < n; i++)
+        p += sprintf(p, "%s\"%s\"", i ? "," : "", v[i]);
+    *p++ = '}';
+    *p = '\0';
+    return out;
+}
+
+int pk_pg_case_key(PGconn *conn, pk_pg_stmts_t *stmts, const pk_keyring_t *keys, const pk_log_t *log,
+                   const char *case_id, bool create, uint8_t key[PK_DATAKEY_BYTES])
+{
+    char ctx[64];
+    snprintf(ctx, sizeof ctx, "case:%s", case_id);
+    const char *p[] = {case_id};
+    PGresult *r = pk_pg_exec_prepared(stmts, conn, log, "SELECT wrapped_key FROM case_key WHERE case_id = $1", 1, p);
+    if (!r)
+        return PK_EDB;
+    int rc = PK_ENOENT;
+    if (PQntuples(r) == 1) {
+        uint8_t wrapped[PK_WRAPPED_KEY_BYTES + 8];
+        long n = pk_pg_bytea_get(r, 0, 0, wrapped, sizeof wrapped);
+        rc = n > 0 ? pk_datakey_unwrap(keys, ctx, wrapped, (size_t)n, key) : PK_ECRYPTO;
+    } else if (create) {
+        uint8_t wrapped[PK_WRAPPED_KEY_BYTES];
+        pk_datakey_new(keys, ctx, key, wrapped);
+        char *hex = pk_pg_bytea(wrapped, sizeof wrapped);
+        const char *ins[] = {case_id, hex};
+        PGresult *i = pk_pg_exec_prepared(stmts, conn, log,
+                                          "INSERT INTO case_key (case_id, wrapped_key) VALUES ($1, $2::bytea)", 2, ins);
+        rc = i ? 0 : PK_EDB;
+        PQclear(i);
+        free(hex);
+    }
+    PQclear(r);
+    return rc;
 }
 
 int pk_pg_run(PGconn *conn, const pk_log_t *log, const char *sql, int nparams, const char *const *params)

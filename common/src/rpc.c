@@ -319,6 +319,31 @@ int pk_rpc_call(pk_rpc_client_t *self, const Pelukan__V1__CommandRequest *req, i
     return rc;
 }
 
+int pk_rpc_fail(Pelukan__V1__CommandReply *reply, Pelukan__V1__CommandReply__Status status, const char *code,
+                const char *field)
+{
+    reply->status = status;
+    reply->error_code = (char *)code;
+    if (field)
+        reply->error_field = (char *)field;
+    return 0;
+}
+
+const char *pk_rpc_actor_id(const Pelukan__V1__CommandRequest *req)
+{
+    return req->actor && req->actor->id ? req->actor->id : "";
+}
+
+void pk_envelope_for_command(Pelukan__V1__Envelope *env, uint8_t eid[16], Pelukan__V1__Actor *actor,
+                             const char *producer, const Pelukan__V1__CommandRequest *req, const char *case_id)
+{
+    pk_envelope_init(env, eid, producer, case_id, req->correlation_id);
+    pelukan__v1__actor__init(actor);
+    actor->kind = req->actor ? req->actor->kind : PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_SYSTEM;
+    actor->id = (char *)pk_rpc_actor_id(req);
+    env->actor = actor;
+}
+
 int pk_rpc_http_status(Pelukan__V1__CommandReply__Status status)
 {
     switch (status) {

@@ -218,3 +218,11 @@ bool pk_hours_contain(const char *range, int minutes)
         return minutes >= from && minutes < to;
     return minutes >= from || minutes < to; /* across midnight */
 }
+
+bool pk_code_in(const char *v, const char *const *set)
+{
+    for (; v && *set; set++)
+        if (strcmp(*set, v) == 0)
+            return true;
+    return false;
+}

@@ -97,32 +97,11 @@ bool dispatch_is_query(const Pelukan__V1__CommandRequest *req)
 
 /* ---- small helpers ------------------------------------------------------- */
 
-static int s_fail(s_reply_t *reply, Pelukan__V1__CommandReply__Status status, const char *code, const char *field)
-{
-    reply->status = status;
-    reply->error_code = (char *)code;
-    if (field)
-        reply->error_field = (char *)field;
-    return 0;
-}
-
-#define S_INVALID(field)   s_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID, "invalid_value", field)
-#define S_NOT_FOUND(code)  s_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND, code, NULL)
-#define S_CONFLICT(code)   s_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_CONFLICT, code, NULL)
-#define S_FORBIDDEN(code)  s_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_FORBIDDEN, code, NULL)
-
-static bool s_in(const char *v, const char *const *set)
-{
-    for (; v && *set; set++)
-        if (strcmp(*set, v) == 0)
-            return true;
-    return false;
-}
 
 static bool s_all_in(char **v, size_t n, const char *const *set)
 {
     for (size_t i = 0; i < n; i++)
-        if (!s_in(v[i], set))
+        if (!pk_code_in(v[i], set))
             return false;
     return true;
 }
@@ -138,21 +117,6 @@ static bool s_kecamatan_code(const char *s)
     return true;
 }
 
-/* A PostgreSQL text[] literal of codes already checked to be plain. */
-static char *s_array(char **v, size_t n)
-{
-    size_t len = 3;
-    for (size_t i = 0; i < n; i++)
-        len += strlen(v[i]) + 3;
-    char *out = pk_malloc(len), *p = out;
-    *p++ = '{';
-    for (size_t i = 0; i < n; i++)
-        p += sprintf(p, "%s\"%s\"", i ? "," : "", v[i]);
-    *p++ = '}';
-    *p = '\0';
-    return out;
-}
-
 static bool s_plain_codes(char **v, size_t n, size_t max_n, size_t max_len)
 {
     if (n > max_n)
@@ -166,47 +130,6 @@ static bool s_plain_codes(char **v, size_t n, size_t max_n, size_t max_len)
                 return false;
     }
     return true;
-}
-
-static const char *s_actor(const s_req_t *req)
-{
-    return req->actor && req->actor->id ? req->actor->id : "";
-}
-
-static void s_envelope(const s_req_t *req, const char *case_id, Pelukan__V1__Envelope *env, uint8_t eid[16],
-                       Pelukan__V1__Actor *actor)
-{
-    pk_envelope_init(env, eid, "dispatch", case_id, req->correlation_id);
-    pelukan__v1__actor__init(actor);
-    actor->kind = PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_STAFF;
-    actor->id = (char *)s_actor(req);
-    env->actor = actor;
-}
-
-/* The case's data key, made on first use. */
-static int s_case_key(PGconn *conn, dispatch_t *d, const char *case_id, bool create, uint8_t key[PK_DATAKEY_BYTES])
-{
-    char ctx[64];
-    snprintf(ctx, sizeof ctx, "case:%s", case_id);
-    const char *p[] = {case_id};
-    PGresult *r = s_exec(conn, d, "SELECT wrapped_key FROM case_key WHERE case_id = $1", 1, p);
-    if (!r)
-        return PK_EDB;
-    int rc = PK_ENOENT;
-    if (PQntuples(r) == 1) {
-        uint8_t wrapped[PK_WRAPPED_KEY_BYTES + 8];
-        long n = pk_pg_bytea_get(r, 0, 0, wrapped, sizeof wrapped);
-        rc = n > 0 ? pk_datakey_unwrap(d->keys, ctx, wrapped, (size_t)n, key) : PK_ECRYPTO;
-    } else if (create) {
-        uint8_t wrapped[PK_WRAPPED_KEY_BYTES];
-        pk_datakey_new(d->keys, ctx, key, wrapped);
-        char *hex = pk_pg_bytea(wrapped, sizeof wrapped);
-        const char *ins[] = {case_id, hex};
-        rc = pk_pg_run(conn, d->log, "INSERT INTO case_key (case_id, wrapped_key) VALUES ($1, $2::bytea)", 2, ins);
-        free(hex);
-    }
-    PQclear(r);
-    return rc;
 }
 
 static void s_target_ctx(char *ctx, size_t cap, const char *case_id, const char *visit_id)
@@ -245,22 +168,22 @@ static bool s_open_target(dispatch_t *d, const PGresult *r, int i, int col_targe
 static int s_set_companion(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
 {
     const Pelukan__V1__SetCompanion *c = req->set_companion;
-    if (!s_actor(req)[0])
-        return S_FORBIDDEN("no_actor");
+    if (!pk_rpc_actor_id(req)[0])
+        return PK_RPC_FORBIDDEN(reply, "no_actor");
     size_t name_len = strlen(c->first_name);
     if (name_len == 0 || name_len > 40 || !pk_utf8_valid(c->first_name, name_len))
-        return S_INVALID("first_name");
+        return PK_RPC_INVALID(reply, "first_name");
     if (c->sex[0] && strcmp(c->sex, "F") != 0 && strcmp(c->sex, "M") != 0)
-        return S_INVALID("sex");
+        return PK_RPC_INVALID(reply, "sex");
     if (!s_plain_codes(c->languages, c->n_languages, 10, 8))
-        return S_INVALID("languages");
+        return PK_RPC_INVALID(reply, "languages");
     if (c->n_kecamatan_codes > 60)
-        return S_INVALID("kecamatan_codes");
+        return PK_RPC_INVALID(reply, "kecamatan_codes");
     for (size_t i = 0; i < c->n_kecamatan_codes; i++)
         if (!s_kecamatan_code(c->kecamatan_codes[i]))
-            return S_INVALID("kecamatan_codes");
-    char *langs = s_array(c->languages, c->n_languages), *kecs = s_array(c->kecamatan_codes, c->n_kecamatan_codes);
-    const char *p[] = {s_actor(req), c->first_name, c->on_duty ? "t" : "f", c->sex, langs, kecs};
+            return PK_RPC_INVALID(reply, "kecamatan_codes");
+    char *langs = pk_pg_text_array(c->languages, c->n_languages), *kecs = pk_pg_text_array(c->kecamatan_codes, c->n_kecamatan_codes);
+    const char *p[] = {pk_rpc_actor_id(req), c->first_name, c->on_duty ? "t" : "f", c->sex, langs, kecs};
     PGresult *r = s_exec(
         conn, d,
         "INSERT INTO companion (id, badge, first_name, on_duty, sex, languages, kecamatan_codes)"
@@ -292,14 +215,14 @@ static int s_suggest(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t 
     const Pelukan__V1__SuggestCompanions *s = req->suggest_companions;
     const Pelukan__V1__GeoPoint *at = s->where_case ? s->location : NULL;
     if (at && !dispatch_point_valid(at->lat, at->lon))
-        return S_INVALID("location");
+        return PK_RPC_INVALID(reply, "location");
     if (s->kecamatan_code[0] && !s_kecamatan_code(s->kecamatan_code))
-        return S_INVALID("kecamatan_code");
+        return PK_RPC_INVALID(reply, "kecamatan_code");
     if (s->prefer_sex[0] && strcmp(s->prefer_sex, "F") != 0 && strcmp(s->prefer_sex, "M") != 0)
-        return S_INVALID("prefer_sex");
+        return PK_RPC_INVALID(reply, "prefer_sex");
     char *lang = s->prefer_language;
     if (lang[0] && !s_plain_codes(&lang, 1, 1, 8))
-        return S_INVALID("prefer_language");
+        return PK_RPC_INVALID(reply, "prefer_language");
     unsigned limit = s->limit ? s->limit : (unsigned)d->suggest_limit;
     if (limit > 50)
         limit = 50;
@@ -405,13 +328,13 @@ static int s_assign(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *
     const Pelukan__V1__AssignCompanion *a = req->assign_companion;
     const Pelukan__V1__GeoPoint *at = a->where_case ? a->location : NULL;
     if (!req->case_id[0] || strlen(req->case_id) > PK_ID_HEX_LEN)
-        return S_INVALID("case_id");
+        return PK_RPC_INVALID(reply, "case_id");
     if (!a->visit_id[0] || strlen(a->visit_id) > PK_ID_HEX_LEN)
-        return S_INVALID("visit_id");
+        return PK_RPC_INVALID(reply, "visit_id");
     if (at && !dispatch_point_valid(at->lat, at->lon))
-        return S_INVALID("location");
+        return PK_RPC_INVALID(reply, "location");
     if (a->kecamatan_code[0] && !s_kecamatan_code(a->kecamatan_code))
-        return S_INVALID("kecamatan_code");
+        return PK_RPC_INVALID(reply, "kecamatan_code");
     const char *pc[] = {a->companion_id};
     PGresult *c = s_exec(conn, d, "SELECT on_duty, load FROM companion WHERE id = $1 FOR UPDATE", 1, pc);
     if (!c)
@@ -420,17 +343,17 @@ static int s_assign(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *
     int load = found ? atoi(PQgetvalue(c, 0, 1)) : 0;
     PQclear(c);
     if (!found)
-        return S_NOT_FOUND("companion_not_found");
+        return PK_RPC_NOT_FOUND(reply, "companion_not_found");
     if (!on_duty)
-        return S_CONFLICT("companion_off_duty");
+        return PK_RPC_CONFLICT(reply, "companion_off_duty");
     if (load >= d->max_load)
-        return S_CONFLICT("companion_at_capacity");
+        return PK_RPC_CONFLICT(reply, "companion_at_capacity");
     char *target = NULL;
     if (at) {
         uint8_t key[PK_DATAKEY_BYTES];
-        int rc = s_case_key(conn, d, req->case_id, true, key);
+        int rc = pk_pg_case_key(conn, &d->stmts, d->keys, d->log, req->case_id, true, key);
         if (rc != 0)
-            return rc == PK_ECRYPTO ? S_CONFLICT("case_erased") : rc;
+            return rc == PK_ECRYPTO ? PK_RPC_CONFLICT(reply, "case_erased") : rc;
         double point[2] = {at->lat, at->lon};
         uint8_t sealed[S_TARGET_SIZE + PK_SEAL_OVERHEAD];
         char ctx[160];
@@ -440,7 +363,7 @@ static int s_assign(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *
         sodium_memzero(point, sizeof point);
         target = pk_pg_bytea(sealed, sizeof sealed);
     }
-    const char *p[] = {a->visit_id, req->case_id, a->companion_id, target, a->kecamatan_code, s_actor(req)};
+    const char *p[] = {a->visit_id, req->case_id, a->companion_id, target, a->kecamatan_code, pk_rpc_actor_id(req)};
     PGresult *r = s_exec(conn, d,
                              "INSERT INTO visit (id, case_id, companion_id, state, target_sealed, kecamatan_code,"
                              " assigned_by) VALUES ($1, $2, $3, 'assigned', $4::bytea, NULLIF($5, ''), $6)"
@@ -452,13 +375,13 @@ static int s_assign(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *
     bool inserted = PQntuples(r) == 1;
     PQclear(r);
     if (!inserted)
-        return S_CONFLICT("case_already_assigned");
+        return PK_RPC_CONFLICT(reply, "case_already_assigned");
     if (pk_pg_run(conn, d->log, "UPDATE companion SET load = load + 1 WHERE id = $1", 1, pc) != 0)
         return PK_EDB;
     Pelukan__V1__Envelope env;
     uint8_t eid[16];
     Pelukan__V1__Actor actor;
-    s_envelope(req, req->case_id, &env, eid, &actor);
+    pk_envelope_for_command(&env, eid, &actor, "dispatch", req, req->case_id);
     Pelukan__V1__CompanionAssigned ev = PELUKAN__V1__COMPANION_ASSIGNED__INIT;
     ev.visit_id = a->visit_id;
     ev.companion_id = a->companion_id;
@@ -499,11 +422,11 @@ static int s_step(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *re
         return PK_EDB;
     if (PQntuples(r) != 1) {
         PQclear(r);
-        return S_NOT_FOUND("visit_not_found");
+        return PK_RPC_NOT_FOUND(reply, "visit_not_found");
     }
-    if (strcmp(PQgetvalue(r, 0, 1), s_actor(req)) != 0) {
+    if (strcmp(PQgetvalue(r, 0, 1), pk_rpc_actor_id(req)) != 0) {
         PQclear(r);
-        return S_FORBIDDEN("not_your_visit");
+        return PK_RPC_FORBIDDEN(reply, "not_your_visit");
     }
     char case_id[PK_ID_HEX_LEN + 1], state[16];
     snprintf(case_id, sizeof case_id, "%s", PQgetvalue(r, 0, 0));
@@ -511,7 +434,7 @@ static int s_step(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *re
     Pelukan__V1__Envelope env;
     uint8_t eid[16];
     Pelukan__V1__Actor actor;
-    s_envelope(req, case_id, &env, eid, &actor);
+    pk_envelope_for_command(&env, eid, &actor, "dispatch", req, case_id);
     Pelukan__V1__VisitAccepted accepted = PELUKAN__V1__VISIT_ACCEPTED__INIT;
     Pelukan__V1__CompanionEnRoute en_route = PELUKAN__V1__COMPANION_EN_ROUTE__INIT;
     Pelukan__V1__CompanionArrived arrived = PELUKAN__V1__COMPANION_ARRIVED__INIT;
@@ -548,9 +471,9 @@ static int s_step(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *re
         env.companion_arrived = &arrived;
         break;
     case PELUKAN__V1__VISIT_STEP__STEP__STEP_DECLINE:
-        if (!s_in(s->reason_code, s_decline_reasons)) {
+        if (!pk_code_in(s->reason_code, s_decline_reasons)) {
             PQclear(r);
-            return S_INVALID("reason_code");
+            return PK_RPC_INVALID(reply, "reason_code");
         }
         ok_state = strcmp(state, "assigned") == 0 || strcmp(state, "accepted") == 0 || strcmp(state, "en_route") == 0;
         declined.visit_id = s->visit_id;
@@ -560,11 +483,11 @@ static int s_step(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *re
         break;
     default:
         PQclear(r);
-        return S_INVALID("step");
+        return PK_RPC_INVALID(reply, "step");
     }
     PQclear(r);
     if (!ok_state)
-        return S_CONFLICT("invalid_visit_state");
+        return PK_RPC_CONFLICT(reply, "invalid_visit_state");
     int rc = sql ? pk_pg_run(conn, d->log, sql, 1, pv) : s_visit_end(conn, d, s->visit_id, "declined", s->reason_code);
     if (rc != 0 || pk_outbox_add(conn, d->log, &env) != 0)
         return PK_EDB;
@@ -575,7 +498,7 @@ static int s_step(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *re
 
 static int s_list_visits(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
 {
-    const char *p[] = {s_actor(req)};
+    const char *p[] = {pk_rpc_actor_id(req)};
     PGresult *r = s_exec(conn, d,
                              "SELECT " S_VISIT_COLS " FROM visit v WHERE v.companion_id = $1"
                              " AND (v.state IN " S_ACTIVE " OR v.ended_at > now() - interval '1 day')"
@@ -607,11 +530,11 @@ static int s_get_visit(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_
         return PK_EDB;
     if (PQntuples(r) != 1) {
         PQclear(r);
-        return S_NOT_FOUND("visit_not_found");
+        return PK_RPC_NOT_FOUND(reply, "visit_not_found");
     }
-    if (strcmp(PQgetvalue(r, 0, 6), s_actor(req)) != 0) {
+    if (strcmp(PQgetvalue(r, 0, 6), pk_rpc_actor_id(req)) != 0) {
         PQclear(r);
-        return S_FORBIDDEN("not_your_visit");
+        return PK_RPC_FORBIDDEN(reply, "not_your_visit");
     }
     Pelukan__V1__Visit *v = s_visit_of(d, r, 0);
     double lat, lon;
@@ -627,7 +550,7 @@ static int s_get_visit(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_
         Pelukan__V1__Envelope env;
         uint8_t eid[16];
         Pelukan__V1__Actor actor;
-        s_envelope(req, v->case_id, &env, eid, &actor);
+        pk_envelope_for_command(&env, eid, &actor, "dispatch", req, v->case_id);
         Pelukan__V1__CaseDataAccessed acc = PELUKAN__V1__CASE_DATA_ACCESSED__INIT;
         char *fields[] = {"location"};
         acc.purpose_code = "visit";
@@ -694,18 +617,18 @@ static int s_get_approach(PGconn *conn, dispatch_t *d, const s_req_t *req, s_rep
         return PK_EDB;
     if (PQntuples(r) != 1) {
         PQclear(r);
-        S_NOT_FOUND("no_visit");
+        PK_RPC_NOT_FOUND(reply, "no_visit");
         return PK_RPC_READ_ONLY;
     }
     const char *state = PQgetvalue(r, 0, 1);
     if (strcmp(state, "assigned") == 0 || strcmp(state, "accepted") == 0) {
         PQclear(r);
-        S_CONFLICT("not_en_route");
+        PK_RPC_CONFLICT(reply, "not_en_route");
         return PK_RPC_READ_ONLY;
     }
     if (strcmp(state, "en_route") != 0) {
         PQclear(r);
-        s_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_GONE, "visit_over", NULL);
+        pk_rpc_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_GONE, "visit_over", NULL);
         return PK_RPC_READ_ONLY;
     }
     Pelukan__V1__Approach *a =
@@ -751,7 +674,7 @@ static int s_positions(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_
 {
     const Pelukan__V1__RecordPositions *rp = req->record_positions;
     if (rp->n_positions == 0 || rp->n_positions > S_MAX_BATCH)
-        return S_INVALID("positions");
+        return PK_RPC_INVALID(reply, "positions");
     s_buf_t ids = {0}, lats = {0}, lons = {0}, accs = {0}, ats = {0};
     for (size_t i = 0; i < rp->n_positions; i++) {
         const Pelukan__V1__Position *p = rp->positions[i];
@@ -759,7 +682,7 @@ static int s_positions(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_
         if (!dispatch_point_valid(p->lat, p->lon) || !s_plain_codes(&id, 1, 1, PK_ID_HEX_LEN) ||
             !isfinite(p->accuracy_m) || p->accuracy_m < 0) {
             free(ids.p), free(lats.p), free(lons.p), free(accs.p), free(ats.p);
-            return S_INVALID("positions");
+            return PK_RPC_INVALID(reply, "positions");
         }
         const char *sep = i ? "," : "{";
         s_put(&ids, "%s%s", sep, id);
@@ -830,7 +753,7 @@ static int s_positions(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_
             Pelukan__V1__Envelope env;
             uint8_t eid[16];
             Pelukan__V1__Actor actor;
-            s_envelope(req, case_id, &env, eid, &actor);
+            pk_envelope_for_command(&env, eid, &actor, "dispatch", req, case_id);
             actor.id = PQgetvalue(r, i, 10); /* the companion whose ping it was */
             Pelukan__V1__CompanionArrived arrived = PELUKAN__V1__COMPANION_ARRIVED__INIT;
             arrived.visit_id = (char *)visit_id;
@@ -863,19 +786,19 @@ static int s_identification(PGconn *conn, dispatch_t *d, const s_req_t *req, s_r
 {
     const Pelukan__V1__SubmitIdentification *s = req->submit_identification;
     if (!s_all_in(s->needs, s->n_needs, s_needs) || s->n_needs > 5)
-        return S_INVALID("needs");
+        return PK_RPC_INVALID(reply, "needs");
     if (!s_all_in(s->recommended_services, s->n_recommended_services, s_services) || s->n_recommended_services > 8)
-        return S_INVALID("recommended_services");
+        return PK_RPC_INVALID(reply, "recommended_services");
     if (!s_all_in(s->recommended_agencies, s->n_recommended_agencies, s_agencies) || s->n_recommended_agencies > 5)
-        return S_INVALID("recommended_agencies");
+        return PK_RPC_INVALID(reply, "recommended_agencies");
     if (!s_all_in(s->consented_agencies, s->n_consented_agencies, s_agencies) || s->n_consented_agencies > 5 ||
         (!s->referral_consent && s->n_consented_agencies > 0))
-        return S_INVALID("consented_agencies");
-    if (!s_in(s->guardian_situation, s_guardian))
-        return S_INVALID("guardian_situation");
+        return PK_RPC_INVALID(reply, "consented_agencies");
+    if (!pk_code_in(s->guardian_situation, s_guardian))
+        return PK_RPC_INVALID(reply, "guardian_situation");
     size_t notes_len = strlen(s->notes);
     if (notes_len > S_NOTES_MAX || !pk_utf8_valid(s->notes, notes_len))
-        return S_INVALID("notes");
+        return PK_RPC_INVALID(reply, "notes");
     const char *pv[] = {s->visit_id};
     PGresult *r = s_exec(conn, d, "SELECT case_id, companion_id, state FROM visit WHERE id = $1 FOR UPDATE",
                              1, pv);
@@ -883,24 +806,24 @@ static int s_identification(PGconn *conn, dispatch_t *d, const s_req_t *req, s_r
         return PK_EDB;
     if (PQntuples(r) != 1) {
         PQclear(r);
-        return S_NOT_FOUND("visit_not_found");
+        return PK_RPC_NOT_FOUND(reply, "visit_not_found");
     }
-    bool mine = strcmp(PQgetvalue(r, 0, 1), s_actor(req)) == 0, on_site = strcmp(PQgetvalue(r, 0, 2), "on_site") == 0;
+    bool mine = strcmp(PQgetvalue(r, 0, 1), pk_rpc_actor_id(req)) == 0, on_site = strcmp(PQgetvalue(r, 0, 2), "on_site") == 0;
     char case_id[PK_ID_HEX_LEN + 1];
     snprintf(case_id, sizeof case_id, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
     if (!mine)
-        return S_FORBIDDEN("not_your_visit");
+        return PK_RPC_FORBIDDEN(reply, "not_your_visit");
     if (!on_site)
-        return S_CONFLICT("invalid_visit_state");
+        return PK_RPC_CONFLICT(reply, "invalid_visit_state");
     char id[PK_ID_HEX_LEN + 1];
     pk_id_new(id);
     char *notes = NULL;
     if (notes_len) {
         uint8_t key[PK_DATAKEY_BYTES];
-        int rc = s_case_key(conn, d, case_id, true, key);
+        int rc = pk_pg_case_key(conn, &d->stmts, d->keys, d->log, case_id, true, key);
         if (rc != 0)
-            return rc == PK_ECRYPTO ? S_CONFLICT("case_erased") : rc;
+            return rc == PK_ECRYPTO ? PK_RPC_CONFLICT(reply, "case_erased") : rc;
         char ctx[160];
         snprintf(ctx, sizeof ctx, "case:%s:identification:%s:notes", case_id, id);
         uint8_t *sealed = pk_malloc(notes_len + PK_SEAL_OVERHEAD);
@@ -909,13 +832,13 @@ static int s_identification(PGconn *conn, dispatch_t *d, const s_req_t *req, s_r
         notes = pk_pg_bytea(sealed, notes_len + PK_SEAL_OVERHEAD);
         free(sealed);
     }
-    char *needs = s_array(s->needs, s->n_needs), *svcs = s_array(s->recommended_services, s->n_recommended_services),
-         *agcs = s_array(s->recommended_agencies, s->n_recommended_agencies),
-         *cons = s_array(s->consented_agencies, s->n_consented_agencies);
+    char *needs = pk_pg_text_array(s->needs, s->n_needs), *svcs = pk_pg_text_array(s->recommended_services, s->n_recommended_services),
+         *agcs = pk_pg_text_array(s->recommended_agencies, s->n_recommended_agencies),
+         *cons = pk_pg_text_array(s->consented_agencies, s->n_consented_agencies);
     const char *p[] = {id,
                        s->visit_id,
                        case_id,
-                       s_actor(req),
+                       pk_rpc_actor_id(req),
                        s->situation_confirmed ? "t" : "f",
                        s->immediate_danger ? "t" : "f",
                        needs,
@@ -937,7 +860,7 @@ static int s_identification(PGconn *conn, dispatch_t *d, const s_req_t *req, s_r
     Pelukan__V1__Envelope env;
     uint8_t eid[16];
     Pelukan__V1__Actor actor;
-    s_envelope(req, case_id, &env, eid, &actor);
+    pk_envelope_for_command(&env, eid, &actor, "dispatch", req, case_id);
     Pelukan__V1__IdentificationReportSubmitted ev = PELUKAN__V1__IDENTIFICATION_REPORT_SUBMITTED__INIT;
     ev.report_id = id;
     ev.visit_id = s->visit_id;
@@ -955,7 +878,7 @@ static int s_identification(PGconn *conn, dispatch_t *d, const s_req_t *req, s_r
         return PK_EDB;
     Pelukan__V1__VisitCompleted done = PELUKAN__V1__VISIT_COMPLETED__INIT;
     done.visit_id = s->visit_id;
-    s_envelope(req, case_id, &env, eid, &actor);
+    pk_envelope_for_command(&env, eid, &actor, "dispatch", req, case_id);
     env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_COMPLETED;
     env.visit_completed = &done;
     if (pk_outbox_add(conn, d->log, &env) != 0)
@@ -994,6 +917,6 @@ int dispatch_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Peluk
         return PK_RPC_READ_ONLY;
     }
     default:
-        return s_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID, "unknown_command", NULL);
+        return pk_rpc_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID, "unknown_command", NULL);
     }
 }

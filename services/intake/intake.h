@@ -6,6 +6,7 @@
 
 #include "intake_report.h"
 #include "pelukan/service.h"
+#include "pelukan/util.h"
 
 typedef struct intake_notify intake_notify_t;
 typedef struct intake_events intake_events_t;
@@ -36,6 +37,8 @@ typedef struct {
     intake_events_t *events; /* the staff's live feed (intake_events.c) */
     intake_dispatch_t *dispatch; /* commands to dispatch (intake_dispatch.c) */
     pk_rpc_uv_t *referral;       /* commands to referral (intake_referral.c) */
+    pk_arena_t *cmd_mem;         /* the command thread's reply results (intake_contact.c) */
+    pk_pg_stmts_t cmd_stmts;     /* prepared on the command thread's connection */
     pk_metric_t *m_requests, *m_reports, *m_otp_sent, *m_otp_failed, *m_rejected;
 } intake_t;
 

@@ -29,14 +29,6 @@ static const char *const s_purposes[] = {"confirmation_call", "verification",  "
                                          "follow_up",         "legal_request", NULL};
 static const char *const s_reject_reasons[] = {"false_report", "spam", "out_of_scope", "other", NULL};
 
-static bool s_in(const char *v, const char *const *set)
-{
-    for (; v && *set; set++)
-        if (strcmp(*set, v) == 0)
-            return true;
-    return false;
-}
-
 static void s_not_found(intake_call_t *c)
 {
     intake_error(c->req, 404, "not_found", "Kasus tidak ditemukan", NULL);
@@ -54,19 +46,8 @@ static void s_invalid_transition(intake_call_t *c, const char *from, const char 
 /* The body's fields other than `allowed` are errors. */
 static bool s_only(intake_call_t *c, const char *const *allowed)
 {
-    if (!(c->body = intake_body(c->req))) {
-        intake_call_free(c);
-        return false;
-    }
-    json_t *errors = json_object();
-    const char *key;
-    json_t *v;
-    json_object_foreach(c->body, key, v)
-    {
-        if (!s_in(key, allowed))
-            json_object_set_new(errors, key, json_string("tidak dikenal"));
-    }
-    return !intake_invalid(c, errors, "Data tidak valid");
+    json_t *errors = intake_strict_body(c, allowed);
+    return errors && !intake_invalid(c, errors, "Data tidak valid");
 }
 
 static const char *s_str(intake_call_t *c, const char *field, size_t max)
@@ -254,34 +235,14 @@ static void s_detail_found(pk_db_txn_t *txn, int status, void *arg)
     d->keys = pk_db_txn_take_result(txn, 0);
     c->work = d;
     snprintf(c->case_id, sizeof c->case_id, "%s", PQgetvalue(r, 0, 0));
-    Pelukan__V1__Envelope env;
-    Pelukan__V1__Actor actor;
-    uint8_t eid[16];
-    intake_staff_envelope(c, c->case_id, &env, eid, &actor);
-    Pelukan__V1__CaseDataAccessed acc = PELUKAN__V1__CASE_DATA_ACCESSED__INIT;
-    char *fields[] = {"report", "reporter_phone", "contact_safety"};
-    acc.purpose_code = (char *)purpose;
-    acc.n_fields = PK_ARRAY_LEN(fields);
-    acc.fields = fields;
-    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_DATA_ACCESSED;
-    env.case_data_accessed = &acc;
-    char topic[128], *env_hex;
-    pk_outbox_params(&env, topic, &env_hex);
-    const char *p[] = {c->case_id, purpose, c->staff_id}, *q[] = {c->case_id, topic, env_hex};
-    pk_db_txn_t *t2 = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(t2,
-                  "INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
-                  " SELECT id, 'access', state, $2, 'staff', $3 FROM cases WHERE id = $1",
-                  3, p);
-    pk_db_txn_add(t2, "INSERT INTO outbox (topic, case_id, envelope) VALUES ($2, $1, $3::bytea)", 3, q);
-    free(env_hex);
-    pk_db_txn_submit(t2, s_access_recorded, c);
+    static const char *const fields[] = {"report", "reporter_phone", "contact_safety"};
+    intake_record_opening(c, purpose, fields, PK_ARRAY_LEN(fields), s_access_recorded);
 }
 
 void intake_admin_case(intake_call_t *c)
 {
     const char *purpose = pk_http_query(c->req, "purpose");
-    if (purpose && !s_in(purpose, s_purposes)) {
+    if (purpose && !pk_code_in(purpose, s_purposes)) {
         intake_error(c->req, 422, "validation_failed", "Tujuan membuka data tidak dikenal",
                      json_pack("{s:s}", "purpose",
                                "confirmation_call, verification, case_review, follow_up atau "
@@ -527,14 +488,14 @@ void intake_admin_reject(intake_call_t *c)
     if (!s_only(c, allowed))
         return;
     const char *reason = s_str(c, "reason_code", 32);
-    if (!s_in(reason, s_reject_reasons)) {
+    if (!pk_code_in(reason, s_reject_reasons)) {
         (void)intake_invalid(c, json_pack("{s:s}", "reason_code", "false_report, spam, out_of_scope atau other"),
                              "Data tidak valid");
         return;
     }
     s_step_t *st = pk_calloc(1, sizeof *st);
     st->to = "rejected";
-    st->reason_code = s_in(reason, s_reject_reasons) ? reason : "other";
+    st->reason_code = pk_code_in(reason, s_reject_reasons) ? reason : "other";
     s_read_case(c, st, s_transition_then);
 }
 
@@ -638,7 +599,7 @@ void intake_admin_call(intake_call_t *c)
         return;
     const char *outcome = s_str(c, "outcome", 16);
     json_t *errors = json_object();
-    if (!s_in(outcome, outcomes))
+    if (!pk_code_in(outcome, outcomes))
         json_object_set_new(errors, "outcome", json_string("reached, not_reached atau false_report"));
     json_t *notes = json_object_get(c->body, "notes");
     if (notes && (!json_is_string(notes) || strlen(json_string_value(notes)) > 2000))

@@ -126,3 +126,29 @@ void intake_no_content(pk_db_txn_t *txn, int status, void *arg)
     pk_http_respond(c->req, 204, "application/json", "", 0);
     intake_call_free(c);
 }
+
+void intake_record_opening(intake_call_t *c, const char *purpose, const char *const *fields, size_t nfields,
+                           pk_db_txn_fn done)
+{
+    Pelukan__V1__Envelope env;
+    Pelukan__V1__Actor actor;
+    uint8_t eid[16];
+    intake_staff_envelope(c, c->case_id, &env, eid, &actor);
+    Pelukan__V1__CaseDataAccessed acc = PELUKAN__V1__CASE_DATA_ACCESSED__INIT;
+    acc.purpose_code = (char *)purpose;
+    acc.n_fields = nfields;
+    acc.fields = (char **)fields;
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_DATA_ACCESSED;
+    env.case_data_accessed = &acc;
+    char topic[128], *env_hex;
+    pk_outbox_params(&env, topic, &env_hex);
+    const char *p[] = {c->case_id, purpose, c->staff_id}, *q[] = {c->case_id, topic, env_hex};
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn,
+                  "INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
+                  " SELECT id, 'access', state, $2, 'staff', $3 FROM cases WHERE id = $1",
+                  3, p);
+    pk_db_txn_add(txn, "INSERT INTO outbox (topic, case_id, envelope) VALUES ($2, $1, $3::bytea)", 3, q);
+    free(env_hex);
+    pk_db_txn_submit(txn, done, c);
+}

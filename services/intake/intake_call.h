@@ -68,6 +68,12 @@ void intake_authenticate(intake_call_t *c, void (*next)(intake_call_t *c));
  * else answers 401 (no valid staff session) or 403 and frees `c`. */
 void intake_staff_authenticate(intake_call_t *c, unsigned roles, void (*next)(intake_call_t *c));
 
+/* Records that the staff member opens `fields` of case c->case_id for
+ * `purpose` (a timeline entry and CaseDataAccessed, one transaction), then
+ * calls `done` with `c`: open nothing before it committed. */
+void intake_record_opening(intake_call_t *c, const char *purpose, const char *const *fields, size_t nfields,
+                           pk_db_txn_fn done);
+
 /* Starts an intake event caused by the staff member of this request. */
 void intake_staff_envelope(const intake_call_t *c, const char *case_id, Pelukan__V1__Envelope *env, uint8_t eid[16],
                            Pelukan__V1__Actor *actor);
@@ -86,8 +92,10 @@ bool intake_cmd_failed(intake_call_t *c, const char *service, int rc, const Pelu
 const char *intake_cmd_message(const char *code);
 /* A 32-digit lowercase hex id. */
 bool intake_hex_id(const char *s);
-/* Strict bodies: members other than `allowed` are errors. */
-void intake_only(const json_t *body, const char *const *allowed, json_t *errors);
+/* The request's JSON body (into c->body) and a new errors object holding
+ * its members other than `allowed`; NULL when the body was refused (answered
+ * and `c` freed). */
+json_t *intake_strict_body(intake_call_t *c, const char *const *allowed);
 /* An array of short strings (borrowed from `body`, NULL-terminated; caller
  * frees the vector), or NULL and an error. Absent: an empty vector. */
 const char **intake_strings(const json_t *body, const char *field, size_t max, size_t *n, json_t *errors);

@@ -83,7 +83,7 @@ bool intake_hex_id(const char *s)
     return s && strlen(s) == PK_ID_HEX_LEN && strspn(s, "0123456789abcdef") == PK_ID_HEX_LEN;
 }
 
-void intake_only(const json_t *body, const char *const *allowed, json_t *errors)
+static void s_only(const json_t *body, const char *const *allowed, json_t *errors)
 {
     const char *key;
     json_t *v;
@@ -95,6 +95,17 @@ void intake_only(const json_t *body, const char *const *allowed, json_t *errors)
         if (!ok)
             json_object_set_new(errors, key, json_string("tidak dikenal"));
     }
+}
+
+json_t *intake_strict_body(intake_call_t *c, const char *const *allowed)
+{
+    if (!(c->body = intake_body(c->req))) {
+        intake_call_free(c);
+        return NULL;
+    }
+    json_t *errors = json_object();
+    s_only(c->body, allowed, errors);
+    return errors;
 }
 
 const char **intake_strings(const json_t *body, const char *field, size_t max, size_t *n, json_t *errors)

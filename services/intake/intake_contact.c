@@ -12,19 +12,12 @@
 #include "intake_call.h"
 #include "pelukan/util.h"
 
-typedef struct {
-    pk_arena_t *mem;
-    pk_pg_stmts_t stmts;
-} s_state_t;
-
-static s_state_t s_state; /* the command thread's */
-
 void intake_command_done(Pelukan__V1__CommandReply *reply, void *arg)
 {
-    (void)arg;
+    intake_t *in = arg;
     if (reply && reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_CONTACT && reply->contact->phone_e164)
         sodium_memzero(reply->contact->phone_e164, strlen(reply->contact->phone_e164));
-    pk_arena_free(&s_state.mem);
+    pk_arena_free(&in->cmd_mem);
 }
 
 bool intake_command_is_query(const Pelukan__V1__CommandRequest *req)
@@ -42,15 +35,15 @@ static int s_staff(PGconn *conn, intake_t *in, const Pelukan__V1__GetContact *g,
                                        " AND NOT disabled AND email IS NOT NULL ORDER BY login"
                                      : "SELECT email FROM staff WHERE role = $1 AND NOT disabled"
                                        " AND email IS NOT NULL ORDER BY login";
-    PGresult *r = pk_pg_exec_prepared(&s_state.stmts, conn, in->log, sql, 1, p);
+    PGresult *r = pk_pg_exec_prepared(&in->cmd_stmts, conn, in->log, sql, 1, p);
     if (!r)
         return PK_EDB;
-    Pelukan__V1__Contact *c = pk_arena_alloc(&s_state.mem, sizeof *c);
+    Pelukan__V1__Contact *c = pk_arena_alloc(&in->cmd_mem, sizeof *c);
     pelukan__v1__contact__init(c);
     int n = PQntuples(r);
-    c->emails = pk_arena_alloc(&s_state.mem, sizeof(char *) * (size_t)(n ? n : 1));
+    c->emails = pk_arena_alloc(&in->cmd_mem, sizeof(char *) * (size_t)(n ? n : 1));
     for (int i = 0; i < n; i++)
-        c->emails[c->n_emails++] = pk_arena_strdup(&s_state.mem, PQgetvalue(r, i, 0));
+        c->emails[c->n_emails++] = pk_arena_strdup(&in->cmd_mem, PQgetvalue(r, i, 0));
     if (n > 0)
         c->email = c->emails[0];
     c->locale = "id";
@@ -64,7 +57,7 @@ static int s_reporter(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequ
                       Pelukan__V1__CommandReply *reply)
 {
     const char *p[] = {req->case_id};
-    PGresult *r = pk_pg_exec_prepared(&s_state.stmts, conn, in->log,
+    PGresult *r = pk_pg_exec_prepared(&in->cmd_stmts, conn, in->log,
                                       "SELECT r.id, r.wrapped_key, r.phone_sealed, r.safety_sealed FROM cases x"
                                       " JOIN reporter r ON r.id = x.reporter_id WHERE x.id = $1",
                                       1, p);
@@ -87,11 +80,11 @@ static int s_reporter(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequ
         reply->error_code = "contact_erased";
         return PK_RPC_READ_ONLY;
     }
-    Pelukan__V1__Contact *c = pk_arena_alloc(&s_state.mem, sizeof *c);
+    Pelukan__V1__Contact *c = pk_arena_alloc(&in->cmd_mem, sizeof *c);
     pelukan__v1__contact__init(c);
     uint8_t sealed[128];
     long sn = pk_pg_bytea_get(r, 0, 2, sealed, sizeof sealed);
-    char *phone = pk_arena_alloc(&s_state.mem, sizeof sealed);
+    char *phone = pk_arena_alloc(&in->cmd_mem, sizeof sealed);
     if (sn > PK_SEAL_OVERHEAD && pk_open(key, phone_ctx, sealed, (size_t)sn, (uint8_t *)phone) == 0)
         c->phone_e164 = phone;
     json_t *safety = intake_open_json(key, ctx, "safety", r, 0, 3);
@@ -99,8 +92,8 @@ static int s_reporter(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequ
     PQclear(r);
     const char *hours = json_string_value(json_object_get(safety, "safe_hours"));
     const char *channel = json_string_value(json_object_get(safety, "safe_channel"));
-    c->safe_hours = pk_arena_strdup(&s_state.mem, hours ? hours : "");
-    c->safe_channel = pk_arena_strdup(&s_state.mem, channel ? channel : "");
+    c->safe_hours = pk_arena_strdup(&in->cmd_mem, hours ? hours : "");
+    c->safe_channel = pk_arena_strdup(&in->cmd_mem, channel ? channel : "");
     c->phone_monitored = json_is_true(json_object_get(safety, "phone_monitored"));
     c->locale = "id";
     json_decref(safety);

@@ -165,29 +165,9 @@ static void s_case_read(pk_db_txn_t *txn, int status, void *arg)
     }
     /* The place leaves intake (for one query, or for the visit): that is an
      * opening, recorded first. */
-    const char *purpose = pl->assign ? "companion_dispatch" : "companion_suggestion";
-    Pelukan__V1__Envelope env;
-    Pelukan__V1__Actor actor;
-    uint8_t eid[16];
-    intake_staff_envelope(c, c->case_id, &env, eid, &actor);
-    Pelukan__V1__CaseDataAccessed acc = PELUKAN__V1__CASE_DATA_ACCESSED__INIT;
-    char *fields[] = {"location"};
-    acc.purpose_code = (char *)purpose;
-    acc.n_fields = 1;
-    acc.fields = fields;
-    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_DATA_ACCESSED;
-    env.case_data_accessed = &acc;
-    char topic[128], *env_hex;
-    pk_outbox_params(&env, topic, &env_hex);
-    const char *p[] = {c->case_id, purpose, c->staff_id}, *q[] = {c->case_id, topic, env_hex};
-    pk_db_txn_t *t2 = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(t2,
-                  "INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
-                  " SELECT id, 'access', state, $2, 'staff', $3 FROM cases WHERE id = $1",
-                  3, p);
-    pk_db_txn_add(t2, "INSERT INTO outbox (topic, case_id, envelope) VALUES ($2, $1, $3::bytea)", 3, q);
-    free(env_hex);
-    pk_db_txn_submit(t2, s_place_recorded, c);
+    static const char *const fields[] = {"location"};
+    intake_record_opening(c, pl->assign ? "companion_dispatch" : "companion_suggestion", fields, 1,
+                          s_place_recorded);
 }
 
 static void s_read_case(intake_call_t *c, s_place_t *pl)
@@ -302,13 +282,10 @@ static void s_send_assign(intake_call_t *c)
 
 void intake_dispatch_assign(intake_call_t *c)
 {
-    if (!(c->body = intake_body(c->req))) {
-        intake_call_free(c);
-        return;
-    }
-    json_t *errors = json_object();
     static const char *const keys[] = {"companion_id", NULL};
-    intake_only(c->body, keys, errors);
+    json_t *errors = intake_strict_body(c, keys);
+    if (!errors)
+        return;
     const char *companion = json_string_value(json_object_get(c->body, "companion_id"));
     if (!intake_hex_id(companion))
         json_object_set_new(errors, "companion_id", json_string("id staf pendamping"));
@@ -379,13 +356,10 @@ static void s_status_named(pk_db_txn_t *txn, int status, void *arg)
 
 void intake_dispatch_status(intake_call_t *c)
 {
-    if (!(c->body = intake_body(c->req))) {
-        intake_call_free(c);
-        return;
-    }
-    json_t *errors = json_object();
     static const char *const keys[] = {"on_duty", "sex", "languages", "kecamatan_codes", NULL};
-    intake_only(c->body, keys, errors);
+    json_t *errors = intake_strict_body(c, keys);
+    if (!errors)
+        return;
     bool on;
     intake_bool_field(c->body, "on_duty", true, &on, errors);
     json_t *sex = json_object_get(c->body, "sex");
@@ -485,13 +459,10 @@ static void s_flush(intake_dispatch_t *dp)
 
 void intake_dispatch_location(intake_call_t *c)
 {
-    if (!(c->body = intake_body(c->req))) {
-        intake_call_free(c);
-        return;
-    }
-    json_t *errors = json_object();
     static const char *const keys[] = {"lat", "lon", "accuracy_m", NULL};
-    intake_only(c->body, keys, errors);
+    json_t *errors = intake_strict_body(c, keys);
+    if (!errors)
+        return;
     json_t *lat = json_object_get(c->body, "lat"), *lon = json_object_get(c->body, "lon"),
            *acc = json_object_get(c->body, "accuracy_m");
     double la = json_number_value(lat), lo = json_number_value(lon), ac = acc ? json_number_value(acc) : 0;
@@ -575,13 +546,10 @@ static void s_visit_step(intake_call_t *c, Pelukan__V1__VisitStep__Step step, bo
 {
     if (!s_visit_param(c))
         return;
-    if (!(c->body = intake_body(c->req))) {
-        intake_call_free(c);
-        return;
-    }
-    json_t *errors = json_object();
     static const char *const with_reason[] = {"reason_code", NULL}, *const none[] = {NULL};
-    intake_only(c->body, takes_reason ? with_reason : none, errors);
+    json_t *errors = intake_strict_body(c, takes_reason ? with_reason : none);
+    if (!errors)
+        return;
     const char *reason = json_string_value(json_object_get(c->body, "reason_code"));
     if (takes_reason && (!reason || !*reason || strlen(reason) > 64))
         json_object_set_new(errors, "reason_code",
@@ -624,16 +592,13 @@ void intake_dispatch_identification(intake_call_t *c)
 {
     if (!s_visit_param(c))
         return;
-    if (!(c->body = intake_body(c->req))) {
-        intake_call_free(c);
-        return;
-    }
-    json_t *errors = json_object();
     static const char *const keys[] = {"situation_confirmed",  "immediate_danger", "needs",
                                        "recommended_services", "recommended_agencies", "referral_consent",
                                        "consented_agencies",   "guardian_situation", "notes",
                                        NULL};
-    intake_only(c->body, keys, errors);
+    json_t *errors = intake_strict_body(c, keys);
+    if (!errors)
+        return;
     Pelukan__V1__SubmitIdentification si = PELUKAN__V1__SUBMIT_IDENTIFICATION__INIT;
     bool confirmed = false, danger = false, consent = false;
     intake_bool_field(c->body, "situation_confirmed", true, &confirmed, errors);

@@ -141,13 +141,10 @@ static void s_case_checked(pk_db_txn_t *txn, int status, void *arg)
 
 void intake_referral_create(intake_call_t *c)
 {
-    if (!(c->body = intake_body(c->req))) {
-        intake_call_free(c);
-        return;
-    }
-    json_t *errors = json_object();
     static const char *const keys[] = {"agency_code", "services", "reason_code", "urgent", "legal_basis_code", NULL};
-    intake_only(c->body, keys, errors);
+    json_t *errors = intake_strict_body(c, keys);
+    if (!errors)
+        return;
     intake_code_field(c->body, "agency_code", true, errors);
     intake_code_field(c->body, "reason_code", true, errors);
     intake_code_field(c->body, "legal_basis_code", false, errors);
@@ -211,13 +208,10 @@ static void s_step(intake_call_t *c, Pelukan__V1__ReferralStep__Step step, const
 {
     if (!s_referral_param(c))
         return;
-    if (!(c->body = intake_body(c->req))) {
-        intake_call_free(c);
+    const char *const keys[] = {field, NULL}; /* {NULL} when the step takes no field */
+    json_t *errors = intake_strict_body(c, keys);
+    if (!errors)
         return;
-    }
-    json_t *errors = json_object();
-    const char *const keys[] = {field, NULL};
-    intake_only(c->body, field ? keys : keys + 1, errors);
     const char *code = field ? intake_code_field(c->body, field, true, errors) : NULL;
     if (intake_invalid(c, errors, "Data tidak valid"))
         return;
@@ -256,13 +250,10 @@ void intake_referral_follow_up(intake_call_t *c)
 {
     if (!s_referral_param(c))
         return;
-    if (!(c->body = intake_body(c->req))) {
-        intake_call_free(c);
-        return;
-    }
-    json_t *errors = json_object();
     static const char *const keys[] = {"service_code", "next_step_code", "notes", NULL};
-    intake_only(c->body, keys, errors);
+    json_t *errors = intake_strict_body(c, keys);
+    if (!errors)
+        return;
     const char *service = intake_code_field(c->body, "service_code", true, errors);
     const char *next = intake_code_field(c->body, "next_step_code", false, errors);
     json_t *notes = json_object_get(c->body, "notes");

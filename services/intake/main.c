@@ -130,6 +130,7 @@ static void s_stop(pk_service_t *svc, void *state)
     pk_rpc_uv_close(&in->referral);
     intake_catalog_destroy(&in->catalog);
     free(in->route_ctx);
+    pk_arena_free(&in->cmd_mem);
     free(in);
 }
 

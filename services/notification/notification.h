@@ -19,7 +19,8 @@ typedef struct {
     int otp_max_age_s;
     int max_attempts, backoff_ms, backoff_max_ms, lease_s, safe_recheck_s, concurrency, timeout_ms, poll_ms;
     notify_worker_t *worker;
-    pk_pg_stmts_t stmts; /* the command thread's */
+    pk_pg_stmts_t stmts;        /* the command thread's */
+    pk_pg_stmts_t worker_stmts; /* the sender thread's */
     pk_metric_t *m_sent, *m_retried, *m_dead, *m_deferred, *m_in_app;
 } notification_t;
 

@@ -54,8 +54,8 @@ static void s_wipe(char **p)
 static bool s_render(notification_t *n, PGconn *conn, s_item_t *it, const char *params)
 {
     const char *p[] = {it->template_code};
-    PGresult *r = pk_pg_exec(conn, n->log, "SELECT subject, body FROM template WHERE code = $1 AND locale = 'id'", 1,
-                             p);
+    PGresult *r = pk_pg_exec_prepared(&n->worker_stmts, conn, n->log,
+                                      "SELECT subject, body FROM template WHERE code = $1 AND locale = 'id'", 1, p);
     if (!r || PQntuples(r) != 1) {
         PQclear(r);
         return false;
@@ -339,8 +339,8 @@ static int s_round(notification_t *n, PGconn *conn, pk_rpc_client_t *rpc)
     snprintf(lease, sizeof lease, "%d", n->lease_s);
     snprintf(limit, sizeof limit, "%d", n->concurrency);
     const char *p[] = {lease, limit};
-    PGresult *r = pk_pg_exec(
-        conn, n->log,
+    PGresult *r = pk_pg_exec_prepared(
+        &n->worker_stmts, conn, n->log,
         "UPDATE message m SET state = 'sending', lease_until = now() + make_interval(secs => $1::int),"
         " attempts = attempts + 1 WHERE id IN (SELECT id FROM message WHERE (state = 'pending' AND next_attempt_at"
         " <= now()) OR (state = 'sending' AND lease_until < now()) ORDER BY next_attempt_at LIMIT $2::int FOR UPDATE"

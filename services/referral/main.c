@@ -74,15 +74,8 @@ static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
         return 0;
     case PELUKAN__V1__ENVELOPE__PAYLOAD_IDENTIFICATION_REPORT_SUBMITTED: {
         const Pelukan__V1__IdentificationReportSubmitted *s = e->identification_report_submitted;
-        size_t len = 3;
-        for (size_t i = 0; i < s->n_consented_agencies; i++)
-            len += strlen(s->consented_agencies[i]) + 3;
-        char *agencies = pk_malloc(len), *q = agencies;
-        *q++ = '{';
-        for (size_t i = 0; i < s->n_consented_agencies; i++)
-            q += sprintf(q, "%s\"%s\"", i ? "," : "", s->consented_agencies[i]);
-        *q++ = '}';
-        *q = '\0';
+        /* Codes dispatch checked against its list. */
+        char *agencies = pk_pg_text_array(s->consented_agencies, s->n_consented_agencies);
         const char *pc[] = {e->case_id, s->report_id, s->referral_consent ? "t" : "f", agencies};
         int rc = pk_pg_run(conn, r->log,
                            "INSERT INTO consent (case_id, identification_id, referral_consent, consented_agencies)"

@@ -54,41 +54,6 @@ static PGresult *s_exec(PGconn *conn, referral_t *r, const char *sql, int n, con
     return pk_pg_exec_prepared(&r->stmts, conn, r->log, sql, n, params);
 }
 
-static int s_fail(s_reply_t *reply, Pelukan__V1__CommandReply__Status status, const char *code, const char *field)
-{
-    reply->status = status;
-    reply->error_code = (char *)code;
-    if (field)
-        reply->error_field = (char *)field;
-    return 0;
-}
-
-#define S_INVALID(field)  s_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID, "invalid_value", field)
-#define S_NOT_FOUND(code) s_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND, code, NULL)
-#define S_CONFLICT(code)  s_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_CONFLICT, code, NULL)
-
-static bool s_in(const char *v, const char *const *set)
-{
-    for (; v && *set; set++)
-        if (strcmp(*set, v) == 0)
-            return true;
-    return false;
-}
-
-/* A PostgreSQL text[] literal of codes already checked against a list. */
-static char *s_array(char **v, size_t n)
-{
-    size_t len = 3;
-    for (size_t i = 0; i < n; i++)
-        len += strlen(v[i]) + 3;
-    char *out = pk_malloc(len), *p = out;
-    *p++ = '{';
-    for (size_t i = 0; i < n; i++)
-        p += sprintf(p, "%s\"%s\"", i ? "," : "", v[i]);
-    *p++ = '}';
-    *p = '\0';
-    return out;
-}
 
 /* The elements of a text[] in text form ("{a,b}"), copied into the arena. */
 static char **s_codes(referral_t *r, const char *literal, size_t *n)
@@ -102,21 +67,6 @@ static char **s_codes(referral_t *r, const char *literal, size_t *n)
     for (char *tok = strtok_r(copy, "{},\"", &save); tok; tok = strtok_r(NULL, "{},\"", &save))
         out[(*n)++] = tok;
     return out;
-}
-
-static const char *s_actor(const s_req_t *req)
-{
-    return req->actor && req->actor->id ? req->actor->id : "";
-}
-
-static void s_envelope(const s_req_t *req, const char *case_id, Pelukan__V1__Envelope *env, uint8_t eid[16],
-                       Pelukan__V1__Actor *actor)
-{
-    pk_envelope_init(env, eid, "referral", case_id, req->correlation_id);
-    pelukan__v1__actor__init(actor);
-    actor->kind = req->actor ? req->actor->kind : PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_STAFF;
-    actor->id = (char *)s_actor(req);
-    env->actor = actor;
 }
 
 /* ---- the directory ------------------------------------------------------------ */
@@ -234,7 +184,7 @@ static int s_deadline_met(PGconn *conn, referral_t *r, const s_req_t *req, const
         Pelukan__V1__Envelope env;
         uint8_t eid[16];
         Pelukan__V1__Actor actor;
-        s_envelope(req, req->case_id, &env, eid, &actor);
+        pk_envelope_for_command(&env, eid, &actor, "referral", req, req->case_id);
         Pelukan__V1__DeadlineEvent ev = PELUKAN__V1__DEADLINE_EVENT__INIT;
         ev.kind = strcmp(kind, "service_one_day") == 0 ? PELUKAN__V1__DEADLINE_EVENT__KIND__KIND_SERVICE_ONE_DAY
                                                         : PELUKAN__V1__DEADLINE_EVENT__KIND__KIND_TPKS_POLICE_72H;
@@ -253,25 +203,25 @@ static int s_create(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *
 {
     const Pelukan__V1__CreateReferral *c = req->create_referral;
     if (!req->case_id[0] || strlen(req->case_id) > PK_ID_HEX_LEN)
-        return S_INVALID("case_id");
+        return PK_RPC_INVALID(reply, "case_id");
     if (!c->referral_id[0] || strlen(c->referral_id) > PK_ID_HEX_LEN)
-        return S_INVALID("referral_id");
-    if (!s_in(c->reason_code, s_reasons))
-        return S_INVALID("reason_code");
-    if (c->legal_basis_code[0] && !s_in(c->legal_basis_code, s_legal_bases))
-        return S_INVALID("legal_basis_code");
+        return PK_RPC_INVALID(reply, "referral_id");
+    if (!pk_code_in(c->reason_code, s_reasons))
+        return PK_RPC_INVALID(reply, "reason_code");
+    if (c->legal_basis_code[0] && !pk_code_in(c->legal_basis_code, s_legal_bases))
+        return PK_RPC_INVALID(reply, "legal_basis_code");
     if (c->n_services == 0 || c->n_services > 8)
-        return S_INVALID("services");
+        return PK_RPC_INVALID(reply, "services");
     for (size_t i = 0; i < c->n_services; i++)
-        if (!s_in(c->services[i], s_services))
-            return S_INVALID("services");
+        if (!pk_code_in(c->services[i], s_services))
+            return PK_RPC_INVALID(reply, "services");
     const char *pa[] = {c->agency_code};
     PGresult *a = s_exec(conn, r, "SELECT kind, services::text FROM agency WHERE code = $1 AND active", 1, pa);
     if (!a)
         return PK_EDB;
     if (PQntuples(a) != 1) {
         PQclear(a);
-        return S_NOT_FOUND("agency_not_found");
+        return PK_RPC_NOT_FOUND(reply, "agency_not_found");
     }
     bool police = strcmp(PQgetvalue(a, 0, 0), "police") == 0;
     size_t noffered;
@@ -282,7 +232,7 @@ static int s_create(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *
         for (size_t k = 0; k < noffered && !ok; k++)
             ok = strcmp(offered[k], c->services[i]) == 0;
         if (!ok)
-            return S_INVALID("services"); /* the agency does not offer it */
+            return PK_RPC_INVALID(reply, "services"); /* the agency does not offer it */
     }
     /* Consent, per destination, as the companion recorded it. */
     const char *pc[] = {req->case_id, c->agency_code};
@@ -294,14 +244,14 @@ static int s_create(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *
     bool known = PQntuples(k) == 1, consented = known && strcmp(PQgetvalue(k, 0, 0), "t") == 0;
     PQclear(k);
     if (!known && !c->legal_basis_code[0])
-        return S_CONFLICT("identification_pending");
+        return PK_RPC_CONFLICT(reply, "identification_pending");
     if (!consented && !c->legal_basis_code[0])
-        return S_CONFLICT("consent_required");
-    char *services = s_array(c->services, c->n_services);
+        return PK_RPC_CONFLICT(reply, "consent_required");
+    char *services = pk_pg_text_array(c->services, c->n_services);
     char deadline[24];
     snprintf(deadline, sizeof deadline, "%d", r->accept_deadline_s);
     const char *p[] = {c->referral_id,        req->case_id, c->agency_code, services, c->urgent ? "t" : "f",
-                       c->reason_code,        consented ? "" : c->legal_basis_code, s_actor(req), deadline};
+                       c->reason_code,        consented ? "" : c->legal_basis_code, pk_rpc_actor_id(req), deadline};
     PGresult *ins = s_exec(conn, r,
                            "INSERT INTO referral (id, case_id, agency_code, services, urgent, reason_code,"
                            " legal_basis_code, state, created_by, due_at)"
@@ -316,11 +266,11 @@ static int s_create(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *
     bool inserted = PQntuples(ins) == 1;
     PQclear(ins);
     if (!inserted)
-        return S_CONFLICT("already_referred");
+        return PK_RPC_CONFLICT(reply, "already_referred");
     Pelukan__V1__Envelope env;
     uint8_t eid[16];
     Pelukan__V1__Actor actor;
-    s_envelope(req, req->case_id, &env, eid, &actor);
+    pk_envelope_for_command(&env, eid, &actor, "referral", req, req->case_id);
     Pelukan__V1__ReferralCreated ev = PELUKAN__V1__REFERRAL_CREATED__INIT;
     ev.referral_id = c->referral_id;
     ev.agency_code = c->agency_code;
@@ -350,7 +300,7 @@ static PGresult *s_lock(PGconn *conn, referral_t *r, const char *id, const char 
                            2, p);
     if (res && PQntuples(res) != 1) {
         PQclear(res);
-        S_NOT_FOUND("referral_not_found");
+        PK_RPC_NOT_FOUND(reply, "referral_not_found");
         return NULL;
     }
     return res;
@@ -359,10 +309,10 @@ static PGresult *s_lock(PGconn *conn, referral_t *r, const char *id, const char 
 static int s_step(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *reply)
 {
     const Pelukan__V1__ReferralStep *s = req->referral_step;
-    if (s->step == PELUKAN__V1__REFERRAL_STEP__STEP__STEP_DECLINE && !s_in(s->reason_code, s_decline_reasons))
-        return S_INVALID("reason_code");
-    if (s->step == PELUKAN__V1__REFERRAL_STEP__STEP__STEP_CLOSE && !s_in(s->outcome_code, s_outcomes))
-        return S_INVALID("outcome_code");
+    if (s->step == PELUKAN__V1__REFERRAL_STEP__STEP__STEP_DECLINE && !pk_code_in(s->reason_code, s_decline_reasons))
+        return PK_RPC_INVALID(reply, "reason_code");
+    if (s->step == PELUKAN__V1__REFERRAL_STEP__STEP__STEP_CLOSE && !pk_code_in(s->outcome_code, s_outcomes))
+        return PK_RPC_INVALID(reply, "outcome_code");
     PGresult *res = s_lock(conn, r, s->referral_id, s->agency_code, reply);
     if (!res)
         return reply->status ? 0 : PK_EDB;
@@ -373,7 +323,7 @@ static int s_step(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *re
     Pelukan__V1__Envelope env;
     uint8_t eid[16];
     Pelukan__V1__Actor actor;
-    s_envelope(req, case_id, &env, eid, &actor);
+    pk_envelope_for_command(&env, eid, &actor, "referral", req, case_id);
     Pelukan__V1__ReferralAccepted acc = PELUKAN__V1__REFERRAL_ACCEPTED__INIT;
     Pelukan__V1__ReferralDeclined dec = PELUKAN__V1__REFERRAL_DECLINED__INIT;
     Pelukan__V1__ReferralClosed clo = PELUKAN__V1__REFERRAL_CLOSED__INIT;
@@ -383,7 +333,7 @@ static int s_step(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *re
     case PELUKAN__V1__REFERRAL_STEP__STEP__STEP_ACCEPT:
         ok_state = strcmp(state, "sent") == 0;
         sql = "UPDATE referral SET state = 'accepted', accepted_at = now(), accepted_by = $2 WHERE id = $1";
-        arg = s_actor(req);
+        arg = pk_rpc_actor_id(req);
         acc.referral_id = s->referral_id;
         env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_ACCEPTED;
         env.referral_accepted = &acc;
@@ -407,10 +357,10 @@ static int s_step(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *re
         env.referral_closed = &clo;
         break;
     default:
-        return S_INVALID("step");
+        return PK_RPC_INVALID(reply, "step");
     }
     if (!ok_state)
-        return S_CONFLICT("invalid_referral_state");
+        return PK_RPC_CONFLICT(reply, "invalid_referral_state");
     const char *p[] = {s->referral_id, arg};
     PGresult *u = s_exec(conn, r, sql, 2, p);
     if (!u)
@@ -421,42 +371,16 @@ static int s_step(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *re
     return s_reply_referral(conn, r, s->referral_id, reply);
 }
 
-/* The case's data key in this service, made on first use. */
-static int s_case_key(PGconn *conn, referral_t *r, const char *case_id, uint8_t key[PK_DATAKEY_BYTES])
-{
-    char ctx[64];
-    snprintf(ctx, sizeof ctx, "case:%s", case_id);
-    const char *p[] = {case_id};
-    PGresult *res = s_exec(conn, r, "SELECT wrapped_key FROM case_key WHERE case_id = $1", 1, p);
-    if (!res)
-        return PK_EDB;
-    int rc;
-    if (PQntuples(res) == 1) {
-        uint8_t wrapped[PK_WRAPPED_KEY_BYTES + 8];
-        long n = pk_pg_bytea_get(res, 0, 0, wrapped, sizeof wrapped);
-        rc = n > 0 ? pk_datakey_unwrap(r->keys, ctx, wrapped, (size_t)n, key) : PK_ECRYPTO;
-    } else {
-        uint8_t wrapped[PK_WRAPPED_KEY_BYTES];
-        pk_datakey_new(r->keys, ctx, key, wrapped);
-        char *hex = pk_pg_bytea(wrapped, sizeof wrapped);
-        const char *ins[] = {case_id, hex};
-        rc = pk_pg_run(conn, r->log, "INSERT INTO case_key (case_id, wrapped_key) VALUES ($1, $2::bytea)", 2, ins);
-        free(hex);
-    }
-    PQclear(res);
-    return rc;
-}
-
 static int s_follow_up(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *reply)
 {
     const Pelukan__V1__RecordFollowUp *f = req->record_follow_up;
-    if (!s_in(f->service_code, s_services))
-        return S_INVALID("service_code");
-    if (f->next_step_code[0] && !s_in(f->next_step_code, s_next_steps))
-        return S_INVALID("next_step_code");
+    if (!pk_code_in(f->service_code, s_services))
+        return PK_RPC_INVALID(reply, "service_code");
+    if (f->next_step_code[0] && !pk_code_in(f->next_step_code, s_next_steps))
+        return PK_RPC_INVALID(reply, "next_step_code");
     size_t notes_len = strlen(f->notes);
     if (notes_len > S_NOTES_MAX || !pk_utf8_valid(f->notes, notes_len))
-        return S_INVALID("notes");
+        return PK_RPC_INVALID(reply, "notes");
     PGresult *res = s_lock(conn, r, f->referral_id, f->agency_code, reply);
     if (!res)
         return reply->status ? 0 : PK_EDB;
@@ -465,15 +389,15 @@ static int s_follow_up(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_
     bool open = strcmp(PQgetvalue(res, 0, 1), "accepted") == 0 || strcmp(PQgetvalue(res, 0, 1), "in_service") == 0;
     PQclear(res);
     if (!open)
-        return S_CONFLICT("invalid_referral_state");
+        return PK_RPC_CONFLICT(reply, "invalid_referral_state");
     char id[PK_ID_HEX_LEN + 1];
     pk_id_new(id);
     char *notes = NULL;
     if (notes_len) {
         uint8_t key[PK_DATAKEY_BYTES];
-        int rc = s_case_key(conn, r, case_id, key);
+        int rc = pk_pg_case_key(conn, &r->stmts, r->keys, r->log, case_id, true, key);
         if (rc != 0)
-            return rc == PK_ECRYPTO ? S_CONFLICT("case_erased") : rc;
+            return rc == PK_ECRYPTO ? PK_RPC_CONFLICT(reply, "case_erased") : rc;
         char ctx[160];
         snprintf(ctx, sizeof ctx, "case:%s:follow_up:%s:notes", case_id, id);
         uint8_t *sealed = pk_malloc(notes_len + PK_SEAL_OVERHEAD);
@@ -482,7 +406,7 @@ static int s_follow_up(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_
         notes = pk_pg_bytea(sealed, notes_len + PK_SEAL_OVERHEAD);
         free(sealed);
     }
-    const char *p[] = {id, f->referral_id, f->service_code, f->next_step_code, notes, s_actor(req)};
+    const char *p[] = {id, f->referral_id, f->service_code, f->next_step_code, notes, pk_rpc_actor_id(req)};
     PGresult *ins = s_exec(conn, r,
                            "WITH u AS (INSERT INTO follow_up (id, referral_id, service_code, next_step_code,"
                            "  notes_sealed, recorded_by) VALUES ($1, $2, $3, NULLIF($4, ''), $5::bytea, $6))"
@@ -495,7 +419,7 @@ static int s_follow_up(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_
     Pelukan__V1__Envelope env;
     uint8_t eid[16];
     Pelukan__V1__Actor actor;
-    s_envelope(req, case_id, &env, eid, &actor);
+    pk_envelope_for_command(&env, eid, &actor, "referral", req, case_id);
     Pelukan__V1__FollowUpRecorded ev = PELUKAN__V1__FOLLOW_UP_RECORDED__INIT;
     ev.referral_id = f->referral_id;
     ev.follow_up_id = id;
@@ -530,6 +454,6 @@ int referral_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Peluk
         return PK_RPC_READ_ONLY;
     }
     default:
-        return s_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID, "unknown_command", NULL);
+        return pk_rpc_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID, "unknown_command", NULL);
     }
 }

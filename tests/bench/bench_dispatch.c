@@ -24,19 +24,6 @@
 
 static pkt_intake_t T;
 
-static int s_cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double s_pct(double *v, int n, int pct)
-{
-    qsort(v, (size_t)n, sizeof *v, s_cmp);
-    int i = (n * pct) / 100;
-    return v[i < n ? i : n - 1];
-}
-
 static void s_add(const char *login, const char *role, const char *password)
 {
     char *in = pk_asprintf("%s/bench-pw", pkt_env("PKTEST_TMP"));
@@ -154,7 +141,7 @@ int main(void)
     }
     PQfinish(pg);
     free(conninfo);
-    double raw_p99 = s_pct(raw, S_SUGGESTS, 99);
+    double raw_p99 = pkt_percentile(raw, S_SUGGESTS, 99);
     printf("BENCH pg_knn_raw_p99_ms %.3f ms (100k points, LIMIT 5, psql-style round trip)\n", raw_p99);
 
     /* In the service: the command straight to dispatch's ROUTER. */
@@ -185,7 +172,7 @@ int main(void)
     }
     pk_rpc_client_destroy(&rpc);
     if (nsvc > 0) {
-        double p50 = s_pct(svc, nsvc, 50), p99 = s_pct(svc, nsvc, 99);
+        double p50 = pkt_percentile(svc, nsvc, 50), p99 = pkt_percentile(svc, nsvc, 99);
         printf("BENCH dispatch_suggest_service_p50_ms %.3f ms (command to dispatch, 100k companions)\n", p50);
         printf("BENCH dispatch_suggest_service_p99_ms %.3f ms\n", p99);
         printf("BENCH dispatch_suggest_service_vs_raw_knn %.2f ratio (p99 raw / p99 service)\n", raw_p99 / p99);
@@ -206,8 +193,8 @@ int main(void)
     }
     if (ngw > 0) {
         printf("BENCH dispatch_suggest_p50_ms %.3f ms (GET /v1/staff/cases/{id}/companions, 100k companions)\n",
-               s_pct(gw, ngw, 50));
-        printf("BENCH dispatch_suggest_p99_ms %.3f ms\n", s_pct(gw, ngw, 99));
+               pkt_percentile(gw, ngw, 50));
+        printf("BENCH dispatch_suggest_p99_ms %.3f ms\n", pkt_percentile(gw, ngw, 99));
     } else {
         printf("BENCH dispatch_suggest_p99_ms -1 ms (the gateway answered %d)\n", first_status);
     }
@@ -322,8 +309,8 @@ int main(void)
     pthread_mutex_unlock(&s_mu);
     if (nl > 0) {
         printf("BENCH dispatch_approach_lag_p50_ms %.1f ms (ping sent -> on the reporter's stream)\n",
-               s_pct(lag, nl, 50));
-        printf("BENCH dispatch_approach_lag_p99_ms %.1f ms\n", s_pct(lag, nl, 99));
+               pkt_percentile(lag, nl, 50));
+        printf("BENCH dispatch_approach_lag_p99_ms %.1f ms\n", pkt_percentile(lag, nl, 99));
     }
     printf("BENCH dispatch_approach_updates_seen %d of %d pings\n", nl, S_LAG_PINGS);
     fflush(stdout);

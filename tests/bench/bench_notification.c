@@ -32,19 +32,6 @@ static size_t s_discard(char *data, size_t size, size_t n, void *arg)
     return size * n;
 }
 
-static int s_cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double s_pct(double *v, int n, int pct)
-{
-    qsort(v, (size_t)n, sizeof *v, s_cmp);
-    int i = (n * pct) / 100;
-    return v[i < n ? i : n - 1];
-}
-
 /* The ceiling: POSTs of the same size straight to the stand-in. */
 static double s_raw_gateway(int count)
 {
@@ -179,8 +166,8 @@ int main(void)
             lat[nl++] = at - s_sent_ms[i];
     }
     if (nl) {
-        printf("BENCH notification_otp_to_send_p50_ms %.1f ms (under the burst above)\n", s_pct(lat, nl, 50));
-        printf("BENCH notification_otp_to_send_p99_ms %.1f ms\n", s_pct(lat, nl, 99));
+        printf("BENCH notification_otp_to_send_p50_ms %.1f ms (under the burst above)\n", pkt_percentile(lat, nl, 50));
+        printf("BENCH notification_otp_to_send_p99_ms %.1f ms\n", pkt_percentile(lat, nl, 99));
     }
     free(lat);
     fflush(stdout);
@@ -239,8 +226,8 @@ int main(void)
         ev[ne++] = arrivals[i + 1] - verified[i];
     if (ne) {
         printf("BENCH notification_event_to_send_p50_ms %.1f ms (case verified -> the reporter's SMS at the gateway)\n",
-               s_pct(ev, ne, 50));
-        printf("BENCH notification_event_to_send_p99_ms %.1f ms (%d updates)\n", s_pct(ev, ne, 99), ne);
+               pkt_percentile(ev, ne, 50));
+        printf("BENCH notification_event_to_send_p99_ms %.1f ms (%d updates)\n", pkt_percentile(ev, ne, 99), ne);
     }
     fflush(stdout);
     pkt_intake_stop(&T);

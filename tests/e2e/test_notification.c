@@ -133,15 +133,6 @@ static char *s_value(const char *sql)
     return pkt_sql_value(T.db, sql);
 }
 
-/* True when `arg` (a count query) is not zero. */
-static bool s_has_sql(void *arg)
-{
-    char *v = s_value(arg);
-    bool yes = v && strcmp(v, "0") != 0;
-    free(v);
-    return yes;
-}
-
 Test(notification, code_alerts_assignment_and_update_reach_their_people)
 {
     s_start("t_notif1");
@@ -193,8 +184,7 @@ Test(notification, code_alerts_assignment_and_update_reach_their_people)
     cr_assert_not_null(strstr(mail, "Tugas kunjungan baru"), "%s", mail);
 
     /* Delivery events carry codes only; the code's row no longer holds it. */
-    cr_assert(pkt_wait_until(s_has_sql,
-                             "SELECT CASE WHEN count(*) >= 4 THEN 1 ELSE 0 END FROM notification.outbox"
+    cr_assert(pkt_sql_wait(T.db, "SELECT CASE WHEN count(*) >= 4 THEN 1 ELSE 0 END FROM notification.outbox"
                              " WHERE topic = 'notification.notification_sent'",
                              10000),
               "a NotificationSent for each of the four messages");
@@ -225,7 +215,7 @@ Test(notification, a_failing_gateway_delays_a_refusing_one_dead_letters)
     pkt_gateway_counts(G, &requests, &delivered, &dups);
     cr_assert_eq(requests, 4, "three failures and one success");
     cr_assert_eq(delivered, 1);
-    cr_assert(pkt_wait_until(s_has_sql, "SELECT count(*) FROM notification.message WHERE state = 'sent'", 10000),
+    cr_assert(pkt_sql_wait(T.db, "SELECT count(*) FROM notification.message WHERE state = 'sent'", 10000),
               "recorded as sent (the record follows the delivery)");
     char *attempts = s_value("SELECT string_agg(outcome || ':' || detail, ',' ORDER BY n) FROM notification.attempt");
     cr_assert_str_eq(attempts, "retry:http_500,retry:http_500,retry:http_500,sent:http_200");
@@ -397,8 +387,7 @@ Test(notification, a_contact_owner_that_is_down_delays_the_message)
                             id);
     pkt_sql(T.db, sql);
     free(sql);
-    cr_assert(pkt_wait_until(s_has_sql,
-                             "SELECT count(*) FROM notification.attempt WHERE detail = 'contact_unavailable'", 15000),
+    cr_assert(pkt_sql_wait(T.db, "SELECT count(*) FROM notification.attempt WHERE detail = 'contact_unavailable'", 15000),
               "an attempt waited for intake and was put off");
     cr_assert_eq(pkt_gateway_delivered(G, "+6281377770007", NULL, 0), 1, "only the code so far");
     /* Intake is back: the message goes. */
@@ -430,7 +419,7 @@ Test(notification, case_deadlines_at_risk_and_breached_alert_the_admins)
     json_decref(j);
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM referral.case_deadline WHERE case_id = '%s'", id);
-    cr_assert(pkt_wait_until(s_has_sql, sql, 10000), "referral started the case's deadlines");
+    cr_assert(pkt_sql_wait(T.db, sql, 10000), "referral started the case's deadlines");
     /* Time moved by the deadline, not slept through: the police duty at risk. */
     snprintf(sql, sizeof sql,
              "UPDATE referral.case_deadline SET at_risk_at = now() WHERE case_id = '%s' AND kind = 'tpks_police_72h'",

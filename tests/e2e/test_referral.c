@@ -107,14 +107,6 @@ static char *s_count(const char *sql)
     return pkt_sql_value(T.db, sql);
 }
 
-static bool s_has(void *arg)
-{
-    char *v = pkt_sql_value(T.db, arg);
-    bool yes = v && strcmp(v, "0") != 0;
-    free(v);
-    return yes;
-}
-
 Test(referral, accepted_followed_up_closed_and_the_loop_is_visible)
 {
     s_start("t_referral1");
@@ -234,7 +226,7 @@ Test(referral, accepted_followed_up_closed_and_the_loop_is_visible)
     char sql[300];
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM intake.case_event WHERE case_id = '%s' AND kind = 'referral:referral_closed'", id);
-    cr_assert(pkt_wait_until(s_has, sql, 10000), "intake has the close");
+    cr_assert(pkt_sql_wait(T.db, sql, 10000), "intake has the close");
     cr_assert(pkt_intake_wait_state(&T, id, "accepted"), "another referral is open: the case is not closed");
     /* The police unit declines: no referral is open, one closed: closed. */
     pkt_intake_staff(&T, "polres1", "Petugas Unit PPA", "agency", "polres_ppa", "kata-sandi-polres-1");
@@ -340,7 +332,7 @@ Test(referral, without_consent_a_legal_basis_decline_returns_overdue_and_deadlin
     json_decref(j);
     cr_assert(pkt_intake_wait_state(&T, id, "referred"));
     pkt_sql(T.db, "UPDATE referral.referral SET due_at = now() - interval '1 second' WHERE agency_code = 'polres_ppa'");
-    cr_assert(pkt_wait_until(s_has, "SELECT count(*) FROM referral.outbox WHERE topic = 'referral.referral_overdue'",
+    cr_assert(pkt_sql_wait(T.db, "SELECT count(*) FROM referral.outbox WHERE topic = 'referral.referral_overdue'",
                              10000),
               "ReferralOverdue raised");
     cr_assert_eq(s_call("GET", path, NULL, admin, &j), 200);
@@ -369,7 +361,7 @@ Test(referral, without_consent_a_legal_basis_decline_returns_overdue_and_deadlin
     json_decref(j);
     char sql[300];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM referral.case_deadline WHERE case_id = '%s'", late);
-    cr_assert(pkt_wait_until(s_has, sql, 10000), "deadlines started");
+    cr_assert(pkt_sql_wait(T.db, sql, 10000), "deadlines started");
     snprintf(sql, sizeof sql, "SELECT count(*) FROM referral.case_deadline WHERE case_id = '%s'", late);
     char *kinds = pkt_sql_value(T.db, sql);
     cr_assert_str_eq(kinds, "2", "one day, and 3x24 hours for the police");
@@ -379,14 +371,14 @@ Test(referral, without_consent_a_legal_basis_decline_returns_overdue_and_deadlin
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM referral.case_deadline WHERE case_id = '%s' AND status = 'at_risk' HAVING count(*) = 2",
              late);
-    cr_assert(pkt_wait_until(s_has, sql, 10000), "at risk");
+    cr_assert(pkt_sql_wait(T.db, sql, 10000), "at risk");
     snprintf(sql, sizeof sql, "UPDATE referral.case_deadline SET due_at = now() WHERE case_id = '%s'", late);
     pkt_sql(T.db, sql);
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM referral.case_deadline WHERE case_id = '%s' AND status = 'breached'"
              " HAVING count(*) = 2",
              late);
-    cr_assert(pkt_wait_until(s_has, sql, 10000), "breached");
+    cr_assert(pkt_sql_wait(T.db, sql, 10000), "breached");
     snprintf(sql, sizeof sql, "SELECT count(*) FROM referral.outbox WHERE topic = 'referral.deadline' AND case_id = '%s'",
              late);
     n = pkt_sql_value(T.db, sql);

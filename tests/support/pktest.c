@@ -498,3 +498,35 @@ pid_t pkt_ctl_spawn(const pkt_env_t *env, const char *args, const char *out_path
     free(tail);
     return pid;
 }
+
+typedef struct {
+    const char *db, *sql;
+} s_sql_wait_t;
+
+static bool s_sql_nonzero(void *arg)
+{
+    const s_sql_wait_t *w = arg;
+    char *v = pkt_sql_value(w->db, w->sql);
+    bool yes = v && strcmp(v, "0") != 0;
+    free(v);
+    return yes;
+}
+
+bool pkt_sql_wait(const char *db, const char *count_sql, int timeout_ms)
+{
+    s_sql_wait_t w = {db, count_sql};
+    return pkt_wait_until(s_sql_nonzero, &w, timeout_ms);
+}
+
+static int s_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+double pkt_percentile(double *v, int n, int pct)
+{
+    qsort(v, (size_t)n, sizeof *v, s_cmp_double);
+    int i = (n * pct) / 100;
+    return v[i < n ? i : n - 1];
+}

@@ -104,6 +104,13 @@ const char *pkt_last_header(const char *name);
 /* Polls `cond(arg)` every few milliseconds until true or `timeout_ms`. */
 bool pkt_wait_until(bool (*cond)(void *arg), void *arg, int timeout_ms);
 
+/* Polls `count_sql` (one value) in database `db` until it is not "0", or
+ * `timeout_ms`; true when it got there. */
+bool pkt_sql_wait(const char *db, const char *count_sql, int timeout_ms);
+
+/* The `pct` percentile of `n` values (sorts them in place). */
+double pkt_percentile(double *v, int n, int pct);
+
 /* Monotonic milliseconds. */
 double pkt_now_ms(void);
 

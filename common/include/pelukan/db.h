@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "pelukan/crypto.h"
 #include "pelukan/error.h"
 #include "pelukan/log.h"
 
@@ -44,6 +45,17 @@ typedef struct {
  * unprepared. Caller owns return value. */
 PGresult *pk_pg_exec_prepared(pk_pg_stmts_t *stmts, PGconn *conn, const pk_log_t *log, const char *sql, int nparams,
                               const char *const *params);
+
+/* A text[] parameter ("{"a","b"}") of `n` plain codes (no quotes or
+ * backslashes: check them first). Caller owns return value. */
+char *pk_pg_text_array(char *const *v, size_t n);
+
+/* A case's data key in the calling service's `case_key` table (case_id,
+ * wrapped_key), unwrapped with the master key; made and stored on first
+ * use when `create`. 0, PK_ENOENT (none and not `create`), PK_ECRYPTO
+ * (unreadable: the case was erased) or PK_EDB. */
+int pk_pg_case_key(PGconn *conn, pk_pg_stmts_t *stmts, const pk_keyring_t *keys, const pk_log_t *log,
+                   const char *case_id, bool create, uint8_t key[PK_DATAKEY_BYTES]) PK_MUST_CHECK;
 
 /* The SQLSTATE of a failed result ("" if none). */
 const char *pk_pg_sqlstate(const PGresult *res);

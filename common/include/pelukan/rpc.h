@@ -28,6 +28,29 @@
  * twice does no harm, e.g. a position that is newer or ignored), or a PK_E*
  * code to roll back and answer STATUS_INTERNAL (not stored: a retry runs
  * the command again). */
+/* Fills a refusal: `status`, its machine `code`, and (STATUS_INVALID) the
+ * request `field` at fault, or NULL. The strings must outlive the reply.
+ * Returns 0, so a handler can `return pk_rpc_fail(...)`. */
+int pk_rpc_fail(Pelukan__V1__CommandReply *reply, Pelukan__V1__CommandReply__Status status, const char *code,
+                const char *field);
+
+#define PK_RPC_INVALID(reply, field)                                                                                   \
+    pk_rpc_fail((reply), PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID, "invalid_value", (field))
+#define PK_RPC_NOT_FOUND(reply, code)                                                                                  \
+    pk_rpc_fail((reply), PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND, (code), NULL)
+#define PK_RPC_CONFLICT(reply, code) pk_rpc_fail((reply), PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_CONFLICT, (code), NULL)
+#define PK_RPC_FORBIDDEN(reply, code)                                                                                  \
+    pk_rpc_fail((reply), PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_FORBIDDEN, (code), NULL)
+
+/* The id of the request's actor, or "". */
+const char *pk_rpc_actor_id(const Pelukan__V1__CommandRequest *req);
+
+/* Starts an event caused by a command: a new id, `producer`, the
+ * request's correlation id, `case_id`, and the request's actor (copied
+ * into `actor`). */
+void pk_envelope_for_command(Pelukan__V1__Envelope *env, uint8_t eid[16], Pelukan__V1__Actor *actor,
+                             const char *producer, const Pelukan__V1__CommandRequest *req, const char *case_id);
+
 #define PK_RPC_READ_ONLY  1
 #define PK_RPC_IDEMPOTENT 2
 typedef int (*pk_rpc_handler_fn)(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply,

@@ -32,6 +32,9 @@ uint64_t pk_be64_get(const void *in);
 /* Reads a whole file. Caller owns *out (NUL-terminated); returns 0 or -errno. */
 int pk_read_file(const char *path, char **out, size_t *len);
 
+/* True when `v` is one of the NULL-terminated `set` (codes, keys). */
+bool pk_code_in(const char *v, const char *const *set);
+
 /* Minutes since midnight in WIB (Asia/Jakarta, UTC+7, no daylight saving). */
 int pk_wib_minutes(void);
 /* True when `minutes` falls in "HH:MM-HH:MM" (the end excluded; a range
