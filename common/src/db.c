@@ -130,6 +130,15 @@ char *pk_pg_text_array(char *const *v, size_t n)
     return out;
 }
 
+char *pk_pg_sealed(const uint8_t key[PK_DATAKEY_BYTES], const char *context, const void *plain, size_t len)
+{
+    uint8_t *sealed = pk_malloc(len + PK_SEAL_OVERHEAD);
+    pk_seal(key, context, plain, len, sealed);
+    char *hex = pk_pg_bytea(sealed, len + PK_SEAL_OVERHEAD);
+    free(sealed);
+    return hex;
+}
+
 int pk_pg_case_key(PGconn *conn, pk_pg_stmts_t *stmts, const pk_keyring_t *keys, const pk_log_t *log,
                    const char *case_id, bool create, uint8_t key[PK_DATAKEY_BYTES])
 {

@@ -162,10 +162,10 @@ static void s_on_signal(uv_signal_t *s, int signum)
 static int s_migrate(pk_service_t *svc)
 {
     int timeout = (int)pk_config_int(svc->config, "PELUKAN_DB_CONNECT_TIMEOUT_MS");
-    char *owner = svc->def->owner_role ? pk_pg_conninfo(pk_config_str(svc->config, "PELUKAN_DB_URL"),
-                                                        pk_config_own_str(svc->config, "OWNER_DB_URL"),
-                                                        svc->def->owner_role)
-                                       : NULL;
+    char *owner = svc->def->owner_role
+                      ? pk_pg_conninfo(pk_config_str(svc->config, "PELUKAN_DB_URL"),
+                                       pk_config_own_str(svc->config, "OWNER_DB_URL"), svc->def->owner_role)
+                      : NULL;
     PGconn *conn = pk_pg_connect(owner ? owner : svc->conninfo, svc->log, timeout);
     free(owner);
     if (!conn)

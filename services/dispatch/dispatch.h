@@ -14,12 +14,12 @@ typedef struct {
     pk_service_t *svc;
     const pk_log_t *log;
     const pk_keyring_t *keys;
-    double speed_kmh;          /* average travel speed for the ETA */
-    int arrival_radius_m;      /* arrival when a ping comes this close */
-    int position_max_age_s;    /* older positions count as unknown */
-    int position_retention_s;  /* pings outside visits are deleted after */
-    int max_load;              /* active visits a companion may carry */
-    int suggest_limit;         /* companions in a suggestion */
+    double speed_kmh;         /* average travel speed for the ETA */
+    int arrival_radius_m;     /* arrival when a ping comes this close */
+    int position_max_age_s;   /* older positions count as unknown */
+    int position_retention_s; /* pings outside visits are deleted after */
+    int max_load;             /* active visits a companion may carry */
+    int suggest_limit;        /* companions in a suggestion */
     uv_timer_t retention_timer;
     bool retention_busy;
     pk_arena_t *reply_mem; /* the command thread's reply results */
@@ -38,8 +38,7 @@ uint32_t dispatch_eta_minutes(double distance_m, double speed_kmh);
 bool dispatch_point_valid(double lat, double lon);
 
 /* The command server's handler and its reply cleanup (dispatch_commands.c). */
-int dispatch_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply,
-                     void *arg);
+int dispatch_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg);
 void dispatch_command_done(Pelukan__V1__CommandReply *reply, void *arg);
 /* The commands that only read (run outside a transaction, not deduplicated). */
 bool dispatch_is_query(const Pelukan__V1__CommandRequest *req);

@@ -4,9 +4,9 @@
  * together. The case's place arrives with the assignment from its owner
  * and is kept sealed with the case key until the visit ends. */
 #include <math.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,12 +33,10 @@ static const char *const s_services[] = {"pengaduan",
                                          "pendampingan_tokoh_agama",
                                          NULL};
 static const char *const s_agencies[] = {"uptd_ppa", "puspaga", "faskes", "polres_ppa", "lbh", NULL};
-static const char *const s_guardian[] = {"not_child",      "with_parents",
-                                         "with_relative",  "guardian_is_perpetrator",
-                                         "no_guardian",    "institution",
-                                         NULL};
-static const char *const s_decline_reasons[] = {"unavailable", "too_far", "unsafe", "conflict_of_interest", "other",
-                                                NULL};
+static const char *const s_guardian[] = {
+    "not_child", "with_parents", "with_relative", "guardian_is_perpetrator", "no_guardian", "institution", NULL};
+static const char *const s_decline_reasons[] = {"unavailable",          "too_far", "unsafe",
+                                                "conflict_of_interest", "other",   NULL};
 
 void dispatch_command_done(Pelukan__V1__CommandReply *reply, void *arg)
 {
@@ -96,7 +94,6 @@ bool dispatch_is_query(const Pelukan__V1__CommandRequest *req)
 }
 
 /* ---- small helpers ------------------------------------------------------- */
-
 
 static bool s_all_in(char **v, size_t n, const char *const *set)
 {
@@ -182,16 +179,17 @@ static int s_set_companion(PGconn *conn, dispatch_t *d, const s_req_t *req, s_re
     for (size_t i = 0; i < c->n_kecamatan_codes; i++)
         if (!s_kecamatan_code(c->kecamatan_codes[i]))
             return PK_RPC_INVALID(reply, "kecamatan_codes");
-    char *langs = pk_pg_text_array(c->languages, c->n_languages), *kecs = pk_pg_text_array(c->kecamatan_codes, c->n_kecamatan_codes);
+    char *langs = pk_pg_text_array(c->languages, c->n_languages),
+         *kecs = pk_pg_text_array(c->kecamatan_codes, c->n_kecamatan_codes);
     const char *p[] = {pk_rpc_actor_id(req), c->first_name, c->on_duty ? "t" : "f", c->sex, langs, kecs};
-    PGresult *r = s_exec(
-        conn, d,
-        "INSERT INTO companion (id, badge, first_name, on_duty, sex, languages, kecamatan_codes)"
-        " VALUES ($1, 'PDP-' || lpad(nextval('badge_seq')::text, 4, '0'), $2, $3, NULLIF($4, ''), $5, $6)"
-        " ON CONFLICT (id) DO UPDATE SET first_name = $2, on_duty = $3, sex = NULLIF($4, ''), languages = $5,"
-        "   kecamatan_codes = $6, updated_at = now()"
-        " RETURNING id, badge, on_duty, load",
-        6, p);
+    PGresult *r =
+        s_exec(conn, d,
+               "INSERT INTO companion (id, badge, first_name, on_duty, sex, languages, kecamatan_codes)"
+               " VALUES ($1, 'PDP-' || lpad(nextval('badge_seq')::text, 4, '0'), $2, $3, NULLIF($4, ''), $5, $6)"
+               " ON CONFLICT (id) DO UPDATE SET first_name = $2, on_duty = $3, sex = NULLIF($4, ''), languages = $5,"
+               "   kecamatan_codes = $6, updated_at = now()"
+               " RETURNING id, badge, on_duty, load",
+               6, p);
     free(langs);
     free(kecs);
     if (!r)
@@ -239,26 +237,26 @@ static int s_suggest(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t 
      * true distance: see sql/0003), then, when the place is not known
      * or too few are near, those covering the kecamatan whose position is
      * unknown or stale. */
-    PGresult *r = s_exec(
-        conn, d,
-        "WITH cand AS ("
-        "  SELECT c.id, c.position FROM companion c WHERE $1::text <> '' AND c.on_duty AND c.load < $5::int"
-        "   AND c.position_at > now() - make_interval(secs => $4::int)"
-        "  ORDER BY c.position_g <-> ST_SetSRID(ST_MakePoint(NULLIF($2::text, '')::float8,"
-        "   NULLIF($1::text, '')::float8), 4326) LIMIT $3::int * 4),"
-        " near AS (SELECT id, ST_Distance(position, ST_MakePoint(NULLIF($2::text, '')::float8,"
-        "   NULLIF($1::text, '')::float8)::geography) AS dist FROM cand ORDER BY dist LIMIT $3::int),"
-        " covering AS ("
-        "  SELECT c.id, NULL::float8 AS dist FROM companion c"
-        "  WHERE $6::text <> '' AND c.on_duty AND c.load < $5::int AND $6 = ANY (c.kecamatan_codes)"
-        "   AND c.id NOT IN (SELECT id FROM near) AND (SELECT count(*) FROM near) < $3::int"
-        "  ORDER BY c.load, c.id LIMIT $3::int),"
-        " pick AS (SELECT * FROM near UNION ALL SELECT * FROM covering)"
-        " SELECT c.id, c.first_name, c.badge, p.dist, c.load,"
-        "  ($7 = '' OR c.sex = $7) AND ($8 = '' OR $8 = ANY (c.languages)),"
-        "  $6 <> '' AND $6 = ANY (c.kecamatan_codes)"
-        " FROM pick p JOIN companion c ON c.id = p.id ORDER BY p.dist NULLS LAST, c.load, c.id LIMIT $3::int",
-        8, p);
+    PGresult *r =
+        s_exec(conn, d,
+               "WITH cand AS ("
+               "  SELECT c.id, c.position FROM companion c WHERE $1::text <> '' AND c.on_duty AND c.load < $5::int"
+               "   AND c.position_at > now() - make_interval(secs => $4::int)"
+               "  ORDER BY c.position_g <-> ST_SetSRID(ST_MakePoint(NULLIF($2::text, '')::float8,"
+               "   NULLIF($1::text, '')::float8), 4326) LIMIT $3::int * 4),"
+               " near AS (SELECT id, ST_Distance(position, ST_MakePoint(NULLIF($2::text, '')::float8,"
+               "   NULLIF($1::text, '')::float8)::geography) AS dist FROM cand ORDER BY dist LIMIT $3::int),"
+               " covering AS ("
+               "  SELECT c.id, NULL::float8 AS dist FROM companion c"
+               "  WHERE $6::text <> '' AND c.on_duty AND c.load < $5::int AND $6 = ANY (c.kecamatan_codes)"
+               "   AND c.id NOT IN (SELECT id FROM near) AND (SELECT count(*) FROM near) < $3::int"
+               "  ORDER BY c.load, c.id LIMIT $3::int),"
+               " pick AS (SELECT * FROM near UNION ALL SELECT * FROM covering)"
+               " SELECT c.id, c.first_name, c.badge, p.dist, c.load,"
+               "  ($7 = '' OR c.sex = $7) AND ($8 = '' OR $8 = ANY (c.languages)),"
+               "  $6 <> '' AND $6 = ANY (c.kecamatan_codes)"
+               " FROM pick p JOIN companion c ON c.id = p.id ORDER BY p.dist NULLS LAST, c.load, c.id LIMIT $3::int",
+               8, p);
     if (!r)
         return PK_EDB;
     int n = PQntuples(r);
@@ -355,20 +353,18 @@ static int s_assign(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *
         if (rc != 0)
             return rc == PK_ECRYPTO ? PK_RPC_CONFLICT(reply, "case_erased") : rc;
         double point[2] = {at->lat, at->lon};
-        uint8_t sealed[S_TARGET_SIZE + PK_SEAL_OVERHEAD];
         char ctx[160];
         s_target_ctx(ctx, sizeof ctx, req->case_id, a->visit_id);
-        pk_seal(key, ctx, point, sizeof point, sealed);
+        target = pk_pg_sealed(key, ctx, point, sizeof point);
         sodium_memzero(key, sizeof key);
         sodium_memzero(point, sizeof point);
-        target = pk_pg_bytea(sealed, sizeof sealed);
     }
     const char *p[] = {a->visit_id, req->case_id, a->companion_id, target, a->kecamatan_code, pk_rpc_actor_id(req)};
     PGresult *r = s_exec(conn, d,
-                             "INSERT INTO visit (id, case_id, companion_id, state, target_sealed, kecamatan_code,"
-                             " assigned_by) VALUES ($1, $2, $3, 'assigned', $4::bytea, NULLIF($5, ''), $6)"
-                             " ON CONFLICT (case_id) WHERE state IN " S_ACTIVE " DO NOTHING RETURNING id",
-                             6, p);
+                         "INSERT INTO visit (id, case_id, companion_id, state, target_sealed, kecamatan_code,"
+                         " assigned_by) VALUES ($1, $2, $3, 'assigned', $4::bytea, NULLIF($5, ''), $6)"
+                         " ON CONFLICT (case_id) WHERE state IN " S_ACTIVE " DO NOTHING RETURNING id",
+                         6, p);
     free(target);
     if (!r)
         return PK_EDB;
@@ -412,12 +408,12 @@ static int s_step(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *re
     snprintf(age, sizeof age, "%d", d->position_max_age_s);
     const char *p[] = {s->visit_id, age};
     PGresult *r = s_exec(conn, d,
-                   "SELECT v.case_id, v.companion_id, v.state, v.target_sealed, k.wrapped_key,"
-                   "  ST_Y(c.position::geometry), ST_X(c.position::geometry),"
-                   "  coalesce(c.position_at > now() - make_interval(secs => $2::int), false)"
-                   " FROM visit v JOIN companion c ON c.id = v.companion_id"
-                   " LEFT JOIN case_key k ON k.case_id = v.case_id WHERE v.id = $1 FOR UPDATE OF v",
-                   2, p);
+                         "SELECT v.case_id, v.companion_id, v.state, v.target_sealed, k.wrapped_key,"
+                         "  ST_Y(c.position::geometry), ST_X(c.position::geometry),"
+                         "  coalesce(c.position_at > now() - make_interval(secs => $2::int), false)"
+                         " FROM visit v JOIN companion c ON c.id = v.companion_id"
+                         " LEFT JOIN case_key k ON k.case_id = v.case_id WHERE v.id = $1 FOR UPDATE OF v",
+                         2, p);
     if (!r)
         return PK_EDB;
     if (PQntuples(r) != 1) {
@@ -500,10 +496,10 @@ static int s_list_visits(PGconn *conn, dispatch_t *d, const s_req_t *req, s_repl
 {
     const char *p[] = {pk_rpc_actor_id(req)};
     PGresult *r = s_exec(conn, d,
-                             "SELECT " S_VISIT_COLS " FROM visit v WHERE v.companion_id = $1"
-                             " AND (v.state IN " S_ACTIVE " OR v.ended_at > now() - interval '1 day')"
-                             " ORDER BY v.assigned_at DESC LIMIT 50",
-                             1, p);
+                         "SELECT " S_VISIT_COLS " FROM visit v WHERE v.companion_id = $1"
+                         " AND (v.state IN " S_ACTIVE " OR v.ended_at > now() - interval '1 day')"
+                         " ORDER BY v.assigned_at DESC LIMIT 50",
+                         1, p);
     if (!r)
         return PK_EDB;
     int n = PQntuples(r);
@@ -523,9 +519,9 @@ static int s_get_visit(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_
 {
     const char *p[] = {req->get_visit->visit_id};
     PGresult *r = s_exec(conn, d,
-                             "SELECT " S_VISIT_COLS ", v.target_sealed, k.wrapped_key FROM visit v"
-                             " LEFT JOIN case_key k ON k.case_id = v.case_id WHERE v.id = $1",
-                             1, p);
+                         "SELECT " S_VISIT_COLS ", v.target_sealed, k.wrapped_key FROM visit v"
+                         " LEFT JOIN case_key k ON k.case_id = v.case_id WHERE v.id = $1",
+                         1, p);
     if (!r)
         return PK_EDB;
     if (PQntuples(r) != 1) {
@@ -605,14 +601,14 @@ static int s_get_approach(PGconn *conn, dispatch_t *d, const s_req_t *req, s_rep
     snprintf(age, sizeof age, "%d", d->position_max_age_s);
     const char *p[] = {req->case_id, age};
     PGresult *r = s_exec(conn, d,
-                             "SELECT v.id, v.state, c.first_name, c.badge, v.target_sealed, k.wrapped_key,"
-                             "  ST_Y(c.position::geometry), ST_X(c.position::geometry),"
-                             "  (extract(epoch FROM c.position_at) * 1000000)::bigint,"
-                             "  coalesce(c.position_at > now() - make_interval(secs => $2::int), false)"
-                             " FROM visit v JOIN companion c ON c.id = v.companion_id"
-                             " LEFT JOIN case_key k ON k.case_id = v.case_id"
-                             " WHERE v.case_id = $1 ORDER BY v.assigned_at DESC LIMIT 1",
-                             2, p);
+                         "SELECT v.id, v.state, c.first_name, c.badge, v.target_sealed, k.wrapped_key,"
+                         "  ST_Y(c.position::geometry), ST_X(c.position::geometry),"
+                         "  (extract(epoch FROM c.position_at) * 1000000)::bigint,"
+                         "  coalesce(c.position_at > now() - make_interval(secs => $2::int), false)"
+                         " FROM visit v JOIN companion c ON c.id = v.companion_id"
+                         " LEFT JOIN case_key k ON k.case_id = v.case_id"
+                         " WHERE v.case_id = $1 ORDER BY v.assigned_at DESC LIMIT 1",
+                         2, p);
     if (!r)
         return PK_EDB;
     if (PQntuples(r) != 1) {
@@ -800,15 +796,15 @@ static int s_identification(PGconn *conn, dispatch_t *d, const s_req_t *req, s_r
     if (notes_len > S_NOTES_MAX || !pk_utf8_valid(s->notes, notes_len))
         return PK_RPC_INVALID(reply, "notes");
     const char *pv[] = {s->visit_id};
-    PGresult *r = s_exec(conn, d, "SELECT case_id, companion_id, state FROM visit WHERE id = $1 FOR UPDATE",
-                             1, pv);
+    PGresult *r = s_exec(conn, d, "SELECT case_id, companion_id, state FROM visit WHERE id = $1 FOR UPDATE", 1, pv);
     if (!r)
         return PK_EDB;
     if (PQntuples(r) != 1) {
         PQclear(r);
         return PK_RPC_NOT_FOUND(reply, "visit_not_found");
     }
-    bool mine = strcmp(PQgetvalue(r, 0, 1), pk_rpc_actor_id(req)) == 0, on_site = strcmp(PQgetvalue(r, 0, 2), "on_site") == 0;
+    bool mine = strcmp(PQgetvalue(r, 0, 1), pk_rpc_actor_id(req)) == 0,
+         on_site = strcmp(PQgetvalue(r, 0, 2), "on_site") == 0;
     char case_id[PK_ID_HEX_LEN + 1];
     snprintf(case_id, sizeof case_id, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
@@ -826,13 +822,11 @@ static int s_identification(PGconn *conn, dispatch_t *d, const s_req_t *req, s_r
             return rc == PK_ECRYPTO ? PK_RPC_CONFLICT(reply, "case_erased") : rc;
         char ctx[160];
         snprintf(ctx, sizeof ctx, "case:%s:identification:%s:notes", case_id, id);
-        uint8_t *sealed = pk_malloc(notes_len + PK_SEAL_OVERHEAD);
-        pk_seal(key, ctx, s->notes, notes_len, sealed);
+        notes = pk_pg_sealed(key, ctx, s->notes, notes_len);
         sodium_memzero(key, sizeof key);
-        notes = pk_pg_bytea(sealed, notes_len + PK_SEAL_OVERHEAD);
-        free(sealed);
     }
-    char *needs = pk_pg_text_array(s->needs, s->n_needs), *svcs = pk_pg_text_array(s->recommended_services, s->n_recommended_services),
+    char *needs = pk_pg_text_array(s->needs, s->n_needs),
+         *svcs = pk_pg_text_array(s->recommended_services, s->n_recommended_services),
          *agcs = pk_pg_text_array(s->recommended_agencies, s->n_recommended_agencies),
          *cons = pk_pg_text_array(s->consented_agencies, s->n_consented_agencies);
     const char *p[] = {id,
@@ -886,8 +880,7 @@ static int s_identification(PGconn *conn, dispatch_t *d, const s_req_t *req, s_r
     return s_reply_visit(conn, d, s->visit_id, reply);
 }
 
-int dispatch_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply,
-                     void *arg)
+int dispatch_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg)
 {
     dispatch_t *d = arg;
     switch (req->command_case) {

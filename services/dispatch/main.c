@@ -9,8 +9,8 @@
 #include "pelukan/util.h"
 
 const pk_config_def_t dispatch_settings[] = {
-    {"PELUKAN_DISPATCH_SPEED_KMH", PK_CFG_INT, "25",
-     "average travel speed for ETAs, km/h (rural roads are slow)", NULL, 1, 200},
+    {"PELUKAN_DISPATCH_SPEED_KMH", PK_CFG_INT, "25", "average travel speed for ETAs, km/h (rural roads are slow)", NULL,
+     1, 200},
     {"PELUKAN_DISPATCH_ARRIVAL_RADIUS_M", PK_CFG_INT, "100",
      "a companion this close to the case's place has arrived, metres", NULL, 10, 5000},
     {"PELUKAN_DISPATCH_POSITION_MAX_AGE_S", PK_CFG_INT, "900",
@@ -51,9 +51,8 @@ static void s_retention(uv_timer_t *t)
     snprintf(secs, sizeof secs, "%d", d->position_retention_s);
     const char *p[] = {secs};
     pk_db_txn_t *txn = pk_db_txn_new(pk_service_db(d->svc));
-    pk_db_txn_add(txn,
-                  "DELETE FROM position_log WHERE visit_id IS NULL AND at < now() - make_interval(secs => $1::int)", 1,
-                  p);
+    pk_db_txn_add(
+        txn, "DELETE FROM position_log WHERE visit_id IS NULL AND at < now() - make_interval(secs => $1::int)", 1, p);
     pk_db_txn_add(txn,
                   "UPDATE companion c SET position = NULL, position_at = NULL"
                   " WHERE c.position_at < now() - make_interval(secs => $1::int) AND NOT EXISTS"

@@ -34,11 +34,11 @@ typedef struct {
     int session_ttl_s;
     int staff_session_ttl_s, staff_max_failures, staff_lock_s;
     struct intake_route_ctx *route_ctx; /* one per route (main.c) */
-    intake_events_t *events; /* the staff's live feed (intake_events.c) */
-    intake_dispatch_t *dispatch; /* commands to dispatch (intake_dispatch.c) */
-    pk_rpc_uv_t *referral;       /* commands to referral (intake_referral.c) */
-    pk_arena_t *cmd_mem;         /* the command thread's reply results (intake_contact.c) */
-    pk_pg_stmts_t cmd_stmts;     /* prepared on the command thread's connection */
+    intake_events_t *events;            /* the staff's live feed (intake_events.c) */
+    intake_dispatch_t *dispatch;        /* commands to dispatch (intake_dispatch.c) */
+    pk_rpc_uv_t *referral;              /* commands to referral (intake_referral.c) */
+    pk_arena_t *cmd_mem;                /* the command thread's reply results (intake_contact.c) */
+    pk_pg_stmts_t cmd_stmts;            /* prepared on the command thread's connection */
     pk_metric_t *m_requests, *m_reports, *m_otp_sent, *m_otp_failed, *m_rejected;
 } intake_t;
 

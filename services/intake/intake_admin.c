@@ -22,7 +22,7 @@
  * the position of the first). */
 #define S_SEES(a, b, c)                                                                                                \
     "($" a " IN ('admin', 'supervisor') OR ($" a " = 'companion' AND x.companion_id = $" b ") OR"                      \
-    " ($" a " = 'agency' AND EXISTS (SELECT 1 FROM case_agency ca WHERE ca.case_id = x.id"                         \
+    " ($" a " = 'agency' AND EXISTS (SELECT 1 FROM case_agency ca WHERE ca.case_id = x.id"                             \
     "   AND ca.agency_code = NULLIF($" c ", '') AND ca.state IN ('accepted', 'closed'))))"
 
 static const char *const s_purposes[] = {"confirmation_call", "verification",  "case_review",

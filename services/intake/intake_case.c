@@ -15,15 +15,27 @@ static const char *const s_states[] = {"",         "submitted", "verified",  "as
 static const struct {
     const char *from, *to;
 } s_steps[] = {
-    {"submitted", "verified"}, {"submitted", "rejected"}, {"submitted", "duplicate"},
-    {"verified", "assigned"},  {"verified", "rejected"},  {"verified", "duplicate"},
-    {"assigned", "en_route"},  {"assigned", "verified"}, /* the companion declined: back to the queue */
-    {"en_route", "on_site"},   {"en_route", "verified"},  {"on_site", "assessed"},
-    {"assessed", "referred"},  {"assessed", "closed"},    {"referred", "accepted"},
-    {"referred", "declined"},  {"declined", "referred"},  {"declined", "closed"},
+    {"submitted", "verified"},
+    {"submitted", "rejected"},
+    {"submitted", "duplicate"},
+    {"verified", "assigned"},
+    {"verified", "rejected"},
+    {"verified", "duplicate"},
+    {"assigned", "en_route"},
+    {"assigned", "verified"}, /* the companion declined: back to the queue */
+    {"en_route", "on_site"},
+    {"en_route", "verified"},
+    {"on_site", "assessed"},
+    {"assessed", "referred"},
+    {"assessed", "closed"},
+    {"referred", "accepted"},
+    {"referred", "declined"},
+    {"declined", "referred"},
+    {"declined", "closed"},
     {"accepted", "closed"},
     /* Several referrals: the last open one ends the wait. */
-    {"referred", "closed"},    {"accepted", "declined"},
+    {"referred", "closed"},
+    {"accepted", "declined"},
 };
 
 unsigned intake_role_bit(const char *role)

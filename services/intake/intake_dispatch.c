@@ -22,12 +22,12 @@
 #include "intake_dispatch.h"
 #include "pelukan/util.h"
 
-#define S_TIMEOUT_MS   1000
-#define S_RETRIES      2
-#define S_BATCH_MAX    1000
-#define S_POLL_MS      2000
-#define S_TICK_MS      500
-#define S_STREAMS_MAX  1000
+#define S_TIMEOUT_MS  1000
+#define S_RETRIES     2
+#define S_BATCH_MAX   1000
+#define S_POLL_MS     2000
+#define S_TICK_MS     500
+#define S_STREAMS_MAX 1000
 
 typedef Pelukan__V1__CommandRequest s_req_t;
 typedef Pelukan__V1__CommandReply s_reply_t;
@@ -52,7 +52,7 @@ typedef struct s_stream {
 struct intake_dispatch {
     intake_t *in;
     pk_rpc_uv_t *rpc;
-    s_ping_t *queue;     /* pings for the next batch */
+    s_ping_t *queue; /* pings for the next batch */
     size_t nqueue, capqueue;
     bool batch_in_flight;
     s_stream_t *streams;
@@ -64,8 +64,8 @@ struct intake_dispatch {
 static json_t *s_visit_json(const Pelukan__V1__Visit *v)
 {
     json_t *j = json_pack("{s:s, s:s, s:s, s:s?, s:I, s:s?}", "visit_id", v->visit_id, "case_id", v->case_id, "state",
-                          v->state, "kecamatan_code", v->kecamatan_code[0] ? v->kecamatan_code : NULL,
-                          "assigned_at_us", (json_int_t)v->assigned_at_us, "identification_id",
+                          v->state, "kecamatan_code", v->kecamatan_code[0] ? v->kecamatan_code : NULL, "assigned_at_us",
+                          (json_int_t)v->assigned_at_us, "identification_id",
                           v->identification_id[0] ? v->identification_id : NULL);
     if (v->where_case == PELUKAN__V1__VISIT__WHERE_LOCATION)
         json_object_set_new(j, "location", json_pack("{s:f, s:f}", "lat", v->location->lat, "lon", v->location->lon));
@@ -79,7 +79,7 @@ static void s_answer_visit(int rc, const s_reply_t *reply, void *arg)
         return;
     intake_json(c->req, 200,
                 reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_VISIT ? s_visit_json(reply->visit)
-                                                                                 : json_object());
+                                                                               : json_object());
     intake_call_free(c);
 }
 
@@ -166,8 +166,7 @@ static void s_case_read(pk_db_txn_t *txn, int status, void *arg)
     /* The place leaves intake (for one query, or for the visit): that is an
      * opening, recorded first. */
     static const char *const fields[] = {"location"};
-    intake_record_opening(c, pl->assign ? "companion_dispatch" : "companion_suggestion", fields, 1,
-                          s_place_recorded);
+    intake_record_opening(c, pl->assign ? "companion_dispatch" : "companion_suggestion", fields, 1, s_place_recorded);
 }
 
 static void s_read_case(intake_call_t *c, s_place_t *pl)
@@ -194,10 +193,10 @@ static void s_suggested(int rc, const s_reply_t *reply, void *arg)
         reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_SUGGESTIONS ? reply->suggestions : NULL;
     for (size_t i = 0; s && i < s->n_items; i++) {
         const Pelukan__V1__Suggestion *it = s->items[i];
-        json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:i, s:b, s:b}", "companion_id", it->companion_id, "first_name",
-                              it->first_name, "badge", it->badge, "position_known", it->position_known, "load",
-                              (int)it->load, "preference_met", it->preference_met, "covers_kecamatan",
-                              it->covers_kecamatan);
+        json_t *j =
+            json_pack("{s:s, s:s, s:s, s:b, s:i, s:b, s:b}", "companion_id", it->companion_id, "first_name",
+                      it->first_name, "badge", it->badge, "position_known", it->position_known, "load", (int)it->load,
+                      "preference_met", it->preference_met, "covers_kecamatan", it->covers_kecamatan);
         if (it->position_known) {
             json_object_set_new(j, "distance_m", json_integer((json_int_t)llround(it->distance_m)));
             json_object_set_new(j, "eta_minutes", json_integer(it->eta_minutes));
@@ -363,8 +362,9 @@ void intake_dispatch_status(intake_call_t *c)
     bool on;
     intake_bool_field(c->body, "on_duty", true, &on, errors);
     json_t *sex = json_object_get(c->body, "sex");
-    if (sex && !json_is_null(sex) && (!json_is_string(sex) || (strcmp(json_string_value(sex), "F") != 0 &&
-                                                               strcmp(json_string_value(sex), "M") != 0)))
+    if (sex && !json_is_null(sex) &&
+        (!json_is_string(sex) ||
+         (strcmp(json_string_value(sex), "F") != 0 && strcmp(json_string_value(sex), "M") != 0)))
         json_object_set_new(errors, "sex", json_string("F atau M"));
     if (intake_invalid(c, errors, "Data tidak valid"))
         return;
@@ -592,9 +592,15 @@ void intake_dispatch_identification(intake_call_t *c)
 {
     if (!s_visit_param(c))
         return;
-    static const char *const keys[] = {"situation_confirmed",  "immediate_danger", "needs",
-                                       "recommended_services", "recommended_agencies", "referral_consent",
-                                       "consented_agencies",   "guardian_situation", "notes",
+    static const char *const keys[] = {"situation_confirmed",
+                                       "immediate_danger",
+                                       "needs",
+                                       "recommended_services",
+                                       "recommended_agencies",
+                                       "referral_consent",
+                                       "consented_agencies",
+                                       "guardian_situation",
+                                       "notes",
                                        NULL};
     json_t *errors = intake_strict_body(c, keys);
     if (!errors)
@@ -643,8 +649,8 @@ void intake_dispatch_identification(intake_call_t *c)
  * and how far; never the companion's id or track. */
 static json_t *s_approach_json(const Pelukan__V1__Approach *a)
 {
-    json_t *j = json_pack("{s:s, s:{s:s, s:s}}", "state", a->state, "companion", "first_name", a->first_name,
-                          "badge", a->badge);
+    json_t *j = json_pack("{s:s, s:{s:s, s:s}}", "state", a->state, "companion", "first_name", a->first_name, "badge",
+                          a->badge);
     if (a->position_known) {
         json_object_set_new(j, "position", json_pack("{s:f, s:f}", "lat", a->companion->lat, "lon", a->companion->lon));
         json_object_set_new(j, "position_at_us", json_integer((json_int_t)a->position_at_us));

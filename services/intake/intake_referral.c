@@ -42,7 +42,7 @@ static void s_answer_referral(int rc, const Pelukan__V1__CommandReply *reply, vo
         return;
     intake_json(c->req, 200,
                 reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_REFERRAL ? s_referral_json(reply->referral)
-                                                                                    : json_object());
+                                                                                  : json_object());
     intake_call_free(c);
 }
 
@@ -52,8 +52,8 @@ static void s_answer_list(int rc, const Pelukan__V1__CommandReply *reply, void *
     if (intake_cmd_failed(c, "referral", rc, reply))
         return;
     json_t *items = json_array();
-    for (size_t i = 0; reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_REFERRALS && i < reply->referrals->n_items;
-         i++)
+    for (size_t i = 0;
+         reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_REFERRALS && i < reply->referrals->n_items; i++)
         json_array_append_new(items, s_referral_json(reply->referrals->items[i]));
     intake_json(c->req, 200, json_pack("{s:o}", "referrals", items));
     intake_call_free(c);
@@ -67,12 +67,12 @@ static void s_agencies_done(int rc, const Pelukan__V1__CommandReply *reply, void
     if (intake_cmd_failed(c, "referral", rc, reply))
         return;
     json_t *items = json_array();
-    for (size_t i = 0; reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_AGENCIES && i < reply->agencies->n_items;
-         i++) {
+    for (size_t i = 0;
+         reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_AGENCIES && i < reply->agencies->n_items; i++) {
         const Pelukan__V1__Agency *a = reply->agencies->items[i];
-        json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:o, s:s}", "code", a->code, "name", a->name, "kind",
-                                               a->kind, "services", s_codes(a->services, a->n_services), "contact",
-                                               a->contact));
+        json_array_append_new(items,
+                              json_pack("{s:s, s:s, s:s, s:o, s:s}", "code", a->code, "name", a->name, "kind", a->kind,
+                                        "services", s_codes(a->services, a->n_services), "contact", a->contact));
     }
     intake_json(c->req, 200, json_pack("{s:o}", "agencies", items));
     intake_call_free(c);

@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "intake_call.h"
+#include "intake_case.h"
 #include "intake_dispatch.h"
 #include "intake_referral.h"
-#include "intake_case.h"
 #include "intake_staff.h"
 #include "pelukan/util.h"
 

@@ -21,9 +21,10 @@ static const pk_config_def_t s_settings[] = {
     {"PELUKAN_NOTIFICATION_SMS_URL", PK_CFG_STRING, "",
      "SMS/WhatsApp gateway: JSON POST {message_id, channel, to, text}; empty: the sink file", NULL, 0, 0},
     {"PELUKAN_NOTIFICATION_SMS_TOKEN", PK_CFG_SECRET, "", "bearer token of the gateway", NULL, 0, 0},
-    {"PELUKAN_NOTIFICATION_SMTP_URL", PK_CFG_STRING, "", "SMTP server for staff e-mail (smtp://host:port); empty: the sink file",
-     NULL, 0, 0},
-    {"PELUKAN_NOTIFICATION_SMTP_FROM", PK_CFG_STRING, "pelukan@localhost", "sender address of staff e-mail", NULL, 0, 0},
+    {"PELUKAN_NOTIFICATION_SMTP_URL", PK_CFG_STRING, "",
+     "SMTP server for staff e-mail (smtp://host:port); empty: the sink file", NULL, 0, 0},
+    {"PELUKAN_NOTIFICATION_SMTP_FROM", PK_CFG_STRING, "pelukan@localhost", "sender address of staff e-mail", NULL, 0,
+     0},
     {"PELUKAN_NOTIFICATION_SINK_FILE", PK_CFG_STRING, PK_DEFAULT_VAR_DIR "/notification-sink.jsonl",
      "development: where messages go when a channel has no provider (holds phone numbers and codes)", NULL, 0, 0},
     {"PELUKAN_NOTIFICATION_MAX_ATTEMPTS", PK_CFG_INT, "8", "attempts before a message is dead-lettered", NULL, 1, 100},
@@ -125,8 +126,7 @@ static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
              breached = d->status == PELUKAN__V1__DEADLINE_EVENT__STATUS__STATUS_BREACHED;
         if (!risk && !breached)
             return PK_ENOENT;
-        const char *what = d->kind == PELUKAN__V1__DEADLINE_EVENT__KIND__KIND_SERVICE_ONE_DAY
-                               ? "rujukan dalam 1 hari"
+        const char *what = d->kind == PELUKAN__V1__DEADLINE_EVENT__KIND__KIND_SERVICE_ONE_DAY ? "rujukan dalam 1 hari"
                            : d->kind == PELUKAN__V1__DEADLINE_EVENT__KIND__KIND_TPKS_POLICE_72H
                                ? "lapor polisi 3x24 jam (UU TPKS)"
                                : "3x24 jam (UU PDP)";
@@ -171,14 +171,11 @@ static int s_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Peluk
     json_decref(secret);
     size_t len = strlen(plain);
     uint8_t key[PK_DATAKEY_BYTES], wrapped[PK_WRAPPED_KEY_BYTES];
-    uint8_t *sealed = pk_malloc(len + PK_SEAL_OVERHEAD);
     pk_datakey_new(n->keys, ctx, key, wrapped);
-    pk_seal(key, ctx, plain, len, sealed);
+    char *shex = pk_pg_sealed(key, ctx, plain, len), *whex = pk_pg_bytea(wrapped, sizeof wrapped);
     sodium_memzero(key, sizeof key);
     sodium_memzero(plain, len);
     free(plain);
-    char *whex = pk_pg_bytea(wrapped, sizeof wrapped), *shex = pk_pg_bytea(sealed, len + PK_SEAL_OVERHEAD);
-    free(sealed);
     char cmd[33];
     pk_hex(req->command_id.data, 16, cmd);
     const char *p[] = {id, cmd, whex, shex};

@@ -124,9 +124,10 @@ static bool s_smtp_setup(const notification_t *n, s_transfer_t *t)
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-    t->payload = pk_asprintf("Date: %s\r\nFrom: %s\r\nTo: undisclosed-recipients:;\r\nMessage-ID: <%s@pelukan>\r\n"
-                             "Subject: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n%s\r\n",
-                             date, n->smtp_from, job->message_id, job->subject ? job->subject : "", job->text);
+    t->payload =
+        pk_asprintf("Date: %s\r\nFrom: %s\r\nTo: undisclosed-recipients:;\r\nMessage-ID: <%s@pelukan>\r\n"
+                    "Subject: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n%s\r\n",
+                    date, n->smtp_from, job->message_id, job->subject ? job->subject : "", job->text);
     t->len = strlen(t->payload);
     t->smtp = true;
     curl_easy_setopt(t->easy, CURLOPT_URL, n->smtp_url);

@@ -113,7 +113,8 @@ static void s_prepare(notification_t *n, PGconn *conn, pk_rpc_client_t *rpc, con
         char ctx[64];
         snprintf(ctx, sizeof ctx, "message:%s", it->id);
         uint8_t wrapped[PK_WRAPPED_KEY_BYTES + 8], key[PK_DATAKEY_BYTES], sealed[512];
-        long wn = pk_pg_bytea_get(r, i, 7, wrapped, sizeof wrapped), sn = pk_pg_bytea_get(r, i, 8, sealed, sizeof sealed);
+        long wn = pk_pg_bytea_get(r, i, 7, wrapped, sizeof wrapped),
+             sn = pk_pg_bytea_get(r, i, 8, sealed, sizeof sealed);
         char plain[512] = "";
         if (wn <= 0 || sn <= PK_SEAL_OVERHEAD || pk_datakey_unwrap(n->keys, ctx, wrapped, (size_t)wn, key) != 0 ||
             pk_open(key, ctx, sealed, (size_t)sn, (uint8_t *)plain) != 0) {
@@ -271,12 +272,13 @@ static int s_record(notification_t *n, PGconn *conn, s_item_t *items, int count)
                 snprintf(it->channel, sizeof it->channel, "in_app");
                 pk_metric_add(n->m_in_app, 1);
             }
-            rc = pk_pg_run(conn, n->log,
-                           "WITH a AS (INSERT INTO attempt (message_id, n, outcome, detail) VALUES ($1, $2::int, 'sent',"
-                           " $3)) UPDATE message SET state = 'sent', sent_at = now(), sent_channel = $4,"
-                           " secret_sealed = NULL, wrapped_key = NULL, lease_until = NULL, last_error = NULL"
-                           " WHERE id = $1",
-                           4, p);
+            rc =
+                pk_pg_run(conn, n->log,
+                          "WITH a AS (INSERT INTO attempt (message_id, n, outcome, detail) VALUES ($1, $2::int, 'sent',"
+                          " $3)) UPDATE message SET state = 'sent', sent_at = now(), sent_channel = $4,"
+                          " secret_sealed = NULL, wrapped_key = NULL, lease_until = NULL, last_error = NULL"
+                          " WHERE id = $1",
+                          4, p);
             if (rc == 0)
                 rc = s_event(n, conn, it, true, false);
             break;
@@ -291,22 +293,24 @@ static int s_record(notification_t *n, PGconn *conn, s_item_t *items, int count)
             snprintf(delay, sizeof delay, "%.0f", ms);
             pk_metric_add(n->m_retried, 1);
             const char *q[] = {it->id, attempt, it->detail, delay};
-            rc = pk_pg_run(conn, n->log,
-                           "WITH a AS (INSERT INTO attempt (message_id, n, outcome, detail) VALUES ($1, $2::int, 'retry',"
-                           " $3)) UPDATE message SET state = 'pending', last_error = $3, lease_until = NULL,"
-                           " next_attempt_at = now() + make_interval(secs => $4::float8 / 1000) WHERE id = $1",
-                           4, q);
+            rc = pk_pg_run(
+                conn, n->log,
+                "WITH a AS (INSERT INTO attempt (message_id, n, outcome, detail) VALUES ($1, $2::int, 'retry',"
+                " $3)) UPDATE message SET state = 'pending', last_error = $3, lease_until = NULL,"
+                " next_attempt_at = now() + make_interval(secs => $4::float8 / 1000) WHERE id = $1",
+                4, q);
             if (rc == 0) /* each failed attempt is a fact too, for the auditors */
                 rc = s_event(n, conn, it, false, false);
             break;
         }
         case S_DEAD:
             pk_metric_add(n->m_dead, 1);
-            rc = pk_pg_run(conn, n->log,
-                           "WITH a AS (INSERT INTO attempt (message_id, n, outcome, detail) VALUES ($1, $2::int, 'dead',"
-                           " $3)) UPDATE message SET state = 'dead', last_error = $3, lease_until = NULL,"
-                           " secret_sealed = NULL, wrapped_key = NULL WHERE id = $1",
-                           3, p);
+            rc =
+                pk_pg_run(conn, n->log,
+                          "WITH a AS (INSERT INTO attempt (message_id, n, outcome, detail) VALUES ($1, $2::int, 'dead',"
+                          " $3)) UPDATE message SET state = 'dead', last_error = $3, lease_until = NULL,"
+                          " secret_sealed = NULL, wrapped_key = NULL WHERE id = $1",
+                          3, p);
             if (rc == 0)
                 rc = s_event(n, conn, it, false, true);
             pk_log_warn(n->log, "message %s (%s) dead after %d attempts: %s", it->id, it->template_code, it->attempts,

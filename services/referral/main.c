@@ -14,10 +14,8 @@ static const pk_config_def_t s_settings[] = {
     {"PELUKAN_REFERRAL_CASE_DEADLINE_S", PK_CFG_INT, "86400",
      "the service standard: a report referred within this, seconds (1 day)", NULL, 60, 2592000},
     {"PELUKAN_REFERRAL_TPKS_DEADLINE_S", PK_CFG_INT, "259200",
-     "sexual violence reported to the police within this, seconds (UU 12/2022 Art. 41: 3x24 hours)", NULL, 60,
-     2592000},
-    {"PELUKAN_REFERRAL_TICK_MS", PK_CFG_INT, "1000", "how often deadlines are checked, milliseconds", NULL, 50,
-     60000},
+     "sexual violence reported to the police within this, seconds (UU 12/2022 Art. 41: 3x24 hours)", NULL, 60, 2592000},
+    {"PELUKAN_REFERRAL_TICK_MS", PK_CFG_INT, "1000", "how often deadlines are checked, milliseconds", NULL, 50, 60000},
     PK_CONFIG_END,
 };
 
@@ -108,7 +106,8 @@ static int s_start(pk_service_t *svc, void **state_p)
     r->m_deadline_events =
         pk_metrics_counter(m, "pelukan_referral_deadline_events_total", NULL, "case deadline events raised");
     r->clock = referral_clock_new(r);
-    pk_log_info(r->log, "referrals overdue after %d s; cases referred within %d s, TPKS cases to the police within %d s",
+    pk_log_info(r->log,
+                "referrals overdue after %d s; cases referred within %d s, TPKS cases to the police within %d s",
                 r->accept_deadline_s, r->case_deadline_s, r->tpks_deadline_s);
     return 0;
 }

@@ -14,19 +14,18 @@ typedef struct {
     pk_service_t *svc;
     const pk_log_t *log;
     const pk_keyring_t *keys;
-    int accept_deadline_s;      /* a referral not accepted by then is overdue */
-    int case_deadline_s;        /* the service standard: referred within */
-    int tpks_deadline_s;        /* sexual violence: reported to the police within */
-    int tick_ms;                /* how often deadlines are checked */
+    int accept_deadline_s; /* a referral not accepted by then is overdue */
+    int case_deadline_s;   /* the service standard: referred within */
+    int tpks_deadline_s;   /* sexual violence: reported to the police within */
+    int tick_ms;           /* how often deadlines are checked */
     referral_clock_t *clock;
-    pk_arena_t *reply_mem;      /* the command thread's reply results */
-    pk_pg_stmts_t stmts;        /* prepared on the command thread's connection */
+    pk_arena_t *reply_mem; /* the command thread's reply results */
+    pk_pg_stmts_t stmts;   /* prepared on the command thread's connection */
     pk_metric_t *m_created, *m_overdue, *m_deadline_events;
 } referral_t;
 
 /* The command server's handler, its reply cleanup, and its queries. */
-int referral_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply,
-                     void *arg);
+int referral_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg);
 void referral_command_done(Pelukan__V1__CommandReply *reply, void *arg);
 bool referral_is_query(const Pelukan__V1__CommandRequest *req);
 

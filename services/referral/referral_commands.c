@@ -25,16 +25,16 @@ static const char *const s_services[] = {"pengaduan",
                                          "pendampingan_tokoh_agama",
                                          NULL};
 static const char *const s_reasons[] = {"identification_needs", "victim_request", "legal_obligation",
-                                        "continuity_of_care", "other", NULL};
+                                        "continuity_of_care",   "other",          NULL};
 /* Grounds for referring without the victim's consent (UU PDP Art. 20). */
 static const char *const s_legal_bases[] = {"child_protection", "vital_interest", "legal_obligation", "court_order",
                                             NULL};
-static const char *const s_decline_reasons[] = {"out_of_scope", "no_capacity", "not_in_area", "duplicate", "other",
-                                                NULL};
-static const char *const s_outcomes[] = {"services_completed", "victim_withdrew", "transferred", "unreachable",
-                                         "other", NULL};
-static const char *const s_next_steps[] = {"continue_service", "refer_further", "home_visit", "court_process",
-                                           "close_case", NULL};
+static const char *const s_decline_reasons[] = {"out_of_scope", "no_capacity", "not_in_area",
+                                                "duplicate",    "other",       NULL};
+static const char *const s_outcomes[] = {"services_completed", "victim_withdrew", "transferred",
+                                         "unreachable",        "other",           NULL};
+static const char *const s_next_steps[] = {"continue_service", "refer_further", "home_visit",
+                                           "court_process",    "close_case",    NULL};
 
 void referral_command_done(Pelukan__V1__CommandReply *reply, void *arg)
 {
@@ -54,7 +54,6 @@ static PGresult *s_exec(PGconn *conn, referral_t *r, const char *sql, int n, con
     return pk_pg_exec_prepared(&r->stmts, conn, r->log, sql, n, params);
 }
 
-
 /* The elements of a text[] in text form ("{a,b}"), copied into the arena. */
 static char **s_codes(referral_t *r, const char *literal, size_t *n)
 {
@@ -73,9 +72,8 @@ static char **s_codes(referral_t *r, const char *literal, size_t *n)
 
 static int s_agencies(PGconn *conn, referral_t *r, s_reply_t *reply)
 {
-    PGresult *res = s_exec(conn, r,
-                           "SELECT code, name, kind, services::text, contact FROM agency WHERE active ORDER BY code", 0,
-                           NULL);
+    PGresult *res = s_exec(
+        conn, r, "SELECT code, name, kind, services::text, contact FROM agency WHERE active ORDER BY code", 0, NULL);
     if (!res)
         return PK_EDB;
     int n = PQntuples(res);
@@ -101,7 +99,7 @@ static int s_agencies(PGconn *conn, referral_t *r, s_reply_t *reply)
 /* ---- referrals as answers ------------------------------------------------------ */
 
 #define S_REFERRAL_COLS                                                                                                \
-    "f.id, f.case_id, f.agency_code, f.services::text, f.urgent, f.reason_code, coalesce(f.legal_basis_code, ''),"    \
+    "f.id, f.case_id, f.agency_code, f.services::text, f.urgent, f.reason_code, coalesce(f.legal_basis_code, ''),"     \
     " f.state, coalesce(f.decline_reason_code, ''), coalesce(f.outcome_code, ''),"                                     \
     " (extract(epoch FROM f.created_at) * 1000000)::bigint, (extract(epoch FROM f.due_at) * 1000000)::bigint,"         \
     " (SELECT count(*) FROM follow_up u WHERE u.referral_id = f.id), f.overdue_raised_at IS NOT NULL"
@@ -173,10 +171,11 @@ static int s_list(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *re
 static int s_deadline_met(PGconn *conn, referral_t *r, const s_req_t *req, const char *kind)
 {
     const char *p[] = {req->case_id, kind};
-    PGresult *res = s_exec(conn, r,
-                           "UPDATE case_deadline SET status = 'met' WHERE case_id = $1 AND kind = $2"
-                           " AND status IN ('open', 'at_risk') RETURNING (extract(epoch FROM due_at) * 1000000)::bigint",
-                           2, p);
+    PGresult *res =
+        s_exec(conn, r,
+               "UPDATE case_deadline SET status = 'met' WHERE case_id = $1 AND kind = $2"
+               " AND status IN ('open', 'at_risk') RETURNING (extract(epoch FROM due_at) * 1000000)::bigint",
+               2, p);
     if (!res)
         return PK_EDB;
     int rc = 0;
@@ -187,7 +186,7 @@ static int s_deadline_met(PGconn *conn, referral_t *r, const s_req_t *req, const
         pk_envelope_for_command(&env, eid, &actor, "referral", req, req->case_id);
         Pelukan__V1__DeadlineEvent ev = PELUKAN__V1__DEADLINE_EVENT__INIT;
         ev.kind = strcmp(kind, "service_one_day") == 0 ? PELUKAN__V1__DEADLINE_EVENT__KIND__KIND_SERVICE_ONE_DAY
-                                                        : PELUKAN__V1__DEADLINE_EVENT__KIND__KIND_TPKS_POLICE_72H;
+                                                       : PELUKAN__V1__DEADLINE_EVENT__KIND__KIND_TPKS_POLICE_72H;
         ev.status = PELUKAN__V1__DEADLINE_EVENT__STATUS__STATUS_MET;
         ev.due_at_us = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
         env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_DEADLINE;
@@ -236,9 +235,8 @@ static int s_create(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *
     }
     /* Consent, per destination, as the companion recorded it. */
     const char *pc[] = {req->case_id, c->agency_code};
-    PGresult *k = s_exec(conn, r,
-                         "SELECT referral_consent AND $2 = ANY (consented_agencies) FROM consent WHERE case_id = $1", 2,
-                         pc);
+    PGresult *k = s_exec(
+        conn, r, "SELECT referral_consent AND $2 = ANY (consented_agencies) FROM consent WHERE case_id = $1", 2, pc);
     if (!k)
         return PK_EDB;
     bool known = PQntuples(k) == 1, consented = known && strcmp(PQgetvalue(k, 0, 0), "t") == 0;
@@ -250,8 +248,15 @@ static int s_create(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *
     char *services = pk_pg_text_array(c->services, c->n_services);
     char deadline[24];
     snprintf(deadline, sizeof deadline, "%d", r->accept_deadline_s);
-    const char *p[] = {c->referral_id,        req->case_id, c->agency_code, services, c->urgent ? "t" : "f",
-                       c->reason_code,        consented ? "" : c->legal_basis_code, pk_rpc_actor_id(req), deadline};
+    const char *p[] = {c->referral_id,
+                       req->case_id,
+                       c->agency_code,
+                       services,
+                       c->urgent ? "t" : "f",
+                       c->reason_code,
+                       consented ? "" : c->legal_basis_code,
+                       pk_rpc_actor_id(req),
+                       deadline};
     PGresult *ins = s_exec(conn, r,
                            "INSERT INTO referral (id, case_id, agency_code, services, urgent, reason_code,"
                            " legal_basis_code, state, created_by, due_at)"
@@ -400,11 +405,8 @@ static int s_follow_up(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_
             return rc == PK_ECRYPTO ? PK_RPC_CONFLICT(reply, "case_erased") : rc;
         char ctx[160];
         snprintf(ctx, sizeof ctx, "case:%s:follow_up:%s:notes", case_id, id);
-        uint8_t *sealed = pk_malloc(notes_len + PK_SEAL_OVERHEAD);
-        pk_seal(key, ctx, f->notes, notes_len, sealed);
+        notes = pk_pg_sealed(key, ctx, f->notes, notes_len);
         sodium_memzero(key, sizeof key);
-        notes = pk_pg_bytea(sealed, notes_len + PK_SEAL_OVERHEAD);
-        free(sealed);
     }
     const char *p[] = {id, f->referral_id, f->service_code, f->next_step_code, notes, pk_rpc_actor_id(req)};
     PGresult *ins = s_exec(conn, r,
@@ -431,8 +433,7 @@ static int s_follow_up(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_
     return s_reply_referral(conn, r, f->referral_id, reply);
 }
 
-int referral_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply,
-                     void *arg)
+int referral_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg)
 {
     referral_t *r = arg;
     switch (req->command_case) {

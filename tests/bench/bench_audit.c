@@ -12,10 +12,10 @@
 
 #include "../../services/audit/audit_chain.h"
 #include "../../services/audit/audit_merkle.h"
-#include "pelukan/bus.h"
-#include "pelukan/v1/bus.pb-c.h"
 #include "../support/pktest.h"
+#include "pelukan/bus.h"
 #include "pelukan/util.h"
+#include "pelukan/v1/bus.pb-c.h"
 
 #define S_EVENTS 50000
 
@@ -100,7 +100,8 @@ int main(void)
     double a0 = pkt_now_ms();
     long read = s_archive_read(pkt_env_get(env, "PELUKAN_AUDIT_ARCHIVE"));
     double archive_s = (pkt_now_ms() - a0) / 1000;
-    printf("BENCH audit_replay_per_s %.0f events/s%s\n", read / archive_s, read == S_EVENTS ? "" : " (replay INCOMPLETE)");
+    printf("BENCH audit_replay_per_s %.0f events/s%s\n", read / archive_s,
+           read == S_EVENTS ? "" : " (replay INCOMPLETE)");
     char *cmd = pk_asprintf("env -i PATH=/usr/bin:/bin PELUKAN_AUDIT_ARCHIVE='%s' %s/bin/pelukanctl audit replay %s"
                             " > /dev/null 2>&1",
                             pkt_env_get(env, "PELUKAN_AUDIT_ARCHIVE"), pkt_env("PKTEST_BUILD"), "");
@@ -121,9 +122,9 @@ int main(void)
     fflush(stdout);
 
     cmd = pk_asprintf("env -i PATH=/usr/bin:/bin PELUKAN_DB_URL='%s' PELUKAN_AUDIT_SIGNING_KEY_FILE='%s' "
-                            "PELUKAN_MASTER_KEY_FILE='%s' %s/bin/pelukanctl audit verify > /dev/null 2>&1",
-                            pkt_env_get(env, "PELUKAN_DB_URL"), pkt_env_get(env, "PELUKAN_AUDIT_SIGNING_KEY_FILE"),
-                            pkt_env_get(env, "PELUKAN_MASTER_KEY_FILE"), pkt_env("PKTEST_BUILD"));
+                      "PELUKAN_MASTER_KEY_FILE='%s' %s/bin/pelukanctl audit verify > /dev/null 2>&1",
+                      pkt_env_get(env, "PELUKAN_DB_URL"), pkt_env_get(env, "PELUKAN_AUDIT_SIGNING_KEY_FILE"),
+                      pkt_env_get(env, "PELUKAN_MASTER_KEY_FILE"), pkt_env("PKTEST_BUILD"));
     double v0 = pkt_now_ms();
     int st = system(cmd);
     double verify_s = (pkt_now_ms() - v0) / 1000;

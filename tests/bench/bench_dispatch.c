@@ -216,20 +216,21 @@ int main(void)
     fprintf(f, "local tokens = {");
     for (int i = 0; i < NC; i++)
         fprintf(f, "%s\"%s\"", i ? "," : "", tokens[i]);
-    fprintf(f, "}\n"
-               "local n = 0\n"
-               "function request()\n"
-               "  n = n + 1\n"
-               "  local lat = -7.0 - (n %% 1000) / 10000\n"
-               "  return wrk.format(\"POST\", nil, {[\"Content-Type\"] = \"application/json\",\n"
-               "    [\"Authorization\"] = \"Bearer \" .. tokens[(n %% %d) + 1]},\n"
-               "    string.format('{\"lat\":%%.5f,\"lon\":108.2,\"accuracy_m\":10}', lat))\n"
-               "end\n"
-               "local shown = false\n"
-               "function response(status, headers, body)\n"
-               "  if status ~= 204 and not shown then shown = true; io.write(\"FIRST \" .. status .. \" \" .. body .. "
-               "\"\\n\") end\n"
-               "end\n",
+    fprintf(f,
+            "}\n"
+            "local n = 0\n"
+            "function request()\n"
+            "  n = n + 1\n"
+            "  local lat = -7.0 - (n %% 1000) / 10000\n"
+            "  return wrk.format(\"POST\", nil, {[\"Content-Type\"] = \"application/json\",\n"
+            "    [\"Authorization\"] = \"Bearer \" .. tokens[(n %% %d) + 1]},\n"
+            "    string.format('{\"lat\":%%.5f,\"lon\":108.2,\"accuracy_m\":10}', lat))\n"
+            "end\n"
+            "local shown = false\n"
+            "function response(status, headers, body)\n"
+            "  if status ~= 204 and not shown then shown = true; io.write(\"FIRST \" .. status .. \" \" .. body .. "
+            "\"\\n\") end\n"
+            "end\n",
             NC);
     fclose(f);
     char *cmd = pk_asprintf("wrk -t2 -c64 -d10s --latency -s %s http://127.0.0.1:%d/v1/companion/location 2>&1", script,
@@ -257,8 +258,7 @@ int main(void)
     free(script);
 
     /* Freshness: one companion on the way, the reporter watching. */
-    pkt_intake_call(&T, "POST", "/v1/companion/location", "{\"lat\":-7.30,\"lon\":108.1012345}", tokens[0], NULL,
-                    NULL);
+    pkt_intake_call(&T, "POST", "/v1/companion/location", "{\"lat\":-7.30,\"lon\":108.1012345}", tokens[0], NULL, NULL);
     snprintf(path, sizeof path, "/v1/staff/cases/%s/assign", case_id);
     char body[128];
     snprintf(body, sizeof body, "{\"companion_id\":\"%s\"}", ids[0]);

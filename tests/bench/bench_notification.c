@@ -125,8 +125,15 @@ int main(void)
     char sms[64], sink[512];
     snprintf(sms, sizeof sms, "http://127.0.0.1:%d/send", pkt_gateway_port(G));
     snprintf(sink, sizeof sink, "%s/bench-sink.jsonl", pkt_env("PKTEST_TMP"));
-    const char *extra[] = {"PELUKAN_LOG_LEVEL", "warn", "PELUKAN_NOTIFICATION_SMS_URL", sms,
-                           "PELUKAN_NOTIFICATION_SINK_FILE", sink, "PELUKAN_NOTIFICATION_CONCURRENCY", "64", NULL};
+    const char *extra[] = {"PELUKAN_LOG_LEVEL",
+                           "warn",
+                           "PELUKAN_NOTIFICATION_SMS_URL",
+                           sms,
+                           "PELUKAN_NOTIFICATION_SINK_FILE",
+                           sink,
+                           "PELUKAN_NOTIFICATION_CONCURRENCY",
+                           "64",
+                           NULL};
     pkt_intake_start(&T, "b_notification", extra);
     pkt_intake_start_notification(&T);
 

@@ -67,8 +67,9 @@ static void s_check_exactly_once(const char *db, long long n)
     snprintf(want, sizeof want, "%lld %lld 1 %lld %lld", n, n, n, n);
     cr_assert_str_eq(v, want, "count, distinct seq, min, max, distinct n");
     free(v);
-    v = pkt_sql_value(db, "SELECT count(*) FROM intake.bench_produced p FULL JOIN notification.bench_applied a USING (n)"
-                          " WHERE p.n IS NULL OR a.n IS NULL");
+    v = pkt_sql_value(db,
+                      "SELECT count(*) FROM intake.bench_produced p FULL JOIN notification.bench_applied a USING (n)"
+                      " WHERE p.n IS NULL OR a.n IS NULL");
     cr_assert_str_eq(v, "0", "applied = committed by the producer");
     free(v);
     v = pkt_sql_value(db, "SELECT count(*) FROM (SELECT applied_us < lag(applied_us) OVER (ORDER BY seq) AS bad"
@@ -122,7 +123,8 @@ Test(bus, dropped_live_messages_arrive_through_replay)
     pkt_proc_t consumer = s_start("consume", env);
     pkt_proc_t producer = s_start("produce", env);
     s_wait_applied("t_bus2", total, 120000);
-    long long gaps = pkt_metric(consumer.http_port, "pelukan_bus_gaps_total{service=\"notification\",producer=\"intake\"}");
+    long long gaps =
+        pkt_metric(consumer.http_port, "pelukan_bus_gaps_total{service=\"notification\",producer=\"intake\"}");
     long long replayed =
         pkt_metric(consumer.http_port, "pelukan_bus_replayed_total{service=\"notification\",producer=\"intake\"}");
     cr_assert_gt(gaps, 0, "the tiny high-water mark did drop messages");
@@ -323,7 +325,8 @@ Test(bus, garbage_and_oversized_frames_are_counted_and_survived)
 
     pkt_proc_t node = s_start("consume", env);
     cr_assert(pkt_wait_until(s_fake_applied, &f, 30000), "the decodable event after the garbage is applied");
-    long long bad = pkt_metric(node.http_port, "pelukan_bus_bad_frames_total{service=\"notification\",producer=\"intake\"}");
+    long long bad =
+        pkt_metric(node.http_port, "pelukan_bus_bad_frames_total{service=\"notification\",producer=\"intake\"}");
     cr_assert_geq(bad, 3, "undecodable envelope and malformed live frames counted (%lld)", bad);
 
     /* Garbage to the node's own replay and command ROUTERs, counted... */
@@ -336,7 +339,8 @@ Test(bus, garbage_and_oversized_frames_are_counted_and_survived)
     s_send_parts(d2, 1, g, gl);
     s_send_parts(d2, 2, g, gl);
     s_metric_t m1 = {node.http_port, "pelukan_rpc_bad_frames_total{service=\"notification\"}", 2};
-    s_metric_t m2 = {node.http_port, "pelukan_bus_bad_frames_total{service=\"notification\",producer=\"notification\"}", 2};
+    s_metric_t m2 = {node.http_port, "pelukan_bus_bad_frames_total{service=\"notification\",producer=\"notification\"}",
+                     2};
     cr_assert(pkt_wait_until(s_metric_at_least, &m1, 10000), "command server counted the garbage");
     cr_assert(pkt_wait_until(s_metric_at_least, &m2, 10000), "replay server counted the garbage");
 

@@ -17,10 +17,10 @@
 
 static pkt_intake_t T;
 
-#define LAT      (-7.3512345)
-#define LON      108.1012345
-#define KM_LAT   0.009043 /* degrees of latitude per km */
-#define NOTES    "Korban tinggal bersama nenek di Kampung Rahasia Melati"
+#define LAT    (-7.3512345)
+#define LON    108.1012345
+#define KM_LAT 0.009043 /* degrees of latitude per km */
+#define NOTES  "Korban tinggal bersama nenek di Kampung Rahasia Melati"
 
 static void s_add(const char *login, const char *name, const char *role, const char *password)
 {
@@ -151,8 +151,7 @@ Test(dispatch, nearest_companion_assigned_watched_arrives_and_reports)
     cr_assert_eq(s_call("PUT", "/v1/companion/status", "{\"on_duty\":true,\"sex\":\"M\"}", far, NULL), 200);
     cr_assert_eq(s_call("PUT", "/v1/companion/status", "{\"on_duty\":false}", off, NULL), 200);
     cr_assert_eq(s_call("PUT", "/v1/companion/status", "{\"on_duty\":\"yes\"}", off, NULL), 422);
-    cr_assert_eq(s_call("PUT", "/v1/companion/status", "{\"on_duty\":true,\"kecamatan_codes\":[\"x\"]}", off, &j),
-                 422);
+    cr_assert_eq(s_call("PUT", "/v1/companion/status", "{\"on_duty\":true,\"kecamatan_codes\":[\"x\"]}", off, &j), 422);
     cr_assert_str_eq(pkt_json_str(j, "error.fields.kecamatan_codes"), "tidak valid", "dispatch names the field");
     json_decref(j);
     cr_assert_eq(s_ping(near, LAT + 2 * KM_LAT, LON), 204);
@@ -319,9 +318,12 @@ Test(dispatch, nearest_companion_assigned_watched_arrives_and_reports)
     snprintf(path, sizeof path, "/v1/staff/cases/%s", id);
     cr_assert_eq(s_call("GET", path, NULL, admin, &j), 200);
     char *timeline = json_dumps(json_object_get(j, "timeline"), 0);
-    static const char *const steps[] = {"dispatch:companion_assigned",  "dispatch:visit_accepted",
-                                        "dispatch:companion_en_route",  "dispatch:companion_arrived",
-                                        "dispatch:identification_report_submitted", "dispatch:visit_completed"};
+    static const char *const steps[] = {"dispatch:companion_assigned",
+                                        "dispatch:visit_accepted",
+                                        "dispatch:companion_en_route",
+                                        "dispatch:companion_arrived",
+                                        "dispatch:identification_report_submitted",
+                                        "dispatch:visit_completed"};
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
         cr_assert_not_null(strstr(timeline, steps[i]), "%s in %s", steps[i], timeline);
     free(timeline);

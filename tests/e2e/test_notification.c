@@ -121,9 +121,9 @@ static void s_verify(const char *admin, const char *id)
     snprintf(path, sizeof path, "/v1/staff/cases/%s?purpose=confirmation_call", id);
     cr_assert_eq(pkt_intake_call(&T, "GET", path, NULL, admin, NULL, NULL), 200);
     snprintf(path, sizeof path, "/v1/staff/cases/%s/calls", id);
-    cr_assert_eq(pkt_intake_call(&T, "POST", path, "{\"outcome\":\"reached\",\"override_reason\":\"uji\"}", admin, NULL,
-                                 NULL),
-                 200);
+    cr_assert_eq(
+        pkt_intake_call(&T, "POST", path, "{\"outcome\":\"reached\",\"override_reason\":\"uji\"}", admin, NULL, NULL),
+        200);
     snprintf(path, sizeof path, "/v1/staff/cases/%s/verify", id);
     cr_assert_eq(pkt_intake_call(&T, "POST", path, "{}", admin, NULL, NULL), 200);
 }
@@ -172,8 +172,8 @@ Test(notification, code_alerts_assignment_and_update_reach_their_people)
 
     /* Assigned: the companion's e-mail. */
     cr_assert_eq(pkt_intake_call(&T, "PUT", "/v1/companion/status", "{\"on_duty\":true}", comp, NULL, NULL), 200);
-    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/companion/location", "{\"lat\":-7.36,\"lon\":108.1}", comp, NULL, NULL),
-                 204);
+    cr_assert_eq(
+        pkt_intake_call(&T, "POST", "/v1/companion/location", "{\"lat\":-7.36,\"lon\":108.1}", comp, NULL, NULL), 204);
     char path[200], body[128];
     snprintf(path, sizeof path, "/v1/staff/cases/%s/assign", id);
     snprintf(body, sizeof body, "{\"companion_id\":\"%s\"}", cid);
@@ -184,9 +184,10 @@ Test(notification, code_alerts_assignment_and_update_reach_their_people)
     cr_assert_not_null(strstr(mail, "Tugas kunjungan baru"), "%s", mail);
 
     /* Delivery events carry codes only; the code's row no longer holds it. */
-    cr_assert(pkt_sql_wait(T.db, "SELECT CASE WHEN count(*) >= 4 THEN 1 ELSE 0 END FROM notification.outbox"
-                             " WHERE topic = 'notification.notification_sent'",
-                             10000),
+    cr_assert(pkt_sql_wait(T.db,
+                           "SELECT CASE WHEN count(*) >= 4 THEN 1 ELSE 0 END FROM notification.outbox"
+                           " WHERE topic = 'notification.notification_sent'",
+                           10000),
               "a NotificationSent for each of the four messages");
     char *leak = s_value("SELECT count(*) FROM notification.outbox WHERE position(convert_to('81377770001', 'UTF8')"
                          " IN envelope) > 0");
@@ -351,8 +352,8 @@ Test(notification, killed_mid_burst_loses_nothing_and_delivers_each_once)
                 usleep(10000);
             int rq, dl, dp;
             pkt_gateway_counts(G, &rq, &dl, &dp);
-            fprintf(stderr, "test_notification: killed after %d commands, %d delivered, %d calls in flight\n", i + 1, dl,
-                    pkt_gateway_in_flight(G));
+            fprintf(stderr, "test_notification: killed after %d commands, %d delivered, %d calls in flight\n", i + 1,
+                    dl, pkt_gateway_in_flight(G));
             cr_assert_eq(pkt_proc_stop(&T.notification, SIGKILL, 5000), 128 + SIGKILL);
             T.notification = pkt_service_start("notification", T.env);
         }
@@ -387,8 +388,9 @@ Test(notification, a_contact_owner_that_is_down_delays_the_message)
                             id);
     pkt_sql(T.db, sql);
     free(sql);
-    cr_assert(pkt_sql_wait(T.db, "SELECT count(*) FROM notification.attempt WHERE detail = 'contact_unavailable'", 15000),
-              "an attempt waited for intake and was put off");
+    cr_assert(
+        pkt_sql_wait(T.db, "SELECT count(*) FROM notification.attempt WHERE detail = 'contact_unavailable'", 15000),
+        "an attempt waited for intake and was put off");
     cr_assert_eq(pkt_gateway_delivered(G, "+6281377770007", NULL, 0), 1, "only the code so far");
     /* Intake is back: the message goes. */
     T.proc = pkt_service_start("intake", T.env);

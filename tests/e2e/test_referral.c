@@ -192,7 +192,8 @@ Test(referral, accepted_followed_up_closed_and_the_loop_is_visible)
     cr_assert_eq(s_call("GET", path, NULL, uptd, &j), 200, "after accepting");
     cr_assert_str_eq(pkt_json_str(j, "personal.report.victim_name"), "Nia Rahasia");
     json_decref(j);
-    char *opened = s_count("SELECT count(*) FROM intake.case_event WHERE kind = 'access' AND reason_code = 'follow_up'");
+    char *opened =
+        s_count("SELECT count(*) FROM intake.case_event WHERE kind = 'access' AND reason_code = 'follow_up'");
     cr_assert_str_eq(opened, "1", "the agency's opening is recorded");
     free(opened);
 
@@ -293,7 +294,8 @@ Test(referral, without_consent_a_legal_basis_decline_returns_overdue_and_deadlin
     char *id = s_assessed(admin, comp, cid, "081366660002", "\"seksual\"", "\"referral_consent\":false");
 
     /* No consent, no legal basis: refused. With one: recorded. */
-    const char *to_uptd = "{\"agency_code\":\"uptd_ppa\",\"services\":[\"pengaduan\"],\"reason_code\":\"legal_obligation\"";
+    const char *to_uptd =
+        "{\"agency_code\":\"uptd_ppa\",\"services\":[\"pengaduan\"],\"reason_code\":\"legal_obligation\"";
     char body[256];
     snprintf(body, sizeof body, "%s}", to_uptd);
     json_t *j;
@@ -332,9 +334,9 @@ Test(referral, without_consent_a_legal_basis_decline_returns_overdue_and_deadlin
     json_decref(j);
     cr_assert(pkt_intake_wait_state(&T, id, "referred"));
     pkt_sql(T.db, "UPDATE referral.referral SET due_at = now() - interval '1 second' WHERE agency_code = 'polres_ppa'");
-    cr_assert(pkt_sql_wait(T.db, "SELECT count(*) FROM referral.outbox WHERE topic = 'referral.referral_overdue'",
-                             10000),
-              "ReferralOverdue raised");
+    cr_assert(
+        pkt_sql_wait(T.db, "SELECT count(*) FROM referral.outbox WHERE topic = 'referral.referral_overdue'", 10000),
+        "ReferralOverdue raised");
     cr_assert_eq(s_call("GET", path, NULL, admin, &j), 200);
     cr_assert(json_is_true(json_object_get(json_array_get(json_object_get(j, "referrals"), 1), "overdue")));
     json_decref(j);
@@ -368,9 +370,10 @@ Test(referral, without_consent_a_legal_basis_decline_returns_overdue_and_deadlin
     free(kinds);
     snprintf(sql, sizeof sql, "UPDATE referral.case_deadline SET at_risk_at = now() WHERE case_id = '%s'", late);
     pkt_sql(T.db, sql);
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM referral.case_deadline WHERE case_id = '%s' AND status = 'at_risk' HAVING count(*) = 2",
-             late);
+    snprintf(
+        sql, sizeof sql,
+        "SELECT count(*) FROM referral.case_deadline WHERE case_id = '%s' AND status = 'at_risk' HAVING count(*) = 2",
+        late);
     cr_assert(pkt_sql_wait(T.db, sql, 10000), "at risk");
     snprintf(sql, sizeof sql, "UPDATE referral.case_deadline SET due_at = now() WHERE case_id = '%s'", late);
     pkt_sql(T.db, sql);
@@ -379,8 +382,8 @@ Test(referral, without_consent_a_legal_basis_decline_returns_overdue_and_deadlin
              " HAVING count(*) = 2",
              late);
     cr_assert(pkt_sql_wait(T.db, sql, 10000), "breached");
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM referral.outbox WHERE topic = 'referral.deadline' AND case_id = '%s'",
-             late);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM referral.outbox WHERE topic = 'referral.deadline' AND case_id = '%s'", late);
     n = pkt_sql_value(T.db, sql);
     cr_assert_str_eq(n, "4", "at risk and breached, for each deadline, once");
     free(n);

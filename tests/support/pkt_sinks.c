@@ -180,7 +180,8 @@ static void s_serve_http(s_server_t *s, int fd)
             have += (size_t)r;
         }
         json_t *j = json_loadb(body, (size_t)atol(clen), 0, NULL);
-        const char *to = json_string_value(json_object_get(j, "to")), *text = json_string_value(json_object_get(j, "text"));
+        const char *to = json_string_value(json_object_get(j, "to")),
+                   *text = json_string_value(json_object_get(j, "text"));
         int status = 200;
         atomic_fetch_add(&s->in_flight, 1);
         pthread_mutex_lock(&s->mu);
@@ -207,8 +208,8 @@ static void s_serve_http(s_server_t *s, int fd)
         if (delay > 0)
             usleep((useconds_t)delay * 1000u); /* a slow provider: the answer comes late */
         char resp[128];
-        int n = snprintf(resp, sizeof resp, "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
-                         status);
+        int n = snprintf(resp, sizeof resp,
+                         "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}", status);
         bool written = write(fd, resp, (size_t)n) == n;
         atomic_fetch_sub(&s->in_flight, 1);
         if (!written)

@@ -281,10 +281,8 @@ int main(int argc, char **argv)
         def = (pk_service_def_t){.name = "intake"};
     } else if (strcmp(mode, "consume") == 0) {
         const char *as = getenv("PKNODE_AS");
-        def = (pk_service_def_t){.name = as && *as ? as : "notification",
-                                 .start = s_consume_start,
-                                 .consumes = consumes,
-                                 .apply = s_apply};
+        def = (pk_service_def_t){
+            .name = as && *as ? as : "notification", .start = s_consume_start, .consumes = consumes, .apply = s_apply};
         if (s_env_int("PKNODE_RPC", 0))
             def.command = s_command;
     } else {

@@ -92,8 +92,8 @@ Test(audit_merkle, every_consistency_proof_verifies_and_no_altered_one_does)
             audit_merkle_mth(s_leaves, m, old);
             int c = audit_merkle_consistency_proof(s_leaves, m, n, path);
             cr_assert_geq(c, 0);
-            cr_assert(audit_merkle_verify_consistency(m, n, old, root, path, c), "%llu -> %llu",
-                      (unsigned long long)m, (unsigned long long)n);
+            cr_assert(audit_merkle_verify_consistency(m, n, old, root, path, c), "%llu -> %llu", (unsigned long long)m,
+                      (unsigned long long)n);
             if (m == n)
                 continue;
             uint8_t other[32];

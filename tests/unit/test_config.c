@@ -107,7 +107,8 @@ Test(config, secrets_are_never_echoed)
 Test(config, a_tool_may_lack_default_files_but_not_given_ones)
 {
     static const pk_config_def_t own[] = {
-        {"PELUKAN_INTAKE_CA_FILE", PK_CFG_FILE, "/nonexistent/default.pem", "a file only some commands read", NULL, 0, 0},
+        {"PELUKAN_INTAKE_CA_FILE", PK_CFG_FILE, "/nonexistent/default.pem", "a file only some commands read", NULL, 0,
+         0},
         PK_CONFIG_END,
     };
     const pk_config_def_t *const tables[] = {own, NULL};

@@ -1,12 +1,12 @@
 /* test_http.c -- the pk_http interface over real sockets. */
-#include <criterion/criterion.h>
 #include <arpa/inet.h>
+#include <criterion/criterion.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "../support/pktest.h"
 #include "pelukan/http.h"

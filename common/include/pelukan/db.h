@@ -50,6 +50,10 @@ PGresult *pk_pg_exec_prepared(pk_pg_stmts_t *stmts, PGconn *conn, const pk_log_t
  * backslashes: check them first). Caller owns return value. */
 char *pk_pg_text_array(char *const *v, size_t n);
 
+/* `len` bytes of `plain` sealed under `key` with `context` (pk_seal), as
+ * a bytea parameter. Caller owns return value. */
+char *pk_pg_sealed(const uint8_t key[PK_DATAKEY_BYTES], const char *context, const void *plain, size_t len);
+
 /* A case's data key in the calling service's `case_key` table (case_id,
  * wrapped_key), unwrapped with the master key; made and stored on first
  * use when `create`. 0, PK_ENOENT (none and not `create`), PK_ECRYPTO

@@ -38,7 +38,8 @@ int pk_rpc_fail(Pelukan__V1__CommandReply *reply, Pelukan__V1__CommandReply__Sta
     pk_rpc_fail((reply), PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID, "invalid_value", (field))
 #define PK_RPC_NOT_FOUND(reply, code)                                                                                  \
     pk_rpc_fail((reply), PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND, (code), NULL)
-#define PK_RPC_CONFLICT(reply, code) pk_rpc_fail((reply), PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_CONFLICT, (code), NULL)
+#define PK_RPC_CONFLICT(reply, code)                                                                                   \
+    pk_rpc_fail((reply), PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_CONFLICT, (code), NULL)
 #define PK_RPC_FORBIDDEN(reply, code)                                                                                  \
     pk_rpc_fail((reply), PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_FORBIDDEN, (code), NULL)
 

@@ -36,7 +36,7 @@ typedef struct {
      * and how; the subscriber starts after `start`. NULL: consumes nothing. */
     const char *const *consumes;
     pk_bus_apply_fn apply;
-    pk_bus_batch_fn batch_begin; /* optional, see pk_bus_batch_fn */
+    pk_bus_batch_fn batch_begin;   /* optional, see pk_bus_batch_fn */
     pk_bus_batch_end_fn batch_end; /* optional, see pk_bus_batch_end_fn */
     bool is_archive;               /* audit: never rebuilds from the archive */
     /* Optional: the role that owns the service's schema and runs its
