@@ -25,8 +25,17 @@ const char *const pk_service_names[] = {"intake", "notification", "dispatch", "r
 /* Endpoints and ports of every service, known to every service: a consumer
  * must find the producers it subscribes to. Ports: 74<n>1 PUB, 74<n>2 replay,
  * 74<n>3 commands, 808<n> HTTP, n = position in pk_service_names. */
-#define PK_SERVICE_SETTINGS(UP, N)                                                                                     \
-    {"PELUKAN_" UP "_HTTP_PORT", PK_CFG_PORT, "808" N, "HTTP port (API, health, metrics)", NULL, 0, 0},                \
+#define PK_CURVE_SETTINGS(UP, LOW)                                                                                     \
+    {"PELUKAN_" UP "_CURVE_PUBLIC_KEY", PK_CFG_STRING, "", "bus public key of " LOW " (40 Z85 characters)", NULL, 0, 0}, \
+    {                                                                                                                  \
+        "PELUKAN_" UP "_CURVE_SECRET_KEY_FILE", PK_CFG_STRING, PK_DEFAULT_VAR_DIR "/keys/" LOW ".curve",               \
+            "bus secret key of " LOW " (mode 0600, read only by " LOW ")", NULL, 0, 0                                  \
+    }
+#define PK_SERVICE_SETTINGS(UP, LOW, N)                                                                                \
+    PK_CURVE_SETTINGS(UP, LOW),                                                                                        \
+        {"PELUKAN_" UP "_MASTER_KEY_FILE", PK_CFG_STRING, "",                                                          \
+         "this service's own master key; empty: PELUKAN_MASTER_KEY_FILE", NULL, 0, 0},                                 \
+        {"PELUKAN_" UP "_HTTP_PORT", PK_CFG_PORT, "808" N, "HTTP port (API, health, metrics)", NULL, 0, 0},                \
         {"PELUKAN_" UP "_PUB", PK_CFG_ENDPOINT, "tcp://127.0.0.1:74" N "1", "event PUB endpoint", NULL, 0, 0},         \
         {"PELUKAN_" UP "_REPLAY", PK_CFG_ENDPOINT, "tcp://127.0.0.1:74" N "2", "replay ROUTER endpoint", NULL, 0, 0},  \
         {"PELUKAN_" UP "_RPC", PK_CFG_ENDPOINT, "tcp://127.0.0.1:74" N "3", "command ROUTER endpoint", NULL, 0, 0},    \
@@ -38,6 +47,9 @@ static const pk_config_def_t s_common[] = {
     {"PELUKAN_LOG_LEVEL", PK_CFG_ENUM, "info", "minimum level logged", "debug|info|warn|error", 0, 0},
     {"PELUKAN_LOG_FORMAT", PK_CFG_ENUM, "logfmt", "log record format", "logfmt|json", 0, 0},
     {"PELUKAN_HTTP_ADDR", PK_CFG_STRING, "127.0.0.1", "address the HTTP listeners bind to", NULL, 0, 0},
+    {"PELUKAN_HTTP_TRUSTED_PROXIES", PK_CFG_STRING, "",
+     "proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client; empty: none", NULL, 0,
+     0},
     {"PELUKAN_DB_URL", PK_CFG_SECRET, "host=127.0.0.1 port=5432 dbname=pelukan",
      "libpq conninfo shared by services (each adds its own user)", NULL, 0, 0},
     {"PELUKAN_DB_CONNECT_TIMEOUT_MS", PK_CFG_INT, "30000", "how long start-up waits for PostgreSQL", NULL, 0, 3600000},
@@ -51,11 +63,12 @@ static const pk_config_def_t s_common[] = {
     {"PELUKAN_BUS_SNDHWM", PK_CFG_INT, "100000", "relay PUB send high-water mark per subscriber", NULL, 1, 10000000},
     {"PELUKAN_BUS_RCVHWM", PK_CFG_INT, "0", "SUB receive high-water mark (0: libzmq default; replay fills drops)", NULL,
      0, 10000000},
-    PK_SERVICE_SETTINGS("INTAKE", "0"),
-    PK_SERVICE_SETTINGS("NOTIFICATION", "1"),
-    PK_SERVICE_SETTINGS("DISPATCH", "2"),
-    PK_SERVICE_SETTINGS("REFERRAL", "3"),
-    PK_SERVICE_SETTINGS("AUDIT", "4"),
+    PK_SERVICE_SETTINGS("INTAKE", "intake", "0"),
+    PK_SERVICE_SETTINGS("NOTIFICATION", "notification", "1"),
+    PK_SERVICE_SETTINGS("DISPATCH", "dispatch", "2"),
+    PK_SERVICE_SETTINGS("REFERRAL", "referral", "3"),
+    PK_SERVICE_SETTINGS("AUDIT", "audit", "4"),
+    PK_CURVE_SETTINGS("CTL", "pelukanctl"),
     {"PELUKAN_AUDIT_ARCHIVE", PK_CFG_ENDPOINT, "tcp://127.0.0.1:7444",
      "the audit log's replay ROUTER: auditors replay it, consumers rebuild from it", NULL, 0, 0},
     PK_CONFIG_END,

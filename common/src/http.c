@@ -40,6 +40,7 @@ struct pk_http {
     int open_handles;
     int grace_ms;
     uint64_t drain_deadline_us;
+    const pk_netlist_t *trusted_proxies;
 };
 
 /* Lives in our heap, not h2o's pool, so that a handler may answer after the
@@ -58,6 +59,7 @@ struct pk_http_req {
     char *header_copies[S_MAX_HEADERS];
     int nheader_copies;
     char peer[INET6_ADDRSTRLEN];
+    char client[PK_ADDR_TEXT_MAX];
 };
 
 static void s_link_dispose(void *p)
@@ -163,6 +165,14 @@ static int s_on_req(h2o_handler_t *h, h2o_req_t *hreq)
         inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, req->peer, sizeof req->peer);
     else if (sl && ss.ss_family == AF_INET6)
         inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, req->peer, sizeof req->peer);
+    /* The last X-Forwarded-For is the one our proxy wrote (appending). */
+    char *xff = NULL;
+    for (ssize_t i = -1; (i = h2o_find_header_by_str(&hreq->headers, H2O_STRLIT("x-forwarded-for"), i)) != -1;) {
+        free(xff);
+        xff = pk_strndup(hreq->headers.entries[i].value.base, hreq->headers.entries[i].value.len);
+    }
+    pk_client_address(req->peer, xff, self->trusted_proxies, req->client);
+    free(xff);
 
     bool path_known = false;
     for (s_route_t *r = self->routes; r; r = r->next) {
@@ -446,6 +456,16 @@ const char *pk_http_body(const pk_http_req_t *req, size_t *len)
 const char *pk_http_peer(const pk_http_req_t *req)
 {
     return req->peer;
+}
+
+const char *pk_http_client(const pk_http_req_t *req)
+{
+    return req->client;
+}
+
+void pk_http_trust_proxies(pk_http_t *self, const pk_netlist_t *proxies)
+{
+    self->trusted_proxies = proxies;
 }
 
 bool pk_http_alive(const pk_http_req_t *req)

@@ -111,6 +111,11 @@ static void s_try_lead(s_actor_t *a)
     zsock_set_maxmsgsize(a->router, r->cfg.max_msg_bytes);
     zsock_set_linger(a->pub, 0);
     zsock_set_linger(a->router, 0);
+    char domain[80];
+    snprintf(domain, sizeof domain, "%s.pub", r->producer);
+    pk_bus_secure_server(a->pub, r->cfg.keys, domain);
+    snprintf(domain, sizeof domain, "%s.replay", r->producer);
+    pk_bus_secure_server(a->router, r->cfg.keys, domain);
     if (zsock_bind(a->pub, "%s", r->pub_ep) < 0 || zsock_bind(a->router, "%s", r->replay_ep) < 0) {
         pk_log_warn(s_log(a), "relay for %s: bind %s / %s failed: %s, retrying", r->producer, r->pub_ep, r->replay_ep,
                     zmq_strerror(zmq_errno()));

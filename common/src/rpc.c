@@ -161,6 +161,9 @@ static void s_server_actor(zsock_t *pipe, void *arg)
     zsock_t *router = zsock_new(ZMQ_ROUTER);
     zsock_set_maxmsgsize(router, self->cfg.max_msg_bytes);
     zsock_set_linger(router, 0);
+    char domain[80];
+    snprintf(domain, sizeof domain, "%s.rpc", self->cfg.service);
+    pk_bus_secure_server(router, self->cfg.keys, domain);
     if (zsock_bind(router, "%s", self->endpoint) < 0)
         pk_log_error(log, "command server: bind %s failed: %s, commands will time out", self->endpoint,
                      zmq_strerror(zmq_errno()));
@@ -179,10 +182,26 @@ static void s_server_actor(zsock_t *pipe, void *arg)
             body && zmsg_size(msg) == 0
                 ? pelukan__v1__command_request__unpack(NULL, zframe_size(body), zframe_data(body))
                 : NULL;
-        if (!req || req->command_id.len != 16) {
+        const char *peer = pk_bus_peer_of(body);
+        if (!req || req->command_id.len != 16 || !peer) {
             pk_metric_add(self->m_bad, 1);
-            pk_log_warn(log, "command server: malformed request (%zu bytes) ignored", body ? zframe_size(body) : 0);
+            pk_log_warn(log, "command server: %s request (%zu bytes) ignored", peer ? "malformed" : "unauthenticated",
+                        body ? zframe_size(body) : 0);
         } else {
+            /* The sender's word about who acts is not taken: see rpc.h. */
+            Pelukan__V1__Actor *sent = req->actor, bound = PELUKAN__V1__ACTOR__INIT;
+            char peer_name[32];
+            snprintf(peer_name, sizeof peer_name, "%s", peer);
+            if (sent && pk_bus_vouches(peer_name)) {
+                bound.kind = sent->kind;
+                bound.id = sent->id;
+                bound.role = sent->role;
+                bound.vouched_by = peer_name;
+            } else {
+                bound.kind = PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_SYSTEM;
+                bound.id = peer_name;
+            }
+            req->actor = &bound;
             /* The database may have restarted: one reconnect per command. */
             for (int attempt = 0; attempt < 2; attempt++) {
                 if (!conn || PQstatus(conn) != CONNECTION_OK) {
@@ -196,6 +215,7 @@ static void s_server_actor(zsock_t *pipe, void *arg)
             }
             if (!conn)
                 pk_log_error(log, "command server: database unavailable, request dropped (the caller retries)");
+            req->actor = sent; /* the unpacked message frees its own */
         }
         if (req)
             pelukan__v1__command_request__free_unpacked(req, NULL);
@@ -241,8 +261,9 @@ void pk_rpc_server_destroy(pk_rpc_server_t **self_p)
 }
 
 struct pk_rpc_client {
-    char *endpoint;
+    char *endpoint, *server;
     int max_msg_bytes;
+    const pk_bus_keys_t *keys;
     zsock_t *dealer;
 };
 
@@ -252,13 +273,17 @@ static void s_client_socket(pk_rpc_client_t *self)
     self->dealer = zsock_new(ZMQ_DEALER);
     zsock_set_linger(self->dealer, 0);
     zsock_set_maxmsgsize(self->dealer, self->max_msg_bytes);
+    pk_bus_secure_client(self->dealer, self->keys, self->server);
     zsock_connect(self->dealer, "%s", self->endpoint);
 }
 
-pk_rpc_client_t *pk_rpc_client_new(const char *endpoint, int max_msg_bytes)
+pk_rpc_client_t *pk_rpc_client_new(const char *endpoint, int max_msg_bytes, const pk_bus_keys_t *keys,
+                                   const char *server)
 {
     pk_rpc_client_t *self = pk_calloc(1, sizeof *self);
     self->endpoint = pk_strdup(endpoint);
+    self->server = pk_strdup(server);
+    self->keys = keys;
     self->max_msg_bytes = max_msg_bytes > 0 ? max_msg_bytes : 1 << 20;
     s_client_socket(self);
     return self;
@@ -270,6 +295,7 @@ void pk_rpc_client_destroy(pk_rpc_client_t **self_p)
         return;
     zsock_destroy(&(*self_p)->dealer);
     free((*self_p)->endpoint);
+    free((*self_p)->server);
     free(*self_p);
     *self_p = NULL;
 }
@@ -341,6 +367,8 @@ void pk_envelope_for_command(Pelukan__V1__Envelope *env, uint8_t eid[16], Peluka
     pelukan__v1__actor__init(actor);
     actor->kind = req->actor ? req->actor->kind : PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_SYSTEM;
     actor->id = (char *)pk_rpc_actor_id(req);
+    if (req->actor && req->actor->vouched_by)
+        actor->vouched_by = req->actor->vouched_by;
     env->actor = actor;
 }
 

@@ -126,7 +126,8 @@ static void s_tick(uv_timer_t *t)
     s_drain(self);
 }
 
-pk_rpc_uv_t *pk_rpc_uv_new(uv_loop_t *loop, const char *endpoint, int max_msg_bytes, const pk_log_t *log)
+pk_rpc_uv_t *pk_rpc_uv_new(uv_loop_t *loop, const char *endpoint, int max_msg_bytes, const pk_log_t *log,
+                           const pk_bus_keys_t *keys, const char *server)
 {
     pk_rpc_uv_t *self = pk_calloc(1, sizeof *self);
     self->loop = loop;
@@ -135,6 +136,7 @@ pk_rpc_uv_t *pk_rpc_uv_new(uv_loop_t *loop, const char *endpoint, int max_msg_by
     self->dealer = zsock_new(ZMQ_DEALER);
     zsock_set_linger(self->dealer, 0);
     zsock_set_maxmsgsize(self->dealer, max_msg_bytes > 0 ? max_msg_bytes : 1 << 20);
+    pk_bus_secure_client(self->dealer, keys, server);
     if (zsock_connect(self->dealer, "%s", endpoint) < 0)
         pk_log_error(log, "command client: connect %s failed: %s", endpoint, zmq_strerror(zmq_errno()));
     uv_poll_init(loop, &self->poll, zsock_fd(self->dealer));

@@ -23,6 +23,9 @@ struct pk_service {
     pk_log_t *log;
     pk_metrics_t *metrics;
     pk_keyring_t *keyring;
+    pk_bus_keys_t *bus_keys;
+    pk_zap_t *zap;
+    pk_netlist_t *trusted_proxies;
     char *conninfo;
     uv_loop_t loop;
     uv_signal_t sigint, sigterm;
@@ -68,6 +71,10 @@ pk_db_t *pk_service_db(pk_service_t *svc)
 const pk_keyring_t *pk_service_keyring(const pk_service_t *svc)
 {
     return svc->keyring;
+}
+const pk_bus_keys_t *pk_service_bus_keys(const pk_service_t *svc)
+{
+    return svc->bus_keys;
 }
 const char *pk_service_conninfo(const pk_service_t *svc)
 {
@@ -146,6 +153,7 @@ static void s_stop(pk_service_t *svc, const char *why)
     pk_subscriber_destroy(&svc->subscriber);
     pk_rpc_server_destroy(&svc->rpc);
     pk_relay_destroy(&svc->relay);
+    pk_zap_destroy(&svc->zap);
     pk_db_close(&svc->db);
     if (svc->def->stop)
         svc->def->stop(svc, svc->state);
@@ -200,6 +208,7 @@ static void s_start_bus(pk_service_t *svc)
         .retention_s = (int)pk_config_int(c, "PELUKAN_OUTBOX_RETENTION_S"),
         .max_msg_bytes = max_msg,
         .sndhwm = (int)pk_config_int(c, "PELUKAN_BUS_SNDHWM"),
+        .keys = svc->bus_keys,
     };
     svc->relay = pk_relay_new(&rc);
     if (svc->def->consumes && svc->def->apply) {
@@ -215,6 +224,7 @@ static void s_start_bus(pk_service_t *svc)
             .apply_arg = svc->state,
             .rcvhwm = (int)pk_config_int(c, "PELUKAN_BUS_RCVHWM"),
             .max_msg_bytes = max_msg,
+            .keys = svc->bus_keys,
         };
         for (const char *const *p = svc->def->consumes; *p && sc.nproducers < PK_BUS_MAX_PRODUCERS; p++) {
             sc.producers[sc.nproducers++] =
@@ -227,6 +237,7 @@ static void s_start_bus(pk_service_t *svc)
             .service = name,
             .conninfo = svc->conninfo,
             .endpoint = pk_config_service_str(c, name, "RPC"),
+            .keys = svc->bus_keys,
             .log = svc->log,
             .metrics = svc->metrics,
             .handler = svc->def->command,
@@ -238,6 +249,40 @@ static void s_start_bus(pk_service_t *svc)
         };
         svc->rpc = pk_rpc_server_new(&rs);
     }
+}
+
+/* The keys this service needs, and no others: its own master key (unless
+ * it seals nothing) and its bus key pair. Every secret file must be ours
+ * and closed to everybody else. */
+static int s_load_keys(pk_service_t *svc, char *err, size_t errlen)
+{
+    if (!svc->def->without_master_key) {
+        char own[64];
+        const char *name = "PELUKAN_MASTER_KEY_FILE";
+        const char *path = pk_config_own_str(svc->config, "MASTER_KEY_FILE");
+        if (*path) {
+            snprintf(own, sizeof own, "PELUKAN_%s_MASTER_KEY_FILE", svc->def->name);
+            for (char *p = own; *p; p++)
+                *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+            name = own;
+        } else {
+            path = pk_config_str(svc->config, name);
+        }
+        char why[160];
+        if (pk_secret_file_check(path, why, sizeof why) != 0) {
+            snprintf(err, errlen, "%s=\"%s\" %s", name, path, why);
+            return PK_EKEY;
+        }
+        int key_err = 0;
+        svc->keyring = pk_keyring_load(path, &key_err);
+        if (!svc->keyring) {
+            snprintf(err, errlen, "%s=\"%s\": %s", name, path,
+                     key_err == PK_EKEY ? "not a 32-byte key (64 hex digits)" : "cannot read file");
+            return PK_EKEY;
+        }
+    }
+    svc->bus_keys = pk_bus_keys_load(svc->config, svc->def->name, err, errlen);
+    return svc->bus_keys ? 0 : PK_EKEY;
 }
 
 static void s_usage(const pk_service_def_t *def)
@@ -254,6 +299,8 @@ static void s_free(pk_service_t *svc)
     if (uv_loop_close(&svc->loop) != 0)
         pk_log_warn(svc->log, "event loop closed with handles still open");
     pk_keyring_destroy(&svc->keyring);
+    pk_bus_keys_destroy(&svc->bus_keys);
+    pk_netlist_destroy(&svc->trusted_proxies);
     pk_metrics_destroy(&svc->metrics);
     free(svc->conninfo);
     pk_log_destroy(&svc->log);
@@ -298,12 +345,19 @@ int pk_service_main(const pk_service_def_t *def, int argc, char **argv)
     bool json = strcmp(pk_config_str(svc->config, "PELUKAN_LOG_FORMAT"), "json") == 0;
     svc->log = pk_log_new(def->name, level, json ? PK_LOG_JSON : PK_LOG_LOGFMT, STDERR_FILENO);
 
-    const char *key_path = pk_config_str(svc->config, "PELUKAN_MASTER_KEY_FILE");
-    int key_err = 0;
-    svc->keyring = pk_keyring_load(key_path, &key_err);
-    if (!svc->keyring) {
-        fprintf(stderr, "pelukan-%s: configuration error: PELUKAN_MASTER_KEY_FILE=\"%s\": %s\n", def->name, key_path,
-                key_err == PK_EKEY ? "not a 32-byte key (64 hex digits)" : "cannot read file");
+    char net_err[200];
+    svc->trusted_proxies =
+        pk_netlist_parse(pk_config_str(svc->config, "PELUKAN_HTTP_TRUSTED_PROXIES"), net_err, sizeof net_err);
+    if (!svc->trusted_proxies) {
+        fprintf(stderr, "pelukan-%s: configuration error: PELUKAN_HTTP_TRUSTED_PROXIES: %s\n", def->name, net_err);
+        pk_log_destroy(&svc->log);
+        pk_config_destroy(&svc->config);
+        return 2;
+    }
+    if (s_load_keys(svc, err, sizeof err) != 0) {
+        pk_netlist_destroy(&svc->trusted_proxies);
+        fprintf(stderr, "pelukan-%s: configuration error: %s\n", def->name, err);
+        pk_keyring_destroy(&svc->keyring);
         pk_log_destroy(&svc->log);
         pk_config_destroy(&svc->config);
         return 2;
@@ -317,12 +371,20 @@ int pk_service_main(const pk_service_def_t *def, int argc, char **argv)
     uv_loop_init(&svc->loop);
 
     int status = 1;
+    /* Before any socket binds: without the handler, libzmq would admit
+     * every CURVE client. */
+    svc->zap = pk_zap_new(svc->bus_keys, svc->log, svc->metrics);
+    if (!svc->zap) {
+        pk_log_error(svc->log, "bus: cannot start the ZAP handler, exiting (nothing may bind unauthenticated)");
+        goto done;
+    }
     if (s_migrate(svc) != 0)
         goto done;
 
     svc->db = pk_db_new(&svc->loop, svc->conninfo, svc->log);
     pk_db_on_state(svc->db, s_db_state, svc);
     svc->http = pk_http_new(&svc->loop, svc->log, (pk_http_limits_t){64 * 1024, 10000});
+    pk_http_trust_proxies(svc->http, svc->trusted_proxies);
     pk_http_route(svc->http, "GET", "/healthz", s_healthz, svc);
     pk_http_route(svc->http, "GET", "/readyz", s_readyz, svc);
     pk_http_route(svc->http, "GET", "/metrics", s_metrics, svc);
@@ -360,6 +422,7 @@ stop:
     pk_db_close(&svc->db);
     uv_run(&svc->loop, UV_RUN_DEFAULT);
 done:
+    pk_zap_destroy(&svc->zap);
     s_free(svc);
     return status;
 }

@@ -86,10 +86,11 @@ static void s_batch_clear(s_actor_t *a)
 }
 
 /* A DEALER for replies of up to replay_max events, polled with the rest. */
-static zsock_t *s_dealer_open(s_actor_t *a, const char *endpoint)
+static zsock_t *s_dealer_open(s_actor_t *a, const char *endpoint, const char *server)
 {
     zsock_t *d = zsock_new(ZMQ_DEALER);
     zsock_set_linger(d, 0);
+    pk_bus_secure_client(d, a->sub->cfg.keys, server);
     zsock_set_maxmsgsize(d, (int64_t)a->sub->cfg.max_msg_bytes * (a->sub->cfg.replay_max + 1));
     zsock_connect(d, "%s", endpoint);
     zpoller_add(a->poller, d);
@@ -107,7 +108,7 @@ static void s_dealer_close(s_actor_t *a, zsock_t **d)
 static void s_dealer_new(s_actor_t *a, s_prod_t *p)
 {
     s_dealer_close(a, &p->dealer);
-    p->dealer = s_dealer_open(a, p->def->replay_endpoint);
+    p->dealer = s_dealer_open(a, p->def->replay_endpoint, p->def->name);
 }
 
 static void s_request_replay(s_actor_t *a, s_prod_t *p)
@@ -133,7 +134,7 @@ static void s_request_archive(s_actor_t *a, s_prod_t *p)
     if (p->archive_inflight)
         return;
     if (!p->archive)
-        p->archive = s_dealer_open(a, cfg->archive_endpoint);
+        p->archive = s_dealer_open(a, cfg->archive_endpoint, "audit");
     Pelukan__V1__ArchiveRequest req = PELUKAN__V1__ARCHIVE_REQUEST__INIT;
     req.producer = (char *)p->def->name;
     req.epoch = p->epoch;
@@ -570,6 +571,7 @@ static void s_actor(zsock_t *pipe, void *arg)
         char prefix[96];
         snprintf(prefix, sizeof prefix, "%s.", p->def->name);
         zsock_set_subscribe(p->sub, prefix);
+        pk_bus_secure_client(p->sub, cfg->keys, p->def->name);
         zsock_connect(p->sub, "%s", p->def->pub_endpoint);
         zpoller_add(a.poller, p->sub);
         char labels[96];

@@ -10,8 +10,14 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
 VAR_DIR=${PELUKAN_VAR_DIR:-${VAR_DIR:-$ROOT/var}}
 PG_PORT=${PELUKAN_PG_PORT:-55432}
+# These two are this script's, not the services' (which refuse settings
+# they do not know).
+unset PELUKAN_VAR_DIR PELUKAN_PG_PORT
 SERVICES="intake notification dispatch referral audit"
 cd "$ROOT"
+# Keys, logs and the sink file hold secrets or phone numbers: nobody else
+# on this machine reads them.
+umask 077
 
 mkdir -p "$VAR_DIR/keys" "$VAR_DIR/log"
 "$ROOT/deploy/local/pgcluster.sh" start "$VAR_DIR/pg" "$PG_PORT"
@@ -22,6 +28,25 @@ if [ ! -f "$KEY" ]; then
     echo "run: wrote a development master key to $KEY (never use it in production)"
 fi
 export PELUKAN_MASTER_KEY_FILE=$KEY
+# Each service that seals data has a master key of its own (a key taken
+# from one service opens nothing of another's). A cluster made before that
+# keeps reading its data: the shared key becomes each service's first one.
+for s in intake notification dispatch referral; do
+    var="PELUKAN_${s^^}_MASTER_KEY_FILE"
+    own=${!var:-$VAR_DIR/keys/$s.master}
+    [ -f "$own" ] || cp "$KEY" "$own"
+    export "$var=$own"
+done
+# The bus: a CURVE key pair per service and one for pelukanctl ("ctl");
+# the public keys are configuration, each secret key stays with its owner.
+for peer in intake notification dispatch referral audit ctl; do
+    if [ ! -f "$VAR_DIR/keys/$peer.curve" ]; then
+        "$BUILD/bin/pelukanctl" bus keygen "$VAR_DIR/keys" "$peer"
+        echo "run: wrote a bus key pair for $peer to $VAR_DIR/keys/$peer.curve (.pub)"
+    fi
+    export "PELUKAN_${peer^^}_CURVE_PUBLIC_KEY=$(cat "$VAR_DIR/keys/$peer.pub")"
+    export "PELUKAN_${peer^^}_CURVE_SECRET_KEY_FILE=$VAR_DIR/keys/$peer.curve"
+done
 AUDIT_KEY=${PELUKAN_AUDIT_SIGNING_KEY_FILE:-$VAR_DIR/keys/audit-signing.key}
 if [ ! -f "$AUDIT_KEY" ]; then
     (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$AUDIT_KEY")
@@ -31,6 +56,10 @@ export PELUKAN_AUDIT_SIGNING_KEY_FILE=$AUDIT_KEY
 export PELUKAN_DB_URL=${PELUKAN_DB_URL:-"host=127.0.0.1 port=$PG_PORT dbname=pelukan"}
 export PELUKAN_SQL_DIR=${PELUKAN_SQL_DIR:-$ROOT}
 export PELUKAN_NOTIFICATION_SINK_FILE=${PELUKAN_NOTIFICATION_SINK_FILE:-$VAR_DIR/notification-sink.jsonl}
+# What pelukanctl needs to reach this system: `. $VAR_DIR/pelukan.env`.
+env | grep -E '^PELUKAN_(DB_URL|SQL_DIR|AUDIT_SIGNING_KEY_FILE|AUDIT_ARCHIVE|[A-Z]+_(PUB|CURVE_PUBLIC_KEY)|CTL_CURVE_SECRET_KEY_FILE)=' |
+    sed -E "s/^([^=]+)=(.*)$/export \1='\2'/" > "$VAR_DIR/pelukan.env"
+echo "export PATH=\"$ROOT/$BUILD/bin:\$PATH\"" >> "$VAR_DIR/pelukan.env"
 
 pids=()
 stop_all() {
@@ -97,7 +126,7 @@ echo "run: demo staff  POST /v1/staff/login, password <login>-dev-password: admi
 echo "     uptdppa1, puspaga1 (agency), supervisor1, auditor1 (pelukanctl staff list)"
 pub=$(grep -ho 'signed with Ed25519 public key [0-9a-f]*' "$VAR_DIR/log/audit.log" 2>/dev/null | tail -1 | awk '{print $NF}')
 echo "run: audit log  archive ${PELUKAN_AUDIT_ARCHIVE:-tcp://127.0.0.1:7444}, checkpoint key ${pub:-(see the audit log)};"
-echo "     PELUKAN_DB_URL='$PELUKAN_DB_URL' PELUKAN_AUDIT_SIGNING_KEY_FILE=$AUDIT_KEY \\"
-echo "       $BUILD/bin/pelukanctl audit verify | replay [--follow] | access --case ID | prove --case ID"
+echo "     . $VAR_DIR/pelukan.env   # pelukanctl on the PATH, with its bus key and this system's settings"
+echo "     pelukanctl audit verify | replay [--follow] | access --case ID | prove --case ID"
 echo "run: logs in $VAR_DIR/log; press Ctrl-C to stop everything"
 wait

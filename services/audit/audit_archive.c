@@ -22,6 +22,7 @@ struct audit_archive {
     zactor_t *actor;
     char *endpoint, *conninfo;
     const pk_log_t *log;
+    const pk_bus_keys_t *keys;
     int max_msg_bytes;
     pk_metric_t *m_requests, *m_entries, *m_bad;
 };
@@ -188,6 +189,7 @@ static void s_actor(zsock_t *pipe, void *arg)
     zsock_set_maxmsgsize(a.router, 65536);
     zsock_set_sndhwm(a.router, 0);
     zsock_set_router_mandatory(a.router, 0);
+    pk_bus_secure_server(a.router, self->keys, "audit.archive");
     bool bound = zsock_bind(a.router, "%s", self->endpoint) >= 0;
     if (!bound)
         pk_log_warn(self->log, "archive: bind %s failed: %s, retrying", self->endpoint, zmq_strerror(zmq_errno()));
@@ -213,9 +215,10 @@ static void s_actor(zsock_t *pipe, void *arg)
 }
 
 audit_archive_t *audit_archive_new(const char *endpoint, const char *conninfo, const pk_log_t *log,
-                                   pk_metrics_t *metrics)
+                                   pk_metrics_t *metrics, const pk_bus_keys_t *keys)
 {
     audit_archive_t *self = pk_calloc(1, sizeof *self);
+    self->keys = keys;
     self->endpoint = pk_strdup(endpoint);
     self->conninfo = pk_strdup(conninfo);
     self->log = log;

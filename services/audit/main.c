@@ -316,7 +316,7 @@ static int s_start(pk_service_t *svc, void **state_p)
     a->every_entries = (uint64_t)pk_config_int(cfg, "PELUKAN_AUDIT_CHECKPOINT_ENTRIES");
     a->last_signed_us = pk_mono_us();
     a->archive = audit_archive_new(pk_config_str(cfg, "PELUKAN_AUDIT_ARCHIVE"), pk_service_conninfo(svc), a->log,
-                                   pk_service_metrics(svc));
+                                   pk_service_metrics(svc), pk_service_bus_keys(svc));
     uv_timer_init(pk_service_loop(svc), &a->timer);
     a->timer.data = a;
     uv_timer_start(&a->timer, s_tick, 1000, 1000);
@@ -362,6 +362,7 @@ int main(int argc, char **argv)
                                          .batch_begin = s_batch_begin,
                                          .batch_end = s_batch_end,
                                          .is_archive = true,
+                                         .without_master_key = true,
                                          .owner_role = "audit_owner"};
     return pk_service_main(&def, argc, argv);
 }

@@ -77,7 +77,8 @@ void intake_events_destroy(intake_events_t **ev_p);
 
 /* Sends SendOtp commands to the notification service from its own thread.
  * Caller owns return value. */
-intake_notify_t *intake_notify_new(const char *endpoint, const pk_log_t *log, pk_metric_t *failed, pk_metric_t *sent);
+intake_notify_t *intake_notify_new(const char *endpoint, const pk_bus_keys_t *keys, const pk_log_t *log,
+                                   pk_metric_t *failed, pk_metric_t *sent);
 /* Queues a code for delivery; never blocks. The code is never logged. */
 void intake_notify_otp(intake_notify_t *self, const char *phone_e164, const char *code);
 void intake_notify_destroy(intake_notify_t **self_p);

@@ -100,11 +100,8 @@ static int s_reporter(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequ
     /* The opening is recorded: a service read the reporter's phone. */
     Pelukan__V1__Envelope env;
     uint8_t eid[16];
-    pk_envelope_init(&env, eid, "intake", req->case_id, req->correlation_id);
-    Pelukan__V1__Actor actor = PELUKAN__V1__ACTOR__INIT;
-    actor.kind = PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_SYSTEM;
-    actor.id = "notification";
-    env.actor = &actor;
+    Pelukan__V1__Actor actor;
+    pk_envelope_for_command(&env, eid, &actor, "intake", req, req->case_id); /* the peer that asked */
     Pelukan__V1__CaseDataAccessed acc = PELUKAN__V1__CASE_DATA_ACCESSED__INIT;
     char *fields[] = {"reporter_phone", "contact_safety"};
     acc.purpose_code = req->get_contact->purpose_code[0] ? req->get_contact->purpose_code : "notification";

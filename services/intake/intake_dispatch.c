@@ -836,7 +836,7 @@ intake_dispatch_t *intake_dispatch_new(intake_t *in, const char *endpoint)
     intake_dispatch_t *dp = pk_calloc(1, sizeof *dp);
     dp->in = in;
     uv_loop_t *loop = pk_service_loop(in->svc);
-    dp->rpc = pk_rpc_uv_new(loop, endpoint, 0, in->log);
+    dp->rpc = pk_rpc_uv_new(loop, endpoint, 0, in->log, pk_service_bus_keys(in->svc), "dispatch");
     pk_metrics_t *m = pk_service_metrics(in->svc);
     dp->m_pings = pk_metrics_counter(m, "pelukan_intake_positions_total", NULL, "companion pings taken");
     dp->m_batches = pk_metrics_counter(m, "pelukan_intake_position_batches_total", NULL,

@@ -15,6 +15,7 @@ struct intake_notify {
     zactor_t *actor;
     char *endpoint;
     const pk_log_t *log;
+    const pk_bus_keys_t *keys;
     pk_metric_t *failed, *sent;
 };
 
@@ -54,7 +55,7 @@ static void s_deliver(intake_notify_t *self, pk_rpc_client_t *client, zframe_t *
 static void s_actor(zsock_t *pipe, void *arg)
 {
     intake_notify_t *self = arg;
-    pk_rpc_client_t *client = pk_rpc_client_new(self->endpoint, 0);
+    pk_rpc_client_t *client = pk_rpc_client_new(self->endpoint, 0, self->keys, "notification");
     zsock_signal(pipe, 0);
     for (;;) {
         zmsg_t *msg = zmsg_recv(pipe);
@@ -71,9 +72,11 @@ static void s_actor(zsock_t *pipe, void *arg)
     pk_rpc_client_destroy(&client);
 }
 
-intake_notify_t *intake_notify_new(const char *endpoint, const pk_log_t *log, pk_metric_t *failed, pk_metric_t *sent)
+intake_notify_t *intake_notify_new(const char *endpoint, const pk_bus_keys_t *keys, const pk_log_t *log,
+                                   pk_metric_t *failed, pk_metric_t *sent)
 {
     intake_notify_t *self = pk_calloc(1, sizeof *self);
+    self->keys = keys;
     self->endpoint = pk_strdup(endpoint);
     self->log = log;
     self->failed = failed;

@@ -95,10 +95,12 @@ static int s_start(pk_service_t *svc, void **state_p)
     if (in->dev_print_otp)
         pk_log_warn(in->log, "PELUKAN_INTAKE_DEV_PRINT_OTP is on: one-time codes are printed to this log");
     in->notify =
-        intake_notify_new(pk_config_service_str(cfg, "notification", "RPC"), in->log, in->m_otp_failed, in->m_otp_sent);
+        intake_notify_new(pk_config_service_str(cfg, "notification", "RPC"), pk_service_bus_keys(svc), in->log,
+                          in->m_otp_failed, in->m_otp_sent);
     in->events = intake_events_new(in);
     in->dispatch = intake_dispatch_new(in, pk_config_service_str(cfg, "dispatch", "RPC"));
-    in->referral = pk_rpc_uv_new(pk_service_loop(svc), pk_config_service_str(cfg, "referral", "RPC"), 0, in->log);
+    in->referral = pk_rpc_uv_new(pk_service_loop(svc), pk_config_service_str(cfg, "referral", "RPC"), 0, in->log,
+                                 pk_service_bus_keys(svc), "referral");
     size_t nroutes = 0;
     while (intake_routes[nroutes].method)
         nroutes++;

@@ -391,7 +391,7 @@ static void s_actor(zsock_t *pipe, void *arg)
 {
     notify_worker_t *w = arg;
     notification_t *n = w->n;
-    pk_rpc_client_t *rpc = pk_rpc_client_new(n->intake_rpc, 0);
+    pk_rpc_client_t *rpc = pk_rpc_client_new(n->intake_rpc, 0, pk_service_bus_keys(n->svc), "intake");
     PGconn *conn = NULL;
     zpoller_t *poller = zpoller_new(pipe, NULL);
     zsock_signal(pipe, 0);

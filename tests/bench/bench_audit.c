@@ -21,9 +21,9 @@
 
 /* Reads the whole log from the archive as a rebuilding consumer does:
  * pages of 5,000, every envelope decoded. Returns the entries read. */
-static long s_archive_read(const char *endpoint)
+static long s_archive_read(const pkt_env_t *env)
 {
-    zsock_t *d = zsock_new_dealer(endpoint);
+    zsock_t *d = pkt_bus_connect(env, ZMQ_DEALER, "intake", "audit", "PELUKAN_AUDIT_ARCHIVE");
     zsock_set_rcvtimeo(d, 10000);
     long total = 0;
     uint64_t next = 1;
@@ -98,30 +98,23 @@ int main(void)
      * consumer rebuilding from it), then printed by pelukanctl one line
      * per event, as text and as JSON. */
     double a0 = pkt_now_ms();
-    long read = s_archive_read(pkt_env_get(env, "PELUKAN_AUDIT_ARCHIVE"));
+    long read = s_archive_read(env);
     double archive_s = (pkt_now_ms() - a0) / 1000;
     printf("BENCH audit_replay_per_s %.0f events/s%s\n", read / archive_s,
            read == S_EVENTS ? "" : " (replay INCOMPLETE)");
-    char *cmd = pk_asprintf("env -i PATH=/usr/bin:/bin PELUKAN_AUDIT_ARCHIVE='%s' %s/bin/pelukanctl audit replay %s"
-                            " > /dev/null 2>&1",
-                            pkt_env_get(env, "PELUKAN_AUDIT_ARCHIVE"), pkt_env("PKTEST_BUILD"), "");
+    /* pelukanctl with the test's environment: its bus key included. */
     double r0 = pkt_now_ms();
-    int rst = system(cmd);
+    int rst = pkt_ctl(env, "audit replay", NULL, NULL);
     double replay_s = (pkt_now_ms() - r0) / 1000;
-    free(cmd);
     printf("BENCH audit_replay_print_per_s %.0f events/s%s\n", S_EVENTS / replay_s, rst == 0 ? "" : " (replay FAILED)");
-    cmd = pk_asprintf("env -i PATH=/usr/bin:/bin PELUKAN_AUDIT_ARCHIVE='%s' %s/bin/pelukanctl audit replay --json"
-                      " > /dev/null 2>&1",
-                      pkt_env_get(env, "PELUKAN_AUDIT_ARCHIVE"), pkt_env("PKTEST_BUILD"));
     r0 = pkt_now_ms();
-    rst = system(cmd);
+    rst = pkt_ctl(env, "audit replay --json", NULL, NULL);
     replay_s = (pkt_now_ms() - r0) / 1000;
-    free(cmd);
     printf("BENCH audit_replay_json_per_s %.0f events/s%s\n", S_EVENTS / replay_s, rst == 0 ? "" : " (replay FAILED)");
     pkt_proc_stop(&audit, SIGTERM, 20000);
     fflush(stdout);
 
-    cmd = pk_asprintf("env -i PATH=/usr/bin:/bin PELUKAN_DB_URL='%s' PELUKAN_AUDIT_SIGNING_KEY_FILE='%s' "
+    char *cmd = pk_asprintf("env -i PATH=/usr/bin:/bin PELUKAN_DB_URL='%s' PELUKAN_AUDIT_SIGNING_KEY_FILE='%s' "
                       "PELUKAN_MASTER_KEY_FILE='%s' %s/bin/pelukanctl audit verify > /dev/null 2>&1",
                       pkt_env_get(env, "PELUKAN_DB_URL"), pkt_env_get(env, "PELUKAN_AUDIT_SIGNING_KEY_FILE"),
                       pkt_env_get(env, "PELUKAN_MASTER_KEY_FILE"), pkt_env("PKTEST_BUILD"));

@@ -145,7 +145,8 @@ int main(void)
     printf("BENCH pg_knn_raw_p99_ms %.3f ms (100k points, LIMIT 5, psql-style round trip)\n", raw_p99);
 
     /* In the service: the command straight to dispatch's ROUTER. */
-    pk_rpc_client_t *rpc = pk_rpc_client_new(pkt_env_get(T.env, "PELUKAN_DISPATCH_RPC"), 0);
+    pk_bus_keys_t *keys = pkt_bus_keys(T.env, "intake");
+    pk_rpc_client_t *rpc = pk_rpc_client_new(pkt_env_get(T.env, "PELUKAN_DISPATCH_RPC"), 0, keys, "dispatch");
     double svc[S_SUGGESTS];
     int nsvc = 0;
     for (int i = 0; i < S_SUGGESTS; i++) {
@@ -171,6 +172,7 @@ int main(void)
         }
     }
     pk_rpc_client_destroy(&rpc);
+    pk_bus_keys_destroy(&keys);
     if (nsvc > 0) {
         double p50 = pkt_percentile(svc, nsvc, 50), p99 = pkt_percentile(svc, nsvc, 99);
         printf("BENCH dispatch_suggest_service_p50_ms %.3f ms (command to dispatch, 100k companions)\n", p50);

@@ -135,7 +135,7 @@ int main(void)
     free(pkt_db_create("b_intake"));
     pkt_env_t *env = pkt_env_new("b_intake");
     pkt_env_set(env, "PELUKAN_LOG_LEVEL", "warn");
-    zsock_t *notif = zsock_new_router(pkt_env_get(env, "PELUKAN_NOTIFICATION_RPC"));
+    zsock_t *notif = pkt_bus_bind(env, ZMQ_ROUTER, "notification", "notification.rpc", "PELUKAN_NOTIFICATION_RPC");
     pkt_proc_t intake = pkt_service_start("intake", env);
     char *token = s_token(intake.http_port, notif);
     if (!token) {

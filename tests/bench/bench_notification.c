@@ -88,7 +88,8 @@ typedef struct {
 static void *s_client(void *arg)
 {
     s_range_t *r = arg;
-    pk_rpc_client_t *rpc = pk_rpc_client_new(pkt_env_get(T.env, "PELUKAN_NOTIFICATION_RPC"), 0);
+    pk_bus_keys_t *keys = pkt_bus_keys(T.env, "intake");
+    pk_rpc_client_t *rpc = pk_rpc_client_new(pkt_env_get(T.env, "PELUKAN_NOTIFICATION_RPC"), 0, keys, "notification");
     for (int i = r->from; i < r->to; i++) {
         Pelukan__V1__CommandRequest req;
         uint8_t id[16];
@@ -107,6 +108,7 @@ static void *s_client(void *arg)
             pelukan__v1__command_reply__free_unpacked(reply, NULL);
     }
     pk_rpc_client_destroy(&rpc);
+    pk_bus_keys_destroy(&keys);
     return NULL;
 }
 

@@ -423,8 +423,7 @@ static int s_archive_status(zsock_t *d, const Pelukan__V1__ArchiveRequest *req, 
 Test(audit, the_archive_counts_garbage_and_keeps_serving)
 {
     pkt_proc_t producer, audit = s_start_logged("t_audit_garbage", &producer);
-    zsock_t *d = zsock_new_dealer(pkt_env_get(env, "PELUKAN_AUDIT_ARCHIVE"));
-    zsock_set_linger(d, 0);
+    zsock_t *d = pkt_bus_connect(env, ZMQ_DEALER, "ctl", "audit", "PELUKAN_AUDIT_ARCHIVE");
     /* Not protobuf; three frames; then a request naming a producer's
      * stream without its epoch. The reply to the last comes after the
      * others were read (one connection keeps the order). */
@@ -435,7 +434,7 @@ Test(audit, the_archive_counts_garbage_and_keeps_serving)
     cr_assert_eq(s_archive_status(d, &req, NULL), PELUKAN__V1__ARCHIVE_REPLY__STATUS__STATUS_BAD_REQUEST);
     cr_assert_geq(pkt_metric(audit.http_port, "pelukan_audit_archive_bad_requests_total{service=\"audit\"}"), 3);
     /* Larger than any request may be: ZeroMQ drops that connection. */
-    zsock_t *big = zsock_new_dealer(pkt_env_get(env, "PELUKAN_AUDIT_ARCHIVE"));
+    zsock_t *big = pkt_bus_connect(env, ZMQ_DEALER, "ctl", "audit", "PELUKAN_AUDIT_ARCHIVE");
     size_t big_len = 200000;
     char *huge = pk_malloc(big_len);
     memset(huge, 'x', big_len);

@@ -197,7 +197,8 @@ Test(bus, retried_command_has_its_effect_once_and_gets_the_first_reply)
     pkt_env_set(env, "PKNODE_RPC_DELAY_MS", "1200");
     pkt_proc_t node = s_start("consume", env);
 
-    pk_rpc_client_t *client = pk_rpc_client_new(pkt_env_get(env, "PELUKAN_NOTIFICATION_RPC"), 0);
+    pk_bus_keys_t *keys = pkt_bus_keys(env, "intake");
+    pk_rpc_client_t *client = pk_rpc_client_new(pkt_env_get(env, "PELUKAN_NOTIFICATION_RPC"), 0, keys, "notification");
     Pelukan__V1__CommandRequest req;
     uint8_t id[16];
     pk_rpc_request_init(&req, id, 400, 8);
@@ -229,6 +230,7 @@ Test(bus, retried_command_has_its_effect_once_and_gets_the_first_reply)
     cr_assert_eq(reply->pong->n, 2007);
     pelukan__v1__command_reply__free_unpacked(reply, NULL);
     pk_rpc_client_destroy(&client);
+    pk_bus_keys_destroy(&keys);
     cr_assert_eq(pkt_proc_stop(&node, SIGTERM, 15000), 0);
     pkt_env_destroy(&env);
 }
@@ -311,8 +313,8 @@ Test(bus, garbage_and_oversized_frames_are_counted_and_survived)
     /* A fake "intake" producer owned by the test feeds the consumer. */
     s_fake_t f = {0};
     memset(f.garbage, 0xff, sizeof f.garbage);
-    f.router = zsock_new_router(pkt_env_get(env, "PELUKAN_INTAKE_REPLAY"));
-    f.pub = zsock_new_pub(pkt_env_get(env, "PELUKAN_INTAKE_PUB"));
+    f.router = pkt_bus_bind(env, ZMQ_ROUTER, "intake", "intake.replay", "PELUKAN_INTAKE_REPLAY");
+    f.pub = pkt_bus_bind(env, ZMQ_PUB, "intake", "intake.pub", "PELUKAN_INTAKE_PUB");
     cr_assert(f.router && f.pub);
     Pelukan__V1__Envelope e;
     uint8_t eid[16];
@@ -330,8 +332,8 @@ Test(bus, garbage_and_oversized_frames_are_counted_and_survived)
     cr_assert_geq(bad, 3, "undecodable envelope and malformed live frames counted (%lld)", bad);
 
     /* Garbage to the node's own replay and command ROUTERs, counted... */
-    zsock_t *d1 = zsock_new_dealer(pkt_env_get(env, "PELUKAN_NOTIFICATION_REPLAY"));
-    zsock_t *d2 = zsock_new_dealer(pkt_env_get(env, "PELUKAN_NOTIFICATION_RPC"));
+    zsock_t *d1 = pkt_bus_connect(env, ZMQ_DEALER, "intake", "notification", "PELUKAN_NOTIFICATION_REPLAY");
+    zsock_t *d2 = pkt_bus_connect(env, ZMQ_DEALER, "intake", "notification", "PELUKAN_NOTIFICATION_RPC");
     const void *g[] = {"\xff\xff\xff\xff", "more"};
     size_t gl[] = {4, 4};
     s_send_parts(d1, 1, g, gl);
@@ -360,7 +362,8 @@ Test(bus, garbage_and_oversized_frames_are_counted_and_survived)
     free(big);
 
     /* The node still answers a well-formed command and stays healthy. */
-    pk_rpc_client_t *client = pk_rpc_client_new(pkt_env_get(env, "PELUKAN_NOTIFICATION_RPC"), 0);
+    pk_bus_keys_t *keys = pkt_bus_keys(env, "intake");
+    pk_rpc_client_t *client = pk_rpc_client_new(pkt_env_get(env, "PELUKAN_NOTIFICATION_RPC"), 0, keys, "notification");
     Pelukan__V1__CommandRequest req;
     uint8_t id[16];
     pk_rpc_request_init(&req, id, 2000, 3);
@@ -371,6 +374,7 @@ Test(bus, garbage_and_oversized_frames_are_counted_and_survived)
     cr_assert_eq(pk_rpc_call(client, &req, 2000, 3, &reply), 0);
     pelukan__v1__command_reply__free_unpacked(reply, NULL);
     pk_rpc_client_destroy(&client);
+    pk_bus_keys_destroy(&keys);
     cr_assert_eq(pkt_http_get(node.http_port, "/healthz", NULL), 200);
     char *log = pkt_proc_log(&node);
     cr_assert_not_null(strstr(log, "event intake/1 (64 bytes) does not decode, skipped"), "%s", log);

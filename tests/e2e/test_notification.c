@@ -328,7 +328,8 @@ Test(notification, killed_mid_burst_loses_nothing_and_delivers_each_once)
     /* A slow provider, so that the kill finds calls in flight: delivered
      * at the provider, not yet recorded as sent. */
     pkt_gateway_delay(G, 30);
-    pk_rpc_client_t *rpc = pk_rpc_client_new(pkt_env_get(T.env, "PELUKAN_NOTIFICATION_RPC"), 0);
+    pk_bus_keys_t *keys = pkt_bus_keys(T.env, "intake"); /* SendOtp comes from intake */
+    pk_rpc_client_t *rpc = pk_rpc_client_new(pkt_env_get(T.env, "PELUKAN_NOTIFICATION_RPC"), 0, keys, "notification");
     for (int i = 0; i < N; i++) {
         Pelukan__V1__CommandRequest req;
         uint8_t id[16];
@@ -359,6 +360,7 @@ Test(notification, killed_mid_burst_loses_nothing_and_delivers_each_once)
         }
     }
     pk_rpc_client_destroy(&rpc);
+    pk_bus_keys_destroy(&keys);
     int n = N;
     cr_assert(pkt_wait_until(s_all, &n, 30000), "every message delivered after the restart");
     int requests, delivered, dups;

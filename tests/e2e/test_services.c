@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../support/pktest.h"
@@ -100,13 +101,25 @@ Test(services, malformed_configuration_is_a_one_line_error_naming_the_variable)
     cr_assert_str_eq(out, "pelukan-intake: configuration error: PELUKAN_INTAKE_HTTP_PORT=\"70000\" is not a valid port "
                           "(1-65535)\n");
     free(out);
-    cr_assert_eq(s_run_with("PELUKAN_MASTER_KEY_FILE", "/nonexistent/master.key", &out), 2);
-    cr_assert_not_null(strstr(out, "PELUKAN_MASTER_KEY_FILE=\"/nonexistent/master.key\": cannot read file"));
+    cr_assert_eq(s_run_with("PELUKAN_INTAKE_MASTER_KEY_FILE", "/nonexistent/master.key", &out), 2);
+    cr_assert_not_null(strstr(out, "PELUKAN_INTAKE_MASTER_KEY_FILE=\"/nonexistent/master.key\" cannot read file"),
+                       "%s", out);
     cr_assert_eq(strchr(out, '\n'), out + strlen(out) - 1, "one line: %s", out);
     free(out);
-    cr_assert_eq(s_run_with("PELUKAN_MASTER_KEY_FILE", "/etc/hostname", &out), 2);
-    cr_assert_not_null(strstr(out, "PELUKAN_MASTER_KEY_FILE=\"/etc/hostname\": not a 32-byte key"), "%s", out);
+    /* A key file that others may read is refused before it is read. */
+    cr_assert_eq(s_run_with("PELUKAN_INTAKE_MASTER_KEY_FILE", "/etc/hostname", &out), 2);
+    cr_assert_not_null(strstr(out, "PELUKAN_INTAKE_MASTER_KEY_FILE=\"/etc/hostname\" is open to group or others"),
+                       "%s", out);
     free(out);
+    char *key = pk_asprintf("%s/short.key", pkt_env("PKTEST_TMP"));
+    FILE *f = fopen(key, "w");
+    fputs("abcd\n", f);
+    fclose(f);
+    chmod(key, 0600);
+    cr_assert_eq(s_run_with("PELUKAN_INTAKE_MASTER_KEY_FILE", key, &out), 2);
+    cr_assert_not_null(strstr(out, "not a 32-byte key"), "%s", out);
+    free(out);
+    free(key);
     cr_assert_eq(s_run_with("PELUKAN_INTAKE_PUB", "127.0.0.1:5555", &out), 2);
     cr_assert_not_null(strstr(out, "PELUKAN_INTAKE_PUB=\"127.0.0.1:5555\" is not a ZeroMQ endpoint"), "%s", out);
     free(out);

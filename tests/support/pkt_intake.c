@@ -20,7 +20,7 @@ void pkt_intake_start(pkt_intake_t *t, const char *db, const char *const *extra)
     t->env = pkt_env_new(db);
     for (const char *const *e = extra; e && *e; e += 2)
         pkt_env_set(t->env, e[0], e[1]);
-    t->notif = zsock_new_router(pkt_env_get(t->env, "PELUKAN_NOTIFICATION_RPC"));
+    t->notif = pkt_bus_bind(t->env, ZMQ_ROUTER, "notification", "notification.rpc", "PELUKAN_NOTIFICATION_RPC");
     cr_assert_not_null(t->notif);
     t->proc = pkt_service_start("intake", t->env);
     t->port = t->proc.http_port;

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pelukan/busauth.h"
 #include "pelukan/config.h"
 #include "pelukan/util.h"
 
@@ -141,6 +142,13 @@ int pkt_free_port(void)
     return -1;
 }
 
+static void s_upper_name(char *out, size_t len, const char *peer, const char *suffix)
+{
+    snprintf(out, len, "PELUKAN_%s_%s", peer, suffix);
+    for (char *c = out; *c; c++)
+        *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+}
+
 pkt_env_t *pkt_env_new(const char *dbname)
 {
     pkt_env_t *env = pk_calloc(1, sizeof *env);
@@ -153,6 +161,29 @@ pkt_env_t *pkt_env_new(const char *dbname)
     key = pk_asprintf("%s/audit-signing.key", pkt_env("PKTEST_TMP"));
     pkt_env_set(env, "PELUKAN_AUDIT_SIGNING_KEY_FILE", key);
     free(key);
+    for (const char *const *p = pk_bus_peer_names; *p; p++) {
+        char name[64];
+        char *path = pk_asprintf("%s/keys/%s.pub", pkt_env("PKTEST_TMP"), *p);
+        char *text = NULL;
+        size_t len = 0;
+        if (pk_read_file(path, &text, &len) != 0 || len < PK_CURVE_KEY_Z85_LEN)
+            cr_assert_fail("%s is missing: tests/run.sh makes the bus keys", path);
+        text[PK_CURVE_KEY_Z85_LEN] = '\0';
+        s_upper_name(name, sizeof name, *p, "CURVE_PUBLIC_KEY");
+        pkt_env_set(env, name, text);
+        free(text);
+        free(path);
+        path = pk_asprintf("%s/keys/%s.curve", pkt_env("PKTEST_TMP"), *p);
+        s_upper_name(name, sizeof name, *p, "CURVE_SECRET_KEY_FILE");
+        pkt_env_set(env, name, path);
+        free(path);
+        if (strcmp(*p, "audit") != 0 && strcmp(*p, "ctl") != 0) {
+            path = pk_asprintf("%s/keys/%s.master", pkt_env("PKTEST_TMP"), *p);
+            s_upper_name(name, sizeof name, *p, "MASTER_KEY_FILE");
+            pkt_env_set(env, name, path);
+            free(path);
+        }
+    }
     pkt_env_set(env, "PELUKAN_SQL_DIR", pkt_env("PKTEST_ROOT"));
     pkt_env_set(env, "PELUKAN_DB_CONNECT_TIMEOUT_MS", "10000");
     char archive[64];
@@ -200,6 +231,44 @@ const char *pkt_env_get(const pkt_env_t *env, const char *name)
             return env->vars[i] + n + 1;
     }
     return NULL;
+}
+
+pk_bus_keys_t *pkt_bus_keys(const pkt_env_t *env, const char *peer)
+{
+    char err[256];
+    pk_config_t *cfg = pk_config_new_tool("ctl", NULL, env->vars, err, sizeof err);
+    if (!cfg)
+        cr_assert_fail("test bus keys: %s", err);
+    pk_bus_keys_t *keys = pk_bus_keys_load(cfg, peer, err, sizeof err);
+    pk_config_destroy(&cfg);
+    if (!keys)
+        cr_assert_fail("test bus keys of %s: %s", peer, err);
+    return keys;
+}
+
+zsock_t *pkt_bus_bind(const pkt_env_t *env, int type, const char *as, const char *domain, const char *endpoint_var)
+{
+    pk_bus_keys_t *keys = pkt_bus_keys(env, as);
+    zsock_t *s = zsock_new(type);
+    zsock_set_linger(s, 0);
+    pk_bus_secure_server(s, keys, domain);
+    pk_bus_keys_destroy(&keys); /* the socket keeps its own copy */
+    if (zsock_bind(s, "%s", pkt_env_get(env, endpoint_var)) < 0)
+        cr_assert_fail("cannot bind %s", pkt_env_get(env, endpoint_var));
+    return s;
+}
+
+zsock_t *pkt_bus_connect(const pkt_env_t *env, int type, const char *as, const char *server, const char *endpoint_var)
+{
+    zsock_t *s = zsock_new(type);
+    zsock_set_linger(s, 0);
+    if (as) {
+        pk_bus_keys_t *keys = pkt_bus_keys(env, as);
+        pk_bus_secure_client(s, keys, server);
+        pk_bus_keys_destroy(&keys);
+    }
+    zsock_connect(s, "%s", pkt_env_get(env, endpoint_var));
+    return s;
 }
 
 void pkt_env_destroy(pkt_env_t **env_p)

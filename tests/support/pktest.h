@@ -59,6 +59,19 @@ void pkt_env_set(pkt_env_t *env, const char *name, const char *value);
 const char *pkt_env_get(const pkt_env_t *env, const char *name);
 void pkt_env_destroy(pkt_env_t **env_p);
 
+/* The bus key pair of `peer` ("intake", ..., "ctl") from the keys that
+ * tests/run.sh made, for a test that speaks on the bus as that peer.
+ * Caller owns return value (pk_bus_keys_destroy). */
+typedef struct pk_bus_keys pk_bus_keys_t;
+pk_bus_keys_t *pkt_bus_keys(const pkt_env_t *env, const char *peer);
+/* A ZeroMQ socket of `type` bound at the endpoint in `endpoint_var`, a
+ * CURVE server with the key pair of `as` (standing in for that service). */
+typedef struct _zsock_t zsock_t;
+zsock_t *pkt_bus_bind(const pkt_env_t *env, int type, const char *as, const char *domain, const char *endpoint_var);
+/* A socket of `type` connected to `endpoint_var` as peer `as`, a CURVE
+ * client of service `server`; `as` NULL: a plain socket without any key. */
+zsock_t *pkt_bus_connect(const pkt_env_t *env, int type, const char *as, const char *server, const char *endpoint_var);
+
 /* Starts build/bin/pelukan-<service> with `env`; stderr and stdout go to a
  * log file. Does not wait. */
 pkt_proc_t pkt_service_spawn(const char *service, const pkt_env_t *env);

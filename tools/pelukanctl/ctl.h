@@ -8,13 +8,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "pelukan/busauth.h"
 #include "pelukan/config.h"
 #include "pelukan/log.h"
 #include "pelukan/v1/envelope.pb-c.h"
 
 typedef struct {
-    pk_config_t *cfg; /* read as the audit service would */
-    pk_log_t *log;    /* warnings to stderr */
+    pk_config_t *cfg;      /* read as the audit service would */
+    pk_log_t *log;         /* warnings to stderr */
+    pk_bus_keys_t *keys;   /* the bus key pair of "ctl", for commands that use the bus */
 } ctl_t;
 
 /* Exit codes: 0 success, 1 the check failed (verify, check-proof), 2 usage,
@@ -30,6 +32,9 @@ PGconn *ctl_db(const ctl_t *ctl);
 /* The checkpoint signing key: `hex` (64 digits) when given, else derived
  * from PELUKAN_AUDIT_SIGNING_KEY_FILE. Prints why not and returns false. */
 bool ctl_public_key(const ctl_t *ctl, const char *hex, uint8_t pk[32]);
+
+/* pelukanctl bus keygen DIR NAME...: new CURVE key pairs. */
+int ctl_bus_keygen(const ctl_t *ctl, int argc, char **argv);
 
 /* Any protobuf-c message as JSON, fields with their default value left
  * out (as proto3's JSON mapping does), bytes in hex, enums by name. */

@@ -22,13 +22,14 @@ typedef struct {
 
 /* Sends one request and waits for its reply, retrying on a fresh socket
  * (Lazy Pirate). Returns the reply's frames or NULL. */
-static zmsg_t *s_request(const char *endpoint, zsock_t **sock, const uint8_t *req, size_t len)
+static zmsg_t *s_request(const ctl_t *ctl, const char *endpoint, zsock_t **sock, const uint8_t *req, size_t len)
 {
     for (int attempt = 0; attempt < S_RETRIES; attempt++) {
         if (!*sock) {
             *sock = zsock_new(ZMQ_DEALER);
             zsock_set_linger(*sock, 0);
             zsock_set_rcvtimeo(*sock, S_TIMEOUT_MS);
+            pk_bus_secure_client(*sock, ctl->keys, "audit");
             zsock_connect(*sock, "%s", endpoint);
         }
         zmq_send(zsock_resolve(*sock), req, len, 0);
@@ -82,7 +83,7 @@ static int s_run(const ctl_t *ctl, const s_query_t *q)
             break;
         }
         size_t len = pelukan__v1__archive_request__pack(&req, buf);
-        zmsg_t *rep = s_request(endpoint, &sock, buf, len);
+        zmsg_t *rep = s_request(ctl, endpoint, &sock, buf, len);
         if (!rep) {
             rc = CTL_ERROR;
             break;

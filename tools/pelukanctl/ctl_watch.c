@@ -32,6 +32,7 @@ int ctl_watch(const ctl_t *ctl, int argc, char **argv)
     zsock_set_maxmsgsize(sub, pk_config_int(ctl->cfg, "PELUKAN_MAX_MSG_BYTES") + 1024);
     for (const char *const *s = pk_service_names; *s; s++) {
         const char *ep = pk_config_service_str(ctl->cfg, *s, "PUB");
+        pk_bus_secure_client(sub, ctl->keys, *s); /* the server key is taken at connect */
         if (zsock_connect(sub, "%s", ep) != 0)
             fprintf(stderr, "pelukanctl watch: cannot connect to %s\n", ep);
     }

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pelukan/busauth.h"
 #include "pelukan/error.h"
 #include "pelukan/log.h"
 #include "pelukan/metrics.h"
@@ -74,6 +75,7 @@ typedef struct {
     int retention_s;   /* sequenced rows older than this are deleted (default 7 days) */
     int max_msg_bytes; /* largest message accepted on the replay socket */
     int sndhwm;        /* PUB high-water mark per subscriber (default 100000) */
+    const pk_bus_keys_t *keys; /* CURVE: this service's key pair and its peers' keys */
 } pk_relay_config_t;
 
 /* Starts the relay in its own thread (a zactor). It waits as a hot standby
@@ -151,6 +153,7 @@ typedef struct {
      * consumer goes on from the producer. Without it, the consumer stops
      * at the gap and says so. */
     const char *archive_endpoint;
+    const pk_bus_keys_t *keys; /* CURVE: this service's key pair and its peers' keys */
 } pk_subscriber_config_t;
 
 typedef struct pk_subscriber pk_subscriber_t;

@@ -12,6 +12,7 @@
 
 #include "pelukan/error.h"
 #include "pelukan/log.h"
+#include "pelukan/netaddr.h"
 
 typedef struct pk_http pk_http_t;
 typedef struct pk_http_req pk_http_req_t;
@@ -64,6 +65,12 @@ const char *pk_http_header(pk_http_req_t *req, const char *name);
 const char *pk_http_body(const pk_http_req_t *req, size_t *len);
 /* The peer's address as text ("127.0.0.1"). */
 const char *pk_http_peer(const pk_http_req_t *req);
+/* The client's address: the peer's, or, when the peer is a trusted proxy,
+ * the one X-Forwarded-For names (see netaddr.h). */
+const char *pk_http_client(const pk_http_req_t *req);
+/* Trusts `proxies` (which must outlive the server) to tell the client's
+ * address; by default nobody is trusted. */
+void pk_http_trust_proxies(pk_http_t *self, const pk_netlist_t *proxies);
 /* False once the client has gone away; a late response is then dropped. */
 bool pk_http_alive(const pk_http_req_t *req);
 

@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #include "pelukan/bus.h"
+#include "pelukan/busauth.h"
 #include "pelukan/error.h"
 #include "pelukan/log.h"
 #include "pelukan/metrics.h"
@@ -20,6 +21,10 @@
 
 /* ---- server -------------------------------------------------------------- */
 
+/* The actor a handler sees is never the one the sender wrote: the server
+ * binds it to the authenticated peer. A command from the HTTP edge keeps
+ * the person it names, with `vouched_by` set to the edge; a command from
+ * any other peer has that peer as its actor (kind SYSTEM, id = its name). */
 /* Executes `req` inside the server's open transaction on `conn` and fills
  * `reply` (status, error code, result; strings must outlive the call, e.g.
  * static or owned by `arg`). Return 0 to commit the effects with the reply,
@@ -61,6 +66,7 @@ typedef struct {
     const char *service;
     const char *conninfo;
     const char *endpoint; /* bound ROUTER */
+    const pk_bus_keys_t *keys; /* CURVE: the ROUTER admits only the peers the policy allows */
     const pk_log_t *log;
     pk_metrics_t *metrics;
     pk_rpc_handler_fn handler;
@@ -86,8 +92,10 @@ void pk_rpc_server_destroy(pk_rpc_server_t **self_p);
 
 typedef struct pk_rpc_client pk_rpc_client_t;
 
-/* Caller owns return value. Use from one thread only. */
-pk_rpc_client_t *pk_rpc_client_new(const char *endpoint, int max_msg_bytes);
+/* A client of service `server` at `endpoint`, authenticated with `keys`.
+ * Caller owns return value. Use from one thread only. */
+pk_rpc_client_t *pk_rpc_client_new(const char *endpoint, int max_msg_bytes, const pk_bus_keys_t *keys,
+                                   const char *server);
 void pk_rpc_client_destroy(pk_rpc_client_t **self_p);
 
 /* Fills a new command id and the deadline (now + timeout_ms * (retries + 1)). */
@@ -109,7 +117,8 @@ typedef struct pk_rpc_uv pk_rpc_uv_t;
 typedef void (*pk_rpc_uv_done_fn)(int rc, const Pelukan__V1__CommandReply *reply, void *arg);
 
 /* One DEALER on `loop`, watched through ZMQ_FD. Caller owns return value. */
-pk_rpc_uv_t *pk_rpc_uv_new(uv_loop_t *loop, const char *endpoint, int max_msg_bytes, const pk_log_t *log);
+pk_rpc_uv_t *pk_rpc_uv_new(uv_loop_t *loop, const char *endpoint, int max_msg_bytes, const pk_log_t *log,
+                           const pk_bus_keys_t *keys, const char *server);
 
 /* Sends `req` with a new command id and deadline, waits `timeout_ms` per
  * try and sends the same bytes again up to `retries` times (the receiver

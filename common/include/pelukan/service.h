@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "pelukan/bus.h"
+#include "pelukan/busauth.h"
 #include "pelukan/config.h"
 #include "pelukan/crypto.h"
 #include "pelukan/db.h"
@@ -48,6 +49,8 @@ typedef struct {
     /* Handles commands sent to PELUKAN_<NAME>_RPC; NULL: no command server. */
     pk_rpc_handler_fn command;
     void (*command_done)(Pelukan__V1__CommandReply *reply, void *state); /* frees a reply's results; optional */
+    /* True for a service that seals nothing (audit): it loads no master key. */
+    bool without_master_key;
     bool (*command_is_query)(const Pelukan__V1__CommandRequest *req);    /* see pk_rpc_server_config_t; optional */
 } pk_service_def_t;
 
@@ -63,6 +66,8 @@ pk_metrics_t *pk_service_metrics(pk_service_t *svc);
 pk_http_t *pk_service_http(pk_service_t *svc);
 pk_db_t *pk_service_db(pk_service_t *svc);
 const pk_keyring_t *pk_service_keyring(const pk_service_t *svc);
+/* This service's CURVE key pair and its peers' public keys. */
+const pk_bus_keys_t *pk_service_bus_keys(const pk_service_t *svc);
 /* The libpq conninfo of this service's role. */
 const char *pk_service_conninfo(const pk_service_t *svc);
 

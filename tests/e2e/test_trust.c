@@ -1,0 +1,300 @@
+/* test_trust.c -- who may speak on the bus (security review C1): every
+ * endpoint of the five real services refuses a peer without a key, a peer
+ * with a key nobody knows, and a known peer that the policy does not allow
+ * there (a service's key on another's command endpoint, pelukanctl's key
+ * on any command endpoint), while the allowed peer gets through on the
+ * same run; a command's claimed actor is ignored; pelukanctl run as
+ * another user cannot use the operator's key. */
+#include <criterion/criterion.h>
+#include <czmq.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../support/pkt_intake.h"
+#include "pelukan/busauth.h"
+#include "pelukan/rpc.h"
+#include "pelukan/util.h"
+#include "pelukan/v1/bus.pb-c.h"
+
+static const char *const s_services[] = {"intake", "notification", "dispatch", "referral", "audit", NULL};
+
+typedef struct {
+    char what[96];
+    zsock_t *sock;
+    bool expect; /* the peer is allowed: it must get an answer */
+    bool got;
+} s_probe_t;
+
+#define S_MAX_PROBES 96
+typedef struct {
+    s_probe_t p[S_MAX_PROBES];
+    int n;
+    pkt_env_t *env;
+} s_probes_t;
+
+static const char *s_setting(char *buf, size_t len, const char *service, const char *suffix)
+{
+    snprintf(buf, len, "PELUKAN_%s_%s", service, suffix);
+    for (char *c = buf; *c; c++)
+        *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+    return buf;
+}
+
+/* A socket of `type` to `server`'s endpoint `var`: as peer `as`, as a
+ * stranger with a fresh key pair (`as` = "stranger"), or with no key at
+ * all (`as` NULL). */
+static zsock_t *s_socket(s_probes_t *ps, int type, const char *as, const char *server, const char *var)
+{
+    if (!as || strcmp(as, "stranger") != 0)
+        return pkt_bus_connect(ps->env, type, as, server, var);
+    char pub[41], sec[41], name[80];
+    cr_assert_eq(zmq_curve_keypair(pub, sec), 0);
+    zsock_t *s = zsock_new(type);
+    zsock_set_linger(s, 0);
+    zsock_set_curve_serverkey(s, pkt_env_get(ps->env, s_setting(name, sizeof name, server, "CURVE_PUBLIC_KEY")));
+    zsock_set_curve_publickey(s, pub);
+    zsock_set_curve_secretkey(s, sec);
+    zsock_connect(s, "%s", pkt_env_get(ps->env, var));
+    return s;
+}
+
+static s_probe_t *s_add(s_probes_t *ps, int type, const char *as, const char *server, const char *var, bool expect)
+{
+    cr_assert_lt(ps->n, S_MAX_PROBES);
+    s_probe_t *p = &ps->p[ps->n++];
+    snprintf(p->what, sizeof p->what, "%s -> %s", as ? as : "no key", var);
+    p->sock = s_socket(ps, type, as, server, var);
+    p->expect = expect;
+    return p;
+}
+
+static void s_send_packed(zsock_t *s, const ProtobufCMessage *m)
+{
+    size_t len = protobuf_c_message_get_packed_size(m);
+    uint8_t *buf = pk_malloc(len ? len : 1);
+    protobuf_c_message_pack(m, buf);
+    zmq_send(zsock_resolve(s), buf, len, ZMQ_DONTWAIT);
+    free(buf);
+}
+
+static void s_ping(zsock_t *s)
+{
+    Pelukan__V1__CommandRequest req;
+    uint8_t id[16];
+    pk_rpc_request_init(&req, id, 3000, 0);
+    Pelukan__V1__Ping ping = PELUKAN__V1__PING__INIT;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING;
+    req.ping = &ping;
+    s_send_packed(s, &req.base);
+}
+
+/* Waits until every allowed probe has its answer and at least `min_ms`
+ * passed (heartbeats come every second): what a refused peer would have
+ * got by then, it got. */
+static void s_collect(s_probes_t *ps, int min_ms, int max_ms)
+{
+    double start = pkt_now_ms();
+    for (;;) {
+        bool waiting = false;
+        for (int i = 0; i < ps->n; i++) {
+            s_probe_t *p = &ps->p[i];
+            while (zsock_events(p->sock) & ZMQ_POLLIN) {
+                zmsg_t *m = zmsg_recv(p->sock);
+                zmsg_destroy(&m);
+                p->got = true;
+            }
+            waiting |= p->expect && !p->got;
+        }
+        double spent = pkt_now_ms() - start;
+        if ((spent >= min_ms && !waiting) || spent >= max_ms)
+            break;
+        usleep(20000);
+    }
+}
+
+Test(trust, every_bus_endpoint_admits_only_its_allowed_peers, .timeout = 120)
+{
+    free(pkt_db_create("t_trust"));
+    s_probes_t ps = {.env = pkt_env_new("t_trust")};
+    pkt_proc_t procs[5];
+    for (int i = 0; s_services[i]; i++)
+        procs[i] = pkt_service_start(s_services[i], ps.env);
+
+    for (int i = 0; s_services[i]; i++) {
+        const char *svc = s_services[i];
+        char var[80];
+        /* Events: every service and pelukanctl may listen; nobody else. */
+        s_setting(var, sizeof var, svc, "PUB");
+        const char *listeners[] = {"ctl", "stranger", NULL};
+        for (int k = 0; k < 3; k++) {
+            s_probe_t *p = s_add(&ps, ZMQ_SUB, listeners[k], svc, var, k == 0);
+            zsock_set_subscribe(p->sock, "");
+        }
+        s_setting(var, sizeof var, svc, "REPLAY");
+        for (int k = 0; k < 3; k++) {
+            s_probe_t *p = s_add(&ps, ZMQ_DEALER, listeners[k], svc, var, k == 0);
+            Pelukan__V1__ReplayRequest rr = PELUKAN__V1__REPLAY_REQUEST__INIT;
+            rr.producer = (char *)svc;
+            rr.from_seq = 1;
+            rr.max_count = 1;
+            s_send_packed(p->sock, &rr.base);
+        }
+        if (strcmp(svc, "audit") == 0)
+            continue; /* audit takes no commands */
+        /* Commands: only the one peer that sends this service commands. */
+        const char *allowed = strcmp(svc, "intake") == 0 ? "notification" : "intake";
+        s_setting(var, sizeof var, svc, "RPC");
+        for (const char *const *peer = pk_bus_peer_names; *peer; peer++)
+            s_ping(s_add(&ps, ZMQ_DEALER, *peer, svc, var, strcmp(*peer, allowed) == 0)->sock);
+        s_ping(s_add(&ps, ZMQ_DEALER, "stranger", svc, var, false)->sock);
+        s_ping(s_add(&ps, ZMQ_DEALER, NULL, svc, var, false)->sock);
+    }
+    /* The audit log's archive: services rebuild from it, auditors read it. */
+    const char *readers[] = {"ctl", "dispatch", "stranger", NULL};
+    for (int k = 0; k < 4; k++) {
+        s_probe_t *p = s_add(&ps, ZMQ_DEALER, readers[k], "audit", "PELUKAN_AUDIT_ARCHIVE", k < 2);
+        Pelukan__V1__ArchiveRequest ar = PELUKAN__V1__ARCHIVE_REQUEST__INIT;
+        ar.from_gseq = 1;
+        ar.max_count = 1;
+        s_send_packed(p->sock, &ar.base);
+    }
+
+    s_collect(&ps, 2500, 20000);
+    int allowed = 0, refused = 0;
+    for (int i = 0; i < ps.n; i++) {
+        s_probe_t *p = &ps.p[i];
+        if (p->expect)
+            cr_assert(p->got, "%s: the allowed peer gets through", p->what);
+        else
+            cr_assert_not(p->got, "%s: refused", p->what);
+        p->expect ? allowed++ : refused++;
+        zsock_destroy(&p->sock);
+    }
+    cr_assert_geq(refused, 40, "%d refusals probed", refused);
+    for (int i = 0; s_services[i]; i++) {
+        long long n = pkt_metric(procs[i].http_port, "pelukan_bus_peers_refused_total");
+        cr_assert_geq(n, 1, "%s counts the peers it refused (%lld)", s_services[i], n);
+        char *log = pkt_proc_log(&procs[i]);
+        cr_assert_not_null(strstr(log, "bus: refused a peer"), "%s logs why", s_services[i]);
+        free(log);
+    }
+    for (int i = 0; s_services[i]; i++)
+        cr_assert_eq(pkt_proc_stop(&procs[i], SIGTERM, 15000), 0);
+    pkt_env_destroy(&ps.env);
+}
+
+/* A peer that is not the HTTP edge cannot act for a person: the actor it
+ * writes into its command is replaced by itself. */
+Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .timeout = 120)
+{
+    pkt_intake_t T;
+    pkt_intake_start(&T, "t_trust2", NULL);
+    pkt_proc_t audit = pkt_service_start("audit", T.env);
+    char *reporter = pkt_intake_register(&T, "0812-7000-0001");
+    json_t *j = NULL;
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports",
+                                 "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"sex\":\"F\",\"age\":30},"
+                                 "\"violence_forms\":[\"psikis\"],\"location\":{\"kecamatan_code\":\"32.06.24\"}}",
+                                 reporter, "trust-1", &j),
+                 201);
+    char *case_id = pk_strdup(pkt_json_str(j, "case_id"));
+    json_decref(j);
+
+    /* Notification may ask for a contact, and says it is an admin. */
+    pk_bus_keys_t *keys = pkt_bus_keys(T.env, "notification");
+    pk_rpc_client_t *rpc = pk_rpc_client_new(pkt_env_get(T.env, "PELUKAN_INTAKE_RPC"), 0, keys, "intake");
+    Pelukan__V1__CommandRequest req;
+    uint8_t id[16];
+    pk_rpc_request_init(&req, id, 3000, 2);
+    Pelukan__V1__Actor forged = PELUKAN__V1__ACTOR__INIT;
+    forged.kind = PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_STAFF;
+    forged.id = "forged-admin";
+    forged.role = "admin";
+    forged.vouched_by = "intake";
+    req.actor = &forged;
+    req.case_id = case_id;
+    Pelukan__V1__GetContact gc = PELUKAN__V1__GET_CONTACT__INIT;
+    gc.purpose_code = "reporter_update";
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CONTACT;
+    req.get_contact = &gc;
+    Pelukan__V1__CommandReply *reply = NULL;
+    cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+    cr_assert_eq(reply->status, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK);
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    pk_rpc_client_destroy(&rpc);
+    pk_bus_keys_destroy(&keys);
+
+    /* The audit log records the opening as notification's, not the admin's. */
+    char args[160], *out = NULL;
+    snprintf(args, sizeof args, "audit access --case %s --json", case_id);
+    for (double end = pkt_now_ms() + 15000; pkt_now_ms() < end; usleep(100000)) {
+        free(out);
+        out = NULL;
+        pkt_ctl(T.env, args, NULL, &out);
+        if (strstr(out, "reporter_update"))
+            break;
+    }
+    cr_assert_not_null(strstr(out, "reporter_update"), "the opening reached the audit log: %s", out);
+    cr_assert_null(strstr(out, "forged-admin"), "the claimed actor is not recorded: %s", out);
+    cr_assert_not_null(strstr(out, "\"notification\""), "the peer is the actor: %s", out);
+    free(out);
+    cr_assert_eq(pkt_proc_stop(&audit, SIGTERM, 15000), 0);
+    free(case_id);
+    free(reporter);
+    pkt_intake_stop(&T);
+}
+
+/* The operator's key is the operator's: run as another user, pelukanctl
+ * cannot use it, and a key file others may read is refused too. */
+Test(trust, pelukanctl_refuses_a_key_it_does_not_own_or_others_can_read)
+{
+    pkt_env_t *env = pkt_env_new("pelukan");
+    char *out = NULL;
+    struct passwd *nobody = getpwnam("nobody");
+    if (geteuid() != 0 || !nobody || access("/usr/sbin/runuser", X_OK) != 0) {
+        cr_log_warn("not root (or no user nobody / runuser): the other-user case is not run here");
+    } else {
+        char *cmd = pk_asprintf("cd /tmp && runuser -u nobody -- env PELUKAN_CTL_CURVE_SECRET_KEY_FILE='%s' "
+                                "PELUKAN_CTL_CURVE_PUBLIC_KEY='%s' PELUKAN_AUDIT_CURVE_PUBLIC_KEY='%s' "
+                                "PELUKAN_INTAKE_CURVE_PUBLIC_KEY='%s' PELUKAN_NOTIFICATION_CURVE_PUBLIC_KEY='%s' "
+                                "PELUKAN_DISPATCH_CURVE_PUBLIC_KEY='%s' PELUKAN_REFERRAL_CURVE_PUBLIC_KEY='%s' "
+                                "PELUKAN_AUDIT_ARCHIVE='%s' %s/bin/pelukanctl audit replay > %s/nobody.out 2>&1",
+                                pkt_env_get(env, "PELUKAN_CTL_CURVE_SECRET_KEY_FILE"),
+                                pkt_env_get(env, "PELUKAN_CTL_CURVE_PUBLIC_KEY"),
+                                pkt_env_get(env, "PELUKAN_AUDIT_CURVE_PUBLIC_KEY"),
+                                pkt_env_get(env, "PELUKAN_INTAKE_CURVE_PUBLIC_KEY"),
+                                pkt_env_get(env, "PELUKAN_NOTIFICATION_CURVE_PUBLIC_KEY"),
+                                pkt_env_get(env, "PELUKAN_DISPATCH_CURVE_PUBLIC_KEY"),
+                                pkt_env_get(env, "PELUKAN_REFERRAL_CURVE_PUBLIC_KEY"),
+                                pkt_env_get(env, "PELUKAN_AUDIT_ARCHIVE"), pkt_env("PKTEST_BUILD"),
+                                pkt_env("PKTEST_TMP"));
+        int st = system(cmd);
+        free(cmd);
+        cr_assert_eq(WEXITSTATUS(st), 2, "pelukanctl as nobody exits 2");
+        char *path = pk_asprintf("%s/nobody.out", pkt_env("PKTEST_TMP"));
+        cr_assert_eq(pk_read_file(path, &out, NULL), 0);
+        free(path);
+        cr_assert_not_null(strstr(out, "PELUKAN_CTL_CURVE_SECRET_KEY_FILE="), "%s", out);
+        cr_assert(strstr(out, "not by this user") || strstr(out, "cannot read"), "%s", out);
+        free(out);
+    }
+    /* A copy of the key, readable by the group. */
+    char *copy = pk_asprintf("%s/ctl-open.curve", pkt_env("PKTEST_TMP"));
+    char *text = NULL;
+    cr_assert_eq(pk_read_file(pkt_env_get(env, "PELUKAN_CTL_CURVE_SECRET_KEY_FILE"), &text, NULL), 0);
+    FILE *f = fopen(copy, "w");
+    fputs(text, f);
+    fclose(f);
+    free(text);
+    chmod(copy, 0640);
+    pkt_env_set(env, "PELUKAN_CTL_CURVE_SECRET_KEY_FILE", copy);
+    cr_assert_eq(pkt_ctl(env, "audit replay", NULL, &out), 2);
+    cr_assert_not_null(strstr(out, "is open to group or others"), "%s", out);
+    free(out);
+    free(copy);
+    pkt_env_destroy(&env);
+}
