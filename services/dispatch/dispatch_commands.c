@@ -690,24 +690,27 @@ static int s_positions(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_
     s_put(&ids, "}"), s_put(&lats, "}"), s_put(&lons, "}"), s_put(&accs, "}"), s_put(&ats, "}");
     const char *params[] = {ids.p, lats.p, lons.p, accs.p, ats.p};
     /* One statement: the newest ping per companion moves its position
-     * (older ones arriving late do not), every ping is logged with the
-     * visit it belongs to, and the en-route visits of the companions who
-     * moved come back with their sealed targets. */
+     * (older ones arriving late do not), and the en-route visits of the
+     * companions who moved come back with their sealed targets. A ping
+     * taken during a visit may locate the victim's place: it is never
+     * logged, and a companion on site keeps no position at all (review
+     * H1). Only pings outside visits are logged, for the retention. */
     PGresult *r = s_exec(
         conn, d,
         "WITH p AS (SELECT * FROM unnest($1::text[], $2::float8[], $3::float8[], $4::real[], $5::bigint[])"
         "   AS p (cid, lat, lon, acc, at_us)),"
         " known AS (SELECT p.*, to_timestamp(p.at_us / 1000000.0) AS at,"
         "   ST_MakePoint(p.lon, p.lat)::geography AS pos,"
-        "   (SELECT v.id FROM visit v WHERE v.companion_id = p.cid AND v.state IN ('en_route', 'on_site')"
-        "     LIMIT 1) AS visit_id"
+        "   (SELECT max(v.state) FROM visit v WHERE v.companion_id = p.cid AND v.state IN ('en_route', 'on_site'))"
+        "     AS visiting"
         "   FROM p JOIN companion c ON c.id = p.cid),"
         " latest AS (SELECT DISTINCT ON (cid) * FROM known ORDER BY cid, at_us DESC),"
-        " moved AS (UPDATE companion c SET position = l.pos, position_at = l.at FROM latest l"
+        " moved AS (UPDATE companion c SET position = CASE WHEN l.visiting = 'on_site' THEN NULL ELSE l.pos END,"
+        "   position_at = l.at FROM latest l"
         "   WHERE c.id = l.cid AND (c.position_at IS NULL OR c.position_at <= l.at)"
         "   RETURNING c.id, c.first_name, c.badge, l.lat, l.lon, l.at_us),"
-        " logged AS (INSERT INTO position_log (companion_id, at, position, accuracy_m, visit_id)"
-        "   SELECT cid, at, pos, acc, visit_id FROM known)"
+        " logged AS (INSERT INTO position_log (companion_id, at, position, accuracy_m)"
+        "   SELECT cid, at, pos, acc FROM known WHERE visiting IS NULL)"
         " SELECT 'v', v.id, v.case_id, m.first_name, m.badge, m.lat, m.lon, m.at_us, v.target_sealed, k.wrapped_key,"
         "  m.id"
         " FROM moved m JOIN visit v ON v.companion_id = m.id AND v.state = 'en_route'"
@@ -740,8 +743,9 @@ static int s_positions(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_
             /* Arrived: the visit moves on site, and says so. */
             const char *pv[] = {visit_id};
             if (pk_pg_run(conn, d->log,
-                          "UPDATE visit SET state = 'on_site', arrived_at = now(), arrival_method = 'radius'"
-                          " WHERE id = $1",
+                          "WITH v AS (UPDATE visit SET state = 'on_site', arrived_at = now(), arrival_method = 'radius'"
+                          " WHERE id = $1 RETURNING companion_id)"
+                          " UPDATE companion SET position = NULL WHERE id = (SELECT companion_id FROM v)",
                           1, pv) != 0) {
                 PQclear(r);
                 return PK_EDB;

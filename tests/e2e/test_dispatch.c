@@ -292,6 +292,22 @@ Test(dispatch, nearest_companion_assigned_watched_arrives_and_reports)
     free(st.body);
     s_wait_state(id, "on_site");
     cr_assert_eq(s_call("GET", rpath, NULL, reporter, NULL), 410, "tracking after arrival");
+    /* No plaintext trace of the place (review H1): no ping of the visit in
+     * the position log, and the companion on site keeps no position, even
+     * after one more ping there. */
+    cr_assert_eq(s_ping(near, LAT + 0.01 * KM_LAT, LON), 204);
+    char *sql = pk_asprintf("SELECT count(*) FROM dispatch.position_log WHERE companion_id = '%s'"
+                            " AND ST_DWithin(position, ST_MakePoint(%f, %f)::geography, 1200)",
+                            near_id, LON, LAT);
+    char *near_pings = pkt_sql_value(T.db, sql);
+    cr_assert_str_eq(near_pings, "0", "pings of the visit are not logged");
+    free(near_pings);
+    free(sql);
+    sql = pk_asprintf("SELECT count(*) FROM dispatch.companion WHERE id = '%s' AND position IS NOT NULL", near_id);
+    char *kept = pkt_sql_value(T.db, sql);
+    cr_assert_str_eq(kept, "0", "a companion on site keeps no position");
+    free(kept);
+    free(sql);
 
     /* The identification report. */
     snprintf(path, sizeof path, "/v1/companion/visits/%s/identification", visit_id);
@@ -366,7 +382,7 @@ Test(dispatch, nearest_companion_assigned_watched_arrives_and_reports)
 static bool s_loose_positions_gone(void *arg)
 {
     (void)arg;
-    char *n = pkt_sql_value(T.db, "SELECT count(*) FROM dispatch.position_log WHERE visit_id IS NULL");
+    char *n = pkt_sql_value(T.db, "SELECT count(*) FROM dispatch.position_log");
     bool gone = n && strcmp(n, "0") == 0;
     free(n);
     return gone;
