@@ -10,6 +10,7 @@
 
 typedef struct intake_notify intake_notify_t;
 typedef struct intake_events intake_events_t;
+typedef struct intake_purge intake_purge_t;
 typedef struct intake_dispatch intake_dispatch_t;
 
 typedef struct {
@@ -31,10 +32,13 @@ typedef struct {
     int otp_max_attempts;
     int otp_per_phone, otp_phone_window_s;
     int otp_per_client, otp_client_window_s;
+    int otp_per_phone_day, otp_per_hour;
+    int otp_fails_per_client_day, otp_fails_per_phone_day;
     int session_ttl_s;
     int staff_session_ttl_s, staff_max_failures, staff_lock_s;
     struct intake_route_ctx *route_ctx; /* one per route (main.c) */
     intake_events_t *events;            /* the staff's live feed (intake_events.c) */
+    intake_purge_t *purge;              /* expired codes and sessions (intake_purge.c) */
     intake_dispatch_t *dispatch;        /* commands to dispatch (intake_dispatch.c) */
     pk_rpc_uv_t *referral;              /* commands to referral (intake_referral.c) */
     pk_arena_t *cmd_mem;                /* the command thread's reply results (intake_contact.c) */
@@ -73,6 +77,10 @@ int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg);
 /* The staff's live feed: numbers new timeline entries and serves
  * GET /v1/staff/events. Destroying it ends every stream. */
 intake_events_t *intake_events_new(intake_t *in);
+/* Deletes expired codes, old requests and wrong codes, ended sessions,
+ * every `every_s` seconds. */
+intake_purge_t *intake_purge_new(intake_t *in, int every_s);
+void intake_purge_destroy(intake_purge_t **p_p);
 void intake_events_destroy(intake_events_t **ev_p);
 
 /* Sends SendOtp commands to the notification service from its own thread.

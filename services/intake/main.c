@@ -29,6 +29,14 @@ static const pk_config_def_t s_settings[] = {
     {"PELUKAN_INTAKE_OTP_PHONE_WINDOW_S", PK_CFG_INT, "900", "window of the per-phone limit", NULL, 1, 86400},
     {"PELUKAN_INTAKE_OTP_PER_CLIENT", PK_CFG_INT, "20", "codes per client address per window", NULL, 1, 100000},
     {"PELUKAN_INTAKE_OTP_CLIENT_WINDOW_S", PK_CFG_INT, "3600", "window of the per-address limit", NULL, 1, 86400},
+    {"PELUKAN_INTAKE_PURGE_S", PK_CFG_INT, "300", "seconds between purges of expired codes and sessions", NULL, 1,
+     86400},
+    {"PELUKAN_INTAKE_OTP_PER_PHONE_DAY", PK_CFG_INT, "8", "codes per phone per 24 hours", NULL, 1, 1000},
+    {"PELUKAN_INTAKE_OTP_PER_HOUR", PK_CFG_INT, "2000", "codes per hour in all (the SMS budget)", NULL, 1, 10000000},
+    {"PELUKAN_INTAKE_OTP_FAILS_PER_CLIENT_DAY", PK_CFG_INT, "10",
+     "wrong codes per phone and client address per 24 hours", NULL, 1, 1000},
+    {"PELUKAN_INTAKE_OTP_FAILS_PER_PHONE_DAY", PK_CFG_INT, "10",
+     "wrong codes per phone per 24 hours from addresses other than the one the code was sent for", NULL, 1, 1000},
     {"PELUKAN_INTAKE_SESSION_TTL_S", PK_CFG_INT, "2592000", "reporter session lifetime (30 days)", NULL, 60, 31536000},
     {"PELUKAN_INTAKE_STAFF_SESSION_TTL_S", PK_CFG_INT, "43200", "staff session lifetime (12 hours)", NULL, 60, 604800},
     {"PELUKAN_INTAKE_STAFF_MAX_FAILURES", PK_CFG_INT, "5", "wrong passwords in a row before a staff account locks",
@@ -76,6 +84,10 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->otp_phone_window_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_PHONE_WINDOW_S");
     in->otp_per_client = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_PER_CLIENT");
     in->otp_client_window_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_CLIENT_WINDOW_S");
+    in->otp_per_phone_day = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_PER_PHONE_DAY");
+    in->otp_per_hour = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_PER_HOUR");
+    in->otp_fails_per_client_day = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_FAILS_PER_CLIENT_DAY");
+    in->otp_fails_per_phone_day = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_FAILS_PER_PHONE_DAY");
     in->session_ttl_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_SESSION_TTL_S");
     in->staff_session_ttl_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STAFF_SESSION_TTL_S");
     in->staff_max_failures = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STAFF_MAX_FAILURES");
@@ -98,6 +110,7 @@ static int s_start(pk_service_t *svc, void **state_p)
         intake_notify_new(pk_config_service_str(cfg, "notification", "RPC"), pk_service_bus_keys(svc), in->log,
                           in->m_otp_failed, in->m_otp_sent);
     in->events = intake_events_new(in);
+    in->purge = intake_purge_new(in, (int)pk_config_int(cfg, "PELUKAN_INTAKE_PURGE_S"));
     in->dispatch = intake_dispatch_new(in, pk_config_service_str(cfg, "dispatch", "RPC"));
     in->referral = pk_rpc_uv_new(pk_service_loop(svc), pk_config_service_str(cfg, "referral", "RPC"), 0, in->log,
                                  pk_service_bus_keys(svc), "referral");
@@ -128,6 +141,7 @@ static void s_stop(pk_service_t *svc, void *state)
     }
     intake_notify_destroy(&in->notify);
     intake_events_destroy(&in->events);
+    intake_purge_destroy(&in->purge);
     intake_dispatch_destroy(&in->dispatch);
     pk_rpc_uv_close(&in->referral);
     intake_catalog_destroy(&in->catalog);

@@ -199,44 +199,127 @@ Test(intake, bad_input_gets_a_clear_4xx_and_changes_nothing)
     s_stop();
 }
 
-Test(intake, code_requests_are_limited_and_wrong_codes_lock)
+/* A code request or verify from client address `ip` (behind the trusted
+ * proxy on loopback); returns the status and the answer's text. */
+static int s_otp(const char *path, const char *phone, const char *code, const char *ip, char **text)
 {
-    static const char *const extra[] = {"PELUKAN_INTAKE_OTP_PER_PHONE", "3", NULL};
+    char body[96], xff[64];
+    if (code)
+        snprintf(body, sizeof body, "{\"phone\":\"%s\",\"code\":\"%s\"}", phone, code);
+    else
+        snprintf(body, sizeof body, "{\"phone\":\"%s\"}", phone);
+    snprintf(xff, sizeof xff, "X-Forwarded-For: %s", ip);
+    const char *h[] = {"Content-Type: application/json", xff, NULL};
+    char *out = NULL;
+    int st = pkt_http("POST", T.port, path, body, strlen(body), h, &out);
+    if (text)
+        *text = out;
+    else
+        free(out);
+    return st;
+}
+
+static void s_wrong(char wrong[8], const char *code)
+{
+    snprintf(wrong, 8, "%06d", (atoi(code) + 1) % 1000000);
+}
+
+/* Security review H2, H3, M9: limits per phone, per client (behind the
+ * proxy) and overall; one answer for every failed code; a stranger's
+ * guesses neither lock the reporter out nor go on for ever. */
+Test(intake, codes_are_limited_and_failures_are_no_oracle_and_no_lock)
+{
+    static const char *const extra[] = {"PELUKAN_INTAKE_OTP_PER_PHONE",
+                                        "3",
+                                        "PELUKAN_INTAKE_OTP_PER_HOUR",
+                                        "7",
+                                        "PELUKAN_INTAKE_OTP_FAILS_PER_PHONE_DAY",
+                                        "4",
+                                        "PELUKAN_HTTP_TRUSTED_PROXIES",
+                                        "127.0.0.1",
+                                        "PELUKAN_INTAKE_PURGE_S",
+                                        "1",
+                                        NULL};
     s_start("t_intake3", extra);
-    char code[8], e164[24];
+    const char *me = "198.51.100.10", *abuser = "203.0.113.66";
+    char code[8], e164[24], wrong[8], *text = NULL;
     for (int i = 0; i < 3; i++) {
-        cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/auth/otp", "{\"phone\":\"085700001111\"}", NULL, NULL, NULL),
-                     202);
+        cr_assert_eq(s_otp("/v1/auth/otp", "085700001111", NULL, me, NULL), 202);
         cr_assert(pkt_intake_take_otp(&T, code, e164));
     }
     cr_assert_str_eq(e164, "+6285700001111");
-    char *text = NULL;
-    const char *ct[] = {"Content-Type: application/json", NULL};
-    const char *again = "{\"phone\":\"085700001111\"}";
-    cr_assert_eq(pkt_http("POST", T.port, "/v1/auth/otp", again, strlen(again), ct, &text), 429);
+    cr_assert_eq(s_otp("/v1/auth/otp", "085700001111", NULL, me, &text), 429);
     cr_assert_not_null(strstr(text, "too_many_requests"));
-    cr_assert_not_null(pkt_last_header("Retry-After"), "429 says when to retry");
-    cr_assert_gt(atoi(pkt_last_header("Retry-After")), 0);
+    cr_assert_gt(atoi(pkt_last_header("Retry-After")), 0, "429 says when to retry");
     free(text);
     cr_assert_eq(s_count("SELECT count(*) FROM intake.otp_request"), 3, "the refused request left no trace");
 
-    /* Five wrong codes, then even the right one is refused. */
-    char body[96];
-    char wrong[8];
-    snprintf(wrong, sizeof wrong, "%06d", (atoi(code) + 1) % 1000000);
-    for (int i = 0; i < 5; i++) {
-        snprintf(body, sizeof body, "{\"phone\":\"085700001111\",\"code\":\"%s\"}", wrong);
-        json_t *j;
-        cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/auth/otp/verify", body, NULL, NULL, &j), 401);
-        cr_assert_str_eq(pkt_json_str(j, "error.code"), "otp_invalid");
-        json_decref(j);
+    /* One answer for a phone without a code, a wrong code and an expired one. */
+    char *absent = NULL, *bad = NULL, *expired = NULL;
+    cr_assert_eq(s_otp("/v1/auth/otp/verify", "085700002222", "123456", abuser, &absent), 401);
+    s_wrong(wrong, code);
+    cr_assert_eq(s_otp("/v1/auth/otp/verify", "085700001111", wrong, abuser, &bad), 401);
+    char old[8];
+    cr_assert_eq(s_otp("/v1/auth/otp", "085700003333", NULL, me, NULL), 202);
+    cr_assert(pkt_intake_take_otp(&T, old, e164));
+    pkt_sql(T.db, "UPDATE intake.otp SET expires_at = now() - interval '1 second'");
+    cr_assert_eq(s_otp("/v1/auth/otp/verify", "085700003333", old, me, &expired), 401);
+    cr_assert_not_null(strstr(absent, "\"otp_invalid\""), "%s", absent);
+    cr_assert_str_eq(absent, bad, "absent and wrong look alike");
+    cr_assert_str_eq(absent, expired, "absent and expired look alike");
+    free(absent), free(bad), free(expired);
+    pkt_sql(T.db, "UPDATE intake.otp SET expires_at = now() + interval '5 minutes'");
+
+    /* The abuser guesses at the reporter's phone from his own address:
+     * a budget of its own, never the reporter's code. */
+    for (int i = 0; i < 8; i++)
+        cr_assert_eq(s_otp("/v1/auth/otp/verify", "085700001111", wrong, abuser, NULL), 401);
+    /* Other addresses share one budget per phone and day (4 here): past
+     * it, even the right code from a new address is refused... */
+    for (int i = 0; i < 4; i++) {
+        char ip[32];
+        snprintf(ip, sizeof ip, "203.0.113.%d", 100 + i);
+        cr_assert_eq(s_otp("/v1/auth/otp/verify", "085700001111", wrong, ip, NULL), 401);
     }
-    snprintf(body, sizeof body, "{\"phone\":\"085700001111\",\"code\":\"%s\"}", code);
-    json_t *j;
-    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/auth/otp/verify", body, NULL, NULL, &j), 429);
-    cr_assert_str_eq(pkt_json_str(j, "error.code"), "otp_locked");
+    cr_assert_eq(s_otp("/v1/auth/otp/verify", "085700001111", code, "203.0.113.200", NULL), 401,
+                 "guesses at a phone are bounded per day, whatever the address");
+    /* ...while the reporter, from the address the code was sent to, gets in. */
+    json_t *j = NULL;
+    cr_assert_eq(s_otp("/v1/auth/otp/verify", "085700001111", code, me, &text), 200, "%s", text);
+    j = json_loads(text, 0, NULL);
+    cr_assert_eq(strlen(pkt_json_str(j, "token")), 64);
     json_decref(j);
-    cr_assert_eq(s_count("SELECT count(*) FROM intake.session"), 0);
+    free(text);
+    cr_assert_eq(s_count("SELECT count(*) FROM intake.otp WHERE phone_index IN (SELECT phone_index FROM "
+                         "intake.reporter)"),
+                 0, "the codes of the phone are consumed");
+
+    /* A code's own client has five tries; then even the right code fails. */
+    cr_assert_eq(s_otp("/v1/auth/otp", "085700004444", NULL, abuser, NULL), 202);
+    cr_assert(pkt_intake_take_otp(&T, code, e164));
+    s_wrong(wrong, code);
+    for (int i = 0; i < 5; i++)
+        cr_assert_eq(s_otp("/v1/auth/otp/verify", "085700004444", wrong, abuser, NULL), 401);
+    cr_assert_eq(s_otp("/v1/auth/otp/verify", "085700004444", code, abuser, NULL), 401);
+
+    /* The SMS budget: 7 codes an hour in all (5 sent so far). */
+    cr_assert_eq(s_otp("/v1/auth/otp", "085700005555", NULL, "198.51.100.20", NULL), 202);
+    cr_assert(pkt_intake_take_otp(&T, code, e164));
+    cr_assert_eq(s_otp("/v1/auth/otp", "085700006666", NULL, "198.51.100.21", NULL), 202);
+    cr_assert(pkt_intake_take_otp(&T, code, e164));
+    cr_assert_eq(s_otp("/v1/auth/otp", "085700007777", NULL, "198.51.100.22", NULL), 429, "over the SMS budget");
+    cr_assert_eq(s_count("SELECT count(*) FROM intake.session"), 1);
+
+    /* Review L7: what is past its use is purged (moved back in time here). */
+    pkt_sql(T.db, "UPDATE intake.otp_request SET at = now() - interval '2 days';"
+                  "UPDATE intake.otp_failure SET at = now() - interval '2 days';"
+                  "UPDATE intake.otp SET expires_at = now() - interval '1 second';"
+                  "UPDATE intake.session SET expires_at = now() - interval '1 second'");
+    cr_assert(pkt_sql_wait(T.db,
+                           "SELECT ((SELECT count(*) FROM intake.otp_request) + (SELECT count(*) FROM intake.otp_failure)"
+                           " + (SELECT count(*) FROM intake.otp) + (SELECT count(*) FROM intake.session) = 0)::int",
+                           10000),
+               "codes, requests, failures and sessions purged");
     s_stop();
 }
 
