@@ -17,6 +17,24 @@
 #define S_PASSWORD_MAX 256
 #define S_TS(col)      "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
+/* A password check is claimed before it runs (security review H4): one
+ * statement counts the try and, at the limit, locks the account, so that
+ * parallel tries cannot get more checks than the limit; a right password
+ * then clears the count. An account that is locked or disabled yields no
+ * row and is checked against a hash nobody knows: the same answer after
+ * the same work as a wrong password (M3). The key ($1) is the login
+ * (S_CLAIM_BY_LOGIN) or the staff id (S_CLAIM_BY_ID, password changes:
+ * L6); $2 the limit, $3 the lock in seconds. */
+#define S_CLAIM(key)                                                                                                   \
+    "WITH s AS (SELECT id, CASE WHEN locked_until <= now() THEN 0 ELSE failed_logins END + 1 AS n FROM staff"         \
+    "   WHERE " key " = $1 AND NOT disabled AND (locked_until IS NULL OR locked_until <= now()) FOR UPDATE)"          \
+    " UPDATE staff t SET failed_logins = s.n,"                                                                         \
+    "   locked_until = CASE WHEN s.n >= $2::int THEN now() + make_interval(secs => $3::int) END"                     \
+    " FROM s WHERE t.id = s.id RETURNING t.id, t.role, coalesce(t.agency_code, ''), t.password_hash"
+static const char S_CLAIM_BY_LOGIN[] = S_CLAIM("login");
+static const char S_CLAIM_BY_ID[] = S_CLAIM("id");
+static const char S_CLEAR_SQL[] = "UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE id = $1";
+
 /* An Argon2id hash (the same limits as pk_password_hash) of 32 random
  * bytes nobody kept: an unknown or disabled login is checked against it,
  * so that it costs what a known one costs and tells nothing. Kept as text
@@ -179,6 +197,18 @@ static void s_wipe_passwords(json_t *body)
     }
 }
 
+/* Claims a password check of the account `key` names (see S_CLAIM). */
+static void s_claim(intake_call_t *c, const char *sql, const char *key, pk_db_txn_fn done)
+{
+    char max[16], lock[16];
+    snprintf(max, sizeof max, "%d", c->in->staff_max_failures);
+    snprintf(lock, sizeof lock, "%d", c->in->staff_lock_s);
+    const char *p[] = {key, max, lock};
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn, sql, 3, p);
+    pk_db_txn_submit(txn, done, c);
+}
+
 /* ---- POST /v1/staff/login -------------------------------------------------- */
 
 static void s_session_made(pk_db_txn_t *txn, int status, void *arg)
@@ -196,38 +226,18 @@ static void s_session_made(pk_db_txn_t *txn, int status, void *arg)
     intake_call_free(c);
 }
 
-static void s_failure_counted(pk_db_txn_t *txn, int status, void *arg)
-{
-    intake_call_t *c = arg;
-    if (!intake_db_ok(c, txn, status))
-        return;
-    intake_error(c->req, 401, "invalid_credentials", "Nama pengguna atau kata sandi salah", NULL);
-    intake_call_free(c);
-}
-
 static void s_login_checked(intake_call_t *c, int rc, const char *hash)
 {
     (void)hash;
     intake_t *in = c->in;
     s_wipe_passwords(c->body);
-    if (!c->staff_id[0]) {
-        /* No such account: the same answer, after the same work. */
+    if (!c->staff_id[0] || rc != 0) {
+        /* Unknown, disabled, locked or wrong: one answer (the try was
+         * counted before the check). */
+        if (c->staff_id[0])
+            pk_log_warn(in->log, "staff login failed: wrong password for staff %s", c->staff_id);
         intake_error(c->req, 401, "invalid_credentials", "Nama pengguna atau kata sandi salah", NULL);
         intake_call_free(c);
-        return;
-    }
-    if (rc != 0) {
-        pk_log_warn(in->log, "staff login failed: wrong password for staff %s", c->staff_id);
-        char max[16], lock[16];
-        snprintf(max, sizeof max, "%d", in->staff_max_failures);
-        snprintf(lock, sizeof lock, "%d", in->staff_lock_s);
-        const char *p[] = {c->staff_id, max, lock};
-        pk_db_txn_t *txn = pk_db_txn_new(in->db);
-        pk_db_txn_add(txn,
-                      "UPDATE staff SET failed_logins = failed_logins + 1, locked_until = CASE WHEN failed_logins + 1"
-                      " >= $2::int THEN now() + make_interval(secs => $3::int) ELSE locked_until END WHERE id = $1",
-                      3, p);
-        pk_db_txn_submit(txn, s_failure_counted, c);
         return;
     }
     uint8_t raw[32];
@@ -240,7 +250,7 @@ static void s_login_checked(intake_call_t *c, int rc, const char *hash)
     snprintf(ttl, sizeof ttl, "%d", in->staff_session_ttl_s);
     const char *p[] = {c->staff_id, th, ttl};
     pk_db_txn_t *txn = pk_db_txn_new(in->db);
-    pk_db_txn_add(txn, "UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE id = $1", 1, p);
+    pk_db_txn_add(txn, S_CLEAR_SQL, 1, p);
     pk_db_txn_add(txn,
                   "WITH s AS (INSERT INTO staff_session (token_hash, staff_id, expires_at)"
                   "   VALUES ($2, $1, now() + make_interval(secs => $3::int)) RETURNING expires_at)"
@@ -256,25 +266,14 @@ static void s_login_found(pk_db_txn_t *txn, int status, void *arg)
         return;
     const PGresult *r = pk_db_txn_result(txn, 0);
     const char *password = json_string_value(json_object_get(c->body, "password"));
-    if (PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 4), "t") == 0) {
-        char retry[16];
-        snprintf(retry, sizeof retry, "%s", PQgetvalue(r, 0, 6));
-        pk_http_add_header(c->req, "Retry-After", retry);
-        pk_log_warn(c->in->log, "staff login refused: staff %s is locked out", PQgetvalue(r, 0, 0));
-        intake_error(c->req, 423, "account_locked",
-                     "Akun terkunci sementara karena terlalu banyak percobaan; coba lagi nanti atau hubungi admin",
-                     NULL);
-        intake_call_free(c);
-        return;
-    }
-    if (PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 5), "f") == 0) {
+    if (PQntuples(r) == 1) {
         snprintf(c->staff_id, sizeof c->staff_id, "%s", PQgetvalue(r, 0, 0));
         snprintf(c->staff_role, sizeof c->staff_role, "%s", PQgetvalue(r, 0, 1));
         snprintf(c->staff_agency, sizeof c->staff_agency, "%s", PQgetvalue(r, 0, 2));
         s_pw(c, PQgetvalue(r, 0, 3), password, s_login_checked);
     } else {
-        /* Unknown or disabled: checked against a hash of nothing anyone
-         * knows, so that it costs as much as a known login. */
+        /* Unknown, disabled or locked: checked against a hash of nothing
+         * anyone knows, so that it costs as much as a known login. */
         s_pw(c, s_nobody_hash, password, s_login_checked);
     }
 }
@@ -295,14 +294,7 @@ void intake_staff_login(pk_http_req_t *req, void *arg)
     }
     if (!s_password(c, "password", false))
         return;
-    const char *p[] = {login};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn,
-                  "SELECT id, role, coalesce(agency_code, ''), password_hash, coalesce(locked_until > now(), false),"
-                  " disabled, greatest(1, ceil(extract(epoch FROM locked_until - now())))::int"
-                  " FROM staff WHERE login = $1",
-                  1, p);
-    pk_db_txn_submit(txn, s_login_found, c);
+    s_claim(c, S_CLAIM_BY_LOGIN, login, s_login_found);
 }
 
 /* ---- POST /v1/staff/logout ------------------------------------------------- */
@@ -331,6 +323,7 @@ static void s_new_hashed(intake_call_t *c, int rc, const char *hash)
     intake_token_hash(s_staff_token(c->req), th);
     const char *p[] = {c->staff_id, hash}, *q[] = {c->staff_id, th};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn, S_CLEAR_SQL, 1, p);
     pk_db_txn_add(txn, "UPDATE staff SET password_hash = $2, password_changed_at = now() WHERE id = $1", 2, p);
     /* Every other session of the account ends with the old password. */
     pk_db_txn_add(txn, "DELETE FROM staff_session WHERE staff_id = $1 AND token_hash <> $2", 2, q);
@@ -354,8 +347,10 @@ static void s_password_found(pk_db_txn_t *txn, int status, void *arg)
     intake_call_t *c = arg;
     if (!intake_db_ok(c, txn, status))
         return;
-    s_pw(c, PQgetvalue(pk_db_txn_result(txn, 0), 0, 0), json_string_value(json_object_get(c->body, "current_password")),
-         s_current_checked);
+    const PGresult *r = pk_db_txn_result(txn, 0);
+    /* Locked by wrong tries: the same answer as a wrong password. */
+    s_pw(c, PQntuples(r) == 1 ? PQgetvalue(r, 0, 3) : s_nobody_hash,
+         json_string_value(json_object_get(c->body, "current_password")), s_current_checked);
 }
 
 void intake_staff_password(intake_call_t *c)
@@ -368,10 +363,16 @@ void intake_staff_password(intake_call_t *c)
         return;
     if (!s_password(c, "new_password", true))
         return;
-    const char *p[] = {c->staff_id};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn, "SELECT password_hash FROM staff WHERE id = $1", 1, p);
-    pk_db_txn_submit(txn, s_password_found, c);
+    const char *current = json_string_value(json_object_get(c->body, "current_password")),
+               *fresh = json_string_value(json_object_get(c->body, "new_password"));
+    if (strcmp(current, fresh) == 0) {
+        s_wipe_passwords(c->body);
+        intake_error(c->req, 422, "validation_failed", "Data tidak valid",
+                     json_pack("{s:s}", "new_password", "harus berbeda dari kata sandi lama"));
+        intake_call_free(c);
+        return;
+    }
+    s_claim(c, S_CLAIM_BY_ID, c->staff_id, s_password_found);
 }
 
 /* ---- accounts (admin) ---------------------------------------------------------- */
