@@ -33,6 +33,7 @@ typedef struct {
     int otp_per_phone, otp_phone_window_s;
     int otp_per_client, otp_client_window_s;
     int otp_per_phone_day, otp_per_hour;
+    int pw_slots, pw_busy; /* password hashes allowed at once, and taken (intake_staff.c) */
     int otp_fails_per_client_day, otp_fails_per_phone_day;
     int session_ttl_s;
     int staff_session_ttl_s, staff_max_failures, staff_lock_s;

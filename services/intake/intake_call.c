@@ -18,6 +18,8 @@ intake_call_t *intake_call_new(intake_t *in, pk_http_req_t *req)
 
 void intake_call_free(intake_call_t *c)
 {
+    if (c->pw_slot)
+        c->in->pw_busy--;
     sodium_memzero(c->reporter_key, sizeof c->reporter_key);
     sodium_memzero(c->phone, sizeof c->phone);
     json_decref(c->body);

@@ -24,7 +24,8 @@ typedef struct intake_call {
     char staff_agency[32];
     unsigned role_bit;
     const struct intake_route *route;
-    void *work; /* password hashing in flight (intake_staff.c) */
+    void *work;   /* password hashing in flight (intake_staff.c) */
+    bool pw_slot; /* holds one of the password-hash slots (intake_staff.c) */
 } intake_call_t;
 
 /* Caller owns return value; free with intake_call_free(). */

@@ -197,6 +197,24 @@ static void s_wipe_passwords(json_t *body)
     }
 }
 
+/* Takes a password-hash slot for this request, or answers 503 with
+ * Retry-After and frees the call (review M4: a login flood must neither
+ * queue without end on the thread pool nor hold 64 MiB per waiting hash).
+ * The slot is given back when the call is freed. */
+static bool s_pw_slot(intake_call_t *c)
+{
+    if (c->in->pw_busy >= c->in->pw_slots) {
+        pk_metric_add(c->in->m_rejected, 1);
+        pk_http_add_header(c->req, "Retry-After", "1");
+        intake_error(c->req, 503, "busy", "Layanan sedang sibuk, coba lagi sebentar lagi", NULL);
+        intake_call_free(c);
+        return false;
+    }
+    c->in->pw_busy++;
+    c->pw_slot = true;
+    return true;
+}
+
 /* Claims a password check of the account `key` names (see S_CLAIM). */
 static void s_claim(intake_call_t *c, const char *sql, const char *key, pk_db_txn_fn done)
 {
@@ -292,7 +310,7 @@ void intake_staff_login(pk_http_req_t *req, void *arg)
         intake_call_free(c);
         return;
     }
-    if (!s_password(c, "password", false))
+    if (!s_password(c, "password", false) || !s_pw_slot(c))
         return;
     s_claim(c, S_CLAIM_BY_LOGIN, login, s_login_found);
 }
@@ -372,7 +390,8 @@ void intake_staff_password(intake_call_t *c)
         intake_call_free(c);
         return;
     }
-    s_claim(c, S_CLAIM_BY_ID, c->staff_id, s_password_found);
+    if (s_pw_slot(c))
+        s_claim(c, S_CLAIM_BY_ID, c->staff_id, s_password_found);
 }
 
 /* ---- accounts (admin) ---------------------------------------------------------- */
@@ -429,7 +448,7 @@ void intake_staff_account_create(intake_call_t *c)
     if (intake_invalid(c, errors, "Data tidak valid"))
         return;
     const char *pw = s_password(c, "password", true);
-    if (pw)
+    if (pw && s_pw_slot(c))
         s_pw(c, NULL, pw, s_account_hashed);
 }
 

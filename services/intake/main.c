@@ -29,6 +29,8 @@ static const pk_config_def_t s_settings[] = {
     {"PELUKAN_INTAKE_OTP_PHONE_WINDOW_S", PK_CFG_INT, "900", "window of the per-phone limit", NULL, 1, 86400},
     {"PELUKAN_INTAKE_OTP_PER_CLIENT", PK_CFG_INT, "20", "codes per client address per window", NULL, 1, 100000},
     {"PELUKAN_INTAKE_OTP_CLIENT_WINDOW_S", PK_CFG_INT, "3600", "window of the per-address limit", NULL, 1, 86400},
+    {"PELUKAN_INTAKE_PASSWORD_SLOTS", PK_CFG_INT, "4",
+     "password checks at once (64 MiB each); more get 503 with Retry-After", NULL, 1, 64},
     {"PELUKAN_INTAKE_PURGE_S", PK_CFG_INT, "300", "seconds between purges of expired codes and sessions", NULL, 1,
      86400},
     {"PELUKAN_INTAKE_OTP_PER_PHONE_DAY", PK_CFG_INT, "8", "codes per phone per 24 hours", NULL, 1, 1000},
@@ -84,6 +86,7 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->otp_phone_window_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_PHONE_WINDOW_S");
     in->otp_per_client = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_PER_CLIENT");
     in->otp_client_window_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_CLIENT_WINDOW_S");
+    in->pw_slots = (int)pk_config_int(cfg, "PELUKAN_INTAKE_PASSWORD_SLOTS");
     in->otp_per_phone_day = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_PER_PHONE_DAY");
     in->otp_per_hour = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_PER_HOUR");
     in->otp_fails_per_client_day = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_FAILS_PER_CLIENT_DAY");
