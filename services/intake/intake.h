@@ -33,7 +33,8 @@ typedef struct {
     int otp_per_phone, otp_phone_window_s;
     int otp_per_client, otp_client_window_s;
     int otp_per_phone_day, otp_per_hour;
-    int pw_slots, pw_busy; /* password hashes allowed at once, and taken (intake_staff.c) */
+    int pw_slots, pw_busy;
+    int streams_per_session, streams_per_account, streams_max; /* staff feed caps (intake_events.c) */ /* password hashes allowed at once, and taken (intake_staff.c) */
     int otp_fails_per_client_day, otp_fails_per_phone_day;
     int session_ttl_s;
     int staff_session_ttl_s, staff_max_failures, staff_lock_s;
@@ -78,6 +79,9 @@ int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg);
 /* The staff's live feed: numbers new timeline entries and serves
  * GET /v1/staff/events. Destroying it ends every stream. */
 intake_events_t *intake_events_new(intake_t *in);
+/* Looks the open streams' sessions up again at the next tick (a logout,
+ * a disabled account, a password change). Accepts NULL. */
+void intake_events_recheck(intake_events_t *ev);
 /* Deletes expired codes, old requests and wrong codes, ended sessions,
  * every `every_s` seconds. */
 intake_purge_t *intake_purge_new(intake_t *in, int every_s);

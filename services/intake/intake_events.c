@@ -6,7 +6,15 @@
  * A timer numbers new timeline entries (feed_seq, dense, in one statement
  * under an advisory lock, after they committed), then reads what follows
  * the lowest cursor of the open streams and hands each its part. Entries
- * carry codes, states and staff ids; never personal data. */
+ * carry codes, states and staff ids; never personal data.
+ *
+ * A stream lasts as long as the access it was opened with (security review
+ * M1, M2, M5): every second the sessions of the open streams are looked up
+ * again, and a stream whose session ended (logout, expiry, password change,
+ * a disabled account) ends; its role and agency are the account's as they
+ * are now. An agency sees only entries of cases it accepted, from the time
+ * its referral was made. Streams are capped per session, per account and
+ * overall. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +27,7 @@
 #define S_TICK_MS   200
 #define S_PING_MS   15000
 #define S_READ_MAX  1000
+#define S_CHECK_MS  1000
 #define S_S_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 typedef struct s_client {
@@ -28,7 +37,9 @@ typedef struct s_client {
     unsigned role_bit;
     char staff_id[PK_ID_HEX_LEN + 1];
     char agency[32];
-    long long cursor; /* last feed_seq handed to this client (seen or not) */
+    char token_hash[65]; /* the session the stream lives on */
+    bool checked;        /* found by the last session check */
+    long long cursor;    /* last feed_seq handed to this client (seen or not) */
     bool dead;
 } s_client_t;
 
@@ -38,6 +49,8 @@ struct intake_events {
     s_client_t *clients;
     bool busy;
     uint64_t last_ping_us;
+    uint64_t last_check_us;
+    bool checking;
     int nclients;
     pk_metric_t *m_clients;
 };
@@ -77,8 +90,13 @@ static bool s_sees(const s_client_t *c, const PGresult *r, int i)
         return true;
     if (c->role_bit == INTAKE_COMPANION)
         return !PQgetisnull(r, i, 8) && strcmp(PQgetvalue(r, i, 8), c->staff_id) == 0;
-    if (c->role_bit == INTAKE_AGENCY)
-        return !PQgetisnull(r, i, 9) && c->agency[0] && strcmp(PQgetvalue(r, i, 9), c->agency) == 0;
+    if (c->role_bit == INTAKE_AGENCY && c->agency[0]) {
+        /* ",a,b,": the agencies that accepted the case, whose referral
+         * was made before this entry. */
+        char needle[40];
+        snprintf(needle, sizeof needle, ",%s,", c->agency);
+        return !PQgetisnull(r, i, 9) && strstr(PQgetvalue(r, i, 9), needle) != NULL;
+    }
     return false;
 }
 
@@ -113,13 +131,76 @@ static void s_read_done(pk_db_txn_t *txn, int status, void *arg)
     s_reap(ev);
 }
 
+/* The sessions that still hold, with their accounts as they are now:
+ * the streams of the others end. */
+static void s_checked(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_events_t *ev = arg;
+    ev->checking = false;
+    if (status != 0)
+        return; /* next time */
+    const PGresult *r = pk_db_txn_result(txn, 0);
+    for (s_client_t *c = ev->clients; c; c = c->next)
+        c->checked = false;
+    for (int i = 0; i < PQntuples(r); i++) {
+        for (s_client_t *c = ev->clients; c; c = c->next) {
+            if (strcmp(c->token_hash, PQgetvalue(r, i, 0)) != 0)
+                continue;
+            c->checked = true;
+            c->role_bit = intake_role_bit(PQgetvalue(r, i, 1));
+            snprintf(c->agency, sizeof c->agency, "%s", PQgetvalue(r, i, 2));
+        }
+    }
+    for (s_client_t *c = ev->clients; c; c = c->next)
+        if (!c->checked && !c->dead) {
+            static const char end[] = "event: end\ndata: {\"reason\":\"session_ended\"}\n\n";
+            s_send(c, end, sizeof end - 1);
+            c->dead = true;
+        }
+    s_reap(ev);
+}
+
+static void s_check_sessions(intake_events_t *ev)
+{
+    size_t n = 0;
+    for (s_client_t *c = ev->clients; c; c = c->next)
+        n++;
+    char *list = pk_calloc(n * 66 + 3, 1), *w = list;
+    *w++ = '{';
+    for (s_client_t *c = ev->clients; c; c = c->next)
+        w += sprintf(w, "%s%s", w == list + 1 ? "" : ",", c->token_hash);
+    *w++ = '}';
+    const char *p[] = {list};
+    ev->checking = true;
+    pk_db_txn_t *txn = pk_db_txn_new(ev->in->db);
+    pk_db_txn_add(txn,
+                  "SELECT x.token_hash, s.role, coalesce(s.agency_code, '') FROM staff_session x"
+                  " JOIN staff s ON s.id = x.staff_id"
+                  " WHERE x.token_hash = ANY($1::text[]) AND x.expires_at > now() AND NOT s.disabled",
+                  1, p);
+    pk_db_txn_submit(txn, s_checked, ev);
+    free(list);
+}
+
+void intake_events_recheck(intake_events_t *ev)
+{
+    if (ev)
+        ev->last_check_us = 0;
+}
+
 static void s_tick(uv_timer_t *t)
 {
     intake_events_t *ev = t->data;
     pk_db_t *db = ev->in->db;
-    if (ev->busy || !ev->clients || !db || !pk_db_connected(db))
+    if (!ev->clients || !db || !pk_db_connected(db))
         return;
     uint64_t now = pk_mono_us();
+    if (!ev->checking && now - ev->last_check_us >= S_CHECK_MS * 1000u) {
+        ev->last_check_us = now;
+        s_check_sessions(ev);
+    }
+    if (ev->busy)
+        return;
     if (now - ev->last_ping_us >= S_PING_MS * 1000u) {
         ev->last_ping_us = now;
         for (s_client_t *c = ev->clients; c; c = c->next)
@@ -148,7 +229,11 @@ static void s_tick(uv_timer_t *t)
         const char *p[] = {f, lim};
         pk_db_txn_add(txn,
                       "SELECT e.feed_seq, e.case_id, e.kind, e.state, e.reason_code, e.actor_kind, e.actor_id, " S_S_TS(
-                          "e.at") ", x.companion_id, x.agency_code FROM case_event e JOIN cases x ON x.id = e.case_id"
+                          "e.at") ", x.companion_id,"
+                                  " ',' || (SELECT string_agg(ca.agency_code, ',') FROM case_agency ca"
+                                  "   WHERE ca.case_id = e.case_id AND ca.state IN ('accepted', 'closed')"
+                                  "   AND ca.created_at <= e.at) || ','"
+                                  " FROM case_event e JOIN cases x ON x.id = e.case_id"
                                   " WHERE e.feed_seq > $1::bigint ORDER BY e.feed_seq LIMIT $2::int",
                       2, p);
     }
@@ -198,8 +283,26 @@ static void s_opened(pk_db_txn_t *txn, int status, void *arg)
         intake_call_free(c);
         return;
     }
+    char token_hash[65];
+    (void)intake_staff_token_hash(c->req, token_hash);
+    int by_session = 0, by_account = 0;
+    for (s_client_t *o = ev->clients; o; o = o->next) {
+        by_session += !o->dead && strcmp(o->token_hash, token_hash) == 0;
+        by_account += !o->dead && strcmp(o->staff_id, c->staff_id) == 0;
+    }
+    const intake_t *in = c->in;
+    if (by_session >= in->streams_per_session || by_account >= in->streams_per_account ||
+        ev->nclients >= in->streams_max) {
+        pk_metric_add(in->m_rejected, 1);
+        pk_http_add_header(c->req, "Retry-After", "30");
+        intake_error(c->req, 429, "too_many_streams", "Terlalu banyak tampilan langsung yang terbuka; tutup yang lain",
+                     NULL);
+        intake_call_free(c);
+        return;
+    }
     s_client_t *cl = pk_calloc(1, sizeof *cl);
     cl->owner = ev;
+    snprintf(cl->token_hash, sizeof cl->token_hash, "%s", token_hash);
     cl->role_bit = c->role_bit;
     snprintf(cl->staff_id, sizeof cl->staff_id, "%s", c->staff_id);
     snprintf(cl->agency, sizeof cl->agency, "%s", c->staff_agency);

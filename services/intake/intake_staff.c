@@ -89,6 +89,14 @@ static const char *s_staff_token(pk_http_req_t *req)
     return strlen(t + plen) == 64 && strspn(t + plen, "0123456789abcdef") == 64 ? t : NULL;
 }
 
+bool intake_staff_token_hash(pk_http_req_t *req, char out[65])
+{
+    const char *token = s_staff_token(req);
+    if (token)
+        intake_token_hash(token, out);
+    return token != NULL;
+}
+
 void intake_staff_authenticate(intake_call_t *c, unsigned roles, void (*next)(intake_call_t *c))
 {
     const char *token = s_staff_token(c->req);
@@ -317,6 +325,15 @@ void intake_staff_login(pk_http_req_t *req, void *arg)
 
 /* ---- POST /v1/staff/logout ------------------------------------------------- */
 
+/* Sessions ended: the live streams that lived on them end too. */
+static void s_sessions_ended(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    if (status == 0)
+        intake_events_recheck(c->in->events);
+    intake_no_content(txn, status, arg);
+}
+
 void intake_staff_logout(intake_call_t *c)
 {
     char th[65];
@@ -324,7 +341,7 @@ void intake_staff_logout(intake_call_t *c)
     const char *p[] = {th};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
     pk_db_txn_add(txn, "DELETE FROM staff_session WHERE token_hash = $1", 1, p);
-    pk_db_txn_submit(txn, intake_no_content, c);
+    pk_db_txn_submit(txn, s_sessions_ended, c);
 }
 
 /* ---- POST /v1/staff/password ------------------------------------------------ */
@@ -345,7 +362,7 @@ static void s_new_hashed(intake_call_t *c, int rc, const char *hash)
     pk_db_txn_add(txn, "UPDATE staff SET password_hash = $2, password_changed_at = now() WHERE id = $1", 2, p);
     /* Every other session of the account ends with the old password. */
     pk_db_txn_add(txn, "DELETE FROM staff_session WHERE staff_id = $1 AND token_hash <> $2", 2, q);
-    pk_db_txn_submit(txn, intake_no_content, c);
+    pk_db_txn_submit(txn, s_sessions_ended, c);
 }
 
 static void s_current_checked(intake_call_t *c, int rc, const char *hash)
@@ -484,6 +501,7 @@ static void s_account_disabled(pk_db_txn_t *txn, int status, void *arg)
     intake_call_t *c = arg;
     if (!intake_db_ok(c, txn, status))
         return;
+    intake_events_recheck(c->in->events);
     if (atoi(PQcmdTuples((PGresult *)pk_db_txn_result(txn, 0))) != 1)
         intake_error(c->req, 404, "not_found", "Akun tidak ditemukan", NULL);
     else

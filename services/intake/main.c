@@ -31,6 +31,9 @@ static const pk_config_def_t s_settings[] = {
     {"PELUKAN_INTAKE_OTP_CLIENT_WINDOW_S", PK_CFG_INT, "3600", "window of the per-address limit", NULL, 1, 86400},
     {"PELUKAN_INTAKE_PASSWORD_SLOTS", PK_CFG_INT, "4",
      "password checks at once (64 MiB each); more get 503 with Retry-After", NULL, 1, 64},
+    {"PELUKAN_INTAKE_STREAMS_PER_SESSION", PK_CFG_INT, "3", "staff live streams per session", NULL, 1, 100},
+    {"PELUKAN_INTAKE_STREAMS_PER_ACCOUNT", PK_CFG_INT, "5", "staff live streams per account", NULL, 1, 1000},
+    {"PELUKAN_INTAKE_STREAMS_MAX", PK_CFG_INT, "500", "staff live streams in all", NULL, 1, 100000},
     {"PELUKAN_INTAKE_PURGE_S", PK_CFG_INT, "300", "seconds between purges of expired codes and sessions", NULL, 1,
      86400},
     {"PELUKAN_INTAKE_OTP_PER_PHONE_DAY", PK_CFG_INT, "8", "codes per phone per 24 hours", NULL, 1, 1000},
@@ -87,6 +90,9 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->otp_per_client = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_PER_CLIENT");
     in->otp_client_window_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_CLIENT_WINDOW_S");
     in->pw_slots = (int)pk_config_int(cfg, "PELUKAN_INTAKE_PASSWORD_SLOTS");
+    in->streams_per_session = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STREAMS_PER_SESSION");
+    in->streams_per_account = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STREAMS_PER_ACCOUNT");
+    in->streams_max = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STREAMS_MAX");
     in->otp_per_phone_day = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_PER_PHONE_DAY");
     in->otp_per_hour = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_PER_HOUR");
     in->otp_fails_per_client_day = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_FAILS_PER_CLIENT_DAY");

@@ -197,6 +197,19 @@ Test(referral, accepted_followed_up_closed_and_the_loop_is_visible)
     cr_assert_str_eq(opened, "1", "the agency's opening is recorded");
     free(opened);
 
+    /* Review M2: the agency's live feed, replayed from the very start,
+     * holds only what happened after its referral: not the report, the
+     * confirmation call or the admin's openings before it. */
+    char auth[128];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", uptd);
+    const char *feed_headers[] = {auth, "Last-Event-ID: 0", NULL};
+    char *feed = NULL;
+    cr_assert_eq(pkt_http_timed("GET", T.port, "/v1/staff/events", NULL, 0, feed_headers, 1500, &feed), 200);
+    cr_assert_not_null(strstr(feed, "\"state\":\"accepted\""), "the acceptance: %s", feed);
+    cr_assert_null(strstr(feed, "\"state\":\"submitted\""), "not the report: %s", feed);
+    cr_assert_null(strstr(feed, "confirmation_call"), "not the admin's openings: %s", feed);
+    free(feed);
+
     /* Follow-up, then close. */
     snprintf(path, sizeof path, "/v1/agency/referrals/%s/follow-ups", referral);
     cr_assert_eq(s_call("POST", path, "{\"service_code\":\"astrologi\"}", uptd, &j), 422);

@@ -820,6 +820,63 @@ static bool s_file_has(void *arg)
     return ok;
 }
 
+static bool s_listen_over(void *arg)
+{
+    return pthread_tryjoin_np(((s_listen_t *)arg)->thread, NULL) == 0;
+}
+
+/* Security review M1, M5: a stream ends with its session (a disabled
+ * account, a logout), and streams are capped per session. */
+Test(staff, streams_end_when_access_ends_and_are_capped)
+{
+    pkt_intake_start(&T, "t_staff_streams", NULL);
+    cr_assert_eq(s_add("admin1", "admin", NULL, "kata-sandi-rahasia-1"), 0);
+    cr_assert_eq(s_add("admin2", "admin", NULL, "kata-sandi-rahasia-2"), 0);
+    char *id1 = NULL, *a1 = NULL, *a2 = s_token("admin2", "kata-sandi-rahasia-2");
+    cr_assert_eq(s_login("admin1", "kata-sandi-rahasia-1", &a1), 200);
+    json_t *j = NULL;
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/staff/accounts", NULL, a2, NULL, &j), 200);
+    for (size_t i = 0; i < json_array_size(json_object_get(j, "accounts")); i++) {
+        json_t *acc = json_array_get(json_object_get(j, "accounts"), i);
+        if (strcmp(pkt_json_str(acc, "login"), "admin1") == 0)
+            id1 = pk_strdup(pkt_json_str(acc, "id"));
+    }
+    json_decref(j);
+    cr_assert_not_null(id1);
+
+    /* Disabled while watching: the stream ends (the listener would
+     * otherwise hold it for 20 s). */
+    s_listen_t l;
+    s_listen(&l, a1, NULL, 20000);
+    char path[128];
+    snprintf(path, sizeof path, "/v1/staff/accounts/%s/disable", id1);
+    cr_assert_eq(pkt_intake_call(&T, "POST", path, NULL, a2, NULL, NULL), 200);
+    cr_assert(pkt_wait_until(s_listen_over, &l, 8000), "the disabled account's stream ended");
+    cr_assert_eq(l.status, 200);
+    cr_assert_not_null(strstr(l.body, "session_ended"), "%s", l.body);
+    free(l.body);
+
+    /* Three streams on one session; a fourth is refused. */
+    s_listen_t s[3];
+    for (int i = 0; i < 3; i++)
+        s_listen(&s[i], a2, NULL, 20000);
+    char auth[128];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", a2);
+    const char *h[] = {auth, NULL};
+    cr_assert_eq(pkt_http_timed("GET", T.port, "/v1/staff/events", NULL, 0, h, 1000, NULL), 429);
+    cr_assert_not_null(pkt_last_header("Retry-After"));
+    /* Logged out: all three end. */
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/staff/logout", NULL, a2, NULL, NULL), 204);
+    for (int i = 0; i < 3; i++) {
+        cr_assert(pkt_wait_until(s_listen_over, &s[i], 8000), "stream %d ended with the session", i);
+        cr_assert_not_null(strstr(s[i].body, "session_ended"), "%s", s[i].body);
+        free(s[i].body);
+    }
+    cr_assert_eq(pkt_metric(T.port, "pelukan_intake_event_streams"), 0);
+    free(id1), free(a1), free(a2);
+    pkt_intake_stop(&T);
+}
+
 Test(staff, staff_watch_cases_live_each_as_their_role_allows_and_resume)
 {
     pkt_intake_start(&T, "t_staff5", NULL);
