@@ -36,7 +36,7 @@ typedef struct {
     int pw_slots, pw_busy;
     int streams_per_session, streams_per_account, streams_max; /* staff feed caps (intake_events.c) */ /* password hashes allowed at once, and taken (intake_staff.c) */
     int otp_fails_per_client_day, otp_fails_per_phone_day;
-    int session_ttl_s;
+    int session_ttl_s, session_idle_s;
     int staff_session_ttl_s, staff_max_failures, staff_lock_s;
     struct intake_route_ctx *route_ctx; /* one per route (main.c) */
     intake_events_t *events;            /* the staff's live feed (intake_events.c) */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "intake_call.h"
+#include "intake_dispatch.h"
 #include "pelukan/util.h"
 
 /* ---- authentication --------------------------------------------------- */
@@ -39,14 +40,57 @@ void intake_authenticate(intake_call_t *c, void (*next)(intake_call_t *c))
         intake_call_free(c);
         return;
     }
-    char hash[65];
+    char hash[65], idle[16];
     intake_token_hash(h + 7, hash);
+    snprintf(idle, sizeof idle, "%d", c->in->session_idle_s);
     c->next = next;
+    const char *p[] = {hash, idle};
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    /* Use keeps a session alive (at most one write a minute). */
+    pk_db_txn_add(txn,
+                  "WITH touch AS (UPDATE session SET idle_until = now() + make_interval(secs => $2::int)"
+                  "   WHERE token_hash = $1 AND expires_at > now() AND idle_until > now()"
+                  "   AND idle_until < now() + make_interval(secs => $2::int - 60))"
+                  " SELECT s.reporter_id, r.wrapped_key FROM session s JOIN reporter r ON r.id = s.reporter_id"
+                  " WHERE s.token_hash = $1 AND s.expires_at > now() AND s.idle_until > now()",
+                  2, p);
+    pk_db_txn_submit(txn, s_auth_done, c);
+}
+
+/* ---- POST /v1/auth/logout, /v1/auth/logout-all ----------------------------- */
+
+static void s_ended(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    if (status == 0)
+        intake_dispatch_recheck(c->in->dispatch); /* its approach streams end too */
+    intake_no_content(txn, status, arg);
+}
+
+static void s_logout(intake_call_t *c)
+{
+    char hash[65];
+    intake_token_hash(pk_http_header(c->req, "authorization") + 7, hash);
     const char *p[] = {hash};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn,
-                  "SELECT s.reporter_id, r.wrapped_key FROM session s JOIN reporter r ON r.id = s.reporter_id "
-                  "WHERE s.token_hash = $1 AND s.expires_at > now()",
-                  1, p);
-    pk_db_txn_submit(txn, s_auth_done, c);
+    pk_db_txn_add(txn, "DELETE FROM session WHERE token_hash = $1", 1, p);
+    pk_db_txn_submit(txn, s_ended, c);
+}
+
+static void s_logout_all(intake_call_t *c)
+{
+    const char *p[] = {c->reporter_id};
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn, "DELETE FROM session WHERE reporter_id = $1", 1, p);
+    pk_db_txn_submit(txn, s_ended, c);
+}
+
+void intake_logout(pk_http_req_t *req, void *arg)
+{
+    intake_authenticate(intake_call_new(arg, req), s_logout);
+}
+
+void intake_logout_all(pk_http_req_t *req, void *arg)
+{
+    intake_authenticate(intake_call_new(arg, req), s_logout_all);
 }

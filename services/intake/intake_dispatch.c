@@ -28,6 +28,8 @@
 #define S_POLL_MS     2000
 #define S_TICK_MS     500
 #define S_STREAMS_MAX 1000
+#define S_STREAMS_PER_SESSION 3 /* one reporter cannot take every stream (review M5) */
+#define S_CHECK_MS    1000      /* a logged-out reporter's streams end within this (M6) */
 
 typedef Pelukan__V1__CommandRequest s_req_t;
 typedef Pelukan__V1__CommandReply s_reply_t;
@@ -45,8 +47,9 @@ typedef struct s_stream {
     intake_dispatch_t *owner;
     pk_http_stream_t *stream;
     char case_id[PK_ID_HEX_LEN + 1];
-    uint64_t last_us; /* monotonic: last approach sent */
-    bool polling, dead;
+    char token_hash[65]; /* the reporter's session the stream lives on */
+    uint64_t last_us;    /* monotonic: last approach sent */
+    bool polling, dead, checked;
 } s_stream_t;
 
 struct intake_dispatch {
@@ -58,6 +61,8 @@ struct intake_dispatch {
     s_stream_t *streams;
     int nstreams;
     uv_timer_t timer;
+    uint64_t last_check_us;
+    bool checking;
     pk_metric_t *m_pings, *m_batches, *m_streams, *m_pushed;
 };
 
@@ -754,10 +759,60 @@ static void s_polled(int rc, const s_reply_t *reply, void *arg)
         s_stream_over(s, "no_visit");
 }
 
+/* The sessions of the open streams that still hold: the others end. */
+static void s_checked(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_dispatch_t *dp = arg;
+    dp->checking = false;
+    if (status != 0)
+        return;
+    const PGresult *r = pk_db_txn_result(txn, 0);
+    for (s_stream_t *s = dp->streams; s; s = s->next) {
+        s->checked = false;
+        for (int i = 0; i < PQntuples(r) && !s->checked; i++)
+            s->checked = strcmp(s->token_hash, PQgetvalue(r, i, 0)) == 0;
+        if (!s->checked && !s->dead)
+            s_stream_over(s, "session_ended");
+    }
+    s_reap(dp);
+}
+
+static void s_check_sessions(intake_dispatch_t *dp)
+{
+    size_t n = 0;
+    for (s_stream_t *s = dp->streams; s; s = s->next)
+        n++;
+    char **hashes = pk_calloc(n ? n : 1, sizeof *hashes);
+    n = 0;
+    for (s_stream_t *s = dp->streams; s; s = s->next)
+        hashes[n++] = s->token_hash;
+    char *list = pk_pg_text_array(hashes, n);
+    const char *p[] = {list};
+    dp->checking = true;
+    pk_db_txn_t *txn = pk_db_txn_new(dp->in->db);
+    pk_db_txn_add(txn,
+                  "SELECT token_hash FROM session WHERE token_hash = ANY($1::text[]) AND expires_at > now()"
+                  " AND idle_until > now()",
+                  1, p);
+    pk_db_txn_submit(txn, s_checked, dp);
+    free(list);
+    free(hashes);
+}
+
+void intake_dispatch_recheck(intake_dispatch_t *dp)
+{
+    if (dp)
+        dp->last_check_us = 0;
+}
+
 static void s_tick(uv_timer_t *t)
 {
     intake_dispatch_t *dp = t->data;
     uint64_t now = pk_mono_us();
+    if (dp->streams && !dp->checking && now - dp->last_check_us >= S_CHECK_MS * 1000u) {
+        dp->last_check_us = now;
+        s_check_sessions(dp);
+    }
     for (s_stream_t *s = dp->streams; s; s = s->next) {
         if (s->dead || s->polling || now - s->last_us < (uint64_t)S_POLL_MS * 1000u)
             continue;
@@ -773,13 +828,21 @@ static void s_stream_first(int rc, const s_reply_t *reply, void *arg)
     if (intake_cmd_failed(c, "dispatch", rc, reply))
         return;
     intake_dispatch_t *dp = c->in->dispatch;
-    if (dp->nstreams >= S_STREAMS_MAX) {
-        intake_error(c->req, 503, "too_many_streams", "Terlalu banyak pemantauan aktif, coba lagi", NULL);
+    char token_hash[65];
+    intake_token_hash(pk_http_header(c->req, "authorization") + 7, token_hash);
+    int mine = 0;
+    for (s_stream_t *o = dp->streams; o; o = o->next)
+        mine += !o->dead && strcmp(o->token_hash, token_hash) == 0;
+    if (dp->nstreams >= S_STREAMS_MAX || mine >= S_STREAMS_PER_SESSION) {
+        pk_http_add_header(c->req, "Retry-After", "30");
+        intake_error(c->req, mine >= S_STREAMS_PER_SESSION ? 429 : 503, "too_many_streams",
+                     "Terlalu banyak pemantauan aktif, coba lagi", NULL);
         intake_call_free(c);
         return;
     }
     s_stream_t *s = pk_calloc(1, sizeof *s);
     s->owner = dp;
+    snprintf(s->token_hash, sizeof s->token_hash, "%s", token_hash);
     snprintf(s->case_id, sizeof s->case_id, "%s", c->case_id);
     s->stream = pk_http_stream_start(c->req, 200, "text/event-stream", s_stream_gone, s);
     c->req = NULL;

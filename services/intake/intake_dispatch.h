@@ -10,6 +10,9 @@
 intake_dispatch_t *intake_dispatch_new(intake_t *in, const char *endpoint);
 /* Ends calls in flight (503), pings waiting and streams. Accepts NULL. */
 void intake_dispatch_destroy(intake_dispatch_t **dp_p);
+/* Looks the approach streams' sessions up again at the next tick (a
+ * reporter logged out). Accepts NULL. */
+void intake_dispatch_recheck(intake_dispatch_t *dp);
 
 /* Staff routes (after authentication and the role check). */
 void intake_dispatch_suggest(intake_call_t *c);        /* GET  /v1/staff/cases/{id}/companions */

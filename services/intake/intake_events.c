@@ -165,11 +165,12 @@ static void s_check_sessions(intake_events_t *ev)
     size_t n = 0;
     for (s_client_t *c = ev->clients; c; c = c->next)
         n++;
-    char *list = pk_calloc(n * 66 + 3, 1), *w = list;
-    *w++ = '{';
+    char **hashes = pk_calloc(n ? n : 1, sizeof *hashes);
+    n = 0;
     for (s_client_t *c = ev->clients; c; c = c->next)
-        w += sprintf(w, "%s%s", w == list + 1 ? "" : ",", c->token_hash);
-    *w++ = '}';
+        hashes[n++] = c->token_hash;
+    char *list = pk_pg_text_array(hashes, n);
+    free(hashes);
     const char *p[] = {list};
     ev->checking = true;
     pk_db_txn_t *txn = pk_db_txn_new(ev->in->db);

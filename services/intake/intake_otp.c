@@ -70,7 +70,7 @@ static const char S_VERIFY_SQL[] =
 
 /* $1 phone, $2 new reporter id, $3 wrapped key, $4 sealed phone, $5
  * token hash, $6 session ttl s, $7 topic, $8 event, $9 the failure row of
- * this (right) try. */
+ * this (right) try, $10 idle time s. */
 static const char S_SESSION_SQL[] =
     "WITH d AS (DELETE FROM otp WHERE phone_index = $1),"
     " nf AS (DELETE FROM otp_failure WHERE id = $9::bigint),"
@@ -78,8 +78,9 @@ static const char S_SESSION_SQL[] =
     "   VALUES ($2, $1, $3::bytea, $4::bytea) ON CONFLICT (phone_index) DO NOTHING RETURNING id),"
     " who AS (SELECT coalesce((SELECT id FROM ins), (SELECT id FROM reporter WHERE phone_index = $1))"
     "   AS id),"
-    " s AS (INSERT INTO session (token_hash, reporter_id, expires_at)"
-    "   SELECT $5, id, now() + make_interval(secs => $6) FROM who RETURNING expires_at),"
+    " s AS (INSERT INTO session (token_hash, reporter_id, expires_at, idle_until)"
+    "   SELECT $5, id, now() + make_interval(secs => $6), now() + make_interval(secs => $10) FROM who"
+    "   RETURNING expires_at),"
     " ev AS (INSERT INTO outbox (topic, envelope) SELECT $7, $8::bytea WHERE EXISTS (SELECT 1 FROM ins))"
     " SELECT (SELECT id FROM who), (SELECT to_char(expires_at AT TIME ZONE 'UTC',"
     "   'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM s), EXISTS (SELECT 1 FROM ins)";
@@ -209,9 +210,10 @@ static void s_open_session(intake_call_t *c, const char *phone_index, const char
     uint8_t tok[32];
     randombytes_buf(tok, sizeof tok);
     pk_hex(tok, sizeof tok, c->token);
-    char token_hash[65], ttl[16];
+    char token_hash[65], ttl[16], idle[16];
     intake_token_hash(c->token, token_hash);
     s_int(ttl, sizeof ttl, in->session_ttl_s);
+    s_int(idle, sizeof idle, in->session_idle_s);
 
     Pelukan__V1__Envelope env;
     Pelukan__V1__Actor actor;
@@ -224,9 +226,9 @@ static void s_open_session(intake_call_t *c, const char *phone_index, const char
     pk_outbox_params(&env, topic, &env_hex);
     char *wrapped_hex = pk_pg_bytea(wrapped, sizeof wrapped),
          *sealed_hex = pk_pg_bytea(sealed, plen + PK_SEAL_OVERHEAD);
-    const char *p[] = {phone_index, id, wrapped_hex, sealed_hex, token_hash, ttl, topic, env_hex, failure_id};
+    const char *p[] = {phone_index, id, wrapped_hex, sealed_hex, token_hash, ttl, topic, env_hex, failure_id, idle};
     pk_db_txn_t *txn = pk_db_txn_new(in->db);
-    pk_db_txn_add(txn, S_SESSION_SQL, 9, p);
+    pk_db_txn_add(txn, S_SESSION_SQL, 10, p);
     free(wrapped_hex);
     free(sealed_hex);
     free(env_hex);

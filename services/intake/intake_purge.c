@@ -12,7 +12,7 @@ static const char *const S_PURGE_SQL[] = {
     "DELETE FROM otp WHERE expires_at < now()",
     "DELETE FROM otp_request WHERE at < now() - make_interval(secs => $1::int)",
     "DELETE FROM otp_failure WHERE at < now() - make_interval(secs => $1::int)",
-    "DELETE FROM session WHERE expires_at < now()",
+    "DELETE FROM session WHERE expires_at < now() OR idle_until < now()",
     "DELETE FROM staff_session WHERE expires_at < now()",
 };
 #define S_NSQL (sizeof S_PURGE_SQL / sizeof S_PURGE_SQL[0])

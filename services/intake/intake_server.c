@@ -369,6 +369,8 @@ static void s_contact_safety(pk_http_req_t *req, void *arg)
 const intake_route_t intake_routes[] = {
     {"POST", "/v1/auth/otp", INTAKE_ANYONE, intake_otp_request, NULL},
     {"POST", "/v1/auth/otp/verify", INTAKE_ANYONE, intake_otp_verify, NULL},
+    {"POST", "/v1/auth/logout", INTAKE_REPORTER, intake_logout, NULL},
+    {"POST", "/v1/auth/logout-all", INTAKE_REPORTER, intake_logout_all, NULL},
     {"POST", "/v1/reports", INTAKE_REPORTER, s_report_create, NULL},
     {"GET", "/v1/reports", INTAKE_REPORTER, s_report_list, NULL},
     {"GET", "/v1/reports/*", INTAKE_REPORTER, s_report_get, NULL},

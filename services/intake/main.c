@@ -43,6 +43,8 @@ static const pk_config_def_t s_settings[] = {
     {"PELUKAN_INTAKE_OTP_FAILS_PER_PHONE_DAY", PK_CFG_INT, "10",
      "wrong codes per phone per 24 hours from addresses other than the one the code was sent for", NULL, 1, 1000},
     {"PELUKAN_INTAKE_SESSION_TTL_S", PK_CFG_INT, "2592000", "reporter session lifetime (30 days)", NULL, 60, 31536000},
+    {"PELUKAN_INTAKE_SESSION_IDLE_S", PK_CFG_INT, "259200", "a reporter session unused this long ends (3 days)",
+     NULL, 60, 31536000},
     {"PELUKAN_INTAKE_STAFF_SESSION_TTL_S", PK_CFG_INT, "43200", "staff session lifetime (12 hours)", NULL, 60, 604800},
     {"PELUKAN_INTAKE_STAFF_MAX_FAILURES", PK_CFG_INT, "5", "wrong passwords in a row before a staff account locks",
      NULL, 1, 100},
@@ -98,6 +100,7 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->otp_fails_per_client_day = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_FAILS_PER_CLIENT_DAY");
     in->otp_fails_per_phone_day = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_FAILS_PER_PHONE_DAY");
     in->session_ttl_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_SESSION_TTL_S");
+    in->session_idle_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_SESSION_IDLE_S");
     in->staff_session_ttl_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STAFF_SESSION_TTL_S");
     in->staff_max_failures = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STAFF_MAX_FAILURES");
     in->staff_lock_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STAFF_LOCK_S");

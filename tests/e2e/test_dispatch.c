@@ -262,6 +262,23 @@ Test(dispatch, nearest_companion_assigned_watched_arrives_and_reports)
     free(answer);
     json_decref(j);
 
+    /* Review M6: on a second device the reporter watches, then logs out
+     * there: that stream ends within a second, the first device's session
+     * stays. */
+    char *other_device = pkt_intake_register(&T, "081355550001");
+    s_stream_t other = {.status = 0, .body = NULL};
+    snprintf(other.path, sizeof other.path, "/v1/reports/%s/companion/stream", id);
+    snprintf(other.auth, sizeof other.auth, "Authorization: Bearer %s", other_device);
+    pthread_t other_reader;
+    pthread_create(&other_reader, NULL, s_stream_thread, &other);
+    cr_assert(pkt_wait_until(s_streams_open, NULL, 10000), "the second device's stream opened");
+    cr_assert_eq(s_call("POST", "/v1/auth/logout", NULL, other_device, NULL), 204);
+    pthread_join(other_reader, NULL);
+    cr_assert_not_null(strstr(other.body, "\"reason\":\"session_ended\""), "%s", other.body);
+    free(other.body);
+    cr_assert_eq(s_call("GET", rpath, NULL, other_device, NULL), 401, "logged out");
+    free(other_device);
+
     /* The reporter watches; the companion comes closer, then arrives. */
     s_stream_t st = {.status = 0, .body = NULL};
     snprintf(st.path, sizeof st.path, "/v1/reports/%s/companion/stream", id);

@@ -361,6 +361,29 @@ Test(intake, reporters_see_only_their_own_and_can_withdraw)
     s_stop();
 }
 
+/* Review M6: a reporter ends one session or all of them, and an unused
+ * session ends by itself. */
+Test(intake, reporters_end_their_sessions_and_idle_ones_end)
+{
+    static const char *const extra[] = {"PELUKAN_INTAKE_OTP_PER_PHONE", "10", NULL};
+    s_start("t_intake_sessions", extra);
+    char *s1 = pkt_intake_register(&T, "081200000077"), *s2 = pkt_intake_register(&T, "081200000077");
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/reports", NULL, s1, NULL, NULL), 200);
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/auth/logout", NULL, s1, NULL, NULL), 204);
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/reports", NULL, s1, NULL, NULL), 401, "this session ended");
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/reports", NULL, s2, NULL, NULL), 200, "the other device's stays");
+    char *s3 = pkt_intake_register(&T, "081200000077");
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/auth/logout-all", NULL, s3, NULL, NULL), 204);
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/reports", NULL, s2, NULL, NULL), 401, "every session ended");
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/reports", NULL, s3, NULL, NULL), 401);
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/auth/logout", NULL, NULL, NULL, NULL), 401);
+    char *s4 = pkt_intake_register(&T, "081200000077");
+    pkt_sql(T.db, "UPDATE intake.session SET idle_until = now() - interval '1 second'");
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/reports", NULL, s4, NULL, NULL), 401, "idle too long");
+    free(s1), free(s2), free(s3), free(s4);
+    s_stop();
+}
+
 /* True when `needle`, or its lowercase hex, occurs in `hay`. */
 static bool s_leaks(const char *hay, const char *needle)
 {
