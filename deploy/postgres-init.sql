@@ -1,6 +1,6 @@
 -- Bootstrap of the PostgreSQL that docker-compose starts: PostGIS, and one
--- role and schema per service (passwords come from the compose secrets in
--- production; the development values here must be changed).
+-- role and schema per service. No password is written here: the next
+-- script (postgres-passwords.sh) sets each from its secret file.
 CREATE EXTENSION IF NOT EXISTS postgis;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 DO $$
@@ -8,7 +8,7 @@ DECLARE s text;
 BEGIN
     FOREACH s IN ARRAY ARRAY['intake', 'notification', 'dispatch', 'referral', 'audit', 'audit_owner'] LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = s) THEN
-            EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L', s, s || '-dev-password');
+            EXECUTE format('CREATE ROLE %I LOGIN', s); -- passwords: postgres-passwords.sh, from secrets
         END IF;
         CONTINUE WHEN s LIKE 'audit%'; -- its schema: audit-roles.sql, run next
         EXECUTE format('CREATE SCHEMA IF NOT EXISTS %I AUTHORIZATION %I', s, s);
