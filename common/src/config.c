@@ -35,7 +35,8 @@ const char *const pk_service_names[] = {"intake", "notification", "dispatch", "r
     PK_CURVE_SETTINGS(UP, LOW),                                                                                        \
         {"PELUKAN_" UP "_MASTER_KEY_FILE", PK_CFG_STRING, "",                                                          \
          "this service's own master key; empty: PELUKAN_MASTER_KEY_FILE", NULL, 0, 0},                                 \
-        {"PELUKAN_" UP "_HTTP_PORT", PK_CFG_PORT, "808" N, "HTTP port (API, health, metrics)", NULL, 0, 0},                \
+        {"PELUKAN_" UP "_HTTP_PORT", PK_CFG_PORT, "808" N, "HTTP port (API, health)", NULL, 0, 0},                         \
+        {"PELUKAN_" UP "_METRICS_PORT", PK_CFG_PORT, "909" N, "metrics port (on PELUKAN_METRICS_ADDR)", NULL, 0, 0},     \
         {"PELUKAN_" UP "_PUB", PK_CFG_ENDPOINT, "tcp://127.0.0.1:74" N "1", "event PUB endpoint", NULL, 0, 0},         \
         {"PELUKAN_" UP "_REPLAY", PK_CFG_ENDPOINT, "tcp://127.0.0.1:74" N "2", "replay ROUTER endpoint", NULL, 0, 0},  \
         {"PELUKAN_" UP "_RPC", PK_CFG_ENDPOINT, "tcp://127.0.0.1:74" N "3", "command ROUTER endpoint", NULL, 0, 0},    \
@@ -47,6 +48,8 @@ static const pk_config_def_t s_common[] = {
     {"PELUKAN_LOG_LEVEL", PK_CFG_ENUM, "info", "minimum level logged", "debug|info|warn|error", 0, 0},
     {"PELUKAN_LOG_FORMAT", PK_CFG_ENUM, "logfmt", "log record format", "logfmt|json", 0, 0},
     {"PELUKAN_HTTP_ADDR", PK_CFG_STRING, "127.0.0.1", "address the HTTP listeners bind to", NULL, 0, 0},
+    {"PELUKAN_METRICS_ADDR", PK_CFG_STRING, "127.0.0.1",
+     "address the metrics listeners bind to (keep it off the public network)", NULL, 0, 0},
     {"PELUKAN_HTTP_TRUSTED_PROXIES", PK_CFG_STRING, "",
      "proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client; empty: none", NULL, 0,
      0},

@@ -117,6 +117,36 @@ static void s_clear_params(pk_http_req_t *req)
     req->nparams = 0;
 }
 
+static bool s_url_decode(char *s);
+
+/* Text a handler will read must be UTF-8 without control characters
+ * (security review L1): such a path, query or header is refused before
+ * it reaches a handler, SQL or a log. */
+static bool s_text_ok(const char *s, size_t len, bool tab_ok)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if ((ch < 0x20 && !(tab_ok && ch == '\t')) || ch == 0x7f)
+            return false;
+    }
+    return pk_utf8_valid(s, len);
+}
+
+static bool s_request_clean(const pk_http_req_t *req, const h2o_req_t *hreq)
+{
+    if (!s_text_ok(req->path, strlen(req->path), false))
+        return false;
+    for (size_t i = 0; i < hreq->headers.size; i++)
+        if (!s_text_ok(hreq->headers.entries[i].value.base, hreq->headers.entries[i].value.len, true))
+            return false;
+    if (!req->query)
+        return true;
+    char *copy = pk_strdup(req->query);
+    bool ok = s_url_decode(copy) && s_text_ok(copy, strlen(copy), false);
+    free(copy);
+    return ok;
+}
+
 static void s_error(pk_http_req_t *req, int status, const char *code, const char *message)
 {
     char body[256];
@@ -173,6 +203,10 @@ static int s_on_req(h2o_handler_t *h, h2o_req_t *hreq)
     }
     pk_client_address(req->peer, xff, self->trusted_proxies, req->client);
     free(xff);
+    if (!s_request_clean(req, hreq)) {
+        s_error(req, 400, "bad_request", "Permintaan tidak valid (alamat atau header bukan teks UTF-8)");
+        return 0;
+    }
 
     bool path_known = false;
     for (s_route_t *r = self->routes; r; r = r->next) {
@@ -202,6 +236,7 @@ pk_http_t *pk_http_new(uv_loop_t *loop, const pk_log_t *log, pk_http_limits_t li
     h2o_config_init(&self->config);
     self->config.max_request_entity_size = limits.max_body_bytes ? limits.max_body_bytes : 64 * 1024;
     self->config.http1.upgrade_to_http2 = 0;
+    self->config.server_name = h2o_iovec_init(H2O_STRLIT("")); /* no version banner (review L3) */
     if (limits.request_timeout_ms > 0)
         self->config.http1.req_timeout = (uint64_t)limits.request_timeout_ms;
     self->grace_ms = (int)self->config.http1.req_timeout + 1000;
@@ -409,8 +444,8 @@ static bool s_url_decode(char *s)
             *o++ = ' ';
         } else if (*i == '%') {
             int hi = s_hexval(i[1]), lo = hi < 0 ? -1 : s_hexval(i[2]);
-            if (lo < 0)
-                return false;
+            if (lo < 0 || (hi == 0 && lo == 0))
+                return false; /* malformed, or a NUL that would cut the value */
             *o++ = (char)(hi * 16 + lo);
             i += 2;
         } else {
@@ -490,6 +525,8 @@ static const char *s_reason(int status)
         return "OK";
     case 201:
         return "Created";
+    case 202:
+        return "Accepted";
     case 204:
         return "No Content";
     case 400:
@@ -512,6 +549,8 @@ static const char *s_reason(int status)
         return "Unsupported Media Type";
     case 422:
         return "Unprocessable Entity";
+    case 423:
+        return "Locked";
     case 429:
         return "Too Many Requests";
     case 500:
@@ -521,6 +560,21 @@ static const char *s_reason(int status)
     default:
         return "Status";
     }
+}
+
+/* The headers of every response: its type, no caching, the correlation
+ * id, and what a browser must not do with it (review L3). */
+static void s_common_headers(h2o_req_t *h, const pk_http_req_t *req, const char *content_type)
+{
+    h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
+    h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
+    h2o_iovec_t rid = h2o_strdup(&h->pool, req->request_id, strlen(req->request_id));
+    h2o_add_header_by_str(&h->pool, &h->res.headers, H2O_STRLIT("x-request-id"), 0, NULL, rid.base, rid.len);
+    h2o_add_header_by_str(&h->pool, &h->res.headers, H2O_STRLIT("x-content-type-options"), 0, NULL,
+                          H2O_STRLIT("nosniff"));
+    h2o_add_header_by_str(&h->pool, &h->res.headers, H2O_STRLIT("referrer-policy"), 0, NULL, H2O_STRLIT("no-referrer"));
+    h2o_add_header_by_str(&h->pool, &h->res.headers, H2O_STRLIT("content-security-policy"), 0, NULL,
+                          H2O_STRLIT("default-src 'none'; frame-ancestors 'none'"));
 }
 
 void pk_http_respond(pk_http_req_t *req, int status, const char *content_type, const char *body, size_t len)
@@ -533,10 +587,7 @@ void pk_http_respond(pk_http_req_t *req, int status, const char *content_type, c
         /* A known length keeps HTTP/1.1 connections alive (without it the
          * library can only end the body by closing the connection). */
         h->res.content_length = len;
-        h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
-        h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
-        h2o_iovec_t rid = h2o_strdup(&h->pool, req->request_id, strlen(req->request_id));
-        h2o_add_header_by_str(&h->pool, &h->res.headers, H2O_STRLIT("x-request-id"), 0, NULL, rid.base, rid.len);
+        s_common_headers(h, req, content_type);
         h2o_iovec_t buf = h2o_strdup(&h->pool, body, len);
         h2o_start_response(h, &generator);
         h2o_send(h, &buf, 1, H2O_SEND_STATE_FINAL);
@@ -636,11 +687,8 @@ pk_http_stream_t *pk_http_stream_start(pk_http_req_t *req, int status, const cha
     }
     h->res.status = status;
     h->res.reason = s_reason(status);
-    h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
-    h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
+    s_common_headers(h, req, content_type);
     h2o_add_header_by_str(&h->pool, &h->res.headers, H2O_STRLIT("x-accel-buffering"), 0, NULL, H2O_STRLIT("no"));
-    h2o_iovec_t rid = h2o_strdup(&h->pool, req->request_id, strlen(req->request_id));
-    h2o_add_header_by_str(&h->pool, &h->res.headers, H2O_STRLIT("x-request-id"), 0, NULL, rid.base, rid.len);
     h2o_start_response(h, &s->gen);
     /* The headers go out at once; the client knows the stream is open. */
     s->sending = true;

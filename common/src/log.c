@@ -58,12 +58,33 @@ bool pk_log_enabled(const pk_log_t *self, pk_log_level_t level)
     return self && level >= self->min_level;
 }
 
+/* The length of the valid UTF-8 sequence at `p` (2 to 4 bytes), or 0. */
+static size_t s_utf8_len(const unsigned char *p)
+{
+    size_t n = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc0 ? 2 : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    return n && pk_utf8_valid(p, n) ? n : 0;
+}
+
 /* Appends `src` to buf at *pos, escaping quotes, backslashes and control
- * characters, so the value stays inside one quoted string on one line. */
+ * characters, so the value stays inside one quoted string on one line;
+ * bytes that are not UTF-8 become U+FFFD, so a JSON line stays JSON
+ * (security review L1). */
 static void s_append_escaped(char *buf, size_t cap, size_t *pos, const char *src)
 {
     for (const unsigned char *p = (const unsigned char *)src; *p && *pos + 8 < cap; p++) {
-        if (*p == '"' || *p == '\\') {
+        if (*p >= 0x80) {
+            size_t n = s_utf8_len(p);
+            if (n) {
+                memcpy(buf + *pos, p, n);
+                *pos += n;
+                p += n - 1;
+            } else {
+                *pos += (size_t)snprintf(buf + *pos, cap - *pos, "\\ufffd");
+            }
+        } else if (*p == '"' || *p == '\\') {
             buf[(*pos)++] = '\\';
             buf[(*pos)++] = (char)*p;
         } else if (*p == '\n') {

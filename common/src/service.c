@@ -30,6 +30,7 @@ struct pk_service {
     uv_loop_t loop;
     uv_signal_t sigint, sigterm;
     pk_http_t *http;
+    pk_http_t *metrics_http; /* /metrics on its own listener (review L4) */
     pk_db_t *db;
     void *state;
     pk_relay_t *relay;
@@ -158,6 +159,7 @@ static void s_stop(pk_service_t *svc, const char *why)
     if (svc->def->stop)
         svc->def->stop(svc, svc->state);
     pk_http_close(&svc->http);
+    pk_http_close(&svc->metrics_http);
 }
 
 static void s_on_signal(uv_signal_t *s, int signum)
@@ -281,6 +283,8 @@ static int s_load_keys(pk_service_t *svc, char *err, size_t errlen)
             return PK_EKEY;
         }
     }
+    if (svc->def->plain_bus_for_benchmark)
+        return 0;
     svc->bus_keys = pk_bus_keys_load(svc->config, svc->def->name, err, errlen);
     return svc->bus_keys ? 0 : PK_EKEY;
 }
@@ -373,8 +377,11 @@ int pk_service_main(const pk_service_def_t *def, int argc, char **argv)
     int status = 1;
     /* Before any socket binds: without the handler, libzmq would admit
      * every CURVE client. */
-    svc->zap = pk_zap_new(svc->bus_keys, svc->log, svc->metrics);
-    if (!svc->zap) {
+    if (def->plain_bus_for_benchmark)
+        pk_log_warn(svc->log, "bus without authentication: a benchmark's node, never a service");
+    else
+        svc->zap = pk_zap_new(svc->bus_keys, svc->log, svc->metrics);
+    if (!svc->zap && !def->plain_bus_for_benchmark) {
         pk_log_error(svc->log, "bus: cannot start the ZAP handler, exiting (nothing may bind unauthenticated)");
         goto done;
     }
@@ -387,10 +394,15 @@ int pk_service_main(const pk_service_def_t *def, int argc, char **argv)
     pk_http_trust_proxies(svc->http, svc->trusted_proxies);
     pk_http_route(svc->http, "GET", "/healthz", s_healthz, svc);
     pk_http_route(svc->http, "GET", "/readyz", s_readyz, svc);
-    pk_http_route(svc->http, "GET", "/metrics", s_metrics, svc);
     const char *addr = pk_config_str(svc->config, "PELUKAN_HTTP_ADDR");
     int port = (int)pk_config_own_int(svc->config, "HTTP_PORT");
     if (pk_http_listen(svc->http, addr, port) != 0)
+        goto stop;
+    svc->metrics_http = pk_http_new(&svc->loop, svc->log, (pk_http_limits_t){1024, 10000});
+    pk_http_route(svc->metrics_http, "GET", "/metrics", s_metrics, svc);
+    const char *metrics_addr = pk_config_str(svc->config, "PELUKAN_METRICS_ADDR");
+    int metrics_port = (int)pk_config_own_int(svc->config, "METRICS_PORT");
+    if (pk_http_listen(svc->metrics_http, metrics_addr, metrics_port) != 0)
         goto stop;
 
     uv_signal_init(&svc->loop, &svc->sigint);
@@ -410,8 +422,8 @@ int pk_service_main(const pk_service_def_t *def, int argc, char **argv)
         }
     }
     s_start_bus(svc);
-    pk_log_info(svc->log, "started, http=%s:%d health=/healthz ready=/readyz metrics=/metrics", addr,
-                pk_http_port(svc->http));
+    pk_log_info(svc->log, "started, http=%s:%d health=/healthz ready=/readyz, metrics=%s:%d/metrics", addr,
+                pk_http_port(svc->http), metrics_addr, pk_http_port(svc->metrics_http));
     uv_run(&svc->loop, UV_RUN_DEFAULT);
     status = 0;
     pk_log_info(svc->log, "stopped cleanly");
@@ -419,6 +431,7 @@ int pk_service_main(const pk_service_def_t *def, int argc, char **argv)
 
 stop:
     pk_http_close(&svc->http);
+    pk_http_close(&svc->metrics_http);
     pk_db_close(&svc->db);
     uv_run(&svc->loop, UV_RUN_DEFAULT);
 done:

@@ -99,7 +99,7 @@ for s in $SERVICES; do
         sleep 0.1
     done
     if curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then
-        printf 'run: %-13s http://127.0.0.1:%s  (/healthz /readyz /metrics)\n' "$s" "$port"
+        printf 'run: %-13s http://127.0.0.1:%s  (/healthz /readyz; metrics on 127.0.0.1:909n)\n' "$s" "$port"
     else
         printf 'run: %-13s did not answer on port %s; see %s\n' "$s" "$port" "$VAR_DIR/log/$s.log"
     fi

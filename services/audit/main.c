@@ -302,6 +302,11 @@ static int s_start(pk_service_t *svc, void **state_p)
     a->sk = sodium_malloc(64);
     const pk_config_t *cfg = pk_service_config(svc);
     const char *path = pk_config_str(cfg, "PELUKAN_AUDIT_SIGNING_KEY_FILE");
+    char why[160];
+    if (pk_secret_file_check(path, why, sizeof why) != 0) {
+        pk_log_error(a->log, "PELUKAN_AUDIT_SIGNING_KEY_FILE=\"%s\" %s, exiting", path, why);
+        return PK_EKEY;
+    }
     if (audit_signing_key_load(path, a->pk, a->sk) != 0) {
         pk_log_error(a->log, "PELUKAN_AUDIT_SIGNING_KEY_FILE=\"%s\" is not a 32-byte Ed25519 seed (64 hex digits)",
                      path);

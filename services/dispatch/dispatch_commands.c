@@ -422,7 +422,7 @@ static int s_step(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *re
     }
     if (strcmp(PQgetvalue(r, 0, 1), pk_rpc_actor_id(req)) != 0) {
         PQclear(r);
-        return PK_RPC_FORBIDDEN(reply, "not_your_visit");
+        return PK_RPC_NOT_FOUND(reply, "visit_not_found"); /* not "not yours": that would confirm it exists */
     }
     char case_id[PK_ID_HEX_LEN + 1], state[16];
     snprintf(case_id, sizeof case_id, "%s", PQgetvalue(r, 0, 0));
@@ -530,7 +530,7 @@ static int s_get_visit(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_
     }
     if (strcmp(PQgetvalue(r, 0, 6), pk_rpc_actor_id(req)) != 0) {
         PQclear(r);
-        return PK_RPC_FORBIDDEN(reply, "not_your_visit");
+        return PK_RPC_NOT_FOUND(reply, "visit_not_found"); /* not "not yours": that would confirm it exists */
     }
     Pelukan__V1__Visit *v = s_visit_of(d, r, 0);
     double lat, lon;
@@ -813,7 +813,7 @@ static int s_identification(PGconn *conn, dispatch_t *d, const s_req_t *req, s_r
     snprintf(case_id, sizeof case_id, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
     if (!mine)
-        return PK_RPC_FORBIDDEN(reply, "not_your_visit");
+        return PK_RPC_NOT_FOUND(reply, "visit_not_found"); /* not "not yours": that would confirm it exists */
     if (!on_site)
         return PK_RPC_CONFLICT(reply, "invalid_visit_state");
     char id[PK_ID_HEX_LEN + 1];

@@ -18,7 +18,6 @@ static const struct {
     {"case_already_assigned", "Kasus ini sudah punya pendamping"},
     {"case_erased", "Data kasus ini sudah dihapus"},
     {"visit_not_found", "Kunjungan tidak ditemukan"},
-    {"not_your_visit", "Kunjungan ini bukan tugas Anda"},
     {"invalid_visit_state", "Langkah ini tidak sesuai status kunjungan"},
     {"no_visit", "Belum ada pendamping untuk laporan ini"},
     {"not_en_route", "Pendamping belum berangkat"},

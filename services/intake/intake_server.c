@@ -63,13 +63,33 @@ static char *s_text_array(const intake_report_t *rep)
     return out;
 }
 
+/* A ticket the reporter can read out on the phone ("PK-7KQ4-M9XD"), drawn
+ * at random, so it says nothing of how many reports there are (review
+ * L5): 32^8 values, no 0/O or 1/I. A clash fails the insert and the
+ * reporter's app retries with the same Idempotency-Key, and a new draw. */
+static void s_ticket(char out[16])
+{
+    static const char alphabet[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    uint8_t raw[8];
+    randombytes_buf(raw, sizeof raw);
+    char c[8];
+    for (int i = 0; i < 8; i++)
+        c[i] = alphabet[raw[i] & 31];
+    snprintf(out, 16, "PK-%.4s-%.4s", c, c + 4);
+}
+
 static void s_report_write(intake_call_t *c)
 {
     intake_t *in = c->in;
     const char *key = pk_http_header(c->req, "idempotency-key");
-    if (!key || !*key || strlen(key) > 128) {
+    /* A plain token (review L1): nothing odd reaches SQL or the log. */
+    size_t klen = key ? strlen(key) : 0;
+    if (!klen || klen > 128 ||
+        strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") != klen) {
         intake_error(c->req, 400, "idempotency_key_required",
-                     "Header Idempotency-Key wajib diisi (1-128 karakter), agar laporan tidak terkirim dua kali", NULL);
+                     "Header Idempotency-Key wajib diisi: 1-128 huruf, angka atau . _ : -, agar laporan tidak terkirim "
+                     "dua kali",
+                     NULL);
         intake_call_free(c);
         return;
     }
@@ -122,8 +142,9 @@ static void s_report_write(intake_call_t *c)
 
     char *wrapped_hex = pk_pg_bytea(wrapped, sizeof wrapped);
     char *forms_text = s_text_array(&rep);
-    char incident[24];
+    char incident[24], ticket[16];
     snprintf(incident, sizeof incident, "%lld", (long long)rep.incident_at);
+    s_ticket(ticket);
     const char *p[] = {c->reporter_id,
                        key,
                        c->case_id,
@@ -145,7 +166,8 @@ static void s_report_write(intake_call_t *c)
                        rep.urgent ? "t" : "f",
                        topic,
                        env_hex,
-                       safety_hex};
+                       safety_hex,
+                       ticket};
     /* One statement: the key claims the request; only then the case, its
      * first timeline step and its event; a retry gets the first answer.
      * Reports that arrive together share one commit (group commit). */
@@ -156,7 +178,7 @@ static void s_report_write(intake_call_t *c)
         " c AS (INSERT INTO cases (id, ticket, reporter_id, state, wrapped_key, personal_sealed, reporter_kind,"
         "   witness_relation, victim_sex, victim_age_band, child, disability, violence_forms, place_type,"
         "   perpetrator_relation, incident_at, incident_approx, kecamatan_code, desa_code, urgent)"
-        "   SELECT $3, 'PK-' || lpad(((nextval('ticket_seq') * 7919) % 1000003)::text, 6, '0'), $1, 'submitted',"
+        "   SELECT $3, $23, $1, 'submitted',"
         "   $4::bytea, $5::bytea, $6, NULLIF($7, ''), NULLIF($8, ''), NULLIF($9, ''), $10, $11, $12::text[],"
         "   NULLIF($13, ''), NULLIF($14, ''), to_timestamp(NULLIF($15, '0')::bigint), $16, NULLIF($17, ''),"
         "   NULLIF($18, ''), $19 FROM k RETURNING id, ticket, created_at, state),"
@@ -169,7 +191,7 @@ static void s_report_write(intake_call_t *c)
         " UNION ALL SELECT x.id, x.ticket, to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
         "   false, 'submitted' FROM idempotency i JOIN cases x ON x.id = i.case_id"
         "   WHERE i.reporter_id = $1 AND i.key = $2 AND NOT EXISTS (SELECT 1 FROM k)",
-        22, p, s_report_done, c);
+        23, p, s_report_done, c);
     free(wrapped_hex);
     free(sealed_hex);
     free(forms_text);

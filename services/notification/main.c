@@ -23,6 +23,8 @@ static const pk_config_def_t s_settings[] = {
     {"PELUKAN_NOTIFICATION_SMS_TOKEN", PK_CFG_SECRET, "", "bearer token of the gateway", NULL, 0, 0},
     {"PELUKAN_NOTIFICATION_SMTP_URL", PK_CFG_STRING, "",
      "SMTP server for staff e-mail (smtp://host:port); empty: the sink file", NULL, 0, 0},
+    {"PELUKAN_NOTIFICATION_PLAINTEXT", PK_CFG_BOOL, "false",
+     "allow an http:// gateway and SMTP without TLS (a provider stand-in or relay on this host only)", NULL, 0, 0},
     {"PELUKAN_NOTIFICATION_SMTP_FROM", PK_CFG_STRING, "pelukan@localhost", "sender address of staff e-mail", NULL, 0,
      0},
     {"PELUKAN_NOTIFICATION_SINK_FILE", PK_CFG_STRING, PK_DEFAULT_VAR_DIR "/notification-sink.jsonl",
@@ -206,6 +208,13 @@ static int s_start(pk_service_t *svc, void **state_p)
     n->sms_token = pk_config_str(cfg, "PELUKAN_NOTIFICATION_SMS_TOKEN");
     n->smtp_url = pk_config_str(cfg, "PELUKAN_NOTIFICATION_SMTP_URL");
     n->smtp_from = pk_config_str(cfg, "PELUKAN_NOTIFICATION_SMTP_FROM");
+    n->plaintext = pk_config_bool(cfg, "PELUKAN_NOTIFICATION_PLAINTEXT");
+    /* Codes and alerts travel encrypted unless told otherwise (review L8). */
+    if (!n->plaintext && strncmp(n->sms_url, "http://", 7) == 0) {
+        pk_log_error(n->log, "PELUKAN_NOTIFICATION_SMS_URL is http://: codes would travel in clear; use https:// "
+                             "(or PELUKAN_NOTIFICATION_PLAINTEXT=true for a stand-in on this host), exiting");
+        return PK_ECONFIG;
+    }
     n->sink_file = pk_config_str(cfg, "PELUKAN_NOTIFICATION_SINK_FILE");
     n->intake_rpc = pk_config_service_str(cfg, "intake", "RPC");
     n->max_attempts = (int)pk_config_int(cfg, "PELUKAN_NOTIFICATION_MAX_ATTEMPTS");

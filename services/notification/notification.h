@@ -15,6 +15,7 @@ typedef struct {
     const pk_log_t *log;
     const pk_keyring_t *keys;
     const char *sms_url, *sms_token, *smtp_url, *smtp_from, *sink_file;
+    bool plaintext; /* PELUKAN_NOTIFICATION_PLAINTEXT: no TLS required */
     const char *intake_rpc;
     int otp_max_age_s;
     int max_attempts, backoff_ms, backoff_max_ms, lease_s, safe_recheck_s, concurrency, timeout_ms, poll_ms;

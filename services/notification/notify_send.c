@@ -137,6 +137,8 @@ static bool s_smtp_setup(const notification_t *n, s_transfer_t *t)
     t->len = strlen(t->payload);
     t->smtp = true;
     curl_easy_setopt(t->easy, CURLOPT_URL, n->smtp_url);
+    /* STARTTLS required (or smtps://), unless the relay is a local stand-in. */
+    curl_easy_setopt(t->easy, CURLOPT_USE_SSL, n->plaintext ? (long)CURLUSESSL_TRY : (long)CURLUSESSL_ALL);
     curl_easy_setopt(t->easy, CURLOPT_MAIL_FROM, n->smtp_from);
     curl_easy_setopt(t->easy, CURLOPT_MAIL_RCPT, t->rcpt);
     curl_easy_setopt(t->easy, CURLOPT_READFUNCTION, s_read);

@@ -4,10 +4,15 @@
  *   bus_events_per_s       committed by the producer -> applied by the
  *                          consumer, >= 200,000 events, durable both sides
  *   bus_latency_p50_ms / _p99_ms at half that rate
+ *   bus_curve_vs_plain     bus_events_per_s (CURVE, as the services run)
+ *                          over the same run with plain sockets (the
+ *                          benchmark node's PKNODE_PLAIN)
+ *   zmq_pubsub_curve_per_s and zmq_curve_vs_plain: the transport alone
  * Prints "BENCH <name> <value> <unit>" lines; never fails a test run. */
 #include <czmq.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,15 +104,27 @@ static void *s_zmq_pub(void *p)
     return NULL;
 }
 
-static double s_zmq_raw(void)
+static double s_zmq_raw(bool curve)
 {
     int port = pkt_free_port();
     char ep[64];
     snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", port);
     zsock_t *pub = zsock_new(ZMQ_PUB);
     zsock_set_sndhwm(pub, 0);
+    char server_pub[41], server_sec[41], client_pub[41], client_sec[41];
+    if (curve) {
+        zmq_curve_keypair(server_pub, server_sec);
+        zmq_curve_keypair(client_pub, client_sec);
+        zsock_set_curve_server(pub, 1);
+        zsock_set_curve_secretkey(pub, server_sec);
+    }
     zsock_bind(pub, "%s", ep);
     zsock_t *sub = zsock_new(ZMQ_SUB);
+    if (curve) {
+        zsock_set_curve_serverkey(sub, server_pub);
+        zsock_set_curve_publickey(sub, client_pub);
+        zsock_set_curve_secretkey(sub, client_sec);
+    }
     zsock_set_rcvhwm(sub, 0);
     zsock_set_subscribe(sub, "bench.");
     zsock_set_rcvtimeo(sub, 2000);
@@ -149,10 +166,12 @@ static long long s_applied(const char *db)
 /* Runs producer and consumer processes for `count` events at `rate`
  * (0: unpaced); returns events/s from the first event's commit to the last
  * event's application, and fills latency percentiles in ms. */
-static double s_bus_run(const char *db, long count, int rate, double *p50, double *p99)
+static double s_bus_run(const char *db, long count, int rate, bool plain, double *p50, double *p99)
 {
     free(pkt_db_create(db));
     pkt_env_t *env = pkt_env_new(db);
+    if (plain)
+        pkt_env_set(env, "PKNODE_PLAIN", "1");
     char v[32];
     snprintf(v, sizeof v, "%ld", count);
     pkt_env_set(env, "PKNODE_COUNT", v);
@@ -195,19 +214,26 @@ int main(void)
     printf("BENCH pg_commit_p50_ms %.2f ms\n", pg_p50);
     printf("BENCH pg_commit_p99_ms %.2f ms\n", pg_p99);
     fflush(stdout);
-    double zr = s_zmq_raw();
+    double zr = s_zmq_raw(false);
     printf("BENCH zmq_pubsub_raw_per_s %.0f msg/s\n", zr);
+    double zc = s_zmq_raw(true);
+    printf("BENCH zmq_pubsub_curve_per_s %.0f msg/s\n", zc);
+    printf("BENCH zmq_curve_vs_plain %.2f ratio\n", zr > 0 ? zc / zr : 0);
     fflush(stdout);
     double p50, p99;
-    double bus = s_bus_run("b_bus", 200000, 0, &p50, &p99);
+    double plain = s_bus_run("b_bus_plain", 200000, 0, true, &p50, &p99);
+    printf("BENCH bus_events_plain_per_s %.0f events/s (no CURVE: the benchmark node only)\n", plain);
+    fflush(stdout);
+    double bus = s_bus_run("b_bus", 200000, 0, false, &p50, &p99);
     printf("BENCH bus_events_per_s %.0f events/s\n", bus);
+    printf("BENCH bus_curve_vs_plain %.2f ratio (goal >= 0.9)\n", plain > 0 ? bus / plain : 0);
     printf("BENCH bus_saturated_latency_p50_ms %.2f ms\n", p50);
     printf("BENCH bus_vs_pg_insert %.2f ratio\n", pg > 0 ? bus / pg : 0);
     printf("BENCH bus_vs_zmq_raw %.4f ratio\n", zr > 0 ? bus / zr : 0);
     fflush(stdout);
     int half = (int)(bus / 2);
     long n = half * 15L;
-    s_bus_run("b_lat", n > 1000 ? n : 1000, half > 0 ? half : 100, &p50, &p99);
+    s_bus_run("b_lat", n > 1000 ? n : 1000, half > 0 ? half : 100, false, &p50, &p99);
     printf("BENCH bus_latency_p50_ms %.2f ms\n", p50);
     printf("BENCH bus_latency_p99_ms %.2f ms\n", p99);
     printf("BENCH bus_latency_rate %d events/s\n", half);

@@ -129,6 +129,8 @@ int main(void)
     snprintf(sink, sizeof sink, "%s/bench-sink.jsonl", pkt_env("PKTEST_TMP"));
     const char *extra[] = {"PELUKAN_LOG_LEVEL",
                            "warn",
+                           "PELUKAN_NOTIFICATION_PLAINTEXT",
+                           "true",
                            "PELUKAN_NOTIFICATION_SMS_URL",
                            sms,
                            "PELUKAN_NOTIFICATION_SINK_FILE",

@@ -432,7 +432,7 @@ Test(audit, the_archive_counts_garbage_and_keeps_serving)
     Pelukan__V1__ArchiveRequest req = PELUKAN__V1__ARCHIVE_REQUEST__INIT;
     req.producer = "intake";
     cr_assert_eq(s_archive_status(d, &req, NULL), PELUKAN__V1__ARCHIVE_REPLY__STATUS__STATUS_BAD_REQUEST);
-    cr_assert_geq(pkt_metric(audit.http_port, "pelukan_audit_archive_bad_requests_total{service=\"audit\"}"), 3);
+    cr_assert_geq(pkt_metric(audit.metrics_port, "pelukan_audit_archive_bad_requests_total{service=\"audit\"}"), 3);
     /* Larger than any request may be: ZeroMQ drops that connection. */
     zsock_t *big = pkt_bus_connect(env, ZMQ_DEALER, "ctl", "audit", "PELUKAN_AUDIT_ARCHIVE");
     size_t big_len = 200000;

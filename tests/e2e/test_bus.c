@@ -124,9 +124,9 @@ Test(bus, dropped_live_messages_arrive_through_replay)
     pkt_proc_t producer = s_start("produce", env);
     s_wait_applied("t_bus2", total, 120000);
     long long gaps =
-        pkt_metric(consumer.http_port, "pelukan_bus_gaps_total{service=\"notification\",producer=\"intake\"}");
+        pkt_metric(consumer.metrics_port, "pelukan_bus_gaps_total{service=\"notification\",producer=\"intake\"}");
     long long replayed =
-        pkt_metric(consumer.http_port, "pelukan_bus_replayed_total{service=\"notification\",producer=\"intake\"}");
+        pkt_metric(consumer.metrics_port, "pelukan_bus_replayed_total{service=\"notification\",producer=\"intake\"}");
     cr_assert_gt(gaps, 0, "the tiny high-water mark did drop messages");
     cr_assert_gt(replayed, 0);
     cr_assert_eq(pkt_proc_stop(&consumer, SIGTERM, 15000), 0);
@@ -154,7 +154,7 @@ Test(bus, standby_relay_takes_over_without_gap_or_duplicate)
     pkt_env_set(env, "PKNODE_COUNT", "30000");
     pkt_proc_t consumer = s_start("consume", env);
     pkt_proc_t first = s_start("produce", env);
-    s_leader_t l1 = {first.http_port, 1};
+    s_leader_t l1 = {first.metrics_port, 1};
     cr_assert(pkt_wait_until(s_is_leader, &l1, 10000), "the first instance leads");
 
     /* The second instance: same endpoints and database, its own HTTP port. */
@@ -163,12 +163,12 @@ Test(bus, standby_relay_takes_over_without_gap_or_duplicate)
         char *eq = strchr(env->vars[i], '=');
         char name[128];
         snprintf(name, sizeof name, "%.*s", (int)(eq - env->vars[i]), env->vars[i]);
-        if (strcmp(name, "PELUKAN_INTAKE_HTTP_PORT") != 0)
+        if (strcmp(name, "PELUKAN_INTAKE_HTTP_PORT") != 0 && strcmp(name, "PELUKAN_INTAKE_METRICS_PORT") != 0)
             pkt_env_set(env2, name, eq + 1);
     }
     pkt_env_set(env2, "PKNODE_COUNT", "0");
     pkt_proc_t second = s_start("relay", env2);
-    s_leader_t l2 = {second.http_port, 0};
+    s_leader_t l2 = {second.metrics_port, 0};
     cr_assert(s_is_leader(&l2), "the second waits as a standby");
     cr_assert(s_is_leader(&l1));
 
@@ -211,7 +211,7 @@ Test(bus, retried_command_has_its_effect_once_and_gets_the_first_reply)
     cr_assert_eq(reply->status, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK);
     cr_assert_eq(reply->pong->n, 1007, "the reply of the first (and only) execution");
     pelukan__v1__command_reply__free_unpacked(reply, NULL);
-    cr_assert_geq(pkt_metric(node.http_port, "pelukan_rpc_deduplicated_total{service=\"notification\"}"), 1,
+    cr_assert_geq(pkt_metric(node.metrics_port, "pelukan_rpc_deduplicated_total{service=\"notification\"}"), 1,
                   "a retry was answered from the stored reply");
     char *v = pkt_sql_value("t_bus4", "SELECT v FROM notification.bench_effect WHERE k = 'ping'");
     cr_assert_str_eq(v, "1", "the effect happened once");
@@ -328,7 +328,7 @@ Test(bus, garbage_and_oversized_frames_are_counted_and_survived)
     pkt_proc_t node = s_start("consume", env);
     cr_assert(pkt_wait_until(s_fake_applied, &f, 30000), "the decodable event after the garbage is applied");
     long long bad =
-        pkt_metric(node.http_port, "pelukan_bus_bad_frames_total{service=\"notification\",producer=\"intake\"}");
+        pkt_metric(node.metrics_port, "pelukan_bus_bad_frames_total{service=\"notification\",producer=\"intake\"}");
     cr_assert_geq(bad, 3, "undecodable envelope and malformed live frames counted (%lld)", bad);
 
     /* Garbage to the node's own replay and command ROUTERs, counted... */
@@ -340,8 +340,8 @@ Test(bus, garbage_and_oversized_frames_are_counted_and_survived)
     s_send_parts(d1, 2, g, gl);
     s_send_parts(d2, 1, g, gl);
     s_send_parts(d2, 2, g, gl);
-    s_metric_t m1 = {node.http_port, "pelukan_rpc_bad_frames_total{service=\"notification\"}", 2};
-    s_metric_t m2 = {node.http_port, "pelukan_bus_bad_frames_total{service=\"notification\",producer=\"notification\"}",
+    s_metric_t m1 = {node.metrics_port, "pelukan_rpc_bad_frames_total{service=\"notification\"}", 2};
+    s_metric_t m2 = {node.metrics_port, "pelukan_bus_bad_frames_total{service=\"notification\",producer=\"notification\"}",
                      2};
     cr_assert(pkt_wait_until(s_metric_at_least, &m1, 10000), "command server counted the garbage");
     cr_assert(pkt_wait_until(s_metric_at_least, &m2, 10000), "replay server counted the garbage");
@@ -451,7 +451,7 @@ Test(bus, a_consumer_older_than_the_retention_rebuilds_from_the_audit_archive)
     /* With the archive down, the consumer waits and says why. */
     cr_assert_eq(pkt_proc_stop(&audit, SIGTERM, 15000), 0);
     pkt_proc_t consumer = pkt_wait_healthy(pkt_spawn(s_node, "consume", "notification", env));
-    s_metric_t m = {consumer.http_port, "pelukan_bus_truncated{service=\"notification\",producer=\"intake\"}", 1};
+    s_metric_t m = {consumer.metrics_port, "pelukan_bus_truncated{service=\"notification\",producer=\"intake\"}", 1};
     cr_assert(pkt_wait_until(s_metric_at_least, &m, 15000), "the consumer knows it is behind the retention");
     usleep(1500000);
     cr_assert_eq(s_count("t_bus6", "SELECT count(*) FROM notification.bench_applied"), 0, "nothing silently skipped");
@@ -466,7 +466,7 @@ Test(bus, a_consumer_older_than_the_retention_rebuilds_from_the_audit_archive)
      * producer for what comes next, each event once. */
     audit = pkt_service_start("audit", env);
     cr_assert(pkt_wait_until(s_rebuilt, &want, 30000), "the 100 old events rebuilt from the archive");
-    m = (s_metric_t){consumer.http_port, "pelukan_bus_rebuilt_total{service=\"notification\",producer=\"intake\"}",
+    m = (s_metric_t){consumer.metrics_port, "pelukan_bus_rebuilt_total{service=\"notification\",producer=\"intake\"}",
                      100};
     cr_assert(pkt_wait_until(s_metric_at_least, &m, 5000), "counted as rebuilt");
     cr_assert_eq(pkt_proc_stop(&producer, SIGTERM, 15000), 0);

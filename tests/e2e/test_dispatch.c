@@ -115,7 +115,7 @@ static bool s_streams_open(void *arg)
 {
     (void)arg;
     char *m = NULL;
-    pkt_http_get(T.port, "/metrics", &m);
+    pkt_http_get(T.proc.metrics_port, "/metrics", &m);
     bool open = m && strstr(m, "pelukan_intake_approach_streams{service=\"intake\"} 1");
     free(m);
     return open;
@@ -231,9 +231,9 @@ Test(dispatch, nearest_companion_assigned_watched_arrives_and_reports)
     cr_assert_eq(s_call("GET", path, NULL, near, &j), 200);
     cr_assert_float_eq(json_real_value(json_object_get(json_object_get(j, "location"), "lat")), LAT, 1e-6);
     json_decref(j);
-    cr_assert_eq(s_call("GET", path, NULL, loser, NULL), 403, "companion not assigned");
+    cr_assert_eq(s_call("GET", path, NULL, loser, NULL), 404, "companion not assigned: the same as no such visit");
     snprintf(path, sizeof path, "/v1/companion/visits/%s/accept", visit_id);
-    cr_assert_eq(s_call("POST", path, "{}", loser, NULL), 403, "companion not assigned");
+    cr_assert_eq(s_call("POST", path, "{}", loser, NULL), 404, "companion not assigned");
     snprintf(path, sizeof path, "/v1/companion/visits/%s/accept", "0123456789abcdef0123456789abcdef");
     cr_assert_eq(s_call("POST", path, "{}", near, NULL), 404);
 
@@ -333,7 +333,7 @@ Test(dispatch, nearest_companion_assigned_watched_arrives_and_reports)
                         "\"recommended_agencies\":[\"uptd_ppa\"],\"referral_consent\":true,"
                         "\"consented_agencies\":[\"uptd_ppa\"],\"guardian_situation\":\"with_relative\","
                         "\"notes\":\"" NOTES "\"}";
-    cr_assert_eq(s_call("POST", path, ident, loser, NULL), 403);
+    cr_assert_eq(s_call("POST", path, ident, loser, NULL), 404);
     cr_assert_eq(s_call("POST", path,
                         "{\"situation_confirmed\":true,\"immediate_danger\":false,\"referral_consent\":false,"
                         "\"needs\":[\"money\"],\"guardian_situation\":\"with_relative\"}",

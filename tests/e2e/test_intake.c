@@ -57,6 +57,7 @@ Test(intake, register_report_retry_and_read_back)
     cr_assert_str_eq(pkt_json_str(a, "case_id"), pkt_json_str(b, "case_id"));
     cr_assert_str_eq(pkt_json_str(a, "ticket"), pkt_json_str(b, "ticket"));
     cr_assert_eq(strncmp(pkt_json_str(a, "ticket"), "PK-", 3), 0);
+    cr_assert_eq(strlen(pkt_json_str(a, "ticket")), 12, "PK-XXXX-XXXX, drawn at random: %s", pkt_json_str(a, "ticket"));
     cr_assert_eq(s_count("SELECT count(*) FROM intake.cases"), 1, "never a second case");
     cr_assert_eq(s_count("SELECT count(*) FROM intake.outbox WHERE topic = 'intake.report_submitted'"), 1);
     cr_assert_eq(s_count("SELECT count(*) FROM intake.outbox WHERE topic = 'intake.reporter_registered'"), 1);
@@ -144,6 +145,7 @@ Test(intake, bad_input_gets_a_clear_4xx_and_changes_nothing)
         {"POST", "/v1/reports", S_REPORT, 0, "k10", NULL, 401, "unauthorized", NULL},
         {"POST", "/v1/reports", S_REPORT, 2, "k11", NULL, 401, "unauthorized", NULL},
         {"POST", "/v1/reports", S_REPORT, 1, NULL, NULL, 400, "idempotency_key_required", NULL},
+        {"POST", "/v1/reports", S_REPORT, 1, "k<script>", NULL, 400, "idempotency_key_required", NULL},
         {"GET", "/v1/reports/0123456789abcdef0123456789abcdef", NULL, 1, NULL, NULL, 404, "not_found", NULL},
         {"POST", "/v1/auth/otp", "{\"phone\":\"021-555-1234\"}", 0, NULL, NULL, 422, "invalid_phone", "phone"},
         {"POST", "/v1/auth/otp/verify", "{\"phone\":\"081311112222\",\"code\":\"12ab\"}", 0, NULL, NULL, 422,
@@ -439,7 +441,7 @@ Test(intake, an_unreachable_notification_service_shows_in_metrics_and_log)
     s_start("t_intake6", NULL);
     zsock_destroy(&T.notif); /* nobody answers the commands */
     cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/auth/otp", "{\"phone\":\"081355556666\"}", NULL, NULL, NULL), 202);
-    s_port_t p = {T.port};
+    s_port_t p = {T.proc.metrics_port};
     cr_assert(pkt_wait_until(s_delivery_failed, &p, 15000), "the failed delivery is counted");
     cr_assert_eq(pkt_proc_stop(&T.proc, SIGTERM, 20000), 0);
     char *log = pkt_proc_log(&T.proc);

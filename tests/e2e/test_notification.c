@@ -28,7 +28,9 @@ static void s_start(const char *db)
     snprintf(sms, sizeof sms, "http://127.0.0.1:%d/send", pkt_gateway_port(G));
     snprintf(smtp, sizeof smtp, "smtp://127.0.0.1:%d", pkt_smtp_port(M));
     snprintf(sink, sizeof sink, "%s/sink-%s.jsonl", pkt_env("PKTEST_TMP"), db);
-    const char *extra[] = {"PELUKAN_NOTIFICATION_SMS_URL",
+    const char *extra[] = {"PELUKAN_NOTIFICATION_PLAINTEXT",
+                           "true", /* the stand-ins speak neither TLS nor STARTTLS */
+                           "PELUKAN_NOTIFICATION_SMS_URL",
                            sms,
                            "PELUKAN_NOTIFICATION_SMS_TOKEN",
                            "gateway-token",
@@ -445,4 +447,19 @@ Test(notification, case_deadlines_at_risk_and_breached_alert_the_admins)
     cr_assert_not_null(strstr(mail, "Tenggat kasus terlewat"), "%s", mail);
     s_stop();
     free(reporter);
+}
+
+/* Review L8: codes never go to a provider in clear unless the operator
+ * says the provider is a stand-in on this host. */
+Test(notification, an_http_gateway_is_refused_without_plaintext_allowed)
+{
+    free(pkt_db_create("t_notif_tls"));
+    pkt_env_t *env = pkt_env_new("t_notif_tls");
+    pkt_env_set(env, "PELUKAN_NOTIFICATION_SMS_URL", "http://127.0.0.1:9/send");
+    pkt_proc_t p = pkt_service_spawn("notification", env);
+    cr_assert_eq(pkt_proc_wait(&p, 30000), 1, "start-up fails");
+    char *log = pkt_proc_log(&p);
+    cr_assert_not_null(strstr(log, "codes would travel in clear"), "%s", log);
+    free(log);
+    pkt_env_destroy(&env);
 }

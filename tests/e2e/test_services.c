@@ -31,7 +31,7 @@ Test(services, all_five_start_migrate_answer_health_and_stop_cleanly)
         while ((st = pkt_http_get(procs[i].http_port, "/readyz", NULL)) != 200 && pkt_now_ms() < deadline)
             usleep(10000);
         cr_assert_eq(st, 200, "%s ready", s_services[i]);
-        cr_assert_eq(pkt_http_get(procs[i].http_port, "/metrics", &body), 200);
+        cr_assert_eq(pkt_http_get(procs[i].metrics_port, "/metrics", &body), 200);
         cr_assert_not_null(strstr(body, "pelukan_db_connected{service="), "%s", body);
         free(body);
         char *sql = pk_asprintf("SELECT count(*) FROM %s.schema_migration", s_services[i]);
@@ -170,7 +170,7 @@ Test(services, a_second_signal_during_shutdown_does_not_break_it)
     pkt_proc_t p = pkt_service_start("audit", env);
     /* Signal while the actor threads run: the waits for them are what a
      * second signal used to interrupt. */
-    cr_assert(pkt_wait_until(s_leading, &p.http_port, 10000), "the relay leads");
+    cr_assert(pkt_wait_until(s_leading, &p.metrics_port, 10000), "the relay leads");
     kill(p.pid, SIGINT);
     kill(p.pid, SIGTERM);
     kill(p.pid, SIGTERM);

@@ -415,7 +415,7 @@ Test(staff, an_admin_confirms_by_phone_and_verifies_and_every_opening_is_recorde
     /* The auditors see the opening: who, which case, why. */
     if (!pkt_wait_until(s_access_logged, id, 30000)) {
         char *metrics = NULL;
-        pkt_http_get(audit.http_port, "/metrics", &metrics);
+        pkt_http_get(audit.metrics_port, "/metrics", &metrics);
         char *alog = pkt_proc_log(&audit);
         cr_assert_fail("pelukanctl audit access lists the opening\n%s\n%s", metrics, alog);
     }
@@ -573,6 +573,10 @@ Test(staff, every_route_as_every_role_is_allowed_or_refused_as_the_table_says)
             if (allowed && r->staff && strcmp(r->pattern, "/v1/staff/logout") == 0) {
                 free(who[w].token);
                 who[w].token = s_token(who[w].login, who[w].password);
+            }
+            if (allowed && who[w].bit == INTAKE_REPORTER && strncmp(r->pattern, "/v1/auth/logout", 15) == 0) {
+                free(who[w].token);
+                who[w].token = pkt_intake_register(&T, "081311112222");
             }
         }
     }
@@ -872,7 +876,7 @@ Test(staff, streams_end_when_access_ends_and_are_capped)
         cr_assert_not_null(strstr(s[i].body, "session_ended"), "%s", s[i].body);
         free(s[i].body);
     }
-    cr_assert_eq(pkt_metric(T.port, "pelukan_intake_event_streams"), 0);
+    cr_assert_eq(pkt_metric(T.proc.metrics_port, "pelukan_intake_event_streams"), 0);
     free(id1), free(a1), free(a2);
     pkt_intake_stop(&T);
 }

@@ -176,7 +176,7 @@ Test(trust, every_bus_endpoint_admits_only_its_allowed_peers, .timeout = 120)
     }
     cr_assert_geq(refused, 40, "%d refusals probed", refused);
     for (int i = 0; s_services[i]; i++) {
-        long long n = pkt_metric(procs[i].http_port, "pelukan_bus_peers_refused_total");
+        long long n = pkt_metric(procs[i].metrics_port, "pelukan_bus_peers_refused_total");
         cr_assert_geq(n, 1, "%s counts the peers it refused (%lld)", s_services[i], n);
         char *log = pkt_proc_log(&procs[i]);
         cr_assert_not_null(strstr(log, "bus: refused a peer"), "%s logs why", s_services[i]);

@@ -197,6 +197,11 @@ pkt_env_t *pkt_env_new(const char *dbname)
             *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
         snprintf(value, sizeof value, "%d", pkt_free_port());
         pkt_env_set(env, name, value);
+        snprintf(name, sizeof name, "PELUKAN_%s_METRICS_PORT", *s);
+        for (char *c = name; *c; c++)
+            *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+        snprintf(value, sizeof value, "%d", pkt_free_port());
+        pkt_env_set(env, name, value);
         for (size_t k = 0; k < 3; k++) {
             snprintf(name, sizeof name, "PELUKAN_%s_%s", *s, kinds[k]);
             for (char *c = name; *c; c++)
@@ -303,6 +308,11 @@ pkt_proc_t pkt_spawn(const char *bin_path, const char *arg, const char *service,
         *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
     const char *port = pkt_env_get(env, port_name);
     p.http_port = port ? atoi(port) : 0;
+    snprintf(port_name, sizeof port_name, "PELUKAN_%s_METRICS_PORT", service);
+    for (char *c = port_name; *c; c++)
+        *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+    port = pkt_env_get(env, port_name);
+    p.metrics_port = port ? atoi(port) : 0;
     char *bin = pk_strdup(bin_path);
     if (access(bin, X_OK) != 0)
         cr_assert_fail("%s is missing: build it with `make`", bin);

@@ -44,6 +44,7 @@ typedef struct {
     char name[32];
     char log_path[512];
     int http_port;
+    int metrics_port; /* GET /metrics (its own listener) */
 } pkt_proc_t;
 
 /* Environment for services in tests: database, key, SQL dir, free ports
@@ -84,7 +85,7 @@ pkt_proc_t pkt_spawn(const char *bin_path, const char *arg, const char *service,
  * fails the test if it exits first. */
 pkt_proc_t pkt_wait_healthy(pkt_proc_t p);
 
-/* Reads one sample of a metric from GET /metrics ("name{...labels}" prefix
+/* Reads one sample of a metric from GET /metrics on the metrics `port` ("name{...labels}" prefix
  * match on `selector`); -1 if absent or unreachable. */
 long long pkt_metric(int port, const char *selector);
 

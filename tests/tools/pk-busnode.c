@@ -13,7 +13,8 @@
  *   pk-busnode consume   as service "notification" (or PKNODE_AS): applies
  *                        intake's test events into bench_applied, with
  *                        PKNODE_RPC=1 also serving a test command.
- *   pk-busnode relay     as "intake", relaying only (a second instance). */
+ *   pk-busnode relay     as "intake", relaying only (a second instance).
+ * With PKNODE_PLAIN=1 its sockets use no CURVE (bench_bus's comparison). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,6 +290,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: pk-busnode produce|relay|consume\n");
         return 2;
     }
+    /* PKNODE_PLAIN=1: the same bus without CURVE, for bench_bus to measure
+     * what authentication costs (never a service's setting). */
+    def.plain_bus_for_benchmark = s_env_int("PKNODE_PLAIN", 0) != 0;
     char *args[] = {argv[0], NULL};
     return pk_service_main(&def, 1, args);
 }

@@ -179,3 +179,25 @@ Test(http, a_client_that_leaves_mid_stream_costs_nothing)
     cr_assert_leq(__atomic_load_n(&s_gone, __ATOMIC_SEQ_CST), 1);
     cr_assert_eq(pkt_http_get(port, "/v1/ping", NULL), 200, "the server goes on");
 }
+
+/* Security review L1, L3, L12: what is not UTF-8 text is refused as JSON
+ * before a handler sees it; every answer says what a browser must not do
+ * with it, and no version banner. */
+Test(http, non_text_paths_headers_and_queries_are_400_and_answers_are_hardened)
+{
+    char *body = NULL;
+    cr_assert_eq(pkt_http_get(port, "/v1/reports/ab%ffcd/companion", &body), 400);
+    cr_assert_not_null(strstr(body, "\"code\":\"bad_request\""), "%s", body);
+    free(body);
+    const char *bad_header[] = {"X-Test: caf\xe9", NULL};
+    cr_assert_eq(pkt_http("GET", port, "/v1/ping", NULL, 0, bad_header, NULL), 400);
+    cr_assert_eq(pkt_http_get(port, "/v1/ping?purpose=case_review%00x", NULL), 400, "a NUL cuts nothing");
+    cr_assert_eq(pkt_http_get(port, "/v1/ping?purpose=%zz", NULL), 400, "malformed escapes are not ignored");
+    const char *good_header[] = {"X-Test: kaf\xc3\xa9", NULL};
+    cr_assert_eq(pkt_http("GET", port, "/v1/ping?purpose=case_review", NULL, 0, good_header, &body), 200);
+    free(body);
+    cr_assert_str_eq(pkt_last_header("X-Content-Type-Options"), "nosniff");
+    cr_assert_str_eq(pkt_last_header("Referrer-Policy"), "no-referrer");
+    cr_assert_not_null(strstr(pkt_last_header("Content-Security-Policy"), "default-src 'none'"));
+    cr_assert_null(pkt_last_header("Server"), "no version banner");
+}

@@ -62,3 +62,17 @@ Test(log, level_names_parse)
     cr_assert_eq(l, PK_LOG_WARN);
     cr_assert_neq(pk_log_level_parse("verbose", &l), 0);
 }
+
+static void s_emit_bytes(pk_log_t *log)
+{
+    pk_log_warn(log, "path /v1/x/ab\xff\xfe" "cd kafe\xc3\xa9");
+}
+
+/* Review L1: bytes that are not UTF-8 never reach the log raw, so a JSON
+ * line stays JSON; UTF-8 text stays as it is. */
+Test(log, bytes_that_are_not_utf8_are_replaced)
+{
+    char *out = s_capture(PK_LOG_JSON, PK_LOG_DEBUG, s_emit_bytes);
+    cr_assert_not_null(strstr(out, "ab\\ufffd\\ufffdcd kafe\xc3\xa9"), "%s", out);
+    cr_assert_null(strchr(out, '\xff'), "%s", out);
+}

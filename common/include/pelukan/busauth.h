@@ -41,6 +41,8 @@ void pk_bus_keys_destroy(pk_bus_keys_t **self_p);
 /* This peer's name. */
 const char *pk_bus_keys_self(const pk_bus_keys_t *self);
 
+/* `keys` is never NULL in a service; NULL leaves the socket plain, for
+ * the benchmark node only (pk_service_def_t.plain_bus_for_benchmark). */
 /* Makes `sock` a CURVE server for endpoint `domain` ("<service>.pub",
  * "<service>.replay", "<service>.rpc", "audit.archive"). Call before bind. */
 void pk_bus_secure_server(zsock_t *sock, const pk_bus_keys_t *keys, const char *domain);

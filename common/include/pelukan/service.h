@@ -49,6 +49,10 @@ typedef struct {
     /* Handles commands sent to PELUKAN_<NAME>_RPC; NULL: no command server. */
     pk_rpc_handler_fn command;
     void (*command_done)(Pelukan__V1__CommandReply *reply, void *state); /* frees a reply's results; optional */
+    /* Only for tests/tools/pk-busnode, to measure what CURVE costs: no bus
+     * keys, no ZAP handler, plain sockets. No service sets it, and no
+     * setting can: a service's definition is code. */
+    bool plain_bus_for_benchmark;
     /* True for a service that seals nothing (audit): it loads no master key. */
     bool without_master_key;
     bool (*command_is_query)(const Pelukan__V1__CommandRequest *req);    /* see pk_rpc_server_config_t; optional */
