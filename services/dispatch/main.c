@@ -84,10 +84,15 @@ int dispatch_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
                          1, p);
     }
     if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_ERASED) {
-        /* Crypto-shredding: without the key, the sealed place and notes are noise. */
+        /* Erased: the key (crypto-shredding), and every row of the case,
+         * codes included; a companion still on the visit is freed. */
         if (pk_pg_run(conn, d->log, "DELETE FROM case_key WHERE case_id = $1", 1, p) != 0 ||
-            pk_pg_run(conn, d->log, "UPDATE visit SET target_sealed = NULL WHERE case_id = $1", 1, p) != 0 ||
-            pk_pg_run(conn, d->log, "UPDATE identification SET notes_sealed = NULL WHERE case_id = $1", 1, p) != 0)
+            pk_pg_run(conn, d->log, "DELETE FROM identification WHERE case_id = $1", 1, p) != 0 ||
+            pk_pg_run(conn, d->log,
+                      "WITH v AS (DELETE FROM visit WHERE case_id = $1 RETURNING companion_id, state)"
+                      " UPDATE companion SET load = greatest(load - 1, 0) WHERE id IN"
+                      " (SELECT companion_id FROM v WHERE state IN ('assigned', 'accepted', 'en_route', 'on_site'))",
+                      1, p) != 0)
             return PK_EDB;
         return 0;
     }

@@ -34,6 +34,8 @@ typedef struct {
     int otp_per_client, otp_client_window_s;
     int otp_per_phone_day, otp_per_hour;
     int pw_slots, pw_busy;
+    int retention_s;     /* closed cases are erased after this; 0: never (intake_erasure.c) */
+    bool retention_busy; /* a retention sweep is running */
     int streams_per_session, streams_per_account, streams_max; /* staff feed caps (intake_events.c) */ /* password hashes allowed at once, and taken (intake_staff.c) */
     int otp_fails_per_client_day, otp_fails_per_phone_day;
     int session_ttl_s, session_idle_s;
@@ -86,6 +88,9 @@ void intake_events_recheck(intake_events_t *ev);
  * every `every_s` seconds. */
 intake_purge_t *intake_purge_new(intake_t *in, int every_s);
 void intake_purge_destroy(intake_purge_t **p_p);
+/* Erases the cases that ended more than PELUKAN_INTAKE_RETENTION_S ago
+ * (called by the purge's timer). */
+void intake_erasure_retention(intake_t *in);
 void intake_events_destroy(intake_events_t **ev_p);
 
 /* Sends SendOtp commands to the notification service from its own thread.

@@ -41,6 +41,7 @@ static void s_done(pk_db_txn_t *txn, int status, void *arg)
 static void s_tick(uv_timer_t *t)
 {
     intake_purge_t *p = t->data;
+    intake_erasure_retention(p->in);
     if (p->busy)
         return;
     p->busy = true;

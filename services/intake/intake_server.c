@@ -415,6 +415,8 @@ const intake_route_t intake_routes[] = {
     {"POST", "/v1/staff/cases/*/reject", INTAKE_ADMIN, NULL, intake_admin_reject},
     {"POST", "/v1/staff/cases/*/duplicate", INTAKE_ADMIN, NULL, intake_admin_duplicate},
     {"POST", "/v1/staff/cases/*/notes", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_admin_note},
+    {"POST", "/v1/staff/cases/*/erasure", INTAKE_SUPERVISOR, NULL, intake_erasure_request},
+    {"POST", "/v1/staff/erasures/*/approve", INTAKE_SUPERVISOR, NULL, intake_erasure_approve},
     {"GET", "/v1/staff/cases/*/companions", INTAKE_ADMIN, NULL, intake_dispatch_suggest},
     {"POST", "/v1/staff/cases/*/assign", INTAKE_ADMIN, NULL, intake_dispatch_assign},
     {"PUT", "/v1/companion/status", INTAKE_COMPANION, NULL, intake_dispatch_status},

@@ -143,6 +143,16 @@ static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
         return s_message(conn, n, source, "role", "admin", e->case_id, risk ? "deadline_at_risk" : "deadline_breached",
                          "email", json_pack("{s:s, s:s, s:s}", "deadline", what, "case", ref, "due", when));
     }
+    case PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_ERASED: {
+        /* Erased: the case's messages go, sent or not, with their attempts. */
+        const char *p[] = {e->case_id};
+        if (!e->case_id[0] ||
+            pk_pg_run(conn, n->log, "DELETE FROM attempt WHERE message_id IN (SELECT id FROM message WHERE case_id = $1)",
+                      1, p) != 0 ||
+            pk_pg_run(conn, n->log, "DELETE FROM message WHERE case_id = $1", 1, p) != 0)
+            return e->case_id[0] ? PK_EDB : PK_ENOENT;
+        return 0;
+    }
     default:
         return PK_ENOENT;
     }

@@ -63,11 +63,14 @@ static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
                          1, p);
     }
     case PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_ERASED:
+        /* Erased: the key, and every row of the case, codes included. */
         if (pk_pg_run(conn, r->log, "DELETE FROM case_key WHERE case_id = $1", 1, p) != 0 ||
             pk_pg_run(conn, r->log,
-                      "UPDATE follow_up SET notes_sealed = NULL WHERE referral_id IN"
-                      " (SELECT id FROM referral WHERE case_id = $1)",
-                      1, p) != 0)
+                      "DELETE FROM follow_up WHERE referral_id IN (SELECT id FROM referral WHERE case_id = $1)", 1,
+                      p) != 0 ||
+            pk_pg_run(conn, r->log, "DELETE FROM referral WHERE case_id = $1", 1, p) != 0 ||
+            pk_pg_run(conn, r->log, "DELETE FROM consent WHERE case_id = $1", 1, p) != 0 ||
+            pk_pg_run(conn, r->log, "DELETE FROM case_deadline WHERE case_id = $1", 1, p) != 0)
             return PK_EDB;
         return 0;
     case PELUKAN__V1__ENVELOPE__PAYLOAD_IDENTIFICATION_REPORT_SUBMITTED: {
