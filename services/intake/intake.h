@@ -34,6 +34,7 @@ typedef struct {
     int otp_per_client, otp_client_window_s;
     int otp_per_phone_day, otp_per_hour;
     int pw_slots, pw_busy;
+    int reports_per_day; /* per reporter (review M7) */
     int retention_s;     /* closed cases are erased after this; 0: never (intake_erasure.c) */
     bool retention_busy; /* a retention sweep is running */
     int streams_per_session, streams_per_account, streams_max; /* staff feed caps (intake_events.c) */ /* password hashes allowed at once, and taken (intake_staff.c) */

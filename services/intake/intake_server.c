@@ -35,6 +35,16 @@ static void s_report_done(const PGresult *r, int status, const char *sqlstate, v
         intake_call_free(c);
         return;
     }
+    if (strcmp(PQgetvalue(r, 0, 4), "limited") == 0) {
+        /* Review M7: one reporter cannot flood the admins (each urgent
+         * report e-mails them all). */
+        pk_metric_add(c->in->m_rejected, 1);
+        pk_http_add_header(c->req, "Retry-After", "3600");
+        intake_error(c->req, 429, "too_many_reports",
+                     "Anda sudah mengirim banyak laporan hari ini. Untuk keadaan darurat hubungi 112 atau SAPA 129", NULL);
+        intake_call_free(c);
+        return;
+    }
     bool created = strcmp(PQgetvalue(r, 0, 3), "t") == 0;
     if (created) {
         pk_metric_add(c->in->m_reports, 1);
@@ -142,7 +152,8 @@ static void s_report_write(intake_call_t *c)
 
     char *wrapped_hex = pk_pg_bytea(wrapped, sizeof wrapped);
     char *forms_text = s_text_array(&rep);
-    char incident[24], ticket[16];
+    char incident[24], ticket[16], per_day[16];
+    snprintf(per_day, sizeof per_day, "%d", in->reports_per_day);
     snprintf(incident, sizeof incident, "%lld", (long long)rep.incident_at);
     s_ticket(ticket);
     const char *p[] = {c->reporter_id,
@@ -167,13 +178,16 @@ static void s_report_write(intake_call_t *c)
                        topic,
                        env_hex,
                        safety_hex,
-                       ticket};
+                       ticket,
+                       per_day};
     /* One statement: the key claims the request; only then the case, its
      * first timeline step and its event; a retry gets the first answer.
      * Reports that arrive together share one commit (group commit). */
     pk_db_group_add(
         in->groups[in->next_group++ % INTAKE_WRITERS],
-        "WITH k AS (INSERT INTO idempotency (reporter_id, key, case_id) VALUES ($1, $2, $3)"
+        "WITH lim AS (SELECT count(*) >= $24::int AS over FROM cases WHERE reporter_id = $1"
+        "   AND created_at > now() - interval '1 day'),"
+        " k AS (INSERT INTO idempotency (reporter_id, key, case_id) SELECT $1, $2, $3 WHERE NOT (SELECT over FROM lim)"
         "   ON CONFLICT DO NOTHING RETURNING case_id),"
         " c AS (INSERT INTO cases (id, ticket, reporter_id, state, wrapped_key, personal_sealed, reporter_kind,"
         "   witness_relation, victim_sex, victim_age_band, child, disability, violence_forms, place_type,"
@@ -190,8 +204,10 @@ static void s_report_write(intake_call_t *c)
         " FROM c"
         " UNION ALL SELECT x.id, x.ticket, to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
         "   false, 'submitted' FROM idempotency i JOIN cases x ON x.id = i.case_id"
-        "   WHERE i.reporter_id = $1 AND i.key = $2 AND NOT EXISTS (SELECT 1 FROM k)",
-        23, p, s_report_done, c);
+        "   WHERE i.reporter_id = $1 AND i.key = $2 AND NOT EXISTS (SELECT 1 FROM k)"
+        " UNION ALL SELECT '', '', '', false, 'limited' WHERE (SELECT over FROM lim) AND NOT EXISTS"
+        "   (SELECT 1 FROM idempotency i WHERE i.reporter_id = $1 AND i.key = $2)",
+        24, p, s_report_done, c);
     free(wrapped_hex);
     free(sealed_hex);
     free(forms_text);

@@ -37,6 +37,7 @@ static const pk_config_def_t s_settings[] = {
     {"PELUKAN_INTAKE_RETENTION_S", PK_CFG_INT, "0",
      "a closed, rejected, duplicate or withdrawn case is erased this long after it ended; 0: kept", NULL, 0,
      2000000000},
+    {"PELUKAN_INTAKE_REPORTS_PER_DAY", PK_CFG_INT, "10", "reports one reporter may send per 24 hours", NULL, 1, 100000000},
     {"PELUKAN_INTAKE_PURGE_S", PK_CFG_INT, "300", "seconds between purges of expired codes and sessions", NULL, 1,
      86400},
     {"PELUKAN_INTAKE_OTP_PER_PHONE_DAY", PK_CFG_INT, "8", "codes per phone per 24 hours", NULL, 1, 1000},
@@ -95,6 +96,7 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->otp_per_client = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_PER_CLIENT");
     in->otp_client_window_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_CLIENT_WINDOW_S");
     in->pw_slots = (int)pk_config_int(cfg, "PELUKAN_INTAKE_PASSWORD_SLOTS");
+    in->reports_per_day = (int)pk_config_int(cfg, "PELUKAN_INTAKE_REPORTS_PER_DAY");
     in->retention_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_RETENTION_S");
     in->streams_per_session = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STREAMS_PER_SESSION");
     in->streams_per_account = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STREAMS_PER_ACCOUNT");

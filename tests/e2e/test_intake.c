@@ -363,6 +363,26 @@ Test(intake, reporters_see_only_their_own_and_can_withdraw)
     s_stop();
 }
 
+/* Review M7: one reporter's reports are bounded per day (each urgent one
+ * e-mails every admin); a retry of a report already made still answers. */
+Test(intake, a_reporter_s_reports_are_bounded_per_day)
+{
+    static const char *const extra[] = {"PELUKAN_INTAKE_REPORTS_PER_DAY", "2", NULL};
+    s_start("t_intake_flood", extra);
+    char *token = pkt_intake_register(&T, "081200000088");
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, token, "f-1", NULL), 201);
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, token, "f-2", NULL), 201);
+    json_t *j = NULL;
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, token, "f-3", &j), 429);
+    cr_assert_str_eq(pkt_json_str(j, "error.code"), "too_many_reports");
+    json_decref(j);
+    cr_assert_not_null(pkt_last_header("Retry-After"));
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, token, "f-1", NULL), 201, "a retry answers");
+    cr_assert_eq(s_count("SELECT count(*) FROM intake.cases"), 2);
+    free(token);
+    s_stop();
+}
+
 /* Review M6: a reporter ends one session or all of them, and an unused
  * session ends by itself. */
 Test(intake, reporters_end_their_sessions_and_idle_ones_end)
