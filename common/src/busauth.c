@@ -192,8 +192,7 @@ struct pk_zap {
     bool bound;
 };
 
-static void s_zap_reply(zsock_t *rep, const char *request_id, const char *status, const char *text,
-                        const char *user_id)
+static void s_zap_reply(zsock_t *rep, const char *request_id, const char *status, const char *text, const char *user_id)
 {
     zstr_sendx(rep, "1.0", request_id, status, text, user_id, "", NULL);
 }

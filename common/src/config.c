@@ -26,17 +26,29 @@ const char *const pk_service_names[] = {"intake", "notification", "dispatch", "r
  * must find the producers it subscribes to. Ports: 74<n>1 PUB, 74<n>2 replay,
  * 74<n>3 commands, 808<n> HTTP, n = position in pk_service_names. */
 #define PK_CURVE_SETTINGS(UP, LOW)                                                                                     \
-    {"PELUKAN_" UP "_CURVE_PUBLIC_KEY", PK_CFG_STRING, "", "bus public key of " LOW " (40 Z85 characters)", NULL, 0, 0}, \
+    {                                                                                                                  \
+        "PELUKAN_" UP "_CURVE_PUBLIC_KEY",                                                                             \
+        PK_CFG_STRING,                                                                                                 \
+        "",                                                                                                            \
+        "bus public key of " LOW " (40 Z85 characters)",                                                               \
+        NULL,                                                                                                          \
+        0,                                                                                                             \
+        0},                                                                                                            \
     {                                                                                                                  \
         "PELUKAN_" UP "_CURVE_SECRET_KEY_FILE", PK_CFG_STRING, PK_DEFAULT_VAR_DIR "/keys/" LOW ".curve",               \
             "bus secret key of " LOW " (mode 0600, read only by " LOW ")", NULL, 0, 0                                  \
     }
 #define PK_SERVICE_SETTINGS(UP, LOW, N)                                                                                \
     PK_CURVE_SETTINGS(UP, LOW),                                                                                        \
-        {"PELUKAN_" UP "_MASTER_KEY_FILE", PK_CFG_STRING, "",                                                          \
-         "this service's own master key; empty: PELUKAN_MASTER_KEY_FILE", NULL, 0, 0},                                 \
-        {"PELUKAN_" UP "_HTTP_PORT", PK_CFG_PORT, "808" N, "HTTP port (API, health)", NULL, 0, 0},                         \
-        {"PELUKAN_" UP "_METRICS_PORT", PK_CFG_PORT, "909" N, "metrics port (on PELUKAN_METRICS_ADDR)", NULL, 0, 0},     \
+        {"PELUKAN_" UP "_MASTER_KEY_FILE",                                                                             \
+         PK_CFG_STRING,                                                                                                \
+         "",                                                                                                           \
+         "this service's own master key; empty: PELUKAN_MASTER_KEY_FILE",                                              \
+         NULL,                                                                                                         \
+         0,                                                                                                            \
+         0},                                                                                                           \
+        {"PELUKAN_" UP "_HTTP_PORT", PK_CFG_PORT, "808" N, "HTTP port (API, health)", NULL, 0, 0},                     \
+        {"PELUKAN_" UP "_METRICS_PORT", PK_CFG_PORT, "909" N, "metrics port (on PELUKAN_METRICS_ADDR)", NULL, 0, 0},   \
         {"PELUKAN_" UP "_PUB", PK_CFG_ENDPOINT, "tcp://127.0.0.1:74" N "1", "event PUB endpoint", NULL, 0, 0},         \
         {"PELUKAN_" UP "_REPLAY", PK_CFG_ENDPOINT, "tcp://127.0.0.1:74" N "2", "replay ROUTER endpoint", NULL, 0, 0},  \
         {"PELUKAN_" UP "_RPC", PK_CFG_ENDPOINT, "tcp://127.0.0.1:74" N "3", "command ROUTER endpoint", NULL, 0, 0},    \

@@ -51,8 +51,7 @@ static void s_retention(uv_timer_t *t)
     snprintf(secs, sizeof secs, "%d", d->position_retention_s);
     const char *p[] = {secs};
     pk_db_txn_t *txn = pk_db_txn_new(pk_service_db(d->svc));
-    pk_db_txn_add(
-        txn, "DELETE FROM position_log WHERE at < now() - make_interval(secs => $1::int)", 1, p);
+    pk_db_txn_add(txn, "DELETE FROM position_log WHERE at < now() - make_interval(secs => $1::int)", 1, p);
     pk_db_txn_add(txn,
                   "UPDATE companion c SET position = NULL, position_at = NULL"
                   " WHERE c.position_at < now() - make_interval(secs => $1::int) AND NOT EXISTS"

@@ -37,7 +37,8 @@ typedef struct {
     int reports_per_day; /* per reporter (review M7) */
     int retention_s;     /* closed cases are erased after this; 0: never (intake_erasure.c) */
     bool retention_busy; /* a retention sweep is running */
-    int streams_per_session, streams_per_account, streams_max; /* staff feed caps (intake_events.c) */ /* password hashes allowed at once, and taken (intake_staff.c) */
+    int streams_per_session, streams_per_account, streams_max;
+        /* staff feed caps (intake_events.c) */ /* password hashes allowed at once, and taken (intake_staff.c) */
     int otp_fails_per_client_day, otp_fails_per_phone_day;
     int session_ttl_s, session_idle_s;
     int staff_session_ttl_s, staff_max_failures, staff_lock_s;

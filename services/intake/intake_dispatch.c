@@ -22,14 +22,14 @@
 #include "intake_dispatch.h"
 #include "pelukan/util.h"
 
-#define S_TIMEOUT_MS  1000
-#define S_RETRIES     2
-#define S_BATCH_MAX   1000
-#define S_POLL_MS     2000
-#define S_TICK_MS     500
-#define S_STREAMS_MAX 1000
-#define S_STREAMS_PER_SESSION 3 /* one reporter cannot take every stream (review M5) */
-#define S_CHECK_MS    1000      /* a logged-out reporter's streams end within this (M6) */
+#define S_TIMEOUT_MS          1000
+#define S_RETRIES             2
+#define S_BATCH_MAX           1000
+#define S_POLL_MS             2000
+#define S_TICK_MS             500
+#define S_STREAMS_MAX         1000
+#define S_STREAMS_PER_SESSION 3    /* one reporter cannot take every stream (review M5) */
+#define S_CHECK_MS            1000 /* a logged-out reporter's streams end within this (M6) */
 
 typedef Pelukan__V1__CommandRequest s_req_t;
 typedef Pelukan__V1__CommandReply s_reply_t;

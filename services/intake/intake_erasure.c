@@ -16,18 +16,17 @@
 #include "intake_staff.h"
 #include "pelukan/util.h"
 
-static const char *const s_reasons[] = {"reporter_request", "court_order", "wrong_person", "data_protection", "other",
-                                        NULL};
+static const char *const s_reasons[] = {"reporter_request", "court_order", "wrong_person",
+                                        "data_protection",  "other",       NULL};
 
 /* ---- the SQL ------------------------------------------------------------- */
 
 /* $1 case, $2 request id, $3 reason, $4 supervisor. One row: whether the
  * case exists, and the new request's id (NULL when one is pending). */
-static const char S_REQUEST_SQL[] =
-    "WITH r AS (INSERT INTO erasure_request (id, case_id, reason_code, requested_by)"
-    "   SELECT $2, $1, $3, $4 WHERE EXISTS (SELECT 1 FROM cases WHERE id = $1)"
-    "   ON CONFLICT (case_id) WHERE approved_at IS NULL DO NOTHING RETURNING id)"
-    " SELECT EXISTS (SELECT 1 FROM cases WHERE id = $1), (SELECT id FROM r)";
+static const char S_REQUEST_SQL[] = "WITH r AS (INSERT INTO erasure_request (id, case_id, reason_code, requested_by)"
+                                    "   SELECT $2, $1, $3, $4 WHERE EXISTS (SELECT 1 FROM cases WHERE id = $1)"
+                                    "   ON CONFLICT (case_id) WHERE approved_at IS NULL DO NOTHING RETURNING id)"
+                                    " SELECT EXISTS (SELECT 1 FROM cases WHERE id = $1), (SELECT id FROM r)";
 
 /* $1 request id. */
 static const char S_FIND_SQL[] =
@@ -104,8 +103,9 @@ void intake_erasure_request(intake_call_t *c)
     const char *reason = json_string_value(json_object_get(c->body, "reason_code"));
     json_t *errors = json_object();
     if (!reason || !pk_code_in(reason, s_reasons))
-        json_object_set_new(errors, "reason_code", json_string("reporter_request, court_order, wrong_person, "
-                                                               "data_protection atau other"));
+        json_object_set_new(errors, "reason_code",
+                            json_string("reporter_request, court_order, wrong_person, "
+                                        "data_protection atau other"));
     if (json_object_size(c->body) != 1 && json_object_size(errors) == 0)
         json_object_set_new(errors, "body", json_string("hanya reason_code"));
     if (intake_invalid(c, errors, "Data tidak valid"))

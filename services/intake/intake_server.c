@@ -41,7 +41,8 @@ static void s_report_done(const PGresult *r, int status, const char *sqlstate, v
         pk_metric_add(c->in->m_rejected, 1);
         pk_http_add_header(c->req, "Retry-After", "3600");
         intake_error(c->req, 429, "too_many_reports",
-                     "Anda sudah mengirim banyak laporan hari ini. Untuk keadaan darurat hubungi 112 atau SAPA 129", NULL);
+                     "Anda sudah mengirim banyak laporan hari ini. Untuk keadaan darurat hubungi 112 atau SAPA 129",
+                     NULL);
         intake_call_free(c);
         return;
     }

@@ -26,10 +26,10 @@
  * (S_CLAIM_BY_LOGIN) or the staff id (S_CLAIM_BY_ID, password changes:
  * L6); $2 the limit, $3 the lock in seconds. */
 #define S_CLAIM(key)                                                                                                   \
-    "WITH s AS (SELECT id, CASE WHEN locked_until <= now() THEN 0 ELSE failed_logins END + 1 AS n FROM staff"         \
-    "   WHERE " key " = $1 AND NOT disabled AND (locked_until IS NULL OR locked_until <= now()) FOR UPDATE)"          \
+    "WITH s AS (SELECT id, CASE WHEN locked_until <= now() THEN 0 ELSE failed_logins END + 1 AS n FROM staff"          \
+    "   WHERE " key " = $1 AND NOT disabled AND (locked_until IS NULL OR locked_until <= now()) FOR UPDATE)"           \
     " UPDATE staff t SET failed_logins = s.n,"                                                                         \
-    "   locked_until = CASE WHEN s.n >= $2::int THEN now() + make_interval(secs => $3::int) END"                     \
+    "   locked_until = CASE WHEN s.n >= $2::int THEN now() + make_interval(secs => $3::int) END"                       \
     " FROM s WHERE t.id = s.id RETURNING t.id, t.role, coalesce(t.agency_code, ''), t.password_hash"
 static const char S_CLAIM_BY_LOGIN[] = S_CLAIM("login");
 static const char S_CLAIM_BY_ID[] = S_CLAIM("id");

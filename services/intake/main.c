@@ -37,7 +37,8 @@ static const pk_config_def_t s_settings[] = {
     {"PELUKAN_INTAKE_RETENTION_S", PK_CFG_INT, "0",
      "a closed, rejected, duplicate or withdrawn case is erased this long after it ended; 0: kept", NULL, 0,
      2000000000},
-    {"PELUKAN_INTAKE_REPORTS_PER_DAY", PK_CFG_INT, "10", "reports one reporter may send per 24 hours", NULL, 1, 100000000},
+    {"PELUKAN_INTAKE_REPORTS_PER_DAY", PK_CFG_INT, "10", "reports one reporter may send per 24 hours", NULL, 1,
+     100000000},
     {"PELUKAN_INTAKE_PURGE_S", PK_CFG_INT, "300", "seconds between purges of expired codes and sessions", NULL, 1,
      86400},
     {"PELUKAN_INTAKE_OTP_PER_PHONE_DAY", PK_CFG_INT, "8", "codes per phone per 24 hours", NULL, 1, 1000},
@@ -47,8 +48,8 @@ static const pk_config_def_t s_settings[] = {
     {"PELUKAN_INTAKE_OTP_FAILS_PER_PHONE_DAY", PK_CFG_INT, "10",
      "wrong codes per phone per 24 hours from addresses other than the one the code was sent for", NULL, 1, 1000},
     {"PELUKAN_INTAKE_SESSION_TTL_S", PK_CFG_INT, "2592000", "reporter session lifetime (30 days)", NULL, 60, 31536000},
-    {"PELUKAN_INTAKE_SESSION_IDLE_S", PK_CFG_INT, "259200", "a reporter session unused this long ends (3 days)",
-     NULL, 60, 31536000},
+    {"PELUKAN_INTAKE_SESSION_IDLE_S", PK_CFG_INT, "259200", "a reporter session unused this long ends (3 days)", NULL,
+     60, 31536000},
     {"PELUKAN_INTAKE_STAFF_SESSION_TTL_S", PK_CFG_INT, "43200", "staff session lifetime (12 hours)", NULL, 60, 604800},
     {"PELUKAN_INTAKE_STAFF_MAX_FAILURES", PK_CFG_INT, "5", "wrong passwords in a row before a staff account locks",
      NULL, 1, 100},
@@ -124,9 +125,8 @@ static int s_start(pk_service_t *svc, void **state_p)
         return rc;
     if (in->dev_print_otp)
         pk_log_warn(in->log, "PELUKAN_INTAKE_DEV_PRINT_OTP is on: one-time codes are printed to this log");
-    in->notify =
-        intake_notify_new(pk_config_service_str(cfg, "notification", "RPC"), pk_service_bus_keys(svc), in->log,
-                          in->m_otp_failed, in->m_otp_sent);
+    in->notify = intake_notify_new(pk_config_service_str(cfg, "notification", "RPC"), pk_service_bus_keys(svc), in->log,
+                                   in->m_otp_failed, in->m_otp_sent);
     in->events = intake_events_new(in);
     in->purge = intake_purge_new(in, (int)pk_config_int(cfg, "PELUKAN_INTAKE_PURGE_S"));
     in->dispatch = intake_dispatch_new(in, pk_config_service_str(cfg, "dispatch", "RPC"));

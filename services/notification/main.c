@@ -147,8 +147,9 @@ static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
         /* Erased: the case's messages go, sent or not, with their attempts. */
         const char *p[] = {e->case_id};
         if (!e->case_id[0] ||
-            pk_pg_run(conn, n->log, "DELETE FROM attempt WHERE message_id IN (SELECT id FROM message WHERE case_id = $1)",
-                      1, p) != 0 ||
+            pk_pg_run(conn, n->log,
+                      "DELETE FROM attempt WHERE message_id IN (SELECT id FROM message WHERE case_id = $1)", 1,
+                      p) != 0 ||
             pk_pg_run(conn, n->log, "DELETE FROM message WHERE case_id = $1", 1, p) != 0)
             return e->case_id[0] ? PK_EDB : PK_ENOENT;
         return 0;

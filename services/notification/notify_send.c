@@ -7,11 +7,11 @@
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "notification.h"
 

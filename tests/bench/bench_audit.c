@@ -115,9 +115,9 @@ int main(void)
     fflush(stdout);
 
     char *cmd = pk_asprintf("env -i PATH=/usr/bin:/bin PELUKAN_DB_URL='%s' PELUKAN_AUDIT_SIGNING_KEY_FILE='%s' "
-                      "PELUKAN_MASTER_KEY_FILE='%s' %s/bin/pelukanctl audit verify > /dev/null 2>&1",
-                      pkt_env_get(env, "PELUKAN_DB_URL"), pkt_env_get(env, "PELUKAN_AUDIT_SIGNING_KEY_FILE"),
-                      pkt_env_get(env, "PELUKAN_MASTER_KEY_FILE"), pkt_env("PKTEST_BUILD"));
+                            "PELUKAN_MASTER_KEY_FILE='%s' %s/bin/pelukanctl audit verify > /dev/null 2>&1",
+                            pkt_env_get(env, "PELUKAN_DB_URL"), pkt_env_get(env, "PELUKAN_AUDIT_SIGNING_KEY_FILE"),
+                            pkt_env_get(env, "PELUKAN_MASTER_KEY_FILE"), pkt_env("PKTEST_BUILD"));
     double v0 = pkt_now_ms();
     int st = system(cmd);
     double verify_s = (pkt_now_ms() - v0) / 1000;

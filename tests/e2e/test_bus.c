@@ -341,8 +341,8 @@ Test(bus, garbage_and_oversized_frames_are_counted_and_survived)
     s_send_parts(d2, 1, g, gl);
     s_send_parts(d2, 2, g, gl);
     s_metric_t m1 = {node.metrics_port, "pelukan_rpc_bad_frames_total{service=\"notification\"}", 2};
-    s_metric_t m2 = {node.metrics_port, "pelukan_bus_bad_frames_total{service=\"notification\",producer=\"notification\"}",
-                     2};
+    s_metric_t m2 = {node.metrics_port,
+                     "pelukan_bus_bad_frames_total{service=\"notification\",producer=\"notification\"}", 2};
     cr_assert(pkt_wait_until(s_metric_at_least, &m1, 10000), "command server counted the garbage");
     cr_assert(pkt_wait_until(s_metric_at_least, &m2, 10000), "replay server counted the garbage");
 

@@ -95,13 +95,14 @@ Test(erasure, two_supervisors_erase_a_case_from_every_service, .timeout = 180)
 
     /* A case taken to a referral with a follow-up: every service holds some of it. */
     json_t *j = NULL;
-    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports",
-                                 "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"sex\":\"F\",\"age\":15,\"name\":\"" NAME
-                                 "\"},\"violence_forms\":[\"seksual\"],\"urgent\":true,"
-                                 "\"location\":{\"lat\":" PLACE ",\"lon\":108.1,\"kecamatan_code\":\"32.06.24\"},"
-                                 "\"contact_safety\":{\"safe_hours\":\"00:00-23:59\"}}",
-                                 reporter, "erase-1", &j),
-                 201);
+    cr_assert_eq(
+        pkt_intake_call(&T, "POST", "/v1/reports",
+                        "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"sex\":\"F\",\"age\":15,\"name\":\"" NAME
+                        "\"},\"violence_forms\":[\"seksual\"],\"urgent\":true,"
+                        "\"location\":{\"lat\":" PLACE ",\"lon\":108.1,\"kecamatan_code\":\"32.06.24\"},"
+                        "\"contact_safety\":{\"safe_hours\":\"00:00-23:59\"}}",
+                        reporter, "erase-1", &j),
+        201);
     char *id = pk_strdup(pkt_json_str(j, "case_id"));
     json_decref(j);
     char path[200], body[200];
@@ -135,8 +136,9 @@ Test(erasure, two_supervisors_erase_a_case_from_every_service, .timeout = 180)
     cr_assert(pkt_intake_wait_state(&T, id, "assessed"));
     snprintf(path, sizeof path, "/v1/staff/cases/%s/referrals", id);
     int st = 0;
-    for (int i = 0; i < 100 && (st = s_call("POST", path, "{\"agency_code\":\"uptd_ppa\",\"services\":"
-                                                          "[\"rehabilitasi_sosial\"],\"reason_code\":\"identification_needs\"}",
+    for (int i = 0; i < 100 && (st = s_call("POST", path,
+                                            "{\"agency_code\":\"uptd_ppa\",\"services\":"
+                                            "[\"rehabilitasi_sosial\"],\"reason_code\":\"identification_needs\"}",
                                             admin, NULL)) == 409;
          i++)
         usleep(100000); /* referral has not seen the identification yet */
@@ -230,7 +232,8 @@ Test(erasure, the_retention_erases_closed_cases_by_itself, .timeout = 60)
     cr_assert_str_eq(n, "1", "a case still open is kept");
     free(n);
     free(sql);
-    sql = pk_asprintf("SELECT count(*) FROM intake.outbox WHERE case_id = '%s' AND topic LIKE '%%case_erased%%'", ended);
+    sql =
+        pk_asprintf("SELECT count(*) FROM intake.outbox WHERE case_id = '%s' AND topic LIKE '%%case_erased%%'", ended);
     n = pkt_sql_value(T.db, sql);
     cr_assert_str_eq(n, "1", "CaseErased raised once");
     free(n);

@@ -317,11 +317,12 @@ Test(intake, codes_are_limited_and_failures_are_no_oracle_and_no_lock)
                   "UPDATE intake.otp_failure SET at = now() - interval '2 days';"
                   "UPDATE intake.otp SET expires_at = now() - interval '1 second';"
                   "UPDATE intake.session SET expires_at = now() - interval '1 second'");
-    cr_assert(pkt_sql_wait(T.db,
-                           "SELECT ((SELECT count(*) FROM intake.otp_request) + (SELECT count(*) FROM intake.otp_failure)"
-                           " + (SELECT count(*) FROM intake.otp) + (SELECT count(*) FROM intake.session) = 0)::int",
-                           10000),
-               "codes, requests, failures and sessions purged");
+    cr_assert(
+        pkt_sql_wait(T.db,
+                     "SELECT ((SELECT count(*) FROM intake.otp_request) + (SELECT count(*) FROM intake.otp_failure)"
+                     " + (SELECT count(*) FROM intake.otp) + (SELECT count(*) FROM intake.session) = 0)::int",
+                     10000),
+        "codes, requests, failures and sessions purged");
     s_stop();
 }
 

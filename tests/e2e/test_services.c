@@ -102,14 +102,14 @@ Test(services, malformed_configuration_is_a_one_line_error_naming_the_variable)
                           "(1-65535)\n");
     free(out);
     cr_assert_eq(s_run_with("PELUKAN_INTAKE_MASTER_KEY_FILE", "/nonexistent/master.key", &out), 2);
-    cr_assert_not_null(strstr(out, "PELUKAN_INTAKE_MASTER_KEY_FILE=\"/nonexistent/master.key\" cannot read file"),
-                       "%s", out);
+    cr_assert_not_null(strstr(out, "PELUKAN_INTAKE_MASTER_KEY_FILE=\"/nonexistent/master.key\" cannot read file"), "%s",
+                       out);
     cr_assert_eq(strchr(out, '\n'), out + strlen(out) - 1, "one line: %s", out);
     free(out);
     /* A key file that others may read is refused before it is read. */
     cr_assert_eq(s_run_with("PELUKAN_INTAKE_MASTER_KEY_FILE", "/etc/hostname", &out), 2);
-    cr_assert_not_null(strstr(out, "PELUKAN_INTAKE_MASTER_KEY_FILE=\"/etc/hostname\" is open to group or others"),
-                       "%s", out);
+    cr_assert_not_null(strstr(out, "PELUKAN_INTAKE_MASTER_KEY_FILE=\"/etc/hostname\" is open to group or others"), "%s",
+                       out);
     free(out);
     char *key = pk_asprintf("%s/short.key", pkt_env("PKTEST_TMP"));
     FILE *f = fopen(key, "w");

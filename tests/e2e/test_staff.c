@@ -78,8 +78,13 @@ static void *s_try_thread(void *arg)
  * a password change count the same. */
 Test(staff, the_lock_out_holds_under_parallel_tries_and_counts_password_changes)
 {
-    static const char *const extra[] = {"PELUKAN_INTAKE_STAFF_MAX_FAILURES", "5", "PELUKAN_INTAKE_STAFF_LOCK_S", "900",
-                                        "PELUKAN_INTAKE_PASSWORD_SLOTS", "64", NULL};
+    static const char *const extra[] = {"PELUKAN_INTAKE_STAFF_MAX_FAILURES",
+                                        "5",
+                                        "PELUKAN_INTAKE_STAFF_LOCK_S",
+                                        "900",
+                                        "PELUKAN_INTAKE_PASSWORD_SLOTS",
+                                        "64",
+                                        NULL};
     pkt_intake_start(&T, "t_staff_race", extra);
     cr_assert_eq(s_add("admin3", "admin", NULL, "kata-sandi-rahasia-3"), 0);
     enum { N = 31 };
@@ -116,10 +121,11 @@ Test(staff, the_lock_out_holds_under_parallel_tries_and_counts_password_changes)
     char *n = pkt_sql_value(T.db, "SELECT failed_logins FROM intake.staff WHERE login = 'admin3'");
     cr_assert_str_eq(n, "5", "every wrong current password counted");
     free(n);
-    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/staff/password",
-                                 "{\"current_password\":\"kata-sandi-rahasia-3\",\"new_password\":\"kata-sandi-baru-3\"}",
-                                 t, NULL, NULL),
-                 403, "locked: the right one is refused too");
+    cr_assert_eq(
+        pkt_intake_call(&T, "POST", "/v1/staff/password",
+                        "{\"current_password\":\"kata-sandi-rahasia-3\",\"new_password\":\"kata-sandi-baru-3\"}", t,
+                        NULL, NULL),
+        403, "locked: the right one is refused too");
     cr_assert_eq(s_login("admin3", "kata-sandi-rahasia-3", NULL), 401);
     free(t);
     pkt_intake_stop(&T);
@@ -202,8 +208,8 @@ Test(staff, login_lockout_password_change_logout_and_accounts)
     cr_assert_null(pkt_last_header("Retry-After"));
     free(wrong_text);
     free(locked_text);
-    cr_assert(pkt_sql_wait(T.db, "SELECT count(*) FROM intake.staff WHERE login = 'admin1' AND locked_until > now()",
-                           1000));
+    cr_assert(
+        pkt_sql_wait(T.db, "SELECT count(*) FROM intake.staff WHERE login = 'admin1' AND locked_until > now()", 1000));
     pkt_sql(T.db, "UPDATE intake.staff SET locked_until = now() WHERE login = 'admin1'"); /* the lock ends */
     char *t1 = s_token("admin1", "kata-sandi-rahasia-1");
     char *t2 = s_token("admin1", "kata-sandi-rahasia-1");

@@ -258,20 +258,18 @@ Test(trust, pelukanctl_refuses_a_key_it_does_not_own_or_others_can_read)
     if (geteuid() != 0 || !nobody || access("/usr/sbin/runuser", X_OK) != 0) {
         cr_log_warn("not root (or no user nobody / runuser): the other-user case is not run here");
     } else {
-        char *cmd = pk_asprintf("cd /tmp && runuser -u nobody -- env PELUKAN_CTL_CURVE_SECRET_KEY_FILE='%s' "
-                                "PELUKAN_CTL_CURVE_PUBLIC_KEY='%s' PELUKAN_AUDIT_CURVE_PUBLIC_KEY='%s' "
-                                "PELUKAN_INTAKE_CURVE_PUBLIC_KEY='%s' PELUKAN_NOTIFICATION_CURVE_PUBLIC_KEY='%s' "
-                                "PELUKAN_DISPATCH_CURVE_PUBLIC_KEY='%s' PELUKAN_REFERRAL_CURVE_PUBLIC_KEY='%s' "
-                                "PELUKAN_AUDIT_ARCHIVE='%s' %s/bin/pelukanctl audit replay > %s/nobody.out 2>&1",
-                                pkt_env_get(env, "PELUKAN_CTL_CURVE_SECRET_KEY_FILE"),
-                                pkt_env_get(env, "PELUKAN_CTL_CURVE_PUBLIC_KEY"),
-                                pkt_env_get(env, "PELUKAN_AUDIT_CURVE_PUBLIC_KEY"),
-                                pkt_env_get(env, "PELUKAN_INTAKE_CURVE_PUBLIC_KEY"),
-                                pkt_env_get(env, "PELUKAN_NOTIFICATION_CURVE_PUBLIC_KEY"),
-                                pkt_env_get(env, "PELUKAN_DISPATCH_CURVE_PUBLIC_KEY"),
-                                pkt_env_get(env, "PELUKAN_REFERRAL_CURVE_PUBLIC_KEY"),
-                                pkt_env_get(env, "PELUKAN_AUDIT_ARCHIVE"), pkt_env("PKTEST_BUILD"),
-                                pkt_env("PKTEST_TMP"));
+        char *cmd = pk_asprintf(
+            "cd /tmp && runuser -u nobody -- env PELUKAN_CTL_CURVE_SECRET_KEY_FILE='%s' "
+            "PELUKAN_CTL_CURVE_PUBLIC_KEY='%s' PELUKAN_AUDIT_CURVE_PUBLIC_KEY='%s' "
+            "PELUKAN_INTAKE_CURVE_PUBLIC_KEY='%s' PELUKAN_NOTIFICATION_CURVE_PUBLIC_KEY='%s' "
+            "PELUKAN_DISPATCH_CURVE_PUBLIC_KEY='%s' PELUKAN_REFERRAL_CURVE_PUBLIC_KEY='%s' "
+            "PELUKAN_AUDIT_ARCHIVE='%s' %s/bin/pelukanctl audit replay > %s/nobody.out 2>&1",
+            pkt_env_get(env, "PELUKAN_CTL_CURVE_SECRET_KEY_FILE"), pkt_env_get(env, "PELUKAN_CTL_CURVE_PUBLIC_KEY"),
+            pkt_env_get(env, "PELUKAN_AUDIT_CURVE_PUBLIC_KEY"), pkt_env_get(env, "PELUKAN_INTAKE_CURVE_PUBLIC_KEY"),
+            pkt_env_get(env, "PELUKAN_NOTIFICATION_CURVE_PUBLIC_KEY"),
+            pkt_env_get(env, "PELUKAN_DISPATCH_CURVE_PUBLIC_KEY"),
+            pkt_env_get(env, "PELUKAN_REFERRAL_CURVE_PUBLIC_KEY"), pkt_env_get(env, "PELUKAN_AUDIT_ARCHIVE"),
+            pkt_env("PKTEST_BUILD"), pkt_env("PKTEST_TMP"));
         int st = system(cmd);
         free(cmd);
         cr_assert_eq(WEXITSTATUS(st), 2, "pelukanctl as nobody exits 2");

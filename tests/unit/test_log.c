@@ -65,7 +65,8 @@ Test(log, level_names_parse)
 
 static void s_emit_bytes(pk_log_t *log)
 {
-    pk_log_warn(log, "path /v1/x/ab\xff\xfe" "cd kafe\xc3\xa9");
+    pk_log_warn(log, "path /v1/x/ab\xff\xfe"
+                     "cd kafe\xc3\xa9");
 }
 
 /* Review L1: bytes that are not UTF-8 never reach the log raw, so a JSON

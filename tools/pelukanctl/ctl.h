@@ -14,9 +14,9 @@
 #include "pelukan/v1/envelope.pb-c.h"
 
 typedef struct {
-    pk_config_t *cfg;      /* read as the audit service would */
-    pk_log_t *log;         /* warnings to stderr */
-    pk_bus_keys_t *keys;   /* the bus key pair of "ctl", for commands that use the bus */
+    pk_config_t *cfg;    /* read as the audit service would */
+    pk_log_t *log;       /* warnings to stderr */
+    pk_bus_keys_t *keys; /* the bus key pair of "ctl", for commands that use the bus */
 } ctl_t;
 
 /* Exit codes: 0 success, 1 the check failed (verify, check-proof), 2 usage,

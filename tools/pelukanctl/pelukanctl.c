@@ -23,33 +23,41 @@ static const struct {
     {"audit", "verify", ctl_audit_verify,
      "audit verify [--public-key HEX]\n"
      "      recompute the chain and the Merkle tree, check every signed checkpoint;\n"
-     "      name the first bad entry (exit 1)", false},
+     "      name the first bad entry (exit 1)",
+     false},
     {"audit", "replay", ctl_audit_replay,
      "audit replay [--from GSEQ] [--case ID] [--type TYPE] [--follow] [--json]\n"
      "      print the log, one event per line, from the archive",
      true},
     {"audit", "access", ctl_audit_access,
      "audit access (--case ID | --staff ID) [--json]\n"
-     "      who opened which case's personal data, when and why", true},
+     "      who opened which case's personal data, when and why",
+     true},
     {"audit", "prove", ctl_audit_prove,
      "audit prove (--case ID [--checkpoint GSEQ] | --from GSEQ --to GSEQ)\n"
      "      print inclusion proofs of a case's entries in a signed checkpoint, or a\n"
-     "      consistency proof between two checkpoints", false},
+     "      consistency proof between two checkpoints",
+     false},
     {"audit", "check-proof", ctl_audit_check_proof,
      "audit check-proof [--public-key HEX] [FILE]\n"
-     "      check a proof offline (stdin when no FILE); exit 1 when it does not hold", false},
+     "      check a proof offline (stdin when no FILE); exit 1 when it does not hold",
+     false},
     {"watch", NULL, ctl_watch,
      "watch [--case ID] [--type TYPE] [--json]\n"
-     "      the events of every service as they happen, one line each (live; audit replay is the record)", true},
+     "      the events of every service as they happen, one line each (live; audit replay is the record)",
+     true},
     {"bus", "keygen", ctl_bus_keygen,
      "bus keygen DIR NAME...\n"
-     "      write a new CURVE key pair for each peer NAME: DIR/NAME.curve (secret, mode 0600) and DIR/NAME.pub", false},
+     "      write a new CURVE key pair for each peer NAME: DIR/NAME.curve (secret, mode 0600) and DIR/NAME.pub",
+     false},
     {"staff", "add", ctl_staff_add,
      "staff add --login LOGIN --name NAME --role admin|companion|agency|supervisor|auditor\n"
      "      [--agency CODE] [--email ADDRESS] [--password-stdin]\n"
-     "      create a staff account; without --password-stdin a password is made and shown once", false},
+     "      create a staff account; without --password-stdin a password is made and shown once",
+     false},
     {"staff", "list", ctl_staff_list, "staff list\n      logins, roles, agencies, state", false},
-    {"staff", "disable", ctl_staff_disable, "staff disable --login LOGIN\n      disable an account, end its sessions", false},
+    {"staff", "disable", ctl_staff_disable, "staff disable --login LOGIN\n      disable an account, end its sessions",
+     false},
 };
 
 static int s_usage(void)
@@ -57,12 +65,13 @@ static int s_usage(void)
     fputs("usage: pelukanctl COMMAND [OPTIONS]\n\n", stderr);
     for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
         fprintf(stderr, "  pelukanctl %s\n\n", s_commands[i].usage);
-    fputs("audit commands reach the database as the audit role (PELUKAN_DB_URL or PELUKAN_AUDIT_DB_URL), the archive\n"
-          "at PELUKAN_AUDIT_ARCHIVE; without --public-key the key is derived from\n"
-          "PELUKAN_AUDIT_SIGNING_KEY_FILE. staff commands use the intake role (PELUKAN_INTAKE_DB_URL).\n"
-          "On the bus pelukanctl is the peer \"ctl\": its secret key is PELUKAN_CTL_CURVE_SECRET_KEY_FILE, and\n"
-          "every peer's public key PELUKAN_<PEER>_CURVE_PUBLIC_KEY. It may read events and the archive, nothing else.\n",
-          stderr);
+    fputs(
+        "audit commands reach the database as the audit role (PELUKAN_DB_URL or PELUKAN_AUDIT_DB_URL), the archive\n"
+        "at PELUKAN_AUDIT_ARCHIVE; without --public-key the key is derived from\n"
+        "PELUKAN_AUDIT_SIGNING_KEY_FILE. staff commands use the intake role (PELUKAN_INTAKE_DB_URL).\n"
+        "On the bus pelukanctl is the peer \"ctl\": its secret key is PELUKAN_CTL_CURVE_SECRET_KEY_FILE, and\n"
+        "every peer's public key PELUKAN_<PEER>_CURVE_PUBLIC_KEY. It may read events and the archive, nothing else.\n",
+        stderr);
     return CTL_ERROR;
 }
 

@@ -70,11 +70,11 @@ typedef struct {
     const char *replay_endpoint;
     const pk_log_t *log;
     pk_metrics_t *metrics;
-    int batch;         /* rows numbered per transaction (default 2000) */
-    int poll_ms;       /* fallback poll when not kicked (default 100) */
-    int retention_s;   /* sequenced rows older than this are deleted (default 7 days) */
-    int max_msg_bytes; /* largest message accepted on the replay socket */
-    int sndhwm;        /* PUB high-water mark per subscriber (default 100000) */
+    int batch;                 /* rows numbered per transaction (default 2000) */
+    int poll_ms;               /* fallback poll when not kicked (default 100) */
+    int retention_s;           /* sequenced rows older than this are deleted (default 7 days) */
+    int max_msg_bytes;         /* largest message accepted on the replay socket */
+    int sndhwm;                /* PUB high-water mark per subscriber (default 100000) */
     const pk_bus_keys_t *keys; /* CURVE: this service's key pair and its peers' keys */
 } pk_relay_config_t;
 

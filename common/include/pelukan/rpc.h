@@ -65,7 +65,7 @@ typedef int (*pk_rpc_handler_fn)(PGconn *conn, const Pelukan__V1__CommandRequest
 typedef struct {
     const char *service;
     const char *conninfo;
-    const char *endpoint; /* bound ROUTER */
+    const char *endpoint;      /* bound ROUTER */
     const pk_bus_keys_t *keys; /* CURVE: the ROUTER admits only the peers the policy allows */
     const pk_log_t *log;
     pk_metrics_t *metrics;

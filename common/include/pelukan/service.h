@@ -55,7 +55,7 @@ typedef struct {
     bool plain_bus_for_benchmark;
     /* True for a service that seals nothing (audit): it loads no master key. */
     bool without_master_key;
-    bool (*command_is_query)(const Pelukan__V1__CommandRequest *req);    /* see pk_rpc_server_config_t; optional */
+    bool (*command_is_query)(const Pelukan__V1__CommandRequest *req); /* see pk_rpc_server_config_t; optional */
 } pk_service_def_t;
 
 /* Runs the service; returns the process exit status: 0 after a clean stop,
