@@ -186,8 +186,9 @@ static void s_report_write(intake_call_t *c)
      * Reports that arrive together share one commit (group commit). */
     pk_db_group_add(
         in->groups[in->next_group++ % INTAKE_WRITERS],
-        "WITH lim AS (SELECT count(*) >= $24::int AS over FROM cases WHERE reporter_id = $1"
-        "   AND created_at > now() - interval '1 day'),"
+        "WITH lim AS (SELECT CASE WHEN $24::int = 0 THEN false ELSE (SELECT count(*) FROM (SELECT 1 FROM cases"
+        "   WHERE reporter_id = $1 AND created_at > now() - interval '1 day' LIMIT $24::int) x) >= $24::int END"
+        "   AS over),"
         " k AS (INSERT INTO idempotency (reporter_id, key, case_id) SELECT $1, $2, $3 WHERE NOT (SELECT over FROM lim)"
         "   ON CONFLICT DO NOTHING RETURNING case_id),"
         " c AS (INSERT INTO cases (id, ticket, reporter_id, state, wrapped_key, personal_sealed, reporter_kind,"

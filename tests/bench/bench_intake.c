@@ -135,7 +135,7 @@ int main(void)
     free(pkt_db_create("b_intake"));
     pkt_env_t *env = pkt_env_new("b_intake");
     pkt_env_set(env, "PELUKAN_LOG_LEVEL", "warn");
-    pkt_env_set(env, "PELUKAN_INTAKE_REPORTS_PER_DAY", "100000000"); /* one reporter, on purpose */
+    pkt_env_set(env, "PELUKAN_INTAKE_REPORTS_PER_DAY", "0"); /* one reporter, on purpose */
     zsock_t *notif = pkt_bus_bind(env, ZMQ_ROUTER, "notification", "notification.rpc", "PELUKAN_NOTIFICATION_RPC");
     pkt_proc_t intake = pkt_service_start("intake", env);
     char *token = s_token(intake.http_port, notif);

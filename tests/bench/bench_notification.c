@@ -128,7 +128,7 @@ int main(void)
     snprintf(sms, sizeof sms, "http://127.0.0.1:%d/send", pkt_gateway_port(G));
     snprintf(sink, sizeof sink, "%s/bench-sink.jsonl", pkt_env("PKTEST_TMP"));
     const char *extra[] = {"PELUKAN_INTAKE_REPORTS_PER_DAY",
-                           "100000000",
+                           "0",
                            "PELUKAN_LOG_LEVEL",
                            "warn",
                            "PELUKAN_NOTIFICATION_PLAINTEXT",
