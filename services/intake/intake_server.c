@@ -422,6 +422,7 @@ const intake_route_t intake_routes[] = {
     {"GET", "/v1/staff/accounts", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_staff_account_list},
     {"POST", "/v1/staff/accounts", INTAKE_ADMIN, NULL, intake_staff_account_create},
     {"POST", "/v1/staff/accounts/*/disable", INTAKE_ADMIN, NULL, intake_staff_account_disable},
+    {"POST", "/v1/staff/accounts/*/unlock", INTAKE_ADMIN, NULL, intake_staff_account_unlock},
     {"GET", "/v1/staff/events", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_COMPANION | INTAKE_AGENCY, NULL,
      intake_staff_events},
     {"GET", "/v1/staff/cases", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_COMPANION | INTAKE_AGENCY, NULL,

@@ -509,6 +509,30 @@ static void s_account_disabled(pk_db_txn_t *txn, int status, void *arg)
     intake_call_free(c);
 }
 
+/* An admin lifts a lock-out (review M3: wrong passwords from anyone lock
+ * an account; its owner asks an admin, who knows them, to lift it). */
+static void s_account_unlocked(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    if (!intake_db_ok(c, txn, status))
+        return;
+    if (atoi(PQcmdTuples((PGresult *)pk_db_txn_result(txn, 0))) != 1) {
+        intake_error(c->req, 404, "not_found", "Akun tidak ditemukan", NULL);
+    } else {
+        pk_log_info(c->in->log, "staff %s unlocked by staff %s", pk_http_param(c->req, 0), c->staff_id);
+        intake_json(c->req, 200, json_pack("{s:s, s:b}", "id", pk_http_param(c->req, 0), "unlocked", 1));
+    }
+    intake_call_free(c);
+}
+
+void intake_staff_account_unlock(intake_call_t *c)
+{
+    const char *p[] = {pk_http_param(c->req, 0)};
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn, S_CLEAR_SQL, 1, p);
+    pk_db_txn_submit(txn, s_account_unlocked, c);
+}
+
 void intake_staff_account_disable(intake_call_t *c)
 {
     const char *p[] = {pk_http_param(c->req, 0)};

@@ -110,6 +110,16 @@ Test(staff, the_lock_out_holds_under_parallel_tries_and_counts_password_changes)
     if (!ok)
         cr_assert_eq(s_login("admin3", "kata-sandi-rahasia-3", NULL), 401, "locked, and saying nothing about it");
 
+    /* Another admin lifts the lock (review M3). */
+    cr_assert_eq(s_add("admin4", "admin", NULL, "kata-sandi-rahasia-4"), 0);
+    char *other = s_token("admin4", "kata-sandi-rahasia-4");
+    char *id3 = pkt_sql_value(T.db, "SELECT id FROM intake.staff WHERE login = 'admin3'"), unlock[128];
+    snprintf(unlock, sizeof unlock, "/v1/staff/accounts/%s/unlock", id3);
+    cr_assert_eq(pkt_intake_call(&T, "POST", unlock, NULL, other, NULL, NULL), 200);
+    cr_assert_eq(s_login("admin3", "kata-sandi-rahasia-3", NULL), 200, "unlocked");
+    free(id3);
+    free(other);
+
     /* Password changes: wrong current passwords lock the account too. */
     pkt_sql(T.db, "UPDATE intake.staff SET failed_logins = 0, locked_until = NULL WHERE login = 'admin3'");
     char *t = s_token("admin3", "kata-sandi-rahasia-3");
