@@ -3,7 +3,7 @@
 # ./secrets, and the public bus keys into ./.env (compose reads it):
 #   <peer>.curve          bus secret key of each service and of pelukanctl ("ctl")
 #   <peer>.pub            its public key (configuration, not secret)
-#   <service>.master      the master key of each service that seals data
+#   <service>.master      the master key of each service (each seals its own data)
 #   audit-signing.key     the Ed25519 seed of the audit checkpoints
 #   <role>.db-password    the database password of each role (read by postgres)
 #   <role>.pgpass         the same as a libpq password file (read by the service)
@@ -21,7 +21,7 @@ docker run --rm -u 0 -v "$dir:/out" --entrypoint sh "$image" -ec '
     for p in intake notification dispatch referral audit ctl; do
         [ -f "$p.curve" ] || pelukanctl bus keygen /out "$p"
     done
-    for s in intake notification dispatch referral; do
+    for s in intake notification dispatch referral audit; do
         [ -f "$s.master" ] || head -c 32 /dev/urandom | od -An -tx1 | tr -d " \n" > "$s.master"
     done
     [ -f audit-signing.key ] || head -c 32 /dev/urandom | od -An -tx1 | tr -d " \n" > audit-signing.key

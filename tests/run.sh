@@ -59,7 +59,7 @@ chmod 600 "$TMP/audit-signing.key"
 mkdir -m 700 "$TMP/keys"
 "$BUILD/bin/pelukanctl" bus keygen "$TMP/keys" intake notification dispatch referral audit ctl ||
     { echo "0 passed, 1 failed (pelukanctl bus keygen failed)"; exit 1; }
-for s in intake notification dispatch referral; do
+for s in intake notification dispatch referral audit; do
     (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$TMP/keys/$s.master")
 done
 

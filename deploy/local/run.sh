@@ -31,7 +31,7 @@ export PELUKAN_MASTER_KEY_FILE=$KEY
 # Each service that seals data has a master key of its own (a key taken
 # from one service opens nothing of another's). A cluster made before that
 # keeps reading its data: the shared key becomes each service's first one.
-for s in intake notification dispatch referral; do
+for s in intake notification dispatch referral audit; do
     var="PELUKAN_${s^^}_MASTER_KEY_FILE"
     own=${!var:-$VAR_DIR/keys/$s.master}
     [ -f "$own" ] || cp "$KEY" "$own"

@@ -3,11 +3,13 @@
  * consumers rebuilding a producer's stream past its outbox retention.
  * Runs in its own thread with its own read-only use of the database. */
 #include <czmq.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audit.h"
+#include "audit_seal.h"
 #include "pelukan/bus.h"
 #include "pelukan/db.h"
 #include "pelukan/util.h"
@@ -23,6 +25,7 @@ struct audit_archive {
     char *endpoint, *conninfo;
     const pk_log_t *log;
     const pk_bus_keys_t *keys;
+    const pk_keyring_t *case_keys;
     int max_msg_bytes;
     pk_metric_t *m_requests, *m_entries, *m_bad;
 };
@@ -31,6 +34,9 @@ typedef struct {
     audit_archive_t *self;
     zsock_t *router;
     PGconn *conn;
+    pk_pg_stmts_t stmts; /* case keys, on this session */
+    uint8_t *opened;     /* scratch: one opened entry */
+    size_t opened_cap;
     uint64_t next_connect_us;
 } s_actor_t;
 
@@ -107,6 +113,38 @@ static int s_query(const Pelukan__V1__ArchiveRequest *req, char *sql, size_t cap
     return n;
 }
 
+/* The envelope of a stored entry: as stored, opened with its case's key
+ * (audit_seal.h), or, when the case was erased (no key), an envelope
+ * naming only its producer: the entry's place in the log stays, what it
+ * said of whom is gone. The bytes are valid until the next call. */
+static const uint8_t *s_open_entry(s_actor_t *a, const uint8_t *stored, size_t len, const char *producer,
+                                   size_t *out_len)
+{
+    const uint8_t *case_id;
+    size_t case_len;
+    *out_len = len;
+    if (!audit_sealed(stored, len, &case_id, &case_len))
+        return stored;
+    size_t need = len > 256 ? len : 256; /* also an erased entry's envelope */
+    if (need > a->opened_cap) {
+        a->opened = pk_realloc(a->opened, need);
+        a->opened_cap = need;
+    }
+    char id[256];
+    snprintf(id, sizeof id, "%.*s", (int)case_len, (const char *)case_id);
+    uint8_t key[PK_DATAKEY_BYTES];
+    int rc = pk_pg_case_key(a->conn, &a->stmts, a->self->case_keys, a->self->log, id, false, key);
+    if (rc == 0)
+        rc = audit_unseal(key, stored, len, a->opened, out_len);
+    sodium_memzero(key, sizeof key);
+    if (rc == 0)
+        return a->opened;
+    Pelukan__V1__Envelope erased = PELUKAN__V1__ENVELOPE__INIT;
+    erased.producer = (char *)producer;
+    *out_len = pelukan__v1__envelope__pack(&erased, a->opened);
+    return a->opened;
+}
+
 /* Serves one request: [identity][ArchiveRequest]. */
 static void s_serve(s_actor_t *a)
 {
@@ -167,7 +205,10 @@ static void s_serve(s_actor_t *a)
         memcpy(pos + PK_BUS_HEADER_BYTES, PQgetvalue(res, i, 0), 8);
         memcpy(pos + PK_BUS_HEADER_BYTES + 8, PQgetvalue(res, i, 1), plen);
         zmq_send(raw, pos, PK_BUS_HEADER_BYTES + 8 + plen, ZMQ_SNDMORE);
-        zmq_send(raw, PQgetvalue(res, i, 4), (size_t)PQgetlength(res, i, 4), i + 1 < count ? ZMQ_SNDMORE : 0);
+        size_t env_len;
+        const uint8_t *env = s_open_entry(a, (const uint8_t *)PQgetvalue(res, i, 4), (size_t)PQgetlength(res, i, 4),
+                                          PQgetvalue(res, i, 1), &env_len);
+        zmq_send(raw, env, env_len, i + 1 < count ? ZMQ_SNDMORE : 0);
     }
     pk_metric_add(self->m_entries, (uint64_t)count);
 done:
@@ -210,15 +251,17 @@ static void s_actor(zsock_t *pipe, void *arg)
     }
     zpoller_destroy(&poller);
     zsock_destroy(&a.router);
+    free(a.opened);
     if (a.conn)
         PQfinish(a.conn);
 }
 
 audit_archive_t *audit_archive_new(const char *endpoint, const char *conninfo, const pk_log_t *log,
-                                   pk_metrics_t *metrics, const pk_bus_keys_t *keys)
+                                   pk_metrics_t *metrics, const pk_bus_keys_t *keys, const pk_keyring_t *case_keys)
 {
     audit_archive_t *self = pk_calloc(1, sizeof *self);
     self->keys = keys;
+    self->case_keys = case_keys;
     self->endpoint = pk_strdup(endpoint);
     self->conninfo = pk_strdup(conninfo);
     self->log = log;

@@ -9,6 +9,7 @@
 #include "audit.h"
 #include "audit_chain.h"
 #include "audit_merkle.h"
+#include "audit_seal.h"
 #include "pelukan/service.h"
 #include "pelukan/util.h"
 
@@ -16,6 +17,16 @@
 #define S_PG_EPOCH_US 946684800000000LL
 /* Leaves read per checkpoint: a long backlog is signed in steps. */
 #define S_CHECKPOINT_READ 100000
+
+/* Case keys the subscriber thread used lately, direct-mapped by the case
+ * id's hash, in guarded memory: most events belong to a case seen a moment
+ * ago. Cleared with every new database session (a failed batch may have
+ * rolled back a key it made) and per case on CaseErased. */
+#define S_KEY_SLOTS 8192
+typedef struct {
+    char case_id[256];
+    uint8_t key[PK_DATAKEY_BYTES];
+} s_key_slot_t;
 
 /* What the subscriber thread owns: the chain head, and the batch's rows in
  * COPY binary format. The head is read when a database session begins and
@@ -28,11 +39,16 @@ typedef struct {
     uint8_t *copy;
     size_t len, cap;
     int rows;
+    uint8_t *sealed; /* scratch for one sealed entry */
+    size_t sealed_cap;
+    s_key_slot_t *key_slots; /* sodium_malloc'd, S_KEY_SLOTS */
+    pk_pg_stmts_t stmts; /* on the subscriber's session: case keys */
 } s_batch_t;
 
 typedef struct {
     pk_service_t *svc;
     const pk_log_t *log;
+    const pk_keyring_t *keys; /* audit's own master key: wraps the case keys */
     unsigned char pk[32];
     unsigned char *sk; /* sodium_malloc'd, 64 bytes */
     uv_timer_t timer;
@@ -99,6 +115,8 @@ static int s_batch_begin(PGconn *conn, bool new_connection, void *arg)
     s_put(b, header, sizeof header);
     if (!new_connection)
         return 0;
+    if (b->key_slots)
+        sodium_memzero(b->key_slots, S_KEY_SLOTS * sizeof *b->key_slots);
     PGresult *r =
         PQexecParams(conn, "SELECT gseq, hash FROM event_log ORDER BY gseq DESC LIMIT 1", 0, NULL, NULL, NULL, NULL, 1);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -115,16 +133,79 @@ static int s_batch_begin(PGconn *conn, bool new_connection, void *arg)
     return 0;
 }
 
+static s_key_slot_t *s_key_slot(s_batch_t *b, const char *case_id)
+{
+    if (!b->key_slots) {
+        b->key_slots = sodium_malloc(S_KEY_SLOTS * sizeof *b->key_slots);
+        if (!b->key_slots)
+            abort(); /* the allocation policy */
+        sodium_memzero(b->key_slots, S_KEY_SLOTS * sizeof *b->key_slots);
+    }
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (const char *c = case_id; *c; c++)
+        h = (h ^ (uint8_t)*c) * 1099511628211ull;
+    return &b->key_slots[h % S_KEY_SLOTS];
+}
+
+/* What is stored of an event: an event of a case sealed under the case's
+ * key (made on first use), any other as it came; CaseErased is kept
+ * readable (it names no one) and deletes the case's key, after which the
+ * case's entries say nothing. Returns the bytes (the event's own or
+ * b->sealed) or NULL on a database error. */
+static const uint8_t *s_stored(audit_t *a, PGconn *conn, const pk_bus_event_t *ev, size_t *len)
+{
+    s_batch_t *b = &a->batch;
+    const Pelukan__V1__Envelope *e = ev->envelope;
+    size_t case_len = strlen(e->case_id);
+    *len = ev->raw_len;
+    if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_ERASED) {
+        s_key_slot_t *slot = s_key_slot(b, e->case_id);
+        if (strcmp(slot->case_id, e->case_id) == 0)
+            sodium_memzero(slot, sizeof *slot);
+        const char *p[] = {e->case_id};
+        PGresult *r =
+            pk_pg_exec_prepared(&b->stmts, conn, a->log, "DELETE FROM case_key WHERE case_id = $1", 1, p);
+        PQclear(r);
+        return r ? ev->raw : NULL;
+    }
+    if (case_len == 0 || case_len > 255 || !pk_utf8_valid(e->case_id, case_len))
+        return ev->raw;
+    s_key_slot_t *slot = s_key_slot(b, e->case_id);
+    if (strcmp(slot->case_id, e->case_id) != 0) {
+        int rc = pk_pg_case_key(conn, &b->stmts, a->keys, a->log, e->case_id, true, slot->key);
+        if (rc == PK_EDB)
+            return NULL;
+        if (rc != 0) {
+            pk_log_warn(a->log, "case %s: its audit key does not open (%s), the entry is kept unsealed", e->case_id,
+                        pk_strerror(rc));
+            sodium_memzero(slot, sizeof *slot);
+            return ev->raw;
+        }
+        snprintf(slot->case_id, sizeof slot->case_id, "%s", e->case_id);
+    }
+    size_t need = audit_sealed_size(e->case_id, ev->raw_len);
+    if (need > b->sealed_cap) {
+        b->sealed = pk_realloc(b->sealed, need);
+        b->sealed_cap = need;
+    }
+    *len = audit_seal(slot->key, e->case_id, ev->raw, ev->raw_len, b->sealed);
+    return b->sealed;
+}
+
 /* Chains one event to the head and adds its row to the batch. The
  * subscriber applies each producer's events once and in order (its offsets
  * commit with the batch), so every event here is new. */
 static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
 {
-    (void)conn;
-    s_batch_t *b = &((audit_t *)arg)->batch;
+    audit_t *a = arg;
+    s_batch_t *b = &a->batch;
+    size_t stored_len;
+    const uint8_t *stored = s_stored(a, conn, ev, &stored_len);
+    if (!stored)
+        return PK_EDB;
     uint64_t gseq = b->gseq + 1;
     uint8_t hash[AUDIT_HASH_BYTES];
-    audit_chain_hash(b->hash, gseq, ev->producer, ev->epoch, ev->seq, ev->raw, ev->raw_len, hash);
+    audit_chain_hash(b->hash, gseq, ev->producer, ev->epoch, ev->seq, stored, stored_len, hash);
     const Pelukan__V1__Envelope *e = ev->envelope;
     uint8_t nfields[2] = {0, 11};
     s_put(b, nfields, 2);
@@ -139,7 +220,7 @@ static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
         s_put_i64(b, (uint64_t)((int64_t)e->occurred_at_us - S_PG_EPOCH_US));
     else
         s_put_field(b, NULL, 0);
-    s_put_field(b, ev->raw, ev->raw_len);
+    s_put_field(b, stored, stored_len);
     s_put_field(b, b->hash, AUDIT_HASH_BYTES);
     s_put_field(b, hash, AUDIT_HASH_BYTES);
     b->gseq = gseq;
@@ -299,6 +380,7 @@ static int s_start(pk_service_t *svc, void **state_p)
     *state_p = a;
     a->svc = svc;
     a->log = pk_service_log(svc);
+    a->keys = pk_service_keyring(svc);
     a->sk = sodium_malloc(64);
     const pk_config_t *cfg = pk_service_config(svc);
     const char *path = pk_config_str(cfg, "PELUKAN_AUDIT_SIGNING_KEY_FILE");
@@ -321,7 +403,7 @@ static int s_start(pk_service_t *svc, void **state_p)
     a->every_entries = (uint64_t)pk_config_int(cfg, "PELUKAN_AUDIT_CHECKPOINT_ENTRIES");
     a->last_signed_us = pk_mono_us();
     a->archive = audit_archive_new(pk_config_str(cfg, "PELUKAN_AUDIT_ARCHIVE"), pk_service_conninfo(svc), a->log,
-                                   pk_service_metrics(svc), pk_service_bus_keys(svc));
+                                   pk_service_metrics(svc), pk_service_bus_keys(svc), a->keys);
     uv_timer_init(pk_service_loop(svc), &a->timer);
     a->timer.data = a;
     uv_timer_start(&a->timer, s_tick, 1000, 1000);
@@ -333,6 +415,9 @@ static void s_free(audit_t *a)
     audit_archive_destroy(&a->archive);
     sodium_free(a->sk);
     free(a->batch.copy);
+    free(a->batch.sealed);
+    if (a->batch.key_slots)
+        sodium_free(a->batch.key_slots);
     free(a);
 }
 
@@ -367,7 +452,6 @@ int main(int argc, char **argv)
                                          .batch_begin = s_batch_begin,
                                          .batch_end = s_batch_end,
                                          .is_archive = true,
-                                         .without_master_key = true,
                                          .owner_role = "audit_owner"};
     return pk_service_main(&def, argc, argv);
 }

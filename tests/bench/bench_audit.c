@@ -59,12 +59,48 @@ static long s_archive_read(const pkt_env_t *env)
     return total;
 }
 
-static long s_count(const char *sql)
+static long s_count_in(const char *db, const char *sql)
 {
-    char *v = pkt_sql_value("b_audit", sql);
+    char *v = pkt_sql_value(db, sql);
     long n = v ? atol(v) : 0;
     free(v);
     return n;
+}
+
+static long s_count(const char *sql)
+{
+    return s_count_in("b_audit", sql);
+}
+
+/* Appending a backlog of `events` events of `cases` cases (0: events of
+ * no case), in events/s: an event of a case is sealed under its key. */
+static double s_append(const char *db, int events, int cases)
+{
+    free(pkt_db_create(db));
+    pkt_env_t *env = pkt_env_new(db);
+    char n[16];
+    snprintf(n, sizeof n, "%d", events);
+    pkt_env_set(env, "PKNODE_COUNT", n);
+    snprintf(n, sizeof n, "%d", cases);
+    if (cases)
+        pkt_env_set(env, "PKNODE_CASES", n);
+    pkt_env_set(env, "PELUKAN_LOG_LEVEL", "warn");
+    char node[512];
+    snprintf(node, sizeof node, "%s/tests/tools/pk-busnode", pkt_env("PKTEST_BUILD"));
+    pkt_proc_t producer = pkt_wait_healthy(pkt_spawn(node, "produce", "intake", env));
+    double deadline = pkt_now_ms() + 300000;
+    while (s_count_in(db, "SELECT count(*) FROM intake.outbox WHERE seq IS NOT NULL") < events &&
+           pkt_now_ms() < deadline)
+        usleep(100000);
+    double t0 = pkt_now_ms();
+    pkt_proc_t audit = pkt_service_start("audit", env);
+    while (s_count_in(db, "SELECT count(*) FROM audit.event_log") < events && pkt_now_ms() < deadline)
+        usleep(20000);
+    double secs = (pkt_now_ms() - t0) / 1000;
+    pkt_proc_stop(&producer, SIGTERM, 20000);
+    pkt_proc_stop(&audit, SIGTERM, 20000);
+    pkt_env_destroy(&env);
+    return events / secs;
 }
 
 int main(void)
@@ -150,5 +186,13 @@ int main(void)
     printf("BENCH audit_verify_vs_hash_work %.3f ratio\n", verify / all_rate);
     free(envelope);
     pkt_env_destroy(&env);
+    fflush(stdout);
+
+    /* What sealing costs (review M10): the same backlog as events of 1,000
+     * cases, each sealed under its case's key, beside events of no case. */
+    double plain = s_append("b_audit_plain", 20000, 0), sealed = s_append("b_audit_sealed", 20000, 1000);
+    printf("BENCH audit_append_plain_per_s %.0f events/s (20,000 events of no case)\n", plain);
+    printf("BENCH audit_append_sealed_per_s %.0f events/s (20,000 events of 1,000 cases, 20 each, sealed)\n", sealed);
+    printf("BENCH audit_sealed_vs_plain %.2f ratio\n", plain > 0 ? sealed / plain : 0);
     return 0;
 }

@@ -177,7 +177,7 @@ pkt_env_t *pkt_env_new(const char *dbname)
         s_upper_name(name, sizeof name, *p, "CURVE_SECRET_KEY_FILE");
         pkt_env_set(env, name, path);
         free(path);
-        if (strcmp(*p, "audit") != 0 && strcmp(*p, "ctl") != 0) {
+        if (strcmp(*p, "ctl") != 0) {
             path = pk_asprintf("%s/keys/%s.master", pkt_env("PKTEST_TMP"), *p);
             s_upper_name(name, sizeof name, *p, "MASTER_KEY_FILE");
             pkt_env_set(env, name, path);

@@ -10,6 +10,7 @@
 
 #include "../../services/audit/audit_chain.h"
 #include "../../services/audit/audit_merkle.h"
+#include "../../services/audit/audit_seal.h"
 #include "ctl.h"
 #include "pelukan/bus.h"
 #include "pelukan/db.h"
@@ -259,18 +260,20 @@ static int s_page_check(s_state_t *st, const PGresult *r, s_mpage_t *pg)
                          pk_be64_get(PQgetvalue(r, i, 3)), env, env_len, h);
         if (PQgetlength(r, i, 8) != AUDIT_HASH_BYTES || memcmp(PQgetvalue(r, i, 8), h, AUDIT_HASH_BYTES) != 0)
             return s_fail("entry %llu was changed (its hash does not match its contents)", (unsigned long long)gseq);
-        /* The columns that queries use must say what the envelope says. */
+        /* The columns that queries use must say what the envelope says; a
+         * sealed entry (audit_seal.h) says only its case in clear. */
         const uint8_t *case_id;
         size_t case_len;
-        uint32_t payload;
-        bool scanned = s_scan(env, env_len, &case_id, &case_len, &payload);
+        uint32_t payload = 0;
+        bool sealed = audit_sealed(env, env_len, &case_id, &case_len);
+        bool scanned = sealed || s_scan(env, env_len, &case_id, &case_len, &payload);
         /* A case id that is not UTF-8 is logged as NULL (text columns must
          * be UTF-8); the envelope keeps its bytes. */
         bool case_same =
             scanned &&
             (((size_t)PQgetlength(r, i, 5) == case_len && memcmp(PQgetvalue(r, i, 5), case_id, case_len) == 0) ||
              (PQgetlength(r, i, 5) == 0 && !pk_utf8_valid(case_id, case_len)));
-        bool same = case_same && strcmp(s_type_name(payload), PQgetvalue(r, i, 4)) == 0;
+        bool same = case_same && (sealed || strcmp(s_type_name(payload), PQgetvalue(r, i, 4)) == 0);
         if (!same)
             return s_fail("entry %llu: its columns differ from its envelope", (unsigned long long)gseq);
         memcpy(pg->hashes[pg->n++], h, AUDIT_HASH_BYTES);
