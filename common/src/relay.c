@@ -223,6 +223,14 @@ static void s_retention(s_actor_t *a)
         pk_log_info(s_log(a), "relay for %s: removed %s events older than the retention of %d s", a->relay->producer,
                     PQcmdTuples(res), a->relay->cfg.retention_s);
     PQclear(res);
+    /* The replies kept for retried commands (ids and codes of cases) are
+     * needed for a command's deadline, seconds: a day is plenty (review L7). */
+    res = pk_pg_exec(a->conn, s_log(a), "DELETE FROM command_done WHERE done_at < now() - interval '1 day'", 0, NULL);
+    if (!res) {
+        s_step_down(a, "database error during retention");
+        return;
+    }
+    PQclear(res);
 }
 
 static void s_reply_status(s_actor_t *a, zframe_t *identity, Pelukan__V1__ReplayReply__Status status, uint64_t oldest)

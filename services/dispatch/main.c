@@ -86,6 +86,7 @@ int dispatch_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
         /* Erased: the key (crypto-shredding), and every row of the case,
          * codes included; a companion still on the visit is freed. */
         if (pk_pg_run(conn, d->log, "DELETE FROM case_key WHERE case_id = $1", 1, p) != 0 ||
+            pk_outbox_redact_case(conn, d->log, "dispatch", e->case_id) != 0 ||
             pk_pg_run(conn, d->log, "DELETE FROM identification WHERE case_id = $1", 1, p) != 0 ||
             pk_pg_run(conn, d->log,
                       "WITH v AS (DELETE FROM visit WHERE case_id = $1 RETURNING companion_id, state)"

@@ -32,9 +32,11 @@ static const char S_REQUEST_SQL[] = "WITH r AS (INSERT INTO erasure_request (id,
 static const char S_FIND_SQL[] =
     "SELECT case_id, requested_by, approved_at IS NOT NULL, reason_code FROM erasure_request WHERE id = $1";
 
-/* $1 request id, $2 approver, $3 topic, $4 CaseErased. Approves the
- * request once (never by its requester) and deletes the case with
- * everything intake holds of it; one row: the cases deleted (0 or 1). */
+/* $1 request id, $2 approver, $3 topic, $4 CaseErased, $5 the redacted
+ * envelope, $6 its topic. Approves the request once (never by its
+ * requester) and deletes the case with everything intake holds of it,
+ * its events in the outbox redacted (pk_outbox_redact_case); one row: the
+ * cases deleted (0 or 1). */
 static const char S_ERASE_SQL[] =
     "WITH a AS (UPDATE erasure_request SET approved_by = $2, approved_at = now()"
     "   WHERE id = $1 AND approved_at IS NULL AND (requested_by <> $2 OR requested_by = 'retention')"
@@ -45,6 +47,8 @@ static const char S_ERASE_SQL[] =
     " agencies AS (DELETE FROM case_agency WHERE case_id IN (SELECT case_id FROM a)),"
     " keys AS (DELETE FROM idempotency WHERE case_id IN (SELECT case_id FROM a)),"
     " c AS (DELETE FROM cases WHERE id IN (SELECT case_id FROM a) RETURNING id),"
+    " redacted AS (UPDATE outbox SET envelope = $5::bytea, topic = $6, case_id = NULL"
+    "   WHERE case_id IN (SELECT id FROM c)),"
     " ev AS (INSERT INTO outbox (topic, case_id, envelope) SELECT $3, id, $4::bytea FROM c)"
     " SELECT count(*) FROM c";
 
@@ -165,10 +169,13 @@ static void s_found(pk_db_txn_t *txn, int status, void *arg)
     intake_staff_envelope(c, c->case_id, &unused, eid, &actor); /* the approving supervisor */
     char topic[128], *env_hex;
     s_event(c->case_id, PQgetvalue(r, 0, 3), pk_http_request_id(c->req), &actor, topic, &env_hex);
-    const char *p[] = {pk_http_param(c->req, 0), c->staff_id, topic, env_hex};
+    char *redacted, redacted_topic[128], erased_topic[128];
+    pk_outbox_redacted("intake", &redacted, redacted_topic, erased_topic);
+    const char *p[] = {pk_http_param(c->req, 0), c->staff_id, topic, env_hex, redacted, redacted_topic};
     pk_db_txn_t *next = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(next, S_ERASE_SQL, 4, p);
+    pk_db_txn_add(next, S_ERASE_SQL, 6, p);
     free(env_hex);
+    free(redacted);
     pk_db_txn_submit(next, s_erased, c);
 }
 
@@ -220,11 +227,14 @@ static void s_expired(pk_db_txn_t *txn, int status, void *arg)
         actor.kind = PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_SYSTEM;
         actor.id = "retention";
         s_event(case_id, "retention", NULL, &actor, topic, &env_hex);
-        const char *pr[] = {id, case_id}, *pe[] = {id, "retention", topic, env_hex};
+        char *redacted, redacted_topic[128], erased_topic[128];
+        pk_outbox_redacted("intake", &redacted, redacted_topic, erased_topic);
+        const char *pr[] = {id, case_id}, *pe[] = {id, "retention", topic, env_hex, redacted, redacted_topic};
         pk_db_txn_t *one = pk_db_txn_new(s->in->db);
         pk_db_txn_add(one, S_RETENTION_REQUEST_SQL, 2, pr);
-        pk_db_txn_add(one, S_ERASE_SQL, 4, pe);
+        pk_db_txn_add(one, S_ERASE_SQL, 6, pe);
         free(env_hex);
+        free(redacted);
         pk_db_txn_submit(one, s_swept_one, s);
     }
 }

@@ -150,7 +150,8 @@ static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
             pk_pg_run(conn, n->log,
                       "DELETE FROM attempt WHERE message_id IN (SELECT id FROM message WHERE case_id = $1)", 1,
                       p) != 0 ||
-            pk_pg_run(conn, n->log, "DELETE FROM message WHERE case_id = $1", 1, p) != 0)
+            pk_pg_run(conn, n->log, "DELETE FROM message WHERE case_id = $1", 1, p) != 0 ||
+            pk_outbox_redact_case(conn, n->log, "notification", e->case_id) != 0)
             return e->case_id[0] ? PK_EDB : PK_ENOENT;
         return 0;
     }

@@ -65,6 +65,7 @@ static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
     case PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_ERASED:
         /* Erased: the key, and every row of the case, codes included. */
         if (pk_pg_run(conn, r->log, "DELETE FROM case_key WHERE case_id = $1", 1, p) != 0 ||
+            pk_outbox_redact_case(conn, r->log, "referral", e->case_id) != 0 ||
             pk_pg_run(conn, r->log,
                       "DELETE FROM follow_up WHERE referral_id IN (SELECT id FROM referral WHERE case_id = $1)", 1,
                       p) != 0 ||

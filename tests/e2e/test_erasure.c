@@ -1,9 +1,10 @@
 /* test_erasure.c -- erasing a case through the real services: a
  * supervisor asks with a reason, the same supervisor cannot approve, a
  * second one does; then intake, dispatch, referral and notification hold
- * nothing of the case (in a pg_dump no row names it but the erasure's
- * record and the event stores, and its place, name and notes are nowhere),
- * while the audit chain still verifies. And the retention of closed cases
+ * nothing of the case, their outboxes' events of it are redacted (in a
+ * pg_dump no row names it but the erasure's record, CaseErased and the
+ * audit log, whose entries of the case no longer open; its place, name and
+ * notes are nowhere), while the audit chain still verifies. And the retention of closed cases
  * erases by itself. */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -190,11 +191,9 @@ Test(erasure, two_supervisors_erase_a_case_from_every_service, .timeout = 180)
     char *dump = s_dump();
     char *where = s_tables_with(dump, id);
     /* Still naming the case: the audit log (by its id, the entries
-     * sealed under a key that is now gone, checked below) and, not yet
-     * erased (issue 14, left open), the events in each producer's outbox
-     * for its retention; everything else must not. */
-    static const char *const event_stores[] = {"intake.outbox,", "dispatch.outbox,", "referral.outbox,",
-                                               "notification.outbox,", "audit.event_log,"};
+     * sealed under a key that is now gone, checked below) and intake's
+     * CaseErased in its outbox; everything else must not. */
+    static const char *const event_stores[] = {"intake.outbox,", "audit.event_log,"};
     for (size_t i = 0; i < sizeof event_stores / sizeof event_stores[0]; i++) {
         char *at = strstr(where, event_stores[i]);
         if (at)
@@ -202,6 +201,18 @@ Test(erasure, two_supervisors_erase_a_case_from_every_service, .timeout = 180)
     }
     cr_assert_str_eq(where, "intake.erasure_request,", "only the record of the erasure names the case: %s", where);
     free(where);
+    char *sql = pk_asprintf("SELECT ((SELECT count(*) FROM intake.outbox WHERE case_id = '%s'"
+                            "  AND topic <> 'intake.case_erased')"
+                            " + (SELECT count(*) FROM dispatch.outbox WHERE topic LIKE 'dispatch.%%'"
+                            "  AND topic <> 'dispatch.redacted' AND seq IS NOT NULL AND case_id = '%s'))::text",
+                            id, id);
+    char *left = pkt_sql_value(T.db, sql);
+    cr_assert_str_eq(left, "0", "the case's events in the outboxes are redacted");
+    free(left);
+    free(sql);
+    char *redacted = pkt_sql_value(T.db, "SELECT count(*) FROM intake.outbox WHERE topic = 'intake.redacted'");
+    cr_assert_neq(atoi(redacted), 0, "intake's events of the case were redacted, their places kept");
+    free(redacted);
     static const char *const never[] = {NAME, NOTES, PLACE, "Hapuslah"};
     for (size_t i = 0; i < sizeof never / sizeof never[0]; i++) {
         where = s_tables_with(dump, never[i]);
@@ -226,7 +237,7 @@ Test(erasure, two_supervisors_erase_a_case_from_every_service, .timeout = 180)
     cr_assert_null(strstr(out, cid), "who visited is gone: %s", out);
     free(out);
     char *keys = pk_asprintf("SELECT count(*) FROM audit.case_key WHERE case_id = '%s'", id);
-    char *left = pkt_sql_value(T.db, keys);
+    left = pkt_sql_value(T.db, keys);
     cr_assert_str_eq(left, "0", "the audit's key of the case is destroyed");
     free(left);
     free(keys);

@@ -59,6 +59,23 @@ int pk_outbox_add(PGconn *conn, const pk_log_t *log, const Pelukan__V1__Envelope
 #define PK_OUTBOX_INSERT_SQL "INSERT INTO outbox (topic, case_id, envelope) VALUES ($1, NULLIF($2, ''), $3::bytea)"
 void pk_outbox_params(const Pelukan__V1__Envelope *env, char topic[128], char **hex);
 
+/* Erasure of a case in the outbox (review M10): its events that are still
+ * kept for replay (PELUKAN_OUTBOX_RETENTION_S), or not yet published,
+ * become an envelope naming only `producer`, under the topic
+ * "<producer>.redacted", with no case id; their sequence numbers stay, so
+ * a consumer replaying them counts an unknown event and goes on.
+ * CaseErased itself is left as it is. Run it in the transaction that
+ * applies (or raises) the erasure. */
+int pk_outbox_redact_case(PGconn *conn, const pk_log_t *log, const char *producer, const char *case_id) PK_MUST_CHECK;
+/* The same as SQL for the non-blocking client, with parameters: $1 the
+ * case id, $2 the redacted envelope (pk_outbox_redacted), $3 its topic,
+ * $4 the producer's CaseErased topic. */
+#define PK_OUTBOX_REDACT_SQL                                                                                           \
+    "UPDATE outbox SET envelope = $2::bytea, topic = $3, case_id = NULL WHERE case_id = $1 AND topic <> $4"
+/* The redacted envelope (bytea hex literal) and topics of `producer`;
+ * caller frees *hex. */
+void pk_outbox_redacted(const char *producer, char **hex, char topic[128], char erased_topic[128]);
+
 /* ---- the relay (producer side) ----------------------------------------- */
 
 typedef struct pk_relay pk_relay_t;
