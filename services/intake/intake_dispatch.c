@@ -29,7 +29,7 @@
 #define S_TICK_MS             500
 #define S_STREAMS_MAX         1000
 #define S_STREAMS_PER_SESSION 3    /* one reporter cannot take every stream (review M5) */
-#define S_CHECK_MS            1000 /* a logged-out reporter's streams end within this (M6) */
+#define S_CHECK_MS            500 /* every tick: an ended session's streams end within a second (M6) */
 
 typedef Pelukan__V1__CommandRequest s_req_t;
 typedef Pelukan__V1__CommandReply s_reply_t;

@@ -27,7 +27,7 @@
 #define S_TICK_MS   200
 #define S_PING_MS   15000
 #define S_READ_MAX  1000
-#define S_CHECK_MS  1000
+#define S_CHECK_MS  800 /* with the 200 ms tick: within a second */
 #define S_S_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 typedef struct s_client {
