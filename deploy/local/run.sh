@@ -15,12 +15,13 @@ PG_PORT=${PELUKAN_PG_PORT:-55432}
 unset PELUKAN_VAR_DIR PELUKAN_PG_PORT
 SERVICES="intake notification dispatch referral audit"
 cd "$ROOT"
-# Keys, logs and the sink file hold secrets or phone numbers: nobody else
-# on this machine reads them.
-umask 077
-
-mkdir -p "$VAR_DIR/keys" "$VAR_DIR/log"
+mkdir -p "$VAR_DIR"
 "$ROOT/deploy/local/pgcluster.sh" start "$VAR_DIR/pg" "$PG_PORT"
+# Keys, logs and the sink file hold secrets or phone numbers: nobody else
+# on this machine reads them (the cluster, run by its own user, is started).
+umask 077
+mkdir -p "$VAR_DIR/keys" "$VAR_DIR/log"
+chmod 700 "$VAR_DIR/keys" "$VAR_DIR/log"
 
 KEY=${PELUKAN_MASTER_KEY_FILE:-$VAR_DIR/keys/master.key}
 if [ ! -f "$KEY" ]; then
