@@ -42,7 +42,7 @@ typedef struct {
     uint8_t *sealed; /* scratch for one sealed entry */
     size_t sealed_cap;
     s_key_slot_t *key_slots; /* sodium_malloc'd, S_KEY_SLOTS */
-    pk_pg_stmts_t stmts; /* on the subscriber's session: case keys */
+    pk_pg_stmts_t stmts;     /* on the subscriber's session: case keys */
 } s_batch_t;
 
 typedef struct {
@@ -149,8 +149,10 @@ static s_key_slot_t *s_key_slot(s_batch_t *b, const char *case_id)
 
 /* What is stored of an event: an event of a case sealed under the case's
  * key (made on first use), any other as it came; CaseErased is kept
- * readable (it names no one) and deletes the case's key, after which the
- * case's entries say nothing. Returns the bytes (the event's own or
+ * readable (it names no one) and replaces the case's key with an empty
+ * tombstone, after which the case's entries say nothing, and an event of
+ * the case that arrives later (from another producer) is stored as an
+ * envelope naming only its producer. Returns the bytes (the event's own or
  * b->sealed) or NULL on a database error. */
 static const uint8_t *s_stored(audit_t *a, PGconn *conn, const pk_bus_event_t *ev, size_t *len)
 {
@@ -163,8 +165,10 @@ static const uint8_t *s_stored(audit_t *a, PGconn *conn, const pk_bus_event_t *e
         if (strcmp(slot->case_id, e->case_id) == 0)
             sodium_memzero(slot, sizeof *slot);
         const char *p[] = {e->case_id};
-        PGresult *r =
-            pk_pg_exec_prepared(&b->stmts, conn, a->log, "DELETE FROM case_key WHERE case_id = $1", 1, p);
+        PGresult *r = pk_pg_exec_prepared(&b->stmts, conn, a->log,
+                                          "INSERT INTO case_key (case_id, wrapped_key) VALUES ($1, '\\x')"
+                                          " ON CONFLICT (case_id) DO UPDATE SET wrapped_key = '\\x'",
+                                          1, p);
         PQclear(r);
         return r ? ev->raw : NULL;
     }
@@ -176,10 +180,17 @@ static const uint8_t *s_stored(audit_t *a, PGconn *conn, const pk_bus_event_t *e
         if (rc == PK_EDB)
             return NULL;
         if (rc != 0) {
-            pk_log_warn(a->log, "case %s: its audit key does not open (%s), the entry is kept unsealed", e->case_id,
-                        pk_strerror(rc));
+            /* Erased (the tombstone does not open): keep its place only. */
             sodium_memzero(slot, sizeof *slot);
-            return ev->raw;
+            Pelukan__V1__Envelope erased = PELUKAN__V1__ENVELOPE__INIT;
+            erased.producer = (char *)ev->producer;
+            size_t need = pelukan__v1__envelope__get_packed_size(&erased);
+            if (need > b->sealed_cap) {
+                b->sealed = pk_realloc(b->sealed, need);
+                b->sealed_cap = need;
+            }
+            *len = pelukan__v1__envelope__pack(&erased, b->sealed);
+            return b->sealed;
         }
         snprintf(slot->case_id, sizeof slot->case_id, "%s", e->case_id);
     }
