@@ -253,35 +253,33 @@ static void s_start_bus(pk_service_t *svc)
     }
 }
 
-/* The keys this service needs, and no others: its own master key (unless
- * it seals nothing) and its bus key pair. Every secret file must be ours
- * and closed to everybody else. */
+/* The keys this service needs, and no others: its own master key and its
+ * bus key pair. Every secret file must be ours and closed to everybody
+ * else. */
 static int s_load_keys(pk_service_t *svc, char *err, size_t errlen)
 {
-    if (!svc->def->without_master_key) {
-        char own[64];
-        const char *name = "PELUKAN_MASTER_KEY_FILE";
-        const char *path = pk_config_own_str(svc->config, "MASTER_KEY_FILE");
-        if (*path) {
-            snprintf(own, sizeof own, "PELUKAN_%s_MASTER_KEY_FILE", svc->def->name);
-            for (char *p = own; *p; p++)
-                *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
-            name = own;
-        } else {
-            path = pk_config_str(svc->config, name);
-        }
-        char why[160];
-        if (pk_secret_file_check(path, why, sizeof why) != 0) {
-            snprintf(err, errlen, "%s=\"%s\" %s", name, path, why);
-            return PK_EKEY;
-        }
-        int key_err = 0;
-        svc->keyring = pk_keyring_load(path, &key_err);
-        if (!svc->keyring) {
-            snprintf(err, errlen, "%s=\"%s\": %s", name, path,
-                     key_err == PK_EKEY ? "not a 32-byte key (64 hex digits)" : "cannot read file");
-            return PK_EKEY;
-        }
+    char own[64];
+    const char *name = "PELUKAN_MASTER_KEY_FILE";
+    const char *path = pk_config_own_str(svc->config, "MASTER_KEY_FILE");
+    if (*path) {
+        snprintf(own, sizeof own, "PELUKAN_%s_MASTER_KEY_FILE", svc->def->name);
+        for (char *p = own; *p; p++)
+            *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+        name = own;
+    } else {
+        path = pk_config_str(svc->config, name);
+    }
+    char why[160];
+    if (pk_secret_file_check(path, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s=\"%s\" %s", name, path, why);
+        return PK_EKEY;
+    }
+    int key_err = 0;
+    svc->keyring = pk_keyring_load(path, &key_err);
+    if (!svc->keyring) {
+        snprintf(err, errlen, "%s=\"%s\": %s", name, path,
+                 key_err == PK_EKEY ? "not a 32-byte key (64 hex digits)" : "cannot read file");
+        return PK_EKEY;
     }
     if (svc->def->plain_bus_for_benchmark)
         return 0;

@@ -53,8 +53,6 @@ typedef struct {
      * keys, no ZAP handler, plain sockets. No service sets it, and no
      * setting can: a service's definition is code. */
     bool plain_bus_for_benchmark;
-    /* True for a service that seals nothing (audit): it loads no master key. */
-    bool without_master_key;
     bool (*command_is_query)(const Pelukan__V1__CommandRequest *req); /* see pk_rpc_server_config_t; optional */
 } pk_service_def_t;
 
