@@ -60,6 +60,7 @@ struct pk_http_req {
     int nheader_copies;
     char peer[INET6_ADDRSTRLEN];
     char client[PK_ADDR_TEXT_MAX];
+    bool head; /* HEAD: answered as GET, without the body */
 };
 
 static void s_link_dispose(void *p)
@@ -208,24 +209,77 @@ static int s_on_req(h2o_handler_t *h, h2o_req_t *hreq)
         return 0;
     }
 
-    bool path_known = false;
+    /* HEAD is answered wherever GET is, without the body (RFC 9110 9.3.2). */
+    req->head = strcmp(req->method, "HEAD") == 0;
+    const char *method = req->head ? "GET" : req->method;
+    char allow[64] = "";
     for (s_route_t *r = self->routes; r; r = r->next) {
         if (!s_match(r->pattern, req->path, req)) {
             s_clear_params(req);
             continue;
         }
-        path_known = true;
-        if (strcmp(r->method, req->method) == 0) {
+        if (strcmp(r->method, method) == 0) {
             r->fn(req, r->arg);
             return 0;
         }
         s_clear_params(req);
+        if (!strstr(allow, r->method) && strlen(allow) + strlen(r->method) + 8 < sizeof allow)
+            snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s%s", allow[0] ? ", " : "", r->method,
+                     strcmp(r->method, "GET") == 0 ? ", HEAD" : "");
     }
-    if (path_known)
+    if (allow[0]) {
+        /* A 405 names the methods the resource has (RFC 9110 15.5.6). */
+        pk_http_add_header(req, "Allow", allow);
         s_error(req, 405, "method_not_allowed", "Metode tidak diizinkan untuk alamat ini");
-    else
+    } else {
         s_error(req, 404, "not_found", "Alamat tidak ditemukan");
+    }
     return 0;
+}
+
+/* ---- the library's own error answers ---------------------------------------- */
+
+/* h2o answers some requests itself, before any handler runs: a body over
+ * the size limit (413), a malformed request (400). Its answer is plain
+ * text; this filter puts it in the JSON error shape every other answer
+ * has, so that a client needs to read one shape only. */
+typedef struct {
+    h2o_ostream_t super;
+    h2o_iovec_t body;
+    bool sent;
+} s_error_ostream_t;
+
+static void s_error_ostream_send(h2o_ostream_t *os, h2o_req_t *h, h2o_iovec_t *bufs, size_t n, h2o_send_state_t state)
+{
+    (void)bufs;
+    (void)n;
+    s_error_ostream_t *self = (s_error_ostream_t *)os;
+    h2o_iovec_t out = self->sent ? h2o_iovec_init(NULL, 0) : self->body;
+    self->sent = true;
+    h2o_ostream_send_next(os, h, &out, out.len ? 1 : 0, state);
+}
+
+static void s_error_filter_setup(h2o_filter_t *f, h2o_req_t *h, h2o_ostream_t **slot)
+{
+    ssize_t i = h2o_find_header(&h->res.headers, H2O_TOKEN_CONTENT_TYPE, -1);
+    bool library_text = h->res.status >= 400 && i >= 0 && h->res.headers.entries[i].value.len >= 10 &&
+                        memcmp(h->res.headers.entries[i].value.base, "text/plain", 10) == 0;
+    if (library_text) {
+        const char *code = h->res.status == 413 ? "payload_too_large" : h->res.status == 400 ? "bad_request" : "error";
+        const char *message = h->res.status == 413 ? "Isi permintaan terlalu besar"
+                              : h->res.status == 400 ? "Permintaan tidak valid"
+                                                     : "Permintaan tidak dapat dilayani";
+        char text[192];
+        int len = snprintf(text, sizeof text, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code, message);
+        s_error_ostream_t *os = (s_error_ostream_t *)h2o_add_ostream(h, sizeof *os, slot);
+        os->super.do_send = s_error_ostream_send;
+        os->body = h2o_strdup(&h->pool, text, (size_t)len);
+        os->sent = false;
+        h2o_set_header(&h->pool, &h->res.headers, H2O_TOKEN_CONTENT_TYPE, H2O_STRLIT("application/json"), 1);
+        h->res.content_length = (size_t)len;
+        slot = &os->super.next;
+    }
+    h2o_setup_next_ostream(h, slot);
 }
 
 pk_http_t *pk_http_new(uv_loop_t *loop, const pk_log_t *log, pk_http_limits_t limits)
@@ -245,6 +299,8 @@ pk_http_t *pk_http_new(uv_loop_t *loop, const pk_log_t *log, pk_http_limits_t li
     s_handler_t *handler = (s_handler_t *)h2o_create_handler(path, sizeof *handler);
     handler->super.on_req = s_on_req;
     handler->http = self;
+    h2o_create_filter(path, sizeof(h2o_filter_t))->on_setup_ostream = s_error_filter_setup;
+    h2o_create_filter(&host->fallback_path, sizeof(h2o_filter_t))->on_setup_ostream = s_error_filter_setup;
     h2o_context_init(&self->ctx, loop, &self->config);
     self->accept_ctx.ctx = &self->ctx;
     self->accept_ctx.hosts = self->config.hosts;
@@ -566,6 +622,10 @@ static const char *s_reason(int status)
  * id, and what a browser must not do with it (review L3). */
 static void s_common_headers(h2o_req_t *h, const pk_http_req_t *req, const char *content_type)
 {
+    /* Every 401 says how to authenticate (RFC 9110 11.6.1). */
+    if (h->res.status == 401)
+        h2o_add_header_by_str(&h->pool, &h->res.headers, H2O_STRLIT("www-authenticate"), 0, NULL,
+                              H2O_STRLIT("Bearer realm=\"pelukan\""));
     h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
     h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
     h2o_iovec_t rid = h2o_strdup(&h->pool, req->request_id, strlen(req->request_id));
@@ -588,9 +648,9 @@ void pk_http_respond(pk_http_req_t *req, int status, const char *content_type, c
          * library can only end the body by closing the connection). */
         h->res.content_length = len;
         s_common_headers(h, req, content_type);
-        h2o_iovec_t buf = h2o_strdup(&h->pool, body, len);
+        h2o_iovec_t buf = h2o_strdup(&h->pool, body, req->head ? 0 : len);
         h2o_start_response(h, &generator);
-        h2o_send(h, &buf, 1, H2O_SEND_STATE_FINAL);
+        h2o_send(h, &buf, buf.len ? 1 : 0, H2O_SEND_STATE_FINAL);
     }
     s_req_free(req);
 }
@@ -689,6 +749,15 @@ pk_http_stream_t *pk_http_stream_start(pk_http_req_t *req, int status, const cha
     h->res.reason = s_reason(status);
     s_common_headers(h, req, content_type);
     h2o_add_header_by_str(&h->pool, &h->res.headers, H2O_STRLIT("x-accel-buffering"), 0, NULL, H2O_STRLIT("no"));
+    if (req->head) {
+        /* HEAD: the headers only; the owner's sends are refused. */
+        static h2o_generator_t none = {NULL, NULL};
+        h->res.content_length = 0;
+        h2o_start_response(h, &none);
+        h2o_send(h, NULL, 0, H2O_SEND_STATE_FINAL);
+        s->gone = true;
+        return s;
+    }
     h2o_start_response(h, &s->gen);
     /* The headers go out at once; the client knows the stream is open. */
     s->sending = true;

@@ -460,7 +460,10 @@ int pkt_http_timed(const char *method, int port, const char *path, const char *r
     for (const char *const *h = headers; h && *h; h++)
         hl = curl_slist_append(hl, *h);
     curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    else
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_write_cb);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
     s_last_headers_len = 0;

@@ -56,7 +56,14 @@ static void s_later_cb(uv_timer_t *t)
 static void s_streamer(pk_http_req_t *req, void *arg)
 {
     (void)arg;
+    bool head = strcmp(pk_http_method(req), "HEAD") == 0;
     s_stream = pk_http_stream_start(req, 200, "text/event-stream", s_stream_gone, NULL);
+    if (head) { /* the headers went out; the owner's sends are refused */
+        cr_assert_not(pk_http_stream_alive(s_stream));
+        cr_assert_eq(pk_http_stream_send(s_stream, "a\n", 2), PK_ECLOSED);
+        pk_http_stream_end(&s_stream);
+        return;
+    }
     cr_assert(pk_http_stream_alive(s_stream));
     cr_assert_eq(pk_http_stream_send(s_stream, "a\n", 2), 0);
     cr_assert_eq(pk_http_stream_send(s_stream, "b\n", 2), 0);
@@ -123,7 +130,10 @@ Test(http, unknown_path_404_wrong_method_405_as_json)
     char *body = NULL;
     cr_assert_eq(pkt_http_get(port, "/v1/reports/x/companion", &body), 405);
     cr_assert_not_null(strstr(body, "\"code\":\"method_not_allowed\""));
+    cr_assert_str_eq(pkt_last_header("Allow"), "POST", "a 405 names the methods (RFC 9110)");
     free(body);
+    cr_assert_eq(pkt_http("DELETE", port, "/v1/ping", NULL, 0, NULL, NULL), 405);
+    cr_assert_str_eq(pkt_last_header("Allow"), "GET, HEAD");
     cr_assert_eq(pkt_http_get(port, "/v1/nothing", &body), 404);
     cr_assert_not_null(strstr(body, "\"code\":\"not_found\""));
     free(body);
@@ -134,8 +144,27 @@ Test(http, oversized_body_is_413)
 {
     char big[4096];
     memset(big, 'a', sizeof big);
-    cr_assert_eq(pkt_http("POST", port, "/v1/reports/a/companion", big, sizeof big, NULL, NULL), 413);
+    char *body = NULL;
+    cr_assert_eq(pkt_http("POST", port, "/v1/reports/a/companion", big, sizeof big, NULL, &body), 413);
+    cr_assert_str_eq(body, "{\"error\":{\"code\":\"payload_too_large\",\"message\":\"Isi permintaan terlalu besar\"}}",
+                     "the library's own answer in the JSON error shape: %s", body);
+    cr_assert_str_eq(pkt_last_header("Content-Type"), "application/json");
+    free(body);
     cr_assert_eq(pkt_http_get(port, "/v1/ping", NULL), 200, "server still serves");
+}
+
+Test(http, head_is_get_without_the_body)
+{
+    char *body = NULL;
+    cr_assert_eq(pkt_http("HEAD", port, "/v1/ping", NULL, 0, NULL, &body), 200);
+    cr_assert_str_eq(body, "", "no body");
+    cr_assert_str_eq(pkt_last_header("Content-Length"), "20", "the length of the body GET would have");
+    free(body);
+    cr_assert_eq(pkt_http("HEAD", port, "/v1/stream", NULL, 0, NULL, &body), 200, "a stream's headers only");
+    cr_assert_str_eq(pkt_last_header("Content-Type"), "text/event-stream");
+    free(body);
+    cr_assert_eq(pkt_http("HEAD", port, "/v1/reports/x/companion", NULL, 0, NULL, NULL), 405, "no GET, no HEAD");
+    cr_assert_eq(pkt_http_get(port, "/v1/ping", NULL), 200, "the server goes on");
 }
 
 Test(http, request_id_is_echoed_when_plain_and_made_otherwise)
