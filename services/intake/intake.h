@@ -23,7 +23,6 @@ typedef struct {
      * groups commit at once. */
     pk_db_t *writers[INTAKE_WRITERS];
     pk_db_group_t *groups[INTAKE_WRITERS];
-    unsigned next_group;
     const pk_keyring_t *keys;
     intake_catalog_t *catalog;
     intake_notify_t *notify;

@@ -690,7 +690,7 @@ static void s_get_approach(intake_dispatch_t *dp, const char *case_id, const cha
 
 static void s_stream_send(s_stream_t *s, const char *event, json_t *data)
 {
-    char *text = json_dumps(data, JSON_COMPACT);
+    char *text = json_dumps(data, JSON_COMPACT | JSON_REAL_PRECISION(10));
     json_decref(data);
     char *frame = pk_asprintf("event: %s\ndata: %s\n\n", event, text);
     free(text);

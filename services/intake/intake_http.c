@@ -9,7 +9,7 @@
 
 void intake_json(pk_http_req_t *req, int status, json_t *body)
 {
-    char *text = json_dumps(body, JSON_COMPACT);
+    char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(10));
     json_decref(body);
     pk_http_respond(req, status, "application/json; charset=utf-8", text, strlen(text));
     free(text);

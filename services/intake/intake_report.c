@@ -83,35 +83,49 @@ int intake_phone_normalize(const char *in, char out[24])
 
 int intake_parse_time(const char *text, int64_t *out)
 {
+    /* RFC 3339 date-time: seconds optional (a common client shortcut),
+     * fractions of a second (what JavaScript's toISOString writes) and a
+     * lower-case t or z accepted; the fraction is dropped. */
     int y, mo, d, h, mi, s = 0, consumed = 0;
-    if (sscanf(text, "%4d-%2d-%2dT%2d:%2d%n", &y, &mo, &d, &h, &mi, &consumed) != 5)
+    char t;
+    if (sscanf(text, "%4d-%2d-%2d%c%2d:%2d%n", &y, &mo, &d, &t, &h, &mi, &consumed) != 6 || (t != 'T' && t != 't') ||
+        consumed != 16)
         return PK_EINVAL;
     const char *p = text + consumed;
     if (*p == ':') {
-        int c2 = 0;
-        if (sscanf(p, ":%2d%n", &s, &c2) != 1)
+        if (!isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]))
             return PK_EINVAL;
-        p += c2;
+        s = (p[1] - '0') * 10 + (p[2] - '0');
+        p += 3;
+        if (*p == '.') {
+            size_t digits = strspn(p + 1, "0123456789");
+            if (digits == 0 || digits > 9)
+                return PK_EINVAL;
+            p += 1 + digits;
+        }
     }
     int offset = 0;
-    if (*p == 'Z') {
+    if (*p == 'Z' || *p == 'z') {
         p++;
     } else if (*p == '+' || *p == '-') {
-        int oh, om, c3 = 0;
-        if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &c3) != 2 || oh > 14 || om > 59)
+        if (strlen(p) != 6 || !isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]) || p[3] != ':' ||
+            !isdigit((unsigned char)p[4]) || !isdigit((unsigned char)p[5]))
+            return PK_EINVAL;
+        int oh = (p[1] - '0') * 10 + (p[2] - '0'), om = (p[4] - '0') * 10 + (p[5] - '0');
+        if (oh > 14 || om > 59)
             return PK_EINVAL;
         offset = (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
-        p += 1 + c3;
+        p += 6;
     } else {
         return PK_EINVAL;
     }
     if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || y < 1900)
         return PK_EINVAL;
     struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = s};
-    time_t t = timegm(&tm);
+    time_t tt = timegm(&tm);
     if (tm.tm_mday != d) /* 31 February and friends */
         return PK_EINVAL;
-    *out = (int64_t)t - offset;
+    *out = (int64_t)tt - offset;
     return 0;
 }
 
@@ -384,6 +398,13 @@ int intake_report_parse(const json_t *body, const intake_catalog_t *cat, int64_t
             json_object_set_new(personal, "address", json_string(addr));
         if (!lat && !lon && !kec)
             s_err(errors, "location", "isi koordinat atau kode kecamatan");
+        /* A place must be one the district can reach: coordinates outside
+         * Kabupaten Tasikmalaya (7 02'-7 50' S, 107 54'-108 26' E, with
+         * about 5 km to spare for GPS) need a kecamatan of it, which then
+         * says where the case is. */
+        if (out->has_coords && !kec &&
+            (out->lat < -7.90 || out->lat > -6.98 || out->lon < 107.85 || out->lon > 108.49))
+            s_err(errors, "location.lat", "di luar Kabupaten Tasikmalaya; pilih kecamatan");
     }
 
     const char *account = s_str(body, "account", "account", 5000, false, errors);

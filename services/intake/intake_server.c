@@ -89,6 +89,19 @@ static void s_ticket(char out[16])
     snprintf(out, 16, "PK-%.4s-%.4s", c, c + 4);
 }
 
+/* A reporter's reports always go to the same writer: a group locks the
+ * rows of its reporters (the reporter row, their idempotency keys), and two
+ * groups on different connections that shared a reporter could lock them
+ * in opposite orders and deadlock. Reporters never shared, never crossed.
+ * (FNV-1a over the reporter id.) */
+static pk_db_group_t *s_writer_for(const intake_t *in, const char *reporter_id)
+{
+    uint32_t h = 2166136261u;
+    for (const char *p = reporter_id; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    return in->groups[h % INTAKE_WRITERS];
+}
+
 static void s_report_write(intake_call_t *c)
 {
     intake_t *in = c->in;
@@ -185,7 +198,7 @@ static void s_report_write(intake_call_t *c)
      * first timeline step and its event; a retry gets the first answer.
      * Reports that arrive together share one commit (group commit). */
     pk_db_group_add(
-        in->groups[in->next_group++ % INTAKE_WRITERS],
+        s_writer_for(in, c->reporter_id),
         "WITH lim AS (SELECT CASE WHEN $24::int = 0 THEN false ELSE (SELECT count(*) FROM (SELECT 1 FROM cases"
         "   WHERE reporter_id = $1 AND created_at > now() - interval '1 day' LIMIT $24::int) x) >= $24::int END"
         "   AS over),"

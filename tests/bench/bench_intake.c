@@ -61,22 +61,29 @@ static double s_pg_raw_1k(void)
     return rate;
 }
 
-/* Registers a reporter through the real API, answering the SendOtp
+/* Registers reporter `phone` through the real API, answering the SendOtp
  * command as the notification service would. Caller frees. */
-static char *s_token(int port, zsock_t *notif)
+static char *s_token(int port, zsock_t *notif, const char *phone)
 {
     const char *ct[] = {"Content-Type: application/json", NULL};
-    const char *req = "{\"phone\":\"081234000999\"}";
+    char req[64];
+    snprintf(req, sizeof req, "{\"phone\":\"%s\"}", phone);
     if (pkt_http("POST", port, "/v1/auth/otp", req, strlen(req), ct, NULL) != 202)
         return NULL;
     zsock_set_rcvtimeo(notif, 5000);
     zmsg_t *m = zmsg_recv(notif);
     if (!m)
         return NULL;
-    zframe_t *body = zmsg_last(m);
+    zframe_t *id = zmsg_first(m), *body = zmsg_last(m);
     Pelukan__V1__CommandRequest *cmd = pelukan__v1__command_request__unpack(NULL, zframe_size(body), zframe_data(body));
     char verify[128];
-    snprintf(verify, sizeof verify, "{\"phone\":\"081234000999\",\"code\":\"%s\"}", cmd->send_otp->code);
+    snprintf(verify, sizeof verify, "{\"phone\":\"%s\",\"code\":\"%s\"}", phone, cmd->send_otp->code);
+    Pelukan__V1__CommandReply rep = PELUKAN__V1__COMMAND_REPLY__INIT;
+    rep.command_id = cmd->command_id;
+    uint8_t buf[64];
+    size_t len = pelukan__v1__command_reply__pack(&rep, buf);
+    zmq_send(zsock_resolve(notif), zframe_data(id), zframe_size(id), ZMQ_SNDMORE);
+    zmq_send(zsock_resolve(notif), buf, len, 0);
     pelukan__v1__command_request__free_unpacked(cmd, NULL);
     zmsg_destroy(&m);
     char *out = NULL;
@@ -125,37 +132,29 @@ static double s_pg_report_txn(void)
     return tps;
 }
 
-int main(void)
-{
-    zsys_handler_set(NULL);
-    double pg = s_pg_raw_1k();
-    printf("BENCH pg_insert_1k_raw_per_s %.0f rows/s\n", pg);
-    fflush(stdout);
+typedef struct {
+    double rps, p50, p99;
+    long requests, errors;
+} s_load_t;
 
-    free(pkt_db_create("b_intake"));
-    pkt_env_t *env = pkt_env_new("b_intake");
-    pkt_env_set(env, "PELUKAN_LOG_LEVEL", "warn");
-    pkt_env_set(env, "PELUKAN_INTAKE_REPORTS_PER_DAY", "0"); /* one reporter, on purpose */
-    zsock_t *notif = pkt_bus_bind(env, ZMQ_ROUTER, "notification", "notification.rpc", "PELUKAN_NOTIFICATION_RPC");
-    pkt_proc_t intake = pkt_service_start("intake", env);
-    char *token = s_token(intake.http_port, notif);
-    if (!token) {
-        fprintf(stderr, "bench_intake: could not register a reporter\n");
-        return 0;
-    }
-    double report_txn = s_pg_report_txn();
-    printf("BENCH pg_report_txn_raw_per_s %.0f txn/s\n", report_txn);
-    fflush(stdout);
-    char *script = pk_asprintf("%s/bench_intake.lua", pkt_env("PKTEST_TMP"));
+/* wrk, 2 threads and 64 connections for 15 s, each request from one of
+ * `ntokens` reporters in turn (thread 1 the first half, thread 2 the
+ * second), each with a fresh Idempotency-Key. */
+static s_load_t s_load(int port, char **tokens, int ntokens, const char *name)
+{
+    s_load_t res = {0};
+    char *script = pk_asprintf("%s/bench_%s.lua", pkt_env("PKTEST_TMP"), name);
     FILE *f = fopen(script, "w");
     char account[701];
     memset(account, 'a', 700);
     account[700] = '\0';
+    fputs("local tokens = {", f);
+    for (int i = 0; i < ntokens; i++)
+        fprintf(f, "%s\"%s\"", i ? "," : "", tokens[i]);
+    fputs("}\n", f);
     fprintf(
         f,
         "wrk.method = \"POST\"\n"
-        "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
-        "wrk.headers[\"Authorization\"] = \"Bearer %s\"\n"
         "wrk.body = '{\"reporter\":{\"kind\":\"witness\",\"relation\":\"tetangga\"},\"victim\":{\"sex\":\"F\","
         "\"age\":14,\"name\":\"Nama Korban\"},\"violence_forms\":[\"fisik\",\"psikis\"],\"place_type\":"
         "\"rumah_tangga\",\"perpetrator_relation\":\"orang_tua\",\"incident\":{\"at\":\"2026-11-27T20:00:00+07:00\","
@@ -167,8 +166,12 @@ int main(void)
         "function setup(thread) thread:set(\"id\", #threads + 1); table.insert(threads, thread) end\n"
         "function request()\n"
         "  n = n + 1\n"
+        "  local half = math.max(1, math.floor(#tokens / 2))\n"
+        "  local first = (#tokens > 1 and id == 2) and half or 0\n"
+        "  local count = (#tokens > 1) and ((id == 2) and (#tokens - half) or half) or 1\n"
+        "  local token = tokens[first + (n %% count) + 1]\n"
         "  return wrk.format(nil, nil, {[\"Content-Type\"] = \"application/json\",\n"
-        "    [\"Authorization\"] = wrk.headers[\"Authorization\"], [\"Idempotency-Key\"] = id .. \"-\" .. n})\n"
+        "    [\"Authorization\"] = \"Bearer \" .. token, [\"Idempotency-Key\"] = id .. \"-\" .. n})\n"
         "end\n"
         "local shown = false\n"
         "function response(status, headers, body)\n"
@@ -179,23 +182,89 @@ int main(void)
         "  io.write(string.format(\"RESULT %%d %%d %%.3f %%.3f\\n\", summary.requests, summary.errors.status,"
         " latency:percentile(50) / 1000, latency:percentile(99) / 1000))\n"
         "end\n",
-        token, account);
+        account);
     fclose(f);
-    char *cmd =
-        pk_asprintf("wrk -t2 -c64 -d15s --latency -s %s http://127.0.0.1:%d/v1/reports 2>&1", script, intake.http_port);
+    char *cmd = pk_asprintf("wrk -t2 -c64 -d15s --latency -s %s http://127.0.0.1:%d/v1/reports 2>&1", script, port);
     FILE *w = popen(cmd, "r");
     char line[512];
-    long requests = 0, errors = 0;
-    double p50 = 0, p99 = 0, rps = 0;
     while (w && fgets(line, sizeof line, w)) {
-        if (sscanf(line, "RESULT %ld %ld %lf %lf", &requests, &errors, &p50, &p99) == 4)
+        if (sscanf(line, "RESULT %ld %ld %lf %lf", &res.requests, &res.errors, &res.p50, &res.p99) == 4)
             continue;
-        sscanf(line, "Requests/sec: %lf", &rps);
+        sscanf(line, "Requests/sec: %lf", &res.rps);
         if (strstr(line, "Non-2xx") || strncmp(line, "FIRST", 5) == 0)
-            fprintf(stderr, "bench_intake: %s", line);
+            fprintf(stderr, "bench_intake %s: %s", name, line);
     }
     if (w)
         pclose(w);
+    free(cmd);
+    free(script);
+    return res;
+}
+
+/* How many deadlocks PostgreSQL has seen in the database so far. */
+static long s_deadlocks(void)
+{
+    char *v = pkt_sql_value("b_intake", "SELECT deadlocks FROM pg_stat_database WHERE datname = 'b_intake'");
+    long n = v ? atol(v) : -1;
+    free(v);
+    return n;
+}
+
+#define S_MANY 64
+
+int main(void)
+{
+    zsys_handler_set(NULL);
+    double pg = s_pg_raw_1k();
+    printf("BENCH pg_insert_1k_raw_per_s %.0f rows/s\n", pg);
+    fflush(stdout);
+
+    free(pkt_db_create("b_intake"));
+    pkt_env_t *env = pkt_env_new("b_intake");
+    pkt_env_set(env, "PELUKAN_LOG_LEVEL", "warn");
+    pkt_env_set(env, "PELUKAN_INTAKE_REPORTS_PER_DAY", "0"); /* thousands of reports per reporter, on purpose */
+    pkt_env_set(env, "PELUKAN_INTAKE_OTP_PER_CLIENT", "1000"); /* 65 reporters register from one address */
+    zsock_t *notif = pkt_bus_bind(env, ZMQ_ROUTER, "notification", "notification.rpc", "PELUKAN_NOTIFICATION_RPC");
+    pkt_proc_t intake = pkt_service_start("intake", env);
+    char *tokens[S_MANY + 1] = {0};
+    for (int i = 0; i <= S_MANY; i++) {
+        char phone[16];
+        snprintf(phone, sizeof phone, "0812340%05d", 10000 + i);
+        if (!(tokens[i] = s_token(intake.http_port, notif, phone))) {
+            fprintf(stderr, "bench_intake: could not register reporter %d\n", i);
+            return 0;
+        }
+    }
+    double report_txn = s_pg_report_txn();
+    printf("BENCH pg_report_txn_raw_per_s %.0f txn/s\n", report_txn);
+    fflush(stdout);
+
+    /* One reporter: every request on the same rows (the old benchmark). */
+    s_load_t one = s_load(intake.http_port, &tokens[S_MANY], 1, "one");
+    char *created = pkt_sql_value("b_intake", "SELECT count(*) FROM intake.cases WHERE personal_sealed IS NOT NULL"
+                                              " AND length(personal_sealed) <> 900");
+    printf("BENCH intake_reports_per_s %.0f req/s\n", one.rps);
+    printf("BENCH intake_reports_p50_ms %.2f ms\n", one.p50);
+    printf("BENCH intake_reports_p99_ms %.2f ms\n", one.p99);
+    printf("BENCH intake_reports_non2xx %ld responses\n", one.errors);
+    printf("BENCH intake_cases_committed %s cases\n", created ? created : "0");
+    printf("BENCH intake_vs_pg_insert %.2f ratio\n", pg > 0 ? one.rps / pg : 0);
+    printf("BENCH intake_vs_pg_report_txn %.2f ratio\n", report_txn > 0 ? one.rps / report_txn : 0);
+    fflush(stdout);
+    free(created);
+
+    /* 64 distinct reporters at once, as the service meets them: the load
+     * that deadlocked two groups on different writers (issue 15). */
+    long deadlocks_before = s_deadlocks();
+    s_load_t many = s_load(intake.http_port, tokens, S_MANY, "many");
+    long deadlocks = s_deadlocks() - deadlocks_before;
+    printf("BENCH intake_reports_many_per_s %.0f req/s\n", many.rps);
+    printf("BENCH intake_reports_many_p50_ms %.2f ms\n", many.p50);
+    printf("BENCH intake_reports_many_p99_ms %.2f ms\n", many.p99);
+    printf("BENCH intake_reports_many_non2xx %ld responses\n", many.errors);
+    printf("BENCH intake_reports_many_deadlocks %ld deadlocks\n", deadlocks);
+    printf("BENCH intake_many_vs_one %.2f ratio\n", one.rps > 0 ? many.rps / one.rps : 0);
+
     char status_path[64], buf[4096];
     snprintf(status_path, sizeof status_path, "/proc/%d/status", (int)intake.pid);
     long hwm = 0;
@@ -204,22 +273,11 @@ int main(void)
         sscanf(buf, "VmHWM: %ld kB", &hwm);
     if (st)
         fclose(st);
-    char *created = pkt_sql_value("b_intake", "SELECT count(*) FROM intake.cases WHERE personal_sealed IS NOT NULL"
-                                              " AND length(personal_sealed) <> 900");
-    printf("BENCH intake_reports_per_s %.0f req/s\n", rps);
-    printf("BENCH intake_reports_p50_ms %.2f ms\n", p50);
-    printf("BENCH intake_reports_p99_ms %.2f ms\n", p99);
-    printf("BENCH intake_reports_non2xx %ld responses\n", errors);
-    printf("BENCH intake_cases_committed %s cases\n", created ? created : "0");
-    printf("BENCH intake_vs_pg_insert %.2f ratio\n", pg > 0 ? rps / pg : 0);
-    printf("BENCH intake_vs_pg_report_txn %.2f ratio\n", report_txn > 0 ? rps / report_txn : 0);
     printf("BENCH intake_rss_peak %ld kB\n", hwm);
-    free(created);
     pkt_proc_stop(&intake, SIGTERM, 20000);
     zsock_destroy(&notif);
-    free(cmd);
-    free(script);
-    free(token);
+    for (int i = 0; i <= S_MANY; i++)
+        free(tokens[i]);
     pkt_env_destroy(&env);
     return 0;
 }

@@ -47,6 +47,21 @@ Test(intake_time, rejects_garbage_and_impossible_dates)
     cr_assert_neq(intake_parse_time("yesterday", &t), 0);
     cr_assert_neq(intake_parse_time("2026-11-27T20:00:00", &t), 0, "a zone is required");
     cr_assert_neq(intake_parse_time("2026-11-27T20:00:00+07:00junk", &t), 0);
+    cr_assert_neq(intake_parse_time("2026-11-27T20:00:00.+07:00", &t), 0, "a dot needs digits");
+    cr_assert_neq(intake_parse_time("2026-11-27T20:00:00+0700", &t), 0, "RFC 3339 offsets have a colon");
+    cr_assert_neq(intake_parse_time("2026-11-27 20:00:00Z", &t), 0);
+}
+
+/* Contract review item 8: every RFC 3339 date-time the contract allows. */
+Test(intake_time, rfc3339_fractions_offsets_and_lower_case)
+{
+    const char *same[] = {"2026-11-27T13:00:00.123Z", "2026-11-27T20:00:00.5+07:00", "2026-11-27t13:00:00z",
+                          "2026-11-27T13:00:00.123456789Z", "2026-11-27T08:30:00-04:30"};
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        int64_t t = 0;
+        cr_assert_eq(intake_parse_time(same[i], &t), 0, "%s", same[i]);
+        cr_assert_eq(t, 1795784400, "%s: got %lld", same[i], (long long)t);
+    }
 }
 
 static intake_catalog_t *cat;
@@ -149,4 +164,27 @@ Test(intake_report, missing_essentials_and_contradictions)
     cr_assert_not_null(json_object_get(e, "victim.child"), "age 30 is not a child");
     cr_assert_not_null(json_object_get(e, "location.desa_code"), "desa outside its kecamatan");
     json_decref(e);
+}
+
+/* A place the district cannot reach: coordinates outside Kabupaten
+ * Tasikmalaya need one of its kecamatan; inside, they stand alone. */
+Test(intake_report, coordinates_outside_the_district_need_a_kecamatan)
+{
+#define BASE                                                                                                     \
+    "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"age\":30},\"violence_forms\":[\"fisik\"],\"location\":%s}"
+    char text[512];
+    snprintf(text, sizeof text, BASE, "{\"lat\":-6.2,\"lon\":106.8}"); /* Jakarta */
+    json_t *e = s_errors_for(text);
+    cr_assert_str_eq(json_string_value(json_object_get(e, "location.lat")),
+                     "di luar Kabupaten Tasikmalaya; pilih kecamatan");
+    json_decref(e);
+    snprintf(text, sizeof text, BASE, "{\"lat\":-6.2,\"lon\":106.8,\"kecamatan_code\":\"32.06.24\"}");
+    e = s_errors_for(text);
+    cr_assert_eq(json_object_size(e), 0, "with a kecamatan: %s", json_dumps(e, 0));
+    json_decref(e);
+    snprintf(text, sizeof text, BASE, "{\"lat\":-7.75,\"lon\":108.05}"); /* Cipatujah, on the coast */
+    e = s_errors_for(text);
+    cr_assert_eq(json_object_size(e), 0, "inside: %s", json_dumps(e, 0));
+    json_decref(e);
+#undef BASE
 }
