@@ -69,6 +69,55 @@ static int s_case_agency(PGconn *conn, const Pelukan__V1__Envelope *e)
     return rc;
 }
 
+/* True when `state` is in the PostgreSQL array literal `list` ("{a,b}"). */
+static bool s_state_in(const char *list, const char *state)
+{
+    size_t n = strlen(state);
+    for (const char *p = list + 1; *p && *p != '}';) {
+        size_t len = strcspn(p, ",}");
+        if (len == n && strncmp(p, state, n) == 0)
+            return true;
+        p += len + (p[len] == ',');
+    }
+    return false;
+}
+
+/* The state change this event makes, as intake's own event, so that
+ * notification tells the reporter and an auditor following state changes
+ * sees every one (review: only "verified" was ever announced). The actor
+ * is the one of the event that moved the case; hex NULL when it does not
+ * move it. */
+static void s_state_event(const pk_bus_event_t *ev, const char *from, const char *to, char topic[128], char **hex)
+{
+    const Pelukan__V1__Envelope *e = ev->envelope;
+    Pelukan__V1__Envelope env;
+    uint8_t eid[16];
+    pk_envelope_init(&env, eid, "intake", e->case_id, e->correlation_id);
+    Pelukan__V1__Actor actor = PELUKAN__V1__ACTOR__INIT;
+    if (e->actor) {
+        actor.kind = e->actor->kind;
+        actor.id = e->actor->id;
+        actor.role = e->actor->role;
+    } else {
+        actor.kind = PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_SYSTEM;
+        actor.id = (char *)ev->producer;
+    }
+    env.actor = &actor;
+    Pelukan__V1__CaseStateChanged ch = PELUKAN__V1__CASE_STATE_CHANGED__INIT;
+    ch.from_state = intake_state_enum(from);
+    ch.to_state = intake_state_enum(to);
+    ch.reason_code = "";
+    if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_DECLINED)
+        ch.reason_code = e->visit_declined->reason_code;
+    else if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_DECLINED)
+        ch.reason_code = e->referral_declined->reason_code;
+    else if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CLOSED)
+        ch.reason_code = e->referral_closed->outcome_code;
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_STATE_CHANGED;
+    env.case_state_changed = &ch;
+    pk_outbox_params(&env, topic, hex);
+}
+
 int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
 {
     (void)arg;
@@ -140,9 +189,28 @@ int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
                        reason,
                        kind,
                        e->actor ? e->actor->id : "",
-                       ev->producer};
+                       ev->producer,
+                       NULL,
+                       NULL};
     /* The state moves only along the life cycle; a step that finds the case
-     * elsewhere (withdrawn meanwhile, say) is still on the timeline. */
+     * elsewhere (withdrawn meanwhile, say) is still on the timeline. The
+     * case row is locked first, so that the state read here is the one the
+     * change starts from, and its event says so. */
+    char topic[128] = "", *hex = NULL;
+    if (rule->to) {
+        const char *pl[] = {e->case_id};
+        PGresult *cur = PQexecParams(conn, "SELECT state FROM cases WHERE id = $1 FOR UPDATE", 1, NULL, pl, NULL,
+                                     NULL, 0);
+        if (PQresultStatus(cur) != PGRES_TUPLES_OK) {
+            PQclear(cur);
+            return PK_EDB;
+        }
+        if (PQntuples(cur) == 1 && s_state_in(rule->from, PQgetvalue(cur, 0, 0)))
+            s_state_event(ev, PQgetvalue(cur, 0, 0), rule->to, topic, &hex);
+        PQclear(cur);
+    }
+    p[11] = topic;
+    p[12] = hex;
     PGresult *r = PQexecParams(
         conn,
         "WITH u AS (UPDATE cases SET state = $3, updated_at = now(),"
@@ -152,12 +220,15 @@ int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
         " s AS (INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
         "   SELECT id, 'state', state, NULLIF($8, ''), $9, NULLIF($10, '') FROM u),"
         " k AS (UPDATE cases SET companion_id = coalesce(NULLIF($4, ''), companion_id),"
-        "   agency_code = coalesce(NULLIF($6, ''), agency_code) WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM u))"
+        "   agency_code = coalesce(NULLIF($6, ''), agency_code) WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM u)),"
+        " o AS (INSERT INTO outbox (topic, case_id, envelope) SELECT $12, id, $13::bytea FROM u"
+        "   WHERE $13::bytea IS NOT NULL)"
         " INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
         " SELECT x.id, $11 || ':' || $7, coalesce((SELECT state FROM u), x.state), NULLIF($8, ''), $9, NULLIF($10, '')"
         " FROM cases x WHERE x.id = $1",
-        11, NULL, p, NULL, NULL, 0);
+        13, NULL, p, NULL, NULL, 0);
     rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : PK_EDB;
     PQclear(r);
+    free(hex);
     return rc;
 }

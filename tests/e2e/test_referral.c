@@ -267,6 +267,18 @@ Test(referral, accepted_followed_up_closed_and_the_loop_is_visible)
     free(timeline);
     json_decref(j);
 
+    /* Every change of the case's state is an event of intake's (issue 15:
+     * only "verified" was announced, so the reporter never heard of the
+     * closure): one per state step on the timeline after the submission. */
+    char q[512];
+    snprintf(q, sizeof q,
+             "SELECT (SELECT count(*) FROM intake.outbox WHERE topic = 'intake.case_state_changed' AND case_id = '%s')"
+             " || '/' || (SELECT count(*) - 1 FROM intake.case_event WHERE kind = 'state' AND case_id = '%s')",
+             id, id);
+    char *events = s_count(q);
+    cr_assert_str_eq(events, "8/8", "state changes announced / made: %s", events);
+    free(events);
+
     /* The one-day promise was met by the referral, and said so. */
     char *met = s_count("SELECT status FROM referral.case_deadline WHERE kind = 'service_one_day'");
     cr_assert_str_eq(met, "met");
