@@ -611,20 +611,19 @@ static int s_get_approach(PGconn *conn, dispatch_t *d, const s_req_t *req, s_rep
                          2, p);
     if (!r)
         return PK_EDB;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        PK_RPC_NOT_FOUND(reply, "no_visit");
-        return PK_RPC_READ_ONLY;
-    }
-    const char *state = PQgetvalue(r, 0, 1);
-    if (strcmp(state, "assigned") == 0 || strcmp(state, "accepted") == 0) {
+    /* Before any companion leaves (none assigned yet, or not on the way):
+     * a conflict, as the contract says; after: gone, with why. */
+    const char *state = PQntuples(r) == 1 ? PQgetvalue(r, 0, 1) : "";
+    if (!state[0] || strcmp(state, "assigned") == 0 || strcmp(state, "accepted") == 0 ||
+        strcmp(state, "declined") == 0) {
         PQclear(r);
         PK_RPC_CONFLICT(reply, "not_en_route");
         return PK_RPC_READ_ONLY;
     }
     if (strcmp(state, "en_route") != 0) {
+        bool arrived = strcmp(state, "on_site") == 0 || strcmp(state, "completed") == 0;
         PQclear(r);
-        pk_rpc_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_GONE, "visit_over", NULL);
+        pk_rpc_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_GONE, arrived ? "arrived" : "visit_over", NULL);
         return PK_RPC_READ_ONLY;
     }
     Pelukan__V1__Approach *a =

@@ -754,7 +754,7 @@ static void s_polled(int rc, const s_reply_t *reply, void *arg)
         reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_APPROACH)
         s_stream_send(s, "approach", s_approach_json(reply->approach));
     else if (reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_GONE)
-        s_stream_over(s, "visit_over");
+        s_stream_over(s, strcmp(reply->error_code, "arrived") == 0 ? "arrived" : "visit_over");
     else if (reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND)
         s_stream_over(s, "no_visit");
 }

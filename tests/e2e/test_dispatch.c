@@ -71,7 +71,7 @@ static char *s_verified_case(const char *reporter, const char *admin, const char
     snprintf(path, sizeof path, "/v1/staff/cases/%s/calls", id);
     cr_assert_eq(s_call("POST", path, "{\"outcome\":\"reached\"}", admin, NULL), 200);
     snprintf(path, sizeof path, "/v1/staff/cases/%s/verify", id);
-    cr_assert_eq(s_call("POST", path, "{}", admin, NULL), 200);
+    cr_assert_eq(s_call("POST", path, NULL, admin, NULL), 200, "a bodiless step takes no body");
     return id;
 }
 
@@ -137,6 +137,12 @@ Test(dispatch, nearest_companion_assigned_watched_arrives_and_reports)
     char *reporter = pkt_intake_register(&T, "081355550001");
     char *stranger = pkt_intake_register(&T, "081355550002");
     char *id = s_verified_case(reporter, admin, "d1");
+    char rpath[160];
+    snprintf(rpath, sizeof rpath, "/v1/reports/%s/companion", id);
+    json_t *before;
+    cr_assert_eq(s_call("GET", rpath, NULL, reporter, &before), 409, "no companion yet: not on the way (the contract)");
+    cr_assert_str_eq(pkt_json_str(before, "error.code"), "not_en_route");
+    json_decref(before);
 
     /* Companions report for duty; a ping before that is refused. */
     cr_assert_eq(s_ping(near, LAT + 2 * KM_LAT, LON), 409, "not registered yet");
@@ -238,8 +244,6 @@ Test(dispatch, nearest_companion_assigned_watched_arrives_and_reports)
     cr_assert_eq(s_call("POST", path, "{}", near, NULL), 404);
 
     /* Before leaving, the reporter has nothing to watch; a stranger never. */
-    char rpath[160];
-    snprintf(rpath, sizeof rpath, "/v1/reports/%s/companion", id);
     cr_assert_eq(s_call("GET", rpath, NULL, reporter, &j), 409);
     cr_assert_str_eq(pkt_json_str(j, "error.code"), "not_en_route");
     json_decref(j);
@@ -308,7 +312,9 @@ Test(dispatch, nearest_companion_assigned_watched_arrives_and_reports)
     cr_assert_null(strstr(st.body, near_id), "no staff id in the stream");
     free(st.body);
     s_wait_state(id, "on_site");
-    cr_assert_eq(s_call("GET", rpath, NULL, reporter, NULL), 410, "tracking after arrival");
+    cr_assert_eq(s_call("GET", rpath, NULL, reporter, &j), 410, "tracking after arrival");
+    cr_assert_str_eq(pkt_json_str(j, "error.code"), "arrived");
+    json_decref(j);
     /* No plaintext trace of the place (review H1): no ping of the visit in
      * the position log, and the companion on site keeps no position, even
      * after one more ping there. */
@@ -447,7 +453,10 @@ Test(dispatch, a_decline_returns_the_case_and_positions_outside_visits_expire)
     free(load);
     char rpath[160];
     snprintf(rpath, sizeof rpath, "/v1/reports/%s/companion", id);
-    cr_assert_eq(s_call("GET", rpath, NULL, reporter, NULL), 410, "a cancelled visit is over");
+    cr_assert_eq(s_call("GET", rpath, NULL, reporter, &j), 409,
+                 "declined: the case waits for another companion, nobody is on the way");
+    cr_assert_str_eq(pkt_json_str(j, "error.code"), "not_en_route");
+    json_decref(j);
 
     /* Positions outside visits are deleted after the retention (2 s). */
     cr_assert(pkt_wait_until(s_loose_positions_gone, NULL, 15000), "positions outside visits deleted");
