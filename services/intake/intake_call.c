@@ -129,13 +129,18 @@ void intake_no_content(pk_db_txn_t *txn, int status, void *arg)
     intake_call_free(c);
 }
 
-void intake_record_opening(intake_call_t *c, const char *purpose, const char *const *fields, size_t nfields,
-                           pk_db_txn_fn done)
+void intake_opening_add(pk_db_txn_t *txn, const char *case_id, const char *purpose, const char *const *fields,
+                        size_t nfields, const char *staff_id, const char *role, const char *correlation_id)
 {
     Pelukan__V1__Envelope env;
-    Pelukan__V1__Actor actor;
+    Pelukan__V1__Actor actor = PELUKAN__V1__ACTOR__INIT;
     uint8_t eid[16];
-    intake_staff_envelope(c, c->case_id, &env, eid, &actor);
+    pk_envelope_init(&env, eid, "intake", case_id, correlation_id);
+    actor.kind = strcmp(role, "agency") == 0 ? PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_AGENCY
+                                             : PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_STAFF;
+    actor.id = (char *)staff_id;
+    actor.role = (char *)role;
+    env.actor = &actor;
     Pelukan__V1__CaseDataAccessed acc = PELUKAN__V1__CASE_DATA_ACCESSED__INIT;
     acc.purpose_code = (char *)purpose;
     acc.n_fields = nfields;
@@ -144,13 +149,20 @@ void intake_record_opening(intake_call_t *c, const char *purpose, const char *co
     env.case_data_accessed = &acc;
     char topic[128], *env_hex;
     pk_outbox_params(&env, topic, &env_hex);
-    const char *p[] = {c->case_id, purpose, c->staff_id}, *q[] = {c->case_id, topic, env_hex};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    const char *p[] = {case_id, purpose, staff_id}, *q[] = {case_id, topic, env_hex};
     pk_db_txn_add(txn,
                   "INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
                   " SELECT id, 'access', state, $2, 'staff', $3 FROM cases WHERE id = $1",
                   3, p);
     pk_db_txn_add(txn, "INSERT INTO outbox (topic, case_id, envelope) VALUES ($2, $1, $3::bytea)", 3, q);
     free(env_hex);
+}
+
+void intake_record_opening(intake_call_t *c, const char *purpose, const char *const *fields, size_t nfields,
+                           pk_db_txn_fn done)
+{
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    intake_opening_add(txn, c->case_id, purpose, fields, nfields, c->staff_id, c->staff_role,
+                       pk_http_request_id(c->req));
     pk_db_txn_submit(txn, done, c);
 }

@@ -88,6 +88,59 @@ static void s_answer_visit(int rc, const s_reply_t *reply, void *arg)
     intake_call_free(c);
 }
 
+/* The pending hand-over of the place settled: the answer goes out. */
+static void s_pending_settled(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    json_t *visit = c->body ? c->body : json_object();
+    c->body = NULL;
+    if (status != 0) {
+        /* The visit exists; the opening stays pending and the sweep records
+         * it. The admin sees the assignment that happened. */
+        pk_log_warn(c->in->log, "opening %s of an assignment not settled: %s, left to the sweep", c->pending_opening,
+                    pk_strerror(status));
+    } else {
+        pk_relay_kick(pk_service_relay(c->in->svc));
+    }
+    intake_json(c->req, 200, visit);
+    intake_call_free(c);
+}
+
+static void s_pending_dropped(pk_db_txn_t *txn, int status, void *arg)
+{
+    (void)txn;
+    if (status != 0) /* the sweep will count it as opened: the safe side */
+        pk_log_warn(((intake_t *)arg)->log, "a refused assignment's pending opening stays: %s", pk_strerror(status));
+}
+
+/* Dispatch answered the assignment. Taken: the pending hand-over becomes
+ * an opening. Refused: the place was not kept, so there is no opening.
+ * No answer: it stays pending (the sweep counts it as opened). */
+static void s_assign_answered(int rc, const s_reply_t *reply, void *arg)
+{
+    intake_call_t *c = arg;
+    bool taken = rc == 0 && reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK;
+    bool refused = rc == 0 && !taken;
+    if (c->pending_opening[0] && refused) {
+        const char *p[] = {c->pending_opening};
+        pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+        pk_db_txn_add(txn, "DELETE FROM opening_pending WHERE id = $1::bigint", 1, p);
+        pk_db_txn_submit(txn, s_pending_dropped, c->in);
+    }
+    if (!taken || !c->pending_opening[0]) {
+        s_answer_visit(rc, reply, c);
+        return;
+    }
+    c->body = reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_VISIT ? s_visit_json(reply->visit) : json_object();
+    static const char *const fields[] = {"location"};
+    const char *p[] = {c->pending_opening};
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn, "DELETE FROM opening_pending WHERE id = $1::bigint", 1, p);
+    intake_opening_add(txn, c->case_id, "companion_dispatch", fields, 1, c->staff_id, c->staff_role,
+                       pk_http_request_id(c->req));
+    pk_db_txn_submit(txn, s_pending_settled, c);
+}
+
 /* ---- the case's place, opened for dispatch ------------------------------------ */
 
 /* After the case row was read: opens its place, and records the opening
@@ -115,6 +168,19 @@ static void s_place_recorded(pk_db_txn_t *txn, int status, void *arg)
         s_send_assign(c);
     else
         s_send_suggest(c);
+}
+
+static void s_pending_noted(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    if (status != 0) {
+        free(c->work);
+        c->work = NULL;
+    }
+    if (!intake_db_ok(c, txn, status))
+        return;
+    snprintf(c->pending_opening, sizeof c->pending_opening, "%s", PQgetvalue(pk_db_txn_result(txn, 0), 0, 0));
+    s_send_assign(c);
 }
 
 static void s_case_read(pk_db_txn_t *txn, int status, void *arg)
@@ -168,10 +234,20 @@ static void s_case_read(pk_db_txn_t *txn, int status, void *arg)
             s_send_suggest(c);
         return;
     }
-    /* The place leaves intake (for one query, or for the visit): that is an
-     * opening, recorded first. */
+    /* The place leaves intake: for one query, an opening recorded first;
+     * for a visit, noted as pending, an opening once dispatch takes it. */
+    if (pl->assign) {
+        const char *p[] = {c->case_id, "companion_dispatch", c->staff_id, c->staff_role, pk_http_request_id(c->req)};
+        pk_db_txn_t *note = pk_db_txn_new(c->in->db);
+        pk_db_txn_add(note,
+                      "INSERT INTO opening_pending (case_id, purpose, staff_id, staff_role, correlation_id)"
+                      " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                      5, p);
+        pk_db_txn_submit(note, s_pending_noted, c);
+        return;
+    }
     static const char *const fields[] = {"location"};
-    intake_record_opening(c, pl->assign ? "companion_dispatch" : "companion_suggestion", fields, 1, s_place_recorded);
+    intake_record_opening(c, "companion_suggestion", fields, 1, s_place_recorded);
 }
 
 static void s_read_case(intake_call_t *c, s_place_t *pl)
@@ -278,7 +354,7 @@ static void s_send_assign(intake_call_t *c)
     }
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_ASSIGN_COMPANION;
     req.assign_companion = &a;
-    pk_rpc_uv_call(c->in->dispatch->rpc, &req, S_TIMEOUT_MS, S_RETRIES, s_answer_visit, c);
+    pk_rpc_uv_call(c->in->dispatch->rpc, &req, S_TIMEOUT_MS, S_RETRIES, s_assign_answered, c);
     sodium_memzero(&at, sizeof at);
     sodium_memzero(pl, sizeof *pl);
     free(pl);

@@ -383,7 +383,12 @@ Test(dispatch, nearest_companion_assigned_watched_arrives_and_reports)
     free(targets);
     char *access = pkt_sql_value(T.db, "SELECT count(*) FROM intake.case_event WHERE kind = 'access'"
                                        " AND reason_code = 'companion_dispatch'");
-    cr_assert_neq(atoi(access), 0, "handing the place to dispatch is a recorded opening");
+    cr_assert_eq(atoi(access), 1,
+                 "handing the place to dispatch is a recorded opening, once: the refused assignments (off duty, the"
+                 " losing admin) none (issue 15)");
+    free(access);
+    access = pkt_sql_value(T.db, "SELECT count(*) FROM intake.opening_pending");
+    cr_assert_str_eq(access, "0", "every hand-over settled by dispatch's answer");
     free(access);
     access = pkt_sql_value(T.db, "SELECT count(*) FROM intake.case_event WHERE kind = 'access'"
                                  " AND reason_code = 'companion_suggestion'");
