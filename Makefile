@@ -53,8 +53,17 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@VAR_DIR=$(VAR_DIR) BUILD=$(BUILD) deploy/local/run.sh
 
+# The contract check and the linters are Node.js tools, pinned by their
+# package-lock.json; installed again when the lock changes.
+tools/contract/node_modules/.stamp: tools/contract/package-lock.json
+	@cd tools/contract && npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $@
+tools/lint/node_modules/.stamp: tools/lint/package-lock.json
+	@cd tools/lint && npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $@
+
 test: deps
-	@$(MAKE) --no-print-directory all $(TEST_BINS)
+	@$(MAKE) --no-print-directory all $(TEST_BINS) tools/contract/node_modules/.stamp
 	@BUILD=$(BUILD) tests/run.sh
 
 bench: deps

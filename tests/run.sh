@@ -79,6 +79,8 @@ if [ $MODE = bench ]; then
 fi
 
 passed=0 failed=0
+# Every exchange with intake's API is recorded for the contract check.
+export PKTEST_HTTP_RECORD=$TMP/http-exchanges.jsonl
 tests=("$BUILD"/tests/unit/*)
 [ $MODE = unit ] || tests+=("$BUILD"/tests/e2e/*)
 for t in "${tests[@]}"; do
@@ -107,5 +109,17 @@ for t in "${tests[@]}"; do
     [ "$rc" = 0 ] || [ "$f" != 0 ] || { echo "run.sh: $t exited $rc"; failed=$((failed + 1)); }
     : "$c"
 done
+# The contract: what the suites exchanged with intake, validated against
+# openapi.yaml by a JSON Schema validator (tools/contract). One test.
+if [ $MODE = test ] && [ -s "$PKTEST_HTTP_RECORD" ]; then
+    echo "== contract/openapi"
+    if node tools/contract/check.mjs services/intake/openapi.yaml "$PKTEST_HTTP_RECORD" > "$TMP/out" 2>&1; then
+        passed=$((passed + 1))
+        cat "$TMP/out"
+    else
+        failed=$((failed + 1))
+        head -c 20000 "$TMP/out"
+    fi
+fi
 echo "$passed passed, $failed failed"
 [ $failed = 0 ]

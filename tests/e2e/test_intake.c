@@ -510,3 +510,60 @@ Test(intake, a_database_outage_is_a_clear_503_and_loses_nothing)
     free(token);
     s_stop();
 }
+
+/* The contract's edges (issue 15), each exchange also validated against
+ * openapi.yaml by the contract check: HEAD where GET is, 405 with Allow,
+ * 401 with WWW-Authenticate, the error shape over the body limit, a report
+ * with the time JavaScript writes, and the stream of a reporter's
+ * companion answering 409 before anyone left. */
+Test(intake, the_contract_s_edges)
+{
+    s_start("t_intake_contract", NULL);
+    pkt_intake_start_dispatch(&T);
+    char *token = pkt_intake_register(&T, "081322223333");
+    char auth[128];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+    const char *headers[] = {auth, NULL};
+    char *body = NULL;
+
+    cr_assert_eq(pkt_http("HEAD", T.port, "/v1/reports", NULL, 0, headers, &body), 200);
+    cr_assert_str_eq(body, "", "HEAD: no body");
+    cr_assert_str_eq(pkt_last_header("Content-Type"), "application/json; charset=utf-8");
+    free(body);
+    cr_assert_eq(pkt_http("HEAD", T.port, "/healthz", NULL, 0, NULL, NULL), 200);
+
+    cr_assert_eq(pkt_http("DELETE", T.port, "/v1/reports", NULL, 0, headers, &body), 405);
+    cr_assert_str_eq(pkt_last_header("Allow"), "POST, GET, HEAD");
+    cr_assert_not_null(strstr(body, "\"method_not_allowed\""));
+    free(body);
+
+    cr_assert_eq(pkt_http("GET", T.port, "/v1/reports", NULL, 0, NULL, &body), 401);
+    cr_assert_str_eq(pkt_last_header("WWW-Authenticate"), "Bearer realm=\"pelukan\"");
+    free(body);
+
+    size_t big = 70 * 1024;
+    char *huge = pk_malloc(big);
+    memset(huge, ' ', big);
+    huge[0] = '{';
+    huge[big - 1] = '}';
+    const char *json_headers[] = {auth, "Content-Type: application/json", "Idempotency-Key: big", NULL};
+    cr_assert_eq(pkt_http("POST", T.port, "/v1/reports", huge, big, json_headers, &body), 413);
+    cr_assert_str_eq(body, "{\"error\":{\"code\":\"payload_too_large\",\"message\":\"Isi permintaan terlalu besar\"}}");
+    free(body);
+    free(huge);
+
+    /* What JavaScript's toISOString() writes: fractions and Z. */
+    const char *report = "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"age\":30},\"violence_forms\":[\"psikis\"],"
+                         "\"incident\":{\"at\":\"2026-11-27T13:00:00.123Z\"},\"location\":{\"kecamatan_code\":"
+                         "\"32.06.24\"}}";
+    json_t *j = NULL;
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", report, token, "js-time", &j), 201);
+    char path[128];
+    snprintf(path, sizeof path, "/v1/reports/%s/companion/stream", pkt_json_str(j, "case_id"));
+    json_decref(j);
+    cr_assert_eq(pkt_intake_call(&T, "GET", path, NULL, token, NULL, &j), 409, "nobody on the way yet");
+    cr_assert_str_eq(pkt_json_str(j, "error.code"), "not_en_route");
+    json_decref(j);
+    free(token);
+    s_stop();
+}

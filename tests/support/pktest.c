@@ -3,6 +3,9 @@
 
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <ctype.h>
+#include <jansson.h>
+#include <pthread.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -308,6 +311,8 @@ pkt_proc_t pkt_spawn(const char *bin_path, const char *arg, const char *service,
         *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
     const char *port = pkt_env_get(env, port_name);
     p.http_port = port ? atoi(port) : 0;
+    if (strcmp(service, "intake") == 0)
+        pkt_record_port(p.http_port);
     snprintf(port_name, sizeof port_name, "PELUKAN_%s_METRICS_PORT", service);
     for (char *c = port_name; *c; c++)
         *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
@@ -447,6 +452,107 @@ int pkt_http(const char *method, int port, const char *path, const char *req_bod
     return pkt_http_timed(method, port, path, req_body, req_len, headers, 10000, body);
 }
 
+/* ---- the contract check's record ------------------------------------------------ */
+
+/* With PKTEST_HTTP_RECORD set (tests/run.sh sets it), every exchange with
+ * intake's API is appended to that file, one JSON object per line, for
+ * tools/contract to validate against openapi.yaml after the run. */
+static pthread_mutex_t s_record_lock = PTHREAD_MUTEX_INITIALIZER;
+static int s_record_ports[64];
+static int s_nrecord_ports;
+
+void pkt_record_port(int port)
+{
+    pthread_mutex_lock(&s_record_lock);
+    if (port > 0 && s_nrecord_ports < (int)(sizeof s_record_ports / sizeof s_record_ports[0]))
+        s_record_ports[s_nrecord_ports++] = port;
+    pthread_mutex_unlock(&s_record_lock);
+}
+
+/* Text as a JSON string, or null with "<key>_binary": true when it is
+ * not UTF-8 (a test sending garbage on purpose). */
+static void s_record_text(json_t *o, const char *key, const char *text, size_t len)
+{
+    json_t *v = text ? json_stringn(text, len) : json_null();
+    if (!v) {
+        char flag[64];
+        snprintf(flag, sizeof flag, "%s_binary", key);
+        json_object_set_new(o, flag, json_true());
+        v = json_null();
+    }
+    json_object_set_new(o, key, v);
+}
+
+static void s_record(const char *method, int port, const char *path, const char *const *headers, const char *req_body,
+                     size_t req_len, int status, bool timed_out, const char *res_headers, const char *body,
+                     size_t body_len)
+{
+    const char *file = getenv("PKTEST_HTTP_RECORD");
+    if (!file || !*file)
+        return;
+    bool ours = false;
+    pthread_mutex_lock(&s_record_lock);
+    for (int i = 0; i < s_nrecord_ports && !ours; i++)
+        ours = s_record_ports[i] == port;
+    pthread_mutex_unlock(&s_record_lock);
+    if (!ours)
+        return;
+    json_t *o = json_object();
+    json_object_set_new(o, "method", json_string(method));
+    s_record_text(o, "path", path, strlen(path));
+    json_t *rq = json_object();
+    for (const char *const *h = headers; h && *h; h++) {
+        const char *colon = strchr(*h, ':');
+        if (!colon)
+            continue;
+        char name[64];
+        size_t n = (size_t)(colon - *h) < sizeof name - 1 ? (size_t)(colon - *h) : sizeof name - 1;
+        for (size_t i = 0; i < n; i++)
+            name[i] = (char)tolower((unsigned char)(*h)[i]);
+        name[n] = '\0';
+        const char *v = colon + 1;
+        while (*v == ' ')
+            v++;
+        s_record_text(rq, name, v, strlen(v));
+    }
+    json_object_set_new(o, "request_headers", rq);
+    s_record_text(o, "request_body", req_body, req_body ? req_len : 0);
+    json_object_set_new(o, "status", json_integer(status));
+    json_object_set_new(o, "timed_out", json_boolean(timed_out));
+    json_t *rs = json_object();
+    for (const char *line = res_headers; line && *line;) {
+        const char *eol = strstr(line, "\r\n");
+        size_t len = eol ? (size_t)(eol - line) : strlen(line);
+        const char *colon = memchr(line, ':', len);
+        if (colon && strncmp(line, "HTTP/", 5) != 0) {
+            char name[64];
+            size_t n = (size_t)(colon - line) < sizeof name - 1 ? (size_t)(colon - line) : sizeof name - 1;
+            for (size_t i = 0; i < n; i++)
+                name[i] = (char)tolower((unsigned char)line[i]);
+            name[n] = '\0';
+            const char *v = colon + 1;
+            while (*v == ' ')
+                v++;
+            s_record_text(rs, name, v, len - (size_t)(v - line));
+        }
+        line = eol ? eol + 2 : NULL;
+    }
+    json_object_set_new(o, "response_headers", rs);
+    s_record_text(o, "response_body", body, body ? body_len : 0);
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    pthread_mutex_lock(&s_record_lock);
+    int fd = open(file, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+        size_t n = strlen(text);
+        text[n] = '\n';
+        (void)!write(fd, text, n + 1);
+        close(fd);
+    }
+    pthread_mutex_unlock(&s_record_lock);
+    free(text);
+}
+
 int pkt_http_timed(const char *method, int port, const char *path, const char *req_body, size_t req_len,
                    const char *const *headers, int timeout_ms, char **body)
 {
@@ -483,6 +589,9 @@ int pkt_http_timed(const char *method, int port, const char *path, const char *r
     if (rc == CURLE_OK || rc == CURLE_OPERATION_TIMEDOUT)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     fclose(out);
+    if (status > 0)
+        s_record(method, port, path, headers, req_body, req_len, (int)status, rc == CURLE_OPERATION_TIMEDOUT,
+                 s_last_headers, buf, len);
     curl_slist_free_all(hl);
     curl_easy_cleanup(c);
     if (body)

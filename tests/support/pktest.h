@@ -111,6 +111,9 @@ int pkt_http(const char *method, int port, const char *path, const char *req_bod
 int pkt_http_timed(const char *method, int port, const char *path, const char *req_body, size_t req_len,
                    const char *const *headers, int timeout_ms, char **body);
 int pkt_http_get(int port, const char *path, char **body);
+/* Exchanges with this port are recorded for the contract check (see
+ * PKTEST_HTTP_RECORD); pkt_spawn calls it for every intake it starts. */
+void pkt_record_port(int port);
 
 /* A header of the last response this thread received, or NULL. */
 const char *pkt_last_header(const char *name);
