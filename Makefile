@@ -88,10 +88,19 @@ FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:
 	clang-format -i $(FORMAT_SRC)
 
-lint: $(PROTO_H)
+# The C, the API contract (Redocly's recommended rules) and the wire
+# contract (buf lint, STANDARD; buf breaking, WIRE, against the newest
+# released image in proto/releases).
+PROTO_BASELINE = $(lastword $(sort $(wildcard proto/releases/*.binpb)))
+lint: deps $(PROTO_H) tools/lint/node_modules/.stamp
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
 	    --suppress=missingIncludeSystem --inline-suppr -Icommon/include -I$(BUILD)/gen \
 	    common/src services tools tests/support
+	tools/lint/node_modules/.bin/redocly lint --format=summary intake 2>&1 | grep -v '[║╔╚]'; \
+	    exit $${PIPESTATUS[0]}
+	cd proto && ../tools/lint/node_modules/.bin/buf lint
+	cd proto && ../tools/lint/node_modules/.bin/buf breaking --against ../$(PROTO_BASELINE)
+	@echo "lint: clean (cppcheck, redocly, buf lint, buf breaking against $(PROTO_BASELINE))"
 
 clean:
 	rm -rf build build-asan

@@ -304,6 +304,7 @@ static void s_replay(s_actor_t *a)
     while (count < n && bytes < S_REPLAY_MAX_BYTES)
         bytes += (size_t)PQgetlength(res, count++, 2);
     Pelukan__V1__ReplayReply rep = PELUKAN__V1__REPLAY_REPLY__INIT;
+    rep.status = PELUKAN__V1__REPLAY_REPLY__STATUS__STATUS_OK;
     rep.epoch = a->epoch;
     rep.last_seq = a->last_seq;
     rep.oldest_seq = oldest_seq;

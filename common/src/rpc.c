@@ -40,6 +40,14 @@ static void s_free_reply_result(Pelukan__V1__CommandReply *reply, pk_rpc_server_
         self->cfg.reply_done(reply, self->cfg.handler_arg);
 }
 
+/* A handler that succeeded without a refusal answered OK: said on the wire,
+ * never implied by an unset status. */
+static void s_ok(Pelukan__V1__CommandReply *reply)
+{
+    if (reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_UNSPECIFIED)
+        reply->status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK;
+}
+
 /* Runs one command once: the stored reply if it was done, else the handler
  * and the reply in one transaction. Returns 0, or PK_EDB (conn is bad). */
 static int s_execute(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zframe_t *identity,
@@ -62,6 +70,7 @@ static int s_execute(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zfram
             return PQstatus(conn) == CONNECTION_OK ? 0 : PK_EDB;
         }
         pk_metric_add(self->m_done, 1);
+        s_ok(&reply);
         s_send_reply(router, identity, &reply);
         s_free_reply_result(&reply, self);
         return 0;
@@ -109,6 +118,7 @@ static int s_execute(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zfram
         pk_metric_add(self->m_done, 1);
         if (rc == PK_RPC_IDEMPOTENT && self->cfg.relay)
             pk_relay_kick(self->cfg.relay);
+        s_ok(&reply);
         s_send_reply(router, identity, &reply);
         s_free_reply_result(&reply, self);
         return 0;
@@ -131,6 +141,7 @@ static int s_execute(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zfram
         return PQstatus(conn) == CONNECTION_OK ? 0 : PK_EDB;
     }
     reply.command_id = req->command_id;
+    s_ok(&reply);
     size_t len = pelukan__v1__command_reply__get_packed_size(&reply);
     uint8_t *buf = pk_malloc(len ? len : 1);
     pelukan__v1__command_reply__pack(&reply, buf);
@@ -198,7 +209,7 @@ static void s_server_actor(zsock_t *pipe, void *arg)
                 bound.role = sent->role;
                 bound.vouched_by = peer_name;
             } else {
-                bound.kind = PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_SYSTEM;
+                bound.kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
                 bound.id = peer_name;
             }
             req->actor = &bound;
@@ -365,7 +376,7 @@ void pk_envelope_for_command(Pelukan__V1__Envelope *env, uint8_t eid[16], Peluka
 {
     pk_envelope_init(env, eid, producer, case_id, req->correlation_id);
     pelukan__v1__actor__init(actor);
-    actor->kind = req->actor ? req->actor->kind : PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_SYSTEM;
+    actor->kind = req->actor ? req->actor->kind : PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
     actor->id = (char *)pk_rpc_actor_id(req);
     if (req->actor && req->actor->vouched_by)
         actor->vouched_by = req->actor->vouched_by;

@@ -189,6 +189,7 @@ static void s_serve(s_actor_t *a)
     while (count < n && bytes < S_MAX_BYTES)
         bytes += (size_t)PQgetlength(res, count++, 4);
     Pelukan__V1__ArchiveReply rep = PELUKAN__V1__ARCHIVE_REPLY__INIT;
+    rep.status = PELUKAN__V1__ARCHIVE_REPLY__STATUS__STATUS_OK;
     rep.last_gseq = pk_be64_get(PQgetvalue(head, 0, 0));
     rep.count = (uint32_t)count;
     uint8_t buf[64];

@@ -80,7 +80,7 @@ void intake_envelope(const intake_call_t *c, const char *reporter_id, const char
 {
     pk_envelope_init(env, eid, "intake", case_id, pk_http_request_id(c->req));
     pelukan__v1__actor__init(actor);
-    actor->kind = PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_REPORTER;
+    actor->kind = PELUKAN__V1__ACTOR__KIND__KIND_REPORTER;
     actor->id = (char *)reporter_id;
     env->actor = actor;
 }
@@ -136,8 +136,8 @@ void intake_opening_add(pk_db_txn_t *txn, const char *case_id, const char *purpo
     Pelukan__V1__Actor actor = PELUKAN__V1__ACTOR__INIT;
     uint8_t eid[16];
     pk_envelope_init(&env, eid, "intake", case_id, correlation_id);
-    actor.kind = strcmp(role, "agency") == 0 ? PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_AGENCY
-                                             : PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_STAFF;
+    actor.kind = strcmp(role, "agency") == 0 ? PELUKAN__V1__ACTOR__KIND__KIND_AGENCY
+                                             : PELUKAN__V1__ACTOR__KIND__KIND_STAFF;
     actor.id = (char *)staff_id;
     actor.role = (char *)role;
     env.actor = &actor;

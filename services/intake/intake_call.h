@@ -87,7 +87,7 @@ void intake_staff_envelope(const intake_call_t *c, const char *case_id, Pelukan_
 /* ---- commands to other services (intake_cmd.c) ---------------------------- */
 
 /* Starts a command as this request's staff member (agency users act as
- * ACTOR_KIND_AGENCY), with its correlation id and case. */
+ * KIND_AGENCY), with its correlation id and case. */
 void intake_cmd_init(const intake_call_t *c, Pelukan__V1__CommandRequest *req, Pelukan__V1__Actor *actor,
                      const char *case_id);
 /* Answers a command that failed: its typed error (422 with the field

@@ -70,8 +70,8 @@ void intake_cmd_init(const intake_call_t *c, Pelukan__V1__CommandRequest *req, P
 {
     pelukan__v1__command_request__init(req);
     pelukan__v1__actor__init(actor);
-    actor->kind = c->role_bit == INTAKE_AGENCY ? PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_AGENCY
-                                               : PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_STAFF;
+    actor->kind = c->role_bit == INTAKE_AGENCY ? PELUKAN__V1__ACTOR__KIND__KIND_AGENCY
+                                               : PELUKAN__V1__ACTOR__KIND__KIND_STAFF;
     actor->id = (char *)c->staff_id;
     req->actor = actor;
     req->correlation_id = (char *)pk_http_request_id(c->req);

@@ -224,7 +224,7 @@ static void s_expired(pk_db_txn_t *txn, int status, void *arg)
         char id[PK_ID_HEX_LEN + 1], topic[128], *env_hex;
         pk_id_new(id);
         Pelukan__V1__Actor actor = PELUKAN__V1__ACTOR__INIT;
-        actor.kind = PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_SYSTEM;
+        actor.kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
         actor.id = "retention";
         s_event(case_id, "retention", NULL, &actor, topic, &env_hex);
         char *redacted, redacted_topic[128], erased_topic[128];

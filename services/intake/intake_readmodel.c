@@ -99,7 +99,7 @@ static void s_state_event(const pk_bus_event_t *ev, const char *from, const char
         actor.id = e->actor->id;
         actor.role = e->actor->role;
     } else {
-        actor.kind = PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_SYSTEM;
+        actor.kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
         actor.id = (char *)ev->producer;
     }
     env.actor = &actor;
@@ -176,8 +176,8 @@ int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
         reason = e->referral_declined->reason_code;
     else if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CLOSED)
         reason = e->referral_closed->outcome_code;
-    const char *kind = e->actor && e->actor->kind == PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_AGENCY  ? "agency"
-                       : e->actor && e->actor->kind == PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_STAFF ? "staff"
+    const char *kind = e->actor && e->actor->kind == PELUKAN__V1__ACTOR__KIND__KIND_AGENCY  ? "agency"
+                       : e->actor && e->actor->kind == PELUKAN__V1__ACTOR__KIND__KIND_STAFF ? "staff"
                                                                                                   : "system";
     const char *p[] = {e->case_id,
                        rule->from ? rule->from : "{}",

@@ -124,8 +124,8 @@ void intake_staff_envelope(const intake_call_t *c, const char *case_id, Pelukan_
 {
     pk_envelope_init(env, eid, "intake", case_id, pk_http_request_id(c->req));
     pelukan__v1__actor__init(actor);
-    actor->kind = c->role_bit == INTAKE_AGENCY ? PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_AGENCY
-                                               : PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_STAFF;
+    actor->kind = c->role_bit == INTAKE_AGENCY ? PELUKAN__V1__ACTOR__KIND__KIND_AGENCY
+                                               : PELUKAN__V1__ACTOR__KIND__KIND_STAFF;
     actor->id = (char *)c->staff_id;
     actor->role = (char *)c->staff_role;
     env->actor = actor;

@@ -217,7 +217,7 @@ static int s_event(notification_t *n, PGconn *conn, const s_item_t *it, bool sen
     uint8_t eid[16];
     pk_envelope_init(&env, eid, "notification", NULL, NULL);
     Pelukan__V1__Actor actor = PELUKAN__V1__ACTOR__INIT;
-    actor.kind = PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_SYSTEM;
+    actor.kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
     actor.id = "";
     env.actor = &actor;
     Pelukan__V1__NotificationSent s = PELUKAN__V1__NOTIFICATION_SENT__INIT;

@@ -26,7 +26,7 @@ static void s_system_envelope(const char *case_id, Pelukan__V1__Envelope *env, u
 {
     pk_envelope_init(env, eid, "referral", case_id, NULL);
     pelukan__v1__actor__init(actor);
-    actor->kind = PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_SYSTEM;
+    actor->kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
     actor->id = "";
     env->actor = actor;
 }

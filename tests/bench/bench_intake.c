@@ -79,6 +79,7 @@ static char *s_token(int port, zsock_t *notif, const char *phone)
     char verify[128];
     snprintf(verify, sizeof verify, "{\"phone\":\"%s\",\"code\":\"%s\"}", phone, cmd->send_otp->code);
     Pelukan__V1__CommandReply rep = PELUKAN__V1__COMMAND_REPLY__INIT;
+    rep.status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK;
     rep.command_id = cmd->command_id;
     uint8_t buf[64];
     size_t len = pelukan__v1__command_reply__pack(&rep, buf);

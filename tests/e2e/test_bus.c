@@ -258,6 +258,7 @@ static void s_fake_serve(s_fake_t *f)
         zmsg_t *m = zmsg_recv(f->router);
         zframe_t *idf = zmsg_pop(m);
         Pelukan__V1__ReplayReply rep = PELUKAN__V1__REPLAY_REPLY__INIT;
+        rep.status = PELUKAN__V1__REPLAY_REPLY__STATUS__STATUS_OK;
         rep.epoch = 777;
         rep.last_seq = 2;
         rep.oldest_seq = 1;

@@ -650,8 +650,8 @@ static void s_emit(const char *producer, const char *case_id, const char *actor_
     pk_envelope_init(env, eid, producer, case_id, NULL);
     env->payload_case = pc;
     env->companion_assigned = payload;
-    actor.kind = strcmp(producer, "referral") == 0 ? PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_AGENCY
-                                                   : PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_STAFF;
+    actor.kind = strcmp(producer, "referral") == 0 ? PELUKAN__V1__ACTOR__KIND__KIND_AGENCY
+                                                   : PELUKAN__V1__ACTOR__KIND__KIND_STAFF;
     actor.id = (char *)actor_id;
     env->actor = &actor;
     char topic[128], *hex;

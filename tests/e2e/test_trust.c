@@ -211,7 +211,7 @@ Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .ti
     uint8_t id[16];
     pk_rpc_request_init(&req, id, 3000, 2);
     Pelukan__V1__Actor forged = PELUKAN__V1__ACTOR__INIT;
-    forged.kind = PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_STAFF;
+    forged.kind = PELUKAN__V1__ACTOR__KIND__KIND_STAFF;
     forged.id = "forged-admin";
     forged.role = "admin";
     forged.vouched_by = "intake";

@@ -71,6 +71,7 @@ bool pkt_intake_take_otp(pkt_intake_t *t, char code[8], char phone[24])
     snprintf(code, 8, "%s", req->send_otp->code);
     snprintf(phone, 24, "%s", req->send_otp->phone_e164);
     Pelukan__V1__CommandReply rep = PELUKAN__V1__COMMAND_REPLY__INIT;
+    rep.status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK;
     rep.command_id = req->command_id;
     uint8_t buf[64];
     size_t len = pelukan__v1__command_reply__pack(&rep, buf);

@@ -79,7 +79,7 @@ static void s_write_one(s_writer_t *w, pk_db_t *db)
         snprintf(case_id, sizeof case_id, "case-%lld", (long long)(n % cases));
     pk_envelope_init(&env, id, "intake", case_id, NULL);
     Pelukan__V1__Actor actor = PELUKAN__V1__ACTOR__INIT;
-    actor.kind = PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_SYSTEM;
+    actor.kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
     actor.id = "bench";
     env.actor = &actor;
     Pelukan__V1__TestEvent te = PELUKAN__V1__TEST_EVENT__INIT;
@@ -94,7 +94,7 @@ static void s_write_one(s_writer_t *w, pk_db_t *db)
     char *fields[] = {"reporter_phone", "victim_name"};
     if (access_every > 0 && n % access_every == 0) {
         snprintf(staff, sizeof staff, "staff-%lld", (long long)(n % 3));
-        actor.kind = PELUKAN__V1__ACTOR__KIND__ACTOR_KIND_STAFF;
+        actor.kind = PELUKAN__V1__ACTOR__KIND__KIND_STAFF;
         actor.id = staff;
         actor.role = "admin";
         access.purpose_code = "confirmation_call";

@@ -183,8 +183,8 @@ void ctl_print_entry(FILE *out, uint64_t gseq, const char *producer, uint64_t ep
         const ProtobufCEnumValue *k =
             protobuf_c_enum_descriptor_get_value(&pelukan__v1__actor__kind__descriptor, (int)env->actor->kind);
         char kind[32] = "?";
-        if (k && strncmp(k->name, "ACTOR_KIND_", 11) == 0) {
-            snprintf(kind, sizeof kind, "%s", k->name + 11);
+        if (k && strncmp(k->name, "KIND_", 5) == 0) {
+            snprintf(kind, sizeof kind, "%s", k->name + 5);
             for (char *c = kind; *c; c++)
                 *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
         }
