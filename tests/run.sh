@@ -79,6 +79,13 @@ if [ $MODE = bench ]; then
 fi
 
 passed=0 failed=0
+# The README's examples against make run's stack (tests/readme.sh): slow to
+# start, so in the background beside the suites, collected at the end.
+readme_pid=
+if [ $MODE = test ] && case "readme/examples" in *"${PKTEST_ONLY:-}"*) true ;; *) false ;; esac; then
+    BUILD=$BUILD tests/readme.sh "$TMP/readme" > "$TMP/readme.out" 2>&1 &
+    readme_pid=$!
+fi
 # Every exchange with intake's API is recorded for the contract check.
 export PKTEST_HTTP_RECORD=$TMP/http-exchanges.jsonl
 tests=("$BUILD"/tests/unit/*)
@@ -109,6 +116,11 @@ for t in "${tests[@]}"; do
     [ "$rc" = 0 ] || [ "$f" != 0 ] || { echo "run.sh: $t exited $rc"; failed=$((failed + 1)); }
     : "$c"
 done
+if [ -n "$readme_pid" ]; then
+    echo "== readme/examples"
+    if wait "$readme_pid"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    cat "$TMP/readme.out"
+fi
 # The contract: what the suites exchanged with intake, validated against
 # openapi.yaml by a JSON Schema validator (tools/contract). One test.
 if [ $MODE = test ] && [ -s "$PKTEST_HTTP_RECORD" ]; then

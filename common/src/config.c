@@ -284,7 +284,10 @@ static pk_config_t *s_new(const char *service, const pk_config_def_t *const *tab
             continue;
         const char *eq = strchr(*e, '=');
         char *name = pk_strndup(*e, eq ? (size_t)(eq - *e) : strlen(*e));
-        bool known = s_find(self, name) || s_is_other_service(self, name);
+        /* The local runner's own settings (deploy/local/run.sh, `make run`)
+         * may stay exported in the shell that runs pelukanctl or a service. */
+        bool runner = strcmp(name, "PELUKAN_VAR_DIR") == 0 || strcmp(name, "PELUKAN_PG_PORT") == 0;
+        bool known = runner || s_find(self, name) || s_is_other_service(self, name);
         if (!known)
             s_fail(err, errlen, "%s is not a setting of PELUKAN %s (misspelt?); see --help", name, service);
         free(name);

@@ -10,7 +10,7 @@ PACKAGES=(
     libuv1-dev libh2o-dev libssl-dev
     libjansson-dev libsodium-dev libcurl4-openssl-dev
     libcriterion-dev
-    cppcheck clang-format valgrind wrk
+    cppcheck clang-format valgrind wrk jq
 )
 
 missing=()

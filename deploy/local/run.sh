@@ -63,7 +63,9 @@ env | grep -E '^PELUKAN_(DB_URL|SQL_DIR|AUDIT_SIGNING_KEY_FILE|AUDIT_ARCHIVE|[A-
 echo "export PATH=\"$ROOT/$BUILD/bin:\$PATH\"" >> "$VAR_DIR/pelukan.env"
 
 pids=()
+declare -A pid_of
 stop_all() {
+    local status=${1:-0}
     trap - INT TERM EXIT
     echo
     echo "run: stopping services"
@@ -72,7 +74,7 @@ stop_all() {
     echo "run: stopping PostgreSQL"
     "$ROOT/deploy/local/pgcluster.sh" stop "$VAR_DIR/pg"
     echo "run: stopped"
-    exit 0
+    exit "$status"
 }
 trap stop_all INT TERM EXIT
 
@@ -89,22 +91,43 @@ for s in $SERVICES; do
     # output, so the last lines ("stopped cleanly") are not lost.
     "$bin" > >(trap '' INT TERM; sed -u "s/^/[$s] /" | tee -a "$VAR_DIR/log/$s.log") 2>&1 &
     pids+=($!)
+    pid_of[$s]=$!
 done
 
-# Wait until each answers its health endpoint, then say where it is.
+# Wait until each answers its health endpoint, then say where it is. A
+# service that stops or stays silent is named with the reason from its
+# log, and the whole run stops with a failure status.
 echo
+failed=()
 for s in $SERVICES; do
+    [ -n "${pid_of[$s]:-}" ] || continue
     port=$(http_port "$s")
     for _ in $(seq 300); do
         curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+        kill -0 "${pid_of[$s]}" 2>/dev/null || break
         sleep 0.1
     done
     if curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then
-        printf 'run: %-13s http://127.0.0.1:%s  (/healthz /readyz; metrics on 127.0.0.1:909n)\n' "$s" "$port"
+        mvar="PELUKAN_${s^^}_METRICS_PORT"
+        printf 'run: %-13s http://127.0.0.1:%s  (/healthz /readyz; metrics on %s:%s)\n' "$s" "$port" \
+            "${PELUKAN_METRICS_ADDR:-127.0.0.1}" "${!mvar:-$((port + 1010))}"
     else
-        printf 'run: %-13s did not answer on port %s; see %s\n' "$s" "$port" "$VAR_DIR/log/$s.log"
+        sleep 0.2 # the last lines of a service that stopped
+        why=$({ grep -E 'level=error|error:|failed' "$VAR_DIR/log/$s.log" 2>/dev/null || true; } | tail -2 |
+            sed "s/^\[$s\] //")
+        if kill -0 "${pid_of[$s]}" 2>/dev/null; then
+            printf 'run: %-13s did not answer on port %s within 30 s\n' "$s" "$port"
+        else
+            printf 'run: %-13s stopped at start-up\n' "$s"
+        fi
+        printf '     %s\n' "${why:-(no error in its log)}" "see $VAR_DIR/log/$s.log"
+        failed+=("$s")
     fi
 done
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "run: not started: ${failed[*]}; stopping everything" >&2
+    stop_all 1
+fi
 echo "run: PostgreSQL   host=127.0.0.1 port=$PG_PORT dbname=pelukan (psql: deploy/local/pgcluster.sh psql $VAR_DIR/pg $PG_PORT)"
 echo "run: reporter API http://127.0.0.1:$(http_port intake)/v1 (services/intake/openapi.yaml);"
 if [ -z "${PELUKAN_NOTIFICATION_SMS_URL:-}" ] || [ -z "${PELUKAN_NOTIFICATION_SMTP_URL:-}" ]; then

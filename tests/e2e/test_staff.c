@@ -938,6 +938,12 @@ Test(staff, staff_watch_cases_live_each_as_their_role_allows_and_resume)
     pthread_join(r.thread, NULL);
     cr_assert_eq(r.status, 400);
     free(r.body);
+    /* Without Last-Event-ID the feed starts from now: none of the three. */
+    s_listen(&r, admin, NULL, 1200);
+    s_listened(&r);
+    cr_assert_eq(s_count_in(r.body, "event: case\n"), 0, "a new desk sees what happens from now:\n%s", r.body);
+    cr_assert_not_null(strstr(r.body, "retry: 3000"), "%s", r.body);
+    free(r.body);
 
     /* The watch saw the report and its verification. */
     char *want[] = {watch, "report_submitted", "case_state_changed"};

@@ -64,6 +64,12 @@ Test(config, unknown_own_or_common_variable_is_an_error)
     char *envp2[] = {"PELUKAN_MASTER_KEY_FILE=/dev/null", "PELUKAN_INTAKE_TOKEN=x", "PELUKAN_LOGLEVEL=debug", NULL};
     cr_assert_null(s_load(envp2, err));
     cr_assert_not_null(strstr(err, "PELUKAN_LOGLEVEL"), "%s", err);
+    /* make run's own settings, left exported in the user's shell (issue 15). */
+    char *envp3[] = {"PELUKAN_MASTER_KEY_FILE=/dev/null", "PELUKAN_INTAKE_TOKEN=x", "PELUKAN_VAR_DIR=/tmp/v",
+                     "PELUKAN_PG_PORT=55433", NULL};
+    pk_config_t *cfg = s_load(envp3, err);
+    cr_assert_not_null(cfg, "%s", err);
+    pk_config_destroy(&cfg);
 }
 
 Test(config, required_enum_endpoint_and_file)
