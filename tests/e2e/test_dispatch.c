@@ -420,7 +420,8 @@ static bool s_loose_positions_gone(void *arg)
 
 Test(dispatch, a_decline_returns_the_case_and_positions_outside_visits_expire)
 {
-    static const char *const extra[] = {"PELUKAN_DISPATCH_POSITION_RETENTION_S", "2", NULL};
+    static const char *const extra[] = {"PELUKAN_DISPATCH_POSITION_RETENTION_S", "2", "PELUKAN_INTAKE_PURGE_S", "1",
+                                        NULL};
     pkt_intake_start(&T, "t_dispatch2", extra);
     pkt_intake_start_dispatch(&T);
     s_add("admin1", "Admin Satu", "admin", "kata-sandi-admin-1");
@@ -489,6 +490,24 @@ Test(dispatch, a_decline_returns_the_case_and_positions_outside_visits_expire)
     }
     cr_assert_str_eq(load, "0", "the withdrawn case's visit is cancelled");
     free(load);
+
+    /* A hand-over of the place that no answer settled (intake stopped
+     * between the command and dispatch's answer): after a minute it is
+     * counted as an opening, with who and why, and no longer pending. */
+    char *sql = pk_asprintf("INSERT INTO intake.opening_pending (case_id, purpose, staff_id, staff_role, created_at)"
+                            " VALUES ('%s', 'companion_dispatch', 'feedbeefc0ffee00feedbeefc0ffee00', 'admin',"
+                            " now() - interval '2 minutes')",
+                            id);
+    pkt_sql("t_dispatch2", sql);
+    free(sql);
+    sql = pk_asprintf("SELECT count(*) FROM intake.case_event WHERE case_id = '%s' AND kind = 'access'"
+                      " AND reason_code = 'companion_dispatch' AND actor_id = 'feedbeefc0ffee00feedbeefc0ffee00'",
+                      id);
+    cr_assert(pkt_sql_wait(T.db, sql, 10000), "the unsettled hand-over recorded as an opening");
+    free(sql);
+    char *left = pkt_sql_value(T.db, "SELECT count(*) FROM intake.opening_pending");
+    cr_assert_str_eq(left, "0");
+    free(left);
     pkt_intake_stop(&T);
     free(admin), free(comp), free(cid), free(reporter), free(id);
 }
