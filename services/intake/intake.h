@@ -17,12 +17,13 @@ typedef struct {
     pk_service_t *svc;
     const pk_log_t *log;
     pk_db_t *db;
-#define INTAKE_WRITERS 4
+#define INTAKE_WRITERS_MAX 8
     /* Report writes: group commit on connections of their own, so that a
-     * group waiting for its commit never holds up reads, and several
-     * groups commit at once. */
-    pk_db_t *writers[INTAKE_WRITERS];
-    pk_db_group_t *groups[INTAKE_WRITERS];
+     * group waiting for its commit never holds up reads
+     * (PELUKAN_INTAKE_WRITERS of them; a reporter always on the same one). */
+    pk_db_t *writers[INTAKE_WRITERS_MAX];
+    pk_db_group_t *groups[INTAKE_WRITERS_MAX];
+    int nwriters;
     const pk_keyring_t *keys;
     intake_catalog_t *catalog;
     intake_notify_t *notify;

@@ -99,7 +99,7 @@ static pk_db_group_t *s_writer_for(const intake_t *in, const char *reporter_id)
     uint32_t h = 2166136261u;
     for (const char *p = reporter_id; *p; p++)
         h = (h ^ (uint8_t)*p) * 16777619u;
-    return in->groups[h % INTAKE_WRITERS];
+    return in->groups[h % (uint32_t)in->nwriters];
 }
 
 static void s_report_write(intake_call_t *c)

@@ -39,6 +39,9 @@ static const pk_config_def_t s_settings[] = {
      2000000000},
     {"PELUKAN_INTAKE_REPORTS_PER_DAY", PK_CFG_INT, "10",
      "reports one reporter may send per 24 hours (0: no limit, for benchmarks)", NULL, 0, 1000000},
+    {"PELUKAN_INTAKE_WRITERS", PK_CFG_INT, "1",
+     "connections committing reports in groups (group commit); one is fastest on 2 cores (make bench)", NULL, 1,
+     INTAKE_WRITERS_MAX},
     {"PELUKAN_INTAKE_PURGE_S", PK_CFG_INT, "300", "seconds between purges of expired codes and sessions", NULL, 1,
      86400},
     {"PELUKAN_INTAKE_OTP_PER_PHONE_DAY", PK_CFG_INT, "8", "codes per phone per 24 hours", NULL, 1, 1000},
@@ -83,7 +86,8 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->svc = svc;
     in->log = pk_service_log(svc);
     in->db = pk_service_db(svc);
-    for (int i = 0; i < INTAKE_WRITERS; i++) {
+    in->nwriters = (int)pk_config_int(cfg, "PELUKAN_INTAKE_WRITERS");
+    for (int i = 0; i < in->nwriters; i++) {
         in->writers[i] = pk_db_new(pk_service_loop(svc), pk_service_conninfo(svc), in->log);
         in->groups[i] = pk_db_group_new(in->writers[i], 256);
     }
@@ -153,7 +157,7 @@ static void s_stop(pk_service_t *svc, void *state)
     intake_t *in = state;
     if (!in)
         return;
-    for (int i = 0; i < INTAKE_WRITERS; i++) {
+    for (int i = 0; i < in->nwriters; i++) {
         pk_db_group_destroy(&in->groups[i]);
         pk_db_close(&in->writers[i]);
     }
