@@ -125,12 +125,12 @@ fi
 # openapi.yaml by a JSON Schema validator (tools/contract). One test.
 if [ $MODE = test ] && [ -s "$PKTEST_HTTP_RECORD" ]; then
     echo "== contract/openapi"
-    if node tools/contract/check.mjs services/intake/openapi.yaml "$PKTEST_HTTP_RECORD" > "$TMP/out" 2>&1; then
+    if node tools/contract/check.mjs services/intake/openapi.yaml "$PKTEST_HTTP_RECORD" > "$TMP/contract.out" 2>&1; then
         passed=$((passed + 1))
-        cat "$TMP/out"
+        cat "$TMP/contract.out"
     else
         failed=$((failed + 1))
-        head -c 20000 "$TMP/out"
+        head -c 20000 "$TMP/contract.out"
     fi
 fi
 echo "$passed passed, $failed failed"

@@ -131,6 +131,9 @@ static void s_assign_answered(int rc, const s_reply_t *reply, void *arg)
         s_answer_visit(rc, reply, c);
         return;
     }
+    /* The answer waits in c->body for the opening's commit (the request's
+     * body is done with). */
+    json_decref(c->body);
     c->body = reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_VISIT ? s_visit_json(reply->visit) : json_object();
     static const char *const fields[] = {"location"};
     const char *p[] = {c->pending_opening};

@@ -229,7 +229,7 @@ int main(void)
     pkt_proc_t intake = pkt_service_start("intake", env);
     char *tokens[S_MANY + 1] = {0};
     for (int i = 0; i <= S_MANY; i++) {
-        char phone[16];
+        char phone[24];
         snprintf(phone, sizeof phone, "0812340%05d", 10000 + i);
         if (!(tokens[i] = s_token(intake.http_port, notif, phone))) {
             fprintf(stderr, "bench_intake: could not register reporter %d\n", i);
