@@ -61,6 +61,7 @@ struct pk_http_req {
     char peer[INET6_ADDRSTRLEN];
     char client[PK_ADDR_TEXT_MAX];
     bool head; /* HEAD: answered as GET, without the body */
+    const char *cache_control; /* NULL: no-store */
 };
 
 static void s_link_dispose(void *p)
@@ -564,6 +565,11 @@ bool pk_http_alive(const pk_http_req_t *req)
     return req->h2o != NULL;
 }
 
+void pk_http_cache(pk_http_req_t *req, const char *cache_control)
+{
+    req->cache_control = cache_control;
+}
+
 void pk_http_add_header(pk_http_req_t *req, const char *name, const char *value)
 {
     if (!req->h2o)
@@ -627,7 +633,8 @@ static void s_common_headers(h2o_req_t *h, const pk_http_req_t *req, const char 
         h2o_add_header_by_str(&h->pool, &h->res.headers, H2O_STRLIT("www-authenticate"), 0, NULL,
                               H2O_STRLIT("Bearer realm=\"pelukan\""));
     h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
-    h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
+    const char *cc = req->cache_control ? req->cache_control : "no-store";
+    h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, cc, strlen(cc));
     h2o_iovec_t rid = h2o_strdup(&h->pool, req->request_id, strlen(req->request_id));
     h2o_add_header_by_str(&h->pool, &h->res.headers, H2O_STRLIT("x-request-id"), 0, NULL, rid.base, rid.len);
     h2o_add_header_by_str(&h->pool, &h->res.headers, H2O_STRLIT("x-content-type-options"), 0, NULL,

@@ -26,6 +26,7 @@ typedef struct {
     int nwriters;
     const pk_keyring_t *keys;
     intake_catalog_t *catalog;
+    char *catalog_json, *regions_json; /* GET /v1/catalog, /v1/regions */
     intake_notify_t *notify;
     bool dev_print_otp;
     int otp_ttl_s;
@@ -70,6 +71,13 @@ typedef struct intake_route {
 } intake_route_t;
 
 extern const intake_route_t intake_routes[];
+
+/* The codes requests are checked against, and the code lists and regions
+ * the apps show, read from the seed tables (intake_reference.c). */
+int intake_reference_load(intake_t *in);
+/* GET /v1/catalog and GET /v1/regions: anyone, cacheable. */
+void intake_reference_catalog(pk_http_req_t *req, void *arg);
+void intake_reference_regions(pk_http_req_t *req, void *arg);
 
 /* Commands intake answers: contacts for notification (intake_contact.c). */
 int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg);

@@ -383,15 +383,14 @@ int intake_report_parse(const json_t *body, const intake_catalog_t *cat, int64_t
         s_code(cat, "kecamatan", kec, "location.kecamatan_code", out->kecamatan, sizeof out->kecamatan, errors);
         const char *desa = s_str(loc, "desa_code", "location.desa_code", 19, false, errors);
         if (desa) {
-            /* No desa list is seeded yet: the code must have the shape of a
-             * desa of the given kecamatan (32.06.xx.yyyy). */
+            /* A desa of Kabupaten Tasikmalaya (Kepmendagri), in the kecamatan
+             * given. */
             size_t kl = strlen(out->kecamatan);
-            bool shape = kl && strncmp(desa, out->kecamatan, kl) == 0 && desa[kl] == '.' && strlen(desa) == kl + 5 &&
-                         strspn(desa + kl + 1, "0123456789") == 4;
-            if (!shape)
+            bool inside = kl && strncmp(desa, out->kecamatan, kl) == 0 && desa[kl] == '.';
+            if (!inside)
                 s_err(errors, "location.desa_code", "kode desa tidak sesuai kecamatan");
             else
-                snprintf(out->desa, sizeof out->desa, "%s", desa);
+                s_code(cat, "desa", desa, "location.desa_code", out->desa, sizeof out->desa, errors);
         }
         const char *addr = s_str(loc, "address", "location.address", 500, false, errors);
         if (addr)

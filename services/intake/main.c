@@ -60,24 +60,6 @@ static const pk_config_def_t s_settings[] = {
     PK_CONFIG_END,
 };
 
-/* Loads the codes requests may use from the seed tables. */
-static int s_load_catalog(intake_t *in)
-{
-    PGconn *conn = pk_pg_connect(pk_service_conninfo(in->svc), in->log, 10000);
-    if (!conn)
-        return PK_EDBCONN;
-    PGresult *r = pk_pg_exec(conn, in->log,
-                             "SELECT kind, code FROM category UNION ALL"
-                             " SELECT 'kecamatan', code FROM region WHERE level = 'kecamatan'",
-                             0, NULL);
-    PQfinish(conn);
-    if (!r)
-        return PK_EDB;
-    for (int i = 0; i < PQntuples(r); i++)
-        intake_catalog_add(in->catalog, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
-    PQclear(r);
-    return 0;
-}
 
 static int s_start(pk_service_t *svc, void **state_p)
 {
@@ -124,7 +106,7 @@ static int s_start(pk_service_t *svc, void **state_p)
                                           "codes the notification service did not take");
     in->m_rejected = pk_metrics_counter(m, "pelukan_intake_rate_limited_total", NULL, "requests refused by limits");
     *state_p = in;
-    int rc = s_load_catalog(in);
+    int rc = intake_reference_load(in);
     if (rc != 0)
         return rc;
     if (in->dev_print_otp)
@@ -167,6 +149,8 @@ static void s_stop(pk_service_t *svc, void *state)
     intake_dispatch_destroy(&in->dispatch);
     pk_rpc_uv_close(&in->referral);
     intake_catalog_destroy(&in->catalog);
+    free(in->catalog_json);
+    free(in->regions_json);
     free(in->route_ctx);
     pk_arena_free(&in->cmd_mem);
     free(in);

@@ -567,3 +567,45 @@ Test(intake, the_contract_s_edges)
     free(token);
     s_stop();
 }
+
+/* What the reporter's app shows (issue 16): the code lists in words and
+ * the regions down to the desa, to anyone, cacheable. */
+Test(intake, the_code_lists_and_the_regions_are_served_to_anyone)
+{
+    s_start("t_intake_ref", NULL);
+    json_t *j = NULL;
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/regions", NULL, NULL, NULL, &j), 200);
+    cr_assert_str_eq(pkt_last_header("Cache-Control"), "public, max-age=3600");
+    json_t *kec = json_object_get(j, "kecamatan");
+    cr_assert_eq(json_array_size(kec), 39, "the 39 kecamatan");
+    size_t desa = 0;
+    for (size_t i = 0; i < json_array_size(kec); i++)
+        desa += json_array_size(json_object_get(json_array_get(kec, i), "desa"));
+    cr_assert_eq(desa, 351, "the 351 desa (Kepmendagri 300.2.2-2138/2025)");
+    json_t *singaparna = json_array_get(kec, 23);
+    cr_assert_str_eq(pkt_json_str(singaparna, "code"), "32.06.24");
+    cr_assert_str_eq(pkt_json_str(singaparna, "name"), "Singaparna");
+    cr_assert_str_eq(pkt_json_str(json_array_get(json_object_get(singaparna, "desa"), 0), "name"), "Cikunten");
+    json_decref(j);
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/catalog", NULL, NULL, NULL, &j), 200);
+    json_t *forms = json_object_get(j, "violence_form");
+    cr_assert_eq(json_array_size(forms), 7);
+    cr_assert_str_eq(pkt_json_str(json_array_get(forms, 6), "code"), "lainnya", "other is last");
+    cr_assert_neq(strlen(pkt_json_str(json_array_get(forms, 0), "plain_id")), 0, "in plain words");
+    json_t *bands = json_object_get(j, "age_band");
+    cr_assert_str_eq(pkt_json_str(json_array_get(bands, 1), "code"), "6-12", "age bands by age");
+    cr_assert_eq(json_array_size(json_object_get(j, "need")), 5);
+    cr_assert_str_eq(pkt_json_str(json_array_get(json_object_get(j, "safe_channel"), 0), "label_en"), "Phone call");
+    json_decref(j);
+
+    /* A desa must exist, in its kecamatan. */
+    char *token = pkt_intake_register(&T, "081322224444");
+    const char *report = "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"age\":30},\"violence_forms\":[\"psikis\"],"
+                         "\"location\":{\"kecamatan_code\":\"32.06.24\",\"desa_code\":\"32.06.24.2999\"}}";
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", report, token, "no-desa", &j), 422);
+    cr_assert_str_eq(pkt_json_str(j, "error.fields.location.desa_code"), "", "(a flat field name)");
+    cr_assert_not_null(json_object_get(json_object_get(json_object_get(j, "error"), "fields"), "location.desa_code"));
+    json_decref(j);
+    free(token);
+    s_stop();
+}

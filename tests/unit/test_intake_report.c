@@ -69,6 +69,7 @@ static intake_catalog_t *cat;
 static void s_setup(void)
 {
     cat = intake_catalog_new();
+    intake_catalog_add(cat, "desa", "32.06.24.2001");
     intake_catalog_add(cat, "violence_form", "fisik");
     intake_catalog_add(cat, "violence_form", "seksual");
     intake_catalog_add(cat, "relation", "tetangga");
@@ -163,6 +164,11 @@ Test(intake_report, missing_essentials_and_contradictions)
                      "\"desa_code\":\"32.06.01.2001\"}}");
     cr_assert_not_null(json_object_get(e, "victim.child"), "age 30 is not a child");
     cr_assert_not_null(json_object_get(e, "location.desa_code"), "desa outside its kecamatan");
+    json_decref(e);
+    e = s_errors_for("{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"age\":30},\"violence_forms\":[\"fisik\"],"
+                     "\"location\":{\"kecamatan_code\":\"32.06.24\",\"desa_code\":\"32.06.24.2999\"}}");
+    cr_assert_str_eq(json_string_value(json_object_get(e, "location.desa_code")), "kode tidak dikenal",
+                     "a desa that does not exist: %s", json_dumps(e, 0));
     json_decref(e);
 }
 

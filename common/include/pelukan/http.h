@@ -74,6 +74,9 @@ void pk_http_trust_proxies(pk_http_t *self, const pk_netlist_t *proxies);
 /* False once the client has gone away; a late response is then dropped. */
 bool pk_http_alive(const pk_http_req_t *req);
 
+/* The answer may be cached as `cache_control` says (a static string;
+ * every other answer is "no-store"); call before pk_http_respond(). */
+void pk_http_cache(pk_http_req_t *req, const char *cache_control);
 /* Adds a response header; call before pk_http_respond(). */
 void pk_http_add_header(pk_http_req_t *req, const char *name, const char *value);
 
