@@ -41,6 +41,8 @@ struct pk_http {
     int grace_ms;
     uint64_t drain_deadline_us;
     const pk_netlist_t *trusted_proxies;
+    pk_http_handler_fn fallback; /* GET/HEAD of a path no route has */
+    void *fallback_arg;
 };
 
 /* Lives in our heap, not h2o's pool, so that a handler may answer after the
@@ -62,6 +64,7 @@ struct pk_http_req {
     char client[PK_ADDR_TEXT_MAX];
     bool head; /* HEAD: answered as GET, without the body */
     const char *cache_control; /* NULL: no-store */
+    const char *csp;           /* NULL: nothing allowed */
 };
 
 static void s_link_dispose(void *p)
@@ -227,6 +230,10 @@ static int s_on_req(h2o_handler_t *h, h2o_req_t *hreq)
         if (!strstr(allow, r->method) && strlen(allow) + strlen(r->method) + 8 < sizeof allow)
             snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s%s", allow[0] ? ", " : "", r->method,
                      strcmp(r->method, "GET") == 0 ? ", HEAD" : "");
+    }
+    if (!allow[0] && self->fallback && strcmp(method, "GET") == 0) {
+        self->fallback(req, self->fallback_arg);
+        return 0;
     }
     if (allow[0]) {
         /* A 405 names the methods the resource has (RFC 9110 15.5.6). */
@@ -570,6 +577,17 @@ void pk_http_cache(pk_http_req_t *req, const char *cache_control)
     req->cache_control = cache_control;
 }
 
+void pk_http_csp(pk_http_req_t *req, const char *csp)
+{
+    req->csp = csp;
+}
+
+void pk_http_fallback(pk_http_t *self, pk_http_handler_fn fn, void *arg)
+{
+    self->fallback = fn;
+    self->fallback_arg = arg;
+}
+
 void pk_http_add_header(pk_http_req_t *req, const char *name, const char *value)
 {
     if (!req->h2o)
@@ -640,8 +658,9 @@ static void s_common_headers(h2o_req_t *h, const pk_http_req_t *req, const char 
     h2o_add_header_by_str(&h->pool, &h->res.headers, H2O_STRLIT("x-content-type-options"), 0, NULL,
                           H2O_STRLIT("nosniff"));
     h2o_add_header_by_str(&h->pool, &h->res.headers, H2O_STRLIT("referrer-policy"), 0, NULL, H2O_STRLIT("no-referrer"));
-    h2o_add_header_by_str(&h->pool, &h->res.headers, H2O_STRLIT("content-security-policy"), 0, NULL,
-                          H2O_STRLIT("default-src 'none'; frame-ancestors 'none'"));
+    const char *csp = req->csp ? req->csp : "default-src 'none'; frame-ancestors 'none'";
+    h2o_add_header_by_str(&h->pool, &h->res.headers, H2O_STRLIT("content-security-policy"), 0, NULL, csp,
+                          strlen(csp));
 }
 
 void pk_http_respond(pk_http_req_t *req, int status, const char *content_type, const char *body, size_t len)

@@ -27,6 +27,7 @@ typedef struct {
     const pk_keyring_t *keys;
     intake_catalog_t *catalog;
     char *catalog_json, *regions_json; /* GET /v1/catalog, /v1/regions */
+    struct intake_web *web;            /* the web apps at / (intake_web.c) */
     intake_notify_t *notify;
     bool dev_print_otp;
     int otp_ttl_s;
@@ -75,6 +76,13 @@ extern const intake_route_t intake_routes[];
 /* The codes requests are checked against, and the code lists and regions
  * the apps show, read from the seed tables (intake_reference.c). */
 int intake_reference_load(intake_t *in);
+/* The web apps built into `dir`, served at / (intake_web.c). */
+typedef struct intake_web intake_web_t;
+intake_web_t *intake_web_new(const char *dir, const char *tile_url, const char *tile_attribution, const pk_log_t *log);
+void intake_web_destroy(intake_web_t **w_p);
+void intake_web_serve(pk_http_req_t *req, void *arg);
+/* GET /v1/app-config: the tile server and its attribution. */
+void intake_web_config(pk_http_req_t *req, void *arg);
 /* GET /v1/catalog and GET /v1/regions: anyone, cacheable. */
 void intake_reference_catalog(pk_http_req_t *req, void *arg);
 void intake_reference_regions(pk_http_req_t *req, void *arg);

@@ -42,6 +42,8 @@ static const pk_config_def_t s_settings[] = {
     {"PELUKAN_INTAKE_WRITERS", PK_CFG_INT, "1",
      "connections committing reports in groups (group commit); one is fastest on 2 cores (make bench)", NULL, 1,
      INTAKE_WRITERS_MAX},
+    {"PELUKAN_INTAKE_WEB_DIR", PK_CFG_STRING, PK_DEFAULT_SQL_DIR "/build/web",
+     "the built web apps, served at / (make all builds them); empty: none", NULL, 0, 0},
     {"PELUKAN_INTAKE_PURGE_S", PK_CFG_INT, "300", "seconds between purges of expired codes and sessions", NULL, 1,
      86400},
     {"PELUKAN_INTAKE_OTP_PER_PHONE_DAY", PK_CFG_INT, "8", "codes per phone per 24 hours", NULL, 1, 1000},
@@ -115,6 +117,9 @@ static int s_start(pk_service_t *svc, void **state_p)
                                    in->m_otp_failed, in->m_otp_sent);
     in->events = intake_events_new(in);
     in->purge = intake_purge_new(in, (int)pk_config_int(cfg, "PELUKAN_INTAKE_PURGE_S"));
+    in->web = intake_web_new(pk_config_str(cfg, "PELUKAN_INTAKE_WEB_DIR"), pk_config_str(cfg, "PELUKAN_WEB_TILE_URL"),
+                             pk_config_str(cfg, "PELUKAN_WEB_TILE_ATTRIBUTION"), in->log);
+    pk_http_fallback(pk_service_http(svc), intake_web_serve, in->web);
     in->dispatch = intake_dispatch_new(in, pk_config_service_str(cfg, "dispatch", "RPC"));
     in->referral = pk_rpc_uv_new(pk_service_loop(svc), pk_config_service_str(cfg, "referral", "RPC"), 0, in->log,
                                  pk_service_bus_keys(svc), "referral");
@@ -149,6 +154,7 @@ static void s_stop(pk_service_t *svc, void *state)
     intake_dispatch_destroy(&in->dispatch);
     pk_rpc_uv_close(&in->referral);
     intake_catalog_destroy(&in->catalog);
+    intake_web_destroy(&in->web);
     free(in->catalog_json);
     free(in->regions_json);
     free(in->route_ctx);

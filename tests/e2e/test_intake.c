@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "../support/pkt_intake.h"
@@ -608,4 +609,56 @@ Test(intake, the_code_lists_and_the_regions_are_served_to_anyone)
     json_decref(j);
     free(token);
     s_stop();
+}
+
+/* The web apps at / (issue 16): files from PELUKAN_INTAKE_WEB_DIR, hashed
+ * assets cached for good, the page looked up each time, the app's page for
+ * its own paths, a CSP that allows our origin and the tile server only. */
+Test(intake, the_web_app_is_served_at_the_root)
+{
+    char *dir = pk_asprintf("%s/web-%d", pkt_env("PKTEST_TMP"), (int)getpid());
+    char *assets = pk_asprintf("%s/assets", dir);
+    mkdir(dir, 0755);
+    mkdir(assets, 0755);
+    char *index = pk_asprintf("%s/index.html", dir), *js = pk_asprintf("%s/index-abc123.js", assets);
+    FILE *f = fopen(index, "w");
+    fputs("<!doctype html><title>PELUKAN</title>", f);
+    fclose(f);
+    f = fopen(js, "w");
+    fputs("console.log(1)", f);
+    fclose(f);
+    const char *extra[] = {"PELUKAN_INTAKE_WEB_DIR", dir, "PELUKAN_WEB_TILE_URL", "http://127.0.0.1:9/{z}/{x}/{y}.png",
+                           NULL};
+    s_start("t_intake_web", extra);
+    char *body = NULL;
+    cr_assert_eq(pkt_http("GET", T.port, "/", NULL, 0, NULL, &body), 200);
+    cr_assert_str_eq(body, "<!doctype html><title>PELUKAN</title>");
+    cr_assert_str_eq(pkt_last_header("Content-Type"), "text/html; charset=utf-8");
+    cr_assert_str_eq(pkt_last_header("Cache-Control"), "no-cache");
+    cr_assert_str_eq(pkt_last_header("Referrer-Policy"), "no-referrer");
+    const char *csp = pkt_last_header("Content-Security-Policy");
+    cr_assert_not_null(strstr(csp, "default-src 'self'"), "%s", csp);
+    cr_assert_not_null(strstr(csp, "img-src 'self' data: http://127.0.0.1:9;"), "the tile server only: %s", csp);
+    cr_assert_not_null(strstr(csp, "frame-ancestors 'none'"), "%s", csp);
+    free(body);
+    cr_assert_eq(pkt_http("GET", T.port, "/assets/index-abc123.js", NULL, 0, NULL, &body), 200);
+    cr_assert_str_eq(body, "console.log(1)");
+    cr_assert_str_eq(pkt_last_header("Cache-Control"), "public, max-age=31536000, immutable");
+    cr_assert_str_eq(pkt_last_header("Content-Type"), "text/javascript; charset=utf-8");
+    free(body);
+    cr_assert_eq(pkt_http("GET", T.port, "/laporan/baru", NULL, 0, NULL, &body), 200, "a page of the app");
+    cr_assert_str_eq(body, "<!doctype html><title>PELUKAN</title>");
+    free(body);
+    cr_assert_eq(pkt_http("HEAD", T.port, "/", NULL, 0, NULL, NULL), 200);
+    cr_assert_eq(pkt_http("GET", T.port, "/assets/missing.js", NULL, 0, NULL, &body), 404);
+    cr_assert_not_null(strstr(body, "\"not_found\""));
+    free(body);
+    cr_assert_eq(pkt_http("GET", T.port, "/v1/nothing", NULL, 0, NULL, NULL), 404, "the API's unknown paths stay 404");
+    cr_assert_eq(pkt_http("POST", T.port, "/", "x", 1, NULL, NULL), 404, "files are only read");
+    json_t *j = NULL;
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/app-config", NULL, NULL, NULL, &j), 200);
+    cr_assert_str_eq(pkt_json_str(j, "tile_url"), "http://127.0.0.1:9/{z}/{x}/{y}.png");
+    json_decref(j);
+    s_stop();
+    free(index), free(js), free(assets), free(dir);
 }

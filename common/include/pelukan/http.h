@@ -77,6 +77,12 @@ bool pk_http_alive(const pk_http_req_t *req);
 /* The answer may be cached as `cache_control` says (a static string;
  * every other answer is "no-store"); call before pk_http_respond(). */
 void pk_http_cache(pk_http_req_t *req, const char *cache_control);
+/* The answer's Content-Security-Policy (a string that outlives the
+ * answer; every other answer allows nothing); before pk_http_respond(). */
+void pk_http_csp(pk_http_req_t *req, const char *csp);
+/* GET and HEAD of a path that no route has go to `fn` instead of a 404
+ * (static files of a web app). */
+void pk_http_fallback(pk_http_t *self, pk_http_handler_fn fn, void *arg);
 /* Adds a response header; call before pk_http_respond(). */
 void pk_http_add_header(pk_http_req_t *req, const char *name, const char *value);
 

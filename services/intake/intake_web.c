@@ -1,0 +1,179 @@
+/* intake_web.c -- the web apps, served at / from PELUKAN_INTAKE_WEB_DIR
+ * (what `make all` builds into build/web). The files are read once at
+ * start-up and kept in memory (a few hundred kilobytes). Hashed assets are
+ * cached for good; the page, the service worker and the manifests are
+ * looked up again each time, so that an update reaches every phone. A path
+ * that is no file and looks like a page of the app gets the app's page
+ * (the app routes itself); anything else is a 404. Every answer carries a
+ * Content-Security-Policy that allows our own origin and, for images, the
+ * map tile server only. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "intake.h"
+#include "intake_http.h"
+#include "pelukan/util.h"
+
+typedef struct s_file {
+    char *path; /* "/assets/index-3f2a.js" */
+    char *body;
+    size_t len;
+    const char *type;
+    const char *cache;
+    struct s_file *next;
+} s_file_t;
+
+struct intake_web {
+    s_file_t *files;
+    int count;
+    size_t bytes;
+    char *csp;
+    char *config_json;
+};
+
+static const char *s_type(const char *path)
+{
+    static const struct {
+        const char *ext, *type;
+    } types[] = {
+        {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+        {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
+        {".svg", "image/svg+xml"}, {".png", "image/png"}, {".webmanifest", "application/manifest+json"},
+        {".json", "application/json; charset=utf-8"}, {".txt", "text/plain; charset=utf-8"},
+        {".woff2", "font/woff2"}, {".ico", "image/x-icon"},
+    };
+    const char *dot = strrchr(path, '.');
+    for (size_t i = 0; dot && i < PK_ARRAY_LEN(types); i++)
+        if (strcmp(dot, types[i].ext) == 0)
+            return types[i].type;
+    return "application/octet-stream";
+}
+
+/* Hashed build output never changes under its name; the rest may. */
+static const char *s_cache(const char *path)
+{
+    if (strncmp(path, "/assets/", 8) == 0)
+        return "public, max-age=31536000, immutable";
+    return "no-cache";
+}
+
+static void s_load_dir(intake_web_t *w, const char *root, const char *rel, int depth)
+{
+    char *dir = pk_asprintf("%s%s", root, rel);
+    DIR *d = depth < 4 ? opendir(dir) : NULL;
+    free(dir);
+    if (!d)
+        return;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *sub = pk_asprintf("%s/%s", rel, e->d_name);
+        char *full = pk_asprintf("%s%s", root, sub);
+        struct stat st;
+        if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
+            s_load_dir(w, root, sub, depth + 1);
+        } else if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && st.st_size < 8 * 1024 * 1024) {
+            s_file_t *f = pk_calloc(1, sizeof *f);
+            if (pk_read_file(full, &f->body, &f->len) == 0) {
+                f->path = pk_strdup(sub);
+                f->type = s_type(sub);
+                f->cache = s_cache(sub);
+                f->next = w->files;
+                w->files = f;
+                w->count++;
+                w->bytes += f->len;
+            } else {
+                free(f);
+            }
+        }
+        free(full);
+        free(sub);
+    }
+    closedir(d);
+}
+
+/* The origin (scheme://host[:port]) of a tile URL template, or "". */
+static char *s_origin(const char *url)
+{
+    const char *p = strstr(url, "://");
+    if (!p)
+        return pk_strdup("");
+    const char *end = strchr(p + 3, '/');
+    return pk_strndup(url, end ? (size_t)(end - url) : strlen(url));
+}
+
+intake_web_t *intake_web_new(const char *dir, const char *tile_url, const char *tile_attribution, const pk_log_t *log)
+{
+    intake_web_t *w = pk_calloc(1, sizeof *w);
+    if (dir && *dir)
+        s_load_dir(w, dir, "", 0);
+    char *origin = s_origin(tile_url);
+    w->csp = pk_asprintf("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: %s;"
+                         " connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none';"
+                         " base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+                         origin);
+    free(origin);
+    json_t *cfg = json_pack("{s:s, s:s}", "tile_url", tile_url, "tile_attribution", tile_attribution);
+    w->config_json = json_dumps(cfg, JSON_COMPACT);
+    json_decref(cfg);
+    if (w->count)
+        pk_log_info(log, "web app: %d files (%zu bytes) from %s, at /", w->count, w->bytes, dir);
+    else
+        pk_log_info(log, "web app: none at %s (build it with make all); / answers 404", dir && *dir ? dir : "(unset)");
+    return w;
+}
+
+void intake_web_destroy(intake_web_t **w_p)
+{
+    if (!w_p || !*w_p)
+        return;
+    intake_web_t *w = *w_p;
+    *w_p = NULL;
+    for (s_file_t *f = w->files, *next; f; f = next) {
+        next = f->next;
+        free(f->path);
+        free(f->body);
+        free(f);
+    }
+    free(w->csp);
+    free(w->config_json);
+    free(w);
+}
+
+static const s_file_t *s_find(const intake_web_t *w, const char *path)
+{
+    for (const s_file_t *f = w->files; f; f = f->next)
+        if (strcmp(f->path, path) == 0)
+            return f;
+    return NULL;
+}
+
+/* GET / and every path no API route has. */
+void intake_web_serve(pk_http_req_t *req, void *arg)
+{
+    const intake_web_t *w = arg;
+    const char *path = pk_http_path(req);
+    const s_file_t *f = s_find(w, strcmp(path, "/") == 0 ? "/index.html" : path);
+    /* A page of the app (no file extension, not the API): the app's page. */
+    const char *last = strrchr(path, '/');
+    if (!f && strncmp(path, "/v1/", 4) != 0 && last && !strchr(last, '.'))
+        f = s_find(w, "/index.html");
+    if (!f) {
+        intake_error(req, 404, "not_found", "Alamat tidak ditemukan", NULL);
+        return;
+    }
+    pk_http_cache(req, f->cache);
+    pk_http_csp(req, w->csp);
+    pk_http_respond(req, 200, f->type, f->body, f->len);
+}
+
+/* GET /v1/app-config: what the app needs to know of this deployment. */
+void intake_web_config(pk_http_req_t *req, void *arg)
+{
+    const intake_t *in = arg;
+    pk_http_cache(req, "no-cache");
+    pk_http_respond(req, 200, "application/json; charset=utf-8", in->web->config_json, strlen(in->web->config_json));
+}
