@@ -44,7 +44,18 @@ include tests/tests.mk
 # ---- top-level targets ---------------------------------------------------
 .PHONY: all deps run test bench check-asan check-valgrind format lint clean tests-bins
 
-all: $(COMMON_LIB) $(SERVICE_BINS) $(CLI_BINS) $(TOOL_BINS)
+all: $(COMMON_LIB) $(SERVICE_BINS) $(CLI_BINS) $(TOOL_BINS) build/web/index.html
+
+# ---- the web apps (web/): TypeScript, Preact, Vite; served by intake ----------
+# Built into build/web whatever BUILD is (it is not C). The API types are
+# generated from openapi.yaml first: a drift between them fails the build.
+WEB_SRC := $(shell find web/src web/public -type f -not -name schema.d.ts 2>/dev/null) web/index.html \
+           web/vite.config.ts web/tsconfig.json
+web/node_modules/.stamp: web/package-lock.json
+	@echo "  NPM     web (npm ci)"; cd web && npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $@
+build/web/index.html: web/node_modules/.stamp $(WEB_SRC) services/intake/openapi.yaml
+	@echo "  WEB     build/web"; cd web && npm run --silent build >/dev/null
 
 deps:
 	@deploy/local/deps.sh
@@ -103,6 +114,6 @@ lint: deps $(PROTO_H) tools/lint/node_modules/.stamp
 	@echo "lint: clean (cppcheck, redocly, buf lint, buf breaking against $(PROTO_BASELINE))"
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan web/src/api/schema.d.ts
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -11,6 +11,7 @@ PACKAGES=(
     libjansson-dev libsodium-dev libcurl4-openssl-dev
     libcriterion-dev
     cppcheck clang-format valgrind wrk jq
+    chromium fonts-noto-core
 )
 
 missing=()

@@ -129,6 +129,7 @@ if [ ${#failed[@]} -gt 0 ]; then
     stop_all 1
 fi
 echo "run: PostgreSQL   host=127.0.0.1 port=$PG_PORT dbname=pelukan (psql: deploy/local/pgcluster.sh psql $VAR_DIR/pg $PG_PORT)"
+echo "run: reporter app http://localhost:$(http_port intake)/  (the installable web app, from build/web)"
 echo "run: reporter API http://127.0.0.1:$(http_port intake)/v1 (services/intake/openapi.yaml);"
 if [ -z "${PELUKAN_NOTIFICATION_SMS_URL:-}" ] || [ -z "${PELUKAN_NOTIFICATION_SMTP_URL:-}" ]; then
     echo "     no SMS/SMTP provider set (PELUKAN_NOTIFICATION_SMS_URL, _SMTP_URL): codes and alerts are written to"

@@ -1,0 +1,61 @@
+// The map, loaded only when a map is shown (Leaflet is the largest part of
+// the app). Tiles come from the deployment's tile server; without one the
+// map shows the markers on a plain background and the screen says the
+// distance in words.
+import type { Map as LMap, Marker } from 'leaflet';
+import { api, type AppConfig } from './api/client';
+
+let config: Promise<AppConfig> | null = null;
+function appConfig(): Promise<AppConfig> {
+  config ??= api<AppConfig>('GET', '/v1/app-config').then((r) => r.data);
+  return config;
+}
+
+export interface PkMap {
+  setPoint(name: string, lat: number, lon: number, label: string, draggable?: boolean): void;
+  onDrag(name: string, fn: (lat: number, lon: number) => void): void;
+  fit(): void;
+  destroy(): void;
+}
+
+export async function createMap(el: HTMLElement, lat: number, lon: number): Promise<PkMap> {
+  const [L, cfg] = await Promise.all([import('leaflet'), appConfig().catch(() => ({ tile_url: '', tile_attribution: '' }))]);
+  await import('leaflet/dist/leaflet.css');
+  const map: LMap = L.map(el, { zoomControl: true, attributionControl: true }).setView([lat, lon], 14);
+  if (cfg.tile_url) L.tileLayer(cfg.tile_url, { attribution: cfg.tile_attribution, maxZoom: 19 }).addTo(map);
+  const markers = new Map<string, Marker>();
+  // Colours by class: the CSP allows no inline style.
+  const icon = (kind: string) =>
+    L.divIcon({ className: `pk-pin pk-pin-${kind}`, html: '<span></span>', iconSize: [24, 24], iconAnchor: [12, 12] });
+  return {
+    setPoint(name, plat, plon, label, draggable = false) {
+      const m = markers.get(name);
+      if (m) {
+        m.setLatLng([plat, plon]);
+        return;
+      }
+      const marker = L.marker([plat, plon], {
+        draggable,
+        title: label,
+        alt: label,
+        keyboard: true,
+        icon: icon(name === 'companion' ? 'companion' : 'place'),
+      }).addTo(map);
+      markers.set(name, marker);
+    },
+    onDrag(name, fn) {
+      markers.get(name)?.on('dragend', (e) => {
+        const p = (e.target as Marker).getLatLng();
+        fn(p.lat, p.lng);
+      });
+    },
+    fit() {
+      const pts = [...markers.values()].map((m) => m.getLatLng());
+      if (pts.length > 1) map.fitBounds(L.latLngBounds(pts).pad(0.3));
+      else if (pts[0]) map.setView(pts[0], 15);
+    },
+    destroy() {
+      map.remove();
+    },
+  };
+}

@@ -1,0 +1,92 @@
+// What the app keeps on the phone: the session, the settings, the report
+// draft, the reports waiting for signal and the places of sent reports (for
+// the companion's map). All of it in this origin's localStorage, under one
+// prefix, and all of it wiped by the quick exit.
+import type { Lang } from './i18n';
+import type { ReportBody } from './api/client';
+
+const P = 'pk.';
+
+function get<T>(key: string, fallback: T): T {
+  try {
+    const v = localStorage.getItem(P + key);
+    return v === null ? fallback : (JSON.parse(v) as T);
+  } catch {
+    return fallback;
+  }
+}
+function set(key: string, value: unknown): void {
+  if (value === undefined || value === null) localStorage.removeItem(P + key);
+  else localStorage.setItem(P + key, JSON.stringify(value));
+}
+
+export interface Settings {
+  lang: Lang;
+  neutral: boolean;
+  safetyDone: boolean;
+}
+export interface Draft {
+  step: number;
+  body: ReportBody;
+  key: string; // the Idempotency-Key: one per report, kept across retries
+}
+export interface Pending {
+  key: string;
+  body: ReportBody;
+  attempts: number;
+  nextAt: number;
+}
+export interface Sent {
+  caseId: string;
+  ticket: string;
+  at: string;
+}
+
+export const store = {
+  token: (): string | null => get<string | null>('token', null),
+  setToken: (t: string | null) => set('token', t),
+  settings: (): Settings => get<Settings>('settings', { lang: 'id', neutral: false, safetyDone: false }),
+  setSettings: (s: Settings) => set('settings', s),
+  draft: (): Draft | null => get<Draft | null>('draft', null),
+  setDraft: (d: Draft | null) => set('draft', d),
+  pending: (): Pending[] => get<Pending[]>('pending', []),
+  setPending: (p: Pending[]) => set('pending', p.length ? p : null),
+  lastSent: (): Sent | null => get<Sent | null>('sent', null),
+  setLastSent: (s: Sent | null) => set('sent', s),
+  place: (caseId: string): { lat: number; lon: number } | null =>
+    get<Record<string, { lat: number; lon: number }>>('places', {})[caseId] ?? null,
+  setPlace: (caseId: string, p: { lat: number; lon: number }) =>
+    set('places', { ...get<Record<string, unknown>>('places', {}), [caseId]: p }),
+};
+
+export function newKey(): string {
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+// The quick exit: everything this app left on the phone, gone.
+export async function wipeDevice(): Promise<void> {
+  const token = store.token();
+  if (token) {
+    // The session ends on the server too (best effort; the page leaves now).
+    fetch('/v1/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${token}` }, keepalive: true }).catch(
+      () => undefined,
+    );
+  }
+  try {
+    localStorage.clear();
+    sessionStorage.clear();
+  } catch {
+    /* nothing to clear */
+  }
+  const jobs: Promise<unknown>[] = [];
+  if ('caches' in self) jobs.push(caches.keys().then((ks) => Promise.all(ks.map((k) => caches.delete(k)))));
+  if (indexedDB.databases)
+    jobs.push(
+      indexedDB.databases().then((dbs) => Promise.all(dbs.map((d) => d.name && indexedDB.deleteDatabase(d.name)))),
+    );
+  if (navigator.serviceWorker)
+    jobs.push(navigator.serviceWorker.getRegistrations().then((rs) => Promise.all(rs.map((r) => r.unregister()))));
+  await Promise.race([Promise.allSettled(jobs), new Promise((r) => setTimeout(r, 800))]);
+}

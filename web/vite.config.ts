@@ -1,0 +1,47 @@
+// The reporter's app: Preact, built into build/web and served by intake at /.
+// Everything it loads comes from our own origin (the map tiles excepted).
+import { defineConfig } from 'vite';
+import preact from '@preact/preset-vite';
+import { VitePWA } from 'vite-plugin-pwa';
+
+export default defineConfig({
+  base: '/',
+  build: {
+    outDir: '../build/web',
+    emptyOutDir: true,
+    target: 'es2020',
+    assetsInlineLimit: 0,
+    sourcemap: false,
+  },
+  plugins: [
+    preact(),
+    VitePWA({
+      registerType: 'autoUpdate',
+      injectRegister: null,
+      manifest: {
+        name: 'PELUKAN — Lapor Kekerasan',
+        short_name: 'PELUKAN',
+        description: 'Laporkan kekerasan terhadap perempuan dan anak di Kabupaten Tasikmalaya',
+        lang: 'id',
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        background_color: '#ffffff',
+        theme_color: '#5b2a86',
+        icons: [
+          { src: '/icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' },
+          { src: '/icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: '/icon-512.png', sizes: '512x512', type: 'image/png' },
+        ],
+      },
+      workbox: {
+        // The app shell, offline; never the API (personal data stays out of caches).
+        globPatterns: ['**/*.{js,css,html,svg,png,webmanifest}'],
+        navigateFallback: '/index.html',
+        navigateFallbackDenylist: [/^\/v1\//, /^\/healthz/, /^\/readyz/],
+        runtimeCaching: [],
+        cleanupOutdatedCaches: true,
+      },
+    }),
+  ],
+});
