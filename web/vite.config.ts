@@ -39,7 +39,18 @@ export default defineConfig({
         globPatterns: ['**/*.{js,css,html,svg,png,webmanifest}'],
         navigateFallback: '/index.html',
         navigateFallbackDenylist: [/^\/v1\//, /^\/healthz/, /^\/readyz/],
-        runtimeCaching: [],
+        // A report that could not leave is kept by the service worker too
+        // and sent again by Background Sync where the browser has it (the
+        // page's own queue covers the others); its Idempotency-Key makes
+        // both one case. The queue lives in IndexedDB, wiped by the quick exit.
+        runtimeCaching: [
+          {
+            urlPattern: ({ url }) => url.pathname === '/v1/reports',
+            method: 'POST',
+            handler: 'NetworkOnly',
+            options: { backgroundSync: { name: 'reports', options: { maxRetentionTime: 24 * 60 } } },
+          },
+        ],
         cleanupOutdatedCaches: true,
       },
     }),
