@@ -12,6 +12,10 @@ export default defineConfig({
     target: 'es2020',
     assetsInlineLimit: 0,
     sourcemap: false,
+    rollupOptions: {
+      // The reporter's app at /, the staff app at /staff/.
+      input: { reporter: 'index.html', staff: 'staff/index.html' },
+    },
   },
   plugins: [
     preact(),
@@ -37,8 +41,9 @@ export default defineConfig({
       workbox: {
         // The app shell, offline; never the API (personal data stays out of caches).
         globPatterns: ['**/*.{js,css,html,svg,png,webmanifest}'],
+        globIgnores: ['staff/**', 'assets/staff-*'], // the staff app is not the reporter's
         navigateFallback: '/index.html',
-        navigateFallbackDenylist: [/^\/v1\//, /^\/healthz/, /^\/readyz/],
+        navigateFallbackDenylist: [/^\/v1\//, /^\/healthz/, /^\/readyz/, /^\/staff/],
         // A report that could not leave is kept by the service worker too
         // and sent again by Background Sync where the browser has it (the
         // page's own queue covers the others); its Idempotency-Key makes

@@ -157,10 +157,12 @@ void intake_web_serve(pk_http_req_t *req, void *arg)
     const intake_web_t *w = arg;
     const char *path = pk_http_path(req);
     const s_file_t *f = s_find(w, strcmp(path, "/") == 0 ? "/index.html" : path);
-    /* A page of the app (no file extension, not the API): the app's page. */
+    /* A page of an app (no file extension, not the API): that app's page,
+     * the staff's under /staff, the reporter's elsewhere. */
     const char *last = strrchr(path, '/');
+    bool staff = strncmp(path, "/staff", 6) == 0 && (path[6] == '\0' || path[6] == '/');
     if (!f && strncmp(path, "/v1/", 4) != 0 && last && !strchr(last, '.'))
-        f = s_find(w, "/index.html");
+        f = s_find(w, staff ? "/staff/index.html" : "/index.html");
     if (!f) {
         intake_error(req, 404, "not_found", "Alamat tidak ditemukan", NULL);
         return;

@@ -89,3 +89,11 @@ Test(web, languages_and_the_neutral_name)
 {
     cr_assert_eq(s_scenario("languages"), 0);
 }
+
+/* The admin's desk (issue 17, its first part): a report appears without a
+ * reload; personal data only behind a purpose, the reporter's safety
+ * choices first; the call, verification; nothing left after logout. */
+Test(web, the_admin_s_desk_shows_a_new_report_live_and_verifies_it)
+{
+    cr_assert_eq(s_scenario("desk"), 0);
+}

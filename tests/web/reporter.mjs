@@ -391,7 +391,63 @@ async function languages() {
   await browser.close();
 }
 
-const scenarios = { journey, offline, errors, exit: quickExit, languages };
+// ---- the staff's desk (issue 17, first part) ---------------------------------------
+async function desk() {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+  browsers.push(browser);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'id-ID', timezoneId: 'Asia/Jakarta' });
+  const page = await context.newPage();
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('response', (r) => void record(r).catch(() => undefined));
+  await page.goto(BASE + '/staff/');
+  const [login, password] = process.env.PK_ADMIN.split(':');
+  await page.getByLabel('Nama pengguna').fill(login);
+  await page.getByLabel('Kata sandi').fill(password);
+  await page.getByRole('button', { name: 'Masuk' }).click();
+  await page.getByTestId('live').getByText('Langsung').waitFor();
+  await shot(page, 'desk-empty');
+
+  // A reporter sends a report (through the API): it appears without a reload.
+  const phone = '081388880007';
+  await call('POST', '/v1/auth/otp', null, { phone });
+  const code = await lastCode(phone.slice(-6));
+  const token = (await call('POST', '/v1/auth/otp/verify', null, { phone, code })).json.token;
+  const report = {
+    reporter: { kind: 'victim' }, victim: { sex: 'F', age: 16, name: 'Nama Rahasia' }, violence_forms: ['psikis'],
+    location: { kecamatan_code: '32.06.24', address: 'Jalan Rahasia 9' }, urgent: true,
+    contact_safety: { safe_hours: '00:00-23:59', safe_channel: 'call', phone_monitored: false },
+  };
+  const res = await fetch(BASE + '/v1/reports', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': 'desk-1' },
+    body: JSON.stringify(report),
+  });
+  const ticket = (await res.json()).ticket;
+  await page.locator(`tr[data-ticket="${ticket}"]`).waitFor({ timeout: 10000 });
+  await shot(page, 'desk-new-report');
+
+  await page.getByRole('button', { name: `Buka ${ticket}` }).click();
+  await page.getByText(`Laporan ${ticket}`).waitFor();
+  check(!(await page.getByText('Nama Rahasia').isVisible()), 'no personal data before a purpose');
+  await page.getByLabel('Tujuan').selectOption('confirmation_call');
+  await page.getByRole('button', { name: 'Tampilkan data pribadi' }).click();
+  await page.getByTestId('safety').getByText('00:00-23:59').waitFor();
+  check(await page.getByText('Nama Rahasia').isVisible(), 'personal data after the purpose');
+  await shot(page, 'case-personal');
+  await page.getByLabel('Hasil', { exact: true }).selectOption('reached');
+  await page.getByRole('button', { name: 'Catat telepon' }).click();
+  await page.getByText('Tersimpan').waitFor();
+  await page.getByRole('button', { name: 'Verifikasi' }).click();
+  await page.getByTestId('case-state').getByText('verified').waitFor();
+  await shot(page, 'case-verified');
+  await page.getByRole('button', { name: 'Keluar' }).click();
+  await page.getByLabel('Nama pengguna').waitFor();
+  const left = await page.evaluate(() => ({ local: localStorage.length, session: sessionStorage.length }));
+  check(left.local === 0 && left.session === 0, `nothing left after logout: ${JSON.stringify(left)}`);
+  originsOnly();
+}
+
+const scenarios = { journey, offline, errors, exit: quickExit, languages, desk };
 await new Promise((r) => tiles.listen(TILE_PORT, '127.0.0.1', r));
 try {
   await scenarios[scenario]();

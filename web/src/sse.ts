@@ -1,14 +1,19 @@
 // Server-Sent Events with a bearer token: EventSource cannot send one, so
-// the stream is read with fetch. Calls `on(event, data)` for each event;
-// resolves when the stream ends; abort with the signal.
+// the stream is read with fetch. Calls `on(event, data)` for each event and
+// `onId(id)` for each id; `onOpen` once the answer is 200; resolves with
+// the status when the stream ends; abort with the signal.
 export async function readEvents(
   path: string,
   token: string,
   signal: AbortSignal,
   on: (event: string, data: string) => void,
+  headers?: Record<string, string>,
+  onId?: (id: string) => void,
+  onOpen?: () => void,
 ): Promise<number> {
-  const res = await fetch(path, { headers: { authorization: `Bearer ${token}` }, signal, cache: 'no-store' });
+  const res = await fetch(path, { headers: { authorization: `Bearer ${token}`, ...(headers ?? {}) }, signal, cache: 'no-store' });
   if (!res.ok || !res.body) return res.status;
+  onOpen?.();
   const reader = res.body.getReader();
   const dec = new TextDecoder();
   let buf = '';
@@ -25,6 +30,7 @@ export async function readEvents(
       for (const line of frame.split('\n')) {
         if (line.startsWith('event:')) event = line.slice(6).trim();
         else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+        else if (line.startsWith('id:')) onId?.(line.slice(3).trim());
       }
       if (data.length) on(event, data.join('\n'));
     }
