@@ -152,7 +152,10 @@ void pk_rpc_uv_call(pk_rpc_uv_t *self, Pelukan__V1__CommandRequest *req, int tim
                     pk_rpc_uv_done_fn done, void *arg)
 {
     s_call_t *call = pk_calloc(1, sizeof *call);
-    pk_id_random(call->id);
+    if (req->command_id.len == sizeof call->id)
+        memcpy(call->id, req->command_id.data, sizeof call->id); /* the caller's: a retried request */
+    else
+        pk_id_random(call->id);
     req->command_id.data = call->id;
     req->command_id.len = sizeof call->id;
     req->deadline_us = pk_now_us() + (uint64_t)timeout_ms * 1000u * (uint64_t)(retries + 1);

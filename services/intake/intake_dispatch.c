@@ -676,6 +676,14 @@ void intake_dispatch_identification(intake_call_t *c)
 {
     if (!s_visit_param(c))
         return;
+    const char *key = pk_http_header(c->req, "idempotency-key");
+    size_t klen = key ? strlen(key) : 0;
+    if (key && (!klen || klen > 128 ||
+                strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") != klen)) {
+        intake_error(c->req, 400, "bad_idempotency_key", "Idempotency-Key: 1-128 huruf, angka atau . _ : -", NULL);
+        intake_call_free(c);
+        return;
+    }
     static const char *const keys[] = {"situation_confirmed",
                                        "immediate_danger",
                                        "needs",
@@ -723,6 +731,17 @@ void intake_dispatch_identification(intake_call_t *c)
     si.notes = (char *)(notes ? json_string_value(notes) : "");
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SUBMIT_IDENTIFICATION;
     req.submit_identification = &si;
+    /* With an Idempotency-Key, the command id is the key's (with who and
+     * which visit): a report sent again after a lost connection is the
+     * same command, which dispatch answers from its record. */
+    uint8_t cid[16];
+    if (key) {
+        char *seed = pk_asprintf("identification:%s:%s:%s", c->staff_id, si.visit_id, key);
+        crypto_generichash(cid, sizeof cid, (const uint8_t *)seed, strlen(seed), NULL, 0);
+        free(seed);
+        req.command_id.data = cid;
+        req.command_id.len = sizeof cid;
+    }
     pk_rpc_uv_call(c->in->dispatch->rpc, &req, S_TIMEOUT_MS, S_RETRIES, s_answer_visit, c);
     free(needs), free(svcs), free(agcs), free(cons);
 }

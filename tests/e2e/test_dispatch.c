@@ -349,9 +349,21 @@ Test(dispatch, nearest_companion_assigned_watched_arrives_and_reports)
     cr_assert_str_eq(pkt_json_str(j, "error.fields.needs"), "tidak valid");
     json_decref(j);
     cr_assert_eq(s_call("POST", path, "{\"situation_confirmed\":true}", near, NULL), 422);
-    cr_assert_eq(s_call("POST", path, ident, near, &j), 200);
+    cr_assert_eq(pkt_intake_call(&T, "POST", path, ident, near, "ident-1", &j), 200);
     cr_assert_str_eq(pkt_json_str(j, "state"), "completed");
+    char ident_id[64];
+    snprintf(ident_id, sizeof ident_id, "%s", pkt_json_str(j, "identification_id"));
+    cr_assert_neq(strlen(ident_id), 0);
     json_decref(j);
+    /* Sent again after a lost connection, with the same key: the same
+     * answer, one report; without the key, the visit is over (409). */
+    cr_assert_eq(pkt_intake_call(&T, "POST", path, ident, near, "ident-1", &j), 200, "a repeat is harmless");
+    cr_assert_str_eq(pkt_json_str(j, "identification_id"), ident_id);
+    json_decref(j);
+    cr_assert_eq(s_call("POST", path, ident, near, NULL), 409);
+    char *reports = pkt_sql_value(T.db, "SELECT count(*) FROM dispatch.identification");
+    cr_assert_str_eq(reports, "1", "one identification report");
+    free(reports);
     s_wait_state(id, "assessed");
 
     /* The admin's timeline shows every step from dispatch. */

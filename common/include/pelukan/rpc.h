@@ -120,7 +120,9 @@ typedef void (*pk_rpc_uv_done_fn)(int rc, const Pelukan__V1__CommandReply *reply
 pk_rpc_uv_t *pk_rpc_uv_new(uv_loop_t *loop, const char *endpoint, int max_msg_bytes, const pk_log_t *log,
                            const pk_bus_keys_t *keys, const char *server);
 
-/* Sends `req` with a new command id and deadline, waits `timeout_ms` per
+/* Sends `req` with a new command id (or the 16 bytes already in
+ * req->command_id: a request the client repeats, which the receiver
+ * answers from its record) and a deadline, waits `timeout_ms` per
  * try and sends the same bytes again up to `retries` times (the receiver
  * runs a command id once), then calls `done` exactly once, on the loop.
  * `req` may be freed when this returns. */
