@@ -97,3 +97,12 @@ Test(web, the_admin_s_desk_shows_a_new_report_live_and_verifies_it)
 {
     cr_assert_eq(s_scenario("desk"), 0);
 }
+
+/* The companion's phone (issue 17, its second part): on duty, the phone's
+ * position reaches dispatch; the visit accepted, the place opened, en
+ * route, arrived; the identification report kept through a lost
+ * connection and accepted once. */
+Test(web, the_companion_s_phone_from_duty_to_the_identification_report)
+{
+    cr_assert_eq(s_scenario("companion"), 0);
+}

@@ -447,7 +447,91 @@ async function desk() {
   originsOnly();
 }
 
-const scenarios = { journey, offline, errors, exit: quickExit, languages, desk };
+// ---- the companion's phone (issue 17, second part) -------------------------------
+async function companion() {
+  // A verified case, through the API.
+  const admin = await login(process.env.PK_ADMIN);
+  const phone = '081388880008';
+  await call('POST', '/v1/auth/otp', null, { phone });
+  const token = (await call('POST', '/v1/auth/otp/verify', null, { phone, code: await lastCode(phone.slice(-6)) })).json.token;
+  const res = await fetch(BASE + '/v1/reports', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': 'comp-1' },
+    body: JSON.stringify({
+      reporter: { kind: 'victim' }, victim: { age: 30 }, violence_forms: ['fisik'],
+      location: { lat: LAT, lon: LON, kecamatan_code: '32.06.24' },
+      contact_safety: { safe_hours: '00:00-23:59', safe_channel: 'call', phone_monitored: false },
+    }),
+  });
+  const caseId = (await res.json()).case_id;
+  await call('GET', `/v1/staff/cases/${caseId}?purpose=confirmation_call`, admin);
+  await call('POST', `/v1/staff/cases/${caseId}/calls`, admin, { outcome: 'reached' });
+  check((await call('POST', `/v1/staff/cases/${caseId}/verify`, admin)).status === 200, 'verified');
+
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+  browsers.push(browser);
+  const context = await browser.newContext({
+    viewport: { width: 360, height: 640 }, isMobile: true, hasTouch: true, locale: 'id-ID', timezoneId: 'Asia/Jakarta',
+    geolocation: { latitude: LAT + 0.03, longitude: LON, accuracy: 8 }, permissions: ['geolocation'],
+  });
+  const page = await context.newPage();
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('response', (r) => void record(r).catch(() => undefined));
+  await page.goto(BASE + '/staff/');
+  const [login2, password] = process.env.PK_COMPANION.split(':');
+  await page.getByLabel('Nama pengguna').fill(login2);
+  await page.getByLabel('Kata sandi').fill(password);
+  await page.getByRole('button', { name: 'Masuk' }).click();
+  await page.getByRole('button', { name: 'Mulai bertugas' }).click();
+  await page.getByTestId('duty').getByText(/Terakhir:/).waitFor({ timeout: 15000 });
+  await shot(page, 'companion-on-duty');
+
+  // The admin sees the companion's position in the suggestion and assigns.
+  const sug = await call('GET', `/v1/staff/cases/${caseId}/companions`, admin);
+  const c = sug.json.companions.find((x) => x.position_known);
+  check(c, `the phone's position reached dispatch: ${JSON.stringify(sug.json)}`);
+  check((await call('POST', `/v1/staff/cases/${caseId}/assign`, admin, { companion_id: c.companion_id })).status === 200, 'assigned');
+
+  await page.getByRole('button', { name: 'Terima' }).waitFor({ timeout: 15000 });
+  await shot(page, 'companion-visit-assigned');
+  await page.getByRole('button', { name: 'Terima' }).click();
+  await page.getByTestId('visit-state').getByText('accepted').waitFor();
+  await page.getByRole('button', { name: 'Buka tempat (dicatat)' }).click();
+  await page.getByRole('link', { name: 'Buka di aplikasi peta' }).waitFor();
+  check((await page.getByRole('link', { name: 'Buka di aplikasi peta' }).getAttribute('href')).startsWith('geo:-7.35'), 'a link for the map app');
+  await page.getByRole('button', { name: 'Berangkat' }).click();
+  await page.getByTestId('visit-state').getByText('en_route').waitFor();
+  await page.getByTestId('duty').getByText(/setiap 5 detik/).waitFor();
+  await context.setGeolocation({ latitude: LAT + 0.005, longitude: LON, accuracy: 8 });
+  await shot(page, 'companion-en-route');
+  await page.getByRole('button', { name: 'Sudah tiba' }).click();
+  await page.getByRole('heading', { name: 'Laporan identifikasi' }).waitFor();
+  await page.getByLabel('medical').check();
+  await page.getByLabel('uptd_ppa').check();
+  await page.getByLabel('Situasi wali (untuk anak)').selectOption('not_child');
+  await page.getByLabel('Catatan (dirahasiakan)').fill('Catatan rahasia pendamping');
+  await shot(page, 'companion-identification');
+  // Sent without signal: kept; sent again: one report.
+  await context.setOffline(true);
+  await page.getByRole('button', { name: 'Kirim laporan identifikasi' }).click();
+  await page.getByText('Tidak ada sinyal. Draf tersimpan').waitFor();
+  const kept = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('pk.ident.')).length);
+  check(kept === 1, 'the draft is kept on the phone');
+  await context.setOffline(false);
+  await page.getByRole('button', { name: 'Kirim laporan identifikasi' }).click();
+  await page.getByText('completed').first().waitFor({ timeout: 15000 });
+  const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('pk.ident.')).length);
+  check(left === 0, 'the draft is wiped once accepted');
+  for (let i = 0; i < 50; i++) {
+    const d = await call('GET', `/v1/staff/cases/${caseId}`, admin);
+    if (d.json.state === 'assessed') break;
+    await sleep(200);
+  }
+  check((await call('GET', `/v1/staff/cases/${caseId}`, admin)).json.state === 'assessed', 'the case is assessed');
+  originsOnly();
+}
+
+const scenarios = { journey, offline, errors, exit: quickExit, languages, desk, companion };
 await new Promise((r) => tiles.listen(TILE_PORT, '127.0.0.1', r));
 try {
   await scenarios[scenario]();

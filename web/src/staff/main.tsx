@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, HttpError, type Schemas } from '../api/client';
 import { readEvents } from '../sse';
 import { st, type StaffKey, type StaffLang } from './i18n';
+import { Companion, wipeCompanionDrafts } from './companion';
 import '../style.css';
 import './staff.css';
 
@@ -288,10 +289,12 @@ function StaffApp() {
   const logout = () => {
     if (s) void api('POST', '/v1/staff/logout', { token: s.token }).catch(() => undefined);
     session.set(null);
+    wipeCompanionDrafts();
     setS(null);
   };
+  const companion = s?.role === 'companion';
   return (
-    <div class="frame wide">
+    <div class={'frame' + (companion ? '' : ' wide')}>
       <header class="bar">
         <label class="lang">
           <span class="sr">{t('language')}</span>
@@ -307,10 +310,11 @@ function StaffApp() {
         )}
       </header>
       <main>
-        <h1>{s ? t('queue') : t('title')}</h1>
+        <h1>{s ? (companion ? 'Pendamping' : t('queue')) : t('title')}</h1>
         {!s && <Login t={t} notice={notice} done={() => setS(session.get())} />}
-        {s && !open && <Desk t={t} token={s.token} open={setOpen} expired={expired} />}
-        {s && open && <CasePage t={t} token={s.token} id={open} back={() => setOpen(null)} />}
+        {s && companion && <Companion token={s.token} expired={expired} />}
+        {s && !companion && !open && <Desk t={t} token={s.token} open={setOpen} expired={expired} />}
+        {s && !companion && open && <CasePage t={t} token={s.token} id={open} back={() => setOpen(null)} />}
       </main>
     </div>
   );
