@@ -79,13 +79,6 @@ if [ $MODE = bench ]; then
 fi
 
 passed=0 failed=0
-# The README's examples against make run's stack (tests/readme.sh): slow to
-# start, so in the background beside the suites, collected at the end.
-readme_pid=
-if [ $MODE = test ] && case "readme/examples" in *"${PKTEST_ONLY:-}"*) true ;; *) false ;; esac; then
-    BUILD=$BUILD tests/readme.sh "$TMP/readme" > "$TMP/readme.out" 2>&1 &
-    readme_pid=$!
-fi
 # Every exchange with intake's API is recorded for the contract check.
 export PKTEST_HTTP_RECORD=$TMP/http-exchanges.jsonl
 tests=("$BUILD"/tests/unit/*)
@@ -116,9 +109,16 @@ for t in "${tests[@]}"; do
     [ "$rc" = 0 ] || [ "$f" != 0 ] || { echo "run.sh: $t exited $rc"; failed=$((failed + 1)); }
     : "$c"
 done
-if [ -n "$readme_pid" ]; then
+# The README's examples against make run's stack (tests/readme.sh), after
+# the suites: its stack starting beside them made the bus's kill test
+# fail twice (not explained yet; see the issue notes).
+if [ $MODE = test ] && case "readme/examples" in *"${PKTEST_ONLY:-}"*) true ;; *) false ;; esac; then
     echo "== readme/examples"
-    if wait "$readme_pid"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    if BUILD=$BUILD tests/readme.sh "$TMP/readme" > "$TMP/readme.out" 2>&1; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+    fi
     cat "$TMP/readme.out"
 fi
 # The contract: what the suites exchanged with intake, validated against

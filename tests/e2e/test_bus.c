@@ -65,7 +65,7 @@ static void s_check_exactly_once(const char *db, long long n)
                                 " || ' ' || count(DISTINCT n) FROM notification.bench_applied");
     char want[128];
     snprintf(want, sizeof want, "%lld %lld 1 %lld %lld", n, n, n, n);
-    cr_assert_str_eq(v, want, "count, distinct seq, min, max, distinct n");
+    cr_assert_str_eq(v, want, "count, distinct seq, min, max, distinct n: %s, want %s", v, want);
     free(v);
     v = pkt_sql_value(db,
                       "SELECT count(*) FROM intake.bench_produced p FULL JOIN notification.bench_applied a USING (n)"
