@@ -14,19 +14,23 @@ const { chromium } = require('playwright-core');
 const BASE = process.env.PK_BASE;
 const WEB = process.env.PK_WEB_DIR;
 
-// The first screen's own files: what index.html loads (scripts, module
+// A first screen's own files: what its page loads (scripts, module
 // preloads, style sheets) and what they import statically; the map's
 // chunks are loaded only with a map.
-const html = fs.readFileSync(path.join(WEB, 'index.html'), 'utf8');
-const first = new Set([...html.matchAll(/(?:src|href)="(\/assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]));
-for (const f of [...first]) {
-  if (!f.endsWith('.js')) continue;
-  const js = fs.readFileSync(path.join(WEB, f), 'utf8');
-  for (const m of js.matchAll(/from"\.\/([^"]+\.js)"|import"\.\/([^"]+\.js)"/g)) first.add('/assets/' + (m[1] ?? m[2]));
+function firstScreenGz(page) {
+  const html = fs.readFileSync(path.join(WEB, page), 'utf8');
+  const first = new Set([...html.matchAll(/(?:src|href)="(\/assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]));
+  for (const f of [...first]) {
+    if (!f.endsWith('.js')) continue;
+    const js = fs.readFileSync(path.join(WEB, f), 'utf8');
+    for (const m of js.matchAll(/from"\.\/([^"]+\.js)"|import"\.\/([^"]+\.js)"/g)) first.add('/assets/' + (m[1] ?? m[2]));
+  }
+  let gz = 0;
+  for (const f of first) gz += zlib.gzipSync(fs.readFileSync(path.join(WEB, f)), { level: 9 }).length;
+  return (gz / 1024).toFixed(1);
 }
-let gz = 0;
-for (const f of first) gz += zlib.gzipSync(fs.readFileSync(path.join(WEB, f)), { level: 9 }).length;
-console.log(`BENCH web_reporter_js_gz_kb ${(gz / 1024).toFixed(1)} KB`);
+console.log(`BENCH web_reporter_js_gz_kb ${firstScreenGz('index.html')} KB`);
+console.log(`BENCH web_staff_js_gz_kb ${firstScreenGz('staff/index.html')} KB`);
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
 const context = await browser.newContext({ viewport: { width: 360, height: 640 }, isMobile: true, hasTouch: true });

@@ -438,7 +438,7 @@ async function desk() {
   await page.getByRole('button', { name: 'Catat telepon' }).click();
   await page.getByText('Tersimpan').waitFor();
   await page.getByRole('button', { name: 'Verifikasi' }).click();
-  await page.getByTestId('case-state').getByText('verified').waitFor();
+  await page.locator('[data-testid=case-state][data-state=verified]').waitFor();
   await shot(page, 'case-verified');
   await page.getByRole('button', { name: 'Keluar' }).click();
   await page.getByLabel('Nama pengguna').waitFor();
@@ -495,19 +495,19 @@ async function companion() {
   await page.getByRole('button', { name: 'Terima' }).waitFor({ timeout: 15000 });
   await shot(page, 'companion-visit-assigned');
   await page.getByRole('button', { name: 'Terima' }).click();
-  await page.getByTestId('visit-state').getByText('accepted').waitFor();
+  await page.locator('[data-testid=visit-state][data-state=accepted]').waitFor();
   await page.getByRole('button', { name: 'Buka tempat (dicatat)' }).click();
   await page.getByRole('link', { name: 'Buka di aplikasi peta' }).waitFor();
   check((await page.getByRole('link', { name: 'Buka di aplikasi peta' }).getAttribute('href')).startsWith('geo:-7.35'), 'a link for the map app');
   await page.getByRole('button', { name: 'Berangkat' }).click();
-  await page.getByTestId('visit-state').getByText('en_route').waitFor();
+  await page.locator('[data-testid=visit-state][data-state=en_route]').waitFor();
   await page.getByTestId('duty').getByText(/setiap 5 detik/).waitFor();
   await context.setGeolocation({ latitude: LAT + 0.005, longitude: LON, accuracy: 8 });
   await shot(page, 'companion-en-route');
   await page.getByRole('button', { name: 'Sudah tiba' }).click();
   await page.getByRole('heading', { name: 'Laporan identifikasi' }).waitFor();
-  await page.getByLabel('medical').check();
-  await page.getByLabel('uptd_ppa').check();
+  await page.getByLabel('Perawatan kesehatan').check();
+  await page.getByLabel('UPTD PPA').check();
   await page.getByLabel('Situasi wali (untuk anak)').selectOption('not_child');
   await page.getByLabel('Catatan (dirahasiakan)').fill('Catatan rahasia pendamping');
   await shot(page, 'companion-identification');
@@ -519,7 +519,7 @@ async function companion() {
   check(kept === 1, 'the draft is kept on the phone');
   await context.setOffline(false);
   await page.getByRole('button', { name: 'Kirim laporan identifikasi' }).click();
-  await page.getByText('completed').first().waitFor({ timeout: 15000 });
+  await page.getByText('Laporan identifikasi diterima').or(page.locator('[data-state=completed]')).first().waitFor({ timeout: 15000 });
   const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('pk.ident.')).length);
   check(left === 0, 'the draft is wiped once accepted');
   for (let i = 0; i < 50; i++) {

@@ -4,11 +4,43 @@
 // draft stays on the phone until it is accepted and which is sent again
 // safely after a lost connection (Idempotency-Key).
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, HttpError, OfflineError, type Schemas } from '../api/client';
+import { api, HttpError, OfflineError, type Catalog, type Schemas } from '../api/client';
 
 type Visit = Schemas['Visit'];
 const NEEDS = ['medical', 'legal', 'psychological', 'shelter', 'economic'];
 const AGENCIES = ['uptd_ppa', 'puspaga', 'faskes', 'polres_ppa', 'lbh'];
+// Codes in words: the needs from the code lists, the agencies from the directory.
+const AGENCY_NAMES: Record<string, string> = {
+  uptd_ppa: 'UPTD PPA',
+  puspaga: 'Puspaga',
+  faskes: 'Fasilitas kesehatan',
+  polres_ppa: 'Unit PPA Polres',
+  lbh: 'Bantuan hukum (LBH)',
+};
+const GUARDIAN_WORDS: Record<string, string> = {
+  not_child: 'Bukan anak',
+  with_parents: 'Bersama orang tua',
+  with_relative: 'Bersama kerabat',
+  guardian_is_perpetrator: 'Wali adalah pelaku',
+  no_guardian: 'Tanpa wali',
+  institution: 'Di lembaga',
+};
+const STATE_WORDS: Record<string, string> = {
+  assigned: 'Ditugaskan',
+  accepted: 'Diterima',
+  en_route: 'Dalam perjalanan',
+  on_site: 'Di lokasi',
+  completed: 'Selesai',
+  declined: 'Ditolak',
+  cancelled: 'Dibatalkan',
+};
+const DECLINE_WORDS: Record<string, string> = {
+  unavailable: 'Tidak tersedia',
+  too_far: 'Terlalu jauh',
+  unsafe: 'Tidak aman',
+  conflict_of_interest: 'Ada konflik kepentingan',
+  other: 'Lainnya',
+};
 const GUARDIAN = ['not_child', 'with_parents', 'with_relative', 'guardian_is_perpetrator', 'no_guardian', 'institution'];
 const DECLINE = ['unavailable', 'too_far', 'unsafe', 'conflict_of_interest', 'other'];
 
@@ -137,7 +169,10 @@ export function Companion(props: { token: string; expired: () => void }) {
         {visits.map((v) => (
           <li key={v.visit_id} class="visit" data-visit={v.visit_id}>
             <p>
-              <strong>{v.kecamatan_code ?? '—'}</strong> · <span data-testid="visit-state">{v.state}</span>
+              <strong>{v.kecamatan_code ?? '—'}</strong> ·{' '}
+              <span data-testid="visit-state" data-state={v.state}>
+                {STATE_WORDS[v.state] ?? v.state}
+              </span>
             </p>
             {v.state === 'assigned' && (
               <div>
@@ -147,7 +182,9 @@ export function Companion(props: { token: string; expired: () => void }) {
                 <label for={`decline-${v.visit_id}`}>Alasan menolak</label>
                 <select id={`decline-${v.visit_id}`}>
                   {DECLINE.map((r) => (
-                    <option key={r}>{r}</option>
+                    <option key={r} value={r}>
+                      {DECLINE_WORDS[r]}
+                    </option>
                   ))}
                 </select>
                 <button
@@ -194,6 +231,12 @@ export function Companion(props: { token: string; expired: () => void }) {
 
 function Identification(props: { token: string; visit: Visit; done: () => void }) {
   const [d, setD] = useState<IdentDraft>(() => loadDraft(props.visit.visit_id));
+  const [needWords, setNeedWords] = useState<Record<string, string>>({});
+  useEffect(() => {
+    api<Catalog>('GET', '/v1/catalog')
+      .then((r) => setNeedWords(Object.fromEntries(r.data.need.map((n) => [n.code, n.label_id]))))
+      .catch(() => undefined);
+  }, []);
   const [status, setStatus] = useState<string | null>(null);
   const update = (next: IdentDraft) => {
     setD(next);
@@ -247,7 +290,7 @@ function Identification(props: { token: string; visit: Visit; done: () => void }
         {NEEDS.map((n) => (
           <label class="choice" key={n}>
             <input type="checkbox" checked={d.needs.includes(n)} onChange={(e) => update({ ...d, needs: toggle(d.needs, n, (e.target as HTMLInputElement).checked) })} />
-            {n}
+            {needWords[n] ?? n}
           </label>
         ))}
       </fieldset>
@@ -260,14 +303,16 @@ function Identification(props: { token: string; visit: Visit; done: () => void }
               checked={d.consented_agencies.includes(a)}
               onChange={(e) => update({ ...d, consented_agencies: toggle(d.consented_agencies, a, (e.target as HTMLInputElement).checked) })}
             />
-            {a}
+            {AGENCY_NAMES[a]}
           </label>
         ))}
       </fieldset>
       <label for="guardian">Situasi wali (untuk anak)</label>
       <select id="guardian" value={d.guardian_situation} onChange={(e) => update({ ...d, guardian_situation: (e.target as HTMLSelectElement).value })}>
         {GUARDIAN.map((g) => (
-          <option key={g}>{g}</option>
+          <option key={g} value={g}>
+            {GUARDIAN_WORDS[g]}
+          </option>
         ))}
       </select>
       <label for="ident-notes">Catatan (dirahasiakan)</label>

@@ -12,6 +12,23 @@ import '../style.css';
 import './staff.css';
 
 type QueueItem = Schemas['QueueItem'];
+// A case's state in words, for the desk.
+const STATES: Record<StaffLang, Record<string, string>> = {
+  id: {
+    submitted: 'Baru', verified: 'Terverifikasi', assigned: 'Pendamping ditugaskan', en_route: 'Pendamping berangkat',
+    on_site: 'Pendamping di lokasi', assessed: 'Sudah diidentifikasi', referred: 'Dirujuk', accepted: 'Diterima lembaga',
+    closed: 'Selesai', rejected: 'Ditolak', duplicate: 'Duplikat', withdrawn: 'Ditarik pelapor', declined: 'Rujukan ditolak',
+  },
+  en: {
+    submitted: 'New', verified: 'Verified', assigned: 'Companion assigned', en_route: 'Companion on the way',
+    on_site: 'Companion on site', assessed: 'Identified', referred: 'Referred', accepted: 'Accepted by agency',
+    closed: 'Closed', rejected: 'Rejected', duplicate: 'Duplicate', withdrawn: 'Withdrawn by reporter', declined: 'Referral declined',
+  },
+};
+let formWords: Record<string, { id: string; en: string }> = {};
+void api<{ violence_form: { code: string; label_id: string; label_en: string }[] }>('GET', '/v1/catalog')
+  .then((r) => (formWords = Object.fromEntries(r.data.violence_form.map((f) => [f.code, { id: f.label_id, en: f.label_en }]))))
+  .catch(() => undefined);
 type CaseDetail = Schemas['CaseDetail'];
 type T = (k: StaffKey, v?: Record<string, string | number>) => string;
 
@@ -56,7 +73,7 @@ function Login(props: { t: T; done: () => void; notice: string | null }) {
 // The queue, kept live by /v1/staff/events: each new timeline entry makes
 // the desk read the queue again; the feed resumes after a drop with
 // Last-Event-ID.
-function Desk(props: { t: T; token: string; open: (id: string) => void; expired: () => void }) {
+function Desk(props: { t: T; lang: StaffLang; token: string; open: (id: string) => void; expired: () => void }) {
   const { t } = props;
   const [items, setItems] = useState<QueueItem[] | null>(null);
   const [live, setLive] = useState(false);
@@ -113,7 +130,7 @@ function Desk(props: { t: T; token: string; open: (id: string) => void; expired:
         <option value="">{t('filter_all')}</option>
         {['submitted', 'verified', 'assigned', 'en_route', 'on_site', 'assessed', 'referred', 'accepted', 'closed'].map((s) => (
           <option key={s} value={s}>
-            {s}
+            {STATES[props.lang][s]}
           </option>
         ))}
       </select>
@@ -139,7 +156,7 @@ function Desk(props: { t: T; token: string; open: (id: string) => void; expired:
                 <td>
                   {c.ticket} {c.urgent && <strong class="tag">{t('urgent')}</strong>} {c.child && <span class="tag">{t('child')}</span>}
                 </td>
-                <td>{c.state}</td>
+                <td data-state={c.state}>{STATES[props.lang][c.state] ?? c.state}</td>
                 <td>{c.kecamatan_code ?? '—'}</td>
                 <td>{h >= 0 ? t('left', { h }) : t('late', { h: -h })}</td>
                 <td>
@@ -156,7 +173,7 @@ function Desk(props: { t: T; token: string; open: (id: string) => void; expired:
   );
 }
 
-function CasePage(props: { t: T; token: string; id: string; back: () => void }) {
+function CasePage(props: { t: T; lang: StaffLang; token: string; id: string; back: () => void }) {
   const { t } = props;
   const [c, setC] = useState<CaseDetail | null>(null);
   const [purpose, setPurpose] = useState('confirmation_call');
@@ -190,11 +207,14 @@ function CasePage(props: { t: T; token: string; id: string; back: () => void }) 
         {t('back')}
       </button>
       <h2>
-        {t('case', { ticket: c.ticket })} — <span data-testid="case-state">{c.state}</span>
+        {t('case', { ticket: c.ticket })} —{' '}
+        <span data-testid="case-state" data-state={c.state}>
+          {STATES[props.lang][c.state] ?? c.state}
+        </span>
       </h2>
       <p>
         {c.urgent && <strong class="tag">{t('urgent')}</strong>} {c.child && <span class="tag">{t('child')}</span>}{' '}
-        {c.violence_forms.join(', ')} · {c.kecamatan_code ?? '—'}
+        {c.violence_forms.map((f) => formWords[f]?.[props.lang] ?? f).join(', ')} · {c.kecamatan_code ?? '—'}
       </p>
       <section aria-labelledby="personal-h">
         <h3 id="personal-h">{t('personal')}</h3>
@@ -264,7 +284,7 @@ function CasePage(props: { t: T; token: string; id: string; back: () => void }) 
       <ol class="timeline">
         {c.timeline.map((e, i) => (
           <li key={i}>
-            {e.kind} · {e.state} {e.reason_code ? `· ${e.reason_code}` : ''} <time dateTime={e.at}>{new Date(e.at).toLocaleString('id-ID', { timeZone: 'Asia/Jakarta' })}</time>
+            {e.kind} · {STATES[props.lang][e.state] ?? e.state} {e.reason_code ? `· ${e.reason_code}` : ''} <time dateTime={e.at}>{new Date(e.at).toLocaleString('id-ID', { timeZone: 'Asia/Jakarta' })}</time>
           </li>
         ))}
       </ol>
@@ -313,8 +333,8 @@ function StaffApp() {
         <h1>{s ? (companion ? 'Pendamping' : t('queue')) : t('title')}</h1>
         {!s && <Login t={t} notice={notice} done={() => setS(session.get())} />}
         {s && companion && <Companion token={s.token} expired={expired} />}
-        {s && !companion && !open && <Desk t={t} token={s.token} open={setOpen} expired={expired} />}
-        {s && !companion && open && <CasePage t={t} token={s.token} id={open} back={() => setOpen(null)} />}
+        {s && !companion && !open && <Desk t={t} lang={lang} token={s.token} open={setOpen} expired={expired} />}
+        {s && !companion && open && <CasePage t={t} lang={lang} token={s.token} id={open} back={() => setOpen(null)} />}
       </main>
     </div>
   );
