@@ -98,6 +98,9 @@ bool intake_cmd_failed(intake_call_t *c, const char *service, int rc, const Pelu
 const char *intake_cmd_message(const char *code);
 /* A 32-digit lowercase hex id. */
 bool intake_hex_id(const char *s);
+/* An Idempotency-Key: a plain token of 1-128 letters, digits, . _ : -
+ * (review L1: nothing odd reaches SQL or the log). */
+bool intake_idempotency_key_ok(const char *key);
 /* The request's JSON body (into c->body) and a new errors object holding
  * its members other than `allowed`; NULL when the body was refused (answered
  * and `c` freed). */

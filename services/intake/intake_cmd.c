@@ -83,6 +83,13 @@ bool intake_hex_id(const char *s)
     return s && strlen(s) == PK_ID_HEX_LEN && strspn(s, "0123456789abcdef") == PK_ID_HEX_LEN;
 }
 
+bool intake_idempotency_key_ok(const char *key)
+{
+    size_t len = key ? strlen(key) : 0;
+    return len > 0 && len <= 128 &&
+           strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") == len;
+}
+
 static void s_only(const json_t *body, const char *const *allowed, json_t *errors)
 {
     const char *key;

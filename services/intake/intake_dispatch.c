@@ -677,9 +677,7 @@ void intake_dispatch_identification(intake_call_t *c)
     if (!s_visit_param(c))
         return;
     const char *key = pk_http_header(c->req, "idempotency-key");
-    size_t klen = key ? strlen(key) : 0;
-    if (key && (!klen || klen > 128 ||
-                strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") != klen)) {
+    if (key && !intake_idempotency_key_ok(key)) {
         intake_error(c->req, 400, "bad_idempotency_key", "Idempotency-Key: 1-128 huruf, angka atau . _ : -", NULL);
         intake_call_free(c);
         return;

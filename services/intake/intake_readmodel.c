@@ -82,6 +82,21 @@ static bool s_state_in(const char *list, const char *state)
     return false;
 }
 
+/* The reason code an event carries for the step it makes, or "". */
+static const char *s_reason(const Pelukan__V1__Envelope *e)
+{
+    switch (e->payload_case) {
+    case PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_DECLINED:
+        return e->visit_declined->reason_code;
+    case PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_DECLINED:
+        return e->referral_declined->reason_code;
+    case PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CLOSED:
+        return e->referral_closed->outcome_code;
+    default:
+        return "";
+    }
+}
+
 /* The state change this event makes, as intake's own event, so that
  * notification tells the reporter and an auditor following state changes
  * sees every one (review: only "verified" was ever announced). The actor
@@ -106,13 +121,7 @@ static void s_state_event(const pk_bus_event_t *ev, const char *from, const char
     Pelukan__V1__CaseStateChanged ch = PELUKAN__V1__CASE_STATE_CHANGED__INIT;
     ch.from_state = intake_state_enum(from);
     ch.to_state = intake_state_enum(to);
-    ch.reason_code = "";
-    if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_DECLINED)
-        ch.reason_code = e->visit_declined->reason_code;
-    else if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_DECLINED)
-        ch.reason_code = e->referral_declined->reason_code;
-    else if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CLOSED)
-        ch.reason_code = e->referral_closed->outcome_code;
+    ch.reason_code = (char *)s_reason(e);
     env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_STATE_CHANGED;
     env.case_state_changed = &ch;
     pk_outbox_params(&env, topic, hex);
@@ -169,13 +178,7 @@ int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
         clear_companion = true;
     if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CREATED)
         agency = e->referral_created->agency_code;
-    const char *reason = "";
-    if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_DECLINED)
-        reason = e->visit_declined->reason_code;
-    else if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_DECLINED)
-        reason = e->referral_declined->reason_code;
-    else if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CLOSED)
-        reason = e->referral_closed->outcome_code;
+    const char *reason = s_reason(e);
     const char *kind = e->actor && e->actor->kind == PELUKAN__V1__ACTOR__KIND__KIND_AGENCY  ? "agency"
                        : e->actor && e->actor->kind == PELUKAN__V1__ACTOR__KIND__KIND_STAFF ? "staff"
                                                                                                   : "system";

@@ -106,10 +106,7 @@ static void s_report_write(intake_call_t *c)
 {
     intake_t *in = c->in;
     const char *key = pk_http_header(c->req, "idempotency-key");
-    /* A plain token (review L1): nothing odd reaches SQL or the log. */
-    size_t klen = key ? strlen(key) : 0;
-    if (!klen || klen > 128 ||
-        strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") != klen) {
+    if (!intake_idempotency_key_ok(key)) {
         intake_error(c->req, 400, "idempotency_key_required",
                      "Header Idempotency-Key wajib diisi: 1-128 huruf, angka atau . _ : -, agar laporan tidak terkirim "
                      "dua kali",

@@ -73,9 +73,10 @@ static void s_load_dir(intake_web_t *w, const char *root, const char *rel, int d
         char *sub = pk_asprintf("%s/%s", rel, e->d_name);
         char *full = pk_asprintf("%s%s", root, sub);
         struct stat st;
-        if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
+        bool found = stat(full, &st) == 0;
+        if (found && S_ISDIR(st.st_mode)) {
             s_load_dir(w, root, sub, depth + 1);
-        } else if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && st.st_size < 8 * 1024 * 1024) {
+        } else if (found && S_ISREG(st.st_mode) && st.st_size < 8 * 1024 * 1024) {
             s_file_t *f = pk_calloc(1, sizeof *f);
             if (pk_read_file(full, &f->body, &f->len) == 0) {
                 f->path = pk_strdup(sub);

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../support/pktest.h"
+#include "../support/pkt_intake.h"
 #include "pelukan/util.h"
 #include "pelukan/v1/commands.pb-c.h"
 
@@ -70,23 +70,11 @@ static char *s_token(int port, zsock_t *notif, const char *phone)
     snprintf(req, sizeof req, "{\"phone\":\"%s\"}", phone);
     if (pkt_http("POST", port, "/v1/auth/otp", req, strlen(req), ct, NULL) != 202)
         return NULL;
-    zsock_set_rcvtimeo(notif, 5000);
-    zmsg_t *m = zmsg_recv(notif);
-    if (!m)
+    char code[8], e164[24];
+    if (!pkt_otp_answer(notif, code, e164))
         return NULL;
-    zframe_t *id = zmsg_first(m), *body = zmsg_last(m);
-    Pelukan__V1__CommandRequest *cmd = pelukan__v1__command_request__unpack(NULL, zframe_size(body), zframe_data(body));
     char verify[128];
-    snprintf(verify, sizeof verify, "{\"phone\":\"%s\",\"code\":\"%s\"}", phone, cmd->send_otp->code);
-    Pelukan__V1__CommandReply rep = PELUKAN__V1__COMMAND_REPLY__INIT;
-    rep.status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK;
-    rep.command_id = cmd->command_id;
-    uint8_t buf[64];
-    size_t len = pelukan__v1__command_reply__pack(&rep, buf);
-    zmq_send(zsock_resolve(notif), zframe_data(id), zframe_size(id), ZMQ_SNDMORE);
-    zmq_send(zsock_resolve(notif), buf, len, 0);
-    pelukan__v1__command_request__free_unpacked(cmd, NULL);
-    zmsg_destroy(&m);
+    snprintf(verify, sizeof verify, "{\"phone\":\"%s\",\"code\":\"%s\"}", phone, code);
     char *out = NULL;
     if (pkt_http("POST", port, "/v1/auth/otp/verify", verify, strlen(verify), ct, &out) != 200)
         return NULL;

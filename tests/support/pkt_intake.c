@@ -58,16 +58,23 @@ void pkt_intake_stop(pkt_intake_t *t)
     pkt_env_destroy(&t->env);
 }
 
-bool pkt_intake_take_otp(pkt_intake_t *t, char code[8], char phone[24])
+bool pkt_otp_answer(zsock_t *notif, char code[8], char phone[24])
 {
-    zsock_set_rcvtimeo(t->notif, 5000);
-    zmsg_t *m = zmsg_recv(t->notif);
+    zsock_set_rcvtimeo(notif, 5000);
+    zmsg_t *m = zmsg_recv(notif);
     if (!m)
         return false;
     zframe_t *id = zmsg_pop(m), *body = zmsg_pop(m);
-    Pelukan__V1__CommandRequest *req = pelukan__v1__command_request__unpack(NULL, zframe_size(body), zframe_data(body));
-    cr_assert_not_null(req);
-    cr_assert_eq(req->command_case, PELUKAN__V1__COMMAND_REQUEST__COMMAND_SEND_OTP);
+    Pelukan__V1__CommandRequest *req =
+        body ? pelukan__v1__command_request__unpack(NULL, zframe_size(body), zframe_data(body)) : NULL;
+    if (!req || req->command_case != PELUKAN__V1__COMMAND_REQUEST__COMMAND_SEND_OTP) {
+        if (req)
+            pelukan__v1__command_request__free_unpacked(req, NULL);
+        zframe_destroy(&id);
+        zframe_destroy(&body);
+        zmsg_destroy(&m);
+        return false;
+    }
     snprintf(code, 8, "%s", req->send_otp->code);
     snprintf(phone, 24, "%s", req->send_otp->phone_e164);
     Pelukan__V1__CommandReply rep = PELUKAN__V1__COMMAND_REPLY__INIT;
@@ -75,13 +82,18 @@ bool pkt_intake_take_otp(pkt_intake_t *t, char code[8], char phone[24])
     rep.command_id = req->command_id;
     uint8_t buf[64];
     size_t len = pelukan__v1__command_reply__pack(&rep, buf);
-    zmq_send(zsock_resolve(t->notif), zframe_data(id), zframe_size(id), ZMQ_SNDMORE);
-    zmq_send(zsock_resolve(t->notif), buf, len, 0);
+    zmq_send(zsock_resolve(notif), zframe_data(id), zframe_size(id), ZMQ_SNDMORE);
+    zmq_send(zsock_resolve(notif), buf, len, 0);
     pelukan__v1__command_request__free_unpacked(req, NULL);
     zframe_destroy(&id);
     zframe_destroy(&body);
     zmsg_destroy(&m);
     return true;
+}
+
+bool pkt_intake_take_otp(pkt_intake_t *t, char code[8], char phone[24])
+{
+    return pkt_otp_answer(t->notif, code, phone);
 }
 
 int pkt_intake_call(pkt_intake_t *t, const char *method, const char *path, const char *body, const char *token,

@@ -96,26 +96,30 @@ async function record(response) {
     response_headers: headers, response_body: body,
   }) + '\n');
 }
-async function open(options = {}) {
+// A browser on `path`: a phone (360x640, the place's position) unless
+// `desktop`; every request and API exchange recorded.
+async function open({ path: at = '/', desktop = false, geolocation = { latitude: LAT, longitude: LON, accuracy: 10 },
+  serviceWorkers = 'allow' } = {}) {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
   browsers.push(browser);
-  const context = await browser.newContext({
-    viewport: { width: 360, height: 640 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    locale: 'id-ID',
-    timezoneId: 'Asia/Jakarta',
-    geolocation: { latitude: LAT, longitude: LON, accuracy: 10 },
-    permissions: ['geolocation'],
-    serviceWorkers: options.serviceWorkers ?? 'allow',
-  });
+  const device = desktop
+    ? { viewport: { width: 1280, height: 800 } }
+    : { viewport: { width: 360, height: 640 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, geolocation,
+        permissions: ['geolocation'] };
+  const context = await browser.newContext({ ...device, locale: 'id-ID', timezoneId: 'Asia/Jakarta', serviceWorkers });
   const page = await context.newPage();
   page.on('request', (r) => requests.push(r.url()));
   page.on('pageerror', (e) => console.error('page error:', e.message));
   page.on('response', (r) => void record(r).catch(() => undefined));
-  await page.goto(BASE + '/');
+  await page.goto(BASE + at);
   return { browser, context, page };
+}
+
+async function staffLogin(page, pair) {
+  const [name, password] = pair.split(':');
+  await page.getByLabel('Nama pengguna').fill(name);
+  await page.getByLabel('Kata sandi').fill(password);
+  await page.getByRole('button', { name: 'Masuk' }).click();
 }
 
 async function axe(page, name) {
@@ -393,17 +397,8 @@ async function languages() {
 
 // ---- the staff's desk (issue 17, first part) ---------------------------------------
 async function desk() {
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
-  browsers.push(browser);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'id-ID', timezoneId: 'Asia/Jakarta' });
-  const page = await context.newPage();
-  page.on('request', (r) => requests.push(r.url()));
-  page.on('response', (r) => void record(r).catch(() => undefined));
-  await page.goto(BASE + '/staff/');
-  const [login, password] = process.env.PK_ADMIN.split(':');
-  await page.getByLabel('Nama pengguna').fill(login);
-  await page.getByLabel('Kata sandi').fill(password);
-  await page.getByRole('button', { name: 'Masuk' }).click();
+  const { page } = await open({ path: '/staff/', desktop: true });
+  await staffLogin(page, process.env.PK_ADMIN);
   await page.getByTestId('live').getByText('Langsung').waitFor();
   await shot(page, 'desk-empty');
 
@@ -468,20 +463,8 @@ async function companion() {
   await call('POST', `/v1/staff/cases/${caseId}/calls`, admin, { outcome: 'reached' });
   check((await call('POST', `/v1/staff/cases/${caseId}/verify`, admin)).status === 200, 'verified');
 
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
-  browsers.push(browser);
-  const context = await browser.newContext({
-    viewport: { width: 360, height: 640 }, isMobile: true, hasTouch: true, locale: 'id-ID', timezoneId: 'Asia/Jakarta',
-    geolocation: { latitude: LAT + 0.03, longitude: LON, accuracy: 8 }, permissions: ['geolocation'],
-  });
-  const page = await context.newPage();
-  page.on('request', (r) => requests.push(r.url()));
-  page.on('response', (r) => void record(r).catch(() => undefined));
-  await page.goto(BASE + '/staff/');
-  const [login2, password] = process.env.PK_COMPANION.split(':');
-  await page.getByLabel('Nama pengguna').fill(login2);
-  await page.getByLabel('Kata sandi').fill(password);
-  await page.getByRole('button', { name: 'Masuk' }).click();
+  const { context, page } = await open({ path: '/staff/', geolocation: { latitude: LAT + 0.03, longitude: LON, accuracy: 8 } });
+  await staffLogin(page, process.env.PK_COMPANION);
   await page.getByRole('button', { name: 'Mulai bertugas' }).click();
   await page.getByTestId('duty').getByText(/Terakhir:/).waitFor({ timeout: 15000 });
   await shot(page, 'companion-on-duty');

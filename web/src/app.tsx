@@ -406,12 +406,7 @@ function Wizard(props: {
                 aria-invalid={err('reporter.relation') ? 'true' : 'false'}
                 onChange={(e) => update({ ...b, reporter: { ...b.reporter, relation: (e.target as HTMLSelectElement).value as never } })}
               >
-                <option value="">{t('wiz_choose')}</option>
-                {(props.catalog?.relation ?? []).map((c) => (
-                  <option value={c.code} key={c.code}>
-                    {label(c)}
-                  </option>
-                ))}
+                <CodeOptions choose={t('wiz_choose')} items={props.catalog?.relation ?? []} text={label} />
               </select>
             </Field>
           )}
@@ -477,12 +472,7 @@ function Wizard(props: {
                 update({ ...b, location: { ...b.location, kecamatan_code: v || undefined, desa_code: undefined } });
               }}
             >
-              <option value="">{t('wiz_choose')}</option>
-              {kec.map((k) => (
-                <option value={k.code} key={k.code}>
-                  {k.name}
-                </option>
-              ))}
+              <CodeOptions choose={t('wiz_choose')} items={kec} text={(k) => k.name} />
             </select>
           </Field>
           <Field id="location.desa_code" label={t('wiz_desa')} error={err('location.desa_code')}>
@@ -493,22 +483,12 @@ function Wizard(props: {
               aria-invalid={err('location.desa_code') ? 'true' : 'false'}
               onChange={(e) => update({ ...b, location: { ...b.location, desa_code: (e.target as HTMLSelectElement).value || undefined } })}
             >
-              <option value="">{t('wiz_choose')}</option>
-              {desa.map((k) => (
-                <option value={k.code} key={k.code}>
-                  {k.name}
-                </option>
-              ))}
+              <CodeOptions choose={t('wiz_choose')} items={desa} text={(k) => k.name} />
             </select>
           </Field>
           <Field id="place_type" label={t('wiz_place_type')} error={err('place_type')}>
             <select id="place_type" value={b.place_type ?? ''} onChange={(e) => update({ ...b, place_type: ((e.target as HTMLSelectElement).value || undefined) as never })}>
-              <option value="">{t('wiz_choose')}</option>
-              {(props.catalog?.place_type ?? []).map((c) => (
-                <option value={c.code} key={c.code}>
-                  {label(c)}
-                </option>
-              ))}
+              <CodeOptions choose={t('wiz_choose')} items={props.catalog?.place_type ?? []} text={label} />
             </select>
           </Field>
           {!askLocation && typeof b.location.lat !== 'number' && (
@@ -543,12 +523,7 @@ function Wizard(props: {
             value={b.perpetrator_relation ?? ''}
             onChange={(e) => update({ ...b, perpetrator_relation: ((e.target as HTMLSelectElement).value || undefined) as never })}
           >
-            <option value="">{t('wiz_choose')}</option>
-            {(props.catalog?.relation ?? []).map((c) => (
-              <option value={c.code} key={c.code}>
-                {label(c)}
-              </option>
-            ))}
+            <CodeOptions choose={t('wiz_choose')} items={props.catalog?.relation ?? []} text={label} />
           </select>
         </Field>
       )}
@@ -582,12 +557,7 @@ function Wizard(props: {
           </Field>
           <Field id="victim.age_band" label={t('wiz_victim_band')} error={err('victim.age_band')}>
             <select id="victim.age_band" value={b.victim.age_band ?? ''} onChange={(e) => update({ ...b, victim: { ...b.victim, age_band: ((e.target as HTMLSelectElement).value || undefined) as never } })}>
-              <option value="">{t('wiz_choose')}</option>
-              {(props.catalog?.age_band ?? []).map((c) => (
-                <option value={c.code} key={c.code}>
-                  {label(c)}
-                </option>
-              ))}
+              <CodeOptions choose={t('wiz_choose')} items={props.catalog?.age_band ?? []} text={label} />
             </select>
           </Field>
           <label class="choice">
@@ -636,6 +606,20 @@ function Wizard(props: {
         )}
       </div>
     </div>
+  );
+}
+
+// A picker's options: "choose…" first, then the codes in words.
+function CodeOptions<I extends { code: string }>(props: { choose: string; items: I[]; text: (item: I) => string }) {
+  return (
+    <>
+      <option value="">{props.choose}</option>
+      {props.items.map((item) => (
+        <option value={item.code} key={item.code}>
+          {props.text(item)}
+        </option>
+      ))}
+    </>
   );
 }
 
