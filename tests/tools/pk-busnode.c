@@ -27,8 +27,10 @@ typedef struct {
     pk_service_t *svc;
     pk_db_t *conns[32];
     int nconns;
-    int64_t target;    /* rows wanted in bench_produced */
-    int64_t next_n;    /* next number to write */
+    int64_t target;    /* rows wanted in bench_produced: exactly n = 1..target */
+    int64_t next_n;    /* next number to write above those written */
+    int64_t *gaps;     /* numbers below next_n a killed instance left unwritten */
+    int64_t ngaps, gap_i;
     int64_t committed; /* rows known committed */
     int64_t inflight;
     int64_t issued; /* paced mode: transactions issued since start */
@@ -66,9 +68,18 @@ static void s_written(pk_db_txn_t *txn, int status, void *arg)
     }
 }
 
+/* What is left to write: the gaps, then next_n..target. A transaction of a
+ * killed instance can still commit after its successor counted (its
+ * COMMIT was on the wire), so the writer never goes past `target` and a
+ * number written twice fails on the key and makes it count again. */
+static int64_t s_left(const s_writer_t *w)
+{
+    return (w->ngaps - w->gap_i) + (w->next_n <= w->target ? w->target - w->next_n + 1 : 0);
+}
+
 static void s_write_one(s_writer_t *w, pk_db_t *db)
 {
-    int64_t n = w->next_n++;
+    int64_t n = w->gap_i < w->ngaps ? w->gaps[w->gap_i++] : w->next_n++;
     char n_s[32];
     snprintf(n_s, sizeof n_s, "%lld", (long long)n);
     Pelukan__V1__Envelope env;
@@ -115,6 +126,24 @@ static void s_write_one(s_writer_t *w, pk_db_t *db)
     pk_db_txn_submit(txn, s_written, w);
 }
 
+#define S_COUNT_SQL "SELECT coalesce(max(n), 0), count(*) FROM bench_produced"
+#define S_GAPS_SQL                                                                                                     \
+    "SELECT s FROM generate_series(1, (SELECT coalesce(max(n), 0) FROM bench_produced)) s"                            \
+    " WHERE NOT EXISTS (SELECT 1 FROM bench_produced b WHERE b.n = s) ORDER BY s"
+
+/* What committed: the count, where to go on from, and the gaps below. */
+static void s_take_count(s_writer_t *w, const PGresult *count, const PGresult *gaps)
+{
+    w->committed = atoll(PQgetvalue(count, 0, 1));
+    w->next_n = atoll(PQgetvalue(count, 0, 0)) + 1;
+    free(w->gaps);
+    w->ngaps = PQntuples(gaps);
+    w->gap_i = 0;
+    w->gaps = pk_calloc(w->ngaps ? (size_t)w->ngaps : 1, sizeof *w->gaps);
+    for (int64_t i = 0; i < w->ngaps; i++)
+        w->gaps[i] = atoll(PQgetvalue(gaps, (int)i, 0));
+}
+
 /* Keeps a few transactions in flight on each connection, or, with a
  * rate, issues what the clock allows, until the target is committed. */
 static void s_counted(pk_db_txn_t *txn, int status, void *arg)
@@ -123,9 +152,7 @@ static void s_counted(pk_db_txn_t *txn, int status, void *arg)
     w->counting = false;
     if (status != 0)
         return; /* try again on the next tick */
-    const PGresult *r = pk_db_txn_result(txn, 0);
-    w->committed = atoll(PQgetvalue(r, 0, 1));
-    w->next_n = atoll(PQgetvalue(r, 0, 0)) + 1;
+    s_take_count(w, pk_db_txn_result(txn, 0), pk_db_txn_result(txn, 1));
     w->recount = false;
 }
 
@@ -140,11 +167,12 @@ static void s_tick(uv_timer_t *t)
             return;
         w->counting = true;
         pk_db_txn_t *txn = pk_db_txn_new(w->conns[0]);
-        pk_db_txn_add(txn, "SELECT coalesce(max(n), 0), count(*) FROM bench_produced", 0, NULL);
+        pk_db_txn_add(txn, S_COUNT_SQL, 0, NULL);
+        pk_db_txn_add(txn, S_GAPS_SQL, 0, NULL);
         pk_db_txn_submit(txn, s_counted, w);
         return;
     }
-    int64_t allowed = w->target - w->committed - w->inflight;
+    int64_t allowed = s_left(w);
     if (w->rate > 0) {
         double elapsed = (double)(pk_mono_us() - w->started_us) / 1e6;
         int64_t due = (int64_t)(elapsed * w->rate) - w->issued;
@@ -162,18 +190,19 @@ static int s_produce_start(pk_service_t *svc, void **state_p)
     PGconn *conn = pk_pg_connect(pk_service_conninfo(svc), pk_service_log(svc), 10000);
     if (!conn)
         return PK_EDBCONN;
-    PGresult *r = NULL;
+    PGresult *r = NULL, *g = NULL;
     if (pk_pg_run(conn, pk_service_log(svc), "CREATE TABLE IF NOT EXISTS bench_produced (n bigint PRIMARY KEY)", 0,
                   NULL) != 0 ||
-        !(r = pk_pg_exec(conn, pk_service_log(svc), "SELECT coalesce(max(n), 0), count(*) FROM bench_produced", 0,
-                         NULL))) {
+        !(r = pk_pg_exec(conn, pk_service_log(svc), S_COUNT_SQL, 0, NULL)) ||
+        !(g = pk_pg_exec(conn, pk_service_log(svc), S_GAPS_SQL, 0, NULL))) {
+        PQclear(r);
         PQfinish(conn);
         return PK_EDB;
     }
     s_writer_t *w = pk_calloc(1, sizeof *w);
     w->svc = svc;
-    w->next_n = atoll(PQgetvalue(r, 0, 0)) + 1;
-    w->committed = atoll(PQgetvalue(r, 0, 1));
+    s_take_count(w, r, g);
+    PQclear(g);
     w->target = s_env_int("PKNODE_COUNT", 0);
     w->rate = s_env_int("PKNODE_RATE", 0);
     w->nconns = s_env_int("PKNODE_CONNS", 8);
@@ -193,7 +222,9 @@ static int s_produce_start(pk_service_t *svc, void **state_p)
 
 static void s_tick_closed(uv_handle_t *h)
 {
-    free(h->data);
+    s_writer_t *w = h->data;
+    free(w->gaps);
+    free(w);
 }
 
 static void s_produce_stop(pk_service_t *svc, void *state)
