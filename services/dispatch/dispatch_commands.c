@@ -254,7 +254,8 @@ static int s_suggest(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t 
                " pick AS (SELECT * FROM near UNION ALL SELECT * FROM covering)"
                " SELECT c.id, c.first_name, c.badge, p.dist, c.load,"
                "  ($7 = '' OR c.sex = $7) AND ($8 = '' OR $8 = ANY (c.languages)),"
-               "  $6 <> '' AND $6 = ANY (c.kecamatan_codes)"
+               "  $6 <> '' AND $6 = ANY (c.kecamatan_codes),"
+               "  ST_Y(c.position::geometry), ST_X(c.position::geometry)"
                " FROM pick p JOIN companion c ON c.id = p.id ORDER BY p.dist NULLS LAST, c.load, c.id LIMIT $3::int",
                8, p);
     if (!r)
@@ -273,6 +274,11 @@ static int s_suggest(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t 
         if (it->position_known) {
             it->distance_m = atof(PQgetvalue(r, i, 3));
             it->eta_minutes = dispatch_eta_minutes(it->distance_m, d->speed_kmh);
+            Pelukan__V1__GeoPoint *pos = s_alloc(d, sizeof *pos);
+            pelukan__v1__geo_point__init(pos);
+            pos->lat = atof(PQgetvalue(r, i, 7));
+            pos->lon = atof(PQgetvalue(r, i, 8));
+            it->position = pos;
         }
         it->load = (uint32_t)atoi(PQgetvalue(r, i, 4));
         it->preference_met = strcmp(PQgetvalue(r, i, 5), "t") == 0;

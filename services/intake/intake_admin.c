@@ -3,6 +3,7 @@
  * before anything is shown), the confirmation call, verification,
  * rejection, duplicates and internal notes. Every step is a timeline entry
  * and an event with its actor, in the transaction that makes it. */
+#include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,19 @@ static void s_queue_done(pk_db_txn_t *txn, int status, void *arg)
     intake_call_free(c);
 }
 
+/* A ticket as people type it: PK-7KQ4-M9XD, any case. */
+static bool s_ticket_ok(const char *t)
+{
+    static const char alphabet[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    if (strlen(t) != 12 || toupper((unsigned char)t[0]) != 'P' || toupper((unsigned char)t[1]) != 'K' || t[2] != '-' ||
+        t[7] != '-')
+        return false;
+    for (int i = 3; i < 12; i++)
+        if (i != 7 && !strchr(alphabet, toupper((unsigned char)t[i])))
+            return false;
+    return true;
+}
+
 static bool s_bool_param(const char *v)
 {
     return !v || strcmp(v, "true") == 0 || strcmp(v, "false") == 0;
@@ -93,7 +107,8 @@ void intake_admin_queue(intake_call_t *c)
 {
     const char *state = pk_http_query(c->req, "state"), *urgent = pk_http_query(c->req, "urgent"),
                *kec = pk_http_query(c->req, "kecamatan"), *child = pk_http_query(c->req, "child"),
-               *page_s = pk_http_query(c->req, "page"), *per_s = pk_http_query(c->req, "per_page");
+               *page_s = pk_http_query(c->req, "page"), *per_s = pk_http_query(c->req, "per_page"),
+               *form = pk_http_query(c->req, "violence_form"), *ticket = pk_http_query(c->req, "ticket");
     json_t *errors = json_object();
     if (state && !intake_state_known(state))
         json_object_set_new(errors, "state", json_string("status tidak dikenal"));
@@ -103,6 +118,10 @@ void intake_admin_queue(intake_call_t *c)
         json_object_set_new(errors, "child", json_string("true atau false"));
     if (kec && !intake_catalog_has(c->in->catalog, "kecamatan", kec))
         json_object_set_new(errors, "kecamatan", json_string("kode kecamatan tidak dikenal"));
+    if (form && !intake_catalog_has(c->in->catalog, "violence_form", form))
+        json_object_set_new(errors, "violence_form", json_string("bentuk kekerasan tidak dikenal"));
+    if (ticket && !s_ticket_ok(ticket))
+        json_object_set_new(errors, "ticket", json_string("nomor laporan seperti PK-7KQ4-M9XD"));
     int page = page_s ? atoi(page_s) : 1, per = per_s ? atoi(per_s) : 25;
     if (page < 1 || page > 100000)
         json_object_set_new(errors, "page", json_string("1 atau lebih"));
@@ -121,7 +140,9 @@ void intake_admin_queue(intake_call_t *c)
                        c->staff_id,
                        c->staff_agency,
                        limit,
-                       offset};
+                       offset,
+                       form ? form : "",
+                       ticket ? ticket : ""};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
     pk_db_txn_add(
         txn,
@@ -130,10 +151,11 @@ void intake_admin_queue(intake_call_t *c)
             "x.created_at") ", x.call_attempts, count(*) OVER (), x.call_reached"
                             " FROM cases x WHERE ($1 = '' OR x.state = $1) AND ($2 = '' OR x.urgent = ($2 = 'true'))"
                             " AND ($3 = '' OR x.kecamatan_code = $3) AND ($4 = '' OR x.child = ($4 = 'true'))"
+                            " AND ($10 = '' OR $10 = ANY (x.violence_forms)) AND ($11 = '' OR x.ticket = upper($11))"
                             " AND " S_SEES("5", "6",
                                            "7") " ORDER BY x.urgent DESC, x.created_at DESC, x.id LIMIT $8::int"
                                                 " OFFSET $9::bigint",
-        9, p);
+        11, p);
     pk_db_txn_submit(txn, s_queue_done, c);
 }
 
@@ -205,6 +227,23 @@ static void s_access_recorded(pk_db_txn_t *txn, int status, void *arg)
     intake_call_free(c);
 }
 
+/* What the identification report says about referring (columns 16..19),
+ * or null before it is in. */
+static json_t *s_identification(const PGresult *r)
+{
+    if (PQgetisnull(r, 0, 16))
+        return json_null();
+    json_t *j = json_pack("{s:b}", "referral_consent", strcmp(PQgetvalue(r, 0, 16), "t") == 0);
+    static const char *const lists[] = {"consented_agencies", "recommended_agencies", "needs"};
+    for (int i = 0; i < 3; i++) {
+        json_t *v = PQgetisnull(r, 0, 17 + i) ? NULL : json_loads(PQgetvalue(r, 0, 17 + i), 0, NULL);
+        json_object_set_new(j, lists[i], json_is_array(v) ? v : json_array());
+        if (v && !json_is_array(v))
+            json_decref(v);
+    }
+    return j;
+}
+
 static void s_detail_found(pk_db_txn_t *txn, int status, void *arg)
 {
     intake_call_t *c = arg;
@@ -222,6 +261,7 @@ static void s_detail_found(pk_db_txn_t *txn, int status, void *arg)
         strcmp(PQgetvalue(r, 0, 4), "t") == 0, "violence_forms", forms ? forms : json_array(), "kecamatan_code",
         PQgetisnull(r, 0, 6) ? NULL : PQgetvalue(r, 0, 6), "created_at", PQgetvalue(r, 0, 7), "call_attempts",
         atoi(PQgetvalue(r, 0, 8)), "call_reached", strcmp(PQgetvalue(r, 0, 15), "t") == 0, "timeline", s_timeline(t));
+    json_object_set_new(answer, "identification", s_identification(r));
     const char *purpose = pk_http_query(c->req, "purpose");
     if (!purpose) {
         intake_json(c->req, 200, answer); /* takes it */
@@ -262,7 +302,9 @@ void intake_admin_case(intake_call_t *c)
         "SELECT x.id, x.ticket, x.state, x.urgent, x.child, array_to_json(x.violence_forms)::text,"
         " x.kecamatan_code, " S_TS(
             "x.created_at") ", x.call_attempts, x.wrapped_key, x.personal_sealed,"
-                            " r.wrapped_key, r.phone_sealed, r.id, r.safety_sealed, x.call_reached"
+                            " r.wrapped_key, r.phone_sealed, r.id, r.safety_sealed, x.call_reached,"
+                            " x.referral_consent, array_to_json(x.consented_agencies)::text,"
+                            " array_to_json(x.recommended_agencies)::text, array_to_json(x.needs)::text"
                             " FROM cases x JOIN reporter r ON r.id = x.reporter_id WHERE x.id = $1 AND " S_SEES(
                                 "2", "3", "4"),
         4, p);

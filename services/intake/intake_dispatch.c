@@ -284,6 +284,9 @@ static void s_suggested(int rc, const s_reply_t *reply, void *arg)
         if (it->position_known) {
             json_object_set_new(j, "distance_m", json_integer((json_int_t)llround(it->distance_m)));
             json_object_set_new(j, "eta_minutes", json_integer(it->eta_minutes));
+            if (it->position)
+                json_object_set_new(j, "position",
+                                    json_pack("{s:f, s:f}", "lat", it->position->lat, "lon", it->position->lon));
         }
         json_array_append_new(items, j);
     }
@@ -888,7 +891,9 @@ static void s_check_sessions(intake_dispatch_t *dp)
     pk_db_txn_t *txn = pk_db_txn_new(dp->in->db);
     pk_db_txn_add(txn,
                   "SELECT token_hash FROM session WHERE token_hash = ANY($1::text[]) AND expires_at > now()"
-                  " AND idle_until > now()",
+                  " AND idle_until > now()"
+                  " UNION ALL SELECT x.token_hash FROM staff_session x JOIN staff s ON s.id = x.staff_id"
+                  " WHERE x.token_hash = ANY($1::text[]) AND x.expires_at > now() AND NOT s.disabled",
                   1, p);
     pk_db_txn_submit(txn, s_checked, dp);
     free(list);
@@ -973,6 +978,22 @@ static void s_check_owner(intake_call_t *c)
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
     pk_db_txn_add(txn, "SELECT id FROM cases WHERE id = $1 AND reporter_id = $2", 2, p);
     pk_db_txn_submit(txn, s_owned, c);
+}
+
+/* The admin's map follows the same approach as the reporter sees it (the
+ * companion's name, badge and position: nothing of the case's place). */
+static void s_check_case(intake_call_t *c)
+{
+    const char *p[] = {pk_http_param(c->req, 0)};
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn, "SELECT id FROM cases WHERE id = $1", 1, p);
+    pk_db_txn_submit(txn, s_owned, c);
+}
+
+void intake_dispatch_staff_stream(intake_call_t *c)
+{
+    c->work = c; /* marks a stream */
+    s_check_case(c);
 }
 
 void intake_dispatch_report_companion(pk_http_req_t *req, void *arg)

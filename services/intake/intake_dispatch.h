@@ -17,6 +17,7 @@ void intake_dispatch_recheck(intake_dispatch_t *dp);
 /* Staff routes (after authentication and the role check). */
 void intake_dispatch_suggest(intake_call_t *c);        /* GET  /v1/staff/cases/{id}/companions */
 void intake_dispatch_assign(intake_call_t *c);         /* POST /v1/staff/cases/{id}/assign */
+void intake_dispatch_staff_stream(intake_call_t *c);   /* GET /v1/staff/cases/{id}/companion/stream */
 void intake_dispatch_status(intake_call_t *c);         /* PUT  /v1/companion/status */
 void intake_dispatch_location(intake_call_t *c);       /* POST /v1/companion/location */
 void intake_dispatch_visits(intake_call_t *c);         /* GET  /v1/companion/visits */

@@ -4,6 +4,7 @@
  * queue, the detail and the reporter's status are served from one place.
  * Applied exactly once, in the subscriber's transaction with its offsets. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "intake.h"
@@ -66,6 +67,27 @@ static int s_case_agency(PGconn *conn, const Pelukan__V1__Envelope *e)
     PGresult *r = PQexecParams(conn, sql, 3, NULL, p, NULL, NULL, 0);
     int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : PK_EDB;
     PQclear(r);
+    return rc;
+}
+
+/* The referral side of the identification report, as codes: what the
+ * admin's referral form shows (consent per agency, recommendations). */
+static int s_identification(PGconn *conn, const Pelukan__V1__Envelope *e)
+{
+    if (e->payload_case != PELUKAN__V1__ENVELOPE__PAYLOAD_IDENTIFICATION_REPORT_SUBMITTED)
+        return 0;
+    const Pelukan__V1__IdentificationReportSubmitted *s = e->identification_report_submitted;
+    char *consented = pk_pg_text_array(s->consented_agencies, s->n_consented_agencies);
+    char *recommended = pk_pg_text_array(s->recommended_agencies, s->n_recommended_agencies);
+    char *needs = pk_pg_text_array(s->needs, s->n_needs);
+    const char *p[] = {e->case_id, s->referral_consent ? "t" : "f", consented, recommended, needs};
+    PGresult *r = PQexecParams(conn,
+                               "UPDATE cases SET referral_consent = $2::boolean, consented_agencies = $3::text[],"
+                               " recommended_agencies = $4::text[], needs = $5::text[] WHERE id = $1",
+                               5, NULL, p, NULL, NULL, 0);
+    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : PK_EDB;
+    PQclear(r);
+    free(consented), free(recommended), free(needs);
     return rc;
 }
 
@@ -142,6 +164,8 @@ int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
      * open any more: closed if any referral closed, declined otherwise. */
     s_rule_t eff = *rule;
     int rc = s_case_agency(conn, e);
+    if (rc == 0)
+        rc = s_identification(conn, e);
     if (rc != 0)
         return rc;
     if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CLOSED ||

@@ -533,6 +533,53 @@ void intake_staff_account_unlock(intake_call_t *c)
     pk_db_txn_submit(txn, s_account_unlocked, c);
 }
 
+/* An admin sets a new password for an account whose owner forgot theirs
+ * (told to them by the admin, in person or by phone): the lock-out is
+ * lifted and every session of the account ends. */
+static void s_reset_done(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    if (!intake_db_ok(c, txn, status))
+        return;
+    if (atoi(PQcmdTuples((PGresult *)pk_db_txn_result(txn, 0))) != 1) {
+        intake_error(c->req, 404, "not_found", "Akun tidak ditemukan", NULL);
+    } else {
+        intake_events_recheck(c->in->events);
+        pk_log_info(c->in->log, "staff %s password reset by staff %s", pk_http_param(c->req, 0), c->staff_id);
+        intake_json(c->req, 200, json_pack("{s:s, s:b}", "id", pk_http_param(c->req, 0), "reset", 1));
+    }
+    intake_call_free(c);
+}
+
+static void s_reset_hashed(intake_call_t *c, int rc, const char *hash)
+{
+    s_wipe_passwords(c->body);
+    if (rc != 0) {
+        intake_error(c->req, 500, "internal", "Kata sandi tidak dapat disimpan", NULL);
+        intake_call_free(c);
+        return;
+    }
+    const char *p[] = {pk_http_param(c->req, 0), hash};
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn,
+                  "UPDATE staff SET password_hash = $2, password_changed_at = now(), failed_logins = 0,"
+                  " locked_until = NULL WHERE id = $1",
+                  2, p);
+    pk_db_txn_add(txn, "DELETE FROM staff_session WHERE staff_id = $1", 1, p);
+    pk_db_txn_submit(txn, s_reset_done, c);
+}
+
+void intake_staff_account_reset(intake_call_t *c)
+{
+    static const char *const allowed[] = {"password", NULL};
+    json_t *errors = intake_strict_body(c, allowed);
+    if (!errors || intake_invalid(c, errors, "Data tidak valid"))
+        return;
+    const char *pw = s_password(c, "password", true);
+    if (pw && s_pw_slot(c))
+        s_pw(c, NULL, pw, s_reset_hashed);
+}
+
 void intake_staff_account_disable(intake_call_t *c)
 {
     const char *p[] = {pk_http_param(c->req, 0)};

@@ -20,6 +20,7 @@ void intake_staff_account_create(struct intake_call *c);
 void intake_staff_account_list(struct intake_call *c);
 void intake_staff_account_disable(struct intake_call *c);
 void intake_staff_account_unlock(struct intake_call *c);
+void intake_staff_account_reset(struct intake_call *c);
 
 /* The hash of the staff token a request carries, as sessions store it. */
 bool intake_staff_token_hash(pk_http_req_t *req, char out[65]);

@@ -111,12 +111,14 @@ static void *s_stream_thread(void *arg)
     return NULL;
 }
 
+/* `arg`: how many streams (a string), "1" when NULL. */
 static bool s_streams_open(void *arg)
 {
-    (void)arg;
-    char *m = NULL;
+    char *m = NULL, want[96];
+    snprintf(want, sizeof want, "pelukan_intake_approach_streams{service=\"intake\"} %s\n",
+             arg ? (const char *)arg : "1");
     pkt_http_get(T.proc.metrics_port, "/metrics", &m);
-    bool open = m && strstr(m, "pelukan_intake_approach_streams{service=\"intake\"} 1");
+    bool open = m && strstr(m, want);
     free(m);
     return open;
 }
@@ -183,6 +185,8 @@ Test(dispatch, nearest_companion_assigned_watched_arrives_and_reports)
     cr_assert(json_integer_value(json_object_get(first, "eta_minutes")) >= 4, "at 25 km/h");
     cr_assert(json_is_true(json_object_get(first, "preference_met")));
     cr_assert(json_is_true(json_object_get(first, "covers_kecamatan")));
+    double plat = json_real_value(json_object_get(json_object_get(first, "position"), "lat"));
+    cr_assert(plat < LAT + 0.05 && plat > LAT - 0.05, "the companion's position for the map: %f", plat);
     cr_assert_str_eq(pkt_json_str(second, "companion_id"), far_id);
     cr_assert(json_is_false(json_object_get(second, "preference_met")));
     json_decref(j);
@@ -291,6 +295,14 @@ Test(dispatch, nearest_companion_assigned_watched_arrives_and_reports)
     pthread_t reader;
     pthread_create(&reader, NULL, s_stream_thread, &st);
     cr_assert(pkt_wait_until(s_streams_open, NULL, 10000), "the stream opened");
+    /* The admin follows the same visit on the desk's map; a companion may not. */
+    s_stream_t desk = {.status = 0, .body = NULL};
+    snprintf(desk.path, sizeof desk.path, "/v1/staff/cases/%s/companion/stream", id);
+    cr_assert_eq(s_call("GET", desk.path, NULL, far, NULL), 403, "not a companion's view");
+    snprintf(desk.auth, sizeof desk.auth, "Authorization: Bearer %s", admin);
+    pthread_t desk_reader;
+    pthread_create(&desk_reader, NULL, s_stream_thread, &desk);
+    cr_assert(pkt_wait_until(s_streams_open, "2", 10000), "the desk's stream opened");
     static const double km[] = {1.5, 1.0, 0.5, 0.04};
     for (size_t i = 0; i < sizeof km / sizeof km[0]; i++) {
         cr_assert_eq(s_ping(near, LAT + km[i] * KM_LAT, LON), 204);
@@ -312,6 +324,15 @@ Test(dispatch, nearest_companion_assigned_watched_arrives_and_reports)
     cr_assert_not_null(strstr(st.body, "event: end\ndata: {\"reason\":\"arrived\"}"), "%s", st.body);
     cr_assert_null(strstr(st.body, near_id), "no staff id in the stream");
     free(st.body);
+    pthread_join(desk_reader, NULL);
+    cr_assert_eq(desk.status, 200);
+    cr_assert_not_null(strstr(desk.body, "\"first_name\":\"Rina\""), "%s", desk.body);
+    cr_assert_not_null(strstr(desk.body, "event: end\ndata: {\"reason\":\"arrived\"}"), "%s", desk.body);
+    long desk_n = 0;
+    for (const char *p = strstr(desk.body, "\"distance_m\":"); p; p = strstr(p + 1, "\"distance_m\":"))
+        desk_n++;
+    cr_assert(desk_n >= 4, "the desk saw every ping: %ld\n%s", desk_n, desk.body);
+    free(desk.body);
     s_wait_state(id, "on_site");
     cr_assert_eq(s_call("GET", rpath, NULL, reporter, &j), 410, "tracking after arrival");
     cr_assert_str_eq(pkt_json_str(j, "error.code"), "arrived");

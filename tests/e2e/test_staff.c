@@ -3,6 +3,7 @@
  * a report confirmed by phone and verified, each opening of personal data
  * recorded and seen by the auditors; and the authorization matrix, every
  * route called as every role. */
+#include <ctype.h>
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <signal.h>
@@ -137,6 +138,32 @@ Test(staff, the_lock_out_holds_under_parallel_tries_and_counts_password_changes)
                         NULL, NULL),
         403, "locked: the right one is refused too");
     cr_assert_eq(s_login("admin3", "kata-sandi-rahasia-3", NULL), 401);
+
+    /* A forgotten password: an admin sets a new one; the lock is lifted and
+     * every session of the account ends (the owner's old token too). */
+    char *admin = s_token("admin4", "kata-sandi-rahasia-4");
+    char *id = pkt_sql_value(T.db, "SELECT id FROM intake.staff WHERE login = 'admin3'"), reset[128];
+    snprintf(reset, sizeof reset, "/v1/staff/accounts/%s/password", id);
+    cr_assert_eq(pkt_intake_call(&T, "POST", reset, "{\"password\":\"pendek\"}", admin, NULL, NULL), 422);
+    cr_assert_eq(pkt_intake_call(&T, "POST", reset, "{\"password\":\"kata-sandi-baru-3\",\"x\":1}", admin, NULL, NULL),
+                 422);
+    json_t *answer = NULL;
+    cr_assert_eq(pkt_intake_call(&T, "POST", reset, "{\"password\":\"kata-sandi-setel-ulang\"}", admin, NULL, &answer),
+                 200);
+    cr_assert(json_is_true(json_object_get(answer, "reset")));
+    json_decref(answer);
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/staff/accounts", NULL, t, NULL, NULL), 401,
+                 "the account's sessions ended");
+    cr_assert_eq(s_login("admin3", "kata-sandi-rahasia-3", NULL), 401, "the old password is gone");
+    cr_assert_eq(s_login("admin3", "kata-sandi-setel-ulang", NULL), 200, "the new one works: the lock is lifted");
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/staff/accounts/00000000000000000000000000000000/password",
+                                 "{\"password\":\"kata-sandi-setel-ulang\"}", admin, NULL, NULL),
+                 404);
+    char *logged = pkt_proc_log(&T.proc);
+    cr_assert_null(strstr(logged, "kata-sandi-setel-ulang"), "no password in the log");
+    free(logged);
+    free(id);
+    free(admin);
     free(t);
     pkt_intake_stop(&T);
 }
@@ -697,6 +724,29 @@ Test(staff, the_case_follows_dispatch_and_referral_to_its_close)
     cr_assert_eq(s_case_call("POST", id, "/verify", "{}", admin, NULL), 200);
     cr_assert_eq(s_case_call("GET", id, "", NULL, comp, NULL), 404, "not yet the companion's");
 
+    /* The desk's filters: by kind of violence, and a ticket typed by hand. */
+    json_t *q;
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/staff/cases?violence_form=psikis", NULL, admin, NULL, &q), 200);
+    cr_assert_eq(json_integer_value(json_object_get(q, "total")), 1);
+    char *ticket = strdup(pkt_json_str(json_array_get(json_object_get(q, "cases"), 0), "ticket")), tq[96];
+    json_decref(q);
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/staff/cases?violence_form=trafficking", NULL, admin, NULL, &q), 200);
+    cr_assert_eq(json_integer_value(json_object_get(q, "total")), 0);
+    json_decref(q);
+    for (char *p = ticket; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    snprintf(tq, sizeof tq, "/v1/staff/cases?ticket=%s", ticket);
+    cr_assert_eq(pkt_intake_call(&T, "GET", tq, NULL, admin, NULL, &q), 200);
+    cr_assert_eq(json_integer_value(json_object_get(q, "total")), 1, "found by its ticket, in lower case");
+    cr_assert_str_eq(pkt_json_str(json_array_get(json_object_get(q, "cases"), 0), "case_id"), id);
+    json_decref(q);
+    free(ticket);
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/staff/cases?violence_form=pukulan", NULL, admin, NULL, NULL), 422);
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/staff/cases?ticket=PK-1111-1111", NULL, admin, NULL, NULL), 422);
+    cr_assert_eq(s_case_call("GET", id, "", NULL, admin, &q), 200);
+    cr_assert(json_is_null(json_object_get(q, "identification")), "no identification report yet");
+    json_decref(q);
+
     Pelukan__V1__Envelope env;
     Pelukan__V1__CompanionAssigned ca = PELUKAN__V1__COMPANION_ASSIGNED__INIT;
     ca.visit_id = "visit-1";
@@ -726,11 +776,27 @@ Test(staff, the_case_follows_dispatch_and_referral_to_its_close)
     Pelukan__V1__IdentificationReportSubmitted ir = PELUKAN__V1__IDENTIFICATION_REPORT_SUBMITTED__INIT;
     ir.visit_id = "visit-1";
     ir.report_id = "ident-1";
+    char *consented[] = {"uptd_ppa"}, *recommended[] = {"uptd_ppa", "faskes"}, *needs[] = {"medical"};
+    ir.referral_consent = true;
+    ir.consented_agencies = consented;
+    ir.n_consented_agencies = 1;
+    ir.recommended_agencies = recommended;
+    ir.n_recommended_agencies = 2;
+    ir.needs = needs;
+    ir.n_needs = 1;
     env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_IDENTIFICATION_REPORT_SUBMITTED;
     env.identification_report_submitted = &ir;
     s_emit("dispatch", id, companion_id, &env);
     w.state = "assessed";
     cr_assert(pkt_wait_until(s_reporter_sees, &w, 15000), "assessed");
+    /* What the referral form shows: the consent per agency, as codes. */
+    cr_assert_eq(s_case_call("GET", id, "", NULL, admin, &q), 200);
+    json_t *ident = json_object_get(q, "identification");
+    cr_assert(json_is_true(json_object_get(ident, "referral_consent")));
+    cr_assert_str_eq(json_string_value(json_array_get(json_object_get(ident, "consented_agencies"), 0)), "uptd_ppa");
+    cr_assert_eq(json_array_size(json_object_get(ident, "recommended_agencies")), 2);
+    cr_assert_str_eq(json_string_value(json_array_get(json_object_get(ident, "needs"), 0)), "medical");
+    json_decref(q);
 
     cr_assert_eq(s_case_call("GET", id, "", NULL, agency, NULL), 404, "not yet referred");
     Pelukan__V1__ReferralCreated rc = PELUKAN__V1__REFERRAL_CREATED__INIT;
