@@ -1,9 +1,11 @@
-/* test_web.c -- the reporter's app in a real browser: Debian's Chromium,
- * headless, driven by playwright-core (tests/web/reporter.mjs), against the
- * real intake, notification (its sink file standing in for the SMS
- * gateway) and dispatch, with a tile server stand-in. One test per
+/* test_web.c -- the web apps in a real browser: Debian's Chromium,
+ * headless, driven by playwright-core (tests/web/reporter.mjs for the
+ * reporter's app, tests/web/staff.mjs for the staff's), against the real
+ * intake, notification (its sink file standing in for the SMS gateway),
+ * dispatch and referral, with a tile server stand-in. One test per
  * scenario; screenshots of every screen under build/screenshots. */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,8 +40,12 @@ static void s_setup(void)
     free(web);
     pkt_intake_start_notification(&T);
     pkt_intake_start_dispatch(&T);
+    pkt_intake_start_referral(&T);
     pkt_intake_staff(&T, "admin1", "Admin Satu", "admin", NULL, "kata-sandi-admin-1");
     pkt_intake_staff(&T, "rina", "Rina Pendamping", "companion", NULL, "kata-sandi-rina-1");
+    pkt_intake_staff(&T, "budi", "Budi Pendamping", "companion", NULL, "kata-sandi-budi-1");
+    pkt_intake_staff(&T, "uptd1", "Petugas UPTD PPA", "agency", "uptd_ppa", "kata-sandi-uptd-1");
+    pkt_intake_staff(&T, "puspaga1", "Petugas Puspaga", "agency", "puspaga", "kata-sandi-puspaga-1");
 }
 
 static void s_teardown(void)
@@ -49,20 +55,40 @@ static void s_teardown(void)
 
 TestSuite(web, .init = s_setup, .fini = s_teardown, .timeout = 180);
 
-/* Runs one scenario of reporter.mjs; its exit status. */
-static int s_scenario(const char *name)
+/* Runs one scenario of tests/web/<app>.mjs; its exit status. When the
+ * scenario prints PK-RESTART-INTAKE, intake is stopped and started again on
+ * the same port, and the file PK_CTL says it is back. */
+static int s_scenario_of(const char *app, const char *name)
 {
-    char *cmd = pk_asprintf("cd '%s' && PK_BASE=http://127.0.0.1:%d PK_SINK='%s' PK_TILE_PORT=%d"
+    char ctl[256];
+    snprintf(ctl, sizeof ctl, "%s/web-ctl-%d", pkt_env("PKTEST_TMP"), (int)getpid());
+    unlink(ctl);
+    char *cmd = pk_asprintf("cd '%s' && PK_BASE=http://127.0.0.1:%d PK_SINK='%s' PK_TILE_PORT=%d PK_CTL='%s'"
                             " PK_SHOTS='%s/build/screenshots' PK_ADMIN=admin1:kata-sandi-admin-1"
-                            " PK_COMPANION=rina:kata-sandi-rina-1 node tests/web/reporter.mjs %s 2>&1",
-                            pkt_env("PKTEST_ROOT"), T.port, s_sink, s_tile_port, pkt_env("PKTEST_ROOT"), name);
+                            " PK_COMPANION=rina:kata-sandi-rina-1 PK_COMPANION2=budi:kata-sandi-budi-1"
+                            " PK_AGENCY=uptd1:kata-sandi-uptd-1 PK_AGENCY2=puspaga1:kata-sandi-puspaga-1"
+                            " node tests/web/%s.mjs %s 2>&1",
+                            pkt_env("PKTEST_ROOT"), T.port, s_sink, s_tile_port, ctl, pkt_env("PKTEST_ROOT"), app, name);
     FILE *p = popen(cmd, "r");
     char line[1024];
-    while (p && fgets(line, sizeof line, p))
+    while (p && fgets(line, sizeof line, p)) {
         fputs(line, stderr);
+        if (strncmp(line, "PK-RESTART-INTAKE", 17) == 0) {
+            cr_assert_eq(pkt_proc_stop(&T.proc, SIGTERM, 20000), 0, "intake stopped cleanly");
+            T.proc = pkt_service_start("intake", T.env);
+            FILE *f = fopen(ctl, "w");
+            if (f)
+                fclose(f);
+        }
+    }
     int rc = p ? pclose(p) : -1;
     free(cmd);
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
+}
+
+static int s_scenario(const char *name)
+{
+    return s_scenario_of("reporter", name);
 }
 
 Test(web, the_whole_journey_register_report_verified_companion_arrives)
@@ -95,7 +121,7 @@ Test(web, languages_and_the_neutral_name)
  * choices first; the call, verification; nothing left after logout. */
 Test(web, the_admin_s_desk_shows_a_new_report_live_and_verifies_it)
 {
-    cr_assert_eq(s_scenario("desk"), 0);
+    cr_assert_eq(s_scenario_of("staff", "desk"), 0);
 }
 
 /* The companion's phone (issue 17, its second part): on duty, the phone's
@@ -104,5 +130,27 @@ Test(web, the_admin_s_desk_shows_a_new_report_live_and_verifies_it)
  * connection and accepted once. */
 Test(web, the_companion_s_phone_from_duty_to_the_identification_report)
 {
-    cr_assert_eq(s_scenario("companion"), 0);
+    cr_assert_eq(s_scenario_of("staff", "companion"), 0);
+}
+
+/* The whole service standard through the screens only (issue 17): the
+ * reporter's app, the admin's desk, the companion's phone and the agency's
+ * inbox at once, from the report to the case closed as the reporter sees it. */
+Test(web, the_whole_service_standard_through_the_screens_of_every_role, .timeout = 300)
+{
+    cr_assert_eq(s_scenario_of("staff", "standard"), 0);
+}
+
+/* What a role must not see is absent from its screens: another companion's
+ * visit, another agency's referral. */
+Test(web, each_role_sees_only_its_own_on_its_screens)
+{
+    cr_assert_eq(s_scenario_of("staff", "roles"), 0);
+}
+
+/* The admin's stream drops (intake stopped and started again): the desk
+ * says so, reconnects by itself and shows the reports made meanwhile. */
+Test(web, the_desk_catches_up_after_intake_restarts)
+{
+    cr_assert_eq(s_scenario_of("staff", "streamdrop"), 0);
 }

@@ -39,7 +39,7 @@ export async function createMap(el: HTMLElement, lat: number, lon: number): Prom
         title: label,
         alt: label,
         keyboard: true,
-        icon: icon(name === 'companion' ? 'companion' : 'place'),
+        icon: icon(name.startsWith('companion') ? 'companion' : 'place'),
       }).addTo(map);
       markers.set(name, marker);
     },

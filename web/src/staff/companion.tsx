@@ -4,45 +4,16 @@
 // draft stays on the phone until it is accepted and which is sent again
 // safely after a lost connection (Idempotency-Key).
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, HttpError, OfflineError, type Catalog, type Schemas } from '../api/client';
+import { api, HttpError, OfflineError, type Schemas } from '../api/client';
+import type { StaffLang } from './i18n';
+import type { T } from './common';
+import { codes, kecamatanList, loadCatalogWords, word } from './words';
 
 type Visit = Schemas['Visit'];
 const NEEDS = ['medical', 'legal', 'psychological', 'shelter', 'economic'];
-const AGENCIES = ['uptd_ppa', 'puspaga', 'faskes', 'polres_ppa', 'lbh'];
-// Codes in words: the needs from the code lists, the agencies from the directory.
-const AGENCY_NAMES: Record<string, string> = {
-  uptd_ppa: 'UPTD PPA',
-  puspaga: 'Puspaga',
-  faskes: 'Fasilitas kesehatan',
-  polres_ppa: 'Unit PPA Polres',
-  lbh: 'Bantuan hukum (LBH)',
-};
-const GUARDIAN_WORDS: Record<string, string> = {
-  not_child: 'Bukan anak',
-  with_parents: 'Bersama orang tua',
-  with_relative: 'Bersama kerabat',
-  guardian_is_perpetrator: 'Wali adalah pelaku',
-  no_guardian: 'Tanpa wali',
-  institution: 'Di lembaga',
-};
-const STATE_WORDS: Record<string, string> = {
-  assigned: 'Ditugaskan',
-  accepted: 'Diterima',
-  en_route: 'Dalam perjalanan',
-  on_site: 'Di lokasi',
-  completed: 'Selesai',
-  declined: 'Ditolak',
-  cancelled: 'Dibatalkan',
-};
-const DECLINE_WORDS: Record<string, string> = {
-  unavailable: 'Tidak tersedia',
-  too_far: 'Terlalu jauh',
-  unsafe: 'Tidak aman',
-  conflict_of_interest: 'Ada konflik kepentingan',
-  other: 'Lainnya',
-};
-const GUARDIAN = ['not_child', 'with_parents', 'with_relative', 'guardian_is_perpetrator', 'no_guardian', 'institution'];
-const DECLINE = ['unavailable', 'too_far', 'unsafe', 'conflict_of_interest', 'other'];
+const AGENCIES = codes('agency');
+const GUARDIAN = codes('guardian');
+const DECLINE = codes('visit_decline');
 
 interface IdentDraft {
   key: string;
@@ -74,11 +45,15 @@ export function wipeCompanionDrafts(): void {
   for (const k of Object.keys(localStorage)) if (k.startsWith('pk.ident.')) localStorage.removeItem(k);
 }
 
-export function Companion(props: { token: string; expired: () => void }) {
+export function Companion(props: { t: T; lang: StaffLang; token: string; expired: () => void }) {
+  const { t, lang } = props;
   const [onDuty, setOnDuty] = useState(false);
   const [visits, setVisits] = useState<Visit[]>([]);
   const [open, setOpen] = useState<Visit | null>(null);
   const [status, setStatus] = useState<string | null>(null);
+  const [gpsErr, setGpsErr] = useState(false);
+  const [kec, setKec] = useState<{ code: string; name: string }[]>([]);
+  useEffect(() => void kecamatanList().then(setKec), []);
   const [sent, setSent] = useState<string | null>(null);
   const enRoute = visits.some((v) => v.state === 'en_route');
   const load = async () => {
@@ -116,9 +91,10 @@ export function Companion(props: { token: string; expired: () => void }) {
     const watch = navigator.geolocation.watchPosition(
       (pos) => {
         last.current = { lat: pos.coords.latitude, lon: pos.coords.longitude, acc: pos.coords.accuracy };
+        setGpsErr(false);
         void send();
       },
-      () => setStatus('Lokasi HP tidak tersedia'),
+      () => setGpsErr(true),
       { enableHighAccuracy: true, maximumAge: 5000 },
     );
     const tick = setInterval(() => void send(), 2500);
@@ -133,17 +109,17 @@ export function Companion(props: { token: string; expired: () => void }) {
       setOnDuty(on);
       lastSent.current = 0;
     } catch (x) {
-      setStatus(x instanceof HttpError ? x.error.message : 'Gagal');
+      setStatus(x instanceof HttpError ? x.error.message : t('offline'));
     }
   };
   const step = async (v: Visit, what: string, body?: unknown) => {
     try {
       const { data } = await api<Visit>('POST', `/v1/companion/visits/${v.visit_id}/${what}`, { token: props.token, body });
-      setStatus('Tersimpan');
+      setStatus(t('done'));
       await load();
       if (open) setOpen({ ...open, ...data });
     } catch (x) {
-      setStatus(x instanceof HttpError ? x.error.message : 'Tidak ada sinyal, coba lagi');
+      setStatus(x instanceof HttpError ? x.error.message : t('offline'));
     }
   };
   const openPlace = async (v: Visit) => {
@@ -153,37 +129,36 @@ export function Companion(props: { token: string; expired: () => void }) {
   return (
     <div>
       <p class={'live ' + (onDuty ? 'on' : 'off')} role="status" data-testid="duty">
-        {onDuty
-          ? `Bertugas. Posisi Anda dikirim setiap ${enRoute ? '5 detik (dalam perjalanan)' : '30 detik'}.${sent ? ` Terakhir: ${sent}.` : ''}`
-          : 'Tidak bertugas. Posisi Anda tidak dikirim.'}
+        {onDuty ? `${enRoute ? t('c_duty_route') : t('c_duty')}${sent ? ` ${t('c_last', { at: sent })}` : ''}` : t('c_off')}
       </p>
       <button type="button" class={onDuty ? '' : 'primary'} onClick={() => void duty(!onDuty)}>
-        {onDuty ? 'Selesai bertugas' : 'Mulai bertugas'}
+        {onDuty ? t('c_stop') : t('c_start')}
       </button>
-      <p class="status" role="status">
+      {gpsErr && onDuty && <p class="status error">{t('c_no_gps')}</p>}
+      <p class="status" role="status" data-testid="phone-status">
         {status ?? ''}
       </p>
-      <h2>Kunjungan</h2>
-      {!visits.length && <p>Belum ada kunjungan.</p>}
+      <h2>{t('c_visits')}</h2>
+      {!visits.length && <p>{t('c_none')}</p>}
       <ul class="list">
         {visits.map((v) => (
           <li key={v.visit_id} class="visit" data-visit={v.visit_id}>
             <p>
-              <strong>{v.kecamatan_code ?? '—'}</strong> ·{' '}
+              <strong>{kec.find((k) => k.code === v.kecamatan_code)?.name ?? v.kecamatan_code ?? '—'}</strong> ·{' '}
               <span data-testid="visit-state" data-state={v.state}>
-                {STATE_WORDS[v.state] ?? v.state}
+                {word('visit', v.state, lang)}
               </span>
             </p>
             {v.state === 'assigned' && (
               <div>
                 <button type="button" class="primary" onClick={() => void step(v, 'accept')}>
-                  Terima
+                  {t('accept')}
                 </button>
-                <label for={`decline-${v.visit_id}`}>Alasan menolak</label>
+                <label for={`decline-${v.visit_id}`}>{t('decline_reason')}</label>
                 <select id={`decline-${v.visit_id}`}>
                   {DECLINE.map((r) => (
                     <option key={r} value={r}>
-                      {DECLINE_WORDS[r]}
+                      {word('visit_decline', r, lang)}
                     </option>
                   ))}
                 </select>
@@ -194,34 +169,34 @@ export function Companion(props: { token: string; expired: () => void }) {
                     void step(v, 'decline', { reason_code: (document.getElementById(`decline-${v.visit_id}`) as HTMLSelectElement).value })
                   }
                 >
-                  Tolak
+                  {t('decline')}
                 </button>
               </div>
             )}
             {['assigned', 'accepted', 'en_route', 'on_site'].includes(v.state) && (
               <button type="button" onClick={() => void openPlace(v)}>
-                Buka tempat (dicatat)
+                {t('c_open_place')}
               </button>
             )}
             {open?.visit_id === v.visit_id && open.location && (
               <p>
-                Pembukaan tempat ini dicatat.{' '}
+                {t('c_place_recorded')}{' '}
                 <a href={`geo:${open.location.lat},${open.location.lon}`} rel="noreferrer">
-                  Buka di aplikasi peta
+                  {t('c_map_app')}
                 </a>
               </p>
             )}
             {(v.state === 'assigned' || v.state === 'accepted') && (
               <button type="button" class="primary" onClick={() => void step(v, 'en-route')}>
-                Berangkat
+                {t('c_leave')}
               </button>
             )}
             {v.state === 'en_route' && (
               <button type="button" class="primary" onClick={() => void step(v, 'arrived')}>
-                Sudah tiba
+                {t('c_arrived')}
               </button>
             )}
-            {v.state === 'on_site' && <Identification token={props.token} visit={v} done={() => void load()} />}
+            {v.state === 'on_site' && <Identification t={t} lang={lang} token={props.token} visit={v} done={() => (setStatus(t('c_ident_ok')), void load())} />}
           </li>
         ))}
       </ul>
@@ -229,14 +204,11 @@ export function Companion(props: { token: string; expired: () => void }) {
   );
 }
 
-function Identification(props: { token: string; visit: Visit; done: () => void }) {
+function Identification(props: { t: T; lang: StaffLang; token: string; visit: Visit; done: () => void }) {
+  const { t, lang } = props;
   const [d, setD] = useState<IdentDraft>(() => loadDraft(props.visit.visit_id));
-  const [needWords, setNeedWords] = useState<Record<string, string>>({});
-  useEffect(() => {
-    api<Catalog>('GET', '/v1/catalog')
-      .then((r) => setNeedWords(Object.fromEntries(r.data.need.map((n) => [n.code, n.label_id]))))
-      .catch(() => undefined);
-  }, []);
+  const [, setWords] = useState(0);
+  useEffect(() => void loadCatalogWords().then(() => setWords(1)), []);
   const [status, setStatus] = useState<string | null>(null);
   const update = (next: IdentDraft) => {
     setD(next);
@@ -261,11 +233,11 @@ function Identification(props: { token: string; visit: Visit; done: () => void }
         headers: { 'idempotency-key': d.key },
       });
       localStorage.removeItem(draftKey(props.visit.visit_id));
-      setStatus('Laporan identifikasi diterima');
+      setStatus(t('c_ident_ok'));
       props.done();
     } catch (x) {
-      if (x instanceof OfflineError) setStatus('Tidak ada sinyal. Draf tersimpan; kirim lagi saat ada sinyal.');
-      else setStatus(x instanceof HttpError ? x.error.message : 'Gagal');
+      if (x instanceof OfflineError) setStatus(t('c_ident_offline'));
+      else setStatus(x instanceof HttpError ? x.error.message : t('offline'));
     }
   };
   return (
@@ -276,26 +248,26 @@ function Identification(props: { token: string; visit: Visit; done: () => void }
         void send();
       }}
     >
-      <h3>Laporan identifikasi</h3>
+      <h3>{t('c_ident')}</h3>
       <label class="choice">
         <input type="checkbox" checked={d.situation_confirmed} onChange={(e) => update({ ...d, situation_confirmed: (e.target as HTMLInputElement).checked })} />
-        Situasi sesuai laporan
+        {t('c_confirmed')}
       </label>
       <label class="choice">
         <input type="checkbox" checked={d.immediate_danger} onChange={(e) => update({ ...d, immediate_danger: (e.target as HTMLInputElement).checked })} />
-        Korban dalam bahaya segera
+        {t('c_danger')}
       </label>
       <fieldset>
-        <legend>Kebutuhan</legend>
+        <legend>{t('c_needs')}</legend>
         {NEEDS.map((n) => (
           <label class="choice" key={n}>
             <input type="checkbox" checked={d.needs.includes(n)} onChange={(e) => update({ ...d, needs: toggle(d.needs, n, (e.target as HTMLInputElement).checked) })} />
-            {needWords[n] ?? n}
+            {word('need', n, lang)}
           </label>
         ))}
       </fieldset>
       <fieldset>
-        <legend>Korban setuju dirujuk ke</legend>
+        <legend>{t('c_consent')}</legend>
         {AGENCIES.map((a) => (
           <label class="choice" key={a}>
             <input
@@ -303,25 +275,25 @@ function Identification(props: { token: string; visit: Visit; done: () => void }
               checked={d.consented_agencies.includes(a)}
               onChange={(e) => update({ ...d, consented_agencies: toggle(d.consented_agencies, a, (e.target as HTMLInputElement).checked) })}
             />
-            {AGENCY_NAMES[a]}
+            {word('agency', a, lang)}
           </label>
         ))}
       </fieldset>
-      <label for="guardian">Situasi wali (untuk anak)</label>
+      <label for="guardian">{t('c_guardian')}</label>
       <select id="guardian" value={d.guardian_situation} onChange={(e) => update({ ...d, guardian_situation: (e.target as HTMLSelectElement).value })}>
         {GUARDIAN.map((g) => (
           <option key={g} value={g}>
-            {GUARDIAN_WORDS[g]}
+            {word('guardian', g, lang)}
           </option>
         ))}
       </select>
-      <label for="ident-notes">Catatan (dirahasiakan)</label>
+      <label for="ident-notes">{t('notes_sealed')}</label>
       <textarea id="ident-notes" value={d.notes} onInput={(e) => update({ ...d, notes: (e.target as HTMLTextAreaElement).value })} />
       <p class="status" role="status">
         {status ?? ''}
       </p>
       <button type="submit" class="primary">
-        Kirim laporan identifikasi
+        {t('c_ident_send')}
       </button>
     </form>
   );

@@ -1,41 +1,25 @@
-// The staff app at /staff/: for now the admin's desk (live queue, a case
-// with its personal data behind a purpose, the confirmation call, verify,
-// reject). The session lives in sessionStorage only: nothing is left on
-// the computer after logout or when the tab closes.
+// The staff app at /staff/: each role gets its screen: the admin's desk
+// (and the supervisor's, read and note), the companion's phone, the
+// agency's inbox. The session lives in sessionStorage only: nothing is left
+// on the computer after logout or when the tab closes.
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, HttpError, type Schemas } from '../api/client';
+import { api, HttpError } from '../api/client';
 import { readEvents } from '../sse';
-import { st, type StaffKey, type StaffLang } from './i18n';
+import { st, type StaffLang } from './i18n';
 import { Companion, wipeCompanionDrafts } from './companion';
+import { Desk } from './desk';
+import { CasePage } from './case';
+import { Accounts } from './accounts';
+import { Inbox } from './agency';
+import { loadCatalogWords } from './words';
+import type { Session, T } from './common';
 import '../style.css';
 import './staff.css';
 
-type QueueItem = Schemas['QueueItem'];
-// A case's state in words, for the desk.
-const STATES: Record<StaffLang, Record<string, string>> = {
-  id: {
-    submitted: 'Baru', verified: 'Terverifikasi', assigned: 'Pendamping ditugaskan', en_route: 'Pendamping berangkat',
-    on_site: 'Pendamping di lokasi', assessed: 'Sudah diidentifikasi', referred: 'Dirujuk', accepted: 'Diterima lembaga',
-    closed: 'Selesai', rejected: 'Ditolak', duplicate: 'Duplikat', withdrawn: 'Ditarik pelapor', declined: 'Rujukan ditolak',
-  },
-  en: {
-    submitted: 'New', verified: 'Verified', assigned: 'Companion assigned', en_route: 'Companion on the way',
-    on_site: 'Companion on site', assessed: 'Identified', referred: 'Referred', accepted: 'Accepted by agency',
-    closed: 'Closed', rejected: 'Rejected', duplicate: 'Duplicate', withdrawn: 'Withdrawn by reporter', declined: 'Referral declined',
-  },
-};
-let formWords: Record<string, { id: string; en: string }> = {};
-void api<{ violence_form: { code: string; label_id: string; label_en: string }[] }>('GET', '/v1/catalog')
-  .then((r) => (formWords = Object.fromEntries(r.data.violence_form.map((f) => [f.code, { id: f.label_id, en: f.label_en }]))))
-  .catch(() => undefined);
-type CaseDetail = Schemas['CaseDetail'];
-type T = (k: StaffKey, v?: Record<string, string | number>) => string;
-
 const session = {
-  get: (): { token: string; role: string; name: string } | null => JSON.parse(sessionStorage.getItem('pk.staff') ?? 'null'),
-  set: (s: { token: string; role: string; name: string } | null) =>
-    s ? sessionStorage.setItem('pk.staff', JSON.stringify(s)) : sessionStorage.removeItem('pk.staff'),
+  get: (): Session | null => JSON.parse(sessionStorage.getItem('pk.staff') ?? 'null'),
+  set: (s: Session | null) => (s ? sessionStorage.setItem('pk.staff', JSON.stringify(s)) : sessionStorage.removeItem('pk.staff')),
 };
 
 function Login(props: { t: T; done: () => void; notice: string | null }) {
@@ -53,6 +37,7 @@ function Login(props: { t: T; done: () => void; notice: string | null }) {
       props.done();
     } catch (x) {
       if (x instanceof HttpError && x.status === 423) setErr(t('locked', { min: Math.ceil(x.retryAfter / 60) }));
+      else if (x instanceof HttpError && x.status === 503) setErr(t('busy'));
       else setErr(t('login_failed'));
     }
   };
@@ -62,7 +47,9 @@ function Login(props: { t: T; done: () => void; notice: string | null }) {
       <input id="login" autoComplete="username" value={login} onInput={(e) => setLogin((e.target as HTMLInputElement).value)} />
       <label for="password">{t('password')}</label>
       <input id="password" type="password" autoComplete="current-password" value={password} onInput={(e) => setPassword((e.target as HTMLInputElement).value)} />
-      <p class="status error" role="alert">{err ?? ''}</p>
+      <p class="status error" role="alert">
+        {err ?? ''}
+      </p>
       <button class="primary" type="submit">
         {t('login')}
       </button>
@@ -70,42 +57,43 @@ function Login(props: { t: T; done: () => void; notice: string | null }) {
   );
 }
 
-// The queue, kept live by /v1/staff/events: each new timeline entry makes
-// the desk read the queue again; the feed resumes after a drop with
-// Last-Event-ID.
-function Desk(props: { t: T; lang: StaffLang; token: string; open: (id: string) => void; expired: () => void }) {
-  const { t } = props;
-  const [items, setItems] = useState<QueueItem[] | null>(null);
+// The feed of case events (/v1/staff/events), one per tab: every new
+// timeline entry bumps `tick`, and the screens read again what they show.
+// After a drop it reconnects within a second with Last-Event-ID, and the
+// screens read everything again (nothing missed while it was down).
+function useFeed(token: string | null, expired: () => void): { live: boolean; tick: number } {
   const [live, setLive] = useState(false);
-  const [state, setState] = useState('');
-  const stateRef = useRef(state);
-  stateRef.current = state;
-  const load = async () => {
-    try {
-      const q = stateRef.current ? `&state=${stateRef.current}` : '';
-      const { data } = await api<{ cases: QueueItem[] }>('GET', `/v1/staff/cases?per_page=100${q}`, { token: props.token });
-      setItems(data.cases);
-    } catch (x) {
-      if (x instanceof HttpError && x.status === 401) props.expired();
-    }
-  };
-  useEffect(() => void load(), [state]);
+  const [tick, setTick] = useState(0);
+  const expiredRef = useRef(expired);
+  expiredRef.current = expired;
   useEffect(() => {
+    if (!token) return;
     const abort = new AbortController();
     let last = '';
     let pending: ReturnType<typeof setTimeout> | undefined;
+    const bump = () => {
+      clearTimeout(pending);
+      pending = setTimeout(() => setTick((n) => n + 1), 50);
+    };
     const loop = async () => {
       while (!abort.signal.aborted) {
         try {
-          const status = await readEvents('/v1/staff/events', props.token, abort.signal, (event) => {
-            setLive(true);
-            if (event === 'case') {
-              clearTimeout(pending);
-              pending = setTimeout(() => void load(), 100);
-            }
-          }, last ? { 'last-event-id': last } : undefined, (id) => (last = id), () => setLive(true));
+          const status = await readEvents(
+            '/v1/staff/events',
+            token,
+            abort.signal,
+            (event) => {
+              if (event === 'case') bump();
+            },
+            last ? { 'last-event-id': last } : undefined,
+            (id) => (last = id),
+            () => {
+              setLive(true);
+              bump(); // back: read everything again
+            },
+          );
           if (status === 401) {
-            props.expired();
+            expiredRef.current();
             return;
           }
         } catch {
@@ -113,197 +101,34 @@ function Desk(props: { t: T; lang: StaffLang; token: string; open: (id: string) 
         }
         setLive(false);
         if (!abort.signal.aborted) await new Promise((r) => setTimeout(r, 1000));
-        void load();
       }
     };
     void loop();
-    return () => abort.abort();
-  }, []);
-  const now = Date.now();
-  return (
-    <div>
-      <p class={'live ' + (live ? 'on' : 'off')} role="status" data-testid="live">
-        {live ? t('live_on') : t('live_off')}
-      </p>
-      <label for="state">{t('filter_state')}</label>
-      <select id="state" value={state} onChange={(e) => setState((e.target as HTMLSelectElement).value)}>
-        <option value="">{t('filter_all')}</option>
-        {['submitted', 'verified', 'assigned', 'en_route', 'on_site', 'assessed', 'referred', 'accepted', 'closed'].map((s) => (
-          <option key={s} value={s}>
-            {STATES[props.lang][s]}
-          </option>
-        ))}
-      </select>
-      {items && !items.length && <p>{t('empty')}</p>}
-      <table class="queue">
-        <caption class="sr">{t('queue')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Tiket</th>
-            <th scope="col">{t('filter_state')}</th>
-            <th scope="col">Kec.</th>
-            <th scope="col">1 hari</th>
-            <th scope="col">
-              <span class="sr">{t('open')}</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {(items ?? []).map((c) => {
-            const h = Math.round((new Date(c.created_at).getTime() + 86400_000 - now) / 3600_000);
-            return (
-              <tr key={c.case_id} class={c.urgent ? 'urgent' : ''} data-ticket={c.ticket}>
-                <td>
-                  {c.ticket} {c.urgent && <strong class="tag">{t('urgent')}</strong>} {c.child && <span class="tag">{t('child')}</span>}
-                </td>
-                <td data-state={c.state}>{STATES[props.lang][c.state] ?? c.state}</td>
-                <td>{c.kecamatan_code ?? '—'}</td>
-                <td>{h >= 0 ? t('left', { h }) : t('late', { h: -h })}</td>
-                <td>
-                  <button type="button" onClick={() => props.open(c.case_id)} aria-label={`${t('open')} ${c.ticket}`}>
-                    {t('open')}
-                  </button>
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
-  );
-}
-
-function CasePage(props: { t: T; lang: StaffLang; token: string; id: string; back: () => void }) {
-  const { t } = props;
-  const [c, setC] = useState<CaseDetail | null>(null);
-  const [purpose, setPurpose] = useState('confirmation_call');
-  const [outcome, setOutcome] = useState('reached');
-  const [override, setOverride] = useState('');
-  const [needOverride, setNeedOverride] = useState(false);
-  const [status, setStatus] = useState<string | null>(null);
-  const load = async (withPurpose?: string) => {
-    const q = withPurpose ? `?purpose=${withPurpose}` : '';
-    const { data } = await api<CaseDetail>('GET', `/v1/staff/cases/${props.id}${q}`, { token: props.token });
-    setC(data);
-  };
-  useEffect(() => void load(), []);
-  const step = async (path: string, body?: unknown) => {
-    try {
-      await api('POST', `/v1/staff/cases/${props.id}/${path}`, { token: props.token, body });
-      setStatus(t('done'));
-      setNeedOverride(false);
-      await load(c?.personal ? purpose : undefined);
-    } catch (x) {
-      if (x instanceof HttpError && x.error.code === 'unsafe_call_time') setNeedOverride(true);
-      setStatus(t('error', { msg: x instanceof HttpError ? x.error.message : String(x) }));
-    }
-  };
-  if (!c) return <p role="status">…</p>;
-  const p = c.personal;
-  const safety = p?.contact_safety;
-  return (
-    <div>
-      <button type="button" class="link" onClick={props.back}>
-        {t('back')}
-      </button>
-      <h2>
-        {t('case', { ticket: c.ticket })} —{' '}
-        <span data-testid="case-state" data-state={c.state}>
-          {STATES[props.lang][c.state] ?? c.state}
-        </span>
-      </h2>
-      <p>
-        {c.urgent && <strong class="tag">{t('urgent')}</strong>} {c.child && <span class="tag">{t('child')}</span>}{' '}
-        {c.violence_forms.map((f) => formWords[f]?.[props.lang] ?? f).join(', ')} · {c.kecamatan_code ?? '—'}
-      </p>
-      <section aria-labelledby="personal-h">
-        <h3 id="personal-h">{t('personal')}</h3>
-        {!p && (
-          <div>
-            <p class="hint">{t('personal_why')}</p>
-            <label for="purpose">{t('purpose')}</label>
-            <select id="purpose" value={purpose} onChange={(e) => setPurpose((e.target as HTMLSelectElement).value)}>
-              {['confirmation_call', 'verification', 'case_review', 'follow_up', 'legal_request'].map((x) => (
-                <option key={x}>{x}</option>
-              ))}
-            </select>
-            <button type="button" onClick={() => void load(purpose)}>
-              {t('show_personal')}
-            </button>
-          </div>
-        )}
-        {p && (
-          <dl>
-            <dt>{t('safety_first')}</dt>
-            <dd data-testid="safety">
-              {t('safe_hours')}: {safety?.safe_hours ?? '—'} · {t('safe_channel')}: {safety?.safe_channel ?? '—'}
-              {safety?.phone_monitored ? ` · ${t('monitored')}` : ''}
-            </dd>
-            <dt>{t('phone')}</dt>
-            <dd>{p.reporter_phone ?? '—'}</dd>
-            <dt>{t('victim_name')}</dt>
-            <dd>{p.report?.victim_name ?? '—'}</dd>
-            <dt>{t('address')}</dt>
-            <dd>{p.report?.address ?? '—'}</dd>
-            <dt>{t('account')}</dt>
-            <dd>{p.report?.account ?? '—'}</dd>
-          </dl>
-        )}
-      </section>
-      {c.state === 'submitted' && (
-        <section aria-labelledby="call-h">
-          <h3 id="call-h">{t('call')}</h3>
-          <label for="outcome">{t('call_outcome')}</label>
-          <select id="outcome" value={outcome} onChange={(e) => setOutcome((e.target as HTMLSelectElement).value)}>
-            <option value="reached">{t('call_reached')}</option>
-            <option value="not_reached">{t('call_not_reached')}</option>
-            <option value="false_report">{t('call_false')}</option>
-          </select>
-          {needOverride && (
-            <div>
-              <p class="error">{t('call_unsafe')}</p>
-              <label for="override">{t('override')}</label>
-              <input id="override" value={override} onInput={(e) => setOverride((e.target as HTMLInputElement).value)} />
-            </div>
-          )}
-          <button type="button" onClick={() => void step('calls', { outcome, ...(override ? { override_reason: override } : {}) })}>
-            {t('call_save')}
-          </button>
-          <button type="button" class="primary" onClick={() => void step('verify')}>
-            {t('verify')}
-          </button>
-          <button type="button" class="danger" onClick={() => void step('reject', { reason_code: 'other' })}>
-            {t('reject')}
-          </button>
-        </section>
-      )}
-      <p class="status" role="status">
-        {status ?? ''}
-      </p>
-      <h3>{t('timeline')}</h3>
-      <ol class="timeline">
-        {c.timeline.map((e, i) => (
-          <li key={i}>
-            {e.kind} · {STATES[props.lang][e.state] ?? e.state} {e.reason_code ? `· ${e.reason_code}` : ''} <time dateTime={e.at}>{new Date(e.at).toLocaleString('id-ID', { timeZone: 'Asia/Jakarta' })}</time>
-          </li>
-        ))}
-      </ol>
-    </div>
-  );
+    return () => {
+      abort.abort();
+      clearTimeout(pending);
+    };
+  }, [token]);
+  return { live, tick };
 }
 
 function StaffApp() {
   const [lang, setLang] = useState<StaffLang>('id');
   const [s, setS] = useState(session.get());
   const [open, setOpen] = useState<string | null>(null);
+  const [page, setPage] = useState<'queue' | 'accounts'>('queue');
   const [notice, setNotice] = useState<string | null>(null);
+  const [, setWords] = useState(0);
   const t: T = (k, v) => st(lang, k, v);
   useEffect(() => {
     document.documentElement.lang = lang;
   }, [lang]);
+  useEffect(() => void loadCatalogWords().then(() => setWords(1)), []);
   const expired = () => {
     session.set(null);
+    wipeCompanionDrafts();
     setS(null);
+    setOpen(null);
     setNotice(t('expired'));
   };
   const logout = () => {
@@ -311,10 +136,22 @@ function StaffApp() {
     session.set(null);
     wipeCompanionDrafts();
     setS(null);
+    setOpen(null);
+    setNotice(null);
   };
-  const companion = s?.role === 'companion';
+  const desk = s && (s.role === 'admin' || s.role === 'supervisor');
+  const feed = useFeed(desk ? s.token : null, expired);
+  const title = !s
+    ? t('title')
+    : s.role === 'companion'
+      ? t('companion_title')
+      : s.role === 'agency'
+        ? t('inbox')
+        : page === 'accounts'
+          ? t('accounts')
+          : t('queue');
   return (
-    <div class={'frame' + (companion ? '' : ' wide')}>
+    <div class={'frame' + (s?.role === 'companion' ? '' : ' wide')}>
       <header class="bar">
         <label class="lang">
           <span class="sr">{t('language')}</span>
@@ -323,6 +160,21 @@ function StaffApp() {
             <option value="en">English</option>
           </select>
         </label>
+        {desk && (
+          <p class={'live ' + (feed.live ? 'on' : 'off')} role="status" data-testid="live">
+            {feed.live ? t('live_on') : t('live_off')}
+          </p>
+        )}
+        {s?.role === 'admin' && (
+          <nav aria-label={t('menu')}>
+            <button type="button" class="link" aria-current={page === 'queue' ? 'page' : undefined} onClick={() => (setPage('queue'), setOpen(null))}>
+              {t('queue')}
+            </button>
+            <button type="button" class="link" aria-current={page === 'accounts' ? 'page' : undefined} onClick={() => (setPage('accounts'), setOpen(null))}>
+              {t('accounts')}
+            </button>
+          </nav>
+        )}
         {s && (
           <button type="button" class="exit" onClick={logout}>
             {t('logout')}
@@ -330,11 +182,16 @@ function StaffApp() {
         )}
       </header>
       <main>
-        <h1>{s ? (companion ? 'Pendamping' : t('queue')) : t('title')}</h1>
-        {!s && <Login t={t} notice={notice} done={() => setS(session.get())} />}
-        {s && companion && <Companion token={s.token} expired={expired} />}
-        {s && !companion && !open && <Desk t={t} lang={lang} token={s.token} open={setOpen} expired={expired} />}
-        {s && !companion && open && <CasePage t={t} lang={lang} token={s.token} id={open} back={() => setOpen(null)} />}
+        <h1>{title}</h1>
+        {!s && <Login t={t} notice={notice} done={() => (setS(session.get()), setNotice(null))} />}
+        {s?.role === 'companion' && <Companion t={t} lang={lang} token={s.token} expired={expired} />}
+        {s?.role === 'agency' && <Inbox t={t} lang={lang} token={s.token} expired={expired} />}
+        {s?.role === 'auditor' && <p>{t('auditor_note')}</p>}
+        {desk && page === 'accounts' && s.role === 'admin' && <Accounts t={t} lang={lang} token={s.token} expired={expired} />}
+        {desk && page === 'queue' && !open && <Desk t={t} lang={lang} token={s.token} tick={feed.tick} open={setOpen} expired={expired} />}
+        {desk && page === 'queue' && open && (
+          <CasePage t={t} lang={lang} session={s} id={open} tick={feed.tick} back={() => setOpen(null)} expired={expired} />
+        )}
       </main>
     </div>
   );

@@ -1,0 +1,372 @@
+// staff.mjs -- the staff app in a real browser (harness.mjs): the admin's
+// desk, the companion's phone, the agency's inbox, and the whole service
+// standard through the screens of every role at once.
+//
+//   node tests/web/staff.mjs desk|companion|standard|roles|streamdrop
+import fs from 'node:fs';
+import { BASE, LAT, LON, call, check, login, open, originsOnly, register, report, reporter, safety, shot, sleep, staffLogin, verifiedCase, wizard, run } from './harness.mjs';
+
+async function desk() {
+  const { page } = await open({ path: '/staff/', desktop: true });
+  await staffLogin(page, process.env.PK_ADMIN);
+  await page.getByTestId('live').getByText('Langsung').waitFor();
+  await shot(page, 'desk-empty');
+
+  // A reporter sends a report (through the API): it appears without a reload.
+  const token = await reporter('081388880007');
+  const body = {
+    victim: { sex: 'F', age: 16, name: 'Nama Rahasia' }, violence_forms: ['psikis'],
+    location: { kecamatan_code: '32.06.24', address: 'Jalan Rahasia 9' }, urgent: true,
+  };
+  const { ticket } = await report(token, 'desk-1', body);
+  await page.locator(`tr[data-ticket="${ticket}"]`).waitFor({ timeout: 10000 });
+  await shot(page, 'desk-new-report');
+
+  await page.getByRole('button', { name: `Buka ${ticket}` }).click();
+  await page.getByText(`Laporan ${ticket}`).waitFor();
+  check(!(await page.getByText('Nama Rahasia').isVisible()), 'no personal data before a purpose');
+  await page.getByLabel('Tujuan').selectOption('confirmation_call');
+  await page.getByRole('button', { name: 'Tampilkan data pribadi' }).click();
+  await page.getByTestId('safety').getByText('00:00-23:59').waitFor();
+  check(await page.getByText('Nama Rahasia').isVisible(), 'personal data after the purpose');
+  await shot(page, 'case-personal');
+  await page.getByLabel('Hasil', { exact: true }).selectOption('reached');
+  await page.getByRole('button', { name: 'Catat telepon' }).click();
+  await page.getByText('Tersimpan').waitFor();
+  await page.getByRole('button', { name: 'Verifikasi' }).click();
+  await page.locator('[data-testid=case-state][data-state=verified]').waitFor();
+  await shot(page, 'case-verified');
+
+  // The same reporter sends it again: found by the first ticket, marked a
+  // duplicate; an internal note.
+  const { ticket: ticket2 } = await report(token, 'desk-2', body);
+  await page.getByRole('button', { name: 'Kembali ke antrean' }).click();
+  await page.locator(`tr[data-ticket="${ticket2}"]`).waitFor({ timeout: 10000 });
+  await page.getByRole('button', { name: `Buka ${ticket2}` }).click();
+  await page.getByLabel('Nomor laporan yang sama').fill(ticket.toLowerCase());
+  await page.getByRole('button', { name: 'Cari' }).click();
+  await page.getByText(`Ditemukan: ${ticket}`).waitFor();
+  await page.getByRole('textbox', { name: 'Catatan internal' }).fill('Pelapor mengirim laporan yang sama dua kali.');
+  await page.getByRole('button', { name: 'Tambah catatan' }).click();
+  await page.locator('ol.timeline').getByText('Catatan').waitFor();
+  await page.getByRole('button', { name: 'Tandai laporan ini duplikatnya' }).click();
+  await page.locator('[data-testid=case-state][data-state=duplicate]').waitFor();
+  await shot(page, 'case-duplicate');
+
+  // Filters: by kind of violence and kecamatan.
+  await page.getByRole('button', { name: 'Kembali ke antrean' }).click();
+  await page.getByLabel('Bentuk kekerasan').selectOption('fisik');
+  await page.getByText('Tidak ada laporan.').waitFor();
+  await page.getByLabel('Bentuk kekerasan').selectOption('psikis');
+  await page.getByLabel('Kecamatan').selectOption('32.06.24');
+  await page.locator(`tr[data-ticket="${ticket}"]`).waitFor();
+  await shot(page, 'desk-filtered');
+
+  // Accounts, in English: create a companion, set a new password, disable.
+  await page.getByLabel('Bahasa').selectOption('en');
+  await page.getByRole('heading', { name: 'Report queue' }).waitFor();
+  await page.getByRole('button', { name: 'Staff accounts' }).click();
+  await page.getByLabel('Login', { exact: true }).fill('sari');
+  await page.getByLabel('Name', { exact: true }).fill('Sari Pendamping');
+  await page.getByLabel('Role').selectOption('companion');
+  await page.getByLabel('First password').fill('kata-sandi-sari-1');
+  await page.getByRole('button', { name: 'Create the account' }).click();
+  await page.locator('tr[data-login=sari]').waitFor();
+  check((await call('POST', '/v1/staff/login', null, { login: 'sari', password: 'kata-sandi-sari-1' })).status === 200, 'the new account signs in');
+  await page.getByRole('button', { name: 'Set a new password sari' }).click();
+  await page.getByLabel('New password', { exact: true }).fill('kata-sandi-sari-baru');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText("sari's password was set").waitFor();
+  check((await call('POST', '/v1/staff/login', null, { login: 'sari', password: 'kata-sandi-sari-baru' })).status === 200, 'the new password works');
+  await page.locator('tr[data-login=sari]').getByRole('button', { name: 'Disable' }).click();
+  await page.locator('tr[data-login=sari]').getByText('Disabled').waitFor();
+  await shot(page, 'accounts');
+  check((await call('POST', '/v1/staff/login', null, { login: 'sari', password: 'kata-sandi-sari-baru' })).status === 401, 'disabled');
+  await page.getByLabel('Language').selectOption('id');
+  await page.getByRole('button', { name: 'Keluar' }).click();
+  await page.getByLabel('Nama pengguna').waitFor();
+  const left = await page.evaluate(() => ({ local: localStorage.length, session: sessionStorage.length }));
+  check(left.local === 0 && left.session === 0, `nothing left after logout: ${JSON.stringify(left)}`);
+  originsOnly();
+}
+
+// ---- the companion's phone (issue 17, second part) -------------------------------
+async function companion() {
+  // A verified case, through the API.
+  const admin = await login(process.env.PK_ADMIN);
+  const caseId = await verifiedCase(admin, '081388880008', 'comp-1');
+
+  const { context, page } = await open({ path: '/staff/', geolocation: { latitude: LAT + 0.03, longitude: LON, accuracy: 8 } });
+  await staffLogin(page, process.env.PK_COMPANION);
+  await page.getByRole('button', { name: 'Mulai bertugas' }).click();
+  await page.getByTestId('duty').getByText(/Terakhir:/).waitFor({ timeout: 15000 });
+  await shot(page, 'companion-on-duty');
+  await page.getByLabel('Bahasa').selectOption('en');
+  await page.getByTestId('duty').getByText(/On duty\. Your position is sent every 30 seconds/).waitFor();
+  await page.getByRole('button', { name: 'Go off duty' }).waitFor();
+  await shot(page, 'companion-english');
+  await page.getByLabel('Language').selectOption('id');
+
+  // The admin sees the companion's position in the suggestion and assigns.
+  const sug = await call('GET', `/v1/staff/cases/${caseId}/companions`, admin);
+  const c = sug.json.companions.find((x) => x.position_known);
+  check(c, `the phone's position reached dispatch: ${JSON.stringify(sug.json)}`);
+  check((await call('POST', `/v1/staff/cases/${caseId}/assign`, admin, { companion_id: c.companion_id })).status === 200, 'assigned');
+
+  await page.getByRole('button', { name: 'Terima' }).waitFor({ timeout: 15000 });
+  await shot(page, 'companion-visit-assigned');
+  await page.getByRole('button', { name: 'Terima' }).click();
+  await page.locator('[data-testid=visit-state][data-state=accepted]').waitFor();
+  await page.getByRole('button', { name: 'Buka tempat (dicatat)' }).click();
+  await page.getByRole('link', { name: 'Buka di aplikasi peta' }).waitFor();
+  check((await page.getByRole('link', { name: 'Buka di aplikasi peta' }).getAttribute('href')).startsWith('geo:-7.35'), 'a link for the map app');
+  await page.getByRole('button', { name: 'Berangkat' }).click();
+  await page.locator('[data-testid=visit-state][data-state=en_route]').waitFor();
+  await page.getByTestId('duty').getByText(/setiap 5 detik/).waitFor();
+  await context.setGeolocation({ latitude: LAT + 0.005, longitude: LON, accuracy: 8 });
+  await shot(page, 'companion-en-route');
+  await page.getByRole('button', { name: 'Sudah tiba' }).click();
+  await page.getByRole('heading', { name: 'Laporan identifikasi' }).waitFor();
+  await page.getByLabel('Perawatan kesehatan').check();
+  await page.getByLabel('UPTD PPA').check();
+  await page.getByLabel('Situasi wali (untuk anak)').selectOption('not_child');
+  await page.getByLabel('Catatan (dirahasiakan)').fill('Catatan rahasia pendamping');
+  await shot(page, 'companion-identification');
+  // Sent without signal: kept; sent again: one report.
+  await context.setOffline(true);
+  await page.getByRole('button', { name: 'Kirim laporan identifikasi' }).click();
+  await page.getByText('Tidak ada sinyal. Draf tersimpan').waitFor();
+  const kept = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('pk.ident.')).length);
+  check(kept === 1, 'the draft is kept on the phone');
+  await context.setOffline(false);
+  await page.getByRole('button', { name: 'Kirim laporan identifikasi' }).click();
+  await page.getByText('Laporan identifikasi diterima').or(page.locator('[data-state=completed]')).first().waitFor({ timeout: 15000 });
+  const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('pk.ident.')).length);
+  check(left === 0, 'the draft is wiped once accepted');
+  for (let i = 0; i < 50; i++) {
+    const d = await call('GET', `/v1/staff/cases/${caseId}`, admin);
+    if (d.json.state === 'assessed') break;
+    await sleep(200);
+  }
+  check((await call('GET', `/v1/staff/cases/${caseId}`, admin)).json.state === 'assessed', 'the case is assessed');
+  originsOnly();
+}
+
+
+// ---- the whole service standard through the screens only (issue 17) ---------------
+// Four browsers at once: the reporter's phone, the admin's desk, the
+// companion's phone (its position moved by the test toward the place), the
+// agency officer's inbox. Nothing through the API but what the screens do.
+async function standard() {
+  const desk = await open({ path: '/staff/', desktop: true });
+  await staffLogin(desk.page, process.env.PK_ADMIN);
+  await desk.page.getByTestId('live').getByText('Langsung').waitFor();
+  const far = { latitude: LAT + 0.03, longitude: LON, accuracy: 8 };
+  const phone = await open({ path: '/staff/', geolocation: far });
+  await staffLogin(phone.page, process.env.PK_COMPANION);
+  await phone.page.getByRole('button', { name: 'Mulai bertugas' }).click();
+  await phone.page.getByTestId('duty').getByText(/Terakhir:/).waitFor({ timeout: 15000 });
+
+  // The reporter sends a report from the app.
+  const rep = await open();
+  await register(rep.page, '081388880021');
+  await safety(rep.page);
+  await wizard(rep.page, { location: true });
+  await rep.page.getByRole('button', { name: 'Kirim laporan' }).click();
+  await rep.page.getByRole('heading', { name: 'Laporan terkirim' }).waitFor();
+  const ticket = (await rep.page.getByText(/Nomor laporan: PK-/).textContent()).split(': ')[1];
+
+  // It appears on the desk without a reload; the admin opens it with a purpose.
+  const d = desk.page;
+  await d.locator(`tr[data-ticket="${ticket}"]`).waitFor({ timeout: 10000 });
+  await shot(d, 'desk-queue');
+  await d.getByRole('button', { name: `Buka ${ticket}` }).click();
+  await d.getByText(`Laporan ${ticket}`).waitFor();
+  await d.getByLabel('Tujuan').selectOption('confirmation_call');
+  await d.getByRole('button', { name: 'Tampilkan data pribadi' }).click();
+  await d.getByTestId('safety').getByText('00:00-23:59').waitFor();
+  await shot(d, 'desk-case-personal');
+  await d.getByLabel('Hasil', { exact: true }).selectOption('reached');
+  await d.getByRole('button', { name: 'Catat telepon' }).click();
+  await d.getByTestId('case-status').getByText('Tersimpan').waitFor();
+  await d.getByRole('button', { name: 'Verifikasi' }).click();
+  await d.locator('[data-testid=case-state][data-state=verified]').waitFor();
+
+  // The suggestion on the map: the place and the companion; assign.
+  await d.getByRole('heading', { name: 'Pendamping terdekat' }).waitFor();
+  const row = d.locator('tr[data-companion]').filter({ hasText: 'Rina' });
+  await row.waitFor({ timeout: 10000 });
+  check(/km/.test(await row.textContent()), 'the distance in the suggestion');
+  await d.locator('.pk-pin-companion').first().waitFor();
+  await d.locator('.pk-pin-place').first().waitFor();
+  await shot(d, 'desk-suggestion-map');
+  await d.getByRole('button', { name: 'Tugaskan Rina' }).click();
+  await d.locator('[data-testid=case-state][data-state=assigned]').waitFor({ timeout: 10000 });
+
+  // The companion accepts and leaves; the desk and the reporter follow.
+  const c = phone.page;
+  await c.getByRole('button', { name: 'Terima' }).waitFor({ timeout: 15000 });
+  await c.getByRole('button', { name: 'Terima' }).click();
+  await c.locator('[data-testid=visit-state][data-state=accepted]').waitFor();
+  await c.getByRole('button', { name: 'Berangkat' }).click();
+  await c.locator('[data-testid=visit-state][data-state=en_route]').waitFor();
+  await shot(c, 'phone-en-route');
+  await d.locator('[data-testid=case-state][data-state=en_route]').waitFor({ timeout: 10000 });
+  await phone.context.setGeolocation({ latitude: LAT + 0.02, longitude: LON, accuracy: 8 });
+  await d.getByTestId('follow').getByText(/Rina .* dalam perjalanan/).waitFor({ timeout: 20000 });
+  await shot(d, 'desk-following');
+  const r = rep.page;
+  await r.getByRole('button', { name: 'Laporan saya' }).click();
+  for (let i = 0; i < 60; i++) {
+    await r.getByText(ticket).click();
+    await r.locator('p.ticket .state').waitFor();
+    if (await r.locator('p.ticket .state.en_route').count()) break;
+    await sleep(500);
+    await r.getByRole('button', { name: 'Ke beranda' }).click();
+    await r.getByRole('button', { name: 'Laporan saya' }).click();
+  }
+  await r.getByRole('button', { name: 'Lihat pendamping di peta' }).click();
+  await r.getByText(/Jarak .* km/).waitFor({ timeout: 15000 });
+  await shot(r, 'reporter-approach');
+
+  // At the place: the radius is reached, the visit is on site by itself.
+  await phone.context.setGeolocation({ latitude: LAT, longitude: LON, accuracy: 8 });
+  await r.getByText('Pendamping sudah tiba.').waitFor({ timeout: 20000 });
+  await d.getByTestId('follow').getByText('Pendamping sudah tiba di lokasi.').waitFor({ timeout: 20000 });
+  await c.getByRole('heading', { name: 'Laporan identifikasi' }).waitFor({ timeout: 15000 });
+  await c.getByLabel('Perawatan kesehatan').check();
+  await c.getByLabel('UPTD PPA').check();
+  await c.getByLabel('Situasi wali (untuk anak)').selectOption('with_relative');
+  await shot(c, 'phone-identification');
+  await c.getByRole('button', { name: 'Kirim laporan identifikasi' }).click();
+  await c.getByText('Laporan identifikasi diterima').waitFor({ timeout: 15000 });
+
+  // The admin refers to UPTD PPA: the consent the companion recorded is shown.
+  await d.locator('[data-testid=case-state][data-state=assessed]').waitFor({ timeout: 15000 });
+  await d.getByTestId('consent').getByText(/persetujuan korban untuk: UPTD PPA/).waitFor();
+  await d.getByLabel('Lembaga').selectOption('puspaga');
+  await d.getByTestId('consent-agency').getByText(/TIDAK memberi persetujuan/).waitFor();
+  check(await d.getByLabel('Dasar hukum').isVisible(), 'a legal basis asked where there is no consent');
+  await d.getByLabel('Lembaga').selectOption('uptd_ppa');
+  await d.getByTestId('consent-agency').getByText('Korban setuju dirujuk ke lembaga ini (dicatat pendamping).').waitFor();
+  await shot(d, 'desk-referral-form');
+  await d.getByRole('button', { name: 'Rujuk', exact: true }).click();
+  await d.locator('[data-testid=case-state][data-state=referred]').waitFor({ timeout: 15000 });
+  await d.locator('tr[data-agency=uptd_ppa][data-state=sent]').waitFor();
+  await shot(d, 'desk-referral-sent');
+
+  // The agency officer accepts, records a follow-up and closes.
+  const inbox = await open({ path: '/staff/', desktop: true });
+  const a = inbox.page;
+  await staffLogin(a, process.env.PK_AGENCY);
+  await a.locator('li[data-state=sent]').waitFor({ timeout: 15000 });
+  check(!(await a.getByText('Tetangga saya sering dipukul').isVisible()), 'no personal data before acceptance');
+  await shot(a, 'inbox-sent');
+  await a.getByRole('button', { name: 'Terima' }).click();
+  await a.locator('li[data-state=accepted]').waitFor({ timeout: 10000 });
+  await a.getByRole('button', { name: 'Tampilkan data pribadi' }).click();
+  await a.getByText('Tetangga saya sering dipukul ayah tirinya.').waitFor({ timeout: 10000 });
+  await a.getByLabel('Catatan (dirahasiakan)').fill('Korban datang ke UPTD bersama bibinya.');
+  await a.getByRole('button', { name: 'Catat tindak lanjut' }).click();
+  await a.locator('li[data-state=in_service]').waitFor({ timeout: 10000 });
+  await shot(a, 'inbox-in-service');
+  await a.getByRole('button', { name: 'Tutup rujukan' }).click();
+  await a.locator('li[data-state=closed]').waitFor({ timeout: 10000 });
+  await shot(a, 'inbox-closed');
+  await d.locator('[data-testid=case-state][data-state=closed]').waitFor({ timeout: 15000 });
+  await d.locator('tr[data-agency=uptd_ppa][data-state=closed]').waitFor();
+  await shot(d, 'desk-closed');
+
+  // The reporter sees the case closed.
+  await r.getByRole('button', { name: 'Ke beranda' }).click();
+  await r.getByRole('button', { name: 'Laporan saya' }).click();
+  await r.locator('li, button').filter({ hasText: ticket }).filter({ hasText: 'Selesai' }).first().waitFor({ timeout: 15000 });
+  await shot(r, 'reporter-closed');
+  originsOnly();
+}
+
+// ---- what a role must not see -------------------------------------------------------
+// A case of Rina's referred to UPTD PPA (set up through the API): Budi's
+// phone shows no visit of hers, Puspaga's inbox no UPTD PPA referral, while
+// Rina and UPTD PPA see theirs.
+async function roles() {
+  const admin = await login(process.env.PK_ADMIN);
+  const rina = await login(process.env.PK_COMPANION);
+  const caseId = await verifiedCase(admin, '081388880031', 'roles-1');
+  const st = await call('PUT', '/v1/companion/status', rina, { on_duty: true });
+  check((await call('POST', '/v1/companion/location', rina, { lat: LAT + 0.01, lon: LON, accuracy_m: 8 })).status === 204, 'ping');
+  const v = await call('POST', `/v1/staff/cases/${caseId}/assign`, admin, { companion_id: st.json.companion_id });
+  check(v.status === 200, `assigned: ${v.status}`);
+
+  // Budi, another companion, sees none of Rina's visits; Rina sees hers.
+  const budi = await open({ path: '/staff/' });
+  await staffLogin(budi.page, process.env.PK_COMPANION2);
+  await budi.page.getByText('Belum ada kunjungan.').waitFor();
+  await shot(budi.page, 'other-companion-no-visit');
+  const rinaPhone = await open({ path: '/staff/' });
+  await staffLogin(rinaPhone.page, process.env.PK_COMPANION);
+  await rinaPhone.page.locator('[data-testid=visit-state][data-state=assigned]').waitFor({ timeout: 10000 });
+  check(!(await budi.page.locator('[data-testid=visit-state]').count()), "no visit on Budi's phone");
+
+  // The visit to its identification report, then a referral to UPTD PPA.
+  const vid = v.json.visit_id;
+  for (const step of ['accept', 'en-route', 'arrived'])
+    check((await call('POST', `/v1/companion/visits/${vid}/${step}`, rina)).status === 200, step);
+  const ident = await fetch(BASE + `/v1/companion/visits/${vid}/identification`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${rina}`, 'content-type': 'application/json', 'idempotency-key': 'roles-ident' },
+    body: JSON.stringify({ situation_confirmed: true, immediate_danger: false, needs: ['legal'], referral_consent: true,
+      consented_agencies: ['uptd_ppa'], recommended_agencies: ['uptd_ppa'], guardian_situation: 'not_child' }),
+  });
+  check(ident.status === 200, `identification: ${ident.status}`);
+  let ref;
+  for (let i = 0; i < 50; i++) {
+    ref = await call('POST', `/v1/staff/cases/${caseId}/referrals`, admin, { agency_code: 'uptd_ppa', services: ['bantuan_hukum'], reason_code: 'identification_needs' });
+    if (ref.status === 200) break;
+    await sleep(200); // until the identification report reached referral
+  }
+  check(ref.status === 200, `referred: ${ref.status}`);
+
+  // Puspaga's inbox stays empty; UPTD PPA's shows the referral.
+  const puspaga = await open({ path: '/staff/', desktop: true });
+  await staffLogin(puspaga.page, process.env.PK_AGENCY2);
+  await puspaga.page.getByText('Belum ada rujukan untuk lembaga Anda.').waitFor({ timeout: 10000 });
+  await shot(puspaga.page, 'other-agency-empty');
+  const uptd = await open({ path: '/staff/', desktop: true });
+  await staffLogin(uptd.page, process.env.PK_AGENCY);
+  await uptd.page.locator('li[data-state=sent]').waitFor({ timeout: 10000 });
+  check(!(await puspaga.page.locator('li.referral').count()), "no UPTD PPA referral in Puspaga's inbox");
+  const p2 = await login(process.env.PK_AGENCY2);
+  check((await call('GET', `/v1/staff/cases/${caseId}`, p2)).status === 404, "the case is not Puspaga's");
+  originsOnly();
+}
+
+// ---- the admin's stream drops ---------------------------------------------------------
+// The test (test_web.c) restarts intake when this prints PK-RESTART-INTAKE
+// and touches PK_CTL when it is back; reports made meanwhile by the API
+// appear on the desk without a reload, none missing.
+async function streamdrop() {
+  const desk = await open({ path: '/staff/', desktop: true });
+  const d = desk.page;
+  await staffLogin(d, process.env.PK_ADMIN);
+  await d.getByTestId('live').getByText('Langsung').waitFor();
+  const send = async (n) =>
+    (await report(await reporter(`08138888004${n}`), `drop-${n}`, { violence_forms: ['psikis'], location: { kecamatan_code: '32.06.24' } })).ticket;
+  const before = await send(1);
+  await d.locator(`tr[data-ticket="${before}"]`).waitFor({ timeout: 10000 });
+  const ctl = process.env.PK_CTL;
+  console.log('PK-RESTART-INTAKE');
+  await d.getByTestId('live').getByText('Terputus').waitFor({ timeout: 20000 });
+  await shot(d, 'desk-stream-down');
+  for (let i = 0; i < 300 && !fs.existsSync(ctl); i++) await sleep(100);
+  check(fs.existsSync(ctl), 'intake restarted');
+  const during = [await send(2), await send(3)];
+  await d.getByTestId('live').getByText('Langsung').waitFor({ timeout: 20000 });
+  for (const t of during) await d.locator(`tr[data-ticket="${t}"]`).waitFor({ timeout: 10000 });
+  const after = await send(4);
+  await d.locator(`tr[data-ticket="${after}"]`).waitFor({ timeout: 10000 });
+  check((await d.locator('tr[data-ticket]').count()) >= 4, 'every report on the desk');
+  await shot(d, 'desk-caught-up');
+}
+
+await run('staff', { desk, companion, standard, roles, streamdrop });

@@ -1,0 +1,162 @@
+// Staff accounts (admin): create, disable, unlock, and set a new password
+// for someone who forgot theirs (the admin tells them in person).
+import { useEffect, useState } from 'preact/hooks';
+import { api, HttpError, type Schemas } from '../api/client';
+import type { StaffLang } from './i18n';
+import { CodeSelect } from './ui';
+import { failure, value, type T } from './common';
+import { word } from './words';
+
+type Account = Schemas['StaffAccount'];
+const EMPTY = { login: '', display_name: '', role: 'companion', agency_code: '', email: '', password: '' };
+
+export function Accounts(props: { t: T; lang: StaffLang; token: string; expired: () => void }) {
+  const { t, lang } = props;
+  const [list, setList] = useState<Account[]>([]);
+  const [form, setForm] = useState(EMPTY);
+  const [msg, setMsg] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [reset, setReset] = useState<{ id: string; password: string } | null>(null);
+  const load = async () => {
+    try {
+      const { data } = await api<{ accounts: Account[] }>('GET', '/v1/staff/accounts', { token: props.token });
+      setList(data.accounts);
+    } catch (x) {
+      setMsg(failure(t, x, props.expired));
+    }
+  };
+  useEffect(() => void load(), []);
+  const act = async (path: string, body: unknown, said: string) => {
+    try {
+      await api('POST', path, { token: props.token, body });
+      setMsg(said);
+      await load();
+      return true;
+    } catch (x) {
+      setMsg(failure(t, x, props.expired));
+      return false;
+    }
+  };
+  const create = async (e: Event) => {
+    e.preventDefault();
+    const body: Record<string, string> = { login: form.login, display_name: form.display_name, role: form.role, password: form.password };
+    if (form.role === 'agency') body.agency_code = form.agency_code;
+    if (form.email) body.email = form.email;
+    try {
+      await api('POST', '/v1/staff/accounts', { token: props.token, body });
+      setMsg(t('account_made', { login: form.login }));
+      setForm(EMPTY);
+      setFieldErrors({});
+      await load();
+    } catch (x) {
+      if (x instanceof HttpError && x.status === 422) setFieldErrors((x.error.fields as Record<string, string>) ?? {});
+      setMsg(x instanceof HttpError && x.status === 409 ? t('login_taken') : failure(t, x, props.expired));
+    }
+  };
+  const field = (k: keyof typeof EMPTY, label: string, type = 'text') => (
+    <div>
+      <label for={`acc-${k}`}>{label}</label>
+      <input
+        id={`acc-${k}`}
+        type={type}
+        value={form[k]}
+        aria-invalid={fieldErrors[k] ? 'true' : undefined}
+        aria-describedby={fieldErrors[k] ? `acc-${k}-err` : undefined}
+        autoComplete={type === 'password' ? 'new-password' : 'off'}
+        onInput={(e) => setForm({ ...form, [k]: value(e) })}
+      />
+      {fieldErrors[k] && (
+        <p class="error" id={`acc-${k}-err`}>
+          {fieldErrors[k]}
+        </p>
+      )}
+    </div>
+  );
+  return (
+    <div>
+      <p class="status" role="status">
+        {msg ?? ''}
+      </p>
+      <table class="queue">
+        <caption class="sr">{t('accounts')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('login_name')}</th>
+            <th scope="col">{t('display_name')}</th>
+            <th scope="col">{t('role')}</th>
+            <th scope="col">{t('filter_state')}</th>
+            <th scope="col">
+              <span class="sr">{t('actions')}</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.map((a) => (
+            <tr key={a.id} data-login={a.login}>
+              <td>{a.login}</td>
+              <td>{a.display_name}</td>
+              <td>
+                {word('role', a.role, lang)}
+                {a.agency_code ? ` · ${word('agency', a.agency_code, lang)}` : ''}
+              </td>
+              <td>{a.disabled ? t('disabled') : a.locked ? t('locked_short') : t('active')}</td>
+              <td>
+                {!a.disabled && (
+                  <button type="button" class="danger" onClick={() => void act(`/v1/staff/accounts/${a.id}/disable`, {}, t('account_disabled', { login: a.login }))}>
+                    {t('disable')}
+                  </button>
+                )}
+                {a.locked && (
+                  <button type="button" onClick={() => void act(`/v1/staff/accounts/${a.id}/unlock`, {}, t('account_unlocked', { login: a.login }))}>
+                    {t('unlock')}
+                  </button>
+                )}
+                {!a.disabled && (
+                  <button type="button" onClick={() => setReset({ id: a.id, password: '' })} aria-label={`${t('reset')} ${a.login}`}>
+                    {t('reset')}
+                  </button>
+                )}
+                {reset?.id === a.id && (
+                  <form
+                    class="inline"
+                    onSubmit={(e) => {
+                      e.preventDefault();
+                      void act(`/v1/staff/accounts/${a.id}/password`, { password: reset.password }, t('account_reset', { login: a.login })).then(
+                        (ok) => ok && setReset(null),
+                      );
+                    }}
+                  >
+                    <label for={`reset-${a.id}`}>{t('new_password')}</label>
+                    <input id={`reset-${a.id}`} type="password" autoComplete="new-password" minLength={12} value={reset.password} onInput={(e) => setReset({ id: a.id, password: value(e) })} />
+                    <button type="submit" class="primary">
+                      {t('save')}
+                    </button>
+                  </form>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h2>{t('account_new')}</h2>
+      <form onSubmit={create} class="narrow">
+        {field('login', t('login_name'))}
+        {field('display_name', t('display_name'))}
+        <label for="acc-role">{t('role')}</label>
+        <CodeSelect id="acc-role" value={form.role} onChange={(e) => setForm({ ...form, role: value(e) })} list="role" lang={lang} />
+        {form.role === 'agency' && (
+          <div>
+            <label for="acc-agency">{t('agency')}</label>
+            <CodeSelect id="acc-agency" value={form.agency_code} onChange={(e) => setForm({ ...form, agency_code: value(e) })} list="agency" lang={lang} empty={t('choose')} />
+          </div>
+        )}
+        {field('email', t('email'), 'email')}
+        {field('password', t('first_password'), 'password')}
+        <p class="hint">{t('password_rule')}</p>
+        <button type="submit" class="primary">
+          {t('account_create')}
+        </button>
+      </form>
+    </div>
+  );
+}

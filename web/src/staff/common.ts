@@ -1,0 +1,24 @@
+// What the staff screens share: the session, the text function, and how a
+// failed call is said.
+import { HttpError, OfflineError } from '../api/client';
+import type { StaffKey } from './i18n';
+
+export interface Session {
+  token: string;
+  role: string;
+  name: string;
+}
+export type T = (k: StaffKey, v?: Record<string, string | number>) => string;
+
+// A failed call in words; a 401 ends the session (the caller's `expired`).
+export function failure(t: T, x: unknown, expired: () => void): string {
+  if (x instanceof HttpError && x.status === 401) {
+    expired();
+    return t('expired');
+  }
+  if (x instanceof OfflineError) return t('offline');
+  return t('error', { msg: x instanceof HttpError ? x.error.message : String(x) });
+}
+
+export const value = (e: Event) => (e.target as HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement).value;
+export const checked = (e: Event) => (e.target as HTMLInputElement).checked;

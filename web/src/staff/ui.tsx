@@ -1,0 +1,25 @@
+// Small pieces the staff screens share.
+import type { StaffLang } from './i18n';
+import { codes, word, type WordList } from './words';
+
+// A <select> of a code list, each code in words; `empty` adds a first
+// option with no value ("all", "choose").
+export function CodeSelect(props: {
+  id: string;
+  list: WordList;
+  lang: StaffLang;
+  value: string;
+  onChange: (e: Event) => void;
+  empty?: string;
+}) {
+  return (
+    <select id={props.id} value={props.value} onChange={props.onChange}>
+      {props.empty !== undefined && <option value="">{props.empty}</option>}
+      {codes(props.list).map((c) => (
+        <option key={c} value={c}>
+          {word(props.list, c, props.lang)}
+        </option>
+      ))}
+    </select>
+  );
+}
