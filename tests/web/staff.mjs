@@ -90,6 +90,23 @@ async function desk() {
   originsOnly();
 }
 
+// The first approach the admin's map gets for a case (or null).
+async function firstApproach(admin, id) {
+  const abort = new AbortController();
+  const res = await fetch(`${BASE}/v1/staff/cases/${id}/companion/stream`, { headers: { authorization: `Bearer ${admin}` }, signal: abort.signal });
+  if (res.status !== 200) return null;
+  const reader = res.body.getReader();
+  let text = '';
+  while (!text.includes('\n\n')) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
+  abort.abort();
+  const data = /data: (.*)/.exec(text);
+  return data ? JSON.parse(data[1]) : null;
+}
+
 // ---- the companion's phone (issue 17, second part) -------------------------------
 async function companion() {
   // A verified case, through the API.
@@ -123,7 +140,17 @@ async function companion() {
   await page.getByRole('button', { name: 'Berangkat' }).click();
   await page.locator('[data-testid=visit-state][data-state=en_route]').waitFor();
   await page.getByTestId('duty').getByText(/setiap 5 detik/).waitFor();
+  // A position taken without signal goes when the signal returns.
+  await context.setOffline(true);
   await context.setGeolocation({ latitude: LAT + 0.005, longitude: LON, accuracy: 8 });
+  await sleep(6000);
+  await context.setOffline(false);
+  let d = Infinity;
+  for (let i = 0; i < 30 && !(d < 700); i++) {
+    d = (await firstApproach(admin, caseId))?.distance_m ?? Infinity;
+    if (!(d < 700)) await sleep(500);
+  }
+  check(d < 700, `the position taken offline reached dispatch: ${d} m`);
   await shot(page, 'companion-en-route');
   await page.getByRole('button', { name: 'Sudah tiba' }).click();
   await page.getByRole('heading', { name: 'Laporan identifikasi' }).waitFor();
