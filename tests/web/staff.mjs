@@ -175,7 +175,10 @@ async function companion() {
     if (d.json.state === 'assessed') break;
     await sleep(200);
   }
-  check((await call('GET', `/v1/staff/cases/${caseId}`, admin)).json.state === 'assessed', 'the case is assessed');
+  const assessed = (await call('GET', `/v1/staff/cases/${caseId}`, admin)).json;
+  check(assessed.state === 'assessed', 'the case is assessed');
+  const reports = assessed.timeline.filter((e) => e.kind === 'dispatch:identification_report_submitted').length;
+  check(reports === 1, `the identification report arrived once: ${reports}`);
   originsOnly();
 }
 
