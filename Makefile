@@ -114,6 +114,6 @@ lint: deps $(PROTO_H) tools/lint/node_modules/.stamp
 	@echo "lint: clean (cppcheck, redocly, buf lint, buf breaking against $(PROTO_BASELINE))"
 
 clean:
-	rm -rf build build-asan web/src/api/schema.d.ts
+	rm -rf build build-asan web/src/shared/api/schema.d.ts
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -143,8 +143,9 @@ async function companion() {
   // A position taken without signal goes when the signal returns.
   await context.setOffline(true);
   await context.setGeolocation({ latitude: LAT + 0.005, longitude: LON, accuracy: 8 });
-  await sleep(6000);
+  await page.getByTestId('duty').getByText('Posisi baru belum terkirim: menunggu sinyal.').waitFor({ timeout: 15000 });
   await context.setOffline(false);
+  await page.getByTestId('duty').getByText('menunggu sinyal').waitFor({ state: 'detached', timeout: 15000 });
   let d = Infinity;
   for (let i = 0; i < 30 && !(d < 700); i++) {
     d = (await firstApproach(admin, caseId))?.distance_m ?? Infinity;

@@ -1,6 +1,6 @@
 // What the staff screens share: the session, the text function, and how a
 // failed call is said.
-import { HttpError, OfflineError } from '../api/client';
+import { HttpError, OfflineError } from '../shared/api/client';
 import type { StaffKey } from './i18n';
 
 export interface Session {
@@ -22,3 +22,9 @@ export function failure(t: T, x: unknown, expired: () => void): string {
 
 export const value = (e: Event) => (e.target as HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement).value;
 export const checked = (e: Event) => (e.target as HTMLInputElement).checked;
+
+// The staff session, in sessionStorage only: gone when the tab closes.
+export const session = {
+  get: (): Session | null => JSON.parse(sessionStorage.getItem('pk.staff') ?? 'null'),
+  set: (x: Session | null) => (x ? sessionStorage.setItem('pk.staff', JSON.stringify(x)) : sessionStorage.removeItem('pk.staff')),
+};

@@ -3,114 +3,21 @@
 // agency's inbox. The session lives in sessionStorage only: nothing is left
 // on the computer after logout or when the tab closes.
 import { render } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, HttpError } from '../api/client';
-import { readEvents } from '../sse';
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../shared/api/client';
 import { st, type StaffLang } from './i18n';
-import { Companion, wipeCompanionDrafts } from './companion';
-import { Desk } from './desk';
-import { CasePage } from './case';
-import { Accounts } from './accounts';
-import { Inbox } from './agency';
+import { CompanionPhone } from './CompanionPhone';
+import { wipeCompanionDrafts } from './drafts';
+import { Desk } from './Desk';
+import { CasePage } from './CasePage';
+import { Accounts } from './Accounts';
+import { AgencyInbox } from './AgencyInbox';
+import { StaffLogin } from './StaffLogin';
+import { useFeed } from './feed';
 import { loadCatalogWords } from './words';
-import type { Session, T } from './common';
-import '../style.css';
+import { session, type T } from './common';
+import '../shared/style.css';
 import './staff.css';
-
-const session = {
-  get: (): Session | null => JSON.parse(sessionStorage.getItem('pk.staff') ?? 'null'),
-  set: (s: Session | null) => (s ? sessionStorage.setItem('pk.staff', JSON.stringify(s)) : sessionStorage.removeItem('pk.staff')),
-};
-
-function Login(props: { t: T; done: () => void; notice: string | null }) {
-  const { t } = props;
-  const [login, setLogin] = useState('');
-  const [password, setPassword] = useState('');
-  const [err, setErr] = useState<string | null>(props.notice);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    try {
-      const { data } = await api<{ token: string; staff: { role: string; display_name: string } }>('POST', '/v1/staff/login', {
-        body: { login, password },
-      });
-      session.set({ token: data.token, role: data.staff.role, name: data.staff.display_name });
-      props.done();
-    } catch (x) {
-      if (x instanceof HttpError && x.status === 423) setErr(t('locked', { min: Math.ceil(x.retryAfter / 60) }));
-      else if (x instanceof HttpError && x.status === 503) setErr(t('busy'));
-      else setErr(t('login_failed'));
-    }
-  };
-  return (
-    <form onSubmit={submit} class="narrow">
-      <label for="login">{t('login_name')}</label>
-      <input id="login" autoComplete="username" value={login} onInput={(e) => setLogin((e.target as HTMLInputElement).value)} />
-      <label for="password">{t('password')}</label>
-      <input id="password" type="password" autoComplete="current-password" value={password} onInput={(e) => setPassword((e.target as HTMLInputElement).value)} />
-      <p class="status error" role="alert">
-        {err ?? ''}
-      </p>
-      <button class="primary" type="submit">
-        {t('login')}
-      </button>
-    </form>
-  );
-}
-
-// The feed of case events (/v1/staff/events), one per tab: every new
-// timeline entry bumps `tick`, and the screens read again what they show.
-// After a drop it reconnects within a second with Last-Event-ID, and the
-// screens read everything again (nothing missed while it was down).
-function useFeed(token: string | null, expired: () => void): { live: boolean; tick: number } {
-  const [live, setLive] = useState(false);
-  const [tick, setTick] = useState(0);
-  const expiredRef = useRef(expired);
-  expiredRef.current = expired;
-  useEffect(() => {
-    if (!token) return;
-    const abort = new AbortController();
-    let last = '';
-    let pending: ReturnType<typeof setTimeout> | undefined;
-    const bump = () => {
-      clearTimeout(pending);
-      pending = setTimeout(() => setTick((n) => n + 1), 50);
-    };
-    const loop = async () => {
-      while (!abort.signal.aborted) {
-        try {
-          const status = await readEvents(
-            '/v1/staff/events',
-            token,
-            abort.signal,
-            (event) => {
-              if (event === 'case') bump();
-            },
-            last ? { 'last-event-id': last } : undefined,
-            (id) => (last = id),
-            () => {
-              setLive(true);
-              bump(); // back: read everything again
-            },
-          );
-          if (status === 401) {
-            expiredRef.current();
-            return;
-          }
-        } catch {
-          /* dropped */
-        }
-        setLive(false);
-        if (!abort.signal.aborted) await new Promise((r) => setTimeout(r, 1000));
-      }
-    };
-    void loop();
-    return () => {
-      abort.abort();
-      clearTimeout(pending);
-    };
-  }, [token]);
-  return { live, tick };
-}
 
 function StaffApp() {
   const [lang, setLang] = useState<StaffLang>('id');
@@ -183,9 +90,9 @@ function StaffApp() {
       </header>
       <main>
         <h1>{title}</h1>
-        {!s && <Login t={t} notice={notice} done={() => (setS(session.get()), setNotice(null))} />}
-        {s?.role === 'companion' && <Companion t={t} lang={lang} token={s.token} expired={expired} />}
-        {s?.role === 'agency' && <Inbox t={t} lang={lang} token={s.token} expired={expired} />}
+        {!s && <StaffLogin t={t} notice={notice} done={() => (setS(session.get()), setNotice(null))} />}
+        {s?.role === 'companion' && <CompanionPhone t={t} lang={lang} token={s.token} expired={expired} />}
+        {s?.role === 'agency' && <AgencyInbox t={t} lang={lang} token={s.token} expired={expired} />}
         {s?.role === 'auditor' && <p>{t('auditor_note')}</p>}
         {desk && page === 'accounts' && s.role === 'admin' && <Accounts t={t} lang={lang} token={s.token} expired={expired} />}
         {desk && page === 'queue' && !open && <Desk t={t} lang={lang} token={s.token} tick={feed.tick} open={setOpen} expired={expired} />}

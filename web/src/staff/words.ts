@@ -1,7 +1,7 @@
 // The codes of the staff API in words, Bahasa Indonesia first, English
 // second: nobody at the desk, in the field or at an agency should have to
 // read a code. The kinds of violence and the needs come from /v1/catalog.
-import { api, type Catalog } from '../api/client';
+import { api, type Catalog } from '../shared/api/client';
 import type { StaffLang } from './i18n';
 
 type Words = Record<string, { id: string; en: string }>;

@@ -2,12 +2,12 @@
 // address (nothing personal reaches the browser's history).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
-import { api, HttpError, type Catalog, type MyReport, type Regions, type CaseSummary } from './api/client';
+import { api, HttpError, type Catalog, type MyReport, type Regions, type CaseSummary } from '../shared/api/client';
 import { LANGS, t, type Key, type Lang } from './i18n';
 import { flush, onQueueChange, submit, type Outcome } from './outbox';
 import { newKey, store, wipeDevice, type Draft, type Settings } from './store';
-import { readEvents } from './sse';
-import type { PkMap } from './map';
+import { readEvents } from '../shared/sse';
+import type { PkMap } from '../shared/map';
 
 type Screen =
   | { name: 'register' }
@@ -628,7 +628,7 @@ function PinMap(props: { lat: number; lon: number; label: string; moved: (lat: n
   useEffect(() => {
     let map: PkMap | null = null;
     let gone = false;
-    void import('./map').then(async (m) => {
+    void import('../shared/map').then(async (m) => {
       if (gone || !el.current) return;
       map = await m.createMap(el.current, props.lat, props.lon);
       map.setPoint('place', props.lat, props.lon, props.label, true);
@@ -761,7 +761,7 @@ function Companion(props: { t: T; id: string }) {
       const pos = a.position;
       void (async () => {
         if (!map && el.current) {
-          const m = await import('./map');
+          const m = await import('../shared/map');
           map = await m.createMap(el.current, pos.lat, pos.lon);
           if (place) map.setPoint('place', place.lat, place.lon, t('comp_place'));
         }

@@ -2,12 +2,11 @@
 // the one-day promise; filtered by state, kecamatan and kind of violence;
 // read again at every case event of the feed (main.tsx).
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type Schemas } from '../api/client';
+import { api, type Schemas } from '../shared/api/client';
 import type { StaffLang } from './i18n';
-import { CodeSelect } from './ui';
+import { CodeSelect } from './CodeSelect';
 import { failure, value, type T } from './common';
 import { kecamatanList, word } from './words';
-
 type QueueItem = Schemas['QueueItem'];
 const KINDS = ['fisik', 'psikis', 'seksual', 'eksploitasi', 'trafficking', 'penelantaran', 'lainnya'];
 

@@ -2,7 +2,7 @@ import { render } from 'preact';
 import { registerSW } from 'virtual:pwa-register';
 import { App } from './app';
 import { startQueue } from './outbox';
-import './style.css';
+import '../shared/style.css';
 
 render(<App />, document.getElementById('app')!);
 startQueue();

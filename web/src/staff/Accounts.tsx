@@ -1,12 +1,11 @@
 // Staff accounts (admin): create, disable, unlock, and set a new password
 // for someone who forgot theirs (the admin tells them in person).
 import { useEffect, useState } from 'preact/hooks';
-import { api, HttpError, type Schemas } from '../api/client';
+import { api, HttpError, type Schemas } from '../shared/api/client';
 import type { StaffLang } from './i18n';
-import { CodeSelect } from './ui';
+import { CodeSelect } from './CodeSelect';
 import { failure, value, type T } from './common';
 import { word } from './words';
-
 type Account = Schemas['StaffAccount'];
 const EMPTY = { login: '', display_name: '', role: 'companion', agency_code: '', email: '', password: '' };
 

@@ -3,7 +3,7 @@
 // connection loses nothing; it is sent again with backoff, when the phone
 // comes back online and when the app is opened again. The key makes every
 // retry the same request: the server never makes a second case.
-import { api, HttpError, OfflineError, type CaseSummary, type ReportBody } from './api/client';
+import { api, HttpError, OfflineError, type CaseSummary, type ReportBody } from '../shared/api/client';
 import { store, type Pending } from './store';
 
 export type Outcome =

@@ -1,4 +1,3 @@
-// Small pieces the staff screens share.
 import type { StaffLang } from './i18n';
 import { codes, word, type WordList } from './words';
 

@@ -3,7 +3,7 @@
 // the companion's map). All of it in this origin's localStorage, under one
 // prefix, and all of it wiped by the quick exit.
 import type { Lang } from './i18n';
-import type { ReportBody } from './api/client';
+import type { ReportBody } from '../shared/api/client';
 
 const P = 'pk.';
 

@@ -4,48 +4,15 @@
 // draft stays on the phone until it is accepted and which is sent again
 // safely after a lost connection (Idempotency-Key).
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, HttpError, OfflineError, type Schemas } from '../api/client';
+import { api, HttpError } from '../shared/api/client';
 import type { StaffLang } from './i18n';
 import type { T } from './common';
-import { codes, kecamatanList, loadCatalogWords, word } from './words';
-
-type Visit = Schemas['Visit'];
-const NEEDS = ['medical', 'legal', 'psychological', 'shelter', 'economic'];
-const AGENCIES = codes('agency');
-const GUARDIAN = codes('guardian');
+import { codes, kecamatanList, word } from './words';
+import type { Visit } from './types';
+import { IdentificationForm } from './IdentificationForm';
 const DECLINE = codes('visit_decline');
 
-interface IdentDraft {
-  key: string;
-  situation_confirmed: boolean;
-  immediate_danger: boolean;
-  needs: string[];
-  consented_agencies: string[];
-  guardian_situation: string;
-  notes: string;
-}
-const draftKey = (visit: string) => `pk.ident.${visit}`;
-function loadDraft(visit: string): IdentDraft {
-  const d = localStorage.getItem(draftKey(visit));
-  if (d) return JSON.parse(d) as IdentDraft;
-  const b = new Uint8Array(12);
-  crypto.getRandomValues(b);
-  return {
-    key: Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(''),
-    situation_confirmed: true,
-    immediate_danger: false,
-    needs: [],
-    consented_agencies: [],
-    guardian_situation: 'not_child',
-    notes: '',
-  };
-}
-// Wiped on logout with everything else of this app.
-export function wipeCompanionDrafts(): void {
-  for (const k of Object.keys(localStorage)) if (k.startsWith('pk.ident.')) localStorage.removeItem(k);
-}
-
-export function Companion(props: { t: T; lang: StaffLang; token: string; expired: () => void }) {
+export function CompanionPhone(props: { t: T; lang: StaffLang; token: string; expired: () => void }) {
   const { t, lang } = props;
   const [onDuty, setOnDuty] = useState(false);
   const [visits, setVisits] = useState<Visit[]>([]);
@@ -55,6 +22,7 @@ export function Companion(props: { t: T; lang: StaffLang; token: string; expired
   const [kec, setKec] = useState<{ code: string; name: string }[]>([]);
   useEffect(() => void kecamatanList().then(setKec), []);
   const [sent, setSent] = useState<string | null>(null);
+  const [unsent, setUnsent] = useState(false);
   const enRoute = visits.some((v) => v.state === 'en_route');
   const load = async () => {
     try {
@@ -83,9 +51,10 @@ export function Companion(props: { t: T; lang: StaffLang; token: string; expired
       try {
         await api('POST', '/v1/companion/location', { token: props.token, body: { lat: p.lat, lon: p.lon, accuracy_m: Math.min(p.acc, 100000) } });
         lastSent.current = Date.now();
+        setUnsent(false);
         setSent(new Date().toLocaleTimeString('id-ID'));
       } catch {
-        /* no signal: the latest position goes at the next try */
+        setUnsent(true); /* no signal: the latest position goes at the next try */
       }
     };
     const watch = navigator.geolocation.watchPosition(
@@ -129,7 +98,7 @@ export function Companion(props: { t: T; lang: StaffLang; token: string; expired
   return (
     <div>
       <p class={'live ' + (onDuty ? 'on' : 'off')} role="status" data-testid="duty">
-        {onDuty ? `${enRoute ? t('c_duty_route') : t('c_duty')}${sent ? ` ${t('c_last', { at: sent })}` : ''}` : t('c_off')}
+        {onDuty ? `${enRoute ? t('c_duty_route') : t('c_duty')}${sent ? ` ${t('c_last', { at: sent })}` : ''}${unsent ? ` ${t('c_unsent')}` : ''}` : t('c_off')}
       </p>
       <button type="button" class={onDuty ? '' : 'primary'} onClick={() => void duty(!onDuty)}>
         {onDuty ? t('c_stop') : t('c_start')}
@@ -196,105 +165,10 @@ export function Companion(props: { t: T; lang: StaffLang; token: string; expired
                 {t('c_arrived')}
               </button>
             )}
-            {v.state === 'on_site' && <Identification t={t} lang={lang} token={props.token} visit={v} done={() => (setStatus(t('c_ident_ok')), void load())} />}
+            {v.state === 'on_site' && <IdentificationForm t={t} lang={lang} token={props.token} visit={v} done={() => (setStatus(t('c_ident_ok')), void load())} />}
           </li>
         ))}
       </ul>
     </div>
-  );
-}
-
-function Identification(props: { t: T; lang: StaffLang; token: string; visit: Visit; done: () => void }) {
-  const { t, lang } = props;
-  const [d, setD] = useState<IdentDraft>(() => loadDraft(props.visit.visit_id));
-  const [, setWords] = useState(0);
-  useEffect(() => void loadCatalogWords().then(() => setWords(1)), []);
-  const [status, setStatus] = useState<string | null>(null);
-  const update = (next: IdentDraft) => {
-    setD(next);
-    localStorage.setItem(draftKey(props.visit.visit_id), JSON.stringify(next));
-  };
-  const toggle = (list: string[], v: string, on: boolean) => (on ? [...list, v] : list.filter((x) => x !== v));
-  const send = async () => {
-    const body = {
-      situation_confirmed: d.situation_confirmed,
-      immediate_danger: d.immediate_danger,
-      needs: d.needs,
-      recommended_agencies: d.consented_agencies,
-      referral_consent: d.consented_agencies.length > 0,
-      consented_agencies: d.consented_agencies,
-      guardian_situation: d.guardian_situation,
-      ...(d.notes ? { notes: d.notes } : {}),
-    };
-    try {
-      await api('POST', `/v1/companion/visits/${props.visit.visit_id}/identification`, {
-        token: props.token,
-        body,
-        headers: { 'idempotency-key': d.key },
-      });
-      localStorage.removeItem(draftKey(props.visit.visit_id));
-      setStatus(t('c_ident_ok'));
-      props.done();
-    } catch (x) {
-      if (x instanceof OfflineError) setStatus(t('c_ident_offline'));
-      else setStatus(x instanceof HttpError ? x.error.message : t('offline'));
-    }
-  };
-  return (
-    <form
-      class="ident"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void send();
-      }}
-    >
-      <h3>{t('c_ident')}</h3>
-      <label class="choice">
-        <input type="checkbox" checked={d.situation_confirmed} onChange={(e) => update({ ...d, situation_confirmed: (e.target as HTMLInputElement).checked })} />
-        {t('c_confirmed')}
-      </label>
-      <label class="choice">
-        <input type="checkbox" checked={d.immediate_danger} onChange={(e) => update({ ...d, immediate_danger: (e.target as HTMLInputElement).checked })} />
-        {t('c_danger')}
-      </label>
-      <fieldset>
-        <legend>{t('c_needs')}</legend>
-        {NEEDS.map((n) => (
-          <label class="choice" key={n}>
-            <input type="checkbox" checked={d.needs.includes(n)} onChange={(e) => update({ ...d, needs: toggle(d.needs, n, (e.target as HTMLInputElement).checked) })} />
-            {word('need', n, lang)}
-          </label>
-        ))}
-      </fieldset>
-      <fieldset>
-        <legend>{t('c_consent')}</legend>
-        {AGENCIES.map((a) => (
-          <label class="choice" key={a}>
-            <input
-              type="checkbox"
-              checked={d.consented_agencies.includes(a)}
-              onChange={(e) => update({ ...d, consented_agencies: toggle(d.consented_agencies, a, (e.target as HTMLInputElement).checked) })}
-            />
-            {word('agency', a, lang)}
-          </label>
-        ))}
-      </fieldset>
-      <label for="guardian">{t('c_guardian')}</label>
-      <select id="guardian" value={d.guardian_situation} onChange={(e) => update({ ...d, guardian_situation: (e.target as HTMLSelectElement).value })}>
-        {GUARDIAN.map((g) => (
-          <option key={g} value={g}>
-            {word('guardian', g, lang)}
-          </option>
-        ))}
-      </select>
-      <label for="ident-notes">{t('notes_sealed')}</label>
-      <textarea id="ident-notes" value={d.notes} onInput={(e) => update({ ...d, notes: (e.target as HTMLTextAreaElement).value })} />
-      <p class="status" role="status">
-        {status ?? ''}
-      </p>
-      <button type="submit" class="primary">
-        {t('c_ident_send')}
-      </button>
-    </form>
   );
 }
