@@ -1,6 +1,9 @@
+// The reporter's app at /: the page and its service worker (the app shell
+// offline; reports without signal sent by Background Sync where the
+// browser has it).
 import { render } from 'preact';
 import { registerSW } from 'virtual:pwa-register';
-import { App } from './app';
+import { App } from './App';
 import { startQueue } from './outbox';
 import '../shared/style.css';
 
