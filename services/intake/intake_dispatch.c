@@ -28,7 +28,7 @@
 #define S_POLL_MS             2000
 #define S_TICK_MS             500
 #define S_STREAMS_MAX         1000
-#define S_STREAMS_PER_SESSION 3    /* one reporter cannot take every stream (review M5) */
+#define S_STREAMS_PER_SESSION 3   /* one reporter cannot take every stream (review M5) */
 #define S_CHECK_MS            500 /* every tick: an ended session's streams end within a second (M6) */
 
 typedef Pelukan__V1__CommandRequest s_req_t;
@@ -134,7 +134,8 @@ static void s_assign_answered(int rc, const s_reply_t *reply, void *arg)
     /* The answer waits in c->body for the opening's commit (the request's
      * body is done with). */
     json_decref(c->body);
-    c->body = reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_VISIT ? s_visit_json(reply->visit) : json_object();
+    c->body =
+        reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_VISIT ? s_visit_json(reply->visit) : json_object();
     static const char *const fields[] = {"location"};
     const char *p[] = {c->pending_opening};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);

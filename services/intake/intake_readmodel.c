@@ -205,7 +205,7 @@ int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
     const char *reason = s_reason(e);
     const char *kind = e->actor && e->actor->kind == PELUKAN__V1__ACTOR__KIND__KIND_AGENCY  ? "agency"
                        : e->actor && e->actor->kind == PELUKAN__V1__ACTOR__KIND__KIND_STAFF ? "staff"
-                                                                                                  : "system";
+                                                                                            : "system";
     const char *p[] = {e->case_id,
                        rule->from ? rule->from : "{}",
                        rule->to ? rule->to : "",
@@ -226,8 +226,8 @@ int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
     char topic[128] = "", *hex = NULL;
     if (rule->to) {
         const char *pl[] = {e->case_id};
-        PGresult *cur = PQexecParams(conn, "SELECT state FROM cases WHERE id = $1 FOR UPDATE", 1, NULL, pl, NULL,
-                                     NULL, 0);
+        PGresult *cur =
+            PQexecParams(conn, "SELECT state FROM cases WHERE id = $1 FOR UPDATE", 1, NULL, pl, NULL, NULL, 0);
         if (PQresultStatus(cur) != PGRES_TUPLES_OK) {
             PQclear(cur);
             return PK_EDB;

@@ -124,8 +124,8 @@ void intake_staff_envelope(const intake_call_t *c, const char *case_id, Pelukan_
 {
     pk_envelope_init(env, eid, "intake", case_id, pk_http_request_id(c->req));
     pelukan__v1__actor__init(actor);
-    actor->kind = c->role_bit == INTAKE_AGENCY ? PELUKAN__V1__ACTOR__KIND__KIND_AGENCY
-                                               : PELUKAN__V1__ACTOR__KIND__KIND_STAFF;
+    actor->kind =
+        c->role_bit == INTAKE_AGENCY ? PELUKAN__V1__ACTOR__KIND__KIND_AGENCY : PELUKAN__V1__ACTOR__KIND__KIND_STAFF;
     actor->id = (char *)c->staff_id;
     actor->role = (char *)c->staff_role;
     env->actor = actor;
@@ -203,6 +203,18 @@ static void s_wipe_passwords(json_t *body)
         if (strstr(key, "password") && json_is_string(v))
             sodium_memzero((char *)json_string_value(v), strlen(json_string_value(v)));
     }
+}
+
+/* A password hashed (rc 0): the body's passwords are wiped either way; on
+ * a failure the request is answered and freed, and false returned. */
+static bool s_hashed(intake_call_t *c, int rc)
+{
+    s_wipe_passwords(c->body);
+    if (rc == 0)
+        return true;
+    intake_error(c->req, 500, "internal", "Kata sandi tidak dapat disimpan", NULL);
+    intake_call_free(c);
+    return false;
 }
 
 /* Takes a password-hash slot for this request, or answers 503 with
@@ -348,12 +360,8 @@ void intake_staff_logout(intake_call_t *c)
 
 static void s_new_hashed(intake_call_t *c, int rc, const char *hash)
 {
-    s_wipe_passwords(c->body);
-    if (rc != 0) {
-        intake_error(c->req, 500, "internal", "Kata sandi tidak dapat disimpan", NULL);
-        intake_call_free(c);
+    if (!s_hashed(c, rc))
         return;
-    }
     char th[65];
     intake_token_hash(s_staff_token(c->req), th);
     const char *p[] = {c->staff_id, hash}, *q[] = {c->staff_id, th};
@@ -430,12 +438,8 @@ static void s_account_made(pk_db_txn_t *txn, int status, void *arg)
 
 static void s_account_hashed(intake_call_t *c, int rc, const char *hash)
 {
-    s_wipe_passwords(c->body);
-    if (rc != 0) {
-        intake_error(c->req, 500, "internal", "Kata sandi tidak dapat disimpan", NULL);
-        intake_call_free(c);
+    if (!s_hashed(c, rc))
         return;
-    }
     pk_id_new(c->case_id); /* the new staff id */
     const char *agency = json_string_value(json_object_get(c->body, "agency_code"));
     const char *email = json_string_value(json_object_get(c->body, "email"));
@@ -553,12 +557,8 @@ static void s_reset_done(pk_db_txn_t *txn, int status, void *arg)
 
 static void s_reset_hashed(intake_call_t *c, int rc, const char *hash)
 {
-    s_wipe_passwords(c->body);
-    if (rc != 0) {
-        intake_error(c->req, 500, "internal", "Kata sandi tidak dapat disimpan", NULL);
-        intake_call_free(c);
+    if (!s_hashed(c, rc))
         return;
-    }
     const char *p[] = {pk_http_param(c->req, 0), hash};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
     pk_db_txn_add(txn,

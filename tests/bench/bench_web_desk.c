@@ -38,9 +38,10 @@ int main(void)
     }
     if (f)
         fclose(f);
-    char *cmd = pk_asprintf("cd '%s' && PK_BASE=http://127.0.0.1:%d PK_TOKENS='%s' PK_ADMIN=benchdesk:kata-sandi-bench-desk"
-                            " node tests/web/bench_desk.mjs 2>&1",
-                            pkt_env("PKTEST_ROOT"), T.port, path);
+    char *cmd =
+        pk_asprintf("cd '%s' && PK_BASE=http://127.0.0.1:%d PK_TOKENS='%s' PK_ADMIN=benchdesk:kata-sandi-bench-desk"
+                    " node tests/web/bench_desk.mjs 2>&1",
+                    pkt_env("PKTEST_ROOT"), T.port, path);
     FILE *p = popen(cmd, "r");
     char line[512];
     while (p && fgets(line, sizeof line, p))

@@ -3,8 +3,8 @@
  * a report confirmed by phone and verified, each opening of personal data
  * recorded and seen by the auditors; and the authorization matrix, every
  * route called as every role. */
-#include <ctype.h>
 #include <criterion/criterion.h>
+#include <ctype.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>

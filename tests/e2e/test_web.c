@@ -63,12 +63,13 @@ static int s_scenario_of(const char *app, const char *name)
     char ctl[256];
     snprintf(ctl, sizeof ctl, "%s/web-ctl-%d", pkt_env("PKTEST_TMP"), (int)getpid());
     unlink(ctl);
-    char *cmd = pk_asprintf("cd '%s' && PK_BASE=http://127.0.0.1:%d PK_SINK='%s' PK_TILE_PORT=%d PK_CTL='%s'"
-                            " PK_SHOTS='%s/build/screenshots' PK_ADMIN=admin1:kata-sandi-admin-1"
-                            " PK_COMPANION=rina:kata-sandi-rina-1 PK_COMPANION2=budi:kata-sandi-budi-1"
-                            " PK_AGENCY=uptd1:kata-sandi-uptd-1 PK_AGENCY2=puspaga1:kata-sandi-puspaga-1"
-                            " node tests/web/%s.mjs %s 2>&1",
-                            pkt_env("PKTEST_ROOT"), T.port, s_sink, s_tile_port, ctl, pkt_env("PKTEST_ROOT"), app, name);
+    char *cmd =
+        pk_asprintf("cd '%s' && PK_BASE=http://127.0.0.1:%d PK_SINK='%s' PK_TILE_PORT=%d PK_CTL='%s'"
+                    " PK_SHOTS='%s/build/screenshots' PK_ADMIN=admin1:kata-sandi-admin-1"
+                    " PK_COMPANION=rina:kata-sandi-rina-1 PK_COMPANION2=budi:kata-sandi-budi-1"
+                    " PK_AGENCY=uptd1:kata-sandi-uptd-1 PK_AGENCY2=puspaga1:kata-sandi-puspaga-1"
+                    " node tests/web/%s.mjs %s 2>&1",
+                    pkt_env("PKTEST_ROOT"), T.port, s_sink, s_tile_port, ctl, pkt_env("PKTEST_ROOT"), app, name);
     FILE *p = popen(cmd, "r");
     char line[1024];
     while (p && fgets(line, sizeof line, p)) {
