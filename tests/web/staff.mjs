@@ -8,6 +8,11 @@ import { BASE, LAT, LON, call, check, login, open, originsOnly, register, report
 
 async function desk() {
   const { page } = await open({ path: '/staff/', desktop: true });
+  // A wrong password: the same answer as a locked or disabled account, and
+  // the message says what to do in each case.
+  await staffLogin(page, `${process.env.PK_ADMIN.split(':')[0]}:tebakan-yang-salah`);
+  await page.getByRole('alert').getByText(/kata sandi salah\. Setelah beberapa kali salah, akun dikunci sementara/).waitFor();
+  await shot(page, 'login-failed');
   await staffLogin(page, process.env.PK_ADMIN);
   await page.getByTestId('live').getByText('Langsung').waitFor();
   await shot(page, 'desk-empty');
@@ -83,6 +88,16 @@ async function desk() {
   await shot(page, 'accounts');
   check((await call('POST', '/v1/staff/login', null, { login: 'sari', password: 'kata-sandi-sari-baru' })).status === 401, 'disabled');
   await page.getByLabel('Language').selectOption('id');
+
+  // The session ends on the server (expiry, an admin disabling the account,
+  // a logout elsewhere): the desk says so and keeps nothing.
+  const staffToken = await page.evaluate(() => JSON.parse(sessionStorage.getItem('pk.staff')).token);
+  check((await call('POST', '/v1/staff/logout', staffToken)).status === 204, 'the session ended on the server');
+  await page.getByRole('alert').getByText('Sesi berakhir. Silakan masuk lagi.').waitFor({ timeout: 15000 });
+  check(await page.evaluate(() => sessionStorage.length === 0), 'nothing kept after the session ended');
+  await shot(page, 'session-ended');
+  await staffLogin(page, process.env.PK_ADMIN);
+  await page.getByTestId('live').getByText('Langsung').waitFor();
   await page.getByRole('button', { name: 'Keluar' }).click();
   await page.getByLabel('Nama pengguna').waitFor();
   const left = await page.evaluate(() => ({ local: localStorage.length, session: sessionStorage.length }));

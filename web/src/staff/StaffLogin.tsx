@@ -1,4 +1,6 @@
-// Sign in: a locked account says for how long, a busy server says so.
+// Sign in. A wrong password, a disabled and a locked account get the same
+// answer from the server (nothing to learn by guessing); the message says
+// what to do in each case. A busy server says so.
 import { useState } from 'preact/hooks';
 import { api, HttpError } from '../shared/api/client';
 import { session, type T } from './common';
@@ -17,8 +19,7 @@ export function StaffLogin(props: { t: T; done: () => void; notice: string | nul
       session.set({ token: data.token, role: data.staff.role, name: data.staff.display_name });
       props.done();
     } catch (x) {
-      if (x instanceof HttpError && x.status === 423) setErr(t('locked', { min: Math.ceil(x.retryAfter / 60) }));
-      else if (x instanceof HttpError && x.status === 503) setErr(t('busy'));
+      if (x instanceof HttpError && x.status === 503) setErr(t('busy'));
       else setErr(t('login_failed'));
     }
   };
