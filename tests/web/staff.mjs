@@ -295,6 +295,8 @@ async function standard() {
   check(await d.getByLabel('Dasar hukum').isVisible(), 'a legal basis asked where there is no consent');
   await d.getByLabel('Lembaga').selectOption('uptd_ppa');
   await d.getByTestId('consent-agency').getByText('Korban setuju dirujuk ke lembaga ini (dicatat pendamping).').waitFor();
+  await d.getByText('Direktori lembaga: layanan dan kontak').click();
+  await d.getByText(/RSUD SMC Kabupaten Tasikmalaya/).first().waitFor();
   await shot(d, 'desk-referral-form');
   await d.getByRole('button', { name: 'Rujuk', exact: true }).click();
   await d.locator('[data-testid=case-state][data-state=referred]').waitFor({ timeout: 15000 });

@@ -103,6 +103,23 @@ export function ReferralPanel(props: { t: T; lang: StaffLang; token: string; c: 
           </tbody>
         </table>
       )}
+      {canRefer && agencies.length > 0 && (
+        <details class="directory">
+          <summary>{t('directory')}</summary>
+          <dl>
+            {agencies.map((a) => (
+              <div key={a.code}>
+                <dt>
+                  {word('agency', a.code, lang)} — {a.name}
+                </dt>
+                <dd>
+                  {a.services.map((x) => word('service', x, lang)).join(', ')} · {a.contact}
+                </dd>
+              </div>
+            ))}
+          </dl>
+        </details>
+      )}
       {canRefer && (
         <form onSubmit={send} class="refer">
           <label for="agency">{t('agency')}</label>

@@ -176,6 +176,7 @@ const id = {
   yes: 'Ya',
   map: 'Peta',
   refresh: 'Cari lagi',
+  directory: 'Direktori lembaga: layanan dan kontak',
 };
 type Key = keyof typeof id;
 const en: Record<Key, string> = {
@@ -354,6 +355,7 @@ const en: Record<Key, string> = {
   yes: 'Yes',
   map: 'Map',
   refresh: 'Search again',
+  directory: 'Agency directory: services and contacts',
 };
 const catalogues = { id, en };
 export type StaffKey = Key;

@@ -1,5 +1,6 @@
 // The shapes the staff screens pass around.
 import type { HttpError, Schemas } from '../shared/api/client';
+import type { paths } from '../shared/api/schema';
 
 export type CaseDetail = Schemas['CaseDetail'];
 export type Referral = Schemas['Referral'];
@@ -17,11 +18,9 @@ export interface Suggestion {
   preference_met: boolean;
   covers_kecamatan: boolean;
   position?: { lat: number; lon: number };
-}export interface Agency {
-  code: Schemas['AgencyCode'];
-  name: string;
-  services: string[];
 }
+// One agency of the directory (GET /v1/staff/agencies).
+export type Agency = paths['/v1/staff/agencies']['get']['responses']['200']['content']['application/json']['agencies'][number];
 // A step of a case on the desk: null when it was taken, the error otherwise.
 export type Step = (path: string, body?: unknown) => Promise<HttpError | null>;
 // A step of a referral in the agency's inbox.
