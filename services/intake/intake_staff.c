@@ -500,33 +500,35 @@ void intake_staff_account_list(intake_call_t *c)
     pk_db_txn_submit(txn, s_accounts_listed, c);
 }
 
-static void s_account_disabled(pk_db_txn_t *txn, int status, void *arg)
+/* An admin's change to one account (the first statement of `txn`): 404
+ * when there is no such account, else {id, <flag>: true}; the staff feed
+ * and streams check their sessions again at once (a change may have ended
+ * some); `what` goes to the log with both ids. */
+static void s_account_changed(intake_call_t *c, pk_db_txn_t *txn, int status, const char *flag, const char *what)
 {
-    intake_call_t *c = arg;
     if (!intake_db_ok(c, txn, status))
         return;
-    intake_events_recheck(c->in->events);
-    if (atoi(PQcmdTuples((PGresult *)pk_db_txn_result(txn, 0))) != 1)
+    const char *id = pk_http_param(c->req, 0);
+    if (atoi(PQcmdTuples((PGresult *)pk_db_txn_result(txn, 0))) != 1) {
         intake_error(c->req, 404, "not_found", "Akun tidak ditemukan", NULL);
-    else
-        intake_json(c->req, 200, json_pack("{s:s, s:b}", "id", pk_http_param(c->req, 0), "disabled", 1));
+    } else {
+        intake_events_recheck(c->in->events);
+        pk_log_info(c->in->log, "staff %s %s by staff %s", id, what, c->staff_id);
+        intake_json(c->req, 200, json_pack("{s:s, s:b}", "id", id, flag, 1));
+    }
     intake_call_free(c);
+}
+
+static void s_account_disabled(pk_db_txn_t *txn, int status, void *arg)
+{
+    s_account_changed(arg, txn, status, "disabled", "disabled");
 }
 
 /* An admin lifts a lock-out (review M3: wrong passwords from anyone lock
  * an account; its owner asks an admin, who knows them, to lift it). */
 static void s_account_unlocked(pk_db_txn_t *txn, int status, void *arg)
 {
-    intake_call_t *c = arg;
-    if (!intake_db_ok(c, txn, status))
-        return;
-    if (atoi(PQcmdTuples((PGresult *)pk_db_txn_result(txn, 0))) != 1) {
-        intake_error(c->req, 404, "not_found", "Akun tidak ditemukan", NULL);
-    } else {
-        pk_log_info(c->in->log, "staff %s unlocked by staff %s", pk_http_param(c->req, 0), c->staff_id);
-        intake_json(c->req, 200, json_pack("{s:s, s:b}", "id", pk_http_param(c->req, 0), "unlocked", 1));
-    }
-    intake_call_free(c);
+    s_account_changed(arg, txn, status, "unlocked", "unlocked");
 }
 
 void intake_staff_account_unlock(intake_call_t *c)
@@ -542,17 +544,7 @@ void intake_staff_account_unlock(intake_call_t *c)
  * lifted and every session of the account ends. */
 static void s_reset_done(pk_db_txn_t *txn, int status, void *arg)
 {
-    intake_call_t *c = arg;
-    if (!intake_db_ok(c, txn, status))
-        return;
-    if (atoi(PQcmdTuples((PGresult *)pk_db_txn_result(txn, 0))) != 1) {
-        intake_error(c->req, 404, "not_found", "Akun tidak ditemukan", NULL);
-    } else {
-        intake_events_recheck(c->in->events);
-        pk_log_info(c->in->log, "staff %s password reset by staff %s", pk_http_param(c->req, 0), c->staff_id);
-        intake_json(c->req, 200, json_pack("{s:s, s:b}", "id", pk_http_param(c->req, 0), "reset", 1));
-    }
-    intake_call_free(c);
+    s_account_changed(arg, txn, status, "reset", "password reset");
 }
 
 static void s_reset_hashed(intake_call_t *c, int rc, const char *hash)
