@@ -3,7 +3,6 @@
  * before anything is shown), the confirmation call, verification,
  * rejection, duplicates and internal notes. Every step is a timeline entry
  * and an event with its actor, in the transaction that makes it. */
-#include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,19 +84,6 @@ static void s_queue_done(pk_db_txn_t *txn, int status, void *arg)
     intake_call_free(c);
 }
 
-/* A ticket as people type it: PK-7KQ4-M9XD, any case. */
-static bool s_ticket_ok(const char *t)
-{
-    static const char alphabet[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
-    if (strlen(t) != 12 || toupper((unsigned char)t[0]) != 'P' || toupper((unsigned char)t[1]) != 'K' || t[2] != '-' ||
-        t[7] != '-')
-        return false;
-    for (int i = 3; i < 12; i++)
-        if (i != 7 && !strchr(alphabet, toupper((unsigned char)t[i])))
-            return false;
-    return true;
-}
-
 static bool s_bool_param(const char *v)
 {
     return !v || strcmp(v, "true") == 0 || strcmp(v, "false") == 0;
@@ -120,7 +106,7 @@ void intake_admin_queue(intake_call_t *c)
         json_object_set_new(errors, "kecamatan", json_string("kode kecamatan tidak dikenal"));
     if (form && !intake_catalog_has(c->in->catalog, "violence_form", form))
         json_object_set_new(errors, "violence_form", json_string("bentuk kekerasan tidak dikenal"));
-    if (ticket && !s_ticket_ok(ticket))
+    if (ticket && !intake_ticket_ok(ticket))
         json_object_set_new(errors, "ticket", json_string("nomor laporan seperti PK-7KQ4-M9XD"));
     int page = page_s ? atoi(page_s) : 1, per = per_s ? atoi(per_s) : 25;
     if (page < 1 || page > 100000)

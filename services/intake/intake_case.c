@@ -1,6 +1,7 @@
 /* intake_case.c -- the case life cycle and its tables. */
 #include "intake_case.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -91,4 +92,25 @@ Pelukan__V1__CaseState intake_state_enum(const char *name)
 bool intake_safe_now(const char *safe_hours, int minutes_now)
 {
     return pk_hours_contain(safe_hours, minutes_now);
+}
+
+static const char s_ticket_alphabet[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+
+void intake_ticket_from(const uint8_t raw[8], char out[16])
+{
+    char c[8];
+    for (int i = 0; i < 8; i++)
+        c[i] = s_ticket_alphabet[raw[i] & 31];
+    snprintf(out, 16, "PK-%.4s-%.4s", c, c + 4);
+}
+
+bool intake_ticket_ok(const char *t)
+{
+    if (strlen(t) != 12 || toupper((unsigned char)t[0]) != 'P' || toupper((unsigned char)t[1]) != 'K' || t[2] != '-' ||
+        t[7] != '-')
+        return false;
+    for (int i = 3; i < 12; i++)
+        if (i != 7 && !strchr(s_ticket_alphabet, toupper((unsigned char)t[i])))
+            return false;
+    return true;
 }

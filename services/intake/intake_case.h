@@ -4,6 +4,7 @@
 #define INTAKE_CASE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "pelukan/v1/events.pb-c.h"
 
@@ -35,5 +36,12 @@ Pelukan__V1__CaseState intake_state_enum(const char *name);
  * safe hours "HH:MM-HH:MM" (a window may cross midnight). No hours given:
  * any time is safe. */
 bool intake_safe_now(const char *safe_hours, int minutes_now);
+
+/* Tickets the reporter can read out on the phone ("PK-7KQ4-M9XD"): eight
+ * letters of an alphabet without 0/O or 1/I. The ticket of 8 random bytes
+ * (the caller draws them), and whether `t` is one as people type it (any
+ * letter case). */
+void intake_ticket_from(const uint8_t raw[8], char out[16]);
+bool intake_ticket_ok(const char *t);
 
 #endif

@@ -80,13 +80,9 @@ static char *s_text_array(const intake_report_t *rep)
  * reporter's app retries with the same Idempotency-Key, and a new draw. */
 static void s_ticket(char out[16])
 {
-    static const char alphabet[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
     uint8_t raw[8];
     randombytes_buf(raw, sizeof raw);
-    char c[8];
-    for (int i = 0; i < 8; i++)
-        c[i] = alphabet[raw[i] & 31];
-    snprintf(out, 16, "PK-%.4s-%.4s", c, c + 4);
+    intake_ticket_from(raw, out);
 }
 
 /* A reporter's reports always go to the same writer: a group locks the

@@ -21,13 +21,7 @@ int main(void)
     pkt_proc_t intake = pkt_service_start("intake", env);
     char *cmd = pk_asprintf("cd '%s' && PK_BASE=http://127.0.0.1:%d PK_WEB_DIR='%s' node tests/web/bench.mjs 2>&1",
                             pkt_env("PKTEST_ROOT"), intake.http_port, web);
-    FILE *p = popen(cmd, "r");
-    char line[512];
-    while (p && fgets(line, sizeof line, p))
-        fputs(line, stdout);
-    if (p)
-        pclose(p);
-    fflush(stdout);
+    pkt_pipe(cmd, stdout, NULL, NULL);
     pkt_proc_stop(&intake, SIGTERM, 20000);
     free(cmd);
     free(web);

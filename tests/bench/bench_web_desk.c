@@ -42,13 +42,7 @@ int main(void)
         pk_asprintf("cd '%s' && PK_BASE=http://127.0.0.1:%d PK_TOKENS='%s' PK_ADMIN=benchdesk:kata-sandi-bench-desk"
                     " node tests/web/bench_desk.mjs 2>&1",
                     pkt_env("PKTEST_ROOT"), T.port, path);
-    FILE *p = popen(cmd, "r");
-    char line[512];
-    while (p && fgets(line, sizeof line, p))
-        fputs(line, stdout);
-    if (p)
-        pclose(p);
-    fflush(stdout);
+    pkt_pipe(cmd, stdout, NULL, NULL);
     pkt_intake_stop(&T);
     unlink(path);
     free(path);

@@ -55,6 +55,19 @@ static void s_teardown(void)
 
 TestSuite(web, .init = s_setup, .fini = s_teardown, .timeout = 180);
 
+/* A line of a scenario: PK-RESTART-INTAKE stops intake and starts it again
+ * on the same port, then creates the file `arg` to say it is back. */
+static void s_control(const char *line, void *arg)
+{
+    if (strncmp(line, "PK-RESTART-INTAKE", 17) != 0)
+        return;
+    cr_assert_eq(pkt_proc_stop(&T.proc, SIGTERM, 20000), 0, "intake stopped cleanly");
+    T.proc = pkt_service_start("intake", T.env);
+    FILE *f = fopen(arg, "w");
+    if (f)
+        fclose(f);
+}
+
 /* Runs one scenario of tests/web/<app>.mjs; its exit status. When the
  * scenario prints PK-RESTART-INTAKE, intake is stopped and started again on
  * the same port, and the file PK_CTL says it is back. */
@@ -70,21 +83,9 @@ static int s_scenario_of(const char *app, const char *name)
                     " PK_AGENCY=uptd1:kata-sandi-uptd-1 PK_AGENCY2=puspaga1:kata-sandi-puspaga-1"
                     " node tests/web/%s.mjs %s 2>&1",
                     pkt_env("PKTEST_ROOT"), T.port, s_sink, s_tile_port, ctl, pkt_env("PKTEST_ROOT"), app, name);
-    FILE *p = popen(cmd, "r");
-    char line[1024];
-    while (p && fgets(line, sizeof line, p)) {
-        fputs(line, stderr);
-        if (strncmp(line, "PK-RESTART-INTAKE", 17) == 0) {
-            cr_assert_eq(pkt_proc_stop(&T.proc, SIGTERM, 20000), 0, "intake stopped cleanly");
-            T.proc = pkt_service_start("intake", T.env);
-            FILE *f = fopen(ctl, "w");
-            if (f)
-                fclose(f);
-        }
-    }
-    int rc = p ? pclose(p) : -1;
+    int rc = pkt_pipe(cmd, stderr, s_control, ctl);
     free(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
+    return rc;
 }
 
 static int s_scenario(const char *name)

@@ -4,12 +4,12 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <ctype.h>
-#include <jansson.h>
-#include <pthread.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -720,4 +720,22 @@ double pkt_percentile(double *v, int n, int pct)
     qsort(v, (size_t)n, sizeof *v, s_cmp_double);
     int i = (n * pct) / 100;
     return v[i < n ? i : n - 1];
+}
+
+int pkt_pipe(const char *cmd, FILE *echo, void (*on_line)(const char *line, void *arg), void *arg)
+{
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return 128;
+    char line[1024];
+    while (fgets(line, sizeof line, p)) {
+        if (echo)
+            fputs(line, echo);
+        if (on_line)
+            on_line(line, arg);
+    }
+    int rc = pclose(p);
+    if (echo)
+        fflush(echo);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
 }

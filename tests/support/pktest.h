@@ -9,6 +9,7 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 /* A PKTEST_* variable, or a Criterion failure naming it when missing. */
@@ -111,6 +112,11 @@ int pkt_http(const char *method, int port, const char *path, const char *req_bod
 int pkt_http_timed(const char *method, int port, const char *path, const char *req_body, size_t req_len,
                    const char *const *headers, int timeout_ms, char **body);
 int pkt_http_get(int port, const char *path, char **body);
+
+/* Runs `cmd` in a shell: each line of its output is copied to `echo` (NULL:
+ * nowhere) and handed to `on_line` (NULL: none). Its exit status, 128 when
+ * it did not exit or could not start. */
+int pkt_pipe(const char *cmd, FILE *echo, void (*on_line)(const char *line, void *arg), void *arg);
 /* Exchanges with this port are recorded for the contract check (see
  * PKTEST_HTTP_RECORD); pkt_spawn calls it for every intake it starts. */
 void pkt_record_port(int port);

@@ -6,9 +6,8 @@ import { api, type Schemas } from '../shared/api/client';
 import type { StaffLang } from './i18n';
 import { CodeSelect } from './CodeSelect';
 import { failure, value, type T } from './common';
-import { kecamatanList, word } from './words';
+import { catalogCodes, kecamatanList, word } from './words';
 type QueueItem = Schemas['QueueItem'];
-const KINDS = ['fisik', 'psikis', 'seksual', 'eksploitasi', 'trafficking', 'penelantaran', 'lainnya'];
 
 export function Desk(props: { t: T; lang: StaffLang; token: string; tick: number; open: (id: string) => void; expired: () => void }) {
   const { t, lang } = props;
@@ -61,7 +60,7 @@ export function Desk(props: { t: T; lang: StaffLang; token: string; tick: number
           {t('kind')}
           <select id="kind" value={filter.violence_form} onChange={set('violence_form')}>
             <option value="">{t('filter_all')}</option>
-            {KINDS.map((f) => (
+            {catalogCodes('violence_form').map((f) => (
               <option key={f} value={f}>
                 {word('violence_form', f, lang)}
               </option>

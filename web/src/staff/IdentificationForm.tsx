@@ -6,10 +6,9 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, HttpError, OfflineError } from '../shared/api/client';
 import type { StaffLang } from './i18n';
 import type { T } from './common';
-import { codes, loadCatalogWords, word } from './words';
+import { catalogCodes, codes, loadCatalogWords, word } from './words';
 import type { Visit } from './types';
 import { draftKey, loadDraft, type IdentDraft } from './drafts';
-const NEEDS = ['medical', 'legal', 'psychological', 'shelter', 'economic'];
 const AGENCIES = codes('agency');
 const GUARDIAN = codes('guardian');
 
@@ -68,7 +67,7 @@ export function IdentificationForm(props: { t: T; lang: StaffLang; token: string
       </label>
       <fieldset>
         <legend>{t('c_needs')}</legend>
-        {NEEDS.map((n) => (
+        {catalogCodes('need').map((n) => (
           <label class="choice" key={n}>
             <input type="checkbox" checked={d.needs.includes(n)} onChange={(e) => update({ ...d, needs: toggle(d.needs, n, (e.target as HTMLInputElement).checked) })} />
             {word('need', n, lang)}

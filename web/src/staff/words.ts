@@ -179,6 +179,9 @@ export function loadCatalogWords(): Promise<void> {
   return catalogLoad;
 }
 
+// The codes of a code list from /v1/catalog, in its order (empty until loaded).
+export const catalogCodes = (list: 'violence_form' | 'need'): string[] => Object.keys(fromCatalog[list] ?? {});
+
 // A code in words; the code itself when it has none (never an empty cell).
 export function word(list: WordList | 'violence_form' | 'need', code: string | null | undefined, lang: StaffLang): string {
   if (!code) return '—';
