@@ -4,6 +4,9 @@
 SHELL := /bin/bash
 
 BUILD   ?= build
+# A Node.js that make deps installed (deploy/local/deps.sh) where the
+# system's is too old for the web build comes first.
+export PATH := $(CURDIR)/tools/node/bin:$(PATH)
 VAR_DIR ?= $(CURDIR)/var
 CC      ?= cc
 PKGS    := libzmq libczmq libprotobuf-c libpq libuv libh2o jansson libsodium libcurl

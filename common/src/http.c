@@ -598,6 +598,11 @@ void pk_http_add_header(pk_http_req_t *req, const char *name, const char *value)
     h2o_add_header_by_str(&h->pool, &h->res.headers, n.base, n.len, 1, NULL, v.base, v.len);
 }
 
+bool pk_http_has_response_header(const pk_http_req_t *req, const char *name)
+{
+    return req->h2o && h2o_find_header_by_str(&req->h2o->res.headers, name, strlen(name), -1) != -1;
+}
+
 static const char *s_reason(int status)
 {
     switch (status) {

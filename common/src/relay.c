@@ -28,7 +28,7 @@ struct pk_relay {
     char *producer, *conninfo, *pub_ep, *replay_ep;
     _Atomic bool leader;
     pthread_mutex_t kick_lock; /* the actor pipe is one socket; kicks come from several threads */
-    pk_metric_t *m_published, *m_replayed, *m_replay_requests, *m_bad_requests, *m_last_seq, *m_leader;
+    pk_metric_t *m_published, *m_replayed, *m_replay_requests, *m_bad_requests, *m_last_seq, *m_leader, *m_lead_tries;
 };
 
 /* State owned by the actor thread. */
@@ -94,6 +94,7 @@ static void s_try_lead(s_actor_t *a)
     }
     bool got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
     PQclear(res);
+    pk_metric_add(r->m_lead_tries, 1);
     if (!got)
         return;
     res = pk_pg_exec(a->conn, s_log(a), "SELECT epoch, last_seq FROM relay_state", 0, NULL);
@@ -409,6 +410,8 @@ pk_relay_t *pk_relay_new(const pk_relay_config_t *cfg)
                                               "malformed or oversized frames received");
     self->m_last_seq = pk_metrics_gauge(cfg->metrics, "pelukan_bus_last_seq", labels, "last sequence published");
     self->m_leader = pk_metrics_gauge(cfg->metrics, "pelukan_bus_relay_leader", labels, "1 while this relay leads");
+    self->m_lead_tries = pk_metrics_counter(cfg->metrics, "pelukan_bus_relay_lead_tries_total", labels,
+                                            "times this relay asked for the lead (a standby keeps asking)");
     pthread_mutex_init(&self->kick_lock, NULL);
     self->actor = zactor_new(s_actor, self);
     return self;

@@ -42,7 +42,7 @@ typedef struct {
     uint64_t archive_sent_us;
     s_item_t *buf; /* live messages waiting behind a gap, by arrival */
     size_t nbuf, capbuf;
-    pk_metric_t *m_rebuilt, *m_applied, *m_replayed, *m_gaps, *m_bad, *m_unknown, *m_lag, *m_truncated, *m_dropped;
+    pk_metric_t *m_rebuilt, *m_applied, *m_replayed, *m_gaps, *m_bad, *m_unknown, *m_lag, *m_truncated, *m_dropped, *m_archive_requests;
 } s_prod_t;
 
 struct pk_subscriber {
@@ -143,6 +143,7 @@ static void s_request_archive(s_actor_t *a, s_prod_t *p)
     uint8_t buf[256];
     size_t len = pelukan__v1__archive_request__pack(&req, buf);
     zmq_send(zsock_resolve(p->archive), buf, len, ZMQ_DONTWAIT);
+    pk_metric_add(p->m_archive_requests, 1);
     p->archive_inflight = true;
     p->archive_sent_us = pk_mono_us();
 }
@@ -591,6 +592,9 @@ static void s_actor(zsock_t *pipe, void *arg)
         p->m_lag = pk_metrics_gauge(m, "pelukan_bus_lag", labels, "events announced but not yet applied");
         p->m_truncated = pk_metrics_gauge(m, "pelukan_bus_truncated", labels,
                                           "1 when the producer no longer holds events this consumer needs");
+        p->m_archive_requests = pk_metrics_counter(m, "pelukan_bus_archive_requests_total", labels,
+                                                   "requests sent to the audit archive for events the producer no "
+                                                   "longer holds");
     }
     zsock_signal(pipe, 0);
     for (;;) {

@@ -33,6 +33,10 @@ void intake_error(pk_http_req_t *req, int status, const char *code, const char *
                      "%s %s -> %d %s%s%s", pk_http_method(req), pk_http_path(req), status, code,
                      *names ? " fields=" : "", names);
     }
+    /* Every 503 says when to try again (the contract requires it); a
+     * caller that knows better has set its own. */
+    if (status == 503 && !pk_http_has_response_header(req, "retry-after"))
+        pk_http_add_header(req, "Retry-After", "2");
     json_t *err = json_pack("{s:s, s:s}", "code", code, "message", message);
     if (fields)
         json_object_set_new(err, "fields", fields);

@@ -109,6 +109,8 @@ static int s_start(pk_service_t *svc, void **state_p)
     r->m_overdue = pk_metrics_counter(m, "pelukan_referral_overdue_total", NULL, "referrals overdue for acceptance");
     r->m_deadline_events =
         pk_metrics_counter(m, "pelukan_referral_deadline_events_total", NULL, "case deadline events raised");
+    r->m_deadline_checks = pk_metrics_counter(m, "pelukan_referral_deadline_checks_total", NULL,
+                                              "deadline checks completed (each a transaction)");
     r->clock = referral_clock_new(r);
     pk_log_info(r->log,
                 "referrals overdue after %d s; cases referred within %d s, TPKS cases to the police within %d s",

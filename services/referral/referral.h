@@ -21,7 +21,7 @@ typedef struct {
     referral_clock_t *clock;
     pk_arena_t *reply_mem; /* the command thread's reply results */
     pk_pg_stmts_t stmts;   /* prepared on the command thread's connection */
-    pk_metric_t *m_created, *m_overdue, *m_deadline_events;
+    pk_metric_t *m_created, *m_overdue, *m_deadline_events, *m_deadline_checks;
 } referral_t;
 
 /* The command server's handler, its reply cleanup, and its queries. */

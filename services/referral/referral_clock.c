@@ -117,6 +117,8 @@ static void s_actor(zsock_t *pipe, void *arg)
                 continue; /* the database is away: the next tick tries again */
         }
         int n = referral_check_deadlines(conn, r);
+        if (n >= 0)
+            pk_metric_add(r->m_deadline_checks, 1);
         if (n > 0)
             pk_log_info(r->log, "deadlines: %d events raised", n);
         else if (n < 0)

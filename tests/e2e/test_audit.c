@@ -435,12 +435,27 @@ Test(audit, the_archive_counts_garbage_and_keeps_serving)
     cr_assert_geq(pkt_metric(audit.metrics_port, "pelukan_audit_archive_bad_requests_total{service=\"audit\"}"), 3);
     /* Larger than any request may be: ZeroMQ drops that connection. */
     zsock_t *big = pkt_bus_connect(env, ZMQ_DEALER, "ctl", "audit", "PELUKAN_AUDIT_ARCHIVE");
+    /* Watched: the test goes on when audit has hung up on it. */
+    char monitor_ep[64];
+    snprintf(monitor_ep, sizeof monitor_ep, "inproc://big-monitor-%d", (int)getpid());
+    cr_assert_eq(zmq_socket_monitor(zsock_resolve(big), monitor_ep, ZMQ_EVENT_DISCONNECTED), 0);
+    zsock_t *monitor = zsock_new_pair(monitor_ep);
+    cr_assert_not_null(monitor);
+    zsock_set_rcvtimeo(monitor, pkt_http_timeout_ms());
     size_t big_len = 200000;
     char *huge = pk_malloc(big_len);
     memset(huge, 'x', big_len);
     zmq_send(zsock_resolve(big), huge, big_len, 0);
     free(huge);
-    zclock_sleep(300);
+    zframe_t *event = zframe_recv(monitor);
+    cr_assert_not_null(event, "audit dropped the connection within %d s", pkt_http_timeout_ms() / 1000);
+    cr_assert_geq(zframe_size(event), 2);
+    uint16_t kind;
+    memcpy(&kind, zframe_data(event), sizeof kind);
+    cr_assert_eq(kind, ZMQ_EVENT_DISCONNECTED);
+    zframe_destroy(&event);
+    zmq_socket_monitor(zsock_resolve(big), NULL, 0);
+    zsock_destroy(&monitor);
     zsock_destroy(&big);
     pelukan__v1__archive_request__init(&req);
     req.from_gseq = 1;

@@ -146,6 +146,20 @@ static bool s_is_leader(void *arg)
     return pkt_metric(l->port, "pelukan_bus_relay_leader{service=\"intake\",producer=\"intake\"}") == l->want;
 }
 
+static bool s_tried_twice(void *arg)
+{
+    const pkt_proc_t *p = arg;
+    return pkt_metric(p->metrics_port, "pelukan_bus_relay_lead_tries_total{service=\"intake\",producer=\"intake\"}") >=
+           2;
+}
+
+/* Waits until the relay of `p` has asked for the lead twice: a standby
+ * that would take it has had its chance by then. */
+static void s_standby_settled(const pkt_proc_t *p)
+{
+    cr_assert(pkt_wait_until(s_tried_twice, (void *)p, 60000), "the relay asked for the lead twice");
+}
+
 Test(bus, standby_relay_takes_over_without_gap_or_duplicate)
 {
     const long long total = 30000;
@@ -169,6 +183,7 @@ Test(bus, standby_relay_takes_over_without_gap_or_duplicate)
     pkt_env_set(env2, "PKNODE_COUNT", "0");
     pkt_proc_t second = s_start("relay", env2);
     s_leader_t l2 = {second.metrics_port, 0};
+    s_standby_settled(&second);
     cr_assert(s_is_leader(&l2), "the second waits as a standby");
     cr_assert(s_is_leader(&l1));
 
@@ -179,7 +194,8 @@ Test(bus, standby_relay_takes_over_without_gap_or_duplicate)
     /* The writer comes back as a standby relay and finishes the work. */
     first = s_start("produce", env);
     l1.want = 0;
-    cr_assert(s_is_leader(&l1));
+    s_standby_settled(&first);
+    cr_assert(s_is_leader(&l1), "the writer came back as a standby");
     s_wait_applied("t_bus3", total, 120000);
     cr_assert_eq(pkt_proc_stop(&consumer, SIGTERM, 15000), 0);
     cr_assert_eq(pkt_proc_stop(&first, SIGTERM, 15000), 0);
@@ -453,8 +469,12 @@ Test(bus, a_consumer_older_than_the_retention_rebuilds_from_the_audit_archive)
     cr_assert_eq(pkt_proc_stop(&audit, SIGTERM, 15000), 0);
     pkt_proc_t consumer = pkt_wait_healthy(pkt_spawn(s_node, "consume", "notification", env));
     s_metric_t m = {consumer.metrics_port, "pelukan_bus_truncated{service=\"notification\",producer=\"intake\"}", 1};
-    cr_assert(pkt_wait_until(s_metric_at_least, &m, 15000), "the consumer knows it is behind the retention");
-    usleep(1500000);
+    cr_assert(pkt_wait_until(s_metric_at_least, &m, 60000), "the consumer knows it is behind the retention");
+    /* It has asked the archive, had no answer, and asked again: what it
+     * would have applied without the archive is in by then. */
+    m = (s_metric_t){consumer.metrics_port,
+                     "pelukan_bus_archive_requests_total{service=\"notification\",producer=\"intake\"}", 2};
+    cr_assert(pkt_wait_until(s_metric_at_least, &m, 60000), "the consumer asked the archive twice");
     cr_assert_eq(s_count("t_bus6", "SELECT count(*) FROM notification.bench_applied"), 0, "nothing silently skipped");
     cr_assert_eq(s_count("t_bus6", "SELECT count(*) FROM notification.consumer_offset"), 0, "the offset did not move");
     char *log = pkt_proc_log(&consumer);

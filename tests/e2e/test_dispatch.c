@@ -94,21 +94,16 @@ static void *s_assign_thread(void *arg)
     return NULL;
 }
 
-/* ---- the reporter's stream, read in a thread -------------------------------------- */
+/* ---- the approach streams ------------------------------------------------------- */
 
-typedef struct {
-    char path[160];
-    char auth[160];
-    int status;
-    char *body;
-} s_stream_t;
-
-static void *s_stream_thread(void *arg)
+/* Opens the approach stream at `path` as `token`; a test waits on what
+ * it receives (pkt_stream_*). */
+static pkt_stream_t *s_stream_open(const char *path, const char *token)
 {
-    s_stream_t *s = arg;
-    const char *headers[] = {s->auth, NULL};
-    s->status = pkt_http_timed("GET", T.port, s->path, NULL, 0, headers, 20000, &s->body);
-    return NULL;
+    char auth[160];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+    const char *headers[] = {auth, NULL};
+    return pkt_stream_open(T.port, path, headers);
 }
 
 /* `arg`: how many streams (a string), "1" when NULL. */
@@ -275,64 +270,66 @@ Test(dispatch, nearest_companion_assigned_watched_arrives_and_reports)
      * there: that stream ends within a second, the first device's session
      * stays. */
     char *other_device = pkt_intake_register(&T, "081355550001");
-    s_stream_t other = {.status = 0, .body = NULL};
-    snprintf(other.path, sizeof other.path, "/v1/reports/%s/companion/stream", id);
-    snprintf(other.auth, sizeof other.auth, "Authorization: Bearer %s", other_device);
-    pthread_t other_reader;
-    pthread_create(&other_reader, NULL, s_stream_thread, &other);
-    cr_assert(pkt_wait_until(s_streams_open, NULL, 10000), "the second device's stream opened");
+    char spath[160];
+    snprintf(spath, sizeof spath, "/v1/reports/%s/companion/stream", id);
+    pkt_stream_t *other = s_stream_open(spath, other_device);
+    cr_assert(pkt_wait_until(s_streams_open, NULL, 60000), "the second device's stream opened");
     cr_assert_eq(s_call("POST", "/v1/auth/logout", NULL, other_device, NULL), 204);
-    pthread_join(other_reader, NULL);
-    cr_assert_not_null(strstr(other.body, "\"reason\":\"session_ended\""), "%s", other.body);
-    free(other.body);
+    cr_assert(pkt_stream_ended(other, pkt_http_timeout_ms()), "the logged-out device's stream ended");
+    char *other_body = pkt_stream_body(other);
+    cr_assert_not_null(strstr(other_body, "\"reason\":\"session_ended\""), "%s", other_body);
+    free(other_body);
+    pkt_stream_close(&other);
     cr_assert_eq(s_call("GET", rpath, NULL, other_device, NULL), 401, "logged out");
     free(other_device);
 
     /* The reporter watches; the companion comes closer, then arrives. */
-    s_stream_t st = {.status = 0, .body = NULL};
-    snprintf(st.path, sizeof st.path, "/v1/reports/%s/companion/stream", id);
-    snprintf(st.auth, sizeof st.auth, "Authorization: Bearer %s", reporter);
-    pthread_t reader;
-    pthread_create(&reader, NULL, s_stream_thread, &st);
-    cr_assert(pkt_wait_until(s_streams_open, NULL, 10000), "the stream opened");
+    pkt_stream_t *st = s_stream_open(spath, reporter);
+    cr_assert(pkt_wait_until(s_streams_open, NULL, 60000), "the stream opened");
     /* The admin follows the same visit on the desk's map; a companion may not. */
-    s_stream_t desk = {.status = 0, .body = NULL};
-    snprintf(desk.path, sizeof desk.path, "/v1/staff/cases/%s/companion/stream", id);
-    cr_assert_eq(s_call("GET", desk.path, NULL, far, NULL), 403, "not a companion's view");
-    snprintf(desk.auth, sizeof desk.auth, "Authorization: Bearer %s", admin);
-    pthread_t desk_reader;
-    pthread_create(&desk_reader, NULL, s_stream_thread, &desk);
-    cr_assert(pkt_wait_until(s_streams_open, "2", 10000), "the desk's stream opened");
+    char dpath[160];
+    snprintf(dpath, sizeof dpath, "/v1/staff/cases/%s/companion/stream", id);
+    cr_assert_eq(s_call("GET", dpath, NULL, far, NULL), 403, "not a companion's view");
+    pkt_stream_t *desk = s_stream_open(dpath, admin);
+    cr_assert(pkt_wait_until(s_streams_open, "2", 60000), "the desk's stream opened");
+    cr_assert_eq(pkt_stream_status(st, pkt_http_timeout_ms()), 200);
+    cr_assert_eq(pkt_stream_status(desk, pkt_http_timeout_ms()), 200);
+    /* Each ping is sent once the one before has reached both screens. */
     static const double km[] = {1.5, 1.0, 0.5, 0.04};
+    int seen = pkt_stream_count(st, "\"distance_m\":"), desk_seen = pkt_stream_count(desk, "\"distance_m\":");
     for (size_t i = 0; i < sizeof km / sizeof km[0]; i++) {
         cr_assert_eq(s_ping(near, LAT + km[i] * KM_LAT, LON), 204);
-        usleep(300 * 1000);
+        seen = pkt_stream_wait(st, "\"distance_m\":", seen + 1, pkt_http_timeout_ms());
+        desk_seen = pkt_stream_wait(desk, "\"distance_m\":", desk_seen + 1, pkt_http_timeout_ms());
     }
-    pthread_join(reader, NULL);
-    cr_assert_eq(st.status, 200);
-    cr_assert_not_null(st.body);
+    cr_assert(pkt_stream_ended(st, pkt_http_timeout_ms()), "the reporter's stream ended on arrival");
+    cr_assert(pkt_stream_ended(desk, pkt_http_timeout_ms()), "the desk's stream ended on arrival");
+    cr_assert_eq(pkt_stream_status(st, 0), 200);
+    char *approach = pkt_stream_body(st);
+    pkt_stream_close(&st);
     /* Distances in the order they came: never growing, ending near 0. */
     long last = 1000000, n = 0;
-    for (const char *p = strstr(st.body, "\"distance_m\":"); p; p = strstr(p + 1, "\"distance_m\":")) {
+    for (const char *p = strstr(approach, "\"distance_m\":"); p; p = strstr(p + 1, "\"distance_m\":")) {
         long d = atol(p + strlen("\"distance_m\":"));
-        cr_assert(d <= last, "distance grows: %ld after %ld\n%s", d, last, st.body);
+        cr_assert(d <= last, "distance grows: %ld after %ld\n%s", d, last, approach);
         last = d;
         n++;
     }
-    cr_assert(n >= 4, "an update per ping: %ld\n%s", n, st.body);
+    cr_assert(n >= 4, "an update per ping: %ld\n%s", n, approach);
     cr_assert(last < 100, "arrived: %ld", last);
-    cr_assert_not_null(strstr(st.body, "event: end\ndata: {\"reason\":\"arrived\"}"), "%s", st.body);
-    cr_assert_null(strstr(st.body, near_id), "no staff id in the stream");
-    free(st.body);
-    pthread_join(desk_reader, NULL);
-    cr_assert_eq(desk.status, 200);
-    cr_assert_not_null(strstr(desk.body, "\"first_name\":\"Rina\""), "%s", desk.body);
-    cr_assert_not_null(strstr(desk.body, "event: end\ndata: {\"reason\":\"arrived\"}"), "%s", desk.body);
+    cr_assert_not_null(strstr(approach, "event: end\ndata: {\"reason\":\"arrived\"}"), "%s", approach);
+    cr_assert_null(strstr(approach, near_id), "no staff id in the stream");
+    free(approach);
+    cr_assert_eq(pkt_stream_status(desk, 0), 200);
+    char *desk_body = pkt_stream_body(desk);
+    pkt_stream_close(&desk);
+    cr_assert_not_null(strstr(desk_body, "\"first_name\":\"Rina\""), "%s", desk_body);
+    cr_assert_not_null(strstr(desk_body, "event: end\ndata: {\"reason\":\"arrived\"}"), "%s", desk_body);
     long desk_n = 0;
-    for (const char *p = strstr(desk.body, "\"distance_m\":"); p; p = strstr(p + 1, "\"distance_m\":"))
+    for (const char *p = strstr(desk_body, "\"distance_m\":"); p; p = strstr(p + 1, "\"distance_m\":"))
         desk_n++;
-    cr_assert(desk_n >= 4, "the desk saw every ping: %ld\n%s", desk_n, desk.body);
-    free(desk.body);
+    cr_assert(desk_n >= 4, "the desk saw every ping: %ld\n%s", desk_n, desk_body);
+    free(desk_body);
     s_wait_state(id, "on_site");
     cr_assert_eq(s_call("GET", rpath, NULL, reporter, &j), 410, "tracking after arrival");
     cr_assert_str_eq(pkt_json_str(j, "error.code"), "arrived");

@@ -246,11 +246,16 @@ Test(notification, a_failing_gateway_delays_a_refusing_one_dead_letters)
      * not delivered late (the reporter asks for a new one). */
     pkt_gateway_refuse(G, "+6281377770006", 503);
     cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/auth/otp", "{\"phone\":\"081377770006\"}", NULL, NULL, NULL), 202);
-    usleep(500000);
-    pkt_sql(T.db, "UPDATE notification.message SET created_at = now() - interval '1 hour' WHERE state <> 'sent'"
-                  " AND state <> 'dead'");
+    /* The code's message has been tried (and refused) once and waits for
+     * its next try: it is made an hour old, and due now. */
+    cr_assert(pkt_sql_wait(T.db,
+                           "SELECT count(*) FROM notification.message WHERE state = 'pending' AND last_error = 'http_503'",
+                           60000),
+              "the code's message was tried");
+    pkt_sql(T.db, "UPDATE notification.message SET created_at = now() - interval '1 hour', next_attempt_at = now()"
+                  " WHERE state = 'pending' AND last_error = 'http_503'");
     bool expired = false;
-    for (int i = 0; i < 100 && !expired; i++) {
+    for (int i = 0; i < 600 && !expired; i++) {
         char *v = s_value("SELECT count(*) FROM notification.message WHERE state = 'dead' AND last_error = 'expired'");
         expired = strcmp(v, "1") == 0;
         free(v);
@@ -289,12 +294,14 @@ Test(notification, a_monitored_phone_gets_no_sms_and_safe_hours_are_kept)
     snprintf(safety, sizeof safety, "{\"safe_hours\":\"%02d:00-%02d:00\",\"safe_channel\":\"sms\"}", h, (h + 1) % 24);
     char *c2 = s_report(r2, "m2", safety);
     s_verify(admin, c2);
-    usleep(2500000);
-    cr_assert_eq(pkt_gateway_delivered(G, "+6281377770005", NULL, 0), 1, "held outside the safe hours");
-    char *held = s_value("SELECT count(*) FROM notification.message WHERE state = 'pending'"
-                         " AND last_error = 'outside_safe_hours'");
-    cr_assert_str_eq(held, "1");
-    free(held);
+    /* The worker has looked at the update and held it: only then is
+     * "not sent" a finding. */
+    cr_assert(pkt_sql_wait(T.db,
+                           "SELECT count(*) FROM notification.message WHERE state = 'pending'"
+                           " AND last_error = 'outside_safe_hours'",
+                           60000),
+              "held outside the safe hours");
+    cr_assert_eq(pkt_gateway_delivered(G, "+6281377770005", NULL, 0), 1, "only the code was sent");
     cr_assert_eq(pkt_intake_call(&T, "PUT", "/v1/me/contact-safety",
                                  "{\"safe_hours\":\"00:00-23:59\",\"safe_channel\":\"sms\"}", r2, NULL, NULL),
                  204);

@@ -102,6 +102,21 @@ static int s_refer(const char *admin, const char *case_id, const char *body, jso
     return st;
 }
 
+static bool s_checks_reached(void *arg)
+{
+    return pkt_metric(T.referral.metrics_port, "pelukan_referral_deadline_checks_total") >= *(long long *)arg;
+}
+
+/* Waits until the deadline clock has completed `n` more checks than now:
+ * what it raised more than once would be in the outbox by then. */
+static void s_checks_after(int n)
+{
+    long long want = pkt_metric(T.referral.metrics_port, "pelukan_referral_deadline_checks_total");
+    cr_assert_geq(want, 0, "referral's metrics answer");
+    want += n;
+    cr_assert(pkt_wait_until(s_checks_reached, &want, 60000), "the deadline clock checked %d more times", n);
+}
+
 static char *s_count(const char *sql)
 {
     return pkt_sql_value(T.db, sql);
@@ -203,8 +218,13 @@ Test(referral, accepted_followed_up_closed_and_the_loop_is_visible)
     char auth[128];
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", uptd);
     const char *feed_headers[] = {auth, "Last-Event-ID: 0", NULL};
-    char *feed = NULL;
-    cr_assert_eq(pkt_http_timed("GET", T.port, "/v1/staff/events", NULL, 0, feed_headers, 1500, &feed), 200);
+    /* The feed is read in order: once the acceptance is in, whatever came
+     * before it would be in too. */
+    pkt_stream_t *stream = pkt_stream_open(T.port, "/v1/staff/events", feed_headers);
+    cr_assert_eq(pkt_stream_status(stream, pkt_http_timeout_ms()), 200);
+    pkt_stream_wait(stream, "\"state\":\"accepted\"", 1, pkt_http_timeout_ms());
+    char *feed = pkt_stream_body(stream);
+    pkt_stream_close(&stream);
     cr_assert_not_null(strstr(feed, "\"state\":\"accepted\""), "the acceptance: %s", feed);
     cr_assert_null(strstr(feed, "\"state\":\"submitted\""), "not the report: %s", feed);
     cr_assert_null(strstr(feed, "confirmation_call"), "not the admin's openings: %s", feed);
@@ -365,8 +385,8 @@ Test(referral, without_consent_a_legal_basis_decline_returns_overdue_and_deadlin
     cr_assert_eq(s_call("GET", path, NULL, admin, &j), 200);
     cr_assert(json_is_true(json_object_get(json_array_get(json_object_get(j, "referrals"), 1), "overdue")));
     json_decref(j);
-    /* Raised once. */
-    usleep(300000);
+    /* Raised once: three more checks of the clock find nothing new. */
+    s_checks_after(3);
     char *n = pkt_sql_value(T.db, "SELECT count(*) FROM referral.outbox WHERE topic = 'referral.referral_overdue'");
     cr_assert_str_eq(n, "1");
     free(n);
@@ -407,6 +427,7 @@ Test(referral, without_consent_a_legal_basis_decline_returns_overdue_and_deadlin
              " HAVING count(*) = 2",
              late);
     cr_assert(pkt_sql_wait(T.db, sql, 10000), "breached");
+    s_checks_after(3);
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM referral.outbox WHERE topic = 'referral.deadline' AND case_id = '%s'", late);
     n = pkt_sql_value(T.db, sql);

@@ -352,9 +352,11 @@ pkt_proc_t pkt_service_start(const char *service, const pkt_env_t *env)
 pkt_proc_t pkt_wait_healthy(pkt_proc_t p)
 {
     const char *service = p.name;
-    double deadline = pkt_now_ms() + 30000;
+    double deadline = pkt_now_ms() + 120000;
     while (pkt_now_ms() < deadline) {
-        if (pkt_http_get(p.http_port, "/healthz", NULL) == 200)
+        /* Each try short (a listener not yet served is tried again), the
+         * whole wait long: a loaded machine starts services slowly. */
+        if (pkt_http_timed("GET", p.http_port, "/healthz", NULL, 0, NULL, 5000, NULL) == 200)
             return p;
         int st;
         if (waitpid(p.pid, &st, WNOHANG) == p.pid) {
@@ -364,7 +366,7 @@ pkt_proc_t pkt_wait_healthy(pkt_proc_t p)
         usleep(20 * 1000);
     }
     char *log = pkt_proc_log(&p);
-    cr_assert_fail("pelukan-%s did not answer /healthz within 30 s:\n%s", service, log);
+    cr_assert_fail("pelukan-%s did not answer /healthz within 120 s:\n%s", service, log);
     return p;
 }
 
@@ -405,6 +407,8 @@ char *pkt_proc_log(const pkt_proc_t *p)
     return text;
 }
 
+/* Whether the last pkt_http() call of this thread gave up waiting. */
+static __thread bool s_last_timed_out;
 /* Response headers of the last pkt_http() call of this thread. */
 static __thread char s_last_headers[4096];
 static __thread size_t s_last_headers_len;
@@ -446,10 +450,21 @@ static size_t s_write_cb(char *data, size_t size, size_t n, void *arg)
     return fwrite(data, size, n, out);
 }
 
+int pkt_http_timeout_ms(void)
+{
+    const char *v = getenv("PKTEST_HTTP_TIMEOUT_MS");
+    int ms = v && *v ? atoi(v) : 0;
+    return ms > 0 ? ms : 60000;
+}
+
 int pkt_http(const char *method, int port, const char *path, const char *req_body, size_t req_len,
              const char *const *headers, char **body)
 {
-    return pkt_http_timed(method, port, path, req_body, req_len, headers, 10000, body);
+    int st = pkt_http_timed(method, port, path, req_body, req_len, headers, pkt_http_timeout_ms(), body);
+    if (st == 0 && s_last_timed_out)
+        cr_log_error("%s %s on port %d: no answer within %d s (PKTEST_HTTP_TIMEOUT_MS)", method, path, port,
+                     pkt_http_timeout_ms() / 1000);
+    return st;
 }
 
 /* ---- the contract check's record ------------------------------------------------ */
@@ -483,9 +498,8 @@ static void s_record_text(json_t *o, const char *key, const char *text, size_t l
     json_object_set_new(o, key, v);
 }
 
-static void s_record(const char *method, int port, const char *path, const char *const *headers, const char *req_body,
-                     size_t req_len, int status, bool timed_out, const char *res_headers, const char *body,
-                     size_t body_len)
+void pkt_record(const char *method, int port, const char *path, const char *const *headers, const char *req_body,
+                size_t req_len, int status, bool timed_out, const char *res_headers, const char *body, size_t body_len)
 {
     const char *file = getenv("PKTEST_HTTP_RECORD");
     if (!file || !*file)
@@ -585,13 +599,15 @@ int pkt_http_timed(const char *method, int port, const char *path, const char *r
     }
     long status = 0;
     CURLcode rc = curl_easy_perform(c);
+    s_last_timed_out = rc == CURLE_OPERATION_TIMEDOUT;
     /* A stream that was still open when the time was up has its status. */
     if (rc == CURLE_OK || rc == CURLE_OPERATION_TIMEDOUT)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     fclose(out);
-    if (status > 0)
-        s_record(method, port, path, headers, req_body, req_len, (int)status, rc == CURLE_OPERATION_TIMEDOUT,
-                 s_last_headers, buf, len);
+    /* An exchange with no answer is recorded too (status 0): the check
+     * skips it, but counts it. */
+    pkt_record(method, port, path, headers, req_body, req_len, (int)status, rc == CURLE_OPERATION_TIMEDOUT,
+               s_last_headers, buf, len);
     curl_slist_free_all(hl);
     curl_easy_cleanup(c);
     if (body)

@@ -82,7 +82,7 @@ pkt_proc_t pkt_service_spawn(const char *service, const pkt_env_t *env);
  * setting in `env`). Does not wait. */
 pkt_proc_t pkt_spawn(const char *bin_path, const char *arg, const char *service, const pkt_env_t *env);
 
-/* Waits (up to 30 s) until the process answers GET /healthz with 200;
+/* Waits (up to 120 s) until the process answers GET /healthz with 200;
  * fails the test if it exits first. */
 pkt_proc_t pkt_wait_healthy(pkt_proc_t p);
 
@@ -90,7 +90,7 @@ pkt_proc_t pkt_wait_healthy(pkt_proc_t p);
  * match on `selector`); -1 if absent or unreachable. */
 long long pkt_metric(int port, const char *selector);
 
-/* Starts it and waits (up to 30 s) until GET /healthz answers 200. */
+/* Starts it and waits (up to 120 s) until GET /healthz answers 200. */
 pkt_proc_t pkt_service_start(const char *service, const pkt_env_t *env);
 
 /* Sends `sig` and waits up to `timeout_ms` for exit; returns the exit
@@ -103,8 +103,12 @@ int pkt_proc_wait(pkt_proc_t *p, int timeout_ms);
 /* Whole log of a process; caller owns return value. */
 char *pkt_proc_log(const pkt_proc_t *p);
 
-/* HTTP request to 127.0.0.1:port; returns the status (0 if no answer) and
- * the body in *body (caller frees) when body is not NULL. */
+/* HTTP request to 127.0.0.1:port; returns the status and the body in
+ * *body (caller frees) when body is not NULL. The client waits
+ * pkt_http_timeout_ms() (60 s, or PKTEST_HTTP_TIMEOUT_MS): far above the
+ * slowest honest answer on a loaded machine. Without an answer by then it
+ * returns 0 and logs "no answer within N s"; compare a status only after
+ * that (0 is never a status the server sent). */
 int pkt_http(const char *method, int port, const char *path, const char *req_body, size_t req_len,
              const char *const *headers, char **body);
 /* The same, giving up after `timeout_ms`: for streams (Server-Sent
@@ -112,6 +116,33 @@ int pkt_http(const char *method, int port, const char *path, const char *req_bod
 int pkt_http_timed(const char *method, int port, const char *path, const char *req_body, size_t req_len,
                    const char *const *headers, int timeout_ms, char **body);
 int pkt_http_get(int port, const char *path, char **body);
+int pkt_http_timeout_ms(void);
+
+/* A live stream (Server-Sent Events) read in the background, so that a
+ * test waits for what arrives instead of for a time. */
+typedef struct pkt_stream pkt_stream_t;
+/* Opens GET `path` with `headers` (NULL-terminated, may be NULL). Does not
+ * wait. Caller owns return value (pkt_stream_close). */
+pkt_stream_t *pkt_stream_open(int port, const char *path, const char *const *headers);
+/* Waits up to `timeout_ms` for the response's status; 0 if none came. */
+int pkt_stream_status(pkt_stream_t *s, int timeout_ms);
+/* Waits until `needle` has arrived `count` times, the stream has ended, or
+ * `timeout_ms` passed; returns how many times it has arrived. */
+int pkt_stream_wait(pkt_stream_t *s, const char *needle, int count, int timeout_ms);
+/* Waits up to `timeout_ms` for the server to end the stream. */
+bool pkt_stream_ended(pkt_stream_t *s, int timeout_ms);
+/* What arrived so far. Caller owns return value. */
+char *pkt_stream_body(pkt_stream_t *s);
+/* Times `needle` has arrived so far. */
+int pkt_stream_count(pkt_stream_t *s, const char *needle);
+/* Closes the stream (the client hangs up), records the exchange for the
+ * contract check, and frees it; sets *s_p to NULL. */
+void pkt_stream_close(pkt_stream_t **s_p);
+
+/* Appends one exchange to the contract check's record (PKTEST_HTTP_RECORD)
+ * when `port` is one of intake's; status 0: no answer. */
+void pkt_record(const char *method, int port, const char *path, const char *const *headers, const char *req_body,
+                size_t req_len, int status, bool timed_out, const char *res_headers, const char *body, size_t body_len);
 
 /* Runs `cmd` in a shell: each line of its output is copied to `echo` (NULL:
  * nowhere) and handed to `on_line` (NULL: none). Its exit status, 128 when

@@ -28,6 +28,20 @@ export function check(cond, what) {
   if (!cond) throw new Error(`check failed: ${what}`);
 }
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// How long any wait for what a person would see may take: far above the
+// slowest honest answer on a loaded machine (PKTEST_WAIT_MS to change it).
+export const WAIT = Number(process.env.PKTEST_WAIT_MS || 60000);
+// Polls `fn` until it gives something truthy, which it returns; fails
+// naming `what` after `ms`. For outcomes no screen shows.
+export async function until(fn, what, ms = WAIT) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`check failed: ${what} (not within ${ms / 1000} s)`);
+    await sleep(100);
+  }
+}
 
 // ---- the tile stand-in: one plain PNG for every tile ------------------------------
 const png = Buffer.from(
@@ -40,14 +54,21 @@ const tiles = http.createServer((req, res) => {
 });
 
 // ---- the API, as the admin and the companion use it (curl's job) ------------------
-export async function call(method, p, token, body) {
-  const res = await fetch(BASE + p, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
+// Every exchange is recorded for the contract check, like the app's own.
+export async function api(method, p, headers, body) {
+  const res = await fetch(BASE + p, { method, headers, body, signal: AbortSignal.timeout(WAIT) });
   const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : null };
+  appendRecord({
+    method, path: p, request_headers: redact(headers), request_body: body ?? '', status: res.status, timed_out: false,
+    response_headers: Object.fromEntries(res.headers), response_body: text,
+  });
+  return { status: res.status, text };
+}
+export async function call(method, p, token, body) {
+  const r = await api(method, p,
+    { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+    body ? JSON.stringify(body) : undefined);
+  return { status: r.status, json: r.text ? JSON.parse(r.text) : null };
 }
 export async function login(pair) {
   const [login, password] = pair.split(':');
@@ -57,22 +78,22 @@ export async function login(pair) {
 }
 // A reporter registered through the API (the code from the sink): the token.
 export async function reporter(phone) {
-  await call('POST', '/v1/auth/otp', null, { phone });
-  return (await call('POST', '/v1/auth/otp/verify', null, { phone, code: await lastCode(phone.slice(-6)) })).json.token;
+  check((await call('POST', '/v1/auth/otp', null, { phone })).status === 202, `a code for ${phone}`);
+  const r = await call('POST', '/v1/auth/otp/verify', null, { phone, code: await lastCode(phone.slice(-6)) });
+  check(r.status === 200, `registered ${phone}: ${r.status}`);
+  return r.json.token;
 }
 const SAFE = { safe_hours: '00:00-23:59', safe_channel: 'call', phone_monitored: false };
 // A report through the API; `body` defaults to an adult victim's, at the place.
 export async function report(token, key, body = {}) {
-  const res = await fetch(BASE + '/v1/reports', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key },
-    body: JSON.stringify({
+  const r = await api('POST', '/v1/reports',
+    { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key },
+    JSON.stringify({
       reporter: { kind: 'victim' }, victim: { age: 30 }, violence_forms: ['fisik'],
       location: { lat: LAT, lon: LON, kecamatan_code: '32.06.24' }, contact_safety: SAFE, ...body,
-    }),
-  });
-  check(res.status === 201, `report ${key}: ${res.status}`);
-  return res.json();
+    }));
+  check(r.status === 201, `report ${key}: ${r.status}`);
+  return JSON.parse(r.text);
 }
 // A verified case (report, confirmation call, verification): its id.
 export async function verifiedCase(admin, phone, key) {
@@ -83,7 +104,7 @@ export async function verifiedCase(admin, phone, key) {
   return id;
 }
 export async function lastCode(phoneTail) {
-  for (let i = 0; i < 100; i++) {
+  return until(() => {
     const lines = fs.existsSync(SINK) ? fs.readFileSync(SINK, 'utf8').trim().split('\n') : [];
     for (const l of lines.reverse()) {
       if (!l) continue;
@@ -91,37 +112,54 @@ export async function lastCode(phoneTail) {
       const code = /(\d{6})/.exec(m.text ?? '');
       if (code && m.to && m.to.endsWith(phoneTail)) return code[1];
     }
-    await sleep(100);
-  }
-  throw new Error('no code in the sink');
+    return null;
+  }, `a code for ...${phoneTail} in the sink`);
 }
 
 // ---- the browser --------------------------------------------------------------
 const requests = [];
 let shotN = 0;
 const browsers = [];
+// Uncaught exceptions in any page: each one fails the scenario.
+const pageErrors = [];
 // The app's exchanges with the API join the suites' record for the
-// contract check (tools/contract), streams left out.
+// contract check (tools/contract), streams left out (the C suites check
+// them). Each is awaited before the scenario ends; one that could not be
+// read is counted and printed.
 const RECORD = process.env.PKTEST_HTTP_RECORD;
+const pending = new Set();
+let unrecorded = 0;
+const KEPT = ['content-type', 'idempotency-key', 'last-event-id', 'authorization'];
+// The request's headers the contract looks at; a bearer is kept as
+// "Bearer (redacted)" so the check sees that one was sent.
+function redact(headers = {}) {
+  const out = {};
+  for (const [k, v] of Object.entries(headers))
+    if (KEPT.includes(k.toLowerCase())) out[k.toLowerCase()] = k.toLowerCase() === 'authorization' ? v.replace(/ .*/, ' (redacted)') : v;
+  return out;
+}
+function appendRecord(entry) {
+  if (RECORD) fs.appendFileSync(RECORD, JSON.stringify(entry) + '\n');
+}
 async function record(response) {
   const req = response.request();
   const url = new URL(req.url());
   if (!RECORD || url.origin !== BASE || !url.pathname.startsWith('/v1/')) return;
   const headers = await response.allHeaders();
   if ((headers['content-type'] ?? '').startsWith('text/event-stream')) return;
-  let body = '';
+  let body;
   try {
     body = await response.text();
-  } catch {
+  } catch (e) {
+    unrecorded++;
+    console.error(`not recorded for the contract: ${req.method()} ${url.pathname}: ${e.message}`);
     return;
   }
-  const rq = await req.allHeaders();
-  fs.appendFileSync(RECORD, JSON.stringify({
-    method: req.method(), path: url.pathname + url.search,
-    request_headers: Object.fromEntries(Object.entries(rq).filter(([k]) => ['content-type', 'idempotency-key', 'last-event-id'].includes(k))),
+  appendRecord({
+    method: req.method(), path: url.pathname + url.search, request_headers: redact(await req.allHeaders()),
     request_body: req.postData() ?? '', status: response.status(), timed_out: false,
     response_headers: headers, response_body: body,
-  }) + '\n');
+  });
 }
 // A browser on `path`: a phone (360x640, the place's position) unless
 // `desktop`; every request and API exchange recorded.
@@ -134,10 +172,21 @@ export async function open({ path: at = '/', desktop = false, geolocation = { la
     : { viewport: { width: 360, height: 640 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, geolocation,
         permissions: ['geolocation'] };
   const context = await browser.newContext({ ...device, locale: 'id-ID', timezoneId: 'Asia/Jakarta', serviceWorkers });
+  context.setDefaultTimeout(WAIT);
   const page = await context.newPage();
   page.on('request', (r) => requests.push(r.url()));
-  page.on('pageerror', (e) => console.error('page error:', e.message));
-  page.on('response', (r) => void record(r).catch(() => undefined));
+  page.on('pageerror', (e) => {
+    pageErrors.push(e.message);
+    console.error('page error:', e.message);
+  });
+  page.on('response', (r) => {
+    const p = record(r).catch((e) => {
+      unrecorded++;
+      console.error(`not recorded for the contract: ${e.message}`);
+    });
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+  });
   await page.goto(BASE + at);
   return { browser, context, page };
 }
@@ -237,6 +286,9 @@ export async function run(app, scenarios) {
   try {
     if (!scenarios[scenario]) throw new Error(`no scenario ${scenario}`);
     await scenarios[scenario]();
+    check(pageErrors.length === 0, `no uncaught exception in the app: ${pageErrors.join(' | ')}`);
+    await Promise.all([...pending]);
+    if (unrecorded) console.error(`web ${scenario}: ${unrecorded} exchanges could not be read for the contract`);
     console.log(`web ${scenario}: ok`);
     process.exitCode = 0;
   } catch (e) {

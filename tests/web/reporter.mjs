@@ -1,7 +1,7 @@
 // reporter.mjs -- the reporter's app in a real browser (harness.mjs).
 //
 //   node tests/web/reporter.mjs journey|offline|errors|exit|languages
-import { BASE, LAT, LON, call, check, lastCode, login, next, open, originsOnly, register, safety, shot, sleep, staffLogin, wizard, run } from './harness.mjs';
+import { BASE, LAT, LON, call, check, lastCode, login, next, open, originsOnly, register, safety, shot, staffLogin, until, wizard, run } from './harness.mjs';
 
 async function journey() {
   const { browser, page } = await open();
@@ -47,13 +47,14 @@ async function journey() {
   await call('POST', '/v1/companion/location', comp, far);
 
   // The reporter watches the approach.
-  for (let i = 0; i < 50; i++) {
+  // The case is read when opened: opened again until the map is offered.
+  await until(async () => {
     await page.getByRole('button', { name: 'Ke beranda' }).click();
     await page.getByRole('button', { name: 'Laporan saya' }).click();
     await page.getByText(ticket).click();
-    if (await page.getByRole('button', { name: 'Lihat pendamping di peta' }).isVisible()) break;
-    await sleep(300);
-  }
+    await page.locator('p.ticket .state').waitFor();
+    return page.getByRole('button', { name: 'Lihat pendamping di peta' }).isVisible();
+  }, 'the reporter is offered the map');
   await page.getByRole('button', { name: 'Lihat pendamping di peta' }).click();
   await page.getByText(/Jarak .* km/).waitFor();
   await page.locator('.leaflet-container').waitFor();
@@ -88,15 +89,19 @@ async function offline() {
   await page.getByRole('button', { name: 'Ke beranda' }).click();
   await wizard(page);
   await context.setOffline(true);
+  let failedTries = 0;
+  page.on('requestfailed', (r) => { if (r.method() === 'POST' && r.url().endsWith('/v1/reports')) failedTries++; });
   await page.getByRole('button', { name: 'Kirim laporan' }).click();
   await page.getByRole('heading', { name: 'Menunggu sinyal' }).waitFor();
   await page.getByText('tidak akan terkirim dua kali').waitFor();
   await shot(page, 'waiting-for-signal');
-  await sleep(1500); // retries fail meanwhile
+  await until(() => failedTries > 0, 'the app tried to send without signal, and failed');
   await context.setOffline(false);
-  await page.getByText('Laporan terkirim').waitFor({ timeout: 20000 });
+  await page.getByText('Laporan terkirim').waitFor();
   const token = await page.evaluate(() => JSON.parse(localStorage.getItem('pk.token')));
-  await sleep(1000);
+  // Nothing left to send on the phone: no later copy can come from it.
+  await until(() => page.evaluate(() => !JSON.parse(localStorage.getItem('pk.pending') ?? '[]').length),
+    "the phone's queue is empty");
   const mine = await call('GET', '/v1/reports', token);
   check(mine.status === 200 && mine.json.reports.length === 1, `exactly one case: ${JSON.stringify(mine.json)}`);
   // Withdrawn with a confirmation.
@@ -166,8 +171,7 @@ async function quickExit() {
   }));
   check(left.local === 0 && left.session === 0 && left.idb === 0 && left.caches === 0 && left.sw === 0,
     `nothing left on the phone: ${JSON.stringify(left)}`);
-  await sleep(300);
-  check((await call('GET', '/v1/reports', token)).status === 401, 'the session ended on the server');
+  await until(async () => (await call('GET', '/v1/reports', token)).status === 401, 'the session ended on the server');
   await page.goBack().catch(() => undefined);
   await browser.close();
 }

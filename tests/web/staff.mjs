@@ -4,7 +4,7 @@
 //
 //   node tests/web/staff.mjs desk|companion|standard|roles|streamdrop
 import fs from 'node:fs';
-import { BASE, LAT, LON, call, check, login, open, originsOnly, register, report, reporter, safety, shot, sleep, staffLogin, verifiedCase, wizard, run } from './harness.mjs';
+import { BASE, LAT, LON, api, call, check, login, open, originsOnly, register, report, reporter, safety, shot, staffLogin, until, verifiedCase, wizard, run } from './harness.mjs';
 
 async function desk() {
   const { page } = await open({ path: '/staff/', desktop: true });
@@ -24,7 +24,7 @@ async function desk() {
     location: { kecamatan_code: '32.06.24', address: 'Jalan Rahasia 9' }, urgent: true,
   };
   const { ticket } = await report(token, 'desk-1', body);
-  await page.locator(`tr[data-ticket="${ticket}"]`).waitFor({ timeout: 10000 });
+  await page.locator(`tr[data-ticket="${ticket}"]`).waitFor();
   await shot(page, 'desk-new-report');
 
   await page.getByRole('button', { name: `Buka ${ticket}` }).click();
@@ -46,7 +46,7 @@ async function desk() {
   // duplicate; an internal note.
   const { ticket: ticket2 } = await report(token, 'desk-2', body);
   await page.getByRole('button', { name: 'Kembali ke antrean' }).click();
-  await page.locator(`tr[data-ticket="${ticket2}"]`).waitFor({ timeout: 10000 });
+  await page.locator(`tr[data-ticket="${ticket2}"]`).waitFor();
   await page.getByRole('button', { name: `Buka ${ticket2}` }).click();
   await page.getByLabel('Nomor laporan yang sama').fill(ticket.toLowerCase());
   await page.getByRole('button', { name: 'Cari' }).click();
@@ -93,7 +93,7 @@ async function desk() {
   // a logout elsewhere): the desk says so and keeps nothing.
   const staffToken = await page.evaluate(() => JSON.parse(sessionStorage.getItem('pk.staff')).token);
   check((await call('POST', '/v1/staff/logout', staffToken)).status === 204, 'the session ended on the server');
-  await page.getByRole('alert').getByText('Sesi berakhir. Silakan masuk lagi.').waitFor({ timeout: 15000 });
+  await page.getByRole('alert').getByText('Sesi berakhir. Silakan masuk lagi.').waitFor();
   check(await page.evaluate(() => sessionStorage.length === 0), 'nothing kept after the session ended');
   await shot(page, 'session-ended');
   await staffLogin(page, process.env.PK_ADMIN);
@@ -131,7 +131,7 @@ async function companion() {
   const { context, page } = await open({ path: '/staff/', geolocation: { latitude: LAT + 0.03, longitude: LON, accuracy: 8 } });
   await staffLogin(page, process.env.PK_COMPANION);
   await page.getByRole('button', { name: 'Mulai bertugas' }).click();
-  await page.getByTestId('duty').getByText(/Terakhir:/).waitFor({ timeout: 15000 });
+  await page.getByTestId('duty').getByText(/Terakhir:/).waitFor();
   await shot(page, 'companion-on-duty');
   await page.getByLabel('Bahasa').selectOption('en');
   await page.getByTestId('duty').getByText(/On duty\. Your position is sent every 30 seconds/).waitFor();
@@ -145,7 +145,7 @@ async function companion() {
   check(c, `the phone's position reached dispatch: ${JSON.stringify(sug.json)}`);
   check((await call('POST', `/v1/staff/cases/${caseId}/assign`, admin, { companion_id: c.companion_id })).status === 200, 'assigned');
 
-  await page.getByRole('button', { name: 'Terima' }).waitFor({ timeout: 15000 });
+  await page.getByRole('button', { name: 'Terima' }).waitFor();
   await shot(page, 'companion-visit-assigned');
   await page.getByRole('button', { name: 'Terima' }).click();
   await page.locator('[data-testid=visit-state][data-state=accepted]').waitFor();
@@ -158,15 +158,11 @@ async function companion() {
   // A position taken without signal goes when the signal returns.
   await context.setOffline(true);
   await context.setGeolocation({ latitude: LAT + 0.005, longitude: LON, accuracy: 8 });
-  await page.getByTestId('duty').getByText('Posisi baru belum terkirim: menunggu sinyal.').waitFor({ timeout: 15000 });
+  await page.getByTestId('duty').getByText('Posisi baru belum terkirim: menunggu sinyal.').waitFor();
   await context.setOffline(false);
-  await page.getByTestId('duty').getByText('menunggu sinyal').waitFor({ state: 'detached', timeout: 15000 });
-  let d = Infinity;
-  for (let i = 0; i < 30 && !(d < 700); i++) {
-    d = (await firstApproach(admin, caseId))?.distance_m ?? Infinity;
-    if (!(d < 700)) await sleep(500);
-  }
-  check(d < 700, `the position taken offline reached dispatch: ${d} m`);
+  await page.getByTestId('duty').getByText('menunggu sinyal').waitFor({ state: 'detached' });
+  await until(async () => (await firstApproach(admin, caseId))?.distance_m < 700,
+    'the position taken offline reached dispatch (within 700 m)');
   await shot(page, 'companion-en-route');
   await page.getByRole('button', { name: 'Sudah tiba' }).click();
   await page.getByRole('heading', { name: 'Laporan identifikasi' }).waitFor();
@@ -183,16 +179,13 @@ async function companion() {
   check(kept === 1, 'the draft is kept on the phone');
   await context.setOffline(false);
   await page.getByRole('button', { name: 'Kirim laporan identifikasi' }).click();
-  await page.getByText('Laporan identifikasi diterima').or(page.locator('[data-state=completed]')).first().waitFor({ timeout: 15000 });
+  await page.getByText('Laporan identifikasi diterima').or(page.locator('[data-state=completed]')).first().waitFor();
   const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('pk.ident.')).length);
   check(left === 0, 'the draft is wiped once accepted');
-  for (let i = 0; i < 50; i++) {
+  const assessed = await until(async () => {
     const d = await call('GET', `/v1/staff/cases/${caseId}`, admin);
-    if (d.json.state === 'assessed') break;
-    await sleep(200);
-  }
-  const assessed = (await call('GET', `/v1/staff/cases/${caseId}`, admin)).json;
-  check(assessed.state === 'assessed', 'the case is assessed');
+    return d.json.state === 'assessed' ? d.json : null;
+  }, 'the case is assessed');
   const reports = assessed.timeline.filter((e) => e.kind === 'dispatch:identification_report_submitted').length;
   check(reports === 1, `the identification report arrived once: ${reports}`);
   originsOnly();
@@ -211,7 +204,7 @@ async function standard() {
   const phone = await open({ path: '/staff/', geolocation: far });
   await staffLogin(phone.page, process.env.PK_COMPANION);
   await phone.page.getByRole('button', { name: 'Mulai bertugas' }).click();
-  await phone.page.getByTestId('duty').getByText(/Terakhir:/).waitFor({ timeout: 15000 });
+  await phone.page.getByTestId('duty').getByText(/Terakhir:/).waitFor();
 
   // The reporter sends a report from the app.
   const rep = await open();
@@ -224,7 +217,7 @@ async function standard() {
 
   // It appears on the desk without a reload; the admin opens it with a purpose.
   const d = desk.page;
-  await d.locator(`tr[data-ticket="${ticket}"]`).waitFor({ timeout: 10000 });
+  await d.locator(`tr[data-ticket="${ticket}"]`).waitFor();
   await shot(d, 'desk-queue');
   await d.getByRole('button', { name: `Buka ${ticket}` }).click();
   await d.getByText(`Laporan ${ticket}`).waitFor();
@@ -241,54 +234,57 @@ async function standard() {
   // The suggestion on the map: the place and the companion; assign.
   await d.getByRole('heading', { name: 'Pendamping terdekat' }).waitFor();
   const row = d.locator('tr[data-companion]').filter({ hasText: 'Rina' });
-  await row.waitFor({ timeout: 10000 });
+  await row.waitFor();
   check(/km/.test(await row.textContent()), 'the distance in the suggestion');
   await d.locator('.pk-pin-companion').first().waitFor();
   await d.locator('.pk-pin-place').first().waitFor();
   await shot(d, 'desk-suggestion-map');
   await d.getByRole('button', { name: 'Tugaskan Rina' }).click();
-  await d.locator('[data-testid=case-state][data-state=assigned]').waitFor({ timeout: 10000 });
+  await d.locator('[data-testid=case-state][data-state=assigned]').waitFor();
 
   // The companion accepts and leaves; the desk and the reporter follow.
   const c = phone.page;
-  await c.getByRole('button', { name: 'Terima' }).waitFor({ timeout: 15000 });
+  await c.getByRole('button', { name: 'Terima' }).waitFor();
   await c.getByRole('button', { name: 'Terima' }).click();
   await c.locator('[data-testid=visit-state][data-state=accepted]').waitFor();
   await c.getByRole('button', { name: 'Berangkat' }).click();
   await c.locator('[data-testid=visit-state][data-state=en_route]').waitFor();
   await shot(c, 'phone-en-route');
-  await d.locator('[data-testid=case-state][data-state=en_route]').waitFor({ timeout: 10000 });
+  await d.locator('[data-testid=case-state][data-state=en_route]').waitFor();
   await phone.context.setGeolocation({ latitude: LAT + 0.02, longitude: LON, accuracy: 8 });
-  await d.getByTestId('follow').getByText(/Rina .* dalam perjalanan/).waitFor({ timeout: 20000 });
+  await d.getByTestId('follow').getByText(/Rina .* dalam perjalanan/).waitFor();
   await shot(d, 'desk-following');
   const r = rep.page;
   await r.getByRole('button', { name: 'Laporan saya' }).click();
-  for (let i = 0; i < 60; i++) {
+  // The reporter's list is read when opened: opened again until it says
+  // the companion is on the way.
+  await until(async () => {
     await r.getByText(ticket).click();
     await r.locator('p.ticket .state').waitFor();
-    if (await r.locator('p.ticket .state.en_route').count()) break;
-    await sleep(500);
+    if (await r.locator('p.ticket .state.en_route').count()) return true;
     await r.getByRole('button', { name: 'Ke beranda' }).click();
     await r.getByRole('button', { name: 'Laporan saya' }).click();
-  }
+    return false;
+  }, "the reporter's case says en route");
   await r.getByRole('button', { name: 'Lihat pendamping di peta' }).click();
-  await r.getByText(/Jarak .* km/).waitFor({ timeout: 15000 });
+  await r.getByText(/Jarak .* km/).waitFor();
   await shot(r, 'reporter-approach');
 
   // At the place: the radius is reached, the visit is on site by itself.
   await phone.context.setGeolocation({ latitude: LAT, longitude: LON, accuracy: 8 });
-  await r.getByText('Pendamping sudah tiba.').waitFor({ timeout: 20000 });
-  await d.getByTestId('follow').getByText('Pendamping sudah tiba di lokasi.').waitFor({ timeout: 20000 });
-  await c.getByRole('heading', { name: 'Laporan identifikasi' }).waitFor({ timeout: 15000 });
+  await r.getByText('Pendamping sudah tiba.').waitFor();
+  await d.getByTestId('follow').getByText('Pendamping sudah tiba di lokasi.').waitFor();
+  await c.getByRole('heading', { name: 'Laporan identifikasi' }).waitFor();
   await c.getByLabel('Perawatan kesehatan').check();
   await c.getByLabel('UPTD PPA').check();
   await c.getByLabel('Situasi wali (untuk anak)').selectOption('with_relative');
   await shot(c, 'phone-identification');
   await c.getByRole('button', { name: 'Kirim laporan identifikasi' }).click();
-  await c.getByText('Laporan identifikasi diterima').waitFor({ timeout: 15000 });
+  // Said on the phone's status line and, once the case moves on, on the visit's card too: either will do.
+  await c.getByText('Laporan identifikasi diterima').first().waitFor();
 
   // The admin refers to UPTD PPA: the consent the companion recorded is shown.
-  await d.locator('[data-testid=case-state][data-state=assessed]').waitFor({ timeout: 15000 });
+  await d.locator('[data-testid=case-state][data-state=assessed]').waitFor();
   await d.getByTestId('consent').getByText(/persetujuan korban untuk: UPTD PPA/).waitFor();
   await d.getByLabel('Lembaga').selectOption('puspaga');
   await d.getByTestId('consent-agency').getByText(/TIDAK memberi persetujuan/).waitFor();
@@ -299,7 +295,7 @@ async function standard() {
   await d.getByText(/RSUD SMC Kabupaten Tasikmalaya/).first().waitFor();
   await shot(d, 'desk-referral-form');
   await d.getByRole('button', { name: 'Rujuk', exact: true }).click();
-  await d.locator('[data-testid=case-state][data-state=referred]').waitFor({ timeout: 15000 });
+  await d.locator('[data-testid=case-state][data-state=referred]').waitFor();
   await d.locator('tr[data-agency=uptd_ppa][data-state=sent]').waitFor();
   await shot(d, 'desk-referral-sent');
 
@@ -307,28 +303,28 @@ async function standard() {
   const inbox = await open({ path: '/staff/', desktop: true });
   const a = inbox.page;
   await staffLogin(a, process.env.PK_AGENCY);
-  await a.locator('li[data-state=sent]').waitFor({ timeout: 15000 });
+  await a.locator('li[data-state=sent]').waitFor();
   check(!(await a.getByText('Tetangga saya sering dipukul').isVisible()), 'no personal data before acceptance');
   await shot(a, 'inbox-sent');
   await a.getByRole('button', { name: 'Terima' }).click();
-  await a.locator('li[data-state=accepted]').waitFor({ timeout: 10000 });
+  await a.locator('li[data-state=accepted]').waitFor();
   await a.getByRole('button', { name: 'Tampilkan data pribadi' }).click();
-  await a.getByText('Tetangga saya sering dipukul ayah tirinya.').waitFor({ timeout: 10000 });
+  await a.getByText('Tetangga saya sering dipukul ayah tirinya.').waitFor();
   await a.getByLabel('Catatan (dirahasiakan)').fill('Korban datang ke UPTD bersama bibinya.');
   await a.getByRole('button', { name: 'Catat tindak lanjut' }).click();
-  await a.locator('li[data-state=in_service]').waitFor({ timeout: 10000 });
+  await a.locator('li[data-state=in_service]').waitFor();
   await shot(a, 'inbox-in-service');
   await a.getByRole('button', { name: 'Tutup rujukan' }).click();
-  await a.locator('li[data-state=closed]').waitFor({ timeout: 10000 });
+  await a.locator('li[data-state=closed]').waitFor();
   await shot(a, 'inbox-closed');
-  await d.locator('[data-testid=case-state][data-state=closed]').waitFor({ timeout: 15000 });
+  await d.locator('[data-testid=case-state][data-state=closed]').waitFor();
   await d.locator('tr[data-agency=uptd_ppa][data-state=closed]').waitFor();
   await shot(d, 'desk-closed');
 
   // The reporter sees the case closed.
   await r.getByRole('button', { name: 'Ke beranda' }).click();
   await r.getByRole('button', { name: 'Laporan saya' }).click();
-  await r.locator('li, button').filter({ hasText: ticket }).filter({ hasText: 'Selesai' }).first().waitFor({ timeout: 15000 });
+  await r.locator('li, button').filter({ hasText: ticket }).filter({ hasText: 'Selesai' }).first().waitFor();
   await shot(r, 'reporter-closed');
   originsOnly();
 }
@@ -353,36 +349,35 @@ async function roles() {
   await shot(budi.page, 'other-companion-no-visit');
   const rinaPhone = await open({ path: '/staff/' });
   await staffLogin(rinaPhone.page, process.env.PK_COMPANION);
-  await rinaPhone.page.locator('[data-testid=visit-state][data-state=assigned]').waitFor({ timeout: 10000 });
+  await rinaPhone.page.locator('[data-testid=visit-state][data-state=assigned]').waitFor();
   check(!(await budi.page.locator('[data-testid=visit-state]').count()), "no visit on Budi's phone");
 
   // The visit to its identification report, then a referral to UPTD PPA.
   const vid = v.json.visit_id;
   for (const step of ['accept', 'en-route', 'arrived'])
     check((await call('POST', `/v1/companion/visits/${vid}/${step}`, rina)).status === 200, step);
-  const ident = await fetch(BASE + `/v1/companion/visits/${vid}/identification`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${rina}`, 'content-type': 'application/json', 'idempotency-key': 'roles-ident' },
-    body: JSON.stringify({ situation_confirmed: true, immediate_danger: false, needs: ['legal'], referral_consent: true,
-      consented_agencies: ['uptd_ppa'], recommended_agencies: ['uptd_ppa'], guardian_situation: 'not_child' }),
-  });
+  const ident = await api('POST', `/v1/companion/visits/${vid}/identification`,
+    { authorization: `Bearer ${rina}`, 'content-type': 'application/json', 'idempotency-key': 'roles-ident' },
+    JSON.stringify({ situation_confirmed: true, immediate_danger: false, needs: ['legal'], referral_consent: true,
+      consented_agencies: ['uptd_ppa'], recommended_agencies: ['uptd_ppa'], guardian_situation: 'not_child' }));
   check(ident.status === 200, `identification: ${ident.status}`);
-  let ref;
-  for (let i = 0; i < 50; i++) {
-    ref = await call('POST', `/v1/staff/cases/${caseId}/referrals`, admin, { agency_code: 'uptd_ppa', services: ['bantuan_hukum'], reason_code: 'identification_needs' });
-    if (ref.status === 200) break;
-    await sleep(200); // until the identification report reached referral
-  }
-  check(ref.status === 200, `referred: ${ref.status}`);
+  // Referral answers 409 identification_pending until the identification
+  // report has reached it; that answer only is waited out, any other is
+  // the outcome.
+  const ref = await until(async () => {
+    const r = await call('POST', `/v1/staff/cases/${caseId}/referrals`, admin, { agency_code: 'uptd_ppa', services: ['bantuan_hukum'], reason_code: 'identification_needs' });
+    return r.status === 409 && r.json?.error?.code === 'identification_pending' ? null : r;
+  }, 'the identification report reached referral');
+  check(ref.status === 200, `referred: ${ref.status} ${JSON.stringify(ref.json)}`);
 
   // Puspaga's inbox stays empty; UPTD PPA's shows the referral.
   const puspaga = await open({ path: '/staff/', desktop: true });
   await staffLogin(puspaga.page, process.env.PK_AGENCY2);
-  await puspaga.page.getByText('Belum ada rujukan untuk lembaga Anda.').waitFor({ timeout: 10000 });
+  await puspaga.page.getByText('Belum ada rujukan untuk lembaga Anda.').waitFor();
   await shot(puspaga.page, 'other-agency-empty');
   const uptd = await open({ path: '/staff/', desktop: true });
   await staffLogin(uptd.page, process.env.PK_AGENCY);
-  await uptd.page.locator('li[data-state=sent]').waitFor({ timeout: 10000 });
+  await uptd.page.locator('li[data-state=sent]').waitFor();
   check(!(await puspaga.page.locator('li.referral').count()), "no UPTD PPA referral in Puspaga's inbox");
   const p2 = await login(process.env.PK_AGENCY2);
   check((await call('GET', `/v1/staff/cases/${caseId}`, p2)).status === 404, "the case is not Puspaga's");
@@ -401,19 +396,25 @@ async function streamdrop() {
   const send = async (n) =>
     (await report(await reporter(`08138888004${n}`), `drop-${n}`, { violence_forms: ['psikis'], location: { kecamatan_code: '32.06.24' } })).ticket;
   const before = await send(1);
-  await d.locator(`tr[data-ticket="${before}"]`).waitFor({ timeout: 10000 });
+  await d.locator(`tr[data-ticket="${before}"]`).waitFor();
   const ctl = process.env.PK_CTL;
+  // The desk may not reconnect until the reports made meanwhile are
+  // committed: it must get them by catching up (Last-Event-ID), not live.
+  let blocked = 0;
+  await d.route('**/v1/staff/events*', (r) => { blocked++; return r.abort(); });
   console.log('PK-RESTART-INTAKE');
-  await d.getByTestId('live').getByText('Terputus').waitFor({ timeout: 20000 });
+  await d.getByTestId('live').getByText('Terputus').waitFor();
   await shot(d, 'desk-stream-down');
-  for (let i = 0; i < 300 && !fs.existsSync(ctl); i++) await sleep(100);
-  check(fs.existsSync(ctl), 'intake restarted');
+  await until(() => fs.existsSync(ctl), 'intake restarted');
   const during = [await send(2), await send(3)];
-  await d.getByTestId('live').getByText('Langsung').waitFor({ timeout: 20000 });
-  for (const t of during) await d.locator(`tr[data-ticket="${t}"]`).waitFor({ timeout: 10000 });
+  await until(() => blocked > 0, 'the desk tried to reconnect meanwhile');
+  await d.unroute('**/v1/staff/events*');
+  await d.getByTestId('live').getByText('Langsung').waitFor();
+  for (const t of during) await d.locator(`tr[data-ticket="${t}"]`).waitFor();
   const after = await send(4);
-  await d.locator(`tr[data-ticket="${after}"]`).waitFor({ timeout: 10000 });
-  check((await d.locator('tr[data-ticket]').count()) >= 4, 'every report on the desk');
+  await d.locator(`tr[data-ticket="${after}"]`).waitFor();
+  for (const t of [before, ...during, after])
+    check((await d.locator(`tr[data-ticket="${t}"]`).count()) === 1, `report ${t} on the desk once`);
   await shot(d, 'desk-caught-up');
 }
 

@@ -61,7 +61,8 @@ function deref(obj) {
 
 const templates = Object.keys(spec.paths).map((t) => ({
   template: t,
-  re: new RegExp('^' + t.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]+') + '$'),
+  names: [...t.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]),
+  re: new RegExp('^' + t.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '([^/]+)') + '$'),
 }));
 function findPath(path) {
   return templates.find((t) => t.re.test(path));
@@ -88,32 +89,73 @@ function errorsText(errors) {
     .join('; ');
 }
 
-// Server-Sent Events: "event: x" / "data: y" frames separated by blank lines.
+// Server-Sent Events: "id: n" / "event: x" / "data: y" frames separated by
+// blank lines. A last frame without its blank line was cut by the client
+// (a stream read until a deadline): it is left out, not called malformed.
 function sseEvents(body) {
   const events = [];
-  for (const frame of body.split('\n\n')) {
+  const frames = body.split('\n\n');
+  frames.pop(); // what follows the last blank line: empty, or a cut frame
+  for (const frame of frames) {
     let event = 'message';
+    let id;
     const data = [];
     let any = false;
     for (const line of frame.split('\n')) {
       if (line.startsWith('event:')) { event = line.slice(6).trim(); any = true; }
       else if (line.startsWith('data:')) { data.push(line.slice(5).replace(/^ /, '')); any = true; }
+      else if (line.startsWith('id:')) id = line.slice(3).trim();
     }
-    if (any && data.length) events.push({ event, data: data.join('\n'), complete: true });
+    if (any && data.length) events.push({ event, id, data: data.join('\n') });
   }
   return events;
 }
 
+// A parameter's value from the URL, as its schema's type.
+function typed(schema, value) {
+  const s = deref(schema) || {};
+  if (s.type === 'integer' || s.type === 'number') return value.trim() === '' ? value : Number(value);
+  if (s.type === 'boolean') return value === 'true' ? true : value === 'false' ? false : value;
+  return value;
+}
+
+// Path parameters: a 2xx for a value the contract refuses is a violation.
+function checkPathParams(where, op, pathItem, found, path, ex) {
+  const values = found.re.exec(path).slice(1);
+  const params = [...(pathItem.parameters || []), ...(op.parameters || [])].map(deref).filter((p) => p.in === 'path');
+  found.names.forEach((name, i) => {
+    const p = params.find((q) => q.name === name);
+    if (!p) { violation(where, 'contract', `path parameter "${name}" not declared`, ex); return; }
+    let v;
+    try { v = decodeURIComponent(values[i]); } catch { v = values[i]; }
+    if (p.schema && !validateLoose(p.schema, typed(p.schema, v)))
+      violation(where, 'request', `server accepted path parameter "${name}" outside the contract: ${errorsText(validateLoose.errors)}`, ex);
+  });
+}
+
+// The security an operation asks for: a 2xx without the bearer it needs
+// is a violation (a route the gate forgot).
+function checkSecurity(where, op, reqHeaders, ex) {
+  const security = op.security ?? spec.security ?? [];
+  const anonymous = security.length === 0 || security.some((req) => Object.keys(req).length === 0);
+  if (anonymous) return;
+  const bearer = security.some((req) => Object.keys(req).some((name) => {
+    const scheme = spec.components?.securitySchemes?.[name];
+    return scheme?.type === 'http' && scheme.scheme === 'bearer';
+  }));
+  if (bearer && !/^Bearer \S/i.test(reqHeaders.authorization ?? ''))
+    violation(where, 'security', 'a 2xx without the bearer token the operation requires', ex);
+}
+
 function checkQuery(where, op, pathItem, query, ex) {
   const params = [...(pathItem.parameters || []), ...(op.parameters || [])].map(deref).filter((p) => p.in === 'query');
+  for (const p of params)
+    if (p.required && !query.some(([name]) => name === p.name))
+      violation(where, 'request', `server accepted a request without the required query parameter "${p.name}"`, ex);
   for (const [name, value] of query) {
     const p = params.find((q) => q.name === name);
     if (!p) { violation(where, 'request', `query parameter "${name}" not declared`, ex); continue; }
-    const schema = deref(p.schema) || {};
-    let v = value;
-    if (schema.type === 'integer' || schema.type === 'number') v = Number(value);
-    if (schema.type === 'boolean') v = value === 'true' ? true : value === 'false' ? false : value;
-    const ok = validateLoose(p.schema, v);
+    const ok = validateLoose(p.schema, typed(p.schema, value));
     if (!ok) violation(where, 'request', `query parameter "${name}" outside the contract: ${errorsText(validateLoose.errors)}`, ex);
   }
 }
@@ -173,7 +215,11 @@ function check(ex) {
   const body = ex.request_body || '';
   const rb = deref(op.requestBody);
   const ok2xx = status >= 200 && status < 300;
-  if (ok2xx) checkQuery(where, op, pathItem, query, ex);
+  if (ok2xx) {
+    checkQuery(where, op, pathItem, query, ex);
+    checkPathParams(where, op, pathItem, found, path, ex);
+    checkSecurity(where, op, reqHeaders, ex);
+  }
   const problems = [];
   const params = [...(pathItem.parameters || []), ...(op.parameters || [])].map(deref);
   for (const p of params.filter((q) => q.in === 'header')) {
@@ -231,7 +277,7 @@ function check(ex) {
     : `/paths/${esc(found.template)}/${opMethod}/responses/${status in responses ? status : `${String(status)[0]}XX`}/content/${esc(ct)}/schema`;
   if (ct === 'application/json') {
     if (!media.schema) {
-      if (ok2xx) violation(where, 'response', `no schema for the ${status} body`, ex);
+      violation(where, 'response', `no schema for the ${status} body`, ex);
       return;
     }
     let parsed;
@@ -244,6 +290,9 @@ function check(ex) {
       if (!events[e.event]) { violation(where, 'response', `stream event "${e.event}" not declared`, ex); continue; }
       let parsed;
       try { parsed = JSON.parse(e.data); } catch { violation(where, 'response', `stream event "${e.event}" data is not JSON`, ex); continue; }
+      // The id a client resumes from (Last-Event-ID) is the entry's seq.
+      if (e.id !== undefined && parsed && parsed.seq !== undefined && String(parsed.seq) !== e.id)
+        violation(where, 'response', `stream event "${e.event}" id ${e.id} is not its seq ${parsed.seq}`, ex);
       const v = validator(`${resPointer.replace(/\/schema$/, '')}/x-events/${esc(e.event)}`);
       if (!v(parsed)) violation(where, 'response', `stream event "${e.event}" outside the contract: ${errorsText(v.errors)}`, ex);
     }
@@ -264,9 +313,15 @@ function checkError(where, ex) {
 }
 
 const lines = fs.existsSync(recordPath) ? fs.readFileSync(recordPath, 'utf8').split('\n').filter(Boolean) : [];
+if (!lines.length) {
+  console.log(`contract: nothing recorded in ${recordPath}: the recording is broken, nothing was checked`);
+  process.exit(1);
+}
+let unanswered = 0;
 for (const line of lines) {
   const ex = JSON.parse(line);
   if (ex.path === null || ex.request_body_binary || ex.response_body_binary) continue; // garbage sent on purpose
+  if (!ex.status) { unanswered++; continue; } // no answer within the client's time: nothing to check
   check(ex);
 }
 
@@ -275,7 +330,7 @@ for (const [p, item] of Object.entries(spec.paths))
   for (const m of ['get', 'put', 'post', 'delete', 'patch'])
     if (item[m]) operations.push(`${m.toUpperCase()} ${p}`);
 const unexercised = operations.filter((o) => !covered.has(o));
-console.log(`contract: ${checked} exchanges checked against ${specPath}; ${covered.size} of ${operations.length} operations exercised (${web} requests for the web apps' files left out)`);
+console.log(`contract: ${checked} exchanges checked against ${specPath}; ${covered.size} of ${operations.length} operations exercised (${web} requests for the web apps' files left out; ${unanswered} without an answer)`);
 if (unexercised.length) console.log(`contract: not exercised by the suites: ${unexercised.join(', ')}`);
 if (violations.size) {
   let total = 0;

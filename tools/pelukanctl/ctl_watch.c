@@ -38,12 +38,26 @@ int ctl_watch(const ctl_t *ctl, int argc, char **argv)
     }
     zsock_set_subscribe(sub, ""); /* every producer's stream */
     fprintf(stderr, "pelukanctl watch: listening to every service; Ctrl-C stops\n");
+    /* Each producer's first message (a heartbeat comes every second) says
+     * that its stream is reaching us: from then on nothing it publishes is
+     * missed but for a dropped message. */
+    char seen[512] = " ";
     while (!zsys_interrupted) {
         zmsg_t *msg = zmsg_recv(sub);
         if (!msg)
             break;
         zframe_t *topic = zmsg_first(msg), *hdr = zmsg_next(msg), *body = zmsg_next(msg);
         size_t tl = zframe_size(topic), sl = strlen(PK_BUS_HEARTBEAT_SUFFIX);
+        const char *dot = memchr(zframe_data(topic), '.', tl);
+        if (dot) {
+            char name[64];
+            snprintf(name, sizeof name, " %.*s ", (int)(dot - (const char *)zframe_data(topic)),
+                     (const char *)zframe_data(topic));
+            if (!strstr(seen, name) && strlen(seen) + strlen(name) < sizeof seen) {
+                strcat(seen, name + 1);
+                fprintf(stderr, "pelukanctl watch: receiving from %.*s\n", (int)strlen(name) - 2, name + 1);
+            }
+        }
         bool heartbeat = tl >= sl && memcmp(zframe_data(topic) + tl - sl, PK_BUS_HEARTBEAT_SUFFIX, sl) == 0;
         if (zmsg_size(msg) == 3 && !heartbeat && zframe_size(hdr) == PK_BUS_HEADER_BYTES) {
             uint64_t epoch, seq;

@@ -85,6 +85,8 @@ void pk_http_csp(pk_http_req_t *req, const char *csp);
 void pk_http_fallback(pk_http_t *self, pk_http_handler_fn fn, void *arg);
 /* Adds a response header; call before pk_http_respond(). */
 void pk_http_add_header(pk_http_req_t *req, const char *name, const char *value);
+/* Whether a response header `name` (any letter case) was added. */
+bool pk_http_has_response_header(const pk_http_req_t *req, const char *name);
 
 /* Sends the response and frees the request. `body` is copied. */
 void pk_http_respond(pk_http_req_t *req, int status, const char *content_type, const char *body, size_t len);
