@@ -80,10 +80,19 @@ if [ $MODE = bench ]; then
     for b in $(bins_of bench); do
         case "$(basename "$b")" in *"${PKTEST_ONLY:-}"*) ;; *) continue ;; esac
         [ -x "$b" ] || { echo "run.sh: benchmark $b was not built" >&2; continue; }
-        setsid "$b" &
+        setsid "$b" > "$TMP/bench.out" &
         pid=$!
+        tail -f --pid=$pid "$TMP/bench.out" &
         wait $pid || echo "run.sh: benchmark $b failed (benchmarks never fail the tests)" >&2
         kill -KILL -- "-$pid" 2>/dev/null
+        sleep 0.2 # tail's last read (display only)
+        # Every figure the benchmark (and the browser script it runs) can
+        # print: one it did not print is printed as NaN, never left out.
+        src=tests/bench/$(basename "$b").c
+        for name in $(grep -ho 'BENCH [a-z0-9_]* ' "$src" $(grep -o 'tests/web/[a-z_]*\.mjs' "$src" | sort -u) |
+            awk '{print $2}' | sort -u); do
+            grep -q "^BENCH $name " "$TMP/bench.out" || echo "BENCH $name NaN (missing: $(basename "$b") did not print it)"
+        done
     done
     exit $status
 fi

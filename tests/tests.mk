@@ -25,3 +25,5 @@ $(filter $(BUILD)/tests/unit/test_audit_%,$(UNIT_BINS)): $(AUDIT_LIB)
 $(filter %/bench_audit,$(BENCH_BINS)): $(AUDIT_LIB)
 # The authorization matrix test walks intake's route table.
 $(BUILD)/tests/e2e/test_staff: $(INTAKE_LIB)
+# The report benchmark runs intake's own report statement on PostgreSQL alone.
+$(filter %/bench_intake,$(BENCH_BINS)): $(INTAKE_LIB)

@@ -22,6 +22,7 @@ struct pk_db_group {
     struct s_flight *flights; /* those groups, to detach them on destroy */
     bool closing;
     uv_timer_t *kick; /* defers the first send to the next loop turn */
+    pk_metric_t *m_groups, *m_statements;
 };
 
 typedef struct s_flight {
@@ -105,6 +106,8 @@ static void s_submit(pk_db_group_t *self, s_item_t **items, int count)
     for (int i = 0; i < count; i++)
         pk_db_txn_add(txn, items[i]->sql, items[i]->nparams, (const char *const *)items[i]->params);
     self->in_flight++;
+    pk_metric_add(self->m_groups, 1);
+    pk_metric_add(self->m_statements, count);
     pk_db_txn_submit(txn, s_group_done, f);
 }
 
@@ -139,6 +142,12 @@ pk_db_group_t *pk_db_group_new(pk_db_t *db, int max_items)
     uv_timer_init(pk_db_loop(db), self->kick);
     self->kick->data = self;
     return self;
+}
+
+void pk_db_group_count(pk_db_group_t *self, pk_metric_t *groups, pk_metric_t *statements)
+{
+    self->m_groups = groups;
+    self->m_statements = statements;
 }
 
 static void s_kick_closed(uv_handle_t *h)

@@ -40,7 +40,7 @@ typedef struct {
     int retention_s;     /* closed cases are erased after this; 0: never (intake_erasure.c) */
     bool retention_busy; /* a retention sweep is running */
     int streams_per_session, streams_per_account, streams_max;
-        /* staff feed caps (intake_events.c) */ /* password hashes allowed at once, and taken (intake_staff.c) */
+    /* staff feed caps (intake_events.c) */ /* password hashes allowed at once, and taken (intake_staff.c) */
     int otp_fails_per_client_day, otp_fails_per_phone_day;
     int session_ttl_s, session_idle_s;
     int staff_session_ttl_s, staff_max_failures, staff_lock_s;
@@ -72,6 +72,9 @@ typedef struct intake_route {
 } intake_route_t;
 
 extern const intake_route_t intake_routes[];
+
+/* The report's one statement, written in groups (intake_server.c). */
+extern const char intake_sql_report_submit[];
 
 /* The codes requests are checked against, and the code lists and regions
  * the apps show, read from the seed tables (intake_reference.c). */

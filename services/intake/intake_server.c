@@ -98,6 +98,38 @@ static pk_db_group_t *s_writer_for(const intake_t *in, const char *reporter_id)
     return in->groups[h % (uint32_t)in->nwriters];
 }
 
+/* The report's one statement ($1 reporter, $2 key, $3 case id, $4 wrapped
+ * key, $5 sealed personal data, $6-$19 the report's codes, $20 topic, $21
+ * envelope, $22 sealed contact safety, $23 ticket, $24 reports per day):
+ * the key claims the request; only then the case, its first timeline step
+ * and its event; a retry gets the first answer. Reports that arrive
+ * together share one commit (group commit). Shared with the benchmark that
+ * measures PostgreSQL alone on it (tests/bench/bench_intake.c). */
+const char intake_sql_report_submit[] =
+    "WITH lim AS (SELECT CASE WHEN $24::int = 0 THEN false ELSE (SELECT count(*) FROM (SELECT 1 FROM cases"
+    "   WHERE reporter_id = $1 AND created_at > now() - interval '1 day' LIMIT $24::int) x) >= $24::int END"
+    "   AS over),"
+    " k AS (INSERT INTO idempotency (reporter_id, key, case_id) SELECT $1, $2, $3 WHERE NOT (SELECT over FROM lim)"
+    "   ON CONFLICT DO NOTHING RETURNING case_id),"
+    " c AS (INSERT INTO cases (id, ticket, reporter_id, state, wrapped_key, personal_sealed, reporter_kind,"
+    "   witness_relation, victim_sex, victim_age_band, child, disability, violence_forms, place_type,"
+    "   perpetrator_relation, incident_at, incident_approx, kecamatan_code, desa_code, urgent)"
+    "   SELECT $3, $23, $1, 'submitted',"
+    "   $4::bytea, $5::bytea, $6, NULLIF($7, ''), NULLIF($8, ''), NULLIF($9, ''), $10, $11, $12::text[],"
+    "   NULLIF($13, ''), NULLIF($14, ''), to_timestamp(NULLIF($15, '0')::bigint), $16, NULLIF($17, ''),"
+    "   NULLIF($18, ''), $19 FROM k RETURNING id, ticket, created_at, state),"
+    " e AS (INSERT INTO case_event (case_id, state, actor_kind) SELECT id, 'submitted', 'reporter' FROM c),"
+    " o AS (INSERT INTO outbox (topic, case_id, envelope) SELECT $20, id, $21::bytea FROM c),"
+    " s AS (UPDATE reporter SET safety_sealed = $22::bytea WHERE id = $1 AND $22::bytea IS NOT NULL"
+    "   AND EXISTS (SELECT 1 FROM c))"
+    " SELECT id, ticket, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), true, state"
+    " FROM c"
+    " UNION ALL SELECT x.id, x.ticket, to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    "   false, 'submitted' FROM idempotency i JOIN cases x ON x.id = i.case_id"
+    "   WHERE i.reporter_id = $1 AND i.key = $2 AND NOT EXISTS (SELECT 1 FROM k)"
+    " UNION ALL SELECT '', '', '', false, 'limited' WHERE (SELECT over FROM lim) AND NOT EXISTS"
+    "   (SELECT 1 FROM idempotency i WHERE i.reporter_id = $1 AND i.key = $2)";
+
 static void s_report_write(intake_call_t *c)
 {
     intake_t *in = c->in;
@@ -187,35 +219,7 @@ static void s_report_write(intake_call_t *c)
                        safety_hex,
                        ticket,
                        per_day};
-    /* One statement: the key claims the request; only then the case, its
-     * first timeline step and its event; a retry gets the first answer.
-     * Reports that arrive together share one commit (group commit). */
-    pk_db_group_add(
-        s_writer_for(in, c->reporter_id),
-        "WITH lim AS (SELECT CASE WHEN $24::int = 0 THEN false ELSE (SELECT count(*) FROM (SELECT 1 FROM cases"
-        "   WHERE reporter_id = $1 AND created_at > now() - interval '1 day' LIMIT $24::int) x) >= $24::int END"
-        "   AS over),"
-        " k AS (INSERT INTO idempotency (reporter_id, key, case_id) SELECT $1, $2, $3 WHERE NOT (SELECT over FROM lim)"
-        "   ON CONFLICT DO NOTHING RETURNING case_id),"
-        " c AS (INSERT INTO cases (id, ticket, reporter_id, state, wrapped_key, personal_sealed, reporter_kind,"
-        "   witness_relation, victim_sex, victim_age_band, child, disability, violence_forms, place_type,"
-        "   perpetrator_relation, incident_at, incident_approx, kecamatan_code, desa_code, urgent)"
-        "   SELECT $3, $23, $1, 'submitted',"
-        "   $4::bytea, $5::bytea, $6, NULLIF($7, ''), NULLIF($8, ''), NULLIF($9, ''), $10, $11, $12::text[],"
-        "   NULLIF($13, ''), NULLIF($14, ''), to_timestamp(NULLIF($15, '0')::bigint), $16, NULLIF($17, ''),"
-        "   NULLIF($18, ''), $19 FROM k RETURNING id, ticket, created_at, state),"
-        " e AS (INSERT INTO case_event (case_id, state, actor_kind) SELECT id, 'submitted', 'reporter' FROM c),"
-        " o AS (INSERT INTO outbox (topic, case_id, envelope) SELECT $20, id, $21::bytea FROM c),"
-        " s AS (UPDATE reporter SET safety_sealed = $22::bytea WHERE id = $1 AND $22::bytea IS NOT NULL"
-        "   AND EXISTS (SELECT 1 FROM c))"
-        " SELECT id, ticket, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), true, state"
-        " FROM c"
-        " UNION ALL SELECT x.id, x.ticket, to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-        "   false, 'submitted' FROM idempotency i JOIN cases x ON x.id = i.case_id"
-        "   WHERE i.reporter_id = $1 AND i.key = $2 AND NOT EXISTS (SELECT 1 FROM k)"
-        " UNION ALL SELECT '', '', '', false, 'limited' WHERE (SELECT over FROM lim) AND NOT EXISTS"
-        "   (SELECT 1 FROM idempotency i WHERE i.reporter_id = $1 AND i.key = $2)",
-        24, p, s_report_done, c);
+    pk_db_group_add(s_writer_for(in, c->reporter_id), intake_sql_report_submit, 24, p, s_report_done, c);
     free(wrapped_hex);
     free(sealed_hex);
     free(forms_text);

@@ -62,7 +62,6 @@ static const pk_config_def_t s_settings[] = {
     PK_CONFIG_END,
 };
 
-
 static int s_start(pk_service_t *svc, void **state_p)
 {
     const pk_config_t *cfg = pk_service_config(svc);
@@ -71,9 +70,14 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->log = pk_service_log(svc);
     in->db = pk_service_db(svc);
     in->nwriters = (int)pk_config_int(cfg, "PELUKAN_INTAKE_WRITERS");
+    pk_metric_t *groups = pk_metrics_counter(pk_service_metrics(svc), "pelukan_intake_report_groups_total", NULL,
+                                             "report transactions committed as one group (group commit)");
+    pk_metric_t *grouped = pk_metrics_counter(pk_service_metrics(svc), "pelukan_intake_report_grouped_total", NULL,
+                                              "reports written in those groups");
     for (int i = 0; i < in->nwriters; i++) {
         in->writers[i] = pk_db_new(pk_service_loop(svc), pk_service_conninfo(svc), in->log);
         in->groups[i] = pk_db_group_new(in->writers[i], 256);
+        pk_db_group_count(in->groups[i], groups, grouped);
     }
     in->keys = pk_service_keyring(svc);
     in->catalog = intake_catalog_new();

@@ -1,6 +1,7 @@
 /* bench_audit.c -- the audit log: durable appends (chain included) from a
  * producer's backlog, full verification by pelukanctl, and raw SHA-256 over
  * the same entries in the same run. Prints BENCH lines; never fails. */
+#include <math.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -92,15 +93,19 @@ static double s_append(const char *db, int events, int cases)
     while (s_count_in(db, "SELECT count(*) FROM intake.outbox WHERE seq IS NOT NULL") < events &&
            pkt_now_ms() < deadline)
         usleep(100000);
-    double t0 = pkt_now_ms();
+    /* Timed from audit's readiness (its start-up and migrations are not
+     * appending). */
     pkt_proc_t audit = pkt_service_start("audit", env);
-    while (s_count_in(db, "SELECT count(*) FROM audit.event_log") < events && pkt_now_ms() < deadline)
+    double t0 = pkt_now_ms();
+    long done;
+    while ((done = s_count_in(db, "SELECT count(*) FROM audit.event_log")) < events && pkt_now_ms() < deadline)
         usleep(20000);
     double secs = (pkt_now_ms() - t0) / 1000;
     pkt_proc_stop(&producer, SIGTERM, 20000);
     pkt_proc_stop(&audit, SIGTERM, 20000);
     pkt_env_destroy(&env);
-    return events / secs;
+    /* Cut by the deadline: not a rate of the whole work. */
+    return done < events ? NAN : events / secs;
 }
 
 int main(void)
@@ -121,13 +126,17 @@ int main(void)
     double deadline = pkt_now_ms() + 300000;
     while (s_count("SELECT count(*) FROM intake.outbox WHERE seq IS NOT NULL") < S_EVENTS && pkt_now_ms() < deadline)
         usleep(100000);
-    double t0 = pkt_now_ms();
     pkt_proc_t audit = pkt_service_start("audit", env);
-    while (s_count("SELECT count(*) FROM audit.event_log") < S_EVENTS && pkt_now_ms() < deadline)
+    double t0 = pkt_now_ms(); /* from readiness */
+    long appended;
+    while ((appended = s_count("SELECT count(*) FROM audit.event_log")) < S_EVENTS && pkt_now_ms() < deadline)
         usleep(20000);
     double append_s = (pkt_now_ms() - t0) / 1000;
     pkt_proc_stop(&producer, SIGTERM, 20000);
-    printf("BENCH audit_append_per_s %.0f events/s\n", S_EVENTS / append_s);
+    if (appended < S_EVENTS)
+        printf("BENCH audit_append_per_s NaN events/s (INCOMPLETE: %ld of %d by the deadline)\n", appended, S_EVENTS);
+    else
+        printf("BENCH audit_append_per_s %.0f events/s (from audit's readiness)\n", S_EVENTS / append_s);
     fflush(stdout);
 
     /* Replay of the whole log through the archive ROUTER: decoded (as a
@@ -169,8 +178,7 @@ int main(void)
     for (uint64_t i = 1; i <= 1000000; i++)
         audit_chain_hash(h, i, "intake", 1, i, envelope, (size_t)env_len, h);
     double hash_rate = 1000000 / ((pkt_now_ms() - h0) / 1000);
-    printf("BENCH blake2b_or_sha256_per_s %.0f entries/s (SHA-256 chain hash, %ld-byte envelopes)\n", hash_rate,
-           env_len);
+    printf("BENCH sha256_chain_per_s %.0f entries/s (the chain hash alone, %ld-byte envelopes)\n", hash_rate, env_len);
     printf("BENCH audit_verify_vs_hash %.3f ratio\n", verify / hash_rate);
     /* What verify must hash per entry: the chain hash, the Merkle leaf and
      * (on average) one interior node. */
@@ -191,8 +199,10 @@ int main(void)
     /* What sealing costs (review M10): the same backlog as events of 1,000
      * cases, each sealed under its case's key, beside events of no case. */
     double plain = s_append("b_audit_plain", 20000, 0), sealed = s_append("b_audit_sealed", 20000, 1000);
-    printf("BENCH audit_append_plain_per_s %.0f events/s (20,000 events of no case)\n", plain);
-    printf("BENCH audit_append_sealed_per_s %.0f events/s (20,000 events of 1,000 cases, 20 each, sealed)\n", sealed);
-    printf("BENCH audit_sealed_vs_plain %.2f ratio\n", plain > 0 ? sealed / plain : 0);
+    printf("BENCH audit_append_plain_per_s %.0f events/s (20,000 events of no case%s)\n", plain,
+           isnan(plain) ? "; INCOMPLETE by the deadline" : "");
+    printf("BENCH audit_append_sealed_per_s %.0f events/s (20,000 events of 1,000 cases, 20 each, sealed%s)\n", sealed,
+           isnan(sealed) ? "; INCOMPLETE by the deadline" : "");
+    printf("BENCH audit_sealed_vs_plain %.2f ratio\n", sealed / plain);
     return 0;
 }

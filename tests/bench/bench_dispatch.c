@@ -142,7 +142,7 @@ int main(void)
     PQfinish(pg);
     free(conninfo);
     double raw_p99 = pkt_percentile(raw, S_SUGGESTS, 99);
-    printf("BENCH pg_knn_raw_p99_ms %.3f ms (100k points, LIMIT 5, psql-style round trip)\n", raw_p99);
+    printf("BENCH pg_knn_raw_p99_ms %.3f ms (100k points, LIMIT 5, psql-style round trip; 400 samples)\n", raw_p99);
 
     /* In the service: the command straight to dispatch's ROUTER. */
     pk_bus_keys_t *keys = pkt_bus_keys(T.env, "intake");
@@ -176,8 +176,10 @@ int main(void)
     if (nsvc > 0) {
         double p50 = pkt_percentile(svc, nsvc, 50), p99 = pkt_percentile(svc, nsvc, 99);
         printf("BENCH dispatch_suggest_service_p50_ms %.3f ms (command to dispatch, 100k companions)\n", p50);
-        printf("BENCH dispatch_suggest_service_p99_ms %.3f ms\n", p99);
-        printf("BENCH dispatch_suggest_service_vs_raw_knn %.2f ratio (p99 raw / p99 service)\n", raw_p99 / p99);
+        printf("BENCH dispatch_suggest_service_p99_ms %.3f ms (400 samples)\n", p99);
+        printf("BENCH dispatch_suggest_service_vs_bare_knn %.2f ratio (p99 of a bare KNN, no load, staleness or "
+               "coverage filter, / p99 of the service: a lower bound, not the same query)\n",
+               raw_p99 / p99);
     }
 
     /* Through the gateway: staff session, case read, the place opened,
@@ -196,9 +198,9 @@ int main(void)
     if (ngw > 0) {
         printf("BENCH dispatch_suggest_p50_ms %.3f ms (GET /v1/staff/cases/{id}/companions, 100k companions)\n",
                pkt_percentile(gw, ngw, 50));
-        printf("BENCH dispatch_suggest_p99_ms %.3f ms\n", pkt_percentile(gw, ngw, 99));
+        printf("BENCH dispatch_suggest_p99_ms %.3f ms (%d samples)\n", pkt_percentile(gw, ngw, 99), ngw);
     } else {
-        printf("BENCH dispatch_suggest_p99_ms -1 ms (the gateway answered %d)\n", first_status);
+        printf("BENCH dispatch_suggest_p99_ms NaN ms (the gateway answered %d)\n", first_status);
     }
     fflush(stdout);
 
@@ -312,7 +314,8 @@ int main(void)
     if (nl > 0) {
         printf("BENCH dispatch_approach_lag_p50_ms %.1f ms (ping sent -> on the reporter's stream)\n",
                pkt_percentile(lag, nl, 50));
-        printf("BENCH dispatch_approach_lag_p99_ms %.1f ms\n", pkt_percentile(lag, nl, 99));
+        printf("BENCH dispatch_approach_lag_max_ms %.1f ms (%d samples: too few for a p99)\n",
+               pkt_percentile(lag, nl, 100), nl);
     }
     printf("BENCH dispatch_approach_updates_seen %d of %d pings\n", nl, S_LAG_PINGS);
     fflush(stdout);

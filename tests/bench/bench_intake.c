@@ -1,7 +1,9 @@
 /* bench_intake.c -- durable POST /v1/reports under load (wrk, keep-alive,
- * 64 connections, distinct idempotency keys, ~1 KB bodies), against
- * pgbench-style durable 1 KB inserts on the same cluster. Prints BENCH
- * lines; never fails a test run. */
+ * 64 connections, distinct idempotency keys, ~1 KB bodies), against two
+ * ceilings measured on the same cluster in the same run: durable 1 KB
+ * inserts (8 clients), and intake's own report statement run by PostgreSQL
+ * alone with intake's group sizes and parameters. Prints BENCH lines;
+ * never fails a test run. */
 #include <czmq.h>
 #include <pthread.h>
 #include <signal.h>
@@ -10,6 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <math.h>
+#include <sodium.h>
+
+#include "../../services/intake/intake.h"
+#include "../../services/intake/intake_case.h"
 #include "../support/pkt_intake.h"
 #include "pelukan/util.h"
 #include "pelukan/v1/commands.pb-c.h"
@@ -84,41 +91,152 @@ static char *s_token(int port, zsock_t *notif, const char *phone)
     return token;
 }
 
-/* The report transaction itself (the rows intake writes for one report:
- * idempotency key, case, timeline step, outbox event) run by pgbench, 8
- * clients, one report per commit: what PostgreSQL alone can do with it. */
-static double s_pg_report_txn(void)
+/* The parameters of one report as intake wrote it: read back from a row
+ * intake committed in this run, so that PostgreSQL alone gets the same
+ * values and the same sizes. */
+typedef struct {
+    char *v[24];
+} s_params_t;
+
+static char *s_value(const char *db, const char *sql)
 {
-    char *script = pk_asprintf("%s/report_txn.sql", pkt_env("PKTEST_TMP"));
-    FILE *f = fopen(script, "w");
-    fputs(
-        "WITH k AS (INSERT INTO intake.idempotency (reporter_id, key, case_id)"
-        "  VALUES ((SELECT id FROM intake.reporter LIMIT 1), md5(random()::text || clock_timestamp()::text),"
-        "  md5(random()::text)) ON CONFLICT DO NOTHING RETURNING case_id),"
-        " c AS (INSERT INTO intake.cases (id, ticket, reporter_id, state, wrapped_key, personal_sealed, reporter_kind,"
-        "  child, disability, violence_forms, kecamatan_code, urgent)"
-        "  SELECT case_id, 'PK-' || lpad(((nextval('intake.ticket_seq') * 7919) % 1000003)::text, 6, '0'),"
-        "  (SELECT id FROM intake.reporter LIMIT 1), 'submitted', decode(repeat('ab', 73), 'hex'),"
-        "  decode(repeat('cd', 900), 'hex'), 'victim', true, false, '{fisik}', '32.06.24', true FROM k RETURNING id),"
-        " e AS (INSERT INTO intake.case_event (case_id, state, actor_kind) SELECT id, 'submitted', 'reporter' FROM c),"
-        " o AS (INSERT INTO intake.outbox (topic, case_id, envelope)"
-        "  SELECT 'intake.report_submitted', id, decode(repeat('ef', 120), 'hex') FROM c)"
-        " SELECT id FROM c;\n",
-        f);
-    fclose(f);
-    char *cmd = pk_asprintf("/usr/lib/postgresql/15/bin/pgbench -h 127.0.0.1 -p %s -U postgres -n -M prepared -c 8 "
-                            "-j 2 -T 10 -f %s b_intake 2>&1",
-                            pkt_env("PKTEST_PG_PORT"), script);
-    FILE *p = popen(cmd, "r");
-    char line[256];
-    double tps = 0;
-    while (p && fgets(line, sizeof line, p))
-        sscanf(line, "tps = %lf", &tps);
-    if (p)
-        pclose(p);
-    free(cmd);
-    free(script);
-    return tps;
+    char *v = pkt_sql_value(db, sql);
+    return v ? v : pk_strdup("");
+}
+
+static bool s_params_from(const char *db, s_params_t *p)
+{
+    memset(p, 0, sizeof *p);
+    static const char *const q[] = {
+        NULL, /* $1 the reporter: set per statement */
+        NULL, /* $2 the key: unique per statement */
+        NULL, /* $3 the case id: unique per statement */
+        "SELECT '\\x' || encode(wrapped_key, 'hex') FROM intake.cases ORDER BY created_at DESC LIMIT 1",
+        "SELECT '\\x' || encode(personal_sealed, 'hex') FROM intake.cases ORDER BY created_at DESC LIMIT 1",
+        "SELECT reporter_kind FROM intake.cases ORDER BY created_at DESC LIMIT 1",
+        "SELECT coalesce(witness_relation, '') FROM intake.cases ORDER BY created_at DESC LIMIT 1",
+        "SELECT coalesce(victim_sex, '') FROM intake.cases ORDER BY created_at DESC LIMIT 1",
+        "SELECT coalesce(victim_age_band, '') FROM intake.cases ORDER BY created_at DESC LIMIT 1",
+        "SELECT CASE WHEN child THEN 't' ELSE 'f' END FROM intake.cases ORDER BY created_at DESC LIMIT 1",
+        "SELECT CASE WHEN disability THEN 't' ELSE 'f' END FROM intake.cases ORDER BY created_at DESC LIMIT 1",
+        "SELECT violence_forms::text FROM intake.cases ORDER BY created_at DESC LIMIT 1",
+        "SELECT coalesce(place_type, '') FROM intake.cases ORDER BY created_at DESC LIMIT 1",
+        "SELECT coalesce(perpetrator_relation, '') FROM intake.cases ORDER BY created_at DESC LIMIT 1",
+        "SELECT coalesce(extract(epoch FROM incident_at)::bigint, 0) FROM intake.cases ORDER BY created_at DESC LIMIT "
+        "1",
+        "SELECT CASE WHEN incident_approx THEN 't' ELSE 'f' END FROM intake.cases ORDER BY created_at DESC LIMIT 1",
+        "SELECT coalesce(kecamatan_code, '') FROM intake.cases ORDER BY created_at DESC LIMIT 1",
+        "SELECT coalesce(desa_code, '') FROM intake.cases ORDER BY created_at DESC LIMIT 1",
+        "SELECT CASE WHEN urgent THEN 't' ELSE 'f' END FROM intake.cases ORDER BY created_at DESC LIMIT 1",
+        "SELECT topic FROM intake.outbox WHERE topic = 'intake.report_submitted' LIMIT 1",
+        "SELECT '\\x' || encode(envelope, 'hex') FROM intake.outbox WHERE topic = 'intake.report_submitted' LIMIT 1",
+        "SELECT '\\x' || encode(safety_sealed, 'hex') FROM intake.reporter WHERE safety_sealed IS NOT NULL LIMIT 1",
+        NULL, /* $23 the ticket: unique per statement */
+        NULL, /* $24 reports per day: 0, as intake ran */
+    };
+    for (int i = 0; i < 24; i++)
+        p->v[i] = q[i] ? s_value(db, q[i]) : NULL;
+    p->v[23] = pk_strdup("0");
+    return strlen(p->v[4]) > 2 && strlen(p->v[20]) > 2 && strlen(p->v[21]) > 2;
+}
+
+static void s_params_free(s_params_t *p)
+{
+    for (int i = 0; i < 24; i++)
+        free(p->v[i]);
+}
+
+typedef struct {
+    double per_s;
+    long failed;
+} s_raw_t;
+
+/* PostgreSQL alone on intake's own report statement (intake_sql_report_submit),
+ * as intake's one writer sends it: one connection, prepared, pipelined,
+ * `group` statements per implicit transaction (the mean group intake made
+ * under the same load, measured from its metrics), one group in flight,
+ * the reporters of `ids` in turn, with the parameters intake wrote. For
+ * 10 s, in `db` (a copy of intake's database; no intake running). */
+static s_raw_t s_pg_report_txn(const char *db, char **ids, int nids, double group_mean, const s_params_t *tmpl)
+{
+    s_raw_t res = {0, 0};
+    char *ci = pk_asprintf("host=127.0.0.1 port=%s dbname=%s user=intake", pkt_env("PKTEST_PG_PORT"), db);
+    PGconn *c = PQconnectdb(ci);
+    free(ci);
+    if (PQstatus(c) != CONNECTION_OK) {
+        fprintf(stderr, "bench_intake: raw report: %s", PQerrorMessage(c));
+        PQfinish(c);
+        res.failed = -1;
+        return res;
+    }
+    PGresult *r = PQprepare(c, "report", intake_sql_report_submit, 24, NULL);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        fprintf(stderr, "bench_intake: raw report: prepare: %s", PQerrorMessage(c));
+        PQclear(r);
+        PQfinish(c);
+        res.failed = -1;
+        return res;
+    }
+    PQclear(r);
+    PQenterPipelineMode(c);
+    long done = 0, n = 0;
+    double carry = 0, start = pkt_now_ms();
+    while (pkt_now_ms() - start < 10000 && PQstatus(c) == CONNECTION_OK) {
+        /* Groups of the mean size on average (e.g. 3.4: 3, 3, 4, 3, 4...). */
+        carry += group_mean;
+        int g = (int)carry;
+        carry -= g;
+        if (g < 1)
+            g = 1;
+        char keys[256][40], cases[256][40], tickets[256][16];
+        for (int i = 0; i < g && i < 256; i++) {
+            const char *p[24];
+            memcpy(p, tmpl->v, sizeof p);
+            p[0] = ids[n % nids];
+            snprintf(keys[i], sizeof keys[i], "raw-%ld", n);
+            uint8_t raw[16], t[8];
+            randombytes_buf(raw, sizeof raw);
+            for (int b = 0; b < 16; b++)
+                sprintf(cases[i] + 2 * b, "%02x", raw[b]);
+            randombytes_buf(t, sizeof t);
+            intake_ticket_from(t, tickets[i]);
+            p[1] = keys[i];
+            p[2] = cases[i];
+            p[22] = tickets[i];
+            PQsendQueryPrepared(c, "report", 24, p, NULL, NULL, 0);
+            n++;
+        }
+        PQpipelineSync(c);
+        for (;;) {
+            PGresult *x = PQgetResult(c);
+            if (!x) {
+                if (PQstatus(c) != CONNECTION_OK) {
+                    res.failed++;
+                    break;
+                }
+                continue; /* the end of one statement's results */
+            }
+            ExecStatusType st = PQresultStatus(x);
+            if (st == PGRES_TUPLES_OK)
+                done++;
+            else if (st != PGRES_PIPELINE_SYNC)
+                res.failed++;
+            PQclear(x);
+            if (st == PGRES_PIPELINE_SYNC)
+                break;
+        }
+    }
+    res.per_s = (double)done / ((pkt_now_ms() - start) / 1000);
+    PQexitPipelineMode(c);
+    PQfinish(c);
+    return res;
+}
+
+/* Reports written and groups committed so far, from intake's metrics. */
+static void s_groups(const pkt_proc_t *intake, long long *groups, long long *reports)
+{
+    *groups = pkt_metric(intake->metrics_port, "pelukan_intake_report_groups_total");
+    *reports = pkt_metric(intake->metrics_port, "pelukan_intake_report_grouped_total");
 }
 
 typedef struct {
@@ -211,7 +329,7 @@ int main(void)
     free(pkt_db_create("b_intake"));
     pkt_env_t *env = pkt_env_new("b_intake");
     pkt_env_set(env, "PELUKAN_LOG_LEVEL", "warn");
-    pkt_env_set(env, "PELUKAN_INTAKE_REPORTS_PER_DAY", "0"); /* thousands of reports per reporter, on purpose */
+    pkt_env_set(env, "PELUKAN_INTAKE_REPORTS_PER_DAY", "0");   /* thousands of reports per reporter, on purpose */
     pkt_env_set(env, "PELUKAN_INTAKE_OTP_PER_CLIENT", "1000"); /* 65 reporters register from one address */
     zsock_t *notif = pkt_bus_bind(env, ZMQ_ROUTER, "notification", "notification.rpc", "PELUKAN_NOTIFICATION_RPC");
     pkt_proc_t intake = pkt_service_start("intake", env);
@@ -224,9 +342,6 @@ int main(void)
             return 0;
         }
     }
-    double report_txn = s_pg_report_txn();
-    printf("BENCH pg_report_txn_raw_per_s %.0f txn/s\n", report_txn);
-    fflush(stdout);
 
     /* One reporter (every request on the same rows, the old benchmark) and
      * 64 distinct reporters at once, as the service meets them (the load
@@ -235,11 +350,21 @@ int main(void)
      * tables bigger for the next, and this order gives both the same
      * share of that drift. */
     long deadlocks_before = s_deadlocks();
+    long long g[5], r[5];
+    s_groups(&intake, &g[0], &r[0]);
     s_load_t o1 = s_load(intake.http_port, &tokens[S_MANY], 1, "one");
+    s_groups(&intake, &g[1], &r[1]);
     s_load_t m1 = s_load(intake.http_port, tokens, S_MANY, "many");
+    s_groups(&intake, &g[2], &r[2]);
     s_load_t m2 = s_load(intake.http_port, tokens, S_MANY, "many");
+    s_groups(&intake, &g[3], &r[3]);
     s_load_t o2 = s_load(intake.http_port, &tokens[S_MANY], 1, "one");
+    s_groups(&intake, &g[4], &r[4]);
     long deadlocks = s_deadlocks() - deadlocks_before;
+    long long one_groups = (g[1] - g[0]) + (g[4] - g[3]), one_reports = (r[1] - r[0]) + (r[4] - r[3]);
+    long long many_groups = g[3] - g[1], many_reports = r[3] - r[1];
+    double one_group = one_groups > 0 ? (double)one_reports / (double)one_groups : NAN;
+    double many_group = many_groups > 0 ? (double)many_reports / (double)many_groups : NAN;
     s_load_t one = {(o1.rps + o2.rps) / 2, (o1.p50 + o2.p50) / 2, o1.p99 > o2.p99 ? o1.p99 : o2.p99,
                     o1.requests + o2.requests, o1.errors + o2.errors};
     s_load_t many = {(m1.rps + m2.rps) / 2, (m1.p50 + m2.p50) / 2, m1.p99 > m2.p99 ? m1.p99 : m2.p99,
@@ -251,7 +376,6 @@ int main(void)
     printf("BENCH intake_reports_p99_ms %.2f ms\n", one.p99);
     printf("BENCH intake_reports_non2xx %ld responses\n", one.errors);
     printf("BENCH intake_vs_pg_insert %.2f ratio\n", pg > 0 ? one.rps / pg : 0);
-    printf("BENCH intake_vs_pg_report_txn %.2f ratio\n", report_txn > 0 ? one.rps / report_txn : 0);
     printf("BENCH intake_reports_many_per_s %.0f req/s\n", many.rps);
     printf("BENCH intake_reports_many_p50_ms %.2f ms\n", many.p50);
     printf("BENCH intake_reports_many_p99_ms %.2f ms\n", many.p99);
@@ -270,7 +394,45 @@ int main(void)
     if (st)
         fclose(st);
     printf("BENCH intake_rss_peak %ld kB\n", hwm);
+    printf("BENCH intake_report_group_one %.2f reports/commit\n", one_group);
+    printf("BENCH intake_report_group_many %.2f reports/commit\n", many_group);
+    fflush(stdout);
     pkt_proc_stop(&intake, SIGTERM, 20000);
+
+    /* PostgreSQL alone on the same statement, the same group sizes and the
+     * same reporters, in a copy of intake's database with intake stopped
+     * (its relay no longer competes, and publishes nothing of this). */
+    pkt_sql("postgres", "DROP DATABASE IF EXISTS b_raw_report");
+    pkt_sql("postgres", "CREATE DATABASE b_raw_report TEMPLATE b_intake");
+    s_params_t params;
+    char *ids[S_MANY + 1];
+    for (int i = 0; i <= S_MANY; i++) {
+        char *q = pk_asprintf("SELECT id FROM intake.reporter ORDER BY id OFFSET %d LIMIT 1", i);
+        ids[i] = s_value("b_raw_report", q);
+        free(q);
+    }
+    if (!s_params_from("b_raw_report", &params) || isnan(one_group) || isnan(many_group)) {
+        fprintf(stderr, "bench_intake: no report of intake's to copy the parameters from, or no group counted\n");
+        printf("BENCH pg_report_txn_raw_many_per_s NaN txn/s\n");
+        printf("BENCH intake_many_vs_pg_report_txn NaN ratio\n");
+        printf("BENCH pg_report_txn_raw_one_per_s NaN txn/s\n");
+        printf("BENCH intake_one_vs_pg_report_txn NaN ratio\n");
+    } else {
+        s_raw_t raw_many = s_pg_report_txn("b_raw_report", ids, S_MANY, many_group, &params);
+        s_raw_t raw_one = s_pg_report_txn("b_raw_report", &ids[S_MANY], 1, one_group, &params);
+        if (raw_many.failed || raw_one.failed)
+            fprintf(stderr, "bench_intake: raw report statements failed: %ld (many), %ld (one)\n", raw_many.failed,
+                    raw_one.failed);
+        printf("BENCH pg_report_txn_raw_many_per_s %.0f txn/s\n", raw_many.failed ? NAN : raw_many.per_s);
+        printf("BENCH intake_many_vs_pg_report_txn %.2f ratio\n",
+               raw_many.failed || raw_many.per_s <= 0 ? NAN : many.rps / raw_many.per_s);
+        printf("BENCH pg_report_txn_raw_one_per_s %.0f txn/s\n", raw_one.failed ? NAN : raw_one.per_s);
+        printf("BENCH intake_one_vs_pg_report_txn %.2f ratio\n",
+               raw_one.failed || raw_one.per_s <= 0 ? NAN : one.rps / raw_one.per_s);
+    }
+    s_params_free(&params);
+    for (int i = 0; i <= S_MANY; i++)
+        free(ids[i]);
     zsock_destroy(&notif);
     for (int i = 0; i <= S_MANY; i++)
         free(tokens[i]);

@@ -42,7 +42,7 @@ static double s_raw_gateway(int count)
     int done = 0, next = 0, running = 0;
     char bodies[64][200];
     CURL *easy[64] = {0};
-    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    struct curl_slist *hs[64] = {0};
     while (done < count) {
         for (int s = 0; s < 64 && next < count; s++) {
             if (easy[s])
@@ -51,9 +51,18 @@ static double s_raw_gateway(int count)
                      "{\"message_id\":\"raw%d\",\"channel\":\"sms\",\"to\":\"+6289%08d\",\"text\":\"Kode Anda: 123456. "
                      "Berlaku 5 menit.\"}",
                      next, next);
+            /* The headers notification sends: its bearer (empty here, as
+             * the bench configures none) and a message's own
+             * Idempotency-Key, which the stand-in looks up as it does
+             * notification's. */
+            char idem[96];
+            snprintf(idem, sizeof idem, "Idempotency-Key: raw%029d", next);
+            hs[s] = curl_slist_append(NULL, "Content-Type: application/json");
+            hs[s] = curl_slist_append(hs[s], "Authorization: Bearer ");
+            hs[s] = curl_slist_append(hs[s], idem);
             easy[s] = curl_easy_init();
             curl_easy_setopt(easy[s], CURLOPT_URL, url);
-            curl_easy_setopt(easy[s], CURLOPT_HTTPHEADER, h);
+            curl_easy_setopt(easy[s], CURLOPT_HTTPHEADER, hs[s]);
             curl_easy_setopt(easy[s], CURLOPT_POSTFIELDS, bodies[s]);
             curl_easy_setopt(easy[s], CURLOPT_PRIVATE, (char *)(intptr_t)s);
             curl_easy_setopt(easy[s], CURLOPT_WRITEFUNCTION, s_discard);
@@ -72,11 +81,12 @@ static double s_raw_gateway(int count)
             int s = (int)(intptr_t)slot;
             curl_multi_remove_handle(multi, easy[s]);
             curl_easy_cleanup(easy[s]);
+            curl_slist_free_all(hs[s]);
             easy[s] = NULL;
+            hs[s] = NULL;
             done++;
         }
     }
-    curl_slist_free_all(h);
     curl_multi_cleanup(multi);
     return count / ((pkt_now_ms() - t0) / 1000.0);
 }
@@ -167,7 +177,9 @@ int main(void)
     pkt_gateway_counts(G, &rq, &dl, &dp);
     printf("BENCH notification_msgs_per_s %.0f messages/s (%d codes, command -> gateway, 64 sends at once%s)\n",
            (dl - d0) / secs, dl - d0, all ? "" : ", NOT ALL ARRIVED");
-    printf("BENCH notification_vs_gateway_raw %.3f ratio\n", (dl - d0) / secs / raw);
+    /* End to end (command, durable insert, worker, send) against transport
+     * alone (the same POSTs, headers and stand-in work). */
+    printf("BENCH notification_vs_gateway_raw %.3f ratio (end to end vs transport)\n", (dl - d0) / secs / raw);
     /* Latency of each code: its command sent -> its arrival. */
     double *lat = pk_calloc(S_OTPS, sizeof *lat);
     int nl = 0;
@@ -180,7 +192,7 @@ int main(void)
     }
     if (nl) {
         printf("BENCH notification_otp_to_send_p50_ms %.1f ms (under the burst above)\n", pkt_percentile(lat, nl, 50));
-        printf("BENCH notification_otp_to_send_p99_ms %.1f ms\n", pkt_percentile(lat, nl, 99));
+        printf("BENCH notification_otp_to_send_p99_ms %.1f ms (%d samples)\n", pkt_percentile(lat, nl, 99), nl);
     }
     free(lat);
     fflush(stdout);
@@ -204,6 +216,7 @@ int main(void)
     char *reporter = pk_strdup(pkt_json_str(j, "token"));
     json_decref(j);
     double verified[S_CASES];
+    char case_ids[S_CASES][40];
     int nv = 0;
     for (int i = 0; i < S_CASES; i++) {
         char key[32], path[200];
@@ -217,6 +230,7 @@ int main(void)
         char id[40];
         snprintf(id, sizeof id, "%s", pkt_json_str(j, "case_id"));
         json_decref(j);
+        snprintf(case_ids[nv], sizeof case_ids[nv], "%s", id);
         snprintf(path, sizeof path, "/v1/staff/cases/%s?purpose=confirmation_call", id);
         pkt_intake_call(&T, "GET", path, NULL, admin, NULL, NULL);
         snprintf(path, sizeof path, "/v1/staff/cases/%s/calls", id);
@@ -226,21 +240,34 @@ int main(void)
             verified[nv++] = pkt_now_ms();
         usleep(20000);
     }
-    double arrivals[S_CASES + 1];
-    int na = 0;
-    for (int i = 0; i < 200 && na < nv + 1; i++) {
-        na = pkt_gateway_arrivals(G, phone, arrivals, S_CASES + 1);
-        usleep(50000);
-    }
-    /* The first arrival was the code; then one update per verification, in order. */
+    /* Each update matched to its own case: the message notification made
+     * for the case carries the Idempotency-Key the gateway saw. */
     double ev[S_CASES];
     int ne = 0;
-    for (int i = 0; i + 1 < na && i < nv; i++)
-        ev[ne++] = arrivals[i + 1] - verified[i];
+    for (int i = 0; i < nv; i++) {
+        char *q = pk_asprintf("SELECT string_agg(id, ' ') FROM notification.message WHERE case_id = '%s'"
+                              " AND audience = 'reporter'",
+                              case_ids[i]);
+        bool found = false;
+        double at = 0;
+        for (double end = pkt_now_ms() + 30000; !found && pkt_now_ms() < end; usleep(50000)) {
+            char *ids = pkt_sql_value(T.db, q);
+            for (char *tok = ids ? strtok(ids, " ") : NULL; tok && !found; tok = strtok(NULL, " "))
+                found = pkt_gateway_arrival_of(G, tok, &at);
+            free(ids);
+        }
+        if (found)
+            ev[ne++] = at - verified[i];
+        free(q);
+    }
     if (ne) {
-        printf("BENCH notification_event_to_send_p50_ms %.1f ms (case verified -> the reporter's SMS at the gateway)\n",
-               pkt_percentile(ev, ne, 50));
-        printf("BENCH notification_event_to_send_p99_ms %.1f ms (%d updates)\n", pkt_percentile(ev, ne, 99), ne);
+        printf("BENCH notification_event_to_send_p50_ms %.1f ms (case verified -> the reporter's SMS at the gateway; "
+               "%d samples)\n",
+               pkt_percentile(ev, ne, 50), ne);
+        printf("BENCH notification_event_to_send_max_ms %.1f ms (%d of %d updates)\n", pkt_percentile(ev, ne, 100), ne,
+               nv);
+    } else {
+        printf("BENCH notification_event_to_send_p50_ms NaN ms (no update arrived)\n");
     }
     fflush(stdout);
     pkt_intake_stop(&T);

@@ -5,6 +5,7 @@
 #include "pkt_sinks.h"
 
 #include <arpa/inet.h>
+#include <czmq.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -35,6 +36,7 @@ typedef struct s_server {
     void (*serve)(struct s_server *s, int fd);
     s_entry_t *entries;
     int n, cap, requests, duplicates;
+    zhashx_t *keys; /* Idempotency-Key -> entry index + 1: a repeat found at once, as a provider would */
     /* gateway behaviour */
     int fail_status, fail_left;
     char refuse_to[64];
@@ -112,6 +114,7 @@ static void s_stop(s_server_t *s)
     for (int i = 0; i < s->n; i++)
         free(s->entries[i].text);
     free(s->entries);
+    zhashx_destroy(&s->keys);
     pthread_mutex_destroy(&s->mu);
 }
 
@@ -122,6 +125,11 @@ static void s_add(s_server_t *s, const char *key, const char *to, const char *te
         s->entries = pk_realloc(s->entries, (size_t)s->cap * sizeof *s->entries);
     }
     s_entry_t *e = &s->entries[s->n++];
+    if (key[0]) {
+        if (!s->keys)
+            s->keys = zhashx_new();
+        zhashx_insert(s->keys, key, (void *)(intptr_t)s->n);
+    }
     snprintf(e->key, sizeof e->key, "%s", key);
     snprintf(e->to, sizeof e->to, "%s", to);
     e->text = pk_strdup(text);
@@ -194,9 +202,7 @@ static void s_serve_http(s_server_t *s, int fd)
             s->fail_left--;
             status = s->fail_status;
         } else {
-            bool seen = false;
-            for (int i = 0; i < s->n && !seen; i++)
-                seen = key[0] && strcmp(s->entries[i].key, key) == 0;
+            bool seen = key[0] && s->keys && zhashx_lookup(s->keys, key);
             if (seen)
                 s->duplicates++; /* delivered already: the provider drops the repeat */
             else
@@ -290,6 +296,16 @@ int pkt_gateway_arrivals(pkt_gateway_t *g, const char *to, double *at_ms, int ca
             at_ms[n++] = g->s.entries[i].at_ms;
     pthread_mutex_unlock(&g->s.mu);
     return n;
+}
+
+bool pkt_gateway_arrival_of(pkt_gateway_t *g, const char *key, double *at_ms)
+{
+    pthread_mutex_lock(&g->s.mu);
+    intptr_t i = g->s.keys ? (intptr_t)zhashx_lookup(g->s.keys, key) : 0;
+    if (i)
+        *at_ms = g->s.entries[i - 1].at_ms;
+    pthread_mutex_unlock(&g->s.mu);
+    return i != 0;
 }
 
 void pkt_gateway_counts(pkt_gateway_t *g, int *requests, int *delivered, int *duplicates)

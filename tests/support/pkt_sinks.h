@@ -25,6 +25,8 @@ void pkt_gateway_refuse(pkt_gateway_t *g, const char *to, int status);
 int pkt_gateway_delivered(pkt_gateway_t *g, const char *to, char *text, size_t cap);
 /* When the deliveries to `to` (NULL: all) arrived, in order (pkt_now_ms). */
 int pkt_gateway_arrivals(pkt_gateway_t *g, const char *to, double *at_ms, int cap);
+/* When the delivery with Idempotency-Key `key` arrived; false if none did. */
+bool pkt_gateway_arrival_of(pkt_gateway_t *g, const char *key, double *at_ms);
 /* Requests received, messages delivered, and repeats of a delivered key. */
 void pkt_gateway_counts(pkt_gateway_t *g, int *requests, int *delivered, int *duplicates);
 void pkt_gateway_stop(pkt_gateway_t **g_p);

@@ -14,6 +14,7 @@
 #include "pelukan/crypto.h"
 #include "pelukan/error.h"
 #include "pelukan/log.h"
+#include "pelukan/metrics.h"
 
 /* ---- blocking helpers ------------------------------------------------- */
 
@@ -155,6 +156,10 @@ pk_db_group_t *pk_db_group_new(pk_db_t *db, int max_items);
 /* Fails queued statements with PK_ECLOSED; groups in flight end through
  * the client. Sets *self_p to NULL; accepts NULL. */
 void pk_db_group_destroy(pk_db_group_t **self_p);
+
+/* Counts every group sent in `groups` and its statements in `statements`
+ * (either may be NULL): their ratio is the mean group size. */
+void pk_db_group_count(pk_db_group_t *self, pk_metric_t *groups, pk_metric_t *statements);
 
 /* Queues one statement (parameters copied); `done` runs once, never inside
  * this call. */
