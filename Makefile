@@ -45,7 +45,7 @@ include $(wildcard tools/*/tool.mk)
 include tests/tests.mk
 
 # ---- top-level targets ---------------------------------------------------
-.PHONY: all deps run test bench check-asan check-valgrind format lint clean tests-bins
+.PHONY: all deps run test bench check-asan check-valgrind check-fresh format lint clean tests-bins
 
 all: $(COMMON_LIB) $(SERVICE_BINS) $(CLI_BINS) $(TOOL_BINS) build/web/index.html
 
@@ -97,6 +97,11 @@ check-valgrind: deps
 	    --errors-for-leak-kinds=definite --suppressions=$(CURDIR)/tests/valgrind.supp" tests/run.sh --unit
 
 tests-bins: $(TEST_BINS)
+
+# The README's two commands on a fresh Debian 12 root (debootstrap), from a
+# clone of HEAD under /root: tests/fresh.sh. Root only; takes a while.
+check-fresh:
+	@tests/fresh.sh
 
 FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:

@@ -62,7 +62,7 @@ struct pk_http_req {
     int nheader_copies;
     char peer[INET6_ADDRSTRLEN];
     char client[PK_ADDR_TEXT_MAX];
-    bool head; /* HEAD: answered as GET, without the body */
+    bool head;                 /* HEAD: answered as GET, without the body */
     const char *cache_control; /* NULL: no-store */
     const char *csp;           /* NULL: nothing allowed */
 };
@@ -274,7 +274,7 @@ static void s_error_filter_setup(h2o_filter_t *f, h2o_req_t *h, h2o_ostream_t **
                         memcmp(h->res.headers.entries[i].value.base, "text/plain", 10) == 0;
     if (library_text) {
         const char *code = h->res.status == 413 ? "payload_too_large" : h->res.status == 400 ? "bad_request" : "error";
-        const char *message = h->res.status == 413 ? "Isi permintaan terlalu besar"
+        const char *message = h->res.status == 413   ? "Isi permintaan terlalu besar"
                               : h->res.status == 400 ? "Permintaan tidak valid"
                                                      : "Permintaan tidak dapat dilayani";
         char text[192];
@@ -664,8 +664,7 @@ static void s_common_headers(h2o_req_t *h, const pk_http_req_t *req, const char 
                           H2O_STRLIT("nosniff"));
     h2o_add_header_by_str(&h->pool, &h->res.headers, H2O_STRLIT("referrer-policy"), 0, NULL, H2O_STRLIT("no-referrer"));
     const char *csp = req->csp ? req->csp : "default-src 'none'; frame-ancestors 'none'";
-    h2o_add_header_by_str(&h->pool, &h->res.headers, H2O_STRLIT("content-security-policy"), 0, NULL, csp,
-                          strlen(csp));
+    h2o_add_header_by_str(&h->pool, &h->res.headers, H2O_STRLIT("content-security-policy"), 0, NULL, csp, strlen(csp));
 }
 
 void pk_http_respond(pk_http_req_t *req, int status, const char *content_type, const char *body, size_t len)

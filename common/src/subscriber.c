@@ -42,7 +42,8 @@ typedef struct {
     uint64_t archive_sent_us;
     s_item_t *buf; /* live messages waiting behind a gap, by arrival */
     size_t nbuf, capbuf;
-    pk_metric_t *m_rebuilt, *m_applied, *m_replayed, *m_gaps, *m_bad, *m_unknown, *m_lag, *m_truncated, *m_dropped, *m_archive_requests;
+    pk_metric_t *m_rebuilt, *m_applied, *m_replayed, *m_gaps, *m_bad, *m_unknown, *m_lag, *m_truncated, *m_dropped,
+        *m_archive_requests;
 } s_prod_t;
 
 struct pk_subscriber {

@@ -4,6 +4,12 @@
 #   pgcluster.sh start DIR PORT   create (first time) and start the cluster in DIR
 #   pgcluster.sh stop DIR         stop it
 #   pgcluster.sh psql DIR PORT    a superuser psql on it
+#   pgcluster.sh place DIR        where the cluster meant for DIR goes: DIR
+#                                 itself, or, run as root when the cluster's
+#                                 user cannot reach DIR (a checkout under
+#                                 /root), a directory of its own under
+#                                 /var/lib/pelukan named for DIR (the same
+#                                 every time, so the cluster is reused)
 #
 # PostgreSQL refuses to run as root: as root the cluster runs as the
 # unprivileged user $PELUKAN_PG_USER (default "pelukan", created if needed).
@@ -84,6 +90,22 @@ ALTER ROLE $s SET search_path = $s, public;"
         || die "bootstrap of the audit roles failed"
 }
 
+place() {
+    local dir=$1
+    if [ "$(id -u)" = 0 ]; then
+        ensure_user
+        mkdir -p "$dir"
+        if ! runuser -u "$PGUSER_OS" -- test -x "$dir"; then
+            local id
+            id=$(printf '%s' "$(cd "$dir" && pwd)" | sha256sum | cut -c1-12)
+            dir=/var/lib/pelukan/clusters/$id
+            mkdir -p "$dir"
+            chmod 755 /var/lib/pelukan /var/lib/pelukan/clusters
+        fi
+    fi
+    echo "$dir"
+}
+
 stop() {
     local dir=$1
     [ -f "$dir/data/PG_VERSION" ] || return 0
@@ -93,6 +115,7 @@ stop() {
 case "${1:-}" in
 start) [ $# = 3 ] || die "usage: $0 start DIR PORT"; start "$2" "$3" ;;
 stop) [ $# = 2 ] || die "usage: $0 stop DIR"; stop "$2" ;;
+place) [ $# = 2 ] || die "usage: $0 place DIR"; place "$2" ;;
 psql) [ $# -ge 3 ] || die "usage: $0 psql DIR PORT [psql args]"; d=$2 p=$3; shift 3; superuser_psql "$d" "$p" -d pelukan "$@" ;;
-*) die "usage: $0 start DIR PORT | stop DIR | psql DIR PORT" ;;
+*) die "usage: $0 start DIR PORT | stop DIR | psql DIR PORT | place DIR" ;;
 esac

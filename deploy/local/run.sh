@@ -16,7 +16,13 @@ unset PELUKAN_VAR_DIR PELUKAN_PG_PORT
 SERVICES="intake notification dispatch referral audit"
 cd "$ROOT"
 mkdir -p "$VAR_DIR"
-"$ROOT/deploy/local/pgcluster.sh" start "$VAR_DIR/pg" "$PG_PORT"
+# The cluster runs as its own user, who must reach its directory: where
+# VAR_DIR is closed to it (a clone under /root), it goes under
+# /var/lib/pelukan instead, the same place every time.
+PG_DIR=$("$ROOT/deploy/local/pgcluster.sh" place "$VAR_DIR/pg")
+[ "$PG_DIR" = "$VAR_DIR/pg" ] ||
+    echo "run: $VAR_DIR is closed to the cluster's user: the PostgreSQL cluster is in $PG_DIR"
+"$ROOT/deploy/local/pgcluster.sh" start "$PG_DIR" "$PG_PORT"
 # Keys, logs and the sink file hold secrets or phone numbers: nobody else
 # on this machine reads them (the cluster, run by its own user, is started).
 umask 077
@@ -72,7 +78,7 @@ stop_all() {
     for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
     for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
     echo "run: stopping PostgreSQL"
-    "$ROOT/deploy/local/pgcluster.sh" stop "$VAR_DIR/pg"
+    "$ROOT/deploy/local/pgcluster.sh" stop "$PG_DIR"
     echo "run: stopped"
     exit "$status"
 }
@@ -128,7 +134,7 @@ if [ ${#failed[@]} -gt 0 ]; then
     echo "run: not started: ${failed[*]}; stopping everything" >&2
     stop_all 1
 fi
-echo "run: PostgreSQL   host=127.0.0.1 port=$PG_PORT dbname=pelukan (psql: deploy/local/pgcluster.sh psql $VAR_DIR/pg $PG_PORT)"
+echo "run: PostgreSQL   host=127.0.0.1 port=$PG_PORT dbname=pelukan (psql: deploy/local/pgcluster.sh psql $PG_DIR $PG_PORT)"
 echo "run: reporter app http://localhost:$(http_port intake)/  (the installable web app, from build/web)"
 echo "run: reporter API http://127.0.0.1:$(http_port intake)/v1 (services/intake/openapi.yaml);"
 if [ -z "${PELUKAN_NOTIFICATION_SMS_URL:-}" ] || [ -z "${PELUKAN_NOTIFICATION_SMTP_URL:-}" ]; then

@@ -7,8 +7,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../support/pkt_intake.h"
 #include "pelukan/rpc.h"
@@ -500,7 +500,8 @@ Test(intake, a_database_outage_is_a_clear_503_and_loses_nothing)
     cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, token, "during", &j), 503);
     cr_assert_str_eq(pkt_json_str(j, "error.code"), "unavailable");
     cr_assert_not_null(pkt_last_header("Retry-After"));
-    cr_assert_lt(pkt_now_ms() - t0, 30000, "the answer does not hang (it comes when the database is found gone, not at a client's timeout)");
+    cr_assert_lt(pkt_now_ms() - t0, 30000,
+                 "the answer does not hang (it comes when the database is found gone, not at a client's timeout)");
     json_decref(j);
     cr_assert_eq(pkt_http_get(T.port, "/readyz", NULL), 503);
     s_pg("start");

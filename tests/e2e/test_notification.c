@@ -248,9 +248,9 @@ Test(notification, a_failing_gateway_delays_a_refusing_one_dead_letters)
     cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/auth/otp", "{\"phone\":\"081377770006\"}", NULL, NULL, NULL), 202);
     /* The code's message has been tried (and refused) once and waits for
      * its next try: it is made an hour old, and due now. */
-    cr_assert(pkt_sql_wait(T.db,
-                           "SELECT count(*) FROM notification.message WHERE state = 'pending' AND last_error = 'http_503'",
-                           60000),
+    cr_assert(pkt_sql_wait(
+                  T.db, "SELECT count(*) FROM notification.message WHERE state = 'pending' AND last_error = 'http_503'",
+                  60000),
               "the code's message was tried");
     pkt_sql(T.db, "UPDATE notification.message SET created_at = now() - interval '1 hour', next_attempt_at = now()"
                   " WHERE state = 'pending' AND last_error = 'http_503'");

@@ -22,8 +22,8 @@ struct pkt_stream {
     size_t len, cap;
     char head[4096]; /* the response's header lines */
     size_t head_len;
-    int status;     /* under `lock`; 0 until the headers are in */
-    bool ended;     /* the transfer is over (server, error or close) */
+    int status;       /* under `lock`; 0 until the headers are in */
+    bool ended;       /* the transfer is over (server, error or close) */
     atomic_bool stop; /* the test hangs up */
 };
 

@@ -361,9 +361,12 @@ async function roles() {
     JSON.stringify({ situation_confirmed: true, immediate_danger: false, needs: ['legal'], referral_consent: true,
       consented_agencies: ['uptd_ppa'], recommended_agencies: ['uptd_ppa'], guardian_situation: 'not_child' }));
   check(ident.status === 200, `identification: ${ident.status}`);
-  // Referral answers 409 identification_pending until the identification
-  // report has reached it; that answer only is waited out, any other is
+  // The case is assessed once the identification report has reached
+  // intake (a read); referral answers 409 identification_pending until it
+  // has reached referral too: that answer only is waited out, any other is
   // the outcome.
+  await until(async () => (await call('GET', `/v1/staff/cases/${caseId}`, admin)).json?.state === 'assessed',
+    'the case is assessed');
   const ref = await until(async () => {
     const r = await call('POST', `/v1/staff/cases/${caseId}/referrals`, admin, { agency_code: 'uptd_ppa', services: ['bantuan_hukum'], reason_code: 'identification_needs' });
     return r.status === 409 && r.json?.error?.code === 'identification_pending' ? null : r;
