@@ -81,7 +81,15 @@ extern const char intake_sql_report_submit[];
 int intake_reference_load(intake_t *in);
 /* The web apps built into `dir`, served at / (intake_web.c). */
 typedef struct intake_web intake_web_t;
-intake_web_t *intake_web_new(const char *dir, const char *tile_url, const char *tile_attribution, const pk_log_t *log);
+/* The numbers the reporter's app offers a reporter in danger now; an empty
+ * one is not shown. */
+typedef struct {
+    const char *emergency, *police, *sapa, *sapa_whatsapp, *office;
+} intake_help_t;
+/* Empty, or 2-15 digits with an optional leading +. */
+bool intake_help_number_ok(const char *number);
+intake_web_t *intake_web_new(const char *dir, const char *tile_url, const char *tile_attribution,
+                             const intake_help_t *help, const pk_log_t *log);
 void intake_web_destroy(intake_web_t **w_p);
 void intake_web_serve(pk_http_req_t *req, void *arg);
 /* GET /v1/app-config: the tile server and its attribution. */

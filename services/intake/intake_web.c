@@ -39,11 +39,17 @@ static const char *s_type(const char *path)
     static const struct {
         const char *ext, *type;
     } types[] = {
-        {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-        {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-        {".svg", "image/svg+xml"}, {".png", "image/png"}, {".webmanifest", "application/manifest+json"},
-        {".json", "application/json; charset=utf-8"}, {".txt", "text/plain; charset=utf-8"},
-        {".woff2", "font/woff2"}, {".ico", "image/x-icon"},
+        {".html", "text/html; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".mjs", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".webmanifest", "application/manifest+json"},
+        {".json", "application/json; charset=utf-8"},
+        {".txt", "text/plain; charset=utf-8"},
+        {".woff2", "font/woff2"},
+        {".ico", "image/x-icon"},
     };
     const char *dot = strrchr(path, '.');
     for (size_t i = 0; dot && i < PK_ARRAY_LEN(types); i++)
@@ -106,7 +112,15 @@ static char *s_origin(const char *url)
     return pk_strndup(url, end ? (size_t)(end - url) : strlen(url));
 }
 
-intake_web_t *intake_web_new(const char *dir, const char *tile_url, const char *tile_attribution, const pk_log_t *log)
+bool intake_help_number_ok(const char *number)
+{
+    const char *d = number[0] == '+' ? number + 1 : number;
+    size_t n = strspn(d, "0123456789");
+    return !number[0] || (d[n] == '\0' && n >= 2 && n <= 15);
+}
+
+intake_web_t *intake_web_new(const char *dir, const char *tile_url, const char *tile_attribution,
+                             const intake_help_t *help, const pk_log_t *log)
 {
     intake_web_t *w = pk_calloc(1, sizeof *w);
     if (dir && *dir)
@@ -117,7 +131,9 @@ intake_web_t *intake_web_new(const char *dir, const char *tile_url, const char *
                          " base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
                          origin);
     free(origin);
-    json_t *cfg = json_pack("{s:s, s:s}", "tile_url", tile_url, "tile_attribution", tile_attribution);
+    json_t *cfg = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}}", "tile_url", tile_url, "tile_attribution",
+                            tile_attribution, "help", "emergency", help->emergency, "police", help->police, "sapa",
+                            help->sapa, "sapa_whatsapp", help->sapa_whatsapp, "office", help->office);
     w->config_json = json_dumps(cfg, JSON_COMPACT);
     json_decref(cfg);
     if (w->count)

@@ -44,6 +44,13 @@ static const pk_config_def_t s_settings[] = {
      INTAKE_WRITERS_MAX},
     {"PELUKAN_INTAKE_WEB_DIR", PK_CFG_STRING, PK_DEFAULT_SQL_DIR "/build/web",
      "the built web apps, served at / (make all builds them); empty: none", NULL, 0, 0},
+    /* Ways out for a reporter in danger now, shown by the app at once (a
+     * district sets its own): digits, an optional leading +; empty hides it. */
+    {"PELUKAN_INTAKE_HELP_EMERGENCY", PK_CFG_STRING, "112", "the emergency number the app offers", NULL, 0, 0},
+    {"PELUKAN_INTAKE_HELP_POLICE", PK_CFG_STRING, "110", "the police number the app offers", NULL, 0, 0},
+    {"PELUKAN_INTAKE_HELP_SAPA", PK_CFG_STRING, "129", "SAPA 129, the ministry's line (KemenPPPA)", NULL, 0, 0},
+    {"PELUKAN_INTAKE_HELP_SAPA_WHATSAPP", PK_CFG_STRING, "08111129129", "SAPA 129 on WhatsApp", NULL, 0, 0},
+    {"PELUKAN_INTAKE_HELP_OFFICE", PK_CFG_STRING, "", "the social office's own number; empty: not shown", NULL, 0, 0},
     {"PELUKAN_INTAKE_PURGE_S", PK_CFG_INT, "300", "seconds between purges of expired codes and sessions", NULL, 1,
      86400},
     {"PELUKAN_INTAKE_OTP_PER_PHONE_DAY", PK_CFG_INT, "8", "codes per phone per 24 hours", NULL, 1, 1000},
@@ -121,8 +128,22 @@ static int s_start(pk_service_t *svc, void **state_p)
                                    in->m_otp_failed, in->m_otp_sent);
     in->events = intake_events_new(in);
     in->purge = intake_purge_new(in, (int)pk_config_int(cfg, "PELUKAN_INTAKE_PURGE_S"));
+    intake_help_t help = {
+        pk_config_str(cfg, "PELUKAN_INTAKE_HELP_EMERGENCY"), pk_config_str(cfg, "PELUKAN_INTAKE_HELP_POLICE"),
+        pk_config_str(cfg, "PELUKAN_INTAKE_HELP_SAPA"), pk_config_str(cfg, "PELUKAN_INTAKE_HELP_SAPA_WHATSAPP"),
+        pk_config_str(cfg, "PELUKAN_INTAKE_HELP_OFFICE")};
+    static const char *const help_names[] = {"PELUKAN_INTAKE_HELP_EMERGENCY", "PELUKAN_INTAKE_HELP_POLICE",
+                                             "PELUKAN_INTAKE_HELP_SAPA", "PELUKAN_INTAKE_HELP_SAPA_WHATSAPP",
+                                             "PELUKAN_INTAKE_HELP_OFFICE"};
+    const char *help_values[] = {help.emergency, help.police, help.sapa, help.sapa_whatsapp, help.office};
+    for (size_t i = 0; i < PK_ARRAY_LEN(help_names); i++)
+        if (!intake_help_number_ok(help_values[i])) {
+            pk_log_error(in->log, "%s=\"%s\": not a phone number (digits, an optional leading +), refusing to start",
+                         help_names[i], help_values[i]);
+            return PK_ECONFIG;
+        }
     in->web = intake_web_new(pk_config_str(cfg, "PELUKAN_INTAKE_WEB_DIR"), pk_config_str(cfg, "PELUKAN_WEB_TILE_URL"),
-                             pk_config_str(cfg, "PELUKAN_WEB_TILE_ATTRIBUTION"), in->log);
+                             pk_config_str(cfg, "PELUKAN_WEB_TILE_ATTRIBUTION"), &help, in->log);
     pk_http_fallback(pk_service_http(svc), intake_web_serve, in->web);
     in->dispatch = intake_dispatch_new(in, pk_config_service_str(cfg, "dispatch", "RPC"));
     in->referral = pk_rpc_uv_new(pk_service_loop(svc), pk_config_service_str(cfg, "referral", "RPC"), 0, in->log,

@@ -511,7 +511,7 @@ Test(dispatch, a_decline_returns_the_case_and_positions_outside_visits_expire)
     snprintf(path, sizeof path, "/v1/reports/%s/withdraw", id);
     cr_assert_eq(s_call("POST", path, NULL, reporter, NULL), 200);
     load = NULL;
-    for (int i = 0; i < 200; i++) {
+    for (double end = pkt_now_ms() + pkt_wait_ms(); pkt_now_ms() < end;) {
         free(load);
         load = pkt_sql_value(T.db, "SELECT load FROM dispatch.companion");
         if (strcmp(load, "0") == 0)

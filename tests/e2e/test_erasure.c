@@ -137,11 +137,11 @@ Test(erasure, two_supervisors_erase_a_case_from_every_service, .timeout = 180)
     cr_assert(pkt_intake_wait_state(&T, id, "assessed"));
     snprintf(path, sizeof path, "/v1/staff/cases/%s/referrals", id);
     int st = 0;
-    for (int i = 0; i < 100 && (st = s_call("POST", path,
+    for (double end = pkt_now_ms() + pkt_wait_ms();
+         pkt_now_ms() < end && (st = s_call("POST", path,
                                             "{\"agency_code\":\"uptd_ppa\",\"services\":"
                                             "[\"rehabilitasi_sosial\"],\"reason_code\":\"identification_needs\"}",
-                                            admin, NULL)) == 409;
-         i++)
+                                            admin, NULL)) == 409;)
         usleep(100000); /* referral has not seen the identification yet */
     cr_assert_eq(st, 200);
     cr_assert(pkt_intake_wait_state(&T, id, "referred"));

@@ -659,7 +659,30 @@ Test(intake, the_web_app_is_served_at_the_root)
     json_t *j = NULL;
     cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/app-config", NULL, NULL, NULL, &j), 200);
     cr_assert_str_eq(pkt_json_str(j, "tile_url"), "http://127.0.0.1:9/{z}/{x}/{y}.png");
+    /* The ways out for a reporter in danger now: the national numbers by
+     * default, the office's own line only when the district sets one. */
+    cr_assert_str_eq(pkt_json_str(j, "help.emergency"), "112");
+    cr_assert_str_eq(pkt_json_str(j, "help.police"), "110");
+    cr_assert_str_eq(pkt_json_str(j, "help.sapa"), "129");
+    cr_assert_str_eq(pkt_json_str(j, "help.sapa_whatsapp"), "08111129129");
+    cr_assert_str_eq(pkt_json_str(j, "help.office"), "");
     json_decref(j);
     s_stop();
     free(index), free(js), free(assets), free(dir);
+}
+
+/* A help number that is not a number stops intake at start, naming the
+ * setting: a reporter in danger must never be shown a broken call. */
+Test(intake, a_malformed_help_number_stops_start_up)
+{
+    free(pkt_db_create("t_intake_help"));
+    pkt_env_t *env = pkt_env_new("t_intake_help");
+    pkt_env_set(env, "PELUKAN_INTAKE_HELP_OFFICE", "0265-33 00 10");
+    pkt_proc_t p = pkt_service_spawn("intake", env);
+    int rc = pkt_proc_wait(&p, pkt_wait_ms());
+    cr_assert_gt(rc, 0, "start-up fails (exit status %d; -1: still running)", rc);
+    char *log = pkt_proc_log(&p);
+    cr_assert(strstr(log, "PELUKAN_INTAKE_HELP_OFFICE=") && strstr(log, "not a phone number"), "%s", log);
+    free(log);
+    pkt_env_destroy(&env);
 }

@@ -228,7 +228,7 @@ Test(notification, a_failing_gateway_delays_a_refusing_one_dead_letters)
     pkt_gateway_refuse(G, "+6281377770003", 400);
     cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/auth/otp", "{\"phone\":\"081377770003\"}", NULL, NULL, NULL), 202);
     bool dead = false;
-    for (int i = 0; i < 100 && !dead; i++) {
+    for (double end = pkt_now_ms() + pkt_wait_ms(); !dead && pkt_now_ms() < end;) {
         char *s = s_value("SELECT count(*) FROM notification.message WHERE state = 'dead' AND last_error = 'http_400'");
         dead = strcmp(s, "1") == 0;
         free(s);
@@ -255,7 +255,7 @@ Test(notification, a_failing_gateway_delays_a_refusing_one_dead_letters)
     pkt_sql(T.db, "UPDATE notification.message SET created_at = now() - interval '1 hour', next_attempt_at = now()"
                   " WHERE state = 'pending' AND last_error = 'http_503'");
     bool expired = false;
-    for (int i = 0; i < 600 && !expired; i++) {
+    for (double end = pkt_now_ms() + pkt_wait_ms(); !expired && pkt_now_ms() < end;) {
         char *v = s_value("SELECT count(*) FROM notification.message WHERE state = 'dead' AND last_error = 'expired'");
         expired = strcmp(v, "1") == 0;
         free(v);
@@ -278,7 +278,7 @@ Test(notification, a_monitored_phone_gets_no_sms_and_safe_hours_are_kept)
     char *c1 = s_report(r1, "m1", "{\"safe_hours\":\"00:00-23:59\",\"phone_monitored\":true}");
     s_verify(admin, c1);
     bool in_app = false;
-    for (int i = 0; i < 100 && !in_app; i++) {
+    for (double end = pkt_now_ms() + pkt_wait_ms(); !in_app && pkt_now_ms() < end;) {
         char *s = s_value("SELECT count(*) FROM notification.message WHERE sent_channel = 'in_app'");
         in_app = strcmp(s, "1") == 0;
         free(s);

@@ -85,7 +85,7 @@ static int s_refer(const char *admin, const char *case_id, const char *body, jso
     char path[160];
     snprintf(path, sizeof path, "/v1/staff/cases/%s/referrals", case_id);
     int st = 0;
-    for (int i = 0; i < 100; i++) {
+    for (double end = pkt_now_ms() + pkt_wait_ms(); pkt_now_ms() < end;) {
         json_t *j = NULL;
         st = s_call("POST", path, body, admin, &j);
         if (st == 409 && strcmp(pkt_json_str(j, "error.code"), "identification_pending") == 0) {

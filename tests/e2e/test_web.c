@@ -35,6 +35,8 @@ static void s_setup(void)
                            s_sink,
                            "PELUKAN_LOG_LEVEL",
                            "warn",
+                           "PELUKAN_INTAKE_HELP_OFFICE", /* the office's own line, shown once the app asked */
+                           "0265330010",
                            NULL};
     pkt_intake_start(&T, "t_web", extra);
     free(web);

@@ -155,8 +155,12 @@ void pkt_record_port(int port);
 /* A header of the last response this thread received, or NULL. */
 const char *pkt_last_header(const char *name);
 
-/* Polls `cond(arg)` every few milliseconds until true or `timeout_ms`. */
+/* Polls `cond(arg)` every few milliseconds until true or the deadline:
+ * `timeout_ms`, but never less than pkt_wait_ms(). For outcomes that must
+ * come; an absence is checked after a wait for something that did. */
 bool pkt_wait_until(bool (*cond)(void *arg), void *arg, int timeout_ms);
+/* The least any wait for an outcome gets: 60 s, or PKTEST_WAIT_MS. */
+int pkt_wait_ms(void);
 
 /* Polls `count_sql` (one value) in database `db` until it is not "0", or
  * `timeout_ms`; true when it got there. */

@@ -265,8 +265,25 @@ export async function wizard(page, { location = false, shots = false } = {}) {
   await s('wizard-victim');
   await next(page);
   await page.getByLabel('Ya, dalam bahaya sekarang').check();
+  await page.getByText('Jika Anda dalam bahaya sekarang, jangan menunggu laporan ini').waitFor();
+  await helpShown(page);
   await page.getByLabel('Apa yang terjadi').fill('Tetangga saya sering dipukul ayah tirinya.');
   await s('wizard-danger');
+}
+
+// The ways out for a reporter in danger now, on the screen: one-tap calls
+// to 112, 110 and SAPA 129 and WhatsApp SAPA 129 (the national numbers,
+// there even without signal), and, with `office`, the office's own line
+// (the deployment's, once the app has asked for it).
+export async function helpShown(page, { office = false } = {}) {
+  const want = [['Darurat 112', 'tel:112'], ['Polisi 110', 'tel:110'], ['SAPA 129', 'tel:129'],
+    ['WhatsApp SAPA 129', 'https://wa.me/628111129129']];
+  if (office) want.push(['Dinas Sosial 0265330010', 'tel:0265330010']);
+  for (const [name, href] of want) {
+    const link = page.getByRole('link', { name, exact: true }).first();
+    await link.waitFor();
+    check((await link.getAttribute('href')) === href, `${name} calls ${href}`);
+  }
 }
 
 export function originsOnly() {

@@ -1,7 +1,7 @@
 // reporter.mjs -- the reporter's app in a real browser (harness.mjs).
 //
 //   node tests/web/reporter.mjs journey|offline|errors|exit|languages
-import { BASE, LAT, LON, call, check, lastCode, login, next, open, originsOnly, register, safety, shot, staffLogin, until, wizard, run } from './harness.mjs';
+import { BASE, LAT, LON, call, check, helpShown, lastCode, login, next, open, originsOnly, register, safety, shot, staffLogin, until, wizard, run } from './harness.mjs';
 
 async function journey() {
   const { browser, page } = await open();
@@ -9,11 +9,18 @@ async function journey() {
   await register(page, '081388880001');
   await shot(page, 'first-run-safety');
   await safety(page);
+  // The ways out are on the home screen, always, the office's line too.
+  await helpShown(page, { office: true });
   await shot(page, 'home');
   await wizard(page, { location: true, shots: true });
   await page.getByRole('button', { name: 'Kirim laporan' }).click();
   await page.getByRole('heading', { name: 'Laporan terkirim' }).waitFor();
   const ticket = (await page.getByText(/Nomor laporan: PK-/).textContent()).split(': ')[1];
+  // An urgent report: what happens next said plainly, not "within a day",
+  // and the calls again.
+  await page.getByText('Petugas sudah diberi tahu bahwa laporan ini darurat').waitFor();
+  check(!(await page.getByText('dalam 1 hari').count()), 'an urgent report is not told "within a day"');
+  await helpShown(page, { office: true });
   await shot(page, 'sent');
   check(!(await page.title()).includes(ticket), 'nothing personal in the title');
 
@@ -94,6 +101,9 @@ async function offline() {
   await page.getByRole('button', { name: 'Kirim laporan' }).click();
   await page.getByRole('heading', { name: 'Menunggu sinyal' }).waitFor();
   await page.getByText('tidak akan terkirim dua kali').waitFor();
+  // Without signal, an urgent report still offers the calls (a call needs no data).
+  await page.getByText('Laporan darurat Anda belum terkirim').waitFor();
+  await helpShown(page);
   await shot(page, 'waiting-for-signal');
   await until(() => failedTries > 0, 'the app tried to send without signal, and failed');
   await context.setOffline(false);

@@ -18,6 +18,7 @@ import { MyReports } from './MyReports';
 import { ReportDetail } from './ReportDetail';
 import { ApproachMap } from './ApproachMap';
 import { SettingsScreen } from './SettingsScreen';
+import { HelpLines } from './HelpLines';
 
 export function App() {
   const [settings, setSettingsState] = useState<Settings>(store.settings());
@@ -61,10 +62,10 @@ export function App() {
     store.setToken(null);
     go({ name: 'register' });
   };
-  const reportDone = (o: Outcome) => {
+  const reportDone = (o: Outcome, urgent: boolean) => {
     setServerErrors({});
-    if (o.kind === 'sent') go({ name: 'sent', ticket: o.summary.ticket });
-    else if (o.kind === 'waiting') go({ name: 'waiting' });
+    if (o.kind === 'sent') go({ name: 'sent', ticket: o.summary.ticket, urgent });
+    else if (o.kind === 'waiting') go({ name: 'waiting', urgent });
     else if (o.kind === 'limited') setNotice(tt('err_wait', { s: o.wait }));
     else if (o.kind === 'session') go({ name: 'register' });
     else setNotice(tt('err_generic'));
@@ -116,6 +117,7 @@ export function App() {
           <button type="button" onClick={() => go({ name: 'settings' })}>
             {tt('home_settings')}
           </button>
+          <HelpLines t={tt} />
         </div>
       );
       break;
@@ -128,7 +130,8 @@ export function App() {
           <p class="ok" role="status">
             {tt('sent_ticket', { ticket: screen.ticket })}
           </p>
-          <p>{tt('sent_next')}</p>
+          <p>{tt(screen.urgent ? 'sent_urgent_next' : 'sent_next')}</p>
+          {screen.urgent && <HelpLines t={tt} />}
           <button type="button" class="primary" onClick={() => go({ name: 'mine' })}>
             {tt('home_mine')}
           </button>
@@ -141,6 +144,8 @@ export function App() {
           <p role="status" class="waiting">
             {pending > 0 ? tt('waiting_text') : tt('sent_title')}
           </p>
+          {screen.urgent && pending > 0 && <p>{tt('waiting_urgent')}</p>}
+          {screen.urgent && <HelpLines t={tt} />}
           <button type="button" class="primary" onClick={() => go({ name: pending > 0 ? 'home' : 'mine' })}>
             {pending > 0 ? tt('back') : tt('home_mine')}
           </button>

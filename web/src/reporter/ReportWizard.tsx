@@ -11,6 +11,7 @@ import { Field } from './Field';
 import { Status } from './Status';
 import { CodeOptions } from './CodeOptions';
 import { PinMap } from './PinMap';
+import { HelpLines } from './HelpLines';
 
 const TOTAL = 7;
 // The step that holds a field the server named.
@@ -37,7 +38,7 @@ export function ReportWizard(props: {
   lang: Lang;
   catalog: Catalog | null;
   regions: Regions | null;
-  done: (o: Outcome) => void;
+  done: (o: Outcome, urgent: boolean) => void;
   serverErrors: Record<string, string>;
 }) {
   const { t, lang } = props;
@@ -106,7 +107,7 @@ export function ReportWizard(props: {
       return;
     }
     if (o.kind === 'sent' || o.kind === 'waiting') store.setDraft(null);
-    props.done(o);
+    props.done(o, b.urgent === true);
   };
   const useLocation = () => {
     setAskLocation(false);
@@ -328,6 +329,7 @@ export function ReportWizard(props: {
               {t('wiz_danger_no')}
             </label>
           </fieldset>
+          {b.urgent === true && <HelpLines t={t} lead={t('help_danger_now')} />}
           <Field id="account" label={t('wiz_story_label')} error={err('account')}>
             <textarea id="account" rows={5} maxLength={5000} value={b.account ?? ''} onInput={(e) => update({ ...b, account: (e.target as HTMLTextAreaElement).value || undefined })} />
           </Field>

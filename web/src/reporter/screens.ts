@@ -9,8 +9,8 @@ export type Screen =
   | { name: 'safety'; first: boolean }
   | { name: 'home' }
   | { name: 'wizard' }
-  | { name: 'sent'; ticket: string }
-  | { name: 'waiting' }
+  | { name: 'sent'; ticket: string; urgent: boolean }
+  | { name: 'waiting'; urgent: boolean }
   | { name: 'mine' }
   | { name: 'detail'; id: string }
   | { name: 'companion'; id: string }

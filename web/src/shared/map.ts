@@ -3,13 +3,7 @@
 // map shows the markers on a plain background and the screen says the
 // distance in words.
 import type { Map as LMap, Marker } from 'leaflet';
-import { api, type AppConfig } from './api/client';
-
-let config: Promise<AppConfig> | null = null;
-function appConfig(): Promise<AppConfig> {
-  config ??= api<AppConfig>('GET', '/v1/app-config').then((r) => r.data);
-  return config;
-}
+import { appConfig } from './appconfig';
 
 export interface PkMap {
   setPoint(name: string, lat: number, lon: number, label: string, draggable?: boolean): void;
