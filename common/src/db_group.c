@@ -106,8 +106,10 @@ static void s_submit(pk_db_group_t *self, s_item_t **items, int count)
     for (int i = 0; i < count; i++)
         pk_db_txn_add(txn, items[i]->sql, items[i]->nparams, (const char *const *)items[i]->params);
     self->in_flight++;
-    pk_metric_add(self->m_groups, 1);
-    pk_metric_add(self->m_statements, count);
+    if (self->m_groups)
+        pk_metric_add(self->m_groups, 1);
+    if (self->m_statements)
+        pk_metric_add(self->m_statements, (uint64_t)count);
     pk_db_txn_submit(txn, s_group_done, f);
 }
 

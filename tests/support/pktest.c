@@ -604,10 +604,12 @@ int pkt_http_timed(const char *method, int port, const char *path, const char *r
     if (rc == CURLE_OK || rc == CURLE_OPERATION_TIMEDOUT)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     fclose(out);
-    /* An exchange with no answer is recorded too (status 0): the check
-     * skips it, but counts it. */
-    pkt_record(method, port, path, headers, req_body, req_len, (int)status, rc == CURLE_OPERATION_TIMEDOUT,
-               s_last_headers, buf, len);
+    /* An exchange with no answer within the time is recorded too (status
+     * 0): the check skips it, but counts it. One that found nobody
+     * listening (a service still starting) is no exchange. */
+    if (status > 0 || rc == CURLE_OPERATION_TIMEDOUT)
+        pkt_record(method, port, path, headers, req_body, req_len, (int)status, rc == CURLE_OPERATION_TIMEDOUT,
+                   s_last_headers, buf, len);
     curl_slist_free_all(hl);
     curl_easy_cleanup(c);
     if (body)
