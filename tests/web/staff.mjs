@@ -7,7 +7,27 @@ import fs from 'node:fs';
 import { BASE, LAT, LON, api, call, check, login, open, originsOnly, register, report, reporter, safety, shot, staffLogin, until, verifiedCase, wizard, run } from './harness.mjs';
 
 async function desk() {
-  const { page } = await open({ path: '/staff/', desktop: true });
+  const { context, page } = await open({ path: '/staff/', desktop: true });
+  // What the desk announces while in the background: the notifications it
+  // shows and the tones it plays, recorded as the page makes them.
+  await context.grantPermissions(['notifications'], { origin: BASE });
+  await page.addInitScript(() => {
+    window.__notified = [];
+    window.__tones = 0;
+    const Real = window.Notification;
+    window.Notification = class extends Real {
+      constructor(title, options) {
+        super(title, options);
+        window.__notified.push({ title, body: options?.body ?? '' });
+      }
+    };
+    const start = OscillatorNode.prototype.start;
+    OscillatorNode.prototype.start = function (...a) {
+      window.__tones++;
+      return start.apply(this, a);
+    };
+  });
+  await page.reload();
   // A wrong password: the same answer as a locked or disabled account, and
   // the message says what to do in each case.
   await staffLogin(page, `${process.env.PK_ADMIN.split(':')[0]}:tebakan-yang-salah`);
@@ -17,7 +37,16 @@ async function desk() {
   await page.getByTestId('live').getByText('Langsung').waitFor();
   await shot(page, 'desk-empty');
 
-  // A reporter sends a report (through the API): it appears without a reload.
+  // The desk goes to the background (another tab in front); a report that
+  // is not urgent comes, then an urgent one (through the API): both appear
+  // without a reload, and only the urgent one is announced, by a tone and
+  // a notification that names its ticket and nothing personal.
+  await page.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  const calm = await report(await reporter('081388880017'), 'desk-0', { violence_forms: ['psikis'], location: { kecamatan_code: '32.06.24' } });
+  await page.locator(`tr[data-ticket="${calm.ticket}"]`).waitFor();
   const token = await reporter('081388880007');
   const body = {
     victim: { sex: 'F', age: 16, name: 'Nama Rahasia' }, violence_forms: ['psikis'],
@@ -25,6 +54,17 @@ async function desk() {
   };
   const { ticket } = await report(token, 'desk-1', body);
   await page.locator(`tr[data-ticket="${ticket}"]`).waitFor();
+  const notified = await until(async () => {
+    const n = await page.evaluate(() => window.__notified);
+    return n.length ? n : null;
+  }, 'the urgent report is announced');
+  check(notified.length === 1 && notified[0].title === 'Laporan darurat baru' && notified[0].body.includes(ticket),
+    `one notification, for the urgent report: ${JSON.stringify(notified)}`);
+  check(!JSON.stringify(notified).match(/Rahasia|Jalan|32\.06|psikis/), `nothing personal in it: ${JSON.stringify(notified)}`);
+  check((await page.evaluate(() => window.__tones)) >= 1, 'and a tone was played');
+  await page.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+  });
   await shot(page, 'desk-new-report');
 
   await page.getByRole('button', { name: `Buka ${ticket}` }).click();

@@ -14,6 +14,7 @@ import { Accounts } from './Accounts';
 import { AgencyInbox } from './AgencyInbox';
 import { StaffLogin } from './StaffLogin';
 import { useFeed } from './feed';
+import { useUrgentAlert } from './urgentAlert';
 import { loadCatalogWords } from './words';
 import { session, type T } from './common';
 import '../shared/style.css';
@@ -48,6 +49,7 @@ function StaffApp() {
   };
   const desk = s && (s.role === 'admin' || s.role === 'supervisor');
   const feed = useFeed(desk ? s.token : null, expired);
+  const urgentAlert = useUrgentAlert(t, s?.role === 'admin' ? s.token : null, feed.tick);
   const title = !s
     ? t('title')
     : s.role === 'companion'
@@ -95,6 +97,12 @@ function StaffApp() {
         {s?.role === 'agency' && <AgencyInbox t={t} lang={lang} token={s.token} expired={expired} />}
         {s?.role === 'auditor' && <p>{t('auditor_note')}</p>}
         {desk && page === 'accounts' && s.role === 'admin' && <Accounts t={t} lang={lang} token={s.token} expired={expired} />}
+        {s?.role === 'admin' && page === 'queue' && !open && urgentAlert.state === 'default' && (
+          <button type="button" class="notify" onClick={urgentAlert.enable}>
+            {t('notify_enable')}
+          </button>
+        )}
+        {s?.role === 'admin' && page === 'queue' && !open && urgentAlert.state === 'denied' && <p class="hint">{t('notify_denied')}</p>}
         {desk && page === 'queue' && !open && <Desk t={t} lang={lang} token={s.token} tick={feed.tick} open={setOpen} expired={expired} />}
         {desk && page === 'queue' && open && (
           <CasePage t={t} lang={lang} session={s} id={open} tick={feed.tick} back={() => setOpen(null)} expired={expired} />
