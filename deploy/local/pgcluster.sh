@@ -27,7 +27,8 @@ die() { echo "pgcluster: $*" >&2; exit 1; }
 
 as_owner() {
     if [ "$(id -u)" = 0 ]; then
-        runuser -u "$PGUSER_OS" -- "$@"
+        # From / : the caller's directory may be closed to that user.
+        (cd / && runuser -u "$PGUSER_OS" -- "$@")
     else
         "$@"
     fi
@@ -112,6 +113,8 @@ stop() {
     as_owner "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
 }
 
+# DIR made absolute: the cluster's user works from /.
+[ $# -ge 2 ] && set -- "$1" "$(realpath -m "$2")" "${@:3}"
 case "${1:-}" in
 start) [ $# = 3 ] || die "usage: $0 start DIR PORT"; start "$2" "$3" ;;
 stop) [ $# = 2 ] || die "usage: $0 stop DIR"; stop "$2" ;;
