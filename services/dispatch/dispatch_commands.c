@@ -234,9 +234,11 @@ static int s_suggest(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t 
     snprintf(load, sizeof load, "%d", d->max_load);
     const char *p[] = {lat, lon, lim, age, load, s->kecamatan_code, s->prefer_sex, lang};
     /* The nearest by the GiST index (planar KNN for candidates, then their
-     * true distance: see sql/0003), then, when the place is not known
-     * or too few are near, those covering the kecamatan whose position is
-     * unknown or stale. */
+     * true distance: see sql/0003), then, when too few are near, those
+     * covering the kecamatan whose position is unknown or stale. A case
+     * whose place is not known yet (a report with its kecamatan only) gets
+     * every companion on duty: those covering its kecamatan first, then
+     * those meeting the victim's preference, then the least loaded. */
     PGresult *r =
         s_exec(conn, d,
                "WITH cand AS ("
@@ -248,15 +250,19 @@ static int s_suggest(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t 
                "   NULLIF($1::text, '')::float8)::geography) AS dist FROM cand ORDER BY dist LIMIT $3::int),"
                " covering AS ("
                "  SELECT c.id, NULL::float8 AS dist FROM companion c"
-               "  WHERE $6::text <> '' AND c.on_duty AND c.load < $5::int AND $6 = ANY (c.kecamatan_codes)"
+               "  WHERE c.on_duty AND c.load < $5::int"
+               "   AND ($1::text = '' OR ($6::text <> '' AND $6 = ANY (c.kecamatan_codes)))"
                "   AND c.id NOT IN (SELECT id FROM near) AND (SELECT count(*) FROM near) < $3::int"
-               "  ORDER BY c.load, c.id LIMIT $3::int),"
+               "  ORDER BY ($6 <> '' AND $6 = ANY (c.kecamatan_codes)) DESC,"
+               "   (($7 = '' OR c.sex = $7) AND ($8 = '' OR $8 = ANY (c.languages))) DESC, c.load, c.id"
+               "  LIMIT $3::int),"
                " pick AS (SELECT * FROM near UNION ALL SELECT * FROM covering)"
                " SELECT c.id, c.first_name, c.badge, p.dist, c.load,"
-               "  ($7 = '' OR c.sex = $7) AND ($8 = '' OR $8 = ANY (c.languages)),"
-               "  $6 <> '' AND $6 = ANY (c.kecamatan_codes),"
+               "  ($7 = '' OR c.sex = $7) AND ($8 = '' OR $8 = ANY (c.languages)) AS pref,"
+               "  $6 <> '' AND $6 = ANY (c.kecamatan_codes) AS covers,"
                "  ST_Y(c.position::geometry), ST_X(c.position::geometry)"
-               " FROM pick p JOIN companion c ON c.id = p.id ORDER BY p.dist NULLS LAST, c.load, c.id LIMIT $3::int",
+               " FROM pick p JOIN companion c ON c.id = p.id"
+               " ORDER BY p.dist NULLS LAST, covers DESC, pref DESC, c.load, c.id LIMIT $3::int",
                8, p);
     if (!r)
         return PK_EDB;

@@ -541,3 +541,81 @@ Test(dispatch, a_decline_returns_the_case_and_positions_outside_visits_expire)
     pkt_intake_stop(&T);
     free(admin), free(comp), free(cid), free(reporter), free(id);
 }
+
+/* Issue 22: a report made with its kecamatan only (no point) can be given a
+ * companion. Every companion on duty is suggested, those covering the
+ * kecamatan first, then those meeting the victim's preference, then the
+ * least loaded, each with "position unknown"; a companion off duty is not;
+ * the one chosen is assigned. */
+Test(dispatch, a_case_without_a_point_gets_every_companion_on_duty_and_is_assigned)
+{
+    pkt_intake_start(&T, "t_dispatch3", NULL);
+    pkt_intake_start_dispatch(&T);
+    s_add("admin1", "Admin Satu", "admin", "kata-sandi-admin-1");
+    s_add("pdp_cover", "Euis Pendamping", "companion", "kata-sandi-euis-1");
+    s_add("pdp_woman", "Neng Pendamping", "companion", "kata-sandi-neng-1");
+    s_add("pdp_man", "Ujang Pendamping", "companion", "kata-sandi-ujang-1");
+    s_add("pdp_off", "Asep Tidak Bertugas", "companion", "kata-sandi-asep-1");
+    char *admin = s_login("admin1", "kata-sandi-admin-1", NULL);
+    char *cover_id, *woman_id, *man_id, *off_id;
+    char *cover = s_login("pdp_cover", "kata-sandi-euis-1", &cover_id);
+    char *woman = s_login("pdp_woman", "kata-sandi-neng-1", &woman_id);
+    char *man = s_login("pdp_man", "kata-sandi-ujang-1", &man_id);
+    char *off = s_login("pdp_off", "kata-sandi-asep-1", &off_id);
+    /* The man covers another kecamatan; the woman covers none; the third
+     * covers the case's (32.06.24, Singaparna) and is a man. */
+    cr_assert_eq(s_call("PUT", "/v1/companion/status",
+                        "{\"on_duty\":true,\"sex\":\"M\",\"kecamatan_codes\":[\"32.06.24\"]}", cover, NULL),
+                 200);
+    cr_assert_eq(s_call("PUT", "/v1/companion/status", "{\"on_duty\":true,\"sex\":\"F\"}", woman, NULL), 200);
+    cr_assert_eq(s_call("PUT", "/v1/companion/status",
+                        "{\"on_duty\":true,\"sex\":\"M\",\"kecamatan_codes\":[\"32.06.01\"]}", man, NULL),
+                 200);
+    cr_assert_eq(s_call("PUT", "/v1/companion/status", "{\"on_duty\":false}", off, NULL), 200);
+
+    char *reporter = pkt_intake_register(&T, "081355550009");
+    const char *report = "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"sex\":\"F\",\"age\":30},"
+                         "\"violence_forms\":[\"psikis\"],\"location\":{\"kecamatan_code\":\"32.06.24\"},"
+                         "\"contact_safety\":{\"safe_hours\":\"00:00-23:59\",\"safe_channel\":\"call\"}}";
+    json_t *j;
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", report, reporter, "nopoint", &j), 201);
+    char *id = pk_strdup(pkt_json_str(j, "case_id"));
+    json_decref(j);
+    char path[200];
+    snprintf(path, sizeof path, "/v1/staff/cases/%s?purpose=confirmation_call", id);
+    cr_assert_eq(s_call("GET", path, NULL, admin, NULL), 200);
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/calls", id);
+    cr_assert_eq(s_call("POST", path, "{\"outcome\":\"reached\"}", admin, NULL), 200);
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/verify", id);
+    cr_assert_eq(s_call("POST", path, NULL, admin, NULL), 200);
+
+    /* Asked for a woman companion: the one covering the kecamatan first,
+     * then the woman, then the other; nobody off duty. */
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/companions?prefer_sex=F", id);
+    cr_assert_eq(s_call("GET", path, NULL, admin, &j), 200);
+    json_t *list = json_object_get(j, "companions");
+    char *text = json_dumps(j, 0);
+    cr_assert_eq(json_array_size(list), 3, "every companion on duty: %s", text);
+    const char *want[] = {cover_id, woman_id, man_id};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *it = json_array_get(list, i);
+        cr_assert_str_eq(pkt_json_str(it, "companion_id"), want[i], "place %zu: %s", i, text);
+        cr_assert(json_is_false(json_object_get(it, "position_known")), "%s", text);
+        cr_assert_null(json_object_get(it, "distance_m"), "%s", text);
+    }
+    cr_assert(json_is_true(json_object_get(json_array_get(list, 0), "covers_kecamatan")), "%s", text);
+    cr_assert(json_is_true(json_object_get(json_array_get(list, 1), "preference_met")), "%s", text);
+    cr_assert_null(strstr(text, off_id), "nobody off duty: %s", text);
+    free(text);
+    json_decref(j);
+
+    char body[128];
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/assign", id);
+    snprintf(body, sizeof body, "{\"companion_id\":\"%s\"}", woman_id);
+    cr_assert_eq(s_call("POST", path, body, admin, &j), 200);
+    json_decref(j);
+    s_wait_state(id, "assigned");
+    free(id), free(reporter), free(admin), free(cover), free(woman), free(man), free(off);
+    free(cover_id), free(woman_id), free(man_id), free(off_id);
+    pkt_intake_stop(&T);
+}
