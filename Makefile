@@ -52,7 +52,7 @@ all: $(COMMON_LIB) $(SERVICE_BINS) $(CLI_BINS) $(TOOL_BINS) build/web/index.html
 # ---- the web apps (web/): TypeScript, Preact, Vite; served by intake ----------
 # Built into build/web whatever BUILD is (it is not C). The API types are
 # generated from openapi.yaml first: a drift between them fails the build.
-WEB_SRC := $(shell find web/src web/public -type f -not -name schema.d.ts 2>/dev/null) web/index.html \
+WEB_SRC := $(shell find web/src web/public web/scripts -type f -not -name schema.d.ts 2>/dev/null) web/index.html \
            web/vite.config.ts web/tsconfig.json
 web/node_modules/.stamp: web/package-lock.json
 	@echo "  NPM     web (npm ci)"; cd web && npm ci --no-audit --no-fund --loglevel=error >/dev/null

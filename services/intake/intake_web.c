@@ -6,11 +6,14 @@
  * that is no file and looks like a page of the app gets the app's page
  * (the app routes itself); anything else is a 404. Every answer carries a
  * Content-Security-Policy that allows our own origin and, for images, the
- * map tile server only. */
+ * map tile server only. A file built with compressed copies beside it
+ * (x.js.br, x.js.gz: web/scripts/compress.mjs) is sent compressed to a
+ * browser that accepts it (Accept-Encoding), Brotli first. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "intake.h"
@@ -23,6 +26,7 @@ typedef struct s_file {
     size_t len;
     const char *type;
     const char *cache;
+    const struct s_file *br, *gz; /* its compressed copies, if built */
     struct s_file *next;
 } s_file_t;
 
@@ -102,6 +106,42 @@ static void s_load_dir(intake_web_t *w, const char *root, const char *rel, int d
     closedir(d);
 }
 
+/* Each compressed copy (x.br, x.gz) joins the file it is a copy of. */
+static void s_link_encodings(intake_web_t *w)
+{
+    for (s_file_t *f = w->files; f; f = f->next) {
+        size_t n = strlen(f->path);
+        bool br = n > 3 && strcmp(f->path + n - 3, ".br") == 0, gz = n > 3 && strcmp(f->path + n - 3, ".gz") == 0;
+        if (!br && !gz)
+            continue;
+        for (s_file_t *base = w->files; base; base = base->next)
+            if (strlen(base->path) == n - 3 && strncmp(base->path, f->path, n - 3) == 0) {
+                if (br)
+                    base->br = f;
+                else
+                    base->gz = f;
+            }
+    }
+}
+
+/* Whether Accept-Encoding `ae` takes `coding` (a token without q=0). */
+static bool s_accepts(const char *ae, const char *coding)
+{
+    size_t cl = strlen(coding);
+    for (const char *p = ae; p && *p;) {
+        p += strspn(p, " \t,");
+        size_t tl = strcspn(p, " \t,;");
+        const char *end = p + strcspn(p, ",");
+        if (tl == cl && strncasecmp(p, coding, cl) == 0) {
+            const char *q = strstr(p, "q=");
+            bool zero = q && q < end && strtod(q + 2, NULL) == 0.0;
+            return !zero;
+        }
+        p = *end ? end + 1 : end;
+    }
+    return false;
+}
+
 /* The origin (scheme://host[:port]) of a tile URL template, or "". */
 static char *s_origin(const char *url)
 {
@@ -125,6 +165,7 @@ intake_web_t *intake_web_new(const char *dir, const char *tile_url, const char *
     intake_web_t *w = pk_calloc(1, sizeof *w);
     if (dir && *dir)
         s_load_dir(w, dir, "", 0);
+    s_link_encodings(w);
     char *origin = s_origin(tile_url);
     w->csp = pk_asprintf("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: %s;"
                          " connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none';"
@@ -186,7 +227,17 @@ void intake_web_serve(pk_http_req_t *req, void *arg)
     }
     pk_http_cache(req, f->cache);
     pk_http_csp(req, w->csp);
-    pk_http_respond(req, 200, f->type, f->body, f->len);
+    const char *ae = pk_http_header(req, "accept-encoding");
+    const s_file_t *body = f;
+    if (f->br || f->gz)
+        pk_http_add_header(req, "Vary", "Accept-Encoding");
+    if (ae && f->br && s_accepts(ae, "br"))
+        body = f->br;
+    else if (ae && f->gz && s_accepts(ae, "gzip"))
+        body = f->gz;
+    if (body != f)
+        pk_http_add_header(req, "Content-Encoding", body == f->br ? "br" : "gzip");
+    pk_http_respond(req, 200, f->type, body->body, body->len);
 }
 
 /* GET /v1/app-config: what the app needs to know of this deployment. */

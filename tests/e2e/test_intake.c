@@ -628,6 +628,15 @@ Test(intake, the_web_app_is_served_at_the_root)
     f = fopen(js, "w");
     fputs("console.log(1)", f);
     fclose(f);
+    /* Its compressed copies, as the build leaves them (intake sends them
+     * as they are: their bytes stand for the real thing here). */
+    char *js_gz = pk_asprintf("%s.gz", js), *js_br = pk_asprintf("%s.br", js);
+    f = fopen(js_gz, "w");
+    fputs("GZIP-BYTES", f);
+    fclose(f);
+    f = fopen(js_br, "w");
+    fputs("BROTLI-BYTES", f);
+    fclose(f);
     const char *extra[] = {"PELUKAN_INTAKE_WEB_DIR", dir, "PELUKAN_WEB_TILE_URL", "http://127.0.0.1:9/{z}/{x}/{y}.png",
                            NULL};
     s_start("t_intake_web", extra);
@@ -646,7 +655,32 @@ Test(intake, the_web_app_is_served_at_the_root)
     cr_assert_str_eq(body, "console.log(1)");
     cr_assert_str_eq(pkt_last_header("Cache-Control"), "public, max-age=31536000, immutable");
     cr_assert_str_eq(pkt_last_header("Content-Type"), "text/javascript; charset=utf-8");
+    cr_assert_null(pkt_last_header("Content-Encoding"), "no Accept-Encoding: as it is");
+    cr_assert_str_eq(pkt_last_header("Vary"), "Accept-Encoding");
     free(body);
+    /* A phone that takes Brotli gets the Brotli copy, one that takes gzip
+     * only (or refuses Brotli) the gzip copy; the type stays the file's. */
+    static const struct {
+        const char *accept, *encoding, *body;
+    } encodings[] = {
+        {"Accept-Encoding: gzip, deflate, br", "br", "BROTLI-BYTES"},
+        {"Accept-Encoding: gzip", "gzip", "GZIP-BYTES"},
+        {"Accept-Encoding: br;q=0, gzip;q=0.8", "gzip", "GZIP-BYTES"},
+        {"Accept-Encoding: identity", NULL, "console.log(1)"},
+    };
+    for (size_t i = 0; i < PK_ARRAY_LEN(encodings); i++) {
+        const char *h[] = {encodings[i].accept, NULL};
+        cr_assert_eq(pkt_http("GET", T.port, "/assets/index-abc123.js", NULL, 0, h, &body), 200);
+        cr_assert_str_eq(body, encodings[i].body, "%s", encodings[i].accept);
+        const char *ce = pkt_last_header("Content-Encoding");
+        if (encodings[i].encoding)
+            cr_assert(ce && strcmp(ce, encodings[i].encoding) == 0, "%s: %s", encodings[i].accept, ce ? ce : "none");
+        else
+            cr_assert_null(ce, "%s", encodings[i].accept);
+        cr_assert_str_eq(pkt_last_header("Content-Type"), "text/javascript; charset=utf-8");
+        free(body);
+    }
+    free(js_gz), free(js_br);
     cr_assert_eq(pkt_http("GET", T.port, "/laporan/baru", NULL, 0, NULL, &body), 200, "a page of the app");
     cr_assert_str_eq(body, "<!doctype html><title>PELUKAN</title>");
     free(body);
