@@ -23,7 +23,7 @@ static void s_setup(void)
     zsys_handler_set(NULL);
 }
 
-TestSuite(bus, .init = s_setup, .timeout = 300);
+TestSuite(bus, .init = s_setup, .timeout = 900);
 
 static pkt_proc_t s_start(const char *mode, pkt_env_t *env)
 {

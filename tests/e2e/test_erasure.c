@@ -76,7 +76,7 @@ static bool s_gone(void *arg)
     return gone;
 }
 
-Test(erasure, two_supervisors_erase_a_case_from_every_service, .timeout = 180)
+Test(erasure, two_supervisors_erase_a_case_from_every_service, .timeout = 600)
 {
     static const char *const extra[] = {"PELUKAN_NOTIFICATION_PLAINTEXT", "true", NULL};
     pkt_intake_start(&T, "t_erasure", extra);
@@ -252,7 +252,7 @@ Test(erasure, two_supervisors_erase_a_case_from_every_service, .timeout = 180)
     pkt_intake_stop(&T);
 }
 
-Test(erasure, the_retention_erases_closed_cases_by_itself, .timeout = 60)
+Test(erasure, the_retention_erases_closed_cases_by_itself, .timeout = 300)
 {
     static const char *const extra[] = {"PELUKAN_INTAKE_RETENTION_S", "1", "PELUKAN_INTAKE_PURGE_S", "1", NULL};
     pkt_intake_start(&T, "t_retention", extra);

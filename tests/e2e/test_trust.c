@@ -116,7 +116,7 @@ static void s_collect(s_probes_t *ps, int min_ms, int max_ms)
     }
 }
 
-Test(trust, every_bus_endpoint_admits_only_its_allowed_peers, .timeout = 120)
+Test(trust, every_bus_endpoint_admits_only_its_allowed_peers, .timeout = 300)
 {
     free(pkt_db_create("t_trust"));
     s_probes_t ps = {.env = pkt_env_new("t_trust")};
@@ -189,7 +189,7 @@ Test(trust, every_bus_endpoint_admits_only_its_allowed_peers, .timeout = 120)
 
 /* A peer that is not the HTTP edge cannot act for a person: the actor it
  * writes into its command is replaced by itself. */
-Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .timeout = 120)
+Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .timeout = 300)
 {
     pkt_intake_t T;
     pkt_intake_start(&T, "t_trust2", NULL);

@@ -55,7 +55,7 @@ static void s_teardown(void)
     pkt_intake_stop(&T);
 }
 
-TestSuite(web, .init = s_setup, .fini = s_teardown, .timeout = 180);
+TestSuite(web, .init = s_setup, .fini = s_teardown, .timeout = 900); /* a bound on a hang, not a pace: 60 s per wait */
 
 /* A line of a scenario: PK-RESTART-INTAKE stops intake and starts it again
  * on the same port, then creates the file `arg` to say it is back. */
@@ -140,7 +140,7 @@ Test(web, the_companion_s_phone_from_duty_to_the_identification_report)
 /* The whole service standard through the screens only (issue 17): the
  * reporter's app, the admin's desk, the companion's phone and the agency's
  * inbox at once, from the report to the case closed as the reporter sees it. */
-Test(web, the_whole_service_standard_through_the_screens_of_every_role, .timeout = 300)
+Test(web, the_whole_service_standard_through_the_screens_of_every_role, .timeout = 1200)
 {
     cr_assert_eq(s_scenario_of("staff", "standard"), 0);
 }
