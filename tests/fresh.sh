@@ -105,7 +105,7 @@ for _ in $(seq 1800); do
 done
 # Ctrl-C, as the README says, to make run's runner inside this root.
 for p in /proc/[0-9]*; do
-    [ "$(readlink "$p/root" 2>/dev/null)" = "$R" ] && tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -q 'deploy/local/run.sh' &&
+    [ "$(readlink "$p/root" 2>/dev/null)" = "$R" ] && { tr '\0' ' ' < "$p/cmdline"; } 2>/dev/null | grep -q 'deploy/local/run.sh' &&
         kill -INT "${p#/proc/}" 2>/dev/null
 done
 for _ in $(seq 120); do kill -0 $run_pid 2>/dev/null || break; sleep 0.5; done
