@@ -79,6 +79,16 @@ if [ $rc != 0 ]; then
 fi
 stop_run
 
+# Security review N7: a fresh make run gives each service a master key of
+# its own, none the shared one.
+keys=$(for f in "$W/var/keys/master.key" "$W"/var/keys/{intake,notification,dispatch,referral,audit}.master; do
+    cat "$f" 2>/dev/null && echo
+done | sort -u | grep -c .)
+if [ "$keys" != 6 ]; then
+    echo "readme: a fresh make run's master keys are not six distinct keys ($keys distinct)"
+    rc=1
+fi
+
 # 3. A start that fails says which service and why, and exits non-zero.
 if [ $rc = 0 ]; then
     PELUKAN_INTAKE_OTP_TTL_S=5 BUILD=$BUILD timeout 120 "$ROOT/deploy/local/run.sh" > "$W/bad.log" 2>&1

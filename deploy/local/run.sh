@@ -22,6 +22,8 @@ mkdir -p "$VAR_DIR"
 PG_DIR=$("$ROOT/deploy/local/pgcluster.sh" place "$VAR_DIR/pg")
 [ "$PG_DIR" = "$VAR_DIR/pg" ] ||
     echo "run: $VAR_DIR is closed to the cluster's user: the PostgreSQL cluster is in $PG_DIR"
+had_data=0
+[ -f "$PG_DIR/data/PG_VERSION" ] && had_data=1
 "$ROOT/deploy/local/pgcluster.sh" start "$PG_DIR" "$PG_PORT"
 # Keys, logs and the sink file hold secrets or phone numbers: nobody else
 # on this machine reads them (the cluster, run by its own user, is started).
@@ -36,12 +38,19 @@ if [ ! -f "$KEY" ]; then
 fi
 export PELUKAN_MASTER_KEY_FILE=$KEY
 # Each service that seals data has a master key of its own (a key taken
-# from one service opens nothing of another's). A cluster made before that
-# keeps reading its data: the shared key becomes each service's first one.
+# from one service opens nothing of another's): a new one for a new
+# cluster. Only a cluster made before per-service keys existed, whose data
+# the shared key sealed, gets the shared key as each service's first one.
 for s in intake notification dispatch referral audit; do
     var="PELUKAN_${s^^}_MASTER_KEY_FILE"
     own=${!var:-$VAR_DIR/keys/$s.master}
-    [ -f "$own" ] || cp "$KEY" "$own"
+    if [ ! -f "$own" ]; then
+        if [ $had_data = 1 ]; then
+            cp "$KEY" "$own"
+        else
+            (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$own")
+        fi
+    fi
     export "$var=$own"
 done
 # The bus: a CURVE key pair per service and one for pelukanctl ("ctl");
