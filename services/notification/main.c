@@ -160,6 +160,17 @@ static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
     }
 }
 
+/* Security review N8: a SendOtp carries a one-time code (six digits) for
+ * an Indonesian mobile number (+62 8..., 9 to 12 digits after +62), and
+ * nothing else: the command cannot be used to send other text, or to
+ * other numbers. */
+static bool s_otp_ok(const char *phone, const char *code)
+{
+    size_t cl = strlen(code), pl = strlen(phone);
+    return cl == 6 && strspn(code, "0123456789") == 6 && pl >= 12 && pl <= 15 && strncmp(phone, "+628", 4) == 0 &&
+           strspn(phone + 1, "0123456789") == pl - 1;
+}
+
 /* SendOtp: the phone and the code are sealed in the row (its own key,
  * wrapped by the master key) and wiped once sent or dead. */
 static int s_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg)
@@ -171,8 +182,7 @@ static int s_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Peluk
         return PK_RPC_READ_ONLY;
     }
     const Pelukan__V1__SendOtp *o = req->send_otp;
-    size_t pl = strlen(o->phone_e164), cl = strlen(o->code);
-    if (pl < 8 || pl > 16 || o->phone_e164[0] != '+' || cl < 4 || cl > 10) {
+    if (!s_otp_ok(o->phone_e164, o->code)) {
         reply->status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID;
         reply->error_code = "invalid_value";
         return PK_RPC_READ_ONLY;

@@ -470,3 +470,53 @@ Test(notification, an_http_gateway_is_refused_without_plaintext_allowed)
     free(log);
     pkt_env_destroy(&env);
 }
+
+/* Security review N8: SendOtp takes a six-digit code for an Indonesian
+ * mobile number only; anything else is refused and nothing is sent. */
+Test(notification, send_otp_takes_only_six_digits_for_an_indonesian_mobile)
+{
+    s_start("t_notif_n8");
+    pk_bus_keys_t *keys = pkt_bus_keys(T.env, "intake"); /* SendOtp comes from intake */
+    pk_rpc_client_t *rpc = pk_rpc_client_new(pkt_env_get(T.env, "PELUKAN_NOTIFICATION_RPC"), 0, keys, "notification");
+    static const struct {
+        const char *phone, *code;
+        bool ok;
+    } cases[] = {
+        {"+6281377770101", "123456", true},   {"+6281377770102", "12345", false},
+        {"+6281377770103", "1234567", false}, {"+6281377770104", "12a456", false},
+        {"+6591234567", "123456", false},     {"+62212345678", "123456", false},
+        {"+62813", "123456", false},          {"+6281377770108", "Klik ini: http://x", false},
+    };
+    for (size_t i = 0; i < PK_ARRAY_LEN(cases); i++) {
+        Pelukan__V1__CommandRequest req;
+        uint8_t id[16];
+        pk_rpc_request_init(&req, id, 2000, 2);
+        Pelukan__V1__SendOtp o = PELUKAN__V1__SEND_OTP__INIT;
+        o.phone_e164 = (char *)cases[i].phone;
+        o.code = (char *)cases[i].code;
+        o.locale = "id";
+        req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SEND_OTP;
+        req.send_otp = &o;
+        Pelukan__V1__CommandReply *reply = NULL;
+        cr_assert_eq(pk_rpc_call(rpc, &req, pkt_http_timeout_ms(), 2, &reply), 0, "case %zu answered", i);
+        if (cases[i].ok)
+            cr_assert_eq(reply->status, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK, "%s %s", cases[i].phone,
+                         cases[i].code);
+        else
+            cr_assert_eq(reply->status, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID, "%s %s refused",
+                         cases[i].phone, cases[i].code);
+        pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    }
+    pk_rpc_client_destroy(&rpc);
+    pk_bus_keys_destroy(&keys);
+    /* The good one is delivered; then none of the others was. */
+    int one = 1;
+    cr_assert(pkt_wait_until(s_all, &one, 60000), "the valid code delivered");
+    int requests, delivered, dups;
+    pkt_gateway_counts(G, &requests, &delivered, &dups);
+    cr_assert_eq(delivered, 1, "only the valid code reached the provider");
+    char *rows = s_value("SELECT count(*) FROM notification.message");
+    cr_assert_str_eq(rows, "1", "no message for a refused command");
+    free(rows);
+    s_stop();
+}
