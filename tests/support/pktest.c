@@ -450,11 +450,18 @@ static size_t s_write_cb(char *data, size_t size, size_t n, void *arg)
     return fwrite(data, size, n, out);
 }
 
-int pkt_http_timeout_ms(void)
+/* Milliseconds from the environment variable `name`, 60 s when unset or
+ * not a positive number: the bound of every wait in the tests. */
+static int s_env_ms(const char *name)
 {
-    const char *v = getenv("PKTEST_HTTP_TIMEOUT_MS");
+    const char *v = getenv(name);
     int ms = v && *v ? atoi(v) : 0;
     return ms > 0 ? ms : 60000;
+}
+
+int pkt_http_timeout_ms(void)
+{
+    return s_env_ms("PKTEST_HTTP_TIMEOUT_MS");
 }
 
 int pkt_http(const char *method, int port, const char *path, const char *req_body, size_t req_len,
@@ -633,9 +640,7 @@ double pkt_now_ms(void)
 
 int pkt_wait_ms(void)
 {
-    const char *v = getenv("PKTEST_WAIT_MS");
-    int ms = v && *v ? atoi(v) : 0;
-    return ms > 0 ? ms : 60000;
+    return s_env_ms("PKTEST_WAIT_MS");
 }
 
 bool pkt_wait_until(bool (*cond)(void *arg), void *arg, int timeout_ms)
