@@ -160,13 +160,53 @@ static bool s_open_target(dispatch_t *d, const PGresult *r, int i, int col_targe
     return ok;
 }
 
-/* ---- SetCompanion ---------------------------------------------------------- */
+/* ---- SetCompanion, ListCompanions --------------------------------------------- */
+
+#define S_COMPANION_COLS                                                                                               \
+    "id, badge, on_duty, load, coalesce(sex, ''), array_to_string(languages, ','),"                                  \
+    " array_to_string(kecamatan_codes, ',')"
+
+/* A comma-separated list (codes never hold a comma) as strings of d's arena. */
+static char **s_split(dispatch_t *d, const char *list, size_t *n)
+{
+    size_t cap = 1;
+    for (const char *p = list; *p; p++)
+        cap += *p == ',';
+    char **out = s_alloc(d, sizeof *out * cap);
+    char *copy = s_strdup(d, list);
+    *n = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+        out[(*n)++] = tok;
+    return out;
+}
+
+/* Row i of a result with S_COMPANION_COLS. */
+static Pelukan__V1__Companion *s_companion_of(dispatch_t *d, const PGresult *r, int i)
+{
+    Pelukan__V1__Companion *out = s_alloc(d, sizeof *out);
+    pelukan__v1__companion__init(out);
+    out->companion_id = s_strdup(d, PQgetvalue(r, i, 0));
+    out->badge = s_strdup(d, PQgetvalue(r, i, 1));
+    out->on_duty = strcmp(PQgetvalue(r, i, 2), "t") == 0;
+    out->load = (uint32_t)atoi(PQgetvalue(r, i, 3));
+    out->sex = s_strdup(d, PQgetvalue(r, i, 4));
+    out->languages = s_split(d, PQgetvalue(r, i, 5), &out->n_languages);
+    out->kecamatan_codes = s_split(d, PQgetvalue(r, i, 6), &out->n_kecamatan_codes);
+    return out;
+}
 
 static int s_set_companion(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
 {
     const Pelukan__V1__SetCompanion *c = req->set_companion;
     if (!pk_rpc_actor_id(req)[0])
         return PK_RPC_FORBIDDEN(reply, "no_actor");
+    /* An admin sets a companion's profile; a companion sets their own duty. */
+    bool by_admin = c->companion_id[0] != '\0';
+    if (by_admin && !(req->actor && strcmp(req->actor->role, "admin") == 0))
+        return PK_RPC_FORBIDDEN(reply, "admin_only");
+    if (by_admin && (strlen(c->companion_id) > 64 || !c->set_profile))
+        return PK_RPC_INVALID(reply, "companion_id");
     size_t name_len = strlen(c->first_name);
     if (name_len == 0 || name_len > 40 || !pk_utf8_valid(c->first_name, name_len))
         return PK_RPC_INVALID(reply, "first_name");
@@ -181,29 +221,49 @@ static int s_set_companion(PGconn *conn, dispatch_t *d, const s_req_t *req, s_re
             return PK_RPC_INVALID(reply, "kecamatan_codes");
     char *langs = pk_pg_text_array(c->languages, c->n_languages),
          *kecs = pk_pg_text_array(c->kecamatan_codes, c->n_kecamatan_codes);
-    const char *p[] = {pk_rpc_actor_id(req), c->first_name, c->on_duty ? "t" : "f", c->sex, langs, kecs};
+    const char *id = by_admin ? c->companion_id : pk_rpc_actor_id(req);
+    const char *p[] = {id,   c->first_name,    by_admin ? "f" : c->on_duty ? "t" : "f", c->sex,
+                       langs, kecs, by_admin ? "t" : "f", c->set_profile ? "t" : "f"};
+    /* A profile not being set is kept (a companion going on duty does not
+     * wipe the coverage an admin gave); an admin's change keeps on_duty. */
     PGresult *r =
         s_exec(conn, d,
                "INSERT INTO companion (id, badge, first_name, on_duty, sex, languages, kecamatan_codes)"
                " VALUES ($1, 'PDP-' || lpad(nextval('badge_seq')::text, 4, '0'), $2, $3, NULLIF($4, ''), $5, $6)"
-               " ON CONFLICT (id) DO UPDATE SET first_name = $2, on_duty = $3, sex = NULLIF($4, ''), languages = $5,"
-               "   kecamatan_codes = $6, updated_at = now()"
-               " RETURNING id, badge, on_duty, load",
-               6, p);
+               " ON CONFLICT (id) DO UPDATE SET"
+               "   first_name = CASE WHEN $7 THEN companion.first_name ELSE $2 END,"
+               "   on_duty = CASE WHEN $7 THEN companion.on_duty ELSE $3 END,"
+               "   sex = CASE WHEN $8 THEN NULLIF($4, '') ELSE companion.sex END,"
+               "   languages = CASE WHEN $8 THEN $5 ELSE companion.languages END,"
+               "   kecamatan_codes = CASE WHEN $8 THEN $6 ELSE companion.kecamatan_codes END, updated_at = now()"
+               " RETURNING " S_COMPANION_COLS,
+               8, p);
     free(langs);
     free(kecs);
     if (!r)
         return PK_EDB;
-    Pelukan__V1__Companion *out = s_alloc(d, sizeof *out);
-    pelukan__v1__companion__init(out);
-    out->companion_id = s_strdup(d, PQgetvalue(r, 0, 0));
-    out->badge = s_strdup(d, PQgetvalue(r, 0, 1));
-    out->on_duty = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
-    out->load = (uint32_t)atoi(PQgetvalue(r, 0, 3));
-    PQclear(r);
     reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_COMPANION;
-    reply->companion = out;
+    reply->companion = s_companion_of(d, r, 0);
+    PQclear(r);
     return 0;
+}
+
+static int s_list_companions(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
+{
+    (void)req;
+    PGresult *r = s_exec(conn, d, "SELECT " S_COMPANION_COLS " FROM companion ORDER BY badge", 0, NULL);
+    if (!r)
+        return PK_EDB;
+    int n = PQntuples(r);
+    Pelukan__V1__Companions *out = s_alloc(d, sizeof *out);
+    pelukan__v1__companions__init(out);
+    out->items = s_alloc(d, sizeof *out->items * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++)
+        out->items[out->n_items++] = s_companion_of(d, r, i);
+    PQclear(r);
+    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_COMPANIONS;
+    reply->companions = out;
+    return PK_RPC_READ_ONLY;
 }
 
 /* ---- SuggestCompanions ------------------------------------------------------ */
@@ -269,6 +329,7 @@ static int s_suggest(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t 
     int n = PQntuples(r);
     Pelukan__V1__Suggestions *out = s_alloc(d, sizeof *out);
     pelukan__v1__suggestions__init(out);
+    out->place_known = at != NULL;
     out->items = s_alloc(d, sizeof *out->items * (size_t)(n ? n : 1));
     for (int i = 0; i < n; i++) {
         Pelukan__V1__Suggestion *it = s_alloc(d, sizeof *it);
@@ -901,6 +962,8 @@ int dispatch_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Peluk
     switch (req->command_case) {
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_SET_COMPANION:
         return s_set_companion(conn, d, req, reply);
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_COMPANIONS:
+        return s_list_companions(conn, d, req, reply);
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_SUGGEST_COMPANIONS:
         return s_suggest(conn, d, req, reply);
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_ASSIGN_COMPANION:

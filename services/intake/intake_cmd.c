@@ -73,6 +73,7 @@ void intake_cmd_init(const intake_call_t *c, Pelukan__V1__CommandRequest *req, P
     actor->kind = c->role_bit == INTAKE_AGENCY ? PELUKAN__V1__ACTOR__KIND__KIND_AGENCY
                                                : PELUKAN__V1__ACTOR__KIND__KIND_STAFF;
     actor->id = (char *)c->staff_id;
+    actor->role = (char *)c->staff_role; /* "" for a reporter */
     req->actor = actor;
     req->correlation_id = (char *)pk_http_request_id(c->req);
     req->case_id = (char *)(case_id ? case_id : "");

@@ -291,7 +291,9 @@ static void s_suggested(int rc, const s_reply_t *reply, void *arg)
         }
         json_array_append_new(items, j);
     }
-    intake_json(c->req, 200, json_pack("{s:s, s:o}", "case_id", c->case_id, "companions", items));
+    intake_json(c->req, 200,
+                json_pack("{s:s, s:b, s:o}", "case_id", c->case_id, "place_known", s && s->place_known, "companions",
+                          items));
     intake_call_free(c);
 }
 
@@ -384,6 +386,11 @@ void intake_dispatch_assign(intake_call_t *c)
     s_read_case(c, pl);
 }
 
+pk_rpc_uv_t *intake_dispatch_rpc(intake_dispatch_t *dp)
+{
+    return dp->rpc;
+}
+
 /* ---- PUT /v1/companion/status ------------------------------------------------------- */
 
 static void s_status_done(int rc, const s_reply_t *reply, void *arg)
@@ -434,6 +441,10 @@ static void s_status_named(pk_db_txn_t *txn, int status, void *arg)
     s.n_languages = nl;
     s.kecamatan_codes = (char **)kecs;
     s.n_kecamatan_codes = nk;
+    /* What the body leaves out is kept: going on duty does not wipe the
+     * coverage an admin set. */
+    s.set_profile = json_object_get(c->body, "sex") || json_object_get(c->body, "languages") ||
+                    json_object_get(c->body, "kecamatan_codes");
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SET_COMPANION;
     req.set_companion = &s;
     pk_rpc_uv_call(c->in->dispatch->rpc, &req, S_TIMEOUT_MS, S_RETRIES, s_status_done, c);

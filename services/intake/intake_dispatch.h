@@ -14,6 +14,9 @@ void intake_dispatch_destroy(intake_dispatch_t **dp_p);
  * reporter logged out). Accepts NULL. */
 void intake_dispatch_recheck(intake_dispatch_t *dp);
 
+/* The command client to dispatch, for routes kept in other files. */
+pk_rpc_uv_t *intake_dispatch_rpc(intake_dispatch_t *dp);
+
 /* Staff routes (after authentication and the role check). */
 void intake_dispatch_suggest(intake_call_t *c);        /* GET  /v1/staff/cases/{id}/companions */
 void intake_dispatch_assign(intake_call_t *c);         /* POST /v1/staff/cases/{id}/assign */
@@ -27,6 +30,10 @@ void intake_dispatch_en_route(intake_call_t *c);       /* POST .../visits/{id}/e
 void intake_dispatch_arrived(intake_call_t *c);        /* POST .../visits/{id}/arrived */
 void intake_dispatch_decline(intake_call_t *c);        /* POST .../visits/{id}/decline */
 void intake_dispatch_identification(intake_call_t *c); /* POST .../visits/{id}/identification */
+
+/* The admin's companion profiles (intake_companions.c). */
+void intake_companions_list(intake_call_t *c); /* GET /v1/staff/companions */
+void intake_companions_set(intake_call_t *c);  /* PUT /v1/staff/accounts/{id}/companion */
 
 /* Reporter routes. */
 void intake_dispatch_report_companion(pk_http_req_t *req, void *arg); /* GET /v1/reports/{id}/companion */

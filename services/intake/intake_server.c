@@ -437,6 +437,8 @@ const intake_route_t intake_routes[] = {
     {"POST", "/v1/staff/accounts/*/disable", INTAKE_ADMIN, NULL, intake_staff_account_disable},
     {"POST", "/v1/staff/accounts/*/unlock", INTAKE_ADMIN, NULL, intake_staff_account_unlock},
     {"POST", "/v1/staff/accounts/*/password", INTAKE_ADMIN, NULL, intake_staff_account_reset},
+    {"PUT", "/v1/staff/accounts/*/companion", INTAKE_ADMIN, NULL, intake_companions_set},
+    {"GET", "/v1/staff/companions", INTAKE_ADMIN, NULL, intake_companions_list},
     {"GET", "/v1/staff/events", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_COMPANION | INTAKE_AGENCY, NULL,
      intake_staff_events},
     {"GET", "/v1/staff/cases", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_COMPANION | INTAKE_AGENCY, NULL,

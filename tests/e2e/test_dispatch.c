@@ -170,6 +170,7 @@ Test(dispatch, nearest_companion_assigned_watched_arrives_and_reports)
     char path[256];
     snprintf(path, sizeof path, "/v1/staff/cases/%s/companions?prefer_sex=F", id);
     cr_assert_eq(s_call("GET", path, NULL, admin, &j), 200);
+    cr_assert(json_is_true(json_object_get(j, "place_known")), "a case with its point");
     json_t *list = json_object_get(j, "companions");
     cr_assert_eq(json_array_size(list), 2, "%s", json_dumps(j, 0));
     json_t *first = json_array_get(list, 0), *second = json_array_get(list, 1);
@@ -617,5 +618,100 @@ Test(dispatch, a_case_without_a_point_gets_every_companion_on_duty_and_is_assign
     s_wait_state(id, "assigned");
     free(id), free(reporter), free(admin), free(cover), free(woman), free(man), free(off);
     free(cover_id), free(woman_id), free(man_id), free(off_id);
+    pkt_intake_stop(&T);
+}
+
+/* Issue 22 §2: an admin says where a companion works, their sex and
+ * languages; going on duty later keeps what the admin set (it used to wipe
+ * it), and the suggestion for a case with its kecamatan only puts the
+ * companion covering it first. */
+Test(dispatch, an_admin_sets_a_companions_coverage_and_going_on_duty_keeps_it)
+{
+    pkt_intake_start(&T, "t_dispatch4", NULL);
+    pkt_intake_start_dispatch(&T);
+    s_add("admin1", "Admin Satu", "admin", "kata-sandi-admin-1");
+    s_add("pdp_euis", "Euis Pendamping", "companion", "kata-sandi-euis-1");
+    s_add("pdp_neng", "Neng Pendamping", "companion", "kata-sandi-neng-1");
+    char *admin_id, *euis_id, *neng_id;
+    char *admin = s_login("admin1", "kata-sandi-admin-1", &admin_id);
+    char *euis = s_login("pdp_euis", "kata-sandi-euis-1", &euis_id);
+    char *neng = s_login("pdp_neng", "kata-sandi-neng-1", &neng_id);
+    char path[200];
+    json_t *j;
+
+    /* Refused: not a companion, a field missing, a kecamatan outside the
+     * district, a field the route does not take. */
+    const char *profile = "{\"sex\":\"F\",\"languages\":[\"su\",\"id\"],\"kecamatan_codes\":[\"32.06.24\"]}";
+    snprintf(path, sizeof path, "/v1/staff/accounts/%s/companion", admin_id);
+    cr_assert_eq(s_call("PUT", path, profile, admin, NULL), 404, "an admin's account has no companion profile");
+    snprintf(path, sizeof path, "/v1/staff/accounts/%s/companion", euis_id);
+    cr_assert_eq(s_call("PUT", path, "{\"sex\":\"F\",\"languages\":[]}", admin, &j), 422);
+    char *why = json_dumps(j, 0);
+    cr_assert_not_null(json_object_get(json_object_get(json_object_get(j, "error"), "fields"), "kecamatan_codes"), "%s", why);
+    free(why);
+    json_decref(j);
+    cr_assert_eq(s_call("PUT", path, "{\"sex\":null,\"languages\":[],\"kecamatan_codes\":[\"32.07.01\"]}", admin, &j),
+                 422);
+    json_decref(j);
+    cr_assert_eq(
+        s_call("PUT", path, "{\"sex\":\"F\",\"languages\":[],\"kecamatan_codes\":[],\"on_duty\":true}", admin, &j), 422);
+    json_decref(j);
+    cr_assert_eq(s_call("PUT", path, profile, euis, NULL), 403, "a companion does not set a profile here");
+
+    /* Set before Euis ever went on duty: known to dispatch, off duty. */
+    cr_assert_eq(s_call("PUT", path, profile, admin, &j), 200);
+    cr_assert_str_eq(pkt_json_str(j, "companion_id"), euis_id);
+    cr_assert(json_is_false(json_object_get(j, "on_duty")));
+    cr_assert_str_eq(pkt_json_str(j, "sex"), "F");
+    cr_assert_str_eq(json_string_value(json_array_get(json_object_get(j, "kecamatan_codes"), 0)), "32.06.24");
+    json_decref(j);
+
+    /* She goes on duty (the app sends on_duty only): the profile stays. */
+    cr_assert_eq(s_call("PUT", "/v1/companion/status", "{\"on_duty\":true}", euis, NULL), 200);
+    cr_assert_eq(s_call("PUT", "/v1/companion/status", "{\"on_duty\":true}", neng, NULL), 200);
+    cr_assert_eq(s_call("GET", "/v1/staff/companions", NULL, admin, &j), 200);
+    char *text = json_dumps(j, 0);
+    json_t *list = json_object_get(j, "companions");
+    cr_assert_eq(json_array_size(list), 2, "%s", text);
+    json_t *e = NULL;
+    for (size_t i = 0; i < json_array_size(list); i++)
+        if (strcmp(pkt_json_str(json_array_get(list, i), "companion_id"), euis_id) == 0)
+            e = json_array_get(list, i);
+    cr_assert_not_null(e, "%s", text);
+    cr_assert(json_is_true(json_object_get(e, "on_duty")), "%s", text);
+    cr_assert_str_eq(pkt_json_str(e, "sex"), "F", "%s", text);
+    cr_assert_eq(json_array_size(json_object_get(e, "languages")), 2, "%s", text);
+    cr_assert_str_eq(json_string_value(json_array_get(json_object_get(e, "kecamatan_codes"), 0)), "32.06.24", "%s",
+                     text);
+    free(text);
+    json_decref(j);
+
+    /* A report with its kecamatan only: Euis, who covers it, first. */
+    char *reporter = pkt_intake_register(&T, "081355550010");
+    const char *report = "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"sex\":\"F\",\"age\":30},"
+                         "\"violence_forms\":[\"psikis\"],\"location\":{\"kecamatan_code\":\"32.06.24\"},"
+                         "\"contact_safety\":{\"safe_hours\":\"00:00-23:59\",\"safe_channel\":\"call\"}}";
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", report, reporter, "cover1", &j), 201);
+    char *id = pk_strdup(pkt_json_str(j, "case_id"));
+    json_decref(j);
+    snprintf(path, sizeof path, "/v1/staff/cases/%s?purpose=confirmation_call", id);
+    cr_assert_eq(s_call("GET", path, NULL, admin, NULL), 200);
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/calls", id);
+    cr_assert_eq(s_call("POST", path, "{\"outcome\":\"reached\"}", admin, NULL), 200);
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/verify", id);
+    cr_assert_eq(s_call("POST", path, NULL, admin, NULL), 200);
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/companions", id);
+    cr_assert_eq(s_call("GET", path, NULL, admin, &j), 200);
+    text = json_dumps(j, 0);
+    cr_assert(json_is_false(json_object_get(j, "place_known")), "kecamatan only: %s", text);
+    list = json_object_get(j, "companions");
+    cr_assert_eq(json_array_size(list), 2, "%s", text);
+    cr_assert_str_eq(pkt_json_str(json_array_get(list, 0), "companion_id"), euis_id, "%s", text);
+    cr_assert(json_is_true(json_object_get(json_array_get(list, 0), "covers_kecamatan")), "%s", text);
+    cr_assert(json_is_false(json_object_get(json_array_get(list, 1), "covers_kecamatan")), "%s", text);
+    free(text);
+    json_decref(j);
+    free(id), free(reporter), free(admin), free(euis), free(neng);
+    free(admin_id), free(euis_id), free(neng_id);
     pkt_intake_stop(&T);
 }

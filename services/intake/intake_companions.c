@@ -1,0 +1,145 @@
+/* intake_companions.c -- the admin's view of companions: who covers which
+ * kecamatan, their sex and languages (issue 22 §2). Dispatch owns these;
+ * intake checks the account and forwards. Straight-line: one read of the
+ * staff table, one command. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "intake_call.h"
+#include "intake_dispatch.h"
+
+#define S_TIMEOUT_MS 1000
+#define S_RETRIES    2
+
+static json_t *s_codes(char **v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(v[i]));
+    return a;
+}
+
+static json_t *s_companion_json(const Pelukan__V1__Companion *m)
+{
+    return json_pack("{s:s, s:s, s:b, s:i, s:s?, s:o, s:o}", "companion_id", m->companion_id, "badge", m->badge,
+                     "on_duty", m->on_duty, "load", (int)m->load, "sex", m->sex[0] ? m->sex : NULL, "languages",
+                     s_codes(m->languages, m->n_languages), "kecamatan_codes",
+                     s_codes(m->kecamatan_codes, m->n_kecamatan_codes));
+}
+
+/* ---- GET /v1/staff/companions ------------------------------------------------------ */
+
+static void s_listed(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
+{
+    intake_call_t *c = arg;
+    if (intake_cmd_failed(c, "dispatch", rc, reply))
+        return;
+    json_t *items = json_array();
+    for (size_t i = 0;
+         reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_COMPANIONS && i < reply->companions->n_items; i++)
+        json_array_append_new(items, s_companion_json(reply->companions->items[i]));
+    intake_json(c->req, 200, json_pack("{s:o}", "companions", items));
+    intake_call_free(c);
+}
+
+void intake_companions_list(intake_call_t *c)
+{
+    Pelukan__V1__CommandRequest req;
+    Pelukan__V1__Actor actor;
+    intake_cmd_init(c, &req, &actor, NULL);
+    Pelukan__V1__ListCompanions lc = PELUKAN__V1__LIST_COMPANIONS__INIT;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_COMPANIONS;
+    req.list_companions = &lc;
+    pk_rpc_uv_call(intake_dispatch_rpc(c->in->dispatch), &req, S_TIMEOUT_MS, S_RETRIES, s_listed, c);
+}
+
+/* ---- PUT /v1/staff/accounts/{id}/companion ----------------------------------------- */
+
+static void s_set(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
+{
+    intake_call_t *c = arg;
+    if (intake_cmd_failed(c, "dispatch", rc, reply))
+        return;
+    intake_json(c->req, 200,
+                reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_COMPANION ? s_companion_json(reply->companion)
+                                                                                   : json_object());
+    intake_call_free(c);
+}
+
+static void s_account_read(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    if (!intake_db_ok(c, txn, status))
+        return;
+    const PGresult *r = pk_db_txn_result(txn, 0);
+    if (PQntuples(r) != 1) {
+        intake_error(c->req, 404, "not_found", "Akun pendamping tidak ditemukan", NULL);
+        intake_call_free(c);
+        return;
+    }
+    /* The reporter sees only the first name. */
+    const char *name = PQgetvalue(r, 0, 0);
+    char first[64];
+    size_t n = strcspn(name, " ");
+    snprintf(first, sizeof first, "%.*s", (int)(n < sizeof first - 1 ? n : sizeof first - 1), name);
+    json_t *errors = json_object();
+    if (strcmp(PQgetvalue(pk_db_txn_result(txn, 1), 0, 0), "0") != 0)
+        json_object_set_new(errors, "kecamatan_codes", json_string("kecamatan di Kabupaten Tasikmalaya saja"));
+    size_t nl, nk;
+    const char **langs = intake_strings(c->body, "languages", 10, &nl, errors);
+    const char **kecs = intake_strings(c->body, "kecamatan_codes", 60, &nk, errors);
+    if (intake_invalid(c, errors, "Data tidak valid")) {
+        free(langs);
+        free(kecs);
+        return;
+    }
+    Pelukan__V1__CommandRequest req;
+    Pelukan__V1__Actor actor;
+    intake_cmd_init(c, &req, &actor, NULL);
+    Pelukan__V1__SetCompanion s = PELUKAN__V1__SET_COMPANION__INIT;
+    s.companion_id = (char *)pk_http_param(c->req, 0);
+    s.set_profile = true;
+    s.first_name = first;
+    const char *sex = json_string_value(json_object_get(c->body, "sex"));
+    s.sex = (char *)(sex ? sex : "");
+    s.languages = (char **)langs;
+    s.n_languages = nl;
+    s.kecamatan_codes = (char **)kecs;
+    s.n_kecamatan_codes = nk;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SET_COMPANION;
+    req.set_companion = &s;
+    pk_rpc_uv_call(intake_dispatch_rpc(c->in->dispatch), &req, S_TIMEOUT_MS, S_RETRIES, s_set, c);
+    free(langs);
+    free(kecs);
+}
+
+void intake_companions_set(intake_call_t *c)
+{
+    static const char *const keys[] = {"sex", "languages", "kecamatan_codes", NULL};
+    json_t *errors = intake_strict_body(c, keys);
+    if (!errors)
+        return;
+    json_t *sex = json_object_get(c->body, "sex");
+    if (!sex || (!json_is_null(sex) && (!json_is_string(sex) || (strcmp(json_string_value(sex), "F") != 0 &&
+                                                                   strcmp(json_string_value(sex), "M") != 0))))
+        json_object_set_new(errors, "sex", json_string("F, M atau null"));
+    if (!json_is_array(json_object_get(c->body, "languages")))
+        json_object_set_new(errors, "languages", json_string("wajib: daftar kode bahasa"));
+    if (!json_is_array(json_object_get(c->body, "kecamatan_codes")))
+        json_object_set_new(errors, "kecamatan_codes", json_string("wajib: daftar kode kecamatan"));
+    if (intake_invalid(c, errors, "Data tidak valid"))
+        return;
+    const char *p[] = {pk_http_param(c->req, 0)};
+    char *kecs = json_dumps(json_object_get(c->body, "kecamatan_codes"), JSON_COMPACT);
+    const char *k[] = {kecs};
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn, "SELECT display_name FROM staff WHERE id = $1 AND role = 'companion' AND NOT disabled", 1, p);
+    pk_db_txn_add(txn,
+                  "SELECT count(*) FROM json_array_elements_text($1::json) AS k (code)"
+                  " WHERE NOT EXISTS (SELECT 1 FROM region r WHERE r.code = k.code AND r.level = 'kecamatan')",
+                  1, k);
+    free(kecs);
+    pk_db_txn_submit(txn, s_account_read, c);
+}
