@@ -294,11 +294,12 @@ static int s_suggest(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t 
     snprintf(load, sizeof load, "%d", d->max_load);
     const char *p[] = {lat, lon, lim, age, load, s->kecamatan_code, s->prefer_sex, lang};
     /* The nearest by the GiST index (planar KNN for candidates, then their
-     * true distance: see sql/0003), then, when too few are near, those
-     * covering the kecamatan whose position is unknown or stale. A case
-     * whose place is not known yet (a report with its kecamatan only) gets
-     * every companion on duty: those covering its kecamatan first, then
-     * those meeting the victim's preference, then the least loaded. */
+     * true distance: see sql/0003), then, when too few are near, the others
+     * on duty whose position is unknown or stale: those covering the
+     * case's kecamatan first, then those meeting the victim's preference,
+     * then the least loaded. A case whose place is not known yet (a report
+     * with its kecamatan only) gets only these. Nobody on duty and free is
+     * left out: every verified case can be given a companion. */
     PGresult *r =
         s_exec(conn, d,
                "WITH cand AS ("
@@ -311,7 +312,6 @@ static int s_suggest(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t 
                " covering AS ("
                "  SELECT c.id, NULL::float8 AS dist FROM companion c"
                "  WHERE c.on_duty AND c.load < $5::int"
-               "   AND ($1::text = '' OR ($6::text <> '' AND $6 = ANY (c.kecamatan_codes)))"
                "   AND c.id NOT IN (SELECT id FROM near) AND (SELECT count(*) FROM near) < $3::int"
                "  ORDER BY ($6 <> '' AND $6 = ANY (c.kecamatan_codes)) DESC,"
                "   (($7 = '' OR c.sex = $7) AND ($8 = '' OR $8 = ANY (c.languages))) DESC, c.load, c.id"

@@ -711,6 +711,22 @@ Test(dispatch, an_admin_sets_a_companions_coverage_and_going_on_duty_keeps_it)
     cr_assert(json_is_false(json_object_get(json_array_get(list, 1), "covers_kecamatan")), "%s", text);
     free(text);
     json_decref(j);
+
+    /* A case with its point, and nobody's position known yet: everyone on
+     * duty still, the one covering the kecamatan first (it used to be only
+     * those covering it). */
+    char *pointed = s_verified_case(reporter, admin, "cover2");
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/companions", pointed);
+    cr_assert_eq(s_call("GET", path, NULL, admin, &j), 200);
+    text = json_dumps(j, 0);
+    cr_assert(json_is_true(json_object_get(j, "place_known")), "%s", text);
+    list = json_object_get(j, "companions");
+    cr_assert_eq(json_array_size(list), 2, "%s", text);
+    cr_assert_str_eq(pkt_json_str(json_array_get(list, 0), "companion_id"), euis_id, "%s", text);
+    cr_assert_str_eq(pkt_json_str(json_array_get(list, 1), "companion_id"), neng_id, "%s", text);
+    free(text);
+    json_decref(j);
+    free(pointed);
     free(id), free(reporter), free(admin), free(euis), free(neng);
     free(admin_id), free(euis_id), free(neng_id);
     pkt_intake_stop(&T);
