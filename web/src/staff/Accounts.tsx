@@ -4,8 +4,9 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, HttpError, type Schemas } from '../shared/api/client';
 import type { StaffLang } from './i18n';
 import { CodeSelect } from './CodeSelect';
+import { CompanionArea, areaLine, type Profile } from './CompanionArea';
 import { failure, value, type T } from './common';
-import { word } from './words';
+import { kecamatanList, word } from './words';
 type Account = Schemas['StaffAccount'];
 const EMPTY = { login: '', display_name: '', role: 'companion', agency_code: '', email: '', password: '' };
 
@@ -16,15 +17,27 @@ export function Accounts(props: { t: T; lang: StaffLang; token: string; expired:
   const [msg, setMsg] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [reset, setReset] = useState<{ id: string; password: string } | null>(null);
+  // Companions' profiles (admins only: a supervisor's list has none).
+  const [profiles, setProfiles] = useState<Record<string, Profile> | null>(null);
+  const [kec, setKec] = useState<{ code: string; name: string }[]>([]);
+  const [editing, setEditing] = useState<Account | null>(null);
   const load = async () => {
     try {
       const { data } = await api<{ accounts: Account[] }>('GET', '/v1/staff/accounts', { token: props.token });
       setList(data.accounts);
     } catch (x) {
       setMsg(failure(t, x, props.expired));
+      return;
+    }
+    try {
+      const { data } = await api<{ companions: Profile[] }>('GET', '/v1/staff/companions', { token: props.token });
+      setProfiles(Object.fromEntries(data.companions.map((p) => [p.companion_id, p])));
+    } catch (x) {
+      if (!(x instanceof HttpError && x.status === 403)) setMsg(failure(t, x, props.expired));
     }
   };
   useEffect(() => void load(), []);
+  useEffect(() => void kecamatanList().then(setKec), []);
   const act = async (path: string, body: unknown, said: string) => {
     try {
       await api('POST', path, { token: props.token, body });
@@ -84,6 +97,7 @@ export function Accounts(props: { t: T; lang: StaffLang; token: string; expired:
             <th scope="col">{t('display_name')}</th>
             <th scope="col">{t('role')}</th>
             <th scope="col">{t('filter_state')}</th>
+            {profiles && <th scope="col">{t('area')}</th>}
             <th scope="col">
               <span class="sr">{t('actions')}</span>
             </th>
@@ -99,7 +113,13 @@ export function Accounts(props: { t: T; lang: StaffLang; token: string; expired:
                 {a.agency_code ? ` · ${word('agency', a.agency_code, lang)}` : ''}
               </td>
               <td>{a.disabled ? t('disabled') : a.locked ? t('locked_short') : t('active')}</td>
+              {profiles && <td class="area-line">{a.role === 'companion' ? areaLine(profiles[a.id], kec, t, lang) : ''}</td>}
               <td>
+                {profiles && a.role === 'companion' && !a.disabled && (
+                  <button type="button" onClick={() => setEditing(a)} aria-label={t('area_edit', { login: a.login })}>
+                    {t('area')}
+                  </button>
+                )}
                 {!a.disabled && (
                   <button type="button" class="danger" onClick={() => void act(`/v1/staff/accounts/${a.id}/disable`, {}, t('account_disabled', { login: a.login }))}>
                     {t('disable')}
@@ -137,6 +157,23 @@ export function Accounts(props: { t: T; lang: StaffLang; token: string; expired:
           ))}
         </tbody>
       </table>
+      {editing && (
+        <CompanionArea
+          key={editing.id}
+          t={t}
+          lang={lang}
+          token={props.token}
+          id={editing.id}
+          login={editing.login}
+          profile={profiles?.[editing.id]}
+          saved={(said) => {
+            setMsg(said);
+            setEditing(null);
+            void load();
+          }}
+          expired={props.expired}
+        />
+      )}
       <h2>{t('account_new')}</h2>
       <form onSubmit={create} class="narrow">
         {field('login', t('login_name'))}

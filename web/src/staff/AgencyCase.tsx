@@ -46,7 +46,7 @@ export function AgencyCase(props: { t: T; lang: StaffLang; token: string; id: st
           </button>
         </div>
       )}
-      {p && <PersonalData t={t} p={p} />}
+      {p && <PersonalData t={t} lang={lang} p={p} />}
     </div>
   );
 }

@@ -9,13 +9,21 @@ import { MapBox, km } from './MapBox';
 export function SuggestionMap(props: { t: T; lang: StaffLang; token: string; id: string; place: { lat: number; lon: number } | null; reload: () => Promise<void>; expired: () => void }) {
   const { t } = props;
   const [list, setList] = useState<Suggestion[] | null>(null);
+  const [placeKnown, setPlaceKnown] = useState(true);
+  // Why nobody is suggested: nobody on duty, or everyone on duty full.
+  const [why, setWhy] = useState<'suggest_none_off' | 'suggest_none_full'>('suggest_none_off');
   const [prefer, setPrefer] = useState('');
   const [msg, setMsg] = useState<string | null>(null);
   const load = async () => {
     try {
       const q = prefer ? `?prefer_sex=${prefer}` : '';
-      const { data } = await api<{ companions: Suggestion[] }>('GET', `/v1/staff/cases/${props.id}/companions${q}`, { token: props.token });
+      const { data } = await api<{ companions: Suggestion[]; place_known?: boolean }>('GET', `/v1/staff/cases/${props.id}/companions${q}`, { token: props.token });
       setList(data.companions);
+      setPlaceKnown(data.place_known !== false);
+      if (!data.companions.length) {
+        const all = await api<{ companions: { on_duty: boolean }[] }>('GET', '/v1/staff/companions', { token: props.token });
+        setWhy(all.data.companions.some((c) => c.on_duty) ? 'suggest_none_full' : 'suggest_none_off');
+      }
     } catch (x) {
       setMsg(failure(t, x, props.expired));
     }
@@ -45,19 +53,21 @@ export function SuggestionMap(props: { t: T; lang: StaffLang; token: string; id:
       <button type="button" onClick={() => void load()}>
         {t('refresh')}
       </button>
-      {!props.place && <p class="hint">{t('place_hidden')}</p>}
-      <MapBox
+      {!placeKnown && <p class="hint place-unknown">{t('place_not_known')}</p>}
+      {placeKnown && !props.place && <p class="hint">{t('place_hidden')}</p>}
+      {/* A map with nothing on it (no place, no companion's position) is left out. */}
+      {(props.place || (list ?? []).some((s) => s.position)) && <MapBox
         label={`${t('map')}: ${t('suggest')}`}
         deps={[list, props.place]}
         draw={(m) => {
           if (props.place) m.setPoint('place', props.place.lat, props.place.lon, t('place'));
           for (const s of list ?? []) if (s.position) m.setPoint(`companion-${s.companion_id}`, s.position.lat, s.position.lon, `${s.first_name} (${s.badge})`);
         }}
-      />
+      />}
       <p class="status" role="status">
         {msg ?? ''}
       </p>
-      {list && !list.length && <p>{t('suggest_none')}</p>}
+      {list && !list.length && <p class="empty">{t(why)}</p>}
       <table class="queue">
         <caption class="sr">{t('suggest')}</caption>
         <thead>

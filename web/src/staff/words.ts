@@ -10,6 +10,7 @@ const w = (pairs: Record<string, [string, string]>): Words =>
 
 export const WORDS = {
   state: w({
+    open: ['Belum selesai', 'Not finished'], // a filter of the queue, never a case's state
     submitted: ['Baru', 'New'],
     verified: ['Terverifikasi', 'Verified'],
     assigned: ['Pendamping ditugaskan', 'Companion assigned'],
@@ -120,6 +121,21 @@ export const WORDS = {
     spam: ['Spam', 'Spam'],
     out_of_scope: ['Di luar cakupan layanan', 'Out of scope'],
     other: ['Lainnya', 'Other'],
+  }),
+  channel: w({
+    call: ['Telepon', 'Phone call'],
+    sms: ['SMS', 'SMS'],
+    whatsapp: ['WhatsApp', 'WhatsApp'],
+    in_app: ['Lewat aplikasi saja', 'In the app only'],
+  }),
+  sex: w({
+    F: ['Perempuan', 'Woman'],
+    M: ['Laki-laki', 'Man'],
+  }),
+  language: w({
+    id: ['Bahasa Indonesia', 'Indonesian'],
+    su: ['Basa Sunda', 'Sundanese'],
+    en: ['Bahasa Inggris', 'English'],
   }),
   role: w({
     admin: ['Admin', 'Admin'],
