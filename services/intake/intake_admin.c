@@ -25,6 +25,16 @@
     " ($" a " = 'agency' AND EXISTS (SELECT 1 FROM case_agency ca WHERE ca.case_id = x.id"                             \
     "   AND ca.agency_code = NULLIF($" c ", '') AND ca.state IN ('accepted', 'closed'))))"
 
+/* The one-day promise (../shared/domain.md): a report is handled, that
+ * is referred, within a day of being sent. Its clock runs in these states
+ * (a declined referral must be referred again); S_DUE is when it ends, or
+ * NULL once the promise is kept or the case is over. */
+#define S_PROMISE_RUNS                                                                                                 \
+    "x.state IN ('submitted', 'verified', 'assigned', 'en_route', 'on_site', 'assessed', 'declined')"
+#define S_DUE       "CASE WHEN " S_PROMISE_RUNS " THEN " S_TS("(x.created_at + interval '1 day')") " END"
+#define S_FINAL     "x.state IN ('closed', 'rejected', 'duplicate', 'withdrawn')"
+#define S_OVERDUE   S_PROMISE_RUNS " AND x.created_at < now() - interval '1 day'"
+
 static const char *const s_purposes[] = {"confirmation_call", "verification",  "case_review",
                                          "follow_up",         "legal_request", NULL};
 static const char *const s_reject_reasons[] = {"false_report", "spam", "out_of_scope", "other", NULL};
@@ -65,22 +75,25 @@ static void s_queue_done(pk_db_txn_t *txn, int status, void *arg)
         return;
     const PGresult *r = pk_db_txn_result(txn, 0);
     json_t *items = json_array();
-    long total = 0;
+    const PGresult *n = pk_db_txn_result(txn, 1);
+    long total = atol(PQgetvalue(n, 0, 0));
     for (int i = 0; i < PQntuples(r); i++) {
-        total = atol(PQgetvalue(r, i, 9));
         json_t *forms = json_loads(PQgetvalue(r, i, 5), 0, NULL);
-        json_array_append_new(
-            items, json_pack("{s:s, s:s, s:s, s:b, s:b, s:s?, s:o, s:s, s:i, s:b}", "case_id", PQgetvalue(r, i, 0),
-                             "ticket", PQgetvalue(r, i, 1), "state", PQgetvalue(r, i, 2), "urgent",
-                             strcmp(PQgetvalue(r, i, 3), "t") == 0, "child", strcmp(PQgetvalue(r, i, 4), "t") == 0,
-                             "kecamatan_code", PQgetisnull(r, i, 6) ? NULL : PQgetvalue(r, i, 6), "violence_forms",
-                             forms ? forms : json_array(), "created_at", PQgetvalue(r, i, 7), "call_attempts",
-                             atoi(PQgetvalue(r, i, 8)), "call_reached", strcmp(PQgetvalue(r, i, 10), "t") == 0));
+        json_t *item =
+            json_pack("{s:s, s:s, s:s, s:b, s:b, s:s?, s:o, s:s, s:i, s:b}", "case_id", PQgetvalue(r, i, 0), "ticket",
+                      PQgetvalue(r, i, 1), "state", PQgetvalue(r, i, 2), "urgent", strcmp(PQgetvalue(r, i, 3), "t") == 0,
+                      "child", strcmp(PQgetvalue(r, i, 4), "t") == 0, "kecamatan_code",
+                      PQgetisnull(r, i, 6) ? NULL : PQgetvalue(r, i, 6), "violence_forms", forms ? forms : json_array(),
+                      "created_at", PQgetvalue(r, i, 7), "call_attempts", atoi(PQgetvalue(r, i, 8)), "call_reached",
+                      strcmp(PQgetvalue(r, i, 9), "t") == 0);
+        json_object_set_new(item, "due_at", PQgetisnull(r, i, 10) ? json_null() : json_string(PQgetvalue(r, i, 10)));
+        json_array_append_new(items, item);
     }
     const char *page = pk_http_query(c->req, "page"), *per = pk_http_query(c->req, "per_page");
     intake_json(c->req, 200,
-                json_pack("{s:o, s:i, s:i, s:I}", "cases", items, "page", page ? atoi(page) : 1, "per_page",
-                          per ? atoi(per) : 25, "total", (json_int_t)total));
+                json_pack("{s:o, s:i, s:i, s:I, s:I, s:I}", "cases", items, "page", page ? atoi(page) : 1, "per_page",
+                          per ? atoi(per) : 25, "total", (json_int_t)total, "overdue",
+                          (json_int_t)atol(PQgetvalue(n, 0, 1)), "urgent_open", (json_int_t)atol(PQgetvalue(n, 0, 2))));
     intake_call_free(c);
 }
 
@@ -89,6 +102,15 @@ static bool s_bool_param(const char *v)
     return !v || strcmp(v, "true") == 0 || strcmp(v, "false") == 0;
 }
 
+/* The queue's filters: $1 state ("open": not finished), $2 urgent, $3
+ * kecamatan, $4 child, $10 kind of violence, $11 ticket; what the caller
+ * sees ($5-$7). */
+#define S_QUEUE_WHERE                                                                                                  \
+    "($1 = '' OR x.state = $1 OR ($1 = 'open' AND NOT " S_FINAL ")) AND ($2 = '' OR x.urgent = ($2 = 'true'))"      \
+    " AND ($3 = '' OR x.kecamatan_code = $3) AND ($4 = '' OR x.child = ($4 = 'true'))"                                \
+    " AND ($10 = '' OR $10 = ANY (x.violence_forms)) AND ($11 = '' OR x.ticket = upper($11))"                         \
+    " AND " S_SEES("5", "6", "7")
+
 void intake_admin_queue(intake_call_t *c)
 {
     const char *state = pk_http_query(c->req, "state"), *urgent = pk_http_query(c->req, "urgent"),
@@ -96,7 +118,7 @@ void intake_admin_queue(intake_call_t *c)
                *page_s = pk_http_query(c->req, "page"), *per_s = pk_http_query(c->req, "per_page"),
                *form = pk_http_query(c->req, "violence_form"), *ticket = pk_http_query(c->req, "ticket");
     json_t *errors = json_object();
-    if (state && !intake_state_known(state))
+    if (state && strcmp(state, "open") != 0 && !intake_state_known(state))
         json_object_set_new(errors, "state", json_string("status tidak dikenal"));
     if (!s_bool_param(urgent))
         json_object_set_new(errors, "urgent", json_string("true atau false"));
@@ -129,19 +151,25 @@ void intake_admin_queue(intake_call_t *c)
                        offset,
                        form ? form : "",
                        ticket ? ticket : ""};
+    /* Ordered by the promise: urgent cases whose clock runs pinned on top,
+     * then the others whose clock runs (overdue first, then by time left),
+     * then open cases whose promise was kept (newest first), then the
+     * finished ones. The counts are of the cases the filter selects. */
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(
-        txn,
-        "SELECT x.id, x.ticket, x.state, x.urgent, x.child, array_to_json(x.violence_forms)::text,"
-        " x.kecamatan_code, " S_TS(
-            "x.created_at") ", x.call_attempts, count(*) OVER (), x.call_reached"
-                            " FROM cases x WHERE ($1 = '' OR x.state = $1) AND ($2 = '' OR x.urgent = ($2 = 'true'))"
-                            " AND ($3 = '' OR x.kecamatan_code = $3) AND ($4 = '' OR x.child = ($4 = 'true'))"
-                            " AND ($10 = '' OR $10 = ANY (x.violence_forms)) AND ($11 = '' OR x.ticket = upper($11))"
-                            " AND " S_SEES("5", "6",
-                                           "7") " ORDER BY x.urgent DESC, x.created_at DESC, x.id LIMIT $8::int"
-                                                " OFFSET $9::bigint",
-        11, p);
+    pk_db_txn_add(txn,
+                  "SELECT x.id, x.ticket, x.state, x.urgent, x.child, array_to_json(x.violence_forms)::text,"
+                  " x.kecamatan_code, " S_TS("x.created_at") ", x.call_attempts, x.call_reached, " S_DUE
+                  " FROM cases x WHERE " S_QUEUE_WHERE " ORDER BY CASE WHEN " S_PROMISE_RUNS
+                  " THEN CASE WHEN x.urgent THEN 0 ELSE 1 END WHEN " S_FINAL " THEN 3 ELSE 2 END,"
+                  " CASE WHEN " S_PROMISE_RUNS " THEN x.created_at END, x.created_at DESC, x.id"
+                  " LIMIT $8::int OFFSET $9::bigint",
+                  11, p);
+    pk_db_txn_add(txn,
+                  "SELECT count(*), count(*) FILTER (WHERE " S_OVERDUE "),"
+                  " count(*) FILTER (WHERE " S_PROMISE_RUNS " AND x.urgent)"
+                  /* every parameter typed, though the page is not used here */
+                  " FROM cases x WHERE " S_QUEUE_WHERE " AND $8::int > 0 AND $9::bigint >= 0",
+                  11, p);
     pk_db_txn_submit(txn, s_queue_done, c);
 }
 
@@ -248,6 +276,7 @@ static void s_detail_found(pk_db_txn_t *txn, int status, void *arg)
         PQgetisnull(r, 0, 6) ? NULL : PQgetvalue(r, 0, 6), "created_at", PQgetvalue(r, 0, 7), "call_attempts",
         atoi(PQgetvalue(r, 0, 8)), "call_reached", strcmp(PQgetvalue(r, 0, 15), "t") == 0, "timeline", s_timeline(t));
     json_object_set_new(answer, "identification", s_identification(r));
+    json_object_set_new(answer, "due_at", PQgetisnull(r, 0, 20) ? json_null() : json_string(PQgetvalue(r, 0, 20)));
     const char *purpose = pk_http_query(c->req, "purpose");
     if (!purpose) {
         intake_json(c->req, 200, answer); /* takes it */
@@ -290,7 +319,7 @@ void intake_admin_case(intake_call_t *c)
             "x.created_at") ", x.call_attempts, x.wrapped_key, x.personal_sealed,"
                             " r.wrapped_key, r.phone_sealed, r.id, r.safety_sealed, x.call_reached,"
                             " x.referral_consent, array_to_json(x.consented_agencies)::text,"
-                            " array_to_json(x.recommended_agencies)::text, array_to_json(x.needs)::text"
+                            " array_to_json(x.recommended_agencies)::text, array_to_json(x.needs)::text, " S_DUE
                             " FROM cases x JOIN reporter r ON r.id = x.reporter_id WHERE x.id = $1 AND " S_SEES(
                                 "2", "3", "4"),
         4, p);

@@ -1043,3 +1043,81 @@ Test(staff, staff_watch_cases_live_each_as_their_role_allows_and_resume)
     free(reporter);
     free(id);
 }
+
+/* Issue 22 §4: the queue is ordered by the one-day promise. Urgent cases
+ * whose promise runs are pinned on top; then the others whose promise runs,
+ * overdue first, then by time left; then open cases already referred;
+ * finished ones last, and left out by "open". The header's counts, and
+ * each case's deadline (none once referred). */
+Test(staff, the_queue_is_ordered_by_the_one_day_promise)
+{
+    pkt_intake_start(&T, "t_staff6", NULL);
+    cr_assert_eq(s_add("admin1", "admin", NULL, "kata-sandi-rahasia-1"), 0);
+    char *admin = s_token("admin1", "kata-sandi-rahasia-1");
+    /* name, urgent, hours since it was sent, state */
+    struct {
+        const char *key;
+        bool urgent;
+        int hours_ago;
+        const char *state;
+        char *id;
+    } c[] = {
+        {"overdue", false, 30, "verified", NULL},    {"soon", false, 21, "submitted", NULL},
+        {"urgent", true, 1, "submitted", NULL},      {"fresh", false, 2, "submitted", NULL},
+        {"referred", false, 3, "referred", NULL},    {"closed", false, 5, "closed", NULL},
+        {"urgent_old", true, 40, "referred", NULL}, /* urgent, but its promise was kept */
+    };
+    size_t n = sizeof c / sizeof c[0];
+    for (size_t i = 0; i < n; i++) {
+        char phone[16];
+        snprintf(phone, sizeof phone, "08123450%04zu", i);
+        char *reporter = pkt_intake_register(&T, phone);
+        c[i].id = s_submit(reporter, "00:00-23:59", false, c[i].key);
+        char *sql = pk_asprintf("UPDATE intake.cases SET urgent = %s, state = '%s',"
+                                " created_at = now() - interval '%d hours' WHERE id = '%s'",
+                                c[i].urgent ? "true" : "false", c[i].state, c[i].hours_ago, c[i].id);
+        pkt_sql(T.db, sql);
+        free(sql);
+        free(reporter);
+    }
+    json_t *j;
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/staff/cases?state=open", NULL, admin, NULL, &j), 200);
+    char *text = json_dumps(j, 0);
+    const char *want[] = {"urgent", "overdue", "soon", "fresh", "referred", "urgent_old"};
+    json_t *cases = json_object_get(j, "cases");
+    cr_assert_eq(json_array_size(cases), 6, "the finished case left out: %s", text);
+    for (size_t w = 0; w < 6; w++) {
+        const char *id = pkt_json_str(json_array_get(cases, w), "case_id");
+        size_t k = 0;
+        while (k < n && strcmp(c[k].id, id) != 0)
+            k++;
+        cr_assert(k < n && strcmp(c[k].key, want[w]) == 0, "place %zu: %s expected, got %s: %s", w, want[w],
+                  k < n ? c[k].key : "?", text);
+    }
+    cr_assert_eq(json_integer_value(json_object_get(j, "overdue")), 1, "%s", text);
+    cr_assert_eq(json_integer_value(json_object_get(j, "urgent_open")), 1, "%s", text);
+    cr_assert_eq(json_integer_value(json_object_get(j, "total")), 6, "%s", text);
+    /* The deadline: a day after sending while the promise runs; none after. */
+    cr_assert_not_null(json_string_value(json_object_get(json_array_get(cases, 1), "due_at")), "%s", text);
+    cr_assert(json_is_null(json_object_get(json_array_get(cases, 4), "due_at")), "%s", text);
+    free(text);
+    json_decref(j);
+    /* Everything: the finished case last. */
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/staff/cases", NULL, admin, NULL, &j), 200);
+    cases = json_object_get(j, "cases");
+    cr_assert_eq(json_array_size(cases), 7);
+    cr_assert_str_eq(pkt_json_str(json_array_get(cases, 6), "case_id"), c[5].id, "the closed case last");
+    json_decref(j);
+    /* The case page has the deadline too. */
+    cr_assert_eq(s_case_call("GET", c[0].id, "", NULL, admin, &j), 200);
+    const char *due = json_string_value(json_object_get(j, "due_at"));
+    cr_assert_not_null(due);
+    json_decref(j);
+    cr_assert_eq(s_case_call("GET", c[4].id, "", NULL, admin, &j), 200);
+    cr_assert(json_is_null(json_object_get(j, "due_at")), "referred: the promise was kept");
+    json_decref(j);
+    for (size_t i = 0; i < n; i++)
+        free(c[i].id);
+    free(admin);
+    pkt_intake_stop(&T);
+}

@@ -2,7 +2,7 @@
 // desk, the companion's phone, the agency's inbox, and the whole service
 // standard through the screens of every role at once.
 //
-//   node tests/web/staff.mjs desk|companion|standard|roles|streamdrop
+//   node tests/web/staff.mjs desk|companion|standard|roles|streamdrop|nopoint|promise
 import fs from 'node:fs';
 import { BASE, LAT, LON, api, call, check, login, open, originsOnly, register, report, reporter, safety, shot, staffLogin, until, verifiedCase, wizard, run } from './harness.mjs';
 
@@ -461,4 +461,106 @@ async function streamdrop() {
   await shot(d, 'desk-caught-up');
 }
 
-await run('staff', { desk, companion, standard, roles, streamdrop });
+// Issue 22 §2: a report with its kecamatan only is verified and assigned
+// from the desk. The admin first says, in the accounts screen, that Budi
+// covers Singaparna; the suggestion says the place is not known yet and
+// puts Budi first. With nobody on duty, the empty list says so.
+async function nopoint() {
+  const desk = await open({ path: '/staff/', desktop: true });
+  const d = desk.page;
+  await staffLogin(d, process.env.PK_ADMIN);
+  await d.getByTestId('live').getByText('Langsung').waitFor();
+  const rina = await login(process.env.PK_COMPANION), budi = await login(process.env.PK_COMPANION2);
+  check((await call('PUT', '/v1/companion/status', rina, { on_duty: true })).status === 200, 'Rina on duty');
+
+  await d.getByRole('button', { name: 'Akun petugas' }).click();
+  await d.getByRole('button', { name: 'Atur wilayah kerja budi' }).click();
+  const form = d.getByRole('form', { name: 'Atur wilayah kerja budi' });
+  await form.getByLabel('Jenis kelamin').selectOption('M');
+  await form.getByLabel('Basa Sunda').check();
+  await form.getByLabel('Singaparna').check();
+  await form.getByLabel('Mangunreja').check();
+  await shot(d, 'accounts-area-form');
+  await form.getByRole('button', { name: 'Simpan' }).click();
+  await d.getByText('Wilayah kerja budi disimpan.').waitFor();
+  await d.locator('tr[data-login=budi] td.area-line').getByText(/Laki-laki · Basa Sunda · Singaparna, Mangunreja/).waitFor();
+  await d.locator('tr[data-login=rina] td.area-line').getByText('Belum diatur').waitFor();
+  await shot(d, 'accounts-area');
+  // Budi goes on duty from his phone (on_duty only): the area stays.
+  check((await call('PUT', '/v1/companion/status', budi, { on_duty: true })).status === 200, 'Budi on duty');
+
+  const { ticket } = await report(await reporter('081388880051'), 'nopoint-1', { violence_forms: ['psikis'], location: { kecamatan_code: '32.06.24' } });
+  await d.getByRole('button', { name: 'Antrean laporan' }).click();
+  await d.locator(`tr[data-ticket="${ticket}"]`).waitFor();
+  await d.getByRole('button', { name: `Buka ${ticket}` }).click();
+  await d.getByText(`Laporan ${ticket}`).waitFor();
+  await d.getByLabel('Tujuan').selectOption('confirmation_call');
+  await d.getByRole('button', { name: 'Tampilkan data pribadi' }).click();
+  await d.getByTestId('safety').getByText('00:00-23:59').waitFor();
+  await d.getByLabel('Hasil', { exact: true }).selectOption('reached');
+  await d.getByRole('button', { name: 'Catat telepon' }).click();
+  await d.getByTestId('case-status').getByText('Tersimpan').waitFor();
+  await d.getByRole('button', { name: 'Verifikasi' }).click();
+  await d.locator('[data-testid=case-state][data-state=verified]').waitFor();
+  await d.getByText(/Tempat belum diketahui \(pelapor hanya memilih kecamatan\)/).waitFor();
+  const rows = d.locator('tr[data-companion]');
+  await until(async () => (await rows.count()) === 2, 'both companions on duty suggested');
+  check(/Budi.*wilayahnya/.test(await rows.first().textContent()), `Budi, who covers Singaparna, first: ${await rows.first().textContent()}`);
+  await shot(d, 'desk-suggestion-no-point');
+  await d.getByRole('button', { name: 'Tugaskan Budi' }).click();
+  await d.locator('[data-testid=case-state][data-state=assigned]').waitFor();
+
+  // Nobody on duty: the empty list says so, and what to do.
+  check((await call('PUT', '/v1/companion/status', rina, { on_duty: false })).status === 200, 'Rina off duty');
+  check((await call('PUT', '/v1/companion/status', budi, { on_duty: false })).status === 200, 'Budi off duty');
+  const { ticket: t2 } = await report(await reporter('081388880052'), 'nopoint-2', { violence_forms: ['psikis'], location: { kecamatan_code: '32.06.24' } });
+  await d.getByRole('button', { name: 'Kembali ke antrean' }).click();
+  await d.locator(`tr[data-ticket="${t2}"]`).waitFor();
+  await d.getByRole('button', { name: `Buka ${t2}` }).click();
+  await d.getByLabel('Tujuan').selectOption('confirmation_call');
+  await d.getByRole('button', { name: 'Tampilkan data pribadi' }).click();
+  await d.getByTestId('safety').getByText('00:00-23:59').waitFor();
+  await d.getByLabel('Hasil', { exact: true }).selectOption('reached');
+  await d.getByRole('button', { name: 'Catat telepon' }).click();
+  await d.getByTestId('case-status').getByText('Tersimpan').waitFor();
+  await d.getByRole('button', { name: 'Verifikasi' }).click();
+  await d.locator('[data-testid=case-state][data-state=verified]').waitFor();
+  await d.getByText('Tidak ada pendamping yang sedang bertugas.', { exact: false }).waitFor();
+  await shot(d, 'desk-suggestion-nobody');
+}
+
+// Runs SQL on the test database through the test's control channel (what
+// only time can do, e.g. a report sent 30 hours ago); waits until done.
+async function sql(statement) {
+  fs.rmSync(process.env.PK_CTL, { force: true });
+  console.log(`PK-SQL ${statement}`);
+  await until(() => fs.existsSync(process.env.PK_CTL), 'the statement ran');
+  fs.rmSync(process.env.PK_CTL, { force: true });
+}
+
+// Issue 22 §4: the queue is ordered by the one-day promise.
+async function promise() {
+  const send = async (n, body = {}) => report(await reporter(`08138888006${n}`), `promise-${n}`, { violence_forms: ['psikis'], location: { kecamatan_code: '32.06.24' }, ...body });
+  const overdue = await send(1), soon = await send(2), fresh = await send(3), urgent = await send(4, { urgent: true });
+  await sql(`UPDATE intake.cases SET created_at = now() - interval '30 hours' WHERE id = '${overdue.case_id}'`);
+  await sql(`UPDATE intake.cases SET created_at = now() - interval '21 hours' WHERE id = '${soon.case_id}'`);
+  const desk = await open({ path: '/staff/', desktop: true });
+  const d = desk.page;
+  await staffLogin(d, process.env.PK_ADMIN);
+  await d.getByTestId('live').getByText('Langsung').waitFor();
+  await d.locator(`tr[data-ticket="${fresh.ticket}"]`).waitFor();
+  const order = await d.locator('tr[data-ticket]').evaluateAll((rows) => rows.map((r) => r.dataset.ticket));
+  const want = [urgent.ticket, overdue.ticket, soon.ticket, fresh.ticket];
+  check(JSON.stringify(order.filter((x) => want.includes(x))) === JSON.stringify(want), `urgent, overdue, by time left: ${order} (want ${want})`);
+  await d.getByTestId('counts').getByText('1 lewat janji 1 hari').waitFor();
+  await d.getByTestId('counts').getByText('1 darurat').waitFor();
+  check((await d.locator(`tr[data-ticket="${overdue.ticket}"] td[data-left]`).getAttribute('data-left')) === 'late', 'the overdue case in red');
+  check((await d.locator(`tr[data-ticket="${soon.ticket}"] td[data-left]`).getAttribute('data-left')) === 'soon', 'under 4 hours in amber');
+  check((await d.locator(`tr[data-ticket="${fresh.ticket}"] td[data-left]`).getAttribute('data-left')) === 'ok', 'the fresh case plain');
+  await shot(d, 'desk-promise');
+  await d.getByRole('button', { name: `Buka ${overdue.ticket}` }).click();
+  await d.getByTestId('due').getByText(/Batas janji 1 hari: .* lewat 6 jam/).waitFor();
+  await shot(d, 'case-overdue');
+}
+
+await run('staff', { desk, companion, standard, roles, streamdrop, nopoint, promise });

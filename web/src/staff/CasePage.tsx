@@ -10,6 +10,7 @@ import type { StaffLang } from './i18n';
 import { CodeSelect } from './CodeSelect';
 import { failure, value, type Session, type T } from './common';
 import { kecamatanList, when, word } from './words';
+import { Left } from './Desk';
 import type { CaseDetail } from './types';
 import { PersonalData } from './PersonalData';
 import { ConfirmCall } from './ConfirmCall';
@@ -94,6 +95,11 @@ export function CasePage(props: Props) {
         {c.violence_forms.map((f) => word('violence_form', f, lang)).join(', ')} · {t('kecamatan')} {kecName ?? '—'} ·{' '}
         {t('reported_at', { at: when(c.created_at, lang) })} · {t('calls', { n: c.call_attempts })}
       </p>
+      {c.due_at && (
+        <p data-testid="due">
+          {t('promise_due', { at: when(c.due_at, lang) })} · <Left t={t} left={new Date(c.due_at).getTime() - Date.now()} />
+        </p>
+      )}
       <p class="status" role="status" data-testid="case-status">
         {status ?? ''}
       </p>
@@ -109,7 +115,7 @@ export function CasePage(props: Props) {
             </button>
           </div>
         )}
-        {personal && <PersonalData t={t} p={personal} />}
+        {personal && <PersonalData t={t} lang={lang} p={personal} />}
       </section>
       {admin && c.state === 'submitted' && <ConfirmCall t={t} lang={lang} step={step} personal={!!personal} />}
       {admin && c.state === 'submitted' && <DuplicateSearch t={t} token={token} id={c.case_id} step={step} expired={props.expired} />}

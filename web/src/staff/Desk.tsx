@@ -1,6 +1,7 @@
-// The admin's queue: urgent first, newest first, each with the time left on
-// the one-day promise; filtered by state, kecamatan and kind of violence;
-// read again at every case event of the feed (main.tsx).
+// The admin's queue, ordered by the one-day promise (the server's order):
+// urgent cases whose promise runs pinned on top, then overdue first and by
+// time left; unfinished cases by default; filtered by state, kecamatan and
+// kind of violence; read again at every case event of the feed (main.tsx).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Schemas } from '../shared/api/client';
 import type { StaffLang } from './i18n';
@@ -13,7 +14,8 @@ export function Desk(props: { t: T; lang: StaffLang; token: string; tick: number
   const { t, lang } = props;
   const [items, setItems] = useState<QueueItem[] | null>(null);
   const [total, setTotal] = useState(0);
-  const [filter, setFilter] = useState({ state: '', kecamatan: '', violence_form: '' });
+  const [counts, setCounts] = useState({ overdue: 0, urgent: 0 });
+  const [filter, setFilter] = useState({ state: 'open', kecamatan: '', violence_form: '' });
   const [kec, setKec] = useState<{ code: string; name: string }[]>([]);
   const [err, setErr] = useState<string | null>(null);
   const seq = useRef(0);
@@ -25,10 +27,13 @@ export function Desk(props: { t: T; lang: StaffLang; token: string; tick: number
       .map(([k, v]) => `&${k}=${encodeURIComponent(v)}`)
       .join('');
     try {
-      const { data } = await api<{ cases: QueueItem[]; total: number }>('GET', `/v1/staff/cases?per_page=100${q}`, { token: props.token });
+      const { data } = await api<{ cases: QueueItem[]; total: number; overdue: number; urgent_open: number }>('GET', `/v1/staff/cases?per_page=100${q}`, {
+        token: props.token,
+      });
       if (mine !== seq.current) return; // an older answer after a newer one
       setItems(data.cases);
       setTotal(data.total);
+      setCounts({ overdue: data.overdue, urgent: data.urgent_open });
       setErr(null);
     } catch (x) {
       setErr(failure(t, x, props.expired));
@@ -71,7 +76,15 @@ export function Desk(props: { t: T; lang: StaffLang; token: string; tick: number
       <p class="status error" role="alert">
         {err ?? ''}
       </p>
-      {items && <p class="hint">{t('count', { n: total })}</p>}
+      {items && (
+        <p class="counts" data-testid="counts">
+          {t('count', { n: total })}
+          {' · '}
+          <span class={counts.overdue ? 'late' : ''}>{t('overdue_n', { n: counts.overdue })}</span>
+          {' · '}
+          <span>{t('urgent_n', { n: counts.urgent })}</span>
+        </p>
+      )}
       <table class="queue">
         <caption class="sr">{t('queue')}</caption>
         <thead>
@@ -88,8 +101,7 @@ export function Desk(props: { t: T; lang: StaffLang; token: string; tick: number
         </thead>
         <tbody>
           {(items ?? []).map((c) => {
-            const h = Math.round((new Date(c.created_at).getTime() + 86400_000 - now) / 3600_000);
-            const open = ['submitted', 'verified', 'assigned', 'en_route', 'on_site'].includes(c.state);
+            const left = c.due_at ? new Date(c.due_at).getTime() - now : null;
             return (
               <tr key={c.case_id} class={c.urgent ? 'urgent' : ''} data-ticket={c.ticket} data-case={c.case_id}>
                 <td>
@@ -98,7 +110,9 @@ export function Desk(props: { t: T; lang: StaffLang; token: string; tick: number
                 <td>{c.violence_forms.map((f) => word('violence_form', f, lang)).join(', ')}</td>
                 <td data-state={c.state}>{word('state', c.state, lang)}</td>
                 <td>{kecName(c.kecamatan_code)}</td>
-                <td>{!open ? '—' : h >= 0 ? t('left', { h }) : <strong class="late">{t('late', { h: -h })}</strong>}</td>
+                <td data-left={left === null ? undefined : left < 0 ? 'late' : left < 4 * 3600_000 ? 'soon' : 'ok'}>
+                  <Left t={t} left={left} />
+                </td>
                 <td>
                   <button type="button" onClick={() => props.open(c.case_id)} aria-label={`${t('open')} ${c.ticket}`}>
                     {t('open')}
@@ -112,4 +126,15 @@ export function Desk(props: { t: T; lang: StaffLang; token: string; tick: number
       {items && !items.length && <p>{t('empty')}</p>}
     </div>
   );
+}
+
+// The time left on the promise: late in red, under 4 hours in amber; a
+// dash once the case was referred or is over.
+export function Left(props: { t: T; left: number | null }) {
+  const { t, left } = props;
+  if (left === null) return <span>—</span>;
+  const h = Math.floor(Math.abs(left) / 3600_000), m = Math.floor((Math.abs(left) % 3600_000) / 60_000);
+  if (left < 0) return <strong class="late">{t('late', { h })}</strong>;
+  if (left < 4 * 3600_000) return <strong class="soon">{h ? t('left', { h }) : t('left_min', { m })}</strong>;
+  return <span>{t('left', { h })}</span>;
 }
