@@ -18,13 +18,15 @@ typedef struct {
     int arrival_radius_m;     /* arrival when a ping comes this close */
     int position_max_age_s;   /* older positions count as unknown */
     int position_retention_s; /* pings outside visits are deleted after */
+    int quiet_s;              /* an ended visit's place stays quiet this long */
+    int quiet_radius_m;       /* pings this close to a quiet place are dropped */
     int max_load;             /* active visits a companion may carry */
     int suggest_limit;        /* companions in a suggestion */
     uv_timer_t retention_timer;
     bool retention_busy;
     pk_arena_t *reply_mem; /* the command thread's reply results */
     pk_pg_stmts_t stmts;   /* prepared on the command thread's connection */
-    pk_metric_t *m_pings, *m_arrivals, *m_retention_deleted, *m_assigned;
+    pk_metric_t *m_pings, *m_arrivals, *m_retention_deleted, *m_assigned, *m_quiet;
 } dispatch_t;
 
 extern const pk_config_def_t dispatch_settings[];

@@ -462,14 +462,17 @@ static int s_assign(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *
     return s_reply_visit(conn, d, a->visit_id, reply);
 }
 
-/* Ends a visit's hold on its companion and its target. */
+/* Ends a visit's hold on its companion and its target. The place stays
+ * sealed a while as a quiet place (pings near it are dropped), and the
+ * companion's last position, perhaps taken there, is forgotten (N2). */
 static int s_visit_end(PGconn *conn, dispatch_t *d, const char *visit_id, const char *state, const char *reason)
 {
     const char *p[] = {visit_id, state, reason};
     return pk_pg_run(conn, d->log,
                      "WITH v AS (UPDATE visit SET state = $2, reason_code = NULLIF($3, ''), ended_at = now(),"
-                     "  target_sealed = NULL WHERE id = $1 RETURNING companion_id)"
-                     " UPDATE companion SET load = greatest(load - 1, 0) WHERE id = (SELECT companion_id FROM v)",
+                     "  quiet_sealed = target_sealed, target_sealed = NULL WHERE id = $1 RETURNING companion_id)"
+                     " UPDATE companion SET load = greatest(load - 1, 0), position = NULL, position_at = NULL"
+                     " WHERE id = (SELECT companion_id FROM v)",
                      3, p);
 }
 
@@ -738,6 +741,59 @@ static void s_put(s_buf_t *b, const char *fmt, ...)
     }
 }
 
+/* A ping near a place visited earlier: the approach keeps the distance, in
+ * 500 m steps, and the ETA; the position is withheld (N2). */
+static void s_approach_withhold(dispatch_t *d, Pelukan__V1__Approach *a)
+{
+    a->companion = NULL;
+    a->position_known = false;
+    a->position_at_us = 0;
+    if (a->distance_m > 0) {
+        a->distance_m = ceil(a->distance_m / 500.0) * 500.0;
+        a->eta_minutes = dispatch_eta_minutes(a->distance_m, d->speed_kmh);
+    }
+}
+
+/* For each ping of `rp`, "t" when it lies within the quiet radius of a
+ * place its companion visited in the quiet time (the places of ended
+ * visits, opened with their case keys and wiped from memory after), as a
+ * PostgreSQL boolean array into `out`; 0 or PK_EDB. */
+static int s_quiet_pings(PGconn *conn, dispatch_t *d, const Pelukan__V1__RecordPositions *rp, const char *ids,
+                         s_buf_t *out)
+{
+    char secs[24];
+    snprintf(secs, sizeof secs, "%d", d->quiet_s);
+    const char *p[] = {ids, secs};
+    PGresult *r = s_exec(conn, d,
+                         "SELECT v.companion_id, v.case_id, v.id, v.quiet_sealed, k.wrapped_key FROM visit v"
+                         " JOIN case_key k ON k.case_id = v.case_id WHERE v.quiet_sealed IS NOT NULL"
+                         " AND v.companion_id = ANY ($1::text[]) AND v.ended_at > now() - make_interval(secs => $2::int)",
+                         2, p);
+    if (!r)
+        return PK_EDB;
+    int n = PQntuples(r);
+    double(*places)[2] = pk_calloc((size_t)(n ? n : 1), sizeof *places);
+    bool *opened = pk_calloc((size_t)(n ? n : 1), sizeof *opened);
+    for (int k = 0; k < n; k++)
+        opened[k] = s_open_target(d, r, k, 3, 4, PQgetvalue(r, k, 1), PQgetvalue(r, k, 2), &places[k][0], &places[k][1]);
+    for (size_t i = 0; i < rp->n_positions; i++) {
+        const Pelukan__V1__Position *ping = rp->positions[i];
+        bool near = false;
+        for (int k = 0; k < n && !near; k++)
+            near = opened[k] && strcmp(PQgetvalue(r, k, 0), ping->companion_id) == 0 &&
+                   dispatch_distance_m(ping->lat, ping->lon, places[k][0], places[k][1]) <= d->quiet_radius_m;
+        s_put(out, "%s%s", i ? "," : "{", near ? "t" : "f");
+        if (near)
+            pk_metric_add(d->m_quiet, 1);
+    }
+    s_put(out, "}");
+    sodium_memzero(places, sizeof *places * (size_t)(n ? n : 1));
+    free(places);
+    free(opened);
+    PQclear(r);
+    return 0;
+}
+
 static int s_positions(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
 {
     const Pelukan__V1__RecordPositions *rp = req->record_positions;
@@ -760,37 +816,45 @@ static int s_positions(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_
         s_put(&ats, "%s%llu", sep, (unsigned long long)p->at_us);
     }
     s_put(&ids, "}"), s_put(&lats, "}"), s_put(&lons, "}"), s_put(&accs, "}"), s_put(&ats, "}");
-    const char *params[] = {ids.p, lats.p, lons.p, accs.p, ats.p};
+    s_buf_t quiet = {0};
+    if (s_quiet_pings(conn, d, rp, ids.p, &quiet) != 0) {
+        free(ids.p), free(lats.p), free(lons.p), free(accs.p), free(ats.p), free(quiet.p);
+        return PK_EDB;
+    }
+    const char *params[] = {ids.p, lats.p, lons.p, accs.p, ats.p, quiet.p};
     /* One statement: the newest ping per companion moves its position
      * (older ones arriving late do not), and the en-route visits of the
      * companions who moved come back with their sealed targets. A ping
      * taken during a visit may locate the victim's place: it is never
      * logged, and a companion on site keeps no position at all (review
-     * H1). Only pings outside visits are logged, for the retention. */
+     * H1). A ping near a place visited earlier (quiet) is neither logged
+     * nor kept, and its approach shows no position (N2). Only the other
+     * pings outside visits are logged, for the retention. */
     PGresult *r = s_exec(
         conn, d,
-        "WITH p AS (SELECT * FROM unnest($1::text[], $2::float8[], $3::float8[], $4::real[], $5::bigint[])"
-        "   AS p (cid, lat, lon, acc, at_us)),"
+        "WITH p AS (SELECT * FROM unnest($1::text[], $2::float8[], $3::float8[], $4::real[], $5::bigint[],"
+        "   $6::bool[]) AS p (cid, lat, lon, acc, at_us, quiet)),"
         " known AS (SELECT p.*, to_timestamp(p.at_us / 1000000.0) AS at,"
         "   ST_MakePoint(p.lon, p.lat)::geography AS pos,"
         "   (SELECT max(v.state) FROM visit v WHERE v.companion_id = p.cid AND v.state IN ('en_route', 'on_site'))"
         "     AS visiting"
         "   FROM p JOIN companion c ON c.id = p.cid),"
         " latest AS (SELECT DISTINCT ON (cid) * FROM known ORDER BY cid, at_us DESC),"
-        " moved AS (UPDATE companion c SET position = CASE WHEN l.visiting = 'on_site' THEN NULL ELSE l.pos END,"
-        "   position_at = l.at FROM latest l"
+        " moved AS (UPDATE companion c"
+        "   SET position = CASE WHEN l.visiting = 'on_site' OR l.quiet THEN NULL ELSE l.pos END,"
+        "   position_at = CASE WHEN l.quiet THEN NULL ELSE l.at END FROM latest l"
         "   WHERE c.id = l.cid AND (c.position_at IS NULL OR c.position_at <= l.at)"
-        "   RETURNING c.id, c.first_name, c.badge, l.lat, l.lon, l.at_us),"
+        "   RETURNING c.id, c.first_name, c.badge, l.lat, l.lon, l.at_us, l.quiet),"
         " logged AS (INSERT INTO position_log (companion_id, at, position, accuracy_m)"
-        "   SELECT cid, at, pos, acc FROM known WHERE visiting IS NULL)"
+        "   SELECT cid, at, pos, acc FROM known WHERE visiting IS NULL AND NOT quiet)"
         " SELECT 'v', v.id, v.case_id, m.first_name, m.badge, m.lat, m.lon, m.at_us, v.target_sealed, k.wrapped_key,"
-        "  m.id"
+        "  m.id, m.quiet"
         " FROM moved m JOIN visit v ON v.companion_id = m.id AND v.state = 'en_route'"
         " LEFT JOIN case_key k ON k.case_id = v.case_id"
-        " UNION ALL SELECT 'u', p.cid, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM p"
+        " UNION ALL SELECT 'u', p.cid, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM p"
         " WHERE NOT EXISTS (SELECT 1 FROM companion c WHERE c.id = p.cid)",
-        5, params);
-    free(ids.p), free(lats.p), free(lons.p), free(accs.p), free(ats.p);
+        6, params);
+    free(ids.p), free(lats.p), free(lons.p), free(accs.p), free(ats.p), free(quiet.p);
     if (!r)
         return PK_EDB;
     pk_metric_add(d->m_pings, (int64_t)rp->n_positions);
@@ -811,6 +875,8 @@ static int s_positions(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_
         bool known = s_open_target(d, r, i, 8, 9, case_id, visit_id, &tlat, &tlon);
         s_approach_position(d, a, atof(PQgetvalue(r, i, 5)), atof(PQgetvalue(r, i, 6)),
                             strtoull(PQgetvalue(r, i, 7), NULL, 10), known, tlat, tlon);
+        if (strcmp(PQgetvalue(r, i, 11), "t") == 0)
+            s_approach_withhold(d, a);
         if (known && a->distance_m <= d->arrival_radius_m) {
             /* Arrived: the visit moves on site, and says so. */
             const char *pv[] = {visit_id};

@@ -762,7 +762,8 @@ void intake_dispatch_identification(intake_call_t *c)
 /* ---- the reporter's view ------------------------------------------------------------- */
 
 /* What the reporter may see: a first name, a badge, where the companion is
- * and how far; never the companion's id or track. */
+ * and how far; never the companion's id or track, nor a position near a
+ * place the companion visited before. */
 static json_t *s_approach_json(const Pelukan__V1__Approach *a)
 {
     json_t *j = json_pack("{s:s, s:{s:s, s:s}}", "state", a->state, "companion", "first_name", a->first_name, "badge",
@@ -773,7 +774,13 @@ static json_t *s_approach_json(const Pelukan__V1__Approach *a)
         json_object_set_new(j, "distance_m", json_integer((json_int_t)llround(a->distance_m)));
         json_object_set_new(j, "eta_minutes", json_integer(a->eta_minutes));
     } else {
+        /* Withheld near a place visited earlier (dispatch, N2): the
+         * distance in 500 m steps and the ETA only. */
         json_object_set_new(j, "position", json_null());
+        if (a->distance_m > 0) {
+            json_object_set_new(j, "distance_m", json_integer((json_int_t)llround(a->distance_m)));
+            json_object_set_new(j, "eta_minutes", json_integer(a->eta_minutes));
+        }
     }
     return j;
 }

@@ -731,3 +731,148 @@ Test(dispatch, an_admin_sets_a_companions_coverage_and_going_on_duty_keeps_it)
     free(admin_id), free(euis_id), free(neng_id);
     pkt_intake_stop(&T);
 }
+
+/* A's place, where the companion stays after the visit, within `m` metres:
+ * how many of dispatch's stored points lie there (the companion's position
+ * and the position log; PostGIS, so a distance query, not a grep). */
+static int s_points_near_a(const char *companion_id, int m)
+{
+    char *sql = pk_asprintf("SELECT (SELECT count(*) FROM dispatch.position_log WHERE companion_id = '%s'"
+                            "  AND ST_DWithin(position, ST_MakePoint(%f, %f)::geography, %d))"
+                            " + (SELECT count(*) FROM dispatch.companion WHERE id = '%s'"
+                            "  AND ST_DWithin(position, ST_MakePoint(%f, %f)::geography, %d))",
+                            companion_id, LON, LAT, m, companion_id, LON, LAT, m);
+    char *v = pkt_sql_value(T.db, sql);
+    int n = atoi(v);
+    free(v);
+    free(sql);
+    return n;
+}
+
+/* Takes the companion's visit of `case_id` to `state` ("en_route" or
+ * "completed", through arrival and the identification report); its id. */
+static char *s_visit_to(const char *comp, const char *case_id, const char *state)
+{
+    json_t *j;
+    cr_assert_eq(s_call("GET", "/v1/companion/visits", NULL, comp, &j), 200);
+    char *visit_id = NULL;
+    json_t *visits = json_object_get(j, "visits");
+    for (size_t i = 0; i < json_array_size(visits); i++)
+        if (strcmp(pkt_json_str(json_array_get(visits, i), "case_id"), case_id) == 0)
+            visit_id = pk_strdup(pkt_json_str(json_array_get(visits, i), "visit_id"));
+    json_decref(j);
+    cr_assert_not_null(visit_id, "a visit for case %s", case_id);
+    char path[200];
+    snprintf(path, sizeof path, "/v1/companion/visits/%s/accept", visit_id);
+    cr_assert_eq(s_call("POST", path, "{}", comp, NULL), 200);
+    snprintf(path, sizeof path, "/v1/companion/visits/%s/en-route", visit_id);
+    cr_assert_eq(s_call("POST", path, "{}", comp, NULL), 200);
+    s_wait_state(case_id, "en_route");
+    if (strcmp(state, "en_route") == 0)
+        return visit_id;
+    cr_assert_eq(s_ping(comp, LAT + 0.01 * KM_LAT, LON), 204); /* 10 m: arrived */
+    s_wait_state(case_id, "on_site");
+    snprintf(path, sizeof path, "/v1/companion/visits/%s/identification", visit_id);
+    cr_assert_eq(s_call("POST", path,
+                        "{\"situation_confirmed\":true,\"immediate_danger\":false,\"needs\":[\"medical\"],"
+                        "\"referral_consent\":false,\"guardian_situation\":\"not_child\"}",
+                        comp, NULL),
+                 200);
+    return visit_id;
+}
+
+/* Security review N2: after the visit to A, the companion's phone still
+ * pings from A's house. Nothing of it is kept (no position, no log row
+ * within 500 m of A), the admin's suggestion for the next case B shows no
+ * position, and B's reporter sees only a distance band while the companion
+ * is still there; a position once the companion is 2 km away. */
+Test(dispatch, n2_the_last_victims_home_is_neither_kept_nor_shown_to_the_next_reporter)
+{
+    pkt_intake_start(&T, "t_dispatch5", NULL);
+    pkt_intake_start_dispatch(&T);
+    s_add("admin1", "Admin Satu", "admin", "kata-sandi-admin-1");
+    s_add("rina", "Rina Pendamping", "companion", "kata-sandi-rina-1");
+    char *admin = s_login("admin1", "kata-sandi-admin-1", NULL), *rina_id;
+    char *rina = s_login("rina", "kata-sandi-rina-1", &rina_id);
+    cr_assert_eq(s_call("PUT", "/v1/companion/status", "{\"on_duty\":true}", rina, NULL), 200);
+    cr_assert_eq(s_ping(rina, LAT + 5 * KM_LAT, LON), 204);
+
+    /* Case A, at LAT, LON: visited and completed. */
+    char *reporter_a = pkt_intake_register(&T, "081355550021");
+    char *a = s_verified_case(reporter_a, admin, "n2-a");
+    char path[200], body[128];
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/assign", a);
+    snprintf(body, sizeof body, "{\"companion_id\":\"%s\"}", rina_id);
+    cr_assert_eq(s_call("POST", path, body, admin, NULL), 200);
+    s_wait_state(a, "assigned");
+    free(s_visit_to(rina, a, "completed"));
+    s_wait_state(a, "assessed");
+
+    /* Writing her notes at A's house: 30 m and 3 m from it. */
+    cr_assert_eq(s_ping(rina, LAT + 0.03 * KM_LAT, LON), 204);
+    cr_assert_eq(s_ping(rina, LAT + 0.003 * KM_LAT, LON), 204);
+    cr_assert_eq(s_points_near_a(rina_id, 500), 0, "no point within 500 m of A kept after the visit");
+
+    /* Case B, 10 km south, by another reporter. */
+    char *reporter_b = pkt_intake_register(&T, "081355550022");
+    const char *report = "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"sex\":\"F\",\"age\":30},"
+                         "\"violence_forms\":[\"psikis\"],\"location\":{\"lat\":-7.4416,\"lon\":108.1012,"
+                         "\"kecamatan_code\":\"32.06.25\"},"
+                         "\"contact_safety\":{\"safe_hours\":\"00:00-23:59\",\"safe_channel\":\"call\"}}";
+    json_t *j;
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", report, reporter_b, "n2-b", &j), 201);
+    char *b = pk_strdup(pkt_json_str(j, "case_id"));
+    json_decref(j);
+    snprintf(path, sizeof path, "/v1/staff/cases/%s?purpose=confirmation_call", b);
+    cr_assert_eq(s_call("GET", path, NULL, admin, NULL), 200);
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/calls", b);
+    cr_assert_eq(s_call("POST", path, "{\"outcome\":\"reached\"}", admin, NULL), 200);
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/verify", b);
+    cr_assert_eq(s_call("POST", path, NULL, admin, NULL), 200);
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/companions", b);
+    cr_assert_eq(s_call("GET", path, NULL, admin, &j), 200);
+    char *text = json_dumps(j, 0);
+    cr_assert_eq(json_array_size(json_object_get(j, "companions")), 1, "%s", text);
+    cr_assert(json_is_false(json_object_get(json_array_get(json_object_get(j, "companions"), 0), "position_known")),
+              "the admin's map shows no position taken at A: %s", text);
+    free(text);
+    json_decref(j);
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/assign", b);
+    cr_assert_eq(s_call("POST", path, body, admin, NULL), 200);
+    s_wait_state(b, "assigned");
+    free(s_visit_to(rina, b, "en_route"));
+
+    /* B's reporter watches: a ping still at A gives a distance band only. */
+    char rpath[200], spath[200];
+    snprintf(rpath, sizeof rpath, "/v1/reports/%s/companion", b);
+    snprintf(spath, sizeof spath, "/v1/reports/%s/companion/stream", b);
+    cr_assert_eq(s_call("GET", rpath, NULL, reporter_b, &j), 200);
+    cr_assert(json_is_null(json_object_get(j, "position")), "no position at first");
+    json_decref(j);
+    pkt_stream_t *st = s_stream_open(spath, reporter_b);
+    cr_assert(pkt_wait_until(s_streams_open, NULL, 60000), "the stream opened");
+    cr_assert_eq(s_ping(rina, LAT + 0.002 * KM_LAT, LON), 204);
+    pkt_stream_wait(st, "\"distance_m\":", 1, pkt_http_timeout_ms());
+    char *seen = pkt_stream_body(st);
+    const char *d = strstr(seen, "\"distance_m\":");
+    cr_assert_not_null(d, "%s", seen);
+    cr_assert_eq(atol(d + strlen("\"distance_m\":")) % 500, 0, "a band of 500 m: %s", seen);
+    cr_assert_null(strstr(seen, "\"lat\""), "no position near A: %s", seen);
+    free(seen);
+    cr_assert_eq(s_points_near_a(rina_id, 500), 0, "nothing stored either");
+
+    /* 2 km away from A, towards B: now shown. */
+    cr_assert_eq(s_ping(rina, LAT - 2 * KM_LAT, LON), 204);
+    pkt_stream_wait(st, "\"distance_m\":", 2, pkt_http_timeout_ms());
+    seen = pkt_stream_body(st);
+    cr_assert_not_null(strstr(seen, "\"lat\""), "the position once away from A: %s", seen);
+    free(seen);
+    pkt_stream_close(&st);
+    cr_assert_eq(s_call("GET", rpath, NULL, reporter_b, &j), 200);
+    cr_assert_not_null(json_object_get(j, "position"));
+    cr_assert(!json_is_null(json_object_get(j, "position")), "the position once away from A");
+    json_decref(j);
+    cr_assert_eq(s_points_near_a(rina_id, 500), 0, "and none near A, ever");
+    free(a), free(b), free(reporter_a), free(reporter_b), free(admin), free(rina), free(rina_id);
+    pkt_intake_stop(&T);
+}

@@ -135,6 +135,14 @@ Test(erasure, two_supervisors_erase_a_case_from_every_service, .timeout = 600)
                         comp, NULL),
                  200);
     cr_assert(pkt_intake_wait_state(&T, id, "assessed"));
+    /* The companion leaves (2.9 km away: outside the quiet radius, so it
+     * is logged): a ping the erasure takes with the visit's window (N2);
+     * the one from before the visit stays. */
+    cr_assert_eq(s_call("POST", "/v1/companion/location", "{\"lat\":-7.32,\"lon\":108.1}", comp, NULL), 204);
+    char *pings = pk_asprintf("SELECT count(*) FROM dispatch.position_log WHERE companion_id = '%s'"
+                              " AND ST_DWithin(position, ST_MakePoint(108.1, -7.32)::geography, 10)",
+                              cid);
+    cr_assert(pkt_sql_wait(T.db, pings, 15000), "the ping after the visit is logged");
     snprintf(path, sizeof path, "/v1/staff/cases/%s/referrals", id);
     int st = 0;
     for (double end = pkt_now_ms() + pkt_wait_ms();
@@ -186,6 +194,17 @@ Test(erasure, two_supervisors_erase_a_case_from_every_service, .timeout = 600)
 
     /* Every service destroys what it held. */
     cr_assert(pkt_wait_until(s_gone, id, 20000), "the case is gone from intake, dispatch, referral, notification");
+    char *after = pkt_sql_value(T.db, pings);
+    cr_assert_str_eq(after, "0", "the ping of the visit's window went with the case");
+    free(after);
+    free(pings);
+    char *before = pk_asprintf("SELECT count(*) FROM dispatch.position_log WHERE companion_id = '%s'"
+                               " AND ST_DWithin(position, ST_MakePoint(108.1, -7.36)::geography, 10)",
+                               cid);
+    char *kept = pkt_sql_value(T.db, before);
+    cr_assert_str_eq(kept, "1", "the ping from before the visit stays (its own retention)");
+    free(kept);
+    free(before);
     snprintf(path, sizeof path, "/v1/reports/%s", id);
     cr_assert_eq(s_call("GET", path, NULL, reporter, NULL), 404, "the reporter's list no longer holds it");
     char *dump = s_dump();

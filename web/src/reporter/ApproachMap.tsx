@@ -23,13 +23,16 @@ export function ApproachMap(props: { t: T; id: string }) {
         return;
       }
       if (a.companion) setWho(t('comp_badge', { name: a.companion.first_name, badge: a.companion.badge }));
-      if (!a.position || a.distance_m === undefined) {
+      if (a.distance_m === undefined) {
         setText(t('comp_unknown'));
         return;
       }
       const min = a.eta_minutes ?? 0;
       const km = (a.distance_m / 1000).toLocaleString(document.documentElement.lang, { maximumFractionDigits: 1 });
       setText(a.distance_m >= 1000 ? t('comp_distance', { km, min }) : t('comp_distance_m', { m: a.distance_m, min }));
+      // A distance without a position: the companion is still near a place
+      // visited before, which nobody else may see; the map waits.
+      if (!a.position) return;
       const pos = a.position;
       void (async () => {
         if (!map && el.current) {
