@@ -10,6 +10,7 @@
 #include "intake_call.h"
 #include "intake_case.h"
 #include "intake_staff.h"
+#include "pelukan/bus.h"
 #include "pelukan/util.h"
 
 #define S_TOKEN_PREFIX "stf_"
@@ -30,7 +31,8 @@
     "   WHERE " key " = $1 AND NOT disabled AND (locked_until IS NULL OR locked_until <= now()) FOR UPDATE)"           \
     " UPDATE staff t SET failed_logins = s.n,"                                                                         \
     "   locked_until = CASE WHEN s.n >= $2::int THEN now() + make_interval(secs => $3::int) END"                       \
-    " FROM s WHERE t.id = s.id RETURNING t.id, t.role, coalesce(t.agency_code, ''), t.password_hash"
+    " FROM s WHERE t.id = s.id RETURNING t.id, t.role, coalesce(t.agency_code, ''), t.password_hash,"              \
+    "   t.locked_until IS NOT NULL"
 static const char S_CLAIM_BY_LOGIN[] = S_CLAIM("login");
 static const char S_CLAIM_BY_ID[] = S_CLAIM("id");
 static const char S_CLEAR_SQL[] = "UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE id = $1";
@@ -75,6 +77,16 @@ static void s_staff_auth_done(pk_db_txn_t *txn, int status, void *arg)
         intake_call_free(c);
         return;
     }
+    /* A password someone else set (a reset) opens nothing but its change
+     * (security review N1). */
+    const char *pattern = c->route ? c->route->pattern : "";
+    if (strcmp(PQgetvalue(r, 0, 3), "t") == 0 && strcmp(pattern, "/v1/staff/password") != 0 &&
+        strcmp(pattern, "/v1/staff/logout") != 0) {
+        intake_error(c->req, 403, "password_change_required",
+                     "Kata sandi Anda diatur ulang oleh orang lain: ganti dulu dengan kata sandi Anda sendiri", NULL);
+        intake_call_free(c);
+        return;
+    }
     next(c);
 }
 
@@ -113,8 +125,8 @@ void intake_staff_authenticate(intake_call_t *c, unsigned roles, void (*next)(in
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
     pk_db_txn_add(
         txn,
-        "SELECT s.id, s.role, coalesce(s.agency_code, '') FROM staff_session x JOIN staff s ON s.id = x.staff_id"
-        " WHERE x.token_hash = $1 AND x.expires_at > now() AND NOT s.disabled",
+        "SELECT s.id, s.role, coalesce(s.agency_code, ''), s.must_change_password FROM staff_session x"
+        " JOIN staff s ON s.id = x.staff_id WHERE x.token_hash = $1 AND x.expires_at > now() AND NOT s.disabled",
         1, p);
     pk_db_txn_submit(txn, s_staff_auth_done, a);
 }
@@ -129,6 +141,61 @@ void intake_staff_envelope(const intake_call_t *c, const char *case_id, Pelukan_
     actor->id = (char *)c->staff_id;
     actor->role = (char *)c->staff_role;
     env->actor = actor;
+}
+
+/* ---- account changes as events (security review N1) ---------------------------- */
+
+/* The StaffAccountChanged event of `target` (role `role`) by `actor`, as a
+ * statement of `txn`. */
+static void s_change_event_add(pk_db_txn_t *txn, Pelukan__V1__Envelope *env, const char *target, const char *role,
+                               Pelukan__V1__StaffAccountChanged__Change change)
+{
+    Pelukan__V1__StaffAccountChanged ev = PELUKAN__V1__STAFF_ACCOUNT_CHANGED__INIT;
+    ev.staff_id = (char *)target;
+    ev.role = (char *)role;
+    ev.change = change;
+    env->payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_STAFF_ACCOUNT_CHANGED;
+    env->staff_account_changed = &ev;
+    char topic[128], *hex;
+    pk_outbox_params(env, topic, &hex);
+    const char *p[] = {topic, hex};
+    pk_db_txn_add(txn, "INSERT INTO outbox (topic, envelope) VALUES ($1, $2::bytea)", 2, p);
+    free(hex);
+}
+
+/* A change made by this request's staff member. */
+static void s_change_by(pk_db_txn_t *txn, const intake_call_t *c, const char *target, const char *role,
+                        Pelukan__V1__StaffAccountChanged__Change change)
+{
+    Pelukan__V1__Envelope env;
+    uint8_t eid[16];
+    Pelukan__V1__Actor actor;
+    intake_staff_envelope(c, "", &env, eid, &actor);
+    s_change_event_add(txn, &env, target, role, change);
+}
+
+static void s_locked_out_done(pk_db_txn_t *txn, int status, void *arg)
+{
+    (void)txn;
+    if (status != 0)
+        pk_log_warn(((intake_t *)arg)->log, "the lock-out event was not recorded: %s", pk_strerror(status));
+}
+
+/* Wrong passwords locked `staff_id` out: an event by intake itself (its
+ * owner is told by e-mail, from it). */
+static void s_locked_out(intake_t *in, const char *staff_id, const char *role)
+{
+    Pelukan__V1__Envelope env;
+    uint8_t eid[16];
+    Pelukan__V1__Actor actor = PELUKAN__V1__ACTOR__INIT;
+    pk_envelope_init(&env, eid, "intake", "", NULL);
+    actor.kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
+    actor.id = "intake";
+    env.actor = &actor;
+    pk_db_txn_t *txn = pk_db_txn_new(in->db);
+    s_change_event_add(txn, &env, staff_id, role, PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_LOCKED_OUT);
+    pk_db_txn_submit(txn, s_locked_out_done, in);
+    pk_log_warn(in->log, "staff %s locked out after wrong passwords", staff_id);
 }
 
 /* ---- Argon2id off the event loop ------------------------------------------ */
@@ -256,8 +323,9 @@ static void s_session_made(pk_db_txn_t *txn, int status, void *arg)
         return;
     const PGresult *r = pk_db_txn_result(txn, 1);
     intake_json(c->req, 200,
-                json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s?}}", "token", c->token, "expires_at",
-                          PQgetvalue(r, 0, 0), "staff", "id", c->staff_id, "login", PQgetvalue(r, 0, 1), "display_name",
+                json_pack("{s:s, s:s, s:b, s:{s:s, s:s, s:s, s:s, s:s?}}", "token", c->token, "expires_at",
+                          PQgetvalue(r, 0, 0), "password_change_required", strcmp(PQgetvalue(r, 0, 3), "t") == 0,
+                          "staff", "id", c->staff_id, "login", PQgetvalue(r, 0, 1), "display_name",
                           PQgetvalue(r, 0, 2), "role", c->staff_role, "agency_code",
                           c->staff_agency[0] ? c->staff_agency : NULL));
     sodium_memzero(c->token, sizeof c->token);
@@ -292,7 +360,8 @@ static void s_login_checked(intake_call_t *c, int rc, const char *hash)
     pk_db_txn_add(txn,
                   "WITH s AS (INSERT INTO staff_session (token_hash, staff_id, expires_at)"
                   "   VALUES ($2, $1, now() + make_interval(secs => $3::int)) RETURNING expires_at)"
-                  " SELECT " S_TS("s.expires_at") ", t.login, t.display_name FROM s, staff t WHERE t.id = $1",
+                  " SELECT " S_TS("s.expires_at") ", t.login, t.display_name, t.must_change_password"
+                  " FROM s, staff t WHERE t.id = $1",
                   3, p);
     pk_db_txn_submit(txn, s_session_made, c);
 }
@@ -308,6 +377,8 @@ static void s_login_found(pk_db_txn_t *txn, int status, void *arg)
         snprintf(c->staff_id, sizeof c->staff_id, "%s", PQgetvalue(r, 0, 0));
         snprintf(c->staff_role, sizeof c->staff_role, "%s", PQgetvalue(r, 0, 1));
         snprintf(c->staff_agency, sizeof c->staff_agency, "%s", PQgetvalue(r, 0, 2));
+        if (strcmp(PQgetvalue(r, 0, 4), "t") == 0)
+            s_locked_out(c->in, c->staff_id, c->staff_role);
         s_pw(c, PQgetvalue(r, 0, 3), password, s_login_checked);
     } else {
         /* Unknown, disabled or locked: checked against a hash of nothing
@@ -367,7 +438,10 @@ static void s_new_hashed(intake_call_t *c, int rc, const char *hash)
     const char *p[] = {c->staff_id, hash}, *q[] = {c->staff_id, th};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
     pk_db_txn_add(txn, S_CLEAR_SQL, 1, p);
-    pk_db_txn_add(txn, "UPDATE staff SET password_hash = $2, password_changed_at = now() WHERE id = $1", 2, p);
+    pk_db_txn_add(txn,
+                  "UPDATE staff SET password_hash = $2, password_changed_at = now(), must_change_password = false"
+                  " WHERE id = $1",
+                  2, p);
     /* Every other session of the account ends with the old password. */
     pk_db_txn_add(txn, "DELETE FROM staff_session WHERE staff_id = $1 AND token_hash <> $2", 2, q);
     pk_db_txn_submit(txn, s_sessions_ended, c);
@@ -391,6 +465,8 @@ static void s_password_found(pk_db_txn_t *txn, int status, void *arg)
     if (!intake_db_ok(c, txn, status))
         return;
     const PGresult *r = pk_db_txn_result(txn, 0);
+    if (PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 4), "t") == 0)
+        s_locked_out(c->in, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
     /* Locked by wrong tries: the same answer as a wrong password. */
     s_pw(c, PQntuples(r) == 1 ? PQgetvalue(r, 0, 3) : s_nobody_hash,
          json_string_value(json_object_get(c->body, "current_password")), s_current_checked);
@@ -419,7 +495,76 @@ void intake_staff_password(intake_call_t *c)
         s_claim(c, S_CLAIM_BY_ID, c->staff_id, s_password_found);
 }
 
-/* ---- accounts (admin) ---------------------------------------------------------- */
+/* ---- accounts (admins and supervisors) --------------------------------------- */
+
+/* Who manages whom (security review N1): a role must not mint the roles
+ * that check it. Admins manage companions and agency officers; supervisors
+ * every account; an operator any, with pelukanctl on the server. */
+static bool s_manages(const intake_call_t *c, const char *role)
+{
+    if (c->role_bit == INTAKE_SUPERVISOR)
+        return intake_role_bit(role) != 0;
+    return strcmp(role, "companion") == 0 || strcmp(role, "agency") == 0;
+}
+
+static void s_not_managed(intake_call_t *c)
+{
+    intake_error(c->req, 403, "role_not_managed",
+                 "Akun admin, supervisor dan auditor hanya dapat diatur oleh supervisor", NULL);
+    intake_call_free(c);
+}
+
+static void s_target_found(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    if (!intake_db_ok(c, txn, status))
+        return;
+    const PGresult *r = pk_db_txn_result(txn, 0);
+    if (PQntuples(r) != 1) {
+        intake_error(c->req, 404, "not_found", "Akun tidak ditemukan", NULL);
+        intake_call_free(c);
+        return;
+    }
+    if (!s_manages(c, PQgetvalue(r, 0, 0))) {
+        s_not_managed(c);
+        return;
+    }
+    snprintf(c->target_role, sizeof c->target_role, "%s", PQgetvalue(r, 0, 0));
+    c->next(c);
+}
+
+/* The account of the path, then `next`: 404 when there is none, 403 when
+ * the caller may not manage its role. */
+static void s_target(intake_call_t *c, void (*next)(intake_call_t *c))
+{
+    c->next = next;
+    const char *p[] = {pk_http_param(c->req, 0)};
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn, "SELECT role FROM staff WHERE id = $1", 1, p);
+    pk_db_txn_submit(txn, s_target_found, c);
+}
+
+/* The end of a change to one account (the first statement of `txn`):
+ * {id, <flag>: true}; the staff feed and streams check their sessions
+ * again at once (a change may have ended some); `what` goes to the log
+ * with both ids. */
+static void s_account_changed(intake_call_t *c, pk_db_txn_t *txn, int status, const char *flag, const char *what)
+{
+    if (!intake_db_ok(c, txn, status))
+        return;
+    const char *id = pk_http_param(c->req, 0);
+    if (atoi(PQcmdTuples((PGresult *)pk_db_txn_result(txn, 0))) != 1) {
+        intake_error(c->req, 404, "not_found", "Akun tidak ditemukan", NULL);
+    } else {
+        intake_events_recheck(c->in->events);
+        pk_relay_kick(pk_service_relay(c->in->svc));
+        pk_log_info(c->in->log, "staff %s %s by staff %s", id, what, c->staff_id);
+        intake_json(c->req, 200, json_pack("{s:s, s:b}", "id", id, flag, 1));
+    }
+    intake_call_free(c);
+}
+
+/* POST /v1/staff/accounts */
 
 static void s_account_made(pk_db_txn_t *txn, int status, void *arg)
 {
@@ -432,6 +577,7 @@ static void s_account_made(pk_db_txn_t *txn, int status, void *arg)
     }
     if (!intake_db_ok(c, txn, status))
         return;
+    pk_relay_kick(pk_service_relay(c->in->svc));
     intake_json(c->req, 201, json_pack("{s:s}", "id", c->case_id));
     intake_call_free(c);
 }
@@ -443,18 +589,21 @@ static void s_account_hashed(intake_call_t *c, int rc, const char *hash)
     pk_id_new(c->case_id); /* the new staff id */
     const char *agency = json_string_value(json_object_get(c->body, "agency_code"));
     const char *email = json_string_value(json_object_get(c->body, "email"));
+    const char *role = json_string_value(json_object_get(c->body, "role"));
     const char *p[] = {c->case_id,
                        json_string_value(json_object_get(c->body, "login")),
                        json_string_value(json_object_get(c->body, "display_name")),
-                       json_string_value(json_object_get(c->body, "role")),
+                       role,
                        agency ? agency : "",
                        hash,
-                       email ? email : ""};
+                       email ? email : "",
+                       c->staff_id};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
     pk_db_txn_add(txn,
-                  "INSERT INTO staff (id, login, display_name, role, agency_code, password_hash, email)"
-                  " VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, NULLIF($7, ''))",
-                  7, p);
+                  "INSERT INTO staff (id, login, display_name, role, agency_code, password_hash, email, changed_at,"
+                  " changed_by) VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, NULLIF($7, ''), now(), $8)",
+                  8, p);
+    s_change_by(txn, c, c->case_id, role, PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_CREATED);
     pk_db_txn_submit(txn, s_account_made, c);
 }
 
@@ -468,10 +617,17 @@ void intake_staff_account_create(intake_call_t *c)
     (void)intake_staff_account_check(c->body, errors);
     if (intake_invalid(c, errors, "Data tidak valid"))
         return;
+    if (!s_manages(c, json_string_value(json_object_get(c->body, "role")))) {
+        s_wipe_passwords(c->body);
+        s_not_managed(c);
+        return;
+    }
     const char *pw = s_password(c, "password", true);
     if (pw && s_pw_slot(c))
         s_pw(c, NULL, pw, s_account_hashed);
 }
+
+/* GET /v1/staff/accounts */
 
 static void s_accounts_listed(pk_db_txn_t *txn, int status, void *arg)
 {
@@ -482,10 +638,11 @@ static void s_accounts_listed(pk_db_txn_t *txn, int status, void *arg)
     json_t *items = json_array();
     for (int i = 0; i < PQntuples(r); i++)
         json_array_append_new(
-            items, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:b, s:b}", "id", PQgetvalue(r, i, 0), "login",
+            items, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:b, s:b, s:b}", "id", PQgetvalue(r, i, 0), "login",
                              PQgetvalue(r, i, 1), "display_name", PQgetvalue(r, i, 2), "role", PQgetvalue(r, i, 3),
                              "agency_code", PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4), "disabled",
-                             strcmp(PQgetvalue(r, i, 5), "t") == 0, "locked", strcmp(PQgetvalue(r, i, 6), "t") == 0));
+                             strcmp(PQgetvalue(r, i, 5), "t") == 0, "locked", strcmp(PQgetvalue(r, i, 6), "t") == 0,
+                             "managed", s_manages(c, PQgetvalue(r, i, 3))));
     intake_json(c->req, 200, json_pack("{s:o}", "accounts", items));
     intake_call_free(c);
 }
@@ -500,48 +657,58 @@ void intake_staff_account_list(intake_call_t *c)
     pk_db_txn_submit(txn, s_accounts_listed, c);
 }
 
-/* An admin's change to one account (the first statement of `txn`): 404
- * when there is no such account, else {id, <flag>: true}; the staff feed
- * and streams check their sessions again at once (a change may have ended
- * some); `what` goes to the log with both ids. */
-static void s_account_changed(intake_call_t *c, pk_db_txn_t *txn, int status, const char *flag, const char *what)
-{
-    if (!intake_db_ok(c, txn, status))
-        return;
-    const char *id = pk_http_param(c->req, 0);
-    if (atoi(PQcmdTuples((PGresult *)pk_db_txn_result(txn, 0))) != 1) {
-        intake_error(c->req, 404, "not_found", "Akun tidak ditemukan", NULL);
-    } else {
-        intake_events_recheck(c->in->events);
-        pk_log_info(c->in->log, "staff %s %s by staff %s", id, what, c->staff_id);
-        intake_json(c->req, 200, json_pack("{s:s, s:b}", "id", id, flag, 1));
-    }
-    intake_call_free(c);
-}
+/* POST /v1/staff/accounts/{id}/disable */
 
 static void s_account_disabled(pk_db_txn_t *txn, int status, void *arg)
 {
     s_account_changed(arg, txn, status, "disabled", "disabled");
 }
 
-/* An admin lifts a lock-out (review M3: wrong passwords from anyone lock
- * an account; its owner asks an admin, who knows them, to lift it). */
+static void s_disable(intake_call_t *c)
+{
+    const char *p[] = {pk_http_param(c->req, 0)};
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn, "UPDATE staff SET disabled = true WHERE id = $1", 1, p);
+    pk_db_txn_add(txn, "DELETE FROM staff_session WHERE staff_id = $1", 1, p);
+    s_change_by(txn, c, p[0], c->target_role, PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_DISABLED);
+    pk_db_txn_submit(txn, s_account_disabled, c);
+}
+
+void intake_staff_account_disable(intake_call_t *c)
+{
+    s_target(c, s_disable);
+}
+
+/* POST /v1/staff/accounts/{id}/unlock: a lock-out lifted (review M3: wrong
+ * passwords from anyone lock an account; its owner asks). */
+
 static void s_account_unlocked(pk_db_txn_t *txn, int status, void *arg)
 {
     s_account_changed(arg, txn, status, "unlocked", "unlocked");
 }
 
-void intake_staff_account_unlock(intake_call_t *c)
+static void s_unlock(intake_call_t *c)
 {
-    const char *p[] = {pk_http_param(c->req, 0)};
+    const char *p[] = {pk_http_param(c->req, 0), c->staff_id};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn, S_CLEAR_SQL, 1, p);
+    pk_db_txn_add(txn,
+                  "UPDATE staff SET failed_logins = 0, locked_until = NULL, changed_at = now(), changed_by = $2"
+                  " WHERE id = $1",
+                  2, p);
+    s_change_by(txn, c, p[0], c->target_role, PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_UNLOCKED);
     pk_db_txn_submit(txn, s_account_unlocked, c);
 }
 
-/* An admin sets a new password for an account whose owner forgot theirs
- * (told to them by the admin, in person or by phone): the lock-out is
- * lifted and every session of the account ends. */
+void intake_staff_account_unlock(intake_call_t *c)
+{
+    s_target(c, s_unlock);
+}
+
+/* POST /v1/staff/accounts/{id}/password: a new password for an account
+ * whose owner forgot theirs (told to them in person or by phone): the
+ * lock-out is lifted, every session of the account ends, and the owner
+ * must change it at the next login. */
+
 static void s_reset_done(pk_db_txn_t *txn, int status, void *arg)
 {
     s_account_changed(arg, txn, status, "reset", "password reset");
@@ -551,14 +718,22 @@ static void s_reset_hashed(intake_call_t *c, int rc, const char *hash)
 {
     if (!s_hashed(c, rc))
         return;
-    const char *p[] = {pk_http_param(c->req, 0), hash};
+    const char *p[] = {pk_http_param(c->req, 0), hash, c->staff_id};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
     pk_db_txn_add(txn,
                   "UPDATE staff SET password_hash = $2, password_changed_at = now(), failed_logins = 0,"
-                  " locked_until = NULL WHERE id = $1",
-                  2, p);
+                  " locked_until = NULL, must_change_password = true, changed_at = now(), changed_by = $3"
+                  " WHERE id = $1",
+                  3, p);
     pk_db_txn_add(txn, "DELETE FROM staff_session WHERE staff_id = $1", 1, p);
+    s_change_by(txn, c, p[0], c->target_role, PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_PASSWORD_RESET);
     pk_db_txn_submit(txn, s_reset_done, c);
+}
+
+static void s_reset(intake_call_t *c)
+{
+    if (s_pw_slot(c))
+        s_pw(c, NULL, json_string_value(json_object_get(c->body, "password")), s_reset_hashed);
 }
 
 void intake_staff_account_reset(intake_call_t *c)
@@ -567,18 +742,8 @@ void intake_staff_account_reset(intake_call_t *c)
     json_t *errors = intake_strict_body(c, allowed);
     if (!errors || intake_invalid(c, errors, "Data tidak valid"))
         return;
-    const char *pw = s_password(c, "password", true);
-    if (pw && s_pw_slot(c))
-        s_pw(c, NULL, pw, s_reset_hashed);
-}
-
-void intake_staff_account_disable(intake_call_t *c)
-{
-    const char *p[] = {pk_http_param(c->req, 0)};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn, "UPDATE staff SET disabled = true WHERE id = $1", 1, p);
-    pk_db_txn_add(txn, "DELETE FROM staff_session WHERE staff_id = $1", 1, p);
-    pk_db_txn_submit(txn, s_account_disabled, c);
+    if (s_password(c, "password", true))
+        s_target(c, s_reset);
 }
 
 /* ---- validation (pure) ---------------------------------------------------------- */

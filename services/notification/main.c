@@ -143,6 +143,28 @@ static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
         return s_message(conn, n, source, "role", "admin", e->case_id, risk ? "deadline_at_risk" : "deadline_breached",
                          "email", json_pack("{s:s, s:s, s:s}", "deadline", what, "case", ref, "due", when));
     }
+    case PELUKAN__V1__ENVELOPE__PAYLOAD_STAFF_ACCOUNT_CHANGED: {
+        /* The owner hears of every reset, unlock and lock-out (N1). */
+        const Pelukan__V1__StaffAccountChanged *a = e->staff_account_changed;
+        const char *tpl = a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_PASSWORD_RESET ? "account_reset"
+                          : a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_UNLOCKED  ? "account_unlocked"
+                          : a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_LOCKED_OUT
+                              ? "account_locked"
+                              : NULL;
+        if (!tpl || !a->staff_id[0])
+            return PK_ENOENT;
+        time_t at = (time_t)(e->occurred_at_us / 1000000u) + 7 * 3600;
+        struct tm tm;
+        gmtime_r(&at, &tm);
+        char when[32], by[48];
+        strftime(when, sizeof when, "%d-%m-%Y %H:%M", &tm);
+        /* Who, as a role and a short id the supervisors can look up. */
+        snprintf(by, sizeof by, "%s %.8s", e->actor && e->actor->role[0] ? e->actor->role : "sistem",
+                 e->actor ? e->actor->id : "");
+        snprintf(source, sizeof source, "%s:owner", eid);
+        return s_message(conn, n, source, "staff", a->staff_id, "", tpl, "email",
+                         json_pack("{s:s, s:s}", "at", when, "by", by));
+    }
     case PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_ERASED: {
         /* Erased: the case's messages go, sent or not, with their attempts. */
         const char *p[] = {e->case_id};

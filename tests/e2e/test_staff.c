@@ -120,11 +120,14 @@ Test(staff, the_lock_out_holds_under_parallel_tries_and_counts_password_changes)
     cr_assert_str_eq(locked, "t", "the lock is on");
     free(locked);
 
-    /* Another admin lifts the lock (review M3). */
+    /* A supervisor lifts the lock (review M3); since N1 another admin may not. */
     cr_assert_eq(s_add("admin4", "admin", NULL, "kata-sandi-rahasia-4"), 0);
-    char *other = s_token("admin4", "kata-sandi-rahasia-4");
+    cr_assert_eq(s_add("spv4", "supervisor", NULL, "kata-sandi-rahasia-4"), 0);
+    char *peer = s_token("admin4", "kata-sandi-rahasia-4"), *other = s_token("spv4", "kata-sandi-rahasia-4");
     char *id3 = pkt_sql_value(T.db, "SELECT id FROM intake.staff WHERE login = 'admin3'"), unlock[128];
     snprintf(unlock, sizeof unlock, "/v1/staff/accounts/%s/unlock", id3);
+    cr_assert_eq(pkt_intake_call(&T, "POST", unlock, NULL, peer, NULL, NULL), 403, "an admin does not unlock an admin");
+    free(peer);
     cr_assert_eq(pkt_intake_call(&T, "POST", unlock, NULL, other, NULL, NULL), 200);
     cr_assert_eq(s_login("admin3", "kata-sandi-rahasia-3", NULL), 200, "unlocked");
     free(id3);
@@ -148,9 +151,10 @@ Test(staff, the_lock_out_holds_under_parallel_tries_and_counts_password_changes)
         403, "locked: the right one is refused too");
     cr_assert_eq(s_login("admin3", "kata-sandi-rahasia-3", NULL), 401);
 
-    /* A forgotten password: an admin sets a new one; the lock is lifted and
-     * every session of the account ends (the owner's old token too). */
-    char *admin = s_token("admin4", "kata-sandi-rahasia-4");
+    /* A forgotten password: a supervisor sets a new one (an admin's account,
+     * N1); the lock is lifted and every session of the account ends (the
+     * owner's old token too). */
+    char *admin = s_token("spv4", "kata-sandi-rahasia-4");
     char *id = pkt_sql_value(T.db, "SELECT id FROM intake.staff WHERE login = 'admin3'"), reset[128];
     snprintf(reset, sizeof reset, "/v1/staff/accounts/%s/password", id);
     cr_assert_eq(pkt_intake_call(&T, "POST", reset, "{\"password\":\"pendek\"}", admin, NULL, NULL), 422);
@@ -909,7 +913,8 @@ Test(staff, streams_end_when_access_ends_and_are_capped)
 {
     pkt_intake_start(&T, "t_staff_streams", NULL);
     cr_assert_eq(s_add("admin1", "admin", NULL, "kata-sandi-rahasia-1"), 0);
-    cr_assert_eq(s_add("admin2", "admin", NULL, "kata-sandi-rahasia-2"), 0);
+    /* Since security review N1 an admin account is managed by a supervisor. */
+    cr_assert_eq(s_add("admin2", "supervisor", NULL, "kata-sandi-rahasia-2"), 0);
     char *id1 = NULL, *a1 = NULL, *a2 = s_token("admin2", "kata-sandi-rahasia-2");
     cr_assert_eq(s_login("admin1", "kata-sandi-rahasia-1", &a1), 200);
     json_t *j = NULL;
@@ -1119,5 +1124,186 @@ Test(staff, the_queue_is_ordered_by_the_one_day_promise)
     for (size_t i = 0; i < n; i++)
         free(c[i].id);
     free(admin);
+    pkt_intake_stop(&T);
+}
+
+/* ---- security review N1: nobody alone ---------------------------------------- */
+
+static char s_n1_sink[256];
+
+/* Mails in the notification sink to `to` whose subject holds `subject`. */
+static bool s_mailed(void *arg)
+{
+    const char *const *w = arg;
+    FILE *f = fopen(s_n1_sink, "r");
+    if (!f)
+        return false;
+    char line[4096];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f)) {
+        json_t *j = json_loads(line, 0, NULL);
+        const char *to = json_string_value(json_object_get(j, "to")),
+                   *subject = json_string_value(json_object_get(j, "subject"));
+        found = to && subject && strcmp(to, w[0]) == 0 && strstr(subject, w[1]);
+        json_decref(j);
+    }
+    fclose(f);
+    return found;
+}
+
+/* The account change events in intake's outbox about `staff_id` of
+ * `change`, made by `actor` (NULL: any). */
+static int s_changes(const char *staff_id, Pelukan__V1__StaffAccountChanged__Change change, const char *actor)
+{
+    PGconn *conn = pkt_superuser(T.db);
+    PGresult *r = PQexec(conn, "SELECT envelope FROM intake.outbox WHERE topic = 'intake.staff_account_changed'");
+    cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK, "%s", PQerrorMessage(conn));
+    int n = 0;
+    for (int i = 0; i < PQntuples(r); i++) {
+        size_t len;
+        unsigned char *raw = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 0), &len);
+        Pelukan__V1__Envelope *e = pelukan__v1__envelope__unpack(NULL, len, raw);
+        PQfreemem(raw);
+        cr_assert_not_null(e);
+        cr_assert_eq(e->payload_case, PELUKAN__V1__ENVELOPE__PAYLOAD_STAFF_ACCOUNT_CHANGED);
+        const Pelukan__V1__StaffAccountChanged *a = e->staff_account_changed;
+        if (strcmp(a->staff_id, staff_id) == 0 && a->change == change &&
+            (!actor || (e->actor && strcmp(e->actor->id, actor) == 0)))
+            n++;
+        pelukan__v1__envelope__free_unpacked(e, NULL);
+    }
+    PQclear(r);
+    PQfinish(conn);
+    return n;
+}
+
+/* The id of the account `login`. */
+static char *s_staff_id(const char *login)
+{
+    char *sql = pk_asprintf("SELECT id FROM intake.staff WHERE login = '%s'", login);
+    char *id = pkt_sql_value(T.db, sql);
+    free(sql);
+    return id;
+}
+
+#define S_CHANGE(x) PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_##x
+
+/* N1: roles cannot mint the roles that check them. An admin creates,
+ * resets, unlocks and disables companions and agency officers only; a
+ * supervisor every account. Every change is an event naming who made it;
+ * the owner is mailed of a reset, an unlock and a lock-out; a reset
+ * password opens nothing until its owner changes it. */
+Test(staff, n1_an_admin_cannot_take_over_or_make_a_supervisor)
+{
+    snprintf(s_n1_sink, sizeof s_n1_sink, "%s/n1-sink-%d.jsonl", pkt_env("PKTEST_TMP"), (int)getpid());
+    unlink(s_n1_sink);
+    const char *extra[] = {"PELUKAN_NOTIFICATION_SINK_FILE", s_n1_sink, NULL};
+    pkt_intake_start(&T, "t_staff7", extra);
+    pkt_intake_start_notification(&T);
+    cr_assert_eq(s_add("admin1", "admin", NULL, "kata-sandi-admin-1"), 0);
+    cr_assert_eq(s_add("spv1", "supervisor", NULL, "kata-sandi-spv-1"), 0);
+    cr_assert_eq(s_add("aud1", "auditor", NULL, "kata-sandi-aud-1"), 0);
+    char *admin = s_token("admin1", "kata-sandi-admin-1"), *spv = s_token("spv1", "kata-sandi-spv-1");
+    char *admin_id = s_staff_id("admin1"), *spv_id = s_staff_id("spv1"), *aud_id = s_staff_id("aud1");
+    json_t *j;
+
+    /* The admin: no supervisor, auditor or admin made, taken over, unlocked
+     * or disabled (the review's reproduction). */
+    static const char *const minted[] = {"supervisor", "auditor", "admin"};
+    for (size_t i = 0; i < 3; i++) {
+        char *body = pk_asprintf("{\"login\":\"evil%zu\",\"display_name\":\"Evil\",\"role\":\"%s\","
+                                 "\"password\":\"kata-sandi-evil-1\"}",
+                                 i, minted[i]);
+        cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/staff/accounts", body, admin, NULL, &j), 403, "%s", minted[i]);
+        cr_assert_str_eq(pkt_json_str(j, "error.code"), "role_not_managed");
+        json_decref(j);
+        free(body);
+    }
+    char path[160];
+    const char *const targets[] = {spv_id, aud_id};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "/v1/staff/accounts/%s/password", targets[i]);
+        cr_assert_eq(pkt_intake_call(&T, "POST", path, "{\"password\":\"taken-over-by-admin1\"}", admin, NULL, NULL),
+                     403, "no takeover");
+        snprintf(path, sizeof path, "/v1/staff/accounts/%s/unlock", targets[i]);
+        cr_assert_eq(pkt_intake_call(&T, "POST", path, NULL, admin, NULL, NULL), 403);
+        snprintf(path, sizeof path, "/v1/staff/accounts/%s/disable", targets[i]);
+        cr_assert_eq(pkt_intake_call(&T, "POST", path, NULL, admin, NULL, NULL), 403);
+    }
+    cr_assert_eq(s_login("spv1", "taken-over-by-admin1", NULL), 401, "the supervisor's password is unchanged");
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/staff/accounts/00000000000000000000000000000000/unlock", NULL, admin,
+                                 NULL, NULL),
+                 404);
+    /* What an admin does manage: a companion, made and reset. */
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/staff/accounts",
+                                 "{\"login\":\"pdp1\",\"display_name\":\"Rina\",\"role\":\"companion\","
+                                 "\"password\":\"kata-sandi-rina-1\",\"email\":\"rina@dinsos.example\"}",
+                                 admin, NULL, NULL),
+                 201);
+    char *pdp_id = s_staff_id("pdp1");
+    cr_assert_eq(s_changes(pdp_id, S_CHANGE(CREATED), admin_id), 1, "the creation, by the admin, is an event");
+
+    /* The supervisor makes a second supervisor and resets its password. */
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/staff/accounts",
+                                 "{\"login\":\"spv2\",\"display_name\":\"Supervisor Dua\",\"role\":\"supervisor\","
+                                 "\"password\":\"kata-sandi-spv-2\",\"email\":\"spv2@dinsos.example\"}",
+                                 spv, NULL, NULL),
+                 201);
+    char *spv2_id = s_staff_id("spv2");
+    cr_assert_eq(s_changes(spv2_id, S_CHANGE(CREATED), spv_id), 1);
+    snprintf(path, sizeof path, "/v1/staff/accounts/%s/password", spv2_id);
+    cr_assert_eq(pkt_intake_call(&T, "POST", path, "{\"password\":\"set-by-spv1-for-spv2\"}", spv, NULL, NULL), 200);
+    cr_assert_eq(s_changes(spv2_id, S_CHANGE(PASSWORD_RESET), spv_id), 1, "the reset, by spv1, is an event");
+    const char *reset_mail[] = {"spv2@dinsos.example", "Kata sandi Anda diatur ulang"};
+    cr_assert(pkt_wait_until(s_mailed, (void *)reset_mail, pkt_wait_ms()), "the owner is told of the reset");
+
+    /* The reset password opens nothing but its change. */
+    char body[256];
+    snprintf(body, sizeof body, "{\"login\":\"spv2\",\"password\":\"set-by-spv1-for-spv2\"}");
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/staff/login", body, NULL, NULL, &j), 200);
+    cr_assert(json_is_true(json_object_get(j, "password_change_required")));
+    char *spv2 = pk_strdup(pkt_json_str(j, "token"));
+    json_decref(j);
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/staff/cases", NULL, spv2, NULL, &j), 403);
+    cr_assert_str_eq(pkt_json_str(j, "error.code"), "password_change_required");
+    json_decref(j);
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/staff/password",
+                                 "{\"current_password\":\"set-by-spv1-for-spv2\","
+                                 "\"new_password\":\"only-spv2-knows-this\"}",
+                                 spv2, NULL, NULL),
+                 204);
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/staff/cases", NULL, spv2, NULL, NULL), 200, "changed: open again");
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/staff/login",
+                                 "{\"login\":\"spv2\",\"password\":\"only-spv2-knows-this\"}", NULL, NULL, &j),
+                 200);
+    cr_assert(json_is_false(json_object_get(j, "password_change_required")));
+    json_decref(j);
+
+    /* A lock-out is an event too, and its owner hears of it; so of the unlock. */
+    for (int i = 0; i < 5; i++)
+        cr_assert_eq(s_login("pdp1", "tebakan-yang-salah", NULL), 401);
+    cr_assert_eq(s_changes(pdp_id, S_CHANGE(LOCKED_OUT), "intake"), 1, "the lock-out, by intake itself");
+    const char *lock_mail[] = {"rina@dinsos.example", "Akun Anda terkunci"};
+    cr_assert(pkt_wait_until(s_mailed, (void *)lock_mail, pkt_wait_ms()), "the owner is told of the lock-out");
+    snprintf(path, sizeof path, "/v1/staff/accounts/%s/unlock", pdp_id);
+    cr_assert_eq(pkt_intake_call(&T, "POST", path, NULL, admin, NULL, NULL), 200);
+    cr_assert_eq(s_changes(pdp_id, S_CHANGE(UNLOCKED), admin_id), 1);
+    const char *unlock_mail[] = {"rina@dinsos.example", "dibuka kembali"};
+    cr_assert(pkt_wait_until(s_mailed, (void *)unlock_mail, pkt_wait_ms()), "the owner is told of the unlock");
+    snprintf(path, sizeof path, "/v1/staff/accounts/%s/disable", pdp_id);
+    cr_assert_eq(pkt_intake_call(&T, "POST", path, NULL, admin, NULL, NULL), 200);
+    cr_assert_eq(s_changes(pdp_id, S_CHANGE(DISABLED), admin_id), 1);
+
+    /* Each list says which accounts its reader manages. */
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/staff/accounts", NULL, admin, NULL, &j), 200);
+    json_t *list = json_object_get(j, "accounts");
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        json_t *a = json_array_get(list, i);
+        const char *role = pkt_json_str(a, "role");
+        bool want = strcmp(role, "companion") == 0 || strcmp(role, "agency") == 0;
+        cr_assert_eq(json_is_true(json_object_get(a, "managed")), want, "an admin and a %s account", role);
+    }
+    json_decref(j);
+    free(admin), free(spv), free(spv2), free(admin_id), free(spv_id), free(aud_id), free(pdp_id), free(spv2_id);
     pkt_intake_stop(&T);
 }

@@ -122,11 +122,23 @@ async function desk() {
   await page.getByLabel('New password', { exact: true }).fill('kata-sandi-sari-baru');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByText("sari's password was set").waitFor();
-  check((await call('POST', '/v1/staff/login', null, { login: 'sari', password: 'kata-sandi-sari-baru' })).status === 200, 'the new password works');
+  // Sari signs in with the password the admin set: she must make her own
+  // before anything opens (security review N1).
+  const sari = await open({ path: '/staff/' });
+  await staffLogin(sari.page, 'sari:kata-sandi-sari-baru');
+  await sari.page.getByRole('heading', { name: 'Buat kata sandi baru' }).waitFor();
+  await shot(sari.page, 'password-change-required');
+  await sari.page.getByLabel('Kata sandi baru', { exact: true }).fill('hanya-sari-yang-tahu');
+  await sari.page.getByLabel('Ulangi kata sandi baru').fill('hanya-sari-yang-tahu');
+  await sari.page.getByRole('button', { name: 'Simpan' }).click();
+  await sari.page.getByRole('button', { name: 'Mulai bertugas' }).waitFor();
+  await sari.context.close();
+  check((await call('POST', '/v1/staff/login', null, { login: 'sari', password: 'kata-sandi-sari-baru' })).status === 401, 'the password the admin set no longer works');
+  check((await call('POST', '/v1/staff/login', null, { login: 'sari', password: 'hanya-sari-yang-tahu' })).status === 200, 'her own does');
   await page.locator('tr[data-login=sari]').getByRole('button', { name: 'Disable' }).click();
   await page.locator('tr[data-login=sari]').getByText('Disabled').waitFor();
   await shot(page, 'accounts');
-  check((await call('POST', '/v1/staff/login', null, { login: 'sari', password: 'kata-sandi-sari-baru' })).status === 401, 'disabled');
+  check((await call('POST', '/v1/staff/login', null, { login: 'sari', password: 'hanya-sari-yang-tahu' })).status === 401, 'disabled');
   await page.getByLabel('Language').selectOption('id');
 
   // The session ends on the server (expiry, an admin disabling the account,

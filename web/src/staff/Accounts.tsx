@@ -1,5 +1,7 @@
-// Staff accounts (admin): create, disable, unlock, and set a new password
-// for someone who forgot theirs (the admin tells them in person).
+// Staff accounts: create, disable, unlock, and set a new password for
+// someone who forgot theirs (told in person; they change it at the next
+// login). Admins manage companions and agency officers, supervisors every
+// account (security review N1); the server says which (`managed`).
 import { useEffect, useState } from 'preact/hooks';
 import { api, HttpError, type Schemas } from '../shared/api/client';
 import type { StaffLang } from './i18n';
@@ -10,7 +12,7 @@ import { kecamatanList, word } from './words';
 type Account = Schemas['StaffAccount'];
 const EMPTY = { login: '', display_name: '', role: 'companion', agency_code: '', email: '', password: '' };
 
-export function Accounts(props: { t: T; lang: StaffLang; token: string; expired: () => void }) {
+export function Accounts(props: { t: T; lang: StaffLang; role: string; token: string; expired: () => void }) {
   const { t, lang } = props;
   const [list, setList] = useState<Account[]>([]);
   const [form, setForm] = useState(EMPTY);
@@ -120,17 +122,18 @@ export function Accounts(props: { t: T; lang: StaffLang; token: string; expired:
                     {t('area')}
                   </button>
                 )}
-                {!a.disabled && (
+                {!a.managed && <span class="hint">{t('not_managed')}</span>}
+                {a.managed && !a.disabled && (
                   <button type="button" class="danger" onClick={() => void act(`/v1/staff/accounts/${a.id}/disable`, {}, t('account_disabled', { login: a.login }))}>
                     {t('disable')}
                   </button>
                 )}
-                {a.locked && (
+                {a.managed && a.locked && (
                   <button type="button" onClick={() => void act(`/v1/staff/accounts/${a.id}/unlock`, {}, t('account_unlocked', { login: a.login }))}>
                     {t('unlock')}
                   </button>
                 )}
-                {!a.disabled && (
+                {a.managed && !a.disabled && (
                   <button type="button" onClick={() => setReset({ id: a.id, password: '' })} aria-label={`${t('reset')} ${a.login}`}>
                     {t('reset')}
                   </button>
@@ -179,7 +182,14 @@ export function Accounts(props: { t: T; lang: StaffLang; token: string; expired:
         {field('login', t('login_name'))}
         {field('display_name', t('display_name'))}
         <label for="acc-role">{t('role')}</label>
-        <CodeSelect id="acc-role" value={form.role} onChange={(e) => setForm({ ...form, role: value(e) })} list="role" lang={lang} />
+        <CodeSelect
+          id="acc-role"
+          value={form.role}
+          onChange={(e) => setForm({ ...form, role: value(e) })}
+          list="role"
+          lang={lang}
+          only={props.role === 'supervisor' ? undefined : ['companion', 'agency']}
+        />
         {form.role === 'agency' && (
           <div>
             <label for="acc-agency">{t('agency')}</label>

@@ -10,15 +10,18 @@ export function CodeSelect(props: {
   value: string;
   onChange: (e: Event) => void;
   empty?: string;
+  only?: string[]; // the codes offered, when not all of the list
 }) {
   return (
     <select id={props.id} value={props.value} onChange={props.onChange}>
       {props.empty !== undefined && <option value="">{props.empty}</option>}
-      {codes(props.list).map((c) => (
-        <option key={c} value={c}>
-          {word(props.list, c, props.lang)}
-        </option>
-      ))}
+      {codes(props.list)
+        .filter((c) => !props.only || props.only.includes(c))
+        .map((c) => (
+          <option key={c} value={c}>
+            {word(props.list, c, props.lang)}
+          </option>
+        ))}
     </select>
   );
 }

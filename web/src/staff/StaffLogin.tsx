@@ -1,6 +1,7 @@
 // Sign in. A wrong password, a disabled and a locked account get the same
 // answer from the server (nothing to learn by guessing); the message says
-// what to do in each case. A busy server says so.
+// what to do in each case. A busy server says so. A password someone else
+// set (a reset) is changed here before anything opens (security review N1).
 import { useState } from 'preact/hooks';
 import { api, HttpError } from '../shared/api/client';
 import { session, type T } from './common';
@@ -10,19 +11,58 @@ export function StaffLogin(props: { t: T; done: () => void; notice: string | nul
   const [login, setLogin] = useState('');
   const [password, setPassword] = useState('');
   const [err, setErr] = useState<string | null>(props.notice);
+  // Signed in with a password to change first: the session, held back.
+  const [pending, setPending] = useState<{ token: string; role: string; name: string } | null>(null);
+  const [fresh, setFresh] = useState({ one: '', two: '' });
   const submit = async (e: Event) => {
     e.preventDefault();
     try {
-      const { data } = await api<{ token: string; staff: { role: string; display_name: string } }>('POST', '/v1/staff/login', {
+      const { data } = await api<{ token: string; password_change_required: boolean; staff: { role: string; display_name: string } }>('POST', '/v1/staff/login', {
         body: { login, password },
       });
-      session.set({ token: data.token, role: data.staff.role, name: data.staff.display_name });
+      const s = { token: data.token, role: data.staff.role, name: data.staff.display_name };
+      if (data.password_change_required) {
+        setErr(null);
+        setPending(s);
+        return;
+      }
+      session.set(s);
       props.done();
     } catch (x) {
       if (x instanceof HttpError && x.status === 503) setErr(t('busy'));
       else setErr(t('login_failed'));
     }
   };
+  const change = async (e: Event) => {
+    e.preventDefault();
+    if (!pending) return;
+    if (fresh.one !== fresh.two) return setErr(t('password_mismatch'));
+    try {
+      await api('POST', '/v1/staff/password', { token: pending.token, body: { current_password: password, new_password: fresh.one } });
+      session.set(pending);
+      props.done();
+    } catch (x) {
+      setErr(x instanceof HttpError && x.status === 422 ? t('password_own_rule') : x instanceof HttpError && x.status === 503 ? t('busy') : t('login_failed'));
+    }
+  };
+  if (pending)
+    return (
+      <form onSubmit={change} class="narrow" aria-labelledby="pw-h">
+        <h2 id="pw-h">{t('password_change_title')}</h2>
+        <p>{t('password_change_why')}</p>
+        <label for="pw-new">{t('new_password')}</label>
+        <input id="pw-new" type="password" autoComplete="new-password" minLength={12} value={fresh.one} onInput={(e) => setFresh({ ...fresh, one: (e.target as HTMLInputElement).value })} />
+        <label for="pw-again">{t('password_again')}</label>
+        <input id="pw-again" type="password" autoComplete="new-password" minLength={12} value={fresh.two} onInput={(e) => setFresh({ ...fresh, two: (e.target as HTMLInputElement).value })} />
+        <p class="hint">{t('password_own_rule')}</p>
+        <p class="status error" role="alert">
+          {err ?? ''}
+        </p>
+        <button class="primary" type="submit">
+          {t('save')}
+        </button>
+      </form>
+    );
   return (
     <form onSubmit={submit} class="narrow">
       <label for="login">{t('login_name')}</label>

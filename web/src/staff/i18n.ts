@@ -2,6 +2,12 @@
 export type StaffLang = 'id' | 'en';
 const id = {
   area: 'Wilayah kerja',
+  password_change_title: 'Buat kata sandi baru',
+  password_change_why: 'Kata sandi Anda diatur ulang oleh orang lain. Buat kata sandi baru yang hanya Anda ketahui sebelum melanjutkan.',
+  password_again: 'Ulangi kata sandi baru',
+  password_own_rule: 'Minimal 12 karakter. Jangan beri tahu siapa pun, termasuk admin.',
+  password_mismatch: 'Kedua kata sandi baru tidak sama.',
+  not_managed: 'Diatur oleh supervisor',
   area_all: 'Semua kecamatan',
   area_edit: 'Atur wilayah kerja {login}',
   area_none: 'Belum diatur',
@@ -200,6 +206,12 @@ const id = {
 type Key = keyof typeof id;
 const en: Record<Key, string> = {
   area: 'Where they work',
+  password_change_title: 'Make a new password',
+  password_change_why: 'Your password was reset by someone else. Make a new one that only you know before going on.',
+  password_again: 'The new password again',
+  password_own_rule: 'At least 12 characters. Tell nobody, not even an admin.',
+  password_mismatch: 'The two new passwords differ.',
+  not_managed: 'Managed by a supervisor',
   area_all: 'Every kecamatan',
   area_edit: 'Set where {login} works',
   area_none: 'Not set',

@@ -74,7 +74,7 @@ function StaffApp() {
             {feed.live ? t('live_on') : t('live_off')}
           </p>
         )}
-        {s?.role === 'admin' && (
+        {desk && (
           <nav aria-label={t('menu')}>
             <button type="button" class="link" aria-current={page === 'queue' ? 'page' : undefined} onClick={() => (setPage('queue'), setOpen(null))}>
               {t('queue')}
@@ -96,7 +96,7 @@ function StaffApp() {
         {s?.role === 'companion' && <CompanionPhone t={t} lang={lang} token={s.token} expired={expired} />}
         {s?.role === 'agency' && <AgencyInbox t={t} lang={lang} token={s.token} expired={expired} />}
         {s?.role === 'auditor' && <p>{t('auditor_note')}</p>}
-        {desk && page === 'accounts' && s.role === 'admin' && <Accounts t={t} lang={lang} token={s.token} expired={expired} />}
+        {desk && page === 'accounts' && <Accounts t={t} lang={lang} role={s.role} token={s.token} expired={expired} />}
         {s?.role === 'admin' && page === 'queue' && !open && urgentAlert.state === 'default' && (
           <button type="button" class="notify" onClick={urgentAlert.enable}>
             {t('notify_enable')}
