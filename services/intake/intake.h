@@ -39,6 +39,8 @@ typedef struct {
     int reports_per_day; /* per reporter (review M7) */
     int retention_s;     /* closed cases are erased after this; 0: never (intake_erasure.c) */
     bool retention_busy; /* a retention sweep is running */
+    int erasure_cooling_s;  /* an approved erasure waits this long (intake_erasure.c) */
+    int erasure_trust_days; /* no approval from an account changed by another this lately */
     int streams_per_session, streams_per_account, streams_max;
     /* staff feed caps (intake_events.c) */ /* password hashes allowed at once, and taken (intake_staff.c) */
     int otp_fails_per_client_day, otp_fails_per_phone_day;
@@ -120,6 +122,9 @@ void intake_purge_destroy(intake_purge_t **p_p);
 /* Erases the cases that ended more than PELUKAN_INTAKE_RETENTION_S ago
  * (called by the purge's timer). */
 void intake_erasure_retention(intake_t *in);
+/* Runs the approved erasures whose cooling-off time is over (called by the
+ * purge's timer, and after an approval). */
+void intake_erasure_due(intake_t *in);
 void intake_events_destroy(intake_events_t **ev_p);
 
 /* Sends SendOtp commands to the notification service from its own thread.

@@ -101,6 +101,7 @@ static void s_tick(uv_timer_t *t)
 {
     intake_purge_t *p = t->data;
     intake_erasure_retention(p->in);
+    intake_erasure_due(p->in);
     s_sweep_pending(p);
     if (p->busy)
         return;

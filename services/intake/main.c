@@ -37,6 +37,12 @@ static const pk_config_def_t s_settings[] = {
     {"PELUKAN_INTAKE_RETENTION_S", PK_CFG_INT, "0",
      "a closed, rejected, duplicate or withdrawn case is erased this long after it ended; 0: kept", NULL, 0,
      2000000000},
+    {"PELUKAN_INTAKE_ERASURE_COOLING_S", PK_CFG_INT, "86400",
+     "an approved erasure waits this long, every supervisor told, before it runs; any supervisor can stop it", NULL,
+     0, 2592000},
+    {"PELUKAN_INTAKE_ERASURE_TRUST_DAYS", PK_CFG_INT, "7",
+     "an erasure is not approved from an account created, reset or unlocked (by another) this many days ago", NULL, 0,
+     365},
     {"PELUKAN_INTAKE_REPORTS_PER_DAY", PK_CFG_INT, "10",
      "reports one reporter may send per 24 hours (0: no limit, for benchmarks)", NULL, 0, 1000000},
     {"PELUKAN_INTAKE_WRITERS", PK_CFG_INT, "1",
@@ -98,6 +104,8 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->pw_slots = (int)pk_config_int(cfg, "PELUKAN_INTAKE_PASSWORD_SLOTS");
     in->reports_per_day = (int)pk_config_int(cfg, "PELUKAN_INTAKE_REPORTS_PER_DAY");
     in->retention_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_RETENTION_S");
+    in->erasure_cooling_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_ERASURE_COOLING_S");
+    in->erasure_trust_days = (int)pk_config_int(cfg, "PELUKAN_INTAKE_ERASURE_TRUST_DAYS");
     in->streams_per_session = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STREAMS_PER_SESSION");
     in->streams_per_account = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STREAMS_PER_ACCOUNT");
     in->streams_max = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STREAMS_MAX");

@@ -143,6 +143,21 @@ static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
         return s_message(conn, n, source, "role", "admin", e->case_id, risk ? "deadline_at_risk" : "deadline_breached",
                          "email", json_pack("{s:s, s:s, s:s}", "deadline", what, "case", ref, "due", when));
     }
+    case PELUKAN__V1__ENVELOPE__PAYLOAD_ERASURE_SCHEDULED: {
+        /* Every supervisor hears, in time to stop it (N1). */
+        const Pelukan__V1__ErasureScheduled *es = e->erasure_scheduled;
+        time_t at = (time_t)(es->run_at_us / 1000000u) + 7 * 3600;
+        struct tm tm;
+        gmtime_r(&at, &tm);
+        char when[32], ref[9], req[9];
+        strftime(when, sizeof when, "%d-%m-%Y %H:%M", &tm);
+        snprintf(ref, sizeof ref, "%s", e->case_id);
+        snprintf(req, sizeof req, "%s", es->erasure_id);
+        snprintf(source, sizeof source, "%s:supervisors", eid);
+        return s_message(conn, n, source, "role", "supervisor", e->case_id, "erasure_scheduled", "email",
+                         json_pack("{s:s, s:s, s:s, s:s}", "case", ref, "reason", es->reason_code, "at", when,
+                                   "erasure", req));
+    }
     case PELUKAN__V1__ENVELOPE__PAYLOAD_STAFF_ACCOUNT_CHANGED: {
         /* The owner hears of every reset, unlock and lock-out (N1). */
         const Pelukan__V1__StaffAccountChanged *a = e->staff_account_changed;

@@ -78,7 +78,10 @@ static bool s_gone(void *arg)
 
 Test(erasure, two_supervisors_erase_a_case_from_every_service, .timeout = 600)
 {
-    static const char *const extra[] = {"PELUKAN_NOTIFICATION_PLAINTEXT", "true", NULL};
+    /* No cooling-off here: the erasure runs once approved (its waiting is
+     * tested below). */
+    static const char *const extra[] = {"PELUKAN_NOTIFICATION_PLAINTEXT", "true", "PELUKAN_INTAKE_ERASURE_COOLING_S",
+                                        "0", NULL};
     pkt_intake_start(&T, "t_erasure", extra);
     pkt_intake_start_dispatch(&T);
     pkt_intake_start_referral(&T);
@@ -189,8 +192,10 @@ Test(erasure, two_supervisors_erase_a_case_from_every_service, .timeout = 600)
     cr_assert_eq(s_call("POST", path, NULL, spv1, &j), 403);
     cr_assert_str_eq(pkt_json_str(j, "error.code"), "second_supervisor_required");
     json_decref(j);
-    cr_assert_eq(s_call("POST", path, NULL, spv2, NULL), 200);
-    cr_assert_eq(s_call("POST", path, NULL, spv2, NULL), 409, "erased once");
+    cr_assert_eq(s_call("POST", path, NULL, spv2, &j), 202);
+    cr_assert_str_eq(pkt_json_str(j, "state"), "scheduled");
+    json_decref(j);
+    cr_assert_eq(s_call("POST", path, NULL, spv2, NULL), 409, "approved once");
 
     /* Every service destroys what it held. */
     cr_assert(pkt_wait_until(s_gone, id, 20000), "the case is gone from intake, dispatch, referral, notification");
@@ -311,5 +316,140 @@ Test(erasure, the_retention_erases_closed_cases_by_itself, .timeout = 300)
     free(n);
     free(sql);
     free(open), free(ended), free(reporter);
+    pkt_intake_stop(&T);
+}
+
+static char s_sink[256];
+
+/* A line of the notification sink to `w[0]` whose subject holds `w[1]`. */
+static bool s_mailed(void *arg)
+{
+    const char *const *w = arg;
+    char *text = NULL;
+    bool found = false;
+    if (pk_read_file(s_sink, &text, NULL) == 0) {
+        for (char *line = strtok(text, "\n"); line && !found; line = strtok(NULL, "\n")) {
+            json_t *j = json_loads(line, 0, NULL);
+            const char *to = json_string_value(json_object_get(j, "to")),
+                       *subject = json_string_value(json_object_get(j, "subject"));
+            found = to && subject && strcmp(to, w[0]) == 0 && strstr(subject, w[1]);
+            json_decref(j);
+        }
+    }
+    free(text);
+    return found;
+}
+
+/* Security review N1: nobody erases a case alone. A supervisor whose
+ * account another changed lately (made, reset) cannot approve, nor the one
+ * the asker changed; an approved erasure waits its cooling-off time, every
+ * supervisor is told, and any of them can stop it; once the time is over it
+ * runs. */
+Test(erasure, n1_an_erasure_waits_every_supervisor_is_told_and_any_can_stop_it, .timeout = 300)
+{
+    snprintf(s_sink, sizeof s_sink, "%s/erasure-sink-%d.jsonl", pkt_env("PKTEST_TMP"), (int)getpid());
+    unlink(s_sink);
+    static const char *extra[] = {"PELUKAN_INTAKE_ERASURE_COOLING_S", "3600", "PELUKAN_INTAKE_PURGE_S", "1",
+                                  "PELUKAN_NOTIFICATION_SINK_FILE", NULL, NULL};
+    extra[5] = s_sink;
+    pkt_intake_start(&T, "t_erasure_n1", extra);
+    char *reporter = pkt_intake_register(&T, "081366660097"); /* before notification takes the OTP endpoint */
+    pkt_intake_start_notification(&T);
+    pkt_intake_staff(&T, "spv1", "Supervisor Satu", "supervisor", NULL, "kata-sandi-spv-1");
+    pkt_intake_staff(&T, "spv2", "Supervisor Dua", "supervisor", NULL, "kata-sandi-spv-2");
+    pkt_intake_staff(&T, "spv4", "Supervisor Empat", "supervisor", NULL, "kata-sandi-spv-4");
+    char *spv1 = pkt_intake_login(&T, "spv1", "kata-sandi-spv-1", NULL);
+    char *spv4 = pkt_intake_login(&T, "spv4", "kata-sandi-spv-4", NULL);
+    char *spv2_id = NULL, *spv2 = pkt_intake_login(&T, "spv2", "kata-sandi-spv-2", &spv2_id);
+    json_t *j = NULL;
+    /* spv1 makes a third supervisor (with an e-mail) and resets spv2. */
+    cr_assert_eq(s_call("POST", "/v1/staff/accounts",
+                        "{\"login\":\"spv3\",\"display_name\":\"Supervisor Tiga\",\"role\":\"supervisor\","
+                        "\"password\":\"kata-sandi-spv-3\",\"email\":\"spv3@dinsos.example\"}",
+                        spv1, NULL),
+                 201);
+    char path[200];
+    snprintf(path, sizeof path, "/v1/staff/accounts/%s/password", spv2_id);
+    cr_assert_eq(s_call("POST", path, "{\"password\":\"set-by-spv1-for-2\"}", spv1, NULL), 200);
+    free(spv2);
+    spv2 = pkt_intake_login(&T, "spv2", "set-by-spv1-for-2", NULL);
+    cr_assert_eq(s_call("POST", "/v1/staff/password",
+                        "{\"current_password\":\"set-by-spv1-for-2\",\"new_password\":\"spv2-own-password\"}", spv2,
+                        NULL),
+                 204);
+    char *spv3 = pkt_intake_login(&T, "spv3", "kata-sandi-spv-3", NULL);
+
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports",
+                                 "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"sex\":\"F\",\"age\":30},"
+                                 "\"violence_forms\":[\"psikis\"],\"location\":{\"kecamatan_code\":\"32.06.24\"}}",
+                                 reporter, "n1-1", &j),
+                 201);
+    char *id = pk_strdup(pkt_json_str(j, "case_id"));
+    json_decref(j);
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/erasure", id);
+    cr_assert_eq(s_call("POST", path, "{\"reason_code\":\"other\"}", spv1, &j), 202);
+    char erasure[40];
+    snprintf(erasure, sizeof erasure, "%s", pkt_json_str(j, "erasure_id"));
+    json_decref(j);
+
+    /* spv3 (made by spv1 today) and spv2 (reset by spv1 today) may not. */
+    snprintf(path, sizeof path, "/v1/staff/erasures/%s/approve", erasure);
+    cr_assert_eq(s_call("POST", path, NULL, spv3, &j), 403, "an account made lately");
+    cr_assert_str_eq(pkt_json_str(j, "error.code"), "approver_not_trusted_yet");
+    json_decref(j);
+    cr_assert_eq(s_call("POST", path, NULL, spv2, &j), 403, "an account the asker reset lately");
+    cr_assert_str_eq(pkt_json_str(j, "error.code"), "approver_not_trusted_yet");
+    json_decref(j);
+
+    /* spv4 approves: scheduled an hour on; the supervisors are told. */
+    cr_assert_eq(s_call("POST", path, NULL, spv4, &j), 202);
+    cr_assert_str_eq(pkt_json_str(j, "state"), "scheduled");
+    json_int_t run_at = json_integer_value(json_object_get(j, "run_at_us"));
+    cr_assert(run_at > (json_int_t)pk_now_us() + 3500 * (json_int_t)1000000, "an hour on");
+    json_decref(j);
+    const char *told[] = {"spv3@dinsos.example", "Penghapusan kasus dijadwalkan"};
+    cr_assert(pkt_wait_until(s_mailed, (void *)told, pkt_wait_ms()), "every supervisor is told");
+    /* Told, after several purge ticks (each runs what is due): still there. */
+    char *ticks = pk_asprintf("SELECT count(*) FROM intake.erasure_request WHERE id = '%s' AND done_at IS NULL"
+                              " AND approved_at < now() - interval '3 seconds'",
+                              erasure);
+    cr_assert(pkt_sql_wait(T.db, ticks, 30000), "three ticks went by");
+    free(ticks);
+    snprintf(path, sizeof path, "/v1/reports/%s", id);
+    cr_assert_eq(pkt_intake_call(&T, "GET", path, NULL, reporter, NULL, NULL), 200, "not erased in its cooling-off");
+
+    /* Any supervisor stops it (here the one made lately); once only. */
+    snprintf(path, sizeof path, "/v1/staff/erasures/%s/stop", erasure);
+    cr_assert_eq(s_call("POST", path, NULL, spv3, &j), 200);
+    cr_assert_str_eq(pkt_json_str(j, "state"), "stopped");
+    json_decref(j);
+    cr_assert_eq(s_call("POST", path, NULL, spv3, NULL), 409);
+    pkt_sql(T.db, "UPDATE intake.erasure_request SET run_at = now() - interval '1 minute'");
+    char *stopped = pk_asprintf("SELECT count(*) FROM intake.erasure_request WHERE id = '%s' AND stopped_at IS NOT NULL"
+                                " AND done_at IS NULL",
+                                erasure);
+    char *v = pkt_sql_value(T.db, stopped);
+    cr_assert_str_eq(v, "1", "stopped, never run");
+    free(v);
+    free(stopped);
+
+    /* Asked again and approved: once its time is over, it runs. */
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/erasure", id);
+    cr_assert_eq(s_call("POST", path, "{\"reason_code\":\"other\"}", spv1, &j), 202);
+    snprintf(erasure, sizeof erasure, "%s", pkt_json_str(j, "erasure_id"));
+    json_decref(j);
+    snprintf(path, sizeof path, "/v1/staff/erasures/%s/approve", erasure);
+    cr_assert_eq(s_call("POST", path, NULL, spv4, NULL), 202);
+    char *due = pk_asprintf("UPDATE intake.erasure_request SET run_at = now() WHERE id = '%s'", erasure);
+    pkt_sql(T.db, due); /* an hour later */
+    free(due);
+    char *gone = pk_asprintf("SELECT count(*) FROM intake.erasure_request WHERE id = '%s' AND done_at IS NOT NULL"
+                             " AND NOT EXISTS (SELECT 1 FROM intake.cases WHERE id = '%s')",
+                             erasure, id);
+    cr_assert(pkt_sql_wait(T.db, gone, 30000), "erased once its time was over");
+    free(gone);
+    snprintf(path, sizeof path, "/v1/reports/%s", id);
+    cr_assert_eq(pkt_intake_call(&T, "GET", path, NULL, reporter, NULL, NULL), 404);
+    free(spv1), free(spv2), free(spv3), free(spv4), free(spv2_id), free(reporter), free(id);
     pkt_intake_stop(&T);
 }

@@ -14,3 +14,11 @@ INSERT INTO template (code, locale, audience, subject, body) VALUES
      'Akun PELUKAN Anda terkunci sementara pada {at} WIB setelah beberapa kata sandi salah. Jika itu bukan Anda, segera hubungi supervisor.'),
     ('account_locked', 'en', 'staff', '[PELUKAN] Your account is locked',
      'Your PELUKAN account was locked for a while at {at} WIB after wrong passwords. If that was not you, tell a supervisor now.');
+
+-- An erasure approved and waiting its cooling-off time: every supervisor
+-- hears, and any of them can stop it before it runs.
+INSERT INTO template (code, locale, audience, subject, body) VALUES
+    ('erasure_scheduled', 'id', 'staff', '[PELUKAN] Penghapusan kasus dijadwalkan',
+     'Penghapusan kasus {case} (alasan: {reason}) disetujui dan akan dijalankan pada {at} WIB. Jika tidak semestinya, hentikan di konsol supervisor sebelum waktu itu (permintaan {erasure}).'),
+    ('erasure_scheduled', 'en', 'staff', '[PELUKAN] A case erasure is scheduled',
+     'The erasure of case {case} (reason: {reason}) was approved and runs at {at} WIB. If it should not, stop it in the supervisor console before then (request {erasure}).');
