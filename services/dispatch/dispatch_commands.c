@@ -245,6 +245,21 @@ static int s_set_companion(PGconn *conn, dispatch_t *d, const s_req_t *req, s_re
     reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_COMPANION;
     reply->companion = s_companion_of(d, r, 0);
     PQclear(r);
+    if (by_admin) {
+        /* An account change, in the audit log with who made it (N1). */
+        Pelukan__V1__Envelope env;
+        uint8_t eid[16];
+        Pelukan__V1__Actor actor;
+        pk_envelope_for_command(&env, eid, &actor, "dispatch", req, "");
+        Pelukan__V1__StaffAccountChanged ev = PELUKAN__V1__STAFF_ACCOUNT_CHANGED__INIT;
+        ev.staff_id = (char *)id;
+        ev.role = "companion";
+        ev.change = PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_COVERAGE;
+        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_STAFF_ACCOUNT_CHANGED;
+        env.staff_account_changed = &ev;
+        if (pk_outbox_add(conn, d->log, &env) != 0)
+            return PK_EDB;
+    }
     return 0;
 }
 

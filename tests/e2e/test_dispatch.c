@@ -666,6 +666,10 @@ Test(dispatch, an_admin_sets_a_companions_coverage_and_going_on_duty_keeps_it)
     cr_assert_str_eq(json_string_value(json_array_get(json_object_get(j, "kecamatan_codes"), 0)), "32.06.24");
     json_decref(j);
 
+    char *changes = pkt_sql_value(T.db, "SELECT count(*) FROM dispatch.outbox WHERE topic = 'dispatch.staff_account_changed'");
+    cr_assert_str_eq(changes, "1", "the coverage change is an event (audit log)");
+    free(changes);
+
     /* She goes on duty (the app sends on_duty only): the profile stays. */
     cr_assert_eq(s_call("PUT", "/v1/companion/status", "{\"on_duty\":true}", euis, NULL), 200);
     cr_assert_eq(s_call("PUT", "/v1/companion/status", "{\"on_duty\":true}", neng, NULL), 200);
