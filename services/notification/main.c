@@ -41,6 +41,9 @@ static const pk_config_def_t s_settings[] = {
     {"PELUKAN_NOTIFICATION_TIMEOUT_MS", PK_CFG_INT, "5000", "a provider call's time limit", NULL, 100, 120000},
     {"PELUKAN_NOTIFICATION_OTP_MAX_AGE_S", PK_CFG_INT, "600",
      "a one-time code not delivered by then is dropped (it would arrive expired)", NULL, 30, 86400},
+    {"PELUKAN_NOTIFICATION_URGENT_COALESCE_S", PK_CFG_INT, "300",
+     "after an urgent-report mail to the admins, the next waits this long and counts the reports meanwhile", NULL, 0,
+     86400},
     {"PELUKAN_NOTIFICATION_POLL_MS", PK_CFG_INT, "50", "how often the sender looks for due messages", NULL, 5, 60000},
     PK_CONFIG_END,
 };
@@ -62,6 +65,35 @@ static int s_message(PGconn *conn, notification_t *n, const char *source, const 
                        8, p);
     free(ptext);
     return rc;
+}
+
+/* An urgent report for the admins (review M7: never one mail per report).
+ * The first in a while goes at once; the next within
+ * PELUKAN_NOTIFICATION_URGENT_COALESCE_S of the last waits until then, and
+ * the reports meanwhile join it: one mail with a count and their
+ * kecamatan. Codes only, and no case (it may name several). */
+static int s_urgent(PGconn *conn, notification_t *n, const char *source, const char *kecamatan)
+{
+    char id[PK_ID_HEX_LEN + 1], window[16];
+    pk_id_new(id);
+    snprintf(window, sizeof window, "%d", n->urgent_coalesce_s);
+    const char *p[] = {id, source, kecamatan, window};
+    return pk_pg_run(
+        conn, n->log,
+        "WITH waiting AS (SELECT id FROM message WHERE template_code = 'urgent_report' AND audience = 'role'"
+        "   AND recipient = 'admin' AND state = 'pending' AND attempts = 0 AND next_attempt_at > now()"
+        "   ORDER BY created_at DESC LIMIT 1 FOR UPDATE),"
+        " joined AS (UPDATE message m SET params = jsonb_build_object("
+        "   'count', coalesce((m.params->>'count')::int, 1) + 1,"
+        "   'kecamatan', CASE WHEN $3 = ANY (string_to_array(m.params->>'kecamatan', ', ')) THEN m.params->>'kecamatan'"
+        "     ELSE (m.params->>'kecamatan') || ', ' || $3 END)"
+        "   FROM waiting w WHERE m.id = w.id RETURNING m.id)"
+        " INSERT INTO message (id, source, audience, recipient, template_code, channel, params, next_attempt_at)"
+        " SELECT $1, $2, 'role', 'admin', 'urgent_report', 'email', jsonb_build_object('count', 1, 'kecamatan', $3),"
+        "   greatest(now(), (SELECT max(created_at) FROM message WHERE template_code = 'urgent_report'"
+        "     AND audience = 'role' AND recipient = 'admin') + make_interval(secs => $4::int))"
+        " WHERE NOT EXISTS (SELECT 1 FROM joined) ON CONFLICT (source) DO NOTHING",
+        4, p);
 }
 
 static const char *s_state_name(Pelukan__V1__CaseState s)
@@ -89,8 +121,7 @@ static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
         if (!e->report_submitted->urgent)
             return PK_ENOENT;
         snprintf(source, sizeof source, "%s:admins", eid);
-        return s_message(conn, n, source, "role", "admin", e->case_id, "urgent_report", "email",
-                         json_pack("{s:s}", "kecamatan", e->report_submitted->kecamatan_code));
+        return s_urgent(conn, n, source, e->report_submitted->kecamatan_code);
     case PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_STATE_CHANGED: {
         const char *state = s_state_name(e->case_state_changed->to_state);
         if (!state)
@@ -263,6 +294,7 @@ static int s_start(pk_service_t *svc, void **state_p)
     n->log = pk_service_log(svc);
     n->keys = pk_service_keyring(svc);
     const pk_config_t *cfg = pk_service_config(svc);
+    n->urgent_coalesce_s = (int)pk_config_int(cfg, "PELUKAN_NOTIFICATION_URGENT_COALESCE_S");
     n->sms_url = pk_config_str(cfg, "PELUKAN_NOTIFICATION_SMS_URL");
     n->sms_token = pk_config_str(cfg, "PELUKAN_NOTIFICATION_SMS_TOKEN");
     n->smtp_url = pk_config_str(cfg, "PELUKAN_NOTIFICATION_SMTP_URL");

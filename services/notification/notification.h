@@ -18,6 +18,7 @@ typedef struct {
     bool plaintext; /* PELUKAN_NOTIFICATION_PLAINTEXT: no TLS required */
     const char *intake_rpc;
     int otp_max_age_s;
+    int urgent_coalesce_s; /* urgent-report mails to the admins: at most one per this (review M7) */
     int max_attempts, backoff_ms, backoff_max_ms, lease_s, safe_recheck_s, concurrency, timeout_ms, poll_ms;
     notify_worker_t *worker;
     pk_pg_stmts_t stmts;        /* the command thread's */

@@ -32,11 +32,18 @@ char *notify_render(const char *body, const char *params_json)
     for (const char *p = body; *p;) {
         const char *end = *p == '{' ? strchr(p, '}') : NULL;
         const char *value = NULL;
+        char number[24]; /* an integer parameter (a count), as text */
         size_t skip = 1;
         if (end && end - p < 40) {
             char name[40];
             snprintf(name, sizeof name, "%.*s", (int)(end - p - 1), p + 1);
-            value = json_string_value(json_object_get(params, name));
+            json_t *v = json_object_get(params, name);
+            if (json_is_integer(v)) { /* a count */
+                snprintf(number, sizeof number, "%lld", (long long)json_integer_value(v));
+                value = number;
+            } else {
+                value = json_string_value(v);
+            }
             skip = (size_t)(end - p) + 1;
             if (!value)
                 value = "";

@@ -48,6 +48,9 @@ static void s_start(const char *db)
                            "2",
                            "PELUKAN_NOTIFICATION_SAFE_RECHECK_S",
                            "1",
+                           "PELUKAN_NOTIFICATION_URGENT_COALESCE_S",
+                           "15", /* review M7: urgent mails to the admins, one per 15 s here (the three
+                                    reports of the M7 test must fall in one window on a busy machine) */
                            NULL};
     pkt_intake_start(&T, db, extra);
     pkt_intake_start_notification(&T);
@@ -518,5 +521,50 @@ Test(notification, send_otp_takes_only_six_digits_for_an_indonesian_mobile)
     char *rows = s_value("SELECT count(*) FROM notification.message");
     cr_assert_str_eq(rows, "1", "no message for a refused command");
     free(rows);
+    s_stop();
+}
+
+/* Review M7: urgent reports reach the admins as one mail per few minutes
+ * with a count, never one mail per report. The first goes at once; the
+ * three that follow within the window become one mail saying "3". */
+Test(notification, m7_urgent_reports_reach_the_admins_in_one_mail_per_window_with_a_count)
+{
+    s_start("t_notif_m7");
+    pkt_intake_staff(&T, "admin1", "Admin Satu", "admin", NULL, "kata-sandi-admin-1");
+    pkt_sql(T.db, "UPDATE intake.staff SET email = 'admin1@dinsos.example' WHERE login = 'admin1'");
+    char *reporters[4];
+    static const char *const phones[][2] = {{"081377770041", "+6281377770041"},
+                                           {"081377770042", "+6281377770042"},
+                                           {"081377770043", "+6281377770043"},
+                                           {"081377770044", "+6281377770044"}};
+    for (int i = 0; i < 4; i++)
+        reporters[i] = s_register(phones[i][0], phones[i][1]);
+    const char *safe = "{\"safe_hours\":\"00:00-23:59\",\"safe_channel\":\"call\"}";
+    char *first = s_report(reporters[0], "m7-0", safe);
+    s_want_t one = {"admin1@dinsos.example", 1};
+    cr_assert(pkt_wait_until(s_mailed, &one, 10000), "the first urgent report is mailed at once");
+    char *more[3];
+    for (int i = 1; i < 4; i++) {
+        char key[16];
+        snprintf(key, sizeof key, "m7-%d", i);
+        more[i - 1] = s_report(reporters[i], key, safe);
+    }
+    s_want_t two = {"admin1@dinsos.example", 2};
+    cr_assert(pkt_wait_until(s_mailed, &two, 10000), "the others in one mail after the window");
+    char mail[4096];
+    pkt_smtp_received(M, "admin1@dinsos.example", mail, sizeof mail);
+    cr_assert_not_null(strstr(mail, "3 laporan mendesak baru"), "one mail counting the three:\n%s", mail);
+    /* Every report was counted, in two messages only (checked once the
+     * second was sent: nothing else is pending). */
+    char *n = s_value("SELECT count(*) || '/' || sum((params->>'count')::int) FROM notification.message"
+                      " WHERE template_code = 'urgent_report'");
+    cr_assert_str_eq(n, "2/4", "two messages, four reports");
+    free(n);
+    cr_assert_eq(pkt_smtp_received(M, "admin1@dinsos.example", NULL, 0), 2, "two mails in all");
+    free(first);
+    for (int i = 0; i < 3; i++)
+        free(more[i]);
+    for (int i = 0; i < 4; i++)
+        free(reporters[i]);
     s_stop();
 }
