@@ -65,11 +65,14 @@ static const pk_config_def_t s_common[] = {
     {"PELUKAN_HTTP_TRUSTED_PROXIES", PK_CFG_STRING, "",
      "proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client; empty: none", NULL, 0,
      0},
-    {"PELUKAN_WEB_TILE_URL", PK_CFG_STRING, "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-     "map tiles of the web apps (served by intake): a URL template with {z}, {x}, {y}; empty: no map, distances in words",
+    /* Security review N5: a tile server learns which places the office
+     * looks at, and when: the victims' homes. None by default; the maps
+     * draw the district's kecamatan from a file intake serves. */
+    {"PELUKAN_WEB_TILE_URL", PK_CFG_STRING, "",
+     "map tiles of the web apps: a URL template with {z}, {x}, {y} of a tile server the office runs (it learns every"
+     " place looked at); empty: the district's kecamatan boundaries only, served by intake",
      NULL, 0, 0},
-    {"PELUKAN_WEB_TILE_ATTRIBUTION", PK_CFG_STRING, "\u00a9 OpenStreetMap contributors",
-     "the attribution the tile server asks for", NULL, 0, 0},
+    {"PELUKAN_WEB_TILE_ATTRIBUTION", PK_CFG_STRING, "", "the attribution the tile server asks for", NULL, 0, 0},
     {"PELUKAN_DB_URL", PK_CFG_SECRET, "host=127.0.0.1 port=5432 dbname=pelukan",
      "libpq conninfo shared by services (each adds its own user)", NULL, 0, 0},
     {"PELUKAN_DB_CONNECT_TIMEOUT_MS", PK_CFG_INT, "30000", "how long start-up waits for PostgreSQL", NULL, 0, 3600000},

@@ -27,10 +27,9 @@ static void s_setup(void)
     snprintf(s_sink, sizeof s_sink, "%s/web-sink-%d.jsonl", pkt_env("PKTEST_TMP"), (int)getpid());
     unlink(s_sink);
     char *web = pk_asprintf("%s/build/web", pkt_env("PKTEST_ROOT"));
+    (void)tiles; /* the default: no tile server (security review N5); the stand-in stays for a deployment's own */
     const char *extra[] = {"PELUKAN_INTAKE_WEB_DIR",
                            web,
-                           "PELUKAN_WEB_TILE_URL",
-                           tiles,
                            "PELUKAN_NOTIFICATION_SINK_FILE",
                            s_sink,
                            "PELUKAN_LOG_LEVEL",

@@ -290,6 +290,7 @@ async function standard() {
   check(/km/.test(await row.textContent()), 'the distance in the suggestion');
   await d.locator('.pk-pin-companion').first().waitFor();
   await d.locator('.pk-pin-place').first().waitFor();
+  await d.locator('path.pk-kec').first().waitFor({ state: 'attached' }); // the district's kecamatan, no tile server (N5)
   await shot(d, 'desk-suggestion-map');
   await d.getByRole('button', { name: 'Tugaskan Rina' }).click();
   await d.locator('[data-testid=case-state][data-state=assigned]').waitFor();
@@ -570,6 +571,7 @@ async function promise() {
   check((await d.locator(`tr[data-ticket="${soon.ticket}"] td[data-left]`).getAttribute('data-left')) === 'soon', 'under 4 hours in amber');
   check((await d.locator(`tr[data-ticket="${fresh.ticket}"] td[data-left]`).getAttribute('data-left')) === 'ok', 'the fresh case plain');
   await shot(d, 'desk-promise');
+  originsOnly();
   await d.getByRole('button', { name: `Buka ${overdue.ticket}` }).click();
   await d.getByTestId('due').getByText(/Batas janji 1 hari: .* lewat 6 jam/).waitFor();
   await shot(d, 'case-overdue');

@@ -1,7 +1,9 @@
 // The map, loaded only when a map is shown (Leaflet is the largest part of
-// the app). Tiles come from the deployment's tile server; without one the
-// map shows the markers on a plain background and the screen says the
-// distance in words.
+// the app). By default no request leaves our origin (security review N5: a
+// tile server learns every place the office looks at, the victims' homes
+// among them): the map draws the district's kecamatan boundaries, served
+// with the app (/map/kecamatan-3206.json, MIT, see LICENSE-boundaries.txt),
+// under the markers. A deployment may name a tile server it runs itself.
 import type { Map as LMap, Marker } from 'leaflet';
 import { appConfig } from './appconfig';
 
@@ -17,6 +19,7 @@ export async function createMap(el: HTMLElement, lat: number, lon: number): Prom
   await import('leaflet/dist/leaflet.css');
   const map: LMap = L.map(el, { zoomControl: true, attributionControl: true }).setView([lat, lon], 14);
   if (cfg.tile_url) L.tileLayer(cfg.tile_url, { attribution: cfg.tile_attribution, maxZoom: 19 }).addTo(map);
+  else void districtLayer(L, map);
   const markers = new Map<string, Marker>();
   // Colours by class: the CSP allows no inline style.
   const icon = (kind: string) =>
@@ -52,4 +55,26 @@ export async function createMap(el: HTMLElement, lat: number, lon: number): Prom
       map.remove();
     },
   };
+}
+
+// The 39 kecamatan of Kabupaten Tasikmalaya, each named on hover or tap.
+let boundaries: Promise<GeoJSON.FeatureCollection | null> | null = null;
+async function districtLayer(L: typeof import('leaflet'), map: LMap) {
+  boundaries ??= fetch('/map/kecamatan-3206.json')
+    .then((r) => (r.ok ? (r.json() as Promise<GeoJSON.FeatureCollection>) : null))
+    .catch(() => null);
+  const data = await boundaries;
+  if (!data) return;
+  map.getContainer().classList.add('pk-district');
+  // The box may have been laid out after the map was made: measure it
+  // again, and draw well beyond the view so that a pan shows no edge.
+  map.invalidateSize();
+  const renderer = L.svg({ padding: 1 });
+  L.geoJSON(data, {
+    style: { className: 'pk-kec', weight: 1, renderer },
+    onEachFeature: (f, layer) => layer.bindTooltip(String(f.properties?.name ?? ''), { sticky: true }),
+  })
+    .addTo(map)
+    .bringToBack();
+  map.attributionControl.addAttribution('Batas wilayah: cahyadsn/wilayah_boundaries (MIT)');
 }
