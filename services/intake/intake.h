@@ -12,6 +12,7 @@ typedef struct intake_notify intake_notify_t;
 typedef struct intake_events intake_events_t;
 typedef struct intake_purge intake_purge_t;
 typedef struct intake_dispatch intake_dispatch_t;
+typedef struct intake_throttle intake_throttle_t;
 
 typedef struct {
     pk_service_t *svc;
@@ -49,6 +50,7 @@ typedef struct {
     struct intake_route_ctx *route_ctx; /* one per route (main.c) */
     intake_events_t *events;            /* the staff's live feed (intake_events.c) */
     intake_purge_t *purge;              /* expired codes and sessions (intake_purge.c) */
+    intake_throttle_t *throttle;        /* staff logins per client address (intake_throttle.c) */
     intake_dispatch_t *dispatch;        /* commands to dispatch (intake_dispatch.c) */
     pk_rpc_uv_t *referral;              /* commands to referral (intake_referral.c) */
     pk_arena_t *cmd_mem;                /* the command thread's reply results (intake_contact.c) */
@@ -125,6 +127,15 @@ void intake_erasure_retention(intake_t *in);
 /* Runs the approved erasures whose cooling-off time is over (called by the
  * purge's timer, and after an approval). */
 void intake_erasure_due(intake_t *in);
+
+/* Staff logins per client address (intake_throttle.c). Caller owns return
+ * value. */
+intake_throttle_t *intake_throttle_new(int per_minute, int checks);
+void intake_throttle_destroy(intake_throttle_t **th_p);
+/* 0 when `client` may try a login now (it then holds one of its checks
+ * until intake_throttle_done), else the seconds to wait. */
+int intake_throttle_take(intake_throttle_t *th, const char *client);
+void intake_throttle_done(intake_throttle_t *th, const char *client);
 void intake_events_destroy(intake_events_t **ev_p);
 
 /* Sends SendOtp commands to the notification service from its own thread.

@@ -27,6 +27,7 @@ typedef struct intake_call {
     void *work;   /* password hashing in flight (intake_staff.c) */
     bool pw_slot; /* holds one of the password-hash slots (intake_staff.c) */
     char pending_opening[24]; /* an opening awaiting a command's answer (intake_dispatch.c) */
+    char throttle_client[48]; /* a login holding one of its client's checks (intake_throttle.c) */
     char target_role[16];     /* the role of the account an admin or supervisor changes (intake_staff.c) */
 } intake_call_t;
 

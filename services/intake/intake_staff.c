@@ -401,7 +401,24 @@ void intake_staff_login(pk_http_req_t *req, void *arg)
         intake_call_free(c);
         return;
     }
-    if (!s_password(c, "password", false) || !s_pw_slot(c))
+    if (!s_password(c, "password", false))
+        return;
+    /* Per client address, before a password slot is taken (review N6). */
+    const char *client = pk_http_client(req);
+    if (!client || !*client)
+        client = "unknown";
+    int wait = intake_throttle_take(c->in->throttle, client);
+    if (wait) {
+        char secs[16];
+        snprintf(secs, sizeof secs, "%d", wait);
+        pk_http_add_header(c->req, "Retry-After", secs);
+        intake_error(c->req, 429, "too_many_logins",
+                     "Terlalu banyak percobaan masuk dari alamat ini; coba lagi sebentar lagi", NULL);
+        intake_call_free(c);
+        return;
+    }
+    snprintf(c->throttle_client, sizeof c->throttle_client, "%s", client);
+    if (!s_pw_slot(c))
         return;
     s_claim(c, S_CLAIM_BY_LOGIN, login, s_login_found);
 }

@@ -37,6 +37,10 @@ static const pk_config_def_t s_settings[] = {
     {"PELUKAN_INTAKE_RETENTION_S", PK_CFG_INT, "0",
      "a closed, rejected, duplicate or withdrawn case is erased this long after it ended; 0: kept", NULL, 0,
      2000000000},
+    {"PELUKAN_INTAKE_LOGINS_PER_CLIENT", PK_CFG_INT, "30",
+     "staff login tries a minute from one client address, before any password check (review N6)", NULL, 1, 10000000},
+    {"PELUKAN_INTAKE_LOGIN_CHECKS_PER_CLIENT", PK_CFG_INT, "2",
+     "password checks one client address may have at once (the others' logins keep their slots)", NULL, 1, 100000},
     {"PELUKAN_INTAKE_ERASURE_COOLING_S", PK_CFG_INT, "86400",
      "an approved erasure waits this long, every supervisor told, before it runs; any supervisor can stop it", NULL,
      0, 2592000},
@@ -135,6 +139,8 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->notify = intake_notify_new(pk_config_service_str(cfg, "notification", "RPC"), pk_service_bus_keys(svc), in->log,
                                    in->m_otp_failed, in->m_otp_sent);
     in->events = intake_events_new(in);
+    in->throttle = intake_throttle_new((int)pk_config_int(cfg, "PELUKAN_INTAKE_LOGINS_PER_CLIENT"),
+                                       (int)pk_config_int(cfg, "PELUKAN_INTAKE_LOGIN_CHECKS_PER_CLIENT"));
     in->purge = intake_purge_new(in, (int)pk_config_int(cfg, "PELUKAN_INTAKE_PURGE_S"));
     intake_help_t help = {
         pk_config_str(cfg, "PELUKAN_INTAKE_HELP_EMERGENCY"), pk_config_str(cfg, "PELUKAN_INTAKE_HELP_POLICE"),
@@ -184,6 +190,7 @@ static void s_stop(pk_service_t *svc, void *state)
     intake_notify_destroy(&in->notify);
     intake_events_destroy(&in->events);
     intake_purge_destroy(&in->purge);
+    intake_throttle_destroy(&in->throttle);
     intake_dispatch_destroy(&in->dispatch);
     pk_rpc_uv_close(&in->referral);
     intake_catalog_destroy(&in->catalog);

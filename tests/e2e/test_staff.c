@@ -1307,3 +1307,75 @@ Test(staff, n1_an_admin_cannot_take_over_or_make_a_supervisor)
     free(admin), free(spv), free(spv2), free(admin_id), free(spv_id), free(aud_id), free(pdp_id), free(spv2_id);
     pkt_intake_stop(&T);
 }
+
+/* ---- security review N6: anyone can keep the staff out -------------------------- */
+
+typedef struct {
+    const char *from;
+    int n, *done, statuses[600];
+    volatile bool *stop;
+} s_flood_t;
+
+static int s_login_from(const char *from, const char *login, const char *password)
+{
+    char body[256], xff[96];
+    snprintf(body, sizeof body, "{\"login\":\"%s\",\"password\":\"%s\"}", login, password);
+    snprintf(xff, sizeof xff, "X-Forwarded-For: %s", from);
+    const char *headers[] = {"Content-Type: application/json", xff, NULL};
+    return pkt_http("POST", T.port, "/v1/staff/login", body, strlen(body), headers, NULL);
+}
+
+static void *s_flood_thread(void *arg)
+{
+    s_flood_t *f = arg;
+    while (!*f->stop && f->n < 600) {
+        f->statuses[f->n++] = s_login_from(f->from, "admin1", "tebakan-dari-penyerang");
+        __atomic_add_fetch(f->done, 1, __ATOMIC_SEQ_CST);
+    }
+    return NULL;
+}
+
+/* Six clients at one address flood the login with wrong passwords: they
+ * get 30 tries a minute and two checks at once, then 429 with Retry-After;
+ * the password slots stay free for others, and an admin at another address
+ * signs in while the flood goes on. */
+Test(staff, n6_a_login_flood_from_one_address_keeps_nobody_else_out)
+{
+    const char *extra[] = {"PELUKAN_HTTP_TRUSTED_PROXIES", "127.0.0.1", "PELUKAN_INTAKE_LOGINS_PER_CLIENT", "30",
+                           "PELUKAN_INTAKE_LOGIN_CHECKS_PER_CLIENT", "2", "PELUKAN_INTAKE_STAFF_MAX_FAILURES",
+                           "100", NULL};
+    pkt_intake_start(&T, "t_staff8", extra);
+    cr_assert_eq(s_add("admin1", "admin", NULL, "kata-sandi-admin-1"), 0);
+    cr_assert_eq(s_add("admin2", "admin", NULL, "kata-sandi-admin-2"), 0);
+    volatile bool stop = false;
+    int done = 0;
+    enum { N = 6 };
+    s_flood_t *f = pk_calloc(N, sizeof *f);
+    pthread_t th[N];
+    double t0 = pkt_now_ms();
+    for (int i = 0; i < N; i++) {
+        f[i] = (s_flood_t){.from = "203.0.113.66", .done = &done, .stop = &stop};
+        pthread_create(&th[i], NULL, s_flood_thread, &f[i]);
+    }
+    /* The flood is on (and past its budget): now the admin signs in. */
+    for (double end = pkt_now_ms() + pkt_wait_ms(); __atomic_load_n(&done, __ATOMIC_SEQ_CST) < 60 && pkt_now_ms() < end;)
+        usleep(10000);
+    cr_assert_eq(s_login_from("198.51.100.7", "admin2", "kata-sandi-admin-2"), 200,
+                 "a correct login from another address gets through the flood");
+    stop = true;
+    int throttled = 0, checked = 0;
+    for (int i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        for (int k = 0; k < f[i].n; k++) {
+            int st = f[i].statuses[k];
+            cr_assert(st == 429 || st == 401, "a flood try answered %d (429 or 401 only: no slot starved)", st);
+            throttled += st == 429;
+            checked += st == 401;
+        }
+    }
+    cr_assert_gt(throttled, 0, "the flood was throttled");
+    int minutes = 1 + (int)((pkt_now_ms() - t0) / 60000); /* a budget per minute begun (a slow machine) */
+    cr_assert_leq(checked, 30 * minutes, "no more than its budget was checked: %d in %d min", checked, minutes);
+    free(f);
+    pkt_intake_stop(&T);
+}

@@ -30,6 +30,7 @@ export function StaffLogin(props: { t: T; done: () => void; notice: string | nul
       props.done();
     } catch (x) {
       if (x instanceof HttpError && x.status === 503) setErr(t('busy'));
+      else if (x instanceof HttpError && x.status === 429) setErr(t('too_many_logins'));
       else setErr(t('login_failed'));
     }
   };
