@@ -36,6 +36,7 @@ typedef struct {
     int otp_per_phone, otp_phone_window_s;
     int otp_per_client, otp_client_window_s;
     int otp_per_phone_day, otp_per_hour;
+    int otp_phone_alert_day; /* codes asked for one phone a day before staff are alerted (review N4) */
     int pw_slots, pw_busy;
     int reports_per_day; /* per reporter (review M7) */
     int retention_s;     /* closed cases are erased after this; 0: never (intake_erasure.c) */
@@ -56,6 +57,7 @@ typedef struct {
     pk_arena_t *cmd_mem;                /* the command thread's reply results (intake_contact.c) */
     pk_pg_stmts_t cmd_stmts;            /* prepared on the command thread's connection */
     pk_metric_t *m_requests, *m_reports, *m_otp_sent, *m_otp_failed, *m_rejected;
+    pk_metric_t *m_otp_phone_alert; /* codes for one phone asked by many clients (review N4) */
 } intake_t;
 
 struct intake_call;

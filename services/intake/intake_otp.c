@@ -22,46 +22,59 @@
 /* ---- the SQL ------------------------------------------------------------- */
 
 /* $1 phone, $2 client, $3 phone window s, $4 client window s, $5 per
- * phone, $6 per client, $7 code hash, $8 ttl s, $9 per phone and day,
- * $10 overall per hour (the SMS budget). One row: allowed, retry after. */
+ * phone and client, $6 per client, $7 code hash, $8 ttl s, $9 per phone
+ * and client and day, $10 overall per hour (the SMS budget), $11 the
+ * code's holder (the request id's index), $12 the per-phone alert
+ * ceiling a day. The phone's limits count one client's requests only
+ * (security review N4: a stranger cannot spend the victim's); the
+ * phone's own ceiling alerts instead of blocking. One row: allowed, retry
+ * after, over the phone's ceiling. */
 static const char S_REQUEST_SQL[] =
     "WITH c AS (SELECT"
-    "   (SELECT count(*) FROM otp_request WHERE phone_index = $1"
+    "   (SELECT count(*) FROM otp_request WHERE phone_index = $1 AND client_index = $2"
     "     AND at > now() - make_interval(secs => $3)) AS by_phone,"
-    "   (SELECT count(*) FROM otp_request WHERE phone_index = $1 AND at > now() - interval '1 day') AS by_phone_day,"
+    "   (SELECT count(*) FROM otp_request WHERE phone_index = $1 AND client_index = $2"
+    "     AND at > now() - interval '1 day') AS by_phone_day,"
+    "   (SELECT count(*) FROM otp_request WHERE phone_index = $1 AND at > now() - interval '1 day') AS phone_all,"
     "   (SELECT count(*) FROM otp_request WHERE client_index = $2"
     "     AND at > now() - make_interval(secs => $4)) AS by_client,"
     "   (SELECT count(*) FROM otp_request WHERE at > now() - interval '1 hour') AS overall),"
     " ok AS (SELECT by_phone < $5::int AND by_client < $6::int AND by_phone_day < $9::int"
-    "   AND overall < $10::int AS allowed,"
+    "   AND overall < $10::int AS allowed, phone_all >= $12::int AS alert,"
     "   CASE WHEN by_phone_day >= $9::int THEN 86400 WHEN by_phone >= $5::int THEN $3::int"
     "     WHEN by_client >= $6::int THEN $4::int ELSE 600 END AS retry FROM c),"
     " r AS (INSERT INTO otp_request (phone_index, client_index) SELECT $1, $2 FROM ok WHERE allowed),"
-    " o AS (INSERT INTO otp (phone_index, client_index, code_hash, expires_at)"
-    "   SELECT $1, $2, $7, now() + make_interval(secs => $8) FROM ok WHERE allowed"
+    " o AS (INSERT INTO otp (phone_index, client_index, request_index, code_hash, expires_at)"
+    "   SELECT $1, $2, $11, $7, now() + make_interval(secs => $8) FROM ok WHERE allowed"
     "   ON CONFLICT (phone_index, client_index) DO UPDATE SET code_hash = EXCLUDED.code_hash,"
-    "   expires_at = EXCLUDED.expires_at, attempts = 0, created_at = now())"
-    " SELECT allowed, retry FROM ok";
+    "   request_index = EXCLUDED.request_index, expires_at = EXCLUDED.expires_at, attempts = 0,"
+    "   created_at = now())"
+    " SELECT allowed, retry, alert FROM ok";
 
 /* Verifies of one phone take turns: the budget is read and the attempt
  * counted before any comparison, atomically. */
 static const char S_VERIFY_LOCK_SQL[] = "SELECT pg_advisory_xact_lock(hashtextextended('otp:' || $1, 0))";
 
 /* $1 phone, $2 client, $3 attempts per code, $4 wrong codes per client
- * and day, $5 wrong codes per phone and day from other clients. Counts
- * this try as a failure (undone on success) and returns the failure's id
- * with each code hash this try may be compared with: none when over
- * budget. */
+ * and day, $5 wrong codes per phone and day from other clients, $6 the
+ * code's holder: the index of the request id the code was asked with, or
+ * without one the client's (security review N4: a code is bound to its
+ * request, not to an address, which changes on mobile data; strangers'
+ * guesses count against their own budget and the phone's, never against
+ * the holder's code). Counts this try as a failure (undone on success)
+ * and returns the failure's id with each code hash this try may be
+ * compared with: none when over budget. */
 static const char S_VERIFY_SQL[] =
     "WITH f AS (SELECT"
     "   (SELECT count(*) FROM otp_failure WHERE phone_index = $1 AND client_index = $2"
     "     AND at > now() - interval '1 day') AS by_client,"
     "   (SELECT count(*) FROM otp_failure WHERE phone_index = $1 AND foreign_client"
     "     AND at > now() - interval '1 day') AS by_phone,"
-    "   EXISTS (SELECT 1 FROM otp WHERE phone_index = $1 AND client_index = $2 AND expires_at > now()"
-    "     AND attempts < $3::int) AS own),"
-    " ok AS (SELECT by_client < $4::int AND (own OR by_phone < $5::int) AS allowed, own FROM f),"
-    " used AS (UPDATE otp SET attempts = attempts + 1 WHERE phone_index = $1 AND client_index = $2"
+    "   EXISTS (SELECT 1 FROM otp WHERE phone_index = $1 AND (client_index = $6 OR request_index = $6)"
+    "     AND expires_at > now() AND attempts < $3::int) AS own),"
+    " ok AS (SELECT (own OR by_client < $4::int) AND (own OR by_phone < $5::int) AS allowed, own FROM f),"
+    " used AS (UPDATE otp SET attempts = attempts + 1 WHERE phone_index = $1"
+    "   AND (client_index = $6 OR request_index = $6)"
     "   AND (SELECT allowed FROM ok)),"
     " fail AS (INSERT INTO otp_failure (phone_index, client_index, foreign_client)"
     "   SELECT $1, $2, NOT own FROM ok WHERE allowed RETURNING id)"
@@ -120,6 +133,12 @@ static void s_otp_done(pk_db_txn_t *txn, int status, void *arg)
         intake_db_error(c, txn, status);
     } else {
         const PGresult *r = pk_db_txn_result(txn, 0);
+        if (strcmp(PQgetvalue(r, 0, 2), "t") == 0) {
+            /* Many clients asking for one phone's codes: staff look (N4). */
+            pk_metric_add(in->m_otp_phone_alert, 1);
+            pk_log_warn(in->log, "codes for one phone asked by many clients today (over %d): an attack or a mistake",
+                        in->otp_phone_alert_day);
+        }
         if (strcmp(PQgetvalue(r, 0, 0), "t") != 0) {
             pk_metric_add(in->m_rejected, 1);
             pk_http_add_header(c->req, "Retry-After", PQgetvalue(r, 0, 1));
@@ -128,7 +147,9 @@ static void s_otp_done(pk_db_txn_t *txn, int status, void *arg)
             intake_notify_otp(in->notify, c->phone, c->token);
             if (in->dev_print_otp)
                 pk_log_warn(in->log, "DEVELOPMENT: one-time code %s (PELUKAN_INTAKE_DEV_PRINT_OTP is on)", c->token);
-            intake_json(c->req, 202, json_pack("{s:s, s:i}", "status", "sent", "expires_in", in->otp_ttl_s));
+            intake_json(c->req, 202,
+                        json_pack("{s:s, s:i, s:s}", "status", "sent", "expires_in", in->otp_ttl_s, "request_id",
+                                  c->case_id));
         }
     }
     sodium_memzero(c->token, sizeof c->token);
@@ -151,9 +172,12 @@ void intake_otp_request(pk_http_req_t *req, void *arg)
         intake_call_free(c);
         return;
     }
-    char phone_index[65], client_index[65], code_hash[65];
+    char phone_index[65], client_index[65], code_hash[65], holder[65];
     pk_blind_index(in->keys, "phone", c->phone, strlen(c->phone), phone_index);
     s_client_index(in, req, client_index);
+    /* The request id: only the app that asked holds it (N4). */
+    pk_id_new(c->case_id);
+    pk_blind_index(in->keys, "otp-request", c->case_id, strlen(c->case_id), holder);
     /* Six digits, uniformly drawn; kept only as a keyed hash. */
     snprintf(c->token, sizeof c->token, "%06u", randombytes_uniform(1000000));
     s_code_hash(in->keys, phone_index, c->token, code_hash);
@@ -165,9 +189,11 @@ void intake_otp_request(pk_http_req_t *req, void *arg)
     s_int(ttl, sizeof ttl, in->otp_ttl_s);
     s_int(pd, sizeof pd, in->otp_per_phone_day);
     s_int(all, sizeof all, in->otp_per_hour);
-    const char *p[] = {phone_index, client_index, pw, cw, pm, cm, code_hash, ttl, pd, all};
+    char alert[16];
+    s_int(alert, sizeof alert, in->otp_phone_alert_day);
+    const char *p[] = {phone_index, client_index, pw, cw, pm, cm, code_hash, ttl, pd, all, holder, alert};
     pk_db_txn_t *txn = pk_db_txn_new(in->db);
-    pk_db_txn_add(txn, S_REQUEST_SQL, 10, p);
+    pk_db_txn_add(txn, S_REQUEST_SQL, 12, p);
     pk_db_txn_submit(txn, s_otp_done, c);
 }
 
@@ -255,8 +281,17 @@ static void s_verify_done(pk_db_txn_t *txn, int status, void *arg)
         return;
     }
     pk_metric_add(in->m_rejected, 1);
-    intake_error(c->req, 401, "otp_invalid", "Kode salah atau sudah tidak berlaku. Periksa lagi, atau minta kode baru",
-                 NULL);
+    /* To the app holding the request id only (nobody else knows it): a
+     * refusal for another reason than a wrong code says so (N4). */
+    const char *own = PQgetvalue(pk_db_txn_result(txn, 2), 0, 0);
+    if (c->otp_holder && strcmp(own, "expired") == 0)
+        intake_error(c->req, 401, "otp_expired", "Kode ini sudah kedaluwarsa. Minta kode baru", NULL);
+    else if (c->otp_holder && strcmp(own, "exhausted") == 0)
+        intake_error(c->req, 401, "otp_attempts_exhausted", "Terlalu banyak kode salah untuk kode ini. Minta kode baru",
+                     NULL);
+    else
+        intake_error(c->req, 401, "otp_invalid",
+                     "Kode salah atau sudah tidak berlaku. Periksa lagi, atau minta kode baru", NULL);
     intake_call_free(c);
 }
 
@@ -269,25 +304,39 @@ void intake_otp_verify(pk_http_req_t *req, void *arg)
         return;
     }
     json_t *fields = json_object();
-    json_t *phone = json_object_get(c->body, "phone"), *code = json_object_get(c->body, "code");
+    json_t *phone = json_object_get(c->body, "phone"), *code = json_object_get(c->body, "code"),
+           *request = json_object_get(c->body, "request_id");
     if (!json_is_string(phone) || intake_phone_normalize(json_string_value(phone), c->phone) != 0)
         json_object_set_new(fields, "phone", json_string("nomor HP tidak valid"));
     if (!json_is_string(code) || json_string_length(code) != 6 || strspn(json_string_value(code), "0123456789") != 6)
         json_object_set_new(fields, "code", json_string("kode terdiri dari 6 angka"));
-    if (json_object_size(c->body) != 2 && json_object_size(fields) == 0)
-        json_object_set_new(fields, "body", json_string("hanya phone dan code"));
+    if (request && !(json_is_string(request) && intake_hex_id(json_string_value(request))))
+        json_object_set_new(fields, "request_id", json_string("request_id dari permintaan kode"));
+    if (json_object_size(c->body) != 2u + (request != NULL) && json_object_size(fields) == 0)
+        json_object_set_new(fields, "body", json_string("hanya phone, code dan request_id"));
     if (intake_invalid(c, fields, "Data tidak valid"))
         return;
     snprintf(c->token, sizeof c->token, "%s", json_string_value(code));
-    char phone_index[65], client_index[65], max[16], per_client[16], per_phone[16];
+    char phone_index[65], client_index[65], holder[65], max[16], per_client[16], per_phone[16];
     pk_blind_index(in->keys, "phone", c->phone, strlen(c->phone), phone_index);
     s_client_index(in, req, client_index);
+    if (request)
+        pk_blind_index(in->keys, "otp-request", json_string_value(request), strlen(json_string_value(request)), holder);
+    else
+        memcpy(holder, client_index, sizeof holder); /* an app of before request ids: its address */
+    c->otp_holder = request != NULL;
     s_int(max, sizeof max, in->otp_max_attempts);
     s_int(per_client, sizeof per_client, in->otp_fails_per_client_day);
     s_int(per_phone, sizeof per_phone, in->otp_fails_per_phone_day);
-    const char *p[] = {phone_index, client_index, max, per_client, per_phone};
+    const char *p[] = {phone_index, client_index, max, per_client, per_phone, holder}, *q[] = {phone_index, holder, max};
     pk_db_txn_t *txn = pk_db_txn_new(in->db);
     pk_db_txn_add(txn, S_VERIFY_LOCK_SQL, 1, p);
-    pk_db_txn_add(txn, S_VERIFY_SQL, 5, p);
+    pk_db_txn_add(txn, S_VERIFY_SQL, 6, p);
+    /* The holder's own code: why it was refused, said to the holder only. */
+    pk_db_txn_add(txn,
+                  "SELECT coalesce((SELECT CASE WHEN expires_at <= now() THEN 'expired' WHEN attempts >= $3::int"
+                  " THEN 'exhausted' ELSE 'open' END FROM otp WHERE phone_index = $1 AND request_index = $2), 'none')",
+                  3, q);
+
     pk_db_txn_submit(txn, s_verify_done, c);
 }

@@ -25,7 +25,8 @@ static const pk_config_def_t s_settings[] = {
      "development only: print one-time codes to the log (never in production)", NULL, 0, 0},
     {"PELUKAN_INTAKE_OTP_TTL_S", PK_CFG_INT, "300", "lifetime of a one-time code", NULL, 60, 3600},
     {"PELUKAN_INTAKE_OTP_MAX_ATTEMPTS", PK_CFG_INT, "5", "wrong codes before the code is locked", NULL, 1, 20},
-    {"PELUKAN_INTAKE_OTP_PER_PHONE", PK_CFG_INT, "3", "codes per phone per window", NULL, 1, 1000},
+    {"PELUKAN_INTAKE_OTP_PER_PHONE", PK_CFG_INT, "3", "codes per phone per window, from one client address", NULL, 1,
+     1000},
     {"PELUKAN_INTAKE_OTP_PHONE_WINDOW_S", PK_CFG_INT, "900", "window of the per-phone limit", NULL, 1, 86400},
     {"PELUKAN_INTAKE_OTP_PER_CLIENT", PK_CFG_INT, "20", "codes per client address per window", NULL, 1, 100000},
     {"PELUKAN_INTAKE_OTP_CLIENT_WINDOW_S", PK_CFG_INT, "3600", "window of the per-address limit", NULL, 1, 86400},
@@ -63,7 +64,11 @@ static const pk_config_def_t s_settings[] = {
     {"PELUKAN_INTAKE_HELP_OFFICE", PK_CFG_STRING, "", "the social office's own number; empty: not shown", NULL, 0, 0},
     {"PELUKAN_INTAKE_PURGE_S", PK_CFG_INT, "300", "seconds between purges of expired codes and sessions", NULL, 1,
      86400},
-    {"PELUKAN_INTAKE_OTP_PER_PHONE_DAY", PK_CFG_INT, "8", "codes per phone per 24 hours", NULL, 1, 1000},
+    {"PELUKAN_INTAKE_OTP_PER_PHONE_DAY", PK_CFG_INT, "8", "codes per phone per 24 hours, from one client address", NULL,
+     1, 1000},
+    {"PELUKAN_INTAKE_OTP_PHONE_ALERT_DAY", PK_CFG_INT, "20",
+     "codes asked for one phone in 24 hours (all addresses) before a warning and metric alert the staff", NULL, 1,
+     100000},
     {"PELUKAN_INTAKE_OTP_PER_HOUR", PK_CFG_INT, "2000", "codes per hour in all (the SMS budget)", NULL, 1, 10000000},
     {"PELUKAN_INTAKE_OTP_FAILS_PER_CLIENT_DAY", PK_CFG_INT, "10",
      "wrong codes per phone and client address per 24 hours", NULL, 1, 1000},
@@ -114,6 +119,7 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->streams_per_account = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STREAMS_PER_ACCOUNT");
     in->streams_max = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STREAMS_MAX");
     in->otp_per_phone_day = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_PER_PHONE_DAY");
+    in->otp_phone_alert_day = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_PHONE_ALERT_DAY");
     in->otp_per_hour = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_PER_HOUR");
     in->otp_fails_per_client_day = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_FAILS_PER_CLIENT_DAY");
     in->otp_fails_per_phone_day = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_FAILS_PER_PHONE_DAY");
@@ -130,6 +136,8 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->m_otp_failed = pk_metrics_counter(m, "pelukan_intake_otp_delivery_failed_total", NULL,
                                           "codes the notification service did not take");
     in->m_rejected = pk_metrics_counter(m, "pelukan_intake_rate_limited_total", NULL, "requests refused by limits");
+    in->m_otp_phone_alert = pk_metrics_counter(m, "pelukan_intake_otp_phone_alerts_total", NULL,
+                                               "codes asked for a phone over its daily alert ceiling (review N4)");
     *state_p = in;
     int rc = intake_reference_load(in);
     if (rc != 0)

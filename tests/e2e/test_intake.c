@@ -327,6 +327,93 @@ Test(intake, codes_are_limited_and_failures_are_no_oracle_and_no_lock)
     s_stop();
 }
 
+/* A code request from `ip` for `phone`: its status, and its request id. */
+static int s_ask(const char *phone, const char *ip, char request[40])
+{
+    char *text = NULL;
+    int st = s_otp("/v1/auth/otp", phone, NULL, ip, &text);
+    json_t *j = json_loads(text ? text : "", 0, NULL);
+    snprintf(request, 40, "%s", st == 202 ? pkt_json_str(j, "request_id") : "");
+    json_decref(j);
+    free(text);
+    return st;
+}
+
+/* A verify with the code's request id from `ip`: its status and the error code. */
+static int s_verify_held(const char *phone, const char *code, const char *request, const char *ip, char why[40])
+{
+    char body[160], xff[64];
+    snprintf(body, sizeof body, "{\"phone\":\"%s\",\"code\":\"%s\",\"request_id\":\"%s\"}", phone, code, request);
+    snprintf(xff, sizeof xff, "X-Forwarded-For: %s", ip);
+    const char *h[] = {"Content-Type: application/json", xff, NULL};
+    char *out = NULL;
+    int st = pkt_http("POST", T.port, "/v1/auth/otp/verify", body, strlen(body), h, &out);
+    json_t *j = json_loads(out ? out : "", 0, NULL);
+    snprintf(why, 40, "%s", st == 200 ? "" : pkt_json_str(j, "error.code"));
+    json_decref(j);
+    free(out);
+    return st;
+}
+
+/* Security review N4: a stranger who knows the victim's number can keep
+ * her from registering no more. Asking for codes from one address does
+ * not spend hers; guesses from many addresses do not make her right code
+ * fail when her own address changed (mobile data); a code refused for a
+ * reason other than being wrong says so, to the app that asked only. */
+Test(intake, n4_a_stranger_cannot_keep_a_victim_from_registering)
+{
+    static const char *const extra[] = {"PELUKAN_INTAKE_OTP_PER_PHONE", "3", "PELUKAN_INTAKE_OTP_FAILS_PER_PHONE_DAY",
+                                        "4", "PELUKAN_HTTP_TRUSTED_PROXIES", "127.0.0.1", NULL};
+    s_start("t_intake_n4", extra);
+    const char *phone = "085700009999", *abuser = "203.0.113.66";
+    char code[8], e164[24], request[40], why[40], wrong[8];
+    /* The abuser spends what one address may ask for her phone... */
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(s_ask(phone, abuser, request), 202);
+        cr_assert(pkt_intake_take_otp(&T, code, e164));
+    }
+    cr_assert_eq(s_ask(phone, abuser, request), 429, "the abuser's own limit");
+    /* ...and guesses from many addresses, past the phone's budget. */
+    for (int i = 0; i < 6; i++) {
+        char ip[32];
+        snprintf(ip, sizeof ip, "203.0.113.%d", 100 + i);
+        cr_assert_eq(s_otp("/v1/auth/otp/verify", phone, "000000", ip, NULL), 401);
+    }
+    /* She asks from her phone's address, and the SMS comes after her phone
+     * moved from Wi-Fi to mobile data: another address. She gets in. */
+    cr_assert_eq(s_ask(phone, "198.51.100.3", request), 202, "her request is not spent by the abuser's");
+    cr_assert_eq(strlen(request), 32);
+    cr_assert(pkt_intake_take_otp(&T, code, e164));
+    cr_assert_eq(s_verify_held(phone, code, request, "198.51.100.4", why), 200,
+                 "her right code from a new address, with its request id: %s", why);
+
+    /* Told why, when it is not a wrong code: expired... */
+    const char *other = "085700008888";
+    cr_assert_eq(s_ask(other, "198.51.100.5", request), 202);
+    cr_assert(pkt_intake_take_otp(&T, code, e164));
+    pkt_sql(T.db, "UPDATE intake.otp SET expires_at = now() - interval '1 second'");
+    cr_assert_eq(s_verify_held(other, code, request, "198.51.100.5", why), 401);
+    cr_assert_str_eq(why, "otp_expired");
+    /* ...or too many wrong tries at this code; a wrong code is just wrong. */
+    cr_assert_eq(s_ask(other, "198.51.100.5", request), 202);
+    cr_assert(pkt_intake_take_otp(&T, code, e164));
+    s_wrong(wrong, code);
+    for (int i = 0; i < 4; i++) {
+        cr_assert_eq(s_verify_held(other, wrong, request, "198.51.100.5", why), 401);
+        cr_assert_str_eq(why, "otp_invalid");
+    }
+    cr_assert_eq(s_verify_held(other, wrong, request, "198.51.100.5", why), 401);
+    cr_assert_str_eq(why, "otp_attempts_exhausted", "the fifth wrong try uses the code up, and says so");
+    cr_assert_eq(s_verify_held(other, code, request, "198.51.100.5", why), 401);
+    cr_assert_str_eq(why, "otp_attempts_exhausted");
+    /* Without the request id nobody is told anything but otp_invalid. */
+    char *text = NULL;
+    cr_assert_eq(s_otp("/v1/auth/otp/verify", other, code, abuser, &text), 401);
+    cr_assert_not_null(strstr(text, "\"otp_invalid\""), "%s", text);
+    free(text);
+    s_stop();
+}
+
 Test(intake, reporters_see_only_their_own_and_can_withdraw)
 {
     s_start("t_intake4", NULL);

@@ -89,7 +89,7 @@ export function App() {
       body = <RegisterPhone t={tt} go={go} />;
       break;
     case 'code':
-      body = <CodeEntry t={tt} phone={screen.phone} wait={screen.wait} go={go} signedIn={signedIn} />;
+      body = <CodeEntry t={tt} phone={screen.phone} wait={screen.wait} request={screen.request} go={go} signedIn={signedIn} />;
       break;
     case 'safety':
       body = (

@@ -5,8 +5,9 @@ import { api, HttpError } from '../shared/api/client';
 import type { Screen, T } from './screens';
 import { Field } from './Field';
 
-export function CodeEntry(props: { t: T; phone: string; wait: number; go: (s: Screen) => void; signedIn: (token: string) => void }) {
+export function CodeEntry(props: { t: T; phone: string; wait: number; request?: string; go: (s: Screen) => void; signedIn: (token: string) => void }) {
   const { t } = props;
+  const [request, setRequest] = useState(props.request);
   const [code, setCode] = useState('');
   const [err, setErr] = useState<string | null>(null);
   const [left, setLeft] = useState(props.wait);
@@ -18,16 +19,27 @@ export function CodeEntry(props: { t: T; phone: string; wait: number; go: (s: Sc
     e.preventDefault();
     try {
       const { data } = await api<{ token: string }>('POST', '/v1/auth/otp/verify', {
-        body: { phone: props.phone, code: code.trim() },
+        body: request ? { phone: props.phone, code: code.trim(), request_id: request } : { phone: props.phone, code: code.trim() },
       });
       props.signedIn(data.token);
     } catch (x) {
-      setErr(x instanceof HttpError && (x.status === 401 || x.status === 422) ? t('err_code') : t('err_generic'));
+      // Refused for another reason than a wrong code: say so (review N4).
+      const why = x instanceof HttpError ? x.error.code : '';
+      setErr(
+        why === 'otp_expired'
+          ? t('err_code_expired')
+          : why === 'otp_attempts_exhausted'
+            ? t('err_code_exhausted')
+            : x instanceof HttpError && (x.status === 401 || x.status === 422)
+              ? t('err_code')
+              : t('err_generic'),
+      );
     }
   };
   const resend = async () => {
     try {
-      await api('POST', '/v1/auth/otp', { body: { phone: props.phone } });
+      const { data } = await api<{ request_id: string }>('POST', '/v1/auth/otp', { body: { phone: props.phone } });
+      setRequest(data.request_id);
       setLeft(60);
     } catch (x) {
       if (x instanceof HttpError && x.status === 429) {

@@ -19,8 +19,10 @@ export function RegisterPhone(props: { t: T; go: (s: Screen) => void }) {
     setBusy(true);
     setErr(null);
     try {
-      await api('POST', '/v1/auth/otp', { body: { phone } });
-      props.go({ name: 'code', phone, wait: 60 });
+      // The code is bound to this request, not to the network (which may
+      // change before the SMS arrives): the request id goes with it.
+      const { data } = await api<{ request_id: string }>('POST', '/v1/auth/otp', { body: { phone } });
+      props.go({ name: 'code', phone, wait: 60, request: data.request_id });
     } catch (x) {
       if (x instanceof HttpError && x.status === 429) props.go({ name: 'code', phone, wait: x.retryAfter });
       else if (x instanceof HttpError && x.status === 422) setErr(t('err_phone'));

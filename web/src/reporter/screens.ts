@@ -5,7 +5,7 @@ import type { Key } from './i18n';
 
 export type Screen =
   | { name: 'register' }
-  | { name: 'code'; phone: string; wait: number }
+  | { name: 'code'; phone: string; wait: number; request?: string }
   | { name: 'safety'; first: boolean }
   | { name: 'home' }
   | { name: 'wizard' }
