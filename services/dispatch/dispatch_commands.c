@@ -265,8 +265,11 @@ static int s_set_companion(PGconn *conn, dispatch_t *d, const s_req_t *req, s_re
 
 static int s_list_companions(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
 {
-    (void)req;
-    PGresult *r = s_exec(conn, d, "SELECT " S_COMPANION_COLS " FROM companion ORDER BY badge", 0, NULL);
+    const char *p[] = {req->list_companions->companion_id};
+    if (req->actor && strcmp(req->actor->role, "admin") != 0 && strcmp(p[0], pk_rpc_actor_id(req)) != 0)
+        return PK_RPC_FORBIDDEN(reply, "own_only"); /* a companion reads their own duty only */
+    PGresult *r = s_exec(conn, d,
+                         "SELECT " S_COMPANION_COLS " FROM companion WHERE $1 = '' OR id = $1 ORDER BY badge", 1, p);
     if (!r)
         return PK_EDB;
     int n = PQntuples(r);
@@ -573,6 +576,10 @@ static int s_step(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *re
         return PK_RPC_INVALID(reply, "step");
     }
     PQclear(r);
+    /* Arrived by hand after the arrival was seen by the radius: the same
+     * success, nothing new (issue 22 §3). */
+    if (s->step == PELUKAN__V1__VISIT_STEP__STEP__STEP_ARRIVED && strcmp(state, "on_site") == 0)
+        return s_reply_visit(conn, d, s->visit_id, reply);
     if (!ok_state)
         return PK_RPC_CONFLICT(reply, "invalid_visit_state");
     int rc = sql ? pk_pg_run(conn, d->log, sql, 1, pv) : s_visit_end(conn, d, s->visit_id, "declined", s->reason_code);

@@ -143,3 +143,32 @@ void intake_companions_set(intake_call_t *c)
     free(kecs);
     pk_db_txn_submit(txn, s_account_read, c);
 }
+
+/* ---- GET /v1/companion/status: the companion's own duty, after a reload ---------- */
+
+static void s_own(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
+{
+    intake_call_t *c = arg;
+    if (intake_cmd_failed(c, "dispatch", rc, reply))
+        return;
+    const Pelukan__V1__Companions *l =
+        reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_COMPANIONS ? reply->companions : NULL;
+    const Pelukan__V1__Companion *m = l && l->n_items == 1 ? l->items[0] : NULL;
+    /* Never on duty yet: dispatch does not know them, off duty. */
+    intake_json(c->req, 200,
+                json_pack("{s:s, s:s?, s:b, s:i}", "companion_id", c->staff_id, "badge", m ? m->badge : NULL,
+                          "on_duty", m && m->on_duty, "load", m ? (int)m->load : 0));
+    intake_call_free(c);
+}
+
+void intake_companion_own_status(intake_call_t *c)
+{
+    Pelukan__V1__CommandRequest req;
+    Pelukan__V1__Actor actor;
+    intake_cmd_init(c, &req, &actor, NULL);
+    Pelukan__V1__ListCompanions lc = PELUKAN__V1__LIST_COMPANIONS__INIT;
+    lc.companion_id = c->staff_id;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_COMPANIONS;
+    req.list_companions = &lc;
+    pk_rpc_uv_call(intake_dispatch_rpc(c->in->dispatch), &req, S_TIMEOUT_MS, S_RETRIES, s_own, c);
+}

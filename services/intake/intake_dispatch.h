@@ -34,6 +34,7 @@ void intake_dispatch_identification(intake_call_t *c); /* POST .../visits/{id}/i
 /* The admin's companion profiles (intake_companions.c). */
 void intake_companions_list(intake_call_t *c); /* GET /v1/staff/companions */
 void intake_companions_set(intake_call_t *c);  /* PUT /v1/staff/accounts/{id}/companion */
+void intake_companion_own_status(intake_call_t *c); /* GET /v1/companion/status */
 
 /* Reporter routes. */
 void intake_dispatch_report_companion(pk_http_req_t *req, void *arg); /* GET /v1/reports/{id}/companion */

@@ -457,6 +457,7 @@ const intake_route_t intake_routes[] = {
     {"POST", "/v1/staff/cases/*/assign", INTAKE_ADMIN, NULL, intake_dispatch_assign},
     {"GET", "/v1/staff/cases/*/companion/stream", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_dispatch_staff_stream},
     {"PUT", "/v1/companion/status", INTAKE_COMPANION, NULL, intake_dispatch_status},
+    {"GET", "/v1/companion/status", INTAKE_COMPANION, NULL, intake_companion_own_status},
     {"POST", "/v1/companion/location", INTAKE_COMPANION, NULL, intake_dispatch_location},
     {"GET", "/v1/companion/visits", INTAKE_COMPANION, NULL, intake_dispatch_visits},
     {"GET", "/v1/companion/visits/*", INTAKE_COMPANION, NULL, intake_dispatch_visit},

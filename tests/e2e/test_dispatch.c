@@ -335,6 +335,15 @@ Test(dispatch, nearest_companion_assigned_watched_arrives_and_reports)
     cr_assert_eq(s_call("GET", rpath, NULL, reporter, &j), 410, "tracking after arrival");
     cr_assert_str_eq(pkt_json_str(j, "error.code"), "arrived");
     json_decref(j);
+    /* She taps "arrived" too, after the radius saw it: the same success
+     * (issue 22 §3), and no second arrival. */
+    snprintf(path, sizeof path, "/v1/companion/visits/%s/arrived", visit_id);
+    cr_assert_eq(s_call("POST", path, "{}", near, &j), 200);
+    cr_assert_str_eq(pkt_json_str(j, "state"), "on_site");
+    json_decref(j);
+    char *arrivals = pkt_sql_value(T.db, "SELECT count(*) FROM dispatch.outbox WHERE topic = 'dispatch.companion_arrived'");
+    cr_assert_str_eq(arrivals, "1", "one arrival");
+    free(arrivals);
     /* No plaintext trace of the place (review H1): no ping of the visit in
      * the position log, and the companion on site keeps no position, even
      * after one more ping there. */
@@ -670,8 +679,19 @@ Test(dispatch, an_admin_sets_a_companions_coverage_and_going_on_duty_keeps_it)
     cr_assert_str_eq(changes, "1", "the coverage change is an event (audit log)");
     free(changes);
 
+    /* Her app reads her duty back (after a reload): off, then on. */
+    cr_assert_eq(s_call("GET", "/v1/companion/status", NULL, euis, &j), 200);
+    cr_assert(json_is_false(json_object_get(j, "on_duty")));
+    json_decref(j);
+    cr_assert_eq(s_call("GET", "/v1/companion/status", NULL, neng, &j), 200, "not known to dispatch yet: off duty");
+    cr_assert(json_is_false(json_object_get(j, "on_duty")));
+    cr_assert(json_is_null(json_object_get(j, "badge")));
+    json_decref(j);
     /* She goes on duty (the app sends on_duty only): the profile stays. */
     cr_assert_eq(s_call("PUT", "/v1/companion/status", "{\"on_duty\":true}", euis, NULL), 200);
+    cr_assert_eq(s_call("GET", "/v1/companion/status", NULL, euis, &j), 200);
+    cr_assert(json_is_true(json_object_get(j, "on_duty")), "read back: on duty");
+    json_decref(j);
     cr_assert_eq(s_call("PUT", "/v1/companion/status", "{\"on_duty\":true}", neng, NULL), 200);
     cr_assert_eq(s_call("GET", "/v1/staff/companions", NULL, admin, &j), 200);
     char *text = json_dumps(j, 0);

@@ -190,6 +190,10 @@ async function companion() {
   await page.getByRole('button', { name: 'Go off duty' }).waitFor();
   await shot(page, 'companion-english');
   await page.getByLabel('Language').selectOption('id');
+  // A reload reads the duty back from the server (issue 22 §3).
+  await page.reload();
+  await page.getByRole('button', { name: 'Selesai bertugas' }).waitFor();
+  await page.getByTestId('duty').getByText(/^Bertugas\./).waitFor();
 
   // The admin sees the companion's position in the suggestion and assigns.
   const sug = await call('GET', `/v1/staff/cases/${caseId}/companions`, admin);
@@ -207,6 +211,7 @@ async function companion() {
   await page.getByRole('button', { name: 'Berangkat' }).click();
   await page.locator('[data-testid=visit-state][data-state=en_route]').waitFor();
   await page.getByTestId('duty').getByText(/setiap 5 detik/).waitFor();
+  await page.getByText('Layar tetap menyala selama perjalanan').waitFor();
   // A position taken without signal goes when the signal returns.
   await context.setOffline(true);
   await context.setGeolocation({ latitude: LAT + 0.005, longitude: LON, accuracy: 8 });
@@ -240,6 +245,15 @@ async function companion() {
   }, 'the case is assessed');
   const reports = assessed.timeline.filter((e) => e.kind === 'dispatch:identification_report_submitted').length;
   check(reports === 1, `the identification report arrived once: ${reports}`);
+  // Going off duty asks first; "Batal" keeps her on duty.
+  await page.getByRole('button', { name: 'Selesai bertugas' }).click();
+  await page.getByText('Berhenti bertugas? Posisi Anda tidak dikirim lagi').waitFor();
+  await shot(page, 'companion-off-duty-confirm');
+  await page.getByRole('button', { name: 'Batal' }).click();
+  await page.getByTestId('duty').getByText(/^Bertugas\./).waitFor();
+  await page.getByRole('button', { name: 'Selesai bertugas' }).click();
+  await page.getByRole('button', { name: 'Ya, berhenti bertugas' }).click();
+  await page.getByTestId('duty').getByText('Tidak bertugas').waitFor();
   originsOnly();
 }
 

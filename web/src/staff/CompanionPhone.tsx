@@ -1,8 +1,10 @@
-// The companion's phone: on or off duty (the position is sent while on
-// duty, often while en route), the visits with their steps, the place with
-// a link to the phone's map app, and the identification report, whose
-// draft stays on the phone until it is accepted and which is sent again
-// safely after a lost connection (Idempotency-Key).
+// The companion's phone: on or off duty (read back from the server after a
+// reload; the position is sent while on duty, often while en route, with
+// the screen kept on), the visits with their steps, the place with a link
+// to the phone's map app, and the identification report, whose draft stays
+// on the phone until it is accepted and which is sent again safely after a
+// lost connection (Idempotency-Key). Declining a visit and going off duty
+// ask first.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, HttpError } from '../shared/api/client';
 import type { StaffLang } from './i18n';
@@ -24,6 +26,33 @@ export function CompanionPhone(props: { t: T; lang: StaffLang; token: string; ex
   const [sent, setSent] = useState<string | null>(null);
   const [unsent, setUnsent] = useState(false);
   const enRoute = visits.some((v) => v.state === 'en_route');
+  // What waits for a second tap: going off duty, or declining a visit.
+  const [confirm, setConfirm] = useState<string | null>(null);
+  // Duty as the server holds it (a reload must not show "off" while on).
+  useEffect(() => {
+    void api<{ on_duty: boolean }>('GET', '/v1/companion/status', { token: props.token })
+      .then(({ data }) => setOnDuty(data.on_duty))
+      .catch((x) => x instanceof HttpError && x.status === 401 && props.expired());
+  }, []);
+  // En route the screen stays on: positions stop when it goes dark.
+  useEffect(() => {
+    if (!enRoute || !('wakeLock' in navigator)) return;
+    let lock: WakeLockSentinel | null = null;
+    let live = true;
+    const take = () =>
+      void navigator.wakeLock
+        .request('screen')
+        .then((l) => (live ? (lock = l) : void l.release()))
+        .catch(() => undefined);
+    take();
+    const again = () => document.visibilityState === 'visible' && take();
+    document.addEventListener('visibilitychange', again);
+    return () => {
+      live = false;
+      document.removeEventListener('visibilitychange', again);
+      void lock?.release();
+    };
+  }, [enRoute]);
   const load = async () => {
     try {
       const { data } = await api<{ visits: Visit[] }>('GET', '/v1/companion/visits', { token: props.token });
@@ -100,9 +129,23 @@ export function CompanionPhone(props: { t: T; lang: StaffLang; token: string; ex
       <p class={'live ' + (onDuty ? 'on' : 'off')} role="status" data-testid="duty">
         {onDuty ? `${enRoute ? t('c_duty_route') : t('c_duty')}${sent ? ` ${t('c_last', { at: sent })}` : ''}${unsent ? ` ${t('c_unsent')}` : ''}` : t('c_off')}
       </p>
-      <button type="button" class={onDuty ? '' : 'primary'} onClick={() => void duty(!onDuty)}>
-        {onDuty ? t('c_stop') : t('c_start')}
-      </button>
+      {confirm !== 'duty' && (
+        <button type="button" class={onDuty ? '' : 'primary'} onClick={() => (onDuty ? setConfirm('duty') : void duty(true))}>
+          {onDuty ? t('c_stop') : t('c_start')}
+        </button>
+      )}
+      {confirm === 'duty' && (
+        <div class="confirm" role="group" aria-label={t('c_stop')}>
+          <p>{t('c_stop_confirm')}</p>
+          <button type="button" class="danger" onClick={() => (setConfirm(null), void duty(false))}>
+            {t('c_stop_yes')}
+          </button>
+          <button type="button" onClick={() => setConfirm(null)}>
+            {t('cancel')}
+          </button>
+        </div>
+      )}
+      {onDuty && enRoute && <p class="hint">{t('c_screen_on')}</p>}
       {gpsErr && onDuty && <p class="status error">{t('c_no_gps')}</p>}
       <p class="status" role="status" data-testid="phone-status">
         {status ?? ''}
@@ -131,15 +174,28 @@ export function CompanionPhone(props: { t: T; lang: StaffLang; token: string; ex
                     </option>
                   ))}
                 </select>
-                <button
-                  type="button"
-                  class="danger"
-                  onClick={() =>
-                    void step(v, 'decline', { reason_code: (document.getElementById(`decline-${v.visit_id}`) as HTMLSelectElement).value })
-                  }
-                >
-                  {t('decline')}
-                </button>
+                {confirm !== v.visit_id ? (
+                  <button type="button" class="danger" onClick={() => setConfirm(v.visit_id)}>
+                    {t('decline')}
+                  </button>
+                ) : (
+                  <div class="confirm" role="group" aria-label={t('decline')}>
+                    <p>{t('c_decline_confirm')}</p>
+                    <button
+                      type="button"
+                      class="danger"
+                      onClick={() => {
+                        setConfirm(null);
+                        void step(v, 'decline', { reason_code: (document.getElementById(`decline-${v.visit_id}`) as HTMLSelectElement).value });
+                      }}
+                    >
+                      {t('c_decline_yes')}
+                    </button>
+                    <button type="button" onClick={() => setConfirm(null)}>
+                      {t('cancel')}
+                    </button>
+                  </div>
+                )}
               </div>
             )}
             {['assigned', 'accepted', 'en_route', 'on_site'].includes(v.state) && (
@@ -147,7 +203,8 @@ export function CompanionPhone(props: { t: T; lang: StaffLang; token: string; ex
                 {t('c_open_place')}
               </button>
             )}
-            {open?.visit_id === v.visit_id && open.location && (
+            {/* The place, while the visit lasts: not after it ended. */}
+            {open?.visit_id === v.visit_id && open.location && ['assigned', 'accepted', 'en_route', 'on_site'].includes(v.state) && (
               <p>
                 {t('c_place_recorded')}{' '}
                 <a href={`geo:${open.location.lat},${open.location.lon}`} rel="noreferrer">

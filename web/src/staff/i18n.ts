@@ -1,6 +1,12 @@
 // The staff app's text: Bahasa Indonesia first, English second.
 export type StaffLang = 'id' | 'en';
 const id = {
+  c_stop_confirm: 'Berhenti bertugas? Posisi Anda tidak dikirim lagi dan Anda tidak diberi kunjungan baru.',
+  c_stop_yes: 'Ya, berhenti bertugas',
+  c_decline_confirm: 'Tolak kunjungan ini? Admin akan mencari pendamping lain.',
+  c_decline_yes: 'Ya, tolak',
+  c_screen_on: 'Layar tetap menyala selama perjalanan. Jika layar mati atau aplikasi ditutup, posisi Anda berhenti terkirim.',
+  cancel: 'Batal',
   area: 'Wilayah kerja',
   password_change_title: 'Buat kata sandi baru',
   password_change_why: 'Kata sandi Anda diatur ulang oleh orang lain. Buat kata sandi baru yang hanya Anda ketahui sebelum melanjutkan.',
@@ -206,6 +212,12 @@ const id = {
 };
 type Key = keyof typeof id;
 const en: Record<Key, string> = {
+  c_stop_confirm: 'Go off duty? Your position is no longer sent and you get no new visits.',
+  c_stop_yes: 'Yes, go off duty',
+  c_decline_confirm: 'Decline this visit? The admin will look for another companion.',
+  c_decline_yes: 'Yes, decline',
+  c_screen_on: 'The screen stays on while you travel. If it goes dark or the app is closed, your position stops being sent.',
+  cancel: 'Cancel',
   area: 'Where they work',
   password_change_title: 'Make a new password',
   password_change_why: 'Your password was reset by someone else. Make a new one that only you know before going on.',
