@@ -62,6 +62,7 @@ async function journey() {
     await page.locator('p.ticket .state').waitFor();
     return page.getByRole('button', { name: 'Lihat pendamping di peta' }).isVisible();
   }, 'the reporter is offered the map');
+  check(await page.evaluate(() => localStorage.getItem('pk.places') !== null), 'the place is kept while the visit lasts');
   await page.getByRole('button', { name: 'Lihat pendamping di peta' }).click();
   await page.getByText(/Jarak .* km/).waitFor();
   await page.locator('.leaflet-container').waitFor();
@@ -75,6 +76,8 @@ async function journey() {
   await call('POST', '/v1/companion/location', comp, { lat: LAT, lon: LON, accuracy_m: 8 });
   await page.getByText('Pendamping sudah tiba.').waitFor();
   await shot(page, 'companion-arrived');
+  // The visit is over: the phone no longer keeps the place (security review N9).
+  check(await page.evaluate(() => localStorage.getItem('pk.places') === null), 'the place is dropped once the companion arrived');
   originsOnly();
   await browser.close();
 }

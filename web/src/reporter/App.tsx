@@ -60,6 +60,7 @@ export function App() {
     const token = store.token();
     if (token) void api('POST', '/v1/auth/logout', { token }).catch(() => undefined);
     store.setToken(null);
+    store.forgetPlaces();
     go({ name: 'register' });
   };
   const reportDone = (o: Outcome, urgent: boolean) => {
@@ -67,7 +68,10 @@ export function App() {
     if (o.kind === 'sent') go({ name: 'sent', ticket: o.summary.ticket, urgent });
     else if (o.kind === 'waiting') go({ name: 'waiting', urgent });
     else if (o.kind === 'limited') setNotice(tt('err_wait', { s: o.wait }));
-    else if (o.kind === 'session') go({ name: 'register' });
+    else if (o.kind === 'session') {
+      store.forgetPlaces(); /* the session ended: nothing of it stays (N9) */
+      go({ name: 'register' });
+    }
     else setNotice(tt('err_generic'));
   };
   const title: Record<Screen['name'], Key> = {

@@ -20,6 +20,7 @@ export function ApproachMap(props: { t: T; id: string }) {
       const a = JSON.parse(data) as { state?: string; companion?: { first_name: string; badge: string }; position?: { lat: number; lon: number } | null; distance_m?: number; eta_minutes?: number; reason?: string };
       if (event === 'end') {
         setText(a.reason === 'arrived' ? t('comp_arrived') : t('comp_over'));
+        store.forgetPlace(props.id); /* the visit is over: the place is not kept (N9) */
         return;
       }
       if (a.companion) setWho(t('comp_badge', { name: a.companion.first_name, badge: a.companion.badge }));
@@ -46,7 +47,10 @@ export function ApproachMap(props: { t: T; id: string }) {
     })
       .then((status) => {
         if (status === 409) setText(t('comp_not_yet'));
-        else if (status === 410) setText(t('comp_over'));
+        else if (status === 410) {
+          setText(t('comp_over'));
+          store.forgetPlace(props.id);
+        } else if (status === 401) store.forgetPlaces();
       })
       .catch(() => undefined);
     return () => {

@@ -53,11 +53,31 @@ export const store = {
   setPending: (p: Pending[]) => set('pending', p.length ? p : null),
   lastSent: (): Sent | null => get<Sent | null>('sent', null),
   setLastSent: (s: Sent | null) => set('sent', s),
-  place: (caseId: string): { lat: number; lon: number } | null =>
-    get<Record<string, { lat: number; lon: number }>>('places', {})[caseId] ?? null,
-  setPlace: (caseId: string, p: { lat: number; lon: number }) =>
-    set('places', { ...get<Record<string, unknown>>('places', {}), [caseId]: p }),
+  // The place of a sent report, for the companion's map: kept until the
+  // visit ends (410), the session ends (401) or PLACE_DAYS pass, whichever
+  // is first (security review N9: a phone that may be read by someone else
+  // keeps a victim's exact place no longer than its use).
+  place: (caseId: string): { lat: number; lon: number } | null => {
+    const p = livePlaces()[caseId];
+    return p ? { lat: p.lat, lon: p.lon } : null;
+  },
+  setPlace: (caseId: string, p: { lat: number; lon: number }) => set('places', { ...livePlaces(), [caseId]: { ...p, at: Date.now() } }),
+  forgetPlace: (caseId: string) => {
+    const { [caseId]: _gone, ...rest } = livePlaces();
+    set('places', Object.keys(rest).length ? rest : null);
+  },
+  forgetPlaces: () => set('places', null),
 };
+
+const PLACE_DAYS = 3;
+type KeptPlace = { lat: number; lon: number; at?: number };
+// The places still worth keeping; the stale ones are dropped as they are read.
+function livePlaces(): Record<string, KeptPlace> {
+  const all = get<Record<string, KeptPlace>>('places', {});
+  const keep = Object.fromEntries(Object.entries(all).filter(([, p]) => (p.at ?? 0) > Date.now() - PLACE_DAYS * 86400_000));
+  if (Object.keys(keep).length !== Object.keys(all).length) set('places', Object.keys(keep).length ? keep : null);
+  return keep;
+}
 
 export function newKey(): string {
   const b = new Uint8Array(16);
