@@ -225,18 +225,23 @@ static int s_set_companion(PGconn *conn, dispatch_t *d, const s_req_t *req, s_re
     const char *p[] = {id,   c->first_name,    by_admin ? "f" : c->on_duty ? "t" : "f", c->sex,
                        langs, kecs, by_admin ? "t" : "f", c->set_profile ? "t" : "f"};
     /* A profile not being set is kept (a companion going on duty does not
-     * wipe the coverage an admin gave); an admin's change keeps on_duty. */
+     * wipe the coverage an admin gave); an admin's change keeps on_duty.
+     * The badge is drawn once, for a companion new to dispatch (an upsert
+     * would draw one at every change: review N12). Commands run one at a
+     * time on this thread, so the update-or-insert does not race. */
     PGresult *r =
         s_exec(conn, d,
-               "INSERT INTO companion (id, badge, first_name, on_duty, sex, languages, kecamatan_codes)"
-               " VALUES ($1, 'PDP-' || lpad(nextval('badge_seq')::text, 4, '0'), $2, $3, NULLIF($4, ''), $5, $6)"
-               " ON CONFLICT (id) DO UPDATE SET"
-               "   first_name = CASE WHEN $7 THEN companion.first_name ELSE $2 END,"
-               "   on_duty = CASE WHEN $7 THEN companion.on_duty ELSE $3 END,"
-               "   sex = CASE WHEN $8 THEN NULLIF($4, '') ELSE companion.sex END,"
-               "   languages = CASE WHEN $8 THEN $5 ELSE companion.languages END,"
-               "   kecamatan_codes = CASE WHEN $8 THEN $6 ELSE companion.kecamatan_codes END, updated_at = now()"
-               " RETURNING " S_COMPANION_COLS,
+               "WITH u AS (UPDATE companion SET"
+               "   first_name = CASE WHEN $7 THEN first_name ELSE $2 END,"
+               "   on_duty = CASE WHEN $7 THEN on_duty ELSE $3 END,"
+               "   sex = CASE WHEN $8 THEN NULLIF($4, '') ELSE sex END,"
+               "   languages = CASE WHEN $8 THEN $5 ELSE languages END,"
+               "   kecamatan_codes = CASE WHEN $8 THEN $6 ELSE kecamatan_codes END, updated_at = now()"
+               "   WHERE id = $1 RETURNING " S_COMPANION_COLS "),"
+               " i AS (INSERT INTO companion (id, badge, first_name, on_duty, sex, languages, kecamatan_codes)"
+               "   SELECT $1, 'PDP-' || lpad(nextval('badge_seq')::text, 4, '0'), $2, $3, NULLIF($4, ''), $5, $6"
+               "   WHERE NOT EXISTS (SELECT 1 FROM u) RETURNING " S_COMPANION_COLS ")"
+               " SELECT * FROM u UNION ALL SELECT * FROM i",
                8, p);
     free(langs);
     free(kecs);

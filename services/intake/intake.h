@@ -130,6 +130,14 @@ void intake_erasure_retention(intake_t *in);
  * purge's timer, and after an approval). */
 void intake_erasure_due(intake_t *in);
 
+/* Whether a companion still reads the case `x` (its visit completed less
+ * than 6 hours ago, or not yet), and whether an agency's referral `ca`
+ * still opens it (accepted, or closed less than 6 hours ago): security
+ * review N12. SQL fragments, one definition for every query. */
+#define INTAKE_SQL_VISIT_LIVE "(x.visit_done_at IS NULL OR x.visit_done_at > now() - interval '6 hours')"
+#define INTAKE_SQL_REFERRAL_LIVE                                                                                       \
+    "(ca.state = 'accepted' OR (ca.state = 'closed' AND ca.closed_at > now() - interval '6 hours'))"
+
 /* Staff logins per client address (intake_throttle.c). Caller owns return
  * value. */
 intake_throttle_t *intake_throttle_new(int per_minute, int checks);

@@ -21,9 +21,14 @@
  * Parameters $V1 role, $V2 staff id, $V3 agency code (use S_SEES(n) with
  * the position of the first). */
 #define S_SEES(a, b, c)                                                                                                \
-    "($" a " IN ('admin', 'supervisor') OR ($" a " = 'companion' AND x.companion_id = $" b ") OR"                      \
+    "($" a " IN ('admin', 'supervisor') OR ($" a " = 'companion' AND x.companion_id = $" b " AND " S_VISIT_LIVE ") OR" \
     " ($" a " = 'agency' AND EXISTS (SELECT 1 FROM case_agency ca WHERE ca.case_id = x.id"                             \
-    "   AND ca.agency_code = NULLIF($" c ", '') AND ca.state IN ('accepted', 'closed'))))"
+    "   AND ca.agency_code = NULLIF($" c ", '') AND " S_REFERRAL_LIVE ")))"
+
+/* Access that ends (security review N12): a companion's some hours after
+ * the visit completed, an agency's some hours after its referral closed. */
+#define S_VISIT_LIVE    INTAKE_SQL_VISIT_LIVE
+#define S_REFERRAL_LIVE INTAKE_SQL_REFERRAL_LIVE
 
 /* The one-day promise (../shared/domain.md): a report is handled, that
  * is referred, within a day of being sent. Its clock runs in these states

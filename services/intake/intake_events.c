@@ -230,9 +230,9 @@ static void s_tick(uv_timer_t *t)
         const char *p[] = {f, lim};
         pk_db_txn_add(txn,
                       "SELECT e.feed_seq, e.case_id, e.kind, e.state, e.reason_code, e.actor_kind, e.actor_id, " S_S_TS(
-                          "e.at") ", x.companion_id,"
+                          "e.at") ", CASE WHEN " INTAKE_SQL_VISIT_LIVE " THEN x.companion_id END,"
                                   " ',' || (SELECT string_agg(ca.agency_code, ',') FROM case_agency ca"
-                                  "   WHERE ca.case_id = e.case_id AND ca.state IN ('accepted', 'closed')"
+                                  "   WHERE ca.case_id = e.case_id AND " INTAKE_SQL_REFERRAL_LIVE
                                   "   AND ca.created_at <= e.at) || ','"
                                   " FROM case_event e JOIN cases x ON x.id = e.case_id"
                                   " WHERE e.feed_seq > $1::bigint ORDER BY e.feed_seq LIMIT $2::int",

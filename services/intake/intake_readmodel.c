@@ -58,7 +58,8 @@ static int s_case_agency(PGconn *conn, const Pelukan__V1__Envelope *e)
         break;
     case PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CLOSED:
         id = e->referral_closed->referral_id;
-        sql = "UPDATE case_agency SET state = 'closed' WHERE referral_id = $1 AND case_id = $2 AND $3 = ''";
+        sql = "UPDATE case_agency SET state = 'closed', closed_at = now() WHERE referral_id = $1 AND case_id = $2"
+              " AND $3 = ''";
         break;
     default:
         return 0;
@@ -149,6 +150,21 @@ static void s_state_event(const pk_bus_event_t *ev, const char *from, const char
     pk_outbox_params(&env, topic, hex);
 }
 
+/* When the case's visit completed (a companion's access ends some hours
+ * later: INTAKE_SQL_VISIT_LIVE); a new assignment starts it again. */
+static int s_visit_done(PGconn *conn, const Pelukan__V1__Envelope *e)
+{
+    bool done = e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_COMPLETED;
+    if (!done && e->payload_case != PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ASSIGNED)
+        return 0;
+    const char *p[] = {e->case_id, done ? "t" : "f"};
+    PGresult *r = PQexecParams(conn, "UPDATE cases SET visit_done_at = CASE WHEN $2::boolean THEN now() END WHERE id = $1",
+                               2, NULL, p, NULL, NULL, 0);
+    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : PK_EDB;
+    PQclear(r);
+    return rc;
+}
+
 int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
 {
     (void)arg;
@@ -166,6 +182,8 @@ int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
     int rc = s_case_agency(conn, e);
     if (rc == 0)
         rc = s_identification(conn, e);
+    if (rc == 0)
+        rc = s_visit_done(conn, e);
     if (rc != 0)
         return rc;
     if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CLOSED ||

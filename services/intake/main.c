@@ -35,9 +35,12 @@ static const pk_config_def_t s_settings[] = {
     {"PELUKAN_INTAKE_STREAMS_PER_SESSION", PK_CFG_INT, "3", "staff live streams per session", NULL, 1, 100},
     {"PELUKAN_INTAKE_STREAMS_PER_ACCOUNT", PK_CFG_INT, "5", "staff live streams per account", NULL, 1, 1000},
     {"PELUKAN_INTAKE_STREAMS_MAX", PK_CFG_INT, "500", "staff live streams in all", NULL, 1, 100000},
-    {"PELUKAN_INTAKE_RETENTION_S", PK_CFG_INT, "0",
-     "a closed, rejected, duplicate or withdrawn case is erased this long after it ended; 0: kept", NULL, 0,
-     2000000000},
+    /* Security review N12: not "for ever". Five years after a case ended,
+     * as the office keeps its social-service case files; a district sets
+     * its own (0: kept). */
+    {"PELUKAN_INTAKE_RETENTION_S", PK_CFG_INT, "157788000",
+     "a closed, rejected, duplicate or withdrawn case is erased this long after it ended (default five years); 0: kept",
+     NULL, 0, 2000000000},
     {"PELUKAN_INTAKE_LOGINS_PER_CLIENT", PK_CFG_INT, "30",
      "staff login tries a minute from one client address, before any password check (review N6)", NULL, 1, 10000000},
     {"PELUKAN_INTAKE_LOGIN_CHECKS_PER_CLIENT", PK_CFG_INT, "2",

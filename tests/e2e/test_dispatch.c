@@ -697,6 +697,9 @@ Test(dispatch, an_admin_sets_a_companions_coverage_and_going_on_duty_keeps_it)
     char *text = json_dumps(j, 0);
     json_t *list = json_object_get(j, "companions");
     cr_assert_eq(json_array_size(list), 2, "%s", text);
+    /* Badges are drawn once per companion (review N12): four changes, two badges. */
+    cr_assert_str_eq(pkt_json_str(json_array_get(list, 0), "badge"), "PDP-0001", "%s", text);
+    cr_assert_str_eq(pkt_json_str(json_array_get(list, 1), "badge"), "PDP-0002", "%s", text);
     json_t *e = NULL;
     for (size_t i = 0; i < json_array_size(list); i++)
         if (strcmp(pkt_json_str(json_array_get(list, i), "companion_id"), euis_id) == 0)

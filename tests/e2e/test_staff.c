@@ -675,6 +675,26 @@ Test(staff, every_route_as_every_role_is_allowed_or_refused_as_the_table_says)
     cr_assert_eq(s_case_call("GET", id, "?purpose=case_review", NULL, who[3].token, NULL), 403,
                  "personal data is not opened here for a companion");
     cr_assert_eq(s_case_call("GET", id, "?purpose=case_review", NULL, who[5].token, NULL), 200, "supervisor");
+    /* Review N12: access ends some hours after the visit completed, and
+     * after the referral closed (6 h; moved back in time here). */
+    char *ends = pk_asprintf("UPDATE intake.cases SET visit_done_at = now() - interval '5 hours' WHERE id = '%s';"
+                             " UPDATE intake.case_agency SET state = 'closed', closed_at = now() - interval '5 hours'"
+                             " WHERE case_id = '%s'",
+                             id, id);
+    pkt_sql(T.db, ends);
+    free(ends);
+    cr_assert_eq(s_case_call("GET", id, "", NULL, who[3].token, NULL), 200, "companion, 5 h after the visit");
+    cr_assert_eq(s_case_call("GET", id, "", NULL, who[4].token, NULL), 200, "agency, 5 h after the close");
+    ends = pk_asprintf("UPDATE intake.cases SET visit_done_at = now() - interval '7 hours' WHERE id = '%s';"
+                       " UPDATE intake.case_agency SET closed_at = now() - interval '7 hours' WHERE case_id = '%s'",
+                       id, id);
+    pkt_sql(T.db, ends);
+    free(ends);
+    cr_assert_eq(s_case_call("GET", id, "", NULL, who[3].token, NULL), 404, "companion, 7 h after the visit: gone");
+    cr_assert_eq(s_case_call("GET", id, "", NULL, who[4].token, NULL), 404, "agency, 7 h after the close: gone");
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/staff/cases", NULL, who[3].token, NULL, &j), 200);
+    cr_assert_eq(json_integer_value(json_object_get(j, "total")), 0, "not in the companion's queue either");
+    json_decref(j);
     pkt_intake_stop(&T);
     for (size_t w = 0; w < nwho; w++)
         free(who[w].token);
