@@ -97,14 +97,17 @@ static int s_reporter(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequ
     c->phone_monitored = json_is_true(json_object_get(safety, "phone_monitored"));
     c->locale = "id";
     json_decref(safety);
-    /* The opening is recorded: a service read the reporter's phone. */
+    /* The opening is recorded, with the message it serves (N11). */
     Pelukan__V1__Envelope env;
     uint8_t eid[16];
     Pelukan__V1__Actor actor;
     pk_envelope_for_command(&env, eid, &actor, "intake", req, req->case_id); /* the peer that asked */
     Pelukan__V1__CaseDataAccessed acc = PELUKAN__V1__CASE_DATA_ACCESSED__INIT;
     char *fields[] = {"reporter_phone", "contact_safety"};
-    acc.purpose_code = req->get_contact->purpose_code[0] ? req->get_contact->purpose_code : "notification";
+    char ref[96];
+    snprintf(ref, sizeof ref, "message:%s:%s", req->get_contact->message_id, req->get_contact->template_code);
+    acc.purpose_code = "notification";
+    acc.ref = ref;
     acc.fields = fields;
     acc.n_fields = 2;
     env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_DATA_ACCESSED;
@@ -127,5 +130,14 @@ int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan
     const Pelukan__V1__GetContact *g = req->get_contact;
     if (g->staff_id[0] || g->role[0])
         return s_staff(conn, in, g, reply);
+    /* A reporter's phone is opened to send one of the reporter's messages,
+     * named with its id, and for nothing else (security review N11). */
+    static const char *const reporter_templates[] = {"case_update", "case_update_safe", NULL};
+    if (strcmp(g->purpose_code, "notification") != 0)
+        return PK_RPC_INVALID(reply, "purpose_code");
+    if (!pk_code_in(g->template_code, reporter_templates))
+        return PK_RPC_INVALID(reply, "template_code");
+    if (!intake_hex_id(g->message_id))
+        return PK_RPC_INVALID(reply, "message_id");
     return s_reporter(conn, in, req, reply);
 }

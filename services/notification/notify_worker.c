@@ -66,14 +66,18 @@ static bool s_render(notification_t *n, PGconn *conn, s_item_t *it, const char *
     return true;
 }
 
+/* The contact a message goes to, asked of its owner; for a reporter, with
+ * the message's id and template (the opening is recorded with them). */
 static Pelukan__V1__CommandReply *s_contact(pk_rpc_client_t *rpc, const char *case_id, const char *staff_id,
-                                            const char *role)
+                                            const char *role, const s_item_t *it)
 {
     Pelukan__V1__CommandRequest req;
     uint8_t id[16];
     pk_rpc_request_init(&req, id, 1000, 1);
     Pelukan__V1__GetContact g = PELUKAN__V1__GET_CONTACT__INIT;
     g.purpose_code = "notification";
+    g.template_code = (char *)it->template_code;
+    g.message_id = (char *)it->id;
     g.staff_id = (char *)staff_id;
     g.role = (char *)role;
     req.case_id = (char *)case_id;
@@ -141,9 +145,9 @@ static void s_prepare(notification_t *n, PGconn *conn, pk_rpc_client_t *rpc, con
     /* Once intake did not answer in this round, the others wait for the
      * next attempt instead of each waiting for the same silence. */
     Pelukan__V1__CommandReply *c = *owner_down                         ? NULL
-                                   : strcmp(audience, "reporter") == 0 ? s_contact(rpc, case_id, "", "")
-                                   : strcmp(audience, "staff") == 0    ? s_contact(rpc, "", recipient, "")
-                                                                       : s_contact(rpc, "", "", recipient);
+                                   : strcmp(audience, "reporter") == 0 ? s_contact(rpc, case_id, "", "", it)
+                                   : strcmp(audience, "staff") == 0    ? s_contact(rpc, "", recipient, "", it)
+                                                                       : s_contact(rpc, "", "", recipient, it);
     if (!c) {
         *owner_down = true;
         s_set(it, S_RETRY, "contact_unavailable");

@@ -218,10 +218,39 @@ Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .ti
     req.actor = &forged;
     req.case_id = case_id;
     Pelukan__V1__GetContact gc = PELUKAN__V1__GET_CONTACT__INIT;
-    gc.purpose_code = "reporter_update";
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CONTACT;
     req.get_contact = &gc;
     Pelukan__V1__CommandReply *reply = NULL;
+    /* Security review N11: a purpose from the list, the template of a
+     * reporter's message, and the message's id; anything else is refused
+     * and opens nothing. */
+    static const char *const refused[][3] = {{"audit_test", "case_update", "0123456789abcdef0123456789abcdef"},
+                                             {"notification", "urgent_report", "0123456789abcdef0123456789abcdef"},
+                                             {"notification", "case_update", "not-a-message"},
+                                             {"notification", "case_update", ""}};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        gc.purpose_code = (char *)refused[i][0];
+        gc.template_code = (char *)refused[i][1];
+        gc.message_id = (char *)refused[i][2];
+        pk_rpc_request_init(&req, id, 3000, 2);
+        req.actor = &forged;
+        req.case_id = case_id;
+        req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CONTACT;
+        req.get_contact = &gc;
+        cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+        cr_assert_eq(reply->status, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID, "refused: %s %s %s",
+                     refused[i][0], refused[i][1], refused[i][2]);
+        cr_assert_null(reply->contact);
+        pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    }
+    gc.purpose_code = "notification";
+    gc.template_code = "case_update";
+    gc.message_id = "00112233445566778899aabbccddeeff";
+    pk_rpc_request_init(&req, id, 3000, 2);
+    req.actor = &forged;
+    req.case_id = case_id;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CONTACT;
+    req.get_contact = &gc;
     cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
     cr_assert_eq(reply->status, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK);
     pelukan__v1__command_reply__free_unpacked(reply, NULL);
@@ -235,10 +264,11 @@ Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .ti
         free(out);
         out = NULL;
         pkt_ctl(T.env, args, NULL, &out);
-        if (strstr(out, "reporter_update"))
+        if (strstr(out, "00112233445566778899aabbccddeeff"))
             break;
     }
-    cr_assert_not_null(strstr(out, "reporter_update"), "the opening reached the audit log: %s", out);
+    cr_assert_not_null(strstr(out, "message:00112233445566778899aabbccddeeff:case_update"),
+                       "the opening reached the audit log with its message: %s", out);
     cr_assert_null(strstr(out, "forged-admin"), "the claimed actor is not recorded: %s", out);
     cr_assert_not_null(strstr(out, "\"notification\""), "the peer is the actor: %s", out);
     free(out);

@@ -58,9 +58,9 @@ static void s_print_access(const Pelukan__V1__Envelope *e, uint64_t gseq, bool j
     char when[32];
     gmtime_r(&s, &tm);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    printf("%s staff=%s role=%s case=%s purpose=%s fields=%s entry=%llu\n", when, e->actor ? e->actor->id : "-",
+    printf("%s staff=%s role=%s case=%s purpose=%s fields=%s%s%s entry=%llu\n", when, e->actor ? e->actor->id : "-",
            e->actor && e->actor->role[0] ? e->actor->role : "-", e->case_id, a->purpose_code, fields,
-           (unsigned long long)gseq);
+           a->ref[0] ? " ref=" : "", a->ref, (unsigned long long)gseq);
 }
 
 static int s_run(const ctl_t *ctl, const s_query_t *q)
