@@ -156,17 +156,49 @@ void pk_bus_secure_client(zsock_t *sock, const pk_bus_keys_t *keys, const char *
     zsock_set_curve_secretkey(sock, keys->secret_z85);
 }
 
+/* Who consumes whose events (security review N10): each service the
+ * producers it applies, the audit log and the operator every one. A
+ * service's own list (pk_service_def_t.consumes) must lie within it. */
+static const struct {
+    const char *consumer, *producers[5];
+} s_consumes[] = {
+    {"intake", {"dispatch", "referral", NULL}},
+    {"dispatch", {"intake", NULL}},
+    {"referral", {"intake", "dispatch", NULL}},
+    {"notification", {"intake", "dispatch", "referral", NULL}},
+};
+
+bool pk_bus_consumes(const char *peer, const char *producer)
+{
+    if (!peer || !producer)
+        return false;
+    if (strcmp(peer, "audit") == 0 || strcmp(peer, "ctl") == 0)
+        return s_peer_index(producer) >= 0;
+    for (size_t i = 0; i < sizeof s_consumes / sizeof s_consumes[0]; i++)
+        if (strcmp(s_consumes[i].consumer, peer) == 0)
+            for (const char *const *p = s_consumes[i].producers; *p; p++)
+                if (strcmp(*p, producer) == 0)
+                    return true;
+    return false;
+}
+
 bool pk_bus_may_connect(const char *domain, const char *peer)
 {
     const char *dot = strrchr(domain, '.');
     if (!dot || s_peer_index(peer) < 0)
         return false;
     const char *kind = dot + 1;
-    if (strcmp(kind, "pub") == 0 || strcmp(kind, "replay") == 0 || strcmp(kind, "archive") == 0)
-        return true; /* events: codes only; every service consumes, auditors read */
+    size_t n = (size_t)(dot - domain);
+    if (strcmp(kind, "pub") == 0 || strcmp(kind, "replay") == 0) {
+        /* A producer's events: to the services that consume them only. */
+        char producer[32];
+        snprintf(producer, sizeof producer, "%.*s", (int)(n < sizeof producer ? n : sizeof producer - 1), domain);
+        return pk_bus_consumes(peer, producer);
+    }
+    if (strcmp(kind, "archive") == 0)
+        return true; /* every consumer may rebuild: the archive serves each its own producers only */
     if (strcmp(kind, "rpc") != 0)
         return false;
-    size_t n = (size_t)(dot - domain);
     if (n == 6 && strncmp(domain, "intake", n) == 0)
         return strcmp(peer, "notification") == 0; /* GetContact */
     return strcmp(peer, "intake") == 0;           /* the HTTP edge */

@@ -229,6 +229,9 @@ static void s_start_bus(pk_service_t *svc)
             .keys = svc->bus_keys,
         };
         for (const char *const *p = svc->def->consumes; *p && sc.nproducers < PK_BUS_MAX_PRODUCERS; p++) {
+            if (svc->bus_keys && !pk_bus_consumes(name, *p))
+                pk_log_error(svc->log, "the bus policy does not let %s consume %s's events (pk_bus_consumes)", name,
+                             *p);
             sc.producers[sc.nproducers++] =
                 (pk_bus_producer_t){*p, pk_config_service_str(c, *p, "PUB"), pk_config_service_str(c, *p, "REPLAY")};
         }

@@ -11,6 +11,7 @@
 #include "audit.h"
 #include "audit_seal.h"
 #include "pelukan/bus.h"
+#include "pelukan/busauth.h"
 #include "pelukan/db.h"
 #include "pelukan/util.h"
 #include "pelukan/v1/bus.pb-c.h"
@@ -167,6 +168,17 @@ static void s_serve(s_actor_t *a)
         pk_metric_add(self->m_bad, 1);
         s_send_status(a, identity, PELUKAN__V1__ARCHIVE_REPLY__STATUS__STATUS_BAD_REQUEST,
                       "a producer's stream is asked by producer, epoch and from_seq");
+        goto done;
+    }
+    /* Security review N10: entries go opened only to the operator (ctl),
+     * and to a consumer rebuilding its own producers' streams. */
+    const char *peer = pk_bus_peer_of(body);
+    if (peer && strcmp(peer, "ctl") != 0 && !(req->producer[0] && pk_bus_consumes(peer, req->producer))) {
+        pk_metric_add(self->m_bad, 1);
+        pk_log_warn(self->log, "archive: %s asked for %s: refused (it does not consume it)", peer,
+                    req->producer[0] ? req->producer : "a query");
+        s_send_status(a, identity, PELUKAN__V1__ARCHIVE_REPLY__STATUS__STATUS_FORBIDDEN,
+                      "only the producers this peer consumes; queries are the operator's");
         goto done;
     }
     pk_metric_add(self->m_requests, 1);

@@ -29,7 +29,7 @@ typedef struct {
     bool got;
 } s_probe_t;
 
-#define S_MAX_PROBES 96
+#define S_MAX_PROBES 160
 typedef struct {
     s_probe_t p[S_MAX_PROBES];
     int n;
@@ -116,6 +116,27 @@ static void s_collect(s_probes_t *ps, int min_ms, int max_ms)
     }
 }
 
+/* One archive request as peer `as`; the reply's status, or -1 with no
+ * reply within the client timeout. */
+static int s_archive(pkt_env_t *env, const char *as, const Pelukan__V1__ArchiveRequest *req)
+{
+    zsock_t *d = pkt_bus_connect(env, ZMQ_DEALER, as, "audit", "PELUKAN_AUDIT_ARCHIVE");
+    s_send_packed(d, &req->base);
+    zsock_set_rcvtimeo(d, pkt_http_timeout_ms());
+    zmsg_t *rep = zmsg_recv(d);
+    int st = -1;
+    if (rep) {
+        zframe_t *f = zmsg_first(rep);
+        Pelukan__V1__ArchiveReply *r = pelukan__v1__archive_reply__unpack(NULL, zframe_size(f), zframe_data(f));
+        st = r ? (int)r->status : -2;
+        if (r)
+            pelukan__v1__archive_reply__free_unpacked(r, NULL);
+        zmsg_destroy(&rep);
+    }
+    zsock_destroy(&d);
+    return st;
+}
+
 Test(trust, every_bus_endpoint_admits_only_its_allowed_peers, .timeout = 300)
 {
     free(pkt_db_create("t_trust"));
@@ -127,16 +148,17 @@ Test(trust, every_bus_endpoint_admits_only_its_allowed_peers, .timeout = 300)
     for (int i = 0; s_services[i]; i++) {
         const char *svc = s_services[i];
         char var[80];
-        /* Events: every service and pelukanctl may listen; nobody else. */
+        /* Events: the services that consume them, the audit log and
+         * pelukanctl may listen; nobody else (security review N10). */
         s_setting(var, sizeof var, svc, "PUB");
-        const char *listeners[] = {"ctl", "stranger", NULL};
-        for (int k = 0; k < 3; k++) {
-            s_probe_t *p = s_add(&ps, ZMQ_SUB, listeners[k], svc, var, k == 0);
+        const char *listeners[] = {"intake", "notification", "dispatch", "referral", "audit", "ctl", "stranger", NULL};
+        for (int k = 0; k < 8; k++) {
+            s_probe_t *p = s_add(&ps, ZMQ_SUB, listeners[k], svc, var, pk_bus_consumes(listeners[k], svc));
             zsock_set_subscribe(p->sock, "");
         }
         s_setting(var, sizeof var, svc, "REPLAY");
-        for (int k = 0; k < 3; k++) {
-            s_probe_t *p = s_add(&ps, ZMQ_DEALER, listeners[k], svc, var, k == 0);
+        for (int k = 0; k < 8; k++) {
+            s_probe_t *p = s_add(&ps, ZMQ_DEALER, listeners[k], svc, var, pk_bus_consumes(listeners[k], svc));
             Pelukan__V1__ReplayRequest rr = PELUKAN__V1__REPLAY_REQUEST__INIT;
             rr.producer = (char *)svc;
             rr.from_seq = 1;
@@ -175,6 +197,20 @@ Test(trust, every_bus_endpoint_admits_only_its_allowed_peers, .timeout = 300)
         zsock_destroy(&p->sock);
     }
     cr_assert_geq(refused, 40, "%d refusals probed", refused);
+    /* The archive serves opened entries to the operator, and to a service
+     * only its own producers' streams, for a rebuild (security review N10). */
+    Pelukan__V1__ArchiveRequest query = PELUKAN__V1__ARCHIVE_REQUEST__INIT, own = query, other = query;
+    query.from_gseq = 1;
+    query.max_count = 1;
+    own.producer = "intake", own.epoch = 1, own.from_seq = 1, own.max_count = 1;
+    other.producer = "referral", other.epoch = 1, other.from_seq = 1, other.max_count = 1;
+    cr_assert_eq(s_archive(ps.env, "ctl", &query), PELUKAN__V1__ARCHIVE_REPLY__STATUS__STATUS_OK, "the operator");
+    cr_assert_eq(s_archive(ps.env, "notification", &query), PELUKAN__V1__ARCHIVE_REPLY__STATUS__STATUS_FORBIDDEN,
+                 "a service's query of the whole log");
+    cr_assert_eq(s_archive(ps.env, "dispatch", &own), PELUKAN__V1__ARCHIVE_REPLY__STATUS__STATUS_OK,
+                 "dispatch rebuilding intake's stream");
+    cr_assert_eq(s_archive(ps.env, "dispatch", &other), PELUKAN__V1__ARCHIVE_REPLY__STATUS__STATUS_FORBIDDEN,
+                 "dispatch asking for referral's, which it does not consume");
     for (int i = 0; s_services[i]; i++) {
         long long n = pkt_metric(procs[i].metrics_port, "pelukan_bus_peers_refused_total");
         cr_assert_geq(n, 1, "%s counts the peers it refused (%lld)", s_services[i], n);

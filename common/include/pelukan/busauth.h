@@ -50,11 +50,16 @@ void pk_bus_secure_server(zsock_t *sock, const pk_bus_keys_t *keys, const char *
  * before connect. */
 void pk_bus_secure_client(zsock_t *sock, const pk_bus_keys_t *keys, const char *server);
 
-/* The policy: may `peer` connect to endpoint `domain`? Events and the
- * audit archive (codes, never personal data) are open to every service and
- * to "ctl"; a command endpoint only to the service that sends it commands
- * (intake's to notification, which asks for contacts; the others' to
- * intake, the HTTP edge). */
+/* Does `peer` consume `producer`'s events? Each service the producers it
+ * applies; "audit" and "ctl" every one (security review N10). */
+bool pk_bus_consumes(const char *peer, const char *producer);
+
+/* The policy: may `peer` connect to endpoint `domain`? A producer's events
+ * (codes, never personal data) only to its consumers (pk_bus_consumes);
+ * the audit archive to every peer, which it serves only the producers the
+ * peer consumes (everything to "ctl"); a command endpoint only to the
+ * service that sends it commands (intake's to notification, which asks for
+ * contacts; the others' to intake, the HTTP edge). */
 bool pk_bus_may_connect(const char *domain, const char *peer);
 
 /* Does `peer` vouch for the person a command names? Only the HTTP edge
