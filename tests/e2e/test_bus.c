@@ -363,7 +363,8 @@ Test(bus, garbage_and_oversized_frames_are_counted_and_survived)
     cr_assert_geq(bad, 3, "undecodable envelope and malformed live frames counted (%lld)", bad);
 
     /* Garbage to the node's own replay and command ROUTERs, counted... */
-    zsock_t *d1 = pkt_bus_connect(env, ZMQ_DEALER, "intake", "notification", "PELUKAN_NOTIFICATION_REPLAY");
+    /* (its replay as the audit log, a consumer of notification's events: N10) */
+    zsock_t *d1 = pkt_bus_connect(env, ZMQ_DEALER, "audit", "notification", "PELUKAN_NOTIFICATION_REPLAY");
     zsock_t *d2 = pkt_bus_connect(env, ZMQ_DEALER, "intake", "notification", "PELUKAN_NOTIFICATION_RPC");
     const void *g[] = {"\xff\xff\xff\xff", "more"};
     size_t gl[] = {4, 4};

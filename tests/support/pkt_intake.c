@@ -18,6 +18,12 @@ void pkt_intake_start(pkt_intake_t *t, const char *db, const char *const *extra)
     zsys_handler_set(NULL);
     free(pkt_db_create(db));
     t->env = pkt_env_new(db);
+    /* Every test client comes from 127.0.0.1: the per-address login
+     * throttle (review N6) is tested on its own, with its defaults. Set
+     * here, not for every process: a stand-in running as "intake" (the bus
+     * tests' pk-busnode) would refuse settings it does not have. */
+    pkt_env_set(t->env, "PELUKAN_INTAKE_LOGINS_PER_CLIENT", "10000000");
+    pkt_env_set(t->env, "PELUKAN_INTAKE_LOGIN_CHECKS_PER_CLIENT", "100000");
     for (const char *const *e = extra; e && *e; e += 2)
         pkt_env_set(t->env, e[0], e[1]);
     t->notif = pkt_bus_bind(t->env, ZMQ_ROUTER, "notification", "notification.rpc", "PELUKAN_NOTIFICATION_RPC");

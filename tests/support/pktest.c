@@ -189,10 +189,6 @@ pkt_env_t *pkt_env_new(const char *dbname)
     }
     pkt_env_set(env, "PELUKAN_SQL_DIR", pkt_env("PKTEST_ROOT"));
     pkt_env_set(env, "PELUKAN_DB_CONNECT_TIMEOUT_MS", "10000");
-    /* Every test client comes from 127.0.0.1: the per-address login
-     * throttle (review N6) is tested on its own, with its defaults. */
-    pkt_env_set(env, "PELUKAN_INTAKE_LOGINS_PER_CLIENT", "10000000");
-    pkt_env_set(env, "PELUKAN_INTAKE_LOGIN_CHECKS_PER_CLIENT", "100000");
     char archive[64];
     snprintf(archive, sizeof archive, "tcp://127.0.0.1:%d", pkt_free_port());
     pkt_env_set(env, "PELUKAN_AUDIT_ARCHIVE", archive);
