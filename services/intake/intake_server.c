@@ -418,6 +418,7 @@ static void s_contact_safety(pk_http_req_t *req, void *arg)
 /* The authorization matrix: who may call what. */
 const intake_route_t intake_routes[] = {
     {"GET", "/v1/app-config", INTAKE_ANYONE, intake_web_config, NULL},
+    {"GET", "/.well-known/assetlinks.json", INTAKE_ANYONE, intake_web_assetlinks, NULL},
     {"GET", "/v1/catalog", INTAKE_ANYONE, intake_reference_catalog, NULL},
     {"GET", "/v1/regions", INTAKE_ANYONE, intake_reference_regions, NULL},
     {"POST", "/v1/auth/otp", INTAKE_ANYONE, intake_otp_request, NULL},

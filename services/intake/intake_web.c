@@ -10,6 +10,7 @@
  * (x.js.br, x.js.gz: web/scripts/compress.mjs) is sent compressed to a
  * browser that accepts it (Accept-Encoding), Brotli first. */
 #include <dirent.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@ struct intake_web {
     size_t bytes;
     char *csp;
     char *config_json;
+    char *assetlinks; /* /.well-known/assetlinks.json, or NULL */
 };
 
 static const char *s_type(const char *path)
@@ -159,10 +161,68 @@ bool intake_help_number_ok(const char *number)
     return !number[0] || (d[n] == '\0' && n >= 2 && n <= 15);
 }
 
+bool intake_android_package_ok(const char *p)
+{
+    /* Java package rules: two or more dot-separated parts, each a letter
+     * then letters, digits or underscores. */
+    int parts = 0;
+    for (const char *s = p; *s;) {
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+            return false;
+        while ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_')
+            s++;
+        parts++;
+        if (*s == '.' && s[1])
+            s++;
+        else if (*s)
+            return false;
+    }
+    return parts >= 2;
+}
+
+bool intake_cert_fingerprints_ok(const char *list)
+{
+    /* SHA-256 as keytool prints it: 32 bytes in upper-case hex, separated
+     * by colons; several (the upload key and Play's signing key) separated
+     * by commas. */
+    const char *s = list;
+    do {
+        for (int i = 0; i < 32; i++, s += 3) {
+            if (!strchr("0123456789ABCDEF", s[0]) || !s[0] || !strchr("0123456789ABCDEF", s[1]) || !s[1])
+                return false;
+            if (i < 31 && s[2] != ':')
+                return false;
+        }
+        s--; /* at the byte after the last pair */
+    } while (*s == ',' && *++s);
+    return *s == '\0';
+}
+
+/* The Digital Asset Links statement that lets the Play Store app (a
+ * Trusted Web Activity) open this origin full screen; NULL when no app is
+ * configured. */
+static char *s_assetlinks(const char *package, const char *fingerprints)
+{
+    if (!package[0] || !fingerprints[0])
+        return NULL;
+    json_t *fps = json_array();
+    char *copy = pk_strdup(fingerprints), *save = NULL;
+    for (char *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save))
+        json_array_append_new(fps, json_string(f));
+    free(copy);
+    json_t *doc = json_pack("[{s:[s], s:{s:s, s:s, s:o}}]", "relation", "delegate_permission/common.handle_all_urls",
+                            "target", "namespace", "android_app", "package_name", package,
+                            "sha256_cert_fingerprints", fps);
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    return text;
+}
+
 intake_web_t *intake_web_new(const char *dir, const char *tile_url, const char *tile_attribution,
-                             const intake_help_t *help, const pk_log_t *log)
+                             const intake_help_t *help, const intake_android_t *android, const pk_log_t *log)
 {
     intake_web_t *w = pk_calloc(1, sizeof *w);
+    w->assetlinks = s_assetlinks(android->package, android->fingerprints);
     if (dir && *dir)
         s_load_dir(w, dir, "", 0);
     s_link_encodings(w);
@@ -198,6 +258,7 @@ void intake_web_destroy(intake_web_t **w_p)
     }
     free(w->csp);
     free(w->config_json);
+    free(w->assetlinks);
     free(w);
 }
 
@@ -238,6 +299,19 @@ void intake_web_serve(pk_http_req_t *req, void *arg)
     if (body != f)
         pk_http_add_header(req, "Content-Encoding", body == f->br ? "br" : "gzip");
     pk_http_respond(req, 200, f->type, body->body, body->len);
+}
+
+/* GET /.well-known/assetlinks.json: the Play Store app's statement (404
+ * when the deployment has no app). */
+void intake_web_assetlinks(pk_http_req_t *req, void *arg)
+{
+    const intake_t *in = arg;
+    if (!in->web->assetlinks) {
+        intake_error(req, 404, "not_found", "Tidak ada aplikasi Android untuk layanan ini", NULL);
+        return;
+    }
+    pk_http_cache(req, "public, max-age=3600");
+    pk_http_respond(req, 200, "application/json", in->web->assetlinks, strlen(in->web->assetlinks));
 }
 
 /* GET /v1/app-config: what the app needs to know of this deployment. */

@@ -65,6 +65,12 @@ static const pk_config_def_t s_settings[] = {
     {"PELUKAN_INTAKE_HELP_SAPA", PK_CFG_STRING, "129", "SAPA 129, the ministry's line (KemenPPPA)", NULL, 0, 0},
     {"PELUKAN_INTAKE_HELP_SAPA_WHATSAPP", PK_CFG_STRING, "08111129129", "SAPA 129 on WhatsApp", NULL, 0, 0},
     {"PELUKAN_INTAKE_HELP_OFFICE", PK_CFG_STRING, "", "the social office's own number; empty: not shown", NULL, 0, 0},
+    {"PELUKAN_INTAKE_ANDROID_PACKAGE", PK_CFG_STRING, "id.go.tasikmalayakab.pelukan",
+     "the Play Store app's package name (deploy/android/twa-manifest.json)", NULL, 0, 0},
+    {"PELUKAN_INTAKE_ANDROID_CERT_SHA256", PK_CFG_STRING, "",
+     "SHA-256 of the app's signing certificates, as keytool prints them, comma-separated (the upload key and Play's"
+     " app signing key); empty: no /.well-known/assetlinks.json",
+     NULL, 0, 0},
     {"PELUKAN_INTAKE_PURGE_S", PK_CFG_INT, "300", "seconds between purges of expired codes and sessions", NULL, 1,
      86400},
     {"PELUKAN_INTAKE_OTP_PER_PHONE_DAY", PK_CFG_INT, "8", "codes per phone per 24 hours, from one client address", NULL,
@@ -167,8 +173,18 @@ static int s_start(pk_service_t *svc, void **state_p)
                          help_names[i], help_values[i]);
             return PK_ECONFIG;
         }
+    intake_android_t android = {pk_config_str(cfg, "PELUKAN_INTAKE_ANDROID_PACKAGE"),
+                                pk_config_str(cfg, "PELUKAN_INTAKE_ANDROID_CERT_SHA256")};
+    if (!intake_android_package_ok(android.package) ||
+        (android.fingerprints[0] && !intake_cert_fingerprints_ok(android.fingerprints))) {
+        pk_log_error(in->log,
+                     "PELUKAN_INTAKE_ANDROID_PACKAGE=\"%s\" or PELUKAN_INTAKE_ANDROID_CERT_SHA256: not a package name, or not"
+                     " SHA-256 fingerprints as keytool prints them (AB:CD:..., comma-separated), refusing to start",
+                     android.package);
+        return PK_ECONFIG;
+    }
     in->web = intake_web_new(pk_config_str(cfg, "PELUKAN_INTAKE_WEB_DIR"), pk_config_str(cfg, "PELUKAN_WEB_TILE_URL"),
-                             pk_config_str(cfg, "PELUKAN_WEB_TILE_ATTRIBUTION"), &help, in->log);
+                             pk_config_str(cfg, "PELUKAN_WEB_TILE_ATTRIBUTION"), &help, &android, in->log);
     pk_http_fallback(pk_service_http(svc), intake_web_serve, in->web);
     in->dispatch = intake_dispatch_new(in, pk_config_service_str(cfg, "dispatch", "RPC"));
     in->referral = pk_rpc_uv_new(pk_service_loop(svc), pk_config_service_str(cfg, "referral", "RPC"), 0, in->log,

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -806,4 +807,95 @@ Test(intake, a_malformed_help_number_stops_start_up)
     cr_assert(strstr(log, "PELUKAN_INTAKE_HELP_OFFICE=") && strstr(log, "not a phone number"), "%s", log);
     free(log);
     pkt_env_destroy(&env);
+}
+
+/* Issue 22 §6: the Play Store app (a Trusted Web Activity) is allowed to
+ * open this origin full screen by /.well-known/assetlinks.json, made from
+ * the package name and the signing certificates' SHA-256; without a
+ * certificate there is none; a malformed one stops start-up. */
+#define S_FP1 "14:6D:E9:83:C5:73:06:50:D8:EE:B9:95:2F:34:FC:64:16:A0:83:42:E6:1D:BE:A8:8A:04:96:B2:3F:CF:44:E5"
+#define S_FP2 "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99"
+Test(intake, the_play_store_app_s_asset_links_are_served)
+{
+    static const char *const none[] = {NULL};
+    s_start("t_intake_links0", none);
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/.well-known/assetlinks.json", NULL, NULL, NULL, NULL), 404,
+                 "no certificate configured: no statement");
+    s_stop();
+    static const char *const extra[] = {"PELUKAN_INTAKE_ANDROID_PACKAGE", "id.go.tasikmalayakab.pelukan",
+                                        "PELUKAN_INTAKE_ANDROID_CERT_SHA256", S_FP1 "," S_FP2, NULL};
+    s_start("t_intake_links", extra);
+    json_t *j = NULL;
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/.well-known/assetlinks.json", NULL, NULL, NULL, &j), 200);
+    json_t *st = json_array_get(j, 0);
+    cr_assert_str_eq(json_string_value(json_array_get(json_object_get(st, "relation"), 0)),
+                     "delegate_permission/common.handle_all_urls");
+    json_t *target = json_object_get(st, "target");
+    cr_assert_str_eq(pkt_json_str(target, "namespace"), "android_app");
+    cr_assert_str_eq(pkt_json_str(target, "package_name"), "id.go.tasikmalayakab.pelukan");
+    json_t *fps = json_object_get(target, "sha256_cert_fingerprints");
+    cr_assert_eq(json_array_size(fps), 2);
+    cr_assert_str_eq(json_string_value(json_array_get(fps, 0)), S_FP1);
+    cr_assert_str_eq(json_string_value(json_array_get(fps, 1)), S_FP2);
+    json_decref(j);
+    s_stop();
+    /* A fingerprint in another form (lower case, no colons) stops start-up. */
+    static const char *const bad[][2] = {{"PELUKAN_INTAKE_ANDROID_CERT_SHA256", "146de983c5730650"},
+                                         {"PELUKAN_INTAKE_ANDROID_PACKAGE", "pelukan"}};
+    for (size_t i = 0; i < 2; i++) {
+        free(pkt_db_create("t_intake_links_bad"));
+        pkt_env_t *env = pkt_env_new("t_intake_links_bad");
+        pkt_env_set(env, "PELUKAN_INTAKE_ANDROID_CERT_SHA256", S_FP1);
+        pkt_env_set(env, bad[i][0], bad[i][1]);
+        pkt_proc_t p = pkt_service_spawn("intake", env);
+        int rc = pkt_proc_wait(&p, pkt_wait_ms());
+        cr_assert_gt(rc, 0, "%s=%s: start-up fails (exit status %d)", bad[i][0], bad[i][1], rc);
+        char *log = pkt_proc_log(&p);
+        cr_assert_not_null(strstr(log, "refusing to start"), "%s", log);
+        free(log);
+        pkt_env_destroy(&env);
+    }
+}
+
+/* Issue 22 §6: what the Play Store release needs that can be checked here
+ * (deploy/android/check.mjs: the TWA manifest, the icons, the listing),
+ * and, with a throwaway upload key, that intake's asset links name it. */
+Test(intake, the_play_store_release_checks_hold_and_the_asset_links_name_the_key)
+{
+    char *cmd = NULL, *out = NULL;
+    int rc;
+    if (access("/usr/bin/keytool", X_OK) != 0) {
+        cr_log_warn("no keytool here: the key's fingerprint is not checked against the asset links");
+        cmd = pk_asprintf("cd '%s' && node deploy/android/check.mjs 2>&1", pkt_env("PKTEST_ROOT"));
+        rc = pkt_pipe(cmd, stderr, NULL, NULL);
+        free(cmd);
+        cr_assert_eq(rc, 0, "deploy/android/check.mjs");
+        return;
+    }
+    char *ks = pk_asprintf("%s/upload-%d.keystore", pkt_env("PKTEST_TMP"), (int)getpid());
+    unlink(ks);
+    cmd = pk_asprintf("keytool -genkeypair -keystore '%s' -storepass test-pass-123 -keypass test-pass-123"
+                      " -alias pelukan-upload -keyalg RSA -keysize 2048 -validity 10000 -dname 'CN=PELUKAN test'"
+                      " > /dev/null 2>&1 && keytool -list -v -keystore '%s' -storepass test-pass-123"
+                      " -alias pelukan-upload | sed -n 's/^.*SHA256: //p'",
+                      ks, ks);
+    FILE *p = popen(cmd, "r");
+    char fp[128] = "";
+    cr_assert(p && fgets(fp, sizeof fp, p), "keytool made a key and printed its SHA-256");
+    pclose(p);
+    free(cmd);
+    fp[strcspn(fp, "\r\n")] = '\0';
+    cr_assert_eq(strlen(fp), 95, "%s", fp);
+    const char *extra[] = {"PELUKAN_INTAKE_ANDROID_CERT_SHA256", fp, NULL};
+    s_start("t_intake_links2", extra);
+    cmd = pk_asprintf("cd '%s' && node deploy/android/check.mjs --keystore '%s' --storepass test-pass-123"
+                      " --alias pelukan-upload --assetlinks http://127.0.0.1:%d/.well-known/assetlinks.json 2>&1",
+                      pkt_env("PKTEST_ROOT"), ks, T.port);
+    rc = pkt_pipe(cmd, stderr, NULL, NULL);
+    free(cmd);
+    cr_assert_eq(rc, 0, "deploy/android/check.mjs, with the key and the served asset links");
+    (void)out;
+    s_stop();
+    unlink(ks);
+    free(ks);
 }
