@@ -634,8 +634,7 @@ static void s_call_then(intake_call_t *c, const PGresult *r, s_step_t *st)
         json_decref(safety);
         free(st);
         intake_error(c->req, 409, "unsafe_call_time",
-                     "Pelapor meminta tidak ditelepon saat ini; telepon hanya jika perlu, dengan alasan "
-                     "(override_reason)",
+                     "Pelapor meminta tidak ditelepon saat ini; telepon hanya jika perlu, dan tulis alasannya",
                      fields);
         intake_call_free(c);
         return;

@@ -178,6 +178,7 @@ export const WORDS = {
     'referral:follow_up_recorded': ['Tindak lanjut dicatat', 'Follow-up recorded'],
     'referral:referral_closed': ['Rujukan selesai', 'Referral closed'],
     'referral:referral_overdue': ['Rujukan terlambat dijawab', 'Referral overdue'],
+    'referral:deadline': ['Tenggat kasus', 'Case deadline'],
   }),
 };
 export type WordList = keyof typeof WORDS;
