@@ -25,6 +25,7 @@ void intake_call_free(intake_call_t *c)
     sodium_memzero(c->reporter_key, sizeof c->reporter_key);
     sodium_memzero(c->phone, sizeof c->phone);
     json_decref(c->body);
+    json_decref(c->answer);
     free(c);
 }
 

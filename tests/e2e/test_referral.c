@@ -211,6 +211,16 @@ Test(referral, accepted_followed_up_closed_and_the_loop_is_visible)
         s_count("SELECT count(*) FROM intake.case_event WHERE kind = 'access' AND reason_code = 'follow_up'");
     cr_assert_str_eq(opened, "1", "the agency's opening is recorded");
     free(opened);
+    /* The reporter is told which agency took her case and how to reach it
+     * (issue 22 §4): signed in again on her phone. */
+    char *reporter = pkt_intake_register(&T, "081366660001");
+    snprintf(path, sizeof path, "/v1/reports/%s", id);
+    cr_assert_eq(pkt_intake_call(&T, "GET", path, NULL, reporter, NULL, &j), 200);
+    cr_assert_str_eq(pkt_json_str(j, "agency.code"), "uptd_ppa");
+    cr_assert_not_null(strstr(pkt_json_str(j, "agency.name"), "UPTD PPA"), "%s", pkt_json_str(j, "agency.name"));
+    cr_assert_gt(strlen(pkt_json_str(j, "agency.contact")), 0, "how to reach it");
+    json_decref(j);
+    free(reporter);
 
     /* Review M2: the agency's live feed, replayed from the very start,
      * holds only what happened after its referral: not the report, the

@@ -393,6 +393,10 @@ async function standard() {
   await r.getByRole('button', { name: 'Laporan saya' }).click();
   await r.locator('li, button').filter({ hasText: ticket }).filter({ hasText: 'Selesai' }).first().waitFor();
   await shot(r, 'reporter-closed');
+  // She opens it: which agency took it, and how to reach it (issue 22 §4).
+  await r.getByText(ticket).first().click();
+  await r.getByTestId('agency').getByText(/Kasus Anda kini ditangani oleh .*UPTD PPA.*Hubungi:/).waitFor();
+  await shot(r, 'reporter-agency');
   originsOnly();
 }
 

@@ -33,6 +33,12 @@ export function ReportDetail(props: { t: T; id: string; go: (s: Screen) => void 
       <p class="ticket">
         <strong>{r.ticket}</strong> — <span class={'state ' + r.state}>{t(('state_' + r.state) as Key)}</span>
       </p>
+      {r.agency && (
+        <p class="agency" data-testid="agency">
+          {t('mine_agency', { name: r.agency.name ?? r.agency.code })}
+          {r.agency.contact ? ` ${t('mine_agency_contact', { contact: r.agency.contact })}` : ''}
+        </p>
+      )}
       {r.state === 'en_route' && (
         <button type="button" class="primary" onClick={() => props.go({ name: 'companion', id: r.case_id })}>
           {t('mine_track')}
