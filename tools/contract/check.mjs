@@ -179,8 +179,9 @@ function checkResponseHeaders(where, res, headers, ex) {
 let web = 0;
 function check(ex) {
   const [path, qs] = ex.path.split('?');
-  // The web apps' files at / are not the API: outside this contract.
-  if (!path.startsWith('/v1/') && path !== '/healthz' && path !== '/readyz') {
+  // The web apps' files at / are not the API: outside this contract (the
+  // Play Store app's asset links are in it).
+  if (!path.startsWith('/v1/') && path !== '/healthz' && path !== '/readyz' && path !== '/.well-known/assetlinks.json') {
     web++;
     return;
   }
