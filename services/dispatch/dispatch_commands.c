@@ -163,7 +163,7 @@ static bool s_open_target(dispatch_t *d, const PGresult *r, int i, int col_targe
 /* ---- SetCompanion, ListCompanions --------------------------------------------- */
 
 #define S_COMPANION_COLS                                                                                               \
-    "id, badge, on_duty, load, coalesce(sex, ''), array_to_string(languages, ','),"                                  \
+    "id, badge, on_duty, load, coalesce(sex, ''), array_to_string(languages, ','),"                                    \
     " array_to_string(kecamatan_codes, ',')"
 
 /* A comma-separated list (codes never hold a comma) as strings of d's arena. */
@@ -222,8 +222,16 @@ static int s_set_companion(PGconn *conn, dispatch_t *d, const s_req_t *req, s_re
     char *langs = pk_pg_text_array(c->languages, c->n_languages),
          *kecs = pk_pg_text_array(c->kecamatan_codes, c->n_kecamatan_codes);
     const char *id = by_admin ? c->companion_id : pk_rpc_actor_id(req);
-    const char *p[] = {id,   c->first_name,    by_admin ? "f" : c->on_duty ? "t" : "f", c->sex,
-                       langs, kecs, by_admin ? "t" : "f", c->set_profile ? "t" : "f"};
+    const char *p[] = {id,
+                       c->first_name,
+                       by_admin     ? "f"
+                       : c->on_duty ? "t"
+                                    : "f",
+                       c->sex,
+                       langs,
+                       kecs,
+                       by_admin ? "t" : "f",
+                       c->set_profile ? "t" : "f"};
     /* A profile not being set is kept (a companion going on duty does not
      * wipe the coverage an admin gave); an admin's change keeps on_duty.
      * The badge is drawn once, for a companion new to dispatch (an upsert
@@ -273,8 +281,8 @@ static int s_list_companions(PGconn *conn, dispatch_t *d, const s_req_t *req, s_
     const char *p[] = {req->list_companions->companion_id};
     if (req->actor && strcmp(req->actor->role, "admin") != 0 && strcmp(p[0], pk_rpc_actor_id(req)) != 0)
         return PK_RPC_FORBIDDEN(reply, "own_only"); /* a companion reads their own duty only */
-    PGresult *r = s_exec(conn, d,
-                         "SELECT " S_COMPANION_COLS " FROM companion WHERE $1 = '' OR id = $1 ORDER BY badge", 1, p);
+    PGresult *r =
+        s_exec(conn, d, "SELECT " S_COMPANION_COLS " FROM companion WHERE $1 = '' OR id = $1 ORDER BY badge", 1, p);
     if (!r)
         return PK_EDB;
     int n = PQntuples(r);
@@ -791,18 +799,20 @@ static int s_quiet_pings(PGconn *conn, dispatch_t *d, const Pelukan__V1__RecordP
     char secs[24];
     snprintf(secs, sizeof secs, "%d", d->quiet_s);
     const char *p[] = {ids, secs};
-    PGresult *r = s_exec(conn, d,
-                         "SELECT v.companion_id, v.case_id, v.id, v.quiet_sealed, k.wrapped_key FROM visit v"
-                         " JOIN case_key k ON k.case_id = v.case_id WHERE v.quiet_sealed IS NOT NULL"
-                         " AND v.companion_id = ANY ($1::text[]) AND v.ended_at > now() - make_interval(secs => $2::int)",
-                         2, p);
+    PGresult *r =
+        s_exec(conn, d,
+               "SELECT v.companion_id, v.case_id, v.id, v.quiet_sealed, k.wrapped_key FROM visit v"
+               " JOIN case_key k ON k.case_id = v.case_id WHERE v.quiet_sealed IS NOT NULL"
+               " AND v.companion_id = ANY ($1::text[]) AND v.ended_at > now() - make_interval(secs => $2::int)",
+               2, p);
     if (!r)
         return PK_EDB;
     int n = PQntuples(r);
     double(*places)[2] = pk_calloc((size_t)(n ? n : 1), sizeof *places);
     bool *opened = pk_calloc((size_t)(n ? n : 1), sizeof *opened);
     for (int k = 0; k < n; k++)
-        opened[k] = s_open_target(d, r, k, 3, 4, PQgetvalue(r, k, 1), PQgetvalue(r, k, 2), &places[k][0], &places[k][1]);
+        opened[k] =
+            s_open_target(d, r, k, 3, 4, PQgetvalue(r, k, 1), PQgetvalue(r, k, 2), &places[k][0], &places[k][1]);
     for (size_t i = 0; i < rp->n_positions; i++) {
         const Pelukan__V1__Position *ping = rp->positions[i];
         bool near = false;

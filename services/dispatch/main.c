@@ -87,13 +87,14 @@ int dispatch_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
             to != PELUKAN__V1__CASE_STATE__CASE_STATE_DUPLICATE && to != PELUKAN__V1__CASE_STATE__CASE_STATE_CLOSED)
             return PK_ENOENT;
         /* The case ended: its visit, if any, is cancelled and its companion freed. */
-        return pk_pg_run(conn, d->log,
-                         "WITH v AS (UPDATE visit SET state = 'cancelled', ended_at = now(), quiet_sealed = target_sealed,"
-                         "  target_sealed = NULL, reason_code = 'case_ended' WHERE case_id = $1"
-                         "  AND state IN ('assigned', 'accepted', 'en_route', 'on_site') RETURNING companion_id)"
-                         " UPDATE companion SET load = greatest(load - 1, 0), position = NULL, position_at = NULL"
-                         " WHERE id IN (SELECT companion_id FROM v)",
-                         1, p);
+        return pk_pg_run(
+            conn, d->log,
+            "WITH v AS (UPDATE visit SET state = 'cancelled', ended_at = now(), quiet_sealed = target_sealed,"
+            "  target_sealed = NULL, reason_code = 'case_ended' WHERE case_id = $1"
+            "  AND state IN ('assigned', 'accepted', 'en_route', 'on_site') RETURNING companion_id)"
+            " UPDATE companion SET load = greatest(load - 1, 0), position = NULL, position_at = NULL"
+            " WHERE id IN (SELECT companion_id FROM v)",
+            1, p);
     }
     if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_ERASED) {
         /* Erased: the key (crypto-shredding), and every row of the case,

@@ -38,9 +38,9 @@ typedef struct {
     int otp_per_phone_day, otp_per_hour;
     int otp_phone_alert_day; /* codes asked for one phone a day before staff are alerted (review N4) */
     int pw_slots, pw_busy;
-    int reports_per_day; /* per reporter (review M7) */
-    int retention_s;     /* closed cases are erased after this; 0: never (intake_erasure.c) */
-    bool retention_busy; /* a retention sweep is running */
+    int reports_per_day;    /* per reporter (review M7) */
+    int retention_s;        /* closed cases are erased after this; 0: never (intake_erasure.c) */
+    bool retention_busy;    /* a retention sweep is running */
     int erasure_cooling_s;  /* an approved erasure waits this long (intake_erasure.c) */
     int erasure_trust_days; /* no approval from an account changed by another this lately */
     int streams_per_session, streams_per_account, streams_max;

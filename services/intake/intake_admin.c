@@ -34,11 +34,10 @@
  * is referred, within a day of being sent. Its clock runs in these states
  * (a declined referral must be referred again); S_DUE is when it ends, or
  * NULL once the promise is kept or the case is over. */
-#define S_PROMISE_RUNS                                                                                                 \
-    "x.state IN ('submitted', 'verified', 'assigned', 'en_route', 'on_site', 'assessed', 'declined')"
-#define S_DUE       "CASE WHEN " S_PROMISE_RUNS " THEN " S_TS("(x.created_at + interval '1 day')") " END"
-#define S_FINAL     "x.state IN ('closed', 'rejected', 'duplicate', 'withdrawn')"
-#define S_OVERDUE   S_PROMISE_RUNS " AND x.created_at < now() - interval '1 day'"
+#define S_PROMISE_RUNS "x.state IN ('submitted', 'verified', 'assigned', 'en_route', 'on_site', 'assessed', 'declined')"
+#define S_DUE          "CASE WHEN " S_PROMISE_RUNS " THEN " S_TS("(x.created_at + interval '1 day')") " END"
+#define S_FINAL        "x.state IN ('closed', 'rejected', 'duplicate', 'withdrawn')"
+#define S_OVERDUE      S_PROMISE_RUNS " AND x.created_at < now() - interval '1 day'"
 
 static const char *const s_purposes[] = {"confirmation_call", "verification",  "case_review",
                                          "follow_up",         "legal_request", NULL};
@@ -84,13 +83,12 @@ static void s_queue_done(pk_db_txn_t *txn, int status, void *arg)
     long total = atol(PQgetvalue(n, 0, 0));
     for (int i = 0; i < PQntuples(r); i++) {
         json_t *forms = json_loads(PQgetvalue(r, i, 5), 0, NULL);
-        json_t *item =
-            json_pack("{s:s, s:s, s:s, s:b, s:b, s:s?, s:o, s:s, s:i, s:b}", "case_id", PQgetvalue(r, i, 0), "ticket",
-                      PQgetvalue(r, i, 1), "state", PQgetvalue(r, i, 2), "urgent", strcmp(PQgetvalue(r, i, 3), "t") == 0,
-                      "child", strcmp(PQgetvalue(r, i, 4), "t") == 0, "kecamatan_code",
-                      PQgetisnull(r, i, 6) ? NULL : PQgetvalue(r, i, 6), "violence_forms", forms ? forms : json_array(),
-                      "created_at", PQgetvalue(r, i, 7), "call_attempts", atoi(PQgetvalue(r, i, 8)), "call_reached",
-                      strcmp(PQgetvalue(r, i, 9), "t") == 0);
+        json_t *item = json_pack("{s:s, s:s, s:s, s:b, s:b, s:s?, s:o, s:s, s:i, s:b}", "case_id", PQgetvalue(r, i, 0),
+                                 "ticket", PQgetvalue(r, i, 1), "state", PQgetvalue(r, i, 2), "urgent",
+                                 strcmp(PQgetvalue(r, i, 3), "t") == 0, "child", strcmp(PQgetvalue(r, i, 4), "t") == 0,
+                                 "kecamatan_code", PQgetisnull(r, i, 6) ? NULL : PQgetvalue(r, i, 6), "violence_forms",
+                                 forms ? forms : json_array(), "created_at", PQgetvalue(r, i, 7), "call_attempts",
+                                 atoi(PQgetvalue(r, i, 8)), "call_reached", strcmp(PQgetvalue(r, i, 9), "t") == 0);
         json_object_set_new(item, "due_at", PQgetisnull(r, i, 10) ? json_null() : json_string(PQgetvalue(r, i, 10)));
         json_array_append_new(items, item);
     }
@@ -111,9 +109,9 @@ static bool s_bool_param(const char *v)
  * kecamatan, $4 child, $10 kind of violence, $11 ticket; what the caller
  * sees ($5-$7). */
 #define S_QUEUE_WHERE                                                                                                  \
-    "($1 = '' OR x.state = $1 OR ($1 = 'open' AND NOT " S_FINAL ")) AND ($2 = '' OR x.urgent = ($2 = 'true'))"      \
-    " AND ($3 = '' OR x.kecamatan_code = $3) AND ($4 = '' OR x.child = ($4 = 'true'))"                                \
-    " AND ($10 = '' OR $10 = ANY (x.violence_forms)) AND ($11 = '' OR x.ticket = upper($11))"                         \
+    "($1 = '' OR x.state = $1 OR ($1 = 'open' AND NOT " S_FINAL ")) AND ($2 = '' OR x.urgent = ($2 = 'true'))"         \
+    " AND ($3 = '' OR x.kecamatan_code = $3) AND ($4 = '' OR x.child = ($4 = 'true'))"                                 \
+    " AND ($10 = '' OR $10 = ANY (x.violence_forms)) AND ($11 = '' OR x.ticket = upper($11))"                          \
     " AND " S_SEES("5", "6", "7")
 
 void intake_admin_queue(intake_call_t *c)
@@ -163,11 +161,12 @@ void intake_admin_queue(intake_call_t *c)
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
     pk_db_txn_add(txn,
                   "SELECT x.id, x.ticket, x.state, x.urgent, x.child, array_to_json(x.violence_forms)::text,"
-                  " x.kecamatan_code, " S_TS("x.created_at") ", x.call_attempts, x.call_reached, " S_DUE
-                  " FROM cases x WHERE " S_QUEUE_WHERE " ORDER BY CASE WHEN " S_PROMISE_RUNS
-                  " THEN CASE WHEN x.urgent THEN 0 ELSE 1 END WHEN " S_FINAL " THEN 3 ELSE 2 END,"
-                  " CASE WHEN " S_PROMISE_RUNS " THEN x.created_at END, x.created_at DESC, x.id"
-                  " LIMIT $8::int OFFSET $9::bigint",
+                  " x.kecamatan_code, " S_TS(
+                      "x.created_at") ", x.call_attempts, x.call_reached, " S_DUE " FROM cases x WHERE " S_QUEUE_WHERE
+                                      " ORDER BY CASE WHEN " S_PROMISE_RUNS
+                                      " THEN CASE WHEN x.urgent THEN 0 ELSE 1 END WHEN " S_FINAL " THEN 3 ELSE 2 END,"
+                                      " CASE WHEN " S_PROMISE_RUNS " THEN x.created_at END, x.created_at DESC, x.id"
+                                      " LIMIT $8::int OFFSET $9::bigint",
                   11, p);
     pk_db_txn_add(txn,
                   "SELECT count(*), count(*) FILTER (WHERE " S_OVERDUE "),"
@@ -634,8 +633,7 @@ static void s_call_then(intake_call_t *c, const PGresult *r, s_step_t *st)
         json_decref(safety);
         free(st);
         intake_error(c->req, 409, "unsafe_call_time",
-                     "Pelapor meminta tidak ditelepon saat ini; telepon hanya jika perlu, dan tulis alasannya",
-                     fields);
+                     "Pelapor meminta tidak ditelepon saat ini; telepon hanya jika perlu, dan tulis alasannya", fields);
         intake_call_free(c);
         return;
     }

@@ -123,7 +123,7 @@ void intake_companions_set(intake_call_t *c)
         return;
     json_t *sex = json_object_get(c->body, "sex");
     if (!sex || (!json_is_null(sex) && (!json_is_string(sex) || (strcmp(json_string_value(sex), "F") != 0 &&
-                                                                   strcmp(json_string_value(sex), "M") != 0))))
+                                                                 strcmp(json_string_value(sex), "M") != 0))))
         json_object_set_new(errors, "sex", json_string("F, M atau null"));
     if (!json_is_array(json_object_get(c->body, "languages")))
         json_object_set_new(errors, "languages", json_string("wajib: daftar kode bahasa"));
@@ -156,8 +156,8 @@ static void s_own(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
     const Pelukan__V1__Companion *m = l && l->n_items == 1 ? l->items[0] : NULL;
     /* Never on duty yet: dispatch does not know them, off duty. */
     intake_json(c->req, 200,
-                json_pack("{s:s, s:s?, s:b, s:i}", "companion_id", c->staff_id, "badge", m ? m->badge : NULL,
-                          "on_duty", m && m->on_duty, "load", m ? (int)m->load : 0));
+                json_pack("{s:s, s:s?, s:b, s:i}", "companion_id", c->staff_id, "badge", m ? m->badge : NULL, "on_duty",
+                          m && m->on_duty, "load", m ? (int)m->load : 0));
     intake_call_free(c);
 }
 

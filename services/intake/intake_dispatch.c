@@ -291,9 +291,9 @@ static void s_suggested(int rc, const s_reply_t *reply, void *arg)
         }
         json_array_append_new(items, j);
     }
-    intake_json(c->req, 200,
-                json_pack("{s:s, s:b, s:o}", "case_id", c->case_id, "place_known", s && s->place_known, "companions",
-                          items));
+    intake_json(
+        c->req, 200,
+        json_pack("{s:s, s:b, s:o}", "case_id", c->case_id, "place_known", s && s->place_known, "companions", items));
     intake_call_free(c);
 }
 

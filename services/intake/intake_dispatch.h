@@ -32,8 +32,8 @@ void intake_dispatch_decline(intake_call_t *c);        /* POST .../visits/{id}/d
 void intake_dispatch_identification(intake_call_t *c); /* POST .../visits/{id}/identification */
 
 /* The admin's companion profiles (intake_companions.c). */
-void intake_companions_list(intake_call_t *c); /* GET /v1/staff/companions */
-void intake_companions_set(intake_call_t *c);  /* PUT /v1/staff/accounts/{id}/companion */
+void intake_companions_list(intake_call_t *c);      /* GET /v1/staff/companions */
+void intake_companions_set(intake_call_t *c);       /* PUT /v1/staff/accounts/{id}/companion */
 void intake_companion_own_status(intake_call_t *c); /* GET /v1/companion/status */
 
 /* Reporter routes. */

@@ -147,9 +147,9 @@ static void s_otp_done(pk_db_txn_t *txn, int status, void *arg)
             intake_notify_otp(in->notify, c->phone, c->token);
             if (in->dev_print_otp)
                 pk_log_warn(in->log, "DEVELOPMENT: one-time code %s (PELUKAN_INTAKE_DEV_PRINT_OTP is on)", c->token);
-            intake_json(c->req, 202,
-                        json_pack("{s:s, s:i, s:s}", "status", "sent", "expires_in", in->otp_ttl_s, "request_id",
-                                  c->case_id));
+            intake_json(
+                c->req, 202,
+                json_pack("{s:s, s:i, s:s}", "status", "sent", "expires_in", in->otp_ttl_s, "request_id", c->case_id));
         }
     }
     sodium_memzero(c->token, sizeof c->token);
@@ -328,7 +328,8 @@ void intake_otp_verify(pk_http_req_t *req, void *arg)
     s_int(max, sizeof max, in->otp_max_attempts);
     s_int(per_client, sizeof per_client, in->otp_fails_per_client_day);
     s_int(per_phone, sizeof per_phone, in->otp_fails_per_phone_day);
-    const char *p[] = {phone_index, client_index, max, per_client, per_phone, holder}, *q[] = {phone_index, holder, max};
+    const char *p[] = {phone_index, client_index, max, per_client, per_phone, holder},
+               *q[] = {phone_index, holder, max};
     pk_db_txn_t *txn = pk_db_txn_new(in->db);
     pk_db_txn_add(txn, S_VERIFY_LOCK_SQL, 1, p);
     pk_db_txn_add(txn, S_VERIFY_SQL, 6, p);

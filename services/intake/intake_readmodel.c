@@ -158,8 +158,9 @@ static int s_visit_done(PGconn *conn, const Pelukan__V1__Envelope *e)
     if (!done && e->payload_case != PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ASSIGNED)
         return 0;
     const char *p[] = {e->case_id, done ? "t" : "f"};
-    PGresult *r = PQexecParams(conn, "UPDATE cases SET visit_done_at = CASE WHEN $2::boolean THEN now() END WHERE id = $1",
-                               2, NULL, p, NULL, NULL, 0);
+    PGresult *r =
+        PQexecParams(conn, "UPDATE cases SET visit_done_at = CASE WHEN $2::boolean THEN now() END WHERE id = $1", 2,
+                     NULL, p, NULL, NULL, 0);
     int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : PK_EDB;
     PQclear(r);
     return rc;

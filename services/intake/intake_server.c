@@ -280,8 +280,8 @@ static void s_agency_named(int rc, const Pelukan__V1__CommandReply *reply, void 
     intake_call_t *c = arg;
     json_t *agency = json_object_get(c->answer, "agency");
     const char *code = json_string_value(json_object_get(agency, "code"));
-    for (size_t i = 0; rc == 0 && reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_AGENCIES &&
-                       i < reply->agencies->n_items;
+    for (size_t i = 0;
+         rc == 0 && reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_AGENCIES && i < reply->agencies->n_items;
          i++) {
         const Pelukan__V1__Agency *ag = reply->agencies->items[i];
         if (code && strcmp(ag->code, code) == 0) {

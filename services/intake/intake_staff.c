@@ -31,7 +31,7 @@
     "   WHERE " key " = $1 AND NOT disabled AND (locked_until IS NULL OR locked_until <= now()) FOR UPDATE)"           \
     " UPDATE staff t SET failed_logins = s.n,"                                                                         \
     "   locked_until = CASE WHEN s.n >= $2::int THEN now() + make_interval(secs => $3::int) END"                       \
-    " FROM s WHERE t.id = s.id RETURNING t.id, t.role, coalesce(t.agency_code, ''), t.password_hash,"              \
+    " FROM s WHERE t.id = s.id RETURNING t.id, t.role, coalesce(t.agency_code, ''), t.password_hash,"                  \
     "   t.locked_until IS NOT NULL"
 static const char S_CLAIM_BY_LOGIN[] = S_CLAIM("login");
 static const char S_CLAIM_BY_ID[] = S_CLAIM("id");
@@ -325,9 +325,8 @@ static void s_session_made(pk_db_txn_t *txn, int status, void *arg)
     intake_json(c->req, 200,
                 json_pack("{s:s, s:s, s:b, s:{s:s, s:s, s:s, s:s, s:s?}}", "token", c->token, "expires_at",
                           PQgetvalue(r, 0, 0), "password_change_required", strcmp(PQgetvalue(r, 0, 3), "t") == 0,
-                          "staff", "id", c->staff_id, "login", PQgetvalue(r, 0, 1), "display_name",
-                          PQgetvalue(r, 0, 2), "role", c->staff_role, "agency_code",
-                          c->staff_agency[0] ? c->staff_agency : NULL));
+                          "staff", "id", c->staff_id, "login", PQgetvalue(r, 0, 1), "display_name", PQgetvalue(r, 0, 2),
+                          "role", c->staff_role, "agency_code", c->staff_agency[0] ? c->staff_agency : NULL));
     sodium_memzero(c->token, sizeof c->token);
     intake_call_free(c);
 }
@@ -361,7 +360,7 @@ static void s_login_checked(intake_call_t *c, int rc, const char *hash)
                   "WITH s AS (INSERT INTO staff_session (token_hash, staff_id, expires_at)"
                   "   VALUES ($2, $1, now() + make_interval(secs => $3::int)) RETURNING expires_at)"
                   " SELECT " S_TS("s.expires_at") ", t.login, t.display_name, t.must_change_password"
-                  " FROM s, staff t WHERE t.id = $1",
+                                                  " FROM s, staff t WHERE t.id = $1",
                   3, p);
     pk_db_txn_submit(txn, s_session_made, c);
 }

@@ -210,9 +210,9 @@ static char *s_assetlinks(const char *package, const char *fingerprints)
     for (char *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save))
         json_array_append_new(fps, json_string(f));
     free(copy);
-    json_t *doc = json_pack("[{s:[s], s:{s:s, s:s, s:o}}]", "relation", "delegate_permission/common.handle_all_urls",
-                            "target", "namespace", "android_app", "package_name", package,
-                            "sha256_cert_fingerprints", fps);
+    json_t *doc =
+        json_pack("[{s:[s], s:{s:s, s:s, s:o}}]", "relation", "delegate_permission/common.handle_all_urls", "target",
+                  "namespace", "android_app", "package_name", package, "sha256_cert_fingerprints", fps);
     char *text = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     return text;

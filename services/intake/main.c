@@ -46,8 +46,8 @@ static const pk_config_def_t s_settings[] = {
     {"PELUKAN_INTAKE_LOGIN_CHECKS_PER_CLIENT", PK_CFG_INT, "2",
      "password checks one client address may have at once (the others' logins keep their slots)", NULL, 1, 100000},
     {"PELUKAN_INTAKE_ERASURE_COOLING_S", PK_CFG_INT, "86400",
-     "an approved erasure waits this long, every supervisor told, before it runs; any supervisor can stop it", NULL,
-     0, 2592000},
+     "an approved erasure waits this long, every supervisor told, before it runs; any supervisor can stop it", NULL, 0,
+     2592000},
     {"PELUKAN_INTAKE_ERASURE_TRUST_DAYS", PK_CFG_INT, "7",
      "an erasure is not approved from an account created, reset or unlocked (by another) this many days ago", NULL, 0,
      365},
@@ -177,10 +177,11 @@ static int s_start(pk_service_t *svc, void **state_p)
                                 pk_config_str(cfg, "PELUKAN_INTAKE_ANDROID_CERT_SHA256")};
     if (!intake_android_package_ok(android.package) ||
         (android.fingerprints[0] && !intake_cert_fingerprints_ok(android.fingerprints))) {
-        pk_log_error(in->log,
-                     "PELUKAN_INTAKE_ANDROID_PACKAGE=\"%s\" or PELUKAN_INTAKE_ANDROID_CERT_SHA256: not a package name, or not"
-                     " SHA-256 fingerprints as keytool prints them (AB:CD:..., comma-separated), refusing to start",
-                     android.package);
+        pk_log_error(
+            in->log,
+            "PELUKAN_INTAKE_ANDROID_PACKAGE=\"%s\" or PELUKAN_INTAKE_ANDROID_CERT_SHA256: not a package name, or not"
+            " SHA-256 fingerprints as keytool prints them (AB:CD:..., comma-separated), refusing to start",
+            android.package);
         return PK_ECONFIG;
     }
     in->web = intake_web_new(pk_config_str(cfg, "PELUKAN_INTAKE_WEB_DIR"), pk_config_str(cfg, "PELUKAN_WEB_TILE_URL"),

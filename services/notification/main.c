@@ -185,18 +185,18 @@ static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
         snprintf(ref, sizeof ref, "%s", e->case_id);
         snprintf(req, sizeof req, "%s", es->erasure_id);
         snprintf(source, sizeof source, "%s:supervisors", eid);
-        return s_message(conn, n, source, "role", "supervisor", e->case_id, "erasure_scheduled", "email",
-                         json_pack("{s:s, s:s, s:s, s:s}", "case", ref, "reason", es->reason_code, "at", when,
-                                   "erasure", req));
+        return s_message(
+            conn, n, source, "role", "supervisor", e->case_id, "erasure_scheduled", "email",
+            json_pack("{s:s, s:s, s:s, s:s}", "case", ref, "reason", es->reason_code, "at", when, "erasure", req));
     }
     case PELUKAN__V1__ENVELOPE__PAYLOAD_STAFF_ACCOUNT_CHANGED: {
         /* The owner hears of every reset, unlock and lock-out (N1). */
         const Pelukan__V1__StaffAccountChanged *a = e->staff_account_changed;
-        const char *tpl = a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_PASSWORD_RESET ? "account_reset"
-                          : a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_UNLOCKED  ? "account_unlocked"
-                          : a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_LOCKED_OUT
-                              ? "account_locked"
-                              : NULL;
+        const char *tpl =
+            a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_PASSWORD_RESET ? "account_reset"
+            : a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_UNLOCKED     ? "account_unlocked"
+            : a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_LOCKED_OUT   ? "account_locked"
+                                                                                           : NULL;
         if (!tpl || !a->staff_id[0])
             return PK_ENOENT;
         time_t at = (time_t)(e->occurred_at_us / 1000000u) + 7 * 3600;

@@ -341,7 +341,8 @@ Test(dispatch, nearest_companion_assigned_watched_arrives_and_reports)
     cr_assert_eq(s_call("POST", path, "{}", near, &j), 200);
     cr_assert_str_eq(pkt_json_str(j, "state"), "on_site");
     json_decref(j);
-    char *arrivals = pkt_sql_value(T.db, "SELECT count(*) FROM dispatch.outbox WHERE topic = 'dispatch.companion_arrived'");
+    char *arrivals =
+        pkt_sql_value(T.db, "SELECT count(*) FROM dispatch.outbox WHERE topic = 'dispatch.companion_arrived'");
     cr_assert_str_eq(arrivals, "1", "one arrival");
     free(arrivals);
     /* No plaintext trace of the place (review H1): no ping of the visit in
@@ -656,14 +657,16 @@ Test(dispatch, an_admin_sets_a_companions_coverage_and_going_on_duty_keeps_it)
     snprintf(path, sizeof path, "/v1/staff/accounts/%s/companion", euis_id);
     cr_assert_eq(s_call("PUT", path, "{\"sex\":\"F\",\"languages\":[]}", admin, &j), 422);
     char *why = json_dumps(j, 0);
-    cr_assert_not_null(json_object_get(json_object_get(json_object_get(j, "error"), "fields"), "kecamatan_codes"), "%s", why);
+    cr_assert_not_null(json_object_get(json_object_get(json_object_get(j, "error"), "fields"), "kecamatan_codes"), "%s",
+                       why);
     free(why);
     json_decref(j);
     cr_assert_eq(s_call("PUT", path, "{\"sex\":null,\"languages\":[],\"kecamatan_codes\":[\"32.07.01\"]}", admin, &j),
                  422);
     json_decref(j);
     cr_assert_eq(
-        s_call("PUT", path, "{\"sex\":\"F\",\"languages\":[],\"kecamatan_codes\":[],\"on_duty\":true}", admin, &j), 422);
+        s_call("PUT", path, "{\"sex\":\"F\",\"languages\":[],\"kecamatan_codes\":[],\"on_duty\":true}", admin, &j),
+        422);
     json_decref(j);
     cr_assert_eq(s_call("PUT", path, profile, euis, NULL), 403, "a companion does not set a profile here");
 
@@ -675,7 +678,8 @@ Test(dispatch, an_admin_sets_a_companions_coverage_and_going_on_duty_keeps_it)
     cr_assert_str_eq(json_string_value(json_array_get(json_object_get(j, "kecamatan_codes"), 0)), "32.06.24");
     json_decref(j);
 
-    char *changes = pkt_sql_value(T.db, "SELECT count(*) FROM dispatch.outbox WHERE topic = 'dispatch.staff_account_changed'");
+    char *changes =
+        pkt_sql_value(T.db, "SELECT count(*) FROM dispatch.outbox WHERE topic = 'dispatch.staff_account_changed'");
     cr_assert_str_eq(changes, "1", "the coverage change is an event (audit log)");
     free(changes);
 

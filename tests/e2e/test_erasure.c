@@ -349,8 +349,13 @@ Test(erasure, n1_an_erasure_waits_every_supervisor_is_told_and_any_can_stop_it, 
 {
     snprintf(s_sink, sizeof s_sink, "%s/erasure-sink-%d.jsonl", pkt_env("PKTEST_TMP"), (int)getpid());
     unlink(s_sink);
-    static const char *extra[] = {"PELUKAN_INTAKE_ERASURE_COOLING_S", "3600", "PELUKAN_INTAKE_PURGE_S", "1",
-                                  "PELUKAN_NOTIFICATION_SINK_FILE", NULL, NULL};
+    static const char *extra[] = {"PELUKAN_INTAKE_ERASURE_COOLING_S",
+                                  "3600",
+                                  "PELUKAN_INTAKE_PURGE_S",
+                                  "1",
+                                  "PELUKAN_NOTIFICATION_SINK_FILE",
+                                  NULL,
+                                  NULL};
     extra[5] = s_sink;
     pkt_intake_start(&T, "t_erasure_n1", extra);
     char *reporter = pkt_intake_register(&T, "081366660097"); /* before notification takes the OTP endpoint */

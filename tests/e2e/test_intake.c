@@ -7,9 +7,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../support/pkt_intake.h"
 #include "pelukan/rpc.h"
@@ -363,8 +363,13 @@ static int s_verify_held(const char *phone, const char *code, const char *reques
  * reason other than being wrong says so, to the app that asked only. */
 Test(intake, n4_a_stranger_cannot_keep_a_victim_from_registering)
 {
-    static const char *const extra[] = {"PELUKAN_INTAKE_OTP_PER_PHONE", "3", "PELUKAN_INTAKE_OTP_FAILS_PER_PHONE_DAY",
-                                        "4", "PELUKAN_HTTP_TRUSTED_PROXIES", "127.0.0.1", NULL};
+    static const char *const extra[] = {"PELUKAN_INTAKE_OTP_PER_PHONE",
+                                        "3",
+                                        "PELUKAN_INTAKE_OTP_FAILS_PER_PHONE_DAY",
+                                        "4",
+                                        "PELUKAN_HTTP_TRUSTED_PROXIES",
+                                        "127.0.0.1",
+                                        NULL};
     s_start("t_intake_n4", extra);
     const char *phone = "085700009999", *abuser = "203.0.113.66";
     char code[8], e164[24], request[40], why[40], wrong[8];

@@ -534,9 +534,9 @@ Test(notification, m7_urgent_reports_reach_the_admins_in_one_mail_per_window_wit
     pkt_sql(T.db, "UPDATE intake.staff SET email = 'admin1@dinsos.example' WHERE login = 'admin1'");
     char *reporters[4];
     static const char *const phones[][2] = {{"081377770041", "+6281377770041"},
-                                           {"081377770042", "+6281377770042"},
-                                           {"081377770043", "+6281377770043"},
-                                           {"081377770044", "+6281377770044"}};
+                                            {"081377770042", "+6281377770042"},
+                                            {"081377770043", "+6281377770043"},
+                                            {"081377770044", "+6281377770044"}};
     for (int i = 0; i < 4; i++)
         reporters[i] = s_register(phones[i][0], phones[i][1]);
     const char *safe = "{\"safe_hours\":\"00:00-23:59\",\"safe_channel\":\"call\"}";

@@ -1087,9 +1087,9 @@ Test(staff, the_queue_is_ordered_by_the_one_day_promise)
         const char *state;
         char *id;
     } c[] = {
-        {"overdue", false, 30, "verified", NULL},    {"soon", false, 21, "submitted", NULL},
-        {"urgent", true, 1, "submitted", NULL},      {"fresh", false, 2, "submitted", NULL},
-        {"referred", false, 3, "referred", NULL},    {"closed", false, 5, "closed", NULL},
+        {"overdue", false, 30, "verified", NULL},   {"soon", false, 21, "submitted", NULL},
+        {"urgent", true, 1, "submitted", NULL},     {"fresh", false, 2, "submitted", NULL},
+        {"referred", false, 3, "referred", NULL},   {"closed", false, 5, "closed", NULL},
         {"urgent_old", true, 40, "referred", NULL}, /* urgent, but its promise was kept */
     };
     size_t n = sizeof c / sizeof c[0];
@@ -1361,9 +1361,15 @@ static void *s_flood_thread(void *arg)
  * signs in while the flood goes on. */
 Test(staff, n6_a_login_flood_from_one_address_keeps_nobody_else_out)
 {
-    const char *extra[] = {"PELUKAN_HTTP_TRUSTED_PROXIES", "127.0.0.1", "PELUKAN_INTAKE_LOGINS_PER_CLIENT", "30",
-                           "PELUKAN_INTAKE_LOGIN_CHECKS_PER_CLIENT", "2", "PELUKAN_INTAKE_STAFF_MAX_FAILURES",
-                           "100", NULL};
+    const char *extra[] = {"PELUKAN_HTTP_TRUSTED_PROXIES",
+                           "127.0.0.1",
+                           "PELUKAN_INTAKE_LOGINS_PER_CLIENT",
+                           "30",
+                           "PELUKAN_INTAKE_LOGIN_CHECKS_PER_CLIENT",
+                           "2",
+                           "PELUKAN_INTAKE_STAFF_MAX_FAILURES",
+                           "100",
+                           NULL};
     pkt_intake_start(&T, "t_staff8", extra);
     cr_assert_eq(s_add("admin1", "admin", NULL, "kata-sandi-admin-1"), 0);
     cr_assert_eq(s_add("admin2", "admin", NULL, "kata-sandi-admin-2"), 0);
@@ -1378,7 +1384,8 @@ Test(staff, n6_a_login_flood_from_one_address_keeps_nobody_else_out)
         pthread_create(&th[i], NULL, s_flood_thread, &f[i]);
     }
     /* The flood is on (and past its budget): now the admin signs in. */
-    for (double end = pkt_now_ms() + pkt_wait_ms(); __atomic_load_n(&done, __ATOMIC_SEQ_CST) < 60 && pkt_now_ms() < end;)
+    for (double end = pkt_now_ms() + pkt_wait_ms();
+         __atomic_load_n(&done, __ATOMIC_SEQ_CST) < 60 && pkt_now_ms() < end;)
         usleep(10000);
     cr_assert_eq(s_login_from("198.51.100.7", "admin2", "kata-sandi-admin-2"), 200,
                  "a correct login from another address gets through the flood");
