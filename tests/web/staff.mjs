@@ -452,6 +452,12 @@ async function roles() {
   const uptd = await open({ path: '/staff/', desktop: true });
   await staffLogin(uptd.page, process.env.PK_AGENCY);
   await uptd.page.locator('li[data-state=sent]').waitFor();
+  // Declining asks first (issue 22 §4); "Batal" leaves the referral as sent.
+  await uptd.page.locator('li[data-state=sent]').getByRole('button', { name: 'Tolak' }).click();
+  await uptd.page.getByText('Tolak rujukan ini? Kasus kembali ke admin').waitFor();
+  await shot(uptd.page, 'agency-decline-confirm');
+  await uptd.page.getByRole('button', { name: 'Batal' }).click();
+  await uptd.page.locator('li[data-state=sent]').getByRole('button', { name: 'Tolak' }).waitFor();
   check(!(await puspaga.page.locator('li.referral').count()), "no UPTD PPA referral in Puspaga's inbox");
   const p2 = await login(process.env.PK_AGENCY2);
   check((await call('GET', `/v1/staff/cases/${caseId}`, p2)).status === 404, "the case is not Puspaga's");

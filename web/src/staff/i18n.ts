@@ -1,6 +1,8 @@
 // The staff app's text: Bahasa Indonesia first, English second.
 export type StaffLang = 'id' | 'en';
 const id = {
+  referral_decline_confirm: 'Tolak rujukan ini? Kasus kembali ke admin untuk dirujuk ke lembaga lain.',
+  referral_decline_yes: 'Ya, tolak rujukan',
   c_stop_confirm: 'Berhenti bertugas? Posisi Anda tidak dikirim lagi dan Anda tidak diberi kunjungan baru.',
   c_stop_yes: 'Ya, berhenti bertugas',
   c_decline_confirm: 'Tolak kunjungan ini? Admin akan mencari pendamping lain.',
@@ -212,6 +214,8 @@ const id = {
 };
 type Key = keyof typeof id;
 const en: Record<Key, string> = {
+  referral_decline_confirm: 'Decline this referral? The case goes back to the admin to refer elsewhere.',
+  referral_decline_yes: 'Yes, decline the referral',
   c_stop_confirm: 'Go off duty? Your position is no longer sent and you get no new visits.',
   c_stop_yes: 'Yes, go off duty',
   c_decline_confirm: 'Decline this visit? The admin will look for another companion.',
