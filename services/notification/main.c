@@ -208,8 +208,17 @@ static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
         snprintf(by, sizeof by, "%s %.8s", e->actor && e->actor->role[0] ? e->actor->role : "sistem",
                  e->actor ? e->actor->id : "");
         snprintf(source, sizeof source, "%s:owner", eid);
-        return s_message(conn, n, source, "staff", a->staff_id, "", tpl, "email",
-                         json_pack("{s:s, s:s}", "at", when, "by", by));
+        int rc = s_message(conn, n, source, "staff", a->staff_id, "", tpl, "email",
+                           json_pack("{s:s, s:s}", "at", when, "by", by));
+        if (rc != 0 || a->change != PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_LOCKED_OUT)
+            return rc;
+        /* A lock-out may be someone keeping the staff out (review N6): the
+         * supervisors hear of it too, with the account's role and short id. */
+        char who[48];
+        snprintf(who, sizeof who, "%s %.8s", a->role, a->staff_id);
+        snprintf(source, sizeof source, "%s:supervisors", eid);
+        return s_message(conn, n, source, "role", "supervisor", "", "account_locked_supervisors", "email",
+                         json_pack("{s:s, s:s}", "at", when, "who", who));
     }
     case PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_ERASED: {
         /* Erased: the case's messages go, sent or not, with their attempts. */

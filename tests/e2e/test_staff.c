@@ -1305,6 +1305,8 @@ Test(staff, n1_an_admin_cannot_take_over_or_make_a_supervisor)
     cr_assert_eq(s_changes(pdp_id, S_CHANGE(LOCKED_OUT), "intake"), 1, "the lock-out, by intake itself");
     const char *lock_mail[] = {"rina@dinsos.example", "Akun Anda terkunci"};
     cr_assert(pkt_wait_until(s_mailed, (void *)lock_mail, pkt_wait_ms()), "the owner is told of the lock-out");
+    const char *spv_mail[] = {"spv2@dinsos.example", "Akun petugas terkunci"};
+    cr_assert(pkt_wait_until(s_mailed, (void *)spv_mail, pkt_wait_ms()), "and the supervisors (N6)");
     snprintf(path, sizeof path, "/v1/staff/accounts/%s/unlock", pdp_id);
     cr_assert_eq(pkt_intake_call(&T, "POST", path, NULL, admin, NULL, NULL), 200);
     cr_assert_eq(s_changes(pdp_id, S_CHANGE(UNLOCKED), admin_id), 1);

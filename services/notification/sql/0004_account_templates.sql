@@ -22,3 +22,11 @@ INSERT INTO template (code, locale, audience, subject, body) VALUES
      'Penghapusan kasus {case} (alasan: {reason}) disetujui dan akan dijalankan pada {at} WIB. Jika tidak semestinya, hentikan di konsol supervisor sebelum waktu itu (permintaan {erasure}).'),
     ('erasure_scheduled', 'en', 'staff', '[PELUKAN] A case erasure is scheduled',
      'The erasure of case {case} (reason: {reason}) was approved and runs at {at} WIB. If it should not, stop it in the supervisor console before then (request {erasure}).');
+
+-- A lock-out, told to the supervisors as well (review N6: many of them at
+-- once may be someone keeping the staff out).
+INSERT INTO template (code, locale, audience, subject, body) VALUES
+    ('account_locked_supervisors', 'id', 'staff', '[PELUKAN] Akun petugas terkunci',
+     'Akun {who} terkunci sementara pada {at} WIB setelah beberapa kata sandi salah. Jika pemiliknya tidak mencoba masuk, mungkin ada yang mencoba menebak kata sandinya.'),
+    ('account_locked_supervisors', 'en', 'staff', '[PELUKAN] A staff account is locked',
+     'Account {who} was locked for a while at {at} WIB after wrong passwords. If its owner was not signing in, someone may be guessing its password.');
