@@ -169,3 +169,17 @@ void intake_record_opening(intake_call_t *c, const char *purpose, const char *co
                        pk_http_request_id(c->req));
     pk_db_txn_submit(txn, done, c);
 }
+
+json_t *intake_json_strings(char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(v[i]));
+    return a;
+}
+
+void intake_first_name(const char *display_name, char *out, size_t cap)
+{
+    size_t n = strcspn(display_name, " ");
+    snprintf(out, cap, "%.*s", (int)(n < cap - 1 ? n : cap - 1), display_name);
+}

@@ -109,6 +109,11 @@ bool intake_idempotency_key_ok(const char *key);
  * its members other than `allowed`; NULL when the body was refused (answered
  * and `c` freed). */
 json_t *intake_strict_body(intake_call_t *c, const char *const *allowed);
+/* A protobuf list of codes as a JSON array of strings. */
+json_t *intake_json_strings(char *const *v, size_t n);
+/* The first word of a staff member's display name (what a reporter sees of
+ * a companion), cut to fit `cap`. */
+void intake_first_name(const char *display_name, char *out, size_t cap);
 /* An array of short strings (borrowed from `body`, NULL-terminated; caller
  * frees the vector), or NULL and an error. Absent: an empty vector. */
 const char **intake_strings(const json_t *body, const char *field, size_t max, size_t *n, json_t *errors);

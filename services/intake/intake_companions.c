@@ -13,20 +13,12 @@
 #define S_TIMEOUT_MS 1000
 #define S_RETRIES    2
 
-static json_t *s_codes(char **v, size_t n)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_string(v[i]));
-    return a;
-}
-
 static json_t *s_companion_json(const Pelukan__V1__Companion *m)
 {
     return json_pack("{s:s, s:s, s:b, s:i, s:s?, s:o, s:o}", "companion_id", m->companion_id, "badge", m->badge,
                      "on_duty", m->on_duty, "load", (int)m->load, "sex", m->sex[0] ? m->sex : NULL, "languages",
-                     s_codes(m->languages, m->n_languages), "kecamatan_codes",
-                     s_codes(m->kecamatan_codes, m->n_kecamatan_codes));
+                     intake_json_strings(m->languages, m->n_languages), "kecamatan_codes",
+                     intake_json_strings(m->kecamatan_codes, m->n_kecamatan_codes));
 }
 
 /* ---- GET /v1/staff/companions ------------------------------------------------------ */
@@ -80,10 +72,8 @@ static void s_account_read(pk_db_txn_t *txn, int status, void *arg)
         return;
     }
     /* The reporter sees only the first name. */
-    const char *name = PQgetvalue(r, 0, 0);
     char first[64];
-    size_t n = strcspn(name, " ");
-    snprintf(first, sizeof first, "%.*s", (int)(n < sizeof first - 1 ? n : sizeof first - 1), name);
+    intake_first_name(PQgetvalue(r, 0, 0), first, sizeof first);
     json_t *errors = json_object();
     if (strcmp(PQgetvalue(pk_db_txn_result(txn, 1), 0, 0), "0") != 0)
         json_object_set_new(errors, "kecamatan_codes", json_string("kecamatan di Kabupaten Tasikmalaya saja"));

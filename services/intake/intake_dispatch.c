@@ -415,11 +415,8 @@ static void s_status_named(pk_db_txn_t *txn, int status, void *arg)
     const PGresult *r = pk_db_txn_result(txn, 0);
     /* The reporter sees only the first name. */
     char first[64] = "";
-    if (PQntuples(r) == 1) {
-        const char *name = PQgetvalue(r, 0, 0);
-        size_t n = strcspn(name, " ");
-        snprintf(first, sizeof first, "%.*s", (int)(n < sizeof first - 1 ? n : sizeof first - 1), name);
-    }
+    if (PQntuples(r) == 1)
+        intake_first_name(PQgetvalue(r, 0, 0), first, sizeof first);
     json_t *errors = json_object();
     size_t nl, nk;
     const char **langs = intake_strings(c->body, "languages", 10, &nl, errors);

@@ -16,23 +16,16 @@
 #define S_TIMEOUT_MS 1000
 #define S_RETRIES    2
 
-static json_t *s_codes(char **v, size_t n)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_string(v[i]));
-    return a;
-}
-
 static json_t *s_referral_json(const Pelukan__V1__Referral *f)
 {
     return json_pack("{s:s, s:s, s:s, s:o, s:b, s:s, s:s?, s:s, s:s?, s:s?, s:I, s:I, s:i, s:b}", "referral_id",
                      f->referral_id, "case_id", f->case_id, "agency_code", f->agency_code, "services",
-                     s_codes(f->services, f->n_services), "urgent", f->urgent, "reason_code", f->reason_code,
-                     "legal_basis_code", f->legal_basis_code[0] ? f->legal_basis_code : NULL, "state", f->state,
-                     "decline_reason_code", f->decline_reason_code[0] ? f->decline_reason_code : NULL, "outcome_code",
-                     f->outcome_code[0] ? f->outcome_code : NULL, "created_at_us", (json_int_t)f->created_at_us,
-                     "due_at_us", (json_int_t)f->due_at_us, "follow_ups", (int)f->follow_ups, "overdue", f->overdue);
+                     intake_json_strings(f->services, f->n_services), "urgent", f->urgent, "reason_code",
+                     f->reason_code, "legal_basis_code", f->legal_basis_code[0] ? f->legal_basis_code : NULL, "state",
+                     f->state, "decline_reason_code", f->decline_reason_code[0] ? f->decline_reason_code : NULL,
+                     "outcome_code", f->outcome_code[0] ? f->outcome_code : NULL, "created_at_us",
+                     (json_int_t)f->created_at_us, "due_at_us", (json_int_t)f->due_at_us, "follow_ups",
+                     (int)f->follow_ups, "overdue", f->overdue);
 }
 
 static void s_answer_referral(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
@@ -70,9 +63,9 @@ static void s_agencies_done(int rc, const Pelukan__V1__CommandReply *reply, void
     for (size_t i = 0;
          reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_AGENCIES && i < reply->agencies->n_items; i++) {
         const Pelukan__V1__Agency *a = reply->agencies->items[i];
-        json_array_append_new(items,
-                              json_pack("{s:s, s:s, s:s, s:o, s:s}", "code", a->code, "name", a->name, "kind", a->kind,
-                                        "services", s_codes(a->services, a->n_services), "contact", a->contact));
+        json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:o, s:s}", "code", a->code, "name", a->name, "kind",
+                                               a->kind, "services", intake_json_strings(a->services, a->n_services),
+                                               "contact", a->contact));
     }
     intake_json(c->req, 200, json_pack("{s:o}", "agencies", items));
     intake_call_free(c);
