@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "audit_keys.h"
 #include "audit_seal.h"
 #include "pelukan/bus.h"
 #include "pelukan/busauth.h"
@@ -20,6 +21,11 @@
 #define S_DEFAULT_ENTRIES 1000
 #define S_MAX_BYTES       (32u << 20)
 #define S_RETRY_US        1000000u
+/* Rows looked at per request when a filter is applied to opened entries
+ * (type, actor): the answer says where to go on (next_gseq). */
+#define S_SCAN_ROWS 20000
+/* Keys of the cases one request opens, direct-mapped by name. */
+#define S_KEY_CACHE 64
 
 struct audit_archive {
     zactor_t *actor;
@@ -32,12 +38,20 @@ struct audit_archive {
 };
 
 typedef struct {
+    char name[256];
+    bool by_ref;
+    int rc;
+    uint8_t key[PK_DATAKEY_BYTES];
+} s_cached_key_t;
+
+typedef struct {
     audit_archive_t *self;
     zsock_t *router;
     PGconn *conn;
     pk_pg_stmts_t stmts; /* case keys, on this session */
     uint8_t *opened;     /* scratch: one opened entry */
     size_t opened_cap;
+    s_cached_key_t *keys; /* sodium_malloc'd, S_KEY_CACHE; wiped after each request */
     uint64_t next_connect_us;
 } s_actor_t;
 
@@ -74,9 +88,20 @@ static bool s_connected(s_actor_t *a)
     return true;
 }
 
+/* True when the request filters on what only an opened entry says. */
+static bool s_filters_opened(const Pelukan__V1__ArchiveRequest *req)
+{
+    return req->event_type[0] || req->actor_id[0];
+}
+
 /* Builds the query for a request; only the filters asked for appear, and
- * every value is a parameter. */
-static int s_query(const Pelukan__V1__ArchiveRequest *req, char *sql, size_t cap, const char **params, char nums[4][24])
+ * every value is a parameter. A case is asked by its id and found by what
+ * the log names it with (audit_keys.h): its pseudonym while it lives, its
+ * tombstone once erased, its id in entries sealed before pseudonyms. Type
+ * and actor are in clear only for entries of no case: entries of a case
+ * are kept for s_matches(). */
+static int s_query(s_actor_t *a, const Pelukan__V1__ArchiveRequest *req, char *sql, size_t cap, const char **params,
+                   char nums[4][24], char ref[AUDIT_REF_LEN + 1], char tomb[AUDIT_TOMB_LEN + 1], uint32_t *want)
 {
     int n = 0;
     uint32_t max = req->max_count ? req->max_count : S_DEFAULT_ENTRIES;
@@ -97,21 +122,63 @@ static int s_query(const Pelukan__V1__ArchiveRequest *req, char *sql, size_t cap
         params[n++] = nums[0];
         used =
             (size_t)snprintf(sql, cap, "SELECT gseq, producer, epoch, seq, envelope FROM event_log WHERE gseq >= $1");
-        const struct {
-            const char *column, *value;
-        } filters[] = {{"case_id", req->case_id}, {"event_type", req->event_type}, {"actor_id", req->actor_id}};
-        for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
-            if (!filters[i].value[0])
-                continue;
-            params[n++] = filters[i].value;
-            used += (size_t)snprintf(sql + used, cap - used, " AND %s = $%d", filters[i].column, n);
+        if (req->case_id[0]) {
+            uint8_t key[PK_DATAKEY_BYTES];
+            if (audit_key_of_case(a->conn, &a->stmts, a->self->case_keys, a->self->log, req->case_id, false, key,
+                                  ref) != 0)
+                ref[0] = '\0';
+            sodium_memzero(key, sizeof key);
+            audit_tomb(a->self->case_keys, req->case_id, tomb);
+            params[n++] = ref;
+            params[n++] = tomb;
+            params[n++] = req->case_id;
+            used += (size_t)snprintf(sql + used, cap - used, " AND case_ref IN ($%d, $%d, $%d)", n - 2, n - 1, n);
+        }
+        if (req->event_type[0]) {
+            params[n++] = req->event_type;
+            used += (size_t)snprintf(sql + used, cap - used, " AND (event_type IS NULL OR event_type = $%d)", n);
+        }
+        if (req->actor_id[0]) {
+            params[n++] = req->actor_id;
+            used += (size_t)snprintf(sql + used, cap - used, " AND (actor_id IS NULL OR actor_id = $%d)", n);
         }
         used += (size_t)snprintf(sql + used, cap - used, " ORDER BY gseq");
     }
+    *want = max;
+    if (!req->producer[0] && s_filters_opened(req))
+        max = S_SCAN_ROWS;
     snprintf(nums[2], 24, "%u", max);
     params[n++] = nums[2];
     snprintf(sql + used, cap - used, " LIMIT $%d", n);
     return n;
+}
+
+/* The key a sealed entry names, from this request's cache or the
+ * database: 0 or PK_ECRYPTO (erased) or PK_EDB. */
+static int s_key(s_actor_t *a, const uint8_t *name, size_t name_len, bool by_ref, uint8_t key[PK_DATAKEY_BYTES])
+{
+    if (!a->keys) {
+        a->keys = sodium_malloc(S_KEY_CACHE * sizeof *a->keys);
+        if (!a->keys)
+            abort(); /* the allocation policy */
+        sodium_memzero(a->keys, S_KEY_CACHE * sizeof *a->keys);
+    }
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (size_t i = 0; i < name_len; i++)
+        h = (h ^ name[i]) * 1099511628211ull;
+    s_cached_key_t *slot = &a->keys[h % S_KEY_CACHE];
+    if (slot->name[0] && slot->by_ref == by_ref && strlen(slot->name) == name_len &&
+        memcmp(slot->name, name, name_len) == 0) {
+        memcpy(key, slot->key, PK_DATAKEY_BYTES);
+        return slot->rc;
+    }
+    snprintf(slot->name, sizeof slot->name, "%.*s", (int)name_len, (const char *)name);
+    slot->by_ref = by_ref;
+    slot->rc = audit_key_of_entry(a->conn, &a->stmts, a->self->case_keys, a->self->log, slot->name, by_ref, slot->key);
+    if (slot->rc == PK_EDB)
+        slot->name[0] = '\0';
+    memcpy(key, slot->key, PK_DATAKEY_BYTES);
+    return slot->rc;
 }
 
 /* The envelope of a stored entry: as stored, opened with its case's key
@@ -121,20 +188,19 @@ static int s_query(const Pelukan__V1__ArchiveRequest *req, char *sql, size_t cap
 static const uint8_t *s_open_entry(s_actor_t *a, const uint8_t *stored, size_t len, const char *producer,
                                    size_t *out_len)
 {
-    const uint8_t *case_id;
-    size_t case_len;
+    const uint8_t *name;
+    size_t name_len;
+    bool by_ref;
     *out_len = len;
-    if (!audit_sealed(stored, len, &case_id, &case_len))
+    if (!audit_sealed(stored, len, &name, &name_len, &by_ref))
         return stored;
     size_t need = len > 256 ? len : 256; /* also an erased entry's envelope */
     if (need > a->opened_cap) {
         a->opened = pk_realloc(a->opened, need);
         a->opened_cap = need;
     }
-    char id[256];
-    snprintf(id, sizeof id, "%.*s", (int)case_len, (const char *)case_id);
     uint8_t key[PK_DATAKEY_BYTES];
-    int rc = pk_pg_case_key(a->conn, &a->stmts, a->self->case_keys, a->self->log, id, false, key);
+    int rc = s_key(a, name, name_len, by_ref, key);
     if (rc == 0)
         rc = audit_unseal(key, stored, len, a->opened, out_len);
     sodium_memzero(key, sizeof key);
@@ -144,6 +210,18 @@ static const uint8_t *s_open_entry(s_actor_t *a, const uint8_t *stored, size_t l
     erased.producer = (char *)producer;
     *out_len = pelukan__v1__envelope__pack(&erased, a->opened);
     return a->opened;
+}
+
+/* Whether an opened entry is of the type and actor asked for. */
+static bool s_matches(const Pelukan__V1__ArchiveRequest *req, const uint8_t *env, size_t len)
+{
+    if (!s_filters_opened(req))
+        return true;
+    Pelukan__V1__Envelope *e = pk_envelope_unpack(env, len, len);
+    bool ok = e && (!req->event_type[0] || strcmp(pk_envelope_type(e), req->event_type) == 0) &&
+              (!req->actor_id[0] || (e->actor && strcmp(e->actor->id, req->actor_id) == 0));
+    pk_envelope_free(e);
+    return ok;
 }
 
 /* Serves one request: [identity][ArchiveRequest]. */
@@ -186,9 +264,10 @@ static void s_serve(s_actor_t *a)
         s_send_status(a, identity, PELUKAN__V1__ARCHIVE_REPLY__STATUS__STATUS_UNAVAILABLE, "database unavailable");
         goto done;
     }
-    char sql[512], nums[4][24];
-    const char *params[8];
-    int np = s_query(req, sql, sizeof sql, params, nums);
+    char sql[640], nums[4][24], ref[AUDIT_REF_LEN + 1], tomb[AUDIT_TOMB_LEN + 1];
+    const char *params[10];
+    uint32_t want;
+    int np = s_query(a, req, sql, sizeof sql, params, nums, ref, tomb, &want);
     head = PQexecParams(a->conn, "SELECT coalesce(max(gseq), 0) FROM event_log", 0, NULL, NULL, NULL, NULL, 1);
     res = PQexecParams(a->conn, sql, np, NULL, params, NULL, NULL, 1);
     if (PQresultStatus(head) != PGRES_TUPLES_OK || PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -196,20 +275,20 @@ static void s_serve(s_actor_t *a)
         s_send_status(a, identity, PELUKAN__V1__ARCHIVE_REPLY__STATUS__STATUS_UNAVAILABLE, "database error");
         goto done;
     }
-    int n = PQntuples(res), count = 0;
+    /* The entries, opened, as [position][envelope] frame pairs; next_gseq
+     * is the first entry not looked at, where the asker goes on. */
+    int n = PQntuples(res);
+    uint32_t count = 0;
+    uint64_t next = req->from_gseq;
     size_t bytes = 0;
-    while (count < n && bytes < S_MAX_BYTES)
-        bytes += (size_t)PQgetlength(res, count++, 4);
-    Pelukan__V1__ArchiveReply rep = PELUKAN__V1__ARCHIVE_REPLY__INIT;
-    rep.status = PELUKAN__V1__ARCHIVE_REPLY__STATUS__STATUS_OK;
-    rep.last_gseq = pk_be64_get(PQgetvalue(head, 0, 0));
-    rep.count = (uint32_t)count;
-    uint8_t buf[64];
-    size_t len = pelukan__v1__archive_reply__pack(&rep, buf);
-    void *raw = zsock_resolve(a->router);
-    zmq_send(raw, zframe_data(identity), zframe_size(identity), ZMQ_SNDMORE);
-    zmq_send(raw, buf, len, count ? ZMQ_SNDMORE : 0);
-    for (int i = 0; i < count; i++) {
+    zmsg_t *out = zmsg_new();
+    for (int i = 0; i < n && count < want && bytes < S_MAX_BYTES; i++) {
+        next = pk_be64_get(PQgetvalue(res, i, 0)) + 1;
+        size_t env_len;
+        const uint8_t *env = s_open_entry(a, (const uint8_t *)PQgetvalue(res, i, 4), (size_t)PQgetlength(res, i, 4),
+                                          PQgetvalue(res, i, 1), &env_len);
+        if (!req->producer[0] && !s_matches(req, env, env_len))
+            continue;
         uint8_t pos[PK_BUS_HEADER_BYTES + 8 + 64];
         size_t plen = (size_t)PQgetlength(res, i, 1);
         if (plen > 64)
@@ -217,12 +296,23 @@ static void s_serve(s_actor_t *a)
         pk_bus_header_write(pos, pk_be64_get(PQgetvalue(res, i, 2)), pk_be64_get(PQgetvalue(res, i, 3)));
         memcpy(pos + PK_BUS_HEADER_BYTES, PQgetvalue(res, i, 0), 8);
         memcpy(pos + PK_BUS_HEADER_BYTES + 8, PQgetvalue(res, i, 1), plen);
-        zmq_send(raw, pos, PK_BUS_HEADER_BYTES + 8 + plen, ZMQ_SNDMORE);
-        size_t env_len;
-        const uint8_t *env = s_open_entry(a, (const uint8_t *)PQgetvalue(res, i, 4), (size_t)PQgetlength(res, i, 4),
-                                          PQgetvalue(res, i, 1), &env_len);
-        zmq_send(raw, env, env_len, i + 1 < count ? ZMQ_SNDMORE : 0);
+        zmsg_addmem(out, pos, PK_BUS_HEADER_BYTES + 8 + plen);
+        zmsg_addmem(out, env, env_len);
+        bytes += env_len;
+        count++;
     }
+    if (a->keys)
+        sodium_memzero(a->keys, S_KEY_CACHE * sizeof *a->keys);
+    Pelukan__V1__ArchiveReply rep = PELUKAN__V1__ARCHIVE_REPLY__INIT;
+    rep.status = PELUKAN__V1__ARCHIVE_REPLY__STATUS__STATUS_OK;
+    rep.last_gseq = pk_be64_get(PQgetvalue(head, 0, 0));
+    rep.count = count;
+    rep.next_gseq = req->producer[0] ? 0 : next;
+    uint8_t buf[64];
+    size_t len = pelukan__v1__archive_reply__pack(&rep, buf);
+    zmsg_pushmem(out, buf, len);
+    zmsg_pushmem(out, zframe_data(identity), zframe_size(identity));
+    zmsg_send(&out, a->router);
     pk_metric_add(self->m_entries, (uint64_t)count);
 done:
     PQclear(head);
@@ -265,6 +355,8 @@ static void s_actor(zsock_t *pipe, void *arg)
     zpoller_destroy(&poller);
     zsock_destroy(&a.router);
     free(a.opened);
+    if (a.keys)
+        sodium_free(a.keys);
     if (a.conn)
         PQfinish(a.conn);
 }

@@ -8,6 +8,7 @@
 
 #include "audit.h"
 #include "audit_chain.h"
+#include "audit_keys.h"
 #include "audit_merkle.h"
 #include "audit_seal.h"
 #include "pelukan/service.h"
@@ -25,8 +26,19 @@
 #define S_KEY_SLOTS 8192
 typedef struct {
     char case_id[256];
+    char ref[AUDIT_REF_LEN + 1];
     uint8_t key[PK_DATAKEY_BYTES];
 } s_key_slot_t;
+
+/* The columns of one entry besides its place and chain: what a query may
+ * read in clear. An entry of a case has only its pseudonym here. */
+typedef struct {
+    const uint8_t *stored;
+    size_t len;
+    const char *type, *case_ref, *actor;
+    uint64_t occurred_us;
+    bool logged_at; /* the time it was logged, for entries not of a case */
+} s_row_t;
 
 /* What the subscriber thread owns: the chain head, and the batch's rows in
  * COPY binary format. The head is read when a database session begins and
@@ -41,6 +53,7 @@ typedef struct {
     int rows;
     uint8_t *sealed; /* scratch for one sealed entry */
     size_t sealed_cap;
+    char tomb[AUDIT_TOMB_LEN + 1]; /* of the row being made */
     s_key_slot_t *key_slots; /* sodium_malloc'd, S_KEY_SLOTS */
     pk_pg_stmts_t stmts;     /* on the subscriber's session: case keys */
 } s_batch_t;
@@ -147,60 +160,96 @@ static s_key_slot_t *s_key_slot(s_batch_t *b, const char *case_id)
     return &b->key_slots[h % S_KEY_SLOTS];
 }
 
-/* What is stored of an event: an event of a case sealed under the case's
- * key (made on first use), any other as it came; CaseErased is kept
- * readable (it names no one) and replaces the case's key with an empty
- * tombstone, after which the case's entries say nothing, and an event of
- * the case that arrives later (from another producer) is stored as an
- * envelope naming only its producer. Returns the bytes (the event's own or
- * b->sealed) or NULL on a database error. */
-static const uint8_t *s_stored(audit_t *a, PGconn *conn, const pk_bus_event_t *ev, size_t *len)
+/* Room for `need` bytes in the batch's scratch. */
+static uint8_t *s_scratch(s_batch_t *b, size_t need)
 {
-    s_batch_t *b = &a->batch;
-    const Pelukan__V1__Envelope *e = ev->envelope;
-    size_t case_len = strlen(e->case_id);
-    *len = ev->raw_len;
-    if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_ERASED) {
-        s_key_slot_t *slot = s_key_slot(b, e->case_id);
-        if (strcmp(slot->case_id, e->case_id) == 0)
-            sodium_memzero(slot, sizeof *slot);
-        const char *p[] = {e->case_id};
-        PGresult *r = pk_pg_exec_prepared(&b->stmts, conn, a->log,
-                                          "INSERT INTO case_key (case_id, wrapped_key) VALUES ($1, '\\x')"
-                                          " ON CONFLICT (case_id) DO UPDATE SET wrapped_key = '\\x'",
-                                          1, p);
-        PQclear(r);
-        return r ? ev->raw : NULL;
-    }
-    if (case_len == 0 || case_len > 255 || !pk_utf8_valid(e->case_id, case_len))
-        return ev->raw;
-    s_key_slot_t *slot = s_key_slot(b, e->case_id);
-    if (strcmp(slot->case_id, e->case_id) != 0) {
-        int rc = pk_pg_case_key(conn, &b->stmts, a->keys, a->log, e->case_id, true, slot->key);
-        if (rc == PK_EDB)
-            return NULL;
-        if (rc != 0) {
-            /* Erased (the tombstone does not open): keep its place only. */
-            sodium_memzero(slot, sizeof *slot);
-            Pelukan__V1__Envelope erased = PELUKAN__V1__ENVELOPE__INIT;
-            erased.producer = (char *)ev->producer;
-            size_t need = pelukan__v1__envelope__get_packed_size(&erased);
-            if (need > b->sealed_cap) {
-                b->sealed = pk_realloc(b->sealed, need);
-                b->sealed_cap = need;
-            }
-            *len = pelukan__v1__envelope__pack(&erased, b->sealed);
-            return b->sealed;
-        }
-        snprintf(slot->case_id, sizeof slot->case_id, "%s", e->case_id);
-    }
-    size_t need = audit_sealed_size(e->case_id, ev->raw_len);
     if (need > b->sealed_cap) {
         b->sealed = pk_realloc(b->sealed, need);
         b->sealed_cap = need;
     }
-    *len = audit_seal(slot->key, e->case_id, ev->raw, ev->raw_len, b->sealed);
     return b->sealed;
+}
+
+/* CaseErased: the case's key and pseudonym are forgotten, and the entry
+ * kept readable names the case only by its tombstone (audit_keys.h). */
+static int s_row_erased(audit_t *a, PGconn *conn, const pk_bus_event_t *ev, s_row_t *row)
+{
+    s_batch_t *b = &a->batch;
+    const Pelukan__V1__Envelope *e = ev->envelope;
+    s_key_slot_t *slot = s_key_slot(b, e->case_id);
+    if (strcmp(slot->case_id, e->case_id) == 0)
+        sodium_memzero(slot, sizeof *slot);
+    char *tomb = b->tomb;
+    audit_tomb(a->keys, e->case_id, tomb);
+    if (audit_key_erase(conn, &b->stmts, a->log, e->case_id, tomb) != 0)
+        return PK_EDB;
+    Pelukan__V1__Envelope named = *e;
+    named.case_id = tomb;
+    uint8_t *out = s_scratch(b, pelukan__v1__envelope__get_packed_size(&named));
+    row->len = pelukan__v1__envelope__pack(&named, out);
+    row->stored = out;
+    row->type = pk_envelope_type(e);
+    row->case_ref = tomb;
+    return 0;
+}
+
+/* An event of a case already erased (from another producer, later): its
+ * place only, an envelope naming its producer. */
+static void s_row_bare(s_batch_t *b, const pk_bus_event_t *ev, s_row_t *row)
+{
+    Pelukan__V1__Envelope bare = PELUKAN__V1__ENVELOPE__INIT;
+    bare.producer = (char *)ev->producer;
+    uint8_t *out = s_scratch(b, pelukan__v1__envelope__get_packed_size(&bare));
+    row->len = pelukan__v1__envelope__pack(&bare, out);
+    row->stored = out;
+    row->type = "unknown";
+    row->actor = NULL;
+    row->occurred_us = 0;
+    row->logged_at = false;
+}
+
+/* What is stored of an event: an event of a case sealed under the case's
+ * key (made on first use) and named by the case's pseudonym, with nothing
+ * else in clear; CaseErased as s_row_erased(); an event of no case as it
+ * came, with its type, actor and times in clear. 0 or PK_EDB. */
+static int s_row(audit_t *a, PGconn *conn, const pk_bus_event_t *ev, s_row_t *row)
+{
+    s_batch_t *b = &a->batch;
+    const Pelukan__V1__Envelope *e = ev->envelope;
+    size_t case_len = strlen(e->case_id);
+    *row = (s_row_t){.stored = ev->raw,
+                     .len = ev->raw_len,
+                     .type = pk_envelope_type(e),
+                     .case_ref = e->case_id,
+                     .actor = e->actor ? e->actor->id : NULL,
+                     .occurred_us = e->occurred_at_us,
+                     .logged_at = true};
+    if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_ERASED && case_len > 0)
+        return s_row_erased(a, conn, ev, row);
+    if (case_len == 0 || case_len > 255 || !pk_utf8_valid(e->case_id, case_len))
+        return 0;
+    s_key_slot_t *slot = s_key_slot(b, e->case_id);
+    row->case_ref = NULL;
+    if (strcmp(slot->case_id, e->case_id) != 0) {
+        int rc = audit_key_of_case(conn, &b->stmts, a->keys, a->log, e->case_id, true, slot->key, slot->ref);
+        if (rc == PK_EDB)
+            return PK_EDB;
+        if (rc != 0) {
+            sodium_memzero(slot, sizeof *slot);
+            s_row_bare(b, ev, row);
+            return 0;
+        }
+        snprintf(slot->case_id, sizeof slot->case_id, "%s", e->case_id);
+    }
+    uint8_t *out = s_scratch(b, audit_sealed_size(slot->ref, ev->raw_len));
+    row->len = audit_seal(slot->key, slot->ref, ev->raw, ev->raw_len, out);
+    row->stored = out;
+    row->case_ref = slot->ref;
+    row->type = NULL;
+    row->actor = NULL;
+    row->occurred_us = 0;
+    row->logged_at = false;
+    return 0;
 }
 
 /* Chains one event to the head and adds its row to the batch. The
@@ -210,28 +259,30 @@ static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
 {
     audit_t *a = arg;
     s_batch_t *b = &a->batch;
-    size_t stored_len;
-    const uint8_t *stored = s_stored(a, conn, ev, &stored_len);
-    if (!stored)
+    s_row_t row;
+    if (s_row(a, conn, ev, &row) != 0)
         return PK_EDB;
     uint64_t gseq = b->gseq + 1;
     uint8_t hash[AUDIT_HASH_BYTES];
-    audit_chain_hash(b->hash, gseq, ev->producer, ev->epoch, ev->seq, stored, stored_len, hash);
-    const Pelukan__V1__Envelope *e = ev->envelope;
-    uint8_t nfields[2] = {0, 11};
+    audit_chain_hash(b->hash, gseq, ev->producer, ev->epoch, ev->seq, row.stored, row.len, hash);
+    uint8_t nfields[2] = {0, 12};
     s_put(b, nfields, 2);
     s_put_i64(b, gseq);
     s_put_text(b, ev->producer);
     s_put_i64(b, ev->epoch);
     s_put_i64(b, ev->seq);
-    s_put_text(b, pk_envelope_type(e));
-    s_put_text(b, e->case_id);
-    s_put_text(b, e->actor ? e->actor->id : NULL);
-    if (e->occurred_at_us)
-        s_put_i64(b, (uint64_t)((int64_t)e->occurred_at_us - S_PG_EPOCH_US));
+    s_put_text(b, row.type);
+    s_put_text(b, row.case_ref);
+    s_put_text(b, row.actor);
+    if (row.occurred_us)
+        s_put_i64(b, (uint64_t)((int64_t)row.occurred_us - S_PG_EPOCH_US));
     else
         s_put_field(b, NULL, 0);
-    s_put_field(b, stored, stored_len);
+    if (row.logged_at)
+        s_put_i64(b, (uint64_t)((int64_t)pk_now_us() - S_PG_EPOCH_US));
+    else
+        s_put_field(b, NULL, 0);
+    s_put_field(b, row.stored, row.len);
     s_put_field(b, b->hash, AUDIT_HASH_BYTES);
     s_put_field(b, hash, AUDIT_HASH_BYTES);
     b->gseq = gseq;
@@ -249,8 +300,8 @@ static int s_batch_end(PGconn *conn, void *arg)
         return 0;
     static const uint8_t trailer[2] = {0xff, 0xff};
     s_put(b, trailer, 2);
-    PGresult *r = PQexec(conn, "COPY event_log (gseq, producer, epoch, seq, event_type, case_id, actor_id,"
-                               " occurred_at, envelope, prev_hash, hash) FROM STDIN (FORMAT binary)");
+    PGresult *r = PQexec(conn, "COPY event_log (gseq, producer, epoch, seq, event_type, case_ref, actor_id,"
+                               " occurred_at, logged_at, envelope, prev_hash, hash) FROM STDIN (FORMAT binary)");
     bool ok = PQresultStatus(r) == PGRES_COPY_IN;
     PQclear(r);
     if (ok)

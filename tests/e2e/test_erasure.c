@@ -173,10 +173,26 @@ Test(erasure, two_supervisors_erase_a_case_from_every_service, .timeout = 600)
     }
     cr_assert_not_null(strstr(out, "\"seksual\""), "the report, opened for the auditor: %s", out);
     free(out);
-    count = pk_asprintf("SELECT count(*) FROM audit.event_log WHERE case_id = '%s' AND get_byte(envelope, 0) <> 0", id);
+    /* Security review N3: the log names the case only by its pseudonym,
+     * and says nothing else of its entries in clear. */
+    count = pk_asprintf("SELECT ref FROM audit.case_key WHERE case_id = '%s'", id);
+    char *ref = pkt_sql_value(T.db, count);
+    free(count);
+    cr_assert(ref && strlen(ref) == 32, "the case has a pseudonym in the audit: %s", ref ? ref : "(none)");
+    count = pk_asprintf("SELECT count(*) FILTER (WHERE case_ref = '%s') || '|' ||"
+                        " count(*) FILTER (WHERE case_ref = '%s' AND (get_byte(envelope, 0) <> 0"
+                        "  OR event_type IS NOT NULL OR actor_id IS NOT NULL OR occurred_at IS NOT NULL"
+                        "  OR logged_at IS NOT NULL)) || '|' ||"
+                        " count(*) FILTER (WHERE case_ref = '%s')"
+                        " FROM audit.event_log",
+                        ref, ref, id);
     char *clear = pkt_sql_value(T.db, count);
-    cr_assert_str_eq(clear, "0", "every entry of the case is sealed at rest");
+    cr_assert(atoi(clear) > 0 && strstr(clear, "|0|0"),
+              "every entry of the case is sealed, named by its pseudonym, with nothing else in clear: %s", clear);
     free(clear);
+    free(count);
+    count = pk_asprintf("SELECT reporter_id FROM intake.cases WHERE id = '%s'", id);
+    char *reporter_id = pkt_sql_value(T.db, count);
     free(count);
 
     /* Asked by one supervisor, with a reason; not approved by the same. */
@@ -214,12 +230,11 @@ Test(erasure, two_supervisors_erase_a_case_from_every_service, .timeout = 600)
     cr_assert_eq(s_call("GET", path, NULL, reporter, NULL), 404, "the reporter's list no longer holds it");
     char *dump = s_dump();
     char *where = s_tables_with(dump, id);
-    /* Still naming the case: the audit log (by its id, the entries
-     * sealed under a key that is now gone, checked below, with the key's
-     * empty tombstone) and intake's CaseErased in its outbox; everything
-     * else must not. */
-    static const char *const event_stores[] = {"intake.outbox,", "audit.event_log,",
-                                               "audit.case_key," /* its empty tombstone */};
+    /* Still naming the case: intake's CaseErased in its outbox (until its
+     * retention: every service must learn of it, even one that is down)
+     * and the record of the erasure; everything else must not, the audit
+     * log included (security review N3). */
+    static const char *const event_stores[] = {"intake.outbox,"};
     for (size_t i = 0; i < sizeof event_stores / sizeof event_stores[0]; i++) {
         char *at = strstr(where, event_stores[i]);
         if (at)
@@ -262,12 +277,26 @@ Test(erasure, two_supervisors_erase_a_case_from_every_service, .timeout = 600)
     cr_assert_null(strstr(out, "32.06.24"), "where is gone: %s", out);
     cr_assert_null(strstr(out, cid), "who visited is gone: %s", out);
     free(out);
-    char *keys =
-        pk_asprintf("SELECT count(*) FROM audit.case_key WHERE case_id = '%s' AND length(wrapped_key) > 0", id);
+    /* N3: the key and the pseudonym are gone; the case's entries keep
+     * their place and the pseudonym nobody can tie to the case; no clear
+     * column of the log names the reporter or the companion in an entry of
+     * a case, nor when anything happened to it. */
+    char *keys = pk_asprintf("SELECT (SELECT count(*) FROM audit.case_key WHERE case_id = '%s' OR ref = '%s')"
+                             " || '|' || (SELECT count(*) FROM audit.event_log WHERE case_ref = '%s')"
+                             " || '|' || (SELECT count(*) FROM audit.event_log WHERE case_ref = '%s'"
+                             "  AND (event_type IS NOT NULL OR actor_id IS NOT NULL OR occurred_at IS NOT NULL"
+                             "   OR logged_at IS NOT NULL))"
+                             " || '|' || (SELECT count(*) FROM audit.event_log WHERE case_ref IS NOT NULL"
+                             "  AND event_type IS DISTINCT FROM 'case_erased' AND actor_id IN ('%s', '%s'))"
+                             " || '|' || (SELECT count(*) FROM audit.case_erased)",
+                             id, ref, ref, ref, reporter_id, cid);
     left = pkt_sql_value(T.db, keys);
-    cr_assert_str_eq(left, "0", "the audit's key of the case is destroyed (a tombstone stays)");
+    cr_assert(left && strncmp(left, "0|", 2) == 0 && strstr(left, "|0|0|1") && atoi(left + 2) > 0,
+              "key and pseudonym destroyed, entries kept with nothing in clear, a tombstone: %s", left);
     free(left);
     free(keys);
+    free(ref);
+    free(reporter_id);
     /* The audit chain still verifies. */
     cr_assert_eq(pkt_ctl(T.env, "audit verify", NULL, &out), 0, "%s", out);
     free(out);

@@ -49,6 +49,10 @@ int ctl_audit_verify(const ctl_t *ctl, int argc, char **argv);
 int ctl_audit_prove(const ctl_t *ctl, int argc, char **argv);
 int ctl_audit_check_proof(const ctl_t *ctl, int argc, char **argv);
 int ctl_audit_replay(const ctl_t *ctl, int argc, char **argv);
+/* The log positions of a case's entries, asked of the archive (only it
+ * knows the case's pseudonym, security review N3). *gseqs is the caller's
+ * to free. CTL_OK or CTL_ERROR. */
+int ctl_audit_case_entries(const ctl_t *ctl, const char *case_id, uint64_t **gseqs, size_t *n);
 int ctl_audit_access(const ctl_t *ctl, int argc, char **argv);
 int ctl_watch(const ctl_t *ctl, int argc, char **argv);
 int ctl_staff_add(const ctl_t *ctl, int argc, char **argv);

@@ -124,7 +124,22 @@ static audit_hash_t *s_leaves(PGconn *conn, const s_cp_t *cp)
     return leaves;
 }
 
-static int s_prove_case(PGconn *conn, const char *case_id, uint64_t at)
+/* "{1,2,3}": a bigint[] parameter. Caller frees. */
+static char *s_gseq_array(const uint64_t *gseqs, size_t n)
+{
+    char *out = pk_malloc(2 + n * 21);
+    size_t used = 0;
+    out[used++] = '{';
+    for (size_t i = 0; i < n; i++)
+        used += (size_t)sprintf(out + used, "%s%llu", i ? "," : "", (unsigned long long)gseqs[i]);
+    out[used++] = '}';
+    out[used] = '\0';
+    return out;
+}
+
+/* The case's entries are found by the archive (their pseudonym is the
+ * audit's), then proved from the log as stored. */
+static int s_prove_case(const ctl_t *ctl, PGconn *conn, const char *case_id, uint64_t at)
 {
     s_cp_t cp;
     if (!s_load_cp(conn, at, &cp))
@@ -132,13 +147,22 @@ static int s_prove_case(PGconn *conn, const char *case_id, uint64_t at)
     audit_hash_t *leaves = s_leaves(conn, &cp);
     if (!leaves)
         return CTL_ERROR;
-    char g[24];
+    uint64_t *gseqs;
+    size_t n;
+    if (ctl_audit_case_entries(ctl, case_id, &gseqs, &n) != CTL_OK) {
+        free(gseqs);
+        free(leaves);
+        return CTL_ERROR;
+    }
+    char g[24], *list = s_gseq_array(gseqs, n);
+    free(gseqs);
     snprintf(g, sizeof g, "%llu", (unsigned long long)cp.gseq);
-    const char *p[] = {case_id, g};
+    const char *p[] = {list, g};
     PGresult *r = PQexecParams(conn,
                                "SELECT gseq, producer, epoch, seq, prev_hash, envelope FROM event_log"
-                               " WHERE case_id = $1 AND gseq <= $2 ORDER BY gseq",
+                               " WHERE gseq = ANY($1::bigint[]) AND gseq <= $2 ORDER BY gseq",
                                2, NULL, p, NULL, NULL, 1);
+    free(list);
     if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) == 0) {
         fprintf(stderr, "pelukanctl: no entries of case %s up to checkpoint %llu\n", case_id,
                 (unsigned long long)cp.gseq);
@@ -214,7 +238,7 @@ int ctl_audit_prove(const ctl_t *ctl, int argc, char **argv)
     PGconn *conn = ctl_db(ctl);
     if (!conn)
         return CTL_ERROR;
-    int rc = case_id ? s_prove_case(conn, case_id, at) : s_prove_consistency(conn, from, to);
+    int rc = case_id ? s_prove_case(ctl, conn, case_id, at) : s_prove_consistency(conn, from, to);
     PQfinish(conn);
     return rc;
 }

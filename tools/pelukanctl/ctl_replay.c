@@ -20,6 +20,10 @@ typedef struct {
     bool follow, json, access;
 } s_query_t;
 
+/* Called for each entry an answer brings, in the log's order. */
+typedef void (*s_each_fn)(const s_query_t *q, uint64_t gseq, const char *producer, uint64_t epoch, uint64_t seq,
+                          const Pelukan__V1__Envelope *e, void *arg);
+
 /* Sends one request and waits for its reply, retrying on a fresh socket
  * (Lazy Pirate). Returns the reply's frames or NULL. */
 static zmsg_t *s_request(const ctl_t *ctl, const char *endpoint, zsock_t **sock, const uint8_t *req, size_t len)
@@ -63,7 +67,7 @@ static void s_print_access(const Pelukan__V1__Envelope *e, uint64_t gseq, bool j
            a->ref[0] ? " ref=" : "", a->ref, (unsigned long long)gseq);
 }
 
-static int s_run(const ctl_t *ctl, const s_query_t *q)
+static int s_run(const ctl_t *ctl, const s_query_t *q, s_each_fn each, void *arg)
 {
     const char *endpoint = pk_config_str(ctl->cfg, "PELUKAN_AUDIT_ARCHIVE");
     zsock_t *sock = NULL;
@@ -103,6 +107,7 @@ static int s_run(const ctl_t *ctl, const s_query_t *q)
             break;
         }
         uint32_t count = head->count;
+        uint64_t moved = head->next_gseq;
         pelukan__v1__archive_reply__free_unpacked(head, NULL);
         for (uint32_t i = 0; i < count; i++) {
             zframe_t *pos = zmsg_pop(rep), *body = zmsg_pop(rep);
@@ -119,10 +124,7 @@ static int s_run(const ctl_t *ctl, const s_query_t *q)
             memcpy(producer, zframe_data(pos) + PK_BUS_HEADER_BYTES + 8, nl);
             producer[nl] = '\0';
             Pelukan__V1__Envelope *e = pk_envelope_unpack(zframe_data(body), zframe_size(body), zframe_size(body));
-            if (q->access && e && e->case_data_accessed)
-                s_print_access(e, gseq, q->json);
-            else if (!q->access)
-                ctl_print_entry(stdout, gseq, producer, epoch, seq, e, q->json);
+            each(q, gseq, producer, epoch, seq, e, arg);
             pk_envelope_free(e);
             next = gseq + 1;
             printed++;
@@ -130,6 +132,12 @@ static int s_run(const ctl_t *ctl, const s_query_t *q)
             zframe_destroy(&body);
         }
         zmsg_destroy(&rep);
+        if (count == 0 && moved > next) {
+            next = moved; /* looked at entries none of which matched */
+            continue;
+        }
+        if (moved > next)
+            next = moved;
         if (count == 0) {
             if (!q->follow || zsys_interrupted)
                 break;
@@ -177,12 +185,49 @@ static int s_parse(int argc, char **argv, s_query_t *q, const char *cmd)
     return CTL_OK;
 }
 
+static void s_print(const s_query_t *q, uint64_t gseq, const char *producer, uint64_t epoch, uint64_t seq,
+                    const Pelukan__V1__Envelope *e, void *arg)
+{
+    (void)arg;
+    if (q->access && e && e->case_data_accessed)
+        s_print_access(e, gseq, q->json);
+    else if (!q->access)
+        ctl_print_entry(stdout, gseq, producer, epoch, seq, e, q->json);
+}
+
+typedef struct {
+    uint64_t *gseqs;
+    size_t n, cap;
+} s_gseqs_t;
+
+static void s_collect(const s_query_t *q, uint64_t gseq, const char *producer, uint64_t epoch, uint64_t seq,
+                      const Pelukan__V1__Envelope *e, void *arg)
+{
+    (void)q, (void)producer, (void)epoch, (void)seq, (void)e;
+    s_gseqs_t *g = arg;
+    if (g->n == g->cap) {
+        g->cap = g->cap ? 2 * g->cap : 64;
+        g->gseqs = pk_realloc(g->gseqs, g->cap * sizeof *g->gseqs);
+    }
+    g->gseqs[g->n++] = gseq;
+}
+
+int ctl_audit_case_entries(const ctl_t *ctl, const char *case_id, uint64_t **gseqs, size_t *n)
+{
+    s_query_t q = {.case_id = case_id};
+    s_gseqs_t g = {0};
+    int rc = s_run(ctl, &q, s_collect, &g);
+    *gseqs = g.gseqs;
+    *n = g.n;
+    return rc;
+}
+
 int ctl_audit_replay(const ctl_t *ctl, int argc, char **argv)
 {
     s_query_t q = {0};
     if (s_parse(argc, argv, &q, "replay") != CTL_OK)
         return CTL_ERROR;
-    return s_run(ctl, &q);
+    return s_run(ctl, &q, s_print, NULL);
 }
 
 int ctl_audit_access(const ctl_t *ctl, int argc, char **argv)
@@ -194,5 +239,5 @@ int ctl_audit_access(const ctl_t *ctl, int argc, char **argv)
         fprintf(stderr, "pelukanctl audit access: give --case ID or --staff ID\n");
         return CTL_ERROR;
     }
-    return s_run(ctl, &q);
+    return s_run(ctl, &q, s_print, NULL);
 }

@@ -261,11 +261,14 @@ static int s_page_check(s_state_t *st, const PGresult *r, s_mpage_t *pg)
         if (PQgetlength(r, i, 8) != AUDIT_HASH_BYTES || memcmp(PQgetvalue(r, i, 8), h, AUDIT_HASH_BYTES) != 0)
             return s_fail("entry %llu was changed (its hash does not match its contents)", (unsigned long long)gseq);
         /* The columns that queries use must say what the envelope says; a
-         * sealed entry (audit_seal.h) says only its case in clear. */
+         * sealed entry (audit_seal.h) says only the name of its key in
+         * clear, and one sealed under a pseudonym nothing else (security
+         * review N3: its type, actor and times are NULL). */
         const uint8_t *case_id;
         size_t case_len;
         uint32_t payload = 0;
-        bool sealed = audit_sealed(env, env_len, &case_id, &case_len);
+        bool by_ref = false;
+        bool sealed = audit_sealed(env, env_len, &case_id, &case_len, &by_ref);
         bool scanned = sealed || s_scan(env, env_len, &case_id, &case_len, &payload);
         /* A case id that is not UTF-8 is logged as NULL (text columns must
          * be UTF-8); the envelope keeps its bytes. */
@@ -273,8 +276,9 @@ static int s_page_check(s_state_t *st, const PGresult *r, s_mpage_t *pg)
             scanned &&
             (((size_t)PQgetlength(r, i, 5) == case_len && memcmp(PQgetvalue(r, i, 5), case_id, case_len) == 0) ||
              (PQgetlength(r, i, 5) == 0 && !pk_utf8_valid(case_id, case_len)));
-        bool same = case_same && (sealed || strcmp(s_type_name(payload), PQgetvalue(r, i, 4)) == 0);
-        if (!same)
+        bool type_same = sealed ? !by_ref || (PQgetlength(r, i, 4) == 0 && PQgetvalue(r, i, 9)[0] == 1)
+                                : strcmp(s_type_name(payload), PQgetvalue(r, i, 4)) == 0;
+        if (!case_same || !type_same)
             return s_fail("entry %llu: its columns differ from its envelope", (unsigned long long)gseq);
         memcpy(pg->hashes[pg->n++], h, AUDIT_HASH_BYTES);
         for (; st->next_cp < st->ncp && st->cps[st->next_cp].gseq == gseq; st->next_cp++)
@@ -336,8 +340,10 @@ static int s_verify(PGconn *conn, const uint8_t pk[AUDIT_PK_BYTES])
             snprintf(to, sizeof to, "%llu", (unsigned long long)(sent + S_PAGE));
             const char *p[] = {from, to};
             PQsendQueryParams(conn,
-                              "SELECT gseq, producer, epoch, seq, event_type, coalesce(case_id, ''), envelope,"
-                              " prev_hash, hash FROM event_log WHERE gseq >= $1 AND gseq < $2 ORDER BY gseq",
+                              "SELECT gseq, producer, epoch, seq, coalesce(event_type, ''), coalesce(case_ref, ''),"
+                              " envelope, prev_hash, hash,"
+                              " actor_id IS NULL AND occurred_at IS NULL AND logged_at IS NULL"
+                              " FROM event_log WHERE gseq >= $1 AND gseq < $2 ORDER BY gseq",
                               2, NULL, p, NULL, NULL, 1);
             PQpipelineSync(conn);
             sent += S_PAGE;

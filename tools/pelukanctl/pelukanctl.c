@@ -35,9 +35,9 @@ static const struct {
      true},
     {"audit", "prove", ctl_audit_prove,
      "audit prove (--case ID [--checkpoint GSEQ] | --from GSEQ --to GSEQ)\n"
-     "      print inclusion proofs of a case's entries in a signed checkpoint, or a\n"
-     "      consistency proof between two checkpoints",
-     false},
+     "      print inclusion proofs of a case's entries in a signed checkpoint (the\n"
+     "      archive finds them), or a consistency proof between two checkpoints",
+     true},
     {"audit", "check-proof", ctl_audit_check_proof,
      "audit check-proof [--public-key HEX] [FILE]\n"
      "      check a proof offline (stdin when no FILE); exit 1 when it does not hold",
