@@ -33,9 +33,44 @@
     "   locked_until = CASE WHEN s.n >= $2::int THEN now() + make_interval(secs => $3::int) END"                       \
     " FROM s WHERE t.id = s.id RETURNING t.id, t.role, coalesce(t.agency_code, ''), t.password_hash,"                  \
     "   t.locked_until IS NOT NULL"
-static const char S_CLAIM_BY_LOGIN[] = S_CLAIM("login");
 static const char S_CLAIM_BY_ID[] = S_CLAIM("id");
 static const char S_CLEAR_SQL[] = "UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE id = $1";
+
+/* A login's claim (security review N6): as S_CLAIM, except that a device
+ * that signed in to the account before ($4: its token's hash) gets through
+ * the account's lock-out with its own budget of wrong tries (claimed the
+ * same way, before the check), so that a stranger's wrong passwords keep
+ * the stranger out, not the owner. Returns as S_CLAIM, then whether it got
+ * through a lock. */
+static const char S_CLAIM_LOGIN_SQL[] =
+    "WITH s AS (SELECT t.id, CASE WHEN t.locked_until <= now() THEN 0 ELSE t.failed_logins END + 1 AS n,"
+    "   coalesce(t.locked_until > now(), false) AS through FROM staff t"
+    "   LEFT JOIN staff_device d ON d.staff_id = t.id AND d.token_hash = $4 AND d.failures < $2::int"
+    "   WHERE t.login = $1 AND NOT t.disabled"
+    "   AND (t.locked_until IS NULL OR t.locked_until <= now() OR d.staff_id IS NOT NULL) FOR UPDATE OF t),"
+    " d AS (UPDATE staff_device SET failures = failures + 1 FROM s"
+    "   WHERE s.through AND staff_device.staff_id = s.id AND staff_device.token_hash = $4)"
+    " UPDATE staff t SET failed_logins = CASE WHEN s.through THEN t.failed_logins ELSE s.n END,"
+    "   locked_until = CASE WHEN s.through THEN t.locked_until"
+    "     WHEN s.n >= $2::int THEN now() + make_interval(secs => $3::int) END"
+    " FROM s WHERE t.id = s.id RETURNING t.id, t.role, coalesce(t.agency_code, ''), t.password_hash,"
+    "   t.locked_until IS NOT NULL AND NOT s.through, s.through";
+
+/* A right password: the count is cleared (not a lock a known device got
+ * through), the device's token replaced by a new one, and at most the
+ * S_DEVICES most recent devices of the account kept. $1 staff, $2 the old
+ * token's hash ('' if none), $3 the new one's. */
+#define S_DEVICES "5"
+static const char S_LOGIN_CLEAR_SQL[] =
+    "UPDATE staff SET failed_logins = 0, locked_until = NULL"
+    " WHERE id = $1 AND (locked_until IS NULL OR locked_until <= now())";
+static const char S_DEVICE_SQL[] =
+    "WITH o AS (DELETE FROM staff_device WHERE staff_id = $1 AND token_hash = $2)"
+    " INSERT INTO staff_device (staff_id, token_hash) VALUES ($1, $3)";
+static const char S_DEVICE_PRUNE_SQL[] =
+    "DELETE FROM staff_device WHERE staff_id = $1 AND token_hash NOT IN"
+    " (SELECT token_hash FROM staff_device WHERE staff_id = $1 ORDER BY last_seen DESC LIMIT " S_DEVICES ")";
+#define S_DEVICE_PREFIX "dev_"
 
 /* An Argon2id hash (the same limits as pk_password_hash) of 32 random
  * bytes nobody kept: an unknown or disabled login is checked against it,
@@ -302,15 +337,16 @@ static bool s_pw_slot(intake_call_t *c)
     return true;
 }
 
-/* Claims a password check of the account `key` names (see S_CLAIM). */
+/* Claims a password check of the account `key` names (see S_CLAIM; a
+ * login's with its device, S_CLAIM_LOGIN_SQL). */
 static void s_claim(intake_call_t *c, const char *sql, const char *key, pk_db_txn_fn done)
 {
     char max[16], lock[16];
     snprintf(max, sizeof max, "%d", c->in->staff_max_failures);
     snprintf(lock, sizeof lock, "%d", c->in->staff_lock_s);
-    const char *p[] = {key, max, lock};
+    const char *p[] = {key, max, lock, c->device_hash};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn, sql, 3, p);
+    pk_db_txn_add(txn, sql, sql == S_CLAIM_LOGIN_SQL ? 4 : 3, p);
     pk_db_txn_submit(txn, done, c);
 }
 
@@ -322,13 +358,27 @@ static void s_session_made(pk_db_txn_t *txn, int status, void *arg)
     if (!intake_db_ok(c, txn, status))
         return;
     const PGresult *r = pk_db_txn_result(txn, 1);
+    json_t *device = json_string(c->device_token);
     intake_json(c->req, 200,
-                json_pack("{s:s, s:s, s:b, s:{s:s, s:s, s:s, s:s, s:s?}}", "token", c->token, "expires_at",
+                json_pack("{s:s, s:s, s:b, s:o, s:{s:s, s:s, s:s, s:s, s:s?}}", "token", c->token, "expires_at",
                           PQgetvalue(r, 0, 0), "password_change_required", strcmp(PQgetvalue(r, 0, 3), "t") == 0,
-                          "staff", "id", c->staff_id, "login", PQgetvalue(r, 0, 1), "display_name", PQgetvalue(r, 0, 2),
-                          "role", c->staff_role, "agency_code", c->staff_agency[0] ? c->staff_agency : NULL));
+                          "device", device, "staff", "id", c->staff_id, "login", PQgetvalue(r, 0, 1),
+                          "display_name", PQgetvalue(r, 0, 2), "role", c->staff_role, "agency_code",
+                          c->staff_agency[0] ? c->staff_agency : NULL));
     sodium_memzero(c->token, sizeof c->token);
+    sodium_memzero(c->device_token, sizeof c->device_token);
     intake_call_free(c);
+}
+
+/* A new random token "<prefix><64 hex>" into `out`. */
+static void s_new_token(const char *prefix, char *out)
+{
+    uint8_t raw[32];
+    randombytes_buf(raw, sizeof raw);
+    size_t plen = strlen(prefix);
+    memcpy(out, prefix, plen);
+    pk_hex(raw, sizeof raw, out + plen);
+    sodium_memzero(raw, sizeof raw);
 }
 
 static void s_login_checked(intake_call_t *c, int rc, const char *hash)
@@ -340,28 +390,31 @@ static void s_login_checked(intake_call_t *c, int rc, const char *hash)
         /* Unknown, disabled, locked or wrong: one answer (the try was
          * counted before the check). */
         if (c->staff_id[0])
-            pk_log_warn(in->log, "staff login failed: wrong password for staff %s", c->staff_id);
+            pk_log_warn(in->log, "staff login failed: wrong password for staff %s%s", c->staff_id,
+                        c->device_through ? " (from a known device, through a lock-out)" : "");
         intake_error(c->req, 401, "invalid_credentials", "Nama pengguna atau kata sandi salah", NULL);
         intake_call_free(c);
         return;
     }
-    uint8_t raw[32];
-    randombytes_buf(raw, sizeof raw);
-    memcpy(c->token, S_TOKEN_PREFIX, 4);
-    pk_hex(raw, sizeof raw, c->token + 4);
-    sodium_memzero(raw, sizeof raw);
-    char th[65], ttl[16];
+    if (c->device_through)
+        pk_log_info(in->log, "staff %s signed in from a known device through a lock-out", c->staff_id);
+    s_new_token(S_TOKEN_PREFIX, c->token);
+    s_new_token(S_DEVICE_PREFIX, c->device_token);
+    char th[65], ttl[16], dh[65];
     intake_token_hash(c->token, th);
+    intake_token_hash(c->device_token, dh);
     snprintf(ttl, sizeof ttl, "%d", in->staff_session_ttl_s);
-    const char *p[] = {c->staff_id, th, ttl};
+    const char *p[] = {c->staff_id, th, ttl}, *d[] = {c->staff_id, c->device_hash, dh};
     pk_db_txn_t *txn = pk_db_txn_new(in->db);
-    pk_db_txn_add(txn, S_CLEAR_SQL, 1, p);
+    pk_db_txn_add(txn, S_LOGIN_CLEAR_SQL, 1, p);
     pk_db_txn_add(txn,
                   "WITH s AS (INSERT INTO staff_session (token_hash, staff_id, expires_at)"
                   "   VALUES ($2, $1, now() + make_interval(secs => $3::int)) RETURNING expires_at)"
                   " SELECT " S_TS("s.expires_at") ", t.login, t.display_name, t.must_change_password"
                                                   " FROM s, staff t WHERE t.id = $1",
                   3, p);
+    pk_db_txn_add(txn, S_DEVICE_SQL, 3, d);
+    pk_db_txn_add(txn, S_DEVICE_PRUNE_SQL, 1, d);
     pk_db_txn_submit(txn, s_session_made, c);
 }
 
@@ -378,6 +431,7 @@ static void s_login_found(pk_db_txn_t *txn, int status, void *arg)
         snprintf(c->staff_agency, sizeof c->staff_agency, "%s", PQgetvalue(r, 0, 2));
         if (strcmp(PQgetvalue(r, 0, 4), "t") == 0)
             s_locked_out(c->in, c->staff_id, c->staff_role);
+        c->device_through = strcmp(PQgetvalue(r, 0, 5), "t") == 0;
         s_pw(c, PQgetvalue(r, 0, 3), password, s_login_checked);
     } else {
         /* Unknown, disabled or locked: checked against a hash of nothing
@@ -402,6 +456,17 @@ void intake_staff_login(pk_http_req_t *req, void *arg)
     }
     if (!s_password(c, "password", false))
         return;
+    json_t *device = json_object_get(c->body, "device");
+    const char *dev = json_string_value(device);
+    if (device && !(dev && strlen(dev) == 68 && strncmp(dev, S_DEVICE_PREFIX, 4) == 0 &&
+                    strspn(dev + 4, "0123456789abcdef") == 64)) {
+        intake_error(c->req, 422, "validation_failed", "Data tidak valid",
+                     json_pack("{s:s}", "device", "token perangkat dari masuk sebelumnya (dev_ dan 64 digit hex)"));
+        intake_call_free(c);
+        return;
+    }
+    if (dev)
+        intake_token_hash(dev, c->device_hash);
     /* Per client address, before a password slot is taken (review N6). */
     const char *client = pk_http_client(req);
     if (!client || !*client)
@@ -419,7 +484,7 @@ void intake_staff_login(pk_http_req_t *req, void *arg)
     snprintf(c->throttle_client, sizeof c->throttle_client, "%s", client);
     if (!s_pw_slot(c))
         return;
-    s_claim(c, S_CLAIM_BY_LOGIN, login, s_login_found);
+    s_claim(c, S_CLAIM_LOGIN_SQL, login, s_login_found);
 }
 
 /* ---- POST /v1/staff/logout ------------------------------------------------- */
@@ -742,6 +807,8 @@ static void s_reset_hashed(intake_call_t *c, int rc, const char *hash)
                   " WHERE id = $1",
                   3, p);
     pk_db_txn_add(txn, "DELETE FROM staff_session WHERE staff_id = $1", 1, p);
+    /* A reset starts the account over: no device is known to it. */
+    pk_db_txn_add(txn, "DELETE FROM staff_device WHERE staff_id = $1", 1, p);
     s_change_by(txn, c, p[0], c->target_role, PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_PASSWORD_RESET);
     pk_db_txn_submit(txn, s_reset_done, c);
 }

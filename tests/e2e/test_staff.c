@@ -1408,3 +1408,92 @@ Test(staff, n6_a_login_flood_from_one_address_keeps_nobody_else_out)
     free(f);
     pkt_intake_stop(&T);
 }
+
+/* A login from `from` with a device token (NULL: none); *device_out gets
+ * the token the answer gives (caller frees) when given. */
+static int s_login_device(const char *from, const char *login, const char *password, const char *device,
+                          char **device_out)
+{
+    char body[384], xff[96];
+    if (device)
+        snprintf(body, sizeof body, "{\"login\":\"%s\",\"password\":\"%s\",\"device\":\"%s\"}", login, password,
+                 device);
+    else
+        snprintf(body, sizeof body, "{\"login\":\"%s\",\"password\":\"%s\"}", login, password);
+    snprintf(xff, sizeof xff, "X-Forwarded-For: %s", from);
+    const char *headers[] = {"Content-Type: application/json", xff, NULL};
+    char *text = NULL;
+    int st = pkt_http("POST", T.port, "/v1/staff/login", body, strlen(body), headers, &text);
+    if (device_out && st == 200) {
+        json_t *j = json_loads(text, 0, NULL);
+        *device_out = pk_strdup(pkt_json_str(j, "device"));
+        json_decref(j);
+    }
+    free(text);
+    return st;
+}
+
+/* Security review N6: five wrong passwords from a stranger lock the
+ * account for everyone else, but not for the device its owner signed in
+ * from before, which has its own budget of wrong tries; each login gives
+ * that device a new token (the old one is spent), and a reset forgets
+ * every device. */
+Test(staff, n6_a_lock_out_keeps_the_stranger_out_not_the_owner)
+{
+    const char *extra[] = {"PELUKAN_HTTP_TRUSTED_PROXIES", "127.0.0.1", NULL};
+    pkt_intake_start(&T, "t_staff9", extra);
+    cr_assert_eq(s_add("pdp7", "companion", NULL, "kata-sandi-pdp-7"), 0);
+    char *dev = NULL, *dev2 = NULL;
+    cr_assert_eq(s_login_device("198.51.100.7", "pdp7", "kata-sandi-pdp-7", NULL, &dev), 200);
+    cr_assert(dev && strncmp(dev, "dev_", 4) == 0 && strlen(dev) == 68, "a device token: %s", dev ? dev : "(none)");
+    cr_assert_eq(s_login_device("198.51.100.7", "pdp7", "kata-sandi-pdp-7", "dev_zz", NULL), 422);
+
+    /* A stranger locks the account. */
+    for (int i = 0; i < 5; i++)
+        cr_assert_eq(s_login_device("203.0.113.66", "pdp7", "tebakan-dari-penyerang", NULL, NULL), 401);
+    char *locked = pkt_sql_value(T.db, "SELECT locked_until > now() FROM intake.staff WHERE login = 'pdp7'");
+    cr_assert_str_eq(locked, "t", "the lock is on");
+    free(locked);
+    cr_assert_eq(s_login_device("198.51.100.8", "pdp7", "kata-sandi-pdp-7", NULL, NULL), 401,
+                 "the right password from an unknown device: locked out");
+
+    /* The owner's device gets through, and is given a new token. */
+    cr_assert_eq(s_login_device("198.51.100.9", "pdp7", "kata-sandi-pdp-7", dev, &dev2), 200,
+                 "the right password from the owner's device gets through the lock");
+    cr_assert_str_neq(dev2, dev, "a new token in place of the one sent");
+    locked = pkt_sql_value(T.db, "SELECT locked_until > now() FROM intake.staff WHERE login = 'pdp7'");
+    cr_assert_str_eq(locked, "t", "the lock stays on for everyone else");
+    free(locked);
+    cr_assert_eq(s_login_device("198.51.100.9", "pdp7", "kata-sandi-pdp-7", dev, NULL), 401, "the old token is spent");
+
+    /* The known device has its own budget of wrong tries. */
+    for (int i = 0; i < 5; i++)
+        cr_assert_eq(s_login_device("198.51.100.9", "pdp7", "salah-dari-perangkat", dev2, NULL), 401);
+    cr_assert_eq(s_login_device("198.51.100.9", "pdp7", "kata-sandi-pdp-7", dev2, NULL), 401,
+                 "its own budget spent: locked out too");
+    char *count = pkt_sql_value(T.db, "SELECT count(*) FROM intake.staff_device d JOIN intake.staff s ON s.id ="
+                                      " d.staff_id WHERE s.login = 'pdp7'");
+    cr_assert_str_eq(count, "1", "one device known: only hashes of its tokens are kept");
+    free(count);
+    char *clear = pk_asprintf("SELECT count(*) FROM intake.staff_device WHERE token_hash IN ('%s', '%s')", dev, dev2);
+    count = pkt_sql_value(T.db, clear);
+    cr_assert_str_eq(count, "0", "no token kept in clear");
+    free(count);
+    free(clear);
+
+    /* A reset (by an admin: a companion's account) forgets every device. */
+    cr_assert_eq(s_add("admin9", "admin", NULL, "kata-sandi-admin-9"), 0);
+    char *admin = pkt_intake_login(&T, "admin9", "kata-sandi-admin-9", NULL);
+    char *id = pkt_sql_value(T.db, "SELECT id FROM intake.staff WHERE login = 'pdp7'"), path[128];
+    snprintf(path, sizeof path, "/v1/staff/accounts/%s/password", id);
+    cr_assert_eq(pkt_intake_call(&T, "POST", path, "{\"password\":\"kata-sandi-baru-pdp7\"}", admin, NULL, NULL), 200);
+    count = pkt_sql_value(T.db, "SELECT count(*) FROM intake.staff_device d JOIN intake.staff s ON s.id ="
+                                " d.staff_id WHERE s.login = 'pdp7'");
+    cr_assert_str_eq(count, "0", "no device known after a reset");
+    free(count);
+    free(id);
+    free(admin);
+    free(dev);
+    free(dev2);
+    pkt_intake_stop(&T);
+}

@@ -6,6 +6,27 @@ import { useState } from 'preact/hooks';
 import { api, HttpError } from '../shared/api/client';
 import { session, type T } from './common';
 
+// This browser's token for each account that signed in here: a stranger's
+// wrong passwords lock the account, but not for the device its owner used
+// before (security review N6). Each login replaces it.
+const knownDevice = {
+  key: (login: string) => `pk.staff.device.${login}`,
+  get(login: string): string | null {
+    try {
+      return localStorage.getItem(this.key(login));
+    } catch {
+      return null;
+    }
+  },
+  set(login: string, token: string | undefined) {
+    try {
+      if (token) localStorage.setItem(this.key(login), token);
+    } catch {
+      /* private mode: no known device, the lock-out applies */
+    }
+  },
+};
+
 export function StaffLogin(props: { t: T; done: () => void; notice: string | null }) {
   const { t } = props;
   const [login, setLogin] = useState('');
@@ -17,9 +38,11 @@ export function StaffLogin(props: { t: T; done: () => void; notice: string | nul
   const submit = async (e: Event) => {
     e.preventDefault();
     try {
-      const { data } = await api<{ token: string; password_change_required: boolean; staff: { role: string; display_name: string } }>('POST', '/v1/staff/login', {
-        body: { login, password },
+      const device = knownDevice.get(login);
+      const { data } = await api<{ token: string; device: string; password_change_required: boolean; staff: { role: string; display_name: string } }>('POST', '/v1/staff/login', {
+        body: device ? { login, password, device } : { login, password },
       });
+      knownDevice.set(login, data.device);
       const s = { token: data.token, role: data.staff.role, name: data.staff.display_name };
       if (data.password_change_required) {
         setErr(null);
