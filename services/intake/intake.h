@@ -51,7 +51,8 @@ typedef struct {
     struct intake_route_ctx *route_ctx; /* one per route (main.c) */
     intake_events_t *events;            /* the staff's live feed (intake_events.c) */
     intake_purge_t *purge;              /* expired codes and sessions (intake_purge.c) */
-    intake_throttle_t *throttle;        /* staff logins per client address (intake_throttle.c) */
+    intake_throttle_t *throttle;         /* staff logins per client address (intake_throttle.c) */
+    intake_throttle_t *account_throttle; /* ... and per account: half the password slots at most */
     intake_dispatch_t *dispatch;        /* commands to dispatch (intake_dispatch.c) */
     pk_rpc_uv_t *referral;              /* commands to referral (intake_referral.c) */
     pk_arena_t *cmd_mem;                /* the command thread's reply results (intake_contact.c) */

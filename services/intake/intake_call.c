@@ -22,6 +22,8 @@ void intake_call_free(intake_call_t *c)
         c->in->pw_busy--;
     if (c->throttle_client[0])
         intake_throttle_done(c->in->throttle, c->throttle_client);
+    if (c->throttle_account[0])
+        intake_throttle_done(c->in->account_throttle, c->throttle_account);
     sodium_memzero(c->reporter_key, sizeof c->reporter_key);
     sodium_memzero(c->phone, sizeof c->phone);
     json_decref(c->body);

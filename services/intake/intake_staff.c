@@ -57,16 +57,17 @@ static const char S_CLAIM_LOGIN_SQL[] =
     "   t.locked_until IS NOT NULL AND NOT s.through, s.through";
 
 /* A right password: the count is cleared (not a lock a known device got
- * through), the device's token replaced by a new one, and at most the
- * S_DEVICES most recent devices of the account kept. $1 staff, $2 the old
- * token's hash ('' if none), $3 the new one's. */
+ * through), the device (the token it sent, or a new one: $2 its hash) is
+ * known to the account from now on with its budget full, and at most the
+ * S_DEVICES most recent devices of the account are kept. One token serves
+ * every account signed in from the browser, so it names no one. */
 #define S_DEVICES "5"
 static const char S_LOGIN_CLEAR_SQL[] =
     "UPDATE staff SET failed_logins = 0, locked_until = NULL"
     " WHERE id = $1 AND (locked_until IS NULL OR locked_until <= now())";
 static const char S_DEVICE_SQL[] =
-    "WITH o AS (DELETE FROM staff_device WHERE staff_id = $1 AND token_hash = $2)"
-    " INSERT INTO staff_device (staff_id, token_hash) VALUES ($1, $3)";
+    "INSERT INTO staff_device (staff_id, token_hash) VALUES ($1, $2)"
+    " ON CONFLICT (staff_id, token_hash) DO UPDATE SET failures = 0, last_seen = now()";
 static const char S_DEVICE_PRUNE_SQL[] =
     "DELETE FROM staff_device WHERE staff_id = $1 AND token_hash NOT IN"
     " (SELECT token_hash FROM staff_device WHERE staff_id = $1 ORDER BY last_seen DESC LIMIT " S_DEVICES ")";
@@ -399,12 +400,14 @@ static void s_login_checked(intake_call_t *c, int rc, const char *hash)
     if (c->device_through)
         pk_log_info(in->log, "staff %s signed in from a known device through a lock-out", c->staff_id);
     s_new_token(S_TOKEN_PREFIX, c->token);
-    s_new_token(S_DEVICE_PREFIX, c->device_token);
-    char th[65], ttl[16], dh[65];
+    if (!c->device_token[0]) {
+        s_new_token(S_DEVICE_PREFIX, c->device_token);
+        intake_token_hash(c->device_token, c->device_hash);
+    }
+    char th[65], ttl[16];
     intake_token_hash(c->token, th);
-    intake_token_hash(c->device_token, dh);
     snprintf(ttl, sizeof ttl, "%d", in->staff_session_ttl_s);
-    const char *p[] = {c->staff_id, th, ttl}, *d[] = {c->staff_id, c->device_hash, dh};
+    const char *p[] = {c->staff_id, th, ttl}, *d[] = {c->staff_id, c->device_hash};
     pk_db_txn_t *txn = pk_db_txn_new(in->db);
     pk_db_txn_add(txn, S_LOGIN_CLEAR_SQL, 1, p);
     pk_db_txn_add(txn,
@@ -413,7 +416,7 @@ static void s_login_checked(intake_call_t *c, int rc, const char *hash)
                   " SELECT " S_TS("s.expires_at") ", t.login, t.display_name, t.must_change_password"
                                                   " FROM s, staff t WHERE t.id = $1",
                   3, p);
-    pk_db_txn_add(txn, S_DEVICE_SQL, 3, d);
+    pk_db_txn_add(txn, S_DEVICE_SQL, 2, d);
     pk_db_txn_add(txn, S_DEVICE_PRUNE_SQL, 1, d);
     pk_db_txn_submit(txn, s_session_made, c);
 }
@@ -465,8 +468,10 @@ void intake_staff_login(pk_http_req_t *req, void *arg)
         intake_call_free(c);
         return;
     }
-    if (dev)
+    if (dev) {
+        snprintf(c->device_token, sizeof c->device_token, "%s", dev);
         intake_token_hash(dev, c->device_hash);
+    }
     /* Per client address, before a password slot is taken (review N6). */
     const char *client = pk_http_client(req);
     if (!client || !*client)
@@ -482,6 +487,17 @@ void intake_staff_login(pk_http_req_t *req, void *arg)
         return;
     }
     snprintf(c->throttle_client, sizeof c->throttle_client, "%s", client);
+    /* Fair per account: one login's tries hold half the slots at most. */
+    char account[72];
+    snprintf(account, sizeof account, "account:%s", login);
+    if (intake_throttle_take(c->in->account_throttle, account)) {
+        pk_http_add_header(c->req, "Retry-After", "1");
+        intake_error(c->req, 429, "too_many_logins",
+                     "Terlalu banyak percobaan masuk untuk akun ini; coba lagi sebentar lagi", NULL);
+        intake_call_free(c);
+        return;
+    }
+    snprintf(c->throttle_account, sizeof c->throttle_account, "%s", account);
     if (!s_pw_slot(c))
         return;
     s_claim(c, S_CLAIM_LOGIN_SQL, login, s_login_found);

@@ -3,7 +3,10 @@
  * PELUKAN_INTAKE_LOGINS_PER_CLIENT tries a minute and at most
  * PELUKAN_INTAKE_LOGIN_CHECKS_PER_CLIENT checks at once, so a flood from
  * one address neither fills the password slots nor keeps the staff at
- * other addresses out (the address is proxy-aware: pk_http_client). In
+ * other addresses out (the address is proxy-aware: pk_http_client). A
+ * second table, keyed by login, keeps the slots fair per account: one
+ * account's logins hold at most half the password slots at once, so a
+ * flood on one account from many addresses leaves the others room. In
  * memory: one intake process serves the logins; a restart forgets. */
 #include <stdint.h>
 #include <stdio.h>
@@ -18,7 +21,7 @@
 #define S_MINUTE  60000000u
 
 typedef struct {
-    char client[48];
+    char client[72]; /* an address, or "account:" and a login */
     uint64_t window_us; /* when this minute's count began */
     int tries, in_flight;
 } s_entry_t;
@@ -62,7 +65,10 @@ static s_entry_t *s_entry(intake_throttle_t *th, const char *client, uint64_t no
         s_entry_t *e = &th->entries[(h + (uint32_t)i) % S_ENTRIES];
         if (strcmp(e->client, client) == 0)
             return e;
-        bool idle = e->in_flight == 0 && (!e->client[0] || now - e->window_us >= S_MINUTE);
+        /* Without a per-minute budget (the accounts' table) an entry is
+         * free as soon as nothing of it is in flight. */
+        bool idle = e->in_flight == 0 &&
+                    (!e->client[0] || now - e->window_us >= S_MINUTE || th->per_minute == INT32_MAX);
         if (idle && (!spare || e->window_us < spare->window_us))
             spare = e;
     }

@@ -158,6 +158,7 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->events = intake_events_new(in);
     in->throttle = intake_throttle_new((int)pk_config_int(cfg, "PELUKAN_INTAKE_LOGINS_PER_CLIENT"),
                                        (int)pk_config_int(cfg, "PELUKAN_INTAKE_LOGIN_CHECKS_PER_CLIENT"));
+    in->account_throttle = intake_throttle_new(INT32_MAX, in->pw_slots > 1 ? in->pw_slots / 2 : 1);
     in->purge = intake_purge_new(in, (int)pk_config_int(cfg, "PELUKAN_INTAKE_PURGE_S"));
     intake_help_t help = {
         pk_config_str(cfg, "PELUKAN_INTAKE_HELP_EMERGENCY"), pk_config_str(cfg, "PELUKAN_INTAKE_HELP_POLICE"),
@@ -219,6 +220,7 @@ static void s_stop(pk_service_t *svc, void *state)
     intake_events_destroy(&in->events);
     intake_purge_destroy(&in->purge);
     intake_throttle_destroy(&in->throttle);
+    intake_throttle_destroy(&in->account_throttle);
     intake_dispatch_destroy(&in->dispatch);
     pk_rpc_uv_close(&in->referral);
     intake_catalog_destroy(&in->catalog);

@@ -152,8 +152,11 @@ async function desk() {
   await page.getByTestId('live').getByText('Langsung').waitFor();
   await page.getByRole('button', { name: 'Keluar' }).click();
   await page.getByLabel('Nama pengguna').waitFor();
-  const left = await page.evaluate(() => ({ local: localStorage.length, session: sessionStorage.length }));
-  check(left.local === 0 && left.session === 0, `nothing left after logout: ${JSON.stringify(left)}`);
+  // Nothing but this browser's device token (security review N6: it names
+  // no one, and lets its owner's right password through a lock-out).
+  const left = await page.evaluate(() => ({ keys: Object.keys(localStorage), session: sessionStorage.length }));
+  check(left.keys.join() === 'pk.staff.device' && left.session === 0, `nothing left after logout: ${JSON.stringify(left)}`);
+  check(/^dev_[0-9a-f]{64}$/.test(await page.evaluate(() => localStorage.getItem('pk.staff.device'))), 'the device token');
   originsOnly();
 }
 

@@ -1,6 +1,6 @@
 -- Security review N6: anyone who knows a login can lock its account with
 -- wrong passwords. A device that signed in to the account before holds a
--- token (given at each login, replaced by the next) and gets through the
+-- token (given at its first login; one per browser, naming no one) and gets through the
 -- lock-out with its own budget of wrong tries (`failures`), so that a
 -- stranger's guesses keep the stranger out, not the owner. Only the
 -- token's hash is kept; the five most recent devices of an account.

@@ -6,21 +6,21 @@ import { useState } from 'preact/hooks';
 import { api, HttpError } from '../shared/api/client';
 import { session, type T } from './common';
 
-// This browser's token for each account that signed in here: a stranger's
-// wrong passwords lock the account, but not for the device its owner used
-// before (security review N6). Each login replaces it.
+// This browser's device token (security review N6): a stranger's wrong
+// passwords lock an account, but not for a browser its owner signed in from
+// before. One token per browser; it names no one and is kept after logout.
+const DEVICE_KEY = 'pk.staff.device';
 const knownDevice = {
-  key: (login: string) => `pk.staff.device.${login}`,
-  get(login: string): string | null {
+  get(): string | null {
     try {
-      return localStorage.getItem(this.key(login));
+      return localStorage.getItem(DEVICE_KEY);
     } catch {
       return null;
     }
   },
-  set(login: string, token: string | undefined) {
+  set(token: string | undefined) {
     try {
-      if (token) localStorage.setItem(this.key(login), token);
+      if (token) localStorage.setItem(DEVICE_KEY, token);
     } catch {
       /* private mode: no known device, the lock-out applies */
     }
@@ -38,11 +38,11 @@ export function StaffLogin(props: { t: T; done: () => void; notice: string | nul
   const submit = async (e: Event) => {
     e.preventDefault();
     try {
-      const device = knownDevice.get(login);
+      const device = knownDevice.get();
       const { data } = await api<{ token: string; device: string; password_change_required: boolean; staff: { role: string; display_name: string } }>('POST', '/v1/staff/login', {
         body: device ? { login, password, device } : { login, password },
       });
-      knownDevice.set(login, data.device);
+      knownDevice.set(data.device);
       const s = { token: data.token, role: data.staff.role, name: data.staff.display_name };
       if (data.password_change_required) {
         setErr(null);
