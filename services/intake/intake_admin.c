@@ -245,20 +245,58 @@ static void s_access_recorded(pk_db_txn_t *txn, int status, void *arg)
     intake_call_free(c);
 }
 
-/* What the identification report says about referring (columns 16..19),
- * or null before it is in. */
+/* A JSON array column of `r` (array_to_json), [] when NULL. */
+static json_t *s_array(const PGresult *r, int col)
+{
+    json_t *v = PQgetisnull(r, 0, col) ? NULL : json_loads(PQgetvalue(r, 0, col), 0, NULL);
+    if (json_is_array(v))
+        return v;
+    json_decref(v);
+    return json_array();
+}
+
+static json_t *s_text(const PGresult *r, int col)
+{
+    return PQgetisnull(r, 0, col) ? json_null() : json_string(PQgetvalue(r, 0, col));
+}
+
+static json_t *s_flag(const PGresult *r, int col)
+{
+    return PQgetisnull(r, 0, col) ? json_null() : json_boolean(strcmp(PQgetvalue(r, 0, col), "t") == 0);
+}
+
+/* What the identification report found and says about referring (columns
+ * 16..19 and 31..34), or null before it is in. Codes only. */
 static json_t *s_identification(const PGresult *r)
 {
     if (PQgetisnull(r, 0, 16))
         return json_null();
     json_t *j = json_pack("{s:b}", "referral_consent", strcmp(PQgetvalue(r, 0, 16), "t") == 0);
-    static const char *const lists[] = {"consented_agencies", "recommended_agencies", "needs"};
-    for (int i = 0; i < 3; i++) {
-        json_t *v = PQgetisnull(r, 0, 17 + i) ? NULL : json_loads(PQgetvalue(r, 0, 17 + i), 0, NULL);
-        json_object_set_new(j, lists[i], json_is_array(v) ? v : json_array());
-        if (v && !json_is_array(v))
-            json_decref(v);
-    }
+    json_object_set_new(j, "consented_agencies", s_array(r, 17));
+    json_object_set_new(j, "recommended_agencies", s_array(r, 18));
+    json_object_set_new(j, "needs", s_array(r, 19));
+    json_object_set_new(j, "immediate_danger", s_flag(r, 31));
+    json_object_set_new(j, "situation_confirmed", s_flag(r, 32));
+    json_object_set_new(j, "guardian_situation", s_text(r, 33));
+    json_object_set_new(j, "recommended_services", s_array(r, 34));
+    return j;
+}
+
+/* Everything the reporter answered that is not personal (columns 21..30),
+ * as codes: the case page says it in words in one summary. */
+static json_t *s_answers(const PGresult *r)
+{
+    json_t *j = json_object();
+    static const struct {
+        const char *name;
+        int col;
+        bool flag;
+    } cols[] = {{"reporter_kind", 21, false},   {"reporter_relation", 22, false},    {"victim_sex", 23, false},
+                {"victim_age_band", 24, false}, {"disability", 25, true},            {"place_type", 26, false},
+                {"perpetrator_relation", 27, false}, {"incident_date", 28, false},   {"incident_approximate", 29, true},
+                {"desa_code", 30, false}};
+    for (size_t i = 0; i < PK_ARRAY_LEN(cols); i++)
+        json_object_set_new(j, cols[i].name, cols[i].flag ? s_flag(r, cols[i].col) : s_text(r, cols[i].col));
     return j;
 }
 
@@ -280,6 +318,7 @@ static void s_detail_found(pk_db_txn_t *txn, int status, void *arg)
         PQgetisnull(r, 0, 6) ? NULL : PQgetvalue(r, 0, 6), "created_at", PQgetvalue(r, 0, 7), "call_attempts",
         atoi(PQgetvalue(r, 0, 8)), "call_reached", strcmp(PQgetvalue(r, 0, 15), "t") == 0, "timeline", s_timeline(t));
     json_object_set_new(answer, "identification", s_identification(r));
+    json_object_set_new(answer, "answers", s_answers(r));
     json_object_set_new(answer, "due_at", PQgetisnull(r, 0, 20) ? json_null() : json_string(PQgetvalue(r, 0, 20)));
     const char *purpose = pk_http_query(c->req, "purpose");
     if (!purpose) {
@@ -314,7 +353,10 @@ void intake_admin_case(intake_call_t *c)
         intake_call_free(c);
         return;
     }
-    const char *p[] = {pk_http_param(c->req, 0), c->staff_role, c->staff_id, c->staff_agency};
+    /* An agency asked to take the case sees it without anything personal
+     * before it answers (issue 22 §4: age band, child, kecamatan, needs,
+     * danger); its timeline and personal data once it accepted. */
+    const char *p[] = {pk_http_param(c->req, 0), c->staff_role, c->staff_id, c->staff_agency, purpose ? "f" : "t"};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
     pk_db_txn_add(
         txn,
@@ -323,10 +365,17 @@ void intake_admin_case(intake_call_t *c)
             "x.created_at") ", x.call_attempts, x.wrapped_key, x.personal_sealed,"
                             " r.wrapped_key, r.phone_sealed, r.id, r.safety_sealed, x.call_reached,"
                             " x.referral_consent, array_to_json(x.consented_agencies)::text,"
-                            " array_to_json(x.recommended_agencies)::text, array_to_json(x.needs)::text, " S_DUE
-                            " FROM cases x JOIN reporter r ON r.id = x.reporter_id WHERE x.id = $1 AND " S_SEES(
-                                "2", "3", "4"),
-        4, p);
+                            " array_to_json(x.recommended_agencies)::text, array_to_json(x.needs)::text, " S_DUE ","
+                            " x.reporter_kind, x.witness_relation, x.victim_sex, x.victim_age_band, x.disability,"
+                            " x.place_type, x.perpetrator_relation,"
+                            " to_char(x.incident_at AT TIME ZONE 'Asia/Jakarta', 'YYYY-MM-DD'), x.incident_approx,"
+                            " x.desa_code, x.immediate_danger, x.situation_confirmed, x.guardian_situation,"
+                            " array_to_json(x.recommended_services)::text"
+                            " FROM cases x JOIN reporter r ON r.id = x.reporter_id WHERE x.id = $1 AND (" S_SEES(
+                                "2", "3", "4") " OR ($2 = 'agency' AND $5::boolean AND EXISTS (SELECT 1 FROM"
+                                               " case_agency ca WHERE ca.case_id = x.id AND ca.agency_code ="
+                                               " NULLIF($4, '') AND ca.state = 'sent')))",
+        5, p);
     pk_db_txn_add(
         txn,
         "SELECT e.kind, e.state, e.reason_code, e.actor_kind, e.actor_id, " S_TS(

@@ -71,8 +71,9 @@ static int s_case_agency(PGconn *conn, const Pelukan__V1__Envelope *e)
     return rc;
 }
 
-/* The referral side of the identification report, as codes: what the
- * admin's referral form shows (consent per agency, recommendations). */
+/* The identification report as codes: what the admin's referral form
+ * shows (consent per agency, recommendations) and what the companion found
+ * (danger, the situation confirmed, the guardian). */
 static int s_identification(PGconn *conn, const Pelukan__V1__Envelope *e)
 {
     if (e->payload_case != PELUKAN__V1__ENVELOPE__PAYLOAD_IDENTIFICATION_REPORT_SUBMITTED)
@@ -81,14 +82,25 @@ static int s_identification(PGconn *conn, const Pelukan__V1__Envelope *e)
     char *consented = pk_pg_text_array(s->consented_agencies, s->n_consented_agencies);
     char *recommended = pk_pg_text_array(s->recommended_agencies, s->n_recommended_agencies);
     char *needs = pk_pg_text_array(s->needs, s->n_needs);
-    const char *p[] = {e->case_id, s->referral_consent ? "t" : "f", consented, recommended, needs};
+    char *services = pk_pg_text_array(s->recommended_services, s->n_recommended_services);
+    const char *p[] = {e->case_id,
+                       s->referral_consent ? "t" : "f",
+                       consented,
+                       recommended,
+                       needs,
+                       s->immediate_danger ? "t" : "f",
+                       s->situation_confirmed ? "t" : "f",
+                       s->guardian_situation,
+                       services};
     PGresult *r = PQexecParams(conn,
                                "UPDATE cases SET referral_consent = $2::boolean, consented_agencies = $3::text[],"
-                               " recommended_agencies = $4::text[], needs = $5::text[] WHERE id = $1",
-                               5, NULL, p, NULL, NULL, 0);
+                               " recommended_agencies = $4::text[], needs = $5::text[],"
+                               " immediate_danger = $6::boolean, situation_confirmed = $7::boolean,"
+                               " guardian_situation = NULLIF($8, ''), recommended_services = $9::text[] WHERE id = $1",
+                               9, NULL, p, NULL, NULL, 0);
     int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : PK_EDB;
     PQclear(r);
-    free(consented), free(recommended), free(needs);
+    free(consented), free(recommended), free(needs), free(services);
     return rc;
 }
 

@@ -814,8 +814,14 @@ Test(staff, the_case_follows_dispatch_and_referral_to_its_close)
     Pelukan__V1__IdentificationReportSubmitted ir = PELUKAN__V1__IDENTIFICATION_REPORT_SUBMITTED__INIT;
     ir.visit_id = "visit-1";
     ir.report_id = "ident-1";
-    char *consented[] = {"uptd_ppa"}, *recommended[] = {"uptd_ppa", "faskes"}, *needs[] = {"medical"};
+    char *consented[] = {"uptd_ppa"}, *recommended[] = {"uptd_ppa", "faskes"}, *needs[] = {"medical"},
+         *services[] = {"kesehatan", "rehabilitasi_sosial"};
     ir.referral_consent = true;
+    ir.immediate_danger = true;
+    ir.situation_confirmed = true;
+    ir.guardian_situation = "guardian_is_perpetrator";
+    ir.recommended_services = services;
+    ir.n_recommended_services = 2;
     ir.consented_agencies = consented;
     ir.n_consented_agencies = 1;
     ir.recommended_agencies = recommended;
@@ -834,6 +840,25 @@ Test(staff, the_case_follows_dispatch_and_referral_to_its_close)
     cr_assert_str_eq(json_string_value(json_array_get(json_object_get(ident, "consented_agencies"), 0)), "uptd_ppa");
     cr_assert_eq(json_array_size(json_object_get(ident, "recommended_agencies")), 2);
     cr_assert_str_eq(json_string_value(json_array_get(json_object_get(ident, "needs"), 0)), "medical");
+    /* What the companion found, and what the reporter answered (issue 22
+     * §4): the case page says them in words. */
+    cr_assert(json_is_true(json_object_get(ident, "immediate_danger")));
+    cr_assert(json_is_true(json_object_get(ident, "situation_confirmed")));
+    cr_assert_str_eq(pkt_json_str(ident, "guardian_situation"), "guardian_is_perpetrator");
+    cr_assert_eq(json_array_size(json_object_get(ident, "recommended_services")), 2);
+    json_t *answers = json_object_get(q, "answers");
+    cr_assert_str_eq(pkt_json_str(answers, "reporter_kind"), "witness");
+    cr_assert_str_eq(pkt_json_str(answers, "reporter_relation"), "tetangga");
+    cr_assert_str_eq(pkt_json_str(answers, "victim_sex"), "F");
+    cr_assert_str_eq(pkt_json_str(answers, "victim_age_band"), "13-17");
+    cr_assert_str_eq(pkt_json_str(answers, "place_type"), "rumah_tangga");
+    cr_assert_str_eq(pkt_json_str(answers, "perpetrator_relation"), "orang_tua");
+    cr_assert_str_eq(pkt_json_str(answers, "incident_date"), "2026-11-27");
+    cr_assert(json_is_true(json_object_get(answers, "incident_approximate")));
+    char *text = json_dumps(q, 0);
+    cr_assert_null(strstr(text, "Siti"), "nothing personal without a purpose: %s", text);
+    cr_assert_null(strstr(text, "Kenanga"), "nothing personal without a purpose: %s", text);
+    free(text);
     json_decref(q);
 
     cr_assert_eq(s_case_call("GET", id, "", NULL, agency, NULL), 404, "not yet referred");
@@ -843,6 +868,25 @@ Test(staff, the_case_follows_dispatch_and_referral_to_its_close)
     env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CREATED;
     env.referral_created = &rc;
     s_emit("referral", id, "admin", &env);
+    /* Asked to take it, the agency sees the case without anything personal
+     * and without its timeline, to decide (issue 22 §4); nothing with a
+     * purpose until it accepted. */
+    int st = 404;
+    for (double end = pkt_now_ms() + pkt_wait_ms(); st == 404 && pkt_now_ms() < end;) {
+        q = NULL;
+        if ((st = s_case_call("GET", id, "", NULL, agency, &q)) == 404)
+            usleep(100000);
+        else
+            break;
+        json_decref(q);
+    }
+    cr_assert_eq(st, 200, "the agency sees the case it is asked to take");
+    cr_assert_str_eq(pkt_json_str(json_object_get(q, "answers"), "victim_age_band"), "13-17");
+    cr_assert(json_is_true(json_object_get(json_object_get(q, "identification"), "immediate_danger")));
+    cr_assert_eq(json_array_size(json_object_get(q, "timeline")), 0, "not its timeline yet");
+    json_decref(q);
+    cr_assert_eq(s_case_call("GET", id, "?purpose=follow_up", NULL, agency, NULL), 404,
+                 "nothing personal before it accepted");
     Pelukan__V1__ReferralAccepted ra = PELUKAN__V1__REFERRAL_ACCEPTED__INIT;
     ra.referral_id = "ref-1";
     env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_ACCEPTED;

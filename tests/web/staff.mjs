@@ -290,6 +290,15 @@ async function standard() {
   await shot(d, 'desk-queue');
   await d.getByRole('button', { name: `Buka ${ticket}` }).click();
   await d.getByText(`Laporan ${ticket}`).waitFor();
+  // Everything she answered, in words, before anything personal (issue 22 §4).
+  const sum = d.getByTestId('case-summary');
+  await sum.getByText('orang lain (Tetangga)').waitFor();
+  await sum.getByText('Perempuan, umur 13-17 tahun, anak').waitFor();
+  await sum.getByText('Orang tua').waitFor();
+  await sum.getByText(/Rumah Tangga · .+ · .+/).waitFor();
+  await sum.getByText(/pelapor tidak ingat pasti/).waitFor();
+  check(!/[a-z]+_[a-z]+/.test(await sum.textContent()), `no code in the summary: ${await sum.textContent()}`);
+  await shot(d, 'desk-case-summary');
   await d.getByLabel('Tujuan').selectOption('confirmation_call');
   await d.getByRole('button', { name: 'Tampilkan data pribadi' }).click();
   await d.getByTestId('safety').getByText('00:00-23:59').waitFor();
@@ -355,6 +364,9 @@ async function standard() {
 
   // The admin refers to UPTD PPA: the consent the companion recorded is shown.
   await d.locator('[data-testid=case-state][data-state=assessed]').waitFor();
+  // The companion's findings in words, and the services she recommends ticked.
+  await d.getByTestId('findings').getByText('Wali: Bersama kerabat').waitFor();
+  await d.getByTestId('findings').getByText('Tidak dalam bahaya saat kunjungan').waitFor();
   await d.getByTestId('consent').getByText(/persetujuan korban untuk: UPTD PPA/).waitFor();
   await d.getByLabel('Lembaga').selectOption('puspaga');
   await d.getByTestId('consent-agency').getByText(/TIDAK memberi persetujuan/).waitFor();
@@ -375,6 +387,9 @@ async function standard() {
   await staffLogin(a, process.env.PK_AGENCY);
   await a.locator('li[data-state=sent]').waitFor();
   check(!(await a.getByText('Tetangga saya sering dipukul').isVisible()), 'no personal data before acceptance');
+  // Before answering, what it needs to decide, without a name (issue 22 §4).
+  await a.getByTestId('referral-brief').getByText('Korban: umur 13-17 tahun, anak').waitFor();
+  await a.getByTestId('referral-brief').getByText('Kebutuhan: Perawatan kesehatan.').waitFor();
   await shot(a, 'inbox-sent');
   await a.getByRole('button', { name: 'Terima' }).click();
   await a.locator('li[data-state=accepted]').waitFor();
@@ -534,6 +549,15 @@ async function nopoint() {
   await d.locator(`tr[data-ticket="${ticket}"]`).waitFor();
   await d.getByRole('button', { name: `Buka ${ticket}` }).click();
   await d.getByText(`Laporan ${ticket}`).waitFor();
+  // Everything she answered, in words, before anything personal (issue 22 §4).
+  const sum = d.getByTestId('case-summary');
+  await sum.getByText('orang lain (Tetangga)').waitFor();
+  await sum.getByText('Perempuan, umur 13-17 tahun, anak').waitFor();
+  await sum.getByText('Orang tua').waitFor();
+  await sum.getByText(/Rumah Tangga · .+ · .+/).waitFor();
+  await sum.getByText(/pelapor tidak ingat pasti/).waitFor();
+  check(!/[a-z]+_[a-z]+/.test(await sum.textContent()), `no code in the summary: ${await sum.textContent()}`);
+  await shot(d, 'desk-case-summary');
   await d.getByLabel('Tujuan').selectOption('confirmation_call');
   await d.getByRole('button', { name: 'Tampilkan data pribadi' }).click();
   await d.getByTestId('safety').getByText('00:00-23:59').waitFor();

@@ -11,6 +11,7 @@ import type { Referral } from './types';
 import { ReferralAnswer } from './ReferralAnswer';
 import { ReferralService } from './ReferralService';
 import { AgencyCase } from './AgencyCase';
+import { ReferralBrief } from './ReferralBrief';
 
 export function AgencyInbox(props: { t: T; lang: StaffLang; token: string; expired: () => void }) {
   const { t, lang } = props;
@@ -60,6 +61,7 @@ export function AgencyInbox(props: { t: T; lang: StaffLang; token: string; expir
                 {t('answer_by', { at: when(r.due_at_us / 1000, lang) })} {r.overdue && <strong class="tag">{t('overdue')}</strong>}
               </p>
             )}
+            {r.state === 'sent' && <ReferralBrief t={t} lang={lang} token={props.token} id={r.case_id} expired={props.expired} />}
             {r.state === 'sent' && <ReferralAnswer t={t} lang={lang} id={r.referral_id} act={(what, body) => act(r, what, body)} />}
             {(r.state === 'accepted' || r.state === 'in_service') && (
               <ReferralService t={t} lang={lang} r={r} act={(what, body) => act(r, what, body)} />

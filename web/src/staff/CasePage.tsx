@@ -19,6 +19,7 @@ import { CaseNote } from './CaseNote';
 import { SuggestionMap } from './SuggestionMap';
 import { VisitMap } from './VisitMap';
 import { ReferralPanel } from './ReferralPanel';
+import { CaseSummary } from './CaseSummary';
 interface Props {
   t: T;
   lang: StaffLang;
@@ -103,6 +104,7 @@ export function CasePage(props: Props) {
       <p class="status" role="status" data-testid="case-status">
         {status ?? ''}
       </p>
+      <CaseSummary t={t} lang={lang} c={c} kecName={kecName} />
       <section aria-labelledby="personal-h">
         <h3 id="personal-h">{t('personal')}</h3>
         {!personal && (

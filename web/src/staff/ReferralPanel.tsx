@@ -25,14 +25,20 @@ export function ReferralPanel(props: { t: T; lang: StaffLang; token: string; c: 
       if (a) {
         setAgencies(a.data.agencies);
         const first = c.identification?.consented_agencies[0] ?? a.data.agencies[0]?.code ?? '';
-        const svc = a.data.agencies.find((x) => x.code === first)?.services ?? [];
-        setForm((f) => ({ ...f, agency: f.agency || first, services: f.services.length ? f.services : svc.slice(0, 1) }));
+        setForm((f) => ({ ...f, agency: f.agency || first, services: f.services.length ? f.services : recommended(a.data.agencies, first) }));
       }
     } catch (x) {
       setMsg(failure(t, x, props.expired));
     }
   };
   useEffect(() => void load(), [props.tick]);
+  // The services the companion recommended that the agency gives, ticked
+  // first (issue 22 §4); its first service when none matches.
+  const recommended = (list: Agency[], code: string): string[] => {
+    const svc = list.find((x) => x.code === code)?.services ?? [];
+    const wanted = svc.filter((s) => c.identification?.recommended_services.includes(s));
+    return wanted.length ? wanted : svc.slice(0, 1);
+  };
   const ident = c.identification;
   const consented = !!ident?.referral_consent && ident.consented_agencies.includes(form.agency as Schemas['AgencyCode']);
   const agency = agencies.find((a) => a.code === form.agency);
@@ -128,7 +134,7 @@ export function ReferralPanel(props: { t: T; lang: StaffLang; token: string; c: 
             value={form.agency}
             onChange={(e) => {
               const code = value(e);
-              setForm({ ...form, agency: code, services: (agencies.find((a) => a.code === code)?.services ?? []).slice(0, 1), legal: '' });
+              setForm({ ...form, agency: code, services: recommended(agencies, code), legal: '' });
             }}
           >
             {agencies.map((a) => (

@@ -200,21 +200,26 @@ export function loadCatalogWords(): Promise<void> {
 export const catalogCodes = (list: 'violence_form' | 'need'): string[] => Object.keys(fromCatalog[list] ?? {});
 
 // A code in words; the code itself when it has none (never an empty cell).
-export function word(list: WordList | 'violence_form' | 'need', code: string | null | undefined, lang: StaffLang): string {
+export function word(list: WordList | 'violence_form' | 'need' | 'relation' | 'place_type' | 'age_band', code: string | null | undefined, lang: StaffLang): string {
   if (!code) return '—';
   const words = list in WORDS ? WORDS[list as WordList] : fromCatalog[list];
   return words?.[code]?.[lang] ?? code;
 }
 export const codes = (list: WordList): string[] => Object.keys(WORDS[list]);
 
-// Kecamatan names from /v1/regions, for filters and rows.
-let regions: Promise<{ code: string; name: string }[]> | null = null;
-export function kecamatanList(): Promise<{ code: string; name: string }[]> {
-  regions ??= api<{ kecamatan: { code: string; name: string }[] }>('GET', '/v1/regions')
-    .then((r) => r.data.kecamatan.map((k) => ({ code: k.code, name: k.name })))
+// Kecamatan names from /v1/regions, for filters and rows; desa names too.
+type Kecamatan = { code: string; name: string; desa?: { code: string; name: string }[] };
+let regions: Promise<Kecamatan[]> | null = null;
+function regionList(): Promise<Kecamatan[]> {
+  regions ??= api<{ kecamatan: Kecamatan[] }>('GET', '/v1/regions')
+    .then((r) => r.data.kecamatan)
     .catch(() => []);
   return regions;
 }
+export const kecamatanList = (): Promise<{ code: string; name: string }[]> =>
+  regionList().then((k) => k.map(({ code, name }) => ({ code, name })));
+export const desaName = (code: string | null | undefined): Promise<string | null> =>
+  code ? regionList().then((k) => k.flatMap((x) => x.desa ?? []).find((d) => d.code === code)?.name ?? code) : Promise.resolve(null);
 
 export const when = (iso: string | number, lang: StaffLang) =>
   new Date(iso).toLocaleString(lang === 'id' ? 'id-ID' : 'en-GB', { timeZone: 'Asia/Jakarta', dateStyle: 'medium', timeStyle: 'short' });
