@@ -24,7 +24,7 @@
  * pages of 5,000, every envelope decoded. Returns the entries read. */
 static long s_archive_read(const pkt_env_t *env)
 {
-    zsock_t *d = pkt_bus_connect(env, ZMQ_DEALER, "intake", "audit", "PELUKAN_AUDIT_ARCHIVE");
+    zsock_t *d = pkt_bus_connect(env, ZMQ_DEALER, "ctl", "audit", "PELUKAN_AUDIT_ARCHIVE");
     zsock_set_rcvtimeo(d, 10000);
     long total = 0;
     uint64_t next = 1;
@@ -156,6 +156,14 @@ int main(void)
     rst = pkt_ctl(env, "audit replay --json", NULL, NULL);
     replay_s = (pkt_now_ms() - r0) / 1000;
     printf("BENCH audit_replay_json_per_s %.0f events/s%s\n", S_EVENTS / replay_s, rst == 0 ? "" : " (replay FAILED)");
+    /* A filter on the type: the entries of cases keep it inside their seal
+     * (security review N3), so the archive opens every one of them to
+     * answer (none matches here: the whole log is looked at). */
+    r0 = pkt_now_ms();
+    rst = pkt_ctl(env, "audit replay --type case_data_accessed", NULL, NULL);
+    replay_s = (pkt_now_ms() - r0) / 1000;
+    printf("BENCH audit_type_filter_scan_per_s %.0f entries/s%s\n", S_EVENTS / replay_s,
+           rst == 0 ? "" : " (replay FAILED)");
     pkt_proc_stop(&audit, SIGTERM, 20000);
     fflush(stdout);
 
