@@ -1,7 +1,8 @@
 /* intake_contact.c -- intake answers commands for the contacts it owns:
  * a case's reporter (phone and safety choices, opened with the reporter's
  * key at the moment notification needs them, each opening an event), a
- * staff member's e-mail, or every active e-mail of a role. The reply is
+ * staff member's e-mail (and mobile, for an admin on duty), or every
+ * active e-mail of a role. The reply is
  * never stored: it holds the phone. */
 #include <sodium.h>
 #include <stdio.h>
@@ -30,7 +31,8 @@ static int s_staff(PGconn *conn, intake_t *in, const Pelukan__V1__GetContact *g,
     /* One staff member, a role, or an agency's users ("agency:<code>"). */
     bool agency = strncmp(g->role, "agency:", 7) == 0;
     const char *p[] = {g->staff_id[0] ? g->staff_id : agency ? g->role + 7 : g->role};
-    const char *sql = g->staff_id[0] ? "SELECT email FROM staff WHERE id = $1 AND NOT disabled AND email IS NOT NULL"
+    const char *sql = g->staff_id[0] ? "SELECT email, phone_e164 FROM staff WHERE id = $1 AND NOT disabled"
+                                       " AND (email IS NOT NULL OR phone_e164 IS NOT NULL)"
                       : agency       ? "SELECT email FROM staff WHERE role = 'agency' AND agency_code = $1"
                                        " AND NOT disabled AND email IS NOT NULL ORDER BY login"
                                      : "SELECT email FROM staff WHERE role = $1 AND NOT disabled"
@@ -43,9 +45,13 @@ static int s_staff(PGconn *conn, intake_t *in, const Pelukan__V1__GetContact *g,
     int n = PQntuples(r);
     c->emails = pk_arena_alloc(&in->cmd_mem, sizeof(char *) * (size_t)(n ? n : 1));
     for (int i = 0; i < n; i++)
-        c->emails[c->n_emails++] = pk_arena_strdup(&in->cmd_mem, PQgetvalue(r, i, 0));
-    if (n > 0)
+        if (!PQgetisnull(r, i, 0))
+            c->emails[c->n_emails++] = pk_arena_strdup(&in->cmd_mem, PQgetvalue(r, i, 0));
+    if (c->n_emails > 0)
         c->email = c->emails[0];
+    /* A staff member's own mobile (an admin on duty: issue 22 §1). */
+    if (g->staff_id[0] && n == 1 && !PQgetisnull(r, 0, 1))
+        c->phone_e164 = pk_arena_strdup(&in->cmd_mem, PQgetvalue(r, 0, 1));
     c->locale = "id";
     PQclear(r);
     reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_CONTACT;

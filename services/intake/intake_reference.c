@@ -14,9 +14,9 @@
 
 /* The codes a request may use, by kind. */
 #define S_CODES_SQL                                                                                                    \
-    "SELECT kind, code FROM category"                                                                                  \
-    " UNION ALL SELECT 'kecamatan', code FROM region WHERE level = 'kecamatan'"                                        \
-    " UNION ALL SELECT 'desa', code FROM region WHERE level IN ('desa', 'kelurahan')"
+    "SELECT kind, code, label_id FROM category"                                                                        \
+    " UNION ALL SELECT 'kecamatan', code, name FROM region WHERE level = 'kecamatan'"                                  \
+    " UNION ALL SELECT 'desa', code, name FROM region WHERE level IN ('desa', 'kelurahan')"
 
 /* {"<kind>": [{code, label_id, label_en, plain_id?, plain_en?}, ...], ...},
  * each list in the order the apps show it. */
@@ -53,7 +53,7 @@ int intake_reference_load(intake_t *in)
     int rc = regions && PQntuples(catalog) == 1 && PQntuples(regions) == 1 ? 0 : PK_EDB;
     if (rc == 0) {
         for (int i = 0; i < PQntuples(codes); i++)
-            intake_catalog_add(in->catalog, PQgetvalue(codes, i, 0), PQgetvalue(codes, i, 1));
+            intake_catalog_add(in->catalog, PQgetvalue(codes, i, 0), PQgetvalue(codes, i, 1), PQgetvalue(codes, i, 2));
         in->catalog_json = s_compact(PQgetvalue(catalog, 0, 0));
         in->regions_json = s_compact(PQgetvalue(regions, 0, 0));
     }

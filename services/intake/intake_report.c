@@ -31,21 +31,31 @@ void intake_catalog_destroy(intake_catalog_t **self_p)
     *self_p = NULL;
 }
 
-void intake_catalog_add(intake_catalog_t *self, const char *kind, const char *code)
+/* An entry is "kind:code", a NUL, then its label. */
+void intake_catalog_add(intake_catalog_t *self, const char *kind, const char *code, const char *label)
 {
     self->entries = pk_realloc(self->entries, (self->count + 1) * sizeof *self->entries);
-    self->entries[self->count++] = pk_asprintf("%s:%s", kind, code);
+    size_t head = strlen(kind) + 1 + strlen(code) + 1, len = head + strlen(label) + 1;
+    char *e = pk_malloc(len);
+    snprintf(e, head, "%s:%s", kind, code);
+    memcpy(e + head, label, strlen(label) + 1);
+    self->entries[self->count++] = e;
 }
 
-bool intake_catalog_has(const intake_catalog_t *self, const char *kind, const char *code)
+const char *intake_catalog_label(const intake_catalog_t *self, const char *kind, const char *code)
 {
     size_t kl = strlen(kind);
     for (size_t i = 0; i < self->count; i++) {
         const char *e = self->entries[i];
         if (strncmp(e, kind, kl) == 0 && e[kl] == ':' && strcmp(e + kl + 1, code) == 0)
-            return true;
+            return e + strlen(e) + 1;
     }
-    return false;
+    return NULL;
+}
+
+bool intake_catalog_has(const intake_catalog_t *self, const char *kind, const char *code)
+{
+    return intake_catalog_label(self, kind, code) != NULL;
 }
 
 int intake_phone_normalize(const char *in, char out[24])

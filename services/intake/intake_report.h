@@ -17,7 +17,10 @@ intake_catalog_t *intake_catalog_new(void);
 void intake_catalog_destroy(intake_catalog_t **self_p);
 /* Adds a code of a kind ("violence_form", "place_type", "relation",
  * "age_band", "safe_channel", "kecamatan"). */
-void intake_catalog_add(intake_catalog_t *self, const char *kind, const char *code);
+void intake_catalog_add(intake_catalog_t *self, const char *kind, const char *code, const char *label);
+/* The code's words (a category's Indonesian label, a region's name), or
+ * NULL when the code is not in the list. */
+const char *intake_catalog_label(const intake_catalog_t *self, const char *kind, const char *code);
 bool intake_catalog_has(const intake_catalog_t *self, const char *kind, const char *code);
 
 /* Normalises an Indonesian mobile number given as 08xx, 628xx or +62 8xx

@@ -178,6 +178,8 @@ static void s_report_write(intake_call_t *c)
     rs.violence_forms = forms;
     rs.place_type = rep.place_type;
     rs.kecamatan_code = rep.kecamatan;
+    const char *kec_name = rep.kecamatan[0] ? intake_catalog_label(in->catalog, "kecamatan", rep.kecamatan) : NULL;
+    rs.kecamatan_name = (char *)(kec_name ? kec_name : "");
     rs.desa_code = rep.desa;
     rs.urgent = rep.urgent;
     rs.child_victim = rep.child;
@@ -478,6 +480,8 @@ const intake_route_t intake_routes[] = {
     {"POST", "/v1/staff/login", INTAKE_ANYONE, intake_staff_login, NULL},
     {"POST", "/v1/staff/logout", INTAKE_STAFF, NULL, intake_staff_logout},
     {"POST", "/v1/staff/password", INTAKE_STAFF, NULL, intake_staff_password},
+    {"GET", "/v1/staff/duty", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_duty_get},
+    {"PUT", "/v1/staff/duty", INTAKE_ADMIN, NULL, intake_duty_set},
     {"GET", "/v1/staff/accounts", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_staff_account_list},
     {"POST", "/v1/staff/accounts", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_staff_account_create},
     {"POST", "/v1/staff/accounts/*/disable", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_staff_account_disable},

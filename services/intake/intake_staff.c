@@ -200,8 +200,8 @@ static void s_change_event_add(pk_db_txn_t *txn, Pelukan__V1__Envelope *env, con
 }
 
 /* A change made by this request's staff member. */
-static void s_change_by(pk_db_txn_t *txn, const intake_call_t *c, const char *target, const char *role,
-                        Pelukan__V1__StaffAccountChanged__Change change)
+void intake_staff_change_by(pk_db_txn_t *txn, const intake_call_t *c, const char *target, const char *role,
+                            Pelukan__V1__StaffAccountChanged__Change change)
 {
     Pelukan__V1__Envelope env;
     uint8_t eid[16];
@@ -700,7 +700,7 @@ static void s_account_hashed(intake_call_t *c, int rc, const char *hash)
                   "INSERT INTO staff (id, login, display_name, role, agency_code, password_hash, email, changed_at,"
                   " changed_by) VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, NULLIF($7, ''), now(), $8)",
                   8, p);
-    s_change_by(txn, c, c->case_id, role, PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_CREATED);
+    intake_staff_change_by(txn, c, c->case_id, role, PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_CREATED);
     pk_db_txn_submit(txn, s_account_made, c);
 }
 
@@ -767,7 +767,7 @@ static void s_disable(intake_call_t *c)
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
     pk_db_txn_add(txn, "UPDATE staff SET disabled = true WHERE id = $1", 1, p);
     pk_db_txn_add(txn, "DELETE FROM staff_session WHERE staff_id = $1", 1, p);
-    s_change_by(txn, c, p[0], c->target_role, PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_DISABLED);
+    intake_staff_change_by(txn, c, p[0], c->target_role, PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_DISABLED);
     pk_db_txn_submit(txn, s_account_disabled, c);
 }
 
@@ -792,7 +792,7 @@ static void s_unlock(intake_call_t *c)
                   "UPDATE staff SET failed_logins = 0, locked_until = NULL, changed_at = now(), changed_by = $2"
                   " WHERE id = $1",
                   2, p);
-    s_change_by(txn, c, p[0], c->target_role, PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_UNLOCKED);
+    intake_staff_change_by(txn, c, p[0], c->target_role, PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_UNLOCKED);
     pk_db_txn_submit(txn, s_account_unlocked, c);
 }
 
@@ -825,7 +825,7 @@ static void s_reset_hashed(intake_call_t *c, int rc, const char *hash)
     pk_db_txn_add(txn, "DELETE FROM staff_session WHERE staff_id = $1", 1, p);
     /* A reset starts the account over: no device is known to it. */
     pk_db_txn_add(txn, "DELETE FROM staff_device WHERE staff_id = $1", 1, p);
-    s_change_by(txn, c, p[0], c->target_role, PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_PASSWORD_RESET);
+    intake_staff_change_by(txn, c, p[0], c->target_role, PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_PASSWORD_RESET);
     pk_db_txn_submit(txn, s_reset_done, c);
 }
 

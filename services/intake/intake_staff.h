@@ -6,7 +6,9 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "pelukan/db.h"
 #include "pelukan/http.h"
+#include "pelukan/v1/events.pb-c.h"
 
 struct intake_call;
 
@@ -21,6 +23,15 @@ void intake_staff_account_list(struct intake_call *c);
 void intake_staff_account_disable(struct intake_call *c);
 void intake_staff_account_unlock(struct intake_call *c);
 void intake_staff_account_reset(struct intake_call *c);
+
+/* Adds to `txn` the StaffAccountChanged event of a change this request's
+ * staff member made to account `target` (whose role is `role`). */
+void intake_staff_change_by(pk_db_txn_t *txn, const struct intake_call *c, const char *target, const char *role,
+                            Pelukan__V1__StaffAccountChanged__Change change);
+
+/* Admins on duty (intake_duty.c). */
+void intake_duty_get(struct intake_call *c);
+void intake_duty_set(struct intake_call *c);
 
 /* The hash of the staff token a request carries, as sessions store it. */
 bool intake_staff_token_hash(pk_http_req_t *req, char out[65]);

@@ -67,21 +67,23 @@ static int s_message(PGconn *conn, notification_t *n, const char *source, const 
     return rc;
 }
 
-/* An urgent report for the admins (review M7: never one mail per report).
- * The first in a while goes at once; the next within
- * PELUKAN_NOTIFICATION_URGENT_COALESCE_S of the last waits until then, and
- * the reports meanwhile join it: one mail with a count and their
- * kecamatan. Codes only, and no case (it may name several). */
-static int s_urgent(PGconn *conn, notification_t *n, const char *source, const char *kecamatan)
+/* One alert of urgent reports to `recipient` of `audience` by `channel`
+ * (review M7: never one per report). The first in a while goes at once;
+ * the next within PELUKAN_NOTIFICATION_URGENT_COALESCE_S of the last to
+ * the same recipient waits until then, and the reports meanwhile join it:
+ * one message with a count and their kecamatan. No case (it may name
+ * several), nothing personal. */
+static int s_urgent_to(PGconn *conn, notification_t *n, const char *source, const char *audience,
+                       const char *recipient, const char *template_code, const char *channel, const char *kecamatan)
 {
     char id[PK_ID_HEX_LEN + 1], window[16];
     pk_id_new(id);
     snprintf(window, sizeof window, "%d", n->urgent_coalesce_s);
-    const char *p[] = {id, source, kecamatan, window};
+    const char *p[] = {id, source, kecamatan, window, audience, recipient, template_code, channel};
     return pk_pg_run(
         conn, n->log,
-        "WITH waiting AS (SELECT id FROM message WHERE template_code = 'urgent_report' AND audience = 'role'"
-        "   AND recipient = 'admin' AND state = 'pending' AND attempts = 0 AND next_attempt_at > now()"
+        "WITH waiting AS (SELECT id FROM message WHERE template_code = $7 AND audience = $5"
+        "   AND recipient = $6 AND state = 'pending' AND attempts = 0 AND next_attempt_at > now()"
         "   ORDER BY created_at DESC LIMIT 1 FOR UPDATE),"
         " joined AS (UPDATE message m SET params = jsonb_build_object("
         "   'count', coalesce((m.params->>'count')::int, 1) + 1,"
@@ -89,11 +91,41 @@ static int s_urgent(PGconn *conn, notification_t *n, const char *source, const c
         "     ELSE (m.params->>'kecamatan') || ', ' || $3 END)"
         "   FROM waiting w WHERE m.id = w.id RETURNING m.id)"
         " INSERT INTO message (id, source, audience, recipient, template_code, channel, params, next_attempt_at)"
-        " SELECT $1, $2, 'role', 'admin', 'urgent_report', 'email', jsonb_build_object('count', 1, 'kecamatan', $3),"
-        "   greatest(now(), (SELECT max(created_at) FROM message WHERE template_code = 'urgent_report'"
-        "     AND audience = 'role' AND recipient = 'admin') + make_interval(secs => $4::int))"
+        " SELECT $1, $2, $5, $6, $7, $8, jsonb_build_object('count', 1, 'kecamatan', $3),"
+        "   greatest(now(), (SELECT max(created_at) FROM message WHERE template_code = $7"
+        "     AND audience = $5 AND recipient = $6) + make_interval(secs => $4::int))"
         " WHERE NOT EXISTS (SELECT 1 FROM joined) ON CONFLICT (source) DO NOTHING",
-        4, p);
+        8, p);
+}
+
+/* An urgent report: mailed to every admin, texted to each admin on duty
+ * (issue 22 §1), by the kecamatan's name. */
+static int s_urgent(PGconn *conn, notification_t *n, const char *eid, const Pelukan__V1__ReportSubmitted *rs)
+{
+    const char *kecamatan = rs->kecamatan_name[0] ? rs->kecamatan_name : rs->kecamatan_code;
+    char source[80];
+    snprintf(source, sizeof source, "%s:admins", eid);
+    int rc = s_urgent_to(conn, n, source, "role", "admin", "urgent_report", "email", kecamatan);
+    PGresult *r = rc == 0 ? pk_pg_exec(conn, n->log, "SELECT staff_id FROM admin_on_duty ORDER BY staff_id", 0, NULL)
+                          : NULL;
+    if (!r)
+        return PK_EDB;
+    for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
+        snprintf(source, sizeof source, "%s:duty:%.32s", eid, PQgetvalue(r, i, 0));
+        rc = s_urgent_to(conn, n, source, "staff", PQgetvalue(r, i, 0), "urgent_report_sms", "sms", kecamatan);
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* Who is on duty, from intake's account changes. */
+static int s_duty(PGconn *conn, notification_t *n, const Pelukan__V1__StaffAccountChanged *a)
+{
+    const char *p[] = {a->staff_id};
+    if (a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_ON_DUTY)
+        return pk_pg_run(conn, n->log, "INSERT INTO admin_on_duty (staff_id) VALUES ($1) ON CONFLICT DO NOTHING", 1,
+                         p);
+    return pk_pg_run(conn, n->log, "DELETE FROM admin_on_duty WHERE staff_id = $1", 1, p);
 }
 
 static const char *s_state_name(Pelukan__V1__CaseState s)
@@ -120,8 +152,7 @@ static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
     case PELUKAN__V1__ENVELOPE__PAYLOAD_REPORT_SUBMITTED:
         if (!e->report_submitted->urgent)
             return PK_ENOENT;
-        snprintf(source, sizeof source, "%s:admins", eid);
-        return s_urgent(conn, n, source, e->report_submitted->kecamatan_code);
+        return s_urgent(conn, n, eid, e->report_submitted);
     case PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_STATE_CHANGED: {
         const char *state = s_state_name(e->case_state_changed->to_state);
         if (!state)
@@ -192,6 +223,10 @@ static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
     case PELUKAN__V1__ENVELOPE__PAYLOAD_STAFF_ACCOUNT_CHANGED: {
         /* The owner hears of every reset, unlock and lock-out (N1). */
         const Pelukan__V1__StaffAccountChanged *a = e->staff_account_changed;
+        if (a->staff_id[0] && (a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_ON_DUTY ||
+                               a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_OFF_DUTY ||
+                               a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_DISABLED))
+            return s_duty(conn, n, a); /* no mail for these */
         const char *tpl =
             a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_PASSWORD_RESET ? "account_reset"
             : a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_UNLOCKED     ? "account_unlocked"

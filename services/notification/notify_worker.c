@@ -179,6 +179,16 @@ static void s_prepare(notification_t *n, PGconn *conn, pk_rpc_client_t *rpc, con
             bool ok = s_render(n, conn, it, params);
             s_set(it, ok ? S_SEND : S_DEAD, ok ? "" : "no_template");
         }
+    } else if (strcmp(PQgetvalue(r, i, 5), "sms") == 0) {
+        /* A staff member's own mobile: an admin on duty (issue 22 §1). */
+        snprintf(it->channel, sizeof it->channel, "sms");
+        if (!k->phone_e164 || !*k->phone_e164) {
+            s_set(it, S_DEAD, "no_phone");
+        } else {
+            it->job.to = pk_strdup(k->phone_e164);
+            bool ok = s_render(n, conn, it, params);
+            s_set(it, ok ? S_SEND : S_DEAD, ok ? "" : "no_template");
+        }
     } else {
         size_t len = 1;
         for (size_t e = 0; e < k->n_emails; e++)

@@ -163,7 +163,8 @@ Test(notification, code_alerts_assignment_and_update_reach_their_people)
     char mail[4096];
     cr_assert_eq(pkt_smtp_received(M, "admin1@dinsos.example", mail, sizeof mail), 1, "one mail, both recipients");
     cr_assert_not_null(strstr(mail, "Subject: [PELUKAN] Laporan mendesak baru"), "%s", mail);
-    cr_assert_not_null(strstr(mail, "32.06.24"), "%s", mail);
+    cr_assert_not_null(strstr(mail, "Kec. Singaparna"), "the kecamatan by name (issue 22 §1): %s", mail);
+    cr_assert_null(strstr(mail, "32.06.24"), "not its code: %s", mail);
     cr_assert_null(strstr(mail, "Lestari"), "no victim data in an e-mail:\n%s", mail);
 
     /* Verified: the reporter gets the discreet update by SMS (they chose
@@ -566,5 +567,60 @@ Test(notification, m7_urgent_reports_reach_the_admins_in_one_mail_per_window_wit
         free(more[i]);
     for (int i = 0; i < 4; i++)
         free(reporters[i]);
+    s_stop();
+}
+
+/* Issue 22 §1: an urgent report reaches every admin on duty by SMS as
+ * well as by e-mail, with the kecamatan's name and nothing personal; an
+ * admin off duty gets no text; going on duty asks for the number. */
+Test(notification, an_urgent_report_is_texted_to_the_admins_on_duty)
+{
+    s_start("t_notif_duty");
+    pkt_intake_staff(&T, "admin1", "Admin Satu", "admin", NULL, "kata-sandi-admin-1");
+    pkt_intake_staff(&T, "admin2", "Admin Dua", "admin", NULL, "kata-sandi-admin-2");
+    pkt_sql(T.db, "UPDATE intake.staff SET email = login || '@dinsos.example' WHERE role = 'admin'");
+    char *a1 = pkt_intake_login(&T, "admin1", "kata-sandi-admin-1", NULL);
+    char *a2 = pkt_intake_login(&T, "admin2", "kata-sandi-admin-2", NULL);
+    json_t *j = NULL;
+    cr_assert_eq(pkt_intake_call(&T, "PUT", "/v1/staff/duty", "{\"on_duty\":true}", a1, NULL, NULL), 422,
+                 "the number is asked");
+    cr_assert_eq(pkt_intake_call(&T, "PUT", "/v1/staff/duty", "{\"on_duty\":true,\"phone\":\"021-555\"}", a1, NULL,
+                                 NULL),
+                 422, "a mobile number");
+    cr_assert_eq(pkt_intake_call(&T, "PUT", "/v1/staff/duty", "{\"on_duty\":true,\"phone\":\"0812-7777-0091\"}", a1,
+                                 NULL, &j),
+                 200);
+    cr_assert(json_is_true(json_object_get(j, "on_duty")));
+    cr_assert_str_eq(pkt_json_str(j, "phone"), "+6281277770091");
+    cr_assert_str_eq(json_string_value(json_array_get(json_object_get(j, "admins_on_duty"), 0)), "Admin Satu");
+    json_decref(j);
+    /* admin2 was on duty and went off. */
+    cr_assert_eq(pkt_intake_call(&T, "PUT", "/v1/staff/duty", "{\"on_duty\":true,\"phone\":\"081277770092\"}", a2,
+                                 NULL, NULL),
+                 200);
+    cr_assert_eq(pkt_intake_call(&T, "PUT", "/v1/staff/duty", "{\"on_duty\":false}", a2, NULL, &j), 200);
+    cr_assert_eq(json_array_size(json_object_get(j, "admins_on_duty")), 1, "only Admin Satu on duty");
+    json_decref(j);
+    /* Intake's events reach notification in order: the report below comes
+     * after every duty change above. */
+    char *reporter = s_register("081377770051", "+6281377770051");
+    char *id = s_report(reporter, "duty-1", "{\"safe_hours\":\"00:00-23:59\",\"safe_channel\":\"call\"}");
+    s_want_t texted = {"+6281277770091", 1};
+    cr_assert(pkt_wait_until(s_delivered, &texted, 15000), "the admin on duty got a text");
+    char text[512];
+    pkt_gateway_delivered(G, "+6281277770091", text, sizeof text);
+    cr_assert_not_null(strstr(text, "1 laporan DARURAT baru, Kec. Singaparna"), "the kecamatan by name: %s", text);
+    cr_assert_null(strstr(text, "Lestari"), "nothing personal: %s", text);
+    cr_assert_null(strstr(text, "32.06"), "no code: %s", text);
+    s_want_t mailed = {"admin2@dinsos.example", 1};
+    cr_assert(pkt_wait_until(s_mailed, &mailed, 15000), "every admin is mailed");
+    char mail[4096];
+    pkt_smtp_received(M, "admin2@dinsos.example", mail, sizeof mail);
+    cr_assert_not_null(strstr(mail, "Kec. Singaparna"), "the mail names the kecamatan too:\n%s", mail);
+    cr_assert_eq(pkt_gateway_delivered(G, "+6281277770092", NULL, 0), 0, "no text to the admin off duty");
+    free(id);
+    free(reporter);
+    free(a1);
+    free(a2);
     s_stop();
 }

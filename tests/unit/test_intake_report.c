@@ -69,14 +69,14 @@ static intake_catalog_t *cat;
 static void s_setup(void)
 {
     cat = intake_catalog_new();
-    intake_catalog_add(cat, "desa", "32.06.24.2001");
-    intake_catalog_add(cat, "violence_form", "fisik");
-    intake_catalog_add(cat, "violence_form", "seksual");
-    intake_catalog_add(cat, "relation", "tetangga");
-    intake_catalog_add(cat, "place_type", "rumah_tangga");
-    intake_catalog_add(cat, "age_band", "13-17");
-    intake_catalog_add(cat, "safe_channel", "sms");
-    intake_catalog_add(cat, "kecamatan", "32.06.24");
+    intake_catalog_add(cat, "desa", "32.06.24.2001", "Cikunten");
+    intake_catalog_add(cat, "violence_form", "fisik", "Fisik");
+    intake_catalog_add(cat, "violence_form", "seksual", "Seksual");
+    intake_catalog_add(cat, "relation", "tetangga", "Tetangga");
+    intake_catalog_add(cat, "place_type", "rumah_tangga", "Rumah Tangga");
+    intake_catalog_add(cat, "age_band", "13-17", "13-17");
+    intake_catalog_add(cat, "safe_channel", "sms", "SMS");
+    intake_catalog_add(cat, "kecamatan", "32.06.24", "Singaparna");
 }
 
 static void s_teardown(void)
@@ -193,4 +193,13 @@ Test(intake_report, coordinates_outside_the_district_need_a_kecamatan)
     cr_assert_eq(json_object_size(e), 0, "inside: %s", json_dumps(e, 0));
     json_decref(e);
 #undef BASE
+}
+
+Test(report, a_code_s_words_come_from_the_catalog, .init = s_setup, .fini = s_teardown)
+{
+    cr_assert_str_eq(intake_catalog_label(cat, "kecamatan", "32.06.24"), "Singaparna");
+    cr_assert_str_eq(intake_catalog_label(cat, "desa", "32.06.24.2001"), "Cikunten");
+    cr_assert_null(intake_catalog_label(cat, "kecamatan", "32.06.99"));
+    cr_assert_null(intake_catalog_label(cat, "desa", "32.06.24"), "a kind is never taken for another");
+    cr_assert(intake_catalog_has(cat, "relation", "tetangga"));
 }
