@@ -669,7 +669,11 @@ Test(staff, every_route_as_every_role_is_allowed_or_refused_as_the_table_says)
     pkt_sql(T.db, sql); /* what dispatch's and referral's events set */
     free(sql);
     cr_assert_eq(s_case_call("GET", id, "", NULL, who[3].token, NULL), 200, "companion, assigned");
-    cr_assert_eq(s_case_call("GET", id, "", NULL, who[4].token, NULL), 404, "agency, referred but not accepted");
+    /* Issue 22 §4: asked to take it, the agency sees the case without
+     * anything personal, to decide; nothing personal until it accepted. */
+    cr_assert_eq(s_case_call("GET", id, "", NULL, who[4].token, NULL), 200, "agency, referred: the case to decide on");
+    cr_assert_eq(s_case_call("GET", id, "?purpose=follow_up", NULL, who[4].token, NULL), 404,
+                 "agency, referred but not accepted: nothing personal");
     pkt_sql(T.db, "UPDATE intake.case_agency SET state = 'accepted'");
     cr_assert_eq(s_case_call("GET", id, "", NULL, who[4].token, NULL), 200, "agency, accepted");
     cr_assert_eq(s_case_call("GET", id, "?purpose=case_review", NULL, who[3].token, NULL), 403,

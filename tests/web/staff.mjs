@@ -4,7 +4,7 @@
 //
 //   node tests/web/staff.mjs desk|companion|standard|roles|streamdrop|nopoint|promise
 import fs from 'node:fs';
-import { BASE, LAT, LON, api, call, check, login, open, originsOnly, register, report, reporter, safety, shot, staffLogin, until, verifiedCase, wizard, run } from './harness.mjs';
+import { BASE, LAT, LON, SINK, api, call, check, login, open, originsOnly, register, report, reporter, safety, shot, staffLogin, until, verifiedCase, wizard, run } from './harness.mjs';
 
 async function desk() {
   const { context, page } = await open({ path: '/staff/', desktop: true });
@@ -35,6 +35,12 @@ async function desk() {
   await shot(page, 'login-failed');
   await staffLogin(page, process.env.PK_ADMIN);
   await page.getByTestId('live').getByText('Langsung').waitFor();
+  // She goes on duty with her mobile: urgent reports are texted to it (issue 22 §1).
+  await page.getByTestId('duty-panel').getByText('Belum ada admin piket').waitFor();
+  await page.getByLabel('Nomor HP Anda hari ini').fill('0812-7777-0099');
+  await page.getByRole('button', { name: 'Mulai piket' }).click();
+  await page.getByTestId('duty-panel').getByText('Anda piket. Laporan darurat dikirim lewat SMS ke +6281277770099.').waitFor();
+  await page.getByTestId('on-duty').getByText(/^Admin piket: /).waitFor();
   await shot(page, 'desk-empty');
 
   // The desk goes to the background (another tab in front); a report that
@@ -54,6 +60,12 @@ async function desk() {
   };
   const { ticket } = await report(token, 'desk-1', body);
   await page.locator(`tr[data-ticket="${ticket}"]`).waitFor();
+  // The text to the admin on duty: the kecamatan by name, nothing personal.
+  const sms = await until(() => {
+    const lines = fs.existsSync(SINK) ? fs.readFileSync(SINK, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+    return lines.find((m) => m.to === '+6281277770099') ?? null;
+  }, 'the urgent report is texted to the admin on duty');
+  check(/laporan DARURAT baru, Kec\. Singaparna/.test(sms.text) && !/Rahasia|32\.06/.test(sms.text), `the text: ${sms.text}`);
   const notified = await until(async () => {
     const n = await page.evaluate(() => window.__notified);
     return n.length ? n : null;

@@ -1,6 +1,14 @@
 // The staff app's text: Bahasa Indonesia first, English second.
 export type StaffLang = 'id' | 'en';
 const id = {
+  duty_title: 'Piket',
+  duty_who: 'Admin piket: {list}. Laporan darurat dikirim lewat SMS ke mereka.',
+  duty_nobody: 'Belum ada admin piket: laporan darurat hanya dikirim lewat e-mail.',
+  duty_phone: 'Nomor HP Anda hari ini',
+  duty_start: 'Mulai piket',
+  duty_stop: 'Selesai piket',
+  duty_mine: 'Anda piket. Laporan darurat dikirim lewat SMS ke {phone}.',
+  duty_phone_needed: 'Isi nomor HP Indonesia (mis. 0812-3456-7890): ke nomor ini laporan darurat dikirim.',
   sum_title: 'Ringkasan laporan',
   sum_reporter: 'Pelapor',
   sum_reporter_victim: 'korban sendiri',
@@ -236,6 +244,14 @@ const id = {
 };
 type Key = keyof typeof id;
 const en: Record<Key, string> = {
+  duty_title: 'On duty',
+  duty_who: 'Admins on duty: {list}. Urgent reports are texted to them.',
+  duty_nobody: 'No admin on duty: urgent reports go by e-mail only.',
+  duty_phone: 'Your mobile today',
+  duty_start: 'Go on duty',
+  duty_stop: 'Go off duty',
+  duty_mine: 'You are on duty. Urgent reports are texted to {phone}.',
+  duty_phone_needed: 'Give an Indonesian mobile number (e.g. 0812-3456-7890): urgent reports are texted to it.',
   sum_title: 'What was reported',
   sum_reporter: 'Reported by',
   sum_reporter_victim: 'the victim',

@@ -8,6 +8,7 @@ import { api } from '../shared/api/client';
 import { st, type StaffLang } from './i18n';
 import { CompanionPhone } from './CompanionPhone';
 import { wipeCompanionDrafts } from './drafts';
+import { DutyPanel } from './DutyPanel';
 import { Desk } from './Desk';
 import { CasePage } from './CasePage';
 import { Accounts } from './Accounts';
@@ -103,6 +104,7 @@ function StaffApp() {
           </button>
         )}
         {s?.role === 'admin' && page === 'queue' && !open && urgentAlert.state === 'denied' && <p class="hint">{t('notify_denied')}</p>}
+        {desk && page === 'queue' && !open && <DutyPanel t={t} token={s.token} admin={s.role === 'admin'} expired={expired} />}
         {desk && page === 'queue' && !open && <Desk t={t} lang={lang} token={s.token} tick={feed.tick} open={setOpen} expired={expired} />}
         {desk && page === 'queue' && open && (
           <CasePage t={t} lang={lang} session={s} id={open} tick={feed.tick} back={() => setOpen(null)} expired={expired} />
