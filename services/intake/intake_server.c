@@ -510,6 +510,7 @@ const intake_route_t intake_routes[] = {
     {"GET", "/v1/companion/status", INTAKE_COMPANION, NULL, intake_companion_own_status},
     {"POST", "/v1/companion/location", INTAKE_COMPANION, NULL, intake_dispatch_location},
     {"GET", "/v1/companion/visits", INTAKE_COMPANION, NULL, intake_dispatch_visits},
+    {"GET", "/v1/companion/cases/*/brief", INTAKE_COMPANION, NULL, intake_brief_get},
     {"GET", "/v1/companion/visits/*", INTAKE_COMPANION, NULL, intake_dispatch_visit},
     {"POST", "/v1/companion/visits/*/accept", INTAKE_COMPANION, NULL, intake_dispatch_accept},
     {"POST", "/v1/companion/visits/*/en-route", INTAKE_COMPANION, NULL, intake_dispatch_en_route},

@@ -29,6 +29,9 @@ void intake_staff_account_reset(struct intake_call *c);
 void intake_staff_change_by(pk_db_txn_t *txn, const struct intake_call *c, const char *target, const char *role,
                             Pelukan__V1__StaffAccountChanged__Change change);
 
+/* The companion's case brief (intake_brief.c). */
+void intake_brief_get(struct intake_call *c);
+
 /* Admins on duty (intake_duty.c). */
 void intake_duty_get(struct intake_call *c);
 void intake_duty_set(struct intake_call *c);

@@ -803,6 +803,29 @@ Test(staff, the_case_follows_dispatch_and_referral_to_its_close)
     cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/staff/cases", NULL, comp, NULL, &j), 200);
     cr_assert_eq(json_integer_value(json_object_get(j, "total")), 1, "in the companion's queue");
     json_decref(j);
+    /* The case brief (issue 22 §3): the companion walks in informed; the
+     * opening is recorded; never the victim's name or the account. */
+    char brief[160];
+    snprintf(brief, sizeof brief, "/v1/companion/cases/%s/brief", id);
+    cr_assert_eq(pkt_intake_call(&T, "GET", brief, NULL, admin, NULL, NULL), 403, "the companion's only");
+    cr_assert_eq(pkt_intake_call(&T, "GET", brief, NULL, comp, NULL, &j), 200);
+    cr_assert_str_eq(pkt_json_str(j, "address"), "Jalan Kenanga Rahasia 17");
+    cr_assert_str_eq(pkt_json_str(j, "perpetrator_relation"), "orang_tua");
+    cr_assert_str_eq(pkt_json_str(j, "victim_age_band"), "13-17");
+    cr_assert(json_is_true(json_object_get(j, "child")) && json_is_true(json_object_get(j, "urgent")));
+    cr_assert_str_eq(pkt_json_str(j, "safe_hours"), "00:00-23:59");
+    cr_assert(json_is_false(json_object_get(j, "phone_monitored")));
+    char *said = json_dumps(j, 0);
+    cr_assert_null(strstr(said, "Siti"), "no name in the brief: %s", said);
+    cr_assert_null(strstr(said, "Ayah tiri"), "not her account: %s", said);
+    cr_assert_null(strstr(said, "+62"), "not the reporter's number: %s", said);
+    free(said);
+    json_decref(j);
+    cr_assert_eq(s_case_call("GET", id, "", NULL, admin, &j), 200);
+    char *tl = json_dumps(json_object_get(j, "timeline"), 0);
+    cr_assert_not_null(strstr(tl, "companion_visit"), "the opening is on the timeline: %s", tl);
+    free(tl);
+    json_decref(j);
 
     Pelukan__V1__CompanionEnRoute er = PELUKAN__V1__COMPANION_EN_ROUTE__INIT;
     er.visit_id = "visit-1";

@@ -220,8 +220,14 @@ async function companion() {
   await shot(page, 'companion-visit-assigned');
   await page.getByRole('button', { name: 'Terima' }).click();
   await page.locator('[data-testid=visit-state][data-state=accepted]').waitFor();
-  await page.getByRole('button', { name: 'Buka tempat (dicatat)' }).click();
+  await page.getByRole('button', { name: 'Buka ringkasan kasus dan tempat (dicatat)' }).click();
   await page.getByRole('link', { name: 'Buka di aplikasi peta' }).waitFor();
+  // The case brief (issue 22 §3): who, what, where and how to reach the reporter.
+  const brief = page.getByTestId('case-brief');
+  await brief.getByText('umur 25-44 tahun').waitFor();
+  await brief.getByText('Singaparna').waitFor();
+  await brief.getByText(/Waktu aman 00:00-23:59, lewat Telepon\. Hubungi pelapor hanya lewat admin\./).waitFor();
+  await shot(page, 'companion-brief');
   check((await page.getByRole('link', { name: 'Buka di aplikasi peta' }).getAttribute('href')).startsWith('geo:-7.35'), 'a link for the map app');
   await page.getByRole('button', { name: 'Berangkat' }).click();
   await page.locator('[data-testid=visit-state][data-state=en_route]').waitFor();

@@ -11,6 +11,7 @@ import type { StaffLang } from './i18n';
 import type { T } from './common';
 import { codes, kecamatanList, word } from './words';
 import type { Visit } from './types';
+import { CaseBrief, type Brief } from './CaseBrief';
 import { IdentificationForm } from './IdentificationForm';
 const DECLINE = codes('visit_decline');
 
@@ -120,9 +121,19 @@ export function CompanionPhone(props: { t: T; lang: StaffLang; token: string; ex
       setStatus(x instanceof HttpError ? x.error.message : t('offline'));
     }
   };
+  // The place (dispatch) and the case brief (intake), each opening recorded.
+  const [brief, setBrief] = useState<{ visit: string; b: Brief } | null>(null);
   const openPlace = async (v: Visit) => {
-    const { data } = await api<Visit>('GET', `/v1/companion/visits/${v.visit_id}`, { token: props.token });
-    setOpen(data);
+    try {
+      const [place, b] = await Promise.all([
+        api<Visit>('GET', `/v1/companion/visits/${v.visit_id}`, { token: props.token }),
+        api<Brief>('GET', `/v1/companion/cases/${v.case_id}/brief`, { token: props.token }),
+      ]);
+      setOpen(place.data);
+      setBrief({ visit: v.visit_id, b: b.data });
+    } catch (x) {
+      setStatus(x instanceof HttpError ? x.error.message : t('offline'));
+    }
   };
   return (
     <div>
@@ -203,7 +214,10 @@ export function CompanionPhone(props: { t: T; lang: StaffLang; token: string; ex
                 {t('c_open_place')}
               </button>
             )}
-            {/* The place, while the visit lasts: not after it ended. */}
+            {/* The brief and the place, while the visit lasts: not after it ended. */}
+            {brief?.visit === v.visit_id && ['assigned', 'accepted', 'en_route', 'on_site'].includes(v.state) && (
+              <CaseBrief t={t} lang={lang} b={brief.b} kecName={kec.find((k) => k.code === brief.b.kecamatan_code)?.name ?? null} />
+            )}
             {open?.visit_id === v.visit_id && open.location && ['assigned', 'accepted', 'en_route', 'on_site'].includes(v.state) && (
               <p>
                 {t('c_place_recorded')}{' '}

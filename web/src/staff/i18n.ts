@@ -1,6 +1,10 @@
 // The staff app's text: Bahasa Indonesia first, English second.
 export type StaffLang = 'id' | 'en';
 const id = {
+  brief_contact: 'Menghubungi pelapor',
+  brief_monitored: 'HP pelapor mungkin dibaca orang lain: jangan menelepon atau mengirim pesan.',
+  brief_safe: 'Waktu aman {hours}, lewat {channel}.',
+  brief_through_admin: 'Hubungi pelapor hanya lewat admin.',
   duty_title: 'Piket',
   duty_who: 'Admin piket: {list}. Laporan darurat dikirim lewat SMS ke mereka.',
   duty_nobody: 'Belum ada admin piket: laporan darurat hanya dikirim lewat e-mail.',
@@ -148,8 +152,8 @@ const id = {
   c_no_gps: 'Lokasi HP tidak tersedia. Izinkan lokasi untuk aplikasi ini.',
   c_none: 'Belum ada kunjungan.',
   c_off: 'Tidak bertugas. Posisi Anda tidak dikirim.',
-  c_open_place: 'Buka tempat (dicatat)',
-  c_place_recorded: 'Pembukaan tempat ini dicatat.',
+  c_open_place: 'Buka ringkasan kasus dan tempat (dicatat)',
+  c_place_recorded: 'Pembukaan ringkasan dan tempat ini dicatat.',
   c_start: 'Mulai bertugas',
   c_stop: 'Selesai bertugas',
   c_visits: 'Kunjungan',
@@ -244,6 +248,10 @@ const id = {
 };
 type Key = keyof typeof id;
 const en: Record<Key, string> = {
+  brief_contact: 'Reaching the reporter',
+  brief_monitored: "Someone else may read the reporter's phone: do not call or text.",
+  brief_safe: 'Safe hours {hours}, by {channel}.',
+  brief_through_admin: 'Reach the reporter only through the admin.',
   duty_title: 'On duty',
   duty_who: 'Admins on duty: {list}. Urgent reports are texted to them.',
   duty_nobody: 'No admin on duty: urgent reports go by e-mail only.',
@@ -391,8 +399,8 @@ const en: Record<Key, string> = {
   c_no_gps: 'The phone\'s location is not available. Allow location for this app.',
   c_none: 'No visits yet.',
   c_off: 'Off duty. Your position is not sent.',
-  c_open_place: 'Open the place (recorded)',
-  c_place_recorded: 'Opening this place was recorded.',
+  c_open_place: 'Open the case brief and the place (recorded)',
+  c_place_recorded: 'Opening this brief and place was recorded.',
   c_start: 'Go on duty',
   c_stop: 'Go off duty',
   c_visits: 'Visits',
