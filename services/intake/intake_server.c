@@ -500,6 +500,7 @@ const intake_route_t intake_routes[] = {
     {"POST", "/v1/staff/cases/*/reject", INTAKE_ADMIN, NULL, intake_admin_reject},
     {"POST", "/v1/staff/cases/*/duplicate", INTAKE_ADMIN, NULL, intake_admin_duplicate},
     {"POST", "/v1/staff/cases/*/notes", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_admin_note},
+    {"GET", "/v1/staff/cases/*/notes", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_notes_get},
     {"POST", "/v1/staff/cases/*/erasure", INTAKE_SUPERVISOR, NULL, intake_erasure_request},
     {"POST", "/v1/staff/erasures/*/approve", INTAKE_SUPERVISOR, NULL, intake_erasure_approve},
     {"POST", "/v1/staff/erasures/*/stop", INTAKE_SUPERVISOR, NULL, intake_erasure_stop},

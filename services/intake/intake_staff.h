@@ -29,6 +29,9 @@ void intake_staff_account_reset(struct intake_call *c);
 void intake_staff_change_by(pk_db_txn_t *txn, const struct intake_call *c, const char *target, const char *role,
                             Pelukan__V1__StaffAccountChanged__Change change);
 
+/* The sealed notes of a case read back with a purpose (intake_notes.c). */
+void intake_notes_get(struct intake_call *c);
+
 /* The companion's case brief (intake_brief.c). */
 void intake_brief_get(struct intake_call *c);
 

@@ -469,6 +469,30 @@ Test(staff, an_admin_confirms_by_phone_and_verifies_and_every_opening_is_recorde
     cr_assert_str_eq(pkt_json_str(json_array_get(timeline, 1), "reason_code"), "confirmation_call");
     json_decref(j);
 
+    /* The sealed notes read back (issue 22 §4): only with a purpose, the
+     * reading recorded; the notes at rest stay sealed. */
+    cr_assert_eq(s_case_call("GET", id, "/notes", NULL, admin, NULL), 422, "a purpose is asked");
+    cr_assert_eq(s_case_call("GET", id, "/notes?purpose=curious", NULL, admin, NULL), 422);
+    cr_assert_eq(s_case_call("GET", "00000000000000000000000000000000", "/notes?purpose=case_review", NULL, admin, NULL),
+                 404);
+    cr_assert_eq(s_case_call("GET", id, "/notes?purpose=case_review", NULL, admin, &j), 200);
+    json_t *notes = json_object_get(j, "notes");
+    cr_assert_eq(json_array_size(notes), 3, "two calls and a note");
+    cr_assert_str_eq(pkt_json_str(json_array_get(notes, 1), "outcome"), "reached");
+    cr_assert_str_eq(pkt_json_str(json_array_get(notes, 1), "text"), "Pelapor Siti Rahayu Unik membenarkan");
+    cr_assert_str_eq(pkt_json_str(json_array_get(notes, 2), "text"), "Korban aman di rumah nenek");
+    cr_assert_str_eq(pkt_json_str(json_array_get(notes, 2), "by"), "Petugas admin1");
+    json_decref(j);
+    char *plain = pkt_sql_value(T.db, "SELECT count(*) FROM intake.case_note WHERE position("
+                                      "convert_to('nenek', 'UTF8') in body_sealed) > 0");
+    cr_assert_str_eq(plain, "0", "sealed at rest");
+    free(plain);
+    cr_assert_eq(s_case_call("GET", id, "", NULL, admin, &j), 200);
+    timeline = json_object_get(j, "timeline");
+    cr_assert_eq(json_array_size(timeline), 7, "the reading is on the timeline");
+    cr_assert_str_eq(pkt_json_str(json_array_get(timeline, 6), "reason_code"), "case_review");
+    json_decref(j);
+
     /* The auditors see the opening: who, which case, why. */
     if (!pkt_wait_until(s_access_logged, id, 30000)) {
         char *metrics = NULL;

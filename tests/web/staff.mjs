@@ -82,7 +82,7 @@ async function desk() {
   await page.getByRole('button', { name: `Buka ${ticket}` }).click();
   await page.getByText(`Laporan ${ticket}`).waitFor();
   check(!(await page.getByText('Nama Rahasia').isVisible()), 'no personal data before a purpose');
-  await page.getByLabel('Tujuan').selectOption('confirmation_call');
+  await page.getByLabel('Tujuan', { exact: true }).selectOption('confirmation_call');
   await page.getByRole('button', { name: 'Tampilkan data pribadi' }).click();
   await page.getByTestId('safety').getByText('00:00-23:59').waitFor();
   check(await page.getByText('Nama Rahasia').isVisible(), 'personal data after the purpose');
@@ -317,7 +317,7 @@ async function standard() {
   await sum.getByText(/pelapor tidak ingat pasti/).waitFor();
   check(!/[a-z]+_[a-z]+/.test(await sum.textContent()), `no code in the summary: ${await sum.textContent()}`);
   await shot(d, 'desk-case-summary');
-  await d.getByLabel('Tujuan').selectOption('confirmation_call');
+  await d.getByLabel('Tujuan', { exact: true }).selectOption('confirmation_call');
   await d.getByRole('button', { name: 'Tampilkan data pribadi' }).click();
   await d.getByTestId('safety').getByText('00:00-23:59').waitFor();
   await shot(d, 'desk-case-personal');
@@ -326,6 +326,14 @@ async function standard() {
   await d.getByTestId('case-status').getByText('Tersimpan').waitFor();
   await d.getByRole('button', { name: 'Verifikasi' }).click();
   await d.locator('[data-testid=case-state][data-state=verified]').waitFor();
+  // A sealed note, then every note read back with a purpose (issue 22 §4).
+  await d.locator('#note').fill('Pelapor meminta dihubungi sore hari.');
+  await d.getByRole('button', { name: 'Tambah catatan' }).click();
+  await d.getByLabel('Tujuan membaca catatan').selectOption('case_review');
+  await d.getByRole('button', { name: 'Baca catatan (dicatat)' }).click();
+  await d.getByTestId('notes').getByText('Pelapor meminta dihubungi sore hari.').waitFor();
+  await d.getByTestId('notes').getByText(/Telepon konfirmasi: Tersambung/).waitFor();
+  await shot(d, 'desk-notes');
 
   // The suggestion on the map: the place and the companion; assign.
   await d.getByRole('heading', { name: 'Pendamping terdekat' }).waitFor();
@@ -576,7 +584,7 @@ async function nopoint() {
   await sum.getByText(/pelapor tidak ingat pasti/).waitFor();
   check(!/[a-z]+_[a-z]+/.test(await sum.textContent()), `no code in the summary: ${await sum.textContent()}`);
   await shot(d, 'desk-case-summary');
-  await d.getByLabel('Tujuan').selectOption('confirmation_call');
+  await d.getByLabel('Tujuan', { exact: true }).selectOption('confirmation_call');
   await d.getByRole('button', { name: 'Tampilkan data pribadi' }).click();
   await d.getByTestId('safety').getByText('00:00-23:59').waitFor();
   await d.getByLabel('Hasil', { exact: true }).selectOption('reached');
@@ -599,7 +607,7 @@ async function nopoint() {
   await d.getByRole('button', { name: 'Kembali ke antrean' }).click();
   await d.locator(`tr[data-ticket="${t2}"]`).waitFor();
   await d.getByRole('button', { name: `Buka ${t2}` }).click();
-  await d.getByLabel('Tujuan').selectOption('confirmation_call');
+  await d.getByLabel('Tujuan', { exact: true }).selectOption('confirmation_call');
   await d.getByRole('button', { name: 'Tampilkan data pribadi' }).click();
   await d.getByTestId('safety').getByText('00:00-23:59').waitFor();
   await d.getByLabel('Hasil', { exact: true }).selectOption('reached');

@@ -18,6 +18,9 @@ export async function createMap(el: HTMLElement, lat: number, lon: number): Prom
   const [L, cfg] = await Promise.all([import('leaflet'), appConfig().catch(() => ({ tile_url: '', tile_attribution: '' }))]);
   await import('leaflet/dist/leaflet.css');
   const map: LMap = L.map(el, { zoomControl: true, attributionControl: true }).setView([lat, lon], 14);
+  // The library's name without its flag: nothing on a victim's screen that
+  // is not about her case (apps review, leave fewer traces).
+  map.attributionControl.setPrefix('Leaflet');
   if (cfg.tile_url) L.tileLayer(cfg.tile_url, { attribution: cfg.tile_attribution, maxZoom: 19 }).addTo(map);
   else void districtLayer(L, map);
   const markers = new Map<string, Marker>();

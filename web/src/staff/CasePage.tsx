@@ -128,7 +128,7 @@ export function CasePage(props: Props) {
       {['assessed', 'referred', 'accepted', 'declined', 'closed'].includes(c.state) && (
         <ReferralPanel t={t} lang={lang} token={token} c={c} admin={admin} tick={props.tick} reload={load} expired={props.expired} />
       )}
-      <CaseNote t={t} step={step} />
+      <CaseNote t={t} lang={lang} token={token} id={c.case_id} step={step} expired={props.expired} />
       <h3>{t('timeline')}</h3>
       <ol class="timeline">
         {c.timeline.map((e, i) => (

@@ -1,6 +1,10 @@
 // The staff app's text: Bahasa Indonesia first, English second.
 export type StaffLang = 'id' | 'en';
 const id = {
+  notes_read: 'Baca catatan (dicatat)',
+  notes_purpose: 'Tujuan membaca catatan',
+  notes_none: 'Belum ada catatan.',
+  notes_override: 'Ditelepon di luar waktu aman karena: {why}',
   brief_contact: 'Menghubungi pelapor',
   brief_monitored: 'HP pelapor mungkin dibaca orang lain: jangan menelepon atau mengirim pesan.',
   brief_safe: 'Waktu aman {hours}, lewat {channel}.',
@@ -211,7 +215,7 @@ const id = {
   no: 'Tidak',
   note_add: 'Tambah catatan',
   notes: 'Catatan internal',
-  notes_hint: 'Catatan disegel dan hanya terlihat petugas.',
+  notes_hint: 'Catatan disegel. Admin dan supervisor membacanya dengan menyebut tujuan; setiap pembacaan dicatat.',
   notes_sealed: 'Catatan (dirahasiakan)',
   offline: 'Tidak ada sinyal. Coba lagi.',
   outcome: 'Hasil',
@@ -248,6 +252,10 @@ const id = {
 };
 type Key = keyof typeof id;
 const en: Record<Key, string> = {
+  notes_read: 'Read the notes (recorded)',
+  notes_purpose: 'Why you read the notes',
+  notes_none: 'No notes yet.',
+  notes_override: 'Called outside the safe time because: {why}',
   brief_contact: 'Reaching the reporter',
   brief_monitored: "Someone else may read the reporter's phone: do not call or text.",
   brief_safe: 'Safe hours {hours}, by {channel}.',
@@ -458,7 +466,7 @@ const en: Record<Key, string> = {
   no: 'No',
   note_add: 'Add the note',
   notes: 'Internal notes',
-  notes_hint: 'Notes are sealed and seen by staff only.',
+  notes_hint: 'Notes are sealed. Admins and supervisors read them by stating why; every reading is recorded.',
   notes_sealed: 'Notes (kept confidential)',
   offline: 'No signal. Try again.',
   outcome: 'Outcome',
