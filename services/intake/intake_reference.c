@@ -22,8 +22,9 @@
  * each list in the order the apps show it. */
 #define S_CATALOG_SQL                                                                                                  \
     "SELECT json_object_agg(kind, items ORDER BY kind)::text FROM (SELECT kind, json_agg(jsonb_strip_nulls("        \
-    "  jsonb_build_object('code', code, 'label_id', label_id, 'label_en', label_en, 'plain_id', plain_id,"             \
-    "  'plain_en', plain_en)) ORDER BY position, code) AS items FROM category GROUP BY kind) k"
+    "  jsonb_build_object('code', code, 'label_id', label_id, 'label_en', label_en, 'label_su', label_su,"             \
+    "  'plain_id', plain_id, 'plain_en', plain_en, 'plain_su', plain_su)) ORDER BY position, code) AS items"             \
+    " FROM category GROUP BY kind) k"
 
 /* {"kecamatan": [{code, name, desa: [{code, name}, ...]}, ...]}, by code. */
 #define S_REGIONS_SQL                                                                                                  \

@@ -125,6 +125,11 @@ Test(web, quick_exit_leaves_a_neutral_page_and_nothing_on_the_phone)
     cr_assert_eq(s_scenario("exit"), 0);
 }
 
+Test(web, a_quick_exit_without_signal_still_covers_wipes_and_logs_out_later)
+{
+    cr_assert_eq(s_scenario("exitOffline"), 0);
+}
+
 Test(web, languages_and_the_neutral_name)
 {
     cr_assert_eq(s_scenario("languages"), 0);

@@ -1,7 +1,7 @@
 // reporter.mjs -- the reporter's app in a real browser (harness.mjs).
 //
 //   node tests/web/reporter.mjs journey|offline|errors|exit|languages
-import { BASE, LAT, LON, call, check, helpShown, lastCode, login, next, open, originsOnly, register, safety, shot, staffLogin, until, wizard, run } from './harness.mjs';
+import { BASE, LAT, LON, call, check, helpShown, lastCode, login, next, open, originsOnly, register, reporter, safety, shot, staffLogin, until, wizard, run } from './harness.mjs';
 
 async function journey() {
   const { browser, page } = await open();
@@ -189,22 +189,84 @@ async function quickExit() {
   await browser.close();
 }
 
+// The quick exit without signal (issue 22 §5): the waiting screen warns
+// that an unsent report goes with it; the cover is painted by the page
+// itself (no network, no service worker), nothing is left on the phone, and
+// the logout the server missed is sent when the signal returns.
+async function exitOffline() {
+  const { browser, context, page } = await open();
+  await register(page, '081388880009');
+  await safety(page);
+  const token = await page.evaluate(() => JSON.parse(localStorage.getItem('pk.token')));
+  await context.setOffline(true);
+  await wizard(page);
+  await page.getByRole('button', { name: 'Kirim laporan' }).click();
+  await page.getByTestId('exit-discards').getByText('Keluar cepat sekarang akan menghapus laporan yang belum terkirim').waitFor();
+  await shot(page, 'waiting-exit-warning');
+  await page.getByRole('button', { name: 'Keluar cepat' }).click();
+  await page.getByRole('heading', { name: 'Resep Nasi Liwet' }).waitFor();
+  check((await page.title()) === 'Resep Nasi Liwet', `the cover's title: ${await page.title()}`);
+  check(page.url() === BASE + '/neutral.html', `the cover's address: ${page.url()}`);
+  await shot(page, 'quick-exit-offline');
+  // The page itself is the cover while offline. Storage, caches and the
+  // registration are gone now; the service worker, which lives on under the
+  // cover, holds its background-sync database (emptied by the exit) until
+  // the browser stops it, so IndexedDB is checked by the online exit only.
+  const left = await page.evaluate(async () => ({
+    local: localStorage.length,
+    session: sessionStorage.length,
+    caches: (await caches.keys()).length,
+    sw: (await navigator.serviceWorker.getRegistrations()).length,
+  }));
+  check(left.local === 0 && left.session === 0 && left.caches === 0 && left.sw === 0, `nothing left on the phone: ${JSON.stringify(left)}`);
+  await context.setOffline(false);
+  await until(async () => (await call('GET', '/v1/reports', token)).status === 401, 'the logout went when the signal returned');
+  // Then the real cover page replaces this one.
+  await until(async () => {
+    try {
+      return (await page.evaluate(() => location.pathname === '/neutral.html' && document.title === 'Resep Nasi Liwet')) || null;
+    } catch {
+      return null; /* the page was navigating */
+    }
+  }, 'the cover page');
+  // The report the quick exit discarded never reached the server: the
+  // same phone signs in again and finds no report.
+  const again = await reporter('081388880009');
+  const mine = await call('GET', '/v1/reports', again);
+  check(mine.status === 200 && mine.json.reports.length === 0, `the discarded report was not sent: ${JSON.stringify(mine.json)}`);
+  await browser.close();
+}
+
 async function languages() {
   const { browser, page } = await open();
   await page.getByLabel('Bahasa').selectOption('en');
-  await page.getByRole('heading', { name: 'Sign in with your phone number' }).waitFor();
+  await page.getByRole('heading', { name: 'Report with your phone number' }).waitFor();
   check((await page.evaluate(() => document.documentElement.lang)) === 'en', 'lang attribute');
   await shot(page, 'register-english');
   await page.getByLabel('Language').selectOption('su');
-  await page.getByRole('heading', { name: 'Asup ku nomer HP' }).waitFor();
+  await page.getByRole('heading', { name: 'Lapor ku nomer HP' }).waitFor();
   await shot(page, 'register-sundanese');
   await page.getByLabel('Basa').selectOption('id');
   await register(page, '081388880006');
   await safety(page);
+  // The catalogue in Sundanese too, and the official categories in plain
+  // words (issue 22 §5).
+  await page.getByLabel('Bahasa').selectOption('su');
+  await page.getByRole('button', { name: 'Jieun laporan' }).click();
+  await page.locator('input[type=radio]').first().check(); // for herself
+  await page.getByRole('button', { name: 'Teras' }).click();
+  await page.getByText('Digebugan, ditajong, didorong, atawa dilukaan').waitFor();
+  await page.getByText('Perdagangan jalma').waitFor();
+  await shot(page, 'wizard-sundanese-catalogue');
+  await page.getByLabel('Basa').selectOption('id');
+  await page.getByText('Perdagangan orang').waitFor();
+  await page.goto(BASE + '/');
   await page.getByRole('button', { name: 'Pengaturan' }).click();
   await page.getByLabel(/Nama dan ikon samaran/).check();
   await shot(page, 'settings-neutral');
   check((await page.title()) === 'Catatan', `the neutral title: ${await page.title()}`);
+  const bar = await page.locator('meta[name="theme-color"]').getAttribute('content');
+  check(bar === '#f2c94c', `the neutral colour of the browser's bar: ${bar}`);
   const href = await page.locator('#manifest').getAttribute('href');
   check(href === '/neutral.webmanifest', `the neutral manifest: ${href}`);
   const m = await (await fetch(BASE + href)).json();
@@ -215,4 +277,4 @@ async function languages() {
 }
 
 // ---- the staff's desk (issue 17, first part) ---------------------------------------
-await run('reporter', { journey, offline, errors, exit: quickExit, languages });
+await run('reporter', { journey, offline, errors, exit: quickExit, exitOffline, languages });

@@ -41,6 +41,8 @@ export function App() {
     document.title = settings.neutral ? tt('neutral_app') : tt('app');
     const link = document.getElementById('manifest') as HTMLLinkElement | null;
     if (link) link.href = settings.neutral ? '/neutral.webmanifest' : '/manifest.webmanifest';
+    // The browser's bar too: the neutral app's colour, not PELUKAN's purple.
+    document.querySelector('meta[name="theme-color"]')?.setAttribute('content', settings.neutral ? '#f2c94c' : '#5b2a86');
   }, [lang, settings.neutral]);
   useEffect(() => {
     api<Catalog>('GET', '/v1/catalog').then((r) => setCatalog(r.data)).catch(() => undefined);
@@ -149,6 +151,7 @@ export function App() {
             {pending > 0 ? tt('waiting_text') : tt('sent_title')}
           </p>
           {screen.urgent && pending > 0 && <p>{tt('waiting_urgent')}</p>}
+          {pending > 0 && <p class="hint" data-testid="exit-discards">{tt('waiting_exit')}</p>}
           {screen.urgent && <HelpLines t={tt} />}
           <button type="button" class="primary" onClick={() => go({ name: pending > 0 ? 'home' : 'mine' })}>
             {pending > 0 ? tt('back') : tt('home_mine')}

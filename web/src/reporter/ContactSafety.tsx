@@ -61,7 +61,7 @@ export function ContactSafety(props: { t: T; catalog: Catalog | null; lang: Lang
         {channels.map((c) => (
           <label class="choice" key={c.code}>
             <input type="radio" name="channel" value={c.code} checked={channel === c.code} onChange={() => setChannel(c.code)} />
-            {props.lang === 'en' ? c.label_en : c.label_id}
+            {props.lang === 'en' ? c.label_en : props.lang === 'su' ? (c.label_su ?? c.label_id) : c.label_id}
           </label>
         ))}
       </fieldset>

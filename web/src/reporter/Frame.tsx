@@ -38,7 +38,33 @@ export function Frame(props: { t: T; lang: Lang; setLang: (l: Lang) => void; tit
   );
 }
 
+// The quick exit (issue 22 §5): the neutral cover is painted first, from
+// this page, before anything is wiped, so it shows without signal and
+// without the service worker; the address becomes the cover's. Then the
+// phone is wiped. With signal the real cover page replaces this one (the
+// back button finds nothing of the app); without, this page stays the
+// cover, and the logout the server did not get goes when the signal
+// returns (held in this page's memory only: nothing is kept on the phone).
 async function quickExit(): Promise<void> {
-  await wipeDevice();
-  location.replace('/neutral.html');
+  paintCover();
+  const pending = await wipeDevice();
+  if (navigator.onLine && !pending) {
+    location.replace('/neutral.html');
+    return;
+  }
+  if (pending) window.addEventListener('online', () => void pending().then(() => location.replace('/neutral.html')), { once: true });
+}
+
+// The same recipe as /neutral.html, written into this page at once.
+function paintCover(): void {
+  document.title = 'Resep Nasi Liwet';
+  document.querySelector('meta[name="theme-color"]')?.setAttribute('content', '#ffffff');
+  document.documentElement.lang = 'id';
+  document.body.innerHTML =
+    '<main class="cover"><h1>Resep Nasi Liwet</h1>' +
+    '<p>Bahan: 2 gelas beras, 2,5 gelas air, 3 siung bawang merah, 2 lembar daun salam, 1 batang serai, garam secukupnya.</p>' +
+    '<ol><li>Cuci beras hingga bersih.</li><li>Tumis bawang merah sampai harum.</li>' +
+    '<li>Masukkan beras, air, daun salam, serai dan garam.</li><li>Masak dengan api kecil hingga matang.</li></ol>' +
+    '<p>Sajikan dengan ikan asin dan sambal.</p></main>';
+  history.replaceState(null, '', '/neutral.html');
 }

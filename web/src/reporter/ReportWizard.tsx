@@ -48,7 +48,9 @@ export function ReportWizard(props: {
   const [locNote, setLocNote] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const b = d.body;
-  const label = (c: { label_id: string; label_en: string }) => (lang === 'en' ? c.label_en : c.label_id);
+  // The catalogue's words in her language (Sundanese too: issue 22 §5).
+  const label = (c: { label_id: string; label_en: string; label_su?: string }) => (lang === 'en' ? c.label_en : lang === 'su' ? (c.label_su ?? c.label_id) : c.label_id);
+  const plain = (c: { plain_id?: string; plain_en?: string; plain_su?: string }) => (lang === 'en' ? c.plain_en : lang === 'su' ? (c.plain_su ?? c.plain_id) : c.plain_id);
   const update = (body: Draft['body'], step = d.step) => {
     const next = { ...d, body, step };
     setD(next);
@@ -175,7 +177,7 @@ export function ReportWizard(props: {
               <span>
                 <strong>{label(c)}</strong>
                 <br />
-                {lang === 'en' ? c.plain_en : c.plain_id}
+                {plain(c)}
               </span>
             </label>
           ))}

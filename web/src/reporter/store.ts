@@ -85,15 +85,17 @@ export function newKey(): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
-// The quick exit: everything this app left on the phone, gone.
-export async function wipeDevice(): Promise<void> {
+// The quick exit: everything this app left on the phone, gone. The
+// session ends on the server too; when the server could not be reached,
+// the answer is a function that sends the logout again (for when the signal
+// returns), holding the token in memory only.
+export async function wipeDevice(): Promise<(() => Promise<void>) | null> {
   const token = store.token();
-  if (token) {
-    // The session ends on the server too (best effort; the page leaves now).
-    fetch('/v1/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${token}` }, keepalive: true }).catch(
-      () => undefined,
+  const logout = () =>
+    fetch('/v1/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${token}` }, keepalive: true }).then(
+      (r) => (r.ok || r.status === 401 ? undefined : Promise.reject(new Error(String(r.status)))),
     );
-  }
+  const sent = token ? Promise.race([logout().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 800))]) : Promise.resolve(true);
   try {
     localStorage.clear();
     sessionStorage.clear();
@@ -104,9 +106,42 @@ export async function wipeDevice(): Promise<void> {
   if ('caches' in self) jobs.push(caches.keys().then((ks) => Promise.all(ks.map((k) => caches.delete(k)))));
   if (indexedDB.databases)
     jobs.push(
-      indexedDB.databases().then((dbs) => Promise.all(dbs.map((d) => d.name && indexedDB.deleteDatabase(d.name)))),
+      indexedDB.databases().then((dbs) => Promise.all(dbs.map((d) => d.name && emptyThenDelete(d.name)))),
     );
   if (navigator.serviceWorker)
     jobs.push(navigator.serviceWorker.getRegistrations().then((rs) => Promise.all(rs.map((r) => r.unregister()))));
   await Promise.race([Promise.allSettled(jobs), new Promise((r) => setTimeout(r, 800))]);
+  if (await sent) return null;
+  const again = async (): Promise<void> => {
+    for (let wait = 2000; ; wait = Math.min(wait * 2, 60000)) {
+      if (await logout().then(() => true, () => false)) return;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  };
+  return again;
+}
+
+// A database emptied, then deleted. The service worker may still hold its
+// background-sync queue open (it lives on while this page shows the cover):
+// the deletion then waits for it to stop, but the queue is already empty,
+// so no report the quick exit discarded is sent when the signal returns.
+async function emptyThenDelete(name: string): Promise<void> {
+  try {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const r = indexedDB.open(name);
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    const stores = Array.from(db.objectStoreNames);
+    if (stores.length)
+      await new Promise((done) => {
+        const tx = db.transaction(stores, 'readwrite');
+        stores.forEach((st) => tx.objectStore(st).clear());
+        tx.oncomplete = tx.onerror = tx.onabort = () => done(undefined);
+      });
+    db.close();
+  } catch {
+    /* deleted below all the same */
+  }
+  indexedDB.deleteDatabase(name);
 }
