@@ -9,6 +9,7 @@
 
 #include "intake_call.h"
 #include "intake_case.h"
+#include "intake_report.h"
 #include "intake_staff.h"
 #include "pelukan/bus.h"
 #include "pelukan/util.h"
@@ -687,6 +688,10 @@ static void s_account_hashed(intake_call_t *c, int rc, const char *hash)
     const char *agency = json_string_value(json_object_get(c->body, "agency_code"));
     const char *email = json_string_value(json_object_get(c->body, "email"));
     const char *role = json_string_value(json_object_get(c->body, "role"));
+    const char *phone = json_string_value(json_object_get(c->body, "phone"));
+    char e164[24] = "";
+    if (phone && intake_phone_normalize(phone, e164) != 0)
+        e164[0] = '\0'; /* checked before: not reached */
     const char *p[] = {c->case_id,
                        json_string_value(json_object_get(c->body, "login")),
                        json_string_value(json_object_get(c->body, "display_name")),
@@ -694,12 +699,14 @@ static void s_account_hashed(intake_call_t *c, int rc, const char *hash)
                        agency ? agency : "",
                        hash,
                        email ? email : "",
-                       c->staff_id};
+                       c->staff_id,
+                       e164};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
     pk_db_txn_add(txn,
                   "INSERT INTO staff (id, login, display_name, role, agency_code, password_hash, email, changed_at,"
-                  " changed_by) VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, NULLIF($7, ''), now(), $8)",
-                  8, p);
+                  " changed_by, phone_e164) VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, NULLIF($7, ''), now(), $8,"
+                  " NULLIF($9, ''))",
+                  9, p);
     intake_staff_change_by(txn, c, c->case_id, role, PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_CREATED);
     pk_db_txn_submit(txn, s_account_made, c);
 }
@@ -849,7 +856,8 @@ void intake_staff_account_reset(intake_call_t *c)
 
 int intake_staff_account_check(const json_t *body, json_t *errors)
 {
-    static const char *const keys[] = {"login", "display_name", "role", "agency_code", "password", "email", NULL};
+    static const char *const keys[] = {"login", "display_name", "role", "agency_code", "password", "email", "phone",
+                                       NULL};
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)body, key, v)
@@ -881,5 +889,11 @@ int intake_staff_account_check(const json_t *body, json_t *errors)
     if (email && (!e || strlen(e) > 254 || !strchr(e, '@') || strchr(e, '@') == e || !strchr(e, '@')[1] ||
                   strpbrk(e, " \t\r\n<>,;\"") || strchr(strchr(e, '@') + 1, '@')))
         json_object_set_new(errors, "email", json_string("alamat e-mail"));
+    /* A staff member's own mobile: a new visit is texted to a companion, an
+     * urgent report to an admin on duty (issue 22 §1, §3). */
+    json_t *phone = json_object_get(body, "phone");
+    char e164[24];
+    if (phone && (!json_is_string(phone) || intake_phone_normalize(json_string_value(phone), e164) != 0))
+        json_object_set_new(errors, "phone", json_string("nomor HP Indonesia, mis. 0812-3456-7890"));
     return json_object_size(errors) ? PK_EINVAL : 0;
 }

@@ -166,8 +166,14 @@ static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
         snprintf(source, sizeof source, "%s:companion", eid);
         char visit[9];
         snprintf(visit, sizeof visit, "%s", a->visit_id);
-        return s_message(conn, n, source, "staff", a->companion_id, e->case_id, "companion_assigned", "email",
-                         json_pack("{s:s}", "visit", visit));
+        int rc = s_message(conn, n, source, "staff", a->companion_id, e->case_id, "companion_assigned", "email",
+                           json_pack("{s:s}", "visit", visit));
+        /* And a text to her phone, where she is (issue 22 §3): nothing
+         * personal, the app says the rest. */
+        snprintf(source, sizeof source, "%s:companion:sms", eid);
+        return rc ? rc
+                  : s_message(conn, n, source, "staff", a->companion_id, e->case_id, "companion_assigned_sms", "sms",
+                              json_pack("{s:s}", "visit", visit));
     }
     case PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CREATED: {
         snprintf(source, sizeof source, "%s:agency", eid);

@@ -180,10 +180,12 @@ static void s_prepare(notification_t *n, PGconn *conn, pk_rpc_client_t *rpc, con
             s_set(it, ok ? S_SEND : S_DEAD, ok ? "" : "no_template");
         }
     } else if (strcmp(PQgetvalue(r, i, 5), "sms") == 0) {
-        /* A staff member's own mobile: an admin on duty (issue 22 §1). */
+        /* A staff member's own mobile: an admin on duty (issue 22 §1), a
+         * companion given a visit (§3). None given: the e-mail and the
+         * app carry it, nothing failed. */
         snprintf(it->channel, sizeof it->channel, "sms");
         if (!k->phone_e164 || !*k->phone_e164) {
-            s_set(it, S_DEAD, "no_phone");
+            s_set(it, S_IN_APP, "no_phone");
         } else {
             it->job.to = pk_strdup(k->phone_e164);
             bool ok = s_render(n, conn, it, params);

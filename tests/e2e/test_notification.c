@@ -148,7 +148,8 @@ Test(notification, code_alerts_assignment_and_update_reach_their_people)
     pkt_intake_staff(&T, "admin2", "Admin Dua", "admin", NULL, "kata-sandi-admin-2");
     pkt_sql(T.db, "UPDATE intake.staff SET email = 'admin2@dinsos.example' WHERE login = 'admin2'");
     pkt_intake_staff(&T, "pdp1", "Rina Pendamping", "companion", NULL, "kata-sandi-rina-1");
-    pkt_sql(T.db, "UPDATE intake.staff SET email = 'rina@dinsos.example' WHERE login = 'pdp1'");
+    pkt_sql(T.db, "UPDATE intake.staff SET email = 'rina@dinsos.example', phone_e164 = '+6281277770081'"
+                  " WHERE login = 'pdp1'");
     char *admin = pkt_intake_login(&T, "admin1", "kata-sandi-admin-1", NULL);
     char *cid;
     char *comp = pkt_intake_login(&T, "pdp1", "kata-sandi-rina-1", &cid);
@@ -188,6 +189,13 @@ Test(notification, code_alerts_assignment_and_update_reach_their_people)
     cr_assert(pkt_wait_until(s_mailed, &c, 10000), "the companion was told");
     pkt_smtp_received(M, "rina@dinsos.example", mail, sizeof mail);
     cr_assert_not_null(strstr(mail, "Tugas kunjungan baru"), "%s", mail);
+    /* And texted, where she is (issue 22 §3): nothing of the case. */
+    s_want_t sms = {"+6281277770081", 1};
+    cr_assert(pkt_wait_until(s_delivered, &sms, 10000), "the companion was texted");
+    char sms_text[512];
+    pkt_gateway_delivered(G, "+6281277770081", sms_text, sizeof sms_text);
+    cr_assert_not_null(strstr(sms_text, "ada tugas kunjungan baru untuk Anda"), "%s", sms_text);
+    cr_assert_null(strstr(sms_text, "Lestari"), "%s", sms_text);
 
     /* Delivery events carry codes only; the code's row no longer holds it. */
     cr_assert(pkt_sql_wait(T.db,

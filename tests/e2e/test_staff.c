@@ -267,14 +267,24 @@ Test(staff, login_lockout_password_change_logout_and_accounts)
 
     /* Accounts: an admin creates a companion, who logs in; disabled, the
      * companion's session ends and the login stops working. */
-    cr_assert_eq(
-        pkt_intake_call(&T, "POST", "/v1/staff/accounts",
-                        "{\"login\":\"pendamping1\",\"display_name\":\"Pendamping Satu\",\"role\":\"companion\","
-                        "\"password\":\"pendamping-rahasia-1\"}",
-                        t1, NULL, &j),
-        201);
+    int made = pkt_intake_call(&T, "POST", "/v1/staff/accounts",
+                               "{\"login\":\"pendamping1\",\"display_name\":\"Pendamping Satu\",\"role\":"
+                               "\"companion\",\"password\":\"pendamping-rahasia-1\",\"phone\":\"0812 7777 0083\"}",
+                               t1, NULL, &j);
+    char *said = json_dumps(j, 0);
+    cr_assert_eq(made, 201, "%s", said);
+    free(said);
     char *companion_id = pk_strdup(pkt_json_str(j, "id"));
     json_decref(j);
+    /* Her own mobile, for the texts of new visits (issue 22 §3). */
+    char *e164 = pkt_sql_value(T.db, "SELECT phone_e164 FROM intake.staff WHERE login = 'pendamping1'");
+    cr_assert_str_eq(e164, "+6281277770083");
+    free(e164);
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/staff/accounts",
+                                 "{\"login\":\"pendamping9\",\"display_name\":\"X\",\"role\":\"companion\","
+                                 "\"password\":\"pendamping-rahasia-9\",\"phone\":\"021-555-0101\"}",
+                                 t1, NULL, NULL),
+                 422, "a mobile number only");
     cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/staff/accounts",
                                  "{\"login\":\"pendamping1\",\"display_name\":\"X\",\"role\":\"companion\","
                                  "\"password\":\"pendamping-rahasia-1\"}",

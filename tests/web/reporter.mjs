@@ -260,6 +260,19 @@ async function languages() {
   await shot(page, 'wizard-sundanese-catalogue');
   await page.getByLabel('Basa').selectOption('id');
   await page.getByText('Perdagangan orang').waitFor();
+  // For herself: "Anda", never "korban"; the optional steps can be skipped.
+  await page.getByText('Dipukul, ditendang').click();
+  await page.getByRole('button', { name: 'Lanjut' }).click();
+  await page.getByText('Langkah 3 dari 7').waitFor();
+  await page.getByRole('button', { name: 'Lewati' }).click();
+  await page.getByText('Langkah 4 dari 7').waitFor();
+  await page.getByLabel('Kecamatan').selectOption('32.06.24');
+  await page.getByRole('button', { name: 'Lanjut' }).click();
+  await page.getByLabel('Hubungan pelaku dengan Anda').waitFor();
+  await shot(page, 'wizard-for-herself');
+  await page.getByRole('button', { name: 'Lewati' }).click();
+  await page.getByRole('heading', { name: 'Tentang Anda' }).waitFor();
+  await page.getByLabel('Saya masih anak (di bawah 18 tahun)').waitFor();
   await page.goto(BASE + '/');
   await page.getByRole('button', { name: 'Pengaturan' }).click();
   await page.getByLabel(/Nama dan ikon samaran/).check();

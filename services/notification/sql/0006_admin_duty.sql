@@ -18,3 +18,8 @@ UPDATE template SET body =
 UPDATE template SET body =
     '{count} new urgent report(s) arrived (Kec. {kecamatan}). Open the admin console to act on them today.'
     WHERE code = 'urgent_report' AND locale = 'en';
+-- A companion given a visit is texted too, where she has given her mobile
+-- (issue 22 §3): no case, no place, the app says the rest.
+INSERT INTO template (code, locale, audience, subject, body) VALUES
+    ('companion_assigned_sms', 'id', 'staff', '', 'PELUKAN: ada tugas kunjungan baru untuk Anda. Buka aplikasi pendamping.'),
+    ('companion_assigned_sms', 'en', 'staff', '', 'PELUKAN: you have a new visit. Open the companion app.');

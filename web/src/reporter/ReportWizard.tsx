@@ -41,13 +41,24 @@ export function ReportWizard(props: {
   done: (o: Outcome, urgent: boolean) => void;
   serverErrors: Record<string, string>;
 }) {
-  const { t, lang } = props;
+  const { lang } = props;
+  // Words that change when the report is for herself (issue 22 §5): "Anda",
+  // never a third-person "korban" when she is the victim.
+  const SELF: Partial<Record<Key, Key>> = {
+    wiz_perp_label: 'wiz_perp_label_self',
+    wiz_victim_title: 'wiz_victim_title_self',
+    wiz_victim_child: 'wiz_victim_child_self',
+    wiz_victim_name: 'wiz_victim_name_self',
+    wiz_danger_title: 'wiz_danger_title_self',
+  };
   const [d, setD] = useState<Draft>(() => store.draft() ?? emptyDraft());
   const [errors, setErrors] = useState<Record<string, string>>(props.serverErrors);
   const [askLocation, setAskLocation] = useState(false);
   const [locNote, setLocNote] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const b = d.body;
+  const self = b.reporter.kind === 'victim';
+  const t: T = (key, vars) => props.t(self ? (SELF[key] ?? key) : key, vars);
   // The catalogue's words in her language (Sundanese too: issue 22 §5).
   const label = (c: { label_id: string; label_en: string; label_su?: string }) => (lang === 'en' ? c.label_en : lang === 'su' ? (c.label_su ?? c.label_id) : c.label_id);
   const plain = (c: { plain_id?: string; plain_en?: string; plain_su?: string }) => (lang === 'en' ? c.plain_en : lang === 'su' ? (c.plain_su ?? c.plain_id) : c.plain_id);
@@ -342,6 +353,12 @@ export function ReportWizard(props: {
         {d.step > 1 && (
           <button type="button" onClick={() => update(b, d.step - 1)}>
             {t('back')}
+          </button>
+        )}
+        {/* The optional steps can be left out in one tap: their answers go. */}
+        {(d.step === 3 || d.step === 5) && (
+          <button type="button" class="link" onClick={() => update(d.step === 3 ? { ...b, incident: undefined } : { ...b, perpetrator_relation: undefined }, d.step + 1)}>
+            {t('skip')}
           </button>
         )}
         {d.step < TOTAL ? (

@@ -10,7 +10,7 @@ import { CompanionArea, areaLine, type Profile } from './CompanionArea';
 import { failure, value, type T } from './common';
 import { kecamatanList, word } from './words';
 type Account = Schemas['StaffAccount'];
-const EMPTY = { login: '', display_name: '', role: 'companion', agency_code: '', email: '', password: '' };
+const EMPTY = { login: '', display_name: '', role: 'companion', agency_code: '', email: '', phone: '', password: '' };
 
 export function Accounts(props: { t: T; lang: StaffLang; role: string; token: string; expired: () => void }) {
   const { t, lang } = props;
@@ -56,6 +56,7 @@ export function Accounts(props: { t: T; lang: StaffLang; role: string; token: st
     const body: Record<string, string> = { login: form.login, display_name: form.display_name, role: form.role, password: form.password };
     if (form.role === 'agency') body.agency_code = form.agency_code;
     if (form.email) body.email = form.email;
+    if (form.phone) body.phone = form.phone;
     try {
       await api('POST', '/v1/staff/accounts', { token: props.token, body });
       setMsg(t('account_made', { login: form.login }));
@@ -197,6 +198,7 @@ export function Accounts(props: { t: T; lang: StaffLang; role: string; token: st
           </div>
         )}
         {field('email', t('email'), 'email')}
+        {field('phone', t('staff_phone'), 'tel')}
         {field('password', t('first_password'), 'password')}
         <p class="hint">{t('password_rule')}</p>
         <button type="submit" class="primary">
