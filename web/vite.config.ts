@@ -19,6 +19,20 @@ export default defineConfig({
   },
   plugins: [
     preact(),
+    // Each page names its manifest itself: the reporter's by the link the
+    // neutral mode swaps (id="manifest"), the staff app its own
+    // (public/staff/). The one the PWA plugin adds to every page goes.
+    {
+      name: 'pelukan-one-manifest',
+      enforce: 'post',
+      generateBundle(_options, bundle) {
+        for (const name of ['index.html', 'staff/index.html']) {
+          const page = bundle[name];
+          if (page && page.type === 'asset' && typeof page.source === 'string')
+            page.source = page.source.replace(/\s*<link rel="manifest" href="\/manifest\.webmanifest">/, '');
+        }
+      },
+    },
     VitePWA({
       registerType: 'autoUpdate',
       injectRegister: null,

@@ -33,8 +33,9 @@ static json_t *s_text(const PGresult *r, int col)
 }
 
 /* The brief from the row (opened only now that the opening committed). */
-static json_t *s_brief(intake_call_t *c, const PGresult *r)
+static json_t *s_brief(intake_call_t *c, const PGresult *const *rows)
 {
+    const PGresult *r = rows[0];
     char case_ctx[64], rep_ctx[64];
     snprintf(case_ctx, sizeof case_ctx, "case:%s", PQgetvalue(r, 0, 0));
     snprintf(rep_ctx, sizeof rep_ctx, "reporter:%s", PQgetvalue(r, 0, 3));
@@ -65,21 +66,6 @@ static json_t *s_brief(intake_call_t *c, const PGresult *r)
     return brief;
 }
 
-static void s_recorded(pk_db_txn_t *txn, int status, void *arg)
-{
-    intake_call_t *c = arg;
-    PGresult *r = c->work;
-    c->work = NULL;
-    if (status == 0) {
-        pk_relay_kick(pk_service_relay(c->in->svc));
-        intake_json(c->req, 200, s_brief(c, r));
-    } else {
-        intake_db_error(c, txn, status);
-    }
-    PQclear(r);
-    intake_call_free(c);
-}
-
 static void s_found(pk_db_txn_t *txn, int status, void *arg)
 {
     intake_call_t *c = arg;
@@ -90,8 +76,7 @@ static void s_found(pk_db_txn_t *txn, int status, void *arg)
         intake_call_free(c);
         return;
     }
-    c->work = pk_db_txn_take_result(txn, 0);
-    intake_record_opening(c, "companion_visit", s_fields, PK_ARRAY_LEN(s_fields), s_recorded);
+    intake_answer_opened(c, txn, "companion_visit", s_fields, PK_ARRAY_LEN(s_fields), s_brief);
 }
 
 /* GET /v1/companion/cases/{id}/brief */

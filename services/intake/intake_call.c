@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intake.h"
 #include "intake_call.h"
+#include "intake_http.h"
 #include "pelukan/util.h"
 
 intake_call_t *intake_call_new(intake_t *in, pk_http_req_t *req)
@@ -170,6 +172,42 @@ void intake_record_opening(intake_call_t *c, const char *purpose, const char *co
     intake_opening_add(txn, c->case_id, purpose, fields, nfields, c->staff_id, c->staff_role,
                        pk_http_request_id(c->req));
     pk_db_txn_submit(txn, done, c);
+}
+
+/* What waits for an opening to commit: the rows read, and the answer. */
+typedef struct {
+    PGresult *rows[INTAKE_OPENED_ROWS];
+    size_t n;
+    intake_opened_fn answer;
+} s_opened_t;
+
+static void s_opened(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    s_opened_t *o = c->work;
+    c->work = NULL;
+    if (status == 0) {
+        pk_relay_kick(pk_service_relay(c->in->svc));
+        intake_json(c->req, 200, o->answer(c, (const PGresult *const *)o->rows));
+    } else {
+        intake_db_error(c, txn, status);
+    }
+    for (size_t i = 0; i < o->n; i++)
+        PQclear(o->rows[i]);
+    free(o);
+    intake_call_free(c);
+}
+
+void intake_answer_opened(intake_call_t *c, pk_db_txn_t *txn, const char *purpose, const char *const *fields,
+                          size_t nfields, intake_opened_fn answer)
+{
+    s_opened_t *o = pk_calloc(1, sizeof *o);
+    int n = pk_db_txn_count(txn);
+    for (int i = 0; i < n && o->n < INTAKE_OPENED_ROWS; i++)
+        o->rows[o->n++] = pk_db_txn_take_result(txn, i);
+    o->answer = answer;
+    c->work = o;
+    intake_record_opening(c, purpose, fields, nfields, s_opened);
 }
 
 json_t *intake_json_strings(char *const *v, size_t n)

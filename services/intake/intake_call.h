@@ -88,6 +88,16 @@ void intake_opening_add(pk_db_txn_t *txn, const char *case_id, const char *purpo
 void intake_record_opening(intake_call_t *c, const char *purpose, const char *const *fields, size_t nfields,
                            pk_db_txn_fn done);
 
+/* Answers with personal data once its opening is recorded: takes the
+ * results of `txn` (the rows read, at most INTAKE_OPENED_ROWS), records the
+ * opening of `fields` of c->case_id for `purpose` (intake_record_opening),
+ * and once that committed answers 200 with `answer(c, rows)`, which opens
+ * what it shows (or 503 when the recording failed), and frees `c`. */
+#define INTAKE_OPENED_ROWS 4
+typedef json_t *(*intake_opened_fn)(intake_call_t *c, const PGresult *const *rows);
+void intake_answer_opened(intake_call_t *c, pk_db_txn_t *txn, const char *purpose, const char *const *fields,
+                          size_t nfields, intake_opened_fn answer);
+
 /* Starts an intake event caused by the staff member of this request. */
 void intake_staff_envelope(const intake_call_t *c, const char *case_id, Pelukan__V1__Envelope *env, uint8_t eid[16],
                            Pelukan__V1__Actor *actor);

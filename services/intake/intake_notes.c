@@ -24,48 +24,28 @@ static const char S_NOTES_SQL[] =
 static const char *const s_purposes[] = {"case_review", "follow_up", "verification", "legal_request", NULL};
 static const char *const s_fields[] = {"notes"};
 
-typedef struct {
-    PGresult *cs, *notes;
-} s_rows_t;
-
-static json_t *s_notes(intake_call_t *c, const s_rows_t *rows)
+/* The notes (rows[1]) opened with the case key (rows[0]). */
+static json_t *s_notes(intake_call_t *c, const PGresult *const *rows)
 {
+    const PGresult *cs = rows[0], *notes = rows[1];
     char ctx[64];
     snprintf(ctx, sizeof ctx, "case:%s", c->case_id);
     uint8_t key[PK_DATAKEY_BYTES];
-    bool opened = intake_unwrap(c, ctx, rows->cs, 0, 1, key) == 0;
+    bool opened = intake_unwrap(c, ctx, cs, 0, 1, key) == 0;
     json_t *list = json_array();
-    for (int i = 0; i < PQntuples(rows->notes); i++) {
-        json_t *body = opened && !PQgetisnull(rows->notes, i, 2)
-                           ? intake_open_json(key, ctx, "note", rows->notes, i, 2) : NULL;
+    for (int i = 0; i < PQntuples(notes); i++) {
+        json_t *body = opened && !PQgetisnull(notes, i, 2) ? intake_open_json(key, ctx, "note", notes, i, 2) : NULL;
         json_t *text = json_object_get(body, "text"), *why = json_object_get(body, "override_reason");
         json_array_append_new(
-            list, json_pack("{s:s, s:s?, s:O, s:O, s:s, s:s}", "kind", PQgetvalue(rows->notes, i, 0), "outcome",
-                            PQgetisnull(rows->notes, i, 1) ? NULL : PQgetvalue(rows->notes, i, 1), "text",
+            list, json_pack("{s:s, s:s?, s:O, s:O, s:s, s:s}", "kind", PQgetvalue(notes, i, 0), "outcome",
+                            PQgetisnull(notes, i, 1) ? NULL : PQgetvalue(notes, i, 1), "text",
                             json_is_string(text) ? text : json_null(), "override_reason",
-                            json_is_string(why) ? why : json_null(), "at", PQgetvalue(rows->notes, i, 3), "by",
-                            PQgetvalue(rows->notes, i, 4)));
+                            json_is_string(why) ? why : json_null(), "at", PQgetvalue(notes, i, 3), "by",
+                            PQgetvalue(notes, i, 4)));
         json_decref(body);
     }
     sodium_memzero(key, sizeof key);
     return json_pack("{s:o}", "notes", list);
-}
-
-static void s_recorded(pk_db_txn_t *txn, int status, void *arg)
-{
-    intake_call_t *c = arg;
-    s_rows_t *rows = c->work;
-    c->work = NULL;
-    if (status == 0) {
-        pk_relay_kick(pk_service_relay(c->in->svc));
-        intake_json(c->req, 200, s_notes(c, rows));
-    } else {
-        intake_db_error(c, txn, status);
-    }
-    PQclear(rows->cs);
-    PQclear(rows->notes);
-    free(rows);
-    intake_call_free(c);
 }
 
 static void s_found(pk_db_txn_t *txn, int status, void *arg)
@@ -78,11 +58,7 @@ static void s_found(pk_db_txn_t *txn, int status, void *arg)
         intake_call_free(c);
         return;
     }
-    s_rows_t *rows = pk_calloc(1, sizeof *rows);
-    rows->cs = pk_db_txn_take_result(txn, 0);
-    rows->notes = pk_db_txn_take_result(txn, 1);
-    c->work = rows;
-    intake_record_opening(c, pk_http_query(c->req, "purpose"), s_fields, PK_ARRAY_LEN(s_fields), s_recorded);
+    intake_answer_opened(c, txn, pk_http_query(c->req, "purpose"), s_fields, PK_ARRAY_LEN(s_fields), s_notes);
 }
 
 /* GET /v1/staff/cases/{id}/notes?purpose= */

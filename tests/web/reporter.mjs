@@ -173,6 +173,16 @@ async function quickExit() {
   check(token, 'signed in');
   await page.getByRole('button', { name: 'Keluar cepat' }).click();
   await page.waitForURL(BASE + '/neutral.html');
+  // The cover is painted at once; with signal the real cover page then
+  // replaces it (its <main> has no class): waited for, not assumed.
+  await until(async () => {
+    try {
+      return (await page.evaluate(() => document.readyState === 'complete' && !document.querySelector('main.cover')
+        && document.title === 'Resep Nasi Liwet')) || null;
+    } catch {
+      return null; /* the page was navigating */
+    }
+  }, 'the real cover page replaced the painted one');
   check((await page.title()) === 'Resep Nasi Liwet', 'a neutral page');
   await shot(page, 'after-quick-exit');
   const left = await page.evaluate(async () => ({

@@ -287,6 +287,25 @@ async function companion() {
   await page.getByRole('button', { name: 'Selesai bertugas' }).click();
   await page.getByRole('button', { name: 'Ya, berhenti bertugas' }).click();
   await page.getByTestId('duty').getByText('Tidak bertugas').waitFor();
+  // Installable on her phone, and its shell opens without signal (issue 22 §3).
+  const manifest = await page.locator('link[rel=manifest]').getAttribute('href');
+  const m = await (await fetch(BASE + manifest)).json();
+  check(m.start_url === '/staff/' && m.scope === '/staff/' && m.display === 'standalone' && m.icons.some((i) => i.purpose === 'maskable'),
+    `the staff app's manifest: ${JSON.stringify(m)}`);
+  await until(() => page.evaluate(async () => !!(await navigator.serviceWorker.getRegistration('/staff/'))?.active), 'the staff service worker is active');
+  await page.reload(); // now under the worker, which keeps the shell
+  await page.getByTestId('duty').waitFor();
+  await context.setOffline(true);
+  await page.reload();
+  await page.getByRole('button', { name: 'Keluar' }).waitFor();
+  await shot(page, 'companion-offline-shell');
+  const shell = await page.evaluate(async () => {
+    const names = [];
+    for (const k of await caches.keys()) for (const r of await (await caches.open(k)).keys()) names.push(new URL(r.url).pathname);
+    return names;
+  });
+  check(shell.length > 0 && shell.every((n) => !n.startsWith('/v1/')), `the shell kept, nothing of the API: ${shell.join(' ')}`);
+  await context.setOffline(false);
   originsOnly();
 }
 

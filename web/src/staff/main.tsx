@@ -114,4 +114,7 @@ function StaffApp() {
   );
 }
 
+// Installable, its shell offline (issue 22 §3): the staff's own service
+// worker, scoped to /staff/; it keeps no data (public/staff/sw.js).
+if ('serviceWorker' in navigator) void navigator.serviceWorker.register('/staff/sw.js', { scope: '/staff/' }).catch(() => undefined);
 render(<StaffApp />, document.getElementById('app')!);
