@@ -47,20 +47,22 @@ static json_t *s_brief(intake_call_t *c, const PGresult *const *rows)
     sodium_memzero(ck, sizeof ck);
     sodium_memzero(rk, sizeof rk);
     json_t *forms = json_loads(PQgetvalue(r, 0, 10), 0, NULL);
+    if (!json_is_array(forms)) {
+        json_decref(forms);
+        forms = json_array();
+    }
     json_t *address = json_object_get(personal, "address");
     json_t *brief = json_pack(
         "{s:O, s:o, s:o, s:o, s:o, s:b, s:b, s:o, s:o, s:b, s:O, s:O, s:O}", "address",
         json_is_string(address) ? address : json_null(), "kecamatan_code", s_text(r, 13), "desa_code", s_text(r, 14),
         "victim_sex", s_text(r, 6), "victim_age_band", s_text(r, 7), "child", strcmp(PQgetvalue(r, 0, 8), "t") == 0,
-        "disability", strcmp(PQgetvalue(r, 0, 9), "t") == 0, "violence_forms", json_is_array(forms) ? forms : json_array(),
+        "disability", strcmp(PQgetvalue(r, 0, 9), "t") == 0, "violence_forms", forms,
         "perpetrator_relation", s_text(r, 11), "urgent", strcmp(PQgetvalue(r, 0, 12), "t") == 0, "safe_hours",
         json_is_string(json_object_get(safety, "safe_hours")) ? json_object_get(safety, "safe_hours") : json_null(),
         "safe_channel",
         json_is_string(json_object_get(safety, "safe_channel")) ? json_object_get(safety, "safe_channel") : json_null(),
         "phone_monitored", json_is_true(json_object_get(safety, "phone_monitored")) ? json_true() : json_false());
     json_object_set_new(brief, "place_type", s_text(r, 15));
-    if (forms && !json_is_array(forms))
-        json_decref(forms);
     json_decref(personal);
     json_decref(safety);
     return brief;

@@ -29,12 +29,14 @@ static void s_answer(pk_db_txn_t *txn, int status, void *arg)
         return;
     const PGresult *r = pk_db_txn_result(txn, pk_db_txn_count(txn) - 1);
     json_t *names = json_loads(PQgetvalue(r, 0, 2), 0, NULL);
+    if (!json_is_array(names)) {
+        json_decref(names);
+        names = json_array();
+    }
     const char *phone = PQgetvalue(r, 0, 1);
     intake_json(c->req, 200,
                 json_pack("{s:b, s:s?, s:o}", "on_duty", strcmp(PQgetvalue(r, 0, 0), "t") == 0, "phone",
-                          *phone ? phone : NULL, "admins_on_duty", json_is_array(names) ? names : json_array()));
-    if (names && !json_is_array(names))
-        json_decref(names);
+                          *phone ? phone : NULL, "admins_on_duty", names));
     intake_call_free(c);
 }
 
