@@ -179,10 +179,6 @@ void intake_admin_queue(intake_call_t *c)
 
 /* ---- GET /v1/staff/cases/{id}[?purpose=] ------------------------------------- */
 
-typedef struct {
-    json_t *answer; /* the case without personal data */
-    PGresult *keys; /* the row with the sealed data, kept until shown */
-} s_detail_t;
 
 static json_t *s_timeline(const PGresult *t)
 {
@@ -225,24 +221,6 @@ static json_t *s_personal(intake_call_t *c, const PGresult *r)
     sodium_memzero(ck, sizeof ck);
     sodium_memzero(rk, sizeof rk);
     return out;
-}
-
-static void s_access_recorded(pk_db_txn_t *txn, int status, void *arg)
-{
-    intake_call_t *c = arg;
-    s_detail_t *d = c->work;
-    c->work = NULL;
-    if (status == 0) {
-        pk_relay_kick(pk_service_relay(c->in->svc));
-        json_object_set_new(d->answer, "personal", s_personal(c, d->keys));
-        intake_json(c->req, 200, d->answer); /* takes it */
-    } else {
-        intake_db_error(c, txn, status);
-        json_decref(d->answer);
-    }
-    PQclear(d->keys);
-    free(d);
-    intake_call_free(c);
 }
 
 /* A JSON array column of `r` (array_to_json), [] when NULL. */
@@ -300,16 +278,11 @@ static json_t *s_answers(const PGresult *r)
     return j;
 }
 
-static void s_detail_found(pk_db_txn_t *txn, int status, void *arg)
+/* The case from its row (rows[0]) and timeline (rows[1]), without
+ * anything personal. */
+static json_t *s_detail(const PGresult *const *rows)
 {
-    intake_call_t *c = arg;
-    if (!intake_db_ok(c, txn, status))
-        return;
-    const PGresult *r = pk_db_txn_result(txn, 0), *t = pk_db_txn_result(txn, 1);
-    if (PQntuples(r) != 1) {
-        s_not_found(c);
-        return;
-    }
+    const PGresult *r = rows[0], *t = rows[1];
     json_t *forms = json_loads(PQgetvalue(r, 0, 5), 0, NULL);
     json_t *answer = json_pack(
         "{s:s, s:s, s:s, s:b, s:b, s:o, s:s?, s:s, s:i, s:b, s:o}", "case_id", PQgetvalue(r, 0, 0), "ticket",
@@ -320,21 +293,38 @@ static void s_detail_found(pk_db_txn_t *txn, int status, void *arg)
     json_object_set_new(answer, "identification", s_identification(r));
     json_object_set_new(answer, "answers", s_answers(r));
     json_object_set_new(answer, "due_at", PQgetisnull(r, 0, 20) ? json_null() : json_string(PQgetvalue(r, 0, 20)));
+    return answer;
+}
+
+/* The same with its personal data, opened once the opening committed. */
+static json_t *s_detail_personal(intake_call_t *c, const PGresult *const *rows)
+{
+    json_t *answer = s_detail(rows);
+    json_object_set_new(answer, "personal", s_personal(c, rows[0]));
+    return answer;
+}
+
+static void s_detail_found(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    if (!intake_db_ok(c, txn, status))
+        return;
+    const PGresult *rows[] = {pk_db_txn_result(txn, 0), pk_db_txn_result(txn, 1)};
+    if (PQntuples(rows[0]) != 1) {
+        s_not_found(c);
+        return;
+    }
     const char *purpose = pk_http_query(c->req, "purpose");
     if (!purpose) {
-        intake_json(c->req, 200, answer); /* takes it */
+        intake_json(c->req, 200, s_detail(rows)); /* takes it */
         intake_call_free(c);
         return;
     }
     /* The opening is recorded (timeline and event) and committed before
      * anything personal is decrypted. */
-    s_detail_t *d = pk_calloc(1, sizeof *d);
-    d->answer = answer;
-    d->keys = pk_db_txn_take_result(txn, 0);
-    c->work = d;
-    snprintf(c->case_id, sizeof c->case_id, "%s", PQgetvalue(r, 0, 0));
+    snprintf(c->case_id, sizeof c->case_id, "%s", PQgetvalue(rows[0], 0, 0));
     static const char *const fields[] = {"report", "reporter_phone", "contact_safety"};
-    intake_record_opening(c, purpose, fields, PK_ARRAY_LEN(fields), s_access_recorded);
+    intake_answer_opened(c, txn, purpose, fields, PK_ARRAY_LEN(fields), s_detail_personal);
 }
 
 void intake_admin_case(intake_call_t *c)
