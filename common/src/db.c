@@ -139,6 +139,27 @@ char *pk_pg_sealed(const uint8_t key[PK_DATAKEY_BYTES], const char *context, con
     return hex;
 }
 
+char *pk_pg_opened_text(pk_arena_t **arena, const PGresult *res, int row, int col,
+                        const uint8_t key[PK_DATAKEY_BYTES], const char *context)
+{
+    if (PQgetisnull(res, row, col))
+        return NULL;
+    size_t cap = (size_t)PQgetlength(res, row, col) / 2;
+    uint8_t *sealed = pk_malloc(cap ? cap : 1);
+    long n = pk_pg_bytea_get(res, row, col, sealed, cap);
+    char *text = NULL;
+    if (n > PK_SEAL_OVERHEAD) {
+        size_t len = (size_t)n - PK_SEAL_OVERHEAD;
+        text = pk_arena_alloc(arena, len + 1); /* zeroed: the terminator is there */
+        if (pk_open(key, context, sealed, (size_t)n, (uint8_t *)text) != 0) {
+            sodium_memzero(text, len);
+            text = NULL;
+        }
+    }
+    free(sealed);
+    return text;
+}
+
 int pk_pg_case_key(PGconn *conn, pk_pg_stmts_t *stmts, const pk_keyring_t *keys, const pk_log_t *log,
                    const char *case_id, bool create, uint8_t key[PK_DATAKEY_BYTES])
 {

@@ -383,6 +383,24 @@ void pk_envelope_for_command(Pelukan__V1__Envelope *env, uint8_t eid[16], Peluka
     env->actor = actor;
 }
 
+const char *const pk_rpc_note_purposes[] = {"case_review", "follow_up", "verification", "legal_request", NULL};
+
+int pk_rpc_record_opening(PGconn *conn, const pk_log_t *log, const char *producer,
+                          const Pelukan__V1__CommandRequest *req, const char *case_id, const char *purpose, char **fields, size_t n_fields)
+{
+    Pelukan__V1__Envelope env;
+    uint8_t eid[16];
+    Pelukan__V1__Actor actor;
+    pk_envelope_for_command(&env, eid, &actor, producer, req, case_id);
+    Pelukan__V1__CaseDataAccessed acc = PELUKAN__V1__CASE_DATA_ACCESSED__INIT;
+    acc.purpose_code = (char *)purpose;
+    acc.fields = fields;
+    acc.n_fields = n_fields;
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_DATA_ACCESSED;
+    env.case_data_accessed = &acc;
+    return pk_outbox_add(conn, log, &env);
+}
+
 int pk_rpc_http_status(Pelukan__V1__CommandReply__Status status)
 {
     switch (status) {

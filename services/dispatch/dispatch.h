@@ -49,4 +49,9 @@ bool dispatch_is_query(const Pelukan__V1__CommandRequest *req);
  * duplicate ends its active visit; an erased case loses its key. */
 int dispatch_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg);
 
+/* OpenNotes: the identification notes of the request's case, the opening
+ * recorded (dispatch_notes.c). */
+int dispatch_open_notes(PGconn *conn, dispatch_t *d, const Pelukan__V1__CommandRequest *req,
+                        Pelukan__V1__CommandReply *reply);
+
 #endif

@@ -654,18 +654,8 @@ static int s_get_visit(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_
         g->lon = lon;
         v->where_case = PELUKAN__V1__VISIT__WHERE_LOCATION;
         v->location = g;
-        Pelukan__V1__Envelope env;
-        uint8_t eid[16];
-        Pelukan__V1__Actor actor;
-        pk_envelope_for_command(&env, eid, &actor, "dispatch", req, v->case_id);
-        Pelukan__V1__CaseDataAccessed acc = PELUKAN__V1__CASE_DATA_ACCESSED__INIT;
         char *fields[] = {"location"};
-        acc.purpose_code = "visit";
-        acc.fields = fields;
-        acc.n_fields = 1;
-        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_DATA_ACCESSED;
-        env.case_data_accessed = &acc;
-        if (pk_outbox_add(conn, d->log, &env) != 0)
+        if (pk_rpc_record_opening(conn, d->log, "dispatch", req, v->case_id, "visit", fields, 1) != 0)
             return PK_EDB;
     }
     reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_VISIT;
@@ -1083,6 +1073,8 @@ int dispatch_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Peluk
         return s_get_visit(conn, d, req, reply);
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_SUBMIT_IDENTIFICATION:
         return s_identification(conn, d, req, reply);
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_OPEN_NOTES:
+        return dispatch_open_notes(conn, d, req, reply);
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING: {
         static Pelukan__V1__Pong pong = PELUKAN__V1__PONG__INIT;
         pong.n = req->ping->n;

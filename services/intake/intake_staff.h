@@ -31,6 +31,10 @@ void intake_staff_change_by(pk_db_txn_t *txn, const struct intake_call *c, const
 
 /* The sealed notes of a case read back with a purpose (intake_notes.c). */
 void intake_notes_get(struct intake_call *c);
+/* GET /v1/staff/cases/{id}/identification-notes and /follow-ups?purpose=:
+ * the notes dispatch and referral keep, opened by their owner. */
+void intake_notes_identification(struct intake_call *c);
+void intake_notes_follow_ups(struct intake_call *c);
 
 /* The companion's case brief (intake_brief.c). */
 void intake_brief_get(struct intake_call *c);

@@ -29,6 +29,11 @@ int referral_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Peluk
 void referral_command_done(Pelukan__V1__CommandReply *reply, void *arg);
 bool referral_is_query(const Pelukan__V1__CommandRequest *req);
 
+/* OpenNotes: the follow-up notes of the request's case, the opening
+ * recorded (referral_notes.c). */
+int referral_open_notes(PGconn *conn, referral_t *r, const Pelukan__V1__CommandRequest *req,
+                        Pelukan__V1__CommandReply *reply);
+
 /* Raises ReferralOverdue and the deadline events due at `now` in one
  * transaction on `conn`; returns how many events, or a PK_E* code. */
 int referral_check_deadlines(PGconn *conn, referral_t *r);

@@ -447,6 +447,8 @@ int referral_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Peluk
         return s_step(conn, r, req, reply);
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_RECORD_FOLLOW_UP:
         return s_follow_up(conn, r, req, reply);
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_OPEN_NOTES:
+        return referral_open_notes(conn, r, req, reply);
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING: {
         static Pelukan__V1__Pong pong = PELUKAN__V1__PONG__INIT;
         pong.n = req->ping->n;

@@ -410,6 +410,32 @@ Test(dispatch, nearest_companion_assigned_watched_arrives_and_reports)
     free(timeline);
     json_decref(j);
 
+    /* The notes read back (issue 22 §4): for a purpose, by the office's
+     * staff, opened by dispatch, which records the opening first. */
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/identification-notes", id);
+    cr_assert_eq(s_call("GET", path, NULL, admin, NULL), 422, "a purpose is asked");
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/identification-notes?purpose=curious", id);
+    cr_assert_eq(s_call("GET", path, NULL, admin, NULL), 422);
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/identification-notes?purpose=case_review", id);
+    cr_assert_eq(s_call("GET", path, NULL, near, NULL), 403, "not the companion's to read back here");
+    cr_assert_eq(s_call("GET", path, NULL, admin, &j), 200);
+    json_t *note = json_array_get(json_object_get(j, "notes"), 0);
+    cr_assert_eq(json_array_size(json_object_get(j, "notes")), 1);
+    cr_assert_str_eq(pkt_json_str(note, "text"), NOTES);
+    cr_assert_str_eq(pkt_json_str(note, "id"), ident_id);
+    cr_assert_not_null(strstr(pkt_json_str(note, "by"), "Rina"), "%s", pkt_json_str(note, "by"));
+    json_decref(j);
+    char *opened = pkt_sql_value(T.db, "SELECT count(*) FROM dispatch.outbox WHERE topic = 'dispatch.case_data_accessed'"
+                                       " AND position(convert_to('case_review', 'UTF8') IN envelope) > 0"
+                                       " AND position(convert_to('identification_notes', 'UTF8') IN envelope) > 0");
+    cr_assert_str_eq(opened, "1", "the opening is recorded by dispatch, with its purpose");
+    free(opened);
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/identification-notes?purpose=case_review",
+             "00000000000000000000000000000000");
+    cr_assert_eq(s_call("GET", path, NULL, admin, &j), 200);
+    cr_assert_eq(json_array_size(json_object_get(j, "notes")), 0, "a case without reports has no notes");
+    json_decref(j);
+
     /* Nothing personal left dispatch: no coordinate or note in its events,
      * the notes sealed at rest, the target gone with the visit. */
     char *leak = pkt_sql_value(T.db, "SELECT count(*) FROM dispatch.outbox WHERE position('\\x2d372e3335'::bytea IN "

@@ -252,6 +252,30 @@ Test(referral, accepted_followed_up_closed_and_the_loop_is_visible)
     cr_assert_str_eq(pkt_json_str(j, "state"), "in_service");
     cr_assert_eq(json_integer_value(json_object_get(j, "follow_ups")), 1);
     json_decref(j);
+    /* The follow-up's notes read back (issue 22 §4): for a purpose, by the
+     * office's staff and by the agency that wrote them, opened by referral,
+     * which records the opening first. */
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/follow-ups", id);
+    cr_assert_eq(s_call("GET", path, NULL, admin, NULL), 422, "a purpose is asked");
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/follow-ups?purpose=case_review", id);
+    json_t *notes = NULL;
+    for (int who = 0; who < 2; who++) {
+        cr_assert_eq(s_call("GET", path, NULL, who ? uptd : admin, &notes), 200);
+        json_t *note = json_array_get(json_object_get(notes, "notes"), 0);
+        cr_assert_eq(json_array_size(json_object_get(notes, "notes")), 1);
+        cr_assert_str_eq(pkt_json_str(note, "text"), NOTES);
+        cr_assert_str_eq(pkt_json_str(note, "referral_id"), referral);
+        cr_assert_str_eq(pkt_json_str(note, "service_code"), "rehabilitasi_sosial");
+        cr_assert_str_eq(pkt_json_str(note, "next_step_code"), "home_visit");
+        cr_assert_str_eq(pkt_json_str(note, "by"), "uptd_ppa");
+        json_decref(notes);
+    }
+    char *read_back = pkt_sql_value(T.db, "SELECT count(*) FROM referral.outbox WHERE topic = 'referral.case_data_accessed'"
+                                       " AND position(convert_to('follow_up_notes', 'UTF8') IN envelope) > 0"
+                                       " AND position(convert_to('Sumarni', 'UTF8') IN envelope) = 0");
+    cr_assert_str_eq(read_back, "2", "each opening is recorded by referral, with nothing personal in it");
+    free(read_back);
+
     /* A second referral, to the police PPA unit (a legal basis: no consent
      * for it), is still open when UPTD PPA closes: the case stays open. */
     cr_assert_eq(s_refer(admin, id,
@@ -275,6 +299,10 @@ Test(referral, accepted_followed_up_closed_and_the_loop_is_visible)
     /* The police unit declines: no referral is open, one closed: closed. */
     pkt_intake_staff(&T, "polres1", "Petugas Unit PPA", "agency", "polres_ppa", "kata-sandi-polres-1");
     char *polres = pkt_intake_login(&T, "polres1", "kata-sandi-polres-1", NULL);
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/follow-ups?purpose=follow_up", id);
+    cr_assert_eq(s_call("GET", path, NULL, polres, &j), 200);
+    cr_assert_eq(json_array_size(json_object_get(j, "notes")), 0, "another agency reads none of UPTD PPA's notes");
+    json_decref(j);
     snprintf(path, sizeof path, "/v1/agency/referrals/%s/decline", police);
     cr_assert_eq(s_call("POST", path, "{\"reason_code\":\"not_in_area\"}", polres, NULL), 200);
     free(polres);

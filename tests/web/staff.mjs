@@ -414,6 +414,7 @@ async function standard() {
   await c.getByLabel('Perawatan kesehatan').check();
   await c.getByLabel('UPTD PPA').check();
   await c.getByLabel('Situasi wali (untuk anak)').selectOption('with_relative');
+  await c.locator('#ident-notes').fill('Korban kini tinggal bersama bibinya di desa sebelah.');
   await shot(c, 'phone-identification');
   await c.getByRole('button', { name: 'Kirim laporan identifikasi' }).click();
   // Said on the phone's status line and, once the case moves on, on the visit's card too: either will do.
@@ -455,6 +456,11 @@ async function standard() {
   await a.getByLabel('Catatan (dirahasiakan)').fill('Korban datang ke UPTD bersama bibinya.');
   await a.getByRole('button', { name: 'Catat tindak lanjut' }).click();
   await a.locator('li[data-state=in_service]').waitFor();
+  // Its own follow-up read back, with a purpose (issue 22 §4).
+  await a.getByLabel('Tujuan membaca catatan').selectOption('follow_up');
+  await a.getByRole('button', { name: 'Baca catatan (dicatat)' }).click();
+  await a.getByTestId('notes').getByText('Korban datang ke UPTD bersama bibinya.').waitFor();
+  await a.getByTestId('notes').getByText(/Tindak lanjut lembaga: /).waitFor();
   await shot(a, 'inbox-in-service');
   await a.getByRole('button', { name: 'Tutup rujukan' }).click();
   await a.locator('li[data-state=closed]').waitFor();
@@ -462,6 +468,17 @@ async function standard() {
   await d.locator('[data-testid=case-state][data-state=closed]').waitFor();
   await d.locator('tr[data-agency=uptd_ppa][data-state=closed]').waitFor();
   await shot(d, 'desk-closed');
+  // Every sealed note of the case read back on the desk: the admin's, the
+  // companion's identification notes and the agency's follow-up (issue 22 §4).
+  await d.getByRole('button', { name: /Baca (catatan|lagi) \(dicatat\)/ }).click();
+  const notes = d.getByTestId('notes');
+  await notes.getByText('Korban kini tinggal bersama bibinya di desa sebelah.').waitFor();
+  await notes.getByText('Korban datang ke UPTD bersama bibinya.').waitFor();
+  await notes.getByText('Pelapor meminta dihubungi sore hari.').waitFor();
+  await notes.getByText(/Catatan identifikasi pendamping/).waitFor();
+  await notes.locator('li').filter({ hasText: 'UPTD PPA' }).filter({ hasText: /Tindak lanjut lembaga: .+ · Lanjutkan layanan/ }).waitFor();
+  await notes.scrollIntoViewIfNeeded();
+  await shot(d, 'desk-notes-all');
 
   // The reporter sees the case closed.
   await r.getByRole('button', { name: 'Ke beranda' }).click();

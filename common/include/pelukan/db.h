@@ -15,6 +15,7 @@
 #include "pelukan/error.h"
 #include "pelukan/log.h"
 #include "pelukan/metrics.h"
+#include "pelukan/util.h"
 
 /* ---- blocking helpers ------------------------------------------------- */
 
@@ -61,6 +62,12 @@ char *pk_pg_sealed(const uint8_t key[PK_DATAKEY_BYTES], const char *context, con
  * (unreadable: the case was erased) or PK_EDB. */
 int pk_pg_case_key(PGconn *conn, pk_pg_stmts_t *stmts, const pk_keyring_t *keys, const pk_log_t *log,
                    const char *case_id, bool create, uint8_t key[PK_DATAKEY_BYTES]) PK_MUST_CHECK;
+
+/* The text sealed in a bytea column (row, col) of `res` under `key` and
+ * `context`, opened and copied NUL-terminated into `arena`; NULL when the
+ * column is NULL or does not open. */
+char *pk_pg_opened_text(pk_arena_t **arena, const PGresult *res, int row, int col,
+                        const uint8_t key[PK_DATAKEY_BYTES], const char *context);
 
 /* The SQLSTATE of a failed result ("" if none). */
 const char *pk_pg_sqlstate(const PGresult *res);

@@ -57,6 +57,18 @@ const char *pk_rpc_actor_id(const Pelukan__V1__CommandRequest *req);
 void pk_envelope_for_command(Pelukan__V1__Envelope *env, uint8_t eid[16], Pelukan__V1__Actor *actor,
                              const char *producer, const Pelukan__V1__CommandRequest *req, const char *case_id);
 
+/* The purposes for which a case's sealed notes may be read back (issue 22
+ * §4), one list for every owner of notes. */
+extern const char *const pk_rpc_note_purposes[];
+
+/* Records in the outbox of the open transaction on `conn` that the
+ * request's actor opened `fields` of `case_id` for `purpose`
+ * (CaseDataAccessed from `producer`): the record commits with the answer
+ * that holds the opened data, or neither does. */
+int pk_rpc_record_opening(PGconn *conn, const pk_log_t *log, const char *producer,
+                          const Pelukan__V1__CommandRequest *req, const char *case_id, const char *purpose, char **fields,
+                          size_t n_fields) PK_MUST_CHECK;
+
 #define PK_RPC_READ_ONLY  1
 #define PK_RPC_IDEMPOTENT 2
 typedef int (*pk_rpc_handler_fn)(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply,

@@ -8,6 +8,7 @@ import { failure, value, type T } from './common';
 import { word } from './words';
 import type { CaseDetail } from './types';
 import { PersonalData } from './PersonalData';
+import { SealedNotes } from './SealedNotes';
 
 export function AgencyCase(props: { t: T; lang: StaffLang; token: string; id: string; expired: () => void }) {
   const { t, lang } = props;
@@ -47,6 +48,8 @@ export function AgencyCase(props: { t: T; lang: StaffLang; token: string; id: st
         </div>
       )}
       {p && <PersonalData t={t} lang={lang} p={p} />}
+      <h4>{t('notes_follow_up')}</h4>
+      <SealedNotes t={t} lang={lang} token={props.token} id={c.case_id} sources={['follow-ups']} expired={props.expired} />
     </div>
   );
 }
