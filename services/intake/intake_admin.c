@@ -72,6 +72,17 @@ static const char *s_str(intake_call_t *c, const char *field, size_t max)
 
 /* ---- GET /v1/staff/cases ----------------------------------------------------- */
 
+/* A companion's request that the reporter be reached, waiting until an
+ * admin says it was answered (intake_reach.c): two columns from `col`. */
+#define S_REACH "x.reach_reason, " S_TS("x.reach_requested_at")
+
+static json_t *s_reach(const PGresult *r, int row, int col)
+{
+    if (PQgetisnull(r, row, col))
+        return json_null();
+    return json_pack("{s:s, s:s}", "reason_code", PQgetvalue(r, row, col), "at", PQgetvalue(r, row, col + 1));
+}
+
 static void s_queue_done(pk_db_txn_t *txn, int status, void *arg)
 {
     intake_call_t *c = arg;
@@ -90,6 +101,7 @@ static void s_queue_done(pk_db_txn_t *txn, int status, void *arg)
                                  forms ? forms : json_array(), "created_at", PQgetvalue(r, i, 7), "call_attempts",
                                  atoi(PQgetvalue(r, i, 8)), "call_reached", strcmp(PQgetvalue(r, i, 9), "t") == 0);
         json_object_set_new(item, "due_at", PQgetisnull(r, i, 10) ? json_null() : json_string(PQgetvalue(r, i, 10)));
+        json_object_set_new(item, "reach_request", s_reach(r, i, 11));
         json_array_append_new(items, item);
     }
     const char *page = pk_http_query(c->req, "page"), *per = pk_http_query(c->req, "per_page");
@@ -162,7 +174,8 @@ void intake_admin_queue(intake_call_t *c)
     pk_db_txn_add(txn,
                   "SELECT x.id, x.ticket, x.state, x.urgent, x.child, array_to_json(x.violence_forms)::text,"
                   " x.kecamatan_code, " S_TS(
-                      "x.created_at") ", x.call_attempts, x.call_reached, " S_DUE " FROM cases x WHERE " S_QUEUE_WHERE
+                      "x.created_at") ", x.call_attempts, x.call_reached, " S_DUE ", " S_REACH
+                                      " FROM cases x WHERE " S_QUEUE_WHERE
                                       " ORDER BY CASE WHEN " S_PROMISE_RUNS
                                       " THEN CASE WHEN x.urgent THEN 0 ELSE 1 END WHEN " S_FINAL " THEN 3 ELSE 2 END,"
                                       " CASE WHEN " S_PROMISE_RUNS " THEN x.created_at END, x.created_at DESC, x.id"
@@ -293,6 +306,7 @@ static json_t *s_detail(const PGresult *const *rows)
     json_object_set_new(answer, "identification", s_identification(r));
     json_object_set_new(answer, "answers", s_answers(r));
     json_object_set_new(answer, "due_at", PQgetisnull(r, 0, 20) ? json_null() : json_string(PQgetvalue(r, 0, 20)));
+    json_object_set_new(answer, "reach_request", s_reach(r, 0, 35));
     return answer;
 }
 
@@ -360,7 +374,7 @@ void intake_admin_case(intake_call_t *c)
                             " x.place_type, x.perpetrator_relation,"
                             " to_char(x.incident_at AT TIME ZONE 'Asia/Jakarta', 'YYYY-MM-DD'), x.incident_approx,"
                             " x.desa_code, x.immediate_danger, x.situation_confirmed, x.guardian_situation,"
-                            " array_to_json(x.recommended_services)::text"
+                            " array_to_json(x.recommended_services)::text, " S_REACH
                             " FROM cases x JOIN reporter r ON r.id = x.reporter_id WHERE x.id = $1 AND (" S_SEES(
                                 "2", "3", "4") " OR ($2 = 'agency' AND $5::boolean AND EXISTS (SELECT 1 FROM"
                                                " case_agency ca WHERE ca.case_id = x.id AND ca.agency_code ="

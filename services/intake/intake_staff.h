@@ -36,6 +36,10 @@ void intake_notes_get(struct intake_call *c);
 void intake_notes_identification(struct intake_call *c);
 void intake_notes_follow_ups(struct intake_call *c);
 
+/* A companion asks the office to reach the reporter (intake_reach.c). */
+void intake_reach_request(struct intake_call *c);
+void intake_reach_done(struct intake_call *c);
+
 /* The companion's case brief (intake_brief.c). */
 void intake_brief_get(struct intake_call *c);
 

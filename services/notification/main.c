@@ -118,6 +118,40 @@ static int s_urgent(PGconn *conn, notification_t *n, const char *eid, const Pelu
     return rc;
 }
 
+/* A companion asks the office to reach the reporter (issue 22 §3): every
+ * admin mailed, each admin on duty texted, the why in words. */
+static int s_reach(PGconn *conn, notification_t *n, const char *eid, const char *case_id, const char *reason)
+{
+    static const struct {
+        const char *code, *id, *en;
+    } why[] = {
+        {"cannot_find_place", "tidak menemukan tempatnya", "cannot find the place"},
+        {"arrange_meeting", "mengatur waktu bertemu", "to arrange a meeting"},
+        {"need_information", "perlu keterangan", "needs information"},
+        {"reporter_absent", "tidak ada orang di tempat", "nobody at the place"},
+        {"other", "alasan lain", "another reason"},
+    };
+    size_t w = PK_ARRAY_LEN(why) - 1;
+    for (size_t i = 0; i < PK_ARRAY_LEN(why); i++)
+        if (strcmp(why[i].code, reason) == 0)
+            w = i;
+    char source[80];
+    snprintf(source, sizeof source, "%s:admins", eid);
+    int rc = s_message(conn, n, source, "role", "admin", case_id, "reach_requested", "email",
+                       json_pack("{s:s, s:s}", "alasan", why[w].id, "reason", why[w].en));
+    PGresult *r = rc == 0 ? pk_pg_exec(conn, n->log, "SELECT staff_id FROM admin_on_duty ORDER BY staff_id", 0, NULL)
+                          : NULL;
+    if (!r)
+        return PK_EDB;
+    for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
+        snprintf(source, sizeof source, "%s:duty:%.32s", eid, PQgetvalue(r, i, 0));
+        rc = s_message(conn, n, source, "staff", PQgetvalue(r, i, 0), case_id, "reach_requested_sms", "sms",
+                       json_pack("{s:s, s:s}", "alasan", why[w].id, "reason", why[w].en));
+    }
+    PQclear(r);
+    return rc;
+}
+
 /* Who is on duty, from intake's account changes. */
 static int s_duty(PGconn *conn, notification_t *n, const Pelukan__V1__StaffAccountChanged *a)
 {
@@ -153,6 +187,8 @@ static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
         if (!e->report_submitted->urgent)
             return PK_ENOENT;
         return s_urgent(conn, n, eid, e->report_submitted);
+    case PELUKAN__V1__ENVELOPE__PAYLOAD_REPORTER_CONTACT_REQUESTED:
+        return s_reach(conn, n, eid, e->case_id, e->reporter_contact_requested->reason_code);
     case PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_STATE_CHANGED: {
         const char *state = s_state_name(e->case_state_changed->to_state);
         if (!state)

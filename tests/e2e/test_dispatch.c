@@ -267,6 +267,50 @@ Test(dispatch, nearest_companion_assigned_watched_arrives_and_reports)
     free(answer);
     json_decref(j);
 
+    /* The companion asks the office to reach the reporter (issue 22 §3):
+     * hers to ask only; a request waiting is not made twice; the desk
+     * shows it until an admin answers it. */
+    snprintf(path, sizeof path, "/v1/companion/cases/%s/reach-request", id);
+    cr_assert_eq(s_call("POST", path, "{\"reason_code\":\"call_her_now\"}", near, NULL), 422);
+    cr_assert_eq(s_call("POST", path, "{}", near, NULL), 422);
+    cr_assert_eq(s_call("POST", path, "{\"reason_code\":\"arrange_meeting\",\"phone\":\"0812\"}", near, NULL), 422);
+    cr_assert_eq(s_call("POST", path, "{\"reason_code\":\"arrange_meeting\"}", loser, NULL), 404, "not her case");
+    cr_assert_eq(s_call("POST", path, "{\"reason_code\":\"arrange_meeting\"}", admin, NULL), 403);
+    cr_assert_eq(s_call("POST", path, "{\"reason_code\":\"arrange_meeting\"}", near, &j), 200);
+    cr_assert(json_is_false(json_object_get(j, "repeated")));
+    json_decref(j);
+    cr_assert_eq(s_call("POST", path, "{\"reason_code\":\"other\"}", near, &j), 200);
+    cr_assert(json_is_true(json_object_get(j, "repeated")), "one request waits at a time");
+    json_decref(j);
+    snprintf(path, sizeof path, "/v1/staff/cases/%s", id);
+    cr_assert_eq(s_call("GET", path, NULL, admin, &j), 200);
+    cr_assert_str_eq(pkt_json_str(j, "reach_request.reason_code"), "arrange_meeting");
+    json_decref(j);
+    cr_assert_eq(s_call("GET", "/v1/staff/cases?state=open", NULL, admin, &j), 200);
+    char *queue = json_dumps(j, 0);
+    cr_assert_not_null(strstr(queue, "\"reason_code\": \"arrange_meeting\""), "marked in the queue: %s", queue);
+    free(queue);
+    json_decref(j);
+    char *asked = pkt_sql_value(T.db, "SELECT count(*) FROM intake.outbox WHERE topic = 'intake.reporter_contact_requested'");
+    cr_assert_str_eq(asked, "1", "one request, one event");
+    free(asked);
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/reach-request/done", id);
+    cr_assert_eq(s_call("POST", path, NULL, near, NULL), 403, "an admin answers it");
+    cr_assert_eq(s_call("POST", path, NULL, admin, &j), 200);
+    cr_assert(json_is_true(json_object_get(j, "answered")));
+    json_decref(j);
+    cr_assert_eq(s_call("POST", path, NULL, admin, &j), 200);
+    cr_assert(json_is_false(json_object_get(j, "answered")), "nothing waits any more");
+    json_decref(j);
+    snprintf(path, sizeof path, "/v1/staff/cases/%s", id);
+    cr_assert_eq(s_call("GET", path, NULL, admin, &j), 200);
+    cr_assert(json_is_null(json_object_get(j, "reach_request")));
+    char *tl = json_dumps(json_object_get(j, "timeline"), 0);
+    cr_assert_not_null(strstr(tl, "\"reach_request\""), "%s", tl);
+    cr_assert_not_null(strstr(tl, "\"reach_done\""), "%s", tl);
+    free(tl);
+    json_decref(j);
+
     /* Review M6: on a second device the reporter watches, then logs out
      * there: that stream ends within a second, the first device's session
      * stays. */

@@ -197,6 +197,27 @@ Test(notification, code_alerts_assignment_and_update_reach_their_people)
     cr_assert_not_null(strstr(sms_text, "ada tugas kunjungan baru untuk Anda"), "%s", sms_text);
     cr_assert_null(strstr(sms_text, "Lestari"), "%s", sms_text);
 
+    /* The companion cannot find the place and asks the office to reach the
+     * reporter (issue 22 §3): every admin mailed, the admin on duty texted,
+     * the why in words, nothing of the case. */
+    cr_assert_eq(pkt_intake_call(&T, "PUT", "/v1/staff/duty", "{\"on_duty\":true,\"phone\":\"0812-7777-0011\"}",
+                                 admin, NULL, NULL),
+                 200);
+    cr_assert(pkt_intake_wait_state(&T, id, "assigned"), "intake knows the companion");
+    snprintf(path, sizeof path, "/v1/companion/cases/%s/reach-request", id);
+    cr_assert_eq(pkt_intake_call(&T, "POST", path, "{\"reason_code\":\"cannot_find_place\"}", comp, NULL, NULL), 200);
+    s_want_t duty = {"+6281277770011", 1};
+    cr_assert(pkt_wait_until(s_delivered, &duty, 10000), "the admin on duty was texted");
+    pkt_gateway_delivered(G, "+6281277770011", sms_text, sizeof sms_text);
+    cr_assert_not_null(strstr(sms_text, "pendamping minta pelapor dihubungi (tidak menemukan tempatnya)"), "%s",
+                       sms_text);
+    s_want_t asked = {"admin2@dinsos.example", 2};
+    cr_assert(pkt_wait_until(s_mailed, &asked, 10000), "every admin was mailed");
+    pkt_smtp_received(M, "admin2@dinsos.example", mail, sizeof mail);
+    cr_assert_not_null(strstr(mail, "Pendamping minta pelapor dihubungi"), "%s", mail);
+    cr_assert_null(strstr(mail, "Lestari"), "%s", mail);
+    cr_assert_null(strstr(mail, id), "no case id: %s", mail);
+
     /* Delivery events carry codes only; the code's row no longer holds it. */
     cr_assert(pkt_sql_wait(T.db,
                            "SELECT CASE WHEN count(*) >= 4 THEN 1 ELSE 0 END FROM notification.outbox"

@@ -383,6 +383,17 @@ async function standard() {
   await c.getByRole('button', { name: 'Terima' }).waitFor();
   await c.getByRole('button', { name: 'Terima' }).click();
   await c.locator('[data-testid=visit-state][data-state=accepted]').waitFor();
+  // She needs a time to meet: she asks the office to reach the reporter,
+  // never calling her herself (issue 22 §3); the desk sees it at once.
+  await c.locator('details.reach-ask summary').click();
+  await c.getByLabel('Alasannya').selectOption('arrange_meeting');
+  await c.locator('details.reach-ask button').click();
+  await c.getByTestId('reach-status').getByText('Admin sudah diberi tahu').waitFor();
+  await shot(c, 'phone-reach-request');
+  await d.getByTestId('reach').getByText(/Pendamping minta pelapor dihubungi: Perlu mengatur waktu bertemu/).waitFor();
+  await shot(d, 'desk-reach-request');
+  await d.getByRole('button', { name: 'Sudah dihubungi' }).click();
+  await d.getByTestId('reach').waitFor({ state: 'detached' });
   await c.getByRole('button', { name: 'Berangkat' }).click();
   await c.locator('[data-testid=visit-state][data-state=en_route]').waitFor();
   await shot(c, 'phone-en-route');

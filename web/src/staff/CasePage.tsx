@@ -101,6 +101,19 @@ export function CasePage(props: Props) {
           {t('promise_due', { at: when(c.due_at, lang) })} · <Left t={t} left={new Date(c.due_at).getTime() - Date.now()} />
         </p>
       )}
+      {c.reach_request && (
+        <div class="reach" role="alert" data-testid="reach">
+          <p>
+            <strong>{t('reach_asked', { why: word('reach', c.reach_request.reason_code, lang), at: when(c.reach_request.at, lang) })}</strong>
+          </p>
+          <p class="hint">{t('reach_how')}</p>
+          {admin && (
+            <button type="button" onClick={() => void step('reach-request/done')}>
+              {t('reach_done')}
+            </button>
+          )}
+        </div>
+      )}
       <p class="status" role="status" data-testid="case-status">
         {status ?? ''}
       </p>
@@ -146,6 +159,7 @@ export function CasePage(props: Props) {
 // The reason a timeline entry carries, in words where the list is known.
 function reason(kind: string, code: string, lang: StaffLang): string {
   if (kind === 'access') return word('access', code, lang);
+  if (kind === 'reach_request') return word('reach', code, lang);
   if (kind === 'call') return word('call', code, lang);
   if (kind === 'dispatch:visit_declined') return word('visit_decline', code, lang);
   if (kind === 'referral:referral_declined') return word('agency_decline', code, lang);

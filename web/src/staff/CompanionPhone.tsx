@@ -12,6 +12,7 @@ import type { T } from './common';
 import { codes, kecamatanList, word } from './words';
 import type { Visit } from './types';
 import { CaseBrief, type Brief } from './CaseBrief';
+import { ReachRequest } from './ReachRequest';
 import { IdentificationForm } from './IdentificationForm';
 const DECLINE = codes('visit_decline');
 
@@ -225,6 +226,9 @@ export function CompanionPhone(props: { t: T; lang: StaffLang; token: string; ex
                   {t('c_map_app')}
                 </a>
               </p>
+            )}
+            {['accepted', 'en_route', 'on_site'].includes(v.state) && (
+              <ReachRequest t={t} lang={lang} token={props.token} caseId={v.case_id} expired={props.expired} />
             )}
             {(v.state === 'assigned' || v.state === 'accepted') && (
               <button type="button" class="primary" onClick={() => void step(v, 'en-route')}>

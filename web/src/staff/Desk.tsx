@@ -105,7 +105,7 @@ export function Desk(props: { t: T; lang: StaffLang; token: string; tick: number
             return (
               <tr key={c.case_id} class={c.urgent ? 'urgent' : ''} data-ticket={c.ticket} data-case={c.case_id}>
                 <td>
-                  {c.ticket} {c.urgent && <strong class="tag">{t('urgent')}</strong>} {c.child && <span class="tag">{t('child')}</span>}
+                  {c.ticket} {c.urgent && <strong class="tag">{t('urgent')}</strong>} {c.child && <span class="tag">{t('child')}</span>} {c.reach_request && <strong class="tag reach">{t('reach_tag')}</strong>}
                 </td>
                 <td>{c.violence_forms.map((f) => word('violence_form', f, lang)).join(', ')}</td>
                 <td data-state={c.state}>{word('state', c.state, lang)}</td>

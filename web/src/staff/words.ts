@@ -159,12 +159,22 @@ export const WORDS = {
     conflict_of_interest: ['Ada konflik kepentingan', 'Conflict of interest'],
     other: ['Lainnya', 'Other'],
   }),
+  // Why a companion asks the office to reach the reporter (issue 22 §3).
+  reach: w({
+    cannot_find_place: ['Tidak menemukan tempatnya', 'Cannot find the place'],
+    arrange_meeting: ['Perlu mengatur waktu bertemu', 'A meeting time to arrange'],
+    need_information: ['Perlu keterangan dari pelapor', 'Needs information from the reporter'],
+    reporter_absent: ['Tidak ada orang di tempat', 'Nobody at the place'],
+    other: ['Alasan lain', 'Another reason'],
+  }),
   // Timeline entries of other services ("<service>:<event>") and intake's own kinds.
   step: w({
     state: ['Status', 'State'],
     call: ['Telepon konfirmasi', 'Confirmation call'],
     note: ['Catatan', 'Note'],
     access: ['Data pribadi dibuka', 'Personal data opened'],
+    reach_request: ['Pendamping minta pelapor dihubungi', 'The companion asks for the reporter to be reached'],
+    reach_done: ['Admin sudah menghubungi pelapor', 'An admin reached the reporter'],
     'dispatch:companion_assigned': ['Pendamping ditugaskan', 'Companion assigned'],
     'dispatch:visit_accepted': ['Pendamping menerima', 'Companion accepted'],
     'dispatch:visit_declined': ['Pendamping menolak', 'Companion declined'],
