@@ -233,14 +233,19 @@ export async function register(page, phone) {
   const code = await lastCode(phone.slice(-6), before);
   await page.getByLabel('Kode 6 angka dari SMS').fill(code);
   await page.getByRole('button', { name: 'Mulai', exact: true }).click();
-  await page.getByRole('heading', { name: 'Kapan aman menghubungi Anda?' }).waitFor();
-}
-export async function safety(page) {
-  await page.getByLabel('Dari').selectOption('00:00');
-  await page.getByLabel('Sampai').selectOption('23:59');
-  await page.getByLabel('Telepon').check();
-  await page.getByRole('button', { name: 'Simpan' }).click();
+  // Her story first (issue 22 §5): home at once, no question before it.
   await page.getByRole('button', { name: 'Buat laporan' }).waitFor();
+}
+// The contact-safety choices inside the report's last step: any time, by
+// phone (the desk's scenarios call at once).
+export async function safety(page) {
+  const box = page.getByTestId('safety-now');
+  await box.getByText(/Petugas hanya akan menghubungi Anda pukul 08:00–17:00 WIB, lewat Telepon\. Jika tidak diubah, ini yang dipakai\./).waitFor();
+  await box.getByRole('button', { name: 'Ubah jam dan cara' }).click();
+  await box.getByLabel('Dari').selectOption('00:00');
+  await box.getByLabel('Sampai').selectOption('23:59');
+  await box.getByLabel('Telepon').check();
+  await box.getByText(/pukul 00:00–23:59 WIB, lewat Telepon/).waitFor();
 }
 export const next = (page) => page.getByRole('button', { name: 'Lanjut' }).click();
 export async function wizard(page, { location = false, shots = false } = {}) {
@@ -281,6 +286,7 @@ export async function wizard(page, { location = false, shots = false } = {}) {
   await page.getByText('Jika Anda dalam bahaya sekarang, jangan menunggu laporan ini').waitFor();
   await helpShown(page);
   await page.getByLabel('Apa yang terjadi').fill('Tetangga saya sering dipukul ayah tirinya.');
+  await safety(page);
   await s('wizard-danger');
 }
 

@@ -1,14 +1,12 @@
 // reporter.mjs -- the reporter's app in a real browser (harness.mjs).
 //
 //   node tests/web/reporter.mjs journey|offline|errors|exit|languages
-import { BASE, LAT, LON, call, check, helpShown, lastCode, login, next, open, originsOnly, register, reporter, safety, shot, staffLogin, until, wizard, run } from './harness.mjs';
+import { BASE, LAT, LON, call, check, helpShown, lastCode, login, next, open, originsOnly, register, reporter, shot, staffLogin, until, wizard, run } from './harness.mjs';
 
 async function journey() {
   const { browser, page } = await open();
   await shot(page, 'register');
   await register(page, '081388880001');
-  await shot(page, 'first-run-safety');
-  await safety(page);
   // The ways out are on the home screen, always, the office's line too.
   await helpShown(page, { office: true });
   await shot(page, 'home');
@@ -23,6 +21,16 @@ async function journey() {
   await helpShown(page, { office: true });
   await shot(page, 'sent');
   check(!(await page.title()).includes(ticket), 'nothing personal in the title');
+  // The choices she gave in the report's last step are her settings now
+  // (issue 22 §5: asked there, never as a gate before her story).
+  await page.getByRole('button', { name: 'Ke beranda' }).click();
+  await page.getByRole('button', { name: 'Pengaturan' }).click();
+  await page.getByRole('button', { name: 'Kapan aman menghubungi Anda?' }).click();
+  check((await page.getByLabel('Dari').inputValue()) === '00:00' && (await page.getByLabel('Sampai').inputValue()) === '23:59',
+    'her safe hours are kept from the report');
+  await shot(page, 'settings-safety');
+  await page.getByRole('button', { name: 'Simpan' }).click();
+  await page.getByRole('button', { name: 'Buat laporan' }).waitFor();
 
   // The admin confirms by phone and verifies, through the API.
   const admin = await login(process.env.PK_ADMIN);
@@ -85,7 +93,6 @@ async function journey() {
 async function offline() {
   const { browser, context, page } = await open();
   await register(page, '081388880002');
-  await safety(page);
   // The draft survives a closed tab.
   await page.getByRole('button', { name: 'Buat laporan' }).click();
   await page.getByLabel('Untuk orang lain').check();
@@ -145,7 +152,6 @@ async function errors() {
   await shot(page, 'code-rate-limited');
   await page.getByRole('button', { name: 'Ganti nomor' }).click();
   await register(page, '081388880004');
-  await safety(page);
   // A 422 from the server lands on its field: the server refuses an age
   // the client let through (the request is changed on its way).
   await page.route('**/v1/reports', async (route) => {
@@ -166,7 +172,6 @@ async function errors() {
 async function quickExit() {
   const { browser, page } = await open();
   await register(page, '081388880005');
-  await safety(page);
   await page.getByRole('button', { name: 'Buat laporan' }).click();
   await page.getByLabel('Untuk orang lain').check();
   const token = await page.evaluate(() => JSON.parse(localStorage.getItem('pk.token')));
@@ -206,7 +211,6 @@ async function quickExit() {
 async function exitOffline() {
   const { browser, context, page } = await open();
   await register(page, '081388880009');
-  await safety(page);
   const token = await page.evaluate(() => JSON.parse(localStorage.getItem('pk.token')));
   await context.setOffline(true);
   await wizard(page);
@@ -258,7 +262,6 @@ async function languages() {
   await shot(page, 'register-sundanese');
   await page.getByLabel('Basa').selectOption('id');
   await register(page, '081388880006');
-  await safety(page);
   // The catalogue in Sundanese too, and the official categories in plain
   // words (issue 22 §5).
   await page.getByLabel('Bahasa').selectOption('su');

@@ -4,7 +4,7 @@
 //
 //   node tests/web/staff.mjs desk|companion|standard|roles|streamdrop|nopoint|promise
 import fs from 'node:fs';
-import { BASE, LAT, LON, SINK, api, call, check, login, open, originsOnly, register, report, reporter, safety, shot, staffLogin, until, verifiedCase, wizard, run } from './harness.mjs';
+import { BASE, LAT, LON, SINK, api, call, check, login, open, originsOnly, register, report, reporter, shot, staffLogin, until, verifiedCase, wizard, run } from './harness.mjs';
 
 async function desk() {
   const { context, page } = await open({ path: '/staff/', desktop: true });
@@ -327,7 +327,6 @@ async function standard() {
   // The reporter sends a report from the app.
   const rep = await open();
   await register(rep.page, '081388880021');
-  await safety(rep.page);
   await wizard(rep.page, { location: true });
   await rep.page.getByRole('button', { name: 'Kirim laporan' }).click();
   await rep.page.getByRole('heading', { name: 'Laporan terkirim' }).waitFor();

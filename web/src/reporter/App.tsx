@@ -22,9 +22,9 @@ import { HelpLines } from './HelpLines';
 
 export function App() {
   const [settings, setSettingsState] = useState<Settings>(store.settings());
-  const [screen, setScreen] = useState<Screen>(() =>
-    !store.token() ? { name: 'register' } : !settings.safetyDone ? { name: 'safety', first: true } : { name: 'home' },
-  );
+  // Her story first (issue 22 §5): no question stands before the report;
+  // the contact-safety choices are asked in its last step.
+  const [screen, setScreen] = useState<Screen>(() => (!store.token() ? { name: 'register' } : { name: 'home' }));
   const [catalog, setCatalog] = useState<Catalog | null>(null);
   const [regions, setRegions] = useState<Regions | null>(null);
   const [pending, setPending] = useState(store.pending().length);
@@ -32,7 +32,10 @@ export function App() {
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
   const lang = settings.lang;
   const tt: T = (k, v) => t(lang, k, v);
-  const changeSettings = (s: Settings) => {
+  // Merged with what is stored: the report and the settings keep her
+  // safety choices there too.
+  const changeSettings = (change: Partial<Settings>) => {
+    const s = { ...store.settings(), ...change };
     store.setSettings(s);
     setSettingsState(s);
   };
@@ -56,7 +59,7 @@ export function App() {
   const signedIn = (token: string) => {
     store.setToken(token);
     void flush(true);
-    go(settings.safetyDone ? { name: 'home' } : { name: 'safety', first: true });
+    go({ name: 'home' });
   };
   const signOut = () => {
     const token = store.token();
@@ -104,7 +107,7 @@ export function App() {
           lang={lang}
           catalog={catalog}
           done={() => {
-            changeSettings({ ...settings, safetyDone: true });
+            setSettingsState(store.settings());
             go({ name: 'home' });
           }}
         />
@@ -172,9 +175,9 @@ export function App() {
       body = <SettingsScreen t={tt} settings={settings} change={changeSettings} go={go} signOut={signOut} />;
       break;
   }
-  const home = screen.name !== 'register' && screen.name !== 'code' && screen.name !== 'home' && !(screen.name === 'safety' && screen.first);
+  const home = screen.name !== 'register' && screen.name !== 'code' && screen.name !== 'home';
   return (
-    <Frame t={tt} lang={lang} setLang={(l) => changeSettings({ ...settings, lang: l })} title={screen.name === 'home' && settings.neutral ? tt('neutral_app') : tt(title[screen.name])}>
+    <Frame t={tt} lang={lang} setLang={(l) => changeSettings({ lang: l })} title={screen.name === 'home' && settings.neutral ? tt('neutral_app') : tt(title[screen.name])}>
       {notice && <Status kind="error" text={notice} />}
       {body}
       {home && (

@@ -5,13 +5,14 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Catalog, Regions } from '../shared/api/client';
 import type { Key, Lang } from './i18n';
 import { submit, type Outcome } from './outbox';
-import { newKey, store, type Draft } from './store';
+import { DEFAULT_SAFETY, newKey, store, type Draft, type Safety } from './store';
 import type { T } from './screens';
 import { Field } from './Field';
 import { Status } from './Status';
 import { CodeOptions } from './CodeOptions';
 import { PinMap } from './PinMap';
 import { HelpLines } from './HelpLines';
+import { SafetyFields, safetySentence } from './SafetyFields';
 
 const TOTAL = 7;
 // The step that holds a field the server named.
@@ -56,7 +57,11 @@ export function ReportWizard(props: {
   const [askLocation, setAskLocation] = useState(false);
   const [locNote, setLocNote] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [safetyOpen, setSafetyOpen] = useState(false);
   const b = d.body;
+  // Her contact-safety choices, asked here and not before her story (issue
+  // 22 §5): her last ones, or the defaults, said plainly; sent with the report.
+  const safety: Safety = (b.contact_safety as Safety | undefined) ?? store.settings().safety ?? DEFAULT_SAFETY;
   const self = b.reporter.kind === 'victim';
   const t: T = (key, vars) => props.t(self ? (SELF[key] ?? key) : key, vars);
   // The catalogue's words in her language (Sundanese too: issue 22 §5).
@@ -112,14 +117,17 @@ export function ReportWizard(props: {
       }
     }
     setBusy(true);
-    const o = await submit(b, d.key);
+    const o = await submit({ ...b, contact_safety: safety as never }, d.key);
     setBusy(false);
     if (o.kind === 'invalid') {
       setErrors(o.fields);
       update(b, stepOf(Object.keys(o.fields)[0] ?? ''));
       return;
     }
-    if (o.kind === 'sent' || o.kind === 'waiting') store.setDraft(null);
+    if (o.kind === 'sent' || o.kind === 'waiting') {
+      store.setDraft(null);
+      store.setSettings({ ...store.settings(), safety });
+    }
     props.done(o, b.urgent === true);
   };
   const useLocation = () => {
@@ -346,6 +354,17 @@ export function ReportWizard(props: {
           <Field id="account" label={t('wiz_story_label')} error={err('account')}>
             <textarea id="account" rows={5} maxLength={5000} value={b.account ?? ''} onInput={(e) => update({ ...b, account: (e.target as HTMLTextAreaElement).value || undefined })} />
           </Field>
+          <section class="safety-now" aria-labelledby="safety-now-h" data-testid="safety-now">
+            <h3 id="safety-now-h">{t('safety_title')}</h3>
+            <p>{safetySentence(t, props.catalog, lang, safety)}</p>
+            {!safetyOpen ? (
+              <button type="button" onClick={() => setSafetyOpen(true)}>
+                {t('safety_change')}
+              </button>
+            ) : (
+              <SafetyFields t={t} catalog={props.catalog} lang={lang} value={safety} onChange={(s) => update({ ...b, contact_safety: s as never })} />
+            )}
+          </section>
         </div>
       )}
       <p class="hint">{t('wiz_draft_kept')}</p>

@@ -2,7 +2,7 @@
 import type { Settings } from './store';
 import type { Screen, T } from './screens';
 
-export function SettingsScreen(props: { t: T; settings: Settings; change: (s: Settings) => void; go: (s: Screen) => void; signOut: () => void }) {
+export function SettingsScreen(props: { t: T; settings: Settings; change: (s: Partial<Settings>) => void; go: (s: Screen) => void; signOut: () => void }) {
   const { t } = props;
   return (
     <div>
@@ -10,12 +10,12 @@ export function SettingsScreen(props: { t: T; settings: Settings; change: (s: Se
         <input
           type="checkbox"
           checked={props.settings.neutral}
-          onChange={(e) => props.change({ ...props.settings, neutral: (e.target as HTMLInputElement).checked })}
+          onChange={(e) => props.change({ neutral: (e.target as HTMLInputElement).checked })}
         />
         {t('settings_neutral')}
       </label>
       <p class="hint">{t('settings_neutral_why')}</p>
-      <button type="button" onClick={() => props.go({ name: 'safety', first: false })}>
+      <button type="button" onClick={() => props.go({ name: 'safety' })}>
         {t('safety_title')}
       </button>
       <button type="button" onClick={props.signOut}>

@@ -6,7 +6,7 @@ import type { Key } from './i18n';
 export type Screen =
   | { name: 'register' }
   | { name: 'code'; phone: string; wait: number; request?: string }
-  | { name: 'safety'; first: boolean }
+  | { name: 'safety' }
   | { name: 'home' }
   | { name: 'wizard' }
   | { name: 'sent'; ticket: string; urgent: boolean }

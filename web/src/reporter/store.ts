@@ -20,10 +20,18 @@ function set(key: string, value: unknown): void {
   else localStorage.setItem(P + key, JSON.stringify(value));
 }
 
+// When and how officers may contact her (sent with each report and from
+// the settings; kept on the phone like the rest, wiped by the quick exit).
+export interface Safety {
+  safe_hours: string; // "HH:MM-HH:MM" WIB
+  safe_channel: string;
+  phone_monitored: boolean;
+}
+export const DEFAULT_SAFETY: Safety = { safe_hours: '08:00-17:00', safe_channel: 'call', phone_monitored: false };
 export interface Settings {
   lang: Lang;
   neutral: boolean;
-  safetyDone: boolean;
+  safety?: Safety; // her last choices; unset: DEFAULT_SAFETY, said plainly in the report
 }
 export interface Draft {
   step: number;
@@ -45,7 +53,7 @@ export interface Sent {
 export const store = {
   token: (): string | null => get<string | null>('token', null),
   setToken: (t: string | null) => set('token', t),
-  settings: (): Settings => get<Settings>('settings', { lang: 'id', neutral: false, safetyDone: false }),
+  settings: (): Settings => get<Settings>('settings', { lang: 'id', neutral: false }),
   setSettings: (s: Settings) => set('settings', s),
   draft: (): Draft | null => get<Draft | null>('draft', null),
   setDraft: (d: Draft | null) => set('draft', d),
