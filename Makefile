@@ -9,7 +9,7 @@ BUILD   ?= build
 export PATH := $(CURDIR)/tools/node/bin:$(PATH)
 VAR_DIR ?= $(CURDIR)/var
 CC      ?= cc
-PKGS    := libzmq libczmq libprotobuf-c libpq libuv libh2o jansson libsodium libcurl
+PKGS    := libzmq libczmq libprotobuf-c libpq libuv libh2o jansson libsodium libcurl libcrypto
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wno-unused-parameter
 OPT     ?= -O2 -g

@@ -55,6 +55,7 @@ typedef struct {
     intake_throttle_t *account_throttle; /* ... and per account: half the password slots at most */
     intake_dispatch_t *dispatch;        /* commands to dispatch (intake_dispatch.c) */
     pk_rpc_uv_t *referral;              /* commands to referral (intake_referral.c) */
+    const char *push_public_key;        /* Web Push's VAPID public key; "": no push (intake_push.c) */
     pk_arena_t *cmd_mem;                /* the command thread's reply results (intake_contact.c) */
     pk_pg_stmts_t cmd_stmts;            /* prepared on the command thread's connection */
     pk_metric_t *m_requests, *m_reports, *m_otp_sent, *m_otp_failed, *m_rejected;

@@ -31,8 +31,9 @@ static int s_staff(PGconn *conn, intake_t *in, const Pelukan__V1__GetContact *g,
     /* One staff member, a role, or an agency's users ("agency:<code>"). */
     bool agency = strncmp(g->role, "agency:", 7) == 0;
     const char *p[] = {g->staff_id[0] ? g->staff_id : agency ? g->role + 7 : g->role};
-    const char *sql = g->staff_id[0] ? "SELECT email, phone_e164 FROM staff WHERE id = $1 AND NOT disabled"
-                                       " AND (email IS NOT NULL OR phone_e164 IS NOT NULL)"
+    const char *sql = g->staff_id[0] ? "SELECT s.email, s.phone_e164, p.endpoint, p.p256dh, p.auth FROM staff s"
+                                       " LEFT JOIN staff_push p ON p.staff_id = s.id WHERE s.id = $1 AND NOT s.disabled"
+                                       " AND (s.email IS NOT NULL OR s.phone_e164 IS NOT NULL OR p.endpoint IS NOT NULL)"
                       : agency       ? "SELECT email FROM staff WHERE role = 'agency' AND agency_code = $1"
                                        " AND NOT disabled AND email IS NOT NULL ORDER BY login"
                                      : "SELECT email FROM staff WHERE role = $1 AND NOT disabled"
@@ -52,6 +53,12 @@ static int s_staff(PGconn *conn, intake_t *in, const Pelukan__V1__GetContact *g,
     /* A staff member's own mobile (an admin on duty: issue 22 §1). */
     if (g->staff_id[0] && n == 1 && !PQgetisnull(r, 0, 1))
         c->phone_e164 = pk_arena_strdup(&in->cmd_mem, PQgetvalue(r, 0, 1));
+    /* ... and her browser's Web Push subscription (issue 22 §3). */
+    if (g->staff_id[0] && n == 1 && !PQgetisnull(r, 0, 2)) {
+        c->push_endpoint = pk_arena_strdup(&in->cmd_mem, PQgetvalue(r, 0, 2));
+        c->push_p256dh = pk_arena_strdup(&in->cmd_mem, PQgetvalue(r, 0, 3));
+        c->push_auth = pk_arena_strdup(&in->cmd_mem, PQgetvalue(r, 0, 4));
+    }
     c->locale = "id";
     PQclear(r);
     reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_CONTACT;

@@ -36,6 +36,11 @@ void intake_notes_get(struct intake_call *c);
 void intake_notes_identification(struct intake_call *c);
 void intake_notes_follow_ups(struct intake_call *c);
 
+/* A staff member's browser subscribed to Web Push (intake_push.c). */
+void intake_push_get(struct intake_call *c);
+void intake_push_set(struct intake_call *c);
+void intake_push_drop(struct intake_call *c);
+
 /* A companion asks the office to reach the reporter (intake_reach.c). */
 void intake_reach_request(struct intake_call *c);
 void intake_reach_done(struct intake_call *c);

@@ -60,6 +60,10 @@ static const pk_config_def_t s_settings[] = {
      "the built web apps, served at / (make all builds them); empty: none", NULL, 0, 0},
     /* Ways out for a reporter in danger now, shown by the app at once (a
      * district sets its own): digits, an optional leading +; empty hides it. */
+    {"PELUKAN_INTAKE_PUSH_PUBLIC_KEY", PK_CFG_STRING, "",
+     "Web Push: notification's VAPID public key (base64url, notification logs it at start); empty: no push,"
+     " staff alerts go by SMS",
+     NULL, 0, 0},
     {"PELUKAN_INTAKE_HELP_EMERGENCY", PK_CFG_STRING, "112", "the emergency number the app offers", NULL, 0, 0},
     {"PELUKAN_INTAKE_HELP_POLICE", PK_CFG_STRING, "110", "the police number the app offers", NULL, 0, 0},
     {"PELUKAN_INTAKE_HELP_SAPA", PK_CFG_STRING, "129", "SAPA 129, the ministry's line (KemenPPPA)", NULL, 0, 0},
@@ -188,6 +192,7 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->web = intake_web_new(pk_config_str(cfg, "PELUKAN_INTAKE_WEB_DIR"), pk_config_str(cfg, "PELUKAN_WEB_TILE_URL"),
                              pk_config_str(cfg, "PELUKAN_WEB_TILE_ATTRIBUTION"), &help, &android, in->log);
     pk_http_fallback(pk_service_http(svc), intake_web_serve, in->web);
+    in->push_public_key = pk_config_str(cfg, "PELUKAN_INTAKE_PUSH_PUBLIC_KEY");
     in->dispatch = intake_dispatch_new(in, pk_config_service_str(cfg, "dispatch", "RPC"));
     in->referral = pk_rpc_uv_new(pk_service_loop(svc), pk_config_service_str(cfg, "referral", "RPC"), 0, in->log,
                                  pk_service_bus_keys(svc), "referral");

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "notification.h"
+#include "notify_webpush.h"
 
 #ifndef PK_DEFAULT_VAR_DIR
 #define PK_DEFAULT_VAR_DIR "var"
@@ -45,6 +46,15 @@ static const pk_config_def_t s_settings[] = {
      "after an urgent-report mail to the admins, the next waits this long and counts the reports meanwhile", NULL, 0,
      86400},
     {"PELUKAN_NOTIFICATION_POLL_MS", PK_CFG_INT, "50", "how often the sender looks for due messages", NULL, 5, 60000},
+    {"PELUKAN_NOTIFICATION_VAPID_KEY_FILE", PK_CFG_STRING, "",
+     "Web Push: the VAPID private key (P-256, PEM: openssl ecparam -name prime256v1 -genkey -noout); empty: no push,"
+     " staff alerts go by SMS",
+     NULL, 0, 0},
+    {"PELUKAN_NOTIFICATION_VAPID_SUBJECT", PK_CFG_STRING, "mailto:pelukan@localhost",
+     "Web Push: how a push service may reach the office about its pushes", NULL, 0, 0},
+    {"PELUKAN_NOTIFICATION_PUSH_HOSTS", PK_CFG_STRING,
+     "fcm.googleapis.com,updates.push.services.mozilla.com,web.push.apple.com",
+     "Web Push: the push services a browser's subscription may name (hosts, comma-separated)", NULL, 0, 0},
     PK_CONFIG_END,
 };
 
@@ -419,6 +429,17 @@ static int s_start(pk_service_t *svc, void **state_p)
                     "phone numbers and codes)",
                     *n->sms_url ? "" : "SMS/WhatsApp", !*n->sms_url && !*n->smtp_url ? " or " : "",
                     *n->smtp_url ? "" : "SMTP", n->sink_file);
+    n->push_hosts = pk_config_str(cfg, "PELUKAN_NOTIFICATION_PUSH_HOSTS");
+    const char *vapid = pk_config_str(cfg, "PELUKAN_NOTIFICATION_VAPID_KEY_FILE");
+    if (*vapid) {
+        n->vapid = notify_vapid_load(vapid, pk_config_str(cfg, "PELUKAN_NOTIFICATION_VAPID_SUBJECT"));
+        if (!n->vapid) {
+            pk_log_error(n->log, "PELUKAN_NOTIFICATION_VAPID_KEY_FILE is not a readable P-256 private key, exiting");
+            return PK_ECONFIG;
+        }
+        pk_log_info(n->log, "Web Push on: public key %s (intake's PELUKAN_INTAKE_PUSH_PUBLIC_KEY must be this)",
+                    notify_vapid_public(n->vapid));
+    }
     n->worker = notify_worker_new(n);
     return 0;
 }
@@ -430,6 +451,7 @@ static void s_stop(pk_service_t *svc, void *state)
     if (!n)
         return;
     notify_worker_destroy(&n->worker);
+    notify_vapid_free(&n->vapid);
     curl_global_cleanup();
     free(n);
 }

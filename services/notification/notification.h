@@ -9,6 +9,7 @@
 #include "pelukan/util.h"
 
 typedef struct notify_worker notify_worker_t;
+typedef struct notify_vapid notify_vapid_t;
 
 typedef struct {
     pk_service_t *svc;
@@ -16,6 +17,8 @@ typedef struct {
     const pk_keyring_t *keys;
     const char *sms_url, *sms_token, *smtp_url, *smtp_from, *sink_file;
     bool plaintext; /* PELUKAN_NOTIFICATION_PLAINTEXT: no TLS required */
+    notify_vapid_t *vapid;  /* Web Push's key; NULL: no push, SMS instead */
+    const char *push_hosts; /* the push services a subscription may name (comma-separated hosts) */
     const char *intake_rpc;
     int otp_max_age_s;
     int urgent_coalesce_s; /* urgent-report mails to the admins: at most one per this (review M7) */
@@ -29,8 +32,9 @@ typedef struct {
 /* One delivery to make: filled by the worker, sent by notify_send(). */
 typedef struct {
     const char *message_id;
-    const char *channel; /* "sms", "whatsapp", "email" */
-    char *to;            /* a phone, or e-mail addresses separated by ',' (wiped after) */
+    const char *channel; /* "sms", "whatsapp", "email", "push" */
+    char *to;            /* a phone, e-mail addresses separated by ',', or a push endpoint (wiped after) */
+    char *push_p256dh, *push_auth; /* a push subscription's keys (base64url) */
     char *subject;
     char *text;
     /* result */
@@ -39,8 +43,8 @@ typedef struct {
 } notify_job_t;
 
 /* Sends the jobs at once (libcurl multi): an HTTP gateway for sms and
- * whatsapp, SMTP for e-mail, or the sink file when the channel has no
- * provider. Fills each job's result. */
+ * whatsapp, SMTP for e-mail, the browser's push service for push, or the
+ * sink file when the channel has no provider. Fills each job's result. */
 void notify_send(const notification_t *n, notify_job_t *jobs, size_t njobs);
 
 /* Fills `{name}` placeholders of `body` from the JSON object `params`

@@ -1,8 +1,9 @@
 /* notify_send.c -- the channels, over libcurl: an SMS/WhatsApp gateway
  * spoken to with a JSON POST and a bearer token (the message id as the
  * Idempotency-Key, so that a retried call is not delivered twice by a
- * provider that honours it), e-mail over SMTP, and a sink file when no
- * provider is configured (development). All jobs of a batch run at once
+ * provider that honours it), e-mail over SMTP, Web Push to the browser's
+ * push service (encrypted for the browser, notify_webpush.c), and a sink
+ * file when no provider is configured (development). All jobs of a batch run at once
  * on one curl multi handle. Logs never carry addresses or texts. */
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "notification.h"
+#include "notify_webpush.h"
 
 typedef struct {
     notify_job_t *job;
@@ -125,6 +127,44 @@ static bool s_http_setup(const notification_t *n, s_transfer_t *t)
     return true;
 }
 
+/* A push: {"title","body"} encrypted for the subscription, POSTed to its
+ * endpoint with the VAPID header; kept an hour by the push service. */
+static bool s_push_setup(const notification_t *n, s_transfer_t *t)
+{
+    notify_job_t *job = t->job;
+    json_t *j = json_pack("{s:s, s:s}", "title", "PELUKAN", "body", job->text);
+    char *plain = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    size_t len = 0;
+    uint8_t *body = notify_webpush_encrypt(job->push_p256dh, job->push_auth, plain, &len);
+    free(plain);
+    char vapid[1200] = "Authorization: ";
+    if (!body || !notify_vapid_header(n->vapid, job->to, vapid + strlen(vapid), sizeof vapid - strlen(vapid))) {
+        free(body);
+        job->ok = false;
+        job->permanent = true;
+        snprintf(job->detail, sizeof job->detail, "push_keys");
+        return false;
+    }
+    t->payload = (char *)body;
+    t->len = len;
+    t->headers = curl_slist_append(NULL, "Content-Type: application/octet-stream");
+    t->headers = curl_slist_append(t->headers, "Content-Encoding: aes128gcm");
+    t->headers = curl_slist_append(t->headers, "TTL: 3600");
+    t->headers = curl_slist_append(t->headers, "Urgency: high");
+    t->headers = curl_slist_append(t->headers, vapid);
+    curl_easy_setopt(t->easy, CURLOPT_URL, job->to);
+    curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
+    curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, t->payload);
+    curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE, (long)t->len);
+    curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, s_discard);
+    /* The endpoint is the browser's: no redirect followed, https only
+     * unless the deployment allowed plain text (the local stand-ins). */
+    curl_easy_setopt(t->easy, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, n->plaintext ? "http,https" : "https");
+    return true;
+}
+
 static bool s_smtp_setup(const notification_t *n, s_transfer_t *t)
 {
     notify_job_t *job = t->job;
@@ -189,8 +229,8 @@ void notify_send(const notification_t *n, notify_job_t *jobs, size_t njobs)
     size_t active = 0;
     for (size_t i = 0; i < njobs; i++) {
         notify_job_t *job = &jobs[i];
-        bool email = strcmp(job->channel, "email") == 0;
-        const char *url = email ? n->smtp_url : n->sms_url;
+        bool email = strcmp(job->channel, "email") == 0, push = strcmp(job->channel, "push") == 0;
+        const char *url = email ? n->smtp_url : push ? job->to : n->sms_url;
         if (!url || !*url) {
             s_sink(n, job);
             continue;
@@ -202,10 +242,11 @@ void notify_send(const notification_t *n, notify_job_t *jobs, size_t njobs)
         curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, (long)n->timeout_ms);
         curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)(n->timeout_ms < 3000 ? n->timeout_ms : 3000));
-        if (email)
-            s_smtp_setup(n, t);
-        else
-            s_http_setup(n, t);
+        if (!(email ? s_smtp_setup(n, t) : push ? s_push_setup(n, t) : s_http_setup(n, t))) {
+            curl_easy_cleanup(t->easy);
+            t->easy = NULL;
+            continue;
+        }
         curl_multi_add_handle(multi, t->easy);
         active++;
     }
@@ -233,7 +274,7 @@ void notify_send(const notification_t *n, notify_job_t *jobs, size_t njobs)
         curl_slist_free_all(t->headers);
         curl_slist_free_all(t->rcpt);
         if (t->payload) {
-            memset(t->payload, 0, strlen(t->payload)); /* it held the address and the text */
+            memset(t->payload, 0, t->len ? t->len : strlen(t->payload)); /* it held the address and the text */
             free(t->payload);
         }
     }

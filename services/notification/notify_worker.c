@@ -96,6 +96,27 @@ static void s_free_contact(Pelukan__V1__CommandReply *reply)
     pelukan__v1__command_reply__free_unpacked(reply, NULL);
 }
 
+/* Whether a push endpoint names one of the push services the deployment
+ * allows (PELUKAN_NOTIFICATION_PUSH_HOSTS): the endpoint comes from a
+ * browser, and the service must not be made to call anywhere else. */
+static bool s_push_host_ok(const notification_t *n, const char *endpoint)
+{
+    bool https = strncmp(endpoint, "https://", 8) == 0;
+    if (!https && !(n->plaintext && strncmp(endpoint, "http://", 7) == 0))
+        return false;
+    const char *host = endpoint + (https ? 8 : 7);
+    size_t len = strcspn(host, ":/?#@");
+    if (host[len] == '@')
+        return false; /* no user part */
+    for (const char *h = n->push_hosts; *h;) {
+        size_t hl = strcspn(h, ",");
+        if (hl == len && strncasecmp(h, host, len) == 0)
+            return true;
+        h += hl + (h[hl] == ',');
+    }
+    return false;
+}
+
 /* Decides what to do with one claimed row (columns of s_claim). */
 static void s_prepare(notification_t *n, PGconn *conn, pk_rpc_client_t *rpc, const PGresult *r, int i, s_item_t *it,
                       bool *owner_down)
@@ -180,11 +201,20 @@ static void s_prepare(notification_t *n, PGconn *conn, pk_rpc_client_t *rpc, con
             s_set(it, ok ? S_SEND : S_DEAD, ok ? "" : "no_template");
         }
     } else if (strcmp(PQgetvalue(r, i, 5), "sms") == 0) {
-        /* A staff member's own mobile: an admin on duty (issue 22 §1), a
-         * companion given a visit (§3). None given: the e-mail and the
-         * app carry it, nothing failed. */
+        /* A staff member's own phone: an admin on duty (issue 22 §1), a
+         * companion given a visit (§3). By Web Push where her browser
+         * subscribed (to a push service the deployment allows), else by SMS
+         * to her mobile; neither: the e-mail and the app carry it, nothing
+         * failed. */
         snprintf(it->channel, sizeof it->channel, "sms");
-        if (!k->phone_e164 || !*k->phone_e164) {
+        if (n->vapid && k->push_endpoint[0] && s_push_host_ok(n, k->push_endpoint)) {
+            snprintf(it->channel, sizeof it->channel, "push");
+            it->job.to = pk_strdup(k->push_endpoint);
+            it->job.push_p256dh = pk_strdup(k->push_p256dh);
+            it->job.push_auth = pk_strdup(k->push_auth);
+            bool ok = s_render(n, conn, it, params);
+            s_set(it, ok ? S_SEND : S_DEAD, ok ? "" : "no_template");
+        } else if (!k->phone_e164 || !*k->phone_e164) {
             s_set(it, S_IN_APP, "no_phone");
         } else {
             it->job.to = pk_strdup(k->phone_e164);
@@ -224,6 +254,8 @@ static Pelukan__V1__Channel s_channel_enum(const char *c)
         return PELUKAN__V1__CHANNEL__CHANNEL_EMAIL;
     if (strcmp(c, "in_app") == 0)
         return PELUKAN__V1__CHANNEL__CHANNEL_IN_APP;
+    if (strcmp(c, "push") == 0)
+        return PELUKAN__V1__CHANNEL__CHANNEL_PUSH;
     return PELUKAN__V1__CHANNEL__CHANNEL_UNSPECIFIED;
 }
 
@@ -394,6 +426,8 @@ static int s_round(notification_t *n, PGconn *conn, pk_rpc_client_t *rpc)
     int rc = s_record(n, conn, items, count);
     for (int i = 0; i < count; i++) {
         s_wipe(&items[i].job.to);
+        s_wipe(&items[i].job.push_p256dh);
+        s_wipe(&items[i].job.push_auth);
         s_wipe(&items[i].job.text);
         free(items[i].job.subject);
     }

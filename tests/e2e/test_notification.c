@@ -13,6 +13,7 @@
 
 #include "../support/pkt_intake.h"
 #include "../support/pkt_sinks.h"
+#include "../support/pkt_webpush.h"
 #include "pelukan/rpc.h"
 #include "pelukan/util.h"
 
@@ -20,7 +21,14 @@ static pkt_intake_t T;
 static pkt_gateway_t *G;
 static pkt_smtp_t *M;
 
+static void s_start_with(const char *db, const char *const *more);
+
 static void s_start(const char *db)
+{
+    s_start_with(db, NULL);
+}
+
+static void s_start_with(const char *db, const char *const *more)
 {
     G = pkt_gateway_start();
     M = pkt_smtp_start();
@@ -52,7 +60,14 @@ static void s_start(const char *db)
                            "15", /* review M7: urgent mails to the admins, one per 15 s here (the three
                                     reports of the M7 test must fall in one window on a busy machine) */
                            NULL};
-    pkt_intake_start(&T, db, extra);
+    const char *all[64];
+    size_t n = 0;
+    for (const char *const *e = extra; *e; e++)
+        all[n++] = *e;
+    for (const char *const *e = more; e && *e && n < PK_ARRAY_LEN(all) - 1; e++)
+        all[n++] = *e;
+    all[n] = NULL;
+    pkt_intake_start(&T, db, all);
     pkt_intake_start_notification(&T);
 }
 
@@ -78,6 +93,11 @@ static bool s_mailed(void *arg)
 {
     s_want_t *w = arg;
     return pkt_smtp_received(M, w->to, NULL, 0) >= w->want;
+}
+
+static bool s_pushed(void *arg)
+{
+    return pkt_push_received(arg, NULL) >= 1;
 }
 
 /* Registers `phone` (local form) through the real code by SMS. */
@@ -652,4 +672,127 @@ Test(notification, an_urgent_report_is_texted_to_the_admins_on_duty)
     free(a1);
     free(a2);
     s_stop();
+}
+
+/* Issue 22 §3: a new visit is pushed to the companion's browser where she
+ * subscribed (Web Push, encrypted for her browser, the sender shown by
+ * VAPID), and texted where she did not; a push service the deployment
+ * does not allow is never called. The push service is a local stand-in;
+ * the browser's side (opening the message, checking the signature) is
+ * done here as a browser and a push service would do it. */
+Test(notification, a_new_visit_is_pushed_to_the_companion_s_browser)
+{
+    pkt_push_t *P = pkt_push_start();
+    char pem[512], pub[96], hosts[64];
+    snprintf(pem, sizeof pem, "%s/vapid-%d.pem", pkt_env("PKTEST_TMP"), (int)getpid());
+    pkt_vapid_new(pem, pub);
+    snprintf(hosts, sizeof hosts, "push.invalid,127.0.0.1");
+    const char *more[] = {"PELUKAN_NOTIFICATION_VAPID_KEY_FILE", pem, "PELUKAN_NOTIFICATION_VAPID_SUBJECT",
+                          "mailto:dinsos@tasikmalayakab.example", "PELUKAN_NOTIFICATION_PUSH_HOSTS", hosts,
+                          "PELUKAN_INTAKE_PUSH_PUBLIC_KEY", pub, NULL};
+    s_start_with("t_notif_push", more);
+    pkt_intake_start_dispatch(&T);
+    pkt_intake_staff(&T, "admin1", "Admin Satu", "admin", NULL, "kata-sandi-admin-1");
+    pkt_intake_staff(&T, "pdp1", "Rina Pendamping", "companion", NULL, "kata-sandi-rina-1");
+    pkt_intake_staff(&T, "pdp2", "Euis Pendamping", "companion", NULL, "kata-sandi-euis-1");
+    pkt_sql(T.db, "UPDATE intake.staff SET phone_e164 = '+6281277770082' WHERE login = 'pdp2'");
+    char *admin = pkt_intake_login(&T, "admin1", "kata-sandi-admin-1", NULL);
+    char *rina_id, *euis_id;
+    char *rina = pkt_intake_login(&T, "pdp1", "kata-sandi-rina-1", &rina_id);
+    char *euis = pkt_intake_login(&T, "pdp2", "kata-sandi-euis-1", &euis_id);
+
+    /* Rina's browser subscribes with the key the app is given. */
+    json_t *j = NULL;
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/staff/push", NULL, rina, NULL, &j), 200);
+    cr_assert_str_eq(pkt_json_str(j, "public_key"), pub);
+    cr_assert(json_is_false(json_object_get(j, "subscribed")));
+    json_decref(j);
+    pkt_browser_t browser;
+    pkt_browser_new(&browser);
+    char body[1024];
+    snprintf(body, sizeof body,
+             "{\"endpoint\":\"http://127.0.0.1:%d/push/rina-device\",\"expirationTime\":null,"
+             "\"keys\":{\"p256dh\":\"%s\",\"auth\":\"%s\"}}",
+             pkt_push_port(P), browser.p256dh, browser.auth);
+    cr_assert_eq(pkt_intake_call(&T, "PUT", "/v1/staff/push", "{\"endpoint\":\"ftp://x\",\"keys\":{}}", rina, NULL,
+                                 NULL),
+                 422);
+    cr_assert_eq(pkt_intake_call(&T, "PUT", "/v1/staff/push", body, rina, NULL, &j), 200);
+    cr_assert(json_is_true(json_object_get(j, "subscribed")));
+    json_decref(j);
+    /* Euis subscribed on a push service the deployment does not allow:
+     * never called; she has a mobile, so she is texted. */
+    snprintf(body, sizeof body,
+             "{\"endpoint\":\"http://127.0.0.2:%d/push/euis-device\",\"keys\":{\"p256dh\":\"%s\",\"auth\":\"%s\"}}",
+             pkt_push_port(P), browser.p256dh, browser.auth);
+    cr_assert_eq(pkt_intake_call(&T, "PUT", "/v1/staff/push", body, euis, NULL, NULL), 200);
+
+    /* Two verified cases, one visit each. */
+    char *reporter = s_register("081377770061", "+6281377770061");
+    char path[200];
+    const char *who[] = {rina_id, euis_id}, *tok[] = {rina, euis};
+    for (int i = 0; i < 2; i++) {
+        char key[16], assign[128];
+        snprintf(key, sizeof key, "push-%d", i);
+        char *id = s_report(reporter, key, "{\"safe_hours\":\"00:00-23:59\",\"safe_channel\":\"call\"}");
+        s_verify(admin, id);
+        cr_assert_eq(pkt_intake_call(&T, "PUT", "/v1/companion/status", "{\"on_duty\":true}", tok[i], NULL, NULL), 200);
+        cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/companion/location", "{\"lat\":-7.36,\"lon\":108.1}", tok[i],
+                                     NULL, NULL),
+                     204);
+        snprintf(path, sizeof path, "/v1/staff/cases/%s/assign", id);
+        snprintf(assign, sizeof assign, "{\"companion_id\":\"%s\"}", who[i]);
+        cr_assert_eq(pkt_intake_call(&T, "POST", path, assign, admin, NULL, NULL), 200);
+        free(id);
+    }
+
+    /* Rina's browser gets the push: to her endpoint, encrypted for her
+     * browser, signed by the deployment's key, nothing of the case. */
+    cr_assert(pkt_wait_until(s_pushed, P, 15000), "the push reached the push service");
+    pkt_push_msg_t m;
+    cr_assert_eq(pkt_push_received(P, &m), 1);
+    cr_assert_str_eq(m.path, "/push/rina-device");
+    cr_assert_str_eq(m.encoding, "aes128gcm");
+    cr_assert_str_eq(m.ttl, "3600");
+    char aud[64];
+    snprintf(aud, sizeof aud, "http://127.0.0.1:%d", pkt_push_port(P));
+    cr_assert(pkt_vapid_ok(m.authorization, pub, aud), "the sender shown by a valid VAPID signature: %s",
+              m.authorization);
+    cr_assert(!pkt_vapid_ok(m.authorization, pub, "https://fcm.googleapis.com"), "for this push service only");
+    cr_assert_null(memmem(m.body, m.len, "kunjungan", 9), "the push service sees only ciphertext");
+    char *plain = pkt_webpush_open(&browser, m.body, m.len);
+    cr_assert_not_null(plain, "her browser opens it");
+    json_t *msg = json_loads(plain, 0, NULL);
+    cr_assert_str_eq(pkt_json_str(msg, "title"), "PELUKAN");
+    cr_assert_not_null(strstr(pkt_json_str(msg, "body"), "ada tugas kunjungan baru untuk Anda"), "%s", plain);
+    cr_assert_null(strstr(plain, "Lestari"), "nothing personal: %s", plain);
+    json_decref(msg);
+    free(plain);
+    pkt_browser_t stranger;
+    pkt_browser_new(&stranger);
+    cr_assert_null(pkt_webpush_open(&stranger, m.body, m.len), "no other browser opens it");
+    pkt_browser_free(&stranger);
+    free(m.body);
+    /* Euis: texted, her push service never called. */
+    s_want_t sms = {"+6281277770082", 1};
+    cr_assert(pkt_wait_until(s_delivered, &sms, 15000), "Euis was texted instead");
+    cr_assert_eq(pkt_push_received(P, NULL), 1, "no push to a host not allowed");
+    cr_assert_eq(pkt_gateway_delivered(G, "+62812777700", NULL, 0), 1, "Rina, pushed, is not texted as well");
+    char *sent = s_value("SELECT string_agg(sent_channel, ',' ORDER BY sent_channel) FROM notification.message"
+                         " WHERE template_code = 'companion_assigned_sms'");
+    cr_assert_str_eq(sent, "push,sms");
+    free(sent);
+
+    /* She unsubscribes: the account has no push any more. */
+    cr_assert_eq(pkt_intake_call(&T, "DELETE", "/v1/staff/push", NULL, rina, NULL, &j), 200);
+    cr_assert(json_is_false(json_object_get(j, "subscribed")));
+    json_decref(j);
+    s_stop();
+    char *log = pkt_proc_log(&T.notification);
+    cr_assert_null(strstr(log, "rina-device"), "no endpoint in the log");
+    cr_assert_null(strstr(log, browser.auth), "no key in the log");
+    free(log);
+    pkt_push_stop(&P);
+    pkt_browser_free(&browser);
+    free(admin), free(rina), free(euis), free(rina_id), free(euis_id), free(reporter);
 }

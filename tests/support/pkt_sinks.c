@@ -43,12 +43,17 @@ typedef struct s_server {
     int refuse_status;
     int delay_ms;
     atomic_int in_flight; /* requests taken, not yet answered */
+    pkt_push_msg_t *pushes; /* push stand-in */
+    int npush, cappush;
 } s_server_t;
 
 struct pkt_gateway {
     s_server_t s;
 };
 struct pkt_smtp {
+    s_server_t s;
+};
+struct pkt_push {
     s_server_t s;
 };
 
@@ -415,4 +420,87 @@ void pkt_smtp_stop(pkt_smtp_t **m_p)
     s_stop(&(*m_p)->s);
     free(*m_p);
     *m_p = NULL;
+}
+
+/* ---- the push service --------------------------------------------------------------- */
+
+static void s_serve_push(s_server_t *s, int fd)
+{
+    char *buf = pk_malloc(1 << 16);
+    size_t have = 0;
+    for (;;) {
+        if (s_read_until(fd, buf, 1 << 16, &have, "\r\n\r\n") < 0)
+            break;
+        char *body = strstr(buf, "\r\n\r\n") + 4;
+        char clen[16] = "0";
+        s_header(buf, "Content-Length", clen, sizeof clen);
+        size_t need = (size_t)(body - buf) + (size_t)atol(clen);
+        while (have < need) {
+            ssize_t r = read(fd, buf + have, (1 << 16) - 1 - have);
+            if (r <= 0)
+                goto out;
+            have += (size_t)r;
+        }
+        pkt_push_msg_t m = {0};
+        sscanf(buf, "POST %255s ", m.path);
+        s_header(buf, "Authorization", m.authorization, sizeof m.authorization);
+        s_header(buf, "Content-Encoding", m.encoding, sizeof m.encoding);
+        s_header(buf, "TTL", m.ttl, sizeof m.ttl);
+        m.len = (size_t)atol(clen);
+        m.body = pk_malloc(m.len ? m.len : 1);
+        memcpy(m.body, body, m.len);
+        pthread_mutex_lock(&s->mu);
+        s->requests++;
+        if (s->npush == s->cappush) {
+            s->cappush = s->cappush ? s->cappush * 2 : 16;
+            s->pushes = pk_realloc(s->pushes, (size_t)s->cappush * sizeof *s->pushes);
+        }
+        s->pushes[s->npush++] = m;
+        pthread_mutex_unlock(&s->mu);
+        static const char resp[] = "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n";
+        if (write(fd, resp, sizeof resp - 1) != (ssize_t)(sizeof resp - 1))
+            break;
+        memmove(buf, buf + need, have - need);
+        have -= need;
+        buf[have] = '\0';
+    }
+out:
+    free(buf);
+}
+
+pkt_push_t *pkt_push_start(void)
+{
+    pkt_push_t *p = pk_calloc(1, sizeof *p);
+    s_start(&p->s, s_serve_push);
+    return p;
+}
+
+int pkt_push_port(const pkt_push_t *p)
+{
+    return p->s.port;
+}
+
+int pkt_push_received(pkt_push_t *p, pkt_push_msg_t *last)
+{
+    pthread_mutex_lock(&p->s.mu);
+    int n = p->s.npush;
+    if (last && n > 0) {
+        *last = p->s.pushes[n - 1];
+        last->body = pk_malloc(last->len ? last->len : 1);
+        memcpy(last->body, p->s.pushes[n - 1].body, last->len);
+    }
+    pthread_mutex_unlock(&p->s.mu);
+    return n;
+}
+
+void pkt_push_stop(pkt_push_t **p_p)
+{
+    if (!*p_p)
+        return;
+    s_stop(&(*p_p)->s);
+    for (int i = 0; i < (*p_p)->s.npush; i++)
+        free((*p_p)->s.pushes[i].body);
+    free((*p_p)->s.pushes);
+    free(*p_p);
+    *p_p = NULL;
 }

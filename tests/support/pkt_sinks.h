@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 typedef struct pkt_gateway pkt_gateway_t;
+typedef struct pkt_push pkt_push_t;
 typedef struct pkt_smtp pkt_smtp_t;
 
 pkt_gateway_t *pkt_gateway_start(void);
@@ -37,5 +38,22 @@ int pkt_smtp_port(const pkt_smtp_t *m);
  * one's data (headers and body) into `data`. */
 int pkt_smtp_received(pkt_smtp_t *m, const char *rcpt, char *data, size_t cap);
 void pkt_smtp_stop(pkt_smtp_t **m_p);
+
+/* A push service stand-in (Web Push): records each POST as it came (its
+ * path, VAPID header, coding, TTL and encrypted body) and answers 201. */
+typedef struct {
+    char path[256];
+    char authorization[1200];
+    char encoding[64];
+    char ttl[16];
+    unsigned char *body;
+    size_t len;
+} pkt_push_msg_t;
+pkt_push_t *pkt_push_start(void);
+int pkt_push_port(const pkt_push_t *p);
+/* Pushes received (answered 2xx); the last one into `last` when not NULL
+ * (its body a copy: free(last->body)). */
+int pkt_push_received(pkt_push_t *p, pkt_push_msg_t *last);
+void pkt_push_stop(pkt_push_t **p_p);
 
 #endif
