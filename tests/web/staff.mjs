@@ -211,6 +211,8 @@ async function companion() {
   await staffLogin(page, process.env.PK_COMPANION);
   await page.getByRole('button', { name: 'Mulai bertugas' }).click();
   await page.getByTestId('duty').getByText(/Terakhir:/).waitFor();
+  // No push service reachable from here: she is told new visits come by SMS (issue 22 §3).
+  await page.getByTestId('push').getByText(/Tugas baru dikirim lewat SMS/).waitFor();
   await shot(page, 'companion-on-duty');
   await page.getByLabel('Bahasa').selectOption('en');
   await page.getByTestId('duty').getByText(/On duty\. Your position is sent every 30 seconds/).waitFor();
@@ -293,6 +295,25 @@ async function companion() {
   check(m.start_url === '/staff/' && m.scope === '/staff/' && m.display === 'standalone' && m.icons.some((i) => i.purpose === 'maskable'),
     `the staff app's manifest: ${JSON.stringify(m)}`);
   await until(() => page.evaluate(async () => !!(await navigator.serviceWorker.getRegistration('/staff/'))?.active), 'the staff service worker is active');
+  // A push shows as a notification naming nothing of a case (issue 22 §3).
+  // No push service is reachable here, so the browser's DevTools hand the
+  // worker the push a push service would.
+  await context.grantPermissions(['notifications'], { origin: BASE });
+  const cdp = await context.newCDPSession(page);
+  const regs = [];
+  cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => regs.push(...e.registrations));
+  await cdp.send('ServiceWorker.enable');
+  const reg = await until(async () => regs.find((r) => r.scopeURL.endsWith('/staff/') && !r.isDeleted), 'the worker registration seen');
+  await cdp.send('ServiceWorker.deliverPushMessage', {
+    origin: BASE, registrationId: reg.registrationId,
+    data: JSON.stringify({ title: 'PELUKAN', body: 'PELUKAN: ada tugas kunjungan baru untuk Anda. Buka aplikasi pendamping.' }),
+  });
+  const shown = await until(() => page.evaluate(async () => {
+    const n = await (await navigator.serviceWorker.getRegistration('/staff/')).getNotifications();
+    return n.length ? { title: n[0].title, body: n[0].body } : null;
+  }), 'the worker showed the push');
+  check(shown.title === 'PELUKAN' && /tugas kunjungan baru/.test(shown.body), `the notification: ${JSON.stringify(shown)}`);
+  await cdp.detach();
   await page.reload(); // now under the worker, which keeps the shell
   await page.getByTestId('duty').waitFor();
   await context.setOffline(true);

@@ -36,3 +36,25 @@ self.addEventListener('fetch', (e) => {
     e.respondWith(caches.match(e.request).then((hit) => hit || fetch(e.request).then((r) => keep(e.request, r))));
   }
 });
+
+// Web Push (issue 22 §3): a new visit or an urgent report, in words that
+// name nothing of a case; a tap opens the staff app.
+self.addEventListener('push', (e) => {
+  let d = {};
+  try {
+    d = e.data ? e.data.json() : {};
+  } catch {
+    d = {};
+  }
+  e.waitUntil(self.registration.showNotification(d.title || 'PELUKAN', { body: d.body || '', tag: 'pelukan', renotify: true }));
+});
+
+self.addEventListener('notificationclick', (e) => {
+  e.notification.close();
+  e.waitUntil(
+    self.clients.matchAll({ type: 'window' }).then((ws) => {
+      const w = ws.find((x) => new URL(x.url).pathname.startsWith('/staff/'));
+      return w ? w.focus() : self.clients.openWindow('/staff/');
+    }),
+  );
+});

@@ -12,6 +12,7 @@ import type { T } from './common';
 import { codes, kecamatanList, word } from './words';
 import type { Visit } from './types';
 import { CaseBrief, type Brief } from './CaseBrief';
+import { pushOff, pushOn, type PushState } from './push';
 import { ReachRequest } from './ReachRequest';
 import { IdentificationForm } from './IdentificationForm';
 const DECLINE = codes('visit_decline');
@@ -103,11 +104,15 @@ export function CompanionPhone(props: { t: T; lang: StaffLang; token: string; ex
       clearInterval(tick);
     };
   }, [onDuty, enRoute]);
+  // How a new visit reaches her: a notification on this phone, or SMS.
+  const [push, setPush] = useState<PushState | null>(null);
   const duty = async (on: boolean) => {
     try {
       await api('PUT', '/v1/companion/status', { token: props.token, body: { on_duty: on } });
       setOnDuty(on);
       lastSent.current = 0;
+      if (on) void pushOn(props.token).then(setPush);
+      else void pushOff(props.token).then(() => setPush(null));
     } catch (x) {
       setStatus(x instanceof HttpError ? x.error.message : t('offline'));
     }
@@ -156,6 +161,11 @@ export function CompanionPhone(props: { t: T; lang: StaffLang; token: string; ex
             {t('cancel')}
           </button>
         </div>
+      )}
+      {onDuty && push && (
+        <p class="hint" data-testid="push">
+          {t(push === 'on' ? 'c_push_on' : 'c_push_sms')}
+        </p>
       )}
       {onDuty && enRoute && <p class="hint">{t('c_screen_on')}</p>}
       {gpsErr && onDuty && <p class="status error">{t('c_no_gps')}</p>}

@@ -2,6 +2,7 @@
 // duty by SMS as well as e-mail, so an admin says when she is, with the
 // mobile she carries that day; everyone at the desk sees who is.
 import { useEffect, useState } from 'preact/hooks';
+import { pushOff, pushOn } from './push';
 import { api, HttpError } from '../shared/api/client';
 import { failure, type T } from './common';
 
@@ -22,6 +23,9 @@ export function DutyPanel(props: { t: T; token: string; admin: boolean; expired:
       const { data } = await api<Duty>('PUT', '/v1/staff/duty', { token: props.token, body: on ? { on_duty: true, phone } : { on_duty: false } });
       setDuty(data);
       setMsg(null); // the panel says it
+      // Urgent reports as notifications on this desk too, where the browser can.
+      if (on) void pushOn(props.token);
+      else void pushOff(props.token);
     } catch (x) {
       setMsg(x instanceof HttpError && x.status === 422 ? t('duty_phone_needed') : failure(t, x, props.expired));
     }

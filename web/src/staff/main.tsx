@@ -4,6 +4,7 @@
 // on the computer after logout or when the tab closes.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { pushOff } from './push';
 import { api } from '../shared/api/client';
 import { st, type StaffLang } from './i18n';
 import { CompanionPhone } from './CompanionPhone';
@@ -41,7 +42,7 @@ function StaffApp() {
     setNotice(t('expired'));
   };
   const logout = () => {
-    if (s) void api('POST', '/v1/staff/logout', { token: s.token }).catch(() => undefined);
+    if (s) void pushOff(s.token).finally(() => api('POST', '/v1/staff/logout', { token: s.token }).catch(() => undefined));
     session.set(null);
     wipeCompanionDrafts();
     setS(null);
