@@ -401,6 +401,23 @@ int pk_rpc_record_opening(PGconn *conn, const pk_log_t *log, const char *produce
     return pk_outbox_add(conn, log, &env);
 }
 
+int pk_rpc_opening_key(PGconn *conn, pk_pg_stmts_t *stmts, const pk_keyring_t *keys, const pk_log_t *log,
+                       const char *producer, const Pelukan__V1__CommandRequest *req, const char *purpose,
+                       const char *field, int rows, uint8_t key[PK_DATAKEY_BYTES], bool *opened)
+{
+    *opened = false;
+    if (rows == 0)
+        return 0;
+    char *fields[] = {(char *)field};
+    if (pk_rpc_record_opening(conn, log, producer, req, req->case_id, purpose, fields, 1) != 0)
+        return PK_EDB;
+    int rc = pk_pg_case_key(conn, stmts, keys, log, req->case_id, false, key);
+    if (rc == PK_EDB)
+        return PK_EDB;
+    *opened = rc == 0;
+    return 0;
+}
+
 int pk_rpc_http_status(Pelukan__V1__CommandReply__Status status)
 {
     switch (status) {

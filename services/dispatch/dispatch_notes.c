@@ -10,11 +10,10 @@
 #include "dispatch.h"
 
 /* $1 the case: each report, when, who wrote it, the sealed notes. */
-static const char S_NOTES_SQL[] =
-    "SELECT i.id, (extract(epoch FROM i.submitted_at) * 1000000)::bigint,"
-    " coalesce(c.first_name || ' (' || c.badge || ')', ''), i.notes_sealed"
-    " FROM identification i LEFT JOIN companion c ON c.id = i.companion_id"
-    " WHERE i.case_id = $1 ORDER BY i.submitted_at, i.id";
+static const char S_NOTES_SQL[] = "SELECT i.id, (extract(epoch FROM i.submitted_at) * 1000000)::bigint,"
+                                  " coalesce(c.first_name || ' (' || c.badge || ')', ''), i.notes_sealed"
+                                  " FROM identification i LEFT JOIN companion c ON c.id = i.companion_id"
+                                  " WHERE i.case_id = $1 ORDER BY i.submitted_at, i.id";
 
 static Pelukan__V1__Note *s_note(dispatch_t *d, const PGresult *r, int i, const uint8_t *key, const char *case_id)
 {
@@ -42,14 +41,10 @@ int dispatch_open_notes(PGconn *conn, dispatch_t *d, const Pelukan__V1__CommandR
     if (!r)
         return PK_EDB;
     int rows = PQntuples(r);
-    char *fields[] = {"identification_notes"};
-    if (rows && pk_rpc_record_opening(conn, d->log, "dispatch", req, req->case_id, purpose, fields, 1) != 0) {
-        PQclear(r);
-        return PK_EDB;
-    }
     uint8_t key[PK_DATAKEY_BYTES];
-    int rc = rows ? pk_pg_case_key(conn, &d->stmts, d->keys, d->log, req->case_id, false, key) : PK_ENOENT;
-    if (rc == PK_EDB) {
+    bool opened;
+    if (pk_rpc_opening_key(conn, &d->stmts, d->keys, d->log, "dispatch", req, purpose, "identification_notes", rows,
+                           key, &opened) != 0) {
         PQclear(r);
         return PK_EDB;
     }
@@ -57,7 +52,7 @@ int dispatch_open_notes(PGconn *conn, dispatch_t *d, const Pelukan__V1__CommandR
     pelukan__v1__notes__init(out);
     out->items = pk_arena_alloc(&d->reply_mem, sizeof *out->items * (size_t)(rows ? rows : 1));
     for (int i = 0; i < rows; i++)
-        out->items[out->n_items++] = s_note(d, r, i, rc == 0 ? key : NULL, req->case_id);
+        out->items[out->n_items++] = s_note(d, r, i, opened ? key : NULL, req->case_id);
     sodium_memzero(key, sizeof key);
     PQclear(r);
     reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_NOTES;

@@ -31,13 +31,14 @@ static int s_staff(PGconn *conn, intake_t *in, const Pelukan__V1__GetContact *g,
     /* One staff member, a role, or an agency's users ("agency:<code>"). */
     bool agency = strncmp(g->role, "agency:", 7) == 0;
     const char *p[] = {g->staff_id[0] ? g->staff_id : agency ? g->role + 7 : g->role};
-    const char *sql = g->staff_id[0] ? "SELECT s.email, s.phone_e164, p.endpoint, p.p256dh, p.auth FROM staff s"
-                                       " LEFT JOIN staff_push p ON p.staff_id = s.id WHERE s.id = $1 AND NOT s.disabled"
-                                       " AND (s.email IS NOT NULL OR s.phone_e164 IS NOT NULL OR p.endpoint IS NOT NULL)"
-                      : agency       ? "SELECT email FROM staff WHERE role = 'agency' AND agency_code = $1"
-                                       " AND NOT disabled AND email IS NOT NULL ORDER BY login"
-                                     : "SELECT email FROM staff WHERE role = $1 AND NOT disabled"
-                                       " AND email IS NOT NULL ORDER BY login";
+    const char *sql = g->staff_id[0]
+                          ? "SELECT s.email, s.phone_e164, p.endpoint, p.p256dh, p.auth FROM staff s"
+                            " LEFT JOIN staff_push p ON p.staff_id = s.id WHERE s.id = $1 AND NOT s.disabled"
+                            " AND (s.email IS NOT NULL OR s.phone_e164 IS NOT NULL OR p.endpoint IS NOT NULL)"
+                      : agency ? "SELECT email FROM staff WHERE role = 'agency' AND agency_code = $1"
+                                 " AND NOT disabled AND email IS NOT NULL ORDER BY login"
+                               : "SELECT email FROM staff WHERE role = $1 AND NOT disabled"
+                                 " AND email IS NOT NULL ORDER BY login";
     PGresult *r = pk_pg_exec_prepared(&in->cmd_stmts, conn, in->log, sql, 1, p);
     if (!r)
         return PK_EDB;

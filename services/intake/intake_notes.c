@@ -26,6 +26,19 @@ static const char S_NOTES_SQL[] =
 
 static const char *const s_fields[] = {"notes"};
 
+/* The purpose of the reading (?purpose=), or NULL: answered 422 and `c`
+ * freed. */
+static const char *s_purpose(intake_call_t *c)
+{
+    const char *purpose = pk_http_query(c->req, "purpose");
+    if (purpose && pk_code_in(purpose, pk_rpc_note_purposes))
+        return purpose;
+    intake_error(c->req, 422, "validation_failed", "Sebutkan tujuan membuka catatan",
+                 json_pack("{s:s}", "purpose", "case_review, follow_up, verification atau legal_request"));
+    intake_call_free(c);
+    return NULL;
+}
+
 /* The notes (rows[1]) opened with the case key (rows[0]). */
 static json_t *s_notes(intake_call_t *c, const PGresult *const *rows)
 {
@@ -66,13 +79,8 @@ static void s_found(pk_db_txn_t *txn, int status, void *arg)
 /* GET /v1/staff/cases/{id}/notes?purpose= */
 void intake_notes_get(intake_call_t *c)
 {
-    const char *purpose = pk_http_query(c->req, "purpose");
-    if (!purpose || !pk_code_in(purpose, pk_rpc_note_purposes)) {
-        intake_error(c->req, 422, "validation_failed", "Sebutkan tujuan membuka catatan",
-                     json_pack("{s:s}", "purpose", "case_review, follow_up, verification atau legal_request"));
-        intake_call_free(c);
+    if (!s_purpose(c))
         return;
-    }
     snprintf(c->case_id, sizeof c->case_id, "%s", pk_http_param(c->req, 0));
     const char *p[] = {c->case_id};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
@@ -121,13 +129,9 @@ static void s_follow_ups_done(int rc, const Pelukan__V1__CommandReply *reply, vo
 /* OpenNotes of the case in the path, asked of `owner`. */
 static void s_owned_notes(intake_call_t *c, pk_rpc_uv_t *owner, const char *agency, pk_rpc_uv_done_fn done)
 {
-    const char *purpose = pk_http_query(c->req, "purpose");
-    if (!purpose || !pk_code_in(purpose, pk_rpc_note_purposes)) {
-        intake_error(c->req, 422, "validation_failed", "Sebutkan tujuan membuka catatan",
-                     json_pack("{s:s}", "purpose", "case_review, follow_up, verification atau legal_request"));
-        intake_call_free(c);
+    const char *purpose = s_purpose(c);
+    if (!purpose)
         return;
-    }
     if (!intake_hex_id(pk_http_param(c->req, 0))) {
         intake_error(c->req, 404, "case_not_found", "Kasus tidak ditemukan", NULL);
         intake_call_free(c);

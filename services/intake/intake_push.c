@@ -29,9 +29,9 @@ static void s_answer(pk_db_txn_t *txn, int status, void *arg)
         return;
     const PGresult *r = pk_db_txn_result(txn, pk_db_txn_count(txn) - 1);
     const char *key = c->in->push_public_key;
-    intake_json(c->req, 200,
-                json_pack("{s:s?, s:b}", "public_key", *key ? key : NULL, "subscribed",
-                          strcmp(PQgetvalue(r, 0, 0), "t") == 0));
+    intake_json(
+        c->req, 200,
+        json_pack("{s:s?, s:b}", "public_key", *key ? key : NULL, "subscribed", strcmp(PQgetvalue(r, 0, 0), "t") == 0));
     intake_call_free(c);
 }
 
@@ -59,8 +59,8 @@ static bool s_key_ok(const json_t *v, size_t bytes)
     uint8_t buf[80];
     size_t n = 0;
     return s && strlen(s) < 120 &&
-           sodium_base642bin(buf, sizeof buf, s, strlen(s), NULL, &n, NULL,
-                             sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
+           sodium_base642bin(buf, sizeof buf, s, strlen(s), NULL, &n, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) ==
+               0 &&
            n == bytes && (bytes != 65 || buf[0] == 4);
 }
 

@@ -15,8 +15,8 @@
 #include "intake_http.h"
 #include "intake_staff.h"
 
-static const char *const s_reasons[] = {"cannot_find_place", "arrange_meeting", "need_information", "reporter_absent",
-                                        "other", NULL};
+static const char *const s_reasons[] = {"cannot_find_place", "arrange_meeting", "need_information",
+                                        "reporter_absent",   "other",           NULL};
 
 /* $1 the case, $2 the companion: whether a request already waits. */
 static const char S_CHECK_SQL[] = "SELECT x.reach_reason IS NOT NULL FROM cases x"
@@ -28,11 +28,10 @@ static const char S_ENTRY_SQL[] = "INSERT INTO case_event (case_id, kind, state,
                                   " SELECT id, 'reach_request', state, $2, 'staff', $3 FROM cases WHERE id = $1";
 
 /* $1 the case, $2 the admin: the request answered (a timeline entry). */
-static const char S_DONE_SQL[] =
-    "WITH u AS (UPDATE cases SET reach_reason = NULL, reach_requested_at = NULL"
-    "   WHERE id = $1 AND reach_reason IS NOT NULL RETURNING id, state)"
-    " INSERT INTO case_event (case_id, kind, state, actor_kind, actor_id)"
-    " SELECT id, 'reach_done', state, 'staff', $2 FROM u";
+static const char S_DONE_SQL[] = "WITH u AS (UPDATE cases SET reach_reason = NULL, reach_requested_at = NULL"
+                                 "   WHERE id = $1 AND reach_reason IS NOT NULL RETURNING id, state)"
+                                 " INSERT INTO case_event (case_id, kind, state, actor_kind, actor_id)"
+                                 " SELECT id, 'reach_done', state, 'staff', $2 FROM u";
 
 static void s_answer(intake_call_t *c, bool repeated)
 {
@@ -91,8 +90,9 @@ void intake_reach_request(intake_call_t *c)
         return;
     const char *reason = intake_code_field(c->body, "reason_code", true, errors);
     if (reason && !pk_code_in(reason, s_reasons))
-        json_object_set_new(errors, "reason_code",
-                            json_string("cannot_find_place, arrange_meeting, need_information, reporter_absent atau other"));
+        json_object_set_new(
+            errors, "reason_code",
+            json_string("cannot_find_place, arrange_meeting, need_information, reporter_absent atau other"));
     if (intake_invalid(c, errors, "Data tidak valid"))
         return;
     if (!intake_hex_id(pk_http_param(c->req, 0))) {
@@ -112,7 +112,8 @@ static void s_done(pk_db_txn_t *txn, int status, void *arg)
     intake_call_t *c = arg;
     if (!intake_db_ok(c, txn, status))
         return;
-    intake_json(c->req, 200, json_pack("{s:b}", "answered", strcmp(PQcmdTuples((PGresult *)pk_db_txn_result(txn, 0)), "1") == 0));
+    intake_json(c->req, 200,
+                json_pack("{s:b}", "answered", strcmp(PQcmdTuples((PGresult *)pk_db_txn_result(txn, 0)), "1") == 0));
     intake_call_free(c);
 }
 

@@ -108,6 +108,29 @@ static int s_urgent_to(PGconn *conn, notification_t *n, const char *source, cons
         8, p);
 }
 
+/* Runs `fn` for each admin on duty (issue 22 §1) with the message source
+ * "<event>:duty:<admin>", until one fails. */
+typedef int (*s_duty_fn)(PGconn *conn, notification_t *n, const char *source, const char *staff_id, void *arg);
+static int s_each_on_duty(PGconn *conn, notification_t *n, const char *eid, s_duty_fn fn, void *arg)
+{
+    PGresult *r = pk_pg_exec(conn, n->log, "SELECT staff_id FROM admin_on_duty ORDER BY staff_id", 0, NULL);
+    if (!r)
+        return PK_EDB;
+    int rc = 0;
+    char source[80];
+    for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
+        snprintf(source, sizeof source, "%s:duty:%.32s", eid, PQgetvalue(r, i, 0));
+        rc = fn(conn, n, source, PQgetvalue(r, i, 0), arg);
+    }
+    PQclear(r);
+    return rc;
+}
+
+static int s_urgent_duty(PGconn *conn, notification_t *n, const char *source, const char *staff_id, void *kecamatan)
+{
+    return s_urgent_to(conn, n, source, "staff", staff_id, "urgent_report_sms", "sms", kecamatan);
+}
+
 /* An urgent report: mailed to every admin, texted to each admin on duty
  * (issue 22 §1), by the kecamatan's name. */
 static int s_urgent(PGconn *conn, notification_t *n, const char *eid, const Pelukan__V1__ReportSubmitted *rs)
@@ -116,16 +139,18 @@ static int s_urgent(PGconn *conn, notification_t *n, const char *eid, const Pelu
     char source[80];
     snprintf(source, sizeof source, "%s:admins", eid);
     int rc = s_urgent_to(conn, n, source, "role", "admin", "urgent_report", "email", kecamatan);
-    PGresult *r = rc == 0 ? pk_pg_exec(conn, n->log, "SELECT staff_id FROM admin_on_duty ORDER BY staff_id", 0, NULL)
-                          : NULL;
-    if (!r)
-        return PK_EDB;
-    for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
-        snprintf(source, sizeof source, "%s:duty:%.32s", eid, PQgetvalue(r, i, 0));
-        rc = s_urgent_to(conn, n, source, "staff", PQgetvalue(r, i, 0), "urgent_report_sms", "sms", kecamatan);
-    }
-    PQclear(r);
-    return rc;
+    return rc ? rc : s_each_on_duty(conn, n, eid, s_urgent_duty, (void *)kecamatan);
+}
+
+typedef struct {
+    const char *case_id, *id, *en;
+} s_reach_t;
+
+static int s_reach_duty(PGconn *conn, notification_t *n, const char *source, const char *staff_id, void *arg)
+{
+    const s_reach_t *r = arg;
+    return s_message(conn, n, source, "staff", staff_id, r->case_id, "reach_requested_sms", "sms",
+                     json_pack("{s:s, s:s}", "alasan", r->id, "reason", r->en));
 }
 
 /* A companion asks the office to reach the reporter (issue 22 §3): every
@@ -149,17 +174,8 @@ static int s_reach(PGconn *conn, notification_t *n, const char *eid, const char 
     snprintf(source, sizeof source, "%s:admins", eid);
     int rc = s_message(conn, n, source, "role", "admin", case_id, "reach_requested", "email",
                        json_pack("{s:s, s:s}", "alasan", why[w].id, "reason", why[w].en));
-    PGresult *r = rc == 0 ? pk_pg_exec(conn, n->log, "SELECT staff_id FROM admin_on_duty ORDER BY staff_id", 0, NULL)
-                          : NULL;
-    if (!r)
-        return PK_EDB;
-    for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
-        snprintf(source, sizeof source, "%s:duty:%.32s", eid, PQgetvalue(r, i, 0));
-        rc = s_message(conn, n, source, "staff", PQgetvalue(r, i, 0), case_id, "reach_requested_sms", "sms",
-                       json_pack("{s:s, s:s}", "alasan", why[w].id, "reason", why[w].en));
-    }
-    PQclear(r);
-    return rc;
+    s_reach_t r = {case_id, why[w].id, why[w].en};
+    return rc ? rc : s_each_on_duty(conn, n, eid, s_reach_duty, &r);
 }
 
 /* Who is on duty, from intake's account changes. */

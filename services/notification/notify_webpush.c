@@ -156,9 +156,9 @@ static bool s_ecdh(EVP_PKEY *mine, const uint8_t peer_point[65], uint8_t out[32]
     EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
     bool ok = false;
     EVP_PKEY *tmp = NULL;
-    if (pc && EVP_PKEY_paramgen_init(pc) == 1 && EVP_PKEY_CTX_set_ec_paramgen_curve_nid(pc, NID_X9_62_prime256v1) == 1 &&
-        EVP_PKEY_paramgen(pc, &tmp) == 1 && EVP_PKEY_copy_parameters(peer, tmp) == 1 &&
-        EVP_PKEY_set1_encoded_public_key(peer, peer_point, 65) == 1) {
+    if (pc && EVP_PKEY_paramgen_init(pc) == 1 &&
+        EVP_PKEY_CTX_set_ec_paramgen_curve_nid(pc, NID_X9_62_prime256v1) == 1 && EVP_PKEY_paramgen(pc, &tmp) == 1 &&
+        EVP_PKEY_copy_parameters(peer, tmp) == 1 && EVP_PKEY_set1_encoded_public_key(peer, peer_point, 65) == 1) {
         EVP_PKEY_CTX *dc = EVP_PKEY_CTX_new(mine, NULL);
         size_t n = 32;
         ok = dc && EVP_PKEY_derive_init(dc) == 1 && EVP_PKEY_derive_set_peer(dc, peer) == 1 &&

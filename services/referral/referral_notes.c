@@ -47,14 +47,10 @@ int referral_open_notes(PGconn *conn, referral_t *r, const Pelukan__V1__CommandR
     if (!res)
         return PK_EDB;
     int rows = PQntuples(res);
-    char *fields[] = {"follow_up_notes"};
-    if (rows && pk_rpc_record_opening(conn, r->log, "referral", req, req->case_id, o->purpose_code, fields, 1) != 0) {
-        PQclear(res);
-        return PK_EDB;
-    }
     uint8_t key[PK_DATAKEY_BYTES];
-    int rc = rows ? pk_pg_case_key(conn, &r->stmts, r->keys, r->log, req->case_id, false, key) : PK_ENOENT;
-    if (rc == PK_EDB) {
+    bool opened;
+    if (pk_rpc_opening_key(conn, &r->stmts, r->keys, r->log, "referral", req, o->purpose_code, "follow_up_notes", rows,
+                           key, &opened) != 0) {
         PQclear(res);
         return PK_EDB;
     }
@@ -62,7 +58,7 @@ int referral_open_notes(PGconn *conn, referral_t *r, const Pelukan__V1__CommandR
     pelukan__v1__notes__init(out);
     out->items = pk_arena_alloc(&r->reply_mem, sizeof *out->items * (size_t)(rows ? rows : 1));
     for (int i = 0; i < rows; i++)
-        out->items[out->n_items++] = s_note(r, res, i, rc == 0 ? key : NULL, req->case_id);
+        out->items[out->n_items++] = s_note(r, res, i, opened ? key : NULL, req->case_id);
     sodium_memzero(key, sizeof key);
     PQclear(res);
     reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_NOTES;

@@ -174,25 +174,38 @@ static const char *s_header(const char *head, const char *name, char *out, size_
 
 /* ---- the HTTP gateway ------------------------------------------------------------ */
 
+/* One HTTP request in `buf` (64 KiB; *have bytes in it): its body and
+ * length, and how many bytes of `buf` it took. false: the peer is gone. */
+static bool s_read_request(int fd, char *buf, size_t *have, char **body, size_t *blen, size_t *need)
+{
+    if (s_read_until(fd, buf, 1 << 16, have, "\r\n\r\n") < 0)
+        return false;
+    *body = strstr(buf, "\r\n\r\n") + 4;
+    char clen[16] = "0";
+    s_header(buf, "Content-Length", clen, sizeof clen);
+    *blen = (size_t)atol(clen);
+    *need = (size_t)(*body - buf) + *blen;
+    while (*have < *need) {
+        ssize_t r = read(fd, buf + *have, (1 << 16) - 1 - *have);
+        if (r <= 0)
+            return false;
+        *have += (size_t)r;
+    }
+    return true;
+}
+
 static void s_serve_http(s_server_t *s, int fd)
 {
     char *buf = pk_malloc(1 << 16);
     size_t have = 0;
     for (;;) {
-        if (s_read_until(fd, buf, 1 << 16, &have, "\r\n\r\n") < 0)
+        char *body;
+        size_t need, blen;
+        if (!s_read_request(fd, buf, &have, &body, &blen, &need))
             break;
-        char *body = strstr(buf, "\r\n\r\n") + 4;
-        char clen[16] = "0", key[64] = "";
-        s_header(buf, "Content-Length", clen, sizeof clen);
+        char key[64] = "";
         s_header(buf, "Idempotency-Key", key, sizeof key);
-        size_t need = (size_t)(body - buf) + (size_t)atol(clen);
-        while (have < need) {
-            ssize_t r = read(fd, buf + have, (1 << 16) - 1 - have);
-            if (r <= 0)
-                goto out;
-            have += (size_t)r;
-        }
-        json_t *j = json_loadb(body, (size_t)atol(clen), 0, NULL);
+        json_t *j = json_loadb(body, blen, 0, NULL);
         const char *to = json_string_value(json_object_get(j, "to")),
                    *text = json_string_value(json_object_get(j, "text"));
         int status = 200;
@@ -229,7 +242,6 @@ static void s_serve_http(s_server_t *s, int fd)
         have -= need;
         buf[have] = '\0';
     }
-out:
     free(buf);
 }
 
@@ -429,24 +441,16 @@ static void s_serve_push(s_server_t *s, int fd)
     char *buf = pk_malloc(1 << 16);
     size_t have = 0;
     for (;;) {
-        if (s_read_until(fd, buf, 1 << 16, &have, "\r\n\r\n") < 0)
+        char *body;
+        size_t need, blen;
+        if (!s_read_request(fd, buf, &have, &body, &blen, &need))
             break;
-        char *body = strstr(buf, "\r\n\r\n") + 4;
-        char clen[16] = "0";
-        s_header(buf, "Content-Length", clen, sizeof clen);
-        size_t need = (size_t)(body - buf) + (size_t)atol(clen);
-        while (have < need) {
-            ssize_t r = read(fd, buf + have, (1 << 16) - 1 - have);
-            if (r <= 0)
-                goto out;
-            have += (size_t)r;
-        }
         pkt_push_msg_t m = {0};
         sscanf(buf, "POST %255s ", m.path);
         s_header(buf, "Authorization", m.authorization, sizeof m.authorization);
         s_header(buf, "Content-Encoding", m.encoding, sizeof m.encoding);
         s_header(buf, "TTL", m.ttl, sizeof m.ttl);
-        m.len = (size_t)atol(clen);
+        m.len = blen;
         m.body = pk_malloc(m.len ? m.len : 1);
         memcpy(m.body, body, m.len);
         pthread_mutex_lock(&s->mu);
@@ -464,7 +468,6 @@ static void s_serve_push(s_server_t *s, int fd)
         have -= need;
         buf[have] = '\0';
     }
-out:
     free(buf);
 }
 

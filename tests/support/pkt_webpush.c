@@ -37,8 +37,12 @@ static long s_b64url_dec(const char *in, size_t n, uint8_t *out, size_t cap)
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         char c = in[i];
-        int d = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52
-                : c == '-' ? 62 : c == '_' ? 63 : -1;
+        int d = c >= 'A' && c <= 'Z'   ? c - 'A'
+                : c >= 'a' && c <= 'z' ? c - 'a' + 26
+                : c >= '0' && c <= '9' ? c - '0' + 52
+                : c == '-'             ? 62
+                : c == '_'             ? 63
+                                       : -1;
         if (d < 0)
             return -1;
         v = v << 6 | (uint32_t)d;
@@ -98,7 +102,8 @@ static bool s_hkdf(const uint8_t *salt, size_t sl, const uint8_t *ikm, size_t il
     OSSL_PARAM p[] = {OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA256", 0),
                       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, sl),
                       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)ikm, il),
-                      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, nl), OSSL_PARAM_construct_end()};
+                      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, nl),
+                      OSSL_PARAM_construct_end()};
     bool ok = c && EVP_KDF_derive(c, out, len, p) == 1;
     EVP_KDF_CTX_free(c);
     EVP_KDF_free(kdf);

@@ -12,9 +12,9 @@
 #include <stdint.h>
 
 typedef struct {
-    void *key;         /* EVP_PKEY: the browser's P-256 key pair */
-    char p256dh[96];   /* its public point, base64url */
-    char auth[32];     /* the auth secret, base64url */
+    void *key;       /* EVP_PKEY: the browser's P-256 key pair */
+    char p256dh[96]; /* its public point, base64url */
+    char auth[32];   /* the auth secret, base64url */
     uint8_t secret[16];
 } pkt_browser_t;
 

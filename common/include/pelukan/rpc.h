@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #include "pelukan/bus.h"
+#include "pelukan/db.h"
 #include "pelukan/busauth.h"
 #include "pelukan/error.h"
 #include "pelukan/log.h"
@@ -68,6 +69,15 @@ extern const char *const pk_rpc_note_purposes[];
 int pk_rpc_record_opening(PGconn *conn, const pk_log_t *log, const char *producer,
                           const Pelukan__V1__CommandRequest *req, const char *case_id, const char *purpose, char **fields,
                           size_t n_fields) PK_MUST_CHECK;
+
+/* Before an answer opens `rows` sealed items of the request's case for
+ * `purpose`: records the opening of `field` (none when rows is 0) and
+ * unwraps the case key from the caller's `case_key` table into `key`;
+ * *opened is false when there is no key (never made, or the case was
+ * erased). 0 or PK_EDB. */
+int pk_rpc_opening_key(PGconn *conn, pk_pg_stmts_t *stmts, const pk_keyring_t *keys, const pk_log_t *log,
+                       const char *producer, const Pelukan__V1__CommandRequest *req, const char *purpose,
+                       const char *field, int rows, uint8_t key[PK_DATAKEY_BYTES], bool *opened) PK_MUST_CHECK;
 
 #define PK_RPC_READ_ONLY  1
 #define PK_RPC_IDEMPOTENT 2
