@@ -96,6 +96,10 @@ void intake_push_set(intake_call_t *c)
 /* DELETE /v1/staff/push */
 void intake_push_drop(intake_call_t *c)
 {
+    static const char *const none[] = {NULL};
+    json_t *errors = intake_strict_body(c, none);
+    if (!errors || intake_invalid(c, errors, "Data tidak valid"))
+        return;
     const char *p[] = {c->staff_id};
     s_submit(c, S_DROP_SQL, 1, p);
 }
