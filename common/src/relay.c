@@ -92,7 +92,7 @@ static void s_try_lead(s_actor_t *a)
         s_step_down(a, "lock query failed");
         return;
     }
-    bool got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    bool got = pk_pg_bool(res, 0, 0);
     PQclear(res);
     pk_metric_add(r->m_lead_tries, 1);
     if (!got)

@@ -188,7 +188,7 @@ static Pelukan__V1__Companion *s_companion_of(dispatch_t *d, const PGresult *r, 
     pelukan__v1__companion__init(out);
     out->companion_id = s_strdup(d, PQgetvalue(r, i, 0));
     out->badge = s_strdup(d, PQgetvalue(r, i, 1));
-    out->on_duty = strcmp(PQgetvalue(r, i, 2), "t") == 0;
+    out->on_duty = pk_pg_bool(r, i, 2);
     out->load = (uint32_t)atoi(PQgetvalue(r, i, 3));
     out->sex = s_strdup(d, PQgetvalue(r, i, 4));
     out->languages = s_split(d, PQgetvalue(r, i, 5), &out->n_languages);
@@ -379,8 +379,8 @@ static int s_suggest(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t 
             it->position = pos;
         }
         it->load = (uint32_t)atoi(PQgetvalue(r, i, 4));
-        it->preference_met = strcmp(PQgetvalue(r, i, 5), "t") == 0;
-        it->covers_kecamatan = strcmp(PQgetvalue(r, i, 6), "t") == 0;
+        it->preference_met = pk_pg_bool(r, i, 5);
+        it->covers_kecamatan = pk_pg_bool(r, i, 6);
         out->items[out->n_items++] = it;
     }
     PQclear(r);
@@ -441,7 +441,7 @@ static int s_assign(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *
     PGresult *c = s_exec(conn, d, "SELECT on_duty, load FROM companion WHERE id = $1 FOR UPDATE", 1, pc);
     if (!c)
         return PK_EDB;
-    bool found = PQntuples(c) == 1, on_duty = found && strcmp(PQgetvalue(c, 0, 0), "t") == 0;
+    bool found = PQntuples(c) == 1, on_duty = found && pk_pg_bool(c, 0, 0);
     int load = found ? atoi(PQgetvalue(c, 0, 1)) : 0;
     PQclear(c);
     if (!found)
@@ -558,7 +558,7 @@ static int s_step(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *re
               " accepted_at = coalesce(accepted_at, now()) WHERE id = $1";
         en_route.visit_id = s->visit_id;
         double tlat, tlon;
-        if (strcmp(PQgetvalue(r, 0, 7), "t") == 0 && s_open_target(d, r, 0, 3, 4, case_id, s->visit_id, &tlat, &tlon))
+        if (pk_pg_bool(r, 0, 7) && s_open_target(d, r, 0, 3, 4, case_id, s->visit_id, &tlat, &tlon))
             en_route.eta_minutes = dispatch_eta_minutes(
                 dispatch_distance_m(atof(PQgetvalue(r, 0, 5)), atof(PQgetvalue(r, 0, 6)), tlat, tlon), d->speed_kmh);
         env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_EN_ROUTE;
@@ -729,7 +729,7 @@ static int s_get_approach(PGconn *conn, dispatch_t *d, const s_req_t *req, s_rep
     }
     Pelukan__V1__Approach *a =
         s_approach(d, req->case_id, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3));
-    if (strcmp(PQgetvalue(r, 0, 9), "t") == 0) {
+    if (pk_pg_bool(r, 0, 9)) {
         double tlat = 0, tlon = 0;
         bool known = s_open_target(d, r, 0, 4, 5, req->case_id, a->visit_id, &tlat, &tlon);
         s_approach_position(d, a, atof(PQgetvalue(r, 0, 6)), atof(PQgetvalue(r, 0, 7)),
@@ -902,7 +902,7 @@ static int s_positions(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_
         bool known = s_open_target(d, r, i, 8, 9, case_id, visit_id, &tlat, &tlon);
         s_approach_position(d, a, atof(PQgetvalue(r, i, 5)), atof(PQgetvalue(r, i, 6)),
                             strtoull(PQgetvalue(r, i, 7), NULL, 10), known, tlat, tlon);
-        if (strcmp(PQgetvalue(r, i, 11), "t") == 0)
+        if (pk_pg_bool(r, i, 11))
             s_approach_withhold(d, a);
         if (known && a->distance_m <= d->arrival_radius_m) {
             /* Arrived: the visit moves on site, and says so. */

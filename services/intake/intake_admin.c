@@ -14,7 +14,6 @@
 #include "intake_staff.h"
 #include "pelukan/util.h"
 
-#define S_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 /* Which cases a staff member sees: admins and supervisors all, a companion
  * those assigned to them, an agency user those whose referral to its
  * agency it accepted.
@@ -35,7 +34,7 @@
  * (a declined referral must be referred again); S_DUE is when it ends, or
  * NULL once the promise is kept or the case is over. */
 #define S_PROMISE_RUNS "x.state IN ('submitted', 'verified', 'assigned', 'en_route', 'on_site', 'assessed', 'declined')"
-#define S_DUE          "CASE WHEN " S_PROMISE_RUNS " THEN " S_TS("(x.created_at + interval '1 day')") " END"
+#define S_DUE          "CASE WHEN " S_PROMISE_RUNS " THEN " PK_SQL_UTC("(x.created_at + interval '1 day')") " END"
 #define S_FINAL        "x.state IN ('closed', 'rejected', 'duplicate', 'withdrawn')"
 #define S_OVERDUE      S_PROMISE_RUNS " AND x.created_at < now() - interval '1 day'"
 
@@ -74,7 +73,7 @@ static const char *s_str(intake_call_t *c, const char *field, size_t max)
 
 /* A companion's request that the reporter be reached, waiting until an
  * admin says it was answered (intake_reach.c): two columns from `col`. */
-#define S_REACH "x.reach_reason, " S_TS("x.reach_requested_at")
+#define S_REACH "x.reach_reason, " PK_SQL_UTC("x.reach_requested_at")
 
 static json_t *s_reach(const PGresult *r, int row, int col)
 {
@@ -94,12 +93,12 @@ static void s_queue_done(pk_db_txn_t *txn, int status, void *arg)
     long total = atol(PQgetvalue(n, 0, 0));
     for (int i = 0; i < PQntuples(r); i++) {
         json_t *forms = json_loads(PQgetvalue(r, i, 5), 0, NULL);
-        json_t *item = json_pack("{s:s, s:s, s:s, s:b, s:b, s:s?, s:o, s:s, s:i, s:b}", "case_id", PQgetvalue(r, i, 0),
-                                 "ticket", PQgetvalue(r, i, 1), "state", PQgetvalue(r, i, 2), "urgent",
-                                 strcmp(PQgetvalue(r, i, 3), "t") == 0, "child", strcmp(PQgetvalue(r, i, 4), "t") == 0,
-                                 "kecamatan_code", PQgetisnull(r, i, 6) ? NULL : PQgetvalue(r, i, 6), "violence_forms",
-                                 forms ? forms : json_array(), "created_at", PQgetvalue(r, i, 7), "call_attempts",
-                                 atoi(PQgetvalue(r, i, 8)), "call_reached", strcmp(PQgetvalue(r, i, 9), "t") == 0);
+        json_t *item =
+            json_pack("{s:s, s:s, s:s, s:b, s:b, s:s?, s:o, s:s, s:i, s:b}", "case_id", PQgetvalue(r, i, 0), "ticket",
+                      PQgetvalue(r, i, 1), "state", PQgetvalue(r, i, 2), "urgent", pk_pg_bool(r, i, 3), "child",
+                      pk_pg_bool(r, i, 4), "kecamatan_code", PQgetisnull(r, i, 6) ? NULL : PQgetvalue(r, i, 6),
+                      "violence_forms", forms ? forms : json_array(), "created_at", PQgetvalue(r, i, 7),
+                      "call_attempts", atoi(PQgetvalue(r, i, 8)), "call_reached", pk_pg_bool(r, i, 9));
         json_object_set_new(item, "due_at", PQgetisnull(r, i, 10) ? json_null() : json_string(PQgetvalue(r, i, 10)));
         json_object_set_new(item, "reach_request", s_reach(r, i, 11));
         json_array_append_new(items, item);
@@ -173,10 +172,9 @@ void intake_admin_queue(intake_call_t *c)
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
     pk_db_txn_add(txn,
                   "SELECT x.id, x.ticket, x.state, x.urgent, x.child, array_to_json(x.violence_forms)::text,"
-                  " x.kecamatan_code, " S_TS(
+                  " x.kecamatan_code, " PK_SQL_UTC(
                       "x.created_at") ", x.call_attempts, x.call_reached, " S_DUE ", " S_REACH
-                                      " FROM cases x WHERE " S_QUEUE_WHERE
-                                      " ORDER BY CASE WHEN " S_PROMISE_RUNS
+                                      " FROM cases x WHERE " S_QUEUE_WHERE " ORDER BY CASE WHEN " S_PROMISE_RUNS
                                       " THEN CASE WHEN x.urgent THEN 0 ELSE 1 END WHEN " S_FINAL " THEN 3 ELSE 2 END,"
                                       " CASE WHEN " S_PROMISE_RUNS " THEN x.created_at END, x.created_at DESC, x.id"
                                       " LIMIT $8::int OFFSET $9::bigint",
@@ -253,7 +251,7 @@ static json_t *s_text(const PGresult *r, int col)
 
 static json_t *s_flag(const PGresult *r, int col)
 {
-    return PQgetisnull(r, 0, col) ? json_null() : json_boolean(strcmp(PQgetvalue(r, 0, col), "t") == 0);
+    return PQgetisnull(r, 0, col) ? json_null() : json_boolean(pk_pg_bool(r, 0, col));
 }
 
 /* What the identification report found and says about referring (columns
@@ -262,7 +260,7 @@ static json_t *s_identification(const PGresult *r)
 {
     if (PQgetisnull(r, 0, 16))
         return json_null();
-    json_t *j = json_pack("{s:b}", "referral_consent", strcmp(PQgetvalue(r, 0, 16), "t") == 0);
+    json_t *j = json_pack("{s:b}", "referral_consent", pk_pg_bool(r, 0, 16));
     json_object_set_new(j, "consented_agencies", s_array(r, 17));
     json_object_set_new(j, "recommended_agencies", s_array(r, 18));
     json_object_set_new(j, "needs", s_array(r, 19));
@@ -297,12 +295,12 @@ static json_t *s_detail(const PGresult *const *rows)
 {
     const PGresult *r = rows[0], *t = rows[1];
     json_t *forms = json_loads(PQgetvalue(r, 0, 5), 0, NULL);
-    json_t *answer = json_pack(
-        "{s:s, s:s, s:s, s:b, s:b, s:o, s:s?, s:s, s:i, s:b, s:o}", "case_id", PQgetvalue(r, 0, 0), "ticket",
-        PQgetvalue(r, 0, 1), "state", PQgetvalue(r, 0, 2), "urgent", strcmp(PQgetvalue(r, 0, 3), "t") == 0, "child",
-        strcmp(PQgetvalue(r, 0, 4), "t") == 0, "violence_forms", forms ? forms : json_array(), "kecamatan_code",
-        PQgetisnull(r, 0, 6) ? NULL : PQgetvalue(r, 0, 6), "created_at", PQgetvalue(r, 0, 7), "call_attempts",
-        atoi(PQgetvalue(r, 0, 8)), "call_reached", strcmp(PQgetvalue(r, 0, 15), "t") == 0, "timeline", s_timeline(t));
+    json_t *answer =
+        json_pack("{s:s, s:s, s:s, s:b, s:b, s:o, s:s?, s:s, s:i, s:b, s:o}", "case_id", PQgetvalue(r, 0, 0), "ticket",
+                  PQgetvalue(r, 0, 1), "state", PQgetvalue(r, 0, 2), "urgent", pk_pg_bool(r, 0, 3), "child",
+                  pk_pg_bool(r, 0, 4), "violence_forms", forms ? forms : json_array(), "kecamatan_code",
+                  PQgetisnull(r, 0, 6) ? NULL : PQgetvalue(r, 0, 6), "created_at", PQgetvalue(r, 0, 7), "call_attempts",
+                  atoi(PQgetvalue(r, 0, 8)), "call_reached", pk_pg_bool(r, 0, 15), "timeline", s_timeline(t));
     json_object_set_new(answer, "identification", s_identification(r));
     json_object_set_new(answer, "answers", s_answers(r));
     json_object_set_new(answer, "due_at", PQgetisnull(r, 0, 20) ? json_null() : json_string(PQgetvalue(r, 0, 20)));
@@ -365,7 +363,7 @@ void intake_admin_case(intake_call_t *c)
     pk_db_txn_add(
         txn,
         "SELECT x.id, x.ticket, x.state, x.urgent, x.child, array_to_json(x.violence_forms)::text,"
-        " x.kecamatan_code, " S_TS(
+        " x.kecamatan_code, " PK_SQL_UTC(
             "x.created_at") ", x.call_attempts, x.wrapped_key, x.personal_sealed,"
                             " r.wrapped_key, r.phone_sealed, r.id, r.safety_sealed, x.call_reached,"
                             " x.referral_consent, array_to_json(x.consented_agencies)::text,"
@@ -382,7 +380,7 @@ void intake_admin_case(intake_call_t *c)
         5, p);
     pk_db_txn_add(
         txn,
-        "SELECT e.kind, e.state, e.reason_code, e.actor_kind, e.actor_id, " S_TS(
+        "SELECT e.kind, e.state, e.reason_code, e.actor_kind, e.actor_id, " PK_SQL_UTC(
             "e.at") " FROM case_event e JOIN cases x ON x.id = e.case_id WHERE e.case_id = $1 AND " S_SEES("2", "3",
                                                                                                            "4") " ORDER"
                                                                                                                 " BY "
@@ -488,11 +486,13 @@ static void s_step_write(intake_call_t *c, s_step_t *st)
         "   SELECT id, $6, $2, NULLIF($7, ''), 'staff', $5 FROM u WHERE $6 <> ''),"
         " n AS (INSERT INTO case_note (case_id, staff_id, kind, outcome, body_sealed)"
         "   SELECT id, $5, $6, NULLIF($7, ''), $8::bytea FROM u WHERE $6 <> ''),"
-        " o1 AS (INSERT INTO outbox (topic, case_id, envelope) SELECT $11, id, $12::bytea FROM u"
-        "   WHERE $12::bytea IS NOT NULL),"
-        " o2 AS (INSERT INTO outbox (topic, case_id, envelope) SELECT $13, id, $14::bytea FROM u"
-        "   WHERE $14::bytea IS NOT NULL)"
-        " SELECT state, call_attempts FROM u",
+        " o1 AS (" PK_OUTBOX_INSERT_SELECT("$11", "id", "$12") " FROM u"
+                                                               "   WHERE $12::bytea IS NOT NULL),"
+                                                               " o2 AS (" PK_OUTBOX_INSERT_SELECT(
+                                                                   "$13", "id",
+                                                                   "$14") " FROM u"
+                                                                          "   WHERE $14::bytea IS NOT NULL)"
+                                                                          " SELECT state, call_attempts FROM u",
         14, p);
     free(hex);
     free(hex2);
@@ -572,8 +572,7 @@ static void s_transition_then(intake_call_t *c, const PGresult *r, s_step_t *st)
         s_invalid_transition(c, c->from_state, to);
         return;
     }
-    if (strcmp(st->to, "verified") == 0 && strcmp(c->from_state, "submitted") == 0 &&
-        strcmp(PQgetvalue(r, 0, 1), "t") != 0) {
+    if (strcmp(st->to, "verified") == 0 && strcmp(c->from_state, "submitted") == 0 && !pk_pg_bool(r, 0, 1)) {
         free(st);
         intake_error(c->req, 409, "call_required",
                      "Catat dulu panggilan konfirmasi yang tersambung sebelum memverifikasi", NULL);

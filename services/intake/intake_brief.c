@@ -55,9 +55,9 @@ static json_t *s_brief(intake_call_t *c, const PGresult *const *rows)
     json_t *brief = json_pack(
         "{s:O, s:o, s:o, s:o, s:o, s:b, s:b, s:o, s:o, s:b, s:O, s:O, s:O}", "address",
         json_is_string(address) ? address : json_null(), "kecamatan_code", s_text(r, 13), "desa_code", s_text(r, 14),
-        "victim_sex", s_text(r, 6), "victim_age_band", s_text(r, 7), "child", strcmp(PQgetvalue(r, 0, 8), "t") == 0,
-        "disability", strcmp(PQgetvalue(r, 0, 9), "t") == 0, "violence_forms", forms,
-        "perpetrator_relation", s_text(r, 11), "urgent", strcmp(PQgetvalue(r, 0, 12), "t") == 0, "safe_hours",
+        "victim_sex", s_text(r, 6), "victim_age_band", s_text(r, 7), "child", pk_pg_bool(r, 0, 8), "disability",
+        pk_pg_bool(r, 0, 9), "violence_forms", forms, "perpetrator_relation", s_text(r, 11), "urgent",
+        pk_pg_bool(r, 0, 12), "safe_hours",
         json_is_string(json_object_get(safety, "safe_hours")) ? json_object_get(safety, "safe_hours") : json_null(),
         "safe_channel",
         json_is_string(json_object_get(safety, "safe_channel")) ? json_object_get(safety, "safe_channel") : json_null(),

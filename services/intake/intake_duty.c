@@ -35,8 +35,8 @@ static void s_answer(pk_db_txn_t *txn, int status, void *arg)
     }
     const char *phone = PQgetvalue(r, 0, 1);
     intake_json(c->req, 200,
-                json_pack("{s:b, s:s?, s:o}", "on_duty", strcmp(PQgetvalue(r, 0, 0), "t") == 0, "phone",
-                          *phone ? phone : NULL, "admins_on_duty", names));
+                json_pack("{s:b, s:s?, s:o}", "on_duty", pk_pg_bool(r, 0, 0), "phone", *phone ? phone : NULL,
+                          "admins_on_duty", names));
     intake_call_free(c);
 }
 

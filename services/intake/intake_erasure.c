@@ -53,16 +53,15 @@ static const char S_APPROVE_SQL[] =
     "WITH a AS (UPDATE erasure_request SET approved_by = $2, approved_at = now(),"
     "   run_at = now() + make_interval(secs => $3::int)"
     "   WHERE id = $1 AND approved_at IS NULL AND stopped_at IS NULL AND requested_by <> $2 RETURNING case_id),"
-    " ev AS (INSERT INTO outbox (topic, case_id, envelope) SELECT $4, case_id, $5::bytea FROM a)"
-    " SELECT case_id FROM a";
+    " ev AS (" PK_OUTBOX_INSERT_SELECT("$4", "case_id", "$5") " FROM a)"
+                                                              " SELECT case_id FROM a";
 
 /* $1 request id, $2 supervisor, $3 topic, $4 ErasureStopped. Stops an
  * erasure not run yet, once; one row when it did. */
-static const char S_STOP_SQL[] =
-    "WITH s AS (UPDATE erasure_request SET stopped_by = $2, stopped_at = now()"
-    "   WHERE id = $1 AND done_at IS NULL AND stopped_at IS NULL RETURNING case_id),"
-    " ev AS (INSERT INTO outbox (topic, case_id, envelope) SELECT $3, case_id, $4::bytea FROM s)"
-    " SELECT case_id FROM s";
+static const char S_STOP_SQL[] = "WITH s AS (UPDATE erasure_request SET stopped_by = $2, stopped_at = now()"
+                                 "   WHERE id = $1 AND done_at IS NULL AND stopped_at IS NULL RETURNING case_id),"
+                                 " ev AS (" PK_OUTBOX_INSERT_SELECT("$3", "case_id", "$4") " FROM s)"
+                                                                                           " SELECT case_id FROM s";
 
 /* Approved erasures whose time has come (at most 100 at once). */
 static const char S_DUE_SQL[] =
@@ -85,8 +84,8 @@ static const char S_ERASE_SQL[] =
     " c AS (DELETE FROM cases WHERE id IN (SELECT case_id FROM a) RETURNING id),"
     " redacted AS (UPDATE outbox SET envelope = $4::bytea, topic = $5, case_id = NULL"
     "   WHERE case_id IN (SELECT id FROM c)),"
-    " ev AS (INSERT INTO outbox (topic, case_id, envelope) SELECT $2, id, $3::bytea FROM c)"
-    " SELECT count(*) FROM c";
+    " ev AS (" PK_OUTBOX_INSERT_SELECT("$2", "id", "$3") " FROM c)"
+                                                         " SELECT count(*) FROM c";
 
 /* $1 retention s, $2 most cases at once. Cases ended long enough ago. */
 static const char S_EXPIRED_SQL[] =
@@ -146,7 +145,7 @@ static void s_requested(pk_db_txn_t *txn, int status, void *arg)
     if (!intake_db_ok(c, txn, status))
         return;
     const PGresult *r = pk_db_txn_result(txn, 0);
-    if (strcmp(PQgetvalue(r, 0, 0), "t") != 0)
+    if (!pk_pg_bool(r, 0, 0))
         intake_error(c->req, 404, "not_found", "Kasus tidak ditemukan", NULL);
     else if (PQgetisnull(r, 0, 1))
         intake_error(c->req, 409, "erasure_pending", "Penghapusan kasus ini sudah menunggu persetujuan", NULL);
@@ -222,12 +221,12 @@ static void s_found(pk_db_txn_t *txn, int status, void *arg)
         intake_call_free(c);
         return;
     }
-    if (strcmp(PQgetvalue(r, 0, 2), "t") == 0 || strcmp(PQgetvalue(r, 0, 4), "t") == 0) {
+    if (pk_pg_bool(r, 0, 2) || pk_pg_bool(r, 0, 4)) {
         intake_error(c->req, 409, "already_approved", "Penghapusan ini sudah disetujui atau dihentikan", NULL);
         intake_call_free(c);
         return;
     }
-    if (strcmp(PQgetvalue(r, 0, 5), "t") == 0) {
+    if (pk_pg_bool(r, 0, 5)) {
         char msg[200];
         snprintf(msg, sizeof msg,
                  "Akun Anda atau akun peminta baru dibuat, diatur ulang atau dibuka oleh orang lain dalam %d hari"

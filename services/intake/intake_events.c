@@ -28,7 +28,6 @@
 #define S_PING_MS   15000
 #define S_READ_MAX  1000
 #define S_CHECK_MS  800 /* with the 200 ms tick: within a second */
-#define S_S_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 typedef struct s_client {
     struct s_client *next;
@@ -228,15 +227,16 @@ static void s_tick(uv_timer_t *t)
         snprintf(f, sizeof f, "%lld", from);
         snprintf(lim, sizeof lim, "%d", S_READ_MAX);
         const char *p[] = {f, lim};
-        pk_db_txn_add(txn,
-                      "SELECT e.feed_seq, e.case_id, e.kind, e.state, e.reason_code, e.actor_kind, e.actor_id, " S_S_TS(
-                          "e.at") ", CASE WHEN " INTAKE_SQL_VISIT_LIVE " THEN x.companion_id END,"
-                                  " ',' || (SELECT string_agg(ca.agency_code, ',') FROM case_agency ca"
-                                  "   WHERE ca.case_id = e.case_id AND " INTAKE_SQL_REFERRAL_LIVE
-                                  "   AND ca.created_at <= e.at) || ','"
-                                  " FROM case_event e JOIN cases x ON x.id = e.case_id"
-                                  " WHERE e.feed_seq > $1::bigint ORDER BY e.feed_seq LIMIT $2::int",
-                      2, p);
+        pk_db_txn_add(
+            txn,
+            "SELECT e.feed_seq, e.case_id, e.kind, e.state, e.reason_code, e.actor_kind, e.actor_id, " PK_SQL_UTC_US(
+                "e.at") ", CASE WHEN " INTAKE_SQL_VISIT_LIVE " THEN x.companion_id END,"
+                        " ',' || (SELECT string_agg(ca.agency_code, ',') FROM case_agency ca"
+                        "   WHERE ca.case_id = e.case_id AND " INTAKE_SQL_REFERRAL_LIVE
+                        "   AND ca.created_at <= e.at) || ','"
+                        " FROM case_event e JOIN cases x ON x.id = e.case_id"
+                        " WHERE e.feed_seq > $1::bigint ORDER BY e.feed_seq LIMIT $2::int",
+            2, p);
     }
     pk_db_txn_submit(txn, s_read_done, ev);
 }

@@ -21,8 +21,9 @@
 static const char S_CASE_SQL[] = "SELECT id, wrapped_key FROM cases WHERE id = $1 AND wrapped_key IS NOT NULL";
 static const char S_NOTES_SQL[] =
     "SELECT n.kind, n.outcome, n.body_sealed,"
-    " to_char(n.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), s.display_name"
-    " FROM case_note n JOIN staff s ON s.id = n.staff_id WHERE n.case_id = $1 ORDER BY n.id";
+    " " PK_SQL_UTC(
+        "n.created_at") ", s.display_name"
+                        " FROM case_note n JOIN staff s ON s.id = n.staff_id WHERE n.case_id = $1 ORDER BY n.id";
 
 static const char *const s_fields[] = {"notes"};
 

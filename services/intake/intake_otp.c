@@ -94,9 +94,9 @@ static const char S_SESSION_SQL[] =
     " s AS (INSERT INTO session (token_hash, reporter_id, expires_at, idle_until)"
     "   SELECT $5, id, now() + make_interval(secs => $6), now() + make_interval(secs => $10) FROM who"
     "   RETURNING expires_at),"
-    " ev AS (INSERT INTO outbox (topic, envelope) SELECT $7, $8::bytea WHERE EXISTS (SELECT 1 FROM ins))"
-    " SELECT (SELECT id FROM who), (SELECT to_char(expires_at AT TIME ZONE 'UTC',"
-    "   'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM s), EXISTS (SELECT 1 FROM ins)";
+    " ev AS (" PK_OUTBOX_INSERT_SELECT("$7", "NULL", "$8") " WHERE EXISTS (SELECT 1 FROM ins))"
+                                                           " SELECT (SELECT id FROM who), (SELECT " PK_SQL_UTC(
+                                                               "expires_at") " FROM s), EXISTS (SELECT 1 FROM ins)";
 
 /* ---- helpers --------------------------------------------------------------- */
 
@@ -133,13 +133,13 @@ static void s_otp_done(pk_db_txn_t *txn, int status, void *arg)
         intake_db_error(c, txn, status);
     } else {
         const PGresult *r = pk_db_txn_result(txn, 0);
-        if (strcmp(PQgetvalue(r, 0, 2), "t") == 0) {
+        if (pk_pg_bool(r, 0, 2)) {
             /* Many clients asking for one phone's codes: staff look (N4). */
             pk_metric_add(in->m_otp_phone_alert, 1);
             pk_log_warn(in->log, "codes for one phone asked by many clients today (over %d): an attack or a mistake",
                         in->otp_phone_alert_day);
         }
-        if (strcmp(PQgetvalue(r, 0, 0), "t") != 0) {
+        if (!pk_pg_bool(r, 0, 0)) {
             pk_metric_add(in->m_rejected, 1);
             pk_http_add_header(c->req, "Retry-After", PQgetvalue(r, 0, 1));
             intake_error(c->req, 429, "too_many_requests", "Terlalu banyak permintaan kode, coba lagi nanti", NULL);
@@ -206,7 +206,7 @@ static void s_session_done(pk_db_txn_t *txn, int status, void *arg)
         intake_db_error(c, txn, status);
     } else {
         const PGresult *r = pk_db_txn_result(txn, 0);
-        if (strcmp(PQgetvalue(r, 0, 2), "t") == 0)
+        if (pk_pg_bool(r, 0, 2))
             pk_relay_kick(pk_service_relay(c->in->svc));
         intake_json(c->req, 200,
                     json_pack("{s:s, s:s, s:s}", "token", c->token, "reporter_id", PQgetvalue(r, 0, 0), "expires_at",

@@ -29,9 +29,8 @@ static void s_answer(pk_db_txn_t *txn, int status, void *arg)
         return;
     const PGresult *r = pk_db_txn_result(txn, pk_db_txn_count(txn) - 1);
     const char *key = c->in->push_public_key;
-    intake_json(
-        c->req, 200,
-        json_pack("{s:s?, s:b}", "public_key", *key ? key : NULL, "subscribed", strcmp(PQgetvalue(r, 0, 0), "t") == 0));
+    intake_json(c->req, 200,
+                json_pack("{s:s?, s:b}", "public_key", *key ? key : NULL, "subscribed", pk_pg_bool(r, 0, 0)));
     intake_call_free(c);
 }
 

@@ -57,7 +57,7 @@ static void s_checked(pk_db_txn_t *txn, int status, void *arg)
         intake_call_free(c);
         return;
     }
-    if (strcmp(PQgetvalue(r, 0, 0), "t") == 0) {
+    if (pk_pg_bool(r, 0, 0)) {
         s_answer(c, true);
         return;
     }

@@ -210,7 +210,7 @@ int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
             PQclear(o);
             return PK_EDB;
         }
-        bool open = strcmp(PQgetvalue(o, 0, 0), "t") == 0, closed = strcmp(PQgetvalue(o, 0, 1), "t") == 0;
+        bool open = pk_pg_bool(o, 0, 0), closed = pk_pg_bool(o, 0, 1);
         PQclear(o);
         if (open) {
             eff.from = NULL; /* another referral is still under way: a timeline entry only */
@@ -279,11 +279,13 @@ int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
         "   SELECT id, 'state', state, NULLIF($8, ''), $9, NULLIF($10, '') FROM u),"
         " k AS (UPDATE cases SET companion_id = coalesce(NULLIF($4, ''), companion_id),"
         "   agency_code = coalesce(NULLIF($6, ''), agency_code) WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM u)),"
-        " o AS (INSERT INTO outbox (topic, case_id, envelope) SELECT $12, id, $13::bytea FROM u"
-        "   WHERE $13::bytea IS NOT NULL)"
-        " INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
-        " SELECT x.id, $11 || ':' || $7, coalesce((SELECT state FROM u), x.state), NULLIF($8, ''), $9, NULLIF($10, '')"
-        " FROM cases x WHERE x.id = $1",
+        " o AS (" PK_OUTBOX_INSERT_SELECT(
+            "$12", "id", "$13") " FROM u"
+                                "   WHERE $13::bytea IS NOT NULL)"
+                                " INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
+                                " SELECT x.id, $11 || ':' || $7, coalesce((SELECT state FROM u), x.state), NULLIF($8, "
+                                "''), $9, NULLIF($10, '')"
+                                " FROM cases x WHERE x.id = $1",
         13, NULL, p, NULL, NULL, 0);
     rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : PK_EDB;
     PQclear(r);

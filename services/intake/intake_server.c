@@ -46,7 +46,7 @@ static void s_report_done(const PGresult *r, int status, const char *sqlstate, v
         intake_call_free(c);
         return;
     }
-    bool created = strcmp(PQgetvalue(r, 0, 3), "t") == 0;
+    bool created = pk_pg_bool(r, 0, 3);
     if (created) {
         pk_metric_add(c->in->m_reports, 1);
         pk_relay_kick(pk_service_relay(c->in->svc));
@@ -119,16 +119,24 @@ const char intake_sql_report_submit[] =
     "   NULLIF($13, ''), NULLIF($14, ''), to_timestamp(NULLIF($15, '0')::bigint), $16, NULLIF($17, ''),"
     "   NULLIF($18, ''), $19 FROM k RETURNING id, ticket, created_at, state),"
     " e AS (INSERT INTO case_event (case_id, state, actor_kind) SELECT id, 'submitted', 'reporter' FROM c),"
-    " o AS (INSERT INTO outbox (topic, case_id, envelope) SELECT $20, id, $21::bytea FROM c),"
-    " s AS (UPDATE reporter SET safety_sealed = $22::bytea WHERE id = $1 AND $22::bytea IS NOT NULL"
-    "   AND EXISTS (SELECT 1 FROM c))"
-    " SELECT id, ticket, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), true, state"
-    " FROM c"
-    " UNION ALL SELECT x.id, x.ticket, to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-    "   false, 'submitted' FROM idempotency i JOIN cases x ON x.id = i.case_id"
-    "   WHERE i.reporter_id = $1 AND i.key = $2 AND NOT EXISTS (SELECT 1 FROM k)"
-    " UNION ALL SELECT '', '', '', false, 'limited' WHERE (SELECT over FROM lim) AND NOT EXISTS"
-    "   (SELECT 1 FROM idempotency i WHERE i.reporter_id = $1 AND i.key = $2)";
+    " o AS (" PK_OUTBOX_INSERT_SELECT(
+        "$20", "id",
+        "$21") " FROM c),"
+               " s AS (UPDATE reporter SET safety_sealed = $22::bytea WHERE id = $1 AND $22::bytea IS NOT NULL"
+               "   AND EXISTS (SELECT 1 FROM c))"
+               " SELECT id, ticket, " PK_SQL_UTC(
+                   "created_at") ", true, state"
+                                 " FROM c"
+                                 " UNION ALL SELECT x.id, x.ticket, " PK_SQL_UTC(
+                                     "x.created_at") ","
+                                                     "   false, 'submitted' FROM idempotency i JOIN cases x ON x.id = "
+                                                     "i.case_id"
+                                                     "   WHERE i.reporter_id = $1 AND i.key = $2 AND NOT EXISTS "
+                                                     "(SELECT 1 FROM k)"
+                                                     " UNION ALL SELECT '', '', '', false, 'limited' WHERE (SELECT "
+                                                     "over FROM lim) AND NOT EXISTS"
+                                                     "   (SELECT 1 FROM idempotency i WHERE i.reporter_id = $1 AND "
+                                                     "i.key = $2)";
 
 static void s_report_write(intake_call_t *c)
 {
@@ -257,15 +265,13 @@ static void s_list_done(pk_db_txn_t *txn, int status, void *arg)
     intake_call_free(c);
 }
 
-#define S_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-
 static void s_list_query(intake_call_t *c)
 {
     const char *p[] = {c->reporter_id};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
     pk_db_txn_add(txn,
-                  "SELECT id, ticket, state, " S_TS("created_at") " FROM cases WHERE reporter_id = $1"
-                                                                  " ORDER BY created_at DESC, id LIMIT 200",
+                  "SELECT id, ticket, state, " PK_SQL_UTC("created_at") " FROM cases WHERE reporter_id = $1"
+                                                                        " ORDER BY created_at DESC, id LIMIT 200",
                   1, p);
     pk_db_txn_submit(txn, s_list_done, c);
 }
@@ -340,13 +346,15 @@ static void s_get_query(intake_call_t *c)
 {
     const char *p[] = {pk_http_param(c->req, 0), c->reporter_id};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn, "SELECT id, ticket, state, " S_TS("created_at") " FROM cases WHERE id = $1 AND reporter_id = $2",
-                  2, p);
-    pk_db_txn_add(txn,
-                  "SELECT e.state, " S_TS("e.at") " FROM case_event e JOIN cases x ON x.id = e.case_id"
-                                                  " WHERE e.case_id = $1 AND x.reporter_id = $2 AND e.kind = 'state'"
-                                                  " ORDER BY e.id",
-                  2, p);
+    pk_db_txn_add(
+        txn, "SELECT id, ticket, state, " PK_SQL_UTC("created_at") " FROM cases WHERE id = $1 AND reporter_id = $2", 2,
+        p);
+    pk_db_txn_add(
+        txn,
+        "SELECT e.state, " PK_SQL_UTC("e.at") " FROM case_event e JOIN cases x ON x.id = e.case_id"
+                                              " WHERE e.case_id = $1 AND x.reporter_id = $2 AND e.kind = 'state'"
+                                              " ORDER BY e.id",
+        2, p);
     pk_db_txn_add(txn,
                   "SELECT ca.agency_code FROM case_agency ca JOIN cases x ON x.id = ca.case_id"
                   " WHERE ca.case_id = $1 AND x.reporter_id = $2 AND ca.state IN ('accepted', 'closed')"
@@ -412,8 +420,8 @@ static void s_withdraw_checked(pk_db_txn_t *txn, int status, void *arg)
                   "   WHERE id = $1 AND reporter_id = $2 AND state = $3 RETURNING id),"
                   " e AS (INSERT INTO case_event (case_id, state, reason_code, actor_kind)"
                   "   SELECT id, 'withdrawn', 'reporter_request', 'reporter' FROM u),"
-                  " o AS (INSERT INTO outbox (topic, case_id, envelope) SELECT $4, id, $5::bytea FROM u)"
-                  " SELECT id FROM u",
+                  " o AS (" PK_OUTBOX_INSERT_SELECT("$4", "id", "$5") " FROM u)"
+                                                                      " SELECT id FROM u",
                   5, p);
     free(env_hex);
     pk_db_txn_submit(t2, s_withdrawn, c);

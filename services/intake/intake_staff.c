@@ -17,7 +17,6 @@
 #define S_TOKEN_PREFIX "stf_"
 #define S_PASSWORD_MIN 12
 #define S_PASSWORD_MAX 256
-#define S_TS(col)      "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /* A password check is claimed before it runs (security review H4): one
  * statement counts the try and, at the limit, locks the account, so that
@@ -117,8 +116,7 @@ static void s_staff_auth_done(pk_db_txn_t *txn, int status, void *arg)
     /* A password someone else set (a reset) opens nothing but its change
      * (security review N1). */
     const char *pattern = c->route ? c->route->pattern : "";
-    if (strcmp(PQgetvalue(r, 0, 3), "t") == 0 && strcmp(pattern, "/v1/staff/password") != 0 &&
-        strcmp(pattern, "/v1/staff/logout") != 0) {
+    if (pk_pg_bool(r, 0, 3) && strcmp(pattern, "/v1/staff/password") != 0 && strcmp(pattern, "/v1/staff/logout") != 0) {
         intake_error(c->req, 403, "password_change_required",
                      "Kata sandi Anda diatur ulang oleh orang lain: ganti dulu dengan kata sandi Anda sendiri", NULL);
         intake_call_free(c);
@@ -195,8 +193,8 @@ static void s_change_event_add(pk_db_txn_t *txn, Pelukan__V1__Envelope *env, con
     env->staff_account_changed = &ev;
     char topic[128], *hex;
     pk_outbox_params(env, topic, &hex);
-    const char *p[] = {topic, hex};
-    pk_db_txn_add(txn, "INSERT INTO outbox (topic, envelope) VALUES ($1, $2::bytea)", 2, p);
+    const char *p[] = {topic, "", hex};
+    pk_db_txn_add(txn, PK_OUTBOX_INSERT_SQL, 3, p);
     free(hex);
 }
 
@@ -363,10 +361,9 @@ static void s_session_made(pk_db_txn_t *txn, int status, void *arg)
     json_t *device = json_string(c->device_token);
     intake_json(c->req, 200,
                 json_pack("{s:s, s:s, s:b, s:o, s:{s:s, s:s, s:s, s:s, s:s?}}", "token", c->token, "expires_at",
-                          PQgetvalue(r, 0, 0), "password_change_required", strcmp(PQgetvalue(r, 0, 3), "t") == 0,
-                          "device", device, "staff", "id", c->staff_id, "login", PQgetvalue(r, 0, 1),
-                          "display_name", PQgetvalue(r, 0, 2), "role", c->staff_role, "agency_code",
-                          c->staff_agency[0] ? c->staff_agency : NULL));
+                          PQgetvalue(r, 0, 0), "password_change_required", pk_pg_bool(r, 0, 3), "device", device,
+                          "staff", "id", c->staff_id, "login", PQgetvalue(r, 0, 1), "display_name", PQgetvalue(r, 0, 2),
+                          "role", c->staff_role, "agency_code", c->staff_agency[0] ? c->staff_agency : NULL));
     sodium_memzero(c->token, sizeof c->token);
     sodium_memzero(c->device_token, sizeof c->device_token);
     intake_call_free(c);
@@ -414,8 +411,8 @@ static void s_login_checked(intake_call_t *c, int rc, const char *hash)
     pk_db_txn_add(txn,
                   "WITH s AS (INSERT INTO staff_session (token_hash, staff_id, expires_at)"
                   "   VALUES ($2, $1, now() + make_interval(secs => $3::int)) RETURNING expires_at)"
-                  " SELECT " S_TS("s.expires_at") ", t.login, t.display_name, t.must_change_password"
-                                                  " FROM s, staff t WHERE t.id = $1",
+                  " SELECT " PK_SQL_UTC("s.expires_at") ", t.login, t.display_name, t.must_change_password"
+                                                        " FROM s, staff t WHERE t.id = $1",
                   3, p);
     pk_db_txn_add(txn, S_DEVICE_SQL, 2, d);
     pk_db_txn_add(txn, S_DEVICE_PRUNE_SQL, 1, d);
@@ -433,9 +430,9 @@ static void s_login_found(pk_db_txn_t *txn, int status, void *arg)
         snprintf(c->staff_id, sizeof c->staff_id, "%s", PQgetvalue(r, 0, 0));
         snprintf(c->staff_role, sizeof c->staff_role, "%s", PQgetvalue(r, 0, 1));
         snprintf(c->staff_agency, sizeof c->staff_agency, "%s", PQgetvalue(r, 0, 2));
-        if (strcmp(PQgetvalue(r, 0, 4), "t") == 0)
+        if (pk_pg_bool(r, 0, 4))
             s_locked_out(c->in, c->staff_id, c->staff_role);
-        c->device_through = strcmp(PQgetvalue(r, 0, 5), "t") == 0;
+        c->device_through = pk_pg_bool(r, 0, 5);
         s_pw(c, PQgetvalue(r, 0, 3), password, s_login_checked);
     } else {
         /* Unknown, disabled or locked: checked against a hash of nothing
@@ -563,7 +560,7 @@ static void s_password_found(pk_db_txn_t *txn, int status, void *arg)
     if (!intake_db_ok(c, txn, status))
         return;
     const PGresult *r = pk_db_txn_result(txn, 0);
-    if (PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 4), "t") == 0)
+    if (PQntuples(r) == 1 && pk_pg_bool(r, 0, 4))
         s_locked_out(c->in, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
     /* Locked by wrong tries: the same answer as a wrong password. */
     s_pw(c, PQntuples(r) == 1 ? PQgetvalue(r, 0, 3) : s_nobody_hash,
@@ -741,12 +738,12 @@ static void s_accounts_listed(pk_db_txn_t *txn, int status, void *arg)
     const PGresult *r = pk_db_txn_result(txn, 0);
     json_t *items = json_array();
     for (int i = 0; i < PQntuples(r); i++)
-        json_array_append_new(
-            items, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:b, s:b, s:b}", "id", PQgetvalue(r, i, 0), "login",
-                             PQgetvalue(r, i, 1), "display_name", PQgetvalue(r, i, 2), "role", PQgetvalue(r, i, 3),
-                             "agency_code", PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4), "disabled",
-                             strcmp(PQgetvalue(r, i, 5), "t") == 0, "locked", strcmp(PQgetvalue(r, i, 6), "t") == 0,
-                             "managed", s_manages(c, PQgetvalue(r, i, 3))));
+        json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:b, s:b, s:b}", "id", PQgetvalue(r, i, 0),
+                                               "login", PQgetvalue(r, i, 1), "display_name", PQgetvalue(r, i, 2),
+                                               "role", PQgetvalue(r, i, 3), "agency_code",
+                                               PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4), "disabled",
+                                               pk_pg_bool(r, i, 5), "locked", pk_pg_bool(r, i, 6), "managed",
+                                               s_manages(c, PQgetvalue(r, i, 3))));
     intake_json(c->req, 200, json_pack("{s:o}", "accounts", items));
     intake_call_free(c);
 }

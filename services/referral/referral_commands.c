@@ -112,7 +112,7 @@ static Pelukan__V1__Referral *s_referral_of(referral_t *r, const PGresult *res, 
     f->case_id = pk_arena_strdup(&r->reply_mem, PQgetvalue(res, i, 1));
     f->agency_code = pk_arena_strdup(&r->reply_mem, PQgetvalue(res, i, 2));
     f->services = s_codes(r, PQgetvalue(res, i, 3), &f->n_services);
-    f->urgent = strcmp(PQgetvalue(res, i, 4), "t") == 0;
+    f->urgent = pk_pg_bool(res, i, 4);
     f->reason_code = pk_arena_strdup(&r->reply_mem, PQgetvalue(res, i, 5));
     f->legal_basis_code = pk_arena_strdup(&r->reply_mem, PQgetvalue(res, i, 6));
     f->state = pk_arena_strdup(&r->reply_mem, PQgetvalue(res, i, 7));
@@ -121,7 +121,7 @@ static Pelukan__V1__Referral *s_referral_of(referral_t *r, const PGresult *res, 
     f->created_at_us = strtoull(PQgetvalue(res, i, 10), NULL, 10);
     f->due_at_us = strtoull(PQgetvalue(res, i, 11), NULL, 10);
     f->follow_ups = (uint32_t)atoi(PQgetvalue(res, i, 12));
-    f->overdue = strcmp(PQgetvalue(res, i, 13), "t") == 0;
+    f->overdue = pk_pg_bool(res, i, 13);
     return f;
 }
 
@@ -239,7 +239,7 @@ static int s_create(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *
         conn, r, "SELECT referral_consent AND $2 = ANY (consented_agencies) FROM consent WHERE case_id = $1", 2, pc);
     if (!k)
         return PK_EDB;
-    bool known = PQntuples(k) == 1, consented = known && strcmp(PQgetvalue(k, 0, 0), "t") == 0;
+    bool known = PQntuples(k) == 1, consented = known && pk_pg_bool(k, 0, 0);
     PQclear(k);
     if (!known && !c->legal_basis_code[0])
         return PK_RPC_CONFLICT(reply, "identification_pending");

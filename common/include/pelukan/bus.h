@@ -56,7 +56,13 @@ int pk_outbox_add(PGconn *conn, const pk_log_t *log, const Pelukan__V1__Envelope
 /* The SQL and parameters of the same insert, for the non-blocking client:
  * pk_db_txn_add(txn, PK_OUTBOX_INSERT_SQL, 3, params). `hex` receives the
  * envelope as a bytea hex literal; caller frees it. */
-#define PK_OUTBOX_INSERT_SQL "INSERT INTO outbox (topic, case_id, envelope) VALUES ($1, NULLIF($2, ''), $3::bytea)"
+#define PK_OUTBOX_INSERT_SQL PK_OUTBOX_INSERT_SELECT("$1", "NULLIF($2, '')", "$3")
+/* The same row inside a statement of the caller's (a CTE that writes the
+ * event only when the change it records was made): the topic, case id and
+ * envelope as SQL expressions; the caller adds FROM and WHERE. The only
+ * place outside outbox.c that names the table's columns (make lint checks). */
+#define PK_OUTBOX_INSERT_SELECT(topic, case_id, envelope)                                                              \
+    "INSERT INTO outbox (topic, case_id, envelope) SELECT " topic ", " case_id ", " envelope "::bytea"
 void pk_outbox_params(const Pelukan__V1__Envelope *env, char topic[128], char **hex);
 
 /* Erasure of a case in the outbox (review M10): its events that are still

@@ -17,6 +17,12 @@
 #include "pelukan/metrics.h"
 #include "pelukan/util.h"
 
+/* A timestamp column as the API writes it (RFC 3339, UTC, whole seconds;
+ * _US with microseconds, for an order within a second): one definition
+ * for every statement. */
+#define PK_SQL_UTC(col)    "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define PK_SQL_UTC_US(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
 /* ---- blocking helpers ------------------------------------------------- */
 
 /* Connects, retrying with backoff (100 ms doubling to 2 s) until
@@ -68,6 +74,12 @@ int pk_pg_case_key(PGconn *conn, pk_pg_stmts_t *stmts, const pk_keyring_t *keys,
  * column is NULL or does not open. */
 char *pk_pg_opened_text(pk_arena_t **arena, const PGresult *res, int row, int col,
                         const uint8_t key[PK_DATAKEY_BYTES], const char *context);
+
+/* A boolean column of a text-format result: true for 't'. */
+static inline bool pk_pg_bool(const PGresult *res, int row, int col)
+{
+    return PQgetvalue(res, row, col)[0] == 't';
+}
 
 /* The SQLSTATE of a failed result ("" if none). */
 const char *pk_pg_sqlstate(const PGresult *res);
