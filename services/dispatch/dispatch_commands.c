@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dispatch.h"
+#include "pelukan/codes.h"
 #include "pelukan/util.h"
 
 typedef Pelukan__V1__CommandRequest s_req_t;
@@ -22,17 +23,6 @@ typedef Pelukan__V1__CommandReply s_reply_t;
 #define S_NOTES_MAX   8000
 #define S_TARGET_SIZE (2 * sizeof(double))
 
-static const char *const s_needs[] = {"medical", "legal", "psychological", "shelter", "economic", NULL};
-static const char *const s_services[] = {"pengaduan",
-                                         "kesehatan",
-                                         "bantuan_hukum",
-                                         "penegakan_hukum",
-                                         "rehabilitasi_sosial",
-                                         "reintegrasi_sosial",
-                                         "pemulangan",
-                                         "pendampingan_tokoh_agama",
-                                         NULL};
-static const char *const s_agencies[] = {"uptd_ppa", "puspaga", "faskes", "polres_ppa", "lbh", NULL};
 static const char *const s_guardian[] = {
     "not_child", "with_parents", "with_relative", "guardian_is_perpetrator", "no_guardian", "institution", NULL};
 static const char *const s_decline_reasons[] = {"unavailable",          "too_far", "unsafe",
@@ -950,13 +940,13 @@ static int s_positions(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_
 static int s_identification(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
 {
     const Pelukan__V1__SubmitIdentification *s = req->submit_identification;
-    if (!s_all_in(s->needs, s->n_needs, s_needs) || s->n_needs > 5)
+    if (!s_all_in(s->needs, s->n_needs, pk_codes_need) || s->n_needs > 5)
         return PK_RPC_INVALID(reply, "needs");
-    if (!s_all_in(s->recommended_services, s->n_recommended_services, s_services) || s->n_recommended_services > 8)
+    if (!s_all_in(s->recommended_services, s->n_recommended_services, pk_codes_service) || s->n_recommended_services > 8)
         return PK_RPC_INVALID(reply, "recommended_services");
-    if (!s_all_in(s->recommended_agencies, s->n_recommended_agencies, s_agencies) || s->n_recommended_agencies > 5)
+    if (!s_all_in(s->recommended_agencies, s->n_recommended_agencies, pk_codes_agency) || s->n_recommended_agencies > 5)
         return PK_RPC_INVALID(reply, "recommended_agencies");
-    if (!s_all_in(s->consented_agencies, s->n_consented_agencies, s_agencies) || s->n_consented_agencies > 5 ||
+    if (!s_all_in(s->consented_agencies, s->n_consented_agencies, pk_codes_agency) || s->n_consented_agencies > 5 ||
         (!s->referral_consent && s->n_consented_agencies > 0))
         return PK_RPC_INVALID(reply, "consented_agencies");
     if (!pk_code_in(s->guardian_situation, s_guardian))

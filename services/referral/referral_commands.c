@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pelukan/codes.h"
 #include "referral.h"
 
 typedef Pelukan__V1__CommandRequest s_req_t;
@@ -15,15 +16,6 @@ typedef Pelukan__V1__CommandReply s_reply_t;
 
 #define S_NOTES_MAX 4000
 
-static const char *const s_services[] = {"pengaduan",
-                                         "kesehatan",
-                                         "bantuan_hukum",
-                                         "penegakan_hukum",
-                                         "rehabilitasi_sosial",
-                                         "reintegrasi_sosial",
-                                         "pemulangan",
-                                         "pendampingan_tokoh_agama",
-                                         NULL};
 static const char *const s_reasons[] = {"identification_needs", "victim_request", "legal_obligation",
                                         "continuity_of_care",   "other",          NULL};
 /* Grounds for referring without the victim's consent (UU PDP Art. 20). */
@@ -212,7 +204,7 @@ static int s_create(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *
     if (c->n_services == 0 || c->n_services > 8)
         return PK_RPC_INVALID(reply, "services");
     for (size_t i = 0; i < c->n_services; i++)
-        if (!pk_code_in(c->services[i], s_services))
+        if (!pk_code_in(c->services[i], pk_codes_service))
             return PK_RPC_INVALID(reply, "services");
     const char *pa[] = {c->agency_code};
     PGresult *a = s_exec(conn, r, "SELECT kind, services::text FROM agency WHERE code = $1 AND active", 1, pa);
@@ -379,7 +371,7 @@ static int s_step(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *re
 static int s_follow_up(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *reply)
 {
     const Pelukan__V1__RecordFollowUp *f = req->record_follow_up;
-    if (!pk_code_in(f->service_code, s_services))
+    if (!pk_code_in(f->service_code, pk_codes_service))
         return PK_RPC_INVALID(reply, "service_code");
     if (f->next_step_code[0] && !pk_code_in(f->next_step_code, s_next_steps))
         return PK_RPC_INVALID(reply, "next_step_code");

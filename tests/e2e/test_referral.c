@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../support/pkt_intake.h"
+#include "pelukan/codes.h"
 #include "pelukan/util.h"
 
 static pkt_intake_t T;
@@ -122,9 +123,35 @@ static char *s_count(const char *sql)
     return pkt_sql_value(T.db, sql);
 }
 
+/* The list a service checks is the list shown (issue 24: one copy of a
+ * code list): every service an agency of the directory gives is a code
+ * referral and dispatch accept, and the needs intake's catalogue shows are
+ * those dispatch accepts, in number too. */
+static void s_lists_agree(void)
+{
+    char *given = pkt_sql_value(T.db, "SELECT string_agg(DISTINCT s, ',' ORDER BY s) FROM referral.agency, unnest(services) s");
+    char *copy = pk_strdup(given), *save = NULL;
+    for (char *code = strtok_r(copy, ",", &save); code; code = strtok_r(NULL, ",", &save))
+        cr_assert(pk_code_in(code, pk_codes_service), "an agency gives \"%s\", a service no one accepts", code);
+    free(copy);
+    free(given);
+    size_t n = 0;
+    for (const char *const *c = pk_codes_need; *c; c++, n++) {
+        char *sql = pk_asprintf("SELECT count(*) FROM intake.category WHERE kind = 'need' AND code = '%s'", *c);
+        char *found = pkt_sql_value(T.db, sql);
+        cr_assert_str_eq(found, "1", "the need \"%s\" is shown", *c);
+        free(found);
+        free(sql);
+    }
+    char *shown = pkt_sql_value(T.db, "SELECT count(*) FROM intake.category WHERE kind = 'need'");
+    cr_assert_eq((size_t)atoi(shown), n, "no need shown that dispatch refuses");
+    free(shown);
+}
+
 Test(referral, accepted_followed_up_closed_and_the_loop_is_visible)
 {
     s_start("t_referral1");
+    s_lists_agree();
     pkt_intake_staff(&T, "admin1", "Admin Satu", "admin", NULL, "kata-sandi-admin-1");
     pkt_intake_staff(&T, "pdp1", "Rina Pendamping", "companion", NULL, "kata-sandi-rina-1");
     pkt_intake_staff(&T, "uptd1", "Petugas UPTD", "agency", "uptd_ppa", "kata-sandi-uptd-1");
