@@ -732,7 +732,7 @@ Test(notification, a_new_visit_is_pushed_to_the_companion_s_browser)
     char path[200];
     const char *who[] = {rina_id, euis_id}, *tok[] = {rina, euis};
     for (int i = 0; i < 2; i++) {
-        char key[16], assign[128];
+        char key[32], assign[128];
         snprintf(key, sizeof key, "push-%d", i);
         char *id = s_report(reporter, key, "{\"safe_hours\":\"00:00-23:59\",\"safe_channel\":\"call\"}");
         s_verify(admin, id);
