@@ -591,16 +591,8 @@ Test(dispatch, a_decline_returns_the_case_and_positions_outside_visits_expire)
     s_wait_state(id, "assigned");
     snprintf(path, sizeof path, "/v1/reports/%s/withdraw", id);
     cr_assert_eq(s_call("POST", path, NULL, reporter, NULL), 200);
-    load = NULL;
-    for (double end = pkt_now_ms() + pkt_wait_ms(); pkt_now_ms() < end;) {
-        free(load);
-        load = pkt_sql_value(T.db, "SELECT load FROM dispatch.companion");
-        if (strcmp(load, "0") == 0)
-            break;
-        usleep(100 * 1000);
-    }
-    cr_assert_str_eq(load, "0", "the withdrawn case's visit is cancelled");
-    free(load);
+    cr_assert(pkt_sql_wait(T.db, "SELECT count(*) FROM dispatch.companion WHERE load = 0", pkt_wait_ms()),
+              "the withdrawn case's visit is cancelled");
 
     /* A hand-over of the place that no answer settled (intake stopped
      * between the command and dispatch's answer): after a minute it is

@@ -280,14 +280,10 @@ Test(notification, a_failing_gateway_delays_a_refusing_one_dead_letters)
     /* A permanent refusal: dead-lettered with its reason, at once. */
     pkt_gateway_refuse(G, "+6281377770003", 400);
     cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/auth/otp", "{\"phone\":\"081377770003\"}", NULL, NULL, NULL), 202);
-    bool dead = false;
-    for (double end = pkt_now_ms() + pkt_wait_ms(); !dead && pkt_now_ms() < end;) {
-        char *s = s_value("SELECT count(*) FROM notification.message WHERE state = 'dead' AND last_error = 'http_400'");
-        dead = strcmp(s, "1") == 0;
-        free(s);
-        usleep(100000);
-    }
-    cr_assert(dead, "dead-lettered with http_400");
+    cr_assert(pkt_sql_wait(T.db,
+                           "SELECT count(*) FROM notification.message WHERE state = 'dead' AND last_error = 'http_400'",
+                           pkt_wait_ms()),
+              "dead-lettered with http_400");
     char *failed = s_value("SELECT count(*) FROM notification.outbox WHERE topic = 'notification.notification_failed'");
     cr_assert_str_eq(failed, "4", "a NotificationFailed for each of the three retried attempts and the dead letter");
     free(failed);
@@ -307,14 +303,10 @@ Test(notification, a_failing_gateway_delays_a_refusing_one_dead_letters)
               "the code's message was tried");
     pkt_sql(T.db, "UPDATE notification.message SET created_at = now() - interval '1 hour', next_attempt_at = now()"
                   " WHERE state = 'pending' AND last_error = 'http_503'");
-    bool expired = false;
-    for (double end = pkt_now_ms() + pkt_wait_ms(); !expired && pkt_now_ms() < end;) {
-        char *v = s_value("SELECT count(*) FROM notification.message WHERE state = 'dead' AND last_error = 'expired'");
-        expired = strcmp(v, "1") == 0;
-        free(v);
-        usleep(100000);
-    }
-    cr_assert(expired, "an expired code is dead-lettered, not sent");
+    cr_assert(pkt_sql_wait(T.db,
+                           "SELECT count(*) FROM notification.message WHERE state = 'dead' AND last_error = 'expired'",
+                           pkt_wait_ms()),
+              "an expired code is dead-lettered, not sent");
     cr_assert_eq(pkt_gateway_delivered(G, "+6281377770006", NULL, 0), 0);
     s_stop();
 }
@@ -330,14 +322,9 @@ Test(notification, a_monitored_phone_gets_no_sms_and_safe_hours_are_kept)
     /* Phone may be monitored: the update stays in the app. */
     char *c1 = s_report(r1, "m1", "{\"safe_hours\":\"00:00-23:59\",\"phone_monitored\":true}");
     s_verify(admin, c1);
-    bool in_app = false;
-    for (double end = pkt_now_ms() + pkt_wait_ms(); !in_app && pkt_now_ms() < end;) {
-        char *s = s_value("SELECT count(*) FROM notification.message WHERE sent_channel = 'in_app'");
-        in_app = strcmp(s, "1") == 0;
-        free(s);
-        usleep(100000);
-    }
-    cr_assert(in_app, "kept in the app");
+    cr_assert(pkt_sql_wait(T.db, "SELECT count(*) FROM notification.message WHERE sent_channel = 'in_app'",
+                           pkt_wait_ms()),
+              "kept in the app");
     cr_assert_eq(pkt_gateway_delivered(G, "+6281377770004", NULL, 0), 1, "only the code, no SMS update");
 
     /* Safe hours that exclude now: the update waits, then goes when the
