@@ -83,8 +83,8 @@ static int s_message(PGconn *conn, notification_t *n, const char *source, const 
  * the same recipient waits until then, and the reports meanwhile join it:
  * one message with a count and their kecamatan. No case (it may name
  * several), nothing personal. */
-static int s_urgent_to(PGconn *conn, notification_t *n, const char *source, const char *audience,
-                       const char *recipient, const char *template_code, const char *channel, const char *kecamatan)
+static int s_urgent_to(PGconn *conn, notification_t *n, const char *source, const char *audience, const char *recipient,
+                       const char *template_code, const char *channel, const char *kecamatan)
 {
     char id[PK_ID_HEX_LEN + 1], window[16];
     pk_id_new(id);
@@ -183,8 +183,7 @@ static int s_duty(PGconn *conn, notification_t *n, const Pelukan__V1__StaffAccou
 {
     const char *p[] = {a->staff_id};
     if (a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_ON_DUTY)
-        return pk_pg_run(conn, n->log, "INSERT INTO admin_on_duty (staff_id) VALUES ($1) ON CONFLICT DO NOTHING", 1,
-                         p);
+        return pk_pg_run(conn, n->log, "INSERT INTO admin_on_duty (staff_id) VALUES ($1) ON CONFLICT DO NOTHING", 1, p);
     return pk_pg_run(conn, n->log, "DELETE FROM admin_on_duty WHERE staff_id = $1", 1, p);
 }
 
@@ -202,142 +201,184 @@ static const char *s_state_name(Pelukan__V1__CaseState s)
     }
 }
 
+/* ---- events -> messages: one small function a kind of event ----------------- */
+
+/* A time in WIB as the messages say it ("05-12-2026 14:30"). */
+static void s_wib(uint64_t at_us, char out[32])
+{
+    time_t at = (time_t)(at_us / 1000000u) + 7 * 3600;
+    struct tm tm;
+    gmtime_r(&at, &tm);
+    strftime(out, 32, "%d-%m-%Y %H:%M", &tm);
+}
+
+typedef int (*s_on_fn)(PGconn *conn, notification_t *n, const Pelukan__V1__Envelope *e, const char *eid);
+
+static int s_on_report(PGconn *conn, notification_t *n, const Pelukan__V1__Envelope *e, const char *eid)
+{
+    return e->report_submitted->urgent ? s_urgent(conn, n, eid, e->report_submitted) : PK_ENOENT;
+}
+
+static int s_on_reach(PGconn *conn, notification_t *n, const Pelukan__V1__Envelope *e, const char *eid)
+{
+    return s_reach(conn, n, eid, e->case_id, e->reporter_contact_requested->reason_code);
+}
+
+static int s_on_state(PGconn *conn, notification_t *n, const Pelukan__V1__Envelope *e, const char *eid)
+{
+    const char *state = s_state_name(e->case_state_changed->to_state);
+    if (!state)
+        return PK_ENOENT;
+    char source[80];
+    snprintf(source, sizeof source, "%s:reporter", eid);
+    return s_message(conn, n, source, "reporter", "", e->case_id, "case_update", "auto",
+                     json_pack("{s:s}", "state", state));
+}
+
+static int s_on_assigned(PGconn *conn, notification_t *n, const Pelukan__V1__Envelope *e, const char *eid)
+{
+    const Pelukan__V1__CompanionAssigned *a = e->companion_assigned;
+    char source[80], visit[9];
+    snprintf(source, sizeof source, "%s:companion", eid);
+    snprintf(visit, sizeof visit, "%s", a->visit_id);
+    int rc = s_message(conn, n, source, "staff", a->companion_id, e->case_id, "companion_assigned", "email",
+                       json_pack("{s:s}", "visit", visit));
+    /* And a text (or a push) to her phone, where she is (issue 22 §3):
+     * nothing personal, the app says the rest. */
+    snprintf(source, sizeof source, "%s:companion:sms", eid);
+    return rc ? rc
+              : s_message(conn, n, source, "staff", a->companion_id, e->case_id, "companion_assigned_sms", "sms",
+                          json_pack("{s:s}", "visit", visit));
+}
+
+static int s_on_referral(PGconn *conn, notification_t *n, const Pelukan__V1__Envelope *e, const char *eid)
+{
+    char source[80], role[48], ref[9];
+    snprintf(source, sizeof source, "%s:agency", eid);
+    snprintf(role, sizeof role, "agency:%s", e->referral_created->agency_code);
+    snprintf(ref, sizeof ref, "%s", e->referral_created->referral_id);
+    return s_message(conn, n, source, "role", role, e->case_id, "referral_received", "email",
+                     json_pack("{s:s}", "referral", ref));
+}
+
+static int s_on_overdue(PGconn *conn, notification_t *n, const Pelukan__V1__Envelope *e, const char *eid)
+{
+    char source[80], ref[9];
+    snprintf(source, sizeof source, "%s:admins", eid);
+    snprintf(ref, sizeof ref, "%s", e->referral_overdue->referral_id);
+    return s_message(conn, n, source, "role", "admin", e->case_id, "referral_overdue", "email",
+                     json_pack("{s:s}", "referral", ref));
+}
+
+static int s_on_deadline(PGconn *conn, notification_t *n, const Pelukan__V1__Envelope *e, const char *eid)
+{
+    const Pelukan__V1__DeadlineEvent *d = e->deadline;
+    bool risk = d->status == PELUKAN__V1__DEADLINE_EVENT__STATUS__STATUS_AT_RISK,
+         breached = d->status == PELUKAN__V1__DEADLINE_EVENT__STATUS__STATUS_BREACHED;
+    if (!risk && !breached)
+        return PK_ENOENT;
+    const char *what = d->kind == PELUKAN__V1__DEADLINE_EVENT__KIND__KIND_SERVICE_ONE_DAY ? "rujukan dalam 1 hari"
+                       : d->kind == PELUKAN__V1__DEADLINE_EVENT__KIND__KIND_TPKS_POLICE_72H
+                           ? "lapor polisi 3x24 jam (UU TPKS)"
+                           : "3x24 jam (UU PDP)";
+    /* The due time in WIB, and a short case reference (not the ticket). */
+    char source[80], when[32], ref[9];
+    s_wib(d->due_at_us, when);
+    snprintf(ref, sizeof ref, "%s", e->case_id);
+    snprintf(source, sizeof source, "%s:admins", eid);
+    return s_message(conn, n, source, "role", "admin", e->case_id, risk ? "deadline_at_risk" : "deadline_breached",
+                     "email", json_pack("{s:s, s:s, s:s}", "deadline", what, "case", ref, "due", when));
+}
+
+/* Every supervisor hears, in time to stop it (N1). */
+static int s_on_erasure(PGconn *conn, notification_t *n, const Pelukan__V1__Envelope *e, const char *eid)
+{
+    const Pelukan__V1__ErasureScheduled *es = e->erasure_scheduled;
+    char source[80], when[32], ref[9], req[9];
+    s_wib(es->run_at_us, when);
+    snprintf(ref, sizeof ref, "%s", e->case_id);
+    snprintf(req, sizeof req, "%s", es->erasure_id);
+    snprintf(source, sizeof source, "%s:supervisors", eid);
+    return s_message(
+        conn, n, source, "role", "supervisor", e->case_id, "erasure_scheduled", "email",
+        json_pack("{s:s, s:s, s:s, s:s}", "case", ref, "reason", es->reason_code, "at", when, "erasure", req));
+}
+
+/* The owner hears of every reset, unlock and lock-out (N1); duty changes
+ * say whom to text (issue 22 §1). */
+static int s_on_account(PGconn *conn, notification_t *n, const Pelukan__V1__Envelope *e, const char *eid)
+{
+    const Pelukan__V1__StaffAccountChanged *a = e->staff_account_changed;
+    if (a->staff_id[0] && (a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_ON_DUTY ||
+                           a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_OFF_DUTY ||
+                           a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_DISABLED))
+        return s_duty(conn, n, a); /* no mail for these */
+    const char *tpl = a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_PASSWORD_RESET ? "account_reset"
+                      : a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_UNLOCKED   ? "account_unlocked"
+                      : a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_LOCKED_OUT ? "account_locked"
+                                                                                                   : NULL;
+    if (!tpl || !a->staff_id[0])
+        return PK_ENOENT;
+    char source[80], when[32], by[48];
+    s_wib(e->occurred_at_us, when);
+    /* Who, as a role and a short id the supervisors can look up. */
+    snprintf(by, sizeof by, "%s %.8s", e->actor && e->actor->role[0] ? e->actor->role : "sistem",
+             e->actor ? e->actor->id : "");
+    snprintf(source, sizeof source, "%s:owner", eid);
+    int rc = s_message(conn, n, source, "staff", a->staff_id, "", tpl, "email",
+                       json_pack("{s:s, s:s}", "at", when, "by", by));
+    if (rc != 0 || a->change != PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_LOCKED_OUT)
+        return rc;
+    /* A lock-out may be someone keeping the staff out (review N6): the
+     * supervisors hear of it too, with the account's role and short id. */
+    char who[48];
+    snprintf(who, sizeof who, "%s %.8s", a->role, a->staff_id);
+    snprintf(source, sizeof source, "%s:supervisors", eid);
+    return s_message(conn, n, source, "role", "supervisor", "", "account_locked_supervisors", "email",
+                     json_pack("{s:s, s:s}", "at", when, "who", who));
+}
+
+/* Erased: the case's messages go, sent or not, with their attempts. */
+static int s_on_erased(PGconn *conn, notification_t *n, const Pelukan__V1__Envelope *e, const char *eid)
+{
+    (void)eid;
+    const char *p[] = {e->case_id};
+    if (!e->case_id[0])
+        return PK_ENOENT;
+    if (pk_pg_run(conn, n->log, "DELETE FROM attempt WHERE message_id IN (SELECT id FROM message WHERE case_id = $1)",
+                  1, p) != 0 ||
+        pk_pg_run(conn, n->log, "DELETE FROM message WHERE case_id = $1", 1, p) != 0 ||
+        pk_outbox_redact_case(conn, n->log, "notification", e->case_id) != 0)
+        return PK_EDB;
+    return 0;
+}
+
+/* What each kind of event becomes; the others are not notification's. */
+static const struct {
+    Pelukan__V1__Envelope__PayloadCase kind;
+    s_on_fn on;
+} s_events[] = {
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_REPORT_SUBMITTED, s_on_report},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_REPORTER_CONTACT_REQUESTED, s_on_reach},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_STATE_CHANGED, s_on_state},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ASSIGNED, s_on_assigned},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CREATED, s_on_referral},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_OVERDUE, s_on_overdue},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_DEADLINE, s_on_deadline},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_ERASURE_SCHEDULED, s_on_erasure},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_STAFF_ACCOUNT_CHANGED, s_on_account},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_ERASED, s_on_erased},
+};
+
 static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
 {
-    notification_t *n = arg;
     const Pelukan__V1__Envelope *e = ev->envelope;
-    char source[80], eid[33];
+    char eid[33];
     pk_hex(e->event_id.data, e->event_id.len < 16 ? e->event_id.len : 16, eid);
-    switch (e->payload_case) {
-    case PELUKAN__V1__ENVELOPE__PAYLOAD_REPORT_SUBMITTED:
-        if (!e->report_submitted->urgent)
-            return PK_ENOENT;
-        return s_urgent(conn, n, eid, e->report_submitted);
-    case PELUKAN__V1__ENVELOPE__PAYLOAD_REPORTER_CONTACT_REQUESTED:
-        return s_reach(conn, n, eid, e->case_id, e->reporter_contact_requested->reason_code);
-    case PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_STATE_CHANGED: {
-        const char *state = s_state_name(e->case_state_changed->to_state);
-        if (!state)
-            return PK_ENOENT;
-        snprintf(source, sizeof source, "%s:reporter", eid);
-        return s_message(conn, n, source, "reporter", "", e->case_id, "case_update", "auto",
-                         json_pack("{s:s}", "state", state));
-    }
-    case PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ASSIGNED: {
-        const Pelukan__V1__CompanionAssigned *a = e->companion_assigned;
-        snprintf(source, sizeof source, "%s:companion", eid);
-        char visit[9];
-        snprintf(visit, sizeof visit, "%s", a->visit_id);
-        int rc = s_message(conn, n, source, "staff", a->companion_id, e->case_id, "companion_assigned", "email",
-                           json_pack("{s:s}", "visit", visit));
-        /* And a text to her phone, where she is (issue 22 §3): nothing
-         * personal, the app says the rest. */
-        snprintf(source, sizeof source, "%s:companion:sms", eid);
-        return rc ? rc
-                  : s_message(conn, n, source, "staff", a->companion_id, e->case_id, "companion_assigned_sms", "sms",
-                              json_pack("{s:s}", "visit", visit));
-    }
-    case PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CREATED: {
-        snprintf(source, sizeof source, "%s:agency", eid);
-        char role[48], ref[9];
-        snprintf(role, sizeof role, "agency:%s", e->referral_created->agency_code);
-        snprintf(ref, sizeof ref, "%s", e->referral_created->referral_id);
-        return s_message(conn, n, source, "role", role, e->case_id, "referral_received", "email",
-                         json_pack("{s:s}", "referral", ref));
-    }
-    case PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_OVERDUE: {
-        snprintf(source, sizeof source, "%s:admins", eid);
-        char ref[9];
-        snprintf(ref, sizeof ref, "%s", e->referral_overdue->referral_id);
-        return s_message(conn, n, source, "role", "admin", e->case_id, "referral_overdue", "email",
-                         json_pack("{s:s}", "referral", ref));
-    }
-    case PELUKAN__V1__ENVELOPE__PAYLOAD_DEADLINE: {
-        const Pelukan__V1__DeadlineEvent *d = e->deadline;
-        bool risk = d->status == PELUKAN__V1__DEADLINE_EVENT__STATUS__STATUS_AT_RISK,
-             breached = d->status == PELUKAN__V1__DEADLINE_EVENT__STATUS__STATUS_BREACHED;
-        if (!risk && !breached)
-            return PK_ENOENT;
-        const char *what = d->kind == PELUKAN__V1__DEADLINE_EVENT__KIND__KIND_SERVICE_ONE_DAY ? "rujukan dalam 1 hari"
-                           : d->kind == PELUKAN__V1__DEADLINE_EVENT__KIND__KIND_TPKS_POLICE_72H
-                               ? "lapor polisi 3x24 jam (UU TPKS)"
-                               : "3x24 jam (UU PDP)";
-        /* The due time in WIB, and a short case reference (not the ticket). */
-        time_t due = (time_t)(d->due_at_us / 1000000u) + 7 * 3600;
-        struct tm tm;
-        gmtime_r(&due, &tm);
-        char when[32], ref[9];
-        strftime(when, sizeof when, "%d-%m-%Y %H:%M", &tm);
-        snprintf(ref, sizeof ref, "%s", e->case_id);
-        snprintf(source, sizeof source, "%s:admins", eid);
-        return s_message(conn, n, source, "role", "admin", e->case_id, risk ? "deadline_at_risk" : "deadline_breached",
-                         "email", json_pack("{s:s, s:s, s:s}", "deadline", what, "case", ref, "due", when));
-    }
-    case PELUKAN__V1__ENVELOPE__PAYLOAD_ERASURE_SCHEDULED: {
-        /* Every supervisor hears, in time to stop it (N1). */
-        const Pelukan__V1__ErasureScheduled *es = e->erasure_scheduled;
-        time_t at = (time_t)(es->run_at_us / 1000000u) + 7 * 3600;
-        struct tm tm;
-        gmtime_r(&at, &tm);
-        char when[32], ref[9], req[9];
-        strftime(when, sizeof when, "%d-%m-%Y %H:%M", &tm);
-        snprintf(ref, sizeof ref, "%s", e->case_id);
-        snprintf(req, sizeof req, "%s", es->erasure_id);
-        snprintf(source, sizeof source, "%s:supervisors", eid);
-        return s_message(
-            conn, n, source, "role", "supervisor", e->case_id, "erasure_scheduled", "email",
-            json_pack("{s:s, s:s, s:s, s:s}", "case", ref, "reason", es->reason_code, "at", when, "erasure", req));
-    }
-    case PELUKAN__V1__ENVELOPE__PAYLOAD_STAFF_ACCOUNT_CHANGED: {
-        /* The owner hears of every reset, unlock and lock-out (N1). */
-        const Pelukan__V1__StaffAccountChanged *a = e->staff_account_changed;
-        if (a->staff_id[0] && (a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_ON_DUTY ||
-                               a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_OFF_DUTY ||
-                               a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_DISABLED))
-            return s_duty(conn, n, a); /* no mail for these */
-        const char *tpl =
-            a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_PASSWORD_RESET ? "account_reset"
-            : a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_UNLOCKED     ? "account_unlocked"
-            : a->change == PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_LOCKED_OUT   ? "account_locked"
-                                                                                           : NULL;
-        if (!tpl || !a->staff_id[0])
-            return PK_ENOENT;
-        time_t at = (time_t)(e->occurred_at_us / 1000000u) + 7 * 3600;
-        struct tm tm;
-        gmtime_r(&at, &tm);
-        char when[32], by[48];
-        strftime(when, sizeof when, "%d-%m-%Y %H:%M", &tm);
-        /* Who, as a role and a short id the supervisors can look up. */
-        snprintf(by, sizeof by, "%s %.8s", e->actor && e->actor->role[0] ? e->actor->role : "sistem",
-                 e->actor ? e->actor->id : "");
-        snprintf(source, sizeof source, "%s:owner", eid);
-        int rc = s_message(conn, n, source, "staff", a->staff_id, "", tpl, "email",
-                           json_pack("{s:s, s:s}", "at", when, "by", by));
-        if (rc != 0 || a->change != PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_LOCKED_OUT)
-            return rc;
-        /* A lock-out may be someone keeping the staff out (review N6): the
-         * supervisors hear of it too, with the account's role and short id. */
-        char who[48];
-        snprintf(who, sizeof who, "%s %.8s", a->role, a->staff_id);
-        snprintf(source, sizeof source, "%s:supervisors", eid);
-        return s_message(conn, n, source, "role", "supervisor", "", "account_locked_supervisors", "email",
-                         json_pack("{s:s, s:s}", "at", when, "who", who));
-    }
-    case PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_ERASED: {
-        /* Erased: the case's messages go, sent or not, with their attempts. */
-        const char *p[] = {e->case_id};
-        if (!e->case_id[0] ||
-            pk_pg_run(conn, n->log,
-                      "DELETE FROM attempt WHERE message_id IN (SELECT id FROM message WHERE case_id = $1)", 1,
-                      p) != 0 ||
-            pk_pg_run(conn, n->log, "DELETE FROM message WHERE case_id = $1", 1, p) != 0 ||
-            pk_outbox_redact_case(conn, n->log, "notification", e->case_id) != 0)
-            return e->case_id[0] ? PK_EDB : PK_ENOENT;
-        return 0;
-    }
-    default:
-        return PK_ENOENT;
-    }
+    for (size_t i = 0; i < PK_ARRAY_LEN(s_events); i++)
+        if (s_events[i].kind == e->payload_case)
+            return s_events[i].on(conn, arg, e, eid);
+    return PK_ENOENT;
 }
 
 /* Security review N8: a SendOtp carries a one-time code (six digits) for

@@ -117,6 +117,109 @@ static bool s_push_host_ok(const notification_t *n, const char *endpoint)
     return false;
 }
 
+/* To send to `to` once the template renders; dead without one. */
+static void s_ready(notification_t *n, PGconn *conn, s_item_t *it, char *to, const char *params)
+{
+    it->job.to = to;
+    bool ok = s_render(n, conn, it, params);
+    s_set(it, ok ? S_SEND : S_DEAD, ok ? "" : "no_template");
+}
+
+/* The one-time code the reporter asked for, sealed in the row until sent
+ * (columns 7 and 8 of s_claim); an expired one is dropped. */
+static void s_prepare_otp(notification_t *n, PGconn *conn, const PGresult *r, int i, s_item_t *it)
+{
+    snprintf(it->channel, sizeof it->channel, "sms");
+    if (atoi(PQgetvalue(r, i, 10)) > n->otp_max_age_s) {
+        /* A code that reaches the phone after it expired only confuses. */
+        s_set(it, S_DEAD, "expired");
+        return;
+    }
+    char ctx[64];
+    snprintf(ctx, sizeof ctx, "message:%s", it->id);
+    uint8_t wrapped[PK_WRAPPED_KEY_BYTES + 8], key[PK_DATAKEY_BYTES], sealed[512];
+    long wn = pk_pg_bytea_get(r, i, 7, wrapped, sizeof wrapped), sn = pk_pg_bytea_get(r, i, 8, sealed, sizeof sealed);
+    char plain[512] = "";
+    if (wn <= 0 || sn <= PK_SEAL_OVERHEAD || pk_datakey_unwrap(n->keys, ctx, wrapped, (size_t)wn, key) != 0 ||
+        pk_open(key, ctx, sealed, (size_t)sn, (uint8_t *)plain) != 0) {
+        sodium_memzero(key, sizeof key);
+        s_set(it, S_DEAD, "secret_unreadable");
+        return;
+    }
+    sodium_memzero(key, sizeof key);
+    json_t *secret = json_loads(plain, 0, NULL);
+    sodium_memzero(plain, sizeof plain);
+    const char *phone = json_string_value(json_object_get(secret, "phone"));
+    char *to = pk_strdup(phone ? phone : ""), *vars = json_dumps(secret, JSON_COMPACT);
+    json_decref(secret); /* `phone` went with it */
+    s_ready(n, conn, it, to, vars);
+    s_wipe(&vars);
+}
+
+/* A reporter's message, by her safety choices: kept in the app where her
+ * phone may be read or she chose the app, held outside her safe hours, the
+ * plain text only on a channel she said is safe. */
+static void s_to_reporter(notification_t *n, PGconn *conn, s_item_t *it, const Pelukan__V1__Contact *k,
+                          const char *params)
+{
+    bool safe_channel = strcmp(k->safe_channel, "sms") == 0 || strcmp(k->safe_channel, "whatsapp") == 0;
+    if (k->phone_monitored || strcmp(k->safe_channel, "in_app") == 0) {
+        s_set(it, S_IN_APP, "in_app");
+    } else if (!pk_hours_contain(k->safe_hours, pk_wib_minutes())) {
+        s_set(it, S_DEFER, "outside_safe_hours");
+    } else if (!k->phone_e164 || !*k->phone_e164) {
+        s_set(it, S_DEAD, "no_phone");
+    } else {
+        snprintf(it->channel, sizeof it->channel, "%s", strcmp(k->safe_channel, "whatsapp") == 0 ? "whatsapp" : "sms");
+        if (safe_channel) /* the reporter said this channel is safe: the plain text */
+            snprintf(it->template_code + strlen(it->template_code),
+                     sizeof it->template_code - strlen(it->template_code), "_safe");
+        s_ready(n, conn, it, pk_strdup(k->phone_e164), params);
+    }
+}
+
+/* A staff member's own phone: an admin on duty (issue 22 §1), a companion
+ * given a visit (§3). By Web Push where her browser subscribed (to a push
+ * service the deployment allows), else by SMS to her mobile; neither: the
+ * e-mail and the app carry it, nothing failed. */
+static void s_to_staff_phone(notification_t *n, PGconn *conn, s_item_t *it, const Pelukan__V1__Contact *k,
+                             const char *params)
+{
+    snprintf(it->channel, sizeof it->channel, "sms");
+    if (n->vapid && k->push_endpoint[0] && s_push_host_ok(n, k->push_endpoint)) {
+        snprintf(it->channel, sizeof it->channel, "push");
+        it->job.push_p256dh = pk_strdup(k->push_p256dh);
+        it->job.push_auth = pk_strdup(k->push_auth);
+        s_ready(n, conn, it, pk_strdup(k->push_endpoint), params);
+    } else if (!k->phone_e164 || !*k->phone_e164) {
+        s_set(it, S_IN_APP, "no_phone");
+    } else {
+        s_ready(n, conn, it, pk_strdup(k->phone_e164), params);
+    }
+}
+
+/* Staff e-mail: every address of the contact, comma-separated. */
+static void s_to_emails(notification_t *n, PGconn *conn, s_item_t *it, const Pelukan__V1__Contact *k,
+                        const char *params)
+{
+    size_t len = 1;
+    for (size_t e = 0; e < k->n_emails; e++)
+        len += strlen(k->emails[e]) + 1;
+    char *to = pk_calloc(1, len);
+    for (size_t e = 0; e < k->n_emails; e++) {
+        if (e)
+            strcat(to, ",");
+        strcat(to, k->emails[e]);
+    }
+    snprintf(it->channel, sizeof it->channel, "email");
+    if (!*to) {
+        free(to);
+        s_set(it, S_DEAD, "no_address");
+    } else {
+        s_ready(n, conn, it, to, params);
+    }
+}
+
 /* Decides what to do with one claimed row (columns of s_claim). */
 static void s_prepare(notification_t *n, PGconn *conn, pk_rpc_client_t *rpc, const PGresult *r, int i, s_item_t *it,
                       bool *owner_down)
@@ -128,39 +231,7 @@ static void s_prepare(notification_t *n, PGconn *conn, pk_rpc_client_t *rpc, con
     const char *audience = PQgetvalue(r, i, 1), *recipient = PQgetvalue(r, i, 2), *case_id = PQgetvalue(r, i, 3),
                *params = PQgetvalue(r, i, 6);
     if (strcmp(audience, "otp") == 0) {
-        if (atoi(PQgetvalue(r, i, 10)) > n->otp_max_age_s) {
-            /* A code that reaches the phone after it expired only confuses. */
-            snprintf(it->channel, sizeof it->channel, "sms");
-            s_set(it, S_DEAD, "expired");
-            return;
-        }
-        /* The code the reporter asked for: sealed in the row until sent. */
-        char ctx[64];
-        snprintf(ctx, sizeof ctx, "message:%s", it->id);
-        uint8_t wrapped[PK_WRAPPED_KEY_BYTES + 8], key[PK_DATAKEY_BYTES], sealed[512];
-        long wn = pk_pg_bytea_get(r, i, 7, wrapped, sizeof wrapped),
-             sn = pk_pg_bytea_get(r, i, 8, sealed, sizeof sealed);
-        char plain[512] = "";
-        if (wn <= 0 || sn <= PK_SEAL_OVERHEAD || pk_datakey_unwrap(n->keys, ctx, wrapped, (size_t)wn, key) != 0 ||
-            pk_open(key, ctx, sealed, (size_t)sn, (uint8_t *)plain) != 0) {
-            sodium_memzero(key, sizeof key);
-            s_set(it, S_DEAD, "secret_unreadable");
-            return;
-        }
-        sodium_memzero(key, sizeof key);
-        json_t *secret = json_loads(plain, 0, NULL);
-        sodium_memzero(plain, sizeof plain);
-        const char *phone = json_string_value(json_object_get(secret, "phone"));
-        it->job.to = pk_strdup(phone ? phone : "");
-        char *vars = json_dumps(secret, JSON_COMPACT);
-        json_decref(secret);
-        snprintf(it->channel, sizeof it->channel, "sms");
-        bool ok = s_render(n, conn, it, vars);
-        s_wipe(&vars);
-        if (!ok)
-            s_set(it, S_DEAD, "no_template");
-        else
-            s_set(it, S_SEND, "");
+        s_prepare_otp(n, conn, r, i, it);
         return;
     }
     /* Once intake did not answer in this round, the others wait for the
@@ -176,70 +247,14 @@ static void s_prepare(notification_t *n, PGconn *conn, pk_rpc_client_t *rpc, con
     }
     if (c->status != PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK ||
         c->result_case != PELUKAN__V1__COMMAND_REPLY__RESULT_CONTACT) {
-        s_set(it, c->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND ? S_DEAD : S_RETRY,
-              c->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND ? "contact_gone" : "contact_refused");
-        s_free_contact(c);
-        return;
-    }
-    const Pelukan__V1__Contact *k = c->contact;
-    if (strcmp(audience, "reporter") == 0) {
-        bool safe_channel = strcmp(k->safe_channel, "sms") == 0 || strcmp(k->safe_channel, "whatsapp") == 0;
-        if (k->phone_monitored || strcmp(k->safe_channel, "in_app") == 0) {
-            s_set(it, S_IN_APP, "in_app");
-        } else if (!pk_hours_contain(k->safe_hours, pk_wib_minutes())) {
-            s_set(it, S_DEFER, "outside_safe_hours");
-        } else if (!k->phone_e164 || !*k->phone_e164) {
-            s_set(it, S_DEAD, "no_phone");
-        } else {
-            snprintf(it->channel, sizeof it->channel, "%s",
-                     strcmp(k->safe_channel, "whatsapp") == 0 ? "whatsapp" : "sms");
-            if (safe_channel) /* the reporter said this channel is safe: the plain text */
-                snprintf(it->template_code + strlen(it->template_code),
-                         sizeof it->template_code - strlen(it->template_code), "_safe");
-            it->job.to = pk_strdup(k->phone_e164);
-            bool ok = s_render(n, conn, it, params);
-            s_set(it, ok ? S_SEND : S_DEAD, ok ? "" : "no_template");
-        }
+        bool gone = c->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND;
+        s_set(it, gone ? S_DEAD : S_RETRY, gone ? "contact_gone" : "contact_refused");
+    } else if (strcmp(audience, "reporter") == 0) {
+        s_to_reporter(n, conn, it, c->contact, params);
     } else if (strcmp(PQgetvalue(r, i, 5), "sms") == 0) {
-        /* A staff member's own phone: an admin on duty (issue 22 §1), a
-         * companion given a visit (§3). By Web Push where her browser
-         * subscribed (to a push service the deployment allows), else by SMS
-         * to her mobile; neither: the e-mail and the app carry it, nothing
-         * failed. */
-        snprintf(it->channel, sizeof it->channel, "sms");
-        if (n->vapid && k->push_endpoint[0] && s_push_host_ok(n, k->push_endpoint)) {
-            snprintf(it->channel, sizeof it->channel, "push");
-            it->job.to = pk_strdup(k->push_endpoint);
-            it->job.push_p256dh = pk_strdup(k->push_p256dh);
-            it->job.push_auth = pk_strdup(k->push_auth);
-            bool ok = s_render(n, conn, it, params);
-            s_set(it, ok ? S_SEND : S_DEAD, ok ? "" : "no_template");
-        } else if (!k->phone_e164 || !*k->phone_e164) {
-            s_set(it, S_IN_APP, "no_phone");
-        } else {
-            it->job.to = pk_strdup(k->phone_e164);
-            bool ok = s_render(n, conn, it, params);
-            s_set(it, ok ? S_SEND : S_DEAD, ok ? "" : "no_template");
-        }
+        s_to_staff_phone(n, conn, it, c->contact, params);
     } else {
-        size_t len = 1;
-        for (size_t e = 0; e < k->n_emails; e++)
-            len += strlen(k->emails[e]) + 1;
-        char *to = pk_calloc(1, len);
-        for (size_t e = 0; e < k->n_emails; e++) {
-            if (e)
-                strcat(to, ",");
-            strcat(to, k->emails[e]);
-        }
-        snprintf(it->channel, sizeof it->channel, "email");
-        if (!*to) {
-            free(to);
-            s_set(it, S_DEAD, "no_address");
-        } else {
-            it->job.to = to;
-            bool ok = s_render(n, conn, it, params);
-            s_set(it, ok ? S_SEND : S_DEAD, ok ? "" : "no_template");
-        }
+        s_to_emails(n, conn, it, c->contact, params);
     }
     s_free_contact(c);
 }
