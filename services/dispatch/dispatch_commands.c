@@ -937,51 +937,43 @@ static int s_positions(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_
 
 /* ---- SubmitIdentification ----------------------------------------------------- */
 
-static int s_identification(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
+/* The request's field at fault, or NULL: codes from their lists, a
+ * consent only with the consent given, notes of a bounded size. */
+static const char *s_ident_invalid(const Pelukan__V1__SubmitIdentification *s)
 {
-    const Pelukan__V1__SubmitIdentification *s = req->submit_identification;
     if (!s_all_in(s->needs, s->n_needs, pk_codes_need) || s->n_needs > 5)
-        return PK_RPC_INVALID(reply, "needs");
-    if (!s_all_in(s->recommended_services, s->n_recommended_services, pk_codes_service) || s->n_recommended_services > 8)
-        return PK_RPC_INVALID(reply, "recommended_services");
+        return "needs";
+    if (!s_all_in(s->recommended_services, s->n_recommended_services, pk_codes_service) ||
+        s->n_recommended_services > 8)
+        return "recommended_services";
     if (!s_all_in(s->recommended_agencies, s->n_recommended_agencies, pk_codes_agency) || s->n_recommended_agencies > 5)
-        return PK_RPC_INVALID(reply, "recommended_agencies");
+        return "recommended_agencies";
     if (!s_all_in(s->consented_agencies, s->n_consented_agencies, pk_codes_agency) || s->n_consented_agencies > 5 ||
         (!s->referral_consent && s->n_consented_agencies > 0))
-        return PK_RPC_INVALID(reply, "consented_agencies");
+        return "consented_agencies";
     if (!pk_code_in(s->guardian_situation, s_guardian))
-        return PK_RPC_INVALID(reply, "guardian_situation");
+        return "guardian_situation";
     size_t notes_len = strlen(s->notes);
     if (notes_len > S_NOTES_MAX || !pk_utf8_valid(s->notes, notes_len))
-        return PK_RPC_INVALID(reply, "notes");
-    const char *pv[] = {s->visit_id};
-    PGresult *r = s_exec(conn, d, "SELECT case_id, companion_id, state FROM visit WHERE id = $1 FOR UPDATE", 1, pv);
-    if (!r)
-        return PK_EDB;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        return PK_RPC_NOT_FOUND(reply, "visit_not_found");
-    }
-    bool mine = strcmp(PQgetvalue(r, 0, 1), pk_rpc_actor_id(req)) == 0,
-         on_site = strcmp(PQgetvalue(r, 0, 2), "on_site") == 0;
-    char case_id[PK_ID_HEX_LEN + 1];
-    snprintf(case_id, sizeof case_id, "%s", PQgetvalue(r, 0, 0));
-    PQclear(r);
-    if (!mine)
-        return PK_RPC_NOT_FOUND(reply, "visit_not_found"); /* not "not yours": that would confirm it exists */
-    if (!on_site)
-        return PK_RPC_CONFLICT(reply, "invalid_visit_state");
-    char id[PK_ID_HEX_LEN + 1];
-    pk_id_new(id);
+        return "notes";
+    return NULL;
+}
+
+/* The report's row `id` of the visit of `case_id`, its notes sealed with
+ * the case key. 0, a refusal already in `reply`, or PK_E*. */
+static int s_ident_insert(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply, const char *id,
+                          const char *case_id)
+{
+    const Pelukan__V1__SubmitIdentification *s = req->submit_identification;
     char *notes = NULL;
-    if (notes_len) {
+    if (s->notes[0]) {
         uint8_t key[PK_DATAKEY_BYTES];
         int rc = pk_pg_case_key(conn, &d->stmts, d->keys, d->log, case_id, true, key);
         if (rc != 0)
             return rc == PK_ECRYPTO ? PK_RPC_CONFLICT(reply, "case_erased") : rc;
         char ctx[160];
         snprintf(ctx, sizeof ctx, "case:%s:identification:%s:notes", case_id, id);
-        notes = pk_pg_sealed(key, ctx, s->notes, notes_len);
+        notes = pk_pg_sealed(key, ctx, s->notes, strlen(s->notes));
         sodium_memzero(key, sizeof key);
     }
     char *needs = pk_pg_text_array(s->needs, s->n_needs),
@@ -1008,14 +1000,20 @@ static int s_identification(PGconn *conn, dispatch_t *d, const s_req_t *req, s_r
                        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::bytea)",
                        13, p);
     free(notes), free(needs), free(svcs), free(agcs), free(cons);
-    if (rc != 0 || s_visit_end(conn, d, s->visit_id, "completed", "") != 0)
-        return PK_EDB;
+    return rc != 0 || s_visit_end(conn, d, s->visit_id, "completed", "") != 0 ? PK_EDB : 0;
+}
+
+/* IdentificationReportSubmitted (codes only, never the notes) and
+ * VisitCompleted. */
+static int s_ident_events(PGconn *conn, dispatch_t *d, const s_req_t *req, const char *id, const char *case_id)
+{
+    const Pelukan__V1__SubmitIdentification *s = req->submit_identification;
     Pelukan__V1__Envelope env;
     uint8_t eid[16];
     Pelukan__V1__Actor actor;
     pk_envelope_for_command(&env, eid, &actor, "dispatch", req, case_id);
     Pelukan__V1__IdentificationReportSubmitted ev = PELUKAN__V1__IDENTIFICATION_REPORT_SUBMITTED__INIT;
-    ev.report_id = id;
+    ev.report_id = (char *)id;
     ev.visit_id = s->visit_id;
     ev.situation_confirmed = s->situation_confirmed;
     ev.immediate_danger = s->immediate_danger;
@@ -1034,9 +1032,39 @@ static int s_identification(PGconn *conn, dispatch_t *d, const s_req_t *req, s_r
     pk_envelope_for_command(&env, eid, &actor, "dispatch", req, case_id);
     env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_COMPLETED;
     env.visit_completed = &done;
-    if (pk_outbox_add(conn, d->log, &env) != 0)
+    return pk_outbox_add(conn, d->log, &env) != 0 ? PK_EDB : 0;
+}
+
+/* SubmitIdentification: by the visit's companion, on site; the visit ends. */
+static int s_identification(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
+{
+    const Pelukan__V1__SubmitIdentification *s = req->submit_identification;
+    const char *bad = s_ident_invalid(s);
+    if (bad)
+        return PK_RPC_INVALID(reply, bad);
+    const char *pv[] = {s->visit_id};
+    PGresult *r = s_exec(conn, d, "SELECT case_id, companion_id, state FROM visit WHERE id = $1 FOR UPDATE", 1, pv);
+    if (!r)
         return PK_EDB;
-    return s_reply_visit(conn, d, s->visit_id, reply);
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return PK_RPC_NOT_FOUND(reply, "visit_not_found");
+    }
+    bool mine = strcmp(PQgetvalue(r, 0, 1), pk_rpc_actor_id(req)) == 0,
+         on_site = strcmp(PQgetvalue(r, 0, 2), "on_site") == 0;
+    char case_id[PK_ID_HEX_LEN + 1], id[PK_ID_HEX_LEN + 1];
+    snprintf(case_id, sizeof case_id, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (!mine)
+        return PK_RPC_NOT_FOUND(reply, "visit_not_found"); /* not "not yours": that would confirm it exists */
+    if (!on_site)
+        return PK_RPC_CONFLICT(reply, "invalid_visit_state");
+    pk_id_new(id);
+    int rc = s_ident_insert(conn, d, req, reply, id, case_id);
+    if (rc != 0 || reply->status)
+        return rc;
+    rc = s_ident_events(conn, d, req, id, case_id);
+    return rc ? rc : s_reply_visit(conn, d, s->visit_id, reply);
 }
 
 int dispatch_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg)
