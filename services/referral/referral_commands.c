@@ -190,22 +190,32 @@ static int s_deadline_met(PGconn *conn, referral_t *r, const s_req_t *req, const
     return rc;
 }
 
-static int s_create(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *reply)
+/* The request's field at fault, or NULL. */
+static const char *s_create_invalid(const s_req_t *req)
 {
     const Pelukan__V1__CreateReferral *c = req->create_referral;
     if (!req->case_id[0] || strlen(req->case_id) > PK_ID_HEX_LEN)
-        return PK_RPC_INVALID(reply, "case_id");
+        return "case_id";
     if (!c->referral_id[0] || strlen(c->referral_id) > PK_ID_HEX_LEN)
-        return PK_RPC_INVALID(reply, "referral_id");
+        return "referral_id";
     if (!pk_code_in(c->reason_code, s_reasons))
-        return PK_RPC_INVALID(reply, "reason_code");
+        return "reason_code";
     if (c->legal_basis_code[0] && !pk_code_in(c->legal_basis_code, s_legal_bases))
-        return PK_RPC_INVALID(reply, "legal_basis_code");
+        return "legal_basis_code";
     if (c->n_services == 0 || c->n_services > 8)
-        return PK_RPC_INVALID(reply, "services");
+        return "services";
     for (size_t i = 0; i < c->n_services; i++)
         if (!pk_code_in(c->services[i], pk_codes_service))
-            return PK_RPC_INVALID(reply, "services");
+            return "services";
+    return NULL;
+}
+
+/* The agency, active and offering every service asked (*police: a police
+ * unit, which meets the UU TPKS deadline). 0, a refusal in `reply`, or
+ * PK_EDB. */
+static int s_create_agency(PGconn *conn, referral_t *r, const Pelukan__V1__CreateReferral *c, s_reply_t *reply,
+                           bool *police)
+{
     const char *pa[] = {c->agency_code};
     PGresult *a = s_exec(conn, r, "SELECT kind, services::text FROM agency WHERE code = $1 AND active", 1, pa);
     if (!a)
@@ -214,7 +224,7 @@ static int s_create(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *
         PQclear(a);
         return PK_RPC_NOT_FOUND(reply, "agency_not_found");
     }
-    bool police = strcmp(PQgetvalue(a, 0, 0), "police") == 0;
+    *police = strcmp(PQgetvalue(a, 0, 0), "police") == 0;
     size_t noffered;
     char **offered = s_codes(r, PQgetvalue(a, 0, 1), &noffered);
     PQclear(a);
@@ -225,18 +235,33 @@ static int s_create(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *
         if (!ok)
             return PK_RPC_INVALID(reply, "services"); /* the agency does not offer it */
     }
-    /* Consent, per destination, as the companion recorded it. */
+    return 0;
+}
+
+/* Consent for this destination, as the companion recorded it; without it
+ * a legal basis. 0 (*consented said), a refusal in `reply`, or PK_EDB. */
+static int s_create_consent(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *reply, bool *consented)
+{
+    const Pelukan__V1__CreateReferral *c = req->create_referral;
     const char *pc[] = {req->case_id, c->agency_code};
     PGresult *k = s_exec(
         conn, r, "SELECT referral_consent AND $2 = ANY (consented_agencies) FROM consent WHERE case_id = $1", 2, pc);
     if (!k)
         return PK_EDB;
-    bool known = PQntuples(k) == 1, consented = known && pk_pg_bool(k, 0, 0);
+    bool known = PQntuples(k) == 1;
+    *consented = known && pk_pg_bool(k, 0, 0);
     PQclear(k);
     if (!known && !c->legal_basis_code[0])
         return PK_RPC_CONFLICT(reply, "identification_pending");
-    if (!consented && !c->legal_basis_code[0])
+    if (!*consented && !c->legal_basis_code[0])
         return PK_RPC_CONFLICT(reply, "consent_required");
+    return 0;
+}
+
+/* The row, once per case and agency while one is open; false when one is. */
+static int s_create_insert(PGconn *conn, referral_t *r, const s_req_t *req, bool consented, bool *inserted)
+{
+    const Pelukan__V1__CreateReferral *c = req->create_referral;
     char *services = pk_pg_text_array(c->services, c->n_services);
     char deadline[24];
     snprintf(deadline, sizeof deadline, "%d", r->accept_deadline_s);
@@ -260,8 +285,27 @@ static int s_create(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *
     free(services);
     if (!ins)
         return PK_EDB;
-    bool inserted = PQntuples(ins) == 1;
+    *inserted = PQntuples(ins) == 1;
     PQclear(ins);
+    return 0;
+}
+
+/* CreateReferral: checked, consented or with a legal basis, written with
+ * its event; the case's deadlines it meets are met. */
+static int s_create(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *reply)
+{
+    const Pelukan__V1__CreateReferral *c = req->create_referral;
+    const char *bad = s_create_invalid(req);
+    if (bad)
+        return PK_RPC_INVALID(reply, bad);
+    bool police = false, consented = false, inserted = false;
+    int rc = s_create_agency(conn, r, c, reply, &police);
+    if (rc == 0 && !reply->status)
+        rc = s_create_consent(conn, r, req, reply, &consented);
+    if (rc == 0 && !reply->status)
+        rc = s_create_insert(conn, r, req, consented, &inserted);
+    if (rc != 0 || reply->status)
+        return rc;
     if (!inserted)
         return PK_RPC_CONFLICT(reply, "already_referred");
     Pelukan__V1__Envelope env;
