@@ -497,13 +497,39 @@ static int s_visit_end(PGconn *conn, dispatch_t *d, const char *visit_id, const 
                      3, p);
 }
 
-static int s_step(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
+/* The companion's steps on a visit: from which states each may come, and
+ * what it writes (NULL: the visit ends, declined). */
+static const struct {
+    Pelukan__V1__VisitStep__Step step;
+    const char *from; /* "|state|state|" */
+    const char *sql;  /* $1 the visit */
+} s_steps[] = {
+    {PELUKAN__V1__VISIT_STEP__STEP__STEP_ACCEPT, "|assigned|",
+     "UPDATE visit SET state = 'accepted', accepted_at = now() WHERE id = $1"},
+    {PELUKAN__V1__VISIT_STEP__STEP__STEP_EN_ROUTE, "|assigned|accepted|",
+     "UPDATE visit SET state = 'en_route', en_route_at = now(), accepted_at = coalesce(accepted_at, now())"
+     " WHERE id = $1"},
+    {PELUKAN__V1__VISIT_STEP__STEP__STEP_ARRIVED, "|en_route|",
+     "UPDATE visit SET state = 'on_site', arrived_at = now(), arrival_method = 'confirmed' WHERE id = $1"},
+    {PELUKAN__V1__VISIT_STEP__STEP__STEP_DECLINE, "|assigned|accepted|en_route|", NULL},
+};
+
+/* Whether `state` is one of the "|a|b|" list. */
+static bool s_state_in(const char *state, const char *list)
 {
-    const Pelukan__V1__VisitStep *s = req->visit_step;
-    const char *pv[] = {s->visit_id};
+    char needle[24];
+    snprintf(needle, sizeof needle, "|%s|", state);
+    return strstr(list, needle) != NULL;
+}
+
+/* The visit, locked, with what the ETA needs: the place (sealed), the
+ * companion's position and whether it is fresh. NULL: a refusal is in
+ * `reply` (no such visit, or not hers), or the database failed (*rc). */
+static PGresult *s_step_visit(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply, int *rc)
+{
     char age[16];
     snprintf(age, sizeof age, "%d", d->position_max_age_s);
-    const char *p[] = {s->visit_id, age};
+    const char *p[] = {req->visit_step->visit_id, age};
     PGresult *r = s_exec(conn, d,
                          "SELECT v.case_id, v.companion_id, v.state, v.target_sealed, k.wrapped_key,"
                          "  ST_Y(c.position::geometry), ST_X(c.position::geometry),"
@@ -511,81 +537,97 @@ static int s_step(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *re
                          " FROM visit v JOIN companion c ON c.id = v.companion_id"
                          " LEFT JOIN case_key k ON k.case_id = v.case_id WHERE v.id = $1 FOR UPDATE OF v",
                          2, p);
+    *rc = r ? 0 : PK_EDB;
+    if (r && (PQntuples(r) != 1 || strcmp(PQgetvalue(r, 0, 1), pk_rpc_actor_id(req)) != 0)) {
+        PQclear(r);
+        /* not "not yours": that would confirm it exists */
+        *rc = PK_RPC_NOT_FOUND(reply, "visit_not_found");
+        return NULL;
+    }
+    return r;
+}
+
+typedef struct {
+    Pelukan__V1__VisitAccepted accepted;
+    Pelukan__V1__CompanionEnRoute en_route;
+    Pelukan__V1__CompanionArrived arrived;
+    Pelukan__V1__VisitDeclined declined;
+} s_step_events_t;
+
+/* The step's event into `env`, its payload kept in `ev`; leaving, with the
+ * ETA where the place and a fresh position are known. */
+static void s_step_event(dispatch_t *d, const PGresult *r, const char *case_id, const Pelukan__V1__VisitStep *s,
+                         Pelukan__V1__Envelope *env, s_step_events_t *ev)
+{
+    pelukan__v1__visit_accepted__init(&ev->accepted);
+    pelukan__v1__companion_en_route__init(&ev->en_route);
+    pelukan__v1__companion_arrived__init(&ev->arrived);
+    pelukan__v1__visit_declined__init(&ev->declined);
+    switch (s->step) {
+    case PELUKAN__V1__VISIT_STEP__STEP__STEP_ACCEPT:
+        ev->accepted.visit_id = s->visit_id;
+        env->payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_ACCEPTED;
+        env->visit_accepted = &ev->accepted;
+        break;
+    case PELUKAN__V1__VISIT_STEP__STEP__STEP_EN_ROUTE: {
+        ev->en_route.visit_id = s->visit_id;
+        double tlat, tlon;
+        if (pk_pg_bool(r, 0, 7) && s_open_target(d, r, 0, 3, 4, case_id, s->visit_id, &tlat, &tlon))
+            ev->en_route.eta_minutes = dispatch_eta_minutes(
+                dispatch_distance_m(atof(PQgetvalue(r, 0, 5)), atof(PQgetvalue(r, 0, 6)), tlat, tlon), d->speed_kmh);
+        env->payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_EN_ROUTE;
+        env->companion_en_route = &ev->en_route;
+        break;
+    }
+    case PELUKAN__V1__VISIT_STEP__STEP__STEP_ARRIVED:
+        ev->arrived.visit_id = s->visit_id;
+        ev->arrived.method = "confirmed";
+        env->payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ARRIVED;
+        env->companion_arrived = &ev->arrived;
+        break;
+    default: /* decline: the only other step s_steps has */
+        ev->declined.visit_id = s->visit_id;
+        ev->declined.reason_code = s->reason_code;
+        env->payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_DECLINED;
+        env->visit_declined = &ev->declined;
+        break;
+    }
+}
+
+/* VisitStep: accept, leave, arrive or decline, each from its states. */
+static int s_step(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
+{
+    const Pelukan__V1__VisitStep *s = req->visit_step;
+    size_t k = 0;
+    while (k < PK_ARRAY_LEN(s_steps) && s_steps[k].step != s->step)
+        k++;
+    if (k == PK_ARRAY_LEN(s_steps))
+        return PK_RPC_INVALID(reply, "step");
+    if (s->step == PELUKAN__V1__VISIT_STEP__STEP__STEP_DECLINE && !pk_code_in(s->reason_code, s_decline_reasons))
+        return PK_RPC_INVALID(reply, "reason_code");
+    int rc;
+    PGresult *r = s_step_visit(conn, d, req, reply, &rc);
     if (!r)
-        return PK_EDB;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        return PK_RPC_NOT_FOUND(reply, "visit_not_found");
-    }
-    if (strcmp(PQgetvalue(r, 0, 1), pk_rpc_actor_id(req)) != 0) {
-        PQclear(r);
-        return PK_RPC_NOT_FOUND(reply, "visit_not_found"); /* not "not yours": that would confirm it exists */
-    }
+        return rc;
     char case_id[PK_ID_HEX_LEN + 1], state[16];
     snprintf(case_id, sizeof case_id, "%s", PQgetvalue(r, 0, 0));
     snprintf(state, sizeof state, "%s", PQgetvalue(r, 0, 2));
     Pelukan__V1__Envelope env;
     uint8_t eid[16];
     Pelukan__V1__Actor actor;
+    s_step_events_t ev;
     pk_envelope_for_command(&env, eid, &actor, "dispatch", req, case_id);
-    Pelukan__V1__VisitAccepted accepted = PELUKAN__V1__VISIT_ACCEPTED__INIT;
-    Pelukan__V1__CompanionEnRoute en_route = PELUKAN__V1__COMPANION_EN_ROUTE__INIT;
-    Pelukan__V1__CompanionArrived arrived = PELUKAN__V1__COMPANION_ARRIVED__INIT;
-    Pelukan__V1__VisitDeclined declined = PELUKAN__V1__VISIT_DECLINED__INIT;
-    const char *sql = NULL;
-    bool ok_state = false;
-    switch (s->step) {
-    case PELUKAN__V1__VISIT_STEP__STEP__STEP_ACCEPT:
-        ok_state = strcmp(state, "assigned") == 0;
-        sql = "UPDATE visit SET state = 'accepted', accepted_at = now() WHERE id = $1";
-        accepted.visit_id = s->visit_id;
-        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_ACCEPTED;
-        env.visit_accepted = &accepted;
-        break;
-    case PELUKAN__V1__VISIT_STEP__STEP__STEP_EN_ROUTE: {
-        ok_state = strcmp(state, "assigned") == 0 || strcmp(state, "accepted") == 0;
-        sql = "UPDATE visit SET state = 'en_route', en_route_at = now(),"
-              " accepted_at = coalesce(accepted_at, now()) WHERE id = $1";
-        en_route.visit_id = s->visit_id;
-        double tlat, tlon;
-        if (pk_pg_bool(r, 0, 7) && s_open_target(d, r, 0, 3, 4, case_id, s->visit_id, &tlat, &tlon))
-            en_route.eta_minutes = dispatch_eta_minutes(
-                dispatch_distance_m(atof(PQgetvalue(r, 0, 5)), atof(PQgetvalue(r, 0, 6)), tlat, tlon), d->speed_kmh);
-        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_EN_ROUTE;
-        env.companion_en_route = &en_route;
-        break;
-    }
-    case PELUKAN__V1__VISIT_STEP__STEP__STEP_ARRIVED:
-        ok_state = strcmp(state, "en_route") == 0;
-        sql = "UPDATE visit SET state = 'on_site', arrived_at = now(), arrival_method = 'confirmed' WHERE id = $1";
-        arrived.visit_id = s->visit_id;
-        arrived.method = "confirmed";
-        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ARRIVED;
-        env.companion_arrived = &arrived;
-        break;
-    case PELUKAN__V1__VISIT_STEP__STEP__STEP_DECLINE:
-        if (!pk_code_in(s->reason_code, s_decline_reasons)) {
-            PQclear(r);
-            return PK_RPC_INVALID(reply, "reason_code");
-        }
-        ok_state = strcmp(state, "assigned") == 0 || strcmp(state, "accepted") == 0 || strcmp(state, "en_route") == 0;
-        declined.visit_id = s->visit_id;
-        declined.reason_code = s->reason_code;
-        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_DECLINED;
-        env.visit_declined = &declined;
-        break;
-    default:
-        PQclear(r);
-        return PK_RPC_INVALID(reply, "step");
-    }
+    s_step_event(d, r, case_id, s, &env, &ev);
     PQclear(r);
     /* Arrived by hand after the arrival was seen by the radius: the same
      * success, nothing new (issue 22 §3). */
     if (s->step == PELUKAN__V1__VISIT_STEP__STEP__STEP_ARRIVED && strcmp(state, "on_site") == 0)
         return s_reply_visit(conn, d, s->visit_id, reply);
-    if (!ok_state)
+    if (!s_state_in(state, s_steps[k].from))
         return PK_RPC_CONFLICT(reply, "invalid_visit_state");
-    int rc = sql ? pk_pg_run(conn, d->log, sql, 1, pv) : s_visit_end(conn, d, s->visit_id, "declined", s->reason_code);
+    const char *pv[] = {s->visit_id};
+    rc = s_steps[k].sql ? pk_pg_run(conn, d->log, s_steps[k].sql, 1, pv)
+                        : s_visit_end(conn, d, s->visit_id, "declined", s->reason_code);
     if (rc != 0 || pk_outbox_add(conn, d->log, &env) != 0)
         return PK_EDB;
     if (env.payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ARRIVED)
