@@ -49,6 +49,28 @@ bool dispatch_is_query(const Pelukan__V1__CommandRequest *req);
  * duplicate ends its active visit; an erased case loses its key. */
 int dispatch_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg);
 
+/* Shared by the command files (dispatch_commands.c): the command thread's
+ * reply memory, its prepared statements, the case's place opened, the
+ * code checks, a visit ended and a visit answered. */
+void *dispatch_alloc(dispatch_t *d, size_t size);
+char *dispatch_strdup(dispatch_t *d, const char *s);
+PGresult *dispatch_exec(PGconn *conn, dispatch_t *d, const char *sql, int n, const char *const *params);
+bool dispatch_open_target(dispatch_t *d, const PGresult *r, int i, int col_target, int col_key, const char *case_id,
+                          const char *visit_id, double *lat, double *lon);
+bool dispatch_all_in(char **v, size_t n, const char *const *set);
+bool dispatch_plain_codes(char **v, size_t n, size_t max_n, size_t max_len);
+int dispatch_visit_end(PGconn *conn, dispatch_t *d, const char *visit_id, const char *state, const char *reason);
+int dispatch_reply_visit(PGconn *conn, dispatch_t *d, const char *visit_id, Pelukan__V1__CommandReply *reply);
+
+/* RecordPositions and GetApproach (dispatch_approach.c). */
+int dispatch_positions(PGconn *conn, dispatch_t *d, const Pelukan__V1__CommandRequest *req,
+                       Pelukan__V1__CommandReply *reply);
+int dispatch_get_approach(PGconn *conn, dispatch_t *d, const Pelukan__V1__CommandRequest *req,
+                          Pelukan__V1__CommandReply *reply);
+/* SubmitIdentification (dispatch_identification.c). */
+int dispatch_identification(PGconn *conn, dispatch_t *d, const Pelukan__V1__CommandRequest *req,
+                            Pelukan__V1__CommandReply *reply);
+
 /* OpenNotes: the identification notes of the request's case, the opening
  * recorded (dispatch_notes.c). */
 int dispatch_open_notes(PGconn *conn, dispatch_t *d, const Pelukan__V1__CommandRequest *req,

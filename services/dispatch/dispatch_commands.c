@@ -19,12 +19,8 @@ typedef Pelukan__V1__CommandRequest s_req_t;
 typedef Pelukan__V1__CommandReply s_reply_t;
 
 #define S_ACTIVE      "('assigned', 'accepted', 'en_route', 'on_site')"
-#define S_MAX_BATCH   2000
-#define S_NOTES_MAX   8000
 #define S_TARGET_SIZE (2 * sizeof(double))
 
-static const char *const s_guardian[] = {
-    "not_child", "with_parents", "with_relative", "guardian_is_perpetrator", "no_guardian", "institution", NULL};
 static const char *const s_decline_reasons[] = {"unavailable",          "too_far", "unsafe",
                                                 "conflict_of_interest", "other",   NULL};
 
@@ -34,12 +30,12 @@ void dispatch_command_done(Pelukan__V1__CommandReply *reply, void *arg)
     pk_arena_free(&((dispatch_t *)arg)->reply_mem);
 }
 
-static void *s_alloc(dispatch_t *d, size_t size)
+void *dispatch_alloc(dispatch_t *d, size_t size)
 {
     return pk_arena_alloc(&d->reply_mem, size);
 }
 
-static char *s_strdup(dispatch_t *d, const char *s)
+char *dispatch_strdup(dispatch_t *d, const char *s)
 {
     return pk_arena_strdup(&d->reply_mem, s);
 }
@@ -70,7 +66,7 @@ bool dispatch_point_valid(double lat, double lon)
 
 /* ---- statements: prepared once per connection ---------------------------- */
 
-static PGresult *s_exec(PGconn *conn, dispatch_t *d, const char *sql, int n, const char *const *params)
+PGresult *dispatch_exec(PGconn *conn, dispatch_t *d, const char *sql, int n, const char *const *params)
 {
     return pk_pg_exec_prepared(&d->stmts, conn, d->log, sql, n, params);
 }
@@ -85,7 +81,7 @@ bool dispatch_is_query(const Pelukan__V1__CommandRequest *req)
 
 /* ---- small helpers ------------------------------------------------------- */
 
-static bool s_all_in(char **v, size_t n, const char *const *set)
+bool dispatch_all_in(char **v, size_t n, const char *const *set)
 {
     for (size_t i = 0; i < n; i++)
         if (!pk_code_in(v[i], set))
@@ -104,7 +100,7 @@ static bool s_kecamatan_code(const char *s)
     return true;
 }
 
-static bool s_plain_codes(char **v, size_t n, size_t max_n, size_t max_len)
+bool dispatch_plain_codes(char **v, size_t n, size_t max_n, size_t max_len)
 {
     if (n > max_n)
         return false;
@@ -125,7 +121,7 @@ static void s_target_ctx(char *ctx, size_t cap, const char *case_id, const char 
 }
 
 /* Opens a visit's sealed target (row `i`, columns: target, wrapped key). */
-static bool s_open_target(dispatch_t *d, const PGresult *r, int i, int col_target, int col_key, const char *case_id,
+bool dispatch_open_target(dispatch_t *d, const PGresult *r, int i, int col_target, int col_key, const char *case_id,
                           const char *visit_id, double *lat, double *lon)
 {
     if (PQgetisnull(r, i, col_target) || PQgetisnull(r, i, col_key))
@@ -162,8 +158,8 @@ static char **s_split(dispatch_t *d, const char *list, size_t *n)
     size_t cap = 1;
     for (const char *p = list; *p; p++)
         cap += *p == ',';
-    char **out = s_alloc(d, sizeof *out * cap);
-    char *copy = s_strdup(d, list);
+    char **out = dispatch_alloc(d, sizeof *out * cap);
+    char *copy = dispatch_strdup(d, list);
     *n = 0;
     char *save = NULL;
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
@@ -174,13 +170,13 @@ static char **s_split(dispatch_t *d, const char *list, size_t *n)
 /* Row i of a result with S_COMPANION_COLS. */
 static Pelukan__V1__Companion *s_companion_of(dispatch_t *d, const PGresult *r, int i)
 {
-    Pelukan__V1__Companion *out = s_alloc(d, sizeof *out);
+    Pelukan__V1__Companion *out = dispatch_alloc(d, sizeof *out);
     pelukan__v1__companion__init(out);
-    out->companion_id = s_strdup(d, PQgetvalue(r, i, 0));
-    out->badge = s_strdup(d, PQgetvalue(r, i, 1));
+    out->companion_id = dispatch_strdup(d, PQgetvalue(r, i, 0));
+    out->badge = dispatch_strdup(d, PQgetvalue(r, i, 1));
     out->on_duty = pk_pg_bool(r, i, 2);
     out->load = (uint32_t)atoi(PQgetvalue(r, i, 3));
-    out->sex = s_strdup(d, PQgetvalue(r, i, 4));
+    out->sex = dispatch_strdup(d, PQgetvalue(r, i, 4));
     out->languages = s_split(d, PQgetvalue(r, i, 5), &out->n_languages);
     out->kecamatan_codes = s_split(d, PQgetvalue(r, i, 6), &out->n_kecamatan_codes);
     return out;
@@ -202,7 +198,7 @@ static int s_set_companion(PGconn *conn, dispatch_t *d, const s_req_t *req, s_re
         return PK_RPC_INVALID(reply, "first_name");
     if (c->sex[0] && strcmp(c->sex, "F") != 0 && strcmp(c->sex, "M") != 0)
         return PK_RPC_INVALID(reply, "sex");
-    if (!s_plain_codes(c->languages, c->n_languages, 10, 8))
+    if (!dispatch_plain_codes(c->languages, c->n_languages, 10, 8))
         return PK_RPC_INVALID(reply, "languages");
     if (c->n_kecamatan_codes > 60)
         return PK_RPC_INVALID(reply, "kecamatan_codes");
@@ -228,19 +224,19 @@ static int s_set_companion(PGconn *conn, dispatch_t *d, const s_req_t *req, s_re
      * would draw one at every change: review N12). Commands run one at a
      * time on this thread, so the update-or-insert does not race. */
     PGresult *r =
-        s_exec(conn, d,
-               "WITH u AS (UPDATE companion SET"
-               "   first_name = CASE WHEN $7 THEN first_name ELSE $2 END,"
-               "   on_duty = CASE WHEN $7 THEN on_duty ELSE $3 END,"
-               "   sex = CASE WHEN $8 THEN NULLIF($4, '') ELSE sex END,"
-               "   languages = CASE WHEN $8 THEN $5 ELSE languages END,"
-               "   kecamatan_codes = CASE WHEN $8 THEN $6 ELSE kecamatan_codes END, updated_at = now()"
-               "   WHERE id = $1 RETURNING " S_COMPANION_COLS "),"
-               " i AS (INSERT INTO companion (id, badge, first_name, on_duty, sex, languages, kecamatan_codes)"
-               "   SELECT $1, 'PDP-' || lpad(nextval('badge_seq')::text, 4, '0'), $2, $3, NULLIF($4, ''), $5, $6"
-               "   WHERE NOT EXISTS (SELECT 1 FROM u) RETURNING " S_COMPANION_COLS ")"
-               " SELECT * FROM u UNION ALL SELECT * FROM i",
-               8, p);
+        dispatch_exec(conn, d,
+                      "WITH u AS (UPDATE companion SET"
+                      "   first_name = CASE WHEN $7 THEN first_name ELSE $2 END,"
+                      "   on_duty = CASE WHEN $7 THEN on_duty ELSE $3 END,"
+                      "   sex = CASE WHEN $8 THEN NULLIF($4, '') ELSE sex END,"
+                      "   languages = CASE WHEN $8 THEN $5 ELSE languages END,"
+                      "   kecamatan_codes = CASE WHEN $8 THEN $6 ELSE kecamatan_codes END, updated_at = now()"
+                      "   WHERE id = $1 RETURNING " S_COMPANION_COLS "),"
+                      " i AS (INSERT INTO companion (id, badge, first_name, on_duty, sex, languages, kecamatan_codes)"
+                      "   SELECT $1, 'PDP-' || lpad(nextval('badge_seq')::text, 4, '0'), $2, $3, NULLIF($4, ''), $5, $6"
+                      "   WHERE NOT EXISTS (SELECT 1 FROM u) RETURNING " S_COMPANION_COLS ")"
+                      " SELECT * FROM u UNION ALL SELECT * FROM i",
+                      8, p);
     free(langs);
     free(kecs);
     if (!r)
@@ -271,14 +267,14 @@ static int s_list_companions(PGconn *conn, dispatch_t *d, const s_req_t *req, s_
     const char *p[] = {req->list_companions->companion_id};
     if (req->actor && strcmp(req->actor->role, "admin") != 0 && strcmp(p[0], pk_rpc_actor_id(req)) != 0)
         return PK_RPC_FORBIDDEN(reply, "own_only"); /* a companion reads their own duty only */
-    PGresult *r =
-        s_exec(conn, d, "SELECT " S_COMPANION_COLS " FROM companion WHERE $1 = '' OR id = $1 ORDER BY badge", 1, p);
+    PGresult *r = dispatch_exec(
+        conn, d, "SELECT " S_COMPANION_COLS " FROM companion WHERE $1 = '' OR id = $1 ORDER BY badge", 1, p);
     if (!r)
         return PK_EDB;
     int n = PQntuples(r);
-    Pelukan__V1__Companions *out = s_alloc(d, sizeof *out);
+    Pelukan__V1__Companions *out = dispatch_alloc(d, sizeof *out);
     pelukan__v1__companions__init(out);
-    out->items = s_alloc(d, sizeof *out->items * (size_t)(n ? n : 1));
+    out->items = dispatch_alloc(d, sizeof *out->items * (size_t)(n ? n : 1));
     for (int i = 0; i < n; i++)
         out->items[out->n_items++] = s_companion_of(d, r, i);
     PQclear(r);
@@ -300,7 +296,7 @@ static int s_suggest(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t 
     if (s->prefer_sex[0] && strcmp(s->prefer_sex, "F") != 0 && strcmp(s->prefer_sex, "M") != 0)
         return PK_RPC_INVALID(reply, "prefer_sex");
     char *lang = s->prefer_language;
-    if (lang[0] && !s_plain_codes(&lang, 1, 1, 8))
+    if (lang[0] && !dispatch_plain_codes(&lang, 1, 1, 8))
         return PK_RPC_INVALID(reply, "prefer_language");
     unsigned limit = s->limit ? s->limit : (unsigned)d->suggest_limit;
     if (limit > 50)
@@ -321,48 +317,48 @@ static int s_suggest(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t 
      * then the least loaded. A case whose place is not known yet (a report
      * with its kecamatan only) gets only these. Nobody on duty and free is
      * left out: every verified case can be given a companion. */
-    PGresult *r =
-        s_exec(conn, d,
-               "WITH cand AS ("
-               "  SELECT c.id, c.position FROM companion c WHERE $1::text <> '' AND c.on_duty AND c.load < $5::int"
-               "   AND c.position_at > now() - make_interval(secs => $4::int)"
-               "  ORDER BY c.position_g <-> ST_SetSRID(ST_MakePoint(NULLIF($2::text, '')::float8,"
-               "   NULLIF($1::text, '')::float8), 4326) LIMIT $3::int * 4),"
-               " near AS (SELECT id, ST_Distance(position, ST_MakePoint(NULLIF($2::text, '')::float8,"
-               "   NULLIF($1::text, '')::float8)::geography) AS dist FROM cand ORDER BY dist LIMIT $3::int),"
-               " covering AS ("
-               "  SELECT c.id, NULL::float8 AS dist FROM companion c"
-               "  WHERE c.on_duty AND c.load < $5::int"
-               "   AND c.id NOT IN (SELECT id FROM near) AND (SELECT count(*) FROM near) < $3::int"
-               "  ORDER BY ($6 <> '' AND $6 = ANY (c.kecamatan_codes)) DESC,"
-               "   (($7 = '' OR c.sex = $7) AND ($8 = '' OR $8 = ANY (c.languages))) DESC, c.load, c.id"
-               "  LIMIT $3::int),"
-               " pick AS (SELECT * FROM near UNION ALL SELECT * FROM covering)"
-               " SELECT c.id, c.first_name, c.badge, p.dist, c.load,"
-               "  ($7 = '' OR c.sex = $7) AND ($8 = '' OR $8 = ANY (c.languages)) AS pref,"
-               "  $6 <> '' AND $6 = ANY (c.kecamatan_codes) AS covers,"
-               "  ST_Y(c.position::geometry), ST_X(c.position::geometry)"
-               " FROM pick p JOIN companion c ON c.id = p.id"
-               " ORDER BY p.dist NULLS LAST, covers DESC, pref DESC, c.load, c.id LIMIT $3::int",
-               8, p);
+    PGresult *r = dispatch_exec(
+        conn, d,
+        "WITH cand AS ("
+        "  SELECT c.id, c.position FROM companion c WHERE $1::text <> '' AND c.on_duty AND c.load < $5::int"
+        "   AND c.position_at > now() - make_interval(secs => $4::int)"
+        "  ORDER BY c.position_g <-> ST_SetSRID(ST_MakePoint(NULLIF($2::text, '')::float8,"
+        "   NULLIF($1::text, '')::float8), 4326) LIMIT $3::int * 4),"
+        " near AS (SELECT id, ST_Distance(position, ST_MakePoint(NULLIF($2::text, '')::float8,"
+        "   NULLIF($1::text, '')::float8)::geography) AS dist FROM cand ORDER BY dist LIMIT $3::int),"
+        " covering AS ("
+        "  SELECT c.id, NULL::float8 AS dist FROM companion c"
+        "  WHERE c.on_duty AND c.load < $5::int"
+        "   AND c.id NOT IN (SELECT id FROM near) AND (SELECT count(*) FROM near) < $3::int"
+        "  ORDER BY ($6 <> '' AND $6 = ANY (c.kecamatan_codes)) DESC,"
+        "   (($7 = '' OR c.sex = $7) AND ($8 = '' OR $8 = ANY (c.languages))) DESC, c.load, c.id"
+        "  LIMIT $3::int),"
+        " pick AS (SELECT * FROM near UNION ALL SELECT * FROM covering)"
+        " SELECT c.id, c.first_name, c.badge, p.dist, c.load,"
+        "  ($7 = '' OR c.sex = $7) AND ($8 = '' OR $8 = ANY (c.languages)) AS pref,"
+        "  $6 <> '' AND $6 = ANY (c.kecamatan_codes) AS covers,"
+        "  ST_Y(c.position::geometry), ST_X(c.position::geometry)"
+        " FROM pick p JOIN companion c ON c.id = p.id"
+        " ORDER BY p.dist NULLS LAST, covers DESC, pref DESC, c.load, c.id LIMIT $3::int",
+        8, p);
     if (!r)
         return PK_EDB;
     int n = PQntuples(r);
-    Pelukan__V1__Suggestions *out = s_alloc(d, sizeof *out);
+    Pelukan__V1__Suggestions *out = dispatch_alloc(d, sizeof *out);
     pelukan__v1__suggestions__init(out);
     out->place_known = at != NULL;
-    out->items = s_alloc(d, sizeof *out->items * (size_t)(n ? n : 1));
+    out->items = dispatch_alloc(d, sizeof *out->items * (size_t)(n ? n : 1));
     for (int i = 0; i < n; i++) {
-        Pelukan__V1__Suggestion *it = s_alloc(d, sizeof *it);
+        Pelukan__V1__Suggestion *it = dispatch_alloc(d, sizeof *it);
         pelukan__v1__suggestion__init(it);
-        it->companion_id = s_strdup(d, PQgetvalue(r, i, 0));
-        it->first_name = s_strdup(d, PQgetvalue(r, i, 1));
-        it->badge = s_strdup(d, PQgetvalue(r, i, 2));
+        it->companion_id = dispatch_strdup(d, PQgetvalue(r, i, 0));
+        it->first_name = dispatch_strdup(d, PQgetvalue(r, i, 1));
+        it->badge = dispatch_strdup(d, PQgetvalue(r, i, 2));
         it->position_known = !PQgetisnull(r, i, 3);
         if (it->position_known) {
             it->distance_m = atof(PQgetvalue(r, i, 3));
             it->eta_minutes = dispatch_eta_minutes(it->distance_m, d->speed_kmh);
-            Pelukan__V1__GeoPoint *pos = s_alloc(d, sizeof *pos);
+            Pelukan__V1__GeoPoint *pos = dispatch_alloc(d, sizeof *pos);
             pelukan__v1__geo_point__init(pos);
             pos->lat = atof(PQgetvalue(r, i, 7));
             pos->lon = atof(PQgetvalue(r, i, 8));
@@ -384,15 +380,15 @@ static int s_suggest(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t 
 static Pelukan__V1__Visit *s_visit_of(dispatch_t *d, const PGresult *r, int i)
 {
     /* columns: id, case_id, state, kecamatan_code, assigned_at (us), identification id, companion */
-    Pelukan__V1__Visit *v = s_alloc(d, sizeof *v);
+    Pelukan__V1__Visit *v = dispatch_alloc(d, sizeof *v);
     pelukan__v1__visit__init(v);
-    v->visit_id = s_strdup(d, PQgetvalue(r, i, 0));
-    v->case_id = s_strdup(d, PQgetvalue(r, i, 1));
-    v->state = s_strdup(d, PQgetvalue(r, i, 2));
-    v->kecamatan_code = s_strdup(d, PQgetvalue(r, i, 3));
+    v->visit_id = dispatch_strdup(d, PQgetvalue(r, i, 0));
+    v->case_id = dispatch_strdup(d, PQgetvalue(r, i, 1));
+    v->state = dispatch_strdup(d, PQgetvalue(r, i, 2));
+    v->kecamatan_code = dispatch_strdup(d, PQgetvalue(r, i, 3));
     v->assigned_at_us = strtoull(PQgetvalue(r, i, 4), NULL, 10);
-    v->identification_id = s_strdup(d, PQgetvalue(r, i, 5));
-    v->companion_id = s_strdup(d, PQgetvalue(r, i, 6));
+    v->identification_id = dispatch_strdup(d, PQgetvalue(r, i, 5));
+    v->companion_id = dispatch_strdup(d, PQgetvalue(r, i, 6));
     return v;
 }
 
@@ -401,10 +397,10 @@ static Pelukan__V1__Visit *s_visit_of(dispatch_t *d, const PGresult *r, int i)
     " (extract(epoch FROM v.assigned_at) * 1000000)::bigint,"                                                          \
     " coalesce((SELECT i.id FROM identification i WHERE i.visit_id = v.id), ''), v.companion_id"
 
-static int s_reply_visit(PGconn *conn, dispatch_t *d, const char *visit_id, s_reply_t *reply)
+int dispatch_reply_visit(PGconn *conn, dispatch_t *d, const char *visit_id, s_reply_t *reply)
 {
     const char *p[] = {visit_id};
-    PGresult *r = s_exec(conn, d, "SELECT " S_VISIT_COLS " FROM visit v WHERE v.id = $1", 1, p);
+    PGresult *r = dispatch_exec(conn, d, "SELECT " S_VISIT_COLS " FROM visit v WHERE v.id = $1", 1, p);
     if (!r)
         return PK_EDB;
     if (PQntuples(r) == 1) {
@@ -428,7 +424,7 @@ static int s_assign(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *
     if (a->kecamatan_code[0] && !s_kecamatan_code(a->kecamatan_code))
         return PK_RPC_INVALID(reply, "kecamatan_code");
     const char *pc[] = {a->companion_id};
-    PGresult *c = s_exec(conn, d, "SELECT on_duty, load FROM companion WHERE id = $1 FOR UPDATE", 1, pc);
+    PGresult *c = dispatch_exec(conn, d, "SELECT on_duty, load FROM companion WHERE id = $1 FOR UPDATE", 1, pc);
     if (!c)
         return PK_EDB;
     bool found = PQntuples(c) == 1, on_duty = found && pk_pg_bool(c, 0, 0);
@@ -454,11 +450,11 @@ static int s_assign(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *
         sodium_memzero(point, sizeof point);
     }
     const char *p[] = {a->visit_id, req->case_id, a->companion_id, target, a->kecamatan_code, pk_rpc_actor_id(req)};
-    PGresult *r = s_exec(conn, d,
-                         "INSERT INTO visit (id, case_id, companion_id, state, target_sealed, kecamatan_code,"
-                         " assigned_by) VALUES ($1, $2, $3, 'assigned', $4::bytea, NULLIF($5, ''), $6)"
-                         " ON CONFLICT (case_id) WHERE state IN " S_ACTIVE " DO NOTHING RETURNING id",
-                         6, p);
+    PGresult *r = dispatch_exec(conn, d,
+                                "INSERT INTO visit (id, case_id, companion_id, state, target_sealed, kecamatan_code,"
+                                " assigned_by) VALUES ($1, $2, $3, 'assigned', $4::bytea, NULLIF($5, ''), $6)"
+                                " ON CONFLICT (case_id) WHERE state IN " S_ACTIVE " DO NOTHING RETURNING id",
+                                6, p);
     free(target);
     if (!r)
         return PK_EDB;
@@ -480,13 +476,13 @@ static int s_assign(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *
     if (pk_outbox_add(conn, d->log, &env) != 0)
         return PK_EDB;
     pk_metric_add(d->m_assigned, 1);
-    return s_reply_visit(conn, d, a->visit_id, reply);
+    return dispatch_reply_visit(conn, d, a->visit_id, reply);
 }
 
 /* Ends a visit's hold on its companion and its target. The place stays
  * sealed a while as a quiet place (pings near it are dropped), and the
  * companion's last position, perhaps taken there, is forgotten (N2). */
-static int s_visit_end(PGconn *conn, dispatch_t *d, const char *visit_id, const char *state, const char *reason)
+int dispatch_visit_end(PGconn *conn, dispatch_t *d, const char *visit_id, const char *state, const char *reason)
 {
     const char *p[] = {visit_id, state, reason};
     return pk_pg_run(conn, d->log,
@@ -530,13 +526,13 @@ static PGresult *s_step_visit(PGconn *conn, dispatch_t *d, const s_req_t *req, s
     char age[16];
     snprintf(age, sizeof age, "%d", d->position_max_age_s);
     const char *p[] = {req->visit_step->visit_id, age};
-    PGresult *r = s_exec(conn, d,
-                         "SELECT v.case_id, v.companion_id, v.state, v.target_sealed, k.wrapped_key,"
-                         "  ST_Y(c.position::geometry), ST_X(c.position::geometry),"
-                         "  coalesce(c.position_at > now() - make_interval(secs => $2::int), false)"
-                         " FROM visit v JOIN companion c ON c.id = v.companion_id"
-                         " LEFT JOIN case_key k ON k.case_id = v.case_id WHERE v.id = $1 FOR UPDATE OF v",
-                         2, p);
+    PGresult *r = dispatch_exec(conn, d,
+                                "SELECT v.case_id, v.companion_id, v.state, v.target_sealed, k.wrapped_key,"
+                                "  ST_Y(c.position::geometry), ST_X(c.position::geometry),"
+                                "  coalesce(c.position_at > now() - make_interval(secs => $2::int), false)"
+                                " FROM visit v JOIN companion c ON c.id = v.companion_id"
+                                " LEFT JOIN case_key k ON k.case_id = v.case_id WHERE v.id = $1 FOR UPDATE OF v",
+                                2, p);
     *rc = r ? 0 : PK_EDB;
     if (r && (PQntuples(r) != 1 || strcmp(PQgetvalue(r, 0, 1), pk_rpc_actor_id(req)) != 0)) {
         PQclear(r);
@@ -572,7 +568,7 @@ static void s_step_event(dispatch_t *d, const PGresult *r, const char *case_id, 
     case PELUKAN__V1__VISIT_STEP__STEP__STEP_EN_ROUTE: {
         ev->en_route.visit_id = s->visit_id;
         double tlat, tlon;
-        if (pk_pg_bool(r, 0, 7) && s_open_target(d, r, 0, 3, 4, case_id, s->visit_id, &tlat, &tlon))
+        if (pk_pg_bool(r, 0, 7) && dispatch_open_target(d, r, 0, 3, 4, case_id, s->visit_id, &tlat, &tlon))
             ev->en_route.eta_minutes = dispatch_eta_minutes(
                 dispatch_distance_m(atof(PQgetvalue(r, 0, 5)), atof(PQgetvalue(r, 0, 6)), tlat, tlon), d->speed_kmh);
         env->payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_EN_ROUTE;
@@ -622,33 +618,33 @@ static int s_step(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *re
     /* Arrived by hand after the arrival was seen by the radius: the same
      * success, nothing new (issue 22 §3). */
     if (s->step == PELUKAN__V1__VISIT_STEP__STEP__STEP_ARRIVED && strcmp(state, "on_site") == 0)
-        return s_reply_visit(conn, d, s->visit_id, reply);
+        return dispatch_reply_visit(conn, d, s->visit_id, reply);
     if (!s_state_in(state, s_steps[k].from))
         return PK_RPC_CONFLICT(reply, "invalid_visit_state");
     const char *pv[] = {s->visit_id};
     rc = s_steps[k].sql ? pk_pg_run(conn, d->log, s_steps[k].sql, 1, pv)
-                        : s_visit_end(conn, d, s->visit_id, "declined", s->reason_code);
+                        : dispatch_visit_end(conn, d, s->visit_id, "declined", s->reason_code);
     if (rc != 0 || pk_outbox_add(conn, d->log, &env) != 0)
         return PK_EDB;
     if (env.payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ARRIVED)
         pk_metric_add(d->m_arrivals, 1);
-    return s_reply_visit(conn, d, s->visit_id, reply);
+    return dispatch_reply_visit(conn, d, s->visit_id, reply);
 }
 
 static int s_list_visits(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
 {
     const char *p[] = {pk_rpc_actor_id(req)};
-    PGresult *r = s_exec(conn, d,
-                         "SELECT " S_VISIT_COLS " FROM visit v WHERE v.companion_id = $1"
-                         " AND (v.state IN " S_ACTIVE " OR v.ended_at > now() - interval '1 day')"
-                         " ORDER BY v.assigned_at DESC LIMIT 50",
-                         1, p);
+    PGresult *r = dispatch_exec(conn, d,
+                                "SELECT " S_VISIT_COLS " FROM visit v WHERE v.companion_id = $1"
+                                " AND (v.state IN " S_ACTIVE " OR v.ended_at > now() - interval '1 day')"
+                                " ORDER BY v.assigned_at DESC LIMIT 50",
+                                1, p);
     if (!r)
         return PK_EDB;
     int n = PQntuples(r);
-    Pelukan__V1__Visits *out = s_alloc(d, sizeof *out);
+    Pelukan__V1__Visits *out = dispatch_alloc(d, sizeof *out);
     pelukan__v1__visits__init(out);
-    out->items = s_alloc(d, sizeof *out->items * (size_t)(n ? n : 1));
+    out->items = dispatch_alloc(d, sizeof *out->items * (size_t)(n ? n : 1));
     for (int i = 0; i < n; i++)
         out->items[out->n_items++] = s_visit_of(d, r, i);
     PQclear(r);
@@ -661,10 +657,10 @@ static int s_list_visits(PGconn *conn, dispatch_t *d, const s_req_t *req, s_repl
 static int s_get_visit(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
 {
     const char *p[] = {req->get_visit->visit_id};
-    PGresult *r = s_exec(conn, d,
-                         "SELECT " S_VISIT_COLS ", v.target_sealed, k.wrapped_key FROM visit v"
-                         " LEFT JOIN case_key k ON k.case_id = v.case_id WHERE v.id = $1",
-                         1, p);
+    PGresult *r = dispatch_exec(conn, d,
+                                "SELECT " S_VISIT_COLS ", v.target_sealed, k.wrapped_key FROM visit v"
+                                " LEFT JOIN case_key k ON k.case_id = v.case_id WHERE v.id = $1",
+                                1, p);
     if (!r)
         return PK_EDB;
     if (PQntuples(r) != 1) {
@@ -677,10 +673,10 @@ static int s_get_visit(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_
     }
     Pelukan__V1__Visit *v = s_visit_of(d, r, 0);
     double lat, lon;
-    bool opened = s_open_target(d, r, 0, 7, 8, v->case_id, v->visit_id, &lat, &lon);
+    bool opened = dispatch_open_target(d, r, 0, 7, 8, v->case_id, v->visit_id, &lat, &lon);
     PQclear(r);
     if (opened) {
-        Pelukan__V1__GeoPoint *g = s_alloc(d, sizeof *g);
+        Pelukan__V1__GeoPoint *g = dispatch_alloc(d, sizeof *g);
         pelukan__v1__geo_point__init(g);
         g->lat = lat;
         g->lon = lon;
@@ -695,418 +691,6 @@ static int s_get_visit(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_
     /* The reply holds the place: it must not be stored in plain text as
      * command replies are. A retry opens it again and is recorded again. */
     return PK_RPC_IDEMPOTENT;
-}
-
-/* ---- the approach ---------------------------------------------------------- */
-
-static Pelukan__V1__Approach *s_approach(dispatch_t *d, const char *case_id, const char *visit_id, const char *first,
-                                         const char *badge)
-{
-    Pelukan__V1__Approach *a = s_alloc(d, sizeof *a);
-    pelukan__v1__approach__init(a);
-    a->case_id = s_strdup(d, case_id);
-    a->visit_id = s_strdup(d, visit_id);
-    a->first_name = s_strdup(d, first);
-    a->badge = s_strdup(d, badge);
-    a->state = "en_route";
-    return a;
-}
-
-static void s_approach_position(dispatch_t *d, Pelukan__V1__Approach *a, double clat, double clon, uint64_t at_us,
-                                bool target_known, double tlat, double tlon)
-{
-    Pelukan__V1__GeoPoint *g = s_alloc(d, sizeof *g);
-    pelukan__v1__geo_point__init(g);
-    g->lat = clat;
-    g->lon = clon;
-    a->companion = g;
-    a->position_known = true;
-    a->position_at_us = at_us;
-    if (target_known) {
-        a->distance_m = round(dispatch_distance_m(clat, clon, tlat, tlon));
-        a->eta_minutes = dispatch_eta_minutes(a->distance_m, d->speed_kmh);
-    }
-}
-
-static int s_get_approach(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
-{
-    char age[16];
-    snprintf(age, sizeof age, "%d", d->position_max_age_s);
-    const char *p[] = {req->case_id, age};
-    PGresult *r = s_exec(conn, d,
-                         "SELECT v.id, v.state, c.first_name, c.badge, v.target_sealed, k.wrapped_key,"
-                         "  ST_Y(c.position::geometry), ST_X(c.position::geometry),"
-                         "  (extract(epoch FROM c.position_at) * 1000000)::bigint,"
-                         "  coalesce(c.position_at > now() - make_interval(secs => $2::int), false)"
-                         " FROM visit v JOIN companion c ON c.id = v.companion_id"
-                         " LEFT JOIN case_key k ON k.case_id = v.case_id"
-                         " WHERE v.case_id = $1 ORDER BY v.assigned_at DESC LIMIT 1",
-                         2, p);
-    if (!r)
-        return PK_EDB;
-    /* Before any companion leaves (none assigned yet, or not on the way):
-     * a conflict, as the contract says; after: gone, with why. */
-    const char *state = PQntuples(r) == 1 ? PQgetvalue(r, 0, 1) : "";
-    if (!state[0] || strcmp(state, "assigned") == 0 || strcmp(state, "accepted") == 0 ||
-        strcmp(state, "declined") == 0) {
-        PQclear(r);
-        PK_RPC_CONFLICT(reply, "not_en_route");
-        return PK_RPC_READ_ONLY;
-    }
-    if (strcmp(state, "en_route") != 0) {
-        bool arrived = strcmp(state, "on_site") == 0 || strcmp(state, "completed") == 0;
-        PQclear(r);
-        pk_rpc_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_GONE, arrived ? "arrived" : "visit_over", NULL);
-        return PK_RPC_READ_ONLY;
-    }
-    Pelukan__V1__Approach *a =
-        s_approach(d, req->case_id, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3));
-    if (pk_pg_bool(r, 0, 9)) {
-        double tlat = 0, tlon = 0;
-        bool known = s_open_target(d, r, 0, 4, 5, req->case_id, a->visit_id, &tlat, &tlon);
-        s_approach_position(d, a, atof(PQgetvalue(r, 0, 6)), atof(PQgetvalue(r, 0, 7)),
-                            strtoull(PQgetvalue(r, 0, 8), NULL, 10), known, tlat, tlon);
-    }
-    PQclear(r);
-    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_APPROACH;
-    reply->approach = a;
-    return PK_RPC_READ_ONLY;
-}
-
-/* ---- RecordPositions -------------------------------------------------------- */
-
-/* Appends `s` to a growing text buffer. */
-typedef struct {
-    char *p;
-    size_t len, cap;
-} s_buf_t;
-
-static void s_put(s_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void s_put(s_buf_t *b, const char *fmt, ...)
-{
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n >= 0 && b->p && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        b->cap = b->cap ? b->cap * 2 + (size_t)n : 4096 + (size_t)n;
-        b->p = pk_realloc(b->p, b->cap);
-    }
-}
-
-/* A ping near a place visited earlier: the approach keeps the distance, in
- * 500 m steps, and the ETA; the position is withheld (N2). */
-static void s_approach_withhold(dispatch_t *d, Pelukan__V1__Approach *a)
-{
-    a->companion = NULL;
-    a->position_known = false;
-    a->position_at_us = 0;
-    if (a->distance_m > 0) {
-        a->distance_m = ceil(a->distance_m / 500.0) * 500.0;
-        a->eta_minutes = dispatch_eta_minutes(a->distance_m, d->speed_kmh);
-    }
-}
-
-/* For each ping of `rp`, "t" when it lies within the quiet radius of a
- * place its companion visited in the quiet time (the places of ended
- * visits, opened with their case keys and wiped from memory after), as a
- * PostgreSQL boolean array into `out`; 0 or PK_EDB. */
-static int s_quiet_pings(PGconn *conn, dispatch_t *d, const Pelukan__V1__RecordPositions *rp, const char *ids,
-                         s_buf_t *out)
-{
-    char secs[24];
-    snprintf(secs, sizeof secs, "%d", d->quiet_s);
-    const char *p[] = {ids, secs};
-    PGresult *r =
-        s_exec(conn, d,
-               "SELECT v.companion_id, v.case_id, v.id, v.quiet_sealed, k.wrapped_key FROM visit v"
-               " JOIN case_key k ON k.case_id = v.case_id WHERE v.quiet_sealed IS NOT NULL"
-               " AND v.companion_id = ANY ($1::text[]) AND v.ended_at > now() - make_interval(secs => $2::int)",
-               2, p);
-    if (!r)
-        return PK_EDB;
-    int n = PQntuples(r);
-    double(*places)[2] = pk_calloc((size_t)(n ? n : 1), sizeof *places);
-    bool *opened = pk_calloc((size_t)(n ? n : 1), sizeof *opened);
-    for (int k = 0; k < n; k++)
-        opened[k] =
-            s_open_target(d, r, k, 3, 4, PQgetvalue(r, k, 1), PQgetvalue(r, k, 2), &places[k][0], &places[k][1]);
-    for (size_t i = 0; i < rp->n_positions; i++) {
-        const Pelukan__V1__Position *ping = rp->positions[i];
-        bool near = false;
-        for (int k = 0; k < n && !near; k++)
-            near = opened[k] && strcmp(PQgetvalue(r, k, 0), ping->companion_id) == 0 &&
-                   dispatch_distance_m(ping->lat, ping->lon, places[k][0], places[k][1]) <= d->quiet_radius_m;
-        s_put(out, "%s%s", i ? "," : "{", near ? "t" : "f");
-        if (near)
-            pk_metric_add(d->m_quiet, 1);
-    }
-    s_put(out, "}");
-    sodium_memzero(places, sizeof *places * (size_t)(n ? n : 1));
-    free(places);
-    free(opened);
-    PQclear(r);
-    return 0;
-}
-
-static int s_positions(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
-{
-    const Pelukan__V1__RecordPositions *rp = req->record_positions;
-    if (rp->n_positions == 0 || rp->n_positions > S_MAX_BATCH)
-        return PK_RPC_INVALID(reply, "positions");
-    s_buf_t ids = {0}, lats = {0}, lons = {0}, accs = {0}, ats = {0};
-    for (size_t i = 0; i < rp->n_positions; i++) {
-        const Pelukan__V1__Position *p = rp->positions[i];
-        char *id = p->companion_id;
-        if (!dispatch_point_valid(p->lat, p->lon) || !s_plain_codes(&id, 1, 1, PK_ID_HEX_LEN) ||
-            !isfinite(p->accuracy_m) || p->accuracy_m < 0) {
-            free(ids.p), free(lats.p), free(lons.p), free(accs.p), free(ats.p);
-            return PK_RPC_INVALID(reply, "positions");
-        }
-        const char *sep = i ? "," : "{";
-        s_put(&ids, "%s%s", sep, id);
-        s_put(&lats, "%s%.7f", sep, p->lat);
-        s_put(&lons, "%s%.7f", sep, p->lon);
-        s_put(&accs, "%s%.1f", sep, (double)p->accuracy_m);
-        s_put(&ats, "%s%llu", sep, (unsigned long long)p->at_us);
-    }
-    s_put(&ids, "}"), s_put(&lats, "}"), s_put(&lons, "}"), s_put(&accs, "}"), s_put(&ats, "}");
-    s_buf_t quiet = {0};
-    if (s_quiet_pings(conn, d, rp, ids.p, &quiet) != 0) {
-        free(ids.p), free(lats.p), free(lons.p), free(accs.p), free(ats.p), free(quiet.p);
-        return PK_EDB;
-    }
-    const char *params[] = {ids.p, lats.p, lons.p, accs.p, ats.p, quiet.p};
-    /* One statement: the newest ping per companion moves its position
-     * (older ones arriving late do not), and the en-route visits of the
-     * companions who moved come back with their sealed targets. A ping
-     * taken during a visit may locate the victim's place: it is never
-     * logged, and a companion on site keeps no position at all (review
-     * H1). A ping near a place visited earlier (quiet) is neither logged
-     * nor kept, and its approach shows no position (N2). Only the other
-     * pings outside visits are logged, for the retention. */
-    PGresult *r = s_exec(
-        conn, d,
-        "WITH p AS (SELECT * FROM unnest($1::text[], $2::float8[], $3::float8[], $4::real[], $5::bigint[],"
-        "   $6::bool[]) AS p (cid, lat, lon, acc, at_us, quiet)),"
-        " known AS (SELECT p.*, to_timestamp(p.at_us / 1000000.0) AS at,"
-        "   ST_MakePoint(p.lon, p.lat)::geography AS pos,"
-        "   (SELECT max(v.state) FROM visit v WHERE v.companion_id = p.cid AND v.state IN ('en_route', 'on_site'))"
-        "     AS visiting"
-        "   FROM p JOIN companion c ON c.id = p.cid),"
-        " latest AS (SELECT DISTINCT ON (cid) * FROM known ORDER BY cid, at_us DESC),"
-        " moved AS (UPDATE companion c"
-        "   SET position = CASE WHEN l.visiting = 'on_site' OR l.quiet THEN NULL ELSE l.pos END,"
-        "   position_at = CASE WHEN l.quiet THEN NULL ELSE l.at END FROM latest l"
-        "   WHERE c.id = l.cid AND (c.position_at IS NULL OR c.position_at <= l.at)"
-        "   RETURNING c.id, c.first_name, c.badge, l.lat, l.lon, l.at_us, l.quiet),"
-        " logged AS (INSERT INTO position_log (companion_id, at, position, accuracy_m)"
-        "   SELECT cid, at, pos, acc FROM known WHERE visiting IS NULL AND NOT quiet)"
-        " SELECT 'v', v.id, v.case_id, m.first_name, m.badge, m.lat, m.lon, m.at_us, v.target_sealed, k.wrapped_key,"
-        "  m.id, m.quiet"
-        " FROM moved m JOIN visit v ON v.companion_id = m.id AND v.state = 'en_route'"
-        " LEFT JOIN case_key k ON k.case_id = v.case_id"
-        " UNION ALL SELECT 'u', p.cid, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM p"
-        " WHERE NOT EXISTS (SELECT 1 FROM companion c WHERE c.id = p.cid)",
-        6, params);
-    free(ids.p), free(lats.p), free(lons.p), free(accs.p), free(ats.p), free(quiet.p);
-    if (!r)
-        return PK_EDB;
-    pk_metric_add(d->m_pings, (int64_t)rp->n_positions);
-    int n = PQntuples(r);
-    Pelukan__V1__Approaches *out = s_alloc(d, sizeof *out);
-    pelukan__v1__approaches__init(out);
-    out->items = s_alloc(d, sizeof *out->items * (size_t)(n ? n : 1));
-    out->unknown_companions = s_alloc(d, sizeof(char *) * (size_t)(n ? n : 1));
-    bool events = false;
-    for (int i = 0; i < n; i++) {
-        if (PQgetvalue(r, i, 0)[0] == 'u') {
-            out->unknown_companions[out->n_unknown_companions++] = s_strdup(d, PQgetvalue(r, i, 1));
-            continue;
-        }
-        const char *visit_id = PQgetvalue(r, i, 1), *case_id = PQgetvalue(r, i, 2);
-        Pelukan__V1__Approach *a = s_approach(d, case_id, visit_id, PQgetvalue(r, i, 3), PQgetvalue(r, i, 4));
-        double tlat = 0, tlon = 0;
-        bool known = s_open_target(d, r, i, 8, 9, case_id, visit_id, &tlat, &tlon);
-        s_approach_position(d, a, atof(PQgetvalue(r, i, 5)), atof(PQgetvalue(r, i, 6)),
-                            strtoull(PQgetvalue(r, i, 7), NULL, 10), known, tlat, tlon);
-        if (pk_pg_bool(r, i, 11))
-            s_approach_withhold(d, a);
-        if (known && a->distance_m <= d->arrival_radius_m) {
-            /* Arrived: the visit moves on site, and says so. */
-            const char *pv[] = {visit_id};
-            if (pk_pg_run(conn, d->log,
-                          "WITH v AS (UPDATE visit SET state = 'on_site', arrived_at = now(), arrival_method = 'radius'"
-                          " WHERE id = $1 RETURNING companion_id)"
-                          " UPDATE companion SET position = NULL WHERE id = (SELECT companion_id FROM v)",
-                          1, pv) != 0) {
-                PQclear(r);
-                return PK_EDB;
-            }
-            Pelukan__V1__Envelope env;
-            uint8_t eid[16];
-            Pelukan__V1__Actor actor;
-            pk_envelope_for_command(&env, eid, &actor, "dispatch", req, case_id);
-            actor.id = PQgetvalue(r, i, 10); /* the companion whose ping it was */
-            Pelukan__V1__CompanionArrived arrived = PELUKAN__V1__COMPANION_ARRIVED__INIT;
-            arrived.visit_id = (char *)visit_id;
-            arrived.method = "radius";
-            env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ARRIVED;
-            env.companion_arrived = &arrived;
-            if (pk_outbox_add(conn, d->log, &env) != 0) {
-                PQclear(r);
-                return PK_EDB;
-            }
-            a->state = "on_site";
-            events = true;
-            pk_metric_add(d->m_arrivals, 1);
-        }
-        out->items[out->n_items++] = a;
-    }
-    PQclear(r);
-    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_APPROACHES;
-    reply->approaches = out;
-    /* Pings are many and each is soon replaced: they need not wait for the
-     * disk. An arrival is a step of the case and does. */
-    if (!events && pk_pg_run(conn, d->log, "SET LOCAL synchronous_commit = off", 0, NULL) != 0)
-        return PK_EDB;
-    return PK_RPC_IDEMPOTENT;
-}
-
-/* ---- SubmitIdentification ----------------------------------------------------- */
-
-/* The request's field at fault, or NULL: codes from their lists, a
- * consent only with the consent given, notes of a bounded size. */
-static const char *s_ident_invalid(const Pelukan__V1__SubmitIdentification *s)
-{
-    if (!s_all_in(s->needs, s->n_needs, pk_codes_need) || s->n_needs > 5)
-        return "needs";
-    if (!s_all_in(s->recommended_services, s->n_recommended_services, pk_codes_service) ||
-        s->n_recommended_services > 8)
-        return "recommended_services";
-    if (!s_all_in(s->recommended_agencies, s->n_recommended_agencies, pk_codes_agency) || s->n_recommended_agencies > 5)
-        return "recommended_agencies";
-    if (!s_all_in(s->consented_agencies, s->n_consented_agencies, pk_codes_agency) || s->n_consented_agencies > 5 ||
-        (!s->referral_consent && s->n_consented_agencies > 0))
-        return "consented_agencies";
-    if (!pk_code_in(s->guardian_situation, s_guardian))
-        return "guardian_situation";
-    size_t notes_len = strlen(s->notes);
-    if (notes_len > S_NOTES_MAX || !pk_utf8_valid(s->notes, notes_len))
-        return "notes";
-    return NULL;
-}
-
-/* The report's row `id` of the visit of `case_id`, its notes sealed with
- * the case key. 0, a refusal already in `reply`, or PK_E*. */
-static int s_ident_insert(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply, const char *id,
-                          const char *case_id)
-{
-    const Pelukan__V1__SubmitIdentification *s = req->submit_identification;
-    char *notes = NULL;
-    if (s->notes[0]) {
-        uint8_t key[PK_DATAKEY_BYTES];
-        int rc = pk_pg_case_key(conn, &d->stmts, d->keys, d->log, case_id, true, key);
-        if (rc != 0)
-            return rc == PK_ECRYPTO ? PK_RPC_CONFLICT(reply, "case_erased") : rc;
-        char ctx[160];
-        snprintf(ctx, sizeof ctx, "case:%s:identification:%s:notes", case_id, id);
-        notes = pk_pg_sealed(key, ctx, s->notes, strlen(s->notes));
-        sodium_memzero(key, sizeof key);
-    }
-    char *needs = pk_pg_text_array(s->needs, s->n_needs),
-         *svcs = pk_pg_text_array(s->recommended_services, s->n_recommended_services),
-         *agcs = pk_pg_text_array(s->recommended_agencies, s->n_recommended_agencies),
-         *cons = pk_pg_text_array(s->consented_agencies, s->n_consented_agencies);
-    const char *p[] = {id,
-                       s->visit_id,
-                       case_id,
-                       pk_rpc_actor_id(req),
-                       s->situation_confirmed ? "t" : "f",
-                       s->immediate_danger ? "t" : "f",
-                       needs,
-                       svcs,
-                       agcs,
-                       s->referral_consent ? "t" : "f",
-                       cons,
-                       s->guardian_situation,
-                       notes};
-    int rc = pk_pg_run(conn, d->log,
-                       "INSERT INTO identification (id, visit_id, case_id, companion_id, situation_confirmed,"
-                       " immediate_danger, needs, recommended_services, recommended_agencies, referral_consent,"
-                       " consented_agencies, guardian_situation, notes_sealed)"
-                       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::bytea)",
-                       13, p);
-    free(notes), free(needs), free(svcs), free(agcs), free(cons);
-    return rc != 0 || s_visit_end(conn, d, s->visit_id, "completed", "") != 0 ? PK_EDB : 0;
-}
-
-/* IdentificationReportSubmitted (codes only, never the notes) and
- * VisitCompleted. */
-static int s_ident_events(PGconn *conn, dispatch_t *d, const s_req_t *req, const char *id, const char *case_id)
-{
-    const Pelukan__V1__SubmitIdentification *s = req->submit_identification;
-    Pelukan__V1__Envelope env;
-    uint8_t eid[16];
-    Pelukan__V1__Actor actor;
-    pk_envelope_for_command(&env, eid, &actor, "dispatch", req, case_id);
-    Pelukan__V1__IdentificationReportSubmitted ev = PELUKAN__V1__IDENTIFICATION_REPORT_SUBMITTED__INIT;
-    ev.report_id = (char *)id;
-    ev.visit_id = s->visit_id;
-    ev.situation_confirmed = s->situation_confirmed;
-    ev.immediate_danger = s->immediate_danger;
-    ev.needs = s->needs, ev.n_needs = s->n_needs;
-    ev.recommended_services = s->recommended_services, ev.n_recommended_services = s->n_recommended_services;
-    ev.recommended_agencies = s->recommended_agencies, ev.n_recommended_agencies = s->n_recommended_agencies;
-    ev.consented_agencies = s->consented_agencies, ev.n_consented_agencies = s->n_consented_agencies;
-    ev.referral_consent = s->referral_consent;
-    ev.guardian_situation = s->guardian_situation;
-    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_IDENTIFICATION_REPORT_SUBMITTED;
-    env.identification_report_submitted = &ev;
-    if (pk_outbox_add(conn, d->log, &env) != 0)
-        return PK_EDB;
-    Pelukan__V1__VisitCompleted done = PELUKAN__V1__VISIT_COMPLETED__INIT;
-    done.visit_id = s->visit_id;
-    pk_envelope_for_command(&env, eid, &actor, "dispatch", req, case_id);
-    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_COMPLETED;
-    env.visit_completed = &done;
-    return pk_outbox_add(conn, d->log, &env) != 0 ? PK_EDB : 0;
-}
-
-/* SubmitIdentification: by the visit's companion, on site; the visit ends. */
-static int s_identification(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
-{
-    const Pelukan__V1__SubmitIdentification *s = req->submit_identification;
-    const char *bad = s_ident_invalid(s);
-    if (bad)
-        return PK_RPC_INVALID(reply, bad);
-    const char *pv[] = {s->visit_id};
-    PGresult *r = s_exec(conn, d, "SELECT case_id, companion_id, state FROM visit WHERE id = $1 FOR UPDATE", 1, pv);
-    if (!r)
-        return PK_EDB;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        return PK_RPC_NOT_FOUND(reply, "visit_not_found");
-    }
-    bool mine = strcmp(PQgetvalue(r, 0, 1), pk_rpc_actor_id(req)) == 0,
-         on_site = strcmp(PQgetvalue(r, 0, 2), "on_site") == 0;
-    char case_id[PK_ID_HEX_LEN + 1], id[PK_ID_HEX_LEN + 1];
-    snprintf(case_id, sizeof case_id, "%s", PQgetvalue(r, 0, 0));
-    PQclear(r);
-    if (!mine)
-        return PK_RPC_NOT_FOUND(reply, "visit_not_found"); /* not "not yours": that would confirm it exists */
-    if (!on_site)
-        return PK_RPC_CONFLICT(reply, "invalid_visit_state");
-    pk_id_new(id);
-    int rc = s_ident_insert(conn, d, req, reply, id, case_id);
-    if (rc != 0 || reply->status)
-        return rc;
-    rc = s_ident_events(conn, d, req, id, case_id);
-    return rc ? rc : s_reply_visit(conn, d, s->visit_id, reply);
 }
 
 int dispatch_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg)
@@ -1124,15 +708,15 @@ int dispatch_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Peluk
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_VISIT_STEP:
         return s_step(conn, d, req, reply);
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_RECORD_POSITIONS:
-        return s_positions(conn, d, req, reply);
+        return dispatch_positions(conn, d, req, reply);
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_APPROACH:
-        return s_get_approach(conn, d, req, reply);
+        return dispatch_get_approach(conn, d, req, reply);
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_VISITS:
         return s_list_visits(conn, d, req, reply);
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_VISIT:
         return s_get_visit(conn, d, req, reply);
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_SUBMIT_IDENTIFICATION:
-        return s_identification(conn, d, req, reply);
+        return dispatch_identification(conn, d, req, reply);
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_OPEN_NOTES:
         return dispatch_open_notes(conn, d, req, reply);
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING: {
