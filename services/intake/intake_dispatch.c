@@ -1,7 +1,7 @@
 /* intake_dispatch.c -- the gateway to the dispatch service: the admin's
- * suggestion and assignment, the companion's duty, pings, visit steps and
- * identification report, and the reporter's view of the approaching
- * companion (one answer, or a Server-Sent Events stream).
+ * suggestion and assignment, the companion's pings, and the reporter's
+ * view of the approaching companion (one answer, or a Server-Sent Events
+ * stream). The companion's duty, visits and their steps: intake_visits.c.
  *
  * Commands go out on one DEALER on the event loop (pk_rpc_uv). Pings that
  * arrive together travel as one RecordPositions command, and its answer
@@ -66,28 +66,6 @@ struct intake_dispatch {
     pk_metric_t *m_pings, *m_batches, *m_streams, *m_pushed;
 };
 
-static json_t *s_visit_json(const Pelukan__V1__Visit *v)
-{
-    json_t *j = json_pack("{s:s, s:s, s:s, s:s?, s:I, s:s?}", "visit_id", v->visit_id, "case_id", v->case_id, "state",
-                          v->state, "kecamatan_code", v->kecamatan_code[0] ? v->kecamatan_code : NULL, "assigned_at_us",
-                          (json_int_t)v->assigned_at_us, "identification_id",
-                          v->identification_id[0] ? v->identification_id : NULL);
-    if (v->where_case == PELUKAN__V1__VISIT__WHERE_LOCATION)
-        json_object_set_new(j, "location", json_pack("{s:f, s:f}", "lat", v->location->lat, "lon", v->location->lon));
-    return j;
-}
-
-static void s_answer_visit(int rc, const s_reply_t *reply, void *arg)
-{
-    intake_call_t *c = arg;
-    if (intake_cmd_failed(c, "dispatch", rc, reply))
-        return;
-    intake_json(c->req, 200,
-                reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_VISIT ? s_visit_json(reply->visit)
-                                                                               : json_object());
-    intake_call_free(c);
-}
-
 /* The pending hand-over of the place settled: the answer goes out. */
 static void s_pending_settled(pk_db_txn_t *txn, int status, void *arg)
 {
@@ -128,14 +106,14 @@ static void s_assign_answered(int rc, const s_reply_t *reply, void *arg)
         pk_db_txn_submit(txn, s_pending_dropped, c->in);
     }
     if (!taken || !c->pending_opening[0]) {
-        s_answer_visit(rc, reply, c);
+        intake_visit_answer(rc, reply, c);
         return;
     }
     /* The answer waits in c->body for the opening's commit (the request's
      * body is done with). */
     json_decref(c->body);
-    c->body =
-        reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_VISIT ? s_visit_json(reply->visit) : json_object();
+    c->body = reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_VISIT ? intake_visit_json(reply->visit)
+                                                                             : json_object();
     static const char *const fields[] = {"location"};
     const char *p[] = {c->pending_opening};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
@@ -391,85 +369,6 @@ pk_rpc_uv_t *intake_dispatch_rpc(intake_dispatch_t *dp)
     return dp->rpc;
 }
 
-/* ---- PUT /v1/companion/status ------------------------------------------------------- */
-
-static void s_status_done(int rc, const s_reply_t *reply, void *arg)
-{
-    intake_call_t *c = arg;
-    if (intake_cmd_failed(c, "dispatch", rc, reply))
-        return;
-    const Pelukan__V1__Companion *m =
-        reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_COMPANION ? reply->companion : NULL;
-    intake_json(c->req, 200,
-                m ? json_pack("{s:s, s:s, s:b, s:i}", "companion_id", m->companion_id, "badge", m->badge, "on_duty",
-                              m->on_duty, "load", (int)m->load)
-                  : json_object());
-    intake_call_free(c);
-}
-
-static void s_status_named(pk_db_txn_t *txn, int status, void *arg)
-{
-    intake_call_t *c = arg;
-    if (!intake_db_ok(c, txn, status))
-        return;
-    const PGresult *r = pk_db_txn_result(txn, 0);
-    /* The reporter sees only the first name. */
-    char first[64] = "";
-    if (PQntuples(r) == 1)
-        intake_first_name(PQgetvalue(r, 0, 0), first, sizeof first);
-    json_t *errors = json_object();
-    size_t nl, nk;
-    const char **langs = intake_strings(c->body, "languages", 10, &nl, errors);
-    const char **kecs = intake_strings(c->body, "kecamatan_codes", 60, &nk, errors);
-    if (intake_invalid(c, errors, "Data tidak valid")) {
-        free(langs);
-        free(kecs);
-        return;
-    }
-    s_req_t req;
-    Pelukan__V1__Actor actor;
-    intake_cmd_init(c, &req, &actor, NULL);
-    Pelukan__V1__SetCompanion s = PELUKAN__V1__SET_COMPANION__INIT;
-    s.first_name = first;
-    s.on_duty = json_is_true(json_object_get(c->body, "on_duty"));
-    const char *sex = json_string_value(json_object_get(c->body, "sex"));
-    s.sex = (char *)(sex ? sex : "");
-    s.languages = (char **)langs;
-    s.n_languages = nl;
-    s.kecamatan_codes = (char **)kecs;
-    s.n_kecamatan_codes = nk;
-    /* What the body leaves out is kept: going on duty does not wipe the
-     * coverage an admin set. */
-    s.set_profile = json_object_get(c->body, "sex") || json_object_get(c->body, "languages") ||
-                    json_object_get(c->body, "kecamatan_codes");
-    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SET_COMPANION;
-    req.set_companion = &s;
-    pk_rpc_uv_call(c->in->dispatch->rpc, &req, S_TIMEOUT_MS, S_RETRIES, s_status_done, c);
-    free(langs);
-    free(kecs);
-}
-
-void intake_dispatch_status(intake_call_t *c)
-{
-    static const char *const keys[] = {"on_duty", "sex", "languages", "kecamatan_codes", NULL};
-    json_t *errors = intake_strict_body(c, keys);
-    if (!errors)
-        return;
-    bool on;
-    intake_bool_field(c->body, "on_duty", true, &on, errors);
-    json_t *sex = json_object_get(c->body, "sex");
-    if (sex && !json_is_null(sex) &&
-        (!json_is_string(sex) ||
-         (strcmp(json_string_value(sex), "F") != 0 && strcmp(json_string_value(sex), "M") != 0)))
-        json_object_set_new(errors, "sex", json_string("F atau M"));
-    if (intake_invalid(c, errors, "Data tidak valid"))
-        return;
-    const char *p[] = {c->staff_id};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn, "SELECT display_name FROM staff WHERE id = $1", 1, p);
-    pk_db_txn_submit(txn, s_status_named, c);
-}
-
 /* ---- POST /v1/companion/location: batched pings ------------------------------------ */
 
 static void s_push_approach(intake_dispatch_t *dp, const Pelukan__V1__Approach *a);
@@ -587,173 +486,6 @@ void intake_dispatch_location(intake_call_t *c)
     snprintf(p->companion_id, sizeof p->companion_id, "%s", c->staff_id);
     pk_metric_add(dp->m_pings, 1);
     s_flush(dp);
-}
-
-/* ---- the companion's visits ---------------------------------------------------------- */
-
-static void s_visits_done(int rc, const s_reply_t *reply, void *arg)
-{
-    intake_call_t *c = arg;
-    if (intake_cmd_failed(c, "dispatch", rc, reply))
-        return;
-    json_t *items = json_array();
-    for (size_t i = 0; reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_VISITS && i < reply->visits->n_items;
-         i++)
-        json_array_append_new(items, s_visit_json(reply->visits->items[i]));
-    intake_json(c->req, 200, json_pack("{s:o}", "visits", items));
-    intake_call_free(c);
-}
-
-void intake_dispatch_visits(intake_call_t *c)
-{
-    s_req_t req;
-    Pelukan__V1__Actor actor;
-    intake_cmd_init(c, &req, &actor, NULL);
-    Pelukan__V1__ListVisits lv = PELUKAN__V1__LIST_VISITS__INIT;
-    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_VISITS;
-    req.list_visits = &lv;
-    pk_rpc_uv_call(c->in->dispatch->rpc, &req, S_TIMEOUT_MS, S_RETRIES, s_visits_done, c);
-}
-
-static bool s_visit_param(intake_call_t *c)
-{
-    if (intake_hex_id(pk_http_param(c->req, 0)))
-        return true;
-    intake_error(c->req, 404, "visit_not_found", intake_cmd_message("visit_not_found"), NULL);
-    intake_call_free(c);
-    return false;
-}
-
-void intake_dispatch_visit(intake_call_t *c)
-{
-    if (!s_visit_param(c))
-        return;
-    s_req_t req;
-    Pelukan__V1__Actor actor;
-    intake_cmd_init(c, &req, &actor, NULL);
-    Pelukan__V1__GetVisit gv = PELUKAN__V1__GET_VISIT__INIT;
-    gv.visit_id = (char *)pk_http_param(c->req, 0);
-    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_VISIT;
-    req.get_visit = &gv;
-    pk_rpc_uv_call(c->in->dispatch->rpc, &req, S_TIMEOUT_MS, S_RETRIES, s_answer_visit, c);
-}
-
-static void s_visit_step(intake_call_t *c, Pelukan__V1__VisitStep__Step step, bool takes_reason)
-{
-    if (!s_visit_param(c))
-        return;
-    static const char *const with_reason[] = {"reason_code", NULL}, *const none[] = {NULL};
-    json_t *errors = intake_strict_body(c, takes_reason ? with_reason : none);
-    if (!errors)
-        return;
-    const char *reason = json_string_value(json_object_get(c->body, "reason_code"));
-    if (takes_reason && (!reason || !*reason || strlen(reason) > 64))
-        json_object_set_new(errors, "reason_code",
-                            json_string("unavailable, too_far, unsafe, conflict_of_interest atau other"));
-    if (intake_invalid(c, errors, "Data tidak valid"))
-        return;
-    s_req_t req;
-    Pelukan__V1__Actor actor;
-    intake_cmd_init(c, &req, &actor, NULL);
-    Pelukan__V1__VisitStep vs = PELUKAN__V1__VISIT_STEP__INIT;
-    vs.visit_id = (char *)pk_http_param(c->req, 0);
-    vs.step = step;
-    vs.reason_code = (char *)(reason ? reason : "");
-    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_VISIT_STEP;
-    req.visit_step = &vs;
-    pk_rpc_uv_call(c->in->dispatch->rpc, &req, S_TIMEOUT_MS, S_RETRIES, s_answer_visit, c);
-}
-
-void intake_dispatch_accept(intake_call_t *c)
-{
-    s_visit_step(c, PELUKAN__V1__VISIT_STEP__STEP__STEP_ACCEPT, false);
-}
-
-void intake_dispatch_en_route(intake_call_t *c)
-{
-    s_visit_step(c, PELUKAN__V1__VISIT_STEP__STEP__STEP_EN_ROUTE, false);
-}
-
-void intake_dispatch_arrived(intake_call_t *c)
-{
-    s_visit_step(c, PELUKAN__V1__VISIT_STEP__STEP__STEP_ARRIVED, false);
-}
-
-void intake_dispatch_decline(intake_call_t *c)
-{
-    s_visit_step(c, PELUKAN__V1__VISIT_STEP__STEP__STEP_DECLINE, true);
-}
-
-void intake_dispatch_identification(intake_call_t *c)
-{
-    if (!s_visit_param(c))
-        return;
-    const char *key = pk_http_header(c->req, "idempotency-key");
-    if (key && !intake_idempotency_key_ok(key)) {
-        intake_error(c->req, 400, "bad_idempotency_key", "Idempotency-Key: 1-128 huruf, angka atau . _ : -", NULL);
-        intake_call_free(c);
-        return;
-    }
-    static const char *const keys[] = {"situation_confirmed",
-                                       "immediate_danger",
-                                       "needs",
-                                       "recommended_services",
-                                       "recommended_agencies",
-                                       "referral_consent",
-                                       "consented_agencies",
-                                       "guardian_situation",
-                                       "notes",
-                                       NULL};
-    json_t *errors = intake_strict_body(c, keys);
-    if (!errors)
-        return;
-    Pelukan__V1__SubmitIdentification si = PELUKAN__V1__SUBMIT_IDENTIFICATION__INIT;
-    bool confirmed = false, danger = false, consent = false;
-    intake_bool_field(c->body, "situation_confirmed", true, &confirmed, errors);
-    intake_bool_field(c->body, "immediate_danger", true, &danger, errors);
-    intake_bool_field(c->body, "referral_consent", true, &consent, errors);
-    si.situation_confirmed = confirmed;
-    si.immediate_danger = danger;
-    si.referral_consent = consent;
-    const char **needs = intake_strings(c->body, "needs", 5, &si.n_needs, errors);
-    const char **svcs = intake_strings(c->body, "recommended_services", 8, &si.n_recommended_services, errors);
-    const char **agcs = intake_strings(c->body, "recommended_agencies", 5, &si.n_recommended_agencies, errors);
-    const char **cons = intake_strings(c->body, "consented_agencies", 5, &si.n_consented_agencies, errors);
-    const char *guardian = json_string_value(json_object_get(c->body, "guardian_situation"));
-    if (!guardian)
-        json_object_set_new(errors, "guardian_situation", json_string("wajib diisi (not_child jika bukan anak)"));
-    json_t *notes = json_object_get(c->body, "notes");
-    if (notes && !json_is_string(notes))
-        json_object_set_new(errors, "notes", json_string("teks"));
-    if (intake_invalid(c, errors, "Laporan identifikasi tidak valid")) {
-        free(needs), free(svcs), free(agcs), free(cons);
-        return;
-    }
-    s_req_t req;
-    Pelukan__V1__Actor actor;
-    intake_cmd_init(c, &req, &actor, NULL);
-    si.visit_id = (char *)pk_http_param(c->req, 0);
-    si.needs = (char **)needs;
-    si.recommended_services = (char **)svcs;
-    si.recommended_agencies = (char **)agcs;
-    si.consented_agencies = (char **)cons;
-    si.guardian_situation = (char *)guardian;
-    si.notes = (char *)(notes ? json_string_value(notes) : "");
-    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SUBMIT_IDENTIFICATION;
-    req.submit_identification = &si;
-    /* With an Idempotency-Key, the command id is the key's (with who and
-     * which visit): a report sent again after a lost connection is the
-     * same command, which dispatch answers from its record. */
-    uint8_t cid[16];
-    if (key) {
-        char *seed = pk_asprintf("identification:%s:%s:%s", c->staff_id, si.visit_id, key);
-        crypto_generichash(cid, sizeof cid, (const uint8_t *)seed, strlen(seed), NULL, 0);
-        free(seed);
-        req.command_id.data = cid;
-        req.command_id.len = sizeof cid;
-    }
-    pk_rpc_uv_call(c->in->dispatch->rpc, &req, S_TIMEOUT_MS, S_RETRIES, s_answer_visit, c);
-    free(needs), free(svcs), free(agcs), free(cons);
 }
 
 /* ---- the reporter's view ------------------------------------------------------------- */

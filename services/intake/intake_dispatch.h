@@ -17,6 +17,10 @@ void intake_dispatch_recheck(intake_dispatch_t *dp);
 /* The command client to dispatch, for routes kept in other files. */
 pk_rpc_uv_t *intake_dispatch_rpc(intake_dispatch_t *dp);
 
+/* A visit as the API shows it, and a command's answer of one (intake_visits.c). */
+json_t *intake_visit_json(const Pelukan__V1__Visit *v);
+void intake_visit_answer(int rc, const Pelukan__V1__CommandReply *reply, void *arg);
+
 /* Staff routes (after authentication and the role check). */
 void intake_dispatch_suggest(intake_call_t *c);        /* GET  /v1/staff/cases/{id}/companions */
 void intake_dispatch_assign(intake_call_t *c);         /* POST /v1/staff/cases/{id}/assign */
