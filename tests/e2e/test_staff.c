@@ -348,6 +348,17 @@ Test(staff, login_lockout_password_change_logout_and_accounts)
     free(out);
     cr_assert_eq(pkt_ctl(T.env, "staff disable --login admin1", NULL, &out), 0, "%s", out);
     free(out);
+    /* Made and disabled from the command line, each is an event of intake's
+     * like a change through the API (security review N1), by "pelukanctl";
+     * the refused second add made none. */
+    char *sql = pk_asprintf(
+        "SELECT count(*) FROM intake.outbox WHERE topic = 'intake.staff_account_changed'"
+        " AND position(convert_to('pelukanctl', 'UTF8') IN envelope) > 0"
+        " AND position(convert_to((SELECT id FROM intake.staff WHERE login = 'admin1'), 'UTF8') IN envelope) > 0");
+    char *by_ctl = pkt_sql_value(T.db, sql);
+    cr_assert_str_eq(by_ctl, "2", "created and disabled, once each");
+    free(by_ctl);
+    free(sql);
     cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/staff/accounts", NULL, t2, NULL, NULL), 401);
 
     pkt_intake_stop(&T);

@@ -1,12 +1,17 @@
 /* ctl_staff.c -- `pelukanctl staff add|list|disable`: staff accounts in
  * the intake schema, for the first admin and for scripts (make run seeds
- * its demo staff with it). Connects as the intake role. */
+ * its demo staff with it). Connects as the intake role. Each change is a
+ * StaffAccountChanged event in intake's outbox, in the transaction that
+ * makes it, like a change made through the API (security review N1): the
+ * auditors see accounts made or disabled from the command line too, by
+ * the actor "pelukanctl". */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../services/intake/intake_staff.h"
 #include "ctl.h"
+#include "pelukan/bus.h"
 #include "pelukan/crypto.h"
 #include "pelukan/db.h"
 #include "pelukan/util.h"
@@ -20,6 +25,53 @@ static PGconn *s_intake_db(const ctl_t *ctl)
     if (!conn)
         fprintf(stderr, "pelukanctl: cannot connect to the intake database\n");
     return conn;
+}
+
+/* The account change as an event of intake's, inside the open transaction. */
+static int s_changed(PGconn *conn, const ctl_t *ctl, const char *staff_id, const char *role,
+                     Pelukan__V1__StaffAccountChanged__Change change)
+{
+    Pelukan__V1__Envelope env;
+    uint8_t eid[16];
+    pk_envelope_init(&env, eid, "intake", "", "");
+    Pelukan__V1__Actor actor = PELUKAN__V1__ACTOR__INIT;
+    actor.kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
+    actor.id = "pelukanctl";
+    env.actor = &actor;
+    Pelukan__V1__StaffAccountChanged ev = PELUKAN__V1__STAFF_ACCOUNT_CHANGED__INIT;
+    ev.staff_id = (char *)staff_id;
+    ev.role = (char *)role;
+    ev.change = change;
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_STAFF_ACCOUNT_CHANGED;
+    env.staff_account_changed = &ev;
+    return pk_outbox_add(conn, ctl->log, &env);
+}
+
+/* Runs `sql` in a transaction with its StaffAccountChanged when it changed
+ * one account (its id and role are the result's first two columns). Returns
+ * the result (caller clears it) or NULL on a failure, said on stderr. */
+static PGresult *s_change(PGconn *conn, const ctl_t *ctl, const char *what, const char *sql, int n,
+                          const char *const *p, Pelukan__V1__StaffAccountChanged__Change change)
+{
+    PGresult *r = PQexec(conn, "BEGIN");
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    r = ok ? PQexecParams(conn, sql, n, NULL, p, NULL, NULL, 0) : NULL;
+    ok = r && PQresultStatus(r) == PGRES_TUPLES_OK;
+    if (!ok)
+        fprintf(stderr, "pelukanctl staff %s: %s", what, r ? PQresultErrorMessage(r) : PQerrorMessage(conn));
+    if (ok && PQntuples(r) == 1 && s_changed(conn, ctl, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), change) != 0) {
+        fprintf(stderr, "pelukanctl staff %s: the event could not be written\n", what);
+        ok = false;
+    }
+    PGresult *end = PQexec(conn, ok ? "COMMIT" : "ROLLBACK");
+    ok = ok && PQresultStatus(end) == PGRES_COMMAND_OK;
+    PQclear(end);
+    if (!ok) {
+        PQclear(r);
+        return NULL;
+    }
+    return r;
 }
 
 static const char *s_arg(int argc, char **argv, const char *name)
@@ -90,15 +142,14 @@ int ctl_staff_add(const ctl_t *ctl, int argc, char **argv)
         return CTL_ERROR;
     }
     const char *p[] = {id, login, name, role, agency ? agency : "", hash, email ? email : ""};
-    PGresult *r = PQexecParams(conn,
-                               "INSERT INTO staff (id, login, display_name, role, agency_code, password_hash, email)"
-                               " VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, NULLIF($7, ''))"
-                               " ON CONFLICT (login) DO NOTHING",
-                               7, NULL, p, NULL, NULL, 0);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-        fprintf(stderr, "pelukanctl staff add: %s", PQresultErrorMessage(r));
+    PGresult *r = s_change(conn, ctl, "add",
+                           "INSERT INTO staff (id, login, display_name, role, agency_code, password_hash, email)"
+                           " VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, NULLIF($7, ''))"
+                           " ON CONFLICT (login) DO NOTHING RETURNING id, role",
+                           7, p, PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_CREATED);
+    if (!r) {
         rc = CTL_ERROR;
-    } else if (strcmp(PQcmdTuples(r), "1") != 0) {
+    } else if (PQntuples(r) != 1) {
         fprintf(stderr, "pelukanctl staff add: login \"%s\" exists already\n", login);
         rc = CTL_FAILED;
     } else {
@@ -146,14 +197,13 @@ int ctl_staff_disable(const ctl_t *ctl, int argc, char **argv)
     if (!conn)
         return CTL_ERROR;
     const char *p[] = {login};
-    PGresult *r = PQexecParams(conn,
-                               "WITH d AS (UPDATE staff SET disabled = true WHERE login = $1 RETURNING id),"
-                               " s AS (DELETE FROM staff_session WHERE staff_id IN (SELECT id FROM d))"
-                               " SELECT id FROM d",
-                               1, NULL, p, NULL, NULL, 0);
+    PGresult *r = s_change(conn, ctl, "disable",
+                           "WITH d AS (UPDATE staff SET disabled = true WHERE login = $1 RETURNING id, role),"
+                           " s AS (DELETE FROM staff_session WHERE staff_id IN (SELECT id FROM d))"
+                           " SELECT id, role FROM d",
+                           1, p, PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_DISABLED);
     int rc = CTL_OK;
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        fprintf(stderr, "pelukanctl staff disable: %s", PQresultErrorMessage(r));
+    if (!r) {
         rc = CTL_ERROR;
     } else if (PQntuples(r) != 1) {
         fprintf(stderr, "pelukanctl staff disable: no login \"%s\"\n", login);
