@@ -418,6 +418,16 @@ int pk_rpc_opening_key(PGconn *conn, pk_pg_stmts_t *stmts, const pk_keyring_t *k
     return 0;
 }
 
+Pelukan__V1__Notes *pk_rpc_notes_reply(pk_arena_t **arena, Pelukan__V1__CommandReply *reply, int rows)
+{
+    Pelukan__V1__Notes *out = pk_arena_alloc(arena, sizeof *out);
+    pelukan__v1__notes__init(out);
+    out->items = pk_arena_alloc(arena, sizeof *out->items * (size_t)(rows > 0 ? rows : 1));
+    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_NOTES;
+    reply->notes = out;
+    return out;
+}
+
 int pk_rpc_http_status(Pelukan__V1__CommandReply__Status status)
 {
     switch (status) {

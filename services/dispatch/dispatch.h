@@ -58,6 +58,8 @@ PGresult *dispatch_exec(PGconn *conn, dispatch_t *d, const char *sql, int n, con
 bool dispatch_open_target(dispatch_t *d, const PGresult *r, int i, int col_target, int col_key, const char *case_id,
                           const char *visit_id, double *lat, double *lon);
 bool dispatch_all_in(char **v, size_t n, const char *const *set);
+/* A point in the reply memory. */
+Pelukan__V1__GeoPoint *dispatch_point(dispatch_t *d, double lat, double lon);
 bool dispatch_plain_codes(char **v, size_t n, size_t max_n, size_t max_len);
 int dispatch_visit_end(PGconn *conn, dispatch_t *d, const char *visit_id, const char *state, const char *reason);
 int dispatch_reply_visit(PGconn *conn, dispatch_t *d, const char *visit_id, Pelukan__V1__CommandReply *reply);

@@ -38,11 +38,7 @@ static Pelukan__V1__Approach *s_approach(dispatch_t *d, const char *case_id, con
 static void s_approach_position(dispatch_t *d, Pelukan__V1__Approach *a, double clat, double clon, uint64_t at_us,
                                 bool target_known, double tlat, double tlon)
 {
-    Pelukan__V1__GeoPoint *g = dispatch_alloc(d, sizeof *g);
-    pelukan__v1__geo_point__init(g);
-    g->lat = clat;
-    g->lon = clon;
-    a->companion = g;
+    a->companion = dispatch_point(d, clat, clon);
     a->position_known = true;
     a->position_at_us = at_us;
     if (target_known) {

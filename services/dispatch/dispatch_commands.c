@@ -40,6 +40,15 @@ char *dispatch_strdup(dispatch_t *d, const char *s)
     return pk_arena_strdup(&d->reply_mem, s);
 }
 
+Pelukan__V1__GeoPoint *dispatch_point(dispatch_t *d, double lat, double lon)
+{
+    Pelukan__V1__GeoPoint *g = dispatch_alloc(d, sizeof *g);
+    pelukan__v1__geo_point__init(g);
+    g->lat = lat;
+    g->lon = lon;
+    return g;
+}
+
 /* ---- geometry ------------------------------------------------------------ */
 
 double dispatch_distance_m(double lat1, double lon1, double lat2, double lon2)
@@ -358,11 +367,7 @@ static int s_suggest(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t 
         if (it->position_known) {
             it->distance_m = atof(PQgetvalue(r, i, 3));
             it->eta_minutes = dispatch_eta_minutes(it->distance_m, d->speed_kmh);
-            Pelukan__V1__GeoPoint *pos = dispatch_alloc(d, sizeof *pos);
-            pelukan__v1__geo_point__init(pos);
-            pos->lat = atof(PQgetvalue(r, i, 7));
-            pos->lon = atof(PQgetvalue(r, i, 8));
-            it->position = pos;
+            it->position = dispatch_point(d, atof(PQgetvalue(r, i, 7)), atof(PQgetvalue(r, i, 8)));
         }
         it->load = (uint32_t)atoi(PQgetvalue(r, i, 4));
         it->preference_met = pk_pg_bool(r, i, 5);
@@ -676,12 +681,8 @@ static int s_get_visit(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_
     bool opened = dispatch_open_target(d, r, 0, 7, 8, v->case_id, v->visit_id, &lat, &lon);
     PQclear(r);
     if (opened) {
-        Pelukan__V1__GeoPoint *g = dispatch_alloc(d, sizeof *g);
-        pelukan__v1__geo_point__init(g);
-        g->lat = lat;
-        g->lon = lon;
         v->where_case = PELUKAN__V1__VISIT__WHERE_LOCATION;
-        v->location = g;
+        v->location = dispatch_point(d, lat, lon);
         char *fields[] = {"location"};
         if (pk_rpc_record_opening(conn, d->log, "dispatch", req, v->case_id, "visit", fields, 1) != 0)
             return PK_EDB;

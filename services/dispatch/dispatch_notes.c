@@ -48,14 +48,10 @@ int dispatch_open_notes(PGconn *conn, dispatch_t *d, const Pelukan__V1__CommandR
         PQclear(r);
         return PK_EDB;
     }
-    Pelukan__V1__Notes *out = pk_arena_alloc(&d->reply_mem, sizeof *out);
-    pelukan__v1__notes__init(out);
-    out->items = pk_arena_alloc(&d->reply_mem, sizeof *out->items * (size_t)(rows ? rows : 1));
+    Pelukan__V1__Notes *out = pk_rpc_notes_reply(&d->reply_mem, reply, rows);
     for (int i = 0; i < rows; i++)
         out->items[out->n_items++] = s_note(d, r, i, opened ? key : NULL, req->case_id);
     sodium_memzero(key, sizeof key);
     PQclear(r);
-    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_NOTES;
-    reply->notes = out;
     return PK_RPC_IDEMPOTENT;
 }

@@ -54,14 +54,10 @@ int referral_open_notes(PGconn *conn, referral_t *r, const Pelukan__V1__CommandR
         PQclear(res);
         return PK_EDB;
     }
-    Pelukan__V1__Notes *out = pk_arena_alloc(&r->reply_mem, sizeof *out);
-    pelukan__v1__notes__init(out);
-    out->items = pk_arena_alloc(&r->reply_mem, sizeof *out->items * (size_t)(rows ? rows : 1));
+    Pelukan__V1__Notes *out = pk_rpc_notes_reply(&r->reply_mem, reply, rows);
     for (int i = 0; i < rows; i++)
         out->items[out->n_items++] = s_note(r, res, i, opened ? key : NULL, req->case_id);
     sodium_memzero(key, sizeof key);
     PQclear(res);
-    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_NOTES;
-    reply->notes = out;
     return PK_RPC_IDEMPOTENT;
 }

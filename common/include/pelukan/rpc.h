@@ -79,6 +79,10 @@ int pk_rpc_opening_key(PGconn *conn, pk_pg_stmts_t *stmts, const pk_keyring_t *k
                        const char *producer, const Pelukan__V1__CommandRequest *req, const char *purpose,
                        const char *field, int rows, uint8_t key[PK_DATAKEY_BYTES], bool *opened) PK_MUST_CHECK;
 
+/* The Notes answer of OpenNotes, room for `rows` items, in `arena`, set as
+ * the reply's result: the owner fills items[n_items++]. */
+Pelukan__V1__Notes *pk_rpc_notes_reply(pk_arena_t **arena, Pelukan__V1__CommandReply *reply, int rows);
+
 #define PK_RPC_READ_ONLY  1
 #define PK_RPC_IDEMPOTENT 2
 typedef int (*pk_rpc_handler_fn)(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply,

@@ -61,7 +61,8 @@ export function ReportWizard(props: {
   const b = d.body;
   // Her contact-safety choices, asked here and not before her story (issue
   // 22 §5): her last ones, or the defaults, said plainly; sent with the report.
-  const safety: Safety = (b.contact_safety as Safety | undefined) ?? store.settings().safety ?? DEFAULT_SAFETY;
+  const [saved] = useState<Safety>(() => store.settings().safety ?? DEFAULT_SAFETY);
+  const safety: Safety = (b.contact_safety as Safety | undefined) ?? saved;
   const self = b.reporter.kind === 'victim';
   const t: T = (key, vars) => props.t(self ? (SELF[key] ?? key) : key, vars);
   // The catalogue's words in her language (Sundanese too: issue 22 §5).
