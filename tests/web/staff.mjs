@@ -223,6 +223,7 @@ async function companion() {
   await page.reload();
   await page.getByRole('button', { name: 'Selesai bertugas' }).waitFor();
   await page.getByTestId('duty').getByText(/^Bertugas\./).waitFor();
+  await page.getByTestId('push').getByText(/Tugas baru dikirim lewat SMS/).waitFor(); // and how visits reach her
 
   // The admin sees the companion's position in the suggestion and assigns.
   const sug = await call('GET', `/v1/staff/cases/${caseId}/companions`, admin);

@@ -12,7 +12,7 @@ import type { T } from './common';
 import { codes, kecamatanList, word } from './words';
 import type { Visit } from './types';
 import { CaseBrief, type Brief } from './CaseBrief';
-import { pushOff, pushOn, type PushState } from './push';
+import { pushNow, pushOff, pushOn, type PushState } from './push';
 import { ReachRequest } from './ReachRequest';
 import { IdentificationForm } from './IdentificationForm';
 const DECLINE = codes('visit_decline');
@@ -31,10 +31,16 @@ export function CompanionPhone(props: { t: T; lang: StaffLang; token: string; ex
   const enRoute = visits.some((v) => v.state === 'en_route');
   // What waits for a second tap: going off duty, or declining a visit.
   const [confirm, setConfirm] = useState<string | null>(null);
+  // How a new visit reaches her: a notification on this phone, or SMS.
+  const [push, setPush] = useState<PushState | null>(null);
   // Duty as the server holds it (a reload must not show "off" while on).
   useEffect(() => {
     void api<{ on_duty: boolean }>('GET', '/v1/companion/status', { token: props.token })
-      .then(({ data }) => setOnDuty(data.on_duty))
+      .then(({ data }) => {
+        setOnDuty(data.on_duty);
+        // After a reload too, she is told how a new visit reaches her.
+        if (data.on_duty) void pushNow(props.token).then(setPush);
+      })
       .catch((x) => x instanceof HttpError && x.status === 401 && props.expired());
   }, []);
   // En route the screen stays on: positions stop when it goes dark.
@@ -104,8 +110,6 @@ export function CompanionPhone(props: { t: T; lang: StaffLang; token: string; ex
       clearInterval(tick);
     };
   }, [onDuty, enRoute]);
-  // How a new visit reaches her: a notification on this phone, or SMS.
-  const [push, setPush] = useState<PushState | null>(null);
   const duty = async (on: boolean) => {
     try {
       await api('PUT', '/v1/companion/status', { token: props.token, body: { on_duty: on } });

@@ -26,6 +26,18 @@ export async function pushOn(token: string): Promise<PushState> {
   }
 }
 
+// How new visits reach her now, read without asking anything: push when
+// the server holds a subscription and this browser still has one.
+export async function pushNow(token: string): Promise<PushState> {
+  try {
+    const { data } = await api<{ subscribed: boolean }>('GET', '/v1/staff/push', { token });
+    const reg = await navigator.serviceWorker?.getRegistration('/staff/');
+    return data.subscribed && (await reg?.pushManager?.getSubscription()) ? 'on' : 'sms';
+  } catch {
+    return 'sms';
+  }
+}
+
 // No more pushes here: going off duty, or signing out.
 export async function pushOff(token: string): Promise<void> {
   try {
