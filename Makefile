@@ -121,7 +121,9 @@ lint: deps $(PROTO_H) tools/lint/node_modules/.stamp
 	cd proto && ../tools/lint/node_modules/.bin/buf breaking --against ../$(PROTO_BASELINE)
 	@# The outbox's row has one shape, in common/ (issue 24: no hand-written insert in a service).
 	@! grep -rn 'INSERT INTO outbox' services/ || { echo "lint: write outbox rows with PK_OUTBOX_INSERT_SQL/_SELECT or pk_outbox_add"; exit 1; }
-	@echo "lint: clean (cppcheck, redocly, buf lint, buf breaking against $(PROTO_BASELINE), outbox rows through common)"
+	@# pelukanctl makes accounts with common's checks, not intake's code (issue 24).
+	@! grep -rn 'services/intake\|INTAKE_LIB' tools/pelukanctl/ || { echo "lint: pelukanctl must not use intake's code or headers"; exit 1; }
+	@echo "lint: clean (cppcheck, redocly, buf lint, buf breaking against $(PROTO_BASELINE), outbox rows through common, pelukanctl apart from intake)"
 
 clean:
 	rm -rf build build-asan web/src/shared/api/schema.d.ts

@@ -14,3 +14,4 @@ const char *const pk_codes_service[] = {"pengaduan",
                                         NULL};
 const char *const pk_codes_need[] = {"medical", "legal", "psychological", "shelter", "economic", NULL};
 const char *const pk_codes_agency[] = {"uptd_ppa", "puspaga", "faskes", "polres_ppa", "lbh", NULL};
+const char *const pk_codes_role[] = {"admin", "companion", "agency", "supervisor", "auditor", NULL};

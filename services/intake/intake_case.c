@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pelukan/codes.h"
 #include "pelukan/util.h"
 
 static const char *const s_states[] = {"",         "submitted", "verified",  "assigned", "en_route",
@@ -41,17 +42,10 @@ static const struct {
 
 unsigned intake_role_bit(const char *role)
 {
-    static const struct {
-        const char *name;
-        unsigned bit;
-    } roles[] = {{"admin", INTAKE_ADMIN},
-                 {"companion", INTAKE_COMPANION},
-                 {"agency", INTAKE_AGENCY},
-                 {"supervisor", INTAKE_SUPERVISOR},
-                 {"auditor", INTAKE_AUDITOR}};
-    for (size_t i = 0; role && i < PK_ARRAY_LEN(roles); i++)
-        if (strcmp(roles[i].name, role) == 0)
-            return roles[i].bit;
+    /* The bits follow pk_codes_role's order (intake_case.h). */
+    for (size_t i = 0; role && pk_codes_role[i]; i++)
+        if (strcmp(pk_codes_role[i], role) == 0)
+            return INTAKE_ADMIN << i;
     return 0;
 }
 

@@ -8,7 +8,8 @@
 
 #include "pelukan/v1/events.pb-c.h"
 
-/* Roles, as bits: a route's table entry says which may call it. */
+/* Roles, as bits: a route's table entry says which may call it. The staff
+ * roles in the order of pk_codes_role (pelukan/codes.h). */
 enum {
     INTAKE_ANYONE = 1 << 0, /* no authentication */
     INTAKE_REPORTER = 1 << 1,

@@ -10,6 +10,7 @@
 #include "intake_http.h"
 #include "intake_report.h"
 #include "intake_staff.h"
+#include "pelukan/account.h"
 
 /* $1 the staff member: her duty, her number, and the admins on duty. */
 static const char S_READ_SQL[] =
@@ -67,7 +68,7 @@ void intake_duty_set(intake_call_t *c)
     }
     if (!json_is_boolean(on))
         json_object_set_new(errors, "on_duty", json_string("wajib diisi: true atau false"));
-    if (ph && (!json_is_string(ph) || intake_phone_normalize(json_string_value(ph), phone) != 0))
+    if (ph && (!json_is_string(ph) || pk_phone_normalize(json_string_value(ph), phone) != 0))
         json_object_set_new(errors, "phone", json_string("nomor HP Indonesia, mis. 0812-3456-7890"));
     else if (!ph && json_is_true(on))
         json_object_set_new(errors, "phone", json_string("wajib diisi saat mulai piket: ke nomor ini laporan darurat dikirim"));

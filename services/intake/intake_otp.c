@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "intake_call.h"
+#include "pelukan/account.h"
 #include "pelukan/netaddr.h"
 #include "pelukan/util.h"
 
@@ -166,7 +167,7 @@ void intake_otp_request(pk_http_req_t *req, void *arg)
     }
     json_t *phone = json_object_get(c->body, "phone");
     if (json_object_size(c->body) != 1 || !json_is_string(phone) ||
-        intake_phone_normalize(json_string_value(phone), c->phone) != 0) {
+        pk_phone_normalize(json_string_value(phone), c->phone) != 0) {
         intake_error(req, 422, "invalid_phone", "Nomor HP tidak valid",
                      json_pack("{s:s}", "phone", "gunakan nomor seluler Indonesia, mis. 0812xxxxxxxx"));
         intake_call_free(c);
@@ -306,7 +307,7 @@ void intake_otp_verify(pk_http_req_t *req, void *arg)
     json_t *fields = json_object();
     json_t *phone = json_object_get(c->body, "phone"), *code = json_object_get(c->body, "code"),
            *request = json_object_get(c->body, "request_id");
-    if (!json_is_string(phone) || intake_phone_normalize(json_string_value(phone), c->phone) != 0)
+    if (!json_is_string(phone) || pk_phone_normalize(json_string_value(phone), c->phone) != 0)
         json_object_set_new(fields, "phone", json_string("nomor HP tidak valid"));
     if (!json_is_string(code) || json_string_length(code) != 6 || strspn(json_string_value(code), "0123456789") != 6)
         json_object_set_new(fields, "code", json_string("kode terdiri dari 6 angka"));

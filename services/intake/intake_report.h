@@ -23,11 +23,6 @@ void intake_catalog_add(intake_catalog_t *self, const char *kind, const char *co
 const char *intake_catalog_label(const intake_catalog_t *self, const char *kind, const char *code);
 bool intake_catalog_has(const intake_catalog_t *self, const char *kind, const char *code);
 
-/* Normalises an Indonesian mobile number given as 08xx, 628xx or +62 8xx
- * (spaces, dashes, dots and parentheses allowed) to E.164 "+628..." with 8
- * to 11 digits after "+628". Returns 0 or PK_EINVAL. */
-int intake_phone_normalize(const char *in, char out[24]) PK_MUST_CHECK;
-
 #define INTAKE_MAX_FORMS 7
 
 typedef struct {

@@ -11,6 +11,7 @@
 #include "intake_case.h"
 #include "intake_report.h"
 #include "intake_staff.h"
+#include "pelukan/account.h"
 #include "pelukan/bus.h"
 #include "pelukan/util.h"
 
@@ -687,7 +688,7 @@ static void s_account_hashed(intake_call_t *c, int rc, const char *hash)
     const char *role = json_string_value(json_object_get(c->body, "role"));
     const char *phone = json_string_value(json_object_get(c->body, "phone"));
     char e164[24] = "";
-    if (phone && intake_phone_normalize(phone, e164) != 0)
+    if (phone && pk_phone_normalize(phone, e164) != 0)
         e164[0] = '\0'; /* checked before: not reached */
     const char *p[] = {c->case_id,
                        json_string_value(json_object_get(c->body, "login")),
@@ -715,7 +716,7 @@ void intake_staff_account_create(intake_call_t *c)
         return;
     }
     json_t *errors = json_object();
-    (void)intake_staff_account_check(c->body, errors);
+    (void)pk_account_check(c->body, errors);
     if (intake_invalid(c, errors, "Data tidak valid"))
         return;
     if (!s_manages(c, json_string_value(json_object_get(c->body, "role")))) {
@@ -850,47 +851,3 @@ void intake_staff_account_reset(intake_call_t *c)
 }
 
 /* ---- validation (pure) ---------------------------------------------------------- */
-
-int intake_staff_account_check(const json_t *body, json_t *errors)
-{
-    static const char *const keys[] = {"login", "display_name", "role", "agency_code", "password", "email", "phone",
-                                       NULL};
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)body, key, v)
-    {
-        bool known = false;
-        for (const char *const *k = keys; *k; k++)
-            known = known || strcmp(*k, key) == 0;
-        if (!known)
-            json_object_set_new(errors, key, json_string("tidak dikenal"));
-    }
-    const char *login = json_string_value(json_object_get(body, "login"));
-    size_t n = login ? strlen(login) : 0;
-    if (n < 3 || n > 64 || strspn(login, "abcdefghijklmnopqrstuvwxyz0123456789._-") != n)
-        json_object_set_new(errors, "login", json_string("3-64 karakter: huruf kecil, angka, titik, garis"));
-    const char *name = json_string_value(json_object_get(body, "display_name"));
-    if (!name || !*name || strlen(name) > 100)
-        json_object_set_new(errors, "display_name", json_string("wajib diisi, paling banyak 100 karakter"));
-    const char *role = json_string_value(json_object_get(body, "role"));
-    unsigned bit = intake_role_bit(role);
-    if (!bit)
-        json_object_set_new(errors, "role", json_string("admin, companion, agency, supervisor atau auditor"));
-    const char *agency = json_string_value(json_object_get(body, "agency_code"));
-    if (bit == INTAKE_AGENCY && (!agency || !*agency || strlen(agency) > 31))
-        json_object_set_new(errors, "agency_code", json_string("wajib untuk peran agency"));
-    if (bit && bit != INTAKE_AGENCY && json_object_get(body, "agency_code"))
-        json_object_set_new(errors, "agency_code", json_string("hanya untuk peran agency"));
-    json_t *email = json_object_get(body, "email");
-    const char *e = json_string_value(email);
-    if (email && (!e || strlen(e) > 254 || !strchr(e, '@') || strchr(e, '@') == e || !strchr(e, '@')[1] ||
-                  strpbrk(e, " \t\r\n<>,;\"") || strchr(strchr(e, '@') + 1, '@')))
-        json_object_set_new(errors, "email", json_string("alamat e-mail"));
-    /* A staff member's own mobile: a new visit is texted to a companion, an
-     * urgent report to an admin on duty (issue 22 §1, §3). */
-    json_t *phone = json_object_get(body, "phone");
-    char e164[24];
-    if (phone && (!json_is_string(phone) || intake_phone_normalize(json_string_value(phone), e164) != 0))
-        json_object_set_new(errors, "phone", json_string("nomor HP Indonesia, mis. 0812-3456-7890"));
-    return json_object_size(errors) ? PK_EINVAL : 0;
-}

@@ -67,8 +67,4 @@ void intake_admin_reject(struct intake_call *c);
 void intake_admin_duplicate(struct intake_call *c);
 void intake_admin_note(struct intake_call *c);
 
-/* Checks a new account's fields; fills `errors` (field -> message) and
- * returns PK_EINVAL, or 0. */
-int intake_staff_account_check(const json_t *body, json_t *errors);
-
 #endif

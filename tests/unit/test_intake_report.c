@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../../services/intake/intake_report.h"
+#include "pelukan/account.h"
 
 Test(intake_phone, common_forms_normalise_to_e164)
 {
@@ -13,7 +14,7 @@ Test(intake_phone, common_forms_normalise_to_e164)
                            {"0811234567", "+62811234567"}};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         char out[24];
-        cr_assert_eq(intake_phone_normalize(ok[i][0], out), 0, "%s", ok[i][0]);
+        cr_assert_eq(pk_phone_normalize(ok[i][0], out), 0, "%s", ok[i][0]);
         cr_assert_str_eq(out, ok[i][1]);
     }
     const char *bad[] = {"",
@@ -26,7 +27,7 @@ Test(intake_phone, common_forms_normalise_to_e164)
                          "62 21 555 1234"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char out[24];
-        cr_assert_eq(intake_phone_normalize(bad[i], out), PK_EINVAL, "%s", bad[i]);
+        cr_assert_eq(pk_phone_normalize(bad[i], out), PK_EINVAL, "%s", bad[i]);
     }
 }
 

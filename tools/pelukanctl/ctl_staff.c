@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../services/intake/intake_staff.h"
 #include "ctl.h"
+#include "pelukan/account.h"
 #include "pelukan/bus.h"
 #include "pelukan/crypto.h"
 #include "pelukan/db.h"
@@ -101,7 +101,7 @@ int ctl_staff_add(const ctl_t *ctl, int argc, char **argv)
     if (email)
         json_object_set_new(body, "email", json_string(email));
     json_t *errors = json_object();
-    if (intake_staff_account_check(body, errors) != 0) {
+    if (pk_account_check(body, errors) != 0) {
         const char *key;
         json_t *v;
         json_object_foreach(errors, key, v)

@@ -3,6 +3,6 @@ PELUKANCTL_SRC  := $(wildcard tools/pelukanctl/*.c)
 PELUKANCTL_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(PELUKANCTL_SRC))
 CLI_BINS += $(BUILD)/bin/pelukanctl
 
-$(BUILD)/bin/pelukanctl: $(PELUKANCTL_OBJS) $(AUDIT_LIB) $(INTAKE_LIB) $(COMMON_LIB)
+$(BUILD)/bin/pelukanctl: $(PELUKANCTL_OBJS) $(AUDIT_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -10,5 +10,7 @@
 extern const char *const pk_codes_service[];
 extern const char *const pk_codes_need[];
 extern const char *const pk_codes_agency[];
+/* The staff roles (intake_case.h gives each its bit). */
+extern const char *const pk_codes_role[];
 
 #endif
