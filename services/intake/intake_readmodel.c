@@ -178,62 +178,71 @@ static int s_visit_done(PGconn *conn, const Pelukan__V1__Envelope *e)
     return rc;
 }
 
-int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
+/* A case may have several referrals: the one this event ends is noted
+ * first (s_case_agency), and the case leaves "referred"/"accepted" only when
+ * none is open any more: closed if any referral closed, declined otherwise. */
+static int s_referral_step(PGconn *conn, const Pelukan__V1__Envelope *e, s_rule_t *rule)
 {
-    (void)arg;
-    const Pelukan__V1__Envelope *e = ev->envelope;
-    const s_rule_t *rule = NULL;
-    for (size_t i = 0; i < PK_ARRAY_LEN(s_rules); i++)
-        if (s_rules[i].type == e->payload_case)
-            rule = &s_rules[i];
-    if (!rule || !e->case_id[0])
-        return PK_ENOENT;
-    /* A case may have several referrals: the one this event ends is noted
-     * first, and the case leaves "referred"/"accepted" only when none is
-     * open any more: closed if any referral closed, declined otherwise. */
-    s_rule_t eff = *rule;
-    int rc = s_case_agency(conn, e);
-    if (rc == 0)
-        rc = s_identification(conn, e);
-    if (rc == 0)
-        rc = s_visit_done(conn, e);
-    if (rc != 0)
-        return rc;
-    if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CLOSED ||
-        e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_DECLINED) {
-        const char *pc[] = {e->case_id};
-        PGresult *o = PQexecParams(conn,
-                                   "SELECT coalesce(bool_or(state IN ('sent', 'accepted')), false),"
-                                   " coalesce(bool_or(state = 'closed'), false) FROM case_agency WHERE case_id = $1",
-                                   1, NULL, pc, NULL, NULL, 0);
-        if (PQresultStatus(o) != PGRES_TUPLES_OK) {
-            PQclear(o);
-            return PK_EDB;
-        }
-        bool open = pk_pg_bool(o, 0, 0), closed = pk_pg_bool(o, 0, 1);
+    if (e->payload_case != PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CLOSED &&
+        e->payload_case != PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_DECLINED)
+        return 0;
+    const char *pc[] = {e->case_id};
+    PGresult *o = PQexecParams(conn,
+                               "SELECT coalesce(bool_or(state IN ('sent', 'accepted')), false),"
+                               " coalesce(bool_or(state = 'closed'), false) FROM case_agency WHERE case_id = $1",
+                               1, NULL, pc, NULL, NULL, 0);
+    if (PQresultStatus(o) != PGRES_TUPLES_OK) {
         PQclear(o);
-        if (open) {
-            eff.from = NULL; /* another referral is still under way: a timeline entry only */
-            eff.to = NULL;
-        } else if (closed) {
-            eff.from = "{accepted,referred,declined}";
-            eff.to = "closed";
-        } else {
-            eff.from = "{referred,accepted}";
-            eff.to = "declined";
-        }
+        return PK_EDB;
     }
-    rule = &eff;
-    /* Who the case is with now. */
+    bool open = pk_pg_bool(o, 0, 0), closed = pk_pg_bool(o, 0, 1);
+    PQclear(o);
+    if (open) {
+        rule->from = NULL; /* another referral is still under way: a timeline entry only */
+        rule->to = NULL;
+    } else if (closed) {
+        rule->from = "{accepted,referred,declined}";
+        rule->to = "closed";
+    } else {
+        rule->from = "{referred,accepted}";
+        rule->to = "declined";
+    }
+    return 0;
+}
+
+/* The state moves only along the life cycle; a step that finds the case
+ * elsewhere (withdrawn meanwhile, say) is still on the timeline. The case
+ * row is locked first, so that the state read here is the one the change
+ * starts from, and its event (topic, hex; hex stays NULL when the case does
+ * not move) says so. */
+static int s_lock_step(PGconn *conn, const pk_bus_event_t *ev, const s_rule_t *rule, char topic[128], char **hex)
+{
+    if (!rule->to)
+        return 0;
+    const char *pl[] = {ev->envelope->case_id};
+    PGresult *cur = PQexecParams(conn, "SELECT state FROM cases WHERE id = $1 FOR UPDATE", 1, NULL, pl, NULL, NULL, 0);
+    if (PQresultStatus(cur) != PGRES_TUPLES_OK) {
+        PQclear(cur);
+        return PK_EDB;
+    }
+    if (PQntuples(cur) == 1 && s_state_in(rule->from, PQgetvalue(cur, 0, 0)))
+        s_state_event(ev, PQgetvalue(cur, 0, 0), rule->to, topic, hex);
+    PQclear(cur);
+    return 0;
+}
+
+/* The step itself: the state (if the rule moves it and the case is where
+ * it starts from), who the case is with now, the timeline entries and the
+ * state change's event. */
+static int s_step(PGconn *conn, const pk_bus_event_t *ev, const s_rule_t *rule, const char *topic, const char *hex)
+{
+    const Pelukan__V1__Envelope *e = ev->envelope;
     const char *companion = "", *agency = "";
-    bool clear_companion = false;
     if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ASSIGNED)
         companion = e->companion_assigned->companion_id;
-    if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_DECLINED)
-        clear_companion = true;
+    bool clear_companion = e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_DECLINED;
     if (e->payload_case == PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CREATED)
         agency = e->referral_created->agency_code;
-    const char *reason = s_reason(e);
     const char *kind = e->actor && e->actor->kind == PELUKAN__V1__ACTOR__KIND__KIND_AGENCY  ? "agency"
                        : e->actor && e->actor->kind == PELUKAN__V1__ACTOR__KIND__KIND_STAFF ? "staff"
                                                                                             : "system";
@@ -244,31 +253,12 @@ int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
                        clear_companion ? "t" : "f",
                        agency,
                        pk_envelope_type(e),
-                       reason,
+                       s_reason(e),
                        kind,
                        e->actor ? e->actor->id : "",
                        ev->producer,
-                       NULL,
-                       NULL};
-    /* The state moves only along the life cycle; a step that finds the case
-     * elsewhere (withdrawn meanwhile, say) is still on the timeline. The
-     * case row is locked first, so that the state read here is the one the
-     * change starts from, and its event says so. */
-    char topic[128] = "", *hex = NULL;
-    if (rule->to) {
-        const char *pl[] = {e->case_id};
-        PGresult *cur =
-            PQexecParams(conn, "SELECT state FROM cases WHERE id = $1 FOR UPDATE", 1, NULL, pl, NULL, NULL, 0);
-        if (PQresultStatus(cur) != PGRES_TUPLES_OK) {
-            PQclear(cur);
-            return PK_EDB;
-        }
-        if (PQntuples(cur) == 1 && s_state_in(rule->from, PQgetvalue(cur, 0, 0)))
-            s_state_event(ev, PQgetvalue(cur, 0, 0), rule->to, topic, &hex);
-        PQclear(cur);
-    }
-    p[11] = topic;
-    p[12] = hex;
+                       topic,
+                       hex};
     PGresult *r = PQexecParams(
         conn,
         "WITH u AS (UPDATE cases SET state = $3, updated_at = now(),"
@@ -280,15 +270,40 @@ int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
         " k AS (UPDATE cases SET companion_id = coalesce(NULLIF($4, ''), companion_id),"
         "   agency_code = coalesce(NULLIF($6, ''), agency_code) WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM u)),"
         " o AS (" PK_OUTBOX_INSERT_SELECT(
-            "$12", "id", "$13") " FROM u"
-                                "   WHERE $13::bytea IS NOT NULL)"
-                                " INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
-                                " SELECT x.id, $11 || ':' || $7, coalesce((SELECT state FROM u), x.state), NULLIF($8, "
-                                "''), $9, NULLIF($10, '')"
-                                " FROM cases x WHERE x.id = $1",
+            "$12", "id",
+            "$13") " FROM u WHERE $13::bytea IS NOT NULL)"
+                   " INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
+                   " SELECT x.id, $11 || ':' || $7, coalesce((SELECT state FROM u), x.state), NULLIF($8, ''), $9,"
+                   " NULLIF($10, '') FROM cases x WHERE x.id = $1",
         13, NULL, p, NULL, NULL, 0);
-    rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : PK_EDB;
+    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : PK_EDB;
     PQclear(r);
+    return rc;
+}
+
+int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
+{
+    (void)arg;
+    const Pelukan__V1__Envelope *e = ev->envelope;
+    const s_rule_t *rule = NULL;
+    for (size_t i = 0; i < PK_ARRAY_LEN(s_rules); i++)
+        if (s_rules[i].type == e->payload_case)
+            rule = &s_rules[i];
+    if (!rule || !e->case_id[0])
+        return PK_ENOENT;
+    s_rule_t eff = *rule;
+    char topic[128] = "", *hex = NULL;
+    int rc = s_case_agency(conn, e);
+    if (rc == 0)
+        rc = s_identification(conn, e);
+    if (rc == 0)
+        rc = s_visit_done(conn, e);
+    if (rc == 0)
+        rc = s_referral_step(conn, e, &eff);
+    if (rc == 0)
+        rc = s_lock_step(conn, ev, &eff, topic, &hex);
+    if (rc == 0)
+        rc = s_step(conn, ev, &eff, topic, hex);
     free(hex);
     return rc;
 }

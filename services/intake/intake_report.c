@@ -58,39 +58,6 @@ bool intake_catalog_has(const intake_catalog_t *self, const char *kind, const ch
     return intake_catalog_label(self, kind, code) != NULL;
 }
 
-int intake_phone_normalize(const char *in, char out[24])
-{
-    char digits[32];
-    size_t n = 0;
-    bool plus = false;
-    for (const char *p = in; *p; p++) {
-        if (isdigit((unsigned char)*p)) {
-            if (n + 1 >= sizeof digits)
-                return PK_EINVAL;
-            digits[n++] = *p;
-        } else if (*p == '+' && n == 0 && !plus) {
-            plus = true;
-        } else if (!strchr(" -.()", *p)) {
-            return PK_EINVAL;
-        }
-    }
-    digits[n] = '\0';
-    const char *national; /* after the country code, starting with 8 */
-    if (!plus && digits[0] == '0')
-        national = digits + 1;
-    else if (strncmp(digits, "62", 2) == 0)
-        national = digits + 2;
-    else
-        return PK_EINVAL;
-    size_t len = strlen(national);
-    /* +628 then 8 to 11 digits. */
-    if (national[0] != '8' || len < 9 || len > 12)
-        return PK_EINVAL;
-    memcpy(out, "+62", 3);
-    memcpy(out + 3, national, len + 1); /* len <= 12: fits in 24 */
-    return 0;
-}
-
 int intake_parse_time(const char *text, int64_t *out)
 {
     /* RFC 3339 date-time: seconds optional (a common client shortcut),
@@ -261,6 +228,160 @@ int intake_safety_check(const json_t *safety, const intake_catalog_t *cat, const
     return json_object_size(errors) == before ? 0 : PK_EINVAL;
 }
 
+/* Who reports. */
+static void s_reporter(const json_t *rep, const intake_catalog_t *cat, intake_report_t *out, json_t *errors)
+{
+    static const char *const keys[] = {"kind", "relation", NULL};
+    s_only(rep, "reporter.", keys, errors);
+    const char *kind = s_str(rep, "kind", "reporter.kind", 16, true, errors);
+    if (kind && strcmp(kind, "victim") != 0 && strcmp(kind, "witness") != 0)
+        s_err(errors, "reporter.kind", "harus 'victim' atau 'witness'");
+    else if (kind)
+        snprintf(out->reporter_kind, sizeof out->reporter_kind, "%s", kind);
+    const char *rel = s_str(rep, "relation", "reporter.relation", 32, kind && !strcmp(kind, "witness"), errors);
+    s_code(cat, "relation", rel, "reporter.relation", out->witness_relation, sizeof out->witness_relation, errors);
+}
+
+/* The victim's age: a number, a band, or only "a child"; they must agree. */
+static void s_victim_age(const json_t *victim, const intake_catalog_t *cat, intake_report_t *out, json_t *errors)
+{
+    json_t *age = json_object_get(victim, "age");
+    const char *band = s_str(victim, "age_band", "victim.age_band", 8, false, errors);
+    s_code(cat, "age_band", band, "victim.age_band", out->age_band, sizeof out->age_band, errors);
+    if (age && !json_is_null(age)) {
+        if (!json_is_integer(age) || json_integer_value(age) < 0 || json_integer_value(age) > 120)
+            s_err(errors, "victim.age", "harus bilangan bulat 0-120");
+        else if (band && strcmp(band, s_band_of_age(json_integer_value(age))) != 0)
+            s_err(errors, "victim.age_band", "tidak sesuai dengan umur");
+        else
+            snprintf(out->age_band, sizeof out->age_band, "%s", s_band_of_age(json_integer_value(age)));
+    }
+    bool band_child = out->age_band[0] && (strcmp(out->age_band, "0-5") == 0 || strcmp(out->age_band, "6-12") == 0 ||
+                                           strcmp(out->age_band, "13-17") == 0);
+    json_t *child = json_object_get(victim, "child");
+    if (child && !json_is_null(child) && !json_is_boolean(child))
+        s_err(errors, "victim.child", "harus true atau false");
+    else if (child && json_is_boolean(child) && out->age_band[0] && json_is_true(child) != band_child)
+        s_err(errors, "victim.child", "tidak sesuai dengan umur");
+    out->child = out->age_band[0] ? band_child : child && json_is_true(child);
+    if (!out->age_band[0] && (!child || json_is_null(child)))
+        s_err(errors, "victim.child", "isi umur, kelompok umur, atau anak/dewasa");
+}
+
+/* The victim. Her name goes to `personal`, sealed with the report. */
+static void s_victim(const json_t *victim, const intake_catalog_t *cat, intake_report_t *out, json_t *personal,
+                     json_t *errors)
+{
+    static const char *const keys[] = {"sex", "age", "age_band", "child", "disability", "name", NULL};
+    s_only(victim, "victim.", keys, errors);
+    const char *sex = s_str(victim, "sex", "victim.sex", 1, false, errors);
+    if (sex && strcmp(sex, "F") != 0 && strcmp(sex, "M") != 0)
+        s_err(errors, "victim.sex", "harus 'F' atau 'M'");
+    else if (sex)
+        snprintf(out->victim_sex, sizeof out->victim_sex, "%s", sex);
+    s_victim_age(victim, cat, out, errors);
+    out->disability = s_bool(victim, "disability", "victim.disability", errors);
+    const char *name = s_str(victim, "name", "victim.name", 200, false, errors);
+    if (name)
+        json_object_set_new(personal, "victim_name", json_string(name));
+}
+
+/* What happened: the forms of violence, each once. */
+static void s_forms(const json_t *forms, const intake_catalog_t *cat, intake_report_t *out, json_t *errors)
+{
+    if (!json_is_array(forms) || json_array_size(forms) == 0) {
+        s_err(errors, "violence_forms", "pilih satu atau lebih bentuk kekerasan");
+        return;
+    }
+    if (json_array_size(forms) > INTAKE_MAX_FORMS) {
+        s_err(errors, "violence_forms", "terlalu banyak");
+        return;
+    }
+    size_t i;
+    json_t *f;
+    json_array_foreach(forms, i, f)
+    {
+        if (!json_is_string(f) || !intake_catalog_has(cat, "violence_form", json_string_value(f))) {
+            s_err(errors, "violence_forms", "kode tidak dikenal");
+            return;
+        }
+        bool dup = false;
+        for (int k = 0; k < out->nforms; k++)
+            dup = dup || strcmp(out->forms[k], json_string_value(f)) == 0;
+        if (!dup)
+            snprintf(out->forms[out->nforms++], sizeof out->forms[0], "%s", json_string_value(f));
+    }
+}
+
+/* When: a time with its zone, not in the future (five minutes of clock
+ * skew allowed). */
+static void s_incident(const json_t *incident, int64_t now, intake_report_t *out, json_t *errors)
+{
+    static const char *const keys[] = {"at", "approximate", NULL};
+    s_only(incident, "incident.", keys, errors);
+    const char *at = s_str(incident, "at", "incident.at", 40, false, errors);
+    if (at && intake_parse_time(at, &out->incident_at) != 0)
+        s_err(errors, "incident.at", "format waktu ISO 8601 dengan zona, mis. 2026-11-27T20:00:00+07:00");
+    else if (at && out->incident_at > now + 300)
+        s_err(errors, "incident.at", "tidak boleh di masa depan");
+    out->incident_approx = s_bool(incident, "approximate", "incident.approximate", errors);
+}
+
+/* Coordinates, both or neither, inside Indonesia; they go to `personal`. */
+static void s_coords(const json_t *lat, const json_t *lon, intake_report_t *out, json_t *personal, json_t *errors)
+{
+    if (!json_is_number(lat) || !json_is_number(lon)) {
+        s_err(errors, "location.lat", "lat dan lon harus angka, keduanya");
+        return;
+    }
+    out->lat = json_number_value(lat);
+    out->lon = json_number_value(lon);
+    /* Indonesia's bounding box. */
+    if (!isfinite(out->lat) || !isfinite(out->lon) || out->lat < -11.5 || out->lat > 6.5 || out->lon < 94.5 ||
+        out->lon > 141.5) {
+        s_err(errors, "location.lat", "di luar wilayah Indonesia");
+        return;
+    }
+    out->has_coords = true;
+    json_object_set_new(personal, "lat", json_real(out->lat));
+    json_object_set_new(personal, "lon", json_real(out->lon));
+}
+
+/* Where: coordinates and/or a region of Kabupaten Tasikmalaya. */
+static void s_location(const json_t *loc, const intake_catalog_t *cat, intake_report_t *out, json_t *personal,
+                       json_t *errors)
+{
+    static const char *const keys[] = {"lat", "lon", "kecamatan_code", "desa_code", "address", NULL};
+    s_only(loc, "location.", keys, errors);
+    json_t *lat = json_object_get(loc, "lat"), *lon = json_object_get(loc, "lon");
+    if (lat || lon)
+        s_coords(lat, lon, out, personal, errors);
+    const char *kec = s_str(loc, "kecamatan_code", "location.kecamatan_code", 15, false, errors);
+    s_code(cat, "kecamatan", kec, "location.kecamatan_code", out->kecamatan, sizeof out->kecamatan, errors);
+    const char *desa = s_str(loc, "desa_code", "location.desa_code", 19, false, errors);
+    if (desa) {
+        /* A desa of Kabupaten Tasikmalaya (Kepmendagri), in the kecamatan
+         * given. */
+        size_t kl = strlen(out->kecamatan);
+        bool inside = kl && strncmp(desa, out->kecamatan, kl) == 0 && desa[kl] == '.';
+        if (!inside)
+            s_err(errors, "location.desa_code", "kode desa tidak sesuai kecamatan");
+        else
+            s_code(cat, "desa", desa, "location.desa_code", out->desa, sizeof out->desa, errors);
+    }
+    const char *addr = s_str(loc, "address", "location.address", 500, false, errors);
+    if (addr)
+        json_object_set_new(personal, "address", json_string(addr));
+    if (!lat && !lon && !kec)
+        s_err(errors, "location", "isi koordinat atau kode kecamatan");
+    /* A place must be one the district can reach: coordinates outside
+     * Kabupaten Tasikmalaya (7 02'-7 50' S, 107 54'-108 26' E, with
+     * about 5 km to spare for GPS) need a kecamatan of it, which then
+     * says where the case is. */
+    if (out->has_coords && !kec && (out->lat < -7.90 || out->lat > -6.98 || out->lon < 107.85 || out->lon > 108.49))
+        s_err(errors, "location.lat", "di luar Kabupaten Tasikmalaya; pilih kecamatan");
+}
+
 int intake_report_parse(const json_t *body, const intake_catalog_t *cat, int64_t now, intake_report_t *out,
                         json_t *errors)
 {
@@ -274,157 +395,30 @@ int intake_report_parse(const json_t *body, const intake_catalog_t *cat, int64_t
                                       NULL};
     s_only(body, "", top, errors);
     json_t *personal = json_object();
-
-    /* Who reports. */
     const json_t *rep = s_obj(body, "reporter", true, errors);
-    if (rep) {
-        static const char *const keys[] = {"kind", "relation", NULL};
-        s_only(rep, "reporter.", keys, errors);
-        const char *kind = s_str(rep, "kind", "reporter.kind", 16, true, errors);
-        if (kind && strcmp(kind, "victim") != 0 && strcmp(kind, "witness") != 0)
-            s_err(errors, "reporter.kind", "harus 'victim' atau 'witness'");
-        else if (kind)
-            snprintf(out->reporter_kind, sizeof out->reporter_kind, "%s", kind);
-        const char *rel = s_str(rep, "relation", "reporter.relation", 32, kind && !strcmp(kind, "witness"), errors);
-        s_code(cat, "relation", rel, "reporter.relation", out->witness_relation, sizeof out->witness_relation, errors);
-    }
-
-    /* The victim. */
+    if (rep)
+        s_reporter(rep, cat, out, errors);
     const json_t *victim = s_obj(body, "victim", true, errors);
-    if (victim) {
-        static const char *const keys[] = {"sex", "age", "age_band", "child", "disability", "name", NULL};
-        s_only(victim, "victim.", keys, errors);
-        const char *sex = s_str(victim, "sex", "victim.sex", 1, false, errors);
-        if (sex && strcmp(sex, "F") != 0 && strcmp(sex, "M") != 0)
-            s_err(errors, "victim.sex", "harus 'F' atau 'M'");
-        else if (sex)
-            snprintf(out->victim_sex, sizeof out->victim_sex, "%s", sex);
-        json_t *age = json_object_get(victim, "age");
-        const char *band = s_str(victim, "age_band", "victim.age_band", 8, false, errors);
-        s_code(cat, "age_band", band, "victim.age_band", out->age_band, sizeof out->age_band, errors);
-        if (age && !json_is_null(age)) {
-            if (!json_is_integer(age) || json_integer_value(age) < 0 || json_integer_value(age) > 120)
-                s_err(errors, "victim.age", "harus bilangan bulat 0-120");
-            else if (band && strcmp(band, s_band_of_age(json_integer_value(age))) != 0)
-                s_err(errors, "victim.age_band", "tidak sesuai dengan umur");
-            else
-                snprintf(out->age_band, sizeof out->age_band, "%s", s_band_of_age(json_integer_value(age)));
-        }
-        bool band_child =
-            out->age_band[0] && (strcmp(out->age_band, "0-5") == 0 || strcmp(out->age_band, "6-12") == 0 ||
-                                 strcmp(out->age_band, "13-17") == 0);
-        json_t *child = json_object_get(victim, "child");
-        if (child && !json_is_null(child) && !json_is_boolean(child))
-            s_err(errors, "victim.child", "harus true atau false");
-        else if (child && json_is_boolean(child) && out->age_band[0] && json_is_true(child) != band_child)
-            s_err(errors, "victim.child", "tidak sesuai dengan umur");
-        out->child = out->age_band[0] ? band_child : child && json_is_true(child);
-        if (!out->age_band[0] && (!child || json_is_null(child)))
-            s_err(errors, "victim.child", "isi umur, kelompok umur, atau anak/dewasa");
-        out->disability = s_bool(victim, "disability", "victim.disability", errors);
-        const char *name = s_str(victim, "name", "victim.name", 200, false, errors);
-        if (name)
-            json_object_set_new(personal, "victim_name", json_string(name));
-    }
-
-    /* What happened. */
-    json_t *forms = json_object_get(body, "violence_forms");
-    if (!json_is_array(forms) || json_array_size(forms) == 0) {
-        s_err(errors, "violence_forms", "pilih satu atau lebih bentuk kekerasan");
-    } else if (json_array_size(forms) > INTAKE_MAX_FORMS) {
-        s_err(errors, "violence_forms", "terlalu banyak");
-    } else {
-        size_t i;
-        json_t *f;
-        json_array_foreach(forms, i, f)
-        {
-            if (!json_is_string(f) || !intake_catalog_has(cat, "violence_form", json_string_value(f))) {
-                s_err(errors, "violence_forms", "kode tidak dikenal");
-                break;
-            }
-            bool dup = false;
-            for (int k = 0; k < out->nforms; k++)
-                dup = dup || strcmp(out->forms[k], json_string_value(f)) == 0;
-            if (!dup)
-                snprintf(out->forms[out->nforms++], sizeof out->forms[0], "%s", json_string_value(f));
-        }
-    }
+    if (victim)
+        s_victim(victim, cat, out, personal, errors);
+    s_forms(json_object_get(body, "violence_forms"), cat, out, errors);
     s_code(cat, "place_type", s_str(body, "place_type", "place_type", 40, false, errors), "place_type", out->place_type,
            sizeof out->place_type, errors);
     s_code(cat, "relation", s_str(body, "perpetrator_relation", "perpetrator_relation", 32, false, errors),
            "perpetrator_relation", out->perpetrator_relation, sizeof out->perpetrator_relation, errors);
-
     const json_t *incident = s_obj(body, "incident", false, errors);
-    if (incident) {
-        static const char *const keys[] = {"at", "approximate", NULL};
-        s_only(incident, "incident.", keys, errors);
-        const char *at = s_str(incident, "at", "incident.at", 40, false, errors);
-        if (at && intake_parse_time(at, &out->incident_at) != 0)
-            s_err(errors, "incident.at", "format waktu ISO 8601 dengan zona, mis. 2026-11-27T20:00:00+07:00");
-        else if (at && out->incident_at > now + 300)
-            s_err(errors, "incident.at", "tidak boleh di masa depan");
-        out->incident_approx = s_bool(incident, "approximate", "incident.approximate", errors);
-    }
-
-    /* Where: coordinates and/or a region of Kabupaten Tasikmalaya. */
+    if (incident)
+        s_incident(incident, now, out, errors);
     const json_t *loc = s_obj(body, "location", true, errors);
-    if (loc) {
-        static const char *const keys[] = {"lat", "lon", "kecamatan_code", "desa_code", "address", NULL};
-        s_only(loc, "location.", keys, errors);
-        json_t *lat = json_object_get(loc, "lat"), *lon = json_object_get(loc, "lon");
-        if (lat || lon) {
-            if (!json_is_number(lat) || !json_is_number(lon)) {
-                s_err(errors, "location.lat", "lat dan lon harus angka, keduanya");
-            } else {
-                out->lat = json_number_value(lat);
-                out->lon = json_number_value(lon);
-                /* Indonesia's bounding box. */
-                if (!isfinite(out->lat) || !isfinite(out->lon) || out->lat < -11.5 || out->lat > 6.5 ||
-                    out->lon < 94.5 || out->lon > 141.5)
-                    s_err(errors, "location.lat", "di luar wilayah Indonesia");
-                else {
-                    out->has_coords = true;
-                    json_object_set_new(personal, "lat", json_real(out->lat));
-                    json_object_set_new(personal, "lon", json_real(out->lon));
-                }
-            }
-        }
-        const char *kec = s_str(loc, "kecamatan_code", "location.kecamatan_code", 15, false, errors);
-        s_code(cat, "kecamatan", kec, "location.kecamatan_code", out->kecamatan, sizeof out->kecamatan, errors);
-        const char *desa = s_str(loc, "desa_code", "location.desa_code", 19, false, errors);
-        if (desa) {
-            /* A desa of Kabupaten Tasikmalaya (Kepmendagri), in the kecamatan
-             * given. */
-            size_t kl = strlen(out->kecamatan);
-            bool inside = kl && strncmp(desa, out->kecamatan, kl) == 0 && desa[kl] == '.';
-            if (!inside)
-                s_err(errors, "location.desa_code", "kode desa tidak sesuai kecamatan");
-            else
-                s_code(cat, "desa", desa, "location.desa_code", out->desa, sizeof out->desa, errors);
-        }
-        const char *addr = s_str(loc, "address", "location.address", 500, false, errors);
-        if (addr)
-            json_object_set_new(personal, "address", json_string(addr));
-        if (!lat && !lon && !kec)
-            s_err(errors, "location", "isi koordinat atau kode kecamatan");
-        /* A place must be one the district can reach: coordinates outside
-         * Kabupaten Tasikmalaya (7 02'-7 50' S, 107 54'-108 26' E, with
-         * about 5 km to spare for GPS) need a kecamatan of it, which then
-         * says where the case is. */
-        if (out->has_coords && !kec &&
-            (out->lat < -7.90 || out->lat > -6.98 || out->lon < 107.85 || out->lon > 108.49))
-            s_err(errors, "location.lat", "di luar Kabupaten Tasikmalaya; pilih kecamatan");
-    }
-
+    if (loc)
+        s_location(loc, cat, out, personal, errors);
     const char *account = s_str(body, "account", "account", 5000, false, errors);
     if (account)
         json_object_set_new(personal, "account", json_string(account));
     out->urgent = s_bool(body, "urgent", "urgent", errors);
-
     const json_t *safety = s_obj(body, "contact_safety", false, errors);
     if (safety && intake_safety_check(safety, cat, "contact_safety.", errors) == 0)
         out->safety = json_deep_copy(safety);
-
     out->personal = personal;
     if (json_object_size(errors) > 0) {
         intake_report_clear(out);
