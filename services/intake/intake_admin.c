@@ -125,66 +125,85 @@ static bool s_bool_param(const char *v)
     " AND ($10 = '' OR $10 = ANY (x.violence_forms)) AND ($11 = '' OR x.ticket = upper($11))"                          \
     " AND " S_SEES("5", "6", "7")
 
+/* The queue's filters as the desk sends them; NULL when not given. */
+typedef struct {
+    const char *state, *urgent, *kec, *child, *form, *ticket;
+    int page, per;
+} s_queue_filter_t;
+
+/* Reads and checks the filters; the errors (field -> message) in `errors`. */
+static void s_queue_filter(intake_call_t *c, s_queue_filter_t *f, json_t *errors)
+{
+    const char *page_s = pk_http_query(c->req, "page"), *per_s = pk_http_query(c->req, "per_page");
+    *f = (s_queue_filter_t){pk_http_query(c->req, "state"),
+                            pk_http_query(c->req, "urgent"),
+                            pk_http_query(c->req, "kecamatan"),
+                            pk_http_query(c->req, "child"),
+                            pk_http_query(c->req, "violence_form"),
+                            pk_http_query(c->req, "ticket"),
+                            page_s ? atoi(page_s) : 1,
+                            per_s ? atoi(per_s) : 25};
+    if (f->state && strcmp(f->state, "open") != 0 && !intake_state_known(f->state))
+        json_object_set_new(errors, "state", json_string("status tidak dikenal"));
+    if (!s_bool_param(f->urgent))
+        json_object_set_new(errors, "urgent", json_string("true atau false"));
+    if (!s_bool_param(f->child))
+        json_object_set_new(errors, "child", json_string("true atau false"));
+    if (f->kec && !intake_catalog_has(c->in->catalog, "kecamatan", f->kec))
+        json_object_set_new(errors, "kecamatan", json_string("kode kecamatan tidak dikenal"));
+    if (f->form && !intake_catalog_has(c->in->catalog, "violence_form", f->form))
+        json_object_set_new(errors, "violence_form", json_string("bentuk kekerasan tidak dikenal"));
+    if (f->ticket && !intake_ticket_ok(f->ticket))
+        json_object_set_new(errors, "ticket", json_string("nomor laporan seperti PK-7KQ4-M9XD"));
+    if (f->page < 1 || f->page > 100000)
+        json_object_set_new(errors, "page", json_string("1 atau lebih"));
+    if (f->per < 1 || f->per > 100)
+        json_object_set_new(errors, "per_page", json_string("1 sampai 100"));
+}
+
+/* Ordered by the promise: urgent cases whose clock runs pinned on top,
+ * then the others whose clock runs (overdue first, then by time left),
+ * then open cases whose promise was kept (newest first), then the
+ * finished ones. The counts are of the cases the filter selects. */
+static const char s_queue_sql[] =
+    "SELECT x.id, x.ticket, x.state, x.urgent, x.child, array_to_json(x.violence_forms)::text,"
+    " x.kecamatan_code, " PK_SQL_UTC("x.created_at") ", x.call_attempts, x.call_reached, " S_DUE ", " S_REACH
+                                                     " FROM cases x WHERE " S_QUEUE_WHERE
+                                                     " ORDER BY CASE WHEN " S_PROMISE_RUNS
+                                                     " THEN CASE WHEN x.urgent THEN 0 ELSE 1 END WHEN " S_FINAL
+                                                     " THEN 3 ELSE 2 END,"
+                                                     " CASE WHEN " S_PROMISE_RUNS
+                                                     " THEN x.created_at END, x.created_at DESC, x.id"
+                                                     " LIMIT $8::int OFFSET $9::bigint";
+static const char s_queue_count_sql[] = "SELECT count(*), count(*) FILTER (WHERE " S_OVERDUE "),"
+                                        " count(*) FILTER (WHERE " S_PROMISE_RUNS " AND x.urgent)"
+                                        /* every parameter typed, though the page is not used here */
+                                        " FROM cases x WHERE " S_QUEUE_WHERE " AND $8::int > 0 AND $9::bigint >= 0";
+
 void intake_admin_queue(intake_call_t *c)
 {
-    const char *state = pk_http_query(c->req, "state"), *urgent = pk_http_query(c->req, "urgent"),
-               *kec = pk_http_query(c->req, "kecamatan"), *child = pk_http_query(c->req, "child"),
-               *page_s = pk_http_query(c->req, "page"), *per_s = pk_http_query(c->req, "per_page"),
-               *form = pk_http_query(c->req, "violence_form"), *ticket = pk_http_query(c->req, "ticket");
+    s_queue_filter_t f;
     json_t *errors = json_object();
-    if (state && strcmp(state, "open") != 0 && !intake_state_known(state))
-        json_object_set_new(errors, "state", json_string("status tidak dikenal"));
-    if (!s_bool_param(urgent))
-        json_object_set_new(errors, "urgent", json_string("true atau false"));
-    if (!s_bool_param(child))
-        json_object_set_new(errors, "child", json_string("true atau false"));
-    if (kec && !intake_catalog_has(c->in->catalog, "kecamatan", kec))
-        json_object_set_new(errors, "kecamatan", json_string("kode kecamatan tidak dikenal"));
-    if (form && !intake_catalog_has(c->in->catalog, "violence_form", form))
-        json_object_set_new(errors, "violence_form", json_string("bentuk kekerasan tidak dikenal"));
-    if (ticket && !intake_ticket_ok(ticket))
-        json_object_set_new(errors, "ticket", json_string("nomor laporan seperti PK-7KQ4-M9XD"));
-    int page = page_s ? atoi(page_s) : 1, per = per_s ? atoi(per_s) : 25;
-    if (page < 1 || page > 100000)
-        json_object_set_new(errors, "page", json_string("1 atau lebih"));
-    if (per < 1 || per > 100)
-        json_object_set_new(errors, "per_page", json_string("1 sampai 100"));
+    s_queue_filter(c, &f, errors);
     if (intake_invalid(c, errors, "Filter tidak valid"))
         return;
     char limit[16], offset[24];
-    snprintf(limit, sizeof limit, "%d", per);
-    snprintf(offset, sizeof offset, "%ld", (long)(page - 1) * per);
-    const char *p[] = {state ? state : "",
-                       urgent ? urgent : "",
-                       kec ? kec : "",
-                       child ? child : "",
+    snprintf(limit, sizeof limit, "%d", f.per);
+    snprintf(offset, sizeof offset, "%ld", (long)(f.page - 1) * f.per);
+    const char *p[] = {f.state ? f.state : "",
+                       f.urgent ? f.urgent : "",
+                       f.kec ? f.kec : "",
+                       f.child ? f.child : "",
                        c->staff_role,
                        c->staff_id,
                        c->staff_agency,
                        limit,
                        offset,
-                       form ? form : "",
-                       ticket ? ticket : ""};
-    /* Ordered by the promise: urgent cases whose clock runs pinned on top,
-     * then the others whose clock runs (overdue first, then by time left),
-     * then open cases whose promise was kept (newest first), then the
-     * finished ones. The counts are of the cases the filter selects. */
+                       f.form ? f.form : "",
+                       f.ticket ? f.ticket : ""};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn,
-                  "SELECT x.id, x.ticket, x.state, x.urgent, x.child, array_to_json(x.violence_forms)::text,"
-                  " x.kecamatan_code, " PK_SQL_UTC(
-                      "x.created_at") ", x.call_attempts, x.call_reached, " S_DUE ", " S_REACH
-                                      " FROM cases x WHERE " S_QUEUE_WHERE " ORDER BY CASE WHEN " S_PROMISE_RUNS
-                                      " THEN CASE WHEN x.urgent THEN 0 ELSE 1 END WHEN " S_FINAL " THEN 3 ELSE 2 END,"
-                                      " CASE WHEN " S_PROMISE_RUNS " THEN x.created_at END, x.created_at DESC, x.id"
-                                      " LIMIT $8::int OFFSET $9::bigint",
-                  11, p);
-    pk_db_txn_add(txn,
-                  "SELECT count(*), count(*) FILTER (WHERE " S_OVERDUE "),"
-                  " count(*) FILTER (WHERE " S_PROMISE_RUNS " AND x.urgent)"
-                  /* every parameter typed, though the page is not used here */
-                  " FROM cases x WHERE " S_QUEUE_WHERE " AND $8::int > 0 AND $9::bigint >= 0",
-                  11, p);
+    pk_db_txn_add(txn, s_queue_sql, 11, p);
+    pk_db_txn_add(txn, s_queue_count_sql, 11, p);
     pk_db_txn_submit(txn, s_queue_done, c);
 }
 
@@ -425,37 +444,74 @@ static void s_step_done(pk_db_txn_t *txn, int status, void *arg)
 
 /* Writes the step in one transaction, guarded by the state read before:
  * a concurrent change makes it a 409, never a lost update. */
-static void s_step_write(intake_call_t *c, s_step_t *st)
+/* The step's state change as an event (hex NULL when it moves nothing). */
+static void s_step_state_event(intake_call_t *c, const s_step_t *st, char topic[128], char **hex)
 {
-    Pelukan__V1__Envelope env, env2;
-    Pelukan__V1__Actor actor, actor2;
-    uint8_t eid[16], eid2[16];
-    char topic[128], topic2[128], *hex = NULL, *hex2 = NULL;
+    if (!st->to)
+        return;
+    Pelukan__V1__Envelope env;
+    Pelukan__V1__Actor actor;
+    uint8_t eid[16];
+    intake_staff_envelope(c, c->case_id, &env, eid, &actor);
     Pelukan__V1__CaseStateChanged ch = PELUKAN__V1__CASE_STATE_CHANGED__INIT;
+    ch.from_state = intake_state_enum(c->from_state);
+    ch.to_state = intake_state_enum(st->to);
+    ch.reason_code = (char *)(st->reason_code ? st->reason_code : "");
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_STATE_CHANGED;
+    env.case_state_changed = &ch;
+    pk_outbox_params(&env, topic, hex);
+}
+
+/* What else the step records as an event: a confirmation call's outcome or
+ * the case it duplicates (hex NULL when neither). */
+static void s_step_other_event(intake_call_t *c, const s_step_t *st, char topic[128], char **hex)
+{
+    if (!st->outcome && !st->duplicate_of[0])
+        return;
+    Pelukan__V1__Envelope env;
+    Pelukan__V1__Actor actor;
+    uint8_t eid[16];
+    intake_staff_envelope(c, c->case_id, &env, eid, &actor);
     Pelukan__V1__ConfirmationCallRecorded call = PELUKAN__V1__CONFIRMATION_CALL_RECORDED__INIT;
     Pelukan__V1__CaseMarkedDuplicate dup = PELUKAN__V1__CASE_MARKED_DUPLICATE__INIT;
-    if (st->to) {
-        intake_staff_envelope(c, c->case_id, &env, eid, &actor);
-        ch.from_state = intake_state_enum(c->from_state);
-        ch.to_state = intake_state_enum(st->to);
-        ch.reason_code = (char *)(st->reason_code ? st->reason_code : "");
-        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_STATE_CHANGED;
-        env.case_state_changed = &ch;
-        pk_outbox_params(&env, topic, &hex);
+    if (st->outcome) {
+        call.outcome = (char *)st->outcome;
+        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CONFIRMATION_CALL_RECORDED;
+        env.confirmation_call_recorded = &call;
+    } else {
+        dup.duplicate_of_case_id = (char *)st->duplicate_of;
+        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_MARKED_DUPLICATE;
+        env.case_marked_duplicate = &dup;
     }
-    if (st->outcome || st->duplicate_of[0]) {
-        intake_staff_envelope(c, c->case_id, &env2, eid2, &actor2);
-        if (st->outcome) {
-            call.outcome = (char *)st->outcome;
-            env2.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CONFIRMATION_CALL_RECORDED;
-            env2.confirmation_call_recorded = &call;
-        } else {
-            dup.duplicate_of_case_id = st->duplicate_of;
-            env2.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_MARKED_DUPLICATE;
-            env2.case_marked_duplicate = &dup;
-        }
-        pk_outbox_params(&env2, topic2, &hex2);
-    }
+    pk_outbox_params(&env, topic, hex);
+}
+
+/* The step, its timeline entries, its note and its events in one
+ * statement, only if the case is still in the state it was read in. The
+ * call's attempt number is known only in the transaction: the event is
+ * written with the count before it and the reply carries the new one. */
+static const char s_step_sql[] =
+    "WITH u AS (UPDATE cases SET state = coalesce(NULLIF($3, ''), state), updated_at = now(),"
+    "   call_attempts = call_attempts + CASE WHEN $7 <> '' THEN 1 ELSE 0 END,"
+    "   call_reached = call_reached OR $9::boolean, duplicate_of = coalesce(NULLIF($10, ''), duplicate_of)"
+    "   WHERE id = $1 AND state = $2 RETURNING id, state, call_attempts),"
+    " e1 AS (INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
+    "   SELECT id, 'state', state, NULLIF($4, ''), 'staff', $5 FROM u WHERE $3 <> ''),"
+    " e2 AS (INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
+    "   SELECT id, $6, $2, NULLIF($7, ''), 'staff', $5 FROM u WHERE $6 <> ''),"
+    " n AS (INSERT INTO case_note (case_id, staff_id, kind, outcome, body_sealed)"
+    "   SELECT id, $5, $6, NULLIF($7, ''), $8::bytea FROM u WHERE $6 <> ''),"
+    " o1 AS (" PK_OUTBOX_INSERT_SELECT("$11", "id", "$12") " FROM u WHERE $12::bytea IS NOT NULL),"
+                                                           " o2 AS (" PK_OUTBOX_INSERT_SELECT(
+                                                               "$13", "id",
+                                                               "$14") " FROM u WHERE $14::bytea IS NOT NULL)"
+                                                                      " SELECT state, call_attempts FROM u";
+
+static void s_step_write(intake_call_t *c, s_step_t *st)
+{
+    char topic[128], topic2[128], *hex = NULL, *hex2 = NULL;
+    s_step_state_event(c, st, topic, &hex);
+    s_step_other_event(c, st, topic2, &hex2);
     const char *p[] = {c->case_id,
                        c->from_state,
                        st->to ? st->to : "",
@@ -470,30 +526,8 @@ static void s_step_write(intake_call_t *c, s_step_t *st)
                        hex,
                        hex2 ? topic2 : "",
                        hex2};
-    /* The call's attempt number is known only in the transaction: the
-     * event is written with the count before it and the reply carries the
-     * new one. */
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(
-        txn,
-        "WITH u AS (UPDATE cases SET state = coalesce(NULLIF($3, ''), state), updated_at = now(),"
-        "   call_attempts = call_attempts + CASE WHEN $7 <> '' THEN 1 ELSE 0 END,"
-        "   call_reached = call_reached OR $9::boolean, duplicate_of = coalesce(NULLIF($10, ''), duplicate_of)"
-        "   WHERE id = $1 AND state = $2 RETURNING id, state, call_attempts),"
-        " e1 AS (INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
-        "   SELECT id, 'state', state, NULLIF($4, ''), 'staff', $5 FROM u WHERE $3 <> ''),"
-        " e2 AS (INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
-        "   SELECT id, $6, $2, NULLIF($7, ''), 'staff', $5 FROM u WHERE $6 <> ''),"
-        " n AS (INSERT INTO case_note (case_id, staff_id, kind, outcome, body_sealed)"
-        "   SELECT id, $5, $6, NULLIF($7, ''), $8::bytea FROM u WHERE $6 <> ''),"
-        " o1 AS (" PK_OUTBOX_INSERT_SELECT("$11", "id", "$12") " FROM u"
-                                                               "   WHERE $12::bytea IS NOT NULL),"
-                                                               " o2 AS (" PK_OUTBOX_INSERT_SELECT(
-                                                                   "$13", "id",
-                                                                   "$14") " FROM u"
-                                                                          "   WHERE $14::bytea IS NOT NULL)"
-                                                                          " SELECT state, call_attempts FROM u",
-        14, p);
+    pk_db_txn_add(txn, s_step_sql, 14, p);
     free(hex);
     free(hex2);
     c->work = st;

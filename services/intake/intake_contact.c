@@ -67,6 +67,48 @@ static int s_staff(PGconn *conn, intake_t *in, const Pelukan__V1__GetContact *g,
     return PK_RPC_READ_ONLY;
 }
 
+/* The reporter's phone and safety choices, opened with her key. */
+static Pelukan__V1__Contact *s_reporter_open(intake_t *in, const PGresult *r, const uint8_t *key, const char *ctx,
+                                             const char *phone_ctx)
+{
+    Pelukan__V1__Contact *c = pk_arena_alloc(&in->cmd_mem, sizeof *c);
+    pelukan__v1__contact__init(c);
+    uint8_t sealed[128];
+    long sn = pk_pg_bytea_get(r, 0, 2, sealed, sizeof sealed);
+    char *phone = pk_arena_alloc(&in->cmd_mem, sizeof sealed);
+    if (sn > PK_SEAL_OVERHEAD && pk_open(key, phone_ctx, sealed, (size_t)sn, (uint8_t *)phone) == 0)
+        c->phone_e164 = phone;
+    json_t *safety = intake_open_json(key, ctx, "safety", r, 0, 3);
+    const char *hours = json_string_value(json_object_get(safety, "safe_hours"));
+    const char *channel = json_string_value(json_object_get(safety, "safe_channel"));
+    c->safe_hours = pk_arena_strdup(&in->cmd_mem, hours ? hours : "");
+    c->safe_channel = pk_arena_strdup(&in->cmd_mem, channel ? channel : "");
+    c->phone_monitored = json_is_true(json_object_get(safety, "phone_monitored"));
+    c->locale = "id";
+    json_decref(safety);
+    return c;
+}
+
+/* The opening is recorded, with the message it serves (N11). */
+static int s_reporter_opened(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req)
+{
+    Pelukan__V1__Envelope env;
+    uint8_t eid[16];
+    Pelukan__V1__Actor actor;
+    pk_envelope_for_command(&env, eid, &actor, "intake", req, req->case_id); /* the peer that asked */
+    Pelukan__V1__CaseDataAccessed acc = PELUKAN__V1__CASE_DATA_ACCESSED__INIT;
+    char *fields[] = {"reporter_phone", "contact_safety"};
+    char ref[96];
+    snprintf(ref, sizeof ref, "message:%s:%s", req->get_contact->message_id, req->get_contact->template_code);
+    acc.purpose_code = "notification";
+    acc.ref = ref;
+    acc.fields = fields;
+    acc.n_fields = 2;
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_DATA_ACCESSED;
+    env.case_data_accessed = &acc;
+    return pk_outbox_add(conn, in->log, &env);
+}
+
 static int s_reporter(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
                       Pelukan__V1__CommandReply *reply)
 {
@@ -94,39 +136,10 @@ static int s_reporter(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequ
         reply->error_code = "contact_erased";
         return PK_RPC_READ_ONLY;
     }
-    Pelukan__V1__Contact *c = pk_arena_alloc(&in->cmd_mem, sizeof *c);
-    pelukan__v1__contact__init(c);
-    uint8_t sealed[128];
-    long sn = pk_pg_bytea_get(r, 0, 2, sealed, sizeof sealed);
-    char *phone = pk_arena_alloc(&in->cmd_mem, sizeof sealed);
-    if (sn > PK_SEAL_OVERHEAD && pk_open(key, phone_ctx, sealed, (size_t)sn, (uint8_t *)phone) == 0)
-        c->phone_e164 = phone;
-    json_t *safety = intake_open_json(key, ctx, "safety", r, 0, 3);
+    Pelukan__V1__Contact *c = s_reporter_open(in, r, key, ctx, phone_ctx);
     sodium_memzero(key, sizeof key);
     PQclear(r);
-    const char *hours = json_string_value(json_object_get(safety, "safe_hours"));
-    const char *channel = json_string_value(json_object_get(safety, "safe_channel"));
-    c->safe_hours = pk_arena_strdup(&in->cmd_mem, hours ? hours : "");
-    c->safe_channel = pk_arena_strdup(&in->cmd_mem, channel ? channel : "");
-    c->phone_monitored = json_is_true(json_object_get(safety, "phone_monitored"));
-    c->locale = "id";
-    json_decref(safety);
-    /* The opening is recorded, with the message it serves (N11). */
-    Pelukan__V1__Envelope env;
-    uint8_t eid[16];
-    Pelukan__V1__Actor actor;
-    pk_envelope_for_command(&env, eid, &actor, "intake", req, req->case_id); /* the peer that asked */
-    Pelukan__V1__CaseDataAccessed acc = PELUKAN__V1__CASE_DATA_ACCESSED__INIT;
-    char *fields[] = {"reporter_phone", "contact_safety"};
-    char ref[96];
-    snprintf(ref, sizeof ref, "message:%s:%s", req->get_contact->message_id, req->get_contact->template_code);
-    acc.purpose_code = "notification";
-    acc.ref = ref;
-    acc.fields = fields;
-    acc.n_fields = 2;
-    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_DATA_ACCESSED;
-    env.case_data_accessed = &acc;
-    if (pk_outbox_add(conn, in->log, &env) != 0)
+    if (s_reporter_opened(conn, in, req) != 0)
         return PK_EDB;
     reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_CONTACT;
     reply->contact = c;

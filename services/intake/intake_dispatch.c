@@ -165,6 +165,44 @@ static void s_pending_noted(pk_db_txn_t *txn, int status, void *arg)
     s_send_assign(c);
 }
 
+/* Whether the case read can be given a companion: found, and verified.
+ * Answers the request when not. */
+static bool s_case_assignable(intake_call_t *c, const PGresult *r)
+{
+    if (PQntuples(r) != 1) {
+        intake_error(c->req, 404, "not_found", "Kasus tidak ditemukan", NULL);
+        return false;
+    }
+    const char *state = PQgetvalue(r, 0, 1);
+    if (strcmp(state, "verified") != 0) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "Kasus berstatus %s; pendamping hanya untuk kasus terverifikasi", state);
+        intake_error(c->req, 409, "invalid_transition", msg, json_pack("{s:s, s:s}", "state", state, "to", "assigned"));
+        return false;
+    }
+    return true;
+}
+
+/* The victim's point, opened from the case's sealed personal part, when
+ * the reporter gave one. */
+static void s_open_point(intake_call_t *c, const PGresult *r, s_place_t *pl)
+{
+    char ctx[64];
+    snprintf(ctx, sizeof ctx, "case:%s", c->case_id);
+    uint8_t key[PK_DATAKEY_BYTES];
+    if (intake_unwrap(c, ctx, r, 0, 3, key) != 0)
+        return;
+    json_t *personal = intake_open_json(key, ctx, "personal", r, 0, 4);
+    sodium_memzero(key, sizeof key);
+    json_t *lat = json_object_get(personal, "lat"), *lon = json_object_get(personal, "lon");
+    if (json_is_number(lat) && json_is_number(lon)) {
+        pl->has_point = true;
+        pl->lat = json_number_value(lat);
+        pl->lon = json_number_value(lon);
+    }
+    json_decref(personal);
+}
+
 static void s_case_read(pk_db_txn_t *txn, int status, void *arg)
 {
     intake_call_t *c = arg;
@@ -176,39 +214,15 @@ static void s_case_read(pk_db_txn_t *txn, int status, void *arg)
     if (!intake_db_ok(c, txn, status))
         return;
     const PGresult *r = pk_db_txn_result(txn, 0);
-    if (PQntuples(r) != 1) {
+    if (!s_case_assignable(c, r)) {
         free(pl);
         c->work = NULL;
-        intake_error(c->req, 404, "not_found", "Kasus tidak ditemukan", NULL);
-        intake_call_free(c);
-        return;
-    }
-    const char *state = PQgetvalue(r, 0, 1);
-    if (strcmp(state, "verified") != 0) {
-        free(pl);
-        c->work = NULL;
-        char msg[160];
-        snprintf(msg, sizeof msg, "Kasus berstatus %s; pendamping hanya untuk kasus terverifikasi", state);
-        intake_error(c->req, 409, "invalid_transition", msg, json_pack("{s:s, s:s}", "state", state, "to", "assigned"));
         intake_call_free(c);
         return;
     }
     snprintf(c->case_id, sizeof c->case_id, "%s", PQgetvalue(r, 0, 0));
     snprintf(pl->kecamatan, sizeof pl->kecamatan, "%s", PQgetvalue(r, 0, 2));
-    char ctx[64];
-    snprintf(ctx, sizeof ctx, "case:%s", c->case_id);
-    uint8_t key[PK_DATAKEY_BYTES];
-    if (intake_unwrap(c, ctx, r, 0, 3, key) == 0) {
-        json_t *personal = intake_open_json(key, ctx, "personal", r, 0, 4);
-        sodium_memzero(key, sizeof key);
-        json_t *lat = json_object_get(personal, "lat"), *lon = json_object_get(personal, "lon");
-        if (json_is_number(lat) && json_is_number(lon)) {
-            pl->has_point = true;
-            pl->lat = json_number_value(lat);
-            pl->lon = json_number_value(lon);
-        }
-        json_decref(personal);
-    }
+    s_open_point(c, r, pl);
     if (!pl->has_point) {
         if (pl->assign)
             s_send_assign(c);

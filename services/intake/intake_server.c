@@ -138,92 +138,89 @@ const char intake_sql_report_submit[] =
                                                      "   (SELECT 1 FROM idempotency i WHERE i.reporter_id = $1 AND "
                                                      "i.key = $2)";
 
-static void s_report_write(intake_call_t *c)
+/* The ReportSubmitted event of a parsed report: codes only, nothing that
+ * names her (the personal part travels sealed, never on the bus). */
+static void s_report_event(intake_call_t *c, const intake_report_t *rep, char topic[128], char **env_hex)
 {
-    intake_t *in = c->in;
-    const char *key = pk_http_header(c->req, "idempotency-key");
-    if (!intake_idempotency_key_ok(key)) {
-        intake_error(c->req, 400, "idempotency_key_required",
-                     "Header Idempotency-Key wajib diisi: 1-128 huruf, angka atau . _ : -, agar laporan tidak terkirim "
-                     "dua kali",
-                     NULL);
-        intake_call_free(c);
-        return;
-    }
-    intake_report_t rep;
-    json_t *fields = json_object();
-    if (intake_report_parse(c->body, in->catalog, (int64_t)(pk_now_us() / 1000000u), &rep, fields) != 0) {
-        intake_error(c->req, 422, "validation_failed", "Data laporan tidak valid", fields);
-        intake_call_free(c);
-        return;
-    }
-    json_decref(fields);
-    pk_id_new(c->case_id);
-    char context[64];
-    snprintf(context, sizeof context, "case:%s", c->case_id);
-    uint8_t dkey[PK_DATAKEY_BYTES], wrapped[PK_WRAPPED_KEY_BYTES];
-    pk_datakey_new(in->keys, context, dkey, wrapped);
-    if (rep.safety)
-        json_object_set(rep.personal, "contact_safety", rep.safety);
-    char *sealed_hex = intake_seal_json(dkey, context, "personal", rep.personal);
-    sodium_memzero(dkey, sizeof dkey);
-
-    /* The reporter's safety choices, sealed with the reporter's key. */
-    char owner[64];
-    snprintf(owner, sizeof owner, "reporter:%s", c->reporter_id);
-    char *safety_hex = rep.safety ? intake_seal_json(c->reporter_key, owner, "safety", rep.safety) : NULL;
-
     Pelukan__V1__Envelope env;
     Pelukan__V1__Actor actor;
     uint8_t eid[16];
     intake_envelope(c, c->reporter_id, c->case_id, &env, eid, &actor);
     Pelukan__V1__ReportSubmitted rs = PELUKAN__V1__REPORT_SUBMITTED__INIT;
     char *forms[INTAKE_MAX_FORMS];
-    for (int i = 0; i < rep.nforms; i++)
-        forms[i] = rep.forms[i];
-    rs.reporter_kind = rep.reporter_kind;
-    rs.n_violence_forms = (size_t)rep.nforms;
+    for (int i = 0; i < rep->nforms; i++)
+        forms[i] = (char *)rep->forms[i];
+    rs.reporter_kind = (char *)rep->reporter_kind;
+    rs.n_violence_forms = (size_t)rep->nforms;
     rs.violence_forms = forms;
-    rs.place_type = rep.place_type;
-    rs.kecamatan_code = rep.kecamatan;
-    const char *kec_name = rep.kecamatan[0] ? intake_catalog_label(in->catalog, "kecamatan", rep.kecamatan) : NULL;
+    rs.place_type = (char *)rep->place_type;
+    rs.kecamatan_code = (char *)rep->kecamatan;
+    const char *kec_name = rep->kecamatan[0] ? intake_catalog_label(c->in->catalog, "kecamatan", rep->kecamatan) : NULL;
     rs.kecamatan_name = (char *)(kec_name ? kec_name : "");
-    rs.desa_code = rep.desa;
-    rs.urgent = rep.urgent;
-    rs.child_victim = rep.child;
-    rs.victim_age_band = rep.age_band;
-    rs.victim_sex = rep.victim_sex;
-    rs.perpetrator_relation = rep.perpetrator_relation;
+    rs.desa_code = (char *)rep->desa;
+    rs.urgent = rep->urgent;
+    rs.child_victim = rep->child;
+    rs.victim_age_band = (char *)rep->age_band;
+    rs.victim_sex = (char *)rep->victim_sex;
+    rs.perpetrator_relation = (char *)rep->perpetrator_relation;
     env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_REPORT_SUBMITTED;
     env.report_submitted = &rs;
-    char topic[128], *env_hex;
-    pk_outbox_params(&env, topic, &env_hex);
+    pk_outbox_params(&env, topic, env_hex);
+}
 
+/* The report's personal part (with her safety choices) sealed under a new
+ * data key of the case; the wrapped key returned in `wrapped`. */
+static char *s_report_sealed(intake_call_t *c, const intake_report_t *rep, uint8_t wrapped[PK_WRAPPED_KEY_BYTES])
+{
+    char context[64];
+    snprintf(context, sizeof context, "case:%s", c->case_id);
+    uint8_t dkey[PK_DATAKEY_BYTES];
+    pk_datakey_new(c->in->keys, context, dkey, wrapped);
+    if (rep->safety)
+        json_object_set(rep->personal, "contact_safety", rep->safety);
+    char *sealed_hex = intake_seal_json(dkey, context, "personal", rep->personal);
+    sodium_memzero(dkey, sizeof dkey);
+    return sealed_hex;
+}
+
+/* The report's row, its event and her idempotency key, in her writer's
+ * next group commit (one reporter, one writer: no deadlocks). */
+static void s_report_submit(intake_call_t *c, const char *key, const intake_report_t *rep)
+{
+    intake_t *in = c->in;
+    uint8_t wrapped[PK_WRAPPED_KEY_BYTES];
+    char *sealed_hex = s_report_sealed(c, rep, wrapped);
+    /* The reporter's safety choices, sealed with the reporter's key. */
+    char owner[64];
+    snprintf(owner, sizeof owner, "reporter:%s", c->reporter_id);
+    char *safety_hex = rep->safety ? intake_seal_json(c->reporter_key, owner, "safety", rep->safety) : NULL;
+    char topic[128], *env_hex;
+    s_report_event(c, rep, topic, &env_hex);
     char *wrapped_hex = pk_pg_bytea(wrapped, sizeof wrapped);
-    char *forms_text = s_text_array(&rep);
+    char *forms_text = s_text_array(rep);
     char incident[24], ticket[16], per_day[16];
     snprintf(per_day, sizeof per_day, "%d", in->reports_per_day);
-    snprintf(incident, sizeof incident, "%lld", (long long)rep.incident_at);
+    snprintf(incident, sizeof incident, "%lld", (long long)rep->incident_at);
     s_ticket(ticket);
     const char *p[] = {c->reporter_id,
                        key,
                        c->case_id,
                        wrapped_hex,
                        sealed_hex,
-                       rep.reporter_kind,
-                       rep.witness_relation,
-                       rep.victim_sex,
-                       rep.age_band,
-                       rep.child ? "t" : "f",
-                       rep.disability ? "t" : "f",
+                       rep->reporter_kind,
+                       rep->witness_relation,
+                       rep->victim_sex,
+                       rep->age_band,
+                       rep->child ? "t" : "f",
+                       rep->disability ? "t" : "f",
                        forms_text,
-                       rep.place_type,
-                       rep.perpetrator_relation,
+                       rep->place_type,
+                       rep->perpetrator_relation,
                        incident,
-                       rep.incident_approx ? "t" : "f",
-                       rep.kecamatan,
-                       rep.desa,
-                       rep.urgent ? "t" : "f",
+                       rep->incident_approx ? "t" : "f",
+                       rep->kecamatan,
+                       rep->desa,
+                       rep->urgent ? "t" : "f",
                        topic,
                        env_hex,
                        safety_hex,
@@ -235,6 +232,29 @@ static void s_report_write(intake_call_t *c)
     free(forms_text);
     free(env_hex);
     free(safety_hex);
+}
+
+static void s_report_write(intake_call_t *c)
+{
+    const char *key = pk_http_header(c->req, "idempotency-key");
+    if (!intake_idempotency_key_ok(key)) {
+        intake_error(c->req, 400, "idempotency_key_required",
+                     "Header Idempotency-Key wajib diisi: 1-128 huruf, angka atau . _ : -, agar laporan tidak terkirim "
+                     "dua kali",
+                     NULL);
+        intake_call_free(c);
+        return;
+    }
+    intake_report_t rep;
+    json_t *fields = json_object();
+    if (intake_report_parse(c->body, c->in->catalog, (int64_t)(pk_now_us() / 1000000u), &rep, fields) != 0) {
+        intake_error(c->req, 422, "validation_failed", "Data laporan tidak valid", fields);
+        intake_call_free(c);
+        return;
+    }
+    json_decref(fields);
+    pk_id_new(c->case_id);
+    s_report_submit(c, key, &rep);
     intake_report_clear(&rep);
 }
 

@@ -214,16 +214,15 @@ void intake_dispatch_decline(intake_call_t *c)
     s_visit_step(c, PELUKAN__V1__VISIT_STEP__STEP__STEP_DECLINE, true);
 }
 
-void intake_dispatch_identification(intake_call_t *c)
+static void s_identification_free(Pelukan__V1__SubmitIdentification *si)
 {
-    if (!s_visit_param(c))
-        return;
-    const char *key = pk_http_header(c->req, "idempotency-key");
-    if (key && !intake_idempotency_key_ok(key)) {
-        intake_error(c->req, 400, "bad_idempotency_key", "Idempotency-Key: 1-128 huruf, angka atau . _ : -", NULL);
-        intake_call_free(c);
-        return;
-    }
+    free(si->needs), free(si->recommended_services), free(si->recommended_agencies), free(si->consented_agencies);
+}
+
+/* The identification report's body, checked, into `si` (its lists
+ * allocated: s_identification_free). False when the request was answered. */
+static bool s_identification_read(intake_call_t *c, Pelukan__V1__SubmitIdentification *si)
+{
     static const char *const keys[] = {"situation_confirmed",
                                        "immediate_danger",
                                        "needs",
@@ -236,19 +235,21 @@ void intake_dispatch_identification(intake_call_t *c)
                                        NULL};
     json_t *errors = intake_strict_body(c, keys);
     if (!errors)
-        return;
-    Pelukan__V1__SubmitIdentification si = PELUKAN__V1__SUBMIT_IDENTIFICATION__INIT;
+        return false;
     bool confirmed = false, danger = false, consent = false;
     intake_bool_field(c->body, "situation_confirmed", true, &confirmed, errors);
     intake_bool_field(c->body, "immediate_danger", true, &danger, errors);
     intake_bool_field(c->body, "referral_consent", true, &consent, errors);
-    si.situation_confirmed = confirmed;
-    si.immediate_danger = danger;
-    si.referral_consent = consent;
-    const char **needs = intake_strings(c->body, "needs", 5, &si.n_needs, errors);
-    const char **svcs = intake_strings(c->body, "recommended_services", 8, &si.n_recommended_services, errors);
-    const char **agcs = intake_strings(c->body, "recommended_agencies", 5, &si.n_recommended_agencies, errors);
-    const char **cons = intake_strings(c->body, "consented_agencies", 5, &si.n_consented_agencies, errors);
+    si->situation_confirmed = confirmed;
+    si->immediate_danger = danger;
+    si->referral_consent = consent;
+    si->needs = (char **)intake_strings(c->body, "needs", 5, &si->n_needs, errors);
+    si->recommended_services =
+        (char **)intake_strings(c->body, "recommended_services", 8, &si->n_recommended_services, errors);
+    si->recommended_agencies =
+        (char **)intake_strings(c->body, "recommended_agencies", 5, &si->n_recommended_agencies, errors);
+    si->consented_agencies =
+        (char **)intake_strings(c->body, "consented_agencies", 5, &si->n_consented_agencies, errors);
     const char *guardian = json_string_value(json_object_get(c->body, "guardian_situation"));
     if (!guardian)
         json_object_set_new(errors, "guardian_situation", json_string("wajib diisi (not_child jika bukan anak)"));
@@ -256,19 +257,31 @@ void intake_dispatch_identification(intake_call_t *c)
     if (notes && !json_is_string(notes))
         json_object_set_new(errors, "notes", json_string("teks"));
     if (intake_invalid(c, errors, "Laporan identifikasi tidak valid")) {
-        free(needs), free(svcs), free(agcs), free(cons);
+        s_identification_free(si);
+        return false;
+    }
+    si->visit_id = (char *)pk_http_param(c->req, 0);
+    si->guardian_situation = (char *)guardian;
+    si->notes = (char *)(notes ? json_string_value(notes) : "");
+    return true;
+}
+
+void intake_dispatch_identification(intake_call_t *c)
+{
+    if (!s_visit_param(c))
+        return;
+    const char *key = pk_http_header(c->req, "idempotency-key");
+    if (key && !intake_idempotency_key_ok(key)) {
+        intake_error(c->req, 400, "bad_idempotency_key", "Idempotency-Key: 1-128 huruf, angka atau . _ : -", NULL);
+        intake_call_free(c);
         return;
     }
+    Pelukan__V1__SubmitIdentification si = PELUKAN__V1__SUBMIT_IDENTIFICATION__INIT;
+    if (!s_identification_read(c, &si))
+        return;
     s_req_t req;
     Pelukan__V1__Actor actor;
     intake_cmd_init(c, &req, &actor, NULL);
-    si.visit_id = (char *)pk_http_param(c->req, 0);
-    si.needs = (char **)needs;
-    si.recommended_services = (char **)svcs;
-    si.recommended_agencies = (char **)agcs;
-    si.consented_agencies = (char **)cons;
-    si.guardian_situation = (char *)guardian;
-    si.notes = (char *)(notes ? json_string_value(notes) : "");
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SUBMIT_IDENTIFICATION;
     req.submit_identification = &si;
     /* With an Idempotency-Key, the command id is the key's (with who and
@@ -283,5 +296,5 @@ void intake_dispatch_identification(intake_call_t *c)
         req.command_id.len = sizeof cid;
     }
     pk_rpc_uv_call(intake_dispatch_rpc(c->in->dispatch), &req, S_TIMEOUT_MS, S_RETRIES, intake_visit_answer, c);
-    free(needs), free(svcs), free(agcs), free(cons);
+    s_identification_free(&si);
 }

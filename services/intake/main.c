@@ -1,4 +1,5 @@
 /* main.c -- the PELUKAN intake service: the only HTTP edge. */
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "intake.h"
@@ -97,51 +98,53 @@ static const pk_config_def_t s_settings[] = {
     PK_CONFIG_END,
 };
 
-static int s_start(pk_service_t *svc, void **state_p)
-{
-    const pk_config_t *cfg = pk_service_config(svc);
-    intake_t *in = pk_calloc(1, sizeof *in);
-    in->svc = svc;
-    in->log = pk_service_log(svc);
-    in->db = pk_service_db(svc);
-    in->nwriters = (int)pk_config_int(cfg, "PELUKAN_INTAKE_WRITERS");
-    pk_metric_t *groups = pk_metrics_counter(pk_service_metrics(svc), "pelukan_intake_report_groups_total", NULL,
-                                             "report transactions committed as one group (group commit)");
-    pk_metric_t *grouped = pk_metrics_counter(pk_service_metrics(svc), "pelukan_intake_report_grouped_total", NULL,
-                                              "reports written in those groups");
-    for (int i = 0; i < in->nwriters; i++) {
-        in->writers[i] = pk_db_new(pk_service_loop(svc), pk_service_conninfo(svc), in->log);
-        in->groups[i] = pk_db_group_new(in->writers[i], 256);
-        pk_db_group_count(in->groups[i], groups, grouped);
+/* intake's whole-number settings, each read into its field of intake_t;
+ * S_INT refuses to compile a field that is not an int. */
+#define S_INT(name, field)                                                                                             \
+    {                                                                                                                  \
+        name, offsetof(intake_t, field) + 0 * sizeof(char[sizeof(((intake_t *)0)->field) == sizeof(int) ? 1 : -1])     \
     }
-    in->keys = pk_service_keyring(svc);
-    in->catalog = intake_catalog_new();
+static const struct {
+    const char *name;
+    size_t offset;
+} s_int_settings[] = {
+    S_INT("PELUKAN_INTAKE_WRITERS", nwriters),
+    S_INT("PELUKAN_INTAKE_OTP_TTL_S", otp_ttl_s),
+    S_INT("PELUKAN_INTAKE_OTP_MAX_ATTEMPTS", otp_max_attempts),
+    S_INT("PELUKAN_INTAKE_OTP_PER_PHONE", otp_per_phone),
+    S_INT("PELUKAN_INTAKE_OTP_PHONE_WINDOW_S", otp_phone_window_s),
+    S_INT("PELUKAN_INTAKE_OTP_PER_CLIENT", otp_per_client),
+    S_INT("PELUKAN_INTAKE_OTP_CLIENT_WINDOW_S", otp_client_window_s),
+    S_INT("PELUKAN_INTAKE_PASSWORD_SLOTS", pw_slots),
+    S_INT("PELUKAN_INTAKE_REPORTS_PER_DAY", reports_per_day),
+    S_INT("PELUKAN_INTAKE_RETENTION_S", retention_s),
+    S_INT("PELUKAN_INTAKE_ERASURE_COOLING_S", erasure_cooling_s),
+    S_INT("PELUKAN_INTAKE_ERASURE_TRUST_DAYS", erasure_trust_days),
+    S_INT("PELUKAN_INTAKE_STREAMS_PER_SESSION", streams_per_session),
+    S_INT("PELUKAN_INTAKE_STREAMS_PER_ACCOUNT", streams_per_account),
+    S_INT("PELUKAN_INTAKE_STREAMS_MAX", streams_max),
+    S_INT("PELUKAN_INTAKE_OTP_PER_PHONE_DAY", otp_per_phone_day),
+    S_INT("PELUKAN_INTAKE_OTP_PHONE_ALERT_DAY", otp_phone_alert_day),
+    S_INT("PELUKAN_INTAKE_OTP_PER_HOUR", otp_per_hour),
+    S_INT("PELUKAN_INTAKE_OTP_FAILS_PER_CLIENT_DAY", otp_fails_per_client_day),
+    S_INT("PELUKAN_INTAKE_OTP_FAILS_PER_PHONE_DAY", otp_fails_per_phone_day),
+    S_INT("PELUKAN_INTAKE_SESSION_TTL_S", session_ttl_s),
+    S_INT("PELUKAN_INTAKE_SESSION_IDLE_S", session_idle_s),
+    S_INT("PELUKAN_INTAKE_STAFF_SESSION_TTL_S", staff_session_ttl_s),
+    S_INT("PELUKAN_INTAKE_STAFF_MAX_FAILURES", staff_max_failures),
+    S_INT("PELUKAN_INTAKE_STAFF_LOCK_S", staff_lock_s),
+};
+
+static void s_read_settings(intake_t *in, const pk_config_t *cfg)
+{
+    for (size_t i = 0; i < PK_ARRAY_LEN(s_int_settings); i++)
+        *(int *)((char *)in + s_int_settings[i].offset) = (int)pk_config_int(cfg, s_int_settings[i].name);
     in->dev_print_otp = pk_config_bool(cfg, "PELUKAN_INTAKE_DEV_PRINT_OTP");
-    in->otp_ttl_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_TTL_S");
-    in->otp_max_attempts = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_MAX_ATTEMPTS");
-    in->otp_per_phone = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_PER_PHONE");
-    in->otp_phone_window_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_PHONE_WINDOW_S");
-    in->otp_per_client = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_PER_CLIENT");
-    in->otp_client_window_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_CLIENT_WINDOW_S");
-    in->pw_slots = (int)pk_config_int(cfg, "PELUKAN_INTAKE_PASSWORD_SLOTS");
-    in->reports_per_day = (int)pk_config_int(cfg, "PELUKAN_INTAKE_REPORTS_PER_DAY");
-    in->retention_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_RETENTION_S");
-    in->erasure_cooling_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_ERASURE_COOLING_S");
-    in->erasure_trust_days = (int)pk_config_int(cfg, "PELUKAN_INTAKE_ERASURE_TRUST_DAYS");
-    in->streams_per_session = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STREAMS_PER_SESSION");
-    in->streams_per_account = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STREAMS_PER_ACCOUNT");
-    in->streams_max = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STREAMS_MAX");
-    in->otp_per_phone_day = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_PER_PHONE_DAY");
-    in->otp_phone_alert_day = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_PHONE_ALERT_DAY");
-    in->otp_per_hour = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_PER_HOUR");
-    in->otp_fails_per_client_day = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_FAILS_PER_CLIENT_DAY");
-    in->otp_fails_per_phone_day = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_FAILS_PER_PHONE_DAY");
-    in->session_ttl_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_SESSION_TTL_S");
-    in->session_idle_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_SESSION_IDLE_S");
-    in->staff_session_ttl_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STAFF_SESSION_TTL_S");
-    in->staff_max_failures = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STAFF_MAX_FAILURES");
-    in->staff_lock_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STAFF_LOCK_S");
-    pk_metrics_t *m = pk_service_metrics(svc);
+    in->push_public_key = pk_config_str(cfg, "PELUKAN_INTAKE_PUSH_PUBLIC_KEY");
+}
+
+static void s_metrics(intake_t *in, pk_metrics_t *m)
+{
     in->m_requests = pk_metrics_counter(m, "pelukan_intake_requests_total", NULL, "API requests");
     in->m_reports = pk_metrics_counter(m, "pelukan_intake_reports_total", NULL, "reports created");
     in->m_otp_sent =
@@ -151,19 +154,26 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->m_rejected = pk_metrics_counter(m, "pelukan_intake_rate_limited_total", NULL, "requests refused by limits");
     in->m_otp_phone_alert = pk_metrics_counter(m, "pelukan_intake_otp_phone_alerts_total", NULL,
                                                "codes asked for a phone over its daily alert ceiling (review N4)");
-    *state_p = in;
-    int rc = intake_reference_load(in);
-    if (rc != 0)
-        return rc;
-    if (in->dev_print_otp)
-        pk_log_warn(in->log, "PELUKAN_INTAKE_DEV_PRINT_OTP is on: one-time codes are printed to this log");
-    in->notify = intake_notify_new(pk_config_service_str(cfg, "notification", "RPC"), pk_service_bus_keys(svc), in->log,
-                                   in->m_otp_failed, in->m_otp_sent);
-    in->events = intake_events_new(in);
-    in->throttle = intake_throttle_new((int)pk_config_int(cfg, "PELUKAN_INTAKE_LOGINS_PER_CLIENT"),
-                                       (int)pk_config_int(cfg, "PELUKAN_INTAKE_LOGIN_CHECKS_PER_CLIENT"));
-    in->account_throttle = intake_throttle_new(INT32_MAX, in->pw_slots > 1 ? in->pw_slots / 2 : 1);
-    in->purge = intake_purge_new(in, (int)pk_config_int(cfg, "PELUKAN_INTAKE_PURGE_S"));
+}
+
+/* The connections that commit reports in groups, one group each. */
+static void s_writers(intake_t *in, pk_service_t *svc)
+{
+    pk_metric_t *groups = pk_metrics_counter(pk_service_metrics(svc), "pelukan_intake_report_groups_total", NULL,
+                                             "report transactions committed as one group (group commit)");
+    pk_metric_t *grouped = pk_metrics_counter(pk_service_metrics(svc), "pelukan_intake_report_grouped_total", NULL,
+                                              "reports written in those groups");
+    for (int i = 0; i < in->nwriters; i++) {
+        in->writers[i] = pk_db_new(pk_service_loop(svc), pk_service_conninfo(svc), in->log);
+        in->groups[i] = pk_db_group_new(in->writers[i], 256);
+        pk_db_group_count(in->groups[i], groups, grouped);
+    }
+}
+
+/* The web apps and what they are given: the help numbers and the Android
+ * app's identity, each checked (a bad one refuses the start). */
+static int s_web(intake_t *in, pk_service_t *svc, const pk_config_t *cfg)
+{
     intake_help_t help = {
         pk_config_str(cfg, "PELUKAN_INTAKE_HELP_EMERGENCY"), pk_config_str(cfg, "PELUKAN_INTAKE_HELP_POLICE"),
         pk_config_str(cfg, "PELUKAN_INTAKE_HELP_SAPA"), pk_config_str(cfg, "PELUKAN_INTAKE_HELP_SAPA_WHATSAPP"),
@@ -192,10 +202,13 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->web = intake_web_new(pk_config_str(cfg, "PELUKAN_INTAKE_WEB_DIR"), pk_config_str(cfg, "PELUKAN_WEB_TILE_URL"),
                              pk_config_str(cfg, "PELUKAN_WEB_TILE_ATTRIBUTION"), &help, &android, in->log);
     pk_http_fallback(pk_service_http(svc), intake_web_serve, in->web);
-    in->push_public_key = pk_config_str(cfg, "PELUKAN_INTAKE_PUSH_PUBLIC_KEY");
-    in->dispatch = intake_dispatch_new(in, pk_config_service_str(cfg, "dispatch", "RPC"));
-    in->referral = pk_rpc_uv_new(pk_service_loop(svc), pk_config_service_str(cfg, "referral", "RPC"), 0, in->log,
-                                 pk_service_bus_keys(svc), "referral");
+    return 0;
+}
+
+/* Every row of the route table on the HTTP server; staff routes through
+ * the session check first. */
+static void s_routes(intake_t *in, pk_service_t *svc)
+{
     size_t nroutes = 0;
     while (intake_routes[nroutes].method)
         nroutes++;
@@ -208,6 +221,40 @@ static int s_start(pk_service_t *svc, void **state_p)
         else
             pk_http_route(pk_service_http(svc), r->method, r->pattern, r->handler, in);
     }
+}
+
+static int s_start(pk_service_t *svc, void **state_p)
+{
+    const pk_config_t *cfg = pk_service_config(svc);
+    intake_t *in = pk_calloc(1, sizeof *in);
+    in->svc = svc;
+    in->log = pk_service_log(svc);
+    in->db = pk_service_db(svc);
+    s_read_settings(in, cfg);
+    s_writers(in, svc);
+    in->keys = pk_service_keyring(svc);
+    in->catalog = intake_catalog_new();
+    s_metrics(in, pk_service_metrics(svc));
+    *state_p = in;
+    int rc = intake_reference_load(in);
+    if (rc != 0)
+        return rc;
+    if (in->dev_print_otp)
+        pk_log_warn(in->log, "PELUKAN_INTAKE_DEV_PRINT_OTP is on: one-time codes are printed to this log");
+    in->notify = intake_notify_new(pk_config_service_str(cfg, "notification", "RPC"), pk_service_bus_keys(svc), in->log,
+                                   in->m_otp_failed, in->m_otp_sent);
+    in->events = intake_events_new(in);
+    in->throttle = intake_throttle_new((int)pk_config_int(cfg, "PELUKAN_INTAKE_LOGINS_PER_CLIENT"),
+                                       (int)pk_config_int(cfg, "PELUKAN_INTAKE_LOGIN_CHECKS_PER_CLIENT"));
+    in->account_throttle = intake_throttle_new(INT32_MAX, in->pw_slots > 1 ? in->pw_slots / 2 : 1);
+    in->purge = intake_purge_new(in, (int)pk_config_int(cfg, "PELUKAN_INTAKE_PURGE_S"));
+    rc = s_web(in, svc, cfg);
+    if (rc != 0)
+        return rc;
+    in->dispatch = intake_dispatch_new(in, pk_config_service_str(cfg, "dispatch", "RPC"));
+    in->referral = pk_rpc_uv_new(pk_service_loop(svc), pk_config_service_str(cfg, "referral", "RPC"), 0, in->log,
+                                 pk_service_bus_keys(svc), "referral");
+    s_routes(in, svc);
     return 0;
 }
 
