@@ -12,6 +12,7 @@ typedef struct intake_notify intake_notify_t;
 typedef struct intake_events intake_events_t;
 typedef struct intake_purge intake_purge_t;
 typedef struct intake_dispatch intake_dispatch_t;
+typedef struct intake_approach intake_approach_t;
 typedef struct intake_throttle intake_throttle_t;
 
 typedef struct {
@@ -54,6 +55,7 @@ typedef struct {
     intake_throttle_t *throttle;         /* staff logins per client address (intake_throttle.c) */
     intake_throttle_t *account_throttle; /* ... and per account: half the password slots at most */
     intake_dispatch_t *dispatch;        /* commands to dispatch (intake_dispatch.c) */
+    intake_approach_t *approach;        /* the companion's approach, watched (intake_approach.c) */
     pk_rpc_uv_t *referral;              /* commands to referral (intake_referral.c) */
     const char *push_public_key;        /* Web Push's VAPID public key; "": no push (intake_push.c) */
     pk_arena_t *cmd_mem;                /* the command thread's reply results (intake_contact.c) */

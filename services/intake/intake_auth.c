@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intake_approach.h"
 #include "intake_call.h"
-#include "intake_dispatch.h"
 #include "pelukan/util.h"
 
 /* ---- authentication --------------------------------------------------- */
@@ -63,7 +63,7 @@ static void s_ended(pk_db_txn_t *txn, int status, void *arg)
 {
     intake_call_t *c = arg;
     if (status == 0)
-        intake_dispatch_recheck(c->in->dispatch); /* its approach streams end too */
+        intake_approach_recheck(c->in->approach); /* its approach streams end too */
     intake_no_content(txn, status, arg);
 }
 

@@ -5,14 +5,11 @@
 
 #include "intake_call.h"
 
-/* The command client, the ping batcher and the reporters' streams.
+/* The command client and the ping batcher.
  * Caller owns return value. */
 intake_dispatch_t *intake_dispatch_new(intake_t *in, const char *endpoint);
-/* Ends calls in flight (503), pings waiting and streams. Accepts NULL. */
+/* Ends calls in flight (503) and pings waiting. Accepts NULL. */
 void intake_dispatch_destroy(intake_dispatch_t **dp_p);
-/* Looks the approach streams' sessions up again at the next tick (a
- * reporter logged out). Accepts NULL. */
-void intake_dispatch_recheck(intake_dispatch_t *dp);
 
 /* The command client to dispatch, for routes kept in other files. */
 pk_rpc_uv_t *intake_dispatch_rpc(intake_dispatch_t *dp);
@@ -24,7 +21,6 @@ void intake_visit_answer(int rc, const Pelukan__V1__CommandReply *reply, void *a
 /* Staff routes (after authentication and the role check). */
 void intake_dispatch_suggest(intake_call_t *c);        /* GET  /v1/staff/cases/{id}/companions */
 void intake_dispatch_assign(intake_call_t *c);         /* POST /v1/staff/cases/{id}/assign */
-void intake_dispatch_staff_stream(intake_call_t *c);   /* GET /v1/staff/cases/{id}/companion/stream */
 void intake_dispatch_status(intake_call_t *c);         /* PUT  /v1/companion/status */
 void intake_dispatch_location(intake_call_t *c);       /* POST /v1/companion/location */
 void intake_dispatch_visits(intake_call_t *c);         /* GET  /v1/companion/visits */
@@ -39,9 +35,5 @@ void intake_dispatch_identification(intake_call_t *c); /* POST .../visits/{id}/i
 void intake_companions_list(intake_call_t *c);      /* GET /v1/staff/companions */
 void intake_companions_set(intake_call_t *c);       /* PUT /v1/staff/accounts/{id}/companion */
 void intake_companion_own_status(intake_call_t *c); /* GET /v1/companion/status */
-
-/* Reporter routes. */
-void intake_dispatch_report_companion(pk_http_req_t *req, void *arg); /* GET /v1/reports/{id}/companion */
-void intake_dispatch_report_stream(pk_http_req_t *req, void *arg);    /* GET .../companion/stream */
 
 #endif

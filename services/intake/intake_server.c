@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intake_approach.h"
 #include "intake_call.h"
 #include "intake_case.h"
 #include "intake_dispatch.h"
@@ -542,7 +543,7 @@ const intake_route_t intake_routes[] = {
     {"POST", "/v1/staff/erasures/*/stop", INTAKE_SUPERVISOR, NULL, intake_erasure_stop},
     {"GET", "/v1/staff/cases/*/companions", INTAKE_ADMIN, NULL, intake_dispatch_suggest},
     {"POST", "/v1/staff/cases/*/assign", INTAKE_ADMIN, NULL, intake_dispatch_assign},
-    {"GET", "/v1/staff/cases/*/companion/stream", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_dispatch_staff_stream},
+    {"GET", "/v1/staff/cases/*/companion/stream", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_approach_staff_stream},
     {"PUT", "/v1/companion/status", INTAKE_COMPANION, NULL, intake_dispatch_status},
     {"GET", "/v1/companion/status", INTAKE_COMPANION, NULL, intake_companion_own_status},
     {"POST", "/v1/companion/location", INTAKE_COMPANION, NULL, intake_dispatch_location},
@@ -563,7 +564,7 @@ const intake_route_t intake_routes[] = {
     {"POST", "/v1/agency/referrals/*/decline", INTAKE_AGENCY, NULL, intake_referral_decline},
     {"POST", "/v1/agency/referrals/*/follow-ups", INTAKE_AGENCY, NULL, intake_referral_follow_up},
     {"POST", "/v1/agency/referrals/*/close", INTAKE_AGENCY, NULL, intake_referral_close},
-    {"GET", "/v1/reports/*/companion", INTAKE_REPORTER, intake_dispatch_report_companion, NULL},
-    {"GET", "/v1/reports/*/companion/stream", INTAKE_REPORTER, intake_dispatch_report_stream, NULL},
+    {"GET", "/v1/reports/*/companion", INTAKE_REPORTER, intake_approach_report, NULL},
+    {"GET", "/v1/reports/*/companion/stream", INTAKE_REPORTER, intake_approach_report_stream, NULL},
     {NULL, NULL, 0, NULL, NULL},
 };

@@ -9,6 +9,7 @@
 
 #include "intake_call.h"
 #include "intake_case.h"
+#include "intake_password.h"
 #include "intake_report.h"
 #include "intake_staff.h"
 #include "pelukan/account.h"
@@ -16,8 +17,6 @@
 #include "pelukan/util.h"
 
 #define S_TOKEN_PREFIX "stf_"
-#define S_PASSWORD_MIN 12
-#define S_PASSWORD_MAX 256
 
 /* A password check is claimed before it runs (security review H4): one
  * statement counts the try and, at the limit, locks the account, so that
@@ -234,110 +233,6 @@ static void s_locked_out(intake_t *in, const char *staff_id, const char *role)
     pk_log_warn(in->log, "staff %s locked out after wrong passwords", staff_id);
 }
 
-/* ---- Argon2id off the event loop ------------------------------------------ */
-
-typedef void (*s_pw_done_fn)(intake_call_t *c, int rc, const char *hash);
-
-typedef struct {
-    uv_work_t work;
-    intake_call_t *c;
-    bool verify;
-    char hash[PK_PASSWORD_HASH_MAX];
-    char *password;
-    int rc;
-    s_pw_done_fn done;
-} s_pw_job_t;
-
-static void s_pw_work(uv_work_t *w)
-{
-    s_pw_job_t *j = w->data;
-    j->rc = j->verify ? pk_password_verify(j->hash, j->password) : pk_password_hash(j->password, j->hash);
-}
-
-static void s_pw_after(uv_work_t *w, int status)
-{
-    s_pw_job_t *j = w->data;
-    sodium_memzero(j->password, strlen(j->password));
-    free(j->password);
-    j->c->work = NULL;
-    j->done(j->c, status == 0 ? j->rc : PK_ECRYPTO, j->hash);
-    sodium_memzero(j->hash, sizeof j->hash);
-    free(j);
-}
-
-/* Verifies `password` against `hash` (verify) or hashes it (hash NULL) on
- * the thread pool, then calls `done` on the event loop. */
-static void s_pw(intake_call_t *c, const char *hash, const char *password, s_pw_done_fn done)
-{
-    s_pw_job_t *j = pk_calloc(1, sizeof *j);
-    j->c = c;
-    j->verify = hash != NULL;
-    if (hash)
-        snprintf(j->hash, sizeof j->hash, "%s", hash);
-    j->password = pk_strdup(password);
-    j->done = done;
-    j->work.data = j;
-    c->work = j;
-    uv_queue_work(pk_service_loop(c->in->svc), &j->work, s_pw_work, s_pw_after);
-}
-
-/* The password in a body, or NULL after answering 422. */
-static const char *s_password(intake_call_t *c, const char *field, bool policy)
-{
-    const char *pw = json_string_value(json_object_get(c->body, field));
-    size_t len = pw ? strlen(pw) : 0;
-    if (!pw || len > S_PASSWORD_MAX || (policy && len < S_PASSWORD_MIN)) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "wajib diisi, %d sampai %d karakter", policy ? S_PASSWORD_MIN : 1, S_PASSWORD_MAX);
-        intake_error(c->req, 422, "validation_failed", "Data tidak valid", json_pack("{s:s}", field, msg));
-        intake_call_free(c);
-        return NULL;
-    }
-    return pw;
-}
-
-/* Passwords in a body are wiped before it is freed. */
-static void s_wipe_passwords(json_t *body)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach(body, key, v)
-    {
-        if (strstr(key, "password") && json_is_string(v))
-            sodium_memzero((char *)json_string_value(v), strlen(json_string_value(v)));
-    }
-}
-
-/* A password hashed (rc 0): the body's passwords are wiped either way; on
- * a failure the request is answered and freed, and false returned. */
-static bool s_hashed(intake_call_t *c, int rc)
-{
-    s_wipe_passwords(c->body);
-    if (rc == 0)
-        return true;
-    intake_error(c->req, 500, "internal", "Kata sandi tidak dapat disimpan", NULL);
-    intake_call_free(c);
-    return false;
-}
-
-/* Takes a password-hash slot for this request, or answers 503 with
- * Retry-After and frees the call (review M4: a login flood must neither
- * queue without end on the thread pool nor hold 64 MiB per waiting hash).
- * The slot is given back when the call is freed. */
-static bool s_pw_slot(intake_call_t *c)
-{
-    if (c->in->pw_busy >= c->in->pw_slots) {
-        pk_metric_add(c->in->m_rejected, 1);
-        pk_http_add_header(c->req, "Retry-After", "1");
-        intake_error(c->req, 503, "busy", "Layanan sedang sibuk, coba lagi sebentar lagi", NULL);
-        intake_call_free(c);
-        return false;
-    }
-    c->in->pw_busy++;
-    c->pw_slot = true;
-    return true;
-}
-
 /* Claims a password check of the account `key` names (see S_CLAIM; a
  * login's with its device, S_CLAIM_LOGIN_SQL). */
 static void s_claim(intake_call_t *c, const char *sql, const char *key, pk_db_txn_fn done)
@@ -385,7 +280,7 @@ static void s_login_checked(intake_call_t *c, int rc, const char *hash)
 {
     (void)hash;
     intake_t *in = c->in;
-    s_wipe_passwords(c->body);
+    intake_wipe_passwords(c->body);
     if (!c->staff_id[0] || rc != 0) {
         /* Unknown, disabled, locked or wrong: one answer (the try was
          * counted before the check). */
@@ -434,11 +329,11 @@ static void s_login_found(pk_db_txn_t *txn, int status, void *arg)
         if (pk_pg_bool(r, 0, 4))
             s_locked_out(c->in, c->staff_id, c->staff_role);
         c->device_through = pk_pg_bool(r, 0, 5);
-        s_pw(c, PQgetvalue(r, 0, 3), password, s_login_checked);
+        intake_pw(c, PQgetvalue(r, 0, 3), password, s_login_checked);
     } else {
         /* Unknown, disabled or locked: checked against a hash of nothing
          * anyone knows, so that it costs as much as a known login. */
-        s_pw(c, s_nobody_hash, password, s_login_checked);
+        intake_pw(c, s_nobody_hash, password, s_login_checked);
     }
 }
 
@@ -456,7 +351,7 @@ void intake_staff_login(pk_http_req_t *req, void *arg)
         intake_call_free(c);
         return;
     }
-    if (!s_password(c, "password", false))
+    if (!intake_password_field(c, "password", false))
         return;
     json_t *device = json_object_get(c->body, "device");
     const char *dev = json_string_value(device);
@@ -497,7 +392,7 @@ void intake_staff_login(pk_http_req_t *req, void *arg)
         return;
     }
     snprintf(c->throttle_account, sizeof c->throttle_account, "%s", account);
-    if (!s_pw_slot(c))
+    if (!intake_pw_slot(c))
         return;
     s_claim(c, S_CLAIM_LOGIN_SQL, login, s_login_found);
 }
@@ -527,7 +422,7 @@ void intake_staff_logout(intake_call_t *c)
 
 static void s_new_hashed(intake_call_t *c, int rc, const char *hash)
 {
-    if (!s_hashed(c, rc))
+    if (!intake_pw_hashed(c, rc))
         return;
     char th[65];
     intake_token_hash(s_staff_token(c->req), th);
@@ -547,12 +442,12 @@ static void s_current_checked(intake_call_t *c, int rc, const char *hash)
 {
     (void)hash;
     if (rc != 0) {
-        s_wipe_passwords(c->body);
+        intake_wipe_passwords(c->body);
         intake_error(c->req, 403, "invalid_credentials", "Kata sandi lama salah", NULL);
         intake_call_free(c);
         return;
     }
-    s_pw(c, NULL, json_string_value(json_object_get(c->body, "new_password")), s_new_hashed);
+    intake_pw(c, NULL, json_string_value(json_object_get(c->body, "new_password")), s_new_hashed);
 }
 
 static void s_password_found(pk_db_txn_t *txn, int status, void *arg)
@@ -564,8 +459,8 @@ static void s_password_found(pk_db_txn_t *txn, int status, void *arg)
     if (PQntuples(r) == 1 && pk_pg_bool(r, 0, 4))
         s_locked_out(c->in, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
     /* Locked by wrong tries: the same answer as a wrong password. */
-    s_pw(c, PQntuples(r) == 1 ? PQgetvalue(r, 0, 3) : s_nobody_hash,
-         json_string_value(json_object_get(c->body, "current_password")), s_current_checked);
+    intake_pw(c, PQntuples(r) == 1 ? PQgetvalue(r, 0, 3) : s_nobody_hash,
+              json_string_value(json_object_get(c->body, "current_password")), s_current_checked);
 }
 
 void intake_staff_password(intake_call_t *c)
@@ -574,280 +469,19 @@ void intake_staff_password(intake_call_t *c)
         intake_call_free(c);
         return;
     }
-    if (!s_password(c, "current_password", false))
+    if (!intake_password_field(c, "current_password", false))
         return;
-    if (!s_password(c, "new_password", true))
+    if (!intake_password_field(c, "new_password", true))
         return;
     const char *current = json_string_value(json_object_get(c->body, "current_password")),
                *fresh = json_string_value(json_object_get(c->body, "new_password"));
     if (strcmp(current, fresh) == 0) {
-        s_wipe_passwords(c->body);
+        intake_wipe_passwords(c->body);
         intake_error(c->req, 422, "validation_failed", "Data tidak valid",
                      json_pack("{s:s}", "new_password", "harus berbeda dari kata sandi lama"));
         intake_call_free(c);
         return;
     }
-    if (s_pw_slot(c))
+    if (intake_pw_slot(c))
         s_claim(c, S_CLAIM_BY_ID, c->staff_id, s_password_found);
 }
-
-/* ---- accounts (admins and supervisors) --------------------------------------- */
-
-/* Who manages whom (security review N1): a role must not mint the roles
- * that check it. Admins manage companions and agency officers; supervisors
- * every account; an operator any, with pelukanctl on the server. */
-static bool s_manages(const intake_call_t *c, const char *role)
-{
-    if (c->role_bit == INTAKE_SUPERVISOR)
-        return intake_role_bit(role) != 0;
-    return strcmp(role, "companion") == 0 || strcmp(role, "agency") == 0;
-}
-
-static void s_not_managed(intake_call_t *c)
-{
-    intake_error(c->req, 403, "role_not_managed",
-                 "Akun admin, supervisor dan auditor hanya dapat diatur oleh supervisor", NULL);
-    intake_call_free(c);
-}
-
-static void s_target_found(pk_db_txn_t *txn, int status, void *arg)
-{
-    intake_call_t *c = arg;
-    if (!intake_db_ok(c, txn, status))
-        return;
-    const PGresult *r = pk_db_txn_result(txn, 0);
-    if (PQntuples(r) != 1) {
-        intake_error(c->req, 404, "not_found", "Akun tidak ditemukan", NULL);
-        intake_call_free(c);
-        return;
-    }
-    if (!s_manages(c, PQgetvalue(r, 0, 0))) {
-        s_not_managed(c);
-        return;
-    }
-    snprintf(c->target_role, sizeof c->target_role, "%s", PQgetvalue(r, 0, 0));
-    c->next(c);
-}
-
-/* The account of the path, then `next`: 404 when there is none, 403 when
- * the caller may not manage its role. */
-static void s_target(intake_call_t *c, void (*next)(intake_call_t *c))
-{
-    c->next = next;
-    const char *p[] = {pk_http_param(c->req, 0)};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn, "SELECT role FROM staff WHERE id = $1", 1, p);
-    pk_db_txn_submit(txn, s_target_found, c);
-}
-
-/* The end of a change to one account (the first statement of `txn`):
- * {id, <flag>: true}; the staff feed and streams check their sessions
- * again at once (a change may have ended some); `what` goes to the log
- * with both ids. */
-static void s_account_changed(intake_call_t *c, pk_db_txn_t *txn, int status, const char *flag, const char *what)
-{
-    if (!intake_db_ok(c, txn, status))
-        return;
-    const char *id = pk_http_param(c->req, 0);
-    if (atoi(PQcmdTuples((PGresult *)pk_db_txn_result(txn, 0))) != 1) {
-        intake_error(c->req, 404, "not_found", "Akun tidak ditemukan", NULL);
-    } else {
-        intake_events_recheck(c->in->events);
-        pk_relay_kick(pk_service_relay(c->in->svc));
-        pk_log_info(c->in->log, "staff %s %s by staff %s", id, what, c->staff_id);
-        intake_json(c->req, 200, json_pack("{s:s, s:b}", "id", id, flag, 1));
-    }
-    intake_call_free(c);
-}
-
-/* POST /v1/staff/accounts */
-
-static void s_account_made(pk_db_txn_t *txn, int status, void *arg)
-{
-    intake_call_t *c = arg;
-    const char *state = pk_db_txn_sqlstate(txn);
-    if (status != 0 && state && strcmp(state, "23505") == 0) {
-        intake_error(c->req, 409, "login_taken", "Nama pengguna sudah dipakai", NULL);
-        intake_call_free(c);
-        return;
-    }
-    if (!intake_db_ok(c, txn, status))
-        return;
-    pk_relay_kick(pk_service_relay(c->in->svc));
-    intake_json(c->req, 201, json_pack("{s:s}", "id", c->case_id));
-    intake_call_free(c);
-}
-
-static void s_account_hashed(intake_call_t *c, int rc, const char *hash)
-{
-    if (!s_hashed(c, rc))
-        return;
-    pk_id_new(c->case_id); /* the new staff id */
-    const char *agency = json_string_value(json_object_get(c->body, "agency_code"));
-    const char *email = json_string_value(json_object_get(c->body, "email"));
-    const char *role = json_string_value(json_object_get(c->body, "role"));
-    const char *phone = json_string_value(json_object_get(c->body, "phone"));
-    char e164[24] = "";
-    if (phone && pk_phone_normalize(phone, e164) != 0)
-        e164[0] = '\0'; /* checked before: not reached */
-    const char *p[] = {c->case_id,
-                       json_string_value(json_object_get(c->body, "login")),
-                       json_string_value(json_object_get(c->body, "display_name")),
-                       role,
-                       agency ? agency : "",
-                       hash,
-                       email ? email : "",
-                       c->staff_id,
-                       e164};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn,
-                  "INSERT INTO staff (id, login, display_name, role, agency_code, password_hash, email, changed_at,"
-                  " changed_by, phone_e164) VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, NULLIF($7, ''), now(), $8,"
-                  " NULLIF($9, ''))",
-                  9, p);
-    intake_staff_change_by(txn, c, c->case_id, role, PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_CREATED);
-    pk_db_txn_submit(txn, s_account_made, c);
-}
-
-void intake_staff_account_create(intake_call_t *c)
-{
-    if (!(c->body = intake_body(c->req))) {
-        intake_call_free(c);
-        return;
-    }
-    json_t *errors = json_object();
-    (void)pk_account_check(c->body, errors);
-    if (intake_invalid(c, errors, "Data tidak valid"))
-        return;
-    if (!s_manages(c, json_string_value(json_object_get(c->body, "role")))) {
-        s_wipe_passwords(c->body);
-        s_not_managed(c);
-        return;
-    }
-    const char *pw = s_password(c, "password", true);
-    if (pw && s_pw_slot(c))
-        s_pw(c, NULL, pw, s_account_hashed);
-}
-
-/* GET /v1/staff/accounts */
-
-static void s_accounts_listed(pk_db_txn_t *txn, int status, void *arg)
-{
-    intake_call_t *c = arg;
-    if (!intake_db_ok(c, txn, status))
-        return;
-    const PGresult *r = pk_db_txn_result(txn, 0);
-    json_t *items = json_array();
-    for (int i = 0; i < PQntuples(r); i++)
-        json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:b, s:b, s:b}", "id", PQgetvalue(r, i, 0),
-                                               "login", PQgetvalue(r, i, 1), "display_name", PQgetvalue(r, i, 2),
-                                               "role", PQgetvalue(r, i, 3), "agency_code",
-                                               PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4), "disabled",
-                                               pk_pg_bool(r, i, 5), "locked", pk_pg_bool(r, i, 6), "managed",
-                                               s_manages(c, PQgetvalue(r, i, 3))));
-    intake_json(c->req, 200, json_pack("{s:o}", "accounts", items));
-    intake_call_free(c);
-}
-
-void intake_staff_account_list(intake_call_t *c)
-{
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn,
-                  "SELECT id, login, display_name, role, agency_code, disabled, coalesce(locked_until > now(), false)"
-                  " FROM staff ORDER BY role, login",
-                  0, NULL);
-    pk_db_txn_submit(txn, s_accounts_listed, c);
-}
-
-/* POST /v1/staff/accounts/{id}/disable */
-
-static void s_account_disabled(pk_db_txn_t *txn, int status, void *arg)
-{
-    s_account_changed(arg, txn, status, "disabled", "disabled");
-}
-
-static void s_disable(intake_call_t *c)
-{
-    const char *p[] = {pk_http_param(c->req, 0)};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn, "UPDATE staff SET disabled = true WHERE id = $1", 1, p);
-    pk_db_txn_add(txn, "DELETE FROM staff_session WHERE staff_id = $1", 1, p);
-    intake_staff_change_by(txn, c, p[0], c->target_role, PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_DISABLED);
-    pk_db_txn_submit(txn, s_account_disabled, c);
-}
-
-void intake_staff_account_disable(intake_call_t *c)
-{
-    s_target(c, s_disable);
-}
-
-/* POST /v1/staff/accounts/{id}/unlock: a lock-out lifted (review M3: wrong
- * passwords from anyone lock an account; its owner asks). */
-
-static void s_account_unlocked(pk_db_txn_t *txn, int status, void *arg)
-{
-    s_account_changed(arg, txn, status, "unlocked", "unlocked");
-}
-
-static void s_unlock(intake_call_t *c)
-{
-    const char *p[] = {pk_http_param(c->req, 0), c->staff_id};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn,
-                  "UPDATE staff SET failed_logins = 0, locked_until = NULL, changed_at = now(), changed_by = $2"
-                  " WHERE id = $1",
-                  2, p);
-    intake_staff_change_by(txn, c, p[0], c->target_role, PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_UNLOCKED);
-    pk_db_txn_submit(txn, s_account_unlocked, c);
-}
-
-void intake_staff_account_unlock(intake_call_t *c)
-{
-    s_target(c, s_unlock);
-}
-
-/* POST /v1/staff/accounts/{id}/password: a new password for an account
- * whose owner forgot theirs (told to them in person or by phone): the
- * lock-out is lifted, every session of the account ends, and the owner
- * must change it at the next login. */
-
-static void s_reset_done(pk_db_txn_t *txn, int status, void *arg)
-{
-    s_account_changed(arg, txn, status, "reset", "password reset");
-}
-
-static void s_reset_hashed(intake_call_t *c, int rc, const char *hash)
-{
-    if (!s_hashed(c, rc))
-        return;
-    const char *p[] = {pk_http_param(c->req, 0), hash, c->staff_id};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn,
-                  "UPDATE staff SET password_hash = $2, password_changed_at = now(), failed_logins = 0,"
-                  " locked_until = NULL, must_change_password = true, changed_at = now(), changed_by = $3"
-                  " WHERE id = $1",
-                  3, p);
-    pk_db_txn_add(txn, "DELETE FROM staff_session WHERE staff_id = $1", 1, p);
-    /* A reset starts the account over: no device is known to it. */
-    pk_db_txn_add(txn, "DELETE FROM staff_device WHERE staff_id = $1", 1, p);
-    intake_staff_change_by(txn, c, p[0], c->target_role, PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_PASSWORD_RESET);
-    pk_db_txn_submit(txn, s_reset_done, c);
-}
-
-static void s_reset(intake_call_t *c)
-{
-    if (s_pw_slot(c))
-        s_pw(c, NULL, json_string_value(json_object_get(c->body, "password")), s_reset_hashed);
-}
-
-void intake_staff_account_reset(intake_call_t *c)
-{
-    static const char *const allowed[] = {"password", NULL};
-    json_t *errors = intake_strict_body(c, allowed);
-    if (!errors || intake_invalid(c, errors, "Data tidak valid"))
-        return;
-    if (s_password(c, "password", true))
-        s_target(c, s_reset);
-}
-
-/* ---- validation (pure) ---------------------------------------------------------- */

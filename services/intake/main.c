@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "intake.h"
+#include "intake_approach.h"
 #include "intake_call.h"
 #include "intake_dispatch.h"
 #include "pelukan/util.h"
@@ -252,6 +253,7 @@ static int s_start(pk_service_t *svc, void **state_p)
     if (rc != 0)
         return rc;
     in->dispatch = intake_dispatch_new(in, pk_config_service_str(cfg, "dispatch", "RPC"));
+    in->approach = intake_approach_new(in);
     in->referral = pk_rpc_uv_new(pk_service_loop(svc), pk_config_service_str(cfg, "referral", "RPC"), 0, in->log,
                                  pk_service_bus_keys(svc), "referral");
     s_routes(in, svc);
@@ -273,7 +275,8 @@ static void s_stop(pk_service_t *svc, void *state)
     intake_purge_destroy(&in->purge);
     intake_throttle_destroy(&in->throttle);
     intake_throttle_destroy(&in->account_throttle);
-    intake_dispatch_destroy(&in->dispatch);
+    intake_dispatch_destroy(&in->dispatch); /* first: its calls in flight end */
+    intake_approach_destroy(&in->approach);
     pk_rpc_uv_close(&in->referral);
     intake_catalog_destroy(&in->catalog);
     intake_web_destroy(&in->web);

@@ -1,0 +1,112 @@
+/* intake_password.c -- see intake_password.h. */
+#include "intake_password.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pelukan/util.h"
+
+#define S_PASSWORD_MIN 12
+#define S_PASSWORD_MAX 256
+
+typedef struct {
+    uv_work_t work;
+    intake_call_t *c;
+    bool verify;
+    char hash[PK_PASSWORD_HASH_MAX];
+    char *password;
+    int rc;
+    intake_pw_done_fn done;
+} s_pw_job_t;
+
+static void s_pw_work(uv_work_t *w)
+{
+    s_pw_job_t *j = w->data;
+    j->rc = j->verify ? pk_password_verify(j->hash, j->password) : pk_password_hash(j->password, j->hash);
+}
+
+static void s_pw_after(uv_work_t *w, int status)
+{
+    s_pw_job_t *j = w->data;
+    sodium_memzero(j->password, strlen(j->password));
+    free(j->password);
+    j->c->work = NULL;
+    j->done(j->c, status == 0 ? j->rc : PK_ECRYPTO, j->hash);
+    sodium_memzero(j->hash, sizeof j->hash);
+    free(j);
+}
+
+/* Verifies `password` against `hash` (verify) or hashes it (hash NULL) on
+ * the thread pool, then calls `done` on the event loop. */
+void intake_pw(intake_call_t *c, const char *hash, const char *password, intake_pw_done_fn done)
+{
+    s_pw_job_t *j = pk_calloc(1, sizeof *j);
+    j->c = c;
+    j->verify = hash != NULL;
+    if (hash)
+        snprintf(j->hash, sizeof j->hash, "%s", hash);
+    j->password = pk_strdup(password);
+    j->done = done;
+    j->work.data = j;
+    c->work = j;
+    uv_queue_work(pk_service_loop(c->in->svc), &j->work, s_pw_work, s_pw_after);
+}
+
+/* The password in a body, or NULL after answering 422. */
+const char *intake_password_field(intake_call_t *c, const char *field, bool policy)
+{
+    const char *pw = json_string_value(json_object_get(c->body, field));
+    size_t len = pw ? strlen(pw) : 0;
+    if (!pw || len > S_PASSWORD_MAX || (policy && len < S_PASSWORD_MIN)) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "wajib diisi, %d sampai %d karakter", policy ? S_PASSWORD_MIN : 1, S_PASSWORD_MAX);
+        intake_error(c->req, 422, "validation_failed", "Data tidak valid", json_pack("{s:s}", field, msg));
+        intake_call_free(c);
+        return NULL;
+    }
+    return pw;
+}
+
+/* Passwords in a body are wiped before it is freed. */
+void intake_wipe_passwords(json_t *body)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v)
+    {
+        if (strstr(key, "password") && json_is_string(v))
+            sodium_memzero((char *)json_string_value(v), strlen(json_string_value(v)));
+    }
+}
+
+/* A password hashed (rc 0): the body's passwords are wiped either way; on
+ * a failure the request is answered and freed, and false returned. */
+bool intake_pw_hashed(intake_call_t *c, int rc)
+{
+    intake_wipe_passwords(c->body);
+    if (rc == 0)
+        return true;
+    intake_error(c->req, 500, "internal", "Kata sandi tidak dapat disimpan", NULL);
+    intake_call_free(c);
+    return false;
+}
+
+/* Takes a password-hash slot for this request, or answers 503 with
+ * Retry-After and frees the call (review M4: a login flood must neither
+ * queue without end on the thread pool nor hold 64 MiB per waiting hash).
+ * The slot is given back when the call is freed. */
+bool intake_pw_slot(intake_call_t *c)
+{
+    if (c->in->pw_busy >= c->in->pw_slots) {
+        pk_metric_add(c->in->m_rejected, 1);
+        pk_http_add_header(c->req, "Retry-After", "1");
+        intake_error(c->req, 503, "busy", "Layanan sedang sibuk, coba lagi sebentar lagi", NULL);
+        intake_call_free(c);
+        return false;
+    }
+    c->in->pw_busy++;
+    c->pw_slot = true;
+    return true;
+}
