@@ -76,7 +76,7 @@ static void s_account_changed(intake_call_t *c, pk_db_txn_t *txn, int status, co
     } else {
         intake_events_recheck(c->in->events);
         pk_relay_kick(pk_service_relay(c->in->svc));
-        pk_log_info(c->in->log, "staff %s %s by staff %s", id, what, c->staff_id);
+        intake_log_info(c, "staff %s %s by staff %s", id, what, c->staff_id);
         intake_json(c->req, 200, json_pack("{s:s, s:b}", "id", id, flag, 1));
     }
     intake_call_free(c);

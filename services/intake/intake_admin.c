@@ -725,8 +725,8 @@ static void s_call_then(intake_call_t *c, const PGresult *r, s_step_t *st)
     }
     json_decref(safety);
     if (!safe)
-        pk_log_info(c->in->log, "case %s: call outside the reporter's safe choices, overridden by staff %s", c->case_id,
-                    c->staff_id);
+        intake_log_info(c, "case %s: call outside the reporter's safe choices, overridden by staff %s", c->case_id,
+                        c->staff_id);
     st->note_hex = s_seal_note(c, r, s_str(c, "notes", 2000), safe ? NULL : override);
     if (strcmp(st->outcome, "false_report") == 0) {
         st->to = "rejected";

@@ -94,8 +94,8 @@ void intake_envelope(const intake_call_t *c, const char *reporter_id, const char
 
 void intake_db_error(intake_call_t *c, pk_db_txn_t *txn, int status)
 {
-    pk_log_error(c->in->log, "%s %s: database %s (SQLSTATE %s), answered 503", pk_http_method(c->req),
-                 pk_http_path(c->req), status == PK_EDBCONN ? "connection lost" : "error", pk_db_txn_sqlstate(txn));
+    intake_log_error(c, "%s %s: database %s (SQLSTATE %s), answered 503", pk_http_method(c->req), pk_http_path(c->req),
+                     status == PK_EDBCONN ? "connection lost" : "error", pk_db_txn_sqlstate(txn));
     pk_http_add_header(c->req, "Retry-After", "2");
     intake_error(c->req, 503, "unavailable", "Layanan sedang sibuk, coba lagi sebentar", NULL);
 }

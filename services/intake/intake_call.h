@@ -145,4 +145,13 @@ void intake_logout(pk_http_req_t *req, void *arg);
 void intake_logout_all(pk_http_req_t *req, void *arg);
 void intake_otp_verify(pk_http_req_t *req, void *arg);
 
+/* A log line on a request's path, with the request's correlation id (the
+ * X-Request-Id it came with or was given), so that every line of one
+ * request can be found together. */
+#define intake_log(c, level, ...)                                                                                      \
+    pk_log_write((c)->in->log, (level), (c)->req ? pk_http_request_id((c)->req) : NULL, __VA_ARGS__)
+#define intake_log_info(c, ...)  intake_log((c), PK_LOG_INFO, __VA_ARGS__)
+#define intake_log_warn(c, ...)  intake_log((c), PK_LOG_WARN, __VA_ARGS__)
+#define intake_log_error(c, ...) intake_log((c), PK_LOG_ERROR, __VA_ARGS__)
+
 #endif

@@ -44,8 +44,8 @@ const char *intake_cmd_message(const char *code)
 bool intake_cmd_failed(intake_call_t *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply)
 {
     if (rc != 0) {
-        pk_log_warn(c->in->log, "%s did not answer (%s): %s %s answered 503", service, pk_strerror(rc),
-                    pk_http_method(c->req), pk_http_path(c->req));
+        intake_log_warn(c, "%s did not answer (%s): %s %s answered 503", service, pk_strerror(rc),
+                        pk_http_method(c->req), pk_http_path(c->req));
         char code[48];
         snprintf(code, sizeof code, "%s_unavailable", service);
         intake_error(c->req, 503, code, "Layanan sedang tidak tersedia, coba lagi", NULL);

@@ -1,16 +1,13 @@
 /* intake_dispatch.c -- the gateway to the dispatch service: the admin's
- * suggestion and assignment, the companion's pings, and the reporter's
- * view of the approaching companion (one answer, or a Server-Sent Events
- * stream). The companion's duty, visits and their steps: intake_visits.c.
+ * suggestion and assignment, and the companion's pings. The companion's
+ * duty, visits and their steps: intake_visits.c; the reporter's view of the
+ * approach: intake_approach.c.
  *
  * Commands go out on one DEALER on the event loop (pk_rpc_uv). Pings that
  * arrive together travel as one RecordPositions command, and its answer
- * carries the approaches they moved, which are pushed at once to the
- * reporters' streams on this instance; streams also ask dispatch every
- * S_POLL_MS, which covers pings taken by another instance and the end of
- * the visit. The case's place goes to dispatch only with the assignment,
- * as a recorded opening; the reporter never learns more of the companion
- * than a first name, a badge and where they are while on the way. */
+ * carries the approaches they moved, which go at once to the reporters'
+ * streams on this instance (intake_approach_push). The case's place goes to
+ * dispatch only with the assignment, as a recorded opening. */
 #include <math.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -26,11 +23,6 @@
 #define S_TIMEOUT_MS          1000
 #define S_RETRIES             2
 #define S_BATCH_MAX           1000
-#define S_POLL_MS             2000
-#define S_TICK_MS             500
-#define S_STREAMS_MAX         1000
-#define S_STREAMS_PER_SESSION 3   /* one reporter cannot take every stream (review M5) */
-#define S_CHECK_MS            500 /* every tick: an ended session's streams end within a second (M6) */
 
 typedef Pelukan__V1__CommandRequest s_req_t;
 typedef Pelukan__V1__CommandReply s_reply_t;
@@ -61,8 +53,8 @@ static void s_pending_settled(pk_db_txn_t *txn, int status, void *arg)
     if (status != 0) {
         /* The visit exists; the opening stays pending and the sweep records
          * it. The admin sees the assignment that happened. */
-        pk_log_warn(c->in->log, "opening %s of an assignment not settled: %s, left to the sweep", c->pending_opening,
-                    pk_strerror(status));
+        intake_log_warn(c, "opening %s of an assignment not settled: %s, left to the sweep", c->pending_opening,
+                        pk_strerror(status));
     } else {
         pk_relay_kick(pk_service_relay(c->in->svc));
     }

@@ -194,8 +194,8 @@ static void s_approved(pk_db_txn_t *txn, int status, void *arg)
         return;
     }
     pk_relay_kick(pk_service_relay(c->in->svc));
-    pk_log_info(c->in->log, "erasure of case %s approved by staff %s, runs in %d s", c->case_id, c->staff_id,
-                c->in->erasure_cooling_s);
+    intake_log_info(c, "erasure of case %s approved by staff %s, runs in %d s", c->case_id, c->staff_id,
+                    c->in->erasure_cooling_s);
     uint64_t run_at_us = pk_now_us() + (uint64_t)c->in->erasure_cooling_s * 1000000u;
     intake_json(c->req, 202,
                 json_pack("{s:s, s:s, s:s, s:I}", "erasure_id", pk_http_param(c->req, 0), "case_id", c->case_id,
@@ -278,7 +278,7 @@ static void s_stopped(pk_db_txn_t *txn, int status, void *arg)
         intake_error(c->req, 409, "erasure_over", "Penghapusan ini sudah dijalankan atau dihentikan", NULL);
     } else {
         pk_relay_kick(pk_service_relay(c->in->svc));
-        pk_log_info(c->in->log, "erasure %s stopped by staff %s", pk_http_param(c->req, 0), c->staff_id);
+        intake_log_info(c, "erasure %s stopped by staff %s", pk_http_param(c->req, 0), c->staff_id);
         intake_json(c->req, 200, json_pack("{s:s, s:s}", "erasure_id", pk_http_param(c->req, 0), "state", "stopped"));
     }
     intake_call_free(c);

@@ -137,8 +137,8 @@ static void s_otp_done(pk_db_txn_t *txn, int status, void *arg)
         if (pk_pg_bool(r, 0, 2)) {
             /* Many clients asking for one phone's codes: staff look (N4). */
             pk_metric_add(in->m_otp_phone_alert, 1);
-            pk_log_warn(in->log, "codes for one phone asked by many clients today (over %d): an attack or a mistake",
-                        in->otp_phone_alert_day);
+            intake_log_warn(c, "codes for one phone asked by many clients today (over %d): an attack or a mistake",
+                            in->otp_phone_alert_day);
         }
         if (!pk_pg_bool(r, 0, 0)) {
             pk_metric_add(in->m_rejected, 1);
@@ -147,7 +147,7 @@ static void s_otp_done(pk_db_txn_t *txn, int status, void *arg)
         } else {
             intake_notify_otp(in->notify, c->phone, c->token);
             if (in->dev_print_otp)
-                pk_log_warn(in->log, "DEVELOPMENT: one-time code %s (PELUKAN_INTAKE_DEV_PRINT_OTP is on)", c->token);
+                intake_log_warn(c, "DEVELOPMENT: one-time code %s (PELUKAN_INTAKE_DEV_PRINT_OTP is on)", c->token);
             intake_json(
                 c->req, 202,
                 json_pack("{s:s, s:i, s:s}", "status", "sent", "expires_in", in->otp_ttl_s, "request_id", c->case_id));

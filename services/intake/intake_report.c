@@ -1,4 +1,4 @@
-/* intake_report.c -- phone normalisation and report validation. */
+/* intake_report.c -- report validation and the rules around it. */
 #include "intake_report.h"
 
 #include <ctype.h>

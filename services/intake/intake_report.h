@@ -1,5 +1,6 @@
 /* intake_report.h -- the reporter-facing rules of intake, without I/O:
- * phone numbers, report validation, tickets. */
+ * the catalogue's codes, report validation, times and keys (phone numbers:
+ * pelukan/account.h). */
 #ifndef INTAKE_REPORT_H
 #define INTAKE_REPORT_H
 

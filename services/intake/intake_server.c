@@ -20,11 +20,11 @@ static void s_report_done(const PGresult *r, int status, const char *sqlstate, v
 {
     intake_call_t *c = arg;
     if (status != 0) {
-        pk_log_error(c->in->log, "POST /v1/reports: database %s (SQLSTATE %s), answered 503",
-                     status == PK_EDBCONN   ? "connection lost"
-                     : status == PK_ECLOSED ? "closing"
-                                            : "error",
-                     sqlstate);
+        intake_log_error(c, "POST /v1/reports: database %s (SQLSTATE %s), answered 503",
+                         status == PK_EDBCONN   ? "connection lost"
+                         : status == PK_ECLOSED ? "closing"
+                                                : "error",
+                         sqlstate);
         pk_http_add_header(c->req, "Retry-After", "2");
         intake_error(c->req, 503, "unavailable", "Layanan sedang sibuk, coba lagi sebentar", NULL);
         intake_call_free(c);

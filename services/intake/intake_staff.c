@@ -1,7 +1,7 @@
-/* intake_staff.c -- staff accounts: password login (Argon2id, computed on
- * libuv's thread pool, never on the event loop), expiring sessions,
- * lock-out after repeated failures, logout, password change, and the
- * accounts an admin manages. */
+/* intake_staff.c -- staff sessions: password login (Argon2id on the thread
+ * pool: intake_password.c), expiring sessions, lock-out after repeated
+ * failures, logout, password change, and each account change as an event.
+ * The accounts an admin manages: intake_accounts.c. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,14 +285,14 @@ static void s_login_checked(intake_call_t *c, int rc, const char *hash)
         /* Unknown, disabled, locked or wrong: one answer (the try was
          * counted before the check). */
         if (c->staff_id[0])
-            pk_log_warn(in->log, "staff login failed: wrong password for staff %s%s", c->staff_id,
-                        c->device_through ? " (from a known device, through a lock-out)" : "");
+            intake_log_warn(c, "staff login failed: wrong password for staff %s%s", c->staff_id,
+                            c->device_through ? " (from a known device, through a lock-out)" : "");
         intake_error(c->req, 401, "invalid_credentials", "Nama pengguna atau kata sandi salah", NULL);
         intake_call_free(c);
         return;
     }
     if (c->device_through)
-        pk_log_info(in->log, "staff %s signed in from a known device through a lock-out", c->staff_id);
+        intake_log_info(c, "staff %s signed in from a known device through a lock-out", c->staff_id);
     s_new_token(S_TOKEN_PREFIX, c->token);
     if (!c->device_token[0]) {
         s_new_token(S_DEVICE_PREFIX, c->device_token);

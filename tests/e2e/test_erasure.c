@@ -164,13 +164,7 @@ Test(erasure, two_supervisors_erase_a_case_from_every_service, .timeout = 600)
      * opens them for an auditor while the case exists. */
     char args[200], *out = NULL;
     snprintf(args, sizeof args, "audit replay --case %s --json", id);
-    for (double end = pkt_now_ms() + 15000; pkt_now_ms() < end; usleep(200000)) {
-        free(out);
-        out = NULL;
-        pkt_ctl(T.env, args, NULL, &out);
-        if (strstr(out, "referral_created"))
-            break;
-    }
+    out = pkt_ctl_wait(T.env, args, "referral_created");
     cr_assert_not_null(strstr(out, "\"seksual\""), "the report, opened for the auditor: %s", out);
     free(out);
     /* Security review N3: the log names the case only by its pseudonym,
@@ -264,14 +258,7 @@ Test(erasure, two_supervisors_erase_a_case_from_every_service, .timeout = 600)
 
     /* The audit log keeps the erasure and the case's place in the chain,
      * and nothing of what happened to whom: its key is gone. */
-    for (double end = pkt_now_ms() + 15000; pkt_now_ms() < end; usleep(200000)) {
-        out = NULL;
-        pkt_ctl(T.env, args, NULL, &out);
-        bool erased = strstr(out, "case_erased") != NULL;
-        if (erased)
-            break;
-        free(out);
-    }
+    out = pkt_ctl_wait(T.env, args, "case_erased");
     cr_assert_not_null(strstr(out, "case_erased"), "the erasure is in the log: %s", out);
     cr_assert_null(strstr(out, "seksual"), "what happened is gone: %s", out);
     cr_assert_null(strstr(out, "32.06.24"), "where is gone: %s", out);

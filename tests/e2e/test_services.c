@@ -26,7 +26,7 @@ Test(services, all_five_start_migrate_answer_health_and_stop_cleanly)
         cr_assert_not_null(strstr(body, s_services[i]));
         free(body);
         /* Ready once the async connection is up: poll, no sleep. */
-        double deadline = pkt_now_ms() + 10000;
+        double deadline = pkt_now_ms() + pkt_wait_ms();
         int st = 0;
         while ((st = pkt_http_get(procs[i].http_port, "/readyz", NULL)) != 200 && pkt_now_ms() < deadline)
             usleep(10000);

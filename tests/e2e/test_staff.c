@@ -133,6 +133,19 @@ Test(staff, the_lock_out_holds_under_parallel_tries_and_counts_password_changes)
     free(id3);
     free(other);
 
+    /* Every log line of a request carries its correlation id (issue 24):
+     * the wrong password and the 401 of one login say the id it came with. */
+    const char *login_body = "{\"login\":\"admin4\",\"password\":\"bukan-kata-sandinya\"}";
+    const char *with_id[] = {"Content-Type: application/json", "X-Request-Id: corr-login-4711", NULL};
+    cr_assert_eq(pkt_http("POST", T.port, "/v1/staff/login", login_body, strlen(login_body), with_id, NULL), 401);
+    char *lines = pkt_proc_log(&T.proc);
+    int tagged = 0;
+    for (char *line = strtok(lines, "\n"); line; line = strtok(NULL, "\n"))
+        if (strstr(line, "corr-login-4711"))
+            tagged += strstr(line, "wrong password for staff") != NULL || strstr(line, "invalid_credentials") != NULL;
+    free(lines);
+    cr_assert_eq(tagged, 2, "the check and the answer of the login both carry its correlation id");
+
     /* Password changes: wrong current passwords lock the account too. */
     pkt_sql(T.db, "UPDATE intake.staff SET failed_logins = 0, locked_until = NULL WHERE login = 'admin3'");
     char *t = s_token("admin3", "kata-sandi-rahasia-3");

@@ -294,15 +294,9 @@ Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .ti
     pk_bus_keys_destroy(&keys);
 
     /* The audit log records the opening as notification's, not the admin's. */
-    char args[160], *out = NULL;
+    char args[160], *out;
     snprintf(args, sizeof args, "audit access --case %s --json", case_id);
-    for (double end = pkt_now_ms() + 15000; pkt_now_ms() < end; usleep(100000)) {
-        free(out);
-        out = NULL;
-        pkt_ctl(T.env, args, NULL, &out);
-        if (strstr(out, "00112233445566778899aabbccddeeff"))
-            break;
-    }
+    out = pkt_ctl_wait(T.env, args, "00112233445566778899aabbccddeeff");
     cr_assert_not_null(strstr(out, "message:00112233445566778899aabbccddeeff:case_update"),
                        "the opening reached the audit log with its message: %s", out);
     cr_assert_null(strstr(out, "forged-admin"), "the claimed actor is not recorded: %s", out);

@@ -710,6 +710,28 @@ int pkt_ctl(const pkt_env_t *env, const char *args, const char *input, char **ou
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+typedef struct {
+    const pkt_env_t *env;
+    const char *args, *needle;
+    char *out;
+} s_ctl_wait_t;
+
+static bool s_ctl_says(void *arg)
+{
+    s_ctl_wait_t *w = arg;
+    free(w->out);
+    w->out = NULL;
+    pkt_ctl(w->env, w->args, NULL, &w->out);
+    return strstr(w->out, w->needle) != NULL;
+}
+
+char *pkt_ctl_wait(const pkt_env_t *env, const char *args, const char *needle)
+{
+    s_ctl_wait_t w = {env, args, needle, NULL};
+    (void)pkt_wait_until(s_ctl_says, &w, 0);
+    return w.out;
+}
+
 pid_t pkt_ctl_spawn(const pkt_env_t *env, const char *args, const char *out_path)
 {
     char *tail = pk_asprintf("< /dev/null > %s 2>&1", out_path);

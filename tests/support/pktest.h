@@ -176,6 +176,10 @@ double pkt_now_ms(void);
  * `input` (a file) as stdin; returns its exit status and, when `out` is
  * given, its output (caller frees). */
 int pkt_ctl(const pkt_env_t *env, const char *args, const char *input, char **out);
+/* Runs `pelukanctl <args>` until its output holds `needle` (the events it
+ * reads arrive over the bus), for as long as pkt_wait_until waits. The last
+ * output (caller frees); the caller asserts on it. */
+char *pkt_ctl_wait(const pkt_env_t *env, const char *args, const char *needle);
 /* Starts `pelukanctl <args>` the same way in the background, its output
  * going to `out_path`; returns its pid (it is pelukanctl itself: kill it
  * when done). */
