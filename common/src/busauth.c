@@ -200,7 +200,7 @@ bool pk_bus_may_connect(const char *domain, const char *peer)
     if (strcmp(kind, "rpc") != 0)
         return false;
     if (n == 6 && strncmp(domain, "intake", n) == 0)
-        return strcmp(peer, "notification") == 0; /* GetContact */
+        return strcmp(peer, "notification") == 0 || strcmp(peer, "dispatch") == 0; /* GetContact, GetPlace */
     return strcmp(peer, "intake") == 0;           /* the HTTP edge */
 }
 

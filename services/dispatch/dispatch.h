@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "pelukan/rpc.h"
 #include "pelukan/service.h"
 #include "pelukan/util.h"
 
@@ -26,10 +27,27 @@ typedef struct {
     bool retention_busy;
     pk_arena_t *reply_mem; /* the command thread's reply results */
     pk_pg_stmts_t stmts;   /* prepared on the command thread's connection */
+    const char *intake_endpoint;
+    pk_rpc_client_t *intake; /* GetPlace, on the command thread (dispatch_place.c) */
     pk_metric_t *m_pings, *m_arrivals, *m_retention_deleted, *m_assigned, *m_quiet;
 } dispatch_t;
 
 extern const pk_config_def_t dispatch_settings[];
+
+/* The case's place as intake gave it (dispatch_place.c). */
+typedef struct {
+    bool known; /* a point: the reporter gave one */
+    bool refused;
+    double lat, lon;
+    char kecamatan[16];
+} dispatch_place_t;
+
+/* Asks intake for the request's case's place for `purpose` (and the visit
+ * made, for companion_dispatch): 0 with `out` filled, or the handler's
+ * return value with `reply` filled (out->refused: intake refused; otherwise
+ * it did not answer). The caller wipes `out` once used. */
+int dispatch_get_place(dispatch_t *d, const Pelukan__V1__CommandRequest *req, const char *purpose, const char *visit_id,
+                       Pelukan__V1__CommandReply *reply, dispatch_place_t *out);
 
 /* Great-circle distance in metres (haversine, mean Earth radius). */
 double dispatch_distance_m(double lat1, double lon1, double lat2, double lon2);

@@ -297,11 +297,8 @@ static int s_list_companions(PGconn *conn, dispatch_t *d, const s_req_t *req, s_
 static int s_suggest(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
 {
     const Pelukan__V1__SuggestCompanions *s = req->suggest_companions;
-    const Pelukan__V1__GeoPoint *at = s->where_case ? s->location : NULL;
-    if (at && !dispatch_point_valid(at->lat, at->lon))
-        return PK_RPC_INVALID(reply, "location");
-    if (s->kecamatan_code[0] && !s_kecamatan_code(s->kecamatan_code))
-        return PK_RPC_INVALID(reply, "kecamatan_code");
+    if (!req->case_id[0] || strlen(req->case_id) > PK_ID_HEX_LEN)
+        return PK_RPC_INVALID(reply, "case_id");
     if (s->prefer_sex[0] && strcmp(s->prefer_sex, "F") != 0 && strcmp(s->prefer_sex, "M") != 0)
         return PK_RPC_INVALID(reply, "prefer_sex");
     char *lang = s->prefer_language;
@@ -310,15 +307,21 @@ static int s_suggest(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t 
     unsigned limit = s->limit ? s->limit : (unsigned)d->suggest_limit;
     if (limit > 50)
         limit = 50;
+    dispatch_place_t place;
+    int rc = dispatch_get_place(d, req, "companion_suggestion", NULL, reply, &place);
+    if (rc != 0 || reply->status != PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_UNSPECIFIED)
+        return rc;
     char lat[32] = "", lon[32] = "", lim[16], age[16], load[16];
-    if (at) {
-        snprintf(lat, sizeof lat, "%.7f", at->lat);
-        snprintf(lon, sizeof lon, "%.7f", at->lon);
+    if (place.known) {
+        snprintf(lat, sizeof lat, "%.7f", place.lat);
+        snprintf(lon, sizeof lon, "%.7f", place.lon);
     }
+    sodium_memzero(&place.lat, sizeof place.lat);
+    sodium_memzero(&place.lon, sizeof place.lon);
     snprintf(lim, sizeof lim, "%u", limit);
     snprintf(age, sizeof age, "%d", d->position_max_age_s);
     snprintf(load, sizeof load, "%d", d->max_load);
-    const char *p[] = {lat, lon, lim, age, load, s->kecamatan_code, s->prefer_sex, lang};
+    const char *p[] = {lat, lon, lim, age, load, place.kecamatan, s->prefer_sex, lang};
     /* The nearest by the GiST index (planar KNN for candidates, then their
      * true distance: see sql/0003), then, when too few are near, the others
      * on duty whose position is unknown or stale: those covering the
@@ -350,12 +353,14 @@ static int s_suggest(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t 
         " FROM pick p JOIN companion c ON c.id = p.id"
         " ORDER BY p.dist NULLS LAST, covers DESC, pref DESC, c.load, c.id LIMIT $3::int",
         8, p);
+    sodium_memzero(lat, sizeof lat);
+    sodium_memzero(lon, sizeof lon);
     if (!r)
         return PK_EDB;
     int n = PQntuples(r);
     Pelukan__V1__Suggestions *out = dispatch_alloc(d, sizeof *out);
     pelukan__v1__suggestions__init(out);
-    out->place_known = at != NULL;
+    out->place_known = place.known;
     out->items = dispatch_alloc(d, sizeof *out->items * (size_t)(n ? n : 1));
     for (int i = 0; i < n; i++) {
         Pelukan__V1__Suggestion *it = dispatch_alloc(d, sizeof *it);
@@ -416,18 +421,45 @@ int dispatch_reply_visit(PGconn *conn, dispatch_t *d, const char *visit_id, s_re
     return 0;
 }
 
+/* Refuses (409) an assignment of a case that has an active visit already,
+ * before its place is asked for; the insert's conflict guard stays for
+ * another instance's race. */
+static int s_case_free(PGconn *conn, dispatch_t *d, const char *case_id, s_reply_t *reply)
+{
+    const char *p[] = {case_id};
+    PGresult *r = dispatch_exec(conn, d, "SELECT 1 FROM visit WHERE case_id = $1 AND state IN " S_ACTIVE, 1, p);
+    if (!r)
+        return PK_EDB;
+    bool busy = PQntuples(r) > 0;
+    PQclear(r);
+    return busy ? PK_RPC_CONFLICT(reply, "case_already_assigned") : 0;
+}
+
+/* The visit's target: the place sealed under the case's key (dispatch's
+ * copy, made when intake's CaseKey event arrived). */
+static int s_seal_target(PGconn *conn, dispatch_t *d, const char *case_id, const char *visit_id,
+                         const dispatch_place_t *place, char **target)
+{
+    uint8_t key[PK_DATAKEY_BYTES];
+    int rc = pk_pg_case_key(conn, &d->stmts, d->keys, d->log, case_id, true, key);
+    if (rc != 0)
+        return rc;
+    double point[2] = {place->lat, place->lon};
+    char ctx[160];
+    s_target_ctx(ctx, sizeof ctx, case_id, visit_id);
+    *target = pk_pg_sealed(key, ctx, point, sizeof point);
+    sodium_memzero(key, sizeof key);
+    sodium_memzero(point, sizeof point);
+    return 0;
+}
+
 static int s_assign(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
 {
     const Pelukan__V1__AssignCompanion *a = req->assign_companion;
-    const Pelukan__V1__GeoPoint *at = a->where_case ? a->location : NULL;
     if (!req->case_id[0] || strlen(req->case_id) > PK_ID_HEX_LEN)
         return PK_RPC_INVALID(reply, "case_id");
     if (!a->visit_id[0] || strlen(a->visit_id) > PK_ID_HEX_LEN)
         return PK_RPC_INVALID(reply, "visit_id");
-    if (at && !dispatch_point_valid(at->lat, at->lon))
-        return PK_RPC_INVALID(reply, "location");
-    if (a->kecamatan_code[0] && !s_kecamatan_code(a->kecamatan_code))
-        return PK_RPC_INVALID(reply, "kecamatan_code");
     const char *pc[] = {a->companion_id};
     PGresult *c = dispatch_exec(conn, d, "SELECT on_duty, load FROM companion WHERE id = $1 FOR UPDATE", 1, pc);
     if (!c)
@@ -441,20 +473,22 @@ static int s_assign(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *
         return PK_RPC_CONFLICT(reply, "companion_off_duty");
     if (load >= d->max_load)
         return PK_RPC_CONFLICT(reply, "companion_at_capacity");
+    /* Only an assignment that will be made asks for the place: its opening
+     * is recorded by intake when it answers. */
+    int rc = s_case_free(conn, d, req->case_id, reply);
+    if (rc != 0 || reply->status != PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_UNSPECIFIED)
+        return rc;
+    dispatch_place_t place;
+    if ((rc = dispatch_get_place(d, req, "companion_dispatch", a->visit_id, reply, &place)) != 0 ||
+        reply->status != PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_UNSPECIFIED)
+        return rc;
     char *target = NULL;
-    if (at) {
-        uint8_t key[PK_DATAKEY_BYTES];
-        int rc = pk_pg_case_key(conn, &d->stmts, d->keys, d->log, req->case_id, true, key);
-        if (rc != 0)
-            return rc == PK_ECRYPTO ? PK_RPC_CONFLICT(reply, "case_erased") : rc;
-        double point[2] = {at->lat, at->lon};
-        char ctx[160];
-        s_target_ctx(ctx, sizeof ctx, req->case_id, a->visit_id);
-        target = pk_pg_sealed(key, ctx, point, sizeof point);
-        sodium_memzero(key, sizeof key);
-        sodium_memzero(point, sizeof point);
-    }
-    const char *p[] = {a->visit_id, req->case_id, a->companion_id, target, a->kecamatan_code, pk_rpc_actor_id(req)};
+    rc = place.known ? s_seal_target(conn, d, req->case_id, a->visit_id, &place, &target) : 0;
+    sodium_memzero(&place.lat, sizeof place.lat);
+    sodium_memzero(&place.lon, sizeof place.lon);
+    if (rc != 0)
+        return rc == PK_ECRYPTO ? PK_RPC_CONFLICT(reply, "case_erased") : rc;
+    const char *p[] = {a->visit_id, req->case_id, a->companion_id, target, place.kecamatan, pk_rpc_actor_id(req)};
     PGresult *r = dispatch_exec(conn, d,
                                 "INSERT INTO visit (id, case_id, companion_id, state, target_sealed, kecamatan_code,"
                                 " assigned_by) VALUES ($1, $2, $3, 'assigned', $4::bytea, NULLIF($5, ''), $6)"

@@ -141,6 +141,7 @@ static int s_start(pk_service_t *svc, void **state_p)
     d->quiet_radius_m = (int)pk_config_int(cfg, "PELUKAN_DISPATCH_QUIET_RADIUS_M");
     d->max_load = (int)pk_config_int(cfg, "PELUKAN_DISPATCH_MAX_LOAD");
     d->suggest_limit = (int)pk_config_int(cfg, "PELUKAN_DISPATCH_SUGGEST_LIMIT");
+    d->intake_endpoint = pk_config_service_str(cfg, "intake", "RPC");
     pk_metrics_t *m = pk_service_metrics(svc);
     d->m_pings = pk_metrics_counter(m, "pelukan_dispatch_positions_total", NULL, "companion positions recorded");
     d->m_arrivals = pk_metrics_counter(m, "pelukan_dispatch_arrivals_total", NULL, "visits arrived on site");
@@ -171,6 +172,7 @@ static void s_timer_closed(uv_handle_t *h)
 {
     dispatch_t *d = h->data;
     dispatch_command_done(NULL, d);
+    pk_rpc_client_destroy(&d->intake); /* the command thread has ended */
     free(d);
 }
 

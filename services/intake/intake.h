@@ -122,6 +122,9 @@ void intake_reference_regions(pk_http_req_t *req, void *arg);
 /* Commands intake answers: contacts for notification (intake_contact.c). */
 int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg);
 void intake_command_done(Pelukan__V1__CommandReply *reply, void *arg);
+/* GetPlace, from dispatch (intake_place.c). */
+int intake_place_get(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+                     Pelukan__V1__CommandReply *reply);
 bool intake_command_is_query(const Pelukan__V1__CommandRequest *req);
 
 /* Applies dispatch's and referral's events to the cases (the read model,

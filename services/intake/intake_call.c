@@ -136,8 +136,10 @@ void intake_no_content(pk_db_txn_t *txn, int status, void *arg)
     intake_call_free(c);
 }
 
-void intake_opening_add(pk_db_txn_t *txn, const char *case_id, const char *purpose, const char *const *fields,
-                        size_t nfields, const char *staff_id, const char *role, const char *correlation_id)
+/* Adds to `txn` what an opening writes: the timeline entry and the
+ * CaseDataAccessed event, by staff member `staff_id` as `role`. */
+static void s_opening_add(pk_db_txn_t *txn, const char *case_id, const char *purpose, const char *const *fields,
+                          size_t nfields, const char *staff_id, const char *role, const char *correlation_id)
 {
     Pelukan__V1__Envelope env;
     Pelukan__V1__Actor actor = PELUKAN__V1__ACTOR__INIT;
@@ -169,8 +171,7 @@ void intake_record_opening(intake_call_t *c, const char *purpose, const char *co
                            pk_db_txn_fn done)
 {
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    intake_opening_add(txn, c->case_id, purpose, fields, nfields, c->staff_id, c->staff_role,
-                       pk_http_request_id(c->req));
+    s_opening_add(txn, c->case_id, purpose, fields, nfields, c->staff_id, c->staff_role, pk_http_request_id(c->req));
     pk_db_txn_submit(txn, done, c);
 }
 

@@ -26,7 +26,6 @@ typedef struct intake_call {
     const struct intake_route *route;
     void *work;   /* password hashing in flight (intake_staff.c) */
     bool pw_slot; /* holds one of the password-hash slots (intake_staff.c) */
-    char pending_opening[24]; /* an opening awaiting a command's answer (intake_dispatch.c) */
     char throttle_client[48];  /* a login holding one of its client's checks (intake_throttle.c) */
     char throttle_account[72]; /* ... and one of its account's */
     char target_role[16]; /* the role of the account an admin or supervisor changes (intake_staff.c) */
@@ -78,10 +77,6 @@ void intake_authenticate(intake_call_t *c, void (*next)(intake_call_t *c));
  * else answers 401 (no valid staff session) or 403 and frees `c`. */
 void intake_staff_authenticate(intake_call_t *c, unsigned roles, void (*next)(intake_call_t *c));
 
-/* Adds to `txn` what an opening writes: the timeline entry and the
- * CaseDataAccessed event, by staff member `staff_id` as `role`. */
-void intake_opening_add(pk_db_txn_t *txn, const char *case_id, const char *purpose, const char *const *fields,
-                        size_t nfields, const char *staff_id, const char *role, const char *correlation_id);
 /* Records that the staff member opens `fields` of case c->case_id for
  * `purpose` (a timeline entry and CaseDataAccessed, one transaction), then
  * calls `done` with `c`: open nothing before it committed. */

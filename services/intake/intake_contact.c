@@ -1,4 +1,5 @@
-/* intake_contact.c -- intake answers commands for the contacts it owns:
+/* intake_contact.c -- intake answers commands (GetContact here, GetPlace in
+ * intake_place.c), each from its one peer. The contacts it owns:
  * a case's reporter (phone and safety choices, opened with the reporter's
  * key at the moment notification needs them, each opening an event), a
  * staff member's e-mail (and mobile, for an admin on duty), or every
@@ -18,6 +19,10 @@ void intake_command_done(Pelukan__V1__CommandReply *reply, void *arg)
     intake_t *in = arg;
     if (reply && reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_CONTACT && reply->contact->phone_e164)
         sodium_memzero(reply->contact->phone_e164, strlen(reply->contact->phone_e164));
+    if (reply && reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_PLACE && reply->place->location) {
+        sodium_memzero(&reply->place->location->lat, sizeof reply->place->location->lat);
+        sodium_memzero(&reply->place->location->lon, sizeof reply->place->location->lon);
+    }
     pk_arena_free(&in->cmd_mem);
 }
 
@@ -146,14 +151,10 @@ static int s_reporter(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequ
     return PK_RPC_IDEMPOTENT; /* committed, and the reply (a phone) not stored */
 }
 
-int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg)
+/* GetContact: notification asks, to send a message. */
+static int s_get_contact(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+                         Pelukan__V1__CommandReply *reply)
 {
-    intake_t *in = arg;
-    if (req->command_case != PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CONTACT) {
-        reply->status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID;
-        reply->error_code = "unknown_command";
-        return PK_RPC_READ_ONLY;
-    }
     const Pelukan__V1__GetContact *g = req->get_contact;
     if (g->staff_id[0] || g->role[0])
         return s_staff(conn, in, g, reply);
@@ -167,4 +168,28 @@ int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan
     if (!intake_hex_id(g->message_id))
         return PK_RPC_INVALID(reply, "message_id");
     return s_reporter(conn, in, req, reply);
+}
+
+/* The command from its one peer: the server bound the actor of a command
+ * from any peer but the edge to that peer (kind SYSTEM, id its name). */
+static bool s_from(const Pelukan__V1__CommandRequest *req, const char *peer)
+{
+    return req->actor && req->actor->kind == PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM && strcmp(req->actor->id, peer) == 0;
+}
+
+int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg)
+{
+    intake_t *in = arg;
+    switch (req->command_case) {
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CONTACT:
+        return s_from(req, "notification") ? s_get_contact(conn, in, req, reply)
+                                           : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_PLACE:
+        return s_from(req, "dispatch") ? intake_place_get(conn, in, req, reply)
+                                       : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
+    default:
+        reply->status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID;
+        reply->error_code = "unknown_command";
+        return PK_RPC_READ_ONLY;
+    }
 }

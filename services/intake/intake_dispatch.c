@@ -6,8 +6,9 @@
  * Commands go out on one DEALER on the event loop (pk_rpc_uv). Pings that
  * arrive together travel as one RecordPositions command, and its answer
  * carries the approaches they moved, which go at once to the reporters'
- * streams on this instance (intake_approach_push). The case's place goes to
- * dispatch only with the assignment, as a recorded opening. */
+ * streams on this instance (intake_approach_push). The case's place never
+ * passes here: dispatch asks intake's case owner for it (GetPlace,
+ * intake_place.c), which records the opening when it answers. */
 #include <math.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -44,104 +45,20 @@ struct intake_dispatch {
     pk_metric_t *m_pings, *m_batches;
 };
 
-/* The pending hand-over of the place settled: the answer goes out. */
-static void s_pending_settled(pk_db_txn_t *txn, int status, void *arg)
-{
-    intake_call_t *c = arg;
-    json_t *visit = c->body ? c->body : json_object();
-    c->body = NULL;
-    if (status != 0) {
-        /* The visit exists; the opening stays pending and the sweep records
-         * it. The admin sees the assignment that happened. */
-        intake_log_warn(c, "opening %s of an assignment not settled: %s, left to the sweep", c->pending_opening,
-                        pk_strerror(status));
-    } else {
-        pk_relay_kick(pk_service_relay(c->in->svc));
-    }
-    intake_json(c->req, 200, visit);
-    intake_call_free(c);
-}
+/* ---- the case, read before a command about it ---------------------------------- */
 
-static void s_pending_dropped(pk_db_txn_t *txn, int status, void *arg)
-{
-    (void)txn;
-    if (status != 0) /* the sweep will count it as opened: the safe side */
-        pk_log_warn(((intake_t *)arg)->log, "a refused assignment's pending opening stays: %s", pk_strerror(status));
-}
-
-/* Dispatch answered the assignment. Taken: the pending hand-over becomes
- * an opening. Refused: the place was not kept, so there is no opening.
- * No answer: it stays pending (the sweep counts it as opened). */
-static void s_assign_answered(int rc, const s_reply_t *reply, void *arg)
-{
-    intake_call_t *c = arg;
-    bool taken = rc == 0 && reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK;
-    bool refused = rc == 0 && !taken;
-    if (c->pending_opening[0] && refused) {
-        const char *p[] = {c->pending_opening};
-        pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-        pk_db_txn_add(txn, "DELETE FROM opening_pending WHERE id = $1::bigint", 1, p);
-        pk_db_txn_submit(txn, s_pending_dropped, c->in);
-    }
-    if (!taken || !c->pending_opening[0]) {
-        intake_visit_answer(rc, reply, c);
-        return;
-    }
-    /* The answer waits in c->body for the opening's commit (the request's
-     * body is done with). */
-    json_decref(c->body);
-    c->body = reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_VISIT ? intake_visit_json(reply->visit)
-                                                                             : json_object();
-    static const char *const fields[] = {"location"};
-    const char *p[] = {c->pending_opening};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn, "DELETE FROM opening_pending WHERE id = $1::bigint", 1, p);
-    intake_opening_add(txn, c->case_id, "companion_dispatch", fields, 1, c->staff_id, c->staff_role,
-                       pk_http_request_id(c->req));
-    pk_db_txn_submit(txn, s_pending_settled, c);
-}
-
-/* ---- the case's place, opened for dispatch ------------------------------------ */
-
-/* After the case row was read: opens its place, and records the opening
- * before the command that carries it goes out. */
+/* What the admin asked, kept while the case row is read. The place is not
+ * here: dispatch asks intake's case owner for it (GetPlace), which records
+ * the opening. */
 typedef struct {
-    bool has_point;
-    double lat, lon;
     char kecamatan[16];
     char companion_id[PK_ID_HEX_LEN + 1];
     char prefer_sex[4], prefer_language[12];
     bool assign;
-} s_place_t;
+} s_ask_t;
 
 static void s_send_assign(intake_call_t *c);
 static void s_send_suggest(intake_call_t *c);
-
-static void s_place_recorded(pk_db_txn_t *txn, int status, void *arg)
-{
-    intake_call_t *c = arg;
-    if (!intake_db_ok(c, txn, status)) {
-        return;
-    }
-    pk_relay_kick(pk_service_relay(c->in->svc));
-    if (((s_place_t *)c->work)->assign)
-        s_send_assign(c);
-    else
-        s_send_suggest(c);
-}
-
-static void s_pending_noted(pk_db_txn_t *txn, int status, void *arg)
-{
-    intake_call_t *c = arg;
-    if (status != 0) {
-        free(c->work);
-        c->work = NULL;
-    }
-    if (!intake_db_ok(c, txn, status))
-        return;
-    snprintf(c->pending_opening, sizeof c->pending_opening, "%s", PQgetvalue(pk_db_txn_result(txn, 0), 0, 0));
-    s_send_assign(c);
-}
 
 /* Whether the case read can be given a companion: found, and verified.
  * Answers the request when not. */
@@ -161,78 +78,37 @@ static bool s_case_assignable(intake_call_t *c, const PGresult *r)
     return true;
 }
 
-/* The victim's point, opened from the case's sealed personal part, when
- * the reporter gave one. */
-static void s_open_point(intake_call_t *c, const PGresult *r, s_place_t *pl)
-{
-    char ctx[64];
-    snprintf(ctx, sizeof ctx, "case:%s", c->case_id);
-    uint8_t key[PK_DATAKEY_BYTES];
-    if (intake_unwrap(c, ctx, r, 0, 3, key) != 0)
-        return;
-    json_t *personal = intake_open_json(key, ctx, "personal", r, 0, 4);
-    sodium_memzero(key, sizeof key);
-    json_t *lat = json_object_get(personal, "lat"), *lon = json_object_get(personal, "lon");
-    if (json_is_number(lat) && json_is_number(lon)) {
-        pl->has_point = true;
-        pl->lat = json_number_value(lat);
-        pl->lon = json_number_value(lon);
-    }
-    json_decref(personal);
-}
-
 static void s_case_read(pk_db_txn_t *txn, int status, void *arg)
 {
     intake_call_t *c = arg;
-    s_place_t *pl = c->work;
+    s_ask_t *ask = c->work;
     if (status != 0) {
-        free(pl);
+        free(ask);
         c->work = NULL;
     }
     if (!intake_db_ok(c, txn, status))
         return;
     const PGresult *r = pk_db_txn_result(txn, 0);
     if (!s_case_assignable(c, r)) {
-        free(pl);
+        free(ask);
         c->work = NULL;
         intake_call_free(c);
         return;
     }
     snprintf(c->case_id, sizeof c->case_id, "%s", PQgetvalue(r, 0, 0));
-    snprintf(pl->kecamatan, sizeof pl->kecamatan, "%s", PQgetvalue(r, 0, 2));
-    s_open_point(c, r, pl);
-    if (!pl->has_point) {
-        if (pl->assign)
-            s_send_assign(c);
-        else
-            s_send_suggest(c);
-        return;
-    }
-    /* The place leaves intake: for one query, an opening recorded first;
-     * for a visit, noted as pending, an opening once dispatch takes it. */
-    if (pl->assign) {
-        const char *p[] = {c->case_id, "companion_dispatch", c->staff_id, c->staff_role, pk_http_request_id(c->req)};
-        pk_db_txn_t *note = pk_db_txn_new(c->in->db);
-        pk_db_txn_add(note,
-                      "INSERT INTO opening_pending (case_id, purpose, staff_id, staff_role, correlation_id)"
-                      " VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                      5, p);
-        pk_db_txn_submit(note, s_pending_noted, c);
-        return;
-    }
-    static const char *const fields[] = {"location"};
-    intake_record_opening(c, "companion_suggestion", fields, 1, s_place_recorded);
+    snprintf(ask->kecamatan, sizeof ask->kecamatan, "%s", PQgetvalue(r, 0, 2));
+    if (ask->assign)
+        s_send_assign(c);
+    else
+        s_send_suggest(c);
 }
 
-static void s_read_case(intake_call_t *c, s_place_t *pl)
+static void s_read_case(intake_call_t *c, s_ask_t *ask)
 {
-    c->work = pl;
+    c->work = ask;
     const char *p[] = {pk_http_param(c->req, 0)};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn,
-                  "SELECT id, state, coalesce(kecamatan_code, ''), wrapped_key, personal_sealed FROM cases"
-                  " WHERE id = $1",
-                  1, p);
+    pk_db_txn_add(txn, "SELECT id, state, coalesce(kecamatan_code, '') FROM cases WHERE id = $1", 1, p);
     pk_db_txn_submit(txn, s_case_read, c);
 }
 
@@ -269,28 +145,19 @@ static void s_suggested(int rc, const s_reply_t *reply, void *arg)
 
 static void s_send_suggest(intake_call_t *c)
 {
-    s_place_t *pl = c->work;
+    s_ask_t *ask = c->work;
     c->work = NULL;
     s_req_t req;
     Pelukan__V1__Actor actor;
     intake_cmd_init(c, &req, &actor, c->case_id);
     Pelukan__V1__SuggestCompanions s = PELUKAN__V1__SUGGEST_COMPANIONS__INIT;
-    Pelukan__V1__GeoPoint at = PELUKAN__V1__GEO_POINT__INIT;
-    if (pl->has_point) {
-        at.lat = pl->lat;
-        at.lon = pl->lon;
-        s.where_case = PELUKAN__V1__SUGGEST_COMPANIONS__WHERE_LOCATION;
-        s.location = &at;
-    }
-    s.kecamatan_code = pl->kecamatan;
-    s.prefer_sex = pl->prefer_sex;
-    s.prefer_language = pl->prefer_language;
+    s.kecamatan_code = ask->kecamatan;
+    s.prefer_sex = ask->prefer_sex;
+    s.prefer_language = ask->prefer_language;
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SUGGEST_COMPANIONS;
     req.suggest_companions = &s;
     pk_rpc_uv_call(c->in->dispatch->rpc, &req, S_TIMEOUT_MS, S_RETRIES, s_suggested, c);
-    sodium_memzero(&at, sizeof at);
-    sodium_memzero(pl, sizeof *pl);
-    free(pl);
+    free(ask);
 }
 
 void intake_dispatch_suggest(intake_call_t *c)
@@ -303,40 +170,31 @@ void intake_dispatch_suggest(intake_call_t *c)
         json_object_set_new(errors, "prefer_language", json_string("kode bahasa, mis. id atau su"));
     if (intake_invalid(c, errors, "Filter tidak valid"))
         return;
-    s_place_t *pl = pk_calloc(1, sizeof *pl);
-    snprintf(pl->prefer_sex, sizeof pl->prefer_sex, "%s", sex ? sex : "");
-    snprintf(pl->prefer_language, sizeof pl->prefer_language, "%s", lang ? lang : "");
-    s_read_case(c, pl);
+    s_ask_t *ask = pk_calloc(1, sizeof *ask);
+    snprintf(ask->prefer_sex, sizeof ask->prefer_sex, "%s", sex ? sex : "");
+    snprintf(ask->prefer_language, sizeof ask->prefer_language, "%s", lang ? lang : "");
+    s_read_case(c, ask);
 }
 
 /* ---- POST /v1/staff/cases/{id}/assign ---------------------------------------------- */
 
 static void s_send_assign(intake_call_t *c)
 {
-    s_place_t *pl = c->work;
+    s_ask_t *ask = c->work;
     c->work = NULL;
     s_req_t req;
     Pelukan__V1__Actor actor;
     intake_cmd_init(c, &req, &actor, c->case_id);
     Pelukan__V1__AssignCompanion a = PELUKAN__V1__ASSIGN_COMPANION__INIT;
-    Pelukan__V1__GeoPoint at = PELUKAN__V1__GEO_POINT__INIT;
     char visit_id[PK_ID_HEX_LEN + 1];
     pk_id_new(visit_id);
     a.visit_id = visit_id;
-    a.companion_id = pl->companion_id;
-    a.kecamatan_code = pl->kecamatan;
-    if (pl->has_point) {
-        at.lat = pl->lat;
-        at.lon = pl->lon;
-        a.where_case = PELUKAN__V1__ASSIGN_COMPANION__WHERE_LOCATION;
-        a.location = &at;
-    }
+    a.companion_id = ask->companion_id;
+    a.kecamatan_code = ask->kecamatan;
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_ASSIGN_COMPANION;
     req.assign_companion = &a;
-    pk_rpc_uv_call(c->in->dispatch->rpc, &req, S_TIMEOUT_MS, S_RETRIES, s_assign_answered, c);
-    sodium_memzero(&at, sizeof at);
-    sodium_memzero(pl, sizeof *pl);
-    free(pl);
+    pk_rpc_uv_call(c->in->dispatch->rpc, &req, S_TIMEOUT_MS, S_RETRIES, intake_visit_answer, c);
+    free(ask);
 }
 
 void intake_dispatch_assign(intake_call_t *c)
@@ -350,10 +208,10 @@ void intake_dispatch_assign(intake_call_t *c)
         json_object_set_new(errors, "companion_id", json_string("id staf pendamping"));
     if (intake_invalid(c, errors, "Data tidak valid"))
         return;
-    s_place_t *pl = pk_calloc(1, sizeof *pl);
-    pl->assign = true;
-    snprintf(pl->companion_id, sizeof pl->companion_id, "%s", companion);
-    s_read_case(c, pl);
+    s_ask_t *ask = pk_calloc(1, sizeof *ask);
+    ask->assign = true;
+    snprintf(ask->companion_id, sizeof ask->companion_id, "%s", companion);
+    s_read_case(c, ask);
 }
 
 pk_rpc_uv_t *intake_dispatch_rpc(intake_dispatch_t *dp)

@@ -22,65 +22,7 @@ struct intake_purge {
     intake_t *in;
     uv_timer_t timer;
     bool busy;
-    bool sweeping;
 };
-
-/* ---- hand-overs no answer settled ------------------------------------------------ */
-
-static void s_swept(pk_db_txn_t *txn, int status, void *arg)
-{
-    intake_purge_t *p = arg;
-    p->sweeping = false;
-    if (status != 0) {
-        pk_log_warn(p->in->log, "pending openings not recorded: %s, trying again later", pk_strerror(status));
-        return;
-    }
-    int n = PQntuples(pk_db_txn_result(txn, 0));
-    if (n > 0) {
-        pk_log_info(p->in->log, "%d unanswered hand-over(s) of a case's place recorded as openings", n);
-        pk_relay_kick(pk_service_relay(p->in->svc));
-    }
-}
-
-/* Pending hand-overs older than a minute (longer than any command waits
- * for its answer) were never settled: each becomes an opening, claimed
- * (deleted) in the transaction that records it. */
-static void s_pending_read(pk_db_txn_t *txn, int status, void *arg)
-{
-    intake_purge_t *p = arg;
-    const PGresult *r = status == 0 ? pk_db_txn_result(txn, 0) : NULL;
-    if (!r || PQntuples(r) == 0) {
-        p->sweeping = false;
-        return;
-    }
-    static const char *const fields[] = {"location"};
-    pk_db_txn_t *rec = pk_db_txn_new(p->in->db);
-    char *ids[100];
-    int n = PQntuples(r);
-    for (int i = 0; i < n; i++)
-        ids[i] = PQgetvalue(r, i, 0);
-    char *list = pk_pg_text_array(ids, (size_t)n);
-    const char *params[] = {list};
-    pk_db_txn_add(rec, "DELETE FROM opening_pending WHERE id = ANY($1::bigint[]) RETURNING id", 1, params);
-    for (int i = 0; i < n; i++)
-        intake_opening_add(rec, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), fields, 1, PQgetvalue(r, i, 3),
-                           PQgetvalue(r, i, 4), PQgetvalue(r, i, 5));
-    free(list);
-    pk_db_txn_submit(rec, s_swept, p);
-}
-
-static void s_sweep_pending(intake_purge_t *p)
-{
-    if (p->sweeping)
-        return;
-    p->sweeping = true;
-    pk_db_txn_t *txn = pk_db_txn_new(p->in->db);
-    pk_db_txn_add(txn,
-                  "SELECT id, case_id, purpose, staff_id, staff_role, correlation_id FROM opening_pending"
-                  " WHERE created_at < now() - interval '1 minute' ORDER BY id LIMIT 100",
-                  0, NULL);
-    pk_db_txn_submit(txn, s_pending_read, p);
-}
 
 static void s_done(pk_db_txn_t *txn, int status, void *arg)
 {
@@ -102,7 +44,6 @@ static void s_tick(uv_timer_t *t)
     intake_purge_t *p = t->data;
     intake_erasure_retention(p->in);
     intake_erasure_due(p->in);
-    s_sweep_pending(p);
     if (p->busy)
         return;
     p->busy = true;

@@ -167,11 +167,17 @@ Test(trust, every_bus_endpoint_admits_only_its_allowed_peers, .timeout = 300)
         }
         if (strcmp(svc, "audit") == 0)
             continue; /* audit takes no commands */
-        /* Commands: only the one peer that sends this service commands. */
-        const char *allowed = strcmp(svc, "intake") == 0 ? "notification" : "intake";
+        /* Commands: only the peers that send this service commands: the
+         * edge to every service; to intake's case owner, notification
+         * (GetContact) and dispatch (GetPlace, issue 24), each refused the
+         * other's command (test_dispatch). */
+        bool to_intake = strcmp(svc, "intake") == 0;
         s_setting(var, sizeof var, svc, "RPC");
-        for (const char *const *peer = pk_bus_peer_names; *peer; peer++)
-            s_ping(s_add(&ps, ZMQ_DEALER, *peer, svc, var, strcmp(*peer, allowed) == 0)->sock);
+        for (const char *const *peer = pk_bus_peer_names; *peer; peer++) {
+            bool ok = to_intake ? strcmp(*peer, "notification") == 0 || strcmp(*peer, "dispatch") == 0
+                                : strcmp(*peer, "intake") == 0;
+            s_ping(s_add(&ps, ZMQ_DEALER, *peer, svc, var, ok)->sock);
+        }
         s_ping(s_add(&ps, ZMQ_DEALER, "stranger", svc, var, false)->sock);
         s_ping(s_add(&ps, ZMQ_DEALER, NULL, svc, var, false)->sock);
     }

@@ -1,0 +1,116 @@
+/* intake_place.c -- intake answers GetPlace (issue 24, decision 3): the
+ * case's place, asked by dispatch when an admin assigns a companion or asks
+ * for suggestions, opened from the case's sealed personal part at that
+ * moment. A point given out is a recorded opening, in the transaction that
+ * answers: the case's timeline names the admin, the CaseDataAccessed event
+ * names dispatch as the asker and the admin and visit in its reference. No
+ * place passes through the HTTP edge, and nothing waits to be settled: the
+ * owner records what it gave, when it gave it. The reply is never stored. */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "intake.h"
+#include "intake_call.h"
+#include "pelukan/util.h"
+
+static const char *const s_purposes[] = {"companion_dispatch", "companion_suggestion", NULL};
+
+static const char s_case_sql[] =
+    "SELECT coalesce(kecamatan_code, ''), wrapped_key, personal_sealed FROM cases WHERE id = $1";
+static const char s_timeline_sql[] = "INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
+                                     " SELECT id, 'access', state, $2, 'staff', $3 FROM cases WHERE id = $1";
+
+/* The point of the case's personal part, when the reporter gave one; false
+ * without one (or without the case's key: erased). */
+static bool s_point(intake_t *in, const char *case_id, const PGresult *r, double *lat, double *lon)
+{
+    char ctx[64];
+    snprintf(ctx, sizeof ctx, "case:%s", case_id);
+    uint8_t wrapped[PK_WRAPPED_KEY_BYTES + 8], key[PK_DATAKEY_BYTES];
+    long wn = pk_pg_bytea_get(r, 0, 1, wrapped, sizeof wrapped);
+    if (wn <= 0 || pk_datakey_unwrap(in->keys, ctx, wrapped, (size_t)wn, key) != 0)
+        return false;
+    json_t *personal = intake_open_json(key, ctx, "personal", r, 0, 2);
+    sodium_memzero(key, sizeof key);
+    json_t *jlat = json_object_get(personal, "lat"), *jlon = json_object_get(personal, "lon");
+    bool known = json_is_number(jlat) && json_is_number(jlon);
+    if (known) {
+        *lat = json_number_value(jlat);
+        *lon = json_number_value(jlon);
+    }
+    json_decref(personal);
+    return known;
+}
+
+/* The opening of the point: the case's timeline (the admin, the purpose)
+ * and intake's CaseDataAccessed (asked by dispatch; which admin and visit
+ * in its reference). */
+static int s_opened(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req)
+{
+    const Pelukan__V1__GetPlace *g = req->get_place;
+    const char *p[] = {req->case_id, g->purpose_code, g->staff_id};
+    PGresult *r = pk_pg_exec_prepared(&in->cmd_stmts, conn, in->log, s_timeline_sql, 3, p);
+    if (!r)
+        return PK_EDB;
+    PQclear(r);
+    Pelukan__V1__Envelope env;
+    uint8_t eid[16];
+    Pelukan__V1__Actor actor;
+    pk_envelope_for_command(&env, eid, &actor, "intake", req, req->case_id);
+    Pelukan__V1__CaseDataAccessed acc = PELUKAN__V1__CASE_DATA_ACCESSED__INIT;
+    char *fields[] = {"location"}, ref[128];
+    if (g->visit_id[0])
+        snprintf(ref, sizeof ref, "staff:%s:visit:%s", g->staff_id, g->visit_id);
+    else
+        snprintf(ref, sizeof ref, "staff:%s", g->staff_id);
+    acc.purpose_code = g->purpose_code;
+    acc.ref = ref;
+    acc.fields = fields;
+    acc.n_fields = 1;
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_DATA_ACCESSED;
+    env.case_data_accessed = &acc;
+    return pk_outbox_add(conn, in->log, &env);
+}
+
+int intake_place_get(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+                     Pelukan__V1__CommandReply *reply)
+{
+    const Pelukan__V1__GetPlace *g = req->get_place;
+    if (!intake_hex_id(req->case_id))
+        return PK_RPC_INVALID(reply, "case_id");
+    if (!pk_code_in(g->purpose_code, s_purposes))
+        return PK_RPC_INVALID(reply, "purpose_code");
+    if (!intake_hex_id(g->staff_id))
+        return PK_RPC_INVALID(reply, "staff_id");
+    bool dispatching = strcmp(g->purpose_code, "companion_dispatch") == 0;
+    if (dispatching != intake_hex_id(g->visit_id))
+        return PK_RPC_INVALID(reply, "visit_id");
+    const char *p[] = {req->case_id};
+    PGresult *r = pk_pg_exec_prepared(&in->cmd_stmts, conn, in->log, s_case_sql, 1, p);
+    if (!r)
+        return PK_EDB;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return PK_RPC_NOT_FOUND(reply, "case_not_found");
+    }
+    Pelukan__V1__Place *pl = pk_arena_alloc(&in->cmd_mem, sizeof *pl);
+    pelukan__v1__place__init(pl);
+    pl->kecamatan_code = pk_arena_strdup(&in->cmd_mem, PQgetvalue(r, 0, 0));
+    double lat = 0, lon = 0;
+    bool known = s_point(in, req->case_id, r, &lat, &lon);
+    PQclear(r);
+    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_PLACE;
+    reply->place = pl;
+    if (!known)
+        return PK_RPC_READ_ONLY; /* nothing opened: nothing to record */
+    if (s_opened(conn, in, req) != 0)
+        return PK_EDB;
+    Pelukan__V1__GeoPoint *at = pk_arena_alloc(&in->cmd_mem, sizeof *at);
+    pelukan__v1__geo_point__init(at);
+    at->lat = lat;
+    at->lon = lon;
+    pl->where_case = PELUKAN__V1__PLACE__WHERE_LOCATION;
+    pl->location = at;
+    return PK_RPC_IDEMPOTENT; /* committed with its opening, and the reply (a place) not stored */
+}
