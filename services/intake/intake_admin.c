@@ -35,7 +35,7 @@
  * NULL once the promise is kept or the case is over. */
 #define S_PROMISE_RUNS "x.state IN ('submitted', 'verified', 'assigned', 'en_route', 'on_site', 'assessed', 'declined')"
 #define S_DUE          "CASE WHEN " S_PROMISE_RUNS " THEN " PK_SQL_UTC("(x.created_at + interval '1 day')") " END"
-#define S_FINAL        "x.state IN ('closed', 'rejected', 'duplicate', 'withdrawn')"
+#define S_FINAL        "x.state IN " INTAKE_SQL_FINAL_STATES
 #define S_OVERDUE      S_PROMISE_RUNS " AND x.created_at < now() - interval '1 day'"
 
 static const char *const s_purposes[] = {"confirmation_call", "verification",  "case_review",
@@ -600,13 +600,14 @@ static char *s_seal_note(intake_call_t *c, const PGresult *r, const char *text, 
 static void s_transition_then(intake_call_t *c, const PGresult *r, s_step_t *st)
 {
     if (!intake_transition_allowed(c->from_state, st->to)) {
-        const char *to = st->to; /* a string constant */
+        const char *to = st->to; /* the table's (intake_case.c) */
         free(st->note_hex);
         free(st);
         s_invalid_transition(c, c->from_state, to);
         return;
     }
-    if (strcmp(st->to, "verified") == 0 && strcmp(c->from_state, "submitted") == 0 && !pk_pg_bool(r, 0, 1)) {
+    /* Verifying a report needs a confirmation call that reached someone. */
+    if (strcmp(st->to, intake_step_to(INTAKE_STEP_VERIFY)) == 0 && !pk_pg_bool(r, 0, 1)) {
         free(st);
         intake_error(c->req, 409, "call_required",
                      "Catat dulu panggilan konfirmasi yang tersambung sebelum memverifikasi", NULL);
@@ -623,7 +624,7 @@ void intake_admin_verify(intake_call_t *c)
     if (!s_only(c, allowed))
         return;
     s_step_t *st = pk_calloc(1, sizeof *st);
-    st->to = "verified";
+    st->to = intake_step_to(INTAKE_STEP_VERIFY);
     st->reason_code = "confirmation_call";
     s_read_case(c, st, s_transition_then);
 }
@@ -641,7 +642,7 @@ void intake_admin_reject(intake_call_t *c)
         return;
     }
     s_step_t *st = pk_calloc(1, sizeof *st);
-    st->to = "rejected";
+    st->to = intake_step_to(INTAKE_STEP_REJECT);
     st->reason_code = pk_code_in(reason, s_reject_reasons) ? reason : "other";
     s_read_case(c, st, s_transition_then);
 }
@@ -675,7 +676,7 @@ void intake_admin_duplicate(intake_call_t *c)
         return;
     }
     s_step_t *st = pk_calloc(1, sizeof *st);
-    st->to = "duplicate";
+    st->to = intake_step_to(INTAKE_STEP_DUPLICATE);
     st->reason_code = "duplicate";
     snprintf(st->duplicate_of, sizeof st->duplicate_of, "%s", of);
     c->work = st;
@@ -729,7 +730,7 @@ static void s_call_then(intake_call_t *c, const PGresult *r, s_step_t *st)
                         c->staff_id);
     st->note_hex = s_seal_note(c, r, s_str(c, "notes", 2000), safe ? NULL : override);
     if (strcmp(st->outcome, "false_report") == 0) {
-        st->to = "rejected";
+        st->to = intake_step_to(INTAKE_STEP_REJECT);
         st->reason_code = "false_report";
     }
     s_step_write(c, st);

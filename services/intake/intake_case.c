@@ -12,32 +12,32 @@ static const char *const s_states[] = {"",         "submitted", "verified",  "as
                                        "on_site",  "assessed",  "referred",  "accepted", "closed",
                                        "rejected", "duplicate", "withdrawn", "declined"};
 
-/* Every allowed step. The reporter may withdraw from any state that is not
- * final (below, added by rule rather than listed). */
+#define S_BIT(state) (1u << PELUKAN__V1__CASE_STATE__CASE_STATE_##state)
+#define S_FINAL      (S_BIT(CLOSED) | S_BIT(REJECTED) | S_BIT(DUPLICATE) | S_BIT(WITHDRAWN))
+#define S_ALL        ((1u << PK_ARRAY_LEN(s_states)) - 2u) /* every state but the empty name */
+
+/* Each step: the states it starts from (a set of S_BITs) and the state it
+ * moves to. Indexed by intake_step_t. */
 static const struct {
-    const char *from, *to;
+    unsigned from;
+    Pelukan__V1__CaseState to;
 } s_steps[] = {
-    {"submitted", "verified"},
-    {"submitted", "rejected"},
-    {"submitted", "duplicate"},
-    {"verified", "assigned"},
-    {"verified", "rejected"},
-    {"verified", "duplicate"},
-    {"assigned", "en_route"},
-    {"assigned", "verified"}, /* the companion declined: back to the queue */
-    {"en_route", "on_site"},
-    {"en_route", "verified"},
-    {"on_site", "assessed"},
-    {"assessed", "referred"},
-    {"assessed", "closed"},
-    {"referred", "accepted"},
-    {"referred", "declined"},
-    {"declined", "referred"},
-    {"declined", "closed"},
-    {"accepted", "closed"},
+    [INTAKE_STEP_NONE] = {0, PELUKAN__V1__CASE_STATE__CASE_STATE_UNSPECIFIED},
+    [INTAKE_STEP_VERIFY] = {S_BIT(SUBMITTED), PELUKAN__V1__CASE_STATE__CASE_STATE_VERIFIED},
+    [INTAKE_STEP_REJECT] = {S_BIT(SUBMITTED) | S_BIT(VERIFIED), PELUKAN__V1__CASE_STATE__CASE_STATE_REJECTED},
+    [INTAKE_STEP_DUPLICATE] = {S_BIT(SUBMITTED) | S_BIT(VERIFIED), PELUKAN__V1__CASE_STATE__CASE_STATE_DUPLICATE},
+    [INTAKE_STEP_ASSIGN] = {S_BIT(VERIFIED), PELUKAN__V1__CASE_STATE__CASE_STATE_ASSIGNED},
+    [INTAKE_STEP_VISIT_DECLINED] = {S_BIT(ASSIGNED) | S_BIT(EN_ROUTE), PELUKAN__V1__CASE_STATE__CASE_STATE_VERIFIED},
+    [INTAKE_STEP_EN_ROUTE] = {S_BIT(ASSIGNED), PELUKAN__V1__CASE_STATE__CASE_STATE_EN_ROUTE},
+    [INTAKE_STEP_ARRIVE] = {S_BIT(EN_ROUTE), PELUKAN__V1__CASE_STATE__CASE_STATE_ON_SITE},
+    [INTAKE_STEP_ASSESS] = {S_BIT(ON_SITE), PELUKAN__V1__CASE_STATE__CASE_STATE_ASSESSED},
+    [INTAKE_STEP_REFER] = {S_BIT(ASSESSED) | S_BIT(DECLINED), PELUKAN__V1__CASE_STATE__CASE_STATE_REFERRED},
+    [INTAKE_STEP_REFERRAL_ACCEPTED] = {S_BIT(REFERRED), PELUKAN__V1__CASE_STATE__CASE_STATE_ACCEPTED},
+    [INTAKE_STEP_REFERRAL_DECLINED] = {S_BIT(REFERRED) | S_BIT(ACCEPTED), PELUKAN__V1__CASE_STATE__CASE_STATE_DECLINED},
     /* Several referrals: the last open one ends the wait. */
-    {"referred", "closed"},
-    {"accepted", "declined"},
+    [INTAKE_STEP_CLOSE] = {S_BIT(ASSESSED) | S_BIT(DECLINED) | S_BIT(REFERRED) | S_BIT(ACCEPTED),
+                           PELUKAN__V1__CASE_STATE__CASE_STATE_CLOSED},
+    [INTAKE_STEP_WITHDRAW] = {S_ALL & ~S_FINAL, PELUKAN__V1__CASE_STATE__CASE_STATE_WITHDRAWN},
 };
 
 unsigned intake_role_bit(const char *role)
@@ -56,23 +56,45 @@ bool intake_state_known(const char *name)
 
 bool intake_state_final(const char *name)
 {
-    static const char *const final[] = {"closed", "rejected", "duplicate", "withdrawn"};
-    for (size_t i = 0; name && i < PK_ARRAY_LEN(final); i++)
-        if (strcmp(final[i], name) == 0)
-            return true;
-    return false;
+    return (S_FINAL >> intake_state_enum(name)) & 1u;
+}
+
+const char *intake_step_to(intake_step_t step)
+{
+    return step > INTAKE_STEP_NONE && (size_t)step < PK_ARRAY_LEN(s_steps) ? s_states[s_steps[step].to] : NULL;
+}
+
+bool intake_step_from(intake_step_t step, const char *state)
+{
+    Pelukan__V1__CaseState st = intake_state_enum(state);
+    return (size_t)step < PK_ARRAY_LEN(s_steps) && st != PELUKAN__V1__CASE_STATE__CASE_STATE_UNSPECIFIED &&
+           ((s_steps[step].from >> st) & 1u);
+}
+
+void intake_step_from_array(intake_step_t step, char *out, size_t size)
+{
+    size_t n = (size_t)snprintf(out, size, "{");
+    for (size_t i = 1; i < PK_ARRAY_LEN(s_states) && n < size; i++)
+        if ((size_t)step < PK_ARRAY_LEN(s_steps) && ((s_steps[step].from >> i) & 1u))
+            n += (size_t)snprintf(out + n, size - n, "%s%s", n > 1 ? "," : "", s_states[i]);
+    if (n < size)
+        snprintf(out + n, size - n, "}");
 }
 
 bool intake_transition_allowed(const char *from, const char *to)
 {
-    if (!intake_state_known(from) || !intake_state_known(to) || intake_state_final(from))
-        return false;
-    if (strcmp(to, "withdrawn") == 0)
-        return true;
-    for (size_t i = 0; i < PK_ARRAY_LEN(s_steps); i++)
-        if (strcmp(s_steps[i].from, from) == 0 && strcmp(s_steps[i].to, to) == 0)
+    Pelukan__V1__CaseState t = intake_state_enum(to);
+    for (size_t i = 1; i < PK_ARRAY_LEN(s_steps); i++)
+        if (s_steps[i].to == t && intake_step_from((intake_step_t)i, from))
             return true;
     return false;
+}
+
+bool intake_may_refer(const char *state)
+{
+    Pelukan__V1__CaseState st = intake_state_enum(state);
+    return intake_step_from(INTAKE_STEP_REFER, state) || st == PELUKAN__V1__CASE_STATE__CASE_STATE_REFERRED ||
+           st == PELUKAN__V1__CASE_STATE__CASE_STATE_ACCEPTED;
 }
 
 Pelukan__V1__CaseState intake_state_enum(const char *name)

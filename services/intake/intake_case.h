@@ -24,14 +24,51 @@ enum {
 /* The bit of a staff role name ("admin", ...), 0 when unknown. */
 unsigned intake_role_bit(const char *role);
 
+/* The case's states are the wire's CaseState, named as the database and
+ * the API name them ("submitted", ...). */
+
 /* True when `name` is a case state. */
 bool intake_state_known(const char *name);
 /* True for closed, rejected, duplicate, withdrawn. */
 bool intake_state_final(const char *name);
-/* True when the life cycle allows from -> to. */
-bool intake_transition_allowed(const char *from, const char *to);
 /* The wire value of a state name (CASE_STATE_UNSPECIFIED when unknown). */
 Pelukan__V1__CaseState intake_state_enum(const char *name);
+
+/* The steps of the life cycle (../shared/domain.md): what moves a case,
+ * from which states, to which. One table (intake_case.c), read by the desk's
+ * checks, the read model of the other services' events and the gateways. */
+typedef enum {
+    INTAKE_STEP_NONE = 0, /* a timeline entry only: the state stays */
+    INTAKE_STEP_VERIFY,
+    INTAKE_STEP_REJECT,
+    INTAKE_STEP_DUPLICATE,
+    INTAKE_STEP_ASSIGN,
+    INTAKE_STEP_VISIT_DECLINED, /* the companion declined: back to the queue */
+    INTAKE_STEP_EN_ROUTE,
+    INTAKE_STEP_ARRIVE,
+    INTAKE_STEP_ASSESS,
+    INTAKE_STEP_REFER,
+    INTAKE_STEP_REFERRAL_ACCEPTED,
+    INTAKE_STEP_REFERRAL_DECLINED, /* the last open referral declined */
+    INTAKE_STEP_CLOSE,
+    INTAKE_STEP_WITHDRAW, /* the reporter, from any state that is not final */
+} intake_step_t;
+
+/* The state `step` moves to; NULL for INTAKE_STEP_NONE. */
+const char *intake_step_to(intake_step_t step);
+/* True when `step` may start from `state`. */
+bool intake_step_from(intake_step_t step, const char *state);
+/* The states `step` starts from as a PostgreSQL array literal ("{a,b}"). */
+void intake_step_from_array(intake_step_t step, char *out, size_t size);
+/* True when some step moves from -> to. */
+bool intake_transition_allowed(const char *from, const char *to);
+/* True when an admin may refer the case: it was assessed (or its referral
+ * declined), or a referral is under way and another agency is added. */
+bool intake_may_refer(const char *state);
+
+/* The final states as SQL (the queue, retention), held to the table by
+ * test_intake_case. */
+#define INTAKE_SQL_FINAL_STATES "('closed', 'rejected', 'duplicate', 'withdrawn')"
 
 /* True when `hhmm_now` (minutes after midnight, WIB) lies in the reporter's
  * safe hours "HH:MM-HH:MM" (a window may cross midnight). No hours given:

@@ -69,7 +69,7 @@ static bool s_case_assignable(intake_call_t *c, const PGresult *r)
         return false;
     }
     const char *state = PQgetvalue(r, 0, 1);
-    if (strcmp(state, "verified") != 0) {
+    if (!intake_step_from(INTAKE_STEP_ASSIGN, state)) {
         char msg[160];
         snprintf(msg, sizeof msg, "Kasus berstatus %s; pendamping hanya untuk kasus terverifikasi", state);
         intake_error(c->req, 409, "invalid_transition", msg, json_pack("{s:s, s:s}", "state", state, "to", "assigned"));

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "intake_call.h"
+#include "intake_case.h"
 #include "intake_staff.h"
 #include "pelukan/bus.h"
 #include "pelukan/util.h"
@@ -89,7 +90,7 @@ static const char S_ERASE_SQL[] =
 
 /* $1 retention s, $2 most cases at once. Cases ended long enough ago. */
 static const char S_EXPIRED_SQL[] =
-    "SELECT id FROM cases WHERE state IN ('closed', 'rejected', 'duplicate', 'withdrawn')"
+    "SELECT id FROM cases WHERE state IN " INTAKE_SQL_FINAL_STATES
     " AND updated_at < now() - make_interval(secs => $1::int) ORDER BY updated_at LIMIT $2::int";
 
 /* $1 request id, $2 case. The retention's own request, approved by itself

@@ -11,29 +11,28 @@
 #include "intake_case.h"
 #include "pelukan/util.h"
 
-/* What an event does to a case: the states it moves from, the state it
- * moves to (NULL: a timeline entry only), and who the case is now with. */
+/* What an event does to a case: the step of the life cycle it makes
+ * (intake_case.c), or INTAKE_STEP_NONE for a timeline entry only. */
 typedef struct {
     Pelukan__V1__Envelope__PayloadCase type;
-    const char *from; /* a PostgreSQL array literal */
-    const char *to;
+    intake_step_t step;
 } s_rule_t;
 
 static const s_rule_t s_rules[] = {
-    {PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ASSIGNED, "{verified}", "assigned"},
-    {PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_ACCEPTED, NULL, NULL},
-    {PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_DECLINED, "{assigned,en_route}", "verified"},
-    {PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_EN_ROUTE, "{assigned}", "en_route"},
-    {PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ARRIVED, "{en_route}", "on_site"},
-    {PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_COMPLETED, NULL, NULL},
-    {PELUKAN__V1__ENVELOPE__PAYLOAD_IDENTIFICATION_REPORT_SUBMITTED, "{on_site}", "assessed"},
-    {PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CREATED, "{assessed,declined}", "referred"},
-    {PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_ACCEPTED, "{referred}", "accepted"},
-    {PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_DECLINED, "{referred}", "declined"},
-    {PELUKAN__V1__ENVELOPE__PAYLOAD_FOLLOW_UP_RECORDED, NULL, NULL},
-    {PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CLOSED, "{accepted}", "closed"},
-    {PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_OVERDUE, NULL, NULL},
-    {PELUKAN__V1__ENVELOPE__PAYLOAD_DEADLINE, NULL, NULL},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ASSIGNED, INTAKE_STEP_ASSIGN},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_ACCEPTED, INTAKE_STEP_NONE},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_DECLINED, INTAKE_STEP_VISIT_DECLINED},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_EN_ROUTE, INTAKE_STEP_EN_ROUTE},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ARRIVED, INTAKE_STEP_ARRIVE},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_COMPLETED, INTAKE_STEP_NONE},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_IDENTIFICATION_REPORT_SUBMITTED, INTAKE_STEP_ASSESS},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CREATED, INTAKE_STEP_REFER},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_ACCEPTED, INTAKE_STEP_REFERRAL_ACCEPTED},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_DECLINED, INTAKE_STEP_REFERRAL_DECLINED},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_FOLLOW_UP_RECORDED, INTAKE_STEP_NONE},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CLOSED, INTAKE_STEP_CLOSE},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_OVERDUE, INTAKE_STEP_NONE},
+    {PELUKAN__V1__ENVELOPE__PAYLOAD_DEADLINE, INTAKE_STEP_NONE},
 };
 
 /* The referrals of a case and whether their agency accepted: what lets an
@@ -102,19 +101,6 @@ static int s_identification(PGconn *conn, const Pelukan__V1__Envelope *e)
     PQclear(r);
     free(consented), free(recommended), free(needs), free(services);
     return rc;
-}
-
-/* True when `state` is in the PostgreSQL array literal `list` ("{a,b}"). */
-static bool s_state_in(const char *list, const char *state)
-{
-    size_t n = strlen(state);
-    for (const char *p = list + 1; *p && *p != '}';) {
-        size_t len = strcspn(p, ",}");
-        if (len == n && strncmp(p, state, n) == 0)
-            return true;
-        p += len + (p[len] == ',');
-    }
-    return false;
 }
 
 /* The reason code an event carries for the step it makes, or "". */
@@ -197,16 +183,8 @@ static int s_referral_step(PGconn *conn, const Pelukan__V1__Envelope *e, s_rule_
     }
     bool open = pk_pg_bool(o, 0, 0), closed = pk_pg_bool(o, 0, 1);
     PQclear(o);
-    if (open) {
-        rule->from = NULL; /* another referral is still under way: a timeline entry only */
-        rule->to = NULL;
-    } else if (closed) {
-        rule->from = "{accepted,referred,declined}";
-        rule->to = "closed";
-    } else {
-        rule->from = "{referred,accepted}";
-        rule->to = "declined";
-    }
+    /* Another referral still under way: a timeline entry only. */
+    rule->step = open ? INTAKE_STEP_NONE : closed ? INTAKE_STEP_CLOSE : INTAKE_STEP_REFERRAL_DECLINED;
     return 0;
 }
 
@@ -217,7 +195,7 @@ static int s_referral_step(PGconn *conn, const Pelukan__V1__Envelope *e, s_rule_
  * not move) says so. */
 static int s_lock_step(PGconn *conn, const pk_bus_event_t *ev, const s_rule_t *rule, char topic[128], char **hex)
 {
-    if (!rule->to)
+    if (rule->step == INTAKE_STEP_NONE)
         return 0;
     const char *pl[] = {ev->envelope->case_id};
     PGresult *cur = PQexecParams(conn, "SELECT state FROM cases WHERE id = $1 FOR UPDATE", 1, NULL, pl, NULL, NULL, 0);
@@ -225,8 +203,8 @@ static int s_lock_step(PGconn *conn, const pk_bus_event_t *ev, const s_rule_t *r
         PQclear(cur);
         return PK_EDB;
     }
-    if (PQntuples(cur) == 1 && s_state_in(rule->from, PQgetvalue(cur, 0, 0)))
-        s_state_event(ev, PQgetvalue(cur, 0, 0), rule->to, topic, hex);
+    if (PQntuples(cur) == 1 && intake_step_from(rule->step, PQgetvalue(cur, 0, 0)))
+        s_state_event(ev, PQgetvalue(cur, 0, 0), intake_step_to(rule->step), topic, hex);
     PQclear(cur);
     return 0;
 }
@@ -246,9 +224,12 @@ static int s_step(PGconn *conn, const pk_bus_event_t *ev, const s_rule_t *rule, 
     const char *kind = e->actor && e->actor->kind == PELUKAN__V1__ACTOR__KIND__KIND_AGENCY  ? "agency"
                        : e->actor && e->actor->kind == PELUKAN__V1__ACTOR__KIND__KIND_STAFF ? "staff"
                                                                                             : "system";
+    char from[160];
+    intake_step_from_array(rule->step, from, sizeof from);
+    const char *to = intake_step_to(rule->step);
     const char *p[] = {e->case_id,
-                       rule->from ? rule->from : "{}",
-                       rule->to ? rule->to : "",
+                       from,
+                       to ? to : "",
                        companion,
                        clear_companion ? "t" : "f",
                        agency,

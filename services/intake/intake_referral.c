@@ -96,11 +96,7 @@ static void s_case_checked(pk_db_txn_t *txn, int status, void *arg)
         return;
     }
     const char *state = PQgetvalue(r, 0, 1);
-    static const char *const referable[] = {"assessed", "referred", "accepted", "declined"};
-    bool ok = false;
-    for (size_t i = 0; i < PK_ARRAY_LEN(referable) && !ok; i++)
-        ok = strcmp(referable[i], state) == 0;
-    if (!ok) {
+    if (!intake_may_refer(state)) {
         char msg[160];
         snprintf(msg, sizeof msg, "Kasus berstatus %s; rujukan menunggu laporan identifikasi", state);
         intake_error(c->req, 409, "invalid_transition", msg, json_pack("{s:s, s:s}", "state", state, "to", "referred"));

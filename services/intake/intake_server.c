@@ -415,7 +415,7 @@ static void s_withdraw_checked(pk_db_txn_t *txn, int status, void *arg)
         return;
     }
     snprintf(c->from_state, sizeof c->from_state, "%s", PQgetvalue(r, 0, 0));
-    if (!intake_transition_allowed(c->from_state, "withdrawn")) {
+    if (!intake_step_from(INTAKE_STEP_WITHDRAW, c->from_state)) {
         char msg[128];
         snprintf(msg, sizeof msg, "Laporan sudah berstatus %s dan tidak bisa ditarik", c->from_state);
         intake_error(c->req, 409, "invalid_transition", msg, json_pack("{s:s}", "state", c->from_state));

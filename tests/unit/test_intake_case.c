@@ -1,5 +1,7 @@
 /* test_intake_case.c -- the case life cycle and safe hours. */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "../../services/intake/intake_case.h"
 
@@ -52,4 +54,43 @@ Test(intake_case, roles)
     cr_assert_eq(intake_role_bit("auditor"), INTAKE_AUDITOR);
     cr_assert_eq(intake_role_bit("root"), 0);
     cr_assert_eq(intake_role_bit(NULL), 0);
+}
+
+/* The step table allows exactly the moves the life cycle lists
+ * (../shared/domain.md): every pair of states checked against the list. */
+Test(intake_case, the_step_table_allows_exactly_the_listed_moves)
+{
+    static const char *const states[] = {"submitted", "verified",  "assigned", "en_route", "on_site",
+                                         "assessed",  "referred",  "accepted", "closed",   "rejected",
+                                         "duplicate", "withdrawn", "declined"};
+    static const char *const moves[][2] = {
+        {"submitted", "verified"}, {"submitted", "rejected"}, {"submitted", "duplicate"}, {"verified", "assigned"},
+        {"verified", "rejected"},  {"verified", "duplicate"}, {"assigned", "en_route"},   {"assigned", "verified"},
+        {"en_route", "on_site"},   {"en_route", "verified"},  {"on_site", "assessed"},    {"assessed", "referred"},
+        {"assessed", "closed"},    {"referred", "accepted"},  {"referred", "declined"},   {"declined", "referred"},
+        {"declined", "closed"},    {"accepted", "closed"},    {"referred", "closed"},     {"accepted", "declined"},
+    };
+    size_t n = sizeof states / sizeof states[0];
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < n; k++) {
+            bool listed = strcmp(states[k], "withdrawn") == 0 && !intake_state_final(states[i]);
+            for (size_t m = 0; m < sizeof moves / sizeof moves[0]; m++)
+                listed = listed || (strcmp(moves[m][0], states[i]) == 0 && strcmp(moves[m][1], states[k]) == 0);
+            cr_assert_eq(intake_transition_allowed(states[i], states[k]), listed, "%s -> %s", states[i], states[k]);
+        }
+    /* The SQL copy of the final states is the table's. */
+    for (size_t i = 0; i < n; i++) {
+        char quoted[32];
+        snprintf(quoted, sizeof quoted, "'%s'", states[i]);
+        cr_assert_eq(strstr(INTAKE_SQL_FINAL_STATES, quoted) != NULL, intake_state_final(states[i]), "%s", states[i]);
+    }
+    char from[160];
+    intake_step_from_array(INTAKE_STEP_REFER, from, sizeof from);
+    cr_assert_str_eq(from, "{assessed,declined}");
+    intake_step_from_array(INTAKE_STEP_NONE, from, sizeof from);
+    cr_assert_str_eq(from, "{}");
+    cr_assert_null(intake_step_to(INTAKE_STEP_NONE));
+    cr_assert_str_eq(intake_step_to(INTAKE_STEP_CLOSE), "closed");
+    cr_assert(intake_may_refer("accepted"), "another agency while one has the case");
+    cr_assert_not(intake_may_refer("on_site"), "not before the identification report");
 }
