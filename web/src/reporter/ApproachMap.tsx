@@ -13,7 +13,10 @@ export function ApproachMap(props: { t: T; id: string }) {
   const [who, setWho] = useState<string>('');
   useEffect(() => {
     const abort = new AbortController();
-    let map: PkMap | null = null;
+    // One map, made once even when approaches arrive together; nothing
+    // touches it after the screen is gone (a map without a size has no
+    // bounds to fit).
+    let map: Promise<PkMap> | null = null;
     const place = store.place(props.id);
     const token = store.token() ?? '';
     void readEvents(`/v1/reports/${props.id}/companion/stream`, token, abort.signal, (event, data) => {
@@ -35,15 +38,21 @@ export function ApproachMap(props: { t: T; id: string }) {
       // visited before, which nobody else may see; the map waits.
       if (!a.position) return;
       const pos = a.position;
-      void (async () => {
-        if (!map && el.current) {
-          const m = await import('../shared/map');
-          map = await m.createMap(el.current, pos.lat, pos.lon);
-          if (place) map.setPoint('place', place.lat, place.lon, t('comp_place'));
-        }
-        map?.setPoint('companion', pos.lat, pos.lon, t('comp_here'));
-        map?.fit();
-      })();
+      const box = el.current;
+      if (!box) return;
+      map ??= import('../shared/map')
+        .then((m) => m.createMap(box, pos.lat, pos.lon))
+        .then((m) => {
+          if (place) m.setPoint('place', place.lat, place.lon, t('comp_place'));
+          return m;
+        });
+      void map
+        .then((m) => {
+          if (abort.signal.aborted) return;
+          m.setPoint('companion', pos.lat, pos.lon, t('comp_here'));
+          m.fit();
+        })
+        .catch(() => undefined);
     })
       .then((status) => {
         if (status === 409) setText(t('comp_not_yet'));
@@ -55,7 +64,7 @@ export function ApproachMap(props: { t: T; id: string }) {
       .catch(() => undefined);
     return () => {
       abort.abort();
-      map?.destroy();
+      void map?.then((m) => m.destroy()).catch(() => undefined);
     };
   }, []);
   return (
