@@ -48,56 +48,105 @@ static void s_ok(Pelukan__V1__CommandReply *reply)
         reply->status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK;
 }
 
-/* Runs one command once: the stored reply if it was done, else the handler
- * and the reply in one transaction. Returns 0, or PK_EDB (conn is bad). */
-static int s_execute(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zframe_t *identity,
-                     const Pelukan__V1__CommandRequest *req)
+/* Answers STATUS_INTERNAL: the handler failed and its effects were rolled
+ * back (not stored: a retry runs the command again). */
+static int s_failed(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zframe_t *identity,
+                    const Pelukan__V1__CommandRequest *req)
 {
-    const pk_log_t *log = self->cfg.log;
-    if (self->cfg.is_query && self->cfg.is_query(req)) {
-        /* A query changes nothing: no transaction, nothing to deduplicate. */
-        Pelukan__V1__CommandReply reply = PELUKAN__V1__COMMAND_REPLY__INIT;
-        int rc = self->cfg.handler(conn, req, &reply, self->cfg.handler_arg);
-        reply.command_id = req->command_id;
-        if (rc != 0 && rc != PK_RPC_READ_ONLY) {
-            pk_metric_add(self->m_failed, 1);
-            s_free_reply_result(&reply, self);
-            Pelukan__V1__CommandReply fail = PELUKAN__V1__COMMAND_REPLY__INIT;
-            fail.command_id = req->command_id;
-            fail.status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INTERNAL;
-            fail.error_code = "internal";
-            s_send_reply(router, identity, &fail);
-            return PQstatus(conn) == CONNECTION_OK ? 0 : PK_EDB;
-        }
-        pk_metric_add(self->m_done, 1);
-        s_ok(&reply);
-        s_send_reply(router, identity, &reply);
+    pk_metric_add(self->m_failed, 1);
+    Pelukan__V1__CommandReply fail = PELUKAN__V1__COMMAND_REPLY__INIT;
+    fail.command_id = req->command_id;
+    fail.status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INTERNAL;
+    fail.error_code = "internal";
+    s_send_reply(router, identity, &fail);
+    return PQstatus(conn) == CONNECTION_OK ? 0 : PK_EDB;
+}
+
+/* A query changes nothing: no transaction, nothing to deduplicate. */
+static int s_query(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zframe_t *identity,
+                   const Pelukan__V1__CommandRequest *req)
+{
+    Pelukan__V1__CommandReply reply = PELUKAN__V1__COMMAND_REPLY__INIT;
+    int rc = self->cfg.handler(conn, req, &reply, self->cfg.handler_arg);
+    reply.command_id = req->command_id;
+    if (rc != 0 && rc != PK_RPC_READ_ONLY) {
         s_free_reply_result(&reply, self);
-        return 0;
+        return s_failed(self, conn, router, identity, req);
     }
-    char id_hex[33];
-    pk_hex(req->command_id.data, 16, id_hex);
-    char id_param[40];
-    snprintf(id_param, sizeof id_param, "\\x%s", id_hex);
+    pk_metric_add(self->m_done, 1);
+    s_ok(&reply);
+    s_send_reply(router, identity, &reply);
+    s_free_reply_result(&reply, self);
+    return 0;
+}
+
+/* Inside the open transaction: the stored reply of a command done before,
+ * sent (1), or none (0), or PK_EDB. */
+static int s_stored(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zframe_t *identity, const char *id_param,
+                    const char *id_hex)
+{
     const char *p[] = {id_param};
-    if (pk_pg_run(conn, log, "BEGIN", 0, NULL) != 0)
-        return PK_EDB;
     PGresult *done =
         PQexecParams(conn, "SELECT reply FROM command_done WHERE command_id = $1::bytea", 1, NULL, p, NULL, NULL, 1);
     if (PQresultStatus(done) != PGRES_TUPLES_OK) {
         PQclear(done);
         return PK_EDB;
     }
-    if (PQntuples(done) == 1) {
+    int found = PQntuples(done) == 1;
+    if (found) {
         pk_metric_add(self->m_dedup, 1);
-        pk_log_info(log, "command %s already done, sending the stored reply", id_hex);
+        pk_log_info(self->cfg.log, "command %s already done, sending the stored reply", id_hex);
         s_send_raw(router, identity, PQgetvalue(done, 0, 0), (size_t)PQgetlength(done, 0, 0));
-        PQclear(done);
         PQclear(PQexec(conn, "COMMIT"));
-        return 0;
     }
     PQclear(done);
+    return found;
+}
 
+/* The handler's reply stored with its effects, committed, then sent. */
+static int s_store_reply(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zframe_t *identity,
+                         Pelukan__V1__CommandReply *reply, const char *id_param)
+{
+    s_ok(reply);
+    size_t len = pelukan__v1__command_reply__get_packed_size(reply);
+    uint8_t *buf = pk_malloc(len ? len : 1);
+    pelukan__v1__command_reply__pack(reply, buf);
+    s_free_reply_result(reply, self);
+    char *hex = pk_pg_bytea(buf, len);
+    const char *ins[] = {id_param, hex};
+    int ok = pk_pg_run(conn, self->cfg.log,
+                       "INSERT INTO command_done (command_id, reply) VALUES ($1::bytea, $2::bytea)", 2, ins) == 0 &&
+             pk_pg_run(conn, self->cfg.log, "COMMIT", 0, NULL) == 0;
+    free(hex);
+    if (!ok) {
+        PQclear(PQexec(conn, "ROLLBACK"));
+        free(buf);
+        return PK_EDB;
+    }
+    pk_metric_add(self->m_done, 1);
+    if (self->cfg.relay)
+        pk_relay_kick(self->cfg.relay); /* the handler may have written events */
+    s_send_raw(router, identity, buf, len);
+    free(buf);
+    return 0;
+}
+
+/* Runs one command once: the stored reply if it was done, else the handler
+ * and the reply in one transaction. Returns 0, or PK_EDB (conn is bad). */
+static int s_execute(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zframe_t *identity,
+                     const Pelukan__V1__CommandRequest *req)
+{
+    const pk_log_t *log = self->cfg.log;
+    if (self->cfg.is_query && self->cfg.is_query(req))
+        return s_query(self, conn, router, identity, req);
+    char id_hex[33], id_param[40];
+    pk_hex(req->command_id.data, 16, id_hex);
+    snprintf(id_param, sizeof id_param, "\\x%s", id_hex);
+    if (pk_pg_run(conn, log, "BEGIN", 0, NULL) != 0)
+        return PK_EDB;
+    int stored = s_stored(self, conn, router, identity, id_param, id_hex);
+    if (stored != 0)
+        return stored > 0 ? 0 : PK_EDB;
     Pelukan__V1__CommandReply reply = PELUKAN__V1__COMMAND_REPLY__INIT;
     reply.command_id = req->command_id;
     if (req->deadline_us && pk_now_us() > req->deadline_us) {
@@ -124,7 +173,6 @@ static int s_execute(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zfram
         return 0;
     }
     if (rc != 0) {
-        pk_metric_add(self->m_failed, 1);
         pk_log_error(log, "command %s (%s) failed: %s, rolled back", id_hex,
                      req->command_case ? protobuf_c_message_descriptor_get_field(
                                              &pelukan__v1__command_request__descriptor, (unsigned)req->command_case)
@@ -133,36 +181,10 @@ static int s_execute(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zfram
                      pk_strerror(rc));
         PQclear(PQexec(conn, "ROLLBACK"));
         s_free_reply_result(&reply, self);
-        Pelukan__V1__CommandReply fail = PELUKAN__V1__COMMAND_REPLY__INIT;
-        fail.command_id = req->command_id;
-        fail.status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INTERNAL;
-        fail.error_code = "internal";
-        s_send_reply(router, identity, &fail);
-        return PQstatus(conn) == CONNECTION_OK ? 0 : PK_EDB;
+        return s_failed(self, conn, router, identity, req);
     }
     reply.command_id = req->command_id;
-    s_ok(&reply);
-    size_t len = pelukan__v1__command_reply__get_packed_size(&reply);
-    uint8_t *buf = pk_malloc(len ? len : 1);
-    pelukan__v1__command_reply__pack(&reply, buf);
-    s_free_reply_result(&reply, self);
-    char *hex = pk_pg_bytea(buf, len);
-    const char *ins[] = {id_param, hex};
-    int ok = pk_pg_run(conn, log, "INSERT INTO command_done (command_id, reply) VALUES ($1::bytea, $2::bytea)", 2,
-                       ins) == 0 &&
-             pk_pg_run(conn, log, "COMMIT", 0, NULL) == 0;
-    free(hex);
-    if (!ok) {
-        PQclear(PQexec(conn, "ROLLBACK"));
-        free(buf);
-        return PK_EDB;
-    }
-    pk_metric_add(self->m_done, 1);
-    if (self->cfg.relay)
-        pk_relay_kick(self->cfg.relay); /* the handler may have written events */
-    s_send_raw(router, identity, buf, len);
-    free(buf);
-    return 0;
+    return s_store_reply(self, conn, router, identity, &reply, id_param);
 }
 
 static void s_server_actor(zsock_t *pipe, void *arg)

@@ -172,67 +172,135 @@ static int s_quiet_pings(PGconn *conn, dispatch_t *d, const Pelukan__V1__RecordP
     return 0;
 }
 
-int dispatch_positions(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
+/* The batch as PostgreSQL arrays, one per column; false for a position
+ * that is not one (the buffers freed). */
+typedef struct {
+    s_buf_t ids, lats, lons, accs, ats;
+} s_columns_t;
+
+static void s_columns_free(s_columns_t *c)
 {
-    const Pelukan__V1__RecordPositions *rp = req->record_positions;
-    if (rp->n_positions == 0 || rp->n_positions > S_MAX_BATCH)
-        return PK_RPC_INVALID(reply, "positions");
-    s_buf_t ids = {0}, lats = {0}, lons = {0}, accs = {0}, ats = {0};
+    free(c->ids.p), free(c->lats.p), free(c->lons.p), free(c->accs.p), free(c->ats.p);
+}
+
+static bool s_columns(const Pelukan__V1__RecordPositions *rp, s_columns_t *c)
+{
+    memset(c, 0, sizeof *c);
     for (size_t i = 0; i < rp->n_positions; i++) {
         const Pelukan__V1__Position *p = rp->positions[i];
         char *id = p->companion_id;
         if (!dispatch_point_valid(p->lat, p->lon) || !dispatch_plain_codes(&id, 1, 1, PK_ID_HEX_LEN) ||
             !isfinite(p->accuracy_m) || p->accuracy_m < 0) {
-            free(ids.p), free(lats.p), free(lons.p), free(accs.p), free(ats.p);
-            return PK_RPC_INVALID(reply, "positions");
+            s_columns_free(c);
+            return false;
         }
         const char *sep = i ? "," : "{";
-        s_put(&ids, "%s%s", sep, id);
-        s_put(&lats, "%s%.7f", sep, p->lat);
-        s_put(&lons, "%s%.7f", sep, p->lon);
-        s_put(&accs, "%s%.1f", sep, (double)p->accuracy_m);
-        s_put(&ats, "%s%llu", sep, (unsigned long long)p->at_us);
+        s_put(&c->ids, "%s%s", sep, id);
+        s_put(&c->lats, "%s%.7f", sep, p->lat);
+        s_put(&c->lons, "%s%.7f", sep, p->lon);
+        s_put(&c->accs, "%s%.1f", sep, (double)p->accuracy_m);
+        s_put(&c->ats, "%s%llu", sep, (unsigned long long)p->at_us);
     }
-    s_put(&ids, "}"), s_put(&lats, "}"), s_put(&lons, "}"), s_put(&accs, "}"), s_put(&ats, "}");
-    s_buf_t quiet = {0};
-    if (s_quiet_pings(conn, d, rp, ids.p, &quiet) != 0) {
-        free(ids.p), free(lats.p), free(lons.p), free(accs.p), free(ats.p), free(quiet.p);
+    s_put(&c->ids, "}"), s_put(&c->lats, "}"), s_put(&c->lons, "}"), s_put(&c->accs, "}"), s_put(&c->ats, "}");
+    return true;
+}
+
+/* One statement: the newest ping per companion moves its position (older
+ * ones arriving late do not), and the en-route visits of the companions who
+ * moved come back with their sealed targets. A ping taken during a visit
+ * may locate the victim's place: it is never logged, and a companion on
+ * site keeps no position at all (review H1). A ping near a place visited
+ * earlier (quiet) is neither logged nor kept, and its approach shows no
+ * position (N2). Only the other pings outside visits are logged, for the
+ * retention. */
+static const char s_positions_sql[] =
+    "WITH p AS (SELECT * FROM unnest($1::text[], $2::float8[], $3::float8[], $4::real[], $5::bigint[],"
+    "   $6::bool[]) AS p (cid, lat, lon, acc, at_us, quiet)),"
+    " known AS (SELECT p.*, to_timestamp(p.at_us / 1000000.0) AS at,"
+    "   ST_MakePoint(p.lon, p.lat)::geography AS pos,"
+    "   (SELECT max(v.state) FROM visit v WHERE v.companion_id = p.cid AND v.state IN ('en_route', 'on_site'))"
+    "     AS visiting"
+    "   FROM p JOIN companion c ON c.id = p.cid),"
+    " latest AS (SELECT DISTINCT ON (cid) * FROM known ORDER BY cid, at_us DESC),"
+    " moved AS (UPDATE companion c"
+    "   SET position = CASE WHEN l.visiting = 'on_site' OR l.quiet THEN NULL ELSE l.pos END,"
+    "   position_at = CASE WHEN l.quiet THEN NULL ELSE l.at END FROM latest l"
+    "   WHERE c.id = l.cid AND (c.position_at IS NULL OR c.position_at <= l.at)"
+    "   RETURNING c.id, c.first_name, c.badge, l.lat, l.lon, l.at_us, l.quiet),"
+    " logged AS (INSERT INTO position_log (companion_id, at, position, accuracy_m)"
+    "   SELECT cid, at, pos, acc FROM known WHERE visiting IS NULL AND NOT quiet)"
+    " SELECT 'v', v.id, v.case_id, m.first_name, m.badge, m.lat, m.lon, m.at_us, v.target_sealed, k.wrapped_key,"
+    "  m.id, m.quiet"
+    " FROM moved m JOIN visit v ON v.companion_id = m.id AND v.state = 'en_route'"
+    " LEFT JOIN case_key k ON k.case_id = v.case_id"
+    " UNION ALL SELECT 'u', p.cid, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM p"
+    " WHERE NOT EXISTS (SELECT 1 FROM companion c WHERE c.id = p.cid)";
+
+/* Arrived: the visit moves on site, and says so, by the companion whose
+ * ping it was. 0 or PK_EDB. */
+static int s_arrived(PGconn *conn, dispatch_t *d, const s_req_t *req, const char *case_id, const char *visit_id,
+                     const char *companion_id)
+{
+    const char *pv[] = {visit_id};
+    if (pk_pg_run(conn, d->log,
+                  "WITH v AS (UPDATE visit SET state = 'on_site', arrived_at = now(), arrival_method = 'radius'"
+                  " WHERE id = $1 RETURNING companion_id)"
+                  " UPDATE companion SET position = NULL WHERE id = (SELECT companion_id FROM v)",
+                  1, pv) != 0)
         return PK_EDB;
+    Pelukan__V1__Envelope env;
+    uint8_t eid[16];
+    Pelukan__V1__Actor actor;
+    pk_envelope_for_command(&env, eid, &actor, "dispatch", req, case_id);
+    actor.id = (char *)companion_id;
+    Pelukan__V1__CompanionArrived arrived = PELUKAN__V1__COMPANION_ARRIVED__INIT;
+    arrived.visit_id = (char *)visit_id;
+    arrived.method = "radius";
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ARRIVED;
+    env.companion_arrived = &arrived;
+    if (pk_outbox_add(conn, d->log, &env) != 0)
+        return PK_EDB;
+    pk_metric_add(d->m_arrivals, 1);
+    return 0;
+}
+
+/* The approach of row `i` of the statement (an en-route visit whose
+ * companion moved); an arrival when the companion came close enough
+ * (*arrived). NULL on a database failure. */
+static Pelukan__V1__Approach *s_row_approach(PGconn *conn, dispatch_t *d, const s_req_t *req, const PGresult *r, int i,
+                                             bool *arrived)
+{
+    const char *visit_id = PQgetvalue(r, i, 1), *case_id = PQgetvalue(r, i, 2);
+    Pelukan__V1__Approach *a = s_approach(d, case_id, visit_id, PQgetvalue(r, i, 3), PQgetvalue(r, i, 4));
+    double tlat = 0, tlon = 0;
+    bool known = dispatch_open_target(d, r, i, 8, 9, case_id, visit_id, &tlat, &tlon);
+    s_approach_position(d, a, atof(PQgetvalue(r, i, 5)), atof(PQgetvalue(r, i, 6)),
+                        strtoull(PQgetvalue(r, i, 7), NULL, 10), known, tlat, tlon);
+    if (pk_pg_bool(r, i, 11))
+        s_approach_withhold(d, a);
+    if (known && a->distance_m <= d->arrival_radius_m) {
+        if (s_arrived(conn, d, req, case_id, visit_id, PQgetvalue(r, i, 10)) != 0)
+            return NULL;
+        a->state = "on_site";
+        *arrived = true;
     }
-    const char *params[] = {ids.p, lats.p, lons.p, accs.p, ats.p, quiet.p};
-    /* One statement: the newest ping per companion moves its position
-     * (older ones arriving late do not), and the en-route visits of the
-     * companions who moved come back with their sealed targets. A ping
-     * taken during a visit may locate the victim's place: it is never
-     * logged, and a companion on site keeps no position at all (review
-     * H1). A ping near a place visited earlier (quiet) is neither logged
-     * nor kept, and its approach shows no position (N2). Only the other
-     * pings outside visits are logged, for the retention. */
-    PGresult *r = dispatch_exec(
-        conn, d,
-        "WITH p AS (SELECT * FROM unnest($1::text[], $2::float8[], $3::float8[], $4::real[], $5::bigint[],"
-        "   $6::bool[]) AS p (cid, lat, lon, acc, at_us, quiet)),"
-        " known AS (SELECT p.*, to_timestamp(p.at_us / 1000000.0) AS at,"
-        "   ST_MakePoint(p.lon, p.lat)::geography AS pos,"
-        "   (SELECT max(v.state) FROM visit v WHERE v.companion_id = p.cid AND v.state IN ('en_route', 'on_site'))"
-        "     AS visiting"
-        "   FROM p JOIN companion c ON c.id = p.cid),"
-        " latest AS (SELECT DISTINCT ON (cid) * FROM known ORDER BY cid, at_us DESC),"
-        " moved AS (UPDATE companion c"
-        "   SET position = CASE WHEN l.visiting = 'on_site' OR l.quiet THEN NULL ELSE l.pos END,"
-        "   position_at = CASE WHEN l.quiet THEN NULL ELSE l.at END FROM latest l"
-        "   WHERE c.id = l.cid AND (c.position_at IS NULL OR c.position_at <= l.at)"
-        "   RETURNING c.id, c.first_name, c.badge, l.lat, l.lon, l.at_us, l.quiet),"
-        " logged AS (INSERT INTO position_log (companion_id, at, position, accuracy_m)"
-        "   SELECT cid, at, pos, acc FROM known WHERE visiting IS NULL AND NOT quiet)"
-        " SELECT 'v', v.id, v.case_id, m.first_name, m.badge, m.lat, m.lon, m.at_us, v.target_sealed, k.wrapped_key,"
-        "  m.id, m.quiet"
-        " FROM moved m JOIN visit v ON v.companion_id = m.id AND v.state = 'en_route'"
-        " LEFT JOIN case_key k ON k.case_id = v.case_id"
-        " UNION ALL SELECT 'u', p.cid, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM p"
-        " WHERE NOT EXISTS (SELECT 1 FROM companion c WHERE c.id = p.cid)",
-        6, params);
-    free(ids.p), free(lats.p), free(lons.p), free(accs.p), free(ats.p), free(quiet.p);
+    return a;
+}
+
+int dispatch_positions(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
+{
+    const Pelukan__V1__RecordPositions *rp = req->record_positions;
+    s_columns_t col;
+    if (rp->n_positions == 0 || rp->n_positions > S_MAX_BATCH || !s_columns(rp, &col))
+        return PK_RPC_INVALID(reply, "positions");
+    s_buf_t quiet = {0};
+    PGresult *r = NULL;
+    if (s_quiet_pings(conn, d, rp, col.ids.p, &quiet) == 0) {
+        const char *params[] = {col.ids.p, col.lats.p, col.lons.p, col.accs.p, col.ats.p, quiet.p};
+        r = dispatch_exec(conn, d, s_positions_sql, 6, params);
+    }
+    s_columns_free(&col);
+    free(quiet.p);
     if (!r)
         return PK_EDB;
     pk_metric_add(d->m_pings, (int64_t)rp->n_positions);
@@ -247,42 +315,10 @@ int dispatch_positions(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_
             out->unknown_companions[out->n_unknown_companions++] = dispatch_strdup(d, PQgetvalue(r, i, 1));
             continue;
         }
-        const char *visit_id = PQgetvalue(r, i, 1), *case_id = PQgetvalue(r, i, 2);
-        Pelukan__V1__Approach *a = s_approach(d, case_id, visit_id, PQgetvalue(r, i, 3), PQgetvalue(r, i, 4));
-        double tlat = 0, tlon = 0;
-        bool known = dispatch_open_target(d, r, i, 8, 9, case_id, visit_id, &tlat, &tlon);
-        s_approach_position(d, a, atof(PQgetvalue(r, i, 5)), atof(PQgetvalue(r, i, 6)),
-                            strtoull(PQgetvalue(r, i, 7), NULL, 10), known, tlat, tlon);
-        if (pk_pg_bool(r, i, 11))
-            s_approach_withhold(d, a);
-        if (known && a->distance_m <= d->arrival_radius_m) {
-            /* Arrived: the visit moves on site, and says so. */
-            const char *pv[] = {visit_id};
-            if (pk_pg_run(conn, d->log,
-                          "WITH v AS (UPDATE visit SET state = 'on_site', arrived_at = now(), arrival_method = 'radius'"
-                          " WHERE id = $1 RETURNING companion_id)"
-                          " UPDATE companion SET position = NULL WHERE id = (SELECT companion_id FROM v)",
-                          1, pv) != 0) {
-                PQclear(r);
-                return PK_EDB;
-            }
-            Pelukan__V1__Envelope env;
-            uint8_t eid[16];
-            Pelukan__V1__Actor actor;
-            pk_envelope_for_command(&env, eid, &actor, "dispatch", req, case_id);
-            actor.id = PQgetvalue(r, i, 10); /* the companion whose ping it was */
-            Pelukan__V1__CompanionArrived arrived = PELUKAN__V1__COMPANION_ARRIVED__INIT;
-            arrived.visit_id = (char *)visit_id;
-            arrived.method = "radius";
-            env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ARRIVED;
-            env.companion_arrived = &arrived;
-            if (pk_outbox_add(conn, d->log, &env) != 0) {
-                PQclear(r);
-                return PK_EDB;
-            }
-            a->state = "on_site";
-            events = true;
-            pk_metric_add(d->m_arrivals, 1);
+        Pelukan__V1__Approach *a = s_row_approach(conn, d, req, r, i, &events);
+        if (!a) {
+            PQclear(r);
+            return PK_EDB;
         }
         out->items[out->n_items++] = a;
     }

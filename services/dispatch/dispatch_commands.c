@@ -191,6 +191,59 @@ static Pelukan__V1__Companion *s_companion_of(dispatch_t *d, const PGresult *r, 
     return out;
 }
 
+/* The first of the profile's fields that is not valid, or NULL. */
+static const char *s_companion_invalid(const Pelukan__V1__SetCompanion *c)
+{
+    size_t name_len = strlen(c->first_name);
+    if (name_len == 0 || name_len > 40 || !pk_utf8_valid(c->first_name, name_len))
+        return "first_name";
+    if (c->sex[0] && strcmp(c->sex, "F") != 0 && strcmp(c->sex, "M") != 0)
+        return "sex";
+    if (!dispatch_plain_codes(c->languages, c->n_languages, 10, 8))
+        return "languages";
+    if (c->n_kecamatan_codes > 60)
+        return "kecamatan_codes";
+    for (size_t i = 0; i < c->n_kecamatan_codes; i++)
+        if (!s_kecamatan_code(c->kecamatan_codes[i]))
+            return "kecamatan_codes";
+    return NULL;
+}
+
+/* A profile not being set is kept (a companion going on duty does not wipe
+ * the coverage an admin gave); an admin's change keeps on_duty. The badge
+ * is drawn once, for a companion new to dispatch (an upsert would draw one
+ * at every change: review N12). Commands run one at a time on this thread,
+ * so the update-or-insert does not race. */
+static const char s_set_companion_sql[] =
+    "WITH u AS (UPDATE companion SET"
+    "   first_name = CASE WHEN $7 THEN first_name ELSE $2 END,"
+    "   on_duty = CASE WHEN $7 THEN on_duty ELSE $3 END,"
+    "   sex = CASE WHEN $8 THEN NULLIF($4, '') ELSE sex END,"
+    "   languages = CASE WHEN $8 THEN $5 ELSE languages END,"
+    "   kecamatan_codes = CASE WHEN $8 THEN $6 ELSE kecamatan_codes END, updated_at = now()"
+    "   WHERE id = $1 RETURNING " S_COMPANION_COLS "),"
+    " i AS (INSERT INTO companion (id, badge, first_name, on_duty, sex, languages, kecamatan_codes)"
+    "   SELECT $1, 'PDP-' || lpad(nextval('badge_seq')::text, 4, '0'), $2, $3, NULLIF($4, ''), $5, $6"
+    "   WHERE NOT EXISTS (SELECT 1 FROM u) RETURNING " S_COMPANION_COLS ")"
+    " SELECT * FROM u UNION ALL SELECT * FROM i";
+
+/* An admin's change of a companion's profile: an account change, in the
+ * audit log with who made it (N1). */
+static int s_coverage_changed(PGconn *conn, dispatch_t *d, const s_req_t *req, const char *id)
+{
+    Pelukan__V1__Envelope env;
+    uint8_t eid[16];
+    Pelukan__V1__Actor actor;
+    pk_envelope_for_command(&env, eid, &actor, "dispatch", req, "");
+    Pelukan__V1__StaffAccountChanged ev = PELUKAN__V1__STAFF_ACCOUNT_CHANGED__INIT;
+    ev.staff_id = (char *)id;
+    ev.role = "companion";
+    ev.change = PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_COVERAGE;
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_STAFF_ACCOUNT_CHANGED;
+    env.staff_account_changed = &ev;
+    return pk_outbox_add(conn, d->log, &env);
+}
+
 static int s_set_companion(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
 {
     const Pelukan__V1__SetCompanion *c = req->set_companion;
@@ -202,18 +255,9 @@ static int s_set_companion(PGconn *conn, dispatch_t *d, const s_req_t *req, s_re
         return PK_RPC_FORBIDDEN(reply, "admin_only");
     if (by_admin && (strlen(c->companion_id) > 64 || !c->set_profile))
         return PK_RPC_INVALID(reply, "companion_id");
-    size_t name_len = strlen(c->first_name);
-    if (name_len == 0 || name_len > 40 || !pk_utf8_valid(c->first_name, name_len))
-        return PK_RPC_INVALID(reply, "first_name");
-    if (c->sex[0] && strcmp(c->sex, "F") != 0 && strcmp(c->sex, "M") != 0)
-        return PK_RPC_INVALID(reply, "sex");
-    if (!dispatch_plain_codes(c->languages, c->n_languages, 10, 8))
-        return PK_RPC_INVALID(reply, "languages");
-    if (c->n_kecamatan_codes > 60)
-        return PK_RPC_INVALID(reply, "kecamatan_codes");
-    for (size_t i = 0; i < c->n_kecamatan_codes; i++)
-        if (!s_kecamatan_code(c->kecamatan_codes[i]))
-            return PK_RPC_INVALID(reply, "kecamatan_codes");
+    const char *bad = s_companion_invalid(c);
+    if (bad)
+        return PK_RPC_INVALID(reply, bad);
     char *langs = pk_pg_text_array(c->languages, c->n_languages),
          *kecs = pk_pg_text_array(c->kecamatan_codes, c->n_kecamatan_codes);
     const char *id = by_admin ? c->companion_id : pk_rpc_actor_id(req);
@@ -227,25 +271,7 @@ static int s_set_companion(PGconn *conn, dispatch_t *d, const s_req_t *req, s_re
                        kecs,
                        by_admin ? "t" : "f",
                        c->set_profile ? "t" : "f"};
-    /* A profile not being set is kept (a companion going on duty does not
-     * wipe the coverage an admin gave); an admin's change keeps on_duty.
-     * The badge is drawn once, for a companion new to dispatch (an upsert
-     * would draw one at every change: review N12). Commands run one at a
-     * time on this thread, so the update-or-insert does not race. */
-    PGresult *r =
-        dispatch_exec(conn, d,
-                      "WITH u AS (UPDATE companion SET"
-                      "   first_name = CASE WHEN $7 THEN first_name ELSE $2 END,"
-                      "   on_duty = CASE WHEN $7 THEN on_duty ELSE $3 END,"
-                      "   sex = CASE WHEN $8 THEN NULLIF($4, '') ELSE sex END,"
-                      "   languages = CASE WHEN $8 THEN $5 ELSE languages END,"
-                      "   kecamatan_codes = CASE WHEN $8 THEN $6 ELSE kecamatan_codes END, updated_at = now()"
-                      "   WHERE id = $1 RETURNING " S_COMPANION_COLS "),"
-                      " i AS (INSERT INTO companion (id, badge, first_name, on_duty, sex, languages, kecamatan_codes)"
-                      "   SELECT $1, 'PDP-' || lpad(nextval('badge_seq')::text, 4, '0'), $2, $3, NULLIF($4, ''), $5, $6"
-                      "   WHERE NOT EXISTS (SELECT 1 FROM u) RETURNING " S_COMPANION_COLS ")"
-                      " SELECT * FROM u UNION ALL SELECT * FROM i",
-                      8, p);
+    PGresult *r = dispatch_exec(conn, d, s_set_companion_sql, 8, p);
     free(langs);
     free(kecs);
     if (!r)
@@ -253,21 +279,8 @@ static int s_set_companion(PGconn *conn, dispatch_t *d, const s_req_t *req, s_re
     reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_COMPANION;
     reply->companion = s_companion_of(d, r, 0);
     PQclear(r);
-    if (by_admin) {
-        /* An account change, in the audit log with who made it (N1). */
-        Pelukan__V1__Envelope env;
-        uint8_t eid[16];
-        Pelukan__V1__Actor actor;
-        pk_envelope_for_command(&env, eid, &actor, "dispatch", req, "");
-        Pelukan__V1__StaffAccountChanged ev = PELUKAN__V1__STAFF_ACCOUNT_CHANGED__INIT;
-        ev.staff_id = (char *)id;
-        ev.role = "companion";
-        ev.change = PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_COVERAGE;
-        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_STAFF_ACCOUNT_CHANGED;
-        env.staff_account_changed = &ev;
-        if (pk_outbox_add(conn, d->log, &env) != 0)
-            return PK_EDB;
-    }
+    if (by_admin && s_coverage_changed(conn, d, req, id) != 0)
+        return PK_EDB;
     return 0;
 }
 
@@ -293,6 +306,65 @@ static int s_list_companions(PGconn *conn, dispatch_t *d, const s_req_t *req, s_
 }
 
 /* ---- SuggestCompanions ------------------------------------------------------ */
+
+/* The nearest by the GiST index (planar KNN for candidates, then their
+ * true distance: see sql/0003), then, when too few are near, the others
+ * on duty whose position is unknown or stale: those covering the
+ * case's kecamatan first, then those meeting the victim's preference,
+ * then the least loaded. A case whose place is not known yet (a report
+ * with its kecamatan only) gets only these. Nobody on duty and free is
+ * left out: every verified case can be given a companion. */
+static const char s_suggest_sql[] =
+    "WITH cand AS ("
+    "  SELECT c.id, c.position FROM companion c WHERE $1::text <> '' AND c.on_duty AND c.load < $5::int"
+    "   AND c.position_at > now() - make_interval(secs => $4::int)"
+    "  ORDER BY c.position_g <-> ST_SetSRID(ST_MakePoint(NULLIF($2::text, '')::float8,"
+    "   NULLIF($1::text, '')::float8), 4326) LIMIT $3::int * 4),"
+    " near AS (SELECT id, ST_Distance(position, ST_MakePoint(NULLIF($2::text, '')::float8,"
+    "   NULLIF($1::text, '')::float8)::geography) AS dist FROM cand ORDER BY dist LIMIT $3::int),"
+    " covering AS ("
+    "  SELECT c.id, NULL::float8 AS dist FROM companion c"
+    "  WHERE c.on_duty AND c.load < $5::int"
+    "   AND c.id NOT IN (SELECT id FROM near) AND (SELECT count(*) FROM near) < $3::int"
+    "  ORDER BY ($6 <> '' AND $6 = ANY (c.kecamatan_codes)) DESC,"
+    "   (($7 = '' OR c.sex = $7) AND ($8 = '' OR $8 = ANY (c.languages))) DESC, c.load, c.id"
+    "  LIMIT $3::int),"
+    " pick AS (SELECT * FROM near UNION ALL SELECT * FROM covering)"
+    " SELECT c.id, c.first_name, c.badge, p.dist, c.load,"
+    "  ($7 = '' OR c.sex = $7) AND ($8 = '' OR $8 = ANY (c.languages)) AS pref,"
+    "  $6 <> '' AND $6 = ANY (c.kecamatan_codes) AS covers,"
+    "  ST_Y(c.position::geometry), ST_X(c.position::geometry)"
+    " FROM pick p JOIN companion c ON c.id = p.id"
+    " ORDER BY p.dist NULLS LAST, covers DESC, pref DESC, c.load, c.id LIMIT $3::int";
+
+/* The suggestions of the statement's rows (place_known: the case's point
+ * was given). */
+static Pelukan__V1__Suggestions *s_suggestions(dispatch_t *d, const PGresult *r, bool place_known)
+{
+    int n = PQntuples(r);
+    Pelukan__V1__Suggestions *out = dispatch_alloc(d, sizeof *out);
+    pelukan__v1__suggestions__init(out);
+    out->place_known = place_known;
+    out->items = dispatch_alloc(d, sizeof *out->items * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++) {
+        Pelukan__V1__Suggestion *it = dispatch_alloc(d, sizeof *it);
+        pelukan__v1__suggestion__init(it);
+        it->companion_id = dispatch_strdup(d, PQgetvalue(r, i, 0));
+        it->first_name = dispatch_strdup(d, PQgetvalue(r, i, 1));
+        it->badge = dispatch_strdup(d, PQgetvalue(r, i, 2));
+        it->position_known = !PQgetisnull(r, i, 3);
+        if (it->position_known) {
+            it->distance_m = atof(PQgetvalue(r, i, 3));
+            it->eta_minutes = dispatch_eta_minutes(it->distance_m, d->speed_kmh);
+            it->position = dispatch_point(d, atof(PQgetvalue(r, i, 7)), atof(PQgetvalue(r, i, 8)));
+        }
+        it->load = (uint32_t)atoi(PQgetvalue(r, i, 4));
+        it->preference_met = pk_pg_bool(r, i, 5);
+        it->covers_kecamatan = pk_pg_bool(r, i, 6);
+        out->items[out->n_items++] = it;
+    }
+    return out;
+}
 
 static int s_suggest(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *reply)
 {
@@ -322,63 +394,12 @@ static int s_suggest(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t 
     snprintf(age, sizeof age, "%d", d->position_max_age_s);
     snprintf(load, sizeof load, "%d", d->max_load);
     const char *p[] = {lat, lon, lim, age, load, place.kecamatan, s->prefer_sex, lang};
-    /* The nearest by the GiST index (planar KNN for candidates, then their
-     * true distance: see sql/0003), then, when too few are near, the others
-     * on duty whose position is unknown or stale: those covering the
-     * case's kecamatan first, then those meeting the victim's preference,
-     * then the least loaded. A case whose place is not known yet (a report
-     * with its kecamatan only) gets only these. Nobody on duty and free is
-     * left out: every verified case can be given a companion. */
-    PGresult *r = dispatch_exec(
-        conn, d,
-        "WITH cand AS ("
-        "  SELECT c.id, c.position FROM companion c WHERE $1::text <> '' AND c.on_duty AND c.load < $5::int"
-        "   AND c.position_at > now() - make_interval(secs => $4::int)"
-        "  ORDER BY c.position_g <-> ST_SetSRID(ST_MakePoint(NULLIF($2::text, '')::float8,"
-        "   NULLIF($1::text, '')::float8), 4326) LIMIT $3::int * 4),"
-        " near AS (SELECT id, ST_Distance(position, ST_MakePoint(NULLIF($2::text, '')::float8,"
-        "   NULLIF($1::text, '')::float8)::geography) AS dist FROM cand ORDER BY dist LIMIT $3::int),"
-        " covering AS ("
-        "  SELECT c.id, NULL::float8 AS dist FROM companion c"
-        "  WHERE c.on_duty AND c.load < $5::int"
-        "   AND c.id NOT IN (SELECT id FROM near) AND (SELECT count(*) FROM near) < $3::int"
-        "  ORDER BY ($6 <> '' AND $6 = ANY (c.kecamatan_codes)) DESC,"
-        "   (($7 = '' OR c.sex = $7) AND ($8 = '' OR $8 = ANY (c.languages))) DESC, c.load, c.id"
-        "  LIMIT $3::int),"
-        " pick AS (SELECT * FROM near UNION ALL SELECT * FROM covering)"
-        " SELECT c.id, c.first_name, c.badge, p.dist, c.load,"
-        "  ($7 = '' OR c.sex = $7) AND ($8 = '' OR $8 = ANY (c.languages)) AS pref,"
-        "  $6 <> '' AND $6 = ANY (c.kecamatan_codes) AS covers,"
-        "  ST_Y(c.position::geometry), ST_X(c.position::geometry)"
-        " FROM pick p JOIN companion c ON c.id = p.id"
-        " ORDER BY p.dist NULLS LAST, covers DESC, pref DESC, c.load, c.id LIMIT $3::int",
-        8, p);
+    PGresult *r = dispatch_exec(conn, d, s_suggest_sql, 8, p);
     sodium_memzero(lat, sizeof lat);
     sodium_memzero(lon, sizeof lon);
     if (!r)
         return PK_EDB;
-    int n = PQntuples(r);
-    Pelukan__V1__Suggestions *out = dispatch_alloc(d, sizeof *out);
-    pelukan__v1__suggestions__init(out);
-    out->place_known = place.known;
-    out->items = dispatch_alloc(d, sizeof *out->items * (size_t)(n ? n : 1));
-    for (int i = 0; i < n; i++) {
-        Pelukan__V1__Suggestion *it = dispatch_alloc(d, sizeof *it);
-        pelukan__v1__suggestion__init(it);
-        it->companion_id = dispatch_strdup(d, PQgetvalue(r, i, 0));
-        it->first_name = dispatch_strdup(d, PQgetvalue(r, i, 1));
-        it->badge = dispatch_strdup(d, PQgetvalue(r, i, 2));
-        it->position_known = !PQgetisnull(r, i, 3);
-        if (it->position_known) {
-            it->distance_m = atof(PQgetvalue(r, i, 3));
-            it->eta_minutes = dispatch_eta_minutes(it->distance_m, d->speed_kmh);
-            it->position = dispatch_point(d, atof(PQgetvalue(r, i, 7)), atof(PQgetvalue(r, i, 8)));
-        }
-        it->load = (uint32_t)atoi(PQgetvalue(r, i, 4));
-        it->preference_met = pk_pg_bool(r, i, 5);
-        it->covers_kecamatan = pk_pg_bool(r, i, 6);
-        out->items[out->n_items++] = it;
-    }
+    Pelukan__V1__Suggestions *out = s_suggestions(d, r, place.known);
     PQclear(r);
     reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_SUGGESTIONS;
     reply->suggestions = out;
@@ -421,6 +442,42 @@ int dispatch_reply_visit(PGconn *conn, dispatch_t *d, const char *visit_id, s_re
     return 0;
 }
 
+/* Refuses an assignment to a companion who is unknown (404), off duty or
+ * at capacity (409); the companion's row stays locked for the assignment. */
+static int s_companion_free(PGconn *conn, dispatch_t *d, const char *companion_id, s_reply_t *reply)
+{
+    const char *pc[] = {companion_id};
+    PGresult *c = dispatch_exec(conn, d, "SELECT on_duty, load FROM companion WHERE id = $1 FOR UPDATE", 1, pc);
+    if (!c)
+        return PK_EDB;
+    bool found = PQntuples(c) == 1, on_duty = found && pk_pg_bool(c, 0, 0);
+    int load = found ? atoi(PQgetvalue(c, 0, 1)) : 0;
+    PQclear(c);
+    if (!found)
+        return PK_RPC_NOT_FOUND(reply, "companion_not_found");
+    if (!on_duty)
+        return PK_RPC_CONFLICT(reply, "companion_off_duty");
+    if (load >= d->max_load)
+        return PK_RPC_CONFLICT(reply, "companion_at_capacity");
+    return 0;
+}
+
+/* The CompanionAssigned event of the request's assignment. */
+static int s_assigned(PGconn *conn, dispatch_t *d, const s_req_t *req)
+{
+    const Pelukan__V1__AssignCompanion *a = req->assign_companion;
+    Pelukan__V1__Envelope env;
+    uint8_t eid[16];
+    Pelukan__V1__Actor actor;
+    pk_envelope_for_command(&env, eid, &actor, "dispatch", req, req->case_id);
+    Pelukan__V1__CompanionAssigned ev = PELUKAN__V1__COMPANION_ASSIGNED__INIT;
+    ev.visit_id = a->visit_id;
+    ev.companion_id = a->companion_id;
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ASSIGNED;
+    env.companion_assigned = &ev;
+    return pk_outbox_add(conn, d->log, &env);
+}
+
 /* Refuses (409) an assignment of a case that has an active visit already,
  * before its place is asked for; the insert's conflict guard stays for
  * another instance's race. */
@@ -460,22 +517,12 @@ static int s_assign(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *
         return PK_RPC_INVALID(reply, "case_id");
     if (!a->visit_id[0] || strlen(a->visit_id) > PK_ID_HEX_LEN)
         return PK_RPC_INVALID(reply, "visit_id");
-    const char *pc[] = {a->companion_id};
-    PGresult *c = dispatch_exec(conn, d, "SELECT on_duty, load FROM companion WHERE id = $1 FOR UPDATE", 1, pc);
-    if (!c)
-        return PK_EDB;
-    bool found = PQntuples(c) == 1, on_duty = found && pk_pg_bool(c, 0, 0);
-    int load = found ? atoi(PQgetvalue(c, 0, 1)) : 0;
-    PQclear(c);
-    if (!found)
-        return PK_RPC_NOT_FOUND(reply, "companion_not_found");
-    if (!on_duty)
-        return PK_RPC_CONFLICT(reply, "companion_off_duty");
-    if (load >= d->max_load)
-        return PK_RPC_CONFLICT(reply, "companion_at_capacity");
     /* Only an assignment that will be made asks for the place: its opening
      * is recorded by intake when it answers. */
-    int rc = s_case_free(conn, d, req->case_id, reply);
+    const char *pc[] = {a->companion_id};
+    int rc = s_companion_free(conn, d, a->companion_id, reply);
+    if (rc == 0 && reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_UNSPECIFIED)
+        rc = s_case_free(conn, d, req->case_id, reply);
     if (rc != 0 || reply->status != PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_UNSPECIFIED)
         return rc;
     dispatch_place_t place;
@@ -501,18 +548,8 @@ static int s_assign(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *
     PQclear(r);
     if (!inserted)
         return PK_RPC_CONFLICT(reply, "case_already_assigned");
-    if (pk_pg_run(conn, d->log, "UPDATE companion SET load = load + 1 WHERE id = $1", 1, pc) != 0)
-        return PK_EDB;
-    Pelukan__V1__Envelope env;
-    uint8_t eid[16];
-    Pelukan__V1__Actor actor;
-    pk_envelope_for_command(&env, eid, &actor, "dispatch", req, req->case_id);
-    Pelukan__V1__CompanionAssigned ev = PELUKAN__V1__COMPANION_ASSIGNED__INIT;
-    ev.visit_id = a->visit_id;
-    ev.companion_id = a->companion_id;
-    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ASSIGNED;
-    env.companion_assigned = &ev;
-    if (pk_outbox_add(conn, d->log, &env) != 0)
+    if (pk_pg_run(conn, d->log, "UPDATE companion SET load = load + 1 WHERE id = $1", 1, pc) != 0 ||
+        s_assigned(conn, d, req) != 0)
         return PK_EDB;
     pk_metric_add(d->m_assigned, 1);
     return dispatch_reply_visit(conn, d, a->visit_id, reply);

@@ -411,7 +411,7 @@ void intake_admin_case(intake_call_t *c)
 /* ---- state changes ------------------------------------------------------------ */
 
 /* What a step writes besides the state change. */
-typedef struct {
+typedef struct intake_step {
     const char *to;          /* new state, or NULL for a call / note only */
     const char *reason_code; /* of the state change */
     const char *kind;        /* timeline entry of a call or note */
@@ -424,8 +424,8 @@ typedef struct {
 static void s_step_done(pk_db_txn_t *txn, int status, void *arg)
 {
     intake_call_t *c = arg;
-    s_step_t *st = c->work;
-    c->work = NULL;
+    s_step_t *st = c->step;
+    c->step = NULL;
     if (status != 0) {
         intake_db_error(c, txn, status);
     } else if (PQntuples(pk_db_txn_result(txn, 0)) != 1) {
@@ -530,14 +530,14 @@ static void s_step_write(intake_call_t *c, s_step_t *st)
     pk_db_txn_add(txn, s_step_sql, 14, p);
     free(hex);
     free(hex2);
-    c->work = st;
+    c->step = st;
     pk_db_txn_submit(txn, s_step_done, c);
 }
 
 /* Reads the case's state (and what a step needs), then `then`. */
 typedef void (*s_then_fn)(intake_call_t *c, const PGresult *r, s_step_t *st);
 
-typedef struct {
+typedef struct intake_read {
     s_then_fn then;
     s_step_t *st;
 } s_read_t;
@@ -545,8 +545,8 @@ typedef struct {
 static void s_state_read(pk_db_txn_t *txn, int status, void *arg)
 {
     intake_call_t *c = arg;
-    s_read_t *rd = c->work;
-    c->work = NULL;
+    s_read_t *rd = c->read;
+    c->read = NULL;
     s_then_fn then = rd->then;
     s_step_t *st = rd->st;
     free(rd);
@@ -572,7 +572,7 @@ static void s_read_case(intake_call_t *c, s_step_t *st, s_then_fn then)
     s_read_t *rd = pk_calloc(1, sizeof *rd);
     rd->then = then;
     rd->st = st;
-    c->work = rd;
+    c->read = rd;
     const char *p[] = {c->case_id, c->staff_role, c->staff_id, c->staff_agency};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
     pk_db_txn_add(txn,
@@ -650,8 +650,8 @@ void intake_admin_reject(intake_call_t *c)
 static void s_duplicate_checked(pk_db_txn_t *txn, int status, void *arg)
 {
     intake_call_t *c = arg;
-    s_step_t *st = c->work;
-    c->work = NULL;
+    s_step_t *st = c->step;
+    c->step = NULL;
     if (!intake_db_ok(c, txn, status)) {
         free(st);
         return;
@@ -679,7 +679,7 @@ void intake_admin_duplicate(intake_call_t *c)
     st->to = intake_step_to(INTAKE_STEP_DUPLICATE);
     st->reason_code = "duplicate";
     snprintf(st->duplicate_of, sizeof st->duplicate_of, "%s", of);
-    c->work = st;
+    c->step = st;
     const char *p[] = {of};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
     pk_db_txn_add(txn, "SELECT id FROM cases WHERE id = $1", 1, p);

@@ -270,8 +270,7 @@ static void s_owned(pk_db_txn_t *txn, int status, void *arg)
         return;
     }
     snprintf(c->case_id, sizeof c->case_id, "%s", PQgetvalue(pk_db_txn_result(txn, 0), 0, 0));
-    bool stream = c->work != NULL;
-    c->work = NULL;
+    bool stream = c->stream;
     s_get_approach(c->in->approach, c->case_id, pk_http_request_id(c->req), stream ? s_stream_first : s_approach_done,
                    c);
 }
@@ -296,7 +295,7 @@ static void s_check_case(intake_call_t *c)
 
 void intake_approach_staff_stream(intake_call_t *c)
 {
-    c->work = c; /* marks a stream */
+    c->stream = true;
     s_check_case(c);
 }
 
@@ -309,7 +308,7 @@ void intake_approach_report(pk_http_req_t *req, void *arg)
 void intake_approach_report_stream(pk_http_req_t *req, void *arg)
 {
     intake_call_t *c = intake_call_new(arg, req);
-    c->work = c; /* marks a stream */
+    c->stream = true;
     intake_authenticate(c, s_check_owner);
 }
 

@@ -176,7 +176,7 @@ void intake_record_opening(intake_call_t *c, const char *purpose, const char *co
 }
 
 /* What waits for an opening to commit: the rows read, and the answer. */
-typedef struct {
+typedef struct intake_opened {
     PGresult *rows[INTAKE_OPENED_ROWS];
     size_t n;
     intake_opened_fn answer;
@@ -185,8 +185,8 @@ typedef struct {
 static void s_opened(pk_db_txn_t *txn, int status, void *arg)
 {
     intake_call_t *c = arg;
-    s_opened_t *o = c->work;
-    c->work = NULL;
+    s_opened_t *o = c->opened;
+    c->opened = NULL;
     if (status == 0) {
         pk_relay_kick(pk_service_relay(c->in->svc));
         intake_json(c->req, 200, o->answer(c, (const PGresult *const *)o->rows));
@@ -207,7 +207,7 @@ void intake_answer_opened(intake_call_t *c, pk_db_txn_t *txn, const char *purpos
     for (int i = 0; i < n && o->n < INTAKE_OPENED_ROWS; i++)
         o->rows[o->n++] = pk_db_txn_take_result(txn, i);
     o->answer = answer;
-    c->work = o;
+    c->opened = o;
     intake_record_opening(c, purpose, fields, nfields, s_opened);
 }
 

@@ -24,8 +24,15 @@ typedef struct intake_call {
     char staff_agency[32];
     unsigned role_bit;
     const struct intake_route *route;
-    void *work;   /* password hashing in flight (intake_staff.c) */
-    bool pw_slot; /* holds one of the password-hash slots (intake_staff.c) */
+    /* What a request's later steps need, each typed and named by the file
+     * that keeps it there. */
+    struct intake_pw_job *pw_job; /* password hashing in flight (intake_password.c) */
+    struct intake_opened *opened; /* rows waiting for their opening to commit (intake_call.c) */
+    struct intake_ask *ask;       /* an admin's question for dispatch (intake_dispatch.c) */
+    struct intake_step *step;     /* a step of the desk's workflow (intake_admin.c) */
+    struct intake_read *read;     /* a case read and what follows it (intake_admin.c) */
+    bool stream;                  /* the approach asked as a stream (intake_approach.c) */
+    bool pw_slot;                 /* holds one of the password-hash slots (intake_password.c) */
     char throttle_client[48];  /* a login holding one of its client's checks (intake_throttle.c) */
     char throttle_account[72]; /* ... and one of its account's */
     char target_role[16]; /* the role of the account an admin or supervisor changes (intake_staff.c) */

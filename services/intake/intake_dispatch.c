@@ -50,7 +50,7 @@ struct intake_dispatch {
 /* What the admin asked, kept while the case row is read. The place is not
  * here: dispatch asks intake's case owner for it (GetPlace), which records
  * the opening. */
-typedef struct {
+typedef struct intake_ask {
     char kecamatan[16];
     char companion_id[PK_ID_HEX_LEN + 1];
     char prefer_sex[4], prefer_language[12];
@@ -81,17 +81,17 @@ static bool s_case_assignable(intake_call_t *c, const PGresult *r)
 static void s_case_read(pk_db_txn_t *txn, int status, void *arg)
 {
     intake_call_t *c = arg;
-    s_ask_t *ask = c->work;
+    s_ask_t *ask = c->ask;
     if (status != 0) {
         free(ask);
-        c->work = NULL;
+        c->ask = NULL;
     }
     if (!intake_db_ok(c, txn, status))
         return;
     const PGresult *r = pk_db_txn_result(txn, 0);
     if (!s_case_assignable(c, r)) {
         free(ask);
-        c->work = NULL;
+        c->ask = NULL;
         intake_call_free(c);
         return;
     }
@@ -105,7 +105,7 @@ static void s_case_read(pk_db_txn_t *txn, int status, void *arg)
 
 static void s_read_case(intake_call_t *c, s_ask_t *ask)
 {
-    c->work = ask;
+    c->ask = ask;
     const char *p[] = {pk_http_param(c->req, 0)};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
     pk_db_txn_add(txn, "SELECT id, state, coalesce(kecamatan_code, '') FROM cases WHERE id = $1", 1, p);
@@ -145,8 +145,8 @@ static void s_suggested(int rc, const s_reply_t *reply, void *arg)
 
 static void s_send_suggest(intake_call_t *c)
 {
-    s_ask_t *ask = c->work;
-    c->work = NULL;
+    s_ask_t *ask = c->ask;
+    c->ask = NULL;
     s_req_t req;
     Pelukan__V1__Actor actor;
     intake_cmd_init(c, &req, &actor, c->case_id);
@@ -180,8 +180,8 @@ void intake_dispatch_suggest(intake_call_t *c)
 
 static void s_send_assign(intake_call_t *c)
 {
-    s_ask_t *ask = c->work;
-    c->work = NULL;
+    s_ask_t *ask = c->ask;
+    c->ask = NULL;
     s_req_t req;
     Pelukan__V1__Actor actor;
     intake_cmd_init(c, &req, &actor, c->case_id);

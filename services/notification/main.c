@@ -439,6 +439,35 @@ static int s_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Peluk
 
 /* ---- life ----------------------------------------------------------------------- */
 
+static void s_metrics(notification_t *n, pk_metrics_t *m)
+{
+    n->m_sent = pk_metrics_counter(m, "pelukan_notification_sent_total", NULL, "messages delivered to a provider");
+    n->m_retried = pk_metrics_counter(m, "pelukan_notification_retried_total", NULL, "attempts to be retried");
+    n->m_dead = pk_metrics_counter(m, "pelukan_notification_dead_total", NULL, "messages dead-lettered");
+    n->m_deferred = pk_metrics_counter(m, "pelukan_notification_deferred_total", NULL,
+                                       "messages held for the reporter's safe hours");
+    n->m_in_app = pk_metrics_counter(m, "pelukan_notification_in_app_total", NULL,
+                                     "messages kept in the app (phone may be monitored, or the reporter's choice)");
+}
+
+/* Web Push, when a VAPID key is given: a key that cannot be read refuses
+ * the start. */
+static int s_push(notification_t *n, const pk_config_t *cfg)
+{
+    n->push_hosts = pk_config_str(cfg, "PELUKAN_NOTIFICATION_PUSH_HOSTS");
+    const char *vapid = pk_config_str(cfg, "PELUKAN_NOTIFICATION_VAPID_KEY_FILE");
+    if (!*vapid)
+        return 0;
+    n->vapid = notify_vapid_load(vapid, pk_config_str(cfg, "PELUKAN_NOTIFICATION_VAPID_SUBJECT"));
+    if (!n->vapid) {
+        pk_log_error(n->log, "PELUKAN_NOTIFICATION_VAPID_KEY_FILE is not a readable P-256 private key, exiting");
+        return PK_ECONFIG;
+    }
+    pk_log_info(n->log, "Web Push on: public key %s (intake's PELUKAN_INTAKE_PUSH_PUBLIC_KEY must be this)",
+                notify_vapid_public(n->vapid));
+    return 0;
+}
+
 static int s_start(pk_service_t *svc, void **state_p)
 {
     notification_t *n = pk_calloc(1, sizeof *n);
@@ -470,14 +499,7 @@ static int s_start(pk_service_t *svc, void **state_p)
     n->timeout_ms = (int)pk_config_int(cfg, "PELUKAN_NOTIFICATION_TIMEOUT_MS");
     n->poll_ms = (int)pk_config_int(cfg, "PELUKAN_NOTIFICATION_POLL_MS");
     n->otp_max_age_s = (int)pk_config_int(cfg, "PELUKAN_NOTIFICATION_OTP_MAX_AGE_S");
-    pk_metrics_t *m = pk_service_metrics(svc);
-    n->m_sent = pk_metrics_counter(m, "pelukan_notification_sent_total", NULL, "messages delivered to a provider");
-    n->m_retried = pk_metrics_counter(m, "pelukan_notification_retried_total", NULL, "attempts to be retried");
-    n->m_dead = pk_metrics_counter(m, "pelukan_notification_dead_total", NULL, "messages dead-lettered");
-    n->m_deferred = pk_metrics_counter(m, "pelukan_notification_deferred_total", NULL,
-                                       "messages held for the reporter's safe hours");
-    n->m_in_app = pk_metrics_counter(m, "pelukan_notification_in_app_total", NULL,
-                                     "messages kept in the app (phone may be monitored, or the reporter's choice)");
+    s_metrics(n, pk_service_metrics(svc));
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
         return PK_ESYS;
     if (!*n->sms_url || !*n->smtp_url)
@@ -486,17 +508,9 @@ static int s_start(pk_service_t *svc, void **state_p)
                     "phone numbers and codes)",
                     *n->sms_url ? "" : "SMS/WhatsApp", !*n->sms_url && !*n->smtp_url ? " or " : "",
                     *n->smtp_url ? "" : "SMTP", n->sink_file);
-    n->push_hosts = pk_config_str(cfg, "PELUKAN_NOTIFICATION_PUSH_HOSTS");
-    const char *vapid = pk_config_str(cfg, "PELUKAN_NOTIFICATION_VAPID_KEY_FILE");
-    if (*vapid) {
-        n->vapid = notify_vapid_load(vapid, pk_config_str(cfg, "PELUKAN_NOTIFICATION_VAPID_SUBJECT"));
-        if (!n->vapid) {
-            pk_log_error(n->log, "PELUKAN_NOTIFICATION_VAPID_KEY_FILE is not a readable P-256 private key, exiting");
-            return PK_ECONFIG;
-        }
-        pk_log_info(n->log, "Web Push on: public key %s (intake's PELUKAN_INTAKE_PUSH_PUBLIC_KEY must be this)",
-                    notify_vapid_public(n->vapid));
-    }
+    int rc = s_push(n, cfg);
+    if (rc != 0)
+        return rc;
     n->worker = notify_worker_new(n);
     return 0;
 }

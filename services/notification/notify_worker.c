@@ -305,6 +305,93 @@ static int s_event(notification_t *n, PGconn *conn, const s_item_t *it, bool sen
     return pk_outbox_add(conn, n->log, &env);
 }
 
+/* What a sent item's answer makes of it: sent, dead (a permanent failure or
+ * the last attempt) or tried again. */
+static void s_outcome(notification_t *n, s_item_t *it)
+{
+    if (it->action == S_SEND) {
+        if (it->job.ok)
+            s_set(it, S_SEND, it->job.detail);
+        else if (it->job.permanent || it->attempts >= n->max_attempts)
+            s_set(it, S_DEAD, it->job.detail);
+        else
+            s_set(it, S_RETRY, it->job.detail);
+        if (it->action == S_SEND)
+            pk_metric_add(n->m_sent, 1);
+    }
+    if (it->action == S_RETRY && it->attempts >= n->max_attempts)
+        it->action = S_DEAD;
+}
+
+static int s_record_sent(notification_t *n, PGconn *conn, s_item_t *it, const char *attempt)
+{
+    if (it->action == S_IN_APP) {
+        snprintf(it->channel, sizeof it->channel, "in_app");
+        pk_metric_add(n->m_in_app, 1);
+    }
+    const char *p[] = {it->id, attempt, it->detail, it->channel};
+    int rc = pk_pg_run(conn, n->log,
+                       "WITH a AS (INSERT INTO attempt (message_id, n, outcome, detail) VALUES ($1, $2::int, 'sent',"
+                       " $3)) UPDATE message SET state = 'sent', sent_at = now(), sent_channel = $4,"
+                       " secret_sealed = NULL, wrapped_key = NULL, lease_until = NULL, last_error = NULL"
+                       " WHERE id = $1",
+                       4, p);
+    return rc == 0 ? s_event(n, conn, it, true, false) : rc;
+}
+
+/* Tried again after an exponential backoff with jitter (+-20 %), capped;
+ * each failed attempt is a fact too, for the auditors. */
+static int s_record_retry(notification_t *n, PGconn *conn, s_item_t *it, const char *attempt)
+{
+    double ms = (double)n->backoff_ms;
+    for (int k = 1; k < it->attempts && ms < n->backoff_max_ms; k++)
+        ms *= 2;
+    if (ms > n->backoff_max_ms)
+        ms = n->backoff_max_ms;
+    ms *= 0.8 + 0.4 * ((double)randombytes_uniform(1000) / 1000.0);
+    char delay[24];
+    snprintf(delay, sizeof delay, "%.0f", ms);
+    pk_metric_add(n->m_retried, 1);
+    const char *q[] = {it->id, attempt, it->detail, delay};
+    int rc = pk_pg_run(conn, n->log,
+                       "WITH a AS (INSERT INTO attempt (message_id, n, outcome, detail) VALUES ($1, $2::int, 'retry',"
+                       " $3)) UPDATE message SET state = 'pending', last_error = $3, lease_until = NULL,"
+                       " next_attempt_at = now() + make_interval(secs => $4::float8 / 1000) WHERE id = $1",
+                       4, q);
+    return rc == 0 ? s_event(n, conn, it, false, false) : rc;
+}
+
+static int s_record_dead(notification_t *n, PGconn *conn, s_item_t *it, const char *attempt)
+{
+    pk_metric_add(n->m_dead, 1);
+    const char *p[] = {it->id, attempt, it->detail};
+    int rc = pk_pg_run(conn, n->log,
+                       "WITH a AS (INSERT INTO attempt (message_id, n, outcome, detail) VALUES ($1, $2::int, 'dead',"
+                       " $3)) UPDATE message SET state = 'dead', last_error = $3, lease_until = NULL,"
+                       " secret_sealed = NULL, wrapped_key = NULL WHERE id = $1",
+                       3, p);
+    if (rc == 0)
+        rc = s_event(n, conn, it, false, true);
+    pk_log_warn(n->log, "message %s (%s) dead after %d attempts: %s", it->id, it->template_code, it->attempts,
+                it->detail);
+    return rc;
+}
+
+/* Outside the reporter's safe hours: looked at again later, the attempt
+ * not counted. */
+static int s_record_defer(notification_t *n, PGconn *conn, const s_item_t *it)
+{
+    char delay[24];
+    snprintf(delay, sizeof delay, "%d", n->safe_recheck_s * 1000);
+    pk_metric_add(n->m_deferred, 1);
+    const char *q[] = {it->id, delay};
+    return pk_pg_run(conn, n->log,
+                     "UPDATE message SET state = 'pending', attempts = attempts - 1, lease_until = NULL,"
+                     " last_error = 'outside_safe_hours',"
+                     " next_attempt_at = now() + make_interval(secs => $2::float8 / 1000) WHERE id = $1",
+                     2, q);
+}
+
 /* Writes every item's outcome in one transaction. */
 static int s_record(notification_t *n, PGconn *conn, s_item_t *items, int count)
 {
@@ -313,83 +400,23 @@ static int s_record(notification_t *n, PGconn *conn, s_item_t *items, int count)
     int rc = 0;
     for (int i = 0; i < count && rc == 0; i++) {
         s_item_t *it = &items[i];
-        char attempt[16], delay[24];
+        char attempt[16];
         snprintf(attempt, sizeof attempt, "%d", it->attempts);
-        if (it->action == S_SEND) {
-            if (it->job.ok)
-                s_set(it, S_SEND, it->job.detail);
-            else if (it->job.permanent || it->attempts >= n->max_attempts)
-                s_set(it, S_DEAD, it->job.detail);
-            else
-                s_set(it, S_RETRY, it->job.detail);
-            if (it->action == S_SEND)
-                pk_metric_add(n->m_sent, 1);
-        }
-        if (it->action == S_RETRY && it->attempts >= n->max_attempts)
-            it->action = S_DEAD;
-        const char *p[] = {it->id, attempt, it->detail, it->channel};
+        s_outcome(n, it);
         switch (it->action) {
         case S_SEND:
         case S_IN_APP:
-            if (it->action == S_IN_APP) {
-                snprintf(it->channel, sizeof it->channel, "in_app");
-                pk_metric_add(n->m_in_app, 1);
-            }
-            rc =
-                pk_pg_run(conn, n->log,
-                          "WITH a AS (INSERT INTO attempt (message_id, n, outcome, detail) VALUES ($1, $2::int, 'sent',"
-                          " $3)) UPDATE message SET state = 'sent', sent_at = now(), sent_channel = $4,"
-                          " secret_sealed = NULL, wrapped_key = NULL, lease_until = NULL, last_error = NULL"
-                          " WHERE id = $1",
-                          4, p);
-            if (rc == 0)
-                rc = s_event(n, conn, it, true, false);
+            rc = s_record_sent(n, conn, it, attempt);
             break;
-        case S_RETRY: {
-            /* Exponential backoff with jitter (+-20 %), capped. */
-            double ms = (double)n->backoff_ms;
-            for (int k = 1; k < it->attempts && ms < n->backoff_max_ms; k++)
-                ms *= 2;
-            if (ms > n->backoff_max_ms)
-                ms = n->backoff_max_ms;
-            ms *= 0.8 + 0.4 * ((double)randombytes_uniform(1000) / 1000.0);
-            snprintf(delay, sizeof delay, "%.0f", ms);
-            pk_metric_add(n->m_retried, 1);
-            const char *q[] = {it->id, attempt, it->detail, delay};
-            rc = pk_pg_run(
-                conn, n->log,
-                "WITH a AS (INSERT INTO attempt (message_id, n, outcome, detail) VALUES ($1, $2::int, 'retry',"
-                " $3)) UPDATE message SET state = 'pending', last_error = $3, lease_until = NULL,"
-                " next_attempt_at = now() + make_interval(secs => $4::float8 / 1000) WHERE id = $1",
-                4, q);
-            if (rc == 0) /* each failed attempt is a fact too, for the auditors */
-                rc = s_event(n, conn, it, false, false);
+        case S_RETRY:
+            rc = s_record_retry(n, conn, it, attempt);
             break;
-        }
         case S_DEAD:
-            pk_metric_add(n->m_dead, 1);
-            rc =
-                pk_pg_run(conn, n->log,
-                          "WITH a AS (INSERT INTO attempt (message_id, n, outcome, detail) VALUES ($1, $2::int, 'dead',"
-                          " $3)) UPDATE message SET state = 'dead', last_error = $3, lease_until = NULL,"
-                          " secret_sealed = NULL, wrapped_key = NULL WHERE id = $1",
-                          3, p);
-            if (rc == 0)
-                rc = s_event(n, conn, it, false, true);
-            pk_log_warn(n->log, "message %s (%s) dead after %d attempts: %s", it->id, it->template_code, it->attempts,
-                        it->detail);
+            rc = s_record_dead(n, conn, it, attempt);
             break;
-        case S_DEFER: {
-            snprintf(delay, sizeof delay, "%d", n->safe_recheck_s * 1000);
-            pk_metric_add(n->m_deferred, 1);
-            const char *q[] = {it->id, delay};
-            rc = pk_pg_run(conn, n->log,
-                           "UPDATE message SET state = 'pending', attempts = attempts - 1, lease_until = NULL,"
-                           " last_error = 'outside_safe_hours',"
-                           " next_attempt_at = now() + make_interval(secs => $2::float8 / 1000) WHERE id = $1",
-                           2, q);
+        case S_DEFER:
+            rc = s_record_defer(n, conn, it);
             break;
-        }
         }
     }
     if (rc != 0 || pk_pg_run(conn, n->log, "COMMIT", 0, NULL) != 0) {

@@ -31,17 +31,19 @@ static void s_system_envelope(const char *case_id, Pelukan__V1__Envelope *env, u
     env->actor = actor;
 }
 
-int referral_check_deadlines(PGconn *conn, referral_t *r)
+/* Referrals past their due time without an answer: each a ReferralOverdue,
+ * once. The events written, or PK_EDB. */
+static int s_overdue_referrals(PGconn *conn, referral_t *r)
 {
-    if (pk_pg_run(conn, r->log, "BEGIN", 0, NULL) != 0)
-        return PK_EDB;
-    int events = 0, rc = 0;
     PGresult *o = pk_pg_exec(conn, r->log,
                              "UPDATE referral SET overdue_raised_at = now() WHERE state = 'sent'"
                              " AND overdue_raised_at IS NULL AND due_at <= now()"
                              " RETURNING id, case_id, (extract(epoch FROM due_at) * 1000000)::bigint",
                              0, NULL);
-    for (int i = 0; o && rc == 0 && i < PQntuples(o); i++) {
+    if (!o)
+        return PK_EDB;
+    int events = 0;
+    for (int i = 0; i < PQntuples(o); i++) {
         Pelukan__V1__Envelope env;
         uint8_t eid[16];
         Pelukan__V1__Actor actor;
@@ -51,10 +53,52 @@ int referral_check_deadlines(PGconn *conn, referral_t *r)
         ev.due_at_us = strtoull(PQgetvalue(o, i, 2), NULL, 10);
         env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_OVERDUE;
         env.referral_overdue = &ev;
-        rc = pk_outbox_add(conn, r->log, &env);
+        if (pk_outbox_add(conn, r->log, &env) != 0) {
+            PQclear(o);
+            return PK_EDB;
+        }
         events++;
         pk_metric_add(r->m_overdue, 1);
     }
+    PQclear(o);
+    return events;
+}
+
+/* The case deadlines one statement moves (breached, or at risk): each a
+ * DeadlineEvent. The events written, or PK_EDB. */
+static int s_deadline_step(PGconn *conn, referral_t *r, const char *sql)
+{
+    PGresult *d = pk_pg_exec(conn, r->log, sql, 0, NULL);
+    if (!d)
+        return PK_EDB;
+    int events = 0;
+    for (int i = 0; i < PQntuples(d); i++) {
+        Pelukan__V1__Envelope env;
+        uint8_t eid[16];
+        Pelukan__V1__Actor actor;
+        s_system_envelope(PQgetvalue(d, i, 0), &env, eid, &actor);
+        Pelukan__V1__DeadlineEvent ev = PELUKAN__V1__DEADLINE_EVENT__INIT;
+        ev.kind = s_kind(PQgetvalue(d, i, 1));
+        ev.status = strcmp(PQgetvalue(d, i, 3), "breached") == 0 ? PELUKAN__V1__DEADLINE_EVENT__STATUS__STATUS_BREACHED
+                                                                 : PELUKAN__V1__DEADLINE_EVENT__STATUS__STATUS_AT_RISK;
+        ev.due_at_us = strtoull(PQgetvalue(d, i, 2), NULL, 10);
+        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_DEADLINE;
+        env.deadline = &ev;
+        if (pk_outbox_add(conn, r->log, &env) != 0) {
+            PQclear(d);
+            return PK_EDB;
+        }
+        events++;
+        pk_metric_add(r->m_deadline_events, 1);
+    }
+    PQclear(d);
+    return events;
+}
+
+int referral_check_deadlines(PGconn *conn, referral_t *r)
+{
+    if (pk_pg_run(conn, r->log, "BEGIN", 0, NULL) != 0)
+        return PK_EDB;
     /* Breached first (a deadline long past is breached, not at risk). */
     static const char *const steps[] = {
         "UPDATE case_deadline SET status = 'breached' WHERE status IN ('open', 'at_risk') AND due_at <= now()"
@@ -62,35 +106,12 @@ int referral_check_deadlines(PGconn *conn, referral_t *r)
         "UPDATE case_deadline SET status = 'at_risk' WHERE status = 'open' AND at_risk_at <= now()"
         " RETURNING case_id, kind, (extract(epoch FROM due_at) * 1000000)::bigint, 'at_risk'",
     };
-    for (size_t s = 0; o && rc == 0 && s < PK_ARRAY_LEN(steps); s++) {
-        PGresult *d = pk_pg_exec(conn, r->log, steps[s], 0, NULL);
-        if (!d) {
-            rc = PK_EDB;
-            break;
-        }
-        for (int i = 0; rc == 0 && i < PQntuples(d); i++) {
-            Pelukan__V1__Envelope env;
-            uint8_t eid[16];
-            Pelukan__V1__Actor actor;
-            s_system_envelope(PQgetvalue(d, i, 0), &env, eid, &actor);
-            Pelukan__V1__DeadlineEvent ev = PELUKAN__V1__DEADLINE_EVENT__INIT;
-            ev.kind = s_kind(PQgetvalue(d, i, 1));
-            ev.status = strcmp(PQgetvalue(d, i, 3), "breached") == 0
-                            ? PELUKAN__V1__DEADLINE_EVENT__STATUS__STATUS_BREACHED
-                            : PELUKAN__V1__DEADLINE_EVENT__STATUS__STATUS_AT_RISK;
-            ev.due_at_us = strtoull(PQgetvalue(d, i, 2), NULL, 10);
-            env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_DEADLINE;
-            env.deadline = &ev;
-            rc = pk_outbox_add(conn, r->log, &env);
-            events++;
-            pk_metric_add(r->m_deadline_events, 1);
-        }
-        PQclear(d);
+    int events = s_overdue_referrals(conn, r);
+    for (size_t s = 0; events >= 0 && s < PK_ARRAY_LEN(steps); s++) {
+        int n = s_deadline_step(conn, r, steps[s]);
+        events = n < 0 ? n : events + n;
     }
-    if (!o)
-        rc = PK_EDB;
-    PQclear(o);
-    if (rc != 0 || pk_pg_run(conn, r->log, "COMMIT", 0, NULL) != 0) {
+    if (events < 0 || pk_pg_run(conn, r->log, "COMMIT", 0, NULL) != 0) {
         PQclear(PQexec(conn, "ROLLBACK"));
         return PK_EDB;
     }

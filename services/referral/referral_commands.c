@@ -347,9 +347,67 @@ static PGresult *s_lock(PGconn *conn, referral_t *r, const char *id, const char 
     return res;
 }
 
+/* Each step of a referral: the states it starts from and what it writes
+ * ($2: who accepted, why declined, or how it ended). */
+static const struct {
+    Pelukan__V1__ReferralStep__Step step;
+    const char *const from[3];
+    const char *sql;
+} s_referral_steps[] = {
+    {PELUKAN__V1__REFERRAL_STEP__STEP__STEP_ACCEPT,
+     {"sent", NULL},
+     "UPDATE referral SET state = 'accepted', accepted_at = now(), accepted_by = $2 WHERE id = $1"},
+    {PELUKAN__V1__REFERRAL_STEP__STEP__STEP_DECLINE,
+     {"sent", NULL},
+     "UPDATE referral SET state = 'declined', decline_reason_code = $2, ended_at = now() WHERE id = $1"},
+    {PELUKAN__V1__REFERRAL_STEP__STEP__STEP_CLOSE,
+     {"accepted", "in_service", NULL},
+     "UPDATE referral SET state = 'closed', outcome_code = $2, ended_at = now() WHERE id = $1"},
+};
+
+/* The event of a step, in `ev` (room for any of them); returns what the
+ * step's statement takes as $2. */
+typedef union {
+    Pelukan__V1__ReferralAccepted accepted;
+    Pelukan__V1__ReferralDeclined declined;
+    Pelukan__V1__ReferralClosed closed;
+} s_step_event_t;
+
+static const char *s_step_event(const s_req_t *req, Pelukan__V1__Envelope *env, s_step_event_t *ev)
+{
+    const Pelukan__V1__ReferralStep *s = req->referral_step;
+    switch (s->step) {
+    case PELUKAN__V1__REFERRAL_STEP__STEP__STEP_ACCEPT:
+        ev->accepted = (Pelukan__V1__ReferralAccepted)PELUKAN__V1__REFERRAL_ACCEPTED__INIT;
+        ev->accepted.referral_id = s->referral_id;
+        env->payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_ACCEPTED;
+        env->referral_accepted = &ev->accepted;
+        return pk_rpc_actor_id(req);
+    case PELUKAN__V1__REFERRAL_STEP__STEP__STEP_DECLINE:
+        ev->declined = (Pelukan__V1__ReferralDeclined)PELUKAN__V1__REFERRAL_DECLINED__INIT;
+        ev->declined.referral_id = s->referral_id;
+        ev->declined.reason_code = s->reason_code;
+        env->payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_DECLINED;
+        env->referral_declined = &ev->declined;
+        return s->reason_code;
+    default:
+        ev->closed = (Pelukan__V1__ReferralClosed)PELUKAN__V1__REFERRAL_CLOSED__INIT;
+        ev->closed.referral_id = s->referral_id;
+        ev->closed.outcome_code = s->outcome_code;
+        env->payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CLOSED;
+        env->referral_closed = &ev->closed;
+        return s->outcome_code;
+    }
+}
+
 static int s_step(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *reply)
 {
     const Pelukan__V1__ReferralStep *s = req->referral_step;
+    size_t k = 0;
+    while (k < PK_ARRAY_LEN(s_referral_steps) && s_referral_steps[k].step != s->step)
+        k++;
+    if (k == PK_ARRAY_LEN(s_referral_steps))
+        return PK_RPC_INVALID(reply, "step");
     if (s->step == PELUKAN__V1__REFERRAL_STEP__STEP__STEP_DECLINE && !pk_code_in(s->reason_code, s_decline_reasons))
         return PK_RPC_INVALID(reply, "reason_code");
     if (s->step == PELUKAN__V1__REFERRAL_STEP__STEP__STEP_CLOSE && !pk_code_in(s->outcome_code, s_outcomes))
@@ -357,53 +415,19 @@ static int s_step(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *re
     PGresult *res = s_lock(conn, r, s->referral_id, s->agency_code, reply);
     if (!res)
         return reply->status ? 0 : PK_EDB;
-    char case_id[PK_ID_HEX_LEN + 1], state[16];
+    char case_id[PK_ID_HEX_LEN + 1];
     snprintf(case_id, sizeof case_id, "%s", PQgetvalue(res, 0, 0));
-    snprintf(state, sizeof state, "%s", PQgetvalue(res, 0, 1));
+    bool ok_state = pk_code_in(PQgetvalue(res, 0, 1), s_referral_steps[k].from);
     PQclear(res);
+    if (!ok_state)
+        return PK_RPC_CONFLICT(reply, "invalid_referral_state");
     Pelukan__V1__Envelope env;
     uint8_t eid[16];
     Pelukan__V1__Actor actor;
     pk_envelope_for_command(&env, eid, &actor, "referral", req, case_id);
-    Pelukan__V1__ReferralAccepted acc = PELUKAN__V1__REFERRAL_ACCEPTED__INIT;
-    Pelukan__V1__ReferralDeclined dec = PELUKAN__V1__REFERRAL_DECLINED__INIT;
-    Pelukan__V1__ReferralClosed clo = PELUKAN__V1__REFERRAL_CLOSED__INIT;
-    const char *sql, *arg;
-    bool ok_state;
-    switch (s->step) {
-    case PELUKAN__V1__REFERRAL_STEP__STEP__STEP_ACCEPT:
-        ok_state = strcmp(state, "sent") == 0;
-        sql = "UPDATE referral SET state = 'accepted', accepted_at = now(), accepted_by = $2 WHERE id = $1";
-        arg = pk_rpc_actor_id(req);
-        acc.referral_id = s->referral_id;
-        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_ACCEPTED;
-        env.referral_accepted = &acc;
-        break;
-    case PELUKAN__V1__REFERRAL_STEP__STEP__STEP_DECLINE:
-        ok_state = strcmp(state, "sent") == 0;
-        sql = "UPDATE referral SET state = 'declined', decline_reason_code = $2, ended_at = now() WHERE id = $1";
-        arg = s->reason_code;
-        dec.referral_id = s->referral_id;
-        dec.reason_code = s->reason_code;
-        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_DECLINED;
-        env.referral_declined = &dec;
-        break;
-    case PELUKAN__V1__REFERRAL_STEP__STEP__STEP_CLOSE:
-        ok_state = strcmp(state, "accepted") == 0 || strcmp(state, "in_service") == 0;
-        sql = "UPDATE referral SET state = 'closed', outcome_code = $2, ended_at = now() WHERE id = $1";
-        arg = s->outcome_code;
-        clo.referral_id = s->referral_id;
-        clo.outcome_code = s->outcome_code;
-        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CLOSED;
-        env.referral_closed = &clo;
-        break;
-    default:
-        return PK_RPC_INVALID(reply, "step");
-    }
-    if (!ok_state)
-        return PK_RPC_CONFLICT(reply, "invalid_referral_state");
-    const char *p[] = {s->referral_id, arg};
-    PGresult *u = s_exec(conn, r, sql, 2, p);
+    s_step_event_t ev;
+    const char *p[] = {s->referral_id, s_step_event(req, &env, &ev)};
+    PGresult *u = s_exec(conn, r, s_referral_steps[k].sql, 2, p);
     if (!u)
         return PK_EDB;
     PQclear(u);

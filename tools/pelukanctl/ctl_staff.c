@@ -90,6 +90,40 @@ static bool s_flag(int argc, char **argv, const char *name)
     return false;
 }
 
+/* The account's fields pass common's checks (the API's too); each that
+ * does not is said on stderr. */
+static bool s_account_valid(const json_t *body)
+{
+    json_t *errors = json_object();
+    bool ok = pk_account_check(body, errors) == 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(errors, key, v) fprintf(stderr, "pelukanctl staff add: %s: %s\n", key, json_string_value(v));
+    json_decref(errors);
+    return ok;
+}
+
+/* The password: one line on stdin, or a new random one (shown once);
+ * false, said on stderr, without one of 12 to 256 characters. */
+static bool s_password(bool generated, char *password, size_t size)
+{
+    if (generated) {
+        uint8_t raw[12];
+        randombytes_buf(raw, sizeof raw);
+        sodium_bin2base64(password, size, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    } else if (!fgets(password, (int)size, stdin)) {
+        fprintf(stderr, "pelukanctl staff add: no password on stdin\n");
+        return false;
+    }
+    password[strcspn(password, "\r\n")] = '\0';
+    if (strlen(password) < 12 || strlen(password) > 256) {
+        fprintf(stderr, "pelukanctl staff add: the password must have 12 to 256 characters\n");
+        sodium_memzero(password, size);
+        return false;
+    }
+    return true;
+}
+
 int ctl_staff_add(const ctl_t *ctl, int argc, char **argv)
 {
     const char *login = s_arg(argc, argv, "--login"), *name = s_arg(argc, argv, "--name"),
@@ -100,35 +134,14 @@ int ctl_staff_add(const ctl_t *ctl, int argc, char **argv)
         json_object_set_new(body, "agency_code", json_string(agency));
     if (email)
         json_object_set_new(body, "email", json_string(email));
-    json_t *errors = json_object();
-    if (pk_account_check(body, errors) != 0) {
-        const char *key;
-        json_t *v;
-        json_object_foreach(errors, key, v)
-            fprintf(stderr, "pelukanctl staff add: %s: %s\n", key, json_string_value(v));
-        json_decref(errors);
-        json_decref(body);
-        return CTL_ERROR;
-    }
-    json_decref(errors);
+    bool valid = s_account_valid(body);
     json_decref(body);
-    /* The password: one line on stdin, or a new random one shown once. */
+    if (!valid)
+        return CTL_ERROR;
     char password[258] = "";
     bool generated = !s_flag(argc, argv, "--password-stdin");
-    if (generated) {
-        uint8_t raw[12];
-        randombytes_buf(raw, sizeof raw);
-        sodium_bin2base64(password, sizeof password, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    } else if (!fgets(password, sizeof password, stdin)) {
-        fprintf(stderr, "pelukanctl staff add: no password on stdin\n");
+    if (!s_password(generated, password, sizeof password))
         return CTL_ERROR;
-    }
-    password[strcspn(password, "\r\n")] = '\0';
-    if (strlen(password) < 12 || strlen(password) > 256) {
-        fprintf(stderr, "pelukanctl staff add: the password must have 12 to 256 characters\n");
-        sodium_memzero(password, sizeof password);
-        return CTL_ERROR;
-    }
     char hash[PK_PASSWORD_HASH_MAX], id[PK_ID_HEX_LEN + 1];
     int rc = pk_password_hash(password, hash);
     if (rc != 0) {
