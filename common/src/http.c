@@ -154,6 +154,28 @@ static void s_request_id(pk_http_req_t *req, h2o_req_t *hreq)
     pk_id_new(req->request_id);
 }
 
+/* Who asked: the peer's address, and the client's (the last
+ * X-Forwarded-For, the one our proxy wrote by appending, when the peer is a
+ * trusted proxy). */
+static void s_addresses(const pk_http_t *self, pk_http_req_t *req, h2o_req_t *hreq)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = hreq->conn->callbacks->get_peername(hreq->conn, (struct sockaddr *)&ss);
+    if (sl && ss.ss_family == AF_INET)
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, req->peer, sizeof req->peer);
+    else if (sl && ss.ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, req->peer, sizeof req->peer);
+    char *xff = NULL;
+    for (ssize_t i = -1; (i = h2o_find_header_by_str(&hreq->headers, H2O_STRLIT("x-forwarded-for"), i)) != -1;) {
+        free(xff);
+        xff = pk_strndup(hreq->headers.entries[i].value.base, hreq->headers.entries[i].value.len);
+    }
+    pk_client_address(req->peer, xff, self->trusted_proxies, req->client);
+    free(xff);
+}
+
+static void s_route(pk_http_t *self, pk_http_req_t *req);
+
 static int s_on_req(h2o_handler_t *h, h2o_req_t *hreq)
 {
     pk_http_t *self = ((s_handler_t *)h)->http;
@@ -167,25 +189,20 @@ static int s_on_req(h2o_handler_t *h, h2o_req_t *hreq)
     req->path = pk_strndup(hreq->path_normalized.base, hreq->path_normalized.len);
     if (hreq->query_at != SIZE_MAX && hreq->query_at < hreq->path.len)
         req->query = pk_strndup(hreq->path.base + hreq->query_at + 1, hreq->path.len - hreq->query_at - 1);
-    struct sockaddr_storage ss;
-    socklen_t sl = hreq->conn->callbacks->get_peername(hreq->conn, (struct sockaddr *)&ss);
-    if (sl && ss.ss_family == AF_INET)
-        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, req->peer, sizeof req->peer);
-    else if (sl && ss.ss_family == AF_INET6)
-        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, req->peer, sizeof req->peer);
-    /* The last X-Forwarded-For is the one our proxy wrote (appending). */
-    char *xff = NULL;
-    for (ssize_t i = -1; (i = h2o_find_header_by_str(&hreq->headers, H2O_STRLIT("x-forwarded-for"), i)) != -1;) {
-        free(xff);
-        xff = pk_strndup(hreq->headers.entries[i].value.base, hreq->headers.entries[i].value.len);
-    }
-    pk_client_address(req->peer, xff, self->trusted_proxies, req->client);
-    free(xff);
+    s_addresses(self, req, hreq);
     if (!s_request_clean(req, hreq)) {
         s_error(req, 400, "bad_request", "Permintaan tidak valid (alamat atau header bukan teks UTF-8)");
         return 0;
     }
 
+    s_route(self, req);
+    return 0;
+}
+
+/* The route of the request's method and path; else the fallback (a GET of
+ * a path no route has), a 405 naming the methods the path has, or a 404. */
+static void s_route(pk_http_t *self, pk_http_req_t *req)
+{
     /* HEAD is answered wherever GET is, without the body (RFC 9110 9.3.2). */
     req->head = strcmp(req->method, "HEAD") == 0;
     const char *method = req->head ? "GET" : req->method;
@@ -197,7 +214,7 @@ static int s_on_req(h2o_handler_t *h, h2o_req_t *hreq)
         }
         if (strcmp(r->method, method) == 0) {
             r->fn(req, r->arg);
-            return 0;
+            return;
         }
         s_clear_params(req);
         if (!strstr(allow, r->method) && strlen(allow) + strlen(r->method) + 8 < sizeof allow)
@@ -206,7 +223,7 @@ static int s_on_req(h2o_handler_t *h, h2o_req_t *hreq)
     }
     if (!allow[0] && self->fallback && strcmp(method, "GET") == 0) {
         self->fallback(req, self->fallback_arg);
-        return 0;
+        return;
     }
     if (allow[0]) {
         /* A 405 names the methods the resource has (RFC 9110 15.5.6). */
@@ -215,7 +232,6 @@ static int s_on_req(h2o_handler_t *h, h2o_req_t *hreq)
     } else {
         s_error(req, 404, "not_found", "Alamat tidak ditemukan");
     }
-    return 0;
 }
 
 /* ---- the library's own error answers ---------------------------------------- */

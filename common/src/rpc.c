@@ -187,10 +187,44 @@ static int s_execute(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zfram
     return s_store_reply(self, conn, router, identity, &reply, id_param);
 }
 
-static void s_server_actor(zsock_t *pipe, void *arg)
+/* Runs one authenticated request as the actor the policy binds (see
+ * rpc.h), on `*conn`, reconnecting once if the database restarted. */
+static void s_serve_request(pk_rpc_server_t *self, PGconn **conn, zsock_t *router, zframe_t *identity,
+                            Pelukan__V1__CommandRequest *req, const char *peer)
 {
-    pk_rpc_server_t *self = arg;
-    const pk_log_t *log = self->cfg.log;
+    /* The sender's word about who acts is not taken: see rpc.h. */
+    Pelukan__V1__Actor *sent = req->actor, bound = PELUKAN__V1__ACTOR__INIT;
+    char peer_name[32];
+    snprintf(peer_name, sizeof peer_name, "%s", peer);
+    if (sent && pk_bus_vouches(peer_name)) {
+        bound.kind = sent->kind;
+        bound.id = sent->id;
+        bound.role = sent->role;
+        bound.vouched_by = peer_name;
+    } else {
+        bound.kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
+        bound.id = peer_name;
+    }
+    req->actor = &bound;
+    /* The database may have restarted: one reconnect per command. */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (!*conn || PQstatus(*conn) != CONNECTION_OK) {
+            PQfinish(*conn);
+            *conn = PQconnectdb(self->conninfo);
+        }
+        if (PQstatus(*conn) == CONNECTION_OK && s_execute(self, *conn, router, identity, req) == 0)
+            break;
+        PQfinish(*conn);
+        *conn = NULL;
+    }
+    if (!*conn)
+        pk_log_error(self->cfg.log, "command server: database unavailable, request dropped (the caller retries)");
+    req->actor = sent; /* the unpacked message frees its own */
+}
+
+/* The command ROUTER, bound behind the ZAP handler's policy. */
+static zsock_t *s_router(pk_rpc_server_t *self)
+{
     zsock_t *router = zsock_new(ZMQ_ROUTER);
     zsock_set_maxmsgsize(router, self->cfg.max_msg_bytes);
     zsock_set_linger(router, 0);
@@ -198,8 +232,15 @@ static void s_server_actor(zsock_t *pipe, void *arg)
     snprintf(domain, sizeof domain, "%s.rpc", self->cfg.service);
     pk_bus_secure_server(router, self->cfg.keys, domain);
     if (zsock_bind(router, "%s", self->endpoint) < 0)
-        pk_log_error(log, "command server: bind %s failed: %s, commands will time out", self->endpoint,
+        pk_log_error(self->cfg.log, "command server: bind %s failed: %s, commands will time out", self->endpoint,
                      zmq_strerror(zmq_errno()));
+    return router;
+}
+
+static void s_server_actor(zsock_t *pipe, void *arg)
+{
+    pk_rpc_server_t *self = arg;
+    zsock_t *router = s_router(self);
     zpoller_t *poller = zpoller_new(pipe, router, NULL);
     PGconn *conn = NULL;
     zsock_signal(pipe, 0);
@@ -218,37 +259,10 @@ static void s_server_actor(zsock_t *pipe, void *arg)
         const char *peer = self->cfg.keys ? pk_bus_peer_of(body) : "plain";
         if (!req || req->command_id.len != 16 || !peer) {
             pk_metric_add(self->m_bad, 1);
-            pk_log_warn(log, "command server: %s request (%zu bytes) ignored", peer ? "malformed" : "unauthenticated",
-                        body ? zframe_size(body) : 0);
+            pk_log_warn(self->cfg.log, "command server: %s request (%zu bytes) ignored",
+                        peer ? "malformed" : "unauthenticated", body ? zframe_size(body) : 0);
         } else {
-            /* The sender's word about who acts is not taken: see rpc.h. */
-            Pelukan__V1__Actor *sent = req->actor, bound = PELUKAN__V1__ACTOR__INIT;
-            char peer_name[32];
-            snprintf(peer_name, sizeof peer_name, "%s", peer);
-            if (sent && pk_bus_vouches(peer_name)) {
-                bound.kind = sent->kind;
-                bound.id = sent->id;
-                bound.role = sent->role;
-                bound.vouched_by = peer_name;
-            } else {
-                bound.kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
-                bound.id = peer_name;
-            }
-            req->actor = &bound;
-            /* The database may have restarted: one reconnect per command. */
-            for (int attempt = 0; attempt < 2; attempt++) {
-                if (!conn || PQstatus(conn) != CONNECTION_OK) {
-                    PQfinish(conn);
-                    conn = PQconnectdb(self->conninfo);
-                }
-                if (PQstatus(conn) == CONNECTION_OK && s_execute(self, conn, router, identity, req) == 0)
-                    break;
-                PQfinish(conn);
-                conn = NULL;
-            }
-            if (!conn)
-                pk_log_error(log, "command server: database unavailable, request dropped (the caller retries)");
-            req->actor = sent; /* the unpacked message frees its own */
+            s_serve_request(self, &conn, router, identity, req, peer);
         }
         if (req)
             pelukan__v1__command_request__free_unpacked(req, NULL);
@@ -408,7 +422,8 @@ void pk_envelope_for_command(Pelukan__V1__Envelope *env, uint8_t eid[16], Peluka
 const char *const pk_rpc_note_purposes[] = {"case_review", "follow_up", "verification", "legal_request", NULL};
 
 int pk_rpc_record_opening(PGconn *conn, const pk_log_t *log, const char *producer,
-                          const Pelukan__V1__CommandRequest *req, const char *case_id, const char *purpose, char **fields, size_t n_fields)
+                          const Pelukan__V1__CommandRequest *req, const char *case_id, const char *purpose,
+                          const char *ref, char **fields, size_t n_fields)
 {
     Pelukan__V1__Envelope env;
     uint8_t eid[16];
@@ -416,6 +431,7 @@ int pk_rpc_record_opening(PGconn *conn, const pk_log_t *log, const char *produce
     pk_envelope_for_command(&env, eid, &actor, producer, req, case_id);
     Pelukan__V1__CaseDataAccessed acc = PELUKAN__V1__CASE_DATA_ACCESSED__INIT;
     acc.purpose_code = (char *)purpose;
+    acc.ref = (char *)(ref ? ref : "");
     acc.fields = fields;
     acc.n_fields = n_fields;
     env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_DATA_ACCESSED;
@@ -431,7 +447,7 @@ int pk_rpc_opening_key(PGconn *conn, pk_pg_stmts_t *stmts, const pk_keyring_t *k
     if (rows == 0)
         return 0;
     char *fields[] = {(char *)field};
-    if (pk_rpc_record_opening(conn, log, producer, req, req->case_id, purpose, fields, 1) != 0)
+    if (pk_rpc_record_opening(conn, log, producer, req, req->case_id, purpose, NULL, fields, 1) != 0)
         return PK_EDB;
     int rc = pk_pg_case_key(conn, stmts, keys, log, req->case_id, false, key);
     if (rc == PK_EDB)

@@ -194,6 +194,34 @@ static int s_migrate(pk_service_t *svc)
 
 /* The relay of our outbox, the subscriber to the producers we consume,
  * and the command server: each an actor with its own connection. */
+/* The subscriber to the producers this service consumes. */
+static void s_start_subscriber(pk_service_t *svc, int max_msg)
+{
+    const pk_config_t *c = svc->config;
+    const char *name = svc->def->name;
+    pk_subscriber_config_t sc = {
+        .consumer = name,
+        .conninfo = svc->conninfo,
+        .log = svc->log,
+        .metrics = svc->metrics,
+        .apply = svc->def->apply,
+        .batch_begin = svc->def->batch_begin,
+        .batch_end = svc->def->batch_end,
+        .archive_endpoint = svc->def->is_archive ? NULL : pk_config_str(c, "PELUKAN_AUDIT_ARCHIVE"),
+        .apply_arg = svc->state,
+        .rcvhwm = (int)pk_config_int(c, "PELUKAN_BUS_RCVHWM"),
+        .max_msg_bytes = max_msg,
+        .keys = svc->bus_keys,
+    };
+    for (const char *const *p = svc->def->consumes; *p && sc.nproducers < PK_BUS_MAX_PRODUCERS; p++) {
+        if (svc->bus_keys && !pk_bus_consumes(name, *p))
+            pk_log_error(svc->log, "the bus policy does not let %s consume %s's events (pk_bus_consumes)", name, *p);
+        sc.producers[sc.nproducers++] =
+            (pk_bus_producer_t){*p, pk_config_service_str(c, *p, "PUB"), pk_config_service_str(c, *p, "REPLAY")};
+    }
+    svc->subscriber = pk_subscriber_new(&sc);
+}
+
 static void s_start_bus(pk_service_t *svc)
 {
     const pk_config_t *c = svc->config;
@@ -213,30 +241,8 @@ static void s_start_bus(pk_service_t *svc)
         .keys = svc->bus_keys,
     };
     svc->relay = pk_relay_new(&rc);
-    if (svc->def->consumes && svc->def->apply) {
-        pk_subscriber_config_t sc = {
-            .consumer = name,
-            .conninfo = svc->conninfo,
-            .log = svc->log,
-            .metrics = svc->metrics,
-            .apply = svc->def->apply,
-            .batch_begin = svc->def->batch_begin,
-            .batch_end = svc->def->batch_end,
-            .archive_endpoint = svc->def->is_archive ? NULL : pk_config_str(c, "PELUKAN_AUDIT_ARCHIVE"),
-            .apply_arg = svc->state,
-            .rcvhwm = (int)pk_config_int(c, "PELUKAN_BUS_RCVHWM"),
-            .max_msg_bytes = max_msg,
-            .keys = svc->bus_keys,
-        };
-        for (const char *const *p = svc->def->consumes; *p && sc.nproducers < PK_BUS_MAX_PRODUCERS; p++) {
-            if (svc->bus_keys && !pk_bus_consumes(name, *p))
-                pk_log_error(svc->log, "the bus policy does not let %s consume %s's events (pk_bus_consumes)", name,
-                             *p);
-            sc.producers[sc.nproducers++] =
-                (pk_bus_producer_t){*p, pk_config_service_str(c, *p, "PUB"), pk_config_service_str(c, *p, "REPLAY")};
-        }
-        svc->subscriber = pk_subscriber_new(&sc);
-    }
+    if (svc->def->consumes && svc->def->apply)
+        s_start_subscriber(svc, max_msg);
     if (svc->def->command) {
         pk_rpc_server_config_t rs = {
             .service = name,
@@ -312,7 +318,9 @@ static void s_free(pk_service_t *svc)
     pk_config_destroy(&svc->config);
 }
 
-int pk_service_main(const pk_service_def_t *def, int argc, char **argv)
+/* The command line: --help, --version, nothing else. -1 to go on, else the
+ * exit status. */
+static int s_args(const pk_service_def_t *def, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -327,17 +335,14 @@ int pk_service_main(const pk_service_def_t *def, int argc, char **argv)
                 def->name, argv[i]);
         return 2;
     }
+    return -1;
+}
 
-    /* czmq must leave signals to libuv; ignore SIGPIPE from closed peers. */
-    zsys_handler_set(NULL);
-    signal(SIGPIPE, SIG_IGN);
-    if (pk_crypto_init() != 0) {
-        fprintf(stderr, "pelukan-%s: libsodium failed to initialise\n", def->name);
-        return 1;
-    }
-
-    pk_service_t svc_storage = {.def = def};
-    pk_service_t *svc = &svc_storage;
+/* The settings, the log, the trusted proxies and the keys: 0, or the exit
+ * status 2 after saying why on stderr (nothing left open). */
+static int s_configure(pk_service_t *svc)
+{
+    const pk_service_def_t *def = svc->def;
     char err[512];
     const pk_config_def_t *const tables[] = {def->settings, NULL};
     svc->config = pk_config_new(def->name, tables, environ, err, sizeof err);
@@ -349,7 +354,6 @@ int pk_service_main(const pk_service_def_t *def, int argc, char **argv)
     (void)pk_log_level_parse(pk_config_str(svc->config, "PELUKAN_LOG_LEVEL"), &level);
     bool json = strcmp(pk_config_str(svc->config, "PELUKAN_LOG_FORMAT"), "json") == 0;
     svc->log = pk_log_new(def->name, level, json ? PK_LOG_JSON : PK_LOG_LOGFMT, STDERR_FILENO);
-
     char net_err[200];
     svc->trusted_proxies =
         pk_netlist_parse(pk_config_str(svc->config, "PELUKAN_HTTP_TRUSTED_PROXIES"), net_err, sizeof net_err);
@@ -367,75 +371,109 @@ int pk_service_main(const pk_service_def_t *def, int argc, char **argv)
         pk_config_destroy(&svc->config);
         return 2;
     }
-    svc->metrics = pk_metrics_new(def->name);
+    return 0;
+}
+
+/* The metrics every service has, and where its database is. */
+static void s_observe(pk_service_t *svc)
+{
+    svc->metrics = pk_metrics_new(svc->def->name);
     svc->m_db_up = pk_metrics_gauge(svc->metrics, "pelukan_db_connected", NULL, "1 when the database is connected");
     pk_metric_set(pk_metrics_gauge(svc->metrics, "pelukan_start_time_seconds", NULL, "start time, Unix seconds"),
                   (int64_t)(pk_now_us() / 1000000u));
     svc->conninfo = pk_pg_conninfo(pk_config_str(svc->config, "PELUKAN_DB_URL"),
-                                   pk_config_own_str(svc->config, "DB_URL"), def->name);
-    uv_loop_init(&svc->loop);
+                                   pk_config_own_str(svc->config, "DB_URL"), svc->def->name);
+}
 
-    int status = 1;
-    /* Before any socket binds: without the handler, libzmq would admit
-     * every CURVE client. */
-    if (def->plain_bus_for_benchmark)
+/* Before any socket binds: without the handler, libzmq would admit every
+ * CURVE client. 0, or -1 (said in the log). */
+static int s_guard_bus(pk_service_t *svc)
+{
+    if (svc->def->plain_bus_for_benchmark) {
         pk_log_warn(svc->log, "bus without authentication: a benchmark's node, never a service");
-    else
-        svc->zap = pk_zap_new(svc->bus_keys, svc->log, svc->metrics);
-    if (!svc->zap && !def->plain_bus_for_benchmark) {
-        pk_log_error(svc->log, "bus: cannot start the ZAP handler, exiting (nothing may bind unauthenticated)");
-        goto done;
+        return 0;
     }
-    if (s_migrate(svc) != 0)
-        goto done;
+    svc->zap = pk_zap_new(svc->bus_keys, svc->log, svc->metrics);
+    if (svc->zap)
+        return 0;
+    pk_log_error(svc->log, "bus: cannot start the ZAP handler, exiting (nothing may bind unauthenticated)");
+    return -1;
+}
 
+/* The database client, the HTTP server (with /healthz and /readyz) and the
+ * metrics server: 0, or -1 when a port could not be bound. */
+static int s_open(pk_service_t *svc)
+{
     svc->db = pk_db_new(&svc->loop, svc->conninfo, svc->log);
     pk_db_on_state(svc->db, s_db_state, svc);
     svc->http = pk_http_new(&svc->loop, svc->log, (pk_http_limits_t){64 * 1024, 10000});
     pk_http_trust_proxies(svc->http, svc->trusted_proxies);
     pk_http_route(svc->http, "GET", "/healthz", s_healthz, svc);
     pk_http_route(svc->http, "GET", "/readyz", s_readyz, svc);
-    const char *addr = pk_config_str(svc->config, "PELUKAN_HTTP_ADDR");
-    int port = (int)pk_config_own_int(svc->config, "HTTP_PORT");
-    if (pk_http_listen(svc->http, addr, port) != 0)
-        goto stop;
+    if (pk_http_listen(svc->http, pk_config_str(svc->config, "PELUKAN_HTTP_ADDR"),
+                       (int)pk_config_own_int(svc->config, "HTTP_PORT")) != 0)
+        return -1;
     svc->metrics_http = pk_http_new(&svc->loop, svc->log, (pk_http_limits_t){1024, 10000});
     pk_http_route(svc->metrics_http, "GET", "/metrics", s_metrics, svc);
-    const char *metrics_addr = pk_config_str(svc->config, "PELUKAN_METRICS_ADDR");
-    int metrics_port = (int)pk_config_own_int(svc->config, "METRICS_PORT");
-    if (pk_http_listen(svc->metrics_http, metrics_addr, metrics_port) != 0)
-        goto stop;
+    return pk_http_listen(svc->metrics_http, pk_config_str(svc->config, "PELUKAN_METRICS_ADDR"),
+                          (int)pk_config_own_int(svc->config, "METRICS_PORT"));
+}
 
+/* Signals, the service's own start, the bus, then the loop until a signal
+ * stops it. The exit status. */
+static int s_run(pk_service_t *svc)
+{
     uv_signal_init(&svc->loop, &svc->sigint);
     uv_signal_init(&svc->loop, &svc->sigterm);
     svc->sigint.data = svc->sigterm.data = svc;
     uv_signal_start(&svc->sigint, s_on_signal, SIGINT);
     uv_signal_start(&svc->sigterm, s_on_signal, SIGTERM);
-
     svc->ready = true;
-    if (def->start) {
-        int rc = def->start(svc, &svc->state);
-        if (rc != 0) {
-            pk_log_error(svc->log, "start-up failed: %s, exiting", pk_strerror(rc));
-            s_stop(svc, "start-up failure");
-            uv_run(&svc->loop, UV_RUN_DEFAULT);
-            goto done;
-        }
+    int rc = svc->def->start ? svc->def->start(svc, &svc->state) : 0;
+    if (rc != 0) {
+        pk_log_error(svc->log, "start-up failed: %s, exiting", pk_strerror(rc));
+        s_stop(svc, "start-up failure");
+        uv_run(&svc->loop, UV_RUN_DEFAULT);
+        return 1;
     }
     s_start_bus(svc);
-    pk_log_info(svc->log, "started, http=%s:%d health=/healthz ready=/readyz, metrics=%s:%d/metrics", addr,
-                pk_http_port(svc->http), metrics_addr, pk_http_port(svc->metrics_http));
+    pk_log_info(svc->log, "started, http=%s:%d health=/healthz ready=/readyz, metrics=%s:%d/metrics",
+                pk_config_str(svc->config, "PELUKAN_HTTP_ADDR"), pk_http_port(svc->http),
+                pk_config_str(svc->config, "PELUKAN_METRICS_ADDR"), pk_http_port(svc->metrics_http));
     uv_run(&svc->loop, UV_RUN_DEFAULT);
-    status = 0;
     pk_log_info(svc->log, "stopped cleanly");
-    goto done;
+    return 0;
+}
 
-stop:
-    pk_http_close(&svc->http);
-    pk_http_close(&svc->metrics_http);
-    pk_db_close(&svc->db);
-    uv_run(&svc->loop, UV_RUN_DEFAULT);
-done:
+int pk_service_main(const pk_service_def_t *def, int argc, char **argv)
+{
+    int status = s_args(def, argc, argv);
+    if (status >= 0)
+        return status;
+    /* czmq must leave signals to libuv; ignore SIGPIPE from closed peers. */
+    zsys_handler_set(NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (pk_crypto_init() != 0) {
+        fprintf(stderr, "pelukan-%s: libsodium failed to initialise\n", def->name);
+        return 1;
+    }
+    pk_service_t svc_storage = {.def = def};
+    pk_service_t *svc = &svc_storage;
+    if ((status = s_configure(svc)) != 0)
+        return status;
+    s_observe(svc);
+    uv_loop_init(&svc->loop);
+    status = 1;
+    if (s_guard_bus(svc) == 0 && s_migrate(svc) == 0) {
+        if (s_open(svc) == 0) {
+            status = s_run(svc);
+        } else {
+            pk_http_close(&svc->http);
+            pk_http_close(&svc->metrics_http);
+            pk_db_close(&svc->db);
+            uv_run(&svc->loop, UV_RUN_DEFAULT);
+        }
+    }
     pk_zap_destroy(&svc->zap);
     s_free(svc);
     return status;

@@ -755,7 +755,7 @@ static int s_get_visit(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_
         v->where_case = PELUKAN__V1__VISIT__WHERE_LOCATION;
         v->location = dispatch_point(d, lat, lon);
         char *fields[] = {"location"};
-        if (pk_rpc_record_opening(conn, d->log, "dispatch", req, v->case_id, "visit", fields, 1) != 0)
+        if (pk_rpc_record_opening(conn, d->log, "dispatch", req, v->case_id, "visit", NULL, fields, 1) != 0)
             return PK_EDB;
     }
     reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_VISIT;

@@ -97,21 +97,10 @@ static Pelukan__V1__Contact *s_reporter_open(intake_t *in, const PGresult *r, co
 /* The opening is recorded, with the message it serves (N11). */
 static int s_reporter_opened(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req)
 {
-    Pelukan__V1__Envelope env;
-    uint8_t eid[16];
-    Pelukan__V1__Actor actor;
-    pk_envelope_for_command(&env, eid, &actor, "intake", req, req->case_id); /* the peer that asked */
-    Pelukan__V1__CaseDataAccessed acc = PELUKAN__V1__CASE_DATA_ACCESSED__INIT;
     char *fields[] = {"reporter_phone", "contact_safety"};
     char ref[96];
     snprintf(ref, sizeof ref, "message:%s:%s", req->get_contact->message_id, req->get_contact->template_code);
-    acc.purpose_code = "notification";
-    acc.ref = ref;
-    acc.fields = fields;
-    acc.n_fields = 2;
-    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_DATA_ACCESSED;
-    env.case_data_accessed = &acc;
-    return pk_outbox_add(conn, in->log, &env);
+    return pk_rpc_record_opening(conn, in->log, "intake", req, req->case_id, "notification", ref, fields, 2);
 }
 
 static int s_reporter(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,

@@ -54,23 +54,12 @@ static int s_opened(PGconn *conn, intake_t *in, const Pelukan__V1__CommandReques
     if (!r)
         return PK_EDB;
     PQclear(r);
-    Pelukan__V1__Envelope env;
-    uint8_t eid[16];
-    Pelukan__V1__Actor actor;
-    pk_envelope_for_command(&env, eid, &actor, "intake", req, req->case_id);
-    Pelukan__V1__CaseDataAccessed acc = PELUKAN__V1__CASE_DATA_ACCESSED__INIT;
     char *fields[] = {"location"}, ref[128];
     if (g->visit_id[0])
         snprintf(ref, sizeof ref, "staff:%s:visit:%s", g->staff_id, g->visit_id);
     else
         snprintf(ref, sizeof ref, "staff:%s", g->staff_id);
-    acc.purpose_code = g->purpose_code;
-    acc.ref = ref;
-    acc.fields = fields;
-    acc.n_fields = 1;
-    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_DATA_ACCESSED;
-    env.case_data_accessed = &acc;
-    return pk_outbox_add(conn, in->log, &env);
+    return pk_rpc_record_opening(conn, in->log, "intake", req, req->case_id, g->purpose_code, ref, fields, 1);
 }
 
 int intake_place_get(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,

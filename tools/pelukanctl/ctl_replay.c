@@ -67,56 +67,52 @@ static void s_print_access(const Pelukan__V1__Envelope *e, uint64_t gseq, bool j
            a->ref[0] ? " ref=" : "", a->ref, (unsigned long long)gseq);
 }
 
-static int s_run(const ctl_t *ctl, const s_query_t *q, s_each_fn each, void *arg)
+/* Asks the archive for the page from `next`: 0 with the reply (its entries'
+ * frames left in *rep), their count and where the archive looked up to;
+ * CTL_ERROR said on stderr. */
+static int s_ask_page(const ctl_t *ctl, const char *endpoint, zsock_t **sock, const s_query_t *q, uint64_t next,
+                      zmsg_t **rep, uint32_t *count, uint64_t *moved)
 {
-    const char *endpoint = pk_config_str(ctl->cfg, "PELUKAN_AUDIT_ARCHIVE");
-    zsock_t *sock = NULL;
-    uint64_t next = q->from ? q->from : 1, printed = 0;
-    int rc = CTL_OK;
-    for (;;) {
-        Pelukan__V1__ArchiveRequest req = PELUKAN__V1__ARCHIVE_REQUEST__INIT;
-        req.from_gseq = next;
-        req.case_id = (char *)(q->case_id ? q->case_id : "");
-        req.event_type = (char *)(q->type ? q->type : "");
-        req.actor_id = (char *)(q->actor ? q->actor : "");
-        req.max_count = S_PAGE;
-        uint8_t buf[1024];
-        if (pelukan__v1__archive_request__get_packed_size(&req) > sizeof buf) {
-            fprintf(stderr, "pelukanctl: filter too long\n");
-            rc = CTL_ERROR;
-            break;
-        }
-        size_t len = pelukan__v1__archive_request__pack(&req, buf);
-        zmsg_t *rep = s_request(ctl, endpoint, &sock, buf, len);
-        if (!rep) {
-            rc = CTL_ERROR;
-            break;
-        }
-        zframe_t *first = zmsg_pop(rep);
-        Pelukan__V1__ArchiveReply *head =
-            first ? pelukan__v1__archive_reply__unpack(NULL, zframe_size(first), zframe_data(first)) : NULL;
-        zframe_destroy(&first);
-        if (!head || head->status != PELUKAN__V1__ARCHIVE_REPLY__STATUS__STATUS_OK ||
-            zmsg_size(rep) != 2 * head->count) {
-            fprintf(stderr, "pelukanctl: the archive refused: %s\n",
-                    head && head->error[0] ? head->error : "malformed reply");
-            if (head)
-                pelukan__v1__archive_reply__free_unpacked(head, NULL);
-            zmsg_destroy(&rep);
-            rc = CTL_ERROR;
-            break;
-        }
-        uint32_t count = head->count;
-        uint64_t moved = head->next_gseq;
-        pelukan__v1__archive_reply__free_unpacked(head, NULL);
-        for (uint32_t i = 0; i < count; i++) {
-            zframe_t *pos = zmsg_pop(rep), *body = zmsg_pop(rep);
-            size_t plen = zframe_size(pos);
-            if (plen < PK_BUS_HEADER_BYTES + 8) {
-                zframe_destroy(&pos);
-                zframe_destroy(&body);
-                continue;
-            }
+    Pelukan__V1__ArchiveRequest req = PELUKAN__V1__ARCHIVE_REQUEST__INIT;
+    req.from_gseq = next;
+    req.case_id = (char *)(q->case_id ? q->case_id : "");
+    req.event_type = (char *)(q->type ? q->type : "");
+    req.actor_id = (char *)(q->actor ? q->actor : "");
+    req.max_count = S_PAGE;
+    uint8_t buf[1024];
+    if (pelukan__v1__archive_request__get_packed_size(&req) > sizeof buf) {
+        fprintf(stderr, "pelukanctl: filter too long\n");
+        return CTL_ERROR;
+    }
+    size_t len = pelukan__v1__archive_request__pack(&req, buf);
+    *rep = s_request(ctl, endpoint, sock, buf, len);
+    if (!*rep)
+        return CTL_ERROR;
+    zframe_t *first = zmsg_pop(*rep);
+    Pelukan__V1__ArchiveReply *head =
+        first ? pelukan__v1__archive_reply__unpack(NULL, zframe_size(first), zframe_data(first)) : NULL;
+    zframe_destroy(&first);
+    if (!head || head->status != PELUKAN__V1__ARCHIVE_REPLY__STATUS__STATUS_OK || zmsg_size(*rep) != 2 * head->count) {
+        fprintf(stderr, "pelukanctl: the archive refused: %s\n",
+                head && head->error[0] ? head->error : "malformed reply");
+        if (head)
+            pelukan__v1__archive_reply__free_unpacked(head, NULL);
+        zmsg_destroy(rep);
+        return CTL_ERROR;
+    }
+    *count = head->count;
+    *moved = head->next_gseq;
+    pelukan__v1__archive_reply__free_unpacked(head, NULL);
+    return CTL_OK;
+}
+
+/* Hands each entry of a page to `each`; returns the gseq after the last. */
+static uint64_t s_each_entry(zmsg_t *rep, uint32_t count, const s_query_t *q, s_each_fn each, void *arg, uint64_t next)
+{
+    for (uint32_t i = 0; i < count; i++) {
+        zframe_t *pos = zmsg_pop(rep), *body = zmsg_pop(rep);
+        size_t plen = zframe_size(pos);
+        if (plen >= PK_BUS_HEADER_BYTES + 8) {
             uint64_t epoch, seq, gseq = pk_be64_get(zframe_data(pos) + PK_BUS_HEADER_BYTES);
             pk_bus_header_read(zframe_data(pos), &epoch, &seq);
             char producer[65];
@@ -127,18 +123,31 @@ static int s_run(const ctl_t *ctl, const s_query_t *q, s_each_fn each, void *arg
             each(q, gseq, producer, epoch, seq, e, arg);
             pk_envelope_free(e);
             next = gseq + 1;
-            printed++;
-            zframe_destroy(&pos);
-            zframe_destroy(&body);
         }
+        zframe_destroy(&pos);
+        zframe_destroy(&body);
+    }
+    return next;
+}
+
+static int s_run(const ctl_t *ctl, const s_query_t *q, s_each_fn each, void *arg)
+{
+    const char *endpoint = pk_config_str(ctl->cfg, "PELUKAN_AUDIT_ARCHIVE");
+    zsock_t *sock = NULL;
+    uint64_t next = q->from ? q->from : 1;
+    int rc = CTL_OK;
+    for (;;) {
+        zmsg_t *rep = NULL;
+        uint32_t count = 0;
+        uint64_t moved = 0;
+        if ((rc = s_ask_page(ctl, endpoint, &sock, q, next, &rep, &count, &moved)) != CTL_OK)
+            break;
+        next = s_each_entry(rep, count, q, each, arg, next);
         zmsg_destroy(&rep);
-        if (count == 0 && moved > next) {
-            next = moved; /* looked at entries none of which matched */
-            continue;
-        }
-        if (moved > next)
+        bool looked_further = moved > next; /* entries looked at, none of which matched */
+        if (looked_further)
             next = moved;
-        if (count == 0) {
+        if (count == 0 && !looked_further) {
             if (!q->follow || zsys_interrupted)
                 break;
             fflush(stdout);
@@ -148,7 +157,6 @@ static int s_run(const ctl_t *ctl, const s_query_t *q, s_each_fn each, void *arg
         }
     }
     zsock_destroy(&sock);
-    (void)printed;
     return rc;
 }
 

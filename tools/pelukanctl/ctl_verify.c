@@ -292,45 +292,25 @@ static int s_page_check(s_state_t *st, const PGresult *r, s_mpage_t *pg)
     return CTL_OK;
 }
 
-static int s_verify(PGconn *conn, const uint8_t pk[AUDIT_PK_BYTES])
+/* Every checkpoint must be signed by the audit's key over its bytes. */
+static int s_signatures(const s_checkpoint_t *cps, int ncp, const uint8_t pk[AUDIT_PK_BYTES])
 {
-    s_state_t st = {.expected = 1};
-    s_checkpoint_t *cps = s_checkpoints(conn, &st.ncp);
-    if (st.ncp < 0)
-        return CTL_ERROR;
-    st.cps = cps;
-    /* Every checkpoint must be signed by the audit's key over its bytes. */
-    for (int i = 0; i < st.ncp; i++) {
+    for (int i = 0; i < ncp; i++) {
         uint8_t msg[128];
         size_t len =
             audit_checkpoint_message(cps[i].gseq, cps[i].head, cps[i].has_root ? cps[i].root : NULL, cps[i].at_us, msg);
-        if (memcmp(cps[i].pk, pk, AUDIT_PK_BYTES) != 0 || crypto_sign_verify_detached(cps[i].sig, msg, len, pk) != 0) {
-            unsigned long long bad = (unsigned long long)cps[i].gseq;
-            free(cps);
-            return s_fail("checkpoint at entry %llu: bad signature", bad);
-        }
+        if (memcmp(cps[i].pk, pk, AUDIT_PK_BYTES) != 0 || crypto_sign_verify_detached(cps[i].sig, msg, len, pk) != 0)
+            return s_fail("checkpoint at entry %llu: bad signature", (unsigned long long)cps[i].gseq);
     }
-    /* One snapshot for the whole walk: a log that grows meanwhile is
-     * verified as it was when the walk began. Pages are ranges of gseq,
-     * two in flight (libpq pipeline mode), so that the server reads the
-     * next page while this process hashes the current one. */
-    PQclear(PQexec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
-    PGresult *r = PQexecParams(conn, "SELECT coalesce(max(gseq), 0) FROM event_log", 0, NULL, NULL, NULL, NULL, 1);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        fprintf(stderr, "pelukanctl: cannot read the log: %s", PQerrorMessage(conn));
-        PQclear(r);
-        free(cps);
-        return CTL_ERROR;
-    }
-    uint64_t max = pk_be64_get(PQgetvalue(r, 0, 0)), sent = 1;
-    PQclear(r);
-    s_merkle_t *m = &st.merkle;
-    audit_merkle_init(&m->tree);
-    m->cps = cps;
-    m->ncp = st.ncp;
-    pthread_mutex_init(&m->mu, NULL);
-    pthread_cond_init(&m->cv, NULL);
-    pthread_create(&m->thread, NULL, s_merkle_run, m);
+    return CTL_OK;
+}
+
+/* Walks entries 1..max in pages of gseq ranges, two in flight (libpq
+ * pipeline mode), so that the server reads the next page while this
+ * process hashes the current one. */
+static int s_walk(PGconn *conn, s_state_t *st, uint64_t max)
+{
+    uint64_t sent = 1;
     int rc = CTL_OK, inflight = 0;
     PQenterPipelineMode(conn);
     for (;;) {
@@ -351,15 +331,14 @@ static int s_verify(PGconn *conn, const uint8_t pk[AUDIT_PK_BYTES])
         }
         if (inflight == 0)
             break;
-        r = PQgetResult(conn);
+        PGresult *r = PQgetResult(conn);
         if (PQresultStatus(r) != PGRES_TUPLES_OK) {
             fprintf(stderr, "pelukanctl: cannot read the log: %s", PQerrorMessage(conn));
             PQclear(r);
             rc = CTL_ERROR;
             break;
         }
-        if (rc == CTL_OK)
-            rc = s_page(&st, r);
+        rc = s_page(st, r);
         PQclear(r);
         PQclear(PQgetResult(conn)); /* the end of this query's results */
         PQclear(PQgetResult(conn)); /* its sync point */
@@ -374,7 +353,22 @@ static int s_verify(PGconn *conn, const uint8_t pk[AUDIT_PK_BYTES])
         PQclear(PQgetResult(conn));
     }
     PQexitPipelineMode(conn);
-    PQclear(PQexec(conn, "COMMIT"));
+    return rc;
+}
+
+/* The Merkle tree is built on its own thread as the walk hashes. */
+static void s_merkle_start(s_merkle_t *m, s_checkpoint_t *cps, int ncp)
+{
+    audit_merkle_init(&m->tree);
+    m->cps = cps;
+    m->ncp = ncp;
+    pthread_mutex_init(&m->mu, NULL);
+    pthread_cond_init(&m->cv, NULL);
+    pthread_create(&m->thread, NULL, s_merkle_run, m);
+}
+
+static void s_merkle_stop(s_merkle_t *m)
+{
     pthread_mutex_lock(&m->mu);
     m->closed = true;
     pthread_cond_broadcast(&m->cv);
@@ -382,20 +376,58 @@ static int s_verify(PGconn *conn, const uint8_t pk[AUDIT_PK_BYTES])
     pthread_join(m->thread, NULL);
     pthread_mutex_destroy(&m->mu);
     pthread_cond_destroy(&m->cv);
+}
+
+/* What the walk found, said: the first fault, or the chain and its root. */
+static int s_verdict(const s_state_t *st, int rc)
+{
+    const s_merkle_t *m = &st->merkle;
     if (rc == CTL_OK && m->bad_root)
         rc =
             s_fail("checkpoint at entry %llu: its Merkle root differs from the log's", (unsigned long long)m->bad_root);
-    if (rc == CTL_OK && st.next_cp < st.ncp)
+    if (rc == CTL_OK && st->next_cp < st->ncp)
         rc = s_fail("checkpoint at entry %llu signs entries that are missing (the log ends at %llu)",
-                    (unsigned long long)cps[st.next_cp].gseq, (unsigned long long)st.last);
+                    (unsigned long long)st->cps[st->next_cp].gseq, (unsigned long long)st->last);
     if (rc == CTL_OK) {
         uint8_t root[AUDIT_HASH_BYTES];
         char hex[2 * AUDIT_HASH_BYTES + 1];
         audit_merkle_root(&m->tree, root);
         pk_hex(root, sizeof root, hex);
         printf("OK: %llu entries in one unbroken chain, %d signed checkpoints valid, Merkle root %s\n",
-               (unsigned long long)st.last, st.ncp, hex);
+               (unsigned long long)st->last, st->ncp, hex);
     }
+    return rc;
+}
+
+static int s_verify(PGconn *conn, const uint8_t pk[AUDIT_PK_BYTES])
+{
+    s_state_t st = {.expected = 1};
+    s_checkpoint_t *cps = s_checkpoints(conn, &st.ncp);
+    if (st.ncp < 0)
+        return CTL_ERROR;
+    st.cps = cps;
+    int rc = s_signatures(cps, st.ncp, pk);
+    if (rc != CTL_OK) {
+        free(cps);
+        return rc;
+    }
+    /* One snapshot for the whole walk: a log that grows meanwhile is
+     * verified as it was when the walk began. */
+    PQclear(PQexec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+    PGresult *r = PQexecParams(conn, "SELECT coalesce(max(gseq), 0) FROM event_log", 0, NULL, NULL, NULL, NULL, 1);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        fprintf(stderr, "pelukanctl: cannot read the log: %s", PQerrorMessage(conn));
+        PQclear(r);
+        free(cps);
+        return CTL_ERROR;
+    }
+    uint64_t max = pk_be64_get(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    s_merkle_start(&st.merkle, cps, st.ncp);
+    rc = s_walk(conn, &st, max);
+    PQclear(PQexec(conn, "COMMIT"));
+    s_merkle_stop(&st.merkle);
+    rc = s_verdict(&st, rc);
     free(cps);
     return rc;
 }

@@ -63,12 +63,13 @@ void pk_envelope_for_command(Pelukan__V1__Envelope *env, uint8_t eid[16], Peluka
 extern const char *const pk_rpc_note_purposes[];
 
 /* Records in the outbox of the open transaction on `conn` that the
- * request's actor opened `fields` of `case_id` for `purpose`
- * (CaseDataAccessed from `producer`): the record commits with the answer
- * that holds the opened data, or neither does. */
+ * request's actor opened `fields` of `case_id` for `purpose`, for what `ref`
+ * names (a message, an assignment; NULL: nothing more) (CaseDataAccessed
+ * from `producer`): the record commits with the answer that holds the
+ * opened data, or neither does. */
 int pk_rpc_record_opening(PGconn *conn, const pk_log_t *log, const char *producer,
-                          const Pelukan__V1__CommandRequest *req, const char *case_id, const char *purpose, char **fields,
-                          size_t n_fields) PK_MUST_CHECK;
+                          const Pelukan__V1__CommandRequest *req, const char *case_id, const char *purpose,
+                          const char *ref, char **fields, size_t n_fields) PK_MUST_CHECK;
 
 /* Before an answer opens `rows` sealed items of the request's case for
  * `purpose`: records the opening of `field` (none when rows is 0) and
