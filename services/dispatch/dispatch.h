@@ -60,6 +60,11 @@ bool dispatch_point_valid(double lat, double lon);
 /* The command server's handler and its reply cleanup (dispatch_commands.c). */
 int dispatch_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg);
 void dispatch_command_done(Pelukan__V1__CommandReply *reply, void *arg);
+/* SetCompanion and ListCompanions (dispatch_companions.c). */
+int dispatch_set_companion(PGconn *conn, dispatch_t *d, const Pelukan__V1__CommandRequest *req,
+                           Pelukan__V1__CommandReply *reply);
+int dispatch_list_companions(PGconn *conn, dispatch_t *d, const Pelukan__V1__CommandRequest *req,
+                             Pelukan__V1__CommandReply *reply);
 /* The commands that only read (run outside a transaction, not deduplicated). */
 bool dispatch_is_query(const Pelukan__V1__CommandRequest *req);
 
