@@ -23,7 +23,8 @@ $(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(AUDIT_LIB) $(COMMON_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(filter $(BUILD)/tests/unit/test_audit_%,$(UNIT_BINS)): $(AUDIT_LIB)
 $(filter %/bench_audit,$(BENCH_BINS)): $(AUDIT_LIB)
-# The authorization matrix test walks intake's route table.
-$(BUILD)/tests/e2e/test_staff: $(INTAKE_LIB)
+# The authorization matrix test walks intake's route table; the catalogue's
+# states are checked against intake's life cycle.
+$(BUILD)/tests/e2e/test_staff $(BUILD)/tests/e2e/test_intake: $(INTAKE_LIB)
 # The report benchmark runs intake's own report statement on PostgreSQL alone.
 $(filter %/bench_intake,$(BENCH_BINS)): $(INTAKE_LIB)

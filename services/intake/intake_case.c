@@ -105,6 +105,13 @@ Pelukan__V1__CaseState intake_state_enum(const char *name)
     return PELUKAN__V1__CASE_STATE__CASE_STATE_UNSPECIFIED;
 }
 
+const char *intake_state_name(Pelukan__V1__CaseState state)
+{
+    return state > PELUKAN__V1__CASE_STATE__CASE_STATE_UNSPECIFIED && (size_t)state < PK_ARRAY_LEN(s_states)
+               ? s_states[state]
+               : NULL;
+}
+
 bool intake_safe_now(const char *safe_hours, int minutes_now)
 {
     return pk_hours_contain(safe_hours, minutes_now);

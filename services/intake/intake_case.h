@@ -33,6 +33,9 @@ bool intake_state_known(const char *name);
 bool intake_state_final(const char *name);
 /* The wire value of a state name (CASE_STATE_UNSPECIFIED when unknown). */
 Pelukan__V1__CaseState intake_state_enum(const char *name);
+/* The name of a state ("submitted", ...); NULL for UNSPECIFIED or beyond
+ * the last: a loop from 1 meets every state. */
+const char *intake_state_name(Pelukan__V1__CaseState state);
 
 /* The steps of the life cycle (../shared/domain.md): what moves a case,
  * from which states, to which. One table (intake_case.c), read by the desk's

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "intake.h"
+#include "intake_case.h"
 #include "intake_http.h"
 #include "pelukan/util.h"
 
@@ -42,6 +43,20 @@ static char *s_compact(const char *text)
     return out;
 }
 
+/* Every state of the life cycle has its words in the catalogue (the staff
+ * app shows them from there): a state without is a deployment whose
+ * migrations and code disagree, refused at the start. */
+static int s_states_named(const intake_t *in)
+{
+    for (int s = 1; intake_state_name((Pelukan__V1__CaseState)s); s++)
+        if (!intake_catalog_has(in->catalog, "case_state", intake_state_name((Pelukan__V1__CaseState)s))) {
+            pk_log_error(in->log, "the catalogue has no words for the case state %s (intake.category), exiting",
+                         intake_state_name((Pelukan__V1__CaseState)s));
+            return PK_ECONFIG;
+        }
+    return 0;
+}
+
 int intake_reference_load(intake_t *in)
 {
     PGconn *conn = pk_pg_connect(pk_service_conninfo(in->svc), in->log, 10000);
@@ -61,7 +76,7 @@ int intake_reference_load(intake_t *in)
     PQclear(codes);
     PQclear(catalog);
     PQclear(regions);
-    return rc;
+    return rc == 0 ? s_states_named(in) : rc;
 }
 
 static void s_serve(pk_http_req_t *req, const char *json)

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../services/intake/intake_case.h"
 #include "../support/pkt_intake.h"
 #include "pelukan/rpc.h"
 #include "pelukan/util.h"
@@ -691,6 +692,17 @@ Test(intake, the_code_lists_and_the_regions_are_served_to_anyone)
     cr_assert_str_eq(pkt_json_str(json_array_get(bands, 1), "code"), "6-12", "age bands by age");
     cr_assert_eq(json_array_size(json_object_get(j, "need")), 5);
     cr_assert_str_eq(pkt_json_str(json_array_get(json_object_get(j, "safe_channel"), 0), "label_en"), "Phone call");
+    /* The case's states in words, the life cycle's own list in its order
+     * (the staff app shows them from here). */
+    json_t *states = json_object_get(j, "case_state");
+    size_t nstates = 0;
+    while (intake_state_name((Pelukan__V1__CaseState)(nstates + 1)))
+        nstates++;
+    cr_assert_eq(json_array_size(states), nstates);
+    for (size_t i = 0; i < nstates; i++)
+        cr_assert_str_eq(pkt_json_str(json_array_get(states, i), "code"),
+                         intake_state_name((Pelukan__V1__CaseState)(i + 1)));
+    cr_assert_str_eq(pkt_json_str(json_array_get(states, 1), "label_id"), "Terverifikasi");
     json_decref(j);
 
     /* A desa must exist, in its kecamatan. */
