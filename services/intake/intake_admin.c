@@ -33,7 +33,7 @@
  * is referred, within a day of being sent. Its clock runs in these states
  * (a declined referral must be referred again); S_DUE is when it ends, or
  * NULL once the promise is kept or the case is over. */
-#define S_PROMISE_RUNS "x.state IN ('submitted', 'verified', 'assigned', 'en_route', 'on_site', 'assessed', 'declined')"
+#define S_PROMISE_RUNS "x.state IN " INTAKE_SQL_PROMISE_STATES
 #define S_DUE          "CASE WHEN " S_PROMISE_RUNS " THEN " PK_SQL_UTC("(x.created_at + interval '1 day')") " END"
 #define S_FINAL        "x.state IN " INTAKE_SQL_FINAL_STATES
 #define S_OVERDUE      S_PROMISE_RUNS " AND x.created_at < now() - interval '1 day'"

@@ -105,6 +105,13 @@ Pelukan__V1__CaseState intake_state_enum(const char *name)
     return PELUKAN__V1__CASE_STATE__CASE_STATE_UNSPECIFIED;
 }
 
+bool intake_promise_runs(const char *state)
+{
+    Pelukan__V1__CaseState st = intake_state_enum(state);
+    return intake_state_known(state) && !intake_state_final(state) &&
+           st != PELUKAN__V1__CASE_STATE__CASE_STATE_REFERRED && st != PELUKAN__V1__CASE_STATE__CASE_STATE_ACCEPTED;
+}
+
 const char *intake_state_name(Pelukan__V1__CaseState state)
 {
     return state > PELUKAN__V1__CASE_STATE__CASE_STATE_UNSPECIFIED && (size_t)state < PK_ARRAY_LEN(s_states)

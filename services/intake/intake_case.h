@@ -69,9 +69,15 @@ bool intake_transition_allowed(const char *from, const char *to);
  * declined), or a referral is under way and another agency is added. */
 bool intake_may_refer(const char *state);
 
-/* The final states as SQL (the queue, retention), held to the table by
- * test_intake_case. */
+/* True while the one-day promise's clock runs (../shared/domain.md: a
+ * report is handled, that is referred, within a day): from the report to
+ * its referral, and again when a referral is declined. */
+bool intake_promise_runs(const char *state);
+
+/* The final states and the states of a running promise as SQL (the queue,
+ * retention), each held to the table by test_intake_case. */
 #define INTAKE_SQL_FINAL_STATES "('closed', 'rejected', 'duplicate', 'withdrawn')"
+#define INTAKE_SQL_PROMISE_STATES "('submitted', 'verified', 'assigned', 'en_route', 'on_site', 'assessed', 'declined')"
 
 /* True when `hhmm_now` (minutes after midnight, WIB) lies in the reporter's
  * safe hours "HH:MM-HH:MM" (a window may cross midnight). No hours given:

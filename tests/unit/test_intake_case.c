@@ -78,12 +78,16 @@ Test(intake_case, the_step_table_allows_exactly_the_listed_moves)
                 listed = listed || (strcmp(moves[m][0], states[i]) == 0 && strcmp(moves[m][1], states[k]) == 0);
             cr_assert_eq(intake_transition_allowed(states[i], states[k]), listed, "%s -> %s", states[i], states[k]);
         }
-    /* The SQL copy of the final states is the table's. */
+    /* The SQL copies of the final states and of the promise's are the table's. */
     for (size_t i = 0; i < n; i++) {
         char quoted[32];
         snprintf(quoted, sizeof quoted, "'%s'", states[i]);
         cr_assert_eq(strstr(INTAKE_SQL_FINAL_STATES, quoted) != NULL, intake_state_final(states[i]), "%s", states[i]);
+        cr_assert_eq(strstr(INTAKE_SQL_PROMISE_STATES, quoted) != NULL, intake_promise_runs(states[i]), "%s",
+                     states[i]);
     }
+    cr_assert(intake_promise_runs("declined"), "a declined referral must be referred again within the day");
+    cr_assert_not(intake_promise_runs("referred"), "referred: the promise is kept");
     char from[160];
     intake_step_from_array(INTAKE_STEP_REFER, from, sizeof from);
     cr_assert_str_eq(from, "{assessed,declined}");
