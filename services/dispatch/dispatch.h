@@ -37,17 +37,16 @@ extern const pk_config_def_t dispatch_settings[];
 /* The case's place as intake gave it (dispatch_place.c). */
 typedef struct {
     bool known; /* a point: the reporter gave one */
-    bool refused;
     double lat, lon;
     char kecamatan[16];
 } dispatch_place_t;
 
 /* Asks intake for the request's case's place for `purpose` (and the visit
- * made, for companion_dispatch): 0 with `out` filled, or the handler's
- * return value with `reply` filled (out->refused: intake refused; otherwise
- * it did not answer). The caller wipes `out` once used. */
-int dispatch_get_place(dispatch_t *d, const Pelukan__V1__CommandRequest *req, const char *purpose, const char *visit_id,
-                       Pelukan__V1__CommandReply *reply, dispatch_place_t *out);
+ * made, for companion_dispatch): true with `out` filled, or false with the
+ * command's refusal in `reply` (intake refused, or did not answer), which
+ * the handler returns as it is. The caller wipes `out` once used. */
+bool dispatch_get_place(dispatch_t *d, const Pelukan__V1__CommandRequest *req, const char *purpose,
+                        const char *visit_id, Pelukan__V1__CommandReply *reply, dispatch_place_t *out);
 
 /* Great-circle distance in metres (haversine, mean Earth radius). */
 double dispatch_distance_m(double lat1, double lon1, double lat2, double lon2);

@@ -220,9 +220,8 @@ static int s_suggest(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t 
     if (limit > 50)
         limit = 50;
     dispatch_place_t place;
-    int rc = dispatch_get_place(d, req, "companion_suggestion", NULL, reply, &place);
-    if (rc != 0 || reply->status != PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_UNSPECIFIED)
-        return rc;
+    if (!dispatch_get_place(d, req, "companion_suggestion", NULL, reply, &place))
+        return 0; /* the refusal is the answer */
     char lat[32] = "", lon[32] = "", lim[16], age[16], load[16];
     if (place.known) {
         snprintf(lat, sizeof lat, "%.7f", place.lat);
@@ -366,9 +365,8 @@ static int s_assign(PGconn *conn, dispatch_t *d, const s_req_t *req, s_reply_t *
     if (rc != 0 || reply->status != PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_UNSPECIFIED)
         return rc;
     dispatch_place_t place;
-    if ((rc = dispatch_get_place(d, req, "companion_dispatch", a->visit_id, reply, &place)) != 0 ||
-        reply->status != PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_UNSPECIFIED)
-        return rc;
+    if (!dispatch_get_place(d, req, "companion_dispatch", a->visit_id, reply, &place))
+        return 0; /* the refusal is the answer */
     char *target = NULL;
     rc = place.known ? s_seal_target(conn, d, req->case_id, a->visit_id, &place, &target) : 0;
     sodium_memzero(&place.lat, sizeof place.lat);

@@ -14,8 +14,8 @@
 #define S_TIMEOUT_MS 800
 #define S_RETRIES    1
 
-int dispatch_get_place(dispatch_t *d, const Pelukan__V1__CommandRequest *req, const char *purpose, const char *visit_id,
-                       Pelukan__V1__CommandReply *reply, dispatch_place_t *out)
+bool dispatch_get_place(dispatch_t *d, const Pelukan__V1__CommandRequest *req, const char *purpose,
+                        const char *visit_id, Pelukan__V1__CommandReply *reply, dispatch_place_t *out)
 {
     memset(out, 0, sizeof *out);
     if (!d->intake)
@@ -34,18 +34,19 @@ int dispatch_get_place(dispatch_t *d, const Pelukan__V1__CommandRequest *req, co
     Pelukan__V1__CommandReply *got = NULL;
     if (pk_rpc_call(d->intake, &ask, S_TIMEOUT_MS, S_RETRIES, &got) != 0) {
         pk_log_warn(d->log, "intake did not answer GetPlace (%s): the command is refused, to be tried again", purpose);
-        return pk_rpc_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_UNAVAILABLE, "intake_unavailable", NULL);
+        pk_rpc_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_UNAVAILABLE, "intake_unavailable", NULL);
+        return false;
     }
-    int rc = 0;
+    bool ok = true;
     if (got->status != PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK ||
         got->result_case != PELUKAN__V1__COMMAND_REPLY__RESULT_PLACE) {
         /* Its refusal is the command's (a case intake does not know: 404). */
-        rc = pk_rpc_fail(reply,
-                         got->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND
-                             ? PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND
-                             : PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_UNAVAILABLE,
-                         dispatch_strdup(d, got->error_code[0] ? got->error_code : "intake_refused"), NULL);
-        out->refused = true;
+        ok = false;
+        pk_rpc_fail(reply,
+                    got->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND
+                        ? PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND
+                        : PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_UNAVAILABLE,
+                    dispatch_strdup(d, got->error_code[0] ? got->error_code : "intake_refused"), NULL);
     } else {
         const Pelukan__V1__Place *pl = got->place;
         snprintf(out->kecamatan, sizeof out->kecamatan, "%s", pl->kecamatan_code);
@@ -59,5 +60,5 @@ int dispatch_get_place(dispatch_t *d, const Pelukan__V1__CommandRequest *req, co
         }
     }
     pelukan__v1__command_reply__free_unpacked(got, NULL);
-    return rc;
+    return ok;
 }

@@ -159,10 +159,7 @@ static void s_opening_add(pk_db_txn_t *txn, const char *case_id, const char *pur
     char topic[128], *env_hex;
     pk_outbox_params(&env, topic, &env_hex);
     const char *p[] = {case_id, purpose, staff_id}, *q[] = {topic, case_id, env_hex};
-    pk_db_txn_add(txn,
-                  "INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
-                  " SELECT id, 'access', state, $2, 'staff', $3 FROM cases WHERE id = $1",
-                  3, p);
+    pk_db_txn_add(txn, INTAKE_SQL_ACCESS_EVENT, 3, p);
     pk_db_txn_add(txn, PK_OUTBOX_INSERT_SQL, 3, q);
     free(env_hex);
 }

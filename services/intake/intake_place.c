@@ -18,8 +18,6 @@ static const char *const s_purposes[] = {"companion_dispatch", "companion_sugges
 
 static const char s_case_sql[] =
     "SELECT coalesce(kecamatan_code, ''), wrapped_key, personal_sealed FROM cases WHERE id = $1";
-static const char s_timeline_sql[] = "INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
-                                     " SELECT id, 'access', state, $2, 'staff', $3 FROM cases WHERE id = $1";
 
 /* The point of the case's personal part, when the reporter gave one; false
  * without one (or without the case's key: erased). */
@@ -50,7 +48,7 @@ static int s_opened(PGconn *conn, intake_t *in, const Pelukan__V1__CommandReques
 {
     const Pelukan__V1__GetPlace *g = req->get_place;
     const char *p[] = {req->case_id, g->purpose_code, g->staff_id};
-    PGresult *r = pk_pg_exec_prepared(&in->cmd_stmts, conn, in->log, s_timeline_sql, 3, p);
+    PGresult *r = pk_pg_exec_prepared(&in->cmd_stmts, conn, in->log, INTAKE_SQL_ACCESS_EVENT, 3, p);
     if (!r)
         return PK_EDB;
     PQclear(r);

@@ -28,40 +28,37 @@ export async function createMap(el: HTMLElement, lat: number, lon: number): Prom
   const icon = (kind: string) =>
     L.divIcon({ className: `pk-pin pk-pin-${kind}`, html: '<span></span>', iconSize: [24, 24], iconAnchor: [12, 12] });
   return {
-      setPoint(name, plat, plon, label, draggable = false) {
-          const m = markers.get(name);
-          if (m) {
-              m.setLatLng([ plat, plon ]);
-              return;
-          }
-          const marker = L.marker([ plat, plon ], {
-                              draggable,
-                              title : label,
-                              alt : label,
-                              keyboard : true,
-                              icon : icon(name.startsWith('companion') ? 'companion' : 'place'),
-                          }).addTo(map);
-          markers.set(name, marker);
-      },
-      onDrag(name, fn) {
-          markers.get(name)?.on('dragend', (e) => {
-              const p = (e.target as Marker).getLatLng();
-              fn(p.lat, p.lng);
-          });
-      },
-      fit() {
-          // A map whose box is gone or not laid out has no size to fit to.
-          if (!el.isConnected || el.clientWidth === 0 || el.clientHeight === 0)
-              return;
-          const pts = [...markers.values() ].map((m) => m.getLatLng());
-          if (pts.length > 1)
-              map.fitBounds(L.latLngBounds(pts).pad(0.3));
-          else if (pts[0])
-              map.setView(pts[0], 15);
-      },
-      destroy() {
-          map.remove();
-      },
+    setPoint(name, plat, plon, label, draggable = false) {
+      const m = markers.get(name);
+      if (m) {
+        m.setLatLng([plat, plon]);
+        return;
+      }
+      const marker = L.marker([plat, plon], {
+        draggable,
+        title: label,
+        alt: label,
+        keyboard: true,
+        icon: icon(name.startsWith('companion') ? 'companion' : 'place'),
+      }).addTo(map);
+      markers.set(name, marker);
+    },
+    onDrag(name, fn) {
+      markers.get(name)?.on('dragend', (e) => {
+        const p = (e.target as Marker).getLatLng();
+        fn(p.lat, p.lng);
+      });
+    },
+    fit() {
+      // A map whose box is gone or not laid out has no size to fit to.
+      if (!el.isConnected || el.clientWidth === 0 || el.clientHeight === 0) return;
+      const pts = [...markers.values()].map((m) => m.getLatLng());
+      if (pts.length > 1) map.fitBounds(L.latLngBounds(pts).pad(0.3));
+      else if (pts[0]) map.setView(pts[0], 15);
+    },
+    destroy() {
+      map.remove();
+    },
   };
 }
 
