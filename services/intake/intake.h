@@ -79,9 +79,24 @@ typedef struct intake_route {
     unsigned roles;
     pk_http_handler_fn handler;
     void (*staff)(struct intake_call *c);
+    const struct intake_forward *forward; /* a staff route that only forwards (edge/forward.h) */
 } intake_route_t;
 
+/* The table (edge/routes.c). */
 extern const intake_route_t intake_routes[];
+
+/* A staff route: the session checked and the role too before it runs. */
+static inline bool intake_route_staff(const intake_route_t *r)
+{
+    return r->staff || r->forward;
+}
+
+/* The reporter's own routes (intake_server.c). */
+void intake_report_create(pk_http_req_t *req, void *arg);
+void intake_report_list(pk_http_req_t *req, void *arg);
+void intake_report_get(pk_http_req_t *req, void *arg);
+void intake_report_withdraw(pk_http_req_t *req, void *arg);
+void intake_contact_safety(pk_http_req_t *req, void *arg);
 
 /* The report's one statement, written in groups (intake_server.c). */
 extern const char intake_sql_report_submit[];

@@ -1,63 +1,25 @@
-/* intake_companions.c -- the admin's view of companions: who covers which
- * kecamatan, their sex and languages (issue 22 §2). Dispatch owns these;
- * intake checks the account and forwards. Straight-line: one read of the
- * staff table, one command. */
+/* intake_companions.c -- the admin's setting of a companion's profile:
+ * who covers which kecamatan, their sex and languages (issue 22 §2), and a
+ * companion's own duty after a reload. Dispatch owns these; intake checks
+ * the account and forwards. The admin's list of companions is a row of the
+ * route table (edge/routes.c). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "edge/forward.h"
 #include "intake_call.h"
 #include "intake_dispatch.h"
 
 #define S_TIMEOUT_MS 1000
 #define S_RETRIES    2
 
-static json_t *s_companion_json(const Pelukan__V1__Companion *m)
-{
-    return json_pack("{s:s, s:s, s:b, s:i, s:s?, s:o, s:o}", "companion_id", m->companion_id, "badge", m->badge,
-                     "on_duty", m->on_duty, "load", (int)m->load, "sex", m->sex[0] ? m->sex : NULL, "languages",
-                     intake_json_strings(m->languages, m->n_languages), "kecamatan_codes",
-                     intake_json_strings(m->kecamatan_codes, m->n_kecamatan_codes));
-}
-
-/* ---- GET /v1/staff/companions ------------------------------------------------------ */
-
-static void s_listed(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
-{
-    intake_call_t *c = arg;
-    if (intake_cmd_failed(c, "dispatch", rc, reply))
-        return;
-    json_t *items = json_array();
-    for (size_t i = 0;
-         reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_COMPANIONS && i < reply->companions->n_items; i++)
-        json_array_append_new(items, s_companion_json(reply->companions->items[i]));
-    intake_json(c->req, 200, json_pack("{s:o}", "companions", items));
-    intake_call_free(c);
-}
-
-void intake_companions_list(intake_call_t *c)
-{
-    Pelukan__V1__CommandRequest req;
-    Pelukan__V1__Actor actor;
-    intake_cmd_init(c, &req, &actor, NULL);
-    Pelukan__V1__ListCompanions lc = PELUKAN__V1__LIST_COMPANIONS__INIT;
-    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_COMPANIONS;
-    req.list_companions = &lc;
-    pk_rpc_uv_call(intake_dispatch_rpc(c->in->dispatch), &req, S_TIMEOUT_MS, S_RETRIES, s_listed, c);
-}
-
 /* ---- PUT /v1/staff/accounts/{id}/companion ----------------------------------------- */
 
 static void s_set(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
-    intake_call_t *c = arg;
-    if (intake_cmd_failed(c, "dispatch", rc, reply))
-        return;
-    intake_json(c->req, 200,
-                reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_COMPANION ? s_companion_json(reply->companion)
-                                                                                   : json_object());
-    intake_call_free(c);
+    intake_forward_answer(arg, "dispatch", rc, reply, "companion", NULL, INTAKE_SHAPE_COMPANION);
 }
 
 static void s_account_read(pk_db_txn_t *txn, int status, void *arg)

@@ -14,8 +14,7 @@ void intake_dispatch_destroy(intake_dispatch_t **dp_p);
 /* The command client to dispatch, for routes kept in other files. */
 pk_rpc_uv_t *intake_dispatch_rpc(intake_dispatch_t *dp);
 
-/* A visit as the API shows it, and a command's answer of one (intake_visits.c). */
-json_t *intake_visit_json(const Pelukan__V1__Visit *v);
+/* A command's answer of a visit, as the API shows it (intake_visits.c). */
 void intake_visit_answer(int rc, const Pelukan__V1__CommandReply *reply, void *arg);
 
 /* Staff routes (after authentication and the role check). */
@@ -23,16 +22,8 @@ void intake_dispatch_suggest(intake_call_t *c);        /* GET  /v1/staff/cases/{
 void intake_dispatch_assign(intake_call_t *c);         /* POST /v1/staff/cases/{id}/assign */
 void intake_dispatch_status(intake_call_t *c);         /* PUT  /v1/companion/status */
 void intake_dispatch_location(intake_call_t *c);       /* POST /v1/companion/location */
-void intake_dispatch_visits(intake_call_t *c);         /* GET  /v1/companion/visits */
-void intake_dispatch_visit(intake_call_t *c);          /* GET  /v1/companion/visits/{id} */
-void intake_dispatch_accept(intake_call_t *c);         /* POST .../visits/{id}/accept */
-void intake_dispatch_en_route(intake_call_t *c);       /* POST .../visits/{id}/en-route */
-void intake_dispatch_arrived(intake_call_t *c);        /* POST .../visits/{id}/arrived */
-void intake_dispatch_decline(intake_call_t *c);        /* POST .../visits/{id}/decline */
-void intake_dispatch_identification(intake_call_t *c); /* POST .../visits/{id}/identification */
 
 /* The admin's companion profiles (intake_companions.c). */
-void intake_companions_list(intake_call_t *c);      /* GET /v1/staff/companions */
 void intake_companions_set(intake_call_t *c);       /* PUT /v1/staff/accounts/{id}/companion */
 void intake_companion_own_status(intake_call_t *c); /* GET /v1/companion/status */
 

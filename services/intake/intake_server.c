@@ -259,7 +259,7 @@ static void s_report_write(intake_call_t *c)
     intake_report_clear(&rep);
 }
 
-static void s_report_create(pk_http_req_t *req, void *arg)
+void intake_report_create(pk_http_req_t *req, void *arg)
 {
     intake_call_t *c = intake_call_new(arg, req);
     if (!(c->body = intake_body(req))) {
@@ -297,7 +297,7 @@ static void s_list_query(intake_call_t *c)
     pk_db_txn_submit(txn, s_list_done, c);
 }
 
-static void s_report_list(pk_http_req_t *req, void *arg)
+void intake_report_list(pk_http_req_t *req, void *arg)
 {
     intake_authenticate(intake_call_new(arg, req), s_list_query);
 }
@@ -384,7 +384,7 @@ static void s_get_query(intake_call_t *c)
     pk_db_txn_submit(txn, s_get_done, c);
 }
 
-static void s_report_get(pk_http_req_t *req, void *arg)
+void intake_report_get(pk_http_req_t *req, void *arg)
 {
     intake_authenticate(intake_call_new(arg, req), s_get_query);
 }
@@ -457,7 +457,7 @@ static void s_withdraw_query(intake_call_t *c)
     pk_db_txn_submit(txn, s_withdraw_checked, c);
 }
 
-static void s_report_withdraw(pk_http_req_t *req, void *arg)
+void intake_report_withdraw(pk_http_req_t *req, void *arg)
 {
     intake_authenticate(intake_call_new(arg, req), s_withdraw_query);
 }
@@ -481,7 +481,7 @@ static void s_safety_write(intake_call_t *c)
     pk_db_txn_submit(txn, intake_no_content, c);
 }
 
-static void s_contact_safety(pk_http_req_t *req, void *arg)
+void intake_contact_safety(pk_http_req_t *req, void *arg)
 {
     intake_call_t *c = intake_call_new(arg, req);
     if (!(c->body = intake_body(req))) {
@@ -490,81 +490,3 @@ static void s_contact_safety(pk_http_req_t *req, void *arg)
     }
     intake_authenticate(c, s_safety_write);
 }
-
-/* The authorization matrix: who may call what. */
-const intake_route_t intake_routes[] = {
-    {"GET", "/v1/app-config", INTAKE_ANYONE, intake_web_config, NULL},
-    {"GET", "/.well-known/assetlinks.json", INTAKE_ANYONE, intake_web_assetlinks, NULL},
-    {"GET", "/v1/catalog", INTAKE_ANYONE, intake_reference_catalog, NULL},
-    {"GET", "/v1/regions", INTAKE_ANYONE, intake_reference_regions, NULL},
-    {"POST", "/v1/auth/otp", INTAKE_ANYONE, intake_otp_request, NULL},
-    {"POST", "/v1/auth/otp/verify", INTAKE_ANYONE, intake_otp_verify, NULL},
-    {"POST", "/v1/auth/logout", INTAKE_REPORTER, intake_logout, NULL},
-    {"POST", "/v1/auth/logout-all", INTAKE_REPORTER, intake_logout_all, NULL},
-    {"POST", "/v1/reports", INTAKE_REPORTER, s_report_create, NULL},
-    {"GET", "/v1/reports", INTAKE_REPORTER, s_report_list, NULL},
-    {"GET", "/v1/reports/*", INTAKE_REPORTER, s_report_get, NULL},
-    {"POST", "/v1/reports/*/withdraw", INTAKE_REPORTER, s_report_withdraw, NULL},
-    {"PUT", "/v1/me/contact-safety", INTAKE_REPORTER, s_contact_safety, NULL},
-    {"POST", "/v1/staff/login", INTAKE_ANYONE, intake_staff_login, NULL},
-    {"POST", "/v1/staff/logout", INTAKE_STAFF, NULL, intake_staff_logout},
-    {"POST", "/v1/staff/password", INTAKE_STAFF, NULL, intake_staff_password},
-    {"GET", "/v1/staff/push", INTAKE_STAFF, NULL, intake_push_get},
-    {"PUT", "/v1/staff/push", INTAKE_STAFF, NULL, intake_push_set},
-    {"DELETE", "/v1/staff/push", INTAKE_STAFF, NULL, intake_push_drop},
-    {"GET", "/v1/staff/duty", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_duty_get},
-    {"PUT", "/v1/staff/duty", INTAKE_ADMIN, NULL, intake_duty_set},
-    {"GET", "/v1/staff/accounts", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_staff_account_list},
-    {"POST", "/v1/staff/accounts", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_staff_account_create},
-    {"POST", "/v1/staff/accounts/*/disable", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_staff_account_disable},
-    {"POST", "/v1/staff/accounts/*/unlock", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_staff_account_unlock},
-    {"POST", "/v1/staff/accounts/*/password", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_staff_account_reset},
-    {"PUT", "/v1/staff/accounts/*/companion", INTAKE_ADMIN, NULL, intake_companions_set},
-    {"GET", "/v1/staff/companions", INTAKE_ADMIN, NULL, intake_companions_list},
-    {"GET", "/v1/staff/events", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_COMPANION | INTAKE_AGENCY, NULL,
-     intake_staff_events},
-    {"GET", "/v1/staff/cases", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_COMPANION | INTAKE_AGENCY, NULL,
-     intake_admin_queue},
-    {"GET", "/v1/staff/cases/*", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_COMPANION | INTAKE_AGENCY, NULL,
-     intake_admin_case},
-    {"POST", "/v1/staff/cases/*/calls", INTAKE_ADMIN, NULL, intake_admin_call},
-    {"POST", "/v1/staff/cases/*/verify", INTAKE_ADMIN, NULL, intake_admin_verify},
-    {"POST", "/v1/staff/cases/*/reject", INTAKE_ADMIN, NULL, intake_admin_reject},
-    {"POST", "/v1/staff/cases/*/duplicate", INTAKE_ADMIN, NULL, intake_admin_duplicate},
-    {"POST", "/v1/staff/cases/*/notes", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_admin_note},
-    {"POST", "/v1/staff/cases/*/reach-request/done", INTAKE_ADMIN, NULL, intake_reach_done},
-    {"GET", "/v1/staff/cases/*/notes", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_notes_get},
-    {"GET", "/v1/staff/cases/*/identification-notes", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL,
-     intake_notes_identification},
-    {"GET", "/v1/staff/cases/*/follow-ups", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_AGENCY, NULL,
-     intake_notes_follow_ups},
-    {"POST", "/v1/staff/cases/*/erasure", INTAKE_SUPERVISOR, NULL, intake_erasure_request},
-    {"POST", "/v1/staff/erasures/*/approve", INTAKE_SUPERVISOR, NULL, intake_erasure_approve},
-    {"POST", "/v1/staff/erasures/*/stop", INTAKE_SUPERVISOR, NULL, intake_erasure_stop},
-    {"GET", "/v1/staff/cases/*/companions", INTAKE_ADMIN, NULL, intake_dispatch_suggest},
-    {"POST", "/v1/staff/cases/*/assign", INTAKE_ADMIN, NULL, intake_dispatch_assign},
-    {"GET", "/v1/staff/cases/*/companion/stream", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_approach_staff_stream},
-    {"PUT", "/v1/companion/status", INTAKE_COMPANION, NULL, intake_dispatch_status},
-    {"GET", "/v1/companion/status", INTAKE_COMPANION, NULL, intake_companion_own_status},
-    {"POST", "/v1/companion/location", INTAKE_COMPANION, NULL, intake_dispatch_location},
-    {"GET", "/v1/companion/visits", INTAKE_COMPANION, NULL, intake_dispatch_visits},
-    {"GET", "/v1/companion/cases/*/brief", INTAKE_COMPANION, NULL, intake_brief_get},
-    {"POST", "/v1/companion/cases/*/reach-request", INTAKE_COMPANION, NULL, intake_reach_request},
-    {"GET", "/v1/companion/visits/*", INTAKE_COMPANION, NULL, intake_dispatch_visit},
-    {"POST", "/v1/companion/visits/*/accept", INTAKE_COMPANION, NULL, intake_dispatch_accept},
-    {"POST", "/v1/companion/visits/*/en-route", INTAKE_COMPANION, NULL, intake_dispatch_en_route},
-    {"POST", "/v1/companion/visits/*/arrived", INTAKE_COMPANION, NULL, intake_dispatch_arrived},
-    {"POST", "/v1/companion/visits/*/decline", INTAKE_COMPANION, NULL, intake_dispatch_decline},
-    {"POST", "/v1/companion/visits/*/identification", INTAKE_COMPANION, NULL, intake_dispatch_identification},
-    {"GET", "/v1/staff/agencies", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_AGENCY, NULL, intake_referral_agencies},
-    {"POST", "/v1/staff/cases/*/referrals", INTAKE_ADMIN, NULL, intake_referral_create},
-    {"GET", "/v1/staff/cases/*/referrals", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_referral_of_case},
-    {"GET", "/v1/agency/referrals", INTAKE_AGENCY, NULL, intake_referral_of_agency},
-    {"POST", "/v1/agency/referrals/*/accept", INTAKE_AGENCY, NULL, intake_referral_accept},
-    {"POST", "/v1/agency/referrals/*/decline", INTAKE_AGENCY, NULL, intake_referral_decline},
-    {"POST", "/v1/agency/referrals/*/follow-ups", INTAKE_AGENCY, NULL, intake_referral_follow_up},
-    {"POST", "/v1/agency/referrals/*/close", INTAKE_AGENCY, NULL, intake_referral_close},
-    {"GET", "/v1/reports/*/companion", INTAKE_REPORTER, intake_approach_report, NULL},
-    {"GET", "/v1/reports/*/companion/stream", INTAKE_REPORTER, intake_approach_report_stream, NULL},
-    {NULL, NULL, 0, NULL, NULL},
-};

@@ -2,6 +2,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include "edge/forward.h"
 #include "intake.h"
 #include "intake_approach.h"
 #include "intake_call.h"
@@ -19,7 +20,7 @@ static void s_staff_route(pk_http_req_t *req, void *arg)
     const s_route_ctx_t *rc = arg;
     intake_call_t *c = intake_call_new(rc->in, req);
     c->route = rc->route;
-    intake_staff_authenticate(c, rc->route->roles, rc->route->staff);
+    intake_staff_authenticate(c, rc->route->roles, rc->route->forward ? intake_forward_run : rc->route->staff);
 }
 
 static const pk_config_def_t s_settings[] = {
@@ -217,7 +218,7 @@ static void s_routes(intake_t *in, pk_service_t *svc)
     for (size_t i = 0; i < nroutes; i++) {
         const intake_route_t *r = &intake_routes[i];
         in->route_ctx[i] = (s_route_ctx_t){in, r};
-        if (r->staff)
+        if (intake_route_staff(r))
             pk_http_route(pk_service_http(svc), r->method, r->pattern, s_staff_route, &in->route_ctx[i]);
         else
             pk_http_route(pk_service_http(svc), r->method, r->pattern, r->handler, in);
@@ -237,7 +238,10 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->catalog = intake_catalog_new();
     s_metrics(in, pk_service_metrics(svc));
     *state_p = in;
-    int rc = intake_reference_load(in);
+    int rc = intake_forward_check(intake_routes, in->log);
+    if (rc != 0)
+        return rc;
+    rc = intake_reference_load(in);
     if (rc != 0)
         return rc;
     if (in->dev_print_otp)

@@ -1,5 +1,6 @@
-# The intake service: every .c of services/intake linked with libpelukan_common.
-INTAKE_SRC  := $(wildcard services/intake/*.c)
+# The intake service: every .c of services/intake and its edge (edge/)
+# linked with libpelukan_common.
+INTAKE_SRC  := $(wildcard services/intake/*.c services/intake/edge/*.c)
 INTAKE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(INTAKE_SRC))
 SERVICE_BINS += $(BUILD)/bin/pelukan-intake
 

@@ -681,7 +681,7 @@ Test(staff, every_route_as_every_role_is_allowed_or_refused_as_the_table_says)
                           r->method, path, who[w].name, st);
             } else if (!who[w].token) {
                 cr_assert_eq(st, 401, "%s %s anonymously", r->method, path);
-            } else if (r->staff && who[w].bit != INTAKE_REPORTER) {
+            } else if (intake_route_staff(r) && who[w].bit != INTAKE_REPORTER) {
                 cr_assert_eq(st, 403, "%s %s as %s: a staff role the table leaves out", r->method, path, who[w].name);
             } else {
                 cr_assert_eq(st, 401, "%s %s as %s: not a session this route takes", r->method, path, who[w].name);
@@ -689,7 +689,7 @@ Test(staff, every_route_as_every_role_is_allowed_or_refused_as_the_table_says)
             cells++;
             free(path);
             /* Logging out ends the session: log in again. */
-            if (allowed && r->staff && strcmp(r->pattern, "/v1/staff/logout") == 0) {
+            if (allowed && intake_route_staff(r) && strcmp(r->pattern, "/v1/staff/logout") == 0) {
                 free(who[w].token);
                 who[w].token = s_token(who[w].login, who[w].password);
             }

@@ -36,10 +36,6 @@ bool ctl_public_key(const ctl_t *ctl, const char *hex, uint8_t pk[32]);
 /* pelukanctl bus keygen DIR NAME...: new CURVE key pairs. */
 int ctl_bus_keygen(const ctl_t *ctl, int argc, char **argv);
 
-/* Any protobuf-c message as JSON, fields with their default value left
- * out (as proto3's JSON mapping does), bytes in hex, enums by name. */
-json_t *ctl_message_json(const ProtobufCMessage *msg);
-
 /* One event as one line: human-readable, or one JSON object; `gseq` 0
  * (a live event, not yet in the audit log) is left out. */
 void ctl_print_entry(FILE *out, uint64_t gseq, const char *producer, uint64_t epoch, uint64_t seq,

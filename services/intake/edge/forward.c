@@ -1,0 +1,188 @@
+/* forward.c -- the one handler of every forwarding route (forward.h): the
+ * path's id, the actor's agency, a constant step and the body's fields go
+ * into the row's command by name; the reply's message comes back as JSON
+ * in the row's shape. A row's names are checked against the descriptors
+ * when intake starts (intake_forward_check). */
+#include "forward.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../intake_call.h"
+#include "../intake_dispatch.h"
+#include "pelukan/error.h"
+#include "pelukan/util.h"
+
+#define S_TIMEOUT_MS 1000
+#define S_RETRIES    2
+
+static const ProtobufCMessageDescriptor *s_message_of(const ProtobufCMessageDescriptor *d, const char *field)
+{
+    const ProtobufCFieldDescriptor *f = field ? protobuf_c_message_descriptor_get_field_by_name(d, field) : NULL;
+    return f && f->type == PROTOBUF_C_TYPE_MESSAGE && f->label != PROTOBUF_C_LABEL_REPEATED ? f->descriptor : NULL;
+}
+
+static const char *s_service(const intake_forward_t *f)
+{
+    return f->to == INTAKE_TO_DISPATCH ? "dispatch" : "referral";
+}
+
+static pk_rpc_uv_t *s_rpc(const intake_call_t *c, const intake_forward_t *f)
+{
+    return f->to == INTAKE_TO_DISPATCH ? intake_dispatch_rpc(c->in->dispatch) : c->in->referral;
+}
+
+void intake_forward_answer(intake_call_t *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply,
+                           const char *field, const char *list, const char *shape)
+{
+    if (intake_cmd_failed(c, service, rc, reply))
+        return;
+    /* Another result than the route's (none): an empty object or list. */
+    const ProtobufCMessage *m = pk_pbjson_get_message(&reply->base, field);
+    json_t *shown = m ? pk_pbjson_print(m, shape) : json_object();
+    if (!shown) { /* intake_forward_check() refused such shapes at start */
+        intake_log_error(c, "%s %s: the reply does not fit the route's shape", pk_http_method(c->req),
+                         pk_http_path(c->req));
+        intake_error(c->req, 500, "internal", "Terjadi kesalahan", NULL);
+        intake_call_free(c);
+        return;
+    }
+    if (list) {
+        json_t *items = json_object_get(shown, "items");
+        json_t *out = json_pack("{s:o}", list, items ? json_incref(items) : json_array());
+        json_decref(shown);
+        shown = out;
+    }
+    intake_json(c->req, 200, shown);
+    intake_call_free(c);
+}
+
+static void s_answered(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
+{
+    intake_call_t *c = arg;
+    const intake_forward_t *f = c->route->forward;
+    intake_forward_answer(c, s_service(f), rc, reply, f->reply, f->list, f->shape);
+}
+
+/* The body into `cmd`; false when the request was answered (and freed). */
+static bool s_body(intake_call_t *c, const intake_forward_t *f, ProtobufCMessage *cmd)
+{
+    /* A step whose fields are all optional may come without a body: {}. */
+    size_t len;
+    (void)pk_http_body(c->req, &len);
+    if (len == 0)
+        c->body = json_object();
+    else if (!(c->body = intake_body(c->req))) {
+        intake_call_free(c);
+        return false;
+    }
+    json_t *errors = json_object();
+    pk_pbjson_read(c->body, cmd, f->body, errors);
+    return !intake_invalid(c, errors, f->invalid ? f->invalid : "Data tidak valid");
+}
+
+/* The path's id and the actor's agency, which a row may need; false when
+ * the request was answered 404 (not an id: it cannot exist). */
+static bool s_found(intake_call_t *c, const intake_forward_t *f, const char *id)
+{
+    if ((!(f->path_id || f->path_case) || intake_hex_id(id)) && (!f->agency || c->staff_agency[0]))
+        return true;
+    intake_error(c->req, 404, f->missing, intake_cmd_message(f->missing), NULL);
+    intake_call_free(c);
+    return false;
+}
+
+/* With an Idempotency-Key, the command's id is the key's (with who and
+ * which id): a step sent again after a lost connection is the same
+ * command, which the owner answers from its record. */
+static void s_command_id(const intake_call_t *c, const char *name, const char *id, const char *key, uint8_t cid[16])
+{
+    char *seed = pk_asprintf("%s:%s:%s:%s", name, c->staff_id, id, key);
+    crypto_generichash(cid, 16, (const uint8_t *)seed, strlen(seed), NULL, 0);
+    free(seed);
+}
+
+void intake_forward_run(intake_call_t *c)
+{
+    const intake_forward_t *f = c->route->forward;
+    const char *id = pk_http_param(c->req, 0);
+    if (!s_found(c, f, id))
+        return;
+    const char *key = f->keyed ? pk_http_header(c->req, "idempotency-key") : NULL;
+    if (key && !intake_idempotency_key_ok(key)) {
+        intake_error(c->req, 400, "bad_idempotency_key", "Idempotency-Key: 1-128 huruf, angka atau . _ : -", NULL);
+        intake_call_free(c);
+        return;
+    }
+    const ProtobufCMessageDescriptor *d = s_message_of(&pelukan__v1__command_request__descriptor, f->command);
+    ProtobufCMessage *cmd = pk_calloc(1, d->sizeof_message);
+    d->message_init(cmd);
+    if (!f->body || s_body(c, f, cmd)) {
+        if (f->path_id)
+            pk_pbjson_set_string(cmd, f->path_id, id);
+        if (f->agency)
+            pk_pbjson_set_string(cmd, f->agency, c->staff_agency);
+        if (f->constant)
+            pk_pbjson_set_int(cmd, f->constant, f->value);
+        Pelukan__V1__CommandRequest req;
+        Pelukan__V1__Actor actor;
+        intake_cmd_init(c, &req, &actor, f->path_case ? id : NULL);
+        pk_pbjson_set_message(&req.base, f->command, cmd);
+        uint8_t cid[16];
+        if (key) {
+            s_command_id(c, f->keyed, id, key, cid);
+            req.command_id = (ProtobufCBinaryData){sizeof cid, cid};
+        }
+        pk_rpc_uv_call(s_rpc(c, f), &req, S_TIMEOUT_MS, S_RETRIES, s_answered, c);
+    }
+    pk_pbjson_release(cmd);
+    free(cmd);
+}
+
+/* ---- the rows, checked ------------------------------------------------------------ */
+
+static bool s_settable(const ProtobufCMessageDescriptor *d, const char *field, ProtobufCType type)
+{
+    const ProtobufCFieldDescriptor *fd = protobuf_c_message_descriptor_get_field_by_name(d, field);
+    return fd && fd->type == type && fd->label != PROTOBUF_C_LABEL_REPEATED;
+}
+
+/* What is wrong with one row, in `bad`; false when nothing. */
+static bool s_row_wrong(const intake_route_t *r, char *bad, size_t len)
+{
+    const intake_forward_t *f = r->forward;
+    const ProtobufCMessageDescriptor *cmd = s_message_of(&pelukan__v1__command_request__descriptor, f->command);
+    const ProtobufCMessageDescriptor *reply = s_message_of(&pelukan__v1__command_reply__descriptor, f->reply);
+    bool takes_id = strchr(r->pattern, '*') != NULL;
+    const char *why = !cmd                                                           ? "no such command"
+                      : !reply                                                       ? "no such reply"
+                      : r->staff || r->handler                                       ? "a handler besides the row"
+                      : (f->to != INTAKE_TO_DISPATCH && f->to != INTAKE_TO_REFERRAL) ? "no service"
+                      : takes_id != (f->path_id || f->path_case)                     ? "the path's id unused"
+                      : (takes_id || f->agency) && !f->missing                       ? "no error code for a missing id"
+                      : f->path_id && !s_settable(cmd, f->path_id, PROTOBUF_C_TYPE_STRING) ? "no such id field"
+                      : f->agency && !s_settable(cmd, f->agency, PROTOBUF_C_TYPE_STRING)   ? "no such agency field"
+                      : f->constant && !s_settable(cmd, f->constant, PROTOBUF_C_TYPE_ENUM) ? "no such step field"
+                                                                                           : NULL;
+    if (why) {
+        snprintf(bad, len, "%s", why);
+        return true;
+    }
+    if (f->body && !pk_pbjson_rules_ok(cmd, f->body, bad, len))
+        return true;
+    return !pk_pbjson_shape_ok(reply, f->shape, bad, len);
+}
+
+int intake_forward_check(const intake_route_t *routes, const pk_log_t *log)
+{
+    for (const intake_route_t *r = routes; r->method; r++) {
+        char bad[160] = "";
+        if (r->forward && s_row_wrong(r, bad, sizeof bad)) {
+            pk_log_error(log, "route %s %s: %s, refusing to start", r->method, r->pattern, bad);
+            return PK_ECONFIG;
+        }
+    }
+    return 0;
+}

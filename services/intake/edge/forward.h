@@ -1,0 +1,63 @@
+/* forward.h -- the edge's forwarding routes: a route that only turns a
+ * request into another service's command and its reply into JSON is one
+ * row of the route table (routes.c) with a forward part, and this file's
+ * one handler runs every such row from its descriptors (pelukan/pbjson.h).
+ * No forwarding route has code of its own. */
+#ifndef INTAKE_EDGE_FORWARD_H
+#define INTAKE_EDGE_FORWARD_H
+
+#include <stdbool.h>
+
+#include "pelukan/log.h"
+#include "pelukan/pbjson.h"
+#include "pelukan/v1/commands.pb-c.h"
+
+struct intake_call;
+struct intake_route;
+
+typedef enum {
+    INTAKE_TO_DISPATCH = 1,
+    INTAKE_TO_REFERRAL,
+} intake_to_t;
+
+typedef struct intake_forward {
+    intake_to_t to;
+    const char *command;  /* the CommandRequest's field: "visit_step" */
+    const char *path_id;  /* the path's id goes to this field of the command */
+    bool path_case;       /* ... or is the request's case (CommandRequest.case_id) */
+    const char *missing;  /* the error code (404) when the path's id is not an id */
+    const char *agency;   /* the actor's agency goes to this field (the actor must have one) */
+    const char *constant; /* this field holds `value` (a step) */
+    int value;
+    const pk_pbjson_rule_t *body; /* the body's fields; NULL: the route reads no body */
+    const char *invalid;          /* the 422's message */
+    const char *keyed;            /* an Idempotency-Key makes the command's id, under this name */
+    const char *reply;            /* the CommandReply's field shown ... */
+    const char *list;             /* ... its items as {"<list>": [...]}; NULL: the message itself */
+    const char *shape;            /* the fields shown (pk_pbjson_print) */
+} intake_forward_t;
+
+/* The fields the API shows of other services' messages. */
+#define INTAKE_SHAPE_VISIT     "visit_id case_id state kecamatan_code? assigned_at_us identification_id? location{lat lon}"
+#define INTAKE_SHAPE_COMPANION "companion_id badge on_duty load sex? languages kecamatan_codes"
+#define INTAKE_SHAPE_AGENCY    "code name kind services contact"
+#define INTAKE_SHAPE_REFERRAL                                                                                          \
+    "referral_id case_id agency_code services urgent reason_code legal_basis_code? state decline_reason_code?"         \
+    " outcome_code? created_at_us due_at_us follow_ups overdue"
+
+/* Runs the forward part of the request's route (a staff route's handler). */
+void intake_forward_run(struct intake_call *c);
+
+/* Answers a command's reply from `service` and frees the call: a failure
+ * as intake_cmd_failed() does; otherwise 200 with the reply's field
+ * `field` in `shape` (with `list`: its items as {"<list>": [...]}). What
+ * a route that checks something first and then forwards answers with. */
+void intake_forward_answer(struct intake_call *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply,
+                           const char *field, const char *list, const char *shape);
+
+/* 0 when every forwarding row of `routes` names fields its messages have;
+ * otherwise logs the first wrong name and returns PK_ECONFIG (intake does
+ * not start, and a unit test runs this on the table). */
+int intake_forward_check(const struct intake_route *routes, const pk_log_t *log);
+
+#endif

@@ -1,0 +1,156 @@
+/* routes.c -- the edge's route table: the authorization matrix (who may
+ * call what) and, for a route that only forwards to another service, all
+ * of it: the command, where its fields come from, the body's rules and
+ * the reply's fields shown (forward.h). intake_routes[] is the API: the
+ * OpenAPI file describes exactly these rows (test_intake_openapi) and a
+ * test calls every row as every role (test_staff). */
+#include "../intake.h"
+#include "../intake_approach.h"
+#include "../intake_case.h"
+#include "../intake_dispatch.h"
+#include "../intake_referral.h"
+#include "../intake_staff.h"
+#include "forward.h"
+
+/* The path's id, and what a wrong one is told. */
+#define S_VISIT_ID       .path_id = "visit_id", .missing = "visit_not_found"
+#define S_REFERRAL_ID    .path_id = "referral_id", .missing = "referral_not_found", .agency = "agency_code"
+#define S_STEP(of, step) .constant = "step", .value = PELUKAN__V1__##of##_STEP__STEP__STEP_##step
+
+/* The bodies the forwarding routes take. */
+static const pk_pbjson_rule_t s_nothing[] = {{.field = NULL}};
+static const pk_pbjson_rule_t s_visit_decline[] = {
+    {"reason_code", PK_PBJSON_CODE, true, 0, "unavailable, too_far, unsafe, conflict_of_interest atau other"},
+    {.field = NULL}};
+static const pk_pbjson_rule_t s_identification[] = {
+    {"situation_confirmed", PK_PBJSON_BOOL, true, 0, NULL},
+    {"immediate_danger", PK_PBJSON_BOOL, true, 0, NULL},
+    {"referral_consent", PK_PBJSON_BOOL, true, 0, NULL},
+    {"needs", PK_PBJSON_CODES, false, 5, NULL},
+    {"recommended_services", PK_PBJSON_CODES, false, 8, NULL},
+    {"recommended_agencies", PK_PBJSON_CODES, false, 5, NULL},
+    {"consented_agencies", PK_PBJSON_CODES, false, 5, NULL},
+    {"guardian_situation", PK_PBJSON_CODE, true, 0, "wajib diisi (not_child jika bukan anak)"},
+    {"notes", PK_PBJSON_TEXT, false, 8000, NULL},
+    {.field = NULL}};
+static const pk_pbjson_rule_t s_referral_decline[] = {{"reason_code", PK_PBJSON_CODE, true, 0, NULL}, {.field = NULL}};
+static const pk_pbjson_rule_t s_referral_close[] = {{"outcome_code", PK_PBJSON_CODE, true, 0, NULL}, {.field = NULL}};
+static const pk_pbjson_rule_t s_follow_up[] = {{"service_code", PK_PBJSON_CODE, true, 0, NULL},
+                                               {"next_step_code", PK_PBJSON_CODE, false, 0, NULL},
+                                               {"notes", PK_PBJSON_TEXT, false, 4000, NULL},
+                                               {.field = NULL}};
+
+const intake_route_t intake_routes[] = {
+    {"GET", "/v1/app-config", INTAKE_ANYONE, intake_web_config, NULL, NULL},
+    {"GET", "/.well-known/assetlinks.json", INTAKE_ANYONE, intake_web_assetlinks, NULL, NULL},
+    {"GET", "/v1/catalog", INTAKE_ANYONE, intake_reference_catalog, NULL, NULL},
+    {"GET", "/v1/regions", INTAKE_ANYONE, intake_reference_regions, NULL, NULL},
+    {"POST", "/v1/auth/otp", INTAKE_ANYONE, intake_otp_request, NULL, NULL},
+    {"POST", "/v1/auth/otp/verify", INTAKE_ANYONE, intake_otp_verify, NULL, NULL},
+    {"POST", "/v1/auth/logout", INTAKE_REPORTER, intake_logout, NULL, NULL},
+    {"POST", "/v1/auth/logout-all", INTAKE_REPORTER, intake_logout_all, NULL, NULL},
+    {"POST", "/v1/reports", INTAKE_REPORTER, intake_report_create, NULL, NULL},
+    {"GET", "/v1/reports", INTAKE_REPORTER, intake_report_list, NULL, NULL},
+    {"GET", "/v1/reports/*", INTAKE_REPORTER, intake_report_get, NULL, NULL},
+    {"POST", "/v1/reports/*/withdraw", INTAKE_REPORTER, intake_report_withdraw, NULL, NULL},
+    {"PUT", "/v1/me/contact-safety", INTAKE_REPORTER, intake_contact_safety, NULL, NULL},
+    {"POST", "/v1/staff/login", INTAKE_ANYONE, intake_staff_login, NULL, NULL},
+    {"POST", "/v1/staff/logout", INTAKE_STAFF, NULL, intake_staff_logout, NULL},
+    {"POST", "/v1/staff/password", INTAKE_STAFF, NULL, intake_staff_password, NULL},
+    {"GET", "/v1/staff/push", INTAKE_STAFF, NULL, intake_push_get, NULL},
+    {"PUT", "/v1/staff/push", INTAKE_STAFF, NULL, intake_push_set, NULL},
+    {"DELETE", "/v1/staff/push", INTAKE_STAFF, NULL, intake_push_drop, NULL},
+    {"GET", "/v1/staff/duty", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_duty_get, NULL},
+    {"PUT", "/v1/staff/duty", INTAKE_ADMIN, NULL, intake_duty_set, NULL},
+    {"GET", "/v1/staff/accounts", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_staff_account_list, NULL},
+    {"POST", "/v1/staff/accounts", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_staff_account_create, NULL},
+    {"POST", "/v1/staff/accounts/*/disable", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_staff_account_disable,
+     NULL},
+    {"POST", "/v1/staff/accounts/*/unlock", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_staff_account_unlock, NULL},
+    {"POST", "/v1/staff/accounts/*/password", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_staff_account_reset, NULL},
+    {"PUT", "/v1/staff/accounts/*/companion", INTAKE_ADMIN, NULL, intake_companions_set, NULL},
+    {"GET", "/v1/staff/companions", INTAKE_ADMIN,
+     .forward = &(const intake_forward_t){INTAKE_TO_DISPATCH, "list_companions", .reply = "companions",
+                                          .list = "companions", .shape = "items{" INTAKE_SHAPE_COMPANION "}"}},
+    {"GET", "/v1/staff/events", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_COMPANION | INTAKE_AGENCY, NULL,
+     intake_staff_events, NULL},
+    {"GET", "/v1/staff/cases", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_COMPANION | INTAKE_AGENCY, NULL,
+     intake_admin_queue, NULL},
+    {"GET", "/v1/staff/cases/*", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_COMPANION | INTAKE_AGENCY, NULL,
+     intake_admin_case, NULL},
+    {"POST", "/v1/staff/cases/*/calls", INTAKE_ADMIN, NULL, intake_admin_call, NULL},
+    {"POST", "/v1/staff/cases/*/verify", INTAKE_ADMIN, NULL, intake_admin_verify, NULL},
+    {"POST", "/v1/staff/cases/*/reject", INTAKE_ADMIN, NULL, intake_admin_reject, NULL},
+    {"POST", "/v1/staff/cases/*/duplicate", INTAKE_ADMIN, NULL, intake_admin_duplicate, NULL},
+    {"POST", "/v1/staff/cases/*/notes", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_admin_note, NULL},
+    {"POST", "/v1/staff/cases/*/reach-request/done", INTAKE_ADMIN, NULL, intake_reach_done, NULL},
+    {"GET", "/v1/staff/cases/*/notes", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_notes_get, NULL},
+    {"GET", "/v1/staff/cases/*/identification-notes", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL,
+     intake_notes_identification, NULL},
+    {"GET", "/v1/staff/cases/*/follow-ups", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_AGENCY, NULL,
+     intake_notes_follow_ups, NULL},
+    {"POST", "/v1/staff/cases/*/erasure", INTAKE_SUPERVISOR, NULL, intake_erasure_request, NULL},
+    {"POST", "/v1/staff/erasures/*/approve", INTAKE_SUPERVISOR, NULL, intake_erasure_approve, NULL},
+    {"POST", "/v1/staff/erasures/*/stop", INTAKE_SUPERVISOR, NULL, intake_erasure_stop, NULL},
+    {"GET", "/v1/staff/cases/*/companions", INTAKE_ADMIN, NULL, intake_dispatch_suggest, NULL},
+    {"POST", "/v1/staff/cases/*/assign", INTAKE_ADMIN, NULL, intake_dispatch_assign, NULL},
+    {"GET", "/v1/staff/cases/*/companion/stream", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_approach_staff_stream,
+     NULL},
+    {"PUT", "/v1/companion/status", INTAKE_COMPANION, NULL, intake_dispatch_status, NULL},
+    {"GET", "/v1/companion/status", INTAKE_COMPANION, NULL, intake_companion_own_status, NULL},
+    {"POST", "/v1/companion/location", INTAKE_COMPANION, NULL, intake_dispatch_location, NULL},
+    {"GET", "/v1/companion/visits", INTAKE_COMPANION,
+     .forward = &(const intake_forward_t){INTAKE_TO_DISPATCH, "list_visits", .reply = "visits", .list = "visits",
+                                          .shape = "items{" INTAKE_SHAPE_VISIT "}"}},
+    {"GET", "/v1/companion/cases/*/brief", INTAKE_COMPANION, NULL, intake_brief_get, NULL},
+    {"POST", "/v1/companion/cases/*/reach-request", INTAKE_COMPANION, NULL, intake_reach_request, NULL},
+    {"GET", "/v1/companion/visits/*", INTAKE_COMPANION,
+     .forward = &(const intake_forward_t){INTAKE_TO_DISPATCH, "get_visit", S_VISIT_ID, .reply = "visit",
+                                          .shape = INTAKE_SHAPE_VISIT}},
+    {"POST", "/v1/companion/visits/*/accept", INTAKE_COMPANION,
+     .forward = &(const intake_forward_t){INTAKE_TO_DISPATCH, "visit_step", S_VISIT_ID, S_STEP(VISIT, ACCEPT),
+                                          .body = s_nothing, .reply = "visit", .shape = INTAKE_SHAPE_VISIT}},
+    {"POST", "/v1/companion/visits/*/en-route", INTAKE_COMPANION,
+     .forward = &(const intake_forward_t){INTAKE_TO_DISPATCH, "visit_step", S_VISIT_ID, S_STEP(VISIT, EN_ROUTE),
+                                          .body = s_nothing, .reply = "visit", .shape = INTAKE_SHAPE_VISIT}},
+    {"POST", "/v1/companion/visits/*/arrived", INTAKE_COMPANION,
+     .forward = &(const intake_forward_t){INTAKE_TO_DISPATCH, "visit_step", S_VISIT_ID, S_STEP(VISIT, ARRIVED),
+                                          .body = s_nothing, .reply = "visit", .shape = INTAKE_SHAPE_VISIT}},
+    {"POST", "/v1/companion/visits/*/decline", INTAKE_COMPANION,
+     .forward = &(const intake_forward_t){INTAKE_TO_DISPATCH, "visit_step", S_VISIT_ID, S_STEP(VISIT, DECLINE),
+                                          .body = s_visit_decline, .reply = "visit", .shape = INTAKE_SHAPE_VISIT}},
+    {"POST", "/v1/companion/visits/*/identification", INTAKE_COMPANION,
+     .forward = &(const intake_forward_t){INTAKE_TO_DISPATCH, "submit_identification", S_VISIT_ID,
+                                          .body = s_identification, .invalid = "Laporan identifikasi tidak valid",
+                                          .keyed = "identification", .reply = "visit", .shape = INTAKE_SHAPE_VISIT}},
+    {"GET", "/v1/staff/agencies", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_AGENCY,
+     .forward = &(const intake_forward_t){INTAKE_TO_REFERRAL, "list_agencies", .reply = "agencies", .list = "agencies",
+                                          .shape = "items{" INTAKE_SHAPE_AGENCY "}"}},
+    {"POST", "/v1/staff/cases/*/referrals", INTAKE_ADMIN, NULL, intake_referral_create, NULL},
+    {"GET", "/v1/staff/cases/*/referrals", INTAKE_ADMIN | INTAKE_SUPERVISOR,
+     .forward = &(const intake_forward_t){INTAKE_TO_REFERRAL, "list_referrals", .path_case = true,
+                                          .missing = "not_found", .reply = "referrals", .list = "referrals",
+                                          .shape = "items{" INTAKE_SHAPE_REFERRAL "}"}},
+    {"GET", "/v1/agency/referrals", INTAKE_AGENCY,
+     .forward = &(const intake_forward_t){INTAKE_TO_REFERRAL, "list_referrals", .missing = "referral_not_found",
+                                          .agency = "agency_code", .reply = "referrals", .list = "referrals",
+                                          .shape = "items{" INTAKE_SHAPE_REFERRAL "}"}},
+    {"POST", "/v1/agency/referrals/*/accept", INTAKE_AGENCY,
+     .forward = &(const intake_forward_t){INTAKE_TO_REFERRAL, "referral_step", S_REFERRAL_ID, S_STEP(REFERRAL, ACCEPT),
+                                          .body = s_nothing, .reply = "referral", .shape = INTAKE_SHAPE_REFERRAL}},
+    {"POST", "/v1/agency/referrals/*/decline", INTAKE_AGENCY,
+     .forward =
+         &(const intake_forward_t){INTAKE_TO_REFERRAL, "referral_step", S_REFERRAL_ID, S_STEP(REFERRAL, DECLINE),
+                                   .body = s_referral_decline, .reply = "referral", .shape = INTAKE_SHAPE_REFERRAL}},
+    {"POST", "/v1/agency/referrals/*/follow-ups", INTAKE_AGENCY,
+     .forward = &(const intake_forward_t){INTAKE_TO_REFERRAL, "record_follow_up", S_REFERRAL_ID, .body = s_follow_up,
+                                          .invalid = "Tindak lanjut tidak valid", .reply = "referral",
+                                          .shape = INTAKE_SHAPE_REFERRAL}},
+    {"POST", "/v1/agency/referrals/*/close", INTAKE_AGENCY,
+     .forward =
+         &(const intake_forward_t){INTAKE_TO_REFERRAL, "referral_step", S_REFERRAL_ID, S_STEP(REFERRAL, CLOSE),
+                                   .body = s_referral_close, .reply = "referral", .shape = INTAKE_SHAPE_REFERRAL}},
+    {"GET", "/v1/reports/*/companion", INTAKE_REPORTER, intake_approach_report, NULL, NULL},
+    {"GET", "/v1/reports/*/companion/stream", INTAKE_REPORTER, intake_approach_report_stream, NULL, NULL},
+    {.method = NULL},
+};
