@@ -123,7 +123,9 @@ lint: deps $(PROTO_H) tools/lint/node_modules/.stamp
 	@! grep -rn 'INSERT INTO outbox' services/ || { echo "lint: write outbox rows with PK_OUTBOX_INSERT_SQL/_SELECT or pk_outbox_add"; exit 1; }
 	@# pelukanctl makes accounts with common's checks, not intake's code (issue 24).
 	@! grep -rn 'services/intake\|INTAKE_LIB' tools/pelukanctl/ || { echo "lint: pelukanctl must not use intake's code or headers"; exit 1; }
-	@echo "lint: clean (cppcheck, redocly, buf lint, buf breaking against $(PROTO_BASELINE), outbox rows through common, pelukanctl apart from intake)"
+	@# The edge never touches the database: no SQL, no database client, no store (issue 24, step 1).
+	@! grep -rnE 'pk_db_|pk_pg_|SELECT |INSERT INTO|UPDATE |DELETE FROM|intake_store\.h' services/intake/edge/ || { echo "lint: the edge (services/intake/edge/) must not touch the database"; exit 1; }
+	@echo "lint: clean (cppcheck, redocly, buf lint, buf breaking against $(PROTO_BASELINE), outbox rows through common, pelukanctl apart from intake, the edge apart from the database)"
 
 clean:
 	rm -rf build build-asan web/src/shared/api/schema.d.ts

@@ -5,4 +5,5 @@ COMMON_LIB  := $(BUILD)/lib/libpelukan_common.a
 
 $(COMMON_LIB): $(COMMON_OBJS) $(PROTO_OBJS)
 	@mkdir -p $(dir $@)
+	@rm -f $@ # an archive keeps members whose source was moved or removed
 	$(AR) rcs $@ $^

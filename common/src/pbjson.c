@@ -285,19 +285,10 @@ bool pk_pbjson_shape_ok(const ProtobufCMessageDescriptor *desc, const char *shap
 
 /* ---- reading ------------------------------------------------------------------------ */
 
-/* Characters of a UTF-8 string (jansson's strings are valid UTF-8). */
-static size_t s_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((uint8_t)*s & 0xC0) != 0x80;
-    return n;
-}
-
 static bool s_code_ok(const json_t *v, unsigned max)
 {
     const char *s = json_string_value(v);
-    return s && *s && s_chars(s) <= (max ? max : 64);
+    return s && *s && pk_utf8_chars(s) <= (max ? max : 64);
 }
 
 static void s_set_strings(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f, const json_t *a)
@@ -326,7 +317,7 @@ static const char *s_read_one(const json_t *body, ProtobufCMessage *msg, const p
     case PK_PBJSON_TEXT:
         if (!v && r->required)
             return r->hint ? r->hint : "wajib diisi";
-        if (v && (!json_is_string(v) || (r->max && s_chars(json_string_value(v)) > r->max)))
+        if (v && (!json_is_string(v) || (r->max && pk_utf8_chars(json_string_value(v)) > r->max)))
             return r->hint ? r->hint : "teks";
         break;
     case PK_PBJSON_BOOL:

@@ -135,6 +135,14 @@ int pk_read_file(const char *path, char **out, size_t *len)
     return 0;
 }
 
+size_t pk_utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80; /* every byte but a continuation */
+    return n;
+}
+
 bool pk_utf8_valid(const void *data, size_t len)
 {
     const unsigned char *p = data;

@@ -11,4 +11,5 @@ $(BUILD)/bin/pelukan-audit: $(AUDIT_OBJS) $(COMMON_LIB)
 AUDIT_LIB := $(BUILD)/lib/libpelukan_audit.a
 $(AUDIT_LIB): $(filter-out %/main.o,$(AUDIT_OBJS))
 	@mkdir -p $(dir $@)
+	@rm -f $@ # an archive keeps members whose source was moved or removed
 	$(AR) rcs $@ $^

@@ -11,4 +11,5 @@ $(BUILD)/bin/pelukan-dispatch: $(DISPATCH_OBJS) $(COMMON_LIB)
 DISPATCH_LIB := $(BUILD)/lib/libpelukan_dispatch.a
 $(DISPATCH_LIB): $(filter-out %/main.o,$(DISPATCH_OBJS))
 	@mkdir -p $(dir $@)
+	@rm -f $@ # an archive keeps members whose source was moved or removed
 	$(AR) rcs $@ $^

@@ -29,7 +29,7 @@ typedef struct {
     const pk_keyring_t *keys;
     intake_catalog_t *catalog;
     char *catalog_json, *regions_json; /* GET /v1/catalog, /v1/regions */
-    struct intake_web *web;            /* the web apps at / (intake_web.c) */
+    struct intake_web *web;            /* the web apps at / (edge/edge_web.c) */
     intake_notify_t *notify;
     bool dev_print_otp;
     int otp_ttl_s;
@@ -79,10 +79,10 @@ typedef struct intake_route {
     unsigned roles;
     pk_http_handler_fn handler;
     void (*staff)(struct intake_call *c);
-    const struct intake_forward *forward; /* a staff route that only forwards (edge/forward.h) */
+    const struct intake_forward *forward; /* a staff route that only forwards (edge/edge_forward.h) */
 } intake_route_t;
 
-/* The table (edge/routes.c). */
+/* The table (edge/edge_routes.c). */
 extern const intake_route_t intake_routes[];
 
 /* A staff route: the session checked and the role too before it runs. */
@@ -104,7 +104,7 @@ extern const char intake_sql_report_submit[];
 /* The codes requests are checked against, and the code lists and regions
  * the apps show, read from the seed tables (intake_reference.c). */
 int intake_reference_load(intake_t *in);
-/* The web apps built into `dir`, served at / (intake_web.c). */
+/* The web apps built into `dir`, served at / (edge/edge_web.c). */
 typedef struct intake_web intake_web_t;
 /* The numbers the reporter's app offers a reporter in danger now; an empty
  * one is not shown. */

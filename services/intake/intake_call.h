@@ -3,8 +3,8 @@
 #ifndef INTAKE_CALL_H
 #define INTAKE_CALL_H
 
+#include "edge/edge_json.h"
 #include "intake.h"
-#include "intake_http.h"
 #include "pelukan/v1/commands.pb-c.h"
 
 typedef struct intake_call {
@@ -116,28 +116,11 @@ void intake_cmd_init(const intake_call_t *c, Pelukan__V1__CommandRequest *req, P
 bool intake_cmd_failed(intake_call_t *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply);
 /* The Indonesian message for an error code of another service. */
 const char *intake_cmd_message(const char *code);
-/* A 32-digit lowercase hex id. */
-bool intake_hex_id(const char *s);
-/* An Idempotency-Key: a plain token of 1-128 letters, digits, . _ : -
- * (review L1: nothing odd reaches SQL or the log). */
-bool intake_idempotency_key_ok(const char *key);
-/* The request's JSON body (into c->body) and a new errors object holding
- * its members other than `allowed`; NULL when the body was refused (answered
- * and `c` freed). */
-json_t *intake_strict_body(intake_call_t *c, const char *const *allowed);
 /* A protobuf list of codes as a JSON array of strings. */
 json_t *intake_json_strings(char *const *v, size_t n);
 /* The first word of a staff member's display name (what a reporter sees of
  * a companion), cut to fit `cap`. */
 void intake_first_name(const char *display_name, char *out, size_t cap);
-/* An array of short strings (borrowed from `body`, NULL-terminated; caller
- * frees the vector), or NULL and an error. Absent: an empty vector. */
-const char **intake_strings(const json_t *body, const char *field, size_t max, size_t *n, json_t *errors);
-/* A boolean member into *out; false (and an error when it is required or
- * not a boolean) when it cannot. */
-bool intake_bool_field(const json_t *body, const char *field, bool required, bool *out, json_t *errors);
-/* A short code member, or NULL (with an error when required or malformed). */
-const char *intake_code_field(const json_t *body, const char *field, bool required, json_t *errors);
 
 /* POST /v1/auth/otp and POST /v1/auth/otp/verify (intake_auth.c). */
 void intake_otp_request(pk_http_req_t *req, void *arg);

@@ -1,6 +1,6 @@
 /* intake_cmd.c -- what the routes that send commands to other services
  * share: the request's actor and correlation, the answer to a failed
- * command, and strict checks of JSON bodies. */
+ * command (the checks of a body's fields are the edge's: edge/edge_json.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +31,7 @@ static const struct {
     {"referral_not_found", "Rujukan tidak ditemukan"},
     {"invalid_referral_state", "Langkah ini tidak sesuai status rujukan"},
     {"invalid_value", "Data tidak valid"},
-    {"not_found", "Kasus tidak ditemukan"}, /* a route's case id that is not an id (edge/routes.c) */
+    {"not_found", "Kasus tidak ditemukan"}, /* a route's case id that is not an id (edge/edge_routes.c) */
 };
 
 const char *intake_cmd_message(const char *code)
@@ -78,99 +78,4 @@ void intake_cmd_init(const intake_call_t *c, Pelukan__V1__CommandRequest *req, P
     req->actor = actor;
     req->correlation_id = (char *)pk_http_request_id(c->req);
     req->case_id = (char *)(case_id ? case_id : "");
-}
-
-bool intake_hex_id(const char *s)
-{
-    return s && strlen(s) == PK_ID_HEX_LEN && strspn(s, "0123456789abcdef") == PK_ID_HEX_LEN;
-}
-
-bool intake_idempotency_key_ok(const char *key)
-{
-    size_t len = key ? strlen(key) : 0;
-    return len > 0 && len <= 128 &&
-           strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") == len;
-}
-
-static void s_only(const json_t *body, const char *const *allowed, json_t *errors)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)body, key, v)
-    {
-        bool ok = false;
-        for (const char *const *a = allowed; *a && !ok; a++)
-            ok = strcmp(*a, key) == 0;
-        if (!ok)
-            json_object_set_new(errors, key, json_string("tidak dikenal"));
-    }
-}
-
-json_t *intake_strict_body(intake_call_t *c, const char *const *allowed)
-{
-    /* A step whose fields are all optional may be sent without a body, or
-     * with an empty one, whatever its Content-Type: it means {}. */
-    size_t len;
-    (void)pk_http_body(c->req, &len);
-    if (len == 0) {
-        c->body = json_object();
-        return json_object();
-    }
-    if (!(c->body = intake_body(c->req))) {
-        intake_call_free(c);
-        return NULL;
-    }
-    json_t *errors = json_object();
-    s_only(c->body, allowed, errors);
-    return errors;
-}
-
-const char **intake_strings(const json_t *body, const char *field, size_t max, size_t *n, json_t *errors)
-{
-    json_t *a = json_object_get(body, field);
-    *n = 0;
-    if (!a)
-        return pk_calloc(1, sizeof(char *));
-    if (!json_is_array(a) || json_array_size(a) > max) {
-        json_object_set_new(errors, field, json_string("daftar kode"));
-        return NULL;
-    }
-    const char **out = pk_calloc(json_array_size(a) + 1, sizeof(char *));
-    for (size_t i = 0; i < json_array_size(a); i++) {
-        const char *s = json_string_value(json_array_get(a, i));
-        if (!s || strlen(s) > 64) {
-            json_object_set_new(errors, field, json_string("daftar kode"));
-            free(out);
-            return NULL;
-        }
-        out[(*n)++] = s;
-    }
-    return out;
-}
-
-bool intake_bool_field(const json_t *body, const char *field, bool required, bool *out, json_t *errors)
-{
-    json_t *v = json_object_get(body, field);
-    if (!v) {
-        if (required)
-            json_object_set_new(errors, field, json_string("wajib diisi"));
-        return false;
-    }
-    if (!json_is_boolean(v)) {
-        json_object_set_new(errors, field, json_string("true atau false"));
-        return false;
-    }
-    *out = json_is_true(v);
-    return true;
-}
-
-const char *intake_code_field(const json_t *body, const char *field, bool required, json_t *errors)
-{
-    json_t *v = json_object_get(body, field);
-    const char *s = json_string_value(v);
-    if ((!v && required) || (v && (!s || !*s || strlen(s) > 64))) {
-        json_object_set_new(errors, field, json_string(required ? "wajib diisi (kode)" : "kode"));
-        return NULL;
-    }
-    return s;
 }

@@ -2,13 +2,13 @@
  * who covers which kecamatan, their sex and languages (issue 22 §2), and a
  * companion's own duty after a reload. Dispatch owns these; intake checks
  * the account and forwards. The admin's list of companions is a row of the
- * route table (edge/routes.c). */
+ * route table (edge/edge_routes.c). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "edge/forward.h"
+#include "edge/edge_forward.h"
 #include "intake_call.h"
 #include "intake_dispatch.h"
 

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "edge/edge_json.h"
 #include "intake_call.h"
-#include "intake_http.h"
 #include "intake_report.h"
 #include "intake_staff.h"
 #include "pelukan/account.h"

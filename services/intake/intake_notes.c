@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "edge/edge_json.h"
 #include "intake.h"
 #include "intake_call.h"
 #include "intake_dispatch.h"
-#include "intake_http.h"
 #include "intake_staff.h"
 
 /* $1 the case. */

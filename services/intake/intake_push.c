@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "edge/edge_json.h"
 #include "intake.h"
 #include "intake_call.h"
-#include "intake_http.h"
 #include "intake_staff.h"
 
 /* $1 the staff member. */

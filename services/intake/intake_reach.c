@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "edge/edge_json.h"
 #include "intake.h"
 #include "intake_call.h"
-#include "intake_http.h"
 #include "intake_staff.h"
 
 static const char *const s_reasons[] = {"cannot_find_place", "arrange_meeting", "need_information",

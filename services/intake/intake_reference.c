@@ -8,9 +8,9 @@
 
 #include <jansson.h>
 
+#include "edge/edge_json.h"
 #include "intake.h"
 #include "intake_case.h"
-#include "intake_http.h"
 #include "pelukan/util.h"
 
 /* The codes a request may use, by kind. */

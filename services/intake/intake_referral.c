@@ -1,14 +1,14 @@
 /* intake_referral.c -- an admin's referral of an assessed case: intake
  * checks that the case may be referred, referral checks consent per
  * destination. The agency directory, a case's referrals and the agency
- * user's steps are rows of the route table (edge/routes.c). An agency user
+ * user's steps are rows of the route table (edge/edge_routes.c). An agency user
  * sees a case's personal data only through the case detail (intake_admin.c),
  * only once their agency accepted, each opening recorded. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "edge/forward.h"
+#include "edge/edge_forward.h"
 #include "intake_call.h"
 #include "intake_case.h"
 #include "intake_referral.h"

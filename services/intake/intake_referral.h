@@ -1,6 +1,6 @@
 /* intake_referral.h -- the referral of a case (intake_referral.c), which
  * intake checks before referral is asked. The other referral routes are
- * rows of the route table (edge/routes.c). */
+ * rows of the route table (edge/edge_routes.c). */
 #ifndef INTAKE_REFERRAL_H
 #define INTAKE_REFERRAL_H
 

@@ -2,13 +2,13 @@
  * /v1/companion/status), which needs her name from intake's staff table
  * before it goes to dispatch, and the answer of a command that returns a
  * visit. Her visits and their steps are rows of the route table
- * (edge/routes.c); the admin's side is intake_dispatch.c. */
+ * (edge/edge_routes.c); the admin's side is intake_dispatch.c. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "edge/forward.h"
+#include "edge/edge_forward.h"
 #include "intake_call.h"
 #include "intake_case.h"
 #include "intake_dispatch.h"

@@ -12,4 +12,5 @@ $(BUILD)/bin/pelukan-intake: $(INTAKE_OBJS) $(COMMON_LIB)
 INTAKE_LIB := $(BUILD)/lib/libpelukan_intake.a
 $(INTAKE_LIB): $(filter-out %/main.o,$(INTAKE_OBJS))
 	@mkdir -p $(dir $@)
+	@rm -f $@ # an archive keeps members whose source was moved or removed
 	$(AR) rcs $@ $^

@@ -2,12 +2,14 @@
  * admin's live stream (the 201 of POST /v1/reports as the client received
  * it -> its line on GET /v1/staff/events; every line is kept with its time
  * and matched after the run, so none is lost to the order of the two), and
- * what a staff login costs (Argon2id). 200 reports from 20 reporters: p50,
- * p95 and the maximum (200 samples make no p99). Prints BENCH lines; never
- * fails a test run. */
+ * what a staff login costs (Argon2id), alone and while reports are being
+ * submitted (issue 24's decision 1: a password check holds up no report).
+ * 200 reports from 20 reporters: p50, p95 and the maximum (200 samples make
+ * no p99). Prints BENCH lines; never fails a test run. */
 #include <curl/curl.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +58,86 @@ static size_t s_on_data(char *data, size_t size, size_t n, void *arg)
 
 static char *s_token;
 
+/* ---- logins while reports are submitted ---------------------------------------- */
+
+#define S_SENDERS     4  /* threads submitting reports, each with its own reporters */
+#define S_LOGIN_STAFF 8  /* distinct admins logging in */
+#define S_LOGINS      48 /* logins timed, two at a time */
+
+static char *s_reporters[S_REPORTERS];
+static volatile bool s_stop;
+static volatile int s_reports_ok;
+
+static void *s_sender(void *arg)
+{
+    int k = (int)(intptr_t)arg, n = 0;
+    while (!s_stop) {
+        char key[48];
+        snprintf(key, sizeof key, "load-%d-%d", k, n);
+        int st = pkt_intake_call(&T, "POST", "/v1/reports",
+                                 "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"sex\":\"F\",\"age\":30},"
+                                 "\"violence_forms\":[\"psikis\"],\"location\":{\"kecamatan_code\":\"32.06.24\"}}",
+                                 s_reporters[(k + S_SENDERS * n) % S_REPORTERS], key, NULL);
+        if (st == 201)
+            __atomic_add_fetch(&s_reports_ok, 1, __ATOMIC_RELAXED);
+        n++;
+    }
+    return NULL;
+}
+
+static double s_login_ms[S_LOGINS];
+
+static void *s_logins(void *arg)
+{
+    int half = (int)(intptr_t)arg;
+    for (int i = half; i < S_LOGINS; i += 2) {
+        char body[128];
+        snprintf(body, sizeof body, "{\"login\":\"loadadmin%d\",\"password\":\"load-admin-password-%d\"}",
+                 i % S_LOGIN_STAFF, i % S_LOGIN_STAFF);
+        double t0 = pkt_now_ms();
+        int st = pkt_intake_call(&T, "POST", "/v1/staff/login", body, NULL, NULL, NULL);
+        s_login_ms[i] = st == 200 ? pkt_now_ms() - t0 : INFINITY; /* a refused login: infinitely slow */
+    }
+    return NULL;
+}
+
+static void s_logins_under_reports(void)
+{
+    char *in = pk_asprintf("%s/load-pw", pkt_env("PKTEST_TMP"));
+    for (int a = 0; a < S_LOGIN_STAFF; a++) {
+        FILE *f = fopen(in, "w");
+        fprintf(f, "load-admin-password-%d\n", a);
+        fclose(f);
+        char *cmd = pk_asprintf("staff add --login loadadmin%d --name Load --role admin --password-stdin", a);
+        pkt_ctl(T.env, cmd, in, NULL);
+        free(cmd);
+    }
+    unlink(in);
+    free(in);
+    pthread_t senders[S_SENDERS], loggers[2];
+    for (int k = 0; k < S_SENDERS; k++)
+        pthread_create(&senders[k], NULL, s_sender, (void *)(intptr_t)k);
+    for (double end = pkt_now_ms() + 60000; s_reports_ok == 0 && pkt_now_ms() < end;)
+        usleep(10000);
+    int before = s_reports_ok;
+    double t0 = pkt_now_ms();
+    for (int h = 0; h < 2; h++)
+        pthread_create(&loggers[h], NULL, s_logins, (void *)(intptr_t)h);
+    for (int h = 0; h < 2; h++)
+        pthread_join(loggers[h], NULL);
+    double secs = (pkt_now_ms() - t0) / 1000;
+    int during = s_reports_ok - before;
+    s_stop = true;
+    for (int k = 0; k < S_SENDERS; k++)
+        pthread_join(senders[k], NULL);
+    printf("BENCH staff_login_under_reports_p50_ms %.1f ms (%d logins of %d admins, two at a time, while %d threads"
+           " submit reports)\n",
+           pkt_percentile(s_login_ms, S_LOGINS, 50), S_LOGINS, S_LOGIN_STAFF, S_SENDERS);
+    printf("BENCH staff_login_under_reports_p99_ms %.1f ms\n", pkt_percentile(s_login_ms, S_LOGINS, 99));
+    printf("BENCH intake_reports_during_logins_per_s %.0f req/s\n", secs > 0 ? during / secs : 0);
+    fflush(stdout);
+}
+
 static void *s_listen(void *arg)
 {
     (void)arg;
@@ -78,7 +160,14 @@ static void *s_listen(void *arg)
 int main(void)
 {
     /* Ten reports a reporter, twenty reporters from one address. */
-    static const char *const extra[] = {"PELUKAN_INTAKE_REPORTS_PER_DAY", "0", "PELUKAN_INTAKE_OTP_PER_CLIENT", "1000",
+    static const char *const extra[] = {"PELUKAN_INTAKE_REPORTS_PER_DAY",
+                                        "0",
+                                        "PELUKAN_INTAKE_OTP_PER_CLIENT",
+                                        "1000",
+                                        "PELUKAN_INTAKE_LOGINS_PER_CLIENT",
+                                        "100000",
+                                        "PELUKAN_INTAKE_LOGIN_CHECKS_PER_CLIENT",
+                                        "64",
                                         NULL};
     pkt_intake_start(&T, "b_staff", extra);
     char *in = pk_asprintf("%s/bench-pw", pkt_env("PKTEST_TMP"));
@@ -119,7 +208,7 @@ int main(void)
     printf("BENCH staff_login_p50_ms %.1f ms (Argon2id, interactive limits; %d logins)\n",
            pkt_percentile(login_ms, logins, 50), logins);
 
-    char *reporters[S_REPORTERS];
+    char **reporters = s_reporters;
     for (int i = 0; i < S_REPORTERS; i++) {
         char phone[24];
         snprintf(phone, sizeof phone, "08120000%04d", 1000 + i);
@@ -183,6 +272,7 @@ int main(void)
     printf("BENCH staff_events_before_201 %d lines\n", early);
     printf("BENCH staff_events_delivered %d of %d reports\n", delivered, sent);
     fflush(stdout);
+    s_logins_under_reports();
     for (int i = 0; i < S_REPORTERS; i++)
         free(reporters[i]);
     pkt_intake_stop(&T); /* ends the stream */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../services/intake/edge/forward.h"
+#include "../../services/intake/edge/edge_forward.h"
 #include "../../services/intake/intake.h"
 #include "../../services/intake/intake_case.h"
 #include "../support/pktest.h"

@@ -31,3 +31,13 @@ Test(util, utf8_refuses_what_postgresql_refuses)
     cr_assert_not(s_ok("a\x80"), "lone continuation");
     cr_assert_not(pk_utf8_valid("a\0b", 3), "NUL");
 }
+
+/* What a length limit of the API counts: characters, not bytes. */
+Test(util, utf8_chars_counts_code_points_not_bytes)
+{
+    cr_assert_eq(pk_utf8_chars(""), 0);
+    cr_assert_eq(pk_utf8_chars("abc"), 3);
+    cr_assert_eq(pk_utf8_chars("\xc3\xa9t\xc3\xa9"), 3, "été: 5 bytes");
+    cr_assert_eq(pk_utf8_chars("\xf0\x9f\x99\x82"), 1, "an emoji: 4 bytes");
+    cr_assert_eq(pk_utf8_chars("\xe1\xae\x83"), 1, "Sundanese script: 3 bytes");
+}

@@ -55,5 +55,8 @@ void pk_arena_free(pk_arena_t **arena);
  * overlong forms, surrogates or code points above U+10FFFF) without NUL,
  * as PostgreSQL requires of text. */
 bool pk_utf8_valid(const void *data, size_t len);
+/* Characters (code points) of a UTF-8 string: what a length limit of the
+ * API counts (JSON Schema's maxLength), not bytes. */
+size_t pk_utf8_chars(const char *s);
 
 #endif

@@ -1,9 +1,9 @@
-/* forward.c -- the one handler of every forwarding route (forward.h): the
+/* edge_forward.c -- the one handler of every forwarding route (edge_forward.h): the
  * path's id, the actor's agency, a constant step and the body's fields go
  * into the row's command by name; the reply's message comes back as JSON
  * in the row's shape. A row's names are checked against the descriptors
  * when intake starts (intake_forward_check). */
-#include "forward.h"
+#include "edge_forward.h"
 
 #include <sodium.h>
 #include <stdio.h>

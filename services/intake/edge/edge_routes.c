@@ -1,7 +1,7 @@
-/* routes.c -- the edge's route table: the authorization matrix (who may
+/* edge_routes.c -- the edge's route table: the authorization matrix (who may
  * call what) and, for a route that only forwards to another service, all
  * of it: the command, where its fields come from, the body's rules and
- * the reply's fields shown (forward.h). intake_routes[] is the API: the
+ * the reply's fields shown (edge_forward.h). intake_routes[] is the API: the
  * OpenAPI file describes exactly these rows (test_intake_openapi) and a
  * test calls every row as every role (test_staff). */
 #include "../intake.h"
@@ -10,7 +10,7 @@
 #include "../intake_dispatch.h"
 #include "../intake_referral.h"
 #include "../intake_staff.h"
-#include "forward.h"
+#include "edge_forward.h"
 
 /* The path's id, and what a wrong one is told. */
 #define S_VISIT_ID       .path_id = "visit_id", .missing = "visit_not_found"

@@ -1,4 +1,4 @@
-/* intake_web.c -- the web apps, served at / from PELUKAN_INTAKE_WEB_DIR
+/* edge_web.c -- the web apps, served at / from PELUKAN_INTAKE_WEB_DIR
  * (what `make all` builds into build/web). The files are read once at
  * start-up and kept in memory (a few hundred kilobytes). Hashed assets are
  * cached for good; the page, the service worker and the manifests are
@@ -17,8 +17,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "intake.h"
-#include "intake_http.h"
+#include "../intake.h"
+#include "edge_json.h"
 #include "pelukan/util.h"
 
 typedef struct s_file {

@@ -1,0 +1,175 @@
+/* edge_json.c -- JSON bodies and error answers, and the checks of a
+ * body's fields that the routes with code of their own use. */
+#include "edge_json.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../intake_call.h"
+#include "pelukan/log.h"
+#include "pelukan/util.h"
+
+void intake_json(pk_http_req_t *req, int status, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    json_decref(body);
+    pk_http_respond(req, status, "application/json; charset=utf-8", text, strlen(text));
+    free(text);
+}
+
+void intake_error(pk_http_req_t *req, int status, const char *code, const char *message, json_t *fields)
+{
+    {
+        /* Field names only: values may be personal. */
+        char names[256] = "";
+        size_t n = 0;
+        const char *key;
+        json_t *v;
+        json_object_foreach(fields, key, v)
+        {
+            n += (size_t)snprintf(names + n, n < sizeof names ? sizeof names - n : 0, "%s%s", n ? "," : "", key);
+            if (n >= sizeof names)
+                break;
+        }
+        pk_log_write(pk_http_log(req), status >= 500 ? PK_LOG_ERROR : PK_LOG_INFO, pk_http_request_id(req),
+                     "%s %s -> %d %s%s%s", pk_http_method(req), pk_http_path(req), status, code,
+                     *names ? " fields=" : "", names);
+    }
+    /* Every 503 says when to try again (the contract requires it); a
+     * caller that knows better has set its own. */
+    if (status == 503 && !pk_http_has_response_header(req, "retry-after"))
+        pk_http_add_header(req, "Retry-After", "2");
+    json_t *err = json_pack("{s:s, s:s}", "code", code, "message", message);
+    if (fields)
+        json_object_set_new(err, "fields", fields);
+    intake_json(req, status, json_pack("{s:o}", "error", err));
+}
+
+json_t *intake_body(pk_http_req_t *req)
+{
+    const char *ct = pk_http_header(req, "content-type");
+    if (!ct || strncasecmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';' && ct[16] != ' ')) {
+        intake_error(req, 415, "unsupported_media_type", "Kirim data sebagai application/json", NULL);
+        return NULL;
+    }
+    size_t len;
+    const char *body = pk_http_body(req, &len);
+    json_error_t jerr;
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        /* jansson's text may quote the input: answer with the position only. */
+        char msg[160];
+        snprintf(msg, sizeof msg, "JSON tidak valid (baris %d, kolom %d)", jerr.line, jerr.column);
+        intake_error(req, 400, strstr(jerr.text, "duplicate") ? "duplicate_key" : "invalid_json", msg, NULL);
+        return NULL;
+    }
+    if (!json_is_object(root)) {
+        json_decref(root);
+        intake_error(req, 400, "invalid_json", "Isi permintaan harus berupa objek JSON", NULL);
+        return NULL;
+    }
+    return root;
+}
+
+bool intake_hex_id(const char *s)
+{
+    return s && strlen(s) == PK_ID_HEX_LEN && strspn(s, "0123456789abcdef") == PK_ID_HEX_LEN;
+}
+
+bool intake_idempotency_key_ok(const char *key)
+{
+    size_t len = key ? strlen(key) : 0;
+    return len > 0 && len <= 128 &&
+           strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") == len;
+}
+
+void intake_only_fields(const json_t *body, const char *const *allowed, json_t *errors)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)body, key, v)
+    {
+        bool ok = false;
+        for (const char *const *a = allowed; *a && !ok; a++)
+            ok = strcmp(*a, key) == 0;
+        if (!ok)
+            json_object_set_new(errors, key, json_string("tidak dikenal"));
+    }
+}
+
+json_t *intake_strict_body(intake_call_t *c, const char *const *allowed)
+{
+    /* A step whose fields are all optional may be sent without a body, or
+     * with an empty one, whatever its Content-Type: it means {}. */
+    size_t len;
+    (void)pk_http_body(c->req, &len);
+    if (len == 0) {
+        c->body = json_object();
+        return json_object();
+    }
+    if (!(c->body = intake_body(c->req))) {
+        intake_call_free(c);
+        return NULL;
+    }
+    json_t *errors = json_object();
+    intake_only_fields(c->body, allowed, errors);
+    return errors;
+}
+
+bool intake_empty_body(intake_call_t *c)
+{
+    static const char *const none[] = {NULL};
+    json_t *errors = intake_strict_body(c, none);
+    return errors && !intake_invalid(c, errors, "Langkah ini tidak menerima data");
+}
+
+const char **intake_strings(const json_t *body, const char *field, size_t max, size_t *n, json_t *errors)
+{
+    json_t *a = json_object_get(body, field);
+    *n = 0;
+    if (!a)
+        return pk_calloc(1, sizeof(char *));
+    if (!json_is_array(a) || json_array_size(a) > max) {
+        json_object_set_new(errors, field, json_string("daftar kode"));
+        return NULL;
+    }
+    const char **out = pk_calloc(json_array_size(a) + 1, sizeof(char *));
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        const char *s = json_string_value(json_array_get(a, i));
+        if (!s || strlen(s) > 64) {
+            json_object_set_new(errors, field, json_string("daftar kode"));
+            free(out);
+            return NULL;
+        }
+        out[(*n)++] = s;
+    }
+    return out;
+}
+
+bool intake_bool_field(const json_t *body, const char *field, bool required, bool *out, json_t *errors)
+{
+    json_t *v = json_object_get(body, field);
+    if (!v) {
+        if (required)
+            json_object_set_new(errors, field, json_string("wajib diisi"));
+        return false;
+    }
+    if (!json_is_boolean(v)) {
+        json_object_set_new(errors, field, json_string("true atau false"));
+        return false;
+    }
+    *out = json_is_true(v);
+    return true;
+}
+
+const char *intake_code_field(const json_t *body, const char *field, bool required, json_t *errors)
+{
+    json_t *v = json_object_get(body, field);
+    const char *s = json_string_value(v);
+    if ((!v && required) || (v && (!s || !*s || strlen(s) > 64))) {
+        json_object_set_new(errors, field, json_string(required ? "wajib diisi (kode)" : "kode"));
+        return NULL;
+    }
+    return s;
+}

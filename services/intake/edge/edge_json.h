@@ -1,0 +1,58 @@
+/* edge_json.h -- JSON requests and answers of the intake API. */
+#ifndef INTAKE_EDGE_JSON_H
+#define INTAKE_EDGE_JSON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "pelukan/http.h"
+
+/* Answers `body` with `status`; takes the caller's reference (the body is
+ * freed here). */
+void intake_json(pk_http_req_t *req, int status, json_t *body);
+
+/* Answers {"error":{"code","message","fields"}}; `fields` may be NULL (a
+ * reference is taken). Messages are in Bahasa Indonesia, codes in English.
+ * Logs the rejection once: method, path, status, code and field names,
+ * never values. */
+void intake_error(pk_http_req_t *req, int status, const char *code, const char *message, json_t *fields);
+
+/* Parses a JSON body strictly (duplicate keys rejected). Answers 415 or 400
+ * itself and returns NULL when the request is not acceptable. */
+json_t *intake_body(pk_http_req_t *req);
+
+/* ---- a body's fields, checked by routes with code of their own (rows use pbjson.h) ---- */
+
+struct intake_call;
+
+/* A 32-digit lowercase hex id. */
+bool intake_hex_id(const char *s);
+
+/* An Idempotency-Key: a plain token of 1-128 letters, digits, . _ : -
+ * (review L1: nothing odd reaches SQL or the log). */
+bool intake_idempotency_key_ok(const char *key);
+
+/* The request's JSON body (into c->body) and a new errors object holding
+ * its members other than `allowed`; NULL when the body was refused (answered
+ * and `c` freed). */
+json_t *intake_strict_body(struct intake_call *c, const char *const *allowed);
+
+/* Each member of `body` other than `allowed` (NULL-ended) into `errors` as
+ * "tidak dikenal". */
+void intake_only_fields(const json_t *body, const char *const *allowed, json_t *errors);
+/* A step that takes no fields: no body, or {} (any Content-Type when
+ * empty, application/json otherwise); false when the request was refused
+ * (answered, `c` freed). */
+bool intake_empty_body(struct intake_call *c);
+/* An array of short strings (borrowed from `body`, NULL-terminated; caller
+ * frees the vector), or NULL and an error. Absent: an empty vector. */
+const char **intake_strings(const json_t *body, const char *field, size_t max, size_t *n, json_t *errors);
+
+/* A boolean member into *out; false (and an error when it is required or
+ * not a boolean) when it cannot. */
+bool intake_bool_field(const json_t *body, const char *field, bool required, bool *out, json_t *errors);
+
+/* A short code member, or NULL (with an error when required or malformed). */
+const char *intake_code_field(const json_t *body, const char *field, bool required, json_t *errors);
+
+#endif
