@@ -60,7 +60,7 @@ int pk_account_check(const json_t *body, json_t *errors)
     if (n < 3 || n > 64 || strspn(login, "abcdefghijklmnopqrstuvwxyz0123456789._-") != n)
         json_object_set_new(errors, "login", json_string("3-64 karakter: huruf kecil, angka, titik, garis"));
     const char *name = json_string_value(json_object_get(body, "display_name"));
-    if (!name || !*name || strlen(name) > 100)
+    if (!name || !*name || pk_utf8_chars(name) > 100)
         json_object_set_new(errors, "display_name", json_string("wajib diisi, paling banyak 100 karakter"));
     const char *role = json_string_value(json_object_get(body, "role"));
     bool known = pk_code_in(role, pk_codes_role), agency_role = known && strcmp(role, "agency") == 0;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pelukan/crypto.h"
 #include "pelukan/util.h"
@@ -110,6 +111,31 @@ static bool s_text_ok(const char *s, size_t len, bool tab_ok)
     return pk_utf8_valid(s, len);
 }
 
+/* A path as the client sent it that h2o's normalisation would change the
+ * meaning of: an encoded '/', '\\', '.' or NUL, or a dot segment. h2o
+ * decodes and resolves these before routing, so "/v1/reports/..%2F..%2Fx"
+ * would reach another route than its prefix says (contracts review A1, A2)
+ * and "<id>%00x" an id cut short (B8). None names a resource here. */
+static bool s_path_plain(const h2o_req_t *hreq)
+{
+    size_t len = hreq->query_at != SIZE_MAX && hreq->query_at < hreq->path.len ? hreq->query_at : hreq->path.len;
+    const char *p = hreq->path.base;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] == '%' && i + 2 < len) {
+            char hex[3] = {p[i + 1], p[i + 2], '\0'};
+            if (!strcasecmp(hex, "2f") || !strcasecmp(hex, "5c") || !strcasecmp(hex, "2e") || !strcmp(hex, "00"))
+                return false;
+        }
+        bool segment_start = i == 0 || p[i - 1] == '/';
+        size_t dots = 0;
+        while (segment_start && i + dots < len && p[i + dots] == '.')
+            dots++;
+        if (segment_start && (dots == 1 || dots == 2) && (i + dots == len || p[i + dots] == '/'))
+            return false;
+    }
+    return !memchr(hreq->path_normalized.base, '\0', hreq->path_normalized.len);
+}
+
 static bool s_request_clean(const pk_http_req_t *req, const h2o_req_t *hreq)
 {
     if (!s_text_ok(req->path, strlen(req->path), false))
@@ -190,6 +216,10 @@ static int s_on_req(h2o_handler_t *h, h2o_req_t *hreq)
     if (hreq->query_at != SIZE_MAX && hreq->query_at < hreq->path.len)
         req->query = pk_strndup(hreq->path.base + hreq->query_at + 1, hreq->path.len - hreq->query_at - 1);
     s_addresses(self, req, hreq);
+    if (!s_path_plain(hreq)) {
+        s_error(req, 404, "not_found", "Alamat tidak ditemukan");
+        return 0;
+    }
     if (!s_request_clean(req, hreq)) {
         s_error(req, 400, "bad_request", "Permintaan tidak valid (alamat atau header bukan teks UTF-8)");
         return 0;

@@ -200,6 +200,8 @@ static void s_disable(intake_call_t *c)
 
 void intake_staff_account_disable(intake_call_t *c)
 {
+    if (!intake_empty_body(c))
+        return;
     s_target(c, s_disable);
 }
 
@@ -225,6 +227,8 @@ static void s_unlock(intake_call_t *c)
 
 void intake_staff_account_unlock(intake_call_t *c)
 {
+    if (!intake_empty_body(c))
+        return;
     s_target(c, s_unlock);
 }
 

@@ -66,7 +66,7 @@ static bool s_only(intake_call_t *c, const char *const *allowed)
 static const char *s_str(intake_call_t *c, const char *field, size_t max)
 {
     const char *v = json_string_value(json_object_get(c->body, field));
-    return v && *v && strlen(v) <= max ? v : NULL;
+    return v && *v && pk_utf8_chars(v) <= max ? v : NULL;
 }
 
 /* ---- GET /v1/staff/cases ----------------------------------------------------- */
@@ -748,10 +748,10 @@ void intake_admin_call(intake_call_t *c)
     if (!pk_code_in(outcome, outcomes))
         json_object_set_new(errors, "outcome", json_string("reached, not_reached atau false_report"));
     json_t *notes = json_object_get(c->body, "notes");
-    if (notes && (!json_is_string(notes) || strlen(json_string_value(notes)) > 2000))
+    if (notes && (!json_is_string(notes) || pk_utf8_chars(json_string_value(notes)) > 2000))
         json_object_set_new(errors, "notes", json_string("teks, paling banyak 2000 karakter"));
     json_t *ov = json_object_get(c->body, "override_reason");
-    if (ov && (!json_is_string(ov) || !*json_string_value(ov) || strlen(json_string_value(ov)) > 500))
+    if (ov && (!json_is_string(ov) || !*json_string_value(ov) || pk_utf8_chars(json_string_value(ov)) > 500))
         json_object_set_new(errors, "override_reason", json_string("teks, 1 sampai 500 karakter"));
     if (intake_invalid(c, errors, "Data tidak valid"))
         return;

@@ -69,6 +69,8 @@ static void s_ended(pk_db_txn_t *txn, int status, void *arg)
 
 static void s_logout(intake_call_t *c)
 {
+    if (!intake_empty_body(c))
+        return;
     char hash[65];
     intake_token_hash(pk_http_header(c->req, "authorization") + 7, hash);
     const char *p[] = {hash};
@@ -79,6 +81,8 @@ static void s_logout(intake_call_t *c)
 
 static void s_logout_all(intake_call_t *c)
 {
+    if (!intake_empty_body(c))
+        return;
     const char *p[] = {c->reporter_id};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
     pk_db_txn_add(txn, "DELETE FROM session WHERE reporter_id = $1", 1, p);

@@ -165,9 +165,15 @@ void intake_otp_request(pk_http_req_t *req, void *arg)
         intake_call_free(c);
         return;
     }
+    /* A field besides the phone is named as what is wrong, not the phone
+     * (contracts review D1). */
+    static const char *const only_phone[] = {"phone", NULL};
+    json_t *extra = json_object();
+    intake_only_fields(c->body, only_phone, extra);
+    if (intake_invalid(c, extra, "Data tidak valid"))
+        return;
     json_t *phone = json_object_get(c->body, "phone");
-    if (json_object_size(c->body) != 1 || !json_is_string(phone) ||
-        pk_phone_normalize(json_string_value(phone), c->phone) != 0) {
+    if (!json_is_string(phone) || pk_phone_normalize(json_string_value(phone), c->phone) != 0) {
         intake_error(req, 422, "invalid_phone", "Nomor HP tidak valid",
                      json_pack("{s:s}", "phone", "gunakan nomor seluler Indonesia, mis. 0812xxxxxxxx"));
         intake_call_free(c);

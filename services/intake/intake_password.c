@@ -58,7 +58,7 @@ void intake_pw(intake_call_t *c, const char *hash, const char *password, intake_
 const char *intake_password_field(intake_call_t *c, const char *field, bool policy)
 {
     const char *pw = json_string_value(json_object_get(c->body, field));
-    size_t len = pw ? strlen(pw) : 0;
+    size_t len = pw ? pk_utf8_chars(pw) : 0; /* characters, as the contract counts */
     if (!pw || len > S_PASSWORD_MAX || (policy && len < S_PASSWORD_MIN)) {
         char msg[96];
         snprintf(msg, sizeof msg, "wajib diisi, %d sampai %d karakter", policy ? S_PASSWORD_MIN : 1, S_PASSWORD_MAX);

@@ -135,12 +135,12 @@ static const char *s_str(const json_t *obj, const char *key, const char *field, 
                          json_t *errors)
 {
     json_t *v = json_object_get(obj, key);
-    if (!v || json_is_null(v)) {
+    if (!v) {
         if (required)
             s_err(errors, field, "wajib diisi");
         return NULL;
     }
-    if (!json_is_string(v)) {
+    if (!json_is_string(v)) { /* null too: a field left out is absent, not null */
         s_err(errors, field, "harus berupa teks");
         return NULL;
     }
@@ -148,7 +148,7 @@ static const char *s_str(const json_t *obj, const char *key, const char *field, 
         s_err(errors, field, "wajib diisi");
         return NULL;
     }
-    if (json_string_length(v) > max) {
+    if (pk_utf8_chars(json_string_value(v)) > max) {
         s_err(errors, field, "terlalu panjang");
         return NULL;
     }
@@ -158,7 +158,7 @@ static const char *s_str(const json_t *obj, const char *key, const char *field, 
 static bool s_bool(const json_t *obj, const char *key, const char *field, json_t *errors)
 {
     json_t *v = json_object_get(obj, key);
-    if (!v || json_is_null(v))
+    if (!v)
         return false;
     if (!json_is_boolean(v)) {
         s_err(errors, field, "harus true atau false");
@@ -182,12 +182,12 @@ static void s_code(const intake_catalog_t *cat, const char *kind, const char *va
 static const json_t *s_obj(const json_t *body, const char *key, bool required, json_t *errors)
 {
     json_t *v = json_object_get(body, key);
-    if (!v || json_is_null(v)) {
+    if (!v) {
         if (required)
             s_err(errors, key, "wajib diisi");
         return NULL;
     }
-    if (!json_is_object(v)) {
+    if (!json_is_object(v)) { /* null too (contracts review B6) */
         s_err(errors, key, "harus berupa objek");
         return NULL;
     }
@@ -248,7 +248,7 @@ static void s_victim_age(const json_t *victim, const intake_catalog_t *cat, inta
     json_t *age = json_object_get(victim, "age");
     const char *band = s_str(victim, "age_band", "victim.age_band", 8, false, errors);
     s_code(cat, "age_band", band, "victim.age_band", out->age_band, sizeof out->age_band, errors);
-    if (age && !json_is_null(age)) {
+    if (age) {
         if (!json_is_integer(age) || json_integer_value(age) < 0 || json_integer_value(age) > 120)
             s_err(errors, "victim.age", "harus bilangan bulat 0-120");
         else if (band && strcmp(band, s_band_of_age(json_integer_value(age))) != 0)
@@ -259,12 +259,12 @@ static void s_victim_age(const json_t *victim, const intake_catalog_t *cat, inta
     bool band_child = out->age_band[0] && (strcmp(out->age_band, "0-5") == 0 || strcmp(out->age_band, "6-12") == 0 ||
                                            strcmp(out->age_band, "13-17") == 0);
     json_t *child = json_object_get(victim, "child");
-    if (child && !json_is_null(child) && !json_is_boolean(child))
+    if (child && !json_is_boolean(child))
         s_err(errors, "victim.child", "harus true atau false");
     else if (child && json_is_boolean(child) && out->age_band[0] && json_is_true(child) != band_child)
         s_err(errors, "victim.child", "tidak sesuai dengan umur");
     out->child = out->age_band[0] ? band_child : child && json_is_true(child);
-    if (!out->age_band[0] && (!child || json_is_null(child)))
+    if (!out->age_band[0] && !child)
         s_err(errors, "victim.child", "isi umur, kelompok umur, atau anak/dewasa");
 }
 

@@ -410,6 +410,8 @@ static void s_sessions_ended(pk_db_txn_t *txn, int status, void *arg)
 
 void intake_staff_logout(intake_call_t *c)
 {
+    if (!intake_empty_body(c))
+        return;
     char th[65];
     intake_token_hash(s_staff_token(c->req), th);
     const char *p[] = {th};

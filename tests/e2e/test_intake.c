@@ -156,6 +156,31 @@ Test(intake, bad_input_gets_a_clear_4xx_and_changes_nothing)
         {"PUT", "/v1/me/contact-safety", "{\"safe_hours\":\"pagi\"}", 1, NULL, NULL, 422, "validation_failed",
          "safe_hours"},
         {"DELETE", "/v1/reports", NULL, 1, NULL, NULL, 405, "method_not_allowed", NULL},
+        /* The contract's disagreements (contracts review 12-05): null is a
+         * wrong value, not a missing one (B6); ... */
+        {"POST", "/v1/reports",
+         "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"child\":true},\"violence_forms\":[\"fisik\"],"
+         "\"location\":{\"kecamatan_code\":\"32.06.24\"},\"contact_safety\":null}",
+         1, "k12", NULL, 422, "validation_failed", "contact_safety"},
+        {"POST", "/v1/reports",
+         "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"child\":true,\"name\":null},"
+         "\"violence_forms\":[\"fisik\"],\"location\":{\"kecamatan_code\":\"32.06.24\"}}",
+         1, "k13", NULL, 422, "validation_failed", "victim.name"},
+        /* ... a field the code request does not take is named, not the phone (D1); ... */
+        {"POST", "/v1/auth/otp", "{\"phone\":\"081212345678\",\"foo\":1}", 0, NULL, NULL, 422, "validation_failed",
+         "foo"},
+        /* ... an id that is not one names nothing, before any route reads it:
+         * encoded slashes and dots that would reach another route (A1, A2), a
+         * NUL that would cut it short (B8), more than 32 digits (B7); ... */
+        {"GET", "/v1/reports/..%2F..%2Fhealthz", NULL, 1, NULL, NULL, 404, "not_found", NULL},
+        {"GET", "/v1/reports/..%2F..%2Fhealthz/companion", NULL, 1, NULL, NULL, 404, "not_found", NULL},
+        {"GET", "/v1/reports/%2e%2e", NULL, 1, NULL, NULL, 404, "not_found", NULL},
+        {"GET", "/v1/reports/0123456789abcdef0123456789abcdef%00x", NULL, 1, NULL, NULL, 404, "not_found", NULL},
+        {"GET", "/v1/reports/0123456789abcdef0123456789abcdefzz", NULL, 1, NULL, NULL, 404, "not_found", NULL},
+        {"POST", "/v1/reports/0123456789ABCDEF0123456789ABCDEF/withdraw", "{}", 1, NULL, NULL, 404, "not_found", NULL},
+        /* ... and a step without fields takes none (B1, B2). */
+        {"POST", "/v1/auth/logout", "{\"all\":true}", 1, NULL, NULL, 422, "validation_failed", "all"},
+        {"POST", "/v1/auth/logout-all", "{\"x\":1}", 1, NULL, NULL, 422, "validation_failed", "x"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const s_bad_t *t = &bad[i];
@@ -194,12 +219,31 @@ Test(intake, bad_input_gets_a_clear_4xx_and_changes_nothing)
     huge[big] = '\0';
     cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", huge, token, "k-big", NULL), 413);
     free(huge);
+    /* The session outlived the refused logouts. */
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/reports", NULL, token, NULL, NULL), 200);
     /* An expired session is refused. */
     pkt_sql(T.db, "UPDATE intake.session SET expires_at = now() - interval '1 second'");
     cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/reports", NULL, token, NULL, NULL), 401);
 
     cr_assert_eq(s_count("SELECT count(*) FROM intake.cases"), cases, "no case was created");
     cr_assert_eq(s_count("SELECT count(*) FROM intake.outbox"), events, "no event was written");
+    /* Text is counted in characters, as the contract's maxLength is (C1):
+     * 3,000 "é" are 6,000 bytes, within the account's 5,000. */
+    {
+        char *fresh = pkt_intake_register(&T, "081311113333");
+        char *account = pk_malloc(3000 * 2 + 1);
+        for (int i = 0; i < 3000; i++)
+            memcpy(account + 2 * i, "\xc3\xa9", 2);
+        account[6000] = '\0';
+        char *body = pk_asprintf("{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"child\":true},"
+                                 "\"violence_forms\":[\"fisik\"],\"location\":{\"kecamatan_code\":\"32.06.24\"},"
+                                 "\"account\":\"%s\"}",
+                                 account);
+        cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", body, fresh, "k-chars", NULL), 201);
+        free(body);
+        free(account);
+        free(fresh);
+    }
     free(token);
     s_stop();
 }

@@ -1694,3 +1694,78 @@ Test(staff, n6_a_lock_out_keeps_the_stranger_out_not_the_owner)
     free(dev2);
     pkt_intake_stop(&T);
 }
+
+/* "é" `n` times: 2n bytes, n characters. Caller frees. */
+static char *s_accents(int n)
+{
+    char *s = pk_malloc(2 * (size_t)n + 1);
+    for (int i = 0; i < n; i++)
+        memcpy(s + 2 * i, "\xc3\xa9", 2);
+    s[2 * n] = '\0';
+    return s;
+}
+
+/* The contract's last disagreements on the staff side (contracts review
+ * 12-05): a step without fields takes none (B3-B5), an id longer than
+ * its format names nothing (B7), and text is counted in characters (C1). */
+Test(staff, steps_without_fields_take_none_ids_are_whole_and_text_is_counted_in_characters)
+{
+    pkt_intake_start(&T, "t_staff11", NULL);
+    cr_assert_eq(s_add("admin1", "admin", NULL, "kata-sandi-rahasia-1"), 0);
+    char *admin = s_token("admin1", "kata-sandi-rahasia-1");
+
+    /* A name of 100 characters (200 bytes) is within display_name's 100. */
+    char *name = s_accents(100);
+    char *body = pk_asprintf("{\"login\":\"pendamping1\",\"display_name\":\"%s\",\"role\":\"companion\","
+                             "\"password\":\"pendamping-rahasia-1\",\"phone\":\"0812 7777 0083\"}",
+                             name);
+    json_t *j = NULL;
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/staff/accounts", body, admin, NULL, &j), 201);
+    char *companion = pk_strdup(pkt_json_str(j, "id"));
+    json_decref(j);
+    free(body);
+    free(name);
+
+    /* Fields on a step that takes none: refused, and nothing happens. */
+    char path[160];
+    snprintf(path, sizeof path, "/v1/staff/accounts/%s/disable", companion);
+    cr_assert_eq(pkt_intake_call(&T, "POST", path, "{\"zz_extra\":1}", admin, NULL, &j), 422);
+    cr_assert_str_eq(pkt_json_str(j, "error.fields.zz_extra"), "tidak dikenal");
+    json_decref(j);
+    snprintf(path, sizeof path, "/v1/staff/accounts/%s/unlock", companion);
+    cr_assert_eq(pkt_intake_call(&T, "POST", path, "{\"zz_extra\":1}", admin, NULL, NULL), 422);
+    char *disabled = pkt_sql_value(T.db, "SELECT disabled FROM intake.staff WHERE login = 'pendamping1'");
+    cr_assert_str_eq(disabled, "f", "the refused step changed nothing");
+    free(disabled);
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/staff/logout", "{\"x\":1}", admin, NULL, NULL), 422);
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/staff/cases", NULL, admin, NULL, NULL), 200, "still logged in");
+    /* Without a body, or with {}, the same steps run. */
+    snprintf(path, sizeof path, "/v1/staff/accounts/%s/disable", companion);
+    cr_assert_eq(pkt_intake_call(&T, "POST", path, NULL, admin, NULL, NULL), 200);
+    snprintf(path, sizeof path, "/v1/staff/accounts/%s/unlock", companion);
+    cr_assert_eq(pkt_intake_call(&T, "POST", path, "{}", admin, NULL, NULL), 200);
+
+    /* A note on "<id>zz" is not a note on <id>. */
+    char *reporter = pkt_intake_register(&T, "081234567891");
+    char *id = s_submit(reporter, "00:00-23:59", false, "k-edge");
+    cr_assert_eq(s_case_call("POST", id, "zz/notes", "{\"text\":\"salah alamat\"}", admin, &j), 404);
+    cr_assert_str_eq(pkt_json_str(j, "error.code"), "not_found");
+    json_decref(j);
+    /* 3,000 characters of 6,000 bytes: within the note's 4,000. */
+    char *text = s_accents(3000);
+    body = pk_asprintf("{\"text\":\"%s\"}", text);
+    cr_assert_eq(s_case_call("POST", id, "/notes", body, admin, NULL), 200);
+    free(body);
+    cr_assert_eq(s_case_call("GET", id, "/notes?purpose=case_review", NULL, admin, &j), 200);
+    json_t *notes = json_object_get(j, "notes");
+    cr_assert_eq(json_array_size(notes), 1, "only the note on the case's own id");
+    cr_assert_str_eq(pkt_json_str(json_array_get(notes, 0), "text"), text);
+    json_decref(j);
+    free(text);
+    free(id);
+    free(reporter);
+    free(companion);
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/staff/logout", NULL, admin, NULL, NULL), 204);
+    free(admin);
+    pkt_intake_stop(&T);
+}
