@@ -119,6 +119,12 @@ static void s_logins_under_reports(void)
         pthread_create(&senders[k], NULL, s_sender, (void *)(intptr_t)k);
     for (double end = pkt_now_ms() + 60000; s_reports_ok == 0 && pkt_now_ms() < end;)
         usleep(10000);
+    /* The same senders without logins first: the figure to compare with. */
+    int first = s_reports_ok;
+    double b0 = pkt_now_ms();
+    for (double end = b0 + 60000; s_reports_ok < first + 1000 && pkt_now_ms() < end;)
+        usleep(1000);
+    double alone = (s_reports_ok - first) / ((pkt_now_ms() - b0) / 1000);
     int before = s_reports_ok;
     double t0 = pkt_now_ms();
     for (int h = 0; h < 2; h++)
@@ -134,7 +140,11 @@ static void s_logins_under_reports(void)
            " submit reports)\n",
            pkt_percentile(s_login_ms, S_LOGINS, 50), S_LOGINS, S_LOGIN_STAFF, S_SENDERS);
     printf("BENCH staff_login_under_reports_p99_ms %.1f ms\n", pkt_percentile(s_login_ms, S_LOGINS, 99));
+    printf("BENCH intake_reports_without_logins_per_s %.0f req/s (the same %d senders, before the logins)\n", alone,
+           S_SENDERS);
     printf("BENCH intake_reports_during_logins_per_s %.0f req/s\n", secs > 0 ? during / secs : 0);
+    printf("BENCH intake_reports_during_logins_vs_without %.2f ratio\n",
+           secs > 0 && alone > 0 ? during / secs / alone : 0);
     fflush(stdout);
 }
 
