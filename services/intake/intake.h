@@ -54,9 +54,15 @@ typedef struct {
     intake_purge_t *purge;              /* expired codes and sessions (intake_purge.c) */
     intake_throttle_t *throttle;         /* staff logins per client address (intake_throttle.c) */
     intake_throttle_t *account_throttle; /* ... and per account: half the password slots at most */
-    intake_dispatch_t *dispatch;        /* commands to dispatch (intake_dispatch.c) */
+    intake_dispatch_t *dispatch;         /* the assignment's steps and the pings (intake_dispatch.c) */
+    pk_rpc_uv_t *dispatch_rpc;           /* commands to dispatch */
     intake_approach_t *approach;        /* the companion's approach, watched (intake_approach.c) */
-    pk_rpc_uv_t *referral;              /* commands to referral (intake_referral.c) */
+    pk_rpc_uv_t *referral;              /* commands to referral */
+    /* Bumped whenever a session may have ended (a logout, an account
+     * disabled, a password reset): the live streams check their sessions
+     * at their next tick. One hook, so that no file that ends sessions
+     * calls into the streams. */
+    unsigned sessions_epoch;
     const char *push_public_key;        /* Web Push's VAPID public key; "": no push (intake_push.c) */
     pk_arena_t *cmd_mem;                /* the command thread's reply results (intake_contact.c) */
     pk_pg_stmts_t cmd_stmts;            /* prepared on the command thread's connection */
@@ -149,9 +155,6 @@ int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg);
 /* The staff's live feed: numbers new timeline entries and serves
  * GET /v1/staff/events. Destroying it ends every stream. */
 intake_events_t *intake_events_new(intake_t *in);
-/* Looks the open streams' sessions up again at the next tick (a logout,
- * a disabled account, a password change). Accepts NULL. */
-void intake_events_recheck(intake_events_t *ev);
 /* Deletes expired codes, old requests and wrong codes, ended sessions,
  * every `every_s` seconds. */
 intake_purge_t *intake_purge_new(intake_t *in, int every_s);

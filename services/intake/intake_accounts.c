@@ -74,7 +74,7 @@ static void s_account_changed(intake_call_t *c, pk_db_txn_t *txn, int status, co
     if (atoi(PQcmdTuples((PGresult *)pk_db_txn_result(txn, 0))) != 1) {
         intake_error(c->req, 404, "not_found", "Akun tidak ditemukan", NULL);
     } else {
-        intake_events_recheck(c->in->events);
+        c->in->sessions_epoch++; /* the streams check their sessions at once */
         pk_relay_kick(pk_service_relay(c->in->svc));
         intake_log_info(c, "staff %s %s by staff %s", id, what, c->staff_id);
         intake_json(c->req, 200, json_pack("{s:s, s:b}", "id", id, flag, 1));

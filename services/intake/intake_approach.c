@@ -44,6 +44,7 @@ struct intake_approach {
     uv_timer_t timer;
     uint64_t last_check_us;
     bool checking;
+    unsigned sessions_epoch; /* intake_t's, when the sessions were last checked */
     pk_metric_t *m_streams, *m_pushed;
 };
 
@@ -89,7 +90,7 @@ static void s_get_approach(intake_approach_t *ap, const char *case_id, const cha
     req.correlation_id = (char *)(correlation ? correlation : "");
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_APPROACH;
     req.get_approach = &ga;
-    pk_rpc_uv_call(intake_dispatch_rpc(ap->in->dispatch), &req, S_TIMEOUT_MS, S_RETRIES, done, arg);
+    pk_rpc_uv_call(ap->in->dispatch_rpc, &req, S_TIMEOUT_MS, S_RETRIES, done, arg);
 }
 
 static void s_stream_send(s_stream_t *s, const char *event, json_t *data)
@@ -205,17 +206,14 @@ static void s_check_sessions(intake_approach_t *ap)
     free(hashes);
 }
 
-void intake_approach_recheck(intake_approach_t *ap)
-{
-    if (ap)
-        ap->last_check_us = 0;
-}
-
 static void s_tick(uv_timer_t *t)
 {
     intake_approach_t *ap = t->data;
     uint64_t now = pk_mono_us();
+    if (ap->sessions_epoch != ap->in->sessions_epoch)
+        ap->last_check_us = 0; /* a session may have ended: check now */
     if (ap->streams && !ap->checking && now - ap->last_check_us >= S_CHECK_MS * 1000u) {
+        ap->sessions_epoch = ap->in->sessions_epoch;
         ap->last_check_us = now;
         s_check_sessions(ap);
     }

@@ -13,9 +13,6 @@ void intake_approach_destroy(intake_approach_t **ap_p);
 /* An approach dispatch reported (a batch of pings moved it): sent at once
  * to the streams of its case. */
 void intake_approach_push(intake_approach_t *ap, const Pelukan__V1__Approach *a);
-/* Looks the streams' sessions up again at the next tick (a reporter logged
- * out). Accepts NULL. */
-void intake_approach_recheck(intake_approach_t *ap);
 
 void intake_approach_staff_stream(intake_call_t *c);               /* GET /v1/staff/cases/{id}/companion/stream */
 void intake_approach_report(pk_http_req_t *req, void *arg);        /* GET /v1/reports/{id}/companion */

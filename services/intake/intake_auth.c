@@ -63,7 +63,7 @@ static void s_ended(pk_db_txn_t *txn, int status, void *arg)
 {
     intake_call_t *c = arg;
     if (status == 0)
-        intake_approach_recheck(c->in->approach); /* its approach streams end too */
+        c->in->sessions_epoch++; /* its approach streams end too */
     intake_no_content(txn, status, arg);
 }
 

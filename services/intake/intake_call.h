@@ -116,6 +116,14 @@ void intake_cmd_init(const intake_call_t *c, Pelukan__V1__CommandRequest *req, P
 bool intake_cmd_failed(intake_call_t *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply);
 /* The Indonesian message for an error code of another service. */
 const char *intake_cmd_message(const char *code);
+/* The request's JSON body (into c->body) and a new errors object holding
+ * its members other than `allowed`; NULL when the body was refused (answered
+ * and `c` freed). */
+json_t *intake_strict_body(intake_call_t *c, const char *const *allowed);
+/* A step that takes no fields: no body, or {} (any Content-Type when
+ * empty, application/json otherwise); false when the request was refused
+ * (answered, `c` freed). */
+bool intake_empty_body(intake_call_t *c);
 /* A protobuf list of codes as a JSON array of strings. */
 json_t *intake_json_strings(char *const *v, size_t n);
 /* The first word of a staff member's display name (what a reporter sees of

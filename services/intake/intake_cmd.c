@@ -1,6 +1,7 @@
 /* intake_cmd.c -- what the routes that send commands to other services
  * share: the request's actor and correlation, the answer to a failed
- * command (the checks of a body's fields are the edge's: edge/edge_json.c). */
+ * command, and the reading of a request's body into the call (the checks
+ * of its fields are the edge's: edge/edge_json.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,4 +79,30 @@ void intake_cmd_init(const intake_call_t *c, Pelukan__V1__CommandRequest *req, P
     req->actor = actor;
     req->correlation_id = (char *)pk_http_request_id(c->req);
     req->case_id = (char *)(case_id ? case_id : "");
+}
+
+json_t *intake_strict_body(intake_call_t *c, const char *const *allowed)
+{
+    /* A step whose fields are all optional may be sent without a body, or
+     * with an empty one, whatever its Content-Type: it means {}. */
+    size_t len;
+    (void)pk_http_body(c->req, &len);
+    if (len == 0) {
+        c->body = json_object();
+        return json_object();
+    }
+    if (!(c->body = intake_body(c->req))) {
+        intake_call_free(c);
+        return NULL;
+    }
+    json_t *errors = json_object();
+    intake_only_fields(c->body, allowed, errors);
+    return errors;
+}
+
+bool intake_empty_body(intake_call_t *c)
+{
+    static const char *const none[] = {NULL};
+    json_t *errors = intake_strict_body(c, none);
+    return errors && !intake_invalid(c, errors, "Langkah ini tidak menerima data");
 }

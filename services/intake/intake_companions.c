@@ -1,7 +1,8 @@
-/* intake_companions.c -- the admin's setting of a companion's profile:
- * who covers which kecamatan, their sex and languages (issue 22 §2), and a
- * companion's own duty after a reload. Dispatch owns these; intake checks
- * the account and forwards. The admin's list of companions is a row of the
+/* intake_companions.c -- a companion's profile: who covers which
+ * kecamatan, their sex and languages (issue 22 §2), set by an admin; her
+ * duty, set by herself (PUT /v1/companion/status) and read after a reload.
+ * Dispatch owns these; intake reads the name from its staff table and
+ * forwards. The admin's list of companions and her visits are rows of the
  * route table (edge/edge_routes.c). */
 #include <jansson.h>
 #include <stdio.h>
@@ -39,30 +40,33 @@ static void s_account_read(pk_db_txn_t *txn, int status, void *arg)
     json_t *errors = json_object();
     if (strcmp(PQgetvalue(pk_db_txn_result(txn, 1), 0, 0), "0") != 0)
         json_object_set_new(errors, "kecamatan_codes", json_string("kecamatan di Kabupaten Tasikmalaya saja"));
+    Pelukan__V1__SetCompanion set = PELUKAN__V1__SET_COMPANION__INIT;
+    set.companion_id = (char *)pk_http_param(c->req, 0);
+    set.set_profile = true;
+    intake_companion_send(c, &set, first, errors, s_set);
+}
+
+void intake_companion_send(intake_call_t *c, Pelukan__V1__SetCompanion *set, char *first, json_t *errors,
+                           pk_rpc_uv_done_fn done)
+{
     size_t nl, nk;
     const char **langs = intake_strings(c->body, "languages", 10, &nl, errors);
     const char **kecs = intake_strings(c->body, "kecamatan_codes", 60, &nk, errors);
-    if (intake_invalid(c, errors, "Data tidak valid")) {
-        free(langs);
-        free(kecs);
-        return;
+    if (!intake_invalid(c, errors, "Data tidak valid")) {
+        Pelukan__V1__CommandRequest req;
+        Pelukan__V1__Actor actor;
+        intake_cmd_init(c, &req, &actor, NULL);
+        const char *sex = json_string_value(json_object_get(c->body, "sex"));
+        set->first_name = first;
+        set->sex = (char *)(sex ? sex : "");
+        set->languages = (char **)langs;
+        set->n_languages = nl;
+        set->kecamatan_codes = (char **)kecs;
+        set->n_kecamatan_codes = nk;
+        req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SET_COMPANION;
+        req.set_companion = set;
+        pk_rpc_uv_call(c->in->dispatch_rpc, &req, S_TIMEOUT_MS, S_RETRIES, done, c);
     }
-    Pelukan__V1__CommandRequest req;
-    Pelukan__V1__Actor actor;
-    intake_cmd_init(c, &req, &actor, NULL);
-    Pelukan__V1__SetCompanion s = PELUKAN__V1__SET_COMPANION__INIT;
-    s.companion_id = (char *)pk_http_param(c->req, 0);
-    s.set_profile = true;
-    s.first_name = first;
-    const char *sex = json_string_value(json_object_get(c->body, "sex"));
-    s.sex = (char *)(sex ? sex : "");
-    s.languages = (char **)langs;
-    s.n_languages = nl;
-    s.kecamatan_codes = (char **)kecs;
-    s.n_kecamatan_codes = nk;
-    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SET_COMPANION;
-    req.set_companion = &s;
-    pk_rpc_uv_call(intake_dispatch_rpc(c->in->dispatch), &req, S_TIMEOUT_MS, S_RETRIES, s_set, c);
     free(langs);
     free(kecs);
 }
@@ -96,6 +100,53 @@ void intake_companions_set(intake_call_t *c)
     pk_db_txn_submit(txn, s_account_read, c);
 }
 
+/* ---- PUT /v1/companion/status ------------------------------------------------------- */
+
+static void s_status_done(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
+{
+    intake_forward_answer(arg, "dispatch", rc, reply, "companion", NULL, "companion_id badge on_duty load");
+}
+
+static void s_status_named(pk_db_txn_t *txn, int status, void *arg)
+{
+    intake_call_t *c = arg;
+    if (!intake_db_ok(c, txn, status))
+        return;
+    const PGresult *r = pk_db_txn_result(txn, 0);
+    /* The reporter sees only the first name. */
+    char first[64] = "";
+    if (PQntuples(r) == 1)
+        intake_first_name(PQgetvalue(r, 0, 0), first, sizeof first);
+    Pelukan__V1__SetCompanion set = PELUKAN__V1__SET_COMPANION__INIT;
+    set.on_duty = json_is_true(json_object_get(c->body, "on_duty"));
+    /* What the body leaves out is kept: going on duty does not wipe the
+     * coverage an admin set. */
+    set.set_profile = json_object_get(c->body, "sex") || json_object_get(c->body, "languages") ||
+                      json_object_get(c->body, "kecamatan_codes");
+    intake_companion_send(c, &set, first, json_object(), s_status_done);
+}
+
+void intake_dispatch_status(intake_call_t *c)
+{
+    static const char *const keys[] = {"on_duty", "sex", "languages", "kecamatan_codes", NULL};
+    json_t *errors = intake_strict_body(c, keys);
+    if (!errors)
+        return;
+    bool on;
+    intake_bool_field(c->body, "on_duty", true, &on, errors);
+    json_t *sex = json_object_get(c->body, "sex");
+    if (sex && !json_is_null(sex) &&
+        (!json_is_string(sex) ||
+         (strcmp(json_string_value(sex), "F") != 0 && strcmp(json_string_value(sex), "M") != 0)))
+        json_object_set_new(errors, "sex", json_string("F atau M"));
+    if (intake_invalid(c, errors, "Data tidak valid"))
+        return;
+    const char *p[] = {c->staff_id};
+    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
+    pk_db_txn_add(txn, "SELECT display_name FROM staff WHERE id = $1", 1, p);
+    pk_db_txn_submit(txn, s_status_named, c);
+}
+
 /* ---- GET /v1/companion/status: the companion's own duty, after a reload ---------- */
 
 static void s_own(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
@@ -122,5 +173,5 @@ void intake_companion_own_status(intake_call_t *c)
     lc.companion_id = c->staff_id;
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_COMPANIONS;
     req.list_companions = &lc;
-    pk_rpc_uv_call(intake_dispatch_rpc(c->in->dispatch), &req, S_TIMEOUT_MS, S_RETRIES, s_own, c);
+    pk_rpc_uv_call(c->in->dispatch_rpc, &req, S_TIMEOUT_MS, S_RETRIES, s_own, c);
 }

@@ -1,7 +1,8 @@
 /* intake_dispatch.c -- the gateway to the dispatch service: the admin's
  * suggestion and assignment, and the companion's pings. The companion's
- * duty, visits and their steps: intake_visits.c; the reporter's view of the
- * approach: intake_approach.c.
+ * duty: intake_companions.c; her visits and their steps: rows of the route
+ * table (edge/edge_routes.c); the reporter's view of the approach:
+ * intake_approach.c.
  *
  * Commands go out on one DEALER on the event loop (pk_rpc_uv). Pings that
  * arrive together travel as one RecordPositions command, and its answer
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "edge/edge_forward.h"
 #include "intake_approach.h"
 #include "intake_call.h"
 #include "intake_case.h"
@@ -38,7 +40,6 @@ typedef struct {
 
 struct intake_dispatch {
     intake_t *in;
-    pk_rpc_uv_t *rpc;
     s_ping_t *queue; /* pings for the next batch */
     size_t nqueue, capqueue;
     bool batch_in_flight;
@@ -156,7 +157,7 @@ static void s_send_suggest(intake_call_t *c)
     s.prefer_language = ask->prefer_language;
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SUGGEST_COMPANIONS;
     req.suggest_companions = &s;
-    pk_rpc_uv_call(c->in->dispatch->rpc, &req, S_TIMEOUT_MS, S_RETRIES, s_suggested, c);
+    pk_rpc_uv_call(c->in->dispatch_rpc, &req, S_TIMEOUT_MS, S_RETRIES, s_suggested, c);
     free(ask);
 }
 
@@ -178,6 +179,11 @@ void intake_dispatch_suggest(intake_call_t *c)
 
 /* ---- POST /v1/staff/cases/{id}/assign ---------------------------------------------- */
 
+static void s_visit_answer(int rc, const s_reply_t *reply, void *arg)
+{
+    intake_forward_answer(arg, "dispatch", rc, reply, "visit", NULL, INTAKE_SHAPE_VISIT);
+}
+
 static void s_send_assign(intake_call_t *c)
 {
     s_ask_t *ask = c->ask;
@@ -193,7 +199,7 @@ static void s_send_assign(intake_call_t *c)
     a.kecamatan_code = ask->kecamatan;
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_ASSIGN_COMPANION;
     req.assign_companion = &a;
-    pk_rpc_uv_call(c->in->dispatch->rpc, &req, S_TIMEOUT_MS, S_RETRIES, intake_visit_answer, c);
+    pk_rpc_uv_call(c->in->dispatch_rpc, &req, S_TIMEOUT_MS, S_RETRIES, s_visit_answer, c);
     free(ask);
 }
 
@@ -212,11 +218,6 @@ void intake_dispatch_assign(intake_call_t *c)
     ask->assign = true;
     snprintf(ask->companion_id, sizeof ask->companion_id, "%s", companion);
     s_read_case(c, ask);
-}
-
-pk_rpc_uv_t *intake_dispatch_rpc(intake_dispatch_t *dp)
-{
-    return dp->rpc;
 }
 
 /* ---- POST /v1/companion/location: batched pings ------------------------------------ */
@@ -265,7 +266,7 @@ static void s_batch_done(int rc, const s_reply_t *reply, void *arg)
 
 static void s_flush(intake_dispatch_t *dp)
 {
-    if (dp->batch_in_flight || dp->nqueue == 0 || !dp->rpc)
+    if (dp->batch_in_flight || dp->nqueue == 0 || !dp->in->dispatch_rpc)
         return;
     size_t n = dp->nqueue < S_BATCH_MAX ? dp->nqueue : S_BATCH_MAX;
     Pelukan__V1__Position *pos = pk_calloc(n, sizeof *pos);
@@ -295,7 +296,7 @@ static void s_flush(intake_dispatch_t *dp)
     req.case_id = "";
     dp->batch_in_flight = true;
     pk_metric_add(dp->m_batches, 1);
-    pk_rpc_uv_call(dp->rpc, &req, S_TIMEOUT_MS, 1, s_batch_done, b);
+    pk_rpc_uv_call(dp->in->dispatch_rpc, &req, S_TIMEOUT_MS, 1, s_batch_done, b);
     sodium_memzero(pos, n * sizeof *pos);
     free(pos);
     free(ptrs);
@@ -339,11 +340,10 @@ void intake_dispatch_location(intake_call_t *c)
 
 /* ---- life -------------------------------------------------------------------------------- */
 
-intake_dispatch_t *intake_dispatch_new(intake_t *in, const char *endpoint)
+intake_dispatch_t *intake_dispatch_new(intake_t *in)
 {
     intake_dispatch_t *dp = pk_calloc(1, sizeof *dp);
     dp->in = in;
-    dp->rpc = pk_rpc_uv_new(pk_service_loop(in->svc), endpoint, 0, in->log, pk_service_bus_keys(in->svc), "dispatch");
     pk_metrics_t *m = pk_service_metrics(in->svc);
     dp->m_pings = pk_metrics_counter(m, "pelukan_intake_positions_total", NULL, "companion pings taken");
     dp->m_batches = pk_metrics_counter(m, "pelukan_intake_position_batches_total", NULL,
@@ -357,8 +357,8 @@ void intake_dispatch_destroy(intake_dispatch_t **dp_p)
         return;
     intake_dispatch_t *dp = *dp_p;
     *dp_p = NULL;
-    /* Calls in flight end with PK_ECLOSED (503), pings waiting too. */
-    pk_rpc_uv_close(&dp->rpc);
+    /* Pings waiting end with 503 (calls in flight ended when intake closed
+     * its client to dispatch, before this). */
     for (size_t i = 0; i < dp->nqueue; i++) {
         intake_error(dp->queue[i].call->req, 503, "dispatch_unavailable", "Layanan sedang berhenti, coba lagi", NULL);
         intake_call_free(dp->queue[i].call);

@@ -5,17 +5,11 @@
 
 #include "intake_call.h"
 
-/* The command client and the ping batcher.
+/* The ping batcher (commands go on intake_t's dispatch_rpc).
  * Caller owns return value. */
-intake_dispatch_t *intake_dispatch_new(intake_t *in, const char *endpoint);
-/* Ends calls in flight (503) and pings waiting. Accepts NULL. */
+intake_dispatch_t *intake_dispatch_new(intake_t *in);
+/* Ends the pings waiting (503). Accepts NULL. */
 void intake_dispatch_destroy(intake_dispatch_t **dp_p);
-
-/* The command client to dispatch, for routes kept in other files. */
-pk_rpc_uv_t *intake_dispatch_rpc(intake_dispatch_t *dp);
-
-/* A command's answer of a visit, as the API shows it (intake_visits.c). */
-void intake_visit_answer(int rc, const Pelukan__V1__CommandReply *reply, void *arg);
 
 /* Staff routes (after authentication and the role check). */
 void intake_dispatch_suggest(intake_call_t *c);        /* GET  /v1/staff/cases/{id}/companions */
@@ -26,5 +20,10 @@ void intake_dispatch_location(intake_call_t *c);       /* POST /v1/companion/loc
 /* The admin's companion profiles (intake_companions.c). */
 void intake_companions_set(intake_call_t *c);       /* PUT /v1/staff/accounts/{id}/companion */
 void intake_companion_own_status(intake_call_t *c); /* GET /v1/companion/status */
+/* Sends dispatch `set` with the body's profile (sex, languages,
+ * kecamatan_codes) and `first` as the first name; answers 422 itself
+ * (with what `errors` already holds; taken) when the lists are wrong. */
+void intake_companion_send(intake_call_t *c, Pelukan__V1__SetCompanion *set, char *first, json_t *errors,
+                           pk_rpc_uv_done_fn done);
 
 #endif

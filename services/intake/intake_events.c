@@ -50,6 +50,7 @@ struct intake_events {
     uint64_t last_ping_us;
     uint64_t last_check_us;
     bool checking;
+    unsigned sessions_epoch; /* intake_t's, when the sessions were last checked */
     int nclients;
     pk_metric_t *m_clients;
 };
@@ -182,12 +183,6 @@ static void s_check_sessions(intake_events_t *ev)
     free(list);
 }
 
-void intake_events_recheck(intake_events_t *ev)
-{
-    if (ev)
-        ev->last_check_us = 0;
-}
-
 static void s_tick(uv_timer_t *t)
 {
     intake_events_t *ev = t->data;
@@ -195,7 +190,10 @@ static void s_tick(uv_timer_t *t)
     if (!ev->clients || !db || !pk_db_connected(db))
         return;
     uint64_t now = pk_mono_us();
+    if (ev->sessions_epoch != ev->in->sessions_epoch)
+        ev->last_check_us = 0; /* a session may have ended: check now */
     if (!ev->checking && now - ev->last_check_us >= S_CHECK_MS * 1000u) {
+        ev->sessions_epoch = ev->in->sessions_epoch;
         ev->last_check_us = now;
         s_check_sessions(ev);
     }

@@ -152,7 +152,7 @@ static void s_owned_notes(intake_call_t *c, pk_rpc_uv_t *owner, const char *agen
 /* GET /v1/staff/cases/{id}/identification-notes?purpose= */
 void intake_notes_identification(intake_call_t *c)
 {
-    s_owned_notes(c, intake_dispatch_rpc(c->in->dispatch), "", s_identification_done);
+    s_owned_notes(c, c->in->dispatch_rpc, "", s_identification_done);
 }
 
 /* GET /v1/staff/cases/{id}/follow-ups?purpose=: an agency user reads only

@@ -404,7 +404,7 @@ static void s_sessions_ended(pk_db_txn_t *txn, int status, void *arg)
 {
     intake_call_t *c = arg;
     if (status == 0)
-        intake_events_recheck(c->in->events);
+        c->in->sessions_epoch++; /* the streams check their sessions at once */
     intake_no_content(txn, status, arg);
 }
 

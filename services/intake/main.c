@@ -275,7 +275,9 @@ static int s_start(pk_service_t *svc, void **state_p)
     rc = s_web(in, svc, cfg);
     if (rc != 0)
         return rc;
-    in->dispatch = intake_dispatch_new(in, pk_config_service_str(cfg, "dispatch", "RPC"));
+    in->dispatch_rpc = pk_rpc_uv_new(pk_service_loop(svc), pk_config_service_str(cfg, "dispatch", "RPC"), 0, in->log,
+                                     pk_service_bus_keys(svc), "dispatch");
+    in->dispatch = intake_dispatch_new(in);
     in->approach = intake_approach_new(in);
     in->referral = pk_rpc_uv_new(pk_service_loop(svc), pk_config_service_str(cfg, "referral", "RPC"), 0, in->log,
                                  pk_service_bus_keys(svc), "referral");
@@ -298,7 +300,8 @@ static void s_stop(pk_service_t *svc, void *state)
     intake_purge_destroy(&in->purge);
     intake_throttle_destroy(&in->throttle);
     intake_throttle_destroy(&in->account_throttle);
-    intake_dispatch_destroy(&in->dispatch); /* first: its calls in flight end */
+    pk_rpc_uv_close(&in->dispatch_rpc); /* first: calls in flight end (503) */
+    intake_dispatch_destroy(&in->dispatch);
     intake_approach_destroy(&in->approach);
     pk_rpc_uv_close(&in->referral);
     intake_catalog_destroy(&in->catalog);

@@ -31,7 +31,7 @@ static const char *s_service(const intake_forward_t *f)
 
 static pk_rpc_uv_t *s_rpc(const intake_call_t *c, const intake_forward_t *f)
 {
-    return f->to == INTAKE_TO_DISPATCH ? intake_dispatch_rpc(c->in->dispatch) : c->in->referral;
+    return f->to == INTAKE_TO_DISPATCH ? c->in->dispatch_rpc : c->in->referral;
 }
 
 void intake_forward_answer(intake_call_t *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply,

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../intake_call.h"
+#include "pelukan/crypto.h"
 #include "pelukan/log.h"
 #include "pelukan/util.h"
 
@@ -96,32 +96,6 @@ void intake_only_fields(const json_t *body, const char *const *allowed, json_t *
         if (!ok)
             json_object_set_new(errors, key, json_string("tidak dikenal"));
     }
-}
-
-json_t *intake_strict_body(intake_call_t *c, const char *const *allowed)
-{
-    /* A step whose fields are all optional may be sent without a body, or
-     * with an empty one, whatever its Content-Type: it means {}. */
-    size_t len;
-    (void)pk_http_body(c->req, &len);
-    if (len == 0) {
-        c->body = json_object();
-        return json_object();
-    }
-    if (!(c->body = intake_body(c->req))) {
-        intake_call_free(c);
-        return NULL;
-    }
-    json_t *errors = json_object();
-    intake_only_fields(c->body, allowed, errors);
-    return errors;
-}
-
-bool intake_empty_body(intake_call_t *c)
-{
-    static const char *const none[] = {NULL};
-    json_t *errors = intake_strict_body(c, none);
-    return errors && !intake_invalid(c, errors, "Langkah ini tidak menerima data");
 }
 
 const char **intake_strings(const json_t *body, const char *field, size_t max, size_t *n, json_t *errors)

@@ -23,8 +23,6 @@ json_t *intake_body(pk_http_req_t *req);
 
 /* ---- a body's fields, checked by routes with code of their own (rows use pbjson.h) ---- */
 
-struct intake_call;
-
 /* A 32-digit lowercase hex id. */
 bool intake_hex_id(const char *s);
 
@@ -32,18 +30,9 @@ bool intake_hex_id(const char *s);
  * (review L1: nothing odd reaches SQL or the log). */
 bool intake_idempotency_key_ok(const char *key);
 
-/* The request's JSON body (into c->body) and a new errors object holding
- * its members other than `allowed`; NULL when the body was refused (answered
- * and `c` freed). */
-json_t *intake_strict_body(struct intake_call *c, const char *const *allowed);
-
 /* Each member of `body` other than `allowed` (NULL-ended) into `errors` as
  * "tidak dikenal". */
 void intake_only_fields(const json_t *body, const char *const *allowed, json_t *errors);
-/* A step that takes no fields: no body, or {} (any Content-Type when
- * empty, application/json otherwise); false when the request was refused
- * (answered, `c` freed). */
-bool intake_empty_body(struct intake_call *c);
 /* An array of short strings (borrowed from `body`, NULL-terminated; caller
  * frees the vector), or NULL and an error. Absent: an empty vector. */
 const char **intake_strings(const json_t *body, const char *field, size_t max, size_t *n, json_t *errors);
