@@ -104,7 +104,7 @@ void intake_companions_set(intake_call_t *c)
 
 static void s_status_done(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
-    intake_forward_answer(arg, "dispatch", rc, reply, "companion", NULL, "companion_id badge on_duty load");
+    intake_forward_answer(arg, "dispatch", rc, reply, "companion", NULL, INTAKE_SHAPE_DUTY);
 }
 
 static void s_status_named(pk_db_txn_t *txn, int status, void *arg)

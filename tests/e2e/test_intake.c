@@ -178,6 +178,14 @@ Test(intake, bad_input_gets_a_clear_4xx_and_changes_nothing)
         {"GET", "/v1/reports/0123456789abcdef0123456789abcdef%00x", NULL, 1, NULL, NULL, 404, "not_found", NULL},
         {"GET", "/v1/reports/0123456789abcdef0123456789abcdefzz", NULL, 1, NULL, NULL, 404, "not_found", NULL},
         {"POST", "/v1/reports/0123456789ABCDEF0123456789ABCDEF/withdraw", "{}", 1, NULL, NULL, 404, "not_found", NULL},
+        /* ... a NUL inside a string is valid JSON, but no text here may hold
+         * one: the field is named (C2); ... */
+        {"POST", "/v1/auth/otp", "{\"phone\":\"0812\\u00001234567\"}", 0, NULL, NULL, 422, "validation_failed",
+         "phone"},
+        {"POST", "/v1/reports",
+         "{\"reporter\":{\"kind\":\"victim\"},\"victim\":{\"child\":true,\"name\":\"Siti\\u0000\"},"
+         "\"violence_forms\":[\"fisik\"],\"location\":{\"kecamatan_code\":\"32.06.24\"}}",
+         1, "k14", NULL, 422, "validation_failed", "victim.name"},
         /* ... and a step without fields takes none (B1, B2). */
         {"POST", "/v1/auth/logout", "{\"all\":true}", 1, NULL, NULL, 422, "validation_failed", "all"},
         {"POST", "/v1/auth/logout-all", "{\"x\":1}", 1, NULL, NULL, 422, "validation_failed", "x"},

@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "../intake_call.h"
-#include "../intake_dispatch.h"
 #include "pelukan/error.h"
 #include "pelukan/util.h"
 
@@ -42,7 +41,7 @@ void intake_forward_answer(intake_call_t *c, const char *service, int rc, const 
     /* Another result than the route's (none): an empty object or list. */
     const ProtobufCMessage *m = pk_pbjson_get_message(&reply->base, field);
     json_t *shown = m ? pk_pbjson_print(m, shape) : json_object();
-    if (!shown) { /* intake_forward_check() refused such shapes at start */
+    if (!shown) { /* intake_forward_check() refused such shapes at start: never */
         intake_log_error(c, "%s %s: the reply does not fit the route's shape", pk_http_method(c->req),
                          pk_http_path(c->req));
         intake_error(c->req, 500, "internal", "Terjadi kesalahan", NULL);
@@ -175,8 +174,27 @@ static bool s_row_wrong(const intake_route_t *r, char *bad, size_t len)
     return !pk_pbjson_shape_ok(reply, f->shape, bad, len);
 }
 
+/* The shapes the gateways with code of their own answer in. */
+static const struct {
+    const ProtobufCMessageDescriptor *desc;
+    const char *shape;
+} s_shapes[] = {
+    {&pelukan__v1__visit__descriptor, INTAKE_SHAPE_VISIT},
+    {&pelukan__v1__companion__descriptor, INTAKE_SHAPE_COMPANION},
+    {&pelukan__v1__companion__descriptor, INTAKE_SHAPE_DUTY},
+    {&pelukan__v1__agency__descriptor, INTAKE_SHAPE_AGENCY},
+    {&pelukan__v1__referral__descriptor, INTAKE_SHAPE_REFERRAL},
+};
+
 int intake_forward_check(const intake_route_t *routes, const pk_log_t *log)
 {
+    for (size_t i = 0; i < PK_ARRAY_LEN(s_shapes); i++) {
+        char bad[160] = "";
+        if (!pk_pbjson_shape_ok(s_shapes[i].desc, s_shapes[i].shape, bad, sizeof bad)) {
+            pk_log_error(log, "the shape \"%s\": %s, refusing to start", s_shapes[i].shape, bad);
+            return PK_ECONFIG;
+        }
+    }
     for (const intake_route_t *r = routes; r->method; r++) {
         char bad[160] = "";
         if (r->forward && s_row_wrong(r, bad, sizeof bad)) {

@@ -41,6 +41,7 @@ typedef struct intake_forward {
 #define INTAKE_SHAPE_VISIT     "visit_id case_id state kecamatan_code? assigned_at_us identification_id? location{lat lon}"
 #define INTAKE_SHAPE_COMPANION "companion_id badge on_duty load sex? languages kecamatan_codes"
 #define INTAKE_SHAPE_AGENCY    "code name kind services contact"
+#define INTAKE_SHAPE_DUTY      "companion_id badge on_duty load" /* a companion's own duty */
 #define INTAKE_SHAPE_REFERRAL                                                                                          \
     "referral_id case_id agency_code services urgent reason_code legal_basis_code? state decline_reason_code?"         \
     " outcome_code? created_at_us due_at_us follow_ups overdue"
@@ -55,7 +56,8 @@ void intake_forward_run(struct intake_call *c);
 void intake_forward_answer(struct intake_call *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply,
                            const char *field, const char *list, const char *shape);
 
-/* 0 when every forwarding row of `routes` names fields its messages have;
+/* 0 when every forwarding row of `routes`, and every INTAKE_SHAPE_*, names
+ * fields its messages have;
  * otherwise logs the first wrong name and returns PK_ECONFIG (intake does
  * not start, and a unit test runs this on the table). */
 int intake_forward_check(const struct intake_route *routes, const pk_log_t *log);

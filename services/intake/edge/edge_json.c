@@ -46,6 +46,35 @@ void intake_error(pk_http_req_t *req, int status, const char *code, const char *
     intake_json(req, status, json_pack("{s:o}", "error", err));
 }
 
+/* The first string of `v` holding U+0000, by its field's dotted path
+ * ("victim.name", "needs.2"), into `path`; false when there is none. */
+static bool s_nul_at(const json_t *v, char *path, size_t cap)
+{
+    size_t n = strlen(path);
+    if (json_is_string(v))
+        return strlen(json_string_value(v)) != json_string_length(v);
+    const char *key;
+    json_t *item;
+    size_t i;
+    if (json_is_object(v)) {
+        json_object_foreach((json_t *)v, key, item)
+        {
+            snprintf(path + n, cap - n, "%s%s", n ? "." : "", key);
+            if (s_nul_at(item, path, cap))
+                return true;
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, item)
+        {
+            snprintf(path + n, cap - n, "%s%zu", n ? "." : "", i);
+            if (s_nul_at(item, path, cap))
+                return true;
+        }
+    }
+    path[n] = '\0';
+    return false;
+}
+
 json_t *intake_body(pk_http_req_t *req)
 {
     const char *ct = pk_http_header(req, "content-type");
@@ -56,7 +85,7 @@ json_t *intake_body(pk_http_req_t *req)
     size_t len;
     const char *body = pk_http_body(req, &len);
     json_error_t jerr;
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     if (!root) {
         /* jansson's text may quote the input: answer with the position only. */
         char msg[160];
@@ -67,6 +96,16 @@ json_t *intake_body(pk_http_req_t *req)
     if (!json_is_object(root)) {
         json_decref(root);
         intake_error(req, 400, "invalid_json", "Isi permintaan harus berupa objek JSON", NULL);
+        return NULL;
+    }
+    /* "\u0000" is valid JSON (contracts review C2), but no text here may
+     * hold it: PostgreSQL cannot store it, and C would cut the text short
+     * there. The field is named. */
+    char path[256] = "";
+    if (memmem(body, len, "\\u0000", 6) && s_nul_at(root, path, sizeof path)) {
+        json_decref(root);
+        intake_error(req, 422, "validation_failed", "Data tidak valid",
+                     json_pack("{s:s}", path, "teks tidak boleh berisi karakter NUL (\\u0000)"));
         return NULL;
     }
     return root;
