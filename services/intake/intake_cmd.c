@@ -32,7 +32,6 @@ static const struct {
     {"referral_not_found", "Rujukan tidak ditemukan"},
     {"invalid_referral_state", "Langkah ini tidak sesuai status rujukan"},
     {"invalid_value", "Data tidak valid"},
-    {"not_found", "Kasus tidak ditemukan"}, /* a route's case id that is not an id (edge/edge_routes.c) */
 };
 
 const char *intake_cmd_message(const char *code)

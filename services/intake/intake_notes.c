@@ -133,11 +133,6 @@ static void s_owned_notes(intake_call_t *c, pk_rpc_uv_t *owner, const char *agen
     const char *purpose = s_purpose(c);
     if (!purpose)
         return;
-    if (!intake_hex_id(pk_http_param(c->req, 0))) {
-        intake_error(c->req, 404, "case_not_found", "Kasus tidak ditemukan", NULL);
-        intake_call_free(c);
-        return;
-    }
     Pelukan__V1__CommandRequest req;
     Pelukan__V1__Actor actor;
     intake_cmd_init(c, &req, &actor, pk_http_param(c->req, 0));

@@ -95,11 +95,6 @@ void intake_reach_request(intake_call_t *c)
             json_string("cannot_find_place, arrange_meeting, need_information, reporter_absent atau other"));
     if (intake_invalid(c, errors, "Data tidak valid"))
         return;
-    if (!intake_hex_id(pk_http_param(c->req, 0))) {
-        intake_error(c->req, 404, "case_not_found", "Kasus tidak ditemukan", NULL);
-        intake_call_free(c);
-        return;
-    }
     snprintf(c->case_id, sizeof c->case_id, "%s", pk_http_param(c->req, 0));
     const char *p[] = {c->case_id, c->staff_id};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);

@@ -82,11 +82,11 @@ static bool s_body(intake_call_t *c, const intake_forward_t *f, ProtobufCMessage
     return !intake_invalid(c, errors, f->invalid ? f->invalid : "Data tidak valid");
 }
 
-/* The path's id and the actor's agency, which a row may need; false when
- * the request was answered 404 (not an id: it cannot exist). */
-static bool s_found(intake_call_t *c, const intake_forward_t *f, const char *id)
+/* The actor's agency, which a row may need (the path's ids were checked
+ * as every route's are, main.c); false when the request was answered 404. */
+static bool s_found(intake_call_t *c, const intake_forward_t *f)
 {
-    if ((!(f->path_id || f->path_case) || intake_hex_id(id)) && (!f->agency || c->staff_agency[0]))
+    if (!f->agency || c->staff_agency[0])
         return true;
     intake_error(c->req, 404, f->missing, intake_cmd_message(f->missing), NULL);
     intake_call_free(c);
@@ -107,7 +107,7 @@ void intake_forward_run(intake_call_t *c)
 {
     const intake_forward_t *f = c->route->forward;
     const char *id = pk_http_param(c->req, 0);
-    if (!s_found(c, f, id))
+    if (!s_found(c, f))
         return;
     const char *key = f->keyed ? pk_http_header(c->req, "idempotency-key") : NULL;
     if (key && !intake_idempotency_key_ok(key)) {
@@ -160,7 +160,7 @@ static bool s_row_wrong(const intake_route_t *r, char *bad, size_t len)
                       : r->staff || r->handler                                       ? "a handler besides the row"
                       : (f->to != INTAKE_TO_DISPATCH && f->to != INTAKE_TO_REFERRAL) ? "no service"
                       : takes_id != (f->path_id || f->path_case)                     ? "the path's id unused"
-                      : (takes_id || f->agency) && !f->missing                       ? "no error code for a missing id"
+                      : f->agency && !f->missing ? "no error code for a missing agency"
                       : f->path_id && !s_settable(cmd, f->path_id, PROTOBUF_C_TYPE_STRING) ? "no such id field"
                       : f->agency && !s_settable(cmd, f->agency, PROTOBUF_C_TYPE_STRING)   ? "no such agency field"
                       : f->constant && !s_settable(cmd, f->constant, PROTOBUF_C_TYPE_ENUM) ? "no such step field"

@@ -25,7 +25,7 @@ typedef struct intake_forward {
     const char *command;  /* the CommandRequest's field: "visit_step" */
     const char *path_id;  /* the path's id goes to this field of the command */
     bool path_case;       /* ... or is the request's case (CommandRequest.case_id) */
-    const char *missing;  /* the error code (404) when the path's id is not an id */
+    const char *missing;  /* the error code (404) when the actor has no agency */
     const char *agency;   /* the actor's agency goes to this field (the actor must have one) */
     const char *constant; /* this field holds `value` (a step) */
     int value;

@@ -12,8 +12,9 @@
 #include "../intake_staff.h"
 #include "edge_forward.h"
 
-/* The path's id, and what a wrong one is told. */
-#define S_VISIT_ID       .path_id = "visit_id", .missing = "visit_not_found"
+/* The path's id (checked as every route's is, main.c), and what an actor
+ * without an agency is told. */
+#define S_VISIT_ID       .path_id = "visit_id"
 #define S_REFERRAL_ID    .path_id = "referral_id", .missing = "referral_not_found", .agency = "agency_code"
 #define S_STEP(of, step) .constant = "step", .value = PELUKAN__V1__##of##_STEP__STEP__STEP_##step
 
@@ -128,8 +129,7 @@ const intake_route_t intake_routes[] = {
                                           .shape = "items{" INTAKE_SHAPE_AGENCY "}"}},
     {"POST", "/v1/staff/cases/*/referrals", INTAKE_ADMIN, NULL, intake_referral_create, NULL},
     {"GET", "/v1/staff/cases/*/referrals", INTAKE_ADMIN | INTAKE_SUPERVISOR,
-     .forward = &(const intake_forward_t){INTAKE_TO_REFERRAL, "list_referrals", .path_case = true,
-                                          .missing = "not_found", .reply = "referrals", .list = "referrals",
+     .forward = &(const intake_forward_t){INTAKE_TO_REFERRAL, "list_referrals", .path_case = true, .reply = "referrals", .list = "referrals",
                                           .shape = "items{" INTAKE_SHAPE_REFERRAL "}"}},
     {"GET", "/v1/agency/referrals", INTAKE_AGENCY,
      .forward = &(const intake_forward_t){INTAKE_TO_REFERRAL, "list_referrals", .missing = "referral_not_found",
