@@ -199,8 +199,8 @@ bool pk_bus_may_connect(const char *domain, const char *peer)
         return true; /* every consumer may rebuild: the archive serves each its own producers only */
     if (strcmp(kind, "rpc") != 0)
         return false;
-    if (n == 6 && strncmp(domain, "intake", n) == 0)
-        return strcmp(peer, "notification") == 0 || strcmp(peer, "dispatch") == 0; /* GetContact, GetPlace */
+    if (n == 6 && strncmp(domain, "intake", n) == 0) /* GetContact, GetPlace; the edge's commands to the owner */
+        return strcmp(peer, "notification") == 0 || strcmp(peer, "dispatch") == 0 || strcmp(peer, "intake") == 0;
     return strcmp(peer, "intake") == 0;           /* the HTTP edge */
 }
 

@@ -311,7 +311,8 @@ static const char *s_read_one(const json_t *body, ProtobufCMessage *msg, const p
     const json_t *v = json_object_get(body, r->field);
     switch (r->kind) {
     case PK_PBJSON_CODE:
-        if ((!v && r->required) || (v && !s_code_ok(v, r->max)))
+        if ((!v && r->required) || (v && !s_code_ok(v, r->max)) ||
+            (v && r->one_of && !pk_code_in(json_string_value(v), r->one_of)))
             return r->hint ? r->hint : r->required ? "wajib diisi (kode)" : "kode";
         break;
     case PK_PBJSON_TEXT:

@@ -402,6 +402,16 @@ int pk_rpc_fail(Pelukan__V1__CommandReply *reply, Pelukan__V1__CommandReply__Sta
     return 0;
 }
 
+int pk_rpc_pong(const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply)
+{
+    static _Thread_local Pelukan__V1__Pong pong;
+    pelukan__v1__pong__init(&pong);
+    pong.n = req->ping ? req->ping->n : 0;
+    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_PONG;
+    reply->pong = &pong;
+    return PK_RPC_READ_ONLY;
+}
+
 const char *pk_rpc_actor_id(const Pelukan__V1__CommandRequest *req)
 {
     return req->actor && req->actor->id ? req->actor->id : "";

@@ -629,13 +629,8 @@ int dispatch_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Peluk
         return dispatch_identification(conn, d, req, reply);
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_OPEN_NOTES:
         return dispatch_open_notes(conn, d, req, reply);
-    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING: {
-        static Pelukan__V1__Pong pong = PELUKAN__V1__PONG__INIT;
-        pong.n = req->ping->n;
-        reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_PONG;
-        reply->pong = &pong;
-        return PK_RPC_READ_ONLY;
-    }
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING:
+        return pk_rpc_pong(req, reply);
     default:
         return pk_rpc_fail(reply, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID, "unknown_command", NULL);
     }

@@ -58,6 +58,7 @@ typedef struct {
     pk_rpc_uv_t *dispatch_rpc;           /* commands to dispatch */
     intake_approach_t *approach;        /* the companion's approach, watched (intake_approach.c) */
     pk_rpc_uv_t *referral;              /* commands to referral */
+    pk_rpc_uv_t *owner;                 /* the edge's commands to intake's case owner (intake_desk.c) */
     /* Bumped whenever a session may have ended (a logout, an account
      * disabled, a password reset): the live streams check their sessions
      * at their next tick. One hook, so that no file that ends sessions

@@ -48,6 +48,23 @@ char *intake_seal_json(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, c
     return hex;
 }
 
+json_t *intake_open_sealed(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, const char *what,
+                           const uint8_t *sealed, size_t n)
+{
+    if (n <= PK_SEAL_OVERHEAD)
+        return NULL;
+    char context[128];
+    snprintf(context, sizeof context, "%s:%s", owner, what);
+    size_t plen = n - PK_SEAL_OVERHEAD;
+    uint8_t *plain = pk_malloc(plen + 1);
+    json_t *value = NULL;
+    if (pk_open(key, context, sealed, n, plain) == 0)
+        value = json_loadb((const char *)plain, plen, JSON_REJECT_DUPLICATES, NULL);
+    sodium_memzero(plain, plen);
+    free(plain);
+    return value;
+}
+
 json_t *intake_open_json(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, const char *what, const PGresult *r,
                          int row, int col)
 {
@@ -57,17 +74,7 @@ json_t *intake_open_json(const uint8_t key[PK_DATAKEY_BYTES], const char *owner,
     /* bytea in text form: decode, then open. */
     uint8_t *sealed = pk_malloc((size_t)len);
     long n = pk_pg_bytea_get(r, row, col, sealed, (size_t)len);
-    json_t *value = NULL;
-    if (n > PK_SEAL_OVERHEAD) {
-        char context[128];
-        snprintf(context, sizeof context, "%s:%s", owner, what);
-        size_t plen = (size_t)n - PK_SEAL_OVERHEAD;
-        uint8_t *plain = pk_malloc(plen + 1);
-        if (pk_open(key, context, sealed, (size_t)n, plain) == 0)
-            value = json_loadb((const char *)plain, plen, JSON_REJECT_DUPLICATES, NULL);
-        sodium_memzero(plain, plen);
-        free(plain);
-    }
+    json_t *value = n > 0 ? intake_open_sealed(key, owner, what, sealed, (size_t)n) : NULL;
     free(sealed);
     return value;
 }

@@ -29,8 +29,6 @@ typedef struct intake_call {
     struct intake_pw_job *pw_job; /* password hashing in flight (intake_password.c) */
     struct intake_opened *opened; /* rows waiting for their opening to commit (intake_call.c) */
     struct intake_ask *ask;       /* an admin's question for dispatch (intake_dispatch.c) */
-    struct intake_step *step;     /* a step of the desk's workflow (intake_admin.c) */
-    struct intake_read *read;     /* a case read and what follows it (intake_admin.c) */
     bool stream;                  /* the approach asked as a stream (intake_approach.c) */
     bool pw_slot;                 /* holds one of the password-hash slots (intake_password.c) */
     char throttle_client[48];  /* a login holding one of its client's checks (intake_throttle.c) */
@@ -54,6 +52,9 @@ char *intake_seal_json(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, c
  * form); NULL when NULL, forged or not JSON. Caller owns return value. */
 json_t *intake_open_json(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, const char *what, const PGresult *r,
                          int row, int col);
+/* The same from the sealed bytes themselves. */
+json_t *intake_open_sealed(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, const char *what,
+                           const uint8_t *sealed, size_t n);
 /* Unwraps the data key in a bytea column with `context`; 0 or PK_E*. */
 int intake_unwrap(const intake_call_t *c, const char *context, const PGresult *r, int row, int col,
                   uint8_t key[PK_DATAKEY_BYTES]) PK_MUST_CHECK;

@@ -119,6 +119,9 @@ const char *intake_state_name(Pelukan__V1__CaseState state)
                : NULL;
 }
 
+const char *const intake_reject_reasons[] = {"false_report", "spam", "out_of_scope", "other", NULL};
+const char *const intake_call_outcomes[] = {"reached", "not_reached", "false_report", NULL};
+
 bool intake_safe_now(const char *safe_hours, int minutes_now)
 {
     return pk_hours_contain(safe_hours, minutes_now);

@@ -63,6 +63,12 @@ const char *intake_step_to(intake_step_t step);
 bool intake_step_from(intake_step_t step, const char *state);
 /* The states `step` starts from as a PostgreSQL array literal ("{a,b}"). */
 void intake_step_from_array(intake_step_t step, char *out, size_t size);
+/* The codes of the desk's steps (NULL-ended): why a report is rejected,
+ * and how a confirmation call went. The edge's rules and the owner's
+ * checks read these. */
+extern const char *const intake_reject_reasons[];
+extern const char *const intake_call_outcomes[];
+
 /* True when some step moves from -> to. */
 bool intake_transition_allowed(const char *from, const char *to);
 /* True when an admin may refer the case: it was assessed (or its referral

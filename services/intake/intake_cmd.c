@@ -32,7 +32,41 @@ static const struct {
     {"referral_not_found", "Rujukan tidak ditemukan"},
     {"invalid_referral_state", "Langkah ini tidak sesuai status rujukan"},
     {"invalid_value", "Data tidak valid"},
+    {"not_found", "Kasus tidak ditemukan"},
+    {"forbidden", "Peran Anda tidak boleh melakukan langkah ini"},
+    {"invalid_transition", "Langkah ini tidak sesuai status kasus"},
+    {"call_required", "Catat dulu panggilan konfirmasi yang tersambung sebelum memverifikasi"},
+    {"unsafe_call_time", "Pelapor meminta tidak ditelepon saat ini; telepon hanya jika perlu, dan tulis alasannya"},
 };
+
+/* What a refusal's code tells the client besides its message: the field
+ * to look at. A reporter's safety choices are her personal data: shown only
+ * in a recorded opening, never in an error. */
+static const struct {
+    const char *code, *field, *hint;
+} s_hints[] = {
+    {"unsafe_call_time", "contact_safety", "lihat pilihan pelapor dengan ?purpose=confirmation_call sebelum menelepon"},
+};
+
+/* The refusal's fields: the one at fault (422), its details (codes), the
+ * code's hint; NULL when none. */
+static json_t *s_fields(const Pelukan__V1__CommandReply *reply, const char *code)
+{
+    json_t *fields = json_object();
+    if (reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID && reply->error_field &&
+        reply->error_field[0])
+        json_object_set_new(fields, reply->error_field, json_string("tidak valid"));
+    for (size_t i = 0; i < reply->n_error_details; i++)
+        json_object_set_new(fields, reply->error_details[i]->field, json_string(reply->error_details[i]->value));
+    for (size_t i = 0; i < PK_ARRAY_LEN(s_hints); i++)
+        if (strcmp(s_hints[i].code, code) == 0)
+            json_object_set_new(fields, s_hints[i].field, json_string(s_hints[i].hint));
+    if (json_object_size(fields) == 0) {
+        json_decref(fields);
+        return NULL;
+    }
+    return fields;
+}
 
 const char *intake_cmd_message(const char *code)
 {
@@ -57,11 +91,8 @@ bool intake_cmd_failed(intake_call_t *c, const char *service, int rc, const Pelu
         return false;
     int status = pk_rpc_http_status(reply->status);
     const char *code = reply->error_code && reply->error_code[0] ? reply->error_code : "internal";
-    json_t *fields = NULL;
-    if (reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID && reply->error_field &&
-        reply->error_field[0])
-        fields = json_pack("{s:s}", reply->error_field, "tidak valid");
-    intake_error(c->req, status, status == 422 ? "validation_failed" : code, intake_cmd_message(code), fields);
+    intake_error(c->req, status, status == 422 ? "validation_failed" : code, intake_cmd_message(code),
+                 s_fields(reply, code));
     intake_call_free(c);
     return true;
 }

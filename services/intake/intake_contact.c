@@ -1,10 +1,11 @@
-/* intake_contact.c -- intake answers commands (GetContact here, GetPlace in
- * intake_place.c), each from its one peer. The contacts it owns:
- * a case's reporter (phone and safety choices, opened with the reporter's
- * key at the moment notification needs them, each opening an event), a
- * staff member's e-mail (and mobile, for an admin on duty), or every
- * active e-mail of a role. The reply is
- * never stored: it holds the phone. */
+/* intake_contact.c -- intake answers commands, each from its one peer:
+ * GetContact (notification; here), GetPlace (dispatch; intake_place.c)
+ * and the desk's CaseStep (intake's own HTTP edge; intake_desk.c). The
+ * contacts it owns: a case's reporter (phone and safety choices, opened
+ * with the reporter's key at the moment notification needs them, each
+ * opening an event), a staff member's e-mail (and mobile, for an admin on
+ * duty), or every active e-mail of a role. The reply is never stored: it
+ * holds the phone. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include "intake.h"
 #include "intake_call.h"
+#include "intake_desk.h"
 #include "pelukan/util.h"
 
 void intake_command_done(Pelukan__V1__CommandReply *reply, void *arg)
@@ -28,7 +30,8 @@ void intake_command_done(Pelukan__V1__CommandReply *reply, void *arg)
 
 bool intake_command_is_query(const Pelukan__V1__CommandRequest *req)
 {
-    return req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CONTACT && !req->case_id[0];
+    return (req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CONTACT && !req->case_id[0]) ||
+           req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING;
 }
 
 static int s_staff(PGconn *conn, intake_t *in, const Pelukan__V1__GetContact *g, Pelukan__V1__CommandReply *reply)
@@ -166,6 +169,13 @@ static bool s_from(const Pelukan__V1__CommandRequest *req, const char *peer)
     return req->actor && req->actor->kind == PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM && strcmp(req->actor->id, peer) == 0;
 }
 
+/* A person the HTTP edge vouches for (the bus policy lets only the edge). */
+static bool s_from_edge(const Pelukan__V1__CommandRequest *req)
+{
+    return req->actor && req->actor->vouched_by && strcmp(req->actor->vouched_by, "intake") == 0 && req->actor->id &&
+           req->actor->id[0];
+}
+
 int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg)
 {
     intake_t *in = arg;
@@ -176,6 +186,10 @@ int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_PLACE:
         return s_from(req, "dispatch") ? intake_place_get(conn, in, req, reply)
                                        : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_CASE_STEP:
+        return s_from_edge(req) ? intake_desk_step(conn, in, req, reply) : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING:
+        return pk_rpc_pong(req, reply);
     default:
         reply->status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID;
         reply->error_code = "unknown_command";

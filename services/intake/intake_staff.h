@@ -61,10 +61,5 @@ void intake_erasure_approve(struct intake_call *c);
 void intake_erasure_stop(struct intake_call *c);
 void intake_admin_queue(struct intake_call *c);
 void intake_admin_case(struct intake_call *c);
-void intake_admin_call(struct intake_call *c);
-void intake_admin_verify(struct intake_call *c);
-void intake_admin_reject(struct intake_call *c);
-void intake_admin_duplicate(struct intake_call *c);
-void intake_admin_note(struct intake_call *c);
 
 #endif

@@ -281,6 +281,10 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->approach = intake_approach_new(in);
     in->referral = pk_rpc_uv_new(pk_service_loop(svc), pk_config_service_str(cfg, "referral", "RPC"), 0, in->log,
                                  pk_service_bus_keys(svc), "referral");
+    /* The edge asks the case owner behind the owner's own command
+     * endpoint, as it asks the other services (issue 24, step 2). */
+    in->owner = pk_rpc_uv_new(pk_service_loop(svc), pk_config_service_str(cfg, "intake", "RPC"), 0, in->log,
+                              pk_service_bus_keys(svc), "intake");
     s_routes(in, svc);
     return 0;
 }
@@ -304,6 +308,7 @@ static void s_stop(pk_service_t *svc, void *state)
     intake_dispatch_destroy(&in->dispatch);
     intake_approach_destroy(&in->approach);
     pk_rpc_uv_close(&in->referral);
+    pk_rpc_uv_close(&in->owner);
     intake_catalog_destroy(&in->catalog);
     intake_web_destroy(&in->web);
     free(in->catalog_json);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../support/pkt_intake.h"
+#include "pelukan/rpc.h"
 #include "pelukan/util.h"
 
 #define S_REPORTS   200
@@ -146,6 +147,70 @@ static void s_logins_under_reports(void)
     printf("BENCH intake_reports_during_logins_vs_without %.2f ratio\n",
            secs > 0 && alone > 0 ? during / secs / alone : 0);
     fflush(stdout);
+}
+
+/* ---- the hop to the case owner, and the desk's steps through it ---------------- */
+
+#define S_HOPS  500
+#define S_NOTES 160 /* one per case, from 8 admins in turn */
+
+/* Issue 24, step 2: the edge asks intake's case owner behind its command
+ * endpoint. The hop alone is a Ping over the same kind of socket, as the
+ * same peer (CURVE, the owner's thread, no database); a note is a whole
+ * desk step through it (HTTP, session check, the hop, one transaction). */
+static void s_desk_steps(int cases)
+{
+    pk_bus_keys_t *keys = pkt_bus_keys(T.env, "intake");
+    pk_rpc_client_t *rpc = pk_rpc_client_new(pkt_env_get(T.env, "PELUKAN_INTAKE_RPC"), 0, keys, "intake");
+    double hop[S_HOPS];
+    int hops = 0;
+    for (int i = 0; i < S_HOPS; i++) {
+        Pelukan__V1__CommandRequest req;
+        uint8_t id[16];
+        pk_rpc_request_init(&req, id, 5000, 0);
+        Pelukan__V1__Ping ping = PELUKAN__V1__PING__INIT;
+        ping.n = (uint64_t)i;
+        req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING;
+        req.ping = &ping;
+        Pelukan__V1__CommandReply *reply = NULL;
+        double t0 = pkt_now_ms();
+        int rc = pk_rpc_call(rpc, &req, 5000, 0, &reply);
+        hop[hops++] = rc == 0 && reply->pong && reply->pong->n == (uint64_t)i ? pkt_now_ms() - t0 : INFINITY;
+        if (reply)
+            pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    }
+    pk_rpc_client_destroy(&rpc);
+    pk_bus_keys_destroy(&keys);
+    printf("BENCH edge_hop_p50_ms %.3f ms (a Ping to intake's case owner as the edge sends it; %d)\n",
+           pkt_percentile(hop, hops, 50), hops);
+    printf("BENCH edge_hop_p99_ms %.3f ms\n", pkt_percentile(hop, hops, 99));
+
+    char *tokens[S_LOGIN_STAFF];
+    for (int a = 0; a < S_LOGIN_STAFF; a++) {
+        char login[32], password[48];
+        snprintf(login, sizeof login, "loadadmin%d", a);
+        snprintf(password, sizeof password, "load-admin-password-%d", a);
+        tokens[a] = pkt_intake_login(&T, login, password, NULL);
+    }
+    double note[S_NOTES];
+    int notes = 0;
+    for (int i = 0; i < S_NOTES && i < cases; i++) {
+        char path[96];
+        snprintf(path, sizeof path, "/v1/staff/cases/%.32s/notes", s_ids[i]);
+        double t0 = pkt_now_ms();
+        int st = pkt_intake_call(&T, "POST", path, "{\"text\":\"Catatan pengukuran\"}", tokens[i % S_LOGIN_STAFF], NULL,
+                                 NULL);
+        note[notes++] = st == 200 ? pkt_now_ms() - t0 : INFINITY; /* a refused step: infinitely slow */
+    }
+    for (int a = 0; a < S_LOGIN_STAFF; a++)
+        free(tokens[a]);
+    if (notes == 0)
+        return;
+    double p50 = pkt_percentile(note, notes, 50);
+    printf("BENCH staff_case_note_p50_ms %.2f ms (POST a note through the hop: %d notes on %d cases by %d admins)\n",
+           p50, notes, notes, S_LOGIN_STAFF);
+    printf("BENCH staff_case_note_p99_ms %.2f ms\n", pkt_percentile(note, notes, 99));
+    printf("BENCH edge_hop_share_of_a_note %.2f ratio\n", p50 > 0 ? pkt_percentile(hop, hops, 50) / p50 : 0);
 }
 
 static void *s_listen(void *arg)
@@ -283,6 +348,8 @@ int main(void)
     printf("BENCH staff_events_delivered %d of %d reports\n", delivered, sent);
     fflush(stdout);
     s_logins_under_reports();
+    s_desk_steps(sent);
+    fflush(stdout);
     for (int i = 0; i < S_REPORTERS; i++)
         free(reporters[i]);
     pkt_intake_stop(&T); /* ends the stream */

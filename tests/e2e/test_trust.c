@@ -168,14 +168,15 @@ Test(trust, every_bus_endpoint_admits_only_its_allowed_peers, .timeout = 300)
         if (strcmp(svc, "audit") == 0)
             continue; /* audit takes no commands */
         /* Commands: only the peers that send this service commands: the
-         * edge to every service; to intake's case owner, notification
-         * (GetContact) and dispatch (GetPlace, issue 24), each refused the
-         * other's command (test_dispatch). */
+         * edge to every service (intake's case owner included: the desk's
+         * steps, issue 24); to intake's case owner also notification
+         * (GetContact) and dispatch (GetPlace), each refused the other's
+         * command (test_dispatch). */
         bool to_intake = strcmp(svc, "intake") == 0;
         s_setting(var, sizeof var, svc, "RPC");
         for (const char *const *peer = pk_bus_peer_names; *peer; peer++) {
-            bool ok = to_intake ? strcmp(*peer, "notification") == 0 || strcmp(*peer, "dispatch") == 0
-                                : strcmp(*peer, "intake") == 0;
+            bool ok = strcmp(*peer, "intake") == 0 ||
+                      (to_intake && (strcmp(*peer, "notification") == 0 || strcmp(*peer, "dispatch") == 0));
             s_ping(s_add(&ps, ZMQ_DEALER, *peer, svc, var, ok)->sock);
         }
         s_ping(s_add(&ps, ZMQ_DEALER, "stranger", svc, var, false)->sock);
@@ -296,6 +297,24 @@ Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .ti
     cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
     cr_assert_eq(reply->status, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK);
     pelukan__v1__command_reply__free_unpacked(reply, NULL);
+
+    /* The desk's steps are the edge's to ask (issue 24): notification's
+     * forged admin may not verify, reject or write a note. */
+    Pelukan__V1__CaseStep step = PELUKAN__V1__CASE_STEP__INIT;
+    step.step = PELUKAN__V1__CASE_STEP__STEP__STEP_REJECT;
+    step.reason_code = "spam";
+    pk_rpc_request_init(&req, id, 3000, 2);
+    req.actor = &forged;
+    req.case_id = case_id;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_CASE_STEP;
+    req.case_step = &step;
+    cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+    cr_assert_eq(reply->status, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_FORBIDDEN);
+    cr_assert_str_eq(reply->error_code, "not_for_this_peer");
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    char *state = pkt_sql_value(T.db, "SELECT string_agg(state, ',') FROM intake.cases");
+    cr_assert_str_eq(state, "submitted", "nothing changed: %s", state);
+    free(state);
     pk_rpc_client_destroy(&rpc);
     pk_bus_keys_destroy(&keys);
 

@@ -70,7 +70,7 @@ Test(intake_openapi, every_forwarding_row_fits_its_messages)
         forwards += r->forward != NULL;
     cr_assert_geq(forwards, 15);
     cr_assert_eq(intake_forward_check(intake_routes, log), 0);
-    static const pk_pbjson_rule_t typo[] = {{"reson_code", PK_PBJSON_CODE, true, 0, NULL}, {.field = NULL}};
+    static const pk_pbjson_rule_t typo[] = {{"reson_code", PK_PBJSON_CODE, true, 0, NULL, NULL}, {.field = NULL}};
     const intake_route_t wrong[][2] = {
         {{"GET", "/v1/x", INTAKE_ADMIN, NULL, NULL,
           &(const intake_forward_t){INTAKE_TO_DISPATCH, "list_visitz", .reply = "visits", .shape = "items"}},

@@ -87,10 +87,10 @@ Test(pbjson, a_wrong_shape_is_found_before_it_is_used)
 }
 
 static const pk_pbjson_rule_t s_rules[] = {
-    {"situation_confirmed", PK_PBJSON_BOOL, true, 0, NULL},
-    {"needs", PK_PBJSON_CODES, false, 2, NULL},
-    {"guardian_situation", PK_PBJSON_CODE, true, 0, "not_child jika bukan anak"},
-    {"notes", PK_PBJSON_TEXT, false, 3, NULL},
+    {"situation_confirmed", PK_PBJSON_BOOL, true, 0, NULL, NULL},
+    {"needs", PK_PBJSON_CODES, false, 2, NULL, NULL},
+    {"guardian_situation", PK_PBJSON_CODE, true, 0, "not_child jika bukan anak", NULL},
+    {"notes", PK_PBJSON_TEXT, false, 3, NULL, NULL},
     {.field = NULL},
 };
 
@@ -143,7 +143,7 @@ Test(pbjson, null_is_a_wrong_value_not_a_missing_one)
 
 Test(pbjson, a_code_is_counted_in_characters)
 {
-    static const pk_pbjson_rule_t rules[] = {{"reason_code", PK_PBJSON_CODE, true, 4, NULL}, {.field = NULL}};
+    static const pk_pbjson_rule_t rules[] = {{"reason_code", PK_PBJSON_CODE, true, 4, NULL, NULL}, {.field = NULL}};
     Pelukan__V1__VisitStep s = PELUKAN__V1__VISIT_STEP__INIT;
     json_t *errors = json_object();
     json_t *four = s_parse("{\"reason_code\":\"\\u00e9\\u00e9\\u00e9\\u00e9\"}"); /* 8 bytes */
@@ -160,15 +160,32 @@ Test(pbjson, a_code_is_counted_in_characters)
     json_decref(empty);
 }
 
+Test(pbjson, a_code_from_a_list_is_one_of_it)
+{
+    static const char *const reasons[] = {"spam", "other", NULL};
+    static const pk_pbjson_rule_t rules[] = {{"reason_code", PK_PBJSON_CODE, true, 0, "spam atau other", reasons},
+                                             {.field = NULL}};
+    Pelukan__V1__CaseStep s = PELUKAN__V1__CASE_STEP__INIT;
+    json_t *errors = json_object();
+    json_t *ok = s_parse("{\"reason_code\":\"other\"}");
+    cr_assert(pk_pbjson_read(ok, &s.base, rules, errors));
+    cr_assert_str_eq(s.reason_code, "other");
+    json_t *wrong = s_parse("{\"reason_code\":\"because\"}");
+    cr_assert_not(pk_pbjson_read(wrong, &s.base, rules, errors));
+    s_eq(errors, "{\"reason_code\":\"spam atau other\"}");
+    json_decref(ok);
+    json_decref(wrong);
+}
+
 Test(pbjson, rules_that_do_not_fit_the_message_are_found)
 {
     char bad[128] = "";
     const ProtobufCMessageDescriptor *d = &pelukan__v1__submit_identification__descriptor;
     cr_assert(pk_pbjson_rules_ok(d, s_rules, bad, sizeof bad));
-    static const pk_pbjson_rule_t wrong[] = {{"needs", PK_PBJSON_CODE, false, 0, NULL}, {.field = NULL}};
+    static const pk_pbjson_rule_t wrong[] = {{"needs", PK_PBJSON_CODE, false, 0, NULL, NULL}, {.field = NULL}};
     cr_assert_not(pk_pbjson_rules_ok(d, wrong, bad, sizeof bad), "a list read as one code");
     cr_assert_str_eq(bad, "SubmitIdentification.needs");
-    static const pk_pbjson_rule_t missing[] = {{"nickname", PK_PBJSON_TEXT, false, 0, NULL}, {.field = NULL}};
+    static const pk_pbjson_rule_t missing[] = {{"nickname", PK_PBJSON_TEXT, false, 0, NULL, NULL}, {.field = NULL}};
     cr_assert_not(pk_pbjson_rules_ok(d, missing, bad, sizeof bad));
 }
 

@@ -32,7 +32,8 @@ json_t *pk_pbjson_print(const ProtobufCMessage *msg, const char *shape);
 bool pk_pbjson_shape_ok(const ProtobufCMessageDescriptor *desc, const char *shape, char *bad, size_t badlen);
 
 typedef enum {
-    PK_PBJSON_CODE = 1, /* a non-empty string of at most `max` characters (64 when 0) */
+    PK_PBJSON_CODE = 1, /* a non-empty string of at most `max` characters (64 when 0): a code,
+                         * or a text that may not be empty */
     PK_PBJSON_TEXT,     /* a string of at most `max` characters (0: any length) */
     PK_PBJSON_BOOL,     /* true or false */
     PK_PBJSON_CODES,    /* an array of at most `max` codes, each as PK_PBJSON_CODE */
@@ -46,6 +47,7 @@ typedef struct {
     bool required;
     unsigned max;
     const char *hint;
+    const char *const *one_of; /* PK_PBJSON_CODE: one of these (NULL-ended); NULL: any */
 } pk_pbjson_rule_t;
 
 /* Reads `body` (a JSON object) into `msg` by `rules` (ended by a rule with

@@ -49,6 +49,11 @@ int pk_rpc_fail(Pelukan__V1__CommandReply *reply, Pelukan__V1__CommandReply__Sta
 #define PK_RPC_FORBIDDEN(reply, code)                                                                                  \
     pk_rpc_fail((reply), PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_FORBIDDEN, (code), NULL)
 
+/* Answers a Ping with its number (a query: no transaction, nothing
+ * stored; each command server's health and its hop's measure). Returns
+ * PK_RPC_READ_ONLY. The pong lives in thread-local storage until the next. */
+int pk_rpc_pong(const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply);
+
 /* The id of the request's actor, or "". */
 const char *pk_rpc_actor_id(const Pelukan__V1__CommandRequest *req);
 

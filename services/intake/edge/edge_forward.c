@@ -25,12 +25,14 @@ static const ProtobufCMessageDescriptor *s_message_of(const ProtobufCMessageDesc
 
 static const char *s_service(const intake_forward_t *f)
 {
-    return f->to == INTAKE_TO_DISPATCH ? "dispatch" : "referral";
+    return f->to == INTAKE_TO_DISPATCH ? "dispatch" : f->to == INTAKE_TO_REFERRAL ? "referral" : "intake";
 }
 
 static pk_rpc_uv_t *s_rpc(const intake_call_t *c, const intake_forward_t *f)
 {
-    return f->to == INTAKE_TO_DISPATCH ? c->in->dispatch_rpc : c->in->referral;
+    return f->to == INTAKE_TO_DISPATCH   ? c->in->dispatch_rpc
+           : f->to == INTAKE_TO_REFERRAL ? c->in->referral
+                                         : c->in->owner;
 }
 
 void intake_forward_answer(intake_call_t *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply,
@@ -155,12 +157,12 @@ static bool s_row_wrong(const intake_route_t *r, char *bad, size_t len)
     const ProtobufCMessageDescriptor *cmd = s_message_of(&pelukan__v1__command_request__descriptor, f->command);
     const ProtobufCMessageDescriptor *reply = s_message_of(&pelukan__v1__command_reply__descriptor, f->reply);
     bool takes_id = strchr(r->pattern, '*') != NULL;
-    const char *why = !cmd                                                           ? "no such command"
-                      : !reply                                                       ? "no such reply"
-                      : r->staff || r->handler                                       ? "a handler besides the row"
-                      : (f->to != INTAKE_TO_DISPATCH && f->to != INTAKE_TO_REFERRAL) ? "no service"
-                      : takes_id != (f->path_id || f->path_case)                     ? "the path's id unused"
-                      : f->agency && !f->missing ? "no error code for a missing agency"
+    const char *why = !cmd                                                    ? "no such command"
+                      : !reply                                                ? "no such reply"
+                      : r->staff || r->handler                                ? "a handler besides the row"
+                      : f->to < INTAKE_TO_DISPATCH || f->to > INTAKE_TO_OWNER ? "no service"
+                      : takes_id != (f->path_id || f->path_case)              ? "the path's id unused"
+                      : f->agency && !f->missing                              ? "no error code for a missing agency"
                       : f->path_id && !s_settable(cmd, f->path_id, PROTOBUF_C_TYPE_STRING) ? "no such id field"
                       : f->agency && !s_settable(cmd, f->agency, PROTOBUF_C_TYPE_STRING)   ? "no such agency field"
                       : f->constant && !s_settable(cmd, f->constant, PROTOBUF_C_TYPE_ENUM) ? "no such step field"

@@ -18,6 +18,7 @@ struct intake_route;
 typedef enum {
     INTAKE_TO_DISPATCH = 1,
     INTAKE_TO_REFERRAL,
+    INTAKE_TO_OWNER, /* intake's own case owner, behind its command endpoint */
 } intake_to_t;
 
 typedef struct intake_forward {

@@ -21,25 +21,45 @@
 /* The bodies the forwarding routes take. */
 static const pk_pbjson_rule_t s_nothing[] = {{.field = NULL}};
 static const pk_pbjson_rule_t s_visit_decline[] = {
-    {"reason_code", PK_PBJSON_CODE, true, 0, "unavailable, too_far, unsafe, conflict_of_interest atau other"},
+    {"reason_code", PK_PBJSON_CODE, true, 0, "unavailable, too_far, unsafe, conflict_of_interest atau other", NULL},
     {.field = NULL}};
 static const pk_pbjson_rule_t s_identification[] = {
-    {"situation_confirmed", PK_PBJSON_BOOL, true, 0, NULL},
-    {"immediate_danger", PK_PBJSON_BOOL, true, 0, NULL},
-    {"referral_consent", PK_PBJSON_BOOL, true, 0, NULL},
-    {"needs", PK_PBJSON_CODES, false, 5, NULL},
-    {"recommended_services", PK_PBJSON_CODES, false, 8, NULL},
-    {"recommended_agencies", PK_PBJSON_CODES, false, 5, NULL},
-    {"consented_agencies", PK_PBJSON_CODES, false, 5, NULL},
-    {"guardian_situation", PK_PBJSON_CODE, true, 0, "wajib diisi (not_child jika bukan anak)"},
-    {"notes", PK_PBJSON_TEXT, false, 8000, NULL},
+    {"situation_confirmed", PK_PBJSON_BOOL, true, 0, NULL, NULL},
+    {"immediate_danger", PK_PBJSON_BOOL, true, 0, NULL, NULL},
+    {"referral_consent", PK_PBJSON_BOOL, true, 0, NULL, NULL},
+    {"needs", PK_PBJSON_CODES, false, 5, NULL, NULL},
+    {"recommended_services", PK_PBJSON_CODES, false, 8, NULL, NULL},
+    {"recommended_agencies", PK_PBJSON_CODES, false, 5, NULL, NULL},
+    {"consented_agencies", PK_PBJSON_CODES, false, 5, NULL, NULL},
+    {"guardian_situation", PK_PBJSON_CODE, true, 0, "wajib diisi (not_child jika bukan anak)", NULL},
+    {"notes", PK_PBJSON_TEXT, false, 8000, NULL, NULL},
     {.field = NULL}};
-static const pk_pbjson_rule_t s_referral_decline[] = {{"reason_code", PK_PBJSON_CODE, true, 0, NULL}, {.field = NULL}};
-static const pk_pbjson_rule_t s_referral_close[] = {{"outcome_code", PK_PBJSON_CODE, true, 0, NULL}, {.field = NULL}};
-static const pk_pbjson_rule_t s_follow_up[] = {{"service_code", PK_PBJSON_CODE, true, 0, NULL},
-                                               {"next_step_code", PK_PBJSON_CODE, false, 0, NULL},
-                                               {"notes", PK_PBJSON_TEXT, false, 4000, NULL},
+static const pk_pbjson_rule_t s_referral_decline[] = {{"reason_code", PK_PBJSON_CODE, true, 0, NULL, NULL},
+                                                      {.field = NULL}};
+static const pk_pbjson_rule_t s_referral_close[] = {{"outcome_code", PK_PBJSON_CODE, true, 0, NULL, NULL},
+                                                    {.field = NULL}};
+static const pk_pbjson_rule_t s_follow_up[] = {{"service_code", PK_PBJSON_CODE, true, 0, NULL, NULL},
+                                               {"next_step_code", PK_PBJSON_CODE, false, 0, NULL, NULL},
+                                               {"notes", PK_PBJSON_TEXT, false, 4000, NULL, NULL},
                                                {.field = NULL}};
+
+/* The desk's steps on a case, answered by intake's case owner (intake_desk.c). */
+#define S_CASE_STEP(step)                                                                                              \
+    INTAKE_TO_OWNER, "case_step", .path_case = true, S_STEP(CASE, step), .reply = "case_status",                       \
+                                  .shape = "case_id state call_attempts"
+static const pk_pbjson_rule_t s_call[] = {
+    {"outcome", PK_PBJSON_CODE, true, 16, "reached, not_reached atau false_report", intake_call_outcomes},
+    {"notes", PK_PBJSON_TEXT, false, 2000, "teks, paling banyak 2000 karakter", NULL},
+    {"override_reason", PK_PBJSON_CODE, false, 500, "teks, 1 sampai 500 karakter", NULL},
+    {.field = NULL}};
+static const pk_pbjson_rule_t s_reject[] = {
+    {"reason_code", PK_PBJSON_CODE, true, 32, "false_report, spam, out_of_scope atau other", intake_reject_reasons},
+    {"notes", PK_PBJSON_TEXT, false, 4000, "teks, paling banyak 4000 karakter", NULL},
+    {.field = NULL}};
+static const pk_pbjson_rule_t s_duplicate[] = {
+    {"of", PK_PBJSON_CODE, true, PK_ID_HEX_LEN, "wajib: kasus lain yang sama", NULL}, {.field = NULL}};
+static const pk_pbjson_rule_t s_note[] = {
+    {"text", PK_PBJSON_CODE, true, 4000, "wajib, paling banyak 4000 karakter", NULL}, {.field = NULL}};
 
 const intake_route_t intake_routes[] = {
     {"GET", "/v1/app-config", INTAKE_ANYONE, intake_web_config, NULL, NULL},
@@ -79,11 +99,16 @@ const intake_route_t intake_routes[] = {
      intake_admin_queue, NULL},
     {"GET", "/v1/staff/cases/*", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_COMPANION | INTAKE_AGENCY, NULL,
      intake_admin_case, NULL},
-    {"POST", "/v1/staff/cases/*/calls", INTAKE_ADMIN, NULL, intake_admin_call, NULL},
-    {"POST", "/v1/staff/cases/*/verify", INTAKE_ADMIN, NULL, intake_admin_verify, NULL},
-    {"POST", "/v1/staff/cases/*/reject", INTAKE_ADMIN, NULL, intake_admin_reject, NULL},
-    {"POST", "/v1/staff/cases/*/duplicate", INTAKE_ADMIN, NULL, intake_admin_duplicate, NULL},
-    {"POST", "/v1/staff/cases/*/notes", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_admin_note, NULL},
+    {"POST", "/v1/staff/cases/*/calls", INTAKE_ADMIN,
+     .forward = &(const intake_forward_t){S_CASE_STEP(CALL), .body = s_call}},
+    {"POST", "/v1/staff/cases/*/verify", INTAKE_ADMIN,
+     .forward = &(const intake_forward_t){S_CASE_STEP(VERIFY), .body = s_nothing}},
+    {"POST", "/v1/staff/cases/*/reject", INTAKE_ADMIN,
+     .forward = &(const intake_forward_t){S_CASE_STEP(REJECT), .body = s_reject}},
+    {"POST", "/v1/staff/cases/*/duplicate", INTAKE_ADMIN,
+     .forward = &(const intake_forward_t){S_CASE_STEP(DUPLICATE), .body = s_duplicate}},
+    {"POST", "/v1/staff/cases/*/notes", INTAKE_ADMIN | INTAKE_SUPERVISOR,
+     .forward = &(const intake_forward_t){S_CASE_STEP(NOTE), .body = s_note}},
     {"POST", "/v1/staff/cases/*/reach-request/done", INTAKE_ADMIN, NULL, intake_reach_done, NULL},
     {"GET", "/v1/staff/cases/*/notes", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_notes_get, NULL},
     {"GET", "/v1/staff/cases/*/identification-notes", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL,
