@@ -36,6 +36,11 @@ void pk_id_new(char out[PK_ID_HEX_LEN + 1])
     pk_hex(raw, sizeof raw, out);
 }
 
+bool pk_id_ok(const char *s)
+{
+    return s && strlen(s) == PK_ID_HEX_LEN && strspn(s, "0123456789abcdef") == PK_ID_HEX_LEN;
+}
+
 pk_keyring_t *pk_keyring_from_bytes(const uint8_t master[32])
 {
     pk_keyring_t *self = pk_calloc(1, sizeof *self);

@@ -41,7 +41,6 @@ typedef struct {
     int pw_slots, pw_busy;
     int reports_per_day;    /* per reporter (review M7) */
     int retention_s;        /* closed cases are erased after this; 0: never (intake_erasure.c) */
-    bool retention_busy;    /* a retention sweep is running */
     int erasure_cooling_s;  /* an approved erasure waits this long (intake_erasure.c) */
     int erasure_trust_days; /* no approval from an account changed by another this lately */
     int streams_per_session, streams_per_account, streams_max;
@@ -160,12 +159,6 @@ intake_events_t *intake_events_new(intake_t *in);
  * every `every_s` seconds. */
 intake_purge_t *intake_purge_new(intake_t *in, int every_s);
 void intake_purge_destroy(intake_purge_t **p_p);
-/* Erases the cases that ended more than PELUKAN_INTAKE_RETENTION_S ago
- * (called by the purge's timer). */
-void intake_erasure_retention(intake_t *in);
-/* Runs the approved erasures whose cooling-off time is over (called by the
- * purge's timer, and after an approval). */
-void intake_erasure_due(intake_t *in);
 
 /* Whether a companion still reads the case `x` (its visit completed less
  * than 6 hours ago, or not yet), and whether an agency's referral `ca`

@@ -121,6 +121,8 @@ const char *intake_state_name(Pelukan__V1__CaseState state)
 
 const char *const intake_reject_reasons[] = {"false_report", "spam", "out_of_scope", "other", NULL};
 const char *const intake_call_outcomes[] = {"reached", "not_reached", "false_report", NULL};
+const char *const intake_erasure_reasons[] = {"reporter_request", "court_order", "wrong_person",
+                                              "data_protection",  "other",       NULL};
 
 bool intake_safe_now(const char *safe_hours, int minutes_now)
 {

@@ -68,6 +68,8 @@ void intake_step_from_array(intake_step_t step, char *out, size_t size);
  * checks read these. */
 extern const char *const intake_reject_reasons[];
 extern const char *const intake_call_outcomes[];
+/* Why a case is erased (a supervisor's word; the retention is a rule). */
+extern const char *const intake_erasure_reasons[];
 
 /* True when some step moves from -> to. */
 bool intake_transition_allowed(const char *from, const char *to);

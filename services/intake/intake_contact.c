@@ -1,6 +1,7 @@
 /* intake_contact.c -- intake answers commands, each from its one peer:
  * GetContact (notification; here), GetPlace (dispatch; intake_place.c)
- * and the desk's CaseStep (intake's own HTTP edge; intake_desk.c). The
+ * and, from intake's own HTTP edge (or its timer, vouched for alike), the
+ * desk's CaseStep (intake_desk.c) and EraseCase (intake_erasure.c). The
  * contacts it owns: a case's reporter (phone and safety choices, opened
  * with the reporter's key at the moment notification needs them, each
  * opening an event), a staff member's e-mail (and mobile, for an admin on
@@ -157,7 +158,7 @@ static int s_get_contact(PGconn *conn, intake_t *in, const Pelukan__V1__CommandR
         return PK_RPC_INVALID(reply, "purpose_code");
     if (!pk_code_in(g->template_code, reporter_templates))
         return PK_RPC_INVALID(reply, "template_code");
-    if (!intake_hex_id(g->message_id))
+    if (!pk_id_ok(g->message_id))
         return PK_RPC_INVALID(reply, "message_id");
     return s_reporter(conn, in, req, reply);
 }
@@ -188,6 +189,9 @@ int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan
                                        : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_CASE_STEP:
         return s_from_edge(req) ? intake_desk_step(conn, in, req, reply) : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_ERASE_CASE:
+        return s_from_edge(req) ? intake_erasure_command(conn, in, req, reply)
+                                : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING:
         return pk_rpc_pong(req, reply);
     default:

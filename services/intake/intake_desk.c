@@ -51,7 +51,7 @@ static const char *s_step_of(const Pelukan__V1__CommandRequest *req, s_step_t *s
     case S_STEP(DUPLICATE):
         st->to = intake_step_to(INTAKE_STEP_DUPLICATE);
         st->reason = "duplicate";
-        return intake_hex_id(cs->of) && strcmp(cs->of, req->case_id) != 0 ? NULL : "of";
+        return pk_id_ok(cs->of) && strcmp(cs->of, req->case_id) != 0 ? NULL : "of";
     case S_STEP(CALL):
         st->kind = "call";
         st->outcome = cs->outcome;
@@ -238,7 +238,7 @@ int intake_desk_step(PGconn *conn, intake_t *in, const Pelukan__V1__CommandReque
     if (req->case_step->step == S_STEP(DUPLICATE) && !exists)
         return PK_RPC_INVALID(reply, "of");
     intake_desk_case_t c;
-    int rc = intake_hex_id(req->case_id) ? intake_store_desk_case(conn, in, req->case_id, &c) : PK_ENOENT;
+    int rc = pk_id_ok(req->case_id) ? intake_store_desk_case(conn, in, req->case_id, &c) : PK_ENOENT;
     if (rc == PK_ENOENT)
         return PK_RPC_NOT_FOUND(reply, "not_found");
     if (rc != 0)

@@ -1,4 +1,5 @@
-/* intake_desk.h -- the case owner's answer to the desk's steps (CaseStep). */
+/* intake_desk.h -- the case owner's answers to the desk: its steps on a case
+ * (CaseStep, intake_desk.c) and erasure (EraseCase, intake_erasure.c). */
 #ifndef INTAKE_DESK_H
 #define INTAKE_DESK_H
 
@@ -10,5 +11,10 @@
 /* A pk_rpc_handler_fn for CaseStep, from the edge (its actor vouched for). */
 int intake_desk_step(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
                      Pelukan__V1__CommandReply *reply);
+
+/* EraseCase: the erasure of a case, from the edge (a supervisor) or
+ * intake's own timer (the sweep) (intake_erasure.c). */
+int intake_erasure_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+                           Pelukan__V1__CommandReply *reply);
 
 #endif

@@ -210,7 +210,7 @@ void intake_dispatch_assign(intake_call_t *c)
     if (!errors)
         return;
     const char *companion = json_string_value(json_object_get(c->body, "companion_id"));
-    if (!intake_hex_id(companion))
+    if (!pk_id_ok(companion))
         json_object_set_new(errors, "companion_id", json_string("id staf pendamping"));
     if (intake_invalid(c, errors, "Data tidak valid"))
         return;

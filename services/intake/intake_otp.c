@@ -317,7 +317,7 @@ void intake_otp_verify(pk_http_req_t *req, void *arg)
         json_object_set_new(fields, "phone", json_string("nomor HP tidak valid"));
     if (!json_is_string(code) || json_string_length(code) != 6 || strspn(json_string_value(code), "0123456789") != 6)
         json_object_set_new(fields, "code", json_string("kode terdiri dari 6 angka"));
-    if (request && !(json_is_string(request) && intake_hex_id(json_string_value(request))))
+    if (request && !(json_is_string(request) && pk_id_ok(json_string_value(request))))
         json_object_set_new(fields, "request_id", json_string("request_id dari permintaan kode"));
     if (json_object_size(c->body) != 2u + (request != NULL) && json_object_size(fields) == 0)
         json_object_set_new(fields, "body", json_string("hanya phone, code dan request_id"));

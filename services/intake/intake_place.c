@@ -64,14 +64,14 @@ int intake_place_get(PGconn *conn, intake_t *in, const Pelukan__V1__CommandReque
                      Pelukan__V1__CommandReply *reply)
 {
     const Pelukan__V1__GetPlace *g = req->get_place;
-    if (!intake_hex_id(req->case_id))
+    if (!pk_id_ok(req->case_id))
         return PK_RPC_INVALID(reply, "case_id");
     if (!pk_code_in(g->purpose_code, s_purposes))
         return PK_RPC_INVALID(reply, "purpose_code");
-    if (!intake_hex_id(g->staff_id))
+    if (!pk_id_ok(g->staff_id))
         return PK_RPC_INVALID(reply, "staff_id");
     bool dispatching = strcmp(g->purpose_code, "companion_dispatch") == 0;
-    if (dispatching != intake_hex_id(g->visit_id))
+    if (dispatching != pk_id_ok(g->visit_id))
         return PK_RPC_INVALID(reply, "visit_id");
     const char *p[] = {req->case_id};
     PGresult *r = pk_pg_exec_prepared(&in->cmd_stmts, conn, in->log, s_case_sql, 1, p);

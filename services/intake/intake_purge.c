@@ -1,11 +1,14 @@
 /* intake_purge.c -- what registration and sessions leave behind is kept
  * no longer than it serves (security review L7): expired codes, code
  * requests and wrong codes past the longest limit window (a day), and
- * ended sessions of reporters and staff. Nothing else reads them. */
+ * ended sessions of reporters and staff. Nothing else reads them. The same
+ * timer asks the case owner to run the erasures that are due and what the
+ * retention of closed cases says (EraseCase SWEEP, intake_erasure.c). */
 #include <stdlib.h>
 
 #include "intake.h"
 #include "intake_call.h"
+#include "pelukan/rpc.h"
 #include "pelukan/util.h"
 
 /* $1: how long requests and failures are kept, seconds. */
@@ -22,7 +25,42 @@ struct intake_purge {
     intake_t *in;
     uv_timer_t timer;
     bool busy;
+    bool sweeping; /* an erasure sweep is asked */
 };
+
+static void s_sweep(intake_purge_t *p);
+
+static void s_swept(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
+{
+    intake_purge_t *p = arg;
+    p->sweeping = false;
+    if (rc != 0 || reply->status != PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK) {
+        if (rc != PK_ECLOSED)
+            pk_log_warn(p->in->log, "erasure sweep failed (%s), trying again later",
+                        rc ? pk_strerror(rc) : reply->error_code);
+        return;
+    }
+    if (reply->erasure && reply->erasure->more)
+        s_sweep(p); /* more are due: at once, not at the next tick */
+}
+
+/* Asks the case owner to run what is due, as intake's own timer. */
+static void s_sweep(intake_purge_t *p)
+{
+    if (p->sweeping)
+        return;
+    p->sweeping = true;
+    Pelukan__V1__CommandRequest req = PELUKAN__V1__COMMAND_REQUEST__INIT;
+    Pelukan__V1__Actor actor = PELUKAN__V1__ACTOR__INIT;
+    Pelukan__V1__EraseCase sweep = PELUKAN__V1__ERASE_CASE__INIT;
+    actor.kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
+    actor.id = "erasure";
+    sweep.step = PELUKAN__V1__ERASE_CASE__STEP__STEP_SWEEP;
+    req.actor = &actor;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_ERASE_CASE;
+    req.erase_case = &sweep;
+    pk_rpc_uv_call(p->in->owner, &req, 30000, 0, s_swept, p);
+}
 
 static void s_done(pk_db_txn_t *txn, int status, void *arg)
 {
@@ -42,8 +80,7 @@ static void s_done(pk_db_txn_t *txn, int status, void *arg)
 static void s_tick(uv_timer_t *t)
 {
     intake_purge_t *p = t->data;
-    intake_erasure_retention(p->in);
-    intake_erasure_due(p->in);
+    s_sweep(p);
     if (p->busy)
         return;
     p->busy = true;

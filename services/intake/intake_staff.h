@@ -56,9 +56,6 @@ void intake_duty_set(struct intake_call *c);
 bool intake_staff_token_hash(pk_http_req_t *req, char out[65]);
 
 void intake_staff_events(struct intake_call *c);
-void intake_erasure_request(struct intake_call *c); /* intake_erasure.c */
-void intake_erasure_approve(struct intake_call *c);
-void intake_erasure_stop(struct intake_call *c);
 void intake_admin_queue(struct intake_call *c);
 void intake_admin_case(struct intake_call *c);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intake_case.h"
 #include "pelukan/db.h"
 #include "pelukan/error.h"
 
@@ -114,4 +115,149 @@ int intake_store_note(PGconn *conn, intake_t *in, const char *case_id, const cha
                  "INSERT INTO case_note (case_id, staff_id, kind, outcome, body_sealed)"
                  " VALUES ($1, $2, $3, NULLIF($4, ''), $5::bytea)",
                  5, p);
+}
+
+/* ---- erasure ------------------------------------------------------------------ */
+
+int intake_store_erasure_ask(PGconn *conn, intake_t *in, const char *case_id, const char *id, const char *reason,
+                             const char *staff, bool *asked)
+{
+    const char *p[] = {case_id, id, reason, staff};
+    PGresult *r = s_exec(conn, in,
+                         "WITH r AS (INSERT INTO erasure_request (id, case_id, reason_code, requested_by)"
+                         "   SELECT $2, $1, $3, $4 WHERE EXISTS (SELECT 1 FROM cases WHERE id = $1)"
+                         "   ON CONFLICT (case_id) WHERE done_at IS NULL AND stopped_at IS NULL DO NOTHING"
+                         "   RETURNING id)"
+                         " SELECT EXISTS (SELECT 1 FROM cases WHERE id = $1), EXISTS (SELECT 1 FROM r)",
+                         4, p);
+    if (!r)
+        return PK_EDB;
+    int rc = pk_pg_bool(r, 0, 0) ? 0 : PK_ENOENT;
+    *asked = pk_pg_bool(r, 0, 1);
+    PQclear(r);
+    return rc;
+}
+
+int intake_store_erasure_find(PGconn *conn, intake_t *in, const char *id, const char *staff, int trust_days,
+                              intake_erasure_row_t *out)
+{
+    char days[16];
+    snprintf(days, sizeof days, "%d", trust_days);
+    const char *p[] = {id, staff, days};
+    PGresult *r =
+        s_exec(conn, in,
+               "SELECT r.case_id, r.requested_by, r.approved_at IS NOT NULL, r.reason_code,"
+               "  r.done_at IS NOT NULL OR r.stopped_at IS NOT NULL,"
+               "  coalesce(a.changed_at > now() - make_interval(days => $3::int), false)"
+               "  OR coalesce(q.changed_by = $2 AND q.changed_at > now() - make_interval(days => $3::int), false)"
+               " FROM erasure_request r LEFT JOIN staff a ON a.id = $2 LEFT JOIN staff q ON q.id = r.requested_by"
+               " WHERE r.id = $1 FOR UPDATE OF r",
+               3, p);
+    if (!r)
+        return PK_EDB;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return PK_ENOENT;
+    }
+    snprintf(out->case_id, sizeof out->case_id, "%s", PQgetvalue(r, 0, 0));
+    snprintf(out->requested_by, sizeof out->requested_by, "%s", PQgetvalue(r, 0, 1));
+    out->approved = pk_pg_bool(r, 0, 2);
+    snprintf(out->reason_code, sizeof out->reason_code, "%s", PQgetvalue(r, 0, 3));
+    out->over = pk_pg_bool(r, 0, 4);
+    out->untrusted = pk_pg_bool(r, 0, 5);
+    PQclear(r);
+    return 0;
+}
+
+int intake_store_erasure_approve(PGconn *conn, intake_t *in, const char *id, const char *staff, int cooling_s)
+{
+    char secs[16];
+    snprintf(secs, sizeof secs, "%d", cooling_s);
+    const char *p[] = {id, staff, secs};
+    return s_run(conn, in,
+                 "UPDATE erasure_request SET approved_by = $2, approved_at = now(),"
+                 " run_at = now() + make_interval(secs => $3::int) WHERE id = $1",
+                 3, p);
+}
+
+int intake_store_erasure_stop(PGconn *conn, intake_t *in, const char *id, const char *staff)
+{
+    const char *p[] = {id, staff};
+    return s_run(conn, in, "UPDATE erasure_request SET stopped_by = $2, stopped_at = now() WHERE id = $1", 2, p);
+}
+
+int intake_store_erasures_due(PGconn *conn, intake_t *in, intake_erasure_due_t *out, int cap, int *n)
+{
+    char limit[16];
+    snprintf(limit, sizeof limit, "%d", cap);
+    const char *p[] = {limit};
+    PGresult *r = s_exec(conn, in,
+                         "SELECT id, case_id, reason_code, approved_by FROM erasure_request"
+                         " WHERE approved_at IS NOT NULL AND done_at IS NULL AND stopped_at IS NULL AND run_at <= now()"
+                         " ORDER BY run_at LIMIT $1::int FOR UPDATE SKIP LOCKED",
+                         1, p);
+    if (!r)
+        return PK_EDB;
+    *n = PQntuples(r) < cap ? PQntuples(r) : cap;
+    for (int i = 0; i < *n; i++) {
+        snprintf(out[i].id, sizeof out[i].id, "%s", PQgetvalue(r, i, 0));
+        snprintf(out[i].case_id, sizeof out[i].case_id, "%s", PQgetvalue(r, i, 1));
+        snprintf(out[i].reason_code, sizeof out[i].reason_code, "%s", PQgetvalue(r, i, 2));
+        snprintf(out[i].approved_by, sizeof out[i].approved_by, "%s", PQgetvalue(r, i, 3));
+    }
+    PQclear(r);
+    return 0;
+}
+
+int intake_store_cases_expired(PGconn *conn, intake_t *in, int retention_s, char (*ids)[PK_ID_HEX_LEN + 1], int cap,
+                               int *n)
+{
+    char secs[24], limit[16];
+    snprintf(secs, sizeof secs, "%d", retention_s);
+    snprintf(limit, sizeof limit, "%d", cap);
+    const char *p[] = {secs, limit};
+    PGresult *r = s_exec(conn, in,
+                         "SELECT id FROM cases WHERE state IN " INTAKE_SQL_FINAL_STATES
+                         " AND updated_at < now() - make_interval(secs => $1::int) ORDER BY updated_at LIMIT $2::int",
+                         2, p);
+    if (!r)
+        return PK_EDB;
+    *n = PQntuples(r) < cap ? PQntuples(r) : cap;
+    for (int i = 0; i < *n; i++)
+        snprintf(ids[i], sizeof ids[i], "%s", PQgetvalue(r, i, 0));
+    PQclear(r);
+    return 0;
+}
+
+int intake_store_retention_ask(PGconn *conn, intake_t *in, const char *id, const char *case_id)
+{
+    const char *p[] = {id, case_id};
+    return s_run(
+        conn, in,
+        "INSERT INTO erasure_request (id, case_id, reason_code, requested_by, approved_by, approved_at, run_at)"
+        " VALUES ($1, $2, 'retention', 'retention', 'retention', now(), now())"
+        " ON CONFLICT (case_id) WHERE done_at IS NULL AND stopped_at IS NULL DO NOTHING",
+        2, p);
+}
+
+int intake_store_erase(PGconn *conn, intake_t *in, const char *id, bool *erased)
+{
+    const char *p[] = {id};
+    PGresult *r =
+        s_exec(conn, in,
+               "WITH a AS (UPDATE erasure_request SET done_at = now() WHERE id = $1 AND approved_at IS NOT NULL"
+               "   AND done_at IS NULL AND stopped_at IS NULL AND run_at <= now() RETURNING case_id),"
+               " dup AS (UPDATE cases SET duplicate_of = NULL WHERE duplicate_of IN (SELECT case_id FROM a)),"
+               " notes AS (DELETE FROM case_note WHERE case_id IN (SELECT case_id FROM a)),"
+               " steps AS (DELETE FROM case_event WHERE case_id IN (SELECT case_id FROM a)),"
+               " agencies AS (DELETE FROM case_agency WHERE case_id IN (SELECT case_id FROM a)),"
+               " keys AS (DELETE FROM idempotency WHERE case_id IN (SELECT case_id FROM a)),"
+               " c AS (DELETE FROM cases WHERE id IN (SELECT case_id FROM a) RETURNING id)"
+               " SELECT count(*) FROM c",
+               1, p);
+    if (!r)
+        return PK_EDB;
+    *erased = atoi(PQgetvalue(r, 0, 0)) == 1;
+    PQclear(r);
+    return 0;
 }

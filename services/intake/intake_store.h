@@ -60,4 +60,50 @@ int intake_store_timeline(PGconn *conn, intake_t *in, const char *case_id, const
 int intake_store_note(PGconn *conn, intake_t *in, const char *case_id, const char *staff_id, const char *kind,
                       const char *outcome, const char *sealed_hex) PK_MUST_CHECK;
 
+/* ---- erasure (intake_erasure.c) -------------------------------------------- */
+
+/* Opens erasure request `id` of case `case_id` by supervisor `staff`: 0
+ * with *asked, or PK_ENOENT (no such case); *asked false when one is open. */
+int intake_store_erasure_ask(PGconn *conn, intake_t *in, const char *case_id, const char *id, const char *reason,
+                             const char *staff, bool *asked) PK_MUST_CHECK;
+
+/* An erasure request, locked, as its approver or stopper sees it. */
+typedef struct {
+    char case_id[PK_ID_HEX_LEN + 1];
+    char requested_by[PK_ID_HEX_LEN + 1];
+    char reason_code[32];
+    bool approved;
+    bool over;      /* run or stopped */
+    bool untrusted; /* `staff` (or the asker) changed by another lately */
+} intake_erasure_row_t;
+
+/* PK_ENOENT when there is none. `staff` is who looks, `trust_days` how
+ * long a change by another makes an account untrusted. */
+int intake_store_erasure_find(PGconn *conn, intake_t *in, const char *id, const char *staff, int trust_days,
+                              intake_erasure_row_t *out) PK_MUST_CHECK;
+/* Approves it: it runs in `cooling_s`. */
+int intake_store_erasure_approve(PGconn *conn, intake_t *in, const char *id, const char *staff,
+                                 int cooling_s) PK_MUST_CHECK;
+int intake_store_erasure_stop(PGconn *conn, intake_t *in, const char *id, const char *staff) PK_MUST_CHECK;
+
+/* An approved erasure whose time came. */
+typedef struct {
+    char id[PK_ID_HEX_LEN + 1];
+    char case_id[PK_ID_HEX_LEN + 1];
+    char reason_code[32];
+    char approved_by[PK_ID_HEX_LEN + 1]; /* a supervisor, or "retention" */
+} intake_erasure_due_t;
+
+/* At most `cap` of them, the oldest first, into `out`; their number in *n. */
+int intake_store_erasures_due(PGconn *conn, intake_t *in, intake_erasure_due_t *out, int cap, int *n) PK_MUST_CHECK;
+/* Cases that ended more than `retention_s` ago, at most `cap`. */
+int intake_store_cases_expired(PGconn *conn, intake_t *in, int retention_s, char (*ids)[PK_ID_HEX_LEN + 1], int cap,
+                               int *n) PK_MUST_CHECK;
+/* The retention's own erasure request `id` of `case_id`: approved by
+ * itself and due at once (a rule, not a person). */
+int intake_store_retention_ask(PGconn *conn, intake_t *in, const char *id, const char *case_id) PK_MUST_CHECK;
+/* Runs due erasure `id` once, unless stopped: deletes the case and
+ * everything intake holds of it; *erased says whether it did. */
+int intake_store_erase(PGconn *conn, intake_t *in, const char *id, bool *erased) PK_MUST_CHECK;
+
 #endif

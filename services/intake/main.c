@@ -23,7 +23,7 @@ static bool s_ids_ok(pk_http_req_t *req, const char *pattern)
 {
     int n = 0;
     for (const char *p = pattern; (p = strchr(p, '*')) != NULL; p++)
-        if (!intake_hex_id(pk_http_param(req, n++)))
+        if (!pk_id_ok(pk_http_param(req, n++)))
             return false;
     return true;
 }
@@ -271,6 +271,10 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->throttle = intake_throttle_new((int)pk_config_int(cfg, "PELUKAN_INTAKE_LOGINS_PER_CLIENT"),
                                        (int)pk_config_int(cfg, "PELUKAN_INTAKE_LOGIN_CHECKS_PER_CLIENT"));
     in->account_throttle = intake_throttle_new(INT32_MAX, in->pw_slots > 1 ? in->pw_slots / 2 : 1);
+    /* The edge asks the case owner behind the owner's own command
+     * endpoint, as it asks the other services (issue 24, step 2). */
+    in->owner = pk_rpc_uv_new(pk_service_loop(svc), pk_config_service_str(cfg, "intake", "RPC"), 0, in->log,
+                              pk_service_bus_keys(svc), "intake");
     in->purge = intake_purge_new(in, (int)pk_config_int(cfg, "PELUKAN_INTAKE_PURGE_S"));
     rc = s_web(in, svc, cfg);
     if (rc != 0)
@@ -281,10 +285,6 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->approach = intake_approach_new(in);
     in->referral = pk_rpc_uv_new(pk_service_loop(svc), pk_config_service_str(cfg, "referral", "RPC"), 0, in->log,
                                  pk_service_bus_keys(svc), "referral");
-    /* The edge asks the case owner behind the owner's own command
-     * endpoint, as it asks the other services (issue 24, step 2). */
-    in->owner = pk_rpc_uv_new(pk_service_loop(svc), pk_config_service_str(cfg, "intake", "RPC"), 0, in->log,
-                              pk_service_bus_keys(svc), "intake");
     s_routes(in, svc);
     return 0;
 }
@@ -295,6 +295,7 @@ static void s_stop(pk_service_t *svc, void *state)
     intake_t *in = state;
     if (!in)
         return;
+    pk_rpc_uv_close(&in->owner); /* first: calls in flight end (503), the sweep's too */
     for (int i = 0; i < in->nwriters; i++) {
         pk_db_group_destroy(&in->groups[i]);
         pk_db_close(&in->writers[i]);
@@ -304,11 +305,10 @@ static void s_stop(pk_service_t *svc, void *state)
     intake_purge_destroy(&in->purge);
     intake_throttle_destroy(&in->throttle);
     intake_throttle_destroy(&in->account_throttle);
-    pk_rpc_uv_close(&in->dispatch_rpc); /* first: calls in flight end (503) */
+    pk_rpc_uv_close(&in->dispatch_rpc);
     intake_dispatch_destroy(&in->dispatch);
     intake_approach_destroy(&in->approach);
     pk_rpc_uv_close(&in->referral);
-    pk_rpc_uv_close(&in->owner);
     intake_catalog_destroy(&in->catalog);
     intake_web_destroy(&in->web);
     free(in->catalog_json);

@@ -202,7 +202,10 @@ Test(erasure, two_supervisors_erase_a_case_from_every_service, .timeout = 600)
     cr_assert_eq(s_call("POST", path, NULL, spv1, &j), 403);
     cr_assert_str_eq(pkt_json_str(j, "error.code"), "second_supervisor_required");
     json_decref(j);
-    cr_assert_eq(s_call("POST", path, NULL, spv2, &j), 202);
+    cr_assert_eq(s_call("POST", path, "{\"zz_extra\":1}", spv2, &j), 422, "an approval takes no fields");
+    cr_assert_str_eq(pkt_json_str(j, "error.fields.zz_extra"), "tidak dikenal");
+    json_decref(j);
+    cr_assert_eq(s_call("POST", path, NULL, spv2, &j), 202, "the refused approval changed nothing");
     cr_assert_str_eq(pkt_json_str(j, "state"), "scheduled");
     json_decref(j);
     cr_assert_eq(s_call("POST", path, NULL, spv2, NULL), 409, "approved once");

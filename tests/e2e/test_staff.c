@@ -570,6 +570,17 @@ Test(staff, an_admin_confirms_by_phone_and_verifies_and_every_opening_is_recorde
     cr_assert_eq(s_case_call("POST", id3, "/calls", "{\"outcome\":\"false_report\"}", admin, &j), 200);
     cr_assert_str_eq(pkt_json_str(j, "state"), "rejected", "a false report ends the case");
     json_decref(j);
+    /* A rejection's notes are kept, sealed, with the case's other notes. */
+    char *id4 = s_submit(reporter2, "00:00-23:59", false, "k4");
+    cr_assert_eq(s_case_call("POST", id4, "/reject", "{\"reason_code\":\"out_of_scope\",\"notes\":\"Urusan warisan\"}",
+                             admin, &j),
+                 200);
+    cr_assert_str_eq(pkt_json_str(j, "state"), "rejected");
+    json_decref(j);
+    cr_assert_eq(s_case_call("GET", id4, "/notes?purpose=case_review", NULL, admin, &j), 200);
+    cr_assert_str_eq(pkt_json_str(json_array_get(json_object_get(j, "notes"), 0), "text"), "Urusan warisan");
+    json_decref(j);
+    free(id4);
     cr_assert_eq(s_case_call("GET", "00000000000000000000000000000000", "", NULL, admin, NULL), 404);
 
     /* Events: every step, none with personal data. */
@@ -579,7 +590,8 @@ Test(staff, an_admin_confirms_by_phone_and_verifies_and_every_opening_is_recorde
                                  "intake.confirmation_call_recorded,intake.case_state_changed"),
                        "%s", v);
     free(v);
-    static const char *const secrets[] = {"Siti Rahayu", "Kenanga", "1234567890", "korban dalam bahaya", "nenek"};
+    static const char *const secrets[] = {"Siti Rahayu",         "Kenanga", "1234567890",
+                                          "korban dalam bahaya", "nenek",   "Urusan warisan"};
     for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++) {
         char *q = pk_asprintf("SELECT count(*) FROM intake.outbox WHERE position(convert_to('%s', 'UTF8') IN envelope)"
                               " > 0",

@@ -312,9 +312,47 @@ Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .ti
     cr_assert_eq(reply->status, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_FORBIDDEN);
     cr_assert_str_eq(reply->error_code, "not_for_this_peer");
     pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    /* ... nor erase it, nor run the erasure sweep. */
+    Pelukan__V1__EraseCase erase = PELUKAN__V1__ERASE_CASE__INIT;
+    erase.step = PELUKAN__V1__ERASE_CASE__STEP__STEP_SWEEP;
+    pk_rpc_request_init(&req, id, 3000, 2);
+    req.actor = &forged;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_ERASE_CASE;
+    req.erase_case = &erase;
+    cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+    cr_assert_str_eq(reply->error_code, "not_for_this_peer");
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
     char *state = pkt_sql_value(T.db, "SELECT string_agg(state, ',') FROM intake.cases");
     cr_assert_str_eq(state, "submitted", "nothing changed: %s", state);
     free(state);
+    pk_rpc_client_destroy(&rpc);
+    pk_bus_keys_destroy(&keys);
+
+    /* Even as the edge, a staff member may not run the timer's sweep, and
+     * an admin may not ask for an erasure (supervisors only). */
+    keys = pkt_bus_keys(T.env, "intake");
+    rpc = pk_rpc_client_new(pkt_env_get(T.env, "PELUKAN_INTAKE_RPC"), 0, keys, "intake");
+    pk_rpc_request_init(&req, id, 3000, 2);
+    req.actor = &forged;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_ERASE_CASE;
+    req.erase_case = &erase;
+    cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+    cr_assert_eq(reply->status, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_FORBIDDEN);
+    cr_assert_str_eq(reply->error_code, "forbidden");
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    erase.step = PELUKAN__V1__ERASE_CASE__STEP__STEP_REQUEST;
+    erase.reason_code = "other";
+    pk_rpc_request_init(&req, id, 3000, 2);
+    req.actor = &forged;
+    req.case_id = case_id;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_ERASE_CASE;
+    req.erase_case = &erase;
+    cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+    cr_assert_str_eq(reply->error_code, "forbidden", "an admin asks no erasure");
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    char *asked = pkt_sql_value(T.db, "SELECT count(*) FROM intake.erasure_request");
+    cr_assert_str_eq(asked, "0");
+    free(asked);
     pk_rpc_client_destroy(&rpc);
     pk_bus_keys_destroy(&keys);
 

@@ -8,6 +8,7 @@
 #ifndef PELUKAN_CRYPTO_H
 #define PELUKAN_CRYPTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,8 @@ int pk_crypto_init(void) PK_MUST_CHECK;
 void pk_id_random(uint8_t out[PK_ID_BYTES]);
 /* Writes a new random id as 32 lowercase hex digits plus NUL. */
 void pk_id_new(char out[PK_ID_HEX_LEN + 1]);
+/* True when `s` is such an id: exactly 32 lowercase hex digits. */
+bool pk_id_ok(const char *s);
 
 /* Loads the master key from `path` (64 hex digits, optionally followed by a
  * newline, or exactly 32 raw bytes) and derives the wrapping and index keys.

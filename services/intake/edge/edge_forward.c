@@ -35,9 +35,10 @@ static pk_rpc_uv_t *s_rpc(const intake_call_t *c, const intake_forward_t *f)
                                          : c->in->owner;
 }
 
-void intake_forward_answer(intake_call_t *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply,
-                           const char *field, const char *list, const char *shape)
+static void s_answer(intake_call_t *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply,
+                     const intake_forward_t *f)
 {
+    const char *field = f->reply, *list = f->list, *shape = f->shape;
     if (intake_cmd_failed(c, service, rc, reply))
         return;
     /* Another result than the route's (none): an empty object or list. */
@@ -56,15 +57,21 @@ void intake_forward_answer(intake_call_t *c, const char *service, int rc, const 
         json_decref(shown);
         shown = out;
     }
-    intake_json(c->req, 200, shown);
+    intake_json(c->req, f->status ? f->status : 200, shown);
     intake_call_free(c);
+}
+
+void intake_forward_answer(intake_call_t *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply,
+                           const char *field, const char *list, const char *shape)
+{
+    s_answer(c, service, rc, reply, &(const intake_forward_t){.reply = field, .list = list, .shape = shape});
 }
 
 static void s_answered(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
     intake_call_t *c = arg;
     const intake_forward_t *f = c->route->forward;
-    intake_forward_answer(c, s_service(f), rc, reply, f->reply, f->list, f->shape);
+    s_answer(c, s_service(f), rc, reply, f);
 }
 
 /* The body into `cmd`; false when the request was answered (and freed). */

@@ -36,6 +36,7 @@ typedef struct intake_forward {
     const char *reply;            /* the CommandReply's field shown ... */
     const char *list;             /* ... its items as {"<list>": [...]}; NULL: the message itself */
     const char *shape;            /* the fields shown (pk_pbjson_print) */
+    int status;                   /* the HTTP status of a success; 0: 200 */
 } intake_forward_t;
 
 /* The fields the API shows of other services' messages. */

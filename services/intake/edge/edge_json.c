@@ -111,11 +111,6 @@ json_t *intake_body(pk_http_req_t *req)
     return root;
 }
 
-bool intake_hex_id(const char *s)
-{
-    return s && strlen(s) == PK_ID_HEX_LEN && strspn(s, "0123456789abcdef") == PK_ID_HEX_LEN;
-}
-
 bool intake_idempotency_key_ok(const char *key)
 {
     size_t len = key ? strlen(key) : 0;

@@ -23,9 +23,6 @@ json_t *intake_body(pk_http_req_t *req);
 
 /* ---- a body's fields, checked by routes with code of their own (rows use pbjson.h) ---- */
 
-/* A 32-digit lowercase hex id. */
-bool intake_hex_id(const char *s);
-
 /* An Idempotency-Key: a plain token of 1-128 letters, digits, . _ : -
  * (review L1: nothing odd reaches SQL or the log). */
 bool intake_idempotency_key_ok(const char *key);

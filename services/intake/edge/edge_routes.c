@@ -58,6 +58,13 @@ static const pk_pbjson_rule_t s_reject[] = {
     {.field = NULL}};
 static const pk_pbjson_rule_t s_duplicate[] = {
     {"of", PK_PBJSON_CODE, true, PK_ID_HEX_LEN, "wajib: kasus lain yang sama", NULL}, {.field = NULL}};
+static const pk_pbjson_rule_t s_erasure[] = {{"reason_code", PK_PBJSON_CODE, true, 32,
+                                              "reporter_request, court_order, wrong_person, data_protection atau other",
+                                              intake_erasure_reasons},
+                                             {.field = NULL}};
+#define S_ERASURE(step)                                                                                                \
+    INTAKE_TO_OWNER, "erase_case", .constant = "step", .value = PELUKAN__V1__ERASE_CASE__STEP__STEP_##step,            \
+                                   .reply = "erasure"
 static const pk_pbjson_rule_t s_note[] = {
     {"text", PK_PBJSON_CODE, true, 4000, "wajib, paling banyak 4000 karakter", NULL}, {.field = NULL}};
 
@@ -115,9 +122,15 @@ const intake_route_t intake_routes[] = {
      intake_notes_identification, NULL},
     {"GET", "/v1/staff/cases/*/follow-ups", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_AGENCY, NULL,
      intake_notes_follow_ups, NULL},
-    {"POST", "/v1/staff/cases/*/erasure", INTAKE_SUPERVISOR, NULL, intake_erasure_request, NULL},
-    {"POST", "/v1/staff/erasures/*/approve", INTAKE_SUPERVISOR, NULL, intake_erasure_approve, NULL},
-    {"POST", "/v1/staff/erasures/*/stop", INTAKE_SUPERVISOR, NULL, intake_erasure_stop, NULL},
+    {"POST", "/v1/staff/cases/*/erasure", INTAKE_SUPERVISOR,
+     .forward = &(const intake_forward_t){S_ERASURE(REQUEST), .path_case = true, .body = s_erasure,
+                                          .shape = "erasure_id case_id state", .status = 202}},
+    {"POST", "/v1/staff/erasures/*/approve", INTAKE_SUPERVISOR,
+     .forward = &(const intake_forward_t){S_ERASURE(APPROVE), .path_id = "erasure_id", .body = s_nothing,
+                                          .shape = "erasure_id case_id state run_at_us", .status = 202}},
+    {"POST", "/v1/staff/erasures/*/stop", INTAKE_SUPERVISOR,
+     .forward = &(const intake_forward_t){S_ERASURE(STOP), .path_id = "erasure_id", .body = s_nothing,
+                                          .shape = "erasure_id state"}},
     {"GET", "/v1/staff/cases/*/companions", INTAKE_ADMIN, NULL, intake_dispatch_suggest, NULL},
     {"POST", "/v1/staff/cases/*/assign", INTAKE_ADMIN, NULL, intake_dispatch_assign, NULL},
     {"GET", "/v1/staff/cases/*/companion/stream", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_approach_staff_stream,
