@@ -49,6 +49,13 @@ unsigned intake_role_bit(const char *role)
     return 0;
 }
 
+bool intake_role_manages(const char *actor_role, const char *role)
+{
+    if (actor_role && strcmp(actor_role, "supervisor") == 0)
+        return intake_role_bit(role) != 0;
+    return role && (strcmp(role, "companion") == 0 || strcmp(role, "agency") == 0);
+}
+
 bool intake_state_known(const char *name)
 {
     return intake_state_enum(name) != PELUKAN__V1__CASE_STATE__CASE_STATE_UNSPECIFIED;
@@ -121,6 +128,8 @@ const char *intake_state_name(Pelukan__V1__CaseState state)
 
 const char *const intake_reject_reasons[] = {"false_report", "spam", "out_of_scope", "other", NULL};
 const char *const intake_call_outcomes[] = {"reached", "not_reached", "false_report", NULL};
+const char *const intake_reach_reasons[] = {"cannot_find_place", "arrange_meeting", "need_information",
+                                            "reporter_absent",   "other",           NULL};
 const char *const intake_erasure_reasons[] = {"reporter_request", "court_order", "wrong_person",
                                               "data_protection",  "other",       NULL};
 

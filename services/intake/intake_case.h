@@ -23,6 +23,10 @@ enum {
 
 /* The bit of a staff role name ("admin", ...), 0 when unknown. */
 unsigned intake_role_bit(const char *role);
+/* Who manages whom (security review N1): a role must not mint the roles
+ * that check it. Admins manage companions and agency officers, supervisors
+ * every account (an operator any, with pelukanctl on the server). */
+bool intake_role_manages(const char *actor_role, const char *role);
 
 /* The case's states are the wire's CaseState, named as the database and
  * the API name them ("submitted", ...). */
@@ -68,6 +72,8 @@ void intake_step_from_array(intake_step_t step, char *out, size_t size);
  * checks read these. */
 extern const char *const intake_reject_reasons[];
 extern const char *const intake_call_outcomes[];
+/* Why a companion asks the office to reach the reporter. */
+extern const char *const intake_reach_reasons[];
 /* Why a case is erased (a supervisor's word; the retention is a rule). */
 extern const char *const intake_erasure_reasons[];
 

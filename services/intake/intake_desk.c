@@ -226,6 +226,8 @@ static int s_write(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest
 int intake_desk_step(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
                      Pelukan__V1__CommandReply *reply)
 {
+    if (req->case_step->step == S_STEP(REACH_REQUEST) || req->case_step->step == S_STEP(REACH_DONE))
+        return intake_reach_step(conn, in, req, reply);
     s_step_t st;
     const char *bad = s_step_of(req, &st);
     if (bad)

@@ -1,5 +1,6 @@
 /* intake_desk.h -- the case owner's answers to the desk: its steps on a case
- * (CaseStep, intake_desk.c) and erasure (EraseCase, intake_erasure.c). */
+ * (CaseStep, intake_desk.c), erasure (EraseCase, intake_erasure.c) and the
+ * staff accounts (ManageAccount, intake_accounts.c). */
 #ifndef INTAKE_DESK_H
 #define INTAKE_DESK_H
 
@@ -12,9 +13,17 @@
 int intake_desk_step(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
                      Pelukan__V1__CommandReply *reply);
 
+/* CaseStep's REACH_REQUEST and REACH_DONE (intake_reach.c). */
+int intake_reach_step(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+                      Pelukan__V1__CommandReply *reply);
+
 /* EraseCase: the erasure of a case, from the edge (a supervisor) or
  * intake's own timer (the sweep) (intake_erasure.c). */
 int intake_erasure_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
                            Pelukan__V1__CommandReply *reply);
+
+/* ManageAccount: the staff accounts, from the edge (intake_accounts.c). */
+int intake_accounts_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+                            Pelukan__V1__CommandReply *reply);
 
 #endif

@@ -1,128 +1,91 @@
 /* intake_reach.c -- a companion asks the office to reach the reporter
- * (issue 22 §3). The companion never holds the reporter's number: she says
- * why (a code), the case is marked on the desk, every admin is told (by
- * e-mail, and by SMS those on duty: the ReporterContactRequested event),
- * and an admin calls the reporter after opening her safety choices (safe
- * hours, channel, whether her phone is read) with a purpose, then says the
- * request was answered. Only the case's companion asks, while her access
- * lasts (N12); a request still waiting is not made again. Every statement
- * is here. */
-#include <stdio.h>
+ * (issue 22 §3), answered by the case owner (CaseStep REACH_REQUEST and
+ * REACH_DONE, from intake_desk.c). The companion never holds the
+ * reporter's number: she says why (a code), the case is marked on the desk,
+ * every admin is told (by e-mail, and by SMS those on duty: the
+ * ReporterContactRequested event), and an admin calls the reporter after
+ * opening her safety choices (safe hours, channel, whether her phone is
+ * read) with a purpose, then says the request was answered. Only the
+ * case's companion asks, while her access lasts (N12); a request still
+ * waiting is not made again. The statements are intake_store.c's. */
 #include <string.h>
 
-#include "edge/edge_json.h"
 #include "intake.h"
-#include "intake_call.h"
-#include "intake_staff.h"
+#include "intake_case.h"
+#include "intake_desk.h"
+#include "intake_store.h"
+#include "pelukan/bus.h"
+#include "pelukan/rpc.h"
+#include "pelukan/util.h"
 
-static const char *const s_reasons[] = {"cannot_find_place", "arrange_meeting", "need_information",
-                                        "reporter_absent",   "other",           NULL};
-
-/* $1 the case, $2 the companion: whether a request already waits. */
-static const char S_CHECK_SQL[] = "SELECT x.reach_reason IS NOT NULL FROM cases x"
-                                  " WHERE x.id = $1 AND x.companion_id = $2 AND " INTAKE_SQL_VISIT_LIVE;
-/* $1 the case, $2 the reason, $3 the companion. */
-static const char S_MARK_SQL[] =
-    "UPDATE cases SET reach_reason = $2, reach_requested_at = now() WHERE id = $1 AND companion_id = $3";
-static const char S_ENTRY_SQL[] = "INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
-                                  " SELECT id, 'reach_request', state, $2, 'staff', $3 FROM cases WHERE id = $1";
-
-/* $1 the case, $2 the admin: the request answered (a timeline entry). */
-static const char S_DONE_SQL[] = "WITH u AS (UPDATE cases SET reach_reason = NULL, reach_requested_at = NULL"
-                                 "   WHERE id = $1 AND reach_reason IS NOT NULL RETURNING id, state)"
-                                 " INSERT INTO case_event (case_id, kind, state, actor_kind, actor_id)"
-                                 " SELECT id, 'reach_done', state, 'staff', $2 FROM u";
-
-static void s_answer(intake_call_t *c, bool repeated)
+static Pelukan__V1__CaseStatus *s_status(intake_t *in, Pelukan__V1__CommandReply *reply, const char *case_id,
+                                         const char *state)
 {
-    intake_json(c->req, 200, json_pack("{s:b, s:b}", "requested", true, "repeated", repeated));
-    intake_call_free(c);
+    Pelukan__V1__CaseStatus *out = pk_arena_alloc(&in->cmd_mem, sizeof *out);
+    pelukan__v1__case_status__init(out);
+    out->case_id = pk_arena_strdup(&in->cmd_mem, case_id);
+    out->state = pk_arena_strdup(&in->cmd_mem, state);
+    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_CASE_STATUS;
+    reply->case_status = out;
+    return out;
 }
 
-static void s_written(pk_db_txn_t *txn, int status, void *arg)
+static bool s_role(const Pelukan__V1__CommandRequest *req, const char *role)
 {
-    intake_call_t *c = arg;
-    if (intake_db_ok(c, txn, status))
-        s_answer(c, false);
+    return req->actor->kind == PELUKAN__V1__ACTOR__KIND__KIND_STAFF && req->actor->role &&
+           strcmp(req->actor->role, role) == 0;
 }
 
-static void s_checked(pk_db_txn_t *txn, int status, void *arg)
+static int s_request(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+                     Pelukan__V1__CommandReply *reply)
 {
-    intake_call_t *c = arg;
-    if (!intake_db_ok(c, txn, status))
-        return;
-    const PGresult *r = pk_db_txn_result(txn, 0);
-    if (PQntuples(r) != 1) {
-        intake_error(c->req, 404, "case_not_found", "Kasus tidak ditemukan", NULL);
-        intake_call_free(c);
-        return;
-    }
-    if (pk_pg_bool(r, 0, 0)) {
-        s_answer(c, true);
-        return;
-    }
-    const char *reason = json_string_value(json_object_get(c->body, "reason_code"));
+    const char *reason = req->case_step->reason_code;
+    if (!pk_code_in(reason, intake_reach_reasons))
+        return PK_RPC_INVALID(reply, "reason_code");
+    if (!s_role(req, "companion"))
+        return PK_RPC_FORBIDDEN(reply, "forbidden");
+    char state[16];
+    bool waiting = false;
+    int rc = intake_store_reach_case(conn, in, req->case_id, req->actor->id, state, &waiting);
+    if (rc == PK_ENOENT)
+        return PK_RPC_NOT_FOUND(reply, "case_not_found");
+    if (rc != 0)
+        return rc;
+    Pelukan__V1__CaseStatus *out = s_status(in, reply, req->case_id, state);
+    out->requested = true;
+    out->repeated = waiting;
+    if (waiting)
+        return PK_RPC_READ_ONLY; /* one request waits at a time: nothing written */
+    if (intake_store_reach_mark(conn, in, req->case_id, reason) != 0 ||
+        intake_store_timeline(conn, in, req->case_id, "reach_request", state, reason, req->actor->id) != 0)
+        return PK_EDB;
     Pelukan__V1__Envelope env;
-    uint8_t eid[16];
     Pelukan__V1__Actor actor;
-    intake_staff_envelope(c, c->case_id, &env, eid, &actor);
+    uint8_t eid[16];
+    pk_envelope_for_command(&env, eid, &actor, "intake", req, req->case_id);
     Pelukan__V1__ReporterContactRequested ev = PELUKAN__V1__REPORTER_CONTACT_REQUESTED__INIT;
     ev.reason_code = (char *)reason;
     env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_REPORTER_CONTACT_REQUESTED;
     env.reporter_contact_requested = &ev;
-    char topic[128], *hex;
-    pk_outbox_params(&env, topic, &hex);
-    const char *p[] = {c->case_id, reason, c->staff_id}, *q[] = {topic, c->case_id, hex};
-    pk_db_txn_t *w = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(w, S_MARK_SQL, 3, p);
-    pk_db_txn_add(w, S_ENTRY_SQL, 3, p);
-    pk_db_txn_add(w, PK_OUTBOX_INSERT_SQL, 3, q);
-    free(hex);
-    pk_db_txn_submit(w, s_written, c);
+    return pk_outbox_add(conn, in->log, &env) == 0 ? 0 : PK_EDB;
 }
 
-/* POST /v1/companion/cases/{id}/reach-request {reason_code} */
-void intake_reach_request(intake_call_t *c)
+static int s_done(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply)
 {
-    static const char *const allowed[] = {"reason_code", NULL};
-    json_t *errors = intake_strict_body(c, allowed);
-    if (!errors)
-        return;
-    const char *reason = intake_code_field(c->body, "reason_code", true, errors);
-    if (reason && !pk_code_in(reason, s_reasons))
-        json_object_set_new(
-            errors, "reason_code",
-            json_string("cannot_find_place, arrange_meeting, need_information, reporter_absent atau other"));
-    if (intake_invalid(c, errors, "Data tidak valid"))
-        return;
-    snprintf(c->case_id, sizeof c->case_id, "%s", pk_http_param(c->req, 0));
-    const char *p[] = {c->case_id, c->staff_id};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn, S_CHECK_SQL, 2, p);
-    pk_db_txn_submit(txn, s_checked, c);
+    if (!s_role(req, "admin"))
+        return PK_RPC_FORBIDDEN(reply, "forbidden");
+    bool answered = false;
+    if (intake_store_reach_done(conn, in, req->case_id, req->actor->id, &answered) != 0)
+        return PK_EDB;
+    s_status(in, reply, req->case_id, "")->answered = answered;
+    return answered ? 0 : PK_RPC_READ_ONLY;
 }
 
-static void s_done(pk_db_txn_t *txn, int status, void *arg)
+int intake_reach_step(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+                      Pelukan__V1__CommandReply *reply)
 {
-    intake_call_t *c = arg;
-    if (!intake_db_ok(c, txn, status))
-        return;
-    intake_json(c->req, 200,
-                json_pack("{s:b}", "answered", strcmp(PQcmdTuples((PGresult *)pk_db_txn_result(txn, 0)), "1") == 0));
-    intake_call_free(c);
-}
-
-/* POST /v1/staff/cases/{id}/reach-request/done: the admin reached the
- * reporter (or tried); the mark leaves the desk. Answered false when none
- * was waiting. */
-void intake_reach_done(intake_call_t *c)
-{
-    static const char *const none[] = {NULL};
-    json_t *errors = intake_strict_body(c, none);
-    if (!errors || intake_invalid(c, errors, "Data tidak valid"))
-        return;
-    const char *p[] = {pk_http_param(c->req, 0), c->staff_id};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn, S_DONE_SQL, 2, p);
-    pk_db_txn_submit(txn, s_done, c);
+    if (!pk_id_ok(req->case_id))
+        return PK_RPC_NOT_FOUND(reply, "case_not_found");
+    return req->case_step->step == PELUKAN__V1__CASE_STEP__STEP__STEP_REACH_REQUEST ? s_request(conn, in, req, reply)
+                                                                                    : s_done(conn, in, req, reply);
 }

@@ -18,11 +18,6 @@ void intake_staff_login(pk_http_req_t *req, void *arg);
 /* After authentication (intake_route_t.staff). */
 void intake_staff_logout(struct intake_call *c);
 void intake_staff_password(struct intake_call *c);
-void intake_staff_account_create(struct intake_call *c);
-void intake_staff_account_list(struct intake_call *c);
-void intake_staff_account_disable(struct intake_call *c);
-void intake_staff_account_unlock(struct intake_call *c);
-void intake_staff_account_reset(struct intake_call *c);
 
 /* Adds to `txn` the StaffAccountChanged event of a change this request's
  * staff member made to account `target` (whose role is `role`). */
@@ -40,10 +35,6 @@ void intake_notes_follow_ups(struct intake_call *c);
 void intake_push_get(struct intake_call *c);
 void intake_push_set(struct intake_call *c);
 void intake_push_drop(struct intake_call *c);
-
-/* A companion asks the office to reach the reporter (intake_reach.c). */
-void intake_reach_request(struct intake_call *c);
-void intake_reach_done(struct intake_call *c);
 
 /* The companion's case brief (intake_brief.c). */
 void intake_brief_get(struct intake_call *c);

@@ -117,6 +117,49 @@ int intake_store_note(PGconn *conn, intake_t *in, const char *case_id, const cha
                  5, p);
 }
 
+/* ---- reaching the reporter ------------------------------------------------------ */
+
+int intake_store_reach_case(PGconn *conn, intake_t *in, const char *case_id, const char *companion, char state[16],
+                            bool *waiting)
+{
+    const char *p[] = {case_id, companion};
+    PGresult *r = s_exec(conn, in,
+                         "SELECT x.state, x.reach_reason IS NOT NULL FROM cases x"
+                         " WHERE x.id = $1 AND x.companion_id = $2 AND " INTAKE_SQL_VISIT_LIVE " FOR UPDATE",
+                         2, p);
+    if (!r)
+        return PK_EDB;
+    int rc = PQntuples(r) == 1 ? 0 : PK_ENOENT;
+    if (rc == 0) {
+        snprintf(state, 16, "%s", PQgetvalue(r, 0, 0));
+        *waiting = pk_pg_bool(r, 0, 1);
+    }
+    PQclear(r);
+    return rc;
+}
+
+int intake_store_reach_mark(PGconn *conn, intake_t *in, const char *case_id, const char *reason)
+{
+    const char *p[] = {case_id, reason};
+    return s_run(conn, in, "UPDATE cases SET reach_reason = $2, reach_requested_at = now() WHERE id = $1", 2, p);
+}
+
+int intake_store_reach_done(PGconn *conn, intake_t *in, const char *case_id, const char *admin, bool *answered)
+{
+    const char *p[] = {case_id, admin};
+    PGresult *r = s_exec(conn, in,
+                         "WITH u AS (UPDATE cases SET reach_reason = NULL, reach_requested_at = NULL"
+                         "   WHERE id = $1 AND reach_reason IS NOT NULL RETURNING id, state)"
+                         " INSERT INTO case_event (case_id, kind, state, actor_kind, actor_id)"
+                         " SELECT id, 'reach_done', state, 'staff', $2 FROM u RETURNING case_id",
+                         2, p);
+    if (!r)
+        return PK_EDB;
+    *answered = PQntuples(r) == 1;
+    PQclear(r);
+    return 0;
+}
+
 /* ---- erasure ------------------------------------------------------------------ */
 
 int intake_store_erasure_ask(PGconn *conn, intake_t *in, const char *case_id, const char *id, const char *reason,
@@ -260,4 +303,93 @@ int intake_store_erase(PGconn *conn, intake_t *in, const char *id, bool *erased)
     *erased = atoi(PQgetvalue(r, 0, 0)) == 1;
     PQclear(r);
     return 0;
+}
+
+/* ---- staff accounts ----------------------------------------------------------- */
+
+int intake_store_staff_role(PGconn *conn, intake_t *in, const char *id, char role[16])
+{
+    const char *p[] = {id};
+    PGresult *r = s_exec(conn, in, "SELECT role FROM staff WHERE id = $1 FOR UPDATE", 1, p);
+    if (!r)
+        return PK_EDB;
+    int rc = PQntuples(r) == 1 ? 0 : PK_ENOENT;
+    if (rc == 0)
+        snprintf(role, 16, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return rc;
+}
+
+int intake_store_staff_list(PGconn *conn, intake_t *in, pk_arena_t **arena, Pelukan__V1__StaffAccounts *out)
+{
+    PGresult *r = s_exec(conn, in,
+                         "SELECT id, login, display_name, role, coalesce(agency_code, ''), disabled,"
+                         " coalesce(locked_until > now(), false) FROM staff ORDER BY role, login",
+                         0, NULL);
+    if (!r)
+        return PK_EDB;
+    int n = PQntuples(r);
+    out->items = pk_arena_alloc(arena, sizeof *out->items * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++) {
+        Pelukan__V1__StaffAccount *a = pk_arena_alloc(arena, sizeof *a);
+        pelukan__v1__staff_account__init(a);
+        a->id = pk_arena_strdup(arena, PQgetvalue(r, i, 0));
+        a->login = pk_arena_strdup(arena, PQgetvalue(r, i, 1));
+        a->display_name = pk_arena_strdup(arena, PQgetvalue(r, i, 2));
+        a->role = pk_arena_strdup(arena, PQgetvalue(r, i, 3));
+        a->agency_code = pk_arena_strdup(arena, PQgetvalue(r, i, 4));
+        a->disabled = pk_pg_bool(r, i, 5);
+        a->locked = pk_pg_bool(r, i, 6);
+        out->items[out->n_items++] = a;
+    }
+    PQclear(r);
+    return 0;
+}
+
+int intake_store_staff_create(PGconn *conn, intake_t *in, const Pelukan__V1__ManageAccount *m, const char *id,
+                              const char *by, bool *made)
+{
+    const char *p[] = {id,       m->login, m->display_name, m->role, m->agency_code, m->password_hash,
+                       m->email, by,       m->phone_e164};
+    PGresult *r = s_exec(conn, in,
+                         "INSERT INTO staff (id, login, display_name, role, agency_code, password_hash, email,"
+                         " changed_at, changed_by, phone_e164) VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6,"
+                         " NULLIF($7, ''), now(), $8, NULLIF($9, '')) ON CONFLICT (login) DO NOTHING RETURNING id",
+                         9, p);
+    if (!r)
+        return PK_EDB;
+    *made = PQntuples(r) == 1;
+    PQclear(r);
+    return 0;
+}
+
+int intake_store_staff_disable(PGconn *conn, intake_t *in, const char *id)
+{
+    const char *p[] = {id};
+    if (s_run(conn, in, "UPDATE staff SET disabled = true WHERE id = $1", 1, p) != 0)
+        return PK_EDB;
+    return s_run(conn, in, "DELETE FROM staff_session WHERE staff_id = $1", 1, p);
+}
+
+int intake_store_staff_unlock(PGconn *conn, intake_t *in, const char *id, const char *by)
+{
+    const char *p[] = {id, by};
+    return s_run(conn, in,
+                 "UPDATE staff SET failed_logins = 0, locked_until = NULL, changed_at = now(), changed_by = $2"
+                 " WHERE id = $1",
+                 2, p);
+}
+
+int intake_store_staff_reset(PGconn *conn, intake_t *in, const char *id, const char *hash, const char *by)
+{
+    const char *p[] = {id, hash, by};
+    if (s_run(conn, in,
+              "UPDATE staff SET password_hash = $2, password_changed_at = now(), failed_logins = 0,"
+              " locked_until = NULL, must_change_password = true, changed_at = now(), changed_by = $3"
+              " WHERE id = $1",
+              3, p) != 0)
+        return PK_EDB;
+    if (s_run(conn, in, "DELETE FROM staff_session WHERE staff_id = $1", 1, p) != 0)
+        return PK_EDB;
+    return s_run(conn, in, "DELETE FROM staff_device WHERE staff_id = $1", 1, p);
 }

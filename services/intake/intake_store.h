@@ -15,6 +15,7 @@
 #include "intake.h"
 #include "pelukan/crypto.h"
 #include "pelukan/util.h"
+#include "pelukan/v1/commands.pb-c.h"
 
 /* A case as a desk step needs it, locked until the step's transaction
  * ends (no other step runs between the check and the write). The keys and
@@ -59,6 +60,20 @@ int intake_store_timeline(PGconn *conn, intake_t *in, const char *case_id, const
 /* An internal note or a call's note, sealed (`sealed_hex`, a bytea literal). */
 int intake_store_note(PGconn *conn, intake_t *in, const char *case_id, const char *staff_id, const char *kind,
                       const char *outcome, const char *sealed_hex) PK_MUST_CHECK;
+
+/* ---- reaching the reporter (intake_reach.c) --------------------------------- */
+
+/* Case `case_id` as its companion `companion` sees it while her access
+ * lasts, locked: its state, and whether a request to reach the reporter
+ * already waits. PK_ENOENT when it is not hers (or no longer). */
+int intake_store_reach_case(PGconn *conn, intake_t *in, const char *case_id, const char *companion, char state[16],
+                            bool *waiting) PK_MUST_CHECK;
+/* Marks the request (why) on the case. */
+int intake_store_reach_mark(PGconn *conn, intake_t *in, const char *case_id, const char *reason) PK_MUST_CHECK;
+/* The request answered by admin `admin` (a timeline entry); *answered
+ * false when none was waiting. */
+int intake_store_reach_done(PGconn *conn, intake_t *in, const char *case_id, const char *admin,
+                            bool *answered) PK_MUST_CHECK;
 
 /* ---- erasure (intake_erasure.c) -------------------------------------------- */
 
@@ -105,5 +120,26 @@ int intake_store_retention_ask(PGconn *conn, intake_t *in, const char *id, const
 /* Runs due erasure `id` once, unless stopped: deletes the case and
  * everything intake holds of it; *erased says whether it did. */
 int intake_store_erase(PGconn *conn, intake_t *in, const char *id, bool *erased) PK_MUST_CHECK;
+
+/* ---- staff accounts (intake_accounts.c) ------------------------------------ */
+
+/* The role of account `id` into `role`; PK_ENOENT when there is none. */
+int intake_store_staff_role(PGconn *conn, intake_t *in, const char *id, char role[16]) PK_MUST_CHECK;
+/* Every account, by role and login, as the reply's items (in `arena`). */
+int intake_store_staff_list(PGconn *conn, intake_t *in, pk_arena_t **arena,
+                            Pelukan__V1__StaffAccounts *out) PK_MUST_CHECK;
+/* Makes account `id` as `m` says, changed by `by`; *made false when its
+ * login is taken. */
+int intake_store_staff_create(PGconn *conn, intake_t *in, const Pelukan__V1__ManageAccount *m, const char *id,
+                              const char *by, bool *made) PK_MUST_CHECK;
+/* Disables account `id` and ends its sessions. */
+int intake_store_staff_disable(PGconn *conn, intake_t *in, const char *id) PK_MUST_CHECK;
+/* Lifts the lock-out of account `id`, changed by `by`. */
+int intake_store_staff_unlock(PGconn *conn, intake_t *in, const char *id, const char *by) PK_MUST_CHECK;
+/* A new password (`hash`) for account `id`, changed by `by`, to be changed
+ * at the next login: its lock-out lifted, its sessions and known devices
+ * ended. */
+int intake_store_staff_reset(PGconn *conn, intake_t *in, const char *id, const char *hash,
+                             const char *by) PK_MUST_CHECK;
 
 #endif

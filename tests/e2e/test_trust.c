@@ -322,6 +322,17 @@ Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .ti
     cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
     cr_assert_str_eq(reply->error_code, "not_for_this_peer");
     pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    /* ... nor list the staff accounts. */
+    Pelukan__V1__ManageAccount accounts = PELUKAN__V1__MANAGE_ACCOUNT__INIT;
+    accounts.step = PELUKAN__V1__MANAGE_ACCOUNT__STEP__STEP_LIST;
+    pk_rpc_request_init(&req, id, 3000, 2);
+    req.actor = &forged;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_MANAGE_ACCOUNT;
+    req.manage_account = &accounts;
+    cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+    cr_assert_str_eq(reply->error_code, "not_for_this_peer");
+    cr_assert_null(reply->staff_accounts);
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
     char *state = pkt_sql_value(T.db, "SELECT string_agg(state, ',') FROM intake.cases");
     cr_assert_str_eq(state, "submitted", "nothing changed: %s", state);
     free(state);

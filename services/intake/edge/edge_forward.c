@@ -28,11 +28,14 @@ static const char *s_service(const intake_forward_t *f)
     return f->to == INTAKE_TO_DISPATCH ? "dispatch" : f->to == INTAKE_TO_REFERRAL ? "referral" : "intake";
 }
 
-static pk_rpc_uv_t *s_rpc(const intake_call_t *c, const intake_forward_t *f)
+static pk_rpc_uv_t *s_rpc(const intake_call_t *c, intake_to_t to)
 {
-    return f->to == INTAKE_TO_DISPATCH   ? c->in->dispatch_rpc
-           : f->to == INTAKE_TO_REFERRAL ? c->in->referral
-                                         : c->in->owner;
+    return to == INTAKE_TO_DISPATCH ? c->in->dispatch_rpc : to == INTAKE_TO_REFERRAL ? c->in->referral : c->in->owner;
+}
+
+void intake_forward_call(intake_call_t *c, intake_to_t to, Pelukan__V1__CommandRequest *req, pk_rpc_uv_done_fn done)
+{
+    pk_rpc_uv_call(s_rpc(c, to), req, S_TIMEOUT_MS, S_RETRIES, done, c);
 }
 
 static void s_answer(intake_call_t *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply,
@@ -57,8 +60,15 @@ static void s_answer(intake_call_t *c, const char *service, int rc, const Peluka
         json_decref(shown);
         shown = out;
     }
+    if (f->ends_sessions)
+        c->in->sessions_epoch++; /* the streams check their sessions at once */
     intake_json(c->req, f->status ? f->status : 200, shown);
     intake_call_free(c);
+}
+
+void intake_forward_reply(intake_call_t *c, int rc, const Pelukan__V1__CommandReply *reply, const intake_forward_t *f)
+{
+    s_answer(c, s_service(f), rc, reply, f);
 }
 
 void intake_forward_answer(intake_call_t *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply,
@@ -143,7 +153,7 @@ void intake_forward_run(intake_call_t *c)
             s_command_id(c, f->keyed, id, key, cid);
             req.command_id = (ProtobufCBinaryData){sizeof cid, cid};
         }
-        pk_rpc_uv_call(s_rpc(c, f), &req, S_TIMEOUT_MS, S_RETRIES, s_answered, c);
+        intake_forward_call(c, f->to, &req, s_answered);
     }
     pk_pbjson_release(cmd);
     free(cmd);

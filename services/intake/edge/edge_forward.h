@@ -10,6 +10,7 @@
 
 #include "pelukan/log.h"
 #include "pelukan/pbjson.h"
+#include "pelukan/rpc.h"
 #include "pelukan/v1/commands.pb-c.h"
 
 struct intake_call;
@@ -37,6 +38,7 @@ typedef struct intake_forward {
     const char *list;             /* ... its items as {"<list>": [...]}; NULL: the message itself */
     const char *shape;            /* the fields shown (pk_pbjson_print) */
     int status;                   /* the HTTP status of a success; 0: 200 */
+    bool ends_sessions;           /* a success may end sessions: the streams check theirs at once */
 } intake_forward_t;
 
 /* The fields the API shows of other services' messages. */
@@ -47,6 +49,15 @@ typedef struct intake_forward {
 #define INTAKE_SHAPE_REFERRAL                                                                                          \
     "referral_id case_id agency_code services urgent reason_code legal_basis_code? state decline_reason_code?"         \
     " outcome_code? created_at_us due_at_us follow_ups overdue"
+
+/* Sends `req` to the row's service with the rows' timeout and retries (a
+ * route that builds its command in code of its own). */
+void intake_forward_call(struct intake_call *c, intake_to_t to, Pelukan__V1__CommandRequest *req,
+                         pk_rpc_uv_done_fn done);
+/* Answers a command's reply as row `f` would (its reply, list, shape,
+ * status), and frees the call. */
+void intake_forward_reply(struct intake_call *c, int rc, const Pelukan__V1__CommandReply *reply,
+                          const intake_forward_t *f);
 
 /* Runs the forward part of the request's route (a staff route's handler). */
 void intake_forward_run(struct intake_call *c);

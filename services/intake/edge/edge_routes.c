@@ -10,6 +10,7 @@
 #include "../intake_dispatch.h"
 #include "../intake_referral.h"
 #include "../intake_staff.h"
+#include "edge_accounts.h"
 #include "edge_forward.h"
 
 /* The path's id (checked as every route's is, main.c), and what an actor
@@ -65,6 +66,12 @@ static const pk_pbjson_rule_t s_erasure[] = {{"reason_code", PK_PBJSON_CODE, tru
 #define S_ERASURE(step)                                                                                                \
     INTAKE_TO_OWNER, "erase_case", .constant = "step", .value = PELUKAN__V1__ERASE_CASE__STEP__STEP_##step,            \
                                    .reply = "erasure"
+#define S_ACCOUNT(step)                                                                                                \
+    INTAKE_TO_OWNER, "manage_account", .constant = "step", .value = PELUKAN__V1__MANAGE_ACCOUNT__STEP__STEP_##step
+static const pk_pbjson_rule_t s_reach[] = {
+    {"reason_code", PK_PBJSON_CODE, true, 32,
+     "cannot_find_place, arrange_meeting, need_information, reporter_absent atau other", intake_reach_reasons},
+    {.field = NULL}};
 static const pk_pbjson_rule_t s_note[] = {
     {"text", PK_PBJSON_CODE, true, 4000, "wajib, paling banyak 4000 karakter", NULL}, {.field = NULL}};
 
@@ -90,11 +97,17 @@ const intake_route_t intake_routes[] = {
     {"DELETE", "/v1/staff/push", INTAKE_STAFF, NULL, intake_push_drop, NULL},
     {"GET", "/v1/staff/duty", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_duty_get, NULL},
     {"PUT", "/v1/staff/duty", INTAKE_ADMIN, NULL, intake_duty_set, NULL},
-    {"GET", "/v1/staff/accounts", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_staff_account_list, NULL},
+    {"GET", "/v1/staff/accounts", INTAKE_ADMIN | INTAKE_SUPERVISOR,
+     .forward = &(const intake_forward_t){S_ACCOUNT(LIST), .reply = "staff_accounts", .list = "accounts",
+                                          .shape = "items{id login display_name role agency_code? disabled locked"
+                                                   " managed}"}},
     {"POST", "/v1/staff/accounts", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_staff_account_create, NULL},
-    {"POST", "/v1/staff/accounts/*/disable", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_staff_account_disable,
-     NULL},
-    {"POST", "/v1/staff/accounts/*/unlock", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_staff_account_unlock, NULL},
+    {"POST", "/v1/staff/accounts/*/disable", INTAKE_ADMIN | INTAKE_SUPERVISOR,
+     .forward = &(const intake_forward_t){S_ACCOUNT(DISABLE), .path_id = "staff_id", .body = s_nothing,
+                                          .reply = "staff_account", .shape = "id disabled", .ends_sessions = true}},
+    {"POST", "/v1/staff/accounts/*/unlock", INTAKE_ADMIN | INTAKE_SUPERVISOR,
+     .forward = &(const intake_forward_t){S_ACCOUNT(UNLOCK), .path_id = "staff_id", .body = s_nothing,
+                                          .reply = "staff_account", .shape = "id unlocked"}},
     {"POST", "/v1/staff/accounts/*/password", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_staff_account_reset, NULL},
     {"PUT", "/v1/staff/accounts/*/companion", INTAKE_ADMIN, NULL, intake_companions_set, NULL},
     {"GET", "/v1/staff/companions", INTAKE_ADMIN,
@@ -116,7 +129,9 @@ const intake_route_t intake_routes[] = {
      .forward = &(const intake_forward_t){S_CASE_STEP(DUPLICATE), .body = s_duplicate}},
     {"POST", "/v1/staff/cases/*/notes", INTAKE_ADMIN | INTAKE_SUPERVISOR,
      .forward = &(const intake_forward_t){S_CASE_STEP(NOTE), .body = s_note}},
-    {"POST", "/v1/staff/cases/*/reach-request/done", INTAKE_ADMIN, NULL, intake_reach_done, NULL},
+    {"POST", "/v1/staff/cases/*/reach-request/done", INTAKE_ADMIN,
+     .forward = &(const intake_forward_t){INTAKE_TO_OWNER, "case_step", .path_case = true, S_STEP(CASE, REACH_DONE),
+                                          .body = s_nothing, .reply = "case_status", .shape = "answered"}},
     {"GET", "/v1/staff/cases/*/notes", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_notes_get, NULL},
     {"GET", "/v1/staff/cases/*/identification-notes", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL,
      intake_notes_identification, NULL},
@@ -142,7 +157,9 @@ const intake_route_t intake_routes[] = {
      .forward = &(const intake_forward_t){INTAKE_TO_DISPATCH, "list_visits", .reply = "visits", .list = "visits",
                                           .shape = "items{" INTAKE_SHAPE_VISIT "}"}},
     {"GET", "/v1/companion/cases/*/brief", INTAKE_COMPANION, NULL, intake_brief_get, NULL},
-    {"POST", "/v1/companion/cases/*/reach-request", INTAKE_COMPANION, NULL, intake_reach_request, NULL},
+    {"POST", "/v1/companion/cases/*/reach-request", INTAKE_COMPANION,
+     .forward = &(const intake_forward_t){INTAKE_TO_OWNER, "case_step", .path_case = true, S_STEP(CASE, REACH_REQUEST),
+                                          .body = s_reach, .reply = "case_status", .shape = "requested repeated"}},
     {"GET", "/v1/companion/visits/*", INTAKE_COMPANION,
      .forward = &(const intake_forward_t){INTAKE_TO_DISPATCH, "get_visit", S_VISIT_ID, .reply = "visit",
                                           .shape = INTAKE_SHAPE_VISIT}},

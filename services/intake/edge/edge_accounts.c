@@ -1,0 +1,111 @@
+/* edge_accounts.c -- the two account routes that carry a password (a new
+ * account's, and a reset's): the edge checks the body, hashes the password
+ * on its thread pool (Argon2id within the password slots, never on the case
+ * owner's command thread: issue 24, decision 1), wipes it, and asks the
+ * owner (ManageAccount, intake_accounts.c) with the hash only. The other
+ * account routes are rows (edge_routes.c). */
+#include "edge_accounts.h"
+
+#include "../intake_call.h"
+#include "../intake_case.h"
+#include "../intake_password.h"
+#include "edge_forward.h"
+#include "pelukan/account.h"
+
+/* How the owner's answers are shown. */
+static const intake_forward_t s_made = {INTAKE_TO_OWNER, "manage_account", .reply = "staff_account", .shape = "id",
+                                        .status = 201};
+static const intake_forward_t s_reset = {INTAKE_TO_OWNER, "manage_account", .reply = "staff_account",
+                                         .shape = "id reset", .ends_sessions = true};
+
+static void s_made_answered(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
+{
+    intake_forward_reply(arg, rc, reply, &s_made);
+}
+
+static void s_reset_answered(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
+{
+    intake_forward_reply(arg, rc, reply, &s_reset);
+}
+
+static void s_send(intake_call_t *c, Pelukan__V1__ManageAccount *m, pk_rpc_uv_done_fn done)
+{
+    Pelukan__V1__CommandRequest req;
+    Pelukan__V1__Actor actor;
+    intake_cmd_init(c, &req, &actor, NULL);
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_MANAGE_ACCOUNT;
+    req.manage_account = m;
+    intake_forward_call(c, INTAKE_TO_OWNER, &req, done);
+}
+
+static const char *s_str(const intake_call_t *c, const char *field)
+{
+    const char *v = json_string_value(json_object_get(c->body, field));
+    return v ? v : "";
+}
+
+static void s_account_hashed(intake_call_t *c, int rc, const char *hash)
+{
+    if (!intake_pw_hashed(c, rc))
+        return;
+    char e164[24] = "";
+    if (*s_str(c, "phone") && pk_phone_normalize(s_str(c, "phone"), e164) != 0)
+        e164[0] = '\0'; /* checked before: not reached */
+    Pelukan__V1__ManageAccount m = PELUKAN__V1__MANAGE_ACCOUNT__INIT;
+    m.step = PELUKAN__V1__MANAGE_ACCOUNT__STEP__STEP_CREATE;
+    m.password_hash = (char *)hash;
+    m.login = (char *)s_str(c, "login");
+    m.display_name = (char *)s_str(c, "display_name");
+    m.role = (char *)s_str(c, "role");
+    m.agency_code = (char *)s_str(c, "agency_code");
+    m.email = (char *)s_str(c, "email");
+    m.phone_e164 = e164;
+    s_send(c, &m, s_made_answered);
+}
+
+void intake_staff_account_create(intake_call_t *c)
+{
+    if (!(c->body = intake_body(c->req))) {
+        intake_call_free(c);
+        return;
+    }
+    json_t *errors = json_object();
+    (void)pk_account_check(c->body, errors);
+    if (intake_invalid(c, errors, "Data tidak valid"))
+        return;
+    /* The owner decides; asked first here, no password is hashed in vain. */
+    if (!intake_role_manages(c->staff_role, s_str(c, "role"))) {
+        intake_wipe_passwords(c->body);
+        intake_error(c->req, 403, "role_not_managed", intake_cmd_message("role_not_managed"), NULL);
+        intake_call_free(c);
+        return;
+    }
+    const char *pw = intake_password_field(c, "password", true);
+    if (pw && intake_pw_slot(c))
+        intake_pw(c, NULL, pw, s_account_hashed);
+}
+
+static void s_reset_hashed(intake_call_t *c, int rc, const char *hash)
+{
+    if (!intake_pw_hashed(c, rc))
+        return;
+    Pelukan__V1__ManageAccount m = PELUKAN__V1__MANAGE_ACCOUNT__INIT;
+    m.step = PELUKAN__V1__MANAGE_ACCOUNT__STEP__STEP_RESET;
+    m.staff_id = (char *)pk_http_param(c->req, 0);
+    m.password_hash = (char *)hash;
+    s_send(c, &m, s_reset_answered);
+}
+
+/* A new password for an account whose owner forgot theirs (told to them in
+ * person or by phone): the lock-out is lifted, every session of the
+ * account ends, and the owner must change it at the next login. */
+void intake_staff_account_reset(intake_call_t *c)
+{
+    static const char *const allowed[] = {"password", NULL};
+    json_t *errors = intake_strict_body(c, allowed);
+    if (!errors || intake_invalid(c, errors, "Data tidak valid"))
+        return;
+    const char *pw = intake_password_field(c, "password", true);
+    if (pw && intake_pw_slot(c))
+        intake_pw(c, NULL, pw, s_reset_hashed);
+}
