@@ -55,6 +55,7 @@ static const struct {
     const char *code, *field, *hint;
 } s_hints[] = {
     {"unsafe_call_time", "contact_safety", "lihat pilihan pelapor dengan ?purpose=confirmation_call sebelum menelepon"},
+    {"invalid_value", "phone", "nomor HP Indonesia, mis. 0812-3456-7890; wajib diisi saat mulai piket"},
 };
 
 /* The refusal's fields: the one at fault (422), its details (codes), the
@@ -65,10 +66,12 @@ static json_t *s_fields(const Pelukan__V1__CommandReply *reply, const char *code
     if (reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID && reply->error_field &&
         reply->error_field[0])
         json_object_set_new(fields, reply->error_field, json_string("tidak valid"));
+    /* A hint the edge keeps for the code (and, for a wrong value, its field). */
     for (size_t i = 0; i < reply->n_error_details; i++)
         json_object_set_new(fields, reply->error_details[i]->field, json_string(reply->error_details[i]->value));
     for (size_t i = 0; i < PK_ARRAY_LEN(s_hints); i++)
-        if (strcmp(s_hints[i].code, code) == 0)
+        if (strcmp(s_hints[i].code, code) == 0 &&
+            (strcmp(code, "invalid_value") != 0 || json_object_get(fields, s_hints[i].field)))
             json_object_set_new(fields, s_hints[i].field, json_string(s_hints[i].hint));
     if (json_object_size(fields) == 0) {
         json_decref(fields);

@@ -26,4 +26,8 @@ int intake_erasure_command(PGconn *conn, intake_t *in, const Pelukan__V1__Comman
 int intake_accounts_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
                             Pelukan__V1__CommandReply *reply);
 
+/* Duty: an admin's duty, read or set (intake_duty.c). */
+int intake_duty_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+                        Pelukan__V1__CommandReply *reply);
+
 #endif

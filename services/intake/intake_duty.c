@@ -1,85 +1,73 @@
-/* intake_duty.c -- admins on duty (issue 22 §1): an urgent report reaches
- * every admin on duty by SMS as well as by e-mail. An admin says she is on
- * duty, with her mobile number, and off duty; the desk shows who is. Each
- * change is a StaffAccountChanged event (ON_DUTY, OFF_DUTY), from which
- * notification keeps whom to text. Every statement is here. */
-#include <stdio.h>
+/* intake_duty.c -- admins on duty (issue 22 §1), answered by the case
+ * owner (Duty): an urgent report reaches every admin on duty by SMS as well
+ * as by e-mail. An admin says she is on duty, with her mobile number, and
+ * off duty; the desk shows who is. Each change is a StaffAccountChanged
+ * event (ON_DUTY, OFF_DUTY), from which notification keeps whom to text.
+ * The statements are intake_store.c's. */
 #include <string.h>
 
-#include "edge/edge_json.h"
-#include "intake_call.h"
-#include "intake_report.h"
-#include "intake_staff.h"
+#include "intake.h"
+#include "intake_desk.h"
+#include "intake_store.h"
 #include "pelukan/account.h"
+#include "pelukan/bus.h"
+#include "pelukan/rpc.h"
 
-/* $1 the staff member: her duty, her number, and the admins on duty. */
-static const char S_READ_SQL[] =
-    "SELECT on_duty, coalesce(phone_e164, ''),"
-    " (SELECT coalesce(json_agg(display_name ORDER BY display_name), '[]') FROM staff"
-    "   WHERE role = 'admin' AND on_duty AND NOT disabled)::text"
-    " FROM staff WHERE id = $1";
-/* $1 the admin, $2 on duty or not, $3 her number ('' going off duty:
- * the one kept stays). */
-static const char S_SET_SQL[] =
-    "UPDATE staff SET on_duty = $2::boolean, phone_e164 = coalesce(NULLIF($3, ''), phone_e164) WHERE id = $1";
-
-static void s_answer(pk_db_txn_t *txn, int status, void *arg)
+static bool s_role(const Pelukan__V1__Actor *a, const char *role)
 {
-    intake_call_t *c = arg;
-    if (!intake_db_ok(c, txn, status))
-        return;
-    const PGresult *r = pk_db_txn_result(txn, pk_db_txn_count(txn) - 1);
-    json_t *names = json_loads(PQgetvalue(r, 0, 2), 0, NULL);
-    if (!json_is_array(names)) {
-        json_decref(names);
-        names = json_array();
-    }
-    const char *phone = PQgetvalue(r, 0, 1);
-    intake_json(c->req, 200,
-                json_pack("{s:b, s:s?, s:o}", "on_duty", pk_pg_bool(r, 0, 0), "phone", *phone ? phone : NULL,
-                          "admins_on_duty", names));
-    intake_call_free(c);
+    return a->kind == PELUKAN__V1__ACTOR__KIND__KIND_STAFF && a->role && strcmp(a->role, role) == 0;
 }
 
-void intake_duty_get(intake_call_t *c)
+/* Her own change as an event. */
+static int s_changed(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req, bool on_duty)
 {
-    const char *p[] = {c->staff_id};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn, S_READ_SQL, 1, p);
-    pk_db_txn_submit(txn, s_answer, c);
+    Pelukan__V1__Envelope env;
+    Pelukan__V1__Actor actor;
+    uint8_t eid[16];
+    pk_envelope_for_command(&env, eid, &actor, "intake", req, "");
+    Pelukan__V1__StaffAccountChanged ev = PELUKAN__V1__STAFF_ACCOUNT_CHANGED__INIT;
+    ev.staff_id = req->actor->id;
+    ev.role = req->actor->role;
+    ev.change = on_duty ? PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_ON_DUTY
+                        : PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_OFF_DUTY;
+    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_STAFF_ACCOUNT_CHANGED;
+    env.staff_account_changed = &ev;
+    return pk_outbox_add(conn, in->log, &env) == 0 ? 0 : PK_EDB;
 }
 
-/* {"on_duty": bool, "phone": "08..."}: the number is asked whenever she
- * goes on duty (the alerts go to the number she carries that day). */
-void intake_duty_set(intake_call_t *c)
+/* Sets her duty: the number is asked whenever she goes on duty (the
+ * alerts go to the number she carries that day). */
+static int s_set(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply)
 {
-    if (!(c->body = intake_body(c->req))) {
-        intake_call_free(c);
-        return;
-    }
-    json_t *errors = json_object(), *on = json_object_get(c->body, "on_duty"), *ph = json_object_get(c->body, "phone");
+    const Pelukan__V1__Duty *d = req->duty;
     char phone[24] = "";
-    const char *key;
-    json_t *v;
-    json_object_foreach(c->body, key, v)
-    {
-        if (strcmp(key, "on_duty") != 0 && strcmp(key, "phone") != 0)
-            json_object_set_new(errors, key, json_string("tidak dikenal"));
-    }
-    if (!json_is_boolean(on))
-        json_object_set_new(errors, "on_duty", json_string("wajib diisi: true atau false"));
-    if (ph && (!json_is_string(ph) || pk_phone_normalize(json_string_value(ph), phone) != 0))
-        json_object_set_new(errors, "phone", json_string("nomor HP Indonesia, mis. 0812-3456-7890"));
-    else if (!ph && json_is_true(on))
-        json_object_set_new(errors, "phone", json_string("wajib diisi saat mulai piket: ke nomor ini laporan darurat dikirim"));
-    if (intake_invalid(c, errors, "Data tidak valid"))
-        return;
-    const char *p[] = {c->staff_id, json_is_true(on) ? "t" : "f", phone};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn, S_SET_SQL, 3, p);
-    intake_staff_change_by(txn, c, c->staff_id, c->staff_role,
-                           json_is_true(on) ? PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_ON_DUTY
-                                            : PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_OFF_DUTY);
-    pk_db_txn_add(txn, S_READ_SQL, 1, p);
-    pk_db_txn_submit(txn, s_answer, c);
+    if (!s_role(req->actor, "admin"))
+        return PK_RPC_FORBIDDEN(reply, "forbidden");
+    if ((d->on_duty && !d->phone[0]) || (d->phone[0] && pk_phone_normalize(d->phone, phone) != 0))
+        return PK_RPC_INVALID(reply, "phone");
+    if (intake_store_duty_set(conn, in, req->actor->id, d->on_duty, phone) != 0 ||
+        s_changed(conn, in, req, d->on_duty) != 0)
+        return PK_EDB;
+    return 0;
+}
+
+int intake_duty_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+                        Pelukan__V1__CommandReply *reply)
+{
+    bool set = req->duty->step == PELUKAN__V1__DUTY__STEP__STEP_SET;
+    if (!s_role(req->actor, "admin") && !s_role(req->actor, "supervisor"))
+        return PK_RPC_FORBIDDEN(reply, "forbidden");
+    int rc = set ? s_set(conn, in, req, reply) : 0;
+    if (rc != 0 || reply->status)
+        return rc;
+    Pelukan__V1__DutyStatus *out = pk_arena_alloc(&in->cmd_mem, sizeof *out);
+    pelukan__v1__duty_status__init(out);
+    rc = intake_store_duty(conn, in, req->actor->id, &in->cmd_mem, out);
+    if (rc == PK_ENOENT)
+        return PK_RPC_NOT_FOUND(reply, "not_found");
+    if (rc != 0)
+        return rc;
+    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_DUTY_STATUS;
+    reply->duty_status = out;
+    return set ? 0 : PK_RPC_READ_ONLY;
 }

@@ -198,17 +198,6 @@ static void s_change_event_add(pk_db_txn_t *txn, Pelukan__V1__Envelope *env, con
     free(hex);
 }
 
-/* A change made by this request's staff member. */
-void intake_staff_change_by(pk_db_txn_t *txn, const intake_call_t *c, const char *target, const char *role,
-                            Pelukan__V1__StaffAccountChanged__Change change)
-{
-    Pelukan__V1__Envelope env;
-    uint8_t eid[16];
-    Pelukan__V1__Actor actor;
-    intake_staff_envelope(c, "", &env, eid, &actor);
-    s_change_event_add(txn, &env, target, role, change);
-}
-
 static void s_locked_out_done(pk_db_txn_t *txn, int status, void *arg)
 {
     (void)txn;

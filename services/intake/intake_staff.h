@@ -19,11 +19,6 @@ void intake_staff_login(pk_http_req_t *req, void *arg);
 void intake_staff_logout(struct intake_call *c);
 void intake_staff_password(struct intake_call *c);
 
-/* Adds to `txn` the StaffAccountChanged event of a change this request's
- * staff member made to account `target` (whose role is `role`). */
-void intake_staff_change_by(pk_db_txn_t *txn, const struct intake_call *c, const char *target, const char *role,
-                            Pelukan__V1__StaffAccountChanged__Change change);
-
 /* The sealed notes of a case read back with a purpose (intake_notes.c). */
 void intake_notes_get(struct intake_call *c);
 /* GET /v1/staff/cases/{id}/identification-notes and /follow-ups?purpose=:
@@ -38,10 +33,6 @@ void intake_push_drop(struct intake_call *c);
 
 /* The companion's case brief (intake_brief.c). */
 void intake_brief_get(struct intake_call *c);
-
-/* Admins on duty (intake_duty.c). */
-void intake_duty_get(struct intake_call *c);
-void intake_duty_set(struct intake_call *c);
 
 /* The hash of the staff token a request carries, as sessions store it. */
 bool intake_staff_token_hash(pk_http_req_t *req, char out[65]);

@@ -393,3 +393,43 @@ int intake_store_staff_reset(PGconn *conn, intake_t *in, const char *id, const c
         return PK_EDB;
     return s_run(conn, in, "DELETE FROM staff_device WHERE staff_id = $1", 1, p);
 }
+
+/* ---- an admin's duty ------------------------------------------------------------ */
+
+int intake_store_duty(PGconn *conn, intake_t *in, const char *id, pk_arena_t **arena, Pelukan__V1__DutyStatus *out)
+{
+    const char *p[] = {id};
+    PGresult *r = s_exec(conn, in,
+                         "SELECT on_duty, coalesce(phone_e164, ''),"
+                         " (SELECT coalesce(json_agg(display_name ORDER BY display_name), '[]') FROM staff"
+                         "   WHERE role = 'admin' AND on_duty AND NOT disabled)::text"
+                         " FROM staff WHERE id = $1",
+                         1, p);
+    if (!r)
+        return PK_EDB;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return PK_ENOENT;
+    }
+    out->on_duty = pk_pg_bool(r, 0, 0);
+    out->phone = pk_arena_strdup(arena, PQgetvalue(r, 0, 1));
+    json_t *names = json_loads(PQgetvalue(r, 0, 2), 0, NULL);
+    size_t n = json_array_size(names);
+    out->admins_on_duty = pk_arena_alloc(arena, sizeof(char *) * (n ? n : 1));
+    for (size_t i = 0; i < n; i++)
+        if (json_is_string(json_array_get(names, i)))
+            out->admins_on_duty[out->n_admins_on_duty++] =
+                pk_arena_strdup(arena, json_string_value(json_array_get(names, i)));
+    json_decref(names);
+    PQclear(r);
+    return 0;
+}
+
+int intake_store_duty_set(PGconn *conn, intake_t *in, const char *id, bool on_duty, const char *phone)
+{
+    const char *p[] = {id, on_duty ? "t" : "f", phone};
+    return s_run(conn, in,
+                 "UPDATE staff SET on_duty = $2::boolean, phone_e164 = coalesce(NULLIF($3, ''), phone_e164)"
+                 " WHERE id = $1",
+                 3, p);
+}

@@ -142,4 +142,12 @@ int intake_store_staff_unlock(PGconn *conn, intake_t *in, const char *id, const 
 int intake_store_staff_reset(PGconn *conn, intake_t *in, const char *id, const char *hash,
                              const char *by) PK_MUST_CHECK;
 
+/* ---- an admin's duty (intake_duty.c) --------------------------------------- */
+
+/* Staff member `id`'s duty and number, and the admins on duty (in `arena`). */
+int intake_store_duty(PGconn *conn, intake_t *in, const char *id, pk_arena_t **arena,
+                      Pelukan__V1__DutyStatus *out) PK_MUST_CHECK;
+/* Sets it; `phone` "" keeps the number kept. */
+int intake_store_duty_set(PGconn *conn, intake_t *in, const char *id, bool on_duty, const char *phone) PK_MUST_CHECK;
+
 #endif

@@ -618,8 +618,10 @@ Test(notification, an_urgent_report_is_texted_to_the_admins_on_duty)
     char *a1 = pkt_intake_login(&T, "admin1", "kata-sandi-admin-1", NULL);
     char *a2 = pkt_intake_login(&T, "admin2", "kata-sandi-admin-2", NULL);
     json_t *j = NULL;
-    cr_assert_eq(pkt_intake_call(&T, "PUT", "/v1/staff/duty", "{\"on_duty\":true}", a1, NULL, NULL), 422,
+    cr_assert_eq(pkt_intake_call(&T, "PUT", "/v1/staff/duty", "{\"on_duty\":true}", a1, NULL, &j), 422,
                  "the number is asked");
+    cr_assert_not_null(strstr(pkt_json_str(j, "error.fields.phone"), "nomor HP"), "the field says what it wants");
+    json_decref(j);
     cr_assert_eq(pkt_intake_call(&T, "PUT", "/v1/staff/duty", "{\"on_duty\":true,\"phone\":\"021-555\"}", a1, NULL,
                                  NULL),
                  422, "a mobile number");

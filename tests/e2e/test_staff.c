@@ -1781,3 +1781,44 @@ Test(staff, steps_without_fields_take_none_ids_are_whole_and_text_is_counted_in_
     free(admin);
     pkt_intake_stop(&T);
 }
+
+/* A desk step as an admin would retry it after an error: 200 once it lands. */
+typedef struct {
+    const char *id, *token;
+    int tries, landed;
+} s_retry_t;
+
+static bool s_note_lands(void *arg)
+{
+    s_retry_t *r = arg;
+    r->tries++;
+    int st = s_case_call("POST", r->id, "/notes", "{\"text\":\"Dicatat setelah sambungan putus\"}", r->token, NULL);
+    cr_assert(st == 200 || st == 503, "an answer, and a clear one: %d", st);
+    r->landed += st == 200;
+    return st == 200;
+}
+
+/* Issue 24, step 2: the case owner answers on a connection of its own; cut
+ * (the database restarted, say), the next command reconnects, and a step
+ * the admin retries is written once. */
+Test(staff, the_case_owner_outlives_its_database_connection)
+{
+    pkt_intake_start(&T, "t_staff_owner", NULL);
+    cr_assert_eq(s_add("admin1", "admin", NULL, "kata-sandi-rahasia-1"), 0);
+    char *admin = s_token("admin1", "kata-sandi-rahasia-1");
+    char *reporter = pkt_intake_register(&T, "081234567892");
+    char *id = s_submit(reporter, "00:00-23:59", false, "k-owner");
+    cr_assert_eq(s_case_call("POST", id, "/notes", "{\"text\":\"Sebelum\"}", admin, NULL), 200);
+    pkt_sql(T.db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                  " WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    s_retry_t r = {id, admin, 0, 0};
+    cr_assert(pkt_wait_until(s_note_lands, &r, 60000), "the note lands after %d tries", r.tries);
+    char *notes = pkt_sql_value(T.db, "SELECT count(*) FROM intake.case_note WHERE kind = 'note'");
+    cr_assert_str_eq(notes, "2", "written once: %s notes after %d tries", notes, r.tries);
+    free(notes);
+    cr_assert_eq(s_case_call("POST", id, "/verify", "{}", admin, NULL), 409, "the owner still checks the life cycle");
+    free(id);
+    free(reporter);
+    free(admin);
+    pkt_intake_stop(&T);
+}

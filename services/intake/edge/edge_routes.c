@@ -72,6 +72,11 @@ static const pk_pbjson_rule_t s_reach[] = {
     {"reason_code", PK_PBJSON_CODE, true, 32,
      "cannot_find_place, arrange_meeting, need_information, reporter_absent atau other", intake_reach_reasons},
     {.field = NULL}};
+static const pk_pbjson_rule_t s_duty[] = {{"on_duty", PK_PBJSON_BOOL, true, 0, "wajib diisi: true atau false", NULL},
+                                          {"phone", PK_PBJSON_TEXT, false, 32, NULL, NULL},
+                                          {.field = NULL}};
+#define S_DUTY(step) INTAKE_TO_OWNER, "duty", .constant = "step", .value = PELUKAN__V1__DUTY__STEP__STEP_##step
+#define S_DUTY_SHAPE "on_duty phone? admins_on_duty"
 static const pk_pbjson_rule_t s_note[] = {
     {"text", PK_PBJSON_CODE, true, 4000, "wajib, paling banyak 4000 karakter", NULL}, {.field = NULL}};
 
@@ -95,8 +100,10 @@ const intake_route_t intake_routes[] = {
     {"GET", "/v1/staff/push", INTAKE_STAFF, NULL, intake_push_get, NULL},
     {"PUT", "/v1/staff/push", INTAKE_STAFF, NULL, intake_push_set, NULL},
     {"DELETE", "/v1/staff/push", INTAKE_STAFF, NULL, intake_push_drop, NULL},
-    {"GET", "/v1/staff/duty", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_duty_get, NULL},
-    {"PUT", "/v1/staff/duty", INTAKE_ADMIN, NULL, intake_duty_set, NULL},
+    {"GET", "/v1/staff/duty", INTAKE_ADMIN | INTAKE_SUPERVISOR,
+     .forward = &(const intake_forward_t){S_DUTY(READ), .reply = "duty_status", .shape = S_DUTY_SHAPE}},
+    {"PUT", "/v1/staff/duty", INTAKE_ADMIN,
+     .forward = &(const intake_forward_t){S_DUTY(SET), .body = s_duty, .reply = "duty_status", .shape = S_DUTY_SHAPE}},
     {"GET", "/v1/staff/accounts", INTAKE_ADMIN | INTAKE_SUPERVISOR,
      .forward = &(const intake_forward_t){S_ACCOUNT(LIST), .reply = "staff_accounts", .list = "accounts",
                                           .shape = "items{id login display_name role agency_code? disabled locked"
