@@ -114,9 +114,10 @@ void intake_cmd_init(const intake_call_t *c, Pelukan__V1__CommandRequest *req, P
 {
     pelukan__v1__command_request__init(req);
     pelukan__v1__actor__init(actor);
-    actor->kind = c->role_bit == INTAKE_AGENCY ? PELUKAN__V1__ACTOR__KIND__KIND_AGENCY
-                                               : PELUKAN__V1__ACTOR__KIND__KIND_STAFF;
-    actor->id = (char *)c->staff_id;
+    actor->kind = c->reporter_id[0]              ? PELUKAN__V1__ACTOR__KIND__KIND_REPORTER
+                  : c->role_bit == INTAKE_AGENCY ? PELUKAN__V1__ACTOR__KIND__KIND_AGENCY
+                                                 : PELUKAN__V1__ACTOR__KIND__KIND_STAFF;
+    actor->id = (char *)(c->reporter_id[0] ? c->reporter_id : c->staff_id);
     actor->role = (char *)c->staff_role; /* "" for a reporter */
     req->actor = actor;
     req->correlation_id = (char *)pk_http_request_id(c->req);

@@ -2,7 +2,8 @@
  * GetContact (notification; here), GetPlace (dispatch; intake_place.c)
  * and, from intake's own HTTP edge (or its timer, vouched for alike), the
  * desk's CaseStep (intake_desk.c), EraseCase (intake_erasure.c) and
- * ManageAccount (intake_accounts.c) and Duty (intake_duty.c). The
+ * ManageAccount (intake_accounts.c), Duty (intake_duty.c) and a reporter's
+ * ListReports (intake_reporter.c). The
  * contacts it owns: a case's reporter (phone and safety choices, opened
  * with the reporter's key at the moment notification needs them, each
  * opening an event), a staff member's e-mail (and mobile, for an admin on
@@ -33,6 +34,7 @@ void intake_command_done(Pelukan__V1__CommandReply *reply, void *arg)
 bool intake_command_is_query(const Pelukan__V1__CommandRequest *req)
 {
     return (req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CONTACT && !req->case_id[0]) ||
+           req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_REPORTS ||
            req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING;
 }
 
@@ -198,6 +200,9 @@ int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan
                                 : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_DUTY:
         return s_from_edge(req) ? intake_duty_command(conn, in, req, reply)
+                                : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_REPORTS:
+        return s_from_edge(req) ? intake_reporter_command(conn, in, req, reply)
                                 : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING:
         return pk_rpc_pong(req, reply);

@@ -65,15 +65,22 @@ static const char *s_step_of(const Pelukan__V1__CommandRequest *req, s_step_t *s
         st->kind = "note";
         st->text = cs->text;
         return cs->text[0] ? NULL : "text";
+    case S_STEP(WITHDRAW):
+        st->to = intake_step_to(INTAKE_STEP_WITHDRAW);
+        st->reason = "reporter_request";
+        return NULL;
     default:
         return "step";
     }
 }
 
-/* Admins take every step; a supervisor may add a note. */
+/* Admins take every step; a supervisor may add a note; the reporter
+ * withdraws her own report. */
 static bool s_actor_may(const Pelukan__V1__CommandRequest *req)
 {
     const char *role = req->actor->role ? req->actor->role : "";
+    if (req->case_step->step == S_STEP(WITHDRAW))
+        return req->actor->kind == PELUKAN__V1__ACTOR__KIND__KIND_REPORTER;
     return req->actor->kind == PELUKAN__V1__ACTOR__KIND__KIND_STAFF &&
            (strcmp(role, "admin") == 0 || (strcmp(role, "supervisor") == 0 && req->case_step->step == S_STEP(NOTE)));
 }
@@ -194,7 +201,7 @@ static int s_write(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest
                    const intake_desk_case_t *c, const char *sealed, Pelukan__V1__CommandReply *reply)
 {
     const Pelukan__V1__CaseStep *cs = req->case_step;
-    const char *staff = req->actor->id;
+    const char *staff = cs->step == S_STEP(WITHDRAW) ? NULL : req->actor->id; /* NULL: the reporter */
     intake_desk_change_t ch = {.case_id = req->case_id,
                                .to = st->to,
                                .call = cs->step == S_STEP(CALL),
@@ -241,7 +248,8 @@ int intake_desk_step(PGconn *conn, intake_t *in, const Pelukan__V1__CommandReque
         return PK_RPC_INVALID(reply, "of");
     intake_desk_case_t c;
     int rc = pk_id_ok(req->case_id) ? intake_store_desk_case(conn, in, req->case_id, &c) : PK_ENOENT;
-    if (rc == PK_ENOENT)
+    if (rc == PK_ENOENT || (rc == 0 && req->case_step->step == S_STEP(WITHDRAW) &&
+                            strcmp(c.reporter_id, req->actor->id) != 0)) /* hers only */
         return PK_RPC_NOT_FOUND(reply, "not_found");
     if (rc != 0)
         return rc;

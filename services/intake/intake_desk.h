@@ -30,4 +30,8 @@ int intake_accounts_command(PGconn *conn, intake_t *in, const Pelukan__V1__Comma
 int intake_duty_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
                         Pelukan__V1__CommandReply *reply);
 
+/* ListReports: a reporter's own reports (intake_reporter.c). */
+int intake_reporter_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+                            Pelukan__V1__CommandReply *reply);
+
 #endif

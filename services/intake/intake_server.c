@@ -271,37 +271,6 @@ void intake_report_create(pk_http_req_t *req, void *arg)
 
 /* ---- the reporter's own views --------------------------------------------- */
 
-static void s_list_done(pk_db_txn_t *txn, int status, void *arg)
-{
-    intake_call_t *c = arg;
-    if (!intake_db_ok(c, txn, status))
-        return;
-    const PGresult *r = pk_db_txn_result(txn, 0);
-    json_t *items = json_array();
-    for (int i = 0; i < PQntuples(r); i++)
-        json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s}", "case_id", PQgetvalue(r, i, 0), "ticket",
-                                               PQgetvalue(r, i, 1), "state", PQgetvalue(r, i, 2), "created_at",
-                                               PQgetvalue(r, i, 3)));
-    intake_json(c->req, 200, json_pack("{s:o}", "reports", items));
-    intake_call_free(c);
-}
-
-static void s_list_query(intake_call_t *c)
-{
-    const char *p[] = {c->reporter_id};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn,
-                  "SELECT id, ticket, state, " PK_SQL_UTC("created_at") " FROM cases WHERE reporter_id = $1"
-                                                                        " ORDER BY created_at DESC, id LIMIT 200",
-                  1, p);
-    pk_db_txn_submit(txn, s_list_done, c);
-}
-
-void intake_report_list(pk_http_req_t *req, void *arg)
-{
-    intake_authenticate(intake_call_new(arg, req), s_list_query);
-}
-
 /* The agency of the reporter's case named (or, when referral does not
  * answer, its code only: the report is shown all the same). */
 static void s_agency_named(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
@@ -387,79 +356,6 @@ static void s_get_query(intake_call_t *c)
 void intake_report_get(pk_http_req_t *req, void *arg)
 {
     intake_authenticate(intake_call_new(arg, req), s_get_query);
-}
-
-static void s_withdrawn(pk_db_txn_t *txn, int status, void *arg)
-{
-    intake_call_t *c = arg;
-    if (status != 0) {
-        intake_db_error(c, txn, status);
-    } else if (PQntuples(pk_db_txn_result(txn, 0)) != 1) {
-        intake_error(c->req, 409, "state_changed", "Status laporan baru saja berubah, muat ulang", NULL);
-    } else {
-        pk_relay_kick(pk_service_relay(c->in->svc));
-        intake_json(c->req, 200, json_pack("{s:s, s:s}", "case_id", c->case_id, "state", "withdrawn"));
-    }
-    intake_call_free(c);
-}
-
-static void s_withdraw_checked(pk_db_txn_t *txn, int status, void *arg)
-{
-    intake_call_t *c = arg;
-    if (!intake_db_ok(c, txn, status))
-        return;
-    const PGresult *r = pk_db_txn_result(txn, 0);
-    if (PQntuples(r) != 1) {
-        intake_error(c->req, 404, "not_found", "Laporan tidak ditemukan", NULL);
-        intake_call_free(c);
-        return;
-    }
-    snprintf(c->from_state, sizeof c->from_state, "%s", PQgetvalue(r, 0, 0));
-    if (!intake_step_from(INTAKE_STEP_WITHDRAW, c->from_state)) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "Laporan sudah berstatus %s dan tidak bisa ditarik", c->from_state);
-        intake_error(c->req, 409, "invalid_transition", msg, json_pack("{s:s}", "state", c->from_state));
-        intake_call_free(c);
-        return;
-    }
-    Pelukan__V1__Envelope env;
-    Pelukan__V1__Actor actor;
-    uint8_t eid[16];
-    intake_envelope(c, c->reporter_id, c->case_id, &env, eid, &actor);
-    Pelukan__V1__CaseStateChanged ch = PELUKAN__V1__CASE_STATE_CHANGED__INIT;
-    ch.from_state = intake_state_enum(c->from_state);
-    ch.to_state = PELUKAN__V1__CASE_STATE__CASE_STATE_WITHDRAWN;
-    ch.reason_code = "reporter_request";
-    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_STATE_CHANGED;
-    env.case_state_changed = &ch;
-    char topic[128], *env_hex;
-    pk_outbox_params(&env, topic, &env_hex);
-    const char *p[] = {c->case_id, c->reporter_id, c->from_state, topic, env_hex};
-    pk_db_txn_t *t2 = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(t2,
-                  "WITH u AS (UPDATE cases SET state = 'withdrawn', updated_at = now()"
-                  "   WHERE id = $1 AND reporter_id = $2 AND state = $3 RETURNING id),"
-                  " e AS (INSERT INTO case_event (case_id, state, reason_code, actor_kind)"
-                  "   SELECT id, 'withdrawn', 'reporter_request', 'reporter' FROM u),"
-                  " o AS (" PK_OUTBOX_INSERT_SELECT("$4", "id", "$5") " FROM u)"
-                                                                      " SELECT id FROM u",
-                  5, p);
-    free(env_hex);
-    pk_db_txn_submit(t2, s_withdrawn, c);
-}
-
-static void s_withdraw_query(intake_call_t *c)
-{
-    snprintf(c->case_id, sizeof c->case_id, "%s", pk_http_param(c->req, 0));
-    const char *p[] = {pk_http_param(c->req, 0), c->reporter_id};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn, "SELECT state FROM cases WHERE id = $1 AND reporter_id = $2", 2, p);
-    pk_db_txn_submit(txn, s_withdraw_checked, c);
-}
-
-void intake_report_withdraw(pk_http_req_t *req, void *arg)
-{
-    intake_authenticate(intake_call_new(arg, req), s_withdraw_query);
 }
 
 static void s_safety_write(intake_call_t *c)

@@ -101,10 +101,11 @@ int intake_store_timeline(PGconn *conn, intake_t *in, const char *case_id, const
                           const char *reason_code, const char *staff_id)
 {
     const char *p[] = {case_id, kind, state, reason_code ? reason_code : "", staff_id};
-    return s_run(conn, in,
-                 "INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
-                 " VALUES ($1, $2, $3, NULLIF($4, ''), 'staff', $5)",
-                 5, p);
+    return s_run(
+        conn, in,
+        "INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
+        " VALUES ($1, $2, $3, NULLIF($4, ''), CASE WHEN $5::text IS NULL THEN 'reporter' ELSE 'staff' END, $5)",
+        5, p);
 }
 
 int intake_store_note(PGconn *conn, intake_t *in, const char *case_id, const char *staff_id, const char *kind,
@@ -115,6 +116,32 @@ int intake_store_note(PGconn *conn, intake_t *in, const char *case_id, const cha
                  "INSERT INTO case_note (case_id, staff_id, kind, outcome, body_sealed)"
                  " VALUES ($1, $2, $3, NULLIF($4, ''), $5::bytea)",
                  5, p);
+}
+
+int intake_store_reports(PGconn *conn, intake_t *in, const char *reporter_id, pk_arena_t **arena,
+                         Pelukan__V1__Reports *out)
+{
+    const char *p[] = {reporter_id};
+    PGresult *r =
+        s_exec(conn, in,
+               "SELECT id, ticket, state, " PK_SQL_UTC("created_at") " FROM cases WHERE reporter_id = $1"
+                                                                     " ORDER BY created_at DESC, id LIMIT 200",
+               1, p);
+    if (!r)
+        return PK_EDB;
+    int n = PQntuples(r);
+    out->items = pk_arena_alloc(arena, sizeof *out->items * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++) {
+        Pelukan__V1__ReportSummary *s = pk_arena_alloc(arena, sizeof *s);
+        pelukan__v1__report_summary__init(s);
+        s->case_id = pk_arena_strdup(arena, PQgetvalue(r, i, 0));
+        s->ticket = pk_arena_strdup(arena, PQgetvalue(r, i, 1));
+        s->state = pk_arena_strdup(arena, PQgetvalue(r, i, 2));
+        s->created_at = pk_arena_strdup(arena, PQgetvalue(r, i, 3));
+        out->items[out->n_items++] = s;
+    }
+    PQclear(r);
+    return 0;
 }
 
 /* ---- reaching the reporter ------------------------------------------------------ */

@@ -51,15 +51,20 @@ typedef struct {
 int intake_store_desk_change(PGconn *conn, intake_t *in, const intake_desk_change_t *ch, char state[16],
                              int *call_attempts) PK_MUST_CHECK;
 
-/* A timeline entry by staff member `staff_id`: `kind` "state" (the state
- * entered, with its reason), "call" (reason: the outcome) or "note"; the
- * entry holds the case's state `state`. */
+/* A timeline entry by staff member `staff_id` (NULL: by the case's
+ * reporter): `kind` "state" (the state entered, with its reason), "call"
+ * (reason: the outcome) or "note"; the entry holds the case's state
+ * `state`. */
 int intake_store_timeline(PGconn *conn, intake_t *in, const char *case_id, const char *kind, const char *state,
                           const char *reason_code, const char *staff_id) PK_MUST_CHECK;
 
 /* An internal note or a call's note, sealed (`sealed_hex`, a bytea literal). */
 int intake_store_note(PGconn *conn, intake_t *in, const char *case_id, const char *staff_id, const char *kind,
                       const char *outcome, const char *sealed_hex) PK_MUST_CHECK;
+
+/* A reporter's own reports, the newest 200 first (in `arena`). */
+int intake_store_reports(PGconn *conn, intake_t *in, const char *reporter_id, pk_arena_t **arena,
+                         Pelukan__V1__Reports *out) PK_MUST_CHECK;
 
 /* ---- reaching the reporter (intake_reach.c) --------------------------------- */
 

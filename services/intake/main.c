@@ -7,6 +7,7 @@
 #include "intake.h"
 #include "intake_approach.h"
 #include "intake_call.h"
+#include "intake_case.h"
 #include "intake_dispatch.h"
 #include "pelukan/util.h"
 
@@ -28,8 +29,8 @@ static bool s_ids_ok(pk_http_req_t *req, const char *pattern)
     return true;
 }
 
-/* Every route: its ids checked; a staff route then authenticates and
- * checks the role against the table before it runs. */
+/* Every route: its ids checked; a staff route (or a reporter's row) then
+ * authenticates and checks the role against the table before it runs. */
 static void s_route(pk_http_req_t *req, void *arg)
 {
     const s_route_ctx_t *rc = arg;
@@ -43,7 +44,10 @@ static void s_route(pk_http_req_t *req, void *arg)
     }
     intake_call_t *c = intake_call_new(rc->in, req);
     c->route = rc->route;
-    intake_staff_authenticate(c, rc->route->roles, rc->route->forward ? intake_forward_run : rc->route->staff);
+    if (rc->route->roles == INTAKE_REPORTER) /* a reporter's row */
+        intake_authenticate(c, intake_forward_run);
+    else
+        intake_staff_authenticate(c, rc->route->roles, rc->route->forward ? intake_forward_run : rc->route->staff);
 }
 
 static const pk_config_def_t s_settings[] = {

@@ -501,6 +501,9 @@ Test(intake, reporters_see_only_their_own_and_can_withdraw)
     cr_assert_eq(json_array_size(json_object_get(j, "timeline")), 2);
     json_decref(j);
     cr_assert_eq(s_count("SELECT count(*) FROM intake.outbox WHERE topic = 'intake.case_state_changed'"), 1);
+    cr_assert_eq(s_count("SELECT count(*) FROM intake.case_event WHERE state = 'withdrawn' AND actor_kind = 'reporter'"
+                         " AND actor_id IS NULL"),
+                 1, "the timeline says the reporter withdrew it, and names nobody");
 
     cr_assert_eq(pkt_intake_call(&T, "PUT", "/v1/me/contact-safety",
                                  "{\"safe_channel\":\"in_app\",\"phone_monitored\":true}", alice, NULL, NULL),
