@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 
+#include "intake_case.h"
 #include "intake_report.h"
 #include "pelukan/service.h"
 #include "pelukan/util.h"
@@ -94,7 +95,7 @@ extern const intake_route_t intake_routes[];
 /* A staff route: the session checked and the role too before it runs. */
 static inline bool intake_route_staff(const intake_route_t *r)
 {
-    return r->staff || r->forward;
+    return r->staff || (r->forward && r->roles != INTAKE_REPORTER);
 }
 
 /* The reporter's own routes (intake_server.c). */

@@ -7,6 +7,7 @@
 #include "edge/edge_json.h"
 #include "intake.h"
 #include "intake_call.h"
+#include "intake_store.h"
 #include "pelukan/util.h"
 
 intake_call_t *intake_call_new(intake_t *in, pk_http_req_t *req)

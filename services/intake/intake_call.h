@@ -138,12 +138,6 @@ void intake_logout(pk_http_req_t *req, void *arg);
 void intake_logout_all(pk_http_req_t *req, void *arg);
 void intake_otp_verify(pk_http_req_t *req, void *arg);
 
-/* The case's timeline entry of an opening: $1 the case, $2 the purpose,
- * $3 the staff member it names (the API's openings and GetPlace's). */
-#define INTAKE_SQL_ACCESS_EVENT                                                                                        \
-    "INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"                                 \
-    " SELECT id, 'access', state, $2, 'staff', $3 FROM cases WHERE id = $1"
-
 /* A log line on a request's path, with the request's correlation id (the
  * X-Request-Id it came with or was given), so that every line of one
  * request can be found together. */

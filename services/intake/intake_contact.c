@@ -2,8 +2,9 @@
  * GetContact (notification; here), GetPlace (dispatch; intake_place.c)
  * and, from intake's own HTTP edge (or its timer, vouched for alike), the
  * desk's CaseStep (intake_desk.c), EraseCase (intake_erasure.c) and
- * ManageAccount (intake_accounts.c), Duty (intake_duty.c) and a reporter's
- * ListReports (intake_reporter.c). The
+ * ManageAccount (intake_accounts.c), Duty (intake_duty.c), OpenNotes
+ * (intake_notes.c), GetBrief (intake_brief.c) and a reporter's ListReports
+ * (intake_reporter.c). The
  * contacts it owns: a case's reporter (phone and safety choices, opened
  * with the reporter's key at the moment notification needs them, each
  * opening an event), a staff member's e-mail (and mobile, for an admin on
@@ -203,6 +204,12 @@ int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan
                                 : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_REPORTS:
         return s_from_edge(req) ? intake_reporter_command(conn, in, req, reply)
+                                : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_OPEN_NOTES:
+        return s_from_edge(req) ? intake_notes_command(conn, in, req, reply)
+                                : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_BRIEF:
+        return s_from_edge(req) ? intake_brief_command(conn, in, req, reply)
                                 : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING:
         return pk_rpc_pong(req, reply);

@@ -34,4 +34,12 @@ int intake_duty_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRe
 int intake_reporter_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
                             Pelukan__V1__CommandReply *reply);
 
+/* OpenNotes: the case's sealed notes read back (intake_notes.c). */
+int intake_notes_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+                         Pelukan__V1__CommandReply *reply);
+
+/* GetBrief: the companion's brief of her case (intake_brief.c). */
+int intake_brief_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+                         Pelukan__V1__CommandReply *reply);
+
 #endif

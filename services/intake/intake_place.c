@@ -12,6 +12,7 @@
 
 #include "intake.h"
 #include "intake_call.h"
+#include "intake_store.h"
 #include "pelukan/util.h"
 
 static const char *const s_purposes[] = {"companion_dispatch", "companion_suggestion", NULL};
@@ -47,11 +48,8 @@ static bool s_point(intake_t *in, const char *case_id, const PGresult *r, double
 static int s_opened(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req)
 {
     const Pelukan__V1__GetPlace *g = req->get_place;
-    const char *p[] = {req->case_id, g->purpose_code, g->staff_id};
-    PGresult *r = pk_pg_exec_prepared(&in->cmd_stmts, conn, in->log, INTAKE_SQL_ACCESS_EVENT, 3, p);
-    if (!r)
+    if (intake_store_access(conn, in, req->case_id, g->purpose_code, g->staff_id) != 0)
         return PK_EDB;
-    PQclear(r);
     char *fields[] = {"location"}, ref[128];
     if (g->visit_id[0])
         snprintf(ref, sizeof ref, "staff:%s:visit:%s", g->staff_id, g->visit_id);

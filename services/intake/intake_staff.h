@@ -31,9 +31,6 @@ void intake_push_get(struct intake_call *c);
 void intake_push_set(struct intake_call *c);
 void intake_push_drop(struct intake_call *c);
 
-/* The companion's case brief (intake_brief.c). */
-void intake_brief_get(struct intake_call *c);
-
 /* The hash of the staff token a request carries, as sessions store it. */
 bool intake_staff_token_hash(pk_http_req_t *req, char out[65]);
 

@@ -144,6 +144,120 @@ int intake_store_reports(PGconn *conn, intake_t *in, const char *reporter_id, pk
     return 0;
 }
 
+/* ---- openings and notes ------------------------------------------------------------ */
+
+int intake_store_case_key(PGconn *conn, intake_t *in, const char *case_id, uint8_t *wrapped)
+{
+    const char *p[] = {case_id};
+    PGresult *r = s_exec(conn, in, "SELECT wrapped_key FROM cases WHERE id = $1 AND wrapped_key IS NOT NULL", 1, p);
+    if (!r)
+        return PK_EDB;
+    int rc = PQntuples(r) == 1 && pk_pg_bytea_get(r, 0, 0, wrapped, PK_WRAPPED_KEY_BYTES) == PK_WRAPPED_KEY_BYTES
+                 ? 0
+                 : PK_ENOENT;
+    PQclear(r);
+    return rc;
+}
+
+int intake_store_access(PGconn *conn, intake_t *in, const char *case_id, const char *purpose, const char *staff)
+{
+    const char *p[] = {case_id, purpose, staff};
+    return s_run(conn, in, INTAKE_SQL_ACCESS_EVENT, 3, p);
+}
+
+int intake_store_notes(PGconn *conn, intake_t *in, const char *case_id, pk_arena_t **arena, intake_note_row_t **rows,
+                       int *n)
+{
+    const char *p[] = {case_id};
+    PGresult *r = s_exec(
+        conn, in,
+        "SELECT n.kind, coalesce(n.outcome, ''), n.body_sealed, " PK_SQL_UTC(
+            "n.created_at") ", s.display_name FROM case_note n JOIN staff s ON s.id = n.staff_id WHERE n.case_id = $1"
+                            " ORDER BY n.id",
+        1, p);
+    if (!r)
+        return PK_EDB;
+    *n = PQntuples(r);
+    *rows = pk_arena_alloc(arena, sizeof **rows * (size_t)(*n ? *n : 1));
+    for (int i = 0; i < *n; i++) {
+        intake_note_row_t *row = &(*rows)[i];
+        row->kind = pk_arena_strdup(arena, PQgetvalue(r, i, 0));
+        row->outcome = pk_arena_strdup(arena, PQgetvalue(r, i, 1));
+        row->at = pk_arena_strdup(arena, PQgetvalue(r, i, 3));
+        row->by = pk_arena_strdup(arena, PQgetvalue(r, i, 4));
+        size_t cap = PQgetisnull(r, i, 2) ? 0 : (size_t)PQgetlength(r, i, 2);
+        row->sealed = cap ? pk_arena_alloc(arena, cap) : NULL;
+        long got = cap ? pk_pg_bytea_get(r, i, 2, row->sealed, cap) : 0;
+        row->sealed_len = got > 0 ? (size_t)got : 0;
+    }
+    PQclear(r);
+    return 0;
+}
+
+/* A text column into the arena ("" when NULL). */
+static char *s_text(pk_arena_t **arena, const PGresult *r, int col)
+{
+    return pk_arena_strdup(arena, PQgetisnull(r, 0, col) ? "" : PQgetvalue(r, 0, col));
+}
+
+/* A bytea column into the arena (NULL and 0 when NULL). */
+static uint8_t *s_blob(pk_arena_t **arena, const PGresult *r, int col, size_t *len)
+{
+    size_t cap = PQgetisnull(r, 0, col) ? 0 : (size_t)PQgetlength(r, 0, col);
+    uint8_t *out = cap ? pk_arena_alloc(arena, cap) : NULL;
+    long got = cap ? pk_pg_bytea_get(r, 0, col, out, cap) : 0;
+    *len = got > 0 ? (size_t)got : 0;
+    return *len ? out : NULL;
+}
+
+int intake_store_brief(PGconn *conn, intake_t *in, const char *case_id, const char *companion, pk_arena_t **arena,
+                       intake_brief_row_t *out)
+{
+    const char *p[] = {case_id, companion};
+    PGresult *r =
+        s_exec(conn, in,
+               "SELECT x.id, x.wrapped_key, x.personal_sealed, r.id, r.wrapped_key, r.safety_sealed,"
+               " x.victim_sex, x.victim_age_band, x.child, x.disability, array_to_json(x.violence_forms)::text,"
+               " x.perpetrator_relation, x.urgent, x.kecamatan_code, x.desa_code, x.place_type"
+               " FROM cases x JOIN reporter r ON r.id = x.reporter_id"
+               " WHERE x.id = $1 AND x.companion_id = $2 AND " INTAKE_SQL_VISIT_LIVE,
+               2, p);
+    if (!r)
+        return PK_EDB;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return PK_ENOENT;
+    }
+    memset(out, 0, sizeof *out);
+    snprintf(out->case_id, sizeof out->case_id, "%s", PQgetvalue(r, 0, 0));
+    snprintf(out->reporter_id, sizeof out->reporter_id, "%s", PQgetvalue(r, 0, 3));
+    out->case_key_known = pk_pg_bytea_get(r, 0, 1, out->case_key, sizeof out->case_key) == PK_WRAPPED_KEY_BYTES;
+    out->reporter_key_known =
+        pk_pg_bytea_get(r, 0, 4, out->reporter_key, sizeof out->reporter_key) == PK_WRAPPED_KEY_BYTES;
+    out->personal = s_blob(arena, r, 2, &out->personal_len);
+    out->safety = s_blob(arena, r, 5, &out->safety_len);
+    Pelukan__V1__Brief *b = &out->plain;
+    pelukan__v1__brief__init(b);
+    b->victim_sex = s_text(arena, r, 6);
+    b->victim_age_band = s_text(arena, r, 7);
+    b->child = pk_pg_bool(r, 0, 8);
+    b->disability = pk_pg_bool(r, 0, 9);
+    json_t *forms = json_loads(PQgetvalue(r, 0, 10), 0, NULL);
+    b->violence_forms = pk_arena_alloc(arena, sizeof(char *) * (json_array_size(forms) + 1));
+    for (size_t i = 0; i < json_array_size(forms); i++)
+        if (json_is_string(json_array_get(forms, i)))
+            b->violence_forms[b->n_violence_forms++] =
+                pk_arena_strdup(arena, json_string_value(json_array_get(forms, i)));
+    json_decref(forms);
+    b->perpetrator_relation = s_text(arena, r, 11);
+    b->urgent = pk_pg_bool(r, 0, 12);
+    b->kecamatan_code = s_text(arena, r, 13);
+    b->desa_code = s_text(arena, r, 14);
+    b->place_type = s_text(arena, r, 15);
+    PQclear(r);
+    return 0;
+}
+
 /* ---- reaching the reporter ------------------------------------------------------ */
 
 int intake_store_reach_case(PGconn *conn, intake_t *in, const char *case_id, const char *companion, char state[16],

@@ -66,6 +66,48 @@ int intake_store_note(PGconn *conn, intake_t *in, const char *case_id, const cha
 int intake_store_reports(PGconn *conn, intake_t *in, const char *reporter_id, pk_arena_t **arena,
                          Pelukan__V1__Reports *out) PK_MUST_CHECK;
 
+/* ---- openings and notes (intake_notes.c) -------------------------------------- */
+
+/* The case's timeline entry of an opening: $1 the case, $2 the purpose,
+ * $3 the staff member it names (the API's openings and GetPlace's). */
+#define INTAKE_SQL_ACCESS_EVENT                                                                                        \
+    "INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"                                 \
+    " SELECT id, 'access', state, $2, 'staff', $3 FROM cases WHERE id = $1"
+
+/* The wrapped key of case `case_id` into `wrapped` (PK_WRAPPED_KEY_BYTES);
+ * PK_ENOENT when there is no such case or its key is gone (erased). */
+int intake_store_case_key(PGconn *conn, intake_t *in, const char *case_id, uint8_t *wrapped) PK_MUST_CHECK;
+/* The case's timeline entry of an opening by `staff` for `purpose`. */
+int intake_store_access(PGconn *conn, intake_t *in, const char *case_id, const char *purpose,
+                        const char *staff) PK_MUST_CHECK;
+
+/* A note of the case, still sealed. */
+typedef struct {
+    const char *kind, *outcome, *at, *by; /* outcome "" when none */
+    uint8_t *sealed;
+    size_t sealed_len; /* 0: none */
+} intake_note_row_t;
+
+/* The case's notes, oldest first, into `*rows` (in `arena`). */
+int intake_store_notes(PGconn *conn, intake_t *in, const char *case_id, pk_arena_t **arena, intake_note_row_t **rows,
+                       int *n) PK_MUST_CHECK;
+
+/* The case as its companion's brief needs it (the sealed parts sealed). */
+typedef struct {
+    char case_id[PK_ID_HEX_LEN + 1];
+    char reporter_id[PK_ID_HEX_LEN + 1];
+    uint8_t case_key[PK_WRAPPED_KEY_BYTES], reporter_key[PK_WRAPPED_KEY_BYTES];
+    bool case_key_known, reporter_key_known;
+    uint8_t *personal, *safety; /* in the arena; NULL when none */
+    size_t personal_len, safety_len;
+    Pelukan__V1__Brief plain; /* the unsealed columns, strings in the arena */
+} intake_brief_row_t;
+
+/* Case `case_id` for its companion `companion` while her access lasts
+ * (PK_ENOENT otherwise). */
+int intake_store_brief(PGconn *conn, intake_t *in, const char *case_id, const char *companion, pk_arena_t **arena,
+                       intake_brief_row_t *out) PK_MUST_CHECK;
+
 /* ---- reaching the reporter (intake_reach.c) --------------------------------- */
 
 /* Case `case_id` as its companion `companion` sees it while her access

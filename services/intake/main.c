@@ -38,7 +38,7 @@ static void s_route(pk_http_req_t *req, void *arg)
         intake_error(req, 404, "not_found", "Alamat tidak ditemukan", NULL);
         return;
     }
-    if (!intake_route_staff(rc->route)) {
+    if (rc->route->handler) {
         rc->route->handler(req, rc->in);
         return;
     }

@@ -102,10 +102,11 @@ static bool s_body(intake_call_t *c, const intake_forward_t *f, ProtobufCMessage
 }
 
 /* The actor's agency, which a row may need (the path's ids were checked
- * as every route's are, main.c); false when the request was answered 404. */
+ * as every route's are, main.c); false when the request was answered 404.
+ * A row without `missing` takes an actor without an agency too (""). */
 static bool s_found(intake_call_t *c, const intake_forward_t *f)
 {
-    if (!f->agency || c->staff_agency[0])
+    if (!f->agency || !f->missing || c->staff_agency[0])
         return true;
     intake_error(c->req, 404, f->missing, intake_cmd_message(f->missing), NULL);
     intake_call_free(c);
@@ -134,6 +135,13 @@ void intake_forward_run(intake_call_t *c)
         intake_call_free(c);
         return;
     }
+    const char *q = f->query ? pk_http_query(c->req, f->query) : NULL;
+    if (f->query && !pk_code_in(q, f->query_codes)) {
+        intake_error(c->req, 422, "validation_failed", f->invalid ? f->invalid : "Data tidak valid",
+                     json_pack("{s:s}", f->query, f->query_hint));
+        intake_call_free(c);
+        return;
+    }
     const ProtobufCMessageDescriptor *d = s_message_of(&pelukan__v1__command_request__descriptor, f->command);
     ProtobufCMessage *cmd = pk_calloc(1, d->sizeof_message);
     d->message_init(cmd);
@@ -144,6 +152,8 @@ void intake_forward_run(intake_call_t *c)
             pk_pbjson_set_string(cmd, f->agency, c->staff_agency);
         if (f->constant)
             pk_pbjson_set_int(cmd, f->constant, f->value);
+        if (q)
+            pk_pbjson_set_string(cmd, f->query_field, q);
         Pelukan__V1__CommandRequest req;
         Pelukan__V1__Actor actor;
         intake_cmd_init(c, &req, &actor, f->path_case ? id : NULL);
@@ -174,16 +184,17 @@ static bool s_row_wrong(const intake_route_t *r, char *bad, size_t len)
     const ProtobufCMessageDescriptor *cmd = s_message_of(&pelukan__v1__command_request__descriptor, f->command);
     const ProtobufCMessageDescriptor *reply = s_message_of(&pelukan__v1__command_reply__descriptor, f->reply);
     bool takes_id = strchr(r->pattern, '*') != NULL;
-    const char *why = !cmd                                                    ? "no such command"
-                      : !reply                                                ? "no such reply"
-                      : r->staff || r->handler                                ? "a handler besides the row"
-                      : f->to < INTAKE_TO_DISPATCH || f->to > INTAKE_TO_OWNER ? "no service"
-                      : takes_id != (f->path_id || f->path_case)              ? "the path's id unused"
-                      : f->agency && !f->missing                              ? "no error code for a missing agency"
-                      : f->path_id && !s_settable(cmd, f->path_id, PROTOBUF_C_TYPE_STRING) ? "no such id field"
-                      : f->agency && !s_settable(cmd, f->agency, PROTOBUF_C_TYPE_STRING)   ? "no such agency field"
-                      : f->constant && !s_settable(cmd, f->constant, PROTOBUF_C_TYPE_ENUM) ? "no such step field"
-                                                                                           : NULL;
+    const char *why = !cmd                                                               ? "no such command"
+                      : !reply                                                           ? "no such reply"
+                      : r->staff || r->handler                                           ? "a handler besides the row"
+                      : f->to < INTAKE_TO_DISPATCH || f->to > INTAKE_TO_OWNER            ? "no service"
+                      : takes_id != (f->path_id || f->path_case)                         ? "the path's id unused"
+                      : f->query && !(f->query_field && f->query_codes && f->query_hint) ? "a query without its field"
+                      : f->query && !s_settable(cmd, f->query_field, PROTOBUF_C_TYPE_STRING) ? "no such query field"
+                      : f->path_id && !s_settable(cmd, f->path_id, PROTOBUF_C_TYPE_STRING)   ? "no such id field"
+                      : f->agency && !s_settable(cmd, f->agency, PROTOBUF_C_TYPE_STRING)     ? "no such agency field"
+                      : f->constant && !s_settable(cmd, f->constant, PROTOBUF_C_TYPE_ENUM)   ? "no such step field"
+                                                                                             : NULL;
     if (why) {
         snprintf(bad, len, "%s", why);
         return true;

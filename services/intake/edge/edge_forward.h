@@ -28,10 +28,14 @@ typedef struct intake_forward {
     const char *path_id;  /* the path's id goes to this field of the command */
     bool path_case;       /* ... or is the request's case (CommandRequest.case_id) */
     const char *missing;  /* the error code (404) when the actor has no agency */
-    const char *agency;   /* the actor's agency goes to this field (the actor must have one) */
+    const char *agency;   /* the actor's agency goes to this field (with `missing`: she must have one) */
     const char *constant; /* this field holds `value` (a step) */
     int value;
-    const pk_pbjson_rule_t *body; /* the body's fields; NULL: the route reads no body */
+    const char *query;              /* a query parameter (required) ... */
+    const char *query_field;        /* ... goes to this field ... */
+    const char *const *query_codes; /* ... and is one of these; */
+    const char *query_hint;         /* ... or the client is told this */
+    const pk_pbjson_rule_t *body;   /* the body's fields; NULL: the route reads no body */
     const char *invalid;          /* the 422's message */
     const char *keyed;            /* an Idempotency-Key makes the command's id, under this name */
     const char *reply;            /* the CommandReply's field shown ... */

@@ -77,6 +77,13 @@ static const pk_pbjson_rule_t s_duty[] = {{"on_duty", PK_PBJSON_BOOL, true, 0, "
                                           {.field = NULL}};
 #define S_DUTY(step) INTAKE_TO_OWNER, "duty", .constant = "step", .value = PELUKAN__V1__DUTY__STEP__STEP_##step
 #define S_DUTY_SHAPE "on_duty phone? admins_on_duty"
+/* A case's sealed notes, read back for a stated purpose from the service
+ * that keeps them (OpenNotes; the owner records the opening). */
+#define S_NOTES(to)                                                                                                    \
+    to, "open_notes", .path_case = true, .query = "purpose", .query_field = "purpose_code",                            \
+                      .query_codes = pk_rpc_note_purposes,                                                             \
+                      .query_hint = "case_review, follow_up, verification atau legal_request",                         \
+                      .invalid = "Sebutkan tujuan membuka catatan", .reply = "notes", .list = "notes"
 static const pk_pbjson_rule_t s_note[] = {
     {"text", PK_PBJSON_CODE, true, 4000, "wajib, paling banyak 4000 karakter", NULL}, {.field = NULL}};
 
@@ -143,11 +150,15 @@ const intake_route_t intake_routes[] = {
     {"POST", "/v1/staff/cases/*/reach-request/done", INTAKE_ADMIN,
      .forward = &(const intake_forward_t){INTAKE_TO_OWNER, "case_step", .path_case = true, S_STEP(CASE, REACH_DONE),
                                           .body = s_nothing, .reply = "case_status", .shape = "answered"}},
-    {"GET", "/v1/staff/cases/*/notes", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_notes_get, NULL},
-    {"GET", "/v1/staff/cases/*/identification-notes", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL,
-     intake_notes_identification, NULL},
-    {"GET", "/v1/staff/cases/*/follow-ups", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_AGENCY, NULL,
-     intake_notes_follow_ups, NULL},
+    {"GET", "/v1/staff/cases/*/notes", INTAKE_ADMIN | INTAKE_SUPERVISOR,
+     .forward = &(const intake_forward_t){S_NOTES(INTAKE_TO_OWNER),
+                                          .shape = "items{kind outcome? text? override_reason? at by}"}},
+    {"GET", "/v1/staff/cases/*/identification-notes", INTAKE_ADMIN | INTAKE_SUPERVISOR,
+     .forward = &(const intake_forward_t){S_NOTES(INTAKE_TO_DISPATCH), .shape = "items{id at_us by text?}"}},
+    {"GET", "/v1/staff/cases/*/follow-ups", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_AGENCY,
+     .forward =
+         &(const intake_forward_t){S_NOTES(INTAKE_TO_REFERRAL), .agency = "agency_code",
+                                   .shape = "items{id at_us by text? referral_id service_code next_step_code?}"}},
     {"POST", "/v1/staff/cases/*/erasure", INTAKE_SUPERVISOR,
      .forward = &(const intake_forward_t){S_ERASURE(REQUEST), .path_case = true, .body = s_erasure,
                                           .shape = "erasure_id case_id state", .status = 202}},
@@ -167,7 +178,12 @@ const intake_route_t intake_routes[] = {
     {"GET", "/v1/companion/visits", INTAKE_COMPANION,
      .forward = &(const intake_forward_t){INTAKE_TO_DISPATCH, "list_visits", .reply = "visits", .list = "visits",
                                           .shape = "items{" INTAKE_SHAPE_VISIT "}"}},
-    {"GET", "/v1/companion/cases/*/brief", INTAKE_COMPANION, NULL, intake_brief_get, NULL},
+    {"GET", "/v1/companion/cases/*/brief", INTAKE_COMPANION,
+     .forward = &(const intake_forward_t){INTAKE_TO_OWNER, "get_brief", .path_case = true, .reply = "brief",
+                                          .shape = "address? kecamatan_code? desa_code? place_type? victim_sex?"
+                                                   " victim_age_band? child disability violence_forms"
+                                                   " perpetrator_relation? urgent safe_hours? safe_channel?"
+                                                   " phone_monitored"}},
     {"POST", "/v1/companion/cases/*/reach-request", INTAKE_COMPANION,
      .forward = &(const intake_forward_t){INTAKE_TO_OWNER, "case_step", .path_case = true, S_STEP(CASE, REACH_REQUEST),
                                           .body = s_reach, .reply = "case_status", .shape = "requested repeated"}},
