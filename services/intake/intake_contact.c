@@ -18,6 +18,7 @@
 #include "intake.h"
 #include "intake_call.h"
 #include "intake_desk.h"
+#include "intake_store.h"
 #include "pelukan/util.h"
 
 void intake_command_done(Pelukan__V1__CommandReply *reply, void *arg)
@@ -41,57 +42,27 @@ bool intake_command_is_query(const Pelukan__V1__CommandRequest *req)
 
 static int s_staff(PGconn *conn, intake_t *in, const Pelukan__V1__GetContact *g, Pelukan__V1__CommandReply *reply)
 {
-    /* One staff member, a role, or an agency's users ("agency:<code>"). */
-    bool agency = strncmp(g->role, "agency:", 7) == 0;
-    const char *p[] = {g->staff_id[0] ? g->staff_id : agency ? g->role + 7 : g->role};
-    const char *sql = g->staff_id[0]
-                          ? "SELECT s.email, s.phone_e164, p.endpoint, p.p256dh, p.auth FROM staff s"
-                            " LEFT JOIN staff_push p ON p.staff_id = s.id WHERE s.id = $1 AND NOT s.disabled"
-                            " AND (s.email IS NOT NULL OR s.phone_e164 IS NOT NULL OR p.endpoint IS NOT NULL)"
-                      : agency ? "SELECT email FROM staff WHERE role = 'agency' AND agency_code = $1"
-                                 " AND NOT disabled AND email IS NOT NULL ORDER BY login"
-                               : "SELECT email FROM staff WHERE role = $1 AND NOT disabled"
-                                 " AND email IS NOT NULL ORDER BY login";
-    PGresult *r = pk_pg_exec_prepared(&in->cmd_stmts, conn, in->log, sql, 1, p);
-    if (!r)
-        return PK_EDB;
     Pelukan__V1__Contact *c = pk_arena_alloc(&in->cmd_mem, sizeof *c);
     pelukan__v1__contact__init(c);
-    int n = PQntuples(r);
-    c->emails = pk_arena_alloc(&in->cmd_mem, sizeof(char *) * (size_t)(n ? n : 1));
-    for (int i = 0; i < n; i++)
-        if (!PQgetisnull(r, i, 0))
-            c->emails[c->n_emails++] = pk_arena_strdup(&in->cmd_mem, PQgetvalue(r, i, 0));
-    if (c->n_emails > 0)
-        c->email = c->emails[0];
-    /* A staff member's own mobile (an admin on duty: issue 22 §1). */
-    if (g->staff_id[0] && n == 1 && !PQgetisnull(r, 0, 1))
-        c->phone_e164 = pk_arena_strdup(&in->cmd_mem, PQgetvalue(r, 0, 1));
-    /* ... and her browser's Web Push subscription (issue 22 §3). */
-    if (g->staff_id[0] && n == 1 && !PQgetisnull(r, 0, 2)) {
-        c->push_endpoint = pk_arena_strdup(&in->cmd_mem, PQgetvalue(r, 0, 2));
-        c->push_p256dh = pk_arena_strdup(&in->cmd_mem, PQgetvalue(r, 0, 3));
-        c->push_auth = pk_arena_strdup(&in->cmd_mem, PQgetvalue(r, 0, 4));
-    }
+    if (intake_store_staff_contact(conn, in, g->staff_id, g->role, &in->cmd_mem, c) != 0)
+        return PK_EDB;
     c->locale = "id";
-    PQclear(r);
     reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_CONTACT;
     reply->contact = c;
     return PK_RPC_READ_ONLY;
 }
 
 /* The reporter's phone and safety choices, opened with her key. */
-static Pelukan__V1__Contact *s_reporter_open(intake_t *in, const PGresult *r, const uint8_t *key, const char *ctx,
-                                             const char *phone_ctx)
+static Pelukan__V1__Contact *s_reporter_open(intake_t *in, const intake_reporter_row_t *row, const uint8_t *key,
+                                             const char *ctx, const char *phone_ctx)
 {
     Pelukan__V1__Contact *c = pk_arena_alloc(&in->cmd_mem, sizeof *c);
     pelukan__v1__contact__init(c);
-    uint8_t sealed[128];
-    long sn = pk_pg_bytea_get(r, 0, 2, sealed, sizeof sealed);
-    char *phone = pk_arena_alloc(&in->cmd_mem, sizeof sealed);
-    if (sn > PK_SEAL_OVERHEAD && pk_open(key, phone_ctx, sealed, (size_t)sn, (uint8_t *)phone) == 0)
+    char *phone = pk_arena_alloc(&in->cmd_mem, row->phone_len + 1);
+    if (row->phone_len > PK_SEAL_OVERHEAD && row->phone_len <= 128 &&
+        pk_open(key, phone_ctx, row->phone, row->phone_len, (uint8_t *)phone) == 0)
         c->phone_e164 = phone;
-    json_t *safety = intake_open_json(key, ctx, "safety", r, 0, 3);
+    json_t *safety = intake_open_sealed(key, ctx, "safety", row->safety, row->safety_len);
     const char *hours = json_string_value(json_object_get(safety, "safe_hours"));
     const char *channel = json_string_value(json_object_get(safety, "safe_channel"));
     c->safe_hours = pk_arena_strdup(&in->cmd_mem, hours ? hours : "");
@@ -114,33 +85,20 @@ static int s_reporter_opened(PGconn *conn, intake_t *in, const Pelukan__V1__Comm
 static int s_reporter(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
                       Pelukan__V1__CommandReply *reply)
 {
-    const char *p[] = {req->case_id};
-    PGresult *r = pk_pg_exec_prepared(&in->cmd_stmts, conn, in->log,
-                                      "SELECT r.id, r.wrapped_key, r.phone_sealed, r.safety_sealed FROM cases x"
-                                      " JOIN reporter r ON r.id = x.reporter_id WHERE x.id = $1",
-                                      1, p);
-    if (!r)
-        return PK_EDB;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        reply->status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND;
-        reply->error_code = "case_not_found";
-        return PK_RPC_READ_ONLY;
-    }
+    intake_reporter_row_t row;
+    int rc = intake_store_case_reporter(conn, in, req->case_id, &in->cmd_mem, &row);
+    if (rc == PK_ENOENT)
+        return PK_RPC_NOT_FOUND(reply, "case_not_found");
+    if (rc != 0)
+        return rc;
     char ctx[80], phone_ctx[96];
-    snprintf(ctx, sizeof ctx, "reporter:%s", PQgetvalue(r, 0, 0));
+    snprintf(ctx, sizeof ctx, "reporter:%s", row.reporter_id);
     snprintf(phone_ctx, sizeof phone_ctx, "%s:phone", ctx);
-    uint8_t wrapped[PK_WRAPPED_KEY_BYTES + 8], key[PK_DATAKEY_BYTES];
-    long wn = pk_pg_bytea_get(r, 0, 1, wrapped, sizeof wrapped);
-    if (wn <= 0 || pk_datakey_unwrap(in->keys, ctx, wrapped, (size_t)wn, key) != 0) {
-        PQclear(r);
-        reply->status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND;
-        reply->error_code = "contact_erased";
-        return PK_RPC_READ_ONLY;
-    }
-    Pelukan__V1__Contact *c = s_reporter_open(in, r, key, ctx, phone_ctx);
+    uint8_t key[PK_DATAKEY_BYTES];
+    if (!row.key_known || pk_datakey_unwrap(in->keys, ctx, row.key, sizeof row.key, key) != 0)
+        return PK_RPC_NOT_FOUND(reply, "contact_erased");
+    Pelukan__V1__Contact *c = s_reporter_open(in, &row, key, ctx, phone_ctx);
     sodium_memzero(key, sizeof key);
-    PQclear(r);
     if (s_reporter_opened(conn, in, req) != 0)
         return PK_EDB;
     reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_CONTACT;

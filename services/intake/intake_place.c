@@ -17,20 +17,16 @@
 
 static const char *const s_purposes[] = {"companion_dispatch", "companion_suggestion", NULL};
 
-static const char s_case_sql[] =
-    "SELECT coalesce(kecamatan_code, ''), wrapped_key, personal_sealed FROM cases WHERE id = $1";
-
 /* The point of the case's personal part, when the reporter gave one; false
  * without one (or without the case's key: erased). */
-static bool s_point(intake_t *in, const char *case_id, const PGresult *r, double *lat, double *lon)
+static bool s_point(intake_t *in, const char *case_id, const intake_place_row_t *row, double *lat, double *lon)
 {
     char ctx[64];
     snprintf(ctx, sizeof ctx, "case:%s", case_id);
-    uint8_t wrapped[PK_WRAPPED_KEY_BYTES + 8], key[PK_DATAKEY_BYTES];
-    long wn = pk_pg_bytea_get(r, 0, 1, wrapped, sizeof wrapped);
-    if (wn <= 0 || pk_datakey_unwrap(in->keys, ctx, wrapped, (size_t)wn, key) != 0)
+    uint8_t key[PK_DATAKEY_BYTES];
+    if (!row->case_key_known || pk_datakey_unwrap(in->keys, ctx, row->case_key, sizeof row->case_key, key) != 0)
         return false;
-    json_t *personal = intake_open_json(key, ctx, "personal", r, 0, 2);
+    json_t *personal = intake_open_sealed(key, ctx, "personal", row->personal, row->personal_len);
     sodium_memzero(key, sizeof key);
     json_t *jlat = json_object_get(personal, "lat"), *jlon = json_object_get(personal, "lon");
     bool known = json_is_number(jlat) && json_is_number(jlon);
@@ -71,20 +67,17 @@ int intake_place_get(PGconn *conn, intake_t *in, const Pelukan__V1__CommandReque
     bool dispatching = strcmp(g->purpose_code, "companion_dispatch") == 0;
     if (dispatching != pk_id_ok(g->visit_id))
         return PK_RPC_INVALID(reply, "visit_id");
-    const char *p[] = {req->case_id};
-    PGresult *r = pk_pg_exec_prepared(&in->cmd_stmts, conn, in->log, s_case_sql, 1, p);
-    if (!r)
-        return PK_EDB;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
+    intake_place_row_t row;
+    int rc = intake_store_place(conn, in, req->case_id, &in->cmd_mem, &row);
+    if (rc == PK_ENOENT)
         return PK_RPC_NOT_FOUND(reply, "case_not_found");
-    }
+    if (rc != 0)
+        return rc;
     Pelukan__V1__Place *pl = pk_arena_alloc(&in->cmd_mem, sizeof *pl);
     pelukan__v1__place__init(pl);
-    pl->kecamatan_code = pk_arena_strdup(&in->cmd_mem, PQgetvalue(r, 0, 0));
+    pl->kecamatan_code = pk_arena_strdup(&in->cmd_mem, row.kecamatan_code);
     double lat = 0, lon = 0;
-    bool known = s_point(in, req->case_id, r, &lat, &lon);
-    PQclear(r);
+    bool known = s_point(in, req->case_id, &row, &lat, &lon);
     reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_PLACE;
     reply->place = pl;
     if (!known)

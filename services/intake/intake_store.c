@@ -37,6 +37,22 @@ static bool s_bytes(const PGresult *r, int col, uint8_t *out, size_t cap, size_t
     return true;
 }
 
+/* A text column into the arena ("" when NULL). */
+static char *s_text(pk_arena_t **arena, const PGresult *r, int col)
+{
+    return pk_arena_strdup(arena, PQgetisnull(r, 0, col) ? "" : PQgetvalue(r, 0, col));
+}
+
+/* A bytea column into the arena (NULL and 0 when NULL). */
+static uint8_t *s_blob(pk_arena_t **arena, const PGresult *r, int col, size_t *len)
+{
+    size_t cap = PQgetisnull(r, 0, col) ? 0 : (size_t)PQgetlength(r, 0, col);
+    uint8_t *out = cap ? pk_arena_alloc(arena, cap) : NULL;
+    long got = cap ? pk_pg_bytea_get(r, 0, col, out, cap) : 0;
+    *len = got > 0 ? (size_t)got : 0;
+    return *len ? out : NULL;
+}
+
 int intake_store_desk_case(PGconn *conn, intake_t *in, const char *case_id, intake_desk_case_t *out)
 {
     const char *p[] = {case_id};
@@ -194,22 +210,6 @@ int intake_store_notes(PGconn *conn, intake_t *in, const char *case_id, pk_arena
     return 0;
 }
 
-/* A text column into the arena ("" when NULL). */
-static char *s_text(pk_arena_t **arena, const PGresult *r, int col)
-{
-    return pk_arena_strdup(arena, PQgetisnull(r, 0, col) ? "" : PQgetvalue(r, 0, col));
-}
-
-/* A bytea column into the arena (NULL and 0 when NULL). */
-static uint8_t *s_blob(pk_arena_t **arena, const PGresult *r, int col, size_t *len)
-{
-    size_t cap = PQgetisnull(r, 0, col) ? 0 : (size_t)PQgetlength(r, 0, col);
-    uint8_t *out = cap ? pk_arena_alloc(arena, cap) : NULL;
-    long got = cap ? pk_pg_bytea_get(r, 0, col, out, cap) : 0;
-    *len = got > 0 ? (size_t)got : 0;
-    return *len ? out : NULL;
-}
-
 int intake_store_brief(PGconn *conn, intake_t *in, const char *case_id, const char *companion, pk_arena_t **arena,
                        intake_brief_row_t *out)
 {
@@ -254,6 +254,85 @@ int intake_store_brief(PGconn *conn, intake_t *in, const char *case_id, const ch
     b->kecamatan_code = s_text(arena, r, 13);
     b->desa_code = s_text(arena, r, 14);
     b->place_type = s_text(arena, r, 15);
+    PQclear(r);
+    return 0;
+}
+
+/* ---- what other services ask ---------------------------------------------------- */
+
+int intake_store_place(PGconn *conn, intake_t *in, const char *case_id, pk_arena_t **arena, intake_place_row_t *out)
+{
+    const char *p[] = {case_id};
+    PGresult *r = s_exec(
+        conn, in, "SELECT coalesce(kecamatan_code, ''), wrapped_key, personal_sealed FROM cases WHERE id = $1", 1, p);
+    if (!r)
+        return PK_EDB;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return PK_ENOENT;
+    }
+    memset(out, 0, sizeof *out);
+    snprintf(out->kecamatan_code, sizeof out->kecamatan_code, "%s", PQgetvalue(r, 0, 0));
+    out->case_key_known = pk_pg_bytea_get(r, 0, 1, out->case_key, sizeof out->case_key) == PK_WRAPPED_KEY_BYTES;
+    out->personal = s_blob(arena, r, 2, &out->personal_len);
+    PQclear(r);
+    return 0;
+}
+
+int intake_store_case_reporter(PGconn *conn, intake_t *in, const char *case_id, pk_arena_t **arena,
+                               intake_reporter_row_t *out)
+{
+    const char *p[] = {case_id};
+    PGresult *r = s_exec(conn, in,
+                         "SELECT r.id, r.wrapped_key, r.phone_sealed, r.safety_sealed FROM cases x"
+                         " JOIN reporter r ON r.id = x.reporter_id WHERE x.id = $1",
+                         1, p);
+    if (!r)
+        return PK_EDB;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return PK_ENOENT;
+    }
+    memset(out, 0, sizeof *out);
+    snprintf(out->reporter_id, sizeof out->reporter_id, "%s", PQgetvalue(r, 0, 0));
+    out->key_known = pk_pg_bytea_get(r, 0, 1, out->key, sizeof out->key) == PK_WRAPPED_KEY_BYTES;
+    out->phone = s_blob(arena, r, 2, &out->phone_len);
+    out->safety = s_blob(arena, r, 3, &out->safety_len);
+    PQclear(r);
+    return 0;
+}
+
+int intake_store_staff_contact(PGconn *conn, intake_t *in, const char *staff_id, const char *role, pk_arena_t **arena,
+                               Pelukan__V1__Contact *out)
+{
+    bool agency = strncmp(role, "agency:", 7) == 0;
+    const char *p[] = {staff_id[0] ? staff_id : agency ? role + 7 : role};
+    const char *sql = staff_id[0] ? "SELECT s.email, s.phone_e164, p.endpoint, p.p256dh, p.auth FROM staff s"
+                                    " LEFT JOIN staff_push p ON p.staff_id = s.id WHERE s.id = $1 AND NOT s.disabled"
+                                    " AND (s.email IS NOT NULL OR s.phone_e164 IS NOT NULL OR p.endpoint IS NOT NULL)"
+                      : agency    ? "SELECT email FROM staff WHERE role = 'agency' AND agency_code = $1"
+                                    " AND NOT disabled AND email IS NOT NULL ORDER BY login"
+                                  : "SELECT email FROM staff WHERE role = $1 AND NOT disabled"
+                                    " AND email IS NOT NULL ORDER BY login";
+    PGresult *r = s_exec(conn, in, sql, 1, p);
+    if (!r)
+        return PK_EDB;
+    int n = PQntuples(r);
+    out->emails = pk_arena_alloc(arena, sizeof(char *) * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++)
+        if (!PQgetisnull(r, i, 0))
+            out->emails[out->n_emails++] = pk_arena_strdup(arena, PQgetvalue(r, i, 0));
+    if (out->n_emails > 0)
+        out->email = out->emails[0];
+    /* One member's own mobile (an admin on duty: issue 22 §1) and her
+     * browser's Web Push subscription (issue 22 §3). */
+    if (staff_id[0] && n == 1 && !PQgetisnull(r, 0, 1))
+        out->phone_e164 = pk_arena_strdup(arena, PQgetvalue(r, 0, 1));
+    if (staff_id[0] && n == 1 && !PQgetisnull(r, 0, 2)) {
+        out->push_endpoint = pk_arena_strdup(arena, PQgetvalue(r, 0, 2));
+        out->push_p256dh = pk_arena_strdup(arena, PQgetvalue(r, 0, 3));
+        out->push_auth = pk_arena_strdup(arena, PQgetvalue(r, 0, 4));
+    }
     PQclear(r);
     return 0;
 }

@@ -108,6 +108,38 @@ typedef struct {
 int intake_store_brief(PGconn *conn, intake_t *in, const char *case_id, const char *companion, pk_arena_t **arena,
                        intake_brief_row_t *out) PK_MUST_CHECK;
 
+/* ---- what other services ask (intake_contact.c, intake_place.c) ---------------- */
+
+/* A case's kecamatan and its sealed personal part, as GetPlace needs them. */
+typedef struct {
+    char kecamatan_code[16];
+    uint8_t case_key[PK_WRAPPED_KEY_BYTES];
+    bool case_key_known;
+    uint8_t *personal; /* in the arena; NULL when none */
+    size_t personal_len;
+} intake_place_row_t;
+
+int intake_store_place(PGconn *conn, intake_t *in, const char *case_id, pk_arena_t **arena,
+                       intake_place_row_t *out) PK_MUST_CHECK;
+
+/* The reporter of a case, her contact still sealed. */
+typedef struct {
+    char reporter_id[PK_ID_HEX_LEN + 1];
+    uint8_t key[PK_WRAPPED_KEY_BYTES];
+    bool key_known;          /* false: erased */
+    uint8_t *phone, *safety; /* in the arena; NULL when none */
+    size_t phone_len, safety_len;
+} intake_reporter_row_t;
+
+int intake_store_case_reporter(PGconn *conn, intake_t *in, const char *case_id, pk_arena_t **arena,
+                               intake_reporter_row_t *out) PK_MUST_CHECK;
+
+/* Staff contacts into `out` (in `arena`): one member's (`staff_id`: her
+ * e-mail, her mobile, her browser's push subscription), or every active
+ * e-mail of a role, or of an agency's users (`role` "agency:<code>"). */
+int intake_store_staff_contact(PGconn *conn, intake_t *in, const char *staff_id, const char *role, pk_arena_t **arena,
+                               Pelukan__V1__Contact *out) PK_MUST_CHECK;
+
 /* ---- reaching the reporter (intake_reach.c) --------------------------------- */
 
 /* Case `case_id` as its companion `companion` sees it while her access
