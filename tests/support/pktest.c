@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -120,6 +121,24 @@ char *pkt_role_create(const char *db, const char *name)
  * their local ports (one could take a port before its service binds it,
  * or a client could connect to itself), and apart from the PostgreSQL of
  * tests/run.sh (20000-31999). Never the same port twice in a process. */
+/* Claims port `p` for this run across every test process running at once
+ * (they run in parallel): a file per port under PKTEST_TMP, made only by
+ * the first. A port free when probed could otherwise go to two processes
+ * before either service binds it ("address already in use"). */
+static bool s_claim_port(int p)
+{
+    char dir[512], path[560];
+    snprintf(dir, sizeof dir, "%s/ports", pkt_env("PKTEST_TMP"));
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return true; /* no place to claim in: the probe alone decides */
+    snprintf(path, sizeof path, "%s/%d", dir, p);
+    int fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0600);
+    if (fd < 0)
+        return false;
+    close(fd);
+    return true;
+}
+
 int pkt_free_port(void)
 {
     static uint8_t given[10000 / 8];
@@ -136,10 +155,10 @@ int pkt_free_port(void)
         bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
         if (fd >= 0)
             close(fd);
-        if (ok) {
+        if (ok)
             given[(p - 10000) / 8] |= (uint8_t)(1u << (p % 8));
+        if (ok && s_claim_port(p))
             return p;
-        }
     }
     cr_assert_fail("cannot find a free port in 10000-19999");
     return -1;
