@@ -100,7 +100,6 @@ static inline bool intake_route_staff(const intake_route_t *r)
 
 /* The reporter's own routes (intake_server.c). */
 void intake_report_create(pk_http_req_t *req, void *arg);
-void intake_report_get(pk_http_req_t *req, void *arg);
 void intake_contact_safety(pk_http_req_t *req, void *arg);
 
 /* The report's one statement, written in groups (intake_server.c). */

@@ -4,7 +4,7 @@
  * desk's CaseStep (intake_desk.c), EraseCase (intake_erasure.c) and
  * ManageAccount (intake_accounts.c), Duty (intake_duty.c), OpenNotes
  * (intake_notes.c), GetBrief (intake_brief.c) and a reporter's ListReports
- * (intake_reporter.c). The
+ * and GetReport (intake_reporter.c). The
  * contacts it owns: a case's reporter (phone and safety choices, opened
  * with the reporter's key at the moment notification needs them, each
  * opening an event), a staff member's e-mail (and mobile, for an admin on
@@ -37,6 +37,7 @@ bool intake_command_is_query(const Pelukan__V1__CommandRequest *req)
 {
     return (req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CONTACT && !req->case_id[0]) ||
            req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_REPORTS ||
+           req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_REPORT ||
            req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING;
 }
 
@@ -161,6 +162,7 @@ int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan
         return s_from_edge(req) ? intake_duty_command(conn, in, req, reply)
                                 : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_REPORTS:
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_REPORT:
         return s_from_edge(req) ? intake_reporter_command(conn, in, req, reply)
                                 : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_OPEN_NOTES:

@@ -1,6 +1,7 @@
-/* intake_server.c -- reports and the reporter's own views. Handlers
+/* intake_server.c -- reports and the reporter's safety choices. Handlers
  * validate, then write through the non-blocking database client; an answer
- * goes out only after COMMIT. */
+ * goes out only after COMMIT. Her views of her reports are the case
+ * owner's (intake_reporter.c, edge/edge_reports.c). */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,94 +270,7 @@ void intake_report_create(pk_http_req_t *req, void *arg)
     intake_authenticate(c, s_report_write);
 }
 
-/* ---- the reporter's own views --------------------------------------------- */
-
-/* The agency of the reporter's case named (or, when referral does not
- * answer, its code only: the report is shown all the same). */
-static void s_agency_named(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
-{
-    intake_call_t *c = arg;
-    json_t *agency = json_object_get(c->answer, "agency");
-    const char *code = json_string_value(json_object_get(agency, "code"));
-    for (size_t i = 0;
-         rc == 0 && reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_AGENCIES && i < reply->agencies->n_items;
-         i++) {
-        const Pelukan__V1__Agency *ag = reply->agencies->items[i];
-        if (code && strcmp(ag->code, code) == 0) {
-            json_object_set_new(agency, "name", json_string(ag->name));
-            json_object_set_new(agency, "contact", json_string(ag->contact));
-        }
-    }
-    json_t *answer = c->answer;
-    c->answer = NULL;
-    intake_json(c->req, 200, answer);
-    intake_call_free(c);
-}
-
-static void s_get_done(pk_db_txn_t *txn, int status, void *arg)
-{
-    intake_call_t *c = arg;
-    if (!intake_db_ok(c, txn, status))
-        return;
-    const PGresult *r = pk_db_txn_result(txn, 0), *t = pk_db_txn_result(txn, 1);
-    if (PQntuples(r) != 1) {
-        intake_error(c->req, 404, "not_found", "Laporan tidak ditemukan", NULL);
-        intake_call_free(c);
-        return;
-    }
-    json_t *timeline = json_array();
-    for (int i = 0; i < PQntuples(t); i++)
-        json_array_append_new(timeline,
-                              json_pack("{s:s, s:s}", "state", PQgetvalue(t, i, 0), "at", PQgetvalue(t, i, 1)));
-    json_t *answer =
-        json_pack("{s:s, s:s, s:s, s:s, s:o, s:n}", "case_id", PQgetvalue(r, 0, 0), "ticket", PQgetvalue(r, 0, 1),
-                  "state", PQgetvalue(r, 0, 2), "created_at", PQgetvalue(r, 0, 3), "timeline", timeline, "agency");
-    const PGresult *a = pk_db_txn_result(txn, 2);
-    if (PQntuples(a) != 1) {
-        intake_json(c->req, 200, answer);
-        intake_call_free(c);
-        return;
-    }
-    /* An agency took the case: its name and how to reach it, from
-     * referral's directory (issue 22 §4). */
-    c->answer = answer;
-    json_object_set_new(answer, "agency", json_pack("{s:s}", "code", PQgetvalue(a, 0, 0)));
-    Pelukan__V1__CommandRequest req;
-    Pelukan__V1__Actor actor;
-    intake_cmd_init(c, &req, &actor, NULL);
-    actor.kind = PELUKAN__V1__ACTOR__KIND__KIND_REPORTER;
-    actor.id = c->reporter_id;
-    Pelukan__V1__ListAgencies la = PELUKAN__V1__LIST_AGENCIES__INIT;
-    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_AGENCIES;
-    req.list_agencies = &la;
-    pk_rpc_uv_call(c->in->referral, &req, 1000, 2, s_agency_named, c);
-}
-
-static void s_get_query(intake_call_t *c)
-{
-    const char *p[] = {pk_http_param(c->req, 0), c->reporter_id};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(
-        txn, "SELECT id, ticket, state, " PK_SQL_UTC("created_at") " FROM cases WHERE id = $1 AND reporter_id = $2", 2,
-        p);
-    pk_db_txn_add(
-        txn,
-        "SELECT e.state, " PK_SQL_UTC("e.at") " FROM case_event e JOIN cases x ON x.id = e.case_id"
-                                              " WHERE e.case_id = $1 AND x.reporter_id = $2 AND e.kind = 'state'"
-                                              " ORDER BY e.id",
-        2, p);
-    pk_db_txn_add(txn,
-                  "SELECT ca.agency_code FROM case_agency ca JOIN cases x ON x.id = ca.case_id"
-                  " WHERE ca.case_id = $1 AND x.reporter_id = $2 AND ca.state IN ('accepted', 'closed')"
-                  " ORDER BY ca.created_at DESC LIMIT 1",
-                  2, p);
-    pk_db_txn_submit(txn, s_get_done, c);
-}
-
-void intake_report_get(pk_http_req_t *req, void *arg)
-{
-    intake_authenticate(intake_call_new(arg, req), s_get_query);
-}
+/* ---- the reporter's safety choices ------------------------------------------ */
 
 static void s_safety_write(intake_call_t *c)
 {

@@ -160,6 +160,48 @@ int intake_store_reports(PGconn *conn, intake_t *in, const char *reporter_id, pk
     return 0;
 }
 
+int intake_store_report(PGconn *conn, intake_t *in, const char *case_id, const char *reporter_id, pk_arena_t **arena,
+                        Pelukan__V1__ReportView *out)
+{
+    const char *p[] = {case_id, reporter_id};
+    PGresult *r =
+        s_exec(conn, in,
+               "SELECT id, ticket, state, " PK_SQL_UTC(
+                   "created_at") ","
+                                 " (SELECT ca.agency_code FROM case_agency ca WHERE ca.case_id = x.id"
+                                 "   AND ca.state IN ('accepted', 'closed') ORDER BY ca.created_at DESC LIMIT 1)"
+                                 " FROM cases x WHERE id = $1 AND reporter_id = $2",
+               2, p);
+    if (!r)
+        return PK_EDB;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return PK_ENOENT;
+    }
+    out->case_id = s_text(arena, r, 0);
+    out->ticket = s_text(arena, r, 1);
+    out->state = s_text(arena, r, 2);
+    out->created_at = s_text(arena, r, 3);
+    out->agency_code = s_text(arena, r, 4);
+    PQclear(r);
+    r = s_exec(conn, in,
+               "SELECT state, " PK_SQL_UTC("at") " FROM case_event WHERE case_id = $1 AND kind = 'state' ORDER BY id",
+               1, p);
+    if (!r)
+        return PK_EDB;
+    int n = PQntuples(r);
+    out->timeline = pk_arena_alloc(arena, sizeof *out->timeline * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++) {
+        Pelukan__V1__ReportView__Step *st = pk_arena_alloc(arena, sizeof *st);
+        pelukan__v1__report_view__step__init(st);
+        st->state = pk_arena_strdup(arena, PQgetvalue(r, i, 0));
+        st->at = pk_arena_strdup(arena, PQgetvalue(r, i, 1));
+        out->timeline[out->n_timeline++] = st;
+    }
+    PQclear(r);
+    return 0;
+}
+
 /* ---- openings and notes ------------------------------------------------------------ */
 
 int intake_store_case_key(PGconn *conn, intake_t *in, const char *case_id, uint8_t *wrapped)

@@ -140,6 +140,11 @@ int intake_store_case_reporter(PGconn *conn, intake_t *in, const char *case_id, 
 int intake_store_staff_contact(PGconn *conn, intake_t *in, const char *staff_id, const char *role, pk_arena_t **arena,
                                Pelukan__V1__Contact *out) PK_MUST_CHECK;
 
+/* One of reporter `reporter_id`'s reports as she sees it (in `arena`);
+ * PK_ENOENT when it is not hers. */
+int intake_store_report(PGconn *conn, intake_t *in, const char *case_id, const char *reporter_id, pk_arena_t **arena,
+                        Pelukan__V1__ReportView *out) PK_MUST_CHECK;
+
 /* ---- reaching the reporter (intake_reach.c) --------------------------------- */
 
 /* Case `case_id` as its companion `companion` sees it while her access

@@ -12,6 +12,7 @@
 #include "../intake_staff.h"
 #include "edge_accounts.h"
 #include "edge_forward.h"
+#include "edge_reports.h"
 
 /* The path's id (checked as every route's is, main.c), and what an actor
  * without an agency is told. */

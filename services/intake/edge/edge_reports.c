@@ -1,0 +1,76 @@
+/* edge_reports.c -- GET /v1/reports/{id}: one of a reporter's reports as
+ * she sees it, from the case owner (GetReport), and, when an agency took
+ * it, the agency's name and how to reach it from referral's directory
+ * (issue 22 §4; when referral does not answer, its code only: the report
+ * is shown all the same). The reporter's other report routes are rows. */
+#include "edge_reports.h"
+
+#include <string.h>
+
+#include "../intake_call.h"
+#include "edge_forward.h"
+
+static void s_agency_named(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
+{
+    intake_call_t *c = arg;
+    json_t *agency = json_object_get(c->answer, "agency");
+    const char *code = json_string_value(json_object_get(agency, "code"));
+    for (size_t i = 0;
+         rc == 0 && reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_AGENCIES && i < reply->agencies->n_items;
+         i++) {
+        const Pelukan__V1__Agency *ag = reply->agencies->items[i];
+        if (code && strcmp(ag->code, code) == 0) {
+            json_object_set_new(agency, "name", json_string(ag->name));
+            json_object_set_new(agency, "contact", json_string(ag->contact));
+        }
+    }
+    json_t *answer = c->answer;
+    c->answer = NULL;
+    intake_json(c->req, 200, answer);
+    intake_call_free(c);
+}
+
+static void s_got(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
+{
+    intake_call_t *c = arg;
+    if (intake_cmd_failed(c, "intake", rc, reply))
+        return;
+    const Pelukan__V1__ReportView *v = reply->report_view;
+    json_t *answer = v ? pk_pbjson_print(&v->base, "case_id ticket state created_at timeline{state at}") : NULL;
+    if (!answer) { /* another result than a report: never */
+        intake_error(c->req, 500, "internal", "Terjadi kesalahan", NULL);
+        intake_call_free(c);
+        return;
+    }
+    if (!v->agency_code[0]) {
+        json_object_set_new(answer, "agency", json_null());
+        intake_json(c->req, 200, answer);
+        intake_call_free(c);
+        return;
+    }
+    json_object_set_new(answer, "agency", json_pack("{s:s}", "code", v->agency_code));
+    c->answer = answer;
+    Pelukan__V1__CommandRequest req;
+    Pelukan__V1__Actor actor;
+    intake_cmd_init(c, &req, &actor, NULL);
+    Pelukan__V1__ListAgencies la = PELUKAN__V1__LIST_AGENCIES__INIT;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_AGENCIES;
+    req.list_agencies = &la;
+    intake_forward_call(c, INTAKE_TO_REFERRAL, &req, s_agency_named);
+}
+
+static void s_get(intake_call_t *c)
+{
+    Pelukan__V1__CommandRequest req;
+    Pelukan__V1__Actor actor;
+    intake_cmd_init(c, &req, &actor, pk_http_param(c->req, 0));
+    Pelukan__V1__GetReport gr = PELUKAN__V1__GET_REPORT__INIT;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_REPORT;
+    req.get_report = &gr;
+    intake_forward_call(c, INTAKE_TO_OWNER, &req, s_got);
+}
+
+void intake_report_get(pk_http_req_t *req, void *arg)
+{
+    intake_authenticate(intake_call_new(arg, req), s_get);
+}
