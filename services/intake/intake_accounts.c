@@ -119,10 +119,7 @@ static int s_change(PGconn *conn, intake_t *in, const Pelukan__V1__CommandReques
 int intake_accounts_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
                             Pelukan__V1__CommandReply *reply)
 {
-    const Pelukan__V1__Actor *a = req->actor;
-    const char *role = a->role ? a->role : "";
-    if (a->kind != PELUKAN__V1__ACTOR__KIND__KIND_STAFF ||
-        (strcmp(role, "admin") != 0 && strcmp(role, "supervisor") != 0))
+    if (!intake_actor_is(req, "admin") && !intake_actor_is(req, "supervisor"))
         return PK_RPC_FORBIDDEN(reply, "forbidden");
     switch (req->manage_account->step) {
     case S_STEP(LIST):

@@ -41,8 +41,7 @@ int intake_brief_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandR
 {
     static char *fields[] = {"address",    "desa",           "victim", "violence_forms", "perpetrator_relation",
                              "safe_hours", "phone_monitored"};
-    if (req->actor->kind != PELUKAN__V1__ACTOR__KIND__KIND_STAFF || !req->actor->role ||
-        strcmp(req->actor->role, "companion") != 0)
+    if (!intake_actor_is(req, "companion"))
         return PK_RPC_FORBIDDEN(reply, "forbidden");
     intake_brief_row_t row;
     int rc = pk_id_ok(req->case_id) ? intake_store_brief(conn, in, req->case_id, req->actor->id, &in->cmd_mem, &row)

@@ -78,28 +78,35 @@ static const char *s_step_of(const Pelukan__V1__CommandRequest *req, s_step_t *s
  * withdraws her own report. */
 static bool s_actor_may(const Pelukan__V1__CommandRequest *req)
 {
-    const char *role = req->actor->role ? req->actor->role : "";
     if (req->case_step->step == S_STEP(WITHDRAW))
         return req->actor->kind == PELUKAN__V1__ACTOR__KIND__KIND_REPORTER;
-    return req->actor->kind == PELUKAN__V1__ACTOR__KIND__KIND_STAFF &&
-           (strcmp(role, "admin") == 0 || (strcmp(role, "supervisor") == 0 && req->case_step->step == S_STEP(NOTE)));
+    return intake_actor_is(req, "admin") ||
+           (intake_actor_is(req, "supervisor") && req->case_step->step == S_STEP(NOTE));
 }
 
 /* A refusal about the case's state: the state it is in (and the one asked). */
 static int s_conflict(intake_t *in, Pelukan__V1__CommandReply *reply, const char *code, const char *state,
                       const char *to)
 {
-    Pelukan__V1__CommandReply__Detail **d = pk_arena_alloc(&in->cmd_mem, 2 * sizeof *d);
-    const char *field[] = {"state", "to"}, *value[] = {state, to};
-    for (int i = 0; i < 2 && value[i]; i++) {
-        d[i] = pk_arena_alloc(&in->cmd_mem, sizeof *d[i]);
-        pelukan__v1__command_reply__detail__init(d[i]);
-        d[i]->field = (char *)field[i];
-        d[i]->value = pk_arena_strdup(&in->cmd_mem, value[i]);
-        reply->n_error_details = (size_t)i + 1;
-    }
-    reply->error_details = d;
+    intake_reply_detail(in, reply, "state", state);
+    if (to)
+        intake_reply_detail(in, reply, "to", to);
     return PK_RPC_CONFLICT(reply, code);
+}
+
+#define S_DETAILS_MAX 4 /* details a refusal may carry */
+
+void intake_reply_detail(intake_t *in, Pelukan__V1__CommandReply *reply, const char *field, const char *value)
+{
+    if (!reply->error_details)
+        reply->error_details = pk_arena_alloc(&in->cmd_mem, S_DETAILS_MAX * sizeof *reply->error_details);
+    if (reply->n_error_details >= S_DETAILS_MAX)
+        return;
+    Pelukan__V1__CommandReply__Detail *d = pk_arena_alloc(&in->cmd_mem, sizeof *d);
+    pelukan__v1__command_reply__detail__init(d);
+    d->field = pk_arena_strdup(&in->cmd_mem, field);
+    d->value = pk_arena_strdup(&in->cmd_mem, value);
+    reply->error_details[reply->n_error_details++] = d;
 }
 
 /* True when the reporter may be called now: her safe hours, not only in

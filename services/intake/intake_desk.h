@@ -6,8 +6,23 @@
 
 #include <libpq-fe.h>
 
+#include <stdbool.h>
+#include <string.h>
+
 #include "intake.h"
 #include "pelukan/v1/commands.pb-c.h"
+
+/* True when the command's actor is a staff member in `role` (vouched for
+ * by the edge, as every owner command's is). */
+static inline bool intake_actor_is(const Pelukan__V1__CommandRequest *req, const char *role)
+{
+    return req->actor->kind == PELUKAN__V1__ACTOR__KIND__KIND_STAFF && req->actor->role &&
+           strcmp(req->actor->role, role) == 0;
+}
+
+/* Adds `field` -> `value` (a code, never personal data) to a refusal's
+ * details, in the command thread's arena. */
+void intake_reply_detail(intake_t *in, Pelukan__V1__CommandReply *reply, const char *field, const char *value);
 
 /* A pk_rpc_handler_fn for CaseStep, from the edge (its actor vouched for). */
 int intake_desk_step(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,

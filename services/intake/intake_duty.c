@@ -13,11 +13,6 @@
 #include "pelukan/bus.h"
 #include "pelukan/rpc.h"
 
-static bool s_role(const Pelukan__V1__Actor *a, const char *role)
-{
-    return a->kind == PELUKAN__V1__ACTOR__KIND__KIND_STAFF && a->role && strcmp(a->role, role) == 0;
-}
-
 /* Her own change as an event. */
 static int s_changed(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req, bool on_duty)
 {
@@ -41,7 +36,7 @@ static int s_set(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *
 {
     const Pelukan__V1__Duty *d = req->duty;
     char phone[24] = "";
-    if (!s_role(req->actor, "admin"))
+    if (!intake_actor_is(req, "admin"))
         return PK_RPC_FORBIDDEN(reply, "forbidden");
     if ((d->on_duty && !d->phone[0]) || (d->phone[0] && pk_phone_normalize(d->phone, phone) != 0))
         return PK_RPC_INVALID(reply, "phone");
@@ -55,7 +50,7 @@ int intake_duty_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRe
                         Pelukan__V1__CommandReply *reply)
 {
     bool set = req->duty->step == PELUKAN__V1__DUTY__STEP__STEP_SET;
-    if (!s_role(req->actor, "admin") && !s_role(req->actor, "supervisor"))
+    if (!intake_actor_is(req, "admin") && !intake_actor_is(req, "supervisor"))
         return PK_RPC_FORBIDDEN(reply, "forbidden");
     int rc = set ? s_set(conn, in, req, reply) : 0;
     if (rc != 0 || reply->status)

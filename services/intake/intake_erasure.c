@@ -110,15 +110,9 @@ static bool s_may_approve(intake_t *in, const Pelukan__V1__CommandRequest *req, 
     }
     if (!row->untrusted)
         return true;
-    Pelukan__V1__CommandReply__Detail *d = pk_arena_alloc(&in->cmd_mem, sizeof *d);
-    Pelukan__V1__CommandReply__Detail **ds = pk_arena_alloc(&in->cmd_mem, sizeof *ds);
-    pelukan__v1__command_reply__detail__init(d);
-    d->field = "trust_days";
-    d->value = pk_arena_alloc(&in->cmd_mem, 16);
-    snprintf(d->value, 16, "%d", in->erasure_trust_days);
-    ds[0] = d;
-    reply->error_details = ds;
-    reply->n_error_details = 1;
+    char days[16];
+    snprintf(days, sizeof days, "%d", in->erasure_trust_days);
+    intake_reply_detail(in, reply, "trust_days", days);
     (void)PK_RPC_FORBIDDEN(reply, "approver_not_trusted_yet");
     return false;
 }
@@ -126,15 +120,10 @@ static bool s_may_approve(intake_t *in, const Pelukan__V1__CommandRequest *req, 
 /* APPROVE: a second supervisor; it runs after the cooling-off time (at
  * once without one), every supervisor told by ErasureScheduled. */
 static int s_approve(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
-                     Pelukan__V1__CommandReply *reply)
+                     const intake_erasure_row_t *found, Pelukan__V1__CommandReply *reply)
 {
     const char *id = req->erase_case->erasure_id;
-    intake_erasure_row_t row;
-    int rc = intake_store_erasure_find(conn, in, id, req->actor->id, in->erasure_trust_days, &row);
-    if (rc == PK_ENOENT)
-        return PK_RPC_NOT_FOUND(reply, "not_found");
-    if (rc != 0)
-        return rc;
+    intake_erasure_row_t row = *found;
     if (!s_may_approve(in, req, &row, reply))
         return 0;
     if (intake_store_erasure_approve(conn, in, id, req->actor->id, in->erasure_cooling_s) != 0)
@@ -168,15 +157,11 @@ static int s_approve(PGconn *conn, intake_t *in, const Pelukan__V1__CommandReque
 }
 
 /* STOP: any supervisor, before it ran. */
-static int s_stop(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply)
+static int s_stop(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req, const intake_erasure_row_t *found,
+                  Pelukan__V1__CommandReply *reply)
 {
     const char *id = req->erase_case->erasure_id;
-    intake_erasure_row_t row;
-    int rc = intake_store_erasure_find(conn, in, id, req->actor->id, in->erasure_trust_days, &row);
-    if (rc == PK_ENOENT)
-        return PK_RPC_NOT_FOUND(reply, "not_found");
-    if (rc != 0)
-        return rc;
+    intake_erasure_row_t row = *found;
     if (row.over)
         return PK_RPC_CONFLICT(reply, "erasure_over");
     if (intake_store_erasure_stop(conn, in, id, req->actor->id) != 0)
@@ -246,7 +231,23 @@ static bool s_actor_may(const Pelukan__V1__CommandRequest *req)
     const Pelukan__V1__Actor *a = req->actor;
     if (req->erase_case->step == S_STEP(SWEEP))
         return a->kind == PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM && strcmp(a->id, "erasure") == 0;
-    return a->kind == PELUKAN__V1__ACTOR__KIND__KIND_STAFF && a->role && strcmp(a->role, "supervisor") == 0;
+    return intake_actor_is(req, "supervisor");
+}
+
+/* APPROVE and STOP: the erasure asked for, locked, then the step. */
+static int s_on_request(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+                        Pelukan__V1__CommandReply *reply)
+{
+    const char *id = req->erase_case->erasure_id;
+    intake_erasure_row_t row;
+    int rc = pk_id_ok(id) ? intake_store_erasure_find(conn, in, id, req->actor->id, in->erasure_trust_days, &row)
+                          : PK_ENOENT;
+    if (rc == PK_ENOENT)
+        return PK_RPC_NOT_FOUND(reply, "not_found");
+    if (rc != 0)
+        return rc;
+    return req->erase_case->step == S_STEP(APPROVE) ? s_approve(conn, in, req, &row, reply)
+                                                    : s_stop(conn, in, req, &row, reply);
 }
 
 int intake_erasure_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
@@ -258,11 +259,8 @@ int intake_erasure_command(PGconn *conn, intake_t *in, const Pelukan__V1__Comman
     case S_STEP(REQUEST):
         return pk_id_ok(req->case_id) ? s_request(conn, in, req, reply) : PK_RPC_NOT_FOUND(reply, "not_found");
     case S_STEP(APPROVE):
-        return pk_id_ok(req->erase_case->erasure_id) ? s_approve(conn, in, req, reply)
-                                                     : PK_RPC_NOT_FOUND(reply, "not_found");
     case S_STEP(STOP):
-        return pk_id_ok(req->erase_case->erasure_id) ? s_stop(conn, in, req, reply)
-                                                     : PK_RPC_NOT_FOUND(reply, "not_found");
+        return s_on_request(conn, in, req, reply);
     case S_STEP(SWEEP):
         return s_sweep(conn, in, req, reply);
     default:

@@ -40,9 +40,8 @@ static Pelukan__V1__Note *s_note(intake_t *in, const intake_note_row_t *row, con
 int intake_notes_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
                          Pelukan__V1__CommandReply *reply)
 {
-    const char *purpose = req->open_notes->purpose_code, *role = req->actor->role ? req->actor->role : "";
-    if (req->actor->kind != PELUKAN__V1__ACTOR__KIND__KIND_STAFF ||
-        (strcmp(role, "admin") != 0 && strcmp(role, "supervisor") != 0))
+    const char *purpose = req->open_notes->purpose_code;
+    if (!intake_actor_is(req, "admin") && !intake_actor_is(req, "supervisor"))
         return PK_RPC_FORBIDDEN(reply, "forbidden");
     if (!pk_code_in(purpose, pk_rpc_note_purposes))
         return PK_RPC_INVALID(reply, "purpose_code");

@@ -30,19 +30,13 @@ static Pelukan__V1__CaseStatus *s_status(intake_t *in, Pelukan__V1__CommandReply
     return out;
 }
 
-static bool s_role(const Pelukan__V1__CommandRequest *req, const char *role)
-{
-    return req->actor->kind == PELUKAN__V1__ACTOR__KIND__KIND_STAFF && req->actor->role &&
-           strcmp(req->actor->role, role) == 0;
-}
-
 static int s_request(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
                      Pelukan__V1__CommandReply *reply)
 {
     const char *reason = req->case_step->reason_code;
     if (!pk_code_in(reason, intake_reach_reasons))
         return PK_RPC_INVALID(reply, "reason_code");
-    if (!s_role(req, "companion"))
+    if (!intake_actor_is(req, "companion"))
         return PK_RPC_FORBIDDEN(reply, "forbidden");
     char state[16];
     bool waiting = false;
@@ -72,7 +66,7 @@ static int s_request(PGconn *conn, intake_t *in, const Pelukan__V1__CommandReque
 
 static int s_done(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply)
 {
-    if (!s_role(req, "admin"))
+    if (!intake_actor_is(req, "admin"))
         return PK_RPC_FORBIDDEN(reply, "forbidden");
     bool answered = false;
     if (intake_store_reach_done(conn, in, req->case_id, req->actor->id, &answered) != 0)
