@@ -9,35 +9,74 @@
 #include "pelukan/rpc.h"
 #include "pelukan/util.h"
 
+/* The server is a front and its workers (the load-balancing broker of
+ * the ZeroMQ guide, chapter 3): the front owns the ROUTER, holds each
+ * request as a job until a worker is free, and sends the worker's answers
+ * back; each worker is a thread with its own database connection and its
+ * own handler argument. A command of a shard (cfg.shard) always runs on the
+ * same worker, in the order it came; a worker runs up to cfg.batch_max
+ * waiting commands in one transaction, each in its own savepoint (group
+ * commit). A repeat of a command still being run is dropped: the caller
+ * repeats it again and gets the stored reply. */
+
+/* One request, from the front to a worker and back. */
+typedef struct s_job {
+    zframe_t *identity;
+    Pelukan__V1__CommandRequest *req;
+    Pelukan__V1__Actor *sent, bound; /* the actor as sent, and as the policy binds it (rpc.h) */
+    char peer[32];
+    char id_hex[33];
+    bool query;
+    bool done;       /* answered by the handler (counted once its transaction commits) */
+    uint8_t *answer; /* the reply's bytes; NULL: none (the caller repeats the command) */
+    size_t answer_len;
+    struct s_job *next;
+} s_job_t;
+
+typedef struct {
+    pk_rpc_server_t *server;
+    int index;
+    void *arg;
+    zactor_t *actor;
+    PGconn *conn;   /* the worker thread's own */
+    zlist_t *queue; /* its shard's jobs, waiting (the front's) */
+    bool busy;      /* (the front's) */
+} s_worker_t;
+
 struct pk_rpc_server {
     zactor_t *actor;
     pk_rpc_server_config_t cfg;
     char *conninfo, *endpoint;
-    pk_metric_t *m_done, *m_dedup, *m_bad, *m_failed, *m_late;
+    s_worker_t *workers;
+    int n_workers, batch_max;
+    zlist_t *any;        /* jobs any worker may run (the front's) */
+    zhashx_t *in_flight; /* command id (hex) -> its job (the front's) */
+    pk_metric_t *m_done, *m_dedup, *m_bad, *m_failed, *m_late, *m_repeats, *m_queued, *m_commits;
 };
 
-static void s_send_reply(zsock_t *router, zframe_t *identity, const Pelukan__V1__CommandReply *reply)
+/* The job's answer: `reply`, packed. */
+static void s_answer(s_job_t *j, Pelukan__V1__CommandReply *reply)
 {
-    size_t len = pelukan__v1__command_reply__get_packed_size(reply);
-    uint8_t *buf = pk_malloc(len ? len : 1);
-    pelukan__v1__command_reply__pack(reply, buf);
-    void *raw = zsock_resolve(router);
-    zmq_send(raw, zframe_data(identity), zframe_size(identity), ZMQ_SNDMORE);
-    zmq_send(raw, buf, len, 0);
-    free(buf);
+    free(j->answer);
+    reply->command_id = j->req->command_id;
+    j->answer_len = pelukan__v1__command_reply__get_packed_size(reply);
+    j->answer = pk_malloc(j->answer_len ? j->answer_len : 1);
+    pelukan__v1__command_reply__pack(reply, j->answer);
 }
 
-static void s_send_raw(zsock_t *router, zframe_t *identity, const void *data, size_t len)
+static void s_answer_status(s_job_t *j, Pelukan__V1__CommandReply__Status status, const char *code)
 {
-    void *raw = zsock_resolve(router);
-    zmq_send(raw, zframe_data(identity), zframe_size(identity), ZMQ_SNDMORE);
-    zmq_send(raw, data, len, 0);
+    Pelukan__V1__CommandReply reply = PELUKAN__V1__COMMAND_REPLY__INIT;
+    reply.status = status;
+    reply.error_code = (char *)code;
+    s_answer(j, &reply);
 }
 
-static void s_free_reply_result(Pelukan__V1__CommandReply *reply, pk_rpc_server_t *self)
+static void s_no_answer(s_job_t *j)
 {
-    if (self->cfg.reply_done)
-        self->cfg.reply_done(reply, self->cfg.handler_arg);
+    free(j->answer);
+    j->answer = NULL;
+    j->done = false;
 }
 
 /* A handler that succeeded without a refusal answered OK: said on the wire,
@@ -48,178 +87,323 @@ static void s_ok(Pelukan__V1__CommandReply *reply)
         reply->status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK;
 }
 
-/* Answers STATUS_INTERNAL: the handler failed and its effects were rolled
- * back (not stored: a retry runs the command again). */
-static int s_failed(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zframe_t *identity,
-                    const Pelukan__V1__CommandRequest *req)
+/* The handler's reply as the job's answer, then its results freed. */
+static void s_answer_handled(s_worker_t *w, s_job_t *j, Pelukan__V1__CommandReply *reply)
 {
-    pk_metric_add(self->m_failed, 1);
-    Pelukan__V1__CommandReply fail = PELUKAN__V1__COMMAND_REPLY__INIT;
-    fail.command_id = req->command_id;
-    fail.status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INTERNAL;
-    fail.error_code = "internal";
-    s_send_reply(router, identity, &fail);
-    return PQstatus(conn) == CONNECTION_OK ? 0 : PK_EDB;
+    s_ok(reply);
+    s_answer(j, reply);
+    j->done = true;
+    if (w->server->cfg.reply_done)
+        w->server->cfg.reply_done(reply, w->arg);
 }
 
-/* A query changes nothing: no transaction, nothing to deduplicate. */
-static int s_query(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zframe_t *identity,
-                   const Pelukan__V1__CommandRequest *req)
+/* The handler failed: its results freed, STATUS_INTERNAL answered (not
+ * stored: a repeat runs the command again). PK_EDB when the connection is
+ * gone (the worker starts over on a new one), else 0. */
+static int s_failed(s_worker_t *w, s_job_t *j, Pelukan__V1__CommandReply *reply, int rc)
 {
-    Pelukan__V1__CommandReply reply = PELUKAN__V1__COMMAND_REPLY__INIT;
-    int rc = self->cfg.handler(conn, req, &reply, self->cfg.handler_arg);
-    reply.command_id = req->command_id;
-    if (rc != 0 && rc != PK_RPC_READ_ONLY) {
-        s_free_reply_result(&reply, self);
-        return s_failed(self, conn, router, identity, req);
-    }
-    pk_metric_add(self->m_done, 1);
-    s_ok(&reply);
-    s_send_reply(router, identity, &reply);
-    s_free_reply_result(&reply, self);
+    pk_rpc_server_t *self = w->server;
+    if (self->cfg.reply_done)
+        self->cfg.reply_done(reply, w->arg);
+    if (PQstatus(w->conn) != CONNECTION_OK)
+        return PK_EDB;
+    const Pelukan__V1__CommandRequest *req = j->req;
+    pk_log_error(self->cfg.log, "command %s (%s) failed: %s, rolled back", j->id_hex,
+                 req->command_case ? protobuf_c_message_descriptor_get_field(&pelukan__v1__command_request__descriptor,
+                                                                             (unsigned)req->command_case)
+                                         ->name
+                                   : "none",
+                 pk_strerror(rc));
+    pk_metric_add(self->m_failed, 1);
+    s_answer_status(j, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INTERNAL, "internal");
     return 0;
 }
 
-/* Inside the open transaction: the stored reply of a command done before,
- * sent (1), or none (0), or PK_EDB. */
-static int s_stored(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zframe_t *identity, const char *id_param,
-                    const char *id_hex)
+/* A query changes nothing: no transaction, nothing to deduplicate. 0 or
+ * PK_EDB. */
+static int s_query(s_worker_t *w, s_job_t *j)
+{
+    Pelukan__V1__CommandReply reply = PELUKAN__V1__COMMAND_REPLY__INIT;
+    int rc = w->server->cfg.handler(w->conn, j->req, &reply, w->arg);
+    if (rc != 0 && rc != PK_RPC_READ_ONLY)
+        return s_failed(w, j, &reply, rc);
+    s_answer_handled(w, j, &reply);
+    return 0;
+}
+
+/* Inside the open transaction: the stored reply of a command done before
+ * as the job's answer (1), or none (0), or PK_EDB. */
+static int s_stored(s_worker_t *w, s_job_t *j, const char *id_param)
 {
     const char *p[] = {id_param};
     PGresult *done =
-        PQexecParams(conn, "SELECT reply FROM command_done WHERE command_id = $1::bytea", 1, NULL, p, NULL, NULL, 1);
+        PQexecParams(w->conn, "SELECT reply FROM command_done WHERE command_id = $1::bytea", 1, NULL, p, NULL, NULL, 1);
     if (PQresultStatus(done) != PGRES_TUPLES_OK) {
         PQclear(done);
         return PK_EDB;
     }
     int found = PQntuples(done) == 1;
     if (found) {
-        pk_metric_add(self->m_dedup, 1);
-        pk_log_info(self->cfg.log, "command %s already done, sending the stored reply", id_hex);
-        s_send_raw(router, identity, PQgetvalue(done, 0, 0), (size_t)PQgetlength(done, 0, 0));
-        PQclear(PQexec(conn, "COMMIT"));
+        pk_metric_add(w->server->m_dedup, 1);
+        pk_log_info(w->server->cfg.log, "command %s already done, sending the stored reply", j->id_hex);
+        free(j->answer);
+        j->answer_len = (size_t)PQgetlength(done, 0, 0);
+        j->answer = pk_malloc(j->answer_len ? j->answer_len : 1);
+        memcpy(j->answer, PQgetvalue(done, 0, 0), j->answer_len);
     }
     PQclear(done);
     return found;
 }
 
-/* The handler's reply stored with its effects, committed, then sent. */
-static int s_store_reply(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zframe_t *identity,
-                         Pelukan__V1__CommandReply *reply, const char *id_param)
+/* Runs one command inside the open transaction: the stored reply if it was
+ * done, else the handler, and its reply stored with its effects. Returns 1
+ * (effects to keep), 0 (nothing to keep: the job is answered), or PK_EDB
+ * (the connection is gone). */
+static int s_command(s_worker_t *w, s_job_t *j)
 {
-    s_ok(reply);
-    size_t len = pelukan__v1__command_reply__get_packed_size(reply);
-    uint8_t *buf = pk_malloc(len ? len : 1);
-    pelukan__v1__command_reply__pack(reply, buf);
-    s_free_reply_result(reply, self);
-    char *hex = pk_pg_bytea(buf, len);
-    const char *ins[] = {id_param, hex};
-    int ok = pk_pg_run(conn, self->cfg.log,
-                       "INSERT INTO command_done (command_id, reply) VALUES ($1::bytea, $2::bytea)", 2, ins) == 0 &&
-             pk_pg_run(conn, self->cfg.log, "COMMIT", 0, NULL) == 0;
-    free(hex);
-    if (!ok) {
-        PQclear(PQexec(conn, "ROLLBACK"));
-        free(buf);
-        return PK_EDB;
+    pk_rpc_server_t *self = w->server;
+    char id_param[40];
+    snprintf(id_param, sizeof id_param, "\\x%s", j->id_hex);
+    int stored = s_stored(w, j, id_param);
+    if (stored != 0)
+        return stored > 0 ? 0 : PK_EDB;
+    if (j->req->deadline_us && pk_now_us() > j->req->deadline_us) {
+        /* Nobody waits for the answer: do nothing, store nothing. */
+        pk_metric_add(self->m_late, 1);
+        s_answer_status(j, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_DEADLINE_EXCEEDED, "deadline_exceeded");
+        return 0;
     }
-    pk_metric_add(self->m_done, 1);
-    if (self->cfg.relay)
-        pk_relay_kick(self->cfg.relay); /* the handler may have written events */
-    s_send_raw(router, identity, buf, len);
-    free(buf);
+    Pelukan__V1__CommandReply reply = PELUKAN__V1__COMMAND_REPLY__INIT;
+    int rc = self->cfg.handler(w->conn, j->req, &reply, w->arg);
+    if (rc != 0 && rc != PK_RPC_READ_ONLY && rc != PK_RPC_IDEMPOTENT)
+        return s_failed(w, j, &reply, rc);
+    s_answer_handled(w, j, &reply);
+    if (rc != 0)
+        return rc == PK_RPC_IDEMPOTENT; /* a read only's effects are undone */
+    char *hex = pk_pg_bytea(j->answer, j->answer_len);
+    const char *ins[] = {id_param, hex};
+    rc = pk_pg_run(w->conn, self->cfg.log, "INSERT INTO command_done (command_id, reply) VALUES ($1::bytea, $2::bytea)",
+                   2, ins);
+    free(hex);
+    if (rc != 0) {
+        j->done = false;
+        if (PQstatus(w->conn) != CONNECTION_OK)
+            return PK_EDB;
+        pk_metric_add(self->m_failed, 1);
+        s_answer_status(j, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INTERNAL, "internal");
+        return 0;
+    }
+    return 1;
+}
+
+/* The jobs' commands in one transaction, each in its savepoint when there
+ * are several (one failing undoes only its own). 0, or PK_EDB: nothing was
+ * committed and no command is answered. */
+static int s_transaction(s_worker_t *w, s_job_t *jobs)
+{
+    const pk_log_t *log = w->server->cfg.log;
+    int n = 0;
+    for (s_job_t *j = jobs; j; j = j->next)
+        n += !j->query;
+    if (n == 0)
+        return 0;
+    bool savepoints = n > 1, keep = false;
+    if (pk_pg_run(w->conn, log, "BEGIN", 0, NULL) != 0)
+        return PK_EDB;
+    for (s_job_t *j = jobs; j; j = j->next) {
+        if (j->query)
+            continue;
+        if (savepoints && pk_pg_run(w->conn, log, "SAVEPOINT command", 0, NULL) != 0)
+            return PK_EDB;
+        int kept = s_command(w, j);
+        if (kept < 0)
+            return PK_EDB;
+        if (savepoints &&
+            pk_pg_run(w->conn, log, kept ? "RELEASE SAVEPOINT command" : "ROLLBACK TO SAVEPOINT command", 0, NULL) != 0)
+            return PK_EDB;
+        keep = keep || kept;
+    }
+    if (pk_pg_run(w->conn, log, keep ? "COMMIT" : "ROLLBACK", 0, NULL) != 0)
+        return PK_EDB;
+    if (keep) {
+        pk_metric_add(w->server->m_commits, 1);
+        if (w->server->cfg.relay)
+            pk_relay_kick(w->server->cfg.relay); /* the handlers may have written events */
+    }
     return 0;
 }
 
-/* Runs one command once: the stored reply if it was done, else the handler
- * and the reply in one transaction. Returns 0, or PK_EDB (conn is bad). */
-static int s_execute(pk_rpc_server_t *self, PGconn *conn, zsock_t *router, zframe_t *identity,
-                     const Pelukan__V1__CommandRequest *req)
+/* The jobs' queries (`queries`), else their commands, on the worker's
+ * connection, made again once if the database restarted; the answers given
+ * are withdrawn when the connection fails under them. */
+static void s_with_connection(s_worker_t *w, s_job_t *jobs, bool queries)
 {
-    const pk_log_t *log = self->cfg.log;
-    if (self->cfg.is_query && self->cfg.is_query(req))
-        return s_query(self, conn, router, identity, req);
-    char id_hex[33], id_param[40];
-    pk_hex(req->command_id.data, 16, id_hex);
-    snprintf(id_param, sizeof id_param, "\\x%s", id_hex);
-    if (pk_pg_run(conn, log, "BEGIN", 0, NULL) != 0)
-        return PK_EDB;
-    int stored = s_stored(self, conn, router, identity, id_param, id_hex);
-    if (stored != 0)
-        return stored > 0 ? 0 : PK_EDB;
-    Pelukan__V1__CommandReply reply = PELUKAN__V1__COMMAND_REPLY__INIT;
-    reply.command_id = req->command_id;
-    if (req->deadline_us && pk_now_us() > req->deadline_us) {
-        /* Nobody waits for the answer: do nothing, store nothing. */
-        pk_metric_add(self->m_late, 1);
-        reply.status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_DEADLINE_EXCEEDED;
-        reply.error_code = "deadline_exceeded";
-        PQclear(PQexec(conn, "ROLLBACK"));
-        s_send_reply(router, identity, &reply);
-        return 0;
-    }
-    int rc = self->cfg.handler(conn, req, &reply, self->cfg.handler_arg);
-    if (rc == PK_RPC_READ_ONLY || rc == PK_RPC_IDEMPOTENT) {
-        if (pk_pg_run(conn, log, rc == PK_RPC_READ_ONLY ? "ROLLBACK" : "COMMIT", 0, NULL) != 0) {
-            s_free_reply_result(&reply, self);
-            return PK_EDB;
+    pk_rpc_server_t *self = w->server;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (!w->conn || PQstatus(w->conn) != CONNECTION_OK) {
+            PQfinish(w->conn);
+            w->conn = PQconnectdb(self->conninfo);
         }
-        pk_metric_add(self->m_done, 1);
-        if (rc == PK_RPC_IDEMPOTENT && self->cfg.relay)
-            pk_relay_kick(self->cfg.relay);
-        s_ok(&reply);
-        s_send_reply(router, identity, &reply);
-        s_free_reply_result(&reply, self);
-        return 0;
+        int rc = PQstatus(w->conn) == CONNECTION_OK ? 0 : PK_EDB;
+        for (s_job_t *j = jobs; rc == 0 && j; j = j->next)
+            if (queries && j->query && !j->answer)
+                rc = s_query(w, j);
+        if (rc == 0 && !queries)
+            rc = s_transaction(w, jobs);
+        if (rc == 0)
+            return;
+        for (s_job_t *j = jobs; j; j = j->next)
+            if (j->query == queries)
+                s_no_answer(j);
+        PQfinish(w->conn);
+        w->conn = NULL;
     }
-    if (rc != 0) {
-        pk_log_error(log, "command %s (%s) failed: %s, rolled back", id_hex,
-                     req->command_case ? protobuf_c_message_descriptor_get_field(
-                                             &pelukan__v1__command_request__descriptor, (unsigned)req->command_case)
-                                             ->name
-                                       : "none",
-                     pk_strerror(rc));
-        PQclear(PQexec(conn, "ROLLBACK"));
-        s_free_reply_result(&reply, self);
-        return s_failed(self, conn, router, identity, req);
-    }
-    reply.command_id = req->command_id;
-    return s_store_reply(self, conn, router, identity, &reply, id_param);
+    pk_log_error(self->cfg.log, "command server: database unavailable, requests dropped (the callers repeat them)");
 }
 
-/* Runs one authenticated request as the actor the policy binds (see
- * rpc.h), on `*conn`, reconnecting once if the database restarted. */
-static void s_serve_request(pk_rpc_server_t *self, PGconn **conn, zsock_t *router, zframe_t *identity,
-                            Pelukan__V1__CommandRequest *req, const char *peer)
+/* A worker thread: runs the jobs the front hands it and hands them back. */
+static void s_worker_actor(zsock_t *pipe, void *arg)
 {
-    /* The sender's word about who acts is not taken: see rpc.h. */
-    Pelukan__V1__Actor *sent = req->actor, bound = PELUKAN__V1__ACTOR__INIT;
-    char peer_name[32];
-    snprintf(peer_name, sizeof peer_name, "%s", peer);
-    if (sent && pk_bus_vouches(peer_name)) {
-        bound.kind = sent->kind;
-        bound.id = sent->id;
-        bound.role = sent->role;
-        bound.vouched_by = peer_name;
-    } else {
-        bound.kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
-        bound.id = peer_name;
-    }
-    req->actor = &bound;
-    /* The database may have restarted: one reconnect per command. */
-    for (int attempt = 0; attempt < 2; attempt++) {
-        if (!*conn || PQstatus(*conn) != CONNECTION_OK) {
-            PQfinish(*conn);
-            *conn = PQconnectdb(self->conninfo);
+    s_worker_t *w = arg;
+    zsock_signal(pipe, 0);
+    for (;;) {
+        char *cmd = NULL;
+        void *p = NULL;
+        if (zsock_recv(pipe, "sp", &cmd, &p) != 0 || !cmd || strcmp(cmd, "JOBS") != 0) {
+            free(cmd);
+            break; /* $TERM */
         }
-        if (PQstatus(*conn) == CONNECTION_OK && s_execute(self, *conn, router, identity, req) == 0)
-            break;
-        PQfinish(*conn);
-        *conn = NULL;
+        free(cmd);
+        s_job_t *jobs = p;
+        s_with_connection(w, jobs, true);
+        s_with_connection(w, jobs, false);
+        int done = 0;
+        for (s_job_t *j = jobs; j; j = j->next)
+            done += j->done;
+        pk_metric_add(w->server->m_done, done);
+        zsock_send(pipe, "p", jobs);
     }
-    if (!*conn)
-        pk_log_error(self->cfg.log, "command server: database unavailable, request dropped (the caller retries)");
-    req->actor = sent; /* the unpacked message frees its own */
+    PQfinish(w->conn);
+}
+
+/* ---- the front ------------------------------------------------------------ */
+
+static void s_job_destroy(s_job_t *j)
+{
+    zframe_destroy(&j->identity);
+    if (j->req) {
+        j->req->actor = j->sent; /* the unpacked message frees its own */
+        pelukan__v1__command_request__free_unpacked(j->req, NULL);
+    }
+    free(j->answer);
+    free(j);
+}
+
+/* A job for a well-formed, authenticated request, the actor bound as the
+ * policy says (rpc.h: the sender's word about who acts is not taken); NULL
+ * for anything else. */
+static s_job_t *s_job_new(pk_rpc_server_t *self, zmsg_t *msg)
+{
+    zframe_t *identity = zmsg_pop(msg), *body = zmsg_pop(msg);
+    Pelukan__V1__CommandRequest *req =
+        body && zmsg_size(msg) == 0 ? pelukan__v1__command_request__unpack(NULL, zframe_size(body), zframe_data(body))
+                                    : NULL;
+    const char *peer = self->cfg.keys ? pk_bus_peer_of(body) : "plain";
+    if (!req || req->command_id.len != 16 || !peer) {
+        pk_metric_add(self->m_bad, 1);
+        pk_log_warn(self->cfg.log, "command server: %s request (%zu bytes) ignored",
+                    peer ? "malformed" : "unauthenticated", body ? zframe_size(body) : 0);
+        if (req)
+            pelukan__v1__command_request__free_unpacked(req, NULL);
+        zframe_destroy(&identity);
+        zframe_destroy(&body);
+        return NULL;
+    }
+    s_job_t *j = pk_calloc(1, sizeof *j);
+    j->identity = identity;
+    j->req = req;
+    snprintf(j->peer, sizeof j->peer, "%s", peer);
+    zframe_destroy(&body);
+    pk_hex(req->command_id.data, 16, j->id_hex);
+    j->sent = req->actor;
+    pelukan__v1__actor__init(&j->bound);
+    if (j->sent && pk_bus_vouches(j->peer)) {
+        j->bound.kind = j->sent->kind;
+        j->bound.id = j->sent->id;
+        j->bound.role = j->sent->role;
+        j->bound.vouched_by = j->peer;
+    } else {
+        j->bound.kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
+        j->bound.id = j->peer;
+    }
+    req->actor = &j->bound;
+    j->query = self->cfg.is_query && self->cfg.is_query(req);
+    return j;
+}
+
+/* Hands an idle worker its shard's waiting jobs, else any worker's, up to
+ * a batch. */
+static void s_feed(pk_rpc_server_t *self, s_worker_t *w)
+{
+    if (w->busy)
+        return;
+    s_job_t *head = NULL, **tail = &head;
+    for (int n = 0; n < self->batch_max; n++) {
+        s_job_t *j = zlist_pop(w->queue);
+        if (!j)
+            j = zlist_pop(self->any);
+        if (!j)
+            break;
+        j->next = NULL;
+        *tail = j;
+        tail = &j->next;
+    }
+    if (!head)
+        return;
+    w->busy = true;
+    zsock_send(w->actor, "sp", "JOBS", head);
+}
+
+static void s_enqueue(pk_rpc_server_t *self, s_job_t *j)
+{
+    if (zhashx_insert(self->in_flight, j->id_hex, j) != 0) {
+        pk_metric_add(self->m_repeats, 1);
+        pk_log_info(self->cfg.log, "command %s is still running: its repeat is dropped (the next gets the reply)",
+                    j->id_hex);
+        s_job_destroy(j);
+        return;
+    }
+    pk_metric_add(self->m_queued, 1);
+    int shard = self->cfg.shard ? self->cfg.shard(j->req) : -1;
+    if (shard >= 0) {
+        s_worker_t *w = &self->workers[shard % self->n_workers];
+        zlist_append(w->queue, j);
+        s_feed(self, w);
+        return;
+    }
+    zlist_append(self->any, j);
+    for (int i = 0; i < self->n_workers && zlist_size(self->any) > 0; i++)
+        s_feed(self, &self->workers[i]);
+}
+
+/* A worker's jobs back: their answers sent, the worker fed again. */
+static void s_returned(pk_rpc_server_t *self, zsock_t *router, s_worker_t *w)
+{
+    void *p = NULL;
+    if (zsock_recv(w->actor, "p", &p) != 0)
+        return;
+    w->busy = false;
+    for (s_job_t *j = p, *next; j; j = next) {
+        next = j->next;
+        if (j->answer) {
+            void *raw = zsock_resolve(router);
+            zmq_send(raw, zframe_data(j->identity), zframe_size(j->identity), ZMQ_SNDMORE);
+            zmq_send(raw, j->answer, j->answer_len, 0);
+        }
+        zhashx_delete(self->in_flight, j->id_hex);
+        s_job_destroy(j);
+    }
+    s_feed(self, w);
 }
 
 /* The command ROUTER, bound behind the ZAP handler's policy. */
@@ -237,40 +421,56 @@ static zsock_t *s_router(pk_rpc_server_t *self)
     return router;
 }
 
+/* At the end: each busy worker's jobs taken back (a worker finishes what
+ * it runs), then every job still waiting dropped (the callers repeat). */
+static void s_drain(pk_rpc_server_t *self)
+{
+    for (int i = 0; i < self->n_workers; i++) {
+        s_worker_t *w = &self->workers[i];
+        void *p = NULL;
+        if (w->busy && zsock_recv(w->actor, "p", &p) == 0)
+            for (s_job_t *j = p, *next; j; j = next) {
+                next = j->next;
+                s_job_destroy(j);
+            }
+        for (s_job_t *j; (j = zlist_pop(w->queue));)
+            s_job_destroy(j);
+        zactor_destroy(&w->actor);
+        zlist_destroy(&w->queue);
+    }
+    for (s_job_t *j; (j = zlist_pop(self->any));)
+        s_job_destroy(j);
+}
+
 static void s_server_actor(zsock_t *pipe, void *arg)
 {
     pk_rpc_server_t *self = arg;
     zsock_t *router = s_router(self);
     zpoller_t *poller = zpoller_new(pipe, router, NULL);
-    PGconn *conn = NULL;
+    for (int i = 0; i < self->n_workers; i++) {
+        s_worker_t *w = &self->workers[i];
+        w->queue = zlist_new();
+        w->actor = zactor_new(s_worker_actor, w);
+        zpoller_add(poller, w->actor);
+    }
     zsock_signal(pipe, 0);
     for (;;) {
         void *which = zpoller_wait(poller, -1);
         if (!which || which == pipe)
             break; /* $TERM or interrupted */
-        zmsg_t *msg = zmsg_recv(router);
-        if (!msg)
+        if (which != router) {
+            for (int i = 0; i < self->n_workers; i++)
+                if (which == self->workers[i].actor)
+                    s_returned(self, router, &self->workers[i]);
             continue;
-        zframe_t *identity = zmsg_pop(msg), *body = zmsg_pop(msg);
-        Pelukan__V1__CommandRequest *req =
-            body && zmsg_size(msg) == 0
-                ? pelukan__v1__command_request__unpack(NULL, zframe_size(body), zframe_data(body))
-                : NULL;
-        const char *peer = self->cfg.keys ? pk_bus_peer_of(body) : "plain";
-        if (!req || req->command_id.len != 16 || !peer) {
-            pk_metric_add(self->m_bad, 1);
-            pk_log_warn(self->cfg.log, "command server: %s request (%zu bytes) ignored",
-                        peer ? "malformed" : "unauthenticated", body ? zframe_size(body) : 0);
-        } else {
-            s_serve_request(self, &conn, router, identity, req, peer);
         }
-        if (req)
-            pelukan__v1__command_request__free_unpacked(req, NULL);
-        zframe_destroy(&identity);
-        zframe_destroy(&body);
+        zmsg_t *msg = zmsg_recv(router);
+        s_job_t *j = msg ? s_job_new(self, msg) : NULL;
         zmsg_destroy(&msg);
+        if (j)
+            s_enqueue(self, j);
     }
-    PQfinish(conn);
+    s_drain(self);
     zpoller_destroy(&poller);
     zsock_destroy(&router);
 }
@@ -283,8 +483,17 @@ pk_rpc_server_t *pk_rpc_server_new(const pk_rpc_server_config_t *cfg)
         self->cfg.max_msg_bytes = 1 << 20;
     self->conninfo = pk_strdup(cfg->conninfo);
     self->endpoint = pk_strdup(cfg->endpoint);
-    char labels[64];
-    snprintf(labels, sizeof labels, "service=\"%s\"", cfg->service);
+    self->n_workers = cfg->workers > 0 ? cfg->workers : 1;
+    self->batch_max = cfg->batch_max > 0 ? cfg->batch_max : 1;
+    self->workers = pk_calloc((size_t)self->n_workers, sizeof *self->workers);
+    for (int i = 0; i < self->n_workers; i++) {
+        s_worker_t *w = &self->workers[i];
+        w->server = self;
+        w->index = i;
+        w->arg = cfg->worker_arg ? cfg->worker_arg(cfg->handler_arg, i) : cfg->handler_arg;
+    }
+    self->any = zlist_new();
+    self->in_flight = zhashx_new();
     self->m_done = pk_metrics_counter(cfg->metrics, "pelukan_rpc_done_total", NULL, "commands executed");
     self->m_dedup = pk_metrics_counter(cfg->metrics, "pelukan_rpc_deduplicated_total", NULL,
                                        "retried commands answered with the stored reply");
@@ -292,6 +501,12 @@ pk_rpc_server_t *pk_rpc_server_new(const pk_rpc_server_config_t *cfg)
     self->m_failed = pk_metrics_counter(cfg->metrics, "pelukan_rpc_failed_total", NULL, "commands rolled back");
     self->m_late = pk_metrics_counter(cfg->metrics, "pelukan_rpc_deadline_exceeded_total", NULL,
                                       "commands that arrived after their deadline");
+    self->m_repeats = pk_metrics_counter(cfg->metrics, "pelukan_rpc_repeats_in_flight_total", NULL,
+                                         "repeats of a command still running, dropped");
+    self->m_queued = pk_metrics_counter(cfg->metrics, "pelukan_rpc_queued_total", NULL,
+                                        "requests queued for a worker (not a repeat of one still running)");
+    self->m_commits = pk_metrics_counter(cfg->metrics, "pelukan_rpc_commits_total", NULL,
+                                         "transactions of commands committed (several commands may share one)");
     self->actor = zactor_new(s_server_actor, self);
     return self;
 }
@@ -300,10 +515,14 @@ void pk_rpc_server_destroy(pk_rpc_server_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    zactor_destroy(&(*self_p)->actor);
-    free((*self_p)->conninfo);
-    free((*self_p)->endpoint);
-    free(*self_p);
+    pk_rpc_server_t *self = *self_p;
+    zactor_destroy(&self->actor);
+    zlist_destroy(&self->any);
+    zhashx_destroy(&self->in_flight);
+    free(self->workers);
+    free(self->conninfo);
+    free(self->endpoint);
+    free(self);
     *self_p = NULL;
 }
 

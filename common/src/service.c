@@ -258,6 +258,8 @@ static void s_start_bus(pk_service_t *svc)
             .reply_done = svc->def->command_done,
             .is_query = svc->def->command_is_query,
         };
+        if (svc->def->command_server)
+            svc->def->command_server(svc->state, &rs);
         svc->rpc = pk_rpc_server_new(&rs);
     }
 }

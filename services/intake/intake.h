@@ -16,6 +16,19 @@ typedef struct intake_dispatch intake_dispatch_t;
 typedef struct intake_approach intake_approach_t;
 typedef struct intake_throttle intake_throttle_t;
 
+/* One of the case owner's command workers (common/src/rpc.c: a thread with
+ * its own connection): the settings its commands read, and what is its
+ * own. */
+typedef struct {
+    const pk_log_t *log;
+    const pk_keyring_t *keys;
+    int retention_s;        /* closed cases are erased after this; 0: never (intake_erasure.c) */
+    int erasure_cooling_s;  /* an approved erasure waits this long */
+    int erasure_trust_days; /* no approval from an account changed by another this lately */
+    pk_arena_t *mem;        /* the reply's results, freed once it is sent */
+    pk_pg_stmts_t stmts;    /* prepared on the worker's connection */
+} intake_owner_t;
+
 typedef struct {
     pk_service_t *svc;
     const pk_log_t *log;
@@ -65,8 +78,9 @@ typedef struct {
      * calls into the streams. */
     unsigned sessions_epoch;
     const char *push_public_key;        /* Web Push's VAPID public key; "": no push (intake_push.c) */
-    pk_arena_t *cmd_mem;                /* the command thread's reply results (intake_contact.c) */
-    pk_pg_stmts_t cmd_stmts;            /* prepared on the command thread's connection */
+#define INTAKE_OWNERS_MAX 8
+    intake_owner_t owners[INTAKE_OWNERS_MAX]; /* the case owner's command workers (intake_contact.c) */
+    int nowners;                              /* PELUKAN_INTAKE_OWNER_WORKERS */
     pk_metric_t *m_requests, *m_reports, *m_otp_sent, *m_otp_failed, *m_rejected;
     pk_metric_t *m_otp_phone_alert; /* codes for one phone asked by many clients (review N4) */
 } intake_t;
@@ -141,8 +155,10 @@ void intake_reference_regions(pk_http_req_t *req, void *arg);
 /* Commands intake answers: contacts for notification (intake_contact.c). */
 int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg);
 void intake_command_done(Pelukan__V1__CommandReply *reply, void *arg);
+/* The case owner's workers, each with its intake_owner_t. */
+void intake_command_server(void *state, pk_rpc_server_config_t *cfg);
 /* GetPlace, from dispatch (intake_place.c). */
-int intake_place_get(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+int intake_place_get(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                      Pelukan__V1__CommandReply *reply);
 bool intake_command_is_query(const Pelukan__V1__CommandRequest *req);
 

@@ -19,24 +19,24 @@
 #include "pelukan/rpc.h"
 
 /* A sealed JSON value opened with the key `wrapped` wraps under `ctx`. */
-static json_t *s_open(intake_t *in, const char *ctx, const uint8_t *wrapped, bool known, const char *what,
+static json_t *s_open(intake_owner_t *o, const char *ctx, const uint8_t *wrapped, bool known, const char *what,
                       const uint8_t *sealed, size_t len)
 {
     uint8_t key[PK_DATAKEY_BYTES];
     json_t *v = NULL;
-    if (known && sealed && pk_datakey_unwrap(in->keys, ctx, wrapped, PK_WRAPPED_KEY_BYTES, key) == 0)
+    if (known && sealed && pk_datakey_unwrap(o->keys, ctx, wrapped, PK_WRAPPED_KEY_BYTES, key) == 0)
         v = intake_open_sealed(key, ctx, what, sealed, len);
     sodium_memzero(key, sizeof key);
     return v;
 }
 
-static char *s_str(intake_t *in, const json_t *obj, const char *field)
+static char *s_str(intake_owner_t *o, const json_t *obj, const char *field)
 {
     const char *v = json_string_value(json_object_get(obj, field));
-    return pk_arena_strdup(&in->cmd_mem, v ? v : "");
+    return pk_arena_strdup(&o->mem, v ? v : "");
 }
 
-int intake_brief_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+int intake_brief_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                          Pelukan__V1__CommandReply *reply)
 {
     static char *fields[] = {"address",    "desa",           "victim", "violence_forms", "perpetrator_relation",
@@ -44,27 +44,26 @@ int intake_brief_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandR
     if (!intake_actor_is(req, "companion"))
         return PK_RPC_FORBIDDEN(reply, "forbidden");
     intake_brief_row_t row;
-    int rc = pk_id_ok(req->case_id) ? intake_store_brief(conn, in, req->case_id, req->actor->id, &in->cmd_mem, &row)
-                                    : PK_ENOENT;
+    int rc =
+        pk_id_ok(req->case_id) ? intake_store_brief(conn, o, req->case_id, req->actor->id, &o->mem, &row) : PK_ENOENT;
     if (rc == PK_ENOENT)
         return PK_RPC_NOT_FOUND(reply, "case_not_found");
     /* The opening first, in the transaction that answers. */
-    if (rc != 0 || intake_store_access(conn, in, req->case_id, "companion_visit", req->actor->id) != 0 ||
-        pk_rpc_record_opening(conn, in->log, "intake", req, req->case_id, "companion_visit", NULL, fields,
+    if (rc != 0 || intake_store_access(conn, o, req->case_id, "companion_visit", req->actor->id) != 0 ||
+        pk_rpc_record_opening(conn, o->log, "intake", req, req->case_id, "companion_visit", NULL, fields,
                               PK_ARRAY_LEN(fields)) != 0)
         return PK_EDB;
     char case_ctx[64], rep_ctx[64];
     snprintf(case_ctx, sizeof case_ctx, "case:%s", row.case_id);
     snprintf(rep_ctx, sizeof rep_ctx, "reporter:%s", row.reporter_id);
     json_t *personal =
-        s_open(in, case_ctx, row.case_key, row.case_key_known, "personal", row.personal, row.personal_len);
-    json_t *safety =
-        s_open(in, rep_ctx, row.reporter_key, row.reporter_key_known, "safety", row.safety, row.safety_len);
-    Pelukan__V1__Brief *b = pk_arena_alloc(&in->cmd_mem, sizeof *b);
+        s_open(o, case_ctx, row.case_key, row.case_key_known, "personal", row.personal, row.personal_len);
+    json_t *safety = s_open(o, rep_ctx, row.reporter_key, row.reporter_key_known, "safety", row.safety, row.safety_len);
+    Pelukan__V1__Brief *b = pk_arena_alloc(&o->mem, sizeof *b);
     *b = row.plain;
-    b->address = s_str(in, personal, "address");
-    b->safe_hours = s_str(in, safety, "safe_hours");
-    b->safe_channel = s_str(in, safety, "safe_channel");
+    b->address = s_str(o, personal, "address");
+    b->safe_hours = s_str(o, safety, "safe_hours");
+    b->safe_channel = s_str(o, safety, "safe_channel");
     b->phone_monitored = json_is_true(json_object_get(safety, "phone_monitored"));
     json_decref(personal);
     json_decref(safety);

@@ -23,14 +23,33 @@
 
 void intake_command_done(Pelukan__V1__CommandReply *reply, void *arg)
 {
-    intake_t *in = arg;
+    intake_owner_t *o = arg;
     if (reply && reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_CONTACT && reply->contact->phone_e164)
         sodium_memzero(reply->contact->phone_e164, strlen(reply->contact->phone_e164));
     if (reply && reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_PLACE && reply->place->location) {
         sodium_memzero(&reply->place->location->lat, sizeof reply->place->location->lat);
         sodium_memzero(&reply->place->location->lon, sizeof reply->place->location->lon);
     }
-    pk_arena_free(&in->cmd_mem);
+    pk_arena_free(&o->mem);
+}
+
+static void *s_worker(void *state, int i)
+{
+    intake_t *in = state;
+    intake_owner_t *o = &in->owners[i];
+    *o = (intake_owner_t){.log = in->log,
+                          .keys = in->keys,
+                          .retention_s = in->retention_s,
+                          .erasure_cooling_s = in->erasure_cooling_s,
+                          .erasure_trust_days = in->erasure_trust_days};
+    return o;
+}
+
+void intake_command_server(void *state, pk_rpc_server_config_t *cfg)
+{
+    intake_t *in = state;
+    cfg->workers = in->nowners;
+    cfg->worker_arg = s_worker;
 }
 
 bool intake_command_is_query(const Pelukan__V1__CommandRequest *req)
@@ -41,11 +60,11 @@ bool intake_command_is_query(const Pelukan__V1__CommandRequest *req)
            req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING;
 }
 
-static int s_staff(PGconn *conn, intake_t *in, const Pelukan__V1__GetContact *g, Pelukan__V1__CommandReply *reply)
+static int s_staff(PGconn *conn, intake_owner_t *o, const Pelukan__V1__GetContact *g, Pelukan__V1__CommandReply *reply)
 {
-    Pelukan__V1__Contact *c = pk_arena_alloc(&in->cmd_mem, sizeof *c);
+    Pelukan__V1__Contact *c = pk_arena_alloc(&o->mem, sizeof *c);
     pelukan__v1__contact__init(c);
-    if (intake_store_staff_contact(conn, in, g->staff_id, g->role, &in->cmd_mem, c) != 0)
+    if (intake_store_staff_contact(conn, o, g->staff_id, g->role, &o->mem, c) != 0)
         return PK_EDB;
     c->locale = "id";
     reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_CONTACT;
@@ -54,20 +73,20 @@ static int s_staff(PGconn *conn, intake_t *in, const Pelukan__V1__GetContact *g,
 }
 
 /* The reporter's phone and safety choices, opened with her key. */
-static Pelukan__V1__Contact *s_reporter_open(intake_t *in, const intake_reporter_row_t *row, const uint8_t *key,
+static Pelukan__V1__Contact *s_reporter_open(intake_owner_t *o, const intake_reporter_row_t *row, const uint8_t *key,
                                              const char *ctx, const char *phone_ctx)
 {
-    Pelukan__V1__Contact *c = pk_arena_alloc(&in->cmd_mem, sizeof *c);
+    Pelukan__V1__Contact *c = pk_arena_alloc(&o->mem, sizeof *c);
     pelukan__v1__contact__init(c);
-    char *phone = pk_arena_alloc(&in->cmd_mem, row->phone_len + 1);
+    char *phone = pk_arena_alloc(&o->mem, row->phone_len + 1);
     if (row->phone_len > PK_SEAL_OVERHEAD && row->phone_len <= 128 &&
         pk_open(key, phone_ctx, row->phone, row->phone_len, (uint8_t *)phone) == 0)
         c->phone_e164 = phone;
     json_t *safety = intake_open_sealed(key, ctx, "safety", row->safety, row->safety_len);
     const char *hours = json_string_value(json_object_get(safety, "safe_hours"));
     const char *channel = json_string_value(json_object_get(safety, "safe_channel"));
-    c->safe_hours = pk_arena_strdup(&in->cmd_mem, hours ? hours : "");
-    c->safe_channel = pk_arena_strdup(&in->cmd_mem, channel ? channel : "");
+    c->safe_hours = pk_arena_strdup(&o->mem, hours ? hours : "");
+    c->safe_channel = pk_arena_strdup(&o->mem, channel ? channel : "");
     c->phone_monitored = json_is_true(json_object_get(safety, "phone_monitored"));
     c->locale = "id";
     json_decref(safety);
@@ -75,19 +94,19 @@ static Pelukan__V1__Contact *s_reporter_open(intake_t *in, const intake_reporter
 }
 
 /* The opening is recorded, with the message it serves (N11). */
-static int s_reporter_opened(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req)
+static int s_reporter_opened(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req)
 {
     char *fields[] = {"reporter_phone", "contact_safety"};
     char ref[96];
     snprintf(ref, sizeof ref, "message:%s:%s", req->get_contact->message_id, req->get_contact->template_code);
-    return pk_rpc_record_opening(conn, in->log, "intake", req, req->case_id, "notification", ref, fields, 2);
+    return pk_rpc_record_opening(conn, o->log, "intake", req, req->case_id, "notification", ref, fields, 2);
 }
 
-static int s_reporter(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+static int s_reporter(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                       Pelukan__V1__CommandReply *reply)
 {
     intake_reporter_row_t row;
-    int rc = intake_store_case_reporter(conn, in, req->case_id, &in->cmd_mem, &row);
+    int rc = intake_store_case_reporter(conn, o, req->case_id, &o->mem, &row);
     if (rc == PK_ENOENT)
         return PK_RPC_NOT_FOUND(reply, "case_not_found");
     if (rc != 0)
@@ -96,11 +115,11 @@ static int s_reporter(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequ
     snprintf(ctx, sizeof ctx, "reporter:%s", row.reporter_id);
     snprintf(phone_ctx, sizeof phone_ctx, "%s:phone", ctx);
     uint8_t key[PK_DATAKEY_BYTES];
-    if (!row.key_known || pk_datakey_unwrap(in->keys, ctx, row.key, sizeof row.key, key) != 0)
+    if (!row.key_known || pk_datakey_unwrap(o->keys, ctx, row.key, sizeof row.key, key) != 0)
         return PK_RPC_NOT_FOUND(reply, "contact_erased");
-    Pelukan__V1__Contact *c = s_reporter_open(in, &row, key, ctx, phone_ctx);
+    Pelukan__V1__Contact *c = s_reporter_open(o, &row, key, ctx, phone_ctx);
     sodium_memzero(key, sizeof key);
-    if (s_reporter_opened(conn, in, req) != 0)
+    if (s_reporter_opened(conn, o, req) != 0)
         return PK_EDB;
     reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_CONTACT;
     reply->contact = c;
@@ -108,12 +127,12 @@ static int s_reporter(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequ
 }
 
 /* GetContact: notification asks, to send a message. */
-static int s_get_contact(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+static int s_get_contact(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                          Pelukan__V1__CommandReply *reply)
 {
     const Pelukan__V1__GetContact *g = req->get_contact;
     if (g->staff_id[0] || g->role[0])
-        return s_staff(conn, in, g, reply);
+        return s_staff(conn, o, g, reply);
     /* A reporter's phone is opened to send one of the reporter's messages,
      * named with its id, and for nothing else (security review N11). */
     static const char *const reporter_templates[] = {"case_update", "case_update_safe", NULL};
@@ -123,7 +142,7 @@ static int s_get_contact(PGconn *conn, intake_t *in, const Pelukan__V1__CommandR
         return PK_RPC_INVALID(reply, "template_code");
     if (!pk_id_ok(g->message_id))
         return PK_RPC_INVALID(reply, "message_id");
-    return s_reporter(conn, in, req, reply);
+    return s_reporter(conn, o, req, reply);
 }
 
 /* The command from its one peer: the server bound the actor of a command
@@ -142,34 +161,34 @@ static bool s_from_edge(const Pelukan__V1__CommandRequest *req)
 
 int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg)
 {
-    intake_t *in = arg;
+    intake_owner_t *o = arg;
     switch (req->command_case) {
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CONTACT:
-        return s_from(req, "notification") ? s_get_contact(conn, in, req, reply)
+        return s_from(req, "notification") ? s_get_contact(conn, o, req, reply)
                                            : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_PLACE:
-        return s_from(req, "dispatch") ? intake_place_get(conn, in, req, reply)
+        return s_from(req, "dispatch") ? intake_place_get(conn, o, req, reply)
                                        : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_CASE_STEP:
-        return s_from_edge(req) ? intake_desk_step(conn, in, req, reply) : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
+        return s_from_edge(req) ? intake_desk_step(conn, o, req, reply) : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_ERASE_CASE:
-        return s_from_edge(req) ? intake_erasure_command(conn, in, req, reply)
+        return s_from_edge(req) ? intake_erasure_command(conn, o, req, reply)
                                 : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_MANAGE_ACCOUNT:
-        return s_from_edge(req) ? intake_accounts_command(conn, in, req, reply)
+        return s_from_edge(req) ? intake_accounts_command(conn, o, req, reply)
                                 : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_DUTY:
-        return s_from_edge(req) ? intake_duty_command(conn, in, req, reply)
+        return s_from_edge(req) ? intake_duty_command(conn, o, req, reply)
                                 : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_REPORTS:
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_REPORT:
-        return s_from_edge(req) ? intake_reporter_command(conn, in, req, reply)
+        return s_from_edge(req) ? intake_reporter_command(conn, o, req, reply)
                                 : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_OPEN_NOTES:
-        return s_from_edge(req) ? intake_notes_command(conn, in, req, reply)
+        return s_from_edge(req) ? intake_notes_command(conn, o, req, reply)
                                 : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_BRIEF:
-        return s_from_edge(req) ? intake_brief_command(conn, in, req, reply)
+        return s_from_edge(req) ? intake_brief_command(conn, o, req, reply)
                                 : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING:
         return pk_rpc_pong(req, reply);

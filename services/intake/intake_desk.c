@@ -85,40 +85,40 @@ static bool s_actor_may(const Pelukan__V1__CommandRequest *req)
 }
 
 /* A refusal about the case's state: the state it is in (and the one asked). */
-static int s_conflict(intake_t *in, Pelukan__V1__CommandReply *reply, const char *code, const char *state,
+static int s_conflict(intake_owner_t *o, Pelukan__V1__CommandReply *reply, const char *code, const char *state,
                       const char *to)
 {
-    intake_reply_detail(in, reply, "state", state);
+    intake_reply_detail(o, reply, "state", state);
     if (to)
-        intake_reply_detail(in, reply, "to", to);
+        intake_reply_detail(o, reply, "to", to);
     return PK_RPC_CONFLICT(reply, code);
 }
 
 #define S_DETAILS_MAX 4 /* details a refusal may carry */
 
-void intake_reply_detail(intake_t *in, Pelukan__V1__CommandReply *reply, const char *field, const char *value)
+void intake_reply_detail(intake_owner_t *o, Pelukan__V1__CommandReply *reply, const char *field, const char *value)
 {
     if (!reply->error_details)
-        reply->error_details = pk_arena_alloc(&in->cmd_mem, S_DETAILS_MAX * sizeof *reply->error_details);
+        reply->error_details = pk_arena_alloc(&o->mem, S_DETAILS_MAX * sizeof *reply->error_details);
     if (reply->n_error_details >= S_DETAILS_MAX)
         return;
-    Pelukan__V1__CommandReply__Detail *d = pk_arena_alloc(&in->cmd_mem, sizeof *d);
+    Pelukan__V1__CommandReply__Detail *d = pk_arena_alloc(&o->mem, sizeof *d);
     pelukan__v1__command_reply__detail__init(d);
-    d->field = pk_arena_strdup(&in->cmd_mem, field);
-    d->value = pk_arena_strdup(&in->cmd_mem, value);
+    d->field = pk_arena_strdup(&o->mem, field);
+    d->value = pk_arena_strdup(&o->mem, value);
     reply->error_details[reply->n_error_details++] = d;
 }
 
 /* True when the reporter may be called now: her safe hours, not only in
  * the app, her phone not watched. Her choices are opened here and never
  * leave this function. */
-static bool s_safe_to_call(intake_t *in, const intake_desk_case_t *c)
+static bool s_safe_to_call(intake_owner_t *o, const intake_desk_case_t *c)
 {
     char ctx[64];
     snprintf(ctx, sizeof ctx, "reporter:%s", c->reporter_id);
     uint8_t key[PK_DATAKEY_BYTES];
     json_t *safety = NULL;
-    if (c->reporter_key_len && pk_datakey_unwrap(in->keys, ctx, c->reporter_key, c->reporter_key_len, key) == 0)
+    if (c->reporter_key_len && pk_datakey_unwrap(o->keys, ctx, c->reporter_key, c->reporter_key_len, key) == 0)
         safety = intake_open_sealed(key, ctx, "safety", c->safety, c->safety_len);
     sodium_memzero(key, sizeof key);
     const char *hours = json_string_value(json_object_get(safety, "safe_hours"));
@@ -132,17 +132,17 @@ static bool s_safe_to_call(intake_t *in, const intake_desk_case_t *c)
 /* Whether the step may be taken on the case as it is; refusals fill the
  * reply (reply->status set). `override` is set when a call goes ahead
  * outside the reporter's safe choices. */
-static void s_check(intake_t *in, const Pelukan__V1__CommandRequest *req, const s_step_t *st,
+static void s_check(intake_owner_t *o, const Pelukan__V1__CommandRequest *req, const s_step_t *st,
                     const intake_desk_case_t *c, Pelukan__V1__CommandReply *reply, bool *override)
 {
     *override = false;
     if (st->kind && strcmp(st->kind, "call") == 0 && strcmp(c->state, "submitted") != 0) {
-        (void)s_conflict(in, reply, "invalid_transition", c->state, NULL);
+        (void)s_conflict(o, reply, "invalid_transition", c->state, NULL);
     } else if (st->to && !intake_transition_allowed(c->state, st->to)) {
-        (void)s_conflict(in, reply, "invalid_transition", c->state, st->to);
+        (void)s_conflict(o, reply, "invalid_transition", c->state, st->to);
     } else if (req->case_step->step == S_STEP(VERIFY) && !c->call_reached) {
         (void)PK_RPC_CONFLICT(reply, "call_required");
-    } else if (st->kind && strcmp(st->kind, "call") == 0 && !s_safe_to_call(in, c)) {
+    } else if (st->kind && strcmp(st->kind, "call") == 0 && !s_safe_to_call(o, c)) {
         if (!req->case_step->override_reason[0])
             (void)PK_RPC_CONFLICT(reply, "unsafe_call_time");
         *override = true;
@@ -151,13 +151,13 @@ static void s_check(intake_t *in, const Pelukan__V1__CommandRequest *req, const 
 
 /* The note's text (and a call's reason to override) sealed with the case's
  * key; NULL when the case has no key (erased). Caller frees. */
-static char *s_sealed_note(intake_t *in, const char *case_id, const intake_desk_case_t *c, const char *text,
+static char *s_sealed_note(intake_owner_t *o, const char *case_id, const intake_desk_case_t *c, const char *text,
                            const char *override_reason)
 {
     char ctx[64];
     snprintf(ctx, sizeof ctx, "case:%s", case_id);
     uint8_t key[PK_DATAKEY_BYTES];
-    if (!c->case_key_len || pk_datakey_unwrap(in->keys, ctx, c->case_key, c->case_key_len, key) != 0)
+    if (!c->case_key_len || pk_datakey_unwrap(o->keys, ctx, c->case_key, c->case_key_len, key) != 0)
         return NULL;
     json_t *v = json_pack("{s:s?, s:s?}", "text", text, "override_reason", override_reason);
     char *hex = intake_seal_json(key, ctx, "note", v);
@@ -168,7 +168,7 @@ static char *s_sealed_note(intake_t *in, const char *case_id, const intake_desk_
 
 /* The step's events: a call's outcome or the case it repeats, then the
  * state change (none when the state stays). */
-static int s_events(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req, const s_step_t *st,
+static int s_events(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req, const s_step_t *st,
                     const char *from)
 {
     Pelukan__V1__Envelope env;
@@ -187,7 +187,7 @@ static int s_events(PGconn *conn, intake_t *in, const Pelukan__V1__CommandReques
             env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_MARKED_DUPLICATE;
             env.case_marked_duplicate = &dup;
         }
-        if (pk_outbox_add(conn, in->log, &env) != 0)
+        if (pk_outbox_add(conn, o->log, &env) != 0)
             return PK_EDB;
     }
     if (!st->to)
@@ -199,12 +199,12 @@ static int s_events(PGconn *conn, intake_t *in, const Pelukan__V1__CommandReques
     ch.reason_code = (char *)st->reason;
     env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_STATE_CHANGED;
     env.case_state_changed = &ch;
-    return pk_outbox_add(conn, in->log, &env) == 0 ? 0 : PK_EDB;
+    return pk_outbox_add(conn, o->log, &env) == 0 ? 0 : PK_EDB;
 }
 
 /* The step written: the case row, the timeline (its own entry, then the
  * state entered), the sealed note, the events; the reply. */
-static int s_write(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req, const s_step_t *st,
+static int s_write(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req, const s_step_t *st,
                    const intake_desk_case_t *c, const char *sealed, Pelukan__V1__CommandReply *reply)
 {
     const Pelukan__V1__CaseStep *cs = req->case_step;
@@ -216,32 +216,32 @@ static int s_write(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest
                                .duplicate_of = cs->step == S_STEP(DUPLICATE) ? cs->of : NULL};
     char state[16];
     int attempts = 0;
-    int rc = intake_store_desk_change(conn, in, &ch, state, &attempts);
+    int rc = intake_store_desk_change(conn, o, &ch, state, &attempts);
     if (rc == 0 && st->kind)
-        rc = intake_store_timeline(conn, in, req->case_id, st->kind, c->state, st->outcome, staff);
+        rc = intake_store_timeline(conn, o, req->case_id, st->kind, c->state, st->outcome, staff);
     if (rc == 0 && st->to)
-        rc = intake_store_timeline(conn, in, req->case_id, "state", st->to, st->reason, staff);
+        rc = intake_store_timeline(conn, o, req->case_id, "state", st->to, st->reason, staff);
     if (rc == 0 && st->kind)
-        rc = intake_store_note(conn, in, req->case_id, staff, st->kind, st->outcome, sealed);
+        rc = intake_store_note(conn, o, req->case_id, staff, st->kind, st->outcome, sealed);
     if (rc == 0)
-        rc = s_events(conn, in, req, st, c->state);
+        rc = s_events(conn, o, req, st, c->state);
     if (rc != 0)
         return PK_EDB;
-    Pelukan__V1__CaseStatus *out = pk_arena_alloc(&in->cmd_mem, sizeof *out);
+    Pelukan__V1__CaseStatus *out = pk_arena_alloc(&o->mem, sizeof *out);
     pelukan__v1__case_status__init(out);
-    out->case_id = pk_arena_strdup(&in->cmd_mem, req->case_id);
-    out->state = pk_arena_strdup(&in->cmd_mem, state);
+    out->case_id = pk_arena_strdup(&o->mem, req->case_id);
+    out->state = pk_arena_strdup(&o->mem, state);
     out->call_attempts = attempts;
     reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_CASE_STATUS;
     reply->case_status = out;
     return 0;
 }
 
-int intake_desk_step(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+int intake_desk_step(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                      Pelukan__V1__CommandReply *reply)
 {
     if (req->case_step->step == S_STEP(REACH_REQUEST) || req->case_step->step == S_STEP(REACH_DONE))
-        return intake_reach_step(conn, in, req, reply);
+        return intake_reach_step(conn, o, req, reply);
     s_step_t st;
     const char *bad = s_step_of(req, &st);
     if (bad)
@@ -249,29 +249,28 @@ int intake_desk_step(PGconn *conn, intake_t *in, const Pelukan__V1__CommandReque
     if (!s_actor_may(req))
         return PK_RPC_FORBIDDEN(reply, "forbidden");
     bool exists = false;
-    if (req->case_step->step == S_STEP(DUPLICATE) && intake_store_case_exists(conn, in, req->case_step->of, &exists))
+    if (req->case_step->step == S_STEP(DUPLICATE) && intake_store_case_exists(conn, o, req->case_step->of, &exists))
         return PK_EDB;
     if (req->case_step->step == S_STEP(DUPLICATE) && !exists)
         return PK_RPC_INVALID(reply, "of");
     intake_desk_case_t c;
-    int rc = pk_id_ok(req->case_id) ? intake_store_desk_case(conn, in, req->case_id, &c) : PK_ENOENT;
+    int rc = pk_id_ok(req->case_id) ? intake_store_desk_case(conn, o, req->case_id, &c) : PK_ENOENT;
     if (rc == PK_ENOENT || (rc == 0 && req->case_step->step == S_STEP(WITHDRAW) &&
                             strcmp(c.reporter_id, req->actor->id) != 0)) /* hers only */
         return PK_RPC_NOT_FOUND(reply, "not_found");
     if (rc != 0)
         return rc;
     bool override;
-    s_check(in, req, &st, &c, reply, &override);
+    s_check(o, req, &st, &c, reply, &override);
     if (reply->status)
         return 0; /* refused: nothing written */
     if (override)
-        pk_log_write(in->log, PK_LOG_INFO, req->correlation_id,
+        pk_log_write(o->log, PK_LOG_INFO, req->correlation_id,
                      "case %s: call outside the reporter's safe choices, overridden by staff %s", req->case_id,
                      req->actor->id);
-    char *sealed = st.kind
-                       ? s_sealed_note(in, req->case_id, &c, st.text, override ? req->case_step->override_reason : NULL)
-                       : NULL;
-    rc = s_write(conn, in, req, &st, &c, sealed, reply);
+    char *sealed =
+        st.kind ? s_sealed_note(o, req->case_id, &c, st.text, override ? req->case_step->override_reason : NULL) : NULL;
+    rc = s_write(conn, o, req, &st, &c, sealed, reply);
     free(sealed);
     return rc;
 }

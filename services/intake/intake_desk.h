@@ -22,39 +22,39 @@ static inline bool intake_actor_is(const Pelukan__V1__CommandRequest *req, const
 
 /* Adds `field` -> `value` (a code, never personal data) to a refusal's
  * details, in the command thread's arena. */
-void intake_reply_detail(intake_t *in, Pelukan__V1__CommandReply *reply, const char *field, const char *value);
+void intake_reply_detail(intake_owner_t *o, Pelukan__V1__CommandReply *reply, const char *field, const char *value);
 
 /* A pk_rpc_handler_fn for CaseStep, from the edge (its actor vouched for). */
-int intake_desk_step(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+int intake_desk_step(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                      Pelukan__V1__CommandReply *reply);
 
 /* CaseStep's REACH_REQUEST and REACH_DONE (intake_reach.c). */
-int intake_reach_step(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+int intake_reach_step(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                       Pelukan__V1__CommandReply *reply);
 
 /* EraseCase: the erasure of a case, from the edge (a supervisor) or
  * intake's own timer (the sweep) (intake_erasure.c). */
-int intake_erasure_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+int intake_erasure_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                            Pelukan__V1__CommandReply *reply);
 
 /* ManageAccount: the staff accounts, from the edge (intake_accounts.c). */
-int intake_accounts_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+int intake_accounts_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                             Pelukan__V1__CommandReply *reply);
 
 /* Duty: an admin's duty, read or set (intake_duty.c). */
-int intake_duty_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+int intake_duty_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                         Pelukan__V1__CommandReply *reply);
 
 /* ListReports: a reporter's own reports (intake_reporter.c). */
-int intake_reporter_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+int intake_reporter_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                             Pelukan__V1__CommandReply *reply);
 
 /* OpenNotes: the case's sealed notes read back (intake_notes.c). */
-int intake_notes_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+int intake_notes_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                          Pelukan__V1__CommandReply *reply);
 
 /* GetBrief: the companion's brief of her case (intake_brief.c). */
-int intake_brief_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+int intake_brief_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                          Pelukan__V1__CommandReply *reply);
 
 #endif

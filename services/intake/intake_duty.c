@@ -14,7 +14,7 @@
 #include "pelukan/rpc.h"
 
 /* Her own change as an event. */
-static int s_changed(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req, bool on_duty)
+static int s_changed(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req, bool on_duty)
 {
     Pelukan__V1__Envelope env;
     Pelukan__V1__Actor actor;
@@ -27,12 +27,13 @@ static int s_changed(PGconn *conn, intake_t *in, const Pelukan__V1__CommandReque
                         : PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_OFF_DUTY;
     env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_STAFF_ACCOUNT_CHANGED;
     env.staff_account_changed = &ev;
-    return pk_outbox_add(conn, in->log, &env) == 0 ? 0 : PK_EDB;
+    return pk_outbox_add(conn, o->log, &env) == 0 ? 0 : PK_EDB;
 }
 
 /* Sets her duty: the number is asked whenever she goes on duty (the
  * alerts go to the number she carries that day). */
-static int s_set(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply)
+static int s_set(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
+                 Pelukan__V1__CommandReply *reply)
 {
     const Pelukan__V1__Duty *d = req->duty;
     char phone[24] = "";
@@ -40,24 +41,24 @@ static int s_set(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *
         return PK_RPC_FORBIDDEN(reply, "forbidden");
     if ((d->on_duty && !d->phone[0]) || (d->phone[0] && pk_phone_normalize(d->phone, phone) != 0))
         return PK_RPC_INVALID(reply, "phone");
-    if (intake_store_duty_set(conn, in, req->actor->id, d->on_duty, phone) != 0 ||
-        s_changed(conn, in, req, d->on_duty) != 0)
+    if (intake_store_duty_set(conn, o, req->actor->id, d->on_duty, phone) != 0 ||
+        s_changed(conn, o, req, d->on_duty) != 0)
         return PK_EDB;
     return 0;
 }
 
-int intake_duty_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+int intake_duty_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                         Pelukan__V1__CommandReply *reply)
 {
     bool set = req->duty->step == PELUKAN__V1__DUTY__STEP__STEP_SET;
     if (!intake_actor_is(req, "admin") && !intake_actor_is(req, "supervisor"))
         return PK_RPC_FORBIDDEN(reply, "forbidden");
-    int rc = set ? s_set(conn, in, req, reply) : 0;
+    int rc = set ? s_set(conn, o, req, reply) : 0;
     if (rc != 0 || reply->status)
         return rc;
-    Pelukan__V1__DutyStatus *out = pk_arena_alloc(&in->cmd_mem, sizeof *out);
+    Pelukan__V1__DutyStatus *out = pk_arena_alloc(&o->mem, sizeof *out);
     pelukan__v1__duty_status__init(out);
-    rc = intake_store_duty(conn, in, req->actor->id, &in->cmd_mem, out);
+    rc = intake_store_duty(conn, o, req->actor->id, &o->mem, out);
     if (rc == PK_ENOENT)
         return PK_RPC_NOT_FOUND(reply, "not_found");
     if (rc != 0)

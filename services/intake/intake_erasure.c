@@ -31,13 +31,13 @@
 #define S_STEP(name) PELUKAN__V1__ERASE_CASE__STEP__STEP_##name
 #define S_SWEEP_MAX  25 /* erasures of each kind in one sweep's transaction */
 
-static Pelukan__V1__Erasure *s_reply(intake_t *in, Pelukan__V1__CommandReply *reply, const char *id,
+static Pelukan__V1__Erasure *s_reply(intake_owner_t *o, Pelukan__V1__CommandReply *reply, const char *id,
                                      const char *case_id, const char *state)
 {
-    Pelukan__V1__Erasure *e = pk_arena_alloc(&in->cmd_mem, sizeof *e);
+    Pelukan__V1__Erasure *e = pk_arena_alloc(&o->mem, sizeof *e);
     pelukan__v1__erasure__init(e);
-    e->erasure_id = pk_arena_strdup(&in->cmd_mem, id);
-    e->case_id = pk_arena_strdup(&in->cmd_mem, case_id);
+    e->erasure_id = pk_arena_strdup(&o->mem, id);
+    e->case_id = pk_arena_strdup(&o->mem, case_id);
     e->state = (char *)state;
     reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_ERASURE;
     reply->erasure = e;
@@ -45,19 +45,19 @@ static Pelukan__V1__Erasure *s_reply(intake_t *in, Pelukan__V1__CommandReply *re
 }
 
 /* A line of the command's log, with its request's correlation id. */
-#define s_log(in, req, ...) pk_log_write((in)->log, PK_LOG_INFO, (req)->correlation_id, __VA_ARGS__)
+#define s_log(o, req, ...) pk_log_write((o)->log, PK_LOG_INFO, (req)->correlation_id, __VA_ARGS__)
 
 /* Runs erasure `e` if it is still due: the case deleted, its events in the
  * outbox redacted, and CaseErased by its approver (a supervisor, or the
  * retention: a rule). */
-static int s_erase(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req, const intake_erasure_due_t *e,
-                   bool *erased)
+static int s_erase(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
+                   const intake_erasure_due_t *e, bool *erased)
 {
-    if (intake_store_erase(conn, in, e->id, erased) != 0)
+    if (intake_store_erase(conn, o, e->id, erased) != 0)
         return PK_EDB;
     if (!*erased)
         return 0;
-    if (pk_outbox_redact_case(conn, in->log, "intake", e->case_id) != 0)
+    if (pk_outbox_redact_case(conn, o->log, "intake", e->case_id) != 0)
         return PK_EDB;
     bool rule = strcmp(e->approved_by, "retention") == 0;
     Pelukan__V1__Actor actor = PELUKAN__V1__ACTOR__INIT;
@@ -72,12 +72,12 @@ static int s_erase(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest
     ce.legal_basis_code = (char *)e->reason_code;
     env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_ERASED;
     env.case_erased = &ce;
-    s_log(in, req, "case %s erased (%s)", e->case_id, e->reason_code);
-    return pk_outbox_add(conn, in->log, &env) == 0 ? 0 : PK_EDB;
+    s_log(o, req, "case %s erased (%s)", e->case_id, e->reason_code);
+    return pk_outbox_add(conn, o->log, &env) == 0 ? 0 : PK_EDB;
 }
 
 /* REQUEST: a supervisor asks; one open request per case. */
-static int s_request(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+static int s_request(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                      Pelukan__V1__CommandReply *reply)
 {
     if (!pk_code_in(req->erase_case->reason_code, intake_erasure_reasons))
@@ -85,19 +85,19 @@ static int s_request(PGconn *conn, intake_t *in, const Pelukan__V1__CommandReque
     char id[PK_ID_HEX_LEN + 1];
     pk_id_new(id);
     bool asked = false;
-    int rc = intake_store_erasure_ask(conn, in, req->case_id, id, req->erase_case->reason_code, req->actor->id, &asked);
+    int rc = intake_store_erasure_ask(conn, o, req->case_id, id, req->erase_case->reason_code, req->actor->id, &asked);
     if (rc == PK_ENOENT)
         return PK_RPC_NOT_FOUND(reply, "not_found");
     if (rc != 0)
         return rc;
     if (!asked)
         return PK_RPC_CONFLICT(reply, "erasure_pending");
-    s_reply(in, reply, id, req->case_id, "awaiting_approval");
+    s_reply(o, reply, id, req->case_id, "awaiting_approval");
     return 0;
 }
 
 /* Whether the actor may approve `row`; a refusal fills the reply. */
-static bool s_may_approve(intake_t *in, const Pelukan__V1__CommandRequest *req, const intake_erasure_row_t *row,
+static bool s_may_approve(intake_owner_t *o, const Pelukan__V1__CommandRequest *req, const intake_erasure_row_t *row,
                           Pelukan__V1__CommandReply *reply)
 {
     if (strcmp(row->requested_by, req->actor->id) == 0) {
@@ -111,24 +111,24 @@ static bool s_may_approve(intake_t *in, const Pelukan__V1__CommandRequest *req, 
     if (!row->untrusted)
         return true;
     char days[16];
-    snprintf(days, sizeof days, "%d", in->erasure_trust_days);
-    intake_reply_detail(in, reply, "trust_days", days);
+    snprintf(days, sizeof days, "%d", o->erasure_trust_days);
+    intake_reply_detail(o, reply, "trust_days", days);
     (void)PK_RPC_FORBIDDEN(reply, "approver_not_trusted_yet");
     return false;
 }
 
 /* APPROVE: a second supervisor; it runs after the cooling-off time (at
  * once without one), every supervisor told by ErasureScheduled. */
-static int s_approve(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+static int s_approve(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                      const intake_erasure_row_t *found, Pelukan__V1__CommandReply *reply)
 {
     const char *id = req->erase_case->erasure_id;
     intake_erasure_row_t row = *found;
-    if (!s_may_approve(in, req, &row, reply))
+    if (!s_may_approve(o, req, &row, reply))
         return 0;
-    if (intake_store_erasure_approve(conn, in, id, req->actor->id, in->erasure_cooling_s) != 0)
+    if (intake_store_erasure_approve(conn, o, id, req->actor->id, o->erasure_cooling_s) != 0)
         return PK_EDB;
-    uint64_t run_at_us = pk_now_us() + (uint64_t)in->erasure_cooling_s * 1000000u;
+    uint64_t run_at_us = pk_now_us() + (uint64_t)o->erasure_cooling_s * 1000000u;
     Pelukan__V1__Envelope env;
     Pelukan__V1__Actor actor;
     uint8_t eid[16];
@@ -139,32 +139,32 @@ static int s_approve(PGconn *conn, intake_t *in, const Pelukan__V1__CommandReque
     ev.reason_code = row.reason_code;
     env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_ERASURE_SCHEDULED;
     env.erasure_scheduled = &ev;
-    if (pk_outbox_add(conn, in->log, &env) != 0)
+    if (pk_outbox_add(conn, o->log, &env) != 0)
         return PK_EDB;
-    s_log(in, req, "erasure of case %s approved by staff %s", row.case_id, req->actor->id);
-    if (in->erasure_cooling_s == 0) {
+    s_log(o, req, "erasure of case %s approved by staff %s", row.case_id, req->actor->id);
+    if (o->erasure_cooling_s == 0) {
         intake_erasure_due_t due = {.approved_by = ""};
         snprintf(due.id, sizeof due.id, "%s", id);
         snprintf(due.case_id, sizeof due.case_id, "%s", row.case_id);
         snprintf(due.reason_code, sizeof due.reason_code, "%s", row.reason_code);
         snprintf(due.approved_by, sizeof due.approved_by, "%s", req->actor->id);
         bool erased;
-        if (s_erase(conn, in, req, &due, &erased) != 0)
+        if (s_erase(conn, o, req, &due, &erased) != 0)
             return PK_EDB;
     }
-    s_reply(in, reply, id, row.case_id, "scheduled")->run_at_us = run_at_us;
+    s_reply(o, reply, id, row.case_id, "scheduled")->run_at_us = run_at_us;
     return 0;
 }
 
 /* STOP: any supervisor, before it ran. */
-static int s_stop(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req, const intake_erasure_row_t *found,
-                  Pelukan__V1__CommandReply *reply)
+static int s_stop(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
+                  const intake_erasure_row_t *found, Pelukan__V1__CommandReply *reply)
 {
     const char *id = req->erase_case->erasure_id;
     intake_erasure_row_t row = *found;
     if (row.over)
         return PK_RPC_CONFLICT(reply, "erasure_over");
-    if (intake_store_erasure_stop(conn, in, id, req->actor->id) != 0)
+    if (intake_store_erasure_stop(conn, o, id, req->actor->id) != 0)
         return PK_EDB;
     Pelukan__V1__Envelope env;
     Pelukan__V1__Actor actor;
@@ -174,28 +174,28 @@ static int s_stop(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest 
     ev.erasure_id = (char *)id;
     env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_ERASURE_STOPPED;
     env.erasure_stopped = &ev;
-    if (pk_outbox_add(conn, in->log, &env) != 0)
+    if (pk_outbox_add(conn, o->log, &env) != 0)
         return PK_EDB;
-    s_log(in, req, "erasure %s stopped by staff %s", id, req->actor->id);
-    s_reply(in, reply, id, row.case_id, "stopped");
+    s_log(o, req, "erasure %s stopped by staff %s", id, req->actor->id);
+    s_reply(o, reply, id, row.case_id, "stopped");
     return 0;
 }
 
 /* The retention's erasures: cases that ended long enough ago. */
-static int s_retention(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req, int *erased, bool *more)
+static int s_retention(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req, int *erased, bool *more)
 {
     char ids[S_SWEEP_MAX][PK_ID_HEX_LEN + 1];
     int n = 0;
-    if (in->retention_s <= 0)
+    if (o->retention_s <= 0)
         return 0;
-    if (intake_store_cases_expired(conn, in, in->retention_s, ids, S_SWEEP_MAX, &n) != 0)
+    if (intake_store_cases_expired(conn, o, o->retention_s, ids, S_SWEEP_MAX, &n) != 0)
         return PK_EDB;
     for (int i = 0; i < n; i++) {
         intake_erasure_due_t e = {.reason_code = "retention", .approved_by = "retention"};
         pk_id_new(e.id);
         snprintf(e.case_id, sizeof e.case_id, "%.32s", ids[i]);
         bool done = false;
-        if (intake_store_retention_ask(conn, in, e.id, e.case_id) != 0 || s_erase(conn, in, req, &e, &done) != 0)
+        if (intake_store_retention_ask(conn, o, e.id, e.case_id) != 0 || s_erase(conn, o, req, &e, &done) != 0)
             return PK_EDB;
         *erased += done;
     }
@@ -204,21 +204,21 @@ static int s_retention(PGconn *conn, intake_t *in, const Pelukan__V1__CommandReq
 }
 
 /* SWEEP: what is due, from intake's own timer. */
-static int s_sweep(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply)
+static int s_sweep(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
+                   Pelukan__V1__CommandReply *reply)
 {
     intake_erasure_due_t due[S_SWEEP_MAX];
     int n = 0, erased = 0;
     bool more = false;
-    if (s_retention(conn, in, req, &erased, &more) != 0 ||
-        intake_store_erasures_due(conn, in, due, S_SWEEP_MAX, &n) != 0)
+    if (s_retention(conn, o, req, &erased, &more) != 0 || intake_store_erasures_due(conn, o, due, S_SWEEP_MAX, &n) != 0)
         return PK_EDB;
     for (int i = 0; i < n; i++) {
         bool done = false;
-        if (s_erase(conn, in, req, &due[i], &done) != 0)
+        if (s_erase(conn, o, req, &due[i], &done) != 0)
             return PK_EDB;
         erased += done;
     }
-    Pelukan__V1__Erasure *e = s_reply(in, reply, "", "", "");
+    Pelukan__V1__Erasure *e = s_reply(o, reply, "", "", "");
     e->erased = erased;
     e->more = (more || n == S_SWEEP_MAX) && erased > 0;
     return erased > 0 ? 0 : PK_RPC_READ_ONLY; /* nothing to keep of a sweep that found nothing */
@@ -235,34 +235,34 @@ static bool s_actor_may(const Pelukan__V1__CommandRequest *req)
 }
 
 /* APPROVE and STOP: the erasure asked for, locked, then the step. */
-static int s_on_request(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+static int s_on_request(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                         Pelukan__V1__CommandReply *reply)
 {
     const char *id = req->erase_case->erasure_id;
     intake_erasure_row_t row;
-    int rc = pk_id_ok(id) ? intake_store_erasure_find(conn, in, id, req->actor->id, in->erasure_trust_days, &row)
-                          : PK_ENOENT;
+    int rc =
+        pk_id_ok(id) ? intake_store_erasure_find(conn, o, id, req->actor->id, o->erasure_trust_days, &row) : PK_ENOENT;
     if (rc == PK_ENOENT)
         return PK_RPC_NOT_FOUND(reply, "not_found");
     if (rc != 0)
         return rc;
-    return req->erase_case->step == S_STEP(APPROVE) ? s_approve(conn, in, req, &row, reply)
-                                                    : s_stop(conn, in, req, &row, reply);
+    return req->erase_case->step == S_STEP(APPROVE) ? s_approve(conn, o, req, &row, reply)
+                                                    : s_stop(conn, o, req, &row, reply);
 }
 
-int intake_erasure_command(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+int intake_erasure_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                            Pelukan__V1__CommandReply *reply)
 {
     if (!s_actor_may(req))
         return PK_RPC_FORBIDDEN(reply, "forbidden");
     switch (req->erase_case->step) {
     case S_STEP(REQUEST):
-        return pk_id_ok(req->case_id) ? s_request(conn, in, req, reply) : PK_RPC_NOT_FOUND(reply, "not_found");
+        return pk_id_ok(req->case_id) ? s_request(conn, o, req, reply) : PK_RPC_NOT_FOUND(reply, "not_found");
     case S_STEP(APPROVE):
     case S_STEP(STOP):
-        return s_on_request(conn, in, req, reply);
+        return s_on_request(conn, o, req, reply);
     case S_STEP(SWEEP):
-        return s_sweep(conn, in, req, reply);
+        return s_sweep(conn, o, req, reply);
     default:
         return PK_RPC_INVALID(reply, "step");
     }

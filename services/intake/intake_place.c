@@ -19,12 +19,12 @@ static const char *const s_purposes[] = {"companion_dispatch", "companion_sugges
 
 /* The point of the case's personal part, when the reporter gave one; false
  * without one (or without the case's key: erased). */
-static bool s_point(intake_t *in, const char *case_id, const intake_place_row_t *row, double *lat, double *lon)
+static bool s_point(intake_owner_t *o, const char *case_id, const intake_place_row_t *row, double *lat, double *lon)
 {
     char ctx[64];
     snprintf(ctx, sizeof ctx, "case:%s", case_id);
     uint8_t key[PK_DATAKEY_BYTES];
-    if (!row->case_key_known || pk_datakey_unwrap(in->keys, ctx, row->case_key, sizeof row->case_key, key) != 0)
+    if (!row->case_key_known || pk_datakey_unwrap(o->keys, ctx, row->case_key, sizeof row->case_key, key) != 0)
         return false;
     json_t *personal = intake_open_sealed(key, ctx, "personal", row->personal, row->personal_len);
     sodium_memzero(key, sizeof key);
@@ -41,20 +41,20 @@ static bool s_point(intake_t *in, const char *case_id, const intake_place_row_t 
 /* The opening of the point: the case's timeline (the admin, the purpose)
  * and intake's CaseDataAccessed (asked by dispatch; which admin and visit
  * in its reference). */
-static int s_opened(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req)
+static int s_opened(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req)
 {
     const Pelukan__V1__GetPlace *g = req->get_place;
-    if (intake_store_access(conn, in, req->case_id, g->purpose_code, g->staff_id) != 0)
+    if (intake_store_access(conn, o, req->case_id, g->purpose_code, g->staff_id) != 0)
         return PK_EDB;
     char *fields[] = {"location"}, ref[128];
     if (g->visit_id[0])
         snprintf(ref, sizeof ref, "staff:%s:visit:%s", g->staff_id, g->visit_id);
     else
         snprintf(ref, sizeof ref, "staff:%s", g->staff_id);
-    return pk_rpc_record_opening(conn, in->log, "intake", req, req->case_id, g->purpose_code, ref, fields, 1);
+    return pk_rpc_record_opening(conn, o->log, "intake", req, req->case_id, g->purpose_code, ref, fields, 1);
 }
 
-int intake_place_get(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+int intake_place_get(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                      Pelukan__V1__CommandReply *reply)
 {
     const Pelukan__V1__GetPlace *g = req->get_place;
@@ -68,23 +68,23 @@ int intake_place_get(PGconn *conn, intake_t *in, const Pelukan__V1__CommandReque
     if (dispatching != pk_id_ok(g->visit_id))
         return PK_RPC_INVALID(reply, "visit_id");
     intake_place_row_t row;
-    int rc = intake_store_place(conn, in, req->case_id, &in->cmd_mem, &row);
+    int rc = intake_store_place(conn, o, req->case_id, &o->mem, &row);
     if (rc == PK_ENOENT)
         return PK_RPC_NOT_FOUND(reply, "case_not_found");
     if (rc != 0)
         return rc;
-    Pelukan__V1__Place *pl = pk_arena_alloc(&in->cmd_mem, sizeof *pl);
+    Pelukan__V1__Place *pl = pk_arena_alloc(&o->mem, sizeof *pl);
     pelukan__v1__place__init(pl);
-    pl->kecamatan_code = pk_arena_strdup(&in->cmd_mem, row.kecamatan_code);
+    pl->kecamatan_code = pk_arena_strdup(&o->mem, row.kecamatan_code);
     double lat = 0, lon = 0;
-    bool known = s_point(in, req->case_id, &row, &lat, &lon);
+    bool known = s_point(o, req->case_id, &row, &lat, &lon);
     reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_PLACE;
     reply->place = pl;
     if (!known)
         return PK_RPC_READ_ONLY; /* nothing opened: nothing to record */
-    if (s_opened(conn, in, req) != 0)
+    if (s_opened(conn, o, req) != 0)
         return PK_EDB;
-    Pelukan__V1__GeoPoint *at = pk_arena_alloc(&in->cmd_mem, sizeof *at);
+    Pelukan__V1__GeoPoint *at = pk_arena_alloc(&o->mem, sizeof *at);
     pelukan__v1__geo_point__init(at);
     at->lat = lat;
     at->lon = lon;

@@ -18,19 +18,19 @@
 #include "pelukan/rpc.h"
 #include "pelukan/util.h"
 
-static Pelukan__V1__CaseStatus *s_status(intake_t *in, Pelukan__V1__CommandReply *reply, const char *case_id,
+static Pelukan__V1__CaseStatus *s_status(intake_owner_t *o, Pelukan__V1__CommandReply *reply, const char *case_id,
                                          const char *state)
 {
-    Pelukan__V1__CaseStatus *out = pk_arena_alloc(&in->cmd_mem, sizeof *out);
+    Pelukan__V1__CaseStatus *out = pk_arena_alloc(&o->mem, sizeof *out);
     pelukan__v1__case_status__init(out);
-    out->case_id = pk_arena_strdup(&in->cmd_mem, case_id);
-    out->state = pk_arena_strdup(&in->cmd_mem, state);
+    out->case_id = pk_arena_strdup(&o->mem, case_id);
+    out->state = pk_arena_strdup(&o->mem, state);
     reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_CASE_STATUS;
     reply->case_status = out;
     return out;
 }
 
-static int s_request(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+static int s_request(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                      Pelukan__V1__CommandReply *reply)
 {
     const char *reason = req->case_step->reason_code;
@@ -40,18 +40,18 @@ static int s_request(PGconn *conn, intake_t *in, const Pelukan__V1__CommandReque
         return PK_RPC_FORBIDDEN(reply, "forbidden");
     char state[16];
     bool waiting = false;
-    int rc = intake_store_reach_case(conn, in, req->case_id, req->actor->id, state, &waiting);
+    int rc = intake_store_reach_case(conn, o, req->case_id, req->actor->id, state, &waiting);
     if (rc == PK_ENOENT)
         return PK_RPC_NOT_FOUND(reply, "case_not_found");
     if (rc != 0)
         return rc;
-    Pelukan__V1__CaseStatus *out = s_status(in, reply, req->case_id, state);
+    Pelukan__V1__CaseStatus *out = s_status(o, reply, req->case_id, state);
     out->requested = true;
     out->repeated = waiting;
     if (waiting)
         return PK_RPC_READ_ONLY; /* one request waits at a time: nothing written */
-    if (intake_store_reach_mark(conn, in, req->case_id, reason) != 0 ||
-        intake_store_timeline(conn, in, req->case_id, "reach_request", state, reason, req->actor->id) != 0)
+    if (intake_store_reach_mark(conn, o, req->case_id, reason) != 0 ||
+        intake_store_timeline(conn, o, req->case_id, "reach_request", state, reason, req->actor->id) != 0)
         return PK_EDB;
     Pelukan__V1__Envelope env;
     Pelukan__V1__Actor actor;
@@ -61,25 +61,26 @@ static int s_request(PGconn *conn, intake_t *in, const Pelukan__V1__CommandReque
     ev.reason_code = (char *)reason;
     env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_REPORTER_CONTACT_REQUESTED;
     env.reporter_contact_requested = &ev;
-    return pk_outbox_add(conn, in->log, &env) == 0 ? 0 : PK_EDB;
+    return pk_outbox_add(conn, o->log, &env) == 0 ? 0 : PK_EDB;
 }
 
-static int s_done(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply)
+static int s_done(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
+                  Pelukan__V1__CommandReply *reply)
 {
     if (!intake_actor_is(req, "admin"))
         return PK_RPC_FORBIDDEN(reply, "forbidden");
     bool answered = false;
-    if (intake_store_reach_done(conn, in, req->case_id, req->actor->id, &answered) != 0)
+    if (intake_store_reach_done(conn, o, req->case_id, req->actor->id, &answered) != 0)
         return PK_EDB;
-    s_status(in, reply, req->case_id, "")->answered = answered;
+    s_status(o, reply, req->case_id, "")->answered = answered;
     return answered ? 0 : PK_RPC_READ_ONLY;
 }
 
-int intake_reach_step(PGconn *conn, intake_t *in, const Pelukan__V1__CommandRequest *req,
+int intake_reach_step(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                       Pelukan__V1__CommandReply *reply)
 {
     if (!pk_id_ok(req->case_id))
         return PK_RPC_NOT_FOUND(reply, "case_not_found");
-    return req->case_step->step == PELUKAN__V1__CASE_STEP__STEP__STEP_REACH_REQUEST ? s_request(conn, in, req, reply)
-                                                                                    : s_done(conn, in, req, reply);
+    return req->case_step->step == PELUKAN__V1__CASE_STEP__STEP__STEP_REACH_REQUEST ? s_request(conn, o, req, reply)
+                                                                                    : s_done(conn, o, req, reply);
 }

@@ -10,14 +10,14 @@
 #include "pelukan/error.h"
 
 /* One statement on the command connection, prepared once per session. */
-static PGresult *s_exec(PGconn *conn, intake_t *in, const char *sql, int n, const char *const *p)
+static PGresult *s_exec(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p)
 {
-    return pk_pg_exec_prepared(&in->cmd_stmts, conn, in->log, sql, n, p);
+    return pk_pg_exec_prepared(&o->stmts, conn, o->log, sql, n, p);
 }
 
-static int s_run(PGconn *conn, intake_t *in, const char *sql, int n, const char *const *p)
+static int s_run(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p)
 {
-    PGresult *r = s_exec(conn, in, sql, n, p);
+    PGresult *r = s_exec(conn, o, sql, n, p);
     if (!r)
         return PK_EDB;
     PQclear(r);
@@ -53,10 +53,10 @@ static uint8_t *s_blob(pk_arena_t **arena, const PGresult *r, int col, size_t *l
     return *len ? out : NULL;
 }
 
-int intake_store_desk_case(PGconn *conn, intake_t *in, const char *case_id, intake_desk_case_t *out)
+int intake_store_desk_case(PGconn *conn, intake_owner_t *o, const char *case_id, intake_desk_case_t *out)
 {
     const char *p[] = {case_id};
-    PGresult *r = s_exec(conn, in,
+    PGresult *r = s_exec(conn, o,
                          "SELECT x.state, x.call_reached, x.wrapped_key, r.wrapped_key, r.safety_sealed, r.id"
                          " FROM cases x JOIN reporter r ON r.id = x.reporter_id WHERE x.id = $1 FOR UPDATE OF x",
                          1, p);
@@ -75,14 +75,14 @@ int intake_store_desk_case(PGconn *conn, intake_t *in, const char *case_id, inta
               s_bytes(r, 4, out->safety, sizeof out->safety, &out->safety_len);
     PQclear(r);
     if (!ok)
-        pk_log_error(in->log, "case %s: a sealed column is larger than its place", case_id);
+        pk_log_error(o->log, "case %s: a sealed column is larger than its place", case_id);
     return ok ? 0 : PK_EDB;
 }
 
-int intake_store_case_exists(PGconn *conn, intake_t *in, const char *case_id, bool *exists)
+int intake_store_case_exists(PGconn *conn, intake_owner_t *o, const char *case_id, bool *exists)
 {
     const char *p[] = {case_id};
-    PGresult *r = s_exec(conn, in, "SELECT 1 FROM cases WHERE id = $1", 1, p);
+    PGresult *r = s_exec(conn, o, "SELECT 1 FROM cases WHERE id = $1", 1, p);
     if (!r)
         return PK_EDB;
     *exists = PQntuples(r) == 1;
@@ -90,12 +90,12 @@ int intake_store_case_exists(PGconn *conn, intake_t *in, const char *case_id, bo
     return 0;
 }
 
-int intake_store_desk_change(PGconn *conn, intake_t *in, const intake_desk_change_t *ch, char state[16],
+int intake_store_desk_change(PGconn *conn, intake_owner_t *o, const intake_desk_change_t *ch, char state[16],
                              int *call_attempts)
 {
     const char *p[] = {ch->case_id, ch->to ? ch->to : "", ch->call ? "t" : "f", ch->reached ? "t" : "f",
                        ch->duplicate_of ? ch->duplicate_of : ""};
-    PGresult *r = s_exec(conn, in,
+    PGresult *r = s_exec(conn, o,
                          "UPDATE cases SET state = coalesce(NULLIF($2, ''), state), updated_at = now(),"
                          " call_attempts = call_attempts + CASE WHEN $3::boolean THEN 1 ELSE 0 END,"
                          " call_reached = call_reached OR $4::boolean,"
@@ -113,33 +113,33 @@ int intake_store_desk_change(PGconn *conn, intake_t *in, const intake_desk_chang
     return rc;
 }
 
-int intake_store_timeline(PGconn *conn, intake_t *in, const char *case_id, const char *kind, const char *state,
+int intake_store_timeline(PGconn *conn, intake_owner_t *o, const char *case_id, const char *kind, const char *state,
                           const char *reason_code, const char *staff_id)
 {
     const char *p[] = {case_id, kind, state, reason_code ? reason_code : "", staff_id};
     return s_run(
-        conn, in,
+        conn, o,
         "INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
         " VALUES ($1, $2, $3, NULLIF($4, ''), CASE WHEN $5::text IS NULL THEN 'reporter' ELSE 'staff' END, $5)",
         5, p);
 }
 
-int intake_store_note(PGconn *conn, intake_t *in, const char *case_id, const char *staff_id, const char *kind,
+int intake_store_note(PGconn *conn, intake_owner_t *o, const char *case_id, const char *staff_id, const char *kind,
                       const char *outcome, const char *sealed_hex)
 {
     const char *p[] = {case_id, staff_id, kind, outcome ? outcome : "", sealed_hex};
-    return s_run(conn, in,
+    return s_run(conn, o,
                  "INSERT INTO case_note (case_id, staff_id, kind, outcome, body_sealed)"
                  " VALUES ($1, $2, $3, NULLIF($4, ''), $5::bytea)",
                  5, p);
 }
 
-int intake_store_reports(PGconn *conn, intake_t *in, const char *reporter_id, pk_arena_t **arena,
+int intake_store_reports(PGconn *conn, intake_owner_t *o, const char *reporter_id, pk_arena_t **arena,
                          Pelukan__V1__Reports *out)
 {
     const char *p[] = {reporter_id};
     PGresult *r =
-        s_exec(conn, in,
+        s_exec(conn, o,
                "SELECT id, ticket, state, " PK_SQL_UTC("created_at") " FROM cases WHERE reporter_id = $1"
                                                                      " ORDER BY created_at DESC, id LIMIT 200",
                1, p);
@@ -160,12 +160,12 @@ int intake_store_reports(PGconn *conn, intake_t *in, const char *reporter_id, pk
     return 0;
 }
 
-int intake_store_report(PGconn *conn, intake_t *in, const char *case_id, const char *reporter_id, pk_arena_t **arena,
-                        Pelukan__V1__ReportView *out)
+int intake_store_report(PGconn *conn, intake_owner_t *o, const char *case_id, const char *reporter_id,
+                        pk_arena_t **arena, Pelukan__V1__ReportView *out)
 {
     const char *p[] = {case_id, reporter_id};
     PGresult *r =
-        s_exec(conn, in,
+        s_exec(conn, o,
                "SELECT id, ticket, state, " PK_SQL_UTC(
                    "created_at") ","
                                  " (SELECT ca.agency_code FROM case_agency ca WHERE ca.case_id = x.id"
@@ -184,7 +184,7 @@ int intake_store_report(PGconn *conn, intake_t *in, const char *case_id, const c
     out->created_at = s_text(arena, r, 3);
     out->agency_code = s_text(arena, r, 4);
     PQclear(r);
-    r = s_exec(conn, in,
+    r = s_exec(conn, o,
                "SELECT state, " PK_SQL_UTC("at") " FROM case_event WHERE case_id = $1 AND kind = 'state' ORDER BY id",
                1, p);
     if (!r)
@@ -204,10 +204,10 @@ int intake_store_report(PGconn *conn, intake_t *in, const char *case_id, const c
 
 /* ---- openings and notes ------------------------------------------------------------ */
 
-int intake_store_case_key(PGconn *conn, intake_t *in, const char *case_id, uint8_t *wrapped)
+int intake_store_case_key(PGconn *conn, intake_owner_t *o, const char *case_id, uint8_t *wrapped)
 {
     const char *p[] = {case_id};
-    PGresult *r = s_exec(conn, in, "SELECT wrapped_key FROM cases WHERE id = $1 AND wrapped_key IS NOT NULL", 1, p);
+    PGresult *r = s_exec(conn, o, "SELECT wrapped_key FROM cases WHERE id = $1 AND wrapped_key IS NOT NULL", 1, p);
     if (!r)
         return PK_EDB;
     int rc = PQntuples(r) == 1 && pk_pg_bytea_get(r, 0, 0, wrapped, PK_WRAPPED_KEY_BYTES) == PK_WRAPPED_KEY_BYTES
@@ -217,18 +217,18 @@ int intake_store_case_key(PGconn *conn, intake_t *in, const char *case_id, uint8
     return rc;
 }
 
-int intake_store_access(PGconn *conn, intake_t *in, const char *case_id, const char *purpose, const char *staff)
+int intake_store_access(PGconn *conn, intake_owner_t *o, const char *case_id, const char *purpose, const char *staff)
 {
     const char *p[] = {case_id, purpose, staff};
-    return s_run(conn, in, INTAKE_SQL_ACCESS_EVENT, 3, p);
+    return s_run(conn, o, INTAKE_SQL_ACCESS_EVENT, 3, p);
 }
 
-int intake_store_notes(PGconn *conn, intake_t *in, const char *case_id, pk_arena_t **arena, intake_note_row_t **rows,
-                       int *n)
+int intake_store_notes(PGconn *conn, intake_owner_t *o, const char *case_id, pk_arena_t **arena,
+                       intake_note_row_t **rows, int *n)
 {
     const char *p[] = {case_id};
     PGresult *r = s_exec(
-        conn, in,
+        conn, o,
         "SELECT n.kind, coalesce(n.outcome, ''), n.body_sealed, " PK_SQL_UTC(
             "n.created_at") ", s.display_name FROM case_note n JOIN staff s ON s.id = n.staff_id WHERE n.case_id = $1"
                             " ORDER BY n.id",
@@ -252,12 +252,12 @@ int intake_store_notes(PGconn *conn, intake_t *in, const char *case_id, pk_arena
     return 0;
 }
 
-int intake_store_brief(PGconn *conn, intake_t *in, const char *case_id, const char *companion, pk_arena_t **arena,
+int intake_store_brief(PGconn *conn, intake_owner_t *o, const char *case_id, const char *companion, pk_arena_t **arena,
                        intake_brief_row_t *out)
 {
     const char *p[] = {case_id, companion};
     PGresult *r =
-        s_exec(conn, in,
+        s_exec(conn, o,
                "SELECT x.id, x.wrapped_key, x.personal_sealed, r.id, r.wrapped_key, r.safety_sealed,"
                " x.victim_sex, x.victim_age_band, x.child, x.disability, array_to_json(x.violence_forms)::text,"
                " x.perpetrator_relation, x.urgent, x.kecamatan_code, x.desa_code, x.place_type"
@@ -302,11 +302,12 @@ int intake_store_brief(PGconn *conn, intake_t *in, const char *case_id, const ch
 
 /* ---- what other services ask ---------------------------------------------------- */
 
-int intake_store_place(PGconn *conn, intake_t *in, const char *case_id, pk_arena_t **arena, intake_place_row_t *out)
+int intake_store_place(PGconn *conn, intake_owner_t *o, const char *case_id, pk_arena_t **arena,
+                       intake_place_row_t *out)
 {
     const char *p[] = {case_id};
     PGresult *r = s_exec(
-        conn, in, "SELECT coalesce(kecamatan_code, ''), wrapped_key, personal_sealed FROM cases WHERE id = $1", 1, p);
+        conn, o, "SELECT coalesce(kecamatan_code, ''), wrapped_key, personal_sealed FROM cases WHERE id = $1", 1, p);
     if (!r)
         return PK_EDB;
     if (PQntuples(r) != 1) {
@@ -321,11 +322,11 @@ int intake_store_place(PGconn *conn, intake_t *in, const char *case_id, pk_arena
     return 0;
 }
 
-int intake_store_case_reporter(PGconn *conn, intake_t *in, const char *case_id, pk_arena_t **arena,
+int intake_store_case_reporter(PGconn *conn, intake_owner_t *o, const char *case_id, pk_arena_t **arena,
                                intake_reporter_row_t *out)
 {
     const char *p[] = {case_id};
-    PGresult *r = s_exec(conn, in,
+    PGresult *r = s_exec(conn, o,
                          "SELECT r.id, r.wrapped_key, r.phone_sealed, r.safety_sealed FROM cases x"
                          " JOIN reporter r ON r.id = x.reporter_id WHERE x.id = $1",
                          1, p);
@@ -344,8 +345,8 @@ int intake_store_case_reporter(PGconn *conn, intake_t *in, const char *case_id, 
     return 0;
 }
 
-int intake_store_staff_contact(PGconn *conn, intake_t *in, const char *staff_id, const char *role, pk_arena_t **arena,
-                               Pelukan__V1__Contact *out)
+int intake_store_staff_contact(PGconn *conn, intake_owner_t *o, const char *staff_id, const char *role,
+                               pk_arena_t **arena, Pelukan__V1__Contact *out)
 {
     bool agency = strncmp(role, "agency:", 7) == 0;
     const char *p[] = {staff_id[0] ? staff_id : agency ? role + 7 : role};
@@ -356,7 +357,7 @@ int intake_store_staff_contact(PGconn *conn, intake_t *in, const char *staff_id,
                                     " AND NOT disabled AND email IS NOT NULL ORDER BY login"
                                   : "SELECT email FROM staff WHERE role = $1 AND NOT disabled"
                                     " AND email IS NOT NULL ORDER BY login";
-    PGresult *r = s_exec(conn, in, sql, 1, p);
+    PGresult *r = s_exec(conn, o, sql, 1, p);
     if (!r)
         return PK_EDB;
     int n = PQntuples(r);
@@ -381,11 +382,11 @@ int intake_store_staff_contact(PGconn *conn, intake_t *in, const char *staff_id,
 
 /* ---- reaching the reporter ------------------------------------------------------ */
 
-int intake_store_reach_case(PGconn *conn, intake_t *in, const char *case_id, const char *companion, char state[16],
+int intake_store_reach_case(PGconn *conn, intake_owner_t *o, const char *case_id, const char *companion, char state[16],
                             bool *waiting)
 {
     const char *p[] = {case_id, companion};
-    PGresult *r = s_exec(conn, in,
+    PGresult *r = s_exec(conn, o,
                          "SELECT x.state, x.reach_reason IS NOT NULL FROM cases x"
                          " WHERE x.id = $1 AND x.companion_id = $2 AND " INTAKE_SQL_VISIT_LIVE " FOR UPDATE",
                          2, p);
@@ -400,16 +401,16 @@ int intake_store_reach_case(PGconn *conn, intake_t *in, const char *case_id, con
     return rc;
 }
 
-int intake_store_reach_mark(PGconn *conn, intake_t *in, const char *case_id, const char *reason)
+int intake_store_reach_mark(PGconn *conn, intake_owner_t *o, const char *case_id, const char *reason)
 {
     const char *p[] = {case_id, reason};
-    return s_run(conn, in, "UPDATE cases SET reach_reason = $2, reach_requested_at = now() WHERE id = $1", 2, p);
+    return s_run(conn, o, "UPDATE cases SET reach_reason = $2, reach_requested_at = now() WHERE id = $1", 2, p);
 }
 
-int intake_store_reach_done(PGconn *conn, intake_t *in, const char *case_id, const char *admin, bool *answered)
+int intake_store_reach_done(PGconn *conn, intake_owner_t *o, const char *case_id, const char *admin, bool *answered)
 {
     const char *p[] = {case_id, admin};
-    PGresult *r = s_exec(conn, in,
+    PGresult *r = s_exec(conn, o,
                          "WITH u AS (UPDATE cases SET reach_reason = NULL, reach_requested_at = NULL"
                          "   WHERE id = $1 AND reach_reason IS NOT NULL RETURNING id, state)"
                          " INSERT INTO case_event (case_id, kind, state, actor_kind, actor_id)"
@@ -424,11 +425,11 @@ int intake_store_reach_done(PGconn *conn, intake_t *in, const char *case_id, con
 
 /* ---- erasure ------------------------------------------------------------------ */
 
-int intake_store_erasure_ask(PGconn *conn, intake_t *in, const char *case_id, const char *id, const char *reason,
+int intake_store_erasure_ask(PGconn *conn, intake_owner_t *o, const char *case_id, const char *id, const char *reason,
                              const char *staff, bool *asked)
 {
     const char *p[] = {case_id, id, reason, staff};
-    PGresult *r = s_exec(conn, in,
+    PGresult *r = s_exec(conn, o,
                          "WITH r AS (INSERT INTO erasure_request (id, case_id, reason_code, requested_by)"
                          "   SELECT $2, $1, $3, $4 WHERE EXISTS (SELECT 1 FROM cases WHERE id = $1)"
                          "   ON CONFLICT (case_id) WHERE done_at IS NULL AND stopped_at IS NULL DO NOTHING"
@@ -443,14 +444,14 @@ int intake_store_erasure_ask(PGconn *conn, intake_t *in, const char *case_id, co
     return rc;
 }
 
-int intake_store_erasure_find(PGconn *conn, intake_t *in, const char *id, const char *staff, int trust_days,
+int intake_store_erasure_find(PGconn *conn, intake_owner_t *o, const char *id, const char *staff, int trust_days,
                               intake_erasure_row_t *out)
 {
     char days[16];
     snprintf(days, sizeof days, "%d", trust_days);
     const char *p[] = {id, staff, days};
     PGresult *r =
-        s_exec(conn, in,
+        s_exec(conn, o,
                "SELECT r.case_id, r.requested_by, r.approved_at IS NOT NULL, r.reason_code,"
                "  r.done_at IS NOT NULL OR r.stopped_at IS NOT NULL,"
                "  coalesce(a.changed_at > now() - make_interval(days => $3::int), false)"
@@ -474,29 +475,29 @@ int intake_store_erasure_find(PGconn *conn, intake_t *in, const char *id, const 
     return 0;
 }
 
-int intake_store_erasure_approve(PGconn *conn, intake_t *in, const char *id, const char *staff, int cooling_s)
+int intake_store_erasure_approve(PGconn *conn, intake_owner_t *o, const char *id, const char *staff, int cooling_s)
 {
     char secs[16];
     snprintf(secs, sizeof secs, "%d", cooling_s);
     const char *p[] = {id, staff, secs};
-    return s_run(conn, in,
+    return s_run(conn, o,
                  "UPDATE erasure_request SET approved_by = $2, approved_at = now(),"
                  " run_at = now() + make_interval(secs => $3::int) WHERE id = $1",
                  3, p);
 }
 
-int intake_store_erasure_stop(PGconn *conn, intake_t *in, const char *id, const char *staff)
+int intake_store_erasure_stop(PGconn *conn, intake_owner_t *o, const char *id, const char *staff)
 {
     const char *p[] = {id, staff};
-    return s_run(conn, in, "UPDATE erasure_request SET stopped_by = $2, stopped_at = now() WHERE id = $1", 2, p);
+    return s_run(conn, o, "UPDATE erasure_request SET stopped_by = $2, stopped_at = now() WHERE id = $1", 2, p);
 }
 
-int intake_store_erasures_due(PGconn *conn, intake_t *in, intake_erasure_due_t *out, int cap, int *n)
+int intake_store_erasures_due(PGconn *conn, intake_owner_t *o, intake_erasure_due_t *out, int cap, int *n)
 {
     char limit[16];
     snprintf(limit, sizeof limit, "%d", cap);
     const char *p[] = {limit};
-    PGresult *r = s_exec(conn, in,
+    PGresult *r = s_exec(conn, o,
                          "SELECT id, case_id, reason_code, approved_by FROM erasure_request"
                          " WHERE approved_at IS NOT NULL AND done_at IS NULL AND stopped_at IS NULL AND run_at <= now()"
                          " ORDER BY run_at LIMIT $1::int FOR UPDATE SKIP LOCKED",
@@ -514,14 +515,14 @@ int intake_store_erasures_due(PGconn *conn, intake_t *in, intake_erasure_due_t *
     return 0;
 }
 
-int intake_store_cases_expired(PGconn *conn, intake_t *in, int retention_s, char (*ids)[PK_ID_HEX_LEN + 1], int cap,
-                               int *n)
+int intake_store_cases_expired(PGconn *conn, intake_owner_t *o, int retention_s, char (*ids)[PK_ID_HEX_LEN + 1],
+                               int cap, int *n)
 {
     char secs[24], limit[16];
     snprintf(secs, sizeof secs, "%d", retention_s);
     snprintf(limit, sizeof limit, "%d", cap);
     const char *p[] = {secs, limit};
-    PGresult *r = s_exec(conn, in,
+    PGresult *r = s_exec(conn, o,
                          "SELECT id FROM cases WHERE state IN " INTAKE_SQL_FINAL_STATES
                          " AND updated_at < now() - make_interval(secs => $1::int) ORDER BY updated_at LIMIT $2::int",
                          2, p);
@@ -534,22 +535,22 @@ int intake_store_cases_expired(PGconn *conn, intake_t *in, int retention_s, char
     return 0;
 }
 
-int intake_store_retention_ask(PGconn *conn, intake_t *in, const char *id, const char *case_id)
+int intake_store_retention_ask(PGconn *conn, intake_owner_t *o, const char *id, const char *case_id)
 {
     const char *p[] = {id, case_id};
     return s_run(
-        conn, in,
+        conn, o,
         "INSERT INTO erasure_request (id, case_id, reason_code, requested_by, approved_by, approved_at, run_at)"
         " VALUES ($1, $2, 'retention', 'retention', 'retention', now(), now())"
         " ON CONFLICT (case_id) WHERE done_at IS NULL AND stopped_at IS NULL DO NOTHING",
         2, p);
 }
 
-int intake_store_erase(PGconn *conn, intake_t *in, const char *id, bool *erased)
+int intake_store_erase(PGconn *conn, intake_owner_t *o, const char *id, bool *erased)
 {
     const char *p[] = {id};
     PGresult *r =
-        s_exec(conn, in,
+        s_exec(conn, o,
                "WITH a AS (UPDATE erasure_request SET done_at = now() WHERE id = $1 AND approved_at IS NOT NULL"
                "   AND done_at IS NULL AND stopped_at IS NULL AND run_at <= now() RETURNING case_id),"
                " dup AS (UPDATE cases SET duplicate_of = NULL WHERE duplicate_of IN (SELECT case_id FROM a)),"
@@ -569,10 +570,10 @@ int intake_store_erase(PGconn *conn, intake_t *in, const char *id, bool *erased)
 
 /* ---- staff accounts ----------------------------------------------------------- */
 
-int intake_store_staff_role(PGconn *conn, intake_t *in, const char *id, char role[16])
+int intake_store_staff_role(PGconn *conn, intake_owner_t *o, const char *id, char role[16])
 {
     const char *p[] = {id};
-    PGresult *r = s_exec(conn, in, "SELECT role FROM staff WHERE id = $1 FOR UPDATE", 1, p);
+    PGresult *r = s_exec(conn, o, "SELECT role FROM staff WHERE id = $1 FOR UPDATE", 1, p);
     if (!r)
         return PK_EDB;
     int rc = PQntuples(r) == 1 ? 0 : PK_ENOENT;
@@ -582,9 +583,9 @@ int intake_store_staff_role(PGconn *conn, intake_t *in, const char *id, char rol
     return rc;
 }
 
-int intake_store_staff_list(PGconn *conn, intake_t *in, pk_arena_t **arena, Pelukan__V1__StaffAccounts *out)
+int intake_store_staff_list(PGconn *conn, intake_owner_t *o, pk_arena_t **arena, Pelukan__V1__StaffAccounts *out)
 {
-    PGresult *r = s_exec(conn, in,
+    PGresult *r = s_exec(conn, o,
                          "SELECT id, login, display_name, role, coalesce(agency_code, ''), disabled,"
                          " coalesce(locked_until > now(), false) FROM staff ORDER BY role, login",
                          0, NULL);
@@ -608,12 +609,12 @@ int intake_store_staff_list(PGconn *conn, intake_t *in, pk_arena_t **arena, Pelu
     return 0;
 }
 
-int intake_store_staff_create(PGconn *conn, intake_t *in, const Pelukan__V1__ManageAccount *m, const char *id,
+int intake_store_staff_create(PGconn *conn, intake_owner_t *o, const Pelukan__V1__ManageAccount *m, const char *id,
                               const char *by, bool *made)
 {
     const char *p[] = {id,       m->login, m->display_name, m->role, m->agency_code, m->password_hash,
                        m->email, by,       m->phone_e164};
-    PGresult *r = s_exec(conn, in,
+    PGresult *r = s_exec(conn, o,
                          "INSERT INTO staff (id, login, display_name, role, agency_code, password_hash, email,"
                          " changed_at, changed_by, phone_e164) VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6,"
                          " NULLIF($7, ''), now(), $8, NULLIF($9, '')) ON CONFLICT (login) DO NOTHING RETURNING id",
@@ -625,43 +626,43 @@ int intake_store_staff_create(PGconn *conn, intake_t *in, const Pelukan__V1__Man
     return 0;
 }
 
-int intake_store_staff_disable(PGconn *conn, intake_t *in, const char *id)
+int intake_store_staff_disable(PGconn *conn, intake_owner_t *o, const char *id)
 {
     const char *p[] = {id};
-    if (s_run(conn, in, "UPDATE staff SET disabled = true WHERE id = $1", 1, p) != 0)
+    if (s_run(conn, o, "UPDATE staff SET disabled = true WHERE id = $1", 1, p) != 0)
         return PK_EDB;
-    return s_run(conn, in, "DELETE FROM staff_session WHERE staff_id = $1", 1, p);
+    return s_run(conn, o, "DELETE FROM staff_session WHERE staff_id = $1", 1, p);
 }
 
-int intake_store_staff_unlock(PGconn *conn, intake_t *in, const char *id, const char *by)
+int intake_store_staff_unlock(PGconn *conn, intake_owner_t *o, const char *id, const char *by)
 {
     const char *p[] = {id, by};
-    return s_run(conn, in,
+    return s_run(conn, o,
                  "UPDATE staff SET failed_logins = 0, locked_until = NULL, changed_at = now(), changed_by = $2"
                  " WHERE id = $1",
                  2, p);
 }
 
-int intake_store_staff_reset(PGconn *conn, intake_t *in, const char *id, const char *hash, const char *by)
+int intake_store_staff_reset(PGconn *conn, intake_owner_t *o, const char *id, const char *hash, const char *by)
 {
     const char *p[] = {id, hash, by};
-    if (s_run(conn, in,
+    if (s_run(conn, o,
               "UPDATE staff SET password_hash = $2, password_changed_at = now(), failed_logins = 0,"
               " locked_until = NULL, must_change_password = true, changed_at = now(), changed_by = $3"
               " WHERE id = $1",
               3, p) != 0)
         return PK_EDB;
-    if (s_run(conn, in, "DELETE FROM staff_session WHERE staff_id = $1", 1, p) != 0)
+    if (s_run(conn, o, "DELETE FROM staff_session WHERE staff_id = $1", 1, p) != 0)
         return PK_EDB;
-    return s_run(conn, in, "DELETE FROM staff_device WHERE staff_id = $1", 1, p);
+    return s_run(conn, o, "DELETE FROM staff_device WHERE staff_id = $1", 1, p);
 }
 
 /* ---- an admin's duty ------------------------------------------------------------ */
 
-int intake_store_duty(PGconn *conn, intake_t *in, const char *id, pk_arena_t **arena, Pelukan__V1__DutyStatus *out)
+int intake_store_duty(PGconn *conn, intake_owner_t *o, const char *id, pk_arena_t **arena, Pelukan__V1__DutyStatus *out)
 {
     const char *p[] = {id};
-    PGresult *r = s_exec(conn, in,
+    PGresult *r = s_exec(conn, o,
                          "SELECT on_duty, coalesce(phone_e164, ''),"
                          " (SELECT coalesce(json_agg(display_name ORDER BY display_name), '[]') FROM staff"
                          "   WHERE role = 'admin' AND on_duty AND NOT disabled)::text"
@@ -687,10 +688,10 @@ int intake_store_duty(PGconn *conn, intake_t *in, const char *id, pk_arena_t **a
     return 0;
 }
 
-int intake_store_duty_set(PGconn *conn, intake_t *in, const char *id, bool on_duty, const char *phone)
+int intake_store_duty_set(PGconn *conn, intake_owner_t *o, const char *id, bool on_duty, const char *phone)
 {
     const char *p[] = {id, on_duty ? "t" : "f", phone};
-    return s_run(conn, in,
+    return s_run(conn, o,
                  "UPDATE staff SET on_duty = $2::boolean, phone_e164 = coalesce(NULLIF($3, ''), phone_e164)"
                  " WHERE id = $1",
                  3, p);

@@ -33,10 +33,10 @@ typedef struct {
     size_t safety_len;
 } intake_desk_case_t;
 
-int intake_store_desk_case(PGconn *conn, intake_t *in, const char *case_id, intake_desk_case_t *out) PK_MUST_CHECK;
+int intake_store_desk_case(PGconn *conn, intake_owner_t *o, const char *case_id, intake_desk_case_t *out) PK_MUST_CHECK;
 
 /* Whether case `case_id` exists. */
-int intake_store_case_exists(PGconn *conn, intake_t *in, const char *case_id, bool *exists) PK_MUST_CHECK;
+int intake_store_case_exists(PGconn *conn, intake_owner_t *o, const char *case_id, bool *exists) PK_MUST_CHECK;
 
 /* What a desk step changes in the case row. */
 typedef struct {
@@ -48,22 +48,22 @@ typedef struct {
 } intake_desk_change_t;
 
 /* Applies `ch`; the case's state and call attempts after it. */
-int intake_store_desk_change(PGconn *conn, intake_t *in, const intake_desk_change_t *ch, char state[16],
+int intake_store_desk_change(PGconn *conn, intake_owner_t *o, const intake_desk_change_t *ch, char state[16],
                              int *call_attempts) PK_MUST_CHECK;
 
 /* A timeline entry by staff member `staff_id` (NULL: by the case's
  * reporter): `kind` "state" (the state entered, with its reason), "call"
  * (reason: the outcome) or "note"; the entry holds the case's state
  * `state`. */
-int intake_store_timeline(PGconn *conn, intake_t *in, const char *case_id, const char *kind, const char *state,
+int intake_store_timeline(PGconn *conn, intake_owner_t *o, const char *case_id, const char *kind, const char *state,
                           const char *reason_code, const char *staff_id) PK_MUST_CHECK;
 
 /* An internal note or a call's note, sealed (`sealed_hex`, a bytea literal). */
-int intake_store_note(PGconn *conn, intake_t *in, const char *case_id, const char *staff_id, const char *kind,
+int intake_store_note(PGconn *conn, intake_owner_t *o, const char *case_id, const char *staff_id, const char *kind,
                       const char *outcome, const char *sealed_hex) PK_MUST_CHECK;
 
 /* A reporter's own reports, the newest 200 first (in `arena`). */
-int intake_store_reports(PGconn *conn, intake_t *in, const char *reporter_id, pk_arena_t **arena,
+int intake_store_reports(PGconn *conn, intake_owner_t *o, const char *reporter_id, pk_arena_t **arena,
                          Pelukan__V1__Reports *out) PK_MUST_CHECK;
 
 /* ---- openings and notes (intake_notes.c) -------------------------------------- */
@@ -76,9 +76,9 @@ int intake_store_reports(PGconn *conn, intake_t *in, const char *reporter_id, pk
 
 /* The wrapped key of case `case_id` into `wrapped` (PK_WRAPPED_KEY_BYTES);
  * PK_ENOENT when there is no such case or its key is gone (erased). */
-int intake_store_case_key(PGconn *conn, intake_t *in, const char *case_id, uint8_t *wrapped) PK_MUST_CHECK;
+int intake_store_case_key(PGconn *conn, intake_owner_t *o, const char *case_id, uint8_t *wrapped) PK_MUST_CHECK;
 /* The case's timeline entry of an opening by `staff` for `purpose`. */
-int intake_store_access(PGconn *conn, intake_t *in, const char *case_id, const char *purpose,
+int intake_store_access(PGconn *conn, intake_owner_t *o, const char *case_id, const char *purpose,
                         const char *staff) PK_MUST_CHECK;
 
 /* A note of the case, still sealed. */
@@ -89,8 +89,8 @@ typedef struct {
 } intake_note_row_t;
 
 /* The case's notes, oldest first, into `*rows` (in `arena`). */
-int intake_store_notes(PGconn *conn, intake_t *in, const char *case_id, pk_arena_t **arena, intake_note_row_t **rows,
-                       int *n) PK_MUST_CHECK;
+int intake_store_notes(PGconn *conn, intake_owner_t *o, const char *case_id, pk_arena_t **arena,
+                       intake_note_row_t **rows, int *n) PK_MUST_CHECK;
 
 /* The case as its companion's brief needs it (the sealed parts sealed). */
 typedef struct {
@@ -105,7 +105,7 @@ typedef struct {
 
 /* Case `case_id` for its companion `companion` while her access lasts
  * (PK_ENOENT otherwise). */
-int intake_store_brief(PGconn *conn, intake_t *in, const char *case_id, const char *companion, pk_arena_t **arena,
+int intake_store_brief(PGconn *conn, intake_owner_t *o, const char *case_id, const char *companion, pk_arena_t **arena,
                        intake_brief_row_t *out) PK_MUST_CHECK;
 
 /* ---- what other services ask (intake_contact.c, intake_place.c) ---------------- */
@@ -119,7 +119,7 @@ typedef struct {
     size_t personal_len;
 } intake_place_row_t;
 
-int intake_store_place(PGconn *conn, intake_t *in, const char *case_id, pk_arena_t **arena,
+int intake_store_place(PGconn *conn, intake_owner_t *o, const char *case_id, pk_arena_t **arena,
                        intake_place_row_t *out) PK_MUST_CHECK;
 
 /* The reporter of a case, her contact still sealed. */
@@ -131,39 +131,39 @@ typedef struct {
     size_t phone_len, safety_len;
 } intake_reporter_row_t;
 
-int intake_store_case_reporter(PGconn *conn, intake_t *in, const char *case_id, pk_arena_t **arena,
+int intake_store_case_reporter(PGconn *conn, intake_owner_t *o, const char *case_id, pk_arena_t **arena,
                                intake_reporter_row_t *out) PK_MUST_CHECK;
 
 /* Staff contacts into `out` (in `arena`): one member's (`staff_id`: her
  * e-mail, her mobile, her browser's push subscription), or every active
  * e-mail of a role, or of an agency's users (`role` "agency:<code>"). */
-int intake_store_staff_contact(PGconn *conn, intake_t *in, const char *staff_id, const char *role, pk_arena_t **arena,
-                               Pelukan__V1__Contact *out) PK_MUST_CHECK;
+int intake_store_staff_contact(PGconn *conn, intake_owner_t *o, const char *staff_id, const char *role,
+                               pk_arena_t **arena, Pelukan__V1__Contact *out) PK_MUST_CHECK;
 
 /* One of reporter `reporter_id`'s reports as she sees it (in `arena`);
  * PK_ENOENT when it is not hers. */
-int intake_store_report(PGconn *conn, intake_t *in, const char *case_id, const char *reporter_id, pk_arena_t **arena,
-                        Pelukan__V1__ReportView *out) PK_MUST_CHECK;
+int intake_store_report(PGconn *conn, intake_owner_t *o, const char *case_id, const char *reporter_id,
+                        pk_arena_t **arena, Pelukan__V1__ReportView *out) PK_MUST_CHECK;
 
 /* ---- reaching the reporter (intake_reach.c) --------------------------------- */
 
 /* Case `case_id` as its companion `companion` sees it while her access
  * lasts, locked: its state, and whether a request to reach the reporter
  * already waits. PK_ENOENT when it is not hers (or no longer). */
-int intake_store_reach_case(PGconn *conn, intake_t *in, const char *case_id, const char *companion, char state[16],
+int intake_store_reach_case(PGconn *conn, intake_owner_t *o, const char *case_id, const char *companion, char state[16],
                             bool *waiting) PK_MUST_CHECK;
 /* Marks the request (why) on the case. */
-int intake_store_reach_mark(PGconn *conn, intake_t *in, const char *case_id, const char *reason) PK_MUST_CHECK;
+int intake_store_reach_mark(PGconn *conn, intake_owner_t *o, const char *case_id, const char *reason) PK_MUST_CHECK;
 /* The request answered by admin `admin` (a timeline entry); *answered
  * false when none was waiting. */
-int intake_store_reach_done(PGconn *conn, intake_t *in, const char *case_id, const char *admin,
+int intake_store_reach_done(PGconn *conn, intake_owner_t *o, const char *case_id, const char *admin,
                             bool *answered) PK_MUST_CHECK;
 
 /* ---- erasure (intake_erasure.c) -------------------------------------------- */
 
 /* Opens erasure request `id` of case `case_id` by supervisor `staff`: 0
  * with *asked, or PK_ENOENT (no such case); *asked false when one is open. */
-int intake_store_erasure_ask(PGconn *conn, intake_t *in, const char *case_id, const char *id, const char *reason,
+int intake_store_erasure_ask(PGconn *conn, intake_owner_t *o, const char *case_id, const char *id, const char *reason,
                              const char *staff, bool *asked) PK_MUST_CHECK;
 
 /* An erasure request, locked, as its approver or stopper sees it. */
@@ -178,12 +178,12 @@ typedef struct {
 
 /* PK_ENOENT when there is none. `staff` is who looks, `trust_days` how
  * long a change by another makes an account untrusted. */
-int intake_store_erasure_find(PGconn *conn, intake_t *in, const char *id, const char *staff, int trust_days,
+int intake_store_erasure_find(PGconn *conn, intake_owner_t *o, const char *id, const char *staff, int trust_days,
                               intake_erasure_row_t *out) PK_MUST_CHECK;
 /* Approves it: it runs in `cooling_s`. */
-int intake_store_erasure_approve(PGconn *conn, intake_t *in, const char *id, const char *staff,
+int intake_store_erasure_approve(PGconn *conn, intake_owner_t *o, const char *id, const char *staff,
                                  int cooling_s) PK_MUST_CHECK;
-int intake_store_erasure_stop(PGconn *conn, intake_t *in, const char *id, const char *staff) PK_MUST_CHECK;
+int intake_store_erasure_stop(PGconn *conn, intake_owner_t *o, const char *id, const char *staff) PK_MUST_CHECK;
 
 /* An approved erasure whose time came. */
 typedef struct {
@@ -194,44 +194,46 @@ typedef struct {
 } intake_erasure_due_t;
 
 /* At most `cap` of them, the oldest first, into `out`; their number in *n. */
-int intake_store_erasures_due(PGconn *conn, intake_t *in, intake_erasure_due_t *out, int cap, int *n) PK_MUST_CHECK;
+int intake_store_erasures_due(PGconn *conn, intake_owner_t *o, intake_erasure_due_t *out, int cap,
+                              int *n) PK_MUST_CHECK;
 /* Cases that ended more than `retention_s` ago, at most `cap`. */
-int intake_store_cases_expired(PGconn *conn, intake_t *in, int retention_s, char (*ids)[PK_ID_HEX_LEN + 1], int cap,
-                               int *n) PK_MUST_CHECK;
+int intake_store_cases_expired(PGconn *conn, intake_owner_t *o, int retention_s, char (*ids)[PK_ID_HEX_LEN + 1],
+                               int cap, int *n) PK_MUST_CHECK;
 /* The retention's own erasure request `id` of `case_id`: approved by
  * itself and due at once (a rule, not a person). */
-int intake_store_retention_ask(PGconn *conn, intake_t *in, const char *id, const char *case_id) PK_MUST_CHECK;
+int intake_store_retention_ask(PGconn *conn, intake_owner_t *o, const char *id, const char *case_id) PK_MUST_CHECK;
 /* Runs due erasure `id` once, unless stopped: deletes the case and
  * everything intake holds of it; *erased says whether it did. */
-int intake_store_erase(PGconn *conn, intake_t *in, const char *id, bool *erased) PK_MUST_CHECK;
+int intake_store_erase(PGconn *conn, intake_owner_t *o, const char *id, bool *erased) PK_MUST_CHECK;
 
 /* ---- staff accounts (intake_accounts.c) ------------------------------------ */
 
 /* The role of account `id` into `role`; PK_ENOENT when there is none. */
-int intake_store_staff_role(PGconn *conn, intake_t *in, const char *id, char role[16]) PK_MUST_CHECK;
+int intake_store_staff_role(PGconn *conn, intake_owner_t *o, const char *id, char role[16]) PK_MUST_CHECK;
 /* Every account, by role and login, as the reply's items (in `arena`). */
-int intake_store_staff_list(PGconn *conn, intake_t *in, pk_arena_t **arena,
+int intake_store_staff_list(PGconn *conn, intake_owner_t *o, pk_arena_t **arena,
                             Pelukan__V1__StaffAccounts *out) PK_MUST_CHECK;
 /* Makes account `id` as `m` says, changed by `by`; *made false when its
  * login is taken. */
-int intake_store_staff_create(PGconn *conn, intake_t *in, const Pelukan__V1__ManageAccount *m, const char *id,
+int intake_store_staff_create(PGconn *conn, intake_owner_t *o, const Pelukan__V1__ManageAccount *m, const char *id,
                               const char *by, bool *made) PK_MUST_CHECK;
 /* Disables account `id` and ends its sessions. */
-int intake_store_staff_disable(PGconn *conn, intake_t *in, const char *id) PK_MUST_CHECK;
+int intake_store_staff_disable(PGconn *conn, intake_owner_t *o, const char *id) PK_MUST_CHECK;
 /* Lifts the lock-out of account `id`, changed by `by`. */
-int intake_store_staff_unlock(PGconn *conn, intake_t *in, const char *id, const char *by) PK_MUST_CHECK;
+int intake_store_staff_unlock(PGconn *conn, intake_owner_t *o, const char *id, const char *by) PK_MUST_CHECK;
 /* A new password (`hash`) for account `id`, changed by `by`, to be changed
  * at the next login: its lock-out lifted, its sessions and known devices
  * ended. */
-int intake_store_staff_reset(PGconn *conn, intake_t *in, const char *id, const char *hash,
+int intake_store_staff_reset(PGconn *conn, intake_owner_t *o, const char *id, const char *hash,
                              const char *by) PK_MUST_CHECK;
 
 /* ---- an admin's duty (intake_duty.c) --------------------------------------- */
 
 /* Staff member `id`'s duty and number, and the admins on duty (in `arena`). */
-int intake_store_duty(PGconn *conn, intake_t *in, const char *id, pk_arena_t **arena,
+int intake_store_duty(PGconn *conn, intake_owner_t *o, const char *id, pk_arena_t **arena,
                       Pelukan__V1__DutyStatus *out) PK_MUST_CHECK;
 /* Sets it; `phone` "" keeps the number kept. */
-int intake_store_duty_set(PGconn *conn, intake_t *in, const char *id, bool on_duty, const char *phone) PK_MUST_CHECK;
+int intake_store_duty_set(PGconn *conn, intake_owner_t *o, const char *id, bool on_duty,
+                          const char *phone) PK_MUST_CHECK;
 
 #endif

@@ -86,6 +86,10 @@ static const pk_config_def_t s_settings[] = {
     {"PELUKAN_INTAKE_WRITERS", PK_CFG_INT, "1",
      "connections committing reports in groups (group commit); one is fastest on 2 cores (make bench)", NULL, 1,
      INTAKE_WRITERS_MAX},
+    {"PELUKAN_INTAKE_OWNER_WORKERS", PK_CFG_INT, "2",
+     "threads answering the case owner's commands, each with its own connection (a case locked by one does not"
+     " hold up the others)",
+     NULL, 1, INTAKE_OWNERS_MAX},
     {"PELUKAN_INTAKE_WEB_DIR", PK_CFG_STRING, PK_DEFAULT_SQL_DIR "/build/web",
      "the built web apps, served at / (make all builds them); empty: none", NULL, 0, 0},
     /* Ways out for a reporter in danger now, shown by the app at once (a
@@ -138,6 +142,7 @@ static const struct {
     size_t offset;
 } s_int_settings[] = {
     S_INT("PELUKAN_INTAKE_WRITERS", nwriters),
+    S_INT("PELUKAN_INTAKE_OWNER_WORKERS", nowners),
     S_INT("PELUKAN_INTAKE_OTP_TTL_S", otp_ttl_s),
     S_INT("PELUKAN_INTAKE_OTP_MAX_ATTEMPTS", otp_max_attempts),
     S_INT("PELUKAN_INTAKE_OTP_PER_PHONE", otp_per_phone),
@@ -318,7 +323,8 @@ static void s_stop(pk_service_t *svc, void *state)
     free(in->catalog_json);
     free(in->regions_json);
     free(in->route_ctx);
-    pk_arena_free(&in->cmd_mem);
+    for (int i = 0; i < in->nowners; i++)
+        pk_arena_free(&in->owners[i].mem);
     free(in);
 }
 
@@ -333,6 +339,7 @@ int main(int argc, char **argv)
                                          .apply = intake_apply,
                                          .command = intake_command,
                                          .command_done = intake_command_done,
-                                         .command_is_query = intake_command_is_query};
+                                         .command_is_query = intake_command_is_query,
+                                         .command_server = intake_command_server};
     return pk_service_main(&def, argc, argv);
 }

@@ -3,6 +3,7 @@
  * polls a condition with a deadline. */
 #include <criterion/criterion.h>
 #include <czmq.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -272,6 +273,112 @@ Test(bus, retried_command_has_its_effect_once_and_gets_the_first_reply)
     cr_assert_eq(reply->pong->n, 2007);
     pelukan__v1__command_reply__free_unpacked(reply, NULL);
     pk_rpc_client_destroy(&client);
+    pk_bus_keys_destroy(&keys);
+    cr_assert_eq(pkt_proc_stop(&node, SIGTERM, 15000), 0);
+    pkt_env_destroy(&env);
+}
+
+/* One Ping through a client of its own, in a thread: patient enough to
+ * wait for a command held as long as the test holds it. */
+typedef struct {
+    pkt_env_t *env;
+    pk_bus_keys_t *keys;
+    uint64_t n, pong;
+    int rc;
+} s_ping_t;
+
+static void *s_ping_thread(void *arg)
+{
+    s_ping_t *p = arg;
+    pk_rpc_client_t *client =
+        pk_rpc_client_new(pkt_env_get(p->env, "PELUKAN_NOTIFICATION_RPC"), 0, p->keys, "notification");
+    Pelukan__V1__CommandRequest req;
+    uint8_t id[16];
+    pk_rpc_request_init(&req, id, 500, 240);
+    Pelukan__V1__Ping ping = PELUKAN__V1__PING__INIT;
+    ping.n = p->n;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING;
+    req.ping = &ping;
+    Pelukan__V1__CommandReply *reply = NULL;
+    p->rc = pk_rpc_call(client, &req, 500, 240, &reply);
+    if (p->rc == 0) {
+        p->pong = reply->pong ? reply->pong->n : 0;
+        pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    }
+    pk_rpc_client_destroy(&client);
+    return NULL;
+}
+
+/* Issue 24, decision 2: the command server's workers. A command held on
+ * one worker (its shard's) does not hold up the other's; its shard's
+ * commands wait behind it and then share one transaction; its repeats
+ * while it runs are dropped, and it has its effect once. */
+Test(bus, a_held_command_holds_up_only_its_shard_whose_waiting_commands_then_share_a_commit)
+{
+    free(pkt_db_create("t_bus_workers"));
+    pkt_env_t *env = pkt_env_new("t_bus_workers");
+    char *hold = pk_asprintf("%s/hold-%d", pkt_env("PKTEST_TMP"), (int)getpid());
+    unlink(hold);
+    pkt_env_set(env, "PKNODE_RPC", "1");
+    pkt_env_set(env, "PKNODE_RPC_WORKERS", "2");
+    pkt_env_set(env, "PKNODE_RPC_BATCH", "16");
+    pkt_env_set(env, "PKNODE_RPC_HOLD", hold);
+    pkt_proc_t node = s_start("consume", env);
+    pk_bus_keys_t *keys = pkt_bus_keys(env, "intake");
+    const char *queued = "pelukan_rpc_queued_total{service=\"notification\"}";
+    const char *transactions = "pelukan_rpc_commits_total{service=\"notification\"}";
+
+    /* Ping 7 (odd: the second worker) is held, repeated while it is. */
+    s_ping_t held = {env, keys, 7, 0, -1};
+    pthread_t held_thread;
+    pthread_create(&held_thread, NULL, s_ping_thread, &held);
+    s_metric_t repeated = {node.metrics_port, "pelukan_rpc_repeats_in_flight_total{service=\"notification\"}", 1};
+    cr_assert(pkt_wait_until(s_metric_at_least, &repeated, 60000), "the held command's repeat is dropped");
+
+    /* The first worker answers even Pings meanwhile, each in its own
+     * transaction. */
+    long long tx_before = pkt_metric(node.metrics_port, transactions);
+    for (uint64_t n = 100; n < 106; n += 2) {
+        s_ping_t even = {env, keys, n, 0, -1};
+        s_ping_thread(&even);
+        cr_assert_eq(even.rc, 0, "Ping %llu is answered while Ping 7 is held", (unsigned long long)n);
+        cr_assert_eq(even.pong, 1000 + n);
+    }
+    cr_assert_eq(pkt_metric(node.metrics_port, transactions) - tx_before, 3);
+    cr_assert_eq(held.rc, -1, "Ping 7 is still held");
+
+    /* Eight odd Pings wait behind Ping 7 on its worker. */
+    enum { WAITING = 8 };
+    s_ping_t odd[WAITING];
+    pthread_t odd_thread[WAITING];
+    s_metric_t arrived = {node.metrics_port, queued, pkt_metric(node.metrics_port, queued) + WAITING};
+    for (int i = 0; i < WAITING; i++) {
+        odd[i] = (s_ping_t){env, keys, 201 + 2 * (uint64_t)i, 0, -1};
+        pthread_create(&odd_thread[i], NULL, s_ping_thread, &odd[i]);
+    }
+    cr_assert(pkt_wait_until(s_metric_at_least, &arrived, 60000), "the odd Pings wait");
+    tx_before = pkt_metric(node.metrics_port, transactions);
+
+    FILE *f = fopen(hold, "w"); /* let Ping 7 go */
+    fclose(f);
+    pthread_join(held_thread, NULL);
+    cr_assert_eq(held.rc, 0);
+    cr_assert_eq(held.pong, 1007, "the reply of its first (and only) execution");
+    for (int i = 0; i < WAITING; i++) {
+        pthread_join(odd_thread[i], NULL);
+        cr_assert_eq(odd[i].rc, 0);
+        cr_assert_eq(odd[i].pong, 1000 + odd[i].n, "Ping %llu had its effect once", (unsigned long long)odd[i].n);
+    }
+    long long tx = pkt_metric(node.metrics_port, transactions) - tx_before;
+    cr_assert_eq(tx, 2, "Ping 7's transaction, then one for the eight that waited (%lld)", tx);
+    char *v = pkt_sql_value("t_bus_workers", "SELECT v FROM notification.bench_effect WHERE k = 'ping'");
+    cr_assert_str_eq(v, "1", "the held Ping's effect happened once");
+    free(v);
+    v = pkt_sql_value("t_bus_workers", "SELECT sum(v) FROM notification.bench_effect WHERE k LIKE 'ping-%'");
+    cr_assert_str_eq(v, "11", "each other Ping's once");
+    free(v);
+    unlink(hold);
+    free(hold);
     pk_bus_keys_destroy(&keys);
     cr_assert_eq(pkt_proc_stop(&node, SIGTERM, 15000), 0);
     pkt_env_destroy(&env);

@@ -12,7 +12,10 @@
  *                        "staff-<n % 3>" instead of a test event.
  *   pk-busnode consume   as service "notification" (or PKNODE_AS): applies
  *                        intake's test events into bench_applied, with
- *                        PKNODE_RPC=1 also serving a test command.
+ *                        PKNODE_RPC=1 also serving a test command (Ping)
+ *                        on PKNODE_RPC_WORKERS workers, PKNODE_RPC_BATCH
+ *                        commands to a transaction, an odd Ping on the
+ *                        second worker and an even one on the first.
  *   pk-busnode relay     as "intake", relaying only (a second instance).
  * With PKNODE_PLAIN=1 its sockets use no CURVE (bench_bus's comparison). */
 #include <stdio.h>
@@ -273,8 +276,10 @@ static int s_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg)
                : PK_EDB;
 }
 
-/* Ping: counts its effect in bench_effect and answers the count, after a
- * pause of PKNODE_RPC_DELAY_MS on the first execution (to force a retry). */
+/* Ping: counts its effect in bench_effect (Ping n >= 100: in a row of its
+ * own) and answers the count, after a pause of PKNODE_RPC_DELAY_MS on the
+ * first execution (to force a retry); with PKNODE_RPC_HOLD set, the first
+ * Ping below 100 is held until that file exists. */
 static int s_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg)
 {
     (void)arg;
@@ -283,10 +288,13 @@ static int s_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Peluk
         reply->error_code = "unknown_command";
         return 0;
     }
+    char key[32];
+    snprintf(key, sizeof key, req->ping->n >= 100 ? "ping-%llu" : "ping", (unsigned long long)req->ping->n);
+    const char *p[] = {key};
     PGresult *r = pk_pg_exec(conn, NULL,
-                             "INSERT INTO bench_effect (k, v) VALUES ('ping', 1) ON CONFLICT (k) DO UPDATE "
+                             "INSERT INTO bench_effect (k, v) VALUES ($1, 1) ON CONFLICT (k) DO UPDATE "
                              "SET v = bench_effect.v + 1 RETURNING v",
-                             0, NULL);
+                             1, p);
     if (!r)
         return PK_EDB;
     static __thread Pelukan__V1__Pong pong;
@@ -296,10 +304,26 @@ static int s_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Peluk
     int delay = s_env_int("PKNODE_RPC_DELAY_MS", 0);
     if (delay > 0 && pong.n / 1000 == 1)
         usleep((useconds_t)delay * 1000);
+    const char *hold = getenv("PKNODE_RPC_HOLD");
+    while (hold && *hold && req->ping->n < 100 && pong.n / 1000 == 1 && access(hold, F_OK) != 0)
+        usleep(10000);
     reply->status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK;
     reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_PONG;
     reply->pong = &pong;
     return 0;
+}
+
+static int s_shard(const Pelukan__V1__CommandRequest *req)
+{
+    return req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING ? (int)(req->ping->n % 2) : -1;
+}
+
+static void s_command_server(void *state, pk_rpc_server_config_t *cfg)
+{
+    (void)state;
+    cfg->workers = s_env_int("PKNODE_RPC_WORKERS", 1);
+    cfg->batch_max = s_env_int("PKNODE_RPC_BATCH", 1);
+    cfg->shard = cfg->workers > 1 ? s_shard : NULL;
 }
 
 int main(int argc, char **argv)
@@ -315,8 +339,10 @@ int main(int argc, char **argv)
         const char *as = getenv("PKNODE_AS");
         def = (pk_service_def_t){
             .name = as && *as ? as : "notification", .start = s_consume_start, .consumes = consumes, .apply = s_apply};
-        if (s_env_int("PKNODE_RPC", 0))
+        if (s_env_int("PKNODE_RPC", 0)) {
             def.command = s_command;
+            def.command_server = s_command_server;
+        }
     } else {
         fprintf(stderr, "usage: pk-busnode produce|relay|consume\n");
         return 2;

@@ -112,11 +112,24 @@ typedef struct {
      * any transaction and nothing is deduplicated (running it twice is
      * harmless). May be NULL. */
     bool (*is_query)(const Pelukan__V1__CommandRequest *req);
+    /* Worker threads, each with its own database connection (0: one). */
+    int workers;
+    /* Each worker's handler argument (handlers keep per-thread state there:
+     * their arena, their prepared statements); NULL: handler_arg for all. */
+    void *(*worker_arg)(void *handler_arg, int worker);
+    /* A command's shard (>= 0): a shard's commands run on one worker, in
+     * the order they came; -1 or NULL: any worker. */
+    int (*shard)(const Pelukan__V1__CommandRequest *req);
+    /* Commands a worker runs in one transaction when they wait for it,
+     * each in its own savepoint (group commit; 0: one). */
+    int batch_max;
 } pk_rpc_server_config_t;
 
 typedef struct pk_rpc_server pk_rpc_server_t;
 
-/* Starts the server in its own thread. Caller owns return value. */
+/* Starts the server: a front thread that owns the ROUTER, and its
+ * workers. A repeat of a command still running is dropped (the caller
+ * repeats it and gets the stored reply). Caller owns return value. */
 pk_rpc_server_t *pk_rpc_server_new(const pk_rpc_server_config_t *cfg);
 void pk_rpc_server_destroy(pk_rpc_server_t **self_p);
 

@@ -54,6 +54,10 @@ typedef struct {
      * setting can: a service's definition is code. */
     bool plain_bus_for_benchmark;
     bool (*command_is_query)(const Pelukan__V1__CommandRequest *req); /* see pk_rpc_server_config_t; optional */
+    /* Optional: the command server's workers, each one's handler argument,
+     * its shards and batches (pk_rpc_server_config_t), set from the state
+     * `start` made. Without it: one worker, handed the state. */
+    void (*command_server)(void *state, pk_rpc_server_config_t *cfg);
 } pk_service_def_t;
 
 /* Runs the service; returns the process exit status: 0 after a clean stop,
