@@ -10,10 +10,11 @@
 #include "pelukan/util.h"
 
 typedef struct intake_notify intake_notify_t;
-typedef struct intake_events intake_events_t;
+typedef struct edge_streams edge_streams_t;
+typedef struct edge_feed edge_feed_t;
 typedef struct intake_purge intake_purge_t;
 typedef struct intake_dispatch intake_dispatch_t;
-typedef struct intake_approach intake_approach_t;
+typedef struct edge_approach edge_approach_t;
 typedef struct intake_throttle intake_throttle_t;
 
 /* One of the case owner's command workers (common/src/rpc.c: a thread with
@@ -58,18 +59,19 @@ typedef struct {
     int erasure_cooling_s;  /* an approved erasure waits this long (intake_erasure.c) */
     int erasure_trust_days; /* no approval from an account changed by another this lately */
     int streams_per_session, streams_per_account, streams_max;
-    /* staff feed caps (intake_events.c) */ /* password hashes allowed at once, and taken (intake_staff.c) */
+    /* the live streams' limits (edge/edge_streams.c); password hashes allowed at once, and taken (intake_staff.c) */
     int otp_fails_per_client_day, otp_fails_per_phone_day;
     int session_ttl_s, session_idle_s;
     int staff_session_ttl_s, staff_max_failures, staff_lock_s;
     struct intake_route_ctx *route_ctx; /* one per route (main.c) */
-    intake_events_t *events;            /* the staff's live feed (intake_events.c) */
+    edge_streams_t *streams;            /* every live stream (edge/edge_streams.c) */
+    edge_feed_t *feed;                  /* the staff's live feed (edge/edge_feed.c) */
     intake_purge_t *purge;              /* expired codes and sessions (intake_purge.c) */
     intake_throttle_t *throttle;         /* staff logins per client address (intake_throttle.c) */
     intake_throttle_t *account_throttle; /* ... and per account: half the password slots at most */
     intake_dispatch_t *dispatch;         /* the assignment's steps and the pings (intake_dispatch.c) */
     pk_rpc_uv_t *dispatch_rpc;           /* commands to dispatch */
-    intake_approach_t *approach;        /* the companion's approach, watched (intake_approach.c) */
+    edge_approach_t *approach;           /* the companion's approach, watched (edge/edge_approach.c) */
     pk_rpc_uv_t *referral;              /* commands to referral */
     pk_rpc_uv_t *owner;                 /* the edge's commands to intake's case owner (intake_desk.c) */
     /* Bumped whenever a session may have ended (a logout, an account
@@ -166,9 +168,6 @@ bool intake_command_is_query(const Pelukan__V1__CommandRequest *req);
  * intake_readmodel.c); PK_ENOENT for events it does not use. */
 int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg);
 
-/* The staff's live feed: numbers new timeline entries and serves
- * GET /v1/staff/events. Destroying it ends every stream. */
-intake_events_t *intake_events_new(intake_t *in);
 /* Deletes expired codes, old requests and wrong codes, ended sessions,
  * every `every_s` seconds. */
 intake_purge_t *intake_purge_new(intake_t *in, int every_s);
@@ -190,7 +189,6 @@ void intake_throttle_destroy(intake_throttle_t **th_p);
  * until intake_throttle_done), else the seconds to wait. */
 int intake_throttle_take(intake_throttle_t *th, const char *client);
 void intake_throttle_done(intake_throttle_t *th, const char *client);
-void intake_events_destroy(intake_events_t **ev_p);
 
 /* Sends SendOtp commands to the notification service from its own thread.
  * Caller owns return value. */

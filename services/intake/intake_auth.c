@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intake_approach.h"
 #include "intake_call.h"
 #include "pelukan/util.h"
 

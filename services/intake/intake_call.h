@@ -29,7 +29,7 @@ typedef struct intake_call {
     struct intake_pw_job *pw_job; /* password hashing in flight (intake_password.c) */
     struct intake_opened *opened; /* rows waiting for their opening to commit (intake_call.c) */
     struct intake_ask *ask;       /* an admin's question for dispatch (intake_dispatch.c) */
-    bool stream;                  /* the approach asked as a stream (intake_approach.c) */
+    bool stream;                  /* the approach asked as a stream (edge/edge_approach.c) */
     bool pw_slot;                 /* holds one of the password-hash slots (intake_password.c) */
     char throttle_client[48];  /* a login holding one of its client's checks (intake_throttle.c) */
     char throttle_account[72]; /* ... and one of its account's */

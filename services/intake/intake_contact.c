@@ -3,8 +3,9 @@
  * and, from intake's own HTTP edge (or its timer, vouched for alike), the
  * desk's CaseStep (intake_desk.c), EraseCase (intake_erasure.c) and
  * ManageAccount (intake_accounts.c), Duty (intake_duty.c), OpenNotes
- * (intake_notes.c), GetBrief (intake_brief.c) and a reporter's ListReports
- * and GetReport (intake_reporter.c). The
+ * (intake_notes.c), GetBrief (intake_brief.c), a reporter's ListReports
+ * and GetReport (intake_reporter.c), and the live streams' CheckSessions
+ * and ReadFeed (intake_feed.c). The
  * contacts it owns: a case's reporter (phone and safety choices, opened
  * with the reporter's key at the moment notification needs them, each
  * opening an event), a staff member's e-mail (and mobile, for an admin on
@@ -57,6 +58,7 @@ bool intake_command_is_query(const Pelukan__V1__CommandRequest *req)
     return (req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CONTACT && !req->case_id[0]) ||
            req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_REPORTS ||
            req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_REPORT ||
+           req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_CHECK_SESSIONS ||
            req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING;
 }
 
@@ -189,6 +191,10 @@ int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan
                                 : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_BRIEF:
         return s_from_edge(req) ? intake_brief_command(conn, o, req, reply)
+                                : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_CHECK_SESSIONS:
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_READ_FEED:
+        return s_from_edge(req) ? intake_feed_command(conn, o, req, reply)
                                 : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING:
         return pk_rpc_pong(req, reply);

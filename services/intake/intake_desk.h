@@ -57,4 +57,8 @@ int intake_notes_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Com
 int intake_brief_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                          Pelukan__V1__CommandReply *reply);
 
+/* CheckSessions and ReadFeed: the edge's live streams (intake_feed.c). */
+int intake_feed_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
+                        Pelukan__V1__CommandReply *reply);
+
 #endif

@@ -2,12 +2,12 @@
  * suggestion and assignment, and the companion's pings. The companion's
  * duty: intake_companions.c; her visits and their steps: rows of the route
  * table (edge/edge_routes.c); the reporter's view of the approach:
- * intake_approach.c.
+ * edge/edge_approach.c.
  *
  * Commands go out on one DEALER on the event loop (pk_rpc_uv). Pings that
  * arrive together travel as one RecordPositions command, and its answer
  * carries the approaches they moved, which go at once to the reporters'
- * streams on this instance (intake_approach_push). The case's place never
+ * streams on this instance (edge_approach_push). The case's place never
  * passes here: dispatch asks intake's case owner for it (GetPlace,
  * intake_place.c), which records the opening when it answers. */
 #include <math.h>
@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "edge/edge_approach.h"
 #include "edge/edge_forward.h"
-#include "intake_approach.h"
 #include "intake_call.h"
 #include "intake_case.h"
 #include "intake_dispatch.h"
@@ -257,7 +257,7 @@ static void s_batch_done(int rc, const s_reply_t *reply, void *arg)
         intake_call_free(c);
     }
     for (size_t k = 0; ap && k < ap->n_items; k++)
-        intake_approach_push(dp->in->approach, ap->items[k]);
+        edge_approach_push(dp->in->approach, ap->items[k]);
     sodium_memzero(b, sizeof *b + sizeof *batch * n);
     free(b);
     dp->batch_in_flight = false;

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intake_approach.h"
 #include "intake_call.h"
 #include "intake_case.h"
 #include "intake_dispatch.h"

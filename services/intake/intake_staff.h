@@ -34,7 +34,6 @@ void intake_push_drop(struct intake_call *c);
 /* The hash of the staff token a request carries, as sessions store it. */
 bool intake_staff_token_hash(pk_http_req_t *req, char out[65]);
 
-void intake_staff_events(struct intake_call *c);
 void intake_admin_queue(struct intake_call *c);
 void intake_admin_case(struct intake_call *c);
 

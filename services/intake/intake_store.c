@@ -9,15 +9,14 @@
 #include "pelukan/db.h"
 #include "pelukan/error.h"
 
-/* One statement on the command connection, prepared once per session. */
-static PGresult *s_exec(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p)
+PGresult *intake_store_exec(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p)
 {
     return pk_pg_exec_prepared(&o->stmts, conn, o->log, sql, n, p);
 }
 
-static int s_run(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p)
+int intake_store_run(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p)
 {
-    PGresult *r = s_exec(conn, o, sql, n, p);
+    PGresult *r = intake_store_exec(conn, o, sql, n, p);
     if (!r)
         return PK_EDB;
     PQclear(r);
@@ -37,10 +36,14 @@ static bool s_bytes(const PGresult *r, int col, uint8_t *out, size_t cap, size_t
     return true;
 }
 
-/* A text column into the arena ("" when NULL). */
+char *intake_store_text(pk_arena_t **arena, const PGresult *r, int i, int col)
+{
+    return pk_arena_strdup(arena, PQgetisnull(r, i, col) ? "" : PQgetvalue(r, i, col));
+}
+
 static char *s_text(pk_arena_t **arena, const PGresult *r, int col)
 {
-    return pk_arena_strdup(arena, PQgetisnull(r, 0, col) ? "" : PQgetvalue(r, 0, col));
+    return intake_store_text(arena, r, 0, col);
 }
 
 /* A bytea column into the arena (NULL and 0 when NULL). */
@@ -56,10 +59,11 @@ static uint8_t *s_blob(pk_arena_t **arena, const PGresult *r, int col, size_t *l
 int intake_store_desk_case(PGconn *conn, intake_owner_t *o, const char *case_id, intake_desk_case_t *out)
 {
     const char *p[] = {case_id};
-    PGresult *r = s_exec(conn, o,
-                         "SELECT x.state, x.call_reached, x.wrapped_key, r.wrapped_key, r.safety_sealed, r.id"
-                         " FROM cases x JOIN reporter r ON r.id = x.reporter_id WHERE x.id = $1 FOR UPDATE OF x",
-                         1, p);
+    PGresult *r =
+        intake_store_exec(conn, o,
+                          "SELECT x.state, x.call_reached, x.wrapped_key, r.wrapped_key, r.safety_sealed, r.id"
+                          " FROM cases x JOIN reporter r ON r.id = x.reporter_id WHERE x.id = $1 FOR UPDATE OF x",
+                          1, p);
     if (!r)
         return PK_EDB;
     if (PQntuples(r) != 1) {
@@ -82,7 +86,7 @@ int intake_store_desk_case(PGconn *conn, intake_owner_t *o, const char *case_id,
 int intake_store_case_exists(PGconn *conn, intake_owner_t *o, const char *case_id, bool *exists)
 {
     const char *p[] = {case_id};
-    PGresult *r = s_exec(conn, o, "SELECT 1 FROM cases WHERE id = $1", 1, p);
+    PGresult *r = intake_store_exec(conn, o, "SELECT 1 FROM cases WHERE id = $1", 1, p);
     if (!r)
         return PK_EDB;
     *exists = PQntuples(r) == 1;
@@ -95,13 +99,13 @@ int intake_store_desk_change(PGconn *conn, intake_owner_t *o, const intake_desk_
 {
     const char *p[] = {ch->case_id, ch->to ? ch->to : "", ch->call ? "t" : "f", ch->reached ? "t" : "f",
                        ch->duplicate_of ? ch->duplicate_of : ""};
-    PGresult *r = s_exec(conn, o,
-                         "UPDATE cases SET state = coalesce(NULLIF($2, ''), state), updated_at = now(),"
-                         " call_attempts = call_attempts + CASE WHEN $3::boolean THEN 1 ELSE 0 END,"
-                         " call_reached = call_reached OR $4::boolean,"
-                         " duplicate_of = coalesce(NULLIF($5, ''), duplicate_of)"
-                         " WHERE id = $1 RETURNING state, call_attempts",
-                         5, p);
+    PGresult *r = intake_store_exec(conn, o,
+                                    "UPDATE cases SET state = coalesce(NULLIF($2, ''), state), updated_at = now(),"
+                                    " call_attempts = call_attempts + CASE WHEN $3::boolean THEN 1 ELSE 0 END,"
+                                    " call_reached = call_reached OR $4::boolean,"
+                                    " duplicate_of = coalesce(NULLIF($5, ''), duplicate_of)"
+                                    " WHERE id = $1 RETURNING state, call_attempts",
+                                    5, p);
     if (!r)
         return PK_EDB;
     int rc = PQntuples(r) == 1 ? 0 : PK_ENOENT;
@@ -117,7 +121,7 @@ int intake_store_timeline(PGconn *conn, intake_owner_t *o, const char *case_id, 
                           const char *reason_code, const char *staff_id)
 {
     const char *p[] = {case_id, kind, state, reason_code ? reason_code : "", staff_id};
-    return s_run(
+    return intake_store_run(
         conn, o,
         "INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
         " VALUES ($1, $2, $3, NULLIF($4, ''), CASE WHEN $5::text IS NULL THEN 'reporter' ELSE 'staff' END, $5)",
@@ -128,21 +132,21 @@ int intake_store_note(PGconn *conn, intake_owner_t *o, const char *case_id, cons
                       const char *outcome, const char *sealed_hex)
 {
     const char *p[] = {case_id, staff_id, kind, outcome ? outcome : "", sealed_hex};
-    return s_run(conn, o,
-                 "INSERT INTO case_note (case_id, staff_id, kind, outcome, body_sealed)"
-                 " VALUES ($1, $2, $3, NULLIF($4, ''), $5::bytea)",
-                 5, p);
+    return intake_store_run(conn, o,
+                            "INSERT INTO case_note (case_id, staff_id, kind, outcome, body_sealed)"
+                            " VALUES ($1, $2, $3, NULLIF($4, ''), $5::bytea)",
+                            5, p);
 }
 
 int intake_store_reports(PGconn *conn, intake_owner_t *o, const char *reporter_id, pk_arena_t **arena,
                          Pelukan__V1__Reports *out)
 {
     const char *p[] = {reporter_id};
-    PGresult *r =
-        s_exec(conn, o,
-               "SELECT id, ticket, state, " PK_SQL_UTC("created_at") " FROM cases WHERE reporter_id = $1"
-                                                                     " ORDER BY created_at DESC, id LIMIT 200",
-               1, p);
+    PGresult *r = intake_store_exec(
+        conn, o,
+        "SELECT id, ticket, state, " PK_SQL_UTC("created_at") " FROM cases WHERE reporter_id = $1"
+                                                              " ORDER BY created_at DESC, id LIMIT 200",
+        1, p);
     if (!r)
         return PK_EDB;
     int n = PQntuples(r);
@@ -164,14 +168,14 @@ int intake_store_report(PGconn *conn, intake_owner_t *o, const char *case_id, co
                         pk_arena_t **arena, Pelukan__V1__ReportView *out)
 {
     const char *p[] = {case_id, reporter_id};
-    PGresult *r =
-        s_exec(conn, o,
-               "SELECT id, ticket, state, " PK_SQL_UTC(
-                   "created_at") ","
-                                 " (SELECT ca.agency_code FROM case_agency ca WHERE ca.case_id = x.id"
-                                 "   AND ca.state IN ('accepted', 'closed') ORDER BY ca.created_at DESC LIMIT 1)"
-                                 " FROM cases x WHERE id = $1 AND reporter_id = $2",
-               2, p);
+    PGresult *r = intake_store_exec(
+        conn, o,
+        "SELECT id, ticket, state, " PK_SQL_UTC(
+            "created_at") ","
+                          " (SELECT ca.agency_code FROM case_agency ca WHERE ca.case_id = x.id"
+                          "   AND ca.state IN ('accepted', 'closed') ORDER BY ca.created_at DESC LIMIT 1)"
+                          " FROM cases x WHERE id = $1 AND reporter_id = $2",
+        2, p);
     if (!r)
         return PK_EDB;
     if (PQntuples(r) != 1) {
@@ -184,9 +188,9 @@ int intake_store_report(PGconn *conn, intake_owner_t *o, const char *case_id, co
     out->created_at = s_text(arena, r, 3);
     out->agency_code = s_text(arena, r, 4);
     PQclear(r);
-    r = s_exec(conn, o,
-               "SELECT state, " PK_SQL_UTC("at") " FROM case_event WHERE case_id = $1 AND kind = 'state' ORDER BY id",
-               1, p);
+    r = intake_store_exec(
+        conn, o, "SELECT state, " PK_SQL_UTC("at") " FROM case_event WHERE case_id = $1 AND kind = 'state' ORDER BY id",
+        1, p);
     if (!r)
         return PK_EDB;
     int n = PQntuples(r);
@@ -207,7 +211,8 @@ int intake_store_report(PGconn *conn, intake_owner_t *o, const char *case_id, co
 int intake_store_case_key(PGconn *conn, intake_owner_t *o, const char *case_id, uint8_t *wrapped)
 {
     const char *p[] = {case_id};
-    PGresult *r = s_exec(conn, o, "SELECT wrapped_key FROM cases WHERE id = $1 AND wrapped_key IS NOT NULL", 1, p);
+    PGresult *r =
+        intake_store_exec(conn, o, "SELECT wrapped_key FROM cases WHERE id = $1 AND wrapped_key IS NOT NULL", 1, p);
     if (!r)
         return PK_EDB;
     int rc = PQntuples(r) == 1 && pk_pg_bytea_get(r, 0, 0, wrapped, PK_WRAPPED_KEY_BYTES) == PK_WRAPPED_KEY_BYTES
@@ -220,14 +225,14 @@ int intake_store_case_key(PGconn *conn, intake_owner_t *o, const char *case_id, 
 int intake_store_access(PGconn *conn, intake_owner_t *o, const char *case_id, const char *purpose, const char *staff)
 {
     const char *p[] = {case_id, purpose, staff};
-    return s_run(conn, o, INTAKE_SQL_ACCESS_EVENT, 3, p);
+    return intake_store_run(conn, o, INTAKE_SQL_ACCESS_EVENT, 3, p);
 }
 
 int intake_store_notes(PGconn *conn, intake_owner_t *o, const char *case_id, pk_arena_t **arena,
                        intake_note_row_t **rows, int *n)
 {
     const char *p[] = {case_id};
-    PGresult *r = s_exec(
+    PGresult *r = intake_store_exec(
         conn, o,
         "SELECT n.kind, coalesce(n.outcome, ''), n.body_sealed, " PK_SQL_UTC(
             "n.created_at") ", s.display_name FROM case_note n JOIN staff s ON s.id = n.staff_id WHERE n.case_id = $1"
@@ -256,14 +261,14 @@ int intake_store_brief(PGconn *conn, intake_owner_t *o, const char *case_id, con
                        intake_brief_row_t *out)
 {
     const char *p[] = {case_id, companion};
-    PGresult *r =
-        s_exec(conn, o,
-               "SELECT x.id, x.wrapped_key, x.personal_sealed, r.id, r.wrapped_key, r.safety_sealed,"
-               " x.victim_sex, x.victim_age_band, x.child, x.disability, array_to_json(x.violence_forms)::text,"
-               " x.perpetrator_relation, x.urgent, x.kecamatan_code, x.desa_code, x.place_type"
-               " FROM cases x JOIN reporter r ON r.id = x.reporter_id"
-               " WHERE x.id = $1 AND x.companion_id = $2 AND " INTAKE_SQL_VISIT_LIVE,
-               2, p);
+    PGresult *r = intake_store_exec(
+        conn, o,
+        "SELECT x.id, x.wrapped_key, x.personal_sealed, r.id, r.wrapped_key, r.safety_sealed,"
+        " x.victim_sex, x.victim_age_band, x.child, x.disability, array_to_json(x.violence_forms)::text,"
+        " x.perpetrator_relation, x.urgent, x.kecamatan_code, x.desa_code, x.place_type"
+        " FROM cases x JOIN reporter r ON r.id = x.reporter_id"
+        " WHERE x.id = $1 AND x.companion_id = $2 AND " INTAKE_SQL_VISIT_LIVE,
+        2, p);
     if (!r)
         return PK_EDB;
     if (PQntuples(r) != 1) {
@@ -306,7 +311,7 @@ int intake_store_place(PGconn *conn, intake_owner_t *o, const char *case_id, pk_
                        intake_place_row_t *out)
 {
     const char *p[] = {case_id};
-    PGresult *r = s_exec(
+    PGresult *r = intake_store_exec(
         conn, o, "SELECT coalesce(kecamatan_code, ''), wrapped_key, personal_sealed FROM cases WHERE id = $1", 1, p);
     if (!r)
         return PK_EDB;
@@ -326,10 +331,10 @@ int intake_store_case_reporter(PGconn *conn, intake_owner_t *o, const char *case
                                intake_reporter_row_t *out)
 {
     const char *p[] = {case_id};
-    PGresult *r = s_exec(conn, o,
-                         "SELECT r.id, r.wrapped_key, r.phone_sealed, r.safety_sealed FROM cases x"
-                         " JOIN reporter r ON r.id = x.reporter_id WHERE x.id = $1",
-                         1, p);
+    PGresult *r = intake_store_exec(conn, o,
+                                    "SELECT r.id, r.wrapped_key, r.phone_sealed, r.safety_sealed FROM cases x"
+                                    " JOIN reporter r ON r.id = x.reporter_id WHERE x.id = $1",
+                                    1, p);
     if (!r)
         return PK_EDB;
     if (PQntuples(r) != 1) {
@@ -357,7 +362,7 @@ int intake_store_staff_contact(PGconn *conn, intake_owner_t *o, const char *staf
                                     " AND NOT disabled AND email IS NOT NULL ORDER BY login"
                                   : "SELECT email FROM staff WHERE role = $1 AND NOT disabled"
                                     " AND email IS NOT NULL ORDER BY login";
-    PGresult *r = s_exec(conn, o, sql, 1, p);
+    PGresult *r = intake_store_exec(conn, o, sql, 1, p);
     if (!r)
         return PK_EDB;
     int n = PQntuples(r);
@@ -386,10 +391,10 @@ int intake_store_reach_case(PGconn *conn, intake_owner_t *o, const char *case_id
                             bool *waiting)
 {
     const char *p[] = {case_id, companion};
-    PGresult *r = s_exec(conn, o,
-                         "SELECT x.state, x.reach_reason IS NOT NULL FROM cases x"
-                         " WHERE x.id = $1 AND x.companion_id = $2 AND " INTAKE_SQL_VISIT_LIVE " FOR UPDATE",
-                         2, p);
+    PGresult *r = intake_store_exec(conn, o,
+                                    "SELECT x.state, x.reach_reason IS NOT NULL FROM cases x"
+                                    " WHERE x.id = $1 AND x.companion_id = $2 AND " INTAKE_SQL_VISIT_LIVE " FOR UPDATE",
+                                    2, p);
     if (!r)
         return PK_EDB;
     int rc = PQntuples(r) == 1 ? 0 : PK_ENOENT;
@@ -404,18 +409,19 @@ int intake_store_reach_case(PGconn *conn, intake_owner_t *o, const char *case_id
 int intake_store_reach_mark(PGconn *conn, intake_owner_t *o, const char *case_id, const char *reason)
 {
     const char *p[] = {case_id, reason};
-    return s_run(conn, o, "UPDATE cases SET reach_reason = $2, reach_requested_at = now() WHERE id = $1", 2, p);
+    return intake_store_run(conn, o, "UPDATE cases SET reach_reason = $2, reach_requested_at = now() WHERE id = $1", 2,
+                            p);
 }
 
 int intake_store_reach_done(PGconn *conn, intake_owner_t *o, const char *case_id, const char *admin, bool *answered)
 {
     const char *p[] = {case_id, admin};
-    PGresult *r = s_exec(conn, o,
-                         "WITH u AS (UPDATE cases SET reach_reason = NULL, reach_requested_at = NULL"
-                         "   WHERE id = $1 AND reach_reason IS NOT NULL RETURNING id, state)"
-                         " INSERT INTO case_event (case_id, kind, state, actor_kind, actor_id)"
-                         " SELECT id, 'reach_done', state, 'staff', $2 FROM u RETURNING case_id",
-                         2, p);
+    PGresult *r = intake_store_exec(conn, o,
+                                    "WITH u AS (UPDATE cases SET reach_reason = NULL, reach_requested_at = NULL"
+                                    "   WHERE id = $1 AND reach_reason IS NOT NULL RETURNING id, state)"
+                                    " INSERT INTO case_event (case_id, kind, state, actor_kind, actor_id)"
+                                    " SELECT id, 'reach_done', state, 'staff', $2 FROM u RETURNING case_id",
+                                    2, p);
     if (!r)
         return PK_EDB;
     *answered = PQntuples(r) == 1;
@@ -429,13 +435,13 @@ int intake_store_erasure_ask(PGconn *conn, intake_owner_t *o, const char *case_i
                              const char *staff, bool *asked)
 {
     const char *p[] = {case_id, id, reason, staff};
-    PGresult *r = s_exec(conn, o,
-                         "WITH r AS (INSERT INTO erasure_request (id, case_id, reason_code, requested_by)"
-                         "   SELECT $2, $1, $3, $4 WHERE EXISTS (SELECT 1 FROM cases WHERE id = $1)"
-                         "   ON CONFLICT (case_id) WHERE done_at IS NULL AND stopped_at IS NULL DO NOTHING"
-                         "   RETURNING id)"
-                         " SELECT EXISTS (SELECT 1 FROM cases WHERE id = $1), EXISTS (SELECT 1 FROM r)",
-                         4, p);
+    PGresult *r = intake_store_exec(conn, o,
+                                    "WITH r AS (INSERT INTO erasure_request (id, case_id, reason_code, requested_by)"
+                                    "   SELECT $2, $1, $3, $4 WHERE EXISTS (SELECT 1 FROM cases WHERE id = $1)"
+                                    "   ON CONFLICT (case_id) WHERE done_at IS NULL AND stopped_at IS NULL DO NOTHING"
+                                    "   RETURNING id)"
+                                    " SELECT EXISTS (SELECT 1 FROM cases WHERE id = $1), EXISTS (SELECT 1 FROM r)",
+                                    4, p);
     if (!r)
         return PK_EDB;
     int rc = pk_pg_bool(r, 0, 0) ? 0 : PK_ENOENT;
@@ -450,15 +456,15 @@ int intake_store_erasure_find(PGconn *conn, intake_owner_t *o, const char *id, c
     char days[16];
     snprintf(days, sizeof days, "%d", trust_days);
     const char *p[] = {id, staff, days};
-    PGresult *r =
-        s_exec(conn, o,
-               "SELECT r.case_id, r.requested_by, r.approved_at IS NOT NULL, r.reason_code,"
-               "  r.done_at IS NOT NULL OR r.stopped_at IS NOT NULL,"
-               "  coalesce(a.changed_at > now() - make_interval(days => $3::int), false)"
-               "  OR coalesce(q.changed_by = $2 AND q.changed_at > now() - make_interval(days => $3::int), false)"
-               " FROM erasure_request r LEFT JOIN staff a ON a.id = $2 LEFT JOIN staff q ON q.id = r.requested_by"
-               " WHERE r.id = $1 FOR UPDATE OF r",
-               3, p);
+    PGresult *r = intake_store_exec(
+        conn, o,
+        "SELECT r.case_id, r.requested_by, r.approved_at IS NOT NULL, r.reason_code,"
+        "  r.done_at IS NOT NULL OR r.stopped_at IS NOT NULL,"
+        "  coalesce(a.changed_at > now() - make_interval(days => $3::int), false)"
+        "  OR coalesce(q.changed_by = $2 AND q.changed_at > now() - make_interval(days => $3::int), false)"
+        " FROM erasure_request r LEFT JOIN staff a ON a.id = $2 LEFT JOIN staff q ON q.id = r.requested_by"
+        " WHERE r.id = $1 FOR UPDATE OF r",
+        3, p);
     if (!r)
         return PK_EDB;
     if (PQntuples(r) != 1) {
@@ -480,16 +486,17 @@ int intake_store_erasure_approve(PGconn *conn, intake_owner_t *o, const char *id
     char secs[16];
     snprintf(secs, sizeof secs, "%d", cooling_s);
     const char *p[] = {id, staff, secs};
-    return s_run(conn, o,
-                 "UPDATE erasure_request SET approved_by = $2, approved_at = now(),"
-                 " run_at = now() + make_interval(secs => $3::int) WHERE id = $1",
-                 3, p);
+    return intake_store_run(conn, o,
+                            "UPDATE erasure_request SET approved_by = $2, approved_at = now(),"
+                            " run_at = now() + make_interval(secs => $3::int) WHERE id = $1",
+                            3, p);
 }
 
 int intake_store_erasure_stop(PGconn *conn, intake_owner_t *o, const char *id, const char *staff)
 {
     const char *p[] = {id, staff};
-    return s_run(conn, o, "UPDATE erasure_request SET stopped_by = $2, stopped_at = now() WHERE id = $1", 2, p);
+    return intake_store_run(conn, o, "UPDATE erasure_request SET stopped_by = $2, stopped_at = now() WHERE id = $1", 2,
+                            p);
 }
 
 int intake_store_erasures_due(PGconn *conn, intake_owner_t *o, intake_erasure_due_t *out, int cap, int *n)
@@ -497,11 +504,12 @@ int intake_store_erasures_due(PGconn *conn, intake_owner_t *o, intake_erasure_du
     char limit[16];
     snprintf(limit, sizeof limit, "%d", cap);
     const char *p[] = {limit};
-    PGresult *r = s_exec(conn, o,
-                         "SELECT id, case_id, reason_code, approved_by FROM erasure_request"
-                         " WHERE approved_at IS NOT NULL AND done_at IS NULL AND stopped_at IS NULL AND run_at <= now()"
-                         " ORDER BY run_at LIMIT $1::int FOR UPDATE SKIP LOCKED",
-                         1, p);
+    PGresult *r = intake_store_exec(
+        conn, o,
+        "SELECT id, case_id, reason_code, approved_by FROM erasure_request"
+        " WHERE approved_at IS NOT NULL AND done_at IS NULL AND stopped_at IS NULL AND run_at <= now()"
+        " ORDER BY run_at LIMIT $1::int FOR UPDATE SKIP LOCKED",
+        1, p);
     if (!r)
         return PK_EDB;
     *n = PQntuples(r) < cap ? PQntuples(r) : cap;
@@ -522,10 +530,11 @@ int intake_store_cases_expired(PGconn *conn, intake_owner_t *o, int retention_s,
     snprintf(secs, sizeof secs, "%d", retention_s);
     snprintf(limit, sizeof limit, "%d", cap);
     const char *p[] = {secs, limit};
-    PGresult *r = s_exec(conn, o,
-                         "SELECT id FROM cases WHERE state IN " INTAKE_SQL_FINAL_STATES
-                         " AND updated_at < now() - make_interval(secs => $1::int) ORDER BY updated_at LIMIT $2::int",
-                         2, p);
+    PGresult *r =
+        intake_store_exec(conn, o,
+                          "SELECT id FROM cases WHERE state IN " INTAKE_SQL_FINAL_STATES
+                          " AND updated_at < now() - make_interval(secs => $1::int) ORDER BY updated_at LIMIT $2::int",
+                          2, p);
     if (!r)
         return PK_EDB;
     *n = PQntuples(r) < cap ? PQntuples(r) : cap;
@@ -538,7 +547,7 @@ int intake_store_cases_expired(PGconn *conn, intake_owner_t *o, int retention_s,
 int intake_store_retention_ask(PGconn *conn, intake_owner_t *o, const char *id, const char *case_id)
 {
     const char *p[] = {id, case_id};
-    return s_run(
+    return intake_store_run(
         conn, o,
         "INSERT INTO erasure_request (id, case_id, reason_code, requested_by, approved_by, approved_at, run_at)"
         " VALUES ($1, $2, 'retention', 'retention', 'retention', now(), now())"
@@ -549,18 +558,18 @@ int intake_store_retention_ask(PGconn *conn, intake_owner_t *o, const char *id, 
 int intake_store_erase(PGconn *conn, intake_owner_t *o, const char *id, bool *erased)
 {
     const char *p[] = {id};
-    PGresult *r =
-        s_exec(conn, o,
-               "WITH a AS (UPDATE erasure_request SET done_at = now() WHERE id = $1 AND approved_at IS NOT NULL"
-               "   AND done_at IS NULL AND stopped_at IS NULL AND run_at <= now() RETURNING case_id),"
-               " dup AS (UPDATE cases SET duplicate_of = NULL WHERE duplicate_of IN (SELECT case_id FROM a)),"
-               " notes AS (DELETE FROM case_note WHERE case_id IN (SELECT case_id FROM a)),"
-               " steps AS (DELETE FROM case_event WHERE case_id IN (SELECT case_id FROM a)),"
-               " agencies AS (DELETE FROM case_agency WHERE case_id IN (SELECT case_id FROM a)),"
-               " keys AS (DELETE FROM idempotency WHERE case_id IN (SELECT case_id FROM a)),"
-               " c AS (DELETE FROM cases WHERE id IN (SELECT case_id FROM a) RETURNING id)"
-               " SELECT count(*) FROM c",
-               1, p);
+    PGresult *r = intake_store_exec(
+        conn, o,
+        "WITH a AS (UPDATE erasure_request SET done_at = now() WHERE id = $1 AND approved_at IS NOT NULL"
+        "   AND done_at IS NULL AND stopped_at IS NULL AND run_at <= now() RETURNING case_id),"
+        " dup AS (UPDATE cases SET duplicate_of = NULL WHERE duplicate_of IN (SELECT case_id FROM a)),"
+        " notes AS (DELETE FROM case_note WHERE case_id IN (SELECT case_id FROM a)),"
+        " steps AS (DELETE FROM case_event WHERE case_id IN (SELECT case_id FROM a)),"
+        " agencies AS (DELETE FROM case_agency WHERE case_id IN (SELECT case_id FROM a)),"
+        " keys AS (DELETE FROM idempotency WHERE case_id IN (SELECT case_id FROM a)),"
+        " c AS (DELETE FROM cases WHERE id IN (SELECT case_id FROM a) RETURNING id)"
+        " SELECT count(*) FROM c",
+        1, p);
     if (!r)
         return PK_EDB;
     *erased = atoi(PQgetvalue(r, 0, 0)) == 1;
@@ -568,131 +577,75 @@ int intake_store_erase(PGconn *conn, intake_owner_t *o, const char *id, bool *er
     return 0;
 }
 
-/* ---- staff accounts ----------------------------------------------------------- */
+/* Numbers what committed since the last read (one reader at a time, on
+ * every instance: the lock), then reads from `after`. */
+static const char s_feed_number[] = "WITH m AS (SELECT coalesce(max(feed_seq), 0) AS base FROM case_event),"
+                                    " n AS (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM case_event"
+                                    "   WHERE feed_seq IS NULL ORDER BY id LIMIT 5000)"
+                                    " UPDATE case_event e SET feed_seq = m.base + n.rn FROM n, m WHERE e.id = n.id";
+static const char s_feed_read[] =
+    "SELECT e.feed_seq, e.case_id, e.kind, e.state, e.reason_code, e.actor_kind, e.actor_id, " PK_SQL_UTC_US(
+        "e.at") ", CASE WHEN " INTAKE_SQL_VISIT_LIVE " THEN x.companion_id END,"
+                " (SELECT string_agg(ca.agency_code, ',') FROM case_agency ca"
+                "   WHERE ca.case_id = e.case_id AND " INTAKE_SQL_REFERRAL_LIVE " AND ca.created_at <= e.at)"
+                " FROM case_event e JOIN cases x ON x.id = e.case_id"
+                " WHERE e.feed_seq > $1::bigint ORDER BY e.feed_seq LIMIT $2::int";
 
-int intake_store_staff_role(PGconn *conn, intake_owner_t *o, const char *id, char role[16])
+/* A column of comma-separated codes as a list in the arena. */
+static char **s_codes(pk_arena_t **arena, const PGresult *r, int i, int col, size_t *n)
 {
-    const char *p[] = {id};
-    PGresult *r = s_exec(conn, o, "SELECT role FROM staff WHERE id = $1 FOR UPDATE", 1, p);
-    if (!r)
-        return PK_EDB;
-    int rc = PQntuples(r) == 1 ? 0 : PK_ENOENT;
-    if (rc == 0)
-        snprintf(role, 16, "%s", PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return rc;
+    char *text = intake_store_text(arena, r, i, col);
+    size_t cap = 1;
+    for (const char *c = text; *c; c++)
+        cap += *c == ',';
+    char **out = pk_arena_alloc(arena, cap * sizeof *out);
+    *n = 0;
+    for (char *save = NULL, *code = strtok_r(text, ",", &save); code; code = strtok_r(NULL, ",", &save))
+        out[(*n)++] = code;
+    return out;
 }
 
-int intake_store_staff_list(PGconn *conn, intake_owner_t *o, pk_arena_t **arena, Pelukan__V1__StaffAccounts *out)
+static void s_feed_entry(pk_arena_t **arena, const PGresult *r, int i, Pelukan__V1__Feed__Entry *e)
 {
-    PGresult *r = s_exec(conn, o,
-                         "SELECT id, login, display_name, role, coalesce(agency_code, ''), disabled,"
-                         " coalesce(locked_until > now(), false) FROM staff ORDER BY role, login",
-                         0, NULL);
+    pelukan__v1__feed__entry__init(e);
+    e->seq = atoll(PQgetvalue(r, i, 0));
+    e->case_id = intake_store_text(arena, r, i, 1);
+    e->kind = intake_store_text(arena, r, i, 2);
+    e->state = intake_store_text(arena, r, i, 3);
+    e->reason_code = intake_store_text(arena, r, i, 4);
+    e->actor_kind = intake_store_text(arena, r, i, 5);
+    e->actor_id = intake_store_text(arena, r, i, 6);
+    e->at = intake_store_text(arena, r, i, 7);
+    e->companion_id = intake_store_text(arena, r, i, 8);
+    e->agencies = s_codes(arena, r, i, 9, &e->n_agencies);
+}
+
+int intake_store_feed(PGconn *conn, intake_owner_t *o, long long after, int limit, pk_arena_t **arena,
+                      Pelukan__V1__Feed *out)
+{
+    if (intake_store_run(conn, o, "SELECT pg_advisory_xact_lock(hashtext('intake.feed'))", 0, NULL) != 0 ||
+        intake_store_run(conn, o, s_feed_number, 0, NULL) != 0)
+        return PK_EDB;
+    PGresult *r = intake_store_exec(conn, o, "SELECT coalesce(max(feed_seq), 0) FROM case_event", 0, NULL);
     if (!r)
+        return PK_EDB;
+    out->head = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (after < 0)
+        return 0;
+    char a[24], lim[16];
+    snprintf(a, sizeof a, "%lld", after);
+    snprintf(lim, sizeof lim, "%d", limit);
+    const char *p[] = {a, lim};
+    if (!(r = intake_store_exec(conn, o, s_feed_read, 2, p)))
         return PK_EDB;
     int n = PQntuples(r);
-    out->items = pk_arena_alloc(arena, sizeof *out->items * (size_t)(n ? n : 1));
+    out->entries = pk_arena_alloc(arena, sizeof *out->entries * (size_t)(n ? n : 1));
     for (int i = 0; i < n; i++) {
-        Pelukan__V1__StaffAccount *a = pk_arena_alloc(arena, sizeof *a);
-        pelukan__v1__staff_account__init(a);
-        a->id = pk_arena_strdup(arena, PQgetvalue(r, i, 0));
-        a->login = pk_arena_strdup(arena, PQgetvalue(r, i, 1));
-        a->display_name = pk_arena_strdup(arena, PQgetvalue(r, i, 2));
-        a->role = pk_arena_strdup(arena, PQgetvalue(r, i, 3));
-        a->agency_code = pk_arena_strdup(arena, PQgetvalue(r, i, 4));
-        a->disabled = pk_pg_bool(r, i, 5);
-        a->locked = pk_pg_bool(r, i, 6);
-        out->items[out->n_items++] = a;
+        out->entries[i] = pk_arena_alloc(arena, sizeof *out->entries[i]);
+        s_feed_entry(arena, r, i, out->entries[i]);
     }
+    out->n_entries = (size_t)n;
     PQclear(r);
     return 0;
-}
-
-int intake_store_staff_create(PGconn *conn, intake_owner_t *o, const Pelukan__V1__ManageAccount *m, const char *id,
-                              const char *by, bool *made)
-{
-    const char *p[] = {id,       m->login, m->display_name, m->role, m->agency_code, m->password_hash,
-                       m->email, by,       m->phone_e164};
-    PGresult *r = s_exec(conn, o,
-                         "INSERT INTO staff (id, login, display_name, role, agency_code, password_hash, email,"
-                         " changed_at, changed_by, phone_e164) VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6,"
-                         " NULLIF($7, ''), now(), $8, NULLIF($9, '')) ON CONFLICT (login) DO NOTHING RETURNING id",
-                         9, p);
-    if (!r)
-        return PK_EDB;
-    *made = PQntuples(r) == 1;
-    PQclear(r);
-    return 0;
-}
-
-int intake_store_staff_disable(PGconn *conn, intake_owner_t *o, const char *id)
-{
-    const char *p[] = {id};
-    if (s_run(conn, o, "UPDATE staff SET disabled = true WHERE id = $1", 1, p) != 0)
-        return PK_EDB;
-    return s_run(conn, o, "DELETE FROM staff_session WHERE staff_id = $1", 1, p);
-}
-
-int intake_store_staff_unlock(PGconn *conn, intake_owner_t *o, const char *id, const char *by)
-{
-    const char *p[] = {id, by};
-    return s_run(conn, o,
-                 "UPDATE staff SET failed_logins = 0, locked_until = NULL, changed_at = now(), changed_by = $2"
-                 " WHERE id = $1",
-                 2, p);
-}
-
-int intake_store_staff_reset(PGconn *conn, intake_owner_t *o, const char *id, const char *hash, const char *by)
-{
-    const char *p[] = {id, hash, by};
-    if (s_run(conn, o,
-              "UPDATE staff SET password_hash = $2, password_changed_at = now(), failed_logins = 0,"
-              " locked_until = NULL, must_change_password = true, changed_at = now(), changed_by = $3"
-              " WHERE id = $1",
-              3, p) != 0)
-        return PK_EDB;
-    if (s_run(conn, o, "DELETE FROM staff_session WHERE staff_id = $1", 1, p) != 0)
-        return PK_EDB;
-    return s_run(conn, o, "DELETE FROM staff_device WHERE staff_id = $1", 1, p);
-}
-
-/* ---- an admin's duty ------------------------------------------------------------ */
-
-int intake_store_duty(PGconn *conn, intake_owner_t *o, const char *id, pk_arena_t **arena, Pelukan__V1__DutyStatus *out)
-{
-    const char *p[] = {id};
-    PGresult *r = s_exec(conn, o,
-                         "SELECT on_duty, coalesce(phone_e164, ''),"
-                         " (SELECT coalesce(json_agg(display_name ORDER BY display_name), '[]') FROM staff"
-                         "   WHERE role = 'admin' AND on_duty AND NOT disabled)::text"
-                         " FROM staff WHERE id = $1",
-                         1, p);
-    if (!r)
-        return PK_EDB;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        return PK_ENOENT;
-    }
-    out->on_duty = pk_pg_bool(r, 0, 0);
-    out->phone = pk_arena_strdup(arena, PQgetvalue(r, 0, 1));
-    json_t *names = json_loads(PQgetvalue(r, 0, 2), 0, NULL);
-    size_t n = json_array_size(names);
-    out->admins_on_duty = pk_arena_alloc(arena, sizeof(char *) * (n ? n : 1));
-    for (size_t i = 0; i < n; i++)
-        if (json_is_string(json_array_get(names, i)))
-            out->admins_on_duty[out->n_admins_on_duty++] =
-                pk_arena_strdup(arena, json_string_value(json_array_get(names, i)));
-    json_decref(names);
-    PQclear(r);
-    return 0;
-}
-
-int intake_store_duty_set(PGconn *conn, intake_owner_t *o, const char *id, bool on_duty, const char *phone)
-{
-    const char *p[] = {id, on_duty ? "t" : "f", phone};
-    return s_run(conn, o,
-                 "UPDATE staff SET on_duty = $2::boolean, phone_e164 = coalesce(NULLIF($3, ''), phone_e164)"
-                 " WHERE id = $1",
-                 3, p);
 }

@@ -17,6 +17,14 @@
 #include "pelukan/util.h"
 #include "pelukan/v1/commands.pb-c.h"
 
+/* For the store's files (intake_store.c, intake_store_staff.c): one
+ * statement on the worker's connection, prepared once per session (NULL,
+ * logged, on failure); the same, 0 or PK_EDB; a text column of row `i` in
+ * the arena ("" when NULL). */
+PGresult *intake_store_exec(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p);
+int intake_store_run(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p) PK_MUST_CHECK;
+char *intake_store_text(pk_arena_t **arena, const PGresult *r, int i, int col);
+
 /* A case as a desk step needs it, locked until the step's transaction
  * ends (no other step runs between the check and the write). The keys and
  * the reporter's safety choices stay sealed: the command opens what it
@@ -235,5 +243,16 @@ int intake_store_duty(PGconn *conn, intake_owner_t *o, const char *id, pk_arena_
 /* Sets it; `phone` "" keeps the number kept. */
 int intake_store_duty_set(PGconn *conn, intake_owner_t *o, const char *id, bool on_duty,
                           const char *phone) PK_MUST_CHECK;
+
+/* The sessions among `hashes` (a text[] parameter) that still hold, as
+ * their accounts are now (a reporter's: role ""). */
+int intake_store_sessions(PGconn *conn, intake_owner_t *o, const char *hashes, pk_arena_t **arena,
+                          Pelukan__V1__Sessions *out) PK_MUST_CHECK;
+
+/* The staff feed: numbers the timeline entries committed since the last
+ * read, then reads up to `limit` entries after `after` (< 0: the head
+ * only). */
+int intake_store_feed(PGconn *conn, intake_owner_t *o, long long after, int limit, pk_arena_t **arena,
+                      Pelukan__V1__Feed *out) PK_MUST_CHECK;
 
 #endif

@@ -3,9 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "edge/edge_approach.h"
+#include "edge/edge_feed.h"
 #include "edge/edge_forward.h"
 #include "intake.h"
-#include "intake_approach.h"
 #include "intake_call.h"
 #include "intake_case.h"
 #include "intake_dispatch.h"
@@ -276,7 +277,8 @@ static int s_start(pk_service_t *svc, void **state_p)
         pk_log_warn(in->log, "PELUKAN_INTAKE_DEV_PRINT_OTP is on: one-time codes are printed to this log");
     in->notify = intake_notify_new(pk_config_service_str(cfg, "notification", "RPC"), pk_service_bus_keys(svc), in->log,
                                    in->m_otp_failed, in->m_otp_sent);
-    in->events = intake_events_new(in);
+    in->streams = edge_streams_new(in);
+    in->feed = edge_feed_new(in, in->streams);
     in->throttle = intake_throttle_new((int)pk_config_int(cfg, "PELUKAN_INTAKE_LOGINS_PER_CLIENT"),
                                        (int)pk_config_int(cfg, "PELUKAN_INTAKE_LOGIN_CHECKS_PER_CLIENT"));
     in->account_throttle = intake_throttle_new(INT32_MAX, in->pw_slots > 1 ? in->pw_slots / 2 : 1);
@@ -291,7 +293,7 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->dispatch_rpc = pk_rpc_uv_new(pk_service_loop(svc), pk_config_service_str(cfg, "dispatch", "RPC"), 0, in->log,
                                      pk_service_bus_keys(svc), "dispatch");
     in->dispatch = intake_dispatch_new(in);
-    in->approach = intake_approach_new(in);
+    in->approach = edge_approach_new(in, in->streams);
     in->referral = pk_rpc_uv_new(pk_service_loop(svc), pk_config_service_str(cfg, "referral", "RPC"), 0, in->log,
                                  pk_service_bus_keys(svc), "referral");
     s_routes(in, svc);
@@ -310,13 +312,14 @@ static void s_stop(pk_service_t *svc, void *state)
         pk_db_close(&in->writers[i]);
     }
     intake_notify_destroy(&in->notify);
-    intake_events_destroy(&in->events);
     intake_purge_destroy(&in->purge);
     intake_throttle_destroy(&in->throttle);
     intake_throttle_destroy(&in->account_throttle);
     pk_rpc_uv_close(&in->dispatch_rpc);
     intake_dispatch_destroy(&in->dispatch);
-    intake_approach_destroy(&in->approach);
+    edge_approach_destroy(&in->approach);
+    edge_feed_destroy(&in->feed);
+    edge_streams_destroy(&in->streams);
     pk_rpc_uv_close(&in->referral);
     intake_catalog_destroy(&in->catalog);
     intake_web_destroy(&in->web);

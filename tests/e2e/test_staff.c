@@ -1151,8 +1151,8 @@ Test(staff, staff_watch_cases_live_each_as_their_role_allows_and_resume)
     cr_assert_eq(s_count_in(abody, quoted), 3, "%s", abody);
     cr_assert_not_null(strstr(abody, "\"state\":\"verified\""), "%s", abody);
     cr_assert_null(strstr(abody, "Siti"), "no personal data in events");
-    /* Intake hands each event to every open stream in one callback
-     * (intake_events.c, s_read_done): once the admin has the third, the
+    /* The edge hands each event to every open stream in one callback
+     * (edge/edge_feed.c, s_read): once the admin has the third, the
      * companion's stream has been given (or spared) all three, and what it
      * was given was written in the same turn. */
     char *cbody = pkt_stream_body(c);
@@ -1820,5 +1820,75 @@ Test(staff, the_case_owner_outlives_its_database_connection)
     free(id);
     free(reporter);
     free(admin);
+    pkt_intake_stop(&T);
+}
+
+typedef struct {
+    const char *id, *token;
+    int status;
+} s_note_t;
+
+static void *s_note_thread(void *arg)
+{
+    s_note_t *n = arg;
+    n->status = s_case_call("POST", n->id, "/notes", "{\"text\":\"Ditulis setelah kunci dilepas\"}", n->token, NULL);
+    return NULL;
+}
+
+static bool s_waits_for_a_lock(void *arg)
+{
+    (void)arg;
+    char *n = pkt_sql_value(T.db, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                                  " AND wait_event_type = 'Lock'");
+    bool waits = atoi(n) > 0;
+    free(n);
+    return waits;
+}
+
+/* Issue 24, decision 2: the case owner answers on several workers, each
+ * with its own connection. A step that waits for a case (locked, here by
+ * the test) does not hold up another admin's step on another case; once
+ * the case is free, the waiting step is written, once. */
+Test(staff, a_step_waiting_for_its_case_does_not_hold_up_the_desk)
+{
+    pkt_intake_start(&T, "t_staff_workers", NULL);
+    cr_assert_eq(s_add("admin1", "admin", NULL, "kata-sandi-rahasia-1"), 0);
+    cr_assert_eq(s_add("admin2", "admin", NULL, "kata-sandi-rahasia-2"), 0);
+    char *a1 = s_token("admin1", "kata-sandi-rahasia-1"), *a2 = s_token("admin2", "kata-sandi-rahasia-2");
+    char *reporter = pkt_intake_register(&T, "081234567893");
+    char *held = s_submit(reporter, "00:00-23:59", false, "k-held"),
+         *free_case = s_submit(reporter, "00:00-23:59", false, "k-free");
+
+    PGconn *lock = pkt_superuser(T.db);
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT 1 FROM intake.cases WHERE id = '%s' FOR UPDATE", held);
+    PQclear(PQexec(lock, "BEGIN"));
+    PGresult *r = PQexec(lock, sql);
+    cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK, "%s", PQerrorMessage(lock));
+    PQclear(r);
+    s_note_t waiting = {held, a1, 0};
+    pthread_t t;
+    pthread_create(&t, NULL, s_note_thread, &waiting);
+    cr_assert(pkt_wait_until(s_waits_for_a_lock, NULL, 60000), "admin1's note waits for its case");
+
+    cr_assert_eq(s_case_call("POST", free_case, "/notes", "{\"text\":\"Kasus lain\"}", a2, NULL), 200,
+                 "admin2's note on another case is written meanwhile");
+    char *n = pkt_sql_value(T.db, "SELECT count(*) FROM intake.case_note WHERE kind = 'note'");
+    cr_assert_str_eq(n, "1", "only admin2's so far");
+    free(n);
+
+    PQclear(PQexec(lock, "COMMIT"));
+    PQfinish(lock);
+    pthread_join(t, NULL);
+    /* admin1 is told it was written, or (when the wait outlasted her
+     * client's tries) that the desk was busy: either way it is written once. */
+    cr_assert(waiting.status == 200 || waiting.status == 503, "%d", waiting.status);
+    cr_assert(pkt_sql_wait(T.db, "SELECT (count(*) = 2)::int FROM intake.case_note WHERE kind = 'note'", 60000),
+              "admin1's note is written");
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM intake.case_note WHERE kind = 'note' AND case_id = '%s'", held);
+    n = pkt_sql_value(T.db, sql);
+    cr_assert_str_eq(n, "1", "once");
+    free(n);
+    free(held), free(free_case), free(reporter), free(a1), free(a2);
     pkt_intake_stop(&T);
 }

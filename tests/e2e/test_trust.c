@@ -333,6 +333,16 @@ Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .ti
     cr_assert_str_eq(reply->error_code, "not_for_this_peer");
     cr_assert_null(reply->staff_accounts);
     pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    /* ... nor read the staff's feed. */
+    Pelukan__V1__ReadFeed feed = PELUKAN__V1__READ_FEED__INIT;
+    pk_rpc_request_init(&req, id, 3000, 2);
+    req.actor = &forged;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_READ_FEED;
+    req.read_feed = &feed;
+    cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+    cr_assert_str_eq(reply->error_code, "not_for_this_peer");
+    cr_assert_null(reply->feed);
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
     char *state = pkt_sql_value(T.db, "SELECT string_agg(state, ',') FROM intake.cases");
     cr_assert_str_eq(state, "submitted", "nothing changed: %s", state);
     free(state);
@@ -364,6 +374,27 @@ Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .ti
     char *asked = pkt_sql_value(T.db, "SELECT count(*) FROM intake.erasure_request");
     cr_assert_str_eq(asked, "0");
     free(asked);
+    /* The streams' questions are the edge's own (its SYSTEM actor), not a
+     * staff member's: which sessions hold, the feed. */
+    char *hash = "0000000000000000000000000000000000000000000000000000000000000000";
+    Pelukan__V1__CheckSessions cs = PELUKAN__V1__CHECK_SESSIONS__INIT;
+    cs.token_hashes = &hash;
+    cs.n_token_hashes = 1;
+    pk_rpc_request_init(&req, id, 3000, 2);
+    req.actor = &forged;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_CHECK_SESSIONS;
+    req.check_sessions = &cs;
+    cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+    cr_assert_str_eq(reply->error_code, "forbidden");
+    cr_assert_null(reply->sessions);
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    pk_rpc_request_init(&req, id, 3000, 2);
+    req.actor = &forged;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_READ_FEED;
+    req.read_feed = &feed;
+    cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+    cr_assert_str_eq(reply->error_code, "forbidden");
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
     pk_rpc_client_destroy(&rpc);
     pk_bus_keys_destroy(&keys);
 

@@ -5,12 +5,13 @@
  * OpenAPI file describes exactly these rows (test_intake_openapi) and a
  * test calls every row as every role (test_staff). */
 #include "../intake.h"
-#include "../intake_approach.h"
 #include "../intake_case.h"
 #include "../intake_dispatch.h"
 #include "../intake_referral.h"
 #include "../intake_staff.h"
 #include "edge_accounts.h"
+#include "edge_approach.h"
+#include "edge_feed.h"
 #include "edge_forward.h"
 #include "edge_reports.h"
 
@@ -133,7 +134,7 @@ const intake_route_t intake_routes[] = {
      .forward = &(const intake_forward_t){INTAKE_TO_DISPATCH, "list_companions", .reply = "companions",
                                           .list = "companions", .shape = "items{" INTAKE_SHAPE_COMPANION "}"}},
     {"GET", "/v1/staff/events", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_COMPANION | INTAKE_AGENCY, NULL,
-     intake_staff_events, NULL},
+     edge_feed_open, NULL},
     {"GET", "/v1/staff/cases", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_COMPANION | INTAKE_AGENCY, NULL,
      intake_admin_queue, NULL},
     {"GET", "/v1/staff/cases/*", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_COMPANION | INTAKE_AGENCY, NULL,
@@ -171,7 +172,7 @@ const intake_route_t intake_routes[] = {
                                           .shape = "erasure_id state"}},
     {"GET", "/v1/staff/cases/*/companions", INTAKE_ADMIN, NULL, intake_dispatch_suggest, NULL},
     {"POST", "/v1/staff/cases/*/assign", INTAKE_ADMIN, NULL, intake_dispatch_assign, NULL},
-    {"GET", "/v1/staff/cases/*/companion/stream", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, intake_approach_staff_stream,
+    {"GET", "/v1/staff/cases/*/companion/stream", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, edge_approach_staff_stream,
      NULL},
     {"PUT", "/v1/companion/status", INTAKE_COMPANION, NULL, intake_dispatch_status, NULL},
     {"GET", "/v1/companion/status", INTAKE_COMPANION, NULL, intake_companion_own_status, NULL},
@@ -233,7 +234,7 @@ const intake_route_t intake_routes[] = {
      .forward =
          &(const intake_forward_t){INTAKE_TO_REFERRAL, "referral_step", S_REFERRAL_ID, S_STEP(REFERRAL, CLOSE),
                                    .body = s_referral_close, .reply = "referral", .shape = INTAKE_SHAPE_REFERRAL}},
-    {"GET", "/v1/reports/*/companion", INTAKE_REPORTER, intake_approach_report, NULL, NULL},
-    {"GET", "/v1/reports/*/companion/stream", INTAKE_REPORTER, intake_approach_report_stream, NULL, NULL},
+    {"GET", "/v1/reports/*/companion", INTAKE_REPORTER, edge_approach_report, NULL, NULL},
+    {"GET", "/v1/reports/*/companion/stream", INTAKE_REPORTER, edge_approach_report_stream, NULL, NULL},
     {.method = NULL},
 };

@@ -1,0 +1,20 @@
+/* edge_feed.h -- GET /v1/staff/events: the case timeline as it grows, as
+ * Server-Sent Events (edge_feed.c). */
+#ifndef INTAKE_EDGE_FEED_H
+#define INTAKE_EDGE_FEED_H
+
+#include "edge_streams.h"
+
+struct intake_call;
+typedef struct edge_feed edge_feed_t;
+
+/* The feed's timer, handing entries to the registry's feed streams.
+ * Caller owns return value. */
+edge_feed_t *edge_feed_new(intake_t *in, edge_streams_t *streams);
+/* Before the registry is destroyed. Accepts NULL. */
+void edge_feed_destroy(edge_feed_t **feed_p);
+
+/* The route (a staff route: the session and role are checked). */
+void edge_feed_open(struct intake_call *c);
+
+#endif
