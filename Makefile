@@ -24,7 +24,8 @@ LDFLAGS := $(SAN)
 # The case owner's commands (issue 24, step 2): straight-line, their
 # statements in intake_store.c.
 INTAKE_COMMANDS := $(addprefix services/intake/,intake_contact.c intake_place.c intake_desk.c intake_reach.c \
-	intake_erasure.c intake_accounts.c intake_duty.c intake_reporter.c intake_notes.c intake_brief.c intake_feed.c)
+	intake_erasure.c intake_accounts.c intake_duty.c intake_reporter.c intake_notes.c intake_brief.c intake_feed.c \
+	intake_cases.c intake_subscription.c)
 
 # ---- protobuf ------------------------------------------------------------
 PROTOS     := $(wildcard proto/pelukan/v1/*.proto)

@@ -41,6 +41,17 @@ struct pk_service {
     pk_metric_t *m_db_up;
 };
 
+static void s_free_data(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+void pk_service_timer_end(uv_timer_t *timer)
+{
+    uv_timer_stop(timer);
+    uv_close((uv_handle_t *)timer, s_free_data);
+}
+
 const char *pk_service_name(const pk_service_t *svc)
 {
     return svc->def->name;

@@ -22,12 +22,12 @@ typedef struct intake_call {
     char staff_id[PK_ID_HEX_LEN + 1];
     char staff_role[16];
     char staff_agency[32];
+    char staff_name[128]; /* her display name */
     unsigned role_bit;
     const struct intake_route *route;
     /* What a request's later steps need, each typed and named by the file
      * that keeps it there. */
     struct intake_pw_job *pw_job; /* password hashing in flight (intake_password.c) */
-    struct intake_opened *opened; /* rows waiting for their opening to commit (intake_call.c) */
     struct intake_ask *ask;       /* an admin's question for dispatch (intake_dispatch.c) */
     bool stream;                  /* the approach asked as a stream (edge/edge_approach.c) */
     bool pw_slot;                 /* holds one of the password-hash slots (intake_password.c) */
@@ -47,16 +47,10 @@ void intake_call_free(intake_call_t *c);
 /* Seals a JSON value under `key` with context "<owner>:<what>"; returns a
  * bytea literal. Caller frees. */
 char *intake_seal_json(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, const char *what, const json_t *value);
-/* Opens a value sealed by intake_seal_json() from a bytea column (text
- * form); NULL when NULL, forged or not JSON. Caller owns return value. */
-json_t *intake_open_json(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, const char *what, const PGresult *r,
-                         int row, int col);
-/* The same from the sealed bytes themselves. */
+/* Opens a value sealed by intake_seal_json(); NULL when NULL, forged or
+ * not JSON. Caller owns return value. */
 json_t *intake_open_sealed(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, const char *what,
                            const uint8_t *sealed, size_t n);
-/* Unwraps the data key in a bytea column with `context`; 0 or PK_E*. */
-int intake_unwrap(const intake_call_t *c, const char *context, const PGresult *r, int row, int col,
-                  uint8_t key[PK_DATAKEY_BYTES]) PK_MUST_CHECK;
 /* Starts an intake event caused by reporter `reporter_id` in this request. */
 void intake_envelope(const intake_call_t *c, const char *reporter_id, const char *case_id, Pelukan__V1__Envelope *env,
                      uint8_t eid[16], Pelukan__V1__Actor *actor);
@@ -83,22 +77,6 @@ void intake_authenticate(intake_call_t *c, void (*next)(intake_call_t *c));
  * continues with `next` when the staff member's role is one of `roles`,
  * else answers 401 (no valid staff session) or 403 and frees `c`. */
 void intake_staff_authenticate(intake_call_t *c, unsigned roles, void (*next)(intake_call_t *c));
-
-/* Records that the staff member opens `fields` of case c->case_id for
- * `purpose` (a timeline entry and CaseDataAccessed, one transaction), then
- * calls `done` with `c`: open nothing before it committed. */
-void intake_record_opening(intake_call_t *c, const char *purpose, const char *const *fields, size_t nfields,
-                           pk_db_txn_fn done);
-
-/* Answers with personal data once its opening is recorded: takes the
- * results of `txn` (the rows read, at most INTAKE_OPENED_ROWS), records the
- * opening of `fields` of c->case_id for `purpose` (intake_record_opening),
- * and once that committed answers 200 with `answer(c, rows)`, which opens
- * what it shows (or 503 when the recording failed), and frees `c`. */
-#define INTAKE_OPENED_ROWS 4
-typedef json_t *(*intake_opened_fn)(intake_call_t *c, const PGresult *const *rows);
-void intake_answer_opened(intake_call_t *c, pk_db_txn_t *txn, const char *purpose, const char *const *fields,
-                          size_t nfields, intake_opened_fn answer);
 
 /* Starts an intake event caused by the staff member of this request. */
 void intake_staff_envelope(const intake_call_t *c, const char *case_id, Pelukan__V1__Envelope *env, uint8_t eid[16],

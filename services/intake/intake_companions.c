@@ -1,8 +1,9 @@
 /* intake_companions.c -- a companion's profile: who covers which
  * kecamatan, their sex and languages (issue 22 §2), set by an admin; her
  * duty, set by herself (PUT /v1/companion/status) and read after a reload.
- * Dispatch owns these; intake reads the name from its staff table and
- * forwards. The admin's list of companions and her visits are rows of the
+ * Dispatch owns these; the edge names her from her account (the staff
+ * member's own, from her session; another's, from the case owner's list)
+ * and forwards. The admin's list of companions and her visits are rows of the
  * route table (edge/edge_routes.c). */
 #include <jansson.h>
 #include <stdio.h>
@@ -23,27 +24,31 @@ static void s_set(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
     intake_forward_answer(arg, "dispatch", rc, reply, "companion", NULL, INTAKE_SHAPE_COMPANION);
 }
 
-static void s_account_read(pk_db_txn_t *txn, int status, void *arg)
+/* The companion's account among the staff (ManageAccount LIST, the case
+ * owner's): her name, when she is a companion still. */
+static void s_account_read(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
     intake_call_t *c = arg;
-    if (!intake_db_ok(c, txn, status))
+    if (intake_cmd_failed(c, "intake", rc, reply))
         return;
-    const PGresult *r = pk_db_txn_result(txn, 0);
-    if (PQntuples(r) != 1) {
+    const Pelukan__V1__StaffAccount *a = NULL;
+    for (size_t i = 0; reply->staff_accounts && i < reply->staff_accounts->n_items && !a; i++) {
+        const Pelukan__V1__StaffAccount *x = reply->staff_accounts->items[i];
+        if (strcmp(x->id, pk_http_param(c->req, 0)) == 0 && strcmp(x->role, "companion") == 0 && !x->disabled)
+            a = x;
+    }
+    if (!a) {
         intake_error(c->req, 404, "not_found", "Akun pendamping tidak ditemukan", NULL);
         intake_call_free(c);
         return;
     }
     /* The reporter sees only the first name. */
     char first[64];
-    intake_first_name(PQgetvalue(r, 0, 0), first, sizeof first);
-    json_t *errors = json_object();
-    if (strcmp(PQgetvalue(pk_db_txn_result(txn, 1), 0, 0), "0") != 0)
-        json_object_set_new(errors, "kecamatan_codes", json_string("kecamatan di Kabupaten Tasikmalaya saja"));
+    intake_first_name(a->display_name, first, sizeof first);
     Pelukan__V1__SetCompanion set = PELUKAN__V1__SET_COMPANION__INIT;
     set.companion_id = (char *)pk_http_param(c->req, 0);
     set.set_profile = true;
-    intake_companion_send(c, &set, first, errors, s_set);
+    intake_companion_send(c, &set, first, json_object(), s_set);
 }
 
 void intake_companion_send(intake_call_t *c, Pelukan__V1__SetCompanion *set, char *first, json_t *errors,
@@ -85,19 +90,22 @@ void intake_companions_set(intake_call_t *c)
         json_object_set_new(errors, "languages", json_string("wajib: daftar kode bahasa"));
     if (!json_is_array(json_object_get(c->body, "kecamatan_codes")))
         json_object_set_new(errors, "kecamatan_codes", json_string("wajib: daftar kode kecamatan"));
+    json_t *code;
+    size_t i;
+    json_array_foreach(json_object_get(c->body, "kecamatan_codes"), i,
+                       code) if (!json_is_string(code) ||
+                                 !intake_catalog_has(c->in->catalog, "kecamatan", json_string_value(code)))
+        json_object_set_new(errors, "kecamatan_codes", json_string("kecamatan di Kabupaten Tasikmalaya saja"));
     if (intake_invalid(c, errors, "Data tidak valid"))
         return;
-    const char *p[] = {pk_http_param(c->req, 0)};
-    char *kecs = json_dumps(json_object_get(c->body, "kecamatan_codes"), JSON_COMPACT);
-    const char *k[] = {kecs};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn, "SELECT display_name FROM staff WHERE id = $1 AND role = 'companion' AND NOT disabled", 1, p);
-    pk_db_txn_add(txn,
-                  "SELECT count(*) FROM json_array_elements_text($1::json) AS k (code)"
-                  " WHERE NOT EXISTS (SELECT 1 FROM region r WHERE r.code = k.code AND r.level = 'kecamatan')",
-                  1, k);
-    free(kecs);
-    pk_db_txn_submit(txn, s_account_read, c);
+    Pelukan__V1__CommandRequest req;
+    Pelukan__V1__Actor actor;
+    Pelukan__V1__ManageAccount list = PELUKAN__V1__MANAGE_ACCOUNT__INIT;
+    list.step = PELUKAN__V1__MANAGE_ACCOUNT__STEP__STEP_LIST;
+    intake_cmd_init(c, &req, &actor, NULL);
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_MANAGE_ACCOUNT;
+    req.manage_account = &list;
+    intake_forward_call(c, INTAKE_TO_OWNER, &req, s_account_read);
 }
 
 /* ---- PUT /v1/companion/status ------------------------------------------------------- */
@@ -105,25 +113,6 @@ void intake_companions_set(intake_call_t *c)
 static void s_status_done(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
     intake_forward_answer(arg, "dispatch", rc, reply, "companion", NULL, INTAKE_SHAPE_DUTY);
-}
-
-static void s_status_named(pk_db_txn_t *txn, int status, void *arg)
-{
-    intake_call_t *c = arg;
-    if (!intake_db_ok(c, txn, status))
-        return;
-    const PGresult *r = pk_db_txn_result(txn, 0);
-    /* The reporter sees only the first name. */
-    char first[64] = "";
-    if (PQntuples(r) == 1)
-        intake_first_name(PQgetvalue(r, 0, 0), first, sizeof first);
-    Pelukan__V1__SetCompanion set = PELUKAN__V1__SET_COMPANION__INIT;
-    set.on_duty = json_is_true(json_object_get(c->body, "on_duty"));
-    /* What the body leaves out is kept: going on duty does not wipe the
-     * coverage an admin set. */
-    set.set_profile = json_object_get(c->body, "sex") || json_object_get(c->body, "languages") ||
-                      json_object_get(c->body, "kecamatan_codes");
-    intake_companion_send(c, &set, first, json_object(), s_status_done);
 }
 
 void intake_dispatch_status(intake_call_t *c)
@@ -141,10 +130,16 @@ void intake_dispatch_status(intake_call_t *c)
         json_object_set_new(errors, "sex", json_string("F atau M"));
     if (intake_invalid(c, errors, "Data tidak valid"))
         return;
-    const char *p[] = {c->staff_id};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn, "SELECT display_name FROM staff WHERE id = $1", 1, p);
-    pk_db_txn_submit(txn, s_status_named, c);
+    /* The reporter sees only the first name. */
+    char first[64];
+    intake_first_name(c->staff_name, first, sizeof first);
+    Pelukan__V1__SetCompanion set = PELUKAN__V1__SET_COMPANION__INIT;
+    set.on_duty = json_is_true(json_object_get(c->body, "on_duty"));
+    /* What the body leaves out is kept: going on duty does not wipe the
+     * coverage an admin set. */
+    set.set_profile = json_object_get(c->body, "sex") || json_object_get(c->body, "languages") ||
+                      json_object_get(c->body, "kecamatan_codes");
+    intake_companion_send(c, &set, first, json_object(), s_status_done);
 }
 
 /* ---- GET /v1/companion/status: the companion's own duty, after a reload ---------- */

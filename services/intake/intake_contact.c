@@ -5,7 +5,9 @@
  * ManageAccount (intake_accounts.c), Duty (intake_duty.c), OpenNotes
  * (intake_notes.c), GetBrief (intake_brief.c), a reporter's ListReports
  * and GetReport (intake_reporter.c), and the live streams' CheckSessions
- * and ReadFeed (intake_feed.c). The
+ * and ReadFeed (intake_feed.c), and the desk's ListCases and GetCase
+ * (intake_cases.c), and a staff member's Push subscription
+ * (intake_subscription.c). The
  * contacts it owns: a case's reporter (phone and safety choices, opened
  * with the reporter's key at the moment notification needs them, each
  * opening an event), a staff member's e-mail (and mobile, for an admin on
@@ -30,6 +32,12 @@ void intake_command_done(Pelukan__V1__CommandReply *reply, void *arg)
     if (reply && reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_PLACE && reply->place->location) {
         sodium_memzero(&reply->place->location->lat, sizeof reply->place->location->lat);
         sodium_memzero(&reply->place->location->lon, sizeof reply->place->location->lon);
+    }
+    if (reply && reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_CASE_VIEW && reply->case_view->personal) {
+        Pelukan__V1__CaseView__Personal *p = reply->case_view->personal;
+        sodium_memzero(p->report_json, strlen(p->report_json));
+        sodium_memzero(p->reporter_phone, strlen(p->reporter_phone));
+        sodium_memzero(p->contact_safety_json, strlen(p->contact_safety_json));
     }
     pk_arena_free(&o->mem);
 }
@@ -59,6 +67,7 @@ bool intake_command_is_query(const Pelukan__V1__CommandRequest *req)
            req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_REPORTS ||
            req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_REPORT ||
            req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_CHECK_SESSIONS ||
+           req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_CASES ||
            req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING;
 }
 
@@ -191,6 +200,13 @@ int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan
                                 : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_BRIEF:
         return s_from_edge(req) ? intake_brief_command(conn, o, req, reply)
+                                : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_PUSH:
+        return s_from_edge(req) ? intake_subscription_command(conn, o, req, reply)
+                                : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_CASES:
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CASE:
+        return s_from_edge(req) ? intake_cases_command(conn, o, req, reply)
                                 : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_CHECK_SESSIONS:
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_READ_FEED:

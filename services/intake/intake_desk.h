@@ -57,6 +57,14 @@ int intake_notes_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Com
 int intake_brief_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                          Pelukan__V1__CommandReply *reply);
 
+/* ListCases and GetCase: the desk's queue and one case (intake_cases.c). */
+int intake_cases_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
+                         Pelukan__V1__CommandReply *reply);
+
+/* Push: a staff member's own Web Push subscription (intake_subscription.c). */
+int intake_subscription_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
+                                Pelukan__V1__CommandReply *reply);
+
 /* CheckSessions and ReadFeed: the edge's live streams (intake_feed.c). */
 int intake_feed_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                         Pelukan__V1__CommandReply *reply);

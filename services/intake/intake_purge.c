@@ -104,17 +104,11 @@ intake_purge_t *intake_purge_new(intake_t *in, int every_s)
     return p;
 }
 
-static void s_closed(uv_handle_t *h)
-{
-    free(h->data);
-}
-
 void intake_purge_destroy(intake_purge_t **p_p)
 {
     if (!p_p || !*p_p)
         return;
     intake_purge_t *p = *p_p;
     *p_p = NULL;
-    uv_timer_stop(&p->timer);
-    uv_close((uv_handle_t *)&p->timer, s_closed);
+    pk_service_timer_end(&p->timer);
 }

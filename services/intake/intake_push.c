@@ -4,51 +4,50 @@
  * the keys the message is encrypted for); notification finds it with the
  * staff member's contact (GetContact) and pushes where it can, texting
  * otherwise. One subscription per account, the latest; removed when the
- * app unsubscribes or logs out. Every statement is here. */
+ * app unsubscribes or logs out. The edge checks the subscription; the case
+ * owner keeps it (Push, intake_subscription.c). */
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "edge/edge_forward.h"
 #include "edge/edge_json.h"
 #include "intake.h"
 #include "intake_call.h"
 #include "intake_staff.h"
 
-/* $1 the staff member. */
-static const char S_READ_SQL[] = "SELECT count(*) > 0 FROM staff_push WHERE staff_id = $1";
-/* $1 the staff member, $2 endpoint, $3 p256dh, $4 auth. */
-static const char S_SET_SQL[] =
-    "INSERT INTO staff_push (staff_id, endpoint, p256dh, auth) VALUES ($1, $2, $3, $4)"
-    " ON CONFLICT (staff_id) DO UPDATE SET endpoint = $2, p256dh = $3, auth = $4, created_at = now()";
-static const char S_DROP_SQL[] = "DELETE FROM staff_push WHERE staff_id = $1";
-
-static void s_answer(pk_db_txn_t *txn, int status, void *arg)
+/* The answer: the key to subscribe with (null: push is off here) and
+ * whether this account has a subscription. */
+static void s_answer(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
     intake_call_t *c = arg;
-    if (!intake_db_ok(c, txn, status))
+    if (intake_cmd_failed(c, "intake", rc, reply))
         return;
-    const PGresult *r = pk_db_txn_result(txn, pk_db_txn_count(txn) - 1);
     const char *key = c->in->push_public_key;
     intake_json(c->req, 200,
-                json_pack("{s:s?, s:b}", "public_key", *key ? key : NULL, "subscribed", pk_pg_bool(r, 0, 0)));
+                json_pack("{s:s?, s:b}", "public_key", *key ? key : NULL, "subscribed",
+                          reply->push_status && reply->push_status->subscribed));
     intake_call_free(c);
 }
 
-static void s_submit(intake_call_t *c, const char *sql, int n, const char *const *p)
+/* Asks the case owner to take the step on her subscription. */
+static void s_submit(intake_call_t *c, Pelukan__V1__Push *push)
 {
-    const char *me[] = {c->staff_id};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    if (sql)
-        pk_db_txn_add(txn, sql, n, p);
-    pk_db_txn_add(txn, S_READ_SQL, 1, me);
-    pk_db_txn_submit(txn, s_answer, c);
+    Pelukan__V1__CommandRequest req;
+    Pelukan__V1__Actor actor;
+    intake_cmd_init(c, &req, &actor, NULL);
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_PUSH;
+    req.push = push;
+    intake_forward_call(c, INTAKE_TO_OWNER, &req, s_answer);
 }
 
 /* GET /v1/staff/push: the key to subscribe with (null: push is off here)
  * and whether this account has a subscription. */
 void intake_push_get(intake_call_t *c)
 {
-    s_submit(c, NULL, 0, NULL);
+    Pelukan__V1__Push push = PELUKAN__V1__PUSH__INIT;
+    push.step = PELUKAN__V1__PUSH__STEP__STEP_READ;
+    s_submit(c, &push);
 }
 
 /* A base64url string that decodes to exactly `bytes` bytes. */
@@ -87,9 +86,12 @@ void intake_push_set(intake_call_t *c)
         intake_call_free(c);
         return;
     }
-    const char *p[] = {c->staff_id, endpoint, json_string_value(json_object_get(keys, "p256dh")),
-                       json_string_value(json_object_get(keys, "auth"))};
-    s_submit(c, S_SET_SQL, 4, p);
+    Pelukan__V1__Push push = PELUKAN__V1__PUSH__INIT;
+    push.step = PELUKAN__V1__PUSH__STEP__STEP_SET;
+    push.endpoint = (char *)endpoint;
+    push.p256dh = (char *)json_string_value(json_object_get(keys, "p256dh"));
+    push.auth = (char *)json_string_value(json_object_get(keys, "auth"));
+    s_submit(c, &push);
 }
 
 /* DELETE /v1/staff/push */
@@ -99,6 +101,7 @@ void intake_push_drop(intake_call_t *c)
     json_t *errors = intake_strict_body(c, none);
     if (!errors || intake_invalid(c, errors, "Data tidak valid"))
         return;
-    const char *p[] = {c->staff_id};
-    s_submit(c, S_DROP_SQL, 1, p);
+    Pelukan__V1__Push push = PELUKAN__V1__PUSH__INIT;
+    push.step = PELUKAN__V1__PUSH__STEP__STEP_DROP;
+    s_submit(c, &push);
 }

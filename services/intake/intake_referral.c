@@ -1,8 +1,8 @@
-/* intake_referral.c -- an admin's referral of an assessed case: intake
- * checks that the case may be referred, referral checks consent per
+/* intake_referral.c -- an admin's referral of an assessed case: the case
+ * owner's view of it says whether it may be referred, referral checks consent per
  * destination. The agency directory, a case's referrals and the agency
  * user's steps are rows of the route table (edge/edge_routes.c). An agency user
- * sees a case's personal data only through the case detail (intake_admin.c),
+ * sees a case's personal data only through the case page (intake_cases.c),
  * only once their agency accepted, each opening recorded. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,18 +24,14 @@ static void s_answer_referral(int rc, const Pelukan__V1__CommandReply *reply, vo
 
 /* ---- POST /v1/staff/cases/{id}/referrals -------------------------------------------- */
 
-static void s_case_checked(pk_db_txn_t *txn, int status, void *arg)
+/* The case as the admin sees it (GetCase, the case owner's): referred only
+ * once the identification report is in. */
+static void s_case_checked(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
     intake_call_t *c = arg;
-    if (!intake_db_ok(c, txn, status))
+    if (intake_cmd_failed(c, "intake", rc, reply))
         return;
-    const PGresult *r = pk_db_txn_result(txn, 0);
-    if (PQntuples(r) != 1) {
-        intake_error(c->req, 404, "not_found", "Kasus tidak ditemukan", NULL);
-        intake_call_free(c);
-        return;
-    }
-    const char *state = PQgetvalue(r, 0, 1);
+    const char *state = reply->case_view && reply->case_view->row ? reply->case_view->row->state : "";
     if (!intake_may_refer(state)) {
         char msg[160];
         snprintf(msg, sizeof msg, "Kasus berstatus %s; rujukan menunggu laporan identifikasi", state);
@@ -43,7 +39,7 @@ static void s_case_checked(pk_db_txn_t *txn, int status, void *arg)
         intake_call_free(c);
         return;
     }
-    snprintf(c->case_id, sizeof c->case_id, "%s", PQgetvalue(r, 0, 0));
+    snprintf(c->case_id, sizeof c->case_id, "%s", reply->case_view->row->case_id);
     json_t *errors = json_object();
     size_t ns = 0;
     const char **services = intake_strings(c->body, "services", 8, &ns, errors);
@@ -86,8 +82,12 @@ void intake_referral_create(intake_call_t *c)
     intake_bool_field(c->body, "urgent", false, &urgent, errors);
     if (intake_invalid(c, errors, "Rujukan tidak valid"))
         return;
-    const char *p[] = {pk_http_param(c->req, 0)};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn, "SELECT id, state FROM cases WHERE id = $1", 1, p);
-    pk_db_txn_submit(txn, s_case_checked, c);
+    Pelukan__V1__CommandRequest req;
+    Pelukan__V1__Actor actor;
+    Pelukan__V1__GetCase get = PELUKAN__V1__GET_CASE__INIT;
+    get.agency_code = c->staff_agency;
+    intake_cmd_init(c, &req, &actor, pk_http_param(c->req, 0));
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CASE;
+    req.get_case = &get;
+    intake_forward_call(c, INTAKE_TO_OWNER, &req, s_case_checked);
 }

@@ -106,6 +106,7 @@ static void s_staff_auth_done(pk_db_txn_t *txn, int status, void *arg)
     snprintf(c->staff_id, sizeof c->staff_id, "%s", PQgetvalue(r, 0, 0));
     snprintf(c->staff_role, sizeof c->staff_role, "%s", PQgetvalue(r, 0, 1));
     snprintf(c->staff_agency, sizeof c->staff_agency, "%s", PQgetvalue(r, 0, 2));
+    snprintf(c->staff_name, sizeof c->staff_name, "%s", PQgetvalue(r, 0, 4));
     c->role_bit = intake_role_bit(c->staff_role);
     if (!(c->role_bit & roles)) {
         intake_error(c->req, 403, "forbidden", "Peran Anda tidak berhak atas tindakan ini",
@@ -160,7 +161,7 @@ void intake_staff_authenticate(intake_call_t *c, unsigned roles, void (*next)(in
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
     pk_db_txn_add(
         txn,
-        "SELECT s.id, s.role, coalesce(s.agency_code, ''), s.must_change_password FROM staff_session x"
+        "SELECT s.id, s.role, coalesce(s.agency_code, ''), s.must_change_password, s.display_name FROM staff_session x"
         " JOIN staff s ON s.id = x.staff_id WHERE x.token_hash = $1 AND x.expires_at > now() AND NOT s.disabled",
         1, p);
     pk_db_txn_submit(txn, s_staff_auth_done, a);

@@ -1,5 +1,6 @@
-/* intake_staff.h -- staff accounts and their sessions (intake_staff.c),
- * and the admin's case workflow (intake_admin.c). */
+/* intake_staff.h -- staff sessions: login, the password change, logout
+ * (intake_staff.c). The accounts, the desk's queue and case page are the
+ * case owner's (intake_accounts.c, intake_cases.c). */
 #ifndef INTAKE_STAFF_H
 #define INTAKE_STAFF_H
 
@@ -33,8 +34,5 @@ void intake_push_drop(struct intake_call *c);
 
 /* The hash of the staff token a request carries, as sessions store it. */
 bool intake_staff_token_hash(pk_http_req_t *req, char out[65]);
-
-void intake_admin_queue(struct intake_call *c);
-void intake_admin_case(struct intake_call *c);
 
 #endif

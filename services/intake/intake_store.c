@@ -46,8 +46,7 @@ static char *s_text(pk_arena_t **arena, const PGresult *r, int col)
     return intake_store_text(arena, r, 0, col);
 }
 
-/* A bytea column into the arena (NULL and 0 when NULL). */
-static uint8_t *s_blob(pk_arena_t **arena, const PGresult *r, int col, size_t *len)
+uint8_t *intake_store_blob(pk_arena_t **arena, const PGresult *r, int col, size_t *len)
 {
     size_t cap = PQgetisnull(r, 0, col) ? 0 : (size_t)PQgetlength(r, 0, col);
     uint8_t *out = cap ? pk_arena_alloc(arena, cap) : NULL;
@@ -281,8 +280,8 @@ int intake_store_brief(PGconn *conn, intake_owner_t *o, const char *case_id, con
     out->case_key_known = pk_pg_bytea_get(r, 0, 1, out->case_key, sizeof out->case_key) == PK_WRAPPED_KEY_BYTES;
     out->reporter_key_known =
         pk_pg_bytea_get(r, 0, 4, out->reporter_key, sizeof out->reporter_key) == PK_WRAPPED_KEY_BYTES;
-    out->personal = s_blob(arena, r, 2, &out->personal_len);
-    out->safety = s_blob(arena, r, 5, &out->safety_len);
+    out->personal = intake_store_blob(arena, r, 2, &out->personal_len);
+    out->safety = intake_store_blob(arena, r, 5, &out->safety_len);
     Pelukan__V1__Brief *b = &out->plain;
     pelukan__v1__brief__init(b);
     b->victim_sex = s_text(arena, r, 6);
@@ -322,7 +321,7 @@ int intake_store_place(PGconn *conn, intake_owner_t *o, const char *case_id, pk_
     memset(out, 0, sizeof *out);
     snprintf(out->kecamatan_code, sizeof out->kecamatan_code, "%s", PQgetvalue(r, 0, 0));
     out->case_key_known = pk_pg_bytea_get(r, 0, 1, out->case_key, sizeof out->case_key) == PK_WRAPPED_KEY_BYTES;
-    out->personal = s_blob(arena, r, 2, &out->personal_len);
+    out->personal = intake_store_blob(arena, r, 2, &out->personal_len);
     PQclear(r);
     return 0;
 }
@@ -344,8 +343,8 @@ int intake_store_case_reporter(PGconn *conn, intake_owner_t *o, const char *case
     memset(out, 0, sizeof *out);
     snprintf(out->reporter_id, sizeof out->reporter_id, "%s", PQgetvalue(r, 0, 0));
     out->key_known = pk_pg_bytea_get(r, 0, 1, out->key, sizeof out->key) == PK_WRAPPED_KEY_BYTES;
-    out->phone = s_blob(arena, r, 2, &out->phone_len);
-    out->safety = s_blob(arena, r, 3, &out->safety_len);
+    out->phone = intake_store_blob(arena, r, 2, &out->phone_len);
+    out->safety = intake_store_blob(arena, r, 3, &out->safety_len);
     PQclear(r);
     return 0;
 }
@@ -591,8 +590,7 @@ static const char s_feed_read[] =
                 " FROM case_event e JOIN cases x ON x.id = e.case_id"
                 " WHERE e.feed_seq > $1::bigint ORDER BY e.feed_seq LIMIT $2::int";
 
-/* A column of comma-separated codes as a list in the arena. */
-static char **s_codes(pk_arena_t **arena, const PGresult *r, int i, int col, size_t *n)
+char **intake_store_codes(pk_arena_t **arena, const PGresult *r, int i, int col, size_t *n)
 {
     char *text = intake_store_text(arena, r, i, col);
     size_t cap = 1;
@@ -617,7 +615,7 @@ static void s_feed_entry(pk_arena_t **arena, const PGresult *r, int i, Pelukan__
     e->actor_id = intake_store_text(arena, r, i, 6);
     e->at = intake_store_text(arena, r, i, 7);
     e->companion_id = intake_store_text(arena, r, i, 8);
-    e->agencies = s_codes(arena, r, i, 9, &e->n_agencies);
+    e->agencies = intake_store_codes(arena, r, i, 9, &e->n_agencies);
 }
 
 int intake_store_feed(PGconn *conn, intake_owner_t *o, long long after, int limit, pk_arena_t **arena,

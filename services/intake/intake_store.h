@@ -24,6 +24,10 @@
 PGresult *intake_store_exec(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p);
 int intake_store_run(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p) PK_MUST_CHECK;
 char *intake_store_text(pk_arena_t **arena, const PGresult *r, int i, int col);
+/* A bytea column of row 0 in the arena (NULL and 0 when NULL); a column of
+ * comma-separated codes of row `i` as a list in the arena. */
+uint8_t *intake_store_blob(pk_arena_t **arena, const PGresult *r, int col, size_t *len);
+char **intake_store_codes(pk_arena_t **arena, const PGresult *r, int i, int col, size_t *n);
 
 /* A case as a desk step needs it, locked until the step's transaction
  * ends (no other step runs between the check and the write). The keys and
@@ -254,5 +258,30 @@ int intake_store_sessions(PGconn *conn, intake_owner_t *o, const char *hashes, p
  * only). */
 int intake_store_feed(PGconn *conn, intake_owner_t *o, long long after, int limit, pk_arena_t **arena,
                       Pelukan__V1__Feed *out) PK_MUST_CHECK;
+
+/* A staff member's Web Push subscription set, dropped or read; whether
+ * one is kept (intake_store_staff.c). */
+int intake_store_push(PGconn *conn, intake_owner_t *o, const char *staff_id, const Pelukan__V1__Push *push,
+                      bool *subscribed) PK_MUST_CHECK;
+
+/* ---- the desk's reads (intake_store_read.c) ---- */
+
+/* The queue: the cases `actor` sees that the filter selects, one page, in
+ * the order of the one-day promise, and the counts of all it selects. */
+int intake_store_queue(PGconn *conn, intake_owner_t *o, const Pelukan__V1__ListCases *f,
+                       const Pelukan__V1__Actor *actor, pk_arena_t **arena, Pelukan__V1__CaseQueue *out) PK_MUST_CHECK;
+
+/* One case as `actor` (of agency `agency`) sees it, its timeline too; the
+ * keys and the personal parts still sealed. `asked`: an agency asked to
+ * take it may see it (without anything personal, which the caller keeps). */
+typedef struct {
+    Pelukan__V1__CaseView view; /* the unsealed parts, in the arena */
+    char reporter_id[PK_ID_HEX_LEN + 1];
+    uint8_t *case_key, *personal, *reporter_key, *phone, *safety; /* in the arena; NULL when none */
+    size_t case_key_len, personal_len, reporter_key_len, phone_len, safety_len;
+} intake_case_row_t;
+
+int intake_store_case(PGconn *conn, intake_owner_t *o, const char *case_id, const Pelukan__V1__Actor *actor,
+                      const char *agency, bool asked, pk_arena_t **arena, intake_case_row_t *out) PK_MUST_CHECK;
 
 #endif

@@ -168,3 +168,25 @@ int intake_store_sessions(PGconn *conn, intake_owner_t *o, const char *hashes, p
     PQclear(r);
     return 0;
 }
+
+int intake_store_push(PGconn *conn, intake_owner_t *o, const char *staff_id, const Pelukan__V1__Push *push,
+                      bool *subscribed)
+{
+    const char *me[] = {staff_id}, *p[] = {staff_id, push->endpoint, push->p256dh, push->auth};
+    int rc = push->step == PELUKAN__V1__PUSH__STEP__STEP_SET
+                 ? intake_store_run(conn, o,
+                                    "INSERT INTO staff_push (staff_id, endpoint, p256dh, auth) VALUES ($1, $2, $3, $4)"
+                                    " ON CONFLICT (staff_id) DO UPDATE SET endpoint = $2, p256dh = $3, auth = $4,"
+                                    " created_at = now()",
+                                    4, p)
+             : push->step == PELUKAN__V1__PUSH__STEP__STEP_DROP
+                 ? intake_store_run(conn, o, "DELETE FROM staff_push WHERE staff_id = $1", 1, me)
+                 : 0;
+    PGresult *r =
+        rc == 0 ? intake_store_exec(conn, o, "SELECT count(*) > 0 FROM staff_push WHERE staff_id = $1", 1, me) : NULL;
+    if (!r)
+        return PK_EDB;
+    *subscribed = pk_pg_bool(r, 0, 0);
+    PQclear(r);
+    return 0;
+}

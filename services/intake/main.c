@@ -63,9 +63,11 @@ static const pk_config_def_t s_settings[] = {
     {"PELUKAN_INTAKE_OTP_CLIENT_WINDOW_S", PK_CFG_INT, "3600", "window of the per-address limit", NULL, 1, 86400},
     {"PELUKAN_INTAKE_PASSWORD_SLOTS", PK_CFG_INT, "4",
      "password checks at once (64 MiB each); more get 503 with Retry-After", NULL, 1, 64},
-    {"PELUKAN_INTAKE_STREAMS_PER_SESSION", PK_CFG_INT, "3", "staff live streams per session", NULL, 1, 100},
-    {"PELUKAN_INTAKE_STREAMS_PER_ACCOUNT", PK_CFG_INT, "5", "staff live streams per account", NULL, 1, 1000},
-    {"PELUKAN_INTAKE_STREAMS_MAX", PK_CFG_INT, "500", "staff live streams in all", NULL, 1, 100000},
+    {"PELUKAN_INTAKE_STREAMS_PER_SESSION", PK_CFG_INT, "3",
+     "live streams per session (a staff member's or a reporter's)", NULL, 1, 100},
+    {"PELUKAN_INTAKE_STREAMS_PER_ACCOUNT", PK_CFG_INT, "5", "live streams per account", NULL, 1, 1000},
+    {"PELUKAN_INTAKE_STREAMS_MAX", PK_CFG_INT, "1500", "live streams in all: staff feeds and companions' approaches",
+     NULL, 1, 100000},
     /* Security review N12: not "for ever". Five years after a case ended,
      * as the office keeps its social-service case files; a district sets
      * its own (0: kept). */

@@ -333,6 +333,18 @@ Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .ti
     cr_assert_str_eq(reply->error_code, "not_for_this_peer");
     cr_assert_null(reply->staff_accounts);
     pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    /* ... nor open the case's personal data. */
+    Pelukan__V1__GetCase get = PELUKAN__V1__GET_CASE__INIT;
+    get.purpose = "case_review";
+    pk_rpc_request_init(&req, id, 3000, 2);
+    req.actor = &forged;
+    req.case_id = case_id;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CASE;
+    req.get_case = &get;
+    cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+    cr_assert_str_eq(reply->error_code, "not_for_this_peer");
+    cr_assert_null(reply->case_view);
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
     /* ... nor read the staff's feed. */
     Pelukan__V1__ReadFeed feed = PELUKAN__V1__READ_FEED__INIT;
     pk_rpc_request_init(&req, id, 3000, 2);
@@ -374,6 +386,19 @@ Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .ti
     char *asked = pkt_sql_value(T.db, "SELECT count(*) FROM intake.erasure_request");
     cr_assert_str_eq(asked, "0");
     free(asked);
+    /* A companion opens no personal data of a case, even as the edge
+     * would ask it. */
+    Pelukan__V1__Actor companion = forged;
+    companion.role = "companion";
+    pk_rpc_request_init(&req, id, 3000, 2);
+    req.actor = &companion;
+    req.case_id = case_id;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CASE;
+    req.get_case = &get;
+    cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+    cr_assert_str_eq(reply->error_code, "forbidden");
+    cr_assert_null(reply->case_view);
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
     /* The streams' questions are the edge's own (its SYSTEM actor), not a
      * staff member's: which sessions hold, the feed. */
     char *hash = "0000000000000000000000000000000000000000000000000000000000000000";

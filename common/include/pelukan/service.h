@@ -64,6 +64,11 @@ typedef struct {
  * 1 when start-up failed, 2 on a configuration error. */
 int pk_service_main(const pk_service_def_t *def, int argc, char **argv);
 
+/* The end of something that lives by one timer: stops `timer` and closes
+ * it, and once it is closed frees what its data points to (the struct that
+ * holds it). */
+void pk_service_timer_end(uv_timer_t *timer);
+
 const char *pk_service_name(const pk_service_t *svc);
 uv_loop_t *pk_service_loop(pk_service_t *svc);
 const pk_log_t *pk_service_log(const pk_service_t *svc);

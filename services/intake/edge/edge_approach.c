@@ -69,12 +69,6 @@ static void s_get_approach(intake_t *in, const char *case_id, const char *correl
     pk_rpc_uv_call(in->dispatch_rpc, &req, S_TIMEOUT_MS, S_RETRIES, done, arg);
 }
 
-/* The visit is over for this stream: says why, then ends it. */
-static void s_over(edge_stream_t *s, const char *reason)
-{
-    edge_stream_end(s, reason);
-}
-
 void edge_approach_push(edge_approach_t *ap, const Pelukan__V1__Approach *a)
 {
     for (edge_stream_t *s = edge_streams_first(ap->streams); s; s = s->next) {
@@ -83,7 +77,7 @@ void edge_approach_push(edge_approach_t *ap, const Pelukan__V1__Approach *a)
         edge_stream_event(s, "approach", s_approach_json(a));
         pk_metric_add(ap->m_pushed, 1);
         if (strcmp(a->state, "en_route") != 0)
-            s_over(s, "arrived");
+            edge_stream_end(s, "arrived");
     }
 }
 
@@ -97,9 +91,9 @@ static void s_polled(int rc, const s_reply_t *reply, void *arg)
         reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_APPROACH)
         edge_stream_event(s, "approach", s_approach_json(reply->approach));
     else if (reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_GONE)
-        s_over(s, strcmp(reply->error_code, "arrived") == 0 ? "arrived" : "visit_over");
+        edge_stream_end(s, strcmp(reply->error_code, "arrived") == 0 ? "arrived" : "visit_over");
     else if (reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND)
-        s_over(s, "no_visit");
+        edge_stream_end(s, "no_visit");
 }
 
 static void s_tick(uv_timer_t *t)
@@ -194,17 +188,11 @@ edge_approach_t *edge_approach_new(intake_t *in, edge_streams_t *streams)
     return ap;
 }
 
-static void s_timer_closed(uv_handle_t *h)
-{
-    free(h->data);
-}
-
 void edge_approach_destroy(edge_approach_t **ap_p)
 {
     if (!ap_p || !*ap_p)
         return;
     edge_approach_t *ap = *ap_p;
     *ap_p = NULL;
-    uv_timer_stop(&ap->timer);
-    uv_close((uv_handle_t *)&ap->timer, s_timer_closed);
+    pk_service_timer_end(&ap->timer);
 }

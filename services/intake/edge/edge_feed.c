@@ -126,19 +126,13 @@ edge_feed_t *edge_feed_new(intake_t *in, edge_streams_t *streams)
     return feed;
 }
 
-static void s_timer_closed(uv_handle_t *h)
-{
-    free(h->data);
-}
-
 void edge_feed_destroy(edge_feed_t **feed_p)
 {
     if (!feed_p || !*feed_p)
         return;
     edge_feed_t *feed = *feed_p;
     *feed_p = NULL;
-    uv_timer_stop(&feed->timer);
-    uv_close((uv_handle_t *)&feed->timer, s_timer_closed);
+    pk_service_timer_end(&feed->timer);
 }
 
 /* ---- GET /v1/staff/events ------------------------------------------------------ */

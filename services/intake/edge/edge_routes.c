@@ -11,6 +11,7 @@
 #include "../intake_staff.h"
 #include "edge_accounts.h"
 #include "edge_approach.h"
+#include "edge_cases.h"
 #include "edge_feed.h"
 #include "edge_forward.h"
 #include "edge_reports.h"
@@ -136,9 +137,9 @@ const intake_route_t intake_routes[] = {
     {"GET", "/v1/staff/events", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_COMPANION | INTAKE_AGENCY, NULL,
      edge_feed_open, NULL},
     {"GET", "/v1/staff/cases", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_COMPANION | INTAKE_AGENCY, NULL,
-     intake_admin_queue, NULL},
+     edge_cases_queue, NULL},
     {"GET", "/v1/staff/cases/*", INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_COMPANION | INTAKE_AGENCY, NULL,
-     intake_admin_case, NULL},
+     edge_cases_case, NULL},
     {"POST", "/v1/staff/cases/*/calls", INTAKE_ADMIN,
      .forward = &(const intake_forward_t){S_CASE_STEP(CALL), .body = s_call}},
     {"POST", "/v1/staff/cases/*/verify", INTAKE_ADMIN,

@@ -197,11 +197,6 @@ edge_streams_t *edge_streams_new(intake_t *in)
     return reg;
 }
 
-static void s_timer_closed(uv_handle_t *h)
-{
-    free(h->data);
-}
-
 void edge_streams_destroy(edge_streams_t **reg_p)
 {
     if (!reg_p || !*reg_p)
@@ -213,6 +208,5 @@ void edge_streams_destroy(edge_streams_t **reg_p)
         s->busy = false; /* the producers are gone */
     }
     edge_streams_reap(reg);
-    uv_timer_stop(&reg->timer);
-    uv_close((uv_handle_t *)&reg->timer, s_timer_closed);
+    pk_service_timer_end(&reg->timer);
 }

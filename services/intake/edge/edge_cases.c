@@ -1,0 +1,235 @@
+/* edge_cases.c -- the desk's queue and case page: the edge checks the
+ * filters and the purpose, asks the case owner (ListCases, GetCase:
+ * intake_cases.c) as the staff member, and shows the answer. Personal data
+ * is only in a case asked with a purpose, whose opening the owner recorded
+ * before it answered. */
+#include "edge_cases.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../intake_call.h"
+#include "../intake_case.h"
+#include "edge_forward.h"
+#include "pelukan/util.h"
+
+typedef Pelukan__V1__CommandReply s_reply_t;
+
+/* "" as null. */
+static json_t *s_maybe(const char *v)
+{
+    return v && v[0] ? json_string(v) : json_null();
+}
+
+static json_t *s_flag(protobuf_c_boolean has, protobuf_c_boolean v)
+{
+    return has ? json_boolean(v) : json_null();
+}
+
+/* A case as the queue and the case page show it. */
+static json_t *s_row(const Pelukan__V1__CaseRow *r)
+{
+    json_t *j = json_pack(
+        "{s:s, s:s, s:s, s:b, s:b, s:o, s:o, s:s, s:i, s:b, s:o}", "case_id", r->case_id, "ticket", r->ticket, "state",
+        r->state, "urgent", r->urgent, "child", r->child, "kecamatan_code", s_maybe(r->kecamatan_code),
+        "violence_forms", intake_json_strings(r->violence_forms, r->n_violence_forms), "created_at", r->created_at,
+        "call_attempts", r->call_attempts, "call_reached", r->call_reached, "due_at", s_maybe(r->due_at));
+    json_object_set_new(j, "reach_request",
+                        r->reach_request ? json_pack("{s:s, s:s}", "reason_code", r->reach_request->reason_code, "at",
+                                                     r->reach_request->at)
+                                         : json_null());
+    return j;
+}
+
+/* ---- GET /v1/staff/cases ----------------------------------------------------- */
+
+static bool s_bool_param(const char *v)
+{
+    return !v || strcmp(v, "true") == 0 || strcmp(v, "false") == 0;
+}
+
+/* Reads and checks the filters; the errors (field -> message) in `errors`. */
+static void s_filter(intake_call_t *c, Pelukan__V1__ListCases *f, json_t *errors)
+{
+    const char *page = pk_http_query(c->req, "page"), *per = pk_http_query(c->req, "per_page");
+    const char *state = pk_http_query(c->req, "state"), *urgent = pk_http_query(c->req, "urgent");
+    const char *kec = pk_http_query(c->req, "kecamatan"), *child = pk_http_query(c->req, "child");
+    const char *form = pk_http_query(c->req, "violence_form"), *ticket = pk_http_query(c->req, "ticket");
+    f->page = page ? atoi(page) : 1;
+    f->per_page = per ? atoi(per) : 25;
+    f->state = (char *)(state ? state : "");
+    f->urgent = (char *)(urgent ? urgent : "");
+    f->kecamatan_code = (char *)(kec ? kec : "");
+    f->child = (char *)(child ? child : "");
+    f->violence_form = (char *)(form ? form : "");
+    f->ticket = (char *)(ticket ? ticket : "");
+    f->agency_code = c->staff_agency;
+    if (state && strcmp(state, "open") != 0 && !intake_state_known(state))
+        json_object_set_new(errors, "state", json_string("status tidak dikenal"));
+    if (!s_bool_param(urgent))
+        json_object_set_new(errors, "urgent", json_string("true atau false"));
+    if (!s_bool_param(child))
+        json_object_set_new(errors, "child", json_string("true atau false"));
+    if (kec && !intake_catalog_has(c->in->catalog, "kecamatan", kec))
+        json_object_set_new(errors, "kecamatan", json_string("kode kecamatan tidak dikenal"));
+    if (form && !intake_catalog_has(c->in->catalog, "violence_form", form))
+        json_object_set_new(errors, "violence_form", json_string("bentuk kekerasan tidak dikenal"));
+    if (ticket && !intake_ticket_ok(ticket))
+        json_object_set_new(errors, "ticket", json_string("nomor laporan seperti PK-7KQ4-M9XD"));
+    if (f->page < 1 || f->page > 100000)
+        json_object_set_new(errors, "page", json_string("1 atau lebih"));
+    if (f->per_page < 1 || f->per_page > 100)
+        json_object_set_new(errors, "per_page", json_string("1 sampai 100"));
+}
+
+static void s_queue_answered(int rc, const s_reply_t *reply, void *arg)
+{
+    intake_call_t *c = arg;
+    if (intake_cmd_failed(c, "intake", rc, reply))
+        return;
+    const Pelukan__V1__CaseQueue *q = reply->case_queue;
+    json_t *cases = json_array();
+    for (size_t i = 0; q && i < q->n_cases; i++)
+        json_array_append_new(cases, s_row(q->cases[i]));
+    const char *page = pk_http_query(c->req, "page"), *per = pk_http_query(c->req, "per_page");
+    intake_json(c->req, 200,
+                json_pack("{s:o, s:i, s:i, s:I, s:I, s:I}", "cases", cases, "page", page ? atoi(page) : 1, "per_page",
+                          per ? atoi(per) : 25, "total", (json_int_t)(q ? q->total : 0), "overdue",
+                          (json_int_t)(q ? q->overdue : 0), "urgent_open", (json_int_t)(q ? q->urgent_open : 0)));
+    intake_call_free(c);
+}
+
+void edge_cases_queue(intake_call_t *c)
+{
+    Pelukan__V1__ListCases f = PELUKAN__V1__LIST_CASES__INIT;
+    json_t *errors = json_object();
+    s_filter(c, &f, errors);
+    if (intake_invalid(c, errors, "Filter tidak valid"))
+        return;
+    Pelukan__V1__CommandRequest req;
+    Pelukan__V1__Actor actor;
+    intake_cmd_init(c, &req, &actor, NULL);
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_CASES;
+    req.list_cases = &f;
+    intake_forward_call(c, INTAKE_TO_OWNER, &req, s_queue_answered);
+}
+
+/* ---- GET /v1/staff/cases/{id}[?purpose=] ------------------------------------- */
+
+static json_t *s_timeline(const Pelukan__V1__CaseView *v)
+{
+    json_t *timeline = json_array();
+    for (size_t i = 0; i < v->n_timeline; i++) {
+        const Pelukan__V1__CaseView__Step *s = v->timeline[i];
+        json_array_append_new(timeline, json_pack("{s:s, s:s, s:o, s:s, s:o, s:s}", "kind", s->kind, "state", s->state,
+                                                  "reason_code", s_maybe(s->reason_code), "actor_kind", s->actor_kind,
+                                                  "actor_id", s_maybe(s->actor_id), "at", s->at));
+    }
+    return timeline;
+}
+
+/* What the identification report found and says about referring, or null
+ * before it is in. Codes only. */
+static json_t *s_identification(const Pelukan__V1__CaseView__Identification *id)
+{
+    if (!id)
+        return json_null();
+    json_t *j = json_pack("{s:b}", "referral_consent", id->referral_consent);
+    json_object_set_new(j, "consented_agencies", intake_json_strings(id->consented_agencies, id->n_consented_agencies));
+    json_object_set_new(j, "recommended_agencies",
+                        intake_json_strings(id->recommended_agencies, id->n_recommended_agencies));
+    json_object_set_new(j, "needs", intake_json_strings(id->needs, id->n_needs));
+    json_object_set_new(j, "immediate_danger", s_flag(id->immediate_danger_said, id->immediate_danger));
+    json_object_set_new(j, "situation_confirmed", s_flag(id->situation_confirmed_said, id->situation_confirmed));
+    json_object_set_new(j, "guardian_situation", s_maybe(id->guardian_situation));
+    json_object_set_new(j, "recommended_services",
+                        intake_json_strings(id->recommended_services, id->n_recommended_services));
+    return j;
+}
+
+/* Everything the reporter answered that is not personal, as codes: the
+ * case page says it in words in one summary. */
+static json_t *s_answers(const Pelukan__V1__CaseView__Answers *a)
+{
+    json_t *j = json_object();
+    if (!a)
+        return j;
+    json_object_set_new(j, "reporter_kind", s_maybe(a->reporter_kind));
+    json_object_set_new(j, "reporter_relation", s_maybe(a->reporter_relation));
+    json_object_set_new(j, "victim_sex", s_maybe(a->victim_sex));
+    json_object_set_new(j, "victim_age_band", s_maybe(a->victim_age_band));
+    json_object_set_new(j, "disability", s_flag(a->disability_said, a->disability));
+    json_object_set_new(j, "place_type", s_maybe(a->place_type));
+    json_object_set_new(j, "perpetrator_relation", s_maybe(a->perpetrator_relation));
+    json_object_set_new(j, "incident_date", s_maybe(a->incident_date));
+    json_object_set_new(j, "incident_approximate", s_flag(a->incident_approximate_said, a->incident_approximate));
+    json_object_set_new(j, "desa_code", s_maybe(a->desa_code));
+    return j;
+}
+
+/* The personal data the keys opened: the report's personal part (null
+ * when it did not open), the reporter's phone and her safety choices. */
+static json_t *s_personal(const Pelukan__V1__CaseView__Personal *p)
+{
+    json_t *out = json_object();
+    if (p->case_opened)
+        json_object_set_new(out, "report", p->report_json[0] ? json_loads(p->report_json, 0, NULL) : json_null());
+    if (p->reporter_opened) {
+        if (p->reporter_phone[0])
+            json_object_set_new(out, "reporter_phone", json_string(p->reporter_phone));
+        json_t *safety = p->contact_safety_json[0] ? json_loads(p->contact_safety_json, 0, NULL) : NULL;
+        json_object_set_new(out, "contact_safety", safety ? safety : json_object());
+    }
+    return out;
+}
+
+static void s_case_answered(int rc, const s_reply_t *reply, void *arg)
+{
+    intake_call_t *c = arg;
+    if (intake_cmd_failed(c, "intake", rc, reply))
+        return;
+    const Pelukan__V1__CaseView *v = reply->case_view;
+    if (!v || !v->row) {
+        intake_error(c->req, 404, "not_found", "Kasus tidak ditemukan", NULL);
+        intake_call_free(c);
+        return;
+    }
+    json_t *answer = s_row(v->row);
+    json_object_set_new(answer, "timeline", s_timeline(v));
+    json_object_set_new(answer, "identification", s_identification(v->identification));
+    json_object_set_new(answer, "answers", s_answers(v->answers));
+    if (v->personal)
+        json_object_set_new(answer, "personal", s_personal(v->personal));
+    intake_json(c->req, 200, answer);
+    intake_call_free(c);
+}
+
+void edge_cases_case(intake_call_t *c)
+{
+    static const char *const purposes[] = {"confirmation_call", "verification",  "case_review",
+                                           "follow_up",         "legal_request", NULL};
+    const char *purpose = pk_http_query(c->req, "purpose");
+    if (purpose && !pk_code_in(purpose, purposes)) {
+        intake_error(c->req, 422, "validation_failed", "Tujuan membuka data tidak dikenal",
+                     json_pack("{s:s}", "purpose",
+                               "confirmation_call, verification, case_review, follow_up atau legal_request"));
+        intake_call_free(c);
+        return;
+    }
+    if (purpose && !(c->role_bit & (INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_AGENCY))) {
+        intake_error(c->req, 403, "forbidden", "Peran Anda tidak berhak membuka data pribadi kasus ini", NULL);
+        intake_call_free(c);
+        return;
+    }
+    Pelukan__V1__CommandRequest req;
+    Pelukan__V1__Actor actor;
+    Pelukan__V1__GetCase g = PELUKAN__V1__GET_CASE__INIT;
+    g.purpose = (char *)(purpose ? purpose : "");
+    g.agency_code = c->staff_agency;
+    intake_cmd_init(c, &req, &actor, pk_http_param(c->req, 0));
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CASE;
+    req.get_case = &g;
+    intake_forward_call(c, INTAKE_TO_OWNER, &req, s_case_answered);
+}

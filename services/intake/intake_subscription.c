@@ -1,0 +1,29 @@
+/* intake_subscription.c -- a staff member's own Web Push subscription,
+ * answered by the case owner (Push): one per account, the latest; read,
+ * set or dropped. The edge checks the subscription first (intake_push.c);
+ * notification finds it with the staff member's contact. The statements
+ * are intake_store_staff.c's. */
+#include "intake.h"
+#include "intake_desk.h"
+#include "intake_store.h"
+#include "pelukan/rpc.h"
+
+int intake_subscription_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
+                                Pelukan__V1__CommandReply *reply)
+{
+    const Pelukan__V1__Push *push = req->push;
+    if (req->actor->kind != PELUKAN__V1__ACTOR__KIND__KIND_STAFF &&
+        req->actor->kind != PELUKAN__V1__ACTOR__KIND__KIND_AGENCY)
+        return PK_RPC_FORBIDDEN(reply, "forbidden");
+    if (push->step == PELUKAN__V1__PUSH__STEP__STEP_SET && (!push->endpoint[0] || !push->p256dh[0] || !push->auth[0]))
+        return PK_RPC_INVALID(reply, "endpoint");
+    Pelukan__V1__PushStatus *out = pk_arena_alloc(&o->mem, sizeof *out);
+    pelukan__v1__push_status__init(out);
+    bool subscribed;
+    if (intake_store_push(conn, o, req->actor->id, push, &subscribed) != 0)
+        return PK_EDB;
+    out->subscribed = subscribed;
+    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_PUSH_STATUS;
+    reply->push_status = out;
+    return push->step == PELUKAN__V1__PUSH__STEP__STEP_READ ? PK_RPC_READ_ONLY : 0;
+}
