@@ -1,6 +1,7 @@
 /* rpc.c -- command server (ROUTER actor, dedup in PostgreSQL) and the
  * Lazy Pirate client. */
 #include <czmq.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,10 +55,19 @@ struct pk_rpc_server {
     pk_metric_t *m_done, *m_dedup, *m_bad, *m_failed, *m_late, *m_repeats, *m_queued, *m_commits;
 };
 
+/* The job's answer dropped (zeroed first: it may hold personal data). */
+static void s_drop_answer(s_job_t *j)
+{
+    if (j->answer)
+        sodium_memzero(j->answer, j->answer_len);
+    free(j->answer);
+    j->answer = NULL;
+}
+
 /* The job's answer: `reply`, packed. */
 static void s_answer(s_job_t *j, Pelukan__V1__CommandReply *reply)
 {
-    free(j->answer);
+    s_drop_answer(j);
     reply->command_id = j->req->command_id;
     j->answer_len = pelukan__v1__command_reply__get_packed_size(reply);
     j->answer = pk_malloc(j->answer_len ? j->answer_len : 1);
@@ -74,8 +84,7 @@ static void s_answer_status(s_job_t *j, Pelukan__V1__CommandReply__Status status
 
 static void s_no_answer(s_job_t *j)
 {
-    free(j->answer);
-    j->answer = NULL;
+    s_drop_answer(j);
     j->done = false;
 }
 
@@ -146,7 +155,7 @@ static int s_stored(s_worker_t *w, s_job_t *j, const char *id_param)
     if (found) {
         pk_metric_add(w->server->m_dedup, 1);
         pk_log_info(w->server->cfg.log, "command %s already done, sending the stored reply", j->id_hex);
-        free(j->answer);
+        s_drop_answer(j);
         j->answer_len = (size_t)PQgetlength(done, 0, 0);
         j->answer = pk_malloc(j->answer_len ? j->answer_len : 1);
         memcpy(j->answer, PQgetvalue(done, 0, 0), j->answer_len);
@@ -295,7 +304,7 @@ static void s_job_destroy(s_job_t *j)
         j->req->actor = j->sent; /* the unpacked message frees its own */
         pelukan__v1__command_request__free_unpacked(j->req, NULL);
     }
-    free(j->answer);
+    s_drop_answer(j);
     free(j);
 }
 

@@ -6,6 +6,7 @@
  * ZMQ_FD is edge-triggered: the socket is drained while ZMQ_EVENTS says
  * POLLIN after every wake-up and after every send. */
 #include <czmq.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,6 +73,7 @@ static void s_drain(pk_rpc_uv_t *self)
         bool more = zmq_msg_more(&msg);
         Pelukan__V1__CommandReply *r =
             more ? NULL : pelukan__v1__command_reply__unpack(NULL, zmq_msg_size(&msg), zmq_msg_data(&msg));
+        sodium_memzero(zmq_msg_data(&msg), zmq_msg_size(&msg)); /* an answer may hold personal data */
         zmq_msg_close(&msg);
         while (more) { /* a multi-part answer is not ours: drop it whole */
             zmq_msg_init(&msg);
