@@ -1,5 +1,6 @@
 /* intake_auth.c -- a reporter's session, checked on each request.
- * Registration (codes and new sessions) is in intake_otp.c. */
+ * Registration (codes and new sessions) is in intake_otp.c; a logout is a
+ * row of the route table (the case owner's EndSession). */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,46 +55,4 @@ void intake_authenticate(intake_call_t *c, void (*next)(intake_call_t *c))
                   " WHERE s.token_hash = $1 AND s.expires_at > now() AND s.idle_until > now()",
                   2, p);
     pk_db_txn_submit(txn, s_auth_done, c);
-}
-
-/* ---- POST /v1/auth/logout, /v1/auth/logout-all ----------------------------- */
-
-static void s_ended(pk_db_txn_t *txn, int status, void *arg)
-{
-    intake_call_t *c = arg;
-    if (status == 0)
-        c->in->sessions_epoch++; /* its approach streams end too */
-    intake_no_content(txn, status, arg);
-}
-
-static void s_logout(intake_call_t *c)
-{
-    if (!intake_empty_body(c))
-        return;
-    char hash[65];
-    intake_token_hash(pk_http_header(c->req, "authorization") + 7, hash);
-    const char *p[] = {hash};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn, "DELETE FROM session WHERE token_hash = $1", 1, p);
-    pk_db_txn_submit(txn, s_ended, c);
-}
-
-static void s_logout_all(intake_call_t *c)
-{
-    if (!intake_empty_body(c))
-        return;
-    const char *p[] = {c->reporter_id};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn, "DELETE FROM session WHERE reporter_id = $1", 1, p);
-    pk_db_txn_submit(txn, s_ended, c);
-}
-
-void intake_logout(pk_http_req_t *req, void *arg)
-{
-    intake_authenticate(intake_call_new(arg, req), s_logout);
-}
-
-void intake_logout_all(pk_http_req_t *req, void *arg)
-{
-    intake_authenticate(intake_call_new(arg, req), s_logout_all);
 }

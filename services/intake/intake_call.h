@@ -110,10 +110,6 @@ void intake_first_name(const char *display_name, char *out, size_t cap);
 
 /* POST /v1/auth/otp and POST /v1/auth/otp/verify (intake_auth.c). */
 void intake_otp_request(pk_http_req_t *req, void *arg);
-/* POST /v1/auth/logout (this session) and /v1/auth/logout-all (every
- * session of the reporter, e.g. after losing the phone elsewhere). */
-void intake_logout(pk_http_req_t *req, void *arg);
-void intake_logout_all(pk_http_req_t *req, void *arg);
 void intake_otp_verify(pk_http_req_t *req, void *arg);
 
 /* A log line on a request's path, with the request's correlation id (the

@@ -6,7 +6,7 @@
  * (intake_notes.c), GetBrief (intake_brief.c), a reporter's ListReports
  * and GetReport (intake_reporter.c), and the live streams' CheckSessions
  * and ReadFeed (intake_feed.c), and the desk's ListCases and GetCase
- * (intake_cases.c), and a staff member's Push subscription
+ * (intake_cases.c), a staff member's Push subscription and a logout
  * (intake_subscription.c). The
  * contacts it owns: a case's reporter (phone and safety choices, opened
  * with the reporter's key at the moment notification needs them, each
@@ -200,6 +200,9 @@ int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan
                                 : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_BRIEF:
         return s_from_edge(req) ? intake_brief_command(conn, o, req, reply)
+                                : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_END_SESSION:
+        return s_from_edge(req) ? intake_session_command(conn, o, req, reply)
                                 : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_PUSH:
         return s_from_edge(req) ? intake_subscription_command(conn, o, req, reply)

@@ -65,6 +65,10 @@ int intake_cases_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Com
 int intake_subscription_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                                 Pelukan__V1__CommandReply *reply);
 
+/* EndSession: a logout (intake_subscription.c). */
+int intake_session_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
+                           Pelukan__V1__CommandReply *reply);
+
 /* CheckSessions and ReadFeed: the edge's live streams (intake_feed.c). */
 int intake_feed_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                         Pelukan__V1__CommandReply *reply);

@@ -387,7 +387,7 @@ void intake_staff_login(pk_http_req_t *req, void *arg)
     s_claim(c, S_CLAIM_LOGIN_SQL, login, s_login_found);
 }
 
-/* ---- POST /v1/staff/logout ------------------------------------------------- */
+/* ---- POST /v1/staff/password ------------------------------------------------ */
 
 /* Sessions ended: the live streams that lived on them end too. */
 static void s_sessions_ended(pk_db_txn_t *txn, int status, void *arg)
@@ -397,20 +397,6 @@ static void s_sessions_ended(pk_db_txn_t *txn, int status, void *arg)
         c->in->sessions_epoch++; /* the streams check their sessions at once */
     intake_no_content(txn, status, arg);
 }
-
-void intake_staff_logout(intake_call_t *c)
-{
-    if (!intake_empty_body(c))
-        return;
-    char th[65];
-    intake_token_hash(s_staff_token(c->req), th);
-    const char *p[] = {th};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn, "DELETE FROM staff_session WHERE token_hash = $1", 1, p);
-    pk_db_txn_submit(txn, s_sessions_ended, c);
-}
-
-/* ---- POST /v1/staff/password ------------------------------------------------ */
 
 static void s_new_hashed(intake_call_t *c, int rc, const char *hash)
 {

@@ -17,7 +17,6 @@ struct intake_call;
 void intake_staff_login(pk_http_req_t *req, void *arg);
 
 /* After authentication (intake_route_t.staff). */
-void intake_staff_logout(struct intake_call *c);
 void intake_staff_password(struct intake_call *c);
 
 /* The sealed notes of a case read back with a purpose (intake_notes.c). */

@@ -264,6 +264,11 @@ int intake_store_feed(PGconn *conn, intake_owner_t *o, long long after, int limi
 int intake_store_push(PGconn *conn, intake_owner_t *o, const char *staff_id, const Pelukan__V1__Push *push,
                       bool *subscribed) PK_MUST_CHECK;
 
+/* Ends the session `token_hash` of staff member or reporter `who` (`all`:
+ * every session of hers); how many ended (intake_store_staff.c). */
+int intake_store_end_sessions(PGconn *conn, intake_owner_t *o, bool staff, const char *who, const char *token_hash,
+                              bool all, int *ended) PK_MUST_CHECK;
+
 /* ---- the desk's reads (intake_store_read.c) ---- */
 
 /* The queue: the cases `actor` sees that the filter selects, one page, in

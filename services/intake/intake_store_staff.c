@@ -190,3 +190,21 @@ int intake_store_push(PGconn *conn, intake_owner_t *o, const char *staff_id, con
     PQclear(r);
     return 0;
 }
+
+int intake_store_end_sessions(PGconn *conn, intake_owner_t *o, bool staff, const char *who, const char *token_hash,
+                              bool all, int *ended)
+{
+    const char *p[] = {who, token_hash, all ? "t" : "f"};
+    PGresult *r = intake_store_exec(
+        conn, o,
+        staff ? "WITH d AS (DELETE FROM staff_session WHERE staff_id = $1 AND (token_hash = $2 OR $3::boolean)"
+                " RETURNING 1) SELECT count(*) FROM d"
+              : "WITH d AS (DELETE FROM session WHERE reporter_id = $1 AND (token_hash = $2 OR $3::boolean)"
+                " RETURNING 1) SELECT count(*) FROM d",
+        3, p);
+    if (!r)
+        return PK_EDB;
+    *ended = atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return 0;
+}

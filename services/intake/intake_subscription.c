@@ -1,8 +1,11 @@
-/* intake_subscription.c -- a staff member's own Web Push subscription,
- * answered by the case owner (Push): one per account, the latest; read,
- * set or dropped. The edge checks the subscription first (intake_push.c);
- * notification finds it with the staff member's contact. The statements
- * are intake_store_staff.c's. */
+/* intake_subscription.c -- what a person does with her own sessions and
+ * subscriptions, answered by the case owner: a staff member's Web Push
+ * subscription (Push: one per account, the latest; read, set or dropped;
+ * the edge checks it first, intake_push.c; notification finds it with the
+ * staff member's contact), and a logout (EndSession: this session, or
+ * every one of a reporter's). The statements are intake_store_staff.c's. */
+#include <string.h>
+
 #include "intake.h"
 #include "intake_desk.h"
 #include "intake_store.h"
@@ -26,4 +29,25 @@ int intake_subscription_command(PGconn *conn, intake_owner_t *o, const Pelukan__
     reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_PUSH_STATUS;
     reply->push_status = out;
     return push->step == PELUKAN__V1__PUSH__STEP__STEP_READ ? PK_RPC_READ_ONLY : 0;
+}
+
+int intake_session_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
+                           Pelukan__V1__CommandReply *reply)
+{
+    const Pelukan__V1__EndSession *e = req->end_session;
+    bool reporter = req->actor->kind == PELUKAN__V1__ACTOR__KIND__KIND_REPORTER;
+    bool all = e->step == PELUKAN__V1__END_SESSION__STEP__STEP_ALL;
+    if (e->step == PELUKAN__V1__END_SESSION__STEP__STEP_UNSPECIFIED || (all && !reporter))
+        return PK_RPC_INVALID(reply, "step");
+    if (strlen(e->token_hash) != 64)
+        return PK_RPC_INVALID(reply, "token_hash");
+    Pelukan__V1__SessionsEnded *out = pk_arena_alloc(&o->mem, sizeof *out);
+    pelukan__v1__sessions_ended__init(out);
+    int ended;
+    if (intake_store_end_sessions(conn, o, !reporter, req->actor->id, e->token_hash, all, &ended) != 0)
+        return PK_EDB;
+    out->ended = ended;
+    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_SESSIONS_ENDED;
+    reply->sessions_ended = out;
+    return 0;
 }

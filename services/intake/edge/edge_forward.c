@@ -62,7 +62,12 @@ static void s_answer(intake_call_t *c, const char *service, int rc, const Peluka
     }
     if (f->ends_sessions)
         c->in->sessions_epoch++; /* the streams check their sessions at once */
-    intake_json(c->req, f->status ? f->status : 200, shown);
+    if (f->status == 204) {
+        json_decref(shown);
+        pk_http_respond(c->req, 204, "application/json", "", 0);
+    } else {
+        intake_json(c->req, f->status ? f->status : 200, shown);
+    }
     intake_call_free(c);
 }
 
@@ -152,6 +157,11 @@ void intake_forward_run(intake_call_t *c)
             pk_pbjson_set_string(cmd, f->agency, c->staff_agency);
         if (f->constant)
             pk_pbjson_set_int(cmd, f->constant, f->value);
+        char session[65];
+        if (f->session) {
+            intake_token_hash(pk_http_header(c->req, "authorization") + 7, session);
+            pk_pbjson_set_string(cmd, f->session, session);
+        }
         if (q)
             pk_pbjson_set_string(cmd, f->query_field, q);
         Pelukan__V1__CommandRequest req;
@@ -194,6 +204,7 @@ static bool s_row_wrong(const intake_route_t *r, char *bad, size_t len)
                       : f->path_id && !s_settable(cmd, f->path_id, PROTOBUF_C_TYPE_STRING)   ? "no such id field"
                       : f->agency && !s_settable(cmd, f->agency, PROTOBUF_C_TYPE_STRING)     ? "no such agency field"
                       : f->constant && !s_settable(cmd, f->constant, PROTOBUF_C_TYPE_ENUM)   ? "no such step field"
+                      : f->session && !s_settable(cmd, f->session, PROTOBUF_C_TYPE_STRING)   ? "no such session field"
                                                                                              : NULL;
     if (why) {
         snprintf(bad, len, "%s", why);

@@ -29,6 +29,7 @@ typedef struct intake_forward {
     bool path_case;       /* ... or is the request's case (CommandRequest.case_id) */
     const char *missing;  /* the error code (404) when the actor has no agency */
     const char *agency;   /* the actor's agency goes to this field (with `missing`: she must have one) */
+    const char *session;  /* the hash of the request's session token goes to this field */
     const char *constant; /* this field holds `value` (a step) */
     int value;
     const char *query;              /* a query parameter (required) ... */
@@ -41,7 +42,7 @@ typedef struct intake_forward {
     const char *reply;            /* the CommandReply's field shown ... */
     const char *list;             /* ... its items as {"<list>": [...]}; NULL: the message itself */
     const char *shape;            /* the fields shown (pk_pbjson_print) */
-    int status;                   /* the HTTP status of a success; 0: 200 */
+    int status;                   /* the HTTP status of a success; 0: 200; 204: no body */
     bool ends_sessions;           /* a success may end sessions: the streams check theirs at once */
 } intake_forward_t;
 

@@ -47,6 +47,14 @@ static const pk_pbjson_rule_t s_follow_up[] = {{"service_code", PK_PBJSON_CODE, 
                                                {"notes", PK_PBJSON_TEXT, false, 4000, NULL, NULL},
                                                {.field = NULL}};
 
+/* A logout: the session (or every one of a reporter's) ends, and the live
+ * streams on it (intake_subscription.c). */
+#define S_LOGOUT(step)                                                                                                 \
+    INTAKE_TO_OWNER, "end_session",                                                                                    \
+        .session = "token_hash", .constant = "step", .value = PELUKAN__V1__END_SESSION__STEP__STEP_##step,             \
+        .body = s_nothing, .invalid = "Langkah ini tidak menerima data", .reply = "sessions_ended", .shape = "ended",  \
+        .status = 204, .ends_sessions = true
+
 /* The desk's steps on a case, answered by intake's case owner (intake_desk.c). */
 #define S_CASE_STEP(step)                                                                                              \
     INTAKE_TO_OWNER, "case_step", .path_case = true, S_STEP(CASE, step), .reply = "case_status",                       \
@@ -97,8 +105,8 @@ const intake_route_t intake_routes[] = {
     {"GET", "/v1/regions", INTAKE_ANYONE, intake_reference_regions, NULL, NULL},
     {"POST", "/v1/auth/otp", INTAKE_ANYONE, intake_otp_request, NULL, NULL},
     {"POST", "/v1/auth/otp/verify", INTAKE_ANYONE, intake_otp_verify, NULL, NULL},
-    {"POST", "/v1/auth/logout", INTAKE_REPORTER, intake_logout, NULL, NULL},
-    {"POST", "/v1/auth/logout-all", INTAKE_REPORTER, intake_logout_all, NULL, NULL},
+    {"POST", "/v1/auth/logout", INTAKE_REPORTER, NULL, NULL, &(const intake_forward_t){S_LOGOUT(THIS)}},
+    {"POST", "/v1/auth/logout-all", INTAKE_REPORTER, NULL, NULL, &(const intake_forward_t){S_LOGOUT(ALL)}},
     {"POST", "/v1/reports", INTAKE_REPORTER, intake_report_create, NULL, NULL},
     {"GET", "/v1/reports", INTAKE_REPORTER,
      .forward = &(const intake_forward_t){INTAKE_TO_OWNER, "list_reports", .reply = "reports", .list = "reports",
@@ -109,7 +117,7 @@ const intake_route_t intake_routes[] = {
                                           .body = s_nothing, .reply = "case_status", .shape = "case_id state"}},
     {"PUT", "/v1/me/contact-safety", INTAKE_REPORTER, intake_contact_safety, NULL, NULL},
     {"POST", "/v1/staff/login", INTAKE_ANYONE, intake_staff_login, NULL, NULL},
-    {"POST", "/v1/staff/logout", INTAKE_STAFF, NULL, intake_staff_logout, NULL},
+    {"POST", "/v1/staff/logout", INTAKE_STAFF, NULL, NULL, &(const intake_forward_t){S_LOGOUT(THIS)}},
     {"POST", "/v1/staff/password", INTAKE_STAFF, NULL, intake_staff_password, NULL},
     {"GET", "/v1/staff/push", INTAKE_STAFF, NULL, intake_push_get, NULL},
     {"PUT", "/v1/staff/push", INTAKE_STAFF, NULL, intake_push_set, NULL},
