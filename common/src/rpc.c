@@ -14,7 +14,8 @@
  * the ZeroMQ guide, chapter 3): the front owns the ROUTER, holds each
  * request as a job until a worker is free, and sends the worker's answers
  * back; each worker is a thread with its own database connection and its
- * own handler argument. A command of a shard (cfg.shard) always runs on the
+ * own handler argument (a server of one worker runs its jobs in the
+ * front's thread). A command of a shard (cfg.shard) always runs on the
  * same worker, in the order it came; a worker runs up to cfg.batch_max
  * waiting commands in one transaction, each in its own savepoint (group
  * commit). A repeat of a command still being run is dropped: the caller
@@ -50,6 +51,7 @@ struct pk_rpc_server {
     char *conninfo, *endpoint;
     s_worker_t *workers;
     int n_workers, batch_max;
+    zsock_t *router;     /* the front's */
     zlist_t *any;        /* jobs any worker may run (the front's) */
     zhashx_t *in_flight; /* command id (hex) -> its job (the front's) */
     pk_metric_t *m_done, *m_dedup, *m_bad, *m_failed, *m_late, *m_repeats, *m_queued, *m_commits;
@@ -270,6 +272,17 @@ static void s_with_connection(s_worker_t *w, s_job_t *jobs, bool queries)
     pk_log_error(self->cfg.log, "command server: database unavailable, requests dropped (the callers repeat them)");
 }
 
+/* Runs the jobs: their queries, then their commands. */
+static void s_work(s_worker_t *w, s_job_t *jobs)
+{
+    s_with_connection(w, jobs, true);
+    s_with_connection(w, jobs, false);
+    int done = 0;
+    for (s_job_t *j = jobs; j; j = j->next)
+        done += j->done;
+    pk_metric_add(w->server->m_done, done);
+}
+
 /* A worker thread: runs the jobs the front hands it and hands them back. */
 static void s_worker_actor(zsock_t *pipe, void *arg)
 {
@@ -283,14 +296,8 @@ static void s_worker_actor(zsock_t *pipe, void *arg)
             break; /* $TERM */
         }
         free(cmd);
-        s_job_t *jobs = p;
-        s_with_connection(w, jobs, true);
-        s_with_connection(w, jobs, false);
-        int done = 0;
-        for (s_job_t *j = jobs; j; j = j->next)
-            done += j->done;
-        pk_metric_add(w->server->m_done, done);
-        zsock_send(pipe, "p", jobs);
+        s_work(w, p);
+        zsock_send(pipe, "p", p);
     }
     PQfinish(w->conn);
 }
@@ -350,29 +357,52 @@ static s_job_t *s_job_new(pk_rpc_server_t *self, zmsg_t *msg)
     return j;
 }
 
-/* Hands an idle worker its shard's waiting jobs, else any worker's, up to
- * a batch. */
-static void s_feed(pk_rpc_server_t *self, s_worker_t *w)
+/* Jobs done: their answers sent, and they are forgotten. */
+static void s_answered(pk_rpc_server_t *self, s_job_t *jobs)
 {
-    if (w->busy)
-        return;
-    s_job_t *head = NULL, **tail = &head;
-    for (int n = 0; n < self->batch_max; n++) {
-        s_job_t *j = zlist_pop(w->queue);
-        if (!j)
-            j = zlist_pop(self->any);
-        if (!j)
-            break;
-        j->next = NULL;
-        *tail = j;
-        tail = &j->next;
+    void *raw = zsock_resolve(self->router);
+    for (s_job_t *j = jobs, *next; j; j = next) {
+        next = j->next;
+        if (j->answer) {
+            zmq_send(raw, zframe_data(j->identity), zframe_size(j->identity), ZMQ_SNDMORE);
+            zmq_send(raw, j->answer, j->answer_len, 0);
+        }
+        zhashx_delete(self->in_flight, j->id_hex);
+        s_job_destroy(j);
     }
-    if (!head)
-        return;
-    w->busy = true;
-    zsock_send(w->actor, "sp", "JOBS", head);
 }
 
+/* Hands an idle worker its shard's waiting jobs, else any worker's, up to
+ * a batch. A server of one worker runs them itself, in the front's thread:
+ * no hand-over to pay for. */
+static void s_feed(pk_rpc_server_t *self, s_worker_t *w)
+{
+    while (!w->busy) {
+        s_job_t *head = NULL, **tail = &head;
+        for (int n = 0; n < self->batch_max; n++) {
+            s_job_t *j = zlist_pop(w->queue);
+            if (!j)
+                j = zlist_pop(self->any);
+            if (!j)
+                break;
+            j->next = NULL;
+            *tail = j;
+            tail = &j->next;
+        }
+        if (!head)
+            return;
+        if (w->actor) {
+            w->busy = true;
+            zsock_send(w->actor, "sp", "JOBS", head);
+            return;
+        }
+        s_work(w, head);
+        s_answered(self, head);
+    }
+}
+
+/* A request queued for its worker (fed once every request waiting on the
+ * socket is queued: they may share a batch). */
 static void s_enqueue(pk_rpc_server_t *self, s_job_t *j)
 {
     if (zhashx_insert(self->in_flight, j->id_hex, j) != 0) {
@@ -384,35 +414,34 @@ static void s_enqueue(pk_rpc_server_t *self, s_job_t *j)
     }
     pk_metric_add(self->m_queued, 1);
     int shard = self->cfg.shard ? self->cfg.shard(j->req) : -1;
-    if (shard >= 0) {
-        s_worker_t *w = &self->workers[shard % self->n_workers];
-        zlist_append(w->queue, j);
-        s_feed(self, w);
-        return;
-    }
-    zlist_append(self->any, j);
-    for (int i = 0; i < self->n_workers && zlist_size(self->any) > 0; i++)
-        s_feed(self, &self->workers[i]);
+    zlist_append(shard >= 0 ? self->workers[shard % self->n_workers].queue : self->any, j);
 }
 
 /* A worker's jobs back: their answers sent, the worker fed again. */
-static void s_returned(pk_rpc_server_t *self, zsock_t *router, s_worker_t *w)
+static void s_returned(pk_rpc_server_t *self, s_worker_t *w)
 {
     void *p = NULL;
     if (zsock_recv(w->actor, "p", &p) != 0)
         return;
     w->busy = false;
-    for (s_job_t *j = p, *next; j; j = next) {
-        next = j->next;
-        if (j->answer) {
-            void *raw = zsock_resolve(router);
-            zmq_send(raw, zframe_data(j->identity), zframe_size(j->identity), ZMQ_SNDMORE);
-            zmq_send(raw, j->answer, j->answer_len, 0);
-        }
-        zhashx_delete(self->in_flight, j->id_hex);
-        s_job_destroy(j);
-    }
+    s_answered(self, p);
     s_feed(self, w);
+}
+
+/* The requests waiting on the ROUTER (at most S_TAKE_MAX), queued, then
+ * the idle workers fed. */
+#define S_TAKE_MAX 256
+static void s_take(pk_rpc_server_t *self)
+{
+    for (int n = 0; n < S_TAKE_MAX && (n == 0 || (zsock_events(self->router) & ZMQ_POLLIN)); n++) {
+        zmsg_t *msg = zmsg_recv(self->router);
+        s_job_t *j = msg ? s_job_new(self, msg) : NULL;
+        zmsg_destroy(&msg);
+        if (j)
+            s_enqueue(self, j);
+    }
+    for (int i = 0; i < self->n_workers; i++)
+        s_feed(self, &self->workers[i]);
 }
 
 /* The command ROUTER, bound behind the ZAP handler's policy. */
@@ -444,7 +473,10 @@ static void s_drain(pk_rpc_server_t *self)
             }
         for (s_job_t *j; (j = zlist_pop(w->queue));)
             s_job_destroy(j);
-        zactor_destroy(&w->actor);
+        if (w->actor)
+            zactor_destroy(&w->actor);
+        else
+            PQfinish(w->conn); /* the front's own */
         zlist_destroy(&w->queue);
     }
     for (s_job_t *j; (j = zlist_pop(self->any));)
@@ -454,34 +486,30 @@ static void s_drain(pk_rpc_server_t *self)
 static void s_server_actor(zsock_t *pipe, void *arg)
 {
     pk_rpc_server_t *self = arg;
-    zsock_t *router = s_router(self);
-    zpoller_t *poller = zpoller_new(pipe, router, NULL);
+    self->router = s_router(self);
+    zpoller_t *poller = zpoller_new(pipe, self->router, NULL);
     for (int i = 0; i < self->n_workers; i++) {
         s_worker_t *w = &self->workers[i];
         w->queue = zlist_new();
-        w->actor = zactor_new(s_worker_actor, w);
-        zpoller_add(poller, w->actor);
+        if (self->n_workers > 1) {
+            w->actor = zactor_new(s_worker_actor, w);
+            zpoller_add(poller, w->actor);
+        }
     }
     zsock_signal(pipe, 0);
     for (;;) {
         void *which = zpoller_wait(poller, -1);
         if (!which || which == pipe)
             break; /* $TERM or interrupted */
-        if (which != router) {
-            for (int i = 0; i < self->n_workers; i++)
-                if (which == self->workers[i].actor)
-                    s_returned(self, router, &self->workers[i]);
-            continue;
-        }
-        zmsg_t *msg = zmsg_recv(router);
-        s_job_t *j = msg ? s_job_new(self, msg) : NULL;
-        zmsg_destroy(&msg);
-        if (j)
-            s_enqueue(self, j);
+        if (which == self->router)
+            s_take(self);
+        for (int i = 0; i < self->n_workers; i++)
+            if (which == self->workers[i].actor)
+                s_returned(self, &self->workers[i]);
     }
     s_drain(self);
     zpoller_destroy(&poller);
-    zsock_destroy(&router);
+    zsock_destroy(&self->router);
 }
 
 pk_rpc_server_t *pk_rpc_server_new(const pk_rpc_server_config_t *cfg)
