@@ -201,6 +201,9 @@ int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_BRIEF:
         return s_from_edge(req) ? intake_brief_command(conn, o, req, reply)
                                 : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_PURGE:
+        return s_from_edge(req) ? intake_purge_command(conn, o, req, reply)
+                                : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_END_SESSION:
         return s_from_edge(req) ? intake_session_command(conn, o, req, reply)
                                 : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");

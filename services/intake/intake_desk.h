@@ -37,6 +37,11 @@ int intake_reach_step(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Comman
 int intake_erasure_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                            Pelukan__V1__CommandReply *reply);
 
+/* Purge: expired codes and ended sessions, from intake's own timer
+ * (intake_erasure.c). */
+int intake_purge_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
+                         Pelukan__V1__CommandReply *reply);
+
 /* ManageAccount: the staff accounts, from the edge (intake_accounts.c). */
 int intake_accounts_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                             Pelukan__V1__CommandReply *reply);

@@ -267,3 +267,23 @@ int intake_erasure_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__C
         return PK_RPC_INVALID(reply, "step");
     }
 }
+
+int intake_purge_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
+                         Pelukan__V1__CommandReply *reply)
+{
+    if (req->actor->kind != PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM || strcmp(req->actor->id, "purge") != 0)
+        return PK_RPC_FORBIDDEN(reply, "forbidden");
+    if (req->purge->keep_s < 3600)
+        return PK_RPC_INVALID(reply, "keep_s");
+    Pelukan__V1__Purged *out = pk_arena_alloc(&o->mem, sizeof *out);
+    pelukan__v1__purged__init(out);
+    long deleted;
+    if (intake_store_purge(conn, o, req->purge->keep_s, &deleted) != 0)
+        return PK_EDB;
+    out->deleted = deleted;
+    if (deleted > 0)
+        s_log(o, req, "purge: %ld expired codes, requests, wrong codes and sessions deleted", deleted);
+    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_PURGED;
+    reply->purged = out;
+    return PK_RPC_IDEMPOTENT; /* kept; purging again does no harm */
+}

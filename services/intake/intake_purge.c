@@ -1,25 +1,16 @@
 /* intake_purge.c -- what registration and sessions leave behind is kept
  * no longer than it serves (security review L7): expired codes, code
  * requests and wrong codes past the longest limit window (a day), and
- * ended sessions of reporters and staff. Nothing else reads them. The same
- * timer asks the case owner to run the erasures that are due and what the
- * retention of closed cases says (EraseCase SWEEP, intake_erasure.c). */
+ * ended sessions of reporters and staff. Nothing else reads them. The
+ * timer asks the case owner for it (Purge), and to run the erasures that
+ * are due and what the retention of closed cases says (EraseCase SWEEP);
+ * both are intake_erasure.c's. */
 #include <stdlib.h>
 
 #include "intake.h"
 #include "intake_call.h"
 #include "pelukan/rpc.h"
 #include "pelukan/util.h"
-
-/* $1: how long requests and failures are kept, seconds. */
-static const char *const S_PURGE_SQL[] = {
-    "DELETE FROM otp WHERE expires_at < now()",
-    "DELETE FROM otp_request WHERE at < now() - make_interval(secs => $1::int)",
-    "DELETE FROM otp_failure WHERE at < now() - make_interval(secs => $1::int)",
-    "DELETE FROM session WHERE expires_at < now() OR idle_until < now()",
-    "DELETE FROM staff_session WHERE expires_at < now()",
-};
-#define S_NSQL (sizeof S_PURGE_SQL / sizeof S_PURGE_SQL[0])
 
 struct intake_purge {
     intake_t *in;
@@ -62,21 +53,19 @@ static void s_sweep(intake_purge_t *p)
     pk_rpc_uv_call(p->in->owner, &req, 30000, 0, s_swept, p);
 }
 
-static void s_done(pk_db_txn_t *txn, int status, void *arg)
+static void s_purged(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
     intake_purge_t *p = arg;
     p->busy = false;
-    if (status != 0) {
-        pk_log_warn(p->in->log, "purge of codes and sessions failed: %s, trying again later", pk_strerror(status));
-        return;
+    if (rc != 0 || reply->status != PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK) {
+        if (rc != PK_ECLOSED)
+            pk_log_warn(p->in->log, "purge of codes and sessions failed (%s), trying again later",
+                        rc ? pk_strerror(rc) : reply->error_code);
     }
-    long n = 0;
-    for (size_t i = 0; i < S_NSQL; i++)
-        n += atol(PQcmdTuples((PGresult *)pk_db_txn_result(txn, (int)i)));
-    if (n > 0)
-        pk_log_info(p->in->log, "purge: %ld expired codes, requests, wrong codes and sessions deleted", n);
 }
 
+/* Asks the case owner to delete what is past its use, as intake's own
+ * timer (Purge, intake_erasure.c). */
 static void s_tick(uv_timer_t *t)
 {
     intake_purge_t *p = t->data;
@@ -84,14 +73,16 @@ static void s_tick(uv_timer_t *t)
     if (p->busy)
         return;
     p->busy = true;
-    char keep[24];
-    /* The longest window a limit looks back over is a day. */
-    snprintf(keep, sizeof keep, "%d", 86400 + 3600);
-    const char *params[] = {keep};
-    pk_db_txn_t *txn = pk_db_txn_new(p->in->db);
-    for (size_t i = 0; i < S_NSQL; i++)
-        pk_db_txn_add(txn, S_PURGE_SQL[i], i == 1 || i == 2 ? 1 : 0, params);
-    pk_db_txn_submit(txn, s_done, p);
+    Pelukan__V1__CommandRequest req = PELUKAN__V1__COMMAND_REQUEST__INIT;
+    Pelukan__V1__Actor actor = PELUKAN__V1__ACTOR__INIT;
+    Pelukan__V1__Purge purge = PELUKAN__V1__PURGE__INIT;
+    actor.kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
+    actor.id = "purge";
+    purge.keep_s = 86400 + 3600; /* the longest window a limit looks back over is a day */
+    req.actor = &actor;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_PURGE;
+    req.purge = &purge;
+    pk_rpc_uv_call(p->in->owner, &req, 30000, 0, s_purged, p);
 }
 
 intake_purge_t *intake_purge_new(intake_t *in, int every_s)

@@ -269,6 +269,10 @@ int intake_store_push(PGconn *conn, intake_owner_t *o, const char *staff_id, con
 int intake_store_end_sessions(PGconn *conn, intake_owner_t *o, bool staff, const char *who, const char *token_hash,
                               bool all, int *ended) PK_MUST_CHECK;
 
+/* Deletes expired codes, code requests and wrong codes older than
+ * `keep_s`, ended sessions; how many rows went (intake_store_staff.c). */
+int intake_store_purge(PGconn *conn, intake_owner_t *o, int keep_s, long *deleted) PK_MUST_CHECK;
+
 /* ---- the desk's reads (intake_store_read.c) ---- */
 
 /* The queue: the cases `actor` sees that the filter selects, one page, in

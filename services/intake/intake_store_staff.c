@@ -208,3 +208,26 @@ int intake_store_end_sessions(PGconn *conn, intake_owner_t *o, bool staff, const
     PQclear(r);
     return 0;
 }
+
+int intake_store_purge(PGconn *conn, intake_owner_t *o, int keep_s, long *deleted)
+{
+    static const char *const sql[] = {
+        "DELETE FROM otp WHERE expires_at < now()",
+        "DELETE FROM otp_request WHERE at < now() - make_interval(secs => $1::int)",
+        "DELETE FROM otp_failure WHERE at < now() - make_interval(secs => $1::int)",
+        "DELETE FROM session WHERE expires_at < now() OR idle_until < now()",
+        "DELETE FROM staff_session WHERE expires_at < now()",
+    };
+    char keep[16];
+    snprintf(keep, sizeof keep, "%d", keep_s);
+    const char *p[] = {keep};
+    *deleted = 0;
+    for (size_t i = 0; i < PK_ARRAY_LEN(sql); i++) {
+        PGresult *r = intake_store_exec(conn, o, sql[i], i == 1 || i == 2 ? 1 : 0, p);
+        if (!r)
+            return PK_EDB;
+        *deleted += atol(PQcmdTuples(r));
+        PQclear(r);
+    }
+    return 0;
+}

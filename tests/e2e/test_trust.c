@@ -399,6 +399,16 @@ Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .ti
     cr_assert_str_eq(reply->error_code, "forbidden");
     cr_assert_null(reply->case_view);
     pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    /* Nor may a staff member run the timer's purge. */
+    Pelukan__V1__Purge purge = PELUKAN__V1__PURGE__INIT;
+    purge.keep_s = 90000;
+    pk_rpc_request_init(&req, id, 3000, 2);
+    req.actor = &forged;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_PURGE;
+    req.purge = &purge;
+    cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+    cr_assert_str_eq(reply->error_code, "forbidden");
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
     /* The streams' questions are the edge's own (its SYSTEM actor), not a
      * staff member's: which sessions hold, the feed. */
     char *hash = "0000000000000000000000000000000000000000000000000000000000000000";
