@@ -61,43 +61,28 @@ typedef struct intake_ask {
 static void s_send_assign(intake_call_t *c);
 static void s_send_suggest(intake_call_t *c);
 
-/* Whether the case read can be given a companion: found, and verified.
- * Answers the request when not. */
-static bool s_case_assignable(intake_call_t *c, const PGresult *r)
-{
-    if (PQntuples(r) != 1) {
-        intake_error(c->req, 404, "not_found", "Kasus tidak ditemukan", NULL);
-        return false;
-    }
-    const char *state = PQgetvalue(r, 0, 1);
-    if (!intake_step_from(INTAKE_STEP_ASSIGN, state)) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "Kasus berstatus %s; pendamping hanya untuk kasus terverifikasi", state);
-        intake_error(c->req, 409, "invalid_transition", msg, json_pack("{s:s, s:s}", "state", state, "to", "assigned"));
-        return false;
-    }
-    return true;
-}
-
-static void s_case_read(pk_db_txn_t *txn, int status, void *arg)
+/* The case as the admin sees it (GetCase, the case owner's): a companion
+ * only for a verified case. */
+static void s_case_read(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
     intake_call_t *c = arg;
     s_ask_t *ask = c->ask;
-    if (status != 0) {
-        free(ask);
-        c->ask = NULL;
-    }
-    if (!intake_db_ok(c, txn, status))
-        return;
-    const PGresult *r = pk_db_txn_result(txn, 0);
-    if (!s_case_assignable(c, r)) {
-        free(ask);
-        c->ask = NULL;
+    const Pelukan__V1__CaseRow *row = rc == 0 && reply->case_view ? reply->case_view->row : NULL;
+    const char *state = row ? row->state : "";
+    bool failed = !row && intake_cmd_failed(c, "intake", rc, reply);
+    if (!failed && !intake_step_from(INTAKE_STEP_ASSIGN, state)) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "Kasus berstatus %s; pendamping hanya untuk kasus terverifikasi", state);
+        intake_error(c->req, 409, "invalid_transition", msg, json_pack("{s:s, s:s}", "state", state, "to", "assigned"));
         intake_call_free(c);
+        failed = true;
+    }
+    if (failed) {
+        free(ask); /* the call is gone */
         return;
     }
-    snprintf(c->case_id, sizeof c->case_id, "%s", PQgetvalue(r, 0, 0));
-    snprintf(ask->kecamatan, sizeof ask->kecamatan, "%s", PQgetvalue(r, 0, 2));
+    snprintf(c->case_id, sizeof c->case_id, "%s", row->case_id);
+    snprintf(ask->kecamatan, sizeof ask->kecamatan, "%s", row->kecamatan_code);
     if (ask->assign)
         s_send_assign(c);
     else
@@ -107,10 +92,14 @@ static void s_case_read(pk_db_txn_t *txn, int status, void *arg)
 static void s_read_case(intake_call_t *c, s_ask_t *ask)
 {
     c->ask = ask;
-    const char *p[] = {pk_http_param(c->req, 0)};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn, "SELECT id, state, coalesce(kecamatan_code, '') FROM cases WHERE id = $1", 1, p);
-    pk_db_txn_submit(txn, s_case_read, c);
+    Pelukan__V1__CommandRequest req;
+    Pelukan__V1__Actor actor;
+    Pelukan__V1__GetCase get = PELUKAN__V1__GET_CASE__INIT;
+    get.agency_code = c->staff_agency;
+    intake_cmd_init(c, &req, &actor, pk_http_param(c->req, 0));
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CASE;
+    req.get_case = &get;
+    intake_forward_call(c, INTAKE_TO_OWNER, &req, s_case_read);
 }
 
 /* ---- GET /v1/staff/cases/{id}/companions --------------------------------------- */
