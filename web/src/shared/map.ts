@@ -52,11 +52,15 @@ export async function createMap(el: HTMLElement, lat: number, lon: number): Prom
     fit() {
       // A map whose box is gone or not laid out has no size to fit to.
       if (!el.isConnected || el.clientWidth === 0 || el.clientHeight === 0) return;
+      // Without animation: a screen that goes while a zoom animates left
+      // Leaflet finishing it on a removed map (Invalid LatLng (NaN, NaN),
+      // seen again in the browser journey).
       const pts = [...markers.values()].map((m) => m.getLatLng());
-      if (pts.length > 1) map.fitBounds(L.latLngBounds(pts).pad(0.3));
-      else if (pts[0]) map.setView(pts[0], 15);
+      if (pts.length > 1) map.fitBounds(L.latLngBounds(pts).pad(0.3), { animate: false });
+      else if (pts[0]) map.setView(pts[0], 15, { animate: false });
     },
     destroy() {
+      map.stop();
       map.remove();
     },
   };
