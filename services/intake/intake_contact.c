@@ -170,9 +170,39 @@ static bool s_from_edge(const Pelukan__V1__CommandRequest *req)
            req->actor->id[0];
 }
 
+typedef int (*s_command_fn)(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
+                            Pelukan__V1__CommandReply *reply);
+
+/* The commands only intake's own edge may send (for a person it vouches
+ * for, or as its own SYSTEM actor), and who answers each. */
+static const struct {
+    Pelukan__V1__CommandRequest__CommandCase command;
+    s_command_fn answer;
+} s_edge_commands[] = {
+    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_CASE_STEP, intake_desk_step},
+    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_ERASE_CASE, intake_erasure_command},
+    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_MANAGE_ACCOUNT, intake_accounts_command},
+    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_DUTY, intake_duty_command},
+    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_REPORTS, intake_reporter_command},
+    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_REPORT, intake_reporter_command},
+    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_OPEN_NOTES, intake_notes_command},
+    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_BRIEF, intake_brief_command},
+    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_PURGE, intake_purge_command},
+    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_END_SESSION, intake_session_command},
+    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_PUSH, intake_subscription_command},
+    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_CASES, intake_cases_command},
+    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CASE, intake_cases_command},
+    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_CHECK_SESSIONS, intake_feed_command},
+    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_READ_FEED, intake_feed_command},
+};
+
 int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg)
 {
     intake_owner_t *o = arg;
+    for (size_t i = 0; i < PK_ARRAY_LEN(s_edge_commands); i++)
+        if (s_edge_commands[i].command == req->command_case)
+            return s_from_edge(req) ? s_edge_commands[i].answer(conn, o, req, reply)
+                                    : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     switch (req->command_case) {
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CONTACT:
         return s_from(req, "notification") ? s_get_contact(conn, o, req, reply)
@@ -180,44 +210,6 @@ int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_PLACE:
         return s_from(req, "dispatch") ? intake_place_get(conn, o, req, reply)
                                        : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
-    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_CASE_STEP:
-        return s_from_edge(req) ? intake_desk_step(conn, o, req, reply) : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
-    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_ERASE_CASE:
-        return s_from_edge(req) ? intake_erasure_command(conn, o, req, reply)
-                                : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
-    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_MANAGE_ACCOUNT:
-        return s_from_edge(req) ? intake_accounts_command(conn, o, req, reply)
-                                : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
-    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_DUTY:
-        return s_from_edge(req) ? intake_duty_command(conn, o, req, reply)
-                                : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
-    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_REPORTS:
-    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_REPORT:
-        return s_from_edge(req) ? intake_reporter_command(conn, o, req, reply)
-                                : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
-    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_OPEN_NOTES:
-        return s_from_edge(req) ? intake_notes_command(conn, o, req, reply)
-                                : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
-    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_BRIEF:
-        return s_from_edge(req) ? intake_brief_command(conn, o, req, reply)
-                                : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
-    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_PURGE:
-        return s_from_edge(req) ? intake_purge_command(conn, o, req, reply)
-                                : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
-    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_END_SESSION:
-        return s_from_edge(req) ? intake_session_command(conn, o, req, reply)
-                                : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
-    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_PUSH:
-        return s_from_edge(req) ? intake_subscription_command(conn, o, req, reply)
-                                : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
-    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_CASES:
-    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CASE:
-        return s_from_edge(req) ? intake_cases_command(conn, o, req, reply)
-                                : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
-    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_CHECK_SESSIONS:
-    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_READ_FEED:
-        return s_from_edge(req) ? intake_feed_command(conn, o, req, reply)
-                                : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING:
         return pk_rpc_pong(req, reply);
     default:

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "edge/edge_approach.h"
+#include "edge/edge_cases.h"
 #include "edge/edge_forward.h"
 #include "intake_call.h"
 #include "intake_case.h"
@@ -92,14 +93,7 @@ static void s_case_read(int rc, const Pelukan__V1__CommandReply *reply, void *ar
 static void s_read_case(intake_call_t *c, s_ask_t *ask)
 {
     c->ask = ask;
-    Pelukan__V1__CommandRequest req;
-    Pelukan__V1__Actor actor;
-    Pelukan__V1__GetCase get = PELUKAN__V1__GET_CASE__INIT;
-    get.agency_code = c->staff_agency;
-    intake_cmd_init(c, &req, &actor, pk_http_param(c->req, 0));
-    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CASE;
-    req.get_case = &get;
-    intake_forward_call(c, INTAKE_TO_OWNER, &req, s_case_read);
+    edge_cases_ask(c, NULL, s_case_read);
 }
 
 /* ---- GET /v1/staff/cases/{id}/companions --------------------------------------- */

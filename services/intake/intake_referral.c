@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "edge/edge_cases.h"
 #include "edge/edge_forward.h"
 #include "intake_call.h"
 #include "intake_case.h"
@@ -82,12 +83,5 @@ void intake_referral_create(intake_call_t *c)
     intake_bool_field(c->body, "urgent", false, &urgent, errors);
     if (intake_invalid(c, errors, "Rujukan tidak valid"))
         return;
-    Pelukan__V1__CommandRequest req;
-    Pelukan__V1__Actor actor;
-    Pelukan__V1__GetCase get = PELUKAN__V1__GET_CASE__INIT;
-    get.agency_code = c->staff_agency;
-    intake_cmd_init(c, &req, &actor, pk_http_param(c->req, 0));
-    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CASE;
-    req.get_case = &get;
-    intake_forward_call(c, INTAKE_TO_OWNER, &req, s_case_checked);
+    edge_cases_ask(c, NULL, s_case_checked);
 }

@@ -206,6 +206,19 @@ static void s_case_answered(int rc, const s_reply_t *reply, void *arg)
     intake_call_free(c);
 }
 
+void edge_cases_ask(intake_call_t *c, const char *purpose, pk_rpc_uv_done_fn done)
+{
+    Pelukan__V1__CommandRequest req;
+    Pelukan__V1__Actor actor;
+    Pelukan__V1__GetCase g = PELUKAN__V1__GET_CASE__INIT;
+    g.purpose = (char *)(purpose ? purpose : "");
+    g.agency_code = c->staff_agency;
+    intake_cmd_init(c, &req, &actor, pk_http_param(c->req, 0));
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CASE;
+    req.get_case = &g;
+    intake_forward_call(c, INTAKE_TO_OWNER, &req, done);
+}
+
 void edge_cases_case(intake_call_t *c)
 {
     static const char *const purposes[] = {"confirmation_call", "verification",  "case_review",
@@ -223,13 +236,5 @@ void edge_cases_case(intake_call_t *c)
         intake_call_free(c);
         return;
     }
-    Pelukan__V1__CommandRequest req;
-    Pelukan__V1__Actor actor;
-    Pelukan__V1__GetCase g = PELUKAN__V1__GET_CASE__INIT;
-    g.purpose = (char *)(purpose ? purpose : "");
-    g.agency_code = c->staff_agency;
-    intake_cmd_init(c, &req, &actor, pk_http_param(c->req, 0));
-    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CASE;
-    req.get_case = &g;
-    intake_forward_call(c, INTAKE_TO_OWNER, &req, s_case_answered);
+    edge_cases_ask(c, purpose, s_case_answered);
 }
