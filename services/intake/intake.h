@@ -26,6 +26,7 @@ typedef struct {
     int retention_s;        /* closed cases are erased after this; 0: never (intake_erasure.c) */
     int erasure_cooling_s;  /* an approved erasure waits this long */
     int erasure_trust_days; /* no approval from an account changed by another this lately */
+    int staff_max_failures, staff_lock_s, staff_session_ttl_s; /* wrong passwords, and sessions (intake_login.c) */
     pk_arena_t *mem;        /* the reply's results, freed once it is sent */
     pk_pg_stmts_t stmts;    /* prepared on the worker's connection */
 } intake_owner_t;

@@ -7,6 +7,7 @@
 #include "edge/edge_json.h"
 #include "intake.h"
 #include "intake_call.h"
+#include "intake_password.h"
 #include "intake_store.h"
 #include "pelukan/util.h"
 
@@ -29,6 +30,7 @@ void intake_call_free(intake_call_t *c)
         intake_throttle_done(c->in->account_throttle, c->throttle_account);
     sodium_memzero(c->reporter_key, sizeof c->reporter_key);
     sodium_memzero(c->phone, sizeof c->phone);
+    intake_wipe_passwords(c->body); /* whichever way the request ended */
     json_decref(c->body);
     json_decref(c->answer);
     free(c);

@@ -78,10 +78,6 @@ void intake_authenticate(intake_call_t *c, void (*next)(intake_call_t *c));
  * else answers 401 (no valid staff session) or 403 and frees `c`. */
 void intake_staff_authenticate(intake_call_t *c, unsigned roles, void (*next)(intake_call_t *c));
 
-/* Starts an intake event caused by the staff member of this request. */
-void intake_staff_envelope(const intake_call_t *c, const char *case_id, Pelukan__V1__Envelope *env, uint8_t eid[16],
-                           Pelukan__V1__Actor *actor);
-
 /* ---- commands to other services (intake_cmd.c) ---------------------------- */
 
 /* Starts a command as this request's staff member (agency users act as

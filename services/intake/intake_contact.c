@@ -7,7 +7,8 @@
  * and GetReport (intake_reporter.c), and the live streams' CheckSessions
  * and ReadFeed (intake_feed.c), and the desk's ListCases and GetCase
  * (intake_cases.c), a staff member's Push subscription and a logout
- * (intake_subscription.c). The
+ * (intake_subscription.c), and a staff member's password checks, sessions
+ * and password changes (intake_login.c). The
  * contacts it owns: a case's reporter (phone and safety choices, opened
  * with the reporter's key at the moment notification needs them, each
  * opening an event), a staff member's e-mail (and mobile, for an admin on
@@ -39,6 +40,8 @@ void intake_command_done(Pelukan__V1__CommandReply *reply, void *arg)
         sodium_memzero(p->reporter_phone, strlen(p->reporter_phone));
         sodium_memzero(p->contact_safety_json, strlen(p->contact_safety_json));
     }
+    if (reply && reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_PASSWORD_CLAIM)
+        sodium_memzero(reply->password_claim->password_hash, strlen(reply->password_claim->password_hash));
     pk_arena_free(&o->mem);
 }
 
@@ -50,7 +53,10 @@ static void *s_worker(void *state, int i)
                           .keys = in->keys,
                           .retention_s = in->retention_s,
                           .erasure_cooling_s = in->erasure_cooling_s,
-                          .erasure_trust_days = in->erasure_trust_days};
+                          .erasure_trust_days = in->erasure_trust_days,
+                          .staff_max_failures = in->staff_max_failures,
+                          .staff_lock_s = in->staff_lock_s,
+                          .staff_session_ttl_s = in->staff_session_ttl_s};
     return o;
 }
 
@@ -194,6 +200,9 @@ static const struct {
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CASE, intake_cases_command},
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_CHECK_SESSIONS, intake_feed_command},
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_READ_FEED, intake_feed_command},
+    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_CLAIM_PASSWORD, intake_login_command},
+    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_OPEN_SESSION, intake_login_command},
+    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_SET_PASSWORD, intake_login_command},
 };
 
 int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg)

@@ -264,6 +264,22 @@ int intake_store_feed(PGconn *conn, intake_owner_t *o, long long after, int limi
 int intake_store_push(PGconn *conn, intake_owner_t *o, const char *staff_id, const Pelukan__V1__Push *push,
                       bool *subscribed) PK_MUST_CHECK;
 
+/* A password check claimed (intake_store_login.c): a login's by `login`
+ * with its device, or a password change's by `staff_id` (login ""). `out`
+ * holds the account and its hash when it may be checked (else its staff_id
+ * stays unset); `locked` says this try locked it. */
+int intake_store_claim(PGconn *conn, intake_owner_t *o, const char *login, const char *staff_id,
+                       const char *device_hash, pk_arena_t **arena, Pelukan__V1__PasswordClaim *out,
+                       bool *locked) PK_MUST_CHECK;
+/* A right password's session: the wrong tries forgotten, the session and
+ * the device kept; PK_ENOENT when the account was disabled meanwhile. */
+int intake_store_open_session(PGconn *conn, intake_owner_t *o, const char *staff_id, const char *token_hash,
+                              const char *device_hash, pk_arena_t **arena,
+                              Pelukan__V1__StaffSession *out) PK_MUST_CHECK;
+/* A new password hash, and every session but `keep_token_hash` ended. */
+int intake_store_set_password(PGconn *conn, intake_owner_t *o, const char *staff_id, const char *hash,
+                              const char *keep_token_hash, int *ended) PK_MUST_CHECK;
+
 /* Ends the session `token_hash` of staff member or reporter `who` (`all`:
  * every session of hers); how many ended (intake_store_staff.c). */
 int intake_store_end_sessions(PGconn *conn, intake_owner_t *o, bool staff, const char *who, const char *token_hash,

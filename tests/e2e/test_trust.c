@@ -355,6 +355,18 @@ Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .ti
     cr_assert_str_eq(reply->error_code, "not_for_this_peer");
     cr_assert_null(reply->feed);
     pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    /* ... nor claim a password check, whose answer is the account's hash. */
+    pkt_intake_staff(&T, "admin1", "Admin Satu", "admin", NULL, "kata-sandi-admin-1");
+    Pelukan__V1__ClaimPassword claim = PELUKAN__V1__CLAIM_PASSWORD__INIT;
+    claim.login = "admin1";
+    pk_rpc_request_init(&req, id, 3000, 2);
+    req.actor = &forged;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_CLAIM_PASSWORD;
+    req.claim_password = &claim;
+    cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+    cr_assert_str_eq(reply->error_code, "not_for_this_peer");
+    cr_assert_null(reply->password_claim);
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
     char *state = pkt_sql_value(T.db, "SELECT string_agg(state, ',') FROM intake.cases");
     cr_assert_str_eq(state, "submitted", "nothing changed: %s", state);
     free(state);
@@ -430,6 +442,32 @@ Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .ti
     cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
     cr_assert_str_eq(reply->error_code, "forbidden");
     pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    /* A login's claim names its account as the edge's SYSTEM actor "login"
+     * only: a staff member claims only her own, another SYSTEM actor
+     * nothing; no try is counted against the account named. */
+    pk_rpc_request_init(&req, id, 3000, 2);
+    req.actor = &forged;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_CLAIM_PASSWORD;
+    req.claim_password = &claim;
+    cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+    cr_assert_eq(reply->status, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID);
+    cr_assert_str_eq(reply->error_field, "login");
+    cr_assert_null(reply->password_claim);
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    Pelukan__V1__Actor streams = PELUKAN__V1__ACTOR__INIT;
+    streams.kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
+    streams.id = "streams";
+    pk_rpc_request_init(&req, id, 3000, 2);
+    req.actor = &streams;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_CLAIM_PASSWORD;
+    req.claim_password = &claim;
+    cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+    cr_assert_str_eq(reply->error_code, "forbidden");
+    cr_assert_null(reply->password_claim);
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    char *tries = pkt_sql_value(T.db, "SELECT failed_logins FROM intake.staff WHERE login = 'admin1'");
+    cr_assert_str_eq(tries, "0", "no try was counted against admin1");
+    free(tries);
     pk_rpc_client_destroy(&rpc);
     pk_bus_keys_destroy(&keys);
 

@@ -14,6 +14,7 @@
 #include "edge_cases.h"
 #include "edge_feed.h"
 #include "edge_forward.h"
+#include "edge_login.h"
 #include "edge_reports.h"
 
 /* The path's id (checked as every route's is, main.c), and what an actor
