@@ -25,7 +25,7 @@ LDFLAGS := $(SAN)
 # statements in intake_store.c.
 INTAKE_COMMANDS := $(addprefix services/intake/,intake_contact.c intake_place.c intake_desk.c intake_reach.c \
 	intake_erasure.c intake_accounts.c intake_duty.c intake_reporter.c intake_notes.c intake_brief.c intake_feed.c \
-	intake_cases.c intake_subscription.c intake_login.c)
+	intake_cases.c intake_subscription.c intake_login.c intake_code.c)
 
 # ---- protobuf ------------------------------------------------------------
 PROTOS     := $(wildcard proto/pelukan/v1/*.proto)

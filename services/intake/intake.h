@@ -17,6 +17,18 @@ typedef struct intake_dispatch intake_dispatch_t;
 typedef struct edge_approach edge_approach_t;
 typedef struct intake_throttle intake_throttle_t;
 
+/* A reporter's registration: how many codes, how many wrong ones, and
+ * how long her session lasts (PELUKAN_INTAKE_OTP_*, _SESSION_*). */
+typedef struct {
+    int ttl_s, max_attempts;
+    int per_phone, phone_window_s;
+    int per_client, client_window_s;
+    int per_phone_day, per_hour;
+    int phone_alert_day; /* codes asked for one phone a day before staff are alerted (review N4) */
+    int fails_per_client_day, fails_per_phone_day;
+    int session_ttl_s, session_idle_s;
+} intake_registration_t;
+
 /* One of the case owner's command workers (common/src/rpc.c: a thread with
  * its own connection): the settings its commands read, and what is its
  * own. */
@@ -27,6 +39,7 @@ typedef struct {
     int erasure_cooling_s;  /* an approved erasure waits this long */
     int erasure_trust_days; /* no approval from an account changed by another this lately */
     int staff_max_failures, staff_lock_s, staff_session_ttl_s; /* wrong passwords, and sessions (intake_login.c) */
+    intake_registration_t otp;                                 /* codes and reporters' sessions (intake_code.c) */
     pk_arena_t *mem;        /* the reply's results, freed once it is sent */
     pk_pg_stmts_t stmts;    /* prepared on the worker's connection */
 } intake_owner_t;
@@ -48,12 +61,7 @@ typedef struct {
     struct intake_web *web;            /* the web apps at / (edge/edge_web.c) */
     intake_notify_t *notify;
     bool dev_print_otp;
-    int otp_ttl_s;
-    int otp_max_attempts;
-    int otp_per_phone, otp_phone_window_s;
-    int otp_per_client, otp_client_window_s;
-    int otp_per_phone_day, otp_per_hour;
-    int otp_phone_alert_day; /* codes asked for one phone a day before staff are alerted (review N4) */
+    intake_registration_t otp; /* codes and reporters' sessions (edge/edge_otp.c, intake_code.c) */
     int pw_slots, pw_busy;
     int reports_per_day;    /* per reporter (review M7) */
     int retention_s;        /* closed cases are erased after this; 0: never (intake_erasure.c) */
@@ -61,8 +69,6 @@ typedef struct {
     int erasure_trust_days; /* no approval from an account changed by another this lately */
     int streams_per_session, streams_per_account, streams_max;
     /* the live streams' limits (edge/edge_streams.c); password hashes allowed at once, and taken (intake_staff.c) */
-    int otp_fails_per_client_day, otp_fails_per_phone_day;
-    int session_ttl_s, session_idle_s;
     int staff_session_ttl_s, staff_max_failures, staff_lock_s;
     struct intake_route_ctx *route_ctx; /* one per route (main.c) */
     edge_streams_t *streams;            /* every live stream (edge/edge_streams.c) */

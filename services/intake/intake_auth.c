@@ -42,7 +42,7 @@ void intake_authenticate(intake_call_t *c, void (*next)(intake_call_t *c))
     }
     char hash[65], idle[16];
     intake_token_hash(h + 7, hash);
-    snprintf(idle, sizeof idle, "%d", c->in->session_idle_s);
+    snprintf(idle, sizeof idle, "%d", c->in->otp.session_idle_s);
     c->next = next;
     const char *p[] = {hash, idle};
     pk_db_txn_t *txn = pk_db_txn_new(c->in->db);

@@ -104,7 +104,7 @@ json_t *intake_json_strings(char *const *v, size_t n);
  * a companion), cut to fit `cap`. */
 void intake_first_name(const char *display_name, char *out, size_t cap);
 
-/* POST /v1/auth/otp and POST /v1/auth/otp/verify (intake_auth.c). */
+/* POST /v1/auth/otp and POST /v1/auth/otp/verify (edge/edge_otp.c). */
 void intake_otp_request(pk_http_req_t *req, void *arg);
 void intake_otp_verify(pk_http_req_t *req, void *arg);
 

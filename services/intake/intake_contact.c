@@ -8,7 +8,8 @@
  * and ReadFeed (intake_feed.c), and the desk's ListCases and GetCase
  * (intake_cases.c), a staff member's Push subscription and a logout
  * (intake_subscription.c), and a staff member's password checks, sessions
- * and password changes (intake_login.c). The
+ * and password changes (intake_login.c), and a reporter's registration
+ * (intake_code.c). The
  * contacts it owns: a case's reporter (phone and safety choices, opened
  * with the reporter's key at the moment notification needs them, each
  * opening an event), a staff member's e-mail (and mobile, for an admin on
@@ -56,7 +57,8 @@ static void *s_worker(void *state, int i)
                           .erasure_trust_days = in->erasure_trust_days,
                           .staff_max_failures = in->staff_max_failures,
                           .staff_lock_s = in->staff_lock_s,
-                          .staff_session_ttl_s = in->staff_session_ttl_s};
+                          .staff_session_ttl_s = in->staff_session_ttl_s,
+                          .otp = in->otp};
     return o;
 }
 
@@ -203,6 +205,8 @@ static const struct {
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_CLAIM_PASSWORD, intake_login_command},
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_OPEN_SESSION, intake_login_command},
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_SET_PASSWORD, intake_login_command},
+    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_REQUEST_CODE, intake_code_command},
+    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_VERIFY_CODE, intake_code_command},
 };
 
 int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg)

@@ -73,6 +73,9 @@ int intake_subscription_command(PGconn *conn, intake_owner_t *o, const Pelukan__
 /* EndSession: a logout (intake_subscription.c). */
 int intake_session_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                            Pelukan__V1__CommandReply *reply);
+/* RequestCode and VerifyCode: a reporter's registration (intake_code.c). */
+int intake_code_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
+                        Pelukan__V1__CommandReply *reply);
 /* ClaimPassword, OpenSession, SetPassword (intake_login.c). */
 int intake_login_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                          Pelukan__V1__CommandReply *reply);

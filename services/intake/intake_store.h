@@ -280,6 +280,20 @@ int intake_store_open_session(PGconn *conn, intake_owner_t *o, const char *staff
 int intake_store_set_password(PGconn *conn, intake_owner_t *o, const char *staff_id, const char *hash,
                               const char *keep_token_hash, int *ended) PK_MUST_CHECK;
 
+/* A reporter's registration (intake_store_login.c): may a code be sent
+ * (if so it is kept); a code's try counted, then compared with each code
+ * it may match (`failure_id` the try's, when `matched`); why the holder's
+ * own code refused it ("expired", "exhausted", "open" or "none"); and a
+ * matched try's session, her registration with it if she is new. */
+int intake_store_code_request(PGconn *conn, intake_owner_t *o, const Pelukan__V1__RequestCode *rq,
+                              Pelukan__V1__CodeRequested *out) PK_MUST_CHECK;
+int intake_store_code_try(PGconn *conn, intake_owner_t *o, const Pelukan__V1__VerifyCode *v, char failure_id[24],
+                          bool *matched) PK_MUST_CHECK;
+int intake_store_code_refused(PGconn *conn, intake_owner_t *o, const Pelukan__V1__VerifyCode *v,
+                              char why[16]) PK_MUST_CHECK;
+int intake_store_code_session(PGconn *conn, intake_owner_t *o, const Pelukan__V1__VerifyCode *v, const char *failure_id,
+                              pk_arena_t **arena, Pelukan__V1__CodeVerified *out, bool *registered) PK_MUST_CHECK;
+
 /* Ends the session `token_hash` of staff member or reporter `who` (`all`:
  * every session of hers); how many ended (intake_store_staff.c). */
 int intake_store_end_sessions(PGconn *conn, intake_owner_t *o, bool staff, const char *who, const char *token_hash,

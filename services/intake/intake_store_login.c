@@ -1,11 +1,13 @@
 /* intake_store_login.c -- the case owner's statements about how a staff
  * member gets in: a password check claimed before the edge runs it, the
- * session a right password opens, a password changed (intake_store.h). */
+ * session a right password opens, a password changed; and how a reporter
+ * gets in: a code asked for and tried (intake_store.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "intake_store.h"
+#include "pelukan/crypto.h"
 #include "pelukan/db.h"
 #include "pelukan/error.h"
 
@@ -133,6 +135,182 @@ int intake_store_set_password(PGconn *conn, intake_owner_t *o, const char *staff
     if (!r)
         return PK_EDB;
     *ended = atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return 0;
+}
+
+/* ---- a reporter's registration -------------------------------------------------- */
+
+/* May a code be sent: $1 phone, $2 client, $3 phone window s, $4 client
+ * window s, $5 per phone and client, $6 per client, $7 code hash, $8 ttl
+ * s, $9 per phone and client and day, $10 overall per hour (the SMS
+ * budget), $11 the code's holder (the request id's index), $12 the
+ * per-phone alert ceiling a day. The phone's limits count one client's
+ * requests only (security review N4: a stranger cannot spend the
+ * victim's); the phone's own ceiling alerts instead of blocking. One row:
+ * allowed, retry after, over the phone's ceiling. */
+static const char S_REQUEST_SQL[] =
+    "WITH c AS (SELECT"
+    "   (SELECT count(*) FROM otp_request WHERE phone_index = $1 AND client_index = $2"
+    "     AND at > now() - make_interval(secs => $3)) AS by_phone,"
+    "   (SELECT count(*) FROM otp_request WHERE phone_index = $1 AND client_index = $2"
+    "     AND at > now() - interval '1 day') AS by_phone_day,"
+    "   (SELECT count(*) FROM otp_request WHERE phone_index = $1 AND at > now() - interval '1 day') AS phone_all,"
+    "   (SELECT count(*) FROM otp_request WHERE client_index = $2"
+    "     AND at > now() - make_interval(secs => $4)) AS by_client,"
+    "   (SELECT count(*) FROM otp_request WHERE at > now() - interval '1 hour') AS overall),"
+    " ok AS (SELECT by_phone < $5::int AND by_client < $6::int AND by_phone_day < $9::int"
+    "   AND overall < $10::int AS allowed, phone_all >= $12::int AS alert,"
+    "   CASE WHEN by_phone_day >= $9::int THEN 86400 WHEN by_phone >= $5::int THEN $3::int"
+    "     WHEN by_client >= $6::int THEN $4::int ELSE 600 END AS retry FROM c),"
+    " r AS (INSERT INTO otp_request (phone_index, client_index) SELECT $1, $2 FROM ok WHERE allowed),"
+    " o AS (INSERT INTO otp (phone_index, client_index, request_index, code_hash, expires_at)"
+    "   SELECT $1, $2, $11, $7, now() + make_interval(secs => $8) FROM ok WHERE allowed"
+    "   ON CONFLICT (phone_index, client_index) DO UPDATE SET code_hash = EXCLUDED.code_hash,"
+    "   request_index = EXCLUDED.request_index, expires_at = EXCLUDED.expires_at, attempts = 0,"
+    "   created_at = now())"
+    " SELECT allowed, retry, alert FROM ok";
+
+/* The decimal text of each of `n` numbers, in `out`. */
+static void s_ints(char (*out)[16], const int *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        snprintf(out[i], sizeof out[i], "%d", v[i]);
+}
+
+int intake_store_code_request(PGconn *conn, intake_owner_t *o, const Pelukan__V1__RequestCode *rq,
+                              Pelukan__V1__CodeRequested *out)
+{
+    const intake_registration_t *l = &o->otp;
+    const int v[] = {l->phone_window_s, l->client_window_s, l->per_phone, l->per_client,
+                     l->ttl_s,          l->per_phone_day,   l->per_hour,  l->phone_alert_day};
+    char n[8][16];
+    s_ints(n, v, 8);
+    const char *p[] = {rq->phone_index,
+                       rq->client_index,
+                       n[0],
+                       n[1],
+                       n[2],
+                       n[3],
+                       rq->code_hash,
+                       n[4],
+                       n[5],
+                       n[6],
+                       rq->holder_index,
+                       n[7]};
+    PGresult *r = intake_store_exec(conn, o, S_REQUEST_SQL, 12, p);
+    if (!r)
+        return PK_EDB;
+    out->allowed = pk_pg_bool(r, 0, 0);
+    out->retry_after_s = atoi(PQgetvalue(r, 0, 1));
+    out->phone_alert = pk_pg_bool(r, 0, 2);
+    PQclear(r);
+    return 0;
+}
+
+/* $1 phone, $2 client, $3 attempts per code, $4 wrong codes per client
+ * and day, $5 wrong codes per phone and day from other clients, $6 the
+ * code's holder: the index of the request id the code was asked with, or
+ * without one the client's (security review N4: a code is bound to its
+ * request, not to an address, which changes on mobile data; strangers'
+ * guesses count against their own budget and the phone's, never against
+ * the holder's code). Counts this try as a failure (undone on success)
+ * and returns the failure's id with each code hash this try may be
+ * compared with: none when over budget. Tries of one phone take turns
+ * (the advisory lock before it): the budget is read and the try counted
+ * before any comparison. */
+static const char S_VERIFY_SQL[] =
+    "WITH f AS (SELECT"
+    "   (SELECT count(*) FROM otp_failure WHERE phone_index = $1 AND client_index = $2"
+    "     AND at > now() - interval '1 day') AS by_client,"
+    "   (SELECT count(*) FROM otp_failure WHERE phone_index = $1 AND foreign_client"
+    "     AND at > now() - interval '1 day') AS by_phone,"
+    "   EXISTS (SELECT 1 FROM otp WHERE phone_index = $1 AND (client_index = $6 OR request_index = $6)"
+    "     AND expires_at > now() AND attempts < $3::int) AS own),"
+    " ok AS (SELECT (own OR by_client < $4::int) AND (own OR by_phone < $5::int) AS allowed, own FROM f),"
+    " used AS (UPDATE otp SET attempts = attempts + 1 WHERE phone_index = $1"
+    "   AND (client_index = $6 OR request_index = $6)"
+    "   AND (SELECT allowed FROM ok)),"
+    " fail AS (INSERT INTO otp_failure (phone_index, client_index, foreign_client)"
+    "   SELECT $1, $2, NOT own FROM ok WHERE allowed RETURNING id)"
+    " SELECT (SELECT id FROM fail), o.code_hash FROM otp o, ok WHERE ok.allowed AND o.phone_index = $1"
+    "   AND o.expires_at > now() AND o.attempts < $3::int";
+
+int intake_store_code_try(PGconn *conn, intake_owner_t *o, const Pelukan__V1__VerifyCode *v, char failure_id[24],
+                          bool *matched)
+{
+    const intake_registration_t *l = &o->otp;
+    const int lim[] = {l->max_attempts, l->fails_per_client_day, l->fails_per_phone_day};
+    char n[3][16];
+    s_ints(n, lim, 3);
+    const char *p[] = {v->phone_index, v->client_index, n[0], n[1], n[2], v->holder_index};
+    if (intake_store_run(conn, o, "SELECT pg_advisory_xact_lock(hashtextextended('otp:' || $1, 0))", 1, p) != 0)
+        return PK_EDB;
+    PGresult *r = intake_store_exec(conn, o, S_VERIFY_SQL, 6, p);
+    if (!r)
+        return PK_EDB;
+    /* Every candidate is compared, so the time says nothing either. */
+    int match = -1;
+    for (int i = 0; i < PQntuples(r); i++)
+        if (PQgetlength(r, i, 1) == 64 && pk_memcmp_ct(v->code_hash, PQgetvalue(r, i, 1), 64) == 0)
+            match = i;
+    *matched = match >= 0;
+    if (*matched)
+        snprintf(failure_id, 24, "%s", PQgetvalue(r, match, 0));
+    PQclear(r);
+    return 0;
+}
+
+int intake_store_code_refused(PGconn *conn, intake_owner_t *o, const Pelukan__V1__VerifyCode *v, char why[16])
+{
+    char max[16];
+    snprintf(max, sizeof max, "%d", o->otp.max_attempts);
+    const char *p[] = {v->phone_index, v->holder_index, max};
+    PGresult *r = intake_store_exec(
+        conn, o,
+        "SELECT coalesce((SELECT CASE WHEN expires_at <= now() THEN 'expired' WHEN attempts >= $3::int"
+        " THEN 'exhausted' ELSE 'open' END FROM otp WHERE phone_index = $1 AND request_index = $2), 'none')",
+        3, p);
+    if (!r)
+        return PK_EDB;
+    snprintf(why, 16, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return 0;
+}
+
+/* $1 phone, $2 new reporter id, $3 wrapped key, $4 sealed phone, $5 token
+ * hash, $6 session ttl s, $7 the failure row of this (right) try, $8 idle
+ * time s: the phone's codes used up, the try's failure undone, the
+ * reporter registered if new, the session opened. Returns the reporter,
+ * the session's end, and whether she is new. */
+static const char S_SESSION_SQL[] =
+    "WITH d AS (DELETE FROM otp WHERE phone_index = $1),"
+    " nf AS (DELETE FROM otp_failure WHERE id = $7::bigint),"
+    " ins AS (INSERT INTO reporter (id, phone_index, wrapped_key, phone_sealed)"
+    "   VALUES ($2, $1, $3::bytea, $4::bytea) ON CONFLICT (phone_index) DO NOTHING RETURNING id),"
+    " who AS (SELECT coalesce((SELECT id FROM ins), (SELECT id FROM reporter WHERE phone_index = $1)) AS id),"
+    " s AS (INSERT INTO session (token_hash, reporter_id, expires_at, idle_until)"
+    "   SELECT $5, id, now() + make_interval(secs => $6), now() + make_interval(secs => $8) FROM who"
+    "   RETURNING expires_at)"
+    " SELECT (SELECT id FROM who), (SELECT " PK_SQL_UTC("expires_at") " FROM s), EXISTS (SELECT 1 FROM ins)";
+
+int intake_store_code_session(PGconn *conn, intake_owner_t *o, const Pelukan__V1__VerifyCode *v, const char *failure_id,
+                              pk_arena_t **arena, Pelukan__V1__CodeVerified *out, bool *registered)
+{
+    char ttl[16], idle[16];
+    snprintf(ttl, sizeof ttl, "%d", o->otp.session_ttl_s);
+    snprintf(idle, sizeof idle, "%d", o->otp.session_idle_s);
+    char *key = pk_pg_bytea(v->wrapped_key.data, v->wrapped_key.len),
+         *phone = pk_pg_bytea(v->phone_sealed.data, v->phone_sealed.len);
+    const char *p[] = {v->phone_index, v->reporter_id, key, phone, v->token_hash, ttl, failure_id, idle};
+    PGresult *r = intake_store_exec(conn, o, S_SESSION_SQL, 8, p);
+    free(key);
+    free(phone);
+    if (!r)
+        return PK_EDB;
+    out->reporter_id = intake_store_text(arena, r, 0, 0);
+    out->expires_at = intake_store_text(arena, r, 0, 1);
+    *registered = pk_pg_bool(r, 0, 2);
     PQclear(r);
     return 0;
 }

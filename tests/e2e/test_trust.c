@@ -367,6 +367,18 @@ Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .ti
     cr_assert_str_eq(reply->error_code, "not_for_this_peer");
     cr_assert_null(reply->password_claim);
     pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    /* ... nor try a reporter's code. */
+    Pelukan__V1__VerifyCode code = PELUKAN__V1__VERIFY_CODE__INIT;
+    code.phone_index = code.client_index = code.holder_index = code.code_hash = code.token_hash =
+        "0000000000000000000000000000000000000000000000000000000000000000";
+    pk_rpc_request_init(&req, id, 3000, 2);
+    req.actor = &forged;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_VERIFY_CODE;
+    req.verify_code = &code;
+    cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+    cr_assert_str_eq(reply->error_code, "not_for_this_peer");
+    cr_assert_null(reply->code_verified);
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
     char *state = pkt_sql_value(T.db, "SELECT string_agg(state, ',') FROM intake.cases");
     cr_assert_str_eq(state, "submitted", "nothing changed: %s", state);
     free(state);
@@ -465,6 +477,21 @@ Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .ti
     cr_assert_str_eq(reply->error_code, "forbidden");
     cr_assert_null(reply->password_claim);
     pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    /* A reporter's code is the edge's SYSTEM actor "registration"'s to
+     * ask for or try, not a staff member's. */
+    Pelukan__V1__RequestCode ask = PELUKAN__V1__REQUEST_CODE__INIT;
+    ask.phone_index = ask.client_index = ask.holder_index = ask.code_hash = code.code_hash;
+    pk_rpc_request_init(&req, id, 3000, 2);
+    req.actor = &forged;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_REQUEST_CODE;
+    req.request_code = &ask;
+    cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+    cr_assert_str_eq(reply->error_code, "forbidden");
+    cr_assert_null(reply->code_requested);
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    char *codes = pkt_sql_value(T.db, "SELECT count(*) FROM intake.otp_request");
+    cr_assert_str_eq(codes, "1", "only the reporter's own request was kept: %s", codes);
+    free(codes);
     char *tries = pkt_sql_value(T.db, "SELECT failed_logins FROM intake.staff WHERE login = 'admin1'");
     cr_assert_str_eq(tries, "0", "no try was counted against admin1");
     free(tries);
