@@ -11,6 +11,7 @@
 
 typedef struct intake_notify intake_notify_t;
 typedef struct edge_streams edge_streams_t;
+typedef struct edge_sessions edge_sessions_t;
 typedef struct edge_feed edge_feed_t;
 typedef struct intake_purge intake_purge_t;
 typedef struct intake_dispatch intake_dispatch_t;
@@ -72,6 +73,8 @@ typedef struct {
     int staff_session_ttl_s, staff_max_failures, staff_lock_s;
     struct intake_route_ctx *route_ctx; /* one per route (main.c) */
     edge_streams_t *streams;            /* every live stream (edge/edge_streams.c) */
+    edge_sessions_t *sessions;          /* sessions' answers held a moment (edge/edge_session.c) */
+    int session_cache_ms;
     edge_feed_t *feed;                  /* the staff's live feed (edge/edge_feed.c) */
     intake_purge_t *purge;              /* expired codes and sessions (intake_purge.c) */
     intake_throttle_t *throttle;         /* staff logins per client address (intake_throttle.c) */
@@ -114,6 +117,11 @@ typedef struct intake_route {
 
 /* The table (edge/edge_routes.c). */
 extern const intake_route_t intake_routes[];
+
+/* Whether the session's answer may be held a moment for route `r`
+ * (edge/edge_session.c): only where a session that ended a second ago
+ * does no harm (edge/edge_routes.c). */
+bool intake_route_holds_session(const intake_route_t *r);
 
 /* A staff route: the session checked and the role too before it runs. */
 static inline bool intake_route_staff(const intake_route_t *r)

@@ -1,6 +1,11 @@
-/* intake_auth.c -- a reporter's session, checked on each request.
- * Registration (codes and new sessions) is in intake_otp.c; a logout is a
- * row of the route table (the case owner's EndSession). */
+/* intake_auth.c -- a reporter's session, checked on each request, still
+ * read by the edge itself: asked of the case owner (ResolveSession, as a
+ * staff member's is: edge/edge_session.c), the hop cost a quarter to a
+ * third of the reports a second (make bench), and a reporter's answer may
+ * not be held (her use keeps it alive, an expired one is refused at
+ * once). It moves with the report's submission, which would then check
+ * the session in the same hop (README, issue 24). Registration:
+ * edge/edge_otp.c; a logout is a row of the route table (EndSession). */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -75,6 +75,7 @@ bool intake_command_is_query(const Pelukan__V1__CommandRequest *req)
            req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_REPORTS ||
            req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_REPORT ||
            req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_CHECK_SESSIONS ||
+           req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_RESOLVE_SESSION ||
            req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_CASES ||
            req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING;
 }
@@ -205,6 +206,7 @@ static const struct {
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_CLAIM_PASSWORD, intake_login_command},
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_OPEN_SESSION, intake_login_command},
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_SET_PASSWORD, intake_login_command},
+    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_RESOLVE_SESSION, intake_login_command},
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_REQUEST_CODE, intake_code_command},
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_VERIFY_CODE, intake_code_command},
 };

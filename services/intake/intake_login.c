@@ -7,7 +7,9 @@
  *   account's hash is the answer, never stored;
  * - OpenSession: a right password's session, and the device it came from;
  * - SetPassword: a password changed by its owner, her other sessions
- *   ended.
+ *   ended;
+ * - ResolveSession: a staff member's session, checked on each request by
+ *   the edge as its SYSTEM actor "sessions".
  * The statements are intake_store_login.c's. */
 #include <string.h>
 
@@ -119,6 +121,23 @@ static int s_set(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequ
     return 0;
 }
 
+static int s_resolve(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
+                     Pelukan__V1__CommandReply *reply)
+{
+    const Pelukan__V1__ResolveSession *rs = req->resolve_session;
+    if (req->actor->kind != PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM || strcmp(req->actor->id, "sessions") != 0)
+        return PK_RPC_FORBIDDEN(reply, "forbidden");
+    if (strlen(rs->token_hash) != 64)
+        return PK_RPC_INVALID(reply, "token_hash");
+    Pelukan__V1__ResolvedSession *out = pk_arena_alloc(&o->mem, sizeof *out);
+    pelukan__v1__resolved_session__init(out);
+    if (intake_store_resolve(conn, o, rs, &o->mem, out) != 0)
+        return PK_EDB;
+    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_RESOLVED_SESSION;
+    reply->resolved_session = out;
+    return PK_RPC_READ_ONLY; /* a query (intake_command_is_query) */
+}
+
 int intake_login_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                          Pelukan__V1__CommandReply *reply)
 {
@@ -127,6 +146,8 @@ int intake_login_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Com
         return s_claim(conn, o, req, reply);
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_OPEN_SESSION:
         return s_open(conn, o, req, reply);
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_RESOLVE_SESSION:
+        return s_resolve(conn, o, req, reply);
     default:
         return s_set(conn, o, req, reply);
     }

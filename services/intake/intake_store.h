@@ -294,6 +294,11 @@ int intake_store_code_refused(PGconn *conn, intake_owner_t *o, const Pelukan__V1
 int intake_store_code_session(PGconn *conn, intake_owner_t *o, const Pelukan__V1__VerifyCode *v, const char *failure_id,
                               pk_arena_t **arena, Pelukan__V1__CodeVerified *out, bool *registered) PK_MUST_CHECK;
 
+/* A staff member's session of a token's hash, with her account as it is
+ * now (`holds` false when none; intake_store_login.c). */
+int intake_store_resolve(PGconn *conn, intake_owner_t *o, const Pelukan__V1__ResolveSession *rs, pk_arena_t **arena,
+                         Pelukan__V1__ResolvedSession *out) PK_MUST_CHECK;
+
 /* Ends the session `token_hash` of staff member or reporter `who` (`all`:
  * every session of hers); how many ended (intake_store_staff.c). */
 int intake_store_end_sessions(PGconn *conn, intake_owner_t *o, bool staff, const char *who, const char *token_hash,

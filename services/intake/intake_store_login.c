@@ -314,3 +314,28 @@ int intake_store_code_session(PGconn *conn, intake_owner_t *o, const Pelukan__V1
     PQclear(r);
     return 0;
 }
+
+/* ---- every request's session ------------------------------------------------------ */
+
+int intake_store_resolve(PGconn *conn, intake_owner_t *o, const Pelukan__V1__ResolveSession *rs, pk_arena_t **arena,
+                         Pelukan__V1__ResolvedSession *out)
+{
+    const char *p[] = {rs->token_hash};
+    PGresult *r = intake_store_exec(conn, o,
+                                    "SELECT s.id, s.role, coalesce(s.agency_code, ''), s.display_name,"
+                                    " s.must_change_password FROM staff_session x JOIN staff s ON s.id = x.staff_id"
+                                    " WHERE x.token_hash = $1 AND x.expires_at > now() AND NOT s.disabled",
+                                    1, p);
+    if (!r)
+        return PK_EDB;
+    out->holds = PQntuples(r) == 1;
+    if (out->holds) {
+        out->id = intake_store_text(arena, r, 0, 0);
+        out->role = intake_store_text(arena, r, 0, 1);
+        out->agency_code = intake_store_text(arena, r, 0, 2);
+        out->display_name = intake_store_text(arena, r, 0, 3);
+        out->password_change_required = pk_pg_bool(r, 0, 4);
+    }
+    PQclear(r);
+    return 0;
+}

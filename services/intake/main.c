@@ -6,6 +6,7 @@
 #include "edge/edge_approach.h"
 #include "edge/edge_feed.h"
 #include "edge/edge_forward.h"
+#include "edge/edge_session.h"
 #include "intake.h"
 #include "intake_call.h"
 #include "intake_case.h"
@@ -89,6 +90,11 @@ static const pk_config_def_t s_settings[] = {
     {"PELUKAN_INTAKE_WRITERS", PK_CFG_INT, "1",
      "connections committing reports in groups (group commit); one is fastest on 2 cores (make bench)", NULL, 1,
      INTAKE_WRITERS_MAX},
+    {"PELUKAN_INTAKE_SESSION_CACHE_MS", PK_CFG_INT, "1000",
+     "how long the edge holds the case owner's answer on a session, for a companion's position (a logout or an account "
+     "change on this edge"
+     " ends it at once; another edge's holds this long); 0: every request asks",
+     NULL, 0, 10000},
     {"PELUKAN_INTAKE_OWNER_WORKERS", PK_CFG_INT, "2",
      "threads answering the case owner's commands, each with its own connection (a case locked by one does not"
      " hold up the others)",
@@ -146,6 +152,7 @@ static const struct {
 } s_int_settings[] = {
     S_INT("PELUKAN_INTAKE_WRITERS", nwriters),
     S_INT("PELUKAN_INTAKE_OWNER_WORKERS", nowners),
+    S_INT("PELUKAN_INTAKE_SESSION_CACHE_MS", session_cache_ms),
     S_INT("PELUKAN_INTAKE_OTP_TTL_S", otp.ttl_s),
     S_INT("PELUKAN_INTAKE_OTP_MAX_ATTEMPTS", otp.max_attempts),
     S_INT("PELUKAN_INTAKE_OTP_PER_PHONE", otp.per_phone),
@@ -280,6 +287,7 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->notify = intake_notify_new(pk_config_service_str(cfg, "notification", "RPC"), pk_service_bus_keys(svc), in->log,
                                    in->m_otp_failed, in->m_otp_sent);
     in->streams = edge_streams_new(in);
+    in->sessions = edge_sessions_new(in->session_cache_ms);
     in->feed = edge_feed_new(in, in->streams);
     in->throttle = intake_throttle_new((int)pk_config_int(cfg, "PELUKAN_INTAKE_LOGINS_PER_CLIENT"),
                                        (int)pk_config_int(cfg, "PELUKAN_INTAKE_LOGIN_CHECKS_PER_CLIENT"));
@@ -322,6 +330,7 @@ static void s_stop(pk_service_t *svc, void *state)
     edge_approach_destroy(&in->approach);
     edge_feed_destroy(&in->feed);
     edge_streams_destroy(&in->streams);
+    edge_sessions_destroy(&in->sessions);
     pk_rpc_uv_close(&in->referral);
     intake_catalog_destroy(&in->catalog);
     intake_web_destroy(&in->web);

@@ -1012,3 +1012,38 @@ Test(dispatch, n2_the_last_victims_home_is_neither_kept_nor_shown_to_the_next_re
     free(a), free(b), free(reporter_a), free(reporter_b), free(admin), free(rina), free(rina_id);
     pkt_intake_stop(&T);
 }
+
+static bool s_ping_refused(void *arg)
+{
+    return s_ping(arg, LAT, LON) == 401;
+}
+
+/* A staff member's session is asked of the case owner on every request,
+ * except a companion's position, whose answer the edge may hold a moment
+ * (PELUKAN_INTAKE_SESSION_CACHE_MS, here 10 s). A session ended elsewhere
+ * (pelukanctl, another edge: here its row deleted) is refused at once on
+ * every other route and on the pings once the moment is over; a logout on
+ * this edge ends the held answer at once. */
+Test(dispatch, a_ping_may_ride_a_held_session_for_a_moment_and_nothing_else_does, .timeout = 300)
+{
+    static const char *const extra[] = {"PELUKAN_INTAKE_SESSION_CACHE_MS", "10000", NULL};
+    pkt_intake_start(&T, "t_dispatch_held", extra);
+    pkt_intake_start_dispatch(&T);
+    s_add("pdp_held", "Rina Pendamping", "companion", "kata-sandi-rina-1");
+    char *tc = s_login("pdp_held", "kata-sandi-rina-1", NULL);
+    cr_assert_eq(s_call("PUT", "/v1/companion/status", "{\"on_duty\":true,\"sex\":\"F\"}", tc, NULL), 200);
+    cr_assert_eq(s_ping(tc, LAT, LON), 204);
+    cr_assert_eq(s_ping(tc, LAT, LON), 204);
+    pkt_sql(T.db, "DELETE FROM intake.staff_session");
+    cr_assert_eq(s_call("GET", "/v1/companion/status", NULL, tc, NULL), 401, "every other route asks: refused at once");
+    cr_assert(pkt_wait_until(s_ping_refused, tc, 60000), "the pings too, once the moment is over");
+
+    char *t2 = s_login("pdp_held", "kata-sandi-rina-1", NULL);
+    cr_assert_eq(s_ping(t2, LAT, LON), 204);
+    cr_assert_eq(s_ping(t2, LAT, LON), 204);
+    cr_assert_eq(s_call("POST", "/v1/staff/logout", NULL, t2, NULL), 204);
+    cr_assert_eq(s_ping(t2, LAT, LON), 401, "a logout on this edge ends the held answer at once");
+    free(tc);
+    free(t2);
+    pkt_intake_stop(&T);
+}

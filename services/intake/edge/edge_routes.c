@@ -248,3 +248,11 @@ const intake_route_t intake_routes[] = {
     {"GET", "/v1/reports/*/companion/stream", INTAKE_REPORTER, edge_approach_report_stream, NULL, NULL},
     {.method = NULL},
 };
+
+/* A companion's position every few seconds: the one request whose number
+ * makes the session's hop cost (make bench); one whose session ended a
+ * second ago changes nothing but her own position. */
+bool intake_route_holds_session(const intake_route_t *r)
+{
+    return r && r->staff == intake_dispatch_location;
+}

@@ -1,0 +1,249 @@
+/* edge_session.c -- a staff member's session, checked on the edge on each
+ * request: the token's form here, then its session asked of the case
+ * owner (ResolveSession, intake_login.c) as the edge's SYSTEM actor
+ * "sessions"; the role is checked against the route's, and a password
+ * someone else set opens nothing but its change. A reporter's session is
+ * still read by the edge itself (intake_auth.c says why); a staff
+ * member's login: edge_login.c; a logout is a row of the route table
+ * (EndSession).
+ *
+ * On a route that allows it (intake_route_holds_session: a companion's
+ * position), the answer is held for PELUKAN_INTAKE_SESSION_CACHE_MS (1 s)
+ * and forgotten at once when a session may have ended on this edge (a
+ * logout, a password changed or reset, an account disabled: intake_t's
+ * sessions_epoch). Without it every ping cost a hop to the owner, which
+ * halved the pings a second (make bench). There, another edge's logout,
+ * or pelukanctl's, is seen that much later; every other route asks each
+ * time. */
+#include <czmq.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../intake_call.h"
+#include "../intake_case.h"
+#include "edge_forward.h"
+#include "edge_session.h"
+#include "pelukan/error.h"
+#include "pelukan/util.h"
+
+#define S_PREFIX "Bearer stf_"
+
+#define S_HELD_MAX 4096 /* sessions held at once; past it an answer is not held */
+
+/* An answer held: a staff member's session as the owner said it was,
+ * until `until_us`. */
+typedef struct {
+    char id[PK_ID_HEX_LEN + 1], role[16], agency[32], name[128];
+    bool must_change;
+    uint64_t until_us;
+} s_held_t;
+
+struct edge_sessions {
+    zhashx_t *held; /* token hash -> s_held_t */
+    uint64_t ttl_us;
+    unsigned epoch; /* intake_t's sessions_epoch when they were held */
+};
+
+static void s_held_free(void **item)
+{
+    free(*item);
+    *item = NULL;
+}
+
+edge_sessions_t *edge_sessions_new(int ttl_ms)
+{
+    edge_sessions_t *self = pk_calloc(1, sizeof *self);
+    self->held = zhashx_new();
+    zhashx_set_destructor(self->held, s_held_free);
+    self->ttl_us = (uint64_t)ttl_ms * 1000u;
+    return self;
+}
+
+void edge_sessions_destroy(edge_sessions_t **self_p)
+{
+    if (!*self_p)
+        return;
+    zhashx_destroy(&(*self_p)->held);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+/* The answer held for a staff member's `hash`, as the owner gave it, or
+ * NULL. */
+static const s_held_t *s_held(intake_t *in, const char *hash)
+{
+    edge_sessions_t *self = in->sessions;
+    if (self->epoch != in->sessions_epoch) {
+        zhashx_purge(self->held); /* a session may have ended */
+        self->epoch = in->sessions_epoch;
+    }
+    s_held_t *h = zhashx_lookup(self->held, hash);
+    if (h && h->until_us <= pk_mono_us()) {
+        zhashx_delete(self->held, hash);
+        h = NULL;
+    }
+    return h;
+}
+
+/* Drops the answers past their time, when the table is full. */
+static void s_sweep(edge_sessions_t *self)
+{
+    uint64_t now = pk_mono_us();
+    zlistx_t *keys = zhashx_keys(self->held);
+    for (const char *k = zlistx_first(keys); k; k = zlistx_next(keys))
+        if (((s_held_t *)zhashx_lookup(self->held, k))->until_us <= now)
+            zhashx_delete(self->held, k);
+    zlistx_destroy(&keys);
+}
+
+/* Holds the owner's answer, unless a session may have ended since it was
+ * asked (at `asked`, an epoch). */
+static void s_hold(intake_t *in, const char *hash, const Pelukan__V1__ResolvedSession *s, unsigned asked)
+{
+    edge_sessions_t *self = in->sessions;
+    if (!self->ttl_us || !s->holds || asked != in->sessions_epoch)
+        return;
+    if (self->epoch != in->sessions_epoch) {
+        zhashx_purge(self->held);
+        self->epoch = in->sessions_epoch;
+    }
+    if (zhashx_size(self->held) >= S_HELD_MAX)
+        s_sweep(self);
+    if (zhashx_size(self->held) >= S_HELD_MAX)
+        return;
+    s_held_t *h = pk_calloc(1, sizeof *h);
+    snprintf(h->id, sizeof h->id, "%s", s->id);
+    snprintf(h->role, sizeof h->role, "%s", s->role);
+    snprintf(h->agency, sizeof h->agency, "%s", s->agency_code);
+    snprintf(h->name, sizeof h->name, "%s", s->display_name);
+    h->must_change = s->password_change_required;
+    h->until_us = pk_mono_us() + self->ttl_us;
+    zhashx_update(self->held, hash, h);
+}
+
+typedef struct {
+    intake_call_t *c;
+    char hash[65];
+    unsigned epoch; /* the sessions' when asked */
+    unsigned roles; /* a staff route's */
+    void (*next)(intake_call_t *c);
+} s_check_t;
+
+/* The token after "Bearer " ("stf_" and 64 hex), or NULL. */
+static const char *s_token(pk_http_req_t *req)
+{
+    const char *h = pk_http_header(req, "authorization");
+    size_t skip = strlen(S_PREFIX);
+    if (!h || strncmp(h, S_PREFIX, skip) != 0)
+        return NULL;
+    return strlen(h + skip) == 64 && strspn(h + skip, "0123456789abcdef") == 64 ? h + 7 : NULL;
+}
+
+static void s_unauthorized(intake_call_t *c)
+{
+    intake_error(c->req, 401, "unauthorized", "Sesi tidak berlaku, silakan masuk lagi", NULL);
+    intake_call_free(c);
+}
+
+/* A staff member's session: who, as what; false when answered 403. */
+static bool s_staff(intake_call_t *c, unsigned roles, const Pelukan__V1__ResolvedSession *s)
+{
+    snprintf(c->staff_id, sizeof c->staff_id, "%s", s->id);
+    snprintf(c->staff_role, sizeof c->staff_role, "%s", s->role);
+    snprintf(c->staff_agency, sizeof c->staff_agency, "%s", s->agency_code);
+    snprintf(c->staff_name, sizeof c->staff_name, "%s", s->display_name);
+    c->role_bit = intake_role_bit(c->staff_role);
+    if (!(c->role_bit & roles)) {
+        intake_error(c->req, 403, "forbidden", "Peran Anda tidak berhak atas tindakan ini",
+                     json_pack("{s:s}", "role", c->staff_role));
+        intake_call_free(c);
+        return false;
+    }
+    /* A password someone else set (a reset) opens nothing but its change
+     * (security review N1). */
+    const char *pattern = c->route ? c->route->pattern : "";
+    if (s->password_change_required && strcmp(pattern, "/v1/staff/password") != 0 &&
+        strcmp(pattern, "/v1/staff/logout") != 0) {
+        intake_error(c->req, 403, "password_change_required",
+                     "Kata sandi Anda diatur ulang oleh orang lain: ganti dulu dengan kata sandi Anda sendiri", NULL);
+        intake_call_free(c);
+        return false;
+    }
+    return true;
+}
+
+/* The session (or none) checked, and the request goes on with `next`. */
+static void s_go(intake_call_t *c, unsigned roles, void (*next)(intake_call_t *c),
+                 const Pelukan__V1__ResolvedSession *s)
+{
+    if (!s || !s->holds)
+        s_unauthorized(c);
+    else if (s_staff(c, roles, s))
+        next(c);
+}
+
+static void s_resolved(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
+{
+    s_check_t *k = arg;
+    intake_call_t *c = k->c;
+    if (rc != 0 || reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INTERNAL) {
+        /* No session can be checked now (the database is away): a clear
+         * 503, to be tried again. */
+        intake_log_error(c, "%s %s: the session could not be checked (%s), answered 503", pk_http_method(c->req),
+                         pk_http_path(c->req), rc ? pk_strerror(rc) : "the case owner's database");
+        pk_http_add_header(c->req, "Retry-After", "2");
+        intake_error(c->req, 503, "unavailable", "Layanan sedang sibuk, coba lagi sebentar", NULL);
+        intake_call_free(c);
+    } else if (!intake_cmd_failed(c, "intake", rc, reply)) {
+        const Pelukan__V1__ResolvedSession *s =
+            reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_RESOLVED_SESSION ? reply->resolved_session : NULL;
+        if (s && intake_route_holds_session(c->route))
+            s_hold(c->in, k->hash, s, k->epoch);
+        s_go(c, k->roles, k->next, s);
+    }
+    free(k);
+}
+
+/* The session of `token`, held or asked of the owner; then `next`. */
+static void s_resolve(intake_call_t *c, const char *token, unsigned roles, void (*next)(intake_call_t *c))
+{
+    s_check_t *k = pk_calloc(1, sizeof *k);
+    *k = (s_check_t){.c = c, .epoch = c->in->sessions_epoch, .roles = roles, .next = next};
+    intake_token_hash(token, k->hash);
+    const s_held_t *h = intake_route_holds_session(c->route) ? s_held(c->in, k->hash) : NULL;
+    if (h) {
+        Pelukan__V1__ResolvedSession s = PELUKAN__V1__RESOLVED_SESSION__INIT;
+        s.holds = true;
+        s.id = (char *)h->id;
+        s.role = (char *)h->role;
+        s.agency_code = (char *)h->agency;
+        s.display_name = (char *)h->name;
+        s.password_change_required = h->must_change;
+        free(k);
+        s_go(c, roles, next, &s);
+        return;
+    }
+    Pelukan__V1__CommandRequest req;
+    Pelukan__V1__Actor actor;
+    Pelukan__V1__ResolveSession rs = PELUKAN__V1__RESOLVE_SESSION__INIT;
+    intake_cmd_init(c, &req, &actor, NULL);
+    actor.kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
+    actor.id = "sessions";
+    actor.role = "";
+    rs.token_hash = k->hash;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_RESOLVE_SESSION;
+    req.resolve_session = &rs;
+    pk_rpc_uv_call(c->in->owner, &req, 1000, 2, s_resolved, k);
+}
+
+void intake_staff_authenticate(intake_call_t *c, unsigned roles, void (*next)(intake_call_t *c))
+{
+    const char *token = s_token(c->req);
+    if (!token) {
+        intake_error(c->req, 401, "unauthorized", "Masuk sebagai petugas terlebih dahulu", NULL);
+        intake_call_free(c);
+        return;
+    }
+    s_resolve(c, token, roles, next);
+}
