@@ -36,17 +36,26 @@ void intake_call_free(intake_call_t *c)
     free(c);
 }
 
-char *intake_seal_json(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, const char *what, const json_t *value)
+uint8_t *intake_seal_json_raw(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, const char *what,
+                              const json_t *value, size_t *len)
 {
     char *text = json_dumps(value, JSON_COMPACT);
-    size_t len = strlen(text);
-    uint8_t *sealed = pk_malloc(len + PK_SEAL_OVERHEAD);
+    size_t n = strlen(text);
+    uint8_t *sealed = pk_malloc(n + PK_SEAL_OVERHEAD);
     char context[128];
     snprintf(context, sizeof context, "%s:%s", owner, what);
-    pk_seal(key, context, text, len, sealed);
-    char *hex = pk_pg_bytea(sealed, len + PK_SEAL_OVERHEAD);
-    sodium_memzero(text, len);
+    pk_seal(key, context, text, n, sealed);
+    sodium_memzero(text, n);
     free(text);
+    *len = n + PK_SEAL_OVERHEAD;
+    return sealed;
+}
+
+char *intake_seal_json(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, const char *what, const json_t *value)
+{
+    size_t len;
+    uint8_t *sealed = intake_seal_json_raw(key, owner, what, value, &len);
+    char *hex = pk_pg_bytea(sealed, len);
     free(sealed);
     return hex;
 }
@@ -112,15 +121,6 @@ bool intake_invalid(intake_call_t *c, json_t *errors, const char *message)
     intake_error(c->req, 422, "validation_failed", message, errors);
     intake_call_free(c);
     return true;
-}
-
-void intake_no_content(pk_db_txn_t *txn, int status, void *arg)
-{
-    intake_call_t *c = arg;
-    if (!intake_db_ok(c, txn, status))
-        return;
-    pk_http_respond(c->req, 204, "application/json", "", 0);
-    intake_call_free(c);
 }
 
 json_t *intake_json_strings(char *const *v, size_t n)

@@ -47,6 +47,9 @@ void intake_call_free(intake_call_t *c);
 /* Seals a JSON value under `key` with context "<owner>:<what>"; returns a
  * bytea literal. Caller frees. */
 char *intake_seal_json(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, const char *what, const json_t *value);
+/* The same, as bytes (`len` of them). Caller frees. */
+uint8_t *intake_seal_json_raw(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, const char *what,
+                              const json_t *value, size_t *len);
 /* Opens a value sealed by intake_seal_json(); NULL when NULL, forged or
  * not JSON. Caller owns return value. */
 json_t *intake_open_sealed(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, const char *what,
@@ -65,9 +68,6 @@ void intake_token_hash(const char *token, char out[65]);
  * validation_failed with them and `message`, frees `c` and returns true;
  * otherwise drops `errors` and returns false. Takes `errors`. */
 bool intake_invalid(intake_call_t *c, json_t *errors, const char *message);
-/* A step's end that answers 204 (or 503 for a database error) and frees
- * the call: a pk_db_txn_fn with the call as `arg`. */
-void intake_no_content(pk_db_txn_t *txn, int status, void *arg);
 
 /* Checks "Authorization: Bearer <token>"; on success fills the reporter id
  * and key and continues with `next`; otherwise answers 401 and frees `c`. */

@@ -207,6 +207,7 @@ static const struct {
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_OPEN_SESSION, intake_login_command},
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_SET_PASSWORD, intake_login_command},
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_RESOLVE_SESSION, intake_login_command},
+    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_SET_SAFETY, intake_safety_command},
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_REQUEST_CODE, intake_code_command},
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_VERIFY_CODE, intake_code_command},
 };

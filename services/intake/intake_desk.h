@@ -73,6 +73,10 @@ int intake_subscription_command(PGconn *conn, intake_owner_t *o, const Pelukan__
 /* EndSession: a logout (intake_subscription.c). */
 int intake_session_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                            Pelukan__V1__CommandReply *reply);
+/* SetSafety: a reporter's own safety choices (intake_subscription.c). */
+int intake_safety_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
+                          Pelukan__V1__CommandReply *reply);
+
 /* RequestCode and VerifyCode: a reporter's registration (intake_code.c). */
 int intake_code_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                         Pelukan__V1__CommandReply *reply);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "edge/edge_forward.h"
 #include "intake_call.h"
 #include "intake_case.h"
 #include "intake_dispatch.h"
@@ -271,6 +272,15 @@ void intake_report_create(pk_http_req_t *req, void *arg)
 
 /* ---- the reporter's safety choices ------------------------------------------ */
 
+static void s_safety_kept(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
+{
+    intake_call_t *c = arg;
+    if (intake_cmd_failed(c, "intake", rc, reply))
+        return;
+    pk_http_respond(c->req, 204, "application/json", "", 0);
+    intake_call_free(c);
+}
+
 static void s_safety_write(intake_call_t *c)
 {
     json_t *fields = json_object();
@@ -282,12 +292,17 @@ static void s_safety_write(intake_call_t *c)
     json_decref(fields);
     char owner[64];
     snprintf(owner, sizeof owner, "reporter:%s", c->reporter_id);
-    char *hex = intake_seal_json(c->reporter_key, owner, "safety", c->body);
-    const char *p[] = {c->reporter_id, hex};
-    pk_db_txn_t *txn = pk_db_txn_new(c->in->db);
-    pk_db_txn_add(txn, "UPDATE reporter SET safety_sealed = $2::bytea WHERE id = $1", 2, p);
-    free(hex);
-    pk_db_txn_submit(txn, intake_no_content, c);
+    size_t len;
+    uint8_t *sealed = intake_seal_json_raw(c->reporter_key, owner, "safety", c->body, &len);
+    Pelukan__V1__CommandRequest req;
+    Pelukan__V1__Actor actor;
+    Pelukan__V1__SetSafety set = PELUKAN__V1__SET_SAFETY__INIT;
+    intake_cmd_init(c, &req, &actor, NULL);
+    set.safety_sealed = (ProtobufCBinaryData){len, sealed};
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SET_SAFETY;
+    req.set_safety = &set;
+    intake_forward_call(c, INTAKE_TO_OWNER, &req, s_safety_kept);
+    free(sealed);
 }
 
 void intake_contact_safety(pk_http_req_t *req, void *arg)

@@ -647,3 +647,12 @@ int intake_store_feed(PGconn *conn, intake_owner_t *o, long long after, int limi
     PQclear(r);
     return 0;
 }
+
+int intake_store_set_safety(PGconn *conn, intake_owner_t *o, const char *reporter_id, const ProtobufCBinaryData *sealed)
+{
+    char *hex = pk_pg_bytea(sealed->data, sealed->len);
+    const char *p[] = {reporter_id, hex};
+    int rc = intake_store_run(conn, o, "UPDATE reporter SET safety_sealed = $2::bytea WHERE id = $1", 2, p);
+    free(hex);
+    return rc;
+}

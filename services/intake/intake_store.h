@@ -299,6 +299,11 @@ int intake_store_code_session(PGconn *conn, intake_owner_t *o, const Pelukan__V1
 int intake_store_resolve(PGconn *conn, intake_owner_t *o, const Pelukan__V1__ResolveSession *rs, pk_arena_t **arena,
                          Pelukan__V1__ResolvedSession *out) PK_MUST_CHECK;
 
+/* A reporter's safety choices, sealed with her key, replace hers
+ * (intake_store.c). */
+int intake_store_set_safety(PGconn *conn, intake_owner_t *o, const char *reporter_id,
+                            const ProtobufCBinaryData *sealed) PK_MUST_CHECK;
+
 /* Ends the session `token_hash` of staff member or reporter `who` (`all`:
  * every session of hers); how many ended (intake_store_staff.c). */
 int intake_store_end_sessions(PGconn *conn, intake_owner_t *o, bool staff, const char *who, const char *token_hash,

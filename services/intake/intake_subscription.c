@@ -2,8 +2,10 @@
  * subscriptions, answered by the case owner: a staff member's Web Push
  * subscription (Push: one per account, the latest; read, set or dropped;
  * the edge checks it first, intake_push.c; notification finds it with the
- * staff member's contact), and a logout (EndSession: this session, or
- * every one of a reporter's). The statements are intake_store_staff.c's. */
+ * staff member's contact), a logout (EndSession: this session, or every
+ * one of a reporter's), and a reporter's safety choices (SetSafety, sealed
+ * by the edge with her key). The statements are intake_store_staff.c's
+ * and intake_store.c's. */
 #include <string.h>
 
 #include "intake.h"
@@ -50,4 +52,15 @@ int intake_session_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__C
     reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_SESSIONS_ENDED;
     reply->sessions_ended = out;
     return 0;
+}
+
+int intake_safety_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
+                          Pelukan__V1__CommandReply *reply)
+{
+    const ProtobufCBinaryData *sealed = &req->set_safety->safety_sealed;
+    if (req->actor->kind != PELUKAN__V1__ACTOR__KIND__KIND_REPORTER)
+        return PK_RPC_FORBIDDEN(reply, "forbidden");
+    if (sealed->len <= PK_SEAL_OVERHEAD || sealed->len > 512)
+        return PK_RPC_INVALID(reply, "safety_sealed");
+    return intake_store_set_safety(conn, o, req->actor->id, sealed) == 0 ? 0 : PK_EDB;
 }

@@ -367,6 +367,19 @@ Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .ti
     cr_assert_str_eq(reply->error_code, "not_for_this_peer");
     cr_assert_null(reply->password_claim);
     pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    /* ... nor set a reporter's safety choices. */
+    Pelukan__V1__SetSafety choices = PELUKAN__V1__SET_SAFETY__INIT;
+    uint8_t garbage[64] = {0};
+    choices.safety_sealed = (ProtobufCBinaryData){sizeof garbage, garbage};
+    Pelukan__V1__Actor reporter_actor = forged;
+    reporter_actor.kind = PELUKAN__V1__ACTOR__KIND__KIND_REPORTER;
+    pk_rpc_request_init(&req, id, 3000, 2);
+    req.actor = &reporter_actor;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SET_SAFETY;
+    req.set_safety = &choices;
+    cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+    cr_assert_str_eq(reply->error_code, "not_for_this_peer");
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
     /* ... nor try a reporter's code. */
     Pelukan__V1__VerifyCode code = PELUKAN__V1__VERIFY_CODE__INIT;
     code.phone_index = code.client_index = code.holder_index = code.code_hash = code.token_hash =
@@ -488,6 +501,18 @@ Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .ti
     cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
     cr_assert_str_eq(reply->error_code, "forbidden");
     cr_assert_null(reply->code_requested);
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    /* Nor may a staff member set a reporter's safety choices (only the
+     * reporter herself, through the edge). */
+    Pelukan__V1__SetSafety safety = PELUKAN__V1__SET_SAFETY__INIT;
+    uint8_t sealed[64] = {0};
+    safety.safety_sealed = (ProtobufCBinaryData){sizeof sealed, sealed};
+    pk_rpc_request_init(&req, id, 3000, 2);
+    req.actor = &forged;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SET_SAFETY;
+    req.set_safety = &safety;
+    cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+    cr_assert_str_eq(reply->error_code, "forbidden");
     pelukan__v1__command_reply__free_unpacked(reply, NULL);
     char *codes = pkt_sql_value(T.db, "SELECT count(*) FROM intake.otp_request");
     cr_assert_str_eq(codes, "1", "only the reporter's own request was kept: %s", codes);
