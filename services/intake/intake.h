@@ -69,7 +69,7 @@ typedef struct {
     int erasure_cooling_s;  /* an approved erasure waits this long (intake_erasure.c) */
     int erasure_trust_days; /* no approval from an account changed by another this lately */
     int streams_per_session, streams_per_account, streams_max;
-    /* the live streams' limits (edge/edge_streams.c); password hashes allowed at once, and taken (intake_staff.c) */
+    /* the live streams' limits (edge/edge_streams.c); password hashes allowed at once, and taken (intake_password.c) */
     int staff_session_ttl_s, staff_max_failures, staff_lock_s;
     struct intake_route_ctx *route_ctx; /* one per route (main.c) */
     edge_streams_t *streams;            /* every live stream (edge/edge_streams.c) */

@@ -33,9 +33,9 @@ typedef struct intake_call {
     bool pw_slot;                 /* holds one of the password-hash slots (intake_password.c) */
     char throttle_client[48];  /* a login holding one of its client's checks (intake_throttle.c) */
     char throttle_account[72]; /* ... and one of its account's */
-    bool otp_holder;      /* a code verified with its request id: its refusals may say why (intake_otp.c) */
+    bool otp_holder;      /* a code verified with its request id: its refusals may say why (edge/edge_otp.c) */
     json_t *answer;       /* a reply waiting for a command to complete it (intake_server.c) */
-    char device_hash[65];  /* a staff login's known-device token, hashed (intake_staff.c) */
+    char device_hash[65];  /* a staff login's known-device token, hashed (edge/edge_login.c) */
     char device_token[72]; /* ... the token itself (or a new one, at a login without one) */
     bool device_through;   /* ... which let it through its account's lock-out */
 } intake_call_t;
