@@ -18,7 +18,8 @@
  * front's thread). A command of a shard (cfg.shard) always runs on the
  * same worker, in the order it came; a worker runs up to cfg.batch_max
  * waiting commands in one transaction, each in its own savepoint (group
- * commit). A repeat of a command still being run is dropped: the caller
+ * commit). The last cfg.query_workers workers answer only queries, which
+ * a command waiting on a lock then never holds up. A repeat of a command still being run is dropped: the caller
  * repeats it again and gets the stored reply. */
 
 /* One request, from the front to a worker and back. */
@@ -53,6 +54,8 @@ struct pk_rpc_server {
     int n_workers, batch_max;
     zsock_t *router;     /* the front's */
     zlist_t *any;        /* jobs any worker may run (the front's) */
+    zlist_t *queries;    /* queries of no shard: any worker, the query lane's first (the front's) */
+    int n_general;       /* workers that run commands: the others answer only queries */
     zhashx_t *in_flight; /* command id (hex) -> its job (the front's) */
     pk_metric_t *m_done, *m_dedup, *m_bad, *m_failed, *m_late, *m_repeats, *m_queued, *m_commits;
 };
@@ -380,9 +383,12 @@ static void s_feed(pk_rpc_server_t *self, s_worker_t *w)
     while (!w->busy) {
         s_job_t *head = NULL, **tail = &head;
         for (int n = 0; n < self->batch_max; n++) {
-            s_job_t *j = zlist_pop(w->queue);
-            if (!j)
+            bool general = w->index < self->n_general;
+            s_job_t *j = general ? zlist_pop(w->queue) : NULL;
+            if (!j && general)
                 j = zlist_pop(self->any);
+            if (!j)
+                j = zlist_pop(self->queries);
             if (!j)
                 break;
             j->next = NULL;
@@ -414,7 +420,7 @@ static void s_enqueue(pk_rpc_server_t *self, s_job_t *j)
     }
     pk_metric_add(self->m_queued, 1);
     int shard = self->cfg.shard ? self->cfg.shard(j->req) : -1;
-    zlist_append(shard >= 0 ? self->workers[shard % self->n_workers].queue : self->any, j);
+    zlist_append(shard >= 0 ? self->workers[shard % self->n_general].queue : j->query ? self->queries : self->any, j);
 }
 
 /* A worker's jobs back: their answers sent, the worker fed again. */
@@ -481,6 +487,8 @@ static void s_drain(pk_rpc_server_t *self)
     }
     for (s_job_t *j; (j = zlist_pop(self->any));)
         s_job_destroy(j);
+    for (s_job_t *j; (j = zlist_pop(self->queries));)
+        s_job_destroy(j);
 }
 
 static void s_server_actor(zsock_t *pipe, void *arg)
@@ -522,6 +530,9 @@ pk_rpc_server_t *pk_rpc_server_new(const pk_rpc_server_config_t *cfg)
     self->endpoint = pk_strdup(cfg->endpoint);
     self->n_workers = cfg->workers > 0 ? cfg->workers : 1;
     self->batch_max = cfg->batch_max > 0 ? cfg->batch_max : 1;
+    self->n_general = self->n_workers - (cfg->query_workers > 0 ? cfg->query_workers : 0);
+    if (self->n_general < 1)
+        self->n_general = 1;
     self->workers = pk_calloc((size_t)self->n_workers, sizeof *self->workers);
     for (int i = 0; i < self->n_workers; i++) {
         s_worker_t *w = &self->workers[i];
@@ -530,6 +541,7 @@ pk_rpc_server_t *pk_rpc_server_new(const pk_rpc_server_config_t *cfg)
         w->arg = cfg->worker_arg ? cfg->worker_arg(cfg->handler_arg, i) : cfg->handler_arg;
     }
     self->any = zlist_new();
+    self->queries = zlist_new();
     self->in_flight = zhashx_new();
     self->m_done = pk_metrics_counter(cfg->metrics, "pelukan_rpc_done_total", NULL, "commands executed");
     self->m_dedup = pk_metrics_counter(cfg->metrics, "pelukan_rpc_deduplicated_total", NULL,
@@ -555,6 +567,7 @@ void pk_rpc_server_destroy(pk_rpc_server_t **self_p)
     pk_rpc_server_t *self = *self_p;
     zactor_destroy(&self->actor);
     zlist_destroy(&self->any);
+    zlist_destroy(&self->queries);
     zhashx_destroy(&self->in_flight);
     free(self->workers);
     free(self->conninfo);

@@ -67,6 +67,10 @@ void intake_command_server(void *state, pk_rpc_server_config_t *cfg)
     intake_t *in = state;
     cfg->workers = in->nowners;
     cfg->worker_arg = s_worker;
+    /* With three or more, the last answers only queries: every staff
+     * request's session (ResolveSession) and the desk's lists, which steps
+     * waiting on a case's lock then never hold up. */
+    cfg->query_workers = in->nowners >= 3 ? 1 : 0;
 }
 
 bool intake_command_is_query(const Pelukan__V1__CommandRequest *req)

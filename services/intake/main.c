@@ -95,9 +95,9 @@ static const pk_config_def_t s_settings[] = {
      "change on this edge"
      " ends it at once; another edge's holds this long); 0: every request asks",
      NULL, 0, 10000},
-    {"PELUKAN_INTAKE_OWNER_WORKERS", PK_CFG_INT, "2",
+    {"PELUKAN_INTAKE_OWNER_WORKERS", PK_CFG_INT, "3",
      "threads answering the case owner's commands, each with its own connection (a case locked by one does not"
-     " hold up the others)",
+     " hold up the others); with three or more, one answers only queries (sessions, lists)",
      NULL, 1, INTAKE_OWNERS_MAX},
     {"PELUKAN_INTAKE_WEB_DIR", PK_CFG_STRING, PK_DEFAULT_SQL_DIR "/build/web",
      "the built web apps, served at / (make all builds them); empty: none", NULL, 0, 0},

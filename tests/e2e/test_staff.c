@@ -1845,10 +1845,34 @@ static bool s_waits_for_a_lock(void *arg)
     return waits;
 }
 
+#define S_QUEUED "pelukan_rpc_queued_total{service=\"intake\"}"
+
+typedef struct {
+    int port;
+    long long want;
+} s_queued_t;
+
+static bool s_queued_at_least(void *arg)
+{
+    s_queued_t *q = arg;
+    return pkt_metric(q->port, S_QUEUED) >= q->want;
+}
+
+static bool s_two_wait_for_a_lock(void *arg)
+{
+    (void)arg;
+    char *n = pkt_sql_value(T.db, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                                  " AND wait_event_type = 'Lock'");
+    bool waits = atoi(n) >= 2;
+    free(n);
+    return waits;
+}
+
 /* Issue 24, decision 2: the case owner answers on several workers, each
  * with its own connection. A step that waits for a case (locked, here by
  * the test) does not hold up another admin's step on another case; once
- * the case is free, the waiting step is written, once. */
+ * the case is free, the waiting step is written, once. Two steps waiting
+ * hold up neither the sessions nor the queue. */
 Test(staff, a_step_waiting_for_its_case_does_not_hold_up_the_desk)
 {
     pkt_intake_start(&T, "t_staff_workers", NULL);
@@ -1862,6 +1886,8 @@ Test(staff, a_step_waiting_for_its_case_does_not_hold_up_the_desk)
     PGconn *lock = pkt_superuser(T.db);
     char sql[160];
     snprintf(sql, sizeof sql, "SELECT 1 FROM intake.cases WHERE id = '%s' FOR UPDATE", held);
+    char sql_lock[160];
+    snprintf(sql_lock, sizeof sql_lock, "%s", sql);
     PQclear(PQexec(lock, "BEGIN"));
     PGresult *r = PQexec(lock, sql);
     cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK, "%s", PQerrorMessage(lock));
@@ -1889,6 +1915,40 @@ Test(staff, a_step_waiting_for_its_case_does_not_hold_up_the_desk)
     n = pkt_sql_value(T.db, sql);
     cr_assert_str_eq(n, "1", "once");
     free(n);
-    free(held), free(free_case), free(reporter), free(a1), free(a2);
+
+    /* Steps waiting on one case hold the workers that run commands (two
+     * of three; a third step waits for one of them); the last worker
+     * answers only queries, so the desk still checks every session and
+     * reads its queue. */
+    cr_assert_eq(s_add("admin3", "admin", NULL, "kata-sandi-rahasia-3"), 0);
+    cr_assert_eq(s_add("admin4", "admin", NULL, "kata-sandi-rahasia-4"), 0);
+    char *a3 = s_token("admin3", "kata-sandi-rahasia-3"), *a4 = s_token("admin4", "kata-sandi-rahasia-4");
+    lock = pkt_superuser(T.db);
+    PQclear(PQexec(lock, "BEGIN"));
+    PQclear(PQexec(lock, sql_lock));
+    s_note_t notes[3] = {{held, a1, 0}, {held, a2, 0}, {held, a3, 0}};
+    pthread_t th[3];
+    pthread_create(&th[0], NULL, s_note_thread, &notes[0]);
+    pthread_create(&th[1], NULL, s_note_thread, &notes[1]);
+    cr_assert(pkt_wait_until(s_two_wait_for_a_lock, NULL, 60000), "two notes wait for the case");
+    /* The third: its session and its step both reach the owner. */
+    s_queued_t q = {T.proc.metrics_port, 0};
+    q.want = pkt_metric(q.port, S_QUEUED) + 2;
+    pthread_create(&th[2], NULL, s_note_thread, &notes[2]);
+    cr_assert(pkt_wait_until(s_queued_at_least, &q, 60000), "the third note is queued");
+    json_t *queue = NULL;
+    int st = pkt_intake_call(&T, "GET", "/v1/staff/cases", NULL, a4, NULL, &queue);
+    char *shown = queue ? json_dumps(queue, 0) : NULL;
+    cr_assert_eq(st, 200, "the desk still reads its queue: %s", shown ? shown : "");
+    free(shown);
+    json_decref(queue);
+    PQclear(PQexec(lock, "COMMIT"));
+    PQfinish(lock);
+    for (int i = 0; i < 3; i++)
+        pthread_join(th[i], NULL);
+    cr_assert(pkt_sql_wait(T.db, "SELECT (count(*) = 5)::int FROM intake.case_note WHERE kind = 'note'", 60000),
+              "the three waiting notes are written");
+    free(a4);
+    free(held), free(free_case), free(reporter), free(a1), free(a2), free(a3);
     pkt_intake_stop(&T);
 }

@@ -123,6 +123,10 @@ typedef struct {
     /* Commands a worker runs in one transaction when they wait for it,
      * each in its own savepoint (group commit; 0: one). */
     int batch_max;
+    /* The last `query_workers` workers run only queries (is_query), so
+     * that commands waiting on a lock never leave the queries without a
+     * worker (0: none; at most workers - 1). Shards run on the others. */
+    int query_workers;
 } pk_rpc_server_config_t;
 
 typedef struct pk_rpc_server pk_rpc_server_t;
