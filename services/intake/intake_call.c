@@ -7,7 +7,6 @@
 #include "edge/edge_json.h"
 #include "intake.h"
 #include "intake_call.h"
-#include "intake_password.h"
 #include "intake_store.h"
 #include "pelukan/util.h"
 
@@ -18,6 +17,18 @@ intake_call_t *intake_call_new(intake_t *in, pk_http_req_t *req)
     c->req = req;
     pk_metric_add(in->m_requests, 1);
     return c;
+}
+
+/* Passwords in a body are wiped before it is freed. */
+void intake_wipe_passwords(json_t *body)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v)
+    {
+        if (strstr(key, "password") && json_is_string(v))
+            sodium_memzero((char *)json_string_value(v), strlen(json_string_value(v)));
+    }
 }
 
 void intake_call_free(intake_call_t *c)

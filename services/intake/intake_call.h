@@ -40,6 +40,9 @@ typedef struct intake_call {
     bool device_through;   /* ... which let it through its account's lock-out */
 } intake_call_t;
 
+/* Passwords in a body (members whose name holds "password") are wiped;
+ * intake_call_free() wipes the call's body's. */
+void intake_wipe_passwords(json_t *body);
 /* Caller owns return value; free with intake_call_free(). */
 intake_call_t *intake_call_new(intake_t *in, pk_http_req_t *req);
 void intake_call_free(intake_call_t *c);

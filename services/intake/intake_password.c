@@ -69,18 +69,6 @@ const char *intake_password_field(intake_call_t *c, const char *field, bool poli
     return pw;
 }
 
-/* Passwords in a body are wiped before it is freed. */
-void intake_wipe_passwords(json_t *body)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach(body, key, v)
-    {
-        if (strstr(key, "password") && json_is_string(v))
-            sodium_memzero((char *)json_string_value(v), strlen(json_string_value(v)));
-    }
-}
-
 /* A password hashed (rc 0): the body's passwords are wiped either way; on
  * a failure the request is answered and freed, and false returned. */
 bool intake_pw_hashed(intake_call_t *c, int rc)

@@ -24,7 +24,5 @@ bool intake_pw_hashed(intake_call_t *c, int rc);
 /* The password in `field` of the body (12 to 256 characters when `policy`),
  * or NULL after answering 422. */
 const char *intake_password_field(intake_call_t *c, const char *field, bool policy);
-/* Passwords in a body are wiped before it is freed. */
-void intake_wipe_passwords(json_t *body);
 
 #endif
