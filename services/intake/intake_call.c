@@ -41,6 +41,8 @@ void intake_call_free(intake_call_t *c)
         intake_throttle_done(c->in->account_throttle, c->throttle_account);
     sodium_memzero(c->reporter_key, sizeof c->reporter_key);
     sodium_memzero(c->phone, sizeof c->phone);
+    sodium_memzero(c->token, sizeof c->token);
+    sodium_memzero(c->device_token, sizeof c->device_token);
     intake_wipe_passwords(c->body); /* whichever way the request ended */
     json_decref(c->body);
     json_decref(c->answer);

@@ -43,7 +43,8 @@ typedef struct intake_call {
 /* Passwords in a body (members whose name holds "password") are wiped;
  * intake_call_free() wipes the call's body's. */
 void intake_wipe_passwords(json_t *body);
-/* Caller owns return value; free with intake_call_free(). */
+/* Caller owns return value; free with intake_call_free(), which wipes the
+ * call's tokens and its body's passwords. */
 intake_call_t *intake_call_new(intake_t *in, pk_http_req_t *req);
 void intake_call_free(intake_call_t *c);
 
@@ -87,6 +88,11 @@ void intake_staff_authenticate(intake_call_t *c, unsigned roles, void (*next)(in
  * KIND_AGENCY), with its correlation id and case. */
 void intake_cmd_init(const intake_call_t *c, Pelukan__V1__CommandRequest *req, Pelukan__V1__Actor *actor,
                      const char *case_id);
+/* Starts a command as the edge's own SYSTEM actor `id` (for nobody signed
+ * in yet, or a question no person asks), with the request's correlation
+ * id. */
+void intake_cmd_system(const intake_call_t *c, Pelukan__V1__CommandRequest *req, Pelukan__V1__Actor *actor,
+                       const char *id);
 /* Answers a command that failed: its typed error (422 with the field
  * named), or 503 "<service>_unavailable" when `rc` says no answer came.
  * Returns true (and frees `c`) unless the reply is OK. */

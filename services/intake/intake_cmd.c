@@ -95,6 +95,7 @@ bool intake_cmd_failed(intake_call_t *c, const char *service, int rc, const Pelu
                         pk_http_method(c->req), pk_http_path(c->req));
         char code[48];
         snprintf(code, sizeof code, "%s_unavailable", service);
+        pk_http_add_header(c->req, "Retry-After", "2"); /* every 503 says when to try again (openapi.yaml) */
         intake_error(c->req, 503, code, "Layanan sedang tidak tersedia, coba lagi", NULL);
         intake_call_free(c);
         return true;
@@ -102,6 +103,8 @@ bool intake_cmd_failed(intake_call_t *c, const char *service, int rc, const Pelu
     if (reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK)
         return false;
     int status = pk_rpc_http_status(reply->status);
+    if (status == 503)
+        pk_http_add_header(c->req, "Retry-After", "2");
     const char *code = reply->error_code && reply->error_code[0] ? reply->error_code : "internal";
     intake_error(c->req, status, status == 422 ? "validation_failed" : code, intake_cmd_message(code),
                  s_fields(reply, code));
@@ -122,6 +125,15 @@ void intake_cmd_init(const intake_call_t *c, Pelukan__V1__CommandRequest *req, P
     req->actor = actor;
     req->correlation_id = (char *)pk_http_request_id(c->req);
     req->case_id = (char *)(case_id ? case_id : "");
+}
+
+void intake_cmd_system(const intake_call_t *c, Pelukan__V1__CommandRequest *req, Pelukan__V1__Actor *actor,
+                       const char *id)
+{
+    intake_cmd_init(c, req, actor, NULL);
+    actor->kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
+    actor->id = (char *)id;
+    actor->role = "";
 }
 
 json_t *intake_strict_body(intake_call_t *c, const char *const *allowed)

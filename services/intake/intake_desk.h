@@ -20,6 +20,13 @@ static inline bool intake_actor_is(const Pelukan__V1__CommandRequest *req, const
            strcmp(req->actor->role, role) == 0;
 }
 
+/* A staff member, or an agency's user: a person the desk knows. */
+static inline bool intake_actor_is_staff(const Pelukan__V1__CommandRequest *req)
+{
+    return req->actor->kind == PELUKAN__V1__ACTOR__KIND__KIND_STAFF ||
+           req->actor->kind == PELUKAN__V1__ACTOR__KIND__KIND_AGENCY;
+}
+
 /* Adds `field` -> `value` (a code, never personal data) to a refusal's
  * details, in the command thread's arena. */
 void intake_reply_detail(intake_owner_t *o, Pelukan__V1__CommandReply *reply, const char *field, const char *value);

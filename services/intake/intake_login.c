@@ -45,12 +45,6 @@ static int s_locked_out(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Comm
     return 0;
 }
 
-static bool s_staff(const Pelukan__V1__CommandRequest *req)
-{
-    return req->actor->kind == PELUKAN__V1__ACTOR__KIND__KIND_STAFF ||
-           req->actor->kind == PELUKAN__V1__ACTOR__KIND__KIND_AGENCY;
-}
-
 /* A login's claim comes from the edge's SYSTEM actor "login" (nobody is
  * signed in yet); a password change's, from the staff member herself. */
 static int s_claim(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
@@ -58,7 +52,7 @@ static int s_claim(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRe
 {
     const Pelukan__V1__ClaimPassword *cp = req->claim_password;
     bool login = req->actor->kind == PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM && strcmp(req->actor->id, "login") == 0;
-    if (!login && !s_staff(req))
+    if (!login && !intake_actor_is_staff(req))
         return PK_RPC_FORBIDDEN(reply, "forbidden");
     if (login != (cp->login[0] != '\0') || strlen(cp->login) > 64)
         return PK_RPC_INVALID(reply, "login");
@@ -80,7 +74,7 @@ static int s_open(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandReq
                   Pelukan__V1__CommandReply *reply)
 {
     const Pelukan__V1__OpenSession *os = req->open_session;
-    if (!s_staff(req))
+    if (!intake_actor_is_staff(req))
         return PK_RPC_FORBIDDEN(reply, "forbidden");
     if (strlen(os->token_hash) != 64)
         return PK_RPC_INVALID(reply, "token_hash");
@@ -102,7 +96,7 @@ static int s_set(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequ
                  Pelukan__V1__CommandReply *reply)
 {
     const Pelukan__V1__SetPassword *sp = req->set_password;
-    if (!s_staff(req))
+    if (!intake_actor_is_staff(req))
         return PK_RPC_FORBIDDEN(reply, "forbidden");
     if (strncmp(sp->password_hash, "$argon2id$", 10) != 0)
         return PK_RPC_INVALID(reply, "password_hash");

@@ -17,8 +17,7 @@ int intake_subscription_command(PGconn *conn, intake_owner_t *o, const Pelukan__
                                 Pelukan__V1__CommandReply *reply)
 {
     const Pelukan__V1__Push *push = req->push;
-    if (req->actor->kind != PELUKAN__V1__ACTOR__KIND__KIND_STAFF &&
-        req->actor->kind != PELUKAN__V1__ACTOR__KIND__KIND_AGENCY)
+    if (!intake_actor_is_staff(req))
         return PK_RPC_FORBIDDEN(reply, "forbidden");
     if (push->step == PELUKAN__V1__PUSH__STEP__STEP_SET && (!push->endpoint[0] || !push->p256dh[0] || !push->auth[0]))
         return PK_RPC_INVALID(reply, "endpoint");

@@ -47,12 +47,12 @@ static void s_claim(intake_call_t *c, const char *login, pk_rpc_uv_done_fn done)
     Pelukan__V1__CommandRequest req;
     Pelukan__V1__Actor actor;
     Pelukan__V1__ClaimPassword cp = PELUKAN__V1__CLAIM_PASSWORD__INIT;
-    intake_cmd_init(c, &req, &actor, NULL);
     if (login) {
-        actor.kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
-        actor.id = "login";
+        intake_cmd_system(c, &req, &actor, "login");
         cp.login = (char *)login;
         cp.device_hash = c->device_hash;
+    } else {
+        intake_cmd_init(c, &req, &actor, NULL);
     }
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_CLAIM_PASSWORD;
     req.claim_password = &cp;
@@ -108,8 +108,6 @@ static void s_session_made(int rc, const Pelukan__V1__CommandReply *reply, void 
                           c->device_token, "staff", "id", c->staff_id, "login", s->login, "display_name",
                           s->display_name, "role", c->staff_role, "agency_code",
                           c->staff_agency[0] ? c->staff_agency : NULL));
-    sodium_memzero(c->token, sizeof c->token);
-    sodium_memzero(c->device_token, sizeof c->device_token);
     intake_call_free(c);
 }
 

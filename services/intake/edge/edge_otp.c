@@ -43,24 +43,14 @@ static void s_client_index(const intake_t *in, pk_http_req_t *req, char out[65])
     pk_blind_index(in->keys, "client", bucket, strlen(bucket), out);
 }
 
-/* A command to the owner, as the edge's SYSTEM actor "registration". */
-static void s_command(intake_call_t *c, Pelukan__V1__CommandRequest *req, Pelukan__V1__Actor *actor)
-{
-    intake_cmd_init(c, req, actor, NULL);
-    actor->kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
-    actor->id = "registration";
-}
-
 /* ---- POST /v1/auth/otp ------------------------------------------------- */
 
 static void s_otp_done(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
     intake_call_t *c = arg;
     intake_t *in = c->in;
-    if (intake_cmd_failed(c, "intake", rc, reply)) {
-        sodium_memzero(c->token, sizeof c->token);
+    if (intake_cmd_failed(c, "intake", rc, reply))
         return;
-    }
     const Pelukan__V1__CodeRequested *r = reply->code_requested;
     if (r->phone_alert) {
         /* Many clients asking for one phone's codes: staff look (N4). */
@@ -82,7 +72,6 @@ static void s_otp_done(int rc, const Pelukan__V1__CommandReply *reply, void *arg
             c->req, 202,
             json_pack("{s:s, s:i, s:s}", "status", "sent", "expires_in", in->otp.ttl_s, "request_id", c->case_id));
     }
-    sodium_memzero(c->token, sizeof c->token);
     intake_call_free(c);
 }
 
@@ -120,7 +109,7 @@ void intake_otp_request(pk_http_req_t *req, void *arg)
     Pelukan__V1__CommandRequest rq;
     Pelukan__V1__Actor actor;
     Pelukan__V1__RequestCode code = PELUKAN__V1__REQUEST_CODE__INIT;
-    s_command(c, &rq, &actor);
+    intake_cmd_system(c, &rq, &actor, "registration");
     code.phone_index = phone_index;
     code.client_index = client_index;
     code.holder_index = holder;
@@ -135,10 +124,8 @@ void intake_otp_request(pk_http_req_t *req, void *arg)
 static void s_verified(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
     intake_call_t *c = arg;
-    if (intake_cmd_failed(c, "intake", rc, reply)) {
-        sodium_memzero(c->token, sizeof c->token);
+    if (intake_cmd_failed(c, "intake", rc, reply))
         return;
-    }
     const Pelukan__V1__CodeVerified *v = reply->code_verified;
     if (v->outcome == PELUKAN__V1__CODE_VERIFIED__OUTCOME__OUTCOME_SESSION) {
         intake_json(c->req, 200,
@@ -157,7 +144,6 @@ static void s_verified(int rc, const Pelukan__V1__CommandReply *reply, void *arg
             intake_error(c->req, 401, "otp_invalid",
                          "Kode salah atau sudah tidak berlaku. Periksa lagi, atau minta kode baru", NULL);
     }
-    sodium_memzero(c->token, sizeof c->token);
     intake_call_free(c);
 }
 
@@ -226,7 +212,7 @@ void intake_otp_verify(pk_http_req_t *req, void *arg)
     Pelukan__V1__CommandRequest rq;
     Pelukan__V1__Actor actor;
     Pelukan__V1__VerifyCode v = PELUKAN__V1__VERIFY_CODE__INIT;
-    s_command(c, &rq, &actor);
+    intake_cmd_system(c, &rq, &actor, "registration");
     v.phone_index = phone_index;
     v.client_index = client_index;
     v.holder_index = holder;

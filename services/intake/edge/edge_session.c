@@ -69,15 +69,22 @@ void edge_sessions_destroy(edge_sessions_t **self_p)
     *self_p = NULL;
 }
 
+/* The held answers, forgotten if a session may have ended since. */
+static edge_sessions_t *s_current(intake_t *in)
+{
+    edge_sessions_t *self = in->sessions;
+    if (self->epoch != in->sessions_epoch) {
+        zhashx_purge(self->held);
+        self->epoch = in->sessions_epoch;
+    }
+    return self;
+}
+
 /* The answer held for a staff member's `hash`, as the owner gave it, or
  * NULL. */
 static const s_held_t *s_held(intake_t *in, const char *hash)
 {
-    edge_sessions_t *self = in->sessions;
-    if (self->epoch != in->sessions_epoch) {
-        zhashx_purge(self->held); /* a session may have ended */
-        self->epoch = in->sessions_epoch;
-    }
+    edge_sessions_t *self = s_current(in);
     s_held_t *h = zhashx_lookup(self->held, hash);
     if (h && h->until_us <= pk_mono_us()) {
         zhashx_delete(self->held, hash);
@@ -101,13 +108,9 @@ static void s_sweep(edge_sessions_t *self)
  * asked (at `asked`, an epoch). */
 static void s_hold(intake_t *in, const char *hash, const Pelukan__V1__ResolvedSession *s, unsigned asked)
 {
-    edge_sessions_t *self = in->sessions;
-    if (!self->ttl_us || !s->holds || asked != in->sessions_epoch)
+    if (!in->sessions->ttl_us || !s->holds || asked != in->sessions_epoch)
         return;
-    if (self->epoch != in->sessions_epoch) {
-        zhashx_purge(self->held);
-        self->epoch = in->sessions_epoch;
-    }
+    edge_sessions_t *self = s_current(in);
     if (zhashx_size(self->held) >= S_HELD_MAX)
         s_sweep(self);
     if (zhashx_size(self->held) >= S_HELD_MAX)
@@ -227,10 +230,7 @@ static void s_resolve(intake_call_t *c, const char *token, unsigned roles, void 
     Pelukan__V1__CommandRequest req;
     Pelukan__V1__Actor actor;
     Pelukan__V1__ResolveSession rs = PELUKAN__V1__RESOLVE_SESSION__INIT;
-    intake_cmd_init(c, &req, &actor, NULL);
-    actor.kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
-    actor.id = "sessions";
-    actor.role = "";
+    intake_cmd_system(c, &req, &actor, "sessions");
     rs.token_hash = k->hash;
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_RESOLVE_SESSION;
     req.resolve_session = &rs;
