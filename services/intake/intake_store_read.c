@@ -8,6 +8,7 @@
 #include "intake_store.h"
 #include "pelukan/db.h"
 #include "pelukan/error.h"
+#include "pelukan/pbrow.h"
 
 /* Which cases a staff member sees: admins and supervisors all, a companion
  * those assigned to her while her visit lasts, an agency user those whose
@@ -27,11 +28,16 @@
 #define S_FINAL        "x.state IN " INTAKE_SQL_FINAL_STATES
 #define S_OVERDUE      S_PROMISE_RUNS " AND x.created_at < now() - interval '1 day'"
 
-/* A case's row as the queue and the case page show it: columns 0..12. */
+/* A case's row as the queue and the case page show it: a CaseRow, the
+ * case page's "row" (pelukan/pbrow.h). */
 #define S_ROW                                                                                                          \
-    "x.id, x.ticket, x.state, x.urgent, x.child, array_to_string(x.violence_forms, ','), "                             \
-    "x.kecamatan_code, " PK_SQL_UTC("x.created_at") ", x.call_attempts, x.call_reached, " S_DUE                        \
-                                                    ", x.reach_reason, " PK_SQL_UTC("x.reach_requested_at")
+    "x.id AS \"row.case_id\", x.ticket AS \"row.ticket\", x.state AS \"row.state\", x.urgent AS \"row.urgent\","       \
+    " x.child AS \"row.child\", x.violence_forms AS \"row.violence_forms\", x.kecamatan_code AS "                      \
+    "\"row.kecamatan_code\","                                                                                          \
+    " " PK_SQL_UTC("x.created_at") " AS \"row.created_at\", x.call_attempts AS \"row.call_attempts\","                 \
+                                   " x.call_reached AS \"row.call_reached\", " S_DUE " AS \"row.due_at\","             \
+                                   " x.reach_reason AS \"row.reach_request.reason_code\","                             \
+                                   " " PK_SQL_UTC("x.reach_requested_at") " AS \"row.reach_request.at\""
 
 /* The queue's filters: $1 state ("open": not finished), $2 urgent, $3
  * kecamatan, $4 child, $10 kind of violence, $11 ticket; what the caller
@@ -56,29 +62,6 @@ static const char s_queue_count_sql[] = "SELECT count(*), count(*) FILTER (WHERE
                                         /* every parameter typed, though the page is not used here */
                                         " FROM cases x WHERE " S_QUEUE_WHERE " AND $8::int > 0 AND $9::bigint >= 0";
 
-/* Row `i` of `r` (S_ROW's columns) into `row`, strings in the arena. */
-static void s_row(pk_arena_t **arena, const PGresult *r, int i, Pelukan__V1__CaseRow *row)
-{
-    pelukan__v1__case_row__init(row);
-    row->case_id = intake_store_text(arena, r, i, 0);
-    row->ticket = intake_store_text(arena, r, i, 1);
-    row->state = intake_store_text(arena, r, i, 2);
-    row->urgent = pk_pg_bool(r, i, 3);
-    row->child = pk_pg_bool(r, i, 4);
-    row->violence_forms = intake_store_codes(arena, r, i, 5, &row->n_violence_forms);
-    row->kecamatan_code = intake_store_text(arena, r, i, 6);
-    row->created_at = intake_store_text(arena, r, i, 7);
-    row->call_attempts = atoi(PQgetvalue(r, i, 8));
-    row->call_reached = pk_pg_bool(r, i, 9);
-    row->due_at = intake_store_text(arena, r, i, 10);
-    if (!PQgetisnull(r, i, 11)) {
-        row->reach_request = pk_arena_alloc(arena, sizeof *row->reach_request);
-        pelukan__v1__case_row__reach_request__init(row->reach_request);
-        row->reach_request->reason_code = intake_store_text(arena, r, i, 11);
-        row->reach_request->at = intake_store_text(arena, r, i, 12);
-    }
-}
-
 int intake_store_queue(PGconn *conn, intake_owner_t *o, const Pelukan__V1__ListCases *f,
                        const Pelukan__V1__Actor *actor, pk_arena_t **arena, Pelukan__V1__CaseQueue *out)
 {
@@ -90,14 +73,11 @@ int intake_store_queue(PGconn *conn, intake_owner_t *o, const Pelukan__V1__ListC
     PGresult *r = intake_store_exec(conn, o, s_queue_sql, 11, p);
     if (!r)
         return PK_EDB;
-    int n = PQntuples(r);
-    out->cases = pk_arena_alloc(arena, sizeof *out->cases * (size_t)(n ? n : 1));
-    for (int i = 0; i < n; i++) {
-        out->cases[i] = pk_arena_alloc(arena, sizeof *out->cases[i]);
-        s_row(arena, r, i, out->cases[i]);
-    }
-    out->n_cases = (size_t)n;
+    bool read = pk_pbrow_read_all(&pelukan__v1__case_row__descriptor, r, "row.", arena,
+                                  (ProtobufCMessage ***)&out->cases, &out->n_cases, NULL, 0);
     PQclear(r);
+    if (!read)
+        return PK_EDB;
     if (!(r = intake_store_exec(conn, o, s_queue_count_sql, 11, p)))
         return PK_EDB;
     out->total = atoll(PQgetvalue(r, 0, 0));
@@ -109,65 +89,43 @@ int intake_store_queue(PGconn *conn, intake_owner_t *o, const Pelukan__V1__ListC
 
 /* ---- one case ----------------------------------------------------------------- */
 
-/* The case (S_ROW, then its sealed parts and what is not personal, from
- * column 13) if $2-$4 see it, or if an agency is asked to take it ($5). */
+/* The case (S_ROW, its sealed parts, which the caller opens, and what is
+ * not personal) if $2-$4 see it, or if an agency is asked to take it ($5).
+ * What the identification says is shown once it is in. */
 static const char s_case_sql[] =
-    "SELECT " S_ROW ", x.wrapped_key, x.personal_sealed, r.wrapped_key, r.phone_sealed, r.id, r.safety_sealed,"
-    " x.referral_consent, array_to_string(x.consented_agencies, ','), array_to_string(x.recommended_agencies, ','),"
-    " array_to_string(x.needs, ','), x.reporter_kind, x.witness_relation, x.victim_sex, x.victim_age_band,"
-    " x.disability, x.place_type, x.perpetrator_relation,"
-    " to_char(x.incident_at AT TIME ZONE 'Asia/Jakarta', 'YYYY-MM-DD'), x.incident_approx, x.desa_code,"
-    " x.immediate_danger, x.situation_confirmed, x.guardian_situation,"
-    " array_to_string(x.recommended_services, ',')"
+    "SELECT " S_ROW ", x.wrapped_key AS _case_key, x.personal_sealed AS _personal,"
+    " r.wrapped_key AS _reporter_key, r.phone_sealed AS _phone, r.id AS _reporter_id,"
+    " r.safety_sealed AS _safety, x.referral_consent AS \"identification.referral_consent\","
+    " CASE WHEN x.referral_consent IS NOT NULL THEN x.consented_agencies END AS \"identification.consented_agencies\","
+    " CASE WHEN x.referral_consent IS NOT NULL THEN x.recommended_agencies END AS "
+    "\"identification.recommended_agencies\","
+    " CASE WHEN x.referral_consent IS NOT NULL THEN x.needs END AS \"identification.needs\","
+    " CASE WHEN x.referral_consent IS NOT NULL THEN x.immediate_danger END AS \"identification.immediate_danger\","
+    " CASE WHEN x.referral_consent IS NOT NULL THEN x.immediate_danger IS NOT NULL END AS "
+    "\"identification.immediate_danger_said\","
+    " CASE WHEN x.referral_consent IS NOT NULL THEN x.situation_confirmed END AS "
+    "\"identification.situation_confirmed\","
+    " CASE WHEN x.referral_consent IS NOT NULL THEN x.situation_confirmed IS NOT NULL END AS "
+    "\"identification.situation_confirmed_said\","
+    " CASE WHEN x.referral_consent IS NOT NULL THEN x.guardian_situation END AS \"identification.guardian_situation\","
+    " CASE WHEN x.referral_consent IS NOT NULL THEN x.recommended_services END AS "
+    "\"identification.recommended_services\","
+    " x.reporter_kind AS \"answers.reporter_kind\", x.witness_relation AS \"answers.reporter_relation\","
+    " x.victim_sex AS \"answers.victim_sex\", x.victim_age_band AS \"answers.victim_age_band\","
+    " x.disability AS \"answers.disability\", x.disability IS NOT NULL AS \"answers.disability_said\","
+    " x.place_type AS \"answers.place_type\", x.perpetrator_relation AS \"answers.perpetrator_relation\","
+    " to_char(x.incident_at AT TIME ZONE 'Asia/Jakarta', 'YYYY-MM-DD') AS \"answers.incident_date\","
+    " x.incident_approx AS \"answers.incident_approximate\","
+    " x.incident_approx IS NOT NULL AS \"answers.incident_approximate_said\", x.desa_code AS \"answers.desa_code\""
     " FROM cases x JOIN reporter r ON r.id = x.reporter_id WHERE x.id = $1 AND (" S_SEES(
         "2", "3",
         "4") " OR ($2 = 'agency' AND $5::boolean AND EXISTS (SELECT 1 FROM case_agency ca WHERE ca.case_id = x.id"
              " AND ca.agency_code = NULLIF($4, '') AND ca.state = 'sent')))";
 static const char s_timeline_sql[] = "SELECT e.kind, e.state, e.reason_code, e.actor_kind, e.actor_id, " PK_SQL_UTC(
-    "e.at") " FROM case_event e JOIN cases x ON x.id = e.case_id WHERE e.case_id = $1 AND " S_SEES("2", "3",
-                                                                                                   "4") " ORDER BY "
-                                                                                                        "e.id";
-
-/* A boolean column that may be NULL (an optional field). */
-static protobuf_c_boolean s_maybe(const PGresult *r, int col, protobuf_c_boolean *has)
-{
-    *has = !PQgetisnull(r, 0, col);
-    return *has && pk_pg_bool(r, 0, col);
-}
-
-static void s_identification(pk_arena_t **arena, const PGresult *r, Pelukan__V1__CaseView *v)
-{
-    if (PQgetisnull(r, 0, 19))
-        return; /* before the report is in */
-    Pelukan__V1__CaseView__Identification *id = pk_arena_alloc(arena, sizeof *id);
-    pelukan__v1__case_view__identification__init(id);
-    id->referral_consent = pk_pg_bool(r, 0, 19);
-    id->consented_agencies = intake_store_codes(arena, r, 0, 20, &id->n_consented_agencies);
-    id->recommended_agencies = intake_store_codes(arena, r, 0, 21, &id->n_recommended_agencies);
-    id->needs = intake_store_codes(arena, r, 0, 22, &id->n_needs);
-    id->immediate_danger = s_maybe(r, 33, &id->immediate_danger_said);
-    id->situation_confirmed = s_maybe(r, 34, &id->situation_confirmed_said);
-    id->guardian_situation = intake_store_text(arena, r, 0, 35);
-    id->recommended_services = intake_store_codes(arena, r, 0, 36, &id->n_recommended_services);
-    v->identification = id;
-}
-
-static void s_answers(pk_arena_t **arena, const PGresult *r, Pelukan__V1__CaseView *v)
-{
-    Pelukan__V1__CaseView__Answers *a = pk_arena_alloc(arena, sizeof *a);
-    pelukan__v1__case_view__answers__init(a);
-    a->reporter_kind = intake_store_text(arena, r, 0, 23);
-    a->reporter_relation = intake_store_text(arena, r, 0, 24);
-    a->victim_sex = intake_store_text(arena, r, 0, 25);
-    a->victim_age_band = intake_store_text(arena, r, 0, 26);
-    a->disability = s_maybe(r, 27, &a->disability_said);
-    a->place_type = intake_store_text(arena, r, 0, 28);
-    a->perpetrator_relation = intake_store_text(arena, r, 0, 29);
-    a->incident_date = intake_store_text(arena, r, 0, 30);
-    a->incident_approximate = s_maybe(r, 31, &a->incident_approximate_said);
-    a->desa_code = intake_store_text(arena, r, 0, 32);
-    v->answers = a;
-}
+    "e.at") " AS at FROM case_event e JOIN cases x ON x.id = e.case_id WHERE e.case_id = $1 AND " S_SEES("2", "3",
+                                                                                                         "4") " ORDER "
+                                                                                                              "BY "
+                                                                                                              "e.id";
 
 static int s_timeline(PGconn *conn, intake_owner_t *o, const char *const *p, pk_arena_t **arena,
                       Pelukan__V1__CaseView *v)
@@ -175,21 +133,10 @@ static int s_timeline(PGconn *conn, intake_owner_t *o, const char *const *p, pk_
     PGresult *t = intake_store_exec(conn, o, s_timeline_sql, 4, p);
     if (!t)
         return PK_EDB;
-    int n = PQntuples(t);
-    v->timeline = pk_arena_alloc(arena, sizeof *v->timeline * (size_t)(n ? n : 1));
-    for (int i = 0; i < n; i++) {
-        Pelukan__V1__CaseView__Step *s = v->timeline[i] = pk_arena_alloc(arena, sizeof *s);
-        pelukan__v1__case_view__step__init(s);
-        s->kind = intake_store_text(arena, t, i, 0);
-        s->state = intake_store_text(arena, t, i, 1);
-        s->reason_code = intake_store_text(arena, t, i, 2);
-        s->actor_kind = intake_store_text(arena, t, i, 3);
-        s->actor_id = intake_store_text(arena, t, i, 4);
-        s->at = intake_store_text(arena, t, i, 5);
-    }
-    v->n_timeline = (size_t)n;
+    bool read = pk_pbrow_read_all(&pelukan__v1__case_view__step__descriptor, t, NULL, arena,
+                                  (ProtobufCMessage ***)&v->timeline, &v->n_timeline, NULL, 0);
     PQclear(t);
-    return 0;
+    return read ? 0 : PK_EDB;
 }
 
 int intake_store_case(PGconn *conn, intake_owner_t *o, const char *case_id, const Pelukan__V1__Actor *actor,
@@ -205,16 +152,18 @@ int intake_store_case(PGconn *conn, intake_owner_t *o, const char *case_id, cons
     }
     memset(out, 0, sizeof *out);
     pelukan__v1__case_view__init(&out->view);
-    out->view.row = pk_arena_alloc(arena, sizeof *out->view.row);
-    s_row(arena, r, 0, out->view.row);
-    out->case_key = intake_store_blob(arena, r, 13, &out->case_key_len);
-    out->personal = intake_store_blob(arena, r, 14, &out->personal_len);
-    out->reporter_key = intake_store_blob(arena, r, 15, &out->reporter_key_len);
-    out->phone = intake_store_blob(arena, r, 16, &out->phone_len);
-    snprintf(out->reporter_id, sizeof out->reporter_id, "%s", PQgetvalue(r, 0, 17));
-    out->safety = intake_store_blob(arena, r, 18, &out->safety_len);
-    s_identification(arena, r, &out->view);
-    s_answers(arena, r, &out->view);
+    char bad[64];
+    bool read = pk_pbrow_read(&out->view.base, r, 0, NULL, arena, bad, sizeof bad);
+    out->case_key = intake_store_blob(arena, r, PQfnumber(r, "_case_key"), &out->case_key_len);
+    out->personal = intake_store_blob(arena, r, PQfnumber(r, "_personal"), &out->personal_len);
+    out->reporter_key = intake_store_blob(arena, r, PQfnumber(r, "_reporter_key"), &out->reporter_key_len);
+    out->phone = intake_store_blob(arena, r, PQfnumber(r, "_phone"), &out->phone_len);
+    snprintf(out->reporter_id, sizeof out->reporter_id, "%s", PQgetvalue(r, 0, PQfnumber(r, "_reporter_id")));
+    out->safety = intake_store_blob(arena, r, PQfnumber(r, "_safety"), &out->safety_len);
     PQclear(r);
+    if (!read) {
+        pk_log_error(o->log, "the case's column %s fills no field of its view", bad);
+        return PK_EDB;
+    }
     return s_timeline(conn, o, p, arena, &out->view);
 }
