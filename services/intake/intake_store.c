@@ -8,6 +8,7 @@
 #include "intake_case.h"
 #include "pelukan/db.h"
 #include "pelukan/error.h"
+#include "pelukan/pbrow.h"
 
 PGresult *intake_store_exec(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p)
 {
@@ -41,9 +42,31 @@ char *intake_store_text(pk_arena_t **arena, const PGresult *r, int i, int col)
     return pk_arena_strdup(arena, PQgetisnull(r, i, col) ? "" : PQgetvalue(r, i, col));
 }
 
-static char *s_text(pk_arena_t **arena, const PGresult *r, int col)
+/* Every row of `r` as messages of `desc` (pelukan/pbrow.h); `r` cleared.
+ * 0 or PK_EDB. */
+static int s_read_all(intake_owner_t *o, PGresult *r, const ProtobufCMessageDescriptor *desc, pk_arena_t **arena,
+                      ProtobufCMessage ***items, size_t *n)
 {
-    return intake_store_text(arena, r, 0, col);
+    char bad[64];
+    bool read = r && pk_pbrow_read_all(desc, r, NULL, arena, items, n, bad, sizeof bad);
+    if (r && !read)
+        pk_log_error(o->log, "%s: column %s fills no field", desc->name, bad);
+    PQclear(r);
+    return read ? 0 : PK_EDB;
+}
+
+/* The one row of `r` into `msg`; `r` cleared. 0, PK_ENOENT or PK_EDB. */
+static int s_read_one(intake_owner_t *o, PGresult *r, ProtobufCMessage *msg, pk_arena_t **arena)
+{
+    char bad[64];
+    int rc = !r                                                       ? PK_EDB
+             : PQntuples(r) != 1                                      ? PK_ENOENT
+             : pk_pbrow_read(msg, r, 0, NULL, arena, bad, sizeof bad) ? 0
+                                                                      : PK_EDB;
+    if (rc == PK_EDB && r)
+        pk_log_error(o->log, "%s: column %s fills no field", msg->descriptor->name, bad);
+    PQclear(r);
+    return rc;
 }
 
 uint8_t *intake_store_blob(pk_arena_t **arena, const PGresult *r, int col, size_t *len)
@@ -141,68 +164,39 @@ int intake_store_reports(PGconn *conn, intake_owner_t *o, const char *reporter_i
                          Pelukan__V1__Reports *out)
 {
     const char *p[] = {reporter_id};
-    PGresult *r = intake_store_exec(
-        conn, o,
-        "SELECT id, ticket, state, " PK_SQL_UTC("created_at") " FROM cases WHERE reporter_id = $1"
-                                                              " ORDER BY created_at DESC, id LIMIT 200",
-        1, p);
-    if (!r)
-        return PK_EDB;
-    int n = PQntuples(r);
-    out->items = pk_arena_alloc(arena, sizeof *out->items * (size_t)(n ? n : 1));
-    for (int i = 0; i < n; i++) {
-        Pelukan__V1__ReportSummary *s = pk_arena_alloc(arena, sizeof *s);
-        pelukan__v1__report_summary__init(s);
-        s->case_id = pk_arena_strdup(arena, PQgetvalue(r, i, 0));
-        s->ticket = pk_arena_strdup(arena, PQgetvalue(r, i, 1));
-        s->state = pk_arena_strdup(arena, PQgetvalue(r, i, 2));
-        s->created_at = pk_arena_strdup(arena, PQgetvalue(r, i, 3));
-        out->items[out->n_items++] = s;
-    }
-    PQclear(r);
-    return 0;
+    PGresult *r =
+        intake_store_exec(conn, o,
+                          "SELECT id AS case_id, ticket, state, " PK_SQL_UTC(
+                              "created_at") " AS created_at"
+                                            " FROM cases WHERE reporter_id = $1 ORDER BY created_at DESC, id LIMIT 200",
+                          1, p);
+    return s_read_all(o, r, &pelukan__v1__report_summary__descriptor, arena, (ProtobufCMessage ***)&out->items,
+                      &out->n_items);
 }
 
 int intake_store_report(PGconn *conn, intake_owner_t *o, const char *case_id, const char *reporter_id,
                         pk_arena_t **arena, Pelukan__V1__ReportView *out)
 {
     const char *p[] = {case_id, reporter_id};
+    int rc = s_read_one(
+        o,
+        intake_store_exec(
+            conn, o,
+            "SELECT id AS case_id, ticket, state, " PK_SQL_UTC(
+                "created_at") " AS created_at,"
+                              " (SELECT ca.agency_code FROM case_agency ca WHERE ca.case_id = x.id"
+                              "   AND ca.state IN ('accepted', 'closed') ORDER BY ca.created_at DESC LIMIT 1)"
+                              "   AS agency_code FROM cases x WHERE id = $1 AND reporter_id = $2",
+            2, p),
+        &out->base, arena);
+    if (rc != 0)
+        return rc;
     PGresult *r = intake_store_exec(
         conn, o,
-        "SELECT id, ticket, state, " PK_SQL_UTC(
-            "created_at") ","
-                          " (SELECT ca.agency_code FROM case_agency ca WHERE ca.case_id = x.id"
-                          "   AND ca.state IN ('accepted', 'closed') ORDER BY ca.created_at DESC LIMIT 1)"
-                          " FROM cases x WHERE id = $1 AND reporter_id = $2",
-        2, p);
-    if (!r)
-        return PK_EDB;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        return PK_ENOENT;
-    }
-    out->case_id = s_text(arena, r, 0);
-    out->ticket = s_text(arena, r, 1);
-    out->state = s_text(arena, r, 2);
-    out->created_at = s_text(arena, r, 3);
-    out->agency_code = s_text(arena, r, 4);
-    PQclear(r);
-    r = intake_store_exec(
-        conn, o, "SELECT state, " PK_SQL_UTC("at") " FROM case_event WHERE case_id = $1 AND kind = 'state' ORDER BY id",
-        1, p);
-    if (!r)
-        return PK_EDB;
-    int n = PQntuples(r);
-    out->timeline = pk_arena_alloc(arena, sizeof *out->timeline * (size_t)(n ? n : 1));
-    for (int i = 0; i < n; i++) {
-        Pelukan__V1__ReportView__Step *st = pk_arena_alloc(arena, sizeof *st);
-        pelukan__v1__report_view__step__init(st);
-        st->state = pk_arena_strdup(arena, PQgetvalue(r, i, 0));
-        st->at = pk_arena_strdup(arena, PQgetvalue(r, i, 1));
-        out->timeline[out->n_timeline++] = st;
-    }
-    PQclear(r);
-    return 0;
+        "SELECT state, " PK_SQL_UTC("at") " AS at FROM case_event WHERE case_id = $1 AND kind = 'state' ORDER BY id", 1,
+        p);
+    return s_read_all(o, r, &pelukan__v1__report_view__step__descriptor, arena, (ProtobufCMessage ***)&out->timeline,
+                      &out->n_timeline);
 }
 
 /* ---- openings and notes ------------------------------------------------------------ */
@@ -262,9 +256,9 @@ int intake_store_brief(PGconn *conn, intake_owner_t *o, const char *case_id, con
     const char *p[] = {case_id, companion};
     PGresult *r = intake_store_exec(
         conn, o,
-        "SELECT x.id, x.wrapped_key, x.personal_sealed, r.id, r.wrapped_key, r.safety_sealed,"
-        " x.victim_sex, x.victim_age_band, x.child, x.disability, array_to_json(x.violence_forms)::text,"
-        " x.perpetrator_relation, x.urgent, x.kecamatan_code, x.desa_code, x.place_type"
+        "SELECT x.id AS _id, x.wrapped_key AS _case_key, x.personal_sealed AS _personal, r.id AS _reporter_id,"
+        " r.wrapped_key AS _reporter_key, r.safety_sealed AS _safety, x.victim_sex, x.victim_age_band, x.child,"
+        " x.disability, x.violence_forms, x.perpetrator_relation, x.urgent, x.kecamatan_code, x.desa_code, x.place_type"
         " FROM cases x JOIN reporter r ON r.id = x.reporter_id"
         " WHERE x.id = $1 AND x.companion_id = $2 AND " INTAKE_SQL_VISIT_LIVE,
         2, p);
@@ -282,26 +276,10 @@ int intake_store_brief(PGconn *conn, intake_owner_t *o, const char *case_id, con
         pk_pg_bytea_get(r, 0, 4, out->reporter_key, sizeof out->reporter_key) == PK_WRAPPED_KEY_BYTES;
     out->personal = intake_store_blob(arena, r, 2, &out->personal_len);
     out->safety = intake_store_blob(arena, r, 5, &out->safety_len);
-    Pelukan__V1__Brief *b = &out->plain;
-    pelukan__v1__brief__init(b);
-    b->victim_sex = s_text(arena, r, 6);
-    b->victim_age_band = s_text(arena, r, 7);
-    b->child = pk_pg_bool(r, 0, 8);
-    b->disability = pk_pg_bool(r, 0, 9);
-    json_t *forms = json_loads(PQgetvalue(r, 0, 10), 0, NULL);
-    b->violence_forms = pk_arena_alloc(arena, sizeof(char *) * (json_array_size(forms) + 1));
-    for (size_t i = 0; i < json_array_size(forms); i++)
-        if (json_is_string(json_array_get(forms, i)))
-            b->violence_forms[b->n_violence_forms++] =
-                pk_arena_strdup(arena, json_string_value(json_array_get(forms, i)));
-    json_decref(forms);
-    b->perpetrator_relation = s_text(arena, r, 11);
-    b->urgent = pk_pg_bool(r, 0, 12);
-    b->kecamatan_code = s_text(arena, r, 13);
-    b->desa_code = s_text(arena, r, 14);
-    b->place_type = s_text(arena, r, 15);
+    pelukan__v1__brief__init(&out->plain);
+    bool read = pk_pbrow_read(&out->plain.base, r, 0, NULL, arena, NULL, 0);
     PQclear(r);
-    return 0;
+    return read ? 0 : PK_EDB;
 }
 
 /* ---- what other services ask ---------------------------------------------------- */
@@ -583,10 +561,11 @@ static const char s_feed_number[] = "WITH m AS (SELECT coalesce(max(feed_seq), 0
                                     "   WHERE feed_seq IS NULL ORDER BY id LIMIT 5000)"
                                     " UPDATE case_event e SET feed_seq = m.base + n.rn FROM n, m WHERE e.id = n.id";
 static const char s_feed_read[] =
-    "SELECT e.feed_seq, e.case_id, e.kind, e.state, e.reason_code, e.actor_kind, e.actor_id, " PK_SQL_UTC_US(
-        "e.at") ", CASE WHEN " INTAKE_SQL_VISIT_LIVE " THEN x.companion_id END,"
+    "SELECT e.feed_seq AS seq, e.case_id, e.kind, e.state, e.reason_code, e.actor_kind, e.actor_id, " PK_SQL_UTC_US(
+        "e.at") " AS at, CASE WHEN " INTAKE_SQL_VISIT_LIVE " THEN x.companion_id END AS companion_id,"
                 " (SELECT string_agg(ca.agency_code, ',') FROM case_agency ca"
-                "   WHERE ca.case_id = e.case_id AND " INTAKE_SQL_REFERRAL_LIVE " AND ca.created_at <= e.at)"
+                "   WHERE ca.case_id = e.case_id AND " INTAKE_SQL_REFERRAL_LIVE
+                " AND ca.created_at <= e.at) AS agencies"
                 " FROM case_event e JOIN cases x ON x.id = e.case_id"
                 " WHERE e.feed_seq > $1::bigint ORDER BY e.feed_seq LIMIT $2::int";
 
@@ -601,21 +580,6 @@ char **intake_store_codes(pk_arena_t **arena, const PGresult *r, int i, int col,
     for (char *save = NULL, *code = strtok_r(text, ",", &save); code; code = strtok_r(NULL, ",", &save))
         out[(*n)++] = code;
     return out;
-}
-
-static void s_feed_entry(pk_arena_t **arena, const PGresult *r, int i, Pelukan__V1__Feed__Entry *e)
-{
-    pelukan__v1__feed__entry__init(e);
-    e->seq = atoll(PQgetvalue(r, i, 0));
-    e->case_id = intake_store_text(arena, r, i, 1);
-    e->kind = intake_store_text(arena, r, i, 2);
-    e->state = intake_store_text(arena, r, i, 3);
-    e->reason_code = intake_store_text(arena, r, i, 4);
-    e->actor_kind = intake_store_text(arena, r, i, 5);
-    e->actor_id = intake_store_text(arena, r, i, 6);
-    e->at = intake_store_text(arena, r, i, 7);
-    e->companion_id = intake_store_text(arena, r, i, 8);
-    e->agencies = intake_store_codes(arena, r, i, 9, &e->n_agencies);
 }
 
 int intake_store_feed(PGconn *conn, intake_owner_t *o, long long after, int limit, pk_arena_t **arena,
@@ -635,17 +599,8 @@ int intake_store_feed(PGconn *conn, intake_owner_t *o, long long after, int limi
     snprintf(a, sizeof a, "%lld", after);
     snprintf(lim, sizeof lim, "%d", limit);
     const char *p[] = {a, lim};
-    if (!(r = intake_store_exec(conn, o, s_feed_read, 2, p)))
-        return PK_EDB;
-    int n = PQntuples(r);
-    out->entries = pk_arena_alloc(arena, sizeof *out->entries * (size_t)(n ? n : 1));
-    for (int i = 0; i < n; i++) {
-        out->entries[i] = pk_arena_alloc(arena, sizeof *out->entries[i]);
-        s_feed_entry(arena, r, i, out->entries[i]);
-    }
-    out->n_entries = (size_t)n;
-    PQclear(r);
-    return 0;
+    return s_read_all(o, intake_store_exec(conn, o, s_feed_read, 2, p), &pelukan__v1__feed__entry__descriptor, arena,
+                      (ProtobufCMessage ***)&out->entries, &out->n_entries);
 }
 
 int intake_store_set_safety(PGconn *conn, intake_owner_t *o, const char *reporter_id, const ProtobufCBinaryData *sealed)
