@@ -55,8 +55,7 @@ static int s_read_all(intake_owner_t *o, PGresult *r, const ProtobufCMessageDesc
     return read ? 0 : PK_EDB;
 }
 
-/* The one row of `r` into `msg`; `r` cleared. 0, PK_ENOENT or PK_EDB. */
-static int s_read_one(intake_owner_t *o, PGresult *r, ProtobufCMessage *msg, pk_arena_t **arena)
+int intake_store_read_one(intake_owner_t *o, PGresult *r, ProtobufCMessage *msg, pk_arena_t **arena)
 {
     char bad[64];
     int rc = !r                                                       ? PK_EDB
@@ -178,7 +177,7 @@ int intake_store_report(PGconn *conn, intake_owner_t *o, const char *case_id, co
                         pk_arena_t **arena, Pelukan__V1__ReportView *out)
 {
     const char *p[] = {case_id, reporter_id};
-    int rc = s_read_one(
+    int rc = intake_store_read_one(
         o,
         intake_store_exec(
             conn, o,

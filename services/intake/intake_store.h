@@ -28,6 +28,10 @@ char *intake_store_text(pk_arena_t **arena, const PGresult *r, int i, int col);
  * comma-separated codes of row `i` as a list in the arena. */
 uint8_t *intake_store_blob(pk_arena_t **arena, const PGresult *r, int col, size_t *len);
 char **intake_store_codes(pk_arena_t **arena, const PGresult *r, int i, int col, size_t *n);
+/* The one row of `r` (NULL: the statement failed) into `msg` by its
+ * columns' names (pelukan/pbrow.h), strings in the arena; `r` cleared.
+ * 0, PK_ENOENT (no row) or PK_EDB. */
+int intake_store_read_one(intake_owner_t *o, PGresult *r, ProtobufCMessage *msg, pk_arena_t **arena) PK_MUST_CHECK;
 
 /* A case as a desk step needs it, locked until the step's transaction
  * ends (no other step runs between the check and the write). The keys and

@@ -102,20 +102,11 @@ int intake_store_open_session(PGconn *conn, intake_owner_t *o, const char *staff
         "WITH s AS (INSERT INTO staff_session (token_hash, staff_id, expires_at)"
         "   SELECT $2, id, now() + make_interval(secs => $3::int) FROM staff WHERE id = $1 AND NOT disabled"
         "   RETURNING expires_at)"
-        " SELECT " PK_SQL_UTC("s.expires_at") ", t.login, t.display_name, t.must_change_password"
+        " SELECT " PK_SQL_UTC("s.expires_at") " AS expires_at, t.login, t.display_name,"
+                                              " t.must_change_password AS password_change_required"
                                               " FROM s, staff t WHERE t.id = $1",
         3, p);
-    if (!r)
-        return PK_EDB;
-    int rc = PQntuples(r) == 1 ? 0 : PK_ENOENT;
-    if (rc == 0) {
-        out->expires_at = intake_store_text(arena, r, 0, 0);
-        out->login = intake_store_text(arena, r, 0, 1);
-        out->display_name = intake_store_text(arena, r, 0, 2);
-        out->password_change_required = pk_pg_bool(r, 0, 3);
-    }
-    PQclear(r);
-    return rc;
+    return intake_store_read_one(o, r, &out->base, arena);
 }
 
 int intake_store_set_password(PGconn *conn, intake_owner_t *o, const char *staff_id, const char *hash,
@@ -169,7 +160,7 @@ static const char S_REQUEST_SQL[] =
     "   ON CONFLICT (phone_index, client_index) DO UPDATE SET code_hash = EXCLUDED.code_hash,"
     "   request_index = EXCLUDED.request_index, expires_at = EXCLUDED.expires_at, attempts = 0,"
     "   created_at = now())"
-    " SELECT allowed, retry, alert FROM ok";
+    " SELECT allowed, retry AS retry_after_s, alert AS phone_alert FROM ok";
 
 /* The decimal text of each of `n` numbers, in `out`. */
 static void s_ints(char (*out)[16], const int *v, size_t n)
@@ -198,14 +189,7 @@ int intake_store_code_request(PGconn *conn, intake_owner_t *o, const Pelukan__V1
                        n[6],
                        rq->holder_index,
                        n[7]};
-    PGresult *r = intake_store_exec(conn, o, S_REQUEST_SQL, 12, p);
-    if (!r)
-        return PK_EDB;
-    out->allowed = pk_pg_bool(r, 0, 0);
-    out->retry_after_s = atoi(PQgetvalue(r, 0, 1));
-    out->phone_alert = pk_pg_bool(r, 0, 2);
-    PQclear(r);
-    return 0;
+    return intake_store_read_one(o, intake_store_exec(conn, o, S_REQUEST_SQL, 12, p), &out->base, NULL);
 }
 
 /* $1 phone, $2 client, $3 attempts per code, $4 wrong codes per client
@@ -322,20 +306,11 @@ int intake_store_resolve(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Res
 {
     const char *p[] = {rs->token_hash};
     PGresult *r = intake_store_exec(conn, o,
-                                    "SELECT s.id, s.role, coalesce(s.agency_code, ''), s.display_name,"
-                                    " s.must_change_password FROM staff_session x JOIN staff s ON s.id = x.staff_id"
+                                    "SELECT true AS holds, s.id, s.role, s.agency_code, s.display_name,"
+                                    " s.must_change_password AS password_change_required"
+                                    " FROM staff_session x JOIN staff s ON s.id = x.staff_id"
                                     " WHERE x.token_hash = $1 AND x.expires_at > now() AND NOT s.disabled",
                                     1, p);
-    if (!r)
-        return PK_EDB;
-    out->holds = PQntuples(r) == 1;
-    if (out->holds) {
-        out->id = intake_store_text(arena, r, 0, 0);
-        out->role = intake_store_text(arena, r, 0, 1);
-        out->agency_code = intake_store_text(arena, r, 0, 2);
-        out->display_name = intake_store_text(arena, r, 0, 3);
-        out->password_change_required = pk_pg_bool(r, 0, 4);
-    }
-    PQclear(r);
-    return 0;
+    int rc = intake_store_read_one(o, r, &out->base, arena);
+    return rc == PK_ENOENT ? 0 : rc;
 }
