@@ -90,8 +90,11 @@ PGresult *pk_pg_exec(PGconn *conn, const pk_log_t *log, const char *sql, int npa
     return s_checked(conn, log, "query", sql, PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0));
 }
 
-PGresult *pk_pg_exec_prepared(pk_pg_stmts_t *stmts, PGconn *conn, const pk_log_t *log, const char *sql, int nparams,
-                              const char *const *params)
+/* The name `sql` is prepared under on this session, prepared first if it
+ * is new there; "" when there are too many to prepare (run it unprepared);
+ * NULL when preparing failed (logged). */
+static const char *s_prepared(pk_pg_stmts_t *stmts, PGconn *conn, const pk_log_t *log, const char *sql, int nparams,
+                              char name[24])
 {
     int pid = PQbackendPID(conn);
     if (stmts->conn != conn || stmts->pid != pid) {
@@ -103,9 +106,8 @@ PGresult *pk_pg_exec_prepared(pk_pg_stmts_t *stmts, PGconn *conn, const pk_log_t
     while (i < stmts->n && stmts->sql[i] != sql)
         i++;
     if (i == PK_PG_STMTS_MAX)
-        return pk_pg_exec(conn, log, sql, nparams, params);
-    char name[24];
-    snprintf(name, sizeof name, "pk_stmt_%d", i);
+        return "";
+    snprintf(name, 24, "pk_stmt_%d", i);
     if (i == stmts->n) {
         PGresult *r = s_checked(conn, log, "prepare", sql, PQprepare(conn, name, sql, nparams, NULL));
         if (!r)
@@ -113,7 +115,59 @@ PGresult *pk_pg_exec_prepared(pk_pg_stmts_t *stmts, PGconn *conn, const pk_log_t
         PQclear(r);
         stmts->sql[stmts->n++] = sql;
     }
+    return name;
+}
+
+PGresult *pk_pg_exec_prepared(pk_pg_stmts_t *stmts, PGconn *conn, const pk_log_t *log, const char *sql, int nparams,
+                              const char *const *params)
+{
+    char buf[24];
+    const char *name = s_prepared(stmts, conn, log, sql, nparams, buf);
+    if (!name)
+        return NULL;
+    if (!*name)
+        return pk_pg_exec(conn, log, sql, nparams, params);
     return s_checked(conn, log, "query", sql, PQexecPrepared(conn, name, nparams, params, NULL, NULL, 0));
+}
+
+int pk_pg_exec_many(pk_pg_stmts_t *stmts, PGconn *conn, const pk_log_t *log, const char *sql, int nparams,
+                    const char *const *const *params, int n, PGresult **results)
+{
+    char buf[24];
+    const char *name = s_prepared(stmts, conn, log, sql, nparams, buf);
+    if (!name || PQenterPipelineMode(conn) != 1)
+        return PK_EDB;
+    bool sent = true;
+    for (int i = 0; i < n && sent; i++)
+        sent = (*name ? PQsendQueryPrepared(conn, name, nparams, params[i], NULL, NULL, 0)
+                      : PQsendQueryParams(conn, sql, nparams, NULL, params[i], NULL, NULL, 0)) == 1;
+    sent = sent && PQpipelineSync(conn) == 1;
+    int failed = sent ? 0 : n, got = 0;
+    for (int i = 0; sent && i < n; i++) {
+        PGresult *r = PQgetResult(conn);
+        ExecStatusType st = PQresultStatus(r);
+        if (r && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)) {
+            results[got++] = r;
+        } else {
+            if (failed++ == 0 && st != PGRES_PIPELINE_ABORTED)
+                pk_log_error(log, "query failed: SQLSTATE %s (statement: %.40s...)", pk_pg_sqlstate(r), sql);
+            PQclear(r);
+        }
+        while (r && (r = PQgetResult(conn)) != NULL) /* the end of the statement's results */
+            PQclear(r);
+    }
+    for (PGresult *r; sent && (r = PQgetResult(conn)) != NULL;) { /* the sync */
+        bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+        PQclear(r);
+        if (sync)
+            break;
+    }
+    PQexitPipelineMode(conn);
+    if (failed == 0)
+        return 0;
+    for (int i = 0; i < got; i++)
+        PQclear(results[i]);
+    return PK_EDB;
 }
 
 char *pk_pg_text_array(char *const *v, size_t n)

@@ -30,6 +30,7 @@ typedef struct s_job {
     char peer[32];
     char id_hex[33];
     bool query;
+    bool idempotent; /* cfg.is_idempotent: no stored reply to look for */
     bool done;       /* answered by the handler (counted once its transaction commits) */
     uint8_t *answer; /* the reply's bytes; NULL: none (the caller repeats the command) */
     size_t answer_len;
@@ -178,7 +179,7 @@ static int s_command(s_worker_t *w, s_job_t *j)
     pk_rpc_server_t *self = w->server;
     char id_param[40];
     snprintf(id_param, sizeof id_param, "\\x%s", j->id_hex);
-    int stored = s_stored(w, j, id_param);
+    int stored = j->idempotent ? 0 : s_stored(w, j, id_param);
     if (stored != 0)
         return stored > 0 ? 0 : PK_EDB;
     if (j->req->deadline_us && pk_now_us() > j->req->deadline_us) {
@@ -192,8 +193,8 @@ static int s_command(s_worker_t *w, s_job_t *j)
     if (rc != 0 && rc != PK_RPC_READ_ONLY && rc != PK_RPC_IDEMPOTENT)
         return s_failed(w, j, &reply, rc);
     s_answer_handled(w, j, &reply);
-    if (rc != 0)
-        return rc == PK_RPC_IDEMPOTENT; /* a read only's effects are undone */
+    if (rc != 0 || j->idempotent)
+        return rc != PK_RPC_READ_ONLY; /* a read only's effects are undone; an idempotent answer is never stored */
     char *hex = pk_pg_bytea(j->answer, j->answer_len);
     const char *ins[] = {id_param, hex};
     rc = pk_pg_run(w->conn, self->cfg.log, "INSERT INTO command_done (command_id, reply) VALUES ($1::bytea, $2::bytea)",
@@ -357,6 +358,7 @@ static s_job_t *s_job_new(pk_rpc_server_t *self, zmsg_t *msg)
     }
     req->actor = &j->bound;
     j->query = self->cfg.is_query && self->cfg.is_query(req);
+    j->idempotent = self->cfg.is_idempotent && self->cfg.is_idempotent(req);
     return j;
 }
 

@@ -13,6 +13,7 @@ typedef struct intake_notify intake_notify_t;
 typedef struct edge_streams edge_streams_t;
 typedef struct edge_sessions edge_sessions_t;
 typedef struct edge_feed edge_feed_t;
+typedef struct edge_submit edge_submit_t;
 typedef struct intake_purge intake_purge_t;
 typedef struct intake_dispatch intake_dispatch_t;
 typedef struct edge_approach edge_approach_t;
@@ -41,6 +42,7 @@ typedef struct {
     int erasure_trust_days; /* no approval from an account changed by another this lately */
     int staff_max_failures, staff_lock_s, staff_session_ttl_s; /* wrong passwords, and sessions (intake_login.c) */
     intake_registration_t otp;                                 /* codes and reporters' sessions (intake_code.c) */
+    int reports_per_day;                                       /* per reporter (review M7; intake_submit.c) */
     pk_arena_t *mem;        /* the reply's results, freed once it is sent */
     pk_pg_stmts_t stmts;    /* prepared on the worker's connection */
 } intake_owner_t;
@@ -49,13 +51,6 @@ typedef struct {
     pk_service_t *svc;
     const pk_log_t *log;
     pk_db_t *db;
-#define INTAKE_WRITERS_MAX 8
-    /* Report writes: group commit on connections of their own, so that a
-     * group waiting for its commit never holds up reads
-     * (PELUKAN_INTAKE_WRITERS of them; a reporter always on the same one). */
-    pk_db_t *writers[INTAKE_WRITERS_MAX];
-    pk_db_group_t *groups[INTAKE_WRITERS_MAX];
-    int nwriters;
     const pk_keyring_t *keys;
     intake_catalog_t *catalog;
     char *catalog_json, *regions_json; /* GET /v1/catalog, /v1/regions */
@@ -84,6 +79,7 @@ typedef struct {
     edge_approach_t *approach;           /* the companion's approach, watched (edge/edge_approach.c) */
     pk_rpc_uv_t *referral;              /* commands to referral */
     pk_rpc_uv_t *owner;                 /* the edge's commands to intake's case owner (intake_desk.c) */
+    edge_submit_t *submit;              /* reports on their way to the owner (edge/edge_submit.c) */
     /* Bumped whenever a session may have ended (a logout, an account
      * disabled, a password reset): the live streams check their sessions
      * at their next tick. One hook, so that no file that ends sessions
@@ -91,6 +87,7 @@ typedef struct {
     unsigned sessions_epoch;
     const char *push_public_key;        /* Web Push's VAPID public key; "": no push (intake_push.c) */
 #define INTAKE_OWNERS_MAX 8
+#define INTAKE_OWNER_BATCH 64                 /* commands that wait share one commit, each in its savepoint */
     intake_owner_t owners[INTAKE_OWNERS_MAX]; /* the case owner's command workers (intake_contact.c) */
     int nowners;                              /* PELUKAN_INTAKE_OWNER_WORKERS */
     pk_metric_t *m_requests, *m_reports, *m_otp_sent, *m_otp_failed, *m_rejected;
@@ -133,7 +130,11 @@ static inline bool intake_route_staff(const intake_route_t *r)
 void intake_report_create(pk_http_req_t *req, void *arg);
 void intake_contact_safety(pk_http_req_t *req, void *arg);
 
-/* The report's one statement, written in groups (intake_server.c). */
+/* At most this many reports in one command (edge/edge_submit.c). */
+#define INTAKE_REPORTS_PER_COMMAND 64
+
+/* The report's one statement (intake_store.c; tests/bench/bench_intake.c
+ * measures PostgreSQL alone on it). */
 extern const char intake_sql_report_submit[];
 
 /* The codes requests are checked against, and the code lists and regions

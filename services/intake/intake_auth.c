@@ -36,17 +36,25 @@ static void s_auth_done(pk_db_txn_t *txn, int status, void *arg)
     c->next(c);
 }
 
-/* Checks "Authorization: Bearer <token>", then continues with `next`. */
-void intake_authenticate(intake_call_t *c, void (*next)(intake_call_t *c))
+bool intake_bearer(intake_call_t *c, char hash[65])
 {
     const char *h = pk_http_header(c->req, "authorization");
     if (!h || strncmp(h, "Bearer ", 7) != 0 || strlen(h + 7) != 64 || strspn(h + 7, "0123456789abcdef") != 64) {
         intake_error(c->req, 401, "unauthorized", "Masuk terlebih dahulu", NULL);
+        return false;
+    }
+    intake_token_hash(h + 7, hash);
+    return true;
+}
+
+/* Checks "Authorization: Bearer <token>", then continues with `next`. */
+void intake_authenticate(intake_call_t *c, void (*next)(intake_call_t *c))
+{
+    char hash[65], idle[16];
+    if (!intake_bearer(c, hash)) {
         intake_call_free(c);
         return;
     }
-    char hash[65], idle[16];
-    intake_token_hash(h + 7, hash);
     snprintf(idle, sizeof idle, "%d", c->in->otp.session_idle_s);
     c->next = next;
     const char *p[] = {hash, idle};

@@ -73,6 +73,10 @@ void intake_token_hash(const char *token, char out[65]);
  * otherwise drops `errors` and returns false. Takes `errors`. */
 bool intake_invalid(intake_call_t *c, json_t *errors, const char *message);
 
+/* The hash of a reporter's token from "Authorization: Bearer <token>";
+ * false when there is none or it is malformed (answered 401; `c` is the
+ * caller's to free). */
+bool intake_bearer(intake_call_t *c, char hash[65]);
 /* Checks "Authorization: Bearer <token>"; on success fills the reporter id
  * and key and continues with `next`; otherwise answers 401 and frees `c`. */
 void intake_authenticate(intake_call_t *c, void (*next)(intake_call_t *c));

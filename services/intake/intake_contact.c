@@ -58,8 +58,17 @@ static void *s_worker(void *state, int i)
                           .staff_max_failures = in->staff_max_failures,
                           .staff_lock_s = in->staff_lock_s,
                           .staff_session_ttl_s = in->staff_session_ttl_s,
-                          .otp = in->otp};
+                          .otp = in->otp,
+                          .reports_per_day = in->reports_per_day};
     return o;
+}
+
+/* The commands answered as idempotent, never stored (rpc.h): a report
+ * (her Idempotency-Key) and a password's claim (it holds a hash). */
+static bool s_idempotent(const Pelukan__V1__CommandRequest *req)
+{
+    return req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_SUBMIT_REPORTS ||
+           req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_CLAIM_PASSWORD;
 }
 
 void intake_command_server(void *state, pk_rpc_server_config_t *cfg)
@@ -71,6 +80,7 @@ void intake_command_server(void *state, pk_rpc_server_config_t *cfg)
      * request's session (ResolveSession) and the desk's lists, which steps
      * waiting on a case's lock then never hold up. */
     cfg->query_workers = in->nowners >= 3 ? 1 : 0;
+    cfg->is_idempotent = s_idempotent;
 }
 
 bool intake_command_is_query(const Pelukan__V1__CommandRequest *req)
@@ -214,6 +224,7 @@ static const struct {
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_SET_SAFETY, intake_safety_command},
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_REQUEST_CODE, intake_code_command},
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_VERIFY_CODE, intake_code_command},
+    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_SUBMIT_REPORTS, intake_submit_command},
 };
 
 int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg)

@@ -87,6 +87,10 @@ int intake_safety_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Co
 /* RequestCode and VerifyCode: a reporter's registration (intake_code.c). */
 int intake_code_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                         Pelukan__V1__CommandReply *reply);
+/* SubmitReports: reporters' reports, those that came together
+ * (intake_submit.c). */
+int intake_submit_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
+                          Pelukan__V1__CommandReply *reply);
 /* ClaimPassword, OpenSession, SetPassword (intake_login.c). */
 int intake_login_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                          Pelukan__V1__CommandReply *reply);

@@ -303,6 +303,31 @@ int intake_store_code_session(PGconn *conn, intake_owner_t *o, const Pelukan__V1
 int intake_store_resolve(PGconn *conn, intake_owner_t *o, const Pelukan__V1__ResolveSession *rs, pk_arena_t **arena,
                          Pelukan__V1__ResolvedSession *out) PK_MUST_CHECK;
 
+/* The reporters whose sessions the tokens' hashes name, while they
+ * hold, each kept alive by her use (at most one write a minute): her id
+ * and her key, wrapped, or found[i] false; pipelined (one round trip)
+ * (intake_store_login.c). */
+int intake_store_reporter_sessions(PGconn *conn, intake_owner_t *o, const char *const *token_hashes, int n,
+                                   char (*ids)[PK_ID_HEX_LEN + 1], uint8_t (*wrapped)[PK_WRAPPED_KEY_BYTES],
+                                   bool *found) PK_MUST_CHECK;
+
+/* A report as its one statement writes it (intake_sql_report_submit). */
+typedef struct {
+    const Pelukan__V1__SubmitReport *report;
+    const char *reporter_id, *case_id, *ticket;
+    const char *topic, *envelope_hex; /* its ReportSubmitted, for the outbox */
+    const uint8_t *safety;            /* her choices sealed with her key */
+    size_t safety_len;                /* 0: none given */
+} intake_report_row_t;
+
+/* Writes the reports, each unless her key was used before (that report's
+ * receipt) or she is over her reports a day (o->reports_per_day; 0: no
+ * limit), pipelined (one round trip); the receipts into out[i], their
+ * strings in `arena`. PK_EDB when any failed (then the caller's
+ * transaction is aborted: none is written). */
+int intake_store_submit_many(PGconn *conn, intake_owner_t *o, const intake_report_row_t *const *rows, int n,
+                             pk_arena_t **arena, Pelukan__V1__ReportReceipt *const *out) PK_MUST_CHECK;
+
 /* A reporter's safety choices, sealed with her key, replace hers
  * (intake_store.c). */
 int intake_store_set_safety(PGconn *conn, intake_owner_t *o, const char *reporter_id,

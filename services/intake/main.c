@@ -7,6 +7,7 @@
 #include "edge/edge_feed.h"
 #include "edge/edge_forward.h"
 #include "edge/edge_session.h"
+#include "edge/edge_submit.h"
 #include "intake.h"
 #include "intake_call.h"
 #include "intake_case.h"
@@ -87,9 +88,6 @@ static const pk_config_def_t s_settings[] = {
      365},
     {"PELUKAN_INTAKE_REPORTS_PER_DAY", PK_CFG_INT, "10",
      "reports one reporter may send per 24 hours (0: no limit, for benchmarks)", NULL, 0, 1000000},
-    {"PELUKAN_INTAKE_WRITERS", PK_CFG_INT, "1",
-     "connections committing reports in groups (group commit); one is fastest on 2 cores (make bench)", NULL, 1,
-     INTAKE_WRITERS_MAX},
     {"PELUKAN_INTAKE_SESSION_CACHE_MS", PK_CFG_INT, "1000",
      "how long the edge holds the case owner's answer on a session, for a companion's position (a logout or an account "
      "change on this edge"
@@ -150,7 +148,6 @@ static const struct {
     const char *name;
     size_t offset;
 } s_int_settings[] = {
-    S_INT("PELUKAN_INTAKE_WRITERS", nwriters),
     S_INT("PELUKAN_INTAKE_OWNER_WORKERS", nowners),
     S_INT("PELUKAN_INTAKE_SESSION_CACHE_MS", session_cache_ms),
     S_INT("PELUKAN_INTAKE_OTP_TTL_S", otp.ttl_s),
@@ -198,20 +195,6 @@ static void s_metrics(intake_t *in, pk_metrics_t *m)
     in->m_rejected = pk_metrics_counter(m, "pelukan_intake_rate_limited_total", NULL, "requests refused by limits");
     in->m_otp_phone_alert = pk_metrics_counter(m, "pelukan_intake_otp_phone_alerts_total", NULL,
                                                "codes asked for a phone over its daily alert ceiling (review N4)");
-}
-
-/* The connections that commit reports in groups, one group each. */
-static void s_writers(intake_t *in, pk_service_t *svc)
-{
-    pk_metric_t *groups = pk_metrics_counter(pk_service_metrics(svc), "pelukan_intake_report_groups_total", NULL,
-                                             "report transactions committed as one group (group commit)");
-    pk_metric_t *grouped = pk_metrics_counter(pk_service_metrics(svc), "pelukan_intake_report_grouped_total", NULL,
-                                              "reports written in those groups");
-    for (int i = 0; i < in->nwriters; i++) {
-        in->writers[i] = pk_db_new(pk_service_loop(svc), pk_service_conninfo(svc), in->log);
-        in->groups[i] = pk_db_group_new(in->writers[i], 256);
-        pk_db_group_count(in->groups[i], groups, grouped);
-    }
 }
 
 /* The web apps and what they are given: the help numbers and the Android
@@ -271,7 +254,6 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->log = pk_service_log(svc);
     in->db = pk_service_db(svc);
     s_read_settings(in, cfg);
-    s_writers(in, svc);
     in->keys = pk_service_keyring(svc);
     in->catalog = intake_catalog_new();
     s_metrics(in, pk_service_metrics(svc));
@@ -296,6 +278,7 @@ static int s_start(pk_service_t *svc, void **state_p)
      * endpoint, as it asks the other services (issue 24, step 2). */
     in->owner = pk_rpc_uv_new(pk_service_loop(svc), pk_config_service_str(cfg, "intake", "RPC"), 0, in->log,
                               pk_service_bus_keys(svc), "intake");
+    in->submit = edge_submit_new(in, pk_service_loop(svc));
     in->purge = intake_purge_new(in, (int)pk_config_int(cfg, "PELUKAN_INTAKE_PURGE_S"));
     rc = s_web(in, svc, cfg);
     if (rc != 0)
@@ -316,11 +299,8 @@ static void s_stop(pk_service_t *svc, void *state)
     intake_t *in = state;
     if (!in)
         return;
-    pk_rpc_uv_close(&in->owner); /* first: calls in flight end (503), the sweep's too */
-    for (int i = 0; i < in->nwriters; i++) {
-        pk_db_group_destroy(&in->groups[i]);
-        pk_db_close(&in->writers[i]);
-    }
+    edge_submit_destroy(&in->submit); /* the reports waiting go, before the owner's client closes */
+    pk_rpc_uv_close(&in->owner);      /* first: calls in flight end (503), the sweep's too */
     intake_notify_destroy(&in->notify);
     intake_purge_destroy(&in->purge);
     intake_throttle_destroy(&in->throttle);

@@ -240,11 +240,13 @@ static s_raw_t s_pg_report_txn(const char *db, char **ids, int nids, double grou
     return res;
 }
 
-/* Reports written and groups committed so far, from intake's metrics. */
+/* Reports created and transactions committed so far by intake's case
+ * owner, which commits the reports that wait together (its metrics; while
+ * reports are sent, nothing else is asked of it). */
 static void s_groups(const pkt_proc_t *intake, long long *groups, long long *reports)
 {
-    *groups = pkt_metric(intake->metrics_port, "pelukan_intake_report_groups_total");
-    *reports = pkt_metric(intake->metrics_port, "pelukan_intake_report_grouped_total");
+    *groups = pkt_metric(intake->metrics_port, "pelukan_rpc_commits_total");
+    *reports = pkt_metric(intake->metrics_port, "pelukan_intake_reports_total");
 }
 
 typedef struct {

@@ -137,6 +137,34 @@ static int s_archive(pkt_env_t *env, const char *as, const Pelukan__V1__ArchiveR
     return st;
 }
 
+/* SubmitReports with one well-formed report (its token names no one: a
+ * refusal must come before any session is looked at). */
+typedef struct {
+    Pelukan__V1__SubmitReports all;
+    Pelukan__V1__SubmitReport one, *items[1];
+    Pelukan__V1__ReportSubmitted codes;
+    uint8_t wrapped[PK_WRAPPED_KEY_BYTES], sealed[64];
+} s_report_cmd_t;
+
+static void s_report_cmd(s_report_cmd_t *r, Pelukan__V1__CommandRequest *req)
+{
+    pelukan__v1__submit_reports__init(&r->all);
+    pelukan__v1__submit_report__init(&r->one);
+    pelukan__v1__report_submitted__init(&r->codes);
+    r->codes.reporter_kind = "victim";
+    r->one.token_hash = "1111111111111111111111111111111111111111111111111111111111111111";
+    r->one.idempotency_key = "forged-1";
+    r->one.case_id = "00112233445566778899aabbccddeeff";
+    r->one.wrapped_key = (ProtobufCBinaryData){sizeof r->wrapped, r->wrapped};
+    r->one.personal_sealed = (ProtobufCBinaryData){sizeof r->sealed, r->sealed};
+    r->one.codes = &r->codes;
+    r->items[0] = &r->one;
+    r->all.n_reports = 1;
+    r->all.reports = r->items;
+    req->command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SUBMIT_REPORTS;
+    req->submit_reports = &r->all;
+}
+
 Test(trust, every_bus_endpoint_admits_only_its_allowed_peers, .timeout = 300)
 {
     free(pkt_db_create("t_trust"));
@@ -392,6 +420,15 @@ Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .ti
     cr_assert_str_eq(reply->error_code, "not_for_this_peer");
     cr_assert_null(reply->code_verified);
     pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    /* ... nor submit a report. */
+    s_report_cmd_t report;
+    pk_rpc_request_init(&req, id, 3000, 2);
+    req.actor = &forged;
+    s_report_cmd(&report, &req);
+    cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+    cr_assert_str_eq(reply->error_code, "not_for_this_peer");
+    cr_assert_null(reply->report_receipts);
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
     char *state = pkt_sql_value(T.db, "SELECT string_agg(state, ',') FROM intake.cases");
     cr_assert_str_eq(state, "submitted", "nothing changed: %s", state);
     free(state);
@@ -514,6 +551,19 @@ Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .ti
     cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
     cr_assert_str_eq(reply->error_code, "forbidden");
     pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    /* A report is the edge's SYSTEM actor "reports"'s to submit, not a
+     * staff member's. */
+    s_report_cmd_t forged_report;
+    pk_rpc_request_init(&req, id, 3000, 2);
+    req.actor = &forged;
+    s_report_cmd(&forged_report, &req);
+    cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+    cr_assert_str_eq(reply->error_code, "forbidden");
+    cr_assert_null(reply->report_receipts);
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    char *cases = pkt_sql_value(T.db, "SELECT count(*) FROM intake.cases WHERE id = '00112233445566778899aabbccddeeff'");
+    cr_assert_str_eq(cases, "0", "no report was written");
+    free(cases);
     char *codes = pkt_sql_value(T.db, "SELECT count(*) FROM intake.otp_request");
     cr_assert_str_eq(codes, "1", "only the reporter's own request was kept: %s", codes);
     free(codes);

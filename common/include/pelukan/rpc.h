@@ -112,6 +112,11 @@ typedef struct {
      * any transaction and nothing is deduplicated (running it twice is
      * harmless). May be NULL. */
     bool (*is_query)(const Pelukan__V1__CommandRequest *req);
+    /* True for a command its handler answers so that running it again
+     * does no harm (PK_RPC_IDEMPOTENT: a key of its own, say): its reply
+     * is never stored, and none is looked for, which spares a round trip.
+     * May be NULL. */
+    bool (*is_idempotent)(const Pelukan__V1__CommandRequest *req);
     /* Worker threads, each with its own database connection (0: one). */
     int workers;
     /* Each worker's handler argument (handlers keep per-thread state there:

@@ -14,9 +14,6 @@
 #include "pelukan/error.h"
 #include "pelukan/util.h"
 
-#define S_TIMEOUT_MS 1000
-#define S_RETRIES    2
-
 static const ProtobufCMessageDescriptor *s_message_of(const ProtobufCMessageDescriptor *d, const char *field)
 {
     const ProtobufCFieldDescriptor *f = field ? protobuf_c_message_descriptor_get_field_by_name(d, field) : NULL;
@@ -35,7 +32,7 @@ static pk_rpc_uv_t *s_rpc(const intake_call_t *c, intake_to_t to)
 
 void intake_forward_call(intake_call_t *c, intake_to_t to, Pelukan__V1__CommandRequest *req, pk_rpc_uv_done_fn done)
 {
-    pk_rpc_uv_call(s_rpc(c, to), req, S_TIMEOUT_MS, S_RETRIES, done, c);
+    pk_rpc_uv_call(s_rpc(c, to), req, INTAKE_OWNER_TIMEOUT_MS, INTAKE_OWNER_RETRIES, done, c);
 }
 
 static void s_answer(intake_call_t *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply,

@@ -57,6 +57,11 @@ typedef struct intake_forward {
 
 /* Sends `req` to the row's service with the rows' timeout and retries (a
  * route that builds its command in code of its own). */
+/* How long the edge waits for another service's (or its owner's)
+ * answer, and how often it asks again. */
+#define INTAKE_OWNER_TIMEOUT_MS 1000
+#define INTAKE_OWNER_RETRIES    2
+
 void intake_forward_call(struct intake_call *c, intake_to_t to, Pelukan__V1__CommandRequest *req,
                          pk_rpc_uv_done_fn done);
 /* Answers a command's reply as row `f` would (its reply, list, shape,

@@ -81,7 +81,7 @@ static void s_check(intake_call_t *c, int rc, const Pelukan__V1__CommandReply *r
     const Pelukan__V1__PasswordClaim *claim =
         reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_PASSWORD_CLAIM ? reply->password_claim : NULL;
     if (!claim) {
-        intake_error(c->req, 503, "intake_unavailable", "Layanan sedang tidak tersedia, coba lagi", NULL);
+        intake_error(c->req, 503, "unavailable", "Layanan sedang tidak tersedia, coba lagi", NULL);
         intake_call_free(c);
         return;
     }
