@@ -5,6 +5,7 @@
 #include <czmq.h>
 #include <jansson.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "../../services/intake/intake_case.h"
 #include "../support/pkt_intake.h"
+#include "pelukan/crypto.h"
 #include "pelukan/rpc.h"
 #include "pelukan/util.h"
 
@@ -970,4 +972,75 @@ Test(intake, the_play_store_release_checks_hold_and_the_asset_links_name_the_key
     s_stop();
     unlink(ks);
     free(ks);
+}
+
+/* Reports that came together travel as one command (edge/edge_submit.c),
+ * written in one transaction: the owner answers each in its order,
+ * whatever the others' fate. Sent here as the edge (its bus keys): a new
+ * report, one whose session does not hold, and the first one's key again. */
+Test(intake, reports_sent_together_are_answered_each_in_order)
+{
+    s_start("t_intake_together", NULL);
+    char *token = pkt_intake_register(&T, "081355556666");
+    uint8_t d[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(d, (const uint8_t *)token, strlen(token));
+    char hash[65], ids[3][PK_ID_HEX_LEN + 1];
+    pk_hex(d, sizeof d, hash);
+    Pelukan__V1__ReportSubmitted codes = PELUKAN__V1__REPORT_SUBMITTED__INIT;
+    char *forms[] = {"fisik"};
+    codes.reporter_kind = "victim";
+    codes.n_violence_forms = 1;
+    codes.violence_forms = forms;
+    uint8_t wrapped[PK_WRAPPED_KEY_BYTES], sealed[64];
+    randombytes_buf(wrapped, sizeof wrapped);
+    randombytes_buf(sealed, sizeof sealed);
+    const char *tokens[] = {hash, "2222222222222222222222222222222222222222222222222222222222222222", hash};
+    const char *keys_[] = {"together-1", "together-2", "together-1"};
+    Pelukan__V1__SubmitReport one[3], *items[3];
+    for (int i = 0; i < 3; i++) {
+        pk_id_new(ids[i]);
+        pelukan__v1__submit_report__init(&one[i]);
+        one[i].token_hash = (char *)tokens[i];
+        one[i].idempotency_key = (char *)keys_[i];
+        one[i].case_id = ids[i];
+        one[i].correlation_id = "together";
+        one[i].wrapped_key = (ProtobufCBinaryData){sizeof wrapped, wrapped};
+        one[i].personal_sealed = (ProtobufCBinaryData){sizeof sealed, sealed};
+        one[i].codes = &codes;
+        items[i] = &one[i];
+    }
+    Pelukan__V1__SubmitReports all = PELUKAN__V1__SUBMIT_REPORTS__INIT;
+    all.n_reports = 3;
+    all.reports = items;
+    Pelukan__V1__Actor edge = PELUKAN__V1__ACTOR__INIT;
+    edge.kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
+    edge.id = "reports";
+    Pelukan__V1__CommandRequest req = PELUKAN__V1__COMMAND_REQUEST__INIT;
+    uint8_t id[16];
+    pk_rpc_request_init(&req, id, 10000, 2);
+    req.actor = &edge;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SUBMIT_REPORTS;
+    req.submit_reports = &all;
+    pk_bus_keys_t *keys = pkt_bus_keys(T.env, "intake");
+    pk_rpc_client_t *rpc = pk_rpc_client_new(pkt_env_get(T.env, "PELUKAN_INTAKE_RPC"), 0, keys, "intake");
+    Pelukan__V1__CommandReply *reply = NULL;
+    cr_assert_eq(pk_rpc_call(rpc, &req, 10000, 2, &reply), 0);
+    cr_assert_eq(reply->status, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK, "%s", reply->error_code);
+    const Pelukan__V1__ReportReceipts *r = reply->report_receipts;
+    cr_assert_not_null(r);
+    cr_assert_eq(r->n_receipts, 3);
+    cr_assert_eq(r->receipts[0]->outcome, PELUKAN__V1__REPORT_RECEIPT__OUTCOME__OUTCOME_CREATED);
+    cr_assert_str_eq(r->receipts[0]->case_id, ids[0]);
+    cr_assert_str_eq(r->receipts[0]->state, "submitted");
+    cr_assert_eq(r->receipts[1]->outcome, PELUKAN__V1__REPORT_RECEIPT__OUTCOME__OUTCOME_NO_SESSION);
+    cr_assert_eq(r->receipts[2]->outcome, PELUKAN__V1__REPORT_RECEIPT__OUTCOME__OUTCOME_REPLAYED);
+    cr_assert_str_eq(r->receipts[2]->case_id, ids[0], "her key's first report");
+    cr_assert_str_eq(r->receipts[2]->ticket, r->receipts[0]->ticket);
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    cr_assert_eq(s_count("SELECT count(*) FROM intake.cases"), 1);
+    cr_assert_eq(s_count("SELECT count(*) FROM intake.outbox WHERE topic = 'intake.report_submitted'"), 1);
+    pk_rpc_client_destroy(&rpc);
+    pk_bus_keys_destroy(&keys);
+    free(token);
+    s_stop();
 }
