@@ -28,6 +28,12 @@ static bool s_key_ok(const char *key)
     return n >= 1 && n <= 128 && strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-") == n;
 }
 
+static bool s_code_ok(const char *code)
+{
+    size_t n = strlen(code);
+    return n >= 1 && n <= 64 && strspn(code, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
 /* Her safety choices, sealed by the edge with the case's key, sealed
  * again with hers (`out`, *len 0 when there are none); false when they do
  * not open. */
@@ -122,6 +128,9 @@ static const char *s_wrong(const Pelukan__V1__SubmitReports *all)
         if (!pk_id_ok(s->case_id) || s->wrapped_key.len != PK_WRAPPED_KEY_BYTES ||
             s->personal_sealed.len <= PK_SEAL_OVERHEAD || !s->codes)
             return "wrapped_key";
+        for (size_t f = 0; f < s->codes->n_violence_forms; f++) /* they become a text[] literal */
+            if (!s_code_ok(s->codes->violence_forms[f]))
+                return "violence_forms";
     }
     return NULL;
 }
