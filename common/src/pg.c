@@ -131,7 +131,7 @@ PGresult *pk_pg_exec_prepared(pk_pg_stmts_t *stmts, PGconn *conn, const pk_log_t
 }
 
 int pk_pg_exec_many(pk_pg_stmts_t *stmts, PGconn *conn, const pk_log_t *log, const char *sql, int nparams,
-                    const char *const *const *params, int n, PGresult **results)
+                    const char *const *params, int n, PGresult **results)
 {
     char buf[24];
     const char *name = s_prepared(stmts, conn, log, sql, nparams, buf);
@@ -139,8 +139,8 @@ int pk_pg_exec_many(pk_pg_stmts_t *stmts, PGconn *conn, const pk_log_t *log, con
         return PK_EDB;
     bool sent = true;
     for (int i = 0; i < n && sent; i++)
-        sent = (*name ? PQsendQueryPrepared(conn, name, nparams, params[i], NULL, NULL, 0)
-                      : PQsendQueryParams(conn, sql, nparams, NULL, params[i], NULL, NULL, 0)) == 1;
+        sent = (*name ? PQsendQueryPrepared(conn, name, nparams, params + (size_t)i * nparams, NULL, NULL, 0)
+                      : PQsendQueryParams(conn, sql, nparams, NULL, params + (size_t)i * nparams, NULL, NULL, 0)) == 1;
     sent = sent && PQpipelineSync(conn) == 1;
     int failed = sent ? 0 : n, got = 0;
     for (int i = 0; sent && i < n; i++) {

@@ -158,3 +158,10 @@ bool intake_ticket_ok(const char *t)
             return false;
     return true;
 }
+
+bool intake_idempotency_key_ok(const char *key)
+{
+    size_t len = key ? strlen(key) : 0;
+    return len > 0 && len <= 128 &&
+           strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") == len;
+}

@@ -105,4 +105,9 @@ bool intake_safe_now(const char *safe_hours, int minutes_now);
 void intake_ticket_from(const uint8_t raw[8], char out[16]);
 bool intake_ticket_ok(const char *t);
 
+/* An Idempotency-Key: a plain token of 1-128 letters, digits, . _ : -
+ * (review L1: nothing odd reaches SQL or the log). The edge checks a
+ * request's, the owner a report's again. */
+bool intake_idempotency_key_ok(const char *key);
+
 #endif

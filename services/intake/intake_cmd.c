@@ -95,9 +95,9 @@ bool intake_cmd_failed(intake_call_t *c, const char *service, int rc, const Pelu
                         pk_http_method(c->req), pk_http_path(c->req));
         /* The case owner is intake itself: to its clients, plainly
          * "unavailable", as when the database is (the error table). */
+        bool own = strcmp(service, "intake") == 0;
         char code[48];
-        snprintf(code, sizeof code, "%s%sunavailable", strcmp(service, "intake") == 0 ? "" : service,
-                 strcmp(service, "intake") == 0 ? "" : "_");
+        snprintf(code, sizeof code, "%s%sunavailable", own ? "" : service, own ? "" : "_");
         pk_http_add_header(c->req, "Retry-After", "2"); /* every 503 says when to try again (openapi.yaml) */
         intake_error(c->req, 503, code, "Layanan sedang tidak tersedia, coba lagi", NULL);
         intake_call_free(c);

@@ -268,13 +268,14 @@ int intake_store_brief(PGconn *conn, intake_owner_t *o, const char *case_id, con
         return PK_ENOENT;
     }
     memset(out, 0, sizeof *out);
-    snprintf(out->case_id, sizeof out->case_id, "%s", PQgetvalue(r, 0, 0));
-    snprintf(out->reporter_id, sizeof out->reporter_id, "%s", PQgetvalue(r, 0, 3));
-    out->case_key_known = pk_pg_bytea_get(r, 0, 1, out->case_key, sizeof out->case_key) == PK_WRAPPED_KEY_BYTES;
-    out->reporter_key_known =
-        pk_pg_bytea_get(r, 0, 4, out->reporter_key, sizeof out->reporter_key) == PK_WRAPPED_KEY_BYTES;
-    out->personal = intake_store_blob(arena, r, 2, &out->personal_len);
-    out->safety = intake_store_blob(arena, r, 5, &out->safety_len);
+    snprintf(out->case_id, sizeof out->case_id, "%s", PQgetvalue(r, 0, PQfnumber(r, "_id")));
+    snprintf(out->reporter_id, sizeof out->reporter_id, "%s", PQgetvalue(r, 0, PQfnumber(r, "_reporter_id")));
+    out->case_key_known =
+        pk_pg_bytea_get(r, 0, PQfnumber(r, "_case_key"), out->case_key, sizeof out->case_key) == PK_WRAPPED_KEY_BYTES;
+    out->reporter_key_known = pk_pg_bytea_get(r, 0, PQfnumber(r, "_reporter_key"), out->reporter_key,
+                                              sizeof out->reporter_key) == PK_WRAPPED_KEY_BYTES;
+    out->personal = intake_store_blob(arena, r, PQfnumber(r, "_personal"), &out->personal_len);
+    out->safety = intake_store_blob(arena, r, PQfnumber(r, "_safety"), &out->safety_len);
     pelukan__v1__brief__init(&out->plain);
     bool read = pk_pbrow_read(&out->plain.base, r, 0, NULL, arena, NULL, 0);
     PQclear(r);
@@ -568,19 +569,6 @@ static const char s_feed_read[] =
                 " FROM case_event e JOIN cases x ON x.id = e.case_id"
                 " WHERE e.feed_seq > $1::bigint ORDER BY e.feed_seq LIMIT $2::int";
 
-char **intake_store_codes(pk_arena_t **arena, const PGresult *r, int i, int col, size_t *n)
-{
-    char *text = intake_store_text(arena, r, i, col);
-    size_t cap = 1;
-    for (const char *c = text; *c; c++)
-        cap += *c == ',';
-    char **out = pk_arena_alloc(arena, cap * sizeof *out);
-    *n = 0;
-    for (char *save = NULL, *code = strtok_r(text, ",", &save); code; code = strtok_r(NULL, ",", &save))
-        out[(*n)++] = code;
-    return out;
-}
-
 int intake_store_feed(PGconn *conn, intake_owner_t *o, long long after, int limit, pk_arena_t **arena,
                       Pelukan__V1__Feed *out)
 {
@@ -722,27 +710,19 @@ static void s_receipt(const PGresult *r, pk_arena_t **arena, Pelukan__V1__Report
 int intake_store_submit_many(PGconn *conn, intake_owner_t *o, const intake_report_row_t *const *rows, int n,
                              pk_arena_t **arena, Pelukan__V1__ReportReceipt *const *out)
 {
-    const char *(*p)[24] = pk_malloc((size_t)n * sizeof *p);
-    const char *const **sets = pk_malloc((size_t)n * sizeof *sets);
-    char *(*hex)[3] = pk_malloc((size_t)n * sizeof *hex);
+    const char **p = pk_malloc((size_t)n * 24 * sizeof *p);
+    char **hex = pk_malloc((size_t)n * 3 * sizeof *hex);
     PGresult **r = pk_malloc((size_t)n * sizeof *r);
-    for (int i = 0; i < n; i++) {
-        s_submit_params(o, rows[i], arena, p[i], hex[i]);
-        sets[i] = p[i];
+    for (int i = 0; i < n; i++)
+        s_submit_params(o, rows[i], arena, p + (size_t)i * 24, hex + (size_t)i * 3);
+    int rc = pk_pg_exec_many(&o->stmts, conn, o->log, intake_sql_report_submit, 24, p, n, r);
+    for (int i = 0; rc == 0 && i < n; i++) {
+        s_receipt(r[i], arena, out[i]);
+        PQclear(r[i]);
     }
-    int rc = n == 1 ? ((r[0] = intake_store_exec(conn, o, intake_sql_report_submit, 24, p[0])) ? 0 : PK_EDB)
-                    : pk_pg_exec_many(&o->stmts, conn, o->log, intake_sql_report_submit, 24, sets, n, r);
-    for (int i = 0; i < n; i++) {
-        if (rc == 0) {
-            s_receipt(r[i], arena, out[i]);
-            PQclear(r[i]);
-        }
-        free(hex[i][0]);
-        free(hex[i][1]);
-        free(hex[i][2]);
-    }
+    for (int i = 0; i < 3 * n; i++)
+        free(hex[i]);
     free(p);
-    free(sets);
     free(hex);
     free(r);
     return rc;

@@ -24,10 +24,8 @@
 PGresult *intake_store_exec(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p);
 int intake_store_run(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p) PK_MUST_CHECK;
 char *intake_store_text(pk_arena_t **arena, const PGresult *r, int i, int col);
-/* A bytea column of row 0 in the arena (NULL and 0 when NULL); a column of
- * comma-separated codes of row `i` as a list in the arena. */
+/* A bytea column of row 0 in the arena (NULL and 0 when NULL). */
 uint8_t *intake_store_blob(pk_arena_t **arena, const PGresult *r, int col, size_t *len);
-char **intake_store_codes(pk_arena_t **arena, const PGresult *r, int i, int col, size_t *n);
 /* The one row of `r` (NULL: the statement failed) into `msg` by its
  * columns' names (pelukan/pbrow.h), strings in the arena; `r` cleared.
  * 0, PK_ENOENT (no row) or PK_EDB. */
@@ -303,13 +301,18 @@ int intake_store_code_session(PGconn *conn, intake_owner_t *o, const Pelukan__V1
 int intake_store_resolve(PGconn *conn, intake_owner_t *o, const Pelukan__V1__ResolveSession *rs, pk_arena_t **arena,
                          Pelukan__V1__ResolvedSession *out) PK_MUST_CHECK;
 
-/* The reporters whose sessions the tokens' hashes name, while they
- * hold, each kept alive by her use (at most one write a minute): her id
- * and her key, wrapped, or found[i] false; pipelined (one round trip)
+/* The reporter whose session each report's token hash names, while it
+ * holds, kept alive by her use (at most one write a minute): her id and
+ * her key, wrapped, or `found` false; pipelined (one round trip)
  * (intake_store_login.c). */
-int intake_store_reporter_sessions(PGconn *conn, intake_owner_t *o, const char *const *token_hashes, int n,
-                                   char (*ids)[PK_ID_HEX_LEN + 1], uint8_t (*wrapped)[PK_WRAPPED_KEY_BYTES],
-                                   bool *found) PK_MUST_CHECK;
+typedef struct {
+    bool found; /* her session holds */
+    char id[PK_ID_HEX_LEN + 1];
+    uint8_t wrapped[PK_WRAPPED_KEY_BYTES];
+} intake_reporter_key_t;
+
+int intake_store_reporter_sessions(PGconn *conn, intake_owner_t *o, Pelukan__V1__SubmitReport *const *reports, int n,
+                                   intake_reporter_key_t *out) PK_MUST_CHECK;
 
 /* A report as its one statement writes it (intake_sql_report_submit). */
 typedef struct {

@@ -324,35 +324,26 @@ static const char s_reporter_session[] =
     " SELECT s.reporter_id, r.wrapped_key FROM session s JOIN reporter r ON r.id = s.reporter_id"
     " WHERE s.token_hash = $1 AND s.expires_at > now() AND s.idle_until > now()";
 
-static bool s_reporter_row(const PGresult *r, char id[PK_ID_HEX_LEN + 1], uint8_t wrapped[PK_WRAPPED_KEY_BYTES])
-{
-    if (PQntuples(r) != 1 || pk_pg_bytea_get(r, 0, 1, wrapped, PK_WRAPPED_KEY_BYTES) != PK_WRAPPED_KEY_BYTES)
-        return false;
-    snprintf(id, PK_ID_HEX_LEN + 1, "%s", PQgetvalue(r, 0, 0));
-    return true;
-}
-
-int intake_store_reporter_sessions(PGconn *conn, intake_owner_t *o, const char *const *token_hashes, int n,
-                                   char (*ids)[PK_ID_HEX_LEN + 1], uint8_t (*wrapped)[PK_WRAPPED_KEY_BYTES],
-                                   bool *found)
+int intake_store_reporter_sessions(PGconn *conn, intake_owner_t *o, Pelukan__V1__SubmitReport *const *reports, int n,
+                                   intake_reporter_key_t *out)
 {
     char idle[16];
     snprintf(idle, sizeof idle, "%d", o->otp.session_idle_s);
-    const char *(*p)[2] = pk_malloc((size_t)n * sizeof *p);
-    const char *const **sets = pk_malloc((size_t)n * sizeof *sets);
+    const char **p = pk_malloc((size_t)n * 2 * sizeof *p);
     PGresult **r = pk_malloc((size_t)n * sizeof *r);
     for (int i = 0; i < n; i++) {
-        p[i][0] = token_hashes[i];
-        p[i][1] = idle;
-        sets[i] = p[i];
+        p[2 * i] = reports[i]->token_hash;
+        p[2 * i + 1] = idle;
     }
-    int rc = pk_pg_exec_many(&o->stmts, conn, o->log, s_reporter_session, 2, sets, n, r);
+    int rc = pk_pg_exec_many(&o->stmts, conn, o->log, s_reporter_session, 2, p, n, r);
     for (int i = 0; rc == 0 && i < n; i++) {
-        found[i] = s_reporter_row(r[i], ids[i], wrapped[i]);
+        out[i].found = PQntuples(r[i]) == 1 &&
+                       pk_pg_bytea_get(r[i], 0, 1, out[i].wrapped, PK_WRAPPED_KEY_BYTES) == PK_WRAPPED_KEY_BYTES;
+        if (out[i].found)
+            snprintf(out[i].id, sizeof out[i].id, "%s", PQgetvalue(r[i], 0, 0));
         PQclear(r[i]);
     }
     free(p);
-    free(sets);
     free(r);
     return rc;
 }

@@ -22,12 +22,6 @@
 
 #define S_OUTCOME(name) PELUKAN__V1__REPORT_RECEIPT__OUTCOME__OUTCOME_##name
 
-static bool s_key_ok(const char *key)
-{
-    size_t n = strlen(key);
-    return n >= 1 && n <= 128 && strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-") == n;
-}
-
 static bool s_code_ok(const char *code)
 {
     size_t n = strlen(code);
@@ -78,8 +72,7 @@ static void s_ticket(char out[16])
 
 /* One report on its way to the store: what the owner adds to it. */
 typedef struct {
-    char reporter_id[PK_ID_HEX_LEN + 1];
-    uint8_t wrapped[PK_WRAPPED_KEY_BYTES]; /* her key */
+    const intake_reporter_key_t *her; /* her id and key, from her session */
     uint8_t safety[512];
     char topic[128], ticket[16];
     char *env_hex;
@@ -92,19 +85,19 @@ typedef struct {
 static bool s_row(const intake_owner_t *o, const Pelukan__V1__SubmitReport *s, s_report_t *r)
 {
     r->row = (intake_report_row_t){.report = s,
-                                   .reporter_id = r->reporter_id,
+                                   .reporter_id = r->her->id,
                                    .case_id = s->case_id,
                                    .safety = r->safety,
                                    .topic = r->topic,
                                    .ticket = r->ticket};
-    if (!s_safety(o, s, s->case_id, r->reporter_id, r->wrapped, r->safety, &r->row.safety_len))
+    if (!s_safety(o, s, s->case_id, r->her->id, r->her->wrapped, r->safety, &r->row.safety_len))
         return false;
     Pelukan__V1__Envelope env;
     uint8_t eid[16];
     Pelukan__V1__Actor actor = PELUKAN__V1__ACTOR__INIT;
     pk_envelope_init(&env, eid, "intake", s->case_id, s->correlation_id);
     actor.kind = PELUKAN__V1__ACTOR__KIND__KIND_REPORTER;
-    actor.id = r->reporter_id;
+    actor.id = (char *)r->her->id;
     env.actor = &actor;
     env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_REPORT_SUBMITTED;
     env.report_submitted = s->codes;
@@ -123,7 +116,7 @@ static const char *s_wrong(const Pelukan__V1__SubmitReports *all)
         const Pelukan__V1__SubmitReport *s = all->reports[i];
         if (strlen(s->token_hash) != 64 || strspn(s->token_hash, "0123456789abcdef") != 64)
             return "token_hash";
-        if (!s_key_ok(s->idempotency_key))
+        if (!intake_idempotency_key_ok(s->idempotency_key))
             return "idempotency_key";
         if (!pk_id_ok(s->case_id) || s->wrapped_key.len != PK_WRAPPED_KEY_BYTES ||
             s->personal_sealed.len <= PK_SEAL_OVERHEAD || !s->codes)
@@ -153,14 +146,15 @@ static Pelukan__V1__ReportReceipts *s_receipts(intake_owner_t *o, size_t n, Pelu
 /* The reports whose sessions hold, their rows made, written together;
  * PK_EINVAL when one's safety choices do not open (nothing written). */
 static int s_write(PGconn *conn, intake_owner_t *o, const Pelukan__V1__SubmitReports *all, s_report_t *r,
-                   const bool *found, Pelukan__V1__ReportReceipt **receipts)
+                   const intake_reporter_key_t *keys, Pelukan__V1__ReportReceipt **receipts)
 {
     size_t n = all->n_reports, q = 0;
     const intake_report_row_t **rows = pk_malloc(n * sizeof *rows);
     Pelukan__V1__ReportReceipt **outs = pk_malloc(n * sizeof *outs);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        if (!found[i]) {
+        r[i].her = &keys[i];
+        if (!keys[i].found) {
             receipts[i]->outcome = S_OUTCOME(NO_SESSION);
         } else if (!s_row(o, all->reports[i], &r[i])) {
             rc = PK_EINVAL;
@@ -188,29 +182,16 @@ int intake_submit_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Co
     size_t n = all->n_reports;
     Pelukan__V1__ReportReceipts *receipts = s_receipts(o, n, reply);
     s_report_t *r = pk_calloc(n, sizeof *r);
-    const char **tokens = pk_malloc(n * sizeof *tokens);
-    char(*ids)[PK_ID_HEX_LEN + 1] = pk_malloc(n * sizeof *ids);
-    uint8_t(*keys)[PK_WRAPPED_KEY_BYTES] = pk_malloc(n * sizeof *keys);
-    bool *found = pk_malloc(n * sizeof *found);
-    for (size_t i = 0; i < n; i++)
-        tokens[i] = all->reports[i]->token_hash;
-    int rc = intake_store_reporter_sessions(conn, o, tokens, (int)n, ids, keys, found);
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        if (found[i]) {
-            memcpy(r[i].reporter_id, ids[i], sizeof ids[i]);
-            memcpy(r[i].wrapped, keys[i], sizeof keys[i]);
-        }
+    intake_reporter_key_t *keys = pk_calloc(n, sizeof *keys);
+    int rc = intake_store_reporter_sessions(conn, o, all->reports, (int)n, keys);
     if (rc == 0)
-        rc = s_write(conn, o, all, r, found, receipts->receipts);
+        rc = s_write(conn, o, all, r, keys, receipts->receipts);
     for (size_t i = 0; i < n; i++) {
         free(r[i].env_hex);
         sodium_memzero(r[i].safety, sizeof r[i].safety);
     }
     free(r);
-    free(tokens);
-    free(ids);
     free(keys);
-    free(found);
     if (rc == PK_EINVAL)
         return PK_RPC_INVALID(reply, "safety_sealed");
     return rc == 0 ? PK_RPC_IDEMPOTENT : PK_EDB;

@@ -54,13 +54,14 @@ typedef struct {
 PGresult *pk_pg_exec_prepared(pk_pg_stmts_t *stmts, PGconn *conn, const pk_log_t *log, const char *sql, int nparams,
                               const char *const *params);
 
-/* `sql` (prepared as by pk_pg_exec_prepared) once for each of the `n`
- * parameter sets of `params`, pipelined: one round trip for all. 0 and
+/* `sql` (prepared as by pk_pg_exec_prepared) once for each of `n`
+ * parameter sets, `nparams` each, one after another in `params` (n *
+ * nparams), pipelined: one round trip for all. 0 and
  * each statement's result in results[i] (the caller clears them), or
  * PK_EDB when any failed (logged; none kept, and an open transaction is
  * left aborted). */
 int pk_pg_exec_many(pk_pg_stmts_t *stmts, PGconn *conn, const pk_log_t *log, const char *sql, int nparams,
-                    const char *const *const *params, int n, PGresult **results) PK_MUST_CHECK;
+                    const char *const *params, int n, PGresult **results) PK_MUST_CHECK;
 
 /* A text[] parameter ("{"a","b"}") of `n` plain codes (no quotes or
  * backslashes: check them first). Caller owns return value. */

@@ -111,13 +111,6 @@ json_t *intake_body(pk_http_req_t *req)
     return root;
 }
 
-bool intake_idempotency_key_ok(const char *key)
-{
-    size_t len = key ? strlen(key) : 0;
-    return len > 0 && len <= 128 &&
-           strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") == len;
-}
-
 void intake_only_fields(const json_t *body, const char *const *allowed, json_t *errors)
 {
     const char *key;

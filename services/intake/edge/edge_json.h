@@ -23,10 +23,6 @@ json_t *intake_body(pk_http_req_t *req);
 
 /* ---- a body's fields, checked by routes with code of their own (rows use pbjson.h) ---- */
 
-/* An Idempotency-Key: a plain token of 1-128 letters, digits, . _ : -
- * (review L1: nothing odd reaches SQL or the log). */
-bool intake_idempotency_key_ok(const char *key);
-
 /* Each member of `body` other than `allowed` (NULL-ended) into `errors` as
  * "tidak dikenal". */
 void intake_only_fields(const json_t *body, const char *const *allowed, json_t *errors);
