@@ -22,6 +22,10 @@
  * a command waiting on a lock then never holds up. A repeat of a command still being run is dropped: the caller
  * repeats it again and gets the stored reply. */
 
+/* How a job runs: in the worker's transaction (a command), or outside
+ * any: a query, or a command that commits itself (cfg.commits_itself). */
+typedef enum { S_IN_TRANSACTION, S_QUERY, S_ALONE } s_lane_t;
+
 /* One request, from the front to a worker and back. */
 typedef struct s_job {
     zframe_t *identity;
@@ -29,7 +33,7 @@ typedef struct s_job {
     Pelukan__V1__Actor *sent, bound; /* the actor as sent, and as the policy binds it (rpc.h) */
     char peer[32];
     char id_hex[33];
-    bool query;
+    s_lane_t lane;
     bool idempotent; /* cfg.is_idempotent: no stored reply to look for */
     bool done;       /* answered by the handler (counted once its transaction commits) */
     uint8_t *answer; /* the reply's bytes; NULL: none (the caller repeats the command) */
@@ -134,15 +138,34 @@ static int s_failed(s_worker_t *w, s_job_t *j, Pelukan__V1__CommandReply *reply,
     return 0;
 }
 
-/* A query changes nothing: no transaction, nothing to deduplicate. 0 or
- * PK_EDB. */
-static int s_query(s_worker_t *w, s_job_t *j)
+/* A command nobody waits for any more is answered so and not run (true). */
+static bool s_late(pk_rpc_server_t *self, s_job_t *j)
 {
+    if (!j->req->deadline_us || pk_now_us() <= j->req->deadline_us)
+        return false;
+    pk_metric_add(self->m_late, 1);
+    s_answer_status(j, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_DEADLINE_EXCEEDED, "deadline_exceeded");
+    return true;
+}
+
+/* A job outside any transaction: a query (it changes nothing), or a
+ * command that commits itself; nothing is deduplicated. 0 or PK_EDB. */
+static int s_outside(s_worker_t *w, s_job_t *j)
+{
+    pk_rpc_server_t *self = w->server;
+    bool alone = j->lane == S_ALONE;
+    if (alone && s_late(self, j))
+        return 0;
     Pelukan__V1__CommandReply reply = PELUKAN__V1__COMMAND_REPLY__INIT;
-    int rc = w->server->cfg.handler(w->conn, j->req, &reply, w->arg);
-    if (rc != 0 && rc != PK_RPC_READ_ONLY)
+    int rc = self->cfg.handler(w->conn, j->req, &reply, w->arg);
+    if (rc != 0 && rc != PK_RPC_READ_ONLY && !(alone && rc == PK_RPC_IDEMPOTENT))
         return s_failed(w, j, &reply, rc);
     s_answer_handled(w, j, &reply);
+    if (alone && rc == PK_RPC_IDEMPOTENT) {
+        pk_metric_add(self->m_commits, 1);
+        if (self->cfg.relay)
+            pk_relay_kick(self->cfg.relay);
+    }
     return 0;
 }
 
@@ -182,12 +205,8 @@ static int s_command(s_worker_t *w, s_job_t *j)
     int stored = j->idempotent ? 0 : s_stored(w, j, id_param);
     if (stored != 0)
         return stored > 0 ? 0 : PK_EDB;
-    if (j->req->deadline_us && pk_now_us() > j->req->deadline_us) {
-        /* Nobody waits for the answer: do nothing, store nothing. */
-        pk_metric_add(self->m_late, 1);
-        s_answer_status(j, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_DEADLINE_EXCEEDED, "deadline_exceeded");
-        return 0;
-    }
+    if (s_late(self, j))
+        return 0; /* do nothing, store nothing */
     Pelukan__V1__CommandReply reply = PELUKAN__V1__COMMAND_REPLY__INIT;
     int rc = self->cfg.handler(w->conn, j->req, &reply, w->arg);
     if (rc != 0 && rc != PK_RPC_READ_ONLY && rc != PK_RPC_IDEMPOTENT)
@@ -219,14 +238,14 @@ static int s_transaction(s_worker_t *w, s_job_t *jobs)
     const pk_log_t *log = w->server->cfg.log;
     int n = 0;
     for (s_job_t *j = jobs; j; j = j->next)
-        n += !j->query;
+        n += j->lane == S_IN_TRANSACTION;
     if (n == 0)
         return 0;
     bool savepoints = n > 1, keep = false;
     if (pk_pg_run(w->conn, log, "BEGIN", 0, NULL) != 0)
         return PK_EDB;
     for (s_job_t *j = jobs; j; j = j->next) {
-        if (j->query)
+        if (j->lane != S_IN_TRANSACTION)
             continue;
         if (savepoints && pk_pg_run(w->conn, log, "SAVEPOINT command", 0, NULL) != 0)
             return PK_EDB;
@@ -248,10 +267,10 @@ static int s_transaction(s_worker_t *w, s_job_t *jobs)
     return 0;
 }
 
-/* The jobs' queries (`queries`), else their commands, on the worker's
- * connection, made again once if the database restarted; the answers given
- * are withdrawn when the connection fails under them. */
-static void s_with_connection(s_worker_t *w, s_job_t *jobs, bool queries)
+/* The jobs of `lane` on the worker's connection, made again once if the
+ * database restarted; the answers given are withdrawn when the connection
+ * fails under them. */
+static void s_with_connection(s_worker_t *w, s_job_t *jobs, s_lane_t lane)
 {
     pk_rpc_server_t *self = w->server;
     for (int attempt = 0; attempt < 2; attempt++) {
@@ -261,14 +280,14 @@ static void s_with_connection(s_worker_t *w, s_job_t *jobs, bool queries)
         }
         int rc = PQstatus(w->conn) == CONNECTION_OK ? 0 : PK_EDB;
         for (s_job_t *j = jobs; rc == 0 && j; j = j->next)
-            if (queries && j->query && !j->answer)
-                rc = s_query(w, j);
-        if (rc == 0 && !queries)
+            if (lane != S_IN_TRANSACTION && j->lane == lane && !j->answer)
+                rc = s_outside(w, j);
+        if (rc == 0 && lane == S_IN_TRANSACTION)
             rc = s_transaction(w, jobs);
         if (rc == 0)
             return;
         for (s_job_t *j = jobs; j; j = j->next)
-            if (j->query == queries)
+            if (j->lane == lane)
                 s_no_answer(j);
         PQfinish(w->conn);
         w->conn = NULL;
@@ -276,11 +295,13 @@ static void s_with_connection(s_worker_t *w, s_job_t *jobs, bool queries)
     pk_log_error(self->cfg.log, "command server: database unavailable, requests dropped (the callers repeat them)");
 }
 
-/* Runs the jobs: their queries, then their commands. */
+/* Runs the jobs: their queries, their commands in one transaction, then
+ * the commands that commit themselves. */
 static void s_work(s_worker_t *w, s_job_t *jobs)
 {
-    s_with_connection(w, jobs, true);
-    s_with_connection(w, jobs, false);
+    s_with_connection(w, jobs, S_QUERY);
+    s_with_connection(w, jobs, S_IN_TRANSACTION);
+    s_with_connection(w, jobs, S_ALONE);
     int done = 0;
     for (s_job_t *j = jobs; j; j = j->next)
         done += j->done;
@@ -357,7 +378,9 @@ static s_job_t *s_job_new(pk_rpc_server_t *self, zmsg_t *msg)
         j->bound.id = j->peer;
     }
     req->actor = &j->bound;
-    j->query = self->cfg.is_query && self->cfg.is_query(req);
+    j->lane = self->cfg.is_query && self->cfg.is_query(req)               ? S_QUERY
+              : self->cfg.commits_itself && self->cfg.commits_itself(req) ? S_ALONE
+                                                                          : S_IN_TRANSACTION;
     j->idempotent = self->cfg.is_idempotent && self->cfg.is_idempotent(req);
     return j;
 }
@@ -422,7 +445,10 @@ static void s_enqueue(pk_rpc_server_t *self, s_job_t *j)
     }
     pk_metric_add(self->m_queued, 1);
     int shard = self->cfg.shard ? self->cfg.shard(j->req) : -1;
-    zlist_append(shard >= 0 ? self->workers[shard % self->n_general].queue : j->query ? self->queries : self->any, j);
+    zlist_append(shard >= 0           ? self->workers[shard % self->n_general].queue
+                 : j->lane == S_QUERY ? self->queries
+                                      : self->any,
+                 j);
 }
 
 /* A worker's jobs back: their answers sent, the worker fed again. */

@@ -136,6 +136,7 @@ void intake_contact_safety(pk_http_req_t *req, void *arg);
 /* The report's one statement (intake_store.c; tests/bench/bench_intake.c
  * measures PostgreSQL alone on it). */
 extern const char intake_sql_report_submit[];
+#define INTAKE_REPORT_PARAMS 25
 
 /* The codes requests are checked against, and the code lists and regions
  * the apps show, read from the seed tables (intake_reference.c). */

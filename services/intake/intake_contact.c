@@ -63,12 +63,19 @@ static void *s_worker(void *state, int i)
     return o;
 }
 
-/* The commands answered as idempotent, never stored (rpc.h): a report
- * (her Idempotency-Key) and a password's claim (it holds a hash). */
+/* A password's claim is answered as idempotent, never stored (rpc.h): it
+ * holds a hash. */
 static bool s_idempotent(const Pelukan__V1__CommandRequest *req)
 {
-    return req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_SUBMIT_REPORTS ||
-           req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_CLAIM_PASSWORD;
+    return req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_CLAIM_PASSWORD;
+}
+
+/* Reporters' reports commit themselves (rpc.h), each pipeline of
+ * intake_submit.c one implicit transaction: their sessions, then every
+ * report (her Idempotency-Key makes a repeat harmless). */
+static bool s_commits_itself(const Pelukan__V1__CommandRequest *req)
+{
+    return req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_SUBMIT_REPORTS;
 }
 
 void intake_command_server(void *state, pk_rpc_server_config_t *cfg)
@@ -81,6 +88,7 @@ void intake_command_server(void *state, pk_rpc_server_config_t *cfg)
      * waiting on a case's lock then never hold up. */
     cfg->query_workers = in->nowners >= 3 ? 1 : 0;
     cfg->is_idempotent = s_idempotent;
+    cfg->commits_itself = s_commits_itself;
 }
 
 bool intake_command_is_query(const Pelukan__V1__CommandRequest *req)

@@ -603,16 +603,21 @@ int intake_store_set_safety(PGconn *conn, intake_owner_t *o, const char *reporte
 
 /* The report's one statement ($1 reporter, $2 key, $3 case id, $4 wrapped
  * key, $5 sealed personal data, $6-$19 the report's codes, $20 topic, $21
- * envelope, $22 sealed contact safety, $23 ticket, $24 reports per day):
- * the key claims the request; only then the case, its first timeline step
- * and its event; a retry gets the first answer. Reports that arrive
- * together share one commit (group commit). Shared with the benchmark that
- * measures PostgreSQL alone on it (tests/bench/bench_intake.c). */
+ * envelope, $22 sealed contact safety, $23 ticket, $24 reports per day,
+ * $25 her session's token hash): only while her session holds, the key
+ * claims the request; only then the case, its first timeline step and its
+ * event; a retry gets the first answer. Reports that arrive together share
+ * one commit (group commit). Shared with the benchmark that measures
+ * PostgreSQL alone on it (tests/bench/bench_intake.c). */
+/* clang-format off */
 const char intake_sql_report_submit[] =
-    "WITH lim AS (SELECT CASE WHEN $24::int = 0 THEN false ELSE (SELECT count(*) FROM (SELECT 1 FROM cases"
+    "WITH her AS (SELECT EXISTS (SELECT 1 FROM session WHERE token_hash = $25 AND reporter_id = $1"
+    "   AND expires_at > now() AND idle_until > now()) AS holds),"
+    " lim AS (SELECT CASE WHEN $24::int = 0 THEN false ELSE (SELECT count(*) FROM (SELECT 1 FROM cases"
     "   WHERE reporter_id = $1 AND created_at > now() - interval '1 day' LIMIT $24::int) x) >= $24::int END"
     "   AS over),"
-    " k AS (INSERT INTO idempotency (reporter_id, key, case_id) SELECT $1, $2, $3 WHERE NOT (SELECT over FROM lim)"
+    " k AS (INSERT INTO idempotency (reporter_id, key, case_id) SELECT $1, $2, $3"
+    "   WHERE (SELECT holds FROM her) AND NOT (SELECT over FROM lim)"
     "   ON CONFLICT DO NOTHING RETURNING case_id),"
     " c AS (INSERT INTO cases (id, ticket, reporter_id, state, wrapped_key, personal_sealed, reporter_kind,"
     "   witness_relation, victim_sex, victim_age_band, child, disability, violence_forms, place_type,"
@@ -622,29 +627,22 @@ const char intake_sql_report_submit[] =
     "   NULLIF($13, ''), NULLIF($14, ''), to_timestamp(NULLIF($15, '0')::bigint), $16, NULLIF($17, ''),"
     "   NULLIF($18, ''), $19 FROM k RETURNING id, ticket, created_at, state),"
     " e AS (INSERT INTO case_event (case_id, state, actor_kind) SELECT id, 'submitted', 'reporter' FROM c),"
-    " o AS (" PK_OUTBOX_INSERT_SELECT(
-        "$20", "id",
-        "$21") " FROM c),"
-               " s AS (UPDATE reporter SET safety_sealed = $22::bytea WHERE id = $1 AND $22::bytea IS NOT NULL"
-               "   AND EXISTS (SELECT 1 FROM c))"
-               " SELECT id, ticket, " PK_SQL_UTC(
-                   "created_at") ", true, state"
-                                 " FROM c"
-                                 " UNION ALL SELECT x.id, x.ticket, " PK_SQL_UTC(
-                                     "x.created_at") ","
-                                                     "   false, 'submitted' FROM idempotency i JOIN cases x ON x.id = "
-                                                     "i.case_id"
-                                                     "   WHERE i.reporter_id = $1 AND i.key = $2 AND NOT EXISTS "
-                                                     "(SELECT 1 FROM k)"
-                                                     " UNION ALL SELECT '', '', '', false, 'limited' WHERE (SELECT "
-                                                     "over FROM lim) AND NOT EXISTS"
-                                                     "   (SELECT 1 FROM idempotency i WHERE i.reporter_id = $1 AND "
-                                                     "i.key = $2)";
+    " o AS (" PK_OUTBOX_INSERT_SELECT("$20", "id", "$21") " FROM c),"
+    " s AS (UPDATE reporter SET safety_sealed = $22::bytea WHERE id = $1 AND $22::bytea IS NOT NULL"
+    "   AND EXISTS (SELECT 1 FROM c))"
+    " SELECT id, ticket, " PK_SQL_UTC("created_at") ", true, state FROM c"
+    " UNION ALL SELECT x.id, x.ticket, " PK_SQL_UTC("x.created_at") ", false, 'submitted'"
+    "   FROM idempotency i JOIN cases x ON x.id = i.case_id"
+    "   WHERE (SELECT holds FROM her) AND i.reporter_id = $1 AND i.key = $2 AND NOT EXISTS (SELECT 1 FROM k)"
+    " UNION ALL SELECT '', '', '', false, 'limited' WHERE (SELECT holds FROM her) AND (SELECT over FROM lim)"
+    "   AND NOT EXISTS (SELECT 1 FROM idempotency i WHERE i.reporter_id = $1 AND i.key = $2)"
+    " UNION ALL SELECT '', '', '', false, 'no_session' WHERE NOT (SELECT holds FROM her)";
+/* clang-format on */
 
 /* The statement's parameters of `row` (the bytea ones in `hex`, which the
  * caller frees; the others in the arena or the row). */
 static void s_submit_params(const intake_owner_t *o, const intake_report_row_t *row, pk_arena_t **arena,
-                            const char *p[24], char *hex[3])
+                            const char *p[INTAKE_REPORT_PARAMS], char *hex[3])
 {
     const Pelukan__V1__SubmitReport *s = row->report;
     const Pelukan__V1__ReportSubmitted *codes = s->codes;
@@ -662,30 +660,31 @@ static void s_submit_params(const intake_owner_t *o, const intake_report_row_t *
     hex[0] = pk_pg_bytea(s->wrapped_key.data, s->wrapped_key.len);
     hex[1] = pk_pg_bytea(s->personal_sealed.data, s->personal_sealed.len);
     hex[2] = row->safety_len ? pk_pg_bytea(row->safety, row->safety_len) : NULL;
-    const char *v[24] = {row->reporter_id,
-                         s->idempotency_key,
-                         row->case_id,
-                         hex[0],
-                         hex[1],
-                         codes->reporter_kind,
-                         s->witness_relation,
-                         codes->victim_sex,
-                         codes->victim_age_band,
-                         codes->child_victim ? "t" : "f",
-                         s->disability ? "t" : "f",
-                         forms,
-                         codes->place_type,
-                         codes->perpetrator_relation,
-                         incident,
-                         s->incident_approx ? "t" : "f",
-                         codes->kecamatan_code,
-                         codes->desa_code,
-                         codes->urgent ? "t" : "f",
-                         row->topic,
-                         row->envelope_hex,
-                         hex[2],
-                         row->ticket,
-                         per_day};
+    const char *v[INTAKE_REPORT_PARAMS] = {row->reporter_id,
+                                           s->idempotency_key,
+                                           row->case_id,
+                                           hex[0],
+                                           hex[1],
+                                           codes->reporter_kind,
+                                           s->witness_relation,
+                                           codes->victim_sex,
+                                           codes->victim_age_band,
+                                           codes->child_victim ? "t" : "f",
+                                           s->disability ? "t" : "f",
+                                           forms,
+                                           codes->place_type,
+                                           codes->perpetrator_relation,
+                                           incident,
+                                           s->incident_approx ? "t" : "f",
+                                           codes->kecamatan_code,
+                                           codes->desa_code,
+                                           codes->urgent ? "t" : "f",
+                                           row->topic,
+                                           row->envelope_hex,
+                                           hex[2],
+                                           row->ticket,
+                                           per_day,
+                                           s->token_hash};
     memcpy(p, v, sizeof v);
 }
 
@@ -695,8 +694,9 @@ static void s_receipt(const PGresult *r, pk_arena_t **arena, Pelukan__V1__Report
         out->outcome = PELUKAN__V1__REPORT_RECEIPT__OUTCOME__OUTCOME_IN_PROGRESS;
         return;
     }
-    if (strcmp(PQgetvalue(r, 0, 4), "limited") == 0) {
-        out->outcome = PELUKAN__V1__REPORT_RECEIPT__OUTCOME__OUTCOME_LIMITED;
+    if (strcmp(PQgetvalue(r, 0, 4), "limited") == 0 || strcmp(PQgetvalue(r, 0, 4), "no_session") == 0) {
+        out->outcome = PQgetvalue(r, 0, 4)[0] == 'l' ? PELUKAN__V1__REPORT_RECEIPT__OUTCOME__OUTCOME_LIMITED
+                                                     : PELUKAN__V1__REPORT_RECEIPT__OUTCOME__OUTCOME_NO_SESSION;
         return;
     }
     out->outcome = pk_pg_bool(r, 0, 3) ? PELUKAN__V1__REPORT_RECEIPT__OUTCOME__OUTCOME_CREATED
@@ -710,12 +710,12 @@ static void s_receipt(const PGresult *r, pk_arena_t **arena, Pelukan__V1__Report
 int intake_store_submit_many(PGconn *conn, intake_owner_t *o, const intake_report_row_t *const *rows, int n,
                              pk_arena_t **arena, Pelukan__V1__ReportReceipt *const *out)
 {
-    const char **p = pk_malloc((size_t)n * 24 * sizeof *p);
+    const char **p = pk_malloc((size_t)n * INTAKE_REPORT_PARAMS * sizeof *p);
     char **hex = pk_malloc((size_t)n * 3 * sizeof *hex);
     PGresult **r = pk_malloc((size_t)n * sizeof *r);
     for (int i = 0; i < n; i++)
-        s_submit_params(o, rows[i], arena, p + (size_t)i * 24, hex + (size_t)i * 3);
-    int rc = pk_pg_exec_many(&o->stmts, conn, o->log, intake_sql_report_submit, 24, p, n, r);
+        s_submit_params(o, rows[i], arena, p + (size_t)i * INTAKE_REPORT_PARAMS, hex + (size_t)i * 3);
+    int rc = pk_pg_exec_many(&o->stmts, conn, o->log, intake_sql_report_submit, INTAKE_REPORT_PARAMS, p, n, r);
     for (int i = 0; rc == 0 && i < n; i++) {
         s_receipt(r[i], arena, out[i]);
         PQclear(r[i]);

@@ -323,11 +323,11 @@ typedef struct {
     size_t safety_len;                /* 0: none given */
 } intake_report_row_t;
 
-/* Writes the reports, each unless her key was used before (that report's
- * receipt) or she is over her reports a day (o->reports_per_day; 0: no
- * limit), pipelined (one round trip); the receipts into out[i], their
- * strings in `arena`. PK_EDB when any failed (then the caller's
- * transaction is aborted: none is written). */
+/* Writes the reports, each while her session holds, unless her key was
+ * used before (that report's receipt) or she is over her reports a day
+ * (o->reports_per_day; 0: no limit), pipelined: one round trip and one
+ * implicit transaction; the receipts into out[i], their strings in
+ * `arena`. PK_EDB when any failed (then none is written). */
 int intake_store_submit_many(PGconn *conn, intake_owner_t *o, const intake_report_row_t *const *rows, int n,
                              pk_arena_t **arena, Pelukan__V1__ReportReceipt *const *out) PK_MUST_CHECK;
 

@@ -1,14 +1,15 @@
 /* intake_submit.c -- the case owner's answer to reporters' reports, the
  * ones that reached the edge together (edge/edge_submit.c), asked as its
- * SYSTEM actor "reports" in one command, and written in one transaction
- * (group commit), each statement pipelined with the others: for each, her
- * session checked and kept alive, her daily limit, her Idempotency-Key
- * claimed, then the case, its first step, its ReportSubmitted event and
- * her safety choices (sealed again with her own key). A report's personal
- * part arrives sealed with its case's key, which the edge made: the owner
- * never opens it. Answered as IDEMPOTENT (nothing stored: a repeat finds
- * each key's claim and gets its report). The statements are
- * intake_store.c's. */
+ * SYSTEM actor "reports" in one command. It commits itself (rpc.h), in two
+ * pipelines, each one round trip and one implicit transaction: first every
+ * report's session, kept alive, and her key; then every report (group
+ * commit): while her session still holds, her daily limit, her
+ * Idempotency-Key claimed, then the case, its first step, its
+ * ReportSubmitted event and her safety choices (sealed again with her own
+ * key). A report's personal part arrives sealed with its case's key, which
+ * the edge made: the owner never opens it. Answered as IDEMPOTENT (nothing
+ * stored: a repeat finds each key's claim and gets its report). The
+ * statements are intake_store.c's. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -95,7 +95,7 @@ static char *s_token(int port, zsock_t *notif, const char *phone)
  * intake committed in this run, so that PostgreSQL alone gets the same
  * values and the same sizes. */
 typedef struct {
-    char *v[24];
+    char *v[INTAKE_REPORT_PARAMS];
 } s_params_t;
 
 static char *s_value(const char *db, const char *sql)
@@ -133,8 +133,9 @@ static bool s_params_from(const char *db, s_params_t *p)
         "SELECT '\\x' || encode(safety_sealed, 'hex') FROM intake.reporter WHERE safety_sealed IS NOT NULL LIMIT 1",
         NULL, /* $23 the ticket: unique per statement */
         NULL, /* $24 reports per day: 0, as intake ran */
+        NULL, /* $25 her session's token hash: set per statement */
     };
-    for (int i = 0; i < 24; i++)
+    for (int i = 0; i < INTAKE_REPORT_PARAMS; i++)
         p->v[i] = q[i] ? s_value(db, q[i]) : NULL;
     p->v[23] = pk_strdup("0");
     return strlen(p->v[4]) > 2 && strlen(p->v[20]) > 2 && strlen(p->v[21]) > 2;
@@ -142,7 +143,7 @@ static bool s_params_from(const char *db, s_params_t *p)
 
 static void s_params_free(s_params_t *p)
 {
-    for (int i = 0; i < 24; i++)
+    for (int i = 0; i < INTAKE_REPORT_PARAMS; i++)
         free(p->v[i]);
 }
 
@@ -155,9 +156,11 @@ typedef struct {
  * as intake's one writer sends it: one connection, prepared, pipelined,
  * `group` statements per implicit transaction (the mean group intake made
  * under the same load, measured from its metrics), one group in flight,
- * the reporters of `ids` in turn, with the parameters intake wrote. For
- * 10 s, in `db` (a copy of intake's database; no intake running). */
-static s_raw_t s_pg_report_txn(const char *db, char **ids, int nids, double group_mean, const s_params_t *tmpl)
+ * the reporters of `ids` in turn (their sessions' token hashes in
+ * `hashes`), with the parameters intake wrote. For 10 s, in `db` (a copy
+ * of intake's database; no intake running). */
+static s_raw_t s_pg_report_txn(const char *db, char **ids, char **hashes, int nids, double group_mean,
+                               const s_params_t *tmpl)
 {
     s_raw_t res = {0, 0};
     char *ci = pk_asprintf("host=127.0.0.1 port=%s dbname=%s user=intake", pkt_env("PKTEST_PG_PORT"), db);
@@ -169,7 +172,7 @@ static s_raw_t s_pg_report_txn(const char *db, char **ids, int nids, double grou
         res.failed = -1;
         return res;
     }
-    PGresult *r = PQprepare(c, "report", intake_sql_report_submit, 24, NULL);
+    PGresult *r = PQprepare(c, "report", intake_sql_report_submit, INTAKE_REPORT_PARAMS, NULL);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         fprintf(stderr, "bench_intake: raw report: prepare: %s", PQerrorMessage(c));
         PQclear(r);
@@ -198,9 +201,10 @@ static s_raw_t s_pg_report_txn(const char *db, char **ids, int nids, double grou
             g = 1;
         char keys[256][40], cases[256][40], tickets[256][16];
         for (int i = 0; i < g && i < 256; i++) {
-            const char *p[24];
+            const char *p[INTAKE_REPORT_PARAMS];
             memcpy(p, tmpl->v, sizeof p);
             p[0] = ids[n % nids];
+            p[24] = hashes[n % nids];
             snprintf(keys[i], sizeof keys[i], "raw-%ld", n);
             uint8_t raw[16], t[8];
             randombytes_buf(raw, sizeof raw);
@@ -211,7 +215,7 @@ static s_raw_t s_pg_report_txn(const char *db, char **ids, int nids, double grou
             p[1] = keys[i];
             p[2] = cases[i];
             p[22] = tickets[i];
-            PQsendQueryPrepared(c, "report", 24, p, NULL, NULL, 0);
+            PQsendQueryPrepared(c, "report", INTAKE_REPORT_PARAMS, p, NULL, NULL, 0);
             n++;
         }
         PQpipelineSync(c);
@@ -415,10 +419,13 @@ int main(void)
     pkt_sql("postgres", "DROP DATABASE IF EXISTS b_raw_report");
     pkt_sql("postgres", "CREATE DATABASE b_raw_report TEMPLATE b_intake");
     s_params_t params;
-    char *ids[S_MANY + 1];
-    for (int i = 0; i <= S_MANY; i++) {
-        char *q = pk_asprintf("SELECT id FROM intake.reporter ORDER BY id OFFSET %d LIMIT 1", i);
+    char *ids[S_MANY + 1], *hashes[S_MANY + 1];
+    for (int i = 0; i <= S_MANY; i++) { /* each reporter signed in once */
+        char *q = pk_asprintf("SELECT reporter_id FROM intake.session ORDER BY reporter_id OFFSET %d LIMIT 1", i);
         ids[i] = s_value("b_raw_report", q);
+        free(q);
+        q = pk_asprintf("SELECT token_hash FROM intake.session ORDER BY reporter_id OFFSET %d LIMIT 1", i);
+        hashes[i] = s_value("b_raw_report", q);
         free(q);
     }
     if (!s_params_from("b_raw_report", &params) || isnan(one_group) || isnan(many_group)) {
@@ -428,8 +435,8 @@ int main(void)
         printf("BENCH pg_report_txn_raw_one_per_s NaN txn/s\n");
         printf("BENCH intake_one_vs_pg_report_txn NaN ratio\n");
     } else {
-        s_raw_t raw_many = s_pg_report_txn("b_raw_report", ids, S_MANY, many_group, &params);
-        s_raw_t raw_one = s_pg_report_txn("b_raw_report", &ids[S_MANY], 1, one_group, &params);
+        s_raw_t raw_many = s_pg_report_txn("b_raw_report", ids, hashes, S_MANY, many_group, &params);
+        s_raw_t raw_one = s_pg_report_txn("b_raw_report", &ids[S_MANY], &hashes[S_MANY], 1, one_group, &params);
         if (raw_many.failed || raw_one.failed)
             fprintf(stderr, "bench_intake: raw report statements failed: %ld (many), %ld (one)\n", raw_many.failed,
                     raw_one.failed);
@@ -441,8 +448,10 @@ int main(void)
                raw_one.failed || raw_one.per_s <= 0 ? NAN : one.rps / raw_one.per_s);
     }
     s_params_free(&params);
-    for (int i = 0; i <= S_MANY; i++)
+    for (int i = 0; i <= S_MANY; i++) {
         free(ids[i]);
+        free(hashes[i]);
+    }
     zsock_destroy(&notif);
     for (int i = 0; i <= S_MANY; i++)
         free(tokens[i]);

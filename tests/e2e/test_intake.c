@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../services/intake/intake.h"
 #include "../../services/intake/intake_case.h"
 #include "../support/pkt_intake.h"
 #include "pelukan/crypto.h"
@@ -978,6 +979,61 @@ Test(intake, the_play_store_release_checks_hold_and_the_asset_links_name_the_key
  * written in one transaction: the owner answers each in its order,
  * whatever the others' fate. Sent here as the edge (its bus keys): a new
  * report, one whose session does not hold, and the first one's key again. */
+/* The report's statement as the owner runs it (intake_sql_report_submit),
+ * for reporter `id` with her session `hash` and Idempotency-Key `key`:
+ * the row's last column (the state, or "no_session"), in `out`. */
+static void s_submit_as_owner(PGconn *c, const char *id, const char *hash, const char *key, char out[32])
+{
+    char case_id[PK_ID_HEX_LEN + 1], ticket[16];
+    uint8_t t[8];
+    pk_id_new(case_id);
+    randombytes_buf(t, sizeof t);
+    intake_ticket_from(t, ticket);
+    const char *p[INTAKE_REPORT_PARAMS] = {
+        id,      key,       case_id, "\\x00", "\\x00", "victim", "", "", "",  "f",
+        "f",     "{fisik}", "",      "",      "0",     "f",      "", "", "f", "intake.report_submitted",
+        "\\x00", NULL,      ticket,  "0",     hash};
+    PGresult *r = PQexecParams(c, intake_sql_report_submit, INTAKE_REPORT_PARAMS, NULL, p, NULL, NULL, 0);
+    cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK, "%s", PQresultErrorMessage(r));
+    cr_assert_eq(PQntuples(r), 1);
+    snprintf(out, 32, "%s", PQgetvalue(r, 0, 4));
+    PQclear(r);
+}
+
+/* The owner reads a report's session, then writes the report in a second
+ * round trip of its own (intake_submit.c): her report's statement checks
+ * her session again, so one ended in between (she signed out) writes
+ * nothing. */
+Test(intake, a_report_is_written_only_while_her_session_holds)
+{
+    s_start("t_intake_holds", NULL);
+    char *token = pkt_intake_register(&T, "081355557777");
+    uint8_t d[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(d, (const uint8_t *)token, strlen(token));
+    char hash[65], sql[160], state[32];
+    pk_hex(d, sizeof d, hash);
+    snprintf(sql, sizeof sql, "SELECT reporter_id FROM intake.session WHERE token_hash = '%s'", hash);
+    char *id = pkt_sql_value(T.db, sql);
+    cr_assert_not_null(id);
+    PGconn *c = pkt_superuser(T.db);
+    PQclear(PQexec(c, "SET search_path = intake"));
+    s_submit_as_owner(c, id, hash, "holds-1", state);
+    cr_assert_str_eq(state, "submitted", "her session holds: written");
+    snprintf(sql, sizeof sql, "DELETE FROM intake.session WHERE token_hash = '%s'", hash);
+    pkt_sql(T.db, sql);
+    s_submit_as_owner(c, id, hash, "holds-2", state);
+    cr_assert_str_eq(state, "no_session");
+    s_submit_as_owner(c, id, hash, "holds-1", state);
+    cr_assert_str_eq(state, "no_session", "not even her first report's receipt");
+    cr_assert_eq(s_count("SELECT count(*) FROM intake.cases"), 1);
+    cr_assert_eq(s_count("SELECT count(*) FROM intake.idempotency"), 1);
+    cr_assert_eq(s_count("SELECT count(*) FROM intake.outbox WHERE topic = 'intake.report_submitted'"), 1);
+    PQfinish(c);
+    free(id);
+    free(token);
+    s_stop();
+}
+
 Test(intake, reports_sent_together_are_answered_each_in_order)
 {
     s_start("t_intake_together", NULL);

@@ -117,6 +117,14 @@ typedef struct {
      * is never stored, and none is looked for, which spares a round trip.
      * May be NULL. */
     bool (*is_idempotent)(const Pelukan__V1__CommandRequest *req);
+    /* True for a command whose handler commits its own writes: each
+     * statement, or each pipeline (pk_pg_exec_many), is PostgreSQL's
+     * implicit transaction, so the handler keeps in one what must hold
+     * together, and answers PK_RPC_IDEMPOTENT (running it again does no
+     * harm; nothing is stored). It runs outside the worker's transaction,
+     * after it, which spares BEGIN and COMMIT their round trips. May be
+     * NULL. */
+    bool (*commits_itself)(const Pelukan__V1__CommandRequest *req);
     /* Worker threads, each with its own database connection (0: one). */
     int workers;
     /* Each worker's handler argument (handlers keep per-thread state there:
