@@ -50,7 +50,6 @@ typedef struct {
 typedef struct {
     pk_service_t *svc;
     const pk_log_t *log;
-    pk_db_t *db;
     const pk_keyring_t *keys;
     intake_catalog_t *catalog;
     char *catalog_json, *regions_json; /* GET /v1/catalog, /v1/regions */
@@ -110,15 +109,13 @@ typedef struct intake_route {
     pk_http_handler_fn handler;
     void (*staff)(struct intake_call *c);
     const struct intake_forward *forward; /* a staff route that only forwards (edge/edge_forward.h) */
+    /* The session's answer may be held a moment (edge/edge_session.c):
+     * only where a session that ended a second ago does no harm. */
+    bool holds_session;
 } intake_route_t;
 
 /* The table (edge/edge_routes.c). */
 extern const intake_route_t intake_routes[];
-
-/* Whether the session's answer may be held a moment for route `r`
- * (edge/edge_session.c): only where a session that ended a second ago
- * does no harm (edge/edge_routes.c). */
-bool intake_route_holds_session(const intake_route_t *r);
 
 /* A staff route: the session checked and the role too before it runs. */
 static inline bool intake_route_staff(const intake_route_t *r)

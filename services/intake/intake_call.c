@@ -101,28 +101,11 @@ void intake_envelope(const intake_call_t *c, const char *reporter_id, const char
     env->actor = actor;
 }
 
-void intake_db_error(intake_call_t *c, pk_db_txn_t *txn, int status)
-{
-    intake_log_error(c, "%s %s: database %s (SQLSTATE %s), answered 503", pk_http_method(c->req), pk_http_path(c->req),
-                     status == PK_EDBCONN ? "connection lost" : "error", pk_db_txn_sqlstate(txn));
-    pk_http_add_header(c->req, "Retry-After", "2");
-    intake_error(c->req, 503, "unavailable", "Layanan sedang sibuk, coba lagi sebentar", NULL);
-}
-
 void intake_token_hash(const char *token, char out[65])
 {
     uint8_t d[crypto_hash_sha256_BYTES];
     crypto_hash_sha256(d, (const uint8_t *)token, strlen(token));
     pk_hex(d, sizeof d, out);
-}
-
-bool intake_db_ok(intake_call_t *c, pk_db_txn_t *txn, int status)
-{
-    if (status == 0)
-        return true;
-    intake_db_error(c, txn, status);
-    intake_call_free(c);
-    return false;
 }
 
 bool intake_invalid(intake_call_t *c, json_t *errors, const char *message)

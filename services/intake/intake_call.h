@@ -61,11 +61,6 @@ json_t *intake_open_sealed(const uint8_t key[PK_DATAKEY_BYTES], const char *owne
 /* Starts an intake event caused by reporter `reporter_id` in this request. */
 void intake_envelope(const intake_call_t *c, const char *reporter_id, const char *case_id, Pelukan__V1__Envelope *env,
                      uint8_t eid[16], Pelukan__V1__Actor *actor);
-/* Answers 503 for a failed database step and logs it (SQLSTATE only). */
-void intake_db_error(intake_call_t *c, pk_db_txn_t *txn, int status);
-/* True when the step succeeded; otherwise answers 503, frees `c`, and the
- * caller must not touch it again. */
-bool intake_db_ok(intake_call_t *c, pk_db_txn_t *txn, int status);
 void intake_token_hash(const char *token, char out[65]);
 
 /* When `errors` (field -> message) holds any, answers 422
@@ -77,8 +72,10 @@ bool intake_invalid(intake_call_t *c, json_t *errors, const char *message);
  * false when there is none or it is malformed (answered 401; `c` is the
  * caller's to free). */
 bool intake_bearer(intake_call_t *c, char hash[65]);
-/* Checks "Authorization: Bearer <token>"; on success fills the reporter id
- * and key and continues with `next`; otherwise answers 401 and frees `c`. */
+/* Checks "Authorization: Bearer <token>" against reporters' sessions
+ * (edge/edge_session.c, as the next); on success fills the reporter id
+ * and key and continues with `next`; otherwise answers 401 (503 when the
+ * owner cannot check it) and frees `c`. */
 void intake_authenticate(intake_call_t *c, void (*next)(intake_call_t *c));
 
 /* Checks "Authorization: Bearer stf_<token>" against staff sessions;

@@ -115,6 +115,23 @@ static int s_set(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequ
     return 0;
 }
 
+/* A reporter's session (ResolveSession.reporter): her id and her key,
+ * wrapped, while it holds; her use keeps it alive. */
+static int s_reporter(PGconn *conn, intake_owner_t *o, const char *hash, Pelukan__V1__ResolvedSession *out)
+{
+    intake_reporter_key_t her;
+    if (intake_store_reporter_sessions(conn, o, &hash, 1, &her) != 0)
+        return PK_EDB;
+    if (her.found) {
+        out->holds = true;
+        out->id = pk_arena_strdup(&o->mem, her.id);
+        out->wrapped_key.data = pk_arena_alloc(&o->mem, sizeof her.wrapped);
+        out->wrapped_key.len = sizeof her.wrapped;
+        memcpy(out->wrapped_key.data, her.wrapped, sizeof her.wrapped);
+    }
+    return 0;
+}
+
 static int s_resolve(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                      Pelukan__V1__CommandReply *reply)
 {
@@ -125,7 +142,7 @@ static int s_resolve(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Command
         return PK_RPC_INVALID(reply, "token_hash");
     Pelukan__V1__ResolvedSession *out = pk_arena_alloc(&o->mem, sizeof *out);
     pelukan__v1__resolved_session__init(out);
-    if (intake_store_resolve(conn, o, rs, &o->mem, out) != 0)
+    if (rs->reporter ? s_reporter(conn, o, rs->token_hash, out) : intake_store_resolve(conn, o, rs, &o->mem, out))
         return PK_EDB;
     reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_RESOLVED_SESSION;
     reply->resolved_session = out;

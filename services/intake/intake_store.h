@@ -301,9 +301,9 @@ int intake_store_code_session(PGconn *conn, intake_owner_t *o, const Pelukan__V1
 int intake_store_resolve(PGconn *conn, intake_owner_t *o, const Pelukan__V1__ResolveSession *rs, pk_arena_t **arena,
                          Pelukan__V1__ResolvedSession *out) PK_MUST_CHECK;
 
-/* The reporter whose session each report's token hash names, while it
- * holds, kept alive by her use (at most one write a minute): her id and
- * her key, wrapped, or `found` false; pipelined (one round trip)
+/* The reporter whose session each of `hashes` (a token's hash) names,
+ * while it holds, kept alive by her use (at most one write a minute): her
+ * id and her key, wrapped, or `found` false; pipelined (one round trip)
  * (intake_store_login.c). */
 typedef struct {
     bool found; /* her session holds */
@@ -311,7 +311,7 @@ typedef struct {
     uint8_t wrapped[PK_WRAPPED_KEY_BYTES];
 } intake_reporter_key_t;
 
-int intake_store_reporter_sessions(PGconn *conn, intake_owner_t *o, Pelukan__V1__SubmitReport *const *reports, int n,
+int intake_store_reporter_sessions(PGconn *conn, intake_owner_t *o, const char *const *hashes, int n,
                                    intake_reporter_key_t *out) PK_MUST_CHECK;
 
 /* A report as its one statement writes it (intake_sql_report_submit). */

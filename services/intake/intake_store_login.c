@@ -324,7 +324,7 @@ static const char s_reporter_session[] =
     " SELECT s.reporter_id, r.wrapped_key FROM session s JOIN reporter r ON r.id = s.reporter_id"
     " WHERE s.token_hash = $1 AND s.expires_at > now() AND s.idle_until > now()";
 
-int intake_store_reporter_sessions(PGconn *conn, intake_owner_t *o, Pelukan__V1__SubmitReport *const *reports, int n,
+int intake_store_reporter_sessions(PGconn *conn, intake_owner_t *o, const char *const *hashes, int n,
                                    intake_reporter_key_t *out)
 {
     char idle[16];
@@ -332,7 +332,7 @@ int intake_store_reporter_sessions(PGconn *conn, intake_owner_t *o, Pelukan__V1_
     const char **p = pk_malloc((size_t)n * 2 * sizeof *p);
     PGresult **r = pk_malloc((size_t)n * sizeof *r);
     for (int i = 0; i < n; i++) {
-        p[2 * i] = reports[i]->token_hash;
+        p[2 * i] = hashes[i];
         p[2 * i + 1] = idle;
     }
     int rc = pk_pg_exec_many(&o->stmts, conn, o->log, s_reporter_session, 2, p, n, r);

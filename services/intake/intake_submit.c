@@ -184,7 +184,11 @@ int intake_submit_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Co
     Pelukan__V1__ReportReceipts *receipts = s_receipts(o, n, reply);
     s_report_t *r = pk_calloc(n, sizeof *r);
     intake_reporter_key_t *keys = pk_calloc(n, sizeof *keys);
-    int rc = intake_store_reporter_sessions(conn, o, all->reports, (int)n, keys);
+    const char **hashes = pk_malloc(n * sizeof *hashes);
+    for (size_t i = 0; i < n; i++)
+        hashes[i] = all->reports[i]->token_hash;
+    int rc = intake_store_reporter_sessions(conn, o, hashes, (int)n, keys);
+    free(hashes);
     if (rc == 0)
         rc = s_write(conn, o, all, r, keys, receipts->receipts);
     for (size_t i = 0; i < n; i++) {

@@ -252,7 +252,6 @@ static int s_start(pk_service_t *svc, void **state_p)
     intake_t *in = pk_calloc(1, sizeof *in);
     in->svc = svc;
     in->log = pk_service_log(svc);
-    in->db = pk_service_db(svc);
     s_read_settings(in, cfg);
     in->keys = pk_service_keyring(svc);
     in->catalog = intake_catalog_new();

@@ -655,12 +655,18 @@ Test(intake, a_database_outage_is_a_clear_503_and_loses_nothing)
     cr_assert_lt(pkt_now_ms() - t0, 30000,
                  "the answer does not hang (it comes when the database is found gone, not at a client's timeout)");
     json_decref(j);
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/reports", NULL, token, NULL, &j), 503,
+                 "her session cannot be checked: not a 401 that would sign her out");
+    cr_assert_str_eq(pkt_json_str(j, "error.code"), "unavailable");
+    cr_assert_not_null(pkt_last_header("Retry-After"));
+    json_decref(j);
     cr_assert_eq(pkt_http_get(T.port, "/readyz", NULL), 503);
     s_pg("start");
     cr_assert(pkt_wait_until(s_ready, &T.port, 20000), "ready again after the database is back");
     cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, token, "during", NULL), 201,
                  "the retry goes through");
     cr_assert_eq(s_count("SELECT count(*) FROM intake.cases"), 2);
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/reports", NULL, token, NULL, NULL), 200, "and her session held");
     free(token);
     s_stop();
 }

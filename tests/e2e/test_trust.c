@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <czmq.h>
 #include <pwd.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,6 +261,14 @@ Test(trust, every_bus_endpoint_admits_only_its_allowed_peers, .timeout = 300)
 
 /* A peer that is not the HTTP edge cannot act for a person: the actor it
  * writes into its command is replaced by itself. */
+/* A reporter's token's hash, as the edge sends it. */
+static void s_token_hash(const char *token, char out[65])
+{
+    uint8_t d[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(d, (const uint8_t *)token, strlen(token));
+    pk_hex(d, sizeof d, out);
+}
+
 Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .timeout = 300)
 {
     pkt_intake_t T;
@@ -429,16 +438,54 @@ Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .ti
     cr_assert_str_eq(reply->error_code, "not_for_this_peer");
     cr_assert_null(reply->report_receipts);
     pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    /* ... nor ask whose a reporter's session is (its answer holds her
+     * key, wrapped), with the hash of a session that holds. */
+    char her_hash[65];
+    s_token_hash(reporter, her_hash);
+    Pelukan__V1__ResolveSession rs = PELUKAN__V1__RESOLVE_SESSION__INIT;
+    rs.token_hash = her_hash;
+    rs.reporter = true;
+    pk_rpc_request_init(&req, id, 3000, 2);
+    req.actor = &forged;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_RESOLVE_SESSION;
+    req.resolve_session = &rs;
+    cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+    cr_assert_str_eq(reply->error_code, "not_for_this_peer");
+    cr_assert_null(reply->resolved_session);
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
     char *state = pkt_sql_value(T.db, "SELECT string_agg(state, ',') FROM intake.cases");
     cr_assert_str_eq(state, "submitted", "nothing changed: %s", state);
     free(state);
     pk_rpc_client_destroy(&rpc);
     pk_bus_keys_destroy(&keys);
 
-    /* Even as the edge, a staff member may not run the timer's sweep, and
-     * an admin may not ask for an erasure (supervisors only). */
+    /* Even as the edge, a staff member may not ask whose a reporter's
+     * session is (only the edge's SYSTEM actor "sessions" may), nor run
+     * the timer's sweep, and an admin may not ask for an erasure
+     * (supervisors only). */
     keys = pkt_bus_keys(T.env, "intake");
     rpc = pk_rpc_client_new(pkt_env_get(T.env, "PELUKAN_INTAKE_RPC"), 0, keys, "intake");
+    pk_rpc_request_init(&req, id, 3000, 2);
+    req.actor = &forged;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_RESOLVE_SESSION;
+    req.resolve_session = &rs;
+    cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+    cr_assert_str_eq(reply->error_code, "forbidden");
+    cr_assert_null(reply->resolved_session);
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    /* As the edge's "sessions", her id and key (wrapped) are answered. */
+    Pelukan__V1__Actor sessions = PELUKAN__V1__ACTOR__INIT;
+    sessions.kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
+    sessions.id = "sessions";
+    pk_rpc_request_init(&req, id, 3000, 2);
+    req.actor = &sessions;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_RESOLVE_SESSION;
+    req.resolve_session = &rs;
+    cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+    cr_assert_not_null(reply->resolved_session);
+    cr_assert(reply->resolved_session->holds);
+    cr_assert_eq(reply->resolved_session->wrapped_key.len, PK_WRAPPED_KEY_BYTES);
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
     pk_rpc_request_init(&req, id, 3000, 2);
     req.actor = &forged;
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_ERASE_CASE;

@@ -73,17 +73,19 @@ Test(intake_openapi, every_forwarding_row_fits_its_messages)
     static const pk_pbjson_rule_t typo[] = {{"reson_code", PK_PBJSON_CODE, true, 0, NULL, NULL}, {.field = NULL}};
     const intake_route_t wrong[][2] = {
         {{"GET", "/v1/x", INTAKE_ADMIN, NULL, NULL,
-          &(const intake_forward_t){INTAKE_TO_DISPATCH, "list_visitz", .reply = "visits", .shape = "items"}},
+          &(const intake_forward_t){INTAKE_TO_DISPATCH, "list_visitz", .reply = "visits", .shape = "items"}, false},
          {.method = NULL}},
         {{"POST", "/v1/x/*", INTAKE_ADMIN, NULL, NULL,
           &(const intake_forward_t){INTAKE_TO_DISPATCH, "visit_step", .path_id = "visit_id",
-                                    .missing = "visit_not_found", .body = typo, .reply = "visit", .shape = "visit_id"}},
+                                    .missing = "visit_not_found", .body = typo, .reply = "visit", .shape = "visit_id"},
+          false},
          {.method = NULL}},
         {{"GET", "/v1/x/*", INTAKE_ADMIN, NULL, NULL,
-          &(const intake_forward_t){INTAKE_TO_DISPATCH, "get_visit", .reply = "visit", .shape = "visit_id"}},
+          &(const intake_forward_t){INTAKE_TO_DISPATCH, "get_visit", .reply = "visit", .shape = "visit_id"}, false},
          {.method = NULL}},
         {{"GET", "/v1/x", INTAKE_ADMIN, NULL, NULL,
-          &(const intake_forward_t){INTAKE_TO_REFERRAL, "list_agencies", .reply = "agencies", .shape = "items{cod}"}},
+          &(const intake_forward_t){INTAKE_TO_REFERRAL, "list_agencies", .reply = "agencies", .shape = "items{cod}"},
+          false},
          {.method = NULL}},
     };
     for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++)

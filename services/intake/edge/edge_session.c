@@ -1,13 +1,16 @@
-/* edge_session.c -- a staff member's session, checked on the edge on each
- * request: the token's form here, then its session asked of the case
- * owner (ResolveSession, intake_login.c) as the edge's SYSTEM actor
- * "sessions"; the role is checked against the route's, and a password
- * someone else set opens nothing but its change. A reporter's session is
- * still read by the edge itself (intake_auth.c says why); a staff
- * member's login: edge_login.c; a logout is a row of the route table
+/* edge_session.c -- every request's session, checked on the edge: the
+ * token's form here, then its session asked of the case owner
+ * (ResolveSession, intake_login.c) as the edge's SYSTEM actor "sessions".
+ * A staff member's role is checked against the route's, and a password
+ * someone else set opens nothing but its change; a reporter's key is
+ * unwrapped for the route (her safety choices, her report's view). A
+ * reporter's answer is never held: her use keeps her session alive, and
+ * one that lapsed is refused at once. A reporter's report checks her
+ * session in its own command (edge_submit.c); registration: edge_otp.c; a
+ * staff member's login: edge_login.c; a logout is a row of the route table
  * (EndSession).
  *
- * On a route that allows it (intake_route_holds_session: a companion's
+ * On a route that allows it (intake_route_t.holds_session: a companion's
  * position), the answer is held for PELUKAN_INTAKE_SESSION_CACHE_MS (1 s)
  * and forgotten at once when a session may have ended on this edge (a
  * logout, a password changed or reset, an account disabled: intake_t's
@@ -128,6 +131,7 @@ static void s_hold(intake_t *in, const char *hash, const Pelukan__V1__ResolvedSe
 typedef struct {
     intake_call_t *c;
     char hash[65];
+    bool reporter;  /* a reporter's session, else a staff member's */
     unsigned epoch; /* the sessions' when asked */
     unsigned roles; /* a staff route's */
     void (*next)(intake_call_t *c);
@@ -176,14 +180,26 @@ static bool s_staff(intake_call_t *c, unsigned roles, const Pelukan__V1__Resolve
     return true;
 }
 
-/* The session (or none) checked, and the request goes on with `next`. */
-static void s_go(intake_call_t *c, unsigned roles, void (*next)(intake_call_t *c),
-                 const Pelukan__V1__ResolvedSession *s)
+/* A reporter's session: who, and her key unwrapped; false when it does
+ * not open. */
+static bool s_reporter(intake_call_t *c, const Pelukan__V1__ResolvedSession *s)
 {
-    if (!s || !s->holds)
-        s_unauthorized(c);
-    else if (s_staff(c, roles, s))
-        next(c);
+    char context[64];
+    snprintf(context, sizeof context, "reporter:%s", s->id);
+    if (strlen(s->id) > PK_ID_HEX_LEN ||
+        pk_datakey_unwrap(c->in->keys, context, s->wrapped_key.data, s->wrapped_key.len, c->reporter_key) != 0)
+        return false;
+    snprintf(c->reporter_id, sizeof c->reporter_id, "%s", s->id);
+    return true;
+}
+
+/* The session (or none) checked, and the request goes on with `next`. */
+static void s_go(const s_check_t *k, const Pelukan__V1__ResolvedSession *s)
+{
+    if (!s || !s->holds || (k->reporter && !s_reporter(k->c, s)))
+        s_unauthorized(k->c);
+    else if (k->reporter || s_staff(k->c, k->roles, s))
+        k->next(k->c);
 }
 
 static void s_resolved(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
@@ -201,20 +217,19 @@ static void s_resolved(int rc, const Pelukan__V1__CommandReply *reply, void *arg
     } else if (!intake_cmd_failed(c, "intake", rc, reply)) {
         const Pelukan__V1__ResolvedSession *s =
             reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_RESOLVED_SESSION ? reply->resolved_session : NULL;
-        if (s && intake_route_holds_session(c->route))
+        if (s && !k->reporter && c->route && c->route->holds_session)
             s_hold(c->in, k->hash, s, k->epoch);
-        s_go(c, k->roles, k->next, s);
+        s_go(k, s);
     }
     free(k);
 }
 
-/* The session of `token`, held or asked of the owner; then `next`. */
-static void s_resolve(intake_call_t *c, const char *token, unsigned roles, void (*next)(intake_call_t *c))
+/* The session `k` names, held or asked of the owner; then k->next. */
+static void s_resolve(s_check_t *k)
 {
-    s_check_t *k = pk_calloc(1, sizeof *k);
-    *k = (s_check_t){.c = c, .epoch = c->in->sessions_epoch, .roles = roles, .next = next};
-    intake_token_hash(token, k->hash);
-    const s_held_t *h = intake_route_holds_session(c->route) ? s_held(c->in, k->hash) : NULL;
+    intake_call_t *c = k->c;
+    bool holds = !k->reporter && c->route && c->route->holds_session;
+    const s_held_t *h = holds ? s_held(c->in, k->hash) : NULL;
     if (h) {
         Pelukan__V1__ResolvedSession s = PELUKAN__V1__RESOLVED_SESSION__INIT;
         s.holds = true;
@@ -223,8 +238,8 @@ static void s_resolve(intake_call_t *c, const char *token, unsigned roles, void 
         s.agency_code = (char *)h->agency;
         s.display_name = (char *)h->name;
         s.password_change_required = h->must_change;
+        s_go(k, &s);
         free(k);
-        s_go(c, roles, next, &s);
         return;
     }
     Pelukan__V1__CommandRequest req;
@@ -232,6 +247,7 @@ static void s_resolve(intake_call_t *c, const char *token, unsigned roles, void 
     Pelukan__V1__ResolveSession rs = PELUKAN__V1__RESOLVE_SESSION__INIT;
     intake_cmd_system(c, &req, &actor, "sessions");
     rs.token_hash = k->hash;
+    rs.reporter = k->reporter;
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_RESOLVE_SESSION;
     req.resolve_session = &rs;
     pk_rpc_uv_call(c->in->owner, &req, 1000, 2, s_resolved, k);
@@ -245,5 +261,31 @@ void intake_staff_authenticate(intake_call_t *c, unsigned roles, void (*next)(in
         intake_call_free(c);
         return;
     }
-    s_resolve(c, token, roles, next);
+    s_check_t *k = pk_calloc(1, sizeof *k);
+    *k = (s_check_t){.c = c, .epoch = c->in->sessions_epoch, .roles = roles, .next = next};
+    intake_token_hash(token, k->hash);
+    s_resolve(k);
+}
+
+bool intake_bearer(intake_call_t *c, char hash[65])
+{
+    const char *h = pk_http_header(c->req, "authorization");
+    if (!h || strncmp(h, "Bearer ", 7) != 0 || strlen(h + 7) != 64 || strspn(h + 7, "0123456789abcdef") != 64) {
+        intake_error(c->req, 401, "unauthorized", "Masuk terlebih dahulu", NULL);
+        return false;
+    }
+    intake_token_hash(h + 7, hash);
+    return true;
+}
+
+void intake_authenticate(intake_call_t *c, void (*next)(intake_call_t *c))
+{
+    s_check_t *k = pk_calloc(1, sizeof *k);
+    *k = (s_check_t){.c = c, .reporter = true, .next = next};
+    if (!intake_bearer(c, k->hash)) {
+        free(k);
+        intake_call_free(c);
+        return;
+    }
+    s_resolve(k);
 }
