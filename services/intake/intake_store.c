@@ -15,6 +15,18 @@ PGresult *intake_store_exec(PGconn *conn, intake_owner_t *o, const char *sql, in
     return pk_pg_exec_prepared(&o->stmts, conn, o->log, sql, n, p);
 }
 
+int intake_store_one(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p, PGresult **out)
+{
+    *out = intake_store_exec(conn, o, sql, n, p);
+    if (!*out)
+        return PK_EDB;
+    if (PQntuples(*out) == 1)
+        return 0;
+    PQclear(*out);
+    *out = NULL;
+    return PK_ENOENT;
+}
+
 int intake_store_run(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p)
 {
     PGresult *r = intake_store_exec(conn, o, sql, n, p);
@@ -80,17 +92,14 @@ uint8_t *intake_store_blob(pk_arena_t **arena, const PGresult *r, int col, size_
 int intake_store_desk_case(PGconn *conn, intake_owner_t *o, const char *case_id, intake_desk_case_t *out)
 {
     const char *p[] = {case_id};
-    PGresult *r =
-        intake_store_exec(conn, o,
-                          "SELECT x.state, x.call_reached, x.wrapped_key, r.wrapped_key, r.safety_sealed, r.id"
-                          " FROM cases x JOIN reporter r ON r.id = x.reporter_id WHERE x.id = $1 FOR UPDATE OF x",
-                          1, p);
-    if (!r)
-        return PK_EDB;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        return PK_ENOENT;
-    }
+    PGresult *r;
+    int found =
+        intake_store_one(conn, o,
+                         "SELECT x.state, x.call_reached, x.wrapped_key, r.wrapped_key, r.safety_sealed, r.id"
+                         " FROM cases x JOIN reporter r ON r.id = x.reporter_id WHERE x.id = $1 FOR UPDATE OF x",
+                         1, p, &r);
+    if (found != 0)
+        return found;
     memset(out, 0, sizeof *out);
     snprintf(out->state, sizeof out->state, "%s", PQgetvalue(r, 0, 0));
     out->call_reached = pk_pg_bool(r, 0, 1);
@@ -253,20 +262,17 @@ int intake_store_brief(PGconn *conn, intake_owner_t *o, const char *case_id, con
                        intake_brief_row_t *out)
 {
     const char *p[] = {case_id, companion};
-    PGresult *r = intake_store_exec(
+    PGresult *r;
+    int found = intake_store_one(
         conn, o,
         "SELECT x.id AS _id, x.wrapped_key AS _case_key, x.personal_sealed AS _personal, r.id AS _reporter_id,"
         " r.wrapped_key AS _reporter_key, r.safety_sealed AS _safety, x.victim_sex, x.victim_age_band, x.child,"
         " x.disability, x.violence_forms, x.perpetrator_relation, x.urgent, x.kecamatan_code, x.desa_code, x.place_type"
         " FROM cases x JOIN reporter r ON r.id = x.reporter_id"
         " WHERE x.id = $1 AND x.companion_id = $2 AND " INTAKE_SQL_VISIT_LIVE,
-        2, p);
-    if (!r)
-        return PK_EDB;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        return PK_ENOENT;
-    }
+        2, p, &r);
+    if (found != 0)
+        return found;
     memset(out, 0, sizeof *out);
     snprintf(out->case_id, sizeof out->case_id, "%s", PQgetvalue(r, 0, PQfnumber(r, "_id")));
     snprintf(out->reporter_id, sizeof out->reporter_id, "%s", PQgetvalue(r, 0, PQfnumber(r, "_reporter_id")));
@@ -288,14 +294,12 @@ int intake_store_place(PGconn *conn, intake_owner_t *o, const char *case_id, pk_
                        intake_place_row_t *out)
 {
     const char *p[] = {case_id};
-    PGresult *r = intake_store_exec(
-        conn, o, "SELECT coalesce(kecamatan_code, ''), wrapped_key, personal_sealed FROM cases WHERE id = $1", 1, p);
-    if (!r)
-        return PK_EDB;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        return PK_ENOENT;
-    }
+    PGresult *r;
+    int found = intake_store_one(
+        conn, o, "SELECT coalesce(kecamatan_code, ''), wrapped_key, personal_sealed FROM cases WHERE id = $1", 1, p,
+        &r);
+    if (found != 0)
+        return found;
     memset(out, 0, sizeof *out);
     snprintf(out->kecamatan_code, sizeof out->kecamatan_code, "%s", PQgetvalue(r, 0, 0));
     out->case_key_known = pk_pg_bytea_get(r, 0, 1, out->case_key, sizeof out->case_key) == PK_WRAPPED_KEY_BYTES;
@@ -308,16 +312,13 @@ int intake_store_case_reporter(PGconn *conn, intake_owner_t *o, const char *case
                                intake_reporter_row_t *out)
 {
     const char *p[] = {case_id};
-    PGresult *r = intake_store_exec(conn, o,
-                                    "SELECT r.id, r.wrapped_key, r.phone_sealed, r.safety_sealed FROM cases x"
-                                    " JOIN reporter r ON r.id = x.reporter_id WHERE x.id = $1",
-                                    1, p);
-    if (!r)
-        return PK_EDB;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        return PK_ENOENT;
-    }
+    PGresult *r;
+    int found = intake_store_one(conn, o,
+                                 "SELECT r.id, r.wrapped_key, r.phone_sealed, r.safety_sealed FROM cases x"
+                                 " JOIN reporter r ON r.id = x.reporter_id WHERE x.id = $1",
+                                 1, p, &r);
+    if (found != 0)
+        return found;
     memset(out, 0, sizeof *out);
     snprintf(out->reporter_id, sizeof out->reporter_id, "%s", PQgetvalue(r, 0, 0));
     out->key_known = pk_pg_bytea_get(r, 0, 1, out->key, sizeof out->key) == PK_WRAPPED_KEY_BYTES;
@@ -433,7 +434,8 @@ int intake_store_erasure_find(PGconn *conn, intake_owner_t *o, const char *id, c
     char days[16];
     snprintf(days, sizeof days, "%d", trust_days);
     const char *p[] = {id, staff, days};
-    PGresult *r = intake_store_exec(
+    PGresult *r;
+    int found = intake_store_one(
         conn, o,
         "SELECT r.case_id, r.requested_by, r.approved_at IS NOT NULL, r.reason_code,"
         "  r.done_at IS NOT NULL OR r.stopped_at IS NOT NULL,"
@@ -441,13 +443,9 @@ int intake_store_erasure_find(PGconn *conn, intake_owner_t *o, const char *id, c
         "  OR coalesce(q.changed_by = $2 AND q.changed_at > now() - make_interval(days => $3::int), false)"
         " FROM erasure_request r LEFT JOIN staff a ON a.id = $2 LEFT JOIN staff q ON q.id = r.requested_by"
         " WHERE r.id = $1 FOR UPDATE OF r",
-        3, p);
-    if (!r)
-        return PK_EDB;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        return PK_ENOENT;
-    }
+        3, p, &r);
+    if (found != 0)
+        return found;
     snprintf(out->case_id, sizeof out->case_id, "%s", PQgetvalue(r, 0, 0));
     snprintf(out->requested_by, sizeof out->requested_by, "%s", PQgetvalue(r, 0, 1));
     out->approved = pk_pg_bool(r, 0, 2);

@@ -23,6 +23,10 @@
  * the arena ("" when NULL). */
 PGresult *intake_store_exec(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p);
 int intake_store_run(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p) PK_MUST_CHECK;
+/* The one row of `sql`: 0 (*out holds it; the caller clears it),
+ * PK_ENOENT (none: *out NULL) or PK_EDB. */
+int intake_store_one(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p,
+                     PGresult **out) PK_MUST_CHECK;
 char *intake_store_text(pk_arena_t **arena, const PGresult *r, int i, int col);
 /* A bytea column of row 0 in the arena (NULL and 0 when NULL). */
 uint8_t *intake_store_blob(pk_arena_t **arena, const PGresult *r, int col, size_t *len);

@@ -143,13 +143,10 @@ int intake_store_case(PGconn *conn, intake_owner_t *o, const char *case_id, cons
                       const char *agency, bool asked, pk_arena_t **arena, intake_case_row_t *out)
 {
     const char *p[] = {case_id, actor->role, actor->id, agency, asked ? "t" : "f"};
-    PGresult *r = intake_store_exec(conn, o, s_case_sql, 5, p);
-    if (!r)
-        return PK_EDB;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        return PK_ENOENT;
-    }
+    PGresult *r;
+    int found = intake_store_one(conn, o, s_case_sql, 5, p, &r);
+    if (found != 0)
+        return found;
     memset(out, 0, sizeof *out);
     pelukan__v1__case_view__init(&out->view);
     char bad[64];

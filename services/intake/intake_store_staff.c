@@ -106,18 +106,15 @@ int intake_store_staff_reset(PGconn *conn, intake_owner_t *o, const char *id, co
 int intake_store_duty(PGconn *conn, intake_owner_t *o, const char *id, pk_arena_t **arena, Pelukan__V1__DutyStatus *out)
 {
     const char *p[] = {id};
-    PGresult *r = intake_store_exec(conn, o,
-                                    "SELECT on_duty, coalesce(phone_e164, ''),"
-                                    " (SELECT coalesce(json_agg(display_name ORDER BY display_name), '[]') FROM staff"
-                                    "   WHERE role = 'admin' AND on_duty AND NOT disabled)::text"
-                                    " FROM staff WHERE id = $1",
-                                    1, p);
-    if (!r)
-        return PK_EDB;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        return PK_ENOENT;
-    }
+    PGresult *r;
+    int found = intake_store_one(conn, o,
+                                 "SELECT on_duty, coalesce(phone_e164, ''),"
+                                 " (SELECT coalesce(json_agg(display_name ORDER BY display_name), '[]') FROM staff"
+                                 "   WHERE role = 'admin' AND on_duty AND NOT disabled)::text"
+                                 " FROM staff WHERE id = $1",
+                                 1, p, &r);
+    if (found != 0)
+        return found;
     out->on_duty = pk_pg_bool(r, 0, 0);
     out->phone = pk_arena_strdup(arena, PQgetvalue(r, 0, 1));
     json_t *names = json_loads(PQgetvalue(r, 0, 2), 0, NULL);
