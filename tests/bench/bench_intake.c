@@ -333,6 +333,31 @@ static long s_deadlocks(void)
 
 #define S_MANY 64
 
+/* A reporter's own read (GET /v1/reports), each of `n` reporters in turn,
+ * `rounds` times, one at a time: her session is asked of the case owner
+ * (one hop), then her list. Its p50 and p99 printed. */
+static void s_reads(int port, char **tokens, int n, int rounds)
+{
+    double *ms = pk_calloc((size_t)(n * rounds), sizeof *ms);
+    int got = 0, failed = 0;
+    for (int k = 0; k < rounds; k++)
+        for (int i = 0; i < n; i++) {
+            char auth[96];
+            snprintf(auth, sizeof auth, "Authorization: Bearer %s", tokens[i]);
+            const char *h[] = {auth, NULL};
+            double t0 = pkt_now_ms();
+            if (pkt_http("GET", port, "/v1/reports", NULL, 0, h, NULL) == 200)
+                ms[got++] = pkt_now_ms() - t0;
+            else
+                failed++;
+        }
+    printf("BENCH intake_reporter_read_p50_ms %.3f ms (GET /v1/reports, her session asked of the owner; %d "
+           "reporters, %d reads)\n",
+           got && !failed ? pkt_percentile(ms, got, 50) : NAN, n, got);
+    printf("BENCH intake_reporter_read_p99_ms %.3f ms\n", got && !failed ? pkt_percentile(ms, got, 99) : NAN);
+    free(ms);
+}
+
 int main(void)
 {
     zsys_handler_set(NULL);
@@ -356,6 +381,8 @@ int main(void)
             return 0;
         }
     }
+
+    s_reads(intake.http_port, tokens, S_MANY + 1, 8);
 
     /* One reporter (every request on the same rows, the old benchmark) and
      * 64 distinct reporters at once, as the service meets them (the load
