@@ -349,6 +349,40 @@ int intake_store_end_sessions(PGconn *conn, intake_owner_t *o, bool staff, const
  * `keep_s`, ended sessions; how many rows went (intake_store_staff.c). */
 int intake_store_purge(PGconn *conn, intake_owner_t *o, int keep_s, long *deleted) PK_MUST_CHECK;
 
+/* ---- the read model: other services' events on a case (intake_readmodel.c) ---- */
+/* Each on the subscriber's connection, in its transaction with the
+ * event's offset, unprepared; 0 or PK_EDB (logged) (intake_store_read.c). */
+
+/* A referral of the case: `state` "sent" (made, to `agency`), "accepted",
+ * "declined" or "closed" (its agency "" then). */
+int intake_store_case_agency(PGconn *conn, const pk_log_t *log, const char *referral_id, const char *case_id,
+                             const char *state, const char *agency) PK_MUST_CHECK;
+/* What the identification report found and says about referring, as codes. */
+int intake_store_identification(PGconn *conn, const pk_log_t *log, const char *case_id,
+                                const Pelukan__V1__IdentificationReportSubmitted *s) PK_MUST_CHECK;
+/* The case's visit completed (`done`), or a new assignment started one. */
+int intake_store_visit_done(PGconn *conn, const pk_log_t *log, const char *case_id, bool done) PK_MUST_CHECK;
+/* Whether any referral of the case is still under way, and any closed. */
+int intake_store_referrals(PGconn *conn, const pk_log_t *log, const char *case_id, bool *open,
+                           bool *closed) PK_MUST_CHECK;
+/* The case's state, its row locked ("" when there is no such case). */
+int intake_store_lock_state(PGconn *conn, const pk_log_t *log, const char *case_id, char state[32]) PK_MUST_CHECK;
+
+/* A step of the case from another service's event: the state moves to
+ * `to` when it is one of `from` (a text[] literal; `to` "": it does not
+ * move), with its timeline entry and its CaseStateChanged event
+ * (`envelope_hex` NULL: none); who the case is with now; and the event's
+ * own timeline entry. */
+typedef struct {
+    const char *case_id, *from, *to;
+    const char *companion; /* "" keeps hers; clear_companion drops her */
+    bool clear_companion;
+    const char *agency; /* "" keeps it */
+    const char *type, *reason, *actor_kind, *actor_id, *producer;
+    const char *topic, *envelope_hex;
+} intake_step_row_t;
+int intake_store_case_step(PGconn *conn, const pk_log_t *log, const intake_step_row_t *s) PK_MUST_CHECK;
+
 /* ---- the desk's reads (intake_store_read.c) ---- */
 
 /* The queue: the cases `actor` sees that the filter selects, one page, in

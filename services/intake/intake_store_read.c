@@ -1,11 +1,14 @@
-/* intake_store_read.c -- the case owner's reads for the desk: the queue
- * and one case (intake_store.h; the commands are intake_cases.c). */
+/* intake_store_read.c -- the read model's statements: the case owner's
+ * reads for the desk, the queue and one case (the commands are
+ * intake_cases.c), and what other services' events do to a case
+ * (intake_readmodel.c) (intake_store.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "intake_case.h"
 #include "intake_store.h"
+#include "pelukan/bus.h"
 #include "pelukan/db.h"
 #include "pelukan/error.h"
 #include "pelukan/pbrow.h"
@@ -163,4 +166,105 @@ int intake_store_case(PGconn *conn, intake_owner_t *o, const char *case_id, cons
         return PK_EDB;
     }
     return s_timeline(conn, o, p, arena, &out->view);
+}
+
+/* ---- the read model: other services' events on a case (intake_readmodel.c) ---- */
+
+int intake_store_case_agency(PGconn *conn, const pk_log_t *log, const char *referral_id, const char *case_id,
+                             const char *state, const char *agency)
+{
+    const char *p[] = {referral_id, case_id, state, agency};
+    if (strcmp(state, "sent") == 0)
+        return pk_pg_run(conn, log,
+                         "INSERT INTO case_agency (referral_id, case_id, agency_code, state)"
+                         " SELECT $1, id, $4, $3 FROM cases WHERE id = $2 ON CONFLICT DO NOTHING",
+                         4, p);
+    return pk_pg_run(conn, log,
+                     "UPDATE case_agency SET state = $3,"
+                     " closed_at = CASE WHEN $3 = 'closed' THEN now() ELSE closed_at END"
+                     " WHERE referral_id = $1 AND case_id = $2",
+                     3, p);
+}
+
+int intake_store_identification(PGconn *conn, const pk_log_t *log, const char *case_id,
+                                const Pelukan__V1__IdentificationReportSubmitted *s)
+{
+    char *consented = pk_pg_text_array(s->consented_agencies, s->n_consented_agencies);
+    char *recommended = pk_pg_text_array(s->recommended_agencies, s->n_recommended_agencies);
+    char *needs = pk_pg_text_array(s->needs, s->n_needs);
+    char *services = pk_pg_text_array(s->recommended_services, s->n_recommended_services);
+    const char *p[] = {case_id,
+                       s->referral_consent ? "t" : "f",
+                       consented,
+                       recommended,
+                       needs,
+                       s->immediate_danger ? "t" : "f",
+                       s->situation_confirmed ? "t" : "f",
+                       s->guardian_situation,
+                       services};
+    int rc = pk_pg_run(conn, log,
+                       "UPDATE cases SET referral_consent = $2::boolean, consented_agencies = $3::text[],"
+                       " recommended_agencies = $4::text[], needs = $5::text[],"
+                       " immediate_danger = $6::boolean, situation_confirmed = $7::boolean,"
+                       " guardian_situation = NULLIF($8, ''), recommended_services = $9::text[] WHERE id = $1",
+                       9, p);
+    free(consented), free(recommended), free(needs), free(services);
+    return rc;
+}
+
+int intake_store_visit_done(PGconn *conn, const pk_log_t *log, const char *case_id, bool done)
+{
+    const char *p[] = {case_id, done ? "t" : "f"};
+    return pk_pg_run(conn, log, "UPDATE cases SET visit_done_at = CASE WHEN $2::boolean THEN now() END WHERE id = $1",
+                     2, p);
+}
+
+int intake_store_referrals(PGconn *conn, const pk_log_t *log, const char *case_id, bool *open, bool *closed)
+{
+    const char *p[] = {case_id};
+    PGresult *r = pk_pg_exec(conn, log,
+                             "SELECT coalesce(bool_or(state IN ('sent', 'accepted')), false),"
+                             " coalesce(bool_or(state = 'closed'), false) FROM case_agency WHERE case_id = $1",
+                             1, p);
+    if (!r)
+        return PK_EDB;
+    *open = pk_pg_bool(r, 0, 0);
+    *closed = pk_pg_bool(r, 0, 1);
+    PQclear(r);
+    return 0;
+}
+
+int intake_store_lock_state(PGconn *conn, const pk_log_t *log, const char *case_id, char state[32])
+{
+    const char *p[] = {case_id};
+    PGresult *r = pk_pg_exec(conn, log, "SELECT state FROM cases WHERE id = $1 FOR UPDATE", 1, p);
+    if (!r)
+        return PK_EDB;
+    snprintf(state, 32, "%s", PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "");
+    PQclear(r);
+    return 0;
+}
+
+/* clang-format off */
+static const char s_step_sql[] =
+    "WITH u AS (UPDATE cases SET state = $3, updated_at = now(),"
+    "   companion_id = CASE WHEN $5::boolean THEN NULL ELSE coalesce(NULLIF($4, ''), companion_id) END,"
+    "   agency_code = coalesce(NULLIF($6, ''), agency_code)"
+    "   WHERE id = $1 AND $3 <> '' AND state = ANY($2::text[]) RETURNING id, state),"
+    " s AS (INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
+    "   SELECT id, 'state', state, NULLIF($8, ''), $9, NULLIF($10, '') FROM u),"
+    " k AS (UPDATE cases SET companion_id = coalesce(NULLIF($4, ''), companion_id),"
+    "   agency_code = coalesce(NULLIF($6, ''), agency_code) WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM u)),"
+    " o AS (" PK_OUTBOX_INSERT_SELECT("$12", "id", "$13") " FROM u WHERE $13::bytea IS NOT NULL)"
+    " INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
+    " SELECT x.id, $11 || ':' || $7, coalesce((SELECT state FROM u), x.state), NULLIF($8, ''), $9,"
+    " NULLIF($10, '') FROM cases x WHERE x.id = $1";
+/* clang-format on */
+
+int intake_store_case_step(PGconn *conn, const pk_log_t *log, const intake_step_row_t *s)
+{
+    const char *p[] = {s->case_id,  s->from,  s->to,          s->companion,  s->clear_companion ? "t" : "f",
+                       s->agency,   s->type,  s->reason,      s->actor_kind, s->actor_id,
+                       s->producer, s->topic, s->envelope_hex};
+    return pk_pg_run(conn, log, s_step_sql, 13, p);
 }
