@@ -305,14 +305,25 @@ async function companion() {
   cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => regs.push(...e.registrations));
   await cdp.send('ServiceWorker.enable');
   const reg = await until(async () => regs.find((r) => r.scopeURL.endsWith('/staff/') && !r.isDeleted), 'the worker registration seen');
-  await cdp.send('ServiceWorker.deliverPushMessage', {
-    origin: BASE, registrationId: reg.registrationId,
-    data: JSON.stringify({ title: 'PELUKAN', body: 'PELUKAN: ada tugas kunjungan baru untuk Anda. Buka aplikasi pendamping.' }),
-  });
-  const shown = await until(() => page.evaluate(async () => {
-    const n = await (await navigator.serviceWorker.getRegistration('/staff/')).getNotifications();
-    return n.length ? { title: n[0].title, body: n[0].body } : null;
-  }), 'the worker showed the push');
+  // A push DevTools hands the worker can be lost (seen once in a full make
+  // test: nothing shown in 60 s): as a push service retries, it is handed
+  // again every 2 s until the worker shows it; a worker that shows none
+  // still fails.
+  let handed = 0;
+  const shown = await until(async () => {
+    const n = await page.evaluate(async () => {
+      const all = await (await navigator.serviceWorker.getRegistration('/staff/')).getNotifications();
+      return all.length ? { title: all[0].title, body: all[0].body } : null;
+    });
+    if (!n && Date.now() - handed > 2000) {
+      handed = Date.now();
+      await cdp.send('ServiceWorker.deliverPushMessage', {
+        origin: BASE, registrationId: reg.registrationId,
+        data: JSON.stringify({ title: 'PELUKAN', body: 'PELUKAN: ada tugas kunjungan baru untuk Anda. Buka aplikasi pendamping.' }),
+      });
+    }
+    return n;
+  }, 'the worker showed the push');
   check(shown.title === 'PELUKAN' && /tugas kunjungan baru/.test(shown.body), `the notification: ${JSON.stringify(shown)}`);
   await cdp.detach();
   await page.reload(); // now under the worker, which keeps the shell
