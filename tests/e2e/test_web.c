@@ -32,8 +32,8 @@ static void s_setup(void)
                            web,
                            "PELUKAN_NOTIFICATION_SINK_FILE",
                            s_sink,
-                           "PELUKAN_LOG_LEVEL",
-                           "warn",
+                           "PELUKAN_LOG_LEVEL", /* info: why a stream ended, printed when a scenario fails */
+                           "info",
                            "PELUKAN_INTAKE_HELP_OFFICE", /* the office's own line, shown once the app asked */
                            "0265330010",
                            NULL};
@@ -97,6 +97,12 @@ static int s_scenario_of(const char *app, const char *name)
                     pkt_env("PKTEST_ROOT"), T.port, s_sink, s_tile_port, ctl, pkt_env("PKTEST_ROOT"), app, name);
     int rc = pkt_pipe(cmd, stderr, s_control, ctl);
     free(cmd);
+    if (rc != 0) { /* what the screens cannot say: why a live stream ended */
+        char *grep = pk_asprintf("grep -h 'stream.* ended' '%s' | tail -n 20 >&2", T.proc.log_path);
+        if (system(grep) < 0)
+            fprintf(stderr, "test_web: intake's log not read\n");
+        free(grep);
+    }
     return rc;
 }
 

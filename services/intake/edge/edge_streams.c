@@ -47,8 +47,11 @@ void edge_stream_event(edge_stream_t *s, const char *event, json_t *data)
 
 void edge_stream_end(edge_stream_t *s, const char *reason)
 {
-    if (!s->dead)
+    if (!s->dead) {
         edge_stream_event(s, "end", json_pack("{s:s}", "reason", reason));
+        pk_log_info(s->log, "%s stream%s%s ended: %s", s->kind == EDGE_STREAM_APPROACH ? "approach" : "feed",
+                    s->case_id[0] ? " of case " : "", s->case_id, reason);
+    }
     s->dead = true;
 }
 
@@ -168,6 +171,7 @@ edge_stream_t *edge_stream_open(edge_streams_t *reg, intake_call_t *c, edge_stre
     }
     edge_stream_t *s = pk_calloc(1, sizeof *s);
     s->kind = kind;
+    s->log = in->log;
     snprintf(s->token_hash, sizeof s->token_hash, "%s", token_hash);
     snprintf(s->account, sizeof s->account, "%s", account);
     s->role_bit = c->reporter_id[0] ? 0 : c->role_bit;
