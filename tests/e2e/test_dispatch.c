@@ -119,6 +119,24 @@ static bool s_streams_open(void *arg)
     return open;
 }
 
+/* A check of the streams' sessions waits on a lock of the staff's
+ * sessions (pg_stat_activity). */
+static bool s_check_held(void *arg)
+{
+    (void)arg;
+    char *n = pkt_sql_value(T.db, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                                  " AND query LIKE '%staff_session%'");
+    bool held = n && atol(n) > 0;
+    free(n);
+    return held;
+}
+
+/* `arg`: the count of commands intake's case owner answered to wait past. */
+static bool s_owner_done_past(void *arg)
+{
+    return pkt_metric(T.proc.metrics_port, "pelukan_rpc_done_total") > *(const long long *)arg;
+}
+
 /* A peer's command to intake that is not for it: notification asking for
  * a case's place, dispatch for a reporter's phone. Both refused (403). */
 static void s_peer_asks(const char *case_id, const char *place_asker, const char *contact_asker)
@@ -367,12 +385,43 @@ Test(dispatch, nearest_companion_assigned_watched_arrives_and_reports)
     cr_assert_eq(s_call("GET", rpath, NULL, other_device, NULL), 401, "logged out");
     free(other_device);
 
+    /* A stream opened while a check of the streams' sessions is under way
+     * is judged by a later check, not by that one's answer, which does not
+     * name it: it once ended there as "session_ended", and the reporter was
+     * told the visit was over while her companion was on the way. The
+     * check is held on a lock of the staff's sessions, which her stream's
+     * own steps do not read; the desk's stream makes the checks run. */
+    char dpath[160];
+    snprintf(dpath, sizeof dpath, "/v1/staff/cases/%s/companion/stream", id);
+    pkt_stream_t *watch = s_stream_open(dpath, admin);
+    cr_assert(pkt_wait_until(s_streams_open, NULL, 60000), "the desk's stream opened");
+    PGconn *lock = pkt_superuser(T.db);
+    PQclear(PQexec(lock, "BEGIN"));
+    PQclear(PQexec(lock, "LOCK TABLE intake.staff_session IN ACCESS EXCLUSIVE MODE"));
+    cr_assert(pkt_wait_until(s_check_held, NULL, 60000), "a check waits");
+    pkt_stream_t *mine = s_stream_open(spath, reporter);
+    cr_assert(pkt_wait_until(s_streams_open, "2", 60000), "her stream opened while the check waits");
+    cr_assert_eq(pkt_stream_status(mine, pkt_http_timeout_ms()), 200);
+    long long done = pkt_metric(T.proc.metrics_port, "pelukan_rpc_done_total") + 1;
+    PQclear(PQexec(lock, "COMMIT"));
+    PQfinish(lock);
+    /* The held check answered, then one asked after its answer was read. */
+    cr_assert(pkt_wait_until(s_owner_done_past, &done, 60000), "two checks answered");
+    int mine_seen = pkt_stream_count(mine, "\"distance_m\":");
+    cr_assert_eq(s_ping(near, LAT + 2 * KM_LAT, LON), 204);
+    cr_assert_eq(pkt_stream_wait(mine, "\"distance_m\":", mine_seen + 1, pkt_http_timeout_ms()), mine_seen + 1,
+                 "her stream goes on");
+    char *mine_body = pkt_stream_body(mine);
+    cr_assert_null(strstr(mine_body, "event: end"), "%s", mine_body);
+    free(mine_body);
+    pkt_stream_close(&mine);
+    pkt_stream_close(&watch);
+    cr_assert(pkt_wait_until(s_streams_open, "0", 60000), "both closed");
+
     /* The reporter watches; the companion comes closer, then arrives. */
     pkt_stream_t *st = s_stream_open(spath, reporter);
     cr_assert(pkt_wait_until(s_streams_open, NULL, 60000), "the stream opened");
     /* The admin follows the same visit on the desk's map; a companion may not. */
-    char dpath[160];
-    snprintf(dpath, sizeof dpath, "/v1/staff/cases/%s/companion/stream", id);
     cr_assert_eq(s_call("GET", dpath, NULL, far, NULL), 403, "not a companion's view");
     pkt_stream_t *desk = s_stream_open(dpath, admin);
     cr_assert(pkt_wait_until(s_streams_open, "2", 60000), "the desk's stream opened");

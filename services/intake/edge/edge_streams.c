@@ -91,7 +91,14 @@ static void s_checked(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
     reg->checking = false;
     if (rc != 0 || reply->status != PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK || !reply->sessions)
         return; /* next time */
+    /* Only the streams the check named are judged by its answer: one opened
+     * while it was under way is not in it (it once ended as "session_ended",
+     * and the reporter was told the visit was over while her companion was
+     * on the way). */
     for (edge_stream_t *s = reg->streams; s; s = s->next) {
+        if (!s->asked)
+            continue;
+        s->asked = false;
         s->checked = false;
         for (size_t i = 0; i < reply->sessions->n_items && !s->checked; i++) {
             const Pelukan__V1__Sessions__Session *x = reply->sessions->items[i];
@@ -116,8 +123,10 @@ static void s_check_sessions(edge_streams_t *reg)
         n++;
     char **hashes = pk_calloc(n ? n : 1, sizeof *hashes);
     n = 0;
-    for (edge_stream_t *s = reg->streams; s; s = s->next)
+    for (edge_stream_t *s = reg->streams; s; s = s->next) {
         hashes[n++] = s->token_hash;
+        s->asked = true;
+    }
     Pelukan__V1__CommandRequest req = PELUKAN__V1__COMMAND_REQUEST__INIT;
     Pelukan__V1__Actor actor = PELUKAN__V1__ACTOR__INIT;
     Pelukan__V1__CheckSessions cs = PELUKAN__V1__CHECK_SESSIONS__INIT;

@@ -34,6 +34,7 @@ typedef struct edge_stream {
     uint64_t last_us;                /* monotonic: when it was last sent something */
     bool busy;                       /* its producer waits for an answer for it: kept until then */
     bool dead, checked;
+    bool asked;          /* named in the check of the sessions under way */
     const pk_log_t *log; /* the service's: why a stream ended */
 } edge_stream_t;
 
