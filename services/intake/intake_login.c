@@ -116,7 +116,9 @@ static int s_set(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequ
 }
 
 /* A reporter's session (ResolveSession.reporter): her id and her key,
- * wrapped, while it holds; her use keeps it alive. */
+ * wrapped, while it holds. Her use keeps it alive: in this query's lane
+ * (no transaction) that write commits by itself, as it did when the edge
+ * read her session, and running it twice does no harm. */
 static int s_reporter(PGconn *conn, intake_owner_t *o, const char *hash, Pelukan__V1__ResolvedSession *out)
 {
     intake_reporter_key_t her;
