@@ -692,9 +692,13 @@ static void s_receipt(const PGresult *r, pk_arena_t **arena, Pelukan__V1__Report
         out->outcome = PELUKAN__V1__REPORT_RECEIPT__OUTCOME__OUTCOME_IN_PROGRESS;
         return;
     }
-    if (strcmp(PQgetvalue(r, 0, 4), "limited") == 0 || strcmp(PQgetvalue(r, 0, 4), "no_session") == 0) {
-        out->outcome = PQgetvalue(r, 0, 4)[0] == 'l' ? PELUKAN__V1__REPORT_RECEIPT__OUTCOME__OUTCOME_LIMITED
-                                                     : PELUKAN__V1__REPORT_RECEIPT__OUTCOME__OUTCOME_NO_SESSION;
+    const char *state = PQgetvalue(r, 0, 4);
+    if (strcmp(state, "limited") == 0) {
+        out->outcome = PELUKAN__V1__REPORT_RECEIPT__OUTCOME__OUTCOME_LIMITED;
+        return;
+    }
+    if (strcmp(state, "no_session") == 0) {
+        out->outcome = PELUKAN__V1__REPORT_RECEIPT__OUTCOME__OUTCOME_NO_SESSION;
         return;
     }
     out->outcome = pk_pg_bool(r, 0, 3) ? PELUKAN__V1__REPORT_RECEIPT__OUTCOME__OUTCOME_CREATED
