@@ -222,6 +222,8 @@ bool pk_hours_contain(const char *range, int minutes)
     if (!range || !*range || sscanf(range, "%d:%d-%d:%d", &h1, &m1, &h2, &m2) != 4)
         return true;
     int from = h1 * 60 + m1, to = h2 * 60 + m2;
+    if (to == 23 * 60 + 59)
+        to = 24 * 60; /* the apps' last choice, "until midnight": the day's last minute is in it */
     if (from <= to)
         return minutes >= from && minutes < to;
     return minutes >= from || minutes < to; /* across midnight */

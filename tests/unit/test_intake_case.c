@@ -45,6 +45,10 @@ Test(intake_case, safe_hours)
     cr_assert_not(intake_safe_now("08:00-17:00", 7 * 60 + 59));
     cr_assert(intake_safe_now("21:00-06:00", 23 * 60), "across midnight");
     cr_assert(intake_safe_now("21:00-06:00", 5 * 60));
+    /* The reporter's app offers 23:59 as the last "until", meaning midnight. */
+    cr_assert(intake_safe_now("00:00-23:59", 23 * 60 + 59), "all day includes the day's last minute");
+    cr_assert(intake_safe_now("20:00-23:59", 23 * 60 + 59));
+    cr_assert_not(intake_safe_now("20:00-23:59", 0));
     cr_assert_not(intake_safe_now("21:00-06:00", 12 * 60));
 }
 

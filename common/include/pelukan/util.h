@@ -37,8 +37,9 @@ bool pk_code_in(const char *v, const char *const *set);
 
 /* Minutes since midnight in WIB (Asia/Jakarta, UTC+7, no daylight saving). */
 int pk_wib_minutes(void);
-/* True when `minutes` falls in "HH:MM-HH:MM" (the end excluded; a range
- * may cross midnight); an empty or malformed range contains every minute. */
+/* True when `minutes` falls in "HH:MM-HH:MM" (the end excluded, except an
+ * end of 23:59, the apps' "until midnight"; a range may cross midnight); an
+ * empty or malformed range contains every minute. */
 bool pk_hours_contain(const char *range, int minutes);
 
 /* An arena: allocations freed together (e.g. a command reply's results,
