@@ -15,7 +15,7 @@ typedef struct edge_sessions edge_sessions_t;
 typedef struct edge_feed edge_feed_t;
 typedef struct edge_submit edge_submit_t;
 typedef struct intake_purge intake_purge_t;
-typedef struct intake_dispatch intake_dispatch_t;
+typedef struct edge_pings edge_pings_t;
 typedef struct edge_approach edge_approach_t;
 typedef struct intake_throttle intake_throttle_t;
 
@@ -63,7 +63,8 @@ typedef struct {
     int erasure_cooling_s;  /* an approved erasure waits this long (intake_erasure.c) */
     int erasure_trust_days; /* no approval from an account changed by another this lately */
     int streams_per_session, streams_per_account, streams_max;
-    /* the live streams' limits (edge/edge_streams.c); password hashes allowed at once, and taken (intake_password.c) */
+    /* the live streams' limits (edge/edge_streams.c); password hashes allowed at once, and taken (edge/edge_password.c)
+     */
     int staff_session_ttl_s, staff_max_failures, staff_lock_s;
     struct intake_route_ctx *route_ctx; /* one per route (main.c) */
     edge_streams_t *streams;            /* every live stream (edge/edge_streams.c) */
@@ -71,9 +72,9 @@ typedef struct {
     int session_cache_ms;
     edge_feed_t *feed;                  /* the staff's live feed (edge/edge_feed.c) */
     intake_purge_t *purge;              /* expired codes and sessions (intake_purge.c) */
-    intake_throttle_t *throttle;         /* staff logins per client address (intake_throttle.c) */
+    intake_throttle_t *throttle;        /* staff logins per client address (edge/edge_throttle.c) */
     intake_throttle_t *account_throttle; /* ... and per account: half the password slots at most */
-    intake_dispatch_t *dispatch;         /* the assignment's steps and the pings (intake_dispatch.c) */
+    edge_pings_t *pings;                 /* the companions' pings, batched (edge/edge_pings.c) */
     pk_rpc_uv_t *dispatch_rpc;           /* commands to dispatch */
     edge_approach_t *approach;           /* the companion's approach, watched (edge/edge_approach.c) */
     pk_rpc_uv_t *referral;              /* commands to referral */
@@ -84,7 +85,7 @@ typedef struct {
      * at their next tick. One hook, so that no file that ends sessions
      * calls into the streams. */
     unsigned sessions_epoch;
-    const char *push_public_key;        /* Web Push's VAPID public key; "": no push (intake_push.c) */
+    const char *push_public_key; /* Web Push's VAPID public key; "": no push (edge/edge_push.c) */
 #define INTAKE_OWNERS_MAX 8
 #define INTAKE_OWNER_BATCH 64                 /* commands that wait share one commit, each in its savepoint */
     intake_owner_t owners[INTAKE_OWNERS_MAX]; /* the case owner's command workers (intake_contact.c) */
@@ -92,40 +93,6 @@ typedef struct {
     pk_metric_t *m_requests, *m_reports, *m_otp_sent, *m_otp_failed, *m_rejected;
     pk_metric_t *m_otp_phone_alert; /* codes for one phone asked by many clients (review N4) */
 } intake_t;
-
-struct intake_call;
-
-/* The routes of the API: method, path pattern ("*" = one segment), who may
- * call it (INTAKE_* bits of intake_case.h: the authorization matrix), and
- * its handler. Reporter and anonymous routes take the request as it comes
- * (`handler`); staff routes run after the staff member was authenticated
- * and their role checked against `roles` (`staff`). The OpenAPI file
- * describes exactly these (a test checks), and a test calls every route
- * as every role. */
-typedef struct intake_route {
-    const char *method;
-    const char *pattern;
-    unsigned roles;
-    pk_http_handler_fn handler;
-    void (*staff)(struct intake_call *c);
-    const struct intake_forward *forward; /* a staff route that only forwards (edge/edge_forward.h) */
-    /* The session's answer may be held a moment (edge/edge_session.c):
-     * only where a session that ended a second ago does no harm. */
-    bool holds_session;
-} intake_route_t;
-
-/* The table (edge/edge_routes.c). */
-extern const intake_route_t intake_routes[];
-
-/* A staff route: the session checked and the role too before it runs. */
-static inline bool intake_route_staff(const intake_route_t *r)
-{
-    return r->staff || (r->forward && r->roles != INTAKE_REPORTER);
-}
-
-/* The reporter's own routes (intake_server.c). */
-void intake_report_create(pk_http_req_t *req, void *arg);
-void intake_contact_safety(pk_http_req_t *req, void *arg);
 
 /* At most this many reports in one command (edge/edge_submit.c). */
 #define INTAKE_REPORTS_PER_COMMAND 64
@@ -138,36 +105,6 @@ extern const char intake_sql_report_submit[];
 /* The codes requests are checked against, and the code lists and regions
  * the apps show, read from the seed tables (intake_reference.c). */
 int intake_reference_load(intake_t *in);
-/* The web apps built into `dir`, served at / (edge/edge_web.c). */
-typedef struct intake_web intake_web_t;
-/* The numbers the reporter's app offers a reporter in danger now; an empty
- * one is not shown. */
-typedef struct {
-    const char *emergency, *police, *sapa, *sapa_whatsapp, *office;
-} intake_help_t;
-/* Empty, or 2-15 digits with an optional leading +. */
-bool intake_help_number_ok(const char *number);
-/* The Play Store app (a Trusted Web Activity of the reporter's app, issue
- * 22 §6): its package name and its signing certificates' SHA-256. */
-typedef struct {
-    const char *package, *fingerprints;
-} intake_android_t;
-/* A Java package name ("id.go.tasikmalayakab.pelukan"). */
-bool intake_android_package_ok(const char *package);
-/* SHA-256 fingerprints as keytool prints them, comma-separated. */
-bool intake_cert_fingerprints_ok(const char *list);
-intake_web_t *intake_web_new(const char *dir, const char *tile_url, const char *tile_attribution,
-                             const intake_help_t *help, const intake_android_t *android, const pk_log_t *log);
-void intake_web_destroy(intake_web_t **w_p);
-void intake_web_serve(pk_http_req_t *req, void *arg);
-/* GET /v1/app-config: the tile server and its attribution. */
-void intake_web_config(pk_http_req_t *req, void *arg);
-/* GET /.well-known/assetlinks.json: the Play Store app's statement. */
-void intake_web_assetlinks(pk_http_req_t *req, void *arg);
-/* GET /v1/catalog and GET /v1/regions: anyone, cacheable. */
-void intake_reference_catalog(pk_http_req_t *req, void *arg);
-void intake_reference_regions(pk_http_req_t *req, void *arg);
-
 /* Commands intake answers: contacts for notification (intake_contact.c). */
 int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg);
 void intake_command_done(Pelukan__V1__CommandReply *reply, void *arg);
@@ -194,15 +131,6 @@ void intake_purge_destroy(intake_purge_t **p_p);
 #define INTAKE_SQL_VISIT_LIVE "(x.visit_done_at IS NULL OR x.visit_done_at > now() - interval '6 hours')"
 #define INTAKE_SQL_REFERRAL_LIVE                                                                                       \
     "(ca.state = 'accepted' OR (ca.state = 'closed' AND ca.closed_at > now() - interval '6 hours'))"
-
-/* Staff logins per client address (intake_throttle.c). Caller owns return
- * value. */
-intake_throttle_t *intake_throttle_new(int per_minute, int checks);
-void intake_throttle_destroy(intake_throttle_t **th_p);
-/* 0 when `client` may try a login now (it then holds one of its checks
- * until intake_throttle_done), else the seconds to wait. */
-int intake_throttle_take(intake_throttle_t *th, const char *client);
-void intake_throttle_done(intake_throttle_t *th, const char *client);
 
 /* Sends SendOtp commands to the notification service from its own thread.
  * Caller owns return value. */

@@ -21,8 +21,8 @@
 #include <string.h>
 
 #include "intake.h"
-#include "intake_call.h"
 #include "intake_desk.h"
+#include "intake_seal.h"
 #include "intake_store.h"
 #include "pelukan/util.h"
 

@@ -12,9 +12,9 @@
 #include <string.h>
 
 #include "intake.h"
-#include "intake_call.h"
 #include "intake_case.h"
 #include "intake_desk.h"
+#include "intake_seal.h"
 #include "intake_store.h"
 #include "pelukan/bus.h"
 #include "pelukan/rpc.h"

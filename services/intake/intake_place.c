@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "intake.h"
-#include "intake_call.h"
+#include "intake_seal.h"
 #include "intake_store.h"
 #include "pelukan/util.h"
 

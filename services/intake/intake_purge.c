@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "intake.h"
-#include "intake_call.h"
+#include "intake_seal.h"
 #include "pelukan/rpc.h"
 #include "pelukan/util.h"
 

@@ -403,4 +403,13 @@ typedef struct {
 int intake_store_case(PGconn *conn, intake_owner_t *o, const char *case_id, const Pelukan__V1__Actor *actor,
                       const char *agency, bool asked, pk_arena_t **arena, intake_case_row_t *out) PK_MUST_CHECK;
 
+/* ---- the reference data (intake_store_read.c) ---- */
+
+/* The codes requests are checked against (kind, code, label: one row
+ * each), the catalogue the apps show and the regions, as JSON text (one
+ * row each), on the connection intake_reference_load() opens at start.
+ * 0, or PK_EDB with the three NULL; the caller clears them. */
+int intake_store_reference(PGconn *conn, const pk_log_t *log, PGresult **codes, PGresult **catalog,
+                           PGresult **regions) PK_MUST_CHECK;
+
 #endif

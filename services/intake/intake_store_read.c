@@ -268,3 +268,40 @@ int intake_store_case_step(PGconn *conn, const pk_log_t *log, const intake_step_
                        s->producer, s->topic, s->envelope_hex};
     return pk_pg_run(conn, log, s_step_sql, 13, p);
 }
+
+/* ---- the reference data, read once at start (intake_reference.c) ---- */
+
+/* The codes a request may use, by kind. */
+#define S_CODES_SQL                                                                                                    \
+    "SELECT kind, code, label_id FROM category"                                                                        \
+    " UNION ALL SELECT 'kecamatan', code, name FROM region WHERE level = 'kecamatan'"                                  \
+    " UNION ALL SELECT 'desa', code, name FROM region WHERE level IN ('desa', 'kelurahan')"
+
+/* {"<kind>": [{code, label_id, label_en, plain_id?, plain_en?}, ...], ...},
+ * each list in the order the apps show it. */
+#define S_CATALOG_SQL                                                                                                  \
+    "SELECT json_object_agg(kind, items ORDER BY kind)::text FROM (SELECT kind, json_agg(jsonb_strip_nulls("           \
+    "  jsonb_build_object('code', code, 'label_id', label_id, 'label_en', label_en, 'label_su', label_su,"             \
+    "  'plain_id', plain_id, 'plain_en', plain_en, 'plain_su', plain_su)) ORDER BY position, code) AS items"           \
+    " FROM category GROUP BY kind) k"
+
+/* {"kecamatan": [{code, name, desa: [{code, name}, ...]}, ...]}, by code. */
+#define S_REGIONS_SQL                                                                                                  \
+    "SELECT json_build_object('kecamatan', json_agg(json_build_object('code', k.code, 'name', k.name,"                 \
+    "  'desa', (SELECT coalesce(json_agg(json_build_object('code', d.code, 'name', d.name) ORDER BY d.code),"          \
+    "  '[]'::json) FROM region d WHERE d.parent_code = k.code)) ORDER BY k.code))::text"                               \
+    " FROM region k WHERE k.level = 'kecamatan'"
+
+int intake_store_reference(PGconn *conn, const pk_log_t *log, PGresult **codes, PGresult **catalog, PGresult **regions)
+{
+    *codes = pk_pg_exec(conn, log, S_CODES_SQL, 0, NULL);
+    *catalog = *codes ? pk_pg_exec(conn, log, S_CATALOG_SQL, 0, NULL) : NULL;
+    *regions = *catalog ? pk_pg_exec(conn, log, S_REGIONS_SQL, 0, NULL) : NULL;
+    if (*regions && PQntuples(*catalog) == 1 && PQntuples(*regions) == 1)
+        return 0;
+    PQclear(*codes);
+    PQclear(*catalog);
+    PQclear(*regions);
+    *codes = *catalog = *regions = NULL;
+    return PK_EDB;
+}

@@ -4,14 +4,17 @@
 #include <string.h>
 
 #include "edge/edge_approach.h"
+#include "edge/edge_call.h"
 #include "edge/edge_feed.h"
 #include "edge/edge_forward.h"
+#include "edge/edge_pings.h"
+#include "edge/edge_routes.h"
 #include "edge/edge_session.h"
 #include "edge/edge_submit.h"
+#include "edge/edge_throttle.h"
+#include "edge/edge_web.h"
 #include "intake.h"
-#include "intake_call.h"
 #include "intake_case.h"
-#include "intake_dispatch.h"
 #include "pelukan/util.h"
 
 typedef struct intake_route_ctx {
@@ -284,7 +287,7 @@ static int s_start(pk_service_t *svc, void **state_p)
         return rc;
     in->dispatch_rpc = pk_rpc_uv_new(pk_service_loop(svc), pk_config_service_str(cfg, "dispatch", "RPC"), 0, in->log,
                                      pk_service_bus_keys(svc), "dispatch");
-    in->dispatch = intake_dispatch_new(in);
+    in->pings = edge_pings_new(in);
     in->approach = edge_approach_new(in, in->streams);
     in->referral = pk_rpc_uv_new(pk_service_loop(svc), pk_config_service_str(cfg, "referral", "RPC"), 0, in->log,
                                  pk_service_bus_keys(svc), "referral");
@@ -305,7 +308,7 @@ static void s_stop(pk_service_t *svc, void *state)
     intake_throttle_destroy(&in->throttle);
     intake_throttle_destroy(&in->account_throttle);
     pk_rpc_uv_close(&in->dispatch_rpc);
-    intake_dispatch_destroy(&in->dispatch);
+    edge_pings_destroy(&in->pings);
     edge_approach_destroy(&in->approach);
     edge_feed_destroy(&in->feed);
     edge_streams_destroy(&in->streams);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../services/intake/edge/edge_routes.h"
 #include "../../services/intake/intake.h"
 #include "../../services/intake/intake_case.h"
 #include "../support/pkt_intake.h"

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../../services/intake/edge/edge_forward.h"
+#include "../../services/intake/edge/edge_routes.h"
 #include "../../services/intake/intake.h"
 #include "../../services/intake/intake_case.h"
 #include "../support/pktest.h"

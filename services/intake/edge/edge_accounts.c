@@ -6,10 +6,10 @@
  * account routes are rows (edge_routes.c). */
 #include "edge_accounts.h"
 
-#include "../intake_call.h"
 #include "../intake_case.h"
-#include "../intake_password.h"
+#include "edge_call.h"
 #include "edge_forward.h"
+#include "edge_password.h"
 #include "pelukan/account.h"
 
 /* How the owner's answers are shown. */

@@ -1,7 +1,7 @@
 /* edge_approach.c -- the reporter's view of the approaching companion, one
  * answer or a Server-Sent Events stream, and the admin's map of the same.
  * A stream gets each approach that dispatch's answer to a batch of pings
- * carries (edge_approach_push, from intake_dispatch.c) and also asks
+ * carries (edge_approach_push, from edge_pings.c) and also asks
  * dispatch every S_POLL_MS, which covers pings taken by another instance
  * and the end of the visit. The streams are the registry's (edge_streams.c):
  * their limits, their sessions. The reporter never learns more of the
@@ -15,12 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../intake_call.h"
+#include "edge_call.h"
 #include "edge_forward.h"
+#include "edge_session.h"
 #include "pelukan/util.h"
 
-#define S_TIMEOUT_MS 1000
-#define S_RETRIES    2
 #define S_POLL_MS    2000
 #define S_TICK_MS    500
 
@@ -66,7 +65,7 @@ static void s_get_approach(intake_t *in, const char *case_id, const char *correl
     req.correlation_id = (char *)(correlation ? correlation : "");
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_APPROACH;
     req.get_approach = &ga;
-    pk_rpc_uv_call(in->dispatch_rpc, &req, S_TIMEOUT_MS, S_RETRIES, done, arg);
+    pk_rpc_uv_call(in->dispatch_rpc, &req, INTAKE_OWNER_TIMEOUT_MS, INTAKE_OWNER_RETRIES, done, arg);
 }
 
 void edge_approach_push(edge_approach_t *ap, const Pelukan__V1__Approach *a)

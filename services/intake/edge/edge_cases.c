@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../intake_call.h"
 #include "../intake_case.h"
+#include "edge_call.h"
 #include "edge_forward.h"
 #include "pelukan/util.h"
 

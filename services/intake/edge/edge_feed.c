@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../intake_call.h"
 #include "../intake_case.h"
+#include "edge_call.h"
 #include "pelukan/util.h"
 
 #define S_TICK_MS 200

@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../intake_call.h"
+#include "edge_call.h"
+#include "edge_routes.h"
 #include "pelukan/error.h"
 #include "pelukan/util.h"
 

@@ -1,7 +1,7 @@
 /* edge_login.c -- a staff member's password, on the edge: the login and
  * the password change. The edge checks the body, throttles by client and
  * account, and runs Argon2id on its thread pool within the password slots
- * (intake_password.c), never in the case owner's workers (issue 24,
+ * (edge_password.c), never in the case owner's workers (issue 24,
  * decision 1). The owner keeps the accounts (intake_login.c): it claims
  * each check before it runs (ClaimPassword: the try counted, the lock-out
  * its event), opens the session of a right password (OpenSession) and
@@ -12,10 +12,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../intake_call.h"
 #include "../intake_case.h"
-#include "../intake_password.h"
+#include "edge_call.h"
 #include "edge_forward.h"
+#include "edge_password.h"
+#include "edge_throttle.h"
 #include "pelukan/util.h"
 
 #define S_TOKEN_PREFIX  "stf_"

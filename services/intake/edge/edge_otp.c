@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../intake_call.h"
+#include "edge_call.h"
 #include "edge_forward.h"
 #include "pelukan/account.h"
 #include "pelukan/netaddr.h"

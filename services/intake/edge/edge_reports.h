@@ -1,4 +1,4 @@
-/* edge_reports.h -- one of a reporter's reports (edge_reports.c). */
+/* edge_reports.h -- a reporter's own routes that are not rows (edge_reports.c). */
 #ifndef INTAKE_EDGE_REPORTS_H
 #define INTAKE_EDGE_REPORTS_H
 
@@ -6,5 +6,7 @@
 
 /* GET /v1/reports/{id} */
 void intake_report_get(pk_http_req_t *req, void *arg);
+/* PUT /v1/me/contact-safety */
+void intake_contact_safety(pk_http_req_t *req, void *arg);
 
 #endif

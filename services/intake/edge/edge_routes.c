@@ -4,18 +4,25 @@
  * the reply's fields shown (edge_forward.h). intake_routes[] is the API: the
  * OpenAPI file describes exactly these rows (test_intake_openapi) and a
  * test calls every row as every role (test_staff). */
+#include "edge_routes.h"
+
 #include "../intake.h"
 #include "../intake_case.h"
-#include "../intake_dispatch.h"
-#include "../intake_referral.h"
-#include "../intake_staff.h"
 #include "edge_accounts.h"
 #include "edge_approach.h"
+#include "edge_assign.h"
 #include "edge_cases.h"
+#include "edge_companions.h"
 #include "edge_feed.h"
 #include "edge_forward.h"
 #include "edge_login.h"
+#include "edge_otp.h"
+#include "edge_pings.h"
+#include "edge_push.h"
+#include "edge_referral.h"
 #include "edge_reports.h"
+#include "edge_submit.h"
+#include "edge_web.h"
 
 /* The path's id (checked as every route's is, main.c), and what an actor
  * without an agency is told. */
@@ -181,16 +188,16 @@ const intake_route_t intake_routes[] = {
     {"POST", "/v1/staff/erasures/*/stop", INTAKE_SUPERVISOR,
      .forward = &(const intake_forward_t){S_ERASURE(STOP), .path_id = "erasure_id", .body = s_nothing,
                                           .shape = "erasure_id state"}},
-    {"GET", "/v1/staff/cases/*/companions", INTAKE_ADMIN, NULL, intake_dispatch_suggest, NULL, false},
-    {"POST", "/v1/staff/cases/*/assign", INTAKE_ADMIN, NULL, intake_dispatch_assign, NULL, false},
+    {"GET", "/v1/staff/cases/*/companions", INTAKE_ADMIN, NULL, edge_assign_suggest, NULL, false},
+    {"POST", "/v1/staff/cases/*/assign", INTAKE_ADMIN, NULL, edge_assign_send, NULL, false},
     {"GET", "/v1/staff/cases/*/companion/stream", INTAKE_ADMIN | INTAKE_SUPERVISOR, NULL, edge_approach_staff_stream,
      NULL, false},
-    {"PUT", "/v1/companion/status", INTAKE_COMPANION, NULL, intake_dispatch_status, NULL, false},
+    {"PUT", "/v1/companion/status", INTAKE_COMPANION, NULL, intake_companion_duty_set, NULL, false},
     {"GET", "/v1/companion/status", INTAKE_COMPANION, NULL, intake_companion_own_status, NULL, false},
     /* A companion's position every few seconds: the one request whose
      * number makes the session's hop cost (make bench); one whose session
      * ended a second ago changes nothing but her own position. */
-    {"POST", "/v1/companion/location", INTAKE_COMPANION, NULL, intake_dispatch_location, NULL, .holds_session = true},
+    {"POST", "/v1/companion/location", INTAKE_COMPANION, NULL, edge_pings_take, NULL, .holds_session = true},
     {"GET", "/v1/companion/visits", INTAKE_COMPANION,
      .forward = &(const intake_forward_t){INTAKE_TO_DISPATCH, "list_visits", .reply = "visits", .list = "visits",
                                           .shape = "items{" INTAKE_SHAPE_VISIT "}"}},

@@ -23,9 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../intake_call.h"
 #include "../intake_case.h"
+#include "edge_call.h"
 #include "edge_forward.h"
+#include "edge_routes.h"
 #include "edge_session.h"
 #include "pelukan/error.h"
 #include "pelukan/util.h"

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../intake_call.h"
-#include "../intake_staff.h"
+#include "edge_call.h"
+#include "edge_push.h"
 #include "pelukan/util.h"
 
 #define S_TICK_MS  200

@@ -16,8 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../intake_call.h"
+#include "../intake_seal.h"
+#include "edge_call.h"
 #include "edge_forward.h"
+#include "edge_session.h"
 
 #define S_OUTCOME(name) PELUKAN__V1__REPORT_RECEIPT__OUTCOME__OUTCOME_##name
 #define S_IN_FLIGHT     1 /* commands at a time: one, so two never hold one reporter's rows in turn (decision 2) */

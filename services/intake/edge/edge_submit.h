@@ -12,4 +12,7 @@
 edge_submit_t *edge_submit_new(intake_t *in, uv_loop_t *loop);
 void edge_submit_destroy(edge_submit_t **self_p);
 
+/* POST /v1/reports */
+void intake_report_create(pk_http_req_t *req, void *arg);
+
 #endif

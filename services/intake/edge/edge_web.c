@@ -8,7 +8,8 @@
  * Content-Security-Policy that allows our own origin and, for images, the
  * map tile server only. A file built with compressed copies beside it
  * (x.js.br, x.js.gz: web/scripts/compress.mjs) is sent compressed to a
- * browser that accepts it (Accept-Encoding), Brotli first. */
+ * browser that accepts it (Accept-Encoding), Brotli first. Also the
+ * deployment's settings for the apps and the reference data. */
 #include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -16,6 +17,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+
+#include "edge_web.h"
 
 #include "../intake.h"
 #include "edge_json.h"
@@ -320,4 +323,22 @@ void intake_web_config(pk_http_req_t *req, void *arg)
     const intake_t *in = arg;
     pk_http_cache(req, "no-cache");
     pk_http_respond(req, 200, "application/json; charset=utf-8", in->web->config_json, strlen(in->web->config_json));
+}
+
+/* GET /v1/catalog and GET /v1/regions: the reference data, read at start
+ * (intake_reference.c); it names no one, so anyone may cache it. */
+static void s_serve(pk_http_req_t *req, const char *json)
+{
+    pk_http_cache(req, "public, max-age=3600");
+    pk_http_respond(req, 200, "application/json; charset=utf-8", json, strlen(json));
+}
+
+void intake_reference_catalog(pk_http_req_t *req, void *arg)
+{
+    s_serve(req, ((const intake_t *)arg)->catalog_json);
+}
+
+void intake_reference_regions(pk_http_req_t *req, void *arg)
+{
+    s_serve(req, ((const intake_t *)arg)->regions_json);
 }

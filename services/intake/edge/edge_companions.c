@@ -1,21 +1,44 @@
-/* intake_companions.c -- a companion's profile: who covers which
+/* edge_companions.c -- a companion's profile: who covers which
  * kecamatan, their sex and languages (issue 22 §2), set by an admin; her
  * duty, set by herself (PUT /v1/companion/status) and read after a reload.
  * Dispatch owns these; the edge names her from her account (the staff
  * member's own, from her session; another's, from the case owner's list)
  * and forwards. The admin's list of companions and her visits are rows of the
- * route table (edge/edge_routes.c). */
+ * route table (edge_routes.c). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "edge/edge_forward.h"
-#include "intake_call.h"
-#include "intake_dispatch.h"
+#include "edge_companions.h"
+#include "edge_forward.h"
 
-#define S_TIMEOUT_MS 1000
-#define S_RETRIES    2
+/* Sends her profile (and duty) to dispatch, once the body's lists are
+ * checked; answers with `done`. */
+static void s_send(intake_call_t *c, Pelukan__V1__SetCompanion *set, char *first, json_t *errors,
+                   pk_rpc_uv_done_fn done)
+{
+    size_t nl, nk;
+    const char **langs = intake_strings(c->body, "languages", 10, &nl, errors);
+    const char **kecs = intake_strings(c->body, "kecamatan_codes", 60, &nk, errors);
+    if (!intake_invalid(c, errors, "Data tidak valid")) {
+        Pelukan__V1__CommandRequest req;
+        Pelukan__V1__Actor actor;
+        intake_cmd_init(c, &req, &actor, NULL);
+        const char *sex = json_string_value(json_object_get(c->body, "sex"));
+        set->first_name = first;
+        set->sex = (char *)(sex ? sex : "");
+        set->languages = (char **)langs;
+        set->n_languages = nl;
+        set->kecamatan_codes = (char **)kecs;
+        set->n_kecamatan_codes = nk;
+        req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SET_COMPANION;
+        req.set_companion = set;
+        pk_rpc_uv_call(c->in->dispatch_rpc, &req, INTAKE_OWNER_TIMEOUT_MS, INTAKE_OWNER_RETRIES, done, c);
+    }
+    free(langs);
+    free(kecs);
+}
 
 /* ---- PUT /v1/staff/accounts/{id}/companion ----------------------------------------- */
 
@@ -48,32 +71,7 @@ static void s_account_read(int rc, const Pelukan__V1__CommandReply *reply, void 
     Pelukan__V1__SetCompanion set = PELUKAN__V1__SET_COMPANION__INIT;
     set.companion_id = (char *)pk_http_param(c->req, 0);
     set.set_profile = true;
-    intake_companion_send(c, &set, first, json_object(), s_set);
-}
-
-void intake_companion_send(intake_call_t *c, Pelukan__V1__SetCompanion *set, char *first, json_t *errors,
-                           pk_rpc_uv_done_fn done)
-{
-    size_t nl, nk;
-    const char **langs = intake_strings(c->body, "languages", 10, &nl, errors);
-    const char **kecs = intake_strings(c->body, "kecamatan_codes", 60, &nk, errors);
-    if (!intake_invalid(c, errors, "Data tidak valid")) {
-        Pelukan__V1__CommandRequest req;
-        Pelukan__V1__Actor actor;
-        intake_cmd_init(c, &req, &actor, NULL);
-        const char *sex = json_string_value(json_object_get(c->body, "sex"));
-        set->first_name = first;
-        set->sex = (char *)(sex ? sex : "");
-        set->languages = (char **)langs;
-        set->n_languages = nl;
-        set->kecamatan_codes = (char **)kecs;
-        set->n_kecamatan_codes = nk;
-        req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SET_COMPANION;
-        req.set_companion = set;
-        pk_rpc_uv_call(c->in->dispatch_rpc, &req, S_TIMEOUT_MS, S_RETRIES, done, c);
-    }
-    free(langs);
-    free(kecs);
+    s_send(c, &set, first, json_object(), s_set);
 }
 
 void intake_companions_set(intake_call_t *c)
@@ -115,7 +113,7 @@ static void s_status_done(int rc, const Pelukan__V1__CommandReply *reply, void *
     intake_forward_answer(arg, "dispatch", rc, reply, "companion", NULL, INTAKE_SHAPE_DUTY);
 }
 
-void intake_dispatch_status(intake_call_t *c)
+void intake_companion_duty_set(intake_call_t *c)
 {
     static const char *const keys[] = {"on_duty", "sex", "languages", "kecamatan_codes", NULL};
     json_t *errors = intake_strict_body(c, keys);
@@ -139,7 +137,7 @@ void intake_dispatch_status(intake_call_t *c)
      * coverage an admin set. */
     set.set_profile = json_object_get(c->body, "sex") || json_object_get(c->body, "languages") ||
                       json_object_get(c->body, "kecamatan_codes");
-    intake_companion_send(c, &set, first, json_object(), s_status_done);
+    s_send(c, &set, first, json_object(), s_status_done);
 }
 
 /* ---- GET /v1/companion/status: the companion's own duty, after a reload ---------- */
@@ -168,5 +166,5 @@ void intake_companion_own_status(intake_call_t *c)
     lc.companion_id = c->staff_id;
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_COMPANIONS;
     req.list_companions = &lc;
-    pk_rpc_uv_call(c->in->dispatch_rpc, &req, S_TIMEOUT_MS, S_RETRIES, s_own, c);
+    pk_rpc_uv_call(c->in->dispatch_rpc, &req, INTAKE_OWNER_TIMEOUT_MS, INTAKE_OWNER_RETRIES, s_own, c);
 }

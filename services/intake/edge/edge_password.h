@@ -1,13 +1,13 @@
-/* intake_password.h -- staff passwords: Argon2id on libuv's thread pool,
+/* edge_password.h -- staff passwords: Argon2id on libuv's thread pool,
  * never on the event loop, within a fixed number of slots (security review
  * M4), and the password fields of a body read and wiped. */
-#ifndef INTAKE_PASSWORD_H
-#define INTAKE_PASSWORD_H
+#ifndef EDGE_PASSWORD_H
+#define EDGE_PASSWORD_H
 
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "intake_call.h"
+#include "edge_call.h"
 
 typedef void (*intake_pw_done_fn)(intake_call_t *c, int rc, const char *hash);
 

@@ -1,4 +1,4 @@
-/* intake_throttle.c -- staff logins per client address (security review
+/* edge_throttle.c -- staff logins per client address (security review
  * N6): before a password slot is taken, a client address gets
  * PELUKAN_INTAKE_LOGINS_PER_CLIENT tries a minute and at most
  * PELUKAN_INTAKE_LOGIN_CHECKS_PER_CLIENT checks at once, so a flood from
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intake.h"
+#include "../intake.h"
 #include "pelukan/util.h"
 
 #define S_ENTRIES 4096 /* addresses remembered at once */
@@ -21,7 +21,7 @@
 #define S_MINUTE  60000000u
 
 typedef struct {
-    char client[72]; /* an address, or "account:" and a login */
+    char client[72];    /* an address, or "account:" and a login */
     uint64_t window_us; /* when this minute's count began */
     int tries, in_flight;
 } s_entry_t;
@@ -67,8 +67,8 @@ static s_entry_t *s_entry(intake_throttle_t *th, const char *client, uint64_t no
             return e;
         /* Without a per-minute budget (the accounts' table) an entry is
          * free as soon as nothing of it is in flight. */
-        bool idle = e->in_flight == 0 &&
-                    (!e->client[0] || now - e->window_us >= S_MINUTE || th->per_minute == INT32_MAX);
+        bool idle =
+            e->in_flight == 0 && (!e->client[0] || now - e->window_us >= S_MINUTE || th->per_minute == INT32_MAX);
         if (idle && (!spare || e->window_us < spare->window_us))
             spare = e;
     }

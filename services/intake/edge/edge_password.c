@@ -1,5 +1,5 @@
-/* intake_password.c -- see intake_password.h. */
-#include "intake_password.h"
+/* edge_password.c -- see edge_password.h. */
+#include "edge_password.h"
 
 #include <sodium.h>
 #include <stdio.h>

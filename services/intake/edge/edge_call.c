@@ -1,14 +1,89 @@
-/* intake_cmd.c -- what the routes that send commands to other services
- * share: the request's actor and correlation, the answer to a failed
- * command, and the reading of a request's body into the call (the checks
- * of its fields are the edge's: edge/edge_json.c). */
+/* edge_call.c -- one API request in flight, and what the routes that send
+ * commands share: the request's actor and correlation, the answer to a
+ * failed command, and the reading of a request's body into the call (the
+ * checks of its fields: edge_json.c). */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "intake_call.h"
-#include "intake_case.h"
+#include "../intake.h"
+#include "../intake_case.h"
+#include "edge_call.h"
+#include "edge_json.h"
+#include "edge_throttle.h"
 #include "pelukan/util.h"
+
+intake_call_t *intake_call_new(intake_t *in, pk_http_req_t *req)
+{
+    intake_call_t *c = pk_calloc(1, sizeof *c);
+    c->in = in;
+    c->req = req;
+    pk_metric_add(in->m_requests, 1);
+    return c;
+}
+
+/* Passwords in a body are wiped before it is freed. */
+void intake_wipe_passwords(json_t *body)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v)
+    {
+        if (strstr(key, "password") && json_is_string(v))
+            sodium_memzero((char *)json_string_value(v), strlen(json_string_value(v)));
+    }
+}
+
+void intake_call_free(intake_call_t *c)
+{
+    if (c->pw_slot)
+        c->in->pw_busy--;
+    if (c->throttle_client[0])
+        intake_throttle_done(c->in->throttle, c->throttle_client);
+    if (c->throttle_account[0])
+        intake_throttle_done(c->in->account_throttle, c->throttle_account);
+    sodium_memzero(c->reporter_key, sizeof c->reporter_key);
+    sodium_memzero(c->phone, sizeof c->phone);
+    sodium_memzero(c->token, sizeof c->token);
+    sodium_memzero(c->device_token, sizeof c->device_token);
+    intake_wipe_passwords(c->body); /* whichever way the request ended */
+    json_decref(c->body);
+    json_decref(c->answer);
+    free(c);
+}
+
+void intake_token_hash(const char *token, char out[65])
+{
+    uint8_t d[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(d, (const uint8_t *)token, strlen(token));
+    pk_hex(d, sizeof d, out);
+}
+
+bool intake_invalid(intake_call_t *c, json_t *errors, const char *message)
+{
+    if (json_object_size(errors) == 0) {
+        json_decref(errors);
+        return false;
+    }
+    intake_error(c->req, 422, "validation_failed", message, errors);
+    intake_call_free(c);
+    return true;
+}
+
+json_t *intake_json_strings(char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(v[i]));
+    return a;
+}
+
+void intake_first_name(const char *display_name, char *out, size_t cap)
+{
+    size_t n = strcspn(display_name, " ");
+    snprintf(out, cap, "%.*s", (int)(n < cap - 1 ? n : cap - 1), display_name);
+}
 
 static const struct {
     const char *code, *message;
@@ -156,11 +231,4 @@ json_t *intake_strict_body(intake_call_t *c, const char *const *allowed)
     json_t *errors = json_object();
     intake_only_fields(c->body, allowed, errors);
     return errors;
-}
-
-bool intake_empty_body(intake_call_t *c)
-{
-    static const char *const none[] = {NULL};
-    json_t *errors = intake_strict_body(c, none);
-    return errors && !intake_invalid(c, errors, "Langkah ini tidak menerima data");
 }

@@ -1,4 +1,4 @@
-/* intake_push.c -- a staff member's browser subscribes to Web Push (issue
+/* edge_push.c -- a staff member's browser subscribes to Web Push (issue
  * 22 §3): the app asks for the deployment's public key, subscribes with
  * the browser's push service and gives the subscription (the endpoint and
  * the keys the message is encrypted for); notification finds it with the
@@ -10,11 +10,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "edge/edge_forward.h"
-#include "edge/edge_json.h"
-#include "intake.h"
-#include "intake_call.h"
-#include "intake_staff.h"
+#include "../intake.h"
+#include "edge_call.h"
+#include "edge_forward.h"
+#include "edge_json.h"
+#include "edge_push.h"
 
 /* The answer: the key to subscribe with (null: push is off here) and
  * whether this account has a subscription. */

@@ -1,10 +1,10 @@
-/* intake_call.h -- one API request in flight, and what its steps share:
- * authentication, sealing, events, database errors. */
-#ifndef INTAKE_CALL_H
-#define INTAKE_CALL_H
+/* edge_call.h -- one API request in flight, and what its steps share
+ * (edge_call.c). */
+#ifndef EDGE_CALL_H
+#define EDGE_CALL_H
 
-#include "edge/edge_json.h"
-#include "intake.h"
+#include "../intake.h"
+#include "edge_json.h"
 #include "pelukan/v1/commands.pb-c.h"
 
 typedef struct intake_call {
@@ -27,17 +27,17 @@ typedef struct intake_call {
     const struct intake_route *route;
     /* What a request's later steps need, each typed and named by the file
      * that keeps it there. */
-    struct intake_pw_job *pw_job; /* password hashing in flight (intake_password.c) */
-    struct intake_ask *ask;       /* an admin's question for dispatch (intake_dispatch.c) */
+    struct intake_pw_job *pw_job; /* password hashing in flight (edge_password.c) */
+    struct intake_ask *ask;       /* an admin's question for dispatch (edge_assign.c) */
     bool stream;                  /* the approach asked as a stream (edge/edge_approach.c) */
-    bool pw_slot;                 /* holds one of the password-hash slots (intake_password.c) */
-    char throttle_client[48];  /* a login holding one of its client's checks (intake_throttle.c) */
-    char throttle_account[72]; /* ... and one of its account's */
-    bool otp_holder;      /* a code verified with its request id: its refusals may say why (edge/edge_otp.c) */
-    json_t *answer;       /* a reply waiting for a command to complete it (intake_server.c) */
-    char device_hash[65];  /* a staff login's known-device token, hashed (edge/edge_login.c) */
-    char device_token[72]; /* ... the token itself (or a new one, at a login without one) */
-    bool device_through;   /* ... which let it through its account's lock-out */
+    bool pw_slot;                 /* holds one of the password-hash slots (edge_password.c) */
+    char throttle_client[48];     /* a login holding one of its client's checks (edge_throttle.c) */
+    char throttle_account[72];    /* ... and one of its account's */
+    bool otp_holder;              /* a code verified with its request id: its refusals may say why (edge/edge_otp.c) */
+    json_t *answer;               /* a reply waiting for a command to complete it (edge_reports.c) */
+    char device_hash[65];         /* a staff login's known-device token, hashed (edge/edge_login.c) */
+    char device_token[72];        /* ... the token itself (or a new one, at a login without one) */
+    bool device_through;          /* ... which let it through its account's lock-out */
 } intake_call_t;
 
 /* Passwords in a body (members whose name holds "password") are wiped;
@@ -48,19 +48,7 @@ void intake_wipe_passwords(json_t *body);
 intake_call_t *intake_call_new(intake_t *in, pk_http_req_t *req);
 void intake_call_free(intake_call_t *c);
 
-/* Seals a JSON value under `key` with context "<owner>:<what>"; returns a
- * bytea literal. Caller frees. */
-char *intake_seal_json(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, const char *what, const json_t *value);
-/* The same, as bytes (`len` of them). Caller frees. */
-uint8_t *intake_seal_json_raw(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, const char *what,
-                              const json_t *value, size_t *len);
-/* Opens a value sealed by intake_seal_json(); NULL when NULL, forged or
- * not JSON. Caller owns return value. */
-json_t *intake_open_sealed(const uint8_t key[PK_DATAKEY_BYTES], const char *owner, const char *what,
-                           const uint8_t *sealed, size_t n);
-/* Starts an intake event caused by reporter `reporter_id` in this request. */
-void intake_envelope(const intake_call_t *c, const char *reporter_id, const char *case_id, Pelukan__V1__Envelope *env,
-                     uint8_t eid[16], Pelukan__V1__Actor *actor);
+/* The SHA-256 of a session token, in hex: what the owner keeps of it. */
 void intake_token_hash(const char *token, char out[65]);
 
 /* When `errors` (field -> message) holds any, answers 422
@@ -68,22 +56,7 @@ void intake_token_hash(const char *token, char out[65]);
  * otherwise drops `errors` and returns false. Takes `errors`. */
 bool intake_invalid(intake_call_t *c, json_t *errors, const char *message);
 
-/* The hash of a reporter's token from "Authorization: Bearer <token>";
- * false when there is none or it is malformed (answered 401; `c` is the
- * caller's to free). */
-bool intake_bearer(intake_call_t *c, char hash[65]);
-/* Checks "Authorization: Bearer <token>" against reporters' sessions
- * (edge/edge_session.c, as the next); on success fills the reporter id
- * and key and continues with `next`; otherwise answers 401 (503 when the
- * owner cannot check it) and frees `c`. */
-void intake_authenticate(intake_call_t *c, void (*next)(intake_call_t *c));
-
-/* Checks "Authorization: Bearer stf_<token>" against staff sessions;
- * continues with `next` when the staff member's role is one of `roles`,
- * else answers 401 (no valid staff session) or 403 and frees `c`. */
-void intake_staff_authenticate(intake_call_t *c, unsigned roles, void (*next)(intake_call_t *c));
-
-/* ---- commands to other services (intake_cmd.c) ---------------------------- */
+/* ---- commands to other services ------------------------------------------------ */
 
 /* Starts a command as this request's staff member (agency users act as
  * KIND_AGENCY), with its correlation id and case. */
@@ -104,19 +77,11 @@ const char *intake_cmd_message(const char *code);
  * its members other than `allowed`; NULL when the body was refused (answered
  * and `c` freed). */
 json_t *intake_strict_body(intake_call_t *c, const char *const *allowed);
-/* A step that takes no fields: no body, or {} (any Content-Type when
- * empty, application/json otherwise); false when the request was refused
- * (answered, `c` freed). */
-bool intake_empty_body(intake_call_t *c);
 /* A protobuf list of codes as a JSON array of strings. */
 json_t *intake_json_strings(char *const *v, size_t n);
 /* The first word of a staff member's display name (what a reporter sees of
  * a companion), cut to fit `cap`. */
 void intake_first_name(const char *display_name, char *out, size_t cap);
-
-/* POST /v1/auth/otp and POST /v1/auth/otp/verify (edge/edge_otp.c). */
-void intake_otp_request(pk_http_req_t *req, void *arg);
-void intake_otp_verify(pk_http_req_t *req, void *arg);
 
 /* A log line on a request's path, with the request's correlation id (the
  * X-Request-Id it came with or was given), so that every line of one

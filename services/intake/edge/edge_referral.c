@@ -1,22 +1,19 @@
-/* intake_referral.c -- an admin's referral of an assessed case: the case
+/* edge_referral.c -- an admin's referral of an assessed case: the case
  * owner's view of it says whether it may be referred, referral checks consent per
  * destination. The agency directory, a case's referrals and the agency
- * user's steps are rows of the route table (edge/edge_routes.c). An agency user
+ * user's steps are rows of the route table (edge_routes.c). An agency user
  * sees a case's personal data only through the case page (intake_cases.c),
  * only once their agency accepted, each opening recorded. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "edge/edge_cases.h"
-#include "edge/edge_forward.h"
-#include "intake_call.h"
-#include "intake_case.h"
-#include "intake_referral.h"
+#include "../intake_case.h"
+#include "edge_call.h"
+#include "edge_cases.h"
+#include "edge_forward.h"
+#include "edge_referral.h"
 #include "pelukan/util.h"
-
-#define S_TIMEOUT_MS 1000
-#define S_RETRIES    2
 
 static void s_answer_referral(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
@@ -61,7 +58,7 @@ static void s_case_checked(int rc, const Pelukan__V1__CommandReply *reply, void 
     cr.reason_code = (char *)json_string_value(json_object_get(c->body, "reason_code"));
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_CREATE_REFERRAL;
     req.create_referral = &cr;
-    pk_rpc_uv_call(c->in->referral, &req, S_TIMEOUT_MS, S_RETRIES, s_answer_referral, c);
+    pk_rpc_uv_call(c->in->referral, &req, INTAKE_OWNER_TIMEOUT_MS, INTAKE_OWNER_RETRIES, s_answer_referral, c);
     free(services);
 }
 

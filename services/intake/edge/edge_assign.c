@@ -1,0 +1,174 @@
+/* edge_assign.c -- an admin's choice of a companion for a verified case:
+ * the suggestions (GET /v1/staff/cases/{id}/companions) and the assignment
+ * (POST /v1/staff/cases/{id}/assign). The case owner says first whether the
+ * case may have one (GetCase); dispatch then suggests or assigns. The case's
+ * place never passes here: dispatch asks the case owner for it (GetPlace,
+ * intake_place.c), which records the opening when it answers. */
+#include "edge_assign.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../intake_case.h"
+#include "edge_cases.h"
+#include "edge_forward.h"
+#include "pelukan/util.h"
+
+typedef Pelukan__V1__CommandRequest s_req_t;
+typedef Pelukan__V1__CommandReply s_reply_t;
+
+/* What the admin asked, kept while the case row is read. The place is not
+ * here: dispatch asks intake's case owner for it (GetPlace), which records
+ * the opening. */
+typedef struct intake_ask {
+    char kecamatan[16];
+    char companion_id[PK_ID_HEX_LEN + 1];
+    char prefer_sex[4], prefer_language[12];
+    bool assign;
+} s_ask_t;
+
+static void s_send_assign(intake_call_t *c);
+static void s_send_suggest(intake_call_t *c);
+
+/* The case as the admin sees it (GetCase, the case owner's): a companion
+ * only for a verified case. */
+static void s_case_read(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
+{
+    intake_call_t *c = arg;
+    s_ask_t *ask = c->ask;
+    const Pelukan__V1__CaseRow *row = rc == 0 && reply->case_view ? reply->case_view->row : NULL;
+    const char *state = row ? row->state : "";
+    bool failed = !row && intake_cmd_failed(c, "intake", rc, reply);
+    if (!failed && !intake_step_from(INTAKE_STEP_ASSIGN, state)) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "Kasus berstatus %s; pendamping hanya untuk kasus terverifikasi", state);
+        intake_error(c->req, 409, "invalid_transition", msg, json_pack("{s:s, s:s}", "state", state, "to", "assigned"));
+        intake_call_free(c);
+        failed = true;
+    }
+    if (failed) {
+        free(ask); /* the call is gone */
+        return;
+    }
+    snprintf(c->case_id, sizeof c->case_id, "%s", row->case_id);
+    snprintf(ask->kecamatan, sizeof ask->kecamatan, "%s", row->kecamatan_code);
+    if (ask->assign)
+        s_send_assign(c);
+    else
+        s_send_suggest(c);
+}
+
+static void s_read_case(intake_call_t *c, s_ask_t *ask)
+{
+    c->ask = ask;
+    edge_cases_ask(c, NULL, s_case_read);
+}
+
+/* ---- GET /v1/staff/cases/{id}/companions --------------------------------------- */
+
+static void s_suggested(int rc, const s_reply_t *reply, void *arg)
+{
+    intake_call_t *c = arg;
+    if (intake_cmd_failed(c, "dispatch", rc, reply))
+        return;
+    json_t *items = json_array();
+    const Pelukan__V1__Suggestions *s =
+        reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_SUGGESTIONS ? reply->suggestions : NULL;
+    for (size_t i = 0; s && i < s->n_items; i++) {
+        const Pelukan__V1__Suggestion *it = s->items[i];
+        json_t *j =
+            json_pack("{s:s, s:s, s:s, s:b, s:i, s:b, s:b}", "companion_id", it->companion_id, "first_name",
+                      it->first_name, "badge", it->badge, "position_known", it->position_known, "load", (int)it->load,
+                      "preference_met", it->preference_met, "covers_kecamatan", it->covers_kecamatan);
+        if (it->position_known) {
+            json_object_set_new(j, "distance_m", json_integer((json_int_t)llround(it->distance_m)));
+            json_object_set_new(j, "eta_minutes", json_integer(it->eta_minutes));
+            if (it->position)
+                json_object_set_new(j, "position",
+                                    json_pack("{s:f, s:f}", "lat", it->position->lat, "lon", it->position->lon));
+        }
+        json_array_append_new(items, j);
+    }
+    intake_json(
+        c->req, 200,
+        json_pack("{s:s, s:b, s:o}", "case_id", c->case_id, "place_known", s && s->place_known, "companions", items));
+    intake_call_free(c);
+}
+
+static void s_send_suggest(intake_call_t *c)
+{
+    s_ask_t *ask = c->ask;
+    c->ask = NULL;
+    s_req_t req;
+    Pelukan__V1__Actor actor;
+    intake_cmd_init(c, &req, &actor, c->case_id);
+    Pelukan__V1__SuggestCompanions s = PELUKAN__V1__SUGGEST_COMPANIONS__INIT;
+    s.kecamatan_code = ask->kecamatan;
+    s.prefer_sex = ask->prefer_sex;
+    s.prefer_language = ask->prefer_language;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SUGGEST_COMPANIONS;
+    req.suggest_companions = &s;
+    pk_rpc_uv_call(c->in->dispatch_rpc, &req, INTAKE_OWNER_TIMEOUT_MS, INTAKE_OWNER_RETRIES, s_suggested, c);
+    free(ask);
+}
+
+void edge_assign_suggest(intake_call_t *c)
+{
+    const char *sex = pk_http_query(c->req, "prefer_sex"), *lang = pk_http_query(c->req, "prefer_language");
+    json_t *errors = json_object();
+    if (sex && strcmp(sex, "F") != 0 && strcmp(sex, "M") != 0)
+        json_object_set_new(errors, "prefer_sex", json_string("F atau M"));
+    if (lang && (strlen(lang) < 2 || strlen(lang) > 8 || strspn(lang, "abcdefghijklmnopqrstuvwxyz") != strlen(lang)))
+        json_object_set_new(errors, "prefer_language", json_string("kode bahasa, mis. id atau su"));
+    if (intake_invalid(c, errors, "Filter tidak valid"))
+        return;
+    s_ask_t *ask = pk_calloc(1, sizeof *ask);
+    snprintf(ask->prefer_sex, sizeof ask->prefer_sex, "%s", sex ? sex : "");
+    snprintf(ask->prefer_language, sizeof ask->prefer_language, "%s", lang ? lang : "");
+    s_read_case(c, ask);
+}
+
+/* ---- POST /v1/staff/cases/{id}/assign ---------------------------------------------- */
+
+static void s_visit_answer(int rc, const s_reply_t *reply, void *arg)
+{
+    intake_forward_answer(arg, "dispatch", rc, reply, "visit", NULL, INTAKE_SHAPE_VISIT);
+}
+
+static void s_send_assign(intake_call_t *c)
+{
+    s_ask_t *ask = c->ask;
+    c->ask = NULL;
+    s_req_t req;
+    Pelukan__V1__Actor actor;
+    intake_cmd_init(c, &req, &actor, c->case_id);
+    Pelukan__V1__AssignCompanion a = PELUKAN__V1__ASSIGN_COMPANION__INIT;
+    char visit_id[PK_ID_HEX_LEN + 1];
+    pk_id_new(visit_id);
+    a.visit_id = visit_id;
+    a.companion_id = ask->companion_id;
+    a.kecamatan_code = ask->kecamatan;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_ASSIGN_COMPANION;
+    req.assign_companion = &a;
+    pk_rpc_uv_call(c->in->dispatch_rpc, &req, INTAKE_OWNER_TIMEOUT_MS, INTAKE_OWNER_RETRIES, s_visit_answer, c);
+    free(ask);
+}
+
+void edge_assign_send(intake_call_t *c)
+{
+    static const char *const keys[] = {"companion_id", NULL};
+    json_t *errors = intake_strict_body(c, keys);
+    if (!errors)
+        return;
+    const char *companion = json_string_value(json_object_get(c->body, "companion_id"));
+    if (!pk_id_ok(companion))
+        json_object_set_new(errors, "companion_id", json_string("id staf pendamping"));
+    if (intake_invalid(c, errors, "Data tidak valid"))
+        return;
+    s_ask_t *ask = pk_calloc(1, sizeof *ask);
+    ask->assign = true;
+    snprintf(ask->companion_id, sizeof ask->companion_id, "%s", companion);
+    s_read_case(c, ask);
+}
