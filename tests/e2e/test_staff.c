@@ -186,6 +186,26 @@ Test(staff, the_lock_out_holds_under_parallel_tries_and_counts_password_changes)
     cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/staff/accounts/00000000000000000000000000000000/password",
                                  "{\"password\":\"kata-sandi-setel-ulang\"}", admin, NULL, NULL),
                  404);
+
+    /* A wrong password whose claim the owner answers late counts one try,
+     * not one per copy: the edge sends a claim once (it sent it again
+     * after a second, with the same id, and each copy counted). The
+     * account's row is held on a lock until the login has its answer. */
+    pkt_sql(T.db, "UPDATE intake.staff SET failed_logins = 0, locked_until = NULL WHERE login = 'admin3'");
+    PGconn *lock = pkt_superuser(T.db);
+    PQclear(PQexec(lock, "BEGIN"));
+    PQclear(PQexec(lock, "SELECT 1 FROM intake.staff WHERE login = 'admin3' FOR UPDATE"));
+    cr_assert_eq(s_login("admin3", "salah-sekali-ini", NULL), 503, "the owner did not answer in time");
+    PQclear(PQexec(lock, "COMMIT"));
+    PQfinish(lock);
+    cr_assert(pkt_sql_wait(T.db,
+                           "SELECT (count(*) = 0)::int FROM pg_stat_activity WHERE query LIKE '%failed_logins%'"
+                           " AND state <> 'idle' AND pid <> pg_backend_pid()",
+                           pkt_http_timeout_ms()),
+              "the claim ran once the lock was gone");
+    char *counted = pkt_sql_value(T.db, "SELECT failed_logins FROM intake.staff WHERE login = 'admin3'");
+    cr_assert_str_eq(counted, "1", "one wrong password, one try");
+    free(counted);
     char *logged = pkt_proc_log(&T.proc);
     cr_assert_null(strstr(logged, "kata-sandi-setel-ulang"), "no password in the log");
     free(logged);
