@@ -126,9 +126,13 @@ static void s_stream_first(int rc, const s_reply_t *reply, void *arg)
         edge_stream_event(s, "approach", s_approach_json(reply->approach));
 }
 
+/* Asked as a stream (the routes ".../companion/stream") or once. */
 static void s_ask_dispatch(intake_call_t *c)
 {
-    s_get_approach(c->in, c->case_id, pk_http_request_id(c->req), c->stream ? s_stream_first : s_answered, c);
+    const char *path = pk_http_path(c->req);
+    size_t n = strlen(path);
+    bool stream = n > 7 && strcmp(path + n - 7, "/stream") == 0;
+    s_get_approach(c->in, c->case_id, pk_http_request_id(c->req), stream ? s_stream_first : s_answered, c);
 }
 
 /* Her own case (GetReport answers 404 for any other): then dispatch. */
@@ -156,22 +160,13 @@ static void s_check_hers(intake_call_t *c)
  * dispatch answers 404 for a case without a visit. */
 void edge_approach_staff_stream(intake_call_t *c)
 {
-    c->stream = true;
     snprintf(c->case_id, sizeof c->case_id, "%s", pk_http_param(c->req, 0));
     s_ask_dispatch(c);
 }
 
 void edge_approach_report(pk_http_req_t *req, void *arg)
 {
-    intake_call_t *c = intake_call_new(arg, req);
-    intake_authenticate(c, s_check_hers);
-}
-
-void edge_approach_report_stream(pk_http_req_t *req, void *arg)
-{
-    intake_call_t *c = intake_call_new(arg, req);
-    c->stream = true;
-    intake_authenticate(c, s_check_hers);
+    intake_authenticate(intake_call_new(arg, req), s_check_hers);
 }
 
 edge_approach_t *edge_approach_new(intake_t *in, edge_streams_t *streams)

@@ -18,7 +18,7 @@ void edge_approach_destroy(edge_approach_t **ap_p);
 void edge_approach_push(edge_approach_t *ap, const Pelukan__V1__Approach *a);
 
 void edge_approach_staff_stream(struct intake_call *c);          /* GET /v1/staff/cases/{id}/companion/stream */
-void edge_approach_report(pk_http_req_t *req, void *arg);        /* GET /v1/reports/{id}/companion */
-void edge_approach_report_stream(pk_http_req_t *req, void *arg); /* GET .../companion/stream */
+/* GET /v1/reports/{id}/companion, once or as a stream (.../stream). */
+void edge_approach_report(pk_http_req_t *req, void *arg);
 
 #endif

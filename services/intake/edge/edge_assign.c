@@ -19,51 +19,31 @@
 typedef Pelukan__V1__CommandRequest s_req_t;
 typedef Pelukan__V1__CommandReply s_reply_t;
 
-/* What the admin asked, kept while the case row is read. The place is not
- * here: dispatch asks intake's case owner for it (GetPlace), which records
- * the opening. */
-typedef struct intake_ask {
-    char kecamatan[16];
-    char companion_id[PK_ID_HEX_LEN + 1];
-    char prefer_sex[4], prefer_language[12];
-    bool assign;
-} s_ask_t;
-
-static void s_send_assign(intake_call_t *c);
-static void s_send_suggest(intake_call_t *c);
+static void s_send_assign(intake_call_t *c, const char *kecamatan);
+static void s_send_suggest(intake_call_t *c, const char *kecamatan);
 
 /* The case as the admin sees it (GetCase, the case owner's): a companion
- * only for a verified case. */
+ * only for a verified case. Then what she asked, from her request again:
+ * suggestions (GET) or the assignment (POST). */
 static void s_case_read(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
     intake_call_t *c = arg;
-    s_ask_t *ask = c->ask;
     const Pelukan__V1__CaseRow *row = rc == 0 && reply->case_view ? reply->case_view->row : NULL;
     const char *state = row ? row->state : "";
-    bool failed = !row && intake_cmd_failed(c, "intake", rc, reply);
-    if (!failed && !intake_step_from(INTAKE_STEP_ASSIGN, state)) {
+    if (!row && intake_cmd_failed(c, "intake", rc, reply))
+        return;
+    if (!intake_step_from(INTAKE_STEP_ASSIGN, state)) {
         char msg[160];
         snprintf(msg, sizeof msg, "Kasus berstatus %s; pendamping hanya untuk kasus terverifikasi", state);
         intake_error(c->req, 409, "invalid_transition", msg, json_pack("{s:s, s:s}", "state", state, "to", "assigned"));
         intake_call_free(c);
-        failed = true;
-    }
-    if (failed) {
-        free(ask); /* the call is gone */
         return;
     }
     snprintf(c->case_id, sizeof c->case_id, "%s", row->case_id);
-    snprintf(ask->kecamatan, sizeof ask->kecamatan, "%s", row->kecamatan_code);
-    if (ask->assign)
-        s_send_assign(c);
+    if (strcmp(pk_http_method(c->req), "GET") == 0)
+        s_send_suggest(c, row->kecamatan_code);
     else
-        s_send_suggest(c);
-}
-
-static void s_read_case(intake_call_t *c, s_ask_t *ask)
-{
-    c->ask = ask;
-    edge_cases_ask(c, NULL, s_case_read);
+        s_send_assign(c, row->kecamatan_code);
 }
 
 /* ---- GET /v1/staff/cases/{id}/companions --------------------------------------- */
@@ -97,21 +77,19 @@ static void s_suggested(int rc, const s_reply_t *reply, void *arg)
     intake_call_free(c);
 }
 
-static void s_send_suggest(intake_call_t *c)
+static void s_send_suggest(intake_call_t *c, const char *kecamatan)
 {
-    s_ask_t *ask = c->ask;
-    c->ask = NULL;
+    const char *sex = pk_http_query(c->req, "prefer_sex"), *lang = pk_http_query(c->req, "prefer_language");
     s_req_t req;
     Pelukan__V1__Actor actor;
     intake_cmd_init(c, &req, &actor, c->case_id);
     Pelukan__V1__SuggestCompanions s = PELUKAN__V1__SUGGEST_COMPANIONS__INIT;
-    s.kecamatan_code = ask->kecamatan;
-    s.prefer_sex = ask->prefer_sex;
-    s.prefer_language = ask->prefer_language;
+    s.kecamatan_code = (char *)kecamatan;
+    s.prefer_sex = (char *)(sex ? sex : "");
+    s.prefer_language = (char *)(lang ? lang : "");
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SUGGEST_COMPANIONS;
     req.suggest_companions = &s;
     pk_rpc_uv_call(c->in->dispatch_rpc, &req, INTAKE_OWNER_TIMEOUT_MS, INTAKE_OWNER_RETRIES, s_suggested, c);
-    free(ask);
 }
 
 void edge_assign_suggest(intake_call_t *c)
@@ -124,10 +102,7 @@ void edge_assign_suggest(intake_call_t *c)
         json_object_set_new(errors, "prefer_language", json_string("kode bahasa, mis. id atau su"));
     if (intake_invalid(c, errors, "Filter tidak valid"))
         return;
-    s_ask_t *ask = pk_calloc(1, sizeof *ask);
-    snprintf(ask->prefer_sex, sizeof ask->prefer_sex, "%s", sex ? sex : "");
-    snprintf(ask->prefer_language, sizeof ask->prefer_language, "%s", lang ? lang : "");
-    s_read_case(c, ask);
+    edge_cases_ask(c, NULL, s_case_read);
 }
 
 /* ---- POST /v1/staff/cases/{id}/assign ---------------------------------------------- */
@@ -137,10 +112,8 @@ static void s_visit_answer(int rc, const s_reply_t *reply, void *arg)
     intake_forward_answer(arg, "dispatch", rc, reply, "visit", NULL, INTAKE_SHAPE_VISIT);
 }
 
-static void s_send_assign(intake_call_t *c)
+static void s_send_assign(intake_call_t *c, const char *kecamatan)
 {
-    s_ask_t *ask = c->ask;
-    c->ask = NULL;
     s_req_t req;
     Pelukan__V1__Actor actor;
     intake_cmd_init(c, &req, &actor, c->case_id);
@@ -148,12 +121,11 @@ static void s_send_assign(intake_call_t *c)
     char visit_id[PK_ID_HEX_LEN + 1];
     pk_id_new(visit_id);
     a.visit_id = visit_id;
-    a.companion_id = ask->companion_id;
-    a.kecamatan_code = ask->kecamatan;
+    a.companion_id = (char *)json_string_value(json_object_get(c->body, "companion_id"));
+    a.kecamatan_code = (char *)kecamatan;
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_ASSIGN_COMPANION;
     req.assign_companion = &a;
     pk_rpc_uv_call(c->in->dispatch_rpc, &req, INTAKE_OWNER_TIMEOUT_MS, INTAKE_OWNER_RETRIES, s_visit_answer, c);
-    free(ask);
 }
 
 void edge_assign_send(intake_call_t *c)
@@ -167,8 +139,5 @@ void edge_assign_send(intake_call_t *c)
         json_object_set_new(errors, "companion_id", json_string("id staf pendamping"));
     if (intake_invalid(c, errors, "Data tidak valid"))
         return;
-    s_ask_t *ask = pk_calloc(1, sizeof *ask);
-    ask->assign = true;
-    snprintf(ask->companion_id, sizeof ask->companion_id, "%s", companion);
-    s_read_case(c, ask);
+    edge_cases_ask(c, NULL, s_case_read);
 }

@@ -11,16 +11,21 @@
 #include "../intake_case.h"
 #include "edge_call.h"
 #include "edge_json.h"
-#include "edge_throttle.h"
 #include "pelukan/util.h"
+
+void *intake_call_new_as(intake_t *in, pk_http_req_t *req, size_t size, void (*clear)(intake_call_t *c))
+{
+    intake_call_t *c = pk_calloc(1, size);
+    c->in = in;
+    c->req = req;
+    c->clear = clear;
+    pk_metric_add(in->m_requests, 1);
+    return c;
+}
 
 intake_call_t *intake_call_new(intake_t *in, pk_http_req_t *req)
 {
-    intake_call_t *c = pk_calloc(1, sizeof *c);
-    c->in = in;
-    c->req = req;
-    pk_metric_add(in->m_requests, 1);
-    return c;
+    return intake_call_new_as(in, req, sizeof(intake_call_t), NULL);
 }
 
 /* Passwords in a body are wiped before it is freed. */
@@ -37,19 +42,13 @@ void intake_wipe_passwords(json_t *body)
 
 void intake_call_free(intake_call_t *c)
 {
+    if (c->clear)
+        c->clear(c);
     if (c->pw_slot)
         c->in->pw_busy--;
-    if (c->throttle_client[0])
-        intake_throttle_done(c->in->throttle, c->throttle_client);
-    if (c->throttle_account[0])
-        intake_throttle_done(c->in->account_throttle, c->throttle_account);
     sodium_memzero(c->reporter_key, sizeof c->reporter_key);
-    sodium_memzero(c->phone, sizeof c->phone);
-    sodium_memzero(c->token, sizeof c->token);
-    sodium_memzero(c->device_token, sizeof c->device_token);
     intake_wipe_passwords(c->body); /* whichever way the request ended */
     json_decref(c->body);
-    json_decref(c->answer);
     free(c);
 }
 

@@ -7,45 +7,40 @@
 #include "edge_json.h"
 #include "pelukan/v1/commands.pb-c.h"
 
+/* One request in flight: what every route's steps share. A route whose
+ * steps need more keeps it in a struct of its own whose first member is
+ * this one (the libuv way: the handle embeds the common part), made by
+ * intake_call_new_as() and cast back in its callbacks. */
 typedef struct intake_call {
     intake_t *in;
     pk_http_req_t *req;
+    const struct intake_route *route;
+    json_t *body;
+    void (*next)(struct intake_call *c);  /* after her session is checked (edge_session.c) */
+    void (*clear)(struct intake_call *c); /* a typed request's own state, wiped and released */
+    char case_id[PK_ID_HEX_LEN + 1];
+    /* A reporter's request: who, and her key (edge_session.c). */
     char reporter_id[PK_ID_HEX_LEN + 1];
     uint8_t reporter_key[PK_DATAKEY_BYTES];
-    void (*next)(struct intake_call *c);
-    char phone[24];
-    char token[72]; /* a reporter token (64 hex) or a staff one ("stf_" + 64 hex) */
-    char case_id[PK_ID_HEX_LEN + 1];
-    char from_state[16];
-    json_t *body;
     /* A staff member's request: who, and as what. */
     char staff_id[PK_ID_HEX_LEN + 1];
     char staff_role[16];
     char staff_agency[32];
     char staff_name[128]; /* her display name */
     unsigned role_bit;
-    const struct intake_route *route;
-    /* What a request's later steps need, each typed and named by the file
-     * that keeps it there. */
-    struct intake_pw_job *pw_job; /* password hashing in flight (edge_password.c) */
-    struct intake_ask *ask;       /* an admin's question for dispatch (edge_assign.c) */
-    bool stream;                  /* the approach asked as a stream (edge/edge_approach.c) */
-    bool pw_slot;                 /* holds one of the password-hash slots (edge_password.c) */
-    char throttle_client[48];     /* a login holding one of its client's checks (edge_throttle.c) */
-    char throttle_account[72];    /* ... and one of its account's */
-    bool otp_holder;              /* a code verified with its request id: its refusals may say why (edge/edge_otp.c) */
-    json_t *answer;               /* a reply waiting for a command to complete it (edge_reports.c) */
-    char device_hash[65];         /* a staff login's known-device token, hashed (edge/edge_login.c) */
-    char device_token[72];        /* ... the token itself (or a new one, at a login without one) */
-    bool device_through;          /* ... which let it through its account's lock-out */
+    bool pw_slot; /* holds one of the password-hash slots until freed (edge_password.c) */
 } intake_call_t;
 
 /* Passwords in a body (members whose name holds "password") are wiped;
  * intake_call_free() wipes the call's body's. */
 void intake_wipe_passwords(json_t *body);
 /* Caller owns return value; free with intake_call_free(), which wipes the
- * call's tokens and its body's passwords. */
+ * call's key and its body's passwords. */
 intake_call_t *intake_call_new(intake_t *in, pk_http_req_t *req);
+/* A typed request: `size` bytes, zeroed, whose first member is an
+ * intake_call_t; intake_call_free() calls `clear` (or nothing) on it first.
+ * Caller owns return value. */
+void *intake_call_new_as(intake_t *in, pk_http_req_t *req, size_t size, void (*clear)(intake_call_t *c));
 void intake_call_free(intake_call_t *c);
 
 /* The SHA-256 of a session token, in hex: what the owner keeps of it. */

@@ -22,6 +22,30 @@
 #define S_TOKEN_PREFIX  "stf_"
 #define S_DEVICE_PREFIX "dev_"
 
+/* A login in flight: the checks it holds of its client's and its
+ * account's (edge_throttle.c), its new session's token, and the device it
+ * came from. */
+typedef struct {
+    intake_call_t c;
+    char throttle_client[48];
+    char throttle_account[72];
+    char token[72];        /* "stf_" + 64 hex, once the password is right */
+    char device_hash[65];  /* its known-device token, hashed */
+    char device_token[72]; /* ... the token itself (or a new one, at a login without one) */
+    bool device_through;   /* ... which let it through its account's lock-out */
+} s_login_t;
+
+static void s_login_clear(intake_call_t *c)
+{
+    s_login_t *l = (s_login_t *)c;
+    if (l->throttle_client[0])
+        intake_throttle_done(c->in->throttle, l->throttle_client);
+    if (l->throttle_account[0])
+        intake_throttle_done(c->in->account_throttle, l->throttle_account);
+    sodium_memzero(l->token, sizeof l->token);
+    sodium_memzero(l->device_token, sizeof l->device_token);
+}
+
 /* An Argon2id hash (the same limits as pk_password_hash) of 32 random
  * bytes nobody kept: an unknown, disabled or locked account is checked
  * against it, so that it costs what a known one costs and tells nothing
@@ -56,7 +80,7 @@ static void s_claim(intake_call_t *c, const char *login, pk_rpc_uv_done_fn done)
     if (login) {
         intake_cmd_system(c, &req, &actor, "login");
         cp.login = (char *)login;
-        cp.device_hash = c->device_hash;
+        cp.device_hash = ((s_login_t *)c)->device_hash;
     } else {
         intake_cmd_init(c, &req, &actor, NULL);
     }
@@ -66,7 +90,7 @@ static void s_claim(intake_call_t *c, const char *login, pk_rpc_uv_done_fn done)
 }
 
 /* The claim's account (or none) into the call; the hash to check against. */
-static const char *s_claimed(intake_call_t *c, const Pelukan__V1__PasswordClaim *claim)
+static const char *s_claimed(intake_call_t *c, const Pelukan__V1__PasswordClaim *claim, bool *through)
 {
     if (!claim->staff_id[0])
         return s_nobody_hash; /* unknown, disabled or locked: as costly as a known login */
@@ -74,13 +98,15 @@ static const char *s_claimed(intake_call_t *c, const Pelukan__V1__PasswordClaim 
     snprintf(c->staff_role, sizeof c->staff_role, "%s", claim->role);
     snprintf(c->staff_agency, sizeof c->staff_agency, "%s", claim->agency_code);
     c->role_bit = intake_role_bit(c->staff_role);
-    c->device_through = claim->through;
+    if (through)
+        *through = claim->through;
     return claim->password_hash;
 }
 
-/* The claim answered: its hash checked on the thread pool, then wiped. */
+/* The claim answered: its hash checked on the thread pool, then wiped;
+ * whether a known device got through a lock-out into `through` (a login's). */
 static void s_check(intake_call_t *c, int rc, const Pelukan__V1__CommandReply *reply, const char *field,
-                    intake_pw_done_fn checked)
+                    intake_pw_done_fn checked, bool *through)
 {
     if (intake_cmd_failed(c, "intake", rc, reply))
         return;
@@ -91,7 +117,7 @@ static void s_check(intake_call_t *c, int rc, const Pelukan__V1__CommandReply *r
         intake_call_free(c);
         return;
     }
-    intake_pw(c, s_claimed(c, claim), json_string_value(json_object_get(c->body, field)), checked);
+    intake_pw(c, s_claimed(c, claim, through), json_string_value(json_object_get(c->body, field)), checked);
     sodium_memzero(claim->password_hash, strlen(claim->password_hash));
 }
 
@@ -100,6 +126,7 @@ static void s_check(intake_call_t *c, int rc, const Pelukan__V1__CommandReply *r
 static void s_session_made(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
     intake_call_t *c = arg;
+    const s_login_t *l = arg;
     if (rc == 0 && reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND) {
         intake_error(c->req, 401, "invalid_credentials", "Nama pengguna atau kata sandi salah", NULL);
         intake_call_free(c); /* disabled between the check and the session */
@@ -109,9 +136,9 @@ static void s_session_made(int rc, const Pelukan__V1__CommandReply *reply, void 
         return;
     const Pelukan__V1__StaffSession *s = reply->staff_session;
     intake_json(c->req, 200,
-                json_pack("{s:s, s:s, s:b, s:s, s:{s:s, s:s, s:s, s:s, s:s?}}", "token", c->token, "expires_at",
+                json_pack("{s:s, s:s, s:b, s:s, s:{s:s, s:s, s:s, s:s, s:s?}}", "token", l->token, "expires_at",
                           s->expires_at, "password_change_required", s->password_change_required, "device",
-                          c->device_token, "staff", "id", c->staff_id, "login", s->login, "display_name",
+                          l->device_token, "staff", "id", c->staff_id, "login", s->login, "display_name",
                           s->display_name, "role", c->staff_role, "agency_code",
                           c->staff_agency[0] ? c->staff_agency : NULL));
     intake_call_free(c);
@@ -120,32 +147,33 @@ static void s_session_made(int rc, const Pelukan__V1__CommandReply *reply, void 
 static void s_login_checked(intake_call_t *c, int rc, const char *hash)
 {
     (void)hash;
+    s_login_t *l = (s_login_t *)c;
     intake_wipe_passwords(c->body);
     if (!c->staff_id[0] || rc != 0) {
         /* Unknown, disabled, locked or wrong: one answer (the try was
          * counted before the check). */
         if (c->staff_id[0])
             intake_log_warn(c, "staff login failed: wrong password for staff %s%s", c->staff_id,
-                            c->device_through ? " (from a known device, through a lock-out)" : "");
+                            l->device_through ? " (from a known device, through a lock-out)" : "");
         intake_error(c->req, 401, "invalid_credentials", "Nama pengguna atau kata sandi salah", NULL);
         intake_call_free(c);
         return;
     }
-    if (c->device_through)
+    if (l->device_through)
         intake_log_info(c, "staff %s signed in from a known device through a lock-out", c->staff_id);
-    s_new_token(S_TOKEN_PREFIX, c->token);
-    if (!c->device_token[0]) {
-        s_new_token(S_DEVICE_PREFIX, c->device_token);
-        intake_token_hash(c->device_token, c->device_hash);
+    s_new_token(S_TOKEN_PREFIX, l->token);
+    if (!l->device_token[0]) {
+        s_new_token(S_DEVICE_PREFIX, l->device_token);
+        intake_token_hash(l->device_token, l->device_hash);
     }
     char th[65];
-    intake_token_hash(c->token, th);
+    intake_token_hash(l->token, th);
     Pelukan__V1__CommandRequest req;
     Pelukan__V1__Actor actor;
     Pelukan__V1__OpenSession os = PELUKAN__V1__OPEN_SESSION__INIT;
     intake_cmd_init(c, &req, &actor, NULL);
     os.token_hash = th;
-    os.device_hash = c->device_hash;
+    os.device_hash = l->device_hash;
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_OPEN_SESSION;
     req.open_session = &os;
     intake_forward_call(c, INTAKE_TO_OWNER, &req, s_session_made);
@@ -153,7 +181,7 @@ static void s_login_checked(intake_call_t *c, int rc, const char *hash)
 
 static void s_login_claimed(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
-    s_check(arg, rc, reply, "password", s_login_checked);
+    s_check(arg, rc, reply, "password", s_login_checked, &((s_login_t *)arg)->device_through);
 }
 
 /* Answers 429 (with Retry-After) when `throttle` has no check left for
@@ -175,8 +203,9 @@ static bool s_throttled(intake_call_t *c, intake_throttle_t *throttle, const cha
 }
 
 /* The body's login, password and known device; false when answered 422. */
-static bool s_login_body(intake_call_t *c)
+static bool s_login_body(s_login_t *l)
 {
+    intake_call_t *c = &l->c;
     const char *login = json_string_value(json_object_get(c->body, "login"));
     if (!login || strlen(login) > 64) {
         intake_error(c->req, 422, "validation_failed", "Data tidak valid",
@@ -196,32 +225,33 @@ static bool s_login_body(intake_call_t *c)
         return false;
     }
     if (dev) {
-        snprintf(c->device_token, sizeof c->device_token, "%s", dev);
-        intake_token_hash(dev, c->device_hash);
+        snprintf(l->device_token, sizeof l->device_token, "%s", dev);
+        intake_token_hash(dev, l->device_hash);
     }
     return true;
 }
 
 void intake_staff_login(pk_http_req_t *req, void *arg)
 {
-    intake_call_t *c = intake_call_new(arg, req);
+    s_login_t *l = intake_call_new_as(arg, req, sizeof *l, s_login_clear);
+    intake_call_t *c = &l->c;
     if (!(c->body = intake_body(req))) {
         intake_call_free(c);
         return;
     }
-    if (!s_login_body(c))
+    if (!s_login_body(l))
         return;
     const char *login = json_string_value(json_object_get(c->body, "login"));
     /* Per client address, before a password slot is taken (review N6). */
     const char *client = pk_http_client(req);
-    if (s_throttled(c, c->in->throttle, client && *client ? client : "unknown", c->throttle_client,
-                    sizeof c->throttle_client,
+    if (s_throttled(c, c->in->throttle, client && *client ? client : "unknown", l->throttle_client,
+                    sizeof l->throttle_client,
                     "Terlalu banyak percobaan masuk dari alamat ini; coba lagi sebentar lagi"))
         return;
     /* Fair per account: one login's tries hold half the slots at most. */
     char account[72];
     snprintf(account, sizeof account, "account:%s", login);
-    if (s_throttled(c, c->in->account_throttle, account, c->throttle_account, sizeof c->throttle_account,
+    if (s_throttled(c, c->in->account_throttle, account, l->throttle_account, sizeof l->throttle_account,
                     "Terlalu banyak percobaan masuk untuk akun ini; coba lagi sebentar lagi"))
         return;
     if (intake_pw_slot(c))
@@ -271,7 +301,7 @@ static void s_current_checked(intake_call_t *c, int rc, const char *hash)
 
 static void s_password_claimed(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
-    s_check(arg, rc, reply, "current_password", s_current_checked);
+    s_check(arg, rc, reply, "current_password", s_current_checked, NULL);
 }
 
 void intake_staff_password(intake_call_t *c)

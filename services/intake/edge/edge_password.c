@@ -11,7 +11,7 @@
 #define S_PASSWORD_MIN 12
 #define S_PASSWORD_MAX 256
 
-typedef struct intake_pw_job {
+typedef struct {
     uv_work_t work;
     intake_call_t *c;
     bool verify;
@@ -32,7 +32,6 @@ static void s_pw_after(uv_work_t *w, int status)
     s_pw_job_t *j = w->data;
     sodium_memzero(j->password, strlen(j->password));
     free(j->password);
-    j->c->pw_job = NULL;
     j->done(j->c, status == 0 ? j->rc : PK_ECRYPTO, j->hash);
     sodium_memzero(j->hash, sizeof j->hash);
     free(j);
@@ -50,7 +49,6 @@ void intake_pw(intake_call_t *c, const char *hash, const char *password, intake_
     j->password = pk_strdup(password);
     j->done = done;
     j->work.data = j;
-    c->pw_job = j;
     uv_queue_work(pk_service_loop(c->in->svc), &j->work, s_pw_work, s_pw_after);
 }
 

@@ -16,10 +16,22 @@
 #include "edge_forward.h"
 #include "edge_session.h"
 
+/* Her report as she will see it, while referral names its agency. */
+typedef struct {
+    intake_call_t c;
+    json_t *answer;
+} s_view_t;
+
+static void s_view_clear(intake_call_t *c)
+{
+    json_decref(((s_view_t *)c)->answer);
+}
+
 static void s_agency_named(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
     intake_call_t *c = arg;
-    json_t *agency = json_object_get(c->answer, "agency");
+    s_view_t *view = arg;
+    json_t *agency = json_object_get(view->answer, "agency");
     const char *code = json_string_value(json_object_get(agency, "code"));
     for (size_t i = 0;
          rc == 0 && reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_AGENCIES && i < reply->agencies->n_items;
@@ -30,8 +42,8 @@ static void s_agency_named(int rc, const Pelukan__V1__CommandReply *reply, void 
             json_object_set_new(agency, "contact", json_string(ag->contact));
         }
     }
-    json_t *answer = c->answer;
-    c->answer = NULL;
+    json_t *answer = view->answer;
+    view->answer = NULL;
     intake_json(c->req, 200, answer);
     intake_call_free(c);
 }
@@ -55,7 +67,7 @@ static void s_got(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
         return;
     }
     json_object_set_new(answer, "agency", json_pack("{s:s}", "code", v->agency_code));
-    c->answer = answer;
+    ((s_view_t *)c)->answer = answer;
     Pelukan__V1__CommandRequest req;
     Pelukan__V1__Actor actor;
     intake_cmd_init(c, &req, &actor, NULL);
@@ -78,7 +90,8 @@ static void s_get(intake_call_t *c)
 
 void intake_report_get(pk_http_req_t *req, void *arg)
 {
-    intake_authenticate(intake_call_new(arg, req), s_get);
+    s_view_t *view = intake_call_new_as(arg, req, sizeof *view, s_view_clear);
+    intake_authenticate(&view->c, s_get);
 }
 
 /* ---- PUT /v1/me/contact-safety ---------------------------------------------- */

@@ -256,6 +256,6 @@ const intake_route_t intake_routes[] = {
          &(const intake_forward_t){INTAKE_TO_REFERRAL, "referral_step", S_REFERRAL_ID, S_STEP(REFERRAL, CLOSE),
                                    .body = s_referral_close, .reply = "referral", .shape = INTAKE_SHAPE_REFERRAL}},
     {"GET", "/v1/reports/*/companion", INTAKE_REPORTER, edge_approach_report, NULL, NULL, false},
-    {"GET", "/v1/reports/*/companion/stream", INTAKE_REPORTER, edge_approach_report_stream, NULL, NULL, false},
+    {"GET", "/v1/reports/*/companion/stream", INTAKE_REPORTER, edge_approach_report, NULL, NULL, false},
     {.method = NULL},
 };
