@@ -132,7 +132,7 @@ lint: deps $(PROTO_H) tools/lint/node_modules/.stamp
 	@# The edge never touches the database: no SQL, no database client, no store (issue 24, step 1).
 	@! grep -rnE 'pk_db_|pk_pg_|SELECT |INSERT INTO|UPDATE |DELETE FROM|intake_store\.h' services/intake/edge/ || { echo "lint: the edge (services/intake/edge/) must not touch the database"; exit 1; }
 	@! grep -nE 'pk_db_|pk_pg_exec|SELECT |INSERT INTO|UPDATE |DELETE FROM' $(INTAKE_NOT_STORE) || { echo "lint: the case owner keeps its statements in its store (services/intake/intake_store*.c)"; exit 1; }
-	@! grep -nE '#include "edge/|intake_call_t|pk_http_' $(INTAKE_OWNER) || { echo "lint: the case owner (services/intake/ but main.c) serves no request: that is the edge's (edge/)"; exit 1; }
+	@! grep -nE '#include "edge/|edge_call_t|pk_http_' $(INTAKE_OWNER) || { echo "lint: the case owner (services/intake/ but main.c) serves no request: that is the edge's (edge/)"; exit 1; }
 	@echo "lint: clean (cppcheck, redocly, buf lint, buf breaking against $(PROTO_BASELINE), outbox rows through common, pelukanctl apart from intake, the edge apart from the database, the owner's statements in its store, the owner apart from requests)"
 
 clean:

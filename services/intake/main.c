@@ -48,7 +48,7 @@ static void s_route(pk_http_req_t *req, void *arg)
         rc->route->handler(req, rc->in);
         return;
     }
-    intake_call_t *c = intake_call_new(rc->in, req);
+    edge_call_t *c = edge_call_new(rc->in, req);
     c->route = rc->route;
     if (rc->route->roles == INTAKE_REPORTER) /* a reporter's row */
         intake_authenticate(c, intake_forward_run);

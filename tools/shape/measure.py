@@ -91,6 +91,12 @@ def main():
     work = sum(len(re.findall(r'void \*work\b', source(f))) for f in OWNER)
     call_t = sum(len(re.findall(r'\bintake_call_t\b', source(f))) for f in OWNER + EDGE)
     print(f'void *work: {work}; intake_call_t uses: {call_t}')
+    # What replaced it: the edge's common request (edge_call.h), and the
+    # typed requests that embed it (a struct whose first member is one).
+    common = re.search(r'typedef struct edge_call \{(.*?)\} edge_call_t;', source('services/intake/edge/edge_call.h'), re.S)
+    fields = len([l for l in common.group(1).split(';') if l.strip()]) if common else 0
+    typed = sum(len(re.findall(r'typedef struct \{\s*edge_call_t c;', source(f))) for f in EDGE)
+    print(f'edge_call_t (the common part): {fields} fields; typed requests embedding it: {typed}')
     outbox = sum(len(re.findall(r'INSERT INTO outbox', source(f))) for f in glob.glob('services/**/*.c',
                                                                                       recursive=True))
     print(f'hand-written INSERT INTO outbox in services/: {outbox}')

@@ -28,7 +28,7 @@ static void s_reset_answered(int rc, const Pelukan__V1__CommandReply *reply, voi
     intake_forward_reply(arg, rc, reply, &s_reset);
 }
 
-static void s_send(intake_call_t *c, Pelukan__V1__ManageAccount *m, pk_rpc_uv_done_fn done)
+static void s_send(edge_call_t *c, Pelukan__V1__ManageAccount *m, pk_rpc_uv_done_fn done)
 {
     Pelukan__V1__CommandRequest req;
     Pelukan__V1__Actor actor;
@@ -38,13 +38,13 @@ static void s_send(intake_call_t *c, Pelukan__V1__ManageAccount *m, pk_rpc_uv_do
     intake_forward_call(c, INTAKE_TO_OWNER, &req, done);
 }
 
-static const char *s_str(const intake_call_t *c, const char *field)
+static const char *s_str(const edge_call_t *c, const char *field)
 {
     const char *v = json_string_value(json_object_get(c->body, field));
     return v ? v : "";
 }
 
-static void s_account_hashed(intake_call_t *c, int rc, const char *hash)
+static void s_account_hashed(edge_call_t *c, int rc, const char *hash)
 {
     if (!intake_pw_hashed(c, rc))
         return;
@@ -63,10 +63,10 @@ static void s_account_hashed(intake_call_t *c, int rc, const char *hash)
     s_send(c, &m, s_made_answered);
 }
 
-void intake_staff_account_create(intake_call_t *c)
+void intake_staff_account_create(edge_call_t *c)
 {
     if (!(c->body = intake_body(c->req))) {
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     json_t *errors = json_object();
@@ -77,7 +77,7 @@ void intake_staff_account_create(intake_call_t *c)
     if (!intake_role_manages(c->staff_role, s_str(c, "role"))) {
         intake_wipe_passwords(c->body);
         intake_error(c->req, 403, "role_not_managed", intake_cmd_message("role_not_managed"), NULL);
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     const char *pw = intake_password_field(c, "password", true);
@@ -85,7 +85,7 @@ void intake_staff_account_create(intake_call_t *c)
         intake_pw(c, NULL, pw, s_account_hashed);
 }
 
-static void s_reset_hashed(intake_call_t *c, int rc, const char *hash)
+static void s_reset_hashed(edge_call_t *c, int rc, const char *hash)
 {
     if (!intake_pw_hashed(c, rc))
         return;
@@ -99,7 +99,7 @@ static void s_reset_hashed(intake_call_t *c, int rc, const char *hash)
 /* A new password for an account whose owner forgot theirs (told to them in
  * person or by phone): the lock-out is lifted, every session of the
  * account ends, and the owner must change it at the next login. */
-void intake_staff_account_reset(intake_call_t *c)
+void intake_staff_account_reset(edge_call_t *c)
 {
     static const char *const allowed[] = {"password", NULL};
     json_t *errors = intake_strict_body(c, allowed);

@@ -2,11 +2,11 @@
 #ifndef INTAKE_EDGE_ACCOUNTS_H
 #define INTAKE_EDGE_ACCOUNTS_H
 
-struct intake_call;
+struct edge_call;
 
 /* POST /v1/staff/accounts */
-void intake_staff_account_create(struct intake_call *c);
+void intake_staff_account_create(struct edge_call *c);
 /* POST /v1/staff/accounts/{id}/password */
-void intake_staff_account_reset(struct intake_call *c);
+void intake_staff_account_reset(struct edge_call *c);
 
 #endif

@@ -109,16 +109,16 @@ static void s_tick(uv_timer_t *t)
 
 static void s_answered(int rc, const s_reply_t *reply, void *arg)
 {
-    intake_call_t *c = arg;
+    edge_call_t *c = arg;
     if (intake_cmd_failed(c, "dispatch", rc, reply))
         return;
     intake_json(c->req, 200, s_approach_json(reply->approach));
-    intake_call_free(c);
+    edge_call_free(c);
 }
 
 static void s_stream_first(int rc, const s_reply_t *reply, void *arg)
 {
-    intake_call_t *c = arg;
+    edge_call_t *c = arg;
     if (intake_cmd_failed(c, "dispatch", rc, reply))
         return;
     edge_stream_t *s = edge_stream_open(c->in->streams, c, EDGE_STREAM_APPROACH);
@@ -127,7 +127,7 @@ static void s_stream_first(int rc, const s_reply_t *reply, void *arg)
 }
 
 /* Asked as a stream (the routes ".../companion/stream") or once. */
-static void s_ask_dispatch(intake_call_t *c)
+static void s_ask_dispatch(edge_call_t *c)
 {
     const char *path = pk_http_path(c->req);
     size_t n = strlen(path);
@@ -138,12 +138,12 @@ static void s_ask_dispatch(intake_call_t *c)
 /* Her own case (GetReport answers 404 for any other): then dispatch. */
 static void s_hers(int rc, const s_reply_t *reply, void *arg)
 {
-    intake_call_t *c = arg;
+    edge_call_t *c = arg;
     if (!intake_cmd_failed(c, "intake", rc, reply))
         s_ask_dispatch(c);
 }
 
-static void s_check_hers(intake_call_t *c)
+static void s_check_hers(edge_call_t *c)
 {
     snprintf(c->case_id, sizeof c->case_id, "%s", pk_http_param(c->req, 0));
     Pelukan__V1__CommandRequest req;
@@ -158,7 +158,7 @@ static void s_check_hers(intake_call_t *c)
 /* The admin's map follows the same approach as the reporter sees it (the
  * companion's name, badge and position: nothing of the case's place);
  * dispatch answers 404 for a case without a visit. */
-void edge_approach_staff_stream(intake_call_t *c)
+void edge_approach_staff_stream(edge_call_t *c)
 {
     snprintf(c->case_id, sizeof c->case_id, "%s", pk_http_param(c->req, 0));
     s_ask_dispatch(c);
@@ -166,7 +166,7 @@ void edge_approach_staff_stream(intake_call_t *c)
 
 void edge_approach_report(pk_http_req_t *req, void *arg)
 {
-    intake_authenticate(intake_call_new(arg, req), s_check_hers);
+    intake_authenticate(edge_call_new(arg, req), s_check_hers);
 }
 
 edge_approach_t *edge_approach_new(intake_t *in, edge_streams_t *streams)

@@ -5,7 +5,7 @@
 
 #include "edge_streams.h"
 
-struct intake_call;
+struct edge_call;
 typedef struct edge_approach edge_approach_t;
 
 /* The polls' timer. Caller owns return value. */
@@ -17,7 +17,7 @@ void edge_approach_destroy(edge_approach_t **ap_p);
  * to the streams of its case. */
 void edge_approach_push(edge_approach_t *ap, const Pelukan__V1__Approach *a);
 
-void edge_approach_staff_stream(struct intake_call *c);          /* GET /v1/staff/cases/{id}/companion/stream */
+void edge_approach_staff_stream(struct edge_call *c); /* GET /v1/staff/cases/{id}/companion/stream */
 /* GET /v1/reports/{id}/companion, once or as a stream (.../stream). */
 void edge_approach_report(pk_http_req_t *req, void *arg);
 

@@ -19,15 +19,15 @@
 typedef Pelukan__V1__CommandRequest s_req_t;
 typedef Pelukan__V1__CommandReply s_reply_t;
 
-static void s_send_assign(intake_call_t *c, const char *kecamatan);
-static void s_send_suggest(intake_call_t *c, const char *kecamatan);
+static void s_send_assign(edge_call_t *c, const char *kecamatan);
+static void s_send_suggest(edge_call_t *c, const char *kecamatan);
 
 /* The case as the admin sees it (GetCase, the case owner's): a companion
  * only for a verified case. Then what she asked, from her request again:
  * suggestions (GET) or the assignment (POST). */
 static void s_case_read(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
-    intake_call_t *c = arg;
+    edge_call_t *c = arg;
     const Pelukan__V1__CaseRow *row = rc == 0 && reply->case_view ? reply->case_view->row : NULL;
     const char *state = row ? row->state : "";
     if (!row && intake_cmd_failed(c, "intake", rc, reply))
@@ -36,7 +36,7 @@ static void s_case_read(int rc, const Pelukan__V1__CommandReply *reply, void *ar
         char msg[160];
         snprintf(msg, sizeof msg, "Kasus berstatus %s; pendamping hanya untuk kasus terverifikasi", state);
         intake_error(c->req, 409, "invalid_transition", msg, json_pack("{s:s, s:s}", "state", state, "to", "assigned"));
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     snprintf(c->case_id, sizeof c->case_id, "%s", row->case_id);
@@ -50,7 +50,7 @@ static void s_case_read(int rc, const Pelukan__V1__CommandReply *reply, void *ar
 
 static void s_suggested(int rc, const s_reply_t *reply, void *arg)
 {
-    intake_call_t *c = arg;
+    edge_call_t *c = arg;
     if (intake_cmd_failed(c, "dispatch", rc, reply))
         return;
     json_t *items = json_array();
@@ -74,10 +74,10 @@ static void s_suggested(int rc, const s_reply_t *reply, void *arg)
     intake_json(
         c->req, 200,
         json_pack("{s:s, s:b, s:o}", "case_id", c->case_id, "place_known", s && s->place_known, "companions", items));
-    intake_call_free(c);
+    edge_call_free(c);
 }
 
-static void s_send_suggest(intake_call_t *c, const char *kecamatan)
+static void s_send_suggest(edge_call_t *c, const char *kecamatan)
 {
     const char *sex = pk_http_query(c->req, "prefer_sex"), *lang = pk_http_query(c->req, "prefer_language");
     s_req_t req;
@@ -92,7 +92,7 @@ static void s_send_suggest(intake_call_t *c, const char *kecamatan)
     pk_rpc_uv_call(c->in->dispatch_rpc, &req, INTAKE_OWNER_TIMEOUT_MS, INTAKE_OWNER_RETRIES, s_suggested, c);
 }
 
-void edge_assign_suggest(intake_call_t *c)
+void edge_assign_suggest(edge_call_t *c)
 {
     const char *sex = pk_http_query(c->req, "prefer_sex"), *lang = pk_http_query(c->req, "prefer_language");
     json_t *errors = json_object();
@@ -112,7 +112,7 @@ static void s_visit_answer(int rc, const s_reply_t *reply, void *arg)
     intake_forward_answer(arg, "dispatch", rc, reply, "visit", NULL, INTAKE_SHAPE_VISIT);
 }
 
-static void s_send_assign(intake_call_t *c, const char *kecamatan)
+static void s_send_assign(edge_call_t *c, const char *kecamatan)
 {
     s_req_t req;
     Pelukan__V1__Actor actor;
@@ -128,7 +128,7 @@ static void s_send_assign(intake_call_t *c, const char *kecamatan)
     pk_rpc_uv_call(c->in->dispatch_rpc, &req, INTAKE_OWNER_TIMEOUT_MS, INTAKE_OWNER_RETRIES, s_visit_answer, c);
 }
 
-void edge_assign_send(intake_call_t *c)
+void edge_assign_send(edge_call_t *c)
 {
     static const char *const keys[] = {"companion_id", NULL};
     json_t *errors = intake_strict_body(c, keys);

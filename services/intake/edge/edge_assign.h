@@ -4,7 +4,7 @@
 
 #include "edge_call.h"
 
-void edge_assign_suggest(intake_call_t *c); /* GET  /v1/staff/cases/{id}/companions */
-void edge_assign_send(intake_call_t *c);    /* POST /v1/staff/cases/{id}/assign */
+void edge_assign_suggest(edge_call_t *c); /* GET  /v1/staff/cases/{id}/companions */
+void edge_assign_send(edge_call_t *c);    /* POST /v1/staff/cases/{id}/assign */
 
 #endif

@@ -13,9 +13,9 @@
 #include "edge_json.h"
 #include "pelukan/util.h"
 
-void *intake_call_new_as(intake_t *in, pk_http_req_t *req, size_t size, void (*clear)(intake_call_t *c))
+void *edge_call_new_as(intake_t *in, pk_http_req_t *req, size_t size, void (*clear)(edge_call_t *c))
 {
-    intake_call_t *c = pk_calloc(1, size);
+    edge_call_t *c = pk_calloc(1, size);
     c->in = in;
     c->req = req;
     c->clear = clear;
@@ -23,9 +23,9 @@ void *intake_call_new_as(intake_t *in, pk_http_req_t *req, size_t size, void (*c
     return c;
 }
 
-intake_call_t *intake_call_new(intake_t *in, pk_http_req_t *req)
+edge_call_t *edge_call_new(intake_t *in, pk_http_req_t *req)
 {
-    return intake_call_new_as(in, req, sizeof(intake_call_t), NULL);
+    return edge_call_new_as(in, req, sizeof(edge_call_t), NULL);
 }
 
 /* Passwords in a body are wiped before it is freed. */
@@ -40,7 +40,7 @@ void intake_wipe_passwords(json_t *body)
     }
 }
 
-void intake_call_free(intake_call_t *c)
+void edge_call_free(edge_call_t *c)
 {
     if (c->clear)
         c->clear(c);
@@ -59,14 +59,14 @@ void intake_token_hash(const char *token, char out[65])
     pk_hex(d, sizeof d, out);
 }
 
-bool intake_invalid(intake_call_t *c, json_t *errors, const char *message)
+bool intake_invalid(edge_call_t *c, json_t *errors, const char *message)
 {
     if (json_object_size(errors) == 0) {
         json_decref(errors);
         return false;
     }
     intake_error(c->req, 422, "validation_failed", message, errors);
-    intake_call_free(c);
+    edge_call_free(c);
     return true;
 }
 
@@ -162,7 +162,7 @@ const char *intake_cmd_message(const char *code)
     return "Permintaan tidak dapat diproses";
 }
 
-bool intake_cmd_failed(intake_call_t *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply)
+bool intake_cmd_failed(edge_call_t *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply)
 {
     if (rc != 0) {
         intake_log_warn(c, "%s did not answer (%s): %s %s answered 503", service, pk_strerror(rc),
@@ -174,7 +174,7 @@ bool intake_cmd_failed(intake_call_t *c, const char *service, int rc, const Pelu
         snprintf(code, sizeof code, "%s%sunavailable", own ? "" : service, own ? "" : "_");
         pk_http_add_header(c->req, "Retry-After", "2"); /* every 503 says when to try again (openapi.yaml) */
         intake_error(c->req, 503, code, "Layanan sedang tidak tersedia, coba lagi", NULL);
-        intake_call_free(c);
+        edge_call_free(c);
         return true;
     }
     if (reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK)
@@ -185,11 +185,11 @@ bool intake_cmd_failed(intake_call_t *c, const char *service, int rc, const Pelu
     const char *code = reply->error_code && reply->error_code[0] ? reply->error_code : "internal";
     intake_error(c->req, status, status == 422 ? "validation_failed" : code, intake_cmd_message(code),
                  s_fields(reply, code));
-    intake_call_free(c);
+    edge_call_free(c);
     return true;
 }
 
-void intake_cmd_init(const intake_call_t *c, Pelukan__V1__CommandRequest *req, Pelukan__V1__Actor *actor,
+void intake_cmd_init(const edge_call_t *c, Pelukan__V1__CommandRequest *req, Pelukan__V1__Actor *actor,
                      const char *case_id)
 {
     pelukan__v1__command_request__init(req);
@@ -204,7 +204,7 @@ void intake_cmd_init(const intake_call_t *c, Pelukan__V1__CommandRequest *req, P
     req->case_id = (char *)(case_id ? case_id : "");
 }
 
-void intake_cmd_system(const intake_call_t *c, Pelukan__V1__CommandRequest *req, Pelukan__V1__Actor *actor,
+void intake_cmd_system(const edge_call_t *c, Pelukan__V1__CommandRequest *req, Pelukan__V1__Actor *actor,
                        const char *id)
 {
     intake_cmd_init(c, req, actor, NULL);
@@ -213,7 +213,7 @@ void intake_cmd_system(const intake_call_t *c, Pelukan__V1__CommandRequest *req,
     actor->role = "";
 }
 
-json_t *intake_strict_body(intake_call_t *c, const char *const *allowed)
+json_t *intake_strict_body(edge_call_t *c, const char *const *allowed)
 {
     /* A step whose fields are all optional may be sent without a body, or
      * with an empty one, whatever its Content-Type: it means {}. */
@@ -224,7 +224,7 @@ json_t *intake_strict_body(intake_call_t *c, const char *const *allowed)
         return json_object();
     }
     if (!(c->body = intake_body(c->req))) {
-        intake_call_free(c);
+        edge_call_free(c);
         return NULL;
     }
     json_t *errors = json_object();

@@ -10,14 +10,14 @@
 /* One request in flight: what every route's steps share. A route whose
  * steps need more keeps it in a struct of its own whose first member is
  * this one (the libuv way: the handle embeds the common part), made by
- * intake_call_new_as() and cast back in its callbacks. */
-typedef struct intake_call {
+ * edge_call_new_as() and cast back in its callbacks. */
+typedef struct edge_call {
     intake_t *in;
     pk_http_req_t *req;
     const struct intake_route *route;
     json_t *body;
-    void (*next)(struct intake_call *c);  /* after her session is checked (edge_session.c) */
-    void (*clear)(struct intake_call *c); /* a typed request's own state, wiped and released */
+    void (*next)(struct edge_call *c);  /* after her session is checked (edge_session.c) */
+    void (*clear)(struct edge_call *c); /* a typed request's own state, wiped and released */
     char case_id[PK_ID_HEX_LEN + 1];
     /* A reporter's request: who, and her key (edge_session.c). */
     char reporter_id[PK_ID_HEX_LEN + 1];
@@ -29,19 +29,19 @@ typedef struct intake_call {
     char staff_name[128]; /* her display name */
     unsigned role_bit;
     bool pw_slot; /* holds one of the password-hash slots until freed (edge_password.c) */
-} intake_call_t;
+} edge_call_t;
 
 /* Passwords in a body (members whose name holds "password") are wiped;
- * intake_call_free() wipes the call's body's. */
+ * edge_call_free() wipes the call's body's. */
 void intake_wipe_passwords(json_t *body);
-/* Caller owns return value; free with intake_call_free(), which wipes the
+/* Caller owns return value; free with edge_call_free(), which wipes the
  * call's key and its body's passwords. */
-intake_call_t *intake_call_new(intake_t *in, pk_http_req_t *req);
+edge_call_t *edge_call_new(intake_t *in, pk_http_req_t *req);
 /* A typed request: `size` bytes, zeroed, whose first member is an
- * intake_call_t; intake_call_free() calls `clear` (or nothing) on it first.
+ * edge_call_t; edge_call_free() calls `clear` (or nothing) on it first.
  * Caller owns return value. */
-void *intake_call_new_as(intake_t *in, pk_http_req_t *req, size_t size, void (*clear)(intake_call_t *c));
-void intake_call_free(intake_call_t *c);
+void *edge_call_new_as(intake_t *in, pk_http_req_t *req, size_t size, void (*clear)(edge_call_t *c));
+void edge_call_free(edge_call_t *c);
 
 /* The SHA-256 of a session token, in hex: what the owner keeps of it. */
 void intake_token_hash(const char *token, char out[65]);
@@ -49,29 +49,29 @@ void intake_token_hash(const char *token, char out[65]);
 /* When `errors` (field -> message) holds any, answers 422
  * validation_failed with them and `message`, frees `c` and returns true;
  * otherwise drops `errors` and returns false. Takes `errors`. */
-bool intake_invalid(intake_call_t *c, json_t *errors, const char *message);
+bool intake_invalid(edge_call_t *c, json_t *errors, const char *message);
 
 /* ---- commands to other services ------------------------------------------------ */
 
 /* Starts a command as this request's staff member (agency users act as
  * KIND_AGENCY), with its correlation id and case. */
-void intake_cmd_init(const intake_call_t *c, Pelukan__V1__CommandRequest *req, Pelukan__V1__Actor *actor,
+void intake_cmd_init(const edge_call_t *c, Pelukan__V1__CommandRequest *req, Pelukan__V1__Actor *actor,
                      const char *case_id);
 /* Starts a command as the edge's own SYSTEM actor `id` (for nobody signed
  * in yet, or a question no person asks), with the request's correlation
  * id. */
-void intake_cmd_system(const intake_call_t *c, Pelukan__V1__CommandRequest *req, Pelukan__V1__Actor *actor,
+void intake_cmd_system(const edge_call_t *c, Pelukan__V1__CommandRequest *req, Pelukan__V1__Actor *actor,
                        const char *id);
 /* Answers a command that failed: its typed error (422 with the field
  * named), or 503 "<service>_unavailable" when `rc` says no answer came.
  * Returns true (and frees `c`) unless the reply is OK. */
-bool intake_cmd_failed(intake_call_t *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply);
+bool intake_cmd_failed(edge_call_t *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply);
 /* The Indonesian message for an error code of another service. */
 const char *intake_cmd_message(const char *code);
 /* The request's JSON body (into c->body) and a new errors object holding
  * its members other than `allowed`; NULL when the body was refused (answered
  * and `c` freed). */
-json_t *intake_strict_body(intake_call_t *c, const char *const *allowed);
+json_t *intake_strict_body(edge_call_t *c, const char *const *allowed);
 /* A protobuf list of codes as a JSON array of strings. */
 json_t *intake_json_strings(char *const *v, size_t n);
 /* The first word of a staff member's display name (what a reporter sees of

@@ -51,7 +51,7 @@ static bool s_bool_param(const char *v)
 }
 
 /* Reads and checks the filters; the errors (field -> message) in `errors`. */
-static void s_filter(intake_call_t *c, Pelukan__V1__ListCases *f, json_t *errors)
+static void s_filter(edge_call_t *c, Pelukan__V1__ListCases *f, json_t *errors)
 {
     const char *page = pk_http_query(c->req, "page"), *per = pk_http_query(c->req, "per_page");
     const char *state = pk_http_query(c->req, "state"), *urgent = pk_http_query(c->req, "urgent");
@@ -86,7 +86,7 @@ static void s_filter(intake_call_t *c, Pelukan__V1__ListCases *f, json_t *errors
 
 static void s_queue_answered(int rc, const s_reply_t *reply, void *arg)
 {
-    intake_call_t *c = arg;
+    edge_call_t *c = arg;
     if (intake_cmd_failed(c, "intake", rc, reply))
         return;
     const Pelukan__V1__CaseQueue *q = reply->case_queue;
@@ -98,10 +98,10 @@ static void s_queue_answered(int rc, const s_reply_t *reply, void *arg)
                 json_pack("{s:o, s:i, s:i, s:I, s:I, s:I}", "cases", cases, "page", page ? atoi(page) : 1, "per_page",
                           per ? atoi(per) : 25, "total", (json_int_t)(q ? q->total : 0), "overdue",
                           (json_int_t)(q ? q->overdue : 0), "urgent_open", (json_int_t)(q ? q->urgent_open : 0)));
-    intake_call_free(c);
+    edge_call_free(c);
 }
 
-void edge_cases_queue(intake_call_t *c)
+void edge_cases_queue(edge_call_t *c)
 {
     Pelukan__V1__ListCases f = PELUKAN__V1__LIST_CASES__INIT;
     json_t *errors = json_object();
@@ -187,13 +187,13 @@ static json_t *s_personal(const Pelukan__V1__CaseView__Personal *p)
 
 static void s_case_answered(int rc, const s_reply_t *reply, void *arg)
 {
-    intake_call_t *c = arg;
+    edge_call_t *c = arg;
     if (intake_cmd_failed(c, "intake", rc, reply))
         return;
     const Pelukan__V1__CaseView *v = reply->case_view;
     if (!v || !v->row) {
         intake_error(c->req, 404, "not_found", "Kasus tidak ditemukan", NULL);
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     json_t *answer = s_row(v->row);
@@ -203,10 +203,10 @@ static void s_case_answered(int rc, const s_reply_t *reply, void *arg)
     if (v->personal)
         json_object_set_new(answer, "personal", s_personal(v->personal));
     intake_json(c->req, 200, answer);
-    intake_call_free(c);
+    edge_call_free(c);
 }
 
-void edge_cases_ask(intake_call_t *c, const char *purpose, pk_rpc_uv_done_fn done)
+void edge_cases_ask(edge_call_t *c, const char *purpose, pk_rpc_uv_done_fn done)
 {
     Pelukan__V1__CommandRequest req;
     Pelukan__V1__Actor actor;
@@ -219,7 +219,7 @@ void edge_cases_ask(intake_call_t *c, const char *purpose, pk_rpc_uv_done_fn don
     intake_forward_call(c, INTAKE_TO_OWNER, &req, done);
 }
 
-void edge_cases_case(intake_call_t *c)
+void edge_cases_case(edge_call_t *c)
 {
     static const char *const purposes[] = {"confirmation_call", "verification",  "case_review",
                                            "follow_up",         "legal_request", NULL};
@@ -228,12 +228,12 @@ void edge_cases_case(intake_call_t *c)
         intake_error(c->req, 422, "validation_failed", "Tujuan membuka data tidak dikenal",
                      json_pack("{s:s}", "purpose",
                                "confirmation_call, verification, case_review, follow_up atau legal_request"));
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     if (purpose && !(c->role_bit & (INTAKE_ADMIN | INTAKE_SUPERVISOR | INTAKE_AGENCY))) {
         intake_error(c->req, 403, "forbidden", "Peran Anda tidak berhak membuka data pribadi kasus ini", NULL);
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     edge_cases_ask(c, purpose, s_case_answered);

@@ -15,8 +15,7 @@
 
 /* Sends her profile (and duty) to dispatch, once the body's lists are
  * checked; answers with `done`. */
-static void s_send(intake_call_t *c, Pelukan__V1__SetCompanion *set, char *first, json_t *errors,
-                   pk_rpc_uv_done_fn done)
+static void s_send(edge_call_t *c, Pelukan__V1__SetCompanion *set, char *first, json_t *errors, pk_rpc_uv_done_fn done)
 {
     size_t nl, nk;
     const char **langs = intake_strings(c->body, "languages", 10, &nl, errors);
@@ -51,7 +50,7 @@ static void s_set(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
  * owner's): her name, when she is a companion still. */
 static void s_account_read(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
-    intake_call_t *c = arg;
+    edge_call_t *c = arg;
     if (intake_cmd_failed(c, "intake", rc, reply))
         return;
     const Pelukan__V1__StaffAccount *a = NULL;
@@ -62,7 +61,7 @@ static void s_account_read(int rc, const Pelukan__V1__CommandReply *reply, void 
     }
     if (!a) {
         intake_error(c->req, 404, "not_found", "Akun pendamping tidak ditemukan", NULL);
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     /* The reporter sees only the first name. */
@@ -74,7 +73,7 @@ static void s_account_read(int rc, const Pelukan__V1__CommandReply *reply, void 
     s_send(c, &set, first, json_object(), s_set);
 }
 
-void intake_companions_set(intake_call_t *c)
+void intake_companions_set(edge_call_t *c)
 {
     static const char *const keys[] = {"sex", "languages", "kecamatan_codes", NULL};
     json_t *errors = intake_strict_body(c, keys);
@@ -113,7 +112,7 @@ static void s_status_done(int rc, const Pelukan__V1__CommandReply *reply, void *
     intake_forward_answer(arg, "dispatch", rc, reply, "companion", NULL, INTAKE_SHAPE_DUTY);
 }
 
-void intake_companion_duty_set(intake_call_t *c)
+void intake_companion_duty_set(edge_call_t *c)
 {
     static const char *const keys[] = {"on_duty", "sex", "languages", "kecamatan_codes", NULL};
     json_t *errors = intake_strict_body(c, keys);
@@ -144,7 +143,7 @@ void intake_companion_duty_set(intake_call_t *c)
 
 static void s_own(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
-    intake_call_t *c = arg;
+    edge_call_t *c = arg;
     if (intake_cmd_failed(c, "dispatch", rc, reply))
         return;
     const Pelukan__V1__Companions *l =
@@ -154,10 +153,10 @@ static void s_own(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
     intake_json(c->req, 200,
                 json_pack("{s:s, s:s?, s:b, s:i}", "companion_id", c->staff_id, "badge", m ? m->badge : NULL, "on_duty",
                           m && m->on_duty, "load", m ? (int)m->load : 0));
-    intake_call_free(c);
+    edge_call_free(c);
 }
 
-void intake_companion_own_status(intake_call_t *c)
+void intake_companion_own_status(edge_call_t *c)
 {
     Pelukan__V1__CommandRequest req;
     Pelukan__V1__Actor actor;

@@ -5,8 +5,8 @@
 
 #include "edge_call.h"
 
-void intake_companions_set(intake_call_t *c);       /* PUT /v1/staff/accounts/{id}/companion */
-void intake_companion_own_status(intake_call_t *c); /* GET /v1/companion/status */
-void intake_companion_duty_set(intake_call_t *c);   /* PUT /v1/companion/status */
+void intake_companions_set(edge_call_t *c);       /* PUT /v1/staff/accounts/{id}/companion */
+void intake_companion_own_status(edge_call_t *c); /* GET /v1/companion/status */
+void intake_companion_duty_set(edge_call_t *c);   /* PUT /v1/companion/status */
 
 #endif

@@ -139,7 +139,7 @@ void edge_feed_destroy(edge_feed_t **feed_p)
 
 static void s_opened(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
-    intake_call_t *c = arg;
+    edge_call_t *c = arg;
     if (intake_cmd_failed(c, "intake", rc, reply))
         return;
     const char *last = pk_http_header(c->req, "last-event-id");
@@ -149,12 +149,12 @@ static void s_opened(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
         s->cursor = cursor < 0 || cursor > head ? head : cursor;
 }
 
-void edge_feed_open(intake_call_t *c)
+void edge_feed_open(edge_call_t *c)
 {
     const char *last = pk_http_header(c->req, "last-event-id");
     if (last && (!*last || strlen(last) > 18 || strspn(last, "0123456789") != strlen(last))) {
         intake_error(c->req, 400, "bad_last_event_id", "Last-Event-ID harus berupa angka", NULL);
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     s_ask(c->in, -1, pk_http_request_id(c->req), s_opened, c);

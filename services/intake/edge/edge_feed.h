@@ -5,7 +5,7 @@
 
 #include "edge_streams.h"
 
-struct intake_call;
+struct edge_call;
 typedef struct edge_feed edge_feed_t;
 
 /* The feed's timer, handing entries to the registry's feed streams.
@@ -15,6 +15,6 @@ edge_feed_t *edge_feed_new(intake_t *in, edge_streams_t *streams);
 void edge_feed_destroy(edge_feed_t **feed_p);
 
 /* The route (a staff route: the session and role are checked). */
-void edge_feed_open(struct intake_call *c);
+void edge_feed_open(struct edge_call *c);
 
 #endif

@@ -26,17 +26,17 @@ static const char *s_service(const intake_forward_t *f)
     return f->to == INTAKE_TO_DISPATCH ? "dispatch" : f->to == INTAKE_TO_REFERRAL ? "referral" : "intake";
 }
 
-static pk_rpc_uv_t *s_rpc(const intake_call_t *c, intake_to_t to)
+static pk_rpc_uv_t *s_rpc(const edge_call_t *c, intake_to_t to)
 {
     return to == INTAKE_TO_DISPATCH ? c->in->dispatch_rpc : to == INTAKE_TO_REFERRAL ? c->in->referral : c->in->owner;
 }
 
-void intake_forward_call(intake_call_t *c, intake_to_t to, Pelukan__V1__CommandRequest *req, pk_rpc_uv_done_fn done)
+void intake_forward_call(edge_call_t *c, intake_to_t to, Pelukan__V1__CommandRequest *req, pk_rpc_uv_done_fn done)
 {
     pk_rpc_uv_call(s_rpc(c, to), req, INTAKE_OWNER_TIMEOUT_MS, INTAKE_OWNER_RETRIES, done, c);
 }
 
-static void s_answer(intake_call_t *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply,
+static void s_answer(edge_call_t *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply,
                      const intake_forward_t *f)
 {
     const char *field = f->reply, *list = f->list, *shape = f->shape;
@@ -49,7 +49,7 @@ static void s_answer(intake_call_t *c, const char *service, int rc, const Peluka
         intake_log_error(c, "%s %s: the reply does not fit the route's shape", pk_http_method(c->req),
                          pk_http_path(c->req));
         intake_error(c->req, 500, "internal", "Terjadi kesalahan", NULL);
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     if (list) {
@@ -66,15 +66,15 @@ static void s_answer(intake_call_t *c, const char *service, int rc, const Peluka
     } else {
         intake_json(c->req, f->status ? f->status : 200, shown);
     }
-    intake_call_free(c);
+    edge_call_free(c);
 }
 
-void intake_forward_reply(intake_call_t *c, int rc, const Pelukan__V1__CommandReply *reply, const intake_forward_t *f)
+void intake_forward_reply(edge_call_t *c, int rc, const Pelukan__V1__CommandReply *reply, const intake_forward_t *f)
 {
     s_answer(c, s_service(f), rc, reply, f);
 }
 
-void intake_forward_answer(intake_call_t *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply,
+void intake_forward_answer(edge_call_t *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply,
                            const char *field, const char *list, const char *shape)
 {
     s_answer(c, service, rc, reply, &(const intake_forward_t){.reply = field, .list = list, .shape = shape});
@@ -82,13 +82,13 @@ void intake_forward_answer(intake_call_t *c, const char *service, int rc, const 
 
 static void s_answered(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
-    intake_call_t *c = arg;
+    edge_call_t *c = arg;
     const intake_forward_t *f = c->route->forward;
     s_answer(c, s_service(f), rc, reply, f);
 }
 
 /* The body into `cmd`; false when the request was answered (and freed). */
-static bool s_body(intake_call_t *c, const intake_forward_t *f, ProtobufCMessage *cmd)
+static bool s_body(edge_call_t *c, const intake_forward_t *f, ProtobufCMessage *cmd)
 {
     /* A step whose fields are all optional may come without a body: {}. */
     size_t len;
@@ -96,7 +96,7 @@ static bool s_body(intake_call_t *c, const intake_forward_t *f, ProtobufCMessage
     if (len == 0)
         c->body = json_object();
     else if (!(c->body = intake_body(c->req))) {
-        intake_call_free(c);
+        edge_call_free(c);
         return false;
     }
     json_t *errors = json_object();
@@ -107,26 +107,26 @@ static bool s_body(intake_call_t *c, const intake_forward_t *f, ProtobufCMessage
 /* The actor's agency, which a row may need (the path's ids were checked
  * as every route's are, main.c); false when the request was answered 404.
  * A row without `missing` takes an actor without an agency too (""). */
-static bool s_found(intake_call_t *c, const intake_forward_t *f)
+static bool s_found(edge_call_t *c, const intake_forward_t *f)
 {
     if (!f->agency || !f->missing || c->staff_agency[0])
         return true;
     intake_error(c->req, 404, f->missing, intake_cmd_message(f->missing), NULL);
-    intake_call_free(c);
+    edge_call_free(c);
     return false;
 }
 
 /* With an Idempotency-Key, the command's id is the key's (with who and
  * which id): a step sent again after a lost connection is the same
  * command, which the owner answers from its record. */
-static void s_command_id(const intake_call_t *c, const char *name, const char *id, const char *key, uint8_t cid[16])
+static void s_command_id(const edge_call_t *c, const char *name, const char *id, const char *key, uint8_t cid[16])
 {
     char *seed = pk_asprintf("%s:%s:%s:%s", name, c->staff_id, id, key);
     crypto_generichash(cid, 16, (const uint8_t *)seed, strlen(seed), NULL, 0);
     free(seed);
 }
 
-void intake_forward_run(intake_call_t *c)
+void intake_forward_run(edge_call_t *c)
 {
     const intake_forward_t *f = c->route->forward;
     const char *id = pk_http_param(c->req, 0);
@@ -135,14 +135,14 @@ void intake_forward_run(intake_call_t *c)
     const char *key = f->keyed ? pk_http_header(c->req, "idempotency-key") : NULL;
     if (key && !intake_idempotency_key_ok(key)) {
         intake_error(c->req, 400, "bad_idempotency_key", "Idempotency-Key: 1-128 huruf, angka atau . _ : -", NULL);
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     const char *q = f->query ? pk_http_query(c->req, f->query) : NULL;
     if (f->query && !pk_code_in(q, f->query_codes)) {
         intake_error(c->req, 422, "validation_failed", f->invalid ? f->invalid : "Data tidak valid",
                      json_pack("{s:s}", f->query, f->query_hint));
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     const ProtobufCMessageDescriptor *d = s_message_of(&pelukan__v1__command_request__descriptor, f->command);

@@ -13,7 +13,7 @@
 #include "pelukan/rpc.h"
 #include "pelukan/v1/commands.pb-c.h"
 
-struct intake_call;
+struct edge_call;
 struct intake_route;
 
 typedef enum {
@@ -62,21 +62,20 @@ typedef struct intake_forward {
 #define INTAKE_OWNER_TIMEOUT_MS 1000
 #define INTAKE_OWNER_RETRIES    2
 
-void intake_forward_call(struct intake_call *c, intake_to_t to, Pelukan__V1__CommandRequest *req,
-                         pk_rpc_uv_done_fn done);
+void intake_forward_call(struct edge_call *c, intake_to_t to, Pelukan__V1__CommandRequest *req, pk_rpc_uv_done_fn done);
 /* Answers a command's reply as row `f` would (its reply, list, shape,
  * status), and frees the call. */
-void intake_forward_reply(struct intake_call *c, int rc, const Pelukan__V1__CommandReply *reply,
+void intake_forward_reply(struct edge_call *c, int rc, const Pelukan__V1__CommandReply *reply,
                           const intake_forward_t *f);
 
 /* Runs the forward part of the request's route (a staff route's handler). */
-void intake_forward_run(struct intake_call *c);
+void intake_forward_run(struct edge_call *c);
 
 /* Answers a command's reply from `service` and frees the call: a failure
  * as intake_cmd_failed() does; otherwise 200 with the reply's field
  * `field` in `shape` (with `list`: its items as {"<list>": [...]}). What
  * a route that checks something first and then forwards answers with. */
-void intake_forward_answer(struct intake_call *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply,
+void intake_forward_answer(struct edge_call *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply,
                            const char *field, const char *list, const char *shape);
 
 /* 0 when every forwarding row of `routes`, and every INTAKE_SHAPE_*, names

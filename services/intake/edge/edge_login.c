@@ -26,7 +26,7 @@
  * account's (edge_throttle.c), its new session's token, and the device it
  * came from. */
 typedef struct {
-    intake_call_t c;
+    edge_call_t c;
     char throttle_client[48];
     char throttle_account[72];
     char token[72];        /* "stf_" + 64 hex, once the password is right */
@@ -35,7 +35,7 @@ typedef struct {
     bool device_through;   /* ... which let it through its account's lock-out */
 } s_login_t;
 
-static void s_login_clear(intake_call_t *c)
+static void s_login_clear(edge_call_t *c)
 {
     s_login_t *l = (s_login_t *)c;
     if (l->throttle_client[0])
@@ -72,7 +72,7 @@ static void s_new_token(const char *prefix, char *out)
  * first had run (its answer still on the way) counted the try again. A
  * copy that comes while the first runs is dropped by the owner (test
  * staff::the_lock_out_holds...). An answer lost is a 503: she tries again. */
-static void s_claim(intake_call_t *c, const char *login, pk_rpc_uv_done_fn done)
+static void s_claim(edge_call_t *c, const char *login, pk_rpc_uv_done_fn done)
 {
     Pelukan__V1__CommandRequest req;
     Pelukan__V1__Actor actor;
@@ -90,7 +90,7 @@ static void s_claim(intake_call_t *c, const char *login, pk_rpc_uv_done_fn done)
 }
 
 /* The claim's account (or none) into the call; the hash to check against. */
-static const char *s_claimed(intake_call_t *c, const Pelukan__V1__PasswordClaim *claim, bool *through)
+static const char *s_claimed(edge_call_t *c, const Pelukan__V1__PasswordClaim *claim, bool *through)
 {
     if (!claim->staff_id[0])
         return s_nobody_hash; /* unknown, disabled or locked: as costly as a known login */
@@ -105,7 +105,7 @@ static const char *s_claimed(intake_call_t *c, const Pelukan__V1__PasswordClaim 
 
 /* The claim answered: its hash checked on the thread pool, then wiped;
  * whether a known device got through a lock-out into `through` (a login's). */
-static void s_check(intake_call_t *c, int rc, const Pelukan__V1__CommandReply *reply, const char *field,
+static void s_check(edge_call_t *c, int rc, const Pelukan__V1__CommandReply *reply, const char *field,
                     intake_pw_done_fn checked, bool *through)
 {
     if (intake_cmd_failed(c, "intake", rc, reply))
@@ -114,7 +114,7 @@ static void s_check(intake_call_t *c, int rc, const Pelukan__V1__CommandReply *r
         reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_PASSWORD_CLAIM ? reply->password_claim : NULL;
     if (!claim) {
         intake_error(c->req, 503, "unavailable", "Layanan sedang tidak tersedia, coba lagi", NULL);
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     intake_pw(c, s_claimed(c, claim, through), json_string_value(json_object_get(c->body, field)), checked);
@@ -125,11 +125,11 @@ static void s_check(intake_call_t *c, int rc, const Pelukan__V1__CommandReply *r
 
 static void s_session_made(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
-    intake_call_t *c = arg;
+    edge_call_t *c = arg;
     const s_login_t *l = arg;
     if (rc == 0 && reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND) {
         intake_error(c->req, 401, "invalid_credentials", "Nama pengguna atau kata sandi salah", NULL);
-        intake_call_free(c); /* disabled between the check and the session */
+        edge_call_free(c); /* disabled between the check and the session */
         return;
     }
     if (intake_cmd_failed(c, "intake", rc, reply))
@@ -141,10 +141,10 @@ static void s_session_made(int rc, const Pelukan__V1__CommandReply *reply, void 
                           l->device_token, "staff", "id", c->staff_id, "login", s->login, "display_name",
                           s->display_name, "role", c->staff_role, "agency_code",
                           c->staff_agency[0] ? c->staff_agency : NULL));
-    intake_call_free(c);
+    edge_call_free(c);
 }
 
-static void s_login_checked(intake_call_t *c, int rc, const char *hash)
+static void s_login_checked(edge_call_t *c, int rc, const char *hash)
 {
     (void)hash;
     s_login_t *l = (s_login_t *)c;
@@ -156,7 +156,7 @@ static void s_login_checked(intake_call_t *c, int rc, const char *hash)
             intake_log_warn(c, "staff login failed: wrong password for staff %s%s", c->staff_id,
                             l->device_through ? " (from a known device, through a lock-out)" : "");
         intake_error(c->req, 401, "invalid_credentials", "Nama pengguna atau kata sandi salah", NULL);
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     if (l->device_through)
@@ -186,7 +186,7 @@ static void s_login_claimed(int rc, const Pelukan__V1__CommandReply *reply, void
 
 /* Answers 429 (with Retry-After) when `throttle` has no check left for
  * `key`; else the check is the call's until it is freed (into `held`). */
-static bool s_throttled(intake_call_t *c, intake_throttle_t *throttle, const char *key, char *held, size_t cap,
+static bool s_throttled(edge_call_t *c, intake_throttle_t *throttle, const char *key, char *held, size_t cap,
                         const char *message)
 {
     int wait = intake_throttle_take(throttle, key);
@@ -198,19 +198,19 @@ static bool s_throttled(intake_call_t *c, intake_throttle_t *throttle, const cha
     snprintf(secs, sizeof secs, "%d", wait);
     pk_http_add_header(c->req, "Retry-After", secs);
     intake_error(c->req, 429, "too_many_logins", message, NULL);
-    intake_call_free(c);
+    edge_call_free(c);
     return true;
 }
 
 /* The body's login, password and known device; false when answered 422. */
 static bool s_login_body(s_login_t *l)
 {
-    intake_call_t *c = &l->c;
+    edge_call_t *c = &l->c;
     const char *login = json_string_value(json_object_get(c->body, "login"));
     if (!login || strlen(login) > 64) {
         intake_error(c->req, 422, "validation_failed", "Data tidak valid",
                      json_pack("{s:s}", "login", "wajib diisi, paling banyak 64 karakter"));
-        intake_call_free(c);
+        edge_call_free(c);
         return false;
     }
     if (!intake_password_field(c, "password", false))
@@ -221,7 +221,7 @@ static bool s_login_body(s_login_t *l)
                     strspn(dev + 4, "0123456789abcdef") == 64)) {
         intake_error(c->req, 422, "validation_failed", "Data tidak valid",
                      json_pack("{s:s}", "device", "token perangkat dari masuk sebelumnya (dev_ dan 64 digit hex)"));
-        intake_call_free(c);
+        edge_call_free(c);
         return false;
     }
     if (dev) {
@@ -233,10 +233,10 @@ static bool s_login_body(s_login_t *l)
 
 void intake_staff_login(pk_http_req_t *req, void *arg)
 {
-    s_login_t *l = intake_call_new_as(arg, req, sizeof *l, s_login_clear);
-    intake_call_t *c = &l->c;
+    s_login_t *l = edge_call_new_as(arg, req, sizeof *l, s_login_clear);
+    edge_call_t *c = &l->c;
     if (!(c->body = intake_body(req))) {
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     if (!s_login_body(l))
@@ -262,15 +262,15 @@ void intake_staff_login(pk_http_req_t *req, void *arg)
 
 static void s_password_set(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
-    intake_call_t *c = arg;
+    edge_call_t *c = arg;
     if (intake_cmd_failed(c, "intake", rc, reply))
         return;
     c->in->sessions_epoch++; /* the streams of the ended sessions end too */
     pk_http_respond(c->req, 204, "application/json", "", 0);
-    intake_call_free(c);
+    edge_call_free(c);
 }
 
-static void s_new_hashed(intake_call_t *c, int rc, const char *hash)
+static void s_new_hashed(edge_call_t *c, int rc, const char *hash)
 {
     if (!intake_pw_hashed(c, rc))
         return;
@@ -287,13 +287,13 @@ static void s_new_hashed(intake_call_t *c, int rc, const char *hash)
     intake_forward_call(c, INTAKE_TO_OWNER, &req, s_password_set);
 }
 
-static void s_current_checked(intake_call_t *c, int rc, const char *hash)
+static void s_current_checked(edge_call_t *c, int rc, const char *hash)
 {
     (void)hash;
     if (rc != 0) {
         intake_wipe_passwords(c->body);
         intake_error(c->req, 403, "invalid_credentials", "Kata sandi lama salah", NULL);
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     intake_pw(c, NULL, json_string_value(json_object_get(c->body, "new_password")), s_new_hashed);
@@ -304,10 +304,10 @@ static void s_password_claimed(int rc, const Pelukan__V1__CommandReply *reply, v
     s_check(arg, rc, reply, "current_password", s_current_checked, NULL);
 }
 
-void intake_staff_password(intake_call_t *c)
+void intake_staff_password(edge_call_t *c)
 {
     if (!(c->body = intake_body(c->req))) {
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     if (!intake_password_field(c, "current_password", false) || !intake_password_field(c, "new_password", true))
@@ -318,7 +318,7 @@ void intake_staff_password(intake_call_t *c)
         intake_wipe_passwords(c->body);
         intake_error(c->req, 422, "validation_failed", "Data tidak valid",
                      json_pack("{s:s}", "new_password", "harus berbeda dari kata sandi lama"));
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     if (intake_pw_slot(c))

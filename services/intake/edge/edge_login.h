@@ -5,11 +5,11 @@
 
 #include "pelukan/http.h"
 
-struct intake_call;
+struct edge_call;
 
 /* POST /v1/staff/login: anyone may try. */
 void intake_staff_login(pk_http_req_t *req, void *arg);
 /* POST /v1/staff/password, after authentication. */
-void intake_staff_password(struct intake_call *c);
+void intake_staff_password(struct edge_call *c);
 
 #endif

@@ -28,7 +28,7 @@
 /* A code asked for or tried: her phone, and the code and the request's id
  * (asked) or her new session's token (tried). */
 typedef struct {
-    intake_call_t c;
+    edge_call_t c;
     char phone[24];
     char code[8];
     char request_id[PK_ID_HEX_LEN + 1];
@@ -36,7 +36,7 @@ typedef struct {
     bool holder; /* tried with its request's id: its refusals may say why */
 } s_otp_t;
 
-static void s_otp_clear(intake_call_t *c)
+static void s_otp_clear(edge_call_t *c)
 {
     s_otp_t *o = (s_otp_t *)c;
     sodium_memzero(o->phone, sizeof o->phone);
@@ -68,7 +68,7 @@ static void s_client_index(const intake_t *in, pk_http_req_t *req, char out[65])
 
 static void s_otp_done(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
-    intake_call_t *c = arg;
+    edge_call_t *c = arg;
     const s_otp_t *o = arg;
     intake_t *in = c->in;
     if (intake_cmd_failed(c, "intake", rc, reply))
@@ -94,16 +94,16 @@ static void s_otp_done(int rc, const Pelukan__V1__CommandReply *reply, void *arg
             c->req, 202,
             json_pack("{s:s, s:i, s:s}", "status", "sent", "expires_in", in->otp.ttl_s, "request_id", o->request_id));
     }
-    intake_call_free(c);
+    edge_call_free(c);
 }
 
 void intake_otp_request(pk_http_req_t *req, void *arg)
 {
-    s_otp_t *o = intake_call_new_as(arg, req, sizeof *o, s_otp_clear);
-    intake_call_t *c = &o->c;
+    s_otp_t *o = edge_call_new_as(arg, req, sizeof *o, s_otp_clear);
+    edge_call_t *c = &o->c;
     intake_t *in = c->in;
     if (!(c->body = intake_body(req))) {
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     /* A field besides the phone is named as what is wrong, not the phone
@@ -117,7 +117,7 @@ void intake_otp_request(pk_http_req_t *req, void *arg)
     if (!json_is_string(phone) || pk_phone_normalize(json_string_value(phone), o->phone) != 0) {
         intake_error(req, 422, "invalid_phone", "Nomor HP tidak valid",
                      json_pack("{s:s}", "phone", "gunakan nomor seluler Indonesia, mis. 0812xxxxxxxx"));
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     char phone_index[65], client_index[65], code_hash[65], holder[65];
@@ -146,7 +146,7 @@ void intake_otp_request(pk_http_req_t *req, void *arg)
 
 static void s_verified(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
-    intake_call_t *c = arg;
+    edge_call_t *c = arg;
     const s_otp_t *o = arg;
     if (intake_cmd_failed(c, "intake", rc, reply))
         return;
@@ -168,14 +168,14 @@ static void s_verified(int rc, const Pelukan__V1__CommandReply *reply, void *arg
             intake_error(c->req, 401, "otp_invalid",
                          "Kode salah atau sudah tidak berlaku. Periksa lagi, atau minta kode baru", NULL);
     }
-    intake_call_free(c);
+    edge_call_free(c);
 }
 
 /* The body's phone, code and request id (into the call); false when
  * answered 422. */
 static bool s_verify_body(s_otp_t *o)
 {
-    intake_call_t *c = &o->c;
+    edge_call_t *c = &o->c;
     json_t *fields = json_object();
     json_t *phone = json_object_get(c->body, "phone"), *code = json_object_get(c->body, "code"),
            *request = json_object_get(c->body, "request_id");
@@ -208,11 +208,11 @@ static void s_new_reporter(const s_otp_t *o, char id[PK_ID_HEX_LEN + 1], uint8_t
 
 void intake_otp_verify(pk_http_req_t *req, void *arg)
 {
-    s_otp_t *o = intake_call_new_as(arg, req, sizeof *o, s_otp_clear);
-    intake_call_t *c = &o->c;
+    s_otp_t *o = edge_call_new_as(arg, req, sizeof *o, s_otp_clear);
+    edge_call_t *c = &o->c;
     intake_t *in = c->in;
     if (!(c->body = intake_body(req))) {
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     if (!s_verify_body(o))

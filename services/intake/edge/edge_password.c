@@ -13,7 +13,7 @@
 
 typedef struct {
     uv_work_t work;
-    intake_call_t *c;
+    edge_call_t *c;
     bool verify;
     char hash[PK_PASSWORD_HASH_MAX];
     char *password;
@@ -39,7 +39,7 @@ static void s_pw_after(uv_work_t *w, int status)
 
 /* Verifies `password` against `hash` (verify) or hashes it (hash NULL) on
  * the thread pool, then calls `done` on the event loop. */
-void intake_pw(intake_call_t *c, const char *hash, const char *password, intake_pw_done_fn done)
+void intake_pw(edge_call_t *c, const char *hash, const char *password, intake_pw_done_fn done)
 {
     s_pw_job_t *j = pk_calloc(1, sizeof *j);
     j->c = c;
@@ -53,7 +53,7 @@ void intake_pw(intake_call_t *c, const char *hash, const char *password, intake_
 }
 
 /* The password in a body, or NULL after answering 422. */
-const char *intake_password_field(intake_call_t *c, const char *field, bool policy)
+const char *intake_password_field(edge_call_t *c, const char *field, bool policy)
 {
     const char *pw = json_string_value(json_object_get(c->body, field));
     size_t len = pw ? pk_utf8_chars(pw) : 0; /* characters, as the contract counts */
@@ -61,7 +61,7 @@ const char *intake_password_field(intake_call_t *c, const char *field, bool poli
         char msg[96];
         snprintf(msg, sizeof msg, "wajib diisi, %d sampai %d karakter", policy ? S_PASSWORD_MIN : 1, S_PASSWORD_MAX);
         intake_error(c->req, 422, "validation_failed", "Data tidak valid", json_pack("{s:s}", field, msg));
-        intake_call_free(c);
+        edge_call_free(c);
         return NULL;
     }
     return pw;
@@ -69,13 +69,13 @@ const char *intake_password_field(intake_call_t *c, const char *field, bool poli
 
 /* A password hashed (rc 0): the body's passwords are wiped either way; on
  * a failure the request is answered and freed, and false returned. */
-bool intake_pw_hashed(intake_call_t *c, int rc)
+bool intake_pw_hashed(edge_call_t *c, int rc)
 {
     intake_wipe_passwords(c->body);
     if (rc == 0)
         return true;
     intake_error(c->req, 500, "internal", "Kata sandi tidak dapat disimpan", NULL);
-    intake_call_free(c);
+    edge_call_free(c);
     return false;
 }
 
@@ -83,13 +83,13 @@ bool intake_pw_hashed(intake_call_t *c, int rc)
  * Retry-After and frees the call (review M4: a login flood must neither
  * queue without end on the thread pool nor hold 64 MiB per waiting hash).
  * The slot is given back when the call is freed. */
-bool intake_pw_slot(intake_call_t *c)
+bool intake_pw_slot(edge_call_t *c)
 {
     if (c->in->pw_busy >= c->in->pw_slots) {
         pk_metric_add(c->in->m_rejected, 1);
         pk_http_add_header(c->req, "Retry-After", "1");
         intake_error(c->req, 503, "busy", "Layanan sedang sibuk, coba lagi sebentar lagi", NULL);
-        intake_call_free(c);
+        edge_call_free(c);
         return false;
     }
     c->in->pw_busy++;

@@ -9,20 +9,20 @@
 
 #include "edge_call.h"
 
-typedef void (*intake_pw_done_fn)(intake_call_t *c, int rc, const char *hash);
+typedef void (*intake_pw_done_fn)(edge_call_t *c, int rc, const char *hash);
 
 /* Verifies `password` against `hash` (verify) or hashes it (hash NULL) on
  * the thread pool, then calls `done` on the event loop. */
-void intake_pw(intake_call_t *c, const char *hash, const char *password, intake_pw_done_fn done);
+void intake_pw(edge_call_t *c, const char *hash, const char *password, intake_pw_done_fn done);
 /* Takes a password-hash slot for this request, or answers 503 with
  * Retry-After and frees the call; the slot is given back when the call is
  * freed. */
-bool intake_pw_slot(intake_call_t *c);
+bool intake_pw_slot(edge_call_t *c);
 /* A password hashed (rc 0): the body's passwords are wiped either way; on
  * a failure the request is answered and freed, and false returned. */
-bool intake_pw_hashed(intake_call_t *c, int rc);
+bool intake_pw_hashed(edge_call_t *c, int rc);
 /* The password in `field` of the body (12 to 256 characters when `policy`),
  * or NULL after answering 422. */
-const char *intake_password_field(intake_call_t *c, const char *field, bool policy);
+const char *intake_password_field(edge_call_t *c, const char *field, bool policy);
 
 #endif

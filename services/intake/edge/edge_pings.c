@@ -23,7 +23,7 @@ typedef Pelukan__V1__CommandReply s_reply_t;
 
 /* A ping waiting for its batch. */
 typedef struct {
-    intake_call_t *call;
+    edge_call_t *call;
     double lat, lon, acc;
     uint64_t at_us;
     char companion_id[PK_ID_HEX_LEN + 1];
@@ -56,7 +56,7 @@ static void s_batch_done(int rc, const s_reply_t *reply, void *arg)
     const Pelukan__V1__Approaches *ap =
         rc == 0 && reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_APPROACHES ? reply->approaches : NULL;
     for (size_t i = 0; i < n; i++) {
-        intake_call_t *c = batch[i].call;
+        edge_call_t *c = batch[i].call;
         bool unknown = false;
         for (size_t k = 0; ap && k < ap->n_unknown_companions && !unknown; k++)
             unknown = strcmp(ap->unknown_companions[k], batch[i].companion_id) == 0;
@@ -71,7 +71,7 @@ static void s_batch_done(int rc, const s_reply_t *reply, void *arg)
         } else {
             pk_http_respond(c->req, 204, "application/json", "", 0);
         }
-        intake_call_free(c);
+        edge_call_free(c);
     }
     for (size_t k = 0; ap && k < ap->n_items; k++)
         edge_approach_push(dp->in->approach, ap->items[k]);
@@ -119,7 +119,7 @@ static void s_flush(edge_pings_t *dp)
     free(ptrs);
 }
 
-void edge_pings_take(intake_call_t *c)
+void edge_pings_take(edge_call_t *c)
 {
     static const char *const keys[] = {"lat", "lon", "accuracy_m", NULL};
     json_t *errors = intake_strict_body(c, keys);
@@ -178,7 +178,7 @@ void edge_pings_destroy(edge_pings_t **dp_p)
      * its client to dispatch, before this). */
     for (size_t i = 0; i < dp->nqueue; i++) {
         intake_error(dp->queue[i].call->req, 503, "dispatch_unavailable", "Layanan sedang berhenti, coba lagi", NULL);
-        intake_call_free(dp->queue[i].call);
+        edge_call_free(dp->queue[i].call);
     }
     free(dp->queue);
     free(dp);

@@ -9,6 +9,6 @@
 edge_pings_t *edge_pings_new(intake_t *in);
 void edge_pings_destroy(edge_pings_t **self_p);
 
-void edge_pings_take(intake_call_t *c); /* POST /v1/companion/location */
+void edge_pings_take(edge_call_t *c); /* POST /v1/companion/location */
 
 #endif

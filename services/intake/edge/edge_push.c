@@ -20,18 +20,18 @@
  * whether this account has a subscription. */
 static void s_answer(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
-    intake_call_t *c = arg;
+    edge_call_t *c = arg;
     if (intake_cmd_failed(c, "intake", rc, reply))
         return;
     const char *key = c->in->push_public_key;
     intake_json(c->req, 200,
                 json_pack("{s:s?, s:b}", "public_key", *key ? key : NULL, "subscribed",
                           reply->push_status && reply->push_status->subscribed));
-    intake_call_free(c);
+    edge_call_free(c);
 }
 
 /* Asks the case owner to take the step on her subscription. */
-static void s_submit(intake_call_t *c, Pelukan__V1__Push *push)
+static void s_submit(edge_call_t *c, Pelukan__V1__Push *push)
 {
     Pelukan__V1__CommandRequest req;
     Pelukan__V1__Actor actor;
@@ -43,7 +43,7 @@ static void s_submit(intake_call_t *c, Pelukan__V1__Push *push)
 
 /* GET /v1/staff/push: the key to subscribe with (null: push is off here)
  * and whether this account has a subscription. */
-void intake_push_get(intake_call_t *c)
+void intake_push_get(edge_call_t *c)
 {
     Pelukan__V1__Push push = PELUKAN__V1__PUSH__INIT;
     push.step = PELUKAN__V1__PUSH__STEP__STEP_READ;
@@ -64,7 +64,7 @@ static bool s_key_ok(const json_t *v, size_t bytes)
 
 /* PUT /v1/staff/push: the browser's PushSubscription as toJSON() gives it,
  * {endpoint, expirationTime, keys: {p256dh, auth}}. */
-void intake_push_set(intake_call_t *c)
+void intake_push_set(edge_call_t *c)
 {
     static const char *const allowed[] = {"endpoint", "expirationTime", "keys", NULL};
     json_t *errors = intake_strict_body(c, allowed);
@@ -83,7 +83,7 @@ void intake_push_set(intake_call_t *c)
         return;
     if (!*c->in->push_public_key) {
         intake_error(c->req, 409, "push_disabled", "Pemberitahuan push tidak aktif di layanan ini", NULL);
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     Pelukan__V1__Push push = PELUKAN__V1__PUSH__INIT;
@@ -95,7 +95,7 @@ void intake_push_set(intake_call_t *c)
 }
 
 /* DELETE /v1/staff/push */
-void intake_push_drop(intake_call_t *c)
+void intake_push_drop(edge_call_t *c)
 {
     static const char *const none[] = {NULL};
     json_t *errors = intake_strict_body(c, none);

@@ -2,10 +2,10 @@
 #ifndef EDGE_PUSH_H
 #define EDGE_PUSH_H
 
-struct intake_call;
+struct edge_call;
 
-void intake_push_get(struct intake_call *c);  /* GET /v1/staff/push */
-void intake_push_set(struct intake_call *c);  /* PUT /v1/staff/push */
-void intake_push_drop(struct intake_call *c); /* DELETE /v1/staff/push */
+void intake_push_get(struct edge_call *c);  /* GET /v1/staff/push */
+void intake_push_set(struct edge_call *c);  /* PUT /v1/staff/push */
+void intake_push_drop(struct edge_call *c); /* DELETE /v1/staff/push */
 
 #endif

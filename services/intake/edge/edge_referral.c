@@ -26,7 +26,7 @@ static void s_answer_referral(int rc, const Pelukan__V1__CommandReply *reply, vo
  * once the identification report is in. */
 static void s_case_checked(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
-    intake_call_t *c = arg;
+    edge_call_t *c = arg;
     if (intake_cmd_failed(c, "intake", rc, reply))
         return;
     const char *state = reply->case_view && reply->case_view->row ? reply->case_view->row->state : "";
@@ -34,7 +34,7 @@ static void s_case_checked(int rc, const Pelukan__V1__CommandReply *reply, void 
         char msg[160];
         snprintf(msg, sizeof msg, "Kasus berstatus %s; rujukan menunggu laporan identifikasi", state);
         intake_error(c->req, 409, "invalid_transition", msg, json_pack("{s:s, s:s}", "state", state, "to", "referred"));
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     snprintf(c->case_id, sizeof c->case_id, "%s", reply->case_view->row->case_id);
@@ -62,7 +62,7 @@ static void s_case_checked(int rc, const Pelukan__V1__CommandReply *reply, void 
     free(services);
 }
 
-void intake_referral_create(intake_call_t *c)
+void intake_referral_create(edge_call_t *c)
 {
     static const char *const keys[] = {"agency_code", "services", "reason_code", "urgent", "legal_basis_code", NULL};
     json_t *errors = intake_strict_body(c, keys);

@@ -6,6 +6,6 @@
 
 #include "edge_call.h"
 
-void intake_referral_create(intake_call_t *c); /* POST /v1/staff/cases/{id}/referrals */
+void intake_referral_create(edge_call_t *c); /* POST /v1/staff/cases/{id}/referrals */
 
 #endif

@@ -18,18 +18,18 @@
 
 /* Her report as she will see it, while referral names its agency. */
 typedef struct {
-    intake_call_t c;
+    edge_call_t c;
     json_t *answer;
 } s_view_t;
 
-static void s_view_clear(intake_call_t *c)
+static void s_view_clear(edge_call_t *c)
 {
     json_decref(((s_view_t *)c)->answer);
 }
 
 static void s_agency_named(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
-    intake_call_t *c = arg;
+    edge_call_t *c = arg;
     s_view_t *view = arg;
     json_t *agency = json_object_get(view->answer, "agency");
     const char *code = json_string_value(json_object_get(agency, "code"));
@@ -45,25 +45,25 @@ static void s_agency_named(int rc, const Pelukan__V1__CommandReply *reply, void 
     json_t *answer = view->answer;
     view->answer = NULL;
     intake_json(c->req, 200, answer);
-    intake_call_free(c);
+    edge_call_free(c);
 }
 
 static void s_got(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
-    intake_call_t *c = arg;
+    edge_call_t *c = arg;
     if (intake_cmd_failed(c, "intake", rc, reply))
         return;
     const Pelukan__V1__ReportView *v = reply->report_view;
     json_t *answer = v ? pk_pbjson_print(&v->base, "case_id ticket state created_at timeline{state at}") : NULL;
     if (!answer) { /* another result than a report: never */
         intake_error(c->req, 500, "internal", "Terjadi kesalahan", NULL);
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     if (!v->agency_code[0]) {
         json_object_set_new(answer, "agency", json_null());
         intake_json(c->req, 200, answer);
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     json_object_set_new(answer, "agency", json_pack("{s:s}", "code", v->agency_code));
@@ -77,7 +77,7 @@ static void s_got(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
     intake_forward_call(c, INTAKE_TO_REFERRAL, &req, s_agency_named);
 }
 
-static void s_get(intake_call_t *c)
+static void s_get(edge_call_t *c)
 {
     Pelukan__V1__CommandRequest req;
     Pelukan__V1__Actor actor;
@@ -90,7 +90,7 @@ static void s_get(intake_call_t *c)
 
 void intake_report_get(pk_http_req_t *req, void *arg)
 {
-    s_view_t *view = intake_call_new_as(arg, req, sizeof *view, s_view_clear);
+    s_view_t *view = edge_call_new_as(arg, req, sizeof *view, s_view_clear);
     intake_authenticate(&view->c, s_get);
 }
 
@@ -98,19 +98,19 @@ void intake_report_get(pk_http_req_t *req, void *arg)
 
 static void s_safety_kept(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
-    intake_call_t *c = arg;
+    edge_call_t *c = arg;
     if (intake_cmd_failed(c, "intake", rc, reply))
         return;
     pk_http_respond(c->req, 204, "application/json", "", 0);
-    intake_call_free(c);
+    edge_call_free(c);
 }
 
-static void s_safety_write(intake_call_t *c)
+static void s_safety_write(edge_call_t *c)
 {
     json_t *fields = json_object();
     if (intake_safety_check(c->body, c->in->catalog, "", fields) != 0) {
         intake_error(c->req, 422, "validation_failed", "Data tidak valid", fields);
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     json_decref(fields);
@@ -131,9 +131,9 @@ static void s_safety_write(intake_call_t *c)
 
 void intake_contact_safety(pk_http_req_t *req, void *arg)
 {
-    intake_call_t *c = intake_call_new(arg, req);
+    edge_call_t *c = edge_call_new(arg, req);
     if (!(c->body = intake_body(req))) {
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     intake_authenticate(c, s_safety_write);

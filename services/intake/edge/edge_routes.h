@@ -4,7 +4,7 @@
 
 #include "../intake.h"
 
-struct intake_call;
+struct edge_call;
 
 /* The routes of the API: method, path pattern ("*" = one segment), who may
  * call it (INTAKE_* bits of intake_case.h: the authorization matrix), and
@@ -18,7 +18,7 @@ typedef struct intake_route {
     const char *pattern;
     unsigned roles;
     pk_http_handler_fn handler;
-    void (*staff)(struct intake_call *c);
+    void (*staff)(struct edge_call *c);
     const struct intake_forward *forward; /* a staff route that only forwards (edge/edge_forward.h) */
     /* The session's answer may be held a moment (edge/edge_session.c):
      * only where a session that ended a second ago does no harm. */

@@ -130,12 +130,12 @@ static void s_hold(intake_t *in, const char *hash, const Pelukan__V1__ResolvedSe
 }
 
 typedef struct {
-    intake_call_t *c;
+    edge_call_t *c;
     char hash[65];
     bool reporter;  /* a reporter's session, else a staff member's */
     unsigned epoch; /* the sessions' when asked */
     unsigned roles; /* a staff route's */
-    void (*next)(intake_call_t *c);
+    void (*next)(edge_call_t *c);
 } s_check_t;
 
 /* The token after "Bearer " ("stf_" and 64 hex), or NULL. */
@@ -148,14 +148,14 @@ static const char *s_token(pk_http_req_t *req)
     return strlen(h + skip) == 64 && strspn(h + skip, "0123456789abcdef") == 64 ? h + 7 : NULL;
 }
 
-static void s_unauthorized(intake_call_t *c)
+static void s_unauthorized(edge_call_t *c)
 {
     intake_error(c->req, 401, "unauthorized", "Sesi tidak berlaku, silakan masuk lagi", NULL);
-    intake_call_free(c);
+    edge_call_free(c);
 }
 
 /* A staff member's session: who, as what; false when answered 403. */
-static bool s_staff(intake_call_t *c, unsigned roles, const Pelukan__V1__ResolvedSession *s)
+static bool s_staff(edge_call_t *c, unsigned roles, const Pelukan__V1__ResolvedSession *s)
 {
     snprintf(c->staff_id, sizeof c->staff_id, "%s", s->id);
     snprintf(c->staff_role, sizeof c->staff_role, "%s", s->role);
@@ -165,7 +165,7 @@ static bool s_staff(intake_call_t *c, unsigned roles, const Pelukan__V1__Resolve
     if (!(c->role_bit & roles)) {
         intake_error(c->req, 403, "forbidden", "Peran Anda tidak berhak atas tindakan ini",
                      json_pack("{s:s}", "role", c->staff_role));
-        intake_call_free(c);
+        edge_call_free(c);
         return false;
     }
     /* A password someone else set (a reset) opens nothing but its change
@@ -175,7 +175,7 @@ static bool s_staff(intake_call_t *c, unsigned roles, const Pelukan__V1__Resolve
         strcmp(pattern, "/v1/staff/logout") != 0) {
         intake_error(c->req, 403, "password_change_required",
                      "Kata sandi Anda diatur ulang oleh orang lain: ganti dulu dengan kata sandi Anda sendiri", NULL);
-        intake_call_free(c);
+        edge_call_free(c);
         return false;
     }
     return true;
@@ -183,7 +183,7 @@ static bool s_staff(intake_call_t *c, unsigned roles, const Pelukan__V1__Resolve
 
 /* A reporter's session: who, and her key unwrapped; false when it does
  * not open. */
-static bool s_reporter(intake_call_t *c, const Pelukan__V1__ResolvedSession *s)
+static bool s_reporter(edge_call_t *c, const Pelukan__V1__ResolvedSession *s)
 {
     char context[64];
     snprintf(context, sizeof context, "reporter:%s", s->id);
@@ -206,7 +206,7 @@ static void s_go(const s_check_t *k, const Pelukan__V1__ResolvedSession *s)
 static void s_resolved(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
     s_check_t *k = arg;
-    intake_call_t *c = k->c;
+    edge_call_t *c = k->c;
     if (rc != 0 || reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INTERNAL) {
         /* No session can be checked now (the database is away): a clear
          * 503, to be tried again. */
@@ -214,7 +214,7 @@ static void s_resolved(int rc, const Pelukan__V1__CommandReply *reply, void *arg
                          pk_http_path(c->req), rc ? pk_strerror(rc) : "the case owner's database");
         pk_http_add_header(c->req, "Retry-After", "2");
         intake_error(c->req, 503, "unavailable", "Layanan sedang sibuk, coba lagi sebentar", NULL);
-        intake_call_free(c);
+        edge_call_free(c);
     } else if (!intake_cmd_failed(c, "intake", rc, reply)) {
         const Pelukan__V1__ResolvedSession *s =
             reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_RESOLVED_SESSION ? reply->resolved_session : NULL;
@@ -228,7 +228,7 @@ static void s_resolved(int rc, const Pelukan__V1__CommandReply *reply, void *arg
 /* The session `k` names, held or asked of the owner; then k->next. */
 static void s_resolve(s_check_t *k)
 {
-    intake_call_t *c = k->c;
+    edge_call_t *c = k->c;
     bool holds = !k->reporter && c->route && c->route->holds_session;
     const s_held_t *h = holds ? s_held(c->in, k->hash) : NULL;
     if (h) {
@@ -254,12 +254,12 @@ static void s_resolve(s_check_t *k)
     pk_rpc_uv_call(c->in->owner, &req, 1000, 2, s_resolved, k);
 }
 
-void intake_staff_authenticate(intake_call_t *c, unsigned roles, void (*next)(intake_call_t *c))
+void intake_staff_authenticate(edge_call_t *c, unsigned roles, void (*next)(edge_call_t *c))
 {
     const char *token = s_token(c->req);
     if (!token) {
         intake_error(c->req, 401, "unauthorized", "Masuk sebagai petugas terlebih dahulu", NULL);
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     s_check_t *k = pk_calloc(1, sizeof *k);
@@ -268,7 +268,7 @@ void intake_staff_authenticate(intake_call_t *c, unsigned roles, void (*next)(in
     s_resolve(k);
 }
 
-bool intake_bearer(intake_call_t *c, char hash[65])
+bool intake_bearer(edge_call_t *c, char hash[65])
 {
     const char *h = pk_http_header(c->req, "authorization");
     if (!h || strncmp(h, "Bearer ", 7) != 0 || strlen(h + 7) != 64 || strspn(h + 7, "0123456789abcdef") != 64) {
@@ -279,13 +279,13 @@ bool intake_bearer(intake_call_t *c, char hash[65])
     return true;
 }
 
-void intake_authenticate(intake_call_t *c, void (*next)(intake_call_t *c))
+void intake_authenticate(edge_call_t *c, void (*next)(edge_call_t *c))
 {
     s_check_t *k = pk_calloc(1, sizeof *k);
     *k = (s_check_t){.c = c, .reporter = true, .next = next};
     if (!intake_bearer(c, k->hash)) {
         free(k);
-        intake_call_free(c);
+        edge_call_free(c);
         return;
     }
     s_resolve(k);

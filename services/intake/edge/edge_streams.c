@@ -158,7 +158,7 @@ static void s_tick(uv_timer_t *t)
 
 /* ---- opening ------------------------------------------------------------------ */
 
-edge_stream_t *edge_stream_open(edge_streams_t *reg, intake_call_t *c, edge_stream_kind_t kind)
+edge_stream_t *edge_stream_open(edge_streams_t *reg, edge_call_t *c, edge_stream_kind_t kind)
 {
     const intake_t *in = reg->in;
     const char *account = c->reporter_id[0] ? c->reporter_id : c->staff_id;
@@ -175,7 +175,7 @@ edge_stream_t *edge_stream_open(edge_streams_t *reg, intake_call_t *c, edge_stre
         pk_http_add_header(c->req, "Retry-After", "30");
         intake_error(c->req, 429, "too_many_streams", "Terlalu banyak tampilan langsung yang terbuka; tutup yang lain",
                      NULL);
-        intake_call_free(c);
+        edge_call_free(c);
         return NULL;
     }
     edge_stream_t *s = pk_calloc(1, sizeof *s);
@@ -188,7 +188,7 @@ edge_stream_t *edge_stream_open(edge_streams_t *reg, intake_call_t *c, edge_stre
     snprintf(s->case_id, sizeof s->case_id, "%s", c->case_id);
     s->http = pk_http_stream_start(c->req, 200, "text/event-stream", s_gone, s);
     c->req = NULL; /* the stream has it */
-    intake_call_free(c);
+    edge_call_free(c);
     /* Clients reconnect after 3 s if the connection drops. */
     edge_stream_send(s, "retry: 3000\n\n", 13);
     s->next = reg->streams;

@@ -17,7 +17,7 @@
 
 #include "../intake.h"
 
-struct intake_call;
+struct edge_call;
 
 typedef enum { EDGE_STREAM_FEED, EDGE_STREAM_APPROACH, EDGE_STREAM_KINDS } edge_stream_kind_t;
 
@@ -50,7 +50,7 @@ void edge_streams_destroy(edge_streams_t **reg_p);
  * and agency; the route's path id as its case), when the limits allow: the
  * request is the stream's then ("retry: 3000" sent). Otherwise answers
  * 429. Frees the call either way; NULL when refused. */
-edge_stream_t *edge_stream_open(edge_streams_t *reg, struct intake_call *c, edge_stream_kind_t kind);
+edge_stream_t *edge_stream_open(edge_streams_t *reg, struct edge_call *c, edge_stream_kind_t kind);
 
 /* The open streams, newest first (the producers walk them). */
 edge_stream_t *edge_streams_first(edge_streams_t *reg);

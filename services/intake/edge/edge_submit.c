@@ -26,7 +26,7 @@
 
 /* One report waiting to be sent, and what its message points into. */
 typedef struct s_item {
-    intake_call_t *c;
+    edge_call_t *c;
     struct s_item *next; /* waiting */
     intake_report_t rep;
     Pelukan__V1__SubmitReport s;
@@ -63,7 +63,7 @@ static void s_item_free(s_item_t *it)
 }
 
 /* A report's answer, from its receipt. */
-static void s_answer(intake_call_t *c, const Pelukan__V1__ReportReceipt *r)
+static void s_answer(edge_call_t *c, const Pelukan__V1__ReportReceipt *r)
 {
     switch (r ? r->outcome : S_OUTCOME(UNSPECIFIED)) {
     case S_OUTCOME(CREATED):
@@ -104,12 +104,12 @@ static void s_received(int rc, const Pelukan__V1__CommandReply *reply, void *arg
         rc == 0 && reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_REPORT_RECEIPTS ? reply->report_receipts
                                                                                             : NULL;
     for (int i = 0; i < b->n; i++) {
-        intake_call_t *c = b->items[i]->c;
+        edge_call_t *c = b->items[i]->c;
         b->items[i]->c = NULL;
         if (intake_cmd_failed(c, "intake", rc, reply))
             continue; /* answered and freed */
         s_answer(c, all && (size_t)i < all->n_receipts ? all->receipts[i] : NULL);
-        intake_call_free(c);
+        edge_call_free(c);
     }
     for (int i = 0; i < b->n; i++)
         s_item_free(b->items[i]);
@@ -177,7 +177,7 @@ static void s_codes(const intake_t *in, s_item_t *it)
 
 /* The report as the owner takes it: its personal part (with her safety
  * choices) and, apart, her choices, each sealed with the case's new key. */
-static void s_message(intake_call_t *c, s_item_t *it)
+static void s_message(edge_call_t *c, s_item_t *it)
 {
     const intake_report_t *rep = &it->rep;
     char owner[64];
@@ -220,7 +220,7 @@ static void s_queue(edge_submit_t *self, s_item_t *it)
 
 void intake_report_create(pk_http_req_t *req, void *arg)
 {
-    intake_call_t *c = intake_call_new(arg, req);
+    edge_call_t *c = edge_call_new(arg, req);
     s_item_t *it = pk_calloc(1, sizeof *it);
     if (!(c->body = intake_body(req)) || !intake_bearer(c, it->token_hash))
         goto refused;
@@ -246,7 +246,7 @@ void intake_report_create(pk_http_req_t *req, void *arg)
     return;
 refused:
     free(it);
-    intake_call_free(c);
+    edge_call_free(c);
 }
 
 edge_submit_t *edge_submit_new(intake_t *in, uv_loop_t *loop)
