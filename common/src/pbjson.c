@@ -175,7 +175,20 @@ static json_t *s_message(const ProtobufCMessage *m, const s_item_t *it)
     return it->inner ? s_print(m, it->inner, it->inner_len) : pk_pbjson_print(m, NULL);
 }
 
-static json_t *s_shown(const ProtobufCFieldDescriptor *f, const char *base, const s_item_t *it)
+/* A nullable field's "said" flag: a bool field named "<name>_said" beside
+ * it, for a bool whose false is an answer too; NULL when it has none. */
+static const protobuf_c_boolean *s_said(const ProtobufCMessageDescriptor *d, const char *base, const char *name)
+{
+    char said[80];
+    snprintf(said, sizeof said, "%s_said", name);
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, said);
+    return f && f->type == PROTOBUF_C_TYPE_BOOL && f->label != PROTOBUF_C_LABEL_REPEATED
+               ? (const protobuf_c_boolean *)(base + f->offset)
+               : NULL;
+}
+
+static json_t *s_shown(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor *f, const char *base,
+                       const s_item_t *it)
 {
     const void *p = base + f->offset;
     if (f->label == PROTOBUF_C_LABEL_REPEATED) {
@@ -196,7 +209,8 @@ static json_t *s_shown(const ProtobufCFieldDescriptor *f, const char *base, cons
     }
     if (f->type == PROTOBUF_C_TYPE_MESSAGE)
         return s_message(*(ProtobufCMessage *const *)p, it);
-    if (it->nullable && s_is_default(f, p))
+    const protobuf_c_boolean *said = it->nullable ? s_said(d, base, f->name) : NULL;
+    if (said ? !*said : it->nullable && s_is_default(f, p))
         return json_null();
     return s_scalar(f, p);
 }
@@ -213,9 +227,9 @@ static json_t *s_print(const ProtobufCMessage *msg, const char *shape, size_t le
             break;
         bool unset = f->label != PROTOBUF_C_LABEL_REPEATED && f->type == PROTOBUF_C_TYPE_MESSAGE &&
                      !*(void *const *)(base + f->offset);
-        if (s_oneof_other(f, base) || unset)
+        if (s_oneof_other(f, base) || (unset && !it.nullable))
             continue;
-        json_t *v = s_shown(f, base, &it);
+        json_t *v = unset ? json_null() : s_shown(msg->descriptor, f, base, &it);
         if (!v)
             break;
         json_object_set_new(obj, it.name, v);
@@ -248,7 +262,7 @@ static json_t *s_print_all(const ProtobufCMessage *msg)
         else
             shown = !s_is_default(f, p);
         if (shown)
-            json_object_set_new(obj, f->name, s_shown(f, base, &full));
+            json_object_set_new(obj, f->name, s_shown(d, f, base, &full));
     }
     return obj;
 }

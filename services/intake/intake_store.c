@@ -129,22 +129,20 @@ int intake_store_desk_change(PGconn *conn, intake_owner_t *o, const intake_desk_
 {
     const char *p[] = {ch->case_id, ch->to ? ch->to : "", ch->call ? "t" : "f", ch->reached ? "t" : "f",
                        ch->duplicate_of ? ch->duplicate_of : ""};
-    PGresult *r = intake_store_exec(conn, o,
-                                    "UPDATE cases SET state = coalesce(NULLIF($2, ''), state), updated_at = now(),"
-                                    " call_attempts = call_attempts + CASE WHEN $3::boolean THEN 1 ELSE 0 END,"
-                                    " call_reached = call_reached OR $4::boolean,"
-                                    " duplicate_of = coalesce(NULLIF($5, ''), duplicate_of)"
-                                    " WHERE id = $1 RETURNING state, call_attempts",
-                                    5, p);
-    if (!r)
-        return PK_EDB;
-    int rc = PQntuples(r) == 1 ? 0 : PK_ENOENT;
-    if (rc == 0) {
-        snprintf(state, 16, "%s", PQgetvalue(r, 0, 0));
-        *call_attempts = atoi(PQgetvalue(r, 0, 1));
-    }
+    PGresult *r;
+    int rc = intake_store_one(conn, o,
+                              "UPDATE cases SET state = coalesce(NULLIF($2, ''), state), updated_at = now(),"
+                              " call_attempts = call_attempts + CASE WHEN $3::boolean THEN 1 ELSE 0 END,"
+                              " call_reached = call_reached OR $4::boolean,"
+                              " duplicate_of = coalesce(NULLIF($5, ''), duplicate_of)"
+                              " WHERE id = $1 RETURNING state, call_attempts",
+                              5, p, &r);
+    if (rc != 0)
+        return rc;
+    snprintf(state, 16, "%s", PQgetvalue(r, 0, 0));
+    *call_attempts = atoi(PQgetvalue(r, 0, 1));
     PQclear(r);
-    return rc;
+    return 0;
 }
 
 int intake_store_timeline(PGconn *conn, intake_owner_t *o, const char *case_id, const char *kind, const char *state,
@@ -369,19 +367,17 @@ int intake_store_reach_case(PGconn *conn, intake_owner_t *o, const char *case_id
                             bool *waiting)
 {
     const char *p[] = {case_id, companion};
-    PGresult *r = intake_store_exec(conn, o,
-                                    "SELECT x.state, x.reach_reason IS NOT NULL FROM cases x"
-                                    " WHERE x.id = $1 AND x.companion_id = $2 AND " INTAKE_SQL_VISIT_LIVE " FOR UPDATE",
-                                    2, p);
-    if (!r)
-        return PK_EDB;
-    int rc = PQntuples(r) == 1 ? 0 : PK_ENOENT;
-    if (rc == 0) {
-        snprintf(state, 16, "%s", PQgetvalue(r, 0, 0));
-        *waiting = pk_pg_bool(r, 0, 1);
-    }
+    PGresult *r;
+    int rc = intake_store_one(conn, o,
+                              "SELECT x.state, x.reach_reason IS NOT NULL FROM cases x"
+                              " WHERE x.id = $1 AND x.companion_id = $2 AND " INTAKE_SQL_VISIT_LIVE " FOR UPDATE",
+                              2, p, &r);
+    if (rc != 0)
+        return rc;
+    snprintf(state, 16, "%s", PQgetvalue(r, 0, 0));
+    *waiting = pk_pg_bool(r, 0, 1);
     PQclear(r);
-    return rc;
+    return 0;
 }
 
 int intake_store_reach_mark(PGconn *conn, intake_owner_t *o, const char *case_id, const char *reason)

@@ -15,14 +15,13 @@
 int intake_store_staff_role(PGconn *conn, intake_owner_t *o, const char *id, char role[16])
 {
     const char *p[] = {id};
-    PGresult *r = intake_store_exec(conn, o, "SELECT role FROM staff WHERE id = $1 FOR UPDATE", 1, p);
-    if (!r)
-        return PK_EDB;
-    int rc = PQntuples(r) == 1 ? 0 : PK_ENOENT;
-    if (rc == 0)
-        snprintf(role, 16, "%s", PQgetvalue(r, 0, 0));
+    PGresult *r;
+    int rc = intake_store_one(conn, o, "SELECT role FROM staff WHERE id = $1 FOR UPDATE", 1, p, &r);
+    if (rc != 0)
+        return rc;
+    snprintf(role, 16, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
-    return rc;
+    return 0;
 }
 
 int intake_store_staff_list(PGconn *conn, intake_owner_t *o, pk_arena_t **arena, Pelukan__V1__StaffAccounts *out)

@@ -44,6 +44,34 @@ Test(pbjson, a_shape_shows_its_fields_only_with_empty_strings_as_null_where_aske
     s_eq(pk_pbjson_print(&v.base, "visit_id location{lat}"), "{\"visit_id\":\"v1\",\"location\":{\"lat\":-7.35}}");
 }
 
+/* The case page's rules: a message not set is null where the shape asks
+ * ("name?{...}"), and a bool whose false is an answer too is null until
+ * its "<name>_said" flag says it was answered. */
+Test(pbjson, unset_messages_and_unsaid_answers_are_null_where_asked)
+{
+    Pelukan__V1__CaseView v = PELUKAN__V1__CASE_VIEW__INIT;
+    Pelukan__V1__CaseView__Answers a = PELUKAN__V1__CASE_VIEW__ANSWERS__INIT;
+    a.place_type = "home";
+    v.answers = &a;
+    s_eq(pk_pbjson_print(&v.base, "identification?{needs} personal{case_opened} answers{place_type disability?"
+                                  " incident_approximate? victim_sex?}"),
+         "{\"identification\":null,\"answers\":{\"place_type\":\"home\",\"disability\":null,"
+         "\"incident_approximate\":null,\"victim_sex\":null}}");
+    /* Said: false is shown as false, true as true. */
+    a.disability_said = true;
+    a.incident_approximate = true;
+    a.incident_approximate_said = true;
+    Pelukan__V1__CaseView__Identification id = PELUKAN__V1__CASE_VIEW__IDENTIFICATION__INIT;
+    v.identification = &id;
+    s_eq(
+        pk_pbjson_print(&v.base, "identification?{needs immediate_danger?} answers{disability? incident_approximate?}"),
+        "{\"identification\":{\"needs\":[],\"immediate_danger\":null},"
+        "\"answers\":{\"disability\":false,\"incident_approximate\":true}}");
+    /* Without "?", a bool with a said flag is shown as it is. */
+    s_eq(pk_pbjson_print(&a.base, "incident_approximate disability"),
+         "{\"incident_approximate\":true,\"disability\":false}");
+}
+
 Test(pbjson, lists_of_messages_and_of_strings)
 {
     Pelukan__V1__Referral a = PELUKAN__V1__REFERRAL__INIT, b = PELUKAN__V1__REFERRAL__INIT;

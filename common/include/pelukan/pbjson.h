@@ -17,10 +17,13 @@
 /* A message as JSON. `shape` names the fields shown, separated by spaces,
  * each shown even when it holds its default:
  *   "name"           the field (a repeated field: an array);
- *   "name?"          the field, an empty string shown as null;
- *   "name{a b?}"     a message field (or repeated message) with its own shape.
+ *   "name?"          the field, its default (an empty string) shown as null;
+ *                    with a bool field "name_said" beside it, null unless
+ *                    that is true (a bool whose false is an answer too);
+ *   "name{a b?}"     a message field (or repeated message) with its own shape;
+ *   "name?{a b?}"    the same, null when it is not set.
  * A message field that is not set (a oneof holding another member, a NULL
- * pointer) is left out. Enums show their value's name, bytes as hex.
+ * pointer) is otherwise left out. Enums show their value's name, bytes as hex.
  * shape NULL: every field that holds more than its default, messages in
  * full (pelukanctl's view of an event). Returns NULL when the shape names a
  * field the message does not have (pk_pbjson_shape_ok() says so first). */

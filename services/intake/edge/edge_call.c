@@ -70,14 +70,6 @@ bool intake_invalid(edge_call_t *c, json_t *errors, const char *message)
     return true;
 }
 
-json_t *intake_json_strings(char *const *v, size_t n)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_string(v[i]));
-    return a;
-}
-
 void intake_first_name(const char *display_name, char *out, size_t cap)
 {
     size_t n = strcspn(display_name, " ");

@@ -72,8 +72,6 @@ const char *intake_cmd_message(const char *code);
  * its members other than `allowed`; NULL when the body was refused (answered
  * and `c` freed). */
 json_t *intake_strict_body(edge_call_t *c, const char *const *allowed);
-/* A protobuf list of codes as a JSON array of strings. */
-json_t *intake_json_strings(char *const *v, size_t n);
 /* The first word of a staff member's display name (what a reporter sees of
  * a companion), cut to fit `cap`. */
 void intake_first_name(const char *display_name, char *out, size_t cap);

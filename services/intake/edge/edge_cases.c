@@ -17,32 +17,6 @@
 
 typedef Pelukan__V1__CommandReply s_reply_t;
 
-/* "" as null. */
-static json_t *s_maybe(const char *v)
-{
-    return v && v[0] ? json_string(v) : json_null();
-}
-
-static json_t *s_flag(protobuf_c_boolean has, protobuf_c_boolean v)
-{
-    return has ? json_boolean(v) : json_null();
-}
-
-/* A case as the queue and the case page show it. */
-static json_t *s_row(const Pelukan__V1__CaseRow *r)
-{
-    json_t *j = json_pack(
-        "{s:s, s:s, s:s, s:b, s:b, s:o, s:o, s:s, s:i, s:b, s:o}", "case_id", r->case_id, "ticket", r->ticket, "state",
-        r->state, "urgent", r->urgent, "child", r->child, "kecamatan_code", s_maybe(r->kecamatan_code),
-        "violence_forms", intake_json_strings(r->violence_forms, r->n_violence_forms), "created_at", r->created_at,
-        "call_attempts", r->call_attempts, "call_reached", r->call_reached, "due_at", s_maybe(r->due_at));
-    json_object_set_new(j, "reach_request",
-                        r->reach_request ? json_pack("{s:s, s:s}", "reason_code", r->reach_request->reason_code, "at",
-                                                     r->reach_request->at)
-                                         : json_null());
-    return j;
-}
-
 /* ---- GET /v1/staff/cases ----------------------------------------------------- */
 
 static bool s_bool_param(const char *v)
@@ -90,14 +64,12 @@ static void s_queue_answered(int rc, const s_reply_t *reply, void *arg)
     if (intake_cmd_failed(c, "intake", rc, reply))
         return;
     const Pelukan__V1__CaseQueue *q = reply->case_queue;
-    json_t *cases = json_array();
-    for (size_t i = 0; q && i < q->n_cases; i++)
-        json_array_append_new(cases, s_row(q->cases[i]));
+    Pelukan__V1__CaseQueue none = PELUKAN__V1__CASE_QUEUE__INIT;
+    json_t *answer = pk_pbjson_print(q ? &q->base : &none.base, INTAKE_SHAPE_QUEUE);
     const char *page = pk_http_query(c->req, "page"), *per = pk_http_query(c->req, "per_page");
-    intake_json(c->req, 200,
-                json_pack("{s:o, s:i, s:i, s:I, s:I, s:I}", "cases", cases, "page", page ? atoi(page) : 1, "per_page",
-                          per ? atoi(per) : 25, "total", (json_int_t)(q ? q->total : 0), "overdue",
-                          (json_int_t)(q ? q->overdue : 0), "urgent_open", (json_int_t)(q ? q->urgent_open : 0)));
+    json_object_set_new(answer, "page", json_integer(page ? atoi(page) : 1));
+    json_object_set_new(answer, "per_page", json_integer(per ? atoi(per) : 25));
+    intake_json(c->req, 200, answer);
     edge_call_free(c);
 }
 
@@ -117,57 +89,6 @@ void edge_cases_queue(edge_call_t *c)
 }
 
 /* ---- GET /v1/staff/cases/{id}[?purpose=] ------------------------------------- */
-
-static json_t *s_timeline(const Pelukan__V1__CaseView *v)
-{
-    json_t *timeline = json_array();
-    for (size_t i = 0; i < v->n_timeline; i++) {
-        const Pelukan__V1__CaseView__Step *s = v->timeline[i];
-        json_array_append_new(timeline, json_pack("{s:s, s:s, s:o, s:s, s:o, s:s}", "kind", s->kind, "state", s->state,
-                                                  "reason_code", s_maybe(s->reason_code), "actor_kind", s->actor_kind,
-                                                  "actor_id", s_maybe(s->actor_id), "at", s->at));
-    }
-    return timeline;
-}
-
-/* What the identification report found and says about referring, or null
- * before it is in. Codes only. */
-static json_t *s_identification(const Pelukan__V1__CaseView__Identification *id)
-{
-    if (!id)
-        return json_null();
-    json_t *j = json_pack("{s:b}", "referral_consent", id->referral_consent);
-    json_object_set_new(j, "consented_agencies", intake_json_strings(id->consented_agencies, id->n_consented_agencies));
-    json_object_set_new(j, "recommended_agencies",
-                        intake_json_strings(id->recommended_agencies, id->n_recommended_agencies));
-    json_object_set_new(j, "needs", intake_json_strings(id->needs, id->n_needs));
-    json_object_set_new(j, "immediate_danger", s_flag(id->immediate_danger_said, id->immediate_danger));
-    json_object_set_new(j, "situation_confirmed", s_flag(id->situation_confirmed_said, id->situation_confirmed));
-    json_object_set_new(j, "guardian_situation", s_maybe(id->guardian_situation));
-    json_object_set_new(j, "recommended_services",
-                        intake_json_strings(id->recommended_services, id->n_recommended_services));
-    return j;
-}
-
-/* Everything the reporter answered that is not personal, as codes: the
- * case page says it in words in one summary. */
-static json_t *s_answers(const Pelukan__V1__CaseView__Answers *a)
-{
-    json_t *j = json_object();
-    if (!a)
-        return j;
-    json_object_set_new(j, "reporter_kind", s_maybe(a->reporter_kind));
-    json_object_set_new(j, "reporter_relation", s_maybe(a->reporter_relation));
-    json_object_set_new(j, "victim_sex", s_maybe(a->victim_sex));
-    json_object_set_new(j, "victim_age_band", s_maybe(a->victim_age_band));
-    json_object_set_new(j, "disability", s_flag(a->disability_said, a->disability));
-    json_object_set_new(j, "place_type", s_maybe(a->place_type));
-    json_object_set_new(j, "perpetrator_relation", s_maybe(a->perpetrator_relation));
-    json_object_set_new(j, "incident_date", s_maybe(a->incident_date));
-    json_object_set_new(j, "incident_approximate", s_flag(a->incident_approximate_said, a->incident_approximate));
-    json_object_set_new(j, "desa_code", s_maybe(a->desa_code));
-    return j;
-}
 
 /* The personal data the keys opened: the report's personal part (null
  * when it did not open), the reporter's phone and her safety choices. */
@@ -196,10 +117,8 @@ static void s_case_answered(int rc, const s_reply_t *reply, void *arg)
         edge_call_free(c);
         return;
     }
-    json_t *answer = s_row(v->row);
-    json_object_set_new(answer, "timeline", s_timeline(v));
-    json_object_set_new(answer, "identification", s_identification(v->identification));
-    json_object_set_new(answer, "answers", s_answers(v->answers));
+    json_t *answer = pk_pbjson_print(&v->row->base, INTAKE_SHAPE_CASE_ROW);
+    json_object_update_new(answer, pk_pbjson_print(&v->base, INTAKE_SHAPE_CASE));
     if (v->personal)
         json_object_set_new(answer, "personal", s_personal(v->personal));
     intake_json(c->req, 200, answer);

@@ -223,6 +223,9 @@ static const struct {
     {&pelukan__v1__companion__descriptor, INTAKE_SHAPE_DUTY},
     {&pelukan__v1__agency__descriptor, INTAKE_SHAPE_AGENCY},
     {&pelukan__v1__referral__descriptor, INTAKE_SHAPE_REFERRAL},
+    {&pelukan__v1__case_row__descriptor, INTAKE_SHAPE_CASE_ROW},
+    {&pelukan__v1__case_queue__descriptor, INTAKE_SHAPE_QUEUE},
+    {&pelukan__v1__case_view__descriptor, INTAKE_SHAPE_CASE},
 };
 
 int intake_forward_check(const intake_route_t *routes, const pk_log_t *log)

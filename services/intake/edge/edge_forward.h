@@ -51,6 +51,19 @@ typedef struct intake_forward {
 #define INTAKE_SHAPE_COMPANION "companion_id badge on_duty load sex? languages kecamatan_codes"
 #define INTAKE_SHAPE_AGENCY    "code name kind services contact"
 #define INTAKE_SHAPE_DUTY      "companion_id badge on_duty load" /* a companion's own duty */
+/* The desk's queue and case page (edge_cases.c): a case's row, then the
+ * rest of the page: its timeline, what the identification report found
+ * and says about referring (null before it is in), and what the reporter
+ * answered that is not personal, as codes (null: not said). */
+#define INTAKE_SHAPE_CASE_ROW                                                                                          \
+    "case_id ticket state urgent child kecamatan_code? violence_forms created_at call_attempts call_reached due_at?"   \
+    " reach_request?{reason_code at}"
+#define INTAKE_SHAPE_QUEUE "cases{" INTAKE_SHAPE_CASE_ROW "} total overdue urgent_open"
+#define INTAKE_SHAPE_CASE                                                                                              \
+    "timeline{kind state reason_code? actor_kind actor_id? at} identification?{referral_consent consented_agencies"    \
+    " recommended_agencies needs immediate_danger? situation_confirmed? guardian_situation? recommended_services}"     \
+    " answers{reporter_kind? reporter_relation? victim_sex? victim_age_band? disability? place_type?"                  \
+    " perpetrator_relation? incident_date? incident_approximate? desa_code?}"
 #define INTAKE_SHAPE_REFERRAL                                                                                          \
     "referral_id case_id agency_code services urgent reason_code legal_basis_code? state decline_reason_code?"         \
     " outcome_code? created_at_us due_at_us follow_ups overdue"
