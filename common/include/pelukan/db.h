@@ -165,31 +165,3 @@ const char *pk_db_txn_error(const pk_db_txn_t *txn);
 const char *pk_db_txn_sqlstate(const pk_db_txn_t *txn);
 
 #endif
-
-/* ---- group commit --------------------------------------------------------- */
-
-/* Statements from many requests that arrive together share one transaction
- * (one durable commit): while a group is being committed, new statements
- * wait and leave together as the next group. Each statement must stand on
- * its own (it must not fail because of another's effects); if a group
- * fails, its statements are retried one per transaction, so only the one
- * at fault fails. */
-typedef struct pk_db_group pk_db_group_t;
-
-/* Called once per statement with its result (NULL unless status is 0). */
-typedef void (*pk_db_item_fn)(const PGresult *res, int status, const char *sqlstate, void *arg);
-
-/* Caller owns return value; destroy before closing `db`. */
-pk_db_group_t *pk_db_group_new(pk_db_t *db, int max_items);
-/* Fails queued statements with PK_ECLOSED; groups in flight end through
- * the client. Sets *self_p to NULL; accepts NULL. */
-void pk_db_group_destroy(pk_db_group_t **self_p);
-
-/* Counts every group sent in `groups` and its statements in `statements`
- * (either may be NULL): their ratio is the mean group size. */
-void pk_db_group_count(pk_db_group_t *self, pk_metric_t *groups, pk_metric_t *statements);
-
-/* Queues one statement (parameters copied); `done` runs once, never inside
- * this call. */
-void pk_db_group_add(pk_db_group_t *self, const char *sql, int nparams, const char *const *params, pk_db_item_fn done,
-                     void *arg);

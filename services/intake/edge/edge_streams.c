@@ -49,8 +49,9 @@ void edge_stream_end(edge_stream_t *s, const char *reason)
 {
     if (!s->dead) {
         edge_stream_event(s, "end", json_pack("{s:s}", "reason", reason));
-        pk_log_info(s->log, "%s stream%s%s ended: %s", s->kind == EDGE_STREAM_APPROACH ? "approach" : "feed",
-                    s->case_id[0] ? " of case " : "", s->case_id, reason);
+        pk_log_write(s->log, PK_LOG_INFO, s->request_id, "%s stream%s%s ended: %s",
+                     s->kind == EDGE_STREAM_APPROACH ? "approach" : "feed", s->case_id[0] ? " of case " : "",
+                     s->case_id, reason);
     }
     s->dead = true;
 }
@@ -181,6 +182,7 @@ edge_stream_t *edge_stream_open(edge_streams_t *reg, edge_call_t *c, edge_stream
     edge_stream_t *s = pk_calloc(1, sizeof *s);
     s->kind = kind;
     s->log = in->log;
+    snprintf(s->request_id, sizeof s->request_id, "%s", pk_http_request_id(c->req));
     snprintf(s->token_hash, sizeof s->token_hash, "%s", token_hash);
     snprintf(s->account, sizeof s->account, "%s", account);
     s->role_bit = c->reporter_id[0] ? 0 : c->role_bit;

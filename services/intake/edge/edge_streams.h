@@ -36,6 +36,7 @@ typedef struct edge_stream {
     bool dead, checked;
     bool asked;          /* named in the check of the sessions under way */
     const pk_log_t *log; /* the service's: why a stream ended */
+    char request_id[72]; /* the request that opened it: its log lines' correlation */
 } edge_stream_t;
 
 typedef struct edge_streams edge_streams_t;
