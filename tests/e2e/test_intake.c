@@ -538,15 +538,18 @@ Test(intake, a_reporter_s_reports_are_bounded_per_day)
 }
 
 /* Review M6: a reporter ends one session or all of them, and an unused
- * session ends by itself. */
+ * session ends by itself; a report on it is refused then too. */
 Test(intake, reporters_end_their_sessions_and_idle_ones_end)
 {
     static const char *const extra[] = {"PELUKAN_INTAKE_OTP_PER_PHONE", "10", NULL};
     s_start("t_intake_sessions", extra);
     char *s1 = pkt_intake_register(&T, "081200000077"), *s2 = pkt_intake_register(&T, "081200000077");
     cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/reports", NULL, s1, NULL, NULL), 200);
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, s1, "m-1", NULL), 201);
     cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/auth/logout", NULL, s1, NULL, NULL), 204);
     cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/reports", NULL, s1, NULL, NULL), 401, "this session ended");
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, s1, "m-2", NULL), 401,
+                 "no report on an ended session");
     cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/reports", NULL, s2, NULL, NULL), 200, "the other device's stays");
     char *s3 = pkt_intake_register(&T, "081200000077");
     cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/auth/logout-all", NULL, s3, NULL, NULL), 204);
@@ -554,8 +557,11 @@ Test(intake, reporters_end_their_sessions_and_idle_ones_end)
     cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/reports", NULL, s3, NULL, NULL), 401);
     cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/auth/logout", NULL, NULL, NULL, NULL), 401);
     char *s4 = pkt_intake_register(&T, "081200000077");
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, s4, "m-3", NULL), 201);
     pkt_sql(T.db, "UPDATE intake.session SET idle_until = now() - interval '1 second'");
     cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/reports", NULL, s4, NULL, NULL), 401, "idle too long");
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, s4, "m-4", NULL), 401, "idle: no report");
+    cr_assert_eq(s_count("SELECT count(*) FROM intake.cases"), 2, "the two reports made while her sessions held");
     free(s1), free(s2), free(s3), free(s4);
     s_stop();
 }
