@@ -22,24 +22,21 @@ typedef Pelukan__V1__CommandReply s_reply_t;
 static void s_send_assign(edge_call_t *c, const char *kecamatan);
 static void s_send_suggest(edge_call_t *c, const char *kecamatan);
 
+static bool s_may_assign(const char *state)
+{
+    return intake_step_from(INTAKE_STEP_ASSIGN, state);
+}
+
 /* The case as the admin sees it (GetCase, the case owner's): a companion
  * only for a verified case. Then what she asked, from her request again:
  * suggestions (GET) or the assignment (POST). */
 static void s_case_read(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
     edge_call_t *c = arg;
-    const Pelukan__V1__CaseRow *row = rc == 0 && reply->case_view ? reply->case_view->row : NULL;
-    const char *state = row ? row->state : "";
-    if (!row && intake_cmd_failed(c, "intake", rc, reply))
+    const Pelukan__V1__CaseRow *row =
+        edge_cases_may(c, rc, reply, s_may_assign, "assigned", "pendamping hanya untuk kasus terverifikasi");
+    if (!row)
         return;
-    if (!intake_step_from(INTAKE_STEP_ASSIGN, state)) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "Kasus berstatus %s; pendamping hanya untuk kasus terverifikasi", state);
-        intake_error(c->req, 409, "invalid_transition", msg, json_pack("{s:s, s:s}", "state", state, "to", "assigned"));
-        edge_call_free(c);
-        return;
-    }
-    snprintf(c->case_id, sizeof c->case_id, "%s", row->case_id);
     if (strcmp(pk_http_method(c->req), "GET") == 0)
         s_send_suggest(c, row->kecamatan_code);
     else

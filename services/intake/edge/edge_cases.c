@@ -125,6 +125,24 @@ static void s_case_answered(int rc, const s_reply_t *reply, void *arg)
     edge_call_free(c);
 }
 
+const Pelukan__V1__CaseRow *edge_cases_may(edge_call_t *c, int rc, const Pelukan__V1__CommandReply *reply,
+                                           bool (*may)(const char *state), const char *to, const char *why)
+{
+    const Pelukan__V1__CaseRow *row = rc == 0 && reply->case_view ? reply->case_view->row : NULL;
+    if (!row && intake_cmd_failed(c, "intake", rc, reply))
+        return NULL;
+    const char *state = row ? row->state : "";
+    if (!may(state)) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "Kasus berstatus %s; %s", state, why);
+        intake_error(c->req, 409, "invalid_transition", msg, json_pack("{s:s, s:s}", "state", state, "to", to));
+        edge_call_free(c);
+        return NULL;
+    }
+    snprintf(c->case_id, sizeof c->case_id, "%s", row->case_id);
+    return row;
+}
+
 void edge_cases_ask(edge_call_t *c, const char *purpose, pk_rpc_uv_done_fn done)
 {
     Pelukan__V1__CommandRequest req;

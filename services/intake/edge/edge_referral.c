@@ -27,17 +27,8 @@ static void s_answer_referral(int rc, const Pelukan__V1__CommandReply *reply, vo
 static void s_case_checked(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
     edge_call_t *c = arg;
-    if (intake_cmd_failed(c, "intake", rc, reply))
+    if (!edge_cases_may(c, rc, reply, intake_may_refer, "referred", "rujukan menunggu laporan identifikasi"))
         return;
-    const char *state = reply->case_view && reply->case_view->row ? reply->case_view->row->state : "";
-    if (!intake_may_refer(state)) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "Kasus berstatus %s; rujukan menunggu laporan identifikasi", state);
-        intake_error(c->req, 409, "invalid_transition", msg, json_pack("{s:s, s:s}", "state", state, "to", "referred"));
-        edge_call_free(c);
-        return;
-    }
-    snprintf(c->case_id, sizeof c->case_id, "%s", reply->case_view->row->case_id);
     json_t *errors = json_object();
     size_t ns = 0;
     const char **services = intake_strings(c->body, "services", 8, &ns, errors);
