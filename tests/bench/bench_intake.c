@@ -260,9 +260,13 @@ typedef struct {
 
 /* wrk, 2 threads and 64 connections for 15 s, each request from one of
  * `ntokens` reporters in turn (thread 1 the first half, thread 2 the
- * second), each with a fresh Idempotency-Key. */
+ * second), each with a fresh Idempotency-Key: the run's number, the
+ * thread's and the request's. Without the run's, a second run of the same
+ * reporters sent the first run's keys again, and measured replays. */
 static s_load_t s_load(int port, char **tokens, int ntokens, const char *name)
 {
+    static int run;
+    run++;
     s_load_t res = {0};
     char *script = pk_asprintf("%s/bench_%s.lua", pkt_env("PKTEST_TMP"), name);
     FILE *f = fopen(script, "w");
@@ -292,7 +296,7 @@ static s_load_t s_load(int port, char **tokens, int ntokens, const char *name)
         "  local count = (#tokens > 1) and ((id == 2) and (#tokens - half) or half) or 1\n"
         "  local token = tokens[first + (n %% count) + 1]\n"
         "  return wrk.format(nil, nil, {[\"Content-Type\"] = \"application/json\",\n"
-        "    [\"Authorization\"] = \"Bearer \" .. token, [\"Idempotency-Key\"] = id .. \"-\" .. n})\n"
+        "    [\"Authorization\"] = \"Bearer \" .. token, [\"Idempotency-Key\"] = \"r%d-\" .. id .. \"-\" .. n})\n"
         "end\n"
         "local shown = false\n"
         "function response(status, headers, body)\n"
@@ -303,7 +307,7 @@ static s_load_t s_load(int port, char **tokens, int ntokens, const char *name)
         "  io.write(string.format(\"RESULT %%d %%d %%.3f %%.3f\\n\", summary.requests, summary.errors.status,"
         " latency:percentile(50) / 1000, latency:percentile(99) / 1000))\n"
         "end\n",
-        account);
+        account, run);
     fclose(f);
     char *cmd = pk_asprintf("wrk -t2 -c64 -d15s --latency -s %s http://127.0.0.1:%d/v1/reports 2>&1", script, port);
     FILE *w = popen(cmd, "r");
