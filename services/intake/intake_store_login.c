@@ -315,35 +315,40 @@ int intake_store_resolve(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Res
     return rc == PK_ENOENT ? 0 : rc;
 }
 
-/* A reporter's session of $1, kept alive by use (at most one write a
- * minute), and her key. */
-static const char s_reporter_session[] =
+/* The reporters' sessions of the token hashes in $1 (a text[]), kept
+ * alive by use (at most one write a minute each), and their keys: one
+ * statement for a command's reports, where one a report cost PostgreSQL
+ * a plan and an executor each (make bench). */
+static const char s_reporter_sessions[] =
     "WITH touch AS (UPDATE session SET idle_until = now() + make_interval(secs => $2::int)"
-    "   WHERE token_hash = $1 AND expires_at > now() AND idle_until > now()"
+    "   WHERE token_hash = ANY ($1::text[]) AND expires_at > now() AND idle_until > now()"
     "   AND idle_until < now() + make_interval(secs => $2::int - 60))"
-    " SELECT s.reporter_id, r.wrapped_key FROM session s JOIN reporter r ON r.id = s.reporter_id"
-    " WHERE s.token_hash = $1 AND s.expires_at > now() AND s.idle_until > now()";
+    " SELECT s.token_hash, s.reporter_id, r.wrapped_key FROM session s JOIN reporter r ON r.id = s.reporter_id"
+    " WHERE s.token_hash = ANY ($1::text[]) AND s.expires_at > now() AND s.idle_until > now()";
 
 int intake_store_reporter_sessions(PGconn *conn, intake_owner_t *o, const char *const *hashes, int n,
                                    intake_reporter_key_t *out)
 {
-    char idle[16];
+    char idle[16], *list = pk_malloc((size_t)n * 65 + 3), *at = list; /* hashes are 64 hex digits (intake_submit.c) */
     snprintf(idle, sizeof idle, "%d", o->otp.session_idle_s);
-    const char **p = pk_malloc((size_t)n * 2 * sizeof *p);
-    PGresult **r = pk_malloc((size_t)n * sizeof *r);
+    *at++ = '{';
+    for (int i = 0; i < n; i++)
+        at += sprintf(at, "%s%s", i ? "," : "", hashes[i]);
+    strcpy(at, "}");
+    const char *p[] = {list, idle};
+    PGresult *r = intake_store_exec(conn, o, s_reporter_sessions, 2, p);
+    free(list);
+    if (!r)
+        return PK_EDB;
     for (int i = 0; i < n; i++) {
-        p[2 * i] = hashes[i];
-        p[2 * i + 1] = idle;
+        out[i].found = false;
+        for (int row = 0; row < PQntuples(r) && !out[i].found; row++)
+            if (strcmp(PQgetvalue(r, row, 0), hashes[i]) == 0 &&
+                pk_pg_bytea_get(r, row, 2, out[i].wrapped, PK_WRAPPED_KEY_BYTES) == PK_WRAPPED_KEY_BYTES) {
+                out[i].found = true;
+                snprintf(out[i].id, sizeof out[i].id, "%s", PQgetvalue(r, row, 1));
+            }
     }
-    int rc = pk_pg_exec_many(&o->stmts, conn, o->log, s_reporter_session, 2, p, n, r);
-    for (int i = 0; rc == 0 && i < n; i++) {
-        out[i].found = PQntuples(r[i]) == 1 &&
-                       pk_pg_bytea_get(r[i], 0, 1, out[i].wrapped, PK_WRAPPED_KEY_BYTES) == PK_WRAPPED_KEY_BYTES;
-        if (out[i].found)
-            snprintf(out[i].id, sizeof out[i].id, "%s", PQgetvalue(r[i], 0, 0));
-        PQclear(r[i]);
-    }
-    free(p);
-    free(r);
-    return rc;
+    PQclear(r);
+    return 0;
 }

@@ -1,9 +1,9 @@
 /* intake_submit.c -- the case owner's answer to reporters' reports, the
  * ones that reached the edge together (edge/edge_submit.c), asked as its
  * SYSTEM actor "reports" in one command. It commits itself (rpc.h), in two
- * pipelines, each one round trip and one implicit transaction: first every
- * report's session, kept alive, and her key; then every report (group
- * commit): while her session still holds, her daily limit, her
+ * round trips, each one implicit transaction: first one statement for
+ * every report's session, kept alive, and her key; then a pipeline of
+ * every report (group commit): while her session still holds, her daily limit, her
  * Idempotency-Key claimed, then the case, its first step, its
  * ReportSubmitted event and her safety choices (sealed again with her own
  * key). A report's personal part arrives sealed with its case's key, which
