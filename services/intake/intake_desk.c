@@ -249,7 +249,7 @@ int intake_desk_step(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Command
     if (!s_actor_may(req))
         return PK_RPC_FORBIDDEN(reply, "forbidden");
     bool exists = false;
-    if (req->case_step->step == S_STEP(DUPLICATE) && intake_store_case_exists(conn, o, req->case_step->of, &exists))
+    if (req->case_step->step == S_STEP(DUPLICATE) && intake_store_case_exists(conn, o, req->case_step->of, "", &exists))
         return PK_EDB;
     if (req->case_step->step == S_STEP(DUPLICATE) && !exists)
         return PK_RPC_INVALID(reply, "of");

@@ -8,7 +8,8 @@
  * - OpenSession: a right password's session, and the device it came from;
  * - SetPassword: a password changed by its owner, her other sessions
  *   ended;
- * - ResolveSession: a staff member's session, checked on each request by
+ * - ResolveSession: a staff member's session, or a reporter's (and
+ *   whether the case her route names is hers), checked on each request by
  *   the edge as its SYSTEM actor "sessions".
  * The statements are intake_store_login.c's. */
 #include <string.h>
@@ -116,14 +117,20 @@ static int s_set(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequ
 }
 
 /* A reporter's session (ResolveSession.reporter): her id and her key,
- * wrapped, while it holds. Her use keeps it alive: in this query's lane
- * (no transaction) that write commits by itself, as it did when the edge
- * read her session, and running it twice does no harm. */
-static int s_reporter(PGconn *conn, intake_owner_t *o, const char *hash, Pelukan__V1__ResolvedSession *out)
+ * wrapped, while it holds, and whether the case the route names is hers.
+ * Her use keeps it alive: in this query's lane (no transaction) that
+ * write commits by itself, as it did when the edge read her session, and
+ * running it twice does no harm. */
+static int s_reporter(PGconn *conn, intake_owner_t *o, const Pelukan__V1__ResolveSession *rs,
+                      Pelukan__V1__ResolvedSession *out)
 {
     intake_reporter_key_t her;
-    if (intake_store_reporter_sessions(conn, o, &hash, 1, &her) != 0)
+    const char *hash = rs->token_hash;
+    bool hers = false;
+    if (intake_store_reporter_sessions(conn, o, &hash, 1, &her) != 0 ||
+        (her.found && rs->case_id[0] && intake_store_case_exists(conn, o, rs->case_id, her.id, &hers) != 0))
         return PK_EDB;
+    out->case_hers = hers;
     if (her.found) {
         out->holds = true;
         out->id = pk_arena_strdup(&o->mem, her.id);
@@ -142,9 +149,11 @@ static int s_resolve(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Command
         return PK_RPC_FORBIDDEN(reply, "forbidden");
     if (strlen(rs->token_hash) != 64)
         return PK_RPC_INVALID(reply, "token_hash");
+    if (rs->case_id[0] && (!rs->reporter || !pk_id_ok(rs->case_id)))
+        return PK_RPC_INVALID(reply, "case_id");
     Pelukan__V1__ResolvedSession *out = pk_arena_alloc(&o->mem, sizeof *out);
     pelukan__v1__resolved_session__init(out);
-    if (rs->reporter ? s_reporter(conn, o, rs->token_hash, out) : intake_store_resolve(conn, o, rs, &o->mem, out))
+    if (rs->reporter ? s_reporter(conn, o, rs, out) : intake_store_resolve(conn, o, rs, &o->mem, out))
         return PK_EDB;
     reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_RESOLVED_SESSION;
     reply->resolved_session = out;

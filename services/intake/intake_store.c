@@ -113,10 +113,12 @@ int intake_store_desk_case(PGconn *conn, intake_owner_t *o, const char *case_id,
     return ok ? 0 : PK_EDB;
 }
 
-int intake_store_case_exists(PGconn *conn, intake_owner_t *o, const char *case_id, bool *exists)
+int intake_store_case_exists(PGconn *conn, intake_owner_t *o, const char *case_id, const char *reporter_id,
+                             bool *exists)
 {
-    const char *p[] = {case_id};
-    PGresult *r = intake_store_exec(conn, o, "SELECT 1 FROM cases WHERE id = $1", 1, p);
+    const char *p[] = {case_id, reporter_id};
+    PGresult *r =
+        intake_store_exec(conn, o, "SELECT 1 FROM cases WHERE id = $1 AND ($2 = '' OR reporter_id = $2)", 2, p);
     if (!r)
         return PK_EDB;
     *exists = PQntuples(r) == 1;

@@ -53,8 +53,10 @@ typedef struct {
 
 int intake_store_desk_case(PGconn *conn, intake_owner_t *o, const char *case_id, intake_desk_case_t *out) PK_MUST_CHECK;
 
-/* Whether case `case_id` exists. */
-int intake_store_case_exists(PGconn *conn, intake_owner_t *o, const char *case_id, bool *exists) PK_MUST_CHECK;
+/* Whether case `case_id` exists, and is reporter `reporter_id`'s unless
+ * that is "". */
+int intake_store_case_exists(PGconn *conn, intake_owner_t *o, const char *case_id, const char *reporter_id,
+                             bool *exists) PK_MUST_CHECK;
 
 /* What a desk step changes in the case row. */
 typedef struct {
@@ -307,7 +309,7 @@ int intake_store_resolve(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Res
 
 /* The reporter whose session each of `hashes` (a token's hash) names,
  * while it holds, kept alive by her use (at most one write a minute): her
- * id and her key, wrapped, or `found` false; pipelined (one round trip)
+ * id and her key, wrapped, or `found` false; one statement for them all
  * (intake_store_login.c). */
 typedef struct {
     bool found; /* her session holds */

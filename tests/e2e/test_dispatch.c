@@ -305,7 +305,14 @@ Test(dispatch, nearest_companion_assigned_watched_arrives_and_reports)
     cr_assert_eq(s_call("GET", rpath, NULL, reporter, &j), 409);
     cr_assert_str_eq(pkt_json_str(j, "error.code"), "not_en_route");
     json_decref(j);
-    cr_assert_eq(s_call("GET", rpath, NULL, stranger, NULL), 404, "reporter of another case");
+    cr_assert_eq(s_call("GET", rpath, NULL, stranger, &j), 404, "reporter of another case");
+    cr_assert_str_eq(pkt_json_str(j, "error.code"), "not_found");
+    json_decref(j);
+    char stream_path[200];
+    snprintf(stream_path, sizeof stream_path, "%s/stream", rpath);
+    cr_assert_eq(s_call("GET", stream_path, NULL, stranger, NULL), 404, "nor its stream");
+    cr_assert_eq(s_call("GET", "/v1/reports/0123456789abcdef0123456789abcdef/companion", NULL, reporter, NULL), 404,
+                 "a case that is nobody's");
     cr_assert_eq(s_call("GET", rpath, NULL, NULL, NULL), 401);
 
     snprintf(path, sizeof path, "/v1/companion/visits/%s/accept", visit_id);

@@ -6,8 +6,8 @@
  * and the end of the visit. The streams are the registry's (edge_streams.c):
  * their limits, their sessions. The reporter never learns more of the
  * companion than a first name, a badge and where they are while on the
- * way; a reporter's case is hers (the case owner answers GetReport only for
- * her own). */
+ * way; a reporter's case is hers (the case owner says so with her
+ * session, intake_authenticate_hers). */
 #include "edge_approach.h"
 
 #include <math.h>
@@ -135,26 +135,6 @@ static void s_ask_dispatch(edge_call_t *c)
     s_get_approach(c->in, c->case_id, pk_http_request_id(c->req), stream ? s_stream_first : s_answered, c);
 }
 
-/* Her own case (GetReport answers 404 for any other): then dispatch. */
-static void s_hers(int rc, const s_reply_t *reply, void *arg)
-{
-    edge_call_t *c = arg;
-    if (!intake_cmd_failed(c, "intake", rc, reply))
-        s_ask_dispatch(c);
-}
-
-static void s_check_hers(edge_call_t *c)
-{
-    snprintf(c->case_id, sizeof c->case_id, "%s", pk_http_param(c->req, 0));
-    Pelukan__V1__CommandRequest req;
-    Pelukan__V1__Actor actor;
-    Pelukan__V1__GetReport gr = PELUKAN__V1__GET_REPORT__INIT;
-    intake_cmd_init(c, &req, &actor, c->case_id);
-    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_REPORT;
-    req.get_report = &gr;
-    intake_forward_call(c, INTAKE_TO_OWNER, &req, s_hers);
-}
-
 /* The admin's map follows the same approach as the reporter sees it (the
  * companion's name, badge and position: nothing of the case's place);
  * dispatch answers 404 for a case without a visit. */
@@ -164,9 +144,13 @@ void edge_approach_staff_stream(edge_call_t *c)
     s_ask_dispatch(c);
 }
 
+/* Her own case only (her session's check answers 404 for any other), then
+ * dispatch: one question to the owner, one to dispatch. */
 void edge_approach_report(pk_http_req_t *req, void *arg)
 {
-    intake_authenticate(edge_call_new(arg, req), s_check_hers);
+    edge_call_t *c = edge_call_new(arg, req);
+    snprintf(c->case_id, sizeof c->case_id, "%s", pk_http_param(req, 0));
+    intake_authenticate_hers(c, s_ask_dispatch);
 }
 
 edge_approach_t *edge_approach_new(intake_t *in, edge_streams_t *streams)

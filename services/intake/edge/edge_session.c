@@ -133,6 +133,7 @@ typedef struct {
     edge_call_t *c;
     char hash[65];
     bool reporter;  /* a reporter's session, else a staff member's */
+    bool hers;      /* a reporter's, and c->case_id must be hers */
     unsigned epoch; /* the sessions' when asked */
     unsigned roles; /* a staff route's */
     void (*next)(edge_call_t *c);
@@ -197,9 +198,12 @@ static bool s_reporter(edge_call_t *c, const Pelukan__V1__ResolvedSession *s)
 /* The session (or none) checked, and the request goes on with `next`. */
 static void s_go(const s_check_t *k, const Pelukan__V1__ResolvedSession *s)
 {
-    if (!s || !s->holds || (k->reporter && !s_reporter(k->c, s)))
+    if (!s || !s->holds || (k->reporter && !s_reporter(k->c, s))) {
         s_unauthorized(k->c);
-    else if (k->reporter || s_staff(k->c, k->roles, s))
+    } else if (k->hers && !s->case_hers) { /* as GetReport answers another's case */
+        intake_error(k->c->req, 404, "not_found", intake_cmd_message("not_found"), NULL);
+        edge_call_free(k->c);
+    } else if (k->reporter || s_staff(k->c, k->roles, s))
         k->next(k->c);
 }
 
@@ -249,6 +253,7 @@ static void s_resolve(s_check_t *k)
     intake_cmd_system(c, &req, &actor, "sessions");
     rs.token_hash = k->hash;
     rs.reporter = k->reporter;
+    rs.case_id = k->hers ? c->case_id : "";
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_RESOLVE_SESSION;
     req.resolve_session = &rs;
     pk_rpc_uv_call(c->in->owner, &req, 1000, 2, s_resolved, k);
@@ -279,14 +284,25 @@ bool intake_bearer(edge_call_t *c, char hash[65])
     return true;
 }
 
-void intake_authenticate(edge_call_t *c, void (*next)(edge_call_t *c))
+/* A reporter's session; `hers`: and c->case_id is her case. */
+static void s_reporter_check(edge_call_t *c, bool hers, void (*next)(edge_call_t *c))
 {
     s_check_t *k = pk_calloc(1, sizeof *k);
-    *k = (s_check_t){.c = c, .reporter = true, .next = next};
+    *k = (s_check_t){.c = c, .reporter = true, .hers = hers, .next = next};
     if (!intake_bearer(c, k->hash)) {
         free(k);
         edge_call_free(c);
         return;
     }
     s_resolve(k);
+}
+
+void intake_authenticate(edge_call_t *c, void (*next)(edge_call_t *c))
+{
+    s_reporter_check(c, false, next);
+}
+
+void intake_authenticate_hers(edge_call_t *c, void (*next)(edge_call_t *c))
+{
+    s_reporter_check(c, true, next);
 }

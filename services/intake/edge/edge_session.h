@@ -20,6 +20,10 @@ bool intake_bearer(edge_call_t *c, char hash[65]);
  * and key and continues with `next`; otherwise answers 401 (503 when the
  * owner cannot check it) and frees `c`. */
 void intake_authenticate(edge_call_t *c, void (*next)(edge_call_t *c));
+/* The same, and the case `c->case_id` must be hers: another's is
+ * answered 404, as her report's view answers it. One question to the
+ * owner for both. */
+void intake_authenticate_hers(edge_call_t *c, void (*next)(edge_call_t *c));
 
 /* Checks "Authorization: Bearer stf_<token>" against staff sessions;
  * continues with `next` when the staff member's role is one of `roles`,
