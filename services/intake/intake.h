@@ -18,6 +18,7 @@ typedef struct intake_purge intake_purge_t;
 typedef struct edge_pings edge_pings_t;
 typedef struct edge_approach edge_approach_t;
 typedef struct intake_throttle intake_throttle_t;
+typedef struct edge_reference edge_reference_t;
 
 /* A reporter's registration: how many codes, how many wrong ones, and
  * how long her session lasts (PELUKAN_INTAKE_OTP_*, _SESSION_*). */
@@ -53,6 +54,7 @@ typedef struct {
     const pk_keyring_t *keys;
     intake_catalog_t *catalog;
     char *catalog_json, *regions_json; /* GET /v1/catalog, /v1/regions */
+    edge_reference_t *reference;       /* how the edge has them: asked of the owner (edge/edge_reference.c) */
     struct intake_web *web;            /* the web apps at / (edge/edge_web.c) */
     intake_notify_t *notify;
     bool dev_print_otp;
@@ -102,9 +104,9 @@ typedef struct {
 extern const char intake_sql_report_submit[];
 #define INTAKE_REPORT_PARAMS 25
 
-/* The codes requests are checked against, and the code lists and regions
- * the apps show, read from the seed tables (intake_reference.c). */
-int intake_reference_load(intake_t *in);
+/* At start: every case state has its words in the catalogue, or intake
+ * refuses to start (intake_reference.c). */
+int intake_reference_check(const intake_t *in);
 /* Commands intake answers: contacts for notification (intake_contact.c). */
 int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg);
 void intake_command_done(Pelukan__V1__CommandReply *reply, void *arg);

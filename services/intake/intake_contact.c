@@ -99,6 +99,7 @@ bool intake_command_is_query(const Pelukan__V1__CommandRequest *req)
            req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_CHECK_SESSIONS ||
            req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_RESOLVE_SESSION ||
            req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_CASES ||
+           req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_REFERENCE ||
            req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING;
 }
 
@@ -233,6 +234,7 @@ static const struct {
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_REQUEST_CODE, intake_code_command},
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_VERIFY_CODE, intake_code_command},
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_SUBMIT_REPORTS, intake_submit_command},
+    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_REFERENCE, intake_reference_command},
 };
 
 int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg)

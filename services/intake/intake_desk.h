@@ -95,6 +95,11 @@ int intake_submit_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Co
 int intake_login_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                          Pelukan__V1__CommandReply *reply);
 
+/* GetReference: the codes, the catalogue and the regions, for the edge
+ * (intake_reference.c). */
+int intake_reference_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
+                             Pelukan__V1__CommandReply *reply);
+
 /* CheckSessions and ReadFeed: the edge's live streams (intake_feed.c). */
 int intake_feed_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                         Pelukan__V1__CommandReply *reply);

@@ -409,9 +409,12 @@ int intake_store_case(PGconn *conn, intake_owner_t *o, const char *case_id, cons
 
 /* The codes requests are checked against (kind, code, label: one row
  * each), the catalogue the apps show and the regions, as JSON text (one
- * row each), on the connection intake_reference_load() opens at start.
- * 0, or PK_EDB with the three NULL; the caller clears them. */
+ * row each), for the edge (GetReference, intake_reference.c). 0, or
+ * PK_EDB with the three NULL; the caller clears them. */
 int intake_store_reference(PGconn *conn, const pk_log_t *log, PGresult **codes, PGresult **catalog,
                            PGresult **regions) PK_MUST_CHECK;
+/* The case states the catalogue has words for, one a row (checked at
+ * start, intake_reference_check()); NULL when it cannot be read. */
+PGresult *intake_store_states_named(PGconn *conn, const pk_log_t *log);
 
 #endif

@@ -269,7 +269,7 @@ int intake_store_case_step(PGconn *conn, const pk_log_t *log, const intake_step_
     return pk_pg_run(conn, log, s_step_sql, 13, p);
 }
 
-/* ---- the reference data, read once at start (intake_reference.c) ---- */
+/* ---- the reference data, for the edge (intake_reference.c) ---- */
 
 /* The codes a request may use, by kind. */
 #define S_CODES_SQL                                                                                                    \
@@ -304,4 +304,9 @@ int intake_store_reference(PGconn *conn, const pk_log_t *log, PGresult **codes, 
     PQclear(*regions);
     *codes = *catalog = *regions = NULL;
     return PK_EDB;
+}
+
+PGresult *intake_store_states_named(PGconn *conn, const pk_log_t *log)
+{
+    return pk_pg_exec(conn, log, "SELECT code FROM category WHERE kind = 'case_state'", 0, NULL);
 }

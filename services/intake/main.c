@@ -8,6 +8,7 @@
 #include "edge/edge_feed.h"
 #include "edge/edge_forward.h"
 #include "edge/edge_pings.h"
+#include "edge/edge_reference.h"
 #include "edge/edge_routes.h"
 #include "edge/edge_session.h"
 #include "edge/edge_submit.h"
@@ -44,6 +45,8 @@ static void s_route(pk_http_req_t *req, void *arg)
         intake_error(req, 404, "not_found", "Alamat tidak ditemukan", NULL);
         return;
     }
+    if (edge_reference_hold(rc->in->reference, req, s_route, arg))
+        return; /* here again once the edge has the codes it checks requests against */
     if (rc->route->handler) {
         rc->route->handler(req, rc->in);
         return;
@@ -263,7 +266,7 @@ static int s_start(pk_service_t *svc, void **state_p)
     int rc = intake_forward_check(intake_routes, in->log);
     if (rc != 0)
         return rc;
-    rc = intake_reference_load(in);
+    rc = intake_reference_check(in);
     if (rc != 0)
         return rc;
     if (in->dev_print_otp)
@@ -281,6 +284,7 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->owner = pk_rpc_uv_new(pk_service_loop(svc), pk_config_service_str(cfg, "intake", "RPC"), 0, in->log,
                               pk_service_bus_keys(svc), "intake");
     in->submit = edge_submit_new(in, pk_service_loop(svc));
+    in->reference = edge_reference_new(in);
     in->purge = intake_purge_new(in, (int)pk_config_int(cfg, "PELUKAN_INTAKE_PURGE_S"));
     rc = s_web(in, svc, cfg);
     if (rc != 0)
@@ -303,6 +307,7 @@ static void s_stop(pk_service_t *svc, void *state)
         return;
     edge_submit_destroy(&in->submit); /* the reports waiting go, before the owner's client closes */
     pk_rpc_uv_close(&in->owner);      /* first: calls in flight end (503), the sweep's too */
+    edge_reference_destroy(&in->reference);
     intake_notify_destroy(&in->notify);
     intake_purge_destroy(&in->purge);
     intake_throttle_destroy(&in->throttle);

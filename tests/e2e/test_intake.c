@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <czmq.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -784,6 +785,59 @@ Test(intake, the_code_lists_and_the_regions_are_served_to_anyone)
     cr_assert_not_null(json_object_get(json_object_get(json_object_get(j, "error"), "fields"), "location.desa_code"));
     json_decref(j);
     free(token);
+    s_stop();
+}
+
+/* Issue 24: the edge reads no database, not even at start. It asks the
+ * case owner for the codes, the catalogue and the regions (GetReference),
+ * and a request that comes before they are here waits for them, then is
+ * answered as usual. The owner's read is held here by a lock on the
+ * regions, across a restart (the lock does not stop intake from starting:
+ * before, intake read them itself in its start-up, which waited). */
+typedef struct {
+    int status;
+    json_t *body;
+} s_asked_t;
+
+static void *s_ask_regions(void *arg)
+{
+    s_asked_t *a = arg;
+    int status = pkt_intake_call(&T, "GET", "/v1/regions", NULL, NULL, NULL, &a->body);
+    __atomic_store_n(&a->status, status, __ATOMIC_SEQ_CST);
+    return NULL;
+}
+
+Test(intake, the_edge_asks_the_owner_for_its_reference_data_and_requests_wait_for_it)
+{
+    s_start("t_intake_refwait", NULL);
+    cr_assert_eq(pkt_proc_stop(&T.proc, SIGTERM, 20000), 0, "intake stops cleanly");
+    PGconn *lock = pkt_superuser(T.db);
+    PQclear(PQexec(lock, "BEGIN"));
+    PGresult *locked = PQexec(lock, "LOCK TABLE intake.region IN ACCESS EXCLUSIVE MODE");
+    cr_assert_eq(PQresultStatus(locked), PGRES_COMMAND_OK, "%s", PQerrorMessage(lock));
+    PQclear(locked);
+    T.proc = pkt_service_start("intake", T.env);
+    T.port = T.proc.http_port;
+    s_asked_t asked = {0};
+    pthread_t t;
+    pthread_create(&t, NULL, s_ask_regions, &asked);
+    cr_assert(pkt_sql_wait(T.db,
+                           "SELECT (count(*) > 0)::int FROM pg_locks WHERE NOT granted"
+                           " AND relation = 'intake.region'::regclass",
+                           pkt_http_timeout_ms()),
+              "the owner's read of the regions waits for the lock");
+    int early = __atomic_load_n(&asked.status, __ATOMIC_SEQ_CST);
+    cr_assert_eq(early, 0, "no answer while the edge has no regions (status %d)", early);
+    PQclear(PQexec(lock, "COMMIT"));
+    PQfinish(lock);
+    pthread_join(t, NULL);
+    cr_assert_eq(asked.status, 200, "answered once the owner gave them");
+    cr_assert_eq(json_array_size(json_object_get(asked.body, "kecamatan")), 39, "the 39 kecamatan");
+    json_decref(asked.body);
+    json_t *j = NULL;
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/catalog", NULL, NULL, NULL, &j), 200);
+    cr_assert_eq(json_array_size(json_object_get(j, "violence_form")), 7);
+    json_decref(j);
     s_stop();
 }
 

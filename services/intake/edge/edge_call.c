@@ -196,6 +196,17 @@ void intake_cmd_init(const edge_call_t *c, Pelukan__V1__CommandRequest *req, Pel
     req->case_id = (char *)(case_id ? case_id : "");
 }
 
+void edge_cmd_system(Pelukan__V1__CommandRequest *req, Pelukan__V1__Actor *actor, const char *id,
+                     const char *correlation)
+{
+    pelukan__v1__command_request__init(req);
+    pelukan__v1__actor__init(actor);
+    actor->kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
+    actor->id = (char *)id;
+    req->actor = actor;
+    req->correlation_id = (char *)(correlation ? correlation : "");
+}
+
 void intake_cmd_system(const edge_call_t *c, Pelukan__V1__CommandRequest *req, Pelukan__V1__Actor *actor,
                        const char *id)
 {

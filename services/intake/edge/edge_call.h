@@ -57,6 +57,10 @@ bool intake_invalid(edge_call_t *c, json_t *errors, const char *message);
  * KIND_AGENCY), with its correlation id and case. */
 void intake_cmd_init(const edge_call_t *c, Pelukan__V1__CommandRequest *req, Pelukan__V1__Actor *actor,
                      const char *case_id);
+/* A command as the edge's SYSTEM actor `id`, outside any request (a
+ * timer's, a stream registry's); `correlation` may be NULL. */
+void edge_cmd_system(Pelukan__V1__CommandRequest *req, Pelukan__V1__Actor *actor, const char *id,
+                     const char *correlation);
 /* Starts a command as the edge's own SYSTEM actor `id` (for nobody signed
  * in yet, or a question no person asks), with the request's correlation
  * id. */

@@ -82,13 +82,10 @@ static void s_read(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 /* ReadFeed, as the edge's streams (`after` < 0: the head only). */
 static void s_ask(intake_t *in, long long after, const char *correlation, pk_rpc_uv_done_fn done, void *arg)
 {
-    Pelukan__V1__CommandRequest req = PELUKAN__V1__COMMAND_REQUEST__INIT;
-    Pelukan__V1__Actor actor = PELUKAN__V1__ACTOR__INIT;
+    Pelukan__V1__CommandRequest req;
+    Pelukan__V1__Actor actor;
     Pelukan__V1__ReadFeed rf = PELUKAN__V1__READ_FEED__INIT;
-    actor.kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
-    actor.id = "streams";
-    req.actor = &actor;
-    req.correlation_id = (char *)(correlation ? correlation : "");
+    edge_cmd_system(&req, &actor, "streams", correlation);
     rf.after = after;
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_READ_FEED;
     req.read_feed = &rf;

@@ -128,12 +128,10 @@ static void s_check_sessions(edge_streams_t *reg)
         hashes[n++] = s->token_hash;
         s->asked = true;
     }
-    Pelukan__V1__CommandRequest req = PELUKAN__V1__COMMAND_REQUEST__INIT;
-    Pelukan__V1__Actor actor = PELUKAN__V1__ACTOR__INIT;
+    Pelukan__V1__CommandRequest req;
+    Pelukan__V1__Actor actor;
     Pelukan__V1__CheckSessions cs = PELUKAN__V1__CHECK_SESSIONS__INIT;
-    actor.kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
-    actor.id = "streams";
-    req.actor = &actor;
+    edge_cmd_system(&req, &actor, "streams", NULL);
     cs.token_hashes = hashes;
     cs.n_token_hashes = n;
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_CHECK_SESSIONS;
