@@ -329,11 +329,12 @@ static const char s_reporter_sessions[] =
 int intake_store_reporter_sessions(PGconn *conn, intake_owner_t *o, const char *const *hashes, int n,
                                    intake_reporter_key_t *out)
 {
-    char idle[16], *list = pk_malloc((size_t)n * 65 + 3), *at = list; /* hashes are 64 hex digits (intake_submit.c) */
+    char idle[16], *list = pk_malloc((size_t)n * 65 + 3), *at = list;
     snprintf(idle, sizeof idle, "%d", o->otp.session_idle_s);
     *at++ = '{';
-    for (int i = 0; i < n; i++)
-        at += sprintf(at, "%s%s", i ? "," : "", hashes[i]);
+    for (int i = 0; i < n; i++) /* only a hash's form (64 hex digits) goes in the array's text: no ',' or '}' */
+        if (strlen(hashes[i]) == 64 && strspn(hashes[i], "0123456789abcdef") == 64)
+            at += sprintf(at, "%s%s", at - list > 1 ? "," : "", hashes[i]);
     strcpy(at, "}");
     const char *p[] = {list, idle};
     PGresult *r = intake_store_exec(conn, o, s_reporter_sessions, 2, p);

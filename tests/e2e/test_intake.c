@@ -1161,6 +1161,34 @@ Test(intake, reports_sent_together_are_answered_each_in_order)
     pelukan__v1__command_reply__free_unpacked(reply, NULL);
     cr_assert_eq(s_count("SELECT count(*) FROM intake.cases"), 1);
     cr_assert_eq(s_count("SELECT count(*) FROM intake.outbox WHERE topic = 'intake.report_submitted'"), 1);
+
+    /* Her session as the edge asks it on her routes: whether a case is
+     * hers comes with it (her companion's approach asks once). A "hash"
+     * that is none (64 characters, not hex: the owner writes hashes into
+     * an array's text) holds nothing and breaks nothing. */
+    char odd[65];
+    snprintf(odd, sizeof odd, "%.31s}\"%.31s", hash, hash + 32);
+    const struct {
+        const char *hash, *case_id;
+        bool holds, hers;
+    } asks[] = {
+        {hash, ids[0], true, true}, {hash, ids[1], true, false}, {hash, "", true, false}, {odd, "", false, false}};
+    for (size_t i = 0; i < PK_ARRAY_LEN(asks); i++) {
+        Pelukan__V1__ResolveSession rs = PELUKAN__V1__RESOLVE_SESSION__INIT;
+        rs.token_hash = (char *)asks[i].hash;
+        rs.reporter = true;
+        rs.case_id = (char *)asks[i].case_id;
+        pk_rpc_request_init(&req, id, 10000, 2);
+        edge.id = "sessions";
+        req.actor = &edge;
+        req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_RESOLVE_SESSION;
+        req.resolve_session = &rs;
+        cr_assert_eq(pk_rpc_call(rpc, &req, 10000, 2, &reply), 0);
+        cr_assert_eq(reply->status, PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK, "ask %zu: %s", i, reply->error_code);
+        cr_assert_eq(reply->resolved_session->holds, asks[i].holds, "ask %zu", i);
+        cr_assert_eq(reply->resolved_session->case_hers, asks[i].hers, "ask %zu", i);
+        pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    }
     pk_rpc_client_destroy(&rpc);
     pk_bus_keys_destroy(&keys);
     free(token);
