@@ -828,9 +828,14 @@ Test(intake, the_edge_asks_the_owner_for_its_reference_data_and_requests_wait_fo
               "the owner's read of the regions waits for the lock");
     int early = __atomic_load_n(&asked.status, __ATOMIC_SEQ_CST);
     cr_assert_eq(early, 0, "no answer while the edge has no regions (status %d)", early);
+    char *ready = NULL;
+    cr_assert_eq(pkt_http_get(T.port, "/readyz", &ready), 503, "not ready without them");
+    cr_assert_not_null(strstr(ready, "\"service\":false"), "%s", ready);
+    free(ready);
     PQclear(PQexec(lock, "COMMIT"));
     PQfinish(lock);
     pthread_join(t, NULL);
+    cr_assert(pkt_wait_until(s_ready, &T.port, pkt_wait_ms()), "ready once they are here");
     cr_assert_eq(asked.status, 200, "answered once the owner gave them");
     cr_assert_eq(json_array_size(json_object_get(asked.body, "kecamatan")), 39, "the 39 kecamatan");
     json_decref(asked.body);

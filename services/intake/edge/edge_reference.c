@@ -4,7 +4,8 @@
  * the edge's SYSTEM actor "reference", and again each second until it
  * answers: the edge reads no database, not even at start. An API request
  * that comes before waits for it, at most S_WAIT_MS, then is answered 503
- * with Retry-After, as when the owner is away. */
+ * with Retry-After, as when the owner is away; /readyz says "not ready"
+ * until then. */
 #include "edge_reference.h"
 
 #include <stdlib.h>
@@ -84,6 +85,7 @@ static void s_answered(int rc, const Pelukan__V1__CommandReply *reply, void *arg
     r->in->catalog_json = s_compact(ref->catalog_json);
     r->in->regions_json = s_compact(ref->regions_json);
     r->here = true;
+    pk_service_set_ready(r->in->svc, true);
     uv_timer_stop(&r->timer);
     s_release(r, false);
 }
@@ -114,6 +116,7 @@ edge_reference_t *edge_reference_new(intake_t *in)
     r->in = in;
     uv_timer_init(pk_service_loop(in->svc), &r->timer);
     r->timer.data = r;
+    pk_service_set_ready(in->svc, false);
     uv_timer_start(&r->timer, s_tick, S_ASK_MS, S_ASK_MS);
     s_ask(r);
     return r;
