@@ -10,15 +10,6 @@
 #include "pelukan/util.h"
 
 typedef struct intake_notify intake_notify_t;
-typedef struct edge_streams edge_streams_t;
-typedef struct edge_sessions edge_sessions_t;
-typedef struct edge_feed edge_feed_t;
-typedef struct edge_submit edge_submit_t;
-typedef struct intake_purge intake_purge_t;
-typedef struct edge_pings edge_pings_t;
-typedef struct edge_approach edge_approach_t;
-typedef struct intake_throttle intake_throttle_t;
-typedef struct edge_reference edge_reference_t;
 
 /* A reporter's registration: how many codes, how many wrong ones, and
  * how long her session lasts (PELUKAN_INTAKE_OTP_*, _SESSION_*). */
@@ -48,52 +39,22 @@ typedef struct {
     pk_pg_stmts_t stmts;    /* prepared on the worker's connection */
 } intake_owner_t;
 
+/* The case owner: its settings, read at start (main.c), and its command
+ * workers. The edge's own state is edge_t (edge/edge.h). */
 typedef struct {
     pk_service_t *svc;
     const pk_log_t *log;
     const pk_keyring_t *keys;
-    intake_catalog_t *catalog;
-    char *catalog_json, *regions_json; /* GET /v1/catalog, /v1/regions */
-    edge_reference_t *reference;       /* how the edge has them: asked of the owner (edge/edge_reference.c) */
-    struct intake_web *web;            /* the web apps at / (edge/edge_web.c) */
-    intake_notify_t *notify;
-    bool dev_print_otp;
-    intake_registration_t otp; /* codes and reporters' sessions (edge/edge_otp.c, intake_code.c) */
-    int pw_slots, pw_busy;
-    int reports_per_day;    /* per reporter (review M7) */
-    int retention_s;        /* closed cases are erased after this; 0: never (intake_erasure.c) */
-    int erasure_cooling_s;  /* an approved erasure waits this long (intake_erasure.c) */
-    int erasure_trust_days; /* no approval from an account changed by another this lately */
-    int streams_per_session, streams_per_account, streams_max;
-    /* the live streams' limits (edge/edge_streams.c); password hashes allowed at once, and taken (edge/edge_password.c)
-     */
+    intake_registration_t otp; /* codes and reporters' sessions (intake_code.c) */
+    int reports_per_day;       /* per reporter (review M7) */
+    int retention_s;           /* closed cases are erased after this; 0: never (intake_erasure.c) */
+    int erasure_cooling_s;     /* an approved erasure waits this long (intake_erasure.c) */
+    int erasure_trust_days;    /* no approval from an account changed by another this lately */
     int staff_session_ttl_s, staff_max_failures, staff_lock_s;
-    struct intake_route_ctx *route_ctx; /* one per route (main.c) */
-    edge_streams_t *streams;            /* every live stream (edge/edge_streams.c) */
-    edge_sessions_t *sessions;          /* sessions' answers held a moment (edge/edge_session.c) */
-    int session_cache_ms;
-    edge_feed_t *feed;                  /* the staff's live feed (edge/edge_feed.c) */
-    intake_purge_t *purge;              /* expired codes and sessions (intake_purge.c) */
-    intake_throttle_t *throttle;        /* staff logins per client address (edge/edge_throttle.c) */
-    intake_throttle_t *account_throttle; /* ... and per account: half the password slots at most */
-    edge_pings_t *pings;                 /* the companions' pings, batched (edge/edge_pings.c) */
-    pk_rpc_uv_t *dispatch_rpc;           /* commands to dispatch */
-    edge_approach_t *approach;           /* the companion's approach, watched (edge/edge_approach.c) */
-    pk_rpc_uv_t *referral;              /* commands to referral */
-    pk_rpc_uv_t *owner;                 /* the edge's commands to intake's case owner (intake_desk.c) */
-    edge_submit_t *submit;              /* reports on their way to the owner (edge/edge_submit.c) */
-    /* Bumped whenever a session may have ended (a logout, an account
-     * disabled, a password reset): the live streams check their sessions
-     * at their next tick. One hook, so that no file that ends sessions
-     * calls into the streams. */
-    unsigned sessions_epoch;
-    const char *push_public_key; /* Web Push's VAPID public key; "": no push (edge/edge_push.c) */
 #define INTAKE_OWNERS_MAX 8
 #define INTAKE_OWNER_BATCH 64                 /* commands that wait share one commit, each in its savepoint */
     intake_owner_t owners[INTAKE_OWNERS_MAX]; /* the case owner's command workers (intake_contact.c) */
     int nowners;                              /* PELUKAN_INTAKE_OWNER_WORKERS */
-    pk_metric_t *m_requests, *m_reports, *m_otp_sent, *m_otp_failed, *m_rejected;
-    pk_metric_t *m_otp_phone_alert; /* codes for one phone asked by many clients (review N4) */
 } intake_t;
 
 /* At most this many reports in one command (edge/edge_submit.c). */
@@ -120,11 +81,6 @@ bool intake_command_is_query(const Pelukan__V1__CommandRequest *req);
 /* Applies dispatch's and referral's events to the cases (the read model,
  * intake_readmodel.c); PK_ENOENT for events it does not use. */
 int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg);
-
-/* Deletes expired codes, old requests and wrong codes, ended sessions,
- * every `every_s` seconds. */
-intake_purge_t *intake_purge_new(intake_t *in, int every_s);
-void intake_purge_destroy(intake_purge_t **p_p);
 
 /* Whether a companion still reads the case `x` (its visit completed less
  * than 6 hours ago, or not yet), and whether an agency's referral `ca`

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "edge/edge.h"
 #include "edge/edge_approach.h"
 #include "edge/edge_call.h"
 #include "edge/edge_feed.h"
@@ -19,9 +20,16 @@
 #include "pelukan/util.h"
 
 typedef struct intake_route_ctx {
-    intake_t *in;
+    edge_t *in;
     const intake_route_t *route;
 } s_route_ctx_t;
+
+/* The two halves' state, in one process: the case owner's first, as the
+ * service's callbacks for commands and events take it (intake_t). */
+typedef struct {
+    intake_t owner;
+    edge_t edge;
+} s_state_t;
 
 /* Every id in the API's paths is 32 lowercase hex digits (openapi.yaml's
  * pattern): any other names nothing, and is answered so before a session
@@ -144,53 +152,56 @@ static const pk_config_def_t s_settings[] = {
     PK_CONFIG_END,
 };
 
-/* intake's whole-number settings, each read into its field of intake_t;
+/* intake's whole-number settings, each read into its field of the
+ * owner's state or the edge's (`field` is owner.<name> or edge.<name>);
  * S_INT refuses to compile a field that is not an int. */
 #define S_INT(name, field)                                                                                             \
     {                                                                                                                  \
-        name, offsetof(intake_t, field) + 0 * sizeof(char[sizeof(((intake_t *)0)->field) == sizeof(int) ? 1 : -1])     \
+        name, offsetof(s_state_t, field) + 0 * sizeof(char[sizeof(((s_state_t *)0)->field) == sizeof(int) ? 1 : -1])   \
     }
 static const struct {
     const char *name;
     size_t offset;
 } s_int_settings[] = {
-    S_INT("PELUKAN_INTAKE_OWNER_WORKERS", nowners),
-    S_INT("PELUKAN_INTAKE_SESSION_CACHE_MS", session_cache_ms),
-    S_INT("PELUKAN_INTAKE_OTP_TTL_S", otp.ttl_s),
-    S_INT("PELUKAN_INTAKE_OTP_MAX_ATTEMPTS", otp.max_attempts),
-    S_INT("PELUKAN_INTAKE_OTP_PER_PHONE", otp.per_phone),
-    S_INT("PELUKAN_INTAKE_OTP_PHONE_WINDOW_S", otp.phone_window_s),
-    S_INT("PELUKAN_INTAKE_OTP_PER_CLIENT", otp.per_client),
-    S_INT("PELUKAN_INTAKE_OTP_CLIENT_WINDOW_S", otp.client_window_s),
-    S_INT("PELUKAN_INTAKE_PASSWORD_SLOTS", pw_slots),
-    S_INT("PELUKAN_INTAKE_REPORTS_PER_DAY", reports_per_day),
-    S_INT("PELUKAN_INTAKE_RETENTION_S", retention_s),
-    S_INT("PELUKAN_INTAKE_ERASURE_COOLING_S", erasure_cooling_s),
-    S_INT("PELUKAN_INTAKE_ERASURE_TRUST_DAYS", erasure_trust_days),
-    S_INT("PELUKAN_INTAKE_STREAMS_PER_SESSION", streams_per_session),
-    S_INT("PELUKAN_INTAKE_STREAMS_PER_ACCOUNT", streams_per_account),
-    S_INT("PELUKAN_INTAKE_STREAMS_MAX", streams_max),
-    S_INT("PELUKAN_INTAKE_OTP_PER_PHONE_DAY", otp.per_phone_day),
-    S_INT("PELUKAN_INTAKE_OTP_PHONE_ALERT_DAY", otp.phone_alert_day),
-    S_INT("PELUKAN_INTAKE_OTP_PER_HOUR", otp.per_hour),
-    S_INT("PELUKAN_INTAKE_OTP_FAILS_PER_CLIENT_DAY", otp.fails_per_client_day),
-    S_INT("PELUKAN_INTAKE_OTP_FAILS_PER_PHONE_DAY", otp.fails_per_phone_day),
-    S_INT("PELUKAN_INTAKE_SESSION_TTL_S", otp.session_ttl_s),
-    S_INT("PELUKAN_INTAKE_SESSION_IDLE_S", otp.session_idle_s),
-    S_INT("PELUKAN_INTAKE_STAFF_SESSION_TTL_S", staff_session_ttl_s),
-    S_INT("PELUKAN_INTAKE_STAFF_MAX_FAILURES", staff_max_failures),
-    S_INT("PELUKAN_INTAKE_STAFF_LOCK_S", staff_lock_s),
+    S_INT("PELUKAN_INTAKE_OWNER_WORKERS", owner.nowners),
+    S_INT("PELUKAN_INTAKE_SESSION_CACHE_MS", edge.session_cache_ms),
+    S_INT("PELUKAN_INTAKE_OTP_TTL_S", owner.otp.ttl_s),
+    S_INT("PELUKAN_INTAKE_OTP_MAX_ATTEMPTS", owner.otp.max_attempts),
+    S_INT("PELUKAN_INTAKE_OTP_PER_PHONE", owner.otp.per_phone),
+    S_INT("PELUKAN_INTAKE_OTP_PHONE_WINDOW_S", owner.otp.phone_window_s),
+    S_INT("PELUKAN_INTAKE_OTP_PER_CLIENT", owner.otp.per_client),
+    S_INT("PELUKAN_INTAKE_OTP_CLIENT_WINDOW_S", owner.otp.client_window_s),
+    S_INT("PELUKAN_INTAKE_PASSWORD_SLOTS", edge.pw_slots),
+    S_INT("PELUKAN_INTAKE_REPORTS_PER_DAY", owner.reports_per_day),
+    S_INT("PELUKAN_INTAKE_RETENTION_S", owner.retention_s),
+    S_INT("PELUKAN_INTAKE_ERASURE_COOLING_S", owner.erasure_cooling_s),
+    S_INT("PELUKAN_INTAKE_ERASURE_TRUST_DAYS", owner.erasure_trust_days),
+    S_INT("PELUKAN_INTAKE_STREAMS_PER_SESSION", edge.streams_per_session),
+    S_INT("PELUKAN_INTAKE_STREAMS_PER_ACCOUNT", edge.streams_per_account),
+    S_INT("PELUKAN_INTAKE_STREAMS_MAX", edge.streams_max),
+    S_INT("PELUKAN_INTAKE_OTP_PER_PHONE_DAY", owner.otp.per_phone_day),
+    S_INT("PELUKAN_INTAKE_OTP_PHONE_ALERT_DAY", owner.otp.phone_alert_day),
+    S_INT("PELUKAN_INTAKE_OTP_PER_HOUR", owner.otp.per_hour),
+    S_INT("PELUKAN_INTAKE_OTP_FAILS_PER_CLIENT_DAY", owner.otp.fails_per_client_day),
+    S_INT("PELUKAN_INTAKE_OTP_FAILS_PER_PHONE_DAY", owner.otp.fails_per_phone_day),
+    S_INT("PELUKAN_INTAKE_SESSION_TTL_S", owner.otp.session_ttl_s),
+    S_INT("PELUKAN_INTAKE_SESSION_IDLE_S", owner.otp.session_idle_s),
+    S_INT("PELUKAN_INTAKE_STAFF_SESSION_TTL_S", owner.staff_session_ttl_s),
+    S_INT("PELUKAN_INTAKE_STAFF_MAX_FAILURES", owner.staff_max_failures),
+    S_INT("PELUKAN_INTAKE_STAFF_LOCK_S", owner.staff_lock_s),
 };
 
-static void s_read_settings(intake_t *in, const pk_config_t *cfg)
+static void s_read_settings(s_state_t *st, const pk_config_t *cfg)
 {
     for (size_t i = 0; i < PK_ARRAY_LEN(s_int_settings); i++)
-        *(int *)((char *)in + s_int_settings[i].offset) = (int)pk_config_int(cfg, s_int_settings[i].name);
+        *(int *)((char *)st + s_int_settings[i].offset) = (int)pk_config_int(cfg, s_int_settings[i].name);
+    edge_t *in = &st->edge;
+    in->otp = st->owner.otp; /* the limits the edge applies, the sessions the owner opens */
     in->dev_print_otp = pk_config_bool(cfg, "PELUKAN_INTAKE_DEV_PRINT_OTP");
     in->push_public_key = pk_config_str(cfg, "PELUKAN_INTAKE_PUSH_PUBLIC_KEY");
 }
 
-static void s_metrics(intake_t *in, pk_metrics_t *m)
+static void s_metrics(edge_t *in, pk_metrics_t *m)
 {
     in->m_requests = pk_metrics_counter(m, "pelukan_intake_requests_total", NULL, "API requests");
     in->m_reports = pk_metrics_counter(m, "pelukan_intake_reports_total", NULL, "reports created");
@@ -205,7 +216,7 @@ static void s_metrics(intake_t *in, pk_metrics_t *m)
 
 /* The web apps and what they are given: the help numbers and the Android
  * app's identity, each checked (a bad one refuses the start). */
-static int s_web(intake_t *in, pk_service_t *svc, const pk_config_t *cfg)
+static int s_web(edge_t *in, pk_service_t *svc, const pk_config_t *cfg)
 {
     intake_help_t help = {
         pk_config_str(cfg, "PELUKAN_INTAKE_HELP_EMERGENCY"), pk_config_str(cfg, "PELUKAN_INTAKE_HELP_POLICE"),
@@ -239,7 +250,7 @@ static int s_web(intake_t *in, pk_service_t *svc, const pk_config_t *cfg)
 }
 
 /* Every row of the route table on the HTTP server, through s_route. */
-static void s_routes(intake_t *in, pk_service_t *svc)
+static void s_routes(edge_t *in, pk_service_t *svc)
 {
     size_t nroutes = 0;
     while (intake_routes[nroutes].method)
@@ -255,18 +266,20 @@ static void s_routes(intake_t *in, pk_service_t *svc)
 static int s_start(pk_service_t *svc, void **state_p)
 {
     const pk_config_t *cfg = pk_service_config(svc);
-    intake_t *in = pk_calloc(1, sizeof *in);
-    in->svc = svc;
-    in->log = pk_service_log(svc);
-    s_read_settings(in, cfg);
-    in->keys = pk_service_keyring(svc);
+    s_state_t *st = pk_calloc(1, sizeof *st);
+    intake_t *own = &st->owner;
+    edge_t *in = &st->edge;
+    own->svc = in->svc = svc;
+    own->log = in->log = pk_service_log(svc);
+    own->keys = in->keys = pk_service_keyring(svc);
+    s_read_settings(st, cfg);
     in->catalog = intake_catalog_new();
     s_metrics(in, pk_service_metrics(svc));
-    *state_p = in;
+    *state_p = st;
     int rc = intake_forward_check(intake_routes, in->log);
     if (rc != 0)
         return rc;
-    rc = intake_reference_check(in);
+    rc = intake_reference_check(own);
     if (rc != 0)
         return rc;
     if (in->dev_print_otp)
@@ -285,7 +298,7 @@ static int s_start(pk_service_t *svc, void **state_p)
                               pk_service_bus_keys(svc), "intake");
     in->submit = edge_submit_new(in, pk_service_loop(svc));
     in->reference = edge_reference_new(in);
-    in->purge = intake_purge_new(in, (int)pk_config_int(cfg, "PELUKAN_INTAKE_PURGE_S"));
+    in->purge = edge_purge_new(in, (int)pk_config_int(cfg, "PELUKAN_INTAKE_PURGE_S"));
     rc = s_web(in, svc, cfg);
     if (rc != 0)
         return rc;
@@ -302,14 +315,15 @@ static int s_start(pk_service_t *svc, void **state_p)
 static void s_stop(pk_service_t *svc, void *state)
 {
     (void)svc;
-    intake_t *in = state;
-    if (!in)
+    s_state_t *st = state;
+    if (!st)
         return;
+    edge_t *in = &st->edge;
     edge_submit_destroy(&in->submit); /* the reports waiting go, before the owner's client closes */
     pk_rpc_uv_close(&in->owner);      /* first: calls in flight end (503), the sweep's too */
     edge_reference_destroy(&in->reference);
     intake_notify_destroy(&in->notify);
-    intake_purge_destroy(&in->purge);
+    edge_purge_destroy(&in->purge);
     intake_throttle_destroy(&in->throttle);
     intake_throttle_destroy(&in->account_throttle);
     pk_rpc_uv_close(&in->dispatch_rpc);
@@ -324,9 +338,9 @@ static void s_stop(pk_service_t *svc, void *state)
     free(in->catalog_json);
     free(in->regions_json);
     free(in->route_ctx);
-    for (int i = 0; i < in->nowners; i++)
-        pk_arena_free(&in->owners[i].mem);
-    free(in);
+    for (int i = 0; i < st->owner.nowners; i++)
+        pk_arena_free(&st->owner.owners[i].mem);
+    free(st);
 }
 
 int main(int argc, char **argv)

@@ -26,7 +26,7 @@
 typedef Pelukan__V1__CommandReply s_reply_t;
 
 struct edge_approach {
-    intake_t *in;
+    edge_t *in;
     edge_streams_t *streams;
     uv_timer_t timer;
     pk_metric_t *m_pushed;
@@ -56,8 +56,7 @@ static json_t *s_approach_json(const Pelukan__V1__Approach *a)
     return j;
 }
 
-static void s_get_approach(intake_t *in, const char *case_id, const char *correlation, pk_rpc_uv_done_fn done,
-                           void *arg)
+static void s_get_approach(edge_t *in, const char *case_id, const char *correlation, pk_rpc_uv_done_fn done, void *arg)
 {
     Pelukan__V1__CommandRequest req = PELUKAN__V1__COMMAND_REQUEST__INIT;
     Pelukan__V1__GetApproach ga = PELUKAN__V1__GET_APPROACH__INIT;
@@ -153,7 +152,7 @@ void edge_approach_report(pk_http_req_t *req, void *arg)
     intake_authenticate_hers(c, s_ask_dispatch);
 }
 
-edge_approach_t *edge_approach_new(intake_t *in, edge_streams_t *streams)
+edge_approach_t *edge_approach_new(edge_t *in, edge_streams_t *streams)
 {
     edge_approach_t *ap = pk_calloc(1, sizeof *ap);
     ap->in = in;

@@ -9,7 +9,7 @@ struct edge_call;
 typedef struct edge_approach edge_approach_t;
 
 /* The polls' timer. Caller owns return value. */
-edge_approach_t *edge_approach_new(intake_t *in, edge_streams_t *streams);
+edge_approach_t *edge_approach_new(edge_t *in, edge_streams_t *streams);
 /* After the client of dispatch is closed (polls in flight have ended), and
  * before the registry is destroyed. Accepts NULL. */
 void edge_approach_destroy(edge_approach_t **ap_p);

@@ -7,13 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../intake.h"
 #include "../intake_case.h"
+#include "edge.h"
 #include "edge_call.h"
 #include "edge_json.h"
 #include "pelukan/util.h"
 
-void *edge_call_new_as(intake_t *in, pk_http_req_t *req, size_t size, void (*clear)(edge_call_t *c))
+void *edge_call_new_as(edge_t *in, pk_http_req_t *req, size_t size, void (*clear)(edge_call_t *c))
 {
     edge_call_t *c = pk_calloc(1, size);
     c->in = in;
@@ -23,7 +23,7 @@ void *edge_call_new_as(intake_t *in, pk_http_req_t *req, size_t size, void (*cle
     return c;
 }
 
-edge_call_t *edge_call_new(intake_t *in, pk_http_req_t *req)
+edge_call_t *edge_call_new(edge_t *in, pk_http_req_t *req)
 {
     return edge_call_new_as(in, req, sizeof(edge_call_t), NULL);
 }

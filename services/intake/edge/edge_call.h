@@ -3,7 +3,7 @@
 #ifndef EDGE_CALL_H
 #define EDGE_CALL_H
 
-#include "../intake.h"
+#include "edge.h"
 #include "edge_json.h"
 #include "pelukan/v1/commands.pb-c.h"
 
@@ -12,7 +12,7 @@
  * this one (the libuv way: the handle embeds the common part), made by
  * edge_call_new_as() and cast back in its callbacks. */
 typedef struct edge_call {
-    intake_t *in;
+    edge_t *in;
     pk_http_req_t *req;
     const struct intake_route *route;
     json_t *body;
@@ -36,11 +36,11 @@ typedef struct edge_call {
 void intake_wipe_passwords(json_t *body);
 /* Caller owns return value; free with edge_call_free(), which wipes the
  * call's key and its body's passwords. */
-edge_call_t *edge_call_new(intake_t *in, pk_http_req_t *req);
+edge_call_t *edge_call_new(edge_t *in, pk_http_req_t *req);
 /* A typed request: `size` bytes, zeroed, whose first member is an
  * edge_call_t; edge_call_free() calls `clear` (or nothing) on it first.
  * Caller owns return value. */
-void *edge_call_new_as(intake_t *in, pk_http_req_t *req, size_t size, void (*clear)(edge_call_t *c));
+void *edge_call_new_as(edge_t *in, pk_http_req_t *req, size_t size, void (*clear)(edge_call_t *c));
 void edge_call_free(edge_call_t *c);
 
 /* The SHA-256 of a session token, in hex: what the owner keeps of it. */

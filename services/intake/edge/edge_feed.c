@@ -24,7 +24,7 @@
 #define S_PING_MS 15000
 
 struct edge_feed {
-    intake_t *in;
+    edge_t *in;
     edge_streams_t *streams;
     uv_timer_t timer;
     bool busy;
@@ -80,7 +80,7 @@ static void s_read(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 }
 
 /* ReadFeed, as the edge's streams (`after` < 0: the head only). */
-static void s_ask(intake_t *in, long long after, const char *correlation, pk_rpc_uv_done_fn done, void *arg)
+static void s_ask(edge_t *in, long long after, const char *correlation, pk_rpc_uv_done_fn done, void *arg)
 {
     Pelukan__V1__CommandRequest req;
     Pelukan__V1__Actor actor;
@@ -112,7 +112,7 @@ static void s_tick(uv_timer_t *t)
     s_ask(feed->in, from, NULL, s_read, feed);
 }
 
-edge_feed_t *edge_feed_new(intake_t *in, edge_streams_t *streams)
+edge_feed_t *edge_feed_new(edge_t *in, edge_streams_t *streams)
 {
     edge_feed_t *feed = pk_calloc(1, sizeof *feed);
     feed->in = in;

@@ -10,7 +10,7 @@ typedef struct edge_feed edge_feed_t;
 
 /* The feed's timer, handing entries to the registry's feed streams.
  * Caller owns return value. */
-edge_feed_t *edge_feed_new(intake_t *in, edge_streams_t *streams);
+edge_feed_t *edge_feed_new(edge_t *in, edge_streams_t *streams);
 /* Before the registry is destroyed. Accepts NULL. */
 void edge_feed_destroy(edge_feed_t **feed_p);
 

@@ -57,7 +57,7 @@ static void s_code_hash(const pk_keyring_t *keys, const char *phone_index, const
 }
 
 /* The client's limit bucket (an IPv6 /64), as a keyed hash. */
-static void s_client_index(const intake_t *in, pk_http_req_t *req, char out[65])
+static void s_client_index(const edge_t *in, pk_http_req_t *req, char out[65])
 {
     char bucket[PK_ADDR_TEXT_MAX];
     pk_client_bucket(pk_http_client(req), bucket);
@@ -70,7 +70,7 @@ static void s_otp_done(int rc, const Pelukan__V1__CommandReply *reply, void *arg
 {
     edge_call_t *c = arg;
     const s_otp_t *o = arg;
-    intake_t *in = c->in;
+    edge_t *in = c->in;
     if (intake_cmd_failed(c, "intake", rc, reply))
         return;
     const Pelukan__V1__CodeRequested *r = reply->code_requested;
@@ -101,7 +101,7 @@ void intake_otp_request(pk_http_req_t *req, void *arg)
 {
     s_otp_t *o = edge_call_new_as(arg, req, sizeof *o, s_otp_clear);
     edge_call_t *c = &o->c;
-    intake_t *in = c->in;
+    edge_t *in = c->in;
     if (!(c->body = intake_body(req))) {
         edge_call_free(c);
         return;
@@ -210,7 +210,7 @@ void intake_otp_verify(pk_http_req_t *req, void *arg)
 {
     s_otp_t *o = edge_call_new_as(arg, req, sizeof *o, s_otp_clear);
     edge_call_t *c = &o->c;
-    intake_t *in = c->in;
+    edge_t *in = c->in;
     if (!(c->body = intake_body(req))) {
         edge_call_free(c);
         return;

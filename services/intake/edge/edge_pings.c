@@ -30,7 +30,7 @@ typedef struct {
 } s_ping_t;
 
 struct edge_pings {
-    intake_t *in;
+    edge_t *in;
     s_ping_t *queue; /* pings for the next batch */
     size_t nqueue, capqueue;
     bool batch_in_flight;
@@ -157,7 +157,7 @@ void edge_pings_take(edge_call_t *c)
 
 /* ---- life -------------------------------------------------------------------------------- */
 
-edge_pings_t *edge_pings_new(intake_t *in)
+edge_pings_t *edge_pings_new(edge_t *in)
 {
     edge_pings_t *dp = pk_calloc(1, sizeof *dp);
     dp->in = in;

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../intake.h"
+#include "edge.h"
 #include "edge_call.h"
 #include "edge_forward.h"
 #include "edge_json.h"

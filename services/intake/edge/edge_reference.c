@@ -29,7 +29,7 @@ typedef struct s_waiting {
 } s_waiting_t;
 
 struct edge_reference {
-    intake_t *in;
+    edge_t *in;
     uv_timer_t timer;
     bool asking, here;
     s_waiting_t *waiting; /* in the order they came */
@@ -110,7 +110,7 @@ static void s_tick(uv_timer_t *t)
     s_release(r, false);
 }
 
-edge_reference_t *edge_reference_new(intake_t *in)
+edge_reference_t *edge_reference_new(edge_t *in)
 {
     edge_reference_t *r = pk_calloc(1, sizeof *r);
     r->in = in;

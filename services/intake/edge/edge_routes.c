@@ -6,8 +6,8 @@
  * test calls every row as every role (test_staff). */
 #include "edge_routes.h"
 
-#include "../intake.h"
 #include "../intake_case.h"
+#include "edge.h"
 #include "edge_accounts.h"
 #include "edge_approach.h"
 #include "edge_assign.h"

@@ -2,7 +2,7 @@
 #ifndef EDGE_ROUTES_H
 #define EDGE_ROUTES_H
 
-#include "../intake.h"
+#include "edge.h"
 
 struct edge_call;
 

@@ -13,7 +13,7 @@
  * On a route that allows it (intake_route_t.holds_session: a companion's
  * position), the answer is held for PELUKAN_INTAKE_SESSION_CACHE_MS (1 s)
  * and forgotten at once when a session may have ended on this edge (a
- * logout, a password changed or reset, an account disabled: intake_t's
+ * logout, a password changed or reset, an account disabled: edge_t's
  * sessions_epoch). Without it every ping cost a hop to the owner, which
  * halved the pings a second (make bench). There, another edge's logout,
  * or pelukanctl's, is seen that much later; every other route asks each
@@ -46,7 +46,7 @@ typedef struct {
 struct edge_sessions {
     zhashx_t *held; /* token hash -> s_held_t */
     uint64_t ttl_us;
-    unsigned epoch; /* intake_t's sessions_epoch when they were held */
+    unsigned epoch; /* edge_t's sessions_epoch when they were held */
 };
 
 static void s_held_free(void **item)
@@ -74,7 +74,7 @@ void edge_sessions_destroy(edge_sessions_t **self_p)
 }
 
 /* The held answers, forgotten if a session may have ended since. */
-static edge_sessions_t *s_current(intake_t *in)
+static edge_sessions_t *s_current(edge_t *in)
 {
     edge_sessions_t *self = in->sessions;
     if (self->epoch != in->sessions_epoch) {
@@ -86,7 +86,7 @@ static edge_sessions_t *s_current(intake_t *in)
 
 /* The answer held for a staff member's `hash`, as the owner gave it, or
  * NULL. */
-static const s_held_t *s_held(intake_t *in, const char *hash)
+static const s_held_t *s_held(edge_t *in, const char *hash)
 {
     edge_sessions_t *self = s_current(in);
     s_held_t *h = zhashx_lookup(self->held, hash);
@@ -110,7 +110,7 @@ static void s_sweep(edge_sessions_t *self)
 
 /* Holds the owner's answer, unless a session may have ended since it was
  * asked (at `asked`, an epoch). */
-static void s_hold(intake_t *in, const char *hash, const Pelukan__V1__ResolvedSession *s, unsigned asked)
+static void s_hold(edge_t *in, const char *hash, const Pelukan__V1__ResolvedSession *s, unsigned asked)
 {
     if (!in->sessions->ttl_us || !s->holds || asked != in->sessions_epoch)
         return;

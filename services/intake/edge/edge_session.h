@@ -3,7 +3,7 @@
 #ifndef EDGE_SESSION_H
 #define EDGE_SESSION_H
 
-#include "../intake.h"
+#include "edge.h"
 #include "edge_call.h"
 
 /* Answers held `ttl_ms` (0: none held). Caller owns return value; free

@@ -13,13 +13,13 @@
 #define S_CHECK_MS 800 /* with the tick: an ended session's streams end within a second */
 
 struct edge_streams {
-    intake_t *in;
+    edge_t *in;
     edge_stream_t *streams;
     int count[EDGE_STREAM_KINDS];
     uv_timer_t timer;
     uint64_t last_check_us;
     bool checking;
-    unsigned sessions_epoch; /* intake_t's, when the sessions were last checked */
+    unsigned sessions_epoch; /* edge_t's, when the sessions were last checked */
     pk_metric_t *m_open[EDGE_STREAM_KINDS];
 };
 
@@ -159,7 +159,7 @@ static void s_tick(uv_timer_t *t)
 
 edge_stream_t *edge_stream_open(edge_streams_t *reg, edge_call_t *c, edge_stream_kind_t kind)
 {
-    const intake_t *in = reg->in;
+    const edge_t *in = reg->in;
     const char *account = c->reporter_id[0] ? c->reporter_id : c->staff_id;
     char token_hash[65];
     intake_token_hash(pk_http_header(c->req, "authorization") + 7, token_hash);
@@ -198,7 +198,7 @@ edge_stream_t *edge_stream_open(edge_streams_t *reg, edge_call_t *c, edge_stream
     return s;
 }
 
-edge_streams_t *edge_streams_new(intake_t *in)
+edge_streams_t *edge_streams_new(edge_t *in)
 {
     edge_streams_t *reg = pk_calloc(1, sizeof *reg);
     reg->in = in;

@@ -4,7 +4,7 @@
  * session, per account and in all: PELUKAN_INTAKE_STREAMS_*), and a stream
  * lasts as long as the access it was opened with (security review M1, M2,
  * M5, M6): within a second, and at once when a session may have ended
- * (intake_t.sessions_epoch), the case owner is asked which of their
+ * (edge_t.sessions_epoch), the case owner is asked which of their
  * sessions still hold (CheckSessions); the others' streams end, saying
  * why, and a staff member's role and agency are her account's as it is
  * now. */
@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../intake.h"
+#include "edge.h"
 
 struct edge_call;
 
@@ -42,7 +42,7 @@ typedef struct edge_stream {
 typedef struct edge_streams edge_streams_t;
 
 /* The registry and its timer. Caller owns return value. */
-edge_streams_t *edge_streams_new(intake_t *in);
+edge_streams_t *edge_streams_new(edge_t *in);
 /* Every stream ends ("server_stopping"). After the producers are
  * destroyed. Accepts NULL. */
 void edge_streams_destroy(edge_streams_t **reg_p);

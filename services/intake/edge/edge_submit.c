@@ -45,7 +45,7 @@ typedef struct {
 } s_batch_t;
 
 struct edge_submit {
-    intake_t *in;
+    edge_t *in;
     uv_check_t check;
     s_item_t *head, *tail; /* waiting */
     int in_flight; /* commands */
@@ -153,7 +153,7 @@ static void s_turn_end(uv_check_t *h)
 }
 
 /* The report's codes, as its ReportSubmitted event says them. */
-static void s_codes(const intake_t *in, s_item_t *it)
+static void s_codes(const edge_t *in, s_item_t *it)
 {
     const intake_report_t *rep = &it->rep;
     Pelukan__V1__ReportSubmitted *rs = &it->codes;
@@ -249,7 +249,7 @@ refused:
     edge_call_free(c);
 }
 
-edge_submit_t *edge_submit_new(intake_t *in, uv_loop_t *loop)
+edge_submit_t *edge_submit_new(edge_t *in, uv_loop_t *loop)
 {
     edge_submit_t *self = pk_calloc(1, sizeof *self);
     self->in = in;

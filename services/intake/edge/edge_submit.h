@@ -5,11 +5,11 @@
 
 #include <uv.h>
 
-#include "../intake.h"
+#include "edge.h"
 
 /* Caller owns return value; free with edge_submit_destroy(), before the
  * owner's client closes (what waits is sent first). */
-edge_submit_t *edge_submit_new(intake_t *in, uv_loop_t *loop);
+edge_submit_t *edge_submit_new(edge_t *in, uv_loop_t *loop);
 void edge_submit_destroy(edge_submit_t **self_p);
 
 /* POST /v1/reports */

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../intake.h"
+#include "edge.h"
 #include "pelukan/util.h"
 
 #define S_ENTRIES 4096 /* addresses remembered at once */

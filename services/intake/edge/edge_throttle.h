@@ -3,7 +3,7 @@
 #ifndef EDGE_THROTTLE_H
 #define EDGE_THROTTLE_H
 
-#include "../intake.h"
+#include "edge.h"
 
 /* Staff logins per client address Caller owns return
  * value. */

@@ -20,7 +20,7 @@
 
 #include "edge_web.h"
 
-#include "../intake.h"
+#include "edge.h"
 #include "edge_json.h"
 #include "pelukan/util.h"
 
@@ -308,7 +308,7 @@ void intake_web_serve(pk_http_req_t *req, void *arg)
  * when the deployment has no app). */
 void intake_web_assetlinks(pk_http_req_t *req, void *arg)
 {
-    const intake_t *in = arg;
+    const edge_t *in = arg;
     if (!in->web->assetlinks) {
         intake_error(req, 404, "not_found", "Tidak ada aplikasi Android untuk layanan ini", NULL);
         return;
@@ -320,7 +320,7 @@ void intake_web_assetlinks(pk_http_req_t *req, void *arg)
 /* GET /v1/app-config: what the app needs to know of this deployment. */
 void intake_web_config(pk_http_req_t *req, void *arg)
 {
-    const intake_t *in = arg;
+    const edge_t *in = arg;
     pk_http_cache(req, "no-cache");
     pk_http_respond(req, 200, "application/json; charset=utf-8", in->web->config_json, strlen(in->web->config_json));
 }
@@ -335,10 +335,10 @@ static void s_serve(pk_http_req_t *req, const char *json)
 
 void intake_reference_catalog(pk_http_req_t *req, void *arg)
 {
-    s_serve(req, ((const intake_t *)arg)->catalog_json);
+    s_serve(req, ((const edge_t *)arg)->catalog_json);
 }
 
 void intake_reference_regions(pk_http_req_t *req, void *arg)
 {
-    s_serve(req, ((const intake_t *)arg)->regions_json);
+    s_serve(req, ((const edge_t *)arg)->regions_json);
 }

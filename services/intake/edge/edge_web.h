@@ -3,7 +3,7 @@
 #ifndef EDGE_WEB_H
 #define EDGE_WEB_H
 
-#include "../intake.h"
+#include "edge.h"
 
 /* The web apps built into `dir`, served at / (edge/edge_web.c). */
 typedef struct intake_web intake_web_t;

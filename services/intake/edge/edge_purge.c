@@ -1,29 +1,28 @@
-/* intake_purge.c -- what registration and sessions leave behind is kept
+/* edge_purge.c -- what registration and sessions leave behind is kept
  * no longer than it serves (security review L7): expired codes, code
  * requests and wrong codes past the longest limit window (a day), and
  * ended sessions of reporters and staff. Nothing else reads them. The
- * timer asks the case owner for it (Purge), and to run the erasures that
- * are due and what the retention of closed cases says (EraseCase SWEEP);
- * both are intake_erasure.c's. */
+ * timer, on the edge's loop, asks the case owner for it (Purge), and to
+ * run the erasures that are due and what the retention of closed cases
+ * says (EraseCase SWEEP); both are intake_erasure.c's. */
 #include <stdlib.h>
 
-#include "intake.h"
-#include "intake_seal.h"
+#include "edge.h"
 #include "pelukan/rpc.h"
 #include "pelukan/util.h"
 
-struct intake_purge {
-    intake_t *in;
+struct edge_purge {
+    edge_t *in;
     uv_timer_t timer;
     bool busy;
     bool sweeping; /* an erasure sweep is asked */
 };
 
-static void s_sweep(intake_purge_t *p);
+static void s_sweep(edge_purge_t *p);
 
 static void s_swept(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
-    intake_purge_t *p = arg;
+    edge_purge_t *p = arg;
     p->sweeping = false;
     if (rc != 0 || reply->status != PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK) {
         if (rc != PK_ECLOSED)
@@ -36,7 +35,7 @@ static void s_swept(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 }
 
 /* Asks the case owner to run what is due, as intake's own timer. */
-static void s_sweep(intake_purge_t *p)
+static void s_sweep(edge_purge_t *p)
 {
     if (p->sweeping)
         return;
@@ -55,7 +54,7 @@ static void s_sweep(intake_purge_t *p)
 
 static void s_purged(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
-    intake_purge_t *p = arg;
+    edge_purge_t *p = arg;
     p->busy = false;
     if (rc != 0 || reply->status != PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK) {
         if (rc != PK_ECLOSED)
@@ -68,7 +67,7 @@ static void s_purged(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
  * timer (Purge, intake_erasure.c). */
 static void s_tick(uv_timer_t *t)
 {
-    intake_purge_t *p = t->data;
+    edge_purge_t *p = t->data;
     s_sweep(p);
     if (p->busy)
         return;
@@ -85,9 +84,9 @@ static void s_tick(uv_timer_t *t)
     pk_rpc_uv_call(p->in->owner, &req, 30000, 0, s_purged, p);
 }
 
-intake_purge_t *intake_purge_new(intake_t *in, int every_s)
+edge_purge_t *edge_purge_new(edge_t *in, int every_s)
 {
-    intake_purge_t *p = pk_calloc(1, sizeof *p);
+    edge_purge_t *p = pk_calloc(1, sizeof *p);
     p->in = in;
     uv_timer_init(pk_service_loop(in->svc), &p->timer);
     p->timer.data = p;
@@ -95,11 +94,11 @@ intake_purge_t *intake_purge_new(intake_t *in, int every_s)
     return p;
 }
 
-void intake_purge_destroy(intake_purge_t **p_p)
+void edge_purge_destroy(edge_purge_t **p_p)
 {
     if (!p_p || !*p_p)
         return;
-    intake_purge_t *p = *p_p;
+    edge_purge_t *p = *p_p;
     *p_p = NULL;
     pk_service_timer_end(&p->timer);
 }
