@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "edge.h"
+#include "edge_call.h"
 #include "pelukan/rpc.h"
 #include "pelukan/util.h"
 
@@ -20,17 +21,22 @@ struct edge_purge {
 
 static void s_sweep(edge_purge_t *p);
 
+/* Whether the owner's answer says `what` failed (logged, unless intake is
+ * stopping); the timer tries again. */
+static bool s_failed(const edge_purge_t *p, const char *what, int rc, const Pelukan__V1__CommandReply *reply)
+{
+    if (rc == 0 && reply->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK)
+        return false;
+    if (rc != PK_ECLOSED)
+        pk_log_warn(p->in->log, "%s failed (%s), trying again later", what, rc ? pk_strerror(rc) : reply->error_code);
+    return true;
+}
+
 static void s_swept(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
     edge_purge_t *p = arg;
     p->sweeping = false;
-    if (rc != 0 || reply->status != PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK) {
-        if (rc != PK_ECLOSED)
-            pk_log_warn(p->in->log, "erasure sweep failed (%s), trying again later",
-                        rc ? pk_strerror(rc) : reply->error_code);
-        return;
-    }
-    if (reply->erasure && reply->erasure->more)
+    if (!s_failed(p, "erasure sweep", rc, reply) && reply->erasure && reply->erasure->more)
         s_sweep(p); /* more are due: at once, not at the next tick */
 }
 
@@ -40,13 +46,11 @@ static void s_sweep(edge_purge_t *p)
     if (p->sweeping)
         return;
     p->sweeping = true;
-    Pelukan__V1__CommandRequest req = PELUKAN__V1__COMMAND_REQUEST__INIT;
-    Pelukan__V1__Actor actor = PELUKAN__V1__ACTOR__INIT;
+    Pelukan__V1__CommandRequest req;
+    Pelukan__V1__Actor actor;
     Pelukan__V1__EraseCase sweep = PELUKAN__V1__ERASE_CASE__INIT;
-    actor.kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
-    actor.id = "erasure";
+    edge_cmd_system(&req, &actor, "erasure", NULL);
     sweep.step = PELUKAN__V1__ERASE_CASE__STEP__STEP_SWEEP;
-    req.actor = &actor;
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_ERASE_CASE;
     req.erase_case = &sweep;
     pk_rpc_uv_call(p->in->owner, &req, 30000, 0, s_swept, p);
@@ -56,11 +60,7 @@ static void s_purged(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
     edge_purge_t *p = arg;
     p->busy = false;
-    if (rc != 0 || reply->status != PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK) {
-        if (rc != PK_ECLOSED)
-            pk_log_warn(p->in->log, "purge of codes and sessions failed (%s), trying again later",
-                        rc ? pk_strerror(rc) : reply->error_code);
-    }
+    (void)s_failed(p, "purge of codes and sessions", rc, reply);
 }
 
 /* Asks the case owner to delete what is past its use, as intake's own
@@ -72,13 +72,11 @@ static void s_tick(uv_timer_t *t)
     if (p->busy)
         return;
     p->busy = true;
-    Pelukan__V1__CommandRequest req = PELUKAN__V1__COMMAND_REQUEST__INIT;
-    Pelukan__V1__Actor actor = PELUKAN__V1__ACTOR__INIT;
+    Pelukan__V1__CommandRequest req;
+    Pelukan__V1__Actor actor;
     Pelukan__V1__Purge purge = PELUKAN__V1__PURGE__INIT;
-    actor.kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
-    actor.id = "purge";
+    edge_cmd_system(&req, &actor, "purge", NULL);
     purge.keep_s = 86400 + 3600; /* the longest window a limit looks back over is a day */
-    req.actor = &actor;
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_PURGE;
     req.purge = &purge;
     pk_rpc_uv_call(p->in->owner, &req, 30000, 0, s_purged, p);
