@@ -53,7 +53,7 @@ static void s_route(pk_http_req_t *req, void *arg)
         intake_error(req, 404, "not_found", "Alamat tidak ditemukan", NULL);
         return;
     }
-    if (edge_reference_hold(rc->in->reference, req, s_route, arg))
+    if (!(rc->route->flags & INTAKE_ROUTE_OWN_SETTINGS) && edge_reference_hold(rc->in->reference, req, s_route, arg))
         return; /* here again once the edge has the codes it checks requests against */
     if (rc->route->handler) {
         rc->route->handler(req, rc->in);

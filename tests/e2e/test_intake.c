@@ -828,6 +828,11 @@ Test(intake, the_edge_asks_the_owner_for_its_reference_data_and_requests_wait_fo
               "the owner's read of the regions waits for the lock");
     int early = __atomic_load_n(&asked.status, __ATOMIC_SEQ_CST);
     cr_assert_eq(early, 0, "no answer while the edge has no regions (status %d)", early);
+    json_t *config = NULL;
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/app-config", NULL, NULL, NULL, &config), 200,
+                 "the help numbers never wait for the code lists");
+    cr_assert_str_eq(pkt_json_str(config, "help.emergency"), "112");
+    json_decref(config);
     char *ready = NULL;
     cr_assert_eq(pkt_http_get(T.port, "/readyz", &ready), 503, "not ready without them");
     cr_assert_not_null(strstr(ready, "\"service\":false"), "%s", ready);

@@ -10,7 +10,7 @@
  * staff member's login: edge_login.c; a logout is a row of the route table
  * (EndSession).
  *
- * On a route that allows it (intake_route_t.holds_session: a companion's
+ * On a route that allows it (INTAKE_ROUTE_HOLDS_SESSION: a companion's
  * position), the answer is held for PELUKAN_INTAKE_SESSION_CACHE_MS (1 s)
  * and forgotten at once when a session may have ended on this edge (a
  * logout, a password changed or reset, an account disabled: edge_t's
@@ -222,7 +222,7 @@ static void s_resolved(int rc, const Pelukan__V1__CommandReply *reply, void *arg
     } else if (!intake_cmd_failed(c, "intake", rc, reply)) {
         const Pelukan__V1__ResolvedSession *s =
             reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_RESOLVED_SESSION ? reply->resolved_session : NULL;
-        if (s && !k->reporter && c->route && c->route->holds_session)
+        if (s && !k->reporter && c->route && (c->route->flags & INTAKE_ROUTE_HOLDS_SESSION))
             s_hold(c->in, k->hash, s, k->epoch);
         s_go(k, s);
     }
@@ -233,7 +233,7 @@ static void s_resolved(int rc, const Pelukan__V1__CommandReply *reply, void *arg
 static void s_resolve(s_check_t *k)
 {
     edge_call_t *c = k->c;
-    bool holds = !k->reporter && c->route && c->route->holds_session;
+    bool holds = !k->reporter && c->route && (c->route->flags & INTAKE_ROUTE_HOLDS_SESSION);
     const s_held_t *h = holds ? s_held(c->in, k->hash) : NULL;
     if (h) {
         Pelukan__V1__ResolvedSession s = PELUKAN__V1__RESOLVED_SESSION__INIT;
