@@ -36,6 +36,7 @@ struct pk_service {
     pk_relay_t *relay;
     pk_subscriber_t *subscriber;
     pk_rpc_server_t *rpc;
+    bool without_db; /* pk_service_main_without_db: no database, no bus endpoints of its own */
     bool ready;
     bool stopping;
     pk_metric_t *m_db_up;
@@ -114,11 +115,13 @@ static void s_readyz(pk_http_req_t *req, void *arg)
 {
     pk_service_t *svc = arg;
     bool db = svc->db && pk_db_connected(svc->db);
-    bool ok = db && svc->ready && !svc->stopping;
+    bool ok = (db || svc->without_db) && svc->ready && !svc->stopping;
     char body[160];
-    int n = snprintf(body, sizeof body, "{\"status\":\"%s\",\"database\":%s,\"service\":%s,\"stopping\":%s}",
-                     ok ? "ready" : "not_ready", db ? "true" : "false", svc->ready ? "true" : "false",
-                     svc->stopping ? "true" : "false");
+    /* A service without one says nothing of a database (openapi.yaml). */
+    const char *database = svc->without_db ? "" : db ? "\"database\":true," : "\"database\":false,";
+    int n =
+        snprintf(body, sizeof body, "{\"status\":\"%s\",%s\"service\":%s,\"stopping\":%s}", ok ? "ready" : "not_ready",
+                 database, svc->ready ? "true" : "false", svc->stopping ? "true" : "false");
     pk_http_respond(req, ok ? 200 : 503, "application/json", body, (size_t)n);
 }
 
@@ -391,11 +394,13 @@ static int s_configure(pk_service_t *svc)
 static void s_observe(pk_service_t *svc)
 {
     svc->metrics = pk_metrics_new(svc->def->name);
-    svc->m_db_up = pk_metrics_gauge(svc->metrics, "pelukan_db_connected", NULL, "1 when the database is connected");
+    if (!svc->without_db) /* an edge's would read 0 for ever, and alert */
+        svc->m_db_up = pk_metrics_gauge(svc->metrics, "pelukan_db_connected", NULL, "1 when the database is connected");
     pk_metric_set(pk_metrics_gauge(svc->metrics, "pelukan_start_time_seconds", NULL, "start time, Unix seconds"),
                   (int64_t)(pk_now_us() / 1000000u));
-    svc->conninfo = pk_pg_conninfo(pk_config_str(svc->config, "PELUKAN_DB_URL"),
-                                   pk_config_own_str(svc->config, "DB_URL"), svc->def->name);
+    if (!svc->without_db)
+        svc->conninfo = pk_pg_conninfo(pk_config_str(svc->config, "PELUKAN_DB_URL"),
+                                       pk_config_own_str(svc->config, "DB_URL"), svc->def->name);
 }
 
 /* Before any socket binds: without the handler, libzmq would admit every
@@ -417,8 +422,10 @@ static int s_guard_bus(pk_service_t *svc)
  * metrics server: 0, or -1 when a port could not be bound. */
 static int s_open(pk_service_t *svc)
 {
-    svc->db = pk_db_new(&svc->loop, svc->conninfo, svc->log);
-    pk_db_on_state(svc->db, s_db_state, svc);
+    if (!svc->without_db) {
+        svc->db = pk_db_new(&svc->loop, svc->conninfo, svc->log);
+        pk_db_on_state(svc->db, s_db_state, svc);
+    }
     svc->http = pk_http_new(&svc->loop, svc->log, (pk_http_limits_t){64 * 1024, 10000});
     pk_http_trust_proxies(svc->http, svc->trusted_proxies);
     pk_http_route(svc->http, "GET", "/healthz", s_healthz, svc);
@@ -449,7 +456,8 @@ static int s_run(pk_service_t *svc)
         uv_run(&svc->loop, UV_RUN_DEFAULT);
         return 1;
     }
-    s_start_bus(svc);
+    if (!svc->without_db)
+        s_start_bus(svc);
     pk_log_info(svc->log, "started, http=%s:%d health=/healthz ready=/readyz, metrics=%s:%d/metrics",
                 pk_config_str(svc->config, "PELUKAN_HTTP_ADDR"), pk_http_port(svc->http),
                 pk_config_str(svc->config, "PELUKAN_METRICS_ADDR"), pk_http_port(svc->metrics_http));
@@ -458,7 +466,9 @@ static int s_run(pk_service_t *svc)
     return 0;
 }
 
-int pk_service_main(const pk_service_def_t *def, int argc, char **argv)
+/* Both mains: the settings, the keys, the bus's guard, the migrations (a
+ * service with a database), the listeners, then the loop. */
+static int s_main(const pk_service_def_t *def, bool without_db, int argc, char **argv)
 {
     int status = s_args(def, argc, argv);
     if (status >= 0)
@@ -470,14 +480,14 @@ int pk_service_main(const pk_service_def_t *def, int argc, char **argv)
         fprintf(stderr, "pelukan-%s: libsodium failed to initialise\n", def->name);
         return 1;
     }
-    pk_service_t svc_storage = {.def = def};
+    pk_service_t svc_storage = {.def = def, .without_db = without_db};
     pk_service_t *svc = &svc_storage;
     if ((status = s_configure(svc)) != 0)
         return status;
     s_observe(svc);
     uv_loop_init(&svc->loop);
     status = 1;
-    if (s_guard_bus(svc) == 0 && s_migrate(svc) == 0) {
+    if (s_guard_bus(svc) == 0 && (without_db || s_migrate(svc) == 0)) {
         if (s_open(svc) == 0) {
             status = s_run(svc);
         } else {
@@ -490,4 +500,19 @@ int pk_service_main(const pk_service_def_t *def, int argc, char **argv)
     pk_zap_destroy(&svc->zap);
     s_free(svc);
     return status;
+}
+
+int pk_service_main(const pk_service_def_t *def, int argc, char **argv)
+{
+    return s_main(def, false, argc, argv);
+}
+
+int pk_service_main_without_db(const pk_service_def_t *def, int argc, char **argv)
+{
+    if (def->consumes || def->apply || def->command || def->owner_role) {
+        fprintf(stderr, "pelukan-%s: a service without a database neither consumes events nor answers commands\n",
+                def->name);
+        return 1;
+    }
+    return s_main(def, true, argc, argv);
 }

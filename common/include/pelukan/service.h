@@ -64,6 +64,12 @@ typedef struct {
  * 1 when start-up failed, 2 on a configuration error. */
 int pk_service_main(const pk_service_def_t *def, int argc, char **argv);
 
+/* The same for a service that keeps nothing of its own (the HTTP edge,
+ * services/edge): no database, no migrations, no outbox or relay, no
+ * subscriber, no command server; its /readyz says nothing of a database.
+ * A `def` that consumes events or answers commands is refused (exit 1). */
+int pk_service_main_without_db(const pk_service_def_t *def, int argc, char **argv);
+
 /* The end of something that lives by one timer: stops `timer` and closes
  * it, and once it is closed frees what its data points to (the struct that
  * holds it). */
