@@ -3,7 +3,8 @@
 # ./secrets, and the public bus keys into ./.env (compose reads it):
 #   <peer>.curve          bus secret key of each service and of pelukanctl ("ctl")
 #   <peer>.pub            its public key (configuration, not secret)
-#   <service>.master      the master key of each service (each seals its own data)
+#   <service>.master      the master key of each service (each seals its own data;
+#                         the edge seals with intake's)
 #   audit-signing.key     the Ed25519 seed of the audit checkpoints
 #   <role>.db-password    the database password of each role (read by postgres)
 #   <role>.pgpass         the same as a libpq password file (read by the service)
@@ -18,7 +19,7 @@ mkdir -p "$dir"
 docker run --rm -u 0 -v "$dir:/out" --entrypoint sh "$image" -ec '
     cd /out
     umask 077
-    for p in intake notification dispatch referral audit ctl; do
+    for p in intake notification dispatch referral audit edge ctl; do
         [ -f "$p.curve" ] || pelukanctl bus keygen /out "$p"
     done
     for s in intake notification dispatch referral audit; do
@@ -33,7 +34,7 @@ docker run --rm -u 0 -v "$dir:/out" --entrypoint sh "$image" -ec '
     chown pelukan *.curve *.master audit-signing.key *.pgpass
     chmod 600 *.curve *.master audit-signing.key *.pgpass *.db-password
     chmod 644 *.pub'
-for p in intake notification dispatch referral audit ctl; do
+for p in intake notification dispatch referral audit edge ctl; do
     echo "PELUKAN_${p^^}_CURVE_PUBLIC_KEY=$(cat "$dir/$p.pub")"
 done > .env
 echo "secrets in $dir; public keys in .env"

@@ -8,7 +8,7 @@
 #   tests/readme.sh WORKDIR     (tests/run.sh runs it; exit 0 = passed)
 #
 # What differs from a user's terminal, and only that: the stack listens on
-# free ports (the examples' localhost:8080 is rewritten to intake's), a
+# free ports (the examples' localhost:8085 is rewritten to the edge's), a
 # `curl` that gets an HTTP error fails the run (--fail-with-body), and a
 # command the README says runs "until Ctrl-C" is stopped after 5 s.
 set -uo pipefail
@@ -22,12 +22,12 @@ ln -sfn "$ROOT/deploy" "$W/deploy"
 export PELUKAN_VAR_DIR=$W/var
 
 # A block of free ports: 5 HTTP, 5 metrics, 15 bus endpoints, the archive,
-# PostgreSQL. Below the kernel's ephemeral range, like tests/run.sh.
+# PostgreSQL, the edge's HTTP and metrics. Below the kernel's ephemeral range, like tests/run.sh.
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for _ in $(seq 50); do
     BASE=$((20000 + (RANDOM % 400) * 30))
     ok=1
-    for i in $(seq 0 26); do port_free $((BASE + i)) || { ok=0; break; }; done
+    for i in $(seq 0 28); do port_free $((BASE + i)) || { ok=0; break; }; done
     [ $ok = 1 ] && break
 done
 i=0
@@ -40,7 +40,8 @@ for s in intake notification dispatch referral audit; do
     i=$((i + 1))
 done
 export PELUKAN_AUDIT_ARCHIVE=tcp://127.0.0.1:$((BASE + 25)) PELUKAN_PG_PORT=$((BASE + 26))
-API=$PELUKAN_INTAKE_HTTP_PORT
+export PELUKAN_EDGE_HTTP_PORT=$((BASE + 27)) PELUKAN_EDGE_METRICS_PORT=$((BASE + 28))
+API=$PELUKAN_EDGE_HTTP_PORT
 
 # 1. The stack, as `make run` starts it (after building).
 BUILD=$BUILD "$ROOT/deploy/local/run.sh" > "$W/run.log" 2>&1 &
@@ -68,7 +69,7 @@ fi
     echo 'curl() { command curl --fail-with-body "$@"; }'
     awk '/^```sh$/ {on = 1; next} /^```/ {on = 0} on' "$ROOT/README.md" |
         grep -v '^make ' |
-        sed -E "s/localhost:8080/localhost:$API/g" |
+        sed -E "s/localhost:8085/localhost:$API/g" |
         sed -E 's/^(.*[^ ]) +# ([^#]*)until Ctrl-C$/timeout 5 \1 || [ $? = 124 ]   # \2until Ctrl-C/'
 } > "$W/examples.sh"
 (cd "$W" && bash -x "$W/examples.sh") > "$W/examples.log" 2>&1

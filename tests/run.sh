@@ -58,7 +58,7 @@ chmod 600 "$TMP/audit-signing.key"
 # The bus's key pairs (every peer, "ctl" being pelukanctl), and a master
 # key of its own for each service that seals data.
 mkdir -m 700 "$TMP/keys"
-"$BUILD/bin/pelukanctl" bus keygen "$TMP/keys" intake notification dispatch referral audit ctl ||
+"$BUILD/bin/pelukanctl" bus keygen "$TMP/keys" intake notification dispatch referral audit edge ctl ||
     { echo "0 passed, 1 failed (pelukanctl bus keygen failed)"; exit 1; }
 for s in intake notification dispatch referral audit; do
     (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$TMP/keys/$s.master")

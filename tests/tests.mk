@@ -12,7 +12,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(SUPPORT_OBJS) $(COMMON_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(COMMON_LIB) $(LDLIBS) -lcriterion
 
 # Tests of a service's parts link that service's library.
-$(filter $(BUILD)/tests/unit/test_intake_%,$(UNIT_BINS)): $(INTAKE_LIB)
+$(filter $(BUILD)/tests/unit/test_intake_%,$(UNIT_BINS)): $(EDGE_LIB) $(INTAKE_LIB)
 
 # Helper programs the tests start as processes (no Criterion).
 TOOL_BINS += $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.c))
@@ -25,6 +25,6 @@ $(filter $(BUILD)/tests/unit/test_audit_%,$(UNIT_BINS)): $(AUDIT_LIB)
 $(filter %/bench_audit,$(BENCH_BINS)): $(AUDIT_LIB)
 # The authorization matrix test walks intake's route table; the catalogue's
 # states are checked against intake's life cycle.
-$(BUILD)/tests/e2e/test_staff $(BUILD)/tests/e2e/test_intake: $(INTAKE_LIB)
+$(BUILD)/tests/e2e/test_staff $(BUILD)/tests/e2e/test_intake: $(EDGE_LIB) $(INTAKE_LIB)
 # The report benchmark runs intake's own report statement on PostgreSQL alone.
 $(filter %/bench_intake,$(BENCH_BINS)): $(INTAKE_LIB)

@@ -12,8 +12,9 @@
 
 #include "pelukan/util.h"
 
-const char *const pk_bus_peer_names[] = {"intake", "notification", "dispatch", "referral", "audit", "ctl", NULL};
-#define S_PEERS 6
+const char *const pk_bus_peer_names[] = {"intake", "notification", "dispatch", "referral",
+                                         "audit",  "edge",         "ctl",      NULL};
+#define S_PEERS 7
 
 struct pk_bus_keys {
     int self; /* index in pk_bus_peer_names */
@@ -150,7 +151,7 @@ void pk_bus_secure_client(zsock_t *sock, const pk_bus_keys_t *keys, const char *
     if (!keys)
         return; /* plain_bus_for_benchmark only */
     int i = s_peer_index(server);
-    assert(i >= 0 && i < S_PEERS - 1); /* servers are services */
+    assert(i >= 0 && i < S_PEERS - 2); /* servers are services: neither the edge nor ctl */
     zsock_set_curve_serverkey(sock, keys->public_z85[i]);
     zsock_set_curve_publickey(sock, keys->public_z85[keys->self]);
     zsock_set_curve_secretkey(sock, keys->secret_z85);
@@ -200,13 +201,13 @@ bool pk_bus_may_connect(const char *domain, const char *peer)
     if (strcmp(kind, "rpc") != 0)
         return false;
     if (n == 6 && strncmp(domain, "intake", n) == 0) /* GetContact, GetPlace; the edge's commands to the owner */
-        return strcmp(peer, "notification") == 0 || strcmp(peer, "dispatch") == 0 || strcmp(peer, "intake") == 0;
-    return strcmp(peer, "intake") == 0;           /* the HTTP edge */
+        return strcmp(peer, "notification") == 0 || strcmp(peer, "dispatch") == 0 || strcmp(peer, "edge") == 0;
+    return strcmp(peer, "edge") == 0; /* the HTTP edge */
 }
 
 bool pk_bus_vouches(const char *peer)
 {
-    return strcmp(peer, "intake") == 0;
+    return strcmp(peer, "edge") == 0; /* only the edge has met a staff member or a reporter */
 }
 
 const char *pk_bus_peer_of(zframe_t *frame)

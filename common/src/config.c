@@ -91,6 +91,17 @@ static const pk_config_def_t s_common[] = {
     PK_SERVICE_SETTINGS("DISPATCH", "dispatch", "2"),
     PK_SERVICE_SETTINGS("REFERRAL", "referral", "3"),
     PK_SERVICE_SETTINGS("AUDIT", "audit", "4"),
+    /* The HTTP edge (services/edge): a bus peer that keeps nothing of its
+     * own, so it has no database, events or command endpoint. It reads
+     * intake's settings for what it checks, and seals with intake's key. */
+    PK_CURVE_SETTINGS("EDGE", "edge"),
+    {"PELUKAN_EDGE_MASTER_KEY_FILE", PK_CFG_STRING, "",
+     "the key the edge seals with and derives blind indexes from: intake's master key (the same file as"
+     " PELUKAN_INTAKE_MASTER_KEY_FILE); empty: PELUKAN_MASTER_KEY_FILE",
+     NULL, 0, 0},
+    {"PELUKAN_EDGE_HTTP_PORT", PK_CFG_PORT, "8085", "HTTP port of the public API and the web apps (and health)", NULL,
+     0, 0},
+    {"PELUKAN_EDGE_METRICS_PORT", PK_CFG_PORT, "9095", "the edge's metrics port (on PELUKAN_METRICS_ADDR)", NULL, 0, 0},
     PK_CURVE_SETTINGS("CTL", "pelukanctl"),
     {"PELUKAN_AUDIT_ARCHIVE", PK_CFG_ENDPOINT, "tcp://127.0.0.1:7444",
      "the audit log's replay ROUTER: auditors replay it, consumers rebuild from it", NULL, 0, 0},

@@ -26,7 +26,7 @@ const pngSize = (file) => {
 };
 
 const twa = JSON.parse(fs.readFileSync(path.join(root, 'deploy/android/twa-manifest.json'), 'utf8'));
-const main = fs.readFileSync(path.join(root, 'services/intake/main.c'), 'utf8');
+const main = fs.readFileSync(path.join(root, 'services/intake/intake_settings.c'), 'utf8');
 const pkg = /"PELUKAN_INTAKE_ANDROID_PACKAGE", PK_CFG_STRING, "([^"]+)"/.exec(main)?.[1];
 check(twa.packageId === pkg, `packageId ${twa.packageId} is intake's PELUKAN_INTAKE_ANDROID_PACKAGE default (${pkg})`);
 check(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/.test(twa.packageId), 'packageId is a Java package name');

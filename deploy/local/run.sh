@@ -13,7 +13,7 @@ PG_PORT=${PELUKAN_PG_PORT:-55432}
 # These two are this script's, not the services' (which refuse settings
 # they do not know).
 unset PELUKAN_VAR_DIR PELUKAN_PG_PORT
-SERVICES="intake notification dispatch referral audit"
+SERVICES="intake notification dispatch referral audit edge"
 cd "$ROOT"
 mkdir -p "$VAR_DIR"
 # The cluster runs as its own user, who must reach its directory: where
@@ -53,9 +53,11 @@ for s in intake notification dispatch referral audit; do
     fi
     export "$var=$own"
 done
+# The edge seals with intake's key: the case owner opens what it sealed.
+export PELUKAN_EDGE_MASTER_KEY_FILE=$PELUKAN_INTAKE_MASTER_KEY_FILE
 # The bus: a CURVE key pair per service and one for pelukanctl ("ctl");
 # the public keys are configuration, each secret key stays with its owner.
-for peer in intake notification dispatch referral audit ctl; do
+for peer in intake notification dispatch referral audit edge ctl; do
     if [ ! -f "$VAR_DIR/keys/$peer.curve" ]; then
         "$BUILD/bin/pelukanctl" bus keygen "$VAR_DIR/keys" "$peer"
         echo "run: wrote a bus key pair for $peer to $VAR_DIR/keys/$peer.curve (.pub)"
@@ -96,7 +98,7 @@ trap stop_all INT TERM EXIT
 http_port() {
     local var="PELUKAN_${1^^}_HTTP_PORT" i=0
     for s in $SERVICES; do [ "$s" = "$1" ] && break; i=$((i + 1)); done
-    echo "${!var:-808$i}"
+    echo "${!var:-808$i}" # the edge, last, is 8085
 }
 
 for s in $SERVICES; do
@@ -144,8 +146,8 @@ if [ ${#failed[@]} -gt 0 ]; then
     stop_all 1
 fi
 echo "run: PostgreSQL   host=127.0.0.1 port=$PG_PORT dbname=pelukan (psql: deploy/local/pgcluster.sh psql $PG_DIR $PG_PORT)"
-echo "run: reporter app http://localhost:$(http_port intake)/  (the installable web app, from build/web)"
-echo "run: reporter API http://127.0.0.1:$(http_port intake)/v1 (services/intake/openapi.yaml);"
+echo "run: reporter app http://localhost:$(http_port edge)/  (the installable web app, from build/web)"
+echo "run: reporter API http://127.0.0.1:$(http_port edge)/v1 (services/intake/openapi.yaml, served by the edge);"
 if [ -z "${PELUKAN_NOTIFICATION_SMS_URL:-}" ] || [ -z "${PELUKAN_NOTIFICATION_SMTP_URL:-}" ]; then
     echo "     no SMS/SMTP provider set (PELUKAN_NOTIFICATION_SMS_URL, _SMTP_URL): codes and alerts are written to"
     echo "     ${PELUKAN_NOTIFICATION_SINK_FILE:-$VAR_DIR/notification-sink.jsonl} (development only: it holds phone numbers)"

@@ -9,8 +9,6 @@
 #include "pelukan/service.h"
 #include "pelukan/util.h"
 
-typedef struct intake_notify intake_notify_t;
-
 /* A reporter's registration: how many codes, how many wrong ones, and
  * how long her session lasts (PELUKAN_INTAKE_OTP_*, _SESSION_*). */
 typedef struct {
@@ -40,7 +38,7 @@ typedef struct {
 } intake_owner_t;
 
 /* The case owner: its settings, read at start (main.c), and its command
- * workers. The edge's own state is edge_t (edge/edge.h). */
+ * workers. The edge's own state is edge_t (services/edge/edge.h). */
 typedef struct {
     pk_service_t *svc;
     const pk_log_t *log;
@@ -57,7 +55,7 @@ typedef struct {
     int nowners;                              /* PELUKAN_INTAKE_OWNER_WORKERS */
 } intake_t;
 
-/* At most this many reports in one command (edge/edge_submit.c). */
+/* At most this many reports in one command (services/edge/edge_submit.c). */
 #define INTAKE_REPORTS_PER_COMMAND 64
 
 /* The report's one statement (intake_store.c; tests/bench/bench_intake.c
@@ -89,13 +87,5 @@ int intake_apply(PGconn *conn, const pk_bus_event_t *ev, void *arg);
 #define INTAKE_SQL_VISIT_LIVE "(x.visit_done_at IS NULL OR x.visit_done_at > now() - interval '6 hours')"
 #define INTAKE_SQL_REFERRAL_LIVE                                                                                       \
     "(ca.state = 'accepted' OR (ca.state = 'closed' AND ca.closed_at > now() - interval '6 hours'))"
-
-/* Sends SendOtp commands to the notification service from its own thread.
- * Caller owns return value. */
-intake_notify_t *intake_notify_new(const char *endpoint, const pk_bus_keys_t *keys, const pk_log_t *log,
-                                   pk_metric_t *failed, pk_metric_t *sent);
-/* Queues a code for delivery; never blocks. The code is never logged. */
-void intake_notify_otp(intake_notify_t *self, const char *phone_e164, const char *code);
-void intake_notify_destroy(intake_notify_t **self_p);
 
 #endif

@@ -2,7 +2,7 @@
  * accounts admins and supervisors manage, listed, made, disabled, unlocked
  * and given a new password, each change a StaffAccountChanged event in its
  * transaction (security review N1). From the HTTP edge only, as the staff
- * member it vouches for; a password arrives hashed (edge/edge_accounts.c).
+ * member it vouches for; a password arrives hashed (services/edge/edge_accounts.c).
  * The statements are intake_store.c's. */
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* intake_code.c -- the case owner's answers to a reporter's registration,
- * asked by the edge (edge/edge_otp.c) as its SYSTEM actor "registration".
+ * asked by the edge (services/edge/edge_otp.c) as its SYSTEM actor "registration".
  * The edge holds the phone and the code and sends only their keyed hashes
  * (and, for a reporter who may be new, her key wrapped and her phone
  * sealed with it): nothing the owner keeps or answers is personal data.

@@ -198,7 +198,7 @@ static bool s_from(const Pelukan__V1__CommandRequest *req, const char *peer)
 /* A person the HTTP edge vouches for (the bus policy lets only the edge). */
 static bool s_from_edge(const Pelukan__V1__CommandRequest *req)
 {
-    return req->actor && req->actor->vouched_by && strcmp(req->actor->vouched_by, "intake") == 0 && req->actor->id &&
+    return req->actor && req->actor->vouched_by && strcmp(req->actor->vouched_by, "edge") == 0 && req->actor->id &&
            req->actor->id[0];
 }
 

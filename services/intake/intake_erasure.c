@@ -16,7 +16,7 @@
  *
  * Each step is one straight line in the command server's transaction; the
  * due erasures and the retention are a SWEEP that intake's own timer sends
- * (edge/edge_purge.c). The statements are intake_store.c's. */
+ * (services/edge/edge_purge.c). The statements are intake_store.c's. */
 #include <stdio.h>
 #include <string.h>
 

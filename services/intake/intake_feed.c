@@ -1,5 +1,5 @@
 /* intake_feed.c -- what the case owner answers the edge's live streams
- * (edge/edge_streams.c, edge/edge_feed.c), asked by the edge's SYSTEM
+ * (services/edge/edge_streams.c, services/edge/edge_feed.c), asked by the edge's SYSTEM
  * actor "streams": which of the streams' sessions still hold, with their
  * accounts as they are now (CheckSessions, a query), and the staff feed,
  * the case timeline numbered in the order it committed (ReadFeed: the

@@ -1,6 +1,6 @@
 /* intake_login.c -- the case owner's answers on how a staff member gets in.
  * The edge checks and hashes passwords on its own thread pool
- * (edge/edge_login.c), never in the owner's workers (issue 24, decision
+ * (services/edge/edge_login.c), never in the owner's workers (issue 24, decision
  * 1); the owner keeps the accounts:
  * - ClaimPassword: a try counted before the edge checks it, at the limit
  *   the account locked and the lock-out an event by intake itself; the

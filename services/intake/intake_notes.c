@@ -7,7 +7,7 @@
  * answers, and the reply, which holds the notes, is never stored. The
  * companions' identification notes and the agencies' follow-up notes stay
  * with their owners (dispatch, referral); the three routes are rows
- * (edge/edge_routes.c). The statements are intake_store.c's. */
+ * (services/edge/edge_routes.c). The statements are intake_store.c's. */
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * the desa (GET /v1/regions), read from the seed tables
  * (intake_store_reference). The owner answers them to its edge
  * (GetReference, a query), which holds them in memory and serves them
- * (edge/edge_reference.c): the edge reads no database, not even at start.
+ * (services/edge/edge_reference.c): the edge reads no database, not even at start.
  * At start the owner checks that every state of the life cycle has its
  * words. */
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* intake_submit.c -- the case owner's answer to reporters' reports, the
- * ones that reached the edge together (edge/edge_submit.c), asked as its
+ * ones that reached the edge together (services/edge/edge_submit.c), asked as its
  * SYSTEM actor "reports" in one command. It commits itself (rpc.h), in two
  * round trips, each one implicit transaction: first one statement for
  * every report's session, kept alive, and her key; then a pipeline of

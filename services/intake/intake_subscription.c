@@ -1,7 +1,7 @@
 /* intake_subscription.c -- what a person does with her own sessions and
  * subscriptions, answered by the case owner: a staff member's Web Push
  * subscription (Push: one per account, the latest; read, set or dropped;
- * the edge checks it first, edge/edge_push.c; notification finds it with the
+ * the edge checks it first, services/edge/edge_push.c; notification finds it with the
  * staff member's contact), a logout (EndSession: this session, or every
  * one of a reporter's), and a reporter's safety choices (SetSafety, sealed
  * by the edge with her key). The statements are intake_store_staff.c's

@@ -1,6 +1,6 @@
-# The intake service: every .c of services/intake and its edge (edge/)
-# linked with libpelukan_common.
-INTAKE_SRC  := $(wildcard services/intake/*.c services/intake/edge/*.c)
+# The intake service, the case owner: every .c of services/intake linked
+# with libpelukan_common. Its edge is services/edge.
+INTAKE_SRC  := $(wildcard services/intake/*.c)
 INTAKE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(INTAKE_SRC))
 SERVICE_BINS += $(BUILD)/bin/pelukan-intake
 

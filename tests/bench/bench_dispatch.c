@@ -145,7 +145,7 @@ int main(void)
     printf("BENCH pg_knn_raw_p99_ms %.3f ms (100k points, LIMIT 5, psql-style round trip; 400 samples)\n", raw_p99);
 
     /* In the service: the command straight to dispatch's ROUTER. */
-    pk_bus_keys_t *keys = pkt_bus_keys(T.env, "intake");
+    pk_bus_keys_t *keys = pkt_bus_keys(T.env, "edge");
     pk_rpc_client_t *rpc = pk_rpc_client_new(pkt_env_get(T.env, "PELUKAN_DISPATCH_RPC"), 0, keys, "dispatch");
     double svc[S_SUGGESTS];
     int nsvc = 0;

@@ -250,7 +250,7 @@ static s_raw_t s_pg_report_txn(const char *db, char **ids, char **hashes, int ni
 static void s_groups(const pkt_proc_t *intake, long long *groups, long long *reports)
 {
     *groups = pkt_metric(intake->metrics_port, "pelukan_rpc_commits_total");
-    *reports = pkt_metric(intake->metrics_port, "pelukan_intake_reports_total");
+    *reports = pkt_metric(intake->edge_metrics_port, "pelukan_intake_reports_total");
 }
 
 typedef struct {

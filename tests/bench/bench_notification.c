@@ -98,7 +98,7 @@ typedef struct {
 static void *s_client(void *arg)
 {
     s_range_t *r = arg;
-    pk_bus_keys_t *keys = pkt_bus_keys(T.env, "intake");
+    pk_bus_keys_t *keys = pkt_bus_keys(T.env, "edge");
     pk_rpc_client_t *rpc = pk_rpc_client_new(pkt_env_get(T.env, "PELUKAN_NOTIFICATION_RPC"), 0, keys, "notification");
     for (int i = r->from; i < r->to; i++) {
         Pelukan__V1__CommandRequest req;

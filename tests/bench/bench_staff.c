@@ -160,7 +160,7 @@ static void s_logins_under_reports(void)
  * desk step through it (HTTP, session check, the hop, one transaction). */
 static void s_desk_steps(int cases)
 {
-    pk_bus_keys_t *keys = pkt_bus_keys(T.env, "intake");
+    pk_bus_keys_t *keys = pkt_bus_keys(T.env, "edge");
     pk_rpc_client_t *rpc = pk_rpc_client_new(pkt_env_get(T.env, "PELUKAN_INTAKE_RPC"), 0, keys, "intake");
     double hop[S_HOPS];
     int hops = 0;

@@ -240,7 +240,7 @@ Test(bus, retried_command_has_its_effect_once_and_gets_the_first_reply)
     pkt_env_set(env, "PKNODE_RPC_DELAY_MS", "1200");
     pkt_proc_t node = s_start("consume", env);
 
-    pk_bus_keys_t *keys = pkt_bus_keys(env, "intake");
+    pk_bus_keys_t *keys = pkt_bus_keys(env, "edge");
     pk_rpc_client_t *client = pk_rpc_client_new(pkt_env_get(env, "PELUKAN_NOTIFICATION_RPC"), 0, keys, "notification");
     Pelukan__V1__CommandRequest req;
     uint8_t id[16];
@@ -324,7 +324,7 @@ Test(bus, a_held_command_holds_up_only_its_shard_whose_waiting_commands_then_sha
     pkt_env_set(env, "PKNODE_RPC_BATCH", "16");
     pkt_env_set(env, "PKNODE_RPC_HOLD", hold);
     pkt_proc_t node = s_start("consume", env);
-    pk_bus_keys_t *keys = pkt_bus_keys(env, "intake");
+    pk_bus_keys_t *keys = pkt_bus_keys(env, "edge");
     const char *queued = "pelukan_rpc_queued_total{service=\"notification\"}";
     const char *transactions = "pelukan_rpc_commits_total{service=\"notification\"}";
 
@@ -472,7 +472,7 @@ Test(bus, garbage_and_oversized_frames_are_counted_and_survived)
     /* Garbage to the node's own replay and command ROUTERs, counted... */
     /* (its replay as the audit log, a consumer of notification's events: N10) */
     zsock_t *d1 = pkt_bus_connect(env, ZMQ_DEALER, "audit", "notification", "PELUKAN_NOTIFICATION_REPLAY");
-    zsock_t *d2 = pkt_bus_connect(env, ZMQ_DEALER, "intake", "notification", "PELUKAN_NOTIFICATION_RPC");
+    zsock_t *d2 = pkt_bus_connect(env, ZMQ_DEALER, "edge", "notification", "PELUKAN_NOTIFICATION_RPC");
     const void *g[] = {"\xff\xff\xff\xff", "more"};
     size_t gl[] = {4, 4};
     s_send_parts(d1, 1, g, gl);
@@ -501,7 +501,7 @@ Test(bus, garbage_and_oversized_frames_are_counted_and_survived)
     free(big);
 
     /* The node still answers a well-formed command and stays healthy. */
-    pk_bus_keys_t *keys = pkt_bus_keys(env, "intake");
+    pk_bus_keys_t *keys = pkt_bus_keys(env, "edge");
     pk_rpc_client_t *client = pk_rpc_client_new(pkt_env_get(env, "PELUKAN_NOTIFICATION_RPC"), 0, keys, "notification");
     Pelukan__V1__CommandRequest req;
     uint8_t id[16];

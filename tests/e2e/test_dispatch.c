@@ -111,9 +111,9 @@ static pkt_stream_t *s_stream_open(const char *path, const char *token)
 static bool s_streams_open(void *arg)
 {
     char *m = NULL, want[96];
-    snprintf(want, sizeof want, "pelukan_intake_approach_streams{service=\"intake\"} %s\n",
+    snprintf(want, sizeof want, "pelukan_intake_approach_streams{service=\"edge\"} %s\n",
              arg ? (const char *)arg : "1");
-    pkt_http_get(T.proc.metrics_port, "/metrics", &m);
+    pkt_http_get(T.proc.edge_metrics_port, "/metrics", &m);
     bool open = m && strstr(m, want);
     free(m);
     return open;

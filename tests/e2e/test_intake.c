@@ -614,7 +614,7 @@ typedef struct {
 
 static bool s_delivery_failed(void *arg)
 {
-    return pkt_metric(((s_port_t *)arg)->port, "pelukan_intake_otp_delivery_failed_total{service=\"intake\"}") >= 1;
+    return pkt_metric(((s_port_t *)arg)->port, "pelukan_intake_otp_delivery_failed_total{service=\"edge\"}") >= 1;
 }
 
 Test(intake, an_unreachable_notification_service_shows_in_metrics_and_log)
@@ -622,7 +622,7 @@ Test(intake, an_unreachable_notification_service_shows_in_metrics_and_log)
     s_start("t_intake6", NULL);
     zsock_destroy(&T.notif); /* nobody answers the commands */
     cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/auth/otp", "{\"phone\":\"081355556666\"}", NULL, NULL, NULL), 202);
-    s_port_t p = {T.proc.metrics_port};
+    s_port_t p = {T.proc.edge_metrics_port}; /* the edge sends the codes */
     cr_assert(pkt_wait_until(s_delivery_failed, &p, 15000), "the failed delivery is counted");
     cr_assert_eq(pkt_proc_stop(&T.proc, SIGTERM, 20000), 0);
     char *log = pkt_proc_log(&T.proc);
@@ -667,9 +667,9 @@ Test(intake, a_database_outage_is_a_clear_503_and_loses_nothing)
     cr_assert_str_eq(pkt_json_str(j, "error.code"), "unavailable");
     cr_assert_not_null(pkt_last_header("Retry-After"));
     json_decref(j);
-    cr_assert_eq(pkt_http_get(T.port, "/readyz", NULL), 503);
+    cr_assert_eq(pkt_http_get(T.proc.owner_http_port, "/readyz", NULL), 503, "the case owner is not ready");
     s_pg("start");
-    cr_assert(pkt_wait_until(s_ready, &T.port, 20000), "ready again after the database is back");
+    cr_assert(pkt_wait_until(s_ready, &T.proc.owner_http_port, 20000), "ready again after the database is back");
     cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, token, "during", NULL), 201,
                  "the retry goes through");
     cr_assert_eq(s_count("SELECT count(*) FROM intake.cases"), 2);
@@ -951,7 +951,7 @@ Test(intake, a_malformed_help_number_stops_start_up)
     free(pkt_db_create("t_intake_help"));
     pkt_env_t *env = pkt_env_new("t_intake_help");
     pkt_env_set(env, "PELUKAN_INTAKE_HELP_OFFICE", "0265-33 00 10");
-    pkt_proc_t p = pkt_service_spawn("intake", env);
+    pkt_proc_t p = pkt_service_spawn("edge", env); /* the edge gives the app its numbers */
     int rc = pkt_proc_wait(&p, pkt_wait_ms());
     cr_assert_gt(rc, 0, "start-up fails (exit status %d; -1: still running)", rc);
     char *log = pkt_proc_log(&p);
@@ -998,7 +998,7 @@ Test(intake, the_play_store_app_s_asset_links_are_served)
         pkt_env_t *env = pkt_env_new("t_intake_links_bad");
         pkt_env_set(env, "PELUKAN_INTAKE_ANDROID_CERT_SHA256", S_FP1);
         pkt_env_set(env, bad[i][0], bad[i][1]);
-        pkt_proc_t p = pkt_service_spawn("intake", env);
+        pkt_proc_t p = pkt_service_spawn("edge", env);
         int rc = pkt_proc_wait(&p, pkt_wait_ms());
         cr_assert_gt(rc, 0, "%s=%s: start-up fails (exit status %d)", bad[i][0], bad[i][1], rc);
         char *log = pkt_proc_log(&p);
@@ -1153,7 +1153,7 @@ Test(intake, reports_sent_together_are_answered_each_in_order)
     req.actor = &edge;
     req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SUBMIT_REPORTS;
     req.submit_reports = &all;
-    pk_bus_keys_t *keys = pkt_bus_keys(T.env, "intake");
+    pk_bus_keys_t *keys = pkt_bus_keys(T.env, "edge");
     pk_rpc_client_t *rpc = pk_rpc_client_new(pkt_env_get(T.env, "PELUKAN_INTAKE_RPC"), 0, keys, "intake");
     Pelukan__V1__CommandReply *reply = NULL;
     cr_assert_eq(pk_rpc_call(rpc, &req, 10000, 2, &reply), 0);

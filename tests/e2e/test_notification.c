@@ -377,7 +377,7 @@ Test(notification, killed_mid_burst_loses_nothing_and_delivers_each_once)
     /* A slow provider, so that the kill finds calls in flight: delivered
      * at the provider, not yet recorded as sent. */
     pkt_gateway_delay(G, 30);
-    pk_bus_keys_t *keys = pkt_bus_keys(T.env, "intake"); /* SendOtp comes from intake */
+    pk_bus_keys_t *keys = pkt_bus_keys(T.env, "edge"); /* SendOtp comes from the edge */
     pk_rpc_client_t *rpc = pk_rpc_client_new(pkt_env_get(T.env, "PELUKAN_NOTIFICATION_RPC"), 0, keys, "notification");
     for (int i = 0; i < N; i++) {
         Pelukan__V1__CommandRequest req;
@@ -516,7 +516,7 @@ Test(notification, an_http_gateway_is_refused_without_plaintext_allowed)
 Test(notification, send_otp_takes_only_six_digits_for_an_indonesian_mobile)
 {
     s_start("t_notif_n8");
-    pk_bus_keys_t *keys = pkt_bus_keys(T.env, "intake"); /* SendOtp comes from intake */
+    pk_bus_keys_t *keys = pkt_bus_keys(T.env, "edge"); /* SendOtp comes from the edge */
     pk_rpc_client_t *rpc = pk_rpc_client_new(pkt_env_get(T.env, "PELUKAN_NOTIFICATION_RPC"), 0, keys, "notification");
     static const struct {
         const char *phone, *code;

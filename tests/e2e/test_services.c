@@ -13,6 +13,11 @@
 
 static const char *const s_services[] = {"intake", "notification", "dispatch", "referral", "audit"};
 
+static bool s_ready_port(void *arg)
+{
+    return pkt_http_get(*(int *)arg, "/readyz", NULL) == 200;
+}
+
 Test(services, all_five_start_migrate_answer_health_and_stop_cleanly)
 {
     free(pkt_db_create("t_services"));
@@ -21,14 +26,16 @@ Test(services, all_five_start_migrate_answer_health_and_stop_cleanly)
     for (int i = 0; i < 5; i++)
         procs[i] = pkt_service_start(s_services[i], env);
     for (int i = 0; i < 5; i++) {
+        /* Each service's own health; intake's edge (its http_port) next. */
+        int port = procs[i].owner_http_port ? procs[i].owner_http_port : procs[i].http_port;
         char *body = NULL;
-        cr_assert_eq(pkt_http_get(procs[i].http_port, "/healthz", &body), 200);
+        cr_assert_eq(pkt_http_get(port, "/healthz", &body), 200);
         cr_assert_not_null(strstr(body, s_services[i]));
         free(body);
         /* Ready once the async connection is up: poll, no sleep. */
         double deadline = pkt_now_ms() + pkt_wait_ms();
         int st = 0;
-        while ((st = pkt_http_get(procs[i].http_port, "/readyz", NULL)) != 200 && pkt_now_ms() < deadline)
+        while ((st = pkt_http_get(port, "/readyz", NULL)) != 200 && pkt_now_ms() < deadline)
             usleep(10000);
         cr_assert_eq(st, 200, "%s ready", s_services[i]);
         cr_assert_eq(pkt_http_get(procs[i].metrics_port, "/metrics", &body), 200);
@@ -40,6 +47,20 @@ Test(services, all_five_start_migrate_answer_health_and_stop_cleanly)
         free(n);
         free(sql);
     }
+    /* intake's edge: its health, ready once it has the owner's code lists,
+     * and no database at all (issue 24, step 3). */
+    char *body = NULL;
+    cr_assert_eq(pkt_http_get(procs[0].http_port, "/healthz", &body), 200);
+    cr_assert_not_null(strstr(body, "\"service\":\"edge\""), "%s", body);
+    free(body);
+    cr_assert(pkt_wait_until(s_ready_port, &procs[0].http_port, pkt_wait_ms()), "the edge is ready");
+    cr_assert_eq(pkt_http_get(procs[0].http_port, "/readyz", &body), 200);
+    cr_assert_null(strstr(body, "database"), "the edge has no database to be ready on: %s", body);
+    free(body);
+    cr_assert_eq(pkt_http_get(procs[0].edge_metrics_port, "/metrics", &body), 200);
+    cr_assert_null(strstr(body, "pelukan_db_connected"), "%s", body);
+    cr_assert_not_null(strstr(body, "pelukan_intake_requests_total{service=\"edge\"}"), "%s", body);
+    free(body);
     for (int i = 0; i < 5; i++) {
         cr_assert_eq(pkt_proc_stop(&procs[i], SIGTERM, 15000), 0, "%s exits 0 on SIGTERM", s_services[i]);
         char *log = pkt_proc_log(&procs[i]);
@@ -76,6 +97,27 @@ Test(services, readiness_follows_the_database_connection)
     cr_assert_eq(pkt_proc_stop(&p, SIGTERM, 15000), 0);
     char *log = pkt_proc_log(&p);
     cr_assert_not_null(strstr(log, "reconnecting in"), "%s", log);
+    free(log);
+    pkt_env_destroy(&env);
+}
+
+/* The edge keeps nothing: with no PostgreSQL to reach and no case owner
+ * to ask, it starts, answers its health, says it is not ready (it has not
+ * the code lists) and stops cleanly; it never opens a connection. */
+Test(services, the_edge_runs_without_any_database)
+{
+    pkt_env_t *env = pkt_env_new("t_no_such_database");
+    pkt_env_set(env, "PELUKAN_DB_URL", "host=127.0.0.1 port=1 dbname=none connect_timeout=1");
+    pkt_proc_t edge = pkt_service_start("edge", env);
+    char *body = NULL;
+    cr_assert_eq(pkt_http_get(edge.http_port, "/readyz", &body), 503);
+    cr_assert_not_null(strstr(body, "\"service\":false"), "not ready without the owner's code lists: %s", body);
+    cr_assert_null(strstr(body, "database"), "%s", body);
+    free(body);
+    cr_assert_eq(pkt_proc_stop(&edge, SIGTERM, 15000), 0, "the edge stops cleanly");
+    char *log = pkt_proc_log(&edge);
+    cr_assert_null(strstr(log, "database"), "no word of a database: %s", log);
+    cr_assert_not_null(strstr(log, "msg=\"stopped cleanly\""), "%s", log);
     free(log);
     pkt_env_destroy(&env);
 }

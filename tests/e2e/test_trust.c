@@ -180,13 +180,14 @@ Test(trust, every_bus_endpoint_admits_only_its_allowed_peers, .timeout = 300)
         /* Events: the services that consume them, the audit log and
          * pelukanctl may listen; nobody else (security review N10). */
         s_setting(var, sizeof var, svc, "PUB");
-        const char *listeners[] = {"intake", "notification", "dispatch", "referral", "audit", "ctl", "stranger", NULL};
-        for (int k = 0; k < 8; k++) {
+        const char *listeners[] = {"intake", "notification", "dispatch", "referral", "audit",
+                                   "edge",   "ctl",          "stranger", NULL};
+        for (int k = 0; k < 9; k++) {
             s_probe_t *p = s_add(&ps, ZMQ_SUB, listeners[k], svc, var, pk_bus_consumes(listeners[k], svc));
             zsock_set_subscribe(p->sock, "");
         }
         s_setting(var, sizeof var, svc, "REPLAY");
-        for (int k = 0; k < 8; k++) {
+        for (int k = 0; k < 9; k++) {
             s_probe_t *p = s_add(&ps, ZMQ_DEALER, listeners[k], svc, var, pk_bus_consumes(listeners[k], svc));
             Pelukan__V1__ReplayRequest rr = PELUKAN__V1__REPLAY_REQUEST__INIT;
             rr.producer = (char *)svc;
@@ -200,11 +201,12 @@ Test(trust, every_bus_endpoint_admits_only_its_allowed_peers, .timeout = 300)
          * edge to every service (intake's case owner included: the desk's
          * steps, issue 24); to intake's case owner also notification
          * (GetContact) and dispatch (GetPlace), each refused the other's
-         * command (test_dispatch). */
+         * command (test_dispatch). intake's case owner sends none (issue
+         * 24, step 3: the edge is its own process and peer). */
         bool to_intake = strcmp(svc, "intake") == 0;
         s_setting(var, sizeof var, svc, "RPC");
         for (const char *const *peer = pk_bus_peer_names; *peer; peer++) {
-            bool ok = strcmp(*peer, "intake") == 0 ||
+            bool ok = strcmp(*peer, "edge") == 0 ||
                       (to_intake && (strcmp(*peer, "notification") == 0 || strcmp(*peer, "dispatch") == 0));
             s_ping(s_add(&ps, ZMQ_DEALER, *peer, svc, var, ok)->sock);
         }
@@ -294,7 +296,7 @@ Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .ti
     forged.kind = PELUKAN__V1__ACTOR__KIND__KIND_STAFF;
     forged.id = "forged-admin";
     forged.role = "admin";
-    forged.vouched_by = "intake";
+    forged.vouched_by = "edge"; /* the one peer that may vouch */
     req.actor = &forged;
     req.case_id = case_id;
     Pelukan__V1__GetContact gc = PELUKAN__V1__GET_CONTACT__INIT;
@@ -463,7 +465,7 @@ Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .ti
      * session is (only the edge's SYSTEM actor "sessions" may), nor run
      * the timer's sweep, and an admin may not ask for an erasure
      * (supervisors only). */
-    keys = pkt_bus_keys(T.env, "intake");
+    keys = pkt_bus_keys(T.env, "edge");
     rpc = pk_rpc_client_new(pkt_env_get(T.env, "PELUKAN_INTAKE_RPC"), 0, keys, "intake");
     pk_rpc_request_init(&req, id, 3000, 2);
     req.actor = &forged;
@@ -657,18 +659,19 @@ Test(trust, pelukanctl_refuses_a_key_it_does_not_own_or_others_can_read)
         cr_assert_eq(system(setup), 0, "%s", setup);
         free(setup);
         char *key = pk_asprintf("%s/ctl.curve", dir);
-        char *cmd = pk_asprintf("cd /tmp && runuser -u nobody -- env PELUKAN_CTL_CURVE_SECRET_KEY_FILE='%s' "
-                                "PELUKAN_CTL_CURVE_PUBLIC_KEY='%s' PELUKAN_AUDIT_CURVE_PUBLIC_KEY='%s' "
-                                "PELUKAN_INTAKE_CURVE_PUBLIC_KEY='%s' PELUKAN_NOTIFICATION_CURVE_PUBLIC_KEY='%s' "
-                                "PELUKAN_DISPATCH_CURVE_PUBLIC_KEY='%s' PELUKAN_REFERRAL_CURVE_PUBLIC_KEY='%s' "
-                                "PELUKAN_AUDIT_ARCHIVE='%s' %s/pelukanctl audit replay > %s/nobody.out 2>&1",
-                                key, pkt_env_get(env, "PELUKAN_CTL_CURVE_PUBLIC_KEY"),
-                                pkt_env_get(env, "PELUKAN_AUDIT_CURVE_PUBLIC_KEY"),
-                                pkt_env_get(env, "PELUKAN_INTAKE_CURVE_PUBLIC_KEY"),
-                                pkt_env_get(env, "PELUKAN_NOTIFICATION_CURVE_PUBLIC_KEY"),
-                                pkt_env_get(env, "PELUKAN_DISPATCH_CURVE_PUBLIC_KEY"),
-                                pkt_env_get(env, "PELUKAN_REFERRAL_CURVE_PUBLIC_KEY"),
-                                pkt_env_get(env, "PELUKAN_AUDIT_ARCHIVE"), dir, pkt_env("PKTEST_TMP"));
+        char *cmd = pk_asprintf(
+            "cd /tmp && runuser -u nobody -- env PELUKAN_CTL_CURVE_SECRET_KEY_FILE='%s' "
+            "PELUKAN_CTL_CURVE_PUBLIC_KEY='%s' PELUKAN_AUDIT_CURVE_PUBLIC_KEY='%s' "
+            "PELUKAN_INTAKE_CURVE_PUBLIC_KEY='%s' PELUKAN_NOTIFICATION_CURVE_PUBLIC_KEY='%s' "
+            "PELUKAN_DISPATCH_CURVE_PUBLIC_KEY='%s' PELUKAN_REFERRAL_CURVE_PUBLIC_KEY='%s' "
+            "PELUKAN_EDGE_CURVE_PUBLIC_KEY='%s' "
+            "PELUKAN_AUDIT_ARCHIVE='%s' %s/pelukanctl audit replay > %s/nobody.out 2>&1",
+            key, pkt_env_get(env, "PELUKAN_CTL_CURVE_PUBLIC_KEY"), pkt_env_get(env, "PELUKAN_AUDIT_CURVE_PUBLIC_KEY"),
+            pkt_env_get(env, "PELUKAN_INTAKE_CURVE_PUBLIC_KEY"),
+            pkt_env_get(env, "PELUKAN_NOTIFICATION_CURVE_PUBLIC_KEY"),
+            pkt_env_get(env, "PELUKAN_DISPATCH_CURVE_PUBLIC_KEY"),
+            pkt_env_get(env, "PELUKAN_REFERRAL_CURVE_PUBLIC_KEY"), pkt_env_get(env, "PELUKAN_EDGE_CURVE_PUBLIC_KEY"),
+            pkt_env_get(env, "PELUKAN_AUDIT_ARCHIVE"), dir, pkt_env("PKTEST_TMP"));
         int st = system(cmd);
         free(cmd);
         free(key);

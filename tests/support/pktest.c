@@ -202,7 +202,9 @@ pkt_env_t *pkt_env_new(const char *dbname)
         pkt_env_set(env, name, path);
         free(path);
         if (strcmp(*p, "ctl") != 0) {
-            path = pk_asprintf("%s/keys/%s.master", pkt_env("PKTEST_TMP"), *p);
+            /* The edge seals with intake's master key and derives the same
+             * blind indexes: the owner opens what the edge sealed. */
+            path = pk_asprintf("%s/keys/%s.master", pkt_env("PKTEST_TMP"), strcmp(*p, "edge") == 0 ? "intake" : *p);
             s_upper_name(name, sizeof name, *p, "MASTER_KEY_FILE");
             pkt_env_set(env, name, path);
             free(path);
@@ -234,6 +236,11 @@ pkt_env_t *pkt_env_new(const char *dbname)
             pkt_env_set(env, name, value);
         }
     }
+    char value[16];
+    snprintf(value, sizeof value, "%d", pkt_free_port());
+    pkt_env_set(env, "PELUKAN_EDGE_HTTP_PORT", value);
+    snprintf(value, sizeof value, "%d", pkt_free_port());
+    pkt_env_set(env, "PELUKAN_EDGE_METRICS_PORT", value);
     return env;
 }
 
@@ -332,8 +339,8 @@ pkt_proc_t pkt_spawn(const char *bin_path, const char *arg, const char *service,
         *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
     const char *port = pkt_env_get(env, port_name);
     p.http_port = port ? atoi(port) : 0;
-    if (strcmp(service, "intake") == 0)
-        pkt_record_port(p.http_port);
+    if (strcmp(service, "edge") == 0)
+        pkt_record_port(p.http_port); /* the API's */
     snprintf(port_name, sizeof port_name, "PELUKAN_%s_METRICS_PORT", service);
     for (char *c = port_name; *c; c++)
         *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
@@ -367,7 +374,17 @@ pkt_proc_t pkt_spawn(const char *bin_path, const char *arg, const char *service,
 
 pkt_proc_t pkt_service_start(const char *service, const pkt_env_t *env)
 {
-    return pkt_wait_healthy(pkt_service_spawn(service, env));
+    pkt_proc_t p = pkt_wait_healthy(pkt_service_spawn(service, env));
+    if (strcmp(service, "intake") != 0)
+        return p;
+    /* intake's edge, the process its API is served by (services/edge). */
+    pkt_proc_t edge = pkt_wait_healthy(pkt_service_spawn("edge", env));
+    p.owner_http_port = p.http_port;
+    p.http_port = edge.http_port;
+    p.edge_pid = edge.pid;
+    p.edge_metrics_port = edge.metrics_port;
+    snprintf(p.edge_log_path, sizeof p.edge_log_path, "%s", edge.log_path);
+    return p;
 }
 
 pkt_proc_t pkt_wait_healthy(pkt_proc_t p)
@@ -407,25 +424,41 @@ int pkt_proc_wait(pkt_proc_t *p, int timeout_ms)
     }
 }
 
+/* Stops one process: its exit status, as pkt_proc_stop says. */
+static int s_stop_one(pid_t *pid, int sig, int timeout_ms)
+{
+    pkt_proc_t one = {.pid = *pid};
+    kill(one.pid, sig);
+    int rc = pkt_proc_wait(&one, timeout_ms);
+    if (rc == -1) {
+        kill(one.pid, SIGKILL);
+        pkt_proc_wait(&one, 5000);
+    }
+    *pid = 0;
+    return rc;
+}
+
 int pkt_proc_stop(pkt_proc_t *p, int sig, int timeout_ms)
 {
     if (p->pid <= 0)
         return -1;
-    kill(p->pid, sig);
-    int rc = pkt_proc_wait(p, timeout_ms);
-    if (rc == -1) {
-        kill(p->pid, SIGKILL);
-        pkt_proc_wait(p, 5000);
-    }
-    return rc;
+    /* intake's edge first, as a deployment stops them: its requests in
+     * flight still reach the case owner. Both must stop cleanly. */
+    int edge_rc = p->edge_pid > 0 ? s_stop_one(&p->edge_pid, sig, timeout_ms) : 0;
+    int rc = s_stop_one(&p->pid, sig, timeout_ms);
+    return edge_rc != 0 ? edge_rc : rc;
 }
-
 char *pkt_proc_log(const pkt_proc_t *p)
 {
-    char *text = NULL;
+    char *text = NULL, *edge = NULL;
     if (pk_read_file(p->log_path, &text, NULL) != 0)
-        return pk_strdup("");
-    return text;
+        text = pk_strdup("");
+    if (!p->edge_log_path[0] || pk_read_file(p->edge_log_path, &edge, NULL) != 0)
+        return text;
+    char *both = pk_asprintf("%s%s", text, edge);
+    free(text);
+    free(edge);
+    return both;
 }
 
 /* Whether the last pkt_http() call of this thread gave up waiting. */

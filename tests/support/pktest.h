@@ -46,6 +46,13 @@ typedef struct {
     char log_path[512];
     int http_port;
     int metrics_port; /* GET /metrics (its own listener) */
+    /* intake started by pkt_service_start: its edge (services/edge) beside
+     * it. http_port is then the edge's (the API), the owner's own is
+     * owner_http_port (health); stopping and the log take both. */
+    pid_t edge_pid;
+    char edge_log_path[512];
+    int edge_metrics_port;
+    int owner_http_port;
 } pkt_proc_t;
 
 /* Environment for services in tests: database, key, SQL dir, free ports
@@ -90,7 +97,8 @@ pkt_proc_t pkt_wait_healthy(pkt_proc_t p);
  * match on `selector`); -1 if absent or unreachable. */
 long long pkt_metric(int port, const char *selector);
 
-/* Starts it and waits (up to 120 s) until GET /healthz answers 200. */
+/* Starts it and waits (up to 120 s) until GET /healthz answers 200;
+ * "intake" starts its edge too (pkt_proc_t). */
 pkt_proc_t pkt_service_start(const char *service, const pkt_env_t *env);
 
 /* Sends `sig` and waits up to `timeout_ms` for exit; returns the exit

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../services/intake/edge/edge_forward.h"
-#include "../../services/intake/edge/edge_routes.h"
+#include "../../services/edge/edge_forward.h"
+#include "../../services/edge/edge_routes.h"
 #include "../../services/intake/intake.h"
 #include "../../services/intake/intake_case.h"
 #include "../support/pktest.h"

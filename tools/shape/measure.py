@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 OWNER = sorted(glob.glob('services/intake/*.c') + glob.glob('services/intake/*.h'))
-EDGE = sorted(glob.glob('services/intake/edge/*.c') + glob.glob('services/intake/edge/*.h'))
+EDGE = sorted(glob.glob('services/edge/*.c') + glob.glob('services/edge/*.h'))
 TREE = [f for f in glob.glob('services/**/*.c', recursive=True) + glob.glob('common/**/*.c', recursive=True) +
         glob.glob('tools/**/*.c', recursive=True) if 'node_modules' not in f]
 SQL = re.compile(r'"\s*(SELECT|INSERT INTO|UPDATE|DELETE FROM|WITH)\b')
@@ -81,7 +81,7 @@ def main():
     edge_c = [f for f in EDGE if f.endswith('.c')]
     long_fns = [(n, f, name) for n, f, name in functions(TREE) if n > 60]
     print(f'C lines, owner (services/intake): {lines(owner_c)}')
-    print(f'C lines, edge (services/intake/edge): {lines(edge_c)}')
+    print(f'C lines, edge (services/edge): {lines(edge_c)}')
     print(f'functions over 60 lines, owner and edge: '
           f'{sum(1 for _, f, _ in long_fns if f.startswith("services/intake/"))}; whole tree: {len(long_fns)}')
     big = [f for f in OWNER + EDGE + TREE if sum(1 for _ in open(f, encoding='utf-8')) > 800]
@@ -93,7 +93,7 @@ def main():
     print(f'void *work: {work}; intake_call_t uses: {call_t}')
     # What replaced it: the edge's common request (edge_call.h), and the
     # typed requests that embed it (a struct whose first member is one).
-    common = re.search(r'typedef struct edge_call \{(.*?)\} edge_call_t;', source('services/intake/edge/edge_call.h'), re.S)
+    common = re.search(r'typedef struct edge_call \{(.*?)\} edge_call_t;', source('services/edge/edge_call.h'), re.S)
     fields = len([l for l in common.group(1).split(';') if l.strip()]) if common else 0
     typed = sum(len(re.findall(r'typedef struct \{\s*edge_call_t c;', source(f))) for f in EDGE)
     print(f'edge_call_t (the common part): {fields} fields; typed requests embedding it: {typed}')

@@ -25,7 +25,8 @@
 
 #define PK_CURVE_KEY_Z85_LEN 40
 
-/* The bus's peers: the services of pk_service_names, then "ctl". */
+/* The bus's peers: the services of pk_service_names, then "edge" (the HTTP
+ * edge, a client only) and "ctl". */
 extern const char *const pk_bus_peer_names[];
 
 typedef struct pk_bus_keys pk_bus_keys_t;

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../intake_seal.h"
+#include "../intake/intake_seal.h"
 #include "edge_call.h"
 #include "edge_forward.h"
 #include "edge_session.h"
@@ -48,7 +48,7 @@ struct edge_submit {
     edge_t *in;
     uv_check_t check;
     s_item_t *head, *tail; /* waiting */
-    int in_flight; /* commands */
+    int in_flight;         /* commands */
 };
 
 static void s_send(edge_submit_t *self);

@@ -37,13 +37,13 @@ typedef struct intake_forward {
     const char *const *query_codes; /* ... and is one of these; */
     const char *query_hint;         /* ... or the client is told this */
     const pk_pbjson_rule_t *body;   /* the body's fields; NULL: the route reads no body */
-    const char *invalid;          /* the 422's message */
-    const char *keyed;            /* an Idempotency-Key makes the command's id, under this name */
-    const char *reply;            /* the CommandReply's field shown ... */
-    const char *list;             /* ... its items as {"<list>": [...]}; NULL: the message itself */
-    const char *shape;            /* the fields shown (pk_pbjson_print) */
-    int status;                   /* the HTTP status of a success; 0: 200; 204: no body */
-    bool ends_sessions;           /* a success may end sessions: the streams check theirs at once */
+    const char *invalid;            /* the 422's message */
+    const char *keyed;              /* an Idempotency-Key makes the command's id, under this name */
+    const char *reply;              /* the CommandReply's field shown ... */
+    const char *list;               /* ... its items as {"<list>": [...]}; NULL: the message itself */
+    const char *shape;              /* the fields shown (pk_pbjson_print) */
+    int status;                     /* the HTTP status of a success; 0: 200; 204: no body */
+    bool ends_sessions;             /* a success may end sessions: the streams check theirs at once */
 } intake_forward_t;
 
 /* The fields the API shows of other services' messages. */

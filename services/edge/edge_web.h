@@ -5,7 +5,7 @@
 
 #include "edge.h"
 
-/* The web apps built into `dir`, served at / (edge/edge_web.c). */
+/* The web apps built into `dir`, served at / (web.c). */
 typedef struct intake_web intake_web_t;
 /* The numbers the reporter's app offers a reporter in danger now; an empty
  * one is not shown. */

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../intake_case.h"
+#include "../intake/intake_case.h"
 #include "edge_call.h"
 #include "edge_forward.h"
 #include "edge_routes.h"

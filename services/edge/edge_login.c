@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../intake_case.h"
+#include "../intake/intake_case.h"
 #include "edge_call.h"
 #include "edge_forward.h"
 #include "edge_password.h"

@@ -16,7 +16,7 @@ void edge_sessions_destroy(edge_sessions_t **self_p);
  * caller's to free). */
 bool intake_bearer(edge_call_t *c, char hash[65]);
 /* Checks "Authorization: Bearer <token>" against reporters' sessions
- * (edge/edge_session.c, as the next); on success fills the reporter id
+ * (session.c, as the next); on success fills the reporter id
  * and key and continues with `next`; otherwise answers 401 (503 when the
  * owner cannot check it) and frees `c`. */
 void intake_authenticate(edge_call_t *c, void (*next)(edge_call_t *c));

@@ -6,7 +6,7 @@
  * test calls every row as every role (test_staff). */
 #include "edge_routes.h"
 
-#include "../intake_case.h"
+#include "../intake/intake_case.h"
 #include "edge.h"
 #include "edge_accounts.h"
 #include "edge_approach.h"

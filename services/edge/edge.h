@@ -1,10 +1,11 @@
-/* edge.h -- the HTTP edge's own state: what it serves, the clients it
- * asks (the case owner, dispatch, referral) and its limits. The case
- * owner's is edge_t (../intake.h); main.c reads the settings of both. */
+/* edge.h -- the HTTP edge's state: what it serves, the clients it asks
+ * (the case owner, dispatch, referral, notification) and its limits, read
+ * from intake's settings at start (main.c). */
 #ifndef EDGE_H
 #define EDGE_H
 
-#include "../intake.h"
+#include "../intake/intake.h"
+#include "edge_notify.h"
 
 typedef struct edge_streams edge_streams_t;
 typedef struct edge_sessions edge_sessions_t;
@@ -26,8 +27,9 @@ typedef struct edge {
     struct intake_web *web;            /* the web apps at / (edge_web.c) */
     intake_notify_t *notify;
     bool dev_print_otp;
-    intake_registration_t otp; /* codes and reporters' sessions: the limits the edge applies (edge_otp.c) */
-    int pw_slots, pw_busy;     /* password hashes allowed at once, and taken (edge_password.c) */
+    int otp_ttl_s;           /* a code's lifetime, told with it (edge_otp.c) */
+    int otp_phone_alert_day; /* codes for one phone a day before the staff are alerted (edge_otp.c) */
+    int pw_slots, pw_busy;   /* password hashes allowed at once, and taken (edge_password.c) */
     int streams_per_session, streams_per_account, streams_max; /* the live streams' limits (edge_streams.c) */
     struct intake_route_ctx *route_ctx;                        /* one per route (main.c) */
     edge_streams_t *streams;                                   /* every live stream (edge_streams.c) */

@@ -20,8 +20,8 @@
 #include "edge_session.h"
 #include "pelukan/util.h"
 
-#define S_POLL_MS    2000
-#define S_TICK_MS    500
+#define S_POLL_MS 2000
+#define S_TICK_MS 500
 
 typedef Pelukan__V1__CommandReply s_reply_t;
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../intake_case.h"
+#include "../intake/intake_case.h"
 #include "edge.h"
 #include "edge_call.h"
 #include "edge_json.h"

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../intake_case.h"
+#include "../intake/intake_case.h"
 #include "edge_call.h"
 #include "edge_forward.h"
 #include "pelukan/util.h"

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../intake_seal.h"
+#include "../intake/intake_seal.h"
 #include "edge_call.h"
 #include "edge_forward.h"
 #include "edge_session.h"

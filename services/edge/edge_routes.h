@@ -19,20 +19,20 @@ typedef struct intake_route {
     unsigned roles;
     pk_http_handler_fn handler;
     void (*staff)(struct edge_call *c);
-    const struct intake_forward *forward; /* a staff route that only forwards (edge/edge_forward.h) */
+    const struct intake_forward *forward; /* a staff route that only forwards (forward.h) */
     unsigned flags;                       /* INTAKE_ROUTE_* */
 } intake_route_t;
 
-/* The session's answer may be held a moment (edge/edge_session.c): only
+/* The session's answer may be held a moment (session.c): only
  * where a session that ended a second ago does no harm. */
 #define INTAKE_ROUTE_HOLDS_SESSION 1u
 /* Served from the edge's own settings (the help numbers, the app's
  * identity): never waits for the owner's reference data at start
- * (edge/edge_reference.c), so a reporter in danger sees the numbers to
+ * (reference.c), so a reporter in danger sees the numbers to
  * call at once. */
 #define INTAKE_ROUTE_OWN_SETTINGS 2u
 
-/* The table (edge/edge_routes.c). */
+/* The table (routes.c). */
 extern const intake_route_t intake_routes[];
 
 /* A staff route: the session checked and the role too before it runs. */

@@ -1,13 +1,14 @@
-/* intake_notify.c -- delivers one-time codes by command to the notification
+/* edge_notify.c -- delivers one-time codes by command to the notification
  * service, from an actor thread that owns its DEALER socket (the event loop
  * never blocks on it). A secret travels only in this command, never in an
  * event or a log line. */
+#include "edge_notify.h"
+
 #include <czmq.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "intake.h"
 #include "pelukan/rpc.h"
 #include "pelukan/util.h"
 

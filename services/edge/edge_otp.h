@@ -5,7 +5,7 @@
 
 #include "pelukan/http.h"
 
-/* POST /v1/auth/otp and POST /v1/auth/otp/verify (edge/edge_otp.c). */
+/* POST /v1/auth/otp and POST /v1/auth/otp/verify (otp.c). */
 void intake_otp_request(pk_http_req_t *req, void *arg);
 void intake_otp_verify(pk_http_req_t *req, void *arg);
 

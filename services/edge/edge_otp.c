@@ -78,7 +78,7 @@ static void s_otp_done(int rc, const Pelukan__V1__CommandReply *reply, void *arg
         /* Many clients asking for one phone's codes: staff look (N4). */
         pk_metric_add(in->m_otp_phone_alert, 1);
         intake_log_warn(c, "codes for one phone asked by many clients today (over %d): an attack or a mistake",
-                        in->otp.phone_alert_day);
+                        in->otp_phone_alert_day);
     }
     if (!r->allowed) {
         char retry[16];
@@ -92,7 +92,7 @@ static void s_otp_done(int rc, const Pelukan__V1__CommandReply *reply, void *arg
             intake_log_warn(c, "DEVELOPMENT: one-time code %s (PELUKAN_INTAKE_DEV_PRINT_OTP is on)", o->code);
         intake_json(
             c->req, 202,
-            json_pack("{s:s, s:i, s:s}", "status", "sent", "expires_in", in->otp.ttl_s, "request_id", o->request_id));
+            json_pack("{s:s, s:i, s:s}", "status", "sent", "expires_in", in->otp_ttl_s, "request_id", o->request_id));
     }
     edge_call_free(c);
 }

@@ -6,7 +6,7 @@
  * account routes are rows (edge_routes.c). */
 #include "edge_accounts.h"
 
-#include "../intake_case.h"
+#include "../intake/intake_case.h"
 #include "edge_call.h"
 #include "edge_forward.h"
 #include "edge_password.h"
