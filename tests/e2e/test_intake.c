@@ -648,6 +648,35 @@ static bool s_ready(void *arg)
     return pkt_http_get(*(int *)arg, "/readyz", NULL) == 200;
 }
 
+/* Issue 24, step 3: the edge and the case owner are two processes. The
+ * owner stops (a deployment, a crash) under a running edge: her report
+ * meanwhile is a clear 503 that loses nothing, the edge needs no restart,
+ * and once the owner is back her retry goes through and her session held. */
+Test(intake, the_case_owner_restarts_under_a_running_edge)
+{
+    s_start("t_intake_owner_restart", NULL);
+    char *token = pkt_intake_register(&T, "081377779999");
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, token, "before", NULL), 201);
+    pid_t edge = T.proc.edge_pid;
+    kill(T.proc.pid, SIGKILL); /* mid-work, as a crash */
+    cr_assert_neq(pkt_proc_wait(&T.proc, pkt_wait_ms()), -1, "the owner is gone");
+    json_t *j = NULL;
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, token, "during", &j), 503);
+    cr_assert_str_eq(pkt_json_str(j, "error.code"), "unavailable");
+    cr_assert_not_null(pkt_last_header("Retry-After"));
+    json_decref(j);
+    pkt_proc_t owner = pkt_wait_healthy(pkt_service_spawn("intake", T.env));
+    T.proc.pid = owner.pid;
+    snprintf(T.proc.log_path, sizeof T.proc.log_path, "%s", owner.log_path);
+    int st = pkt_intake_call(&T, "POST", "/v1/reports", S_REPORT, token, "during", NULL);
+    cr_assert_eq(st, 201, "the retry goes through (status %d)", st);
+    cr_assert_eq(s_count("SELECT count(*) FROM intake.cases"), 2, "one case a report: the 503 lost nothing");
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/reports", NULL, token, NULL, NULL), 200, "and her session held");
+    cr_assert_eq(T.proc.edge_pid, edge, "the same edge served throughout");
+    free(token);
+    s_stop();
+}
+
 Test(intake, a_database_outage_is_a_clear_503_and_loses_nothing)
 {
     s_start("t_intake7", NULL);
