@@ -440,14 +440,15 @@ static int s_stop_one(pid_t *pid, int sig, int timeout_ms)
 
 int pkt_proc_stop(pkt_proc_t *p, int sig, int timeout_ms)
 {
-    if (p->pid <= 0)
-        return -1;
     /* intake's edge first, as a deployment stops them: its requests in
      * flight still reach the case owner. Both must stop cleanly. */
     int edge_rc = p->edge_pid > 0 ? s_stop_one(&p->edge_pid, sig, timeout_ms) : 0;
+    if (p->pid <= 0)
+        return -1;
     int rc = s_stop_one(&p->pid, sig, timeout_ms);
     return edge_rc != 0 ? edge_rc : rc;
 }
+
 char *pkt_proc_log(const pkt_proc_t *p)
 {
     char *text = NULL, *edge = NULL;

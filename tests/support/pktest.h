@@ -102,13 +102,15 @@ long long pkt_metric(int port, const char *selector);
 pkt_proc_t pkt_service_start(const char *service, const pkt_env_t *env);
 
 /* Sends `sig` and waits up to `timeout_ms` for exit; returns the exit
- * status, 128+signal if killed, or -1 on timeout (then SIGKILLs it). */
+ * status, 128+signal if killed, or -1 on timeout (then SIGKILLs it).
+ * intake's edge is stopped first, and its status counts the same. */
 int pkt_proc_stop(pkt_proc_t *p, int sig, int timeout_ms);
 
 /* Waits up to `timeout_ms` for the process to exit by itself. */
 int pkt_proc_wait(pkt_proc_t *p, int timeout_ms);
 
-/* Whole log of a process; caller owns return value. */
+/* Whole log of a process (intake's: then its edge's); caller owns return
+ * value. */
 char *pkt_proc_log(const pkt_proc_t *p);
 
 /* HTTP request to 127.0.0.1:port; returns the status and the body in
