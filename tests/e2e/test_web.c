@@ -189,6 +189,15 @@ Test(web, a_report_with_its_kecamatan_only_is_assigned_from_the_desk)
     cr_assert_eq(s_scenario_of("staff", "nopoint"), 0);
 }
 
+/* A companion exactly at the victim's place: the suggestion's map shows
+ * both pins and the page throws nothing (Leaflet fitted two pins on one
+ * spot at an infinite zoom: Invalid LatLng (NaN, NaN), the reporter's
+ * journey's rare failure). */
+Test(web, a_companion_at_the_very_place_is_shown_on_the_map)
+{
+    cr_assert_eq(s_scenario_of("staff", "samespot"), 0);
+}
+
 /* The queue is ordered by the one-day promise (issue 22 §4): urgent on top,
  * then overdue, then by time left (under 4 hours in amber); the header
  * counts; the case page says when the promise ends. */

@@ -701,6 +701,37 @@ async function nopoint() {
   await shot(d, 'desk-suggestion-nobody');
 }
 
+// A companion exactly at the victim's place (she has just arrived, or lives
+// there): two pins on one spot. Leaflet, with no zoom limit on a map of
+// boundaries only, fitted them at an infinite zoom and threw "Invalid
+// LatLng object: (NaN, NaN)", the reporter's journey's rare failure (its
+// last position is the place). The suggestion's map shows both, and the
+// page throws nothing (run() fails on any uncaught exception).
+async function samespot() {
+  const desk = await open({ path: '/staff/', desktop: true });
+  const d = desk.page;
+  await staffLogin(d, process.env.PK_ADMIN);
+  await d.getByTestId('live').getByText('Langsung').waitFor();
+  const rina = await login(process.env.PK_COMPANION);
+  check((await call('PUT', '/v1/companion/status', rina, { on_duty: true })).status === 200, 'Rina on duty');
+  check((await call('POST', '/v1/companion/location', rina, { lat: LAT, lon: LON, accuracy_m: 8 })).status === 204, 'Rina at the place');
+  const { ticket } = await report(await reporter('081388880071'), 'samespot-1');
+  await d.locator(`tr[data-ticket="${ticket}"]`).waitFor();
+  await d.getByRole('button', { name: `Buka ${ticket}` }).click();
+  await d.getByLabel('Tujuan', { exact: true }).selectOption('confirmation_call');
+  await d.getByRole('button', { name: 'Tampilkan data pribadi' }).click();
+  await d.getByTestId('safety').getByText('00:00-23:59').waitFor();
+  await d.getByLabel('Hasil', { exact: true }).selectOption('reached');
+  await d.getByRole('button', { name: 'Catat telepon' }).click();
+  await d.getByTestId('case-status').getByText('Tersimpan').waitFor();
+  await d.getByRole('button', { name: 'Verifikasi' }).click();
+  await d.locator('[data-testid=case-state][data-state=verified]').waitFor();
+  await d.locator('tr[data-companion]').filter({ hasText: 'Rina' }).waitFor();
+  await d.locator('.pk-pin-companion').first().waitFor();
+  await d.locator('.pk-pin-place').first().waitFor();
+  await shot(d, 'desk-suggestion-same-spot');
+}
+
 // Runs SQL on the test database through the test's control channel (what
 // only time can do, e.g. a report sent 30 hours ago); waits until done.
 async function sql(statement) {
@@ -736,4 +767,4 @@ async function promise() {
   await shot(d, 'case-overdue');
 }
 
-await run('staff', { desk, companion, standard, roles, streamdrop, nopoint, promise });
+await run('staff', { desk, companion, standard, roles, streamdrop, nopoint, promise, samespot });

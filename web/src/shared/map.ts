@@ -17,7 +17,10 @@ export interface PkMap {
 export async function createMap(el: HTMLElement, lat: number, lon: number): Promise<PkMap> {
   const [L, cfg] = await Promise.all([import('leaflet'), appConfig().catch(() => ({ tile_url: '', tile_attribution: '' }))]);
   await import('leaflet/dist/leaflet.css');
-  const map: LMap = L.map(el, { zoomControl: true, attributionControl: true }).setView([lat, lon], 14);
+  // A zoom limit of its own: a map of boundaries only has none from a tile
+  // layer, and Leaflet fits pins on one spot (a companion at the very place)
+  // at an infinite zoom: Invalid LatLng (NaN, NaN).
+  const map: LMap = L.map(el, { zoomControl: true, attributionControl: true, maxZoom: 19 }).setView([lat, lon], 14);
   // The library's name without its flag: nothing on a victim's screen that
   // is not about her case (apps review, leave fewer traces).
   map.attributionControl.setPrefix('Leaflet');
@@ -56,7 +59,10 @@ export async function createMap(el: HTMLElement, lat: number, lon: number): Prom
       // Leaflet finishing it on a removed map (Invalid LatLng (NaN, NaN),
       // seen again in the browser journey).
       const pts = [...markers.values()].map((m) => m.getLatLng());
-      if (pts.length > 1) map.fitBounds(L.latLngBounds(pts).pad(0.3), { animate: false });
+      const bounds = L.latLngBounds(pts);
+      // Pins on one spot have no extent to fit: centre on them instead.
+      if (pts.length > 1 && !bounds.getNorthEast().equals(bounds.getSouthWest()))
+        map.fitBounds(bounds.pad(0.3), { animate: false });
       else if (pts[0]) map.setView(pts[0], 15, { animate: false });
     },
     destroy() {
