@@ -13,7 +13,12 @@
 
 static const char *const s_services[] = {"intake", "notification", "dispatch", "referral", "audit"};
 
-static bool s_ready_port(void *arg)
+static bool s_not_ready(void *arg)
+{
+    return pkt_http_get(*(int *)arg, "/readyz", NULL) == 503;
+}
+
+static bool s_ready(void *arg)
 {
     return pkt_http_get(*(int *)arg, "/readyz", NULL) == 200;
 }
@@ -53,7 +58,7 @@ Test(services, all_five_start_migrate_answer_health_and_stop_cleanly)
     cr_assert_eq(pkt_http_get(procs[0].http_port, "/healthz", &body), 200);
     cr_assert_not_null(strstr(body, "\"service\":\"edge\""), "%s", body);
     free(body);
-    cr_assert(pkt_wait_until(s_ready_port, &procs[0].http_port, pkt_wait_ms()), "the edge is ready");
+    cr_assert(pkt_wait_until(s_ready, &procs[0].http_port, pkt_wait_ms()), "the edge is ready");
     cr_assert_eq(pkt_http_get(procs[0].http_port, "/readyz", &body), 200);
     cr_assert_null(strstr(body, "database"), "the edge has no database to be ready on: %s", body);
     free(body);
@@ -68,16 +73,6 @@ Test(services, all_five_start_migrate_answer_health_and_stop_cleanly)
         free(log);
     }
     pkt_env_destroy(&env);
-}
-
-static bool s_not_ready(void *arg)
-{
-    return pkt_http_get(*(int *)arg, "/readyz", NULL) == 503;
-}
-
-static bool s_ready(void *arg)
-{
-    return pkt_http_get(*(int *)arg, "/readyz", NULL) == 200;
 }
 
 Test(services, readiness_follows_the_database_connection)

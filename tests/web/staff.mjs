@@ -666,14 +666,7 @@ async function nopoint() {
   await d.locator(`tr[data-ticket="${ticket}"]`).waitFor();
   await d.getByRole('button', { name: `Buka ${ticket}` }).click();
   await d.getByText(`Laporan ${ticket}`).waitFor();
-  await d.getByLabel('Tujuan', { exact: true }).selectOption('confirmation_call');
-  await d.getByRole('button', { name: 'Tampilkan data pribadi' }).click();
-  await d.getByTestId('safety').getByText('00:00-23:59').waitFor();
-  await d.getByLabel('Hasil', { exact: true }).selectOption('reached');
-  await d.getByRole('button', { name: 'Catat telepon' }).click();
-  await d.getByTestId('case-status').getByText('Tersimpan').waitFor();
-  await d.getByRole('button', { name: 'Verifikasi' }).click();
-  await d.locator('[data-testid=case-state][data-state=verified]').waitFor();
+  await callAndVerify(d);
   await d.getByText(/Tempat belum diketahui \(pelapor hanya memilih kecamatan\)/).waitFor();
   const rows = d.locator('tr[data-companion]');
   await until(async () => (await rows.count()) === 2, 'both companions on duty suggested');
@@ -689,6 +682,14 @@ async function nopoint() {
   await d.getByRole('button', { name: 'Kembali ke antrean' }).click();
   await d.locator(`tr[data-ticket="${t2}"]`).waitFor();
   await d.getByRole('button', { name: `Buka ${t2}` }).click();
+  await callAndVerify(d);
+  await d.getByText('Tidak ada pendamping yang sedang bertugas.', { exact: false }).waitFor();
+  await shot(d, 'desk-suggestion-nobody');
+}
+
+// On an open case: the personal data shown for the confirmation call, the
+// reporter reached, the case verified.
+async function callAndVerify(d) {
   await d.getByLabel('Tujuan', { exact: true }).selectOption('confirmation_call');
   await d.getByRole('button', { name: 'Tampilkan data pribadi' }).click();
   await d.getByTestId('safety').getByText('00:00-23:59').waitFor();
@@ -697,8 +698,6 @@ async function nopoint() {
   await d.getByTestId('case-status').getByText('Tersimpan').waitFor();
   await d.getByRole('button', { name: 'Verifikasi' }).click();
   await d.locator('[data-testid=case-state][data-state=verified]').waitFor();
-  await d.getByText('Tidak ada pendamping yang sedang bertugas.', { exact: false }).waitFor();
-  await shot(d, 'desk-suggestion-nobody');
 }
 
 // A companion exactly at the victim's place (she has just arrived, or lives
@@ -718,14 +717,7 @@ async function samespot() {
   const { ticket } = await report(await reporter('081388880071'), 'samespot-1');
   await d.locator(`tr[data-ticket="${ticket}"]`).waitFor();
   await d.getByRole('button', { name: `Buka ${ticket}` }).click();
-  await d.getByLabel('Tujuan', { exact: true }).selectOption('confirmation_call');
-  await d.getByRole('button', { name: 'Tampilkan data pribadi' }).click();
-  await d.getByTestId('safety').getByText('00:00-23:59').waitFor();
-  await d.getByLabel('Hasil', { exact: true }).selectOption('reached');
-  await d.getByRole('button', { name: 'Catat telepon' }).click();
-  await d.getByTestId('case-status').getByText('Tersimpan').waitFor();
-  await d.getByRole('button', { name: 'Verifikasi' }).click();
-  await d.locator('[data-testid=case-state][data-state=verified]').waitFor();
+  await callAndVerify(d);
   await d.locator('tr[data-companion]').filter({ hasText: 'Rina' }).waitFor();
   await d.locator('.pk-pin-companion').first().waitFor();
   await d.locator('.pk-pin-place').first().waitFor();
