@@ -124,7 +124,7 @@ static void s_stop(pk_service_t *svc, void *state)
     referral_t *r = state;
     if (!r)
         return;
-    referral_clock_destroy(&r->clock);
+    pk_clock_destroy(&r->clock);
     pk_arena_free(&r->reply_mem);
     free(r);
 }

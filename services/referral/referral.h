@@ -5,10 +5,9 @@
 #ifndef REFERRAL_H
 #define REFERRAL_H
 
+#include "pelukan/clock.h"
 #include "pelukan/service.h"
 #include "pelukan/util.h"
-
-typedef struct referral_clock referral_clock_t;
 
 typedef struct {
     pk_service_t *svc;
@@ -18,7 +17,7 @@ typedef struct {
     int case_deadline_s;   /* the service standard: referred within */
     int tpks_deadline_s;   /* sexual violence: reported to the police within */
     int tick_ms;           /* how often deadlines are checked */
-    referral_clock_t *clock;
+    pk_clock_t *clock;     /* the deadlines' (referral_clock.c) */
     pk_arena_t *reply_mem; /* the command thread's reply results */
     pk_pg_stmts_t stmts;   /* prepared on the command thread's connection */
     pk_metric_t *m_created, *m_overdue, *m_deadline_events, *m_deadline_checks;
@@ -38,8 +37,8 @@ int referral_open_notes(PGconn *conn, referral_t *r, const Pelukan__V1__CommandR
  * transaction on `conn`; returns how many events, or a PK_E* code. */
 int referral_check_deadlines(PGconn *conn, referral_t *r);
 
-/* A thread that checks the deadlines every tick_ms. Caller owns return value. */
-referral_clock_t *referral_clock_new(referral_t *r);
-void referral_clock_destroy(referral_clock_t **clock_p);
+/* The clock that checks the deadlines every tick_ms (pelukan/clock.h).
+ * Caller owns return value (pk_clock_destroy). */
+pk_clock_t *referral_clock_new(referral_t *r);
 
 #endif

@@ -2,18 +2,13 @@
  * a referral not accepted in time raises ReferralOverdue; a case not
  * referred within one day, or a sexual-violence case not referred to the
  * police within 3x24 hours, raises a DeadlineEvent when at risk and when
- * breached. A thread of its own with a blocking connection checks every
- * tick; each event is raised once, in the transaction that marks it. */
-#include <czmq.h>
+ * breached. The service's clock (pelukan/clock.h: a thread of its own with
+ * a blocking connection) checks every tick; each event is raised once, in
+ * the transaction that marks it. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "referral.h"
-
-struct referral_clock {
-    zactor_t *actor;
-    referral_t *r;
-};
 
 static Pelukan__V1__DeadlineEvent__Kind s_kind(const char *kind)
 {
@@ -120,48 +115,22 @@ int referral_check_deadlines(PGconn *conn, referral_t *r)
     return events;
 }
 
-static void s_actor(zsock_t *pipe, void *arg)
+/* A tick of the clock (pelukan/clock.h): the deadlines checked, counted
+ * and logged. */
+static int s_tick(PGconn *conn, void *arg)
 {
-    referral_clock_t *self = arg;
-    referral_t *r = self->r;
-    PGconn *conn = NULL;
-    zsock_signal(pipe, 0);
-    zpoller_t *poller = zpoller_new(pipe, NULL);
-    for (;;) {
-        void *which = zpoller_wait(poller, r->tick_ms);
-        if (which == pipe || zpoller_terminated(poller))
-            break; /* $TERM */
-        if (!conn || PQstatus(conn) != CONNECTION_OK) {
-            PQfinish(conn);
-            conn = PQconnectdb(pk_service_conninfo(r->svc));
-            if (PQstatus(conn) != CONNECTION_OK)
-                continue; /* the database is away: the next tick tries again */
-        }
-        int n = referral_check_deadlines(conn, r);
-        if (n >= 0)
-            pk_metric_add(r->m_deadline_checks, 1);
-        if (n > 0)
-            pk_log_info(r->log, "deadlines: %d events raised", n);
-        else if (n < 0)
-            pk_log_warn(r->log, "deadlines: check failed (%s), tried again at the next tick", pk_strerror(n));
-    }
-    zpoller_destroy(&poller);
-    PQfinish(conn);
+    referral_t *r = arg;
+    int n = referral_check_deadlines(conn, r);
+    if (n >= 0)
+        pk_metric_add(r->m_deadline_checks, 1);
+    if (n > 0)
+        pk_log_info(r->log, "deadlines: %d events raised", n);
+    else if (n < 0)
+        pk_log_warn(r->log, "deadlines: check failed (%s), tried again at the next tick", pk_strerror(n));
+    return n < 0 ? n : 0;
 }
 
-referral_clock_t *referral_clock_new(referral_t *r)
+pk_clock_t *referral_clock_new(referral_t *r)
 {
-    referral_clock_t *self = pk_calloc(1, sizeof *self);
-    self->r = r;
-    self->actor = zactor_new(s_actor, self);
-    return self;
-}
-
-void referral_clock_destroy(referral_clock_t **clock_p)
-{
-    if (!clock_p || !*clock_p)
-        return;
-    zactor_destroy(&(*clock_p)->actor);
-    free(*clock_p);
-    *clock_p = NULL;
+    return pk_clock_new(pk_service_conninfo(r->svc), r->tick_ms, s_tick, r);
 }
