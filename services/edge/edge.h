@@ -11,7 +11,6 @@ typedef struct edge_streams edge_streams_t;
 typedef struct edge_sessions edge_sessions_t;
 typedef struct edge_feed edge_feed_t;
 typedef struct edge_submit edge_submit_t;
-typedef struct edge_purge edge_purge_t;
 typedef struct edge_pings edge_pings_t;
 typedef struct edge_approach edge_approach_t;
 typedef struct edge_reference edge_reference_t;
@@ -36,7 +35,6 @@ typedef struct edge {
     edge_sessions_t *sessions;                                 /* sessions' answers held a moment (edge_session.c) */
     int session_cache_ms;
     edge_feed_t *feed;           /* the staff's live feed (edge_feed.c) */
-    edge_purge_t *purge;         /* the owner's timers: expired codes and sessions, due erasures (edge_purge.c) */
     intake_throttle_t *throttle; /* staff logins per client address (edge_throttle.c) */
     intake_throttle_t *account_throttle; /* ... and per account: half the password slots at most */
     edge_pings_t *pings;                 /* the companions' pings, batched (edge_pings.c) */
@@ -54,11 +52,5 @@ typedef struct edge {
     pk_metric_t *m_requests, *m_reports, *m_otp_sent, *m_otp_failed, *m_rejected;
     pk_metric_t *m_otp_phone_alert; /* codes for one phone asked by many clients (review N4) */
 } edge_t;
-
-/* The owner's timers, on the edge's loop (it holds the owner's client):
- * expired codes and sessions deleted every `every_s` seconds (Purge), and
- * the due erasures and retention (EraseCase SWEEP). */
-edge_purge_t *edge_purge_new(edge_t *in, int every_s);
-void edge_purge_destroy(edge_purge_t **p_p);
 
 #endif

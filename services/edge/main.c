@@ -173,7 +173,6 @@ static int s_start(pk_service_t *svc, void **state_p)
     in->owner = s_client(svc, "intake"); /* the case owner, behind its own command endpoint */
     in->submit = edge_submit_new(in, pk_service_loop(svc));
     in->reference = edge_reference_new(in);
-    in->purge = edge_purge_new(in, (int)pk_config_int(cfg, "PELUKAN_INTAKE_PURGE_S"));
     rc = s_web(in, svc, cfg);
     if (rc != 0)
         return rc;
@@ -195,7 +194,6 @@ static void s_stop(pk_service_t *svc, void *state)
     pk_rpc_uv_close(&in->owner);      /* first: calls in flight end (503), the sweep's too */
     edge_reference_destroy(&in->reference);
     intake_notify_destroy(&in->notify);
-    edge_purge_destroy(&in->purge);
     intake_throttle_destroy(&in->throttle);
     intake_throttle_destroy(&in->account_throttle);
     pk_rpc_uv_close(&in->dispatch_rpc);

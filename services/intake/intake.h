@@ -6,6 +6,7 @@
 
 #include "intake_case.h"
 #include "intake_report.h"
+#include "pelukan/clock.h"
 #include "pelukan/service.h"
 #include "pelukan/util.h"
 
@@ -53,6 +54,9 @@ typedef struct {
 #define INTAKE_OWNER_BATCH 64                 /* commands that wait share one commit, each in its savepoint */
     intake_owner_t owners[INTAKE_OWNERS_MAX]; /* the case owner's command workers (intake_contact.c) */
     int nowners;                              /* PELUKAN_INTAKE_OWNER_WORKERS */
+    int purge_s;                              /* PELUKAN_INTAKE_PURGE_S: the clock's tick */
+    intake_owner_t clock_owner;               /* the clock's (its thread's arena and statements) */
+    pk_clock_t *clock;                        /* erasures due, purges (intake_clock.c) */
 } intake_t;
 
 /* At most this many reports in one command (services/edge/edge_submit.c). */
@@ -75,6 +79,13 @@ void intake_command_server(void *state, pk_rpc_server_config_t *cfg);
 int intake_place_get(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                      Pelukan__V1__CommandReply *reply);
 bool intake_command_is_query(const Pelukan__V1__CommandRequest *req);
+
+/* A command worker's state, with the owner's settings (intake_contact.c). */
+intake_owner_t intake_owner_of(const intake_t *in);
+/* The case owner's clock: every purge_s, the erasures due and the
+ * retention's, then what registration and sessions leave behind
+ * (intake_clock.c). Caller owns return value (pk_clock_destroy). */
+pk_clock_t *intake_clock_new(intake_t *in);
 
 /* Applies dispatch's and referral's events to the cases (the read model,
  * intake_readmodel.c); PK_ENOENT for events it does not use. */

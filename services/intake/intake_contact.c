@@ -46,21 +46,25 @@ void intake_command_done(Pelukan__V1__CommandReply *reply, void *arg)
     pk_arena_free(&o->mem);
 }
 
+intake_owner_t intake_owner_of(const intake_t *in)
+{
+    return (intake_owner_t){.log = in->log,
+                            .keys = in->keys,
+                            .retention_s = in->retention_s,
+                            .erasure_cooling_s = in->erasure_cooling_s,
+                            .erasure_trust_days = in->erasure_trust_days,
+                            .staff_max_failures = in->staff_max_failures,
+                            .staff_lock_s = in->staff_lock_s,
+                            .staff_session_ttl_s = in->staff_session_ttl_s,
+                            .otp = in->otp,
+                            .reports_per_day = in->reports_per_day};
+}
+
 static void *s_worker(void *state, int i)
 {
     intake_t *in = state;
-    intake_owner_t *o = &in->owners[i];
-    *o = (intake_owner_t){.log = in->log,
-                          .keys = in->keys,
-                          .retention_s = in->retention_s,
-                          .erasure_cooling_s = in->erasure_cooling_s,
-                          .erasure_trust_days = in->erasure_trust_days,
-                          .staff_max_failures = in->staff_max_failures,
-                          .staff_lock_s = in->staff_lock_s,
-                          .staff_session_ttl_s = in->staff_session_ttl_s,
-                          .otp = in->otp,
-                          .reports_per_day = in->reports_per_day};
-    return o;
+    in->owners[i] = intake_owner_of(in);
+    return &in->owners[i];
 }
 
 /* A password's claim is answered as idempotent, never stored (rpc.h): it
@@ -219,7 +223,6 @@ static const struct {
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_REPORT, intake_reporter_command},
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_OPEN_NOTES, intake_notes_command},
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_BRIEF, intake_brief_command},
-    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_PURGE, intake_purge_command},
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_END_SESSION, intake_session_command},
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_PUSH, intake_subscription_command},
     {PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_CASES, intake_cases_command},
@@ -253,6 +256,8 @@ int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan
                                        : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
     case PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING:
         return pk_rpc_pong(req, reply);
+    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_PURGE:
+        return PK_RPC_FORBIDDEN(reply, "forbidden"); /* the owner's clock's alone (intake_clock.c) */
     default:
         reply->status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID;
         reply->error_code = "unknown_command";

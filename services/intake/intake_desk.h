@@ -39,15 +39,15 @@ int intake_desk_step(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Command
 int intake_reach_step(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                       Pelukan__V1__CommandReply *reply);
 
-/* EraseCase: the erasure of a case, from the edge (a supervisor) or
- * intake's own timer (the sweep) (intake_erasure.c). */
+/* EraseCase: the erasure of a case, from the edge (a supervisor)
+ * (intake_erasure.c). */
 int intake_erasure_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                            Pelukan__V1__CommandReply *reply);
-
-/* Purge: expired codes and ended sessions, from intake's own timer
- * (intake_erasure.c). */
-int intake_purge_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
-                         Pelukan__V1__CommandReply *reply);
+/* The case owner's clock (intake_clock.c), in the transaction it opened:
+ * the approved erasures whose time came and what the retention of closed
+ * cases says, a few at a time. The cases erased, or PK_EDB; *more when
+ * more may be due. */
+int intake_erasure_sweep(PGconn *conn, intake_owner_t *o, bool *more) PK_MUST_CHECK;
 
 /* ManageAccount: the staff accounts, from the edge (intake_accounts.c). */
 int intake_accounts_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,

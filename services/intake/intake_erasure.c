@@ -15,8 +15,9 @@
  *   POST /v1/staff/erasures/{id}/stop                    any supervisor, before it ran -> 200
  *
  * Each step is one straight line in the command server's transaction; the
- * due erasures and the retention are a SWEEP that intake's own timer sends
- * (services/edge/edge_purge.c). The statements are intake_store.c's. */
+ * due erasures and the retention are a sweep that the case owner's own
+ * clock runs (intake_clock.c), whether or not an edge is up. The
+ * statements are intake_store.c's. */
 #include <stdio.h>
 #include <string.h>
 
@@ -50,8 +51,7 @@ static Pelukan__V1__Erasure *s_reply(intake_owner_t *o, Pelukan__V1__CommandRepl
 /* Runs erasure `e` if it is still due: the case deleted, its events in the
  * outbox redacted, and CaseErased by its approver (a supervisor, or the
  * retention: a rule). */
-static int s_erase(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
-                   const intake_erasure_due_t *e, bool *erased)
+static int s_erase(PGconn *conn, intake_owner_t *o, const char *cid, const intake_erasure_due_t *e, bool *erased)
 {
     if (intake_store_erase(conn, o, e->id, erased) != 0)
         return PK_EDB;
@@ -66,13 +66,13 @@ static int s_erase(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRe
     actor.role = rule ? "" : "supervisor";
     Pelukan__V1__Envelope env;
     uint8_t eid[16];
-    pk_envelope_init(&env, eid, "intake", e->case_id, req->correlation_id);
+    pk_envelope_init(&env, eid, "intake", e->case_id, cid);
     env.actor = &actor;
     Pelukan__V1__CaseErased ce = PELUKAN__V1__CASE_ERASED__INIT;
     ce.legal_basis_code = (char *)e->reason_code;
     env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_ERASED;
     env.case_erased = &ce;
-    s_log(o, req, "case %s erased (%s)", e->case_id, e->reason_code);
+    pk_log_write(o->log, PK_LOG_INFO, cid, "case %s erased (%s)", e->case_id, e->reason_code);
     return pk_outbox_add(conn, o->log, &env) == 0 ? 0 : PK_EDB;
 }
 
@@ -149,7 +149,7 @@ static int s_approve(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Command
         snprintf(due.reason_code, sizeof due.reason_code, "%s", row.reason_code);
         snprintf(due.approved_by, sizeof due.approved_by, "%s", req->actor->id);
         bool erased;
-        if (s_erase(conn, o, req, &due, &erased) != 0)
+        if (s_erase(conn, o, req->correlation_id, &due, &erased) != 0)
             return PK_EDB;
     }
     s_reply(o, reply, id, row.case_id, "scheduled")->run_at_us = run_at_us;
@@ -182,7 +182,7 @@ static int s_stop(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandReq
 }
 
 /* The retention's erasures: cases that ended long enough ago. */
-static int s_retention(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req, int *erased, bool *more)
+static int s_retention(PGconn *conn, intake_owner_t *o, int *erased, bool *more)
 {
     char ids[S_SWEEP_MAX][PK_ID_HEX_LEN + 1];
     int n = 0;
@@ -195,7 +195,7 @@ static int s_retention(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Comma
         pk_id_new(e.id);
         snprintf(e.case_id, sizeof e.case_id, "%.32s", ids[i]);
         bool done = false;
-        if (intake_store_retention_ask(conn, o, e.id, e.case_id) != 0 || s_erase(conn, o, req, &e, &done) != 0)
+        if (intake_store_retention_ask(conn, o, e.id, e.case_id) != 0 || s_erase(conn, o, "", &e, &done) != 0)
             return PK_EDB;
         *erased += done;
     }
@@ -203,35 +203,28 @@ static int s_retention(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Comma
     return 0;
 }
 
-/* SWEEP: what is due, from intake's own timer. */
-static int s_sweep(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
-                   Pelukan__V1__CommandReply *reply)
+int intake_erasure_sweep(PGconn *conn, intake_owner_t *o, bool *more)
 {
     intake_erasure_due_t due[S_SWEEP_MAX];
     int n = 0, erased = 0;
-    bool more = false;
-    if (s_retention(conn, o, req, &erased, &more) != 0 || intake_store_erasures_due(conn, o, due, S_SWEEP_MAX, &n) != 0)
+    *more = false;
+    if (s_retention(conn, o, &erased, more) != 0 || intake_store_erasures_due(conn, o, due, S_SWEEP_MAX, &n) != 0)
         return PK_EDB;
     for (int i = 0; i < n; i++) {
         bool done = false;
-        if (s_erase(conn, o, req, &due[i], &done) != 0)
+        if (s_erase(conn, o, "", &due[i], &done) != 0)
             return PK_EDB;
         erased += done;
     }
-    Pelukan__V1__Erasure *e = s_reply(o, reply, "", "", "");
-    e->erased = erased;
-    e->more = (more || n == S_SWEEP_MAX) && erased > 0;
-    return erased > 0 ? 0 : PK_RPC_READ_ONLY; /* nothing to keep of a sweep that found nothing */
+    *more = (*more || n == S_SWEEP_MAX) && erased > 0;
+    return erased;
 }
 
-/* Who may take which step: a supervisor the edge vouches for, or intake's
- * own timer for the sweep. */
+/* Who may take a step: a supervisor the edge vouches for. The sweep is
+ * the owner's clock's alone (intake_clock.c): no peer sends it. */
 static bool s_actor_may(const Pelukan__V1__CommandRequest *req)
 {
-    const Pelukan__V1__Actor *a = req->actor;
-    if (req->erase_case->step == S_STEP(SWEEP))
-        return a->kind == PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM && strcmp(a->id, "erasure") == 0;
-    return intake_actor_is(req, "supervisor");
+    return req->erase_case->step != S_STEP(SWEEP) && intake_actor_is(req, "supervisor");
 }
 
 /* APPROVE and STOP: the erasure asked for, locked, then the step. */
@@ -261,29 +254,7 @@ int intake_erasure_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__C
     case S_STEP(APPROVE):
     case S_STEP(STOP):
         return s_on_request(conn, o, req, reply);
-    case S_STEP(SWEEP):
-        return s_sweep(conn, o, req, reply);
     default:
         return PK_RPC_INVALID(reply, "step");
     }
-}
-
-int intake_purge_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
-                         Pelukan__V1__CommandReply *reply)
-{
-    if (req->actor->kind != PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM || strcmp(req->actor->id, "purge") != 0)
-        return PK_RPC_FORBIDDEN(reply, "forbidden");
-    if (req->purge->keep_s < 3600)
-        return PK_RPC_INVALID(reply, "keep_s");
-    Pelukan__V1__Purged *out = pk_arena_alloc(&o->mem, sizeof *out);
-    pelukan__v1__purged__init(out);
-    long deleted;
-    if (intake_store_purge(conn, o, req->purge->keep_s, &deleted) != 0)
-        return PK_EDB;
-    out->deleted = deleted;
-    if (deleted > 0)
-        s_log(o, req, "purge: %ld expired codes, requests, wrong codes and sessions deleted", deleted);
-    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_PURGED;
-    reply->purged = out;
-    return PK_RPC_IDEMPOTENT; /* kept; purging again does no harm */
 }

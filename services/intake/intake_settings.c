@@ -10,7 +10,7 @@
 
 const pk_config_def_t intake_settings[] = {
     /* The case owner's: the codes' and sessions' rules, the reports a
-     * day, retention and erasure, staff accounts, its workers. */
+     * day, retention and erasure, staff accounts, its workers, its clock. */
     {"PELUKAN_INTAKE_OTP_MAX_ATTEMPTS", PK_CFG_INT, "5", "wrong codes before the code is locked", NULL, 1, 20},
     {"PELUKAN_INTAKE_OTP_PER_PHONE", PK_CFG_INT, "3", "codes per phone per window, from one client address", NULL, 1,
      1000},
@@ -49,9 +49,12 @@ const pk_config_def_t intake_settings[] = {
     {"PELUKAN_INTAKE_STAFF_MAX_FAILURES", PK_CFG_INT, "5", "wrong passwords in a row before a staff account locks",
      NULL, 1, 100},
     {"PELUKAN_INTAKE_STAFF_LOCK_S", PK_CFG_INT, "900", "how long a locked staff account stays locked", NULL, 1, 86400},
+    {"PELUKAN_INTAKE_PURGE_S", PK_CFG_INT, "300",
+     "seconds between the case owner's sweeps: erasures due, then expired codes, requests and sessions purged", NULL, 1,
+     86400},
     /* The edge's (intake_edge_settings): the code's lifetime it tells, the
      * limits it applies itself, its streams, the web apps and what they
-     * are given, the owner's timers it drives. */
+     * are given. */
     {"PELUKAN_INTAKE_DEV_PRINT_OTP", PK_CFG_BOOL, "false",
      "development only: print one-time codes to the log (never in production)", NULL, 0, 0},
     {"PELUKAN_INTAKE_OTP_TTL_S", PK_CFG_INT, "300", "lifetime of a one-time code", NULL, 60, 3600},
@@ -90,8 +93,6 @@ const pk_config_def_t intake_settings[] = {
      "SHA-256 of the app's signing certificates, as keytool prints them, comma-separated (the upload key and Play's"
      " app signing key); empty: no /.well-known/assetlinks.json",
      NULL, 0, 0},
-    {"PELUKAN_INTAKE_PURGE_S", PK_CFG_INT, "300", "seconds between purges of expired codes and sessions", NULL, 1,
-     86400},
     {"PELUKAN_INTAKE_OTP_PHONE_ALERT_DAY", PK_CFG_INT, "20",
      "codes asked for one phone in 24 hours (all addresses) before a warning and metric alert the staff", NULL, 1,
      100000},

@@ -1,7 +1,8 @@
 /* main.c -- the PELUKAN intake service: the case owner. It answers the
  * edge's commands (services/edge, the only HTTP server the public reaches),
  * dispatch's and notification's questions, and applies dispatch's and
- * referral's events, each in one transaction on its own workers. */
+ * referral's events, each in one transaction on its own workers; its clock
+ * runs the erasures due and the purges (intake_clock.c). */
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -40,6 +41,7 @@ static const struct {
     S_INT("PELUKAN_INTAKE_STAFF_SESSION_TTL_S", staff_session_ttl_s),
     S_INT("PELUKAN_INTAKE_STAFF_MAX_FAILURES", staff_max_failures),
     S_INT("PELUKAN_INTAKE_STAFF_LOCK_S", staff_lock_s),
+    S_INT("PELUKAN_INTAKE_PURGE_S", purge_s),
 };
 
 static int s_start(pk_service_t *svc, void **state_p)
@@ -52,7 +54,10 @@ static int s_start(pk_service_t *svc, void **state_p)
         *(int *)((char *)own + s_int_settings[i].offset) =
             (int)pk_config_int(pk_service_config(svc), s_int_settings[i].name);
     *state_p = own;
-    return intake_reference_check(own);
+    int rc = intake_reference_check(own);
+    if (rc == 0)
+        own->clock = intake_clock_new(own);
+    return rc;
 }
 
 static void s_stop(pk_service_t *svc, void *state)
@@ -61,6 +66,7 @@ static void s_stop(pk_service_t *svc, void *state)
     intake_t *own = state;
     if (!own)
         return;
+    pk_clock_destroy(&own->clock);
     for (int i = 0; i < own->nowners; i++)
         pk_arena_free(&own->owners[i].mem);
     free(own);

@@ -7,6 +7,7 @@
  * notes are nowhere), while the audit chain still verifies. And the retention of closed cases
  * erases by itself. */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,6 +296,25 @@ Test(erasure, two_supervisors_erase_a_case_from_every_service, .timeout = 600)
     pkt_intake_stop(&T);
 }
 
+/* Stops intake's edge alone (the public API): the case owner's clock runs
+ * what is due without it (intake_clock.c). */
+static void s_edge_down(void)
+{
+    pkt_proc_t edge = {.pid = T.proc.edge_pid};
+    kill(edge.pid, SIGTERM);
+    cr_assert_eq(pkt_proc_wait(&edge, pkt_wait_ms()), 0, "the edge stops cleanly");
+    T.proc.edge_pid = 0;
+}
+
+/* A new edge under the running case owner. */
+static void s_edge_up(void)
+{
+    pkt_proc_t edge = pkt_wait_healthy(pkt_service_spawn("edge", T.env));
+    T.proc.edge_pid = edge.pid;
+    snprintf(T.proc.edge_log_path, sizeof T.proc.edge_log_path, "%s", edge.log_path);
+}
+
+/* By itself: no one asks, and no edge need be up (the case owner's clock). */
 Test(erasure, the_retention_erases_closed_cases_by_itself, .timeout = 300)
 {
     static const char *const extra[] = {"PELUKAN_INTAKE_RETENTION_S", "1", "PELUKAN_INTAKE_PURGE_S", "1", NULL};
@@ -318,6 +338,7 @@ Test(erasure, the_retention_erases_closed_cases_by_itself, .timeout = 300)
     char path[160];
     snprintf(path, sizeof path, "/v1/reports/%s/withdraw", ended);
     cr_assert_eq(pkt_intake_call(&T, "POST", path, NULL, reporter, NULL, NULL), 200);
+    s_edge_down();
     char *sql = pk_asprintf("SELECT count(*) FROM intake.erasure_request WHERE case_id = '%s' AND reason_code ="
                             " 'retention' AND approved_at IS NOT NULL",
                             ended);
@@ -457,13 +478,15 @@ Test(erasure, n1_an_erasure_waits_every_supervisor_is_told_and_any_can_stop_it, 
     free(v);
     free(stopped);
 
-    /* Asked again and approved: once its time is over, it runs. */
+    /* Asked again and approved: once its time is over, it runs, with the
+     * edge down as well (the case owner's clock runs it). */
     snprintf(path, sizeof path, "/v1/staff/cases/%s/erasure", id);
     cr_assert_eq(s_call("POST", path, "{\"reason_code\":\"other\"}", spv1, &j), 202);
     snprintf(erasure, sizeof erasure, "%s", pkt_json_str(j, "erasure_id"));
     json_decref(j);
     snprintf(path, sizeof path, "/v1/staff/erasures/%s/approve", erasure);
     cr_assert_eq(s_call("POST", path, NULL, spv4, NULL), 202);
+    s_edge_down();
     char *due = pk_asprintf("UPDATE intake.erasure_request SET run_at = now() WHERE id = '%s'", erasure);
     pkt_sql(T.db, due); /* an hour later */
     free(due);
@@ -472,6 +495,7 @@ Test(erasure, n1_an_erasure_waits_every_supervisor_is_told_and_any_can_stop_it, 
                              erasure, id);
     cr_assert(pkt_sql_wait(T.db, gone, 30000), "erased once its time was over");
     free(gone);
+    s_edge_up();
     snprintf(path, sizeof path, "/v1/reports/%s", id);
     cr_assert_eq(pkt_intake_call(&T, "GET", path, NULL, reporter, NULL, NULL), 404);
     free(spv1), free(spv2), free(spv3), free(spv4), free(spv2_id), free(reporter), free(id);

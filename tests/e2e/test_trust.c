@@ -463,7 +463,7 @@ Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .ti
 
     /* Even as the edge, a staff member may not ask whose a reporter's
      * session is (only the edge's SYSTEM actor "sessions" may), nor run
-     * the timer's sweep, and an admin may not ask for an erasure
+     * the owner's clock's sweep, and an admin may not ask for an erasure
      * (supervisors only). */
     keys = pkt_bus_keys(T.env, "edge");
     rpc = pk_rpc_client_new(pkt_env_get(T.env, "PELUKAN_INTAKE_RPC"), 0, keys, "intake");
@@ -522,7 +522,7 @@ Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .ti
     cr_assert_str_eq(reply->error_code, "forbidden");
     cr_assert_null(reply->case_view);
     pelukan__v1__command_reply__free_unpacked(reply, NULL);
-    /* Nor may a staff member run the timer's purge. */
+    /* Nor may a staff member run the owner's clock's purge. */
     Pelukan__V1__Purge purge = PELUKAN__V1__PURGE__INIT;
     purge.keep_s = 90000;
     pk_rpc_request_init(&req, id, 3000, 2);
@@ -531,6 +531,28 @@ Test(trust, a_command_s_claimed_actor_is_replaced_by_the_authenticated_peer, .ti
     req.purge = &purge;
     cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
     cr_assert_str_eq(reply->error_code, "forbidden");
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    /* Nor the edge itself, as the SYSTEM actors that once drove them: the
+     * purge and the erasure sweep are the case owner's clock's alone
+     * (intake_clock.c), so no peer erases on a timer of its own. */
+    Pelukan__V1__Actor timer = PELUKAN__V1__ACTOR__INIT;
+    timer.kind = PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
+    timer.id = "purge";
+    pk_rpc_request_init(&req, id, 3000, 2);
+    req.actor = &timer;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_PURGE;
+    req.purge = &purge;
+    cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+    cr_assert_str_eq(reply->error_code, "forbidden", "the edge runs no purge");
+    pelukan__v1__command_reply__free_unpacked(reply, NULL);
+    timer.id = "erasure";
+    erase.step = PELUKAN__V1__ERASE_CASE__STEP__STEP_SWEEP;
+    pk_rpc_request_init(&req, id, 3000, 2);
+    req.actor = &timer;
+    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_ERASE_CASE;
+    req.erase_case = &erase;
+    cr_assert_eq(pk_rpc_call(rpc, &req, 3000, 2, &reply), 0);
+    cr_assert_str_eq(reply->error_code, "forbidden", "the edge runs no erasure sweep");
     pelukan__v1__command_reply__free_unpacked(reply, NULL);
     /* The streams' questions are the edge's own (its SYSTEM actor), not a
      * staff member's: which sessions hold, the feed. */
