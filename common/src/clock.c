@@ -4,28 +4,46 @@
 #include "pelukan/clock.h"
 
 #include <czmq.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "db_internal.h"
 #include "pelukan/util.h"
 
 struct pk_clock {
     zactor_t *actor;
     char *conninfo;
+    const pk_log_t *log;
+    bool away; /* the last try to connect failed (said once) */
     int every_ms;
     pk_clock_fn tick;
     void *arg;
 };
 
 /* The connection, opened again when it was lost; NULL: the database is
- * away, and the next tick tries again. */
+ * away, and the next tick tries again. The way away and back are logged
+ * once each, not at every tick. */
 static PGconn *s_connected(pk_clock_t *self, PGconn *conn)
 {
     if (conn && PQstatus(conn) == CONNECTION_OK)
         return conn;
     PQfinish(conn);
     conn = PQconnectdb(self->conninfo);
-    if (PQstatus(conn) == CONNECTION_OK)
+    if (PQstatus(conn) == CONNECTION_OK) {
+        PQsetNoticeProcessor(conn, pk_pg_notice, (void *)self->log);
+        if (self->away)
+            pk_log_info(self->log, "clock: the database is back, ticking again");
+        self->away = false;
         return conn;
+    }
+    if (!self->away) {
+        char reason[256];
+        snprintf(reason, sizeof reason, "%s", PQerrorMessage(conn));
+        reason[strcspn(reason, "\n")] = '\0';
+        pk_log_warn(self->log, "clock: the database is away (%s), ticks wait for it", reason);
+    }
+    self->away = true;
     PQfinish(conn);
     return NULL;
 }
@@ -48,10 +66,11 @@ static void s_actor(zsock_t *pipe, void *arg)
     PQfinish(conn);
 }
 
-pk_clock_t *pk_clock_new(const char *conninfo, int every_ms, pk_clock_fn tick, void *arg)
+pk_clock_t *pk_clock_new(const char *conninfo, const pk_log_t *log, int every_ms, pk_clock_fn tick, void *arg)
 {
     pk_clock_t *self = pk_calloc(1, sizeof *self);
     self->conninfo = pk_strdup(conninfo);
+    self->log = log;
     self->every_ms = every_ms;
     self->tick = tick;
     self->arg = arg;

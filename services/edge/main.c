@@ -191,7 +191,7 @@ static void s_stop(pk_service_t *svc, void *state)
     if (!in)
         return;
     edge_submit_destroy(&in->submit); /* the reports waiting go, before the owner's client closes */
-    pk_rpc_uv_close(&in->owner);      /* first: calls in flight end (503), the sweep's too */
+    pk_rpc_uv_close(&in->owner);      /* first: calls in flight end (503) */
     edge_reference_destroy(&in->reference);
     intake_notify_destroy(&in->notify);
     intake_throttle_destroy(&in->throttle);

@@ -132,5 +132,5 @@ static int s_tick(PGconn *conn, void *arg)
 
 pk_clock_t *referral_clock_new(referral_t *r)
 {
-    return pk_clock_new(pk_service_conninfo(r->svc), r->tick_ms, s_tick, r);
+    return pk_clock_new(pk_service_conninfo(r->svc), r->log, r->tick_ms, s_tick, r);
 }

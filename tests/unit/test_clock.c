@@ -11,15 +11,18 @@
 #include "pelukan/error.h"
 
 static char *conninfo;
+static pk_log_t *log_;
 
 static void s_setup(void)
 {
     free(pkt_db_create("t_clock"));
     conninfo = pkt_role_create("t_clock", "clockt");
+    log_ = pk_log_new("test", PK_LOG_ERROR, PK_LOG_LOGFMT, 2);
 }
 
 static void s_teardown(void)
 {
+    pk_log_destroy(&log_);
     free(conninfo);
 }
 
@@ -65,7 +68,7 @@ Test(clock, ticks_and_runs_again_at_once_while_more_is_due)
     /* The first tick comes at once; five say more is due: with a minute
      * between ticks, only that brings six within the wait. */
     s_state_t s = {.more = 5};
-    pk_clock_t *c = pk_clock_new(conninfo, 60 * 1000, s_tick, &s);
+    pk_clock_t *c = pk_clock_new(conninfo, log_, 60 * 1000, s_tick, &s);
     s_wait_t w = {&s, 6};
     cr_assert(pkt_wait_until(s_ticked, &w, pkt_wait_ms()), "six ticks: %d", atomic_load(&s.ticks));
     pk_clock_destroy(&c);
@@ -76,7 +79,7 @@ Test(clock, ticks_and_runs_again_at_once_while_more_is_due)
 Test(clock, opens_a_lost_connection_again_at_the_next_tick)
 {
     s_state_t s = {.kill = true};
-    pk_clock_t *c = pk_clock_new(conninfo, 50, s_tick, &s);
+    pk_clock_t *c = pk_clock_new(conninfo, log_, 50, s_tick, &s);
     s_wait_t w = {&s, 3};
     cr_assert(pkt_wait_until(s_ticked, &w, pkt_wait_ms()), "ticks after the loss: %d", atomic_load(&s.ticks));
     pk_clock_destroy(&c);
@@ -88,12 +91,12 @@ Test(clock, opens_a_lost_connection_again_at_the_next_tick)
 Test(clock, stops_at_once_during_a_long_wait_or_without_a_database, .timeout = 60)
 {
     s_state_t s = {0};
-    pk_clock_t *c = pk_clock_new(conninfo, 3600 * 1000, s_tick, &s);
+    pk_clock_t *c = pk_clock_new(conninfo, log_, 3600 * 1000, s_tick, &s);
     s_wait_t w = {&s, 1};
     cr_assert(pkt_wait_until(s_ticked, &w, pkt_wait_ms()), "the first tick, at once");
     pk_clock_destroy(&c); /* in the hour's wait */
     cr_assert_eq(atomic_load(&s.ticks), 1);
-    pk_clock_t *away = pk_clock_new("host=/nonexistent dbname=none connect_timeout=1", 10, s_tick, &s);
+    pk_clock_t *away = pk_clock_new("host=/nonexistent dbname=none connect_timeout=1", log_, 10, s_tick, &s);
     pk_clock_destroy(&away);
     cr_assert_eq(atomic_load(&s.ticks), 1, "no tick without a connection");
 }

@@ -12,15 +12,18 @@
 
 #include <libpq-fe.h>
 
+#include "pelukan/log.h"
+
 #define PK_CLOCK_MORE 1
 
 typedef int (*pk_clock_fn)(PGconn *conn, void *arg);
 typedef struct pk_clock pk_clock_t;
 
 /* Starts the thread; the first tick comes at once (what came due while
- * the service was down), the next after `every_ms`. `conninfo` is copied.
- * Caller owns return value. */
-pk_clock_t *pk_clock_new(const char *conninfo, int every_ms, pk_clock_fn tick, void *arg);
+ * the service was down), the next after `every_ms`. `conninfo` is copied;
+ * `log` (borrowed) says when the database goes away and comes back, once
+ * each, and takes its notices. Caller owns return value. */
+pk_clock_t *pk_clock_new(const char *conninfo, const pk_log_t *log, int every_ms, pk_clock_fn tick, void *arg);
 /* Stops the thread once its tick, if one runs, is over. */
 void pk_clock_destroy(pk_clock_t **self_p);
 
