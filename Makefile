@@ -24,8 +24,8 @@ LDFLAGS := $(SAN)
 # The case owner (issue 24): its statements are in its store, and it
 # serves no request (that is the edge's, services/edge).
 INTAKE_OWNER     := $(wildcard services/intake/*.c services/intake/*.h)
-INTAKE_NOT_STORE := $(filter-out %/intake_store.c %/intake_store_read.c %/intake_store_staff.c \
-	%/intake_store_login.c %/intake_store.h,$(INTAKE_OWNER))
+INTAKE_NOT_STORE := $(filter-out %/intake_store.c %/intake_store_people.c \
+	%/intake_store.h,$(INTAKE_OWNER))
 
 # ---- protobuf ------------------------------------------------------------
 PROTOS     := $(wildcard proto/pelukan/v1/*.proto)

@@ -3,7 +3,7 @@
  * (GetCase). With a purpose, a case's personal data is opened: the opening
  * is recorded (a timeline entry and CaseDataAccessed) in the transaction
  * that answers, before anything is decrypted, and the reply is never
- * stored. The statements are intake_store_read.c's. */
+ * stored. The statements are intake_store.c's. */
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>

@@ -10,7 +10,7 @@
  *   ReporterRegistered event) and a session opened, all in one
  *   transaction; no oracle (H2): every refusal is one outcome, but for the
  *   holder of the code, who may be told hers expired or had its tries.
- * The statements are intake_store_login.c's. */
+ * The statements are intake_store_people.c's. */
 #include <string.h>
 
 #include "intake.h"

@@ -11,7 +11,7 @@
  * - ResolveSession: a staff member's session, or a reporter's (and
  *   whether the case her route names is hers), checked on each request by
  *   the edge as its SYSTEM actor "sessions".
- * The statements are intake_store_login.c's. */
+ * The statements are intake_store_people.c's. */
 #include <string.h>
 
 #include "intake.h"

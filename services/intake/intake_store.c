@@ -1,11 +1,18 @@
-/* intake_store.c -- the case owner's statements (intake_store.h). */
-#include "intake_store.h"
-
+/* intake_store.c -- the case owner's statements (intake_store.h), in two
+ * files by subject. This one: a case, as the desk, its companion, the
+ * agencies and the clock move it and as the desk reads it (the queue, the
+ * case page, the feed), and what other services' events do to it (the
+ * read model). intake_store_people.c: the people, how they get in, and
+ * what a reporter sends and reads of her own. No other file of the owner
+ * holds SQL (tools/shape/measure.py counts them). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "intake_case.h"
+#include "intake_store.h"
+#include "pelukan/bus.h"
+#include "pelukan/crypto.h"
 #include "pelukan/db.h"
 #include "pelukan/error.h"
 #include "pelukan/pbrow.h"
@@ -36,6 +43,26 @@ int intake_store_run(PGconn *conn, intake_owner_t *o, const char *sql, int n, co
     return 0;
 }
 
+int intake_store_flag(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p, bool *out)
+{
+    PGresult *r = intake_store_exec(conn, o, sql, n, p);
+    if (!r)
+        return PK_EDB;
+    *out = PQntuples(r) > 0 && pk_pg_bool(r, 0, 0);
+    PQclear(r);
+    return 0;
+}
+
+int intake_store_count(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p, int *out)
+{
+    PGresult *r = intake_store_exec(conn, o, sql, n, p);
+    if (!r)
+        return PK_EDB;
+    *out = PQntuples(r) > 0 ? atoi(PQgetvalue(r, 0, 0)) : 0;
+    PQclear(r);
+    return 0;
+}
+
 /* A bytea column into `out` (0 bytes when NULL); false when it does not fit. */
 static bool s_bytes(const PGresult *r, int col, uint8_t *out, size_t cap, size_t *len)
 {
@@ -54,10 +81,8 @@ char *intake_store_text(pk_arena_t **arena, const PGresult *r, int i, int col)
     return pk_arena_strdup(arena, PQgetisnull(r, i, col) ? "" : PQgetvalue(r, i, col));
 }
 
-/* Every row of `r` as messages of `desc` (pelukan/pbrow.h); `r` cleared.
- * 0 or PK_EDB. */
-static int s_read_all(intake_owner_t *o, PGresult *r, const ProtobufCMessageDescriptor *desc, pk_arena_t **arena,
-                      ProtobufCMessage ***items, size_t *n)
+int intake_store_read_all(intake_owner_t *o, PGresult *r, const ProtobufCMessageDescriptor *desc, pk_arena_t **arena,
+                          ProtobufCMessage ***items, size_t *n)
 {
     char bad[64];
     bool read = r && pk_pbrow_read_all(desc, r, NULL, arena, items, n, bad, sizeof bad);
@@ -117,13 +142,8 @@ int intake_store_case_exists(PGconn *conn, intake_owner_t *o, const char *case_i
                              bool *exists)
 {
     const char *p[] = {case_id, reporter_id};
-    PGresult *r =
-        intake_store_exec(conn, o, "SELECT 1 FROM cases WHERE id = $1 AND ($2 = '' OR reporter_id = $2)", 2, p);
-    if (!r)
-        return PK_EDB;
-    *exists = PQntuples(r) == 1;
-    PQclear(r);
-    return 0;
+    return intake_store_flag(conn, o, "SELECT true FROM cases WHERE id = $1 AND ($2 = '' OR reporter_id = $2)", 2, p,
+                             exists);
 }
 
 int intake_store_desk_change(PGconn *conn, intake_owner_t *o, const intake_desk_change_t *ch, char state[16],
@@ -168,45 +188,6 @@ int intake_store_note(PGconn *conn, intake_owner_t *o, const char *case_id, cons
                             5, p);
 }
 
-int intake_store_reports(PGconn *conn, intake_owner_t *o, const char *reporter_id, pk_arena_t **arena,
-                         Pelukan__V1__Reports *out)
-{
-    const char *p[] = {reporter_id};
-    PGresult *r =
-        intake_store_exec(conn, o,
-                          "SELECT id AS case_id, ticket, state, " PK_SQL_UTC(
-                              "created_at") " AS created_at"
-                                            " FROM cases WHERE reporter_id = $1 ORDER BY created_at DESC, id LIMIT 200",
-                          1, p);
-    return s_read_all(o, r, &pelukan__v1__report_summary__descriptor, arena, (ProtobufCMessage ***)&out->items,
-                      &out->n_items);
-}
-
-int intake_store_report(PGconn *conn, intake_owner_t *o, const char *case_id, const char *reporter_id,
-                        pk_arena_t **arena, Pelukan__V1__ReportView *out)
-{
-    const char *p[] = {case_id, reporter_id};
-    int rc = intake_store_read_one(
-        o,
-        intake_store_exec(
-            conn, o,
-            "SELECT id AS case_id, ticket, state, " PK_SQL_UTC(
-                "created_at") " AS created_at,"
-                              " (SELECT ca.agency_code FROM case_agency ca WHERE ca.case_id = x.id"
-                              "   AND ca.state IN ('accepted', 'closed') ORDER BY ca.created_at DESC LIMIT 1)"
-                              "   AS agency_code FROM cases x WHERE id = $1 AND reporter_id = $2",
-            2, p),
-        &out->base, arena);
-    if (rc != 0)
-        return rc;
-    PGresult *r = intake_store_exec(
-        conn, o,
-        "SELECT state, " PK_SQL_UTC("at") " AS at FROM case_event WHERE case_id = $1 AND kind = 'state' ORDER BY id", 1,
-        p);
-    return s_read_all(o, r, &pelukan__v1__report_view__step__descriptor, arena, (ProtobufCMessage ***)&out->timeline,
-                      &out->n_timeline);
-}
-
 /* ---- openings and notes ------------------------------------------------------------ */
 
 int intake_store_case_key(PGconn *conn, intake_owner_t *o, const char *case_id, uint8_t *wrapped)
@@ -233,12 +214,11 @@ int intake_store_notes(PGconn *conn, intake_owner_t *o, const char *case_id, pk_
                        intake_note_row_t **rows, int *n)
 {
     const char *p[] = {case_id};
-    PGresult *r = intake_store_exec(
-        conn, o,
-        "SELECT n.kind, coalesce(n.outcome, ''), n.body_sealed, " PK_SQL_UTC(
-            "n.created_at") ", s.display_name FROM case_note n JOIN staff s ON s.id = n.staff_id WHERE n.case_id = $1"
-                            " ORDER BY n.id",
-        1, p);
+    /* clang-format off */
+    PGresult *r = intake_store_exec(conn, o,
+        "SELECT n.kind, coalesce(n.outcome, ''), n.body_sealed, " PK_SQL_UTC("n.created_at") ", s.display_name"
+        " FROM case_note n JOIN staff s ON s.id = n.staff_id WHERE n.case_id = $1 ORDER BY n.id", 1, p);
+    /* clang-format on */
     if (!r)
         return PK_EDB;
     *n = PQntuples(r);
@@ -308,61 +288,6 @@ int intake_store_place(PGconn *conn, intake_owner_t *o, const char *case_id, pk_
     return 0;
 }
 
-int intake_store_case_reporter(PGconn *conn, intake_owner_t *o, const char *case_id, pk_arena_t **arena,
-                               intake_reporter_row_t *out)
-{
-    const char *p[] = {case_id};
-    PGresult *r;
-    int found = intake_store_one(conn, o,
-                                 "SELECT r.id, r.wrapped_key, r.phone_sealed, r.safety_sealed FROM cases x"
-                                 " JOIN reporter r ON r.id = x.reporter_id WHERE x.id = $1",
-                                 1, p, &r);
-    if (found != 0)
-        return found;
-    memset(out, 0, sizeof *out);
-    snprintf(out->reporter_id, sizeof out->reporter_id, "%s", PQgetvalue(r, 0, 0));
-    out->key_known = pk_pg_bytea_get(r, 0, 1, out->key, sizeof out->key) == PK_WRAPPED_KEY_BYTES;
-    out->phone = intake_store_blob(arena, r, 2, &out->phone_len);
-    out->safety = intake_store_blob(arena, r, 3, &out->safety_len);
-    PQclear(r);
-    return 0;
-}
-
-int intake_store_staff_contact(PGconn *conn, intake_owner_t *o, const char *staff_id, const char *role,
-                               pk_arena_t **arena, Pelukan__V1__Contact *out)
-{
-    bool agency = strncmp(role, "agency:", 7) == 0;
-    const char *p[] = {staff_id[0] ? staff_id : agency ? role + 7 : role};
-    const char *sql = staff_id[0] ? "SELECT s.email, s.phone_e164, p.endpoint, p.p256dh, p.auth FROM staff s"
-                                    " LEFT JOIN staff_push p ON p.staff_id = s.id WHERE s.id = $1 AND NOT s.disabled"
-                                    " AND (s.email IS NOT NULL OR s.phone_e164 IS NOT NULL OR p.endpoint IS NOT NULL)"
-                      : agency    ? "SELECT email FROM staff WHERE role = 'agency' AND agency_code = $1"
-                                    " AND NOT disabled AND email IS NOT NULL ORDER BY login"
-                                  : "SELECT email FROM staff WHERE role = $1 AND NOT disabled"
-                                    " AND email IS NOT NULL ORDER BY login";
-    PGresult *r = intake_store_exec(conn, o, sql, 1, p);
-    if (!r)
-        return PK_EDB;
-    int n = PQntuples(r);
-    out->emails = pk_arena_alloc(arena, sizeof(char *) * (size_t)(n ? n : 1));
-    for (int i = 0; i < n; i++)
-        if (!PQgetisnull(r, i, 0))
-            out->emails[out->n_emails++] = pk_arena_strdup(arena, PQgetvalue(r, i, 0));
-    if (out->n_emails > 0)
-        out->email = out->emails[0];
-    /* One member's own mobile (an admin on duty: issue 22 §1) and her
-     * browser's Web Push subscription (issue 22 §3). */
-    if (staff_id[0] && n == 1 && !PQgetisnull(r, 0, 1))
-        out->phone_e164 = pk_arena_strdup(arena, PQgetvalue(r, 0, 1));
-    if (staff_id[0] && n == 1 && !PQgetisnull(r, 0, 2)) {
-        out->push_endpoint = pk_arena_strdup(arena, PQgetvalue(r, 0, 2));
-        out->push_p256dh = pk_arena_strdup(arena, PQgetvalue(r, 0, 3));
-        out->push_auth = pk_arena_strdup(arena, PQgetvalue(r, 0, 4));
-    }
-    PQclear(r);
-    return 0;
-}
-
 /* ---- reaching the reporter ------------------------------------------------------ */
 
 int intake_store_reach_case(PGconn *conn, intake_owner_t *o, const char *case_id, const char *companion, char state[16],
@@ -392,17 +317,12 @@ int intake_store_reach_mark(PGconn *conn, intake_owner_t *o, const char *case_id
 int intake_store_reach_done(PGconn *conn, intake_owner_t *o, const char *case_id, const char *admin, bool *answered)
 {
     const char *p[] = {case_id, admin};
-    PGresult *r = intake_store_exec(conn, o,
-                                    "WITH u AS (UPDATE cases SET reach_reason = NULL, reach_requested_at = NULL"
-                                    "   WHERE id = $1 AND reach_reason IS NOT NULL RETURNING id, state)"
-                                    " INSERT INTO case_event (case_id, kind, state, actor_kind, actor_id)"
-                                    " SELECT id, 'reach_done', state, 'staff', $2 FROM u RETURNING case_id",
-                                    2, p);
-    if (!r)
-        return PK_EDB;
-    *answered = PQntuples(r) == 1;
-    PQclear(r);
-    return 0;
+    return intake_store_flag(conn, o,
+                             "WITH u AS (UPDATE cases SET reach_reason = NULL, reach_requested_at = NULL"
+                             "   WHERE id = $1 AND reach_reason IS NOT NULL RETURNING id, state)"
+                             " INSERT INTO case_event (case_id, kind, state, actor_kind, actor_id)"
+                             " SELECT id, 'reach_done', state, 'staff', $2 FROM u RETURNING true",
+                             2, p, answered);
 }
 
 /* ---- erasure ------------------------------------------------------------------ */
@@ -531,7 +451,7 @@ int intake_store_retention_ask(PGconn *conn, intake_owner_t *o, const char *id, 
 int intake_store_erase(PGconn *conn, intake_owner_t *o, const char *id, bool *erased)
 {
     const char *p[] = {id};
-    PGresult *r = intake_store_exec(
+    return intake_store_flag(
         conn, o,
         "WITH a AS (UPDATE erasure_request SET done_at = now() WHERE id = $1 AND approved_at IS NOT NULL"
         "   AND done_at IS NULL AND stopped_at IS NULL AND run_at <= now() RETURNING case_id),"
@@ -541,14 +461,11 @@ int intake_store_erase(PGconn *conn, intake_owner_t *o, const char *id, bool *er
         " agencies AS (DELETE FROM case_agency WHERE case_id IN (SELECT case_id FROM a)),"
         " keys AS (DELETE FROM idempotency WHERE case_id IN (SELECT case_id FROM a)),"
         " c AS (DELETE FROM cases WHERE id IN (SELECT case_id FROM a) RETURNING id)"
-        " SELECT count(*) FROM c",
-        1, p);
-    if (!r)
-        return PK_EDB;
-    *erased = atoi(PQgetvalue(r, 0, 0)) == 1;
-    PQclear(r);
-    return 0;
+        " SELECT count(*) = 1 FROM c",
+        1, p, erased);
 }
+
+/* ---- the staff feed (intake_feed.c) ---------------------------------------------- */
 
 /* Numbers what committed since the last read (one reader at a time, on
  * every instance: the lock), then reads from `after`. */
@@ -556,14 +473,14 @@ static const char s_feed_number[] = "WITH m AS (SELECT coalesce(max(feed_seq), 0
                                     " n AS (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM case_event"
                                     "   WHERE feed_seq IS NULL ORDER BY id LIMIT 5000)"
                                     " UPDATE case_event e SET feed_seq = m.base + n.rn FROM n, m WHERE e.id = n.id";
+/* clang-format off */
 static const char s_feed_read[] =
-    "SELECT e.feed_seq AS seq, e.case_id, e.kind, e.state, e.reason_code, e.actor_kind, e.actor_id, " PK_SQL_UTC_US(
-        "e.at") " AS at, CASE WHEN " INTAKE_SQL_VISIT_LIVE " THEN x.companion_id END AS companion_id,"
-                " (SELECT string_agg(ca.agency_code, ',') FROM case_agency ca"
-                "   WHERE ca.case_id = e.case_id AND " INTAKE_SQL_REFERRAL_LIVE
-                " AND ca.created_at <= e.at) AS agencies"
-                " FROM case_event e JOIN cases x ON x.id = e.case_id"
-                " WHERE e.feed_seq > $1::bigint ORDER BY e.feed_seq LIMIT $2::int";
+    "SELECT e.feed_seq AS seq, e.case_id, e.kind, e.state, e.reason_code, e.actor_kind, e.actor_id, "
+    PK_SQL_UTC_US("e.at") " AS at, CASE WHEN " INTAKE_SQL_VISIT_LIVE " THEN x.companion_id END AS companion_id,"
+    " (SELECT string_agg(ca.agency_code, ',') FROM case_agency ca WHERE ca.case_id = e.case_id"
+    "   AND " INTAKE_SQL_REFERRAL_LIVE " AND ca.created_at <= e.at) AS agencies"
+    " FROM case_event e JOIN cases x ON x.id = e.case_id WHERE e.feed_seq > $1::bigint ORDER BY e.feed_seq LIMIT $2::int";
+/* clang-format on */
 
 int intake_store_feed(PGconn *conn, intake_owner_t *o, long long after, int limit, pk_arena_t **arena,
                       Pelukan__V1__Feed *out)
@@ -582,148 +499,266 @@ int intake_store_feed(PGconn *conn, intake_owner_t *o, long long after, int limi
     snprintf(a, sizeof a, "%lld", after);
     snprintf(lim, sizeof lim, "%d", limit);
     const char *p[] = {a, lim};
-    return s_read_all(o, intake_store_exec(conn, o, s_feed_read, 2, p), &pelukan__v1__feed__entry__descriptor, arena,
-                      (ProtobufCMessage ***)&out->entries, &out->n_entries);
+    return intake_store_read_all(o, intake_store_exec(conn, o, s_feed_read, 2, p),
+                                 &pelukan__v1__feed__entry__descriptor, arena, (ProtobufCMessage ***)&out->entries,
+                                 &out->n_entries);
 }
 
-int intake_store_set_safety(PGconn *conn, intake_owner_t *o, const char *reporter_id, const ProtobufCBinaryData *sealed)
-{
-    char *hex = pk_pg_bytea(sealed->data, sealed->len);
-    const char *p[] = {reporter_id, hex};
-    int rc = intake_store_run(conn, o, "UPDATE reporter SET safety_sealed = $2::bytea WHERE id = $1", 2, p);
-    free(hex);
-    return rc;
-}
+/* ---- the desk's queue (intake_cases.c) ------------------------------------------ */
 
-/* ---- a reporter's report (intake_submit.c) ---------------------------------------- */
+/* Which cases a staff member sees: admins and supervisors all, a companion
+ * those assigned to her while her visit lasts, an agency user those whose
+ * referral to its agency it accepted (security review N12: access that
+ * ends). Parameters $a role, $b staff id, $c agency code. */
+#define S_SEES(a, b, c)                                                                                                \
+    "($" a " IN ('admin', 'supervisor') OR ($" a " = 'companion' AND x.companion_id = $" b                             \
+    " AND " INTAKE_SQL_VISIT_LIVE ") OR ($" a " = 'agency' AND EXISTS (SELECT 1 FROM case_agency ca"                   \
+    " WHERE ca.case_id = x.id AND ca.agency_code = NULLIF($" c ", '') AND " INTAKE_SQL_REFERRAL_LIVE ")))"
 
-/* The report's one statement ($1 reporter, $2 key, $3 case id, $4 wrapped
- * key, $5 sealed personal data, $6-$19 the report's codes, $20 topic, $21
- * envelope, $22 sealed contact safety, $23 ticket, $24 reports per day,
- * $25 her session's token hash): only while her session holds, the key
- * claims the request; only then the case, its first timeline step and its
- * event; a retry gets the first answer. Reports that arrive together share
- * one commit (group commit). Shared with the benchmark that measures
- * PostgreSQL alone on it (tests/bench/bench_intake.c). */
+/* The one-day promise (../shared/domain.md): a report is handled, that
+ * is referred, within a day of being sent. Its clock runs in these states
+ * (a declined referral must be referred again); S_DUE is when it ends, or
+ * NULL once the promise is kept or the case is over. */
+#define S_PROMISE_RUNS "x.state IN " INTAKE_SQL_PROMISE_STATES
+#define S_DUE          "CASE WHEN " S_PROMISE_RUNS " THEN " PK_SQL_UTC("(x.created_at + interval '1 day')") " END"
+#define S_FINAL        "x.state IN " INTAKE_SQL_FINAL_STATES
+#define S_OVERDUE      S_PROMISE_RUNS " AND x.created_at < now() - interval '1 day'"
+
+/* A case's row as the queue and the case page show it: a CaseRow, the
+ * case page's "row" (pelukan/pbrow.h). */
 /* clang-format off */
-const char intake_sql_report_submit[] =
-    "WITH her AS (SELECT EXISTS (SELECT 1 FROM session WHERE token_hash = $25 AND reporter_id = $1"
-    "   AND expires_at > now() AND idle_until > now()) AS holds),"
-    " lim AS (SELECT CASE WHEN $24::int = 0 THEN false ELSE (SELECT count(*) FROM (SELECT 1 FROM cases"
-    "   WHERE reporter_id = $1 AND created_at > now() - interval '1 day' LIMIT $24::int) x) >= $24::int END"
-    "   AS over),"
-    " k AS (INSERT INTO idempotency (reporter_id, key, case_id) SELECT $1, $2, $3"
-    "   WHERE (SELECT holds FROM her) AND NOT (SELECT over FROM lim)"
-    "   ON CONFLICT DO NOTHING RETURNING case_id),"
-    " c AS (INSERT INTO cases (id, ticket, reporter_id, state, wrapped_key, personal_sealed, reporter_kind,"
-    "   witness_relation, victim_sex, victim_age_band, child, disability, violence_forms, place_type,"
-    "   perpetrator_relation, incident_at, incident_approx, kecamatan_code, desa_code, urgent)"
-    "   SELECT $3, $23, $1, 'submitted',"
-    "   $4::bytea, $5::bytea, $6, NULLIF($7, ''), NULLIF($8, ''), NULLIF($9, ''), $10, $11, $12::text[],"
-    "   NULLIF($13, ''), NULLIF($14, ''), to_timestamp(NULLIF($15, '0')::bigint), $16, NULLIF($17, ''),"
-    "   NULLIF($18, ''), $19 FROM k RETURNING id, ticket, created_at, state),"
-    " e AS (INSERT INTO case_event (case_id, state, actor_kind) SELECT id, 'submitted', 'reporter' FROM c),"
-    " o AS (" PK_OUTBOX_INSERT_SELECT("$20", "id", "$21") " FROM c),"
-    " s AS (UPDATE reporter SET safety_sealed = $22::bytea WHERE id = $1 AND $22::bytea IS NOT NULL"
-    "   AND EXISTS (SELECT 1 FROM c))"
-    " SELECT id, ticket, " PK_SQL_UTC("created_at") ", true, state FROM c"
-    " UNION ALL SELECT x.id, x.ticket, " PK_SQL_UTC("x.created_at") ", false, 'submitted'"
-    "   FROM idempotency i JOIN cases x ON x.id = i.case_id"
-    "   WHERE (SELECT holds FROM her) AND i.reporter_id = $1 AND i.key = $2 AND NOT EXISTS (SELECT 1 FROM k)"
-    " UNION ALL SELECT '', '', '', false, 'limited' WHERE (SELECT holds FROM her) AND (SELECT over FROM lim)"
-    "   AND NOT EXISTS (SELECT 1 FROM idempotency i WHERE i.reporter_id = $1 AND i.key = $2)"
-    " UNION ALL SELECT '', '', '', false, 'no_session' WHERE NOT (SELECT holds FROM her)";
+#define S_ROW                                                                                                          \
+    "x.id AS \"row.case_id\", x.ticket AS \"row.ticket\", x.state AS \"row.state\", x.urgent AS \"row.urgent\","       \
+    " x.child AS \"row.child\", x.violence_forms AS \"row.violence_forms\", x.kecamatan_code AS \"row.kecamatan_code\"," \
+    " " PK_SQL_UTC("x.created_at") " AS \"row.created_at\", x.call_attempts AS \"row.call_attempts\","                 \
+    " x.call_reached AS \"row.call_reached\", " S_DUE " AS \"row.due_at\", x.reach_reason AS"                          \
+    " \"row.reach_request.reason_code\", " PK_SQL_UTC("x.reach_requested_at") " AS \"row.reach_request.at\""
 /* clang-format on */
 
-/* The statement's parameters of `row` (the bytea ones in `hex`, which the
- * caller frees; the others in the arena or the row). */
-static void s_submit_params(const intake_owner_t *o, const intake_report_row_t *row, pk_arena_t **arena,
-                            const char *p[INTAKE_REPORT_PARAMS], char *hex[3])
+/* The queue's filters: $1 state ("open": not finished), $2 urgent, $3
+ * kecamatan, $4 child, $10 kind of violence, $11 ticket; what the caller
+ * sees ($5-$7). */
+#define S_QUEUE_WHERE                                                                                                  \
+    "($1 = '' OR x.state = $1 OR ($1 = 'open' AND NOT " S_FINAL ")) AND ($2 = '' OR x.urgent = ($2 = 'true'))"         \
+    " AND ($3 = '' OR x.kecamatan_code = $3) AND ($4 = '' OR x.child = ($4 = 'true'))"                                 \
+    " AND ($10 = '' OR $10 = ANY (x.violence_forms)) AND ($11 = '' OR x.ticket = upper($11))"                          \
+    " AND " S_SEES("5", "6", "7")
+
+/* Ordered by the promise: urgent cases whose clock runs pinned on top,
+ * then the others whose clock runs (overdue first, then by time left),
+ * then open cases whose promise was kept (newest first), then the
+ * finished ones. The counts are of the cases the filter selects. */
+static const char s_queue_sql[] =
+    "SELECT " S_ROW " FROM cases x WHERE " S_QUEUE_WHERE " ORDER BY CASE WHEN " S_PROMISE_RUNS
+    " THEN CASE WHEN x.urgent THEN 0 ELSE 1 END WHEN " S_FINAL " THEN 3 ELSE 2 END,"
+    " CASE WHEN " S_PROMISE_RUNS " THEN x.created_at END, x.created_at DESC, x.id"
+    " LIMIT $8::int OFFSET $9::bigint";
+static const char s_queue_count_sql[] = "SELECT count(*), count(*) FILTER (WHERE " S_OVERDUE "),"
+                                        " count(*) FILTER (WHERE " S_PROMISE_RUNS " AND x.urgent)"
+                                        /* every parameter typed, though the page is not used here */
+                                        " FROM cases x WHERE " S_QUEUE_WHERE " AND $8::int > 0 AND $9::bigint >= 0";
+
+int intake_store_queue(PGconn *conn, intake_owner_t *o, const Pelukan__V1__ListCases *f,
+                       const Pelukan__V1__Actor *actor, pk_arena_t **arena, Pelukan__V1__CaseQueue *out)
 {
-    const Pelukan__V1__SubmitReport *s = row->report;
-    const Pelukan__V1__ReportSubmitted *codes = s->codes;
-    size_t cap = 3;
-    for (size_t i = 0; i < codes->n_violence_forms; i++)
-        cap += strlen(codes->violence_forms[i]) + 1;
-    char *forms = pk_arena_alloc(arena, cap), *f = forms;
-    *f++ = '{';
-    for (size_t i = 0; i < codes->n_violence_forms; i++)
-        f += sprintf(f, "%s%s", i ? "," : "", codes->violence_forms[i]);
-    strcpy(f, "}");
-    char *incident = pk_arena_alloc(arena, 24), *per_day = pk_arena_alloc(arena, 16);
-    snprintf(incident, 24, "%lld", (long long)s->incident_at);
-    snprintf(per_day, 16, "%d", o->reports_per_day);
-    hex[0] = pk_pg_bytea(s->wrapped_key.data, s->wrapped_key.len);
-    hex[1] = pk_pg_bytea(s->personal_sealed.data, s->personal_sealed.len);
-    hex[2] = row->safety_len ? pk_pg_bytea(row->safety, row->safety_len) : NULL;
-    const char *v[INTAKE_REPORT_PARAMS] = {row->reporter_id,
-                                           s->idempotency_key,
-                                           row->case_id,
-                                           hex[0],
-                                           hex[1],
-                                           codes->reporter_kind,
-                                           s->witness_relation,
-                                           codes->victim_sex,
-                                           codes->victim_age_band,
-                                           codes->child_victim ? "t" : "f",
-                                           s->disability ? "t" : "f",
-                                           forms,
-                                           codes->place_type,
-                                           codes->perpetrator_relation,
-                                           incident,
-                                           s->incident_approx ? "t" : "f",
-                                           codes->kecamatan_code,
-                                           codes->desa_code,
-                                           codes->urgent ? "t" : "f",
-                                           row->topic,
-                                           row->envelope_hex,
-                                           hex[2],
-                                           row->ticket,
-                                           per_day,
-                                           s->token_hash};
-    memcpy(p, v, sizeof v);
+    char limit[16], offset[24];
+    snprintf(limit, sizeof limit, "%d", f->per_page);
+    snprintf(offset, sizeof offset, "%ld", (long)(f->page - 1) * f->per_page);
+    const char *p[] = {f->state, f->urgent, f->kecamatan_code, f->child, actor->role, actor->id, f->agency_code,
+                       limit,    offset,    f->violence_form,  f->ticket};
+    PGresult *r = intake_store_exec(conn, o, s_queue_sql, 11, p);
+    if (!r)
+        return PK_EDB;
+    bool read = pk_pbrow_read_all(&pelukan__v1__case_row__descriptor, r, "row.", arena,
+                                  (ProtobufCMessage ***)&out->cases, &out->n_cases, NULL, 0);
+    PQclear(r);
+    if (!read)
+        return PK_EDB;
+    if (!(r = intake_store_exec(conn, o, s_queue_count_sql, 11, p)))
+        return PK_EDB;
+    out->total = atoll(PQgetvalue(r, 0, 0));
+    out->overdue = atoll(PQgetvalue(r, 0, 1));
+    out->urgent_open = atoll(PQgetvalue(r, 0, 2));
+    PQclear(r);
+    return 0;
 }
 
-static void s_receipt(const PGresult *r, pk_arena_t **arena, Pelukan__V1__ReportReceipt *out)
+/* ---- one case ----------------------------------------------------------------- */
+
+/* The case (S_ROW, its sealed parts, which the caller opens, and what is
+ * not personal) if $2-$4 see it, or if an agency is asked to take it ($5).
+ * What the identification says is shown once it is in. */
+static const char s_case_sql[] =
+    "SELECT " S_ROW ", x.wrapped_key AS _case_key, x.personal_sealed AS _personal,"
+    " r.wrapped_key AS _reporter_key, r.phone_sealed AS _phone, r.id AS _reporter_id,"
+    " r.safety_sealed AS _safety, x.referral_consent AS \"identification.referral_consent\","
+    " CASE WHEN x.referral_consent IS NOT NULL THEN x.consented_agencies END AS \"identification.consented_agencies\","
+    " CASE WHEN x.referral_consent IS NOT NULL THEN x.recommended_agencies END AS "
+    "\"identification.recommended_agencies\","
+    " CASE WHEN x.referral_consent IS NOT NULL THEN x.needs END AS \"identification.needs\","
+    " CASE WHEN x.referral_consent IS NOT NULL THEN x.immediate_danger END AS \"identification.immediate_danger\","
+    " CASE WHEN x.referral_consent IS NOT NULL THEN x.immediate_danger IS NOT NULL END AS "
+    "\"identification.immediate_danger_said\","
+    " CASE WHEN x.referral_consent IS NOT NULL THEN x.situation_confirmed END AS "
+    "\"identification.situation_confirmed\","
+    " CASE WHEN x.referral_consent IS NOT NULL THEN x.situation_confirmed IS NOT NULL END AS "
+    "\"identification.situation_confirmed_said\","
+    " CASE WHEN x.referral_consent IS NOT NULL THEN x.guardian_situation END AS \"identification.guardian_situation\","
+    " CASE WHEN x.referral_consent IS NOT NULL THEN x.recommended_services END AS "
+    "\"identification.recommended_services\","
+    " x.reporter_kind AS \"answers.reporter_kind\", x.witness_relation AS \"answers.reporter_relation\","
+    " x.victim_sex AS \"answers.victim_sex\", x.victim_age_band AS \"answers.victim_age_band\","
+    " x.disability AS \"answers.disability\", x.disability IS NOT NULL AS \"answers.disability_said\","
+    " x.place_type AS \"answers.place_type\", x.perpetrator_relation AS \"answers.perpetrator_relation\","
+    " to_char(x.incident_at AT TIME ZONE 'Asia/Jakarta', 'YYYY-MM-DD') AS \"answers.incident_date\","
+    " x.incident_approx AS \"answers.incident_approximate\","
+    " x.incident_approx IS NOT NULL AS \"answers.incident_approximate_said\", x.desa_code AS \"answers.desa_code\""
+    " FROM cases x JOIN reporter r ON r.id = x.reporter_id WHERE x.id = $1 AND (" S_SEES(
+        "2", "3",
+        "4") " OR ($2 = 'agency' AND $5::boolean AND EXISTS (SELECT 1 FROM case_agency ca WHERE ca.case_id = x.id"
+             " AND ca.agency_code = NULLIF($4, '') AND ca.state = 'sent')))";
+/* clang-format off */
+static const char s_timeline_sql[] =
+    "SELECT e.kind, e.state, e.reason_code, e.actor_kind, e.actor_id, " PK_SQL_UTC("e.at") " AS at"
+    " FROM case_event e JOIN cases x ON x.id = e.case_id WHERE e.case_id = $1 AND " S_SEES("2", "3", "4")
+    " ORDER BY e.id";
+/* clang-format on */
+
+static int s_timeline(PGconn *conn, intake_owner_t *o, const char *const *p, pk_arena_t **arena,
+                      Pelukan__V1__CaseView *v)
 {
-    if (PQntuples(r) != 1) {
-        out->outcome = PELUKAN__V1__REPORT_RECEIPT__OUTCOME__OUTCOME_IN_PROGRESS;
-        return;
-    }
-    const char *state = PQgetvalue(r, 0, 4);
-    if (strcmp(state, "limited") == 0) {
-        out->outcome = PELUKAN__V1__REPORT_RECEIPT__OUTCOME__OUTCOME_LIMITED;
-        return;
-    }
-    if (strcmp(state, "no_session") == 0) {
-        out->outcome = PELUKAN__V1__REPORT_RECEIPT__OUTCOME__OUTCOME_NO_SESSION;
-        return;
-    }
-    out->outcome = pk_pg_bool(r, 0, 3) ? PELUKAN__V1__REPORT_RECEIPT__OUTCOME__OUTCOME_CREATED
-                                       : PELUKAN__V1__REPORT_RECEIPT__OUTCOME__OUTCOME_REPLAYED;
-    out->case_id = intake_store_text(arena, r, 0, 0);
-    out->ticket = intake_store_text(arena, r, 0, 1);
-    out->created_at = intake_store_text(arena, r, 0, 2);
-    out->state = intake_store_text(arena, r, 0, 4);
+    PGresult *t = intake_store_exec(conn, o, s_timeline_sql, 4, p);
+    if (!t)
+        return PK_EDB;
+    bool read = pk_pbrow_read_all(&pelukan__v1__case_view__step__descriptor, t, NULL, arena,
+                                  (ProtobufCMessage ***)&v->timeline, &v->n_timeline, NULL, 0);
+    PQclear(t);
+    return read ? 0 : PK_EDB;
 }
 
-int intake_store_submit_many(PGconn *conn, intake_owner_t *o, const intake_report_row_t *const *rows, int n,
-                             pk_arena_t **arena, Pelukan__V1__ReportReceipt *const *out)
+int intake_store_case(PGconn *conn, intake_owner_t *o, const char *case_id, const Pelukan__V1__Actor *actor,
+                      const char *agency, bool asked, pk_arena_t **arena, intake_case_row_t *out)
 {
-    const char **p = pk_malloc((size_t)n * INTAKE_REPORT_PARAMS * sizeof *p);
-    char **hex = pk_malloc((size_t)n * 3 * sizeof *hex);
-    PGresult **r = pk_malloc((size_t)n * sizeof *r);
-    for (int i = 0; i < n; i++)
-        s_submit_params(o, rows[i], arena, p + (size_t)i * INTAKE_REPORT_PARAMS, hex + (size_t)i * 3);
-    int rc = pk_pg_exec_many(&o->stmts, conn, o->log, intake_sql_report_submit, INTAKE_REPORT_PARAMS, p, n, r);
-    for (int i = 0; rc == 0 && i < n; i++) {
-        s_receipt(r[i], arena, out[i]);
-        PQclear(r[i]);
+    const char *p[] = {case_id, actor->role, actor->id, agency, asked ? "t" : "f"};
+    PGresult *r;
+    int found = intake_store_one(conn, o, s_case_sql, 5, p, &r);
+    if (found != 0)
+        return found;
+    memset(out, 0, sizeof *out);
+    pelukan__v1__case_view__init(&out->view);
+    char bad[64];
+    bool read = pk_pbrow_read(&out->view.base, r, 0, NULL, arena, bad, sizeof bad);
+    out->case_key = intake_store_blob(arena, r, PQfnumber(r, "_case_key"), &out->case_key_len);
+    out->personal = intake_store_blob(arena, r, PQfnumber(r, "_personal"), &out->personal_len);
+    out->reporter_key = intake_store_blob(arena, r, PQfnumber(r, "_reporter_key"), &out->reporter_key_len);
+    out->phone = intake_store_blob(arena, r, PQfnumber(r, "_phone"), &out->phone_len);
+    snprintf(out->reporter_id, sizeof out->reporter_id, "%s", PQgetvalue(r, 0, PQfnumber(r, "_reporter_id")));
+    out->safety = intake_store_blob(arena, r, PQfnumber(r, "_safety"), &out->safety_len);
+    PQclear(r);
+    if (!read) {
+        pk_log_error(o->log, "the case's column %s fills no field of its view", bad);
+        return PK_EDB;
     }
-    for (int i = 0; i < 3 * n; i++)
-        free(hex[i]);
-    free(p);
-    free(hex);
-    free(r);
+    return s_timeline(conn, o, p, arena, &out->view);
+}
+
+/* ---- the read model: other services' events on a case (intake_readmodel.c) ---- */
+
+int intake_store_case_agency(PGconn *conn, const pk_log_t *log, const char *referral_id, const char *case_id,
+                             const char *state, const char *agency)
+{
+    const char *p[] = {referral_id, case_id, state, agency};
+    if (strcmp(state, "sent") == 0)
+        return pk_pg_run(conn, log,
+                         "INSERT INTO case_agency (referral_id, case_id, agency_code, state)"
+                         " SELECT $1, id, $4, $3 FROM cases WHERE id = $2 ON CONFLICT DO NOTHING",
+                         4, p);
+    return pk_pg_run(conn, log,
+                     "UPDATE case_agency SET state = $3,"
+                     " closed_at = CASE WHEN $3 = 'closed' THEN now() ELSE closed_at END"
+                     " WHERE referral_id = $1 AND case_id = $2",
+                     3, p);
+}
+
+int intake_store_identification(PGconn *conn, const pk_log_t *log, const char *case_id,
+                                const Pelukan__V1__IdentificationReportSubmitted *s)
+{
+    char *consented = pk_pg_text_array(s->consented_agencies, s->n_consented_agencies);
+    char *recommended = pk_pg_text_array(s->recommended_agencies, s->n_recommended_agencies);
+    char *needs = pk_pg_text_array(s->needs, s->n_needs);
+    char *services = pk_pg_text_array(s->recommended_services, s->n_recommended_services);
+    const char *p[] = {case_id,
+                       s->referral_consent ? "t" : "f",
+                       consented,
+                       recommended,
+                       needs,
+                       s->immediate_danger ? "t" : "f",
+                       s->situation_confirmed ? "t" : "f",
+                       s->guardian_situation,
+                       services};
+    int rc = pk_pg_run(conn, log,
+                       "UPDATE cases SET referral_consent = $2::boolean, consented_agencies = $3::text[],"
+                       " recommended_agencies = $4::text[], needs = $5::text[],"
+                       " immediate_danger = $6::boolean, situation_confirmed = $7::boolean,"
+                       " guardian_situation = NULLIF($8, ''), recommended_services = $9::text[] WHERE id = $1",
+                       9, p);
+    free(consented), free(recommended), free(needs), free(services);
     return rc;
+}
+
+int intake_store_visit_done(PGconn *conn, const pk_log_t *log, const char *case_id, bool done)
+{
+    const char *p[] = {case_id, done ? "t" : "f"};
+    return pk_pg_run(conn, log, "UPDATE cases SET visit_done_at = CASE WHEN $2::boolean THEN now() END WHERE id = $1",
+                     2, p);
+}
+
+int intake_store_referrals(PGconn *conn, const pk_log_t *log, const char *case_id, bool *open, bool *closed)
+{
+    const char *p[] = {case_id};
+    PGresult *r = pk_pg_exec(conn, log,
+                             "SELECT coalesce(bool_or(state IN ('sent', 'accepted')), false),"
+                             " coalesce(bool_or(state = 'closed'), false) FROM case_agency WHERE case_id = $1",
+                             1, p);
+    if (!r)
+        return PK_EDB;
+    *open = pk_pg_bool(r, 0, 0);
+    *closed = pk_pg_bool(r, 0, 1);
+    PQclear(r);
+    return 0;
+}
+
+int intake_store_lock_state(PGconn *conn, const pk_log_t *log, const char *case_id, char state[32])
+{
+    const char *p[] = {case_id};
+    PGresult *r = pk_pg_exec(conn, log, "SELECT state FROM cases WHERE id = $1 FOR UPDATE", 1, p);
+    if (!r)
+        return PK_EDB;
+    snprintf(state, 32, "%s", PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "");
+    PQclear(r);
+    return 0;
+}
+
+/* clang-format off */
+static const char s_step_sql[] =
+    "WITH u AS (UPDATE cases SET state = $3, updated_at = now(),"
+    "   companion_id = CASE WHEN $5::boolean THEN NULL ELSE coalesce(NULLIF($4, ''), companion_id) END,"
+    "   agency_code = coalesce(NULLIF($6, ''), agency_code)"
+    "   WHERE id = $1 AND $3 <> '' AND state = ANY($2::text[]) RETURNING id, state),"
+    " s AS (INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
+    "   SELECT id, 'state', state, NULLIF($8, ''), $9, NULLIF($10, '') FROM u),"
+    " k AS (UPDATE cases SET companion_id = coalesce(NULLIF($4, ''), companion_id),"
+    "   agency_code = coalesce(NULLIF($6, ''), agency_code) WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM u)),"
+    " o AS (" PK_OUTBOX_INSERT_SELECT("$12", "id", "$13") " FROM u WHERE $13::bytea IS NOT NULL)"
+    " INSERT INTO case_event (case_id, kind, state, reason_code, actor_kind, actor_id)"
+    " SELECT x.id, $11 || ':' || $7, coalesce((SELECT state FROM u), x.state), NULLIF($8, ''), $9,"
+    " NULLIF($10, '') FROM cases x WHERE x.id = $1";
+/* clang-format on */
+
+int intake_store_case_step(PGconn *conn, const pk_log_t *log, const intake_step_row_t *s)
+{
+    const char *p[] = {s->case_id,  s->from,  s->to,          s->companion,  s->clear_companion ? "t" : "f",
+                       s->agency,   s->type,  s->reason,      s->actor_kind, s->actor_id,
+                       s->producer, s->topic, s->envelope_hex};
+    return pk_pg_run(conn, log, s_step_sql, 13, p);
 }

@@ -17,7 +17,7 @@
 #include "pelukan/util.h"
 #include "pelukan/v1/commands.pb-c.h"
 
-/* For the store's files (intake_store.c, intake_store_staff.c): one
+/* For the store's files (intake_store.c, intake_store_people.c): one
  * statement on the worker's connection, prepared once per session (NULL,
  * logged, on failure); the same, 0 or PK_EDB; a text column of row `i` in
  * the arena ("" when NULL). */
@@ -28,8 +28,17 @@ int intake_store_run(PGconn *conn, intake_owner_t *o, const char *sql, int n, co
 int intake_store_one(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p,
                      PGresult **out) PK_MUST_CHECK;
 char *intake_store_text(pk_arena_t **arena, const PGresult *r, int i, int col);
+/* The first column of the statement's first row, as a boolean (false when
+ * no row) or a number (0 when no row); 0 or PK_EDB. */
+int intake_store_flag(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p, bool *out);
+int intake_store_count(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p, int *out);
 /* A bytea column of row 0 in the arena (NULL and 0 when NULL). */
 uint8_t *intake_store_blob(pk_arena_t **arena, const PGresult *r, int col, size_t *len);
+/* Every row of `r` (NULL: the statement failed) as messages of `desc`
+ * (pelukan/pbrow.h) into *items and *n, in the arena; `r` cleared. 0 or
+ * PK_EDB. */
+int intake_store_read_all(intake_owner_t *o, PGresult *r, const ProtobufCMessageDescriptor *desc, pk_arena_t **arena,
+                          ProtobufCMessage ***items, size_t *n) PK_MUST_CHECK;
 /* The one row of `r` (NULL: the statement failed) into `msg` by its
  * columns' names (pelukan/pbrow.h), strings in the arena; `r` cleared.
  * 0, PK_ENOENT (no row) or PK_EDB. */
@@ -268,11 +277,11 @@ int intake_store_feed(PGconn *conn, intake_owner_t *o, long long after, int limi
                       Pelukan__V1__Feed *out) PK_MUST_CHECK;
 
 /* A staff member's Web Push subscription set, dropped or read; whether
- * one is kept (intake_store_staff.c). */
+ * one is kept (intake_store_people.c). */
 int intake_store_push(PGconn *conn, intake_owner_t *o, const char *staff_id, const Pelukan__V1__Push *push,
                       bool *subscribed) PK_MUST_CHECK;
 
-/* A password check claimed (intake_store_login.c): a login's by `login`
+/* A password check claimed (intake_store_people.c): a login's by `login`
  * with its device, or a password change's by `staff_id` (login ""). `out`
  * holds the account and its hash when it may be checked (else its staff_id
  * stays unset); `locked` says this try locked it. */
@@ -288,7 +297,7 @@ int intake_store_open_session(PGconn *conn, intake_owner_t *o, const char *staff
 int intake_store_set_password(PGconn *conn, intake_owner_t *o, const char *staff_id, const char *hash,
                               const char *keep_token_hash, int *ended) PK_MUST_CHECK;
 
-/* A reporter's registration (intake_store_login.c): may a code be sent
+/* A reporter's registration (intake_store_people.c): may a code be sent
  * (if so it is kept); a code's try counted, then compared with each code
  * it may match (`failure_id` the try's, when `matched`); why the holder's
  * own code refused it ("expired", "exhausted", "open" or "none"); and a
@@ -303,14 +312,14 @@ int intake_store_code_session(PGconn *conn, intake_owner_t *o, const Pelukan__V1
                               pk_arena_t **arena, Pelukan__V1__CodeVerified *out, bool *registered) PK_MUST_CHECK;
 
 /* A staff member's session of a token's hash, with her account as it is
- * now (`holds` false when none; intake_store_login.c). */
+ * now (`holds` false when none; intake_store_people.c). */
 int intake_store_resolve(PGconn *conn, intake_owner_t *o, const Pelukan__V1__ResolveSession *rs, pk_arena_t **arena,
                          Pelukan__V1__ResolvedSession *out) PK_MUST_CHECK;
 
 /* The reporter whose session each of `hashes` (a token's hash) names,
  * while it holds, kept alive by her use (at most one write a minute): her
  * id and her key, wrapped, or `found` false; one statement for them all
- * (intake_store_login.c). */
+ * (intake_store_people.c). */
 typedef struct {
     bool found; /* her session holds */
     char id[PK_ID_HEX_LEN + 1];
@@ -343,17 +352,17 @@ int intake_store_set_safety(PGconn *conn, intake_owner_t *o, const char *reporte
                             const ProtobufCBinaryData *sealed) PK_MUST_CHECK;
 
 /* Ends the session `token_hash` of staff member or reporter `who` (`all`:
- * every session of hers); how many ended (intake_store_staff.c). */
+ * every session of hers); how many ended (intake_store_people.c). */
 int intake_store_end_sessions(PGconn *conn, intake_owner_t *o, bool staff, const char *who, const char *token_hash,
                               bool all, int *ended) PK_MUST_CHECK;
 
 /* Deletes expired codes, code requests and wrong codes older than
- * `keep_s`, ended sessions; how many rows went (intake_store_staff.c). */
+ * `keep_s`, ended sessions; how many rows went (intake_store_people.c). */
 int intake_store_purge(PGconn *conn, intake_owner_t *o, int keep_s, long *deleted) PK_MUST_CHECK;
 
 /* ---- the read model: other services' events on a case (intake_readmodel.c) ---- */
 /* Each on the subscriber's connection, in its transaction with the
- * event's offset, unprepared; 0 or PK_EDB (logged) (intake_store_read.c). */
+ * event's offset, unprepared; 0 or PK_EDB (logged) (intake_store.c). */
 
 /* A referral of the case: `state` "sent" (made, to `agency`), "accepted",
  * "declined" or "closed" (its agency "" then). */
@@ -385,7 +394,7 @@ typedef struct {
 } intake_step_row_t;
 int intake_store_case_step(PGconn *conn, const pk_log_t *log, const intake_step_row_t *s) PK_MUST_CHECK;
 
-/* ---- the desk's reads (intake_store_read.c) ---- */
+/* ---- the desk's reads (intake_store.c) ---- */
 
 /* The queue: the cases `actor` sees that the filter selects, one page, in
  * the order of the one-day promise, and the counts of all it selects. */
@@ -405,7 +414,7 @@ typedef struct {
 int intake_store_case(PGconn *conn, intake_owner_t *o, const char *case_id, const Pelukan__V1__Actor *actor,
                       const char *agency, bool asked, pk_arena_t **arena, intake_case_row_t *out) PK_MUST_CHECK;
 
-/* ---- the reference data (intake_store_read.c) ---- */
+/* ---- the reference data (intake_store_people.c) ---- */
 
 /* The codes requests are checked against (kind, code, label: one row
  * each), the catalogue the apps show and the regions, as JSON text (one

@@ -4,7 +4,7 @@
  * the edge checks it first, services/edge/edge_push.c; notification finds it with the
  * staff member's contact), a logout (EndSession: this session, or every
  * one of a reporter's), and a reporter's safety choices (SetSafety, sealed
- * by the edge with her key). The statements are intake_store_staff.c's
+ * by the edge with her key). The statements are intake_store_people.c's
  * and intake_store.c's. */
 #include <string.h>
 
