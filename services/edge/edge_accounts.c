@@ -28,16 +28,6 @@ static void s_reset_answered(int rc, const Pelukan__V1__CommandReply *reply, voi
     intake_forward_reply(arg, rc, reply, &s_reset);
 }
 
-static void s_send(edge_call_t *c, Pelukan__V1__ManageAccount *m, pk_rpc_uv_done_fn done)
-{
-    Pelukan__V1__CommandRequest req;
-    Pelukan__V1__Actor actor;
-    intake_cmd_init(c, &req, &actor, NULL);
-    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_MANAGE_ACCOUNT;
-    req.manage_account = m;
-    intake_forward_call(c, INTAKE_TO_OWNER, &req, done);
-}
-
 static const char *s_str(const edge_call_t *c, const char *field)
 {
     const char *v = json_string_value(json_object_get(c->body, field));
@@ -60,7 +50,7 @@ static void s_account_hashed(edge_call_t *c, int rc, const char *hash)
     m.agency_code = (char *)s_str(c, "agency_code");
     m.email = (char *)s_str(c, "email");
     m.phone_e164 = e164;
-    s_send(c, &m, s_made_answered);
+    intake_forward_send(c, INTAKE_TO_OWNER, NULL, &m.base, s_made_answered);
 }
 
 void intake_staff_account_create(edge_call_t *c)
@@ -93,7 +83,7 @@ static void s_reset_hashed(edge_call_t *c, int rc, const char *hash)
     m.step = PELUKAN__V1__MANAGE_ACCOUNT__STEP__STEP_RESET;
     m.staff_id = (char *)pk_http_param(c->req, 0);
     m.password_hash = (char *)hash;
-    s_send(c, &m, s_reset_answered);
+    intake_forward_send(c, INTAKE_TO_OWNER, NULL, &m.base, s_reset_answered);
 }
 
 /* A new password for an account whose owner forgot theirs (told to them in

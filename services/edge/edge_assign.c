@@ -16,7 +16,6 @@
 #include "edge_forward.h"
 #include "pelukan/util.h"
 
-typedef Pelukan__V1__CommandRequest s_req_t;
 typedef Pelukan__V1__CommandReply s_reply_t;
 
 static void s_send_assign(edge_call_t *c, const char *kecamatan);
@@ -77,16 +76,11 @@ static void s_suggested(int rc, const s_reply_t *reply, void *arg)
 static void s_send_suggest(edge_call_t *c, const char *kecamatan)
 {
     const char *sex = pk_http_query(c->req, "prefer_sex"), *lang = pk_http_query(c->req, "prefer_language");
-    s_req_t req;
-    Pelukan__V1__Actor actor;
-    intake_cmd_init(c, &req, &actor, c->case_id);
     Pelukan__V1__SuggestCompanions s = PELUKAN__V1__SUGGEST_COMPANIONS__INIT;
     s.kecamatan_code = (char *)kecamatan;
     s.prefer_sex = (char *)(sex ? sex : "");
     s.prefer_language = (char *)(lang ? lang : "");
-    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SUGGEST_COMPANIONS;
-    req.suggest_companions = &s;
-    pk_rpc_uv_call(c->in->dispatch_rpc, &req, INTAKE_OWNER_TIMEOUT_MS, INTAKE_OWNER_RETRIES, s_suggested, c);
+    intake_forward_send(c, INTAKE_TO_DISPATCH, c->case_id, &s.base, s_suggested);
 }
 
 void edge_assign_suggest(edge_call_t *c)
@@ -111,18 +105,13 @@ static void s_visit_answer(int rc, const s_reply_t *reply, void *arg)
 
 static void s_send_assign(edge_call_t *c, const char *kecamatan)
 {
-    s_req_t req;
-    Pelukan__V1__Actor actor;
-    intake_cmd_init(c, &req, &actor, c->case_id);
     Pelukan__V1__AssignCompanion a = PELUKAN__V1__ASSIGN_COMPANION__INIT;
     char visit_id[PK_ID_HEX_LEN + 1];
     pk_id_new(visit_id);
     a.visit_id = visit_id;
     a.companion_id = (char *)json_string_value(json_object_get(c->body, "companion_id"));
     a.kecamatan_code = (char *)kecamatan;
-    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_ASSIGN_COMPANION;
-    req.assign_companion = &a;
-    pk_rpc_uv_call(c->in->dispatch_rpc, &req, INTAKE_OWNER_TIMEOUT_MS, INTAKE_OWNER_RETRIES, s_visit_answer, c);
+    intake_forward_send(c, INTAKE_TO_DISPATCH, c->case_id, &a.base, s_visit_answer);
 }
 
 void edge_assign_send(edge_call_t *c)

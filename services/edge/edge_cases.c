@@ -80,12 +80,7 @@ void edge_cases_queue(edge_call_t *c)
     s_filter(c, &f, errors);
     if (intake_invalid(c, errors, "Filter tidak valid"))
         return;
-    Pelukan__V1__CommandRequest req;
-    Pelukan__V1__Actor actor;
-    intake_cmd_init(c, &req, &actor, NULL);
-    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_CASES;
-    req.list_cases = &f;
-    intake_forward_call(c, INTAKE_TO_OWNER, &req, s_queue_answered);
+    intake_forward_send(c, INTAKE_TO_OWNER, NULL, &f.base, s_queue_answered);
 }
 
 /* ---- GET /v1/staff/cases/{id}[?purpose=] ------------------------------------- */
@@ -145,15 +140,10 @@ const Pelukan__V1__CaseRow *edge_cases_may(edge_call_t *c, int rc, const Pelukan
 
 void edge_cases_ask(edge_call_t *c, const char *purpose, pk_rpc_uv_done_fn done)
 {
-    Pelukan__V1__CommandRequest req;
-    Pelukan__V1__Actor actor;
     Pelukan__V1__GetCase g = PELUKAN__V1__GET_CASE__INIT;
     g.purpose = (char *)(purpose ? purpose : "");
     g.agency_code = c->staff_agency;
-    intake_cmd_init(c, &req, &actor, pk_http_param(c->req, 0));
-    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CASE;
-    req.get_case = &g;
-    intake_forward_call(c, INTAKE_TO_OWNER, &req, done);
+    intake_forward_send(c, INTAKE_TO_OWNER, pk_http_param(c->req, 0), &g.base, done);
 }
 
 void edge_cases_case(edge_call_t *c)

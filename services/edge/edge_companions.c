@@ -21,9 +21,6 @@ static void s_send(edge_call_t *c, Pelukan__V1__SetCompanion *set, char *first, 
     const char **langs = intake_strings(c->body, "languages", 10, &nl, errors);
     const char **kecs = intake_strings(c->body, "kecamatan_codes", 60, &nk, errors);
     if (!intake_invalid(c, errors, "Data tidak valid")) {
-        Pelukan__V1__CommandRequest req;
-        Pelukan__V1__Actor actor;
-        intake_cmd_init(c, &req, &actor, NULL);
         const char *sex = json_string_value(json_object_get(c->body, "sex"));
         set->first_name = first;
         set->sex = (char *)(sex ? sex : "");
@@ -31,9 +28,7 @@ static void s_send(edge_call_t *c, Pelukan__V1__SetCompanion *set, char *first, 
         set->n_languages = nl;
         set->kecamatan_codes = (char **)kecs;
         set->n_kecamatan_codes = nk;
-        req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SET_COMPANION;
-        req.set_companion = set;
-        pk_rpc_uv_call(c->in->dispatch_rpc, &req, INTAKE_OWNER_TIMEOUT_MS, INTAKE_OWNER_RETRIES, done, c);
+        intake_forward_send(c, INTAKE_TO_DISPATCH, NULL, &set->base, done);
     }
     free(langs);
     free(kecs);
@@ -95,14 +90,9 @@ void intake_companions_set(edge_call_t *c)
         json_object_set_new(errors, "kecamatan_codes", json_string("kecamatan di Kabupaten Tasikmalaya saja"));
     if (intake_invalid(c, errors, "Data tidak valid"))
         return;
-    Pelukan__V1__CommandRequest req;
-    Pelukan__V1__Actor actor;
     Pelukan__V1__ManageAccount list = PELUKAN__V1__MANAGE_ACCOUNT__INIT;
     list.step = PELUKAN__V1__MANAGE_ACCOUNT__STEP__STEP_LIST;
-    intake_cmd_init(c, &req, &actor, NULL);
-    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_MANAGE_ACCOUNT;
-    req.manage_account = &list;
-    intake_forward_call(c, INTAKE_TO_OWNER, &req, s_account_read);
+    intake_forward_send(c, INTAKE_TO_OWNER, NULL, &list.base, s_account_read);
 }
 
 /* ---- PUT /v1/companion/status ------------------------------------------------------- */
@@ -158,12 +148,7 @@ static void s_own(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 
 void intake_companion_own_status(edge_call_t *c)
 {
-    Pelukan__V1__CommandRequest req;
-    Pelukan__V1__Actor actor;
-    intake_cmd_init(c, &req, &actor, NULL);
     Pelukan__V1__ListCompanions lc = PELUKAN__V1__LIST_COMPANIONS__INIT;
     lc.companion_id = c->staff_id;
-    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_COMPANIONS;
-    req.list_companions = &lc;
-    pk_rpc_uv_call(c->in->dispatch_rpc, &req, INTAKE_OWNER_TIMEOUT_MS, INTAKE_OWNER_RETRIES, s_own, c);
+    intake_forward_send(c, INTAKE_TO_DISPATCH, NULL, &lc.base, s_own);
 }

@@ -36,6 +36,20 @@ void intake_forward_call(edge_call_t *c, intake_to_t to, Pelukan__V1__CommandReq
     pk_rpc_uv_call(s_rpc(c, to), req, INTAKE_OWNER_TIMEOUT_MS, INTAKE_OWNER_RETRIES, done, c);
 }
 
+void intake_forward_send(edge_call_t *c, intake_to_t to, const char *case_id, ProtobufCMessage *cmd,
+                         pk_rpc_uv_done_fn done)
+{
+    Pelukan__V1__CommandRequest req;
+    Pelukan__V1__Actor actor;
+    intake_cmd_init(c, &req, &actor, case_id);
+    const ProtobufCMessageDescriptor *d = &pelukan__v1__command_request__descriptor;
+    for (unsigned i = 0; i < d->n_fields; i++)
+        if (d->fields[i].type == PROTOBUF_C_TYPE_MESSAGE && d->fields[i].descriptor == cmd->descriptor &&
+            d->fields[i].label != PROTOBUF_C_LABEL_REPEATED)
+            (void)pk_pbjson_set_message(&req.base, d->fields[i].name, cmd);
+    intake_forward_call(c, to, &req, done);
+}
+
 static void s_answer(edge_call_t *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply,
                      const intake_forward_t *f)
 {

@@ -76,6 +76,11 @@ typedef struct intake_forward {
 #define INTAKE_OWNER_RETRIES    2
 
 void intake_forward_call(struct edge_call *c, intake_to_t to, Pelukan__V1__CommandRequest *req, pk_rpc_uv_done_fn done);
+/* Sends `cmd` to `to` as this request's person (intake_cmd_init), about
+ * case `case_id` (NULL: none), in the CommandRequest's field of cmd's type
+ * (each command's type is its own), with the rows' timeout and retries. */
+void intake_forward_send(struct edge_call *c, intake_to_t to, const char *case_id, ProtobufCMessage *cmd,
+                         pk_rpc_uv_done_fn done);
 /* Answers a command's reply as row `f` would (its reply, list, shape,
  * status), and frees the call. */
 void intake_forward_reply(struct edge_call *c, int rc, const Pelukan__V1__CommandReply *reply,

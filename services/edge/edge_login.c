@@ -168,15 +168,10 @@ static void s_login_checked(edge_call_t *c, int rc, const char *hash)
     }
     char th[65];
     intake_token_hash(l->token, th);
-    Pelukan__V1__CommandRequest req;
-    Pelukan__V1__Actor actor;
     Pelukan__V1__OpenSession os = PELUKAN__V1__OPEN_SESSION__INIT;
-    intake_cmd_init(c, &req, &actor, NULL);
     os.token_hash = th;
     os.device_hash = l->device_hash;
-    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_OPEN_SESSION;
-    req.open_session = &os;
-    intake_forward_call(c, INTAKE_TO_OWNER, &req, s_session_made);
+    intake_forward_send(c, INTAKE_TO_OWNER, NULL, &os.base, s_session_made);
 }
 
 static void s_login_claimed(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
@@ -276,15 +271,10 @@ static void s_new_hashed(edge_call_t *c, int rc, const char *hash)
         return;
     char th[65];
     intake_token_hash(pk_http_header(c->req, "authorization") + 7, th);
-    Pelukan__V1__CommandRequest req;
-    Pelukan__V1__Actor actor;
     Pelukan__V1__SetPassword sp = PELUKAN__V1__SET_PASSWORD__INIT;
-    intake_cmd_init(c, &req, &actor, NULL);
     sp.password_hash = (char *)hash;
     sp.token_hash = th;
-    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SET_PASSWORD;
-    req.set_password = &sp;
-    intake_forward_call(c, INTAKE_TO_OWNER, &req, s_password_set);
+    intake_forward_send(c, INTAKE_TO_OWNER, NULL, &sp.base, s_password_set);
 }
 
 static void s_current_checked(edge_call_t *c, int rc, const char *hash)

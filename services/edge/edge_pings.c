@@ -18,7 +18,6 @@
 
 #define S_BATCH_MAX 1000
 
-typedef Pelukan__V1__CommandRequest s_req_t;
 typedef Pelukan__V1__CommandReply s_reply_t;
 
 /* A ping waiting for its batch. */

@@ -33,12 +33,7 @@ static void s_answer(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 /* Asks the case owner to take the step on her subscription. */
 static void s_submit(edge_call_t *c, Pelukan__V1__Push *push)
 {
-    Pelukan__V1__CommandRequest req;
-    Pelukan__V1__Actor actor;
-    intake_cmd_init(c, &req, &actor, NULL);
-    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_PUSH;
-    req.push = push;
-    intake_forward_call(c, INTAKE_TO_OWNER, &req, s_answer);
+    intake_forward_send(c, INTAKE_TO_OWNER, NULL, &push->base, s_answer);
 }
 
 /* GET /v1/staff/push: the key to subscribe with (null: push is off here)

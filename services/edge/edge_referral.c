@@ -33,9 +33,6 @@ static void s_case_checked(int rc, const Pelukan__V1__CommandReply *reply, void 
     size_t ns = 0;
     const char **services = intake_strings(c->body, "services", 8, &ns, errors);
     json_decref(errors); /* checked before the case was read */
-    Pelukan__V1__CommandRequest req;
-    Pelukan__V1__Actor actor;
-    intake_cmd_init(c, &req, &actor, c->case_id);
     Pelukan__V1__CreateReferral cr = PELUKAN__V1__CREATE_REFERRAL__INIT;
     char id[PK_ID_HEX_LEN + 1];
     pk_id_new(id);
@@ -47,9 +44,7 @@ static void s_case_checked(int rc, const Pelukan__V1__CommandReply *reply, void 
     cr.urgent = json_is_true(json_object_get(c->body, "urgent"));
     cr.legal_basis_code = (char *)(legal ? legal : "");
     cr.reason_code = (char *)json_string_value(json_object_get(c->body, "reason_code"));
-    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_CREATE_REFERRAL;
-    req.create_referral = &cr;
-    pk_rpc_uv_call(c->in->referral, &req, INTAKE_OWNER_TIMEOUT_MS, INTAKE_OWNER_RETRIES, s_answer_referral, c);
+    intake_forward_send(c, INTAKE_TO_REFERRAL, c->case_id, &cr.base, s_answer_referral);
     free(services);
 }
 

@@ -68,24 +68,14 @@ static void s_got(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
     }
     json_object_set_new(answer, "agency", json_pack("{s:s}", "code", v->agency_code));
     ((s_view_t *)c)->answer = answer;
-    Pelukan__V1__CommandRequest req;
-    Pelukan__V1__Actor actor;
-    intake_cmd_init(c, &req, &actor, NULL);
     Pelukan__V1__ListAgencies la = PELUKAN__V1__LIST_AGENCIES__INIT;
-    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_AGENCIES;
-    req.list_agencies = &la;
-    intake_forward_call(c, INTAKE_TO_REFERRAL, &req, s_agency_named);
+    intake_forward_send(c, INTAKE_TO_REFERRAL, NULL, &la.base, s_agency_named);
 }
 
 static void s_get(edge_call_t *c)
 {
-    Pelukan__V1__CommandRequest req;
-    Pelukan__V1__Actor actor;
-    intake_cmd_init(c, &req, &actor, pk_http_param(c->req, 0));
     Pelukan__V1__GetReport gr = PELUKAN__V1__GET_REPORT__INIT;
-    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_REPORT;
-    req.get_report = &gr;
-    intake_forward_call(c, INTAKE_TO_OWNER, &req, s_got);
+    intake_forward_send(c, INTAKE_TO_OWNER, pk_http_param(c->req, 0), &gr.base, s_got);
 }
 
 void intake_report_get(pk_http_req_t *req, void *arg)
@@ -118,14 +108,9 @@ static void s_safety_write(edge_call_t *c)
     snprintf(owner, sizeof owner, "reporter:%s", c->reporter_id);
     size_t len;
     uint8_t *sealed = intake_seal_json_raw(c->reporter_key, owner, "safety", c->body, &len);
-    Pelukan__V1__CommandRequest req;
-    Pelukan__V1__Actor actor;
     Pelukan__V1__SetSafety set = PELUKAN__V1__SET_SAFETY__INIT;
-    intake_cmd_init(c, &req, &actor, NULL);
     set.safety_sealed = (ProtobufCBinaryData){len, sealed};
-    req.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_SET_SAFETY;
-    req.set_safety = &set;
-    intake_forward_call(c, INTAKE_TO_OWNER, &req, s_safety_kept);
+    intake_forward_send(c, INTAKE_TO_OWNER, NULL, &set.base, s_safety_kept);
     free(sealed);
 }
 
