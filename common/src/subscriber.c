@@ -114,7 +114,9 @@ static void s_dealer_new(s_actor_t *a, s_prod_t *p)
 
 static void s_request_replay(s_actor_t *a, s_prod_t *p)
 {
-    if (p->replay_inflight || p->truncated)
+    /* No dealer yet: the offsets were never read (the database failed at
+     * the first try). Their read asks at once (s_load_offsets). */
+    if (p->replay_inflight || p->truncated || !p->dealer)
         return;
     Pelukan__V1__ReplayRequest req = PELUKAN__V1__REPLAY_REQUEST__INIT;
     req.producer = (char *)p->def->name;
@@ -614,7 +616,7 @@ static void s_actor(zsock_t *pipe, void *arg)
          * draining keeps batches large), then apply. */
         for (int i = 0; i < a.nprods; i++) {
             s_prod_t *p = &a.prods[i];
-            for (int k = 0; k < 10000 && (zsock_events(p->dealer) & ZMQ_POLLIN); k++)
+            for (int k = 0; k < 10000 && p->dealer && (zsock_events(p->dealer) & ZMQ_POLLIN); k++)
                 s_on_replay(&a, p);
             for (int k = 0; k < 100 && p->archive && (zsock_events(p->archive) & ZMQ_POLLIN); k++)
                 s_on_archive(&a, p);
