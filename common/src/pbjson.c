@@ -457,6 +457,25 @@ bool pk_pbjson_set_message(ProtobufCMessage *msg, const char *field, ProtobufCMe
     return true;
 }
 
+bool pk_pbjson_set_oneof(ProtobufCMessage *msg, ProtobufCMessage *value)
+{
+    const ProtobufCFieldDescriptor *found = NULL;
+    for (unsigned i = 0; i < msg->descriptor->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &msg->descriptor->fields[i];
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE || f->label == PROTOBUF_C_LABEL_REPEATED ||
+            f->descriptor != value->descriptor)
+            continue;
+        if (found)
+            return false;
+        found = f;
+    }
+    if (!found)
+        return false;
+    *(ProtobufCMessage **)((char *)msg + found->offset) = value;
+    s_chosen(msg, found);
+    return true;
+}
+
 const ProtobufCMessage *pk_pbjson_get_message(const ProtobufCMessage *msg, const char *field)
 {
     const ProtobufCFieldDescriptor *f = s_settable(msg, field);

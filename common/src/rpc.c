@@ -714,65 +714,6 @@ const char *pk_rpc_actor_id(const Pelukan__V1__CommandRequest *req)
     return req->actor && req->actor->id ? req->actor->id : "";
 }
 
-void pk_envelope_for_command(Pelukan__V1__Envelope *env, uint8_t eid[16], Pelukan__V1__Actor *actor,
-                             const char *producer, const Pelukan__V1__CommandRequest *req, const char *case_id)
-{
-    pk_envelope_init(env, eid, producer, case_id, req->correlation_id);
-    pelukan__v1__actor__init(actor);
-    actor->kind = req->actor ? req->actor->kind : PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM;
-    actor->id = (char *)pk_rpc_actor_id(req);
-    if (req->actor && req->actor->vouched_by)
-        actor->vouched_by = req->actor->vouched_by;
-    env->actor = actor;
-}
-
-const char *const pk_rpc_note_purposes[] = {"case_review", "follow_up", "verification", "legal_request", NULL};
-
-int pk_rpc_record_opening(PGconn *conn, const pk_log_t *log, const char *producer,
-                          const Pelukan__V1__CommandRequest *req, const char *case_id, const char *purpose,
-                          const char *ref, char **fields, size_t n_fields)
-{
-    Pelukan__V1__Envelope env;
-    uint8_t eid[16];
-    Pelukan__V1__Actor actor;
-    pk_envelope_for_command(&env, eid, &actor, producer, req, case_id);
-    Pelukan__V1__CaseDataAccessed acc = PELUKAN__V1__CASE_DATA_ACCESSED__INIT;
-    acc.purpose_code = (char *)purpose;
-    acc.ref = (char *)(ref ? ref : "");
-    acc.fields = fields;
-    acc.n_fields = n_fields;
-    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_DATA_ACCESSED;
-    env.case_data_accessed = &acc;
-    return pk_outbox_add(conn, log, &env);
-}
-
-int pk_rpc_opening_key(PGconn *conn, pk_pg_stmts_t *stmts, const pk_keyring_t *keys, const pk_log_t *log,
-                       const char *producer, const Pelukan__V1__CommandRequest *req, const char *purpose,
-                       const char *field, int rows, uint8_t key[PK_DATAKEY_BYTES], bool *opened)
-{
-    *opened = false;
-    if (rows == 0)
-        return 0;
-    char *fields[] = {(char *)field};
-    if (pk_rpc_record_opening(conn, log, producer, req, req->case_id, purpose, NULL, fields, 1) != 0)
-        return PK_EDB;
-    int rc = pk_pg_case_key(conn, stmts, keys, log, req->case_id, false, key);
-    if (rc == PK_EDB)
-        return PK_EDB;
-    *opened = rc == 0;
-    return 0;
-}
-
-Pelukan__V1__Notes *pk_rpc_notes_reply(pk_arena_t **arena, Pelukan__V1__CommandReply *reply, int rows)
-{
-    Pelukan__V1__Notes *out = pk_arena_alloc(arena, sizeof *out);
-    pelukan__v1__notes__init(out);
-    out->items = pk_arena_alloc(arena, sizeof *out->items * (size_t)(rows > 0 ? rows : 1));
-    reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_NOTES;
-    reply->notes = out;
-    return out;
-}
-
 int pk_rpc_http_status(Pelukan__V1__CommandReply__Status status)
 {
     switch (status) {

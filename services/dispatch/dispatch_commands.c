@@ -305,16 +305,10 @@ static int s_companion_free(PGconn *conn, dispatch_t *d, const char *companion_i
 static int s_assigned(PGconn *conn, dispatch_t *d, const s_req_t *req)
 {
     const Pelukan__V1__AssignCompanion *a = req->assign_companion;
-    Pelukan__V1__Envelope env;
-    uint8_t eid[16];
-    Pelukan__V1__Actor actor;
-    pk_envelope_for_command(&env, eid, &actor, "dispatch", req, req->case_id);
     Pelukan__V1__CompanionAssigned ev = PELUKAN__V1__COMPANION_ASSIGNED__INIT;
     ev.visit_id = a->visit_id;
     ev.companion_id = a->companion_id;
-    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_COMPANION_ASSIGNED;
-    env.companion_assigned = &ev;
-    return pk_outbox_add(conn, d->log, &env);
+    return pk_rpc_event(conn, d->log, "dispatch", req, req->case_id, &ev.base);
 }
 
 /* Refuses (409) an assignment of a case that has an active visit already,

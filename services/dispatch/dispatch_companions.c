@@ -97,17 +97,11 @@ static const char s_set_companion_sql[] =
  * audit log with who made it (N1). */
 static int s_coverage_changed(PGconn *conn, dispatch_t *d, const s_req_t *req, const char *id)
 {
-    Pelukan__V1__Envelope env;
-    uint8_t eid[16];
-    Pelukan__V1__Actor actor;
-    pk_envelope_for_command(&env, eid, &actor, "dispatch", req, "");
     Pelukan__V1__StaffAccountChanged ev = PELUKAN__V1__STAFF_ACCOUNT_CHANGED__INIT;
     ev.staff_id = (char *)id;
     ev.role = "companion";
     ev.change = PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_COVERAGE;
-    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_STAFF_ACCOUNT_CHANGED;
-    env.staff_account_changed = &ev;
-    return pk_outbox_add(conn, d->log, &env);
+    return pk_rpc_event(conn, d->log, "dispatch", req, "", &ev.base);
 }
 
 int dispatch_set_companion(PGconn *conn, dispatch_t *d, const Pelukan__V1__CommandRequest *req,

@@ -93,10 +93,6 @@ static int s_ident_insert(PGconn *conn, dispatch_t *d, const s_req_t *req, s_rep
 static int s_ident_events(PGconn *conn, dispatch_t *d, const s_req_t *req, const char *id, const char *case_id)
 {
     const Pelukan__V1__SubmitIdentification *s = req->submit_identification;
-    Pelukan__V1__Envelope env;
-    uint8_t eid[16];
-    Pelukan__V1__Actor actor;
-    pk_envelope_for_command(&env, eid, &actor, "dispatch", req, case_id);
     Pelukan__V1__IdentificationReportSubmitted ev = PELUKAN__V1__IDENTIFICATION_REPORT_SUBMITTED__INIT;
     ev.report_id = (char *)id;
     ev.visit_id = s->visit_id;
@@ -108,16 +104,11 @@ static int s_ident_events(PGconn *conn, dispatch_t *d, const s_req_t *req, const
     ev.consented_agencies = s->consented_agencies, ev.n_consented_agencies = s->n_consented_agencies;
     ev.referral_consent = s->referral_consent;
     ev.guardian_situation = s->guardian_situation;
-    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_IDENTIFICATION_REPORT_SUBMITTED;
-    env.identification_report_submitted = &ev;
-    if (pk_outbox_add(conn, d->log, &env) != 0)
-        return PK_EDB;
     Pelukan__V1__VisitCompleted done = PELUKAN__V1__VISIT_COMPLETED__INIT;
     done.visit_id = s->visit_id;
-    pk_envelope_for_command(&env, eid, &actor, "dispatch", req, case_id);
-    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_VISIT_COMPLETED;
-    env.visit_completed = &done;
-    return pk_outbox_add(conn, d->log, &env) != 0 ? PK_EDB : 0;
+    if (pk_rpc_event(conn, d->log, "dispatch", req, case_id, &ev.base) != 0)
+        return PK_EDB;
+    return pk_rpc_event(conn, d->log, "dispatch", req, case_id, &done.base);
 }
 
 /* SubmitIdentification: by the visit's companion, on site; the visit ends. */

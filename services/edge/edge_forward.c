@@ -36,18 +36,30 @@ void intake_forward_call(edge_call_t *c, intake_to_t to, Pelukan__V1__CommandReq
     pk_rpc_uv_call(s_rpc(c, to), req, INTAKE_OWNER_TIMEOUT_MS, INTAKE_OWNER_RETRIES, done, c);
 }
 
-void intake_forward_send(edge_call_t *c, intake_to_t to, const char *case_id, ProtobufCMessage *cmd,
-                         pk_rpc_uv_done_fn done)
+static void s_send(edge_call_t *c, intake_to_t to, const char *system, const char *case_id, ProtobufCMessage *cmd,
+                   pk_rpc_uv_done_fn done)
 {
     Pelukan__V1__CommandRequest req;
     Pelukan__V1__Actor actor;
-    intake_cmd_init(c, &req, &actor, case_id);
-    const ProtobufCMessageDescriptor *d = &pelukan__v1__command_request__descriptor;
-    for (unsigned i = 0; i < d->n_fields; i++)
-        if (d->fields[i].type == PROTOBUF_C_TYPE_MESSAGE && d->fields[i].descriptor == cmd->descriptor &&
-            d->fields[i].label != PROTOBUF_C_LABEL_REPEATED)
-            (void)pk_pbjson_set_message(&req.base, d->fields[i].name, cmd);
+    if (system)
+        intake_cmd_system(c, &req, &actor, system);
+    else
+        intake_cmd_init(c, &req, &actor, case_id);
+    if (!pk_pbjson_set_oneof(&req.base, cmd)) /* never: every command's type is its own (the receiver refuses it) */
+        intake_log_error(c, "no command of the request is a %s", cmd->descriptor->name);
     intake_forward_call(c, to, &req, done);
+}
+
+void intake_forward_send(edge_call_t *c, intake_to_t to, const char *case_id, ProtobufCMessage *cmd,
+                         pk_rpc_uv_done_fn done)
+{
+    s_send(c, to, NULL, case_id, cmd, done);
+}
+
+void intake_forward_system(edge_call_t *c, intake_to_t to, const char *system, ProtobufCMessage *cmd,
+                           pk_rpc_uv_done_fn done)
+{
+    s_send(c, to, system, NULL, cmd, done);
 }
 
 static void s_answer(edge_call_t *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply,

@@ -81,6 +81,10 @@ void intake_forward_call(struct edge_call *c, intake_to_t to, Pelukan__V1__Comma
  * (each command's type is its own), with the rows' timeout and retries. */
 void intake_forward_send(struct edge_call *c, intake_to_t to, const char *case_id, ProtobufCMessage *cmd,
                          pk_rpc_uv_done_fn done);
+/* The same as the edge's SYSTEM actor `system` (for nobody signed in yet:
+ * intake_cmd_system), about no case. */
+void intake_forward_system(struct edge_call *c, intake_to_t to, const char *system, ProtobufCMessage *cmd,
+                           pk_rpc_uv_done_fn done);
 /* Answers a command's reply as row `f` would (its reply, list, shape,
  * status), and frees the call. */
 void intake_forward_reply(struct edge_call *c, int rc, const Pelukan__V1__CommandReply *reply,

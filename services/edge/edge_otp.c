@@ -97,15 +97,24 @@ static void s_otp_done(int rc, const Pelukan__V1__CommandReply *reply, void *arg
     edge_call_free(c);
 }
 
-void intake_otp_request(pk_http_req_t *req, void *arg)
+/* A request of registration with its JSON body; NULL when the body was
+ * refused (answered). */
+static s_otp_t *s_otp_new(pk_http_req_t *req, void *arg)
 {
     s_otp_t *o = edge_call_new_as(arg, req, sizeof *o, s_otp_clear);
+    if ((o->c.body = intake_body(req)))
+        return o;
+    edge_call_free(&o->c);
+    return NULL;
+}
+
+void intake_otp_request(pk_http_req_t *req, void *arg)
+{
+    s_otp_t *o = s_otp_new(req, arg);
+    if (!o)
+        return;
     edge_call_t *c = &o->c;
     edge_t *in = c->in;
-    if (!(c->body = intake_body(req))) {
-        edge_call_free(c);
-        return;
-    }
     /* A field besides the phone is named as what is wrong, not the phone
      * (contracts review D1). */
     static const char *const only_phone[] = {"phone", NULL};
@@ -129,17 +138,12 @@ void intake_otp_request(pk_http_req_t *req, void *arg)
     /* Six digits, uniformly drawn; kept only as a keyed hash. */
     snprintf(o->code, sizeof o->code, "%06u", randombytes_uniform(1000000));
     s_code_hash(in->keys, phone_index, o->code, code_hash);
-    Pelukan__V1__CommandRequest rq;
-    Pelukan__V1__Actor actor;
     Pelukan__V1__RequestCode code = PELUKAN__V1__REQUEST_CODE__INIT;
-    intake_cmd_system(c, &rq, &actor, "registration");
     code.phone_index = phone_index;
     code.client_index = client_index;
     code.holder_index = holder;
     code.code_hash = code_hash;
-    rq.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_REQUEST_CODE;
-    rq.request_code = &code;
-    intake_forward_call(c, INTAKE_TO_OWNER, &rq, s_otp_done);
+    intake_forward_system(c, INTAKE_TO_OWNER, "registration", &code.base, s_otp_done);
 }
 
 /* ---- POST /v1/auth/otp/verify ------------------------------------------ */
@@ -208,15 +212,11 @@ static void s_new_reporter(const s_otp_t *o, char id[PK_ID_HEX_LEN + 1], uint8_t
 
 void intake_otp_verify(pk_http_req_t *req, void *arg)
 {
-    s_otp_t *o = edge_call_new_as(arg, req, sizeof *o, s_otp_clear);
+    s_otp_t *o = s_otp_new(req, arg);
+    if (!o || !s_verify_body(o))
+        return;
     edge_call_t *c = &o->c;
     edge_t *in = c->in;
-    if (!(c->body = intake_body(req))) {
-        edge_call_free(c);
-        return;
-    }
-    if (!s_verify_body(o))
-        return;
     const char *request = json_string_value(json_object_get(c->body, "request_id"));
     char phone_index[65], client_index[65], holder[65], code_hash[65], token_hash[65];
     pk_blind_index(in->keys, "phone", o->phone, strlen(o->phone), phone_index);
@@ -235,10 +235,7 @@ void intake_otp_verify(pk_http_req_t *req, void *arg)
     char id[PK_ID_HEX_LEN + 1];
     uint8_t wrapped[PK_WRAPPED_KEY_BYTES], sealed[64];
     s_new_reporter(o, id, wrapped, sealed);
-    Pelukan__V1__CommandRequest rq;
-    Pelukan__V1__Actor actor;
     Pelukan__V1__VerifyCode v = PELUKAN__V1__VERIFY_CODE__INIT;
-    intake_cmd_system(c, &rq, &actor, "registration");
     v.phone_index = phone_index;
     v.client_index = client_index;
     v.holder_index = holder;
@@ -247,7 +244,5 @@ void intake_otp_verify(pk_http_req_t *req, void *arg)
     v.wrapped_key = (ProtobufCBinaryData){sizeof wrapped, wrapped};
     v.phone_sealed = (ProtobufCBinaryData){strlen(o->phone) + PK_SEAL_OVERHEAD, sealed};
     v.token_hash = token_hash;
-    rq.command_case = PELUKAN__V1__COMMAND_REQUEST__COMMAND_VERIFY_CODE;
-    rq.verify_code = &v;
-    intake_forward_call(c, INTAKE_TO_OWNER, &rq, s_verified);
+    intake_forward_system(c, INTAKE_TO_OWNER, "registration", &v.base, s_verified);
 }

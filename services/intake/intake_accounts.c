@@ -32,17 +32,11 @@ static Pelukan__V1__StaffAccount *s_account(intake_owner_t *o, Pelukan__V1__Comm
 static int s_changed(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req, const char *target,
                      const char *role, Pelukan__V1__StaffAccountChanged__Change change)
 {
-    Pelukan__V1__Envelope env;
-    Pelukan__V1__Actor actor;
-    uint8_t eid[16];
-    pk_envelope_for_command(&env, eid, &actor, "intake", req, "");
     Pelukan__V1__StaffAccountChanged ev = PELUKAN__V1__STAFF_ACCOUNT_CHANGED__INIT;
     ev.staff_id = (char *)target;
     ev.role = (char *)role;
     ev.change = change;
-    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_STAFF_ACCOUNT_CHANGED;
-    env.staff_account_changed = &ev;
-    return pk_outbox_add(conn, o->log, &env) == 0 ? 0 : PK_EDB;
+    return pk_rpc_event(conn, o->log, "intake", req, "", &ev.base);
 }
 
 static int s_list(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,

@@ -171,35 +171,20 @@ static char *s_sealed_note(intake_owner_t *o, const char *case_id, const intake_
 static int s_events(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req, const s_step_t *st,
                     const char *from)
 {
-    Pelukan__V1__Envelope env;
-    Pelukan__V1__Actor actor;
-    uint8_t eid[16];
     Pelukan__V1__ConfirmationCallRecorded call = PELUKAN__V1__CONFIRMATION_CALL_RECORDED__INIT;
     Pelukan__V1__CaseMarkedDuplicate dup = PELUKAN__V1__CASE_MARKED_DUPLICATE__INIT;
-    if (st->outcome || req->case_step->step == S_STEP(DUPLICATE)) {
-        pk_envelope_for_command(&env, eid, &actor, "intake", req, req->case_id);
-        if (st->outcome) {
-            call.outcome = (char *)st->outcome;
-            env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CONFIRMATION_CALL_RECORDED;
-            env.confirmation_call_recorded = &call;
-        } else {
-            dup.duplicate_of_case_id = req->case_step->of;
-            env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_MARKED_DUPLICATE;
-            env.case_marked_duplicate = &dup;
-        }
-        if (pk_outbox_add(conn, o->log, &env) != 0)
-            return PK_EDB;
-    }
+    call.outcome = (char *)st->outcome;
+    dup.duplicate_of_case_id = req->case_step->of;
+    ProtobufCMessage *first = st->outcome ? &call.base : req->case_step->step == S_STEP(DUPLICATE) ? &dup.base : NULL;
+    if (first && pk_rpc_event(conn, o->log, "intake", req, req->case_id, first) != 0)
+        return PK_EDB;
     if (!st->to)
         return 0;
     Pelukan__V1__CaseStateChanged ch = PELUKAN__V1__CASE_STATE_CHANGED__INIT;
-    pk_envelope_for_command(&env, eid, &actor, "intake", req, req->case_id);
     ch.from_state = intake_state_enum(from);
     ch.to_state = intake_state_enum(st->to);
     ch.reason_code = (char *)st->reason;
-    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_CASE_STATE_CHANGED;
-    env.case_state_changed = &ch;
-    return pk_outbox_add(conn, o->log, &env) == 0 ? 0 : PK_EDB;
+    return pk_rpc_event(conn, o->log, "intake", req, req->case_id, &ch.base);
 }
 
 /* The step written: the case row, the timeline (its own entry, then the

@@ -16,18 +16,12 @@
 /* Her own change as an event. */
 static int s_changed(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req, bool on_duty)
 {
-    Pelukan__V1__Envelope env;
-    Pelukan__V1__Actor actor;
-    uint8_t eid[16];
-    pk_envelope_for_command(&env, eid, &actor, "intake", req, "");
     Pelukan__V1__StaffAccountChanged ev = PELUKAN__V1__STAFF_ACCOUNT_CHANGED__INIT;
     ev.staff_id = req->actor->id;
     ev.role = req->actor->role;
     ev.change = on_duty ? PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_ON_DUTY
                         : PELUKAN__V1__STAFF_ACCOUNT_CHANGED__CHANGE__CHANGE_OFF_DUTY;
-    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_STAFF_ACCOUNT_CHANGED;
-    env.staff_account_changed = &ev;
-    return pk_outbox_add(conn, o->log, &env) == 0 ? 0 : PK_EDB;
+    return pk_rpc_event(conn, o->log, "intake", req, "", &ev.base);
 }
 
 /* Sets her duty: the number is asked whenever she goes on duty (the

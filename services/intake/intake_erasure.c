@@ -129,17 +129,11 @@ static int s_approve(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Command
     if (intake_store_erasure_approve(conn, o, id, req->actor->id, o->erasure_cooling_s) != 0)
         return PK_EDB;
     uint64_t run_at_us = pk_now_us() + (uint64_t)o->erasure_cooling_s * 1000000u;
-    Pelukan__V1__Envelope env;
-    Pelukan__V1__Actor actor;
-    uint8_t eid[16];
-    pk_envelope_for_command(&env, eid, &actor, "intake", req, row.case_id);
     Pelukan__V1__ErasureScheduled ev = PELUKAN__V1__ERASURE_SCHEDULED__INIT;
     ev.erasure_id = (char *)id;
     ev.run_at_us = run_at_us;
     ev.reason_code = row.reason_code;
-    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_ERASURE_SCHEDULED;
-    env.erasure_scheduled = &ev;
-    if (pk_outbox_add(conn, o->log, &env) != 0)
+    if (pk_rpc_event(conn, o->log, "intake", req, row.case_id, &ev.base) != 0)
         return PK_EDB;
     s_log(o, req, "erasure of case %s approved by staff %s", row.case_id, req->actor->id);
     if (o->erasure_cooling_s == 0) {
@@ -166,15 +160,9 @@ static int s_stop(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandReq
         return PK_RPC_CONFLICT(reply, "erasure_over");
     if (intake_store_erasure_stop(conn, o, id, req->actor->id) != 0)
         return PK_EDB;
-    Pelukan__V1__Envelope env;
-    Pelukan__V1__Actor actor;
-    uint8_t eid[16];
-    pk_envelope_for_command(&env, eid, &actor, "intake", req, row.case_id);
     Pelukan__V1__ErasureStopped ev = PELUKAN__V1__ERASURE_STOPPED__INIT;
     ev.erasure_id = (char *)id;
-    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_ERASURE_STOPPED;
-    env.erasure_stopped = &ev;
-    if (pk_outbox_add(conn, o->log, &env) != 0)
+    if (pk_rpc_event(conn, o->log, "intake", req, row.case_id, &ev.base) != 0)
         return PK_EDB;
     s_log(o, req, "erasure %s stopped by staff %s", id, req->actor->id);
     s_reply(o, reply, id, row.case_id, "stopped");

@@ -53,15 +53,9 @@ static int s_request(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Command
     if (intake_store_reach_mark(conn, o, req->case_id, reason) != 0 ||
         intake_store_timeline(conn, o, req->case_id, "reach_request", state, reason, req->actor->id) != 0)
         return PK_EDB;
-    Pelukan__V1__Envelope env;
-    Pelukan__V1__Actor actor;
-    uint8_t eid[16];
-    pk_envelope_for_command(&env, eid, &actor, "intake", req, req->case_id);
     Pelukan__V1__ReporterContactRequested ev = PELUKAN__V1__REPORTER_CONTACT_REQUESTED__INIT;
     ev.reason_code = (char *)reason;
-    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_REPORTER_CONTACT_REQUESTED;
-    env.reporter_contact_requested = &ev;
-    return pk_outbox_add(conn, o->log, &env) == 0 ? 0 : PK_EDB;
+    return pk_rpc_event(conn, o->log, "intake", req, req->case_id, &ev.base);
 }
 
 static int s_done(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,

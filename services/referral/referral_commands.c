@@ -172,18 +172,12 @@ static int s_deadline_met(PGconn *conn, referral_t *r, const s_req_t *req, const
         return PK_EDB;
     int rc = 0;
     if (PQntuples(res) == 1) {
-        Pelukan__V1__Envelope env;
-        uint8_t eid[16];
-        Pelukan__V1__Actor actor;
-        pk_envelope_for_command(&env, eid, &actor, "referral", req, req->case_id);
         Pelukan__V1__DeadlineEvent ev = PELUKAN__V1__DEADLINE_EVENT__INIT;
         ev.kind = strcmp(kind, "service_one_day") == 0 ? PELUKAN__V1__DEADLINE_EVENT__KIND__KIND_SERVICE_ONE_DAY
                                                        : PELUKAN__V1__DEADLINE_EVENT__KIND__KIND_TPKS_POLICE_72H;
         ev.status = PELUKAN__V1__DEADLINE_EVENT__STATUS__STATUS_MET;
         ev.due_at_us = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
-        env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_DEADLINE;
-        env.deadline = &ev;
-        rc = pk_outbox_add(conn, r->log, &env);
+        rc = pk_rpc_event(conn, r->log, "referral", req, req->case_id, &ev.base);
         pk_metric_add(r->m_deadline_events, 1);
     }
     PQclear(res);
@@ -308,10 +302,6 @@ static int s_create(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *
         return rc;
     if (!inserted)
         return PK_RPC_CONFLICT(reply, "already_referred");
-    Pelukan__V1__Envelope env;
-    uint8_t eid[16];
-    Pelukan__V1__Actor actor;
-    pk_envelope_for_command(&env, eid, &actor, "referral", req, req->case_id);
     Pelukan__V1__ReferralCreated ev = PELUKAN__V1__REFERRAL_CREATED__INIT;
     ev.referral_id = c->referral_id;
     ev.agency_code = c->agency_code;
@@ -319,9 +309,8 @@ static int s_create(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_t *
     ev.n_services = c->n_services;
     ev.urgent = c->urgent;
     ev.legal_basis_code = consented ? "" : c->legal_basis_code;
-    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_REFERRAL_CREATED;
-    env.referral_created = &ev;
-    if (pk_outbox_add(conn, r->log, &env) != 0 || s_deadline_met(conn, r, req, "service_one_day") != 0 ||
+    if (pk_rpc_event(conn, r->log, "referral", req, req->case_id, &ev.base) != 0 ||
+        s_deadline_met(conn, r, req, "service_one_day") != 0 ||
         (police && s_deadline_met(conn, r, req, "tpks_police_72h") != 0))
         return PK_EDB;
     pk_metric_add(r->m_created, 1);
@@ -478,17 +467,11 @@ static int s_follow_up(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_
     if (!ins)
         return PK_EDB;
     PQclear(ins);
-    Pelukan__V1__Envelope env;
-    uint8_t eid[16];
-    Pelukan__V1__Actor actor;
-    pk_envelope_for_command(&env, eid, &actor, "referral", req, case_id);
     Pelukan__V1__FollowUpRecorded ev = PELUKAN__V1__FOLLOW_UP_RECORDED__INIT;
     ev.referral_id = f->referral_id;
     ev.follow_up_id = id;
     ev.service_code = f->service_code;
-    env.payload_case = PELUKAN__V1__ENVELOPE__PAYLOAD_FOLLOW_UP_RECORDED;
-    env.follow_up_recorded = &ev;
-    if (pk_outbox_add(conn, r->log, &env) != 0)
+    if (pk_rpc_event(conn, r->log, "referral", req, case_id, &ev.base) != 0)
         return PK_EDB;
     return s_reply_referral(conn, r, f->referral_id, reply);
 }

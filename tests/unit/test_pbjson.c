@@ -5,6 +5,7 @@
 
 #include "pelukan/pbjson.h"
 #include "pelukan/v1/commands.pb-c.h"
+#include "pelukan/v1/envelope.pb-c.h"
 
 static json_t *s_parse(const char *text)
 {
@@ -238,4 +239,33 @@ Test(pbjson, fields_set_and_read_by_name_oneofs_included)
     cr_assert_not_null(back);
     cr_assert_str_eq(back->visit_step->visit_id, "v1");
     pelukan__v1__command_request__free_unpacked(back, NULL);
+}
+
+/* A command goes into its request, and an event into its envelope, by its
+ * type alone (each type has one field there): the field and the oneof's
+ * case both set. A type the message has no field of sets nothing. */
+Test(pbjson, a_message_goes_into_the_one_field_of_its_type)
+{
+    Pelukan__V1__CommandRequest req = PELUKAN__V1__COMMAND_REQUEST__INIT;
+    Pelukan__V1__Push push = PELUKAN__V1__PUSH__INIT;
+    cr_assert(pk_pbjson_set_oneof(&req.base, &push.base));
+    cr_assert_eq(req.command_case, PELUKAN__V1__COMMAND_REQUEST__COMMAND_PUSH);
+    cr_assert_eq(req.push, &push);
+    Pelukan__V1__ListCases lc = PELUKAN__V1__LIST_CASES__INIT;
+    cr_assert(pk_pbjson_set_oneof(&req.base, &lc.base), "another command replaces the first");
+    cr_assert_eq(req.command_case, PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_CASES);
+    cr_assert_eq(req.list_cases, &lc);
+
+    Pelukan__V1__Envelope env = PELUKAN__V1__ENVELOPE__INIT;
+    Pelukan__V1__ErasureStopped stopped = PELUKAN__V1__ERASURE_STOPPED__INIT;
+    cr_assert(pk_pbjson_set_oneof(&env.base, &stopped.base));
+    cr_assert_eq(env.payload_case, PELUKAN__V1__ENVELOPE__PAYLOAD_ERASURE_STOPPED);
+    cr_assert_eq(env.erasure_stopped, &stopped);
+
+    Pelukan__V1__CommandReply reply = PELUKAN__V1__COMMAND_REPLY__INIT;
+    Pelukan__V1__CommandRequest other = PELUKAN__V1__COMMAND_REQUEST__INIT;
+    cr_assert_not(pk_pbjson_set_oneof(&reply.base, &other.base), "a reply holds no request");
+    cr_assert_eq(reply.result_case, PELUKAN__V1__COMMAND_REPLY__RESULT__NOT_SET);
+    cr_assert_not(pk_pbjson_set_oneof(&req.base, &reply.base), "a request holds no reply");
+    cr_assert_eq(req.command_case, PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_CASES, "unchanged");
 }

@@ -73,6 +73,11 @@ void pk_pbjson_release(ProtobufCMessage *msg);
 bool pk_pbjson_set_string(ProtobufCMessage *msg, const char *field, const char *value);
 bool pk_pbjson_set_int(ProtobufCMessage *msg, const char *field, int value);
 bool pk_pbjson_set_message(ProtobufCMessage *msg, const char *field, ProtobufCMessage *value);
+/* Sets the one message field of `msg` whose type is value's (borrowed;
+ * a oneof member also becomes the oneof's case): a command in its
+ * request, an event in its envelope, where each type has one field. False
+ * when `msg` has none or several. */
+bool pk_pbjson_set_oneof(ProtobufCMessage *msg, ProtobufCMessage *value);
 /* The message held in field `field` of `msg`; NULL when there is no such
  * field, it is unset, or it is a oneof member the oneof does not hold. */
 const ProtobufCMessage *pk_pbjson_get_message(const ProtobufCMessage *msg, const char *field);

@@ -63,6 +63,13 @@ const char *pk_rpc_actor_id(const Pelukan__V1__CommandRequest *req);
 void pk_envelope_for_command(Pelukan__V1__Envelope *env, uint8_t eid[16], Pelukan__V1__Actor *actor,
                              const char *producer, const Pelukan__V1__CommandRequest *req, const char *case_id);
 
+/* Adds event `ev` (any of the Envelope's payloads) caused by the command
+ * to the outbox of the open transaction on `conn`: from `producer`, about
+ * `case_id` ("" for none), by the request's actor (pk_envelope_for_command).
+ * 0, or PK_EDB (logged) when it could not be added. */
+int pk_rpc_event(PGconn *conn, const pk_log_t *log, const char *producer, const Pelukan__V1__CommandRequest *req,
+                 const char *case_id, ProtobufCMessage *ev) PK_MUST_CHECK;
+
 /* The purposes for which a case's sealed notes may be read back (issue 22
  * §4), one list for every owner of notes. */
 extern const char *const pk_rpc_note_purposes[];
