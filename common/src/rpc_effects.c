@@ -2,11 +2,14 @@
  * its events, by the command's actor, and the record of an opening of a
  * case's sealed data, committed with the answer that holds it. Every
  * service's commands use these; rpc.c is the server and the client. */
+#include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pelukan/bus.h"
 #include "pelukan/db.h"
 #include "pelukan/pbjson.h"
+#include "pelukan/pbrow.h"
 #include "pelukan/rpc.h"
 #include "pelukan/util.h"
 
@@ -75,4 +78,49 @@ Pelukan__V1__Notes *pk_rpc_notes_reply(pk_arena_t **arena, Pelukan__V1__CommandR
     reply->result_case = PELUKAN__V1__COMMAND_REPLY__RESULT_NOTES;
     reply->notes = out;
     return out;
+}
+
+static void s_note_context(char *ctx, size_t cap, const char *case_id, const char *kind, const char *id)
+{
+    snprintf(ctx, cap, "case:%s:%s:%s:notes", case_id, kind, id);
+}
+
+int pk_rpc_note_seal(PGconn *conn, pk_pg_stmts_t *stmts, const pk_keyring_t *keys, const pk_log_t *log,
+                     const char *case_id, const char *kind, const char *id, const char *text, char **sealed)
+{
+    *sealed = NULL;
+    if (!text[0])
+        return 0;
+    uint8_t key[PK_DATAKEY_BYTES];
+    int rc = pk_pg_case_key(conn, stmts, keys, log, case_id, true, key);
+    if (rc != 0)
+        return rc;
+    char ctx[160];
+    s_note_context(ctx, sizeof ctx, case_id, kind, id);
+    *sealed = pk_pg_sealed(key, ctx, text, strlen(text));
+    sodium_memzero(key, sizeof key);
+    return 0;
+}
+
+int pk_rpc_notes_read(pk_arena_t **arena, const pk_log_t *log, Pelukan__V1__CommandReply *reply, const PGresult *r,
+                      const uint8_t *key, const char *case_id, const char *kind)
+{
+    int rows = PQntuples(r), sealed = PQfnumber(r, "_sealed");
+    Pelukan__V1__Notes *out = pk_rpc_notes_reply(arena, reply, rows);
+    for (int i = 0; i < rows; i++) {
+        Pelukan__V1__Note *n = pk_arena_alloc(arena, sizeof *n);
+        pelukan__v1__note__init(n);
+        char bad[64];
+        if (!pk_pbrow_read(&n->base, r, i, NULL, arena, bad, sizeof bad)) {
+            pk_log_error(log, "%s notes: the column %s fills no field of a note", kind, bad);
+            return PK_EDB;
+        }
+        char ctx[160];
+        s_note_context(ctx, sizeof ctx, case_id, kind, n->id);
+        char *text = key && sealed >= 0 ? pk_pg_opened_text(arena, r, i, sealed, key, ctx) : NULL;
+        n->text_known = text != NULL;
+        n->text = text ? text : "";
+        out->items[out->n_items++] = n;
+    }
+    return 0;
 }

@@ -50,17 +50,10 @@ static int s_ident_insert(PGconn *conn, dispatch_t *d, const s_req_t *req, s_rep
                           const char *case_id)
 {
     const Pelukan__V1__SubmitIdentification *s = req->submit_identification;
-    char *notes = NULL;
-    if (s->notes[0]) {
-        uint8_t key[PK_DATAKEY_BYTES];
-        int rc = pk_pg_case_key(conn, &d->stmts, d->keys, d->log, case_id, true, key);
-        if (rc != 0)
-            return rc == PK_ECRYPTO ? PK_RPC_CONFLICT(reply, "case_erased") : rc;
-        char ctx[160];
-        snprintf(ctx, sizeof ctx, "case:%s:identification:%s:notes", case_id, id);
-        notes = pk_pg_sealed(key, ctx, s->notes, strlen(s->notes));
-        sodium_memzero(key, sizeof key);
-    }
+    char *notes;
+    int rc = pk_rpc_note_seal(conn, &d->stmts, d->keys, d->log, case_id, "identification", id, s->notes, &notes);
+    if (rc != 0)
+        return rc == PK_ECRYPTO ? PK_RPC_CONFLICT(reply, "case_erased") : rc;
     char *needs = pk_pg_text_array(s->needs, s->n_needs),
          *svcs = pk_pg_text_array(s->recommended_services, s->n_recommended_services),
          *agcs = pk_pg_text_array(s->recommended_agencies, s->n_recommended_agencies),
@@ -78,12 +71,12 @@ static int s_ident_insert(PGconn *conn, dispatch_t *d, const s_req_t *req, s_rep
                        cons,
                        s->guardian_situation,
                        notes};
-    int rc = pk_pg_run(conn, d->log,
-                       "INSERT INTO identification (id, visit_id, case_id, companion_id, situation_confirmed,"
-                       " immediate_danger, needs, recommended_services, recommended_agencies, referral_consent,"
-                       " consented_agencies, guardian_situation, notes_sealed)"
-                       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::bytea)",
-                       13, p);
+    rc = pk_pg_run(conn, d->log,
+                   "INSERT INTO identification (id, visit_id, case_id, companion_id, situation_confirmed,"
+                   " immediate_danger, needs, recommended_services, recommended_agencies, referral_consent,"
+                   " consented_agencies, guardian_situation, notes_sealed)"
+                   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::bytea)",
+                   13, p);
     free(notes), free(needs), free(svcs), free(agcs), free(cons);
     return rc != 0 || dispatch_visit_end(conn, d, s->visit_id, "completed", "") != 0 ? PK_EDB : 0;
 }

@@ -4,31 +4,16 @@
  * so the answer never leaves without its record. The reply holds the
  * opened text: it is never stored as command replies are. */
 #include <sodium.h>
-#include <stdio.h>
-#include <stdlib.h>
 
 #include "dispatch.h"
 
-/* $1 the case: each report, when, who wrote it, the sealed notes. */
-static const char S_NOTES_SQL[] = "SELECT i.id, (extract(epoch FROM i.submitted_at) * 1000000)::bigint,"
-                                  " coalesce(c.first_name || ' (' || c.badge || ')', ''), i.notes_sealed"
+/* $1 the case: each report, when, who wrote it, the sealed notes (a
+ * Note's fields by name, pk_rpc_notes_read). */
+static const char S_NOTES_SQL[] = "SELECT i.id, (extract(epoch FROM i.submitted_at) * 1000000)::bigint AS at_us,"
+                                  " coalesce(c.first_name || ' (' || c.badge || ')', '') AS \"by\","
+                                  " i.notes_sealed AS _sealed"
                                   " FROM identification i LEFT JOIN companion c ON c.id = i.companion_id"
                                   " WHERE i.case_id = $1 ORDER BY i.submitted_at, i.id";
-
-static Pelukan__V1__Note *s_note(dispatch_t *d, const PGresult *r, int i, const uint8_t *key, const char *case_id)
-{
-    Pelukan__V1__Note *n = pk_arena_alloc(&d->reply_mem, sizeof *n);
-    pelukan__v1__note__init(n);
-    n->id = pk_arena_strdup(&d->reply_mem, PQgetvalue(r, i, 0));
-    n->at_us = strtoull(PQgetvalue(r, i, 1), NULL, 10);
-    n->by = pk_arena_strdup(&d->reply_mem, PQgetvalue(r, i, 2));
-    char ctx[160];
-    snprintf(ctx, sizeof ctx, "case:%s:identification:%s:notes", case_id, n->id);
-    char *text = key ? pk_pg_opened_text(&d->reply_mem, r, i, 3, key, ctx) : NULL;
-    n->text_known = text != NULL;
-    n->text = text ? text : "";
-    return n;
-}
 
 int dispatch_open_notes(PGconn *conn, dispatch_t *d, const Pelukan__V1__CommandRequest *req,
                         Pelukan__V1__CommandReply *reply)
@@ -48,10 +33,8 @@ int dispatch_open_notes(PGconn *conn, dispatch_t *d, const Pelukan__V1__CommandR
         PQclear(r);
         return PK_EDB;
     }
-    Pelukan__V1__Notes *out = pk_rpc_notes_reply(&d->reply_mem, reply, rows);
-    for (int i = 0; i < rows; i++)
-        out->items[out->n_items++] = s_note(d, r, i, opened ? key : NULL, req->case_id);
+    int rc = pk_rpc_notes_read(&d->reply_mem, d->log, reply, r, opened ? key : NULL, req->case_id, "identification");
     sodium_memzero(key, sizeof key);
     PQclear(r);
-    return PK_RPC_IDEMPOTENT;
+    return rc == 0 ? PK_RPC_IDEMPOTENT : rc;
 }

@@ -446,17 +446,10 @@ static int s_follow_up(PGconn *conn, referral_t *r, const s_req_t *req, s_reply_
         return PK_RPC_CONFLICT(reply, "invalid_referral_state");
     char id[PK_ID_HEX_LEN + 1];
     pk_id_new(id);
-    char *notes = NULL;
-    if (notes_len) {
-        uint8_t key[PK_DATAKEY_BYTES];
-        int rc = pk_pg_case_key(conn, &r->stmts, r->keys, r->log, case_id, true, key);
-        if (rc != 0)
-            return rc == PK_ECRYPTO ? PK_RPC_CONFLICT(reply, "case_erased") : rc;
-        char ctx[160];
-        snprintf(ctx, sizeof ctx, "case:%s:follow_up:%s:notes", case_id, id);
-        notes = pk_pg_sealed(key, ctx, f->notes, notes_len);
-        sodium_memzero(key, sizeof key);
-    }
+    char *notes;
+    int rc = pk_rpc_note_seal(conn, &r->stmts, r->keys, r->log, case_id, "follow_up", id, f->notes, &notes);
+    if (rc != 0)
+        return rc == PK_ECRYPTO ? PK_RPC_CONFLICT(reply, "case_erased") : rc;
     const char *p[] = {id, f->referral_id, f->service_code, f->next_step_code, notes, pk_rpc_actor_id(req)};
     PGresult *ins = s_exec(conn, r,
                            "WITH u AS (INSERT INTO follow_up (id, referral_id, service_code, next_step_code,"

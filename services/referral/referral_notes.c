@@ -4,37 +4,18 @@
  * is recorded (CaseDataAccessed) in the transaction that answers. The
  * reply holds the opened text: it is never stored. */
 #include <sodium.h>
-#include <stdio.h>
-#include <stdlib.h>
 
 #include "referral.h"
 
 /* $1 the case, $2 an agency ('' for staff of the office): each follow-up,
- * when, the agency, the sealed notes, the referral, service and next step. */
+ * when, the agency, the sealed notes, the referral, service and next step
+ * (a Note's fields by name, pk_rpc_notes_read). */
 static const char S_NOTES_SQL[] =
-    "SELECT u.id, (extract(epoch FROM u.recorded_at) * 1000000)::bigint, f.agency_code, u.notes_sealed,"
-    " u.referral_id, u.service_code, coalesce(u.next_step_code, '')"
+    "SELECT u.id, (extract(epoch FROM u.recorded_at) * 1000000)::bigint AS at_us, f.agency_code AS \"by\","
+    " u.notes_sealed AS _sealed, u.referral_id, u.service_code, coalesce(u.next_step_code, '') AS next_step_code"
     " FROM follow_up u JOIN referral f ON f.id = u.referral_id WHERE f.case_id = $1"
     " AND ($2 = '' OR (f.agency_code = $2 AND f.state IN ('accepted', 'in_service', 'closed')))"
     " ORDER BY u.recorded_at, u.id";
-
-static Pelukan__V1__Note *s_note(referral_t *r, const PGresult *res, int i, const uint8_t *key, const char *case_id)
-{
-    Pelukan__V1__Note *n = pk_arena_alloc(&r->reply_mem, sizeof *n);
-    pelukan__v1__note__init(n);
-    n->id = pk_arena_strdup(&r->reply_mem, PQgetvalue(res, i, 0));
-    n->at_us = strtoull(PQgetvalue(res, i, 1), NULL, 10);
-    n->by = pk_arena_strdup(&r->reply_mem, PQgetvalue(res, i, 2));
-    n->referral_id = pk_arena_strdup(&r->reply_mem, PQgetvalue(res, i, 4));
-    n->service_code = pk_arena_strdup(&r->reply_mem, PQgetvalue(res, i, 5));
-    n->next_step_code = pk_arena_strdup(&r->reply_mem, PQgetvalue(res, i, 6));
-    char ctx[160];
-    snprintf(ctx, sizeof ctx, "case:%s:follow_up:%s:notes", case_id, n->id);
-    char *text = key ? pk_pg_opened_text(&r->reply_mem, res, i, 3, key, ctx) : NULL;
-    n->text_known = text != NULL;
-    n->text = text ? text : "";
-    return n;
-}
 
 int referral_open_notes(PGconn *conn, referral_t *r, const Pelukan__V1__CommandRequest *req,
                         Pelukan__V1__CommandReply *reply)
@@ -54,10 +35,8 @@ int referral_open_notes(PGconn *conn, referral_t *r, const Pelukan__V1__CommandR
         PQclear(res);
         return PK_EDB;
     }
-    Pelukan__V1__Notes *out = pk_rpc_notes_reply(&r->reply_mem, reply, rows);
-    for (int i = 0; i < rows; i++)
-        out->items[out->n_items++] = s_note(r, res, i, opened ? key : NULL, req->case_id);
+    int rc = pk_rpc_notes_read(&r->reply_mem, r->log, reply, res, opened ? key : NULL, req->case_id, "follow_up");
     sodium_memzero(key, sizeof key);
     PQclear(res);
-    return PK_RPC_IDEMPOTENT;
+    return rc == 0 ? PK_RPC_IDEMPOTENT : rc;
 }

@@ -562,6 +562,7 @@ Test(dispatch, nearest_companion_assigned_watched_arrives_and_reports)
     cr_assert_eq(json_array_size(json_object_get(j, "notes")), 1);
     cr_assert_str_eq(pkt_json_str(note, "text"), NOTES);
     cr_assert_str_eq(pkt_json_str(note, "id"), ident_id);
+    cr_assert_gt(json_integer_value(json_object_get(note, "at_us")), 1700000000000000LL, "when it was written");
     cr_assert_not_null(strstr(pkt_json_str(note, "by"), "Rina"), "%s", pkt_json_str(note, "by"));
     json_decref(j);
     char *opened = pkt_sql_value(T.db, "SELECT count(*) FROM dispatch.outbox WHERE topic = 'dispatch.case_data_accessed'"

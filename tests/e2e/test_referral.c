@@ -295,6 +295,7 @@ Test(referral, accepted_followed_up_closed_and_the_loop_is_visible)
         cr_assert_str_eq(pkt_json_str(note, "service_code"), "rehabilitasi_sosial");
         cr_assert_str_eq(pkt_json_str(note, "next_step_code"), "home_visit");
         cr_assert_str_eq(pkt_json_str(note, "by"), "uptd_ppa");
+        cr_assert_gt(json_integer_value(json_object_get(note, "at_us")), 1700000000000000LL, "when it was written");
         json_decref(notes);
     }
     char *read_back = pkt_sql_value(T.db, "SELECT count(*) FROM referral.outbox WHERE topic = 'referral.case_data_accessed'"

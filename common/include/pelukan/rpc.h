@@ -96,6 +96,23 @@ int pk_rpc_opening_key(PGconn *conn, pk_pg_stmts_t *stmts, const pk_keyring_t *k
  * the reply's result: the owner fills items[n_items++]. */
 Pelukan__V1__Notes *pk_rpc_notes_reply(pk_arena_t **arena, Pelukan__V1__CommandReply *reply, int rows);
 
+/* A companion's or an agency's notes on a case (issue 22 §4), one shape
+ * for every service that keeps them: note `id` of `kind`
+ * ("identification", "follow_up") is sealed under the case's key with the
+ * context "case:<case>:<kind>:<id>:notes". */
+/* `text` sealed as note `id`, a bytea literal in *sealed (the caller
+ * frees it; NULL for an empty text, which is not sealed). 0, PK_ECRYPTO
+ * (the case's key is gone: erased) or PK_EDB. */
+int pk_rpc_note_seal(PGconn *conn, pk_pg_stmts_t *stmts, const pk_keyring_t *keys, const pk_log_t *log,
+                     const char *case_id, const char *kind, const char *id, const char *text,
+                     char **sealed) PK_MUST_CHECK;
+/* Every row of `r` as the reply's notes (pk_rpc_notes_reply): its columns
+ * by name into a Note (pelukan/pbrow.h), and its column "_sealed" opened
+ * under `key` (NULL: not opened; text_known false). 0, or PK_EDB (logged)
+ * when a column names no field of a Note. */
+int pk_rpc_notes_read(pk_arena_t **arena, const pk_log_t *log, Pelukan__V1__CommandReply *reply, const PGresult *r,
+                      const uint8_t *key, const char *case_id, const char *kind) PK_MUST_CHECK;
+
 #define PK_RPC_READ_ONLY  1
 #define PK_RPC_IDEMPOTENT 2
 typedef int (*pk_rpc_handler_fn)(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply,
