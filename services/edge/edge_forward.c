@@ -31,7 +31,8 @@ static pk_rpc_uv_t *s_rpc(const edge_call_t *c, intake_to_t to)
     return to == INTAKE_TO_DISPATCH ? c->in->dispatch_rpc : to == INTAKE_TO_REFERRAL ? c->in->referral : c->in->owner;
 }
 
-void intake_forward_call(edge_call_t *c, intake_to_t to, Pelukan__V1__CommandRequest *req, pk_rpc_uv_done_fn done)
+/* Sends `req` to service `to` with the rows' timeout and retries. */
+static void s_call(edge_call_t *c, intake_to_t to, Pelukan__V1__CommandRequest *req, pk_rpc_uv_done_fn done)
 {
     pk_rpc_uv_call(s_rpc(c, to), req, INTAKE_OWNER_TIMEOUT_MS, INTAKE_OWNER_RETRIES, done, c);
 }
@@ -47,7 +48,7 @@ static void s_send(edge_call_t *c, intake_to_t to, const char *system, const cha
         intake_cmd_init(c, &req, &actor, case_id);
     if (!pk_pbjson_set_oneof(&req.base, cmd)) /* never: every command's type is its own (the receiver refuses it) */
         intake_log_error(c, "no command of the request is a %s", cmd->descriptor->name);
-    intake_forward_call(c, to, &req, done);
+    s_call(c, to, &req, done);
 }
 
 void intake_forward_send(edge_call_t *c, intake_to_t to, const char *case_id, ProtobufCMessage *cmd,
@@ -197,7 +198,7 @@ void intake_forward_run(edge_call_t *c)
             s_command_id(c, f->keyed, id, key, cid);
             req.command_id = (ProtobufCBinaryData){sizeof cid, cid};
         }
-        intake_forward_call(c, f->to, &req, s_answered);
+        s_call(c, f->to, &req, s_answered);
     }
     pk_pbjson_release(cmd);
     free(cmd);

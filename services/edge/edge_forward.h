@@ -68,14 +68,11 @@ typedef struct intake_forward {
     "referral_id case_id agency_code services urgent reason_code legal_basis_code? state decline_reason_code?"         \
     " outcome_code? created_at_us due_at_us follow_ups overdue"
 
-/* Sends `req` to the row's service with the rows' timeout and retries (a
- * route that builds its command in code of its own). */
 /* How long the edge waits for another service's (or its owner's)
  * answer, and how often it asks again. */
 #define INTAKE_OWNER_TIMEOUT_MS 1000
 #define INTAKE_OWNER_RETRIES    2
 
-void intake_forward_call(struct edge_call *c, intake_to_t to, Pelukan__V1__CommandRequest *req, pk_rpc_uv_done_fn done);
 /* Sends `cmd` to `to` as this request's person (intake_cmd_init), about
  * case `case_id` (NULL: none), in the CommandRequest's field of cmd's type
  * (each command's type is its own), with the rows' timeout and retries. */

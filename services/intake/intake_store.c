@@ -43,24 +43,31 @@ int intake_store_run(PGconn *conn, intake_owner_t *o, const char *sql, int n, co
     return 0;
 }
 
-int intake_store_flag(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p, bool *out)
+/* The first column of the statement's first row as text ("" when no row). */
+static int s_first(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p, char out[24])
 {
     PGresult *r = intake_store_exec(conn, o, sql, n, p);
     if (!r)
         return PK_EDB;
-    *out = PQntuples(r) > 0 && pk_pg_bool(r, 0, 0);
+    snprintf(out, 24, "%s", PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "");
     PQclear(r);
     return 0;
 }
 
+int intake_store_flag(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p, bool *out)
+{
+    char v[24];
+    int rc = s_first(conn, o, sql, n, p, v);
+    *out = rc == 0 && strcmp(v, "t") == 0;
+    return rc;
+}
+
 int intake_store_count(PGconn *conn, intake_owner_t *o, const char *sql, int n, const char *const *p, int *out)
 {
-    PGresult *r = intake_store_exec(conn, o, sql, n, p);
-    if (!r)
-        return PK_EDB;
-    *out = PQntuples(r) > 0 ? atoi(PQgetvalue(r, 0, 0)) : 0;
-    PQclear(r);
-    return 0;
+    char v[24];
+    int rc = s_first(conn, o, sql, n, p, v);
+    *out = rc == 0 ? atoi(v) : 0;
+    return rc;
 }
 
 /* A bytea column into `out` (0 bytes when NULL); false when it does not fit. */
