@@ -324,6 +324,10 @@ static const char *s_read_one(const json_t *body, ProtobufCMessage *msg, const p
     char *slot = (char *)msg + f->offset;
     const json_t *v = json_object_get(body, r->field);
     switch (r->kind) {
+    case PK_PBJSON_CODE_OR_NULL:
+        if (json_is_null(v))
+            return NULL;
+        /* fall through */
     case PK_PBJSON_CODE:
         if ((!v && r->required) || (v && !s_code_ok(v, r->max)) ||
             (v && r->one_of && !pk_code_in(json_string_value(v), r->one_of)))
@@ -361,7 +365,7 @@ static const char *s_read_one(const json_t *body, ProtobufCMessage *msg, const p
 
 bool pk_pbjson_read(const json_t *body, ProtobufCMessage *msg, const pk_pbjson_rule_t *rules, json_t *errors)
 {
-    size_t before = json_object_size(errors);
+    bool wrong = false;
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)body, key, v)
@@ -369,15 +373,17 @@ bool pk_pbjson_read(const json_t *body, ProtobufCMessage *msg, const pk_pbjson_r
         const pk_pbjson_rule_t *r = rules;
         while (r->field && strcmp(r->field, key) != 0)
             r++;
-        if (!r->field)
+        if (!r->field && errors)
             json_object_set_new(errors, key, json_string("tidak dikenal"));
+        wrong |= !r->field;
     }
     for (const pk_pbjson_rule_t *r = rules; r->field; r++) {
         const char *hint = s_read_one(body, msg, r);
-        if (hint)
+        if (hint && errors)
             json_object_set_new(errors, r->field, json_string(hint));
+        wrong |= hint != NULL;
     }
-    return json_object_size(errors) == before;
+    return !wrong;
 }
 
 bool pk_pbjson_rules_ok(const ProtobufCMessageDescriptor *desc, const pk_pbjson_rule_t *rules, char *bad, size_t badlen)

@@ -216,20 +216,21 @@ void intake_cmd_system(const edge_call_t *c, Pelukan__V1__CommandRequest *req, P
     actor->role = "";
 }
 
-json_t *intake_strict_body(edge_call_t *c, const char *const *allowed)
+bool intake_take_body(edge_call_t *c)
 {
     /* A step whose fields are all optional may be sent without a body, or
      * with an empty one, whatever its Content-Type: it means {}. */
     size_t len;
     (void)pk_http_body(c->req, &len);
-    if (len == 0) {
-        c->body = json_object();
-        return json_object();
-    }
-    if (!(c->body = intake_body(c->req))) {
+    if (!(c->body = len == 0 ? json_object() : intake_body(c->req)))
         edge_call_free(c);
+    return c->body != NULL;
+}
+
+json_t *intake_strict_body(edge_call_t *c, const char *const *allowed)
+{
+    if (!intake_take_body(c))
         return NULL;
-    }
     json_t *errors = json_object();
     intake_only_fields(c->body, allowed, errors);
     return errors;

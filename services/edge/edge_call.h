@@ -72,6 +72,9 @@ void intake_cmd_system(const edge_call_t *c, Pelukan__V1__CommandRequest *req, P
 bool intake_cmd_failed(edge_call_t *c, const char *service, int rc, const Pelukan__V1__CommandReply *reply);
 /* The Indonesian message for an error code of another service. */
 const char *intake_cmd_message(const char *code);
+/* The request's JSON body into c->body ({} when it has none); false when
+ * the body was refused (answered and `c` freed). */
+bool intake_take_body(edge_call_t *c);
 /* The request's JSON body (into c->body) and a new errors object holding
  * its members other than `allowed`; NULL when the body was refused (answered
  * and `c` freed). */

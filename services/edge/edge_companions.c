@@ -13,25 +13,31 @@
 #include "edge_companions.h"
 #include "edge_forward.h"
 
-/* Sends her profile (and duty) to dispatch, once the body's lists are
- * checked; answers with `done`. */
-static void s_send(edge_call_t *c, Pelukan__V1__SetCompanion *set, char *first, json_t *errors, pk_rpc_uv_done_fn done)
+/* Her profile as an admin sets it (all of it), and her duty as she sets
+ * it (what the body leaves out is kept). */
+static const char *const s_sexes[] = {"F", "M", NULL};
+static const pk_pbjson_rule_t s_profile[] = {
+    {"sex", PK_PBJSON_CODE_OR_NULL, true, 1, "F, M atau null", s_sexes},
+    {"languages", PK_PBJSON_CODES, true, 10, "wajib: daftar kode bahasa", NULL},
+    {"kecamatan_codes", PK_PBJSON_CODES, true, 60, "wajib: daftar kode kecamatan", NULL},
+    {.field = NULL}};
+static const pk_pbjson_rule_t s_duty[] = {{"on_duty", PK_PBJSON_BOOL, true, 0, NULL, NULL},
+                                          {"sex", PK_PBJSON_CODE_OR_NULL, false, 1, "F atau M", s_sexes},
+                                          {"languages", PK_PBJSON_CODES, false, 10, NULL, NULL},
+                                          {"kecamatan_codes", PK_PBJSON_CODES, false, 60, NULL, NULL},
+                                          {.field = NULL}};
+
+/* Sends her profile (and duty), from the body checked before, to
+ * dispatch; answers with `done`. The reporter sees only her first name. */
+static void s_send(edge_call_t *c, const pk_pbjson_rule_t *rules, Pelukan__V1__SetCompanion *set, const char *name,
+                   pk_rpc_uv_done_fn done)
 {
-    size_t nl, nk;
-    const char **langs = intake_strings(c->body, "languages", 10, &nl, errors);
-    const char **kecs = intake_strings(c->body, "kecamatan_codes", 60, &nk, errors);
-    if (!intake_invalid(c, errors, "Data tidak valid")) {
-        const char *sex = json_string_value(json_object_get(c->body, "sex"));
-        set->first_name = first;
-        set->sex = (char *)(sex ? sex : "");
-        set->languages = (char **)langs;
-        set->n_languages = nl;
-        set->kecamatan_codes = (char **)kecs;
-        set->n_kecamatan_codes = nk;
-        intake_forward_send(c, INTAKE_TO_DISPATCH, NULL, &set->base, done);
-    }
-    free(langs);
-    free(kecs);
+    char first[64];
+    intake_first_name(name, first, sizeof first);
+    pk_pbjson_read(c->body, &set->base, rules, NULL);
+    set->first_name = first;
+    intake_forward_send(c, INTAKE_TO_DISPATCH, NULL, &set->base, done);
+    pk_pbjson_release(&set->base);
 }
 
 /* ---- PUT /v1/staff/accounts/{id}/companion ----------------------------------------- */
@@ -59,35 +65,23 @@ static void s_account_read(int rc, const Pelukan__V1__CommandReply *reply, void 
         edge_call_free(c);
         return;
     }
-    /* The reporter sees only the first name. */
-    char first[64];
-    intake_first_name(a->display_name, first, sizeof first);
     Pelukan__V1__SetCompanion set = PELUKAN__V1__SET_COMPANION__INIT;
     set.companion_id = (char *)pk_http_param(c->req, 0);
     set.set_profile = true;
-    s_send(c, &set, first, json_object(), s_set);
+    s_send(c, s_profile, &set, a->display_name, s_set);
 }
 
 void intake_companions_set(edge_call_t *c)
 {
-    static const char *const keys[] = {"sex", "languages", "kecamatan_codes", NULL};
-    json_t *errors = intake_strict_body(c, keys);
-    if (!errors)
+    if (!intake_take_body(c))
         return;
-    json_t *sex = json_object_get(c->body, "sex");
-    if (!sex || (!json_is_null(sex) && (!json_is_string(sex) || (strcmp(json_string_value(sex), "F") != 0 &&
-                                                                 strcmp(json_string_value(sex), "M") != 0))))
-        json_object_set_new(errors, "sex", json_string("F, M atau null"));
-    if (!json_is_array(json_object_get(c->body, "languages")))
-        json_object_set_new(errors, "languages", json_string("wajib: daftar kode bahasa"));
-    if (!json_is_array(json_object_get(c->body, "kecamatan_codes")))
-        json_object_set_new(errors, "kecamatan_codes", json_string("wajib: daftar kode kecamatan"));
-    json_t *code;
-    size_t i;
-    json_array_foreach(json_object_get(c->body, "kecamatan_codes"), i,
-                       code) if (!json_is_string(code) ||
-                                 !intake_catalog_has(c->in->catalog, "kecamatan", json_string_value(code)))
-        json_object_set_new(errors, "kecamatan_codes", json_string("kecamatan di Kabupaten Tasikmalaya saja"));
+    json_t *errors = json_object();
+    Pelukan__V1__SetCompanion set = PELUKAN__V1__SET_COMPANION__INIT;
+    pk_pbjson_read(c->body, &set.base, s_profile, errors);
+    for (size_t i = 0; i < set.n_kecamatan_codes; i++)
+        if (!intake_catalog_has(c->in->catalog, "kecamatan", set.kecamatan_codes[i]))
+            json_object_set_new(errors, "kecamatan_codes", json_string("kecamatan di Kabupaten Tasikmalaya saja"));
+    pk_pbjson_release(&set.base);
     if (intake_invalid(c, errors, "Data tidak valid"))
         return;
     Pelukan__V1__ManageAccount list = PELUKAN__V1__MANAGE_ACCOUNT__INIT;
@@ -102,31 +96,22 @@ static void s_status_done(int rc, const Pelukan__V1__CommandReply *reply, void *
     intake_forward_answer(arg, "dispatch", rc, reply, "companion", NULL, INTAKE_SHAPE_DUTY);
 }
 
+/* Her kecamatan are checked by dispatch here (it names the field). */
 void intake_companion_duty_set(edge_call_t *c)
 {
-    static const char *const keys[] = {"on_duty", "sex", "languages", "kecamatan_codes", NULL};
-    json_t *errors = intake_strict_body(c, keys);
-    if (!errors)
+    if (!intake_take_body(c))
         return;
-    bool on;
-    intake_bool_field(c->body, "on_duty", true, &on, errors);
-    json_t *sex = json_object_get(c->body, "sex");
-    if (sex && !json_is_null(sex) &&
-        (!json_is_string(sex) ||
-         (strcmp(json_string_value(sex), "F") != 0 && strcmp(json_string_value(sex), "M") != 0)))
-        json_object_set_new(errors, "sex", json_string("F atau M"));
+    json_t *errors = json_object();
+    Pelukan__V1__SetCompanion set = PELUKAN__V1__SET_COMPANION__INIT;
+    pk_pbjson_read(c->body, &set.base, s_duty, errors);
+    pk_pbjson_release(&set.base);
     if (intake_invalid(c, errors, "Data tidak valid"))
         return;
-    /* The reporter sees only the first name. */
-    char first[64];
-    intake_first_name(c->staff_name, first, sizeof first);
-    Pelukan__V1__SetCompanion set = PELUKAN__V1__SET_COMPANION__INIT;
-    set.on_duty = json_is_true(json_object_get(c->body, "on_duty"));
     /* What the body leaves out is kept: going on duty does not wipe the
      * coverage an admin set. */
     set.set_profile = json_object_get(c->body, "sex") || json_object_get(c->body, "languages") ||
                       json_object_get(c->body, "kecamatan_codes");
-    s_send(c, &set, first, json_object(), s_status_done);
+    s_send(c, s_duty, &set, c->staff_name, s_status_done);
 }
 
 /* ---- GET /v1/companion/status: the companion's own duty, after a reload ---------- */

@@ -117,15 +117,8 @@ static void s_answered(int rc, const Pelukan__V1__CommandReply *reply, void *arg
 /* The body into `cmd`; false when the request was answered (and freed). */
 static bool s_body(edge_call_t *c, const intake_forward_t *f, ProtobufCMessage *cmd)
 {
-    /* A step whose fields are all optional may come without a body: {}. */
-    size_t len;
-    (void)pk_http_body(c->req, &len);
-    if (len == 0)
-        c->body = json_object();
-    else if (!(c->body = intake_body(c->req))) {
-        edge_call_free(c);
+    if (!intake_take_body(c))
         return false;
-    }
     json_t *errors = json_object();
     pk_pbjson_read(c->body, cmd, f->body, errors);
     return !intake_invalid(c, errors, f->invalid ? f->invalid : "Data tidak valid");

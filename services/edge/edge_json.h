@@ -21,20 +21,10 @@ void intake_error(pk_http_req_t *req, int status, const char *code, const char *
  * itself and returns NULL when the request is not acceptable. */
 json_t *intake_body(pk_http_req_t *req);
 
-/* ---- a body's fields, checked by routes with code of their own (rows use pbjson.h) ---- */
+/* ---- a body's fields: pelukan/pbjson.h reads them by rules; what a route with a
+ * body of another form (nested, numbers) checks first ---- */
 
 /* Each member of `body` other than `allowed` (NULL-ended) into `errors` as
  * "tidak dikenal". */
 void intake_only_fields(const json_t *body, const char *const *allowed, json_t *errors);
-/* An array of short strings (borrowed from `body`, NULL-terminated; caller
- * frees the vector), or NULL and an error. Absent: an empty vector. */
-const char **intake_strings(const json_t *body, const char *field, size_t max, size_t *n, json_t *errors);
-
-/* A boolean member into *out; false (and an error when it is required or
- * not a boolean) when it cannot. */
-bool intake_bool_field(const json_t *body, const char *field, bool required, bool *out, json_t *errors);
-
-/* A short code member, or NULL (with an error when required or malformed). */
-const char *intake_code_field(const json_t *body, const char *field, bool required, json_t *errors);
-
 #endif

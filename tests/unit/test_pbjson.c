@@ -206,6 +206,37 @@ Test(pbjson, a_code_from_a_list_is_one_of_it)
     json_decref(wrong);
 }
 
+/* A companion's sex: F, M, or null for "not said", which must still be
+ * said (required) and is then none. */
+Test(pbjson, a_code_or_null_takes_null_as_none)
+{
+    static const char *const sexes[] = {"F", "M", NULL};
+    static const pk_pbjson_rule_t rules[] = {{"sex", PK_PBJSON_CODE_OR_NULL, true, 1, "F, M atau null", sexes},
+                                             {.field = NULL}};
+    Pelukan__V1__SetCompanion s = PELUKAN__V1__SET_COMPANION__INIT;
+    json_t *errors = json_object();
+    json_t *said = s_parse("{\"sex\":\"F\"}");
+    cr_assert(pk_pbjson_read(said, &s.base, rules, errors));
+    cr_assert_str_eq(s.sex, "F");
+    Pelukan__V1__SetCompanion none = PELUKAN__V1__SET_COMPANION__INIT;
+    json_t *null = s_parse("{\"sex\":null}");
+    cr_assert(pk_pbjson_read(null, &none.base, rules, errors), "null is an answer here");
+    cr_assert_str_eq(none.sex, "");
+    json_t *absent = s_parse("{}");
+    cr_assert_not(pk_pbjson_read(absent, &none.base, rules, errors), "required: null must be said");
+    json_t *other = s_parse("{\"sex\":\"X\"}");
+    cr_assert_not(pk_pbjson_read(other, &none.base, rules, errors));
+    s_eq(errors, "{\"sex\":\"F, M atau null\"}");
+    static const pk_pbjson_rule_t list[] = {{"languages", PK_PBJSON_CODE_OR_NULL, false, 3, NULL, NULL},
+                                            {.field = NULL}};
+    cr_assert_not(pk_pbjson_rules_ok(&pelukan__v1__set_companion__descriptor, list, NULL, 0), "a list is not one code");
+    json_decref(said);
+    json_decref(null);
+    json_decref(absent);
+    json_decref(other);
+    json_decref(errors);
+}
+
 Test(pbjson, rules_that_do_not_fit_the_message_are_found)
 {
     char bad[128] = "";

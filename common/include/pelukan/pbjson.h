@@ -35,15 +35,17 @@ json_t *pk_pbjson_print(const ProtobufCMessage *msg, const char *shape);
 bool pk_pbjson_shape_ok(const ProtobufCMessageDescriptor *desc, const char *shape, char *bad, size_t badlen);
 
 typedef enum {
-    PK_PBJSON_CODE = 1, /* a non-empty string of at most `max` characters (64 when 0): a code,
-                         * or a text that may not be empty */
-    PK_PBJSON_TEXT,     /* a string of at most `max` characters (0: any length) */
-    PK_PBJSON_BOOL,     /* true or false */
-    PK_PBJSON_CODES,    /* an array of at most `max` codes, each as PK_PBJSON_CODE */
+    PK_PBJSON_CODE = 1,     /* a non-empty string of at most `max` characters (64 when 0): a code,
+                             * or a text that may not be empty */
+    PK_PBJSON_TEXT,         /* a string of at most `max` characters (0: any length) */
+    PK_PBJSON_BOOL,         /* true or false */
+    PK_PBJSON_CODES,        /* an array of at most `max` codes, each as PK_PBJSON_CODE */
+    PK_PBJSON_CODE_OR_NULL, /* as PK_PBJSON_CODE, or null: none (the field left empty), an answer too */
 } pk_pbjson_kind_t;
 
 /* One field a body may carry. `hint` is what the client is told when the
- * field is missing (if required) or wrong; NULL: the kind's own words. */
+ * field is missing (if required) or wrong; NULL: the kind's own words.
+ * null is a wrong value, not a missing one, except for PK_PBJSON_CODE_OR_NULL. */
 typedef struct {
     const char *field;
     pk_pbjson_kind_t kind;
@@ -58,7 +60,8 @@ typedef struct {
  * rule names is one ("tidak dikenal"). Strings point into `body`, which
  * must outlive `msg`; the arrays of repeated fields are allocated (free them
  * with pk_pbjson_release()). Lengths are counted in characters, not bytes.
- * True when nothing was wrong. */
+ * True when nothing was wrong. `errors` NULL: a body checked before, read
+ * again. */
 bool pk_pbjson_read(const json_t *body, ProtobufCMessage *msg, const pk_pbjson_rule_t *rules, json_t *errors);
 /* True when every rule names a field of `desc` of a type its kind fits. */
 bool pk_pbjson_rules_ok(const ProtobufCMessageDescriptor *desc, const pk_pbjson_rule_t *rules, char *bad,
