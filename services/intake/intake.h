@@ -22,39 +22,40 @@ typedef struct {
     int session_ttl_s, session_idle_s;
 } intake_registration_t;
 
+/* The case owner's settings (PELUKAN_INTAKE_*), read once at start
+ * (main.c); every command worker and the clock read this one copy. */
+typedef struct {
+    intake_registration_t otp; /* codes and reporters' sessions (intake_code.c) */
+    int reports_per_day;       /* per reporter (review M7; intake_submit.c) */
+    int retention_s;           /* closed cases are erased after this; 0: never (intake_erasure.c) */
+    int erasure_cooling_s;     /* an approved erasure waits this long */
+    int erasure_trust_days;    /* no approval from an account changed by another this lately */
+    int staff_max_failures, staff_lock_s, staff_session_ttl_s; /* wrong passwords, and sessions (intake_login.c) */
+    int nowners;                                               /* PELUKAN_INTAKE_OWNER_WORKERS */
+    int purge_s;                                               /* PELUKAN_INTAKE_PURGE_S: the clock's tick */
+} intake_config_t;
+
 /* One of the case owner's command workers (common/src/rpc.c: a thread with
- * its own connection): the settings its commands read, and what is its
- * own. */
+ * its own connection), or its clock: the settings its commands read, and
+ * what is its own. */
 typedef struct {
     const pk_log_t *log;
     const pk_keyring_t *keys;
-    int retention_s;        /* closed cases are erased after this; 0: never (intake_erasure.c) */
-    int erasure_cooling_s;  /* an approved erasure waits this long */
-    int erasure_trust_days; /* no approval from an account changed by another this lately */
-    int staff_max_failures, staff_lock_s, staff_session_ttl_s; /* wrong passwords, and sessions (intake_login.c) */
-    intake_registration_t otp;                                 /* codes and reporters' sessions (intake_code.c) */
-    int reports_per_day;                                       /* per reporter (review M7; intake_submit.c) */
-    pk_arena_t *mem;        /* the reply's results, freed once it is sent */
-    pk_pg_stmts_t stmts;    /* prepared on the worker's connection */
+    const intake_config_t *cfg;
+    pk_arena_t *mem;     /* the reply's results, freed once it is sent */
+    pk_pg_stmts_t stmts; /* prepared on the worker's connection */
 } intake_owner_t;
 
-/* The case owner: its settings, read at start (main.c), and its command
- * workers. The edge's own state is edge_t (services/edge/edge.h). */
+/* The case owner: its settings and its command workers. The edge's own
+ * state is edge_t (services/edge/edge.h). */
 typedef struct {
     pk_service_t *svc;
     const pk_log_t *log;
     const pk_keyring_t *keys;
-    intake_registration_t otp; /* codes and reporters' sessions (intake_code.c) */
-    int reports_per_day;       /* per reporter (review M7) */
-    int retention_s;           /* closed cases are erased after this; 0: never (intake_erasure.c) */
-    int erasure_cooling_s;     /* an approved erasure waits this long (intake_erasure.c) */
-    int erasure_trust_days;    /* no approval from an account changed by another this lately */
-    int staff_session_ttl_s, staff_max_failures, staff_lock_s;
+    intake_config_t cfg;
 #define INTAKE_OWNERS_MAX 8
 #define INTAKE_OWNER_BATCH 64                 /* commands that wait share one commit, each in its savepoint */
     intake_owner_t owners[INTAKE_OWNERS_MAX]; /* the case owner's command workers (intake_contact.c) */
-    int nowners;                              /* PELUKAN_INTAKE_OWNER_WORKERS */
-    int purge_s;                              /* PELUKAN_INTAKE_PURGE_S: the clock's tick */
     intake_owner_t clock_owner;               /* the clock's (its thread's arena and statements) */
     pk_clock_t *clock;                        /* erasures due, purges (intake_clock.c) */
 } intake_t;

@@ -63,5 +63,5 @@ static int s_tick(PGconn *conn, void *arg)
 pk_clock_t *intake_clock_new(intake_t *in)
 {
     in->clock_owner = intake_owner_of(in);
-    return pk_clock_new(pk_service_conninfo(in->svc), in->log, in->purge_s * 1000, s_tick, &in->clock_owner);
+    return pk_clock_new(pk_service_conninfo(in->svc), in->log, in->cfg.purge_s * 1000, s_tick, &in->clock_owner);
 }

@@ -48,16 +48,7 @@ void intake_command_done(Pelukan__V1__CommandReply *reply, void *arg)
 
 intake_owner_t intake_owner_of(const intake_t *in)
 {
-    return (intake_owner_t){.log = in->log,
-                            .keys = in->keys,
-                            .retention_s = in->retention_s,
-                            .erasure_cooling_s = in->erasure_cooling_s,
-                            .erasure_trust_days = in->erasure_trust_days,
-                            .staff_max_failures = in->staff_max_failures,
-                            .staff_lock_s = in->staff_lock_s,
-                            .staff_session_ttl_s = in->staff_session_ttl_s,
-                            .otp = in->otp,
-                            .reports_per_day = in->reports_per_day};
+    return (intake_owner_t){.log = in->log, .keys = in->keys, .cfg = &in->cfg};
 }
 
 static void *s_worker(void *state, int i)
@@ -85,12 +76,12 @@ static bool s_commits_itself(const Pelukan__V1__CommandRequest *req)
 void intake_command_server(void *state, pk_rpc_server_config_t *cfg)
 {
     intake_t *in = state;
-    cfg->workers = in->nowners;
+    cfg->workers = in->cfg.nowners;
     cfg->worker_arg = s_worker;
     /* With three or more, the last answers only queries: every staff
      * request's session (ResolveSession) and the desk's lists, which steps
      * waiting on a case's lock then never hold up. */
-    cfg->query_workers = in->nowners >= 3 ? 1 : 0;
+    cfg->query_workers = in->cfg.nowners >= 3 ? 1 : 0;
     cfg->is_idempotent = s_idempotent;
     cfg->commits_itself = s_commits_itself;
 }

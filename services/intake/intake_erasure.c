@@ -111,7 +111,7 @@ static bool s_may_approve(intake_owner_t *o, const Pelukan__V1__CommandRequest *
     if (!row->untrusted)
         return true;
     char days[16];
-    snprintf(days, sizeof days, "%d", o->erasure_trust_days);
+    snprintf(days, sizeof days, "%d", o->cfg->erasure_trust_days);
     intake_reply_detail(o, reply, "trust_days", days);
     (void)PK_RPC_FORBIDDEN(reply, "approver_not_trusted_yet");
     return false;
@@ -126,9 +126,9 @@ static int s_approve(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Command
     intake_erasure_row_t row = *found;
     if (!s_may_approve(o, req, &row, reply))
         return 0;
-    if (intake_store_erasure_approve(conn, o, id, req->actor->id, o->erasure_cooling_s) != 0)
+    if (intake_store_erasure_approve(conn, o, id, req->actor->id, o->cfg->erasure_cooling_s) != 0)
         return PK_EDB;
-    uint64_t run_at_us = pk_now_us() + (uint64_t)o->erasure_cooling_s * 1000000u;
+    uint64_t run_at_us = pk_now_us() + (uint64_t)o->cfg->erasure_cooling_s * 1000000u;
     Pelukan__V1__ErasureScheduled ev = PELUKAN__V1__ERASURE_SCHEDULED__INIT;
     ev.erasure_id = (char *)id;
     ev.run_at_us = run_at_us;
@@ -136,7 +136,7 @@ static int s_approve(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Command
     if (pk_rpc_event(conn, o->log, "intake", req, row.case_id, &ev.base) != 0)
         return PK_EDB;
     s_log(o, req, "erasure of case %s approved by staff %s", row.case_id, req->actor->id);
-    if (o->erasure_cooling_s == 0) {
+    if (o->cfg->erasure_cooling_s == 0) {
         intake_erasure_due_t due = {.approved_by = ""};
         snprintf(due.id, sizeof due.id, "%s", id);
         snprintf(due.case_id, sizeof due.case_id, "%s", row.case_id);
@@ -174,9 +174,9 @@ static int s_retention(PGconn *conn, intake_owner_t *o, int *erased, bool *more)
 {
     char ids[S_SWEEP_MAX][PK_ID_HEX_LEN + 1];
     int n = 0;
-    if (o->retention_s <= 0)
+    if (o->cfg->retention_s <= 0)
         return 0;
-    if (intake_store_cases_expired(conn, o, o->retention_s, ids, S_SWEEP_MAX, &n) != 0)
+    if (intake_store_cases_expired(conn, o, o->cfg->retention_s, ids, S_SWEEP_MAX, &n) != 0)
         return PK_EDB;
     for (int i = 0; i < n; i++) {
         intake_erasure_due_t e = {.reason_code = "retention", .approved_by = "retention"};
@@ -221,8 +221,8 @@ static int s_on_request(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Comm
 {
     const char *id = req->erase_case->erasure_id;
     intake_erasure_row_t row;
-    int rc =
-        pk_id_ok(id) ? intake_store_erasure_find(conn, o, id, req->actor->id, o->erasure_trust_days, &row) : PK_ENOENT;
+    int rc = pk_id_ok(id) ? intake_store_erasure_find(conn, o, id, req->actor->id, o->cfg->erasure_trust_days, &row)
+                          : PK_ENOENT;
     if (rc == PK_ENOENT)
         return PK_RPC_NOT_FOUND(reply, "not_found");
     if (rc != 0)

@@ -340,7 +340,7 @@ typedef struct {
 
 /* Writes the reports, each while her session holds, unless her key was
  * used before (that report's receipt) or she is over her reports a day
- * (o->reports_per_day; 0: no limit), pipelined: one round trip and one
+ * (o->cfg->reports_per_day; 0: no limit), pipelined: one round trip and one
  * implicit transaction; the receipts into out[i], their strings in
  * `arena`. PK_EDB when any failed (then none is written). */
 int intake_store_submit_many(PGconn *conn, intake_owner_t *o, const intake_report_row_t *const *rows, int n,

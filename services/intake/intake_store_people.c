@@ -237,8 +237,8 @@ int intake_store_claim(PGconn *conn, intake_owner_t *o, const char *login, const
                        const char *device_hash, pk_arena_t **arena, Pelukan__V1__PasswordClaim *out, bool *locked)
 {
     char max[16], lock[16];
-    snprintf(max, sizeof max, "%d", o->staff_max_failures);
-    snprintf(lock, sizeof lock, "%d", o->staff_lock_s);
+    snprintf(max, sizeof max, "%d", o->cfg->staff_max_failures);
+    snprintf(lock, sizeof lock, "%d", o->cfg->staff_lock_s);
     const char *p[] = {login[0] ? login : staff_id, max, lock, device_hash};
     PGresult *r = login[0] ? intake_store_exec(conn, o, S_CLAIM_LOGIN_SQL, 4, p)
                            : intake_store_exec(conn, o, S_CLAIM_BY_ID_SQL, 3, p);
@@ -268,7 +268,7 @@ int intake_store_open_session(PGconn *conn, intake_owner_t *o, const char *staff
                               const char *device_hash, pk_arena_t **arena, Pelukan__V1__StaffSession *out)
 {
     char ttl[16];
-    snprintf(ttl, sizeof ttl, "%d", o->staff_session_ttl_s);
+    snprintf(ttl, sizeof ttl, "%d", o->cfg->staff_session_ttl_s);
     const char *p[] = {staff_id, token_hash, ttl}, *d[] = {staff_id, device_hash};
     if (intake_store_run(conn, o,
                          "UPDATE staff SET failed_logins = 0, locked_until = NULL"
@@ -352,7 +352,7 @@ static void s_ints(char (*out)[16], const int *v, size_t n)
 int intake_store_code_request(PGconn *conn, intake_owner_t *o, const Pelukan__V1__RequestCode *rq,
                               Pelukan__V1__CodeRequested *out)
 {
-    const intake_registration_t *l = &o->otp;
+    const intake_registration_t *l = &o->cfg->otp;
     const int v[] = {l->phone_window_s, l->client_window_s, l->per_phone, l->per_client,
                      l->ttl_s,          l->per_phone_day,   l->per_hour,  l->phone_alert_day};
     char n[8][16];
@@ -396,7 +396,7 @@ static const char S_VERIFY_SQL[] =
 int intake_store_code_try(PGconn *conn, intake_owner_t *o, const Pelukan__V1__VerifyCode *v, char failure_id[24],
                           bool *matched)
 {
-    const intake_registration_t *l = &o->otp;
+    const intake_registration_t *l = &o->cfg->otp;
     const int lim[] = {l->max_attempts, l->fails_per_client_day, l->fails_per_phone_day};
     char n[3][16];
     s_ints(n, lim, 3);
@@ -421,7 +421,7 @@ int intake_store_code_try(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Ve
 int intake_store_code_refused(PGconn *conn, intake_owner_t *o, const Pelukan__V1__VerifyCode *v, char why[16])
 {
     char max[16];
-    snprintf(max, sizeof max, "%d", o->otp.max_attempts);
+    snprintf(max, sizeof max, "%d", o->cfg->otp.max_attempts);
     const char *p[] = {v->phone_index, v->holder_index, max};
     PGresult *r = intake_store_exec(
         conn, o,
@@ -455,8 +455,8 @@ int intake_store_code_session(PGconn *conn, intake_owner_t *o, const Pelukan__V1
                               pk_arena_t **arena, Pelukan__V1__CodeVerified *out, bool *registered)
 {
     char ttl[16], idle[16];
-    snprintf(ttl, sizeof ttl, "%d", o->otp.session_ttl_s);
-    snprintf(idle, sizeof idle, "%d", o->otp.session_idle_s);
+    snprintf(ttl, sizeof ttl, "%d", o->cfg->otp.session_ttl_s);
+    snprintf(idle, sizeof idle, "%d", o->cfg->otp.session_idle_s);
     char *key = pk_pg_bytea(v->wrapped_key.data, v->wrapped_key.len),
          *phone = pk_pg_bytea(v->phone_sealed.data, v->phone_sealed.len);
     const char *p[] = {v->phone_index, v->reporter_id, key, phone, v->token_hash, ttl, failure_id, idle};
@@ -503,7 +503,7 @@ int intake_store_reporter_sessions(PGconn *conn, intake_owner_t *o, const char *
                                    intake_reporter_key_t *out)
 {
     char idle[16], *list = pk_malloc((size_t)n * 65 + 3), *at = list;
-    snprintf(idle, sizeof idle, "%d", o->otp.session_idle_s);
+    snprintf(idle, sizeof idle, "%d", o->cfg->otp.session_idle_s);
     *at++ = '{';
     for (int i = 0; i < n; i++) /* only a hash's form (64 hex digits) goes in the array's text: no ',' or '}' */
         if (strlen(hashes[i]) == 64 && strspn(hashes[i], "0123456789abcdef") == 64)
@@ -685,7 +685,7 @@ static void s_submit_params(const intake_owner_t *o, const intake_report_row_t *
     strcpy(f, "}");
     char *incident = pk_arena_alloc(arena, 24), *per_day = pk_arena_alloc(arena, 16);
     snprintf(incident, 24, "%lld", (long long)s->incident_at);
-    snprintf(per_day, 16, "%d", o->reports_per_day);
+    snprintf(per_day, 16, "%d", o->cfg->reports_per_day);
     hex[0] = pk_pg_bytea(s->wrapped_key.data, s->wrapped_key.len);
     hex[1] = pk_pg_bytea(s->personal_sealed.data, s->personal_sealed.len);
     hex[2] = row->safety_len ? pk_pg_bytea(row->safety, row->safety_len) : NULL;

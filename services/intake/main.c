@@ -11,10 +11,11 @@
 #include "pelukan/util.h"
 
 /* intake's whole-number settings, each read into its field of the case
- * owner's state; S_INT refuses to compile a field that is not an int. */
+ * owner's settings; S_INT refuses to compile a field that is not an int. */
 #define S_INT(name, field)                                                                                             \
     {                                                                                                                  \
-        name, offsetof(intake_t, field) + 0 * sizeof(char[sizeof(((intake_t *)0)->field) == sizeof(int) ? 1 : -1])     \
+        name, offsetof(intake_config_t, field) +                                                                       \
+                  0 * sizeof(char[sizeof(((intake_config_t *)0)->field) == sizeof(int) ? 1 : -1])                      \
     }
 static const struct {
     const char *name;
@@ -51,7 +52,7 @@ static int s_start(pk_service_t *svc, void **state_p)
     own->log = pk_service_log(svc);
     own->keys = pk_service_keyring(svc);
     for (size_t i = 0; i < PK_ARRAY_LEN(s_int_settings); i++)
-        *(int *)((char *)own + s_int_settings[i].offset) =
+        *(int *)((char *)&own->cfg + s_int_settings[i].offset) =
             (int)pk_config_int(pk_service_config(svc), s_int_settings[i].name);
     *state_p = own;
     int rc = intake_reference_check(own);
@@ -67,7 +68,7 @@ static void s_stop(pk_service_t *svc, void *state)
     if (!own)
         return;
     pk_clock_destroy(&own->clock);
-    for (int i = 0; i < own->nowners; i++)
+    for (int i = 0; i < own->cfg.nowners; i++)
         pk_arena_free(&own->owners[i].mem);
     free(own);
 }
