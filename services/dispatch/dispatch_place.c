@@ -14,6 +14,28 @@
 #define S_TIMEOUT_MS 800
 #define S_RETRIES    1
 
+/* intake's refusal is the command's: a case it does not know (404), or one
+ * whose life cycle allows no companion now (409, with its state); anything
+ * else, intake unavailable. */
+static void s_refused(dispatch_t *d, const Pelukan__V1__CommandReply *got, Pelukan__V1__CommandReply *reply)
+{
+    Pelukan__V1__CommandReply__Status st = got->status;
+    bool passed = st == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND ||
+                  st == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_CONFLICT;
+    pk_rpc_fail(reply, passed ? st : PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_UNAVAILABLE,
+                dispatch_strdup(d, got->error_code[0] ? got->error_code : "intake_refused"), NULL);
+    size_t n = passed && got->n_error_details < 4 ? got->n_error_details : 0;
+    reply->error_details = n ? pk_arena_alloc(&d->reply_mem, n * sizeof *reply->error_details) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        Pelukan__V1__CommandReply__Detail *x = pk_arena_alloc(&d->reply_mem, sizeof *x);
+        pelukan__v1__command_reply__detail__init(x);
+        x->field = dispatch_strdup(d, got->error_details[i]->field);
+        x->value = dispatch_strdup(d, got->error_details[i]->value);
+        reply->error_details[i] = x;
+    }
+    reply->n_error_details = n;
+}
+
 bool dispatch_get_place(dispatch_t *d, const Pelukan__V1__CommandRequest *req, const char *purpose,
                         const char *visit_id, Pelukan__V1__CommandReply *reply, dispatch_place_t *out)
 {
@@ -40,13 +62,8 @@ bool dispatch_get_place(dispatch_t *d, const Pelukan__V1__CommandRequest *req, c
     bool ok = true;
     if (got->status != PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK ||
         got->result_case != PELUKAN__V1__COMMAND_REPLY__RESULT_PLACE) {
-        /* Its refusal is the command's (a case intake does not know: 404). */
         ok = false;
-        pk_rpc_fail(reply,
-                    got->status == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND
-                        ? PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_NOT_FOUND
-                        : PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_UNAVAILABLE,
-                    dispatch_strdup(d, got->error_code[0] ? got->error_code : "intake_refused"), NULL);
+        s_refused(d, got, reply);
     } else {
         const Pelukan__V1__Place *pl = got->place;
         snprintf(out->kecamatan, sizeof out->kecamatan, "%s", pl->kecamatan_code);

@@ -1,9 +1,9 @@
 /* edge_assign.c -- an admin's choice of a companion for a verified case:
  * the suggestions (GET /v1/staff/cases/{id}/companions) and the assignment
- * (POST /v1/staff/cases/{id}/assign). The case owner says first whether the
- * case may have one (GetCase); dispatch then suggests or assigns. The case's
- * place never passes here: dispatch asks the case owner for it (GetPlace,
- * intake_place.c), which records the opening when it answers. */
+ * (POST /v1/staff/cases/{id}/assign), both dispatch's. The case's place
+ * never passes here: dispatch asks the case owner for it (GetPlace,
+ * intake_place.c), which refuses it (409) unless the case's life cycle
+ * allows a companion, and records the opening when it answers. */
 #include "edge_assign.h"
 
 #include <math.h>
@@ -11,36 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../intake/intake_case.h"
-#include "edge_cases.h"
 #include "edge_forward.h"
 #include "pelukan/util.h"
 
 typedef Pelukan__V1__CommandReply s_reply_t;
-
-static void s_send_assign(edge_call_t *c, const char *kecamatan);
-static void s_send_suggest(edge_call_t *c, const char *kecamatan);
-
-static bool s_may_assign(const char *state)
-{
-    return intake_step_from(INTAKE_STEP_ASSIGN, state);
-}
-
-/* The case as the admin sees it (GetCase, the case owner's): a companion
- * only for a verified case. Then what she asked, from her request again:
- * suggestions (GET) or the assignment (POST). */
-static void s_case_read(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
-{
-    edge_call_t *c = arg;
-    const Pelukan__V1__CaseRow *row =
-        edge_cases_may(c, rc, reply, s_may_assign, "assigned", "pendamping hanya untuk kasus terverifikasi");
-    if (!row)
-        return;
-    if (strcmp(pk_http_method(c->req), "GET") == 0)
-        s_send_suggest(c, row->kecamatan_code);
-    else
-        s_send_assign(c, row->kecamatan_code);
-}
 
 /* ---- GET /v1/staff/cases/{id}/companions --------------------------------------- */
 
@@ -73,16 +47,6 @@ static void s_suggested(int rc, const s_reply_t *reply, void *arg)
     edge_call_free(c);
 }
 
-static void s_send_suggest(edge_call_t *c, const char *kecamatan)
-{
-    const char *sex = pk_http_query(c->req, "prefer_sex"), *lang = pk_http_query(c->req, "prefer_language");
-    Pelukan__V1__SuggestCompanions s = PELUKAN__V1__SUGGEST_COMPANIONS__INIT;
-    s.kecamatan_code = (char *)kecamatan;
-    s.prefer_sex = (char *)(sex ? sex : "");
-    s.prefer_language = (char *)(lang ? lang : "");
-    intake_forward_send(c, INTAKE_TO_DISPATCH, c->case_id, &s.base, s_suggested);
-}
-
 void edge_assign_suggest(edge_call_t *c)
 {
     const char *sex = pk_http_query(c->req, "prefer_sex"), *lang = pk_http_query(c->req, "prefer_language");
@@ -93,7 +57,11 @@ void edge_assign_suggest(edge_call_t *c)
         json_object_set_new(errors, "prefer_language", json_string("kode bahasa, mis. id atau su"));
     if (intake_invalid(c, errors, "Filter tidak valid"))
         return;
-    edge_cases_ask(c, NULL, s_case_read);
+    snprintf(c->case_id, sizeof c->case_id, "%s", pk_http_param(c->req, 0));
+    Pelukan__V1__SuggestCompanions s = PELUKAN__V1__SUGGEST_COMPANIONS__INIT;
+    s.prefer_sex = (char *)(sex ? sex : "");
+    s.prefer_language = (char *)(lang ? lang : "");
+    intake_forward_send(c, INTAKE_TO_DISPATCH, c->case_id, &s.base, s_suggested);
 }
 
 /* ---- POST /v1/staff/cases/{id}/assign ---------------------------------------------- */
@@ -101,17 +69,6 @@ void edge_assign_suggest(edge_call_t *c)
 static void s_visit_answer(int rc, const s_reply_t *reply, void *arg)
 {
     intake_forward_answer(arg, "dispatch", rc, reply, "visit", NULL, INTAKE_SHAPE_VISIT);
-}
-
-static void s_send_assign(edge_call_t *c, const char *kecamatan)
-{
-    Pelukan__V1__AssignCompanion a = PELUKAN__V1__ASSIGN_COMPANION__INIT;
-    char visit_id[PK_ID_HEX_LEN + 1];
-    pk_id_new(visit_id);
-    a.visit_id = visit_id;
-    a.companion_id = (char *)json_string_value(json_object_get(c->body, "companion_id"));
-    a.kecamatan_code = (char *)kecamatan;
-    intake_forward_send(c, INTAKE_TO_DISPATCH, c->case_id, &a.base, s_visit_answer);
 }
 
 void edge_assign_send(edge_call_t *c)
@@ -125,5 +82,10 @@ void edge_assign_send(edge_call_t *c)
         json_object_set_new(errors, "companion_id", json_string("id staf pendamping"));
     if (intake_invalid(c, errors, "Data tidak valid"))
         return;
-    edge_cases_ask(c, NULL, s_case_read);
+    Pelukan__V1__AssignCompanion a = PELUKAN__V1__ASSIGN_COMPANION__INIT;
+    char visit_id[PK_ID_HEX_LEN + 1];
+    pk_id_new(visit_id);
+    a.visit_id = visit_id;
+    a.companion_id = (char *)companion;
+    intake_forward_send(c, INTAKE_TO_DISPATCH, pk_http_param(c->req, 0), &a.base, s_visit_answer);
 }

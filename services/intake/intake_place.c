@@ -1,7 +1,8 @@
 /* intake_place.c -- intake answers GetPlace (issue 24, decision 3): the
  * case's place, asked by dispatch when an admin assigns a companion or asks
  * for suggestions, opened from the case's sealed personal part at that
- * moment. A point given out is a recorded opening, in the transaction that
+ * moment; only while the case's life cycle allows a companion (a verified
+ * case), which the owner decides here, for both. A point given out is a recorded opening, in the transaction that
  * answers: the case's timeline names the admin, the CaseDataAccessed event
  * names dispatch as the asker and the admin and visit in its reference. No
  * place passes through the HTTP edge, and nothing waits to be settled: the
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "intake.h"
+#include "intake_desk.h"
 #include "intake_seal.h"
 #include "intake_store.h"
 #include "pelukan/util.h"
@@ -73,6 +75,11 @@ int intake_place_get(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Command
         return PK_RPC_NOT_FOUND(reply, "case_not_found");
     if (rc != 0)
         return rc;
+    if (!intake_step_from(INTAKE_STEP_ASSIGN, row.state)) { /* its refusal is dispatch's answer */
+        intake_reply_detail(o, reply, "state", row.state);
+        intake_reply_detail(o, reply, "to", "assigned");
+        return PK_RPC_CONFLICT(reply, "invalid_transition");
+    }
     Pelukan__V1__Place *pl = pk_arena_alloc(&o->mem, sizeof *pl);
     pelukan__v1__place__init(pl);
     pl->kecamatan_code = pk_arena_strdup(&o->mem, row.kecamatan_code);

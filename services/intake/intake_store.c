@@ -283,14 +283,15 @@ int intake_store_place(PGconn *conn, intake_owner_t *o, const char *case_id, pk_
     const char *p[] = {case_id};
     PGresult *r;
     int found = intake_store_one(
-        conn, o, "SELECT coalesce(kecamatan_code, ''), wrapped_key, personal_sealed FROM cases WHERE id = $1", 1, p,
-        &r);
+        conn, o, "SELECT coalesce(kecamatan_code, ''), wrapped_key, personal_sealed, state FROM cases WHERE id = $1", 1,
+        p, &r);
     if (found != 0)
         return found;
     memset(out, 0, sizeof *out);
     snprintf(out->kecamatan_code, sizeof out->kecamatan_code, "%s", PQgetvalue(r, 0, 0));
     out->case_key_known = pk_pg_bytea_get(r, 0, 1, out->case_key, sizeof out->case_key) == PK_WRAPPED_KEY_BYTES;
     out->personal = intake_store_blob(arena, r, 2, &out->personal_len);
+    snprintf(out->state, sizeof out->state, "%s", PQgetvalue(r, 0, 3));
     PQclear(r);
     return 0;
 }

@@ -139,8 +139,10 @@ int intake_store_brief(PGconn *conn, intake_owner_t *o, const char *case_id, con
 
 /* ---- what other services ask (intake_contact.c, intake_place.c) ---------------- */
 
-/* A case's kecamatan and its sealed personal part, as GetPlace needs them. */
+/* A case's state, its kecamatan and its sealed personal part, as GetPlace
+ * needs them. */
 typedef struct {
+    char state[16];
     char kecamatan_code[16];
     uint8_t case_key[PK_WRAPPED_KEY_BYTES];
     bool case_key_known;

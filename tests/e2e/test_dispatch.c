@@ -755,6 +755,27 @@ Test(dispatch, a_case_without_a_point_gets_every_companion_on_duty_and_is_assign
     char *id = pk_strdup(pkt_json_str(j, "case_id"));
     json_decref(j);
     char path[200];
+    char body[128];
+    /* Not verified yet: no suggestion and no companion, as the case owner
+     * decides (GetPlace), and nothing of its place opened. */
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/companions", id);
+    cr_assert_eq(s_call("GET", path, NULL, admin, &j), 409);
+    cr_assert_str_eq(pkt_json_str(j, "error.code"), "invalid_transition");
+    cr_assert_str_eq(pkt_json_str(j, "error.fields.state"), "submitted", "the 409 names the case's state");
+    json_decref(j);
+    snprintf(path, sizeof path, "/v1/staff/cases/%s/assign", id);
+    snprintf(body, sizeof body, "{\"companion_id\":\"%s\"}", woman_id);
+    cr_assert_eq(s_call("POST", path, body, admin, &j), 409);
+    cr_assert_str_eq(pkt_json_str(j, "error.fields.state"), "submitted");
+    cr_assert_str_eq(pkt_json_str(j, "error.fields.to"), "assigned");
+    json_decref(j);
+    char *sql = pk_asprintf("SELECT count(*) FROM intake.case_event WHERE case_id = '%s' AND kind = 'access'"
+                            " AND reason_code LIKE 'companion_%%'",
+                            id);
+    char *opened = pkt_sql_value(T.db, sql);
+    cr_assert_str_eq(opened, "0", "a refused suggestion or assignment opens nothing");
+    free(opened);
+    free(sql);
     snprintf(path, sizeof path, "/v1/staff/cases/%s?purpose=confirmation_call", id);
     cr_assert_eq(s_call("GET", path, NULL, admin, NULL), 200);
     snprintf(path, sizeof path, "/v1/staff/cases/%s/calls", id);
@@ -782,7 +803,6 @@ Test(dispatch, a_case_without_a_point_gets_every_companion_on_duty_and_is_assign
     free(text);
     json_decref(j);
 
-    char body[128];
     snprintf(path, sizeof path, "/v1/staff/cases/%s/assign", id);
     snprintf(body, sizeof body, "{\"companion_id\":\"%s\"}", woman_id);
     cr_assert_eq(s_call("POST", path, body, admin, &j), 200);
