@@ -55,7 +55,7 @@ typedef struct {
     intake_config_t cfg;
 #define INTAKE_OWNERS_MAX 8
 #define INTAKE_OWNER_BATCH 64                 /* commands that wait share one commit, each in its savepoint */
-    intake_owner_t owners[INTAKE_OWNERS_MAX]; /* the case owner's command workers (intake_contact.c) */
+    intake_owner_t owners[INTAKE_OWNERS_MAX]; /* the case owner's command workers (intake_commands.c) */
     intake_owner_t clock_owner;               /* the clock's (its thread's arena and statements) */
     pk_clock_t *clock;                        /* erasures due, purges (intake_clock.c) */
 } intake_t;
@@ -71,18 +71,20 @@ extern const char intake_sql_report_submit[];
 /* At start: every case state has its words in the catalogue, or intake
  * refuses to start (intake_reference.c). */
 int intake_reference_check(const intake_t *in);
-/* Commands intake answers: contacts for notification (intake_contact.c). */
+/* The commands intake answers, each from its peer, and its command
+ * server's workers, each with its intake_owner_t (intake_commands.c). */
 int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg);
 void intake_command_done(Pelukan__V1__CommandReply *reply, void *arg);
-/* The case owner's workers, each with its intake_owner_t. */
 void intake_command_server(void *state, pk_rpc_server_config_t *cfg);
+bool intake_command_is_query(const Pelukan__V1__CommandRequest *req);
+/* A command worker's state, with the owner's settings. */
+intake_owner_t intake_owner_of(const intake_t *in);
 /* GetPlace, from dispatch (intake_place.c). */
 int intake_place_get(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
                      Pelukan__V1__CommandReply *reply);
-bool intake_command_is_query(const Pelukan__V1__CommandRequest *req);
-
-/* A command worker's state, with the owner's settings (intake_contact.c). */
-intake_owner_t intake_owner_of(const intake_t *in);
+/* GetContact, from notification (intake_contact.c). */
+int intake_contact_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
+                           Pelukan__V1__CommandReply *reply);
 /* The case owner's clock: every purge_s, the erasures due and the
  * retention's, then what registration and sessions leave behind
  * (intake_clock.c). Caller owns return value (pk_clock_destroy). */

@@ -1,16 +1,5 @@
-/* intake_contact.c -- intake answers commands, each from its one peer:
- * GetContact (notification; here), GetPlace (dispatch; intake_place.c)
- * and, from intake's own HTTP edge (or its timer, vouched for alike), the
- * desk's CaseStep (intake_desk.c), EraseCase (intake_erasure.c) and
- * ManageAccount (intake_accounts.c), Duty (intake_duty.c), OpenNotes
- * (intake_notes.c), GetBrief (intake_brief.c), a reporter's ListReports
- * and GetReport (intake_reporter.c), and the live streams' CheckSessions
- * and ReadFeed (intake_feed.c), and the desk's ListCases and GetCase
- * (intake_cases.c), a staff member's Push subscription and a logout
- * (intake_subscription.c), and a staff member's password checks, sessions
- * and password changes (intake_login.c), and a reporter's registration
- * (intake_code.c). The
- * contacts it owns: a case's reporter (phone and safety choices, opened
+/* intake_contact.c -- GetContact, from notification: the contacts the
+ * case owner keeps. A case's reporter (phone and safety choices, opened
  * with the reporter's key at the moment notification needs them, each
  * opening an event), a staff member's e-mail (and mobile, for an admin on
  * duty), or every active e-mail of a role. The reply is never stored: it
@@ -25,78 +14,6 @@
 #include "intake_seal.h"
 #include "intake_store.h"
 #include "pelukan/util.h"
-
-void intake_command_done(Pelukan__V1__CommandReply *reply, void *arg)
-{
-    intake_owner_t *o = arg;
-    if (reply && reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_CONTACT && reply->contact->phone_e164)
-        sodium_memzero(reply->contact->phone_e164, strlen(reply->contact->phone_e164));
-    if (reply && reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_PLACE && reply->place->location) {
-        sodium_memzero(&reply->place->location->lat, sizeof reply->place->location->lat);
-        sodium_memzero(&reply->place->location->lon, sizeof reply->place->location->lon);
-    }
-    if (reply && reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_CASE_VIEW && reply->case_view->personal) {
-        Pelukan__V1__CaseView__Personal *p = reply->case_view->personal;
-        sodium_memzero(p->report_json, strlen(p->report_json));
-        sodium_memzero(p->reporter_phone, strlen(p->reporter_phone));
-        sodium_memzero(p->contact_safety_json, strlen(p->contact_safety_json));
-    }
-    if (reply && reply->result_case == PELUKAN__V1__COMMAND_REPLY__RESULT_PASSWORD_CLAIM)
-        sodium_memzero(reply->password_claim->password_hash, strlen(reply->password_claim->password_hash));
-    pk_arena_free(&o->mem);
-}
-
-intake_owner_t intake_owner_of(const intake_t *in)
-{
-    return (intake_owner_t){.log = in->log, .keys = in->keys, .cfg = &in->cfg};
-}
-
-static void *s_worker(void *state, int i)
-{
-    intake_t *in = state;
-    in->owners[i] = intake_owner_of(in);
-    return &in->owners[i];
-}
-
-/* A password's claim is answered as idempotent, never stored (rpc.h): it
- * holds a hash. */
-static bool s_idempotent(const Pelukan__V1__CommandRequest *req)
-{
-    return req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_CLAIM_PASSWORD;
-}
-
-/* Reporters' reports commit themselves (rpc.h), each pipeline of
- * intake_submit.c one implicit transaction: their sessions, then every
- * report (her Idempotency-Key makes a repeat harmless). */
-static bool s_commits_itself(const Pelukan__V1__CommandRequest *req)
-{
-    return req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_SUBMIT_REPORTS;
-}
-
-void intake_command_server(void *state, pk_rpc_server_config_t *cfg)
-{
-    intake_t *in = state;
-    cfg->workers = in->cfg.nowners;
-    cfg->worker_arg = s_worker;
-    /* With three or more, the last answers only queries: every staff
-     * request's session (ResolveSession) and the desk's lists, which steps
-     * waiting on a case's lock then never hold up. */
-    cfg->query_workers = in->cfg.nowners >= 3 ? 1 : 0;
-    cfg->is_idempotent = s_idempotent;
-    cfg->commits_itself = s_commits_itself;
-}
-
-bool intake_command_is_query(const Pelukan__V1__CommandRequest *req)
-{
-    return (req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CONTACT && !req->case_id[0]) ||
-           req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_REPORTS ||
-           req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_REPORT ||
-           req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_CHECK_SESSIONS ||
-           req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_RESOLVE_SESSION ||
-           req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_CASES ||
-           req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_REFERENCE ||
-           req->command_case == PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING;
-}
 
 static int s_staff(PGconn *conn, intake_owner_t *o, const Pelukan__V1__GetContact *g, Pelukan__V1__CommandReply *reply)
 {
@@ -165,8 +82,8 @@ static int s_reporter(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Comman
 }
 
 /* GetContact: notification asks, to send a message. */
-static int s_get_contact(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
-                         Pelukan__V1__CommandReply *reply)
+int intake_contact_command(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
+                           Pelukan__V1__CommandReply *reply)
 {
     const Pelukan__V1__GetContact *g = req->get_contact;
     if (g->staff_id[0] || g->role[0])
@@ -181,77 +98,4 @@ static int s_get_contact(PGconn *conn, intake_owner_t *o, const Pelukan__V1__Com
     if (!pk_id_ok(g->message_id))
         return PK_RPC_INVALID(reply, "message_id");
     return s_reporter(conn, o, req, reply);
-}
-
-/* The command from its one peer: the server bound the actor of a command
- * from any peer but the edge to that peer (kind SYSTEM, id its name). */
-static bool s_from(const Pelukan__V1__CommandRequest *req, const char *peer)
-{
-    return req->actor && req->actor->kind == PELUKAN__V1__ACTOR__KIND__KIND_SYSTEM && strcmp(req->actor->id, peer) == 0;
-}
-
-/* A person the HTTP edge vouches for (the bus policy lets only the edge). */
-static bool s_from_edge(const Pelukan__V1__CommandRequest *req)
-{
-    return req->actor && req->actor->vouched_by && strcmp(req->actor->vouched_by, "edge") == 0 && req->actor->id &&
-           req->actor->id[0];
-}
-
-typedef int (*s_command_fn)(PGconn *conn, intake_owner_t *o, const Pelukan__V1__CommandRequest *req,
-                            Pelukan__V1__CommandReply *reply);
-
-/* The commands only intake's own edge may send (for a person it vouches
- * for, or as its own SYSTEM actor), and who answers each. */
-static const struct {
-    Pelukan__V1__CommandRequest__CommandCase command;
-    s_command_fn answer;
-} s_edge_commands[] = {
-    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_CASE_STEP, intake_desk_step},
-    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_ERASE_CASE, intake_erasure_command},
-    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_MANAGE_ACCOUNT, intake_accounts_command},
-    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_DUTY, intake_duty_command},
-    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_REPORTS, intake_reporter_command},
-    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_REPORT, intake_reporter_command},
-    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_OPEN_NOTES, intake_notes_command},
-    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_BRIEF, intake_brief_command},
-    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_END_SESSION, intake_session_command},
-    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_PUSH, intake_subscription_command},
-    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_LIST_CASES, intake_cases_command},
-    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CASE, intake_cases_command},
-    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_CHECK_SESSIONS, intake_feed_command},
-    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_READ_FEED, intake_feed_command},
-    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_CLAIM_PASSWORD, intake_login_command},
-    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_OPEN_SESSION, intake_login_command},
-    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_SET_PASSWORD, intake_login_command},
-    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_RESOLVE_SESSION, intake_login_command},
-    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_SET_SAFETY, intake_safety_command},
-    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_REQUEST_CODE, intake_code_command},
-    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_VERIFY_CODE, intake_code_command},
-    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_SUBMIT_REPORTS, intake_submit_command},
-    {PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_REFERENCE, intake_reference_command},
-};
-
-int intake_command(PGconn *conn, const Pelukan__V1__CommandRequest *req, Pelukan__V1__CommandReply *reply, void *arg)
-{
-    intake_owner_t *o = arg;
-    for (size_t i = 0; i < PK_ARRAY_LEN(s_edge_commands); i++)
-        if (s_edge_commands[i].command == req->command_case)
-            return s_from_edge(req) ? s_edge_commands[i].answer(conn, o, req, reply)
-                                    : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
-    switch (req->command_case) {
-    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_CONTACT:
-        return s_from(req, "notification") ? s_get_contact(conn, o, req, reply)
-                                           : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
-    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_GET_PLACE:
-        return s_from(req, "dispatch") ? intake_place_get(conn, o, req, reply)
-                                       : PK_RPC_FORBIDDEN(reply, "not_for_this_peer");
-    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_PING:
-        return pk_rpc_pong(req, reply);
-    case PELUKAN__V1__COMMAND_REQUEST__COMMAND_PURGE:
-        return PK_RPC_FORBIDDEN(reply, "forbidden"); /* the owner's clock's alone (intake_clock.c) */
-    default:
-        reply->status = PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_INVALID;
-        reply->error_code = "unknown_command";
-        return PK_RPC_READ_ONLY;
-    }
 }
