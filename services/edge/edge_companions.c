@@ -13,20 +13,6 @@
 #include "edge_companions.h"
 #include "edge_forward.h"
 
-/* Her profile as an admin sets it (all of it), and her duty as she sets
- * it (what the body leaves out is kept). */
-static const char *const s_sexes[] = {"F", "M", NULL};
-static const pk_pbjson_rule_t s_profile[] = {
-    {"sex", PK_PBJSON_CODE_OR_NULL, true, 1, "F, M atau null", s_sexes},
-    {"languages", PK_PBJSON_CODES, true, 10, "wajib: daftar kode bahasa", NULL},
-    {"kecamatan_codes", PK_PBJSON_CODES, true, 60, "wajib: daftar kode kecamatan", NULL},
-    {.field = NULL}};
-static const pk_pbjson_rule_t s_duty[] = {{"on_duty", PK_PBJSON_BOOL, true, 0, NULL, NULL},
-                                          {"sex", PK_PBJSON_CODE_OR_NULL, false, 1, "F atau M", s_sexes},
-                                          {"languages", PK_PBJSON_CODES, false, 10, NULL, NULL},
-                                          {"kecamatan_codes", PK_PBJSON_CODES, false, 60, NULL, NULL},
-                                          {.field = NULL}};
-
 /* Sends her profile (and duty), from the body checked before, to
  * dispatch; answers with `done`. The reporter sees only her first name. */
 static void s_send(edge_call_t *c, const pk_pbjson_rule_t *rules, Pelukan__V1__SetCompanion *set, const char *name,
@@ -68,7 +54,7 @@ static void s_account_read(int rc, const Pelukan__V1__CommandReply *reply, void 
     Pelukan__V1__SetCompanion set = PELUKAN__V1__SET_COMPANION__INIT;
     set.companion_id = (char *)pk_http_param(c->req, 0);
     set.set_profile = true;
-    s_send(c, s_profile, &set, a->display_name, s_set);
+    s_send(c, intake_rules_profile, &set, a->display_name, s_set);
 }
 
 void intake_companions_set(edge_call_t *c)
@@ -77,7 +63,7 @@ void intake_companions_set(edge_call_t *c)
         return;
     json_t *errors = json_object();
     Pelukan__V1__SetCompanion set = PELUKAN__V1__SET_COMPANION__INIT;
-    pk_pbjson_read(c->body, &set.base, s_profile, errors);
+    pk_pbjson_read(c->body, &set.base, intake_rules_profile, errors);
     for (size_t i = 0; i < set.n_kecamatan_codes; i++)
         if (!intake_catalog_has(c->in->catalog, "kecamatan", set.kecamatan_codes[i]))
             json_object_set_new(errors, "kecamatan_codes", json_string("kecamatan di Kabupaten Tasikmalaya saja"));
@@ -103,7 +89,7 @@ void intake_companion_duty_set(edge_call_t *c)
         return;
     json_t *errors = json_object();
     Pelukan__V1__SetCompanion set = PELUKAN__V1__SET_COMPANION__INIT;
-    pk_pbjson_read(c->body, &set.base, s_duty, errors);
+    pk_pbjson_read(c->body, &set.base, intake_rules_duty, errors);
     pk_pbjson_release(&set.base);
     if (intake_invalid(c, errors, "Data tidak valid"))
         return;
@@ -111,7 +97,7 @@ void intake_companion_duty_set(edge_call_t *c)
      * coverage an admin set. */
     set.set_profile = json_object_get(c->body, "sex") || json_object_get(c->body, "languages") ||
                       json_object_get(c->body, "kecamatan_codes");
-    s_send(c, s_duty, &set, c->staff_name, s_status_done);
+    s_send(c, intake_rules_duty, &set, c->staff_name, s_status_done);
 }
 
 /* ---- GET /v1/companion/status: the companion's own duty, after a reload ---------- */

@@ -248,8 +248,43 @@ static const struct {
     {&pelukan__v1__case_view__descriptor, INTAKE_SHAPE_CASE},
 };
 
+/* Her profile as an admin sets it (all of it), and her duty as she sets
+ * it (what the body leaves out is kept; her kecamatan checked by dispatch). */
+static const char *const s_sexes[] = {"F", "M", NULL};
+const pk_pbjson_rule_t intake_rules_profile[] = {
+    {"sex", PK_PBJSON_CODE_OR_NULL, true, 1, "F, M atau null", s_sexes},
+    {"languages", PK_PBJSON_CODES, true, 10, "wajib: daftar kode bahasa", NULL},
+    {"kecamatan_codes", PK_PBJSON_CODES, true, 60, "wajib: daftar kode kecamatan", NULL},
+    {.field = NULL}};
+const pk_pbjson_rule_t intake_rules_duty[] = {{"on_duty", PK_PBJSON_BOOL, true, 0, NULL, NULL},
+                                              {"sex", PK_PBJSON_CODE_OR_NULL, false, 1, "F atau M", s_sexes},
+                                              {"languages", PK_PBJSON_CODES, false, 10, NULL, NULL},
+                                              {"kecamatan_codes", PK_PBJSON_CODES, false, 60, NULL, NULL},
+                                              {.field = NULL}};
+/* What an admin's referral asks for: where to, which services, why. */
+const pk_pbjson_rule_t intake_rules_referral[] = {
+    {"agency_code", PK_PBJSON_CODE, true, 0, NULL, NULL},       {"services", PK_PBJSON_CODES, true, 8, NULL, NULL},
+    {"reason_code", PK_PBJSON_CODE, true, 0, NULL, NULL},       {"urgent", PK_PBJSON_BOOL, false, 0, NULL, NULL},
+    {"legal_basis_code", PK_PBJSON_CODE, false, 0, NULL, NULL}, {.field = NULL}};
+
+static const struct {
+    const ProtobufCMessageDescriptor *desc;
+    const pk_pbjson_rule_t *rules;
+} s_rules[] = {
+    {&pelukan__v1__set_companion__descriptor, intake_rules_profile},
+    {&pelukan__v1__set_companion__descriptor, intake_rules_duty},
+    {&pelukan__v1__create_referral__descriptor, intake_rules_referral},
+};
+
 int intake_forward_check(const intake_route_t *routes, const pk_log_t *log)
 {
+    for (size_t i = 0; i < PK_ARRAY_LEN(s_rules); i++) {
+        char bad[160] = "";
+        if (!pk_pbjson_rules_ok(s_rules[i].desc, s_rules[i].rules, bad, sizeof bad)) {
+            pk_log_error(log, "the rules %s: no such field, refusing to start", bad);
+            return PK_ECONFIG;
+        }
+    }
     for (size_t i = 0; i < PK_ARRAY_LEN(s_shapes); i++) {
         char bad[160] = "";
         if (!pk_pbjson_shape_ok(s_shapes[i].desc, s_shapes[i].shape, bad, sizeof bad)) {

@@ -68,6 +68,12 @@ typedef struct intake_forward {
     "referral_id case_id agency_code services urgent reason_code legal_basis_code? state decline_reason_code?"         \
     " outcome_code? created_at_us due_at_us follow_ups overdue"
 
+/* The bodies of the routes with code of their own that read theirs by
+ * rules, checked at start as the rows' are: an admin's companion profile
+ * and a companion's own duty (SetCompanion), an admin's referral
+ * (CreateReferral). */
+extern const pk_pbjson_rule_t intake_rules_profile[], intake_rules_duty[], intake_rules_referral[];
+
 /* How long the edge waits for another service's (or its owner's)
  * answer, and how often it asks again. */
 #define INTAKE_OWNER_TIMEOUT_MS 1000

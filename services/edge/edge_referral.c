@@ -22,12 +22,6 @@ static void s_answer_referral(int rc, const Pelukan__V1__CommandReply *reply, vo
 
 /* ---- POST /v1/staff/cases/{id}/referrals -------------------------------------------- */
 
-/* What the admin asks for: where to, which services, why. */
-static const pk_pbjson_rule_t s_referral[] = {
-    {"agency_code", PK_PBJSON_CODE, true, 0, NULL, NULL},       {"services", PK_PBJSON_CODES, true, 8, NULL, NULL},
-    {"reason_code", PK_PBJSON_CODE, true, 0, NULL, NULL},       {"urgent", PK_PBJSON_BOOL, false, 0, NULL, NULL},
-    {"legal_basis_code", PK_PBJSON_CODE, false, 0, NULL, NULL}, {.field = NULL}};
-
 /* The case as the admin sees it (GetCase, the case owner's): referred only
  * once the identification report is in. */
 static void s_case_checked(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
@@ -36,7 +30,7 @@ static void s_case_checked(int rc, const Pelukan__V1__CommandReply *reply, void 
     if (!edge_cases_may(c, rc, reply, intake_may_refer, "referred", "rujukan menunggu laporan identifikasi"))
         return;
     Pelukan__V1__CreateReferral cr = PELUKAN__V1__CREATE_REFERRAL__INIT;
-    pk_pbjson_read(c->body, &cr.base, s_referral, NULL); /* checked before the case was read */
+    pk_pbjson_read(c->body, &cr.base, intake_rules_referral, NULL); /* checked before the case was read */
     char id[PK_ID_HEX_LEN + 1];
     pk_id_new(id);
     cr.referral_id = id;
@@ -50,7 +44,7 @@ void intake_referral_create(edge_call_t *c)
         return;
     json_t *errors = json_object();
     Pelukan__V1__CreateReferral cr = PELUKAN__V1__CREATE_REFERRAL__INIT;
-    pk_pbjson_read(c->body, &cr.base, s_referral, errors);
+    pk_pbjson_read(c->body, &cr.base, intake_rules_referral, errors);
     if (cr.n_services == 0 && !json_object_get(errors, "services"))
         json_object_set_new(errors, "services", json_string("paling sedikit satu layanan"));
     pk_pbjson_release(&cr.base);
