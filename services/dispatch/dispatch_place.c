@@ -24,7 +24,7 @@ static void s_refused(dispatch_t *d, const Pelukan__V1__CommandReply *got, Peluk
                   st == PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_CONFLICT;
     pk_rpc_fail(reply, passed ? st : PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_UNAVAILABLE,
                 dispatch_strdup(d, got->error_code[0] ? got->error_code : "intake_refused"), NULL);
-    size_t n = !passed ? 0 : got->n_error_details < 4 ? got->n_error_details : 4; /* a state, and its step */
+    size_t n = !passed ? 0 : got->n_error_details < 4 ? got->n_error_details : 4; /* its state and step */
     reply->error_details = n ? pk_arena_alloc(&d->reply_mem, n * sizeof *reply->error_details) : NULL;
     for (size_t i = 0; i < n; i++) {
         Pelukan__V1__CommandReply__Detail *x = pk_arena_alloc(&d->reply_mem, sizeof *x);

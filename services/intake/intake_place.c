@@ -1,12 +1,13 @@
 /* intake_place.c -- intake answers GetPlace (issue 24, decision 3): the
  * case's place, asked by dispatch when an admin assigns a companion or asks
  * for suggestions, opened from the case's sealed personal part at that
- * moment; only while the case's life cycle allows a companion (a verified
- * case), which the owner decides here, for both. A point given out is a recorded opening, in the transaction that
- * answers: the case's timeline names the admin, the CaseDataAccessed event
- * names dispatch as the asker and the admin and visit in its reference. No
- * place passes through the HTTP edge, and nothing waits to be settled: the
- * owner records what it gave, when it gave it. The reply is never stored. */
+ * moment. Only while the case's life cycle allows a companion (a verified
+ * case): the owner decides that here, for both. A point given out is a
+ * recorded opening, in the transaction that answers: the case's timeline
+ * names the admin, the CaseDataAccessed event names dispatch as the asker
+ * and the admin and visit in its reference. No place passes through the
+ * HTTP edge, and nothing waits to be settled: the owner records what it
+ * gave, when it gave it. The reply is never stored. */
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
