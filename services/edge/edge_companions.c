@@ -13,17 +13,14 @@
 #include "edge_companions.h"
 #include "edge_forward.h"
 
-/* Sends her profile (and duty), from the body checked before, to
- * dispatch; answers with `done`. The reporter sees only her first name. */
-static void s_send(edge_call_t *c, const pk_pbjson_rule_t *rules, Pelukan__V1__SetCompanion *set, const char *name,
-                   pk_rpc_uv_done_fn done)
+/* Sends her profile (and duty), read into `set`, to dispatch; answers
+ * with `done`. The reporter sees only her first name. */
+static void s_send(edge_call_t *c, Pelukan__V1__SetCompanion *set, const char *name, pk_rpc_uv_done_fn done)
 {
     char first[64];
     intake_first_name(name, first, sizeof first);
-    pk_pbjson_read(c->body, &set->base, rules, NULL);
     set->first_name = first;
     intake_forward_send(c, INTAKE_TO_DISPATCH, NULL, &set->base, done);
-    pk_pbjson_release(&set->base);
 }
 
 /* ---- PUT /v1/staff/accounts/{id}/companion ----------------------------------------- */
@@ -52,9 +49,11 @@ static void s_account_read(int rc, const Pelukan__V1__CommandReply *reply, void 
         return;
     }
     Pelukan__V1__SetCompanion set = PELUKAN__V1__SET_COMPANION__INIT;
+    pk_pbjson_read(c->body, &set.base, intake_rules_profile, NULL); /* checked before her account was read */
     set.companion_id = (char *)pk_http_param(c->req, 0);
     set.set_profile = true;
-    s_send(c, intake_rules_profile, &set, a->display_name, s_set);
+    s_send(c, &set, a->display_name, s_set);
+    pk_pbjson_release(&set.base);
 }
 
 void intake_companions_set(edge_call_t *c)
@@ -90,14 +89,14 @@ void intake_companion_duty_set(edge_call_t *c)
     json_t *errors = json_object();
     Pelukan__V1__SetCompanion set = PELUKAN__V1__SET_COMPANION__INIT;
     pk_pbjson_read(c->body, &set.base, intake_rules_duty, errors);
+    if (!intake_invalid(c, errors, "Data tidak valid")) {
+        /* What the body leaves out is kept: going on duty does not wipe
+         * the coverage an admin set. */
+        set.set_profile = json_object_get(c->body, "sex") || json_object_get(c->body, "languages") ||
+                          json_object_get(c->body, "kecamatan_codes");
+        s_send(c, &set, c->staff_name, s_status_done);
+    }
     pk_pbjson_release(&set.base);
-    if (intake_invalid(c, errors, "Data tidak valid"))
-        return;
-    /* What the body leaves out is kept: going on duty does not wipe the
-     * coverage an admin set. */
-    set.set_profile = json_object_get(c->body, "sex") || json_object_get(c->body, "languages") ||
-                      json_object_get(c->body, "kecamatan_codes");
-    s_send(c, intake_rules_duty, &set, c->staff_name, s_status_done);
 }
 
 /* ---- GET /v1/companion/status: the companion's own duty, after a reload ---------- */

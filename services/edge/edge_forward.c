@@ -233,21 +233,6 @@ static bool s_row_wrong(const intake_route_t *r, char *bad, size_t len)
     return !pk_pbjson_shape_ok(reply, f->shape, bad, len);
 }
 
-/* The shapes the gateways with code of their own answer in. */
-static const struct {
-    const ProtobufCMessageDescriptor *desc;
-    const char *shape;
-} s_shapes[] = {
-    {&pelukan__v1__visit__descriptor, INTAKE_SHAPE_VISIT},
-    {&pelukan__v1__companion__descriptor, INTAKE_SHAPE_COMPANION},
-    {&pelukan__v1__companion__descriptor, INTAKE_SHAPE_DUTY},
-    {&pelukan__v1__agency__descriptor, INTAKE_SHAPE_AGENCY},
-    {&pelukan__v1__referral__descriptor, INTAKE_SHAPE_REFERRAL},
-    {&pelukan__v1__case_row__descriptor, INTAKE_SHAPE_CASE_ROW},
-    {&pelukan__v1__case_queue__descriptor, INTAKE_SHAPE_QUEUE},
-    {&pelukan__v1__case_view__descriptor, INTAKE_SHAPE_CASE},
-};
-
 /* Her profile as an admin sets it (all of it), and her duty as she sets
  * it (what the body leaves out is kept; her kecamatan checked by dispatch). */
 static const char *const s_sexes[] = {"F", "M", NULL};
@@ -267,28 +252,35 @@ const pk_pbjson_rule_t intake_rules_referral[] = {
     {"reason_code", PK_PBJSON_CODE, true, 0, NULL, NULL},       {"urgent", PK_PBJSON_BOOL, false, 0, NULL, NULL},
     {"legal_basis_code", PK_PBJSON_CODE, false, 0, NULL, NULL}, {.field = NULL}};
 
+/* What the routes with code of their own answer in (a shape) or read (rules),
+ * and the message each is of. */
 static const struct {
     const ProtobufCMessageDescriptor *desc;
+    const char *shape;
     const pk_pbjson_rule_t *rules;
-} s_rules[] = {
-    {&pelukan__v1__set_companion__descriptor, intake_rules_profile},
-    {&pelukan__v1__set_companion__descriptor, intake_rules_duty},
-    {&pelukan__v1__create_referral__descriptor, intake_rules_referral},
+} s_own[] = {
+    {&pelukan__v1__visit__descriptor, INTAKE_SHAPE_VISIT, NULL},
+    {&pelukan__v1__companion__descriptor, INTAKE_SHAPE_COMPANION, NULL},
+    {&pelukan__v1__companion__descriptor, INTAKE_SHAPE_DUTY, NULL},
+    {&pelukan__v1__agency__descriptor, INTAKE_SHAPE_AGENCY, NULL},
+    {&pelukan__v1__referral__descriptor, INTAKE_SHAPE_REFERRAL, NULL},
+    {&pelukan__v1__case_row__descriptor, INTAKE_SHAPE_CASE_ROW, NULL},
+    {&pelukan__v1__case_queue__descriptor, INTAKE_SHAPE_QUEUE, NULL},
+    {&pelukan__v1__case_view__descriptor, INTAKE_SHAPE_CASE, NULL},
+    {&pelukan__v1__set_companion__descriptor, NULL, intake_rules_profile},
+    {&pelukan__v1__set_companion__descriptor, NULL, intake_rules_duty},
+    {&pelukan__v1__create_referral__descriptor, NULL, intake_rules_referral},
 };
 
 int intake_forward_check(const intake_route_t *routes, const pk_log_t *log)
 {
-    for (size_t i = 0; i < PK_ARRAY_LEN(s_rules); i++) {
+    for (size_t i = 0; i < PK_ARRAY_LEN(s_own); i++) {
         char bad[160] = "";
-        if (!pk_pbjson_rules_ok(s_rules[i].desc, s_rules[i].rules, bad, sizeof bad)) {
-            pk_log_error(log, "the rules %s: no such field, refusing to start", bad);
-            return PK_ECONFIG;
-        }
-    }
-    for (size_t i = 0; i < PK_ARRAY_LEN(s_shapes); i++) {
-        char bad[160] = "";
-        if (!pk_pbjson_shape_ok(s_shapes[i].desc, s_shapes[i].shape, bad, sizeof bad)) {
-            pk_log_error(log, "the shape \"%s\": %s, refusing to start", s_shapes[i].shape, bad);
+        bool ok = s_own[i].shape ? pk_pbjson_shape_ok(s_own[i].desc, s_own[i].shape, bad, sizeof bad)
+                                 : pk_pbjson_rules_ok(s_own[i].desc, s_own[i].rules, bad, sizeof bad);
+        if (!ok) {
+            pk_log_error(log, "%s \"%s\": %s, refusing to start", s_own[i].shape ? "the shape" : "the rules of",
+                         s_own[i].shape ? s_own[i].shape : s_own[i].desc->short_name, bad);
             return PK_ECONFIG;
         }
     }
