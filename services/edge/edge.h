@@ -35,6 +35,7 @@ typedef struct edge {
     edge_sessions_t *sessions;                                 /* sessions' answers held a moment (edge_session.c) */
     int session_cache_ms;
     edge_feed_t *feed;           /* the staff's live feed (edge_feed.c) */
+    int feed_tick_ms;            /* ... asking for what the edge did not cause */
     intake_throttle_t *throttle; /* staff logins per client address (edge_throttle.c) */
     intake_throttle_t *account_throttle; /* ... and per account: half the password slots at most */
     edge_pings_t *pings;                 /* the companions' pings, batched (edge_pings.c) */

@@ -12,6 +12,7 @@
 
 #include "../intake/intake_case.h"
 #include "edge_call.h"
+#include "edge_feed.h"
 #include "edge_forward.h"
 #include "pelukan/util.h"
 
@@ -114,8 +115,10 @@ static void s_case_answered(int rc, const s_reply_t *reply, void *arg)
     }
     json_t *answer = pk_pbjson_print(&v->row->base, INTAKE_SHAPE_CASE_ROW);
     json_object_update_new(answer, pk_pbjson_print(&v->base, INTAKE_SHAPE_CASE));
-    if (v->personal)
+    if (v->personal) {
         json_object_set_new(answer, "personal", s_personal(v->personal));
+        edge_feed_kick(c->in->feed); /* its opening, recorded: the desk sees it now */
+    }
     intake_json(c->req, 200, answer);
     edge_call_free(c);
 }

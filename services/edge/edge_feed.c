@@ -4,10 +4,16 @@
  * lasts, an agency user the cases it accepted, from the time its referral
  * was made), resumable with Last-Event-ID.
  *
- * While a feed stream is open, a timer asks the case owner for the entries
+ * While a feed stream is open, the feed asks the case owner for the entries
  * after the lowest cursor (ReadFeed, intake_feed.c: it numbers what
  * committed since, so every instance hands out one order) and hands each
- * stream its part. Entries carry codes, states and staff ids; never
+ * stream its part. It asks as soon as the owner answers a command of this
+ * edge's that wrote to a case (edge_feed_kick: a report, a desk step):
+ * one ReadFeed at a time and at most one each S_KICK_GAP_MS (each numbers
+ * in a commit of its own, which waits for the disk: a burst of reports
+ * shares one), the kicks meanwhile taken as one; and every
+ * PELUKAN_INTAKE_FEED_TICK_MS besides, for what the edge does not cause itself (the
+ * owner's clock, other services' events applied to the case). Entries carry codes, states and staff ids; never
  * personal data. The streams are the registry's (edge_streams.c): their
  * limits, their sessions. */
 #include "edge_feed.h"
@@ -20,15 +26,18 @@
 #include "edge_call.h"
 #include "pelukan/util.h"
 
-#define S_TICK_MS 200
+#define S_KICK_GAP_MS 20
 #define S_PING_MS 15000
 
 struct edge_feed {
     edge_t *in;
     edge_streams_t *streams;
     uv_timer_t timer;
-    bool busy;
+    bool busy;   /* a ReadFeed in flight */
+    bool again;  /* kicked meanwhile: ask again at its answer */
+    bool kicked; /* ask at the next turn of the timer, whatever the tick */
     uint64_t last_ping_us;
+    uint64_t last_ask_us;
 };
 
 static bool s_sees(const edge_stream_t *s, const Pelukan__V1__Feed__Entry *e)
@@ -61,6 +70,10 @@ static void s_read(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
     edge_feed_t *feed = arg;
     feed->busy = false;
+    if (feed->again) {
+        feed->again = false;
+        edge_feed_kick(feed);
+    }
     if (rc != 0 || reply->status != PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK || !reply->feed)
         return; /* next tick */
     for (size_t i = 0; i < reply->feed->n_entries; i++) {
@@ -108,8 +121,32 @@ static void s_tick(uv_timer_t *t)
             if (s->kind == EDGE_STREAM_FEED)
                 edge_stream_send(s, ": ping\n\n", 8);
     }
+    bool due = feed->kicked || now - feed->last_ask_us >= (uint64_t)feed->in->feed_tick_ms * 1000u - 1000u;
+    if (!due) /* a tick longer than the keep-alive's: this turn only pinged */
+        return;
+    feed->kicked = false;
     feed->busy = true;
+    feed->last_ask_us = now;
     s_ask(feed->in, from, NULL, s_read, feed);
+}
+
+/* The timer's period: the tick, or the keep-alive's when that is shorter. */
+static uint64_t s_period(const edge_feed_t *feed)
+{
+    return feed->in->feed_tick_ms < S_PING_MS ? (uint64_t)feed->in->feed_tick_ms : S_PING_MS;
+}
+
+void edge_feed_kick(edge_feed_t *feed)
+{
+    if (!feed)
+        return;
+    if (feed->busy) {
+        feed->again = true;
+        return;
+    }
+    feed->kicked = true;
+    uint64_t next = feed->last_ask_us + S_KICK_GAP_MS * 1000u, now = pk_mono_us();
+    uv_timer_start(&feed->timer, s_tick, next > now ? (next - now + 999) / 1000 : 0, s_period(feed));
 }
 
 edge_feed_t *edge_feed_new(edge_t *in, edge_streams_t *streams)
@@ -119,7 +156,7 @@ edge_feed_t *edge_feed_new(edge_t *in, edge_streams_t *streams)
     feed->streams = streams;
     uv_timer_init(pk_service_loop(in->svc), &feed->timer);
     feed->timer.data = feed;
-    uv_timer_start(&feed->timer, s_tick, S_TICK_MS, S_TICK_MS);
+    uv_timer_start(&feed->timer, s_tick, s_period(feed), s_period(feed));
     return feed;
 }
 
@@ -141,9 +178,13 @@ static void s_opened(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
         return;
     const char *last = pk_http_header(c->req, "last-event-id");
     long long head = reply->feed ? reply->feed->head : 0, cursor = last ? atoll(last) : head;
-    edge_stream_t *s = edge_stream_open(c->in->streams, c, EDGE_STREAM_FEED);
-    if (s)
-        s->cursor = cursor < 0 || cursor > head ? head : cursor;
+    edge_feed_t *feed = c->in->feed;
+    edge_stream_t *s = edge_stream_open(c->in->streams, c, EDGE_STREAM_FEED); /* takes the call */
+    if (!s)
+        return;
+    s->cursor = cursor < 0 || cursor > head ? head : cursor;
+    if (s->cursor < head)
+        edge_feed_kick(feed); /* resumed: what it missed, now */
 }
 
 void edge_feed_open(edge_call_t *c)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "edge_call.h"
+#include "edge_feed.h"
 #include "edge_routes.h"
 #include "pelukan/error.h"
 #include "pelukan/util.h"
@@ -87,6 +88,8 @@ static void s_answer(edge_call_t *c, const char *service, int rc, const Pelukan_
     }
     if (f->ends_sessions)
         c->in->sessions_epoch++; /* the streams check their sessions at once */
+    if (strcmp(service, "intake") == 0 && (strcmp(pk_http_method(c->req), "GET") != 0 || f->query))
+        edge_feed_kick(c->in->feed); /* a step, or an opening, the owner recorded: the desk sees it now */
     if (f->status == 204) {
         json_decref(shown);
         pk_http_respond(c->req, 204, "application/json", "", 0);

@@ -18,6 +18,7 @@
 
 #include "../intake/intake_seal.h"
 #include "edge_call.h"
+#include "edge_feed.h"
 #include "edge_forward.h"
 #include "edge_session.h"
 
@@ -114,6 +115,8 @@ static void s_received(int rc, const Pelukan__V1__CommandReply *reply, void *arg
     for (int i = 0; i < b->n; i++)
         s_item_free(b->items[i]);
     free(b);
+    if (all)
+        edge_feed_kick(self->in->feed); /* the new cases, on the desk now */
     self->in_flight--;
     s_send(self); /* what came meanwhile */
 }

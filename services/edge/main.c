@@ -71,6 +71,7 @@ static void s_read_settings(edge_t *in, const pk_config_t *cfg)
     in->streams_per_session = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STREAMS_PER_SESSION");
     in->streams_per_account = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STREAMS_PER_ACCOUNT");
     in->streams_max = (int)pk_config_int(cfg, "PELUKAN_INTAKE_STREAMS_MAX");
+    in->feed_tick_ms = (int)pk_config_int(cfg, "PELUKAN_INTAKE_FEED_TICK_MS");
     in->otp_ttl_s = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_TTL_S");
     in->otp_phone_alert_day = (int)pk_config_int(cfg, "PELUKAN_INTAKE_OTP_PHONE_ALERT_DAY");
     in->dev_print_otp = pk_config_bool(cfg, "PELUKAN_INTAKE_DEV_PRINT_OTP");

@@ -65,6 +65,10 @@ const pk_config_def_t intake_settings[] = {
     {"PELUKAN_INTAKE_STREAMS_PER_ACCOUNT", PK_CFG_INT, "5", "live streams per account", NULL, 1, 1000},
     {"PELUKAN_INTAKE_STREAMS_MAX", PK_CFG_INT, "1500", "live streams in all: staff feeds and companions' approaches",
      NULL, 1, 100000},
+    {"PELUKAN_INTAKE_FEED_TICK_MS", PK_CFG_INT, "200",
+     "how often an open staff feed asks the case owner for what this edge did not cause (the owner's clock, other"
+     " services' events); what it caused is asked for at the owner's answer",
+     NULL, 20, 3600000},
     {"PELUKAN_INTAKE_LOGINS_PER_CLIENT", PK_CFG_INT, "30",
      "staff login tries a minute from one client address, before any password check (review N6)", NULL, 1, 10000000},
     {"PELUKAN_INTAKE_LOGIN_CHECKS_PER_CLIENT", PK_CFG_INT, "2",
