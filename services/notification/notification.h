@@ -5,6 +5,8 @@
 #ifndef NOTIFICATION_H
 #define NOTIFICATION_H
 
+#include <curl/curl.h>
+
 #include "pelukan/service.h"
 #include "pelukan/util.h"
 
@@ -26,6 +28,7 @@ typedef struct {
     notify_worker_t *worker;
     pk_pg_stmts_t stmts;        /* the command thread's */
     pk_pg_stmts_t worker_stmts; /* the sender thread's */
+    struct _zhashx_t *templates; /* the sender thread's: code -> subject and body, read once each */
     pk_metric_t *m_sent, *m_retried, *m_dead, *m_deferred, *m_in_app;
 } notification_t;
 
@@ -45,7 +48,17 @@ typedef struct {
 /* Sends the jobs at once (libcurl multi): an HTTP gateway for sms and
  * whatsapp, SMTP for e-mail, the browser's push service for push, or the
  * sink file when the channel has no provider. Fills each job's result. */
-void notify_send(const notification_t *n, notify_job_t *jobs, size_t njobs);
+void notify_send(const notification_t *n, CURLM *multi, notify_job_t *jobs, size_t njobs);
+
+/* The sender's one transfer handle, kept across its rounds so that the
+ * connections to a provider are kept open and used again. Caller owns
+ * return value. */
+CURLM *notify_multi_new(const notification_t *n);
+/* Accepts NULL. */
+void notify_multi_destroy(CURLM **multi_p);
+
+/* Drops the sender's templates (at its end). */
+void notify_templates_clear(notification_t *n);
 
 /* Fills `{name}` placeholders of `body` from the JSON object `params`
  * (unknown names are left out). Caller owns return value. */

@@ -222,9 +222,24 @@ static void s_outcome(s_transfer_t *t, CURLcode rc)
     job->permanent = code >= 400 && code < 500 && code != 408 && code != 429;
 }
 
-void notify_send(const notification_t *n, notify_job_t *jobs, size_t njobs)
+CURLM *notify_multi_new(const notification_t *n)
 {
     CURLM *multi = curl_multi_init();
+    /* A connection to each provider per send at once, kept between rounds. */
+    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)n->concurrency);
+    return multi;
+}
+
+void notify_multi_destroy(CURLM **multi_p)
+{
+    if (!multi_p || !*multi_p)
+        return;
+    curl_multi_cleanup(*multi_p);
+    *multi_p = NULL;
+}
+
+void notify_send(const notification_t *n, CURLM *multi, notify_job_t *jobs, size_t njobs)
+{
     s_transfer_t *ts = pk_calloc(njobs ? njobs : 1, sizeof *ts);
     size_t active = 0;
     for (size_t i = 0; i < njobs; i++) {
@@ -279,5 +294,4 @@ void notify_send(const notification_t *n, notify_job_t *jobs, size_t njobs)
         }
     }
     free(ts);
-    curl_multi_cleanup(multi);
 }

@@ -50,19 +50,58 @@ static void s_wipe(char **p)
     }
 }
 
+/* A template's subject and body, as the sender keeps them: templates
+ * change only by migration, which runs before the sender starts. */
+typedef struct {
+    char *subject, *body;
+} s_template_t;
+
+static void s_template_free(void **item)
+{
+    s_template_t *t = *item;
+    if (!t)
+        return;
+    free(t->subject);
+    free(t->body);
+    free(t);
+    *item = NULL;
+}
+
+static const s_template_t *s_template(notification_t *n, PGconn *conn, const char *code)
+{
+    if (!n->templates) {
+        n->templates = zhashx_new();
+        zhashx_set_destructor(n->templates, s_template_free);
+    }
+    s_template_t *t = zhashx_lookup(n->templates, code);
+    if (t)
+        return t;
+    const char *p[] = {code};
+    PGresult *r = pk_pg_exec_prepared(&n->worker_stmts, conn, n->log,
+                                      "SELECT subject, body FROM template WHERE code = $1 AND locale = 'id'", 1, p);
+    if (r && PQntuples(r) == 1) {
+        t = pk_calloc(1, sizeof *t);
+        t->subject = pk_strdup(PQgetvalue(r, 0, 0));
+        t->body = pk_strdup(PQgetvalue(r, 0, 1));
+        zhashx_insert(n->templates, code, t);
+    }
+    PQclear(r);
+    return t;
+}
+
+void notify_templates_clear(notification_t *n)
+{
+    zhashx_destroy(&n->templates);
+}
+
 /* The template's subject and body rendered with `params`. */
 static bool s_render(notification_t *n, PGconn *conn, s_item_t *it, const char *params)
 {
-    const char *p[] = {it->template_code};
-    PGresult *r = pk_pg_exec_prepared(&n->worker_stmts, conn, n->log,
-                                      "SELECT subject, body FROM template WHERE code = $1 AND locale = 'id'", 1, p);
-    if (!r || PQntuples(r) != 1) {
-        PQclear(r);
+    const s_template_t *t = s_template(n, conn, it->template_code);
+    if (!t)
         return false;
-    }
-    it->job.subject = notify_render(PQgetvalue(r, 0, 0), params);
-    it->job.text = notify_render(PQgetvalue(r, 0, 1), params);
-    PQclear(r);
+    it->job.subject = notify_render(t->subject, params);
+    it->job.text = notify_render(t->body, params);
     return true;
 }
 
@@ -427,7 +466,7 @@ static int s_record(notification_t *n, PGconn *conn, s_item_t *items, int count)
 }
 
 /* One round: claim, prepare, send, record. Returns the rows claimed. */
-static int s_round(notification_t *n, PGconn *conn, pk_rpc_client_t *rpc)
+static int s_round(notification_t *n, PGconn *conn, pk_rpc_client_t *rpc, CURLM *multi)
 {
     char lease[16], limit[16];
     snprintf(lease, sizeof lease, "%d", n->lease_s);
@@ -462,7 +501,7 @@ static int s_round(notification_t *n, PGconn *conn, pk_rpc_client_t *rpc)
         jobs[njobs] = items[i].job;
         index[njobs++] = i;
     }
-    notify_send(n, jobs, (size_t)njobs);
+    notify_send(n, multi, jobs, (size_t)njobs);
     for (int k = 0; k < njobs; k++)
         items[index[k]].job = jobs[k];
     int rc = s_record(n, conn, items, count);
@@ -479,35 +518,67 @@ static int s_round(notification_t *n, PGconn *conn, pk_rpc_client_t *rpc)
     return rc == 0 ? count : rc;
 }
 
+/* A connection to the database that listens for new messages; NULL when
+ * the database is away. */
+static PGconn *s_connect(notification_t *n)
+{
+    PGconn *conn = PQconnectdb(pk_service_conninfo(n->svc));
+    if (PQstatus(conn) == CONNECTION_OK && pk_pg_run(conn, n->log, "LISTEN notification_due", 0, NULL) == 0)
+        return conn;
+    PQfinish(conn);
+    return NULL;
+}
+
+/* Whether a message was inserted since the last look (the notices are
+ * read off the connection, and dropped: they carry nothing). */
+static bool s_woken(PGconn *conn)
+{
+    bool woken = false;
+    if (!PQconsumeInput(conn))
+        return true; /* broken: the round finds out, and connects again */
+    for (PGnotify *note; (note = PQnotifies(conn)) != NULL; PQfreemem(note))
+        woken = true;
+    return woken;
+}
+
+/* Rounds, one after another while they come back full or a message was
+ * inserted meanwhile; between them the thread waits for its pipe ($TERM),
+ * a notice of a new message on its connection, or the poll. */
 static void s_actor(zsock_t *pipe, void *arg)
 {
     notify_worker_t *w = arg;
     notification_t *n = w->n;
     pk_rpc_client_t *rpc = pk_rpc_client_new(n->intake_rpc, 0, pk_service_bus_keys(n->svc), "intake");
+    CURLM *multi = notify_multi_new(n);
     PGconn *conn = NULL;
-    zpoller_t *poller = zpoller_new(pipe, NULL);
     zsock_signal(pipe, 0);
     int wait_ms = n->poll_ms;
     for (;;) {
-        void *which = zpoller_wait(poller, wait_ms);
-        if (which == pipe || zpoller_terminated(poller))
+        zmq_pollitem_t items[] = {{zsock_resolve(pipe), 0, ZMQ_POLLIN, 0},
+                                  {NULL, conn ? PQsocket(conn) : -1, ZMQ_POLLIN, 0}};
+        if (zmq_poll(items, conn ? 2 : 1, wait_ms) < 0 && zmq_errno() != EINTR)
             break;
+        if (items[0].revents & ZMQ_POLLIN)
+            break; /* $TERM */
         if (!conn || PQstatus(conn) != CONNECTION_OK) {
             PQfinish(conn);
-            conn = PQconnectdb(pk_service_conninfo(n->svc));
-            if (PQstatus(conn) != CONNECTION_OK) {
+            conn = s_connect(n);
+            if (!conn) {
                 wait_ms = 1000; /* the database is away: messages wait in it */
                 continue;
             }
         }
-        int got = s_round(n, conn, rpc);
+        s_woken(conn); /* this round takes what they announced */
+        int got = s_round(n, conn, rpc, multi);
         if (got < 0)
             pk_log_warn(n->log, "sender: a round failed (%s); its messages are claimed again when their lease ends",
                         pk_strerror(got));
-        wait_ms = got == n->concurrency ? 0 : n->poll_ms; /* a full batch: there may be more */
+        /* A full round: there may be more; a notice meanwhile: there is. */
+        wait_ms = got == n->concurrency || (got >= 0 && s_woken(conn)) ? 0 : n->poll_ms;
     }
-    zpoller_destroy(&poller);
     PQfinish(conn);
+    notify_multi_destroy(&multi);
+    notify_templates_clear(n);
     pk_rpc_client_destroy(&rpc);
 }
 

@@ -158,9 +158,13 @@ static char *s_value(const char *sql)
     return pkt_sql_value(T.db, sql);
 }
 
+/* The sender's poll is a minute away and every wait below is shorter:
+ * each message goes because its insert woke the sender (LISTEN
+ * notification_due, performance review §6). */
 Test(notification, code_alerts_assignment_and_update_reach_their_people)
 {
-    s_start("t_notif1");
+    const char *more[] = {"PELUKAN_NOTIFICATION_POLL_MS", "60000", NULL};
+    s_start_with("t_notif1", more);
     pkt_intake_start_dispatch(&T);
     pkt_intake_staff(&T, "admin1", "Admin Satu", "admin", NULL, "kata-sandi-admin-1");
     /* Two admins with e-mail, a companion with e-mail. */
