@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1976,5 +1977,121 @@ Test(staff, a_step_waiting_for_its_case_does_not_hold_up_the_desk)
               "the three waiting notes are written");
     free(a4);
     free(held), free(free_case), free(reporter), free(a1), free(a2), free(a3);
+    pkt_intake_stop(&T);
+}
+
+/* ---- operations: a backup restores --------------------------------------------- */
+
+/* Runs deploy/<script> with `args` against the test cluster as its
+ * superuser; its exit status, and what it printed in `out` when given. */
+static int s_deploy(const char *script, const char *args, char **out)
+{
+    char *log = pk_asprintf("%s/%s-%d.out", pkt_env("PKTEST_TMP"), script, (int)getpid());
+    char *cmd = pk_asprintf("cd %s && PGHOST=127.0.0.1 PGPORT=%s PGUSER=postgres PGDATABASE=%s deploy/%s %s >%s 2>&1",
+                            pkt_env("PKTEST_ROOT"), pkt_env("PKTEST_PG_PORT"), T.db, script, args, log);
+    int st = system(cmd);
+    if (out && pk_read_file(log, out, NULL) != 0)
+        *out = pk_strdup("");
+    unlink(log);
+    free(log);
+    free(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static bool s_db_exists(const char *name)
+{
+    char *sql = pk_asprintf("SELECT count(*) FROM pg_database WHERE datname = '%s'", name);
+    char *n = pkt_sql_value("postgres", sql);
+    bool yes = strcmp(n, "1") == 0;
+    free(n);
+    free(sql);
+    return yes;
+}
+
+/* Operations: deploy/backup.sh copies the database at one moment, closed to
+ * everyone but its user; deploy/restore.sh puts the copy into a new, empty
+ * database and nowhere else. Intake, started again on the restored
+ * database with the master key the copy was made under (kept apart from
+ * it), opens the victim's sealed data for the admin, knows the staff's and
+ * the reporter's sessions, and takes a new report; what was written after
+ * the copy is not in it. A damaged copy is refused. */
+Test(staff, a_backup_restores_into_a_new_database_and_nowhere_else)
+{
+    pkt_intake_start(&T, "t_staff_backup", NULL);
+    cr_assert_eq(s_add("admin1", "admin", NULL, "kata-sandi-rahasia-1"), 0);
+    char *admin = s_token("admin1", "kata-sandi-rahasia-1");
+    char *reporter = pkt_intake_register(&T, "081234567893");
+    char *id = s_submit(reporter, "00:00-23:59", false, "k-backup");
+    cr_assert_eq(s_case_call("POST", id, "/notes", "{\"text\":\"Sebelum salinan\"}", admin, NULL), 200);
+
+    char *dir = pk_asprintf("%s/backups-%d", pkt_env("PKTEST_TMP"), (int)getpid()), *out = NULL;
+    cr_assert_eq(s_deploy("backup.sh", dir, &out), 0, "%s", out);
+    const char *at = strstr(out, "backup: ");
+    cr_assert_not_null(at, "%s", out);
+    char file[512];
+    cr_assert_eq(sscanf(at, "backup: %511s", file), 1);
+    free(out);
+    struct stat sb;
+    cr_assert_eq(stat(file, &sb), 0, "%s", file);
+    cr_assert_eq(sb.st_mode & 077, 0, "the copy is its user's alone: %o", sb.st_mode & 0777);
+    /* What the copy holds, as SQL text (the file itself is compressed). */
+    char *sql = pk_asprintf("%s.sql", file), *cmd = pk_asprintf("pg_restore --file=%s %s", sql, file), *text = NULL;
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    cr_assert_eq(pk_read_file(sql, &text, NULL), 0);
+    cr_assert_not_null(strstr(text, "COPY intake.cases"), "the cases are in the copy");
+    cr_assert_null(strstr(text, "Siti Rahayu"), "the victim's name is sealed in the copy too");
+    cr_assert_null(strstr(text, "Kenanga"), "and her address");
+    cr_assert_null(strstr(text, "81234567893"), "and the reporter's phone");
+    free(text), free(cmd), free(sql);
+    cr_assert_eq(s_case_call("POST", id, "/notes", "{\"text\":\"Sesudah salinan\"}", admin, NULL), 200);
+
+    /* Into the database that holds the cases: refused. */
+    char *args = pk_asprintf("%s %s", file, T.db);
+    cr_assert_neq(s_deploy("restore.sh", args, &out), 0, "restored over a database with cases");
+    cr_assert_not_null(strstr(out, "exists"), "%s", out);
+    free(out);
+    free(args);
+    /* A copy changed after it was made: refused, nothing made. */
+    char *bad = pk_asprintf("cp %s %s/bad.dump && sed 's/pelukan-[^ ]*\\.dump/bad.dump/' %s.sha256 > %s/bad.dump.sha256"
+                            " && printf x >> %s/bad.dump",
+                            file, dir, file, dir, dir);
+    cr_assert_eq(system(bad), 0);
+    free(bad);
+    args = pk_asprintf("%s/bad.dump t_staff_backup_bad", dir);
+    cr_assert_neq(s_deploy("restore.sh", args, &out), 0, "a damaged copy restored");
+    cr_assert_not_null(strstr(out, "does not match"), "%s", out);
+    cr_assert(!s_db_exists("t_staff_backup_bad"), "nothing made of a damaged copy");
+    free(out);
+    free(args);
+
+    /* The server lost: the database gone, the copy restored under its name. */
+    cr_assert_eq(pkt_proc_stop(&T.proc, SIGTERM, 20000), 0, "intake stops cleanly");
+    char *drop = pk_asprintf("DROP DATABASE %s WITH (FORCE)", T.db);
+    pkt_sql("postgres", drop);
+    free(drop);
+    args = pk_asprintf("%s %s", file, T.db);
+    cr_assert_eq(s_deploy("restore.sh", args, &out), 0, "%s", out);
+    cr_assert_not_null(strstr(out, "intake: "), "each schema's level: %s", out);
+    free(out);
+    free(args);
+    T.proc = pkt_service_start("intake", T.env);
+
+    json_t *j = NULL;
+    cr_assert_eq(s_case_call("GET", id, "?purpose=case_review", NULL, admin, &j), 200, "the admin's session is back");
+    cr_assert_str_eq(pkt_json_str(j, "personal.report.victim_name"), "Siti Rahayu Unik", "opened with the same key");
+    cr_assert_str_eq(pkt_json_str(j, "personal.reporter_phone"), "+6281234567893", "and her phone, with hers");
+    json_decref(j);
+    char *notes = pkt_sql_value(T.db, "SELECT string_agg(kind, ',') FROM intake.case_note WHERE kind = 'note'");
+    cr_assert_str_eq(notes, "note", "the note before the copy, not the one after: %s", notes);
+    free(notes);
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/reports", NULL, reporter, NULL, &j), 200, "her session is back");
+    cr_assert_eq(json_array_size(json_object_get(j, "reports")), 1);
+    json_decref(j);
+    char *id2 = s_submit(reporter, "00:00-23:59", false, "k-backup-2");
+    cr_assert_str_neq(id2, id, "a new report after the restore");
+    cr_assert_eq(pkt_intake_call(&T, "GET", "/v1/reports", NULL, reporter, NULL, &j), 200);
+    cr_assert_eq(json_array_size(json_object_get(j, "reports")), 2);
+    json_decref(j);
+    free(id2), free(id), free(reporter), free(admin), free(dir);
     pkt_intake_stop(&T);
 }
