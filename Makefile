@@ -18,7 +18,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SAN) -MMD -MP -Icommon/include -I$(BUILD)/gen $(PKG_CFLAGS) \
            -DPK_DEFAULT_VAR_DIR='"$(VAR_DIR)"' -DPK_DEFAULT_SQL_DIR='"$(CURDIR)"' -DPK_VERSION='"0.1.0"'
-LDLIBS  := $(PKG_LIBS) -lpthread -lm
+LDLIBS  := $(PKG_LIBS) -lzxcvbn -lpthread -lm
 LDFLAGS := $(SAN)
 
 # The case owner (issue 24): its statements are in its store, and it

@@ -8,7 +8,7 @@ PACKAGES=(
     libzmq3-dev libczmq-dev
     libpq-dev postgresql-15 postgresql-15-postgis-3
     libuv1-dev libh2o-dev libssl-dev
-    libjansson-dev libsodium-dev libcurl4-openssl-dev
+    libjansson-dev libsodium-dev libcurl4-openssl-dev libzxcvbn-dev
     libcriterion-dev
     cppcheck clang-format valgrind wrk jq
     chromium fonts-noto-core

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pelukan/password.h"
 #include "pelukan/util.h"
 
 #define S_PASSWORD_MIN 12
@@ -52,19 +53,35 @@ void intake_pw(edge_call_t *c, const char *hash, const char *password, intake_pw
     uv_queue_work(pk_service_loop(c->in->svc), &j->work, s_pw_work, s_pw_after);
 }
 
-/* The password in a body, or NULL after answering 422. */
+/* The password in a body, or NULL after answering 422. A new one (policy)
+ * has its length and is not too easy to guess (pelukan/password.h), also
+ * from the account's words the request names: the login and name of an
+ * account being made, the name of the staff member asking. */
 const char *intake_password_field(edge_call_t *c, const char *field, bool policy)
 {
-    const char *pw = json_string_value(json_object_get(c->body, field));
+    const char *pw = json_string_value(json_object_get(c->body, field)), *why = NULL;
     size_t len = pw ? pk_utf8_chars(pw) : 0; /* characters, as the contract counts */
+    char msg[96];
     if (!pw || len > S_PASSWORD_MAX || (policy && len < S_PASSWORD_MIN)) {
-        char msg[96];
         snprintf(msg, sizeof msg, "wajib diisi, %d sampai %d karakter", policy ? S_PASSWORD_MIN : 1, S_PASSWORD_MAX);
-        intake_error(c->req, 422, "validation_failed", "Data tidak valid", json_pack("{s:s}", field, msg));
-        edge_call_free(c);
-        return NULL;
+        why = msg;
+    } else if (policy) {
+        const char *given[] = {json_string_value(json_object_get(c->body, "login")),
+                               json_string_value(json_object_get(c->body, "display_name")), c->staff_name},
+                   *words[4];
+        size_t n = 0;
+        for (size_t i = 0; i < 3; i++)
+            if (given[i] && *given[i])
+                words[n++] = given[i];
+        words[n] = NULL;
+        if (pk_password_weak(pw, words, &why) == 0)
+            why = NULL;
     }
-    return pw;
+    if (!why)
+        return pw;
+    intake_error(c->req, 422, "validation_failed", "Data tidak valid", json_pack("{s:s}", field, why));
+    edge_call_free(c);
+    return NULL;
 }
 
 /* A password hashed (rc 0): the body's passwords are wiped either way; on

@@ -2095,3 +2095,71 @@ Test(staff, a_backup_restores_into_a_new_database_and_nowhere_else)
     free(id2), free(id), free(reporter), free(admin), free(dir);
     pkt_intake_stop(&T);
 }
+
+/* Security review L6 (NIST SP 800-63B, 5.1.1.2): a new staff password
+ * that is common, a keyboard pattern, or built on the district's name or
+ * the account's own login and name is refused, by the API and by
+ * pelukanctl alike, saying why and never echoing it; a passphrase is
+ * taken. */
+Test(staff, l6_a_new_password_easy_to_guess_is_refused)
+{
+    pkt_intake_start(&T, "t_staff_weak", NULL);
+    cr_assert_eq(s_add("admin1", "admin", NULL, "kata-sandi-rahasia-1"), 0);
+    char *admin = s_token("admin1", "kata-sandi-rahasia-1");
+    static const char *const weak[] = {"password1234", "qwertyuiop12", "tasikmalaya2026", "bismillah123",
+                                       "sayangkamu123"};
+    for (size_t i = 0; i < PK_ARRAY_LEN(weak); i++) {
+        char body[160];
+        snprintf(body, sizeof body, "{\"current_password\":\"kata-sandi-rahasia-1\",\"new_password\":\"%s\"}", weak[i]);
+        json_t *j = NULL;
+        cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/staff/password", body, admin, NULL, &j), 422, "%s", weak[i]);
+        cr_assert_not_null(strstr(pkt_json_str(j, "error.fields.new_password"), "mudah ditebak"), "%s", weak[i]);
+        char *text = json_dumps(j, 0);
+        cr_assert_null(strstr(text, weak[i]), "the password is not echoed: %s", text);
+        free(text);
+        json_decref(j);
+    }
+    /* Built on the account's own login and name: weak for this account
+     * only (the same word with another account's name is taken below). */
+    json_t *j = NULL;
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/staff/accounts",
+                                 "{\"login\":\"rinawati\",\"display_name\":\"Rinawati\",\"role\":\"companion\","
+                                 "\"password\":\"Rinawati19981998\"}",
+                                 admin, NULL, &j),
+                 422);
+    cr_assert_not_null(strstr(pkt_json_str(j, "error.fields.password"), "mudah ditebak"));
+    json_decref(j);
+    cr_assert_eq(pkt_intake_call(&T, "POST", "/v1/staff/accounts",
+                                 "{\"login\":\"yanti\",\"display_name\":\"Yanti\",\"role\":\"companion\","
+                                 "\"password\":\"Rinawati19981998\"}",
+                                 admin, NULL, NULL),
+                 201);
+    cr_assert_eq(
+        pkt_intake_call(&T, "POST", "/v1/staff/password",
+                        "{\"current_password\":\"kata-sandi-rahasia-1\",\"new_password\":\"hujan turun pelan di "
+                        "sawah\"}",
+                        admin, NULL, NULL),
+        204, "a passphrase is taken");
+
+    /* pelukanctl judges the same. */
+    char *in = pk_asprintf("%s/weak-%d", pkt_env("PKTEST_TMP"), (int)getpid()), *out = NULL;
+    FILE *f = fopen(in, "w");
+    fputs("password1234\n", f);
+    fclose(f);
+    int rc = pkt_ctl(T.env, "staff add --login budi --name 'Budi' --role companion --password-stdin", in, &out);
+    cr_assert_neq(rc, 0, "%s", out);
+    cr_assert_not_null(strstr(out, "too easy to guess"), "%s", out);
+    cr_assert_null(strstr(out, "password1234"), "%s", out);
+    free(out);
+    unlink(in);
+    free(in);
+    char *n = pkt_sql_value(T.db, "SELECT count(*) FROM intake.staff WHERE login IN ('budi', 'rinawati')");
+    cr_assert_str_eq(n, "0", "no account made with a weak password");
+    free(n);
+    pkt_intake_stop(&T);
+    char *log = pkt_proc_log(&T.proc);
+    for (size_t i = 0; i < PK_ARRAY_LEN(weak); i++)
+        cr_assert_null(strstr(log, weak[i]), "\"%s\" in the log", weak[i]);
+    free(log);
+    free(admin);
+}

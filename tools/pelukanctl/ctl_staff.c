@@ -14,6 +14,7 @@
 #include "pelukan/bus.h"
 #include "pelukan/crypto.h"
 #include "pelukan/db.h"
+#include "pelukan/password.h"
 #include "pelukan/util.h"
 
 static PGconn *s_intake_db(const ctl_t *ctl)
@@ -104,8 +105,10 @@ static bool s_account_valid(const json_t *body)
 }
 
 /* The password: one line on stdin, or a new random one (shown once);
- * false, said on stderr, without one of 12 to 256 characters. */
-static bool s_password(bool generated, char *password, size_t size)
+ * false, said on stderr, without one of 12 to 256 characters or with one
+ * too easy to guess, the account's login and name included (as the edge
+ * judges a new password, pelukan/password.h). */
+static bool s_password(bool generated, char *password, size_t size, const char *const *account_words)
 {
     if (generated) {
         uint8_t raw[12];
@@ -116,12 +119,18 @@ static bool s_password(bool generated, char *password, size_t size)
         return false;
     }
     password[strcspn(password, "\r\n")] = '\0';
-    if (strlen(password) < 12 || strlen(password) > 256) {
-        fprintf(stderr, "pelukanctl staff add: the password must have 12 to 256 characters\n");
-        sodium_memzero(password, size);
-        return false;
-    }
-    return true;
+    size_t chars = pk_utf8_chars(password);
+    const char *why = NULL;
+    if (chars < 12 || chars > 256)
+        why = "the password must have 12 to 256 characters";
+    else if (pk_password_weak(password, account_words, NULL) != 0)
+        why = "the password is too easy to guess (a common word, a name, a date, a sequence or a keyboard pattern);"
+              " use several unrelated words";
+    if (!why)
+        return true;
+    fprintf(stderr, "pelukanctl staff add: %s\n", why);
+    sodium_memzero(password, size);
+    return false;
 }
 
 int ctl_staff_add(const ctl_t *ctl, int argc, char **argv)
@@ -140,7 +149,8 @@ int ctl_staff_add(const ctl_t *ctl, int argc, char **argv)
         return CTL_ERROR;
     char password[258] = "";
     bool generated = !s_flag(argc, argv, "--password-stdin");
-    if (!s_password(generated, password, sizeof password))
+    const char *words[] = {login, name, NULL};
+    if (!s_password(generated, password, sizeof password, words))
         return CTL_ERROR;
     char hash[PK_PASSWORD_HASH_MAX], id[PK_ID_HEX_LEN + 1];
     int rc = pk_password_hash(password, hash);
