@@ -152,6 +152,12 @@ async function desk() {
   await staffLogin(sari.page, 'sari:kata-sandi-sari-baru');
   await sari.page.getByRole('heading', { name: 'Buat kata sandi baru' }).waitFor();
   await shot(sari.page, 'password-change-required');
+  // One too easy to guess is refused, saying why (security review L6).
+  await sari.page.getByLabel('Kata sandi baru', { exact: true }).fill('sayangkamu123');
+  await sari.page.getByLabel('Ulangi kata sandi baru').fill('sayangkamu123');
+  await sari.page.getByRole('button', { name: 'Simpan' }).click();
+  await sari.page.getByRole('alert').filter({ hasText: 'mudah ditebak' }).first().waitFor();
+  await shot(sari.page, 'password-too-easy');
   await sari.page.getByLabel('Kata sandi baru', { exact: true }).fill('hanya-sari-yang-tahu');
   await sari.page.getByLabel('Ulangi kata sandi baru').fill('hanya-sari-yang-tahu');
   await sari.page.getByRole('button', { name: 'Simpan' }).click();

@@ -66,7 +66,8 @@ export function StaffLogin(props: { t: T; done: () => void; notice: string | nul
       session.set(pending);
       props.done();
     } catch (x) {
-      setErr(x instanceof HttpError && x.status === 422 ? t('password_own_rule') : x instanceof HttpError && x.status === 503 ? t('busy') : t('login_failed'));
+      const why = x instanceof HttpError && x.status === 422 ? (x.error.fields as Record<string, string> | undefined)?.new_password : undefined;
+      setErr(x instanceof HttpError && x.status === 422 ? (why ? why.charAt(0).toUpperCase() + why.slice(1) : t('password_own_rule')) : x instanceof HttpError && x.status === 503 ? t('busy') : t('login_failed'));
     }
   };
   if (pending)

@@ -17,7 +17,11 @@ export function failure(t: T, x: unknown, expired: () => void): string {
     return t('expired');
   }
   if (x instanceof OfflineError) return t('offline');
-  return t('error', { msg: x instanceof HttpError ? x.error.message : String(x) });
+  if (!(x instanceof HttpError)) return t('error', { msg: String(x) });
+  // A refused field says why (a new password too easy to guess, say).
+  const fields = x.status === 422 ? ((x.error.fields as Record<string, unknown> | undefined) ?? {}) : {};
+  const why = Object.values(fields).filter((v) => typeof v === 'string');
+  return t('error', { msg: why.length ? `${x.error.message}: ${why.join('; ')}` : x.error.message });
 }
 
 export const value = (e: Event) => (e.target as HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement).value;
