@@ -10,7 +10,7 @@ PACKAGES=(
     libuv1-dev libh2o-dev libssl-dev
     libjansson-dev libsodium-dev libcurl4-openssl-dev libzxcvbn-dev
     libcriterion-dev
-    cppcheck clang-format valgrind wrk jq
+    cppcheck clang-format valgrind wrk jq nginx-light
     chromium fonts-noto-core
 )
 

@@ -1,7 +1,9 @@
 /* test_intake.c -- the reporter API end to end: a real intake process, a
  * real PostgreSQL, and a stand-in notification service on a real ZeroMQ
  * socket that receives the SendOtp commands. */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <curl/curl.h>
 #include <czmq.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -10,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../services/intake/intake.h"
@@ -1231,5 +1236,165 @@ Test(intake, reports_sent_together_are_answered_each_in_order)
     pk_rpc_client_destroy(&rpc);
     pk_bus_keys_destroy(&keys);
     free(token);
+    s_stop();
+}
+
+/* ---- TLS: the shipped nginx configuration in front of the edge ----------------- */
+
+typedef struct {
+    char *body;
+    size_t len;
+    bool hsts;
+    const char *stop_at; /* a stream: enough once this arrived */
+    bool stopped;
+} s_tls_t;
+
+static size_t s_tls_body(char *p, size_t size, size_t n, void *arg)
+{
+    s_tls_t *t = arg;
+    t->body = realloc(t->body, t->len + size * n + 1);
+    memcpy(t->body + t->len, p, size * n);
+    t->len += size * n;
+    t->body[t->len] = '\0';
+    if (t->stop_at && strstr(t->body, t->stop_at)) {
+        t->stopped = true;
+        return 0; /* ends the transfer: the stream delivered */
+    }
+    return size * n;
+}
+
+static size_t s_tls_header(char *p, size_t size, size_t n, void *arg)
+{
+    s_tls_t *t = arg;
+    if (size * n > 26 && strncasecmp(p, "strict-transport-security:", 26) == 0)
+        t->hsts = true;
+    return size * n;
+}
+
+/* A request over TLS to nginx on `port`, from the local address `from`,
+ * trusting only `ca`; the status (0: no answer) and what came. */
+static int s_tls(int port, const char *ca, const char *from, const char *method, const char *path, const char *body,
+                 const char *const *headers, s_tls_t *out)
+{
+    CURL *c = curl_easy_init();
+    char url[160];
+    snprintf(url, sizeof url, "https://127.0.0.1:%d%s", port, path);
+    struct curl_slist *hl = curl_slist_append(NULL, "Content-Type: application/json");
+    for (const char *const *h = headers; h && *h; h++)
+        hl = curl_slist_append(hl, *h);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (body)
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+    curl_easy_setopt(c, CURLOPT_INTERFACE, from);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)pkt_http_timeout_ms());
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_tls_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, s_tls_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
+    CURLcode rc = curl_easy_perform(c);
+    long status = 0;
+    if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && out->stopped))
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(hl);
+    curl_easy_cleanup(c);
+    return (int)status;
+}
+
+static bool s_listening(void *arg)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t) * (int *)arg)};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    bool up = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    if (fd >= 0)
+        close(fd);
+    return up;
+}
+
+/* Operations, TLS: deploy/nginx/pelukan.conf, filled in and run by nginx
+ * in front of the edge (which trusts it as its proxy), with a certificate
+ * made here. The API answers over TLS 1.2+ with HSTS; the code limit per
+ * client counts the address nginx saw, whatever X-Forwarded-For the
+ * client wrote; a staff member's live feed comes through at once (not held
+ * in nginx's buffer). */
+Test(intake, tls_through_the_shipped_nginx_config)
+{
+    static const char *const extra[] = {"PELUKAN_HTTP_TRUSTED_PROXIES", "127.0.0.1", "PELUKAN_INTAKE_OTP_PER_CLIENT",
+                                        "2", NULL};
+    s_start("t_intake_tls", extra);
+    const char *tmp = pkt_env("PKTEST_TMP");
+    char *dir = pk_asprintf("%s/nginx-%d", tmp, (int)getpid());
+    cr_assert_eq(mkdir(dir, 0700), 0);
+    char *mk =
+        pk_asprintf("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2"
+                    " -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 -keyout %s/key.pem -out %s/cert.pem"
+                    " >/dev/null 2>&1",
+                    dir, dir);
+    cr_assert_eq(system(mk), 0, "%s", mk);
+    free(mk);
+    int port = pkt_free_port();
+    char *fill = pk_asprintf("sed -e 's|@LISTEN@|127.0.0.1:%d|' -e 's|@CERT@|%s/cert.pem|' -e 's|@KEY@|%s/key.pem|'"
+                             " -e 's|@EDGE@|127.0.0.1:%d|' %s/deploy/nginx/pelukan.conf > %s/pelukan.conf",
+                             port, dir, dir, T.port, pkt_env("PKTEST_ROOT"), dir);
+    cr_assert_eq(system(fill), 0);
+    free(fill);
+    char *conf = pk_asprintf("%s/nginx.conf", dir);
+    FILE *f = fopen(conf, "w");
+    fprintf(f,
+            "daemon off; user root; worker_processes 1; pid %s/nginx.pid; error_log %s/error.log;\n"
+            "events {}\nhttp { client_body_temp_path %s/body; proxy_temp_path %s/proxy;\n"
+            " fastcgi_temp_path %s/f; uwsgi_temp_path %s/u; scgi_temp_path %s/s;\n include %s/pelukan.conf; }\n",
+            dir, dir, dir, dir, dir, dir, dir, dir);
+    fclose(f);
+    pid_t nginx = fork();
+    if (nginx == 0) {
+        execlp("nginx", "nginx", "-p", dir, "-c", conf, (char *)NULL);
+        _exit(127);
+    }
+    cr_assert(pkt_wait_until(s_listening, &port, 30000), "nginx listens (see %s/error.log)", dir);
+    char *ca = pk_asprintf("%s/cert.pem", dir);
+
+    s_tls_t t = {0};
+    cr_assert_eq(s_tls(port, ca, "127.0.0.5", "GET", "/v1/app-config", NULL, NULL, &t), 200, "%s", t.body);
+    cr_assert(t.hsts, "HSTS on every answer");
+    free(t.body);
+
+    /* The per-client code limit (2 here) follows the address nginx saw. */
+    static const char *const phones[] = {"085700007001", "085700007002", "085700007003"};
+    char code[8], e164[24], xff[64], body[64];
+    for (int i = 0; i < 3; i++) {
+        snprintf(xff, sizeof xff, "X-Forwarded-For: 198.51.100.%d", 20 + i); /* a lie each time */
+        snprintf(body, sizeof body, "{\"phone\":\"%s\"}", phones[i]);
+        const char *h[] = {xff, NULL};
+        s_tls_t r = {0};
+        int st = s_tls(port, ca, "127.0.0.5", "POST", "/v1/auth/otp", body, h, &r);
+        cr_assert_eq(st, i < 2 ? 202 : 429, "request %d from 127.0.0.5: %d %s", i + 1, st, r.body ? r.body : "");
+        if (st == 202)
+            cr_assert(pkt_intake_take_otp(&T, code, e164));
+        free(r.body);
+    }
+    s_tls_t other = {0};
+    cr_assert_eq(s_tls(port, ca, "127.0.0.6", "POST", "/v1/auth/otp", "{\"phone\":\"085700007004\"}", NULL, &other),
+                 202, "another client is not held up: %s", other.body);
+    cr_assert(pkt_intake_take_otp(&T, code, e164));
+    free(other.body);
+
+    /* A staff member's feed: its first line arrives through the proxy. */
+    pkt_intake_staff(&T, "admin1", "Admin Satu", "admin", NULL, "kata-sandi-admin-1");
+    char *token = pkt_intake_login(&T, "admin1", "kata-sandi-admin-1", NULL);
+    char auth[128];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+    const char *ah[] = {auth, NULL};
+    s_tls_t feed = {.stop_at = "retry: 3000"};
+    s_tls(port, ca, "127.0.0.5", "GET", "/v1/staff/events", NULL, ah, &feed);
+    cr_assert(feed.stopped, "the stream's first line came through nginx: %s", feed.body ? feed.body : "(nothing)");
+    free(feed.body);
+
+    kill(nginx, SIGTERM);
+    waitpid(nginx, NULL, 0);
+    free(token), free(ca), free(conf), free(dir);
     s_stop();
 }
