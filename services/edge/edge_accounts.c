@@ -53,6 +53,12 @@ static void s_account_hashed(edge_call_t *c, int rc, const char *hash)
     intake_forward_send(c, INTAKE_TO_OWNER, NULL, &m.base, s_made_answered);
 }
 
+/* The new account's password, judged: hashed in its slot. */
+static void s_account_judged(edge_call_t *c)
+{
+    intake_pw(c, NULL, json_string_value(json_object_get(c->body, "password")), s_account_hashed);
+}
+
 void intake_staff_account_create(edge_call_t *c)
 {
     if (!(c->body = intake_body(c->req))) {
@@ -70,9 +76,8 @@ void intake_staff_account_create(edge_call_t *c)
         edge_call_free(c);
         return;
     }
-    const char *pw = intake_password_field(c, "password", true);
-    if (pw && intake_pw_slot(c))
-        intake_pw(c, NULL, pw, s_account_hashed);
+    if (intake_password_field(c, "password", true) && intake_pw_slot(c))
+        intake_pw_judge(c, "password", s_account_judged);
 }
 
 static void s_reset_hashed(edge_call_t *c, int rc, const char *hash)
@@ -86,6 +91,11 @@ static void s_reset_hashed(edge_call_t *c, int rc, const char *hash)
     intake_forward_send(c, INTAKE_TO_OWNER, NULL, &m.base, s_reset_answered);
 }
 
+static void s_reset_judged(edge_call_t *c)
+{
+    intake_pw(c, NULL, json_string_value(json_object_get(c->body, "password")), s_reset_hashed);
+}
+
 /* A new password for an account whose owner forgot theirs (told to them in
  * person or by phone): the lock-out is lifted, every session of the
  * account ends, and the owner must change it at the next login. */
@@ -95,7 +105,6 @@ void intake_staff_account_reset(edge_call_t *c)
     json_t *errors = intake_strict_body(c, allowed);
     if (!errors || intake_invalid(c, errors, "Data tidak valid"))
         return;
-    const char *pw = intake_password_field(c, "password", true);
-    if (pw && intake_pw_slot(c))
-        intake_pw(c, NULL, pw, s_reset_hashed);
+    if (intake_password_field(c, "password", true) && intake_pw_slot(c))
+        intake_pw_judge(c, "password", s_reset_judged);
 }

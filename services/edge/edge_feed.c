@@ -8,14 +8,15 @@
  * after the lowest cursor (ReadFeed, intake_feed.c: it numbers what
  * committed since, so every instance hands out one order) and hands each
  * stream its part. It asks as soon as the owner answers a command of this
- * edge's that wrote to a case (edge_feed_kick: a report, a desk step):
- * one ReadFeed at a time and at most one each S_KICK_GAP_MS (each numbers
- * in a commit of its own, which waits for the disk: a burst of reports
- * shares one), the kicks meanwhile taken as one; and every
- * PELUKAN_INTAKE_FEED_TICK_MS besides, for what the edge does not cause itself (the
- * owner's clock, other services' events applied to the case). Entries carry codes, states and staff ids; never
- * personal data. The streams are the registry's (edge_streams.c): their
- * limits, their sessions. */
+ * edge's that wrote to a case (edge_feed_kick: a report, a desk step, an
+ * opening, a resumed stream): one ReadFeed at a time and at most one each
+ * S_KICK_GAP_MS (each numbers in a commit of its own, which waits for the
+ * disk: a burst of reports shares one), the kicks meanwhile taken as one;
+ * and every PELUKAN_INTAKE_FEED_TICK_MS besides, for what the edge does not
+ * cause itself (the owner's clock, other services' events applied to a
+ * case). Entries carry codes, states and staff ids; never personal data.
+ * The streams are the registry's (edge_streams.c): their limits, their
+ * sessions. */
 #include "edge_feed.h"
 
 #include <stdio.h>

@@ -294,6 +294,13 @@ static void s_password_claimed(int rc, const Pelukan__V1__CommandReply *reply, v
     s_check(arg, rc, reply, "current_password", s_current_checked, NULL);
 }
 
+/* The new password judged: then the current one's try is counted and
+ * checked (a refused new password counts no try). */
+static void s_password_judged(edge_call_t *c)
+{
+    s_claim(c, NULL, s_password_claimed);
+}
+
 void intake_staff_password(edge_call_t *c)
 {
     if (!(c->body = intake_body(c->req))) {
@@ -312,5 +319,5 @@ void intake_staff_password(edge_call_t *c)
         return;
     }
     if (intake_pw_slot(c))
-        s_claim(c, NULL, s_password_claimed);
+        intake_pw_judge(c, "new_password", s_password_judged);
 }

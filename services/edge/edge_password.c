@@ -53,35 +53,74 @@ void intake_pw(edge_call_t *c, const char *hash, const char *password, intake_pw
     uv_queue_work(pk_service_loop(c->in->svc), &j->work, s_pw_work, s_pw_after);
 }
 
-/* The password in a body, or NULL after answering 422. A new one (policy)
- * has its length and is not too easy to guess (pelukan/password.h), also
- * from the account's words the request names: the login and name of an
- * account being made, the name of the staff member asking. */
+/* The password in a body (12 to 256 characters when new: policy), or
+ * NULL after answering 422. */
 const char *intake_password_field(edge_call_t *c, const char *field, bool policy)
 {
-    const char *pw = json_string_value(json_object_get(c->body, field)), *why = NULL;
+    const char *pw = json_string_value(json_object_get(c->body, field));
     size_t len = pw ? pk_utf8_chars(pw) : 0; /* characters, as the contract counts */
-    char msg[96];
     if (!pw || len > S_PASSWORD_MAX || (policy && len < S_PASSWORD_MIN)) {
+        char msg[96];
         snprintf(msg, sizeof msg, "wajib diisi, %d sampai %d karakter", policy ? S_PASSWORD_MIN : 1, S_PASSWORD_MAX);
-        why = msg;
-    } else if (policy) {
-        const char *given[] = {json_string_value(json_object_get(c->body, "login")),
-                               json_string_value(json_object_get(c->body, "display_name")), c->staff_name},
-                   *words[4];
-        size_t n = 0;
-        for (size_t i = 0; i < 3; i++)
-            if (given[i] && *given[i])
-                words[n++] = given[i];
-        words[n] = NULL;
-        if (pk_password_weak(pw, words, &why) == 0)
-            why = NULL;
+        intake_error(c->req, 422, "validation_failed", "Data tidak valid", json_pack("{s:s}", field, msg));
+        edge_call_free(c);
+        return NULL;
     }
-    if (!why)
-        return pw;
-    intake_error(c->req, 422, "validation_failed", "Data tidak valid", json_pack("{s:s}", field, why));
-    edge_call_free(c);
-    return NULL;
+    return pw;
+}
+
+typedef struct {
+    uv_work_t work;
+    edge_call_t *c;
+    const char *field;
+    char *password;
+    char *words[4]; /* the account's: its login and name, the asker's name */
+    const char *why;
+    intake_pw_next_fn next;
+} s_judge_t;
+
+static void s_judge_work(uv_work_t *w)
+{
+    s_judge_t *j = w->data;
+    if (pk_password_weak(j->password, (const char *const *)j->words, &j->why) == 0)
+        j->why = NULL;
+}
+
+static void s_judge_after(uv_work_t *w, int status)
+{
+    s_judge_t *j = w->data;
+    sodium_memzero(j->password, strlen(j->password));
+    free(j->password);
+    for (size_t i = 0; j->words[i]; i++)
+        free(j->words[i]);
+    edge_call_t *c = j->c;
+    if (status != 0) { /* cancelled: the edge is stopping */
+        intake_error(c->req, 503, "busy", "Layanan sedang sibuk, coba lagi sebentar lagi", NULL);
+        edge_call_free(c);
+    } else if (j->why) {
+        intake_error(c->req, 422, "validation_failed", "Data tidak valid", json_pack("{s:s}", j->field, j->why));
+        edge_call_free(c);
+    } else {
+        j->next(c);
+    }
+    free(j);
+}
+
+void intake_pw_judge(edge_call_t *c, const char *field, intake_pw_next_fn next)
+{
+    s_judge_t *j = pk_calloc(1, sizeof *j);
+    j->c = c;
+    j->field = field;
+    j->next = next;
+    j->password = pk_strdup(json_string_value(json_object_get(c->body, field)));
+    const char *given[] = {json_string_value(json_object_get(c->body, "login")),
+                           json_string_value(json_object_get(c->body, "display_name")), c->staff_name};
+    size_t n = 0;
+    for (size_t i = 0; i < 3; i++)
+        if (given[i] && *given[i])
+            j->words[n++] = pk_strdup(given[i]);
+    j->work.data = j;
+    uv_queue_work(pk_service_loop(c->in->svc), &j->work, s_judge_work, s_judge_after);
 }
 
 /* A password hashed (rc 0): the body's passwords are wiped either way; on

@@ -25,4 +25,14 @@ bool intake_pw_hashed(edge_call_t *c, int rc);
  * or NULL after answering 422. */
 const char *intake_password_field(edge_call_t *c, const char *field, bool policy);
 
+typedef void (*intake_pw_next_fn)(edge_call_t *c);
+/* Judges the new password in `field` (read by intake_password_field) on
+ * the thread pool, as it may take some milliseconds (pelukan/password.h:
+ * not too easy to guess, the account's login and name and the asker's
+ * name included), then calls `next` on the event loop; or answers 422
+ * with the reason on the field and frees the call. Take the call's
+ * password slot first (intake_pw_slot): a judged password is hashed in
+ * it. */
+void intake_pw_judge(edge_call_t *c, const char *field, intake_pw_next_fn next);
+
 #endif
