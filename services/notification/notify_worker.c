@@ -552,7 +552,7 @@ static void s_actor(zsock_t *pipe, void *arg)
     CURLM *multi = notify_multi_new(n);
     PGconn *conn = NULL;
     zsock_signal(pipe, 0);
-    int wait_ms = n->poll_ms;
+    int wait_ms = 0; /* at once: messages may be waiting from before a restart */
     for (;;) {
         zmq_pollitem_t items[] = {{zsock_resolve(pipe), 0, ZMQ_POLLIN, 0},
                                   {NULL, conn ? PQsocket(conn) : -1, ZMQ_POLLIN, 0}};
