@@ -35,8 +35,7 @@ struct edge_feed {
     edge_streams_t *streams;
     uv_timer_t timer;
     bool busy;   /* a ReadFeed in flight */
-    bool again;  /* kicked meanwhile: ask again at its answer */
-    bool kicked; /* ask at the next turn of the timer, whatever the tick */
+    bool kicked; /* ask at the timer's next turn whatever the tick (or, while busy, at the answer) */
     uint64_t last_ping_us;
     uint64_t last_ask_us;
 };
@@ -71,10 +70,8 @@ static void s_read(int rc, const Pelukan__V1__CommandReply *reply, void *arg)
 {
     edge_feed_t *feed = arg;
     feed->busy = false;
-    if (feed->again) {
-        feed->again = false;
+    if (feed->kicked) /* kicked meanwhile */
         edge_feed_kick(feed);
-    }
     if (rc != 0 || reply->status != PELUKAN__V1__COMMAND_REPLY__STATUS__STATUS_OK || !reply->feed)
         return; /* next tick */
     for (size_t i = 0; i < reply->feed->n_entries; i++) {
@@ -141,11 +138,9 @@ void edge_feed_kick(edge_feed_t *feed)
 {
     if (!feed)
         return;
-    if (feed->busy) {
-        feed->again = true;
-        return;
-    }
     feed->kicked = true;
+    if (feed->busy)
+        return; /* its answer asks again */
     uint64_t next = feed->last_ask_us + S_KICK_GAP_MS * 1000u, now = pk_mono_us();
     uv_timer_start(&feed->timer, s_tick, next > now ? (next - now + 999) / 1000 : 0, s_period(feed));
 }

@@ -1982,20 +1982,27 @@ Test(staff, a_step_waiting_for_its_case_does_not_hold_up_the_desk)
 
 /* ---- operations: a backup restores --------------------------------------------- */
 
+static void s_collect(const char *line, void *arg)
+{
+    char **text = arg, *more = pk_asprintf("%s%s", *text, line);
+    free(*text);
+    *text = more;
+}
+
 /* Runs deploy/<script> with `args` against the test cluster as its
  * superuser; its exit status, and what it printed in `out` when given. */
 static int s_deploy(const char *script, const char *args, char **out)
 {
-    char *log = pk_asprintf("%s/%s-%d.out", pkt_env("PKTEST_TMP"), script, (int)getpid());
-    char *cmd = pk_asprintf("cd %s && PGHOST=127.0.0.1 PGPORT=%s PGUSER=postgres PGDATABASE=%s deploy/%s %s >%s 2>&1",
-                            pkt_env("PKTEST_ROOT"), pkt_env("PKTEST_PG_PORT"), T.db, script, args, log);
-    int st = system(cmd);
-    if (out && pk_read_file(log, out, NULL) != 0)
-        *out = pk_strdup("");
-    unlink(log);
-    free(log);
+    char *cmd = pk_asprintf("cd %s && PGHOST=127.0.0.1 PGPORT=%s PGUSER=postgres PGDATABASE=%s deploy/%s %s 2>&1",
+                            pkt_env("PKTEST_ROOT"), pkt_env("PKTEST_PG_PORT"), T.db, script, args);
+    char *text = pk_strdup("");
+    int rc = pkt_pipe(cmd, NULL, s_collect, &text);
     free(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    if (out)
+        *out = text;
+    else
+        free(text);
+    return rc;
 }
 
 static bool s_db_exists(const char *name)
